@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+import {IERC165, ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import {ERC165Checker} from "@openzeppelin/contracts/utils/introspection/ERC165Checker.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
+import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC3525} from "./interfaces/IERC3525.sol";
+import {IERC3525Errors} from "./interfaces/IERC3525Errors.sol";
+import {IERC3525Receiver} from "./interfaces/IERC3525Receiver.sol";
+
+/// @title PackedERC3525
+/// @notice ERC-3525 value mechanics with ERC-721 compatibility, storing each token in one word.
+/// @dev A token id is `(slot << 32) | sequence`: the slot is read off the id, never stored, and a piece's
+/// parent needs only its 32-bit sequence number. That lets owner (160 bits), value (64) and parent
+/// sequence (32) share one storage word, so splitting to a new token writes one new word plus the
+/// recipient's ERC-721 count. 64-bit values hold 1.8e19 minor units (1.8e17 CNY), more than any
+/// receivable; 32-bit sequences allow four billion pieces per slot. Sequences start at 1, so no token id
+/// is 0 and a parent sequence of 0 means "no parent".
+///
+/// Tokens are not enumerable on chain (the indexer enumerates them from events); that is what keeps a split
+/// near the storage floor. Value allowances are kept per owner: they lapse when the token changes hands
+/// and are not re-granted by a later owner.
+///
+/// Derived contracts decide who may move what (`_authorizeMove`) and how new token ids are numbered
+/// (`_allocateTokenId`).
+abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Errors {
+    /// @dev One word: 160 + 64 + 32 = 256 bits.
+    struct Piece {
+        address owner;
+        uint64 value;
+        uint32 parentSeq;
+    }
+
+    uint256 internal constant _SEQ_BITS = 32;
+
+    uint8 private immutable _valueDecimals;
+    string private _name;
+    string private _symbol;
+
+    mapping(uint256 tokenId => Piece) private _pieces;
+    mapping(address owner => uint256) private _holdingCounts;
+    mapping(uint256 tokenId => address) private _tokenApprovals;
+    mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
+    mapping(uint256 tokenId => mapping(address owner => mapping(address operator => uint256))) private
+        _valueAllowances;
+
+    constructor(string memory name_, string memory symbol_, uint8 valueDecimals_) {
+        _name = name_;
+        _symbol = symbol_;
+        _valueDecimals = valueDecimals_;
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view virtual override(ERC165, IERC165) returns (bool) {
+        return interfaceId == type(IERC3525).interfaceId || interfaceId == type(IERC721).interfaceId
+            || super.supportsInterface(interfaceId);
+    }
+
+    /// @notice The token collection's name.
+    function name() external view returns (string memory) {
+        return _name;
+    }
+
+    /// @notice The token collection's symbol.
+    function symbol() external view returns (string memory) {
+        return _symbol;
+    }
+
+    /// @inheritdoc IERC3525
+    function valueDecimals() external view returns (uint8) {
+        return _valueDecimals;
+    }
+
+    /// @inheritdoc IERC721
+    function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return _holdingCounts[owner];
+    }
+
+    /// @inheritdoc IERC721
+    function ownerOf(uint256 tokenId) external view returns (address) {
+        return _pieceOf(tokenId).owner;
+    }
+
+    /// @inheritdoc IERC3525
+    function balanceOf(uint256 tokenId) external view returns (uint256) {
+        return _pieceOf(tokenId).value;
+    }
+
+    /// @inheritdoc IERC3525
+    function slotOf(uint256 tokenId) external view returns (uint256) {
+        _pieceOf(tokenId);
+        return tokenId >> _SEQ_BITS;
+    }
+
+    /// @inheritdoc IERC721
+    function getApproved(uint256 tokenId) external view returns (address) {
+        _pieceOf(tokenId);
+        return _tokenApprovals[tokenId];
+    }
+
+    /// @inheritdoc IERC721
+    function isApprovedForAll(address owner, address operator) external view returns (bool) {
+        return _operatorApprovals[owner][operator];
+    }
+
+    /// @inheritdoc IERC3525
+    function allowance(uint256 tokenId, address operator) external view returns (uint256) {
+        return _valueAllowances[tokenId][_pieceOf(tokenId).owner][operator];
+    }
+
+    /// @inheritdoc IERC721
+    function approve(address to, uint256 tokenId) external {
+        address owner = _pieceOf(tokenId).owner;
+        if (msg.sender != owner && !_operatorApprovals[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
+        _tokenApprovals[tokenId] = to;
+        emit Approval(owner, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == address(0)) revert ERC721InvalidOperator(operator);
+        _operatorApprovals[msg.sender][operator] = approved;
+        emit ApprovalForAll(msg.sender, operator, approved);
+    }
+
+    /// @inheritdoc IERC3525
+    /// @dev Requirements: the caller is the owner, an operator of the owner, or approved for the whole token;
+    /// `operator` is neither zero nor the owner. Emits {ApprovalValue}.
+    function approve(uint256 tokenId, address operator, uint256 value) external {
+        address owner = _pieceOf(tokenId).owner;
+        if (!_isAuthorized(owner, msg.sender, tokenId)) revert ERC721InvalidApprover(msg.sender);
+        if (operator == address(0) || operator == owner) revert ERC721InvalidOperator(operator);
+        _valueAllowances[tokenId][owner][operator] = value;
+        emit ApprovalValue(tokenId, operator, value);
+    }
+
+    /// @inheritdoc IERC721
+    /// @dev Requirements: `from` owns the token; the caller is the owner, an operator or the approved address;
+    /// the move is allowed by `_authorizeMove`. Clears the token's approval. Emits {Transfer}.
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        Piece memory piece = _pieceOf(tokenId);
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        if (piece.owner != from) revert ERC721IncorrectOwner(from, tokenId, piece.owner);
+        if (!_isAuthorized(from, msg.sender, tokenId)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+        _authorizeMove(from, to, tokenId >> _SEQ_BITS);
+
+        _pieces[tokenId] = Piece({owner: to, value: piece.value, parentSeq: piece.parentSeq});
+        unchecked {
+            // A count never exceeds the number of tokens, far below 2^256.
+            --_holdingCounts[from];
+            ++_holdingCounts[to];
+        }
+        if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
+        emit Transfer(from, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        transferFrom(from, to, tokenId);
+        ERC721Utils.checkOnERC721Received(msg.sender, from, to, tokenId, data);
+    }
+
+    /// @inheritdoc IERC3525
+    /// @dev Requirements: both tokens exist, differ and share a slot; `value` is non-zero and at most the
+    /// source's value and the caller's authority over it; the move is allowed by `_authorizeMove`. A source
+    /// left empty is burned. Emits {TransferValue}.
+    function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256 value) external {
+        Piece memory source = _pieceOf(fromTokenId);
+        Piece memory target = _pieceOf(toTokenId);
+        if (fromTokenId == toTokenId) revert ERC3525SameToken(fromTokenId);
+        uint256 slot = fromTokenId >> _SEQ_BITS;
+        if (toTokenId >> _SEQ_BITS != slot) revert ERC3525SlotMismatch(fromTokenId, toTokenId);
+        _checkValue(fromTokenId, source.value, value);
+        _spendAuthority(source.owner, fromTokenId, value);
+        _authorizeMove(source.owner, target.owner, slot);
+
+        // Cannot overflow: the values of a slot's pieces add up to its face value, which fits in 64 bits.
+        _pieces[toTokenId] =
+            Piece({owner: target.owner, value: target.value + uint64(value), parentSeq: target.parentSeq});
+        emit TransferValue(fromTokenId, toTokenId, value);
+        _reduce(fromTokenId, source, value);
+        _checkOnERC3525Received(fromTokenId, toTokenId, value, target.owner);
+    }
+
+    /// @inheritdoc IERC3525
+    /// @dev Always creates a new token for `to` whose parent is `fromTokenId`, so lineage is never lost.
+    /// Requirements as the token-to-token transfer. Emits {Transfer}, {SlotChanged}, {TransferValue}.
+    function transferFrom(uint256 fromTokenId, address to, uint256 value) external returns (uint256 newTokenId) {
+        newTokenId = _split(fromTokenId, to, value);
+        _checkOnERC3525Received(fromTokenId, newTokenId, value, to);
+    }
+
+    /// @dev Creates token `tokenId` with `value` for `to` (the slot's first piece). Emits {Transfer},
+    /// {SlotChanged}, {TransferValue} from token 0.
+    function _mint(address to, uint256 tokenId, uint64 value) internal {
+        _pieces[tokenId] = Piece({owner: to, value: value, parentSeq: 0});
+        unchecked {
+            ++_holdingCounts[to];
+        }
+        emit Transfer(address(0), to, tokenId);
+        emit SlotChanged(tokenId, 0, tokenId >> _SEQ_BITS);
+        emit TransferValue(0, tokenId, value);
+    }
+
+    /// @dev Moves `value` out of `fromTokenId` into a new token for `to`; checks and effects only, the caller
+    /// makes the receiver call once its own effects are done.
+    function _split(uint256 fromTokenId, address to, uint256 value) internal returns (uint256 newTokenId) {
+        Piece memory source = _pieceOf(fromTokenId);
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        _checkValue(fromTokenId, source.value, value);
+        _spendAuthority(source.owner, fromTokenId, value);
+        uint256 slot = fromTokenId >> _SEQ_BITS;
+        _authorizeMove(source.owner, to, slot);
+        newTokenId = _allocateTokenId(slot);
+
+        _pieces[newTokenId] = Piece({owner: to, value: uint64(value), parentSeq: uint32(fromTokenId)});
+        unchecked {
+            ++_holdingCounts[to];
+        }
+        emit Transfer(address(0), to, newTokenId);
+        emit SlotChanged(newTokenId, 0, slot);
+        emit TransferValue(fromTokenId, newTokenId, value);
+        _reduce(fromTokenId, source, value);
+    }
+
+    /// @dev Calls the ERC-3525 receiver hook when the recipient is a contract that declares it.
+    function _checkOnERC3525Received(uint256 fromTokenId, uint256 toTokenId, uint256 value, address recipient)
+        internal
+    {
+        if (recipient.code.length == 0) return;
+        if (!ERC165Checker.supportsInterface(recipient, type(IERC3525Receiver).interfaceId)) return;
+        try IERC3525Receiver(recipient).onERC3525Received(msg.sender, fromTokenId, toTokenId, value, "") returns (
+            bytes4 answer
+        ) {
+            if (answer != IERC3525Receiver.onERC3525Received.selector) revert ERC3525RejectedByReceiver(recipient);
+        } catch {
+            revert ERC3525RejectedByReceiver(recipient);
+        }
+    }
+
+    /// @dev The live piece with id `tokenId`; reverts if there is none.
+    function _pieceOf(uint256 tokenId) internal view returns (Piece memory piece) {
+        piece = _pieces[tokenId];
+        if (piece.owner == address(0)) revert ERC721NonexistentToken(tokenId);
+    }
+
+    function _exists(uint256 tokenId) internal view returns (bool) {
+        return _pieces[tokenId].owner != address(0);
+    }
+
+    /// @dev Hook: revert unless value or a token may move from `owner` to `to` within `slot`.
+    function _authorizeMove(address owner, address to, uint256 slot) internal view virtual;
+
+    /// @dev Hook: the id of the next new token of `slot`.
+    function _allocateTokenId(uint256 slot) internal virtual returns (uint256);
+
+    function _checkValue(uint256 tokenId, uint64 available, uint256 value) private pure {
+        if (value == 0) revert ERC3525ZeroValue();
+        if (value > available) revert ERC3525InsufficientValue(tokenId, available, value);
+    }
+
+    /// @dev Lowers a token's value after value left it; a token left empty is burned so that no token of
+    /// value 0 stays live.
+    function _reduce(uint256 tokenId, Piece memory piece, uint256 value) private {
+        uint64 remaining = piece.value - uint64(value);
+        if (remaining != 0) {
+            _pieces[tokenId] = Piece({owner: piece.owner, value: remaining, parentSeq: piece.parentSeq});
+            return;
+        }
+        delete _pieces[tokenId];
+        unchecked {
+            --_holdingCounts[piece.owner];
+        }
+        emit Transfer(piece.owner, address(0), tokenId);
+    }
+
+    /// @dev The owner, its operators and the token's approved address may move any value; anyone else needs
+    /// a value allowance, which is spent.
+    function _spendAuthority(address owner, uint256 tokenId, uint256 value) private {
+        if (_isAuthorized(owner, msg.sender, tokenId)) return;
+        uint256 allowed = _valueAllowances[tokenId][owner][msg.sender];
+        if (allowed < value) revert ERC3525InsufficientAllowance(tokenId, msg.sender, allowed, value);
+        if (allowed != type(uint256).max) {
+            unchecked {
+                allowed -= value;
+            }
+            _valueAllowances[tokenId][owner][msg.sender] = allowed;
+            emit ApprovalValue(tokenId, msg.sender, allowed);
+        }
+    }
+
+    function _isAuthorized(address owner, address spender, uint256 tokenId) private view returns (bool) {
+        return spender == owner || _operatorApprovals[owner][spender] || _tokenApprovals[tokenId] == spender;
+    }
+}

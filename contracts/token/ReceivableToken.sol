@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IMemberRegistry} from "../access/IMemberRegistry.sol";
+import {AuthorizationWord} from "../access/AuthorizationWord.sol";
+import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
+import {PackedERC3525} from "./PackedERC3525.sol";
+
+/// @title ReceivableToken
+/// @notice The anchor's confirmed promise to pay, as an ERC-3525 token: one slot per receivable, one token
+/// per piece. Only active members move or receive pieces, nothing moves after maturity, and an invoice
+/// backs at most one confirmation or transfer, ever.
+contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
+    using AuthorizationWord for uint256;
+
+    /// @notice The longest time from confirmation to maturity.
+    uint256 public constant MAX_TENOR = 3650 days;
+
+    uint32 private constant _ANCHOR = uint32(1) << uint8(IMemberRegistry.Role.ANCHOR);
+    uint32 private constant _SUPPLIER = uint32(1) << uint8(IMemberRegistry.Role.SUPPLIER);
+    /// @dev Roles that may hold pieces: suppliers of any tier, and factors who bought them.
+    uint32 private constant _HOLDER_ROLES = _SUPPLIER | (uint32(1) << uint8(IMemberRegistry.Role.FACTOR));
+
+    /// @dev What every move reads, in one word: 32 + 32 + 40 + 32 + 64 + 24 = 224 bits. Parties are member ids
+    /// (uint32, as in the registry), not addresses, so the organisation stays the debtor when it changes
+    /// keys; 40-bit seconds reach the year 36812; `lastSeq` is the highest piece sequence used so far.
+    struct Receivable {
+        uint32 anchorId;
+        uint32 supplierId;
+        uint40 maturity;
+        uint32 lastSeq;
+        uint64 faceValue;
+        bytes3 currency;
+    }
+
+    /// @notice The permission layer every move consults.
+    IMemberRegistry public immutable registry;
+
+    /// @dev Declared first so that it shares a storage word with Pausable's flag, which `confirm` reads anyway.
+    /// 64 bits number more receivables than any network will confirm.
+    uint64 private _slotCount;
+    mapping(uint256 slot => Receivable) private _receivables;
+    /// @dev One word per receivable commits to both document hashes; the hashes themselves are in
+    /// {TradeProofRecorded}. Storing them separately would cost a second new word on every confirmation.
+    mapping(uint256 slot => bytes32) private _documentsHashes;
+    mapping(bytes32 invoiceFingerprint => uint256 tokenId) private _invoiceUses;
+
+    modifier onlyOperator() {
+        if (!registry.hasRole(msg.sender, IMemberRegistry.Role.OPERATOR)) {
+            revert ReceivableUnauthorizedOperator(msg.sender);
+        }
+        _;
+    }
+
+    /// @notice Deploys the token over a member registry.
+    /// @param memberRegistry The registry that says who may hold and move pieces.
+    /// @param valueDecimals_ Decimals of the minor unit values are kept in (2 for CNY fen).
+    constructor(IMemberRegistry memberRegistry, uint8 valueDecimals_)
+        PackedERC3525("Chainbill Receivable", "CBR", valueDecimals_)
+    {
+        registry = memberRegistry;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function confirm(Confirmation calldata c) external whenNotPaused returns (uint256 slot, uint256 tokenId) {
+        (uint256 anchor, uint256 supplier) = registry.authorizationWordsOf(msg.sender, c.supplier);
+        if (!anchor.activeWithAnyRole(_ANCHOR)) revert ReceivableUnauthorizedAnchor(msg.sender);
+        if (!supplier.activeWithAnyRole(_SUPPLIER)) revert ReceivableIneligibleSupplier(c.supplier);
+        uint32 anchorId = anchor.memberId();
+        uint32 supplierId = supplier.memberId();
+        if (supplierId == anchorId) revert ReceivableSelfConfirmation(anchorId);
+        if (c.faceValue == 0) revert ERC3525ZeroValue();
+        if (c.faceValue > type(uint64).max) revert ReceivableFaceValueTooLarge(c.faceValue, type(uint64).max);
+        if (c.maturity <= block.timestamp || c.maturity > block.timestamp + MAX_TENOR) {
+            revert ReceivableInvalidMaturity(c.maturity, block.timestamp);
+        }
+        if (c.currency == bytes3(0)) revert ReceivableZeroCurrency();
+        if (c.invoiceHash == 0 || c.logisticsHash == 0) revert ReceivableMissingDocumentHash();
+        _checkInvoiceUnused(c.invoiceFingerprint);
+
+        slot = ++_slotCount;
+        tokenId = (slot << _SEQ_BITS) | 1;
+        _receivables[slot] = Receivable({
+            anchorId: anchorId,
+            supplierId: supplierId,
+            maturity: uint40(c.maturity),
+            lastSeq: 1,
+            faceValue: uint64(c.faceValue),
+            currency: c.currency
+        });
+        _documentsHashes[slot] = documentsHashOf(c.invoiceHash, c.logisticsHash);
+        _invoiceUses[c.invoiceFingerprint] = tokenId;
+        emit ReceivableConfirmed(slot, tokenId, anchorId, supplierId, msg.sender, c);
+        _mint(c.supplier, tokenId, uint64(c.faceValue));
+    }
+
+    /// @inheritdoc IReceivableToken
+    function transferWithProof(uint256 fromTokenId, address to, uint256 value, TradeProof calldata proof)
+        external
+        returns (uint256 newTokenId)
+    {
+        if (proof.invoiceHash == 0 || proof.logisticsHash == 0) revert ReceivableMissingDocumentHash();
+        _checkInvoiceUnused(proof.invoiceFingerprint);
+        newTokenId = _split(fromTokenId, to, value);
+        _invoiceUses[proof.invoiceFingerprint] = newTokenId;
+        emit TradeProofRecorded(newTokenId, proof.invoiceFingerprint, proof.invoiceHash, proof.logisticsHash);
+        _checkOnERC3525Received(fromTokenId, newTokenId, value, to);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function pause() external onlyOperator {
+        _pause();
+    }
+
+    /// @inheritdoc IReceivableToken
+    function unpause() external onlyOperator {
+        _unpause();
+    }
+
+    /// @inheritdoc IReceivableToken
+    function parentOf(uint256 tokenId) external view returns (uint256) {
+        uint32 parentSeq = _pieceOf(tokenId).parentSeq;
+        return parentSeq == 0 ? 0 : ((tokenId >> _SEQ_BITS) << _SEQ_BITS) | parentSeq;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function rootOf(uint256 tokenId) external view returns (uint256) {
+        _pieceOf(tokenId);
+        return ((tokenId >> _SEQ_BITS) << _SEQ_BITS) | 1;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function receivable(uint256 slot) external view returns (ReceivableView memory) {
+        if (slot == 0 || slot > _slotCount) revert ReceivableNonexistentSlot(slot);
+        Receivable memory terms = _receivables[slot];
+        return ReceivableView({
+            anchorId: terms.anchorId,
+            supplierId: terms.supplierId,
+            faceValue: terms.faceValue,
+            maturity: terms.maturity,
+            currency: terms.currency,
+            pieceCount: terms.lastSeq,
+            documentsHash: _documentsHashes[slot]
+        });
+    }
+
+    /// @inheritdoc IReceivableToken
+    function documentsHashOf(bytes32 invoiceHash, bytes32 logisticsHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(invoiceHash, logisticsHash));
+    }
+
+    /// @inheritdoc IReceivableToken
+    function invoiceUse(bytes32 invoiceFingerprint) external view returns (uint256) {
+        return _invoiceUses[invoiceFingerprint];
+    }
+
+    /// @inheritdoc IReceivableToken
+    function slotCount() external view returns (uint256) {
+        return _slotCount;
+    }
+
+    /// @inheritdoc IReceivableToken
+    function exists(uint256 tokenId) external view returns (bool) {
+        return _exists(tokenId);
+    }
+
+    /// @dev Pause, maturity, then the registry: the sender must be an active member (a suspended one keeps
+    /// what it holds but cannot move it) and the recipient an active holder.
+    function _authorizeMove(address owner, address to, uint256 slot) internal view override {
+        _requireNotPaused();
+        uint40 maturity = _receivables[slot].maturity;
+        if (block.timestamp >= maturity) revert ReceivableMatured(slot, maturity);
+        (uint256 sender, uint256 recipient) = registry.authorizationWordsOf(owner, to);
+        if (!sender.isActive()) revert ReceivableIneligibleSender(owner);
+        if (!recipient.activeWithAnyRole(_HOLDER_ROLES)) revert ReceivableIneligibleRecipient(to);
+    }
+
+    function _allocateTokenId(uint256 slot) internal override returns (uint256) {
+        Receivable storage terms = _receivables[slot];
+        uint32 lastSeq = terms.lastSeq;
+        if (lastSeq == type(uint32).max) revert ReceivablePieceLimitReached(slot);
+        unchecked {
+            terms.lastSeq = lastSeq + 1;
+        }
+        return (slot << _SEQ_BITS) | (lastSeq + 1);
+    }
+
+    function _checkInvoiceUnused(bytes32 invoiceFingerprint) private view {
+        if (invoiceFingerprint == 0) revert ReceivableMissingDocumentHash();
+        uint256 usedBy = _invoiceUses[invoiceFingerprint];
+        if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(invoiceFingerprint, usedBy);
+    }
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+import {IERC3525} from "./IERC3525.sol";
+
+/// @title Chainbill receivable token
+/// @notice One slot per receivable an anchor has confirmed; each token id is one piece of it. Pieces are
+/// split and passed up the supply chain, every piece keeping the anchor as debtor, the maturity, and a
+/// link to its parent.
+interface IReceivableToken is IERC3525 {
+    /// @notice What an anchor confirms.
+    /// @param supplier The supplier's address, which receives the first piece.
+    /// @param faceValue The amount owed, in the currency's minor unit.
+    /// @param maturity When it is due (unix seconds).
+    /// @param currency ISO 4217 code, e.g. "CNY".
+    /// @param invoiceHash Salted hash of the invoice document.
+    /// @param logisticsHash Salted hash of the logistics-proof document.
+    /// @param invoiceFingerprint Hash of the seller's legal-entity id and the normalised invoice number.
+    struct Confirmation {
+        address supplier;
+        uint256 faceValue;
+        uint256 maturity;
+        bytes3 currency;
+        bytes32 invoiceHash;
+        bytes32 logisticsHash;
+        bytes32 invoiceFingerprint;
+    }
+
+    /// @notice The documents of the trade between two holders that justify a transfer.
+    struct TradeProof {
+        bytes32 invoiceFingerprint;
+        bytes32 invoiceHash;
+        bytes32 logisticsHash;
+    }
+
+    /// @notice A confirmed receivable (a slot), as the tracing views return it.
+    struct ReceivableView {
+        uint32 anchorId;
+        uint32 supplierId;
+        uint64 faceValue;
+        uint40 maturity;
+        bytes3 currency;
+        uint32 pieceCount;
+        bytes32 documentsHash;
+    }
+
+    /// @notice Emitted when an anchor confirms a receivable; `tokenId` is its first piece, `anchor` the address
+    /// that confirmed, and `confirmation` everything confirmed, document hashes and fingerprint included.
+    event ReceivableConfirmed(
+        uint256 indexed slot,
+        uint256 indexed tokenId,
+        uint32 indexed anchorId,
+        uint32 supplierId,
+        address anchor,
+        Confirmation confirmation
+    );
+
+    /// @notice Emitted when a transfer anchors the trade proof (invoice and waybill between the two holders)
+    /// behind the piece it created.
+    event TradeProofRecorded(
+        uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
+    );
+
+    /// @notice The caller is not an active member holding the ANCHOR role.
+    error ReceivableUnauthorizedAnchor(address caller);
+    /// @notice The supplier is not an active member holding the SUPPLIER role.
+    error ReceivableIneligibleSupplier(address supplier);
+    /// @notice An anchor cannot confirm a receivable owed to itself.
+    error ReceivableSelfConfirmation(uint32 memberId);
+    /// @notice The owner of the source token is not an active member (suspended, KYC lapsed, or removed).
+    error ReceivableIneligibleSender(address owner);
+    /// @notice The recipient is not an active member holding the SUPPLIER or FACTOR role.
+    error ReceivableIneligibleRecipient(address recipient);
+    /// @notice The caller is not an active operator.
+    error ReceivableUnauthorizedOperator(address caller);
+    /// @notice The face value does not fit the 64 bits a piece's value is stored in.
+    error ReceivableFaceValueTooLarge(uint256 faceValue, uint256 maximum);
+    /// @notice The maturity is not in the future, or is further off than the longest allowed tenor.
+    error ReceivableInvalidMaturity(uint256 maturity, uint256 blockTime);
+    /// @notice The currency code is empty.
+    error ReceivableZeroCurrency();
+    /// @notice A document hash or fingerprint is zero.
+    error ReceivableMissingDocumentHash();
+    /// @notice This invoice already backs a confirmation or transfer (token `tokenId`).
+    error ReceivableInvoiceAlreadyUsed(bytes32 invoiceFingerprint, uint256 tokenId);
+    /// @notice The receivable has matured: nothing moves any more except claims.
+    error ReceivableMatured(uint256 slot, uint256 maturity);
+    /// @notice The receivable already has as many pieces as a token id can number.
+    error ReceivablePieceLimitReached(uint256 slot);
+    /// @notice The slot does not exist.
+    error ReceivableNonexistentSlot(uint256 slot);
+
+    /// @notice Confirm that the caller's organisation owes `c.supplier` `c.faceValue` at `c.maturity`.
+    /// Irrevocable: nothing lets the anchor cancel or change it afterwards.
+    /// @dev Requirements: not paused; caller is an active ANCHOR; supplier an active SUPPLIER of another member;
+    /// face value in (0, 2^64); maturity in the future and within the longest tenor; currency and hashes
+    /// non-zero; fingerprint never used before. Emits {ReceivableConfirmed}, {Transfer}, {SlotChanged},
+    /// {TransferValue}.
+    /// @param c The confirmation.
+    /// @return slot The new receivable's slot.
+    /// @return tokenId Its first piece, owned by the supplier.
+    function confirm(Confirmation calldata c) external returns (uint256 slot, uint256 tokenId);
+
+    /// @notice Split `value` off `fromTokenId` into a new piece for `to`, recording the trade proof that
+    /// justifies the transfer. The proof's fingerprint is registered forever.
+    /// @dev Requirements: as `transferFrom(uint256,address,uint256)`; plus hashes non-zero and fingerprint never
+    /// used before. Emits {TradeProofRecorded} besides the transfer events.
+    /// @param fromTokenId The source piece.
+    /// @param to The recipient.
+    /// @param value The value passed.
+    /// @param proof The trade proof between the source's owner and `to`.
+    /// @return newTokenId The new piece.
+    function transferWithProof(uint256 fromTokenId, address to, uint256 value, TradeProof calldata proof)
+        external
+        returns (uint256 newTokenId);
+
+    /// @notice Stop every transfer, split and merge. Requirements: caller is an active operator.
+    function pause() external;
+
+    /// @notice Resume transfers. Requirements: caller is an active operator.
+    function unpause() external;
+
+    /// @notice The piece a token was split from, or 0 for a receivable's first piece.
+    /// @param tokenId The token.
+    function parentOf(uint256 tokenId) external view returns (uint256);
+
+    /// @notice The receivable's first piece, from which every piece of the slot descends.
+    /// @param tokenId The token.
+    function rootOf(uint256 tokenId) external view returns (uint256);
+
+    /// @notice A confirmed receivable's terms and the commitment to its document hashes (see `documentsHashOf`).
+    /// @param slot The slot.
+    function receivable(uint256 slot) external view returns (ReceivableView memory);
+
+    /// @notice The commitment a receivable stores for its invoice and logistics-proof hashes.
+    /// @param invoiceHash Salted hash of the invoice document.
+    /// @param logisticsHash Salted hash of the logistics-proof document.
+    function documentsHashOf(bytes32 invoiceHash, bytes32 logisticsHash) external pure returns (bytes32);
+
+    /// @notice The token an invoice fingerprint backs, or 0 if it has never been used.
+    /// @param invoiceFingerprint The fingerprint.
+    function invoiceUse(bytes32 invoiceFingerprint) external view returns (uint256);
+
+    /// @notice How many receivables have been confirmed; slots run from 1 to this number.
+    function slotCount() external view returns (uint256);
+
+    /// @notice Whether a token exists (is live).
+    /// @param tokenId The token.
+    function exists(uint256 tokenId) external view returns (bool);
+}

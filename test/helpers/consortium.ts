@@ -1,0 +1,116 @@
+import hre from "hardhat";
+import { hexlify, id, randomBytes } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import ChainbillModule from "../../deploy/modules/Chainbill";
+import { MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
+import type { MemberRegistry, ReceivableToken } from "../../typechain-types";
+import { Role, roleMask } from "../../src/chain/roles";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+
+export const DAY = 86_400n;
+export const YEAR = 365n * DAY;
+
+/** The cast of every story: one operator, an anchor, three tiers of suppliers and the other roles. */
+export interface Consortium {
+  registry: MemberRegistry;
+  token: ReceivableToken;
+  operator: HardhatEthersSigner;
+  anchor: HardhatEthersSigner;
+  tier1: HardhatEthersSigner;
+  tier2: HardhatEthersSigner;
+  tier3: HardhatEthersSigner;
+  factor: HardhatEthersSigner;
+  carrier: HardhatEthersSigner;
+  verifier: HardhatEthersSigner;
+  auditor: HardhatEthersSigner;
+  /** Accounts that belong to no member. */
+  outsiders: HardhatEthersSigner[];
+  /** Member id of each admitted signer, by address. */
+  memberIds: Map<string, number>;
+  /** Legal-entity-id hash of each admitted signer, by address. */
+  leiHashes: Map<string, string>;
+}
+
+export async function latestTimestamp(): Promise<bigint> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  if (block === null) throw new Error("no latest block");
+  return BigInt(block.timestamp);
+}
+
+export function randomHash(): string {
+  return hexlify(randomBytes(32));
+}
+
+/** Deploys the system with the Ignition module and admits the cast. */
+export async function deployConsortium(): Promise<Consortium> {
+  const signers = await hre.ethers.getSigners();
+  const [operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, ...outsiders] = signers;
+  const deployed = await hre.ignition.deploy(ChainbillModule);
+  const registry = MemberRegistry__factory.connect(await deployed.registry.getAddress(), operator);
+  const token = ReceivableToken__factory.connect(await deployed.receivableToken.getAddress(), operator);
+
+  const memberIds = new Map<string, number>([[operator.address, 1]]);
+  const leiHashes = new Map<string, string>([[operator.address, id("CHAINBILL-CONSORTIUM-OPERATOR")]]);
+  const kycValidUntil = (await latestTimestamp()) + 2n * YEAR;
+  const cast: Array<[HardhatEthersSigner, string, Role[]]> = [
+    [anchor, "ANCHOR-PHONEMAKER", [Role.ANCHOR]],
+    [tier1, "TIER1-DISPLAYS", [Role.SUPPLIER]],
+    [tier2, "TIER2-GLASS", [Role.SUPPLIER]],
+    [tier3, "TIER3-SAND", [Role.SUPPLIER]],
+    [factor, "FACTOR-BANK", [Role.FACTOR]],
+    [carrier, "CARRIER-FREIGHT", [Role.CARRIER]],
+    [verifier, "VERIFIER-SERVICE", [Role.VERIFIER]],
+    [auditor, "AUDITOR-FIRM", [Role.AUDITOR]],
+  ];
+  for (const [signer, name, roles] of cast) {
+    const leiHash = id(name);
+    await (await registry.admit(leiHash, signer.address, roleMask(...roles), kycValidUntil)).wait();
+    memberIds.set(signer.address, Number(await registry.memberIdOf(signer.address)));
+    leiHashes.set(signer.address, leiHash);
+  }
+  return { registry, token, operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, outsiders, memberIds, leiHashes };
+}
+
+export interface ConfirmOptions {
+  supplier?: HardhatEthersSigner;
+  faceValue?: bigint;
+  maturityInDays?: bigint;
+  invoiceNumber?: string;
+}
+
+let invoiceCounter = 0;
+
+/** A fresh invoice number, unique within a test run. */
+export function nextInvoiceNumber(): string {
+  invoiceCounter += 1;
+  return `INV-${invoiceCounter.toString().padStart(6, "0")}`;
+}
+
+/** The confirmation the anchor would send for an invoice of `supplier`. */
+export async function confirmationFor(c: Consortium, options: ConfirmOptions = {}): Promise<ReceivableToken.ConfirmationStruct> {
+  const supplier = options.supplier ?? c.tier1;
+  const sellerLeiHash = c.leiHashes.get(supplier.address) ?? id(supplier.address);
+  return {
+    supplier: supplier.address,
+    faceValue: options.faceValue ?? 100_000_000n,
+    maturity: (await latestTimestamp()) + (options.maturityInDays ?? 90n) * DAY,
+    currency: "0x434e59", // "CNY"
+    invoiceHash: randomHash(),
+    logisticsHash: randomHash(),
+    invoiceFingerprint: invoiceFingerprint(sellerLeiHash, options.invoiceNumber ?? nextInvoiceNumber()),
+  };
+}
+
+/** The anchor confirms a receivable; returns its slot and first piece. */
+export async function confirmReceivable(c: Consortium, options: ConfirmOptions = {}): Promise<{ slot: bigint; tokenId: bigint }> {
+  const confirmation = await confirmationFor(c, options);
+  const [slot, tokenId] = await c.token.connect(c.anchor).confirm.staticCall(confirmation);
+  await (await c.token.connect(c.anchor).confirm(confirmation)).wait();
+  return { slot, tokenId };
+}
+
+/** A trade proof for a transfer whose seller (the recipient) is `seller`. */
+export function tradeProofFor(c: Consortium, seller: HardhatEthersSigner, invoiceNumber: string = nextInvoiceNumber()): ReceivableToken.TradeProofStruct {
+  const sellerLeiHash = c.leiHashes.get(seller.address) ?? id(seller.address);
+  return { invoiceFingerprint: invoiceFingerprint(sellerLeiHash, invoiceNumber), invoiceHash: randomHash(), logisticsHash: randomHash() };
+}
