@@ -4,6 +4,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import ChainbillModule from "../../deploy/modules/Chainbill";
 import { MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
 import type { MemberRegistry, ReceivableToken } from "../../typechain-types";
+import type { IReceivableToken } from "../../typechain-types/contracts/token/ReceivableToken";
 import { Role, roleMask } from "../../src/chain/roles";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 
@@ -87,7 +88,7 @@ export function nextInvoiceNumber(): string {
 }
 
 /** The confirmation the anchor would send for an invoice of `supplier`. */
-export async function confirmationFor(c: Consortium, options: ConfirmOptions = {}): Promise<ReceivableToken.ConfirmationStruct> {
+export async function confirmationFor(c: Consortium, options: ConfirmOptions = {}): Promise<IReceivableToken.ConfirmationStruct> {
   const supplier = options.supplier ?? c.tier1;
   const sellerLeiHash = c.leiHashes.get(supplier.address) ?? id(supplier.address);
   return {
@@ -110,7 +111,7 @@ export async function confirmReceivable(c: Consortium, options: ConfirmOptions =
 }
 
 /** A trade proof for a transfer whose seller (the recipient) is `seller`. */
-export function tradeProofFor(c: Consortium, seller: HardhatEthersSigner, invoiceNumber: string = nextInvoiceNumber()): ReceivableToken.TradeProofStruct {
+export function tradeProofFor(c: Consortium, seller: HardhatEthersSigner, invoiceNumber: string = nextInvoiceNumber()): IReceivableToken.TradeProofStruct {
   const sellerLeiHash = c.leiHashes.get(seller.address) ?? id(seller.address);
   return { invoiceFingerprint: invoiceFingerprint(sellerLeiHash, invoiceNumber), invoiceHash: randomHash(), logisticsHash: randomHash() };
 }

@@ -251,7 +251,7 @@ describe("ReceivableToken", function () {
 
     it("transfers a whole piece ERC-721 style and clears its approval", async function () {
       const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
-      await token.connect(tier1).approve(tier3.address, root);
+      await token.connect(tier1)["approve(address,uint256)"](tier3.address, root);
       await expect(token.connect(tier1)[WHOLE](tier1.address, tier2.address, root))
         .to.emit(token, "Transfer")
         .withArgs(tier1.address, tier2.address, root);
