@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { GAS_TARGETS, HOT_PATHS, REGRESSION_TOLERANCE_PERCENT, measureGas, regressionLimit, regressions } from "../../scripts/gas/measure";
+import type { GasFigures } from "../../scripts/gas/measure";
+import { SNAPSHOT_FILE, formatSnapshot, parseSnapshot, readSnapshot } from "../../scripts/gas/snapshot";
+
+/**
+ * Holds the hot paths to the committed gas snapshot (bench/gas-snapshot.json) and to the design's budgets.
+ * After an intended change in gas, regenerate the snapshot with `UPDATE_GAS_SNAPSHOT=1 npm run bench:gas`.
+ */
+describe("gas snapshot", function () {
+  let snapshot: GasFigures | undefined;
+  let measured: GasFigures;
+
+  before(async function () {
+    snapshot = readSnapshot(hre.config.paths.root);
+    measured = await measureGas();
+  });
+
+  it(`has a committed ${SNAPSHOT_FILE}`, function () {
+    expect(snapshot, `${SNAPSHOT_FILE} is missing: run UPDATE_GAS_SNAPSHOT=1 npm run bench:gas`).to.not.equal(undefined);
+  });
+
+  for (const key of HOT_PATHS) {
+    it(`${key} stays within ${REGRESSION_TOLERANCE_PERCENT}% of the snapshot`, function () {
+      if (snapshot === undefined) this.skip();
+      const expected = snapshot[key];
+      expect(
+        measured[key],
+        `${key}: measured ${measured[key]} gas, more than ${REGRESSION_TOLERANCE_PERCENT}% above the snapshot's ${expected} ` +
+          `(limit ${regressionLimit(expected)}); if intended, run UPDATE_GAS_SNAPSHOT=1 npm run bench:gas`,
+      ).to.be.at.most(regressionLimit(expected));
+    });
+  }
+
+  for (const [key, target] of Object.entries(GAS_TARGETS)) {
+    it(`${key} is within its target of ${target} gas`, function () {
+      const figure = measured[key as keyof GasFigures];
+      expect(figure, `${key}: measured ${figure} gas, over its target of ${target}`).to.be.at.most(target);
+    });
+  }
+
+  it("measures the same figures on every run", async function () {
+    expect(await measureGas()).to.deep.equal(measured);
+  });
+
+  describe("the regression check itself", function () {
+    const base: GasFigures = parseSnapshot(
+      formatSnapshot({
+        confirm: 100_000,
+        splitNewHolder: 100_000,
+        splitExistingHolder: 100_000,
+        transferWithProof: 100_000,
+        merge: 100_000,
+        transferWhole: 100_000,
+        referenceSplit: 100_000,
+      }),
+    );
+
+    it("accepts a figure up to 2% above the snapshot and flags one beyond", function () {
+      expect(regressions(base, { ...base, merge: 102_000 })).to.deep.equal([]);
+      expect(regressions(base, { ...base, merge: 102_001 })).to.deep.equal([{ key: "merge", snapshot: 100_000, measured: 102_001 }]);
+    });
+
+    it("ignores the reference implementation's figure", function () {
+      expect(regressions(base, { ...base, referenceSplit: 200_000 })).to.deep.equal([]);
+    });
+
+    it("rejects a snapshot with missing, unknown or non-integer keys", function () {
+      const { merge, ...withoutMerge } = base;
+      void merge;
+      expect(() => parseSnapshot(JSON.stringify(withoutMerge))).to.throw(/"merge" must be a positive integer/);
+      expect(() => parseSnapshot(JSON.stringify({ ...base, burn: 1 }))).to.throw(/unexpected keys burn/);
+      expect(() => parseSnapshot(JSON.stringify({ ...base, confirm: 1.5 }))).to.throw(/"confirm"/);
+    });
+  });
+});
