@@ -9,9 +9,9 @@ pragma solidity 0.8.28;
 library AuthorizationWord {
     uint256 internal constant ACTIVE_BIT = 1 << 64;
 
-    /// @notice Packs an authorization into its word.
-    function encode(uint32 memberId, uint32 roles, bool active) internal pure returns (uint256) {
-        return uint256(memberId) | (uint256(roles) << 32) | (active ? ACTIVE_BIT : 0);
+    /// @notice Packs an authorization (member `id`, `roles` bitmask, `active`) into its word.
+    function encode(uint32 id, uint32 roles, bool active) internal pure returns (uint256) {
+        return uint256(id) | (uint256(roles) << 32) | (active ? ACTIVE_BIT : 0);
     }
 
     /// @notice The member id, 0 for a non-member.

@@ -246,6 +246,11 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
         }
     }
 
+    /// @dev The parent sequence recorded for a token, live or burned (0 for a first piece or an unknown id).
+    function _parentSeqOf(uint256 tokenId) internal view returns (uint32) {
+        return _pieces[tokenId].parentSeq;
+    }
+
     /// @dev The live piece with id `tokenId`; reverts if there is none.
     function _pieceOf(uint256 tokenId) internal view returns (Piece memory piece) {
         piece = _pieces[tokenId];
@@ -275,7 +280,8 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
             _pieces[tokenId] = Piece({owner: piece.owner, value: remaining, parentSeq: piece.parentSeq});
             return;
         }
-        delete _pieces[tokenId];
+        // Keep the parent link of the burned piece so that lineage through it can still be walked on chain.
+        _pieces[tokenId] = Piece({owner: address(0), value: 0, parentSeq: piece.parentSeq});
         unchecked {
             --_holdingCounts[piece.owner];
         }

@@ -119,9 +119,13 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
+    /// @dev Answers for burned pieces too, so lineage can be walked through pieces a split emptied.
     function parentOf(uint256 tokenId) external view returns (uint256) {
-        uint32 parentSeq = _pieceOf(tokenId).parentSeq;
-        return parentSeq == 0 ? 0 : ((tokenId >> _SEQ_BITS) << _SEQ_BITS) | parentSeq;
+        uint256 slot = tokenId >> _SEQ_BITS;
+        uint32 sequence = uint32(tokenId);
+        if (sequence == 0 || sequence > _receivables[slot].lastSeq) revert ERC721NonexistentToken(tokenId);
+        uint32 parentSeq = _parentSeqOf(tokenId);
+        return parentSeq == 0 ? 0 : (slot << _SEQ_BITS) | parentSeq;
     }
 
     /// @inheritdoc IReceivableToken

@@ -184,6 +184,18 @@ describe("ReceivableToken", function () {
       expect(lineage).to.deep.equal([tier3Piece, tier2Piece, root]);
     });
 
+    it("keeps lineage through a piece that a split emptied and burned", async function () {
+      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const middle = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 500n);
+      await token.connect(tier1)[SPLIT](root, tier2.address, 500n);
+      const leaf = await token.connect(tier2)[SPLIT].staticCall(middle, tier3.address, 500n);
+      await token.connect(tier2)[SPLIT](middle, tier3.address, 500n);
+      expect(await token.exists(middle)).to.equal(false);
+      expect(await token.parentOf(leaf)).to.equal(middle);
+      expect(await token.parentOf(middle)).to.equal(root);
+      await expect(token.parentOf(leaf + 1n)).to.be.revertedWithCustomError(token, "ERC721NonexistentToken").withArgs(leaf + 1n);
+    });
+
     it("moving a piece's whole value burns the emptied source: no token of value 0 stays live", async function () {
       const { token, tier1, tier2, root } = await loadFixture(fixture);
       const child = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 100_000_000n);

@@ -120,7 +120,8 @@ interface IReceivableToken is IERC3525 {
     /// @notice Resume transfers. Requirements: caller is an active operator.
     function unpause() external;
 
-    /// @notice The piece a token was split from, or 0 for a receivable's first piece.
+    /// @notice The piece a token was split from, or 0 for a receivable's first piece. Answers for burned
+    /// pieces too; reverts for an id that was never created.
     /// @param tokenId The token.
     function parentOf(uint256 tokenId) external view returns (uint256);
 
