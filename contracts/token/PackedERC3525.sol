@@ -304,6 +304,20 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     }
 
     function _isAuthorized(address owner, address spender, uint256 tokenId) private view returns (bool) {
-        return spender == owner || _operatorApprovals[owner][spender] || _tokenApprovals[tokenId] == spender;
+        return spender == owner || _operatorApprovals[owner][spender] || _tokenApprovals[tokenId] == spender
+            || _isSystemOperator(spender);
+    }
+
+    /// @dev Hook: whether `spender` may move any token (a contract that checks consent itself).
+    function _isSystemOperator(address spender) internal view virtual returns (bool);
+
+    /// @dev Burns a live piece whatever its value, keeping its parent link. Emits {TransferValue} to token 0 and
+    /// {Transfer} to the zero address.
+    function _burn(uint256 tokenId) internal returns (address owner, uint64 value) {
+        Piece memory piece = _pieceOf(tokenId);
+        owner = piece.owner;
+        value = piece.value;
+        emit TransferValue(tokenId, 0, value);
+        _reduce(tokenId, piece, value);
     }
 }

@@ -37,9 +37,14 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     /// @notice The permission layer every move consults.
     IMemberRegistry public immutable registry;
 
+
     /// @dev Declared first so that it shares a storage word with Pausable's flag, which `confirm` reads anyway.
     /// 64 bits number more receivables than any network will confirm.
     uint64 private _slotCount;
+    /// @dev Bound once each by the operator. The financing contract shares the word above (8 + 64 + 160 bits
+    /// with the pause flag), which every move has already read by the time it is consulted.
+    address private _financing;
+    address private _settlement;
     mapping(uint256 slot => Receivable) private _receivables;
     /// @dev One word per receivable commits to both document hashes; the hashes themselves are in
     /// {TradeProofRecorded}. Storing them separately would cost a second new word on every confirmation.
@@ -106,6 +111,27 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         _invoiceUses[proof.invoiceFingerprint] = newTokenId;
         emit TradeProofRecorded(newTokenId, proof.invoiceFingerprint, proof.invoiceHash, proof.logisticsHash);
         _checkOnERC3525Received(fromTokenId, newTokenId, value, to);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function bindSystemContract(SystemContract kind, address account) external onlyOperator {
+        address current = kind == SystemContract.FINANCING ? _financing : _settlement;
+        if (current != address(0) || account == address(0)) revert ReceivableSystemContractNotBindable(kind, current);
+        if (kind == SystemContract.FINANCING) _financing = account;
+        else _settlement = account;
+        emit SystemContractBound(kind, account);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function redeem(uint256 tokenId) external {
+        if (msg.sender != _settlement) revert ReceivableOnlySettlement(msg.sender);
+        (address holder, uint64 value) = _burn(tokenId);
+        emit PieceRedeemed(tokenId, holder, value);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function systemContract(SystemContract kind) external view returns (address) {
+        return kind == SystemContract.FINANCING ? _financing : _settlement;
     }
 
     /// @inheritdoc IReceivableToken
@@ -178,6 +204,10 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         (uint256 sender, uint256 recipient) = registry.authorizationWordsOf(owner, to);
         if (!sender.isActive()) revert ReceivableIneligibleSender(owner);
         if (!recipient.activeWithAnyRole(_HOLDER_ROLES)) revert ReceivableIneligibleRecipient(to);
+    }
+
+    function _isSystemOperator(address spender) internal view override returns (bool) {
+        return spender == _financing && spender != address(0);
     }
 
     function _allocateTokenId(uint256 slot) internal override returns (uint256) {

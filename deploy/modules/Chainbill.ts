@@ -5,18 +5,31 @@ import { id } from "ethers";
 const DEFAULT_OPERATOR_KYC_VALID_UNTIL = 4_102_444_800n;
 /** Values are kept in the currency's minor unit: fen for CNY. */
 const VALUE_DECIMALS = 2;
+/** `IReceivableToken.SystemContract` */
+const FINANCING = 0;
+const SETTLEMENT = 1;
 
 /**
- * The whole Chainbill system: the member registry (with the deploying account as the operator, member 1)
- * and the receivable token over it. Parameters: `operatorLeiHash`, `operatorKycValidUntil`.
+ * The whole Chainbill system: the member registry (with the deploying account as the operator, member 1),
+ * the receivable token, the settlement currency, settlement and financing, bound to each other.
+ * Parameters: `operatorLeiHash`, `operatorKycValidUntil`, `gracePeriod` (seconds, default 0).
  */
 export default buildModule("Chainbill", (m) => {
   const operatorAccount = m.getAccount(0);
   const operatorLeiHash = m.getParameter("operatorLeiHash", id("CHAINBILL-CONSORTIUM-OPERATOR"));
   const operatorKycValidUntil = m.getParameter("operatorKycValidUntil", DEFAULT_OPERATOR_KYC_VALID_UNTIL);
+  const gracePeriod = m.getParameter("gracePeriod", 0n);
 
   const registry = m.contract("MemberRegistry", [operatorLeiHash, operatorAccount, operatorKycValidUntil]);
   const receivableToken = m.contract("ReceivableToken", [registry, VALUE_DECIMALS]);
+  const settlementToken = m.contract("SettlementToken", [registry]);
+  const settlement = m.contract("Settlement", [registry, receivableToken, settlementToken]);
+  const financing = m.contract("Financing", [registry, receivableToken, settlementToken, settlement]);
 
-  return { registry, receivableToken };
+  m.call(receivableToken, "bindSystemContract", [FINANCING, financing], { id: "bindFinancing" });
+  m.call(receivableToken, "bindSystemContract", [SETTLEMENT, settlement], { id: "bindSettlement" });
+  m.call(settlementToken, "setSystemAccount", [settlement, true], { id: "settlementEscrow" });
+  m.call(settlement, "setGracePeriod", [gracePeriod], { id: "gracePeriod" });
+
+  return { registry, receivableToken, settlementToken, settlement, financing };
 });

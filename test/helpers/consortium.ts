@@ -2,8 +2,14 @@ import hre from "hardhat";
 import { hexlify, id, randomBytes } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import ChainbillModule from "../../deploy/modules/Chainbill";
-import { MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
-import type { MemberRegistry, ReceivableToken } from "../../typechain-types";
+import {
+  Financing__factory,
+  MemberRegistry__factory,
+  ReceivableToken__factory,
+  SettlementToken__factory,
+  Settlement__factory,
+} from "../../typechain-types";
+import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 import type { IReceivableToken } from "../../typechain-types/contracts/token/ReceivableToken";
 import { Role, roleMask } from "../../src/chain/roles";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
@@ -15,6 +21,11 @@ export const YEAR = 365n * DAY;
 export interface Consortium {
   registry: MemberRegistry;
   token: ReceivableToken;
+  currency: SettlementToken;
+  settlement: Settlement;
+  financing: Financing;
+  /** The bank that issues the settlement currency (an active member named issuer). */
+  issuer: HardhatEthersSigner;
   operator: HardhatEthersSigner;
   anchor: HardhatEthersSigner;
   tier1: HardhatEthersSigner;
@@ -45,10 +56,13 @@ export function randomHash(): string {
 /** Deploys the system with the Ignition module and admits the cast. */
 export async function deployConsortium(): Promise<Consortium> {
   const signers = await hre.ethers.getSigners();
-  const [operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, ...outsiders] = signers;
+  const [operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, issuer, ...outsiders] = signers;
   const deployed = await hre.ignition.deploy(ChainbillModule);
   const registry = MemberRegistry__factory.connect(await deployed.registry.getAddress(), operator);
   const token = ReceivableToken__factory.connect(await deployed.receivableToken.getAddress(), operator);
+  const currency = SettlementToken__factory.connect(await deployed.settlementToken.getAddress(), operator);
+  const settlement = Settlement__factory.connect(await deployed.settlement.getAddress(), operator);
+  const financing = Financing__factory.connect(await deployed.financing.getAddress(), operator);
 
   const memberIds = new Map<string, number>([[operator.address, 1]]);
   const leiHashes = new Map<string, string>([[operator.address, id("CHAINBILL-CONSORTIUM-OPERATOR")]]);
@@ -62,6 +76,7 @@ export async function deployConsortium(): Promise<Consortium> {
     [carrier, "CARRIER-FREIGHT", [Role.CARRIER]],
     [verifier, "VERIFIER-SERVICE", [Role.VERIFIER]],
     [auditor, "AUDITOR-FIRM", [Role.AUDITOR]],
+    [issuer, "ISSUER-BANK", [Role.FACTOR]],
   ];
   for (const [signer, name, roles] of cast) {
     const leiHash = id(name);
@@ -69,7 +84,8 @@ export async function deployConsortium(): Promise<Consortium> {
     memberIds.set(signer.address, Number(await registry.memberIdOf(signer.address)));
     leiHashes.set(signer.address, leiHash);
   }
-  return { registry, token, operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, outsiders, memberIds, leiHashes };
+  await (await currency.setIssuer(issuer.address, true)).wait();
+  return { registry, token, currency, settlement, financing, issuer, operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, outsiders, memberIds, leiHashes };
 }
 
 export interface ConfirmOptions {

@@ -130,7 +130,7 @@ describe("ReceivableToken", function () {
       await expect(c.token.connect(c.anchor).confirm(renamed)).to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed");
     });
 
-    it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these", async function () {
+    it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these (redeem burns only for the bound settlement contract)", async function () {
       const c = await loadFixture(deployConsortium);
       const stateChanging = c.token.interface.fragments
         .filter((fragment): fragment is import("ethers").FunctionFragment => fragment.type === "function")
@@ -141,8 +141,10 @@ describe("ReceivableToken", function () {
         [
           "approve(address,uint256)",
           "approve(uint256,address,uint256)",
+          "bindSystemContract(uint8,address)",
           "confirm((address,uint256,uint256,bytes3,bytes32,bytes32,bytes32))",
           "pause()",
+          "redeem(uint256)",
           "safeTransferFrom(address,address,uint256)",
           "safeTransferFrom(address,address,uint256,bytes)",
           "setApprovalForAll(address,bool)",

@@ -33,6 +33,12 @@ interface IReceivableToken is IERC3525 {
         bytes32 logisticsHash;
     }
 
+    /// @notice The contracts the token trusts for one job each.
+    enum SystemContract {
+        FINANCING,
+        SETTLEMENT
+    }
+
     /// @notice A confirmed receivable (a slot), as the tracing views return it.
     struct ReceivableView {
         uint32 anchorId;
@@ -60,6 +66,11 @@ interface IReceivableToken is IERC3525 {
     event TradeProofRecorded(
         uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
     );
+
+    /// @notice Emitted when the operator binds the financing or settlement contract (once each).
+    event SystemContractBound(SystemContract indexed kind, address indexed account);
+    /// @notice Emitted when the settlement contract burns a piece it has paid in full.
+    event PieceRedeemed(uint256 indexed tokenId, address indexed holder, uint256 value);
 
     /// @notice The caller is not an active member holding the ANCHOR role.
     error ReceivableUnauthorizedAnchor(address caller);
@@ -89,6 +100,10 @@ interface IReceivableToken is IERC3525 {
     error ReceivablePieceLimitReached(uint256 slot);
     /// @notice The slot does not exist.
     error ReceivableNonexistentSlot(uint256 slot);
+    /// @notice The system contract is already bound, or the address is zero.
+    error ReceivableSystemContractNotBindable(SystemContract kind, address current);
+    /// @notice Only the bound settlement contract may do this.
+    error ReceivableOnlySettlement(address caller);
 
     /// @notice Confirm that the caller's organisation owes `c.supplier` `c.faceValue` at `c.maturity`.
     /// Irrevocable: nothing lets the anchor cancel or change it afterwards.
@@ -113,6 +128,24 @@ interface IReceivableToken is IERC3525 {
     function transferWithProof(uint256 fromTokenId, address to, uint256 value, TradeProof calldata proof)
         external
         returns (uint256 newTokenId);
+
+    /// @notice Bind the financing or the settlement contract, once. The financing contract may move pieces
+    /// (it does so only with the holder's consent and the verifier's attestation); the settlement contract may
+    /// burn pieces it has paid in full. Requirements: caller is an active operator; not bound yet; non-zero.
+    /// Emits {SystemContractBound}.
+    /// @param kind Which contract.
+    /// @param account Its address.
+    function bindSystemContract(SystemContract kind, address account) external;
+
+    /// @notice Burn a piece its holder has been paid in full for. Works after maturity, while paused and for
+    /// suspended holders. Requirements: caller is the bound settlement contract; the piece exists.
+    /// Emits {PieceRedeemed}, {TransferValue} to token 0 and {Transfer} to the zero address.
+    /// @param tokenId The piece.
+    function redeem(uint256 tokenId) external;
+
+    /// @notice The bound contract of a kind, or the zero address.
+    /// @param kind Which contract.
+    function systemContract(SystemContract kind) external view returns (address);
 
     /// @notice Stop every transfer, split and merge. Requirements: caller is an active operator.
     function pause() external;

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IMemberRegistry} from "../access/IMemberRegistry.sol";
+import {AuthorizationWord} from "../access/AuthorizationWord.sol";
+import {IReceivableToken} from "../token/interfaces/IReceivableToken.sol";
+import {IFinancing} from "./interfaces/IFinancing.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {DiscountMath} from "./DiscountMath.sol";
+
+/// @title Financing
+/// @notice Delivery against payment between a holder and a factor, gated by the holder's consent and the
+/// verifiers' EIP-712 attestation. The EIP-712 domain (name, version, chain id, this contract) is part of
+/// every digest, so a signature made for another chain or contract recovers to some other address and is
+/// refused as not a verifier's.
+contract Financing is IFinancing, EIP712, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using AuthorizationWord for uint256;
+
+    bytes32 private constant _REQUEST_TYPEHASH = keccak256(
+        "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,uint256 deadline,uint256 nonce)"
+    );
+    bytes32 private constant _ATTESTATION_TYPEHASH = keccak256(
+        "FundingAttestation(uint256 tokenId,address holder,address factor,uint256 value,uint256 price,bytes32 invoiceHash,bytes32 logisticsHash,bytes32 tradeProofHash,bool withRecourse,uint256 deadline,uint256 nonce)"
+    );
+    uint32 private constant _FACTOR = uint32(1) << uint8(IMemberRegistry.Role.FACTOR);
+    uint32 private constant _VERIFIER = uint32(1) << uint8(IMemberRegistry.Role.VERIFIER);
+    uint256 private constant _MAX_REQUIRED_VERIFIERS = 16;
+
+    /// @notice The permission layer.
+    IMemberRegistry public immutable registry;
+    /// @notice The receivables funded.
+    IReceivableToken public immutable receivables;
+    /// @notice The currency prices are paid in.
+    IERC20 public immutable currency;
+    /// @notice Settlement, asked whether a receivable is overdue.
+    ISettlement public immutable settlement;
+
+    uint256 private _requiredVerifiers = 1;
+    /// @dev Keyed by the attestation digest: a non-empty record is also the proof that it was used.
+    mapping(bytes32 fundingId => FundingRecord) private _fundings;
+    /// @dev Unordered nonces: bit `nonce % 256` of word `nonce / 256`, so a holder may sign many requests
+    /// at once and any of them can be used or withdrawn independently.
+    mapping(address holder => mapping(uint256 word => uint256 bits)) private _nonceBitmaps;
+    mapping(bytes32 requestDigest => address holder) private _onChainApprovals;
+
+    modifier onlyOperator() {
+        if (!registry.hasRole(msg.sender, IMemberRegistry.Role.OPERATOR)) {
+            revert FinancingUnauthorizedOperator(msg.sender);
+        }
+        _;
+    }
+
+    /// @notice Deploys financing over the network's contracts.
+    /// @param memberRegistry The permission layer.
+    /// @param receivableToken The receivables.
+    /// @param settlementCurrency The currency.
+    /// @param settlementContract Settlement, for overdue status.
+    constructor(
+        IMemberRegistry memberRegistry,
+        IReceivableToken receivableToken,
+        IERC20 settlementCurrency,
+        ISettlement settlementContract
+    ) EIP712("Chainbill Financing", "1") {
+        registry = memberRegistry;
+        receivables = receivableToken;
+        currency = settlementCurrency;
+        settlement = settlementContract;
+    }
+
+    /// @inheritdoc IFinancing
+    function fund(
+        FundingRequest calldata request,
+        bytes calldata holderSignature,
+        FundingAttestation calldata attestation,
+        bytes[] calldata verifierSignatures
+    ) external nonReentrant returns (bytes32 fundingId, uint256 fundedTokenId) {
+        if (block.timestamp > attestation.deadline) {
+            revert FinancingAttestationExpired(attestation.deadline, block.timestamp);
+        }
+        fundingId = _hashTypedDataV4(_hashAttestation(attestation));
+        if (_fundings[fundingId].fundedAt != 0) revert FinancingAttestationReplayed(fundingId);
+        if (msg.sender != attestation.factor || msg.sender != request.factor) {
+            revert FinancingFactorMismatch(msg.sender, attestation.factor, request.factor);
+        }
+        _checkVerifiers(fundingId, verifierSignatures);
+        (uint32 factorId, uint32 sellerId) = _checkParties(attestation);
+        _checkTerms(request, attestation);
+        uint32 pieceCount = _checkNotMatured(attestation.tokenId);
+        _consumeConsent(request, holderSignature, attestation.holder);
+        bool whole;
+        (fundedTokenId, whole) = _record(fundingId, attestation, factorId, sellerId, pieceCount);
+        _deliverAgainstPayment(attestation, whole);
+    }
+
+    /// @inheritdoc IFinancing
+    function approveRequest(FundingRequest calldata request) external {
+        if (receivables.ownerOf(request.tokenId) != msg.sender) revert FinancingNotHolder(request.tokenId, msg.sender);
+        bytes32 digest = _hashTypedDataV4(_hashRequest(request));
+        _onChainApprovals[digest] = msg.sender;
+        emit RequestApproved(digest, msg.sender);
+    }
+
+    /// @inheritdoc IFinancing
+    function invalidateNonce(uint256 nonce) external {
+        _useNonce(msg.sender, nonce);
+        emit NonceInvalidated(msg.sender, nonce);
+    }
+
+    /// @inheritdoc IFinancing
+    function setRequiredVerifiers(uint256 required) external onlyOperator {
+        if (required == 0 || required > _MAX_REQUIRED_VERIFIERS) revert FinancingInvalidRequiredVerifiers(required);
+        _requiredVerifiers = required;
+        emit RequiredVerifiersSet(required);
+    }
+
+    /// @inheritdoc IFinancing
+    function recordRecourse(FundingAttestation calldata attestation) external {
+        bytes32 fundingId = _hashTypedDataV4(_hashAttestation(attestation));
+        FundingRecord storage record = _fundings[fundingId];
+        if (record.fundedAt == 0) revert FinancingUnknownFunding(fundingId);
+        if (record.recourse != Recourse.AVAILABLE) revert FinancingRecourseUnavailable(fundingId);
+        if (registry.memberIdOf(msg.sender) != record.factorId) revert FinancingNotFundingFactor(fundingId, msg.sender);
+        uint256 slot = attestation.tokenId >> 32;
+        if (!settlement.isOverdue(slot)) revert FinancingNotOverdue(slot);
+
+        IReceivableToken.ReceivableView memory terms = receivables.receivable(slot);
+        uint256 repaid = settlement.account(slot).repaid;
+        uint256 unpaid = attestation.value - (attestation.value * repaid) / terms.faceValue;
+        record.recourse = Recourse.RECORDED;
+        emit RecourseRecorded(fundingId, record.factorId, record.sellerId, (slot << 32) | record.fundedSeq, unpaid);
+    }
+
+    /// @inheritdoc IFinancing
+    function funding(bytes32 fundingId) external view returns (FundingRecord memory) {
+        return _fundings[fundingId];
+    }
+
+    /// @inheritdoc IFinancing
+    function requestDigest(FundingRequest calldata request) external view returns (bytes32) {
+        return _hashTypedDataV4(_hashRequest(request));
+    }
+
+    /// @inheritdoc IFinancing
+    function attestationDigest(FundingAttestation calldata attestation) external view returns (bytes32) {
+        return _hashTypedDataV4(_hashAttestation(attestation));
+    }
+
+    /// @inheritdoc IFinancing
+    function isNonceUsed(address holder, uint256 nonce) external view returns (bool) {
+        return _nonceBitmaps[holder][nonce >> 8] & (uint256(1) << (nonce & 0xff)) != 0;
+    }
+
+    /// @inheritdoc IFinancing
+    function requiredVerifiers() external view returns (uint256) {
+        return _requiredVerifiers;
+    }
+
+    /// @inheritdoc IFinancing
+    function quote(uint256 faceValue, uint256 rateBps, uint256 maturity) external view returns (uint256) {
+        return DiscountMath.price(faceValue, rateBps, DiscountMath.daysBetween(block.timestamp, maturity));
+    }
+
+    /// @dev Each signature must recover to an active VERIFIER; signers ascending; one per organisation.
+    function _checkVerifiers(bytes32 fundingId, bytes[] calldata signatures) private view {
+        uint256 count = signatures.length;
+        uint256 required = _requiredVerifiers;
+        if (count < required) revert FinancingTooFewVerifiers(count, required);
+        uint32[] memory memberIds = new uint32[](count);
+        address previous = address(0);
+        for (uint256 i = 0; i < count; ++i) {
+            address signer = ECDSA.recover(fundingId, signatures[i]);
+            if (signer <= previous) revert FinancingSignersNotAscending(signer);
+            previous = signer;
+            IMemberRegistry.Authorization memory authorization = registry.authorizationOf(signer);
+            if (!authorization.active || authorization.roles & _VERIFIER == 0) revert FinancingSignerNotVerifier(signer);
+            for (uint256 j = 0; j < i; ++j) {
+                if (memberIds[j] == authorization.memberId) revert FinancingDuplicateVerifier(authorization.memberId);
+            }
+            memberIds[i] = authorization.memberId;
+        }
+    }
+
+    /// @dev The factor must be an active FACTOR; the holder must own the piece. Returns both member ids.
+    function _checkParties(FundingAttestation calldata attestation)
+        private
+        view
+        returns (uint32 factorId, uint32 sellerId)
+    {
+        address owner = receivables.ownerOf(attestation.tokenId);
+        if (owner != attestation.holder) revert FinancingHolderMismatch(attestation.tokenId, attestation.holder, owner);
+        (uint256 factor, uint256 holder) = registry.authorizationWordsOf(msg.sender, owner);
+        if (!factor.activeWithAnyRole(_FACTOR)) revert FinancingNotFactor(msg.sender);
+        return (factor.memberId(), holder.memberId());
+    }
+
+    function _checkTerms(FundingRequest calldata request, FundingAttestation calldata attestation) private view {
+        if (request.tokenId != attestation.tokenId || request.value != attestation.value) {
+            revert FinancingRequestMismatch(request.tokenId, attestation.tokenId, request.value, attestation.value);
+        }
+        if (attestation.value == 0) revert FinancingZeroValue();
+        if (attestation.price > attestation.value) revert FinancingPriceAboveValue(attestation.price, attestation.value);
+        if (attestation.price < request.minPrice) revert FinancingPriceBelowMinimum(attestation.price, request.minPrice);
+        if (block.timestamp > request.deadline) revert FinancingRequestExpired(request.deadline, block.timestamp);
+    }
+
+    /// @dev Returns the slot's piece count, from which a partial funding's new piece id follows.
+    function _checkNotMatured(uint256 tokenId) private view returns (uint32 pieceCount) {
+        IReceivableToken.ReceivableView memory terms = receivables.receivable(tokenId >> 32);
+        if (block.timestamp >= terms.maturity) revert FinancingTokenMatured(tokenId, terms.maturity);
+        return terms.pieceCount;
+    }
+
+    /// @dev Stores and announces the funding before any interaction (checks, effects, interactions).
+    function _record(
+        bytes32 fundingId,
+        FundingAttestation calldata attestation,
+        uint32 factorId,
+        uint32 sellerId,
+        uint32 pieceCount
+    ) private returns (uint256 fundedTokenId, bool whole) {
+        whole = attestation.value == receivables.balanceOf(attestation.tokenId);
+        // A partial funding splits off a new piece: the slot's next sequence.
+        uint32 fundedSeq = whole ? uint32(attestation.tokenId) : pieceCount + 1;
+        fundedTokenId = ((attestation.tokenId >> 32) << 32) | fundedSeq;
+        _fundings[fundingId] = FundingRecord({
+            factorId: factorId,
+            sellerId: sellerId,
+            price: uint64(attestation.price),
+            fundedAt: uint40(block.timestamp),
+            recourse: attestation.withRecourse ? Recourse.AVAILABLE : Recourse.NONE,
+            fundedSeq: fundedSeq
+        });
+        emit Funded(
+            fundingId,
+            attestation.tokenId,
+            msg.sender,
+            attestation.holder,
+            fundedTokenId,
+            attestation.value,
+            attestation.price,
+            attestation.withRecourse
+        );
+    }
+
+    /// @dev Price to the holder, value to the factor, in one transaction: if either leg fails, both revert.
+    function _deliverAgainstPayment(FundingAttestation calldata attestation, bool whole) private {
+        currency.safeTransferFrom(msg.sender, attestation.holder, attestation.price);
+        if (whole) {
+            receivables.transferFrom(attestation.holder, msg.sender, attestation.tokenId);
+        } else {
+            receivables.transferFrom(attestation.tokenId, msg.sender, attestation.value);
+        }
+    }
+
+    /// @dev The holder's consent: an on-chain approval or a valid signature (ERC-1271 for contract holders);
+    /// either way the request's nonce is spent, so one consent funds once.
+    function _consumeConsent(FundingRequest calldata request, bytes calldata signature, address holder) private {
+        bytes32 digest = _hashTypedDataV4(_hashRequest(request));
+        if (_onChainApprovals[digest] != holder && !SignatureChecker.isValidSignatureNow(holder, digest, signature)) {
+            revert FinancingMissingHolderConsent(holder);
+        }
+        _useNonce(holder, request.nonce);
+    }
+
+    function _useNonce(address holder, uint256 nonce) private {
+        uint256 bit = uint256(1) << (nonce & 0xff);
+        uint256 bits = _nonceBitmaps[holder][nonce >> 8];
+        if (bits & bit != 0) revert FinancingNonceUsed(holder, nonce);
+        _nonceBitmaps[holder][nonce >> 8] = bits | bit;
+    }
+
+    function _hashRequest(FundingRequest calldata request) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                _REQUEST_TYPEHASH,
+                request.tokenId,
+                request.value,
+                request.minPrice,
+                request.factor,
+                request.deadline,
+                request.nonce
+            )
+        );
+    }
+
+    function _hashAttestation(FundingAttestation calldata attestation) private pure returns (bytes32) {
+        return keccak256(abi.encode(_ATTESTATION_TYPEHASH, attestation));
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+/// @title Chainbill settlement
+/// @notice Maturity: the anchor repays a receivable, at once or in instalments, and every piece's holder
+/// claims its pro-rata share; at full repayment each piece has received exactly its value and is burned.
+interface ISettlement {
+    /// @notice A slot's repayment account.
+    struct SlotAccount {
+        uint64 repaid;
+        uint64 redeemedValue;
+        uint64 claimed;
+        bool overdueFlagged;
+    }
+
+    /// @notice Emitted when the anchor repays; `repaidTotal` is everything repaid on the slot so far.
+    event Repaid(uint256 indexed slot, address indexed payer, uint256 amount, uint256 repaidTotal, bool fullyRepaid);
+    /// @notice Emitted when a piece's holder is paid its share; `claimedTotal` is all the piece has received.
+    event Claimed(uint256 indexed tokenId, address indexed holder, uint256 amount, uint256 claimedTotal);
+    /// @notice Emitted once when a slot is found overdue (matured plus grace, not fully repaid).
+    event SlotOverdue(uint256 indexed slot, uint256 repaid, uint256 faceValue);
+    /// @notice Emitted when a slot that had been flagged overdue is fully repaid.
+    event OverdueCured(uint256 indexed slot);
+    /// @notice Emitted when the operator sets the grace period after maturity.
+    event GracePeriodSet(uint256 gracePeriod);
+
+    /// @notice The caller is not an active operator.
+    error SettlementUnauthorizedOperator(address caller);
+    /// @notice The caller does not act for the slot's anchor.
+    error SettlementNotAnchor(uint256 slot, address caller);
+    /// @notice A repayment of zero.
+    error SettlementZeroAmount();
+    /// @notice The repayment would exceed what is still owed.
+    error SettlementOverpayment(uint256 slot, uint256 amount, uint256 outstanding);
+    /// @notice Claims open at maturity, or earlier once the slot is fully repaid.
+    error SettlementNotClaimable(uint256 slot, uint256 maturity, uint256 repaid, uint256 faceValue);
+    /// @notice The piece has nothing more to claim for now.
+    error SettlementNothingToClaim(uint256 tokenId);
+    /// @notice The slot is not overdue.
+    error SettlementNotOverdue(uint256 slot);
+    /// @notice The slot was already flagged overdue.
+    error SettlementAlreadyFlagged(uint256 slot);
+    /// @notice The grace period is longer than allowed.
+    error SettlementGracePeriodTooLong(uint256 gracePeriod, uint256 maximum);
+
+    /// @notice Repay `amount` of a slot. Requirements: caller's member is the slot's anchor; 0 < amount <=
+    /// outstanding; the caller approved this contract for the amount. Emits {Repaid}, and {OverdueCured} when a
+    /// flagged slot becomes fully repaid.
+    /// @param slot The receivable.
+    /// @param amount Minor units.
+    function repay(uint256 slot, uint256 amount) external;
+
+    /// @notice Pay a piece's holder its share (value * repaid / face, less what it already received, rounded
+    /// down). Anyone may call; the holder is always the one paid. A piece paid in full is burned. Works while
+    /// transfers are paused and for suspended holders. Requirements: claims open; something due.
+    /// Emits {Claimed}.
+    /// @param tokenId The piece.
+    /// @return amount What was paid.
+    function claim(uint256 tokenId) external returns (uint256 amount);
+
+    /// @notice Claim for many pieces; pieces with nothing due are skipped.
+    /// @param tokenIds The pieces.
+    /// @return total What was paid in all.
+    function claimMany(uint256[] calldata tokenIds) external returns (uint256 total);
+
+    /// @notice Flag a slot overdue, once. Anyone may call. Requirements: the slot is overdue. Emits {SlotOverdue}.
+    /// @param slot The receivable.
+    function flagOverdue(uint256 slot) external;
+
+    /// @notice Set the grace period after maturity before an unpaid slot is overdue. Requirements: caller is
+    /// an active operator; at most 90 days. Emits {GracePeriodSet}.
+    /// @param gracePeriod Seconds.
+    function setGracePeriod(uint256 gracePeriod) external;
+
+    /// @notice Whether a slot is overdue now: past maturity plus grace and not fully repaid.
+    /// @param slot The receivable.
+    function isOverdue(uint256 slot) external view returns (bool);
+
+    /// @notice What a piece could claim now.
+    /// @param tokenId The piece.
+    function claimable(uint256 tokenId) external view returns (uint256);
+
+    /// @notice What a piece has received so far.
+    /// @param tokenId The piece.
+    function claimedBy(uint256 tokenId) external view returns (uint256);
+
+    /// @notice A slot's repayment account.
+    /// @param slot The receivable.
+    function account(uint256 slot) external view returns (SlotAccount memory);
+
+    /// @notice The grace period in seconds.
+    function gracePeriod() external view returns (uint256);
+}
