@@ -75,7 +75,8 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function claimMany(uint256[] calldata tokenIds) external nonReentrant returns (uint256 total) {
         for (uint256 i = 0; i < tokenIds.length; ++i) {
-            total += _claim(tokenIds[i]);
+            // A piece already redeemed (by its holder or another batch) is skipped, not an error.
+            if (receivables.exists(tokenIds[i])) total += _claim(tokenIds[i]);
         }
     }
 
@@ -155,6 +156,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
     }
 
     function _isOverdue(uint256 slot, IReceivableToken.ReceivableView memory terms) private view returns (bool) {
-        return block.timestamp >= uint256(terms.maturity) + _gracePeriod && _accounts[slot].repaid < terms.faceValue;
+        // Strictly after: a repayment landing at the very second the grace period ends is on time.
+        return block.timestamp > uint256(terms.maturity) + _gracePeriod && _accounts[slot].repaid < terms.faceValue;
     }
 }

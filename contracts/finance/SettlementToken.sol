@@ -82,16 +82,30 @@ contract SettlementToken is ERC20, ISettlementToken {
         return _issuers[account];
     }
 
-    /// @dev Every path (transfer, transferFrom, issue, redeem) passes here: the membership rule cannot be
-    /// bypassed.
+    /// @inheritdoc ISettlementToken
+    function isSystemAccount(address account) external view returns (bool) {
+        return _systemAccounts[account];
+    }
+
+    /// @dev Every path (transfer, transferFrom, issue, redeem) passes here, so the membership rule cannot be
+    /// bypassed. Currency enters a system account (the settlement escrow) only when that account pulls it:
+    /// money pushed there would be stuck, since the escrow pays out only what it accounts for. A member of
+    /// any status may pay in (a suspended anchor must still be able to repay its debt); the escrow pays out
+    /// to members of any status (a suspended holder keeps its claims).
     function _update(address from, address to, uint256 value) internal override {
         bool fromSystem = _systemAccounts[from];
-        if (from != address(0) && !fromSystem && !registry.isActiveMember(from)) {
-            revert SettlementTokenIneligibleSender(from);
-        }
-        if (to != address(0) && !_systemAccounts[to]) {
-            bool eligible = fromSystem ? registry.memberIdOf(to) != 0 : registry.isActiveMember(to);
-            if (!eligible) revert SettlementTokenIneligibleRecipient(to);
+        bool toSystem = _systemAccounts[to];
+        if (toSystem) {
+            if (msg.sender != to) revert SettlementTokenIneligibleRecipient(to);
+            if (registry.memberIdOf(from) == 0) revert SettlementTokenIneligibleSender(from);
+        } else {
+            if (from != address(0) && !fromSystem && !registry.isActiveMember(from)) {
+                revert SettlementTokenIneligibleSender(from);
+            }
+            if (to != address(0)) {
+                bool eligible = fromSystem ? registry.memberIdOf(to) != 0 : registry.isActiveMember(to);
+                if (!eligible) revert SettlementTokenIneligibleRecipient(to);
+            }
         }
         super._update(from, to, value);
     }

@@ -53,6 +53,8 @@ describe("gas snapshot", function () {
         transferWithProof: 100_000,
         merge: 100_000,
         transferWhole: 100_000,
+        fund: 100_000,
+        redeem: 100_000,
         referenceSplit: 100_000,
       }),
     );
@@ -60,6 +62,7 @@ describe("gas snapshot", function () {
     it("accepts a figure up to 2% above the snapshot and flags one beyond", function () {
       expect(regressions(base, { ...base, merge: 102_000 })).to.deep.equal([]);
       expect(regressions(base, { ...base, merge: 102_001 })).to.deep.equal([{ key: "merge", snapshot: 100_000, measured: 102_001 }]);
+      expect(regressions(base, { ...base, fund: 102_001, redeem: 102_000 })).to.deep.equal([{ key: "fund", snapshot: 100_000, measured: 102_001 }]);
     });
 
     it("ignores the reference implementation's figure", function () {
@@ -72,6 +75,10 @@ describe("gas snapshot", function () {
       expect(() => parseSnapshot(JSON.stringify(withoutMerge))).to.throw(/"merge" must be a positive integer/);
       expect(() => parseSnapshot(JSON.stringify({ ...base, burn: 1 }))).to.throw(/unexpected keys burn/);
       expect(() => parseSnapshot(JSON.stringify({ ...base, confirm: 1.5 }))).to.throw(/"confirm"/);
+      const { fund, redeem, ...beforeFinancing } = base;
+      void fund;
+      void redeem;
+      expect(() => parseSnapshot(JSON.stringify(beforeFinancing))).to.throw(/"fund" must be a positive integer/);
     });
   });
 });

@@ -17,7 +17,7 @@ interface ISettlement {
     event Repaid(uint256 indexed slot, address indexed payer, uint256 amount, uint256 repaidTotal, bool fullyRepaid);
     /// @notice Emitted when a piece's holder is paid its share; `claimedTotal` is all the piece has received.
     event Claimed(uint256 indexed tokenId, address indexed holder, uint256 amount, uint256 claimedTotal);
-    /// @notice Emitted once when a slot is found overdue (matured plus grace, not fully repaid).
+    /// @notice Emitted once when a slot is found overdue (strictly after maturity plus grace, not fully repaid).
     event SlotOverdue(uint256 indexed slot, uint256 repaid, uint256 faceValue);
     /// @notice Emitted when a slot that had been flagged overdue is fully repaid.
     event OverdueCured(uint256 indexed slot);
@@ -58,7 +58,7 @@ interface ISettlement {
     /// @return amount What was paid.
     function claim(uint256 tokenId) external returns (uint256 amount);
 
-    /// @notice Claim for many pieces; pieces with nothing due are skipped.
+    /// @notice Claim for many pieces; pieces with nothing due, or already redeemed, are skipped.
     /// @param tokenIds The pieces.
     /// @return total What was paid in all.
     function claimMany(uint256[] calldata tokenIds) external returns (uint256 total);
@@ -72,7 +72,7 @@ interface ISettlement {
     /// @param gracePeriod Seconds.
     function setGracePeriod(uint256 gracePeriod) external;
 
-    /// @notice Whether a slot is overdue now: past maturity plus grace and not fully repaid.
+    /// @notice Whether a slot is overdue now: strictly after maturity plus grace and not fully repaid.
     /// @param slot The receivable.
     function isOverdue(uint256 slot) external view returns (bool);
 

@@ -22,7 +22,8 @@ interface ISettlementToken is IERC20 {
     error SettlementTokenNotIssuer(address caller);
     /// @notice The sender is not an active member.
     error SettlementTokenIneligibleSender(address sender);
-    /// @notice The recipient is not an active member (only the settlement escrow pays suspended members).
+    /// @notice The recipient is not an active member (only the settlement escrow pays suspended members), or is
+    /// a system account that did not pull the currency itself.
     error SettlementTokenIneligibleRecipient(address recipient);
 
     /// @notice Name or un-name an issuer. Requirements: caller is an active operator. Emits {IssuerSet}.
@@ -52,6 +53,10 @@ interface ISettlementToken is IERC20 {
 
     /// @notice Everything ever redeemed.
     function totalRedeemed() external view returns (uint256);
+
+    /// @notice Whether an address is a system account (the settlement escrow).
+    /// @param account Any address.
+    function isSystemAccount(address account) external view returns (bool);
 
     /// @notice Whether an address may issue and redeem.
     /// @param account Any address.

@@ -1,0 +1,534 @@
+/**
+ * The whole Chainbill story on Hardhat's in-process network, told step by step for a business reader:
+ * a phone maker confirms what it owes its display supplier, the debt travels up three tiers of the supply
+ * chain as payment, the smallest supplier sells its piece to a bank at a discount, and the phone maker repays
+ * 60% at maturity and the rest ten days later while every holder collects its share.
+ *
+ * `runDemo` deploys a fresh system with the Ignition module, plays the story, then checks from the chain alone
+ * that every holder received exactly its face value and that no money was created or lost. `scripts/demo.ts`
+ * is its command line (`npm run demo`); `test/demo.test.ts` runs it inside the test suite.
+ */
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { AbiCoder, getBytes, id, keccak256, verifyMessage } from "ethers";
+import ChainbillModule from "../../deploy/modules/Chainbill";
+import {
+  Financing__factory,
+  MemberRegistry__factory,
+  ReceivableToken__factory,
+  SettlementToken__factory,
+  Settlement__factory,
+} from "../../typechain-types";
+import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
+import { Role, roleMask, slotOfTokenId } from "../../src/chain/roles";
+import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
+import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
+import { daysBetween, discount, price as discountedPrice } from "../../src/finance/discount";
+import { formatCny } from "../../src/finance/money";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+
+/** One thing the demo verifies at the end. */
+export interface DemoCheck {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+/** What the demo did and whether its checks passed. */
+export interface DemoResult {
+  /** True when every check passed. */
+  passed: boolean;
+  checks: DemoCheck[];
+  /** Everything printed, line by line. */
+  lines: string[];
+  /** Face value of the confirmed receivable, in fen. */
+  faceValue: bigint;
+  /** What the bank paid for the tier-3 piece, in fen. */
+  fundingPrice: bigint;
+  /** Final settlement-currency balance of each party, by name, in fen. */
+  finalBalances: Map<string, bigint>;
+}
+
+export interface DemoOptions {
+  /** Where each line goes as it is produced (besides `DemoResult.lines`); nothing is printed when omitted. */
+  log?: (line: string) => void;
+}
+
+const DAY = 86_400n;
+const YEAR = 365n * DAY;
+const CNY = "0x434e59";
+const FACE_VALUE = 100_000_000n; // 1,000,000.00 CNY
+const TO_TIER2 = 30_000_000n; // 300,000.00 CNY
+const TO_TIER3 = 10_000_000n; // 100,000.00 CNY
+const FIRST_INSTALMENT = 60_000_000n; // 60%
+const RATE_BPS = 600n; // 6% a year
+const TENOR_DAYS = 90n;
+const GRACE_DAYS = 15n;
+
+type PartyKey = "operator" | "anchor" | "tier1" | "tier2" | "tier3" | "carrier" | "verifier" | "bank" | "auditor";
+
+interface Party {
+  key: PartyKey;
+  name: string;
+  what: string;
+  roles: Role[];
+  /** Unified social credit code (统一社会信用代码); the chain keeps only its hash. */
+  creditCode: string;
+  signer: HardhatEthersSigner;
+  leiHash: string;
+  memberId: bigint;
+}
+
+interface Contracts {
+  registry: MemberRegistry;
+  token: ReceivableToken;
+  currency: SettlementToken;
+  settlement: Settlement;
+  financing: Financing;
+}
+
+/** A document kept off-chain: the chain sees only its salted hash. */
+interface TradeDocuments {
+  invoiceNumber: string;
+  seller: Party;
+  buyer: Party;
+  goods: string;
+  amount: bigint;
+  waybillNumber: string;
+  invoiceHash: string;
+  logisticsHash: string;
+  fingerprint: string;
+  /** The carrier's signature of the waybill hash. */
+  carrierSignature: string;
+}
+
+const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
+  { key: "operator", name: "Chainbill Consortium", what: "network operator", roles: [Role.OPERATOR], creditCode: "CHAINBILL-CONSORTIUM-OPERATOR" },
+  { key: "anchor", name: "Huaxin Mobile", what: "phone maker, the anchor (core enterprise)", roles: [Role.ANCHOR], creditCode: "91440300MA5HXM0001" },
+  { key: "tier1", name: "Brightview Displays", what: "tier-1 supplier: display modules", roles: [Role.SUPPLIER], creditCode: "91320500MA1BVD0002" },
+  { key: "tier2", name: "Clearwater Glass", what: "tier-2 supplier: cover glass", roles: [Role.SUPPLIER], creditCode: "91330200MA2CWG0003" },
+  { key: "tier3", name: "Golden Sands Silica", what: "tier-3 supplier: silica sand", roles: [Role.SUPPLIER], creditCode: "91450100MA5GSS0004" },
+  { key: "carrier", name: "Swift Freight", what: "logistics carrier", roles: [Role.CARRIER], creditCode: "91310000MA1SWF0005" },
+  { key: "verifier", name: "TrustProof Verification", what: "checks invoices and waybills", roles: [Role.VERIFIER], creditCode: "91110000MA0TPV0006" },
+  { key: "bank", name: "Pearl River Bank", what: "factoring bank, issues the CNY deposit token", roles: [Role.FACTOR], creditCode: "91440100MA9PRB0007" },
+  { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC0008" },
+];
+
+/** Token ids are `(slot << 32) | sequence`: shown as "#slot.sequence". */
+function pieceName(tokenId: bigint): string {
+  return `#${slotOfTokenId(tokenId)}.${tokenId & 0xffff_ffffn}`;
+}
+
+function dateOf(timestamp: bigint): string {
+  return new Date(Number(timestamp) * 1000).toISOString().slice(0, 10);
+}
+
+function padRight(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - text.length));
+}
+
+function padLeft(text: string, width: number): string {
+  return " ".repeat(Math.max(0, width - text.length)) + text;
+}
+
+/** A salted document hash, as the chain stores it. The demo derives its salts so that runs print the same. */
+function documentHash(kind: string, document: Record<string, string>): string {
+  const salt = id(`chainbill-demo-salt/${kind}/${document.number}`);
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "string"], [salt, JSON.stringify(document)]));
+}
+
+/** The hash of the trade proof a verifier checked: the invoice's fingerprint and both documents. */
+function tradeProofHash(documents: TradeDocuments): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32"], [documents.fingerprint, documents.invoiceHash, documents.logisticsHash]),
+  );
+}
+
+async function latestTimestamp(): Promise<bigint> {
+  const block = await hre.ethers.provider.getBlock("latest");
+  if (block === null) throw new Error("no latest block");
+  return BigInt(block.timestamp);
+}
+
+/** Plays the story and checks it. Needs Hardhat's in-process network (it moves the clock forward 100 days). */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  if (hre.network.name !== "hardhat") {
+    throw new Error(`the demo runs on Hardhat's in-process network, not on "${hre.network.name}"`);
+  }
+  const lines: string[] = [];
+  const say = (line = ""): void => {
+    lines.push(line);
+    options.log?.(line);
+  };
+  const step = (() => {
+    let counter = 0;
+    return (title: string): void => {
+      counter += 1;
+      say();
+      say(`${counter}. ${title}`);
+    };
+  })();
+
+  say("Chainbill — supply-chain receivables finance, the whole story on Hardhat's in-process network");
+  say("Amounts are CNY; the chain keeps them as whole fen (integers), never as floating-point numbers.");
+
+  // ---------------------------------------------------------------------------------------------------------
+  step("The consortium deploys Chainbill");
+  const signers = await hre.ethers.getSigners();
+  if (signers.length < CAST.length) throw new Error(`the demo needs ${CAST.length} accounts, the network has ${signers.length}`);
+  const deployed = await hre.ignition.deploy(ChainbillModule);
+  const operatorSigner = signers[0];
+  const contracts: Contracts = {
+    registry: MemberRegistry__factory.connect(await deployed.registry.getAddress(), operatorSigner),
+    token: ReceivableToken__factory.connect(await deployed.receivableToken.getAddress(), operatorSigner),
+    currency: SettlementToken__factory.connect(await deployed.settlementToken.getAddress(), operatorSigner),
+    settlement: Settlement__factory.connect(await deployed.settlement.getAddress(), operatorSigner),
+    financing: Financing__factory.connect(await deployed.financing.getAddress(), operatorSigner),
+  };
+  const { registry, token, currency, settlement, financing } = contracts;
+  const settlementAddress = await settlement.getAddress();
+  const financingAddress = await financing.getAddress();
+  const firstBlock = await hre.ethers.provider.getBlockNumber();
+  say(`   member registry ${await registry.getAddress()}, receivable token ${await token.getAddress()}`);
+  say(`   CNY deposit token ${await currency.getAddress()}, settlement ${settlementAddress}, financing ${financingAddress}`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  step("The operator admits the members (KYC valid for two years)");
+  const parties = new Map<PartyKey, Party>();
+  const kycValidUntil = (await latestTimestamp()) + 2n * YEAR;
+  for (const [index, member] of CAST.entries()) {
+    const signer = signers[index];
+    const leiHash = id(member.creditCode);
+    if (member.key !== "operator") {
+      await (await registry.admit(leiHash, signer.address, roleMask(...member.roles), kycValidUntil)).wait();
+    }
+    const memberId = await registry.memberIdOf(signer.address);
+    parties.set(member.key, { ...member, signer, leiHash, memberId });
+    say(`   member ${memberId}: ${padRight(member.name, 24)} ${padRight(member.what, 46)} ${member.roles.map((role) => Role[role]).join(", ")}`);
+  }
+  const party = (key: PartyKey): Party => {
+    const found = parties.get(key);
+    if (found === undefined) throw new Error(`no party ${key}`);
+    return found;
+  };
+  const anchor = party("anchor");
+  const tier1 = party("tier1");
+  const tier2 = party("tier2");
+  const tier3 = party("tier3");
+  const carrier = party("carrier");
+  const verifier = party("verifier");
+  const bank = party("bank");
+  const auditor = party("auditor");
+  await (await currency.setIssuer(bank.signer.address, true)).wait();
+  say(`   The operator names ${bank.name} issuer of the CNY deposit token (issued and redeemed against deposits at the bank).`);
+  await (await settlement.setGracePeriod(GRACE_DAYS * DAY)).wait();
+  say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
+
+  // Off-chain documents: invoices and waybills; the chain gets salted hashes and the invoice's fingerprint.
+  const trade = async (invoiceNumber: string, seller: Party, buyer: Party, goods: string, amount: bigint, waybillNumber: string, shippedOn: bigint): Promise<TradeDocuments> => {
+    const invoice = { number: invoiceNumber, seller: seller.creditCode, buyer: buyer.creditCode, goods, total: formatCny(amount), issuedOn: dateOf(shippedOn) };
+    const waybill = { number: waybillNumber, carrier: carrier.creditCode, consignor: seller.creditCode, consignee: buyer.creditCode, goods, pickedUp: dateOf(shippedOn), delivered: dateOf(shippedOn + 2n * DAY) };
+    const logisticsHash = documentHash("waybill", waybill);
+    const carrierSignature = await carrier.signer.signMessage(getBytes(logisticsHash));
+    say(`   ${carrier.name} signs waybill ${waybillNumber}: ${goods}, ${seller.name} → ${buyer.name}, delivered.`);
+    say(`   ${seller.name} issues invoice ${invoiceNumber} to ${buyer.name} for ${formatCny(amount)}.`);
+    return {
+      invoiceNumber,
+      seller,
+      buyer,
+      goods,
+      amount,
+      waybillNumber,
+      invoiceHash: documentHash("invoice", invoice),
+      logisticsHash,
+      fingerprint: invoiceFingerprint(seller.leiHash, invoiceNumber),
+      carrierSignature,
+    };
+  };
+
+  // ---------------------------------------------------------------------------------------------------------
+  const day0 = await latestTimestamp();
+  const maturity = day0 + TENOR_DAYS * DAY;
+  step(`Day 0 (${dateOf(day0)}): ${anchor.name} confirms what it owes ${tier1.name}`);
+  const displays = await trade("BVD-INV-0001", tier1, anchor, "20,000 OLED display modules", FACE_VALUE, "SWF-WB-10001", day0 - 3n * DAY);
+  const confirmation = {
+    supplier: tier1.signer.address,
+    faceValue: FACE_VALUE,
+    maturity,
+    currency: CNY,
+    invoiceHash: displays.invoiceHash,
+    logisticsHash: displays.logisticsHash,
+    invoiceFingerprint: displays.fingerprint,
+  };
+  const anchorToken = token.connect(anchor.signer);
+  const [slot, root] = await anchorToken.confirm.staticCall(confirmation);
+  await (await anchorToken.confirm(confirmation)).wait();
+  say(`   ${anchor.name} confirms on chain: it owes ${formatCny(FACE_VALUE)}, due in ${TENOR_DAYS} days (${dateOf(maturity)}).`);
+  say(`   Receivable ${slot} is created; ${tier1.name} holds its first piece ${pieceName(root)} worth ${formatCny(FACE_VALUE)}.`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  await time.increaseTo(day0 + 5n * DAY);
+  step(`Day 5: ${tier1.name} pays ${tier2.name} with part of the receivable`);
+  const glass = await trade("CWG-INV-0417", tier2, tier1, "40,000 cover-glass panels", TO_TIER2, "SWF-WB-10002", day0 + 2n * DAY);
+  const proofFor = (documents: TradeDocuments) => ({
+    invoiceFingerprint: documents.fingerprint,
+    invoiceHash: documents.invoiceHash,
+    logisticsHash: documents.logisticsHash,
+  });
+  const tier1Token = token.connect(tier1.signer);
+  const tier2Piece = await tier1Token.transferWithProof.staticCall(root, tier2.signer.address, TO_TIER2, proofFor(glass));
+  await (await tier1Token.transferWithProof(root, tier2.signer.address, TO_TIER2, proofFor(glass))).wait();
+  say(`   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  await time.increaseTo(day0 + 12n * DAY);
+  step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
+  const sand = await trade("GSS-INV-0093", tier3, tier2, "300 tonnes of silica sand", TO_TIER3, "SWF-WB-10003", day0 + 9n * DAY);
+  const tier2Token = token.connect(tier2.signer);
+  const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
+  await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
+  const lineage: string[] = [];
+  for (let piece = tier3Piece; piece !== 0n; piece = await token.parentOf(piece)) lineage.push(pieceName(piece));
+  say(`   ${tier2.name} splits ${formatCny(TO_TIER3)} off ${pieceName(tier2Piece)}: ${tier3.name} now holds ${pieceName(tier3Piece)}.`);
+  say(`   Traceable to the anchor's confirmation: ${lineage.join(" ← ")} (confirmed by ${anchor.name}).`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  await time.increaseTo(day0 + 20n * DAY);
+  step(`Day 20: ${tier3.name} sells its piece to ${bank.name} at 6% a year`);
+  const quoteTime = await latestTimestamp();
+  const quoted = await financing.quote(TO_TIER3, RATE_BPS, maturity);
+  const dayCount = daysBetween(quoteTime, maturity);
+  const expectedPrice = discountedPrice(TO_TIER3, RATE_BPS, dayCount);
+  say(`   Quote for ${formatCny(TO_TIER3)} over ${dayCount} days at 6%: discount ${formatCny(discount(TO_TIER3, RATE_BPS, dayCount))}, price ${formatCny(quoted)}.`);
+  say(`   Cross-check with the off-chain formula (src/finance/discount.ts): ${formatCny(expectedPrice)} — ${quoted === expectedPrice ? "the same" : "DIFFERENT"}.`);
+
+  // The verifier checks the trade that put the piece in the seller's hands, then attests.
+  const recorded = await token.queryFilter(token.filters.TradeProofRecorded(tier3Piece));
+  const onChain = recorded[0]?.args;
+  const carrierSigned = verifyMessage(getBytes(sand.logisticsHash), sand.carrierSignature) === carrier.signer.address;
+  const carrierRegistered = await registry.hasRole(carrier.signer.address, Role.CARRIER);
+  const proofMatches =
+    onChain !== undefined &&
+    onChain.invoiceHash === sand.invoiceHash &&
+    onChain.logisticsHash === sand.logisticsHash &&
+    onChain.invoiceFingerprint === sand.fingerprint &&
+    (await token.invoiceUse(sand.fingerprint)) === tier3Piece;
+  say(
+    `   ${verifier.name} checks invoice ${sand.invoiceNumber} and waybill ${sand.waybillNumber}: hashes match the chain ${proofMatches ? "✓" : "✗"}, ` +
+      `signed by registered carrier ${carrier.name} ${carrierSigned && carrierRegistered ? "✓" : "✗"}, invoice used once ✓.`,
+  );
+  if (!proofMatches || !carrierSigned || !carrierRegistered) throw new Error("the verifier refuses to attest: the trade proof does not check out");
+
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const domain = financingDomain(chainId, financingAddress);
+  const deadline = quoteTime + DAY;
+  const request: FundingRequest = { tokenId: tier3Piece, value: TO_TIER3, minPrice: quoted, factor: bank.signer.address, deadline, nonce: 1n };
+  const attestation: FundingAttestation = {
+    tokenId: tier3Piece,
+    holder: tier3.signer.address,
+    factor: bank.signer.address,
+    value: TO_TIER3,
+    price: quoted,
+    invoiceHash: sand.invoiceHash,
+    logisticsHash: sand.logisticsHash,
+    tradeProofHash: tradeProofHash(sand),
+    withRecourse: false,
+    deadline,
+    nonce: 1n,
+  };
+  const holderSignature = await signFundingRequest(tier3.signer, domain, request);
+  const verifierSignatures = await signFundingAttestationBy([verifier.signer], domain, attestation);
+  say(`   ${tier3.name} signs its funding request; ${verifier.name} signs the attestation (EIP-712, this chain and contract only).`);
+  await (await currency.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
+  await (await currency.connect(bank.signer).approve(financingAddress, quoted)).wait();
+  const bankFinancing = financing.connect(bank.signer);
+  const [, fundedPiece] = await bankFinancing.fund.staticCall(request, holderSignature, attestation, verifierSignatures);
+  await (await bankFinancing.fund(request, holderSignature, attestation, verifierSignatures)).wait();
+  say(`   ${bank.name} issues itself ${formatCny(quoted)} of deposit tokens and funds, without recourse, delivery against payment:`);
+  say(`   ${tier3.name} receives ${formatCny(quoted)} today; ${bank.name} now holds ${pieceName(fundedPiece)} (${formatCny(TO_TIER3)} due from ${anchor.name}).`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  const pieces = [root, tier2Piece, fundedPiece];
+  const partyByAddress = new Map<string, Party>([...parties.values()].map((p) => [p.signer.address, p]));
+  const nameOf = (address: string): string => (address === settlementAddress ? "Settlement escrow" : partyByAddress.get(address)?.name ?? address);
+  const claimedSoFar = new Map<string, bigint>();
+  const tableParties = [anchor, tier1, tier2, tier3, bank];
+
+  const balanceTable = async (title: string): Promise<void> => {
+    const held = new Map<string, bigint>();
+    for (const piece of pieces) {
+      if (!(await token.exists(piece))) continue;
+      const owner = await token.ownerOf(piece);
+      held.set(owner, (held.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+    }
+    const rows: string[][] = [["", "CNY balance", "receivables held", "collected so far"]];
+    for (const p of tableParties) {
+      const address = p.signer.address;
+      rows.push([p.name, formatCny(await currency.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
+    }
+    rows.push(["Settlement escrow", formatCny(await currency.balanceOf(settlementAddress)), "", ""]);
+    rows.push(["CNY in circulation", formatCny(await currency.totalSupply()), "", ""]);
+    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+    say(`   ${title}`);
+    for (const [index, row] of rows.entries()) {
+      say(`     ${row.map((cell, column) => (column === 0 ? padRight(cell, widths[column]) : padLeft(cell, widths[column]))).join("   ")}`);
+      if (index === 0) say(`     ${widths.map((width) => "-".repeat(width)).join("   ")}`);
+    }
+  };
+  await balanceTable(`Positions on day 20:`);
+
+  const overdueLine = async (): Promise<string> => {
+    const account = await settlement.account(slot);
+    const outstanding = FACE_VALUE - account.repaid;
+    if (await settlement.isOverdue(slot)) return `   Status: OVERDUE — ${formatCny(outstanding)} unpaid after the grace period.`;
+    if (outstanding === 0n) return `   Status: fully repaid — not overdue.`;
+    return `   Status: ${formatCny(outstanding)} outstanding, not overdue (grace period runs to ${dateOf(maturity + GRACE_DAYS * DAY)}).`;
+  };
+
+  const repay = async (amount: bigint): Promise<void> => {
+    await (await currency.connect(bank.signer).issue(anchor.signer.address, amount)).wait();
+    say(`   ${anchor.name} deposits ${formatCny(amount)} at ${bank.name}, which issues it as deposit tokens.`);
+    await (await currency.connect(anchor.signer).approve(settlementAddress, amount)).wait();
+    await (await settlement.connect(anchor.signer).repay(slot, amount)).wait();
+    const account = await settlement.account(slot);
+    say(`   ${anchor.name} repays ${formatCny(amount)}: ${formatCny(account.repaid)} of ${formatCny(FACE_VALUE)} repaid so far.`);
+  };
+
+  const claimAll = async (): Promise<void> => {
+    for (const piece of pieces) {
+      if (!(await token.exists(piece))) continue;
+      const holder = await token.ownerOf(piece);
+      const holderSigner = partyByAddress.get(holder)?.signer;
+      if (holderSigner === undefined) throw new Error(`piece ${pieceName(piece)} is held by an unknown address ${holder}`);
+      const due = await settlement.claimable(piece);
+      if (due === 0n) {
+        say(`   ${nameOf(holder)} has nothing more to collect on ${pieceName(piece)}.`);
+        continue;
+      }
+      const value = await token["balanceOf(uint256)"](piece);
+      await (await settlement.connect(holderSigner).claim(piece)).wait();
+      claimedSoFar.set(holder, (claimedSoFar.get(holder) ?? 0n) + due);
+      const settled = !(await token.exists(piece));
+      say(
+        `   ${padRight(nameOf(holder), 20)} collects ${padLeft(formatCny(due), 16)} on ${pieceName(piece)} (face ${formatCny(value)})` +
+          (settled ? ": paid in full, the piece is retired." : "."),
+      );
+    }
+  };
+
+  // ---------------------------------------------------------------------------------------------------------
+  await time.increaseTo(maturity);
+  step(`Day 90 (${dateOf(maturity)}), maturity: ${anchor.name} repays 60%`);
+  const heldAtMaturity = new Map<string, bigint>();
+  for (const piece of pieces) {
+    const owner = await token.ownerOf(piece);
+    heldAtMaturity.set(owner, (heldAtMaturity.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+  }
+  await repay(FIRST_INSTALMENT);
+  say(await overdueLine());
+  say(`   Every holder collects its share: face value × repaid ÷ ${formatCny(FACE_VALUE)}.`);
+  await claimAll();
+  await balanceTable(`Positions after the first payment:`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  await time.increaseTo(maturity + 10n * DAY);
+  step(`Day 100, ten days after maturity: ${anchor.name} repays the rest`);
+  say(await overdueLine());
+  await repay(FACE_VALUE - FIRST_INSTALMENT);
+  say(await overdueLine());
+  await claimAll();
+  await balanceTable(`Final positions:`);
+
+  // ---------------------------------------------------------------------------------------------------------
+  step(`${auditor.name} checks the books from the chain alone`);
+  const checks: DemoCheck[] = [];
+  const check = (name: string, passed: boolean, detail: string): void => {
+    checks.push({ name, passed, detail });
+    say(`   ${passed ? "✓" : "✗"} ${name}: ${detail}`);
+  };
+
+  const claimedEvents = await settlement.queryFilter(settlement.filters.Claimed(), firstBlock);
+  const claimedByHolder = new Map<string, bigint>();
+  const claimedByPiece = new Map<bigint, bigint>();
+  for (const event of claimedEvents) {
+    claimedByHolder.set(event.args.holder, (claimedByHolder.get(event.args.holder) ?? 0n) + event.args.amount);
+    claimedByPiece.set(event.args.tokenId, (claimedByPiece.get(event.args.tokenId) ?? 0n) + event.args.amount);
+  }
+  const holderMismatches = [...new Set([...heldAtMaturity.keys(), ...claimedByHolder.keys()])].filter(
+    (holder) => (heldAtMaturity.get(holder) ?? 0n) !== (claimedByHolder.get(holder) ?? 0n),
+  );
+  check(
+    "every holder collected exactly the face value of the pieces it held",
+    holderMismatches.length === 0 && heldAtMaturity.size === 3,
+    [...heldAtMaturity.entries()].map(([holder, value]) => `${nameOf(holder)} ${formatCny(claimedByHolder.get(holder) ?? 0n)} of ${formatCny(value)}`).join(", "),
+  );
+
+  const bankCollected = claimedByPiece.get(fundedPiece) ?? 0n;
+  check(
+    `${bank.name} collected the face value of the piece it funded`,
+    bankCollected === TO_TIER3 && !(await token.exists(fundedPiece)),
+    `paid ${formatCny(quoted)} on day 20, collected ${formatCny(bankCollected)}: earned ${formatCny(bankCollected - quoted)}`,
+  );
+
+  const [supply, issued, redeemed] = await Promise.all([currency.totalSupply(), currency.totalIssued(), currency.totalRedeemed()]);
+  check("CNY in circulation equals issued minus redeemed", supply === issued - redeemed, `${formatCny(supply)} = ${formatCny(issued)} − ${formatCny(redeemed)}`);
+
+  const escrow = await currency.balanceOf(settlementAddress);
+  const account = await settlement.account(slot);
+  check(
+    "the settlement escrow is empty and paid out exactly what came in",
+    escrow === 0n && account.claimed === account.repaid,
+    `escrow ${formatCny(escrow)}, repaid ${formatCny(account.repaid)}, paid out ${formatCny(account.claimed)}`,
+  );
+
+  const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(slot), firstBlock);
+  const anchorPaid = repaidEvents.filter((event) => event.args.payer === anchor.signer.address).reduce((sum, event) => sum + event.args.amount, 0n);
+  const anchorIssued = (await currency.queryFilter(currency.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
+  const anchorBalance = await currency.balanceOf(anchor.signer.address);
+  check(
+    `${anchor.name} paid exactly ${formatCny(FACE_VALUE)}`,
+    anchorPaid === FACE_VALUE && anchorIssued - anchorBalance === FACE_VALUE && account.repaid === FACE_VALUE,
+    `${repaidEvents.length} payments totalling ${formatCny(anchorPaid)}`,
+  );
+
+  const live: string[] = [];
+  for (const piece of pieces) if (await token.exists(piece)) live.push(pieceName(piece));
+  check(
+    "every piece is paid in full and retired",
+    live.length === 0 && account.redeemedValue === FACE_VALUE,
+    live.length === 0 ? `${formatCny(account.redeemedValue)} of pieces retired` : `still live: ${live.join(", ")}`,
+  );
+
+  const finalBalances = new Map<string, bigint>();
+  let sumOfBalances = escrow;
+  for (const p of parties.values()) {
+    const balance = await currency.balanceOf(p.signer.address);
+    finalBalances.set(p.name, balance);
+    sumOfBalances += balance;
+  }
+  const expected = new Map<string, bigint>([
+    [anchor.name, 0n],
+    [tier1.name, FACE_VALUE - TO_TIER2],
+    [tier2.name, TO_TIER2 - TO_TIER3],
+    [tier3.name, quoted],
+    [bank.name, TO_TIER3],
+  ]);
+  const wrong = [...expected.entries()].filter(([name, value]) => finalBalances.get(name) !== value);
+  check(
+    "no money was created or lost",
+    sumOfBalances === supply && wrong.length === 0,
+    `members and escrow hold ${formatCny(sumOfBalances)}, exactly the ${formatCny(supply)} issued` +
+      (wrong.length === 0 ? "" : `; unexpected balances: ${wrong.map(([name]) => name).join(", ")}`),
+  );
+  check(
+    "the funding price agrees with the off-chain formula",
+    quoted === expectedPrice,
+    `contract quote ${formatCny(quoted)}, src/finance/discount.ts ${formatCny(expectedPrice)}`,
+  );
+
+  const passed = checks.every((c) => c.passed);
+  say();
+  say(passed ? "All checks passed: every holder was paid exactly its face value; no money was created or lost." : "SOME CHECKS FAILED (see ✗ above).");
+  return { passed, checks, lines, faceValue: FACE_VALUE, fundingPrice: quoted, finalBalances };
+}

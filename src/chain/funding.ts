@@ -1,0 +1,217 @@
+import { TypedDataEncoder, getAddress, verifyTypedData } from "ethers";
+import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+
+/**
+ * EIP-712 messages of the Financing contract (contracts/finance/Financing.sol): the holder's funding request and
+ * the verifiers' funding attestation. The type definitions below must stay field for field, in order, what the
+ * contract's `_REQUEST_TYPEHASH` and `_ATTESTATION_TYPEHASH` hash; {@link FUNDING_REQUEST_TYPE_STRING} and
+ * {@link FUNDING_ATTESTATION_TYPE_STRING} are those Solidity strings verbatim, and the tests compare the digests
+ * computed here with the contract's `requestDigest` and `attestationDigest`.
+ */
+
+/** The EIP-712 domain name and version the Financing contract is deployed with. */
+export const FINANCING_DOMAIN_NAME = "Chainbill Financing";
+export const FINANCING_DOMAIN_VERSION = "1";
+
+/** The EIP-712 domain of one Financing deployment: a signature for one chain or contract is worthless on another. */
+export interface FinancingDomain {
+  name: string;
+  version: string;
+  chainId: bigint;
+  verifyingContract: string;
+}
+
+/** The domain of the Financing contract at `verifyingContract` on chain `chainId`. */
+export function financingDomain(chainId: bigint | number, verifyingContract: string): FinancingDomain {
+  return {
+    name: FINANCING_DOMAIN_NAME,
+    version: FINANCING_DOMAIN_VERSION,
+    chainId: BigInt(chainId),
+    verifyingContract: getAddress(verifyingContract),
+  };
+}
+
+/** What a holder consents to: sell `value` of piece `tokenId` to `factor` for at least `minPrice`, until `deadline`. */
+export interface FundingRequest {
+  tokenId: bigint;
+  /** Minor units of the piece sold; less than the piece's value for a partial funding. */
+  value: bigint;
+  /** The lowest price, in SettlementToken minor units, the holder accepts. */
+  minPrice: bigint;
+  factor: string;
+  /** Unix seconds; the request is refused after it. */
+  deadline: bigint;
+  /** One of the holder's unordered nonces: bit `nonce % 256` of word `nonce / 256`. */
+  nonce: bigint;
+}
+
+/** What the verifiers attest; its EIP-712 digest is the funding's id. */
+export interface FundingAttestation {
+  tokenId: bigint;
+  holder: string;
+  factor: string;
+  value: bigint;
+  /** SettlementToken minor units the factor pays the holder. */
+  price: bigint;
+  invoiceHash: string;
+  logisticsHash: string;
+  tradeProofHash: string;
+  withRecourse: boolean;
+  /** Unix seconds; the attestation is refused after it. */
+  deadline: bigint;
+  nonce: bigint;
+}
+
+/** `FundingRequest(...)` exactly as Financing.sol's `_REQUEST_TYPEHASH` hashes it. */
+export const FUNDING_REQUEST_TYPE_STRING =
+  "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,uint256 deadline,uint256 nonce)";
+
+/** `FundingAttestation(...)` exactly as Financing.sol's `_ATTESTATION_TYPEHASH` hashes it. */
+export const FUNDING_ATTESTATION_TYPE_STRING =
+  "FundingAttestation(uint256 tokenId,address holder,address factor,uint256 value,uint256 price,bytes32 invoiceHash," +
+  "bytes32 logisticsHash,bytes32 tradeProofHash,bool withRecourse,uint256 deadline,uint256 nonce)";
+
+/** EIP-712 types of the holder's request, for `signTypedData` and `TypedDataEncoder`. */
+export const FUNDING_REQUEST_TYPES: Readonly<Record<"FundingRequest", readonly TypedDataField[]>> = {
+  FundingRequest: [
+    { name: "tokenId", type: "uint256" },
+    { name: "value", type: "uint256" },
+    { name: "minPrice", type: "uint256" },
+    { name: "factor", type: "address" },
+    { name: "deadline", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** EIP-712 types of the verifiers' attestation, for `signTypedData` and `TypedDataEncoder`. */
+export const FUNDING_ATTESTATION_TYPES: Readonly<Record<"FundingAttestation", readonly TypedDataField[]>> = {
+  FundingAttestation: [
+    { name: "tokenId", type: "uint256" },
+    { name: "holder", type: "address" },
+    { name: "factor", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "price", type: "uint256" },
+    { name: "invoiceHash", type: "bytes32" },
+    { name: "logisticsHash", type: "bytes32" },
+    { name: "tradeProofHash", type: "bytes32" },
+    { name: "withRecourse", type: "bool" },
+    { name: "deadline", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** Anything that signs EIP-712 typed data (an ethers Wallet, a JSON-RPC signer, a Hardhat signer). */
+export type TypedDataSigner = Pick<Signer, "signTypedData">;
+
+/** A signature together with the address that made it. */
+export interface SignerSignature {
+  signer: string;
+  signature: string;
+}
+
+// ethers takes mutable arrays and a plain record: copy the frozen definitions rather than casting them.
+function mutableTypes<K extends string>(types: Readonly<Record<K, readonly TypedDataField[]>>): Record<string, TypedDataField[]> {
+  const copy: Record<string, TypedDataField[]> = {};
+  for (const [name, fields] of Object.entries<readonly TypedDataField[]>(types)) {
+    copy[name] = fields.map((field) => ({ name: field.name, type: field.type }));
+  }
+  return copy;
+}
+
+function typedDataDomain(domain: FinancingDomain): TypedDataDomain {
+  return { name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract };
+}
+
+function requestValue(request: FundingRequest): Record<string, string | bigint> {
+  return {
+    tokenId: request.tokenId,
+    value: request.value,
+    minPrice: request.minPrice,
+    factor: getAddress(request.factor),
+    deadline: request.deadline,
+    nonce: request.nonce,
+  };
+}
+
+function attestationValue(attestation: FundingAttestation): Record<string, string | bigint | boolean> {
+  return {
+    tokenId: attestation.tokenId,
+    holder: getAddress(attestation.holder),
+    factor: getAddress(attestation.factor),
+    value: attestation.value,
+    price: attestation.price,
+    invoiceHash: attestation.invoiceHash,
+    logisticsHash: attestation.logisticsHash,
+    tradeProofHash: attestation.tradeProofHash,
+    withRecourse: attestation.withRecourse,
+    deadline: attestation.deadline,
+    nonce: attestation.nonce,
+  };
+}
+
+/** The holder's EIP-712 signature of `request` (65 bytes, hex). */
+export async function signFundingRequest(signer: TypedDataSigner, domain: FinancingDomain, request: FundingRequest): Promise<string> {
+  return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request));
+}
+
+/** A verifier's EIP-712 signature of `attestation` (65 bytes, hex). */
+export async function signFundingAttestation(
+  signer: TypedDataSigner,
+  domain: FinancingDomain,
+  attestation: FundingAttestation,
+): Promise<string> {
+  return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
+}
+
+/** The digest the holder signs; what `Financing.requestDigest` returns. */
+export function fundingRequestDigest(domain: FinancingDomain, request: FundingRequest): string {
+  return TypedDataEncoder.hash(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request));
+}
+
+/** The digest verifiers sign, which is also the funding's id; what `Financing.attestationDigest` returns. */
+export function fundingAttestationDigest(domain: FinancingDomain, attestation: FundingAttestation): string {
+  return TypedDataEncoder.hash(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
+}
+
+/** The address a request signature recovers to under `domain` (checksummed). */
+export function recoverFundingRequestSigner(domain: FinancingDomain, request: FundingRequest, signature: string): string {
+  return verifyTypedData(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request), signature);
+}
+
+/**
+ * The address an attestation signature recovers to under `domain` (checksummed). A signature made under another
+ * domain (chain, contract) recovers to some unrelated address, which is what the contract then reports.
+ */
+export function recoverFundingAttestationSigner(domain: FinancingDomain, attestation: FundingAttestation, signature: string): string {
+  return verifyTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation), signature);
+}
+
+/**
+ * The signatures in the order Financing requires: by signer address, ascending as uint160 (so case does not
+ * matter). Refuses the same signer twice, which the contract would refuse too.
+ */
+export function sortSignaturesBySigner(signatures: readonly SignerSignature[]): string[] {
+  const keyed = signatures.map(({ signer, signature }) => ({ key: BigInt(getAddress(signer)), signature }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (let i = 1; i < keyed.length; i += 1) {
+    if (keyed[i].key === keyed[i - 1].key) {
+      throw new Error(`two signatures by ${getAddress(`0x${keyed[i].key.toString(16).padStart(40, "0")}`)}`);
+    }
+  }
+  return keyed.map(({ signature }) => signature);
+}
+
+/**
+ * Every signer's attestation signature, ordered as `fund` expects. Each signer must expose its address (an ethers
+ * Signer does).
+ */
+export async function signFundingAttestationBy(
+  signers: ReadonlyArray<TypedDataSigner & Pick<Signer, "getAddress">>,
+  domain: FinancingDomain,
+  attestation: FundingAttestation,
+): Promise<string[]> {
+  const signed = await Promise.all(
+    signers.map(async (signer) => ({ signer: await signer.getAddress(), signature: await signFundingAttestation(signer, domain, attestation) })),
+  );
+  return sortSignaturesBySigner(signed);
+}
