@@ -42,12 +42,13 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     /// @notice Settlement, asked whether a receivable is overdue.
     ISettlement public immutable settlement;
 
+    /// @dev `fundedAt` of a nonce the holder withdrew without funding.
+    uint40 private constant _WITHDRAWN = type(uint40).max;
+
     uint256 private _requiredVerifiers = 1;
-    /// @dev Keyed by the attestation digest: a non-empty record is also the proof that it was used.
-    mapping(bytes32 fundingId => FundingRecord) private _fundings;
-    /// @dev Unordered nonces: bit `nonce % 256` of word `nonce / 256`, so a holder may sign many requests
-    /// at once and any of them can be used or withdrawn independently.
-    mapping(address holder => mapping(uint256 word => uint256 bits)) private _nonceBitmaps;
+    /// @dev Keyed by holder and request nonce (unordered: a holder may have many requests out at once). A
+    /// non-empty record means the nonce is spent, by a funding or by withdrawal. See {FundingRecord}.
+    mapping(address holder => mapping(uint256 nonce => FundingRecord)) private _fundings;
     mapping(bytes32 requestDigest => address holder) private _onChainApprovals;
 
     modifier onlyOperator() {
@@ -85,18 +86,18 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
             revert FinancingAttestationExpired(attestation.deadline, block.timestamp);
         }
         fundingId = _hashTypedDataV4(_hashAttestation(attestation));
-        if (_fundings[fundingId].fundedAt != 0) revert FinancingAttestationReplayed(fundingId);
+        _checkUnspent(attestation.holder, attestation.nonce, fundingId);
         if (msg.sender != attestation.factor || msg.sender != request.factor) {
             revert FinancingFactorMismatch(msg.sender, attestation.factor, request.factor);
         }
-        _checkVerifiers(fundingId, verifierSignatures);
-        (uint32 factorId, uint32 sellerId) = _checkParties(attestation);
+        (uint32 factorId, uint32 sellerId, uint256 pieceValue) = _checkParties(attestation);
+        _checkVerifiers(fundingId, verifierSignatures, factorId, sellerId);
         _checkTerms(request, attestation);
         uint32 pieceCount = _checkNotMatured(attestation.tokenId);
-        _consumeConsent(request, holderSignature, attestation.holder);
-        bool whole;
-        (fundedTokenId, whole) = _record(fundingId, attestation, factorId, sellerId, pieceCount);
-        _deliverAgainstPayment(attestation, whole);
+        _checkConsent(request, holderSignature, attestation.holder);
+        bool whole = attestation.value == pieceValue;
+        fundedTokenId = _record(fundingId, attestation, factorId, sellerId, whole ? 0 : pieceCount + 1);
+        _deliverAgainstPayment(attestation, whole, fundedTokenId);
     }
 
     /// @inheritdoc IFinancing
@@ -109,7 +110,9 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
 
     /// @inheritdoc IFinancing
     function invalidateNonce(uint256 nonce) external {
-        _useNonce(msg.sender, nonce);
+        FundingRecord storage record = _fundings[msg.sender][nonce];
+        if (record.fundedAt != 0) revert FinancingNonceUsed(msg.sender, nonce);
+        record.fundedAt = _WITHDRAWN;
         emit NonceInvalidated(msg.sender, nonce);
     }
 
@@ -123,14 +126,16 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     /// @inheritdoc IFinancing
     function recordRecourse(FundingAttestation calldata attestation) external {
         bytes32 fundingId = _hashTypedDataV4(_hashAttestation(attestation));
-        FundingRecord storage record = _fundings[fundingId];
-        if (record.fundedAt == 0) revert FinancingUnknownFunding(fundingId);
+        FundingRecord storage record = _fundings[attestation.holder][attestation.nonce];
+        if (record.fundedAt == 0 || record.fundedAt == _WITHDRAWN || record.attestationTag != bytes6(fundingId)) {
+            revert FinancingUnknownFunding(fundingId);
+        }
         if (record.recourse != Recourse.AVAILABLE) revert FinancingRecourseUnavailable(fundingId);
         if (registry.memberIdOf(msg.sender) != record.factorId) revert FinancingNotFundingFactor(fundingId, msg.sender);
         uint256 slot = attestation.tokenId >> 32;
         if (!settlement.isOverdue(slot)) revert FinancingNotOverdue(slot);
 
-        IReceivableToken.ReceivableView memory terms = receivables.receivable(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         uint256 repaid = settlement.account(slot).repaid;
         uint256 unpaid = attestation.value - (attestation.value * repaid) / terms.faceValue;
         record.recourse = Recourse.RECORDED;
@@ -138,8 +143,8 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc IFinancing
-    function funding(bytes32 fundingId) external view returns (FundingRecord memory) {
-        return _fundings[fundingId];
+    function funding(address holder, uint256 nonce) external view returns (FundingRecord memory) {
+        return _fundings[holder][nonce];
     }
 
     /// @inheritdoc IFinancing
@@ -154,7 +159,7 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
 
     /// @inheritdoc IFinancing
     function isNonceUsed(address holder, uint256 nonce) external view returns (bool) {
-        return _nonceBitmaps[holder][nonce >> 8] & (uint256(1) << (nonce & 0xff)) != 0;
+        return _fundings[holder][nonce].fundedAt != 0;
     }
 
     /// @inheritdoc IFinancing
@@ -167,8 +172,20 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
         return DiscountMath.price(faceValue, rateBps, DiscountMath.daysBetween(block.timestamp, maturity));
     }
 
-    /// @dev Each signature must recover to an active VERIFIER; signers ascending; one per organisation.
-    function _checkVerifiers(bytes32 fundingId, bytes[] calldata signatures) private view {
+    /// @dev A spent nonce is either this very attestation again (replay) or a consent already used or withdrawn.
+    function _checkUnspent(address holder, uint256 nonce, bytes32 fundingId) private view {
+        FundingRecord storage record = _fundings[holder][nonce];
+        if (record.fundedAt == 0) return;
+        if (record.attestationTag == bytes6(fundingId)) revert FinancingAttestationReplayed(fundingId);
+        revert FinancingNonceUsed(holder, nonce);
+    }
+
+    /// @dev Each signature must recover to an active VERIFIER of an organisation that is neither the holder nor
+    /// the factor; signers ascending; one signature per organisation.
+    function _checkVerifiers(bytes32 fundingId, bytes[] calldata signatures, uint32 factorId, uint32 sellerId)
+        private
+        view
+    {
         uint256 count = signatures.length;
         uint256 required = _requiredVerifiers;
         if (count < required) revert FinancingTooFewVerifiers(count, required);
@@ -180,30 +197,37 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
             previous = signer;
             IMemberRegistry.Authorization memory authorization = registry.authorizationOf(signer);
             if (!authorization.active || authorization.roles & _VERIFIER == 0) revert FinancingSignerNotVerifier(signer);
+            uint32 memberId = authorization.memberId;
+            if (memberId == factorId || memberId == sellerId) revert FinancingConflictedVerifier(memberId);
             for (uint256 j = 0; j < i; ++j) {
-                if (memberIds[j] == authorization.memberId) revert FinancingDuplicateVerifier(authorization.memberId);
+                if (memberIds[j] == memberId) revert FinancingDuplicateVerifier(memberId);
             }
-            memberIds[i] = authorization.memberId;
+            memberIds[i] = memberId;
         }
     }
 
-    /// @dev The factor must be an active FACTOR; the holder must own the piece. Returns both member ids.
+    /// @dev The factor must be an active FACTOR of another organisation than the holder, who must own the
+    /// piece. Returns both member ids and the piece's value.
     function _checkParties(FundingAttestation calldata attestation)
         private
         view
-        returns (uint32 factorId, uint32 sellerId)
+        returns (uint32 factorId, uint32 sellerId, uint256 pieceValue)
     {
-        address owner = receivables.ownerOf(attestation.tokenId);
+        address owner;
+        (owner, pieceValue) = receivables.pieceOf(attestation.tokenId);
         if (owner != attestation.holder) revert FinancingHolderMismatch(attestation.tokenId, attestation.holder, owner);
         (uint256 factor, uint256 holder) = registry.authorizationWordsOf(msg.sender, owner);
         if (!factor.activeWithAnyRole(_FACTOR)) revert FinancingNotFactor(msg.sender);
-        return (factor.memberId(), holder.memberId());
+        factorId = factor.memberId();
+        sellerId = holder.memberId();
+        if (factorId == sellerId) revert FinancingSelfFunding(factorId);
     }
 
     function _checkTerms(FundingRequest calldata request, FundingAttestation calldata attestation) private view {
         if (request.tokenId != attestation.tokenId || request.value != attestation.value) {
             revert FinancingRequestMismatch(request.tokenId, attestation.tokenId, request.value, attestation.value);
         }
+        if (request.nonce != attestation.nonce) revert FinancingNonceMismatch(request.nonce, attestation.nonce);
         if (attestation.value == 0) revert FinancingZeroValue();
         if (attestation.price > attestation.value) revert FinancingPriceAboveValue(attestation.price, attestation.value);
         if (attestation.price < request.minPrice) revert FinancingPriceBelowMinimum(attestation.price, request.minPrice);
@@ -212,30 +236,30 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
 
     /// @dev Returns the slot's piece count, from which a partial funding's new piece id follows.
     function _checkNotMatured(uint256 tokenId) private view returns (uint32 pieceCount) {
-        IReceivableToken.ReceivableView memory terms = receivables.receivable(tokenId >> 32);
+        IReceivableToken.SlotState memory terms = receivables.slotState(tokenId >> 32);
         if (block.timestamp >= terms.maturity) revert FinancingTokenMatured(tokenId, terms.maturity);
         return terms.pieceCount;
     }
 
     /// @dev Stores and announces the funding before any interaction (checks, effects, interactions).
+    /// `newSeq` is 0 for a whole piece, else the sequence of the piece a partial funding splits off.
     function _record(
         bytes32 fundingId,
         FundingAttestation calldata attestation,
         uint32 factorId,
         uint32 sellerId,
-        uint32 pieceCount
-    ) private returns (uint256 fundedTokenId, bool whole) {
-        whole = attestation.value == receivables.balanceOf(attestation.tokenId);
-        // A partial funding splits off a new piece: the slot's next sequence.
-        uint32 fundedSeq = whole ? uint32(attestation.tokenId) : pieceCount + 1;
+        uint32 newSeq
+    ) private returns (uint256 fundedTokenId) {
+        uint32 fundedSeq = newSeq == 0 ? uint32(attestation.tokenId) : newSeq;
         fundedTokenId = ((attestation.tokenId >> 32) << 32) | fundedSeq;
-        _fundings[fundingId] = FundingRecord({
+        _fundings[attestation.holder][attestation.nonce] = FundingRecord({
             factorId: factorId,
             sellerId: sellerId,
             price: uint64(attestation.price),
             fundedAt: uint40(block.timestamp),
             recourse: attestation.withRecourse ? Recourse.AVAILABLE : Recourse.NONE,
-            fundedSeq: fundedSeq
+            fundedSeq: fundedSeq,
+            attestationTag: bytes6(fundingId)
         });
         emit Funded(
             fundingId,
@@ -250,30 +274,27 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     }
 
     /// @dev Price to the holder, value to the factor, in one transaction: if either leg fails, both revert.
-    function _deliverAgainstPayment(FundingAttestation calldata attestation, bool whole) private {
+    /// The piece a partial funding creates was recorded before these calls; it is checked against the one the
+    /// token actually created, so the record can never name another piece.
+    function _deliverAgainstPayment(FundingAttestation calldata attestation, bool whole, uint256 fundedTokenId)
+        private
+    {
         currency.safeTransferFrom(msg.sender, attestation.holder, attestation.price);
         if (whole) {
             receivables.transferFrom(attestation.holder, msg.sender, attestation.tokenId);
         } else {
-            receivables.transferFrom(attestation.tokenId, msg.sender, attestation.value);
+            uint256 delivered = receivables.transferFrom(attestation.tokenId, msg.sender, attestation.value);
+            if (delivered != fundedTokenId) revert FinancingUnexpectedPiece(fundedTokenId, delivered);
         }
     }
 
-    /// @dev The holder's consent: an on-chain approval or a valid signature (ERC-1271 for contract holders);
-    /// either way the request's nonce is spent, so one consent funds once.
-    function _consumeConsent(FundingRequest calldata request, bytes calldata signature, address holder) private {
+    /// @dev The holder's consent: a valid signature (ERC-1271 for contract holders) or an on-chain approval.
+    /// The nonce it carries is spent by the funding record, so one consent funds once.
+    function _checkConsent(FundingRequest calldata request, bytes calldata signature, address holder) private view {
         bytes32 digest = _hashTypedDataV4(_hashRequest(request));
-        if (_onChainApprovals[digest] != holder && !SignatureChecker.isValidSignatureNow(holder, digest, signature)) {
+        if (!SignatureChecker.isValidSignatureNow(holder, digest, signature) && _onChainApprovals[digest] != holder) {
             revert FinancingMissingHolderConsent(holder);
         }
-        _useNonce(holder, request.nonce);
-    }
-
-    function _useNonce(address holder, uint256 nonce) private {
-        uint256 bit = uint256(1) << (nonce & 0xff);
-        uint256 bits = _nonceBitmaps[holder][nonce >> 8];
-        if (bits & bit != 0) revert FinancingNonceUsed(holder, nonce);
-        _nonceBitmaps[holder][nonce >> 8] = bits | bit;
     }
 
     function _hashRequest(FundingRequest calldata request) private pure returns (bytes32) {

@@ -51,7 +51,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function repay(uint256 slot, uint256 amount) external nonReentrant {
-        IReceivableToken.ReceivableView memory terms = receivables.receivable(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         if (registry.memberIdOf(msg.sender) != terms.anchorId) revert SettlementNotAnchor(slot, msg.sender);
         if (amount == 0) revert SettlementZeroAmount();
         SlotAccount storage slotAccount = _accounts[slot];
@@ -82,11 +82,12 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function flagOverdue(uint256 slot) external {
-        if (!_isOverdue(slot, receivables.receivable(slot))) revert SettlementNotOverdue(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
+        if (!_isOverdue(slot, terms)) revert SettlementNotOverdue(slot);
         SlotAccount storage slotAccount = _accounts[slot];
         if (slotAccount.overdueFlagged) revert SettlementAlreadyFlagged(slot);
         slotAccount.overdueFlagged = true;
-        emit SlotOverdue(slot, slotAccount.repaid, receivables.receivable(slot).faceValue);
+        emit SlotOverdue(slot, slotAccount.repaid, terms.faceValue);
     }
 
     /// @inheritdoc ISettlement
@@ -98,14 +99,14 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function isOverdue(uint256 slot) external view returns (bool) {
-        return _isOverdue(slot, receivables.receivable(slot));
+        return _isOverdue(slot, receivables.slotState(slot));
     }
 
     /// @inheritdoc ISettlement
     function claimable(uint256 tokenId) external view returns (uint256) {
         if (!receivables.exists(tokenId)) return 0;
         uint256 slot = tokenId >> 32;
-        IReceivableToken.ReceivableView memory terms = receivables.receivable(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         uint64 repaid = _accounts[slot].repaid;
         if (block.timestamp < terms.maturity && repaid != terms.faceValue) return 0;
         uint256 value = receivables.balanceOf(tokenId);
@@ -130,14 +131,13 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @dev Pays what is due on one piece; 0 when nothing is. Burns the piece once it has received its value.
     function _claim(uint256 tokenId) private returns (uint256 amount) {
         uint256 slot = tokenId >> 32;
-        IReceivableToken.ReceivableView memory terms = receivables.receivable(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         SlotAccount storage slotAccount = _accounts[slot];
         uint64 repaid = slotAccount.repaid;
         if (block.timestamp < terms.maturity && repaid != terms.faceValue) {
             revert SettlementNotClaimable(slot, terms.maturity, repaid, terms.faceValue);
         }
-        address holder = receivables.ownerOf(tokenId);
-        uint256 value = receivables.balanceOf(tokenId);
+        (address holder, uint256 value) = receivables.pieceOf(tokenId);
         uint256 entitled = (value * repaid) / terms.faceValue;
         uint64 claimedBefore = _claimed[tokenId];
         amount = entitled - claimedBefore;
@@ -155,7 +155,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
         currency.safeTransfer(holder, amount);
     }
 
-    function _isOverdue(uint256 slot, IReceivableToken.ReceivableView memory terms) private view returns (bool) {
+    function _isOverdue(uint256 slot, IReceivableToken.SlotState memory terms) private view returns (bool) {
         // Strictly after: a repayment landing at the very second the grace period ends is on time.
         return block.timestamp > uint256(terms.maturity) + _gracePeriod && _accounts[slot].repaid < terms.faceValue;
     }

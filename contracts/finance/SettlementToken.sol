@@ -88,24 +88,22 @@ contract SettlementToken is ERC20, ISettlementToken {
     }
 
     /// @dev Every path (transfer, transferFrom, issue, redeem) passes here, so the membership rule cannot be
-    /// bypassed. Currency enters a system account (the settlement escrow) only when that account pulls it:
-    /// money pushed there would be stuck, since the escrow pays out only what it accounts for. A member of
-    /// any status may pay in (a suspended anchor must still be able to repay its debt); the escrow pays out
-    /// to members of any status (a suspended holder keeps its claims).
+    /// bypassed. A system account (the settlement escrow) pays out as its own code decides: Settlement pays only
+    /// the holders of pieces, who are members by invariant I3, suspended or not (a suspended holder keeps its
+    /// claims); skipping the registry there keeps a claim cheap. Currency enters a system account only when that
+    /// account pulls it, since money pushed there would be stuck; a member of any status may pay in (a
+    /// suspended anchor must still be able to repay its debt).
     function _update(address from, address to, uint256 value) internal override {
-        bool fromSystem = _systemAccounts[from];
-        bool toSystem = _systemAccounts[to];
-        if (toSystem) {
+        if (from != address(0) && _systemAccounts[from]) {
+            super._update(from, to, value);
+            return;
+        }
+        if (to != address(0) && _systemAccounts[to]) {
             if (msg.sender != to) revert SettlementTokenIneligibleRecipient(to);
             if (registry.memberIdOf(from) == 0) revert SettlementTokenIneligibleSender(from);
         } else {
-            if (from != address(0) && !fromSystem && !registry.isActiveMember(from)) {
-                revert SettlementTokenIneligibleSender(from);
-            }
-            if (to != address(0)) {
-                bool eligible = fromSystem ? registry.memberIdOf(to) != 0 : registry.isActiveMember(to);
-                if (!eligible) revert SettlementTokenIneligibleRecipient(to);
-            }
+            if (from != address(0) && !registry.isActiveMember(from)) revert SettlementTokenIneligibleSender(from);
+            if (to != address(0) && !registry.isActiveMember(to)) revert SettlementTokenIneligibleRecipient(to);
         }
         super._update(from, to, value);
     }

@@ -125,8 +125,25 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     /// @inheritdoc IReceivableToken
     function redeem(uint256 tokenId) external {
         if (msg.sender != _settlement) revert ReceivableOnlySettlement(msg.sender);
-        (address holder, uint64 value) = _burn(tokenId);
-        emit PieceRedeemed(tokenId, holder, value);
+        _burn(tokenId);
+    }
+
+    /// @inheritdoc IReceivableToken
+    function slotState(uint256 slot) external view returns (SlotState memory) {
+        Receivable memory terms = _receivables[slot];
+        if (terms.faceValue == 0) revert ReceivableNonexistentSlot(slot);
+        return SlotState({
+            anchorId: terms.anchorId,
+            faceValue: terms.faceValue,
+            maturity: terms.maturity,
+            pieceCount: terms.lastSeq
+        });
+    }
+
+    /// @inheritdoc IReceivableToken
+    function pieceOf(uint256 tokenId) external view returns (address owner, uint256 value) {
+        Piece memory piece = _pieceOf(tokenId);
+        return (piece.owner, piece.value);
     }
 
     /// @inheritdoc IReceivableToken

@@ -11,7 +11,7 @@ import type { FinancingDomain, FundingAttestation, FundingRequest } from "../../
 import { compileReferenceToken } from "./reference";
 import type { GasFigures } from "./snapshot";
 
-export { GAS_KEYS, GAS_TARGETS, HOT_PATHS, REGRESSION_TOLERANCE_PERCENT, regressionLimit, regressions } from "./snapshot";
+export { GAS_KEYS, GAS_TARGETS, HOT_PATHS, TARGETS_NOT_YET_MET, REGRESSION_TOLERANCE_PERCENT, regressionLimit, regressions } from "./snapshot";
 export type { GasFigures, GasKey } from "./snapshot";
 
 const FACE_VALUE = 100_000_000n;
@@ -110,17 +110,17 @@ function withoutZeroSignatureBytes(signature: string): boolean {
 }
 
 /**
- * The first nonce from 1 to 255 (one byte, always the holder's bitmap word 0) whose signature has no zero byte: calldata
- * costs 4 gas per zero byte and 16 per other, so without this the figure would move by 12 gas whenever a signature
- * happened to contain a zero byte, which depends on the deployment's address (part of the EIP-712 domain).
+ * The first nonce from 1 to 255 for which every signature built with it has no zero byte: calldata costs 4 gas per
+ * zero byte and 16 per other, so without this the figure would move by 12 gas whenever a signature happened to contain
+ * a zero byte, which depends on the deployment's address (part of the EIP-712 domain). The request and the attestation
+ * share the nonce (the attestation repeats the holder's request nonce).
  */
-async function signedWithoutZeroBytes<T>(build: (nonce: bigint) => T, sign: (message: T) => Promise<string>): Promise<{ message: T; signature: string }> {
+async function signedWithoutZeroBytes(sign: (nonce: bigint) => Promise<string[]>): Promise<{ nonce: bigint; signatures: string[] }> {
   for (let nonce = 1n; nonce < 256n; nonce += 1n) {
-    const message = build(nonce);
-    const signature = await sign(message);
-    if (withoutZeroSignatureBytes(signature)) return { message, signature };
+    const signatures = await sign(nonce);
+    if (signatures.every(withoutZeroSignatureBytes)) return { nonce, signatures };
   }
-  throw new Error("no nonce below 256 gives a signature without zero bytes");
+  throw new Error("no nonce below 256 gives signatures without zero bytes");
 }
 
 async function fundingDomainOf(c: Consortium): Promise<FinancingDomain> {
@@ -139,8 +139,8 @@ async function issue(c: Consortium, to: HardhatEthersSigner, amount: bigint): Pr
  * default k = 1. Conditions: the factor already holds a piece (of another receivable) and currency, and has approved
  * Financing for more than the price (a finite allowance, which is decremented); the holder, tier1, already holds
  * currency and keeps another piece after the sale (its piece count does not fall to zero, so no refund); the request
- * is the holder's first (its nonce bitmap word goes from zero to non-zero, 20,000 gas: the costliest consent); the
- * funding record is always a new word. Funding without recourse.
+ * is the holder's first; the funding record, kept under the holder's request nonce, is always a new word (it is also
+ * the spent consent and the used attestation). Funding without recourse.
  *
  * redeem: Settlement.claim of the factor's piece of the other receivable (a piece split off the root, so its word keeps
  * the parent link and is not cleared) after the anchor has repaid that receivable in full, at maturity; it pays the
@@ -171,27 +171,35 @@ async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   expectState((await c.currency.balanceOf(tier1.address)) > 0n, "tier1 holds currency");
   expectState((await token["balanceOf(uint256)"](funded.tokenId)) === FACE_VALUE, "the funded piece is whole");
 
-  const { message: request, signature: holderSignature } = await signedWithoutZeroBytes<FundingRequest>(
-    (nonce) => ({ tokenId: funded.tokenId, value: FACE_VALUE, minPrice: FUNDING_PRICE, factor: factor.address, deadline: FIXED_DEADLINE, nonce }),
-    (message) => signFundingRequest(tier1, domain, message),
-  );
-  const { message: attestation, signature: verifierSignature } = await signedWithoutZeroBytes<FundingAttestation>(
-    (nonce) => ({
-      tokenId: funded.tokenId,
-      holder: tier1.address,
-      factor: factor.address,
-      value: FACE_VALUE,
-      price: FUNDING_PRICE,
-      invoiceHash: id("bench funding invoice"),
-      logisticsHash: id("bench funding waybill"),
-      tradeProofHash: id("bench funding trade proof"),
-      withRecourse: false,
-      deadline: FIXED_DEADLINE,
-      nonce,
-    }),
-    (message) => signFundingAttestation(verifier, domain, message),
-  );
-  expectState(!(await financing.isNonceUsed(tier1.address, request.nonce)) && request.nonce < 256n, "the holder's first request");
+  const requestWith = (nonce: bigint): FundingRequest => ({
+    tokenId: funded.tokenId,
+    value: FACE_VALUE,
+    minPrice: FUNDING_PRICE,
+    factor: factor.address,
+    deadline: FIXED_DEADLINE,
+    nonce,
+  });
+  const attestationWith = (nonce: bigint): FundingAttestation => ({
+    tokenId: funded.tokenId,
+    holder: tier1.address,
+    factor: factor.address,
+    value: FACE_VALUE,
+    price: FUNDING_PRICE,
+    invoiceHash: id("bench funding invoice"),
+    logisticsHash: id("bench funding waybill"),
+    tradeProofHash: id("bench funding trade proof"),
+    withRecourse: false,
+    deadline: FIXED_DEADLINE,
+    nonce,
+  });
+  const { nonce, signatures } = await signedWithoutZeroBytes(async (candidate) => [
+    await signFundingRequest(tier1, domain, requestWith(candidate)),
+    await signFundingAttestation(verifier, domain, attestationWith(candidate)),
+  ]);
+  const request = requestWith(nonce);
+  const attestation = attestationWith(nonce);
+  const [holderSignature, verifierSignature] = signatures;
+  expectState(!(await financing.isNonceUsed(tier1.address, request.nonce)) && true, "the holder's request nonce is unused");
   const fund = await gasUsed(financing.connect(factor).fund(request, holderSignature, attestation, [verifierSignature]));
   expectState((await token.ownerOf(funded.tokenId)) === factor.address, "the factor bought the piece");
 

@@ -70,6 +70,7 @@ interface DealOptions {
   requestDeadline?: bigint;
   attestationDeadline?: bigint;
   requestNonce?: bigint;
+  attestationNonce?: bigint;
   verifiers?: HardhatEthersSigner[];
 }
 
@@ -108,7 +109,8 @@ async function deal(f: Fixture, options: DealOptions = {}): Promise<Deal> {
     tradeProofHash: randomHash(),
     withRecourse: options.withRecourse ?? false,
     deadline: options.attestationDeadline ?? now + DAY,
-    nonce: nextNonce(),
+    // The verifier repeats the holder's request nonce: the funding record is kept under it.
+    nonce: options.attestationNonce ?? request.nonce,
   };
   return {
     request,
@@ -143,7 +145,7 @@ async function observe(f: Fixture, d: Deal): Promise<Observed> {
     pieceCount: (await f.token.receivable(f.slot)).pieceCount,
     factorHoldings: await f.token["balanceOf(address)"](f.factor.address),
     nonceUsed: await f.financing.isNonceUsed(d.attestation.holder, d.request.nonce),
-    fundedAt: (await f.financing.funding(d.fundingId)).fundedAt,
+    fundedAt: (await f.financing.funding(d.attestation.holder, d.attestation.nonce)).fundedAt,
   };
 }
 
@@ -240,7 +242,7 @@ describe("Financing", function () {
 
       expect(await f.token.ownerOf(f.root)).to.equal(f.factor.address);
       expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE);
-      const record = await f.financing.funding(d.fundingId);
+      const record = await f.financing.funding(d.attestation.holder, d.attestation.nonce);
       expect(record.factorId).to.equal(memberId(f, f.factor));
       expect(record.sellerId).to.equal(memberId(f, f.tier1));
       expect(record.price).to.equal(quoted);
@@ -268,7 +270,7 @@ describe("Financing", function () {
       expect(await f.token.parentOf(newPiece)).to.equal(f.root);
       expect(await f.token.ownerOf(f.root)).to.equal(f.tier1.address);
       expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - PARTIAL);
-      const record = await f.financing.funding(d.fundingId);
+      const record = await f.financing.funding(d.attestation.holder, d.attestation.nonce);
       expect(record.fundedSeq).to.equal(2n);
       expect(record.recourse).to.equal(Recourse.AVAILABLE);
       expect(record.price).to.equal(price);
@@ -573,6 +575,34 @@ describe("Financing", function () {
       ]);
     });
 
+    it("fund_revertsWhenTheAttestationDoesNotCarryTheRequestNonce", async function () {
+      const f = await loadFixture(fixture);
+      const d = await deal(f, { requestNonce: 41n, attestationNonce: 42n });
+      await expectRefused(f, d, () => fund(f, d), f.financing, "FinancingNonceMismatch", [41n, 42n]);
+    });
+
+    it("a factor cannot buy a piece from its own organisation", async function () {
+      const f = await loadFixture(fixture);
+      const tier1Id = f.memberIds.get(f.tier1.address) ?? 0;
+      await (await f.registry.grantRole(tier1Id, Role.FACTOR)).wait();
+      await (await f.currency.connect(f.issuer).issue(f.tier1.address, FACE)).wait();
+      await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
+      const d = await deal(f, { factor: f.tier1 });
+      await expectRefused(f, d, () => fund(f, d, f.tier1), f.financing, "FinancingSelfFunding", [tier1Id]);
+    });
+
+    it("a verifier cannot attest a funding its own organisation is party to", async function () {
+      const f = await loadFixture(fixture);
+      const tier1Id = f.memberIds.get(f.tier1.address) ?? 0;
+      await (await f.registry.grantRole(tier1Id, Role.VERIFIER)).wait();
+      const d = await deal(f, { verifiers: [f.tier1] });
+      await expectRefused(f, d, () => fund(f, d), f.financing, "FinancingConflictedVerifier", [tier1Id]);
+      const factorId = f.memberIds.get(f.factor.address) ?? 0;
+      await (await f.registry.grantRole(factorId, Role.VERIFIER)).wait();
+      const byFactor = await deal(f, { verifiers: [f.factor] });
+      await expectRefused(f, byFactor, () => fund(f, byFactor), f.financing, "FinancingConflictedVerifier", [factorId]);
+    });
+
     it("fund_revertsWhenTheFactorHasNotApprovedTheCurrency", async function () {
       const f = await loadFixture(fixture);
       await (await f.currency.connect(f.factor).approve(f.financingAddress, 0n)).wait();
@@ -620,13 +650,13 @@ describe("Financing", function () {
       const repaid = 25_000_000n;
       await (await f.settlement.connect(f.anchor).repay(f.slot, repaid)).wait();
 
-      // At maturity, and until the grace period has passed, the receivable is late but not overdue.
-      await time.setNextBlockTimestamp(f.maturity + GRACE - 1n);
+      // At maturity, and up to the last second of the grace period, the receivable is late but not overdue.
+      await time.setNextBlockTimestamp(f.maturity + GRACE);
       await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
         .to.be.revertedWithCustomError(f.financing, "FinancingNotOverdue")
         .withArgs(f.slot);
 
-      await time.increaseTo(f.maturity + GRACE);
+      await time.increaseTo(f.maturity + GRACE + 1n);
       expect(await f.settlement.isOverdue(f.slot)).to.equal(true);
       await expect(f.financing.connect(f.tier1).recordRecourse(f.d.attestation))
         .to.be.revertedWithCustomError(f.financing, "FinancingNotFundingFactor")
@@ -636,7 +666,7 @@ describe("Financing", function () {
       await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
         .to.emit(f.financing, "RecourseRecorded")
         .withArgs(f.d.fundingId, memberId(f, f.factor), memberId(f, f.tier1), f.fundedTokenId, unpaid);
-      expect((await f.financing.funding(f.d.fundingId)).recourse).to.equal(Recourse.RECORDED);
+      expect((await f.financing.funding(f.d.attestation.holder, f.d.attestation.nonce)).recourse).to.equal(Recourse.RECORDED);
 
       await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
         .to.be.revertedWithCustomError(f.financing, "FinancingRecourseUnavailable")
@@ -653,17 +683,17 @@ describe("Financing", function () {
       await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
         .to.be.revertedWithCustomError(f.financing, "FinancingNotOverdue")
         .withArgs(f.slot);
-      expect((await f.financing.funding(f.d.fundingId)).recourse).to.equal(Recourse.AVAILABLE);
+      expect((await f.financing.funding(f.d.attestation.holder, f.d.attestation.nonce)).recourse).to.equal(Recourse.AVAILABLE);
     });
 
     it("recordRecourse_revertsForAFundingWithoutRecourse", async function () {
       const f = await fundedWithRecourse(false);
-      await time.increaseTo(f.maturity + GRACE);
+      await time.increaseTo(f.maturity + GRACE + 1n);
       expect(await f.settlement.isOverdue(f.slot)).to.equal(true);
       await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
         .to.be.revertedWithCustomError(f.financing, "FinancingRecourseUnavailable")
         .withArgs(f.d.fundingId);
-      expect((await f.financing.funding(f.d.fundingId)).recourse).to.equal(Recourse.NONE);
+      expect((await f.financing.funding(f.d.attestation.holder, f.d.attestation.nonce)).recourse).to.equal(Recourse.NONE);
     });
 
     it("recordRecourse_revertsForAnUnknownFunding", async function () {

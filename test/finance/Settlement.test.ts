@@ -221,7 +221,7 @@ describe("Settlement", function () {
 
       const tx = s.settlement.connect(piece.holder).claim(piece.tokenId);
       await expect(tx).to.emit(s.settlement, "Claimed").withArgs(piece.tokenId, piece.holder.address, piece.value, piece.value);
-      await expect(tx).to.emit(s.token, "PieceRedeemed").withArgs(piece.tokenId, piece.holder.address, piece.value);
+      await expect(tx).to.emit(s.token, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
       await expect(tx).to.emit(s.token, "Transfer").withArgs(piece.holder.address, ZERO, piece.tokenId);
       await expect(tx).to.emit(s.currency, "Transfer").withArgs(s.settlementAddress, piece.holder.address, piece.value);
       await expect(tx).to.changeTokenBalances(s.currency, [piece.holder.address, s.settlementAddress], [piece.value, -piece.value]);
@@ -261,7 +261,7 @@ describe("Settlement", function () {
         const tx = s.settlement.connect(piece.holder).claim(piece.tokenId);
         await expect(tx).to.emit(s.settlement, "Claimed").withArgs(piece.tokenId, piece.holder.address, due, due);
         await expect(tx).to.changeTokenBalances(s.currency, [piece.holder.address, s.settlementAddress], [due, -due]);
-        await expect(tx).not.to.emit(s.token, "PieceRedeemed");
+        await expect(tx).not.to.emit(s.token, "Transfer");
         expect(await s.settlement.claimedBy(piece.tokenId)).to.equal(due);
         expect(await s.token.exists(piece.tokenId)).to.equal(true);
         paid += due;
@@ -400,7 +400,7 @@ describe("Settlement", function () {
         .to.emit(s.settlement, "Claimed")
         .withArgs(root.tokenId, root.holder.address, entitled(root.value, SIXTY_PERCENT), entitled(root.value, SIXTY_PERCENT));
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - SIXTY_PERCENT)).wait();
-      await expect(s.settlement.connect(root.holder).claim(root.tokenId)).to.emit(s.token, "PieceRedeemed").withArgs(root.tokenId, root.holder.address, root.value);
+      await expect(s.settlement.connect(root.holder).claim(root.tokenId)).to.emit(s.token, "TransferValue").withArgs(root.tokenId, 0n, root.value);
       await expect(s.settlement.connect(s.auditor).claimMany(s.pieces.slice(1).map((piece) => piece.tokenId))).to.emit(s.settlement, "Claimed");
       expect(await s.token.paused()).to.equal(true);
       expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
@@ -416,7 +416,7 @@ describe("Settlement", function () {
       await expect(s.settlement.connect(s.tier2).claim(piece.tokenId)).to.changeTokenBalances(s.currency, [s.tier2.address, s.settlementAddress], [due, -due]);
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - SIXTY_PERCENT)).wait();
       const tx = s.settlement.connect(s.auditor).claim(piece.tokenId);
-      await expect(tx).to.emit(s.token, "PieceRedeemed").withArgs(piece.tokenId, s.tier2.address, piece.value);
+      await expect(tx).to.emit(s.token, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
       await expect(tx).to.changeTokenBalance(s.currency, s.tier2.address, piece.value - due);
       expect(await s.registry.isActiveMember(s.tier2.address)).to.equal(false);
     });

@@ -404,7 +404,7 @@ describe("Reentrancy: a hostile member contract", function () {
         { ok: false, error: "ReentrancyGuardReentrantCall" },
         { ok: false, error: "ERC3525InsufficientAllowance" },
       ]);
-      // The piece delivered is the one the Funded event names (slither's unused-return triage relies on it).
+      // The piece delivered is the one the Funded event names (Financing also checks it against the token's answer).
       const receipts = await f.hostile.receipts();
       expect(receipts.length).to.equal(1);
       expect(receipts[0].operator).to.equal(await f.financing.getAddress());

@@ -37,7 +37,10 @@ interface IFinancing {
         RECORDED
     }
 
-    /// @notice The stored record of a funding, in one word: 32 + 32 + 64 + 40 + 8 + 32 = 208 bits.
+    /// @notice The stored record of a funding, in one word: 32 + 32 + 64 + 40 + 8 + 32 + 48 = 256 bits. It is
+    /// kept under the holder's request nonce (which the attestation repeats), so the one word is at once the
+    /// record, the spent consent and the proof that the attestation was used. `attestationTag` is the first six
+    /// bytes of the funding id, enough to tell a replayed attestation from a reused nonce in an error.
     struct FundingRecord {
         uint32 factorId;
         uint32 sellerId;
@@ -45,6 +48,7 @@ interface IFinancing {
         uint40 fundedAt;
         Recourse recourse;
         uint32 fundedSeq;
+        bytes6 attestationTag;
     }
 
     /// @notice Emitted when a factor funds a piece; `fundedTokenId` is the piece the factor now holds.
@@ -71,6 +75,9 @@ interface IFinancing {
 
     /// @notice The caller is not an active operator.
     error FinancingUnauthorizedOperator(address caller);
+    /// @notice The token created another piece than the one the funding record names (cannot happen unless the
+    /// token misbehaves).
+    error FinancingUnexpectedPiece(uint256 recorded, uint256 delivered);
     /// @notice The attestation's deadline has passed.
     error FinancingAttestationExpired(uint256 deadline, uint256 blockTime);
     /// @notice The attestation was already used.
@@ -81,6 +88,12 @@ interface IFinancing {
     error FinancingFactorMismatch(address caller, address attestedFactor, address requestedFactor);
     /// @notice The piece's owner is not the holder the attestation names.
     error FinancingHolderMismatch(uint256 tokenId, address attestedHolder, address owner);
+    /// @notice The attestation must carry the holder's request nonce.
+    error FinancingNonceMismatch(uint256 requestNonce, uint256 attestedNonce);
+    /// @notice A factor cannot buy a piece from its own organisation.
+    error FinancingSelfFunding(uint32 memberId);
+    /// @notice A verifier cannot attest a funding its own organisation is party to.
+    error FinancingConflictedVerifier(uint32 memberId);
     /// @notice The request and the attestation disagree on the piece or the value.
     error FinancingRequestMismatch(uint256 requestTokenId, uint256 attestedTokenId, uint256 requestValue, uint256 attestedValue);
     /// @notice The value is zero.
@@ -120,11 +133,12 @@ interface IFinancing {
 
     /// @notice Buy a piece: pays `attestation.price` from the caller to the holder and moves `attestation.value`
     /// (split off first when partial) from the holder to the caller, atomically.
-    /// @dev Requirements: caller is an active FACTOR named by both request and attestation; attestation fresh,
-    /// unused, signed by at least the required number of distinct active verifiers (signatures ordered by
-    /// signer); holder owns the piece and consented (signature or on-chain approval), request fresh, nonce
-    /// unused; price <= value and >= the holder's minimum; receivable not matured; caller approved the
-    /// currency. Emits {Funded}.
+    /// @dev Requirements: caller is an active FACTOR named by both request and attestation, of another
+    /// organisation than the holder; attestation fresh, unused, carrying the request's nonce, signed by at least
+    /// the required number of distinct active verifiers none of which belongs to the holder or the factor
+    /// (signatures ordered by signer); holder owns the piece and consented (signature or on-chain approval),
+    /// request fresh, nonce unused; price <= value and >= the holder's minimum; receivable not matured; caller
+    /// approved the currency. Emits {Funded}.
     /// @param request The holder's request.
     /// @param holderSignature The holder's EIP-712 signature of the request (empty if approved on chain).
     /// @param attestation The verifiers' attestation.
@@ -159,9 +173,10 @@ interface IFinancing {
     /// @param attestation The attestation the funding used (its digest is the funding id).
     function recordRecourse(FundingAttestation calldata attestation) external;
 
-    /// @notice A funding's record.
-    /// @param fundingId The funding id.
-    function funding(bytes32 fundingId) external view returns (FundingRecord memory);
+    /// @notice The record of the funding that spent a holder's request nonce (empty if none did).
+    /// @param holder The holder who sold.
+    /// @param nonce The request nonce.
+    function funding(address holder, uint256 nonce) external view returns (FundingRecord memory);
 
     /// @notice The EIP-712 digest the holder signs for a request.
     /// @param request The request.

@@ -22,8 +22,8 @@ interface ISettlementToken is IERC20 {
     error SettlementTokenNotIssuer(address caller);
     /// @notice The sender is not an active member.
     error SettlementTokenIneligibleSender(address sender);
-    /// @notice The recipient is not an active member (only the settlement escrow pays suspended members), or is
-    /// a system account that did not pull the currency itself.
+    /// @notice The recipient is not an active member, or is a system account that did not pull the currency
+    /// itself. (A system account's own payouts are not checked: the escrow pays piece holders, suspended or not.)
     error SettlementTokenIneligibleRecipient(address recipient);
 
     /// @notice Name or un-name an issuer. Requirements: caller is an active operator. Emits {IssuerSet}.

@@ -39,6 +39,14 @@ interface IReceivableToken is IERC3525 {
         SETTLEMENT
     }
 
+    /// @notice What financing and settlement need of a slot, from the one word every move reads.
+    struct SlotState {
+        uint32 anchorId;
+        uint64 faceValue;
+        uint40 maturity;
+        uint32 pieceCount;
+    }
+
     /// @notice A confirmed receivable (a slot), as the tracing views return it.
     struct ReceivableView {
         uint32 anchorId;
@@ -69,8 +77,6 @@ interface IReceivableToken is IERC3525 {
 
     /// @notice Emitted when the operator binds the financing or settlement contract (once each).
     event SystemContractBound(SystemContract indexed kind, address indexed account);
-    /// @notice Emitted when the settlement contract burns a piece it has paid in full.
-    event PieceRedeemed(uint256 indexed tokenId, address indexed holder, uint256 value);
 
     /// @notice The caller is not an active member holding the ANCHOR role.
     error ReceivableUnauthorizedAnchor(address caller);
@@ -139,7 +145,7 @@ interface IReceivableToken is IERC3525 {
 
     /// @notice Burn a piece its holder has been paid in full for. Works after maturity, while paused and for
     /// suspended holders. Requirements: caller is the bound settlement contract; the piece exists.
-    /// Emits {PieceRedeemed}, {TransferValue} to token 0 and {Transfer} to the zero address.
+    /// Emits {TransferValue} to token 0 with the value redeemed and {Transfer} to the zero address.
     /// @param tokenId The piece.
     function redeem(uint256 tokenId) external;
 
@@ -165,6 +171,14 @@ interface IReceivableToken is IERC3525 {
     /// @notice A confirmed receivable's terms and the commitment to its document hashes (see `documentsHashOf`).
     /// @param slot The slot.
     function receivable(uint256 slot) external view returns (ReceivableView memory);
+
+    /// @notice A slot's state for financing and settlement, in one storage read. Reverts for an unknown slot.
+    /// @param slot The slot.
+    function slotState(uint256 slot) external view returns (SlotState memory);
+
+    /// @notice A live piece's owner and value in one call. Reverts for a piece that is not live.
+    /// @param tokenId The piece.
+    function pieceOf(uint256 tokenId) external view returns (address owner, uint256 value);
 
     /// @notice The commitment a receivable stores for its invoice and logistics-proof hashes.
     /// @param invoiceHash Salted hash of the invoice document.
