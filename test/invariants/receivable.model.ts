@@ -6,13 +6,22 @@
  * (`transition`, which also applies the change when it predicts success), sends the same call to the chain
  * and compares.
  *
- * Extending it (fund / repay / claim later): add an `Op` variant and its arbitrary in `opArbitrary`, an
- * `Action` variant and its resolution in `resolve`, and a prediction in `transition`. Revert predictions
- * must follow the contract's order of checks exactly: the test asserts the custom error's name.
+ * Besides the token and the registry, the model covers financing (a factor funds a piece against a holder's
+ * EIP-712 request and a verifier's attestation), settlement (the anchor repays, anyone claims a piece's
+ * share, anyone flags an overdue slot) and the settlement currency (every actor's balance, the escrow, what
+ * was issued and redeemed), so that I1, I4, I6 and currency conservation can be checked after every step.
+ *
+ * Extending it: add an `Op` variant and its arbitrary in `opArbitrary`, an `Action` variant and its
+ * resolution in `resolve`, and a prediction in `transition`. Revert predictions must follow the contract's
+ * order of checks exactly: the test asserts the custom error's name and arguments; successes list the
+ * finance events (`TRACKED_EVENTS`) the transaction must emit, in order.
  */
 import fc from "fast-check";
-import { AbiCoder, id, keccak256 } from "ethers";
+import { AbiCoder, id, keccak256, recoverAddress } from "ethers";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { financingDomain, fundingAttestationDigest, fundingRequestDigest } from "../../src/chain/funding";
+import type { FinancingDomain, FundingAttestation, FundingRequest } from "../../src/chain/funding";
+import { daysBetween, price as discountedPrice } from "../../src/finance/discount";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 
 export const DAY_SECONDS = 86_400n;
@@ -24,6 +33,10 @@ export const MAX_TENOR = 3650n * DAY_SECONDS;
 export const HOLDER_ROLES: number = roleMask(Role.SUPPLIER, Role.FACTOR);
 const ANCHOR_ROLE: number = roleMask(Role.ANCHOR);
 const SUPPLIER_ROLE: number = roleMask(Role.SUPPLIER);
+const FACTOR_ROLE: number = roleMask(Role.FACTOR);
+const VERIFIER_ROLE: number = roleMask(Role.VERIFIER);
+/** `Financing._requiredVerifiers` (never changed by the test). */
+const REQUIRED_VERIFIERS = 1;
 
 // ---------------------------------------------------------------------------------------------------------
 // Model state
@@ -56,6 +69,14 @@ export interface PieceModel {
   /** The token it was split from; 0 for a slot's first piece. */
   readonly parent: bigint;
   live: boolean;
+  /** `Settlement.claimedBy`: the entitlement paid out so far; back to 0 once the piece is redeemed. */
+  claimed: bigint;
+  /** Everything claims ever paid for it (not reset at redemption). */
+  received: bigint;
+  /** Burned by a claim that paid it in full (`ReceivableToken.redeem`), not emptied by a move of value. */
+  redeemed: boolean;
+  /** The value it had when redeemed; 0 otherwise. */
+  redeemedValue: bigint;
 }
 
 /** One confirmed receivable. */
@@ -66,6 +87,70 @@ export interface SlotModel {
   readonly maturity: bigint;
   /** The highest piece sequence used so far (the chain's `pieceCount`). */
   lastSeq: bigint;
+  /** `Settlement.account(slot)`: repaid by the anchor, claimed by the pieces, value of redeemed pieces. */
+  repaid: bigint;
+  claimed: bigint;
+  redeemedValue: bigint;
+  overdueFlagged: boolean;
+}
+
+/** One `Financing.fund` call, exactly as sent (so that it can be replayed). */
+export interface FundCall {
+  /** Actor index of the sender. */
+  readonly caller: number;
+  readonly request: FundingRequest;
+  readonly holderSignature: string;
+  readonly attestation: FundingAttestation;
+  readonly verifierSignatures: readonly string[];
+}
+
+/** A successful funding: the chain's `FundingRecord` and what the model knows about it. */
+export interface FundingModel {
+  readonly fundingId: string;
+  readonly call: FundCall;
+  /** Actor index of the holder who sold. */
+  readonly holder: number;
+  /** The piece the factor now holds (the attested one when whole, a new piece when partial). */
+  readonly fundedTokenId: bigint;
+  readonly factorId: number;
+  readonly sellerId: number;
+  readonly price: bigint;
+  readonly fundedAt: bigint;
+  /** `IFinancing.Recourse`: 0 NONE, 1 AVAILABLE. */
+  readonly recourse: bigint;
+  readonly fundedSeq: bigint;
+}
+
+/** A holder's request nonce, as `Financing.isNonceUsed` and `Financing.funding(holder, nonce)` are asked about it. */
+export interface NonceUse {
+  readonly holder: number;
+  readonly nonce: bigint;
+}
+
+/** A nonce spent by a funding: the record under it carries the funding id's first six bytes. */
+export interface SpentNonce extends NonceUse {
+  readonly fundingId: string;
+}
+
+/** Signs a 32-byte digest with the key of the account at `address` (synchronously; see the property test). */
+export type DigestSigner = (address: string, digest: string) => string;
+
+/** The financing and settlement side of the setup. */
+export interface FinanceSetup {
+  readonly chainId: bigint;
+  readonly financingAddress: string;
+  readonly settlementAddress: string;
+  /** Some other contract's address: an attestation signed for it must not be accepted by Financing. */
+  readonly otherContractAddress: string;
+  /** `Settlement.gracePeriod()`. */
+  readonly gracePeriod: bigint;
+  readonly issuerAddress: string;
+  readonly issuerKycValidUntil: bigint;
+  /** Currency balance of each actor after setup, parallel to `actors`. */
+  readonly balances: readonly bigint[];
+  readonly issuerBalance: bigint;
+  readonly totalIssued: bigint;
+  readonly sign: DigestSigner;
 }
 
 export interface ReceivableModel {
@@ -88,6 +173,27 @@ export interface ReceivableModel {
   readonly unusedFingerprints: Set<string>;
   /** Source of fresh invoice numbers. */
   invoiceCounter: number;
+
+  readonly finance: FinanceSetup;
+  /** The timestamp of the latest mined block: what a view call answers at. */
+  lastMinedAt: bigint;
+  /** Currency balance of each actor, parallel to `actors`. */
+  readonly balances: bigint[];
+  issuerBalance: bigint;
+  /** The settlement contract's currency balance. */
+  escrow: bigint;
+  totalIssued: bigint;
+  totalRedeemed: bigint;
+  /** Successful fundings by funding id (attestation digest). */
+  readonly fundings: Map<string, FundingModel>;
+  /** Calls whose attestation was never used (they reverted), by funding id: may be retried. */
+  readonly rejectedFundings: Map<string, FundCall>;
+  /** Request nonces spent by a successful funding, keyed `holder address:nonce`. */
+  readonly usedNonces: Map<string, SpentNonce>;
+  /** Request nonces offered only in reverted calls: the chain must not have spent them. */
+  readonly offeredNonces: Map<string, NonceUse>;
+  /** Source of fresh request and attestation nonces. */
+  fundingCounter: bigint;
 }
 
 export interface ModelSetup {
@@ -96,6 +202,7 @@ export interface ModelSetup {
   readonly operatorAddress: string;
   readonly operatorKycValidUntil: bigint;
   readonly now: bigint;
+  readonly finance: FinanceSetup;
 }
 
 export function initialModel(setup: ModelSetup): ReceivableModel {
@@ -111,6 +218,19 @@ export function initialModel(setup: ModelSetup): ReceivableModel {
     invoiceUses: new Map<string, bigint>(),
     unusedFingerprints: new Set<string>(),
     invoiceCounter: 0,
+    finance: setup.finance,
+    // The first transaction is mined at `now`; the block before it is the setup's last.
+    lastMinedAt: setup.now - 1n,
+    balances: [...setup.finance.balances],
+    issuerBalance: setup.finance.issuerBalance,
+    escrow: 0n,
+    totalIssued: setup.finance.totalIssued,
+    totalRedeemed: 0n,
+    fundings: new Map<string, FundingModel>(),
+    rejectedFundings: new Map<string, FundCall>(),
+    usedNonces: new Map<string, SpentNonce>(),
+    offeredNonces: new Map<string, NonceUse>(),
+    fundingCounter: 0n,
   };
 }
 
@@ -137,6 +257,42 @@ function activeWithAnyRole(actor: ActorModel, at: bigint, mask: number): boolean
 
 export function isHolder(actor: ActorModel): boolean {
   return (actor.roles & HOLDER_ROLES) !== 0;
+}
+
+/** Claims open at maturity, or earlier once the slot is fully repaid (`Settlement._claim`). */
+export function isClaimable(terms: SlotModel, at: bigint): boolean {
+  return at >= terms.maturity || terms.repaid === terms.faceValue;
+}
+
+/** `Settlement._isOverdue`: strictly after maturity plus grace, and not fully repaid. */
+export function isOverdueAt(model: ReceivableModel, terms: SlotModel, at: bigint): boolean {
+  return at > terms.maturity + model.finance.gracePeriod && terms.repaid < terms.faceValue;
+}
+
+/** floor(value * repaid / face): what a piece of this value is entitled to so far. */
+export function entitlement(terms: SlotModel, value: bigint): bigint {
+  return (value * terms.repaid) / terms.faceValue;
+}
+
+/** What `Settlement.claimable(tokenId)` answers at `at`. */
+export function claimableAt(model: ReceivableModel, piece: PieceModel, at: bigint): bigint {
+  if (!piece.live) return 0n;
+  const terms = slotOf(model, piece.slot);
+  if (!isClaimable(terms, at)) return 0n;
+  return entitlement(terms, piece.value) - piece.claimed;
+}
+
+/** The funding id of an attestation on this chain's Financing contract. */
+export function fundingIdOf(model: ReceivableModel, attestation: FundingAttestation): string {
+  return fundingAttestationDigest(financingDomainOf(model), attestation);
+}
+
+function financingDomainOf(model: ReceivableModel): FinancingDomain {
+  return financingDomain(model.finance.chainId, model.finance.financingAddress);
+}
+
+function nonceKey(holder: string, nonce: bigint): string {
+  return `${holder.toLowerCase()}:${nonce}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -191,7 +347,80 @@ export type Op =
   | { readonly kind: "reinstate"; readonly member: number; readonly anyMember: boolean }
   | { readonly kind: "pause"; readonly redundant: boolean }
   | { readonly kind: "unpause"; readonly redundant: boolean }
-  | { readonly kind: "advanceTime"; readonly seconds: bigint };
+  | { readonly kind: "advanceTime"; readonly seconds: bigint }
+  | {
+      readonly kind: "fund";
+      /** Actor index of the factor (mostly a FACTOR member). */
+      readonly factor: number;
+      readonly source: TokenChoice;
+      /** Prefer a live piece of a matured slot (FinancingTokenMatured). */
+      readonly matured: boolean;
+      /** `all` funds the whole piece, `part` splits a piece off for the factor. */
+      readonly amount: AmountChoice;
+      readonly rateBps: bigint;
+      readonly withRecourse: boolean;
+      readonly variant: FundVariant;
+      readonly pick: number;
+    }
+  | {
+      readonly kind: "repay";
+      /** undefined: the anchor; otherwise any actor (SettlementNotAnchor unless it is the anchor). */
+      readonly caller: number | undefined;
+      readonly slot: SlotChoice;
+      readonly amount: AmountChoice;
+    }
+  | { readonly kind: "claim"; readonly caller: number; readonly source: TokenChoice; readonly due: boolean }
+  | {
+      readonly kind: "claimMany";
+      readonly caller: number;
+      readonly sources: readonly TokenChoice[];
+      /** Claim every piece with something due (of one slot when `oneSlot`) instead of `sources`. */
+      readonly due: boolean;
+      readonly oneSlot: number | undefined;
+      /** Append the first piece again. */
+      readonly duplicate: boolean;
+    }
+  | { readonly kind: "flagOverdue"; readonly caller: number; readonly slot: SlotChoice }
+  | { readonly kind: "advanceTo"; readonly slot: number; readonly boundary: TimeBoundary }
+  | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
+  | { readonly kind: "redeemCurrency"; readonly amount: AmountChoice };
+
+/**
+ * How a funding is made: `normal` (holder request and verifier attestation for this contract, fresh nonces),
+ * `replay` (an attestation already used, resent as it was), `retry` (a call that reverted, resent as it was),
+ * `expired` (attestation deadline one second before the block), `edge` (both deadlines exactly at the block),
+ * `reuseNonce` (a request nonce the holder already spent), `nonceMismatch` (the attestation carries another
+ * nonce than the request), `selfFund` (a piece the factor holds itself), `otherChain` / `otherContract` (the
+ * verifier signed for another EIP-712 domain), `badConsent` (the holder signed for another chain), `lowPrice`
+ * (the holder's minimum is above the attested price), `wrongCaller` (someone other than the named factor
+ * sends it).
+ */
+export type FundVariant =
+  | "normal"
+  | "replay"
+  | "retry"
+  | "expired"
+  | "edge"
+  | "reuseNonce"
+  | "nonceMismatch"
+  | "selfFund"
+  | "otherChain"
+  | "otherContract"
+  | "badConsent"
+  | "lowPrice"
+  | "wrongCaller";
+
+/** Which slot: mostly one where the operation can succeed (`fitting`), sometimes any, rarely one that does not exist. */
+export interface SlotChoice {
+  readonly pick: number;
+  readonly mode: "fitting" | "any" | "missing";
+}
+
+/**
+ * Where `advanceTo` puts the next block: one second before a slot's maturity, at it, at the last second of its
+ * grace period (still on time), or one second after that (overdue if not fully repaid).
+ */
+export type TimeBoundary = "beforeMaturity" | "maturity" | "graceEnd" | "afterGraceEnd";
 
 /** The documents of one invoice: what a confirmation or trade proof carries. */
 export interface InvoiceDocuments {
@@ -223,17 +452,64 @@ export type Action =
   | { readonly kind: "reinstate"; readonly member: number }
   | { readonly kind: "pause" }
   | { readonly kind: "unpause" }
-  | { readonly kind: "advanceTime"; readonly seconds: bigint };
+  | { readonly kind: "advanceTime"; readonly seconds: bigint }
+  | { readonly kind: "fund"; readonly variant: FundVariant; readonly call: FundCall }
+  | { readonly kind: "repay"; readonly caller: number; readonly slot: bigint; readonly amount: bigint }
+  | { readonly kind: "claim"; readonly caller: number; readonly tokenId: bigint }
+  | { readonly kind: "claimMany"; readonly caller: number; readonly tokenIds: readonly bigint[] }
+  | { readonly kind: "flagOverdue"; readonly caller: number; readonly slot: bigint }
+  | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
+  | { readonly kind: "redeemCurrency"; readonly amount: bigint };
 
-/** An argument of a custom error, as ethers decodes it (addresses and bytes32 as hex strings). */
-export type ErrorArgument = bigint | string;
+/** An argument of a custom error or an event, as ethers decodes it (addresses and bytes32 as hex strings). */
+export type ErrorArgument = bigint | string | boolean;
 
-/** What the model expects of a call: success, or a revert with this custom error (and arguments) of this contract. */
+/** The contracts whose errors and events the model predicts. */
+export type ContractName = "token" | "registry" | "financing" | "settlement" | "currency";
+
+/** An event a successful transaction must emit. */
+export interface ExpectedEvent {
+  readonly contract: ContractName;
+  readonly name: string;
+  readonly args: readonly ErrorArgument[];
+}
+
+/**
+ * The finance events the model predicts: a successful transaction emits exactly the predicted ones of these,
+ * in this order (other events, such as ERC-3525 transfers, are not compared).
+ */
+export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
+  ["financing", "Funded"],
+  ["settlement", "Repaid"],
+  ["settlement", "OverdueCured"],
+  ["settlement", "Claimed"],
+  ["settlement", "SlotOverdue"],
+  // Only redemptions, `TransferValue(tokenId, 0, value)`, are tracked of these (see `isTrackedEvent`).
+  ["token", "TransferValue"],
+  ["currency", "Issued"],
+  ["currency", "Redeemed"],
+];
+
+/** Whether an event of a receipt is one the model predicts. */
+export function isTrackedEvent(contract: ContractName, name: string, args: readonly unknown[]): boolean {
+  if (!TRACKED_EVENTS.some(([owner, tracked]) => owner === contract && tracked === name)) return false;
+  return contract !== "token" || name !== "TransferValue" || args[1] === 0n;
+}
+
+/** What the model expects of a call: success (emitting these events), or a revert with this custom error (and arguments) of this contract. */
 export type Outcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly contract: "token" | "registry"; readonly error: string; readonly args: readonly ErrorArgument[] };
+  | { readonly ok: true; readonly events: readonly ExpectedEvent[] }
+  | { readonly ok: false; readonly contract: ContractName; readonly error: string; readonly args: readonly ErrorArgument[] };
 
-const SUCCESS: Outcome = { ok: true };
+const SUCCESS: Outcome = { ok: true, events: [] };
+
+function succeed(...events: ExpectedEvent[]): Outcome {
+  return { ok: true, events };
+}
+
+function event(contract: ContractName, name: string, ...args: ErrorArgument[]): ExpectedEvent {
+  return { contract, name, args };
+}
 
 function tokenError(error: string, ...args: ErrorArgument[]): Outcome {
   return { ok: false, contract: "token", error, args };
@@ -241,6 +517,18 @@ function tokenError(error: string, ...args: ErrorArgument[]): Outcome {
 
 function registryError(error: string, ...args: ErrorArgument[]): Outcome {
   return { ok: false, contract: "registry", error, args };
+}
+
+function financingError(error: string, ...args: ErrorArgument[]): Outcome {
+  return { ok: false, contract: "financing", error, args };
+}
+
+function settlementError(error: string, ...args: ErrorArgument[]): Outcome {
+  return { ok: false, contract: "settlement", error, args };
+}
+
+function currencyError(error: string, ...args: ErrorArgument[]): Outcome {
+  return { ok: false, contract: "currency", error, args };
 }
 
 /** `IMemberRegistry.MemberStatus` as a number. */
@@ -259,6 +547,8 @@ export interface ActorLayout {
   readonly holders: readonly number[];
   /** Members with the SUPPLIER role. */
   readonly suppliers: readonly number[];
+  /** Members with the FACTOR role: who funds. */
+  readonly factors: readonly number[];
 }
 
 export function layoutOf(actors: readonly ActorModel[]): ActorLayout {
@@ -268,6 +558,7 @@ export function layoutOf(actors: readonly ActorModel[]): ActorLayout {
     actorCount: actors.length,
     holders: indices((actor) => actor.memberId !== 0 && isHolder(actor)),
     suppliers: indices((actor) => actor.memberId !== 0 && (actor.roles & SUPPLIER_ROLE) !== 0),
+    factors: indices((actor) => actor.memberId !== 0 && (actor.roles & FACTOR_ROLE) !== 0),
   };
 }
 
@@ -360,11 +651,101 @@ export function confirmArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
     .map((r): Op => ({ kind: "confirm", ...r }));
 }
 
+function fundVariantArbitrary(): fc.Arbitrary<FundVariant> {
+  const weighted = (weight: number, variant: FundVariant): { weight: number; arbitrary: fc.Arbitrary<FundVariant> } => ({
+    weight,
+    arbitrary: fc.constant(variant),
+  });
+  return fc.oneof(
+    weighted(14, "normal"),
+    weighted(6, "replay"),
+    weighted(1, "retry"),
+    weighted(2, "expired"),
+    weighted(1, "edge"),
+    weighted(1, "reuseNonce"),
+    weighted(1, "nonceMismatch"),
+    weighted(1, "selfFund"),
+    weighted(1, "otherChain"),
+    weighted(1, "otherContract"),
+    weighted(1, "badConsent"),
+    weighted(1, "lowPrice"),
+    weighted(1, "wrongCaller"),
+  );
+}
+
+/** Annual discount rates: ordinary ones, none, and the 100% limit. */
+function rateArbitrary(): fc.Arbitrary<bigint> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.bigInt({ min: 1n, max: 2_000n }) },
+    { weight: 1, arbitrary: fc.constantFrom(0n, 10_000n) },
+  );
+}
+
+function slotChoiceArbitrary(): fc.Arbitrary<SlotChoice> {
+  return fc.record({
+    pick: fc.nat(),
+    mode: fc.oneof(
+      { weight: 8, arbitrary: fc.constant<SlotChoice["mode"]>("fitting") },
+      { weight: 2, arbitrary: fc.constant<SlotChoice["mode"]>("any") },
+      { weight: 1, arbitrary: fc.constant<SlotChoice["mode"]>("missing") },
+    ),
+  });
+}
+
+/** A factor funds a piece; mostly one of the FACTOR members, sometimes any actor. */
+export function fundArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
+  return fc
+    .record({
+      factor: counterpartyArbitrary(layout, layout.factors),
+      source: tokenArbitrary(),
+      matured: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+      amount: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<AmountChoice>({ kind: "all" }) },
+        { weight: 5, arbitrary: fc.bigInt({ min: 0n, max: 1n << 70n }).map((seed): AmountChoice => ({ kind: "part", seed })) },
+        { weight: 1, arbitrary: amountArbitrary() },
+      ),
+      rateBps: rateArbitrary(),
+      withRecourse: fc.boolean(),
+      variant: fundVariantArbitrary(),
+      pick: fc.nat(),
+    })
+    .map((r): Op => ({ kind: "fund", ...r }));
+}
+
+/** The anchor (mostly) repays part or all of a slot's outstanding amount, sometimes too much or nothing. */
+export function repayArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
+  return fc
+    .record({
+      caller: fc.oneof(
+        { weight: 10, arbitrary: fc.constant<number | undefined>(undefined) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: layout.actorCount - 1 }) },
+      ),
+      slot: slotChoiceArbitrary(),
+      amount: fc.oneof(
+        { weight: 5, arbitrary: fc.constant<AmountChoice>({ kind: "all" }) },
+        { weight: 5, arbitrary: fc.bigInt({ min: 0n, max: 1n << 70n }).map((seed): AmountChoice => ({ kind: "part", seed })) },
+        { weight: 1, arbitrary: fc.constant<AmountChoice>({ kind: "zero" }) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constantFrom(1n << 64n))
+            .map((extra): AmountChoice => ({ kind: "more", extra })),
+        },
+      ),
+    })
+    .map((r): Op => ({ kind: "repay", ...r }));
+}
+
+function boundaryArbitrary(): fc.Arbitrary<TimeBoundary> {
+  return fc.constantFrom<TimeBoundary>("beforeMaturity", "maturity", "maturity", "graceEnd", "afterGraceEnd", "afterGraceEnd");
+}
+
 /** One random operation. Weights favour moves of value; registry and pause operations are rarer. */
 export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
   const counterparty = counterpartyArbitrary(layout, layout.holders);
   const memberChoice = fc.record({ member: fc.nat(), anyMember: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) });
   const redundant = fc.record({ redundant: fc.integer({ min: 0, max: 5 }).map((n) => n === 0) });
+  const anyActor = fc.integer({ min: 0, max: layout.actorCount - 1 });
   return fc.oneof(
     { weight: 6, arbitrary: confirmArbitrary(layout) },
     {
@@ -396,13 +777,43 @@ export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: redundant.map((r): Op => ({ kind: "pause", ...r })) },
     { weight: 6, arbitrary: redundant.map((r): Op => ({ kind: "unpause", ...r })) },
     { weight: 2, arbitrary: secondsArbitrary().map((seconds): Op => ({ kind: "advanceTime", seconds })) },
+    // Financing, settlement and the currency.
+    { weight: 7, arbitrary: fundArbitrary(layout) },
+    { weight: 8, arbitrary: repayArbitrary(layout) },
+    {
+      weight: 7,
+      arbitrary: fc
+        .record({ caller: anyActor, source: tokenArbitrary(), due: fc.integer({ min: 0, max: 3 }).map((n) => n !== 0) })
+        .map((r): Op => ({ kind: "claim", ...r })),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({
+          caller: anyActor,
+          sources: fc.array(tokenArbitrary(), { maxLength: 4 }),
+          due: fc.integer({ min: 0, max: 2 }).map((n) => n !== 0),
+          oneSlot: fc.option(fc.nat(), { nil: undefined }),
+          duplicate: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+        })
+        .map((r): Op => ({ kind: "claimMany", ...r })),
+    },
+    { weight: 3, arbitrary: fc.record({ caller: anyActor, slot: slotChoiceArbitrary() }).map((r): Op => ({ kind: "flagOverdue", ...r })) },
+    { weight: 5, arbitrary: fc.record({ slot: fc.nat(), boundary: boundaryArbitrary() }).map((r): Op => ({ kind: "advanceTo", ...r })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ to: counterpartyArbitrary(layout, layout.holders), amount: fc.bigInt({ min: 0n, max: 1_000_000_000n }) })
+        .map((r): Op => ({ kind: "issue", ...r })),
+    },
+    { weight: 1, arbitrary: amountArbitrary().map((amount): Op => ({ kind: "redeemCurrency", amount })) },
   );
 }
 
-/** A sequence of 5..25 operations; the first is a confirmation, so that token operations have a token. */
+/** A sequence of 5..36 operations; the first is a confirmation, so that token operations have a token. */
 export function sequenceArbitrary(layout: ActorLayout): fc.Arbitrary<Op[]> {
   return fc
-    .tuple(confirmArbitrary(layout), fc.array(opArbitrary(layout), { minLength: 4, maxLength: 24, size: "max" }))
+    .tuple(confirmArbitrary(layout), fc.array(opArbitrary(layout), { minLength: 4, maxLength: 35, size: "max" }))
     .map(([first, rest]): Op[] => [first, ...rest]);
 }
 
@@ -561,7 +972,154 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       return op.redundant || model.paused === (op.kind === "unpause") ? { kind: op.kind } : undefined;
     case "advanceTime":
       return { kind: "advanceTime", seconds: op.seconds };
+    case "fund":
+      return resolveFund(model, op);
+    case "repay": {
+      const slot = resolveSlot(model, op.slot, (terms) => terms.repaid < terms.faceValue);
+      if (slot === undefined) return undefined;
+      const terms = model.slots[Number(slot) - 1];
+      const outstanding = terms === undefined ? 0n : terms.faceValue - terms.repaid;
+      const caller = op.caller === undefined ? model.anchor : op.caller % actorCount;
+      return { kind: "repay", caller, slot, amount: resolveAmount(outstanding, op.amount) };
+    }
+    case "claim": {
+      // Mostly a piece with something due, else a live piece of a slot open for claims, else any piece.
+      const open = livePieces(model).filter((piece) => isClaimable(slotOf(model, piece.slot), model.now));
+      const due = open.filter((piece) => claimableAt(model, piece, model.now) > 0n);
+      const piece = (op.due ? (pickFrom(due, op.source.pick) ?? pickFrom(open, op.source.pick)) : undefined) ?? resolveToken(model, op.source);
+      return piece === undefined ? undefined : { kind: "claim", caller: op.caller % actorCount, tokenId: piece.tokenId };
+    }
+    case "claimMany": {
+      let tokenIds: bigint[];
+      const open = livePieces(model).filter((piece) => isClaimable(slotOf(model, piece.slot), model.now));
+      const due = open.filter((piece) => claimableAt(model, piece, model.now) > 0n);
+      if (op.due && open.length > 0) {
+        // Every piece with something due (of one slot, perhaps), or every open piece when none is due.
+        const candidates = due.length > 0 ? due : open;
+        const slot = op.oneSlot === undefined ? undefined : pickFrom(candidates, op.oneSlot)?.slot;
+        tokenIds = candidates.filter((piece) => slot === undefined || piece.slot === slot).map((piece) => piece.tokenId);
+      } else {
+        tokenIds = op.sources.map((choice) => resolveToken(model, choice)?.tokenId).filter((tokenId): tokenId is bigint => tokenId !== undefined);
+      }
+      if (op.duplicate && tokenIds.length > 0) tokenIds.push(tokenIds[0]);
+      return { kind: "claimMany", caller: op.caller % actorCount, tokenIds };
+    }
+    case "flagOverdue": {
+      const slot = resolveSlot(model, op.slot, (terms) => isOverdueAt(model, terms, model.now) && !terms.overdueFlagged);
+      return slot === undefined ? undefined : { kind: "flagOverdue", caller: op.caller % actorCount, slot };
+    }
+    case "advanceTo": {
+      // The next block at a boundary of a slot still ahead; skipped when every boundary has passed.
+      const targets = model.slots
+        .map((terms): bigint => {
+          const graceEnd = terms.maturity + model.finance.gracePeriod;
+          switch (op.boundary) {
+            case "beforeMaturity":
+              return terms.maturity - 1n;
+            case "maturity":
+              return terms.maturity;
+            case "graceEnd":
+              return graceEnd;
+            case "afterGraceEnd":
+              return graceEnd + 1n;
+          }
+        })
+        .filter((target) => target > model.now);
+      const target = pickFrom(targets, op.slot);
+      return target === undefined ? undefined : { kind: "advanceTime", seconds: target - model.now };
+    }
+    case "issue":
+      return { kind: "issue", to: op.to % actorCount, amount: op.amount };
+    case "redeemCurrency":
+      return { kind: "redeemCurrency", amount: resolveAmount(model.issuerBalance, op.amount) };
   }
+}
+
+/** A slot for a settlement operation: one that fits (if any), any existing one, or the first that does not exist. */
+function resolveSlot(model: ReceivableModel, choice: SlotChoice, fits: (terms: SlotModel) => boolean): bigint | undefined {
+  const missing = BigInt(model.slots.length + 1);
+  if (choice.mode === "missing") return missing;
+  const fitting = choice.mode === "fitting" ? pickFrom(model.slots.filter(fits), choice.pick) : undefined;
+  return (fitting ?? pickFrom(model.slots, choice.pick))?.slot;
+}
+
+function freshHash(model: ReceivableModel, what: string): string {
+  return id(`property ${what} ${model.fundingCounter}`);
+}
+
+/**
+ * A `fund` call: the piece (of a holder other than the factor when there is one), the value (whole or a part),
+ * the discounted price for the days left until maturity, the holder's request signed by the holder and the
+ * attestation signed by the verifier, both over this chain's Financing domain unless the variant says otherwise.
+ */
+function resolveFund(model: ReceivableModel, op: Extract<Op, { kind: "fund" }>): Action | undefined {
+  const actorCount = model.actors.length;
+  if (op.variant === "replay" || op.variant === "retry") {
+    const calls = op.variant === "replay" ? [...model.fundings.values()].map((funding) => funding.call) : [...model.rejectedFundings.values()];
+    const call = pickFrom(calls, op.pick);
+    if (call !== undefined) return { kind: "fund", variant: op.variant, call };
+    // Nothing to resend: a fresh funding instead.
+    return resolveFund(model, { ...op, variant: "normal" });
+  }
+  const factor = op.factor % actorCount;
+  const live = livePieces(model);
+  const matured = op.matured ? live.filter((piece) => slotOf(model, piece.slot).maturity <= model.now) : [];
+  const others = live.filter((piece) => model.actors[piece.owner].memberId !== model.actors[factor].memberId);
+  const own = op.variant === "selfFund" ? live.filter((piece) => piece.owner === factor) : [];
+  if (op.variant === "selfFund" && own.length === 0) return resolveFund(model, { ...op, variant: "normal" });
+  const source =
+    pickFrom(own, op.source.pick) ??
+    pickFrom(matured, op.source.pick) ??
+    (op.source.burned ? undefined : pickFrom(others, op.source.pick)) ??
+    resolveToken(model, op.source);
+  if (source === undefined) return undefined;
+  const at = model.now;
+  const maturity = slotOf(model, source.slot).maturity;
+  const value = resolveAmount(source.value, op.amount);
+  const price = discountedPrice(value, op.rateBps, daysBetween(at, maturity));
+  const holder = model.actors[source.owner];
+  const factorAddress = model.actors[factor].address;
+
+  model.fundingCounter += 1n;
+  const used = [...model.usedNonces.values()].filter((use) => use.holder === source.owner);
+  const reused = op.variant === "reuseNonce" ? pickFrom(used, op.pick)?.nonce : undefined;
+  // Without a spent nonce of this holder to reuse, a fresh funding instead.
+  if (op.variant === "reuseNonce" && reused === undefined) return resolveFund(model, { ...op, variant: "normal" });
+  const nonce = reused ?? model.fundingCounter;
+  if (op.variant === "nonceMismatch") model.fundingCounter += 1n;
+  const request: FundingRequest = {
+    tokenId: source.tokenId,
+    value,
+    minPrice: op.variant === "lowPrice" ? price + 1n : price,
+    factor: factorAddress,
+    deadline: op.variant === "edge" ? at : at + DAY_SECONDS,
+    nonce,
+  };
+  const attestation: FundingAttestation = {
+    tokenId: source.tokenId,
+    holder: holder.address,
+    factor: factorAddress,
+    value,
+    price,
+    invoiceHash: freshHash(model, "invoice"),
+    logisticsHash: freshHash(model, "logistics"),
+    tradeProofHash: freshHash(model, "trade proof"),
+    withRecourse: op.withRecourse,
+    deadline: op.variant === "expired" ? at - 1n : op.variant === "edge" ? at : at + 30n * DAY_SECONDS,
+    // The attestation repeats the request's nonce (unless the variant is about it not doing so).
+    nonce: op.variant === "nonceMismatch" ? model.fundingCounter : nonce,
+  };
+  const domain = financingDomainOf(model);
+  const otherChain = financingDomain(model.finance.chainId + 1n, model.finance.financingAddress);
+  const otherContract = financingDomain(model.finance.chainId, model.finance.otherContractAddress);
+  const attestationDomain = op.variant === "otherChain" ? otherChain : op.variant === "otherContract" ? otherContract : domain;
+  const verifiers = model.actors.filter((actor) => actor.memberId !== 0 && (actor.roles & VERIFIER_ROLE) !== 0);
+  const verifierSignatures = verifiers.map((verifier) =>
+    model.finance.sign(verifier.address, fundingAttestationDigest(attestationDomain, attestation)),
+  );
+  const holderSignature = model.finance.sign(holder.address, fundingRequestDigest(op.variant === "badConsent" ? otherChain : domain, request));
+  const caller = op.variant === "wrongCaller" ? (factor + 1) % actorCount : factor;
+  return { kind: "fund", variant: op.variant, call: { caller, request, holderSignature, attestation, verifierSignatures } };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -607,7 +1165,18 @@ function reduce(piece: PieceModel, value: bigint): void {
 function createPiece(model: ReceivableModel, slot: bigint, owner: number, value: bigint, parent: bigint): PieceModel {
   const terms = slotOf(model, slot);
   terms.lastSeq += 1n;
-  const piece: PieceModel = { tokenId: tokenIdOf(slot, terms.lastSeq), slot, owner, value, parent, live: true };
+  const piece: PieceModel = {
+    tokenId: tokenIdOf(slot, terms.lastSeq),
+    slot,
+    owner,
+    value,
+    parent,
+    live: true,
+    claimed: 0n,
+    received: 0n,
+    redeemed: false,
+    redeemedValue: 0n,
+  };
   model.pieces.set(piece.tokenId, piece);
   return piece;
 }
@@ -645,6 +1214,34 @@ export function transition(model: ReceivableModel, action: Action): Outcome {
   }
   const at = model.now;
   model.now += 1n;
+  const outcome = predict(model, action, at);
+  // I6 in the model itself: no value or token of a matured slot may be predicted to move.
+  const moved = movedSlot(model, action);
+  if (outcome.ok && moved !== undefined && at >= slotOf(model, moved).maturity) {
+    throw new Error(`model: predicted a move of slot ${moved} at ${at}, at or after its maturity`);
+  }
+  // Hardhat mines a reverting transaction too (it fails in its block), so views answer at `at` either way.
+  model.lastMinedAt = at;
+  return outcome;
+}
+
+/** The slot whose pieces an action moves (split, transfer, merge, funding), if it moves any. */
+function movedSlot(model: ReceivableModel, action: Action): bigint | undefined {
+  switch (action.kind) {
+    case "split":
+    case "transferWithProof":
+    case "merge":
+      return model.pieces.get(action.from)?.slot;
+    case "transferWhole":
+      return model.pieces.get(action.tokenId)?.slot;
+    case "fund":
+      return model.pieces.get(action.call.attestation.tokenId)?.slot;
+    default:
+      return undefined;
+  }
+}
+
+function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanceTime" }>, at: bigint): Outcome {
   const operatorActive = at < model.operatorKycValidUntil;
   switch (action.kind) {
     case "confirm": {
@@ -652,7 +1249,17 @@ export function transition(model: ReceivableModel, action: Action): Outcome {
       let tokenId: bigint | undefined;
       if (outcome.ok) {
         const slot = BigInt(model.slots.length + 1);
-        model.slots.push({ slot, supplier: action.supplier, faceValue: action.faceValue, maturity: action.maturity, lastSeq: 0n });
+        model.slots.push({
+          slot,
+          supplier: action.supplier,
+          faceValue: action.faceValue,
+          maturity: action.maturity,
+          lastSeq: 0n,
+          repaid: 0n,
+          claimed: 0n,
+          redeemedValue: 0n,
+          overdueFlagged: false,
+        });
         tokenId = createPiece(model, slot, action.supplier, action.faceValue, 0n).tokenId;
       }
       recordFingerprint(model, action.documents.invoiceFingerprint, outcome, tokenId);
@@ -719,7 +1326,300 @@ export function transition(model: ReceivableModel, action: Action): Outcome {
       if (!model.paused) return tokenError("ExpectedPause");
       model.paused = false;
       return SUCCESS;
+    case "fund":
+      return predictFund(model, action.call, at);
+    case "repay":
+      return predictRepay(model, action, at);
+    case "claim": {
+      const planned = planClaims(model, [action.tokenId], at, false);
+      if (!planned.ok) return planned.outcome;
+      if (planned.effects.length === 0) return settlementError("SettlementNothingToClaim", action.tokenId);
+      return applyClaims(model, planned.effects);
+    }
+    case "claimMany": {
+      const planned = planClaims(model, action.tokenIds, at, true);
+      return planned.ok ? applyClaims(model, planned.effects) : planned.outcome;
+    }
+    case "flagOverdue": {
+      const terms = model.slots[Number(action.slot) - 1];
+      if (terms === undefined) return tokenError("ReceivableNonexistentSlot", action.slot);
+      if (!isOverdueAt(model, terms, at)) return settlementError("SettlementNotOverdue", action.slot);
+      if (terms.overdueFlagged) return settlementError("SettlementAlreadyFlagged", action.slot);
+      terms.overdueFlagged = true;
+      return succeed(event("settlement", "SlotOverdue", action.slot, terms.repaid, terms.faceValue));
+    }
+    case "issue": {
+      const issuer = model.finance.issuerAddress;
+      if (at >= model.finance.issuerKycValidUntil) return currencyError("SettlementTokenNotIssuer", issuer);
+      const to = model.actors[action.to];
+      if (!isActive(to, at)) return currencyError("SettlementTokenIneligibleRecipient", to.address);
+      model.totalIssued += action.amount;
+      model.balances[action.to] += action.amount;
+      return succeed(event("currency", "Issued", issuer, to.address, action.amount));
+    }
+    case "redeemCurrency": {
+      const issuer = model.finance.issuerAddress;
+      if (at >= model.finance.issuerKycValidUntil) return currencyError("SettlementTokenNotIssuer", issuer);
+      if (model.issuerBalance < action.amount) {
+        return currencyError("ERC20InsufficientBalance", issuer, model.issuerBalance, action.amount);
+      }
+      model.totalRedeemed += action.amount;
+      model.issuerBalance -= action.amount;
+      return succeed(event("currency", "Redeemed", issuer, action.amount));
+    }
   }
+}
+
+/** The checks `SettlementToken._update` and OpenZeppelin's ERC-20 make on a transfer between two actors. */
+function currencyTransfer(model: ReceivableModel, from: number, to: number, amount: bigint, at: bigint): Outcome {
+  const sender = model.actors[from];
+  const recipient = model.actors[to];
+  if (!isActive(sender, at)) return currencyError("SettlementTokenIneligibleSender", sender.address);
+  if (!isActive(recipient, at)) return currencyError("SettlementTokenIneligibleRecipient", recipient.address);
+  if (model.balances[from] < amount) return currencyError("ERC20InsufficientBalance", sender.address, model.balances[from], amount);
+  return SUCCESS;
+}
+
+/** Remembers a call whose attestation the chain did not use, and the request nonce it did not spend. */
+function rejectFunding(model: ReceivableModel, fundingId: string, call: FundCall, outcome: Outcome): Outcome {
+  if (!model.fundings.has(fundingId)) model.rejectedFundings.set(fundingId, call);
+  const holder = actorIndexOf(model, call.attestation.holder);
+  for (const nonce of [call.request.nonce, call.attestation.nonce]) {
+    const key = nonceKey(call.attestation.holder, nonce);
+    if (holder !== undefined && !model.usedNonces.has(key)) model.offeredNonces.set(key, { holder, nonce });
+  }
+  return outcome;
+}
+
+function actorIndexOf(model: ReceivableModel, address: string): number | undefined {
+  const wanted = address.toLowerCase();
+  const index = model.actors.findIndex((actor) => actor.address.toLowerCase() === wanted);
+  return index < 0 ? undefined : index;
+}
+
+/**
+ * `Financing.fund`'s checks in order, then the delivery against payment. A funding is recorded under the
+ * holder's request nonce, which the attestation repeats: the one record is the spent consent and the proof
+ * that the attestation was used (its first six bytes tag the record).
+ */
+function predictFund(model: ReceivableModel, call: FundCall, at: bigint): Outcome {
+  const { request, attestation } = call;
+  const fundingId = fundingIdOf(model, attestation);
+  const reject = (outcome: Outcome): Outcome => rejectFunding(model, fundingId, call, outcome);
+  if (at > attestation.deadline) return reject(financingError("FinancingAttestationExpired", attestation.deadline, at));
+  // _checkUnspent
+  const spent = model.usedNonces.get(nonceKey(attestation.holder, attestation.nonce));
+  if (spent !== undefined) {
+    if (spent.fundingId.slice(0, 14) === fundingId.slice(0, 14)) return financingError("FinancingAttestationReplayed", fundingId);
+    return reject(financingError("FinancingNonceUsed", attestation.holder, attestation.nonce));
+  }
+  const caller = model.actors[call.caller];
+  if (caller.address !== attestation.factor || caller.address !== request.factor) {
+    return reject(financingError("FinancingFactorMismatch", caller.address, attestation.factor, request.factor));
+  }
+
+  // _checkParties
+  const piece = livePiece(model, attestation.tokenId);
+  if (piece === undefined) return reject(tokenError("ERC721NonexistentToken", attestation.tokenId));
+  const owner = model.actors[piece.owner];
+  if (owner.address !== attestation.holder) {
+    return reject(financingError("FinancingHolderMismatch", attestation.tokenId, attestation.holder, owner.address));
+  }
+  if (!activeWithAnyRole(caller, at, FACTOR_ROLE)) return reject(financingError("FinancingNotFactor", caller.address));
+  if (caller.memberId === owner.memberId) return reject(financingError("FinancingSelfFunding", BigInt(caller.memberId)));
+
+  // _checkVerifiers
+  if (call.verifierSignatures.length < REQUIRED_VERIFIERS) {
+    return reject(financingError("FinancingTooFewVerifiers", BigInt(call.verifierSignatures.length), BigInt(REQUIRED_VERIFIERS)));
+  }
+  let previous = 0n;
+  const verifierIds: number[] = [];
+  for (const signature of call.verifierSignatures) {
+    const signer = recoverAddress(fundingId, signature);
+    if (BigInt(signer) <= previous) return reject(financingError("FinancingSignersNotAscending", signer));
+    previous = BigInt(signer);
+    const index = actorIndexOf(model, signer);
+    const verifier = index === undefined ? undefined : model.actors[index];
+    if (verifier === undefined || !activeWithAnyRole(verifier, at, VERIFIER_ROLE)) {
+      return reject(financingError("FinancingSignerNotVerifier", signer));
+    }
+    if (verifier.memberId === caller.memberId || verifier.memberId === owner.memberId) {
+      return reject(financingError("FinancingConflictedVerifier", BigInt(verifier.memberId)));
+    }
+    if (verifierIds.includes(verifier.memberId)) return reject(financingError("FinancingDuplicateVerifier", BigInt(verifier.memberId)));
+    verifierIds.push(verifier.memberId);
+  }
+
+  // _checkTerms
+  if (request.tokenId !== attestation.tokenId || request.value !== attestation.value) {
+    return reject(financingError("FinancingRequestMismatch", request.tokenId, attestation.tokenId, request.value, attestation.value));
+  }
+  if (request.nonce !== attestation.nonce) return reject(financingError("FinancingNonceMismatch", request.nonce, attestation.nonce));
+  if (attestation.value === 0n) return reject(financingError("FinancingZeroValue"));
+  if (attestation.price > attestation.value) return reject(financingError("FinancingPriceAboveValue", attestation.price, attestation.value));
+  if (attestation.price < request.minPrice) return reject(financingError("FinancingPriceBelowMinimum", attestation.price, request.minPrice));
+  if (at > request.deadline) return reject(financingError("FinancingRequestExpired", request.deadline, at));
+
+  // _checkNotMatured
+  const terms = slotOf(model, piece.slot);
+  if (at >= terms.maturity) return reject(financingError("FinancingTokenMatured", attestation.tokenId, terms.maturity));
+
+  // _checkConsent (holders are accounts and never approve on chain here, so only the holder's ECDSA signature counts)
+  const consentSigner = recoverAddress(fundingRequestDigest(financingDomainOf(model), request), call.holderSignature);
+  if (consentSigner !== owner.address) return reject(financingError("FinancingMissingHolderConsent", owner.address));
+
+  // _record, then _deliverAgainstPayment: the price first, then the piece (whole, or split off).
+  const whole = attestation.value === piece.value;
+  const fundedSeq = whole ? piece.tokenId & 0xffffffffn : terms.lastSeq + 1n;
+  const holderIndex = piece.owner;
+  const payment = currencyTransfer(model, call.caller, holderIndex, attestation.price, at);
+  if (!payment.ok) return reject(payment);
+  if (whole) {
+    const move = authorizeMove(model, holderIndex, call.caller, piece.slot, at);
+    if (!move.ok) return reject(move);
+    piece.owner = call.caller;
+  } else {
+    const { outcome } = split(model, piece.tokenId, call.caller, attestation.value, at);
+    if (!outcome.ok) return reject(outcome);
+  }
+  model.balances[call.caller] -= attestation.price;
+  model.balances[holderIndex] += attestation.price;
+  const fundedTokenId = tokenIdOf(piece.slot, fundedSeq);
+  model.fundings.set(fundingId, {
+    fundingId,
+    call,
+    holder: holderIndex,
+    fundedTokenId,
+    factorId: caller.memberId,
+    sellerId: owner.memberId,
+    price: attestation.price,
+    fundedAt: at,
+    recourse: attestation.withRecourse ? 1n : 0n,
+    fundedSeq,
+  });
+  model.rejectedFundings.delete(fundingId);
+  const key = nonceKey(attestation.holder, attestation.nonce);
+  model.usedNonces.set(key, { holder: holderIndex, nonce: attestation.nonce, fundingId });
+  model.offeredNonces.delete(key);
+  return succeed(
+    event(
+      "financing",
+      "Funded",
+      fundingId,
+      attestation.tokenId,
+      caller.address,
+      owner.address,
+      fundedTokenId,
+      attestation.value,
+      attestation.price,
+      attestation.withRecourse,
+    ),
+  );
+}
+
+/** `Settlement.repay`'s checks in order, then the transfer into escrow. */
+function predictRepay(model: ReceivableModel, action: Extract<Action, { kind: "repay" }>, at: bigint): Outcome {
+  const terms = model.slots[Number(action.slot) - 1];
+  if (terms === undefined) return tokenError("ReceivableNonexistentSlot", action.slot);
+  const caller = model.actors[action.caller];
+  // Every slot's anchor is the model's anchor.
+  if (caller.memberId !== model.actors[model.anchor].memberId) return settlementError("SettlementNotAnchor", action.slot, caller.address);
+  if (action.amount === 0n) return settlementError("SettlementZeroAmount");
+  const outstanding = terms.faceValue - terms.repaid;
+  if (action.amount > outstanding) return settlementError("SettlementOverpayment", action.slot, action.amount, outstanding);
+  // transferFrom(anchor, settlement): the escrow pulls it, and a member of any standing may pay into it (a
+  // suspended anchor must still be able to repay), so only membership and the balance matter.
+  if (caller.memberId === 0) return currencyError("SettlementTokenIneligibleSender", caller.address);
+  if (model.balances[action.caller] < action.amount) {
+    return currencyError("ERC20InsufficientBalance", caller.address, model.balances[action.caller], action.amount);
+  }
+  terms.repaid += action.amount;
+  model.balances[action.caller] -= action.amount;
+  model.escrow += action.amount;
+  const fullyRepaid = terms.repaid === terms.faceValue;
+  const events = [event("settlement", "Repaid", action.slot, caller.address, action.amount, terms.repaid, fullyRepaid)];
+  if (fullyRepaid && terms.overdueFlagged) events.push(event("settlement", "OverdueCured", action.slot));
+  return succeed(...events);
+}
+
+/** One claim that pays: `amount` to the piece's holder, which is redeemed (burned) when `entitled` is its value. */
+interface ClaimEffect {
+  readonly piece: PieceModel;
+  readonly holder: number;
+  readonly amount: bigint;
+  readonly entitled: bigint;
+  readonly redeem: boolean;
+}
+
+/**
+ * `Settlement._claim` for each token in turn, without changing the model: later claims in a batch see what
+ * earlier ones did (a duplicate is paid nothing more; a piece redeemed earlier in the batch no longer exists).
+ * For `claimMany`, a token that does not exist (never did, or was burned) is skipped before anything is checked.
+ */
+function planClaims(
+  model: ReceivableModel,
+  tokenIds: readonly bigint[],
+  at: bigint,
+  batch: boolean,
+): { ok: true; effects: ClaimEffect[] } | { ok: false; outcome: Outcome } {
+  const claimed = new Map<bigint, bigint>();
+  const redeemed = new Set<bigint>();
+  let escrow = model.escrow;
+  const effects: ClaimEffect[] = [];
+  for (const tokenId of tokenIds) {
+    const piece = model.pieces.get(tokenId);
+    const exists = piece !== undefined && piece.live && !redeemed.has(tokenId);
+    if (batch && !exists) continue;
+    const slot = tokenId >> 32n;
+    const terms = model.slots[Number(slot) - 1];
+    if (terms === undefined) return { ok: false, outcome: tokenError("ReceivableNonexistentSlot", slot) };
+    if (!isClaimable(terms, at)) {
+      return { ok: false, outcome: settlementError("SettlementNotClaimable", slot, terms.maturity, terms.repaid, terms.faceValue) };
+    }
+    if (!exists) return { ok: false, outcome: tokenError("ERC721NonexistentToken", tokenId) };
+    const entitled = entitlement(terms, piece.value);
+    const before = claimed.get(tokenId) ?? piece.claimed;
+    if (entitled < before) throw new Error(`model: ${tokenId} is entitled to ${entitled} but has claimed ${before}`);
+    const amount = entitled - before;
+    if (amount === 0n) continue;
+    const redeem = entitled === piece.value;
+    // The escrow is a system account: its payouts are not checked against the registry (holders are members,
+    // suspended or not, by I3), only against its balance.
+    if (escrow < amount) {
+      return { ok: false, outcome: currencyError("ERC20InsufficientBalance", model.finance.settlementAddress, escrow, amount) };
+    }
+    escrow -= amount;
+    claimed.set(tokenId, redeem ? 0n : entitled);
+    if (redeem) redeemed.add(tokenId);
+    effects.push({ piece, holder: piece.owner, amount, entitled, redeem });
+  }
+  return { ok: true, effects };
+}
+
+function applyClaims(model: ReceivableModel, effects: readonly ClaimEffect[]): Outcome {
+  const events: ExpectedEvent[] = [];
+  for (const { piece, holder, amount, entitled, redeem } of effects) {
+    const terms = slotOf(model, piece.slot);
+    const address = model.actors[holder].address;
+    terms.claimed += amount;
+    piece.received += amount;
+    model.escrow -= amount;
+    model.balances[holder] += amount;
+    events.push(event("settlement", "Claimed", piece.tokenId, address, amount, entitled));
+    if (redeem) {
+      const value = piece.value;
+      piece.claimed = 0n;
+      piece.redeemed = true;
+      piece.redeemedValue = value;
+      terms.redeemedValue += value;
+      reduce(piece, value);
+      // `ReceivableToken.redeem` burns the piece: the one TransferValue to token 0 there is.
+      events.push(event("token", "TransferValue", piece.tokenId, 0n, value));
+    } else {
+      piece.claimed = entitled;
+    }
+  }
+  return succeed(...events);
 }
 
 /** `ReceivableToken.confirm`'s checks, in order. */
@@ -763,20 +1663,76 @@ export function describeAction(model: ReceivableModel, action: Action): string {
       return `operator: ${action.kind}`;
     case "advanceTime":
       return `advance time ${action.seconds}s`;
+    case "fund": {
+      const { request, attestation } = action.call;
+      const whole = model.pieces.get(attestation.tokenId)?.value === attestation.value ? "whole" : "part";
+      return (
+        `${name(action.call.caller)}: fund[${action.variant}] ${token(attestation.tokenId)} of ${actorName(model, attestation.holder)} ` +
+        `value ${attestation.value} (${whole}) price ${attestation.price} min ${request.minPrice} nonce ${request.nonce} ` +
+        `deadlines ${request.deadline}/${attestation.deadline}${attestation.withRecourse ? " with recourse" : ""}`
+      );
+    }
+    case "repay":
+      return `${name(action.caller)}: repay slot ${action.slot} amount ${action.amount}`;
+    case "claim":
+      return `${name(action.caller)}: claim ${token(action.tokenId)}`;
+    case "claimMany":
+      return `${name(action.caller)}: claimMany [${action.tokenIds.map(token).join(", ")}]`;
+    case "flagOverdue":
+      return `${name(action.caller)}: flagOverdue slot ${action.slot}`;
+    case "issue":
+      return `issuer: issue ${action.amount} to ${name(action.to)}`;
+    case "redeemCurrency":
+      return `issuer: redeem ${action.amount}`;
   }
+}
+
+function actorName(model: ReceivableModel, address: string): string {
+  const wanted = address.toLowerCase();
+  return model.actors.find((actor) => actor.address.toLowerCase() === wanted)?.name ?? address;
+}
+
+/** The label an action's outcomes are counted under. */
+export function actionLabel(action: Action): string {
+  return action.kind === "fund" ? `fund[${action.variant}]` : action.kind;
 }
 
 /** The model's own consistency (independent of the chain): I1 and I2 on the model, lineage well formed. */
 export function checkModel(model: ReceivableModel): void {
+  let repaid = 0n;
+  let claimed = 0n;
   for (const terms of model.slots) {
     const pieces = [...model.pieces.values()].filter((piece) => piece.slot === terms.slot);
     if (BigInt(pieces.length) !== terms.lastSeq) throw new Error(`model slot ${terms.slot}: ${pieces.length} pieces, lastSeq ${terms.lastSeq}`);
     const live = pieces.filter((piece) => piece.live).reduce((sum, piece) => sum + piece.value, 0n);
-    if (live !== terms.faceValue) throw new Error(`model slot ${terms.slot}: live value ${live} != face ${terms.faceValue}`);
+    const redeemed = pieces.reduce((sum, piece) => sum + piece.redeemedValue, 0n);
+    // I1: live plus redeemed value is the face value; claims never exceed repayments.
+    if (redeemed !== terms.redeemedValue) throw new Error(`model slot ${terms.slot}: redeemed pieces ${redeemed} != account ${terms.redeemedValue}`);
+    if (live + redeemed !== terms.faceValue) {
+      throw new Error(`model slot ${terms.slot}: live value ${live} + redeemed ${redeemed} != face ${terms.faceValue}`);
+    }
+    if (terms.repaid > terms.faceValue) throw new Error(`model slot ${terms.slot}: repaid ${terms.repaid} > face ${terms.faceValue}`);
+    if (terms.claimed > terms.repaid) throw new Error(`model slot ${terms.slot}: claimed ${terms.claimed} > repaid ${terms.repaid}`);
+    const received = pieces.reduce((sum, piece) => sum + piece.received, 0n);
+    if (received !== terms.claimed) throw new Error(`model slot ${terms.slot}: pieces received ${received} != claimed ${terms.claimed}`);
+    repaid += terms.repaid;
+    claimed += terms.claimed;
+  }
+  if (model.escrow !== repaid - claimed) throw new Error(`model: escrow ${model.escrow} != repaid ${repaid} - claimed ${claimed}`);
+  const held = model.balances.reduce((sum, balance) => sum + balance, model.issuerBalance + model.escrow);
+  if (held !== model.totalIssued - model.totalRedeemed) {
+    throw new Error(`model: balances ${held} != issued ${model.totalIssued} - redeemed ${model.totalRedeemed}`);
   }
   for (const piece of model.pieces.values()) {
     if (piece.live && piece.value === 0n) throw new Error(`model: live piece ${piece.tokenId} has value 0`);
     if (!piece.live && piece.value !== 0n) throw new Error(`model: burned piece ${piece.tokenId} has value ${piece.value}`);
+    // I6: a redeemed piece received exactly its value; a live one never more than its entitlement.
+    if (piece.redeemed && (piece.live || piece.received !== piece.redeemedValue || piece.claimed !== 0n)) {
+      throw new Error(`model: redeemed piece ${piece.tokenId} received ${piece.received} of ${piece.redeemedValue}`);
+    }
+    if (piece.live && piece.claimed > entitlement(slotOf(model, piece.slot), piece.value)) {
+      throw new Error(`model: piece ${piece.tokenId} claimed ${piece.claimed}, more than its entitlement`);
+    }
     if (piece.parent !== 0n && (piece.parent >> 32n !== piece.slot || !model.pieces.has(piece.parent))) {
       throw new Error(`model: piece ${piece.tokenId} has a foreign parent ${piece.parent}`);
     }
@@ -785,6 +1741,14 @@ export function checkModel(model: ReceivableModel): void {
   if (backed.size !== model.invoiceUses.size) throw new Error("model: two fingerprints back the same token");
   for (const fingerprint of model.unusedFingerprints) {
     if (model.invoiceUses.has(fingerprint)) throw new Error(`model: fingerprint ${fingerprint} both used and unused`);
+  }
+  // I4: a used attestation was used before its deadline, and is not also among the unused ones.
+  for (const funding of model.fundings.values()) {
+    if (funding.fundedAt > funding.call.attestation.deadline) throw new Error(`model: funding ${funding.fundingId} after its deadline`);
+    if (model.rejectedFundings.has(funding.fundingId)) throw new Error(`model: funding ${funding.fundingId} both used and unused`);
+  }
+  for (const key of model.offeredNonces.keys()) {
+    if (model.usedNonces.has(key)) throw new Error(`model: nonce ${key} both used and unused`);
   }
 }
 

@@ -1,16 +1,28 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import fc from "fast-check";
-import { id, toQuantity } from "ethers";
-import type { ContractTransactionResponse } from "ethers";
+import { HDNodeWallet, MaxUint256, SigningKey, computeAddress, id, toQuantity } from "ethers";
+import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import {
+  financingDomain,
+  fundingAttestationDigest,
+  fundingRequestDigest,
+  signFundingAttestation,
+  signFundingRequest,
+} from "../../src/chain/funding";
+import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import {
+  actionLabel,
   checkModel,
+  claimableAt,
   describeAction,
   initialModel,
+  isOverdueAt,
+  isTrackedEvent,
   layoutOf,
   livePieces,
   outsiderLeiHash,
@@ -19,7 +31,19 @@ import {
   totalLiveValue,
   transition,
 } from "./receivable.model";
-import type { Action, ActorLayout, ActorModel, ModelSetup, Outcome, Op, PieceModel, ReceivableModel } from "./receivable.model";
+import type {
+  Action,
+  ActorLayout,
+  ActorModel,
+  ContractName,
+  DigestSigner,
+  ExpectedEvent,
+  ModelSetup,
+  Outcome,
+  Op,
+  PieceModel,
+  ReceivableModel,
+} from "./receivable.model";
 
 const SPLIT = "transferFrom(uint256,address,uint256)";
 const MERGE = "transferFrom(uint256,uint256,uint256)";
@@ -28,6 +52,36 @@ const BALANCE_OF_TOKEN = "balanceOf(uint256)";
 const BALANCE_OF_OWNER = "balanceOf(address)";
 
 const DEFAULT_RUNS = 200;
+
+/** Settlement's grace period after maturity in these sequences. */
+const GRACE_PERIOD = 5n * DAY;
+/** Currency the issuer gives the anchor and each factor in setup: more than any sequence can spend. */
+const WORKING_BALANCE = 1n << 72n;
+/** Currency the issuer keeps for itself, so that it has something to redeem. */
+const ISSUER_FLOAT = 1_000_000_000_000n;
+
+/**
+ * Synchronous EIP-712 signing for the model: the Hardhat accounts' private keys, derived from the network's
+ * accounts configuration. (A JSON-RPC signer's `signTypedData` is asynchronous; the setup checks that both
+ * produce the same signature and that the digests match the contract's.)
+ */
+function hardhatSigningKeys(): Map<string, SigningKey> {
+  const accounts = hre.config.networks.hardhat.accounts;
+  const keys = new Map<string, SigningKey>();
+  if (Array.isArray(accounts)) {
+    for (const account of accounts) {
+      const key = new SigningKey(account.privateKey);
+      keys.set(computeAddress(key.publicKey).toLowerCase(), key);
+    }
+    return keys;
+  }
+  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
+  for (let index = accounts.initialIndex; index < accounts.initialIndex + accounts.count; index += 1) {
+    const wallet = root.deriveChild(index);
+    keys.set(wallet.address.toLowerCase(), wallet.signingKey);
+  }
+  return keys;
+}
 
 function runsFromEnvironment(): number {
   const raw = process.env.CHAINBILL_PROPERTY_RUNS;
@@ -56,20 +110,71 @@ interface RunStats {
   succeeded: number;
   reverted: number;
   outcomes: Map<string, number>;
+  /** Over the final states of all sequences. */
+  fundings: number;
+  piecesRedeemed: number;
+  slotsFullyRepaid: number;
+  slotsFullyRedeemed: number;
+  slotsOverdue: number;
+  /** Tracked events emitted, by name; partial claims (a Claimed without redemption) apart. */
+  events: Map<string, number>;
 }
 
 function token(tokenId: bigint): string {
   return `${tokenId >> 32n}/${tokenId & 0xffffffffn}`;
 }
 
-describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function () {
+/** An event or error argument in a form that compares by value (addresses and hashes case-insensitively). */
+function normalise(value: unknown): string {
+  if (typeof value === "bigint" || typeof value === "number") return BigInt(value).toString();
+  if (typeof value === "string") return value.toLowerCase();
+  if (typeof value === "boolean") return String(value);
+  throw new Error(`unexpected event argument ${String(value)}`);
+}
+
+function eventText(contract: ContractName, name: string, args: readonly unknown[]): string {
+  return `${contract}.${name}(${args.map(normalise).join(", ")})`;
+}
+
+/** What the chain itself says happened, tallied from the events of every transaction of a sequence. */
+interface ChainTally {
+  /** Funded events per funding id. */
+  readonly funded: Map<string, number>;
+  /** Claimed amounts per piece. */
+  readonly received: Map<bigint, bigint>;
+  /** Value redeemed per piece, from `TransferValue(tokenId, 0, value)` (a second redemption fails the step). */
+  readonly redeemed: Map<bigint, bigint>;
+}
+
+/** The live pieces of a slot when it matured (I6: after that only claims may change them, by redeeming them). */
+interface FrozenSlot {
+  readonly pieceCount: bigint;
+  readonly pieces: ReadonlyMap<bigint, { readonly owner: string; readonly value: bigint }>;
+}
+
+describe("Receivable, financing and settlement invariants I1–I6 and currency conservation (property-based)", function () {
   let c: Consortium;
   /** Signer of each actor, parallel to `setup.actors`. */
   let signers: HardhatEthersSigner[];
   let setup: ModelSetup;
   let layout: ActorLayout;
   let snapshotId: string;
-  const stats: RunStats = { sequences: 0, steps: 0, skipped: 0, transactions: 0, succeeded: 0, reverted: 0, outcomes: new Map<string, number>() };
+  let addresses: { financing: string; settlement: string; token: string; currency: string };
+  const stats: RunStats = {
+    sequences: 0,
+    steps: 0,
+    skipped: 0,
+    transactions: 0,
+    succeeded: 0,
+    reverted: 0,
+    outcomes: new Map<string, number>(),
+    fundings: 0,
+    piecesRedeemed: 0,
+    slotsFullyRepaid: 0,
+    slotsFullyRedeemed: 0,
+    slotsOverdue: 0,
+    events: new Map<string, number>(),
+  };
 
   async function takeSnapshot(): Promise<string> {
     const result: unknown = await hre.network.provider.send("evm_snapshot", []);
@@ -82,6 +187,21 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
     const reverted: unknown = await hre.network.provider.send("evm_revert", [snapshotId]);
     if (reverted !== true) throw new Error(`evm_revert(${snapshotId}) failed`);
     snapshotId = await takeSnapshot();
+  }
+
+  function contractOf(name: ContractName): BaseContract {
+    switch (name) {
+      case "token":
+        return c.token;
+      case "registry":
+        return c.registry;
+      case "financing":
+        return c.financing;
+      case "settlement":
+        return c.settlement;
+      case "currency":
+        return c.currency;
+    }
   }
 
   before(async function () {
@@ -115,6 +235,7 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
     const others: Array<[string, HardhatEthersSigner]> = [
       ["anchor", c.anchor],
       ["carrier", c.carrier],
+      ["verifier", c.verifier],
       ["outsider", stranger],
     ];
     const cast = [...holders, ...others];
@@ -140,9 +261,60 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
     signers = cast.map(([, signer]) => signer);
     layout = layoutOf(actors);
     expect(actors.filter((actor) => actor.memberId !== 0 && (actor.roles & roleMask(Role.SUPPLIER, Role.FACTOR)) !== 0)).to.have.length.at.least(6);
+    expect(layout.factors.map((index) => actors[index].name)).to.deep.equal(["factor", "factor2", "hybrid5"]);
     expect(actors[actors.length - 1].memberId).to.equal(0, "the outsider is not a member");
 
+    addresses = {
+      financing: await c.financing.getAddress(),
+      settlement: await c.settlement.getAddress(),
+      token: await c.token.getAddress(),
+      currency: await c.currency.getAddress(),
+    };
+    // Settlement: a grace period after maturity. Currency: the issuer funds the anchor (which lets settlement
+    // take repayments) and the factors (which let financing take prices), and keeps a float to redeem.
+    await (await c.settlement.connect(c.operator).setGracePeriod(GRACE_PERIOD)).wait();
+    await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
+    await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
+    for (const index of layout.factors) {
+      await (await c.currency.connect(c.issuer).issue(actors[index].address, WORKING_BALANCE)).wait();
+      await (await c.currency.connect(signers[index]).approve(addresses.financing, MaxUint256)).wait();
+    }
+    await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+
+    const keys = hardhatSigningKeys();
+    const sign: DigestSigner = (address, digest) => {
+      const key = keys.get(address.toLowerCase());
+      if (key === undefined) throw new Error(`no private key for ${address}`);
+      return key.sign(digest).serialized;
+    };
+    const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+    // The model's signatures and digests are the ones a wallet and the contract compute.
+    const domain = financingDomain(chainId, addresses.financing);
+    const request: FundingRequest = { tokenId: 1n << 32n, value: 5n, minPrice: 4n, factor: c.factor.address, deadline: now, nonce: 7n };
+    const attestation: FundingAttestation = {
+      tokenId: 1n << 32n,
+      holder: c.tier1.address,
+      factor: c.factor.address,
+      value: 5n,
+      price: 4n,
+      invoiceHash: id("invoice"),
+      logisticsHash: id("logistics"),
+      tradeProofHash: id("trade proof"),
+      withRecourse: true,
+      deadline: now,
+      nonce: 8n,
+    };
+    expect(await c.financing.requestDigest(request)).to.equal(fundingRequestDigest(domain, request));
+    expect(await c.financing.attestationDigest(attestation)).to.equal(fundingAttestationDigest(domain, attestation));
+    expect(sign(c.tier1.address, fundingRequestDigest(domain, request))).to.equal(await signFundingRequest(c.tier1, domain, request));
+    expect(sign(c.verifier.address, fundingAttestationDigest(domain, attestation))).to.equal(
+      await signFundingAttestation(c.verifier, domain, attestation),
+    );
+    expect(await c.settlement.gracePeriod()).to.equal(GRACE_PERIOD);
+    expect(await c.financing.requiredVerifiers()).to.equal(1n);
+
     const operatorRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.operator.address)));
+    const issuerRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.issuer.address)));
     setup = {
       actors,
       anchor: cast.findIndex(([name]) => name === "anchor"),
@@ -150,7 +322,21 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
       operatorKycValidUntil: operatorRecord.kycValidUntil,
       // Every transaction is mined at a timestamp the model chose; the first one just after the baseline block.
       now: (await latestTimestamp()) + 1n,
+      finance: {
+        chainId,
+        financingAddress: addresses.financing,
+        settlementAddress: addresses.settlement,
+        otherContractAddress: addresses.settlement,
+        gracePeriod: GRACE_PERIOD,
+        issuerAddress: c.issuer.address,
+        issuerKycValidUntil: issuerRecord.kycValidUntil,
+        balances: await Promise.all(actors.map((actor) => c.currency.balanceOf(actor.address))),
+        issuerBalance: await c.currency.balanceOf(c.issuer.address),
+        totalIssued: await c.currency.totalIssued(),
+        sign,
+      },
     };
+    expect(await c.currency.totalRedeemed()).to.equal(0n);
     snapshotId = await takeSnapshot();
   });
 
@@ -166,6 +352,16 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
         `(${stats.transactions} transactions: ${stats.succeeded} succeeded, ${stats.reverted} reverted as predicted; ` +
         `${stats.skipped} operations skipped (nothing to act on))`,
     );
+    console.log(
+      `      final states: ${stats.fundings} fundings, ${stats.piecesRedeemed} pieces redeemed, ` +
+        `${stats.slotsFullyRepaid} slots fully repaid (${stats.slotsFullyRedeemed} of them fully redeemed), ` +
+        `${stats.slotsOverdue} slots flagged overdue`,
+    );
+    const events = [...stats.events.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, count]) => `${name} ${count}`)
+      .join(", ");
+    console.log(`      events: ${events}`);
     console.log(`      outcomes: ${outcomes}`);
   });
 
@@ -201,42 +397,130 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
         return c.token.connect(c.operator).pause();
       case "unpause":
         return c.token.connect(c.operator).unpause();
+      case "fund": {
+        const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
+        return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
+      }
+      case "repay":
+        return c.settlement.connect(signers[action.caller]).repay(action.slot, action.amount);
+      case "claim":
+        return c.settlement.connect(signers[action.caller]).claim(action.tokenId);
+      case "claimMany":
+        return c.settlement.connect(signers[action.caller]).claimMany([...action.tokenIds]);
+      case "flagOverdue":
+        return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
+      case "issue":
+        return c.currency.connect(c.issuer).issue(setup.actors[action.to].address, action.amount);
+      case "redeemCurrency":
+        return c.currency.connect(c.issuer).redeem(action.amount);
+    }
+  }
+
+  /** The tracked finance events of a receipt, in log order. */
+  function trackedEvents(receipt: ContractTransactionReceipt): Array<{ contract: ContractName; name: string; args: unknown[] }> {
+    const byAddress = new Map<string, ContractName>([
+      [addresses.financing.toLowerCase(), "financing"],
+      [addresses.settlement.toLowerCase(), "settlement"],
+      [addresses.token.toLowerCase(), "token"],
+      [addresses.currency.toLowerCase(), "currency"],
+    ]);
+    const events: Array<{ contract: ContractName; name: string; args: unknown[] }> = [];
+    for (const log of receipt.logs) {
+      const contract = byAddress.get(log.address.toLowerCase());
+      if (contract === undefined) continue;
+      const parsed = contractOf(contract).interface.parseLog(log);
+      if (parsed === null) continue;
+      const args: unknown[] = [...parsed.args];
+      if (!isTrackedEvent(contract, parsed.name, args)) continue;
+      events.push({ contract, name: parsed.name, args });
+    }
+    return events;
+  }
+
+  /** Adds a receipt's Funded, Claimed and redemption events to the tally; a piece redeemed twice fails. */
+  function tally(chain: ChainTally, events: ReadonlyArray<{ contract: ContractName; name: string; args: unknown[] }>, context: string): void {
+    for (const { name, args } of events) {
+      if (name === "Funded") {
+        const fundingId = normalise(args[0]);
+        chain.funded.set(fundingId, (chain.funded.get(fundingId) ?? 0) + 1);
+      } else if (name === "Claimed") {
+        const [tokenId, , amount] = args;
+        if (typeof tokenId !== "bigint" || typeof amount !== "bigint") throw new Error(`${context}: malformed Claimed event`);
+        chain.received.set(tokenId, (chain.received.get(tokenId) ?? 0n) + amount);
+      } else if (name === "TransferValue") {
+        const [tokenId, , value] = args;
+        if (typeof tokenId !== "bigint" || typeof value !== "bigint") throw new Error(`${context}: malformed TransferValue event`);
+        if (chain.redeemed.has(tokenId)) throw new Error(`${context}: I6: ${token(tokenId)} redeemed twice`);
+        chain.redeemed.set(tokenId, value);
+      }
     }
   }
 
   /** Sends `action` in a block mined at `at` and checks the chain did what the model predicted. */
-  async function execute(action: Exclude<Action, { kind: "advanceTime" }>, at: bigint, outcome: Outcome, description: string): Promise<void> {
+  async function execute(
+    action: Exclude<Action, { kind: "advanceTime" }>,
+    at: bigint,
+    outcome: Outcome,
+    description: string,
+    chain: ChainTally,
+  ): Promise<void> {
     await hre.network.provider.send("evm_setNextBlockTimestamp", [toQuantity(at)]);
     stats.transactions += 1;
-    const label = outcome.ok ? `${action.kind} ok` : `${action.kind} ${outcome.error}`;
+    // A claimMany that pays nothing (empty batch, or nothing due) is counted apart from one that pays.
+    const nothingPaid = action.kind === "claimMany" && outcome.ok && outcome.events.length === 0;
+    const label = outcome.ok ? `${actionLabel(action)} ok${nothingPaid ? " (nothing paid)" : ""}` : `${actionLabel(action)} ${outcome.error}`;
     stats.outcomes.set(label, (stats.outcomes.get(label) ?? 0) + 1);
     if (outcome.ok) {
+      let receipt: ContractTransactionReceipt | null;
       try {
-        const receipt = await (await send(action)).wait();
-        expect(receipt?.status).to.equal(1);
+        receipt = await (await send(action)).wait();
       } catch (error) {
         throw new Error(`${description}: the model predicted success, the chain said: ${error instanceof Error ? error.message : String(error)}`);
       }
+      if (receipt === null || receipt.status !== 1) throw new Error(`${description}: no successful receipt`);
+      const events = trackedEvents(receipt);
+      const expected = outcome.events.map((e: ExpectedEvent) => eventText(e.contract, e.name, e.args));
+      expect(events.map((e) => eventText(e.contract, e.name, e.args))).to.deep.equal(expected, `${description}: events`);
+      tally(chain, events, description);
+      events.forEach((e, index) => {
+        const next = events[index + 1];
+        const partial = e.name === "Claimed" && (next === undefined || next.name !== "TransferValue");
+        const name = partial ? "Claimed (partial)" : e.name === "TransferValue" ? "piece redeemed" : e.name;
+        stats.events.set(name, (stats.events.get(name) ?? 0) + 1);
+      });
       stats.succeeded += 1;
       return;
     }
-    const contract = outcome.contract === "registry" ? c.registry : c.token;
     const reverted = expect(send(action), `${description}: the model predicted ${outcome.error}`).to.be.revertedWithCustomError(
-      contract,
+      contractOf(outcome.contract),
       outcome.error,
     );
     await (outcome.args.length === 0 ? reverted : reverted.withArgs(...outcome.args));
     stats.reverted += 1;
   }
 
-  /** I1, I2, I3 and I5 against the chain, plus every piece's owner, value and parent against the model. */
-  async function checkChain(model: ReceivableModel, context: string, checkStatuses: boolean): Promise<void> {
+  /**
+   * I1–I6 (I4 and I6 with what financing and settlement record) and currency conservation against the chain,
+   * plus every piece's owner, value and parent, every slot's account and every balance against the model.
+   */
+  async function checkChain(
+    model: ReceivableModel,
+    context: string,
+    checkStatuses: boolean,
+    chain: ChainTally,
+    frozen: ReadonlyMap<bigint, FrozenSlot>,
+  ): Promise<void> {
     const checks: Array<Promise<void>> = [];
     const at = (what: string): string => `${context}: ${what}`;
+    // Views answer at the latest block: the last transaction that succeeded.
+    const viewTime = model.lastMinedAt;
 
     checks.push(
       c.token.slotCount().then((count) => {
         expect(count).to.equal(BigInt(model.slots.length), at("slotCount"));
+      }),
+      latestTimestamp().then((timestamp) => {
+        expect(timestamp).to.equal(viewTime, at("latest block time"));
       }),
     );
 
@@ -251,6 +535,8 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
     };
 
     let chainTotal = 0n;
+    let chainRepaid = 0n;
+    let chainClaimed = 0n;
     for (const terms of model.slots) {
       const pieces: PieceModel[] = [];
       for (let seq = 1n; seq <= terms.lastSeq; seq += 1n) {
@@ -261,31 +547,69 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
       const live = pieces.filter((piece) => piece.live);
       const liveValues = Promise.all(
         live.map(async (piece): Promise<bigint> => {
-          const [owner, value, parent] = await Promise.all([
+          const [owner, value, parent, claimed, claimable] = await Promise.all([
             c.token.ownerOf(piece.tokenId),
             c.token[BALANCE_OF_TOKEN](piece.tokenId),
             c.token.parentOf(piece.tokenId),
+            c.settlement.claimedBy(piece.tokenId),
+            c.settlement.claimable(piece.tokenId),
           ]);
           expect(owner).to.equal(model.actors[piece.owner].address, at(`owner of ${token(piece.tokenId)}`));
           expect(value).to.equal(piece.value, at(`value of ${token(piece.tokenId)}`));
           // I2: no live token of value 0.
           expect(value).to.not.equal(0n, at(`live ${token(piece.tokenId)} has value 0`));
           expect(parent).to.equal(piece.parent, at(`parent of ${token(piece.tokenId)}`));
+          expect(claimed).to.equal(piece.claimed, at(`claimedBy ${token(piece.tokenId)}`));
+          expect(claimable).to.equal(claimableAt(model, piece, viewTime), at(`claimable ${token(piece.tokenId)}`));
           // I3: every live token is owned by a member.
           expect(await memberIdOf(owner)).to.not.equal(0n, at(`owner ${owner} of ${token(piece.tokenId)} is not a member`));
           return value;
         }),
       );
       checks.push(
-        Promise.all([c.token.receivable(terms.slot), liveValues]).then(([onChain, values]) => {
+        Promise.all([
+          c.token.receivable(terms.slot),
+          c.settlement.account(terms.slot),
+          c.settlement.isOverdue(terms.slot),
+          liveValues,
+        ]).then(([onChain, account, overdue, values]) => {
           expect(onChain.faceValue).to.equal(terms.faceValue, at(`face value of slot ${terms.slot}`));
           expect(onChain.maturity).to.equal(terms.maturity, at(`maturity of slot ${terms.slot}`));
           expect(onChain.supplierId).to.equal(BigInt(model.actors[terms.supplier].memberId), at(`supplier of slot ${terms.slot}`));
           expect(onChain.pieceCount).to.equal(terms.lastSeq, at(`piece count of slot ${terms.slot}`));
-          // I1: the live pieces of a slot add up to its face value (nothing is repaid yet).
+          expect(account.repaid).to.equal(terms.repaid, at(`repaid on slot ${terms.slot}`));
+          expect(account.claimed).to.equal(terms.claimed, at(`claimed on slot ${terms.slot}`));
+          expect(account.redeemedValue).to.equal(terms.redeemedValue, at(`redeemed value of slot ${terms.slot}`));
+          expect(account.overdueFlagged).to.equal(terms.overdueFlagged, at(`overdue flag of slot ${terms.slot}`));
+          expect(overdue).to.equal(isOverdueAt(model, terms, viewTime), at(`isOverdue(${terms.slot}) at ${viewTime}`));
+          // I1: live pieces plus redeemed (fully paid) pieces add up to the face value; claims never exceed
+          // repayments, and repayments never exceed the face value.
           const sum = values.reduce((total, value) => total + value, 0n);
-          expect(sum).to.equal(onChain.faceValue, at(`I1: live pieces of slot ${terms.slot} add up to the face value`));
+          expect(sum + account.redeemedValue).to.equal(onChain.faceValue, at(`I1: live + redeemed value of slot ${terms.slot} is the face value`));
+          const claimedTooMuch = `I1: slot ${terms.slot} claimed ${account.claimed} > repaid ${account.repaid}`;
+          expect(account.claimed <= account.repaid).to.equal(true, at(claimedTooMuch));
+          expect(account.repaid <= onChain.faceValue).to.equal(true, at(`slot ${terms.slot} repaid more than its face value`));
+          // I6, from the chain's own events: what the pieces received adds up to what the slot paid out; each
+          // redeemed piece received exactly its value; at full repayment with nothing live, the face value.
+          let received = 0n;
+          for (const piece of pieces) {
+            const paid = chain.received.get(piece.tokenId) ?? 0n;
+            received += paid;
+            const redeemedValue = chain.redeemed.get(piece.tokenId);
+            if (redeemedValue !== undefined) {
+              expect(paid).to.equal(redeemedValue, at(`I6: redeemed ${token(piece.tokenId)} received exactly its value`));
+            } else {
+              const share = (piece.value * account.repaid) / onChain.faceValue;
+              expect(paid <= share).to.equal(true, at(`I6: ${token(piece.tokenId)} received ${paid}, more than its share ${share}`));
+            }
+          }
+          expect(received).to.equal(account.claimed, at(`I6: Claimed events of slot ${terms.slot} add up to its claimed total`));
+          if (account.repaid === onChain.faceValue && live.length === 0) {
+            expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
+          }
           chainTotal += sum;
+          chainRepaid += account.repaid;
+          chainClaimed += account.claimed;
         }),
       );
       for (const piece of pieces.filter((p) => !p.live)) {
@@ -293,7 +617,11 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
           expect(c.token.ownerOf(piece.tokenId), at(`burned ${token(piece.tokenId)} has no owner`))
             .to.be.revertedWithCustomError(c.token, "ERC721NonexistentToken")
             .withArgs(piece.tokenId),
+          c.settlement.claimedBy(piece.tokenId).then((claimed) => {
+            expect(claimed).to.equal(piece.claimed, at(`claimedBy burned ${token(piece.tokenId)}`));
+          }),
         );
+        expect(chain.redeemed.has(piece.tokenId)).to.equal(piece.redeemed, at(`${token(piece.tokenId)} redeemed by a claim`));
       }
       // Nothing beyond the last sequence the model knows of.
       checks.push(
@@ -301,15 +629,45 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
           expect(exists).to.equal(false, at(`no piece after ${token(tokenIdOf(terms.slot, terms.lastSeq))}`));
         }),
       );
+      // I6: nothing of a matured slot moved; a piece that is gone was redeemed by a claim, for the value it had.
+      const snapshot = frozen.get(terms.slot);
+      if (snapshot !== undefined) {
+        checks.push(
+          c.token.receivable(terms.slot).then((onChain) => {
+            expect(onChain.pieceCount).to.equal(snapshot.pieceCount, at(`I6: no piece of matured slot ${terms.slot} created`));
+          }),
+        );
+        for (const [tokenId, before] of snapshot.pieces) {
+          checks.push(
+            c.token.exists(tokenId).then(async (exists) => {
+              if (!exists) {
+                expect(chain.redeemed.get(tokenId)).to.equal(before.value, at(`I6: matured ${token(tokenId)} left only by redemption`));
+                return;
+              }
+              const [owner, value] = await Promise.all([c.token.ownerOf(tokenId), c.token[BALANCE_OF_TOKEN](tokenId)]);
+              expect(owner).to.equal(before.owner, at(`I6: owner of matured ${token(tokenId)} unchanged`));
+              expect(value).to.equal(before.value, at(`I6: value of matured ${token(tokenId)} unchanged`));
+            }),
+          );
+        }
+      }
     }
 
     // ERC-721 holding counts follow the pieces; member statuses follow the model's (after registry calls, the
-    // only steps that can change them).
+    // only steps that can change them); currency balances follow the model's.
+    const balances: Array<Promise<bigint>> = [];
     model.actors.forEach((actor, index) => {
       const expected = BigInt(livePieces(model).filter((piece) => piece.owner === index).length);
       checks.push(
         c.token[BALANCE_OF_OWNER](actor.address).then((count) => {
           expect(count).to.equal(expected, at(`${actor.name} holds ${expected} pieces`));
+        }),
+      );
+      const balance = c.currency.balanceOf(actor.address);
+      balances.push(balance);
+      checks.push(
+        balance.then((amount) => {
+          expect(amount).to.equal(model.balances[index], at(`${actor.name}'s currency balance`));
         }),
       );
       if (checkStatuses && actor.memberId !== 0) {
@@ -320,6 +678,18 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
         );
       }
     });
+
+    // Currency conservation: supply is issued less redeemed; the actors, the issuer and the escrow hold all of
+    // it (financing holds nothing); the escrow holds what was repaid and not yet claimed.
+    const currencyView = Promise.all([
+      c.currency.totalSupply(),
+      c.currency.totalIssued(),
+      c.currency.totalRedeemed(),
+      c.currency.balanceOf(c.issuer.address),
+      c.currency.balanceOf(addresses.settlement),
+      c.currency.balanceOf(addresses.financing),
+      Promise.all(balances),
+    ]);
 
     // I5: every consumed fingerprint maps to the token the model recorded; none maps to two tokens (model map);
     // distinct fingerprints back distinct tokens; a fingerprint offered only in reverted calls is unrecorded.
@@ -342,15 +712,85 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
       );
     }
 
+    // I4: every used attestation has its funding record, funded once, before its deadline; an attestation only
+    // offered in reverted calls has none; nonces spent exactly by the fundings that succeeded.
+    // The record lives under the holder's request nonce, which the attestation repeats, and is tagged with the
+    // funding id's first six bytes.
+    const tagOf = (fundingId: string): string => fundingId.slice(0, 14).toLowerCase();
+    for (const funding of model.fundings.values()) {
+      expect(chain.funded.get(funding.fundingId.toLowerCase())).to.equal(1, at(`I4: ${funding.fundingId} funded once`));
+      const { holder, nonce } = funding.call.attestation;
+      checks.push(
+        c.financing.funding(holder, nonce).then((record) => {
+          const what = (field: string): string => at(`I4: funding ${funding.fundingId.slice(0, 10)} ${field}`);
+          expect(record.attestationTag.toLowerCase()).to.equal(tagOf(funding.fundingId), what("attestation tag"));
+          expect(record.fundedAt).to.equal(funding.fundedAt, what("fundedAt"));
+          expect(record.fundedAt <= funding.call.attestation.deadline).to.equal(true, what("not after its deadline"));
+          expect(record.factorId).to.equal(BigInt(funding.factorId), what("factorId"));
+          expect(record.sellerId).to.equal(BigInt(funding.sellerId), what("sellerId"));
+          expect(record.price).to.equal(funding.price, what("price"));
+          expect(record.recourse).to.equal(funding.recourse, what("recourse"));
+          expect(record.fundedSeq).to.equal(funding.fundedSeq, what("fundedSeq"));
+          expect(tokenIdOf(funding.call.attestation.tokenId >> 32n, record.fundedSeq)).to.equal(funding.fundedTokenId, what("funded token"));
+        }),
+      );
+    }
+    expect(chain.funded.size).to.equal(model.fundings.size, at("I4: Funded events match the model's fundings"));
+    for (const [fundingId, call] of model.rejectedFundings) {
+      checks.push(
+        c.financing.funding(call.attestation.holder, call.attestation.nonce).then((record) => {
+          const unused = record.fundedAt === 0n || record.attestationTag.toLowerCase() !== tagOf(fundingId);
+          expect(unused).to.equal(true, at(`I4: attestation ${fundingId.slice(0, 10)} only offered in reverted calls is unused`));
+        }),
+      );
+    }
+    for (const [used, uses] of [
+      [true, model.usedNonces],
+      [false, model.offeredNonces],
+    ] as const) {
+      for (const { holder, nonce } of uses.values()) {
+        checks.push(
+          c.financing.isNonceUsed(model.actors[holder].address, nonce).then((spent) => {
+            expect(spent).to.equal(used, at(`I4: nonce ${nonce} of ${model.actors[holder].name} spent`));
+          }),
+        );
+      }
+    }
+
     await Promise.all(checks);
     // I2: the chain's total over live pieces equals the model's.
     expect(chainTotal).to.equal(totalLiveValue(model), at("I2: total live value"));
+
+    const [supply, issued, redeemed, issuerBalance, escrow, financingBalance, actorBalances] = await currencyView;
+    expect(issued).to.equal(model.totalIssued, at("currency issued"));
+    expect(redeemed).to.equal(model.totalRedeemed, at("currency redeemed"));
+    expect(issuerBalance).to.equal(model.issuerBalance, at("issuer's balance"));
+    expect(escrow).to.equal(model.escrow, at("escrow balance"));
+    expect(supply).to.equal(issued - redeemed, at("conservation: totalSupply == totalIssued - totalRedeemed"));
+    expect(financingBalance).to.equal(0n, at("conservation: financing holds no currency"));
+    const held = actorBalances.reduce((sum, amount) => sum + amount, issuerBalance + escrow);
+    expect(held).to.equal(supply, at("conservation: actors + issuer + escrow hold the whole supply"));
+    expect(escrow).to.equal(chainRepaid - chainClaimed, at("conservation: escrow == sum repaid - sum claimed"));
+  }
+
+  /** Freezes every slot that matures at or before `at`, before the step's transaction is sent at `at`. */
+  function freezeMatured(model: ReceivableModel, at: bigint, frozen: Map<bigint, FrozenSlot>): void {
+    for (const terms of model.slots) {
+      if (terms.maturity > at || frozen.has(terms.slot)) continue;
+      const pieces = new Map<bigint, { owner: string; value: bigint }>();
+      for (const piece of livePieces(model)) {
+        if (piece.slot === terms.slot) pieces.set(piece.tokenId, { owner: model.actors[piece.owner].address, value: piece.value });
+      }
+      frozen.set(terms.slot, { pieceCount: terms.lastSeq, pieces });
+    }
   }
 
   async function runSequence(ops: Op[]): Promise<void> {
     await revertToBaseline();
     stats.sequences += 1;
     const model = initialModel(setup);
+    const chain: ChainTally = { funded: new Map(), received: new Map(), redeemed: new Map() };
+    const frozen = new Map<bigint, FrozenSlot>();
     const trace: string[] = [];
     for (const op of ops) {
       const action = resolve(model, op);
@@ -359,18 +799,25 @@ describe("ReceivableToken invariants I1, I2, I3, I5 (property-based)", function 
         continue;
       }
       const at = model.now;
+      // The model and the chain agreed after the previous step, so the model's pieces are the chain's.
+      if (action.kind !== "advanceTime") freezeMatured(model, at, frozen);
       const description = describeAction(model, action);
       const outcome = transition(model, action);
       trace.push(`${description} => ${outcome.ok ? "ok" : outcome.error}`);
       const context = `after step ${trace.length} [${trace.join("; ")}]`;
-      if (action.kind !== "advanceTime") await execute(action, at, outcome, context);
+      if (action.kind !== "advanceTime") await execute(action, at, outcome, context, chain);
       checkModel(model);
-      await checkChain(model, context, action.kind === "suspend" || action.kind === "reinstate");
+      await checkChain(model, context, action.kind === "suspend" || action.kind === "reinstate", chain, frozen);
       stats.steps += 1;
     }
+    stats.fundings += model.fundings.size;
+    stats.piecesRedeemed += [...model.pieces.values()].filter((piece) => piece.redeemed).length;
+    stats.slotsFullyRepaid += model.slots.filter((terms) => terms.repaid === terms.faceValue).length;
+    stats.slotsFullyRedeemed += model.slots.filter((terms) => terms.redeemedValue === terms.faceValue).length;
+    stats.slotsOverdue += model.slots.filter((terms) => terms.overdueFlagged).length;
   }
 
-  it("keeps I1, I2, I3 and I5 after every step of random confirm / split / transfer / merge / suspend sequences", async function () {
+  it("keeps I1–I6 and currency conservation after every step of token, registry, fund, repay, claim and overdue sequences", async function () {
     const numRuns = runsFromEnvironment();
     this.timeout(Math.max(600_000, numRuns * 10_000));
     await fc.assert(fc.asyncProperty(sequenceArbitrary(layout), runSequence), {
