@@ -315,11 +315,9 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @dev Burns a live piece whatever its value, keeping its parent link. Emits {TransferValue} to token 0 and
     /// {Transfer} to the zero address.
-    function _burn(uint256 tokenId) internal returns (address owner, uint64 value) {
+    function _burn(uint256 tokenId) internal {
         Piece memory piece = _pieceOf(tokenId);
-        owner = piece.owner;
-        value = piece.value;
-        emit TransferValue(tokenId, 0, value);
-        _reduce(tokenId, piece, value);
+        emit TransferValue(tokenId, 0, piece.value);
+        _reduce(tokenId, piece, piece.value);
     }
 }

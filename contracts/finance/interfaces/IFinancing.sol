@@ -40,7 +40,8 @@ interface IFinancing {
     /// @notice The stored record of a funding, in one word: 32 + 32 + 64 + 40 + 8 + 32 + 48 = 256 bits. It is
     /// kept under the holder's request nonce (which the attestation repeats), so the one word is at once the
     /// record, the spent consent and the proof that the attestation was used. `attestationTag` is the first six
-    /// bytes of the funding id, enough to tell a replayed attestation from a reused nonce in an error.
+    /// bytes of the funding id, enough to tell a replayed attestation from a reused nonce in an error. A nonce the
+    /// holder withdrew has an otherwise empty record with `fundedAt` = type(uint40).max.
     struct FundingRecord {
         uint32 factorId;
         uint32 sellerId;
