@@ -9,9 +9,18 @@ import { SNAPSHOT_FILE, readSnapshot, writeSnapshot } from "./gas/snapshot";
  * With UPDATE_GAS_SNAPSHOT=1 it rewrites the snapshot instead of comparing against it.
  */
 
+/** `numerator / denominator` with two decimals, rounded half away from zero, in integer arithmetic. */
+function ratio(numerator: number, denominator: number): string {
+  const n = BigInt(numerator);
+  const d = BigInt(denominator);
+  const magnitude = ((n < 0n ? -n : n) * 100n * 2n + d) / (2n * d);
+  const sign = n < 0n && magnitude !== 0n ? "-" : "";
+  return `${sign}${magnitude / 100n}.${(magnitude % 100n).toString().padStart(2, "0")}`;
+}
+
 function percentChange(before: number, after: number): string {
-  const change = ((after - before) / before) * 100;
-  return `${change > 0 ? "+" : ""}${change.toFixed(2)}%`;
+  const change = ratio((after - before) * 100, before);
+  return `${after > before ? "+" : ""}${change}%`;
 }
 
 function table(rows: string[][]): string {
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
       key,
       gas.toString(),
       target === undefined ? "none" : `${target}${gas > target ? " OVER" : ""}`,
-      `${(gas / figures.referenceSplit).toFixed(2)}x`,
+      `${ratio(gas, figures.referenceSplit)}x`,
     ];
     if (target !== undefined && gas > target) notes.push(`${key} uses ${gas} gas, over its target of ${target}`);
     if (snapshot !== undefined) {

@@ -12,15 +12,7 @@ import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, getBytes, id, keccak256, verifyMessage } from "ethers";
-import ChainbillModule from "../../deploy/modules/Chainbill";
-import {
-  Financing__factory,
-  MemberRegistry__factory,
-  ReceivableToken__factory,
-  SettlementToken__factory,
-  Settlement__factory,
-} from "../../typechain-types";
-import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
+import { deployChainbill } from "../../deploy/system";
 import { Role, roleMask, slotOfTokenId } from "../../src/chain/roles";
 import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
@@ -78,14 +70,6 @@ interface Party {
   signer: HardhatEthersSigner;
   leiHash: string;
   memberId: bigint;
-}
-
-interface Contracts {
-  registry: MemberRegistry;
-  token: ReceivableToken;
-  currency: SettlementToken;
-  settlement: Settlement;
-  financing: Financing;
 }
 
 /** A document kept off-chain: the chain sees only its salted hash. */
@@ -177,16 +161,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   step("The consortium deploys Chainbill");
   const signers = await hre.ethers.getSigners();
   if (signers.length < CAST.length) throw new Error(`the demo needs ${CAST.length} accounts, the network has ${signers.length}`);
-  const deployed = await hre.ignition.deploy(ChainbillModule);
-  const operatorSigner = signers[0];
-  const contracts: Contracts = {
-    registry: MemberRegistry__factory.connect(await deployed.registry.getAddress(), operatorSigner),
-    token: ReceivableToken__factory.connect(await deployed.receivableToken.getAddress(), operatorSigner),
-    currency: SettlementToken__factory.connect(await deployed.settlementToken.getAddress(), operatorSigner),
-    settlement: Settlement__factory.connect(await deployed.settlement.getAddress(), operatorSigner),
-    financing: Financing__factory.connect(await deployed.financing.getAddress(), operatorSigner),
-  };
-  const { registry, token, currency, settlement, financing } = contracts;
+  const { registry, token, currency, settlement, financing } = await deployChainbill(signers[0]);
   const settlementAddress = await settlement.getAddress();
   const financingAddress = await financing.getAddress();
   const firstBlock = await hre.ethers.provider.getBlockNumber();

@@ -1,14 +1,7 @@
 import hre from "hardhat";
 import { hexlify, id, randomBytes } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import ChainbillModule from "../../deploy/modules/Chainbill";
-import {
-  Financing__factory,
-  MemberRegistry__factory,
-  ReceivableToken__factory,
-  SettlementToken__factory,
-  Settlement__factory,
-} from "../../typechain-types";
+import { deployChainbill } from "../../deploy/system";
 import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 import type { IReceivableToken } from "../../typechain-types/contracts/token/ReceivableToken";
 import { Role, roleMask } from "../../src/chain/roles";
@@ -57,12 +50,7 @@ export function randomHash(): string {
 export async function deployConsortium(): Promise<Consortium> {
   const signers = await hre.ethers.getSigners();
   const [operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, issuer, ...outsiders] = signers;
-  const deployed = await hre.ignition.deploy(ChainbillModule);
-  const registry = MemberRegistry__factory.connect(await deployed.registry.getAddress(), operator);
-  const token = ReceivableToken__factory.connect(await deployed.receivableToken.getAddress(), operator);
-  const currency = SettlementToken__factory.connect(await deployed.settlementToken.getAddress(), operator);
-  const settlement = Settlement__factory.connect(await deployed.settlement.getAddress(), operator);
-  const financing = Financing__factory.connect(await deployed.financing.getAddress(), operator);
+  const { registry, token, currency, settlement, financing } = await deployChainbill(operator);
 
   const memberIds = new Map<string, number>([[operator.address, 1]]);
   const leiHashes = new Map<string, string>([[operator.address, id("CHAINBILL-CONSORTIUM-OPERATOR")]]);
