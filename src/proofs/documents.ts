@@ -1,0 +1,99 @@
+import { getAddress } from "ethers";
+import type { z } from "zod";
+import { invoiceHash, invoiceProofSchema, recoverInvoiceSigner } from "./invoice";
+import type { InvoiceProof } from "./invoice";
+import { logisticsHash, logisticsProofSchema, recoverLogisticsEventSigner } from "./logistics";
+import type { LogisticsProof } from "./logistics";
+import { fieldProblems } from "./wire";
+import type { FieldProblem, Party } from "./wire";
+
+/**
+ * The one place that turns a JSON document into a checked, hashed proof: the API, the dApp, the demo and the
+ * auditor all parse and hash through here, so they cannot disagree on a document's hash.
+ */
+
+export type DocumentKind = "invoice" | "logistics";
+
+export type ParsedDocument =
+  | { kind: "invoice"; hash: string; proof: InvoiceProof }
+  | { kind: "logistics"; hash: string; proof: LogisticsProof };
+
+export type ParseOutcome = { ok: true; document: ParsedDocument } | { ok: false; problems: FieldProblem[] };
+
+const SCHEMAS: Readonly<Record<DocumentKind, z.ZodType>> = { invoice: invoiceProofSchema, logistics: logisticsProofSchema };
+
+/** Validates `json` as a document of `kind` and computes its hash on chain `chainId`; every wrong field is named. */
+export function parseDocument(kind: DocumentKind, json: unknown, chainId: bigint | number): ParseOutcome {
+  if (kind === "invoice") {
+    const parsed = invoiceProofSchema.safeParse(json);
+    if (!parsed.success) return { ok: false, problems: fieldProblems(parsed.error) };
+    return { ok: true, document: { kind, hash: invoiceHash(chainId, parsed.data.invoice), proof: parsed.data } };
+  }
+  const parsed = logisticsProofSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, problems: fieldProblems(parsed.error) };
+  return { ok: true, document: { kind, hash: logisticsHash(chainId, parsed.data), proof: parsed.data } };
+}
+
+/** The schema of a kind, for documentation (the OpenAPI description is derived from it). */
+export function documentSchema(kind: DocumentKind): z.ZodType {
+  return SCHEMAS[kind];
+}
+
+/** A signature the document carries and whose it must be. */
+export interface RequiredSignature {
+  path: string;
+  role: "seller" | "buyer" | "carrier" | "consignee";
+  party: Party;
+  /** Who the signature recovers to; null when it is malformed. */
+  recovered: string | null;
+}
+
+/** Every signature of a parsed document, with the party it must belong to and who actually signed. */
+export function documentSignatures(document: ParsedDocument, chainId: bigint | number): RequiredSignature[] {
+  if (document.kind === "invoice") {
+    const { invoice, sellerSignature, buyerSignature } = document.proof;
+    return [
+      { path: "sellerSignature", role: "seller", party: invoice.seller, recovered: recoverInvoiceSigner(chainId, invoice, sellerSignature) },
+      { path: "buyerSignature", role: "buyer", party: invoice.buyer, recovered: recoverInvoiceSigner(chainId, invoice, buyerSignature) },
+    ];
+  }
+  const { waybill, events } = document.proof;
+  const signatures: RequiredSignature[] = [];
+  for (const [index, event] of events.entries()) {
+    signatures.push({
+      path: `events.${index}.carrierSignature`,
+      role: "carrier",
+      party: waybill.carrier,
+      recovered: recoverLogisticsEventSigner(chainId, waybill, event, event.carrierSignature),
+    });
+    if (event.consigneeSignature !== undefined) {
+      signatures.push({
+        path: `events.${index}.consigneeSignature`,
+        role: "consignee",
+        party: waybill.consignee,
+        recovered: recoverLogisticsEventSigner(chainId, waybill, event, event.consigneeSignature),
+      });
+    }
+  }
+  return signatures;
+}
+
+/** The signatures that do not recover to the party they belong to, as field problems. */
+export function signatureProblems(document: ParsedDocument, chainId: bigint | number): FieldProblem[] {
+  return documentSignatures(document, chainId)
+    .filter((entry) => entry.recovered === null || getAddress(entry.recovered) !== entry.party.account)
+    .map((entry) => ({
+      path: entry.path,
+      message:
+        entry.recovered === null
+          ? `the ${entry.role}'s signature is malformed`
+          : `the ${entry.role}'s signature was made by ${entry.recovered}, not by ${entry.party.account} (signed for another document or chain, or forged)`,
+    }));
+}
+
+/** The parties a document names (whose addresses may read it). */
+export function documentParties(document: ParsedDocument): Party[] {
+  if (document.kind === "invoice") return [document.proof.invoice.seller, document.proof.invoice.buyer];
+  const { carrier, shipper, consignee } = document.proof.waybill;
+  return [carrier, shipper, consignee];
+}
