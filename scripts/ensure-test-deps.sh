@@ -39,3 +39,42 @@ if [ ! -x "$SLITHER_BIN" ] || ! cmp -s "$SLITHER_REQUIREMENTS" "$SLITHER_STAMP";
     fi
   ) 9>"$SLITHER_VENV.lock"
 fi
+
+# geth from the Go module proxy, for the consortium network (`npm run network`) and its fault tests
+# (test/network/). scripts/network/geth-env.sh says where it goes; done when that binary reports the version.
+# -checklinkname=0: Go >= 1.23 refuses the go:linkname pulls in this geth's dependencies; if the build still
+# fails with the machine's Go, the same proxy serves an older toolchain (GOTOOLCHAIN) that builds it.
+# shellcheck source=network/geth-env.sh
+. scripts/network/geth-env.sh
+geth_ready() { [ -x "$GETH_BIN" ] && "$GETH_BIN" version 2>/dev/null | grep -qx "Version: ${GETH_VERSION#v}-stable"; }
+if ! geth_ready; then
+  if [ -n "${CHAINBILL_GETH:-}" ]; then
+    echo "ensure-test-deps: CHAINBILL_GETH=$CHAINBILL_GETH is not geth $GETH_VERSION" >&2
+    exit 1
+  fi
+  if ! command -v go >/dev/null; then
+    echo "ensure-test-deps: building geth $GETH_VERSION needs Go >= 1.21 (https://go.dev/dl/); or set CHAINBILL_GETH" >&2
+    exit 1
+  fi
+  mkdir -p "$GETH_HOME"
+  (
+    if command -v flock >/dev/null; then flock 9; fi
+    if ! geth_ready; then
+      echo "ensure-test-deps: building geth $GETH_VERSION into $GETH_HOME (a few minutes, once)" >&2
+      staging="$(mktemp -d "$GETH_HOME/build.XXXXXX")"
+      build() {
+        CGO_ENABLED=0 GOBIN="$staging" go install -trimpath -ldflags=-checklinkname=0 \
+          "github.com/ethereum/go-ethereum/cmd/geth@$GETH_VERSION"
+      }
+      if ! build; then
+        echo "ensure-test-deps: retrying the geth build with Go 1.22.12 from the module proxy" >&2
+        GOTOOLCHAIN=go1.22.12 build
+      fi
+      mkdir -p "$GETH_HOME/bin"
+      # A rename within one directory tree: a concurrent reader sees the old binary or the new one, never half.
+      mv "$staging/geth" "$GETH_BIN"
+      rm -rf "$staging"
+      geth_ready || { echo "ensure-test-deps: the built geth does not report $GETH_VERSION" >&2; exit 1; }
+    fi
+  ) 9>"$GETH_HOME.lock"
+fi
