@@ -1,0 +1,260 @@
+import { getAddress, ZeroAddress } from "ethers";
+import type { BlockTag, Log, LogDescription } from "ethers";
+import type { ChainbillContracts } from "./system";
+
+/**
+ * A piece's lineage read from the chain's events: every step from the anchor's confirmation to the piece, with
+ * who passed how much to whom and the proof recorded for it. Five `eth_getLogs` calls whatever the depth (one per
+ * event kind, each filtered on every piece of the path at once), so it costs the same for tier 1 and tier 20.
+ */
+
+/** How a piece came to exist. */
+export type StepKind =
+  /** The anchor confirmed the receivable; the piece is its first. */
+  | "confirmation"
+  /** Split off its parent to another holder with a trade proof (`transferWithProof`). */
+  | "transfer"
+  /** Split off its parent to a factor by a funding. */
+  | "funding"
+  /** Split off its parent without a proof (a plain ERC-3525 value transfer). */
+  | "split";
+
+export interface TradeProofOnChain {
+  invoiceFingerprint: string;
+  invoiceHash: string;
+  logisticsHash: string;
+}
+
+export interface FundingOnChain {
+  fundingId: string;
+  /** The piece sold from (the parent for a partial funding, the piece itself for a whole one). */
+  soldTokenId: bigint;
+  factor: string;
+  holder: string;
+  value: bigint;
+  price: bigint;
+  withRecourse: boolean;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+/** A change of a piece's owner after it was created (an ERC-721 transfer of the whole piece). */
+export interface OwnerChange {
+  from: string;
+  to: string;
+  blockNumber: number;
+  transactionHash: string;
+  /** The funding that moved it, when a factor bought the whole piece. */
+  funding?: FundingOnChain;
+}
+
+/** Value that reached a piece of the path from some other piece after its creation (a merge). */
+export interface ValueMergedIn {
+  fromTokenId: bigint;
+  value: bigint;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+export interface LineageStep {
+  /** 0 for the confirmation, then one per generation. */
+  index: number;
+  kind: StepKind;
+  tokenId: bigint;
+  /** 0 for the root. */
+  parentId: bigint;
+  /** Who passed the value: the anchor for the confirmation, otherwise the parent's owner at that moment. */
+  from: string;
+  /** The piece's first owner. */
+  to: string;
+  /** The value the step passed (the face value for the confirmation). */
+  value: bigint;
+  blockNumber: number;
+  transactionHash: string;
+  /** The documents recorded for the step (confirmation and transfer). */
+  proof?: TradeProofOnChain;
+  /** The funding that created the piece (kind "funding"). */
+  funding?: FundingOnChain;
+  ownerChanges: OwnerChange[];
+  mergedIn: ValueMergedIn[];
+  /** True when the piece has been burned (fully paid). */
+  burned: boolean;
+}
+
+export interface Lineage {
+  tokenId: bigint;
+  slot: bigint;
+  /** Root first, the piece last. */
+  steps: LineageStep[];
+  /** The block the lineage was read at. */
+  asOfBlock: number;
+}
+
+/** Raised when the piece never existed. */
+export class UnknownPieceError extends Error {
+  constructor(readonly tokenId: bigint) {
+    super(`piece ${tokenId} does not exist`);
+    this.name = "UnknownPieceError";
+  }
+}
+
+/** Orders logs as the chain does: block, then position in the block. */
+function position(log: Pick<Log, "blockNumber" | "index">): number {
+  return log.blockNumber * 1_000_000 + log.index;
+}
+
+function topicOf(value: bigint): string {
+  return `0x${value.toString(16).padStart(64, "0")}`;
+}
+
+/** Reads the lineage of `tokenId` as of block `asOfBlock` (the latest block when omitted). */
+export async function readLineage(contracts: ChainbillContracts, tokenId: bigint, asOfBlock?: number): Promise<Lineage> {
+  const { token, financing } = contracts;
+  const provider = token.runner?.provider;
+  if (provider === undefined || provider === null) throw new Error("readLineage needs contracts connected to a provider");
+  const block = asOfBlock ?? (await provider.getBlockNumber());
+  const blockTag: BlockTag = block;
+
+  const slot = tokenId >> 32n;
+  // A piece that never existed has no parent to ask for; a burned one still has its parent recorded.
+  const pieceWasCreated = async (): Promise<boolean> => {
+    const slotNumber = tokenId >> 32n;
+    const sequence = tokenId & 0xffff_ffffn;
+    if (slotNumber === 0n || slotNumber > (await token.slotCount({ blockTag })) || sequence === 0n) return false;
+    return sequence <= (await token.slotState(slotNumber, { blockTag })).pieceCount;
+  };
+  const parentOf = async (piece: bigint): Promise<bigint> => {
+    try {
+      return await token.parentOf(piece, { blockTag });
+    } catch (error) {
+      if (piece === tokenId && !(await pieceWasCreated())) throw new UnknownPieceError(tokenId);
+      throw error;
+    }
+  };
+  const path: bigint[] = [];
+  for (let piece = tokenId; piece !== 0n; piece = await parentOf(piece)) {
+    path.unshift(piece);
+    if (path.length > 10_000) throw new Error(`the lineage of ${tokenId} does not end`);
+  }
+  const pathTopics = path.map(topicOf);
+
+  const tokenAddress = await token.getAddress();
+  const financingAddress = await financing.getAddress();
+  const range = { fromBlock: 0, toBlock: block };
+  const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
+  const [transferLogs, valueLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("Transfer")), null, null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TradeProofRecorded")), pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("ReceivableConfirmed")), topicOf(slot)] }),
+    provider.getLogs({ ...range, address: financingAddress, topics: [topic(financing.getEvent("Funded")), null, pathTopics] }),
+  ]);
+  const decode = (log: Log, iface: typeof token.interface | typeof financing.interface): LogDescription => {
+    const parsed = iface.parseLog(log);
+    if (parsed === null) throw new Error(`undecodable log ${log.transactionHash}#${log.index}`);
+    return parsed;
+  };
+
+  if (confirmationLogs.length === 0) throw new UnknownPieceError(tokenId);
+  const confirmed = decode(confirmationLogs[0], token.interface);
+
+  // A funding as logged: the record plus the piece the factor received (the sold piece or a new one split off it).
+  const fundings = fundingLogs.map((log) => {
+    const args = decode(log, financing.interface).args;
+    const funding: FundingOnChain = {
+      fundingId: String(args.fundingId),
+      soldTokenId: BigInt(args.tokenId),
+      factor: getAddress(String(args.factor)),
+      holder: getAddress(String(args.holder)),
+      value: BigInt(args.value),
+      price: BigInt(args.price),
+      withRecourse: Boolean(args.withRecourse),
+      blockNumber: log.blockNumber,
+      transactionHash: log.transactionHash,
+    };
+    return { funding, fundedTokenId: BigInt(args.fundedTokenId) };
+  });
+
+  const transfers = transferLogs
+    .map((log) => ({ log, args: decode(log, token.interface).args }))
+    .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: BigInt(args[2]) }))
+    .sort((a, b) => position(a.log) - position(b.log));
+  const values = valueLogs
+    .map((log) => ({ log, args: decode(log, token.interface).args }))
+    .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+  const proofs = new Map<bigint, TradeProofOnChain>();
+  for (const log of proofLogs) {
+    const args = decode(log, token.interface).args;
+    proofs.set(BigInt(args.tokenId), {
+      invoiceFingerprint: String(args.invoiceFingerprint),
+      invoiceHash: String(args.invoiceHash),
+      logisticsHash: String(args.logisticsHash),
+    });
+  }
+
+  const ownerAt = (piece: bigint, before: number): string => {
+    let owner = ZeroAddress;
+    for (const transfer of transfers) {
+      if (transfer.tokenId === piece && position(transfer.log) < before) owner = transfer.to;
+    }
+    return owner;
+  };
+
+  const steps: LineageStep[] = path.map((piece, index) => {
+    const own = transfers.filter((transfer) => transfer.tokenId === piece);
+    const mint = own.find((transfer) => transfer.from === ZeroAddress);
+    if (mint === undefined) throw new Error(`piece ${piece} has no mint event`);
+    const creation = values.find((entry) => entry.toTokenId === piece && entry.log.transactionHash === mint.log.transactionHash);
+    const parentId = index === 0 ? 0n : path[index - 1];
+    const createdBy = fundings.find((entry) => entry.fundedTokenId === piece && entry.funding.soldTokenId !== piece)?.funding;
+    const ownerChanges: OwnerChange[] = own
+      .filter((transfer) => transfer.from !== ZeroAddress && transfer.to !== ZeroAddress)
+      .map((transfer) => {
+        const funding = fundings.find(
+          (entry) => entry.fundedTokenId === piece && entry.funding.soldTokenId === piece && entry.funding.transactionHash === transfer.log.transactionHash,
+        )?.funding;
+        return {
+          from: transfer.from,
+          to: transfer.to,
+          blockNumber: transfer.log.blockNumber,
+          transactionHash: transfer.log.transactionHash,
+          ...(funding === undefined ? {} : { funding }),
+        };
+      });
+    const mergedIn: ValueMergedIn[] = values
+      .filter((entry) => entry.toTokenId === piece && entry.fromTokenId !== 0n && entry !== creation)
+      .map((entry) => ({ fromTokenId: entry.fromTokenId, value: entry.value, blockNumber: entry.log.blockNumber, transactionHash: entry.log.transactionHash }));
+    const common = {
+      index,
+      tokenId: piece,
+      parentId,
+      to: mint.to,
+      value: creation?.value ?? 0n,
+      blockNumber: mint.log.blockNumber,
+      transactionHash: mint.log.transactionHash,
+      ownerChanges,
+      mergedIn,
+      burned: own.some((transfer) => transfer.to === ZeroAddress),
+    };
+    if (index === 0) {
+      const confirmation = confirmed.args.confirmation;
+      return {
+        ...common,
+        kind: "confirmation",
+        from: getAddress(String(confirmed.args.anchor)),
+        proof: {
+          invoiceFingerprint: String(confirmation.invoiceFingerprint),
+          invoiceHash: String(confirmation.invoiceHash),
+          logisticsHash: String(confirmation.logisticsHash),
+        },
+      };
+    }
+    const from = ownerAt(parentId, position(mint.log));
+    const proof = proofs.get(piece);
+    if (proof !== undefined) return { ...common, kind: "transfer", from, proof };
+    if (createdBy !== undefined) return { ...common, kind: "funding", from, funding: createdBy };
+    return { ...common, kind: "split", from };
+  });
+
+  return { tokenId, slot, steps, asOfBlock: block };
+}

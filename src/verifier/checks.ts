@@ -1,0 +1,307 @@
+import { getAddress } from "ethers";
+import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
+import type { FundingAttestation } from "../chain/funding";
+import type { LineageStep } from "../chain/lineage";
+import { Role } from "../chain/roles";
+import { documentSignatures } from "../proofs/documents";
+import type { ParsedDocument } from "../proofs/documents";
+import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprint";
+import type { InvoiceProof } from "../proofs/invoice";
+import type { LogisticsProof } from "../proofs/logistics";
+import { lineageProofHash } from "../proofs/tradeProof";
+import type { StepProof } from "../proofs/tradeProof";
+import type { CheckContext, MemberStanding } from "./context";
+import type { CheckedStep, FailureCode, FundingCheckFailure, FundingCheckInput } from "./types";
+
+/**
+ * The funding check as a pure function of what the chain and the store said at one block. Every check runs and
+ * every failure is reported, so a factor sees all that is wrong at once; the attestation is drafted only when
+ * nothing failed.
+ */
+
+export interface CheckResult {
+  failures: FundingCheckFailure[];
+  steps: CheckedStep[];
+  /** The attestation to sign, when nothing failed. */
+  attestation?: FundingAttestation;
+}
+
+export interface CheckOptions {
+  /** How long an attestation stays valid, in seconds (capped by the request's own deadline). */
+  attestationTtlSeconds: bigint;
+}
+
+const ROLE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(Role)
+    .filter(([, value]) => typeof value === "number")
+    .map(([name, value]) => [value, name.toLowerCase()]),
+);
+
+function hasRole(standing: MemberStanding | undefined, role: Role): boolean {
+  return standing !== undefined && (standing.roles & (1 << role)) !== 0;
+}
+
+function short(address: string): string {
+  return `${address.slice(0, 6)}…${address.slice(-4)}`;
+}
+
+/** Checks a funding request against the context. */
+export function checkFunding(input: FundingCheckInput, context: CheckContext, options: CheckOptions): CheckResult {
+  const failures: FundingCheckFailure[] = [];
+  const fail = (code: FailureCode, message: string, where: { step?: number; tokenId?: bigint } = {}): void => {
+    failures.push({ code, message, ...where });
+  };
+  const standing = (account: string): MemberStanding | undefined => context.standings.get(getAddress(account));
+  const { request } = input;
+  const tokenId = context.lineage.tokenId;
+
+  // --- the piece ---------------------------------------------------------------------------------------------
+  if (!context.piece.exists) {
+    fail("TOKEN_NOT_FOUND", `piece ${tokenId} is not live (never created, or already paid and retired)`, { tokenId });
+  }
+  if (context.now >= context.piece.maturity) {
+    fail("TOKEN_MATURED", `piece ${tokenId} matured at ${context.piece.maturity}; nothing but claims moves after maturity`, { tokenId });
+  }
+  if (context.overdue) fail("TOKEN_OVERDUE", `the receivable of piece ${tokenId} is overdue`, { tokenId });
+
+  // --- the request -------------------------------------------------------------------------------------------
+  const holder = context.piece.owner;
+  if (request.tokenId !== tokenId) fail("REQUEST_INVALID", `the request is for piece ${request.tokenId}, not ${tokenId}`);
+  if (getAddress(request.factor) !== getAddress(input.requestedBy)) {
+    fail("REQUEST_INVALID", `the request names factor ${request.factor}, but ${input.requestedBy} asked for the check`);
+  }
+  if (request.value === 0n || request.value > context.piece.value) {
+    fail("REQUEST_INVALID", `the request sells ${request.value} of a piece worth ${context.piece.value}`);
+  }
+  if (request.deadline < context.now) fail("REQUEST_EXPIRED", `the holder's request expired at ${request.deadline}`);
+  const requestSigner = safeRecover(() => recoverFundingRequestSigner(financingDomain(context.chainId, context.financingAddress), request, input.holderSignature));
+  if (requestSigner === null || requestSigner !== holder) {
+    fail(
+      "REQUEST_SIGNATURE",
+      requestSigner === null
+        ? "the holder's signature of the request is malformed"
+        : `the request was signed by ${requestSigner}, not by the holder ${holder} (or for another chain or contract)`,
+    );
+  }
+  if (context.nonceUsed) fail("REQUEST_NONCE_USED", `the holder's request nonce ${request.nonce} is already used or withdrawn`);
+  if (input.price > request.value || input.price < request.minPrice) {
+    fail("PRICE_OUT_OF_RANGE", `the price ${input.price} must be at least the holder's minimum ${request.minPrice} and at most the value ${request.value}`);
+  }
+
+  // --- the parties to the funding ----------------------------------------------------------------------------
+  const holderStanding = standing(holder);
+  if (holderStanding === undefined || !holderStanding.active || !(hasRole(holderStanding, Role.SUPPLIER) || hasRole(holderStanding, Role.FACTOR))) {
+    fail("HOLDER_NOT_ELIGIBLE", `the holder ${holder} is not an active supplier or factor`);
+  }
+  const factorStanding = standing(input.requestedBy);
+  if (factorStanding === undefined || !factorStanding.active || !hasRole(factorStanding, Role.FACTOR)) {
+    fail("FACTOR_NOT_ELIGIBLE", `${input.requestedBy} is not an active factor`);
+  } else if (holderStanding !== undefined && holderStanding.memberId === factorStanding.memberId) {
+    fail("FACTOR_NOT_ELIGIBLE", "a member cannot fund its own piece");
+  }
+
+  // --- the lineage -------------------------------------------------------------------------------------------
+  const steps: CheckedStep[] = [];
+  const provenSteps: StepProof[] = [];
+  let lastProof: StepProof | undefined;
+  for (const step of context.lineage.steps) {
+    const before = failures.length;
+    checkStep(step, context, fail, standing);
+    if (step.proof !== undefined) {
+      provenSteps.push(step.proof);
+      lastProof = step.proof;
+    }
+    steps.push({
+      step: step.index,
+      kind: step.kind === "confirmation" ? "confirmation" : "transfer",
+      tokenId: step.tokenId,
+      from: step.from,
+      to: step.to,
+      value: step.value,
+      invoiceHash: step.proof?.invoiceHash ?? "",
+      logisticsHash: step.proof?.logisticsHash ?? "",
+      invoiceFingerprint: step.proof?.invoiceFingerprint ?? "",
+      passed: failures.slice(before).length === 0,
+    });
+  }
+
+  if (failures.length > 0 || lastProof === undefined) return { failures, steps };
+  const ttlDeadline = context.now + options.attestationTtlSeconds;
+  return {
+    failures,
+    steps,
+    attestation: {
+      tokenId,
+      holder,
+      factor: getAddress(input.requestedBy),
+      value: request.value,
+      price: input.price,
+      invoiceHash: lastProof.invoiceHash,
+      logisticsHash: lastProof.logisticsHash,
+      tradeProofHash: lineageProofHash(provenSteps),
+      withRecourse: input.withRecourse,
+      deadline: request.deadline < ttlDeadline ? request.deadline : ttlDeadline,
+      nonce: request.nonce,
+    },
+  };
+}
+
+type Fail = (code: FailureCode, message: string, where?: { step?: number; tokenId?: bigint }) => void;
+
+function safeRecover(recover: () => string): string | null {
+  try {
+    return getAddress(recover());
+  } catch {
+    return null;
+  }
+}
+
+/** One step: how the value moved, then its documents. */
+function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standing: (account: string) => MemberStanding | undefined): void {
+  const where = { step: step.index, tokenId: step.tokenId };
+  const sameMember = (a: string, b: string): boolean => {
+    const first = standing(a);
+    const second = standing(b);
+    return getAddress(a) === getAddress(b) || (first !== undefined && second !== undefined && first.memberId !== 0 && first.memberId === second.memberId);
+  };
+
+  if (step.kind === "funding") {
+    fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
+  }
+  if (step.kind === "split" && !sameMember(step.from, step.to)) {
+    fail("STEP_WITHOUT_PROOF", `piece ${step.tokenId} passed from ${step.from} to ${step.to} without a trade proof`, where);
+  }
+  for (const change of step.ownerChanges) {
+    if (change.funding !== undefined) {
+      fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
+    } else if (!sameMember(change.from, change.to)) {
+      fail("UNBACKED_TRANSFER", `piece ${step.tokenId} was handed from ${change.from} to ${change.to} without a trade proof`, where);
+    }
+  }
+  for (const merge of step.mergedIn) {
+    fail("UNBACKED_TRANSFER", `${merge.value} was merged into piece ${step.tokenId} from piece ${merge.fromTokenId}, whose trade this check does not cover`, where);
+  }
+  if (step.proof === undefined) return;
+
+  // The invoice: seller and buyer are this step's receiver and payer; the buyer is the anchor at the confirmation.
+  const invoiceDocument = context.documents.get(step.proof.invoiceHash.toLowerCase());
+  const logisticsDocument = context.documents.get(step.proof.logisticsHash.toLowerCase());
+  const invoice = documentOf(invoiceDocument, "invoice", step.proof.invoiceHash, fail, where);
+  const logistics = documentOf(logisticsDocument, "logistics", step.proof.logisticsHash, fail, where);
+
+  const sellerRole = Role.SUPPLIER;
+  const buyerRole = step.kind === "confirmation" ? Role.ANCHOR : Role.SUPPLIER;
+  if (invoice !== undefined && invoiceDocument !== undefined) {
+    const { seller, buyer } = invoice.invoice;
+    checkSignatures(invoiceDocument, context, fail, where, standing);
+    checkParty("seller", seller, step.to, sellerRole, fail, where, standing);
+    checkParty("buyer", buyer, step.from, buyerRole, fail, where, standing);
+    if (invoice.invoice.total < step.value) {
+      fail("INVOICE_TOTAL_TOO_LOW", `invoice ${invoice.invoice.number} totals ${invoice.invoice.total}, less than the ${step.value} it passed`, where);
+    }
+    if (invoice.invoice.currency !== context.piece.currency) {
+      fail("CURRENCY_MISMATCH", `invoice ${invoice.invoice.number} is in ${invoice.invoice.currency}, the receivable in ${context.piece.currency}`, where);
+    }
+    const leiHash = context.leiHashes.get(seller.memberId);
+    const fingerprint = leiHash === undefined ? undefined : invoiceFingerprint(leiHash, invoice.invoice.number);
+    if (fingerprint === undefined || fingerprint.toLowerCase() !== step.proof.invoiceFingerprint.toLowerCase()) {
+      fail("FINGERPRINT_MISMATCH", `invoice ${invoice.invoice.number}'s fingerprint is not the one recorded on chain for piece ${step.tokenId}`, where);
+    }
+  }
+  const use = context.invoiceUses.get(step.proof.invoiceFingerprint.toLowerCase());
+  if (use !== step.tokenId) {
+    fail("INVOICE_REUSED", `the invoice of piece ${step.tokenId} is recorded on chain against piece ${use ?? "none"}`, where);
+  }
+
+  // The waybill: a registered carrier delivered the invoice's goods to its buyer, acknowledged, before now.
+  if (logistics !== undefined && logisticsDocument !== undefined) {
+    const { waybill, events } = logistics;
+    checkSignatures(logisticsDocument, context, fail, where, standing);
+    const carrier = standing(waybill.carrier.account);
+    if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
+      fail("CARRIER_NOT_REGISTERED", `waybill ${waybill.number} is signed by ${waybill.carrier.account}, which is not an active registered carrier`, where);
+    }
+    const delivered = events.find((event) => event.kind === "delivered");
+    if (delivered === undefined) {
+      fail("NOT_DELIVERED", `waybill ${waybill.number} has no delivery`, where);
+    } else if (BigInt(delivered.time) > context.now) {
+      fail("DELIVERED_AFTER_REQUEST", `waybill ${waybill.number} says delivered at ${delivered.time}, after the check at ${context.now}`, where);
+    }
+    if (invoice !== undefined) {
+      if (waybill.consignee.memberId !== invoice.invoice.buyer.memberId) {
+        fail("CONSIGNEE_MISMATCH", `waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the invoice's buyer ${invoice.invoice.buyer.memberId}`, where);
+      }
+      if (waybill.shipper.memberId !== invoice.invoice.seller.memberId) {
+        fail("PARTY_MISMATCH", `waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the invoice's seller ${invoice.invoice.seller.memberId}`, where);
+      }
+      const reference = normaliseInvoiceNumber(waybill.reference);
+      if (reference !== normaliseInvoiceNumber(invoice.invoice.number) && reference !== normaliseInvoiceNumber(invoice.invoice.purchaseOrder)) {
+        fail("SHIPMENT_REFERENCE_MISMATCH", `waybill ${waybill.number} refers to ${waybill.reference}, neither invoice ${invoice.invoice.number} nor its order`, where);
+      }
+    }
+  }
+}
+
+function documentOf<K extends ParsedDocument["kind"]>(
+  document: ParsedDocument | undefined,
+  kind: K,
+  hash: string,
+  fail: Fail,
+  where: { step: number; tokenId: bigint },
+): (K extends "invoice" ? InvoiceProof : LogisticsProof) | undefined {
+  if (document === undefined) {
+    fail("DOCUMENT_MISSING", `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId} is not in the document store`, where);
+    return undefined;
+  }
+  if (document.kind !== kind) {
+    fail("DOCUMENT_KIND", `document ${hash} is a ${document.kind} proof where a ${kind} proof is recorded`, where);
+    return undefined;
+  }
+  if (document.hash.toLowerCase() !== hash.toLowerCase()) {
+    fail("DOCUMENT_HASH_MISMATCH", `the stored document under ${hash} hashes to ${document.hash}: it was altered`, where);
+    return undefined;
+  }
+  return document.proof as K extends "invoice" ? InvoiceProof : LogisticsProof;
+}
+
+function checkSignatures(
+  document: ParsedDocument,
+  context: CheckContext,
+  fail: Fail,
+  where: { step: number; tokenId: bigint },
+  standing: (account: string) => MemberStanding | undefined,
+): void {
+  for (const entry of documentSignatures(document, context.chainId)) {
+    if (entry.recovered === null || getAddress(entry.recovered) !== entry.party.account) {
+      fail("SIGNATURE_INVALID", `the ${entry.role}'s signature (${entry.path}) is not by ${entry.party.account}`, where);
+      continue;
+    }
+    const signer = standing(entry.party.account);
+    if (signer === undefined || signer.memberId !== entry.party.memberId || !signer.active) {
+      fail("SIGNER_NOT_ELIGIBLE", `the ${entry.role} ${entry.party.account} is not an active address of member ${entry.party.memberId}`, where);
+    }
+  }
+}
+
+function checkParty(
+  label: "seller" | "buyer",
+  named: { memberId: number; account: string },
+  onChain: string,
+  role: Role,
+  fail: Fail,
+  where: { step: number; tokenId: bigint },
+  standing: (account: string) => MemberStanding | undefined,
+): void {
+  const party = standing(onChain);
+  if (party === undefined || party.memberId !== named.memberId) {
+    fail(
+      "PARTY_MISMATCH",
+      `the invoice's ${label} is member ${named.memberId}, but on chain the ${label === "seller" ? "receiver" : "payer"} of this step is ${short(onChain)} (member ${party?.memberId ?? "none"})`,
+      where,
+    );
+    return;
+  }
+  if (!hasRole(party, role)) {
+    fail("SIGNER_NOT_ELIGIBLE", `the invoice's ${label}, member ${named.memberId}, does not hold the ${ROLE_NAMES[role]} role`, where);
+  }
+}

@@ -1,0 +1,72 @@
+import { getAddress } from "ethers";
+import type { Provider, Signer } from "ethers";
+import { financingDomain, fundingAttestationDigest, signFundingAttestation } from "../chain/funding";
+import { UnknownPieceError } from "../chain/lineage";
+import type { ChainbillContracts } from "../chain/system";
+import { checkFunding } from "./checks";
+import { gatherContext } from "./gather";
+import type { DocumentSource, FundingCheckInput, FundingCheckOutcome } from "./types";
+
+export type { CheckedStep, DocumentSource, FailureCode, FundingCheckFailure, FundingCheckInput, FundingCheckOutcome } from "./types";
+
+/**
+ * The verifier service's core: check a funding request against the chain and the documents, and sign the
+ * attestation the Financing contract requires when every check passes. No HTTP here; the API calls `check`.
+ */
+
+export interface VerifierOptions {
+  contracts: ChainbillContracts;
+  provider: Provider;
+  documents: DocumentSource;
+  /** The verifier's key. It signs attestations and nothing else; it is never logged or returned. */
+  signer: Pick<Signer, "signTypedData" | "getAddress">;
+  /** How long an attestation stays valid (default one hour), capped by the request's deadline. */
+  attestationTtlSeconds?: number;
+}
+
+export interface Verifier {
+  /** The verifier's address (an active VERIFIER member for its attestations to count). */
+  address(): Promise<string>;
+  check(input: FundingCheckInput): Promise<FundingCheckOutcome>;
+}
+
+export function createVerifier(options: VerifierOptions): Verifier {
+  const ttl = BigInt(options.attestationTtlSeconds ?? 3600);
+  let chainId: bigint | undefined;
+
+  return {
+    address: async () => getAddress(await options.signer.getAddress()),
+    async check(input) {
+      chainId ??= (await options.provider.getNetwork()).chainId;
+      const block = await options.provider.getBlock("latest");
+      if (block === null) throw new Error("the node returned no latest block");
+      let context;
+      try {
+        context = await gatherContext(options.contracts, options.documents, input, block, chainId);
+      } catch (error) {
+        if (error instanceof UnknownPieceError) {
+          return {
+            ok: false,
+            asOfBlock: block.number,
+            steps: [],
+            failures: [{ code: "TOKEN_NOT_FOUND", message: error.message, tokenId: input.request.tokenId }],
+          };
+        }
+        throw error;
+      }
+      const result = checkFunding(input, context, { attestationTtlSeconds: ttl });
+      if (result.attestation === undefined) return { ok: false, failures: result.failures, steps: result.steps, asOfBlock: context.asOfBlock };
+      const domain = financingDomain(chainId, context.financingAddress);
+      const signature = await signFundingAttestation(options.signer, domain, result.attestation);
+      return {
+        ok: true,
+        attestation: result.attestation,
+        signature,
+        signer: getAddress(await options.signer.getAddress()),
+        fundingId: fundingAttestationDigest(domain, result.attestation),
+        asOfBlock: context.asOfBlock,
+        steps: result.steps,
+      };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { invoiceHash } from "../../src/proofs/invoice";
+import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
+import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
+import { logisticsHash } from "../../src/proofs/logistics";
+import type { LogisticsProof, Waybill } from "../../src/proofs/logistics";
+import { DAY, latestTimestamp, nextInvoiceNumber } from "./consortium";
+import type { Consortium } from "./consortium";
+
+/**
+ * Trades with real documents: an invoice signed by the seller and acknowledged by the buyer, a waybill with the
+ * carrier's signed pick-up and delivery acknowledged by the consignee, and their hashes recorded on chain by a
+ * confirmation or a transfer. What the verifier, the API and the dApp tests build their stories from.
+ */
+
+export interface TradeOptions {
+  seller: HardhatEthersSigner;
+  buyer: HardhatEthersSigner;
+  /** The invoice total, in fen (one line plus no tax). */
+  amount: bigint;
+  number?: string;
+  /** Who signs the waybill as carrier (default: the consortium's registered carrier). */
+  carrier?: HardhatEthersSigner;
+  /** Who acknowledges the delivery (default: the buyer). */
+  consignee?: HardhatEthersSigner;
+  /** Delivery time; `null` for goods picked up but not yet delivered. Default: a day before now. */
+  deliveredAt?: bigint | null;
+  /** The waybill's reference (default: the invoice number). */
+  reference?: string;
+}
+
+export interface Trade {
+  invoice: InvoiceProof;
+  logistics: LogisticsProof;
+  invoiceHash: string;
+  logisticsHash: string;
+  fingerprint: string;
+}
+
+export async function chainId(): Promise<bigint> {
+  return (await hre.ethers.provider.getNetwork()).chainId;
+}
+
+function memberOf(c: Consortium, signer: HardhatEthersSigner): number {
+  const memberId = c.memberIds.get(signer.address);
+  if (memberId === undefined) throw new Error(`${signer.address} is not a member of the test consortium`);
+  return memberId;
+}
+
+/** Makes and signs the two documents of a trade. */
+export async function documentTrade(c: Consortium, options: TradeOptions): Promise<Trade> {
+  const id = await chainId();
+  const now = await latestTimestamp();
+  const number = options.number ?? nextInvoiceNumber();
+  const carrier = options.carrier ?? c.carrier;
+  const consignee = options.consignee ?? options.buyer;
+  const invoice: Invoice = {
+    number,
+    seller: { memberId: memberOf(c, options.seller), account: options.seller.address },
+    buyer: { memberId: memberOf(c, options.buyer), account: options.buyer.address },
+    issueDate: Number(now - 2n * DAY),
+    currency: "CNY",
+    lines: [{ description: "goods as ordered", quantity: 1n, unitPrice: options.amount }],
+    tax: 0n,
+    total: options.amount,
+    purchaseOrder: `PO-${number}`,
+    salt: randomSalt(),
+  };
+  const waybill: Waybill = {
+    number: `WB-${number}`,
+    carrier: { memberId: c.memberIds.get(carrier.address) ?? 0, account: carrier.address },
+    shipper: invoice.seller,
+    consignee: { memberId: c.memberIds.get(consignee.address) ?? 0, account: consignee.address },
+    goods: [{ description: "goods as ordered", quantity: 1n }],
+    reference: options.reference ?? number,
+    salt: randomSalt(),
+  };
+  const deliveredAt = options.deliveredAt === undefined ? now - DAY : options.deliveredAt;
+  const pickedUp = { time: Number(now - 3n * DAY), place: "Shenzhen warehouse" };
+  const logistics = await issueLogisticsProof(
+    id,
+    waybill,
+    pickedUp,
+    carrier,
+    deliveredAt === null ? undefined : { delivered: { time: Number(deliveredAt), place: "Dongguan plant" }, consignee },
+  );
+  const proof = await issueInvoiceProof(id, invoice, options.seller, options.buyer);
+  const sellerLeiHash = c.leiHashes.get(options.seller.address);
+  if (sellerLeiHash === undefined) throw new Error("the seller has no legal-entity hash");
+  return {
+    invoice: proof,
+    logistics,
+    invoiceHash: invoiceHash(id, invoice),
+    logisticsHash: logisticsHash(id, logistics),
+    fingerprint: invoiceFingerprint(sellerLeiHash, number),
+  };
+}
+
+/** The on-chain trade proof of a documented trade. */
+export function tradeProofOf(trade: Trade): { invoiceFingerprint: string; invoiceHash: string; logisticsHash: string } {
+  return { invoiceFingerprint: trade.fingerprint, invoiceHash: trade.invoiceHash, logisticsHash: trade.logisticsHash };
+}
+
+/** The anchor confirms a receivable for `supplier` backed by a documented trade (anchor the buyer). */
+export async function confirmDocumented(
+  c: Consortium,
+  options: { supplier: HardhatEthersSigner; faceValue: bigint; maturityInDays?: bigint; trade?: Partial<TradeOptions> },
+): Promise<{ slot: bigint; tokenId: bigint; trade: Trade }> {
+  const trade = await documentTrade(c, { seller: options.supplier, buyer: c.anchor, amount: options.faceValue, ...options.trade });
+  const confirmation = {
+    supplier: options.supplier.address,
+    faceValue: options.faceValue,
+    maturity: (await latestTimestamp()) + (options.maturityInDays ?? 90n) * DAY,
+    currency: "0x434e59",
+    invoiceHash: trade.invoiceHash,
+    logisticsHash: trade.logisticsHash,
+    invoiceFingerprint: trade.fingerprint,
+  };
+  const anchorToken = c.token.connect(c.anchor);
+  const [slot, tokenId] = await anchorToken.confirm.staticCall(confirmation);
+  await (await anchorToken.confirm(confirmation)).wait();
+  return { slot, tokenId, trade };
+}
+
+/** `from` pays `to` with `value` split off `fromTokenId`, backed by a documented trade (`to` the seller). */
+export async function transferDocumented(
+  c: Consortium,
+  options: { fromTokenId: bigint; from: HardhatEthersSigner; to: HardhatEthersSigner; value: bigint; trade?: Partial<TradeOptions> },
+): Promise<{ tokenId: bigint; trade: Trade }> {
+  const trade = await documentTrade(c, { seller: options.to, buyer: options.from, amount: options.value, ...options.trade });
+  const token = c.token.connect(options.from);
+  const tokenId = await token.transferWithProof.staticCall(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade));
+  await (await token.transferWithProof(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade))).wait();
+  return { tokenId, trade };
+}

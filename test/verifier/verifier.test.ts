@@ -1,0 +1,211 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { financingDomain, signFundingRequest } from "../../src/chain/funding";
+import type { FundingRequest } from "../../src/chain/funding";
+import type { ChainbillContracts } from "../../src/chain/system";
+import { parseDocument } from "../../src/proofs/documents";
+import type { ParsedDocument } from "../../src/proofs/documents";
+import { invoiceProofToWire } from "../../src/proofs/invoice";
+import { logisticsProofToWire } from "../../src/proofs/logistics";
+import { createVerifier } from "../../src/verifier";
+import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
+import { DAY, deployConsortium, latestTimestamp } from "../helpers/consortium";
+import type { Consortium } from "../helpers/consortium";
+import { chainId, confirmDocumented, transferDocumented } from "../helpers/trades";
+import type { Trade } from "../helpers/trades";
+
+/** Documents by hash, as the store would hand them to the verifier. */
+class MemoryDocuments {
+  readonly byHash = new Map<string, ParsedDocument>();
+
+  async add(trade: Trade): Promise<void> {
+    const id = await chainId();
+    for (const [kind, wire] of [
+      ["invoice", invoiceProofToWire(trade.invoice)],
+      ["logistics", logisticsProofToWire(trade.logistics)],
+    ] as const) {
+      const parsed = parseDocument(kind, wire, id);
+      if (!parsed.ok) throw new Error(`test document does not parse: ${JSON.stringify(parsed.problems)}`);
+      this.byHash.set(parsed.document.hash, parsed.document);
+    }
+  }
+
+  clone(): MemoryDocuments {
+    const copy = new MemoryDocuments();
+    for (const [hash, document] of this.byHash) copy.byHash.set(hash, document);
+    return copy;
+  }
+
+  async get(hash: string): Promise<ParsedDocument | undefined> {
+    return this.byHash.get(hash.toLowerCase());
+  }
+}
+
+const FACE = 100_000_000n;
+const TO_TIER2 = 30_000_000n;
+const TO_TIER3 = 10_000_000n;
+
+interface Story {
+  c: Consortium;
+  documents: MemoryDocuments;
+  root: bigint;
+  tier2Piece: bigint;
+  tier3Piece: bigint;
+  trades: Trade[];
+}
+
+async function story(): Promise<Story> {
+  const c = await deployConsortium();
+  const documents = new MemoryDocuments();
+  const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: FACE });
+  const second = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: TO_TIER2 });
+  const third = await transferDocumented(c, { fromTokenId: second.tokenId, from: c.tier2, to: c.tier3, value: TO_TIER3 });
+  for (const trade of [confirmed.trade, second.trade, third.trade]) await documents.add(trade);
+  return { c, documents, root: confirmed.tokenId, tier2Piece: second.tokenId, tier3Piece: third.tokenId, trades: [confirmed.trade, second.trade, third.trade] };
+}
+
+/** The story at its fixture block, with documents of its own (tests alter them) and a verifier reading them. */
+async function setup(): Promise<Story & { verifier: Verifier }> {
+  const s = await loadFixture(story);
+  const documents = s.documents.clone();
+  const { c } = s;
+  const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+  return { ...s, documents, verifier: createVerifier({ contracts, provider: hre.ethers.provider, documents, signer: c.verifier }) };
+}
+
+async function requestFor(s: Story, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 1n): Promise<{ request: FundingRequest; holderSignature: string }> {
+  const request: FundingRequest = { tokenId, value, minPrice: value - value / 50n, factor: s.c.factor.address, deadline: (await latestTimestamp()) + DAY, nonce };
+  const domain = financingDomain(await chainId(), await s.c.financing.getAddress());
+  return { request, holderSignature: await signFundingRequest(holder, domain, request) };
+}
+
+function codes(outcome: FundingCheckOutcome): FailureCode[] {
+  return outcome.ok ? [] : outcome.failures.map((failure) => failure.code);
+}
+
+describe("verifier: funding checks over a piece's lineage", function () {
+  it("check_passesForGenuineDocuments_andTheFactorFundsWithTheAttestation", async function () {
+    const s = await setup();
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
+    const price = request.minPrice;
+    const outcome = await s.verifier.check({ request, holderSignature, price, withRecourse: false, requestedBy: s.c.factor.address });
+    if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
+    expect(outcome.steps.map((step) => step.kind)).to.deep.equal(["confirmation", "transfer", "transfer"]);
+    expect(outcome.steps.every((step) => step.passed)).to.equal(true);
+    expect(outcome.attestation.invoiceHash).to.equal(s.trades[2].invoiceHash);
+    expect(outcome.attestation.holder).to.equal(s.c.tier3.address);
+
+    await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, price)).wait();
+    await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), price)).wait();
+    const before = await s.c.currency.balanceOf(s.c.tier3.address);
+    await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
+    expect(await s.c.currency.balanceOf(s.c.tier3.address)).to.equal(before + price);
+    expect(await s.c.token.ownerOf(s.tier3Piece)).to.equal(s.c.factor.address);
+
+    // The same piece a second time: the factor's own piece is already funded, and the nonce is spent.
+    const again = await s.verifier.check({ request, holderSignature, price, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(codes(again)).to.include("ALREADY_FUNDED");
+    expect(codes(again)).to.include("REQUEST_SIGNATURE");
+  });
+
+  it("check_failsWhenASupplierSignsTheWaybillAsCarrier", async function () {
+    const s = await setup();
+    const forged = await transferDocumented(s.c, {
+      fromTokenId: s.tier2Piece,
+      from: s.c.tier2,
+      to: s.c.tier3,
+      value: 5_000_000n,
+      trade: { carrier: s.c.tier3 },
+    });
+    await s.documents.add(forged.trade);
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, forged.tokenId, 5_000_000n);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures).to.have.length(1);
+    expect(outcome.failures[0]).to.include({ code: "CARRIER_NOT_REGISTERED", step: 2 });
+    expect(outcome.failures[0].message).to.match(/not an active registered carrier/);
+    expect(outcome.steps.map((step) => step.passed)).to.deep.equal([true, true, false]);
+  });
+
+  it("check_reportsMissingAndAlteredDocuments", async function () {
+    const s = await setup();
+    s.documents.byHash.delete(s.trades[1].logisticsHash.toLowerCase());
+    const altered = s.documents.byHash.get(s.trades[0].invoiceHash.toLowerCase());
+    if (altered === undefined || altered.kind !== "invoice") throw new Error("fixture lost its invoice");
+    s.documents.byHash.set(s.trades[0].invoiceHash.toLowerCase(), { ...altered, hash: "0x" + "ab".repeat(32) });
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(codes(outcome)).to.have.members(["DOCUMENT_HASH_MISMATCH", "DOCUMENT_MISSING"]);
+  });
+
+  it("check_reportsEveryWrongTermOfTheRequestAtOnce", async function () {
+    const s = await setup();
+    const { request, holderSignature } = await requestFor(s, s.c.tier2, s.tier3Piece, TO_TIER3);
+    const outcome = await s.verifier.check({
+      request: { ...request },
+      holderSignature,
+      price: TO_TIER3 + 1n,
+      withRecourse: false,
+      requestedBy: s.c.tier1.address,
+    });
+    expect(codes(outcome)).to.have.members(["REQUEST_INVALID", "REQUEST_SIGNATURE", "PRICE_OUT_OF_RANGE", "FACTOR_NOT_ELIGIBLE"]);
+  });
+
+  it("check_failsWhenTheInvoiceDoesNotMatchTheStep", async function () {
+    const s = await setup();
+    // Tier 2 pays tier 3 with an invoice for less than the value passed, delivered to someone else, not yet delivered.
+    const cheap = await transferDocumented(s.c, {
+      fromTokenId: s.tier2Piece,
+      from: s.c.tier2,
+      to: s.c.tier3,
+      value: 2_000_000n,
+      trade: { amount: 1_000_000n, deliveredAt: null },
+    });
+    await s.documents.add(cheap.trade);
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, cheap.tokenId, 2_000_000n);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: true, requestedBy: s.c.factor.address });
+    expect(codes(outcome)).to.have.members(["INVOICE_TOTAL_TOO_LOW", "NOT_DELIVERED"]);
+
+    const late = await transferDocumented(s.c, {
+      fromTokenId: s.tier2Piece,
+      from: s.c.tier2,
+      to: s.c.tier3,
+      value: 1_000_000n,
+      trade: { deliveredAt: (await latestTimestamp()) + 5n * DAY, consignee: s.c.tier1 },
+    });
+    await s.documents.add(late.trade);
+    const second = await requestFor(s, s.c.tier3, late.tokenId, 1_000_000n, 2n);
+    const lateOutcome = await s.verifier.check({ ...second, price: second.request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(codes(lateOutcome)).to.have.members(["DELIVERED_AFTER_REQUEST", "CONSIGNEE_MISMATCH"]);
+  });
+
+  it("check_failsForAPieceThatChangedHandsWithoutProof", async function () {
+    const s = await setup();
+    const plain = s.c.token.connect(s.c.tier3)["transferFrom(uint256,address,uint256)"];
+    const child = await plain.staticCall(s.tier3Piece, s.c.tier2.address, 1_000_000n);
+    await (await plain(s.tier3Piece, s.c.tier2.address, 1_000_000n)).wait();
+    const { request, holderSignature } = await requestFor(s, s.c.tier2, child, 1_000_000n);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(codes(outcome)).to.deep.equal(["STEP_WITHOUT_PROOF"]);
+  });
+
+  it("check_failsAfterMaturity_andForAPieceThatDoesNotExist", async function () {
+    const s = await setup();
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
+    await time.increase(91n * DAY);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(codes(outcome)).to.include.members(["TOKEN_MATURED", "REQUEST_EXPIRED"]);
+
+    const missing = await s.verifier.check({
+      request: { ...request, tokenId: (99n << 32n) | 1n },
+      holderSignature,
+      price: request.minPrice,
+      withRecourse: false,
+      requestedBy: s.c.factor.address,
+    });
+    expect(codes(missing)).to.deep.equal(["TOKEN_NOT_FOUND"]);
+  });
+});
