@@ -78,3 +78,18 @@ if ! geth_ready; then
     fi
   ) 9>"$GETH_HOME.lock"
 fi
+
+# Debian's chromium, for the browser tests (the dApp, the audit report), driven by playwright-core with
+# executablePath /usr/bin/chromium. Never a browser downloaded by a test tool: these machines cannot reach one.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+    echo "ensure-test-deps: /usr/bin/chromium is missing; install Debian's chromium package (apt-get install chromium)" >&2
+    exit 1
+  fi
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo"; fi
+  echo "ensure-test-deps: installing Debian's chromium" >&2
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  /usr/bin/chromium --version >&2
+fi
