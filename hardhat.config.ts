@@ -6,6 +6,7 @@ import "@nomicfoundation/hardhat-ethers";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@nomicfoundation/hardhat-ignition-ethers";
 import "@typechain/hardhat";
+import { consortiumNetworks } from "./src/network/hardhat";
 
 // The one Solidity compiler we build with: the `solc` npm package, pinned exactly in package.json.
 // Hardhat would otherwise download a native compiler, which these machines cannot reach.
@@ -54,6 +55,8 @@ const config: HardhatUserConfig = {
           },
         }
       : {}),
+    // The multi-node network `npm run network -- up` started, read from its descriptor: `--network consortium`.
+    ...consortiumNetworks(),
   },
   paths: {
     ignition: "deploy",

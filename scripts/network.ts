@@ -1,0 +1,179 @@
+/**
+ * `npm run network -- <command>`: a multi-node permissioned network on this machine, for when the consortium
+ * outgrows the in-process one. geth v1.13.15 with Clique proof-of-authority: validators that seal blocks and one
+ * non-validator RPC node that applications talk to, all on 127.0.0.1, peering statically with one another.
+ *
+ *   up [--validators 4] [--base-port 30400] [--chain-id 741741] [--block-period 1] [--dir D]
+ *        create the network on first use (keys, genesis, descriptor), then start every node that is not running
+ *   down [--node NAME] [--wipe] [--dir D]
+ *        stop every node (or one); --wipe also deletes the network (keys, chain, descriptor)
+ *   status [--dir D]
+ *        a line a node (role, address, head block, peers) and a summary line
+ *   propose add|remove ADDRESS [--dir D]
+ *        ask every current validator to vote the sealer in or out; reports the block where it took effect
+ *
+ * State lives in .chainbill/network/ (git-ignored) unless --dir says otherwise; its network.json is the
+ * descriptor Hardhat's config reads (`--network consortium`; another directory's via CHAINBILL_NETWORK_DESCRIPTOR).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { DEFAULT_NETWORK_DIR, DESCRIPTOR_FILE, HARDHAT_NETWORK_NAME, readNetworkDescriptor, writeNetworkDescriptor } from "../src/network/descriptor";
+import type { NetworkDescriptor } from "../src/network/descriptor";
+import { DEFAULT_BLOCK_PERIOD_SECONDS, DEFAULT_CHAIN_ID, createNetwork } from "./network/create";
+import { requireGeth } from "./network/geth";
+import { proposeValidatorChange } from "./network/governance";
+import { DEFAULT_BASE_PORT } from "./network/layout";
+import { formatStatus, networkStatus, startNetwork, stopNetwork } from "./network/lifecycle";
+import { stopNode } from "./network/processes";
+
+const COMMANDS = ["up", "down", "status", "propose"] as const;
+type Command = (typeof COMMANDS)[number];
+
+interface Arguments {
+  command: Command;
+  positional: string[];
+  options: Map<string, string>;
+  flags: Set<string>;
+}
+
+const VALUE_OPTIONS = new Set(["validators", "base-port", "chain-id", "block-period", "dir", "node"]);
+const FLAG_OPTIONS = new Set(["wipe"]);
+
+function parseArguments(argv: string[]): Arguments {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) {
+    throw new Error(`usage: npm run network -- ${COMMANDS.join("|")} [options] (got ${command === undefined ? "nothing" : `"${command}"`})`);
+  }
+  const positional: string[] = [];
+  const options = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let index = 0; index < rest.length; index += 1) {
+    const argument = rest[index];
+    if (!argument.startsWith("--")) {
+      positional.push(argument);
+      continue;
+    }
+    const [name, inline] = argument.slice(2).split("=", 2);
+    if (FLAG_OPTIONS.has(name)) {
+      flags.add(name);
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = inline ?? rest[++index];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      options.set(name, value);
+    } else {
+      throw new Error(`unknown option --${name}`);
+    }
+  }
+  return { command: command as Command, positional, options, flags };
+}
+
+function integerOption(args: Arguments, name: string, fallback: number): number {
+  const text = args.options.get(name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
+/** Ignition's record of deployments to a chain id; it describes a chain that is gone once that chain is wiped. */
+function deploymentJournal(chainId: number): string {
+  return path.resolve(__dirname, "..", "deploy", "deployments", `chain-${chainId}`);
+}
+
+function forgetDeployments(chainId: number): void {
+  const journal = deploymentJournal(chainId);
+  if (!fs.existsSync(journal)) return;
+  fs.rmSync(journal, { recursive: true, force: true });
+  console.log(`removed ${path.relative(process.cwd(), journal)}: Ignition's record of deployments to an earlier chain ${chainId}`);
+}
+
+async function up(args: Arguments, stateDir: string): Promise<void> {
+  const geth = requireGeth();
+  const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
+  let descriptor: NetworkDescriptor;
+  if (fs.existsSync(descriptorFile)) {
+    descriptor = readNetworkDescriptor(descriptorFile);
+    const asked = args.options.get("validators");
+    const created = descriptor.nodes.filter((node) => node.role === "validator").length;
+    if (asked !== undefined && Number(asked) !== created) {
+      throw new Error(`the network in ${stateDir} was created with ${created} validators; \`npm run network -- down --wipe\` first to create another`);
+    }
+    console.log(`starting the network in ${stateDir} (chain ${descriptor.chainId})`);
+  } else {
+    const chainId = integerOption(args, "chain-id", DEFAULT_CHAIN_ID);
+    console.log(`creating a network in ${stateDir}`);
+    descriptor = await createNetwork({
+      stateDir,
+      validators: integerOption(args, "validators", 4),
+      basePort: integerOption(args, "base-port", DEFAULT_BASE_PORT),
+      chainId,
+      blockPeriodSeconds: integerOption(args, "block-period", DEFAULT_BLOCK_PERIOD_SECONDS),
+      geth,
+    });
+    forgetDeployments(chainId);
+  }
+  await startNetwork(descriptor, stateDir, geth, (line) => console.log(`  ${line}`));
+  for (const line of formatStatus(await networkStatus(descriptor))) console.log(line);
+  console.log(`JSON-RPC ${descriptor.rpcUrl}, chain id ${descriptor.chainId}; Hardhat: --network ${HARDHAT_NETWORK_NAME} (descriptor ${descriptorFile})`);
+}
+
+async function down(args: Arguments, stateDir: string): Promise<void> {
+  const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
+  if (!fs.existsSync(descriptorFile)) {
+    console.log(`no network in ${stateDir}`);
+    return;
+  }
+  const descriptor = readNetworkDescriptor(descriptorFile);
+  const only = args.options.get("node");
+  if (only !== undefined) {
+    if (args.flags.has("wipe")) throw new Error("--wipe deletes the whole network; it does not go with --node");
+    const node = descriptor.nodes.find((candidate) => candidate.name === only);
+    if (node === undefined) throw new Error(`no node "${only}"; the nodes are ${descriptor.nodes.map((candidate) => candidate.name).join(", ")}`);
+    console.log((await stopNode(node)) ? `${only} stopped` : `${only} was not running`);
+    return;
+  }
+  const stopped = await stopNetwork(descriptor);
+  console.log(stopped.length === 0 ? "no node was running" : `stopped ${stopped.join(", ")}`);
+  if (args.flags.has("wipe")) {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    forgetDeployments(descriptor.chainId);
+    console.log(`deleted ${stateDir}`);
+  }
+}
+
+async function status(stateDir: string): Promise<void> {
+  const descriptor = readNetworkDescriptor(path.join(stateDir, DESCRIPTOR_FILE));
+  for (const line of formatStatus(await networkStatus(descriptor))) console.log(line);
+}
+
+async function propose(args: Arguments, stateDir: string): Promise<void> {
+  const [change, subject] = args.positional;
+  if ((change !== "add" && change !== "remove") || subject === undefined) {
+    throw new Error("usage: npm run network -- propose add|remove ADDRESS");
+  }
+  const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
+  const descriptor = readNetworkDescriptor(descriptorFile);
+  const outcome = await proposeValidatorChange(descriptor, change, subject, 60_000, (line) => console.log(`  ${line}`));
+  console.log(`${change === "add" ? "added" : "removed"} ${subject}: in effect from block ${outcome.effectiveBlock}; ${outcome.signers.length} validators now`);
+  if (outcome.absent.length > 0) console.log(`  did not vote: ${outcome.absent.join(", ")}`);
+  writeNetworkDescriptor(descriptorFile, { ...descriptor, validators: outcome.signers });
+}
+
+async function main(): Promise<void> {
+  const args = parseArguments(process.argv.slice(2));
+  const stateDir = path.resolve(args.options.get("dir") ?? DEFAULT_NETWORK_DIR);
+  switch (args.command) {
+    case "up":
+      return up(args, stateDir);
+    case "down":
+      return down(args, stateDir);
+    case "status":
+      return status(stateDir);
+    case "propose":
+      return propose(args, stateDir);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`network: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,152 @@
+/**
+ * Bringing a created network up and down, and reading what each node is doing.
+ */
+import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
+import { IpcError, ipcCall } from "./ipc";
+import { runningPid, startNode, stopNode } from "./processes";
+
+export interface NodeStatus {
+  node: NetworkNode;
+  running: boolean;
+  head?: number;
+  peers?: number;
+}
+
+export interface NetworkStatus {
+  nodes: NodeStatus[];
+  /** Current signers by the chain's own account (clique_getSigners), or undefined when no node answers. */
+  signers?: string[];
+  /** Highest head any node reports. */
+  head?: number;
+}
+
+const PEERING_TIMEOUT_MS = 30_000;
+const FIRST_BLOCKS_TIMEOUT_MS = 30_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function blockNumberOf(node: NetworkNode): Promise<number> {
+  return Number(BigInt(await ipcCall<string>(node.ipcPath, "eth_blockNumber")));
+}
+
+export async function peerCountOf(node: NetworkNode): Promise<number> {
+  return Number(BigInt(await ipcCall<string>(node.ipcPath, "net_peerCount")));
+}
+
+export async function nodeStatus(node: NetworkNode): Promise<NodeStatus> {
+  if (runningPid(node) === undefined) return { node, running: false };
+  try {
+    const [head, peers] = await Promise.all([blockNumberOf(node), peerCountOf(node)]);
+    return { node, running: true, head, peers };
+  } catch (error) {
+    if (error instanceof IpcError) return { node, running: true };
+    throw error;
+  }
+}
+
+/** The current signer set, asked of the first running node that answers (the RPC node first). */
+export async function currentSigners(descriptor: NetworkDescriptor): Promise<string[] | undefined> {
+  const byPreference = [...descriptor.nodes].sort((a, b) => (a.role === b.role ? 0 : a.role === "rpc" ? -1 : 1));
+  for (const node of byPreference) {
+    if (runningPid(node) === undefined) continue;
+    try {
+      return await ipcCall<string[]>(node.ipcPath, "clique_getSigners");
+    } catch {
+      // Try the next node.
+    }
+  }
+  return undefined;
+}
+
+export async function networkStatus(descriptor: NetworkDescriptor): Promise<NetworkStatus> {
+  const nodes = await Promise.all(descriptor.nodes.map(nodeStatus));
+  const heads = nodes.flatMap((status) => (status.head === undefined ? [] : [status.head]));
+  const signers = await currentSigners(descriptor);
+  return { nodes, signers, head: heads.length === 0 ? undefined : Math.max(...heads) };
+}
+
+/** One line a node (`validator-2  validator  0xAb…  head 1234  peers 4`) and the summary line. */
+export function formatStatus(status: NetworkStatus): string[] {
+  const signers = new Set((status.signers ?? []).map((signer) => signer.toLowerCase()));
+  const lines = status.nodes.map(({ node, running, head, peers }) => {
+    let role: string = node.role === "rpc" ? "rpc node" : "validator";
+    if (node.role === "validator" && status.signers !== undefined && !signers.has((node.signer ?? "").toLowerCase())) role = "removed validator";
+    const state = !running ? "down" : head === undefined ? "not answering" : `head ${head}  peers ${peers ?? "?"}`;
+    return `${node.name.padEnd(13)} ${role.padEnd(17)} ${(node.signer ?? "-").padEnd(42)} ${state}`;
+  });
+  const validators = status.signers?.length ?? status.nodes.filter(({ node }) => node.role === "validator").length;
+  const sealingUp = status.nodes.filter(({ node, running }) => running && node.role === "validator" && signers.has((node.signer ?? "").toLowerCase())).length;
+  const rpcNodes = status.nodes.filter(({ node }) => node.role === "rpc").length;
+  const down = validators - sealingUp;
+  lines.push(
+    `${validators} validators${down > 0 ? ` (${down} down)` : ""}, ${rpcNodes} rpc node${rpcNodes === 1 ? "" : "s"}, ` +
+      (status.head === undefined ? "no node answering" : `head block ${status.head}`),
+  );
+  return lines;
+}
+
+/** Waits until `node` has at least `peers` peers; false on timeout. */
+export async function waitForPeers(node: NetworkNode, peers: number, timeoutMs = PEERING_TIMEOUT_MS): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await peerCountOf(node)) >= peers) return true;
+    } catch {
+      // Not answering yet.
+    }
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/** Waits until `node`'s head reaches `block`; false on timeout. */
+export async function waitForBlock(node: NetworkNode, block: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await blockNumberOf(node)) >= block) return true;
+    } catch {
+      // Not answering (restarting).
+    }
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+export function rpcNodeOf(descriptor: NetworkDescriptor): NetworkNode {
+  const rpc = descriptor.nodes.find((node) => node.role === "rpc");
+  if (rpc === undefined) throw new Error("the network has no RPC node");
+  return rpc;
+}
+
+/**
+ * Starts every node that is not running, waits for them to peer with one another and for the chain to seal new
+ * blocks. `log` hears about progress.
+ */
+export async function startNetwork(descriptor: NetworkDescriptor, stateDir: string, geth: string, log: (line: string) => void = () => undefined): Promise<void> {
+  for (const node of descriptor.nodes) {
+    const wasRunning = runningPid(node) !== undefined;
+    const pid = await startNode(node, descriptor, stateDir, geth);
+    log(`${node.name}: ${wasRunning ? "already running" : "started"} (pid ${pid})`);
+  }
+  const others = descriptor.nodes.length - 1;
+  for (const node of descriptor.nodes) {
+    if (!(await waitForPeers(node, others))) {
+      throw new Error(`${node.name} has fewer than ${others} peers after ${PEERING_TIMEOUT_MS / 1000} s (see ${node.dataDir}/geth.log)`);
+    }
+  }
+  const rpc = rpcNodeOf(descriptor);
+  const head = await blockNumberOf(rpc);
+  if (!(await waitForBlock(rpc, head + 2, FIRST_BLOCKS_TIMEOUT_MS))) {
+    throw new Error(`no new blocks within ${FIRST_BLOCKS_TIMEOUT_MS / 1000} s: the validators are not sealing (see their geth.log)`);
+  }
+  log(`sealing: head block ${await blockNumberOf(rpc)}`);
+}
+
+/** Stops every node (gracefully, then by force); returns the names of those that were running. */
+export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<string[]> {
+  const stopped = await Promise.all(descriptor.nodes.map(async (node) => ((await stopNode(node, signal)) ? [node.name] : [])));
+  return stopped.flat();
+}
