@@ -1,0 +1,58 @@
+import { Wallet } from "ethers";
+import type { HDNodeWallet } from "ethers";
+import { invoiceHash } from "../../src/proofs/invoice";
+import type { Invoice } from "../../src/proofs/invoice";
+import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
+import { logisticsHash } from "../../src/proofs/logistics";
+import type { Waybill } from "../../src/proofs/logistics";
+import type { ParsedDocument } from "../../src/proofs/documents";
+
+/** Signed documents between wallets that need no chain: for the store's own tests. */
+
+export const CHAIN_ID = 31337n;
+
+export interface Parties {
+  seller: HDNodeWallet;
+  buyer: HDNodeWallet;
+  carrier: HDNodeWallet;
+}
+
+export function randomParties(): Parties {
+  return { seller: Wallet.createRandom(), buyer: Wallet.createRandom(), carrier: Wallet.createRandom() };
+}
+
+/** An invoice of `amount` fen from member 2 (seller) to member 3 (buyer). */
+export async function signedInvoice(parties: Parties, amount = 1_000_000n, number = "INV-0001"): Promise<ParsedDocument> {
+  const invoice: Invoice = {
+    number,
+    seller: { memberId: 2, account: parties.seller.address },
+    buyer: { memberId: 3, account: parties.buyer.address },
+    issueDate: 1_760_000_000,
+    currency: "CNY",
+    lines: [{ description: "cover glass", quantity: 4n, unitPrice: amount / 4n }],
+    tax: amount - (amount / 4n) * 4n,
+    total: amount,
+    purchaseOrder: "PO-77",
+    salt: randomSalt(),
+  };
+  const proof = await issueInvoiceProof(CHAIN_ID, invoice, parties.seller, parties.buyer);
+  return { kind: "invoice", hash: invoiceHash(CHAIN_ID, invoice), proof };
+}
+
+/** A delivered waybill: member 4 carries from member 2 to member 3. */
+export async function signedWaybill(parties: Parties): Promise<ParsedDocument> {
+  const waybill: Waybill = {
+    number: "WB-0001",
+    carrier: { memberId: 4, account: parties.carrier.address },
+    shipper: { memberId: 2, account: parties.seller.address },
+    consignee: { memberId: 3, account: parties.buyer.address },
+    goods: [{ description: "cover glass", quantity: 4n }],
+    reference: "INV-0001",
+    salt: randomSalt(),
+  };
+  const proof = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_760_000_000, place: "Shenzhen" }, parties.carrier, {
+    delivered: { time: 1_760_100_000, place: "Dongguan" },
+    consignee: parties.buyer,
+  });
+  return { kind: "logistics", hash: logisticsHash(CHAIN_ID, proof), proof };
+}
