@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+import type { ChainbillContracts } from "../chain/system";
+import { DocumentUseTracker } from "../documents/chainUse";
+import type { DocumentStore } from "../documents/store";
+import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
+import { NonceStore } from "./auth/nonces";
+import { SessionStore } from "./auth/sessions";
+import type { SignInPolicy } from "./auth/signIn";
+import { MemberDirectory } from "./members";
+import { ApiMetrics } from "./metrics";
+import { RateLimiter } from "./rateLimit";
+import type { RateLimit } from "./rateLimit";
+
+/** What answers a funding check (the verifier; its key stays inside it). */
+export interface FundingChecker {
+  check(input: FundingCheckInput): Promise<FundingCheckOutcome>;
+}
+
+export interface ApiLimits {
+  /** Per client IP, every route except /health and /metrics. */
+  perIp: RateLimit;
+  /** Per signed-in address, every route that needs a session. */
+  perAddress: RateLimit;
+  sessionTtlSeconds: number;
+  nonceTtlSeconds: number;
+  maxSessions: number;
+  maxOutstandingNonces: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  perIp: { burst: 120, perSecond: 60 },
+  perAddress: { burst: 60, perSecond: 30 },
+  sessionTtlSeconds: 3600,
+  nonceTtlSeconds: 300,
+  maxSessions: 100_000,
+  maxOutstandingNonces: 10_000,
+};
+
+/** The request body limit the issue sets. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export interface ApiOptions {
+  /** The system, connected to a provider (the API only reads the chain). */
+  contracts: ChainbillContracts;
+  chainId: bigint;
+  store: DocumentStore;
+  verifier: FundingChecker;
+  /** What sign-in messages must be addressed to. */
+  signIn: { domain: string; uri: string };
+  logger: Logger;
+  limits?: Partial<ApiLimits>;
+  /** The first block worth scanning for document hashes (the token's deployment block). */
+  fromBlock?: number;
+  /** Process metrics (CPU, memory, event loop) in /metrics; off in tests that build many apps. */
+  processMetrics?: boolean;
+}
+
+/** Everything the routes share. */
+export interface ApiContext {
+  contracts: ChainbillContracts;
+  chainId: bigint;
+  store: DocumentStore;
+  verifier: FundingChecker;
+  documentUse: DocumentUseTracker;
+  members: MemberDirectory;
+  nonces: NonceStore;
+  sessions: SessionStore;
+  signInPolicy: SignInPolicy;
+  ipLimiter: RateLimiter;
+  addressLimiter: RateLimiter;
+  metrics: ApiMetrics;
+  logger: Logger;
+  limits: ApiLimits;
+}
+
+export function createContext(options: ApiOptions): ApiContext {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  return {
+    contracts: options.contracts,
+    chainId: options.chainId,
+    store: options.store,
+    verifier: options.verifier,
+    documentUse: new DocumentUseTracker(options.contracts.token, options.fromBlock ?? 0),
+    members: new MemberDirectory(options.contracts.registry),
+    nonces: new NonceStore(limits.nonceTtlSeconds * 1000, limits.maxOutstandingNonces),
+    sessions: new SessionStore(limits.sessionTtlSeconds * 1000, limits.maxSessions),
+    signInPolicy: { domain: options.signIn.domain, uri: options.signIn.uri, chainId: options.chainId },
+    ipLimiter: new RateLimiter(limits.perIp),
+    addressLimiter: new RateLimiter(limits.perAddress),
+    metrics: new ApiMetrics(options.processMetrics ?? true),
+    logger: options.logger,
+    limits,
+  };
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import type { IRouter } from "express";
+import { ApiError, forbidden } from "../errors";
+import { callerOf, requireSession } from "../auth/middleware";
+import { verifySignIn } from "../auth/signIn";
+import { roleNames } from "../members";
+import { parseInput } from "../validation";
+import type { ApiContext } from "../context";
+
+/** The body of POST /v1/auth/verify: the EIP-4361 message as signed, and the EIP-191 signature of it. */
+export const signInBody = z.strictObject({
+  message: z.string().min(1, "must not be empty").max(4096, "at most 4096 characters"),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/u, "a signature is 0x followed by 130 hex digits (65 bytes)"),
+});
+
+export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
+  router.get("/v1/auth/nonce", (_request, response) => {
+    const issued = context.nonces.issue();
+    if (issued === undefined) throw new ApiError(503, "BUSY", "too many sign-ins in progress; retry shortly", [], 5);
+    response.json({
+      nonce: issued.nonce,
+      expiresAt: new Date(issued.expiresAt).toISOString(),
+      domain: context.signInPolicy.domain,
+      uri: context.signInPolicy.uri,
+      chainId: context.chainId,
+    });
+  });
+
+  router.post("/v1/auth/verify", async (request, response) => {
+    const body = parseInput(signInBody, request.body);
+    const address = verifySignIn(context.signInPolicy, context.nonces, body.message, body.signature);
+    // Only members sign in: a permissioned network has nothing to show anyone else.
+    if ((await context.members.memberIdOf(address)) === 0) throw forbidden("NOT_A_MEMBER", `${address} belongs to no member of the network`);
+    const created = context.sessions.create(address);
+    if (created === undefined) throw new ApiError(503, "BUSY", "too many sessions; retry shortly", [], 5);
+    context.logger.info({ address }, "signed in");
+    response.json({ token: created.token, address, expiresAt: new Date(created.session.expiresAt).toISOString() });
+  });
+
+  router.get("/v1/auth/session", requireSession(context), (_request, response) => {
+    const caller = callerOf(response);
+    response.json({
+      address: caller.address,
+      memberId: caller.standing.memberId,
+      roles: roleNames(caller.standing.roles),
+      active: caller.standing.active,
+      expiresAt: new Date(caller.expiresAt).toISOString(),
+    });
+  });
+
+  router.post("/v1/auth/logout", requireSession(context), (_request, response) => {
+    context.sessions.end(callerOf(response).token);
+    response.status(204).end();
+  });
+}

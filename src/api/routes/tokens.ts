@@ -1,0 +1,75 @@
+import { z } from "zod";
+import type { IRouter } from "express";
+import { Role } from "../../chain/roles";
+import { readLineage, UnknownPieceError } from "../../chain/lineage";
+import { address, signature } from "../../proofs/wire";
+import { badRequest, forbidden, notFound } from "../errors";
+import { callerOf, requireSession } from "../auth/middleware";
+import { holdsRole } from "../members";
+import { readToken } from "../tokens";
+import { parseInput, uint256 } from "../validation";
+import type { ApiContext } from "../context";
+
+/** Pieces and their funding checks. Amounts and ids travel as decimal strings both ways. */
+
+export const tokenParams = z.strictObject({ id: uint256 });
+
+export const fundingCheckBody = z.strictObject({
+  request: z.strictObject({
+    tokenId: uint256,
+    value: uint256,
+    minPrice: uint256,
+    factor: address,
+    deadline: uint256,
+    nonce: uint256,
+  }),
+  holderSignature: signature,
+  price: uint256,
+  withRecourse: z.boolean(),
+});
+
+export function registerTokenRoutes(router: IRouter, context: ApiContext): void {
+  const session = requireSession(context);
+
+  router.get("/v1/tokens/:id", session, async (request, response) => {
+    const { id } = parseInput(tokenParams, request.params);
+    const token = await readToken(context.contracts.token, id);
+    if (token === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
+    response.json(token);
+  });
+
+  router.get("/v1/tokens/:id/lineage", session, async (request, response) => {
+    const { id } = parseInput(tokenParams, request.params);
+    // readLineage walks parents with parentOf, which reverts for an id never created: ask first.
+    if ((await readToken(context.contracts.token, id)) === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
+    try {
+      response.json(await readLineage(context.contracts, id));
+    } catch (error) {
+      if (error instanceof UnknownPieceError) throw notFound("TOKEN_NOT_FOUND", error.message);
+      throw error;
+    }
+  });
+
+  router.post("/v1/tokens/:id/funding-checks", session, async (request, response) => {
+    const { id } = parseInput(tokenParams, request.params);
+    const body = parseInput(fundingCheckBody, request.body);
+    if (body.request.tokenId !== id) throw badRequest("the request is for another piece", [{ path: "request.tokenId", message: `the path names piece ${id}` }]);
+    const caller = callerOf(response);
+    if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
+    const outcome = await context.verifier.check({
+      request: body.request,
+      holderSignature: body.holderSignature,
+      price: body.price,
+      withRecourse: body.withRecourse,
+      requestedBy: caller.address,
+    });
+    context.metrics.fundingChecks.inc({ outcome: outcome.ok ? "attested" : "refused" });
+    if (outcome.ok) {
+      const { attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps } = outcome;
+      response.json({ attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps });
+    } else {
+      const { failures, asOfBlock, steps } = outcome;
+      response.status(422).json({ failures, asOfBlock, steps });
+    }
+  });
+}

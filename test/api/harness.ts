@@ -1,0 +1,163 @@
+import hre from "hardhat";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { SiweMessage } from "siwe";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { connectChainbill } from "../../src/chain/system";
+import type { ChainbillContracts } from "../../src/chain/system";
+import { DocumentStore } from "../../src/documents/store";
+import { startServer } from "../../src/api/server";
+import type { RunningServer } from "../../src/api/server";
+import type { ApiLimits } from "../../src/api/context";
+import { createVerifier } from "../../src/verifier";
+import { deployConsortium } from "../helpers/consortium";
+import type { Consortium } from "../helpers/consortium";
+
+/**
+ * The real API server, in process, on loopback, against the in-process chain: what every API test drives over HTTP.
+ * The verifier is the real one, signing with the consortium's VERIFIER member.
+ */
+
+export const SIGN_IN_DOMAIN = "chainbill.test";
+export const SIGN_IN_URI = "https://chainbill.test/login";
+
+/** Limits high enough that only the rate-limit tests meet them. */
+export const GENEROUS_LIMITS: Partial<ApiLimits> = { perIp: { burst: 100_000, perSecond: 100_000 }, perAddress: { burst: 100_000, perSecond: 100_000 } };
+
+export interface ApiHarness {
+  c: Consortium;
+  /** The system as the API sees it: connected to the provider, read-only. */
+  contracts: ChainbillContracts;
+  chainId: bigint;
+  store: DocumentStore;
+  server: RunningServer;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(options: { limits?: Partial<ApiLimits>; consortium?: Consortium } = {}): Promise<ApiHarness> {
+  const c = options.consortium ?? (await deployConsortium());
+  const provider = hre.ethers.provider;
+  const contracts = connectChainbill(
+    {
+      registry: await c.registry.getAddress(),
+      receivableToken: await c.token.getAddress(),
+      settlementToken: await c.currency.getAddress(),
+      settlement: await c.settlement.getAddress(),
+      financing: await c.financing.getAddress(),
+    },
+    provider,
+  );
+  const { chainId } = await provider.getNetwork();
+  const directory = await mkdtemp(path.join(tmpdir(), "chainbill-api-"));
+  const store = await DocumentStore.open(path.join(directory, "documents"), chainId);
+  let server: RunningServer | undefined;
+  try {
+    server = await startServer({
+      contracts,
+      chainId,
+      store,
+      verifier: createVerifier({ contracts, provider, documents: store, signer: c.verifier }),
+      signIn: { domain: SIGN_IN_DOMAIN, uri: SIGN_IN_URI },
+      logger: pino({ level: process.env.CHAINBILL_TEST_LOG_LEVEL ?? "silent" }),
+      limits: { ...GENEROUS_LIMITS, ...options.limits },
+      processMetrics: false,
+    });
+  } catch (error) {
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const running = server;
+  return {
+    c,
+    contracts,
+    chainId,
+    store,
+    server: running,
+    url: running.url,
+    close: async () => {
+      await running.close();
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body, or the text when it is not JSON. */
+  body: unknown;
+}
+
+export interface CallOptions {
+  token?: string;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is (with `contentType`, default application/json). */
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export async function call(url: string, method: string, route: string, options: CallOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+    headers["content-type"] = "application/json";
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+    headers["content-type"] = options.contentType ?? "application/json";
+  }
+  const response = await fetch(`${url}${route}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** The fields of a sign-in message, overridable to forge one. */
+export type MessageFields = Partial<Pick<SiweMessage, "domain" | "uri" | "chainId" | "nonce" | "expirationTime" | "notBefore" | "address">>;
+
+/** A signed EIP-4361 message for `signer`, with a fresh nonce from the server unless overridden. */
+export async function signedSignIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">, fields: MessageFields = {}): Promise<{ message: string; signature: string }> {
+  const nonce = (await call(url, "GET", "/v1/auth/nonce")).body as { nonce: string; chainId: string };
+  const message = new SiweMessage({
+    domain: SIGN_IN_DOMAIN,
+    address: signer.address,
+    statement: "Sign in to Chainbill.",
+    uri: SIGN_IN_URI,
+    version: "1",
+    chainId: Number(nonce.chainId),
+    nonce: nonce.nonce,
+    issuedAt: new Date().toISOString(),
+    ...fields,
+  }).prepareMessage();
+  return { message, signature: await signer.signMessage(message) };
+}
+
+/** Signs in and returns the session token. */
+export async function signIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">): Promise<string> {
+  const answer = await call(url, "POST", "/v1/auth/verify", { json: await signedSignIn(url, signer) });
+  if (answer.status !== 200) throw new Error(`sign-in failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return (answer.body as { token: string }).token;
+}
+
+/** The field paths an error answer names. */
+export function fieldsOf(answer: Answer): string[] {
+  const body = answer.body as { error?: { fields?: Array<{ path: string }> } };
+  return (body.error?.fields ?? []).map((field) => field.path);
+}
+
+export function codeOf(answer: Answer): string | undefined {
+  return (answer.body as { error?: { code?: string } }).error?.code;
+}
