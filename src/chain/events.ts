@@ -1,0 +1,436 @@
+import { Interface } from "ethers";
+import type { EventFragment, ParamType } from "ethers";
+import {
+  Financing__factory,
+  MemberRegistry__factory,
+  ReceivableToken__factory,
+  SettlementToken__factory,
+  Settlement__factory,
+} from "../../typechain-types";
+import type { ChainbillAddresses } from "./system";
+
+/**
+ * Typed decoding of every event the Chainbill contracts emit. Pure: it holds no state beyond the ABI tables, so
+ * the indexer and the independent audit replay decode the same logs the same way.
+ *
+ * Every parameter of every Chainbill event is a static ABI type (uints, addresses, bytesN, bools and one tuple of
+ * those), so decoding reads fixed 32-byte words: no ethers `Result` objects, which keeps decoding off the
+ * indexer's hot path. Addresses come out lower-case (the index's keys are lower-case); amounts and ids are bigint;
+ * member ids, role numbers and enum kinds (uint8/uint32) are numbers.
+ */
+
+export type ContractName = "registry" | "token" | "currency" | "settlement" | "financing";
+
+/** A log as the node returns it, with the position that orders it. */
+export interface RawLog {
+  readonly address: string;
+  readonly topics: readonly string[];
+  readonly data: string;
+  readonly blockNumber: number;
+  readonly blockHash: string;
+  readonly transactionHash: string;
+  readonly transactionIndex: number;
+  readonly logIndex: number;
+}
+
+export interface ConfirmationTerms {
+  readonly supplier: string;
+  readonly faceValue: bigint;
+  readonly maturity: bigint;
+  /** bytes3, e.g. 0x434e59 for "CNY". */
+  readonly currency: string;
+  readonly invoiceHash: string;
+  readonly logisticsHash: string;
+  readonly invoiceFingerprint: string;
+}
+
+export type RegistryEvent =
+  | { contract: "registry"; name: "MemberAdmitted"; memberId: number; leiHash: string; account: string; roles: number; kycValidUntil: bigint }
+  | { contract: "registry"; name: "RoleGranted"; memberId: number; role: number; roles: number }
+  | { contract: "registry"; name: "RoleRevoked"; memberId: number; role: number; roles: number }
+  | { contract: "registry"; name: "AccountAdded"; memberId: number; account: string }
+  | { contract: "registry"; name: "AccountRemoved"; memberId: number; account: string }
+  | { contract: "registry"; name: "MemberSuspended"; memberId: number }
+  | { contract: "registry"; name: "MemberReinstated"; memberId: number }
+  | { contract: "registry"; name: "KycRenewed"; memberId: number; kycValidUntil: bigint };
+
+export type TokenEvent =
+  | {
+      contract: "token";
+      name: "ReceivableConfirmed";
+      slot: bigint;
+      tokenId: bigint;
+      anchorId: number;
+      supplierId: number;
+      anchor: string;
+      confirmation: ConfirmationTerms;
+    }
+  | { contract: "token"; name: "TradeProofRecorded"; tokenId: bigint; invoiceFingerprint: string; invoiceHash: string; logisticsHash: string }
+  /** kind 0 = FINANCING, 1 = SETTLEMENT. */
+  | { contract: "token"; name: "SystemContractBound"; kind: number; account: string }
+  /** ERC-721: `from` zero for a new piece, `to` zero for a burned one. */
+  | { contract: "token"; name: "Transfer"; from: string; to: string; tokenId: bigint }
+  | { contract: "token"; name: "Approval"; owner: string; approved: string; tokenId: bigint }
+  | { contract: "token"; name: "ApprovalForAll"; owner: string; operator: string; approved: boolean }
+  /** ERC-3525: token 0 on the `from` side is a mint, on the `to` side a redemption. */
+  | { contract: "token"; name: "TransferValue"; fromTokenId: bigint; toTokenId: bigint; value: bigint }
+  | { contract: "token"; name: "ApprovalValue"; tokenId: bigint; operator: string; value: bigint }
+  | { contract: "token"; name: "SlotChanged"; tokenId: bigint; oldSlot: bigint; newSlot: bigint }
+  | { contract: "token"; name: "Paused"; account: string }
+  | { contract: "token"; name: "Unpaused"; account: string };
+
+export type CurrencyEvent =
+  | { contract: "currency"; name: "Transfer"; from: string; to: string; value: bigint }
+  | { contract: "currency"; name: "Approval"; owner: string; spender: string; value: bigint }
+  | { contract: "currency"; name: "IssuerSet"; issuer: string; allowed: boolean }
+  | { contract: "currency"; name: "SystemAccountSet"; account: string; allowed: boolean }
+  | { contract: "currency"; name: "Issued"; issuer: string; to: string; amount: bigint }
+  | { contract: "currency"; name: "Redeemed"; issuer: string; amount: bigint };
+
+export type SettlementEvent =
+  | { contract: "settlement"; name: "Repaid"; slot: bigint; payer: string; amount: bigint; repaidTotal: bigint; fullyRepaid: boolean }
+  | { contract: "settlement"; name: "Claimed"; tokenId: bigint; holder: string; amount: bigint; claimedTotal: bigint }
+  | { contract: "settlement"; name: "SlotOverdue"; slot: bigint; repaid: bigint; faceValue: bigint }
+  | { contract: "settlement"; name: "OverdueCured"; slot: bigint }
+  | { contract: "settlement"; name: "GracePeriodSet"; gracePeriod: bigint };
+
+export type FinancingEvent =
+  | {
+      contract: "financing";
+      name: "Funded";
+      fundingId: string;
+      tokenId: bigint;
+      factor: string;
+      holder: string;
+      fundedTokenId: bigint;
+      value: bigint;
+      price: bigint;
+      withRecourse: boolean;
+    }
+  | { contract: "financing"; name: "RequestApproved"; requestDigest: string; holder: string }
+  | { contract: "financing"; name: "NonceInvalidated"; holder: string; nonce: bigint }
+  | { contract: "financing"; name: "RequiredVerifiersSet"; required: bigint }
+  | { contract: "financing"; name: "RecourseRecorded"; fundingId: string; factorId: number; sellerId: number; fundedTokenId: bigint; amount: bigint }
+  | { contract: "financing"; name: "EIP712DomainChanged" };
+
+export type ChainbillEvent = RegistryEvent | TokenEvent | CurrencyEvent | SettlementEvent | FinancingEvent;
+
+/** A log of a Chainbill contract whose topic or data does not fit any event of that contract's ABI. */
+export class EventDecodeError extends Error {
+  readonly name = "EventDecodeError";
+  constructor(
+    message: string,
+    readonly log: RawLog,
+  ) {
+    super(`${message} (block ${log.blockNumber}, tx ${log.transactionHash}, log ${log.logIndex})`);
+  }
+}
+
+type AbiValue = bigint | string | boolean | AbiValue[];
+type Args = ReadonlyMap<string, AbiValue>;
+
+function uint(args: Args, key: string): bigint {
+  const value = args.get(key);
+  if (typeof value !== "bigint") throw new Error(`argument ${key} is not a uint`);
+  return value;
+}
+function small(args: Args, key: string): number {
+  return Number(uint(args, key));
+}
+function text(args: Args, key: string): string {
+  const value = args.get(key);
+  if (typeof value !== "string") throw new Error(`argument ${key} is not an address or bytes`);
+  return value;
+}
+function flag(args: Args, key: string): boolean {
+  const value = args.get(key);
+  if (typeof value !== "boolean") throw new Error(`argument ${key} is not a bool`);
+  return value;
+}
+
+function confirmationOf(args: Args): ConfirmationTerms {
+  const value = args.get("confirmation");
+  if (!Array.isArray(value) || value.length !== 7) throw new Error("argument confirmation is not the 7-field tuple");
+  const [supplier, faceValue, maturity, currency, invoiceHash, logisticsHash, invoiceFingerprint] = value;
+  if (
+    typeof supplier !== "string" ||
+    typeof faceValue !== "bigint" ||
+    typeof maturity !== "bigint" ||
+    typeof currency !== "string" ||
+    typeof invoiceHash !== "string" ||
+    typeof logisticsHash !== "string" ||
+    typeof invoiceFingerprint !== "string"
+  ) {
+    throw new Error("argument confirmation has fields of the wrong types");
+  }
+  return { supplier, faceValue, maturity, currency, invoiceHash, logisticsHash, invoiceFingerprint };
+}
+
+/** One builder per event: from decoded arguments (by ABI name) to the typed event. */
+const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: Args) => Extract<ChainbillEvent, { contract: C }>>> } = {
+  registry: {
+    MemberAdmitted: (a) => ({
+      contract: "registry",
+      name: "MemberAdmitted",
+      memberId: small(a, "memberId"),
+      leiHash: text(a, "leiHash"),
+      account: text(a, "account"),
+      roles: small(a, "roles"),
+      kycValidUntil: uint(a, "kycValidUntil"),
+    }),
+    RoleGranted: (a) => ({ contract: "registry", name: "RoleGranted", memberId: small(a, "memberId"), role: small(a, "role"), roles: small(a, "roles") }),
+    RoleRevoked: (a) => ({ contract: "registry", name: "RoleRevoked", memberId: small(a, "memberId"), role: small(a, "role"), roles: small(a, "roles") }),
+    AccountAdded: (a) => ({ contract: "registry", name: "AccountAdded", memberId: small(a, "memberId"), account: text(a, "account") }),
+    AccountRemoved: (a) => ({ contract: "registry", name: "AccountRemoved", memberId: small(a, "memberId"), account: text(a, "account") }),
+    MemberSuspended: (a) => ({ contract: "registry", name: "MemberSuspended", memberId: small(a, "memberId") }),
+    MemberReinstated: (a) => ({ contract: "registry", name: "MemberReinstated", memberId: small(a, "memberId") }),
+    KycRenewed: (a) => ({ contract: "registry", name: "KycRenewed", memberId: small(a, "memberId"), kycValidUntil: uint(a, "kycValidUntil") }),
+  },
+  token: {
+    ReceivableConfirmed: (a) => ({
+      contract: "token",
+      name: "ReceivableConfirmed",
+      slot: uint(a, "slot"),
+      tokenId: uint(a, "tokenId"),
+      anchorId: small(a, "anchorId"),
+      supplierId: small(a, "supplierId"),
+      anchor: text(a, "anchor"),
+      confirmation: confirmationOf(a),
+    }),
+    TradeProofRecorded: (a) => ({
+      contract: "token",
+      name: "TradeProofRecorded",
+      tokenId: uint(a, "tokenId"),
+      invoiceFingerprint: text(a, "invoiceFingerprint"),
+      invoiceHash: text(a, "invoiceHash"),
+      logisticsHash: text(a, "logisticsHash"),
+    }),
+    SystemContractBound: (a) => ({ contract: "token", name: "SystemContractBound", kind: small(a, "kind"), account: text(a, "account") }),
+    Transfer: (a) => ({ contract: "token", name: "Transfer", from: text(a, "from"), to: text(a, "to"), tokenId: uint(a, "tokenId") }),
+    Approval: (a) => ({ contract: "token", name: "Approval", owner: text(a, "owner"), approved: text(a, "approved"), tokenId: uint(a, "tokenId") }),
+    ApprovalForAll: (a) => ({ contract: "token", name: "ApprovalForAll", owner: text(a, "owner"), operator: text(a, "operator"), approved: flag(a, "approved") }),
+    TransferValue: (a) => ({
+      contract: "token",
+      name: "TransferValue",
+      fromTokenId: uint(a, "_fromTokenId"),
+      toTokenId: uint(a, "_toTokenId"),
+      value: uint(a, "_value"),
+    }),
+    ApprovalValue: (a) => ({ contract: "token", name: "ApprovalValue", tokenId: uint(a, "_tokenId"), operator: text(a, "_operator"), value: uint(a, "_value") }),
+    SlotChanged: (a) => ({ contract: "token", name: "SlotChanged", tokenId: uint(a, "_tokenId"), oldSlot: uint(a, "_oldSlot"), newSlot: uint(a, "_newSlot") }),
+    Paused: (a) => ({ contract: "token", name: "Paused", account: text(a, "account") }),
+    Unpaused: (a) => ({ contract: "token", name: "Unpaused", account: text(a, "account") }),
+  },
+  currency: {
+    Transfer: (a) => ({ contract: "currency", name: "Transfer", from: text(a, "from"), to: text(a, "to"), value: uint(a, "value") }),
+    Approval: (a) => ({ contract: "currency", name: "Approval", owner: text(a, "owner"), spender: text(a, "spender"), value: uint(a, "value") }),
+    IssuerSet: (a) => ({ contract: "currency", name: "IssuerSet", issuer: text(a, "issuer"), allowed: flag(a, "allowed") }),
+    SystemAccountSet: (a) => ({ contract: "currency", name: "SystemAccountSet", account: text(a, "account"), allowed: flag(a, "allowed") }),
+    Issued: (a) => ({ contract: "currency", name: "Issued", issuer: text(a, "issuer"), to: text(a, "to"), amount: uint(a, "amount") }),
+    Redeemed: (a) => ({ contract: "currency", name: "Redeemed", issuer: text(a, "issuer"), amount: uint(a, "amount") }),
+  },
+  settlement: {
+    Repaid: (a) => ({
+      contract: "settlement",
+      name: "Repaid",
+      slot: uint(a, "slot"),
+      payer: text(a, "payer"),
+      amount: uint(a, "amount"),
+      repaidTotal: uint(a, "repaidTotal"),
+      fullyRepaid: flag(a, "fullyRepaid"),
+    }),
+    Claimed: (a) => ({
+      contract: "settlement",
+      name: "Claimed",
+      tokenId: uint(a, "tokenId"),
+      holder: text(a, "holder"),
+      amount: uint(a, "amount"),
+      claimedTotal: uint(a, "claimedTotal"),
+    }),
+    SlotOverdue: (a) => ({ contract: "settlement", name: "SlotOverdue", slot: uint(a, "slot"), repaid: uint(a, "repaid"), faceValue: uint(a, "faceValue") }),
+    OverdueCured: (a) => ({ contract: "settlement", name: "OverdueCured", slot: uint(a, "slot") }),
+    GracePeriodSet: (a) => ({ contract: "settlement", name: "GracePeriodSet", gracePeriod: uint(a, "gracePeriod") }),
+  },
+  financing: {
+    Funded: (a) => ({
+      contract: "financing",
+      name: "Funded",
+      fundingId: text(a, "fundingId"),
+      tokenId: uint(a, "tokenId"),
+      factor: text(a, "factor"),
+      holder: text(a, "holder"),
+      fundedTokenId: uint(a, "fundedTokenId"),
+      value: uint(a, "value"),
+      price: uint(a, "price"),
+      withRecourse: flag(a, "withRecourse"),
+    }),
+    RequestApproved: (a) => ({ contract: "financing", name: "RequestApproved", requestDigest: text(a, "requestDigest"), holder: text(a, "holder") }),
+    NonceInvalidated: (a) => ({ contract: "financing", name: "NonceInvalidated", holder: text(a, "holder"), nonce: uint(a, "nonce") }),
+    RequiredVerifiersSet: (a) => ({ contract: "financing", name: "RequiredVerifiersSet", required: uint(a, "required") }),
+    RecourseRecorded: (a) => ({
+      contract: "financing",
+      name: "RecourseRecorded",
+      fundingId: text(a, "fundingId"),
+      factorId: small(a, "factorId"),
+      sellerId: small(a, "sellerId"),
+      fundedTokenId: uint(a, "fundedTokenId"),
+      amount: uint(a, "amount"),
+    }),
+    EIP712DomainChanged: () => ({ contract: "financing", name: "EIP712DomainChanged" }),
+  },
+};
+
+const ABIS: Readonly<Record<ContractName, Interface>> = {
+  registry: new Interface(MemberRegistry__factory.abi),
+  token: new Interface(ReceivableToken__factory.abi),
+  currency: new Interface(SettlementToken__factory.abi),
+  settlement: new Interface(Settlement__factory.abi),
+  financing: new Interface(Financing__factory.abi),
+};
+
+/** Reads one static value from 64 hex characters (one ABI word). */
+function decodeWord(type: ParamType, word: string): AbiValue {
+  const base = type.baseType;
+  if (base === "address") return `0x${word.slice(24)}`;
+  if (base === "bool") return word !== "0".repeat(64);
+  if (base.startsWith("uint")) return BigInt(`0x${word}`);
+  if (base.startsWith("bytes") && base.length > 5) return `0x${word.slice(0, 2 * Number(base.slice(5)))}`;
+  throw new Error(`unsupported static type ${type.type}`);
+}
+
+interface EventLayout {
+  readonly contract: ContractName;
+  readonly name: string;
+  readonly indexed: readonly ParamType[];
+  readonly data: readonly ParamType[];
+  readonly dataWords: number;
+  readonly build: (args: Args) => ChainbillEvent;
+}
+
+function wordsOf(type: ParamType): number {
+  if (type.baseType === "tuple") return (type.components ?? []).reduce((sum, component) => sum + wordsOf(component), 0);
+  if (type.baseType === "array" || type.baseType === "string" || type.baseType === "bytes") {
+    throw new Error(`dynamic type ${type.type} in a Chainbill event: the static decoder needs extending`);
+  }
+  return 1;
+}
+
+function layoutOf(contract: ContractName, fragment: EventFragment): EventLayout {
+  const build = BUILDERS[contract][fragment.name];
+  if (build === undefined) throw new Error(`no typed form for ${contract}.${fragment.name}: add it to BUILDERS`);
+  const data = fragment.inputs.filter((input) => !input.indexed);
+  return {
+    contract,
+    name: fragment.name,
+    indexed: fragment.inputs.filter((input) => input.indexed),
+    data,
+    dataWords: data.reduce((sum, input) => sum + wordsOf(input), 0),
+    build,
+  };
+}
+
+/** Event layouts of one contract by topic 0. Building them checks that every ABI event has a typed form. */
+const LAYOUTS: Readonly<Record<ContractName, ReadonlyMap<string, EventLayout>>> = (() => {
+  const result = {} as Record<ContractName, Map<string, EventLayout>>;
+  for (const contract of Object.keys(ABIS) as ContractName[]) {
+    const layouts = new Map<string, EventLayout>();
+    ABIS[contract].forEachEvent((fragment) => layouts.set(fragment.topicHash, layoutOf(contract, fragment)));
+    result[contract] = layouts;
+  }
+  return result;
+})();
+
+/** topic0 of every event of `contract`, for log filters. */
+export function eventTopics(contract: ContractName): string[] {
+  return [...LAYOUTS[contract].keys()];
+}
+
+function readValue(type: ParamType, hex: string, word: { index: number }): AbiValue {
+  if (type.baseType === "tuple") return (type.components ?? []).map((component) => readValue(component, hex, word));
+  const start = word.index * 64;
+  word.index += 1;
+  return decodeWord(type, hex.slice(start, start + 64));
+}
+
+/** Decodes a log of the Chainbill contract `contract`; throws {@link EventDecodeError} if it fits no event. */
+export function decodeEvent(contract: ContractName, log: RawLog): ChainbillEvent {
+  const layout = log.topics.length === 0 ? undefined : LAYOUTS[contract].get(log.topics[0].toLowerCase());
+  if (layout === undefined) throw new EventDecodeError(`unknown event topic ${log.topics[0] ?? "(none)"} from ${contract}`, log);
+  if (log.topics.length !== layout.indexed.length + 1) {
+    throw new EventDecodeError(`${contract}.${layout.name} with ${log.topics.length - 1} indexed arguments, expected ${layout.indexed.length}`, log);
+  }
+  const hex = log.data.startsWith("0x") ? log.data.slice(2).toLowerCase() : log.data.toLowerCase();
+  if (hex.length !== layout.dataWords * 64) {
+    throw new EventDecodeError(`${contract}.${layout.name} with ${hex.length / 2} bytes of data, expected ${layout.dataWords * 32}`, log);
+  }
+  const args = new Map<string, AbiValue>();
+  layout.indexed.forEach((input, index) => args.set(input.name, decodeWord(input, log.topics[index + 1].slice(2).toLowerCase())));
+  const word = { index: 0 };
+  for (const input of layout.data) args.set(input.name, readValue(input, hex, word));
+  try {
+    return layout.build(args);
+  } catch (error) {
+    throw new EventDecodeError(`${contract}.${layout.name}: ${error instanceof Error ? error.message : String(error)}`, log);
+  }
+}
+
+/** Decodes logs of one deployment: knows which address is which contract. */
+export interface EventDecoder {
+  /** Lower-case addresses of the five contracts, for `eth_getLogs` filters. */
+  readonly addresses: readonly string[];
+  /** Which contract an address is, or undefined for any other address. */
+  contractAt(address: string): ContractName | undefined;
+  /** The typed event, or undefined for a log of another contract; throws {@link EventDecodeError} on a log of ours that fits no event. */
+  decode(log: RawLog): ChainbillEvent | undefined;
+}
+
+export function createEventDecoder(deployment: ChainbillAddresses): EventDecoder {
+  const byAddress = new Map<string, ContractName>([
+    [deployment.registry.toLowerCase(), "registry"],
+    [deployment.receivableToken.toLowerCase(), "token"],
+    [deployment.settlementToken.toLowerCase(), "currency"],
+    [deployment.settlement.toLowerCase(), "settlement"],
+    [deployment.financing.toLowerCase(), "financing"],
+  ]);
+  if (byAddress.size !== 5) throw new Error("the five Chainbill contracts must have five distinct addresses");
+  return {
+    addresses: [...byAddress.keys()],
+    contractAt: (address) => byAddress.get(address.toLowerCase()),
+    decode(log) {
+      const contract = byAddress.get(log.address.toLowerCase());
+      return contract === undefined ? undefined : decodeEvent(contract, log);
+    },
+  };
+}
+
+/** The token ids an event concerns (0 excluded), for a token's history. */
+export function tokensOfEvent(event: ChainbillEvent): bigint[] {
+  const ids: bigint[] = [];
+  switch (event.name) {
+    case "ReceivableConfirmed":
+    case "TradeProofRecorded":
+    case "Approval":
+    case "ApprovalValue":
+    case "SlotChanged":
+    case "Claimed":
+      if (event.contract === "token" || event.contract === "settlement") {
+        if ("tokenId" in event) ids.push(event.tokenId);
+      }
+      break;
+    case "Transfer":
+      if (event.contract === "token") ids.push(event.tokenId);
+      break;
+    case "TransferValue":
+      ids.push(event.fromTokenId, event.toTokenId);
+      break;
+    case "Funded":
+      ids.push(event.tokenId, event.fundedTokenId);
+      break;
+    case "RecourseRecorded":
+      ids.push(event.fundedTokenId);
+      break;
+    default:
+      break;
+  }
+  return [...new Set(ids.filter((id) => id !== 0n))];
+}

@@ -1,0 +1,392 @@
+import { decodeEvent } from "../chain/events";
+import type { ChainbillEvent, ContractName } from "../chain/events";
+import type { StoredLog } from "./handlers";
+import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, keys } from "./schema";
+import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import { PREFIX_END } from "./store";
+import type { IndexDb } from "./store";
+
+/**
+ * The read side of the index, for the API, the dApp and network tests. Every answer is read from one LevelDB
+ * snapshot and says which block it is as of, and whether it is final: the figures it reports last changed at or
+ * below `head - confirmations`. Amounts are bigint (the API writes them as decimal strings); addresses are
+ * lower-case.
+ */
+
+export interface AsOf {
+  /** The last block the index has applied. */
+  asOfBlock: number;
+  asOfBlockHash: string;
+  /** Unix seconds of that block. */
+  asOfTimestamp: number;
+  /** Blocks at or below this are final (head seen by the indexer minus the confirmation depth). */
+  finalizedBlock: number;
+  /** Whether every figure in the answer last changed at or below `finalizedBlock`. */
+  final: boolean;
+}
+
+export type Answer<T> = AsOf & T;
+
+export interface HoldingsPage {
+  owner: string;
+  /** Live pieces held, and their total value. */
+  count: number;
+  totalValue: bigint;
+  byAnchor: Array<{ anchorId: number; count: number; value: bigint }>;
+  byMaturity: Array<{ maturity: bigint; count: number; value: bigint }>;
+  /** Up to `limit` pieces in token-id order, after `after`. */
+  pieces: HoldingRow[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextAfter: bigint | null;
+}
+
+export interface TokenLineage {
+  token: TokenRecord;
+  slot: SlotRecord;
+  /** Parent, grandparent, … up to the slot's first piece. */
+  ancestors: TokenRecord[];
+  /** Every piece split off this one, directly or not, breadth first (at most `maxDescendants`). */
+  descendants: TokenRecord[];
+  descendantsTruncated: boolean;
+  /** Fundings that delivered this piece to a factor. */
+  fundings: FundingRow[];
+}
+
+export interface SlotSummary {
+  slot: SlotRecord;
+  outstanding: bigint;
+  /** Live value of the slot's pieces (face value less what was redeemed). */
+  liveValue: bigint;
+  fullyRepaid: boolean;
+  /** Past maturity plus the grace period at `asOfTimestamp` with something unpaid (what `Settlement.isOverdue` says). */
+  overdue: boolean;
+}
+
+export interface FactorBook {
+  factor: string;
+  totals: Omit<FactorTotals, "updatedAtBlock">;
+  /** Fundings in chain order, each with the funded piece as it stands now. */
+  fundings: Array<FundingRow & { piece: TokenRecord | null }>;
+  nextAfter: string | null;
+}
+
+export interface HistoryEntry {
+  blockNumber: number;
+  transactionHash: string;
+  transactionIndex: number;
+  logIndex: number;
+  contract: ContractName;
+  event: ChainbillEvent;
+}
+
+export interface MemberWithActivity extends MemberRecord {
+  /** ACTIVE and KYC valid at `asOfTimestamp`. */
+  activeNow: boolean;
+}
+
+export interface IndexReader {
+  /** The index's position, or null before the first batch. */
+  status(): Promise<(AsOf & { head: number }) | null>;
+  holdingsOf(owner: string, page?: { limit?: number; after?: bigint }): Promise<Answer<HoldingsPage>>;
+  token(tokenId: bigint, options?: { maxDescendants?: number }): Promise<Answer<TokenLineage> | null>;
+  slot(slot: bigint): Promise<Answer<SlotSummary> | null>;
+  factorBook(factor: string, page?: { limit?: number; after?: string }): Promise<Answer<FactorBook>>;
+  tokenHistory(tokenId: bigint): Promise<Answer<{ tokenId: bigint; entries: HistoryEntry[] }>>;
+  members(): Promise<Answer<{ members: MemberWithActivity[] }>>;
+  memberOf(address: string): Promise<Answer<{ member: MemberWithActivity | null }>>;
+  currencyBalance(address: string): Promise<Answer<{ address: string; balance: bigint }>>;
+  system(): Promise<Answer<{ system: SystemRecord }>>;
+  /** Every derived record (bookkeeping left out), by key: what two indexes of the same chain must agree on. */
+  derivedRecords(): Promise<Map<string, string>>;
+}
+
+/** Bad query input; the message says what is wrong. */
+export class QueryInputError extends Error {
+  readonly name = "QueryInputError";
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function addressOf(value: string, what: string): string {
+  if (!ADDRESS.test(value)) throw new QueryInputError(`${what} must be a 0x-prefixed 20-byte hex address, not "${value}"`);
+  return value.toLowerCase();
+}
+
+function idOf(value: bigint, what: string): bigint {
+  if (typeof value !== "bigint" || value <= 0n || value >= 1n << 96n) throw new QueryInputError(`${what} must be a positive integer below 2^96, not ${String(value)}`);
+  return value;
+}
+
+function limitOf(value: number | undefined, fallback: number): number {
+  const limit = value ?? fallback;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new QueryInputError(`limit must be an integer from 1 to 10000, not ${String(value)}`);
+  return limit;
+}
+
+type Snapshot = ReturnType<IndexDb["snapshot"]>;
+
+export function createIndexReader(db: IndexDb, options: { confirmations: number }): IndexReader {
+  async function withSnapshot<T>(read: (view: View) => Promise<T>): Promise<T> {
+    const snapshot = db.snapshot();
+    try {
+      return await read(new View(db, snapshot, options.confirmations));
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  return {
+    status: () =>
+      withSnapshot(async (view) => {
+        const cursor = await view.cursor();
+        return cursor === undefined ? null : { ...view.asOf(cursor, [cursor.number]), head: cursor.head };
+      }),
+
+    holdingsOf: (ownerInput, page = {}) =>
+      withSnapshot(async (view) => {
+        const owner = addressOf(ownerInput, "owner");
+        const limit = limitOf(page.limit, 100);
+        const cursor = await view.requireCursor();
+        const totals = await view.record(keys.holdingTotals(owner), codecs.holdingTotals);
+        const byAnchor = (await view.scan(keys.holdingByAnchorPrefix(owner), codecs.bucket)).map(([key, bucket]) => ({
+          anchorId: Number(key.slice(key.lastIndexOf("/") + 1)),
+          ...bucket,
+        }));
+        const byMaturity = (await view.scan(keys.holdingByMaturityPrefix(owner), codecs.bucket)).map(([key, bucket]) => ({
+          maturity: BigInt(key.slice(key.lastIndexOf("/") + 1)),
+          ...bucket,
+        }));
+        const start = page.after === undefined ? undefined : keys.holding(owner, idOf(page.after, "after"));
+        const rows = await view.scan(keys.holdingsPrefix(owner), codecs.holding, limit + 1, start);
+        const pieces = rows.slice(0, limit).map(([, row]) => row);
+        return {
+          ...view.asOf(cursor, [totals?.updatedAtBlock ?? 0]),
+          owner,
+          count: totals?.count ?? 0,
+          totalValue: totals?.value ?? 0n,
+          byAnchor,
+          byMaturity,
+          pieces,
+          nextAfter: rows.length > limit ? pieces[pieces.length - 1].tokenId : null,
+        };
+      }),
+
+    token: (tokenIdInput, tokenOptions = {}) =>
+      withSnapshot(async (view) => {
+        const tokenId = idOf(tokenIdInput, "token id");
+        const maxDescendants = limitOf(tokenOptions.maxDescendants, 1_000);
+        const cursor = await view.requireCursor();
+        const token = await view.record(keys.token(tokenId), codecs.token);
+        if (token === undefined) return null;
+        const slot = await view.need(keys.slot(token.slot), codecs.slot);
+        const ancestors: TokenRecord[] = [];
+        for (let parent = token.parent ?? 0n; parent !== 0n; ) {
+          const record = await view.need(keys.token(parent), codecs.token);
+          ancestors.push(record);
+          parent = record.parent ?? 0n;
+        }
+        const descendants: TokenRecord[] = [];
+        let truncated = false;
+        const queue: bigint[] = [tokenId];
+        while (queue.length > 0 && !truncated) {
+          const parent = queue.shift() as bigint;
+          for (const childKey of await view.keysUnder(keys.childrenPrefix(parent))) {
+            if (descendants.length >= maxDescendants) {
+              truncated = true;
+              break;
+            }
+            const child = BigInt(`0x${childKey.slice(childKey.lastIndexOf("/") + 1)}`);
+            descendants.push(await view.need(keys.token(child), codecs.token));
+            queue.push(child);
+          }
+        }
+        const fundings: FundingRow[] = [];
+        for (const [, fundingId] of await view.scanText(keys.tokenFundingsPrefix(tokenId))) {
+          const rowKey = await view.text(keys.fundingIndex(fundingId));
+          if (rowKey !== undefined) fundings.push(await view.need(rowKey, codecs.funding));
+        }
+        const changed = [token.updatedAtBlock, slot.updatedAtBlock, ...ancestors.map((a) => a.updatedAtBlock), ...descendants.map((d) => d.updatedAtBlock)];
+        return { ...view.asOf(cursor, changed), token, slot, ancestors, descendants, descendantsTruncated: truncated, fundings };
+      }),
+
+    slot: (slotInput) =>
+      withSnapshot(async (view) => {
+        const slotId = idOf(slotInput, "slot");
+        const cursor = await view.requireCursor();
+        const slot = await view.record(keys.slot(slotId), codecs.slot);
+        if (slot === undefined) return null;
+        const system = (await view.record(keys.system, codecs.system)) ?? INITIAL_SYSTEM;
+        const fullyRepaid = slot.repaid === slot.faceValue;
+        return {
+          ...view.asOf(cursor, [slot.updatedAtBlock]),
+          slot,
+          outstanding: slot.faceValue - slot.repaid,
+          liveValue: slot.faceValue - slot.redeemedValue,
+          fullyRepaid,
+          overdue: BigInt(cursor.timestamp) > slot.maturity + system.gracePeriod && !fullyRepaid,
+        };
+      }),
+
+    factorBook: (factorInput, page = {}) =>
+      withSnapshot(async (view) => {
+        const factor = addressOf(factorInput, "factor");
+        const limit = limitOf(page.limit, 100);
+        const cursor = await view.requireCursor();
+        const totals = await view.record(keys.factorTotals(factor), codecs.factorTotals);
+        const start = page.after === undefined ? undefined : keys.funding(factor, page.after);
+        const rows = await view.scan(keys.fundingsPrefix(factor), codecs.funding, limit + 1, start);
+        const fundings = [];
+        for (const [, row] of rows.slice(0, limit)) {
+          fundings.push({ ...row, piece: (await view.record(keys.token(row.fundedTokenId), codecs.token)) ?? null });
+        }
+        const last = rows.length > limit ? rows[limit - 1][0] : undefined;
+        return {
+          ...view.asOf(cursor, [totals?.updatedAtBlock ?? 0, ...fundings.map((f) => Math.max(f.updatedAtBlock, f.piece?.updatedAtBlock ?? 0))]),
+          factor,
+          totals: { fundings: totals?.fundings ?? 0, value: totals?.value ?? 0n, price: totals?.price ?? 0n, recourse: totals?.recourse ?? 0n },
+          fundings,
+          nextAfter: last === undefined ? null : last.slice(keys.fundingsPrefix(factor).length),
+        };
+      }),
+
+    tokenHistory: (tokenIdInput) =>
+      withSnapshot(async (view) => {
+        const tokenId = idOf(tokenIdInput, "token id");
+        const cursor = await view.requireCursor();
+        const entries: HistoryEntry[] = [];
+        for (const [, text] of await view.scanText(keys.historyPrefix(tokenId))) {
+          const log = JSON.parse(text) as StoredLog;
+          const contract = view.contractOf(log.address);
+          entries.push({
+            blockNumber: log.blockNumber,
+            transactionHash: log.transactionHash,
+            transactionIndex: log.transactionIndex,
+            logIndex: log.logIndex,
+            contract,
+            event: decodeEvent(contract, { ...log, blockHash: "" }),
+          });
+        }
+        return { ...view.asOf(cursor, entries.map((entry) => entry.blockNumber)), tokenId, entries };
+      }),
+
+    members: () =>
+      withSnapshot(async (view) => {
+        const cursor = await view.requireCursor();
+        const members = (await view.scan(keys.membersPrefix, codecs.member)).map(([, member]) => view.withActivity(member, cursor));
+        return { ...view.asOf(cursor, members.map((member) => member.updatedAtBlock)), members };
+      }),
+
+    memberOf: (addressInput) =>
+      withSnapshot(async (view) => {
+        const address = addressOf(addressInput, "address");
+        const cursor = await view.requireCursor();
+        const memberId = await view.text(keys.account(address));
+        const member = memberId === undefined ? undefined : await view.record(keys.member(Number(memberId)), codecs.member);
+        return { ...view.asOf(cursor, [member?.updatedAtBlock ?? 0]), member: member === undefined ? null : view.withActivity(member, cursor) };
+      }),
+
+    currencyBalance: (addressInput) =>
+      withSnapshot(async (view) => {
+        const address = addressOf(addressInput, "address");
+        const cursor = await view.requireCursor();
+        // Balances carry no block of their own: final only if the whole index is.
+        return { ...view.asOf(cursor, [cursor.number]), address, balance: BigInt((await view.text(keys.balance(address))) ?? "0") };
+      }),
+
+    system: () =>
+      withSnapshot(async (view) => {
+        const cursor = await view.requireCursor();
+        return { ...view.asOf(cursor, [cursor.number]), system: (await view.record(keys.system, codecs.system)) ?? INITIAL_SYSTEM };
+      }),
+
+    derivedRecords: () =>
+      withSnapshot(async (view) => {
+        const records = new Map<string, string>();
+        for (const [key, value] of await view.everything()) {
+          if (!BOOKKEEPING_PREFIXES.some((prefix) => key.startsWith(prefix))) records.set(key, value);
+        }
+        return records;
+      }),
+  };
+}
+
+/** Reads of one snapshot. */
+class View {
+  private config: { addresses: readonly string[] } | undefined;
+
+  constructor(
+    private readonly db: IndexDb,
+    private readonly snapshot: Snapshot,
+    private readonly confirmations: number,
+  ) {}
+
+  text(key: string): Promise<string | undefined> {
+    return this.db.get(key, { snapshot: this.snapshot });
+  }
+
+  async record<T>(key: string, codec: Codec<T>): Promise<T | undefined> {
+    const text = await this.text(key);
+    return text === undefined ? undefined : codec.decode(text);
+  }
+
+  async need<T>(key: string, codec: Codec<T>): Promise<T> {
+    const value = await this.record(key, codec);
+    if (value === undefined) throw new Error(`index is missing ${key}`);
+    return value;
+  }
+
+  async cursor(): Promise<Cursor | undefined> {
+    const text = await this.text(keys.cursor);
+    if (text === undefined) return undefined;
+    const config = await this.text(keys.config);
+    if (config !== undefined) this.config = codecs.config.decode(config);
+    return codecs.cursor.decode(text);
+  }
+
+  async requireCursor(): Promise<Cursor> {
+    const cursor = await this.cursor();
+    if (cursor === undefined) throw new QueryInputError("the index has not applied any block yet");
+    return cursor;
+  }
+
+  asOf(cursor: Cursor, changedAt: readonly number[]): AsOf {
+    const finalizedBlock = cursor.head - this.confirmations;
+    return {
+      asOfBlock: cursor.number,
+      asOfBlockHash: cursor.hash,
+      asOfTimestamp: cursor.timestamp,
+      finalizedBlock,
+      final: changedAt.every((block) => block <= finalizedBlock),
+    };
+  }
+
+  contractOf(address: string): ContractName {
+    const names: ContractName[] = ["registry", "token", "currency", "settlement", "financing"];
+    const index = this.config?.addresses.indexOf(address.toLowerCase()) ?? -1;
+    if (index < 0) throw new Error(`history log from unknown address ${address}`);
+    return names[index];
+  }
+
+  withActivity(member: MemberRecord, cursor: Cursor): MemberWithActivity {
+    return { ...member, activeNow: member.status === "ACTIVE" && BigInt(cursor.timestamp) < member.kycValidUntil };
+  }
+
+  async scanText(prefix: string, limit?: number, after?: string): Promise<Array<[string, string]>> {
+    return this.db
+      .iterator({ gt: after ?? prefix, lt: `${prefix}${PREFIX_END}`, limit: limit ?? -1, snapshot: this.snapshot })
+      .all();
+  }
+
+  async scan<T>(prefix: string, codec: Codec<T>, limit?: number, after?: string): Promise<Array<[string, T]>> {
+    return (await this.scanText(prefix, limit, after)).map(([key, text]) => [key, codec.decode(text)]);
+  }
+
+  everything(): Promise<Array<[string, string]>> {
+    return this.db.iterator({ snapshot: this.snapshot }).all();
+  }
+
+  keysUnder(prefix: string): Promise<string[]> {
+    return this.db.keys({ gt: prefix, lt: `${prefix}${PREFIX_END}`, snapshot: this.snapshot }).all();
+  }
+}
+

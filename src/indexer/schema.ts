@@ -1,0 +1,284 @@
+import { padNumber } from "./store";
+
+/**
+ * What the index stores: the derived records, their LevelDB keys and their JSON forms (bigint amounts as decimal
+ * strings). Keys that are scanned by range are fixed-width so they sort numerically:
+ *
+ * | key | value |
+ * | --- | --- |
+ * | `meta/cursor` | {@link Cursor}: last applied block, its hash and time, the head seen |
+ * | `meta/config` | {@link IndexConfig}: chain id, addresses and start block the index belongs to |
+ * | `meta/system` | {@link SystemRecord} |
+ * | `bh/<block>` | {@link BlockRef} of blocks in the reorg window |
+ * | `u/<block>/<key>` | undo record of `key` for `block` |
+ * | `t/<tokenId>` | {@link TokenRecord} |
+ * | `tc/<parentId>/<childId>` | children of a piece (empty value) |
+ * | `s/<slot>` | {@link SlotRecord} |
+ * | `h/<owner>/<tokenId>` | {@link HoldingRow} of a live piece |
+ * | `ht/<owner>` | {@link HoldingTotals} |
+ * | `hA/<owner>/<anchorId>` , `hM/<owner>/<maturity>` | {@link HoldingBucket} by anchor / maturity |
+ * | `fb/<factor>/<checkpoint>` | {@link FundingRow}; `fi/<fundingId>` its key; `ft/<factor>` {@link FactorTotals} |
+ * | `tf/<tokenId>/<checkpoint>` | funding id of a funding that delivered the piece |
+ * | `e/<tokenId>/<checkpoint>` | the raw log of an event about the piece (history) |
+ * | `m/<memberId>` | {@link MemberRecord}; `ma/<address>` the member id owning an address |
+ * | `cb/<address>` | settlement-currency balance (decimal) |
+ */
+
+export function hex(value: bigint, width: number): string {
+  const digits = value.toString(16);
+  if (digits.length > width) throw new Error(`0x${digits} does not fit ${width} hex digits`);
+  return digits.padStart(width, "0");
+}
+
+/** Fixed-width, sortable position of a log: block, transaction index, log index. */
+export function checkpointOf(block: number, transactionIndex: number, logIndex: number): string {
+  return `${padNumber(block, 12)}.${padNumber(transactionIndex, 6)}.${padNumber(logIndex, 6)}`;
+}
+
+export const TOKEN_ID_HEX = 24;
+const SLOT_HEX = 16;
+
+export const keys = {
+  cursor: "meta/cursor",
+  config: "meta/config",
+  system: "meta/system",
+  blockHash: (block: number) => `bh/${padNumber(block, 12)}`,
+  token: (tokenId: bigint) => `t/${hex(tokenId, TOKEN_ID_HEX)}`,
+  child: (parent: bigint, child: bigint) => `tc/${hex(parent, TOKEN_ID_HEX)}/${hex(child, TOKEN_ID_HEX)}`,
+  childrenPrefix: (parent: bigint) => `tc/${hex(parent, TOKEN_ID_HEX)}/`,
+  slot: (slot: bigint) => `s/${hex(slot, SLOT_HEX)}`,
+  holding: (owner: string, tokenId: bigint) => `h/${owner}/${hex(tokenId, TOKEN_ID_HEX)}`,
+  holdingsPrefix: (owner: string) => `h/${owner}/`,
+  holdingTotals: (owner: string) => `ht/${owner}`,
+  holdingByAnchor: (owner: string, anchorId: number) => `hA/${owner}/${padNumber(anchorId, 10)}`,
+  holdingByAnchorPrefix: (owner: string) => `hA/${owner}/`,
+  holdingByMaturity: (owner: string, maturity: bigint) => `hM/${owner}/${padNumber(maturity, 12)}`,
+  holdingByMaturityPrefix: (owner: string) => `hM/${owner}/`,
+  funding: (factor: string, checkpoint: string) => `fb/${factor}/${checkpoint}`,
+  fundingsPrefix: (factor: string) => `fb/${factor}/`,
+  fundingIndex: (fundingId: string) => `fi/${fundingId}`,
+  factorTotals: (factor: string) => `ft/${factor}`,
+  tokenFunding: (tokenId: bigint, checkpoint: string) => `tf/${hex(tokenId, TOKEN_ID_HEX)}/${checkpoint}`,
+  tokenFundingsPrefix: (tokenId: bigint) => `tf/${hex(tokenId, TOKEN_ID_HEX)}/`,
+  history: (tokenId: bigint, checkpoint: string) => `e/${hex(tokenId, TOKEN_ID_HEX)}/${checkpoint}`,
+  historyPrefix: (tokenId: bigint) => `e/${hex(tokenId, TOKEN_ID_HEX)}/`,
+  member: (memberId: number) => `m/${padNumber(memberId, 10)}`,
+  membersPrefix: "m/",
+  account: (address: string) => `ma/${address}`,
+  balance: (address: string) => `cb/${address}`,
+} as const;
+
+/** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
+export const BOOKKEEPING_PREFIXES = ["meta/cursor", "meta/config", "bh/", "u/"] as const;
+
+export interface BlockRef {
+  number: number;
+  hash: string;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+export interface Cursor extends BlockRef {
+  /** The chain head the indexer had seen when it wrote this cursor. */
+  head: number;
+}
+
+export interface IndexConfig {
+  chainId: string;
+  addresses: readonly string[];
+  startBlock: number;
+}
+
+export type TokenStatus = "live" | "burned" | "redeemed";
+
+export interface TradeProof {
+  invoiceFingerprint: string;
+  invoiceHash: string;
+  logisticsHash: string;
+}
+
+export interface TokenRecord {
+  tokenId: bigint;
+  slot: bigint;
+  /** The holder; for a burned or redeemed piece, its last holder. */
+  owner: string;
+  value: bigint;
+  /** 0n for a slot's first piece; null only between a piece's creation and the value that creates it. */
+  parent: bigint | null;
+  status: TokenStatus;
+  /** What settlement has paid out on the piece. */
+  received: bigint;
+  /** The trade proof recorded when a transfer with proof created the piece. */
+  tradeProof: TradeProof | null;
+  createdAtBlock: number;
+  updatedAtBlock: number;
+}
+
+export interface SlotRecord {
+  slot: bigint;
+  anchorId: number;
+  /** The address that confirmed. */
+  anchor: string;
+  supplierId: number;
+  supplier: string;
+  faceValue: bigint;
+  maturity: bigint;
+  currency: string;
+  invoiceHash: string;
+  logisticsHash: string;
+  invoiceFingerprint: string;
+  /** Pieces created so far (the highest sequence). */
+  pieceCount: number;
+  liveCount: number;
+  repaid: bigint;
+  claimed: bigint;
+  redeemedValue: bigint;
+  fundedValue: bigint;
+  fundingCount: number;
+  overdueFlagged: boolean;
+  overdueCured: boolean;
+  confirmedAtBlock: number;
+  updatedAtBlock: number;
+}
+
+export interface HoldingRow {
+  tokenId: bigint;
+  slot: bigint;
+  value: bigint;
+  anchorId: number;
+  maturity: bigint;
+}
+
+export interface HoldingTotals {
+  count: number;
+  value: bigint;
+  updatedAtBlock: number;
+}
+
+export interface HoldingBucket {
+  count: number;
+  value: bigint;
+}
+
+export interface FundingRow {
+  fundingId: string;
+  tokenId: bigint;
+  fundedTokenId: bigint;
+  factor: string;
+  holder: string;
+  value: bigint;
+  price: bigint;
+  withRecourse: boolean;
+  /** Set once the factor records recourse: the unpaid share claimed from the seller. */
+  recourseAmount: bigint | null;
+  block: number;
+  transactionHash: string;
+  updatedAtBlock: number;
+}
+
+export interface FactorTotals {
+  fundings: number;
+  value: bigint;
+  price: bigint;
+  recourse: bigint;
+  updatedAtBlock: number;
+}
+
+export type MemberStatus = "ACTIVE" | "SUSPENDED";
+
+export interface MemberRecord {
+  memberId: number;
+  leiHash: string;
+  roles: number;
+  status: MemberStatus;
+  kycValidUntil: bigint;
+  /** In the registry's own order (removal moves the last address into the gap). */
+  accounts: string[];
+  updatedAtBlock: number;
+}
+
+export interface SystemRecord {
+  paused: boolean;
+  /** Settlement's grace period; 0 until the first GracePeriodSet (the contract's initial value). */
+  gracePeriod: bigint;
+  /** Financing's required verifiers; 1 until the first RequiredVerifiersSet (the contract's initial value). */
+  requiredVerifiers: bigint;
+  financing: string | null;
+  settlement: string | null;
+  issuers: string[];
+  systemAccounts: string[];
+  currencySupply: bigint;
+  currencyIssued: bigint;
+  currencyRedeemed: bigint;
+}
+
+export const INITIAL_SYSTEM: SystemRecord = {
+  paused: false,
+  gracePeriod: 0n,
+  requiredVerifiers: 1n,
+  financing: null,
+  settlement: null,
+  issuers: [],
+  systemAccounts: [],
+  currencySupply: 0n,
+  currencyIssued: 0n,
+  currencyRedeemed: 0n,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON forms. Every bigint field is written as a decimal string and read back by name.
+// ---------------------------------------------------------------------------------------------------------
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
+}
+
+function big(value: Json | undefined, field: string): bigint {
+  if (typeof value !== "string" || !/^-?\d+$/.test(value)) throw new Error(`stored field ${field} is not a decimal string`);
+  return BigInt(value);
+}
+
+function bigOrNull(value: Json | undefined, field: string): bigint | null {
+  return value === null ? null : big(value, field);
+}
+
+function objectOf(text: string): { [key: string]: Json } {
+  const parsed: Json = JSON.parse(text) as Json;
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("stored record is not an object");
+  return parsed;
+}
+
+/** Encodes and decodes one record type; `bigints` names the fields stored as decimal strings. */
+export interface Codec<T> {
+  encode(value: T): string;
+  decode(text: string): T;
+}
+
+function codec<T>(bigints: readonly string[], nullableBigints: readonly string[] = []): Codec<T> {
+  return {
+    encode: toJson,
+    decode(text) {
+      const record = objectOf(text);
+      for (const field of bigints) record[field] = big(record[field], field) as unknown as Json;
+      for (const field of nullableBigints) record[field] = bigOrNull(record[field], field) as unknown as Json;
+      return record as unknown as T;
+    },
+  };
+}
+
+export const codecs = {
+  cursor: codec<Cursor>([]),
+  config: codec<IndexConfig>([]),
+  blockRef: codec<BlockRef>([]),
+  token: codec<TokenRecord>(["tokenId", "slot", "value", "received"], ["parent"]),
+  slot: codec<SlotRecord>(["slot", "faceValue", "maturity", "repaid", "claimed", "redeemedValue", "fundedValue"]),
+  holding: codec<HoldingRow>(["tokenId", "slot", "value", "maturity"]),
+  holdingTotals: codec<HoldingTotals>(["value"]),
+  bucket: codec<HoldingBucket>(["value"]),
+  funding: codec<FundingRow>(["tokenId", "fundedTokenId", "value", "price"], ["recourseAmount"]),
+  factorTotals: codec<FactorTotals>(["value", "price", "recourse"]),
+  member: codec<MemberRecord>(["kycValidUntil"]),
+  system: codec<SystemRecord>(["gracePeriod", "requiredVerifiers", "currencySupply", "currencyIssued", "currencyRedeemed"]),
+} as const;

@@ -1,0 +1,174 @@
+import { Level } from "level";
+
+/**
+ * The index's storage: one LevelDB of string keys and string values, and the write transaction every batch of
+ * blocks goes through. A transaction keeps its writes in memory (reads see them) and lands them, with the cursor,
+ * in one atomic LevelDB batch, so a crash at any instant leaves either all of a batch or none of it.
+ *
+ * Within the reorg window a transaction also writes an undo record per key per block (`u/<block>/<key>` = the
+ * value before that block, `-` if it had none), which is what a rollback restores.
+ */
+
+export type IndexDb = Level<string, string>;
+
+export async function openIndexDb(path: string): Promise<IndexDb> {
+  const db = new Level<string, string>(path, { keyEncoding: "utf8", valueEncoding: "utf8" });
+  await db.open();
+  return db;
+}
+
+/** Fixed-width decimal, so that keys sort numerically. */
+export function padNumber(value: number | bigint, width: number): string {
+  const digits = value.toString();
+  if (digits.length > width || digits.startsWith("-")) throw new Error(`${digits} does not fit ${width} digits`);
+  return digits.padStart(width, "0");
+}
+
+export const BLOCK_WIDTH = 12;
+export const UNDO_PREFIX = "u/";
+export const BLOCK_HASH_PREFIX = "bh/";
+/** Everything a range scan of `prefix` can hold sorts below this. */
+export const PREFIX_END = "\uffff";
+
+export function undoKey(block: number, key: string): string {
+  return `${UNDO_PREFIX}${padNumber(block, BLOCK_WIDTH)}/${key}`;
+}
+
+/** A bounded cache of committed values (null: known absent), first in first out. */
+export class ValueCache {
+  private readonly entries = new Map<string, string | null>();
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): string | null | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: string | null): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) {
+      let excess = Math.ceil(this.capacity / 10);
+      for (const oldest of this.entries.keys()) {
+        this.entries.delete(oldest);
+        excess -= 1;
+        if (excess === 0) break;
+      }
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Keys whose values handlers never read back: not worth caching. */
+function cacheable(key: string): boolean {
+  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith(BLOCK_HASH_PREFIX);
+}
+
+const ABSENT = "-";
+
+/** The writes of one batch of blocks, applied atomically by {@link StateTx.commit}. */
+export class StateTx {
+  private readonly overlay = new Map<string, string | null>();
+  private undoBlock: number | undefined;
+  private undoRecorded = new Set<string>();
+
+  constructor(
+    private readonly db: IndexDb,
+    private readonly cache: ValueCache,
+  ) {}
+
+  /** From now on, record the value each key had before block `block` changed it (undefined: stop recording). */
+  recordUndoFor(block: number | undefined): void {
+    this.undoBlock = block;
+    this.undoRecorded = new Set<string>();
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const pending = this.overlay.get(key);
+    if (pending !== undefined) return pending ?? undefined;
+    if (this.overlay.has(key)) return undefined;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const stored = await this.db.get(key);
+    if (cacheable(key)) this.cache.set(key, stored ?? null);
+    return stored;
+  }
+
+  private async noteUndo(key: string): Promise<void> {
+    if (this.undoBlock === undefined || this.undoRecorded.has(key)) return;
+    this.undoRecorded.add(key);
+    const before = await this.get(key);
+    this.overlay.set(undoKey(this.undoBlock, key), before === undefined ? ABSENT : `=${before}`);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.noteUndo(key);
+    this.overlay.set(key, value);
+  }
+
+  async del(key: string): Promise<void> {
+    await this.noteUndo(key);
+    this.overlay.set(key, null);
+  }
+
+  /** A write to a key the caller knows is new (its undo is a delete); no read needed. */
+  insert(key: string, value: string): void {
+    if (this.undoBlock !== undefined && !this.undoRecorded.has(key)) {
+      this.undoRecorded.add(key);
+      this.overlay.set(undoKey(this.undoBlock, key), ABSENT);
+    }
+    this.overlay.set(key, value);
+  }
+
+  /** A write that is never undone (cursor, block hashes, undo bookkeeping). */
+  putRaw(key: string, value: string | null): void {
+    this.overlay.set(key, value);
+  }
+
+  /**
+   * Restores every key to its value before block `afterBlock + 1` and drops the undo records of later blocks.
+   * Must run on a transaction with no writes yet.
+   */
+  async rollBackTo(afterBlock: number): Promise<number> {
+    if (this.overlay.size !== 0) throw new Error("rollBackTo must run first in a transaction");
+    const entries: Array<{ block: number; key: string; undo: string; value: string }> = [];
+    for await (const [undo, value] of this.db.iterator({ gt: `${UNDO_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}/${PREFIX_END}`, lt: `${UNDO_PREFIX}${PREFIX_END}` })) {
+      const block = Number(undo.slice(UNDO_PREFIX.length, UNDO_PREFIX.length + BLOCK_WIDTH));
+      entries.push({ block, key: undo.slice(UNDO_PREFIX.length + BLOCK_WIDTH + 1), undo, value });
+    }
+    // Later blocks first, so each key ends at its value before the earliest undone block.
+    entries.sort((a, b) => b.block - a.block);
+    for (const entry of entries) {
+      this.overlay.set(entry.key, entry.value === ABSENT ? null : entry.value.slice(1));
+      this.overlay.set(entry.undo, null);
+    }
+    for await (const key of this.db.keys({ gt: `${BLOCK_HASH_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${PREFIX_END}` })) {
+      this.overlay.set(key, null);
+    }
+    return entries.length;
+  }
+
+  get size(): number {
+    return this.overlay.size;
+  }
+
+  /** Writes everything in one atomic batch, then updates the cache. */
+  async commit(): Promise<void> {
+    const operations: Array<{ type: "put"; key: string; value: string } | { type: "del"; key: string }> = [];
+    for (const [key, value] of this.overlay) {
+      operations.push(value === null ? { type: "del", key } : { type: "put", key, value });
+    }
+    try {
+      await this.db.batch(operations);
+    } catch (error) {
+      this.cache.clear();
+      throw error;
+    }
+    for (const [key, value] of this.overlay) {
+      if (cacheable(key)) this.cache.set(key, value);
+    }
+    this.overlay.clear();
+  }
+}

@@ -1,0 +1,216 @@
+import hre from "hardhat";
+import { HDNodeWallet, MaxUint256, SigningKey, computeAddress, id, toQuantity } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { Role, roleMask } from "../../../src/chain/roles";
+import type { ChainbillAddresses } from "../../../src/chain/system";
+import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
+import type { Consortium } from "../../helpers/consortium";
+import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
+import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } from "../../invariants/receivable.model";
+
+/**
+ * Drives the contract suites' property-based operation sequences (test/invariants/receivable.model.ts) on the
+ * in-process network, so the indexer tests see the same variety of histories the invariant tests do: confirmations,
+ * splits, transfers with proof, merges, whole transfers, suspensions, pauses, fundings, repayments, claims,
+ * overdue flags, currency issue and redemption. Only the calls the model predicts to succeed are sent (a reverted
+ * call leaves no event); a predicted success that reverts fails the run.
+ */
+
+const SPLIT = "transferFrom(uint256,address,uint256)";
+const MERGE = "transferFrom(uint256,uint256,uint256)";
+const WHOLE = "transferFrom(address,address,uint256)";
+const GRACE_PERIOD = 5n * DAY;
+const WORKING_BALANCE = 1n << 72n;
+const ISSUER_FLOAT = 1_000_000_000_000n;
+
+function hardhatSigningKeys(): Map<string, SigningKey> {
+  const accounts = hre.config.networks.hardhat.accounts;
+  const keys = new Map<string, SigningKey>();
+  if (Array.isArray(accounts)) {
+    for (const account of accounts) {
+      const key = new SigningKey(account.privateKey);
+      keys.set(computeAddress(key.publicKey).toLowerCase(), key);
+    }
+    return keys;
+  }
+  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
+  for (let index = accounts.initialIndex; index < accounts.initialIndex + accounts.count; index += 1) {
+    const wallet = root.deriveChild(index);
+    keys.set(wallet.address.toLowerCase(), wallet.signingKey);
+  }
+  return keys;
+}
+
+export interface SequenceWorld {
+  consortium: Consortium;
+  addresses: ChainbillAddresses;
+  /** The block the registry was deployed in (the indexer's start block). */
+  deploymentBlock: number;
+  layout: ActorLayout;
+  /** Runs one operation sequence from the baseline state; returns how many transactions it sent. */
+  run(ops: readonly Op[]): Promise<number>;
+  /** Transactions sent so far, by kind of action. */
+  readonly sentByKind: Map<string, number>;
+}
+
+export async function createSequenceWorld(): Promise<SequenceWorld> {
+  const deploymentBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
+  const c = await deployConsortium();
+  const [supplier4, factor2, hybrid, stranger] = c.outsiders;
+  const now = await latestTimestamp();
+  const extra: Array<[HardhatEthersSigner, string, number, bigint]> = [
+    [supplier4, "INDEXER-SUPPLIER-4", roleMask(Role.SUPPLIER), now + 2n * YEAR],
+    [factor2, "INDEXER-FACTOR-2", roleMask(Role.FACTOR), now + 2n * YEAR],
+    [hybrid, "INDEXER-SUPPLIER-FACTOR-5", roleMask(Role.SUPPLIER, Role.FACTOR), now + 60n * DAY],
+  ];
+  for (const [signer, name, roles, kycValidUntil] of extra) {
+    await (await c.registry.connect(c.operator).admit(id(name), signer.address, roles, kycValidUntil)).wait();
+  }
+  const cast: Array<[string, HardhatEthersSigner]> = [
+    ["tier1", c.tier1],
+    ["tier2", c.tier2],
+    ["tier3", c.tier3],
+    ["factor", c.factor],
+    ["supplier4", supplier4],
+    ["factor2", factor2],
+    ["hybrid5", hybrid],
+    ["anchor", c.anchor],
+    ["carrier", c.carrier],
+    ["verifier", c.verifier],
+    ["outsider", stranger],
+  ];
+  const actors: ActorModel[] = [];
+  for (const [name, signer] of cast) {
+    const memberId = Number(await c.registry.memberIdOf(signer.address));
+    if (memberId === 0) {
+      actors.push({ name, address: signer.address, memberId, roles: 0, status: "ACTIVE", kycValidUntil: 0n, leiHash: outsiderLeiHash(signer.address) });
+      continue;
+    }
+    const record = await c.registry.member(memberId);
+    actors.push({ name, address: signer.address, memberId, roles: Number(record.roles), status: "ACTIVE", kycValidUntil: record.kycValidUntil, leiHash: record.leiHash });
+  }
+  const signers = cast.map(([, signer]) => signer);
+  const layout = layoutOf(actors);
+  const addresses: ChainbillAddresses = {
+    registry: await c.registry.getAddress(),
+    receivableToken: await c.token.getAddress(),
+    settlementToken: await c.currency.getAddress(),
+    settlement: await c.settlement.getAddress(),
+    financing: await c.financing.getAddress(),
+  };
+  await (await c.settlement.connect(c.operator).setGracePeriod(GRACE_PERIOD)).wait();
+  await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
+  await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
+  for (const index of layout.factors) {
+    await (await c.currency.connect(c.issuer).issue(actors[index].address, WORKING_BALANCE)).wait();
+    await (await c.currency.connect(signers[index]).approve(addresses.financing, MaxUint256)).wait();
+  }
+  await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+  const keys = hardhatSigningKeys();
+  const sign: DigestSigner = (address, digest) => {
+    const key = keys.get(address.toLowerCase());
+    if (key === undefined) throw new Error(`no private key for ${address}`);
+    return key.sign(digest).serialized;
+  };
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const operatorRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.operator.address)));
+  const issuerRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.issuer.address)));
+
+  function send(action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
+    switch (action.kind) {
+      case "confirm":
+        return c.token.connect(c.anchor).confirm({
+          supplier: actors[action.supplier].address,
+          faceValue: action.faceValue,
+          maturity: action.maturity,
+          currency: "0x434e59",
+          invoiceHash: action.documents.invoiceHash,
+          logisticsHash: action.documents.logisticsHash,
+          invoiceFingerprint: action.documents.invoiceFingerprint,
+        });
+      case "split":
+        return c.token.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
+      case "transferWithProof":
+        return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, action.documents);
+      case "merge":
+        return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
+      case "transferWhole":
+        return c.token.connect(signers[action.caller])[WHOLE](actors[action.caller].address, actors[action.to].address, action.tokenId);
+      case "suspend":
+        return c.registry.connect(c.operator).suspend(actors[action.member].memberId);
+      case "reinstate":
+        return c.registry.connect(c.operator).reinstate(actors[action.member].memberId);
+      case "pause":
+        return c.token.connect(c.operator).pause();
+      case "unpause":
+        return c.token.connect(c.operator).unpause();
+      case "fund": {
+        const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
+        return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
+      }
+      case "repay":
+        return c.settlement.connect(signers[action.caller]).repay(action.slot, action.amount);
+      case "claim":
+        return c.settlement.connect(signers[action.caller]).claim(action.tokenId);
+      case "claimMany":
+        return c.settlement.connect(signers[action.caller]).claimMany([...action.tokenIds]);
+      case "flagOverdue":
+        return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
+      case "issue":
+        return c.currency.connect(c.issuer).issue(actors[action.to].address, action.amount);
+      case "redeemCurrency":
+        return c.currency.connect(c.issuer).redeem(action.amount);
+    }
+  }
+
+  const sentByKind = new Map<string, number>();
+
+  async function run(ops: readonly Op[]): Promise<number> {
+    // Each sequence starts from the chain's current state and clock, with the model's starting point.
+    const setup: ModelSetup = {
+      actors: await Promise.all(
+        actors.map(async (actor): Promise<ActorModel> => {
+          if (actor.memberId === 0) return actor;
+          const record = await c.registry.member(actor.memberId);
+          return { ...actor, status: record.status === 2n ? "SUSPENDED" : "ACTIVE" };
+        }),
+      ),
+      anchor: cast.findIndex(([name]) => name === "anchor"),
+      operatorAddress: c.operator.address,
+      operatorKycValidUntil: operatorRecord.kycValidUntil,
+      now: (await latestTimestamp()) + 1n,
+      finance: {
+        chainId,
+        financingAddress: addresses.financing,
+        settlementAddress: addresses.settlement,
+        otherContractAddress: addresses.settlement,
+        gracePeriod: GRACE_PERIOD,
+        issuerAddress: c.issuer.address,
+        issuerKycValidUntil: issuerRecord.kycValidUntil,
+        balances: await Promise.all(actors.map((actor) => c.currency.balanceOf(actor.address))),
+        issuerBalance: await c.currency.balanceOf(c.issuer.address),
+        totalIssued: await c.currency.totalIssued(),
+        sign,
+      },
+    };
+    const model = initialModel(setup);
+    if (await c.token.paused()) model.paused = true;
+    let sent = 0;
+    for (const op of ops) {
+      const action = resolve(model, op);
+      if (action === undefined) continue;
+      const at = model.now;
+      const outcome = transition(model, action);
+      if (action.kind === "advanceTime" || !outcome.ok) continue;
+      await hre.network.provider.send("evm_setNextBlockTimestamp", [toQuantity(at)]);
+      const receipt = await (await send(action)).wait();
+      if (receipt === null || receipt.status !== 1) throw new Error(`${action.kind} predicted to succeed did not`);
+      sent += 1;
+      sentByKind.set(action.kind, (sentByKind.get(action.kind) ?? 0) + 1);
+    }
+    return sent;
+  }
+
+  return { consortium: c, addresses, deploymentBlock, layout, run, sentByKind };
+}
