@@ -48,8 +48,34 @@ export interface RequiredSignature {
   recovered: string | null;
 }
 
-/** Every signature of a parsed document, with the party it must belong to and who actually signed. */
+// Recovering a signature costs milliseconds and a stored document never changes: remember the answers, keyed by
+// everything they depend on (chain, document hash, the signatures themselves), up to a bound.
+const RECOVERY_MEMO_LIMIT = 10_000;
+const recoveryMemo = new Map<string, RequiredSignature[]>();
+
+function signatureKey(document: ParsedDocument, chainId: bigint | number): string {
+  const signatures =
+    document.kind === "invoice"
+      ? [document.proof.sellerSignature, document.proof.buyerSignature]
+      : document.proof.events.flatMap((event) => [event.carrierSignature, event.consigneeSignature ?? ""]);
+  return `${chainId}|${document.kind}|${document.hash}|${signatures.join("|")}`;
+}
+
+/**
+ * Every signature of a parsed document, with the party it must belong to and who actually signed. Answers are
+ * memoised by chain, document hash and signatures (a document's hash covers everything its signatures sign).
+ */
 export function documentSignatures(document: ParsedDocument, chainId: bigint | number): RequiredSignature[] {
+  const key = signatureKey(document, chainId);
+  const known = recoveryMemo.get(key);
+  if (known !== undefined) return known.map((entry) => ({ ...entry }));
+  const recovered = recoverDocumentSignatures(document, chainId);
+  if (recoveryMemo.size >= RECOVERY_MEMO_LIMIT) recoveryMemo.delete(recoveryMemo.keys().next().value as string);
+  recoveryMemo.set(key, recovered);
+  return recovered.map((entry) => ({ ...entry }));
+}
+
+function recoverDocumentSignatures(document: ParsedDocument, chainId: bigint | number): RequiredSignature[] {
   if (document.kind === "invoice") {
     const { invoice, sellerSignature, buyerSignature } = document.proof;
     return [

@@ -1,48 +1,33 @@
-import { getAddress, toUtf8String } from "ethers";
-import type { BlockTag } from "ethers";
-import { readLineage } from "../chain/lineage";
-import type { Lineage } from "../chain/lineage";
-import type { ChainbillContracts } from "../chain/system";
+import { getAddress } from "ethers";
 import { documentParties } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
+import type { BlockReads } from "./blockReads";
 import type { CheckContext, MemberStanding, PieceState } from "./context";
 import type { DocumentSource, FundingCheckInput } from "./types";
 
 /**
  * Reads, at one block, everything a funding check looks at: the piece and its lineage, the standing of every
  * address involved, the sellers' legal-entity hashes, the invoice registry, and the documents from the store.
- * All chain reads are pinned to that block so the answer is consistent even while blocks keep coming.
+ * All chain reads go through `reads`, pinned to one block, so the answer is consistent while blocks keep coming.
  */
 export async function gatherContext(
-  contracts: ChainbillContracts,
+  reads: BlockReads,
   documents: DocumentSource,
   input: FundingCheckInput,
-  block: { number: number; timestamp: number },
+  blockTimestamp: number,
   chainId: bigint,
 ): Promise<CheckContext> {
-  const { token, registry, settlement, financing } = contracts;
-  const blockTag: BlockTag = block.number;
   const tokenId = input.request.tokenId;
-  const lineage: Lineage = await readLineage(contracts, tokenId, block.number);
-  const slot = lineage.slot;
-
-  const [exists, receivable, overdue] = await Promise.all([
-    token.exists(tokenId, { blockTag }),
-    token.receivable(slot, { blockTag }),
-    settlement.isOverdue(slot, { blockTag }),
-  ]);
+  const lineage = await reads.lineage(tokenId);
+  const [live, receivable, overdue] = await Promise.all([reads.piece(tokenId), reads.receivable(lineage.slot), reads.isOverdue(lineage.slot)]);
   const last = lineage.steps[lineage.steps.length - 1];
-  const [owner, value] = exists
-    ? await Promise.all([token.ownerOf(tokenId, { blockTag }), token["balanceOf(uint256)"](tokenId, { blockTag })])
-    : [last.ownerChanges.at(-1)?.to ?? last.to, 0n];
   const piece: PieceState = {
-    exists,
-    owner: getAddress(owner),
-    value,
+    exists: live !== null,
+    owner: live?.owner ?? getAddress(last.ownerChanges.at(-1)?.to ?? last.to),
+    value: live?.value ?? 0n,
     maturity: receivable.maturity,
-    currency: toUtf8String(receivable.currency),
+    currency: receivable.currency,
   };
-  const nonceUsed = await financing.isNonceUsed(piece.owner, input.request.nonce, { blockTag });
 
   const hashes = new Set<string>();
   for (const step of lineage.steps) {
@@ -51,12 +36,13 @@ export async function gatherContext(
     hashes.add(step.proof.logisticsHash.toLowerCase());
   }
   const found = new Map<string, ParsedDocument>();
-  await Promise.all(
-    [...hashes].map(async (hash) => {
+  const [nonceUsed] = await Promise.all([
+    reads.isNonceUsed(piece.owner, input.request.nonce),
+    ...[...hashes].map(async (hash) => {
       const document = await documents.get(hash);
       if (document !== undefined) found.set(hash, document);
     }),
-  );
+  ]);
 
   const addresses = new Set<string>([piece.owner, getAddress(input.requestedBy)]);
   for (const step of lineage.steps) {
@@ -67,41 +53,31 @@ export async function gatherContext(
       addresses.add(getAddress(change.to));
     }
   }
-  for (const document of found.values()) for (const party of documentParties(document)) addresses.add(party.account);
+  const sellerIds = new Set<number>();
+  for (const document of found.values()) {
+    for (const party of documentParties(document)) addresses.add(party.account);
+    if (document.kind === "invoice") sellerIds.add(document.proof.invoice.seller.memberId);
+  }
+  const fingerprints = lineage.steps.flatMap((step) => (step.proof === undefined ? [] : [step.proof.invoiceFingerprint.toLowerCase()]));
 
   const standings = new Map<string, MemberStanding>();
-  await Promise.all(
-    [...addresses].map(async (account) => {
-      const authorization = await registry.authorizationOf(account, { blockTag });
-      standings.set(account, { account, memberId: Number(authorization.memberId), roles: Number(authorization.roles), active: authorization.active });
-    }),
-  );
-
-  const sellerIds = new Set<number>();
-  for (const document of found.values()) if (document.kind === "invoice") sellerIds.add(document.proof.invoice.seller.memberId);
   const leiHashes = new Map<number, string>();
-  const memberCount = Number(await registry.memberCount({ blockTag }));
-  await Promise.all(
-    [...sellerIds]
-      .filter((memberId) => memberId <= memberCount)
-      .map(async (memberId) => leiHashes.set(memberId, (await registry.member(memberId, { blockTag })).leiHash)),
-  );
-
   const invoiceUses = new Map<string, bigint>();
-  await Promise.all(
-    lineage.steps
-      .filter((step) => step.proof !== undefined)
-      .map(async (step) => {
-        const fingerprint = (step.proof?.invoiceFingerprint ?? "").toLowerCase();
-        invoiceUses.set(fingerprint, await token.invoiceUse(fingerprint, { blockTag }));
-      }),
-  );
+  const [financingAddress] = await Promise.all([
+    reads.financingAddress(),
+    ...[...addresses].map(async (account) => standings.set(account, await reads.standing(account))),
+    ...[...sellerIds].map(async (memberId) => {
+      const leiHash = await reads.leiHash(memberId);
+      if (leiHash !== undefined) leiHashes.set(memberId, leiHash);
+    }),
+    ...fingerprints.map(async (fingerprint) => invoiceUses.set(fingerprint, await reads.invoiceUse(fingerprint))),
+  ]);
 
   return {
     chainId,
-    financingAddress: await financing.getAddress(),
-    now: BigInt(block.timestamp),
-    asOfBlock: block.number,
+    financingAddress,
+    now: BigInt(blockTimestamp),
+    asOfBlock: reads.blockNumber,
     lineage,
     piece,
     overdue,

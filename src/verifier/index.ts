@@ -3,6 +3,7 @@ import type { Provider, Signer } from "ethers";
 import { financingDomain, fundingAttestationDigest, signFundingAttestation } from "../chain/funding";
 import { UnknownPieceError } from "../chain/lineage";
 import type { ChainbillContracts } from "../chain/system";
+import { BlockReads } from "./blockReads";
 import { checkFunding } from "./checks";
 import { gatherContext } from "./gather";
 import type { DocumentSource, FundingCheckInput, FundingCheckOutcome } from "./types";
@@ -33,6 +34,7 @@ export interface Verifier {
 export function createVerifier(options: VerifierOptions): Verifier {
   const ttl = BigInt(options.attestationTtlSeconds ?? 3600);
   let chainId: bigint | undefined;
+  let reads: BlockReads | undefined;
 
   return {
     address: async () => getAddress(await options.signer.getAddress()),
@@ -40,9 +42,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       chainId ??= (await options.provider.getNetwork()).chainId;
       const block = await options.provider.getBlock("latest");
       if (block === null) throw new Error("the node returned no latest block");
+      // Keyed by hash, not number: after a reorganisation the same number is another block with other state.
+      if (reads === undefined || reads.blockHash !== block.hash) reads = new BlockReads(options.contracts, block.number, block.hash);
       let context;
       try {
-        context = await gatherContext(options.contracts, options.documents, input, block, chainId);
+        context = await gatherContext(reads, options.documents, input, block.timestamp, chainId);
       } catch (error) {
         if (error instanceof UnknownPieceError) {
           return {
