@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { IRouter } from "express";
 import { Role } from "../../chain/roles";
-import { documentParties, parseDocument, signatureProblems } from "../../proofs/documents";
+import { documentParties, documentSchema, parseDocument, signatureProblems } from "../../proofs/documents";
 import type { DocumentKind, ParsedDocument } from "../../proofs/documents";
 import type { FieldProblem } from "../../proofs/wire";
 import { readDecision } from "../../documents/readers";
@@ -9,7 +9,7 @@ import { ApiError, badRequest, forbidden, notFound } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
 import type { Caller } from "../auth/middleware";
 import { holdsRole } from "../members";
-import { hash32, parseInput } from "../validation";
+import { hash32, parseInput, problemsOf } from "../validation";
 import type { ApiContext } from "../context";
 
 /**
@@ -49,7 +49,11 @@ function mayUpload(caller: Caller, document: ParsedDocument): boolean {
 async function upload(context: ApiContext, kind: DocumentKind, body: unknown, caller: Caller): Promise<{ status: number; hash: string }> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object", [{ path: "(body)", message: "expected a JSON object" }]);
   const parsed = parseDocument(kind, body, context.chainId);
-  if (!parsed.ok) throw badRequest(`the ${kind} document has wrong fields`, parsed.problems);
+  if (!parsed.ok) {
+    // Re-run the schema for zod's own issues, so an unknown field is named by its own path rather than its parent's.
+    const again = documentSchema(kind).safeParse(body);
+    throw badRequest(`the ${kind} document has wrong fields`, again.success ? parsed.problems : problemsOf(again.error));
+  }
   const document = parsed.document;
   const signatures = signatureProblems(document, context.chainId);
   if (signatures.length > 0) throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its party`, signatures);
