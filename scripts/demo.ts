@@ -1,6 +1,7 @@
 /**
  * `npm run demo` (`hardhat run scripts/demo.ts`): the Chainbill story on the in-process network, printed step by
  * step, with its checks at the end. Exits non-zero when a check fails or the story cannot be played.
+ * `npx hardhat run --network consortium scripts/demo.ts` plays it on the consortium's geth network (about 3 min).
  */
 import { runDemo } from "./demo/story";
 

@@ -1,8 +1,12 @@
 /**
- * The whole Chainbill story on Hardhat's in-process network, told step by step for a business reader:
+ * The whole Chainbill story, told step by step for a business reader:
  * a phone maker confirms what it owes its display supplier, the debt travels up three tiers of the supply
  * chain as payment, the smallest supplier sells its piece to a bank at a discount, and the phone maker repays
  * 60% at maturity and the rest ten days later while every holder collects its share.
+ *
+ * On Hardhat's network the story moves the clock forward through its 100 days at once. A real network (the
+ * consortium's geth Clique network, `--network consortium`) cannot move its clock, so there a story day lasts
+ * `REAL_TIME_DAY_SECONDS` of real time and the story waits for blocks stamped that late.
  *
  * `runDemo` deploys a fresh system with the Ignition module, plays the story, then checks from the chain alone
  * that every holder received exactly its face value and that no money was created or lost. `scripts/demo.ts`
@@ -49,6 +53,8 @@ export interface DemoOptions {
 
 const DAY = 86_400n;
 const YEAR = 365n * DAY;
+/** How long a story day lasts on a network whose clock cannot be moved: the story then takes about 100 s. */
+const REAL_TIME_DAY_SECONDS = 1n;
 const CNY = "0x434e59";
 const FACE_VALUE = 100_000_000n; // 1,000,000.00 CNY
 const TO_TIER2 = 30_000_000n; // 300,000.00 CNY
@@ -135,11 +141,43 @@ async function latestTimestamp(): Promise<bigint> {
   return BigInt(block.timestamp);
 }
 
-/** Plays the story and checks it. Needs Hardhat's in-process network (it moves the clock forward 100 days). */
-export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
-  if (hre.network.name !== "hardhat") {
-    throw new Error(`the demo runs on Hardhat's in-process network, not on "${hre.network.name}"`);
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How the story's days pass on the network it runs on. */
+interface StoryClock {
+  /** Seconds of chain time in one story day. */
+  day: bigint;
+  /** Where the story is told, for its first line. */
+  where: string;
+  /** Returns once the chain's latest block is stamped at `timestamp` or later. */
+  advanceTo(timestamp: bigint): Promise<void>;
+}
+
+async function storyClock(): Promise<StoryClock> {
+  const client = String(await hre.network.provider.request({ method: "web3_clientVersion" }));
+  if (client.startsWith("HardhatNetwork")) {
+    const where = hre.network.name === "hardhat" ? "Hardhat's in-process network" : `Hardhat's network at "${hre.network.name}"`;
+    return { day: DAY, where, advanceTo: (timestamp) => time.increaseTo(timestamp) };
   }
+  return {
+    day: REAL_TIME_DAY_SECONDS,
+    where: `network "${hre.network.name}" (${client.split("/")[0]}), where a story day lasts ${REAL_TIME_DAY_SECONDS} s of real time`,
+    advanceTo: async (timestamp) => {
+      const giveUp = Date.now() + Number(timestamp - (await latestTimestamp())) * 1000 + 60_000;
+      while ((await latestTimestamp()) < timestamp) {
+        if (Date.now() > giveUp) throw new Error(`the chain produced no block stamped ${timestamp} or later: is it sealing?`);
+        await sleep(250);
+      }
+    },
+  };
+}
+
+/** Plays the story and checks it. */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const clock = await storyClock();
+  const day = clock.day;
   const lines: string[] = [];
   const say = (line = ""): void => {
     lines.push(line);
@@ -154,7 +192,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     };
   })();
 
-  say("Chainbill — supply-chain receivables finance, the whole story on Hardhat's in-process network");
+  say(`Chainbill — supply-chain receivables finance, the whole story on ${clock.where}`);
   say("Amounts are CNY; the chain keeps them as whole fen (integers), never as floating-point numbers.");
 
   // ---------------------------------------------------------------------------------------------------------
@@ -197,13 +235,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const auditor = party("auditor");
   await (await currency.setIssuer(bank.signer.address, true)).wait();
   say(`   The operator names ${bank.name} issuer of the CNY deposit token (issued and redeemed against deposits at the bank).`);
-  await (await settlement.setGracePeriod(GRACE_DAYS * DAY)).wait();
+  await (await settlement.setGracePeriod(GRACE_DAYS * day)).wait();
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
 
   // Off-chain documents: invoices and waybills; the chain gets salted hashes and the invoice's fingerprint.
   const trade = async (invoiceNumber: string, seller: Party, buyer: Party, goods: string, amount: bigint, waybillNumber: string, shippedOn: bigint): Promise<TradeDocuments> => {
     const invoice = { number: invoiceNumber, seller: seller.creditCode, buyer: buyer.creditCode, goods, total: formatCny(amount), issuedOn: dateOf(shippedOn) };
-    const waybill = { number: waybillNumber, carrier: carrier.creditCode, consignor: seller.creditCode, consignee: buyer.creditCode, goods, pickedUp: dateOf(shippedOn), delivered: dateOf(shippedOn + 2n * DAY) };
+    const waybill = { number: waybillNumber, carrier: carrier.creditCode, consignor: seller.creditCode, consignee: buyer.creditCode, goods, pickedUp: dateOf(shippedOn), delivered: dateOf(shippedOn + 2n * day) };
     const logisticsHash = documentHash("waybill", waybill);
     const carrierSignature = await carrier.signer.signMessage(getBytes(logisticsHash));
     say(`   ${carrier.name} signs waybill ${waybillNumber}: ${goods}, ${seller.name} → ${buyer.name}, delivered.`);
@@ -224,9 +262,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   // ---------------------------------------------------------------------------------------------------------
   const day0 = await latestTimestamp();
-  const maturity = day0 + TENOR_DAYS * DAY;
+  const maturity = day0 + TENOR_DAYS * day;
   step(`Day 0 (${dateOf(day0)}): ${anchor.name} confirms what it owes ${tier1.name}`);
-  const displays = await trade("BVD-INV-0001", tier1, anchor, "20,000 OLED display modules", FACE_VALUE, "SWF-WB-10001", day0 - 3n * DAY);
+  const displays = await trade("BVD-INV-0001", tier1, anchor, "20,000 OLED display modules", FACE_VALUE, "SWF-WB-10001", day0 - 3n * day);
   const confirmation = {
     supplier: tier1.signer.address,
     faceValue: FACE_VALUE,
@@ -243,9 +281,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   say(`   Receivable ${slot} is created; ${tier1.name} holds its first piece ${pieceName(root)} worth ${formatCny(FACE_VALUE)}.`);
 
   // ---------------------------------------------------------------------------------------------------------
-  await time.increaseTo(day0 + 5n * DAY);
+  await clock.advanceTo(day0 + 5n * day);
   step(`Day 5: ${tier1.name} pays ${tier2.name} with part of the receivable`);
-  const glass = await trade("CWG-INV-0417", tier2, tier1, "40,000 cover-glass panels", TO_TIER2, "SWF-WB-10002", day0 + 2n * DAY);
+  const glass = await trade("CWG-INV-0417", tier2, tier1, "40,000 cover-glass panels", TO_TIER2, "SWF-WB-10002", day0 + 2n * day);
   const proofFor = (documents: TradeDocuments) => ({
     invoiceFingerprint: documents.fingerprint,
     invoiceHash: documents.invoiceHash,
@@ -257,9 +295,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   say(`   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`);
 
   // ---------------------------------------------------------------------------------------------------------
-  await time.increaseTo(day0 + 12n * DAY);
+  await clock.advanceTo(day0 + 12n * day);
   step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
-  const sand = await trade("GSS-INV-0093", tier3, tier2, "300 tonnes of silica sand", TO_TIER3, "SWF-WB-10003", day0 + 9n * DAY);
+  const sand = await trade("GSS-INV-0093", tier3, tier2, "300 tonnes of silica sand", TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
   const tier2Token = token.connect(tier2.signer);
   const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
   await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
@@ -269,7 +307,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   say(`   Traceable to the anchor's confirmation: ${lineage.join(" ← ")} (confirmed by ${anchor.name}).`);
 
   // ---------------------------------------------------------------------------------------------------------
-  await time.increaseTo(day0 + 20n * DAY);
+  await clock.advanceTo(day0 + 20n * day);
   step(`Day 20: ${tier3.name} sells its piece to ${bank.name} at 6% a year`);
   const quoteTime = await latestTimestamp();
   const quoted = await financing.quote(TO_TIER3, RATE_BPS, maturity);
@@ -358,7 +396,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const outstanding = FACE_VALUE - account.repaid;
     if (await settlement.isOverdue(slot)) return `   Status: OVERDUE — ${formatCny(outstanding)} unpaid after the grace period.`;
     if (outstanding === 0n) return `   Status: fully repaid — not overdue.`;
-    return `   Status: ${formatCny(outstanding)} outstanding, not overdue (grace period runs to ${dateOf(maturity + GRACE_DAYS * DAY)}).`;
+    return `   Status: ${formatCny(outstanding)} outstanding, not overdue (grace period runs to ${dateOf(maturity + GRACE_DAYS * day)}).`;
   };
 
   const repay = async (amount: bigint): Promise<void> => {
@@ -393,7 +431,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   };
 
   // ---------------------------------------------------------------------------------------------------------
-  await time.increaseTo(maturity);
+  await clock.advanceTo(maturity);
   step(`Day 90 (${dateOf(maturity)}), maturity: ${anchor.name} repays 60%`);
   const heldAtMaturity = new Map<string, bigint>();
   for (const piece of pieces) {
@@ -407,7 +445,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   await balanceTable(`Positions after the first payment:`);
 
   // ---------------------------------------------------------------------------------------------------------
-  await time.increaseTo(maturity + 10n * DAY);
+  await clock.advanceTo(maturity + 10n * day);
   step(`Day 100, ten days after maturity: ${anchor.name} repays the rest`);
   say(await overdueLine());
   await repay(FACE_VALUE - FIRST_INSTALMENT);
