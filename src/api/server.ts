@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { Express } from "express";
 import { createApp } from "./app";
 import type { ApiContext, ApiOptions } from "./context";
 
@@ -12,6 +13,7 @@ export interface ServerOptions extends ApiOptions {
 
 export interface RunningServer {
   url: string;
+  app: Express;
   context: ApiContext;
   /** Stops accepting connections, ends idle keep-alive ones, and resolves when the server has closed. */
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   context.logger.info({ url, chainId: context.chainId }, "API listening");
   return {
     url,
+    app,
     context,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,0 +1,238 @@
+import { z } from "zod";
+import { ZeroHash, getAddress } from "ethers";
+import type { IRouter, Response } from "express";
+import { Role } from "../chain/roles";
+import type { IndexReader, SlotSummary } from "../indexer/queries";
+import { QueryInputError } from "../indexer/queries";
+import type { FundingRow, TokenRecord } from "../indexer/schema";
+import { checkFunding } from "../verifier/checks";
+import { gatherContext } from "../verifier/gather";
+import type { FundingCheckFailure } from "../verifier/types";
+import { address } from "../proofs/wire";
+import { ApiError, badRequest, forbidden, notFound } from "./errors";
+import { callerOf, requireSession } from "./auth/middleware";
+import { holdsRole } from "./members";
+import { parseInput, uint256 } from "./validation";
+import type { ApiContext } from "./context";
+
+/**
+ * Read routes over the indexer, for the dApp's portfolio, piece, factor, anchor and auditor pages. Every answer says
+ * the block it is as of. A client that has just sent a transaction passes `minBlock` and the answer waits (up to
+ * ten seconds) until the index has applied that block, so a page never shows the state from before its own action.
+ */
+
+export interface IndexRouteOptions {
+  reader: IndexReader;
+  /** Resolves once the index has applied `block` (the running indexer's waitForBlock). */
+  waitForBlock(block: number, timeoutMs: number): Promise<unknown>;
+}
+
+const WAIT_MS = 10_000;
+/** A tree larger than this is cut (the answer says so); each node's checks read the chain. */
+const MAX_TREE_NODES = 60;
+
+const minBlockQuery = z.object({ minBlock: z.string().regex(/^[0-9]{1,12}$/u, "a block number").optional() }).loose();
+const tokenParams = z.strictObject({ id: uint256 });
+const addressParams = z.strictObject({ address });
+
+export type PieceStatus = "live" | "funded" | "repaid" | "overdue";
+
+function statusOf(summary: SlotSummary | null, bought: boolean): PieceStatus {
+  if (summary?.overdue === true) return "overdue";
+  if (summary?.fullyRepaid === true) return "repaid";
+  return bought ? "funded" : "live";
+}
+
+/** The caller, or an auditor or operator looking at someone else. */
+function subjectOf(response: Response, requested: string | undefined): string {
+  const caller = callerOf(response);
+  if (requested === undefined || getAddress(requested) === caller.address) return caller.address;
+  if (holdsRole(caller.standing, Role.AUDITOR) || holdsRole(caller.standing, Role.OPERATOR)) return getAddress(requested);
+  throw forbidden("NOT_AN_AUDITOR", "only auditors and operators may look at another member's pieces");
+}
+
+export function registerIndexRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions): void {
+  const { reader } = options;
+  const session = requireSession(context);
+
+  const caughtUp = async (query: unknown): Promise<void> => {
+    const { minBlock } = parseInput(minBlockQuery, query, "query");
+    if (minBlock === undefined) return;
+    try {
+      await options.waitForBlock(Number(minBlock), WAIT_MS);
+    } catch {
+      throw new ApiError(503, "INDEX_BEHIND", `the index has not reached block ${minBlock} yet; retry shortly`, [], 2);
+    }
+  };
+  const read = async <T>(what: () => Promise<T>): Promise<T> => {
+    try {
+      return await what();
+    } catch (error) {
+      if (error instanceof QueryInputError) throw badRequest(error.message);
+      throw error;
+    }
+  };
+  const slotSummaries = new Map<bigint, SlotSummary | null>();
+  const summaryOf = async (slot: bigint): Promise<SlotSummary | null> => {
+    if (!slotSummaries.has(slot)) slotSummaries.set(slot, await reader.slot(slot));
+    const summary = slotSummaries.get(slot) ?? null;
+    slotSummaries.delete(slot); // a per-request memo only: summaries change with every block
+    return summary;
+  };
+  const factorAddresses = async (): Promise<string[]> => {
+    const { members } = await reader.members();
+    return members.filter((member) => (member.roles & (1 << Role.FACTOR)) !== 0).flatMap((member) => member.accounts);
+  };
+
+  router.get("/v1/index/status", async (_request, response) => {
+    response.json((await reader.status()) ?? { asOfBlock: -1 });
+  });
+
+  /** The portfolio: live pieces held, what was sold to factors, and totals. `?address=` for auditors. */
+  router.get("/v1/portfolio", session, async (request, response) => {
+    await caughtUp(request.query);
+    const requested = typeof request.query.address === "string" ? parseInput(addressParams, { address: request.query.address }, "query").address : undefined;
+    const owner = subjectOf(response, requested);
+    const holdings = await read(() => reader.holdingsOf(owner, { limit: 1000 }));
+    const book = await reader.factorBook(owner, { limit: 1000 });
+    const bought = new Set(book.fundings.map((funding) => funding.fundedTokenId));
+    const pieces = [];
+    for (const row of holdings.pieces) {
+      const summary = await summaryOf(row.slot);
+      pieces.push({
+        tokenId: row.tokenId,
+        slot: row.slot,
+        value: row.value,
+        anchorId: row.anchorId,
+        anchor: summary?.slot.anchor ?? null,
+        maturity: row.maturity,
+        status: statusOf(summary, bought.has(row.tokenId)),
+        repaid: summary?.slot.repaid ?? 0n,
+        faceValue: summary?.slot.faceValue ?? 0n,
+      });
+    }
+    const sold: Array<FundingRow & { maturity: bigint | null; anchorId: number | null }> = [];
+    for (const factor of await factorAddresses()) {
+      const theirs = await reader.factorBook(factor, { limit: 1000 });
+      for (const funding of theirs.fundings) {
+        if (getAddress(funding.holder) !== owner) continue;
+        const summary = await summaryOf(funding.tokenId >> 32n);
+        const { piece: _piece, ...row } = funding;
+        sold.push({ ...row, maturity: summary?.slot.maturity ?? null, anchorId: summary?.slot.anchorId ?? null });
+      }
+    }
+    response.json({
+      owner,
+      asOfBlock: holdings.asOfBlock,
+      final: holdings.final,
+      pieces,
+      sold,
+      totals: {
+        count: holdings.count,
+        value: holdings.totalValue,
+        soldValue: sold.reduce((sum, row) => sum + row.value, 0n),
+        soldPrice: sold.reduce((sum, row) => sum + row.price, 0n),
+        byMaturity: holdings.byMaturity,
+      },
+    });
+  });
+
+  /** A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks. */
+  router.get("/v1/pieces/:id/tree", session, async (request, response) => {
+    await caughtUp(request.query);
+    const { id } = parseInput(tokenParams, request.params);
+    const piece = await read(() => reader.token(id, { maxDescendants: 0 }));
+    if (piece === null) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
+    const rootId = (piece.slot.slot << 32n) | 1n;
+    const root = await read(() => reader.token(rootId, { maxDescendants: MAX_TREE_NODES - 1 }));
+    if (root === null) throw notFound("TOKEN_NOT_FOUND", `the first piece of receivable ${piece.slot.slot} is not indexed`);
+    const nodes: TokenRecord[] = [root.token, ...root.descendants];
+    const block = await context.contracts.token.runner?.provider?.getBlock(root.asOfBlock);
+    const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
+    if (block !== null && block !== undefined) {
+      for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, node.tokenId, block));
+    }
+    const fundings = [];
+    for (const node of nodes) {
+      const lineage = await reader.token(node.tokenId, { maxDescendants: 0 });
+      fundings.push(...(lineage?.fundings ?? []).map(({ piece: _piece, ...row }) => row));
+    }
+    response.json({
+      asOfBlock: root.asOfBlock,
+      final: root.final,
+      focus: id,
+      slot: root.slot,
+      truncated: root.descendantsTruncated,
+      nodes: nodes.map((node) => ({ ...node, checks: checks.get(node.tokenId) ?? null })),
+      fundings,
+    });
+  });
+
+  /** What a factor bought and what is due to it. */
+  router.get("/v1/factors/:address/book", session, async (request, response) => {
+    await caughtUp(request.query);
+    const { address: factor } = parseInput(addressParams, request.params);
+    const owner = subjectOf(response, factor);
+    const book = await read(() => reader.factorBook(owner, { limit: 1000 }));
+    const fundings = [];
+    for (const funding of book.fundings) {
+      const summary = await summaryOf(funding.tokenId >> 32n);
+      fundings.push({
+        ...funding,
+        maturity: summary?.slot.maturity ?? null,
+        anchorId: summary?.slot.anchorId ?? null,
+        status: statusOf(summary, true),
+        // What settlement owes on the piece as it stands: its value less what it already received.
+        due: funding.piece === null ? 0n : funding.piece.value - funding.piece.received,
+      });
+    }
+    response.json({ ...book, fundings });
+  });
+
+  /** What an anchor owes, receivable by receivable, by maturity. */
+  router.get("/v1/anchors/:address/obligations", session, async (request, response) => {
+    await caughtUp(request.query);
+    const { address: anchor } = parseInput(addressParams, request.params);
+    const owner = subjectOf(response, anchor);
+    const slotCount = await context.contracts.token.slotCount();
+    const rows = [];
+    for (let slot = 1n; slot <= slotCount && slot <= 10_000n; slot += 1n) {
+      const summary = await reader.slot(slot);
+      if (summary === null || getAddress(summary.slot.anchor) !== owner) continue;
+      rows.push({ ...summary.slot, outstanding: summary.outstanding, overdue: summary.overdue, fullyRepaid: summary.fullyRepaid });
+    }
+    rows.sort((a, b) => (a.maturity < b.maturity ? -1 : a.maturity > b.maturity ? 1 : 0));
+    const status = await reader.status();
+    response.json({ anchor: owner, asOfBlock: status?.asOfBlock ?? -1, receivables: rows, outstanding: rows.reduce((sum, row) => sum + row.outstanding, 0n) });
+  });
+
+  /** A receivable (slot) by number, for the auditor's search. */
+  router.get("/v1/slots/:id", session, async (request, response) => {
+    const { id } = parseInput(tokenParams, request.params);
+    const summary = await read(() => reader.slot(id));
+    if (summary === null) throw notFound("SLOT_NOT_FOUND", `no receivable ${id} was confirmed`);
+    response.json(summary);
+  });
+
+  /** Every event that touched a piece, for the auditor. */
+  router.get("/v1/pieces/:id/history", session, async (request, response) => {
+    const { id } = parseInput(tokenParams, request.params);
+    const history = await read(() => reader.tokenHistory(id));
+    response.json({ ...history, entries: history.entries.map((entry) => ({ ...entry, event: { kind: entry.event.kind } })) });
+  });
+}
+
+/**
+ * The verifier's checks of the steps that brought a piece into being, without a funding request: the lineage's
+ * documents, signatures, parties, delivery and invoice uses. A synthetic request stands in (its own failures are
+ * dropped), so the answer is exactly what a funding check would say of the steps.
+ */
+async function stepChecks(context: ApiContext, tokenId: bigint, block: { number: number; timestamp: number }): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
+  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), deadline: BigInt(block.timestamp), nonce: 0n };
+  const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, withRecourse: false, requestedBy: request.factor };
+  const gathered = await gatherContext(context.contracts, context.store, input, block, context.chainId);
+  const result = checkFunding(input, gathered, { attestationTtlSeconds: 0n });
+  const last = result.steps[result.steps.length - 1];
+  const failures = result.failures.filter((failure) => failure.step !== undefined && failure.step === last?.step);
+  return { passed: last !== undefined && last.passed && last.invoiceHash !== ZeroHash, failures };
+}
