@@ -1,0 +1,120 @@
+/**
+ * `npm run indexer -- --rpc <url> --db <path>`: backfills the Chainbill contracts' events into LevelDB with a
+ * progress bar (blocks, events per second, time left), then follows the head with a one-line status. Ctrl-C stops
+ * it cleanly; killing it at any instant loses nothing (each batch lands with its cursor in one atomic write).
+ */
+import { SingleBar } from "cli-progress";
+import { startIndexer } from "../src/indexer/indexer";
+import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
+import { createChainClient, httpTransport } from "../src/indexer/rpc";
+import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, readAddresses } from "./indexer/cli-options";
+
+function formatCount(value: number): string {
+  return Math.round(value).toLocaleString("en-US");
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const whole = Math.max(0, Math.round(seconds));
+  const minutes = Math.floor(whole / 60);
+  return minutes > 0 ? `${minutes}m${(whole % 60).toString().padStart(2, "0")}s` : `${whole}s`;
+}
+
+async function main(): Promise<void> {
+  const options = parseIndexerArgs(process.argv.slice(2));
+  const client = createChainClient(httpTransport(options.rpcUrl));
+  const chainId = await client.chainId();
+  const addresses = readAddresses(options.addressesFile ?? defaultAddressesFile(chainId));
+
+  const bar = new SingleBar({
+    format: "backfill |{bar}| {percentage}% | blocks {value}/{total} | {events} events | {rate} events/s | ETA {eta_text}",
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  let barShown = false;
+  let lastReorg = "none";
+  const startedAt = Date.now();
+
+  const show = (progress: IndexerProgress): void => {
+    const seconds = (Date.now() - startedAt) / 1_000;
+    const rate = progress.eventsApplied / Math.max(seconds, 0.001);
+    if (options.progress === "json") {
+      console.log(JSON.stringify({ ...progress, eventsPerSecond: Math.round(rate) }));
+      return;
+    }
+    if (options.progress === "none") return;
+    if (progress.phase === "backfill") {
+      const total = Math.max(1, progress.backfillTo - progress.backfillFrom + 1);
+      const done = Math.max(0, progress.cursor - progress.backfillFrom + 1);
+      const blockRate = progress.blocksApplied / Math.max(seconds, 0.001);
+      const payload = { events: formatCount(progress.eventsApplied), rate: formatCount(rate), eta_text: formatDuration((total - done) / Math.max(blockRate, 1e-9)) };
+      if (!barShown) {
+        bar.start(total, done, payload);
+        barShown = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(done, payload);
+      }
+      return;
+    }
+    if (barShown) {
+      bar.stop();
+      barShown = false;
+    }
+    const final = Math.max(0, progress.head - options.confirmations);
+    const line = `following | head ${progress.head} | indexed ${progress.cursor} | final <= ${final} | ${formatCount(progress.eventsApplied)} events | last reorg ${lastReorg}`;
+    process.stdout.write(process.stdout.isTTY ? `\r${line.padEnd(100)}` : `${line}\n`);
+  };
+
+  let lastShown = 0;
+  const indexer = await startIndexer({
+    rpcUrl: options.rpcUrl,
+    dbPath: options.dbPath,
+    addresses,
+    startBlock: options.startBlock,
+    confirmations: options.confirmations,
+    reorgWindow: options.reorgWindow,
+    pollIntervalMs: options.pollIntervalMs,
+    sizing: options.maxRange === undefined ? undefined : { maxBlocks: options.maxRange, initialBlocks: Math.min(500, options.maxRange) },
+    exitAtHead: options.exitAtHead,
+    onProgress: (progress) => {
+      // A status line per batch in json mode (tests read it); at most ten redraws a second otherwise.
+      if (options.progress !== "json" && progress.phase === "follow" && Date.now() - lastShown < 100) return;
+      lastShown = Date.now();
+      show(progress);
+    },
+    onOutcome: (outcome: SyncOutcome) => {
+      if (outcome.type === "reorg") {
+        lastReorg = `at ${outcome.commonAncestor} (${outcome.undoneBlocks} blocks)`;
+        if (options.progress === "json") console.log(JSON.stringify(outcome));
+      }
+    },
+    onRetry: (error, attempt) => {
+      if (options.progress !== "none") console.error(`\nretrying (${attempt}): ${error.message}`);
+    },
+  });
+
+  const stop = (): void => {
+    void indexer.stop();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await indexer.done;
+  } finally {
+    if (barShown) bar.stop();
+    if (options.progress === "bar" && process.stdout.isTTY) process.stdout.write("\n");
+  }
+  const cursor = indexer.cursor();
+  if (options.progress === "json") console.log(JSON.stringify({ type: "stopped", cursor: cursor?.number ?? null }));
+  else if (options.progress === "bar") console.log(`stopped at block ${cursor?.number ?? "none"}`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof CliUsageError) {
+    console.error(`${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  process.exit(1);
+});
