@@ -1,0 +1,267 @@
+import { getAddress, Wallet } from "ethers";
+import { SiweMessage } from "siwe";
+import { Role } from "../chain/roles";
+import { DocumentStore } from "../documents/store";
+import { documentSignatures, parseDocument } from "../proofs/documents";
+import type { DocumentKind, ParsedDocument } from "../proofs/documents";
+import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprint";
+import type { InvoiceProof } from "../proofs/invoice";
+import type { LogisticsProof } from "../proofs/logistics";
+import type { StepProof } from "../proofs/tradeProof";
+import { mapLimit } from "./chain";
+import type { Progress } from "./chain";
+import type { ChainPosition } from "./findings";
+import { holdsRole } from "./members";
+import type { AuditReplay } from "./replay";
+
+/**
+ * Every document hash on chain against its document: present, re-hashing (through src/proofs, the one place
+ * that hashes) to the recorded value, its signatures by the parties it names, and its contents agreeing with the
+ * chain — seller and buyer are the step's receiver and payer, the invoice covers the value passed, its fingerprint
+ * is the one recorded, the goods were shipped by the seller to the buyer, and delivered before any funding that
+ * relied on them.
+ */
+
+/** A stored document as it comes back: its kind and its JSON, not yet trusted. */
+export interface FetchedDocument {
+  kind: string;
+  document: unknown;
+}
+
+/** Where the auditor reads documents from: the store's LevelDB, or the API as a signed-in auditor. */
+export interface DocumentSource {
+  readonly description: string;
+  /** The document under `hash`; undefined when there is none. Throws only when the source itself fails. */
+  fetch(hash: string): Promise<FetchedDocument | undefined>;
+  close(): Promise<void>;
+}
+
+/** Reads the document store's LevelDB directly (the store must not be open in another process). */
+export async function openStoreSource(location: string, chainId: bigint): Promise<DocumentSource> {
+  const store = await DocumentStore.open(location, chainId);
+  return {
+    description: `document store ${location}`,
+    async fetch(hash) {
+      const record = await store.record(hash);
+      return record === undefined ? undefined : { kind: record.kind, document: record.document };
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Signs in to the API with the auditor's key (EIP-4361) and reads documents with the session. */
+export async function openApiSource(baseUrl: string, auditorKey: string): Promise<DocumentSource> {
+  const base = baseUrl.replace(/\/+$/u, "");
+  const wallet = new Wallet(auditorKey);
+  const nonceResponse = await fetch(`${base}/v1/auth/nonce`);
+  if (!nonceResponse.ok) throw new Error(`${base}/v1/auth/nonce answered ${nonceResponse.status}`);
+  const issued = (await nonceResponse.json()) as { nonce: string; domain: string; uri: string; chainId: number | string };
+  const message = new SiweMessage({
+    domain: issued.domain,
+    address: wallet.address,
+    statement: "Chainbill audit: read the documents behind the chain.",
+    uri: issued.uri,
+    version: "1",
+    chainId: Number(issued.chainId),
+    nonce: issued.nonce,
+    issuedAt: new Date().toISOString(),
+    expirationTime: new Date(Date.now() + 3_600_000).toISOString(),
+  }).prepareMessage();
+  const signature = await wallet.signMessage(message);
+  const verify = await fetch(`${base}/v1/auth/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature }) });
+  if (!verify.ok) throw new Error(`signing in to ${base} as ${wallet.address} failed: ${verify.status} ${await verify.text()}`);
+  const { token } = (await verify.json()) as { token: string };
+  return {
+    description: `API ${base} (signed in as ${wallet.address})`,
+    async fetch(hash) {
+      const response = await fetch(`${base}/v1/documents/${hash}`, { headers: { authorization: `Bearer ${token}` } });
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw new Error(`${base}/v1/documents/${hash} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+      const body = (await response.json()) as { kind: string; document: unknown };
+      return { kind: body.kind, document: body.document };
+    },
+    close: async () => {
+      await fetch(`${base}/v1/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
+    },
+  };
+}
+
+/** One place the chain records a pair of document hashes: a confirmation or a transfer with proof. */
+interface DocumentedStep {
+  proof: StepProof;
+  tokenId: bigint;
+  slot: bigint;
+  /** The seller: who received the value. */
+  sellerAccount: string;
+  /** The buyer: who passed it (the anchor for a confirmation). */
+  buyerAccount: string;
+  value: bigint;
+  currency: string;
+  at: ChainPosition;
+  what: string;
+}
+
+function tokenName(tokenId: bigint): string {
+  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
+}
+
+/** "0x434e59" -> "CNY". */
+function currencyCode(bytes3: string): string {
+  const hex = bytes3.replace(/^0x/u, "");
+  let code = "";
+  for (let i = 0; i < hex.length; i += 2) code += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return code.replace(/\0+$/u, "");
+}
+
+function stepsOf(replay: AuditReplay): Map<bigint, DocumentedStep> {
+  const steps = new Map<bigint, DocumentedStep>();
+  for (const slot of replay.slots.values()) {
+    const code = currencyCode(slot.currency);
+    steps.set(slot.rootTokenId, {
+      proof: { invoiceFingerprint: slot.invoiceFingerprint, invoiceHash: slot.invoiceHash, logisticsHash: slot.logisticsHash },
+      tokenId: slot.rootTokenId,
+      slot: slot.slot,
+      sellerAccount: slot.supplier,
+      buyerAccount: slot.anchor,
+      value: slot.faceValue,
+      currency: code,
+      at: slot.confirmedAt,
+      what: `the confirmation of receivable ${slot.slot}`,
+    });
+  }
+  for (const piece of replay.pieces.values()) {
+    if (piece.proof === undefined) continue;
+    const slot = replay.slots.get(piece.slot);
+    steps.set(piece.tokenId, {
+      proof: piece.proof,
+      tokenId: piece.tokenId,
+      slot: piece.slot,
+      sellerAccount: piece.firstOwner,
+      buyerAccount: piece.createdFrom,
+      value: piece.initialValue,
+      currency: slot === undefined ? "" : currencyCode(slot.currency),
+      at: piece.createdAt,
+      what: `the transfer that created piece ${tokenName(piece.tokenId)}`,
+    });
+  }
+  return steps;
+}
+
+type Loaded = { ok: true; document: ParsedDocument } | { ok: false };
+
+export async function checkDocuments(replay: AuditReplay, source: DocumentSource, chainId: bigint, blockTimes: ReadonlyMap<number, bigint>, progress?: Progress): Promise<number> {
+  const findings = replay.findings;
+  const steps = stepsOf(replay);
+  const wanted = new Map<string, { kind: DocumentKind; step: DocumentedStep }>();
+  for (const step of steps.values()) {
+    wanted.set(step.proof.invoiceHash, { kind: "invoice", step });
+    wanted.set(step.proof.logisticsHash, { kind: "logistics", step });
+  }
+  const hashes = [...wanted.keys()];
+  const loaded = new Map<string, Loaded>();
+  let done = 0;
+  await mapLimit(hashes, 16, async (hash) => {
+    const { kind, step } = wanted.get(hash) ?? { kind: "invoice" as const, step: undefined };
+    if (step === undefined) return;
+    const subject = { tokenId: step.tokenId, slot: step.slot };
+    const fetched = await source.fetch(hash);
+    done += 1;
+    if (done % 100 === 0 || done === hashes.length) progress?.(done, hashes.length);
+    if (fetched === undefined) {
+      findings.add("DOCUMENT_MISSING", step.at, `the ${kind} document ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    if (fetched.kind !== kind) {
+      findings.add("DOCUMENT_INVALID", step.at, `document ${hash} recorded by ${step.what} as its ${kind} is stored as a ${fetched.kind}`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    const parsed = parseDocument(kind, fetched.document, chainId);
+    if (!parsed.ok) {
+      findings.add("DOCUMENT_INVALID", step.at, `the ${kind} document ${hash} recorded by ${step.what} no longer parses: ${parsed.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ")}`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    if (parsed.document.hash.toLowerCase() !== hash) {
+      findings.add("DOCUMENT_ALTERED", step.at, `the ${kind} document stored under ${hash} (recorded by ${step.what}) now hashes to ${parsed.document.hash}: it was altered after upload`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    loaded.set(hash, { ok: true, document: parsed.document });
+  });
+
+  const deliveries = new Map<bigint, bigint | null>();
+  for (const step of steps.values()) {
+    const invoice = loaded.get(step.proof.invoiceHash);
+    const logistics = loaded.get(step.proof.logisticsHash);
+    const invoiceProof = invoice?.ok === true && invoice.document.kind === "invoice" ? invoice.document.proof : undefined;
+    const logisticsProof = logistics?.ok === true && logistics.document.kind === "logistics" ? logistics.document.proof : undefined;
+    for (const entry of [invoice, logistics]) {
+      if (entry?.ok !== true) continue;
+      for (const signature of documentSignatures(entry.document, chainId)) {
+        if (signature.recovered === null || getAddress(signature.recovered) !== signature.party.account) {
+          findings.add("DOCUMENT_INVALID", step.at, `the ${signature.role}'s signature (${signature.path}) of document ${entry.document.hash} is not by ${signature.party.account}`, { tokenId: step.tokenId, slot: step.slot });
+        }
+      }
+    }
+    const disagreements = contentDisagreements(replay, step, invoiceProof, logisticsProof);
+    for (const disagreement of disagreements) findings.add("DOCUMENT_DISAGREES", step.at, `${step.what}: ${disagreement}`, { tokenId: step.tokenId, slot: step.slot });
+    if (logisticsProof !== undefined) {
+      const delivered = logisticsProof.events.find((event) => event.kind === "delivered");
+      deliveries.set(step.tokenId, delivered === undefined ? null : BigInt(delivered.time));
+    }
+  }
+
+  // Delivery before funding: every documented step of the sold piece's lineage.
+  for (const funding of replay.fundings) {
+    const fundedAt = blockTimes.get(funding.at.block);
+    if (fundedAt === undefined) continue;
+    for (let tokenId = funding.tokenId; tokenId !== 0n; tokenId = replay.pieces.get(tokenId)?.parent ?? 0n) {
+      if (!deliveries.has(tokenId)) continue;
+      const delivered = deliveries.get(tokenId) ?? null;
+      if (delivered === null || delivered > fundedAt) {
+        findings.add(
+          "DELIVERED_AFTER_FUNDING",
+          funding.at,
+          `funding ${funding.fundingId} at ${fundedAt} relied on the trade behind piece ${tokenName(tokenId)}, whose goods were ${delivered === null ? "never delivered" : `delivered only at ${delivered}`}`,
+          { tokenId: funding.fundedTokenId },
+        );
+      }
+    }
+  }
+  return hashes.length;
+}
+
+function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice: InvoiceProof | undefined, logistics: LogisticsProof | undefined): string[] {
+  const problems: string[] = [];
+  const sellerId = replay.members.memberIdOf(step.sellerAccount);
+  const buyerId = replay.members.memberIdOf(step.buyerAccount);
+  if (invoice !== undefined) {
+    const { seller, buyer, total, currency, number } = invoice.invoice;
+    if (seller.memberId !== sellerId) problems.push(`the invoice's seller is member ${seller.memberId}, on chain the value went to member ${sellerId}`);
+    if (buyer.memberId !== buyerId) problems.push(`the invoice's buyer is member ${buyer.memberId}, on chain the value came from member ${buyerId}`);
+    if (total < step.value) problems.push(`invoice ${number} totals ${total}, less than the ${step.value} passed on chain`);
+    if (step.currency !== "" && currency !== step.currency) problems.push(`invoice ${number} is in ${currency}, the receivable in ${step.currency}`);
+    const leiHash = replay.members.members.get(seller.memberId)?.leiHash;
+    if (leiHash === undefined || invoiceFingerprint(leiHash, number).toLowerCase() !== step.proof.invoiceFingerprint) {
+      problems.push(`invoice ${number}'s fingerprint is not the one recorded on chain`);
+    }
+  }
+  if (logistics !== undefined) {
+    const { waybill } = logistics;
+    if (waybill.shipper.memberId !== sellerId) problems.push(`waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the seller member ${sellerId}`);
+    if (waybill.consignee.memberId !== buyerId) problems.push(`waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the buyer member ${buyerId}`);
+    const carrier = replay.members.standingOf(waybill.carrier.account);
+    if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
+      problems.push(`waybill ${waybill.number} is carried by ${waybill.carrier.account}, not a registered carrier`);
+    }
+    if (invoice !== undefined) {
+      const reference = normaliseInvoiceNumber(waybill.reference);
+      if (reference !== normaliseInvoiceNumber(invoice.invoice.number) && reference !== normaliseInvoiceNumber(invoice.invoice.purchaseOrder)) {
+        problems.push(`waybill ${waybill.number} refers to ${waybill.reference}, neither invoice ${invoice.invoice.number} nor its order`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,72 @@
+/**
+ * What the audit reports: findings, each tied to the transaction and block that showed it, with a stable code a
+ * program can switch on and a sentence a person can read.
+ */
+
+/** Where in the chain something happened: the block, the transaction and the log's place in the block. */
+export interface ChainPosition {
+  block: number;
+  transactionHash: string;
+  /** The log's index in its block; -1 when the position is a transaction rather than one of its logs. */
+  logIndex: number;
+}
+
+/** Stable codes, grouped by the check that raises them. */
+export type FindingCode =
+  // DESIGN.md's invariants on the replay
+  | "I1_SLOT_VALUE"
+  | "I1_CLAIMS_EXCEED_REPAID"
+  | "I2_VALUE_NOT_CONSERVED"
+  | "I2_ZERO_VALUE_PIECE"
+  | "I3_HOLDER_NOT_MEMBER"
+  | "I3_INELIGIBLE_RECIPIENT"
+  | "I3_INELIGIBLE_SENDER"
+  | "I4_FUNDING_REPLAYED"
+  | "I4_ATTESTATION_EXPIRED"
+  | "I5_INVOICE_REUSED"
+  | "I6_MOVED_AFTER_MATURITY"
+  | "I6_CLAIM_WRONG"
+  | "I6_CLAIM_BEFORE_MATURITY"
+  | "I7_INDEX_MISMATCH"
+  // the events themselves
+  | "EVENT_INCONSISTENT"
+  | "EVENT_UNDECODABLE"
+  // the replay against the contracts' own views
+  | "VIEW_MISMATCH"
+  // funding re-verification
+  | "FUNDING_CALLDATA"
+  | "FUNDING_MISMATCH"
+  | "FUNDING_SIGNER_NOT_VERIFIER"
+  | "FUNDING_CONFLICTED_VERIFIER"
+  | "FUNDING_TOO_FEW_VERIFIERS"
+  | "FUNDING_NO_CONSENT"
+  | "FUNDING_NOT_DELIVERED"
+  // cash legs
+  | "CASH_MISMATCH"
+  // documents
+  | "DOCUMENT_MISSING"
+  | "DOCUMENT_ALTERED"
+  | "DOCUMENT_INVALID"
+  | "DOCUMENT_DISAGREES"
+  | "DELIVERED_AFTER_FUNDING";
+
+export interface Finding extends ChainPosition {
+  code: FindingCode;
+  message: string;
+  /** The piece the finding is about, if any (its lineage is shown in the report). */
+  tokenId?: bigint;
+  slot?: bigint;
+}
+
+/** Collects findings in the order they are raised; one finding per code, position and subject. */
+export class FindingLog {
+  private readonly seen = new Set<string>();
+  readonly findings: Finding[] = [];
+
+  add(code: FindingCode, at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint } = {}): void {
+    const key = `${code}/${at.transactionHash}/${at.logIndex}/${subject.tokenId ?? ""}/${subject.slot ?? ""}/${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.findings.push({ code, block: at.block, transactionHash: at.transactionHash, logIndex: at.logIndex, message, ...subject });
+  }
+}

@@ -1,0 +1,158 @@
+import { Level } from "level";
+import { getAddress } from "ethers";
+import type { ChainPosition, FindingLog } from "./findings";
+import type { AuditReplay, PieceStatus } from "./replay";
+
+/**
+ * I7: the indexer's state equals the replay at the same block. The only place the audit reads the indexer's
+ * database, and it reads it as data: the documented key layout (src/indexer/schema.ts) — `meta/cursor`,
+ * `t/<tokenId>` pieces, `s/<slot>` receivables, `h/<owner>/<tokenId>` holdings, `cb/<address>` balances — with
+ * JSON values whose amounts are decimal strings. Open it while the indexer is stopped (LevelDB allows one
+ * process), or on a copy.
+ */
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export interface IndexSnapshot {
+  /** The last block the index applied. */
+  cursorBlock: number;
+  compare(replay: AuditReplay, findings: FindingLog): Promise<number>;
+  close(): Promise<void>;
+}
+
+const TOKEN_HEX = 24;
+const SLOT_HEX = 16;
+const END = "\uffff";
+
+function hexKey(value: bigint, width: number): string {
+  return value.toString(16).padStart(width, "0");
+}
+
+function tokenName(tokenId: bigint): string {
+  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
+}
+
+function objectOf(text: string | undefined): { [key: string]: Json } | undefined {
+  if (text === undefined) return undefined;
+  const parsed = JSON.parse(text) as Json;
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : undefined;
+}
+
+function bigOf(value: Json | undefined): bigint | undefined {
+  if (typeof value === "string" && /^-?\d+$/u.test(value)) return BigInt(value);
+  if (typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+function sameAddress(a: Json | undefined, b: string): boolean {
+  return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+}
+
+export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
+  const db = new Level<string, string>(path, { keyEncoding: "utf8", valueEncoding: "utf8", createIfMissing: false });
+  try {
+    await db.open();
+  } catch (error) {
+    throw new Error(`cannot open the index at ${path} (is the indexer still running?): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const cursor = objectOf(await db.get("meta/cursor"));
+  if (cursor === undefined || typeof cursor.number !== "number") {
+    await db.close();
+    throw new Error(`${path} has no index cursor (meta/cursor): not an index, or never synced`);
+  }
+  const cursorBlock = cursor.number;
+
+  const compare = async (replay: AuditReplay, findings: FindingLog): Promise<number> => {
+    let compared = 0;
+    const fallback: ChainPosition = replay.lastPosition ?? { block: cursorBlock, transactionHash: "", logIndex: -1 };
+    const mismatch = (at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint } = {}): void => findings.add("I7_INDEX_MISMATCH", at, message, subject);
+
+    // Pieces: every replayed piece, then anything the index has that the replay does not.
+    for (const piece of replay.pieces.values()) {
+      compared += 1;
+      const record = objectOf(await db.get(`t/${hexKey(piece.tokenId, TOKEN_HEX)}`));
+      const subject = { tokenId: piece.tokenId, slot: piece.slot };
+      if (record === undefined) {
+        mismatch(piece.lastAt, `the index has no piece ${tokenName(piece.tokenId)}`, subject);
+        continue;
+      }
+      const differences: string[] = [];
+      const status = record.status as PieceStatus | undefined;
+      if (status !== piece.status) differences.push(`status ${String(status)} vs ${piece.status}`);
+      if (piece.status === "live") {
+        if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${String(record.owner)} vs ${piece.owner}`);
+        if (bigOf(record.value) !== piece.value) differences.push(`value ${String(record.value)} vs ${piece.value}`);
+      }
+      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${String(record.parent)} vs ${piece.parent}`);
+      if (bigOf(record.received) !== piece.claimed) differences.push(`received ${String(record.received)} vs ${piece.claimed}`);
+      if (differences.length > 0) mismatch(piece.lastAt, `piece ${tokenName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
+    }
+    for await (const key of db.keys({ gte: "t/", lt: `t/${END}` })) {
+      const tokenId = BigInt(`0x${key.slice(2)}`);
+      if (!replay.pieces.has(tokenId)) mismatch(fallback, `the index has piece ${tokenName(tokenId)}, which the chain never created`, { tokenId });
+    }
+
+    // Holdings: exactly the live pieces, each under its holder with its value.
+    const live = new Map<string, bigint>();
+    for (const piece of replay.pieces.values()) if (piece.status === "live") live.set(`${piece.owner.toLowerCase()}/${hexKey(piece.tokenId, TOKEN_HEX)}`, piece.tokenId);
+    const seenHoldings = new Set<string>();
+    for await (const [key, value] of db.iterator({ gte: "h/", lt: `h/${END}` })) {
+      compared += 1;
+      const rest = key.slice(2).toLowerCase();
+      seenHoldings.add(rest);
+      const tokenId = live.get(rest);
+      if (tokenId === undefined) {
+        mismatch(fallback, `the index lists holding ${key}, which is not a live piece of that holder on chain`);
+        continue;
+      }
+      const piece = replay.pieces.get(tokenId);
+      const row = objectOf(value);
+      if (piece !== undefined && bigOf(row?.value) !== piece.value) {
+        mismatch(piece.lastAt, `holding of piece ${tokenName(tokenId)} by ${piece.owner}: the index says ${String(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
+      }
+    }
+    for (const [rest, tokenId] of live) {
+      if (seenHoldings.has(rest)) continue;
+      const piece = replay.pieces.get(tokenId);
+      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${tokenName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, { tokenId });
+    }
+
+    // Receivables.
+    for (const slot of replay.slots.values()) {
+      compared += 1;
+      const record = objectOf(await db.get(`s/${hexKey(slot.slot, SLOT_HEX)}`));
+      if (record === undefined) {
+        mismatch(slot.lastAt, `the index has no receivable ${slot.slot}`, { slot: slot.slot });
+        continue;
+      }
+      const differences: string[] = [];
+      for (const [field, replayed] of [
+        ["faceValue", slot.faceValue],
+        ["repaid", slot.repaid],
+        ["claimed", slot.claimed],
+        ["redeemedValue", slot.redeemedValue],
+      ] as const) {
+        if (bigOf(record[field]) !== replayed) differences.push(`${field} ${String(record[field])} vs ${replayed}`);
+      }
+      if (record.pieceCount !== slot.pieceCount) differences.push(`pieceCount ${String(record.pieceCount)} vs ${slot.pieceCount}`);
+      if (record.anchorId !== slot.anchorId) differences.push(`anchorId ${String(record.anchorId)} vs ${slot.anchorId}`);
+      if (differences.length > 0) mismatch(slot.lastAt, `receivable ${slot.slot} (index vs replay): ${differences.join("; ")}`, { slot: slot.slot });
+    }
+
+    // Currency balances.
+    for await (const [key, value] of db.iterator({ gte: "cb/", lt: `cb/${END}` })) {
+      compared += 1;
+      const account = getAddress(key.slice(3));
+      const indexed = bigOf(value);
+      const replayed = replay.balances.get(account) ?? 0n;
+      if (indexed !== replayed) mismatch(replay.balanceLastAt.get(account) ?? fallback, `settlement currency: the index says ${account} holds ${value}, the replay ${replayed}`);
+    }
+    for (const [account, balance] of replay.balances) {
+      if (balance === 0n) continue;
+      if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined) mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${account}, which holds ${balance}`);
+    }
+    return compared;
+  };
+
+  return { cursorBlock, compare, close: () => db.close() };
+}

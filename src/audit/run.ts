@@ -1,0 +1,177 @@
+import type { Provider } from "ethers";
+import { fetchBlockTimes, fetchLogs, fetchTransactionInputs } from "./chain";
+import type { Progress } from "./chain";
+import { AuditDecoder } from "./decode";
+import type { PositionedEvent } from "./decode";
+import { findDeploymentRecord, readDeploymentRecord } from "./deployment";
+import type { DeploymentRecord } from "./deployment";
+import { checkDocuments } from "./documents";
+import type { DocumentSource } from "./documents";
+import type { Finding } from "./findings";
+import { openIndexSnapshot } from "./indexComparison";
+import type { IndexSnapshot } from "./indexComparison";
+import { AuditReplay } from "./replay";
+import { compareWithViews } from "./views";
+
+/**
+ * The audit from end to end: find the deployment, fetch every log of its contracts up to the audited block,
+ * replay them, run the checks that need block times, compare with the contracts' views, and — when given — with
+ * the documents and the indexer's state. Pure of files and terminals: scripts/audit.ts does those.
+ */
+
+export type AuditPhase = "logs" | "transactions" | "replay" | "times" | "views" | "documents" | "index";
+
+export interface AuditOptions {
+  provider: Provider;
+  /** The deployment; found from `contractsFile` or the chain's deployment record when omitted. */
+  record?: DeploymentRecord;
+  contractsFile?: string;
+  deploymentsDir?: string;
+  /** The audited block; the latest when omitted. */
+  at?: number;
+  documents?: DocumentSource;
+  /** Path of the indexer's LevelDB, for the I7 comparison. */
+  indexPath?: string;
+  onProgress?: (phase: AuditPhase, done: number, total: number) => void;
+}
+
+export interface AuditTimings {
+  /** Milliseconds per phase. */
+  [phase: string]: number;
+}
+
+export interface AuditResult {
+  chainId: bigint;
+  block: number;
+  blockTime: bigint;
+  record: DeploymentRecord;
+  replay: AuditReplay;
+  /** Every finding, in chain order. */
+  findings: Finding[];
+  /** Block times the report uses (cash movements and timed checks). */
+  blockTimes: Map<number, bigint>;
+  logCount: number;
+  documentsChecked: number;
+  indexCompared: boolean;
+  timings: AuditTimings;
+}
+
+/** Raised when the audit cannot run at all (exit status 2), as opposed to running and finding something. */
+export class AuditSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AuditSetupError";
+  }
+}
+
+export async function runAudit(options: AuditOptions): Promise<AuditResult> {
+  const { provider } = options;
+  const timings: AuditTimings = {};
+  const timed = async <T>(phase: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      timings[phase] = (timings[phase] ?? 0) + Date.now() - started;
+    }
+  };
+  const progressOf = (phase: AuditPhase): Progress => (done, total) => options.onProgress?.(phase, done, total);
+
+  const { chainId } = await provider.getNetwork();
+  const record = options.record ?? (options.contractsFile !== undefined ? readDeploymentRecord(options.contractsFile, chainId) : findDeploymentRecord(chainId, options.deploymentsDir));
+  const head = await provider.getBlockNumber();
+  let index: IndexSnapshot | undefined;
+  if (options.indexPath !== undefined) {
+    try {
+      index = await openIndexSnapshot(options.indexPath);
+    } catch (error) {
+      throw new AuditSetupError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  try {
+    return await audit(options, record, chainId, head, index, timed, progressOf, timings);
+  } finally {
+    await index?.close();
+  }
+}
+
+type Timed = <T>(phase: string, work: () => Promise<T> | T) => Promise<T>;
+
+async function audit(
+  options: AuditOptions,
+  record: DeploymentRecord,
+  chainId: bigint,
+  head: number,
+  index: IndexSnapshot | undefined,
+  timed: Timed,
+  progressOf: (phase: AuditPhase) => Progress,
+  timings: AuditTimings,
+): Promise<AuditResult> {
+  const { provider } = options;
+  // I7 compares at the block the index reached: audit there unless told otherwise, and refuse two different blocks.
+  if (index !== undefined && options.at !== undefined && options.at !== index.cursorBlock) {
+    throw new AuditSetupError(`the index is at block ${index.cursorBlock}, the audit was asked for block ${options.at}; I7 compares the same block`);
+  }
+  const block = options.at ?? index?.cursorBlock ?? head;
+  if (!Number.isInteger(block) || block < 0 || block > head) throw new AuditSetupError(`block ${block} is not between 0 and the node's head ${head}`);
+  if (block < record.deploymentBlock) throw new AuditSetupError(`block ${block} is before the deployment (block ${record.deploymentBlock})`);
+  const audited = await provider.getBlock(block);
+  if (audited === null) throw new AuditSetupError(`the node has no block ${block}`);
+  const blockTime = BigInt(audited.timestamp);
+  for (const [name, address] of Object.entries(record.contracts)) {
+    if ((await provider.getCode(address, block)) === "0x") throw new AuditSetupError(`no contract at ${address} (${name}) at block ${block}; is the deployment record for this chain?`);
+  }
+
+  const decoder = new AuditDecoder(record.contracts);
+  const logs = await timed("logs", () => fetchLogs(provider, decoder.addresses, record.deploymentBlock, block, progressOf("logs")));
+  const decoded: Array<PositionedEvent | { error: Error; at: PositionedEvent["at"] }> = [];
+  const fundingTransactions = new Set<string>();
+  await timed("decode", () => {
+    for (const log of logs) {
+      const at = { block: log.blockNumber, transactionHash: log.transactionHash.toLowerCase(), logIndex: log.index };
+      const event = decoder.decode(log);
+      if (event instanceof Error) decoded.push({ error: event, at });
+      else {
+        decoded.push({ event, at, transactionIndex: log.transactionIndex });
+        if (event.name === "Funded") fundingTransactions.add(at.transactionHash);
+      }
+    }
+  });
+  const fundingInputs = await timed("transactions", () => fetchTransactionInputs(provider, [...fundingTransactions], progressOf("transactions")));
+
+  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundingInputs });
+  await timed("replay", () => {
+    const report = progressOf("replay");
+    decoded.forEach((entry, index) => {
+      if ("error" in entry) replay.undecodable(entry.at, entry.error.message);
+      else replay.apply(entry);
+      if (index % 5_000 === 0) report(index, decoded.length);
+    });
+    replay.finish();
+    report(decoded.length, decoded.length);
+  });
+
+  const blockTimes = await timed("times", async () => {
+    const times = await fetchBlockTimes(provider, [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted], progressOf("times"));
+    for (const check of replay.timedChecks) {
+      const time = times.get(check.block);
+      if (time !== undefined) check.evaluate(time);
+    }
+    return times;
+  });
+
+  await timed("views", () => compareWithViews(provider, record.contracts, replay, block, replay.findings, progressOf("views")));
+
+  let documentsChecked = 0;
+  if (options.documents !== undefined) {
+    const source = options.documents;
+    documentsChecked = await timed("documents", () => checkDocuments(replay, source, chainId, blockTimes, progressOf("documents")));
+  }
+  if (index !== undefined) {
+    const snapshot = index;
+    await timed("index", () => snapshot.compare(replay, replay.findings));
+  }
+
+  const findings = [...replay.findings.findings].sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
+  return { chainId, block, blockTime, record, replay, findings, blockTimes, logCount: logs.length, documentsChecked, indexCompared: index !== undefined, timings };
+}

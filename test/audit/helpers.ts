@@ -1,0 +1,89 @@
+import hre from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
+import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
+import type { ChainbillAddresses } from "../../src/chain/system";
+import type { DeploymentRecord } from "../../src/audit/deployment";
+import { runAudit } from "../../src/audit/run";
+import type { AuditOptions, AuditResult } from "../../src/audit/run";
+import { DAY, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
+import type { Consortium } from "../helpers/consortium";
+import { issueTo } from "../helpers/settlement";
+
+/** A consortium deployed for an audit, with the record the auditor finds it by. */
+export interface AuditedConsortium extends Consortium {
+  record: DeploymentRecord;
+}
+
+export async function addressesOf(c: Consortium): Promise<ChainbillAddresses> {
+  return {
+    registry: await c.registry.getAddress(),
+    receivableToken: await c.token.getAddress(),
+    settlementToken: await c.currency.getAddress(),
+    settlement: await c.settlement.getAddress(),
+    financing: await c.financing.getAddress(),
+  };
+}
+
+export async function deployAuditedConsortium(): Promise<AuditedConsortium> {
+  const before = await hre.ethers.provider.getBlockNumber();
+  const c = await deployConsortium();
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  return { ...c, record: { chainId, contracts: await addressesOf(c), deploymentBlock: before + 1, source: "test" } };
+}
+
+/** Audits on the in-process network. */
+export async function audit(record: DeploymentRecord, options: Partial<AuditOptions> = {}): Promise<AuditResult> {
+  return runAudit({ provider: hre.ethers.provider, record, ...options });
+}
+
+let nonce = 1_000n;
+
+export interface FundOptions {
+  holder: HardhatEthersSigner;
+  tokenId: bigint;
+  value: bigint;
+  price: bigint;
+  factor?: HardhatEthersSigner;
+  verifiers?: HardhatEthersSigner[];
+  /** Where `fund` is sent (default: the consortium's Financing). */
+  financing?: { address: string; fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<void> };
+}
+
+/** The factor buys `value` of a piece at `price`, attested by the verifiers; returns the funding's transaction hash. */
+export async function fundPiece(c: Consortium, options: FundOptions): Promise<void> {
+  const factor = options.factor ?? c.factor;
+  const financingAddress = options.financing?.address ?? (await c.financing.getAddress());
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const domain = financingDomain(chainId, financingAddress);
+  nonce += 1n;
+  const deadline = (await latestTimestamp()) + DAY;
+  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, deadline, nonce };
+  const attestation: FundingAttestation = {
+    tokenId: options.tokenId,
+    holder: options.holder.address,
+    factor: factor.address,
+    value: options.value,
+    price: options.price,
+    invoiceHash: randomHash(),
+    logisticsHash: randomHash(),
+    tradeProofHash: randomHash(),
+    withRecourse: false,
+    deadline,
+    nonce,
+  };
+  const holderSignature = await signFundingRequest(options.holder, domain, request);
+  const signatures = await signFundingAttestationBy(options.verifiers ?? [c.verifier], domain, attestation);
+  await issueTo(c, factor, options.price);
+  await (await c.currency.connect(factor).approve(financingAddress, options.price)).wait();
+  if (options.financing !== undefined) {
+    await options.financing.fund(request, holderSignature, attestation, signatures);
+    return;
+  }
+  await (await c.financing.connect(factor).fund(request, holderSignature, attestation, signatures)).wait();
+}
+
+/** Findings as "CODE: message" lines, for assertion messages. */
+export function describeFindings(result: AuditResult): string {
+  return result.findings.map((finding) => `${finding.code}: ${finding.message}`).join("\n");
+}
