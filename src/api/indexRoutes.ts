@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { ZeroHash, getAddress } from "ethers";
+import { getAddress } from "ethers";
 import type { IRouter, Response } from "express";
 import { Role } from "../chain/roles";
 import type { IndexReader, SlotSummary } from "../indexer/queries";
 import { QueryInputError } from "../indexer/queries";
 import type { FundingRow, TokenRecord } from "../indexer/schema";
 import { checkFunding } from "../verifier/checks";
+import { BlockReads } from "../verifier/blockReads";
 import { gatherContext } from "../verifier/gather";
 import type { FundingCheckFailure } from "../verifier/types";
 import { address } from "../proofs/wire";
@@ -72,13 +73,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       throw error;
     }
   };
-  const slotSummaries = new Map<bigint, SlotSummary | null>();
-  const summaryOf = async (slot: bigint): Promise<SlotSummary | null> => {
-    if (!slotSummaries.has(slot)) slotSummaries.set(slot, await reader.slot(slot));
-    const summary = slotSummaries.get(slot) ?? null;
-    slotSummaries.delete(slot); // a per-request memo only: summaries change with every block
-    return summary;
-  };
+  const summaryOf = (slot: bigint): Promise<SlotSummary | null> => reader.slot(slot);
   const factorAddresses = async (): Promise<string[]> => {
     const { members } = await reader.members();
     return members.filter((member) => (member.roles & (1 << Role.FACTOR)) !== 0).flatMap((member) => member.accounts);
@@ -150,12 +145,13 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const block = await context.contracts.token.runner?.provider?.getBlock(root.asOfBlock);
     const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
     if (block !== null && block !== undefined) {
-      for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, node.tokenId, block));
+      const reads = new BlockReads(context.contracts, block.number, block.hash);
+      for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, block.timestamp));
     }
     const fundings = [];
     for (const node of nodes) {
       const lineage = await reader.token(node.tokenId, { maxDescendants: 0 });
-      fundings.push(...(lineage?.fundings ?? []).map(({ piece: _piece, ...row }) => row));
+      fundings.push(...(lineage?.fundings ?? []));
     }
     response.json({
       asOfBlock: root.asOfBlock,
@@ -218,7 +214,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
   router.get("/v1/pieces/:id/history", session, async (request, response) => {
     const { id } = parseInput(tokenParams, request.params);
     const history = await read(() => reader.tokenHistory(id));
-    response.json({ ...history, entries: history.entries.map((entry) => ({ ...entry, event: { kind: entry.event.kind } })) });
+    response.json(history);
   });
 }
 
@@ -227,12 +223,12 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
  * documents, signatures, parties, delivery and invoice uses. A synthetic request stands in (its own failures are
  * dropped), so the answer is exactly what a funding check would say of the steps.
  */
-async function stepChecks(context: ApiContext, tokenId: bigint, block: { number: number; timestamp: number }): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
-  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), deadline: BigInt(block.timestamp), nonce: 0n };
+async function stepChecks(context: ApiContext, reads: BlockReads, tokenId: bigint, timestamp: number): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
+  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), deadline: BigInt(timestamp), nonce: 0n };
   const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, withRecourse: false, requestedBy: request.factor };
-  const gathered = await gatherContext(context.contracts, context.store, input, block, context.chainId);
+  const gathered = await gatherContext(reads, context.store, input, timestamp, context.chainId);
   const result = checkFunding(input, gathered, { attestationTtlSeconds: 0n });
   const last = result.steps[result.steps.length - 1];
   const failures = result.failures.filter((failure) => failure.step !== undefined && failure.step === last?.step);
-  return { passed: last !== undefined && last.passed && last.invoiceHash !== ZeroHash, failures };
+  return { passed: last !== undefined && last.passed, failures };
 }

@@ -1,0 +1,146 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import type { ChainbillAddresses } from "../chain/system";
+import { DEFAULT_LIMITS } from "./context";
+import type { ApiLimits } from "./context";
+
+/**
+ * The API server's configuration from its command line and environment: where the chain is, where the contracts
+ * are, where the documents live, and what it listens on. The verifier key is read separately (keys.ts).
+ */
+
+export interface ApiServerConfig {
+  rpcUrl: string;
+  dbPath: string;
+  addresses: ChainbillAddresses;
+  host: string;
+  port: number;
+  /** What sign-in messages must name. */
+  domain: string;
+  uri: string;
+  fromBlock: number;
+  attestationTtlSeconds: number;
+  keystorePath?: string;
+  limits: ApiLimits;
+}
+
+export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
+  [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
+  --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
+  deployed_addresses.json. The verifier key: --keystore (password in CHAINBILL_VERIFIER_KEYSTORE_PASSWORD or
+  CHAINBILL_VERIFIER_KEYSTORE_PASSWORD_FILE) or CHAINBILL_VERIFIER_KEY. Rate limits: CHAINBILL_API_RATE_IP and
+  CHAINBILL_API_RATE_ADDRESS as "<burst>/<per second>".`;
+
+const addressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/u, "an address is 0x followed by 40 hex digits");
+
+const ownFormat = z.strictObject({
+  registry: addressText,
+  receivableToken: addressText,
+  settlementToken: addressText,
+  settlement: addressText,
+  financing: addressText,
+});
+
+/** Ignition's deployed_addresses.json for the Chainbill module. */
+const ignitionFormat = z
+  .object({
+    "Chainbill#MemberRegistry": addressText,
+    "Chainbill#ReceivableToken": addressText,
+    "Chainbill#SettlementToken": addressText,
+    "Chainbill#Settlement": addressText,
+    "Chainbill#Financing": addressText,
+  })
+  .transform(
+    (ignition): ChainbillAddresses => ({
+      registry: ignition["Chainbill#MemberRegistry"],
+      receivableToken: ignition["Chainbill#ReceivableToken"],
+      settlementToken: ignition["Chainbill#SettlementToken"],
+      settlement: ignition["Chainbill#Settlement"],
+      financing: ignition["Chainbill#Financing"],
+    }),
+  );
+
+/** The addresses in a deployment file of either format. */
+export async function readDeployment(file: string): Promise<ChainbillAddresses> {
+  const json: unknown = JSON.parse(await readFile(file, "utf8"));
+  const own = ownFormat.safeParse(json);
+  if (own.success) return own.data;
+  const ignition = ignitionFormat.safeParse(json);
+  if (ignition.success) return ignition.data;
+  throw new Error(`${file} is neither {registry, receivableToken, settlementToken, settlement, financing} nor Ignition's deployed_addresses.json`);
+}
+
+function rate(text: string | undefined, fallback: ApiLimits["perIp"], name: string): ApiLimits["perIp"] {
+  if (text === undefined || text === "") return fallback;
+  const match = /^(\d+)\/(\d+(?:\.\d+)?)$/u.exec(text);
+  if (match === null) throw new Error(`${name} must look like "<burst>/<per second>", e.g. "120/60"`);
+  return { burst: Number(match[1]), perSecond: Number(match[2]) };
+}
+
+function wholeNumber(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/u.test(text)) throw new Error(`${name} must be a whole number`);
+  return Number(text);
+}
+
+/** Parses the command line (without `node script`) and environment; throws with the usage on a mistake. */
+export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rpc: { type: "string" },
+      db: { type: "string" },
+      deployment: { type: "string" },
+      registry: { type: "string" },
+      token: { type: "string" },
+      currency: { type: "string" },
+      settlement: { type: "string" },
+      financing: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      domain: { type: "string" },
+      uri: { type: "string" },
+      "from-block": { type: "string" },
+      "attestation-ttl": { type: "string" },
+      keystore: { type: "string" },
+    },
+    strict: true,
+  });
+  const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
+  if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
+  if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
+  let addresses: ChainbillAddresses;
+  if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
+  else {
+    const flags = ownFormat.safeParse({
+      registry: values.registry,
+      receivableToken: values.token,
+      settlementToken: values.currency,
+      settlement: values.settlement,
+      financing: values.financing,
+    });
+    if (!flags.success) throw new Error(`give --deployment <file> or all five contract addresses\n${USAGE}`);
+    addresses = flags.data;
+  }
+  const host = values.host ?? "127.0.0.1";
+  const port = wholeNumber(values.port, 8080, "--port");
+  const domain = values.domain ?? `${host}:${port}`;
+  return {
+    rpcUrl,
+    dbPath: values.db,
+    addresses,
+    host,
+    port,
+    domain,
+    uri: values.uri ?? `http://${domain}`,
+    fromBlock: wholeNumber(values["from-block"], 0, "--from-block"),
+    attestationTtlSeconds: wholeNumber(values["attestation-ttl"], 3600, "--attestation-ttl"),
+    keystorePath: values.keystore,
+    limits: {
+      ...DEFAULT_LIMITS,
+      perIp: rate(env.CHAINBILL_API_RATE_IP, DEFAULT_LIMITS.perIp, "CHAINBILL_API_RATE_IP"),
+      perAddress: rate(env.CHAINBILL_API_RATE_ADDRESS, DEFAULT_LIMITS.perAddress, "CHAINBILL_API_RATE_ADDRESS"),
+    },
+  };
+}
