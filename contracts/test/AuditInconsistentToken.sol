@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: UNLICENSED
+pragma solidity 0.8.28;
+
+/// @title AuditInconsistentToken
+/// @notice TEST ONLY — never deploy outside the audit's tests. A minimal stand-in for the receivable token that
+/// emits the real token's events (same signatures) and answers the views the auditor compares with, but can be
+/// told to emit a value transfer its storage does not reflect. Registered as "the receivable token" of a test
+/// deployment record, it shows that the auditor's replay is checked against the contract's own state rather than
+/// trusted.
+contract AuditInconsistentToken {
+    struct Confirmation {
+        address supplier;
+        uint256 faceValue;
+        uint256 maturity;
+        bytes3 currency;
+        bytes32 invoiceHash;
+        bytes32 logisticsHash;
+        bytes32 invoiceFingerprint;
+    }
+
+    struct ReceivableView {
+        uint32 anchorId;
+        uint32 supplierId;
+        uint64 faceValue;
+        uint40 maturity;
+        bytes3 currency;
+        uint32 pieceCount;
+        bytes32 documentsHash;
+    }
+
+    struct Piece {
+        address owner;
+        uint256 value;
+    }
+
+    /// @notice No live piece has this id.
+    error AuditNoSuchPiece(uint256 tokenId);
+
+    /// @notice As the real token's: a receivable was confirmed.
+    event ReceivableConfirmed(
+        uint256 indexed slot,
+        uint256 indexed tokenId,
+        uint32 indexed anchorId,
+        uint32 supplierId,
+        address anchor,
+        Confirmation confirmation
+    );
+    /// @notice As ERC-721's: a piece changed hands (or was created or burned).
+    event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
+    /// @notice As ERC-3525's: value moved between pieces.
+    event TransferValue(uint256 indexed _fromTokenId, uint256 indexed _toTokenId, uint256 _value);
+    /// @notice As ERC-3525's: a piece's slot was set.
+    event SlotChanged(uint256 indexed _tokenId, uint256 indexed _oldSlot, uint256 indexed _newSlot);
+    /// @notice As the real token's: a transfer recorded its trade proof.
+    event TradeProofRecorded(
+        uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
+    );
+
+    mapping(uint256 slot => ReceivableView) private _receivables;
+    mapping(uint256 tokenId => Piece) private _pieces;
+    uint256 private _slotCount;
+
+    /// @notice Confirms a receivable as the real token would, storing it (the caller names the member ids).
+    /// @param c The confirmation.
+    /// @param anchorId The anchor's member id.
+    /// @param supplierId The supplier's member id.
+    /// @return tokenId The first piece.
+    function confirm(Confirmation calldata c, uint32 anchorId, uint32 supplierId) external returns (uint256 tokenId) {
+        uint256 slot = ++_slotCount;
+        tokenId = (slot << 32) | 1;
+        _receivables[slot] = ReceivableView({
+            anchorId: anchorId,
+            supplierId: supplierId,
+            faceValue: uint64(c.faceValue),
+            maturity: uint40(c.maturity),
+            currency: c.currency,
+            pieceCount: 1,
+            documentsHash: keccak256(abi.encode(c.invoiceHash, c.logisticsHash))
+        });
+        _pieces[tokenId] = Piece({owner: c.supplier, value: c.faceValue});
+        emit ReceivableConfirmed(slot, tokenId, anchorId, supplierId, msg.sender, c);
+        emit Transfer(address(0), c.supplier, tokenId);
+        emit SlotChanged(tokenId, 0, slot);
+        emit TransferValue(0, tokenId, c.faceValue);
+    }
+
+    /// @notice Emits the events of a split of `value` off `fromTokenId` to `to` with a trade proof, and records
+    /// the new piece, but never lowers the source: the events say value moved that the storage still holds.
+    function splitWithoutDebit(uint256 fromTokenId, address to, uint256 value, bytes32 fingerprint) external {
+        uint256 slot = fromTokenId >> 32;
+        uint32 sequence = ++_receivables[slot].pieceCount;
+        uint256 newTokenId = (slot << 32) | sequence;
+        _pieces[newTokenId] = Piece({owner: to, value: value});
+        emit Transfer(address(0), to, newTokenId);
+        emit SlotChanged(newTokenId, 0, slot);
+        emit TransferValue(fromTokenId, newTokenId, value);
+        emit TradeProofRecorded(newTokenId, fingerprint, keccak256("invoice"), keccak256("waybill"));
+    }
+
+    /// @notice How many receivables exist.
+    function slotCount() external view returns (uint256) {
+        return _slotCount;
+    }
+
+    /// @notice A receivable's terms.
+    function receivable(uint256 slot) external view returns (ReceivableView memory) {
+        return _receivables[slot];
+    }
+
+    /// @notice A live piece's owner and value.
+    /// @param tokenId The piece.
+    /// @return owner Its holder.
+    /// @return value Its value.
+    function pieceOf(uint256 tokenId) external view returns (address owner, uint256 value) {
+        Piece memory piece = _pieces[tokenId];
+        if (piece.owner == address(0)) revert AuditNoSuchPiece(tokenId);
+        return (piece.owner, piece.value);
+    }
+
+    /// @notice Whether a piece is live.
+    function exists(uint256 tokenId) external view returns (bool) {
+        return _pieces[tokenId].owner != address(0);
+    }
+}
