@@ -47,11 +47,11 @@ export interface FundOptions {
   factor?: HardhatEthersSigner;
   verifiers?: HardhatEthersSigner[];
   /** Where `fund` is sent (default: the consortium's Financing). */
-  financing?: { address: string; fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<void> };
+  financing?: { address: string; fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<string> };
 }
 
 /** The factor buys `value` of a piece at `price`, attested by the verifiers; returns the funding's transaction hash. */
-export async function fundPiece(c: Consortium, options: FundOptions): Promise<void> {
+export async function fundPiece(c: Consortium, options: FundOptions): Promise<string> {
   const factor = options.factor ?? c.factor;
   const financingAddress = options.financing?.address ?? (await c.financing.getAddress());
   const { chainId } = await hre.ethers.provider.getNetwork();
@@ -76,11 +76,10 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<vo
   const signatures = await signFundingAttestationBy(options.verifiers ?? [c.verifier], domain, attestation);
   await issueTo(c, factor, options.price);
   await (await c.currency.connect(factor).approve(financingAddress, options.price)).wait();
-  if (options.financing !== undefined) {
-    await options.financing.fund(request, holderSignature, attestation, signatures);
-    return;
-  }
-  await (await c.financing.connect(factor).fund(request, holderSignature, attestation, signatures)).wait();
+  if (options.financing !== undefined) return options.financing.fund(request, holderSignature, attestation, signatures);
+  const sent = await c.financing.connect(factor).fund(request, holderSignature, attestation, signatures);
+  await sent.wait();
+  return sent.hash.toLowerCase();
 }
 
 /** Findings as "CODE: message" lines, for assertion messages. */

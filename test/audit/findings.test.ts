@@ -1,0 +1,152 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Level } from "level";
+import { AuditInconsistentToken__factory, AuditLaxFinancing__factory } from "../../typechain-types";
+import { openStoreSource } from "../../src/audit/documents";
+import { DocumentStore } from "../../src/documents/store";
+import { parseDocument } from "../../src/proofs/documents";
+import { invoiceProofToWire } from "../../src/proofs/invoice";
+import { logisticsProofToWire } from "../../src/proofs/logistics";
+import type { StoredDocument } from "../../src/documents/store";
+import { confirmationFor, confirmReceivable } from "../helpers/consortium";
+import { confirmDocumented, transferDocumented } from "../helpers/trades";
+import type { Trade } from "../helpers/trades";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
+
+/**
+ * Each kind of finding, provoked on an otherwise clean chain and detected: the same story audits clean before the
+ * provocation, so every assertion here can fail.
+ */
+describe("audit findings", function () {
+  it("a funding whose verifier was suspended before it (through a test-only lax financing contract)", async function () {
+    const c = await deployAuditedConsortium();
+    const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
+    const laxAddress = await lax.getAddress();
+    const record = { ...c.record, contracts: { ...c.record.contracts, financing: laxAddress } };
+    const laxFinancing = {
+      address: laxAddress,
+      fund: async (...args: Parameters<typeof lax.fund>): Promise<string> => {
+        const sent = await lax.connect(c.factor).fund(...args);
+        await sent.wait();
+        return sent.hash.toLowerCase();
+      },
+    };
+    const first = await confirmReceivable(c, { supplier: c.tier1, faceValue: 50_000_000n });
+    const second = await confirmReceivable(c, { supplier: c.tier2, faceValue: 20_000_000n });
+    await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
+    await (await c.token.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
+
+    // While the verifier is active, a funding through the lax contract is indistinguishable from a real one.
+    await fundPiece(c, { holder: c.tier1, tokenId: first.tokenId, value: 50_000_000n, price: 49_000_000n, financing: laxFinancing });
+    const before = await audit(record);
+    expect(describeFindings(before)).to.equal("");
+
+    await (await c.registry.suspend(c.memberIds.get(c.verifier.address) ?? 0)).wait();
+    const suspendedFunding = await fundPiece(c, { holder: c.tier2, tokenId: second.tokenId, value: 20_000_000n, price: 19_500_000n, financing: laxFinancing });
+    const result = await audit(record);
+    const receipt = await hre.ethers.provider.getTransactionReceipt(suspendedFunding);
+    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.include("FUNDING_SIGNER_NOT_VERIFIER");
+    const finding = result.findings.find((entry) => entry.code === "FUNDING_SIGNER_NOT_VERIFIER");
+    expect(finding?.transactionHash).to.equal(suspendedFunding);
+    expect(finding?.block).to.equal(receipt?.blockNumber);
+    expect(finding?.message).to.contain("suspended");
+    expect(finding?.tokenId).to.equal(second.tokenId);
+    // Its only valid signer gone, the funding also lacks the one verifier required.
+    expect(result.findings.map((entry) => entry.code)).to.include("FUNDING_TOO_FEW_VERIFIERS");
+  });
+
+  it("a test-only token that emits a value transfer its storage does not reflect", async function () {
+    const c = await deployAuditedConsortium();
+    const fake = await new AuditInconsistentToken__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, receivableToken: await fake.getAddress() } };
+    const confirmation = await confirmationFor(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
+    const supplierId = c.memberIds.get(c.tier1.address) ?? 0;
+    await (await fake.connect(c.anchor).confirm(confirmation, anchorId, supplierId)).wait();
+    const root = (1n << 32n) | 1n;
+    expect(describeFindings(await audit(record))).to.equal("");
+
+    const sent = await fake.connect(c.tier1).splitWithoutDebit(root, c.tier2.address, 4_000_000n, hre.ethers.id("AUDIT-FAKE-INVOICE"));
+    const receipt = await sent.wait();
+    const result = await audit(record);
+    expect([...new Set(result.findings.map((finding) => finding.code))], describeFindings(result)).to.deep.equal(["VIEW_MISMATCH"]);
+    const [finding] = result.findings;
+    expect(finding.tokenId).to.equal(root);
+    expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
+    expect(finding.block).to.equal(receipt?.blockNumber);
+    expect(finding.message).to.contain("holding 10000000").and.to.contain("holding 6000000");
+  });
+
+  describe("with the document store", function () {
+    let dir: string;
+    beforeEach(function () {
+      dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-docs-"));
+    });
+    afterEach(function () {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function storeTrades(trades: readonly Trade[], uploader: string, chainId: bigint): Promise<void> {
+      const store = await DocumentStore.open(dir, chainId);
+      try {
+        for (const trade of trades) {
+          for (const [kind, json] of [
+            ["invoice", invoiceProofToWire(trade.invoice)],
+            ["logistics", logisticsProofToWire(trade.logistics)],
+          ] as const) {
+            const parsed = parseDocument(kind, json, chainId);
+            if (!parsed.ok) throw new Error(`test document does not parse: ${JSON.stringify(parsed.problems)}`);
+            await store.put(parsed.document, uploader);
+          }
+        }
+      } finally {
+        await store.close();
+      }
+    }
+
+    async function auditWithDocuments(c: Awaited<ReturnType<typeof deployAuditedConsortium>>): Promise<Awaited<ReturnType<typeof audit>>> {
+      const source = await openStoreSource(dir, c.record.chainId);
+      try {
+        return await audit(c.record, { documents: source });
+      } finally {
+        await source.close();
+      }
+    }
+
+    it("a document altered after upload, and a document missing", async function () {
+      const c = await deployAuditedConsortium();
+      const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 60_000_000n });
+      const passed = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 25_000_000n });
+      await storeTrades([confirmed.trade, passed.trade], c.operator.address, c.record.chainId);
+
+      const clean = await auditWithDocuments(c);
+      expect(describeFindings(clean)).to.equal("");
+      expect(clean.documentsChecked).to.equal(4);
+
+      // Edit the stored invoice of the transfer behind the store's back, and lose the confirmation's waybill.
+      const db = new Level<string, StoredDocument>(dir, { valueEncoding: "json" });
+      await db.open();
+      const key = passed.trade.invoiceHash.toLowerCase();
+      const stored = await db.get(key);
+      if (stored === undefined) throw new Error("the invoice was not stored");
+      const document = stored.document as { invoice: { purchaseOrder: string } };
+      document.invoice.purchaseOrder = "PO-EDITED-AFTER-UPLOAD";
+      await db.put(key, stored);
+      await db.del(confirmed.trade.logisticsHash.toLowerCase());
+      await db.close();
+
+      const result = await auditWithDocuments(c);
+      const codes = result.findings.map((finding) => finding.code);
+      expect([...new Set(codes)].sort(), describeFindings(result)).to.deep.equal(["DOCUMENT_ALTERED", "DOCUMENT_MISSING"]);
+      const altered = result.findings.find((finding) => finding.code === "DOCUMENT_ALTERED");
+      expect(altered?.tokenId).to.equal(passed.tokenId);
+      expect(altered?.message).to.contain(key);
+      const missing = result.findings.find((finding) => finding.code === "DOCUMENT_MISSING");
+      expect(missing?.slot).to.equal(confirmed.slot);
+      expect(missing?.message).to.contain(confirmed.trade.logisticsHash.toLowerCase());
+    });
+  });
+});
