@@ -11,7 +11,11 @@ import { parseDocument } from "../../src/proofs/documents";
 import { invoiceProofToWire } from "../../src/proofs/invoice";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
 import type { StoredDocument } from "../../src/documents/store";
-import { confirmationFor, confirmReceivable } from "../helpers/consortium";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { startIndexer } from "../../src/indexer/indexer";
+import type { Eip1193Provider } from "../../src/indexer/rpc";
+import { confirmationFor, confirmReceivable, DAY } from "../helpers/consortium";
+import { fundAndRepay, splitTo } from "../helpers/settlement";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
@@ -78,6 +82,53 @@ describe("audit findings", function () {
     expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
     expect(finding.block).to.equal(receipt?.blockNumber);
     expect(finding.message).to.contain("holding 10000000").and.to.contain("holding 6000000");
+  });
+
+  it("an index with one holding changed (I7)", async function () {
+    const c = await deployAuditedConsortium();
+    const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 80_000_000n, maturityInDays: 30n });
+    const tier2Piece = await splitTo(c, c.tier1, tokenId, c.tier2, 30_000_000n);
+    const tier3Piece = await splitTo(c, c.tier2, tier2Piece, c.tier3, 10_000_000n);
+    await fundPiece(c, { holder: c.tier3, tokenId: tier3Piece, value: 4_000_000n, price: 3_950_000n });
+    await time.increase(31n * DAY);
+    await fundAndRepay(c, slot, 50_000_000n);
+    await (await c.settlement.claim(tier2Piece)).wait();
+
+    const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-index-"));
+    try {
+      const indexer = await startIndexer({
+        provider: hre.network.provider as unknown as Eip1193Provider,
+        dbPath: dir,
+        addresses: c.record.contracts,
+        startBlock: c.record.deploymentBlock,
+        exitAtHead: true,
+        pollIntervalMs: 5,
+      });
+      await indexer.done;
+      const head = await hre.ethers.provider.getBlockNumber();
+      const clean = await audit(c.record, { indexPath: dir });
+      expect(clean.block, "the audit runs at the block the index reached").to.equal(head);
+      expect(clean.indexCompared).to.equal(true);
+      expect(describeFindings(clean)).to.equal("");
+
+      // Change the value of tier 2's holding in the index.
+      const db = new Level<string, string>(dir, { keyEncoding: "utf8", valueEncoding: "utf8" });
+      await db.open();
+      const tokenHex = tier2Piece.toString(16).padStart(24, "0");
+      const keys = (await db.keys({ gte: "h/", lt: "h/\uffff" }).all()).filter((key) => key.endsWith(`/${tokenHex}`));
+      expect(keys).to.have.length(1);
+      const row = JSON.parse((await db.get(keys[0])) ?? "{}") as { value: string };
+      row.value = (BigInt(row.value) + 1n).toString();
+      await db.put(keys[0], JSON.stringify(row));
+      await db.close();
+
+      const result = await audit(c.record, { indexPath: dir });
+      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I7_INDEX_MISMATCH"]);
+      expect(result.findings[0].tokenId).to.equal(tier2Piece);
+      expect(result.findings[0].message).to.contain("20000001").and.to.contain("20000000");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe("with the document store", function () {
