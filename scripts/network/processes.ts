@@ -138,3 +138,14 @@ export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" 
   fs.rmSync(pidPath(node), { force: true });
   return true;
 }
+
+/** Kills the node's process group at once, without waiting: for process-exit hooks, where nothing can be awaited. */
+export function killNodeNow(node: NetworkNode): void {
+  const pid = runningPid(node);
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Sending many transactions from several accounts without waiting for each, and seeing when they land. Used by
+ * the fault tests (test/network/) and the network benchmark, against any JSON-RPC endpoint: geth over HTTP or
+ * Hardhat's in-process network.
+ *
+ * Each account signs locally and numbers its own transactions (nonces), so dozens can be in flight at once. A
+ * transaction the node did not accept is reported as not sent, with the reason; since a failed call may still have
+ * reached the node, the account then asks the node for its next nonce before sending again.
+ */
+import { Wallet } from "ethers";
+
+/** A JSON-RPC call, whatever carries it. */
+export type RpcCall = (method: string, params: unknown[]) => Promise<unknown>;
+
+export interface TransactionRequest {
+  to: string;
+  data?: string;
+  value?: bigint;
+  gasLimit: bigint;
+}
+
+export interface FeeSettings {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** Generous on a private chain whose base fee falls to a few wei when blocks are empty. */
+export const PRIVATE_CHAIN_FEES: FeeSettings = { maxFeePerGas: 100_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
+
+export type SendOutcome =
+  | { kind: "sent"; hash: string; from: string; nonce: number; sentAt: number }
+  | { kind: "not-sent"; from: string; nonce: number; reason: string };
+
+export class AccountSender {
+  private nextNonce: number | undefined;
+  /** Sends leave in nonce order, one at a time per account: a node may refuse a nonce that runs ahead. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly wallet: Wallet,
+    private readonly rpc: RpcCall,
+    private readonly chainId: bigint,
+    private readonly fees: FeeSettings = PRIVATE_CHAIN_FEES,
+  ) {}
+
+  get address(): string {
+    return this.wallet.address;
+  }
+
+  /** Signs and sends after every earlier `send` of this account; never rejects (a failure is an outcome). */
+  send(request: TransactionRequest): Promise<SendOutcome> {
+    const outcome = this.queue.then(() => this.sendNow(request));
+    this.queue = outcome;
+    return outcome;
+  }
+
+  private async sendNow(request: TransactionRequest): Promise<SendOutcome> {
+    let nonce = this.nextNonce ?? -1;
+    try {
+      if (this.nextNonce === undefined) {
+        this.nextNonce = Number(BigInt((await this.rpc("eth_getTransactionCount", [this.wallet.address, "pending"])) as string));
+      }
+      nonce = this.nextNonce;
+      const raw = await this.wallet.signTransaction({
+        type: 2,
+        chainId: this.chainId,
+        nonce,
+        to: request.to,
+        data: request.data ?? "0x",
+        value: request.value ?? 0n,
+        gasLimit: request.gasLimit,
+        maxFeePerGas: this.fees.maxFeePerGas,
+        maxPriorityFeePerGas: this.fees.maxPriorityFeePerGas,
+      });
+      const sentAt = performance.now();
+      const hash = (await this.rpc("eth_sendRawTransaction", [raw])) as string;
+      this.nextNonce = nonce + 1;
+      return { kind: "sent", hash, from: this.wallet.address, nonce, sentAt };
+    } catch (error) {
+      // Ask the node again before the next transaction: this one may or may not have reached it.
+      this.nextNonce = undefined;
+      return { kind: "not-sent", from: this.wallet.address, nonce, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+interface BlockWithHashes {
+  number: string;
+  hash: string;
+  transactions: string[];
+}
+
+/**
+ * Follows new blocks and notes when each watched transaction first appears in one. Inclusion is what a sender
+ * can observe; on Clique a block can still be replaced, so callers that need the final word read receipts.
+ */
+export class InclusionWatcher {
+  private readonly includedAt = new Map<string, number>();
+  private readonly watched = new Set<string>();
+  private lastBlock: number | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly rpc: RpcCall,
+    private readonly pollMs = 25,
+  ) {}
+
+  watch(hash: string): void {
+    this.watched.add(hash.toLowerCase());
+  }
+
+  /** performance.now() when `hash` was first seen in a block, if it has been. */
+  inclusionTime(hash: string): number | undefined {
+    return this.includedAt.get(hash.toLowerCase());
+  }
+
+  get includedCount(): number {
+    return this.includedAt.size;
+  }
+
+  async start(): Promise<void> {
+    this.lastBlock = Number(BigInt((await this.rpc("eth_blockNumber", [])) as string));
+    this.running = true;
+    this.loop = this.follow();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async follow(): Promise<void> {
+    while (this.running) {
+      try {
+        const head = Number(BigInt((await this.rpc("eth_blockNumber", [])) as string));
+        for (let number = (this.lastBlock ?? head) + 1; number <= head; number += 1) {
+          const block = (await this.rpc("eth_getBlockByNumber", [`0x${number.toString(16)}`, false])) as BlockWithHashes | null;
+          if (block === null) break;
+          const seenAt = performance.now();
+          for (const hash of block.transactions) {
+            const key = hash.toLowerCase();
+            if (this.watched.has(key) && !this.includedAt.has(key)) this.includedAt.set(key, seenAt);
+          }
+          this.lastBlock = number;
+        }
+      } catch {
+        // The node is busy or restarting: try again on the next round.
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+    }
+  }
+}
+
+/** The value at `fraction` (0 … 1) of the sorted `values`, nearest-rank. */
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(fraction * sorted.length)));
+  return sorted[rank - 1];
+}

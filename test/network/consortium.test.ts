@@ -1,0 +1,257 @@
+/**
+ * The consortium network for real: four geth Clique validators and an RPC node on loopback, started for this file
+ * (its own directory, ports and chain id) and killed in `after`, whatever happens. Each test is bounded in time;
+ * together they take about five minutes, most of it the demo story's 100 one-second days.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import type { TransactionReceipt } from "ethers";
+import { blockNumberOf, currentSigners, formatStatus, networkStatus, peerCountOf, waitForBlock } from "../../scripts/network/lifecycle";
+import { proposeValidatorChange } from "../../scripts/network/governance";
+import { ipcCall } from "../../scripts/network/ipc";
+import { AccountSender } from "../../scripts/network/load";
+import type { SendOutcome } from "../../scripts/network/load";
+import type { NetworkNode } from "../../src/network/descriptor";
+import { DESCRIPTOR_ENV } from "../../src/network/descriptor";
+import { startTestNetwork } from "./test-network";
+import type { TestNetwork } from "./test-network";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TRANSFER_GAS = 21_000n;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs a Node program in a process group of its own, killed (group and all) if it outlives `timeoutMs`. */
+function runProgram(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    process.once("exit", killGroup);
+    const timer = setTimeout(() => {
+      killGroup();
+      reject(new Error(`${args.join(" ")} did not finish within ${timeoutMs / 1000} s; its output:\n${output}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      process.removeListener("exit", killGroup);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Receipts of `hashes`, waiting up to `timeoutMs` for the missing ones; those still missing are absent. */
+async function receiptsOf(net: TestNetwork, hashes: readonly string[], timeoutMs: number): Promise<Map<string, TransactionReceipt>> {
+  const receipts = new Map<string, TransactionReceipt>();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const missing = hashes.filter((hash) => !receipts.has(hash));
+    const found = await Promise.all(missing.map((hash) => net.provider.getTransactionReceipt(hash)));
+    found.forEach((receipt, index) => {
+      if (receipt !== null) receipts.set(missing[index], receipt);
+    });
+    if (receipts.size === hashes.length || Date.now() > deadline) return receipts;
+    await sleep(500);
+  }
+}
+
+/** The message `promise` rejects with; fails when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected a rejection");
+}
+
+async function signerOfBlock(net: TestNetwork, block: number): Promise<string> {
+  return ipcCall<string>(net.rpcNode.ipcPath, "clique_getSigner", [`0x${block.toString(16)}`]);
+}
+
+/** Waits until no new block has come for `quietMs`; returns the head then, or undefined if blocks kept coming. */
+async function waitForHalt(node: NetworkNode, quietMs: number, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let head = await blockNumberOf(node);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await blockNumberOf(node);
+    if (now !== head) {
+      head = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return head;
+    }
+  }
+  return undefined;
+}
+
+describe("consortium network: four geth Clique validators on loopback", function () {
+  let net: TestNetwork;
+
+  before(async function () {
+    this.timeout(120_000);
+    net = await startTestNetwork(4);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await net?.stop();
+    // Ignition's record of the demo's deployment to this test chain, which no longer exists.
+    if (net !== undefined) fs.rmSync(path.join(ROOT, "deploy", "deployments", `chain-${net.descriptor.chainId}`), { recursive: true, force: true });
+  });
+
+  it("status shows each node's role, address, head and peers, and the summary line", async function () {
+    this.timeout(60_000);
+    const lines = formatStatus(await networkStatus(net.descriptor));
+    expect(lines).to.have.length(6);
+    for (const index of [0, 1, 2, 3]) {
+      const validator = net.validator(index);
+      expect(lines[index]).to.match(new RegExp(`^${validator.name} +validator +${validator.signer} +head \\d+ +peers 4$`));
+    }
+    expect(lines[4]).to.match(/^rpc +rpc node +- +head \d+ +peers 4$/);
+    expect(lines[5]).to.match(/^4 validators, 1 rpc node, head block \d+$/);
+
+    // The command line prints the same, from the descriptor in the network's directory.
+    const cli = await runProgram([require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/network.ts", "status", "--dir", net.stateDir], process.env, 50_000);
+    expect(cli.code, cli.output).to.equal(0);
+    expect(cli.output).to.match(/4 validators, 1 rpc node, head block \d+/);
+  });
+
+  it("deploys the system and plays the whole demo story through Hardhat's --network consortium", async function () {
+    this.timeout(330_000);
+    const env = { ...process.env, [DESCRIPTOR_ENV]: net.descriptorFile };
+    const run = await runProgram([require.resolve("hardhat/internal/cli/cli.js"), "run", "--network", "consortium", "scripts/demo.ts"], env, 320_000);
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output).to.contain(`the whole story on network "consortium" (Geth)`);
+    expect(run.output).to.contain("All checks passed");
+    expect(run.output).not.to.contain("✗");
+  });
+
+  it("keeps sealing and confirming with one validator down; the validator catches up and seals again when back", async function () {
+    this.timeout(240_000);
+    const down = net.validator(1);
+    await net.kill(down);
+    const headAtKill = await blockNumberOf(net.rpcNode);
+
+    const senders = net.wallets.slice(10, 12).map((wallet) => new AccountSender(wallet, net.rpc, BigInt(net.descriptor.chainId)));
+    const receiver = net.wallets[19].address;
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, index) => senders[index % 2].send({ to: receiver, value: 1n, gasLimit: TRANSFER_GAS })));
+    const sent = outcomes.flatMap((outcome) => (outcome.kind === "sent" ? [outcome.hash] : []));
+    expect(sent, JSON.stringify(outcomes)).to.have.length(12);
+    const receipts = await receiptsOf(net, sent, 60_000);
+    expect(receipts.size, "transactions confirmed with a validator down").to.equal(12);
+    expect([...receipts.values()].every((receipt) => receipt.status === 1)).to.equal(true);
+    expect(await waitForBlock(net.rpcNode, headAtKill + 10, 40_000), "ten more blocks with three validators").to.equal(true);
+
+    await net.restart(down);
+    const target = await blockNumberOf(net.rpcNode);
+    expect(await waitForBlock(down, target, 60_000), `${down.name} catches up to block ${target}`).to.equal(true);
+    expect(await peerCountOf(down)).to.be.at.least(3);
+    // Back in the rotation: a block sealed by it after the restart.
+    const deadline = Date.now() + 60_000;
+    let sealedBlock: number | undefined;
+    for (let block = target + 1; sealedBlock === undefined && Date.now() < deadline; ) {
+      if ((await blockNumberOf(net.rpcNode)) < block) {
+        await sleep(250);
+        continue;
+      }
+      if ((await signerOfBlock(net, block)).toLowerCase() === down.signer?.toLowerCase()) sealedBlock = block;
+      block += 1;
+    }
+    expect(sealedBlock, `${down.name} seals a block again`).to.not.equal(undefined);
+  });
+
+  it("halts with two of four validators down, resumes with one back, and every transaction is confirmed or reported not sent", async function () {
+    this.timeout(300_000);
+    const chainId = BigInt(net.descriptor.chainId);
+    const senders = net.wallets.slice(12, 16).map((wallet) => new AccountSender(wallet, net.rpc, chainId));
+    const startNonces = await Promise.all(senders.map((sender) => net.provider.getTransactionCount(sender.address, "latest")));
+    const receiver = net.wallets[19].address;
+    const outcomes: SendOutcome[] = [];
+    let sending = true;
+    const stream = (async () => {
+      while (sending) {
+        outcomes.push(...(await Promise.all(senders.map((sender) => sender.send({ to: receiver, value: 1n, gasLimit: TRANSFER_GAS })))));
+        await sleep(250);
+      }
+    })();
+
+    try {
+      await sleep(3_000);
+      const [third, fourth] = [net.validator(2), net.validator(3)];
+      await net.kill(third);
+      await net.kill(fourth);
+      // Clique lets a validator seal at most one block in any three in a row: two validators cannot go on.
+      const haltedAt = await waitForHalt(net.rpcNode, 5_000, 30_000);
+      expect(haltedAt, "the chain halts with two of four validators").to.not.equal(undefined);
+      const sentBeforeRestart = outcomes.length;
+      await sleep(3_000);
+      expect(await blockNumberOf(net.rpcNode), "no block while halted").to.equal(haltedAt);
+      sending = false;
+      await stream;
+      expect(outcomes.length, "transactions were sent into the halted chain").to.be.greaterThan(sentBeforeRestart);
+
+      await net.restart(third);
+      expect(await waitForBlock(net.rpcNode, (haltedAt ?? 0) + 3, 60_000), "blocks again with three validators").to.equal(true);
+
+      const sent = outcomes.flatMap((outcome) => (outcome.kind === "sent" ? [outcome] : []));
+      const notSent = outcomes.filter((outcome) => outcome.kind === "not-sent");
+      const receipts = await receiptsOf(net, sent.map((outcome) => outcome.hash), 90_000);
+      const lost = sent.filter((outcome) => !receipts.has(outcome.hash));
+      expect(lost, "sent but never confirmed").to.deep.equal([]);
+      expect([...receipts.values()].filter((receipt) => receipt.status !== 1)).to.deep.equal([]);
+
+      // Every receipt is on the chain the network agrees on now, and each account's nonce counts exactly its
+      // confirmed transactions: nothing confirmed twice, nothing in a lost fork.
+      await waitForBlock(net.rpcNode, Math.max(...[...receipts.values()].map((receipt) => receipt.blockNumber)) + 3, 30_000);
+      for (const receipt of receipts.values()) {
+        const block = await net.provider.getBlock(receipt.blockNumber);
+        expect(block?.hash, `block ${receipt.blockNumber} of ${receipt.hash}`).to.equal(receipt.blockHash);
+      }
+      for (const [index, sender] of senders.entries()) {
+        const confirmed = sent.filter((outcome) => outcome.from === sender.address).length;
+        expect(await net.provider.getTransactionCount(sender.address, "latest")).to.equal(startNonces[index] + confirmed);
+      }
+      console.log(`      ${sent.length} sent (${notSent.length} reported not sent); all ${receipts.size} confirmed after the halt at block ${haltedAt}`);
+
+      await net.restart(fourth);
+      expect(await waitForBlock(fourth, await blockNumberOf(net.rpcNode), 60_000), `${fourth.name} catches up`).to.equal(true);
+    } finally {
+      sending = false;
+      await stream;
+    }
+  });
+
+  it("validator governance: the others vote a validator out, then back in; a meaningless proposal is refused", async function () {
+    this.timeout(180_000);
+    const subject = net.validator(3).signer ?? "";
+    expect(await rejection(proposeValidatorChange(net.descriptor, "add", subject, 5_000))).to.match(/already a validator/);
+    expect(await rejection(proposeValidatorChange(net.descriptor, "remove", net.wallets[0].address, 5_000))).to.match(/is not a validator/);
+    expect(await currentSigners(net.descriptor)).to.have.length(4);
+
+    const removed = await proposeValidatorChange(net.descriptor, "remove", subject, 60_000);
+    expect(removed.signers.map((signer) => signer.toLowerCase())).to.have.length(3).and.not.include(subject.toLowerCase());
+    expect(await currentSigners(net.descriptor)).to.have.length(3);
+    const head = await blockNumberOf(net.rpcNode);
+    expect(await waitForBlock(net.rpcNode, head + 3, 30_000), "three validators go on sealing").to.equal(true);
+
+    const added = await proposeValidatorChange(net.descriptor, "add", subject, 60_000);
+    expect(added.effectiveBlock).to.be.greaterThan(removed.effectiveBlock);
+    expect(added.signers.map((signer) => signer.toLowerCase())).to.have.length(4).and.include(subject.toLowerCase());
+  });
+});
