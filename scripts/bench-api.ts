@@ -21,10 +21,10 @@ import { call, signIn, startApi } from "../test/api/harness";
  *   2. as fast as the API answers: checks per second (target at least half the bare-loop bound);
  *   3. the bare loop: as many recoveries of the holder's request signature (the one signature every check must
  *      recover afresh) as checks were answered in phase 2, timed.
- * CHAINBILL_BENCH_API_SECONDS sets each phase's length (default 8; phases are bounded, the whole run stays < 30 s).
+ * CHAINBILL_BENCH_API_SECONDS sets each phase's length (default 6; phases are bounded, the whole run stays < 30 s).
  */
 
-const PHASE_SECONDS = Math.min(10, Math.max(1, Number(process.env.CHAINBILL_BENCH_API_SECONDS ?? 8)));
+const PHASE_SECONDS = Math.min(10, Math.max(1, Number(process.env.CHAINBILL_BENCH_API_SECONDS ?? 6)));
 const FIXED_RATE = 100;
 
 function line(label: string, value: string): void {
@@ -82,8 +82,8 @@ async function main(): Promise<void> {
     if (probe.status !== 200) throw new Error(`the benchmark's funding check does not pass: ${probe.status} ${JSON.stringify(probe.body)}`);
     await autocannon({ ...target, connections: 4, amount: 100 });
 
-    const fixed = await autocannon({ ...target, connections: 16, overallRate: FIXED_RATE, duration: PHASE_SECONDS });
-    const open = await autocannon({ ...target, connections: 8, duration: PHASE_SECONDS });
+    const fixed = await autocannon({ ...target, connections: 16, overallRate: FIXED_RATE, duration: PHASE_SECONDS, workers: 1 });
+    const open = await autocannon({ ...target, connections: 8, duration: PHASE_SECONDS, workers: 1 });
     const checks = open["2xx"];
     const checksPerSecond = checks / (open.duration || PHASE_SECONDS);
 

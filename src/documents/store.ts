@@ -35,6 +35,17 @@ function keyOf(hash: string): string {
   return hash.toLowerCase();
 }
 
+/** How many parsed documents stay in memory. A stored document never changes, so a parsed copy never goes stale. */
+const PARSED_CACHE_LIMIT = 5_000;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
 function wireOf(document: ParsedDocument): unknown {
   return document.kind === "invoice" ? invoiceProofToWire(document.proof) : logisticsProofToWire(document.proof);
 }
@@ -42,6 +53,9 @@ function wireOf(document: ParsedDocument): unknown {
 export class DocumentStore implements DocumentSource {
   // Writers of one hash queue behind each other so "already there?" and "store it" cannot interleave.
   private readonly pendingWrites = new Map<string, Promise<PutOutcome>>();
+  // Parsing re-hashes the document (EIP-712, several keccaks): a funding check reads eight documents, so keep the
+  // parsed, re-hashed copies (frozen: every reader shares them), oldest dropped first.
+  private readonly parsed = new Map<string, ParsedDocument>();
 
   private constructor(
     private readonly db: Level<string, StoredDocument>,
@@ -83,12 +97,17 @@ export class DocumentStore implements DocumentSource {
 
   /** The document under `hash`, parsed and re-hashed; a stored copy that no longer hashes to its key is an error. */
   async get(hash: string): Promise<ParsedDocument | undefined> {
-    const record = await this.record(hash);
+    const key = keyOf(hash);
+    const cached = this.parsed.get(key);
+    if (cached !== undefined) return cached;
+    const record = await this.record(key);
     if (record === undefined) return undefined;
     const parsed = parseDocument(record.kind, record.document, this.chainId);
-    if (!parsed.ok || parsed.document.hash !== keyOf(hash)) {
-      throw new Error(`the stored document ${keyOf(hash)} is corrupt: it no longer parses to its own hash`);
+    if (!parsed.ok || parsed.document.hash !== key) {
+      throw new Error(`the stored document ${key} is corrupt: it no longer parses to its own hash`);
     }
+    if (this.parsed.size >= PARSED_CACHE_LIMIT) this.parsed.delete(this.parsed.keys().next().value as string);
+    this.parsed.set(key, deepFreeze(parsed.document));
     return parsed.document;
   }
 
