@@ -3,6 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
+import type { Logger } from "pino";
+import type { Signer } from "ethers";
 import { SiweMessage } from "siwe";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { connectChainbill } from "../../src/chain/system";
@@ -37,7 +39,15 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(options: { limits?: Partial<ApiLimits>; consortium?: Consortium } = {}): Promise<ApiHarness> {
+export interface ApiHarnessOptions {
+  limits?: Partial<ApiLimits>;
+  consortium?: Consortium;
+  /** The verifier's key (default: the consortium's VERIFIER member). */
+  verifierSigner?: Pick<Signer, "signTypedData" | "getAddress">;
+  logger?: Logger;
+}
+
+export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
   const c = options.consortium ?? (await deployConsortium());
   const provider = hre.ethers.provider;
   const contracts = connectChainbill(
@@ -59,9 +69,9 @@ export async function startApi(options: { limits?: Partial<ApiLimits>; consortiu
       contracts,
       chainId,
       store,
-      verifier: createVerifier({ contracts, provider, documents: store, signer: c.verifier }),
+      verifier: createVerifier({ contracts, provider, documents: store, signer: options.verifierSigner ?? c.verifier }),
       signIn: { domain: SIGN_IN_DOMAIN, uri: SIGN_IN_URI },
-      logger: pino({ level: process.env.CHAINBILL_TEST_LOG_LEVEL ?? "silent" }),
+      logger: options.logger ?? pino({ level: process.env.CHAINBILL_TEST_LOG_LEVEL ?? "silent" }),
       limits: { ...GENEROUS_LIMITS, ...options.limits },
       processMetrics: false,
     });
