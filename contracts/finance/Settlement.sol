@@ -28,8 +28,19 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @notice The currency repayments and claims are made in.
     IERC20 public immutable currency;
 
+    /// @dev A slot's account as stored: the fields of {SlotAccount} and whether the slot is fully repaid, in one
+    /// word (64 * 3 + 8 + 8 bits). The flag spares every claim on a fully repaid slot the call for the slot's terms:
+    /// each piece is then owed its whole value, so neither face value nor maturity matters any more.
+    struct SlotBook {
+        uint64 repaid;
+        uint64 redeemedValue;
+        uint64 claimed;
+        bool overdueFlagged;
+        bool fullyRepaid;
+    }
+
     uint256 private _gracePeriod;
-    mapping(uint256 slot => SlotAccount) private _accounts;
+    mapping(uint256 slot => SlotBook) private _books;
     mapping(uint256 tokenId => uint64) private _claimed;
 
     modifier onlyOperator() {
@@ -54,15 +65,16 @@ contract Settlement is ISettlement, ReentrancyGuard {
         IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         if (registry.memberIdOf(msg.sender) != terms.anchorId) revert SettlementNotAnchor(slot, msg.sender);
         if (amount == 0) revert SettlementZeroAmount();
-        SlotAccount storage slotAccount = _accounts[slot];
-        uint256 outstanding = terms.faceValue - slotAccount.repaid;
+        SlotBook storage book = _books[slot];
+        uint256 outstanding = terms.faceValue - book.repaid;
         if (amount > outstanding) revert SettlementOverpayment(slot, amount, outstanding);
 
-        uint64 repaidTotal = slotAccount.repaid + uint64(amount);
-        slotAccount.repaid = repaidTotal;
+        uint64 repaidTotal = book.repaid + uint64(amount);
         bool fullyRepaid = repaidTotal == terms.faceValue;
+        book.repaid = repaidTotal;
+        book.fullyRepaid = fullyRepaid;
         emit Repaid(slot, msg.sender, amount, repaidTotal, fullyRepaid);
-        if (fullyRepaid && slotAccount.overdueFlagged) emit OverdueCured(slot);
+        if (fullyRepaid && book.overdueFlagged) emit OverdueCured(slot);
         currency.safeTransferFrom(msg.sender, address(this), amount);
     }
 
@@ -84,10 +96,10 @@ contract Settlement is ISettlement, ReentrancyGuard {
     function flagOverdue(uint256 slot) external {
         IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         if (!_isOverdue(slot, terms)) revert SettlementNotOverdue(slot);
-        SlotAccount storage slotAccount = _accounts[slot];
-        if (slotAccount.overdueFlagged) revert SettlementAlreadyFlagged(slot);
-        slotAccount.overdueFlagged = true;
-        emit SlotOverdue(slot, slotAccount.repaid, terms.faceValue);
+        SlotBook storage book = _books[slot];
+        if (book.overdueFlagged) revert SettlementAlreadyFlagged(slot);
+        book.overdueFlagged = true;
+        emit SlotOverdue(slot, book.repaid, terms.faceValue);
     }
 
     /// @inheritdoc ISettlement
@@ -107,7 +119,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
         if (!receivables.exists(tokenId)) return 0;
         uint256 slot = tokenId >> 32;
         IReceivableToken.SlotState memory terms = receivables.slotState(slot);
-        uint64 repaid = _accounts[slot].repaid;
+        uint64 repaid = _books[slot].repaid;
         if (block.timestamp < terms.maturity && repaid != terms.faceValue) return 0;
         uint256 value = receivables.balanceOf(tokenId);
         return (value * repaid) / terms.faceValue - _claimed[tokenId];
@@ -120,7 +132,13 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function account(uint256 slot) external view returns (SlotAccount memory) {
-        return _accounts[slot];
+        SlotBook memory book = _books[slot];
+        return SlotAccount({
+            repaid: book.repaid,
+            redeemedValue: book.redeemedValue,
+            claimed: book.claimed,
+            overdueFlagged: book.overdueFlagged
+        });
     }
 
     /// @inheritdoc ISettlement
@@ -131,32 +149,45 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @dev Pays what is due on one piece; 0 when nothing is. Burns the piece once it has received its value.
     function _claim(uint256 tokenId) private returns (uint256 amount) {
         uint256 slot = tokenId >> 32;
-        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
-        SlotAccount storage slotAccount = _accounts[slot];
-        uint64 repaid = slotAccount.repaid;
-        if (block.timestamp < terms.maturity && repaid != terms.faceValue) {
-            revert SettlementNotClaimable(slot, terms.maturity, repaid, terms.faceValue);
+        SlotBook memory book = _books[slot];
+        uint256 entitled;
+        address holder;
+        uint256 value;
+        if (book.fullyRepaid) {
+            // Every piece is owed its whole value, whatever the slot's terms: no need to ask the token for them.
+            (holder, value) = receivables.pieceOf(tokenId);
+            entitled = value;
+        } else {
+            IReceivableToken.SlotState memory terms = receivables.slotState(slot);
+            if (block.timestamp < terms.maturity) {
+                revert SettlementNotClaimable(slot, terms.maturity, book.repaid, terms.faceValue);
+            }
+            (holder, value) = receivables.pieceOf(tokenId);
+            // Below `value`, since repaid < face: a piece is burned only once the slot is fully repaid.
+            entitled = (value * book.repaid) / terms.faceValue;
         }
-        (address holder, uint256 value) = receivables.pieceOf(tokenId);
-        uint256 entitled = (value * repaid) / terms.faceValue;
-        uint64 claimedBefore = _claimed[tokenId];
+        // Every claim adds to `claimed`, and a piece's own record is cleared when it is redeemed, so while the
+        // slot's claims equal its redeemed value no live piece has claimed anything (saves a cold read per piece).
+        uint64 claimedBefore = book.claimed == book.redeemedValue ? 0 : _claimed[tokenId];
         amount = entitled - claimedBefore;
         if (amount == 0) return 0;
 
-        slotAccount.claimed += uint64(amount);
-        emit Claimed(tokenId, holder, amount, entitled);
-        if (entitled == value) {
-            delete _claimed[tokenId];
-            slotAccount.redeemedValue += uint64(value);
-            receivables.redeem(tokenId);
+        book.claimed += uint64(amount);
+        bool redeemed = entitled == value;
+        if (redeemed) book.redeemedValue += uint64(value);
+        _books[slot] = book;
+        if (redeemed) {
+            if (claimedBefore != 0) delete _claimed[tokenId];
         } else {
             _claimed[tokenId] = uint64(entitled);
         }
+        emit Claimed(tokenId, holder, amount, entitled);
+        if (redeemed) receivables.redeem(tokenId);
         currency.safeTransfer(holder, amount);
     }
 
     function _isOverdue(uint256 slot, IReceivableToken.SlotState memory terms) private view returns (bool) {
         // Strictly after: a repayment landing at the very second the grace period ends is on time.
-        return block.timestamp > uint256(terms.maturity) + _gracePeriod && _accounts[slot].repaid < terms.faceValue;
+        return block.timestamp > uint256(terms.maturity) + _gracePeriod && !_books[slot].fullyRepaid;
     }
 }
