@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IMemberRegistry} from "../access/IMemberRegistry.sol";
 import {IReceivableToken} from "../token/interfaces/IReceivableToken.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
@@ -15,7 +14,14 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 /// possible once the slot is fully repaid, and then it pays the whole value and burns the piece. The sum of
 /// the floors never exceeds `repaid`, and at full repayment each floor is exactly the value: no dust is
 /// created or left.
-contract Settlement is ISettlement, ReentrancyGuard {
+///
+/// Reentrancy is refused per slot: a repayment or claim stores its slot's updated account with a lock set
+/// before it calls out (the token, the currency) and releases the lock when the calls return; `repay`, `claim` and `claimMany`
+/// refuse a locked slot. The lock shares the account's storage word, which each of them reads and writes
+/// anyway, where a contract-wide guard would cost a cold storage access of its own on every claim. Calls for
+/// other slots are let through: a slot's account (and a piece's claimed record) is all a repayment or claim
+/// changes here, and each has finished changing it before calling out.
+contract Settlement is ISettlement {
     using SafeERC20 for IERC20;
 
     /// @notice The longest grace period the operator may set.
@@ -28,15 +34,17 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @notice The currency repayments and claims are made in.
     IERC20 public immutable currency;
 
-    /// @dev A slot's account as stored: the fields of {SlotAccount} and whether the slot is fully repaid, in one
-    /// word (64 * 3 + 8 + 8 bits). The flag spares every claim on a fully repaid slot the call for the slot's terms:
-    /// each piece is then owed its whole value, so neither face value nor maturity matters any more.
+    /// @dev A slot's account as stored, in one word (64 * 3 + 8 * 3 bits): the fields of {SlotAccount}, whether
+    /// the slot is fully repaid, and the slot's reentrancy lock. The flag spares every claim on a fully repaid slot
+    /// the call for the slot's terms: each piece is then owed its whole value, so neither face value nor maturity
+    /// matters any more.
     struct SlotBook {
         uint64 repaid;
         uint64 redeemedValue;
         uint64 claimed;
         bool overdueFlagged;
         bool fullyRepaid;
+        bool locked;
     }
 
     uint256 private _gracePeriod;
@@ -61,11 +69,11 @@ contract Settlement is ISettlement, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
-    function repay(uint256 slot, uint256 amount) external nonReentrant {
+    function repay(uint256 slot, uint256 amount) external {
+        SlotBook memory book = _unlockedBook(slot);
         IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         if (registry.memberIdOf(msg.sender) != terms.anchorId) revert SettlementNotAnchor(slot, msg.sender);
         if (amount == 0) revert SettlementZeroAmount();
-        SlotBook storage book = _books[slot];
         uint256 outstanding = terms.faceValue - book.repaid;
         if (amount > outstanding) revert SettlementOverpayment(slot, amount, outstanding);
 
@@ -73,19 +81,21 @@ contract Settlement is ISettlement, ReentrancyGuard {
         bool fullyRepaid = repaidTotal == terms.faceValue;
         book.repaid = repaidTotal;
         book.fullyRepaid = fullyRepaid;
+        _lock(slot, book);
         emit Repaid(slot, msg.sender, amount, repaidTotal, fullyRepaid);
         if (fullyRepaid && book.overdueFlagged) emit OverdueCured(slot);
         currency.safeTransferFrom(msg.sender, address(this), amount);
+        _unlock(slot);
     }
 
     /// @inheritdoc ISettlement
-    function claim(uint256 tokenId) external nonReentrant returns (uint256 amount) {
+    function claim(uint256 tokenId) external returns (uint256 amount) {
         amount = _claim(tokenId);
         if (amount == 0) revert SettlementNothingToClaim(tokenId);
     }
 
     /// @inheritdoc ISettlement
-    function claimMany(uint256[] calldata tokenIds) external nonReentrant returns (uint256 total) {
+    function claimMany(uint256[] calldata tokenIds) external returns (uint256 total) {
         for (uint256 i = 0; i < tokenIds.length; ++i) {
             // A piece already redeemed (by its holder or another batch) is skipped, not an error.
             if (receivables.exists(tokenIds[i])) total += _claim(tokenIds[i]);
@@ -149,41 +159,53 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @dev Pays what is due on one piece; 0 when nothing is. Burns the piece once it has received its value.
     function _claim(uint256 tokenId) private returns (uint256 amount) {
         uint256 slot = tokenId >> 32;
-        SlotBook memory book = _books[slot];
-        uint256 entitled;
+        SlotBook memory book = _unlockedBook(slot);
+        // Every claim adds to `claimed`, and a piece's own record is cleared when it is redeemed: while a slot's
+        // claims equal its redeemed value, no live piece of it has claimed anything, and its record is not read.
+        uint64 claimedBefore = book.claimed == book.redeemedValue ? 0 : _claimed[tokenId];
         address holder;
-        uint256 value;
+        uint256 entitled;
         if (book.fullyRepaid) {
-            // Every piece is owed its whole value, whatever the slot's terms: no need to ask the token for them.
-            (holder, value) = receivables.pieceOf(tokenId);
-            entitled = value;
+            // Every piece is owed its whole value now, whatever the slot's terms, and this claim completes it.
+            (holder, entitled) = receivables.pieceOf(tokenId);
+            book.redeemedValue += uint64(entitled);
+            if (claimedBefore != 0) delete _claimed[tokenId];
         } else {
             IReceivableToken.SlotState memory terms = receivables.slotState(slot);
             if (block.timestamp < terms.maturity) {
                 revert SettlementNotClaimable(slot, terms.maturity, book.repaid, terms.faceValue);
             }
+            uint256 value;
             (holder, value) = receivables.pieceOf(tokenId);
-            // Below `value`, since repaid < face: a piece is burned only once the slot is fully repaid.
+            // Below the value while repaid < face: a piece is completed (and burned) only once the slot is repaid.
             entitled = (value * book.repaid) / terms.faceValue;
-        }
-        // Every claim adds to `claimed`, and a piece's own record is cleared when it is redeemed, so while the
-        // slot's claims equal its redeemed value no live piece has claimed anything (saves a cold read per piece).
-        uint64 claimedBefore = book.claimed == book.redeemedValue ? 0 : _claimed[tokenId];
-        amount = entitled - claimedBefore;
-        if (amount == 0) return 0;
-
-        book.claimed += uint64(amount);
-        bool redeemed = entitled == value;
-        if (redeemed) book.redeemedValue += uint64(value);
-        _books[slot] = book;
-        if (redeemed) {
-            if (claimedBefore != 0) delete _claimed[tokenId];
-        } else {
+            if (entitled == claimedBefore) return 0;
             _claimed[tokenId] = uint64(entitled);
         }
+        amount = entitled - claimedBefore;
+        book.claimed += uint64(amount);
+        _lock(slot, book);
         emit Claimed(tokenId, holder, amount, entitled);
-        if (redeemed) receivables.redeem(tokenId);
+        if (book.fullyRepaid) receivables.redeem(tokenId);
         currency.safeTransfer(holder, amount);
+        _unlock(slot);
+    }
+
+    /// @dev The slot's account; reverts while a repayment or claim of the slot is calling out.
+    function _unlockedBook(uint256 slot) private view returns (SlotBook memory book) {
+        book = _books[slot];
+        if (book.locked) revert SettlementReentrantCall(slot);
+    }
+
+    /// @dev Stores the slot's updated account with its lock set, before calling out.
+    function _lock(uint256 slot, SlotBook memory book) private {
+        book.locked = true;
+        _books[slot] = book;
+    }
+
+    /// @dev Releases the slot's lock once the call out has returned.
+    function _unlock(uint256 slot) private {
+        _books[slot].locked = false;
     }
 
     function _isOverdue(uint256 slot, IReceivableToken.SlotState memory terms) private view returns (bool) {
