@@ -16,11 +16,12 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 /// created or left.
 ///
 /// Reentrancy is refused per slot: a repayment or claim stores its slot's updated account with a lock set
-/// before it calls out (the token, the currency) and releases the lock when the calls return; `repay`, `claim` and `claimMany`
+/// before it calls the currency and releases the lock when the call returns; `repay`, `claim` and `claimMany`
 /// refuse a locked slot. The lock shares the account's storage word, which each of them reads and writes
 /// anyway, where a contract-wide guard would cost a cold storage access of its own on every claim. Calls for
 /// other slots are let through: a slot's account (and a piece's claimed record) is all a repayment or claim
-/// changes here, and each has finished changing it before calling out.
+/// changes here, and each has finished changing it before the currency call. The token is called earlier (for
+/// the slot's terms, the piece, its burn); it is the token this contract is bound to and calls nothing back.
 contract Settlement is ISettlement {
     using SafeERC20 for IERC20;
 
@@ -166,8 +167,10 @@ contract Settlement is ISettlement {
         address holder;
         uint256 entitled;
         if (book.fullyRepaid) {
-            // Every piece is owed its whole value now, whatever the slot's terms, and this claim completes it.
-            (holder, entitled) = receivables.pieceOf(tokenId);
+            // Every piece is owed its whole value now, whatever the slot's terms, and this claim completes it: the
+            // token burns the piece and answers whose it was and its value, in one call. The token is bound to this
+            // contract alone and calls nothing while burning, so nothing runs between that call and the effects below.
+            (holder, entitled) = receivables.redeem(tokenId);
             book.redeemedValue += uint64(entitled);
             if (claimedBefore != 0) delete _claimed[tokenId];
         } else {
@@ -186,7 +189,6 @@ contract Settlement is ISettlement {
         book.claimed += uint64(amount);
         _lock(slot, book);
         emit Claimed(tokenId, holder, amount, entitled);
-        if (book.fullyRepaid) receivables.redeem(tokenId);
         currency.safeTransfer(holder, amount);
         _unlock(slot);
     }

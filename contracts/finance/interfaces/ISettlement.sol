@@ -55,7 +55,9 @@ interface ISettlement {
     /// @notice Pay a piece's holder its share (value * repaid / face, less what it already received, rounded
     /// down). Anyone may call; the holder is always the one paid. A piece paid in full is burned. Works while
     /// transfers are paused and for suspended holders. Requirements: no repayment or claim of the slot in
-    /// progress (a reentrant call); claims open; something due. Emits {Claimed}.
+    /// progress (a reentrant call); claims open; something due. Emits {Claimed}; a claim that completes a piece
+    /// emits it after the token's burn ({TransferValue} to token 0, {Transfer} to the zero address), whose
+    /// answer (holder and value) it reports.
     /// @param tokenId The piece.
     /// @return amount What was paid.
     function claim(uint256 tokenId) external returns (uint256 amount);
