@@ -315,8 +315,8 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @dev Burns a live piece whatever its value, keeping its parent link. Emits {TransferValue} to token 0 and
     /// {Transfer} to the zero address.
-    function _burn(uint256 tokenId) internal {
-        Piece memory piece = _pieceOf(tokenId);
+    function _burn(uint256 tokenId) internal returns (Piece memory piece) {
+        piece = _pieceOf(tokenId);
         emit TransferValue(tokenId, 0, piece.value);
         _reduce(tokenId, piece, piece.value);
     }

@@ -123,9 +123,10 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
-    function redeem(uint256 tokenId) external {
+    function redeem(uint256 tokenId) external returns (address holder, uint256 value) {
         if (msg.sender != _settlement) revert ReceivableOnlySettlement(msg.sender);
-        _burn(tokenId);
+        Piece memory piece = _burn(tokenId);
+        return (piece.owner, piece.value);
     }
 
     /// @inheritdoc IReceivableToken

@@ -146,7 +146,8 @@ async function issue(c: Consortium, to: HardhatEthersSigner, amount: bigint): Pr
  * the parent link and is not cleared) after the anchor has repaid that receivable in full, at maturity; it pays the
  * piece's whole value and burns it. Conditions: the holder (the factor) already holds currency and still holds another
  * piece afterwards; the receivable's root piece is still unclaimed (the escrow balance stays non-zero); no earlier
- * claim on that piece.
+ * claim on that piece, and no partial claim by any piece of that receivable (with one outstanding, Settlement also
+ * reads the piece's own claimed record, a cold read).
  */
 async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   const c = await deployConsortium();

@@ -1605,7 +1605,6 @@ function applyClaims(model: ReceivableModel, effects: readonly ClaimEffect[]): O
     piece.received += amount;
     model.escrow -= amount;
     model.balances[holder] += amount;
-    events.push(event("settlement", "Claimed", piece.tokenId, address, amount, entitled));
     if (redeem) {
       const value = piece.value;
       piece.claimed = 0n;
@@ -1613,11 +1612,13 @@ function applyClaims(model: ReceivableModel, effects: readonly ClaimEffect[]): O
       piece.redeemedValue = value;
       terms.redeemedValue += value;
       reduce(piece, value);
-      // `ReceivableToken.redeem` burns the piece: the one TransferValue to token 0 there is.
+      // `ReceivableToken.redeem` burns the piece (the one TransferValue to token 0 there is) and answers its holder
+      // and value, which Settlement's Claimed then reports: the burn comes first.
       events.push(event("token", "TransferValue", piece.tokenId, 0n, value));
     } else {
       piece.claimed = entitled;
     }
+    events.push(event("settlement", "Claimed", piece.tokenId, address, amount, entitled));
   }
   return succeed(...events);
 }

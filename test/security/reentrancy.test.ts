@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { id } from "ethers";
 import type { BaseContract, Interface } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { HostileCurrency__factory, HostileMember__factory, Settlement__factory } from "../../typechain-types";
+import { HostileCurrency__factory, HostileMember__factory, ReceivableToken__factory, Settlement__factory } from "../../typechain-types";
 import type { HostileMember } from "../../typechain-types";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
 import { financingDomain, signFundingAttestation } from "../../src/chain/funding";
@@ -16,14 +16,16 @@ import type { Consortium } from "../helpers/consortium";
 // ERC-3525 receiver hook when value lands in a piece it owns (split to it, merge into its piece, a partial
 // funding delivered to it as factor) and the ERC-721 receiver hook of safeTransferFrom. Settlement pays in
 // SettlementToken, an ERC-20 without hooks, and redeeming a piece burns it without a call, so a claim never
-// gives the holder control; the last Settlement test swaps in a currency with hooks (HostileCurrency) to show
-// that the reentrancy guard holds if one ever did.
+// gives the holder control; the last two Settlement tests swap in a currency with hooks (HostileCurrency) to show
+// that the slot's reentrancy lock holds if one ever did.
 
 const SPLIT = "transferFrom(uint256,address,uint256)";
 const MERGE = "transferFrom(uint256,uint256,uint256)";
 const WHOLE = "transferFrom(address,address,uint256)";
 const SAFE_WHOLE = "safeTransferFrom(address,address,uint256)";
 const APPROVE_VALUE = "approve(uint256,address,uint256)";
+/** `IReceivableToken.SystemContract.SETTLEMENT` */
+const SETTLEMENT = 1;
 /** `onERC721Received.selector`: the hook a HostileMember receipt names for an ERC-721 delivery. */
 const ERC721_RECEIVED = "0x150b7a02";
 
@@ -52,6 +54,15 @@ interface Outcome {
   ok: boolean;
   /** The error's name for a failed call. */
   error?: string;
+}
+
+/** The slot named by each armed call that failed with SettlementReentrantCall, in order. */
+async function lockedSlots(hostile: HostileMember, settlement: Interface): Promise<bigint[]> {
+  const attempts = await hostile.attempts();
+  return attempts.flatMap((attempt) => {
+    const parsed = attempt.success ? null : settlement.parseError(attempt.returnData);
+    return parsed?.name === "SettlementReentrantCall" ? [parsed.args[0] as bigint] : [];
+  });
 }
 
 async function outcomes(hostile: HostileMember, interfaces: readonly Interface[]): Promise<Outcome[]> {
@@ -177,7 +188,7 @@ describe("Reentrancy: a hostile member contract", function () {
       expect(await f.currency.balanceOf(await f.settlement.getAddress())).to.equal(0n);
     });
 
-    it("with a currency that calls the payee back, re-entering claim or claimMany hits the reentrancy guard", async function () {
+    it("with a currency that calls the payee back, re-entering claim, claimMany or repay for the slot being paid hits the slot's lock", async function () {
       const f = await loadFixture(fixture);
       const hooked = await new HostileCurrency__factory(f.operator).deploy();
       const guarded = await new Settlement__factory(f.operator).deploy(
@@ -202,16 +213,73 @@ describe("Reentrancy: a hostile member contract", function () {
       // Anyone may trigger a claim; the holder is paid and gets control inside the payment.
       await (await guarded.connect(f.tier2).claim(piece)).wait();
       const entitled = (value * repaid) / FACE;
-      const results = await outcomes(f.hostile, [guarded.interface]);
-      expect(results).to.deep.equal([
-        { ok: false, error: "ReentrancyGuardReentrantCall" },
-        { ok: false, error: "ReentrancyGuardReentrantCall" },
-        { ok: false, error: "ReentrancyGuardReentrantCall" },
+      expect(await outcomes(f.hostile, [guarded.interface])).to.deep.equal([
+        { ok: false, error: "SettlementReentrantCall" },
+        { ok: false, error: "SettlementReentrantCall" },
+        { ok: false, error: "SettlementReentrantCall" },
       ]);
+      expect(await lockedSlots(f.hostile, guarded.interface)).to.deep.equal([f.slot, f.slot, f.slot]);
       expect(await hooked.balanceOf(f.hostileAddress)).to.equal(entitled);
       expect(await guarded.claimedBy(piece)).to.equal(entitled);
       expect((await guarded.account(f.slot)).claimed).to.equal(entitled);
+      // The lock is released once the payment has returned.
       await expect(guarded.claim(piece)).to.be.revertedWithCustomError(guarded, "SettlementNothingToClaim");
+    });
+
+    it("with a currency that calls the payee back, a claim that completes a piece locks only its own slot: another slot's piece is paid once, exactly its value", async function () {
+      const f = await loadFixture(fixture);
+      // A token and a settlement of their own, bound to each other, so that the settlement may burn what it pays in full.
+      const hooked = await new HostileCurrency__factory(f.operator).deploy();
+      const token = await new ReceivableToken__factory(f.operator).deploy(await f.registry.getAddress(), 2);
+      const guarded = await new Settlement__factory(f.operator).deploy(
+        await f.registry.getAddress(),
+        await token.getAddress(),
+        await hooked.getAddress(),
+      );
+      await (await token.bindSystemContract(SETTLEMENT, await guarded.getAddress())).wait();
+      const own = { ...f, token };
+      const first = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });
+      const second = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });
+      const split = token.connect(f.tier1).getFunction(SPLIT);
+      const [firstValue, secondValue] = [30_000_000n, 20_000_000n];
+      const firstPiece = tokenIdOf(first.slot, 2n);
+      const secondPiece = tokenIdOf(second.slot, 2n);
+      await (await split.send(first.tokenId, f.hostileAddress, firstValue)).wait();
+      await (await split.send(second.tokenId, f.hostileAddress, secondValue)).wait();
+      await (await hooked.mint(f.anchor.address, 2n * FACE)).wait();
+      await (await hooked.connect(f.anchor).approve(await guarded.getAddress(), 2n * FACE)).wait();
+      await (await guarded.connect(f.anchor).repay(first.slot, FACE)).wait();
+      await (await guarded.connect(f.anchor).repay(second.slot, FACE)).wait();
+      await (await hooked.setHooked(f.hostileAddress, true)).wait();
+      await f.hostile.arm([
+        await call(guarded, "claim", [firstPiece]),
+        await call(guarded, "repay", [first.slot, 1n]),
+        await call(guarded, "claim", [secondPiece]),
+        await call(guarded, "claimMany", [[firstPiece, secondPiece]]),
+      ]);
+
+      // Fully repaid: claims are open before maturity. The first piece is burned before its holder is paid.
+      await (await guarded.connect(f.tier2).claim(firstPiece)).wait();
+      const results = await outcomes(f.hostile, [guarded.interface, token.interface]);
+      expect(results).to.deep.equal([
+        { ok: false, error: "SettlementReentrantCall" },
+        { ok: false, error: "SettlementReentrantCall" },
+        { ok: true },
+        // Both pieces are burned by then: the batch skips them and pays nothing.
+        { ok: true },
+      ]);
+      expect(await lockedSlots(f.hostile, guarded.interface)).to.deep.equal([first.slot, first.slot]);
+      expect(await hooked.balanceOf(f.hostileAddress)).to.equal(firstValue + secondValue);
+      expect(await token.exists(firstPiece)).to.equal(false);
+      expect(await token.exists(secondPiece)).to.equal(false);
+      for (const [slot, value] of [[first.slot, firstValue], [second.slot, secondValue]]) {
+        const account = await guarded.account(slot);
+        expect([account.repaid, account.claimed, account.redeemedValue]).to.deep.equal([FACE, value, value]);
+      }
+      expect(await hooked.balanceOf(await guarded.getAddress())).to.equal(2n * FACE - firstValue - secondValue);
+      // Both locks are released: the roots are paid in full afterwards.
+      await (await guarded.claimMany([first.tokenId, second.tokenId])).wait();
+      expect(await hooked.balanceOf(await guarded.getAddress())).to.equal(0n);
     });
   });
 

@@ -40,25 +40,30 @@ interface ISettlement {
     error SettlementNotOverdue(uint256 slot);
     /// @notice The slot was already flagged overdue.
     error SettlementAlreadyFlagged(uint256 slot);
+    /// @notice A repayment or claim of the slot is still calling out (a reentrant call).
+    error SettlementReentrantCall(uint256 slot);
     /// @notice The grace period is longer than allowed.
     error SettlementGracePeriodTooLong(uint256 gracePeriod, uint256 maximum);
 
-    /// @notice Repay `amount` of a slot. Requirements: caller's member is the slot's anchor; 0 < amount <=
-    /// outstanding; the caller approved this contract for the amount. Emits {Repaid}, and {OverdueCured} when a
-    /// flagged slot becomes fully repaid.
+    /// @notice Repay `amount` of a slot. Requirements: no repayment or claim of the slot in progress (a reentrant
+    /// call); caller's member is the slot's anchor; 0 < amount <= outstanding; the caller approved this contract
+    /// for the amount. Emits {Repaid}, and {OverdueCured} when a flagged slot becomes fully repaid.
     /// @param slot The receivable.
     /// @param amount Minor units.
     function repay(uint256 slot, uint256 amount) external;
 
     /// @notice Pay a piece's holder its share (value * repaid / face, less what it already received, rounded
     /// down). Anyone may call; the holder is always the one paid. A piece paid in full is burned. Works while
-    /// transfers are paused and for suspended holders. Requirements: claims open; something due.
-    /// Emits {Claimed}.
+    /// transfers are paused and for suspended holders. Requirements: no repayment or claim of the slot in
+    /// progress (a reentrant call); claims open; something due. Emits {Claimed}; a claim that completes a piece
+    /// emits it after the token's burn ({TransferValue} to token 0, {Transfer} to the zero address), whose
+    /// answer (holder and value) it reports.
     /// @param tokenId The piece.
     /// @return amount What was paid.
     function claim(uint256 tokenId) external returns (uint256 amount);
 
-    /// @notice Claim for many pieces; pieces with nothing due, or already redeemed, are skipped.
+    /// @notice Claim for many pieces; pieces with nothing due, or already redeemed, are skipped. Requirements: as
+    /// `claim` for each piece claimed, except that nothing need be due.
     /// @param tokenIds The pieces.
     /// @return total What was paid in all.
     function claimMany(uint256[] calldata tokenIds) external returns (uint256 total);

@@ -147,7 +147,9 @@ interface IReceivableToken is IERC3525 {
     /// suspended holders. Requirements: caller is the bound settlement contract; the piece exists.
     /// Emits {TransferValue} to token 0 with the value redeemed and {Transfer} to the zero address.
     /// @param tokenId The piece.
-    function redeem(uint256 tokenId) external;
+    /// @return holder Who held the piece, the one settlement pays.
+    /// @return value The piece's value when burned.
+    function redeem(uint256 tokenId) external returns (address holder, uint256 value);
 
     /// @notice The bound contract of a kind, or the zero address.
     /// @param kind Which contract.
