@@ -1,0 +1,161 @@
+/**
+ * `npm start`: the whole of Chainbill on this machine. With no options it starts Hardhat's in-process network as a
+ * JSON-RPC node on 127.0.0.1:8545, deploys the system, seeds the demo consortium (the `npm run demo` cast with a few
+ * live receivables and their documents), starts the indexer, the API and the dApp on 127.0.0.1:8080, and prints
+ * which demo account is which. Ctrl-C stops everything.
+ *
+ *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start]
+ *   npm start -- --rpc URL [--addresses FILE] [--start-block N]
+ *        use a running node instead: no chain, no deployment, no seeding. Addresses come from FILE (JSON with
+ *        registry, receivableToken, settlementToken, settlement, financing) or from Ignition's deployment record for
+ *        the node's chain id; CHAINBILL_VERIFIER_KEY is the verifier's key for funding checks.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import type { ChainbillAddresses } from "../src/chain/system";
+import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "./start/build";
+
+interface StartArgs {
+  host: string;
+  port: number;
+  rpcPort: number;
+  dataDir: string;
+  rpc?: string;
+  addressesFile?: string;
+  startBlock: number;
+}
+
+function usage(problem: string): never {
+  console.error(`npm start: ${problem}\nusage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--rpc URL [--addresses FILE] [--start-block N]]`);
+  process.exit(2);
+}
+
+function portOf(text: string, flag: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) usage(`${flag} must be a port number from 0 to 65535, not "${text}"`);
+  return port;
+}
+
+function parseArgs(argv: string[]): StartArgs {
+  const args: StartArgs = { host: "127.0.0.1", port: 8080, rpcPort: 8545, dataDir: path.join(REPO_ROOT, ".chainbill/start"), startBlock: 0 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const flag = argv[index];
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith("--")) usage(`${flag} needs a value`);
+    index += 1;
+    switch (flag) {
+      case "--host":
+        args.host = value;
+        break;
+      case "--port":
+        args.port = portOf(value, flag);
+        break;
+      case "--rpc-port":
+        args.rpcPort = portOf(value, flag);
+        break;
+      case "--data":
+        args.dataDir = path.resolve(value);
+        break;
+      case "--rpc":
+        if (!/^https?:\/\//u.test(value)) usage(`--rpc must be an http(s) URL, not "${value}"`);
+        args.rpc = value;
+        break;
+      case "--addresses":
+        args.addressesFile = path.resolve(value);
+        break;
+      case "--start-block":
+        args.startBlock = Number(value);
+        if (!Number.isSafeInteger(args.startBlock) || args.startBlock < 0) usage(`--start-block must be a block number, not "${value}"`);
+        break;
+      default:
+        usage(`unknown option ${flag}`);
+    }
+  }
+  return args;
+}
+
+const ADDRESS_KEYS: ReadonlyArray<[keyof ChainbillAddresses, string]> = [
+  ["registry", "MemberRegistry"],
+  ["receivableToken", "ReceivableToken"],
+  ["settlementToken", "SettlementToken"],
+  ["settlement", "Settlement"],
+  ["financing", "Financing"],
+];
+
+async function externalAddresses(args: StartArgs, rpc: string): Promise<ChainbillAddresses> {
+  let file = args.addressesFile;
+  let fromIgnition = false;
+  if (file === undefined) {
+    const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
+    file = path.join(REPO_ROOT, `deploy/deployments/chain-${chainId}/deployed_addresses.json`);
+    fromIgnition = true;
+  }
+  if (!fs.existsSync(file)) usage(`no contract addresses: ${file} does not exist (deploy with npm run deploy, or pass --addresses FILE)`);
+  const record = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  const addresses: Partial<ChainbillAddresses> = {};
+  for (const [key, contract] of ADDRESS_KEYS) {
+    const value = fromIgnition ? record[`Chainbill#${contract}`] : record[key];
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/u.test(value)) usage(`${file} has no address for ${fromIgnition ? `Chainbill#${contract}` : key}`);
+    addresses[key] = value;
+  }
+  return addresses as ChainbillAddresses;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const say = (line: string): void => console.log(line);
+  // Compile first: typechain-types is generated here, and the stack's modules import it.
+  const hre = (await import("hardhat")).default;
+  await hre.run("compile", { quiet: true });
+  if (await buildWebIfStale()) say("built the dApp into dist/web");
+  const { startStack } = await import("./start/stack");
+  const stack = await startStack({
+    chain:
+      args.rpc === undefined
+        ? { kind: "in-process", hre, rpcPort: args.rpcPort }
+        : { kind: "external", rpcUrl: args.rpc, addresses: await externalAddresses(args, args.rpc), startBlock: args.startBlock, verifierKey: process.env.CHAINBILL_VERIFIER_KEY },
+    host: args.host,
+    port: args.port,
+    dataDir: args.dataDir,
+    webRoot: WEB_OUT_DIR,
+    log: say,
+  });
+
+  say("");
+  say(`Chainbill is running. Open ${stack.url} in a browser.`);
+  say(`  chain id ${stack.chainId}, JSON-RPC ${stack.rpcUrl}; API description ${stack.url}/docs`);
+  if (stack.config.demoAccounts.length > 0) {
+    say("");
+    say("Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):");
+    for (const account of stack.config.demoAccounts) {
+      say(`  ${account.role.padEnd(9)} ${account.name.padEnd(24)} ${account.address}  ${account.privateKey}`);
+    }
+  }
+  say("");
+  say("Press Ctrl-C to stop.");
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping the dApp, the API, the indexer and the chain…`);
+    stack.stop().then(
+      () => {
+        say("stopped.");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+import type { Signer } from "ethers";
+import { invoiceHash, signInvoice } from "../../src/proofs/invoice";
+import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
+import { logisticsHash, signLogisticsEvent } from "../../src/proofs/logistics";
+import type { LogisticsEventContent, LogisticsProof, Waybill } from "../../src/proofs/logistics";
+import { randomSalt } from "../../src/proofs/issue";
+import type { Party } from "../../src/proofs/wire";
+
+/**
+ * The documents of one trade as the parties make them: the seller issues and signs the invoice, the carrier signs
+ * the waybill's pick-up and delivery, and the buyer acknowledges both (the invoice as buyer, the delivery as
+ * consignee). `npm start` seeds its receivables with such trades; the browser tests hand the seller's and carrier's
+ * half to the dApp, where the buyer acknowledges in its wallet.
+ */
+
+type TypedSigner = Pick<Signer, "signTypedData">;
+
+export interface TradeTerms {
+  number: string;
+  seller: Party;
+  buyer: Party;
+  carrier: Party;
+  /** The invoice total in fen: one line of `quantity` at the price that makes the total, no tax. */
+  amount: bigint;
+  goods: string;
+  quantity: bigint;
+  /** Unix seconds of the chain: pick-up three days before, delivery one day before. */
+  now: bigint;
+}
+
+const DAY = 86_400n;
+
+export function invoiceOf(terms: TradeTerms): Invoice {
+  return {
+    number: terms.number,
+    seller: terms.seller,
+    buyer: terms.buyer,
+    issueDate: Number(terms.now - 2n * DAY),
+    currency: "CNY",
+    lines: [{ description: terms.goods, quantity: 1n, unitPrice: terms.amount }],
+    tax: 0n,
+    total: terms.amount,
+    purchaseOrder: `PO-${terms.number}`,
+    salt: randomSalt(),
+  };
+}
+
+export function waybillOf(terms: TradeTerms): Waybill {
+  return {
+    number: `WB-${terms.number}`,
+    carrier: terms.carrier,
+    shipper: terms.seller,
+    consignee: terms.buyer,
+    goods: [{ description: terms.goods, quantity: terms.quantity }],
+    reference: terms.number,
+    salt: randomSalt(),
+  };
+}
+
+export function pickUpOf(terms: TradeTerms): LogisticsEventContent {
+  return { kind: "pickedUp", time: Number(terms.now - 3n * DAY), place: "Shipper's warehouse" };
+}
+
+export function deliveryOf(terms: TradeTerms): LogisticsEventContent {
+  return { kind: "delivered", time: Number(terms.now - DAY), place: "Buyer's plant" };
+}
+
+/** The seller's half of the invoice: signed by the seller, not yet acknowledged by the buyer. */
+export interface SellerInvoice {
+  invoice: Invoice;
+  sellerSignature: string;
+}
+
+/** The carrier's half of the logistics proof: both events signed by the carrier, the delivery not yet acknowledged. */
+export interface CarrierWaybill {
+  waybill: Waybill;
+  events: Array<LogisticsEventContent & { carrierSignature: string }>;
+}
+
+export async function sellerIssues(chainId: bigint, terms: TradeTerms, seller: TypedSigner): Promise<SellerInvoice> {
+  const invoice = invoiceOf(terms);
+  return { invoice, sellerSignature: await signInvoice(seller, chainId, invoice) };
+}
+
+export async function carrierSigns(chainId: bigint, terms: TradeTerms, carrier: TypedSigner): Promise<CarrierWaybill> {
+  const waybill = waybillOf(terms);
+  const events = [];
+  for (const event of [pickUpOf(terms), deliveryOf(terms)]) {
+    events.push({ ...event, carrierSignature: await signLogisticsEvent(carrier, chainId, waybill, event) });
+  }
+  return { waybill, events };
+}
+
+/** The buyer's acknowledgments complete both documents. */
+export async function buyerAcknowledges(
+  chainId: bigint,
+  invoice: SellerInvoice,
+  logistics: CarrierWaybill,
+  buyer: TypedSigner,
+): Promise<{ invoice: InvoiceProof; logistics: LogisticsProof; invoiceHash: string; logisticsHash: string }> {
+  const invoiceProof: InvoiceProof = { ...invoice, buyerSignature: await signInvoice(buyer, chainId, invoice.invoice) };
+  const events: LogisticsProof["events"] = [];
+  for (const event of logistics.events) {
+    if (event.kind === "delivered") events.push({ ...event, consigneeSignature: await signLogisticsEvent(buyer, chainId, logistics.waybill, event) });
+    else events.push(event);
+  }
+  const logisticsProof: LogisticsProof = { waybill: logistics.waybill, events };
+  return { invoice: invoiceProof, logistics: logisticsProof, invoiceHash: invoiceHash(chainId, invoiceProof.invoice), logisticsHash: logisticsHash(chainId, logisticsProof) };
+}

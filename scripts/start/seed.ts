@@ -1,0 +1,150 @@
+import { MaxUint256, id } from "ethers";
+import type { Provider, Signer } from "ethers";
+import { financingDomain, signFundingRequest } from "../../src/chain/funding";
+import type { FundingRequest } from "../../src/chain/funding";
+import { roleMask } from "../../src/chain/roles";
+import type { ChainbillContracts } from "../../src/chain/system";
+import { daysBetween, price } from "../../src/finance/discount";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import type { DocumentStore } from "../../src/documents/store";
+import type { Verifier } from "../../src/verifier";
+import type { Party } from "../../src/proofs/wire";
+import { DEMO_CAST, DEMO_FACTOR_RATE_BPS } from "./cast";
+import type { CastKey } from "./cast";
+import { buyerAcknowledges, carrierSigns, sellerIssues } from "./documents";
+import type { TradeTerms } from "./documents";
+
+/**
+ * Seeds a freshly deployed system with the demo consortium and a few live receivables backed by real, signed
+ * documents in the document store, so every page of the dApp has something to show and the flows can start at any
+ * tier: the anchor has confirmed two receivables to tier 1, tier 1 has paid tier 2 with part of the first, and
+ * tier 1 has sold part of the second to the bank. Nothing is run to maturity.
+ */
+
+const DAY = 86_400n;
+const YEAR = 365n * DAY;
+const CNY = "0x434e59";
+
+export interface SeedOptions {
+  contracts: ChainbillContracts;
+  provider: Provider;
+  /** The node's development accounts, indexed as the cast's `accountIndex`. */
+  accounts: readonly Signer[];
+  store: DocumentStore;
+  verifier: Verifier;
+  chainId: bigint;
+  log?: (line: string) => void;
+}
+
+export interface SeededMember {
+  key: CastKey;
+  name: string;
+  address: string;
+  memberId: number;
+}
+
+export interface SeedResult {
+  members: SeededMember[];
+  /** The pieces created, by what they are. */
+  pieces: { tier1Displays: bigint; tier2Glass: bigint; tier1Cameras: bigint; bankCameras: bigint };
+}
+
+async function chainNow(provider: Provider): Promise<bigint> {
+  const block = await provider.getBlock("latest");
+  if (block === null) throw new Error("the node returned no latest block");
+  return BigInt(block.timestamp);
+}
+
+export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
+  const { contracts, provider, store, chainId, verifier } = options;
+  const log = options.log ?? ((): void => undefined);
+  const { registry, token, currency, settlement, financing } = contracts;
+  const signer = (key: CastKey): Signer => {
+    const member = DEMO_CAST.find((entry) => entry.key === key);
+    const account = member === undefined ? undefined : options.accounts[member.accountIndex];
+    if (account === undefined) throw new Error(`no development account plays ${key}`);
+    return account;
+  };
+
+  const kycValidUntil = (await chainNow(provider)) + 2n * YEAR;
+  const members: SeededMember[] = [];
+  for (const member of DEMO_CAST) {
+    const address = await signer(member.key).getAddress();
+    if (member.key !== "operator") {
+      await (await registry.connect(signer("operator")).admit(id(member.creditCode), address, roleMask(...member.roles), kycValidUntil)).wait();
+    }
+    members.push({ key: member.key, name: member.name, address, memberId: Number(await registry.memberIdOf(address)) });
+  }
+  const party = (key: CastKey): Party => {
+    const member = members.find((entry) => entry.key === key);
+    if (member === undefined) throw new Error(`no member ${key}`);
+    return { memberId: member.memberId, account: member.address };
+  };
+  const leiHash = (key: CastKey): string => id(DEMO_CAST.find((entry) => entry.key === key)?.creditCode ?? key);
+  log(`admitted ${members.length - 1} members`);
+
+  const operator = signer("operator");
+  const bank = signer("bank");
+  await (await currency.connect(operator).setIssuer(await bank.getAddress(), true)).wait();
+  await (await settlement.connect(operator).setGracePeriod(15n * DAY)).wait();
+  // The bank holds deposits to fund with and has pre-approved Financing, so funding is one transaction.
+  await (await currency.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
+  await (await currency.connect(bank).approve(await financing.getAddress(), MaxUint256)).wait();
+  // The anchor holds deposits to repay with when its receivables fall due.
+  await (await currency.connect(bank).issue(await signer("anchor").getAddress(), 5_000_000_00n)).wait();
+
+  const documented = async (terms: Omit<TradeTerms, "carrier" | "now">, seller: CastKey, buyer: CastKey) => {
+    const fullTerms: TradeTerms = { ...terms, carrier: party("carrier"), now: await chainNow(provider) };
+    const invoice = await sellerIssues(chainId, fullTerms, signer(seller));
+    const waybill = await carrierSigns(chainId, fullTerms, signer("carrier"));
+    const complete = await buyerAcknowledges(chainId, invoice, waybill, signer(buyer));
+    await store.put({ kind: "invoice", hash: complete.invoiceHash, proof: complete.invoice }, party(seller).account);
+    await store.put({ kind: "logistics", hash: complete.logisticsHash, proof: complete.logistics }, party(seller).account);
+    return {
+      invoiceFingerprint: invoiceFingerprint(leiHash(seller), terms.number),
+      invoiceHash: complete.invoiceHash,
+      logisticsHash: complete.logisticsHash,
+    };
+  };
+
+  const confirm = async (number: string, goods: string, quantity: bigint, faceValue: bigint, days: bigint): Promise<bigint> => {
+    const proof = await documented({ number, seller: party("tier1"), buyer: party("anchor"), amount: faceValue, goods, quantity }, "tier1", "anchor");
+    const confirmation = { supplier: party("tier1").account, faceValue, maturity: (await chainNow(provider)) + days * DAY, currency: CNY, ...proof };
+    const anchorToken = token.connect(signer("anchor"));
+    const [, tokenId] = await anchorToken.confirm.staticCall(confirmation);
+    await (await anchorToken.confirm(confirmation)).wait();
+    return tokenId;
+  };
+
+  const tier1Displays = await confirm("BVD-INV-0001", "OLED display modules", 20_000n, 1_000_000_00n, 90n);
+  log("Huaxin Mobile confirmed 1,000,000.00 CNY to Brightview Displays, due in 90 days");
+  const glassProof = await documented(
+    { number: "CWG-INV-0417", seller: party("tier2"), buyer: party("tier1"), amount: 300_000_00n, goods: "Cover-glass panels", quantity: 40_000n },
+    "tier2",
+    "tier1",
+  );
+  const tier1Token = token.connect(signer("tier1"));
+  const tier2Glass = await tier1Token.transferWithProof.staticCall(tier1Displays, party("tier2").account, 300_000_00n, glassProof);
+  await (await tier1Token.transferWithProof(tier1Displays, party("tier2").account, 300_000_00n, glassProof)).wait();
+  log("Brightview Displays paid Clearwater Glass 300,000.00 CNY of it");
+
+  const tier1Cameras = await confirm("BVD-INV-0002", "Camera modules", 8_000n, 500_000_00n, 45n);
+  log("Huaxin Mobile confirmed 500,000.00 CNY to Brightview Displays, due in 45 days");
+
+  // Tier 1 sells 200,000.00 of the second receivable to the bank: request, verifier check, funding.
+  const now = await chainNow(provider);
+  const receivable = await token.receivable(tier1Cameras >> 32n);
+  const value = 200_000_00n;
+  const quoted = price(value, DEMO_FACTOR_RATE_BPS, daysBetween(now, receivable.maturity));
+  const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, deadline: now + DAY, nonce: 1n };
+  const domain = financingDomain(chainId, await financing.getAddress());
+  const holderSignature = await signFundingRequest(signer("tier1"), domain, request);
+  const outcome = await verifier.check({ request, holderSignature, price: quoted, withRecourse: false, requestedBy: party("bank").account });
+  if (!outcome.ok) throw new Error(`seeding: the verifier refused the demo funding: ${outcome.failures.map((failure) => failure.message).join("; ")}`);
+  const bankFinancing = financing.connect(bank);
+  const [, bankCameras] = await bankFinancing.fund.staticCall(request, holderSignature, outcome.attestation, [outcome.signature]);
+  await (await bankFinancing.fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
+  log("Pearl River Bank bought 200,000.00 CNY of it from Brightview Displays at 6% a year");
+
+  return { members, pieces: { tier1Displays, tier2Glass, tier1Cameras, bankCameras } };
+}

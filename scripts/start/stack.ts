@@ -1,0 +1,234 @@
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { HDNodeWallet, JsonRpcProvider, Wallet, getAddress } from "ethers";
+import type { Provider, Signer } from "ethers";
+import pino from "pino";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { createApp } from "../../src/api/app";
+import { Role } from "../../src/chain/roles";
+import { connectChainbill } from "../../src/chain/system";
+import type { ChainbillAddresses, ChainbillContracts } from "../../src/chain/system";
+import { DocumentStore } from "../../src/documents/store";
+import { startIndexer } from "../../src/indexer/indexer";
+import type { RunningIndexer } from "../../src/indexer/indexer";
+import { FundingRequestStore } from "../../src/requests/store";
+import { createVerifier } from "../../src/verifier";
+import { DEMO_CAST, DEMO_FACTOR_RATE_BPS, DEVELOPMENT_MNEMONIC } from "./cast";
+import { seedDemo } from "./seed";
+import type { SeedResult } from "./seed";
+import { createDappApp } from "./serve";
+import type { DappConfig } from "./serve";
+
+/**
+ * Everything `npm start` runs, as one function the browser tests call too: the chain (Hardhat's in-process network
+ * served as a JSON-RPC node, deployed and seeded with the demo consortium) or an external node, the document and
+ * request stores, the verifier, the indexer, and one HTTP server for the API and the dApp. `stop()` closes each
+ * part in reverse order, whatever state the others are in.
+ */
+
+export type ChainSource =
+  | { kind: "in-process"; hre: HardhatRuntimeEnvironment; rpcPort: number }
+  | {
+      kind: "external";
+      rpcUrl: string;
+      addresses: ChainbillAddresses;
+      /** First block worth indexing (the deployment block). */
+      startBlock: number;
+      /** The verifier's key (an active VERIFIER member's); without it funding checks are refused. */
+      verifierKey?: string;
+    };
+
+export interface StackOptions {
+  chain: ChainSource;
+  host: string;
+  /** The API and dApp port; 0 for any free port. */
+  port: number;
+  /** Where the stores and the index live; wiped on an in-process start (the chain is new each time). */
+  dataDir: string;
+  /** The built dApp. */
+  webRoot: string;
+  log?: (line: string) => void;
+  /** pino level for the API's log (default "warn"). */
+  logLevel?: string;
+}
+
+export interface RunningStack {
+  url: string;
+  rpcUrl: string;
+  chainId: bigint;
+  addresses: ChainbillAddresses;
+  config: DappConfig;
+  contracts: ChainbillContracts;
+  provider: Provider;
+  indexer: RunningIndexer;
+  seeded: SeedResult | null;
+  stop(): Promise<void>;
+}
+
+/** Development account `index` of the local node (Hardhat's mnemonic and derivation path). */
+export function developmentKey(index: number): string {
+  return HDNodeWallet.fromPhrase(DEVELOPMENT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+async function addressesOf(contracts: ChainbillContracts): Promise<ChainbillAddresses> {
+  return {
+    registry: await contracts.registry.getAddress(),
+    receivableToken: await contracts.token.getAddress(),
+    settlementToken: await contracts.currency.getAddress(),
+    settlement: await contracts.settlement.getAddress(),
+    financing: await contracts.financing.getAddress(),
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const log = options.log ?? ((): void => undefined);
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async (): Promise<void> => {
+    for (const close of stops.reverse().splice(0)) {
+      try {
+        await close();
+      } catch (error) {
+        log(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+  try {
+    let provider: Provider;
+    let rpcUrl: string;
+    let contracts: ChainbillContracts;
+    let verifierSigner: Signer | undefined;
+    let startBlock: number;
+    let eip1193: { request(args: { method: string; params?: unknown[] }): Promise<unknown> } | undefined;
+    const chain = options.chain;
+    if (chain.kind === "in-process") {
+      const { hre } = chain;
+      // Hardhat's own JSON-RPC server over the in-process network: what `npx hardhat node` runs.
+      const { JsonRpcServer } = await import("hardhat/internal/hardhat-network/jsonrpc/server");
+      const server = new JsonRpcServer({ hostname: options.host, port: chain.rpcPort, provider: hre.network.provider });
+      const listening = await server.listen();
+      stops.push(async () => {
+        await server.close();
+      });
+      rpcUrl = `http://${options.host}:${listening.port}`;
+      log(`chain: Hardhat's in-process network, JSON-RPC at ${rpcUrl}`);
+      provider = hre.ethers.provider;
+      eip1193 = hre.network.provider;
+      const signers = await hre.ethers.getSigners();
+      startBlock = (await provider.getBlockNumber()) + 1;
+      const { deployChainbill } = await import("../../deploy/system");
+      const deployed = await deployChainbill(signers[0]);
+      contracts = connectChainbill(await addressesOf(deployed), provider);
+      verifierSigner = signers[DEMO_CAST.find((member) => member.key === "verifier")?.accountIndex ?? 6];
+      fs.rmSync(options.dataDir, { recursive: true, force: true });
+    } else {
+      rpcUrl = chain.rpcUrl;
+      provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+      contracts = connectChainbill(chain.addresses, provider);
+      startBlock = chain.startBlock;
+      verifierSigner = chain.verifierKey === undefined ? undefined : new Wallet(chain.verifierKey, provider);
+      log(`chain: ${rpcUrl}`);
+    }
+    const chainId = (await provider.getNetwork()).chainId;
+    const addresses = await addressesOf(contracts);
+    const dataDir = chain.kind === "in-process" ? options.dataDir : path.join(options.dataDir, `chain-${chainId}`);
+    fs.mkdirSync(dataDir, { recursive: true });
+
+    const store = await DocumentStore.open(path.join(dataDir, "documents"), chainId);
+    stops.push(() => store.close());
+    const requests = await FundingRequestStore.open(path.join(dataDir, "requests"));
+    stops.push(() => requests.close());
+    const verifier = createVerifier({
+      contracts,
+      provider,
+      documents: store,
+      signer: verifierSigner ?? {
+        getAddress: async () => {
+          throw new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks");
+        },
+        signTypedData: async () => {
+          throw new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks");
+        },
+      },
+    });
+
+    let seeded: SeedResult | null = null;
+    if (chain.kind === "in-process") {
+      const signers = await chain.hre.ethers.getSigners();
+      seeded = await seedDemo({ contracts, provider, accounts: signers, store, verifier, chainId, log: (line) => log(`seed: ${line}`) });
+    }
+
+    const indexer = await startIndexer({
+      ...(eip1193 !== undefined ? { provider: eip1193 } : { rpcUrl }),
+      dbPath: path.join(dataDir, "index"),
+      addresses,
+      startBlock,
+      pollIntervalMs: 200,
+    });
+    stops.push(() => indexer.stop());
+    await indexer.waitForBlock(await provider.getBlockNumber(), 60_000);
+    log(`indexer: caught up at block ${indexer.cursor()?.number ?? "?"}`);
+
+    const httpServer = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(options.port, options.host, () => resolve());
+    });
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+    );
+    const { port } = httpServer.address() as AddressInfo;
+    const url = `http://${options.host}:${port}`;
+    const logger = pino({ level: options.logLevel ?? "warn" });
+    const api = createApp({
+      contracts,
+      chainId,
+      store,
+      verifier,
+      signIn: { domain: `${options.host}:${port}`, uri: url },
+      logger,
+      fromBlock: startBlock,
+      processMetrics: false,
+    });
+
+    const factorRates: Record<string, string> = {};
+    const directory: DappConfig["directory"] = [];
+    const demoAccounts: DappConfig["demoAccounts"] = [];
+    if (seeded !== null) {
+      for (const member of DEMO_CAST) {
+        const address = getAddress(new Wallet(developmentKey(member.accountIndex)).address);
+        const role = Role[member.roles[0]];
+        directory.push({ address, name: member.name, nameZh: member.nameZh, role });
+        demoAccounts.push({ address, privateKey: developmentKey(member.accountIndex), name: member.name, nameZh: member.nameZh, role });
+        if (member.roles.includes(Role.FACTOR)) factorRates[address] = DEMO_FACTOR_RATE_BPS.toString();
+      }
+    }
+    const config: DappConfig = {
+      chainId: chainId.toString(),
+      rpcUrl,
+      addresses,
+      directory,
+      factorRates,
+      demoAccounts,
+    };
+    const app = createDappApp({
+      api,
+      index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
+      requests,
+      config,
+      webRoot: options.webRoot,
+    });
+    httpServer.on("request", app);
+    log(`dApp and API: ${url}`);
+
+    return { url, rpcUrl, chainId, addresses, config, contracts, provider, indexer, seeded, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+import { useState } from "react";
+import type { ReactNode } from "react";
+import { explain } from "./lib/errors";
+import type { Explained } from "./lib/errors";
+import { useLanguage, useT } from "./lib/i18n";
+import type { MessageKey } from "./lib/i18n";
+import type { PieceStatus } from "./lib/types";
+
+/** Small pieces every page uses: errors, progress of long waits, status badges. */
+
+export function ErrorBox({ error }: { error: Explained | null }) {
+  const t = useT();
+  if (error === null) return null;
+  return (
+    <div className="error" role="alert">
+      <strong>{error.message}</strong>
+      {error.reasons.length > 0 && (
+        <>
+          <div>{t("err.reasons")}</div>
+          <ul>
+            {error.reasons.map((reason) => (
+              <li key={reason}>{reason}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+export interface ProgressState {
+  steps: MessageKey[];
+  current: number;
+}
+
+export function Progress({ progress }: { progress: ProgressState | null }) {
+  const t = useT();
+  if (progress === null) return null;
+  return (
+    <div className="progress" role="status" aria-live="polite">
+      <div className="spinner" aria-hidden="true" />
+      <div>
+        <div className="progress-count">{t("common.step", { n: progress.current + 1, total: progress.steps.length })}</div>
+        <ol>
+          {progress.steps.map((step, index) => (
+            <li key={step} className={index < progress.current ? "done" : index === progress.current ? "current" : "todo"}>
+              {t(step)}
+            </li>
+          ))}
+        </ol>
+      </div>
+    </div>
+  );
+}
+
+/** Runs an action with a progress list and turns any failure into an explained error. */
+export function useAction() {
+  const t = useT();
+  const language = useLanguage();
+  const [progress, setProgress] = useState<ProgressState | null>(null);
+  const [error, setError] = useState<Explained | null>(null);
+  const run = async (steps: MessageKey[], action: (step: (key: MessageKey) => void) => Promise<void>): Promise<boolean> => {
+    setError(null);
+    setProgress({ steps, current: 0 });
+    try {
+      await action((key) => setProgress({ steps, current: Math.max(0, steps.indexOf(key)) }));
+      return true;
+    } catch (caught) {
+      setError(explain(caught, t, language));
+      return false;
+    } finally {
+      setProgress(null);
+    }
+  };
+  return { progress, error, setError, run, busy: progress !== null };
+}
+
+export function StatusBadge({ status }: { status: PieceStatus }) {
+  const t = useT();
+  return <span className={`badge badge-${status}`}>{t(`status.${status}`)}</span>;
+}
+
+export function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
+  return (
+    <section className="card" data-testid={testId}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  );
+}

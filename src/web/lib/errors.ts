@@ -1,0 +1,92 @@
+import { isError } from "ethers";
+import type { ErrorDescription } from "ethers";
+import { ApiFailure } from "./api";
+import { NoWalletError, WrongNetworkError, decodeCustomError } from "./chain";
+import type { Language, Translate } from "./i18n";
+import { cny, dateOf, pieceName } from "./money";
+
+/**
+ * Every error the dApp meets, as a sentence a person understands: the wallet's refusal, a wrong network, not a
+ * member, a contract's custom error decoded from the revert data into what it means, and the API's reasons.
+ */
+
+export interface Explained {
+  message: string;
+  reasons: string[];
+}
+
+type Sentence = (args: ErrorDescription["args"]) => { en: string; zh: string };
+
+const arg = (args: ErrorDescription["args"], index: number): string => String(args[index]);
+const fen = (args: ErrorDescription["args"], index: number): string => cny(BigInt(args[index]));
+
+const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
+  ERC3525InsufficientValue: (a) => ({ en: `piece ${pieceName(a[0])} holds ${fen(a, 1)}, less than the ${fen(a, 2)} asked for`, zh: `凭证 ${pieceName(a[0])} 仅有 ${fen(a, 1)}，不足所需的 ${fen(a, 2)}` }),
+  ERC3525ZeroValue: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
+  ReceivableUnauthorizedAnchor: (a) => ({ en: `${arg(a, 0)} is not an active anchor`, zh: `${arg(a, 0)} 不是有效的核心企业` }),
+  ReceivableIneligibleSupplier: (a) => ({ en: `${arg(a, 0)} is not an active supplier`, zh: `${arg(a, 0)} 不是有效的供应商` }),
+  ReceivableIneligibleSender: (a) => ({ en: `${arg(a, 0)} may not send pieces now (suspended, KYC expired, or no member)`, zh: `${arg(a, 0)} 当前不能转出凭证（已暂停、KYC 过期或非成员）` }),
+  ReceivableIneligibleRecipient: (a) => ({ en: `${arg(a, 0)} may not receive pieces (not an active member with valid KYC)`, zh: `${arg(a, 0)} 不能接收凭证（不是 KYC 有效的在册成员）` }),
+  ReceivableInvoiceAlreadyUsed: (a) => ({ en: `this invoice already backs piece ${pieceName(a[1])}: an invoice backs one confirmation or transfer, ever`, zh: `该发票已用于凭证 ${pieceName(a[1])}：一张发票只能用于一次确权或流转` }),
+  ReceivableMatured: (a) => ({ en: `the receivable matured on ${dateOf(a[1])}; after maturity only claims move`, zh: `该应收账款已于 ${dateOf(a[1])} 到期；到期后只能兑付` }),
+  ReceivableInvalidMaturity: (a) => ({ en: `the maturity ${dateOf(a[0])} is not in the future`, zh: `到期日 ${dateOf(a[0])} 不在未来` }),
+  ReceivableMissingDocumentHash: () => ({ en: "the invoice and waybill hashes are missing", zh: "缺少发票和运单哈希" }),
+  ReceivableSelfConfirmation: () => ({ en: "an anchor cannot confirm a receivable to itself", zh: "核心企业不能向自己确权" }),
+  FinancingAttestationExpired: (a) => ({ en: `the verifier's attestation expired at ${dateOf(a[0])}; run the check again`, zh: `核验证明已于 ${dateOf(a[0])} 过期，请重新核验` }),
+  FinancingAttestationReplayed: () => ({ en: "this attestation was already used: the piece is funded", zh: "该核验证明已被使用：凭证已融资" }),
+  FinancingNotFactor: (a) => ({ en: `${arg(a, 0)} is not an active factor`, zh: `${arg(a, 0)} 不是有效的保理方` }),
+  FinancingHolderMismatch: (a) => ({ en: `piece ${pieceName(a[0])} now belongs to ${arg(a, 2)}, not to the holder who asked`, zh: `凭证 ${pieceName(a[0])} 现属于 ${arg(a, 2)}，而非申请人` }),
+  FinancingRequestExpired: (a) => ({ en: `the holder's request expired on ${dateOf(a[0])}`, zh: `持有人的申请已于 ${dateOf(a[0])} 过期` }),
+  FinancingNonceUsed: () => ({ en: "this request was already used or withdrawn", zh: "该申请已被使用或撤回" }),
+  FinancingTokenMatured: (a) => ({ en: `piece ${pieceName(a[0])} has matured and can no longer be financed`, zh: `凭证 ${pieceName(a[0])} 已到期，不能再融资` }),
+  FinancingPriceBelowMinimum: (a) => ({ en: `the price ${fen(a, 0)} is below the holder's minimum ${fen(a, 1)}`, zh: `价格 ${fen(a, 0)} 低于持有人的最低价 ${fen(a, 1)}` }),
+  FinancingSelfFunding: () => ({ en: "a member cannot fund its own piece", zh: "成员不能为自己的凭证融资" }),
+  SettlementNotAnchor: (a) => ({ en: `only the anchor of receivable ${arg(a, 0)} repays it`, zh: `只有应收账款 ${arg(a, 0)} 的核心企业可以还款` }),
+  SettlementOverpayment: (a) => ({ en: `receivable ${arg(a, 0)} has only ${fen(a, 2)} outstanding, less than ${fen(a, 1)}`, zh: `应收账款 ${arg(a, 0)} 仅剩 ${fen(a, 2)} 未还，少于 ${fen(a, 1)}` }),
+  SettlementZeroAmount: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
+  ERC20InsufficientBalance: (a) => ({ en: `the account holds ${fen(a, 1)} of CNY deposits, less than the ${fen(a, 2)} needed`, zh: `账户仅有 ${fen(a, 1)} 存款代币，不足所需的 ${fen(a, 2)}` }),
+  ERC20InsufficientAllowance: (a) => ({ en: `the allowance is ${fen(a, 1)}, less than the ${fen(a, 2)} needed`, zh: `授权额度 ${fen(a, 1)} 不足所需的 ${fen(a, 2)}` }),
+};
+
+/** A custom error as a sentence in `language`, or its name and arguments when no sentence is written for it. */
+export function contractErrorSentence(error: ErrorDescription, language: Language): string {
+  const sentence = CONTRACT_SENTENCES[error.name];
+  if (sentence !== undefined) return sentence(error.args)[language];
+  return `${error.name}(${error.args.map(String).join(", ")})`;
+}
+
+function revertDataOf(error: unknown, depth = 0): string | null {
+  if (depth > 5 || typeof error !== "object" || error === null) return null;
+  const record = error as { data?: unknown; error?: unknown; info?: unknown; revert?: unknown };
+  if (typeof record.data === "string" && /^0x[0-9a-fA-F]{8}/u.test(record.data)) return record.data;
+  return revertDataOf(record.error, depth + 1) ?? revertDataOf(record.info, depth + 1);
+}
+
+function refusedByUser(error: unknown): boolean {
+  if (isError(error, "ACTION_REJECTED")) return true;
+  for (let current: unknown = error, depth = 0; typeof current === "object" && current !== null && depth < 5; depth += 1) {
+    if ((current as { code?: unknown }).code === 4001) return true;
+    current = (current as { error?: unknown; info?: { error?: unknown } }).error ?? (current as { info?: { error?: unknown } }).info?.error;
+  }
+  return false;
+}
+
+export function explain(error: unknown, t: Translate, language: Language): Explained {
+  if (refusedByUser(error)) return { message: t("err.refused"), reasons: [] };
+  if (error instanceof WrongNetworkError) return { message: t("err.wrongNetwork", { expected: error.expected, actual: error.actual }), reasons: [] };
+  if (error instanceof NoWalletError) return { message: t("err.noWallet"), reasons: [] };
+  if (error instanceof ApiFailure) {
+    if (error.code === "NOT_A_MEMBER") return { message: t("err.notMember"), reasons: [] };
+    if (error.code === "SESSION_INVALID" || error.code === "SESSION_REQUIRED") return { message: t("err.session"), reasons: [] };
+    if (error.code === "UNREACHABLE") return { message: t("err.unreachable"), reasons: [] };
+    return { message: error.message, reasons: error.fields.map((field) => t("doc.problem", { path: field.path, message: field.message })) };
+  }
+  const data = revertDataOf(error);
+  const decoded = data === null ? null : decodeCustomError(data);
+  if (decoded !== null) return { message: t("err.contract", { sentence: contractErrorSentence(decoded, language) }), reasons: [] };
+  if (isError(error, "CALL_EXCEPTION") && error.revert !== null && error.revert !== undefined) {
+    return { message: t("err.contract", { sentence: `${error.revert.name}(${error.revert.args.map(String).join(", ")})` }), reasons: [] };
+  }
+  const short = (error as { shortMessage?: unknown }).shortMessage;
+  return { message: typeof short === "string" ? short : error instanceof Error ? error.message : String(error), reasons: [] };
+}

@@ -1,0 +1,246 @@
+import { StrictMode, useCallback, useEffect, useMemo, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { getAddress } from "ethers";
+import { AppContext, hasRole } from "./app";
+import type { AppState } from "./app";
+import { ErrorBox, Progress, useAction } from "./components";
+import { Api } from "./lib/api";
+import { NoWalletError, connectWallet } from "./lib/chain";
+import type { Connection } from "./lib/chain";
+import { LanguageContext, translator, useLanguage, useT } from "./lib/i18n";
+import type { Language, MessageKey } from "./lib/i18n";
+import { httpProvider, keyWallet } from "./lib/keyWallet";
+import type { Eip1193Provider } from "./lib/keyWallet";
+import { signIn } from "./lib/session";
+import { shortAddress } from "./lib/money";
+import type { DappConfig, Member, Session } from "./lib/types";
+import { AnchorPage } from "./pages/Anchor";
+import { AuditorPage } from "./pages/Auditor";
+import { DocumentsPage } from "./pages/Documents";
+import { FactorPage } from "./pages/Factor";
+import { FinancePage } from "./pages/Finance";
+import { PiecePage } from "./pages/Piece";
+import { PortfolioPage } from "./pages/Portfolio";
+import { TransferPage } from "./pages/Transfer";
+import "./styles.css";
+
+declare global {
+  interface Window {
+    ethereum?: Eip1193Provider;
+  }
+}
+
+const api = new Api();
+
+interface SignedIn {
+  connection: Connection;
+  session: Session;
+  members: Member[];
+}
+
+function routeOf(hash: string): string {
+  return hash.replace(/^#\/?/u, "") || "portfolio";
+}
+
+interface NavItem {
+  route: string;
+  label: MessageKey;
+  visible(session: Session): boolean;
+}
+
+const NAV: NavItem[] = [
+  { route: "portfolio", label: "nav.portfolio", visible: () => true },
+  { route: "transfer", label: "nav.transfer", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "FACTOR") },
+  { route: "finance", label: "nav.finance", visible: (s) => hasRole(s, "SUPPLIER") },
+  { route: "factor", label: "nav.factor", visible: (s) => hasRole(s, "FACTOR") },
+  { route: "anchor", label: "nav.anchor", visible: (s) => hasRole(s, "ANCHOR") },
+  { route: "auditor", label: "nav.auditor", visible: (s) => hasRole(s, "AUDITOR") || hasRole(s, "OPERATOR") },
+  { route: "documents", label: "nav.documents", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "CARRIER") },
+];
+
+function SignInPage({ config, onSignedIn }: { config: DappConfig; onSignedIn(signedIn: SignedIn): void }) {
+  const t = useT();
+  const language = useLanguage();
+  const { progress, error, run, busy } = useAction();
+  const start = (kind: Connection["kind"], provider: () => Eip1193Provider) =>
+    run(["progress.connect", "progress.signIn", "progress.verify"], async (step) => {
+      const connection = await connectWallet(kind, provider(), config);
+      const session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
+      const { members } = await api.get<{ members: Member[] }>("/v1/members");
+      onSignedIn({ connection, session, members });
+    });
+  const rpcUrl = config.rpcUrl;
+  return (
+    <main className="signin card" data-testid="signin-page">
+      <h1>{t("signin.title")}</h1>
+      <p>{t("signin.intro")}</p>
+      <button
+        type="button"
+        disabled={busy}
+        data-testid="connect-wallet"
+        onClick={() =>
+          void start("injected", () => {
+            if (window.ethereum === undefined) throw new NoWalletError();
+            return window.ethereum;
+          })
+        }
+      >
+        {t("signin.browserWallet")}
+      </button>
+      {window.ethereum === undefined && <p className="muted">{t("signin.noWallet")}</p>}
+      {config.demoAccounts.length > 0 && rpcUrl !== null && (
+        <div className="demo-accounts">
+          <h2>{t("signin.demo")}</h2>
+          <p className="muted">{t("signin.demoHint")}</p>
+          <ul>
+            {config.demoAccounts.map((account) => (
+              <li key={account.address}>
+                <button type="button" className="secondary" disabled={busy} onClick={() => void start("demo", () => keyWallet(account.privateKey, httpProvider(rpcUrl)))}>
+                  {t("signin.as", { name: language === "zh" ? account.nameZh : account.name })}
+                </button>
+                <span className="muted"> {t(`role.${account.role}` as MessageKey)} · {shortAddress(account.address)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <Progress progress={progress} />
+      <ErrorBox error={error} />
+    </main>
+  );
+}
+
+function useLanguageState() {
+  const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("chainbill.language");
+  return { language: (stored === "zh" ? "zh" : "en") as Language };
+}
+
+function Root() {
+  const [language, setLanguage] = useState<Language>(useLanguageState().language);
+  const t = useMemo(() => translator(language), [language]);
+  const [config, setConfig] = useState<DappConfig | null>(null);
+  const [configError, setConfigError] = useState<string | null>(null);
+  const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
+  const [route, setRoute] = useState(routeOf(window.location.hash));
+
+  useEffect(() => {
+    api.get<DappConfig>("/v1/config").then(setConfig, (error: unknown) => setConfigError(error instanceof Error ? error.message : String(error)));
+    const onHash = (): void => setRoute(routeOf(window.location.hash));
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  useEffect(() => {
+    localStorage.setItem("chainbill.language", language);
+    document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
+  }, [language]);
+
+  const navigate = useCallback((next: string) => {
+    window.location.hash = `#/${next}`;
+  }, []);
+
+  const state: AppState | null = useMemo(() => {
+    if (config === null || signedIn === null) return null;
+    const directory = new Map(config.directory.map((entry) => [getAddress(entry.address), entry]));
+    const memberOf = (address: string): Member | undefined => signedIn.members.find((member) => member.accounts.some((account) => getAddress(account) === getAddress(address)));
+    return {
+      config,
+      api,
+      connection: signedIn.connection,
+      session: signedIn.session,
+      members: signedIn.members,
+      memberOf,
+      nameOf: (address) => {
+        if (address === null || address === undefined) return t("common.none");
+        const entry = directory.get(getAddress(address));
+        if (entry !== undefined) return language === "zh" ? entry.nameZh : entry.name;
+        const member = memberOf(address);
+        return member === undefined ? shortAddress(address) : `#${member.memberId} ${shortAddress(address)}`;
+      },
+      navigate,
+    };
+  }, [config, signedIn, language, t, navigate]);
+
+  const signOut = (): void => {
+    void api.post("/v1/auth/logout", {}).catch(() => undefined);
+    api.token = null;
+    setSignedIn(null);
+  };
+
+  let page;
+  if (config === null) page = <main className="card">{configError ?? t("common.loading")}</main>;
+  else if (state === null) page = <SignInPage config={config} onSignedIn={setSignedIn} />;
+  else {
+    const [name, argument] = route.split("/");
+    switch (name) {
+      case "piece":
+        page = <PiecePage tokenId={argument ?? ""} />;
+        break;
+      case "transfer":
+        page = <TransferPage />;
+        break;
+      case "finance":
+        page = <FinancePage />;
+        break;
+      case "factor":
+        page = <FactorPage />;
+        break;
+      case "anchor":
+        page = <AnchorPage />;
+        break;
+      case "auditor":
+        page = <AuditorPage query={argument ?? ""} />;
+        break;
+      case "documents":
+        page = <DocumentsPage />;
+        break;
+      default:
+        page = <PortfolioPage />;
+    }
+  }
+
+  return (
+    <LanguageContext.Provider value={{ language, t }}>
+      <AppContext.Provider value={state}>
+        <header>
+          <div className="brand">
+            <span className="logo">链票 Chainbill</span>
+            <span className="muted">{t("app.tagline")}</span>
+          </div>
+          {state !== null && (
+            <nav>
+              {NAV.filter((item) => item.visible(state.session)).map((item) => (
+                <a key={item.route} href={`#/${item.route}`} className={route.split("/")[0] === item.route ? "active" : ""} data-testid={`nav-${item.route}`}>
+                  {t(item.label)}
+                </a>
+              ))}
+            </nav>
+          )}
+          <div className="account">
+            <button type="button" className="link" data-testid="language" onClick={() => setLanguage(language === "en" ? "zh" : "en")}>
+              {t("lang.switch")}
+            </button>
+            {state !== null && (
+              <>
+                <span data-testid="signed-in-as">
+                  {state.nameOf(state.session.address)} · {state.session.roles.map((role) => t(`role.${role}` as MessageKey)).join(", ")}
+                </span>
+                <button type="button" className="link" onClick={signOut}>
+                  {t("nav.signOut")}
+                </button>
+              </>
+            )}
+          </div>
+        </header>
+        {page}
+      </AppContext.Provider>
+    </LanguageContext.Provider>
+  );
+}
+
+const container = document.getElementById("root");
+if (container === null) throw new Error("no #root element");
+createRoot(container).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+);

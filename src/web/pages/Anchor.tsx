@@ -1,0 +1,164 @@
+import { useState } from "react";
+import { getAddress } from "ethers";
+import { useApp } from "../app";
+import { ErrorBox, Progress, Section, useAction } from "../components";
+import { chainNow } from "../lib/chain";
+import { useT } from "../lib/i18n";
+import type { MessageKey } from "../lib/i18n";
+import { complete } from "../lib/intake";
+import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
+import { cny, dateOf, parseCny } from "../lib/money";
+import type { Obligations } from "../lib/types";
+import { useData } from "../lib/useData";
+import { DocumentInputs, documentsReady } from "./DocumentIntake";
+
+const DAY = 86_400n;
+const CNY_CODE = "0x434e59";
+
+/** The anchor confirms a receivable from an invoice and a waybill, sees what it owes by date, and repays. */
+export function AnchorPage() {
+  const t = useT();
+  const { api, connection, config, session, memberOf, nameOf } = useApp();
+  const owed = useData((minBlock) => api.get<Obligations>(`/v1/anchors/${session.address}/obligations${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  const [invoice, setInvoice] = useState<IntakeOutcome<InvoiceIntake> | null>(null);
+  const [waybill, setWaybill] = useState<IntakeOutcome<WaybillIntake> | null>(null);
+  const [daysText, setDaysText] = useState("90");
+  const [repayText, setRepayText] = useState<Record<string, string>>({});
+  const [result, setResult] = useState<string | null>(null);
+  const { progress, error, setError, run, busy } = useAction();
+  const ready = documentsReady(invoice, waybill);
+
+  const confirm = async (): Promise<void> => {
+    setResult(null);
+    const days = BigInt(/^[0-9]{1,4}$/u.test(daysText) ? daysText : "0");
+    if (ready === null || days === 0n) {
+      setError({ message: t("transfer.pickAll"), reasons: [] });
+      return;
+    }
+    const supplier = getAddress(ready.invoice.invoice.seller.account);
+    const sellerLeiHash = memberOf(supplier)?.leiHash;
+    if (sellerLeiHash === undefined) {
+      setError({ message: t("err.notMember"), reasons: [] });
+      return;
+    }
+    const steps: MessageKey[] = [
+      ...(ready.invoice.buyerSignature === null ? (["transfer.stepAckInvoice"] as MessageKey[]) : []),
+      ...(ready.waybill.pendingDelivery !== null ? (["transfer.stepAckDelivery"] as MessageKey[]) : []),
+      "transfer.stepUpload",
+      "anchor.stepConfirm",
+      "transfer.stepMined",
+      "transfer.stepIndexed",
+    ];
+    await run(steps, async (step) => {
+      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, sellerLeiHash, {
+        onAcknowledgeInvoice: () => step("transfer.stepAckInvoice"),
+        onAcknowledgeDelivery: () => step("transfer.stepAckDelivery"),
+        onUpload: () => step("transfer.stepUpload"),
+      });
+      step("anchor.stepConfirm");
+      const faceValue = ready.invoice.invoice.total;
+      const maturity = (await chainNow(connection)) + days * DAY;
+      const confirmation = { supplier, faceValue, maturity, currency: CNY_CODE, ...proof };
+      const [slot] = await connection.contracts.token.confirm.staticCall(confirmation);
+      const sent = await connection.contracts.token.confirm(confirmation);
+      step("transfer.stepMined");
+      const receipt = await sent.wait();
+      step("transfer.stepIndexed");
+      await owed.reload(receipt?.blockNumber ?? null);
+      setResult(t("anchor.confirmed", { slot, value: cny(faceValue), date: dateOf(maturity) }));
+      setInvoice(null);
+      setWaybill(null);
+    });
+  };
+
+  const repay = async (slot: string): Promise<void> => {
+    setResult(null);
+    const amount = parseCny(repayText[slot] ?? "");
+    if (amount === null || amount === 0n) {
+      setError({ message: t("transfer.badAmount"), reasons: [] });
+      return;
+    }
+    const { currency, settlement } = connection.contracts;
+    const allowance = await currency.allowance(connection.address, config.addresses.settlement);
+    const steps: MessageKey[] = [...(allowance < amount ? (["anchor.stepApprove"] as MessageKey[]) : []), "anchor.stepRepay", "transfer.stepMined", "transfer.stepIndexed"];
+    await run(steps, async (step) => {
+      if (allowance < amount) await (await currency.approve(config.addresses.settlement, amount)).wait();
+      step("anchor.stepRepay");
+      await settlement.repay.staticCall(BigInt(slot), amount);
+      const sent = await settlement.repay(BigInt(slot), amount);
+      step("transfer.stepMined");
+      const receipt = await sent.wait();
+      step("transfer.stepIndexed");
+      await owed.reload(receipt?.blockNumber ?? null);
+      setResult(t("anchor.repaid", { value: cny(amount), slot }));
+    });
+  };
+
+  return (
+    <main>
+      <Section title={t("anchor.owes")} testId="anchor-page">
+        <ErrorBox error={owed.error} />
+        {owed.data !== null && owed.data.receivables.length === 0 && <p className="muted">{t("anchor.none")}</p>}
+        {owed.data !== null && owed.data.receivables.length > 0 && (
+          <>
+            <p className="totals">{t("anchor.total", { value: cny(owed.data.outstanding) })}</p>
+            <table>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>{t("col.maturity")}</th>
+                  <th>{t("col.supplier")}</th>
+                  <th className="amount">{t("col.faceValue")}</th>
+                  <th className="amount">{t("col.repaid")}</th>
+                  <th className="amount">{t("col.outstanding")}</th>
+                  <th>{t("col.status")}</th>
+                  <th>{t("anchor.repayAmount")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {owed.data.receivables.map((row) => (
+                  <tr key={row.slot}>
+                    <td>
+                      <a href={`#/piece/${(BigInt(row.slot) << 32n) | 1n}`}>{row.slot}</a>
+                    </td>
+                    <td>{dateOf(row.maturity)}</td>
+                    <td>{nameOf(row.supplier)}</td>
+                    <td className="amount">{cny(row.faceValue)}</td>
+                    <td className="amount">{cny(row.repaid)}</td>
+                    <td className="amount">{cny(row.outstanding)}</td>
+                    <td>{row.overdue ? t("status.overdue") : row.fullyRepaid ? t("status.repaid") : t("status.live")}</td>
+                    <td className="row">
+                      <input className="narrow" value={repayText[row.slot] ?? ""} placeholder="0.00" onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })} />
+                      <button type="button" className="secondary" disabled={busy || row.fullyRepaid} onClick={() => void repay(row.slot)}>
+                        {t("anchor.repay")}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Section>
+      <Section title={t("anchor.title")}>
+        <p className="muted">{t("anchor.intro")}</p>
+        <DocumentInputs invoice={invoice} waybill={waybill} onInvoice={setInvoice} onWaybill={setWaybill} />
+        {ready !== null && (
+          <p>
+            {t("anchor.supplier")}: {nameOf(ready.invoice.invoice.seller.account)} · {t("col.faceValue")}: {cny(ready.invoice.invoice.total)}
+          </p>
+        )}
+        <label>
+          {t("anchor.days")}
+          <input className="narrow" value={daysText} onChange={(event) => setDaysText(event.target.value)} />
+        </label>
+        <button type="button" disabled={busy} onClick={() => void confirm()}>
+          {t("anchor.confirm")}
+        </button>
+        <Progress progress={progress} />
+        <ErrorBox error={error} />
+        {result !== null && <p className="success">{result}</p>}
+      </Section>
+    </main>
+  );
+}

@@ -1,0 +1,58 @@
+import { useState } from "react";
+import { useApp } from "../app";
+import { ErrorBox, Section } from "../components";
+import { useT } from "../lib/i18n";
+import { parsePieceName, pieceName } from "../lib/money";
+import type { PieceTree } from "../lib/types";
+import { useData } from "../lib/useData";
+import { LineageTree } from "./Piece";
+
+/** "#3.2" is a piece; a bare number is a receivable (its first piece). */
+function tokenOfQuery(query: string): bigint | null {
+  const trimmed = query.trim();
+  if (/^[0-9]{1,10}$/u.test(trimmed)) return (BigInt(trimmed) << 32n) | 1n;
+  return parsePieceName(trimmed);
+}
+
+/** The auditor finds any piece or receivable, traces it, opens its documents and sees the audit status. */
+export function AuditorPage({ query }: { query: string }) {
+  const t = useT();
+  const { api, navigate } = useApp();
+  const [text, setText] = useState(query === "" ? "" : pieceName(query));
+  const [bad, setBad] = useState(false);
+  const tokenId = /^[0-9]+$/u.test(query) ? query : null;
+  const { data, error } = useData(async () => (tokenId === null ? null : api.get<PieceTree>(`/v1/pieces/${tokenId}/tree`)), [api, tokenId]);
+  const failing = data?.nodes.filter((node) => node.checks !== null && !node.checks.passed).length ?? 0;
+  return (
+    <main>
+      <Section title={t("auditor.title")} testId="auditor-page">
+        <p className="muted">{t("auditor.intro")}</p>
+        <form
+          className="row"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const found = tokenOfQuery(text);
+            setBad(found === null);
+            if (found !== null) navigate(`auditor/${found}`);
+          }}
+        >
+          <input value={text} onChange={(event) => setText(event.target.value)} placeholder="#1.2" aria-label={t("auditor.search")} data-testid="auditor-query" />
+          <button type="submit" data-testid="auditor-trace">
+            {t("auditor.trace")}
+          </button>
+        </form>
+        {bad && <p className="error">{t("auditor.badQuery")}</p>}
+        <ErrorBox error={error} />
+        {data !== null && (
+          <>
+            <h3>{t("auditor.status")}</h3>
+            <p className={failing === 0 ? "success" : "error"} data-testid="audit-status">
+              {failing === 0 ? t("auditor.allPass", { count: data.nodes.length }) : t("auditor.someFail", { count: failing })}
+            </p>
+            <LineageTree tree={data} />
+          </>
+        )}
+      </Section>
+    </main>
+  );
+}

@@ -1,0 +1,153 @@
+import { useState } from "react";
+import { useApp } from "../app";
+import { ErrorBox, Progress, Section, StatusBadge, useAction } from "../components";
+import { ApiFailure } from "../lib/api";
+import { useT } from "../lib/i18n";
+import type { MessageKey } from "../lib/i18n";
+import { cny, dateOf, pieceName } from "../lib/money";
+import type { CheckFailure, FactorBook, FundingCheckPassed, FundingCheckRefused, StoredRequest } from "../lib/types";
+import { useData } from "../lib/useData";
+import { RequestTable } from "./Finance";
+
+type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
+
+/** The factor's desk: requests waiting, the funding check with every failed reason, funding in one transaction, the book. */
+export function FactorPage() {
+  const t = useT();
+  const { api, connection, config, session, nameOf } = useApp();
+  const requests = useData(() => api.get<{ requests: StoredRequest[] }>("/v1/funding-requests?as=factor"), [api]);
+  const book = useData((minBlock) => api.get<FactorBook>(`/v1/factors/${session.address}/book${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  const [selected, setSelected] = useState<StoredRequest | null>(null);
+  const [outcome, setOutcome] = useState<CheckOutcome | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const { progress, error, run, busy } = useAction();
+
+  const check = async (request: StoredRequest): Promise<void> => {
+    setSelected(request);
+    setOutcome(null);
+    setResult(null);
+    await run(["factor.stepCheck"], async () => {
+      try {
+        const passed = await api.post<FundingCheckPassed>(`/v1/tokens/${request.request.tokenId}/funding-checks`, {
+          request: request.request,
+          holderSignature: request.holderSignature,
+          price: request.request.minPrice,
+          withRecourse: false,
+        });
+        setOutcome({ ok: true, passed });
+      } catch (caught) {
+        if (caught instanceof ApiFailure && caught.status === 422 && typeof caught.body === "object" && caught.body !== null && "failures" in caught.body) {
+          setOutcome({ ok: false, failures: (caught.body as FundingCheckRefused).failures });
+          return;
+        }
+        throw caught;
+      }
+    });
+  };
+
+  const fund = async (request: StoredRequest, passed: FundingCheckPassed): Promise<void> => {
+    const price = BigInt(passed.attestation.price);
+    const { currency, financing } = connection.contracts;
+    const allowance = await currency.allowance(connection.address, config.addresses.financing);
+    const steps: MessageKey[] = [...(allowance < price ? (["factor.stepApprove"] as MessageKey[]) : []), "factor.stepFund", "transfer.stepMined", "transfer.stepIndexed"];
+    await run(steps, async (step) => {
+      if (allowance < price) {
+        await (await currency.approve(config.addresses.financing, price)).wait();
+      }
+      step("factor.stepFund");
+      const [, fundedTokenId] = await financing.fund.staticCall(request.request, request.holderSignature, passed.attestation, [passed.signature]);
+      const sent = await financing.fund(request.request, request.holderSignature, passed.attestation, [passed.signature]);
+      step("transfer.stepMined");
+      const receipt = await sent.wait();
+      step("transfer.stepIndexed");
+      await book.reload(receipt?.blockNumber ?? null);
+      await requests.reload();
+      setOutcome(null);
+      setSelected(null);
+      setResult(t("factor.funded", { price: cny(price), piece: pieceName(fundedTokenId) }));
+    });
+  };
+
+  const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting");
+  return (
+    <main>
+      <Section title={t("factor.title")} testId="factor-page">
+        <ErrorBox error={requests.error} />
+        <RequestTable
+          requests={waiting}
+          action={(entry) => (
+            <button type="button" className="secondary" disabled={busy} onClick={() => void check(entry)} data-testid="run-check">
+              {t("factor.check")}
+            </button>
+          )}
+        />
+        <Progress progress={progress} />
+        <ErrorBox error={error} />
+        {selected !== null && outcome !== null && outcome.ok && (
+          <div className="check-passed" data-testid="check-passed">
+            <p className="success">{t("factor.passed", { price: cny(outcome.passed.attestation.price) })}</p>
+            <button type="button" disabled={busy} onClick={() => void fund(selected, outcome.passed)} data-testid="fund">
+              {t("factor.fund", { price: cny(outcome.passed.attestation.price) })}
+            </button>
+          </div>
+        )}
+        {selected !== null && outcome !== null && !outcome.ok && (
+          <div className="error" data-testid="check-failed">
+            <strong>{t("factor.failed")}</strong>
+            <ul>
+              {outcome.failures.map((failure) => (
+                <li key={`${failure.code}-${failure.message}`}>
+                  <code>{failure.code}</code> {failure.step === undefined ? "" : `(${t("factor.step", { step: failure.step })}) `}
+                  {failure.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {result !== null && (
+          <p className="success" data-testid="fund-result">
+            {result}
+          </p>
+        )}
+      </Section>
+      <Section title={t("factor.book")} testId="factor-book">
+        <ErrorBox error={book.error} />
+        {book.data !== null && (
+          <>
+            <p className="totals">{t("factor.bookTotals", { count: book.data.totals.fundings, value: cny(book.data.totals.value), price: cny(book.data.totals.price) })}</p>
+            <table>
+              <thead>
+                <tr>
+                  <th>{t("col.piece")}</th>
+                  <th>{t("col.holder")}</th>
+                  <th>{t("col.maturity")}</th>
+                  <th className="amount">{t("col.value")}</th>
+                  <th className="amount">{t("col.price")}</th>
+                  <th className="amount">{t("col.due")}</th>
+                  <th>{t("col.status")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {book.data.fundings.map((row) => (
+                  <tr key={row.fundingId}>
+                    <td>
+                      <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
+                    </td>
+                    <td>{nameOf(row.holder)}</td>
+                    <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
+                    <td className="amount">{cny(row.value)}</td>
+                    <td className="amount">{cny(row.price)}</td>
+                    <td className="amount">{cny(row.due)}</td>
+                    <td>
+                      <StatusBadge status={row.status} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Section>
+    </main>
+  );
+}

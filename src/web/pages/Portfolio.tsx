@@ -1,0 +1,96 @@
+import { useApp } from "../app";
+import { ErrorBox, Section, StatusBadge } from "../components";
+import { useT } from "../lib/i18n";
+import { cny, dateOf, pieceName } from "../lib/money";
+import type { Portfolio } from "../lib/types";
+import { useData } from "../lib/useData";
+
+/** My pieces with anchor, maturity, value and status, what I sold to factors, and totals. */
+export function PortfolioPage() {
+  const t = useT();
+  const { api, nameOf, session } = useApp();
+  const { data, error } = useData((minBlock) => api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  return (
+    <main>
+      <Section title={t("portfolio.title")} testId="portfolio-page">
+        <ErrorBox error={error} />
+        {data === null ? (
+          <p>{t("common.loading")}</p>
+        ) : (
+          <>
+            <p className="totals" data-testid="portfolio-totals">
+              {t("portfolio.held", { count: data.totals.count, value: cny(data.totals.value) })}
+              {data.sold.length > 0 && <> · {t("portfolio.soldTotal", { value: cny(data.totals.soldValue), price: cny(data.totals.soldPrice) })}</>}
+            </p>
+            {data.pieces.length === 0 ? (
+              <p className="muted">{t("portfolio.empty")}</p>
+            ) : (
+              <table data-testid="portfolio-table">
+                <thead>
+                  <tr>
+                    <th>{t("col.piece")}</th>
+                    <th>{t("col.anchor")}</th>
+                    <th>{t("col.maturity")}</th>
+                    <th className="amount">{t("col.value")}</th>
+                    <th>{t("col.status")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.pieces.map((piece) => (
+                    <tr key={piece.tokenId} data-testid={`piece-${pieceName(piece.tokenId)}`}>
+                      <td>
+                        <a href={`#/piece/${piece.tokenId}`}>{pieceName(piece.tokenId)}</a>
+                      </td>
+                      <td>{nameOf(piece.anchor)}</td>
+                      <td>{dateOf(piece.maturity)}</td>
+                      <td className="amount">{cny(piece.value)}</td>
+                      <td>
+                        <StatusBadge status={piece.status} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {data.sold.length > 0 && (
+              <>
+                <h3>{t("portfolio.sold")}</h3>
+                <table data-testid="sold-table">
+                  <thead>
+                    <tr>
+                      <th>{t("col.piece")}</th>
+                      <th>{t("col.factor")}</th>
+                      <th>{t("col.maturity")}</th>
+                      <th className="amount">{t("col.value")}</th>
+                      <th className="amount">{t("col.price")}</th>
+                      <th>{t("col.status")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.sold.map((row) => (
+                      <tr key={row.fundingId}>
+                        <td>
+                          <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
+                        </td>
+                        <td>{nameOf(row.factor)}</td>
+                        <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
+                        <td className="amount">{cny(row.value)}</td>
+                        <td className="amount">{cny(row.price)}</td>
+                        <td>
+                          <StatusBadge status="funded" />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+            <p className="muted small">
+              {t("common.asOf", { block: data.asOfBlock })} · {data.final ? t("common.final") : t("common.notFinal")}
+            </p>
+          </>
+        )}
+      </Section>
+    </main>
+  );
+}

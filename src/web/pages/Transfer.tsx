@@ -1,0 +1,136 @@
+import { useState } from "react";
+import { getAddress } from "ethers";
+import { useApp } from "../app";
+import { ErrorBox, Progress, Section, useAction } from "../components";
+import { useLanguage, useT } from "../lib/i18n";
+import { complete } from "../lib/intake";
+import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
+import { cny, parseCny, pieceName } from "../lib/money";
+import type { Portfolio } from "../lib/types";
+import { useData } from "../lib/useData";
+import { DocumentInputs, documentsReady } from "./DocumentIntake";
+
+/** Members a piece may go to: active suppliers and factors other than me. */
+export function useRecipients() {
+  const { members, session, config, nameOf } = useApp();
+  return members
+    .filter((member) => member.status === "ACTIVE" && (member.roles.includes("SUPPLIER") || member.roles.includes("FACTOR")) && member.memberId !== session.memberId)
+    .flatMap((member) => member.accounts.map((account) => ({ account: getAddress(account), name: nameOf(account), memberId: member.memberId })))
+    .filter((entry) => config.directory.length === 0 || entry.name !== "");
+}
+
+/** Split a piece and pay a supplier with it, the trade's invoice and waybill attached and acknowledged. */
+export function TransferPage() {
+  const t = useT();
+  const language = useLanguage();
+  const { api, connection, config, memberOf, nameOf } = useApp();
+  const recipients = useRecipients();
+  const { data, reload } = useData((minBlock) => api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api]);
+  const [tokenId, setTokenId] = useState("");
+  const [amountText, setAmountText] = useState("");
+  const [recipient, setRecipient] = useState("");
+  const [invoice, setInvoice] = useState<IntakeOutcome<InvoiceIntake> | null>(null);
+  const [waybill, setWaybill] = useState<IntakeOutcome<WaybillIntake> | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const { progress, error, setError, run, busy } = useAction();
+
+  const pieces = (data?.pieces ?? []).filter((piece) => piece.status !== "overdue" && piece.status !== "repaid");
+  const piece = pieces.find((entry) => entry.tokenId === tokenId);
+  const amount = parseCny(amountText);
+  const ready = documentsReady(invoice, waybill);
+  void language;
+
+  const send = async (): Promise<void> => {
+    setResult(null);
+    if (piece === undefined || recipient === "" || ready === null) {
+      setError({ message: t("transfer.pickAll"), reasons: [] });
+      return;
+    }
+    if (amount === null || amount === 0n) {
+      setError({ message: t("transfer.badAmount"), reasons: [] });
+      return;
+    }
+    if (amount > BigInt(piece.value)) {
+      setError({ message: t("transfer.tooMuch", { value: cny(piece.value) }), reasons: [] });
+      return;
+    }
+    const sellerLeiHash = memberOf(ready.invoice.invoice.seller.account)?.leiHash;
+    if (sellerLeiHash === undefined) {
+      setError({ message: t("err.notMember"), reasons: [] });
+      return;
+    }
+    const steps = [
+      ...(ready.invoice.buyerSignature === null ? (["transfer.stepAckInvoice"] as const) : []),
+      ...(ready.waybill.pendingDelivery !== null ? (["transfer.stepAckDelivery"] as const) : []),
+      "transfer.stepUpload" as const,
+      "transfer.stepSend" as const,
+      "transfer.stepMined" as const,
+      "transfer.stepIndexed" as const,
+    ];
+    await run([...steps], async (step) => {
+      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, sellerLeiHash, {
+        onAcknowledgeInvoice: () => step("transfer.stepAckInvoice"),
+        onAcknowledgeDelivery: () => step("transfer.stepAckDelivery"),
+        onUpload: () => step("transfer.stepUpload"),
+      });
+      step("transfer.stepSend");
+      const token = connection.contracts.token;
+      const newTokenId = await token.transferWithProof.staticCall(BigInt(piece.tokenId), recipient, amount, proof);
+      const sent = await token.transferWithProof(BigInt(piece.tokenId), recipient, amount, proof);
+      step("transfer.stepMined");
+      const receipt = await sent.wait();
+      step("transfer.stepIndexed");
+      await reload(receipt?.blockNumber ?? null);
+      setResult(t("transfer.sent", { value: cny(amount), name: nameOf(recipient), piece: pieceName(newTokenId) }));
+      setInvoice(null);
+      setWaybill(null);
+      setAmountText("");
+    });
+  };
+
+  return (
+    <main>
+      <Section title={t("transfer.title")} testId="transfer-page">
+        <p className="muted">{t("transfer.intro")}</p>
+        <label>
+          {t("transfer.piece")}
+          <select value={tokenId} onChange={(event) => setTokenId(event.target.value)} data-testid="transfer-piece">
+            <option value="">—</option>
+            {pieces.map((entry) => (
+              <option key={entry.tokenId} value={entry.tokenId}>
+                {pieceName(entry.tokenId)} · {cny(entry.value)} · {nameOf(entry.anchor)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("transfer.amount")}
+          <input value={amountText} onChange={(event) => setAmountText(event.target.value)} placeholder="100,000.00" inputMode="decimal" data-testid="transfer-amount" />
+          {amount !== null && amount > 0n && <span className="muted"> = {cny(amount)}</span>}
+        </label>
+        <label>
+          {t("transfer.recipient")}
+          <select value={recipient} onChange={(event) => setRecipient(event.target.value)} data-testid="transfer-recipient">
+            <option value="">—</option>
+            {recipients.map((entry) => (
+              <option key={entry.account} value={entry.account}>
+                {entry.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <DocumentInputs invoice={invoice} waybill={waybill} onInvoice={setInvoice} onWaybill={setWaybill} />
+        <button type="button" disabled={busy} onClick={() => void send()} data-testid="transfer-send">
+          {t("transfer.send")}
+        </button>
+        <Progress progress={progress} />
+        <ErrorBox error={error} />
+        {result !== null && (
+          <p className="success" data-testid="transfer-result">
+            {result}
+          </p>
+        )}
+      </Section>
+    </main>
+  );
+}
