@@ -1,7 +1,7 @@
 import type { ChainbillEvent, RawLog } from "../chain/events";
 import { tokensOfEvent } from "../chain/events";
 import type { StateTx } from "./store";
-import { INITIAL_SYSTEM, checkpointOf, codecs, keys } from "./schema";
+import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryLog, keys } from "./schema";
 import type { Codec, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 
 /**
@@ -10,17 +10,6 @@ import type { Codec, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRec
  * call a contract: each event carries what its change needs. Records are replaced, never mutated in place, so the
  * undo log sees every value as it was.
  */
-
-/** The log's data stored for history, enough to decode it again with `src/chain/events.ts`. */
-export interface StoredLog {
-  address: string;
-  topics: readonly string[];
-  data: string;
-  blockNumber: number;
-  transactionHash: string;
-  transactionIndex: number;
-  logIndex: number;
-}
 
 /** The event contradicts what the index holds: a bug, or logs missed or applied twice. Not retryable. */
 export class IndexInconsistencyError extends Error {
@@ -35,9 +24,8 @@ class Records {
     readonly block: number,
   ) {}
 
-  async read<T>(key: string, codec: Codec<T>): Promise<T | undefined> {
-    const text = await this.tx.get(key);
-    return text === undefined ? undefined : codec.decode(text);
+  read<T>(key: string, codec: Codec<T>): Promise<T | undefined> {
+    return this.tx.getRecord(key, codec);
   }
 
   async need<T>(key: string, codec: Codec<T>, what: string): Promise<T> {
@@ -47,7 +35,7 @@ class Records {
   }
 
   write<T>(key: string, codec: Codec<T>, value: T): Promise<void> {
-    return this.tx.put(key, codec.encode(value));
+    return this.tx.putRecord(key, codec, value);
   }
 
   async system(): Promise<SystemRecord> {
@@ -132,7 +120,6 @@ async function onTokenTransfer(r: Records, from: string, to: string, tokenId: bi
       createdAtBlock: r.block,
       updatedAtBlock: r.block,
     };
-    if ((await r.read(keys.token(tokenId), codecs.token)) !== undefined) throw new IndexInconsistencyError(`piece ${tokenId} created twice`);
     await updateSlot(r, slotId, (slot) => ({ pieceCount: Math.max(slot.pieceCount, Number(tokenId & 0xffffffffn)), liveCount: slot.liveCount + 1 }));
     await saveToken(r, undefined, created);
     return;
@@ -171,17 +158,10 @@ async function onTransferValue(r: Records, fromTokenId: bigint, toTokenId: bigin
 export async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog): Promise<void> {
   const r = new Records(tx, log.blockNumber);
   const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
-  for (const tokenId of tokensOfEvent(event)) {
-    const stored: StoredLog = {
-      address: log.address.toLowerCase(),
-      topics: log.topics,
-      data: log.data,
-      blockNumber: log.blockNumber,
-      transactionHash: log.transactionHash,
-      transactionIndex: log.transactionIndex,
-      logIndex: log.logIndex,
-    };
-    tx.insert(keys.history(tokenId, checkpoint), JSON.stringify(stored));
+  const tokens = tokensOfEvent(event);
+  if (tokens.length > 0) {
+    const stored = encodeHistoryLog(log);
+    for (const tokenId of tokens) tx.insert(keys.history(tokenId, checkpoint), stored);
   }
 
   switch (event.contract) {
@@ -254,7 +234,7 @@ export async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog
             confirmedAtBlock: r.block,
             updatedAtBlock: r.block,
           };
-          tx.insert(keys.slot(event.slot), codecs.slot.encode(slot));
+          tx.insertRecord(keys.slot(event.slot), codecs.slot, slot);
           return;
         }
         case "Transfer":

@@ -201,18 +201,27 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     progress.backfillTo = to;
     let events = 0;
     let last = from - 1;
-    for await (const chunk of backfillChunks(client, decoder.addresses, from, to, sizer, prefetch)) {
-      const tx = new StateTx(db, cache);
-      const applied = await applyLogs(tx, chunk.logs);
-      const ref: BlockRef = { number: chunk.last.number, hash: chunk.last.hash, timestamp: chunk.last.timestamp };
-      tx.putRaw(keys.blockHash(ref.number), codecs.blockRef.encode(ref));
-      await commit(tx, { ...ref, head, rollbackFloor: ref.number });
-      events += applied;
-      last = chunk.to;
-      progress.eventsApplied += applied;
-      progress.blocksApplied += chunk.to - chunk.from + 1;
-      report();
-      if (stopController.signal.aborted) break;
+    // Each chunk is applied while the previous one is still being written; writes stay in order.
+    let writing: { tx: StateTx; done: Promise<void> } | undefined;
+    try {
+      for await (const chunk of backfillChunks(client, decoder.addresses, from, to, sizer, prefetch)) {
+        const tx = new StateTx(db, cache, writing?.tx);
+        const applied = await applyLogs(tx, chunk.logs);
+        const ref: BlockRef = { number: chunk.last.number, hash: chunk.last.hash, timestamp: chunk.last.timestamp };
+        tx.putRaw(keys.blockHash(ref.number), codecs.blockRef.encode(ref));
+        if (writing !== undefined) await writing.done;
+        writing = { tx, done: commit(tx, { ...ref, head, rollbackFloor: ref.number }) };
+        // Observed when awaited above or below; do not let a failure go unhandled meanwhile.
+        writing.done.catch(() => undefined);
+        events += applied;
+        last = chunk.to;
+        progress.eventsApplied += applied;
+        progress.blocksApplied += chunk.to - chunk.from + 1;
+        report();
+        if (stopController.signal.aborted) break;
+      }
+    } finally {
+      if (writing !== undefined) await writing.done;
     }
     return { type: "applied", phase: "backfill", from, to: last, events };
   }

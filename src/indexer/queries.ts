@@ -1,7 +1,6 @@
 import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
-import type { StoredLog } from "./handlers";
-import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, keys } from "./schema";
+import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryLog, keys } from "./schema";
 import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { PREFIX_END } from "./store";
 import type { IndexDb } from "./store";
@@ -254,8 +253,8 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number 
         const tokenId = idOf(tokenIdInput, "token id");
         const cursor = await view.requireCursor();
         const entries: HistoryEntry[] = [];
-        for (const [, text] of await view.scanText(keys.historyPrefix(tokenId))) {
-          const log = JSON.parse(text) as StoredLog;
+        for (const [key, text] of await view.scanText(keys.historyPrefix(tokenId))) {
+          const log = decodeHistoryLog(key.slice(keys.historyPrefix(tokenId).length), text);
           const contract = view.contractOf(log.address);
           entries.push({
             blockNumber: log.blockNumber,
@@ -263,7 +262,7 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number 
             transactionIndex: log.transactionIndex,
             logIndex: log.logIndex,
             contract,
-            event: decodeEvent(contract, { ...log, blockHash: "" }),
+            event: decodeEvent(contract, log),
           });
         }
         return { ...view.asOf(cursor, entries.map((entry) => entry.blockNumber)), tokenId, entries };

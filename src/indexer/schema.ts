@@ -1,3 +1,4 @@
+import type { RawLog } from "../chain/events";
 import { padNumber } from "./store";
 
 /**
@@ -33,6 +34,23 @@ export function hex(value: bigint, width: number): string {
 /** Fixed-width, sortable position of a log: block, transaction index, log index. */
 export function checkpointOf(block: number, transactionIndex: number, logIndex: number): string {
   return `${padNumber(block, 12)}.${padNumber(transactionIndex, 6)}.${padNumber(logIndex, 6)}`;
+}
+
+/** Position of a log from its checkpoint. */
+export function positionOf(checkpoint: string): { blockNumber: number; transactionIndex: number; logIndex: number } {
+  const [block, transaction, log] = checkpoint.split(".").map(Number);
+  return { blockNumber: block, transactionIndex: transaction, logIndex: log };
+}
+
+/** A log kept in a piece's history: `txHash|address|topic,topic,…|data` (its position is in the key). */
+export function encodeHistoryLog(log: { transactionHash: string; address: string; topics: readonly string[]; data: string }): string {
+  return `${log.transactionHash}|${log.address.toLowerCase()}|${log.topics.join(",")}|${log.data}`;
+}
+
+export function decodeHistoryLog(checkpoint: string, text: string): RawLog {
+  const [transactionHash, address, topics, data] = text.split("|");
+  if (data === undefined) throw new Error(`stored history entry ${checkpoint} is malformed`);
+  return { ...positionOf(checkpoint), blockHash: "", transactionHash, address, topics: topics === "" ? [] : topics.split(","), data };
 }
 
 export const TOKEN_ID_HEX = 24;

@@ -34,18 +34,39 @@ export function undoKey(block: number, key: string): string {
   return `${UNDO_PREFIX}${padNumber(block, BLOCK_WIDTH)}/${key}`;
 }
 
-/** A bounded cache of committed values (null: known absent), first in first out. */
+/** How a record is encoded; each key holds records of one codec only. */
+export interface RecordCodec<T> {
+  encode(value: T): string;
+  decode(text: string): T;
+}
+
+/**
+ * A stored value: its text (null: absent), and its decoded form once some reader decoded it. Decoded values are
+ * shared between readers and never mutated (handlers replace records), so decoding once per key is safe.
+ */
+interface Entry {
+  text: string | null | undefined;
+  value: unknown;
+  codec: RecordCodec<unknown> | undefined;
+}
+
+function textOf(entry: Entry): string | null {
+  if (entry.text === undefined) entry.text = entry.codec === undefined ? null : entry.codec.encode(entry.value);
+  return entry.text;
+}
+
+/** A bounded cache of committed values (null text: known absent), first in first out. */
 export class ValueCache {
-  private readonly entries = new Map<string, string | null>();
+  private readonly entries = new Map<string, Entry>();
   constructor(private readonly capacity: number) {}
 
-  get(key: string): string | null | undefined {
+  get(key: string): Entry | undefined {
     return this.entries.get(key);
   }
 
-  set(key: string, value: string | null): void {
+  set(key: string, entry: Entry): void {
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, entry);
     if (this.entries.size > this.capacity) {
       let excess = Math.ceil(this.capacity / 10);
       for (const oldest of this.entries.keys()) {
@@ -70,13 +91,18 @@ const ABSENT = "-";
 
 /** The writes of one batch of blocks, applied atomically by {@link StateTx.commit}. */
 export class StateTx {
-  private readonly overlay = new Map<string, string | null>();
+  private readonly overlay = new Map<string, Entry>();
   private undoBlock: number | undefined;
   private undoRecorded = new Set<string>();
 
+  /**
+   * @param parent a transaction whose commit is still being written: its values are read through, so the next
+   * batch can be applied while the previous one lands (batches are still written one after the other).
+   */
   constructor(
     private readonly db: IndexDb,
     private readonly cache: ValueCache,
+    private readonly parent?: StateTx,
   ) {}
 
   /** From now on, record the value each key had before block `block` changed it (undefined: stop recording). */
@@ -85,46 +111,70 @@ export class StateTx {
     this.undoRecorded = new Set<string>();
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const pending = this.overlay.get(key);
-    if (pending !== undefined) return pending ?? undefined;
-    if (this.overlay.has(key)) return undefined;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+  private async entry(key: string): Promise<Entry> {
+    const pending = this.overlay.get(key) ?? this.parent?.overlay.get(key) ?? this.cache.get(key);
+    if (pending !== undefined) return pending;
     const stored = await this.db.get(key);
-    if (cacheable(key)) this.cache.set(key, stored ?? null);
-    return stored;
+    const loaded: Entry = { text: stored ?? null, value: undefined, codec: undefined };
+    if (cacheable(key)) this.cache.set(key, loaded);
+    return loaded;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return textOf(await this.entry(key)) ?? undefined;
+  }
+
+  async getRecord<T>(key: string, codec: RecordCodec<T>): Promise<T | undefined> {
+    const found = await this.entry(key);
+    if (found.codec === (codec as RecordCodec<unknown>)) return found.value as T;
+    const text = textOf(found);
+    if (text === null) return undefined;
+    const value = codec.decode(text);
+    found.value = value;
+    found.codec = codec as RecordCodec<unknown>;
+    return value;
   }
 
   private async noteUndo(key: string): Promise<void> {
     if (this.undoBlock === undefined || this.undoRecorded.has(key)) return;
     this.undoRecorded.add(key);
     const before = await this.get(key);
-    this.overlay.set(undoKey(this.undoBlock, key), before === undefined ? ABSENT : `=${before}`);
+    this.overlay.set(undoKey(this.undoBlock, key), { text: before === undefined ? ABSENT : `=${before}`, value: undefined, codec: undefined });
   }
 
   async put(key: string, value: string): Promise<void> {
     await this.noteUndo(key);
-    this.overlay.set(key, value);
+    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
+  }
+
+  async putRecord<T>(key: string, codec: RecordCodec<T>, value: T): Promise<void> {
+    await this.noteUndo(key);
+    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown> });
   }
 
   async del(key: string): Promise<void> {
     await this.noteUndo(key);
-    this.overlay.set(key, null);
+    this.overlay.set(key, { text: null, value: undefined, codec: undefined });
   }
 
   /** A write to a key the caller knows is new (its undo is a delete); no read needed. */
   insert(key: string, value: string): void {
     if (this.undoBlock !== undefined && !this.undoRecorded.has(key)) {
       this.undoRecorded.add(key);
-      this.overlay.set(undoKey(this.undoBlock, key), ABSENT);
+      this.overlay.set(undoKey(this.undoBlock, key), { text: ABSENT, value: undefined, codec: undefined });
     }
-    this.overlay.set(key, value);
+    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
+  }
+
+  /** {@link insert} of a record, kept decoded for the readers that follow. */
+  insertRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
+    this.insert(key, "");
+    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown> });
   }
 
   /** A write that is never undone (cursor, block hashes, undo bookkeeping). */
   putRaw(key: string, value: string | null): void {
-    this.overlay.set(key, value);
+    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
   }
 
   /**
@@ -141,11 +191,11 @@ export class StateTx {
     // Later blocks first, so each key ends at its value before the earliest undone block.
     entries.sort((a, b) => b.block - a.block);
     for (const entry of entries) {
-      this.overlay.set(entry.key, entry.value === ABSENT ? null : entry.value.slice(1));
-      this.overlay.set(entry.undo, null);
+      this.putRaw(entry.key, entry.value === ABSENT ? null : entry.value.slice(1));
+      this.putRaw(entry.undo, null);
     }
     for await (const key of this.db.keys({ gt: `${BLOCK_HASH_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${PREFIX_END}` })) {
-      this.overlay.set(key, null);
+      this.putRaw(key, null);
     }
     return entries.length;
   }
@@ -157,8 +207,9 @@ export class StateTx {
   /** Writes everything in one atomic batch, then updates the cache. */
   async commit(): Promise<void> {
     const operations: Array<{ type: "put"; key: string; value: string } | { type: "del"; key: string }> = [];
-    for (const [key, value] of this.overlay) {
-      operations.push(value === null ? { type: "del", key } : { type: "put", key, value });
+    for (const [key, entry] of this.overlay) {
+      const text = textOf(entry);
+      operations.push(text === null ? { type: "del", key } : { type: "put", key, value: text });
     }
     try {
       await this.db.batch(operations);
@@ -166,8 +217,8 @@ export class StateTx {
       this.cache.clear();
       throw error;
     }
-    for (const [key, value] of this.overlay) {
-      if (cacheable(key)) this.cache.set(key, value);
+    for (const [key, entry] of this.overlay) {
+      if (cacheable(key)) this.cache.set(key, entry);
     }
     this.overlay.clear();
   }

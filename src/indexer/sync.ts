@@ -19,7 +19,7 @@ export interface RangeSizing {
   targetLogs: number;
 }
 
-export const DEFAULT_SIZING: RangeSizing = { initialBlocks: 500, maxBlocks: 20_000, targetLogs: 5_000 };
+export const DEFAULT_SIZING: RangeSizing = { initialBlocks: 10, maxBlocks: 20_000, targetLogs: 4_000 };
 
 /** The adaptive request size, shared by the chunks of one backfill. */
 export class RangeSizer {
@@ -32,11 +32,11 @@ export class RangeSizer {
     return this.current;
   }
 
-  /** Adjusts after an answer of `logs` logs for `blocks` blocks. */
+  /** Adjusts after an answer of `logs` logs for `blocks` blocks: towards the target density, at most 4x up or 2x down. */
   answered(blocks: number, logs: number): void {
-    if (blocks < this.current) return;
-    if (logs > this.sizing.targetLogs * 2) this.current = Math.max(1, Math.floor(this.current / 2));
-    else if (logs < this.sizing.targetLogs / 2) this.current = Math.min(this.sizing.maxBlocks, this.current * 2);
+    if (blocks < this.current / 2) return;
+    const wanted = logs === 0 ? this.current * 4 : Math.floor((blocks * this.sizing.targetLogs) / logs);
+    this.current = Math.max(1, Math.min(this.sizing.maxBlocks, this.current * 4, Math.max(Math.floor(this.current / 2), wanted)));
   }
 
   refused(blocks: number): void {

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench:indexer`: generates at least 50,000 events on a local node (Hardhat's network served over HTTP on
+ * 127.0.0.1), then, in the same run and each in a process of its own, measures the raw fetch rate (the backfill's
+ * eth_getLogs calls, answers discarded) and the full indexing rate into LevelDB, best of two each; then the
+ * queries: holdings of an address owning 10,000 pieces and the lineage of a piece 20 tiers deep (p50/p99).
+ * Targets (2 cores): indexing >= 70% of the raw fetch rate and >= 5,000 events/s; query p99 < 10 ms.
+ * Figures go to stdout and bench/indexer-results.json. CHAINBILL_BENCH_EXTRA_CONFIRMATIONS changes the size.
+ */
+import hre from "hardhat";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
+import { createIndexReader } from "../src/indexer/queries";
+import { openIndexDb } from "../src/indexer/store";
+import { generateChain, plannedEvents } from "./indexer/generate";
+import type { GenerationPlan } from "./indexer/generate";
+
+interface RunResult {
+  mode: "fetch" | "index";
+  events: number;
+  blocks: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+function runChild(args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`bench child exited with ${code}`));
+      resolve(JSON.parse(output.trim().split("\n").pop() ?? "") as RunResult);
+    });
+  });
+}
+
+async function timeQuery(iterations: number, query: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
+  for (let k = 0; k < 10; k += 1) await query();
+  const times: number[] = [];
+  for (let k = 0; k < iterations; k += 1) {
+    const started = process.hrtime.bigint();
+    await query();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number): number => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99), max: times[times.length - 1] };
+}
+
+const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
+
+async function main(): Promise<void> {
+  const extra = Number(process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS ?? "5200");
+  const plan: GenerationPlan = { holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra };
+  console.log(`generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${extra} confirmations)…`);
+  const generationStarted = Date.now();
+  const chain = await generateChain(plan, (line) => console.log(line));
+  console.log(`generated ${chain.transactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s; head ${chain.head}`);
+
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  const work = mkdtempSync(path.join(tmpdir(), "chainbill-bench-indexer-"));
+  try {
+    const addressesFile = path.join(work, "addresses.json");
+    writeFileSync(addressesFile, JSON.stringify(chain.addresses));
+    const base = ["--rpc", `http://127.0.0.1:${port}`, "--addresses", addressesFile, "--start-block", String(chain.deploymentBlock)];
+    const fetches: RunResult[] = [];
+    const indexes: RunResult[] = [];
+    for (let round = 1; round <= 2; round += 1) {
+      fetches.push(await runChild([...base, "--mode", "fetch", "--db", path.join(work, "unused")]));
+      console.log(`raw fetch   #${round}: ${fetches[fetches.length - 1].events} logs in ${fetches[fetches.length - 1].seconds.toFixed(2)} s`);
+      indexes.push(await runChild([...base, "--mode", "index", "--db", path.join(work, `index-${round}`)]));
+      console.log(`full index  #${round}: ${indexes[indexes.length - 1].events} events in ${indexes[indexes.length - 1].seconds.toFixed(2)} s`);
+    }
+    const fetch = fetches.reduce((best, run) => (run.eventsPerSecond > best.eventsPerSecond ? run : best));
+    const index = indexes.reduce((best, run) => (run.eventsPerSecond > best.eventsPerSecond ? run : best));
+    const ratio = index.eventsPerSecond / fetch.eventsPerSecond;
+
+    const db = await openIndexDb(path.join(work, "index-2"));
+    const reader = createIndexReader(db, { confirmations: 0 });
+    const holdings = await reader.holdingsOf(chain.holder, { limit: 10_000 });
+    const lineage = await reader.token(chain.lineageLeaf);
+    if (holdings.count < plan.holderSlots * plan.splitsPerSlot || holdings.pieces.length !== holdings.count) throw new Error(`holder has ${holdings.count} pieces, expected at least ${plan.holderSlots * plan.splitsPerSlot}`);
+    if (lineage === null || lineage.ancestors.length !== plan.lineageDepth) throw new Error(`lineage has ${lineage?.ancestors.length ?? 0} ancestors, expected ${plan.lineageDepth}`);
+    const root = lineage.ancestors[lineage.ancestors.length - 1].tokenId;
+    const queries = {
+      holdingsPage: await timeQuery(500, () => reader.holdingsOf(chain.holder)),
+      holdingsAll: await timeQuery(30, () => reader.holdingsOf(chain.holder, { limit: 10_000 })),
+      lineageUp: await timeQuery(500, () => reader.token(chain.lineageLeaf)),
+      lineageDown: await timeQuery(500, () => reader.token(root)),
+      history: await timeQuery(500, () => reader.tokenHistory(chain.lineageLeaf)),
+    };
+    await db.close();
+
+    const results = {
+      measuredAt: new Date().toISOString(),
+      machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      events: index.events,
+      blocks: index.blocks,
+      rawFetch: { eventsPerSecond: Math.round(fetch.eventsPerSecond), seconds: round(fetch.seconds) },
+      indexing: { eventsPerSecond: Math.round(index.eventsPerSecond), seconds: round(index.seconds) },
+      indexingToFetchRatio: round(ratio, 3),
+      queriesMs: Object.fromEntries(Object.entries(queries).map(([name, t]) => [name, { p50: round(t.p50, 3), p99: round(t.p99, 3), max: round(t.max, 3) }])),
+      targets: {
+        indexingAtLeast70PercentOfFetch: ratio >= 0.7,
+        indexingAtLeast5000EventsPerSecond: index.eventsPerSecond >= 5_000,
+        holdingsPageP99Under10ms: queries.holdingsPage.p99 < 10,
+        lineageP99Under10ms: queries.lineageUp.p99 < 10 && queries.lineageDown.p99 < 10,
+      },
+    };
+    console.log("");
+    console.log(`events indexed             ${results.events.toLocaleString("en-US")} over ${results.blocks} blocks`);
+    console.log(`raw fetch (eth_getLogs)    ${results.rawFetch.eventsPerSecond.toLocaleString("en-US")} events/s`);
+    console.log(`full indexing into LevelDB ${results.indexing.eventsPerSecond.toLocaleString("en-US")} events/s (${(ratio * 100).toFixed(1)}% of raw fetch)`);
+    for (const [name, t] of Object.entries(results.queriesMs)) console.log(`query ${name.padEnd(21)}p50 ${t.p50} ms, p99 ${t.p99} ms`);
+    console.log(`targets: ${Object.entries(results.targets).map(([name, met]) => `${name} ${met ? "met" : "MISSED"}`).join("; ")}`);
+    writeFileSync(path.join("bench", "indexer-results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
