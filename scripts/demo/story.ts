@@ -15,14 +15,22 @@
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { AbiCoder, getBytes, id, keccak256, verifyMessage } from "ethers";
+import { id } from "ethers";
 import { deployChainbill } from "../../deploy/system";
 import { Role, roleMask, slotOfTokenId } from "../../src/chain/roles";
-import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
+import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { daysBetween, discount, price as discountedPrice } from "../../src/finance/discount";
 import { formatCny } from "../../src/finance/money";
+import { ChainbillClient } from "../../src/api/client";
+import { connectChainbill } from "../../src/chain/system";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { invoiceHash } from "../../src/proofs/invoice";
+import type { InvoiceProof } from "../../src/proofs/invoice";
+import { issueInvoiceProof, issueLogisticsProof } from "../../src/proofs/issue";
+import { logisticsHash } from "../../src/proofs/logistics";
+import type { LogisticsProof } from "../../src/proofs/logistics";
+import { startDocumentsApi } from "./verifierService";
 
 /** One thing the demo verifies at the end. */
 export interface DemoCheck {
@@ -89,8 +97,10 @@ interface TradeDocuments {
   invoiceHash: string;
   logisticsHash: string;
   fingerprint: string;
-  /** The carrier's signature of the waybill hash. */
-  carrierSignature: string;
+  /** The invoice, signed by the seller and acknowledged by the buyer. */
+  invoice: InvoiceProof;
+  /** The waybill with the carrier's signed pick-up and delivery, acknowledged by the buyer. */
+  logistics: LogisticsProof;
 }
 
 const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
@@ -122,17 +132,9 @@ function padLeft(text: string, width: number): string {
   return " ".repeat(Math.max(0, width - text.length)) + text;
 }
 
-/** A salted document hash, as the chain stores it. The demo derives its salts so that runs print the same. */
-function documentHash(kind: string, document: Record<string, string>): string {
-  const salt = id(`chainbill-demo-salt/${kind}/${document.number}`);
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "string"], [salt, JSON.stringify(document)]));
-}
-
-/** The hash of the trade proof a verifier checked: the invoice's fingerprint and both documents. */
-function tradeProofHash(documents: TradeDocuments): string {
-  return keccak256(
-    AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32"], [documents.fingerprint, documents.invoiceHash, documents.logisticsHash]),
-  );
+/** The demo derives its salts so that runs print the same hashes; real documents take 32 random bytes. */
+function demoSalt(kind: string, number: string): string {
+  return id(`chainbill-demo-salt/${kind}/${number}`);
 }
 
 async function latestTimestamp(): Promise<bigint> {
@@ -174,8 +176,17 @@ async function storyClock(): Promise<StoryClock> {
   };
 }
 
-/** Plays the story and checks it. */
+/** Plays the story and checks it; whatever the story started (the verifier's API) is stopped, even on failure. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    return await tellStory(options, cleanups);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
+
+async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<void>>): Promise<DemoResult> {
   const clock = await storyClock();
   const day = clock.day;
   const lines: string[] = [];
@@ -238,25 +249,94 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   await (await settlement.setGracePeriod(GRACE_DAYS * day)).wait();
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
 
-  // Off-chain documents: invoices and waybills; the chain gets salted hashes and the invoice's fingerprint.
-  const trade = async (invoiceNumber: string, seller: Party, buyer: Party, goods: string, amount: bigint, waybillNumber: string, shippedOn: bigint): Promise<TradeDocuments> => {
-    const invoice = { number: invoiceNumber, seller: seller.creditCode, buyer: buyer.creditCode, goods, total: formatCny(amount), issuedOn: dateOf(shippedOn) };
-    const waybill = { number: waybillNumber, carrier: carrier.creditCode, consignor: seller.creditCode, consignee: buyer.creditCode, goods, pickedUp: dateOf(shippedOn), delivered: dateOf(shippedOn + 2n * day) };
-    const logisticsHash = documentHash("waybill", waybill);
-    const carrierSignature = await carrier.signer.signMessage(getBytes(logisticsHash));
-    say(`   ${carrier.name} signs waybill ${waybillNumber}: ${goods}, ${seller.name} → ${buyer.name}, delivered.`);
-    say(`   ${seller.name} issues invoice ${invoiceNumber} to ${buyer.name} for ${formatCny(amount)}.`);
+  // The verifier's service: the document store and the API, on loopback, for the length of the story.
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const api = await startDocumentsApi(
+    connectChainbill(
+      {
+        registry: await registry.getAddress(),
+        receivableToken: await token.getAddress(),
+        settlementToken: await currency.getAddress(),
+        settlement: settlementAddress,
+        financing: financingAddress,
+      },
+      hre.ethers.provider,
+    ),
+    chainId,
+    verifier.signer,
+    firstBlock,
+  );
+  cleanups.push(() => api.close());
+  say(`   ${verifier.name} runs the document store and the verification API at ${api.server.url}.`);
+  const clientOf = async (signer: Party["signer"]): Promise<ChainbillClient> => {
+    const client = new ChainbillClient(api.server.url);
+    await client.signIn(signer);
+    return client;
+  };
+
+  // Off-chain documents: an invoice signed by the seller and acknowledged by the buyer, a waybill with the carrier's
+  // signed pick-up and delivery acknowledged by the buyer. The seller uploads both; the chain gets salted hashes and
+  // the invoice's fingerprint.
+  const trade = async (
+    invoiceNumber: string,
+    seller: Party,
+    buyer: Party,
+    goods: { description: string; quantity: bigint },
+    amount: bigint,
+    waybillNumber: string,
+    shippedOn: bigint,
+  ): Promise<TradeDocuments> => {
+    const sellerParty = { memberId: Number(seller.memberId), account: seller.signer.address };
+    const buyerParty = { memberId: Number(buyer.memberId), account: buyer.signer.address };
+    const invoice = await issueInvoiceProof(
+      chainId,
+      {
+        number: invoiceNumber,
+        seller: sellerParty,
+        buyer: buyerParty,
+        issueDate: Number(shippedOn),
+        currency: "CNY",
+        lines: [{ description: goods.description, quantity: goods.quantity, unitPrice: amount / goods.quantity }],
+        tax: 0n,
+        total: amount,
+        purchaseOrder: `PO-${invoiceNumber}`,
+        salt: demoSalt("invoice", invoiceNumber),
+      },
+      seller.signer,
+      buyer.signer,
+    );
+    const logistics = await issueLogisticsProof(
+      chainId,
+      {
+        number: waybillNumber,
+        carrier: { memberId: Number(carrier.memberId), account: carrier.signer.address },
+        shipper: sellerParty,
+        consignee: buyerParty,
+        goods: [{ description: goods.description, quantity: goods.quantity }],
+        reference: invoiceNumber,
+        salt: demoSalt("waybill", waybillNumber),
+      },
+      { time: Number(shippedOn), place: `${seller.name} warehouse` },
+      carrier.signer,
+      { delivered: { time: Number(shippedOn + 2n * day), place: `${buyer.name} plant` }, consignee: buyer.signer },
+    );
+    const sellerClient = await clientOf(seller.signer);
+    await sellerClient.uploadInvoice(invoice);
+    await sellerClient.uploadLogistics(logistics);
+    say(`   ${carrier.name} signs waybill ${waybillNumber}: ${goods.quantity} × ${goods.description}, ${seller.name} → ${buyer.name}, delivered; ${buyer.name} signs for it.`);
+    say(`   ${seller.name} issues invoice ${invoiceNumber} to ${buyer.name} for ${formatCny(amount)}; ${buyer.name} acknowledges it; both documents go to the store.`);
     return {
       invoiceNumber,
       seller,
       buyer,
-      goods,
+      goods: goods.description,
       amount,
       waybillNumber,
-      invoiceHash: documentHash("invoice", invoice),
-      logisticsHash,
+      invoiceHash: invoiceHash(chainId, invoice.invoice),
+      logisticsHash: logisticsHash(chainId, logistics),
       fingerprint: invoiceFingerprint(seller.leiHash, invoiceNumber),
-      carrierSignature,
+      invoice,
+      logistics,
     };
   };
 
@@ -264,7 +344,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const day0 = await latestTimestamp();
   const maturity = day0 + TENOR_DAYS * day;
   step(`Day 0 (${dateOf(day0)}): ${anchor.name} confirms what it owes ${tier1.name}`);
-  const displays = await trade("BVD-INV-0001", tier1, anchor, "20,000 OLED display modules", FACE_VALUE, "SWF-WB-10001", day0 - 3n * day);
+  const displays = await trade("BVD-INV-0001", tier1, anchor, { description: "OLED display modules", quantity: 20_000n }, FACE_VALUE, "SWF-WB-10001", day0 - 3n * day);
   const confirmation = {
     supplier: tier1.signer.address,
     faceValue: FACE_VALUE,
@@ -283,7 +363,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // ---------------------------------------------------------------------------------------------------------
   await clock.advanceTo(day0 + 5n * day);
   step(`Day 5: ${tier1.name} pays ${tier2.name} with part of the receivable`);
-  const glass = await trade("CWG-INV-0417", tier2, tier1, "40,000 cover-glass panels", TO_TIER2, "SWF-WB-10002", day0 + 2n * day);
+  const glass = await trade("CWG-INV-0417", tier2, tier1, { description: "cover-glass panels", quantity: 40_000n }, TO_TIER2, "SWF-WB-10002", day0 + 2n * day);
   const proofFor = (documents: TradeDocuments) => ({
     invoiceFingerprint: documents.fingerprint,
     invoiceHash: documents.invoiceHash,
@@ -297,7 +377,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // ---------------------------------------------------------------------------------------------------------
   await clock.advanceTo(day0 + 12n * day);
   step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
-  const sand = await trade("GSS-INV-0093", tier3, tier2, "300 tonnes of silica sand", TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
+  const sand = await trade("GSS-INV-0093", tier3, tier2, { description: "tonnes of silica sand", quantity: 250n }, TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
   const tier2Token = token.connect(tier2.signer);
   const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
   await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
@@ -316,43 +396,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   say(`   Quote for ${formatCny(TO_TIER3)} over ${dayCount} days at 6%: discount ${formatCny(discount(TO_TIER3, RATE_BPS, dayCount))}, price ${formatCny(quoted)}.`);
   say(`   Cross-check with the off-chain formula (src/finance/discount.ts): ${formatCny(expectedPrice)} — ${quoted === expectedPrice ? "the same" : "DIFFERENT"}.`);
 
-  // The verifier checks the trade that put the piece in the seller's hands, then attests.
-  const recorded = await token.queryFilter(token.filters.TradeProofRecorded(tier3Piece));
-  const onChain = recorded[0]?.args;
-  const carrierSigned = verifyMessage(getBytes(sand.logisticsHash), sand.carrierSignature) === carrier.signer.address;
-  const carrierRegistered = await registry.hasRole(carrier.signer.address, Role.CARRIER);
-  const proofMatches =
-    onChain !== undefined &&
-    onChain.invoiceHash === sand.invoiceHash &&
-    onChain.logisticsHash === sand.logisticsHash &&
-    onChain.invoiceFingerprint === sand.fingerprint &&
-    (await token.invoiceUse(sand.fingerprint)) === tier3Piece;
-  say(
-    `   ${verifier.name} checks invoice ${sand.invoiceNumber} and waybill ${sand.waybillNumber}: hashes match the chain ${proofMatches ? "✓" : "✗"}, ` +
-      `signed by registered carrier ${carrier.name} ${carrierSigned && carrierRegistered ? "✓" : "✗"}, invoice used once ✓.`,
-  );
-  if (!proofMatches || !carrierSigned || !carrierRegistered) throw new Error("the verifier refuses to attest: the trade proof does not check out");
-
-  const { chainId } = await hre.ethers.provider.getNetwork();
+  // The holder signs its request; the bank asks the verifier's API to check the piece's whole lineage and attest.
   const domain = financingDomain(chainId, financingAddress);
   const deadline = quoteTime + DAY;
   const request: FundingRequest = { tokenId: tier3Piece, value: TO_TIER3, minPrice: quoted, factor: bank.signer.address, deadline, nonce: 1n };
-  const attestation: FundingAttestation = {
-    tokenId: tier3Piece,
-    holder: tier3.signer.address,
-    factor: bank.signer.address,
-    value: TO_TIER3,
-    price: quoted,
-    invoiceHash: sand.invoiceHash,
-    logisticsHash: sand.logisticsHash,
-    tradeProofHash: tradeProofHash(sand),
-    withRecourse: false,
-    deadline,
-    nonce: 1n,
-  };
   const holderSignature = await signFundingRequest(tier3.signer, domain, request);
-  const verifierSignatures = await signFundingAttestationBy([verifier.signer], domain, attestation);
-  say(`   ${tier3.name} signs its funding request; ${verifier.name} signs the attestation (EIP-712, this chain and contract only).`);
+  say(`   ${tier3.name} signs its funding request (EIP-712, this chain and contract only) and hands it to ${bank.name}.`);
+  const bankClient = await clientOf(bank.signer);
+  const checked = await bankClient.fundingCheck(request, holderSignature, quoted, false);
+  if (!checked.ok) {
+    throw new Error(`the verifier refuses to attest: ${checked.failures.map((failure) => `${failure.code} (${failure.message})`).join("; ")}`);
+  }
+  say(
+    `   ${bank.name} asks ${verifier.name}'s API to check ${pieceName(tier3Piece)}: the anchor's confirmation and both transfers, ` +
+      `three invoices and three waybills — signatures, parties, amounts, deliveries by ${carrier.name}, hashes on chain ✓.`,
+  );
+  say(`   The API answers with the verifier's attestation (funding id ${checked.fundingId.slice(0, 18)}…), valid until ${dateOf(checked.attestation.deadline)}.`);
+  const attestation: FundingAttestation = checked.attestation;
+  const verifierSignatures = [checked.signature];
   await (await currency.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
   await (await currency.connect(bank.signer).approve(financingAddress, quoted)).wait();
   const bankFinancing = financing.connect(bank.signer);
