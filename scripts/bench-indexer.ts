@@ -61,7 +61,7 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 
 async function main(): Promise<void> {
   const extra = Number(process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS ?? "5200");
-  const plan: GenerationPlan = { holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra };
+  const plan: GenerationPlan = { holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra, transactionsPerBlock: 30 };
   console.log(`generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${extra} confirmations)…`);
   const generationStarted = Date.now();
   const chain = await generateChain(plan, (line) => console.log(line));

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const client = createChainClient(httpTransport(args.rpc));
   const head = await client.headNumber();
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let events = 0;
   if (args.mode === "fetch") {
     const addresses = createEventDecoder(args.addresses).addresses;
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
     events = indexer.progress().eventsApplied;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(JSON.stringify({ mode: args.mode, events, blocks: head - args.startBlock + 1, seconds, eventsPerSecond: events / seconds }));
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(JSON.stringify({ mode: args.mode, events, blocks: head - args.startBlock + 1, seconds, cpuSeconds, eventsPerSecond: events / seconds }));
 }
 
 main().catch((error: unknown) => {

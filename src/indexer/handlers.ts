@@ -53,12 +53,12 @@ async function addToBucket(r: Records, key: string, count: number, value: bigint
   else await r.write(key, codecs.bucket, after);
 }
 
-/** Adds (sign 1) or removes (sign -1) a live piece's contribution to its owner's totals. */
-async function countHolding(r: Records, owner: string, slot: SlotRecord, value: bigint, sign: 1 | -1): Promise<void> {
-  const delta = sign === 1 ? value : -value;
-  await addToBucket(r, keys.holdingTotals(owner), sign, delta, true);
-  await addToBucket(r, keys.holdingByAnchor(owner, slot.anchorId), sign, delta, false);
-  await addToBucket(r, keys.holdingByMaturity(owner, slot.maturity), sign, delta, false);
+/** Changes an owner's totals (all, by anchor, by maturity) by `count` pieces and `value`. */
+async function countHolding(r: Records, owner: string, slot: SlotRecord, count: number, value: bigint): Promise<void> {
+  if (count === 0 && value === 0n) return;
+  await addToBucket(r, keys.holdingTotals(owner), count, value, true);
+  await addToBucket(r, keys.holdingByAnchor(owner, slot.anchorId), count, value, false);
+  await addToBucket(r, keys.holdingByMaturity(owner, slot.maturity), count, value, false);
 }
 
 /** Replaces a piece's record and keeps its holder's holdings in step. */
@@ -66,8 +66,12 @@ async function saveToken(r: Records, before: TokenRecord | undefined, after: Tok
   const slot = await r.need(keys.slot(after.slot), codecs.slot, `slot ${after.slot}`);
   const wasLive = before !== undefined && before.status === "live";
   const isLive = after.status === "live";
-  if (wasLive) await countHolding(r, before.owner, slot, before.value, -1);
-  if (isLive) await countHolding(r, after.owner, slot, after.value, 1);
+  if (wasLive && isLive && before.owner === after.owner) {
+    await countHolding(r, after.owner, slot, 0, after.value - before.value);
+  } else {
+    if (wasLive) await countHolding(r, before.owner, slot, -1, -before.value);
+    if (isLive) await countHolding(r, after.owner, slot, 1, after.value);
+  }
   if (wasLive && (!isLive || before.owner !== after.owner)) await r.tx.del(keys.holding(before.owner, before.tokenId));
   if (isLive) {
     const row: HoldingRow = { tokenId: after.tokenId, slot: after.slot, value: after.value, anchorId: slot.anchorId, maturity: slot.maturity };
