@@ -93,3 +93,13 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
   /usr/bin/chromium --version >&2
 fi
+
+# A Chinese font, so the dApp's Simplified Chinese pages render in the browser tests' screenshots (Debian's small
+# WenQuanYi Micro Hei). Cosmetic: the tests do not depend on it, so a failed install only warns.
+if [ -x /usr/bin/chromium ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  as_root=""
+  if [ "$(id -u)" -ne 0 ]; then as_root="sudo"; fi
+  echo "ensure-test-deps: installing a Chinese font (fonts-wqy-microhei) for the dApp's screenshots" >&2
+  { $as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends fonts-wqy-microhei >/dev/null; } \
+    || echo "ensure-test-deps: could not install fonts-wqy-microhei; Chinese text in screenshots will show as boxes" >&2
+fi
