@@ -87,17 +87,22 @@ export class AccountSender {
 interface BlockWithHashes {
   number: string;
   hash: string;
+  parentHash: string;
   transactions: string[];
 }
 
 /**
- * Follows new blocks and notes when each watched transaction first appears in one. Inclusion is what a sender
- * can observe; on Clique a block can still be replaced, so callers that need the final word read receipts.
+ * Follows new blocks and notes when each watched transaction first appears in one. Clique can replace the newest
+ * blocks (two validators seal the same height); when a block's parent is not the block the watcher saw at that
+ * height, it steps back and reads the replacing blocks too, so a transaction that only the replacement holds is
+ * still seen. Inclusion is what a sender observes; callers that need the final word read receipts.
  */
 export class InclusionWatcher {
   private readonly includedAt = new Map<string, number>();
   private readonly watched = new Set<string>();
-  private lastBlock: number | undefined;
+  private readonly hashAt = new Map<number, string>();
+  private nextBlock = 0;
+  private replacedBlocks = 0;
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -119,8 +124,13 @@ export class InclusionWatcher {
     return this.includedAt.size;
   }
 
+  /** Blocks the watcher saw that the chain later replaced. */
+  get reorgedBlocks(): number {
+    return this.replacedBlocks;
+  }
+
   async start(): Promise<void> {
-    this.lastBlock = Number(BigInt((await this.rpc("eth_blockNumber", [])) as string));
+    this.nextBlock = Number(BigInt((await this.rpc("eth_blockNumber", [])) as string)) + 1;
     this.running = true;
     this.loop = this.follow();
   }
@@ -134,15 +144,26 @@ export class InclusionWatcher {
     while (this.running) {
       try {
         const head = Number(BigInt((await this.rpc("eth_blockNumber", [])) as string));
-        for (let number = (this.lastBlock ?? head) + 1; number <= head; number += 1) {
+        while (this.nextBlock <= head) {
+          const number = this.nextBlock;
           const block = (await this.rpc("eth_getBlockByNumber", [`0x${number.toString(16)}`, false])) as BlockWithHashes | null;
           if (block === null) break;
+          const parentSeen = this.hashAt.get(number - 1);
+          if (parentSeen !== undefined && parentSeen !== block.parentHash) {
+            // The block we saw at number - 1 was replaced: read the chain again from there.
+            this.hashAt.delete(number - 1);
+            this.replacedBlocks += 1;
+            this.nextBlock = number - 1;
+            continue;
+          }
           const seenAt = performance.now();
           for (const hash of block.transactions) {
             const key = hash.toLowerCase();
             if (this.watched.has(key) && !this.includedAt.has(key)) this.includedAt.set(key, seenAt);
           }
-          this.lastBlock = number;
+          this.hashAt.set(number, block.hash);
+          this.hashAt.delete(number - 64);
+          this.nextBlock = number + 1;
         }
       } catch {
         // The node is busy or restarting: try again on the next round.

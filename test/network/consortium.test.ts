@@ -4,7 +4,6 @@
  * together they take about five minutes, most of it the demo story's 100 one-second days.
  */
 import { spawn } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type { TransactionReceipt } from "ethers";
@@ -111,8 +110,6 @@ describe("consortium network: four geth Clique validators on loopback", function
   after(async function () {
     this.timeout(60_000);
     await net?.stop();
-    // Ignition's record of the demo's deployment to this test chain, which no longer exists.
-    if (net !== undefined) fs.rmSync(path.join(ROOT, "deploy", "deployments", `chain-${net.descriptor.chainId}`), { recursive: true, force: true });
   });
 
   it("status shows each node's role, address, head and peers, and the summary line", async function () {

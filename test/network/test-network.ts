@@ -1,19 +1,13 @@
 /**
- * A geth Clique network of its own for a test file: a fresh temporary directory, a free base port and a chain id
- * no user network has, so it never meets a network started with `npm run network -- up`. `stop()` kills every
- * node's process group and deletes the directory; it also runs if the test process exits without calling it.
+ * A temporary geth Clique network for a test file (scripts/network/temporary.ts), with what the tests use on it:
+ * a provider on the RPC node, the prefunded wallets, and crash / restart of one node.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { DESCRIPTOR_FILE } from "../../src/network/descriptor";
 import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
-import { createNetwork } from "../../scripts/network/create";
-import { requireGeth } from "../../scripts/network/geth";
-import { rpcNodeOf, startNetwork, stopNetwork } from "../../scripts/network/lifecycle";
-import { killNodeNow, startNode, stopNode } from "../../scripts/network/processes";
+import { rpcNodeOf } from "../../scripts/network/lifecycle";
 import type { RpcCall } from "../../scripts/network/load";
+import { startNode, stopNode } from "../../scripts/network/processes";
+import { startTemporaryNetwork } from "../../scripts/network/temporary";
 
 export interface TestNetwork {
   descriptor: NetworkDescriptor;
@@ -28,70 +22,36 @@ export interface TestNetwork {
   /** Crashes the node: SIGKILL to its process group. */
   kill(node: NetworkNode): Promise<void>;
   restart(node: NetworkNode): Promise<void>;
+  /** Kills every node, deletes the directory and Ignition's record of deployments to this chain. */
   stop(): Promise<void>;
 }
 
-/** Chain ids for test networks: far from the default 741741, random so two runs at once do not meet. */
-function testChainId(): number {
-  return 900_000 + Math.floor(Math.random() * 90_000);
-}
-
-function testBasePort(): number {
-  return 40_000 + Math.floor(Math.random() * 20_000);
-}
-
 export async function startTestNetwork(validators = 4): Promise<TestNetwork> {
-  const geth = requireGeth();
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-net-"));
-  let descriptor: NetworkDescriptor | undefined;
-  const killAll = (): void => descriptor?.nodes.forEach(killNodeNow);
-  process.once("exit", killAll);
-  const stop = async (): Promise<void> => {
-    try {
-      if (descriptor !== undefined) await stopNetwork(descriptor, "SIGKILL");
-    } finally {
-      process.removeListener("exit", killAll);
-      fs.rmSync(stateDir, { recursive: true, force: true });
-    }
-  };
-  try {
-    for (let attempt = 1; descriptor === undefined; attempt += 1) {
-      try {
-        descriptor = await createNetwork({ stateDir, validators, basePort: testBasePort(), chainId: testChainId(), blockPeriodSeconds: 1, geth });
-      } catch (error) {
-        // Another program took one of the ports: try another base.
-        if (attempt >= 5 || !/port \d+ on 127\.0\.0\.1 is taken/.test((error as Error).message)) throw error;
-      }
-    }
-    await startNetwork(descriptor, stateDir, geth);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const ready = descriptor;
-  const provider = new JsonRpcProvider(ready.rpcUrl, ready.chainId, { staticNetwork: true, pollingInterval: 250 });
+  const network = await startTemporaryNetwork(validators);
+  const { descriptor, stateDir, geth } = network;
+  const provider = new JsonRpcProvider(descriptor.rpcUrl, descriptor.chainId, { staticNetwork: true, pollingInterval: 250 });
   return {
-    descriptor: ready,
+    descriptor,
     stateDir,
-    descriptorFile: path.join(stateDir, DESCRIPTOR_FILE),
+    descriptorFile: network.descriptorFile,
     provider,
     rpc: (method, params) => provider.send(method, params),
-    wallets: ready.accounts.map((account) => new Wallet(account.privateKey)),
+    wallets: descriptor.accounts.map((account) => new Wallet(account.privateKey)),
     validator: (index) => {
-      const node = ready.nodes.filter((candidate) => candidate.role === "validator")[index];
+      const node = descriptor.nodes.filter((candidate) => candidate.role === "validator")[index];
       if (node === undefined) throw new Error(`no validator ${index}`);
       return node;
     },
-    rpcNode: rpcNodeOf(ready),
+    rpcNode: rpcNodeOf(descriptor),
     kill: async (node) => {
       if (!(await stopNode(node, "SIGKILL"))) throw new Error(`${node.name} was not running`);
     },
     restart: async (node) => {
-      await startNode(node, ready, stateDir, geth);
+      await startNode(node, descriptor, stateDir, geth);
     },
     stop: async () => {
       provider.destroy();
-      await stop();
+      await network.stop();
     },
   };
 }

@@ -1,0 +1,187 @@
+/**
+ * One phase of `npm run bench:network`, run by it as `hardhat run --network <name> scripts/network/bench-load.ts`:
+ * deploys the system on that network, gives each of several suppliers a receivable, then has them split 1 fen off
+ * their pieces to one another as fast as the network confirms, for a bounded time and count. Writes its figures as
+ * JSON to $CHAINBILL_BENCH_OUT. The same code runs against Hardhat's in-process network and the geth network.
+ *
+ * Environment: CHAINBILL_BENCH_SECONDS (default 60), CHAINBILL_BENCH_SENDERS (default 8),
+ * CHAINBILL_BENCH_WINDOW (transactions in flight per sender, default 48), CHAINBILL_BENCH_MAX_SPLITS (default 50000).
+ */
+import fs from "node:fs";
+import hre from "hardhat";
+import { HDNodeWallet, Wallet, id } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
+import { deployChainbill } from "../../deploy/system";
+import { Role, roleMask } from "../../src/chain/roles";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { AccountSender, InclusionWatcher, percentile } from "./load";
+import type { RpcCall } from "./load";
+
+export interface LoadFigures {
+  network: string;
+  client: string;
+  seconds: number;
+  senders: number;
+  window: number;
+  sent: number;
+  notSent: number;
+  /** Included in a block by the end of the drain. */
+  included: number;
+  /** Splits that took effect, read back from the pieces' balances. */
+  confirmedSplits: number;
+  /** Confirmed splits per second, from the first send to the last inclusion; one decimal. */
+  splitsPerSecond: number;
+  latencyMs: { p50: number; p99: number };
+  /** Blocks seen during the run that the chain later replaced (Clique reorganisations). */
+  reorgedBlocks: number;
+}
+
+const YEAR = 365n * 86_400n;
+const FACE_VALUE = 1_000_000_000_000n; // 10,000,000,000.00 CNY: never runs out at 1 fen a split
+const DRAIN_MS = 30_000;
+
+function positiveInteger(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new Error(`${name} must be a positive whole number, not "${text}"`);
+  return Number(text);
+}
+
+/** The private keys behind the network's configured accounts (a key list, or Hardhat's mnemonic). */
+function configuredKeys(): string[] {
+  const accounts: unknown = hre.network.config.accounts;
+  if (Array.isArray(accounts)) {
+    return accounts.map((account: unknown) => (typeof account === "string" ? account : (account as { privateKey: string }).privateKey));
+  }
+  if (typeof accounts === "object" && accounts !== null && "mnemonic" in accounts) {
+    const hd = accounts as { mnemonic: string; passphrase?: string; path: string; initialIndex: number; count: number };
+    return Array.from({ length: hd.count }, (_, index) => HDNodeWallet.fromPhrase(hd.mnemonic, hd.passphrase, `${hd.path}/${hd.initialIndex + index}`).privateKey);
+  }
+  throw new Error(`network ${hre.network.name} has no local accounts to sign with`);
+}
+
+async function settled(responses: ContractTransactionResponse[]): Promise<void> {
+  for (const response of responses) await response.wait();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function main(): Promise<void> {
+  const seconds = positiveInteger("CHAINBILL_BENCH_SECONDS", 60);
+  const senderCount = positiveInteger("CHAINBILL_BENCH_SENDERS", 8);
+  const window = positiveInteger("CHAINBILL_BENCH_WINDOW", 48);
+  const maxSplits = positiveInteger("CHAINBILL_BENCH_MAX_SPLITS", 50_000);
+  const out = process.env.CHAINBILL_BENCH_OUT;
+  if (out === undefined || out === "") throw new Error("CHAINBILL_BENCH_OUT must name the file for the figures");
+
+  const rpc: RpcCall = (method, params) => hre.network.provider.request({ method, params });
+  const client = String(await rpc("web3_clientVersion", [])).split("/")[0];
+  const keys = configuredKeys();
+  const signers = await hre.ethers.getSigners();
+  if (signers.length < senderCount + 2 || keys.length < senderCount + 2) throw new Error(`need ${senderCount + 2} accounts, the network has ${signers.length}`);
+  const [operator, anchor] = signers;
+  const suppliers = signers.slice(2, 2 + senderCount);
+
+  const { registry, token } = await deployChainbill(operator);
+  const latest = await hre.ethers.provider.getBlock("latest");
+  if (latest === null) throw new Error("no latest block");
+  const kycValidUntil = BigInt(latest.timestamp) + 2n * YEAR;
+  const members: Array<[string, Role]> = [[anchor.address, Role.ANCHOR], ...suppliers.map((supplier): [string, Role] => [supplier.address, Role.SUPPLIER])];
+  const admissions: ContractTransactionResponse[] = [];
+  for (const [address, role] of members) admissions.push(await registry.admit(id(`BENCH-${address}`), address, roleMask(role), kycValidUntil));
+  await settled(admissions);
+
+  const confirmations: ContractTransactionResponse[] = [];
+  for (const [index, supplier] of suppliers.entries()) {
+    confirmations.push(
+      await token.connect(anchor).confirm({
+        supplier: supplier.address,
+        faceValue: FACE_VALUE,
+        maturity: BigInt(latest.timestamp) + YEAR,
+        currency: "0x434e59",
+        invoiceHash: id(`bench-invoice-${index}`),
+        logisticsHash: id(`bench-waybill-${index}`),
+        invoiceFingerprint: invoiceFingerprint(id(`BENCH-${supplier.address}`), `BENCH-${index}`),
+      }),
+    );
+  }
+  const pieces: bigint[] = [];
+  for (const response of confirmations) {
+    const receipt = await response.wait();
+    const confirmed = receipt?.logs.map((log) => token.interface.parseLog(log)).find((event) => event?.name === "ReceivableConfirmed");
+    if (confirmed === undefined || confirmed === null) throw new Error("a confirmation emitted no ReceivableConfirmed");
+    pieces.push(confirmed.args.tokenId as bigint);
+  }
+
+  const tokenAddress = await token.getAddress();
+  const splitData = (index: number): string =>
+    token.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
+  const estimate = await token.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
+  const gasLimit = (estimate * 3n) / 2n;
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const senders = suppliers.map((_, index) => new AccountSender(new Wallet(keys[2 + index]), rpc, chainId));
+
+  const watcher = new InclusionWatcher(rpc);
+  await watcher.start();
+  const sent: Array<{ hash: string; sentAt: number }> = [];
+  let notSent = 0;
+  const startedAt = performance.now();
+  const stopAt = startedAt + seconds * 1000;
+  await Promise.all(
+    senders.map(async (sender, index) => {
+      let inFlight: string[] = [];
+      while (performance.now() < stopAt && sent.length + notSent < maxSplits) {
+        inFlight = inFlight.filter((hash) => watcher.inclusionTime(hash) === undefined);
+        if (inFlight.length >= window) {
+          await sleep(5);
+          continue;
+        }
+        const outcome = await sender.send({ to: tokenAddress, data: splitData(index), gasLimit });
+        if (outcome.kind === "sent") {
+          watcher.watch(outcome.hash);
+          sent.push({ hash: outcome.hash, sentAt: outcome.sentAt });
+          inFlight.push(outcome.hash);
+        } else {
+          notSent += 1;
+        }
+      }
+    }),
+  );
+  const drainUntil = performance.now() + DRAIN_MS;
+  while (watcher.includedCount < sent.length && performance.now() < drainUntil) await sleep(50);
+  await watcher.stop();
+
+  const latencies: number[] = [];
+  let lastInclusion = startedAt;
+  for (const { hash, sentAt } of sent) {
+    const at = watcher.inclusionTime(hash);
+    if (at === undefined) continue;
+    latencies.push(at - sentAt);
+    lastInclusion = Math.max(lastInclusion, at);
+  }
+  let confirmedSplits = 0n;
+  for (const piece of pieces) confirmedSplits += FACE_VALUE - (await token["balanceOf(uint256)"](piece));
+  const elapsedSeconds = (lastInclusion - startedAt) / 1000;
+  const figures: LoadFigures = {
+    network: hre.network.name,
+    client,
+    seconds,
+    senders: senderCount,
+    window,
+    sent: sent.length,
+    notSent,
+    included: latencies.length,
+    confirmedSplits: Number(confirmedSplits),
+    splitsPerSecond: elapsedSeconds > 0 ? Math.round((Number(confirmedSplits) / elapsedSeconds) * 10) / 10 : 0,
+    latencyMs: { p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)) },
+    reorgedBlocks: watcher.reorgedBlocks,
+  };
+  fs.writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench-load: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
