@@ -275,7 +275,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       return { type: "reorg", commonAncestor: ancestor.number, undoneBlocks, undoRecords, reappliedTo: ancestor.number, events: 0 };
     }
     const to = Math.min(head, ancestor.number + maxRecentBlocks);
-    const recent = await fetchRecent(client, decoder.addresses, ancestor.number + 1, to);
+    const recent = await fetchRecent(client, decoder.addresses, ancestor.number + 1, to, sizer);
     if (recent.headers[0].parentHash !== ancestor.hash) throw new RpcError(`block ${ancestor.number + 1} no longer follows the common ancestor`, "retryable");
     const events = await applyRecent(tx, recent.headers, recent.logs, head, floor);
     return { type: "reorg", commonAncestor: ancestor.number, undoneBlocks, undoRecords, reappliedTo: to, events };
@@ -302,7 +302,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     if (from < windowStart) return backfill(from, windowStart - 1, head);
     progress.phase = "follow";
     const to = Math.min(head, from + maxRecentBlocks - 1);
-    const recent = await fetchRecent(client, decoder.addresses, from, to);
+    const recent = await fetchRecent(client, decoder.addresses, from, to, sizer);
     if (stored !== undefined && recent.headers[0].parentHash !== stored.hash) return reorganise(head);
     const events = await applyRecent(new StateTx(db, cache), recent.headers, recent.logs, head, stored?.rollbackFloor ?? from - 1);
     return { type: "applied", phase: "follow", from, to, events };
