@@ -51,6 +51,7 @@ function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tr
         <div className="row">
           <strong>{pieceName(node.tokenId)}</strong>
           <span className="muted">{kind}</span>
+          {bought && node.tradeProof !== null && <span className="badge badge-funded">{t("piece.funded")}</span>}
           {node.tokenId === tree.focus && <span className="badge badge-focus">{t("piece.focus")}</span>}
           {node.checks !== null && (
             <span className={`badge ${node.checks.passed ? "badge-pass" : "badge-fail"}`}>{node.checks.passed ? `✓ ${t("piece.checksPass")}` : `✗ ${t("piece.checksFail")}`}</span>

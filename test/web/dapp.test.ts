@@ -1,0 +1,303 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { expect } from "chai";
+import { Wallet } from "ethers";
+import { chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { formatCny } from "../../src/finance/money";
+import { invoiceToWire } from "../../src/proofs/invoice";
+import type { Party } from "../../src/proofs/wire";
+import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
+import { carrierSigns, sellerIssues } from "../../scripts/start/documents";
+import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../scripts/start/documents";
+import { developmentKey, startStack } from "../../scripts/start/stack";
+import type { RunningStack } from "../../scripts/start/stack";
+import type { CastKey } from "../../scripts/start/cast";
+import { DEMO_CAST } from "../../scripts/start/cast";
+import { injectWallet } from "./wallet";
+import type { TestWallet } from "./wallet";
+
+/**
+ * The dApp in a real browser (Debian's chromium driven by playwright-core), against the same stack `npm start`
+ * runs, on free loopback ports. The wallet is an injected EIP-1193 provider signing with the demo keys. Screenshots
+ * of every page go to test-artifacts/web/.
+ */
+
+const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
+const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
+
+function accountOf(key: CastKey): { privateKey: string; address: string } {
+  const member = DEMO_CAST.find((entry) => entry.key === key);
+  if (member === undefined) throw new Error(`no cast member ${key}`);
+  const privateKey = developmentKey(member.accountIndex);
+  return { privateKey, address: new Wallet(privateKey).address };
+}
+
+function invoiceFile(document: SellerInvoice): unknown {
+  return { invoice: invoiceToWire(document.invoice), sellerSignature: document.sellerSignature };
+}
+
+function waybillFile(document: CarrierWaybill): unknown {
+  const { waybill } = document;
+  return { waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) }, events: document.events };
+}
+
+describe("the dApp in a real browser: split, transfer, finance and fund, and a forged waybill refused", function () {
+  this.timeout(600_000);
+  let stack: RunningStack | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-web-"));
+  let shot = 0;
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    shot += 1;
+    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+  }
+
+  async function signIn(key: CastKey): Promise<{ page: Page; wallet: TestWallet }> {
+    if (browser === undefined || stack === undefined) throw new Error("not started");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: false });
+    contexts.push(context);
+    const wallet = await injectWallet(context, accountOf(key).privateKey, hre.network.provider);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
+    await page.goto(stack.url);
+    await page.getByTestId("connect-wallet").click();
+    await page.getByTestId("signed-in-as").waitFor();
+    return { page, wallet };
+  }
+
+  async function text(page: Page, testId: string): Promise<string> {
+    const locator = page.getByTestId(testId);
+    await locator.waitFor();
+    return (await locator.textContent()) ?? "";
+  }
+
+  const party = (key: CastKey): Party => {
+    const member = stack?.seeded?.members.find((entry) => entry.key === key);
+    if (member === undefined) throw new Error(`${key} was not seeded`);
+    return { memberId: member.memberId, account: member.address };
+  };
+
+  /** The seller's invoice and a waybill signed by `carrierKey` for a trade tier 3 → tier 2, written as files. */
+  async function tradeFiles(number: string, amount: bigint, carrierKey: CastKey): Promise<{ invoice: string; waybill: string }> {
+    if (stack === undefined) throw new Error("not started");
+    const block = await stack.provider.getBlock("latest");
+    const terms: TradeTerms = {
+      number,
+      seller: party("tier3"),
+      buyer: party("tier2"),
+      carrier: party(carrierKey),
+      amount,
+      goods: "Silica sand, grade A",
+      quantity: 200n,
+      now: BigInt(block?.timestamp ?? 0),
+    };
+    const seller = new Wallet(accountOf("tier3").privateKey);
+    const carrier = new Wallet(accountOf(carrierKey).privateKey);
+    const files = { invoice: path.join(workDir, `${number}-invoice.json`), waybill: path.join(workDir, `${number}-waybill.json`) };
+    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(stack.chainId, terms, seller)), null, 2));
+    fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(stack.chainId, terms, carrier)), null, 2));
+    return files;
+  }
+
+  async function transfer(page: Page, tokenId: bigint, amount: string, files: { invoice: string; waybill: string }): Promise<string> {
+    await page.getByTestId("nav-transfer").click();
+    await page.getByTestId("transfer-page").waitFor();
+    await page.locator(`[data-testid=transfer-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
+    await page.getByTestId("transfer-piece").selectOption(tokenId.toString());
+    await page.getByTestId("transfer-amount").fill(amount);
+    await page.getByTestId("transfer-recipient").selectOption(party("tier3").account);
+    await page.getByTestId("invoice-file").setInputFiles(files.invoice);
+    await page.getByTestId("waybill-file").setInputFiles(files.waybill);
+    await page.getByTestId("waybill-summary").waitFor();
+    await page.getByTestId("transfer-send").click();
+    return text(page, "transfer-result");
+  }
+
+  async function requestFinancing(page: Page, tokenId: bigint): Promise<string> {
+    await page.getByTestId("nav-finance").click();
+    await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
+    await page.getByTestId("finance-piece").selectOption(tokenId.toString());
+    await page.getByTestId("finance-factor").selectOption(party("bank").account);
+    const quote = await text(page, "finance-quote");
+    await page.getByTestId("finance-sign").click();
+    await page.getByTestId("finance-result").waitFor();
+    return quote;
+  }
+
+  before(async function () {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const file of fs.readdirSync(ARTIFACTS)) if (file.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, file));
+    const webRoot = path.join(workDir, "web");
+    await buildWeb(webRoot);
+    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const [index, context] of contexts.entries()) {
+      for (const page of context.pages()) {
+        await page.screenshot({ path: path.join(ARTIFACTS, `failed-${index}.png`), fullPage: true }).catch(() => undefined);
+      }
+    }
+  });
+
+  after(async function () {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("a person who declines in the wallet, or is no member, is told so in words", async function () {
+    if (browser === undefined || stack === undefined) throw new Error("not started");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const wallet = await injectWallet(context, accountOf("tier2").privateKey, hre.network.provider);
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await page.getByTestId("signin-page").waitFor();
+    await screenshot(page, "sign-in");
+    wallet.refuseNext("personal_sign");
+    await page.getByTestId("connect-wallet").click();
+    expect(await page.getByRole("alert").textContent()).to.include("You declined the request in your wallet");
+
+    const outsider = await browser.newContext();
+    contexts.push(outsider);
+    await injectWallet(outsider, developmentKey(15), hre.network.provider);
+    const outsiderPage = await outsider.newPage();
+    await outsiderPage.goto(stack.url);
+    await outsiderPage.getByTestId("connect-wallet").click();
+    const alert = outsiderPage.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).to.include("belongs to no member of the network");
+    await screenshot(outsiderPage, "not-a-member");
+  });
+
+  it("tier 2 splits 100,000.00 to tier 3 with its documents, tier 3 requests financing, the bank checks and funds; all three portfolios show it", async function () {
+    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = stack.seeded.pieces;
+    const { currency } = stack.contracts;
+    const tier3Address = party("tier3").account;
+    const bankAddress = party("bank").account;
+
+    const tier2 = await signIn("tier2");
+    expect(await text(tier2.page, "portfolio-totals")).to.include("300,000.00 CNY");
+    await screenshot(tier2.page, "portfolio-tier2-before");
+
+    const files = await tradeFiles("GSS-INV-0101", 100_000_00n, "carrier");
+    const sent = await transfer(tier2.page, tier2Glass, "100,000.00", files);
+    expect(sent).to.match(/Sent 100,000\.00 CNY to Golden Sands Silica as piece #1\.\d+/u);
+    expect(tier2.wallet.requests).to.include("eth_signTypedData_v4");
+    await screenshot(tier2.page, "transfer-done");
+    const newPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
+    expect(await stack.contracts.token.ownerOf(newPiece)).to.equal(tier3Address);
+
+    const tier3 = await signIn("tier3");
+    expect(await text(tier3.page, "portfolio-totals")).to.include("100,000.00 CNY");
+    await screenshot(tier3.page, "portfolio-tier3-before");
+    const quote = await requestFinancing(tier3.page, newPiece);
+    expect(quote).to.match(/Pearl River Bank pays [0-9,]+\.\d\d CNY for 100,000\.00 CNY: 6\.00% a year/u);
+    await screenshot(tier3.page, "finance-requested");
+
+    const tier3Before = await currency.balanceOf(tier3Address);
+    const bankBefore = await currency.balanceOf(bankAddress);
+    const bank = await signIn("bank");
+    await bank.page.getByTestId("nav-factor").click();
+    await bank.page.getByTestId("run-check").first().click();
+    await bank.page.getByTestId("check-passed").waitFor();
+    await screenshot(bank.page, "factor-check-passed");
+    await bank.page.getByTestId("fund").click();
+    const funded = await text(bank.page, "fund-result");
+    expect(funded).to.match(/Funded: you paid [0-9,]+\.\d\d CNY and hold piece #1\.\d+/u);
+    await screenshot(bank.page, "factor-funded");
+    const paid = (await currency.balanceOf(tier3Address)) - tier3Before;
+    expect(funded).to.include(`you paid ${formatCny(paid)}`);
+    expect(quote).to.include(`pays ${formatCny(paid)}`);
+    expect(paid > 0n && paid < 100_000_00n, `tier 3 received ${paid}`).to.equal(true);
+    expect(bankBefore - (await currency.balanceOf(bankAddress))).to.equal(paid);
+
+    await tier2.page.getByTestId("nav-portfolio").click();
+    await tier2.page.reload();
+    await tier2.page.getByTestId("connect-wallet").click();
+    expect(await text(tier2.page, "portfolio-totals")).to.include("200,000.00 CNY");
+    await screenshot(tier2.page, "portfolio-tier2-after");
+    await tier3.page.getByTestId("nav-portfolio").click();
+    await tier3.page.reload();
+    await tier3.page.getByTestId("connect-wallet").click();
+    const tier3Totals = await text(tier3.page, "portfolio-totals");
+    expect(tier3Totals).to.include("Held: 0 pieces");
+    expect(tier3Totals).to.include("Sold to factors: 100,000.00 CNY");
+    await screenshot(tier3.page, "portfolio-tier3-after");
+    await bank.page.getByTestId("nav-portfolio").click();
+    await bank.page.getByTestId("portfolio-table").waitFor();
+    expect(await bank.page.getByTestId("portfolio-table").textContent()).to.include("funded");
+    await screenshot(bank.page, "portfolio-bank-after");
+
+    // The piece's lineage, from the anchor's confirmation to the bank's piece, every step's checks passing.
+    await bank.page.goto(`${stack.url}/#/piece/${newPiece}`);
+    await bank.page.getByTestId("lineage-tree").waitFor();
+    expect(await bank.page.locator(".badge-fail").count()).to.equal(0);
+    expect(await bank.page.locator(".badge-pass").count()).to.be.greaterThan(2);
+    await screenshot(bank.page, "piece-lineage");
+  });
+
+  it("the same flow with a forged waybill: the factor's check names the reason and no money moves", async function () {
+    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = stack.seeded.pieces;
+    const { currency } = stack.contracts;
+    // Tier 3 signs the waybill itself, naming itself carrier: the signatures are valid, the carrier is no carrier.
+    const files = await tradeFiles("GSS-INV-0102", 50_000_00n, "tier3");
+    const tier2 = await signIn("tier2");
+    const sent = await transfer(tier2.page, tier2Glass, "50,000.00", files);
+    const forgedPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
+    const tier3 = await signIn("tier3");
+    await requestFinancing(tier3.page, forgedPiece);
+
+    const balances = async (): Promise<bigint[]> => [await currency.balanceOf(party("tier3").account), await currency.balanceOf(party("bank").account)];
+    const before = await balances();
+    const bank = await signIn("bank");
+    await bank.page.getByTestId("nav-factor").click();
+    await bank.page.getByTestId("run-check").first().click();
+    const failed = await text(bank.page, "check-failed");
+    expect(failed).to.include("The funding check failed");
+    expect(failed).to.include("CARRIER_NOT_REGISTERED");
+    expect(await bank.page.getByTestId("fund").count()).to.equal(0);
+    await screenshot(bank.page, "factor-check-failed");
+    expect(await balances()).to.deep.equal(before);
+    expect(await stack.contracts.token.ownerOf(forgedPiece)).to.equal(party("tier3").account);
+  });
+
+  it("the anchor sees what it owes by date, the auditor traces a receivable, and the pages switch to Chinese", async function () {
+    if (stack === undefined) throw new Error("not started");
+    const anchor = await signIn("anchor");
+    await anchor.page.getByTestId("nav-anchor").click();
+    await anchor.page.getByTestId("anchor-page").locator("table").waitFor();
+    const owed = (await anchor.page.getByTestId("anchor-page").textContent()) ?? "";
+    expect(owed).to.include("1,500,000.00 CNY");
+    await screenshot(anchor.page, "anchor");
+
+    const auditor = await signIn("auditor");
+    await auditor.page.getByTestId("nav-auditor").click();
+    await auditor.page.getByTestId("auditor-query").fill("1");
+    await auditor.page.getByTestId("auditor-trace").click();
+    const status = await text(auditor.page, "audit-status");
+    expect(status).to.include("Steps failing their checks: 1.");
+    await auditor.page.locator(".node button.link").first().click();
+    await auditor.page.getByTestId("document-viewer").locator("pre").waitFor();
+    expect(await auditor.page.getByTestId("document-viewer").textContent()).to.include("BVD-INV-0001");
+    await screenshot(auditor.page, "auditor-trace");
+
+    await auditor.page.getByTestId("language").click();
+    expect(await auditor.page.getByTestId("auditor-page").textContent()).to.include("追溯凭证或应收账款");
+    await screenshot(auditor.page, "auditor-zh");
+    await auditor.page.getByTestId("nav-portfolio").click();
+    await auditor.page.getByTestId("portfolio-page").waitFor();
+    await screenshot(auditor.page, "portfolio-zh");
+  });
+});
