@@ -27,7 +27,7 @@ interface RunResult {
 
 function runChild(args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args], {
+    const child = spawn(process.execPath, ["--max-semi-space-size=32", "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
     });

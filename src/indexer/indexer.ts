@@ -187,11 +187,17 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
         waiter.resolve(cursor);
       }
     }
-    if (cursor.rollbackFloor > previousFloor) {
-      // Records below the floor can never be used again; dropping them is not part of the atomic write.
-      await db.clear({ gte: UNDO_PREFIX, lt: `${UNDO_PREFIX}${padNumber(cursor.rollbackFloor + 1, BLOCK_WIDTH)}` });
-      await db.clear({ gte: BLOCK_HASH_PREFIX, lt: `${BLOCK_HASH_PREFIX}${padNumber(cursor.rollbackFloor, BLOCK_WIDTH)}` });
-    }
+    if (cursor.rollbackFloor > previousFloor) await prune(Math.max(0, previousFloor), cursor.rollbackFloor);
+  }
+
+  /**
+   * Drops undo records and block hashes that a rollback can no longer use (at or below the floor; the floor's own
+   * hash is kept). Not part of the atomic write: leftovers of a crash in between are below the floor, never read,
+   * and cleared at the next start.
+   */
+  async function prune(fromBlock: number, floor: number): Promise<void> {
+    await db.clear({ gte: `${UNDO_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, lt: `${UNDO_PREFIX}${padNumber(floor + 1, BLOCK_WIDTH)}` });
+    await db.clear({ gte: `${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}` });
   }
 
   /** Applies final history from..to, chunk by chunk. */
@@ -332,7 +338,10 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     }
   }
 
-  const done = loop().then(
+  const done = (async () => {
+    if (stored !== undefined) await prune(0, stored.rollbackFloor);
+    await loop();
+  })().then(
     async () => {
       for (const waiter of waiters) waiter.reject(new Error(`the indexer stopped at block ${stored?.number ?? "none"} before block ${waiter.block}`));
       waiters.clear();
