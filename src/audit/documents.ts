@@ -252,7 +252,7 @@ function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice
     const { waybill } = logistics;
     if (waybill.shipper.memberId !== sellerId) problems.push(`waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the seller member ${sellerId}`);
     if (waybill.consignee.memberId !== buyerId) problems.push(`waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the buyer member ${buyerId}`);
-    const carrier = replay.members.standingOf(waybill.carrier.account);
+    const carrier = replay.members.standingOf(waybill.carrier.account.toLowerCase());
     if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
       problems.push(`waybill ${waybill.number} is carried by ${waybill.carrier.account}, not a registered carrier`);
     }

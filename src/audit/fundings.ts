@@ -1,8 +1,8 @@
-import { getAddress, recoverAddress } from "ethers";
+import { recoverAddress } from "ethers";
 import type { Result } from "ethers";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest } from "../chain/funding";
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
-import { INTERFACES } from "./decode";
+import { FINANCING_INTERFACE } from "./decode";
 
 /**
  * A funding's evidence as the factor sent it: `Financing.fund(request, holderSignature, attestation,
@@ -19,7 +19,7 @@ export interface FundCall {
   /** The attestation's digest under this chain and contract: what the Funded event must carry as its id. */
   attestationDigest: string;
   requestDigest: string;
-  /** Who each verifier signature recovers to (null when malformed), in the order given. */
+  /** Who each verifier signature recovers to (lower case; null when malformed), in the order given. */
   signers: Array<string | null>;
   /** Who the holder's signature recovers to; null when it is empty or malformed (an on-chain approval, or ERC-1271). */
   holderSigner: string | null;
@@ -41,7 +41,7 @@ function str(result: Result, key: string): string {
 
 function recover(digest: string, signature: string): string | null {
   try {
-    return getAddress(recoverAddress(digest, signature));
+    return recoverAddress(digest, signature).toLowerCase();
   } catch {
     return null;
   }
@@ -49,7 +49,7 @@ function recover(digest: string, signature: string): string | null {
 
 /** Decodes a `fund` call's input; throws with the reason when the input is not one. */
 export function decodeFundCall(input: string, chainId: bigint, financing: string): FundCall {
-  const parsed = INTERFACES.financing.parseTransaction({ data: input });
+  const parsed = FINANCING_INTERFACE.parseTransaction({ data: input });
   if (parsed === null || parsed.name !== "fund") throw new Error("the transaction is not a direct call of Financing.fund");
   const r = parsed.args.getValue("request") as Result;
   const a = parsed.args.getValue("attestation") as Result;
@@ -57,7 +57,7 @@ export function decodeFundCall(input: string, chainId: bigint, financing: string
     tokenId: big(r, "tokenId"),
     value: big(r, "value"),
     minPrice: big(r, "minPrice"),
-    factor: getAddress(str(r, "factor")),
+    factor: str(r, "factor").toLowerCase(),
     deadline: big(r, "deadline"),
     nonce: big(r, "nonce"),
   };
@@ -65,8 +65,8 @@ export function decodeFundCall(input: string, chainId: bigint, financing: string
   if (typeof withRecourse !== "boolean") throw new Error("withRecourse is not a bool");
   const attestation: FundingAttestation = {
     tokenId: big(a, "tokenId"),
-    holder: getAddress(str(a, "holder")),
-    factor: getAddress(str(a, "factor")),
+    holder: str(a, "holder").toLowerCase(),
+    factor: str(a, "factor").toLowerCase(),
     value: big(a, "value"),
     price: big(a, "price"),
     invoiceHash: str(a, "invoiceHash").toLowerCase(),

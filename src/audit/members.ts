@@ -53,7 +53,6 @@ export class MemberReplay {
       this.memberOfAccount.set(event.account, event.memberId);
       return undefined;
     }
-    if (event.name === "Other") return undefined;
     const member = this.members.get(event.memberId);
     if (member === undefined) return `${event.name} for member ${event.memberId}, who was never admitted`;
     switch (event.name) {

@@ -1,4 +1,4 @@
-import { getAddress, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import { Role } from "../chain/roles";
 import type { ChainbillAddresses } from "../chain/system";
 import type { StepProof } from "../proofs/tradeProof";
@@ -143,6 +143,11 @@ interface TxScratch {
   fundings: FundingRecord[];
   /** Piece a funding in this transaction is about to split off (its id, from the Funded event). */
   fundedPieces: Set<bigint>;
+  /** Each touched piece's holder when the transaction began: the order of one transaction's logs across
+   * contracts is the contracts' business (a funding may be logged before or after its delivery). */
+  ownersAtStart: Map<bigint, string>;
+  /** Pieces settlement retired in this transaction, whose claim may be logged before or after the burn. */
+  redeemed: Set<bigint>;
 }
 
 export class AuditReplay {
@@ -176,8 +181,8 @@ export class AuditReplay {
   private tx: TxScratch | undefined;
 
   constructor(private readonly input: ReplayInput) {
-    this.settlementAddress = getAddress(input.contracts.settlement);
-    this.financingAddress = getAddress(input.contracts.financing);
+    this.settlementAddress = input.contracts.settlement.toLowerCase();
+    this.financingAddress = input.contracts.financing.toLowerCase();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -187,14 +192,23 @@ export class AuditReplay {
   apply(entry: PositionedEvent): void {
     if (this.tx === undefined || this.tx.hash !== entry.at.transactionHash) {
       this.endTransaction();
-      this.tx = { hash: entry.at.transactionHash, touched: new Set(), expectedCash: [], currencyMoves: [], fundings: [], fundedPieces: new Set() };
+      this.tx = {
+        hash: entry.at.transactionHash,
+        touched: new Set(),
+        expectedCash: [],
+        currencyMoves: [],
+        fundings: [],
+        fundedPieces: new Set(),
+        ownersAtStart: new Map(),
+        redeemed: new Set(),
+      };
     }
     this.eventsReplayed += 1;
     this.lastPosition = entry.at;
     const { event, at } = entry;
     switch (event.contract) {
       case "registry": {
-        const problem = event.name === "Other" ? undefined : this.members.apply(event);
+        const problem = this.members.apply(event);
         if (problem !== undefined) this.flag("EVENT_INCONSISTENT", at, `registry: ${problem}`);
         return;
       }
@@ -287,6 +301,7 @@ export class AuditReplay {
   private touch(piece: PieceRecord, at: ChainPosition): void {
     piece.lastAt = at;
     this.tx?.touched.add(piece.tokenId);
+    if (this.tx !== undefined && !this.tx.ownersAtStart.has(piece.tokenId)) this.tx.ownersAtStart.set(piece.tokenId, piece.owner);
   }
 
   private livePiece(tokenId: bigint, at: ChainPosition, what: string): PieceRecord | undefined {
@@ -319,7 +334,7 @@ export class AuditReplay {
         }
         return this.useFingerprint(event.invoiceFingerprint, event.tokenId, at);
       }
-      case "Other":
+      default:
         return;
     }
   }
@@ -498,9 +513,8 @@ export class AuditReplay {
     if (value !== piece.value) {
       this.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${tokenName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, { tokenId: piece.tokenId, slot: piece.slot });
     }
-    if (piece.claimed !== value) {
-      this.flag("I6_CLAIM_WRONG", at, `piece ${tokenName(piece.tokenId)} was retired having received ${piece.claimed} of its value ${value}`, { tokenId: piece.tokenId, slot: piece.slot });
-    }
+    // Whether it received exactly its value is checked when the transaction ends: its claim may be logged after.
+    this.tx?.redeemed.add(piece.tokenId);
     piece.redeemedValue = value;
     piece.value = 0n;
     piece.status = "redeemed";
@@ -550,7 +564,7 @@ export class AuditReplay {
         if (event.allowed) this.systemAccounts.add(event.account);
         else this.systemAccounts.delete(event.account);
         return;
-      case "Other":
+      default:
         return;
     }
   }
@@ -589,26 +603,28 @@ export class AuditReplay {
         return;
       }
       case "OverdueCured":
-      case "Other":
+      default:
         return;
     }
   }
 
   private onClaimed(event: Extract<AuditEvent, { name: "Claimed" }>, at: ChainPosition): void {
-    const piece = this.livePiece(event.tokenId, at, "Claimed");
+    const retiredNow = this.tx?.redeemed.has(event.tokenId) === true;
+    const piece = retiredNow ? this.pieces.get(event.tokenId) : this.livePiece(event.tokenId, at, "Claimed");
     if (piece === undefined) return;
+    const value = retiredNow ? piece.redeemedValue : piece.value;
     const slot = this.slots.get(piece.slot);
     if (slot === undefined) return;
     this.touch(piece, at);
     if (event.holder !== piece.owner) {
       this.flag("EVENT_INCONSISTENT", at, `claim on piece ${tokenName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`, { tokenId: piece.tokenId });
     }
-    const entitled = (piece.value * slot.repaid) / slot.faceValue;
+    const entitled = (value * slot.repaid) / slot.faceValue;
     if (event.claimedTotal !== entitled || event.amount !== entitled - piece.claimed) {
       this.flag(
         "I6_CLAIM_WRONG",
         at,
-        `piece ${tokenName(piece.tokenId)} (value ${piece.value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
+        `piece ${tokenName(piece.tokenId)} (value ${value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
         { tokenId: piece.tokenId, slot: slot.slot },
       );
     }
@@ -645,7 +661,7 @@ export class AuditReplay {
       case "RequiredVerifiersSet":
         this.requiredVerifiers = event.required;
         return;
-      case "Other":
+      default:
         return;
     }
   }
@@ -674,7 +690,8 @@ export class AuditReplay {
     this.fundingIds.add(event.fundingId);
 
     const sold = this.pieces.get(event.tokenId);
-    if (sold === undefined || sold.status !== "live" || sold.owner !== event.holder) {
+    const holderAtStart = sold === undefined ? undefined : (this.tx?.ownersAtStart.get(sold.tokenId) ?? sold.owner);
+    if (sold === undefined || sold.status !== "live" || holderAtStart !== event.holder) {
       this.flag("EVENT_INCONSISTENT", at, `funding of piece ${tokenName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`, subject);
     } else {
       sold.fundingIds.push(event.fundingId);
@@ -787,6 +804,12 @@ export class AuditReplay {
         this.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${tokenName(tokenId)} is left live with value 0`, { tokenId, slot: piece.slot });
       }
     }
+    for (const tokenId of tx.redeemed) {
+      const piece = this.pieces.get(tokenId);
+      if (piece !== undefined && piece.claimed !== piece.redeemedValue) {
+        this.flag("I6_CLAIM_WRONG", piece.lastAt, `piece ${tokenName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`, { tokenId, slot: piece.slot });
+      }
+    }
     const moves = [...tx.currencyMoves];
     for (const expected of tx.expectedCash) {
       const index = moves.findIndex((move) => move.from === expected.from && move.to === expected.to && move.amount === expected.amount);
@@ -804,8 +827,9 @@ export class AuditReplay {
         this.flag("FUNDING_NOT_DELIVERED", funding.at, `funding ${funding.fundingId}: piece ${tokenName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`, {
           tokenId: funding.fundedTokenId,
         });
-      } else if (!delivered.fundingIds.includes(funding.fundingId)) {
-        delivered.fundingIds.push(funding.fundingId);
+      } else {
+        if (!delivered.fundingIds.includes(funding.fundingId)) delivered.fundingIds.push(funding.fundingId);
+        if (funding.fundedTokenId !== funding.tokenId) delivered.origin = "funding";
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { Provider } from "ethers";
 import { fetchBlockTimes, fetchLogs, fetchTransactionInputs } from "./chain";
-import type { Progress } from "./chain";
+import type { Progress, RpcSender } from "./chain";
 import { AuditDecoder } from "./decode";
 import type { PositionedEvent } from "./decode";
 import { findDeploymentRecord, readDeploymentRecord } from "./deployment";
@@ -21,8 +21,11 @@ import { compareWithViews } from "./views";
 
 export type AuditPhase = "logs" | "transactions" | "replay" | "times" | "views" | "documents" | "index";
 
+/** A node: ethers' Provider for the views, raw JSON-RPC for the logs (JsonRpcProvider and Hardhat's provider are both). */
+export type AuditProvider = Provider & RpcSender;
+
 export interface AuditOptions {
-  provider: Provider;
+  provider: AuditProvider;
   /** The deployment; found from `contractsFile` or the chain's deployment record when omitted. */
   record?: DeploymentRecord;
   contractsFile?: string;
@@ -128,11 +131,11 @@ async function audit(
   const fundingTransactions = new Set<string>();
   await timed("decode", () => {
     for (const log of logs) {
-      const at = { block: log.blockNumber, transactionHash: log.transactionHash.toLowerCase(), logIndex: log.index };
+      const at = { block: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.logIndex };
       const event = decoder.decode(log);
       if (event instanceof Error) decoded.push({ error: event, at });
       else {
-        decoded.push({ event, at, transactionIndex: log.transactionIndex });
+        decoded.push({ event, at });
         if (event.name === "Funded") fundingTransactions.add(at.transactionHash);
       }
     }

@@ -1,0 +1,159 @@
+/**
+ * `npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>]
+ * [--contracts <file>]`: the auditor's independent replay of the whole chain (src/audit/). Writes report.json,
+ * report.html and CSV exports into --out (default ./audit-report). Exit status 0 when clean, 1 when there is any
+ * finding, 2 when the audit could not run. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
+ */
+import { JsonRpcProvider, Network } from "ethers";
+import { SingleBar } from "cli-progress";
+import { openApiSource, openStoreSource } from "../src/audit/documents";
+import type { DocumentSource } from "../src/audit/documents";
+import { runAudit } from "../src/audit/run";
+import type { AuditPhase } from "../src/audit/run";
+import { writeReport } from "../src/audit/report/write";
+import { formatCny } from "../src/finance/money";
+
+const USAGE =
+  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>]";
+
+interface CliOptions {
+  rpc: string;
+  at?: number;
+  documents?: string;
+  index?: string;
+  out: string;
+  contracts?: string;
+}
+
+class UsageError extends Error {}
+
+function parseArguments(argv: readonly string[]): CliOptions {
+  const values = new Map<string, string>();
+  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts"]);
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    if (!known.has(flag)) throw new UsageError(`unknown argument ${flag}`);
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
+    values.set(flag, value);
+    i += 1;
+  }
+  const rpc = values.get("--rpc") ?? process.env.CHAINBILL_RPC_URL;
+  if (rpc === undefined) throw new UsageError("--rpc <url> is required (or set CHAINBILL_RPC_URL)");
+  if (!/^https?:\/\//u.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not "${rpc}"`);
+  const atText = values.get("--at");
+  let at: number | undefined;
+  if (atText !== undefined) {
+    if (!/^\d+$/u.test(atText) || !Number.isSafeInteger(Number(atText))) throw new UsageError(`--at must be a block number, not "${atText}"`);
+    at = Number(atText);
+  }
+  return {
+    rpc,
+    ...(at === undefined ? {} : { at }),
+    ...(values.has("--documents") ? { documents: values.get("--documents") } : {}),
+    ...(values.has("--index") ? { index: values.get("--index") } : {}),
+    ...(values.has("--contracts") ? { contracts: values.get("--contracts") } : {}),
+    out: values.get("--out") ?? "audit-report",
+  };
+}
+
+/** Asks the node its chain id with one plain request, so a wrong URL fails at once instead of retrying. */
+async function chainIdAt(url: string): Promise<bigint> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`cannot reach the node at ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const body = (await response.json()) as { result?: string; error?: { message?: string } };
+  if (typeof body.result !== "string") throw new Error(`${url} did not answer eth_chainId: ${body.error?.message ?? response.status}`);
+  return BigInt(body.result);
+}
+
+async function openDocuments(target: string, chainId: bigint): Promise<DocumentSource> {
+  if (/^https?:\/\//u.test(target)) {
+    const key = process.env.CHAINBILL_AUDITOR_KEY;
+    if (key === undefined || key === "") throw new UsageError("--documents <api-url> signs in as the auditor: set CHAINBILL_AUDITOR_KEY to the auditor's private key");
+    return openApiSource(target, key);
+  }
+  return openStoreSource(target, chainId);
+}
+
+const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
+  logs: "fetching logs (blocks)",
+  transactions: "funding transactions",
+  replay: "replaying events",
+  times: "block times",
+  views: "contract views",
+  documents: "documents",
+  index: "index",
+};
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArguments(process.argv.slice(2));
+  } catch (error) {
+    console.error(`audit: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  const chainId = await chainIdAt(options.rpc);
+  const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
+  const documents = options.documents === undefined ? undefined : await openDocuments(options.documents, chainId);
+  const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
+  let currentPhase: AuditPhase | undefined;
+  try {
+    const result = await runAudit({
+      provider,
+      ...(options.at === undefined ? {} : { at: options.at }),
+      ...(options.contracts === undefined ? {} : { contractsFile: options.contracts }),
+      ...(documents === undefined ? {} : { documents }),
+      ...(options.index === undefined ? {} : { indexPath: options.index }),
+      onProgress: (phase, done, total) => {
+        if (phase !== currentPhase) {
+          if (currentPhase !== undefined) bar.stop();
+          currentPhase = phase;
+          bar.start(total, done, { phase: PHASE_LABELS[phase].padEnd(24) });
+        }
+        bar.setTotal(total);
+        bar.update(done);
+      },
+    });
+    bar.stop();
+    const { files, figures } = writeReport(result, options.out);
+    const t = figures.totals;
+    console.log(`Chainbill audit of chain ${result.chainId} at block ${result.block} (contracts from ${result.record.source}, deployed at block ${result.record.deploymentBlock})`);
+    console.log(`  ${t.events} events replayed: ${t.receivables} receivables (${formatCny(t.faceValue)}), ${t.pieces.live} live pieces, ${t.fundings} fundings, ${formatCny(t.repaid)} repaid, ${formatCny(t.claimed)} paid out`);
+    console.log(`  documents checked: ${result.documentsChecked > 0 ? result.documentsChecked : "no (--documents)"}; index compared: ${result.indexCompared ? "yes" : "no (--index)"}`);
+    const seconds = Object.values(result.timings).reduce((sum, ms) => sum + ms, 0) / 1000;
+    console.log(`  ${seconds.toFixed(1)} s: ${Object.entries(result.timings).map(([phase, ms]) => `${phase} ${ms} ms`).join(", ")}`);
+    if (result.findings.length === 0) console.log("  CLEAN: no findings");
+    else {
+      console.log(`  ${result.findings.length} FINDING(S): ${figures.findingsByCode.map((entry) => `${entry.code} × ${entry.count}`).join(", ")}`);
+      for (const finding of result.findings.slice(0, 20)) console.log(`    block ${finding.block} tx ${finding.transactionHash}: ${finding.code} ${finding.message}`);
+      if (result.findings.length > 20) console.log(`    … ${result.findings.length - 20} more in ${files.json}`);
+    }
+    console.log(`  report: ${files.html}, ${files.json}; CSV: ${files.positions}, ${files.holdings}, ${files.cash}`);
+    return result.findings.length === 0 ? 0 : 1;
+  } finally {
+    bar.stop();
+    await documents?.close();
+    provider.destroy();
+  }
+}
+
+main().then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    console.error(`\naudit could not run: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,235 @@
+/**
+ * `npm run bench:audit`: generates about 100,000 events on Hardhat's network (confirmations, splits, a 20-tier
+ * lineage, fundings with verifier attestations, repayments and claims), serves it over HTTP on 127.0.0.1, and runs
+ * `npm run audit` against it in a process of its own, with every check: replay, invariants, funding
+ * re-verification, the contracts' views. Prints the events replayed, the time per phase and the replay rate, and,
+ * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint.
+ * Target (2 cores): the whole audit of 100,000 events in under 60 s. CHAINBILL_BENCH_AUDIT_EVENTS changes the size.
+ */
+import hre from "hardhat";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { HDNodeWallet, JsonRpcProvider, MaxUint256, Network, id, toQuantity } from "ethers";
+import type { Wallet } from "ethers";
+import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
+import { Role, roleMask, tokenIdOf } from "../src/chain/roles";
+import { financingDomain, signFundingAttestation, signFundingRequest } from "../src/chain/funding";
+import { fetchLogs } from "../src/audit/chain";
+import { writeDeploymentRecord } from "../deploy/record";
+import { Financing__factory, MemberRegistry__factory, SettlementToken__factory, Settlement__factory } from "../typechain-types";
+import { generateChain, plannedEvents } from "./indexer/generate";
+import type { GenerationPlan } from "./indexer/generate";
+
+const DAY = 86_400n;
+const TARGET_SECONDS = 60;
+
+async function send(method: string, params: unknown[]): Promise<unknown> {
+  return hre.network.provider.send(method, params);
+}
+
+function hardhatWallets(count: number): Wallet[] {
+  const accounts = hre.config.networks.hardhat.accounts;
+  if (Array.isArray(accounts)) throw new Error("the benchmark expects Hardhat's mnemonic accounts");
+  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
+  return Array.from({ length: count }, (_, index) => root.deriveChild(accounts.initialIndex + index) as unknown as Wallet);
+}
+
+/** Many transactions per block from the node's unlocked accounts, mined together. */
+class Batcher {
+  private queued = 0;
+  sent = 0;
+  constructor(private readonly perBlock: number) {}
+  async queue(from: string, to: string, data: string, gas = 500_000): Promise<void> {
+    await send("eth_sendTransaction", [{ from, to, data, gas: toQuantity(gas) }]);
+    this.queued += 1;
+    this.sent += 1;
+    if (this.queued >= this.perBlock) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.queued === 0) return;
+    await send("evm_mine", []);
+    const pending = Number((await send("eth_getBlockTransactionCountByNumber", ["pending"])) as string);
+    if (pending !== 0) throw new Error(`${pending} transactions did not fit their block`);
+    this.queued = 0;
+  }
+}
+
+interface Plan {
+  chain: GenerationPlan;
+  fundings: number;
+  claims: number;
+}
+
+/** Sizes the history for about `events` events: half splits, a third confirmations, the rest settlement. */
+function planFor(events: number): Plan {
+  const splitsPerSlot = 1_000;
+  const holderSlots = Math.max(1, Math.round((events * 0.3) / 3 / splitsPerSlot));
+  const fundings = Math.round((events * 0.06) / 3);
+  const claims = Math.min(holderSlots * splitsPerSlot - fundings, Math.round((events * 0.16) / 4));
+  const chain: GenerationPlan = { holderSlots, splitsPerSlot, lineageDepth: 20, extraConfirmations: 0 };
+  const rest = events - plannedEvents(chain) - 3 * fundings - 4 * claims;
+  chain.extraConfirmations = Math.max(0, Math.round(rest / 4));
+  return { chain, fundings, claims };
+}
+
+async function settle(generated: Awaited<ReturnType<typeof generateChain>>, plan: Plan): Promise<number> {
+  const wallets = hardhatWallets(6);
+  const [operator, anchor, , holder, bank, verifier] = wallets;
+  const { addresses } = generated;
+  const registry = MemberRegistry__factory.createInterface();
+  const currency = SettlementToken__factory.createInterface();
+  const financing = Financing__factory.createInterface();
+  const settlement = Settlement__factory.createInterface();
+  const latest = await hre.ethers.provider.getBlock("latest");
+  if (latest === null) throw new Error("no latest block");
+  const kyc = BigInt(latest.timestamp) + 5n * 365n * DAY;
+  const batch = new Batcher(100);
+  await send("evm_setAutomine", [false]);
+  try {
+    await batch.queue(operator.address, addresses.registry, registry.encodeFunctionData("admit", [id("BENCH-BANK"), bank.address, roleMask(Role.FACTOR), kyc]));
+    await batch.queue(operator.address, addresses.registry, registry.encodeFunctionData("admit", [id("BENCH-VERIFIER"), verifier.address, roleMask(Role.VERIFIER), kyc]));
+    await batch.queue(operator.address, addresses.settlementToken, currency.encodeFunctionData("setIssuer", [bank.address, true]));
+    await batch.flush();
+    await batch.queue(bank.address, addresses.settlementToken, currency.encodeFunctionData("issue", [bank.address, 1n << 60n]));
+    await batch.queue(bank.address, addresses.settlementToken, currency.encodeFunctionData("approve", [addresses.financing, MaxUint256]));
+    await batch.queue(bank.address, addresses.settlementToken, currency.encodeFunctionData("issue", [anchor.address, 1n << 60n]));
+    await batch.queue(anchor.address, addresses.settlementToken, currency.encodeFunctionData("approve", [addresses.settlement, MaxUint256]));
+    await batch.flush();
+
+    // Fundings of whole pieces of the holder (slot 1 onwards, pieces 2, 3, ...), each with the holder's signed
+    // request and the verifier's attestation.
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    const domain = financingDomain(chainId, addresses.financing);
+    const deadline = BigInt(latest.timestamp) + 30n * DAY;
+    const perSlot = plan.chain.splitsPerSlot;
+    const pieceAt = (index: number): bigint => tokenIdOf(BigInt(Math.floor(index / perSlot) + 1), BigInt((index % perSlot) + 2));
+    for (let k = 0; k < plan.fundings; k += 1) {
+      const tokenId = pieceAt(k);
+      const value = 1_000n + BigInt(k % 7);
+      const price = value - 10n;
+      const nonce = BigInt(k + 1);
+      const request = { tokenId, value, minPrice: price, factor: bank.address, deadline, nonce };
+      const attestation = {
+        tokenId,
+        holder: holder.address,
+        factor: bank.address,
+        value,
+        price,
+        invoiceHash: id(`bench invoice ${k}`),
+        logisticsHash: id(`bench waybill ${k}`),
+        tradeProofHash: id(`bench lineage ${k}`),
+        withRecourse: false,
+        deadline,
+        nonce,
+      };
+      const data = financing.encodeFunctionData("fund", [
+        request,
+        await signFundingRequest(holder, domain, request),
+        attestation,
+        [await signFundingAttestation(verifier, domain, attestation)],
+      ]);
+      await batch.queue(bank.address, addresses.financing, data);
+    }
+    await batch.flush();
+
+    // Past the holder slots' maturities (30 + s days), before the other receivables'; repay them and claim.
+    await send("evm_increaseTime", [Number(30n + BigInt(plan.chain.holderSlots) + 1n) * 86_400]);
+    for (let s = 1; s <= plan.chain.holderSlots; s += 1) {
+      await batch.queue(anchor.address, addresses.settlement, settlement.encodeFunctionData("repay", [BigInt(s), 1_000_000_000n]));
+    }
+    await batch.flush();
+    const ids: bigint[] = [];
+    for (let k = plan.fundings; k < plan.fundings + plan.claims; k += 1) ids.push(pieceAt(k));
+    for (let start = 0; start < ids.length; start += 50) {
+      await batch.queue(holder.address, addresses.settlement, settlement.encodeFunctionData("claimMany", [ids.slice(start, start + 50)]), 8_000_000);
+      if (start % 2_000 === 0) await batch.flush();
+    }
+    await batch.flush();
+  } finally {
+    await send("evm_setAutomine", [true]);
+  }
+  return batch.sent;
+}
+
+interface AuditRun {
+  status: number;
+  seconds: number;
+  output: string;
+}
+
+function runAuditChild(args: string[]): Promise<AuditRun> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "audit.ts"), ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 900_000);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, seconds: (Date.now() - started) / 1000, output });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const events = Number(process.env.CHAINBILL_BENCH_AUDIT_EVENTS ?? "100000");
+  if (!Number.isSafeInteger(events) || events < 1_000 || events > 1_000_000) throw new Error("CHAINBILL_BENCH_AUDIT_EVENTS must be between 1,000 and 1,000,000");
+  const plan = planFor(events);
+  console.log(
+    `generating ~${events.toLocaleString("en-US")} events: ${plan.chain.holderSlots * plan.chain.splitsPerSlot} splits, ${plan.chain.extraConfirmations + plan.chain.holderSlots + 1} confirmations, ` +
+      `a ${plan.chain.lineageDepth}-tier lineage, ${plan.fundings} fundings, ${plan.chain.holderSlots} repayments, ${plan.claims} claims…`,
+  );
+  const generationStarted = Date.now();
+  const generated = await generateChain(plan.chain);
+  const settlementTransactions = await settle(generated, plan);
+  console.log(`generated ${generated.transactions + settlementTransactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s`);
+
+  const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const { port } = await server.listen();
+  const rpc = `http://127.0.0.1:${port}`;
+  const work = mkdtempSync(path.join(tmpdir(), "chainbill-bench-audit-"));
+  try {
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    const recordFile = path.join(work, "deployment-record.json");
+    writeDeploymentRecord(recordFile, { chainId: chainId.toString(), deploymentBlock: generated.deploymentBlock, contracts: generated.addresses });
+
+    // Baseline: the same logs fetched over the same endpoint, nothing else.
+    const provider = new JsonRpcProvider(rpc, Network.from(chainId), { staticNetwork: true });
+    const fetchStarted = Date.now();
+    const head = await provider.getBlockNumber();
+    const logs = await fetchLogs(provider, Object.values(generated.addresses), generated.deploymentBlock, head);
+    const fetchSeconds = (Date.now() - fetchStarted) / 1000;
+    provider.destroy();
+
+    const run = await runAuditChild(["--rpc", rpc, "--contracts", recordFile, "--out", path.join(work, "report")]);
+    process.stdout.write(run.output.split("\n").map((line) => `  | ${line}`).join("\n"));
+    if (run.status !== 0) throw new Error(`the audit exited with ${run.status}: a clean generated history must audit clean`);
+    const report = JSON.parse(readFileSync(path.join(work, "report", "report.json"), "utf8")) as { totals: { events: number }; timingsMs: Record<string, number> };
+    const replayed = report.totals.events;
+    const replayMs = report.timingsMs.replay ?? 0;
+    console.log("");
+    console.log(`events replayed           ${replayed.toLocaleString("en-US")} (${logs.length.toLocaleString("en-US")} logs fetched by the baseline)`);
+    console.log(`baseline: bare log fetch  ${fetchSeconds.toFixed(1)} s`);
+    console.log(`audit, all checks         ${run.seconds.toFixed(1)} s wall (process start to exit) = ${(run.seconds / fetchSeconds).toFixed(1)} × the bare fetch`);
+    console.log(`  phases (ms)             ${Object.entries(report.timingsMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ")}`);
+    console.log(`replay rate               ${Math.round(replayed / (replayMs / 1000)).toLocaleString("en-US")} events/s in the replay itself; ${Math.round(replayed / run.seconds).toLocaleString("en-US")} events/s end to end`);
+    console.log(`target                    ${replayed.toLocaleString("en-US")} events in < ${TARGET_SECONDS} s: ${run.seconds < TARGET_SECONDS ? "MET" : "MISSED"}`);
+    if (run.seconds >= TARGET_SECONDS) process.exitCode = 1;
+  } finally {
+    await server.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
