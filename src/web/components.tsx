@@ -1,6 +1,7 @@
-import { useState } from "react";
+import { useContext, useState } from "react";
+import { AppContext } from "./app";
 import type { ReactNode } from "react";
-import { explain } from "./lib/errors";
+import { explain, humanize } from "./lib/errors";
 import type { Explained } from "./lib/errors";
 import { useLanguage, useT } from "./lib/i18n";
 import type { MessageKey } from "./lib/i18n";
@@ -10,6 +11,7 @@ import type { PieceStatus } from "./lib/types";
 
 export function ErrorBox({ error }: { error: Explained | null }) {
   const t = useT();
+  const app = useContext(AppContext);
   if (error === null) return null;
   return (
     <div className="error" role="alert">
@@ -19,7 +21,7 @@ export function ErrorBox({ error }: { error: Explained | null }) {
           <div>{t("err.reasons")}</div>
           <ul>
             {error.reasons.map((reason) => (
-              <li key={reason}>{reason}</li>
+              <li key={reason}>{app === null ? reason : humanize(reason, app.nameOf)}</li>
             ))}
           </ul>
         </>

@@ -6,7 +6,9 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { chromium } from "playwright-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import { formatCny } from "../../src/finance/money";
+import { siweMessage } from "../../src/web/lib/session";
 import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
 import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
@@ -33,6 +35,10 @@ function accountOf(key: CastKey): { privateKey: string; address: string } {
   if (member === undefined) throw new Error(`no cast member ${key}`);
   const privateKey = developmentKey(member.accountIndex);
   return { privateKey, address: new Wallet(privateKey).address };
+}
+
+function pieceLabel(tokenId: bigint): string {
+  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
 }
 
 function invoiceFile(document: SellerInvoice): unknown {
@@ -179,6 +185,40 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await screenshot(outsiderPage, "not-a-member");
   });
 
+  it("the funding-request inbox refuses a request not signed by the caller, and keeps nothing of it", async function () {
+    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
+    const url = stack.url;
+    const tier2 = new Wallet(accountOf("tier2").privateKey);
+    const issued = (await (await fetch(`${url}/v1/auth/nonce`)).json()) as { nonce: string; domain: string; uri: string; chainId: string };
+    const now = Date.now();
+    const message = siweMessage({ ...issued, chainId: String(issued.chainId), address: tier2.address, issuedAt: new Date(now).toISOString(), expirationTime: new Date(now + 60_000).toISOString() });
+    const verified = await fetch(`${url}/v1/auth/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature: await tier2.signMessage(message) }) });
+    const { token } = (await verified.json()) as { token: string };
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+
+    const block = await stack.provider.getBlock("latest");
+    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
+    const domain = financingDomain(stack.chainId, stack.addresses.financing);
+    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, String(value)]));
+    // Signed by tier 3, submitted by tier 2.
+    const forged = await signFundingRequest(new Wallet(accountOf("tier3").privateKey), domain, request);
+    const refused = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: forged }) });
+    expect(refused.status).to.equal(422);
+    const body = (await refused.json()) as { error: { code: string; fields: Array<{ path: string; message: string }> } };
+    expect(body.error.code).to.equal("REQUEST_REFUSED");
+    expect(body.error.fields.map((field) => field.path)).to.deep.equal(["holderSignature"]);
+    const listed = (await (await fetch(`${url}/v1/funding-requests`, { headers })).json()) as { requests: unknown[] };
+    expect(listed.requests).to.deep.equal([]);
+
+    const own = await signFundingRequest(tier2, domain, request);
+    const accepted = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: own }) });
+    expect(accepted.status).to.equal(201);
+    const again = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: own }) });
+    expect(again.status).to.equal(409);
+    const mine = (await (await fetch(`${url}/v1/funding-requests`, { headers })).json()) as { requests: Array<{ state: string }> };
+    expect(mine.requests.map((entry) => entry.state)).to.deep.equal(["waiting"]);
+  });
+
   it("tier 2 splits 100,000.00 to tier 3 with its documents, tier 3 requests financing, the bank checks and funds; all three portfolios show it", async function () {
     if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = stack.seeded.pieces;
@@ -209,7 +249,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const bankBefore = await currency.balanceOf(bankAddress);
     const bank = await signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    await bank.page.getByTestId("run-check").first().click();
+    await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("run-check").click();
     await bank.page.getByTestId("check-passed").waitFor();
     await screenshot(bank.page, "factor-check-passed");
     await bank.page.getByTestId("fund").click();
@@ -263,7 +303,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const before = await balances();
     const bank = await signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    await bank.page.getByTestId("run-check").first().click();
+    await bank.page.getByTestId(`request-${pieceLabel(forgedPiece)}`).getByTestId("run-check").click();
     const failed = await text(bank.page, "check-failed");
     expect(failed).to.include("The funding check failed");
     expect(failed).to.include("CARRIER_NOT_REGISTERED");
@@ -289,7 +329,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const status = await text(auditor.page, "audit-status");
     expect(status).to.include("Steps failing their checks: 1.");
     await auditor.page.locator(".node button.link").first().click();
-    await auditor.page.getByTestId("document-viewer").locator("pre").waitFor();
+    await auditor.page.getByTestId("document-summary").waitFor();
     expect(await auditor.page.getByTestId("document-viewer").textContent()).to.include("BVD-INV-0001");
     await screenshot(auditor.page, "auditor-trace");
 

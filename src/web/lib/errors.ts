@@ -90,3 +90,17 @@ export function explain(error: unknown, t: Translate, language: Language): Expla
   const short = (error as { shortMessage?: unknown }).shortMessage;
   return { message: typeof short === "string" ? short : error instanceof Error ? error.message : String(error), reasons: [] };
 }
+
+/**
+ * A sentence from the API or the verifier, made readable: addresses become the member's name (with the address
+ * shortened beside it) and raw token ids become piece names (#slot.sequence).
+ */
+export function humanize(message: string, nameOf: (address: string) => string): string {
+  return message
+    .replace(/0x[0-9a-fA-F]{40}\b/gu, (address) => {
+      const name = nameOf(address);
+      const short = `${address.slice(0, 6)}…${address.slice(-4)}`;
+      return name === short || name.endsWith(short) ? name : `${name} (${short})`;
+    })
+    .replace(/\b(piece|pieces) ([0-9]{10,})\b/gu, (_whole, word: string, id: string) => `${word} ${pieceName(id)}`);
+}

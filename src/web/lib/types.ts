@@ -144,6 +144,7 @@ export interface FundingCheckPassed {
   signer: string;
   fundingId: string;
   asOfBlock: number;
+  steps: Array<{ step: number; kind: string; tokenId: string; from: string; to: string; value: string; passed: boolean }>;
 }
 
 export interface FundingCheckRefused {

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, StatusBadge, useAction } from "../components";
 import { ApiFailure } from "../lib/api";
+import { humanize } from "../lib/errors";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
@@ -86,6 +87,14 @@ export function FactorPage() {
         {selected !== null && outcome !== null && outcome.ok && (
           <div className="check-passed" data-testid="check-passed">
             <p className="success">{t("factor.passed", { price: cny(outcome.passed.attestation.price) })}</p>
+            <div>{t("factor.stepsChecked")}</div>
+            <ul className="steps">
+              {outcome.passed.steps.map((step) => (
+                <li key={step.step} className={step.passed ? "ok" : "bad"}>
+                  {step.passed ? "✓" : "✗"} {t("factor.step", { step: step.step })}: {pieceName(step.tokenId)} · {nameOf(step.from)} → {nameOf(step.to)} · {cny(step.value)}
+                </li>
+              ))}
+            </ul>
             <button type="button" disabled={busy} onClick={() => void fund(selected, outcome.passed)} data-testid="fund">
               {t("factor.fund", { price: cny(outcome.passed.attestation.price) })}
             </button>
@@ -98,7 +107,7 @@ export function FactorPage() {
               {outcome.failures.map((failure) => (
                 <li key={`${failure.code}-${failure.message}`}>
                   <code>{failure.code}</code> {failure.step === undefined ? "" : `(${t("factor.step", { step: failure.step })}) `}
-                  {failure.message}
+                  {humanize(failure.message, nameOf)}
                 </li>
               ))}
             </ul>
@@ -119,10 +128,10 @@ export function FactorPage() {
               <thead>
                 <tr>
                   <th>{t("col.piece")}</th>
-                  <th>{t("col.holder")}</th>
+                  <th>{t("col.seller")}</th>
                   <th>{t("col.maturity")}</th>
                   <th className="amount">{t("col.value")}</th>
-                  <th className="amount">{t("col.price")}</th>
+                  <th className="amount">{t("col.pricePaid")}</th>
                   <th className="amount">{t("col.due")}</th>
                   <th>{t("col.status")}</th>
                 </tr>

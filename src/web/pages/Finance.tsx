@@ -84,7 +84,7 @@ export function FinancePage() {
       <Section title={t("finance.title")} testId="finance-page">
         <p className="muted">{t("finance.intro")}</p>
         <label>
-          {t("transfer.piece")}
+          {t("finance.piece")}
           <select value={tokenId} onChange={(event) => setTokenId(event.target.value)} data-testid="finance-piece">
             <option value="">—</option>
             {pieces.map((entry) => (

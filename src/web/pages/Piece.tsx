@@ -2,12 +2,53 @@ import { useState } from "react";
 import { useApp } from "../app";
 import { ErrorBox, Section } from "../components";
 import { ApiFailure } from "../lib/api";
-import { explain } from "../lib/errors";
+import { explain, humanize } from "../lib/errors";
 import type { Explained } from "../lib/errors";
 import { useLanguage, useT } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
 import type { PieceTree, StoredDocumentJson, TreeNode } from "../lib/types";
 import { useData } from "../lib/useData";
+
+interface PartyWire {
+  account: string;
+}
+
+/** What a person wants to know of a document before its JSON: who, what, how much, when. */
+function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
+  const t = useT();
+  const { nameOf } = useApp();
+  if (stored.kind === "invoice") {
+    const { invoice } = stored.document as { invoice: { number: string; seller: PartyWire; buyer: PartyWire; total: string; issueDate: number; lines: Array<{ description: string; quantity: string }> } };
+    return (
+      <div className="doc-summary" data-testid="document-summary">
+        <div>{t("piece.docInvoice", { number: invoice.number, seller: nameOf(invoice.seller.account), buyer: nameOf(invoice.buyer.account), total: cny(invoice.total), date: dateOf(invoice.issueDate) })}</div>
+        <ul>
+          {invoice.lines.map((line) => (
+            <li key={line.description}>
+              {line.description} × {line.quantity}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  const { waybill, events } = stored.document as {
+    waybill: { number: string; carrier: PartyWire; shipper: PartyWire; consignee: PartyWire; reference: string };
+    events: Array<{ kind: "pickedUp" | "delivered"; time: number; place: string }>;
+  };
+  return (
+    <div className="doc-summary" data-testid="document-summary">
+      <div>
+        {t("piece.docWaybill", { number: waybill.number, carrier: nameOf(waybill.carrier.account), shipper: nameOf(waybill.shipper.account), consignee: nameOf(waybill.consignee.account), reference: waybill.reference })}
+      </div>
+      <ul>
+        {events.map((event) => (
+          <li key={event.kind}>{t("piece.docEvent", { event: t(event.kind === "pickedUp" ? "piece.pickedUp" : "piece.delivered"), date: dateOf(event.time), place: event.place })}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 /** A document opened from the tree: its JSON as stored, or why it may not be read. */
 function DocumentViewer({ hash, onClose }: { hash: string; onClose(): void }) {
@@ -31,7 +72,15 @@ function DocumentViewer({ hash, onClose }: { hash: string; onClose(): void }) {
       </div>
       <ErrorBox error={error} />
       {data?.forbidden === true && <p className="muted">{t("piece.notReadable")}</p>}
-      {data?.document !== null && data?.document !== undefined && <pre>{JSON.stringify(data.document.document, null, 2)}</pre>}
+      {data?.document !== null && data?.document !== undefined && (
+        <>
+          <DocumentSummary stored={data.document} />
+          <details>
+            <summary>{t("piece.rawJson")}</summary>
+            <pre>{JSON.stringify(data.document.document, null, 2)}</pre>
+          </details>
+        </>
+      )}
     </div>
   );
 }
@@ -79,7 +128,7 @@ function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tr
           <ul className="failures">
             {node.checks.failures.map((failure) => (
               <li key={`${failure.code}-${failure.message}`}>
-                <code>{failure.code}</code> {failure.message}
+                <code>{failure.code}</code> {humanize(failure.message, nameOf)}
               </li>
             ))}
           </ul>
