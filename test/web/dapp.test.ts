@@ -65,7 +65,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
 
   async function signIn(key: CastKey): Promise<{ page: Page; wallet: TestWallet }> {
     if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: false });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     contexts.push(context);
     const wallet = await injectWallet(context, accountOf(key).privateKey, hre.network.provider);
     const page = await context.newPage();
@@ -108,6 +108,34 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(stack.chainId, terms, seller)), null, 2));
     fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(stack.chainId, terms, carrier)), null, 2));
     return files;
+  }
+
+  async function documentsMadeInTheDapp(number: string, amount: string): Promise<{ invoice: string; waybill: string }> {
+    const seller = await signIn("tier3");
+    await seller.page.getByTestId("nav-documents").click();
+    await seller.page.getByTestId("document-number").fill(number);
+    await seller.page.getByTestId("document-goods").fill("Silica sand, grade A");
+    await seller.page.getByTestId("invoice-buyer").selectOption(party("tier2").account);
+    await seller.page.getByTestId("invoice-total").fill(amount);
+    const invoiceDownload = seller.page.waitForEvent("download");
+    await seller.page.getByTestId("invoice-sign").click();
+    const invoice = path.join(workDir, `${number}-invoice.json`);
+    await (await invoiceDownload).saveAs(invoice);
+    await screenshot(seller.page, "documents-invoice-issued");
+
+    const carrier = await signIn("carrier");
+    await carrier.page.getByTestId("nav-documents").click();
+    await carrier.page.getByTestId("document-number").fill(number);
+    await carrier.page.getByTestId("document-goods").fill("Silica sand, grade A");
+    await carrier.page.getByTestId("waybill-shipper").selectOption(party("tier3").account);
+    await carrier.page.getByTestId("waybill-consignee").selectOption(party("tier2").account);
+    await carrier.page.getByTestId("waybill-quantity").fill("200");
+    const waybillDownload = carrier.page.waitForEvent("download");
+    await carrier.page.getByTestId("waybill-sign").click();
+    const waybill = path.join(workDir, `${number}-waybill.json`);
+    await (await waybillDownload).saveAs(waybill);
+    await screenshot(carrier.page, "documents-waybill-signed");
+    return { invoice, waybill };
   }
 
   async function transfer(page: Page, tokenId: bigint, amount: string, files: { invoice: string; waybill: string }): Promise<string> {
@@ -230,7 +258,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(await text(tier2.page, "portfolio-totals")).to.include("300,000.00 CNY");
     await screenshot(tier2.page, "portfolio-tier2-before");
 
-    const files = await tradeFiles("GSS-INV-0101", 100_000_00n, "carrier");
+    // The seller issues and signs its invoice, and the carrier signs the waybill, each in its own wallet.
+    const files = await documentsMadeInTheDapp("GSS-INV-0101", "100,000.00");
     const sent = await transfer(tier2.page, tier2Glass, "100,000.00", files);
     expect(sent).to.match(/Sent 100,000\.00 CNY to Golden Sands Silica as piece #1\.\d+/u);
     expect(tier2.wallet.requests).to.include("eth_signTypedData_v4");

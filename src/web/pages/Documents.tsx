@@ -114,27 +114,27 @@ export function DocumentsPage() {
         <p className="muted">{t("documents.intro")}</p>
         <label>
           {t("documents.number")}
-          <input value={number} onChange={(event) => setNumber(event.target.value)} placeholder="GSS-INV-0001" />
+          <input value={number} onChange={(event) => setNumber(event.target.value)} placeholder="GSS-INV-0001" data-testid="document-number" />
         </label>
         <label>
           {t("documents.goods")}
-          <input value={goods} onChange={(event) => setGoods(event.target.value)} />
+          <input value={goods} onChange={(event) => setGoods(event.target.value)} data-testid="document-goods" />
         </label>
         {hasRole(session, "SUPPLIER") && (
           <fieldset>
             <legend>{t("documents.invoice")}</legend>
             <label>
               {t("documents.buyer")}
-              <select value={buyer} onChange={(event) => setBuyer(event.target.value)}>
+              <select value={buyer} onChange={(event) => setBuyer(event.target.value)} data-testid="invoice-buyer">
                 <option value="">—</option>
                 {partyOptions}
               </select>
             </label>
             <label>
               {t("documents.total")}
-              <input value={totalText} onChange={(event) => setTotalText(event.target.value)} placeholder="100,000.00" />
+              <input value={totalText} onChange={(event) => setTotalText(event.target.value)} placeholder="100,000.00" data-testid="invoice-total" />
             </label>
-            <button type="button" disabled={busy} onClick={() => void issueInvoice()}>
+            <button type="button" disabled={busy} onClick={() => void issueInvoice()} data-testid="invoice-sign">
               {t("documents.sign")}
             </button>
           </fieldset>
@@ -144,23 +144,23 @@ export function DocumentsPage() {
             <legend>{t("documents.waybill")}</legend>
             <label>
               {t("documents.shipper")}
-              <select value={shipper} onChange={(event) => setShipper(event.target.value)}>
+              <select value={shipper} onChange={(event) => setShipper(event.target.value)} data-testid="waybill-shipper">
                 <option value="">—</option>
                 {partyOptions}
               </select>
             </label>
             <label>
               {t("doc.consignee")}
-              <select value={consignee} onChange={(event) => setConsignee(event.target.value)}>
+              <select value={consignee} onChange={(event) => setConsignee(event.target.value)} data-testid="waybill-consignee">
                 <option value="">—</option>
                 {partyOptions}
               </select>
             </label>
             <label>
               {t("documents.quantity")}
-              <input value={quantity} onChange={(event) => setQuantity(event.target.value)} />
+              <input value={quantity} onChange={(event) => setQuantity(event.target.value)} data-testid="waybill-quantity" />
             </label>
-            <button type="button" disabled={busy} onClick={() => void signWaybill()}>
+            <button type="button" disabled={busy} onClick={() => void signWaybill()} data-testid="waybill-sign">
               {t("documents.sign")}
             </button>
           </fieldset>
