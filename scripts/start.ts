@@ -156,6 +156,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const record = error as { code?: unknown; port?: unknown; address?: unknown };
+  if (record.code === "EADDRINUSE") {
+    console.error(`npm start: ${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+  }
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { useContext, useState } from "react";
 import { AppContext } from "./app";
 import type { ReactNode } from "react";
-import { explain, humanize } from "./lib/errors";
+import { FAILURE_TITLES, explain, humanize } from "./lib/errors";
 import type { Explained } from "./lib/errors";
 import { useLanguage, useT } from "./lib/i18n";
 import type { MessageKey } from "./lib/i18n";
@@ -88,5 +88,19 @@ export function Section({ title, children, testId }: { title: string; children: 
       <h2>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** One failed check: its title in the page's language, the code, and the verifier's sentence with names. */
+export function FailureLine({ failure, stepLabel }: { failure: { code: string; message: string }; stepLabel?: string }) {
+  const language = useLanguage();
+  const app = useContext(AppContext);
+  const title = FAILURE_TITLES[failure.code]?.[language];
+  return (
+    <li>
+      {title !== undefined && <strong>{title} </strong>}
+      <code>{failure.code}</code> {stepLabel === undefined ? "" : `(${stepLabel}) `}
+      <span className="muted">{app === null ? failure.message : humanize(failure.message, app.nameOf)}</span>
+    </li>
   );
 }

@@ -365,8 +365,10 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await auditor.page.getByTestId("language").click();
     expect(await auditor.page.getByTestId("auditor-page").textContent()).to.include("追溯凭证或应收账款");
     await screenshot(auditor.page, "auditor-zh");
-    await auditor.page.getByTestId("nav-portfolio").click();
-    await auditor.page.getByTestId("portfolio-page").waitFor();
-    await screenshot(auditor.page, "portfolio-zh");
+    const tier2 = await signIn("tier2");
+    await tier2.page.getByTestId("language").click();
+    await tier2.page.getByTestId("portfolio-table").waitFor();
+    expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d CNY/u);
+    await screenshot(tier2.page, "portfolio-zh");
   });
 });

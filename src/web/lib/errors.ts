@@ -104,3 +104,35 @@ export function humanize(message: string, nameOf: (address: string) => string): 
     })
     .replace(/\b(piece|pieces) ([0-9]{10,})\b/gu, (_whole, word: string, id: string) => `${word} ${pieceName(id)}`);
 }
+
+/** A short title for each of the verifier's failure codes, in both languages; the verifier's sentence gives the facts. */
+export const FAILURE_TITLES: Readonly<Record<string, { en: string; zh: string }>> = {
+  TOKEN_NOT_FOUND: { en: "piece not live", zh: "凭证不存在或已兑付" },
+  TOKEN_MATURED: { en: "matured", zh: "已到期" },
+  TOKEN_OVERDUE: { en: "overdue", zh: "已逾期" },
+  ALREADY_FUNDED: { en: "already funded", zh: "已融资" },
+  REQUEST_INVALID: { en: "request invalid", zh: "申请无效" },
+  REQUEST_EXPIRED: { en: "request expired", zh: "申请已过期" },
+  REQUEST_SIGNATURE: { en: "not the holder's signature", zh: "非持有人签名" },
+  REQUEST_NONCE_USED: { en: "request already used", zh: "申请已被使用" },
+  PRICE_OUT_OF_RANGE: { en: "price out of range", zh: "价格超出范围" },
+  HOLDER_NOT_ELIGIBLE: { en: "holder not eligible", zh: "持有人不符合资格" },
+  FACTOR_NOT_ELIGIBLE: { en: "factor not eligible", zh: "保理方不符合资格" },
+  STEP_WITHOUT_PROOF: { en: "step without documents", zh: "该步骤没有单据" },
+  DOCUMENT_MISSING: { en: "document missing", zh: "单据缺失" },
+  DOCUMENT_KIND: { en: "wrong kind of document", zh: "单据类型错误" },
+  DOCUMENT_HASH_MISMATCH: { en: "document does not match the chain", zh: "单据与链上哈希不符" },
+  FINGERPRINT_MISMATCH: { en: "invoice fingerprint does not match", zh: "发票指纹不符" },
+  INVOICE_REUSED: { en: "invoice used twice", zh: "发票重复使用" },
+  SIGNATURE_INVALID: { en: "signature invalid", zh: "签名无效" },
+  SIGNER_NOT_ELIGIBLE: { en: "signer not eligible", zh: "签署方不符合资格" },
+  PARTY_MISMATCH: { en: "parties do not match the transfer", zh: "交易方与流转不符" },
+  INVOICE_TOTAL_TOO_LOW: { en: "invoice below the value", zh: "发票金额低于凭证金额" },
+  CURRENCY_MISMATCH: { en: "currency differs", zh: "币种不符" },
+  NOT_DELIVERED: { en: "goods not delivered", zh: "货物未送达" },
+  DELIVERED_AFTER_REQUEST: { en: "delivered after the request", zh: "申请后才送达" },
+  CARRIER_NOT_REGISTERED: { en: "carrier not registered", zh: "承运人未注册" },
+  CONSIGNEE_MISMATCH: { en: "consignee is not the buyer", zh: "收货人不是买方" },
+  SHIPMENT_REFERENCE_MISMATCH: { en: "waybill is for another invoice", zh: "运单对应的不是该发票" },
+  UNBACKED_TRANSFER: { en: "transfer without documents", zh: "无单据的转让" },
+};

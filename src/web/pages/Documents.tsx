@@ -150,7 +150,7 @@ export function DocumentsPage() {
               </select>
             </label>
             <label>
-              {t("doc.consignee")}
+              {t("documents.consignee")}
               <select value={consignee} onChange={(event) => setConsignee(event.target.value)} data-testid="waybill-consignee">
                 <option value="">—</option>
                 {partyOptions}

@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, StatusBadge, useAction } from "../components";
+import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from "../components";
 import { ApiFailure } from "../lib/api";
-import { humanize } from "../lib/errors";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
@@ -105,10 +104,7 @@ export function FactorPage() {
             <strong>{t("factor.failed")}</strong>
             <ul>
               {outcome.failures.map((failure) => (
-                <li key={`${failure.code}-${failure.message}`}>
-                  <code>{failure.code}</code> {failure.step === undefined ? "" : `(${t("factor.step", { step: failure.step })}) `}
-                  {humanize(failure.message, nameOf)}
-                </li>
+                <FailureLine key={`${failure.code}-${failure.message}`} failure={failure} stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })} />
               ))}
             </ul>
           </div>

@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { useApp } from "../app";
-import { ErrorBox, Section } from "../components";
+import { ErrorBox, FailureLine, Section } from "../components";
 import { ApiFailure } from "../lib/api";
-import { explain, humanize } from "../lib/errors";
+import { explain } from "../lib/errors";
 import type { Explained } from "../lib/errors";
 import { useLanguage, useT } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
@@ -127,9 +127,7 @@ function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tr
         {node.checks !== null && node.checks.failures.length > 0 && (
           <ul className="failures">
             {node.checks.failures.map((failure) => (
-              <li key={`${failure.code}-${failure.message}`}>
-                <code>{failure.code}</code> {humanize(failure.message, nameOf)}
-              </li>
+              <FailureLine key={`${failure.code}-${failure.message}`} failure={failure} />
             ))}
           </ul>
         )}
