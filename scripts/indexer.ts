@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     clearOnComplete: false,
   });
   let barShown = false;
+  let lastLine = "";
   let lastReorg = "none";
   const startedAt = Date.now();
 
@@ -63,7 +64,10 @@ async function main(): Promise<void> {
     }
     const final = Math.max(0, progress.head - options.confirmations);
     const line = `following | head ${progress.head} | indexed ${progress.cursor} | final <= ${final} | ${formatCount(progress.eventsApplied)} events | last reorg ${lastReorg}`;
-    process.stdout.write(process.stdout.isTTY ? `\r${line.padEnd(100)}` : `${line}\n`);
+    // On a terminal the line is redrawn in place; in a log, written only when it changes.
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}`);
+    else if (line !== lastLine) console.log(line);
+    lastLine = line;
   };
 
   let lastShown = 0;

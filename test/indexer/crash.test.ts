@@ -32,6 +32,8 @@ function fromEnvironment(name: string, fallback: number): number {
 
 const EVENTS = fromEnvironment("CHAINBILL_INDEXER_CRASH_EVENTS", 4_000);
 const KILLS = fromEnvironment("CHAINBILL_INDEXER_CRASH_KILLS", 10);
+/** Blocks per backfill chunk in the child, small so that a backfill has many commits to be killed in between. */
+const MAX_RANGE = 6;
 
 /** A plan of about `events` events: three slots split to the holder, a short lineage, the rest confirmations. */
 function planFor(events: number): GenerationPlan {
@@ -79,7 +81,7 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
         "ts-node/register/transpile-only",
         path.join("scripts", "indexer.ts"),
         ...["--rpc", rpcUrl, "--db", dbPath, "--addresses", addressesFile, "--start-block", String(chain.deploymentBlock)],
-        ...["--exit-at-head", "--progress", "json", "--max-range", "6", "--reorg-window", "16", "--poll-ms", "20"],
+        ...["--exit-at-head", "--progress", "json", "--max-range", String(MAX_RANGE), "--reorg-window", "16", "--poll-ms", "20"],
       ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } },
     );
@@ -115,12 +117,15 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
     writeFileSync(addressesFile, JSON.stringify(chain.addresses));
     const dbPath = path.join(dir, "index");
 
+    // Spread the kills over the whole backfill: each run gets about its share of the chunks before it is killed.
+    const chunks = Math.ceil((chain.head - chain.deploymentBlock + 1) / MAX_RANGE);
+    const share = Math.max(1, Math.floor(chunks / (KILLS + 1)));
     let killsDuringBackfill = 0;
     let attempts = 0;
     while (killsDuringBackfill < KILLS) {
       attempts += 1;
       if (attempts > KILLS * 3) throw new Error(`only ${killsDuringBackfill} kills landed during the backfill in ${attempts - 1} runs`);
-      const run = await runChild(dbPath, addressesFile, { afterBatches: 1, afterMs: Math.floor(Math.random() * 20) });
+      const run = await runChild(dbPath, addressesFile, { afterBatches: 1 + Math.floor(Math.random() * share), afterMs: Math.floor(Math.random() * 20) });
       if (run.finished) break;
       if (run.killed) killsDuringBackfill += 1;
     }
