@@ -62,6 +62,7 @@ if ! geth_ready; then
     if ! geth_ready; then
       echo "ensure-test-deps: building geth $GETH_VERSION into $GETH_HOME (a few minutes, once)" >&2
       staging="$(mktemp -d "$GETH_HOME/build.XXXXXX")"
+      trap 'rm -rf "$staging"' EXIT
       build() {
         CGO_ENABLED=0 GOBIN="$staging" go install -trimpath -ldflags=-checklinkname=0 \
           "github.com/ethereum/go-ethereum/cmd/geth@$GETH_VERSION"
@@ -73,7 +74,6 @@ if ! geth_ready; then
       mkdir -p "$GETH_HOME/bin"
       # A rename within one directory tree: a concurrent reader sees the old binary or the new one, never half.
       mv "$staging/geth" "$GETH_BIN"
-      rm -rf "$staging"
       geth_ready || { echo "ensure-test-deps: the built geth does not report $GETH_VERSION" >&2; exit 1; }
     fi
   ) 9>"$GETH_HOME.lock"
