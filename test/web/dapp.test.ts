@@ -349,6 +349,12 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await anchor.page.getByTestId("anchor-page").locator("table").waitFor();
     const owed = (await anchor.page.getByTestId("anchor-page").textContent()) ?? "";
     expect(owed).to.include("1,500,000.00 CNY");
+    const anchorBalance = await stack.contracts.currency.balanceOf(accountOf("anchor").address);
+    await anchor.page.getByTestId("repay-amount-2").fill("100,000.00");
+    await anchor.page.getByTestId("repay-2").click();
+    expect(await text(anchor.page, "anchor-result")).to.equal("Repaid 100,000.00 CNY on receivable 2.");
+    expect(anchorBalance - (await stack.contracts.currency.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
+    expect((await anchor.page.getByTestId("anchor-page").textContent()) ?? "").to.include("1,400,000.00 CNY");
     await screenshot(anchor.page, "anchor");
 
     const auditor = await signIn("auditor");

@@ -96,11 +96,15 @@ export function keyWallet(privateKey: string, upstream: Eip1193Provider): Eip119
         case "eth_sendTransaction": {
           const tx = args[0] as Record<string, unknown>;
           ownAddress(tx.from);
+          // The nonce straight from the node: ethers caches provider answers briefly, and two transactions sent
+          // back to back (approve, then repay) would otherwise get the same one.
+          const nonce = Number(BigInt((await upstream.request({ method: "eth_getTransactionCount", params: [address, "pending"] })) as string));
           const request: TransactionRequest = {
             to: typeof tx.to === "string" ? tx.to : undefined,
             data: typeof tx.data === "string" ? tx.data : undefined,
             value: quantity(tx.value),
             gasLimit: quantity(tx.gas),
+            nonce,
           };
           try {
             const sent = await wallet.sendTransaction(request);

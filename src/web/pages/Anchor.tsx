@@ -128,8 +128,8 @@ export function AnchorPage() {
                     <td className="amount">{cny(row.outstanding)}</td>
                     <td>{row.overdue ? t("status.overdue") : row.fullyRepaid ? t("status.repaid") : t("status.live")}</td>
                     <td className="row">
-                      <input className="narrow" value={repayText[row.slot] ?? ""} placeholder="0.00" onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })} />
-                      <button type="button" className="secondary" disabled={busy || row.fullyRepaid} onClick={() => void repay(row.slot)}>
+                      <input className="narrow" value={repayText[row.slot] ?? ""} placeholder="0.00" onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })} data-testid={`repay-amount-${row.slot}`} />
+                      <button type="button" className="secondary" disabled={busy || row.fullyRepaid} onClick={() => void repay(row.slot)} data-testid={`repay-${row.slot}`}>
                         {t("anchor.repay")}
                       </button>
                     </td>
@@ -140,6 +140,13 @@ export function AnchorPage() {
           </>
         )}
       </Section>
+      <Progress progress={progress} />
+      <ErrorBox error={error} />
+      {result !== null && (
+        <p className="success card" data-testid="anchor-result">
+          {result}
+        </p>
+      )}
       <Section title={t("anchor.title")}>
         <p className="muted">{t("anchor.intro")}</p>
         <DocumentInputs invoice={invoice} waybill={waybill} onInvoice={setInvoice} onWaybill={setWaybill} />
@@ -155,9 +162,6 @@ export function AnchorPage() {
         <button type="button" disabled={busy} onClick={() => void confirm()}>
           {t("anchor.confirm")}
         </button>
-        <Progress progress={progress} />
-        <ErrorBox error={error} />
-        {result !== null && <p className="success">{result}</p>}
       </Section>
     </main>
   );
