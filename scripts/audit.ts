@@ -6,6 +6,7 @@
  */
 import { JsonRpcProvider, Network } from "ethers";
 import { SingleBar } from "cli-progress";
+import { httpSender } from "../src/audit/chain";
 import { openApiSource, openStoreSource } from "../src/audit/documents";
 import type { DocumentSource } from "../src/audit/documents";
 import { runAudit } from "../src/audit/run";
@@ -111,6 +112,7 @@ async function main(): Promise<number> {
   try {
     const result = await runAudit({
       provider,
+      rpc: httpSender(options.rpc),
       ...(options.at === undefined ? {} : { at: options.at }),
       ...(options.contracts === undefined ? {} : { contractsFile: options.contracts }),
       ...(documents === undefined ? {} : { documents }),

@@ -11,12 +11,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, MaxUint256, Network, id, toQuantity } from "ethers";
+import { HDNodeWallet, MaxUint256, id, toQuantity } from "ethers";
 import type { Wallet } from "ethers";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { Role, roleMask, tokenIdOf } from "../src/chain/roles";
 import { financingDomain, signFundingAttestation, signFundingRequest } from "../src/chain/funding";
-import { fetchLogs } from "../src/audit/chain";
+import { fetchLogs, httpSender } from "../src/audit/chain";
 import { writeDeploymentRecord } from "../deploy/record";
 import { Financing__factory, MemberRegistry__factory, SettlementToken__factory, Settlement__factory } from "../typechain-types";
 import { generateChain, plannedEvents } from "./indexer/generate";
@@ -62,12 +62,15 @@ interface Plan {
   claims: number;
 }
 
-/** Sizes the history for about `events` events: half splits, a third confirmations, the rest settlement. */
+/**
+ * Sizes the history for about `events` events, in a mix where value mostly travels: 60% splits (3 events each),
+ * 9% fundings (3), 20% claims (4), the rest confirmations (4) and a 20-tier lineage.
+ */
 function planFor(events: number): Plan {
   const splitsPerSlot = 1_000;
-  const holderSlots = Math.max(1, Math.round((events * 0.3) / 3 / splitsPerSlot));
-  const fundings = Math.round((events * 0.06) / 3);
-  const claims = Math.min(holderSlots * splitsPerSlot - fundings, Math.round((events * 0.16) / 4));
+  const holderSlots = Math.max(1, Math.round((events * 0.6) / 3 / splitsPerSlot));
+  const fundings = Math.round((events * 0.09) / 3);
+  const claims = Math.min(holderSlots * splitsPerSlot - fundings, Math.round((events * 0.2) / 4));
   const chain: GenerationPlan = { holderSlots, splitsPerSlot, lineageDepth: 20, extraConfirmations: 0 };
   const rest = events - plannedEvents(chain) - 3 * fundings - 4 * claims;
   chain.extraConfirmations = Math.max(0, Math.round(rest / 4));
@@ -202,12 +205,10 @@ async function main(): Promise<void> {
     writeDeploymentRecord(recordFile, { chainId: chainId.toString(), deploymentBlock: generated.deploymentBlock, contracts: generated.addresses });
 
     // Baseline: the same logs fetched over the same endpoint, nothing else.
-    const provider = new JsonRpcProvider(rpc, Network.from(chainId), { staticNetwork: true });
     const fetchStarted = Date.now();
-    const head = await provider.getBlockNumber();
-    const logs = await fetchLogs(provider, Object.values(generated.addresses), generated.deploymentBlock, head);
+    const head = await hre.ethers.provider.getBlockNumber();
+    const logs = await fetchLogs(httpSender(rpc), Object.values(generated.addresses), generated.deploymentBlock, head);
     const fetchSeconds = (Date.now() - fetchStarted) / 1000;
-    provider.destroy();
 
     const run = await runAuditChild(["--rpc", rpc, "--contracts", recordFile, "--out", path.join(work, "report")]);
     process.stdout.write(run.output.split("\n").map((line) => `  | ${line}`).join("\n"));

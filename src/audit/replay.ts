@@ -5,7 +5,6 @@ import type { StepProof } from "../proofs/tradeProof";
 import type { AuditEvent, PositionedEvent } from "./decode";
 import { FindingLog } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
-import { decodeFundCall } from "./fundings";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
 import type { Standing } from "./members";
@@ -115,8 +114,8 @@ export interface ReplayInput {
   contracts: ChainbillAddresses;
   /** The timestamp of the audited block: every replayed block is at or before it. */
   auditedTime: bigint;
-  /** The input of every transaction that emitted Funded, by transaction hash. */
-  fundingInputs: ReadonlyMap<string, string>;
+  /** The decoded `fund` call of every transaction that emitted Funded (or why it could not be decoded), by hash. */
+  fundCalls: ReadonlyMap<string, FundCall | Error>;
 }
 
 const ROLE_HOLDER = (1 << Role.SUPPLIER) | (1 << Role.FACTOR);
@@ -177,12 +176,10 @@ export class AuditReplay {
   private readonly spentNonces = new Set<string>();
   private readonly approvals = new Map<string, string>();
   private readonly settlementAddress: string;
-  private readonly financingAddress: string;
   private tx: TxScratch | undefined;
 
   constructor(private readonly input: ReplayInput) {
     this.settlementAddress = input.contracts.settlement.toLowerCase();
-    this.financingAddress = input.contracts.financing.toLowerCase();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -701,16 +698,10 @@ export class AuditReplay {
     this.expectCash({ from: event.factor, to: event.holder, amount: event.price, why: `price of funding ${event.fundingId}`, at, slot: subject.slot, tokenId: event.fundedTokenId });
     this.cash.push({ kind: "funding", at, from: event.factor, to: event.holder, amount: event.price, slot: subject.slot, tokenId: event.fundedTokenId });
 
-    const input = this.input.fundingInputs.get(at.transactionHash);
-    if (input === undefined) {
-      this.flag("FUNDING_CALLDATA", at, `the transaction of funding ${event.fundingId} could not be read, so its attestation cannot be re-verified`, subject);
-      return;
-    }
-    let call: FundCall;
-    try {
-      call = decodeFundCall(input, this.input.chainId, this.financingAddress);
-    } catch (error) {
-      this.flag("FUNDING_CALLDATA", at, `funding ${event.fundingId}: ${error instanceof Error ? error.message : String(error)}; its attestation cannot be re-verified`, subject);
+    const call = this.input.fundCalls.get(at.transactionHash);
+    if (call === undefined || call instanceof Error) {
+      const reason = call === undefined ? "its transaction could not be read" : call.message;
+      this.flag("FUNDING_CALLDATA", at, `funding ${event.fundingId}: ${reason}; its attestation cannot be re-verified`, subject);
       return;
     }
     funding.call = call;

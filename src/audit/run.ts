@@ -11,6 +11,8 @@ import type { Finding } from "./findings";
 import { openIndexSnapshot } from "./indexComparison";
 import type { IndexSnapshot } from "./indexComparison";
 import { AuditReplay } from "./replay";
+import { FundingDigests, parseFundCall, recoverFundCallSigners } from "./fundings";
+import type { FundCall } from "./fundings";
 import { compareWithViews } from "./views";
 
 /**
@@ -26,6 +28,8 @@ export type AuditProvider = Provider & RpcSender;
 
 export interface AuditOptions {
   provider: AuditProvider;
+  /** Raw JSON-RPC for the logs; `provider` itself when omitted (give `httpSender(url)` for a node over HTTP). */
+  rpc?: RpcSender;
   /** The deployment; found from `contractsFile` or the chain's deployment record when omitted. */
   record?: DeploymentRecord;
   contractsFile?: string;
@@ -126,7 +130,7 @@ async function audit(
   }
 
   const decoder = new AuditDecoder(record.contracts);
-  const logs = await timed("logs", () => fetchLogs(provider, decoder.addresses, record.deploymentBlock, block, progressOf("logs")));
+  const logs = await timed("logs", () => fetchLogs(options.rpc ?? provider, decoder.addresses, record.deploymentBlock, block, progressOf("logs")));
   const decoded: Array<PositionedEvent | { error: Error; at: PositionedEvent["at"] }> = [];
   const fundingTransactions = new Set<string>();
   await timed("decode", () => {
@@ -140,9 +144,23 @@ async function audit(
       }
     }
   });
-  const fundingInputs = await timed("transactions", () => fetchTransactionInputs(provider, [...fundingTransactions], progressOf("transactions")));
+  const rpc = options.rpc ?? provider;
+  const fundingInputs = await timed("transactions", () => fetchTransactionInputs(rpc, [...fundingTransactions], progressOf("transactions")));
+  const fundCalls = await timed("signatures", async () => {
+    const digests = new FundingDigests(chainId, record.contracts.financing);
+    const calls = new Map<string, FundCall | Error>();
+    for (const [hash, input] of fundingInputs) {
+      try {
+        calls.set(hash, parseFundCall(input, digests));
+      } catch (error) {
+        calls.set(hash, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    await recoverFundCallSigners([...calls.values()].filter((call): call is FundCall => !(call instanceof Error)));
+    return calls;
+  });
 
-  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundingInputs });
+  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls });
   await timed("replay", () => {
     const report = progressOf("replay");
     decoded.forEach((entry, index) => {
@@ -155,7 +173,7 @@ async function audit(
   });
 
   const blockTimes = await timed("times", async () => {
-    const times = await fetchBlockTimes(provider, [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted], progressOf("times"));
+    const times = await fetchBlockTimes(rpc, [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted], progressOf("times"));
     for (const check of replay.timedChecks) {
       const time = times.get(check.block);
       if (time !== undefined) check.evaluate(time);
@@ -163,7 +181,7 @@ async function audit(
     return times;
   });
 
-  await timed("views", () => compareWithViews(provider, record.contracts, replay, block, replay.findings, progressOf("views")));
+  await timed("views", () => compareWithViews(rpc, record.contracts, replay, block, replay.findings, progressOf("views")));
 
   let documentsChecked = 0;
   if (options.documents !== undefined) {

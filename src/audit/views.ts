@@ -1,20 +1,35 @@
-import { AbiCoder, keccak256 } from "ethers";
-import type { Provider } from "ethers";
+import { AbiCoder, keccak256, toQuantity } from "ethers";
 import { ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
 import type { ChainbillAddresses } from "../chain/system";
-import { mapLimit } from "./chain";
-import type { Progress } from "./chain";
-import type { FindingLog, ChainPosition } from "./findings";
+import { sendAll } from "./chain";
+import type { Progress, RpcSender } from "./chain";
+import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay } from "./replay";
 
 /**
  * The replay against the contracts' own views at the audited block: owner and value of every piece (and that
  * burned ones are gone), every receivable's terms, piece count and document commitment, every slot's repayment
- * account, and the settlement currency's supply and every balance the replay knows.
+ * account, and the settlement currency's supply and every balance the replay knows. Tens of thousands of
+ * `eth_call`s at scale, so they go out pre-encoded in JSON-RPC batches and their words are read directly.
  */
 
 const coder = AbiCoder.defaultAbiCoder();
-const CONCURRENCY = 64;
+const token = ReceivableToken__factory.createInterface();
+const settlement = Settlement__factory.createInterface();
+const currency = SettlementToken__factory.createInterface();
+
+const SELECTORS = {
+  pieceOf: token.getFunction("pieceOf").selector,
+  exists: token.getFunction("exists").selector,
+  receivable: token.getFunction("receivable").selector,
+  slotCount: token.getFunction("slotCount").selector,
+  account: settlement.getFunction("account").selector,
+  claimedBy: settlement.getFunction("claimedBy").selector,
+  balanceOf: currency.getFunction("balanceOf").selector,
+  totalSupply: currency.getFunction("totalSupply").selector,
+  totalIssued: currency.getFunction("totalIssued").selector,
+  totalRedeemed: currency.getFunction("totalRedeemed").selector,
+} as const;
 
 function tokenName(tokenId: bigint): string {
   return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
@@ -25,100 +40,139 @@ function reason(error: unknown): string {
   return text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
 
+function argument(value: bigint | string): string {
+  return typeof value === "bigint" ? value.toString(16).padStart(64, "0") : value.toLowerCase().replace(/^0x/u, "").padStart(64, "0");
+}
+
+/** The answer's 32-byte words, or the Error the call failed with (a revert, or a short answer). */
+function words(answer: unknown, count: number): bigint[] | Error {
+  if (answer instanceof Error) return answer;
+  if (typeof answer !== "string" || answer.length < 2 + 64 * count) return new Error(`unexpected answer ${String(answer).slice(0, 80)}`);
+  return Array.from({ length: count }, (_, index) => BigInt(`0x${answer.slice(2 + 64 * index, 66 + 64 * index)}`));
+}
+
+function addressOf(value: bigint): string {
+  return `0x${value.toString(16).padStart(40, "0")}`;
+}
+
+interface Call {
+  to: string;
+  selector: string;
+  args: Array<bigint | string>;
+  /** Reads the answer and adds any finding. */
+  check(answer: unknown): void;
+}
+
 export async function compareWithViews(
-  provider: Provider,
+  rpc: RpcSender,
   contracts: ChainbillAddresses,
   replay: AuditReplay,
   block: number,
   findings: FindingLog,
   progress?: Progress,
 ): Promise<number> {
-  const token = ReceivableToken__factory.connect(contracts.receivableToken, provider);
-  const settlement = Settlement__factory.connect(contracts.settlement, provider);
-  const currency = SettlementToken__factory.connect(contracts.settlementToken, provider);
-  const overrides = { blockTag: block };
   const fallback: ChainPosition = replay.lastPosition ?? { block, transactionHash: "", logIndex: -1 };
-  let compared = 0;
-
-  const pieces = [...replay.pieces.values()];
-  const slots = [...replay.slots.values()];
-  const accounts = [...replay.balances.keys()];
-  const total = pieces.length + slots.length + accounts.length + 1;
-  let done = 0;
-  const tick = (): void => {
-    done += 1;
-    compared += 1;
-    if (done % 200 === 0 || done === total) progress?.(done, total);
+  const calls: Call[] = [];
+  const at = (to: string, selector: string, args: Array<bigint | string>, check: (answer: unknown) => void): void => {
+    calls.push({ to, selector, args, check });
   };
 
-  // Supply first: one call, and a wrong total says most.
-  const [slotCount, supply, issued, redeemed] = await Promise.all([
-    token.slotCount(overrides),
-    currency.totalSupply(overrides),
-    currency.totalIssued(overrides),
-    currency.totalRedeemed(overrides),
-  ]);
-  tick();
-  if (slotCount !== BigInt(replay.slots.size)) findings.add("VIEW_MISMATCH", fallback, `the token counts ${slotCount} receivables, the replay ${replay.slots.size}`);
-  if (supply !== replay.supply || issued !== replay.issued || redeemed !== replay.redeemed) {
-    findings.add(
-      "VIEW_MISMATCH",
-      fallback,
-      `settlement currency: the contract says supply ${supply}, issued ${issued}, redeemed ${redeemed}; the replay ${replay.supply}, ${replay.issued}, ${replay.redeemed}`,
-    );
+  at(contracts.receivableToken, SELECTORS.slotCount, [], (answer) => {
+    const [count] = words(answer, 1) as bigint[];
+    if (answer instanceof Error || count !== BigInt(replay.slots.size)) findings.add("VIEW_MISMATCH", fallback, `the token counts ${answer instanceof Error ? reason(answer) : count} receivables, the replay ${replay.slots.size}`);
+  });
+  for (const [selector, replayed, label] of [
+    [SELECTORS.totalSupply, replay.supply, "supply"],
+    [SELECTORS.totalIssued, replay.issued, "issued"],
+    [SELECTORS.totalRedeemed, replay.redeemed, "redeemed"],
+  ] as const) {
+    at(contracts.settlementToken, selector, [], (answer) => {
+      const read = words(answer, 1);
+      if (read instanceof Error || read[0] !== replayed) {
+        findings.add("VIEW_MISMATCH", fallback, `settlement currency ${label}: the contract says ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`);
+      }
+    });
   }
 
-  await mapLimit(pieces, CONCURRENCY, async (piece) => {
+  for (const piece of replay.pieces.values()) {
     const subject = { tokenId: piece.tokenId, slot: piece.slot };
     if (piece.status === "live") {
-      try {
-        const [owner, value] = await token.pieceOf(piece.tokenId, overrides);
-        if (owner.toLowerCase() !== piece.owner || value !== piece.value) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: the contract has ${owner} holding ${value}, the replay ${piece.owner} holding ${piece.value}`, subject);
+      at(contracts.receivableToken, SELECTORS.pieceOf, [piece.tokenId], (answer) => {
+        const read = words(answer, 2);
+        if (read instanceof Error) {
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`, subject);
+        } else if (addressOf(read[0]) !== piece.owner || read[1] !== piece.value) {
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`, subject);
         }
-        if (piece.claimed > 0n) {
-          const claimed = await settlement.claimedBy(piece.tokenId, overrides);
-          if (claimed !== piece.claimed) findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: settlement has paid ${claimed}, the replay ${piece.claimed}`, subject);
-        }
-      } catch (error) {
-        findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(error)}`, subject);
+      });
+      if (piece.claimed > 0n) {
+        at(contracts.settlement, SELECTORS.claimedBy, [piece.tokenId], (answer) => {
+          const read = words(answer, 1);
+          if (read instanceof Error || read[0] !== piece.claimed) {
+            findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`, subject);
+          }
+        });
       }
-    } else if (await token.exists(piece.tokenId, overrides)) {
-      findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is ${piece.status} in the replay but still exists on the contract`, subject);
+    } else {
+      at(contracts.receivableToken, SELECTORS.exists, [piece.tokenId], (answer) => {
+        const read = words(answer, 1);
+        if (read instanceof Error || read[0] !== 0n) {
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is ${piece.status} in the replay but ${read instanceof Error ? `the contract does not say so: ${reason(read)}` : "still exists on the contract"}`, subject);
+        }
+      });
     }
-    tick();
-  });
+  }
 
-  await mapLimit(slots, CONCURRENCY, async (slot) => {
+  for (const slot of replay.slots.values()) {
     const subject = { slot: slot.slot };
-    try {
-      const [terms, account] = await Promise.all([token.receivable(slot.slot, overrides), settlement.account(slot.slot, overrides)]);
-      const documents = keccak256(coder.encode(["bytes32", "bytes32"], [slot.invoiceHash, slot.logisticsHash]));
+    at(contracts.receivableToken, SELECTORS.receivable, [slot.slot], (answer) => {
+      const read = words(answer, 7);
+      if (read instanceof Error) {
+        findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} is in the replay but the token does not answer for it: ${reason(read)}`, subject);
+        return;
+      }
+      const [anchorId, supplierId, faceValue, maturity, , pieceCount, documentsHash] = read;
+      const documents = BigInt(keccak256(coder.encode(["bytes32", "bytes32"], [slot.invoiceHash, slot.logisticsHash])));
       const differences: string[] = [];
-      if (Number(terms.anchorId) !== slot.anchorId) differences.push(`anchor ${terms.anchorId} vs ${slot.anchorId}`);
-      if (Number(terms.supplierId) !== slot.supplierId) differences.push(`supplier ${terms.supplierId} vs ${slot.supplierId}`);
-      if (terms.faceValue !== slot.faceValue) differences.push(`face value ${terms.faceValue} vs ${slot.faceValue}`);
-      if (terms.maturity !== slot.maturity) differences.push(`maturity ${terms.maturity} vs ${slot.maturity}`);
-      if (Number(terms.pieceCount) !== slot.pieceCount) differences.push(`pieces ${terms.pieceCount} vs ${slot.pieceCount}`);
-      if (terms.documentsHash.toLowerCase() !== documents) differences.push(`document commitment ${terms.documentsHash} vs ${documents}`);
-      if (account.repaid !== slot.repaid) differences.push(`repaid ${account.repaid} vs ${slot.repaid}`);
-      if (account.claimed !== slot.claimed) differences.push(`claimed ${account.claimed} vs ${slot.claimed}`);
-      if (account.redeemedValue !== slot.redeemedValue) differences.push(`redeemed ${account.redeemedValue} vs ${slot.redeemedValue}`);
-      if (account.overdueFlagged !== slot.overdueFlagged) differences.push(`overdue flag ${account.overdueFlagged} vs ${slot.overdueFlagged}`);
+      if (anchorId !== BigInt(slot.anchorId)) differences.push(`anchor ${anchorId} vs ${slot.anchorId}`);
+      if (supplierId !== BigInt(slot.supplierId)) differences.push(`supplier ${supplierId} vs ${slot.supplierId}`);
+      if (faceValue !== slot.faceValue) differences.push(`face value ${faceValue} vs ${slot.faceValue}`);
+      if (maturity !== slot.maturity) differences.push(`maturity ${maturity} vs ${slot.maturity}`);
+      if (pieceCount !== BigInt(slot.pieceCount)) differences.push(`pieces ${pieceCount} vs ${slot.pieceCount}`);
+      if (documentsHash !== documents) differences.push("document commitment");
       if (differences.length > 0) findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (contract vs replay): ${differences.join("; ")}`, subject);
-    } catch (error) {
-      findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} is in the replay but the contracts do not answer for it: ${reason(error)}`, subject);
-    }
-    tick();
-  });
+    });
+    at(contracts.settlement, SELECTORS.account, [slot.slot], (answer) => {
+      const read = words(answer, 4);
+      if (read instanceof Error) {
+        findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot}: settlement does not answer for its account: ${reason(read)}`, subject);
+        return;
+      }
+      const [repaid, redeemedValue, claimed, overdueFlagged] = read;
+      const differences: string[] = [];
+      if (repaid !== slot.repaid) differences.push(`repaid ${repaid} vs ${slot.repaid}`);
+      if (claimed !== slot.claimed) differences.push(`claimed ${claimed} vs ${slot.claimed}`);
+      if (redeemedValue !== slot.redeemedValue) differences.push(`redeemed ${redeemedValue} vs ${slot.redeemedValue}`);
+      if ((overdueFlagged !== 0n) !== slot.overdueFlagged) differences.push(`overdue flag ${overdueFlagged !== 0n} vs ${slot.overdueFlagged}`);
+      if (differences.length > 0) findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (settlement vs replay): ${differences.join("; ")}`, subject);
+    });
+  }
 
-  await mapLimit(accounts, CONCURRENCY, async (account) => {
-    const balance = await currency.balanceOf(account, overrides);
-    const replayed = replay.balances.get(account) ?? 0n;
-    if (balance !== replayed) {
-      findings.add("VIEW_MISMATCH", replay.balanceLastAt.get(account) ?? fallback, `settlement currency: the contract says ${account} holds ${balance}, the replay ${replayed}`);
-    }
-    tick();
-  });
-  return compared;
+  for (const [account, replayed] of replay.balances) {
+    at(contracts.settlementToken, SELECTORS.balanceOf, [account], (answer) => {
+      const read = words(answer, 1);
+      if (read instanceof Error || read[0] !== replayed) {
+        findings.add("VIEW_MISMATCH", replay.balanceLastAt.get(account) ?? fallback, `settlement currency: the contract says ${account} holds ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`);
+      }
+    });
+  }
+
+  const tag = toQuantity(block);
+  const answers = await sendAll(
+    rpc,
+    calls.map((call) => ["eth_call", [{ to: call.to, data: call.selector + call.args.map(argument).join("") }, tag]] as const),
+    progress,
+  );
+  calls.forEach((call, index) => call.check(answers[index]));
+  return calls.length;
 }
