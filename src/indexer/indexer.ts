@@ -10,7 +10,7 @@ import { codecs, keys } from "./schema";
 import type { BlockRef, Cursor, IndexConfig } from "./schema";
 import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
 import type { IndexDb } from "./store";
-import { DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent } from "./sync";
+import { DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent, follows } from "./sync";
 import type { RangeSizing } from "./sync";
 
 /**
@@ -282,7 +282,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     }
     const to = Math.min(head, ancestor.number + maxRecentBlocks);
     const recent = await fetchRecent(client, decoder.addresses, ancestor.number + 1, to, sizer);
-    if (recent.headers[0].parentHash !== ancestor.hash) throw new RpcError(`block ${ancestor.number + 1} no longer follows the common ancestor`, "retryable");
+    if (!follows(recent.headers[0], ancestor.hash)) throw new RpcError(`block ${ancestor.number + 1} no longer follows the common ancestor`, "retryable");
     const events = await applyRecent(tx, recent.headers, recent.logs, head, floor);
     return { type: "reorg", commonAncestor: ancestor.number, undoneBlocks, undoRecords, reappliedTo: to, events };
   }
@@ -302,14 +302,14 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     if (stored !== undefined) {
       const first = await client.header(from);
       if (first === null) throw new RpcError(`the node has no block ${from} although its head is ${head}`, "retryable");
-      if (first.parentHash !== stored.hash) return reorganise(head);
+      if (!follows(first, stored.hash)) return reorganise(head);
     }
     const windowStart = head - reorgWindow + 1;
     if (from < windowStart) return backfill(from, windowStart - 1, head);
     progress.phase = "follow";
     const to = Math.min(head, from + maxRecentBlocks - 1);
     const recent = await fetchRecent(client, decoder.addresses, from, to, sizer);
-    if (stored !== undefined && recent.headers[0].parentHash !== stored.hash) return reorganise(head);
+    if (stored !== undefined && !follows(recent.headers[0], stored.hash)) return reorganise(head);
     const events = await applyRecent(new StateTx(db, cache), recent.headers, recent.logs, head, stored?.rollbackFloor ?? from - 1);
     return { type: "applied", phase: "follow", from, to, events };
   }

@@ -111,6 +111,17 @@ export async function* backfillChunks(
   }
 }
 
+const ZERO_HASH = `0x${"0".repeat(64)}`;
+
+/**
+ * Whether `header` follows the block with hash `parentHash`. Hardhat's `hardhat_mine` creates runs of blocks whose
+ * parent hash is zero; only a genesis block has that on a real chain, so a zero parent hash is taken as unknown
+ * rather than as a fork.
+ */
+export function follows(header: BlockHeader, parentHash: string): boolean {
+  return header.parentHash === parentHash || header.parentHash === ZERO_HASH;
+}
+
 /** The chain moved while a recent range was read (a reorg under way); read it again. */
 export class ChainMovedError extends RpcError {
   constructor(message: string) {
@@ -131,7 +142,7 @@ export async function fetchRecent(client: ChainClient, addresses: readonly strin
   for (const header of headers) {
     if (header === null) throw new ChainMovedError(`block ${from + known.length} vanished while reading ${from}..${to}`);
     const previous = known[known.length - 1];
-    if (previous !== undefined && header.parentHash !== previous.hash) throw new ChainMovedError(`blocks ${previous.number} and ${header.number} are not linked`);
+    if (previous !== undefined && !follows(header, previous.hash)) throw new ChainMovedError(`blocks ${previous.number} and ${header.number} are not linked`);
     known.push(header);
   }
   for (const log of logs) {

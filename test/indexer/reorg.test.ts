@@ -118,6 +118,13 @@ describe("Indexer reorgs: follows a reorganised chain back to a replay of the su
     expect(outcomes.filter((o) => o.type === "reorg").length).to.be.at.least(2);
   });
 
+  it("follows through runs of blocks made by hardhat_mine (whose parent hashes are zero)", async function () {
+    const indexer = await follow({ reorgWindow: 8 }, []);
+    await hre.network.provider.send("hardhat_mine", ["0x40"]);
+    await branch("after a mined run", 1);
+    await expectMatchesReplay(indexer, "after hardhat_mine");
+  });
+
   it("says a figure is final only once it is confirmations deep", async function () {
     const indexer = await follow({ confirmations: 3 }, []);
     const { tokenId } = await confirmReceivable(c);
