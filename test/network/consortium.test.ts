@@ -356,7 +356,7 @@ describe("consortium network: four geth Clique validators on loopback", function
     expect(added.signers.map((signer) => signer.toLowerCase())).to.have.length(4).and.include(subject.toLowerCase());
   });
 
-  it("the indexer followed the RPC node through all of it and ends identical to a replay of the final chain", async function () {
+  it("the indexer followed the RPC node through all of it and ends identical to a replay; the audit of the final chain is clean", async function () {
     this.timeout(180_000);
     const running = indexer;
     if (running === undefined) throw new Error("the indexer did not start");
@@ -368,5 +368,22 @@ describe("consortium network: four geth Clique validators on loopback", function
     expectSameRecords(followed, replay, "index that followed the faults vs replay");
     const reorgs = indexerOutcomes.filter((outcome) => outcome.type === "reorg");
     console.log(`      ${followed.size} records equal; the indexer followed ${reorgs.length} reorganisation(s) on the way`);
+
+    // The auditor's independent replay (`npm run audit`), at the index's block, comparing the index too (I7).
+    await running.stop();
+    indexer = undefined;
+    const reportDir = tempDir("network-audit");
+    try {
+      const audit = await runProgram(
+        [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/audit.ts", "--rpc", net.descriptor.rpcUrl, "--index", indexDir ?? "", "--out", reportDir],
+        process.env,
+        120_000,
+      );
+      expect(audit.code, audit.output).to.equal(0);
+      expect(audit.output).to.contain("CLEAN: no findings");
+      expect(audit.output).to.contain("index compared: yes");
+    } finally {
+      removeDir(reportDir);
+    }
   });
 });
