@@ -92,10 +92,17 @@ async function up(args: Arguments, stateDir: string): Promise<void> {
   let descriptor: NetworkDescriptor;
   if (fs.existsSync(descriptorFile)) {
     descriptor = readNetworkDescriptor(descriptorFile);
-    const asked = args.options.get("validators");
-    const created = descriptor.nodes.filter((node) => node.role === "validator").length;
-    if (asked !== undefined && Number(asked) !== created) {
-      throw new Error(`the network in ${stateDir} was created with ${created} validators; \`npm run network -- down --wipe\` first to create another`);
+    const created = new Map<string, number>([
+      ["validators", descriptor.nodes.filter((node) => node.role === "validator").length],
+      ["base-port", descriptor.nodes[0].p2pPort],
+      ["chain-id", descriptor.chainId],
+      ["block-period", descriptor.blockPeriodSeconds],
+    ]);
+    for (const [name, value] of created) {
+      const asked = args.options.get(name);
+      if (asked !== undefined && Number(asked) !== value) {
+        throw new Error(`the network in ${stateDir} was created with --${name} ${value}; \`npm run network -- down --wipe\` first to create another`);
+      }
     }
     console.log(`starting the network in ${stateDir} (chain ${descriptor.chainId})`);
   } else {
