@@ -110,7 +110,8 @@ async function settle(generated: Awaited<ReturnType<typeof generateChain>>, plan
     const pieceAt = (index: number): bigint => tokenIdOf(BigInt(Math.floor(index / perSlot) + 1), BigInt((index % perSlot) + 2));
     for (let k = 0; k < plan.fundings; k += 1) {
       const tokenId = pieceAt(k);
-      const value = 1_000n + BigInt(k % 7);
+      // Whole pieces: generateChain gave the k-th piece of each slot 1,000 + (k mod 7).
+      const value = 1_000n + BigInt((k % perSlot) % 7);
       const price = value - 10n;
       const nonce = BigInt(k + 1);
       const request = { tokenId, value, minPrice: price, factor: bank.address, deadline, nonce };

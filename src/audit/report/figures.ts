@@ -1,3 +1,4 @@
+import { getAddress } from "ethers";
 import type { ChainPosition, Finding } from "../findings";
 import type { AuditResult } from "../run";
 import type { CashKind, PieceOrigin } from "../replay";
@@ -122,8 +123,22 @@ function emptyExposure(key: string): ExposureRow {
   return { key, receivables: 0, faceValue: 0n, repaid: 0n, outstanding: 0n, funded: 0n, pastDueUnpaid: 0 };
 }
 
+/** Addresses for people: checksummed (the replay keeps them lower case), each computed once. */
+function checksummer(): (address: string) => string {
+  const cache = new Map<string, string>();
+  return (address) => {
+    let shown = cache.get(address);
+    if (shown === undefined) {
+      shown = getAddress(address);
+      cache.set(address, shown);
+    }
+    return shown;
+  };
+}
+
 export function figuresOf(result: AuditResult): ReportFigures {
   const { replay } = result;
+  const show = checksummer();
   const memberOf = (account: string): number => replay.members.memberIdOf(account);
 
   const byAnchor = new Map<number, ExposureRow>();
@@ -164,14 +179,14 @@ export function figuresOf(result: AuditResult): ReportFigures {
     if (piece.status !== "live") continue;
     const slot = replay.slots.get(piece.slot);
     const memberId = memberOf(piece.owner);
-    holdings.push({ memberId, account: piece.owner, tokenId: piece.tokenId, slot: piece.slot, anchorId: slot?.anchorId ?? 0, maturity: slot?.maturity ?? 0n, value: piece.value, claimed: piece.claimed });
-    const position = positions.get(piece.owner) ?? { memberId, account: piece.owner, cash: 0n, receivables: 0n, pieces: 0 };
+    holdings.push({ memberId, account: show(piece.owner), tokenId: piece.tokenId, slot: piece.slot, anchorId: slot?.anchorId ?? 0, maturity: slot?.maturity ?? 0n, value: piece.value, claimed: piece.claimed });
+    const position = positions.get(piece.owner) ?? { memberId, account: show(piece.owner), cash: 0n, receivables: 0n, pieces: 0 };
     position.receivables += piece.value;
     position.pieces += 1;
     positions.set(piece.owner, position);
   }
   for (const [account, balance] of replay.balances) {
-    const position = positions.get(account) ?? { memberId: memberOf(account), account, cash: 0n, receivables: 0n, pieces: 0 };
+    const position = positions.get(account) ?? { memberId: memberOf(account), account: show(account), cash: 0n, receivables: 0n, pieces: 0 };
     position.cash = balance;
     positions.set(account, position);
   }
@@ -182,9 +197,9 @@ export function figuresOf(result: AuditResult): ReportFigures {
       kind: movement.kind,
       at: movement.at,
       ...(time === undefined ? {} : { time }),
-      from: movement.from,
+      from: show(movement.from),
       fromMember: memberOf(movement.from),
-      to: movement.to,
+      to: show(movement.to),
       toMember: memberOf(movement.to),
       amount: movement.amount,
       slot: movement.slot,
@@ -219,12 +234,12 @@ export function figuresOf(result: AuditResult): ReportFigures {
     positions: [...positions.values()].sort((a, b) => a.memberId - b.memberId || a.account.localeCompare(b.account)),
     holdings: holdings.sort((a, b) => a.memberId - b.memberId || (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0)),
     cash,
-    lineages: lineagesOf(result, result.findings),
+    lineages: lineagesOf(result, result.findings, show),
   };
 }
 
 /** The lineage of every piece a finding names, root first. */
-function lineagesOf(result: AuditResult, findings: readonly Finding[]): FlaggedLineage[] {
+function lineagesOf(result: AuditResult, findings: readonly Finding[], show: (address: string) => string): FlaggedLineage[] {
   const { replay } = result;
   const flagged = [...new Set(findings.flatMap((finding) => (finding.tokenId === undefined ? [] : [finding.tokenId])))];
   return flagged.map((tokenId) => {
@@ -235,13 +250,13 @@ function lineagesOf(result: AuditResult, findings: readonly Finding[]): FlaggedL
       steps.unshift({
         tokenId: piece.tokenId,
         origin: piece.origin,
-        from: piece.createdFrom,
+        from: show(piece.createdFrom),
         fromMember: replay.members.memberIdOf(piece.createdFrom),
-        to: piece.firstOwner,
+        to: show(piece.firstOwner),
         toMember: replay.members.memberIdOf(piece.firstOwner),
         value: piece.initialValue,
         at: piece.createdAt,
-        status: piece.status === "live" ? `live, held by ${piece.owner} with ${piece.value}` : piece.status,
+        status: piece.status === "live" ? `live, held by member ${replay.members.memberIdOf(piece.owner)} (${show(piece.owner)}) with ${piece.value}` : piece.status,
         ...(piece.proof === undefined ? {} : { invoiceHash: piece.proof.invoiceHash, logisticsHash: piece.proof.logisticsHash }),
       });
       current = piece.parent;

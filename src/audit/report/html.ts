@@ -94,7 +94,8 @@ function lineageSection(figures: ReportFigures): string {
           `${step.invoiceHash === undefined ? "" : `, invoice <code>${escape(short(step.invoiceHash))}</code>, waybill <code>${escape(short(step.logisticsHash ?? ""))}</code>`}; ${escape(step.status)}</li>`,
       )
       .join("");
-    return `<div class="lineage" id="piece-${lineage.tokenId}"><h3>Piece ${piece(lineage.tokenId)}</h3><ol>${steps}</ol></div>`;
+    const body = steps === "" ? "<p>The replayed history never created this piece.</p>" : `<ol>${steps}</ol>`;
+    return `<div class="lineage" id="piece-${lineage.tokenId}"><h3>Piece ${piece(lineage.tokenId)}</h3>${body}</div>`;
   });
   return `<section><h2>Lineage of flagged pieces</h2><p>From the anchor's confirmation (first) to the flagged piece (last).</p>${blocks.join("")}</section>`;
 }
