@@ -1,7 +1,7 @@
 /**
  * `npm run bench:indexer`: generates at least 50,000 events on a local node (Hardhat's network served over HTTP on
  * 127.0.0.1), then, in the same run and each in a process of its own, measures the raw fetch rate (the backfill's
- * eth_getLogs calls, answers discarded) and the full indexing rate into LevelDB, best of two each; then, in a
+ * eth_getLogs calls, answers discarded) and the full indexing rate into LevelDB, best of three each; then, in a
  * process of their own, the queries: holdings of an address owning 10,000 pieces (the default page of 100 with
  * all totals, and all 10,000) and the lineage of a piece 20 tiers deep, up and down (p50/p99).
  * Targets (2 cores): indexing >= 70% of the raw fetch rate and >= 5,000 events/s; query p99 < 10 ms.
@@ -10,7 +10,7 @@
 import hre from "hardhat";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { generateChain, plannedEvents } from "./indexer/generate";
@@ -21,6 +21,7 @@ interface RunResult {
   events: number;
   blocks: number;
   seconds: number;
+  cpuSeconds: number;
   eventsPerSecond: number;
 }
 
@@ -63,6 +64,9 @@ function runChild(args: string[]): Promise<RunResult> {
   });
 }
 
+/** Rounds of each measurement, interleaved; the best of each is reported (the least disturbed by other load). */
+const ROUNDS = 3;
+
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
     const base = ["--rpc", `http://127.0.0.1:${port}`, "--addresses", addressesFile, "--start-block", String(chain.deploymentBlock)];
     const fetches: RunResult[] = [];
     const indexes: RunResult[] = [];
-    for (let round = 1; round <= 2; round += 1) {
+    for (let round = 1; round <= ROUNDS; round += 1) {
       fetches.push(await runChild([...base, "--mode", "fetch", "--db", path.join(work, "unused")]));
       console.log(`raw fetch   #${round}: ${fetches[fetches.length - 1].events} logs in ${fetches[fetches.length - 1].seconds.toFixed(2)} s`);
       indexes.push(await runChild([...base, "--mode", "index", "--db", path.join(work, `index-${round}`)]));
@@ -99,7 +103,10 @@ async function main(): Promise<void> {
 
     const results = {
       measuredAt: new Date().toISOString(),
-      machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      machine: `${process.platform} ${process.arch}, ${cpus().length} cores, node ${process.version}`,
+      loadAverageAtEnd: loadavg().map((value) => round(value)),
+      runsEventsPerSecond: { rawFetch: fetches.map((run) => Math.round(run.eventsPerSecond)), indexing: indexes.map((run) => Math.round(run.eventsPerSecond)) },
+      indexingCpuSeconds: indexes.map((run) => round(run.cpuSeconds)),
       events: index.events,
       blocks: index.blocks,
       rawFetch: { eventsPerSecond: Math.round(fetch.eventsPerSecond), seconds: round(fetch.seconds) },
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
     console.log(`raw fetch (eth_getLogs)    ${results.rawFetch.eventsPerSecond.toLocaleString("en-US")} events/s`);
     console.log(`full indexing into LevelDB ${results.indexing.eventsPerSecond.toLocaleString("en-US")} events/s (${(ratio * 100).toFixed(1)}% of raw fetch)`);
     for (const [name, t] of Object.entries(results.queriesMs)) console.log(`query ${name.padEnd(21)}p50 ${t.p50} ms, p99 ${t.p99} ms`);
+    console.log(`runs (events/s): raw fetch ${results.runsEventsPerSecond.rawFetch.join(", ")}; indexing ${results.runsEventsPerSecond.indexing.join(", ")}; load average ${results.loadAverageAtEnd.join(" ")}`);
     console.log(`targets: ${Object.entries(results.targets).map(([name, met]) => `${name} ${met ? "met" : "MISSED"}`).join("; ")}`);
     writeFileSync(path.join("bench", "indexer-results.json"), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
