@@ -1,0 +1,102 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { HDNodeWallet } from "ethers";
+import { openApiSource, openStoreSource } from "../../src/audit/documents";
+import type { DocumentSource } from "../../src/audit/documents";
+import { DocumentStore } from "../../src/documents/store";
+import { parseDocument } from "../../src/proofs/documents";
+import { invoiceProofToWire } from "../../src/proofs/invoice";
+import { logisticsProofToWire } from "../../src/proofs/logistics";
+import { DAY, latestTimestamp } from "../helpers/consortium";
+import { confirmDocumented, transferDocumented } from "../helpers/trades";
+import type { Trade } from "../helpers/trades";
+import { startApi } from "../api/harness";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
+
+/** The documents behind the chain, read through the API as a signed-in auditor or straight from the store. */
+
+/** The private key of Hardhat's account `index` (the consortium's signers are Hardhat's accounts, in order). */
+function hardhatKey(address: string): string {
+  const accounts = hre.config.networks.hardhat.accounts;
+  if (Array.isArray(accounts)) throw new Error("expected Hardhat's mnemonic accounts");
+  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
+  for (let index = accounts.initialIndex; index < accounts.initialIndex + accounts.count; index += 1) {
+    const wallet = root.deriveChild(index);
+    if (wallet.address === address) return wallet.privateKey;
+  }
+  throw new Error(`${address} is not one of Hardhat's accounts`);
+}
+
+async function put(store: DocumentStore, trades: readonly Trade[], uploader: string, skip: ReadonlySet<string> = new Set()): Promise<void> {
+  for (const trade of trades) {
+    for (const [kind, json] of [
+      ["invoice", invoiceProofToWire(trade.invoice)],
+      ["logistics", logisticsProofToWire(trade.logistics)],
+    ] as const) {
+      const parsed = parseDocument(kind, json, store.chainId);
+      if (!parsed.ok) throw new Error(`test document does not parse: ${JSON.stringify(parsed.problems)}`);
+      if (!skip.has(parsed.document.hash)) await store.put(parsed.document, uploader);
+    }
+  }
+}
+
+describe("audit of the documents", function () {
+  it("through the API, signed in as the auditor: every document found and checked but the one never uploaded", async function () {
+    const c = await deployAuditedConsortium();
+    const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 40_000_000n });
+    const passed = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n });
+    const api = await startApi({ consortium: c });
+    let source: DocumentSource | undefined;
+    try {
+      await put(api.store, [confirmed.trade, passed.trade], c.operator.address, new Set([passed.trade.logisticsHash.toLowerCase()]));
+      source = await openApiSource(api.url, hardhatKey(c.auditor.address));
+      const result = await audit(c.record, { documents: source });
+      expect(result.documentsChecked).to.equal(4);
+      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["DOCUMENT_MISSING"]);
+      expect(result.findings[0].tokenId).to.equal(passed.tokenId);
+      expect(result.findings[0].message).to.contain(passed.trade.logisticsHash.toLowerCase());
+
+      // Whoever is no member cannot sign in to read them.
+      const stranger = c.outsiders[c.outsiders.length - 1];
+      let refused: unknown;
+      try {
+        await openApiSource(api.url, hardhatKey(stranger.address));
+      } catch (error) {
+        refused = error;
+      }
+      expect(String(refused)).to.contain("signing in").and.to.contain("403");
+    } finally {
+      await source?.close();
+      await api.close();
+    }
+  });
+
+  it("documents that disagree with the chain: an invoice for less than the value passed, goods delivered after the funding", async function () {
+    const c = await deployAuditedConsortium();
+    const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 40_000_000n });
+    // The invoice behind this transfer is for 149,999.99 CNY; the transfer passes 150,000.00.
+    const short = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n, trade: { amount: 14_999_999n } });
+    const late = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier3, value: 5_000_000n, trade: { deliveredAt: (await latestTimestamp()) + 10n * DAY } });
+    await fundPiece(c, { holder: c.tier3, tokenId: late.tokenId, value: 5_000_000n, price: 4_900_000n });
+    const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-docs-"));
+    try {
+      const store = await DocumentStore.open(dir, c.record.chainId);
+      await put(store, [confirmed.trade, short.trade, late.trade], c.operator.address);
+      await store.close();
+      const source = await openStoreSource(dir, c.record.chainId);
+      const result = await audit(c.record, { documents: source }).finally(() => source.close());
+      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal(["DELIVERED_AFTER_FUNDING", "DOCUMENT_DISAGREES"]);
+      const disagrees = result.findings.find((finding) => finding.code === "DOCUMENT_DISAGREES");
+      expect(disagrees?.tokenId).to.equal(short.tokenId);
+      expect(disagrees?.message).to.contain("totals 14999999, less than the 15000000 passed on chain");
+      const delivered = result.findings.find((finding) => finding.code === "DELIVERED_AFTER_FUNDING");
+      expect(delivered?.tokenId).to.equal(late.tokenId);
+      expect(delivered?.message).to.contain("delivered only at");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
