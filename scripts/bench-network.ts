@@ -3,7 +3,8 @@
  * 4-validator geth Clique network and on Hardhat's in-process network, measured in the same run with the same
  * load (scripts/network/bench-load.ts: several suppliers splitting 1 fen off their pieces as fast as the network
  * confirms, for CHAINBILL_BENCH_SECONDS, default 60, each). Latency runs from sending a split to seeing it in a
- * block; on the in-process network every transaction is mined as it arrives.
+ * block, under that load and then idle (one split at a time); on the in-process network every transaction is mined
+ * as it arrives.
  *
  * The temporary network has its own directory, ports and chain id: a network started with `npm run network -- up`
  * is left alone. Its nodes are killed when the benchmark ends, however it ends.
@@ -69,11 +70,13 @@ async function main(): Promise<void> {
       figures.splitsPerSecond.toFixed(1),
       figures.latencyMs.p50.toString(),
       figures.latencyMs.p99.toString(),
+      figures.idleLatencyMs.p50.toString(),
+      figures.idleLatencyMs.p99.toString(),
     ];
     console.log();
     console.log(
       table([
-        ["network", "splits sent", "confirmed", "splits/s", "p50 ms", "p99 ms"],
+        ["network", "splits sent", "confirmed", "splits/s", "p50 ms", "p99 ms", "idle p50 ms", "idle p99 ms"],
         row(`Hardhat in-process (${inProcess.client})`, inProcess),
         row(`${VALIDATORS}-validator Clique, 1 s blocks (${clique.client})`, clique),
       ]),
@@ -81,9 +84,13 @@ async function main(): Promise<void> {
     console.log();
     console.log(
       `${VALIDATORS}-validator network vs in-process: ${ratio(clique.splitsPerSecond, inProcess.splitsPerSecond)}x the throughput, ` +
-        `${ratio(clique.latencyMs.p50, inProcess.latencyMs.p50)}x the p50 latency, ${ratio(clique.latencyMs.p99, inProcess.latencyMs.p99)}x the p99 latency`,
+        `${ratio(clique.latencyMs.p50, inProcess.latencyMs.p50)}x the p50 latency, ${ratio(clique.latencyMs.p99, inProcess.latencyMs.p99)}x the p99 latency under load, ` +
+        `${ratio(clique.idleLatencyMs.p50, inProcess.idleLatencyMs.p50)}x the idle p50 latency (blocks are watched every 25 ms)`,
     );
-    console.log(`load: ${clique.senders} senders, up to ${clique.window} splits in flight each, ${seconds} s per network`);
+    console.log(
+      `load: ${clique.senders} senders, up to ${clique.window} splits in flight each, ${seconds} s per network; ` +
+        `latency under load includes queueing; idle: one split at a time (CHAINBILL_BENCH_PROBES, default 20)`,
+    );
     console.log(`blocks replaced by a Clique reorganisation while the load ran: ${clique.reorgedBlocks}`);
     for (const figures of [inProcess, clique]) {
       if (figures.notSent > 0 || figures.included !== figures.sent) {

@@ -4,8 +4,12 @@
  * their pieces to one another as fast as the network confirms, for a bounded time and count. Writes its figures as
  * JSON to $CHAINBILL_BENCH_OUT. The same code runs against Hardhat's in-process network and the geth network.
  *
+ * Latency under that load includes queueing; a second, idle measurement sends CHAINBILL_BENCH_PROBES splits (default
+ * 20) one at a time, each after the previous one landed.
+ *
  * Environment: CHAINBILL_BENCH_SECONDS (default 60), CHAINBILL_BENCH_SENDERS (default 8),
- * CHAINBILL_BENCH_WINDOW (transactions in flight per sender, default 48), CHAINBILL_BENCH_MAX_SPLITS (default 50000).
+ * CHAINBILL_BENCH_WINDOW (transactions in flight per sender, default 48), CHAINBILL_BENCH_MAX_SPLITS (default 50000),
+ * CHAINBILL_BENCH_PROBES (default 20).
  */
 import fs from "node:fs";
 import hre from "hardhat";
@@ -32,6 +36,8 @@ export interface LoadFigures {
   /** Confirmed splits per second, from the first send to the last inclusion; one decimal. */
   splitsPerSecond: number;
   latencyMs: { p50: number; p99: number };
+  /** Send-to-block latency of single splits sent one at a time on an otherwise idle network. */
+  idleLatencyMs: { p50: number; p99: number };
   /** Blocks seen during the run that the chain later replaced (Clique reorganisations). */
   reorgedBlocks: number;
 }
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
   const senderCount = positiveInteger("CHAINBILL_BENCH_SENDERS", 8);
   const window = positiveInteger("CHAINBILL_BENCH_WINDOW", 48);
   const maxSplits = positiveInteger("CHAINBILL_BENCH_MAX_SPLITS", 50_000);
+  const probes = positiveInteger("CHAINBILL_BENCH_PROBES", 20);
   const out = process.env.CHAINBILL_BENCH_OUT;
   if (out === undefined || out === "") throw new Error("CHAINBILL_BENCH_OUT must name the file for the figures");
 
@@ -151,6 +158,18 @@ async function main(): Promise<void> {
   );
   const drainUntil = performance.now() + DRAIN_MS;
   while (watcher.includedCount < sent.length && performance.now() < drainUntil) await sleep(50);
+
+  const idleLatencies: number[] = [];
+  for (let probe = 0; probe < probes; probe += 1) {
+    const outcome = await senders[0].send({ to: tokenAddress, data: splitData(0), gasLimit });
+    if (outcome.kind !== "sent") throw new Error(`an idle probe was not sent: ${outcome.reason}`);
+    watcher.watch(outcome.hash);
+    const giveUp = performance.now() + DRAIN_MS;
+    let landed: number | undefined;
+    while ((landed = watcher.inclusionTime(outcome.hash)) === undefined && performance.now() < giveUp) await sleep(5);
+    if (landed === undefined) throw new Error(`an idle probe was not in a block within ${DRAIN_MS / 1000} s`);
+    idleLatencies.push(landed - outcome.sentAt);
+  }
   await watcher.stop();
 
   const latencies: number[] = [];
@@ -161,7 +180,8 @@ async function main(): Promise<void> {
     latencies.push(at - sentAt);
     lastInclusion = Math.max(lastInclusion, at);
   }
-  let confirmedSplits = 0n;
+  // What the pieces lost is what the load's splits (and the probes') moved: 1 fen each.
+  let confirmedSplits = -BigInt(probes);
   for (const piece of pieces) confirmedSplits += FACE_VALUE - (await token["balanceOf(uint256)"](piece));
   const elapsedSeconds = (lastInclusion - startedAt) / 1000;
   const figures: LoadFigures = {
@@ -176,6 +196,7 @@ async function main(): Promise<void> {
     confirmedSplits: Number(confirmedSplits),
     splitsPerSecond: elapsedSeconds > 0 ? Math.round((Number(confirmedSplits) / elapsedSeconds) * 10) / 10 : 0,
     latencyMs: { p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)) },
+    idleLatencyMs: { p50: Math.round(percentile(idleLatencies, 0.5)), p99: Math.round(percentile(idleLatencies, 0.99)) },
     reorgedBlocks: watcher.reorgedBlocks,
   };
   fs.writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
