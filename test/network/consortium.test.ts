@@ -128,7 +128,7 @@ describe("consortium network: four geth Clique validators on loopback", function
   let indexDir: string | undefined;
   const indexerOutcomes: SyncOutcome[] = [];
 
-  /** Sends `data` to a contract from each of `accounts` at once and waits for every receipt to succeed. */
+  /** Sends `calls` from development account `from` all at once (nonces numbered locally); every one must succeed. */
   async function sendAndConfirm(from: number, calls: Array<{ to: string; data: string; gasLimit: bigint }>): Promise<TransactionReceipt[]> {
     const sender = new AccountSender(net.wallets[from], net.rpc, BigInt(net.descriptor.chainId));
     const outcomes = await Promise.all(calls.map((call) => sender.send(call)));
@@ -300,12 +300,12 @@ describe("consortium network: four geth Clique validators on loopback", function
       // Clique lets a validator seal at most one block in any three in a row: two validators cannot go on.
       const haltedAt = await waitForHalt(net.rpcNode, 5_000, 30_000);
       expect(haltedAt, "the chain halts with two of four validators").to.not.equal(undefined);
-      const sentBeforeRestart = outcomes.length;
+      const sentWhenHalted = outcomes.length;
       await sleep(3_000);
       expect(await blockNumberOf(net.rpcNode), "no block while halted").to.equal(haltedAt);
       sending = false;
       await stream;
-      expect(outcomes.length, "transactions were sent into the halted chain").to.be.greaterThan(sentBeforeRestart);
+      expect(outcomes.length, "transactions were sent into the halted chain").to.be.greaterThan(sentWhenHalted);
 
       await net.restart(third);
       expect(await waitForBlock(net.rpcNode, (haltedAt ?? 0) + 3, 60_000), "blocks again with three validators").to.equal(true);
