@@ -413,9 +413,8 @@ export function tokensOfEvent(event: ChainbillEvent): bigint[] {
     case "ApprovalValue":
     case "SlotChanged":
     case "Claimed":
-      if (event.contract === "token" || event.contract === "settlement") {
-        if ("tokenId" in event) ids.push(event.tokenId);
-      }
+      // The currency's Approval has no token id.
+      if ("tokenId" in event) ids.push(event.tokenId);
       break;
     case "Transfer":
       if (event.contract === "token") ids.push(event.tokenId);

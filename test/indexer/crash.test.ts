@@ -51,7 +51,10 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
   const children = new Set<ChildProcess>();
   const provider = hre.network.provider as unknown as Eip1193Provider;
 
+  let snapshotId: string | undefined;
+
   before(async function () {
+    snapshotId = (await hre.network.provider.send("evm_snapshot", [])) as string;
     const plan = planFor(EVENTS);
     chain = await generateChain(plan);
     server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
@@ -63,6 +66,8 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
     for (const child of children) child.kill("SIGKILL");
     await server?.close();
     for (const dir of dirs) removeDir(dir);
+    // Leave the chain as it was for the test files that follow.
+    if (snapshotId !== undefined) await hre.network.provider.send("evm_revert", [snapshotId]);
   });
 
   interface ChildRun {
