@@ -10,6 +10,7 @@ import type { LogisticsProof } from "../proofs/logistics";
 import type { StepProof } from "../proofs/tradeProof";
 import { mapLimit } from "./chain";
 import type { Progress } from "./chain";
+import { pieceName } from "./findings";
 import type { ChainPosition } from "./findings";
 import { holdsRole } from "./members";
 import type { AuditReplay } from "./replay";
@@ -101,9 +102,6 @@ interface DocumentedStep {
   what: string;
 }
 
-function tokenName(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
 
 /** "0x434e59" -> "CNY". */
 function currencyCode(bytes3: string): string {
@@ -141,7 +139,7 @@ function stepsOf(replay: AuditReplay): Map<bigint, DocumentedStep> {
       value: piece.initialValue,
       currency: slot === undefined ? "" : currencyCode(slot.currency),
       at: piece.createdAt,
-      what: `the transfer that created piece ${tokenName(piece.tokenId)}`,
+      what: `the transfer that created piece ${pieceName(piece.tokenId)}`,
     });
   }
   return steps;
@@ -224,7 +222,7 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
         findings.add(
           "DELIVERED_AFTER_FUNDING",
           funding.at,
-          `funding ${funding.fundingId} at ${fundedAt} relied on the trade behind piece ${tokenName(tokenId)}, whose goods were ${delivered === null ? "never delivered" : `delivered only at ${delivered}`}`,
+          `funding ${funding.fundingId} at ${fundedAt} relied on the trade behind piece ${pieceName(tokenId)}, whose goods were ${delivered === null ? "never delivered" : `delivered only at ${delivered}`}`,
           { tokenId: funding.fundedTokenId },
         );
       }

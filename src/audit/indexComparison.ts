@@ -1,4 +1,5 @@
 import { Level } from "level";
+import { pieceName } from "./findings";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay, PieceStatus } from "./replay";
 
@@ -27,9 +28,6 @@ function hexKey(value: bigint, width: number): string {
   return value.toString(16).padStart(width, "0");
 }
 
-function tokenName(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
 
 function objectOf(text: string | undefined): { [key: string]: Json } | undefined {
   if (text === undefined) return undefined;
@@ -72,7 +70,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const record = objectOf(await db.get(`t/${hexKey(piece.tokenId, TOKEN_HEX)}`));
       const subject = { tokenId: piece.tokenId, slot: piece.slot };
       if (record === undefined) {
-        mismatch(piece.lastAt, `the index has no piece ${tokenName(piece.tokenId)}`, subject);
+        mismatch(piece.lastAt, `the index has no piece ${pieceName(piece.tokenId)}`, subject);
         continue;
       }
       const differences: string[] = [];
@@ -84,11 +82,11 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       }
       if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${String(record.parent)} vs ${piece.parent}`);
       if (bigOf(record.received) !== piece.claimed) differences.push(`received ${String(record.received)} vs ${piece.claimed}`);
-      if (differences.length > 0) mismatch(piece.lastAt, `piece ${tokenName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
+      if (differences.length > 0) mismatch(piece.lastAt, `piece ${pieceName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
     }
     for await (const key of db.keys({ gte: "t/", lt: `t/${END}` })) {
       const tokenId = BigInt(`0x${key.slice(2)}`);
-      if (!replay.pieces.has(tokenId)) mismatch(fallback, `the index has piece ${tokenName(tokenId)}, which the chain never created`, { tokenId });
+      if (!replay.pieces.has(tokenId)) mismatch(fallback, `the index has piece ${pieceName(tokenId)}, which the chain never created`, { tokenId });
     }
 
     // Holdings: exactly the live pieces, each under its holder with its value.
@@ -107,13 +105,13 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const piece = replay.pieces.get(tokenId);
       const row = objectOf(value);
       if (piece !== undefined && bigOf(row?.value) !== piece.value) {
-        mismatch(piece.lastAt, `holding of piece ${tokenName(tokenId)} by ${piece.owner}: the index says ${String(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
+        mismatch(piece.lastAt, `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${String(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
       }
     }
     for (const [rest, tokenId] of live) {
       if (seenHoldings.has(rest)) continue;
       const piece = replay.pieces.get(tokenId);
-      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${tokenName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, { tokenId });
+      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, { tokenId });
     }
 
     // Receivables.

@@ -3,7 +3,7 @@ import { Role } from "../chain/roles";
 import type { ChainbillAddresses } from "../chain/system";
 import type { StepProof } from "../proofs/tradeProof";
 import type { AuditEvent, PositionedEvent } from "./decode";
-import { FindingLog } from "./findings";
+import { FindingLog, pieceName } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
@@ -120,9 +120,6 @@ export interface ReplayInput {
 
 const ROLE_HOLDER = (1 << Role.SUPPLIER) | (1 << Role.FACTOR);
 
-function tokenName(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
 
 interface ExpectedCash {
   from: string;
@@ -257,19 +254,19 @@ export class AuditReplay {
   private checkRecipient(account: string, roleMask: number, at: ChainPosition, tokenId: bigint, what: string): void {
     const standing = this.members.standingOf(account);
     if (standing === undefined) {
-      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${tokenName(tokenId)} went to ${account}, which belongs to no member`, { tokenId });
+      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${account}, which belongs to no member`, { tokenId });
       return;
     }
     if ((standing.roles & roleMask) === 0) {
-      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${tokenName(tokenId)} went to member ${standing.memberId}, which holds no role that may receive it`, { tokenId });
+      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId}, which holds no role that may receive it`, { tokenId });
     }
     if (standing.suspended) {
-      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${tokenName(tokenId)} went to member ${standing.memberId} while it was suspended`, { tokenId });
+      this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} while it was suspended`, { tokenId });
       return;
     }
     this.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time)) {
-        this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${tokenName(tokenId)} went to member ${standing.memberId} after its KYC lapsed`, { tokenId });
+        this.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} after its KYC lapsed`, { tokenId });
       }
     });
   }
@@ -278,11 +275,11 @@ export class AuditReplay {
   private checkSender(account: string, at: ChainPosition, tokenId: bigint): void {
     const standing = this.members.standingOf(account);
     if (standing === undefined || standing.suspended) {
-      this.flag("I3_INELIGIBLE_SENDER", at, `piece ${tokenName(tokenId)} moved out of ${this.describeMember(account, standing)}, ${standing === undefined ? "no member" : "a suspended member"}`, { tokenId });
+      this.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of ${this.describeMember(account, standing)}, ${standing === undefined ? "no member" : "a suspended member"}`, { tokenId });
       return;
     }
     this.whenTime(at, [standing.kycValidUntil], (time) => {
-      if (!activeAt(standing, time)) this.flag("I3_INELIGIBLE_SENDER", at, `piece ${tokenName(tokenId)} moved out of member ${standing.memberId} after its KYC lapsed`, { tokenId });
+      if (!activeAt(standing, time)) this.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of member ${standing.memberId} after its KYC lapsed`, { tokenId });
     });
   }
 
@@ -290,7 +287,7 @@ export class AuditReplay {
   private checkBeforeMaturity(slot: SlotRecord, at: ChainPosition, tokenId: bigint): void {
     this.whenTime(at, [slot.maturity], (time) => {
       if (time >= slot.maturity) {
-        this.flag("I6_MOVED_AFTER_MATURITY", at, `piece ${tokenName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`, { tokenId, slot: slot.slot });
+        this.flag("I6_MOVED_AFTER_MATURITY", at, `piece ${pieceName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`, { tokenId, slot: slot.slot });
       }
     });
   }
@@ -304,7 +301,7 @@ export class AuditReplay {
   private livePiece(tokenId: bigint, at: ChainPosition, what: string): PieceRecord | undefined {
     const piece = this.pieces.get(tokenId);
     if (piece === undefined || piece.status !== "live") {
-      this.flag("EVENT_INCONSISTENT", at, `${what} names piece ${tokenName(tokenId)}, which ${piece === undefined ? "was never created" : `is ${piece.status}`}`, { tokenId });
+      this.flag("EVENT_INCONSISTENT", at, `${what} names piece ${pieceName(tokenId)}, which ${piece === undefined ? "was never created" : `is ${piece.status}`}`, { tokenId });
       return undefined;
     }
     return piece;
@@ -324,7 +321,7 @@ export class AuditReplay {
       case "TradeProofRecorded": {
         const piece = this.pieces.get(event.tokenId);
         if (piece === undefined || piece.createdAt.transactionHash !== at.transactionHash) {
-          this.flag("EVENT_INCONSISTENT", at, `a trade proof was recorded for piece ${tokenName(event.tokenId)}, which this transaction did not create`, { tokenId: event.tokenId });
+          this.flag("EVENT_INCONSISTENT", at, `a trade proof was recorded for piece ${pieceName(event.tokenId)}, which this transaction did not create`, { tokenId: event.tokenId });
         } else {
           piece.origin = "transfer";
           piece.proof = { invoiceFingerprint: event.invoiceFingerprint, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash };
@@ -340,7 +337,7 @@ export class AuditReplay {
   private useFingerprint(fingerprint: string, tokenId: bigint, at: ChainPosition): void {
     const earlier = this.fingerprints.get(fingerprint);
     if (earlier !== undefined) {
-      this.flag("I5_INVOICE_REUSED", at, `invoice fingerprint ${fingerprint} backs piece ${tokenName(tokenId)}; it already backed piece ${tokenName(earlier)}`, { tokenId });
+      this.flag("I5_INVOICE_REUSED", at, `invoice fingerprint ${fingerprint} backs piece ${pieceName(tokenId)}; it already backed piece ${pieceName(earlier)}`, { tokenId });
       return;
     }
     this.fingerprints.set(fingerprint, tokenId);
@@ -349,7 +346,7 @@ export class AuditReplay {
   private onConfirmed(event: Extract<AuditEvent, { name: "ReceivableConfirmed" }>, at: ChainPosition): void {
     const { slot, tokenId, confirmation } = event;
     if (this.slots.has(slot) || slot !== BigInt(this.slots.size + 1) || tokenId !== (slot << 32n) + 1n) {
-      this.flag("EVENT_INCONSISTENT", at, `receivable ${slot} confirmed with first piece ${tokenName(tokenId)} out of sequence (${this.slots.size} receivables before)`, { slot });
+      this.flag("EVENT_INCONSISTENT", at, `receivable ${slot} confirmed with first piece ${pieceName(tokenId)} out of sequence (${this.slots.size} receivables before)`, { slot });
       if (this.slots.has(slot)) return;
     }
     const anchor = this.members.standingOf(event.anchor);
@@ -392,12 +389,12 @@ export class AuditReplay {
     if (from === ZeroAddress) {
       // A new piece: its value (and parent) come with the TransferValue that follows in the same transaction.
       if (slot === undefined || this.pieces.has(tokenId)) {
-        this.flag("EVENT_INCONSISTENT", at, `piece ${tokenName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`, { tokenId });
+        this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`, { tokenId });
         return;
       }
       const sequence = Number(tokenId & 0xffff_ffffn);
       if (sequence !== slot.pieceCount + 1) {
-        this.flag("EVENT_INCONSISTENT", at, `piece ${tokenName(tokenId)} minted out of sequence: receivable ${slotId} had ${slot.pieceCount} pieces`, { tokenId });
+        this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted out of sequence: receivable ${slotId} had ${slot.pieceCount} pieces`, { tokenId });
       }
       slot.pieceCount = Math.max(slot.pieceCount, sequence);
       slot.lastAt = at;
@@ -430,23 +427,23 @@ export class AuditReplay {
     }
     const piece = this.pieces.get(tokenId);
     if (piece === undefined) {
-      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${tokenName(tokenId)}, which was never created`, { tokenId });
+      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)}, which was never created`, { tokenId });
       return;
     }
     if (piece.owner !== from) {
-      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${tokenName(tokenId)} from ${from}, but the replay has it held by ${piece.owner}`, { tokenId });
+      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${from}, but the replay has it held by ${piece.owner}`, { tokenId });
     }
     this.touch(piece, at);
     if (to === ZeroAddress) {
       // A burn: the piece was emptied by a split or merge, or redeemed by settlement just before.
       if (piece.value !== 0n) {
-        this.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${tokenName(tokenId)} was burned holding ${piece.value}`, { tokenId, slot: piece.slot });
+        this.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(tokenId)} was burned holding ${piece.value}`, { tokenId, slot: piece.slot });
       }
       if (piece.status === "live") piece.status = "burned";
       return;
     }
     if (piece.status !== "live") {
-      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${tokenName(tokenId)}, which is ${piece.status}`, { tokenId });
+      this.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)}, which is ${piece.status}`, { tokenId });
       return;
     }
     this.checkSender(from, at, tokenId);
@@ -462,7 +459,7 @@ export class AuditReplay {
       const piece = this.pieces.get(toTokenId);
       const slot = this.slots.get(toTokenId >> 32n);
       if (piece === undefined || slot === undefined || !piece.awaitingValue || toTokenId !== slot.rootTokenId) {
-        this.flag("EVENT_INCONSISTENT", at, `value ${value} minted into piece ${tokenName(toTokenId)}, which is not a receivable's new first piece`, { tokenId: toTokenId });
+        this.flag("EVENT_INCONSISTENT", at, `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`, { tokenId: toTokenId });
         return;
       }
       if (value !== slot.faceValue) {
@@ -477,14 +474,14 @@ export class AuditReplay {
     if (source === undefined) return;
     this.touch(source, at);
     if (value > source.value) {
-      this.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${tokenName(fromTokenId)}, which held only ${source.value}`, { tokenId: fromTokenId, slot: source.slot });
+      this.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${pieceName(fromTokenId)}, which held only ${source.value}`, { tokenId: fromTokenId, slot: source.slot });
     }
     if (toTokenId === 0n) {
       return this.onRedeemed(source, value, at);
     }
     const target = this.pieces.get(toTokenId);
     if (target === undefined || target.status !== "live" || target.slot !== source.slot) {
-      this.flag("EVENT_INCONSISTENT", at, `${value} moved from piece ${tokenName(fromTokenId)} into ${tokenName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`, { tokenId: fromTokenId });
+      this.flag("EVENT_INCONSISTENT", at, `${value} moved from piece ${pieceName(fromTokenId)} into ${pieceName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`, { tokenId: fromTokenId });
       return;
     }
     this.touch(target, at);
@@ -508,7 +505,7 @@ export class AuditReplay {
   private onRedeemed(piece: PieceRecord, value: bigint, at: ChainPosition): void {
     const slot = this.slots.get(piece.slot);
     if (value !== piece.value) {
-      this.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${tokenName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, { tokenId: piece.tokenId, slot: piece.slot });
+      this.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, { tokenId: piece.tokenId, slot: piece.slot });
     }
     // Whether it received exactly its value is checked when the transaction ends: its claim may be logged after.
     this.tx?.redeemed.add(piece.tokenId);
@@ -614,14 +611,14 @@ export class AuditReplay {
     if (slot === undefined) return;
     this.touch(piece, at);
     if (event.holder !== piece.owner) {
-      this.flag("EVENT_INCONSISTENT", at, `claim on piece ${tokenName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`, { tokenId: piece.tokenId });
+      this.flag("EVENT_INCONSISTENT", at, `claim on piece ${pieceName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`, { tokenId: piece.tokenId });
     }
     const entitled = (value * slot.repaid) / slot.faceValue;
     if (event.claimedTotal !== entitled || event.amount !== entitled - piece.claimed) {
       this.flag(
         "I6_CLAIM_WRONG",
         at,
-        `piece ${tokenName(piece.tokenId)} (value ${value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
+        `piece ${pieceName(piece.tokenId)} (value ${value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
         { tokenId: piece.tokenId, slot: slot.slot },
       );
     }
@@ -636,11 +633,11 @@ export class AuditReplay {
       this.timedChecks.push({
         block: at.block,
         evaluate: (time) => {
-          if (time < maturity) this.flag("I6_CLAIM_BEFORE_MATURITY", at, `piece ${tokenName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`, { tokenId: piece.tokenId, slot: slot.slot });
+          if (time < maturity) this.flag("I6_CLAIM_BEFORE_MATURITY", at, `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`, { tokenId: piece.tokenId, slot: slot.slot });
         },
       });
     }
-    this.expectCash({ from: this.settlementAddress, to: event.holder, amount: event.amount, why: `claim on piece ${tokenName(piece.tokenId)}`, at, slot: slot.slot, tokenId: piece.tokenId });
+    this.expectCash({ from: this.settlementAddress, to: event.holder, amount: event.amount, why: `claim on piece ${pieceName(piece.tokenId)}`, at, slot: slot.slot, tokenId: piece.tokenId });
     this.cash.push({ kind: "claim", at, from: this.settlementAddress, to: event.holder, amount: event.amount, slot: slot.slot, tokenId: piece.tokenId });
     this.blocksWanted.add(at.block);
   }
@@ -689,7 +686,7 @@ export class AuditReplay {
     const sold = this.pieces.get(event.tokenId);
     const holderAtStart = sold === undefined ? undefined : (this.tx?.ownersAtStart.get(sold.tokenId) ?? sold.owner);
     if (sold === undefined || sold.status !== "live" || holderAtStart !== event.holder) {
-      this.flag("EVENT_INCONSISTENT", at, `funding of piece ${tokenName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`, subject);
+      this.flag("EVENT_INCONSISTENT", at, `funding of piece ${pieceName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`, subject);
     } else {
       sold.fundingIds.push(event.fundingId);
       const slot = this.slots.get(sold.slot);
@@ -792,13 +789,13 @@ export class AuditReplay {
     for (const tokenId of tx.touched) {
       const piece = this.pieces.get(tokenId);
       if (piece !== undefined && piece.status === "live" && piece.value === 0n) {
-        this.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${tokenName(tokenId)} is left live with value 0`, { tokenId, slot: piece.slot });
+        this.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${pieceName(tokenId)} is left live with value 0`, { tokenId, slot: piece.slot });
       }
     }
     for (const tokenId of tx.redeemed) {
       const piece = this.pieces.get(tokenId);
       if (piece !== undefined && piece.claimed !== piece.redeemedValue) {
-        this.flag("I6_CLAIM_WRONG", piece.lastAt, `piece ${tokenName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`, { tokenId, slot: piece.slot });
+        this.flag("I6_CLAIM_WRONG", piece.lastAt, `piece ${pieceName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`, { tokenId, slot: piece.slot });
       }
     }
     const moves = [...tx.currencyMoves];
@@ -815,7 +812,7 @@ export class AuditReplay {
     for (const funding of tx.fundings) {
       const delivered = this.pieces.get(funding.fundedTokenId);
       if (delivered === undefined || delivered.status !== "live" || delivered.owner !== funding.factor || (funding.fundedTokenId !== funding.tokenId && delivered.initialValue !== funding.value)) {
-        this.flag("FUNDING_NOT_DELIVERED", funding.at, `funding ${funding.fundingId}: piece ${tokenName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`, {
+        this.flag("FUNDING_NOT_DELIVERED", funding.at, `funding ${funding.fundingId}: piece ${pieceName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`, {
           tokenId: funding.fundedTokenId,
         });
       } else {
@@ -830,9 +827,9 @@ export class AuditReplay {
     for (const piece of this.pieces.values()) {
       if (piece.status !== "live") continue;
       liveValue.set(piece.slot, (liveValue.get(piece.slot) ?? 0n) + piece.value);
-      if (piece.value === 0n) this.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${tokenName(piece.tokenId)} is live with value 0`, { tokenId: piece.tokenId, slot: piece.slot });
+      if (piece.value === 0n) this.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${pieceName(piece.tokenId)} is live with value 0`, { tokenId: piece.tokenId, slot: piece.slot });
       if (this.members.standingOf(piece.owner) === undefined) {
-        this.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${tokenName(piece.tokenId)} is held by ${piece.owner}, which belongs to no member`, { tokenId: piece.tokenId, slot: piece.slot });
+        this.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${piece.owner}, which belongs to no member`, { tokenId: piece.tokenId, slot: piece.slot });
       }
     }
     for (const slot of this.slots.values()) {

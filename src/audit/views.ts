@@ -3,6 +3,7 @@ import { ReceivableToken__factory, SettlementToken__factory, Settlement__factory
 import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
+import { pieceName } from "./findings";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay } from "./replay";
 
@@ -31,9 +32,6 @@ const SELECTORS = {
   totalRedeemed: currency.getFunction("totalRedeemed").selector,
 } as const;
 
-function tokenName(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
 
 function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -100,16 +98,16 @@ export async function compareWithViews(
       at(contracts.receivableToken, SELECTORS.pieceOf, [piece.tokenId], (answer) => {
         const read = words(answer, 2);
         if (read instanceof Error) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`, subject);
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`, subject);
         } else if (addressOf(read[0]) !== piece.owner || read[1] !== piece.value) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`, subject);
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`, subject);
         }
       });
       if (piece.claimed > 0n) {
         at(contracts.settlement, SELECTORS.claimedBy, [piece.tokenId], (answer) => {
           const read = words(answer, 1);
           if (read instanceof Error || read[0] !== piece.claimed) {
-            findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`, subject);
+            findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`, subject);
           }
         });
       }
@@ -117,7 +115,7 @@ export async function compareWithViews(
       at(contracts.receivableToken, SELECTORS.exists, [piece.tokenId], (answer) => {
         const read = words(answer, 1);
         if (read instanceof Error || read[0] !== 0n) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${tokenName(piece.tokenId)} is ${piece.status} in the replay but ${read instanceof Error ? `the contract does not say so: ${reason(read)}` : "still exists on the contract"}`, subject);
+          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)} is ${piece.status} in the replay but ${read instanceof Error ? `the contract does not say so: ${reason(read)}` : "still exists on the contract"}`, subject);
         }
       });
     }

@@ -1,6 +1,7 @@
 import { formatCny } from "../../finance/money";
 import type { AuditResult } from "../run";
-import { CHECKS } from "./checks";
+import { pieceName } from "../findings";
+import { CHECKS, checkRan } from "./checks";
 import type { DepthRow, ExposureRow, ReportFigures } from "./figures";
 
 /**
@@ -21,9 +22,6 @@ function short(hex: string): string {
   return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
 }
 
-function piece(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
 
 function utc(time: bigint): string {
   return new Date(Number(time) * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
@@ -76,7 +74,7 @@ function findingsSection(result: AuditResult): string {
     .map(
       (finding) =>
         `<tr><td><code>${escape(finding.code)}</code></td><td class="n">${finding.block}</td><td><code title="${escape(finding.transactionHash)}">${escape(short(finding.transactionHash))}</code></td>` +
-        `<td>${finding.tokenId === undefined ? "" : `<a href="#piece-${finding.tokenId}">${piece(finding.tokenId)}</a>`}</td><td>${escape(finding.message)}</td></tr>`,
+        `<td>${finding.tokenId === undefined ? "" : `<a href="#piece-${finding.tokenId}">${pieceName(finding.tokenId)}</a>`}</td><td>${escape(finding.message)}</td></tr>`,
     )
     .join("");
   const more = result.findings.length > MAX_FINDINGS_SHOWN ? `<p>${result.findings.length - MAX_FINDINGS_SHOWN} more in report.json.</p>` : "";
@@ -89,13 +87,13 @@ function lineageSection(figures: ReportFigures): string {
     const steps = lineage.steps
       .map(
         (step) =>
-          `<li><b>${piece(step.tokenId)}</b> — ${escape(step.origin)}: member ${step.fromMember} → member ${step.toMember}, ${escape(formatCny(step.value))} ` +
+          `<li><b>${pieceName(step.tokenId)}</b> — ${escape(step.origin)}: member ${step.fromMember} → member ${step.toMember}, ${escape(formatCny(step.value))} ` +
           `(block ${step.at.block}, tx <code title="${escape(step.at.transactionHash)}">${escape(short(step.at.transactionHash))}</code>)` +
           `${step.invoiceHash === undefined ? "" : `, invoice <code>${escape(short(step.invoiceHash))}</code>, waybill <code>${escape(short(step.logisticsHash ?? ""))}</code>`}; ${escape(step.status)}</li>`,
       )
       .join("");
     const body = steps === "" ? "<p>The replayed history never created this piece.</p>" : `<ol>${steps}</ol>`;
-    return `<div class="lineage" id="piece-${lineage.tokenId}"><h3>Piece ${piece(lineage.tokenId)}</h3>${body}</div>`;
+    return `<div class="lineage" id="piece-${lineage.tokenId}"><h3>Piece ${pieceName(lineage.tokenId)}</h3>${body}</div>`;
   });
   return `<section><h2>Lineage of flagged pieces</h2><p>From the anchor's confirmation (first) to the flagged piece (last).</p>${blocks.join("")}</section>`;
 }
@@ -150,7 +148,7 @@ export function reportHtml(result: AuditResult, figures: ReportFigures, generate
     ["index compared (I7)", result.indexCompared ? "yes" : "not given (--index)"],
   ];
   const checks = CHECKS.map((check) => {
-    const ran = check.needs === undefined || (check.needs === "documents" ? result.documentsChecked > 0 : result.indexCompared);
+    const ran = checkRan(check, result);
     return `<tr><td><b>${escape(check.id)}</b></td><td>${escape(check.description)}</td><td>${ran ? "checked" : "not run"}</td></tr>`;
   }).join("");
   const byCode = figures.findingsByCode.map((entry) => `<code>${escape(entry.code)}</code> × ${entry.count}`).join(", ");

@@ -1,6 +1,6 @@
 import type { AuditResult } from "../run";
 import type { ReportFigures } from "./figures";
-import { CHECKS } from "./checks";
+import { CHECKS, checkRan } from "./checks";
 
 /**
  * report.json: everything the audit found and every figure it computed, for programs. Amounts and ids are decimal
@@ -24,7 +24,7 @@ export function reportJson(result: AuditResult, figures: ReportFigures, generate
     block: result.block,
     blockTime: result.blockTime,
     deployment: { source: result.record.source, deploymentBlock: result.record.deploymentBlock, contracts: result.record.contracts },
-    checks: CHECKS.map((check) => ({ ...check, ran: check.needs === undefined || (check.needs === "documents" ? result.documentsChecked > 0 : result.indexCompared) })),
+    checks: CHECKS.map((check) => ({ ...check, ran: checkRan(check, result) })),
     documentsChecked: result.documentsChecked,
     indexCompared: result.indexCompared,
     totals: figures.totals,
