@@ -23,11 +23,9 @@ import type { AuditReplay } from "./replay";
  * relied on them.
  */
 
-/** A stored document as it comes back: its kind and its JSON, not yet trusted. */
-export interface FetchedDocument {
-  kind: string;
-  document: unknown;
-}
+/** A stored document as it comes back — its kind and its JSON, not yet trusted — or why the source could not
+ * serve that one document (the API answers 500 for a stored copy that no longer hashes to its key). */
+export type FetchedDocument = { kind: string; document: unknown } | { unreadable: string };
 
 /** Where the auditor reads documents from: the store's LevelDB, or the API as a signed-in auditor. */
 export interface DocumentSource {
@@ -75,11 +73,20 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
   return {
     description: `API ${base} (signed in as ${wallet.address})`,
     async fetch(hash) {
-      const response = await fetch(`${base}/v1/documents/${hash}`, { headers: { authorization: `Bearer ${token}` } });
-      if (response.status === 404) return undefined;
-      if (!response.ok) throw new Error(`${base}/v1/documents/${hash} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-      const body = (await response.json()) as { kind: string; document: unknown };
-      return { kind: body.kind, document: body.document };
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await fetch(`${base}/v1/documents/${hash}`, { headers: { authorization: `Bearer ${token}` } });
+        if (response.status === 404) return undefined;
+        if (response.status === 429 && attempt < 6) {
+          // Rate-limited: wait as told (at most 10 s), then ask again.
+          const seconds = Math.min(10, Math.max(1, Number(response.headers.get("retry-after") ?? "1")));
+          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+          continue;
+        }
+        if (response.status >= 500) return { unreadable: `the API answered ${response.status}: ${(await response.text()).slice(0, 200)}` };
+        if (!response.ok) throw new Error(`${base}/v1/documents/${hash} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        const body = (await response.json()) as { kind: string; document: unknown };
+        return { kind: body.kind, document: body.document };
+      }
     },
     close: async () => {
       await fetch(`${base}/v1/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
@@ -167,6 +174,11 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
     if (done % 100 === 0 || done === hashes.length) progress?.(done, hashes.length);
     if (fetched === undefined) {
       findings.add("DOCUMENT_MISSING", step.at, `the ${kind} document ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    if ("unreadable" in fetched) {
+      findings.add("DOCUMENT_INVALID", step.at, `the ${kind} document ${hash} recorded by ${step.what} could not be read from the ${source.description}: ${fetched.unreadable}`, subject);
       loaded.set(hash, { ok: false });
       return;
     }

@@ -5,6 +5,7 @@ import type { StepProof } from "../proofs/tradeProof";
 import type { AuditEvent, PositionedEvent } from "./decode";
 import { FindingLog, pieceName } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
+import { AttestationChecks } from "./attestations";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
 import type { Standing } from "./members";
@@ -164,19 +165,21 @@ export class AuditReplay {
   supply = 0n;
   issued = 0n;
   redeemed = 0n;
-  requiredVerifiers = 1n;
   eventsReplayed = 0;
   lastPosition: ChainPosition | undefined;
 
   private readonly fingerprints = new Map<string, bigint>();
   private readonly fundingIds = new Set<string>();
-  private readonly spentNonces = new Set<string>();
-  private readonly approvals = new Map<string, string>();
+  private readonly attestations: AttestationChecks;
   private readonly settlementAddress: string;
   private tx: TxScratch | undefined;
 
   constructor(private readonly input: ReplayInput) {
     this.settlementAddress = input.contracts.settlement.toLowerCase();
+    this.attestations = new AttestationChecks(this.members, {
+      flag: (code, at, message, subject) => this.flag(code, at, message, subject),
+      whenTime: (at, bounds, evaluate) => this.whenTime(at, bounds, evaluate),
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -650,10 +653,10 @@ export class AuditReplay {
       case "Funded":
         return this.onFunded(event, at);
       case "RequestApproved":
-        this.approvals.set(event.requestDigest, event.holder);
+        this.attestations.approve(event.requestDigest, event.holder);
         return;
       case "RequiredVerifiersSet":
-        this.requiredVerifiers = event.required;
+        this.attestations.requiredVerifiers = event.required;
         return;
       default:
         return;
@@ -702,78 +705,7 @@ export class AuditReplay {
       return;
     }
     funding.call = call;
-    this.verifyFunding(event, call, at, subject, funding);
-  }
-
-  private verifyFunding(
-    event: Extract<AuditEvent, { name: "Funded" }>,
-    call: FundCall,
-    at: ChainPosition,
-    subject: { tokenId: bigint; slot: bigint },
-    funding: FundingRecord,
-  ): void {
-    const { attestation, request } = call;
-    const mismatches: string[] = [];
-    if (call.attestationDigest !== event.fundingId) mismatches.push(`the attestation's digest is ${call.attestationDigest}, not the funding id`);
-    if (attestation.tokenId !== event.tokenId || request.tokenId !== event.tokenId) mismatches.push("piece");
-    if (attestation.holder !== event.holder) mismatches.push("holder");
-    if (attestation.factor !== event.factor || request.factor !== event.factor) mismatches.push("factor");
-    if (attestation.value !== event.value || request.value !== event.value) mismatches.push("value");
-    if (attestation.price !== event.price || attestation.price < request.minPrice) mismatches.push("price");
-    if (attestation.withRecourse !== event.withRecourse) mismatches.push("recourse");
-    if (attestation.nonce !== request.nonce) mismatches.push("nonce");
-    if (mismatches.length > 0) this.flag("FUNDING_MISMATCH", at, `funding ${event.fundingId}: the calldata and the Funded event disagree on ${mismatches.join(", ")}`, subject);
-
-    const nonceKey = `${attestation.holder}/${attestation.nonce}`;
-    if (this.spentNonces.has(nonceKey)) this.flag("I4_FUNDING_REPLAYED", at, `funding ${event.fundingId} spends request nonce ${attestation.nonce} of ${attestation.holder} a second time`, subject);
-    this.spentNonces.add(nonceKey);
-
-    const consented = (call.holderSigner !== null && call.holderSigner === attestation.holder) || this.approvals.get(call.requestDigest) === attestation.holder;
-    if (!consented) this.flag("FUNDING_NO_CONSENT", at, `funding ${event.fundingId}: neither a signature of ${attestation.holder} nor its on-chain approval covers the request`, subject);
-
-    // The signers, as the registry stood at this point of the replay.
-    const factorId = this.members.memberIdOf(event.factor);
-    const holderId = this.members.memberIdOf(event.holder);
-    const candidates: Array<{ address: string; standing: Standing }> = [];
-    const seenMembers = new Set<number>();
-    for (const [index, signer] of call.signers.entries()) {
-      if (signer === null) {
-        this.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: verifier signature ${index} is malformed`, subject);
-        continue;
-      }
-      const standing = this.members.standingOf(signer);
-      if (standing === undefined || !holdsRole(standing, Role.VERIFIER)) {
-        this.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: signature ${index} recovers to ${this.describeMember(signer, standing)}, which ${standing === undefined ? "is no member" : "does not hold the VERIFIER role"} at block ${at.block}`, subject);
-        continue;
-      }
-      if (standing.suspended) {
-        this.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: verifier ${signer} (member ${standing.memberId}) was suspended when it attested at block ${at.block}`, subject);
-        continue;
-      }
-      if (standing.memberId === factorId || standing.memberId === holderId) {
-        this.flag("FUNDING_CONFLICTED_VERIFIER", at, `funding ${event.fundingId}: verifier member ${standing.memberId} is party to the funding`, subject);
-        continue;
-      }
-      if (seenMembers.has(standing.memberId)) continue;
-      seenMembers.add(standing.memberId);
-      candidates.push({ address: signer, standing });
-    }
-    const required = this.requiredVerifiers;
-    // Deadlines and KYC dates depend on the block's time.
-    this.whenTime(at, [attestation.deadline + 1n, request.deadline + 1n, ...candidates.map((candidate) => candidate.standing.kycValidUntil)], (time) => {
-      if (time > attestation.deadline || time > request.deadline) {
-        this.flag("I4_ATTESTATION_EXPIRED", at, `funding ${event.fundingId} at ${time}: the attestation (deadline ${attestation.deadline}) or the request (deadline ${request.deadline}) had expired`, subject);
-      }
-      const valid = candidates.filter((candidate) => {
-        if (activeAt(candidate.standing, time)) return true;
-        this.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: verifier ${candidate.address} (member ${candidate.standing.memberId}) had no valid KYC at ${time}`, subject);
-        return false;
-      });
-      funding.validVerifiers = valid.map((candidate) => ({ address: candidate.address, memberId: candidate.standing.memberId }));
-      if (BigInt(valid.length) < required) {
-        this.flag("FUNDING_TOO_FEW_VERIFIERS", at, `funding ${event.fundingId}: ${valid.length} valid verifier signature(s), ${required} required at block ${at.block}`, subject);
-      }
-    });
+    this.attestations.verify(event, call, at, subject, funding);
   }
 
   // ---------------------------------------------------------------------------------------------------------
