@@ -166,6 +166,10 @@ export async function compareWithViews(
   }
 
   const tag = toQuantity(block);
+  // One call first: a node that keeps no state at this block (geth keeps the last 128 by default) cannot be
+  // compared with, and that is no finding about the chain.
+  const probe = await rpc.send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  if (probe instanceof Error) throw new Error(`the node cannot answer calls at block ${block} (${reason(probe)}); audit a recent block or use an archive node`);
   const answers = await sendAll(
     rpc,
     calls.map((call) => ["eth_call", [{ to: call.to, data: call.selector + call.args.map(argument).join("") }, tag]] as const),
