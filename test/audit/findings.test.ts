@@ -82,6 +82,11 @@ describe("audit findings", function () {
     expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
     expect(finding.block).to.equal(receipt?.blockNumber);
     expect(finding.message).to.contain("holding 10000000").and.to.contain("holding 6000000");
+
+    // Audited at the block before the split (--at), the same chain is clean: replay and views both stop there.
+    const earlier = await audit(record, { at: (receipt?.blockNumber ?? 0) - 1 });
+    expect(earlier.block).to.equal((receipt?.blockNumber ?? 0) - 1);
+    expect(describeFindings(earlier)).to.equal("");
   });
 
   it("an index with one holding changed (I7)", async function () {
