@@ -6,11 +6,16 @@ import { parseApiArgs } from "../src/api/config";
 import { loadVerifierKey } from "../src/api/keys";
 import { createLogger } from "../src/api/logger";
 import { startServer } from "../src/api/server";
+import type { RunningServer } from "../src/api/server";
+import type { IndexRouteOptions } from "../src/api/indexRoutes";
+import { startIndexer } from "../src/indexer/indexer";
+import { FundingRequestStore } from "../src/requests/store";
 import { createVerifier } from "../src/verifier";
 
 /**
- * `npm run api -- --rpc <url> --db <dir> --deployment <file>`: the API against a running chain (the consortium
- * network, or `npx hardhat node`). Stops cleanly on SIGINT/SIGTERM.
+ * `npm run api -- --rpc <url> --db <dir> --deployment <file> [--index-db <dir>] [--requests-db <dir>]`: the API
+ * against a running chain (the consortium network, or `npx hardhat node`). With --index-db it runs the indexer in
+ * this process (LevelDB allows one process per database) and serves the index reads. Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(): Promise<void> {
   const config = await parseApiArgs(process.argv.slice(2));
@@ -23,26 +28,65 @@ async function main(): Promise<void> {
   if (!(await contracts.registry.hasRole(signer.address, Role.VERIFIER))) {
     logger.warn({ verifier: signer.address }, "the verifier key is not an active VERIFIER member: its attestations will be refused on chain");
   }
-  const store = await DocumentStore.open(config.dbPath, chainId);
-  const server = await startServer({
-    contracts,
-    chainId,
-    store,
-    verifier: createVerifier({ contracts, provider, documents: store, signer, attestationTtlSeconds: config.attestationTtlSeconds }),
-    signIn: { domain: config.domain, uri: config.uri },
-    logger,
-    limits: config.limits,
-    fromBlock: config.fromBlock,
-    host: config.host,
-    port: config.port,
-  });
-  logger.info({ url: server.url, verifier: signer.address, db: config.dbPath, docs: `${server.url}/docs` }, "Chainbill API ready");
+
+  // Each part is closed in reverse order on a signal, or when a later part fails to start.
+  const closers: Array<() => Promise<void>> = [async () => provider.destroy()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse().splice(0)) {
+      await close().catch((error: unknown) => logger.error({ err: error }, "while stopping"));
+    }
+  };
+  let server: RunningServer;
+  let index: IndexRouteOptions | undefined;
+  try {
+    const store = await DocumentStore.open(config.dbPath, chainId);
+    closers.push(() => store.close());
+    const requests = config.requestsDbPath === undefined ? undefined : await FundingRequestStore.open(config.requestsDbPath);
+    if (requests !== undefined) closers.push(() => requests.close());
+    if (config.indexDbPath !== undefined) {
+      const running = await startIndexer({
+        rpcUrl: config.rpcUrl,
+        dbPath: config.indexDbPath,
+        addresses: config.addresses,
+        startBlock: config.fromBlock,
+        confirmations: config.confirmations,
+        onRetry: (error, attempt) => logger.warn({ err: error, attempt }, "indexer: retrying the node"),
+      });
+      index = { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) };
+      closers.push(() => running.stop());
+      running.done.catch((error: unknown) => {
+        // The index reads would go stale silently; better to stop and be restarted.
+        logger.fatal({ err: error }, "the indexer stopped");
+        void closeAll().then(() => process.exit(1));
+      });
+    }
+    server = await startServer({
+      contracts,
+      chainId,
+      store,
+      verifier: createVerifier({ contracts, provider, documents: store, signer, attestationTtlSeconds: config.attestationTtlSeconds }),
+      signIn: { domain: config.domain, uri: config.uri },
+      logger,
+      limits: config.limits,
+      fromBlock: config.fromBlock,
+      host: config.host,
+      port: config.port,
+      index,
+      requests,
+    });
+    closers.push(() => server.close());
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  logger.info(
+    { url: server.url, verifier: signer.address, db: config.dbPath, index: config.indexDbPath ?? null, requests: config.requestsDbPath ?? null, docs: `${server.url}/docs` },
+    "Chainbill API ready",
+  );
 
   const stop = async (signal: string): Promise<void> => {
     logger.info({ signal }, "stopping");
-    await server.close();
-    await store.close();
-    provider.destroy();
+    await closeAll();
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -194,6 +194,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       logger,
       fromBlock: startBlock,
       processMetrics: false,
+      index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
+      requests,
     });
 
     const factorRates: Record<string, string> = {};
@@ -218,8 +220,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
     const app = createDappApp({
       api,
-      index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
-      requests,
       config,
       webRoot: options.webRoot,
     });

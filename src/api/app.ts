@@ -4,7 +4,9 @@ import swaggerUi from "swagger-ui-express";
 import { ApiError, errorMiddleware, routeNotFound } from "./errors";
 import { BODY_LIMIT_BYTES, createContext } from "./context";
 import type { ApiContext, ApiOptions } from "./context";
+import { registerIndexRoutes } from "./indexRoutes";
 import { openApiDocument } from "./openapi";
+import { registerRequestRoutes } from "./requestRoutes";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
@@ -48,7 +50,10 @@ export interface ChainbillApi {
   context: ApiContext;
 }
 
-/** The express application over the domain modules (no listening socket; see server.ts). */
+/**
+ * The express application over the domain modules (no listening socket; see server.ts). The index read routes and
+ * the funding-request inbox are served when their sources are given, and the OpenAPI description says so.
+ */
 export function createApp(options: ApiOptions): ChainbillApi {
   const context = createContext(options);
   const app = express();
@@ -64,12 +69,15 @@ export function createApp(options: ApiOptions): ChainbillApi {
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
-  registerSystemRoutes(app, context);
+  const description = openApiDocument({ index: options.index !== undefined, requests: options.requests !== undefined });
+  registerSystemRoutes(app, context, description);
   registerAuthRoutes(app, context);
   registerDocumentRoutes(app, context);
   registerTokenRoutes(app, context);
   registerMemberRoutes(app, context);
-  app.use("/docs", swaggerUi.serve, swaggerUi.setup(openApiDocument()));
+  if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
+  if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
+  app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 
   app.use(routeNotFound);
   app.use(errorMiddleware(context.logger, BODY_LIMIT_BYTES));

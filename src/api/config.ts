@@ -23,10 +23,19 @@ export interface ApiServerConfig {
   attestationTtlSeconds: number;
   keystorePath?: string;
   limits: ApiLimits;
+  /** Where the in-process indexer keeps its LevelDB; given, the API indexes from `fromBlock` and serves the index routes. */
+  indexDbPath?: string;
+  /** Blocks behind the head after which the index calls a figure final. */
+  confirmations: number;
+  /** Where funding requests are kept; given, the API serves `/v1/funding-requests`. */
+  requestsDbPath?: string;
 }
 
 export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
+  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>]
+  --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
+  funding-request inbox.
   --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
   deployed_addresses.json. The verifier key: --keystore (password in CHAINBILL_VERIFIER_KEYSTORE_PASSWORD or
   CHAINBILL_VERIFIER_KEYSTORE_PASSWORD_FILE) or CHAINBILL_VERIFIER_KEY. Rate limits: CHAINBILL_API_RATE_IP and
@@ -104,12 +113,18 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
       "from-block": { type: "string" },
       "attestation-ttl": { type: "string" },
       keystore: { type: "string" },
+      "index-db": { type: "string" },
+      confirmations: { type: "string" },
+      "requests-db": { type: "string" },
     },
     strict: true,
   });
   const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
   if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
   if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
+  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new Error(`--confirmations applies to the index: give --index-db too\n${USAGE}`);
+  const databases = [values.db, values["index-db"], values["requests-db"]].filter((location) => location !== undefined);
+  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db and --requests-db must be different directories\n${USAGE}`);
   let addresses: ChainbillAddresses;
   if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
   else {
@@ -137,6 +152,9 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
     fromBlock: wholeNumber(values["from-block"], 0, "--from-block"),
     attestationTtlSeconds: wholeNumber(values["attestation-ttl"], 3600, "--attestation-ttl"),
     keystorePath: values.keystore,
+    indexDbPath: values["index-db"],
+    confirmations: wholeNumber(values.confirmations, 0, "--confirmations"),
+    requestsDbPath: values["requests-db"],
     limits: {
       ...DEFAULT_LIMITS,
       perIp: rate(env.CHAINBILL_API_RATE_IP, DEFAULT_LIMITS.perIp, "CHAINBILL_API_RATE_IP"),

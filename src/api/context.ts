@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { ChainbillContracts } from "../chain/system";
 import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
+import type { FundingRequestStore } from "../requests/store";
 import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
 import { NonceStore } from "./auth/nonces";
+import type { IndexRouteOptions } from "./indexRoutes";
 import { SessionStore } from "./auth/sessions";
 import type { SignInPolicy } from "./auth/signIn";
 import { MemberDirectory } from "./members";
@@ -53,6 +55,10 @@ export interface ApiOptions {
   fromBlock?: number;
   /** Process metrics (CPU, memory, event loop) in /metrics; off in tests that build many apps. */
   processMetrics?: boolean;
+  /** A running indexer's reader: given, the index read routes (portfolio, trees, books, slots, histories) are served. */
+  index?: IndexRouteOptions;
+  /** Given, the funding-request inbox (`/v1/funding-requests`) is served. */
+  requests?: FundingRequestStore;
 }
 
 /** Everything the routes share. */

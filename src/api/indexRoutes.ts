@@ -80,7 +80,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
   };
 
   router.get("/v1/index/status", async (_request, response) => {
-    response.json((await reader.status()) ?? { asOfBlock: -1 });
+    response.json((await reader.status()) ?? { asOfBlock: -1, final: false });
   });
 
   /** The portfolio: live pieces held, what was sold to factors, and totals. `?address=` for auditors. */
@@ -127,16 +127,20 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
         value: holdings.totalValue,
         soldValue: sold.reduce((sum, row) => sum + row.value, 0n),
         soldPrice: sold.reduce((sum, row) => sum + row.price, 0n),
+        byAnchor: holdings.byAnchor,
         byMaturity: holdings.byMaturity,
       },
     });
   });
 
-  /** A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks. */
+  /**
+   * A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks; and the
+   * asked-for piece's own ancestors (parent first) and descendants (breadth first), by token id.
+   */
   router.get("/v1/pieces/:id/tree", session, async (request, response) => {
     await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
-    const piece = await read(() => reader.token(id, { maxDescendants: 1 }));
+    const piece = await read(() => reader.token(id, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (piece === null) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
     const rootId = (piece.slot.slot << 32n) | 1n;
     const root = await read(() => reader.token(rootId, { maxDescendants: MAX_TREE_NODES - 1 }));
@@ -157,6 +161,8 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       asOfBlock: root.asOfBlock,
       final: root.final,
       focus: id,
+      ancestors: piece.ancestors.map((node) => node.tokenId),
+      descendants: piece.descendants.map((node) => node.tokenId),
       slot: root.slot,
       truncated: root.descendantsTruncated,
       nodes: nodes.map((node) => ({ ...node, checks: checks.get(node.tokenId) ?? null })),
@@ -192,18 +198,27 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const owner = subjectOf(response, anchor);
     const slotCount = await context.contracts.token.slotCount();
     const rows = [];
+    let final = true;
     for (let slot = 1n; slot <= slotCount && slot <= 10_000n; slot += 1n) {
       const summary = await reader.slot(slot);
       if (summary === null || getAddress(summary.slot.anchor) !== owner) continue;
+      final &&= summary.final;
       rows.push({ ...summary.slot, outstanding: summary.outstanding, overdue: summary.overdue, fullyRepaid: summary.fullyRepaid });
     }
     rows.sort((a, b) => (a.maturity < b.maturity ? -1 : a.maturity > b.maturity ? 1 : 0));
     const status = await reader.status();
-    response.json({ anchor: owner, asOfBlock: status?.asOfBlock ?? -1, receivables: rows, outstanding: rows.reduce((sum, row) => sum + row.outstanding, 0n) });
+    response.json({
+      anchor: owner,
+      asOfBlock: status?.asOfBlock ?? -1,
+      final: status !== null && final,
+      receivables: rows,
+      outstanding: rows.reduce((sum, row) => sum + row.outstanding, 0n),
+    });
   });
 
   /** A receivable (slot) by number, for the auditor's search. */
   router.get("/v1/slots/:id", session, async (request, response) => {
+    await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
     const summary = await read(() => reader.slot(id));
     if (summary === null) throw notFound("SLOT_NOT_FOUND", `no receivable ${id} was confirmed`);
@@ -212,6 +227,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
 
   /** Every event that touched a piece, for the auditor. */
   router.get("/v1/pieces/:id/history", session, async (request, response) => {
+    await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
     const history = await read(() => reader.tokenHistory(id));
     response.json(history);

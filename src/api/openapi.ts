@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { documentSchema } from "../proofs/documents";
+import { fundingRequestBody } from "./requestRoutes";
 import { signInBody } from "./routes/auth";
 import { fundingCheckBody } from "./routes/tokens";
 
 /**
  * The OpenAPI 3.1 description of the API. Request bodies are generated from the same zod schemas the routes parse
  * with (and the document schemas from src/proofs), so they cannot drift; the list of operations is written here
- * and a test compares it with the routes express actually serves.
+ * and a test compares it with the routes express actually serves, with and without the index and request routes.
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -48,8 +49,10 @@ const bodyErrors = {
   "415": error("the body is not JSON"),
 };
 
-/** Every operation the API serves, by OpenAPI path and method. */
-export const OPERATIONS: Readonly<Record<string, Readonly<Record<string, Operation>>>> = {
+type Operations = Readonly<Record<string, Readonly<Record<string, Operation>>>>;
+
+/** Every operation the API always serves, by OpenAPI path and method. */
+export const OPERATIONS: Operations = {
   "/health": {
     get: {
       summary: "Liveness and the chain the service reads",
@@ -170,6 +173,310 @@ export const OPERATIONS: Readonly<Record<string, Readonly<Record<string, Operati
   },
 };
 
+const addressParameter = (description: string): JsonSchema => pathParameter("address", addressSchema, description);
+const minBlock: JsonSchema = {
+  name: "minBlock",
+  in: "query",
+  required: false,
+  description: "wait (up to ten seconds) until the index has applied this block, e.g. the one a transaction just landed in",
+  schema: { type: "string", pattern: "^[0-9]{1,12}$" },
+};
+/** Errors of every index read beyond the session's. */
+const indexErrors = {
+  "400": error("a malformed id, address or minBlock"),
+  "503": error("the index has not reached minBlock within ten seconds (INDEX_BEHIND; see Retry-After)"),
+  ...sessionErrors,
+};
+const auditorsOnly = error("another member's book or pieces, and the caller is neither auditor nor operator");
+
+/** Served when the API runs with an index (`createApp({ index })`, `npm run api -- --index-db`). */
+export const INDEX_OPERATIONS: Operations = {
+  "/v1/index/status": {
+    get: {
+      summary: "How far the index has got: the block it is as of, the head it has seen, what is final",
+      session: false,
+      responses: { "200": { description: "the index's position (asOfBlock -1 before its first block)", content: json(ref("IndexStatus")) }, "429": error("rate limited") },
+    },
+  },
+  "/v1/portfolio": {
+    get: {
+      summary: "Live pieces held, what was sold to factors, and totals by anchor and by maturity (the caller's; ?address= for auditors and operators)",
+      session: true,
+      parameters: [{ name: "address", in: "query", required: false, description: "whose portfolio (default: the caller's)", schema: addressSchema }, minBlock],
+      responses: { "200": { description: "the portfolio", content: json(ref("Portfolio")) }, "403": auditorsOnly, ...indexErrors },
+    },
+  },
+  "/v1/pieces/{id}/tree": {
+    get: {
+      summary: "The piece's receivable as a tree from the anchor's confirmation (each node with the verifier's checks of its step), and the piece's own ancestors and descendants",
+      session: true,
+      parameters: [tokenId, minBlock],
+      responses: { "200": { description: "the tree", content: json(ref("PieceTree")) }, "404": error("no such piece was ever created"), ...indexErrors },
+    },
+  },
+  "/v1/pieces/{id}/history": {
+    get: {
+      summary: "Every event that touched the piece, decoded, in chain order",
+      session: true,
+      parameters: [tokenId, minBlock],
+      responses: { "200": { description: "the history (empty for a piece never created)", content: json(ref("PieceHistory")) }, ...indexErrors },
+    },
+  },
+  "/v1/factors/{address}/book": {
+    get: {
+      summary: "What a factor bought, at what price, and what is still due on each piece (the factor's own; auditors and operators any)",
+      session: true,
+      parameters: [addressParameter("the factor's address"), minBlock],
+      responses: { "200": { description: "the book", content: json(ref("FactorBook")) }, "403": auditorsOnly, ...indexErrors },
+    },
+  },
+  "/v1/anchors/{address}/obligations": {
+    get: {
+      summary: "What an anchor owes, receivable by receivable, by maturity (the anchor's own; auditors and operators any)",
+      session: true,
+      parameters: [addressParameter("the anchor's address"), minBlock],
+      responses: { "200": { description: "the obligations", content: json(ref("Obligations")) }, "403": auditorsOnly, ...indexErrors },
+    },
+  },
+  "/v1/slots/{id}": {
+    get: {
+      summary: "A receivable (slot) and its summary: outstanding, live value, repaid, overdue",
+      session: true,
+      parameters: [pathParameter("id", decimal, "the receivable's slot number"), minBlock],
+      responses: { "200": { description: "the receivable", content: json(ref("SlotSummary")) }, "404": error("no such receivable was confirmed"), ...indexErrors },
+    },
+  },
+};
+
+/** Served when the API runs with a funding-request store (`createApp({ requests })`). */
+export const REQUEST_OPERATIONS: Operations = {
+  "/v1/funding-requests": {
+    post: {
+      summary: "Submit a funding request the caller signed as holder, for the factor it names",
+      session: true,
+      requestBody: { required: true, content: json(schemaOf(fundingRequestBody)) },
+      responses: {
+        "201": { description: "submitted", content: json({ type: "object", properties: { holder: addressSchema, nonce: decimal } }) },
+        ...bodyErrors,
+        "409": error("the caller already submitted a request under this nonce"),
+        "422": error("refused, each wrong field named: not the caller's signature, piece or value, not an active factor, deadline passed, nonce used"),
+        ...sessionErrors,
+      },
+    },
+    get: {
+      summary: "The caller's own requests, or (?as=factor) those waiting for the caller as factor, each with its state",
+      session: true,
+      parameters: [{ name: "as", in: "query", required: false, description: "holder (default) or factor", schema: { enum: ["holder", "factor"] } }],
+      responses: {
+        "200": { description: "the requests", content: json({ type: "object", properties: { requests: { type: "array", items: ref("StoredFundingRequest") } } }) },
+        "400": error("as is neither holder nor factor"),
+        "403": error("?as=factor and the caller is not an active factor"),
+        ...sessionErrors,
+      },
+    },
+  },
+};
+
+/** Which optional route groups an app serves. */
+export interface MountedRoutes {
+  index?: boolean;
+  requests?: boolean;
+}
+
+/** The operations an app with these route groups serves. */
+export function operationsFor(mounted: MountedRoutes = {}): Operations {
+  return { ...OPERATIONS, ...(mounted.index === true ? INDEX_OPERATIONS : {}), ...(mounted.requests === true ? REQUEST_OPERATIONS : {}) };
+}
+
+const integer: JsonSchema = { type: "integer" };
+const asOfProperties: Record<string, JsonSchema> = {
+  asOfBlock: { type: "integer", description: "the last block the index has applied: the answer is as of it" },
+  asOfBlockHash: hex32,
+  asOfTimestamp: { type: "integer", description: "that block's unix time" },
+  finalizedBlock: { type: "integer", description: "blocks at or below this are final (head less the confirmation depth)" },
+  final: { type: "boolean", description: "whether every figure in the answer last changed at or below finalizedBlock" },
+};
+const AS_OF_REQUIRED = ["asOfBlock", "asOfBlockHash", "asOfTimestamp", "finalizedBlock", "final"];
+const asOf = (properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
+  type: "object",
+  required: [...AS_OF_REQUIRED, ...required],
+  properties: { ...asOfProperties, ...properties },
+});
+const bucket = (key: string, keySchema: JsonSchema): JsonSchema => ({ type: "array", items: { type: "object", properties: { [key]: keySchema, count: integer, value: decimal } } });
+const tokenIds: JsonSchema = { type: "array", items: decimal };
+const pieceStatus: JsonSchema = { enum: ["live", "funded", "repaid", "overdue"] };
+
+const INDEX_SCHEMAS: Record<string, JsonSchema> = {
+  IndexStatus: { type: "object", required: ["asOfBlock", "final"], properties: { ...asOfProperties, head: { type: "integer", description: "the chain head the indexer last saw" } } },
+  TokenRecord: {
+    type: "object",
+    properties: {
+      tokenId: decimal,
+      slot: decimal,
+      owner: addressSchema,
+      value: decimal,
+      parent: { anyOf: [decimal, { type: "null" }], description: "0 for a receivable's first piece" },
+      status: { enum: ["live", "burned", "redeemed"] },
+      received: decimal,
+      tradeProof: { anyOf: [{ type: "object", properties: { invoiceFingerprint: hex32, invoiceHash: hex32, logisticsHash: hex32 } }, { type: "null" }] },
+      createdAtBlock: integer,
+      updatedAtBlock: integer,
+    },
+  },
+  SlotRecord: {
+    type: "object",
+    properties: {
+      slot: decimal,
+      anchorId: integer,
+      anchor: addressSchema,
+      supplierId: integer,
+      supplier: addressSchema,
+      faceValue: decimal,
+      maturity: { ...decimal, description: "unix seconds" },
+      currency: { type: "string" },
+      invoiceHash: hex32,
+      logisticsHash: hex32,
+      invoiceFingerprint: hex32,
+      pieceCount: integer,
+      liveCount: integer,
+      repaid: decimal,
+      claimed: decimal,
+      redeemedValue: decimal,
+      fundedValue: decimal,
+      fundingCount: integer,
+      overdueFlagged: { type: "boolean" },
+      overdueCured: { type: "boolean" },
+      confirmedAtBlock: integer,
+      updatedAtBlock: integer,
+    },
+  },
+  FundingRow: {
+    type: "object",
+    properties: {
+      fundingId: hex32,
+      tokenId: { ...decimal, description: "the piece the holder sold from" },
+      fundedTokenId: { ...decimal, description: "the piece the factor received" },
+      factor: addressSchema,
+      holder: addressSchema,
+      value: decimal,
+      price: decimal,
+      withRecourse: { type: "boolean" },
+      recourseAmount: { anyOf: [decimal, { type: "null" }] },
+      block: integer,
+      transactionHash: hex32,
+      updatedAtBlock: integer,
+    },
+  },
+  Portfolio: asOf(
+    {
+      owner: addressSchema,
+      pieces: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { tokenId: decimal, slot: decimal, value: decimal, anchorId: integer, anchor: { anyOf: [addressSchema, { type: "null" }] }, maturity: decimal, status: pieceStatus, repaid: decimal, faceValue: decimal },
+        },
+      },
+      sold: { type: "array", items: { allOf: [ref("FundingRow")], properties: { maturity: { anyOf: [decimal, { type: "null" }] }, anchorId: { anyOf: [integer, { type: "null" }] } } } },
+      totals: {
+        type: "object",
+        properties: { count: integer, value: decimal, soldValue: decimal, soldPrice: decimal, byAnchor: bucket("anchorId", integer), byMaturity: bucket("maturity", decimal) },
+      },
+    },
+    ["owner", "pieces", "sold", "totals"],
+  ),
+  PieceTree: asOf(
+    {
+      focus: decimal,
+      ancestors: { ...tokenIds, description: "the focus piece's ancestors, parent first" },
+      descendants: { ...tokenIds, description: "every piece split off the focus piece, breadth first" },
+      slot: ref("SlotRecord"),
+      truncated: { type: "boolean", description: "the tree has more than 60 pieces and was cut" },
+      nodes: {
+        type: "array",
+        items: {
+          allOf: [ref("TokenRecord")],
+          properties: {
+            checks: {
+              anyOf: [{ type: "object", properties: { passed: { type: "boolean" }, failures: { type: "array", items: { type: "object" } } } }, { type: "null" }],
+            },
+          },
+        },
+      },
+      fundings: { type: "array", items: ref("FundingRow") },
+    },
+    ["focus", "ancestors", "descendants", "slot", "truncated", "nodes", "fundings"],
+  ),
+  PieceHistory: asOf(
+    {
+      tokenId: decimal,
+      entries: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { blockNumber: integer, transactionHash: hex32, transactionIndex: integer, logIndex: integer, contract: { enum: ["registry", "token", "currency", "settlement", "financing"] }, event: { type: "object" } },
+        },
+      },
+    },
+    ["tokenId", "entries"],
+  ),
+  FactorBook: asOf(
+    {
+      factor: addressSchema,
+      totals: { type: "object", properties: { fundings: integer, value: decimal, price: decimal, recourse: decimal } },
+      fundings: {
+        type: "array",
+        items: {
+          allOf: [ref("FundingRow")],
+          properties: {
+            piece: { anyOf: [ref("TokenRecord"), { type: "null" }] },
+            maturity: { anyOf: [decimal, { type: "null" }] },
+            anchorId: { anyOf: [integer, { type: "null" }] },
+            status: pieceStatus,
+            due: { ...decimal, description: "the funded piece's value less what settlement already paid on it" },
+          },
+        },
+      },
+      nextAfter: { anyOf: [{ type: "string" }, { type: "null" }] },
+    },
+    ["factor", "totals", "fundings"],
+  ),
+  Obligations: {
+    type: "object",
+    required: ["anchor", "asOfBlock", "final", "receivables", "outstanding"],
+    properties: {
+      anchor: addressSchema,
+      asOfBlock: asOfProperties.asOfBlock,
+      final: asOfProperties.final,
+      receivables: { type: "array", items: { allOf: [ref("SlotRecord")], properties: { outstanding: decimal, overdue: { type: "boolean" }, fullyRepaid: { type: "boolean" } } } },
+      outstanding: decimal,
+    },
+  },
+  SlotSummary: asOf(
+    {
+      slot: ref("SlotRecord"),
+      outstanding: decimal,
+      liveValue: { ...decimal, description: "face value less what was redeemed" },
+      fullyRepaid: { type: "boolean" },
+      overdue: { type: "boolean", description: "past maturity plus the grace period at asOfTimestamp with something unpaid" },
+    },
+    ["slot", "outstanding", "liveValue", "fullyRepaid", "overdue"],
+  ),
+};
+
+const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
+  StoredFundingRequest: {
+    type: "object",
+    properties: {
+      holder: addressSchema,
+      request: { type: "object", properties: { tokenId: decimal, value: decimal, minPrice: decimal, factor: addressSchema, deadline: decimal, nonce: decimal } },
+      holderSignature: { type: "string" },
+      submittedAt: { type: "integer", description: "unix seconds" },
+      state: { enum: ["waiting", "funded", "withdrawn", "expired"] },
+    },
+  },
+};
+
 const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
   Error: {
     type: "object",
@@ -226,10 +533,11 @@ const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
   },
 };
 
-/** The OpenAPI document served at /openapi.json. */
-export function openApiDocument(serverUrl?: string): JsonSchema {
+/** The OpenAPI document served at /openapi.json, for an app serving `mounted`'s route groups. */
+export function openApiDocument(options: MountedRoutes & { serverUrl?: string } = {}): JsonSchema {
+  const { serverUrl } = options;
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const [path, operations] of Object.entries(OPERATIONS)) {
+  for (const [path, operations] of Object.entries(operationsFor(options))) {
     paths[path] = {};
     for (const [method, operation] of Object.entries(operations)) {
       paths[path][method] = {
@@ -246,12 +554,19 @@ export function openApiDocument(serverUrl?: string): JsonSchema {
     info: {
       title: "Chainbill API",
       version: "1",
-      description: "Trade documents in, funding attestations out, and reads of members and pieces. Amounts and token ids are decimal strings.",
+      description:
+        "Trade documents in, funding attestations out, and reads of members and pieces" +
+        (options.index === true ? "; reads of the index (portfolios, trees, books, receivables, histories), each as of a block" : "") +
+        ". Amounts and token ids are decimal strings.",
     },
     ...(serverUrl === undefined ? {} : { servers: [{ url: serverUrl }] }),
     components: {
       securitySchemes: { session: { type: "http", scheme: "bearer", description: "the token POST /v1/auth/verify returns" } },
-      schemas: COMPONENT_SCHEMAS,
+      schemas: {
+        ...COMPONENT_SCHEMAS,
+        ...(options.index === true ? INDEX_SCHEMAS : {}),
+        ...(options.requests === true ? REQUEST_SCHEMAS : {}),
+      },
     },
     paths,
   };

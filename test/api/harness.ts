@@ -8,18 +8,23 @@ import type { Signer } from "ethers";
 import { SiweMessage } from "siwe";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { connectChainbill } from "../../src/chain/system";
-import type { ChainbillContracts } from "../../src/chain/system";
+import type { ChainbillAddresses, ChainbillContracts } from "../../src/chain/system";
 import { DocumentStore } from "../../src/documents/store";
 import { startServer } from "../../src/api/server";
 import type { RunningServer } from "../../src/api/server";
 import type { ApiLimits } from "../../src/api/context";
+import { startIndexer } from "../../src/indexer/indexer";
+import type { RunningIndexer } from "../../src/indexer/indexer";
+import type { Eip1193Provider } from "../../src/indexer/rpc";
+import { FundingRequestStore } from "../../src/requests/store";
 import { createVerifier } from "../../src/verifier";
 import { deployConsortium } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 
 /**
  * The real API server, in process, on loopback, against the in-process chain: what every API test drives over HTTP.
- * The verifier is the real one, signing with the consortium's VERIFIER member.
+ * The verifier is the real one, signing with the consortium's VERIFIER member. With `index`, an indexer follows the
+ * chain in process and the API serves the index reads and the funding-request inbox, as `npm start` does.
  */
 
 export const SIGN_IN_DOMAIN = "chainbill.test";
@@ -36,6 +41,8 @@ export interface ApiHarness {
   store: DocumentStore;
   server: RunningServer;
   url: string;
+  /** Present with `index: true`. */
+  indexer?: RunningIndexer;
   close(): Promise<void>;
 }
 
@@ -45,26 +52,53 @@ export interface ApiHarnessOptions {
   /** The verifier's key (default: the consortium's VERIFIER member). */
   verifierSigner?: Pick<Signer, "signTypedData" | "getAddress">;
   logger?: Logger;
+  /** Run an indexer in process and serve the index routes and the funding-request inbox. */
+  index?: boolean;
+  /** The first block to index (default: the block the harness deploys the consortium in, or 0 for a given one). */
+  indexFromBlock?: number;
+  /** Blocks behind the head after which the index calls a figure final (default 0). */
+  confirmations?: number;
 }
 
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
-  const c = options.consortium ?? (await deployConsortium());
   const provider = hre.ethers.provider;
-  const contracts = connectChainbill(
-    {
-      registry: await c.registry.getAddress(),
-      receivableToken: await c.token.getAddress(),
-      settlementToken: await c.currency.getAddress(),
-      settlement: await c.settlement.getAddress(),
-      financing: await c.financing.getAddress(),
-    },
-    provider,
-  );
+  const deploymentBlock = options.consortium === undefined ? (await provider.getBlockNumber()) + 1 : 0;
+  const c = options.consortium ?? (await deployConsortium());
+  const addresses: ChainbillAddresses = {
+    registry: await c.registry.getAddress(),
+    receivableToken: await c.token.getAddress(),
+    settlementToken: await c.currency.getAddress(),
+    settlement: await c.settlement.getAddress(),
+    financing: await c.financing.getAddress(),
+  };
+  const contracts = connectChainbill(addresses, provider);
   const { chainId } = await provider.getNetwork();
   const directory = await mkdtemp(path.join(tmpdir(), "chainbill-api-"));
   const store = await DocumentStore.open(path.join(directory, "documents"), chainId);
   let server: RunningServer | undefined;
+  let indexer: RunningIndexer | undefined;
+  let requests: FundingRequestStore | undefined;
+  // Closes whatever was started, in reverse order: after the tests, or when a later part fails to start.
+  const closeParts = async (): Promise<void> => {
+    await server?.close();
+    await indexer?.stop();
+    await requests?.close();
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  };
   try {
+    if (options.index === true) {
+      indexer = await startIndexer({
+        provider: hre.network.provider as unknown as Eip1193Provider,
+        dbPath: path.join(directory, "index"),
+        addresses,
+        startBlock: options.indexFromBlock ?? deploymentBlock,
+        confirmations: options.confirmations ?? 0,
+        pollIntervalMs: 10,
+      });
+      requests = await FundingRequestStore.open(path.join(directory, "requests"));
+    }
+    const running = indexer;
     server = await startServer({
       contracts,
       chainId,
@@ -74,26 +108,14 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       logger: options.logger ?? pino({ level: process.env.CHAINBILL_TEST_LOG_LEVEL ?? "silent" }),
       limits: { ...GENEROUS_LIMITS, ...options.limits },
       processMetrics: false,
+      index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
+      requests,
     });
   } catch (error) {
-    await store.close();
-    await rm(directory, { recursive: true, force: true });
+    await closeParts();
     throw error;
   }
-  const running = server;
-  return {
-    c,
-    contracts,
-    chainId,
-    store,
-    server: running,
-    url: running.url,
-    close: async () => {
-      await running.close();
-      await store.close();
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
+  return { c, contracts, chainId, store, server, url: server.url, indexer, close: closeParts };
 }
 
 export interface Answer {

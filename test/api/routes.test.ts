@@ -1,6 +1,8 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import type { Express } from "express";
-import { OPERATIONS, openApiDocument } from "../../src/api/openapi";
+import { INDEX_OPERATIONS, OPERATIONS, REQUEST_OPERATIONS, openApiDocument, operationsFor } from "../../src/api/openapi";
+import type { MountedRoutes } from "../../src/api/openapi";
 import { call, codeOf, fieldsOf, signIn, startApi } from "./harness";
 import type { ApiHarness } from "./harness";
 
@@ -15,6 +17,56 @@ function servedRoutes(app: Express): string[] {
   return routes.sort();
 }
 
+function described(mounted: MountedRoutes): string[] {
+  return Object.entries(operationsFor(mounted))
+    .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+/** The description checks, for an app serving `mounted`'s route groups. */
+function describesExactlyWhatIsServed(harness: () => ApiHarness, sessionToken: () => string, mounted: MountedRoutes): void {
+  it("the OpenAPI document lists exactly the routes express serves", () => {
+    expect(servedRoutes(harness().server.app)).to.deep.equal(described(mounted));
+    expect(described(mounted)).to.have.length.greaterThan(12);
+  });
+
+  it("every path parameter is declared, and every session route says it needs one", async () => {
+    const api = harness();
+    const document = (await call(api.url, "GET", "/openapi.json")).body as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; security?: unknown; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(document.openapi).to.equal("3.1.0");
+    expect(document).to.deep.equal(JSON.parse(JSON.stringify(openApiDocument(mounted))));
+    const operations = operationsFor(mounted);
+    for (const [path, pathOperations] of Object.entries(document.paths)) {
+      const inPath = [...path.matchAll(/\{([^}]+)\}/gu)].map((match) => match[1]);
+      for (const [method, operation] of Object.entries(pathOperations)) {
+        expect((operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name), `${method} ${path}`).to.deep.equal(inPath);
+        expect(Object.keys(operation.responses), `${method} ${path}`).to.not.be.empty;
+        if (operations[path][method].session) expect(operation.responses, `${method} ${path}`).to.have.property("401");
+      }
+    }
+    // Every schema an operation refers to is in the document.
+    const refs = [...JSON.stringify(document.paths).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu), ...JSON.stringify(document.components).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu)];
+    for (const [, name] of refs) expect(document.components.schemas, name).to.have.property(name);
+  });
+
+  it("every described operation is served (none answers 'no route')", async () => {
+    const api = harness();
+    const concrete = (path: string): string =>
+      path.replace("{hash}", `0x${"ab".repeat(32)}`).replace("{id}", "4294967297").replace("{address}", api.c.tier1.address);
+    for (const [path, operations] of Object.entries(operationsFor(mounted))) {
+      for (const method of Object.keys(operations)) {
+        const answer = await call(api.url, method.toUpperCase(), concrete(path), { token: path === "/v1/auth/logout" ? "x".repeat(20) : sessionToken(), json: method === "post" ? {} : undefined });
+        expect(codeOf(answer), `${method} ${path}`).to.not.equal("ROUTE_NOT_FOUND");
+        expect(answer.status, `${method} ${path}`).to.be.lessThan(500);
+      }
+    }
+  });
+}
+
 describe("API routes: reads, system endpoints, the OpenAPI description, bodies and limits", () => {
   let api: ApiHarness;
   let token: string;
@@ -27,40 +79,13 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
     await api?.close();
   });
 
-  it("the OpenAPI document lists exactly the routes express serves", () => {
-    const described = Object.entries(OPERATIONS)
-      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
-      .sort();
-    expect(servedRoutes(api.server.app)).to.deep.equal(described);
-    expect(described).to.have.length.greaterThan(12);
-  });
+  describesExactlyWhatIsServed(() => api, () => token, {});
 
-  it("every path parameter is declared, and every session route says it needs one", async () => {
-    const document = (await call(api.url, "GET", "/openapi.json")).body as {
-      openapi: string;
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; security?: unknown; responses: Record<string, unknown> }>>;
-    };
-    expect(document.openapi).to.equal("3.1.0");
-    expect(document).to.deep.equal(JSON.parse(JSON.stringify(openApiDocument())));
-    for (const [path, operations] of Object.entries(document.paths)) {
-      const inPath = [...path.matchAll(/\{([^}]+)\}/gu)].map((match) => match[1]);
-      for (const [method, operation] of Object.entries(operations)) {
-        expect((operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name), `${method} ${path}`).to.deep.equal(inPath);
-        expect(Object.keys(operation.responses), `${method} ${path}`).to.not.be.empty;
-        if (OPERATIONS[path][method].session) expect(operation.responses, `${method} ${path}`).to.have.property("401");
-      }
-    }
-  });
-
-  it("every described operation is served (none answers 'no route')", async () => {
-    const concrete = (path: string): string =>
-      path.replace("{hash}", `0x${"ab".repeat(32)}`).replace("{id}", "4294967297").replace("{address}", api.c.tier1.address);
-    for (const [path, operations] of Object.entries(OPERATIONS)) {
-      for (const method of Object.keys(operations)) {
-        const answer = await call(api.url, method.toUpperCase(), concrete(path), { token: path === "/v1/auth/logout" ? "x".repeat(20) : token, json: method === "post" ? {} : undefined });
-        expect(codeOf(answer), `${method} ${path}`).to.not.equal("ROUTE_NOT_FOUND");
-        expect(answer.status, `${method} ${path}`).to.be.lessThan(500);
-      }
+  it("without an index, the index and request routes are neither served nor described", async () => {
+    for (const path of [...Object.keys(INDEX_OPERATIONS), ...Object.keys(REQUEST_OPERATIONS)]) {
+      expect(OPERATIONS, path).to.not.have.property(path);
+      const answer = await call(api.url, "GET", path.replace("{id}", "4294967297").replace("{address}", api.c.tier1.address), { token });
+      expect(codeOf(answer), path).to.equal("ROUTE_NOT_FOUND");
     }
   });
 
@@ -142,6 +167,28 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
     const unknown = await call(api.url, "DELETE", "/v1/members", { token });
     expect(unknown.status).to.equal(404);
     expect(codeOf(unknown)).to.equal("ROUTE_NOT_FOUND");
+  });
+});
+
+describe("API routes with the index and the funding-request inbox mounted", () => {
+  let api: ApiHarness;
+  let token: string;
+
+  before(async () => {
+    api = await startApi({ index: true });
+    token = await signIn(api.url, api.c.auditor);
+    await api.indexer?.waitForBlock(await hre.ethers.provider.getBlockNumber(), 30_000);
+  });
+  after(async () => {
+    await api?.close();
+  });
+
+  describesExactlyWhatIsServed(() => api, () => token, { index: true, requests: true });
+
+  it("the index routes sit behind the API's session check, like its other reads", async () => {
+    const answer = await call(api.url, "GET", "/v1/portfolio");
+    expect(answer.status).to.equal(401);
+    expect((await call(api.url, "GET", "/v1/index/status")).status).to.equal(200);
   });
 });
 

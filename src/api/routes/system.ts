@@ -1,10 +1,8 @@
 import type { IRouter } from "express";
 import type { ApiContext } from "../context";
-import { openApiDocument } from "../openapi";
 
-export function registerSystemRoutes(router: IRouter, context: ApiContext): void {
-  const description = openApiDocument();
-
+/** `description` is the OpenAPI document of the routes this app serves. */
+export function registerSystemRoutes(router: IRouter, context: ApiContext, description: object): void {
   router.get("/health", async (_request, response) => {
     const provider = context.contracts.registry.runner?.provider;
     try {
