@@ -77,6 +77,13 @@ describe("the verifier key and the server's configuration", () => {
     await writeFile(own, JSON.stringify({ registry: addresses.registry }));
     expect(await readDeployment(own).catch((error: Error) => error.message)).to.match(/neither/u);
     expect(await parseApiArgs(["--db", "/tmp/db"], {}).catch((error: Error) => error.message)).to.match(/--rpc is required/u);
+    expect(config).to.deep.include({ indexDbPath: undefined, requestsDbPath: undefined, confirmations: 0 });
+    const indexed = await parseApiArgs(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--index-db", "/tmp/index", "--confirmations", "12", "--requests-db", "/tmp/requests"], {});
+    expect(indexed).to.deep.include({ indexDbPath: "/tmp/index", confirmations: 12, requestsDbPath: "/tmp/requests" });
+    const shared = ["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--index-db", "/tmp/db"];
+    expect(await parseApiArgs(shared, {}).catch((error: Error) => error.message)).to.match(/must be different directories/u);
+    const orphan = ["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--confirmations", "3"];
+    expect(await parseApiArgs(orphan, {}).catch((error: Error) => error.message)).to.match(/give --index-db too/u);
   });
 
   it("the key signs attestations but never appears in a log line or an HTTP answer", async () => {
