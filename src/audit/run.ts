@@ -71,19 +71,31 @@ export class AuditSetupError extends Error {
   }
 }
 
+/** Times each phase and forwards its progress. */
+interface PhaseClock {
+  readonly timings: AuditTimings;
+  timed<T>(phase: string, work: () => Promise<T> | T): Promise<T>;
+  progressOf(phase: AuditPhase): Progress;
+}
+
+function phaseClock(onProgress: AuditOptions["onProgress"]): PhaseClock {
+  const timings: AuditTimings = {};
+  return {
+    timings,
+    async timed(phase, work) {
+      const started = Date.now();
+      try {
+        return await work();
+      } finally {
+        timings[phase] = (timings[phase] ?? 0) + Date.now() - started;
+      }
+    },
+    progressOf: (phase) => (done, total) => onProgress?.(phase, done, total),
+  };
+}
+
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const { provider } = options;
-  const timings: AuditTimings = {};
-  const timed = async <T>(phase: string, work: () => Promise<T> | T): Promise<T> => {
-    const started = Date.now();
-    try {
-      return await work();
-    } finally {
-      timings[phase] = (timings[phase] ?? 0) + Date.now() - started;
-    }
-  };
-  const progressOf = (phase: AuditPhase): Progress => (done, total) => options.onProgress?.(phase, done, total);
-
   const { chainId } = await provider.getNetwork();
   const record = options.record ?? (options.contractsFile !== undefined ? readDeploymentRecord(options.contractsFile, chainId) : findDeploymentRecord(chainId, options.deploymentsDir));
   const head = await provider.getBlockNumber();
@@ -96,24 +108,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     }
   }
   try {
-    return await audit(options, record, chainId, head, index, timed, progressOf, timings);
+    return await audit(options, record, chainId, head, index, phaseClock(options.onProgress));
   } finally {
     await index?.close();
   }
 }
 
-type Timed = <T>(phase: string, work: () => Promise<T> | T) => Promise<T>;
-
-async function audit(
-  options: AuditOptions,
-  record: DeploymentRecord,
-  chainId: bigint,
-  head: number,
-  index: IndexSnapshot | undefined,
-  timed: Timed,
-  progressOf: (phase: AuditPhase) => Progress,
-  timings: AuditTimings,
-): Promise<AuditResult> {
+async function audit(options: AuditOptions, record: DeploymentRecord, chainId: bigint, head: number, index: IndexSnapshot | undefined, clock: PhaseClock): Promise<AuditResult> {
+  const { timed, progressOf, timings } = clock;
   const { provider } = options;
   // I7 compares at the block the index reached: audit there unless told otherwise, and refuse two different blocks.
   if (index !== undefined && options.at !== undefined && options.at !== index.cursorBlock) {
