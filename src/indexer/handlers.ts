@@ -75,9 +75,12 @@ async function saveToken(r: Records, before: TokenRecord | undefined, after: Tok
   if (wasLive && (!isLive || before.owner !== after.owner)) await r.tx.del(keys.holding(before.owner, before.tokenId));
   if (isLive) {
     const row: HoldingRow = { tokenId: after.tokenId, slot: after.slot, value: after.value, anchorId: slot.anchorId, maturity: slot.maturity };
-    await r.write(keys.holding(after.owner, after.tokenId), codecs.holding, row);
+    // A new piece (minted: token ids are never reused) has no records yet: no read needed for their undo.
+    if (before === undefined) r.tx.insertRecord(keys.holding(after.owner, after.tokenId), codecs.holding, row);
+    else await r.write(keys.holding(after.owner, after.tokenId), codecs.holding, row);
   }
-  await r.write(keys.token(after.tokenId), codecs.token, { ...after, updatedAtBlock: r.block });
+  if (before === undefined) r.tx.insertRecord(keys.token(after.tokenId), codecs.token, { ...after, updatedAtBlock: r.block });
+  else await r.write(keys.token(after.tokenId), codecs.token, { ...after, updatedAtBlock: r.block });
 }
 
 async function updateSlot(r: Records, slotId: bigint, change: (slot: SlotRecord) => Partial<SlotRecord>): Promise<void> {
@@ -164,7 +167,7 @@ export async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog
   const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
   const tokens = tokensOfEvent(event);
   if (tokens.length > 0) {
-    const stored = encodeHistoryLog(log);
+    const stored = encodeHistoryLog(event.contract, log);
     for (const tokenId of tokens) tx.insert(keys.history(tokenId, checkpoint), stored);
   }
 

@@ -11,7 +11,7 @@ import type { BlockRef, Cursor, IndexConfig } from "./schema";
 import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
 import type { IndexDb } from "./store";
 import { DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent, follows } from "./sync";
-import type { RangeSizing } from "./sync";
+import type { FetchedRecent, RangeSizing } from "./sync";
 
 /**
  * The indexer: backfills final history chunk by chunk, then follows the head block by block, applying each batch
@@ -200,8 +200,36 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     await db.clear({ gte: `${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}` });
   }
 
-  /** Applies final history from..to, chunk by chunk. */
-  async function backfill(from: number, to: number, head: number): Promise<SyncOutcome> {
+  /**
+   * The first recent blocks after a backfill, fetched while the backfill's last chunks are applied. Used by the
+   * next step only if it starts at the same block; checked like any fetch (headers linked, logs of those headers,
+   * the first header following the cursor), so a chain that moved meanwhile is caught as usual.
+   */
+  let recentAhead: { from: number; to: number; fetched: Promise<FetchedRecent> } | undefined;
+
+  function fetchRecentAhead(from: number, to: number): void {
+    const fetched = fetchRecent(client, decoder.addresses, from, to, sizer);
+    // Observed when used; a failure there means fetching again.
+    fetched.catch(() => undefined);
+    recentAhead = { from, to, fetched };
+  }
+
+  /** Blocks from..(at most) to near the head: those fetched ahead if they start at `from`, else fetched now. */
+  async function recentBlocks(from: number, to: number): Promise<FetchedRecent> {
+    const ahead = recentAhead;
+    recentAhead = undefined;
+    if (ahead !== undefined && ahead.from === from && ahead.to <= to) {
+      try {
+        return await ahead.fetched;
+      } catch {
+        // Fetch again below, with the usual retries.
+      }
+    }
+    return fetchRecent(client, decoder.addresses, from, to, sizer);
+  }
+
+  /** Applies final history from..to, chunk by chunk; `recentTo` > to: also fetch to+1..recentTo ahead, near the end. */
+  async function backfill(from: number, to: number, head: number, recentTo: number): Promise<SyncOutcome> {
     progress.phase = "backfill";
     progress.backfillFrom = from;
     progress.backfillTo = to;
@@ -211,6 +239,8 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     let writing: { tx: StateTx; done: Promise<void> } | undefined;
     try {
       for await (const chunk of backfillChunks(client, decoder.addresses, from, to, sizer, prefetch)) {
+        // Once the rest of the backfill is (about) in flight, fetch the recent blocks that follow it too.
+        if (recentTo > to && recentAhead === undefined && to - chunk.to <= prefetch * (chunk.to - chunk.from + 1)) fetchRecentAhead(to + 1, recentTo);
         const tx = new StateTx(db, cache, writing?.tx);
         const applied = await applyLogs(tx, chunk.logs);
         const ref: BlockRef = { number: chunk.last.number, hash: chunk.last.hash, timestamp: chunk.last.timestamp };
@@ -273,6 +303,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     if (ancestor === undefined) {
       throw new ReorgTooDeepError(`the chain reorganised below block ${floor}, the oldest block the index can roll back to (reorg window ${reorgWindow})`);
     }
+    recentAhead = undefined;
     const tx = new StateTx(db, cache);
     const undoRecords = await tx.rollBackTo(ancestor.number);
     const undoneBlocks = stored.number - ancestor.number;
@@ -305,10 +336,10 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       if (!follows(first, stored.hash)) return reorganise(head);
     }
     const windowStart = head - reorgWindow + 1;
-    if (from < windowStart) return backfill(from, windowStart - 1, head);
+    if (from < windowStart) return backfill(from, windowStart - 1, head, Math.min(head, windowStart + maxRecentBlocks - 1));
     progress.phase = "follow";
-    const to = Math.min(head, from + maxRecentBlocks - 1);
-    const recent = await fetchRecent(client, decoder.addresses, from, to, sizer);
+    const recent = await recentBlocks(from, Math.min(head, from + maxRecentBlocks - 1));
+    const to = recent.headers[recent.headers.length - 1].number;
     if (stored !== undefined && !follows(recent.headers[0], stored.hash)) return reorganise(head);
     const events = await applyRecent(new StateTx(db, cache), recent.headers, recent.logs, head, stored?.rollbackFloor ?? from - 1);
     return { type: "applied", phase: "follow", from, to, events };

@@ -254,8 +254,9 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number 
         const cursor = await view.requireCursor();
         const entries: HistoryEntry[] = [];
         for (const [key, text] of await view.scanText(keys.historyPrefix(tokenId))) {
-          const log = decodeHistoryLog(key.slice(keys.historyPrefix(tokenId).length), text);
-          const contract = view.contractOf(log.address);
+          const checkpoint = key.slice(keys.historyPrefix(tokenId).length);
+          const log = decodeHistoryLog(checkpoint, text, view.addresses());
+          const contract = log.contract;
           entries.push({
             blockNumber: log.blockNumber,
             transactionHash: log.transactionHash,
@@ -359,11 +360,10 @@ class View {
     };
   }
 
-  contractOf(address: string): ContractName {
-    const names: ContractName[] = ["registry", "token", "currency", "settlement", "financing"];
-    const index = this.config?.addresses.indexOf(address.toLowerCase()) ?? -1;
-    if (index < 0) throw new Error(`history log from unknown address ${address}`);
-    return names[index];
+  /** The contracts' addresses in {@link CONTRACT_ORDER}, as the index's configuration records them. */
+  addresses(): readonly string[] {
+    if (this.config === undefined) throw new Error("the index has no configuration (meta/config)");
+    return this.config.addresses;
   }
 
   withActivity(member: MemberRecord, cursor: Cursor): MemberWithActivity {

@@ -1,4 +1,5 @@
-import type { RawLog } from "../chain/events";
+import { eventTopics } from "../chain/events";
+import type { ContractName, RawLog } from "../chain/events";
 import { padNumber } from "./store";
 
 /**
@@ -20,7 +21,7 @@ import { padNumber } from "./store";
  * | `hA/<owner>/<anchorId>` , `hM/<owner>/<maturity>` | {@link HoldingBucket} by anchor / maturity |
  * | `fb/<factor>/<checkpoint>` | {@link FundingRow}; `fi/<fundingId>` its key; `ft/<factor>` {@link FactorTotals} |
  * | `tf/<tokenId>/<checkpoint>` | funding id of a funding that delivered the piece |
- * | `e/<tokenId>/<checkpoint>` | the raw log of an event about the piece (history) |
+ * | `e/<tokenId>/<checkpoint>` | the log of an event about the piece (history), compactly ({@link encodeHistoryLog}) |
  * | `m/<memberId>` | {@link MemberRecord}; `ma/<address>` the member id owning an address |
  * | `cb/<address>` | settlement-currency balance (decimal) |
  */
@@ -42,15 +43,73 @@ export function positionOf(checkpoint: string): { blockNumber: number; transacti
   return { blockNumber: block, transactionIndex: transaction, logIndex: log };
 }
 
-/** A log kept in a piece's history: `txHash|address|topic,topic,…|data` (its position is in the key). */
-export function encodeHistoryLog(log: { transactionHash: string; address: string; topics: readonly string[]; data: string }): string {
-  return `${log.transactionHash}|${log.address.toLowerCase()}|${log.topics.join(",")}|${log.data}`;
+/** The contracts in the order of {@link IndexConfig.addresses}; a stored log names its contract by position. */
+export const CONTRACT_ORDER: readonly ContractName[] = ["registry", "token", "currency", "settlement", "financing"];
+
+/** Each contract's event topics, numbered (a stored log names its event by number instead of its 32-byte topic). */
+const TOPIC_NUMBERS: ReadonlyArray<ReadonlyMap<string, number>> = CONTRACT_ORDER.map((contract) => new Map(eventTopics(contract).map((topic, index) => [topic, index])));
+const TOPICS_BY_NUMBER: ReadonlyArray<readonly string[]> = CONTRACT_ORDER.map((contract) => eventTopics(contract));
+
+const ZERO_WORD = "0".repeat(64);
+
+/** A 32-byte word (64 hex digits, no 0x) without its leading zeros; "" for zero. */
+function stripWord(word: string): string {
+  let start = 0;
+  while (start < word.length && word.charCodeAt(start) === 48) start += 1;
+  return word.slice(start);
 }
 
-export function decodeHistoryLog(checkpoint: string, text: string): RawLog {
+function padWord(stripped: string): string {
+  return stripped.length === 64 ? stripped : ZERO_WORD.slice(stripped.length) + stripped;
+}
+
+/** `count:word,word,…` back to its words ("" is a zero word, so the count tells none from one). */
+function wordsOf(text: string): string[] {
+  const separator = text.indexOf(":");
+  return Number(text.slice(0, separator)) === 0 ? [] : text.slice(separator + 1).split(",");
+}
+
+/**
+ * A log as a piece's history stores it (its position is in the key), compactly:
+ * `txHash|contract|event|n:topic,…|n:word,…` with hex digits only (no 0x), the contract's position in
+ * {@link CONTRACT_ORDER}, the event's number among its contract's topics (or its topic in full if unknown), and the
+ * other topics and the data's 32-byte words, each list with its length, each word without leading zeros. Decoding gives back the log exactly (lower-case).
+ */
+export function encodeHistoryLog(contract: ContractName, log: { transactionHash: string; topics: readonly string[]; data: string }): string {
+  const contractNumber = CONTRACT_ORDER.indexOf(contract);
+  const topic0 = log.topics[0]?.toLowerCase() ?? "";
+  const eventNumber = TOPIC_NUMBERS[contractNumber].get(topic0);
+  let topics = "";
+  for (let index = 1; index < log.topics.length; index += 1) topics += (index > 1 ? "," : "") + stripWord(log.topics[index].slice(2).toLowerCase());
+  const data = log.data.slice(2).toLowerCase();
+  if (data.length % 64 !== 0) throw new Error(`history log data of ${data.length / 2} bytes is not whole 32-byte words`);
+  let words = "";
+  for (let start = 0; start < data.length; start += 64) words += (start > 0 ? "," : "") + stripWord(data.slice(start, start + 64));
+  const event = eventNumber === undefined ? (topic0 === "" ? "-" : `x${topic0.slice(2)}`) : String(eventNumber);
+  return `${log.transactionHash.slice(2).toLowerCase()}|${contractNumber}|${event}|${Math.max(0, log.topics.length - 1)}:${topics}|${data.length / 64}:${words}`;
+}
+
+/** A log as indexes built before the compact form stored it: `0xtxHash|0xaddress|0xtopic,…|0xdata`. */
+function decodeFirstHistoryLog(checkpoint: string, text: string, addresses: readonly string[]): RawLog & { contract: ContractName } {
   const [transactionHash, address, topics, data] = text.split("|");
-  if (data === undefined) throw new Error(`stored history entry ${checkpoint} is malformed`);
-  return { ...positionOf(checkpoint), blockHash: "", transactionHash, address, topics: topics === "" ? [] : topics.split(","), data };
+  const contract = CONTRACT_ORDER[addresses.indexOf(address)];
+  if (data === undefined || contract === undefined) throw new Error(`stored history log ${checkpoint} is malformed`);
+  return { ...positionOf(checkpoint), blockHash: "", transactionHash, address, topics: topics === "" ? [] : topics.split(","), data, contract };
+}
+
+/** The log stored by {@link encodeHistoryLog} at `checkpoint`, with the address of its contract from `addresses`. */
+export function decodeHistoryLog(checkpoint: string, text: string, addresses: readonly string[]): RawLog & { contract: ContractName } {
+  if (text.startsWith("0x")) return decodeFirstHistoryLog(checkpoint, text, addresses);
+  const [transactionHash, contractText, event, topicText, dataText] = text.split("|");
+  const contract = CONTRACT_ORDER[Number(contractText)];
+  const address = addresses[Number(contractText)];
+  if (dataText === undefined || contract === undefined || address === undefined) throw new Error(`stored history log ${checkpoint} is malformed`);
+  const topics: string[] = [];
+  if (event !== "-") topics.push(event.startsWith("x") ? `0x${event.slice(1)}` : (TOPICS_BY_NUMBER[Number(contractText)][Number(event)] ?? ""));
+  if (topics[0] === "") throw new Error(`stored history log ${checkpoint} names an unknown event ${event}`);
+  for (const topic of wordsOf(topicText)) topics.push(`0x${padWord(topic)}`);
+  const data = `0x${wordsOf(dataText).map(padWord).join("")}`;
+  return { ...positionOf(checkpoint), blockHash: "", transactionHash: `0x${transactionHash}`, address, topics, data, contract };
 }
 
 export const TOKEN_ID_HEX = 24;
@@ -249,10 +308,6 @@ export const INITIAL_SYSTEM: SystemRecord = {
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
-}
-
 function big(value: Json | undefined, field: string): bigint {
   if (typeof value !== "string" || !/^-?\d+$/.test(value)) throw new Error(`stored field ${field} is not a decimal string`);
   return BigInt(value);
@@ -275,8 +330,18 @@ export interface Codec<T> {
 }
 
 function codec<T>(bigints: readonly string[], nullableBigints: readonly string[] = []): Codec<T> {
+  const stringified = [...bigints, ...nullableBigints];
   return {
-    encode: toJson,
+    // JSON with the named bigint fields as decimal strings, turned on a shallow copy (cheaper than a replacer
+    // called for every property); a bigint anywhere else makes JSON.stringify throw.
+    encode(value) {
+      const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+      for (const field of stringified) {
+        const item = copy[field];
+        if (typeof item === "bigint") copy[field] = item.toString();
+      }
+      return JSON.stringify(copy);
+    },
     decode(text) {
       const record = objectOf(text);
       for (const field of bigints) record[field] = big(record[field], field) as unknown as Json;

@@ -8,6 +8,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import { RpcError, classifyRpcError, providerTransport } from "../../src/indexer/rpc";
 import type { Eip1193Provider, RpcTransport } from "../../src/indexer/rpc";
 import { RangeSizer } from "../../src/indexer/sync";
+import { checkpointOf, decodeHistoryLog, encodeHistoryLog } from "../../src/indexer/schema";
 import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
 import { sequenceArbitrary } from "../invariants/receivable.model";
 import { createSequenceWorld } from "./helpers/sequences";
@@ -85,6 +86,50 @@ describe("Indexer sync and event decoding", function () {
       names.add(`${contract}.${ours.name}`);
     }
     expect(names.size).to.be.at.least(12, [...names].join(", "));
+  });
+
+  it("stores a piece's history logs compactly and gives them back exactly", async function () {
+    const decoder = createEventDecoder(world.addresses);
+    const logs = await allLogs();
+    const word = fc.oneof(fc.constant("0".repeat(64)), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }).map((value) => value.toString(16).padStart(64, "0")));
+    const generated = fc.sample(
+      fc.record({
+        contract: fc.constantFrom<ContractName>("registry", "token", "currency", "settlement", "financing"),
+        topic0: fc.oneof(fc.constant(undefined), word),
+        topics: fc.array(word, { maxLength: 3 }),
+        data: fc.array(word, { maxLength: 12 }),
+      }),
+      200,
+    );
+    const samples = [
+      ...logs.map((log) => ({ contract: decoder.contractAt(log.address) as ContractName, log })),
+      ...generated.map(({ contract, topic0, topics, data }, index) => ({
+        contract,
+        log: {
+          ...logs[index % logs.length],
+          address: world.addresses[contract === "token" ? "receivableToken" : contract === "currency" ? "settlementToken" : contract].toLowerCase(),
+          topics: topic0 === undefined ? [] : [`0x${topic0}`, ...topics.map((topic) => `0x${topic}`)],
+          data: `0x${data.join("")}`,
+        },
+      })),
+    ];
+    const addresses = decoder.addresses;
+    for (const { contract, log } of samples) {
+      const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
+      const stored = encodeHistoryLog(contract, log);
+      const back = decodeHistoryLog(checkpoint, stored, addresses);
+      expect({ ...back, blockHash: log.blockHash }, stored).to.deep.equal({ ...log, contract });
+    }
+    // An index built before the compact form is still read.
+    const first = logs[0];
+    const firstForm = `${first.transactionHash}|${first.address}|${first.topics.join(",")}|${first.data}`;
+    expect({ ...decodeHistoryLog("000000000001.000000.000002", firstForm, addresses), blockHash: first.blockHash }).to.deep.equal({ ...first, blockNumber: 1, transactionIndex: 0, logIndex: 2, contract: decoder.contractAt(first.address) });
+    // Known topics are stored by number, and zero padding is left out.
+    const confirmed = logs.find((log) => log.topics.length === 4);
+    if (confirmed === undefined) throw new Error("no log with three indexed arguments");
+    const contract = decoder.contractAt(confirmed.address) as ContractName;
+    expect(encodeHistoryLog(contract, confirmed).length).to.be.below(confirmed.transactionHash.length + confirmed.topics.join().length + confirmed.data.length);
+    expect(encodeHistoryLog(contract, confirmed)).to.not.include(confirmed.topics[0].slice(2));
   });
 
   it("refuses a log that fits no event, naming the topic and its position", function () {
