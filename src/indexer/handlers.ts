@@ -22,6 +22,7 @@ class Records {
   constructor(
     readonly tx: StateTx,
     readonly block: number,
+    readonly buckets: BucketChanges,
   ) {}
 
   read<T>(key: string, codec: Codec<T>): Promise<T | undefined> {
@@ -43,22 +44,49 @@ class Records {
   }
 }
 
-async function addToBucket(r: Records, key: string, count: number, value: bigint, stamped: boolean): Promise<void> {
-  const codec = stamped ? codecs.holdingTotals : codecs.bucket;
-  const before = (await r.read(key, codec)) ?? { count: 0, value: 0n };
-  const after = { count: before.count + count, value: before.value + value };
-  if (after.count < 0 || after.value < 0n) throw new IndexInconsistencyError(`holding bucket ${key} would go negative`);
-  if (after.count === 0 && after.value === 0n) await r.tx.del(key);
-  else if (stamped) await r.write(key, codecs.holdingTotals, { ...after, updatedAtBlock: r.block });
-  else await r.write(key, codecs.bucket, after);
+/**
+ * Changes to an owner's holding totals and buckets, summed per key over the events of one {@link applyEvents} call
+ * and written once at its end: the same records as writing after each event (the last change's block stamps the
+ * totals; a bucket back at zero is deleted), with a read and a write per key instead of per event.
+ */
+interface BucketChange {
+  count: number;
+  value: bigint;
+  stamped: boolean;
+  block: number;
+}
+
+type BucketChanges = Map<string, BucketChange>;
+
+function addToBucket(changes: BucketChanges, block: number, key: string, count: number, value: bigint, stamped: boolean): void {
+  const change = changes.get(key);
+  if (change === undefined) changes.set(key, { count, value, stamped, block });
+  else {
+    change.count += count;
+    change.value += value;
+    change.block = block;
+  }
+}
+
+async function writeBuckets(tx: StateTx, changes: BucketChanges): Promise<void> {
+  for (const [key, change] of changes) {
+    const codec = change.stamped ? codecs.holdingTotals : codecs.bucket;
+    const before = (await tx.getRecord(key, codec)) ?? { count: 0, value: 0n };
+    const after = { count: before.count + change.count, value: before.value + change.value };
+    if (after.count < 0 || after.value < 0n) throw new IndexInconsistencyError(`holding bucket ${key} would go negative (block ${change.block})`);
+    if (after.count === 0 && after.value === 0n) await tx.del(key);
+    else if (change.stamped) await tx.putRecord(key, codecs.holdingTotals, { ...after, updatedAtBlock: change.block });
+    else await tx.putRecord(key, codecs.bucket, after);
+  }
+  changes.clear();
 }
 
 /** Changes an owner's totals (all, by anchor, by maturity) by `count` pieces and `value`. */
 async function countHolding(r: Records, owner: string, slot: SlotRecord, count: number, value: bigint): Promise<void> {
   if (count === 0 && value === 0n) return;
-  await addToBucket(r, keys.holdingTotals(owner), count, value, true);
-  await addToBucket(r, keys.holdingByAnchor(owner, slot.anchorId), count, value, false);
-  await addToBucket(r, keys.holdingByMaturity(owner, slot.maturity), count, value, false);
+  addToBucket(r.buckets, r.block, keys.holdingTotals(owner), count, value, true);
+  addToBucket(r.buckets, r.block, keys.holdingByAnchor(owner, slot.anchorId), count, value, false);
+  addToBucket(r.buckets, r.block, keys.holdingByMaturity(owner, slot.maturity), count, value, false);
 }
 
 /** Replaces a piece's record and keeps its holder's holdings in step. */
@@ -161,9 +189,18 @@ async function onTransferValue(r: Records, fromTokenId: bigint, toTokenId: bigin
   await saveToken(r, target, { ...target, value: target.value + value, parent: created ? fromTokenId : target.parent });
 }
 
-/** Applies one event. `log` positions it; histories keep the log itself. */
-export async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog): Promise<void> {
-  const r = new Records(tx, log.blockNumber);
+/**
+ * Applies events in chain order (`log` positions each; histories keep the log itself). Everything they change is
+ * in `tx` when it resolves; with undo recording, call it once per block.
+ */
+export async function applyEvents(tx: StateTx, events: ReadonlyArray<{ event: ChainbillEvent; log: RawLog }>): Promise<void> {
+  const buckets: BucketChanges = new Map();
+  for (const { event, log } of events) await applyEvent(tx, event, log, buckets);
+  await writeBuckets(tx, buckets);
+}
+
+async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, buckets: BucketChanges): Promise<void> {
+  const r = new Records(tx, log.blockNumber, buckets);
   const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
   const tokens = tokensOfEvent(event);
   if (tokens.length > 0) {

@@ -1,7 +1,7 @@
 import type { ChainbillAddresses } from "../chain/system";
 import { createEventDecoder } from "../chain/events";
 import type { EventDecoder, RawLog } from "../chain/events";
-import { applyEvent } from "./handlers";
+import { applyEvents } from "./handlers";
 import { createIndexReader } from "./queries";
 import type { IndexReader } from "./queries";
 import { DEFAULT_RETRY, RpcError, createChainClient, httpTransport, providerTransport, sleep } from "./rpc";
@@ -170,7 +170,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
 
   async function applyLogs(tx: StateTx, logs: readonly RawLog[]): Promise<number> {
     const decoded = decodeAll(logs);
-    for (const { log, event } of decoded) await applyEvent(tx, event, log);
+    await applyEvents(tx, decoded);
     return decoded.length;
   }
 
