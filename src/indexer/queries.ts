@@ -124,7 +124,15 @@ function limitOf(value: number | undefined, fallback: number): number {
 
 type Snapshot = ReturnType<IndexDb["snapshot"]>;
 
-export function createIndexReader(db: IndexDb, options: { confirmations: number }): IndexReader {
+/** Up to this many pieces in a slot, a piece's descendants are found by one scan of the slot's pieces. */
+const SLOT_SCAN_MAX_PIECES = 256;
+
+/**
+ * `slotScanMaxPieces`: up to this many pieces in a piece's slot (default {@link SLOT_SCAN_MAX_PIECES}), `token`
+ * finds its lineage by one scan of the slot's pieces; in larger slots, by a read per ancestor and a scan per descendant.
+ */
+export function createIndexReader(db: IndexDb, options: { confirmations: number; slotScanMaxPieces?: number }): IndexReader {
+  const slotScanMaxPieces = options.slotScanMaxPieces ?? SLOT_SCAN_MAX_PIECES;
   async function withSnapshot<T>(read: (view: View) => Promise<T>): Promise<T> {
     const snapshot = db.snapshot();
     try {
@@ -178,25 +186,36 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number 
         const token = await view.record(keys.token(tokenId), codecs.token);
         if (token === undefined) return null;
         const slot = await view.need(keys.slot(token.slot), codecs.slot);
+        // Value only moves between pieces of one slot, so a piece's ancestors and descendants are pieces of its slot:
+        // in a small slot, one scan of the slot's pieces finds them all (instead of a read or a scan per piece).
+        const slotPieces = slot.pieceCount <= slotScanMaxPieces ? await view.tokensOfSlot(token.slot) : undefined;
         const ancestors: TokenRecord[] = [];
         for (let parent = token.parent ?? 0n; parent !== 0n; ) {
-          const record = await view.need(keys.token(parent), codecs.token);
+          const record = slotPieces?.byId.get(parent) ?? (await view.need(keys.token(parent), codecs.token));
           ancestors.push(record);
           parent = record.parent ?? 0n;
         }
         const descendants: TokenRecord[] = [];
         let truncated = false;
+        const childrenOf = async (parent: bigint): Promise<TokenRecord[]> => {
+          if (slotPieces !== undefined) return slotPieces.byParent.get(parent) ?? [];
+          const children: TokenRecord[] = [];
+          for (const childKey of await view.keysUnder(keys.childrenPrefix(parent))) {
+            children.push(await view.need(keys.token(BigInt(`0x${childKey.slice(childKey.lastIndexOf("/") + 1)}`)), codecs.token));
+            if (descendants.length + children.length > maxDescendants) break;
+          }
+          return children;
+        };
         const queue: bigint[] = [tokenId];
         while (queue.length > 0 && !truncated) {
           const parent = queue.shift() as bigint;
-          for (const childKey of await view.keysUnder(keys.childrenPrefix(parent))) {
+          for (const child of await childrenOf(parent)) {
             if (descendants.length >= maxDescendants) {
               truncated = true;
               break;
             }
-            const child = BigInt(`0x${childKey.slice(childKey.lastIndexOf("/") + 1)}`);
-            descendants.push(await view.need(keys.token(child), codecs.token));
-            queue.push(child);
+            descendants.push(child);
+            queue.push(child.tokenId);
           }
         }
         const fundings: FundingRow[] = [];
@@ -382,6 +401,21 @@ class View {
 
   everything(): Promise<Array<[string, string]>> {
     return this.db.iterator({ snapshot: this.snapshot }).all();
+  }
+
+  /** The pieces of a slot by id, and by parent (each parent's children in token-id order). */
+  async tokensOfSlot(slot: bigint): Promise<{ byId: Map<bigint, TokenRecord>; byParent: Map<bigint, TokenRecord[]> }> {
+    const byId = new Map<bigint, TokenRecord>();
+    const byParent = new Map<bigint, TokenRecord[]>();
+    // Token ids are slot << 32 | sequence: the slot's pieces share the key prefix t/<slot>.
+    for (const [, piece] of await this.scan(keys.token(slot << 32n).slice(0, -8), codecs.token)) {
+      byId.set(piece.tokenId, piece);
+      if (piece.parent === null || piece.parent === 0n) continue;
+      const siblings = byParent.get(piece.parent);
+      if (siblings === undefined) byParent.set(piece.parent, [piece]);
+      else siblings.push(piece);
+    }
+    return { byId, byParent };
   }
 
   keysUnder(prefix: string): Promise<string[]> {

@@ -6,7 +6,8 @@ import type { FundingAttestation, FundingRequest } from "../../src/chain/funding
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import { QueryInputError } from "../../src/indexer/queries";
+import { QueryInputError, createIndexReader } from "../../src/indexer/queries";
+import { openIndexDb } from "../../src/indexer/store";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
 import { DAY, confirmReceivable, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
@@ -184,5 +185,28 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     const book = await indexer.reader.factorBook(c.factor.address);
     expect(book.final).to.equal(true);
     expect(book.finalizedBlock).to.equal(book.asOfBlock - 2);
+  });
+
+  it("finds the same lineage by a scan of the slot's pieces as by a read per piece", async function () {
+    // Last: it stops the indexer to open its database.
+    await indexer.stop();
+    const db = await openIndexDb(dir);
+    try {
+      const scanning = createIndexReader(db, { confirmations: 2 });
+      const reading = createIndexReader(db, { confirmations: 2, slotScanMaxPieces: 0 });
+      const pieces = [...(await scanning.derivedRecords()).keys()].filter((key) => key.startsWith("t/")).map((key) => BigInt(`0x${key.slice(2)}`));
+      expect(pieces.length).to.be.at.least(5);
+      let related = 0;
+      for (const tokenId of pieces) {
+        for (const maxDescendants of [1, 1_000]) {
+          const byScan = await scanning.token(tokenId, { maxDescendants });
+          expect(byScan, `piece ${tokenId}`).to.deep.equal(await reading.token(tokenId, { maxDescendants }));
+          related += (byScan?.ancestors.length ?? 0) + (byScan?.descendants.length ?? 0);
+        }
+      }
+      expect(related).to.be.at.least(4);
+    } finally {
+      await db.close();
+    }
   });
 });
