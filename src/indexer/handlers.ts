@@ -25,7 +25,7 @@ class Records {
     readonly buckets: BucketChanges,
   ) {}
 
-  read<T>(key: string, codec: Codec<T>): Promise<T | undefined> {
+  read<T>(key: string, codec: Codec<T>): T | undefined | Promise<T | undefined> {
     return this.tx.getRecord(key, codec);
   }
 
@@ -35,7 +35,7 @@ class Records {
     return value;
   }
 
-  write<T>(key: string, codec: Codec<T>, value: T): Promise<void> {
+  write<T>(key: string, codec: Codec<T>, value: T): void | Promise<void> {
     return this.tx.putRecord(key, codec, value);
   }
 

@@ -89,6 +89,17 @@ function cacheable(key: string): boolean {
 
 const ABSENT = "-";
 
+/** An entry's value decoded by `codec` (decoded once, then shared); undefined if absent. */
+function decodedOf<T>(found: Entry, codec: RecordCodec<T>): T | undefined {
+  if (found.codec === (codec as RecordCodec<unknown>)) return found.value as T;
+  const text = textOf(found);
+  if (text === null) return undefined;
+  const value = codec.decode(text);
+  found.value = value;
+  found.codec = codec as RecordCodec<unknown>;
+  return value;
+}
+
 /** The writes of one batch of blocks, applied atomically by {@link StateTx.commit}. */
 export class StateTx {
   private readonly overlay = new Map<string, Entry>();
@@ -111,9 +122,13 @@ export class StateTx {
     this.undoRecorded = new Set<string>();
   }
 
-  private async entry(key: string): Promise<Entry> {
+  /** The entry of `key`: at once when this batch, the one being written or the cache has it, else read. */
+  private entry(key: string): Entry | Promise<Entry> {
     const pending = this.overlay.get(key) ?? this.parent?.overlay.get(key) ?? this.cache.get(key);
-    if (pending !== undefined) return pending;
+    return pending !== undefined ? pending : this.load(key);
+  }
+
+  private async load(key: string): Promise<Entry> {
     const stored = await this.db.get(key);
     const loaded: Entry = { text: stored ?? null, value: undefined, codec: undefined };
     if (cacheable(key)) this.cache.set(key, loaded);
@@ -124,15 +139,13 @@ export class StateTx {
     return textOf(await this.entry(key)) ?? undefined;
   }
 
-  async getRecord<T>(key: string, codec: RecordCodec<T>): Promise<T | undefined> {
-    const found = await this.entry(key);
-    if (found.codec === (codec as RecordCodec<unknown>)) return found.value as T;
-    const text = textOf(found);
-    if (text === null) return undefined;
-    const value = codec.decode(text);
-    found.value = value;
-    found.codec = codec as RecordCodec<unknown>;
-    return value;
+  /**
+   * The decoded record of `key`; synchronous when no read is needed (the hot path: handlers mostly touch records
+   * of the same batch), a promise otherwise.
+   */
+  getRecord<T>(key: string, codec: RecordCodec<T>): T | undefined | Promise<T | undefined> {
+    const found = this.entry(key);
+    return found instanceof Promise ? found.then((entry) => decodedOf(entry, codec)) : decodedOf(found, codec);
   }
 
   private async noteUndo(key: string): Promise<void> {
@@ -147,9 +160,16 @@ export class StateTx {
     this.overlay.set(key, { text: value, value: undefined, codec: undefined });
   }
 
-  async putRecord<T>(key: string, codec: RecordCodec<T>, value: T): Promise<void> {
-    await this.noteUndo(key);
-    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown> });
+  /** Synchronous unless an undo record needs the value before. */
+  putRecord<T>(key: string, codec: RecordCodec<T>, value: T): void | Promise<void> {
+    const entry: Entry = { text: undefined, value, codec: codec as RecordCodec<unknown> };
+    if (this.undoBlock === undefined) {
+      this.overlay.set(key, entry);
+      return;
+    }
+    return this.noteUndo(key).then(() => {
+      this.overlay.set(key, entry);
+    });
   }
 
   async del(key: string): Promise<void> {
