@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import hre from "hardhat";
 import autocannon from "autocannon";
-import { id } from "ethers";
+import { Wallet, id } from "ethers";
 import { financingDomain, recoverFundingRequestSigner, signFundingRequest } from "../src/chain/funding";
 import type { FundingRequest } from "../src/chain/funding";
 import { Role, roleMask } from "../src/chain/roles";
@@ -12,12 +12,14 @@ import { DAY, YEAR, latestTimestamp } from "../test/helpers/consortium";
 import { confirmDocumented, transferDocumented } from "../test/helpers/trades";
 import type { Trade } from "../test/helpers/trades";
 import { call, signIn, startApi } from "../test/api/harness";
+import { pacedLoad } from "./bench/pacedLoad";
 
 /**
  * `npm run bench:api`: funding checks over HTTP on loopback against the in-process chain, for a piece three
  * transfers deep (four lineage steps, eight documents). Two bounded phases, then a bare loop of signature
  * recoveries in the same process as the baseline:
- *   1. a fixed rate of 100 checks/s: p50/p99 latency (target p99 < 50 ms);
+ *   1. a steady 100 checks/s (one every 10 ms, open loop, each timed from when it was due): p50/p99 latency
+ *      (target p99 < 50 ms);
  *   2. as fast as the API answers: checks per second (target at least half the bare-loop bound);
  *   3. the bare loop: as many recoveries of the holder's request signature (the one signature every check must
  *      recover afresh) as checks were answered in phase 2, timed.
@@ -33,9 +35,12 @@ function line(label: string, value: string): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const api = await startApi();
+  // The verifier signs with a local key, as `npm run api` does (a keystore or environment key), not through a node.
+  const verifierKey = Wallet.createRandom();
+  const api = await startApi({ verifierSigner: verifierKey });
   try {
     const { c } = api;
+    await (await c.registry.admit(id("BENCH-VERIFIER"), verifierKey.address, roleMask(Role.VERIFIER), (await latestTimestamp()) + YEAR)).wait();
     // A fourth tier of supplier, so the piece can be three transfers from its confirmation.
     const tier4 = c.outsiders[0];
     const tier4Lei = id("TIER4-QUARTZ");
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     if (probe.status !== 200) throw new Error(`the benchmark's funding check does not pass: ${probe.status} ${JSON.stringify(probe.body)}`);
     await autocannon({ ...target, connections: 4, amount: 100 });
 
-    const fixed = await autocannon({ ...target, connections: 16, overallRate: FIXED_RATE, duration: PHASE_SECONDS, workers: 1 });
+    const fixed = await pacedLoad({ url: target.url, method: "POST", headers: target.headers, body, rate: FIXED_RATE, seconds: PHASE_SECONDS });
     const open = await autocannon({ ...target, connections: 8, duration: PHASE_SECONDS, workers: 1 });
     const checks = open["2xx"];
     const checksPerSecond = checks / (open.duration || PHASE_SECONDS);
@@ -96,8 +101,8 @@ async function main(): Promise<void> {
     const recoveriesPerSecond = checks / loopSeconds;
 
     process.stdout.write(`\nFunding checks over HTTP, piece ${third.tokenId} three transfers deep (4 steps, 8 documents, ${documentSignatureCount} document signatures)\n\n`);
-    line(`phase 1: fixed ${FIXED_RATE} checks/s for ${PHASE_SECONDS} s`, `${fixed["2xx"]} answered, ${fixed.non2xx} non-2xx, ${fixed.errors} errors`);
-    line("  latency p50 / p99", `${fixed.latency.p50} ms / ${fixed.latency.p99} ms   (target p99 < 50 ms: ${fixed.latency.p99 < 50 ? "met" : "NOT met"})`);
+    line(`phase 1: steady ${FIXED_RATE} checks/s for ${PHASE_SECONDS} s`, `${fixed.ok} answered of ${fixed.sent}, ${fixed.non2xx} non-2xx, ${fixed.errors} errors`);
+    line("  latency p50 / p99 / max", `${fixed.p50.toFixed(1)} ms / ${fixed.p99.toFixed(1)} ms / ${fixed.max.toFixed(1)} ms   (target p99 < 50 ms: ${fixed.p99 < 50 ? "met" : "NOT met"})`);
     line(`phase 2: open loop, 8 connections, ${PHASE_SECONDS} s`, `${checks} answered, ${open.non2xx} non-2xx, ${open.errors} errors`);
     line("  throughput", `${checksPerSecond.toFixed(1)} checks/s`);
     line("  latency p50 / p99", `${open.latency.p50} ms / ${open.latency.p99} ms`);

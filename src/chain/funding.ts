@@ -1,4 +1,4 @@
-import { TypedDataEncoder, getAddress, verifyTypedData } from "ethers";
+import { BaseWallet, TypedDataEncoder, concat, getAddress, isAddress, isHexString, keccak256, recoverAddress, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 
 /**
@@ -154,28 +154,83 @@ export async function signFundingRequest(signer: TypedDataSigner, domain: Financ
   return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request));
 }
 
-/** A verifier's EIP-712 signature of `attestation` (65 bytes, hex). */
+/**
+ * A verifier's EIP-712 signature of `attestation` (65 bytes, hex). A local key (an ethers Wallet) signs the digest
+ * computed here directly, the same signature `signTypedData` would give without hashing the message twice.
+ */
 export async function signFundingAttestation(
   signer: TypedDataSigner,
   domain: FinancingDomain,
   attestation: FundingAttestation,
 ): Promise<string> {
+  if (signer instanceof BaseWallet) return signer.signingKey.sign(fundingAttestationDigest(domain, attestation)).serialized;
   return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
+}
+
+// The two digests are computed from the type strings directly (the struct is a fixed list of words) with the
+// domain separator remembered per deployment: several times cheaper than the generic typed-data encoder, which a
+// verifier under load pays on every check. Tests compare both digests with the contract's own.
+const REQUEST_TYPEHASH = keccak256(toUtf8Bytes(FUNDING_REQUEST_TYPE_STRING));
+const ATTESTATION_TYPEHASH = keccak256(toUtf8Bytes(FUNDING_ATTESTATION_TYPE_STRING));
+
+// One 32-byte word of a struct's encoding each; an address is validated by `isAddress` (no checksum keccak).
+function uintWord(value: bigint): string {
+  if (value < 0n || value >= 1n << 256n) throw new RangeError(`${value} does not fit a uint256`);
+  return zeroPadValue(toBeHex(value), 32);
+}
+function addressWord(address: string): string {
+  if (!isAddress(address)) throw new TypeError(`${address} is not an address`);
+  return zeroPadValue(address.toLowerCase(), 32);
+}
+function bytes32Word(value: string): string {
+  if (!isHexString(value, 32)) throw new TypeError(`${value} is not 32 bytes`);
+  return value;
+}
+const separators = new Map<string, string>();
+
+function domainSeparator(domain: FinancingDomain): string {
+  const key = `${domain.name}|${domain.version}|${domain.chainId}|${domain.verifyingContract.toLowerCase()}`;
+  let separator = separators.get(key);
+  if (separator === undefined) {
+    separator = TypedDataEncoder.hashDomain(typedDataDomain(domain));
+    separators.set(key, separator);
+  }
+  return separator;
+}
+
+function digestOf(domain: FinancingDomain, structHash: string): string {
+  return keccak256(concat(["0x1901", domainSeparator(domain), structHash]));
 }
 
 /** The digest the holder signs; what `Financing.requestDigest` returns. */
 export function fundingRequestDigest(domain: FinancingDomain, request: FundingRequest): string {
-  return TypedDataEncoder.hash(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request));
+  const words = [REQUEST_TYPEHASH, uintWord(request.tokenId), uintWord(request.value), uintWord(request.minPrice), addressWord(request.factor), uintWord(request.deadline), uintWord(request.nonce)];
+  return digestOf(domain, keccak256(concat(words)));
 }
 
 /** The digest verifiers sign, which is also the funding's id; what `Financing.attestationDigest` returns. */
 export function fundingAttestationDigest(domain: FinancingDomain, attestation: FundingAttestation): string {
-  return TypedDataEncoder.hash(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
+  const a = attestation;
+  const words = [
+    ATTESTATION_TYPEHASH,
+    uintWord(a.tokenId),
+    addressWord(a.holder),
+    addressWord(a.factor),
+    uintWord(a.value),
+    uintWord(a.price),
+    bytes32Word(a.invoiceHash),
+    bytes32Word(a.logisticsHash),
+    bytes32Word(a.tradeProofHash),
+    uintWord(a.withRecourse ? 1n : 0n),
+    uintWord(a.deadline),
+    uintWord(a.nonce),
+  ];
+  return digestOf(domain, keccak256(concat(words)));
 }
 
 /** The address a request signature recovers to under `domain` (checksummed). */
 export function recoverFundingRequestSigner(domain: FinancingDomain, request: FundingRequest, signature: string): string {
-  return verifyTypedData(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request), signature);
+  return recoverAddress(fundingRequestDigest(domain, request), signature);
 }
 
 /**
@@ -183,7 +238,7 @@ export function recoverFundingRequestSigner(domain: FinancingDomain, request: Fu
  * domain (chain, contract) recovers to some unrelated address, which is what the contract then reports.
  */
 export function recoverFundingAttestationSigner(domain: FinancingDomain, attestation: FundingAttestation, signature: string): string {
-  return verifyTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation), signature);
+  return recoverAddress(fundingAttestationDigest(domain, attestation), signature);
 }
 
 /**

@@ -18,5 +18,15 @@ export function normaliseInvoiceNumber(invoiceNumber: string): string {
  * salt, so re-submitting the same invoice under a new salt or other spacing yields the same fingerprint.
  */
 export function invoiceFingerprint(sellerLeiHash: string, invoiceNumber: string): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "string"], [sellerLeiHash, normaliseInvoiceNumber(invoiceNumber)]));
+  const key = `${sellerLeiHash.toLowerCase()}|${invoiceNumber}`;
+  const known = fingerprints.get(key);
+  if (known !== undefined) return known;
+  const fingerprint = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "string"], [sellerLeiHash, normaliseInvoiceNumber(invoiceNumber)]));
+  if (fingerprints.size >= FINGERPRINT_MEMO_LIMIT) fingerprints.delete(fingerprints.keys().next().value as string);
+  fingerprints.set(key, fingerprint);
+  return fingerprint;
 }
+
+// Verifiers recompute the same invoices' fingerprints for every check of a piece: remember them (bounded).
+const FINGERPRINT_MEMO_LIMIT = 10_000;
+const fingerprints = new Map<string, string>();

@@ -22,5 +22,15 @@ export function stepProofHash(step: StepProof): string {
 
 /** keccak256(abi.encode(bytes32[] stepHashes)), root first. */
 export function lineageProofHash(steps: readonly StepProof[]): string {
-  return keccak256(coder.encode(["bytes32[]"], [steps.map(stepProofHash)]));
+  const key = steps.map((step) => `${step.invoiceFingerprint}${step.invoiceHash}${step.logisticsHash}`).join("|").toLowerCase();
+  const known = lineageHashes.get(key);
+  if (known !== undefined) return known;
+  const hash = keccak256(coder.encode(["bytes32[]"], [steps.map(stepProofHash)]));
+  if (lineageHashes.size >= LINEAGE_MEMO_LIMIT) lineageHashes.delete(lineageHashes.keys().next().value as string);
+  lineageHashes.set(key, hash);
+  return hash;
 }
+
+// A piece checked again has the same lineage: remember its hash (bounded).
+const LINEAGE_MEMO_LIMIT = 10_000;
+const lineageHashes = new Map<string, string>();

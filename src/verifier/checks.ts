@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { checksumAddress } from "../chain/checksum";
 import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
 import type { FundingAttestation } from "../chain/funding";
 import type { LineageStep } from "../chain/lineage";
@@ -51,7 +51,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   const fail = (code: FailureCode, message: string, where: { step?: number; tokenId?: bigint } = {}): void => {
     failures.push({ code, message, ...where });
   };
-  const standing = (account: string): MemberStanding | undefined => context.standings.get(getAddress(account));
+  const standing = (account: string): MemberStanding | undefined => context.standings.get(checksumAddress(account));
   const { request } = input;
   const tokenId = context.lineage.tokenId;
 
@@ -67,7 +67,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   // --- the request -------------------------------------------------------------------------------------------
   const holder = context.piece.owner;
   if (request.tokenId !== tokenId) fail("REQUEST_INVALID", `the request is for piece ${request.tokenId}, not ${tokenId}`);
-  if (getAddress(request.factor) !== getAddress(input.requestedBy)) {
+  if (checksumAddress(request.factor) !== checksumAddress(input.requestedBy)) {
     fail("REQUEST_INVALID", `the request names factor ${request.factor}, but ${input.requestedBy} asked for the check`);
   }
   if (request.value === 0n || request.value > context.piece.value) {
@@ -133,7 +133,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
     attestation: {
       tokenId,
       holder,
-      factor: getAddress(input.requestedBy),
+      factor: checksumAddress(input.requestedBy),
       value: request.value,
       price: input.price,
       invoiceHash: lastProof.invoiceHash,
@@ -150,7 +150,7 @@ type Fail = (code: FailureCode, message: string, where?: { step?: number; tokenI
 
 function safeRecover(recover: () => string): string | null {
   try {
-    return getAddress(recover());
+    return checksumAddress(recover());
   } catch {
     return null;
   }
@@ -162,7 +162,7 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standin
   const sameMember = (a: string, b: string): boolean => {
     const first = standing(a);
     const second = standing(b);
-    return getAddress(a) === getAddress(b) || (first !== undefined && second !== undefined && first.memberId !== 0 && first.memberId === second.memberId);
+    return checksumAddress(a) === checksumAddress(b) || (first !== undefined && second !== undefined && first.memberId !== 0 && first.memberId === second.memberId);
   };
 
   if (step.kind === "funding") {
@@ -272,7 +272,7 @@ function checkSignatures(
   standing: (account: string) => MemberStanding | undefined,
 ): void {
   for (const entry of documentSignatures(document, context.chainId)) {
-    if (entry.recovered === null || getAddress(entry.recovered) !== entry.party.account) {
+    if (entry.recovered === null || checksumAddress(entry.recovered) !== entry.party.account) {
       fail("SIGNATURE_INVALID", `the ${entry.role}'s signature (${entry.path}) is not by ${entry.party.account}`, where);
       continue;
     }

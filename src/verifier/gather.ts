@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { checksumAddress } from "../chain/checksum";
 import { documentParties } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import type { BlockReads } from "./blockReads";
@@ -23,7 +23,7 @@ export async function gatherContext(
   const last = lineage.steps[lineage.steps.length - 1];
   const piece: PieceState = {
     exists: live !== null,
-    owner: live?.owner ?? getAddress(last.ownerChanges.at(-1)?.to ?? last.to),
+    owner: live?.owner ?? checksumAddress(last.ownerChanges.at(-1)?.to ?? last.to),
     value: live?.value ?? 0n,
     maturity: receivable.maturity,
     currency: receivable.currency,
@@ -44,13 +44,13 @@ export async function gatherContext(
     }),
   ]);
 
-  const addresses = new Set<string>([piece.owner, getAddress(input.requestedBy)]);
+  const addresses = new Set<string>([piece.owner, checksumAddress(input.requestedBy)]);
   for (const step of lineage.steps) {
-    addresses.add(getAddress(step.from));
-    addresses.add(getAddress(step.to));
+    addresses.add(checksumAddress(step.from));
+    addresses.add(checksumAddress(step.to));
     for (const change of step.ownerChanges) {
-      addresses.add(getAddress(change.from));
-      addresses.add(getAddress(change.to));
+      addresses.add(checksumAddress(change.from));
+      addresses.add(checksumAddress(change.to));
     }
   }
   const sellerIds = new Set<number>();
