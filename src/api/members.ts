@@ -32,11 +32,35 @@ export function holdsRole(standing: ReaderStanding, role: Role): boolean {
 }
 
 export class MemberDirectory {
+  /** Standings read at the latest block, by address; emptied whenever the chain's head moves. */
+  private standings = new Map<string, Promise<ReaderStanding>>();
+  private standingsHead = "";
+
   constructor(private readonly registry: MemberRegistry) {}
 
-  /** What the registry says of `address` now: member id (0 for none), roles, active with valid KYC. */
+  /**
+   * What the registry says of `address` at the latest block: member id (0 for none), roles, active with valid KYC.
+   * Read once per block and address: every request of a busy session within one block asks the same question.
+   */
   async standing(address: string): Promise<ReaderStanding> {
-    const authorization = await this.registry.authorizationOf(address);
+    const provider = this.registry.runner?.provider;
+    const head = provider === undefined || provider === null ? null : await provider.getBlock("latest");
+    if (head === null || head.hash === null) return this.readStanding(address, "latest");
+    if (head.hash !== this.standingsHead) {
+      this.standings = new Map();
+      this.standingsHead = head.hash;
+    }
+    let standing = this.standings.get(address);
+    if (standing === undefined) {
+      standing = this.readStanding(address, head.number);
+      standing.catch(() => this.standings.delete(address));
+      this.standings.set(address, standing);
+    }
+    return standing;
+  }
+
+  private async readStanding(address: string, blockTag: number | "latest"): Promise<ReaderStanding> {
+    const authorization = await this.registry.authorizationOf(address, { blockTag });
     return { memberId: Number(authorization.memberId), roles: Number(authorization.roles), active: authorization.active };
   }
 

@@ -1,5 +1,6 @@
 import { BaseWallet, TypedDataEncoder, concat, getAddress, isAddress, isHexString, keccak256, recoverAddress, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
+import { checksumAddress } from "./checksum";
 
 /**
  * EIP-712 messages of the Financing contract (contracts/finance/Financing.sol): the holder's funding request and
@@ -27,7 +28,7 @@ export function financingDomain(chainId: bigint | number, verifyingContract: str
     name: FINANCING_DOMAIN_NAME,
     version: FINANCING_DOMAIN_VERSION,
     chainId: BigInt(chainId),
-    verifyingContract: getAddress(verifyingContract),
+    verifyingContract: checksumAddress(verifyingContract),
   };
 }
 
@@ -162,8 +163,10 @@ export async function signFundingAttestation(
   signer: TypedDataSigner,
   domain: FinancingDomain,
   attestation: FundingAttestation,
+  /** The attestation's digest when the caller has it already (it is also the funding's id). */
+  digest: string = fundingAttestationDigest(domain, attestation),
 ): Promise<string> {
-  if (signer instanceof BaseWallet) return signer.signingKey.sign(fundingAttestationDigest(domain, attestation)).serialized;
+  if (signer instanceof BaseWallet) return signer.signingKey.sign(digest).serialized;
   return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
 }
 

@@ -61,13 +61,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const result = checkFunding(input, context, { attestationTtlSeconds: ttl });
       if (result.attestation === undefined) return { ok: false, failures: result.failures, steps: result.steps, asOfBlock: context.asOfBlock };
       const domain = financingDomain(chainId, context.financingAddress);
-      const signature = await signFundingAttestation(options.signer, domain, result.attestation);
+      const fundingId = fundingAttestationDigest(domain, result.attestation);
+      const signature = await signFundingAttestation(options.signer, domain, result.attestation, fundingId);
       return {
         ok: true,
         attestation: result.attestation,
         signature,
         signer: getAddress(await options.signer.getAddress()),
-        fundingId: fundingAttestationDigest(domain, result.attestation),
+        fundingId,
         asOfBlock: context.asOfBlock,
         steps: result.steps,
       };
