@@ -23,7 +23,7 @@ import type { FundingAttestation, FundingRequest } from "../../src/chain/funding
 import { daysBetween, discount, price as discountedPrice } from "../../src/finance/discount";
 import { formatCny } from "../../src/finance/money";
 import { ChainbillClient } from "../../src/api/client";
-import { connectChainbill } from "../../src/chain/system";
+import { addressesOf, connectChainbill } from "../../src/chain/system";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 import { invoiceHash } from "../../src/proofs/invoice";
 import type { InvoiceProof } from "../../src/proofs/invoice";
@@ -252,16 +252,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   // The verifier's service: the document store and the API, on loopback, for the length of the story.
   const { chainId } = await hre.ethers.provider.getNetwork();
   const api = await startDocumentsApi(
-    connectChainbill(
-      {
-        registry: await registry.getAddress(),
-        receivableToken: await token.getAddress(),
-        settlementToken: await currency.getAddress(),
-        settlement: settlementAddress,
-        financing: financingAddress,
-      },
-      hre.ethers.provider,
-    ),
+    connectChainbill(await addressesOf({ registry, token, currency, settlement, financing }), hre.ethers.provider),
     chainId,
     verifier.signer,
     firstBlock,

@@ -8,7 +8,7 @@ import pino from "pino";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { createApp } from "../../src/api/app";
 import { Role } from "../../src/chain/roles";
-import { connectChainbill } from "../../src/chain/system";
+import { addressesOf, connectChainbill } from "../../src/chain/system";
 import type { ChainbillAddresses, ChainbillContracts } from "../../src/chain/system";
 import { DocumentStore } from "../../src/documents/store";
 import { startIndexer } from "../../src/indexer/indexer";
@@ -72,15 +72,6 @@ export function developmentKey(index: number): string {
   return HDNodeWallet.fromPhrase(DEVELOPMENT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
 }
 
-async function addressesOf(contracts: ChainbillContracts): Promise<ChainbillAddresses> {
-  return {
-    registry: await contracts.registry.getAddress(),
-    receivableToken: await contracts.token.getAddress(),
-    settlementToken: await contracts.currency.getAddress(),
-    settlement: await contracts.settlement.getAddress(),
-    financing: await contracts.financing.getAddress(),
-  };
-}
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? ((): void => undefined);

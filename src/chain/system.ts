@@ -36,3 +36,15 @@ export function connectChainbill(addresses: ChainbillAddresses, runner: Contract
     financing: Financing__factory.connect(addresses.financing, runner),
   };
 }
+
+/** Where each contract of a connected system lives (what `connectChainbill` takes back). */
+export async function addressesOf(contracts: ChainbillContracts): Promise<ChainbillAddresses> {
+  const [registry, receivableToken, settlementToken, settlement, financing] = await Promise.all([
+    contracts.registry.getAddress(),
+    contracts.token.getAddress(),
+    contracts.currency.getAddress(),
+    contracts.settlement.getAddress(),
+    contracts.financing.getAddress(),
+  ]);
+  return { registry, receivableToken, settlementToken, settlement, financing };
+}

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Signer } from "ethers";
 import { SiweMessage } from "siwe";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { connectChainbill } from "../../src/chain/system";
+import { addressesOf, connectChainbill } from "../../src/chain/system";
 import type { ChainbillAddresses, ChainbillContracts } from "../../src/chain/system";
 import { DocumentStore } from "../../src/documents/store";
 import { startServer } from "../../src/api/server";
@@ -64,13 +64,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   const provider = hre.ethers.provider;
   const deploymentBlock = options.consortium === undefined ? (await provider.getBlockNumber()) + 1 : 0;
   const c = options.consortium ?? (await deployConsortium());
-  const addresses: ChainbillAddresses = {
-    registry: await c.registry.getAddress(),
-    receivableToken: await c.token.getAddress(),
-    settlementToken: await c.currency.getAddress(),
-    settlement: await c.settlement.getAddress(),
-    financing: await c.financing.getAddress(),
-  };
+  const addresses: ChainbillAddresses = await addressesOf(c);
   const contracts = connectChainbill(addresses, provider);
   const { chainId } = await provider.getNetwork();
   const directory = await mkdtemp(path.join(tmpdir(), "chainbill-api-"));

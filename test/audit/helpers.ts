@@ -2,7 +2,7 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
-import type { ChainbillAddresses } from "../../src/chain/system";
+import { addressesOf } from "../../src/chain/system";
 import type { DeploymentRecord } from "../../src/audit/deployment";
 import { runAudit } from "../../src/audit/run";
 import type { AuditOptions, AuditResult } from "../../src/audit/run";
@@ -15,15 +15,7 @@ export interface AuditedConsortium extends Consortium {
   record: DeploymentRecord;
 }
 
-export async function addressesOf(c: Consortium): Promise<ChainbillAddresses> {
-  return {
-    registry: await c.registry.getAddress(),
-    receivableToken: await c.token.getAddress(),
-    settlementToken: await c.currency.getAddress(),
-    settlement: await c.settlement.getAddress(),
-    financing: await c.financing.getAddress(),
-  };
-}
+export { addressesOf };
 
 export async function deployAuditedConsortium(): Promise<AuditedConsortium> {
   const before = await hre.ethers.provider.getBlockNumber();
