@@ -1,3 +1,4 @@
+import { AlteredDocumentError } from "../proofs/documents";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
 import type { FieldProblem } from "../proofs/wire";
@@ -71,6 +72,12 @@ export function errorMiddleware(logger: Logger, limitBytes: number): ErrorReques
     if (error instanceof ApiError) {
       if (error.retryAfterSeconds !== undefined) response.setHeader("Retry-After", String(error.retryAfterSeconds));
       response.status(error.status).json(body(error.code, error.message, error.fields));
+      return;
+    }
+    if (error instanceof AlteredDocumentError) {
+      // Our own store failed its integrity check: say which document, so operators and auditors can act on it.
+      logger.error({ hash: error.hash, method: request.method, path: request.path }, "stored document altered");
+      response.status(500).json(body("DOCUMENT_ALTERED", error.message));
       return;
     }
     if (isBodyParserError(error) && error.status < 500) {

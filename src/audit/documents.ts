@@ -25,7 +25,7 @@ import type { AuditReplay } from "./replay";
 
 /** A stored document as it comes back — its kind and its JSON, not yet trusted — or why the source could not
  * serve that one document (the API answers 500 for a stored copy that no longer hashes to its key). */
-export type FetchedDocument = { kind: string; document: unknown } | { unreadable: string };
+export type FetchedDocument = { kind: string; document: unknown } | { unreadable: string } | { altered: string };
 
 /** Where the auditor reads documents from: the store's LevelDB, or the API as a signed-in auditor. */
 export interface DocumentSource {
@@ -82,7 +82,12 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
           await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
           continue;
         }
-        if (response.status >= 500) return { unreadable: `the API answered ${response.status}: ${(await response.text()).slice(0, 200)}` };
+        if (response.status >= 500) {
+          const text = await response.text();
+          // The API's own integrity check: its stored copy no longer hashes to the key it is stored under.
+          if (/"code"\s*:\s*"DOCUMENT_ALTERED"/u.test(text)) return { altered: `the API reports its stored copy altered: ${text.slice(0, 200)}` };
+          return { unreadable: `the API answered ${response.status}: ${text.slice(0, 200)}` };
+        }
         if (!response.ok) throw new Error(`${base}/v1/documents/${hash} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
         const body = (await response.json()) as { kind: string; document: unknown };
         return { kind: body.kind, document: body.document };
@@ -174,6 +179,11 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
     if (done % 100 === 0 || done === hashes.length) progress?.(done, hashes.length);
     if (fetched === undefined) {
       findings.add("DOCUMENT_MISSING", step.at, `the ${kind} document ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
+      loaded.set(hash, { ok: false });
+      return;
+    }
+    if ("altered" in fetched) {
+      findings.add("DOCUMENT_ALTERED", step.at, `the ${kind} document ${hash} recorded by ${step.what} was altered after upload (${fetched.altered})`, subject);
       loaded.set(hash, { ok: false });
       return;
     }

@@ -1,7 +1,7 @@
 import { Level } from "level";
 import { invoiceProofToWire } from "../proofs/invoice";
 import { logisticsProofToWire } from "../proofs/logistics";
-import { parseDocument } from "../proofs/documents";
+import { AlteredDocumentError, parseDocument } from "../proofs/documents";
 import type { DocumentKind, ParsedDocument } from "../proofs/documents";
 import type { DocumentSource } from "../verifier/types";
 
@@ -104,7 +104,7 @@ export class DocumentStore implements DocumentSource {
     if (record === undefined) return undefined;
     const parsed = parseDocument(record.kind, record.document, this.chainId);
     if (!parsed.ok || parsed.document.hash !== key) {
-      throw new Error(`the stored document ${key} is corrupt: it no longer parses to its own hash`);
+      throw new AlteredDocumentError(key);
     }
     if (this.parsed.size >= PARSED_CACHE_LIMIT) this.parsed.delete(this.parsed.keys().next().value as string);
     this.parsed.set(key, deepFreeze(parsed.document));

@@ -18,6 +18,17 @@ export type ParsedDocument =
   | { kind: "invoice"; hash: string; proof: InvoiceProof }
   | { kind: "logistics"; hash: string; proof: LogisticsProof };
 
+/**
+ * A stored copy that no longer parses to the hash it is stored under: altered after upload (or stored for another
+ * chain). Raised by a document source instead of handing out a document that is not the one the chain recorded.
+ */
+export class AlteredDocumentError extends Error {
+  constructor(readonly hash: string) {
+    super(`the stored copy of document ${hash} was altered: it no longer parses to its own hash`);
+    this.name = "AlteredDocumentError";
+  }
+}
+
 export type ParseOutcome = { ok: true; document: ParsedDocument } | { ok: false; problems: FieldProblem[] };
 
 const SCHEMAS: Readonly<Record<DocumentKind, z.ZodType>> = { invoice: invoiceProofSchema, logistics: logisticsProofSchema };

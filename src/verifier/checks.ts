@@ -186,8 +186,8 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standin
   // The invoice: seller and buyer are this step's receiver and payer; the buyer is the anchor at the confirmation.
   const invoiceDocument = context.documents.get(step.proof.invoiceHash.toLowerCase());
   const logisticsDocument = context.documents.get(step.proof.logisticsHash.toLowerCase());
-  const invoice = documentOf(invoiceDocument, "invoice", step.proof.invoiceHash, fail, where);
-  const logistics = documentOf(logisticsDocument, "logistics", step.proof.logisticsHash, fail, where);
+  const invoice = documentOf(invoiceDocument, "invoice", step.proof.invoiceHash, context, fail, where);
+  const logistics = documentOf(logisticsDocument, "logistics", step.proof.logisticsHash, context, fail, where);
 
   const sellerRole = Role.SUPPLIER;
   const buyerRole = step.kind === "confirmation" ? Role.ANCHOR : Role.SUPPLIER;
@@ -246,9 +246,14 @@ function documentOf<K extends ParsedDocument["kind"]>(
   document: ParsedDocument | undefined,
   kind: K,
   hash: string,
+  context: CheckContext,
   fail: Fail,
   where: { step: number; tokenId: bigint },
 ): (K extends "invoice" ? InvoiceProof : LogisticsProof) | undefined {
+  if (context.alteredDocuments.has(hash.toLowerCase())) {
+    fail("DOCUMENT_HASH_MISMATCH", `the stored copy of document ${hash} was altered after upload: it no longer hashes to the value on chain`, where);
+    return undefined;
+  }
   if (document === undefined) {
     fail("DOCUMENT_MISSING", `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId} is not in the document store`, where);
     return undefined;

@@ -47,4 +47,6 @@ export interface CheckContext {
   invoiceUses: ReadonlyMap<string, bigint>;
   /** The documents of the lineage found in the store, by the hash they were looked up under (lower case). */
   documents: ReadonlyMap<string, ParsedDocument>;
+  /** Hashes whose stored copy was altered after upload (it no longer hashes to its key), lower case. */
+  alteredDocuments: ReadonlySet<string>;
 }

@@ -1,5 +1,5 @@
 import { checksumAddress } from "../chain/checksum";
-import { documentParties } from "../proofs/documents";
+import { AlteredDocumentError, documentParties } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import type { BlockReads } from "./blockReads";
 import type { CheckContext, MemberStanding, PieceState } from "./context";
@@ -36,11 +36,17 @@ export async function gatherContext(
     hashes.add(step.proof.logisticsHash.toLowerCase());
   }
   const found = new Map<string, ParsedDocument>();
+  const altered = new Set<string>();
   const [nonceUsed] = await Promise.all([
     reads.isNonceUsed(piece.owner, input.request.nonce),
     ...[...hashes].map(async (hash) => {
-      const document = await documents.get(hash);
-      if (document !== undefined) found.set(hash, document);
+      try {
+        const document = await documents.get(hash);
+        if (document !== undefined) found.set(hash, document);
+      } catch (error) {
+        if (!(error instanceof AlteredDocumentError)) throw error;
+        altered.add(hash);
+      }
     }),
   ]);
 
@@ -86,5 +92,6 @@ export async function gatherContext(
     leiHashes,
     invoiceUses,
     documents: found,
+    alteredDocuments: altered,
   };
 }

@@ -5,7 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import type { FundingRequest } from "../../src/chain/funding";
 import type { ChainbillContracts } from "../../src/chain/system";
-import { parseDocument } from "../../src/proofs/documents";
+import { AlteredDocumentError, parseDocument } from "../../src/proofs/documents";
 import type { ParsedDocument } from "../../src/proofs/documents";
 import { invoiceProofToWire } from "../../src/proofs/invoice";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
@@ -139,6 +139,26 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
     expect(codes(outcome)).to.have.members(["DOCUMENT_HASH_MISMATCH", "DOCUMENT_MISSING"]);
+  });
+
+  it("check_reportsAStoredCopyAlteredAfterUpload_asAHashMismatch", async function () {
+    const s = await setup();
+    const alteredHash = s.trades[1].invoiceHash.toLowerCase();
+    const source = {
+      get: async (hash: string): Promise<ParsedDocument | undefined> => {
+        if (hash.toLowerCase() === alteredHash) throw new AlteredDocumentError(alteredHash);
+        return s.documents.get(hash);
+      },
+    };
+    const { c } = s;
+    const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+    const verifier = createVerifier({ contracts, provider: hre.ethers.provider, documents: source, signer: c.verifier });
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
+    const outcome = await verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["DOCUMENT_HASH_MISMATCH", 1]]);
+    expect(outcome.failures[0].message).to.match(/altered after upload/);
   });
 
   it("check_reportsEveryWrongTermOfTheRequestAtOnce", async function () {
