@@ -12,7 +12,9 @@ import { Level } from "level";
 export type IndexDb = Level<string, string>;
 
 export async function openIndexDb(path: string): Promise<IndexDb> {
-  const db = new Level<string, string>(path, { keyEncoding: "utf8", valueEncoding: "utf8" });
+  // A 32 MB write buffer (LevelDB's default is 4 MB): backfill writes tens of MB in a row, and fewer flushes to
+  // level 0 mean less compaction competing for the CPU with the indexing and the node.
+  const db = new Level<string, string>(path, { keyEncoding: "utf8", valueEncoding: "utf8", writeBufferSize: 32 * 1024 * 1024 });
   await db.open();
   return db;
 }
@@ -82,9 +84,9 @@ export class ValueCache {
   }
 }
 
-/** Keys whose values handlers never read back: not worth caching. */
+/** Keys whose values handlers never read back (undo records, histories, block hashes, children): not worth caching. */
 function cacheable(key: string): boolean {
-  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith(BLOCK_HASH_PREFIX);
+  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/");
 }
 
 const ABSENT = "-";
@@ -226,19 +228,32 @@ export class StateTx {
 
   /** Writes everything in one atomic batch, then updates the cache. */
   async commit(): Promise<void> {
-    const operations: Array<{ type: "put"; key: string; value: string } | { type: "del"; key: string }> = [];
-    for (const [key, entry] of this.overlay) {
-      const text = textOf(entry);
-      operations.push(text === null ? { type: "del", key } : { type: "put", key, value: text });
+    // A chained batch (one native call per write) rather than an array of operations, which the binding reads
+    // property by property: about a third of the main thread's time to prepare a batch of 100k writes, and no
+    // operation objects to collect. Written atomically all the same.
+    const batch = this.db.batch();
+    try {
+      for (const [key, entry] of this.overlay) {
+        const text = textOf(entry);
+        if (text === null) batch.del(key);
+        else batch.put(key, text);
+      }
+    } catch (error) {
+      await batch.close();
+      throw error;
     }
     try {
-      await this.db.batch(operations);
+      await batch.write();
     } catch (error) {
       this.cache.clear();
       throw error;
     }
     for (const [key, entry] of this.overlay) {
-      if (cacheable(key)) this.cache.set(key, entry);
+      if (!cacheable(key)) continue;
+      // A decoded record is kept without its text (encoding is deterministic, so it is re-encoded if ever needed,
+      // which is rare: only for an undo record): half the memory the cache holds, less for the GC to walk.
+      if (entry.codec !== undefined) entry.text = undefined;
+      this.cache.set(key, entry);
     }
     this.overlay.clear();
   }
