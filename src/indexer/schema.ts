@@ -52,13 +52,6 @@ const TOPICS_BY_NUMBER: ReadonlyArray<readonly string[]> = CONTRACT_ORDER.map((c
 
 const ZERO_WORD = "0".repeat(64);
 
-/** A 32-byte word (64 hex digits, no 0x) without its leading zeros; "" for zero. */
-function stripWord(word: string): string {
-  let start = 0;
-  while (start < word.length && word.charCodeAt(start) === 48) start += 1;
-  return word.slice(start);
-}
-
 function padWord(stripped: string): string {
   return stripped.length === 64 ? stripped : ZERO_WORD.slice(stripped.length) + stripped;
 }
@@ -79,14 +72,26 @@ export function encodeHistoryLog(contract: ContractName, log: { transactionHash:
   const contractNumber = CONTRACT_ORDER.indexOf(contract);
   const topic0 = log.topics[0]?.toLowerCase() ?? "";
   const eventNumber = TOPIC_NUMBERS[contractNumber].get(topic0);
+  // Built from the words as given (stripping zeros is the same in either case), lower-cased once at the end.
   let topics = "";
-  for (let index = 1; index < log.topics.length; index += 1) topics += (index > 1 ? "," : "") + stripWord(log.topics[index].slice(2).toLowerCase());
-  const data = log.data.slice(2).toLowerCase();
-  if (data.length % 64 !== 0) throw new Error(`history log data of ${data.length / 2} bytes is not whole 32-byte words`);
+  for (let index = 1; index < log.topics.length; index += 1) {
+    const topic = log.topics[index];
+    topics += (index > 1 ? "," : "") + strippedSlice(topic, 2, topic.length);
+  }
+  const data = log.data;
+  const dataLength = data.length - 2;
+  if (dataLength % 64 !== 0) throw new Error(`history log data of ${dataLength / 2} bytes is not whole 32-byte words`);
   let words = "";
-  for (let start = 0; start < data.length; start += 64) words += (start > 0 ? "," : "") + stripWord(data.slice(start, start + 64));
+  for (let start = 2; start < data.length; start += 64) words += (start > 2 ? "," : "") + strippedSlice(data, start, start + 64);
   const event = eventNumber === undefined ? (topic0 === "" ? "-" : `x${topic0.slice(2)}`) : String(eventNumber);
-  return `${log.transactionHash.slice(2).toLowerCase()}|${contractNumber}|${event}|${Math.max(0, log.topics.length - 1)}:${topics}|${data.length / 64}:${words}`;
+  return `${log.transactionHash.slice(2)}|${contractNumber}|${event}|${Math.max(0, log.topics.length - 1)}:${topics}|${dataLength / 64}:${words}`.toLowerCase();
+}
+
+/** `text[start..end)` without its leading zeros. */
+function strippedSlice(text: string, start: number, end: number): string {
+  let first = start;
+  while (first < end && text.charCodeAt(first) === 48) first += 1;
+  return text.slice(first, end);
 }
 
 /** A log as indexes built before the compact form stored it: `0xtxHash|0xaddress|0xtopic,…|0xdata`. */
