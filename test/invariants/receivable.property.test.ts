@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import fc from "fast-check";
-import { HDNodeWallet, MaxUint256, SigningKey, computeAddress, id, toQuantity } from "ethers";
+import { MaxUint256, id, toQuantity } from "ethers";
 import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
@@ -14,6 +14,7 @@ import {
 } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
+import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
 import {
   actionLabel,
@@ -59,29 +60,6 @@ const GRACE_PERIOD = 5n * DAY;
 const WORKING_BALANCE = 1n << 72n;
 /** Currency the issuer keeps for itself, so that it has something to redeem. */
 const ISSUER_FLOAT = 1_000_000_000_000n;
-
-/**
- * Synchronous EIP-712 signing for the model: the Hardhat accounts' private keys, derived from the network's
- * accounts configuration. (A JSON-RPC signer's `signTypedData` is asynchronous; the setup checks that both
- * produce the same signature and that the digests match the contract's.)
- */
-function hardhatSigningKeys(): Map<string, SigningKey> {
-  const accounts = hre.config.networks.hardhat.accounts;
-  const keys = new Map<string, SigningKey>();
-  if (Array.isArray(accounts)) {
-    for (const account of accounts) {
-      const key = new SigningKey(account.privateKey);
-      keys.set(computeAddress(key.publicKey).toLowerCase(), key);
-    }
-    return keys;
-  }
-  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
-  for (let index = accounts.initialIndex; index < accounts.initialIndex + accounts.count; index += 1) {
-    const wallet = root.deriveChild(index);
-    keys.set(wallet.address.toLowerCase(), wallet.signingKey);
-  }
-  return keys;
-}
 
 function runsFromEnvironment(): number {
   const raw = process.env.CHAINBILL_PROPERTY_RUNS;
