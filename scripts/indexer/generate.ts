@@ -2,6 +2,7 @@ import hre from "hardhat";
 import { id, toQuantity } from "ethers";
 import { deployChainbill } from "../../deploy/system";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 import { ReceivableToken__factory } from "../../typechain-types";
@@ -56,13 +57,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
   ] as const) {
     await (await c.registry.admit(id(name), signer.address, roles, kyc)).wait();
   }
-  const addresses: ChainbillAddresses = {
-    registry: await c.registry.getAddress(),
-    receivableToken: await c.token.getAddress(),
-    settlementToken: await c.currency.getAddress(),
-    settlement: await c.settlement.getAddress(),
-    financing: await c.financing.getAddress(),
-  };
+  const addresses: ChainbillAddresses = await addressesOf(c);
   const token = ReceivableToken__factory.createInterface();
   const tokenAddress = addresses.receivableToken;
   let invoice = 0;

@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { MaxUint256 } from "ethers";
 import { financingDomain, fundingAttestationDigest, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
+import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
@@ -37,13 +38,7 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     snapshotId = (await hre.network.provider.send("evm_snapshot", [])) as string;
     const deploymentBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
     c = await deployConsortium();
-    addresses = {
-      registry: await c.registry.getAddress(),
-      receivableToken: await c.token.getAddress(),
-      settlementToken: await c.currency.getAddress(),
-      settlement: await c.settlement.getAddress(),
-      financing: await c.financing.getAddress(),
-    };
+    addresses = await addressesOf(c);
     // Two receivables of different maturities; tier 1 passes pieces to tier 2, who passes one on to tier 3.
     first = await confirmReceivable(c, { faceValue: 1_000_000n, maturityInDays: 90n });
     second = await confirmReceivable(c, { faceValue: 500_000n, maturityInDays: 120n });

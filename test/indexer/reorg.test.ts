@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { startIndexer, ReorgTooDeepError } from "../../src/indexer/indexer";
 import type { RunningIndexer, SyncOutcome } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
+import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { confirmReceivable, deployConsortium } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
@@ -63,13 +64,7 @@ describe("Indexer reorgs: follows a reorganised chain back to a replay of the su
   before(async function () {
     deploymentBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
     c = await deployConsortium();
-    addresses = {
-      registry: await c.registry.getAddress(),
-      receivableToken: await c.token.getAddress(),
-      settlementToken: await c.currency.getAddress(),
-      settlement: await c.settlement.getAddress(),
-      financing: await c.financing.getAddress(),
-    };
+    addresses = await addressesOf(c);
     await branch("common", 2);
     baseline = await snapshot();
   });

@@ -1,10 +1,12 @@
 import hre from "hardhat";
-import { HDNodeWallet, MaxUint256, SigningKey, computeAddress, id, toQuantity } from "ethers";
+import { MaxUint256, id, toQuantity } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask } from "../../../src/chain/roles";
+import { addressesOf } from "../../../src/chain/system";
 import type { ChainbillAddresses } from "../../../src/chain/system";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
+import { hardhatSigningKeys } from "../../helpers/signingKeys";
 import type { Consortium } from "../../helpers/consortium";
 import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
 import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } from "../../invariants/receivable.model";
@@ -23,24 +25,6 @@ const WHOLE = "transferFrom(address,address,uint256)";
 const GRACE_PERIOD = 5n * DAY;
 const WORKING_BALANCE = 1n << 72n;
 const ISSUER_FLOAT = 1_000_000_000_000n;
-
-function hardhatSigningKeys(): Map<string, SigningKey> {
-  const accounts = hre.config.networks.hardhat.accounts;
-  const keys = new Map<string, SigningKey>();
-  if (Array.isArray(accounts)) {
-    for (const account of accounts) {
-      const key = new SigningKey(account.privateKey);
-      keys.set(computeAddress(key.publicKey).toLowerCase(), key);
-    }
-    return keys;
-  }
-  const root = HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, accounts.path);
-  for (let index = accounts.initialIndex; index < accounts.initialIndex + accounts.count; index += 1) {
-    const wallet = root.deriveChild(index);
-    keys.set(wallet.address.toLowerCase(), wallet.signingKey);
-  }
-  return keys;
-}
 
 export interface SequenceWorld {
   consortium: Consortium;
@@ -92,13 +76,7 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
   }
   const signers = cast.map(([, signer]) => signer);
   const layout = layoutOf(actors);
-  const addresses: ChainbillAddresses = {
-    registry: await c.registry.getAddress(),
-    receivableToken: await c.token.getAddress(),
-    settlementToken: await c.currency.getAddress(),
-    settlement: await c.settlement.getAddress(),
-    financing: await c.financing.getAddress(),
-  };
+  const addresses: ChainbillAddresses = await addressesOf(c);
   await (await c.settlement.connect(c.operator).setGracePeriod(GRACE_PERIOD)).wait();
   await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
   await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
