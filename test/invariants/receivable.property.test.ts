@@ -16,6 +16,7 @@ import type { FundingAttestation, FundingRequest } from "../../src/chain/funding
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
 import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
+import { sendAction } from "./sendAction";
 import {
   actionLabel,
   checkModel,
@@ -46,9 +47,6 @@ import type {
   ReceivableModel,
 } from "./receivable.model";
 
-const SPLIT = "transferFrom(uint256,address,uint256)";
-const MERGE = "transferFrom(uint256,uint256,uint256)";
-const WHOLE = "transferFrom(address,address,uint256)";
 const BALANCE_OF_TOKEN = "balanceOf(uint256)";
 const BALANCE_OF_OWNER = "balanceOf(address)";
 
@@ -344,54 +342,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
   });
 
   function send(action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
-    switch (action.kind) {
-      case "confirm":
-        return c.token.connect(c.anchor).confirm({
-          supplier: setup.actors[action.supplier].address,
-          faceValue: action.faceValue,
-          maturity: action.maturity,
-          currency: "0x434e59", // "CNY"
-          invoiceHash: action.documents.invoiceHash,
-          logisticsHash: action.documents.logisticsHash,
-          invoiceFingerprint: action.documents.invoiceFingerprint,
-        });
-      case "split":
-        return c.token.connect(signers[action.caller])[SPLIT](action.from, setup.actors[action.to].address, action.value);
-      case "transferWithProof":
-        return c.token
-          .connect(signers[action.caller])
-          .transferWithProof(action.from, setup.actors[action.to].address, action.value, action.documents);
-      case "merge":
-        return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
-      case "transferWhole":
-        return c.token
-          .connect(signers[action.caller])
-          [WHOLE](setup.actors[action.caller].address, setup.actors[action.to].address, action.tokenId);
-      case "suspend":
-        return c.registry.connect(c.operator).suspend(setup.actors[action.member].memberId);
-      case "reinstate":
-        return c.registry.connect(c.operator).reinstate(setup.actors[action.member].memberId);
-      case "pause":
-        return c.token.connect(c.operator).pause();
-      case "unpause":
-        return c.token.connect(c.operator).unpause();
-      case "fund": {
-        const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
-        return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
-      }
-      case "repay":
-        return c.settlement.connect(signers[action.caller]).repay(action.slot, action.amount);
-      case "claim":
-        return c.settlement.connect(signers[action.caller]).claim(action.tokenId);
-      case "claimMany":
-        return c.settlement.connect(signers[action.caller]).claimMany([...action.tokenIds]);
-      case "flagOverdue":
-        return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
-      case "issue":
-        return c.currency.connect(c.issuer).issue(setup.actors[action.to].address, action.amount);
-      case "redeemCurrency":
-        return c.currency.connect(c.issuer).redeem(action.amount);
-    }
+    return sendAction(c, { actors: setup.actors, signers }, action);
   }
 
   /** The tracked finance events of a receipt, in log order. */

@@ -8,6 +8,7 @@ import type { ChainbillAddresses } from "../../../src/chain/system";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
 import { hardhatSigningKeys } from "../../helpers/signingKeys";
 import type { Consortium } from "../../helpers/consortium";
+import { sendAction } from "../../invariants/sendAction";
 import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
 import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } from "../../invariants/receivable.model";
 
@@ -19,9 +20,6 @@ import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } fr
  * call leaves no event); a predicted success that reverts fails the run.
  */
 
-const SPLIT = "transferFrom(uint256,address,uint256)";
-const MERGE = "transferFrom(uint256,uint256,uint256)";
-const WHOLE = "transferFrom(address,address,uint256)";
 const GRACE_PERIOD = 5n * DAY;
 const WORKING_BALANCE = 1n << 72n;
 const ISSUER_FLOAT = 1_000_000_000_000n;
@@ -96,50 +94,7 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
   const issuerRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.issuer.address)));
 
   function send(action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
-    switch (action.kind) {
-      case "confirm":
-        return c.token.connect(c.anchor).confirm({
-          supplier: actors[action.supplier].address,
-          faceValue: action.faceValue,
-          maturity: action.maturity,
-          currency: "0x434e59",
-          invoiceHash: action.documents.invoiceHash,
-          logisticsHash: action.documents.logisticsHash,
-          invoiceFingerprint: action.documents.invoiceFingerprint,
-        });
-      case "split":
-        return c.token.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
-      case "transferWithProof":
-        return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, action.documents);
-      case "merge":
-        return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
-      case "transferWhole":
-        return c.token.connect(signers[action.caller])[WHOLE](actors[action.caller].address, actors[action.to].address, action.tokenId);
-      case "suspend":
-        return c.registry.connect(c.operator).suspend(actors[action.member].memberId);
-      case "reinstate":
-        return c.registry.connect(c.operator).reinstate(actors[action.member].memberId);
-      case "pause":
-        return c.token.connect(c.operator).pause();
-      case "unpause":
-        return c.token.connect(c.operator).unpause();
-      case "fund": {
-        const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
-        return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
-      }
-      case "repay":
-        return c.settlement.connect(signers[action.caller]).repay(action.slot, action.amount);
-      case "claim":
-        return c.settlement.connect(signers[action.caller]).claim(action.tokenId);
-      case "claimMany":
-        return c.settlement.connect(signers[action.caller]).claimMany([...action.tokenIds]);
-      case "flagOverdue":
-        return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
-      case "issue":
-        return c.currency.connect(c.issuer).issue(actors[action.to].address, action.amount);
-      case "redeemCurrency":
-        return c.currency.connect(c.issuer).redeem(action.amount);
-    }
+    return sendAction(c, { actors, signers }, action);
   }
 
   const sentByKind = new Map<string, number>();

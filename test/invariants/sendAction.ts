@@ -1,0 +1,66 @@
+import type { ContractTransactionResponse } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Consortium } from "../helpers/consortium";
+import type { Action, ActorModel } from "./receivable.model";
+
+const SPLIT = "transferFrom(uint256,address,uint256)";
+const MERGE = "transferFrom(uint256,uint256,uint256)";
+const WHOLE = "transferFrom(address,address,uint256)";
+
+/** Who acts in a sequence: the model's actors and, index for index, the signers that act for them. */
+export interface SequenceCast {
+  actors: readonly ActorModel[];
+  signers: readonly HardhatEthersSigner[];
+}
+
+/**
+ * Sends one of the model's actions to the contracts, as the actor it names: what the invariant property test and
+ * the indexer's sequence generator both play against the chain.
+ */
+export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
+  const { actors, signers } = cast;
+  switch (action.kind) {
+    case "confirm":
+      return c.token.connect(c.anchor).confirm({
+        supplier: actors[action.supplier].address,
+        faceValue: action.faceValue,
+        maturity: action.maturity,
+        currency: "0x434e59", // "CNY"
+        invoiceHash: action.documents.invoiceHash,
+        logisticsHash: action.documents.logisticsHash,
+        invoiceFingerprint: action.documents.invoiceFingerprint,
+      });
+    case "split":
+      return c.token.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
+    case "transferWithProof":
+      return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, action.documents);
+    case "merge":
+      return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
+    case "transferWhole":
+      return c.token.connect(signers[action.caller])[WHOLE](actors[action.caller].address, actors[action.to].address, action.tokenId);
+    case "suspend":
+      return c.registry.connect(c.operator).suspend(actors[action.member].memberId);
+    case "reinstate":
+      return c.registry.connect(c.operator).reinstate(actors[action.member].memberId);
+    case "pause":
+      return c.token.connect(c.operator).pause();
+    case "unpause":
+      return c.token.connect(c.operator).unpause();
+    case "fund": {
+      const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
+      return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
+    }
+    case "repay":
+      return c.settlement.connect(signers[action.caller]).repay(action.slot, action.amount);
+    case "claim":
+      return c.settlement.connect(signers[action.caller]).claim(action.tokenId);
+    case "claimMany":
+      return c.settlement.connect(signers[action.caller]).claimMany([...action.tokenIds]);
+    case "flagOverdue":
+      return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
+    case "issue":
+      return c.currency.connect(c.issuer).issue(actors[action.to].address, action.amount);
+    case "redeemCurrency":
+      return c.currency.connect(c.issuer).redeem(action.amount);
+  }
+}
