@@ -16,7 +16,7 @@ import type { FundingAttestation, FundingRequest } from "../../src/chain/funding
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
 import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
-import { sendAction } from "./sendAction";
+import { modelSetupFromChain, sendAction } from "./chainSequences";
 import {
   actionLabel,
   checkModel,
@@ -289,29 +289,13 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     expect(await c.settlement.gracePeriod()).to.equal(GRACE_PERIOD);
     expect(await c.financing.requiredVerifiers()).to.equal(1n);
 
-    const operatorRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.operator.address)));
-    const issuerRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.issuer.address)));
-    setup = {
+    setup = await modelSetupFromChain(c, {
       actors,
       anchor: cast.findIndex(([name]) => name === "anchor"),
-      operatorAddress: c.operator.address,
-      operatorKycValidUntil: operatorRecord.kycValidUntil,
-      // Every transaction is mined at a timestamp the model chose; the first one just after the baseline block.
-      now: (await latestTimestamp()) + 1n,
-      finance: {
-        chainId,
-        financingAddress: addresses.financing,
-        settlementAddress: addresses.settlement,
-        otherContractAddress: addresses.settlement,
-        gracePeriod: GRACE_PERIOD,
-        issuerAddress: c.issuer.address,
-        issuerKycValidUntil: issuerRecord.kycValidUntil,
-        balances: await Promise.all(actors.map((actor) => c.currency.balanceOf(actor.address))),
-        issuerBalance: await c.currency.balanceOf(c.issuer.address),
-        totalIssued: await c.currency.totalIssued(),
-        sign,
-      },
-    };
+      addresses,
+      gracePeriod: GRACE_PERIOD,
+      sign,
+    });
     expect(await c.currency.totalRedeemed()).to.equal(0n);
     snapshotId = await takeSnapshot();
   });

@@ -8,7 +8,7 @@ import type { ChainbillAddresses } from "../../../src/chain/system";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
 import { hardhatSigningKeys } from "../../helpers/signingKeys";
 import type { Consortium } from "../../helpers/consortium";
-import { sendAction } from "../../invariants/sendAction";
+import { modelSetupFromChain, sendAction } from "../../invariants/chainSequences";
 import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
 import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } from "../../invariants/receivable.model";
 
@@ -89,9 +89,6 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
     if (key === undefined) throw new Error(`no private key for ${address}`);
     return key.sign(digest).serialized;
   };
-  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
-  const operatorRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.operator.address)));
-  const issuerRecord = await c.registry.member(Number(await c.registry.memberIdOf(c.issuer.address)));
 
   function send(action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
     return sendAction(c, { actors, signers }, action);
@@ -101,7 +98,7 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
 
   async function run(ops: readonly Op[]): Promise<number> {
     // Each sequence starts from the chain's current state and clock, with the model's starting point.
-    const setup: ModelSetup = {
+    const setup: ModelSetup = await modelSetupFromChain(c, {
       actors: await Promise.all(
         actors.map(async (actor): Promise<ActorModel> => {
           if (actor.memberId === 0) return actor;
@@ -110,23 +107,10 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
         }),
       ),
       anchor: cast.findIndex(([name]) => name === "anchor"),
-      operatorAddress: c.operator.address,
-      operatorKycValidUntil: operatorRecord.kycValidUntil,
-      now: (await latestTimestamp()) + 1n,
-      finance: {
-        chainId,
-        financingAddress: addresses.financing,
-        settlementAddress: addresses.settlement,
-        otherContractAddress: addresses.settlement,
-        gracePeriod: GRACE_PERIOD,
-        issuerAddress: c.issuer.address,
-        issuerKycValidUntil: issuerRecord.kycValidUntil,
-        balances: await Promise.all(actors.map((actor) => c.currency.balanceOf(actor.address))),
-        issuerBalance: await c.currency.balanceOf(c.issuer.address),
-        totalIssued: await c.currency.totalIssued(),
-        sign,
-      },
-    };
+      addresses,
+      gracePeriod: GRACE_PERIOD,
+      sign,
+    });
     const model = initialModel(setup);
     if (await c.token.paused()) model.paused = true;
     let sent = 0;

@@ -1,7 +1,10 @@
+import hre from "hardhat";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ChainbillAddresses } from "../../src/chain/system";
+import { latestTimestamp } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
-import type { Action, ActorModel } from "./receivable.model";
+import type { Action, ActorModel, DigestSigner, ModelSetup } from "./receivable.model";
 
 const SPLIT = "transferFrom(uint256,address,uint256)";
 const MERGE = "transferFrom(uint256,uint256,uint256)";
@@ -63,4 +66,46 @@ export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Ac
     case "redeemCurrency":
       return c.currency.connect(c.issuer).redeem(action.amount);
   }
+}
+
+/** What the model needs of the chain to start a sequence, besides the actors and the signing function. */
+export interface ModelStart {
+  actors: ActorModel[];
+  /** Index of the anchor among the actors. */
+  anchor: number;
+  addresses: Pick<ChainbillAddresses, "financing" | "settlement">;
+  gracePeriod: bigint;
+  sign: DigestSigner;
+}
+
+/**
+ * The model's starting point read from the chain as it stands: the operator's and issuer's KYC, every actor's
+ * currency balance, the issuer's float and total issued, and a clock one second past the latest block.
+ */
+export async function modelSetupFromChain(c: Consortium, start: ModelStart): Promise<ModelSetup> {
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  const [operatorRecord, issuerRecord] = await Promise.all(
+    [c.operator.address, c.issuer.address].map(async (account) => c.registry.member(Number(await c.registry.memberIdOf(account)))),
+  );
+  return {
+    actors: start.actors,
+    anchor: start.anchor,
+    operatorAddress: c.operator.address,
+    operatorKycValidUntil: operatorRecord.kycValidUntil,
+    // Every transaction is mined at a timestamp the model chose; the first one just after the latest block.
+    now: (await latestTimestamp()) + 1n,
+    finance: {
+      chainId,
+      financingAddress: start.addresses.financing,
+      settlementAddress: start.addresses.settlement,
+      otherContractAddress: start.addresses.settlement,
+      gracePeriod: start.gracePeriod,
+      issuerAddress: c.issuer.address,
+      issuerKycValidUntil: issuerRecord.kycValidUntil,
+      balances: await Promise.all(start.actors.map((actor) => c.currency.balanceOf(actor.address))),
+      issuerBalance: await c.currency.balanceOf(c.issuer.address),
+      totalIssued: await c.currency.totalIssued(),
+      sign: start.sign,
+    },
+  };
 }
