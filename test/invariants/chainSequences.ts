@@ -1,8 +1,10 @@
 import hre from "hardhat";
+import { MaxUint256 } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { latestTimestamp } from "../helpers/consortium";
+import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
 import type { Action, ActorModel, DigestSigner, ModelSetup } from "./receivable.model";
 
@@ -107,5 +109,42 @@ export async function modelSetupFromChain(c: Consortium, start: ModelStart): Pro
       totalIssued: await c.currency.totalIssued(),
       sign: start.sign,
     },
+  };
+}
+
+/** Currency the issuer gives the anchor and each factor in setup: more than any sequence can spend. */
+export const WORKING_BALANCE = 1n << 72n;
+/** Currency the issuer keeps for itself, so that it has something to redeem. */
+export const ISSUER_FLOAT = 1_000_000_000_000n;
+
+/**
+ * Readies the finance side for sequences. Settlement gets a grace period after maturity. The issuer funds the
+ * anchor (which lets settlement take repayments) and the factors (which let financing take prices), and keeps a
+ * float to redeem.
+ */
+export async function prepareFinance(
+  c: Consortium,
+  cast: SequenceCast,
+  factors: readonly number[],
+  addresses: Pick<ChainbillAddresses, "financing" | "settlement">,
+  gracePeriod: bigint,
+): Promise<void> {
+  await (await c.settlement.connect(c.operator).setGracePeriod(gracePeriod)).wait();
+  await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
+  await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
+  for (const index of factors) {
+    await (await c.currency.connect(c.issuer).issue(cast.actors[index].address, WORKING_BALANCE)).wait();
+    await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
+  }
+  await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+}
+
+/** Synchronous EIP-712 signing for the model, with the Hardhat accounts' private keys. */
+export function hardhatDigestSigner(): DigestSigner {
+  const keys = hardhatSigningKeys();
+  return (address, digest) => {
+    const key = keys.get(address.toLowerCase());
+    if (key === undefined) throw new Error(`no private key for ${address}`);
+    return key.sign(digest).serialized;
   };
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import fc from "fast-check";
-import { MaxUint256, id, toQuantity } from "ethers";
+import { id, toQuantity } from "ethers";
 import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
@@ -14,9 +14,8 @@ import {
 } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
-import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
-import { modelSetupFromChain, sendAction } from "./chainSequences";
+import { hardhatDigestSigner, modelSetupFromChain, prepareFinance, sendAction } from "./chainSequences";
 import {
   actionLabel,
   checkModel,
@@ -38,7 +37,6 @@ import type {
   ActorLayout,
   ActorModel,
   ContractName,
-  DigestSigner,
   ExpectedEvent,
   ModelSetup,
   Outcome,
@@ -54,10 +52,6 @@ const DEFAULT_RUNS = 200;
 
 /** Settlement's grace period after maturity in these sequences. */
 const GRACE_PERIOD = 5n * DAY;
-/** Currency the issuer gives the anchor and each factor in setup: more than any sequence can spend. */
-const WORKING_BALANCE = 1n << 72n;
-/** Currency the issuer keeps for itself, so that it has something to redeem. */
-const ISSUER_FLOAT = 1_000_000_000_000n;
 
 function runsFromEnvironment(): number {
   const raw = process.env.CHAINBILL_PROPERTY_RUNS;
@@ -246,23 +240,8 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
       token: await c.token.getAddress(),
       currency: await c.currency.getAddress(),
     };
-    // Settlement: a grace period after maturity. Currency: the issuer funds the anchor (which lets settlement
-    // take repayments) and the factors (which let financing take prices), and keeps a float to redeem.
-    await (await c.settlement.connect(c.operator).setGracePeriod(GRACE_PERIOD)).wait();
-    await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
-    await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
-    for (const index of layout.factors) {
-      await (await c.currency.connect(c.issuer).issue(actors[index].address, WORKING_BALANCE)).wait();
-      await (await c.currency.connect(signers[index]).approve(addresses.financing, MaxUint256)).wait();
-    }
-    await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
-
-    const keys = hardhatSigningKeys();
-    const sign: DigestSigner = (address, digest) => {
-      const key = keys.get(address.toLowerCase());
-      if (key === undefined) throw new Error(`no private key for ${address}`);
-      return key.sign(digest).serialized;
-    };
+    await prepareFinance(c, { actors, signers }, layout.factors, addresses, GRACE_PERIOD);
+    const sign = hardhatDigestSigner();
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
     // The model's signatures and digests are the ones a wallet and the contract compute.
     const domain = financingDomain(chainId, addresses.financing);

@@ -1,16 +1,15 @@
 import hre from "hardhat";
-import { MaxUint256, id, toQuantity } from "ethers";
+import { id, toQuantity } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask } from "../../../src/chain/roles";
 import { addressesOf } from "../../../src/chain/system";
 import type { ChainbillAddresses } from "../../../src/chain/system";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
-import { hardhatSigningKeys } from "../../helpers/signingKeys";
 import type { Consortium } from "../../helpers/consortium";
-import { modelSetupFromChain, sendAction } from "../../invariants/chainSequences";
+import { hardhatDigestSigner, modelSetupFromChain, prepareFinance, sendAction } from "../../invariants/chainSequences";
 import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
-import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } from "../../invariants/receivable.model";
+import type { Action, ActorLayout, ActorModel, ModelSetup, Op } from "../../invariants/receivable.model";
 
 /**
  * Drives the contract suites' property-based operation sequences (test/invariants/receivable.model.ts) on the
@@ -21,8 +20,6 @@ import type { Action, ActorLayout, ActorModel, DigestSigner, ModelSetup, Op } fr
  */
 
 const GRACE_PERIOD = 5n * DAY;
-const WORKING_BALANCE = 1n << 72n;
-const ISSUER_FLOAT = 1_000_000_000_000n;
 
 export interface SequenceWorld {
   consortium: Consortium;
@@ -75,20 +72,8 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
   const signers = cast.map(([, signer]) => signer);
   const layout = layoutOf(actors);
   const addresses: ChainbillAddresses = await addressesOf(c);
-  await (await c.settlement.connect(c.operator).setGracePeriod(GRACE_PERIOD)).wait();
-  await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
-  await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
-  for (const index of layout.factors) {
-    await (await c.currency.connect(c.issuer).issue(actors[index].address, WORKING_BALANCE)).wait();
-    await (await c.currency.connect(signers[index]).approve(addresses.financing, MaxUint256)).wait();
-  }
-  await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
-  const keys = hardhatSigningKeys();
-  const sign: DigestSigner = (address, digest) => {
-    const key = keys.get(address.toLowerCase());
-    if (key === undefined) throw new Error(`no private key for ${address}`);
-    return key.sign(digest).serialized;
-  };
+  await prepareFinance(c, { actors, signers }, layout.factors, addresses, GRACE_PERIOD);
+  const sign = hardhatDigestSigner();
 
   function send(action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
     return sendAction(c, { actors, signers }, action);
