@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.28;
 
+import {IReceivableToken} from "../token/interfaces/IReceivableToken.sol";
+
 /// @title AuditInconsistentToken
 /// @notice TEST ONLY — never deploy outside the audit's tests. A minimal stand-in for the receivable token that
 /// emits the real token's events (same signatures) and answers the views the auditor compares with, but can be
@@ -8,26 +10,6 @@ pragma solidity 0.8.28;
 /// deployment record, it shows that the auditor's replay is checked against the contract's own state rather than
 /// trusted.
 contract AuditInconsistentToken {
-    struct Confirmation {
-        address supplier;
-        uint256 faceValue;
-        uint256 maturity;
-        bytes3 currency;
-        bytes32 invoiceHash;
-        bytes32 logisticsHash;
-        bytes32 invoiceFingerprint;
-    }
-
-    struct ReceivableView {
-        uint32 anchorId;
-        uint32 supplierId;
-        uint64 faceValue;
-        uint40 maturity;
-        bytes3 currency;
-        uint32 pieceCount;
-        bytes32 documentsHash;
-    }
-
     struct Piece {
         address owner;
         uint256 value;
@@ -43,7 +25,7 @@ contract AuditInconsistentToken {
         uint32 indexed anchorId,
         uint32 supplierId,
         address anchor,
-        Confirmation confirmation
+        IReceivableToken.Confirmation confirmation
     );
     /// @notice As ERC-721's: a piece changed hands (or was created or burned).
     event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
@@ -56,7 +38,7 @@ contract AuditInconsistentToken {
         uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
     );
 
-    mapping(uint256 slot => ReceivableView) private _receivables;
+    mapping(uint256 slot => IReceivableToken.ReceivableView) private _receivables;
     mapping(uint256 tokenId => Piece) private _pieces;
     uint256 private _slotCount;
 
@@ -65,10 +47,10 @@ contract AuditInconsistentToken {
     /// @param anchorId The anchor's member id.
     /// @param supplierId The supplier's member id.
     /// @return tokenId The first piece.
-    function confirm(Confirmation calldata c, uint32 anchorId, uint32 supplierId) external returns (uint256 tokenId) {
+    function confirm(IReceivableToken.Confirmation calldata c, uint32 anchorId, uint32 supplierId) external returns (uint256 tokenId) {
         uint256 slot = ++_slotCount;
         tokenId = (slot << 32) | 1;
-        _receivables[slot] = ReceivableView({
+        _receivables[slot] = IReceivableToken.ReceivableView({
             anchorId: anchorId,
             supplierId: supplierId,
             faceValue: uint64(c.faceValue),
@@ -103,7 +85,7 @@ contract AuditInconsistentToken {
     }
 
     /// @notice A receivable's terms.
-    function receivable(uint256 slot) external view returns (ReceivableView memory) {
+    function receivable(uint256 slot) external view returns (IReceivableToken.ReceivableView memory) {
         return _receivables[slot];
     }
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IFinancing} from "../finance/interfaces/IFinancing.sol";
 
 /// @title AuditLaxFinancing
 /// @notice TEST ONLY — never deploy outside the audit's tests. A financing contract that accepts the same
@@ -13,32 +14,9 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 /// independent re-verification is seen to catch what the real contract would have refused.
 /// @dev Delivery against payment goes through ordinary approvals (the holder approves this contract for the
 /// piece, the factor for the price), so the funding is otherwise consistent and the only finding is the one
-/// provoked. The structs are declared here, field for field as IFinancing's, so that the selector and event are
-/// the same while this contract stays independent of the finance contracts' internals.
+/// provoked. It takes IFinancing's own structs, so the `fund` selector is the real one, and nothing of the finance
+/// contracts' internals.
 contract AuditLaxFinancing is EIP712 {
-    struct FundingRequest {
-        uint256 tokenId;
-        uint256 value;
-        uint256 minPrice;
-        address factor;
-        uint256 deadline;
-        uint256 nonce;
-    }
-
-    struct FundingAttestation {
-        uint256 tokenId;
-        address holder;
-        address factor;
-        uint256 value;
-        uint256 price;
-        bytes32 invoiceHash;
-        bytes32 logisticsHash;
-        bytes32 tradeProofHash;
-        bool withRecourse;
-        uint256 deadline;
-        uint256 nonce;
-    }
-
     bytes32 private constant _ATTESTATION_TYPEHASH = keccak256(
         "FundingAttestation(uint256 tokenId,address holder,address factor,uint256 value,uint256 price,bytes32 invoiceHash,bytes32 logisticsHash,bytes32 tradeProofHash,bool withRecourse,uint256 deadline,uint256 nonce)"
     );
@@ -75,7 +53,7 @@ contract AuditLaxFinancing is EIP712 {
     /// @param attestation The attestation, used only for its terms.
     /// @return fundingId The attestation's EIP-712 digest under this contract's domain.
     /// @return fundedTokenId The piece the factor now holds (the whole piece).
-    function fund(FundingRequest calldata, bytes calldata, FundingAttestation calldata attestation, bytes[] calldata)
+    function fund(IFinancing.FundingRequest calldata, bytes calldata, IFinancing.FundingAttestation calldata attestation, bytes[] calldata)
         external
         returns (bytes32 fundingId, uint256 fundedTokenId)
     {
