@@ -2,13 +2,28 @@ import type { RawLog } from "../chain/events";
 import type { BlockRef } from "./schema";
 
 /**
- * JSON-RPC access for the indexer: a transport (HTTP to any node, or an EIP-1193 provider such as Hardhat's
- * in-process network), an error taxonomy (retryable or fatal; "range too large" as its own case) and the four
- * calls the indexer makes, with their answers checked.
+ * JSON-RPC access for the indexer: a transport (HTTP to any node, batching calls where the node allows, or an
+ * EIP-1193 provider such as Hardhat's in-process network), an error taxonomy (retryable or fatal; "range too large"
+ * as its own case) and the calls the indexer makes, with their answers checked.
  */
+
+/** One call of a JSON-RPC batch. */
+export interface RpcCall {
+  method: string;
+  params: readonly unknown[];
+}
+
+/** The answer to one call of a batch: its result, or its own error, classified as a single call's would be. */
+export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: RpcError };
 
 export interface RpcTransport {
   request(method: string, params: readonly unknown[]): Promise<unknown>;
+  /**
+   * Sends `calls` in one round trip (a JSON-RPC 2.0 batch) and gives their outcomes in the order of `calls`.
+   * Absent where one request per call costs no more (an in-process provider). Throws an RpcError when the batch
+   * as a whole fails, a BatchRefusedError when the node does not take batches at all.
+   */
+  batch?(calls: readonly RpcCall[]): Promise<RpcOutcome[]>;
 }
 
 /** An EIP-1193 provider (Hardhat's `network.provider`, a browser wallet). */
@@ -26,6 +41,13 @@ export class RpcError extends Error {
     readonly code?: number,
   ) {
     super(message);
+  }
+}
+
+/** The node does not take JSON-RPC batches (it answered one with a single object or an HTTP 4xx); ask call by call. */
+export class BatchRefusedError extends RpcError {
+  constructor(message: string) {
+    super(message, "fatal");
   }
 }
 
@@ -48,38 +70,84 @@ function errorFields(error: unknown): { code?: number; message: string } {
   return { message: String(error) };
 }
 
+/** A JSON-RPC answer object's result, or its error classified. */
+function outcomeOf(answer: object, method: string): RpcOutcome {
+  if ("error" in answer && answer.error !== undefined && answer.error !== null) {
+    const { code, message } = errorFields(answer.error);
+    return { ok: false, error: new RpcError(`${method}: ${message}`, classifyRpcError(code, message), code) };
+  }
+  return { ok: true, result: "result" in answer ? answer.result : undefined };
+}
+
+function httpFailureKind(status: number): RpcErrorKind {
+  return status === 413 ? "rangeTooLarge" : status === 429 || status >= 500 ? "retryable" : "fatal";
+}
+
 export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
   let nextId = 1;
+
+  async function post(payload: unknown, what: string): Promise<Response> {
+    try {
+      return await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new RpcError(`${what}: cannot reach ${url}: ${errorFields(error).message}`, "retryable");
+    }
+  }
+
+  async function readJson(response: Response, what: string): Promise<unknown> {
+    try {
+      return await response.json();
+    } catch (error) {
+      throw new RpcError(`${what}: unreadable answer from ${url}: ${errorFields(error).message}`, "retryable");
+    }
+  }
+
   return {
     async request(method, params) {
-      const id = nextId++;
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        throw new RpcError(`${method}: cannot reach ${url}: ${errorFields(error).message}`, "retryable");
-      }
+      const response = await post({ jsonrpc: "2.0", id: nextId++, method, params }, method);
       if (!response.ok) {
-        const kind: RpcErrorKind = response.status === 413 ? "rangeTooLarge" : response.status === 429 || response.status >= 500 ? "retryable" : "fatal";
-        throw new RpcError(`${method}: HTTP ${response.status} from ${url}`, kind);
+        await response.body?.cancel();
+        throw new RpcError(`${method}: HTTP ${response.status} from ${url}`, httpFailureKind(response.status));
       }
-      let body: unknown;
-      try {
-        body = await response.json();
-      } catch (error) {
-        throw new RpcError(`${method}: unreadable answer from ${url}: ${errorFields(error).message}`, "retryable");
-      }
+      const body = await readJson(response, method);
       if (typeof body !== "object" || body === null) throw new RpcError(`${method}: answer is not a JSON-RPC object`, "retryable");
-      if ("error" in body && body.error !== undefined && body.error !== null) {
-        const { code, message } = errorFields(body.error);
-        throw new RpcError(`${method}: ${message}`, classifyRpcError(code, message), code);
+      const outcome = outcomeOf(body, method);
+      if (!outcome.ok) throw outcome.error;
+      return outcome.result;
+    },
+
+    async batch(calls) {
+      if (calls.length === 0) return [];
+      const what = `a batch of ${calls.length} ${calls[0].method} calls`;
+      const ids = calls.map(() => nextId++);
+      const response = await post(
+        calls.map((call, index) => ({ jsonrpc: "2.0", id: ids[index], method: call.method, params: call.params })),
+        what,
+      );
+      if (!response.ok) {
+        await response.body?.cancel();
+        // A 4xx other than "too many requests" is the node (or a proxy before it) refusing the batch as such.
+        if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new BatchRefusedError(`${what}: HTTP ${response.status} from ${url}`);
+        throw new RpcError(`${what}: HTTP ${response.status} from ${url}`, httpFailureKind(response.status));
       }
-      return "result" in body ? body.result : undefined;
+      const body = await readJson(response, what);
+      if (!Array.isArray(body)) throw new BatchRefusedError(`${what}: ${url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
+      // Answers may come in any order; the id says which call each one answers.
+      const answers = new Map<number, object>();
+      for (const answer of body) {
+        if (typeof answer === "object" && answer !== null && "id" in answer && typeof answer.id === "number") answers.set(answer.id, answer);
+      }
+      if (!ids.some((id) => answers.has(id))) throw new BatchRefusedError(`${what}: ${url} answered none of the calls by its id`);
+      return calls.map((call, index): RpcOutcome => {
+        const answer = answers.get(ids[index]);
+        if (answer === undefined) return { ok: false, error: new RpcError(`${call.method}: no answer in the batch for call id ${ids[index]}`, "retryable") };
+        return outcomeOf(answer, call.method);
+      });
     },
   };
 }
@@ -167,18 +235,77 @@ export interface BlockHeader extends BlockRef {
   parentHash: string;
 }
 
+/** A header answer checked field by field; null when the node has no such block. */
+function parseHeader(answer: unknown, block: number): BlockHeader | null {
+  if (answer === null || answer === undefined) return null;
+  if (typeof answer !== "object") throw new RpcError("eth_getBlockByNumber returned a non-object", "retryable");
+  const header = {
+    number: quantity(field(answer, "number"), "block.number"),
+    hash: hexString(field(answer, "hash"), "block.hash"),
+    parentHash: hexString(field(answer, "parentHash"), "block.parentHash"),
+    timestamp: quantity(field(answer, "timestamp"), "block.timestamp"),
+  };
+  if (header.number !== block) throw new RpcError(`asked for block ${block}, the node answered block.number = ${header.number}`, "retryable");
+  return header;
+}
+
+/** Headers asked for in one batch; nodes commonly cap a batch at 100 to 1,000 calls. */
+const MAX_BATCH_CALLS = 100;
+
 /** The calls the indexer makes, over any transport, each retried per the policy. */
 export interface ChainClient {
   chainId(): Promise<bigint>;
   headNumber(): Promise<number>;
   /** null if the node has no block with that number (yet, or any more after a reorg). */
   header(block: number): Promise<BlockHeader | null>;
+  /**
+   * The headers of blocks from..to in order, null for a block the node does not have: in batches of up to 100 calls
+   * when the transport takes batches, else one call per block, in parallel.
+   */
+  headers(from: number, to: number): Promise<Array<BlockHeader | null>>;
   /** Logs of `addresses` in blocks from..to, in chain order. */
   logs(from: number, to: number, addresses: readonly string[]): Promise<RawLog[]>;
 }
 
+const blockTag = (block: number): string => `0x${block.toString(16)}`;
+
 export function createChainClient(transport: RpcTransport, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (error: RpcError, attempt: number) => void): ChainClient {
   const call = (method: string, params: readonly unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy, onRetry);
+  // Cleared for good the first time the node refuses a batch.
+  let batching = transport.batch !== undefined;
+
+  async function header(block: number): Promise<BlockHeader | null> {
+    return parseHeader(await call("eth_getBlockByNumber", [blockTag(block), false]), block);
+  }
+
+  async function batchedHeaders(numbers: readonly number[], batch: NonNullable<RpcTransport["batch"]>): Promise<Array<BlockHeader | null>> {
+    // Any retryable failure, of the batch or of one call in it, asks for the whole batch again: it costs one round trip.
+    return withRetry(
+      async () => {
+        const outcomes = await batch(numbers.map((block) => ({ method: "eth_getBlockByNumber", params: [blockTag(block), false] })));
+        return outcomes.map((outcome, index) => {
+          if (!outcome.ok) throw outcome.error;
+          return parseHeader(outcome.result, numbers[index]);
+        });
+      },
+      policy,
+      onRetry,
+    );
+  }
+
+  async function headerRun(from: number, to: number): Promise<Array<BlockHeader | null>> {
+    const numbers = Array.from({ length: to - from + 1 }, (_, index) => from + index);
+    if (batching && transport.batch !== undefined) {
+      try {
+        return await batchedHeaders(numbers, transport.batch.bind(transport));
+      } catch (error) {
+        if (!(error instanceof BatchRefusedError)) throw error;
+        batching = false;
+      }
+    }
+    return Promise.all(numbers.map(header));
+  }
+
   return {
     async chainId() {
       return BigInt(quantity(await call("eth_chainId", []), "chainId"));
@@ -186,19 +313,16 @@ export function createChainClient(transport: RpcTransport, policy: RetryPolicy =
     async headNumber() {
       return quantity(await call("eth_blockNumber", []), "blockNumber");
     },
-    async header(block) {
-      const answer = await call("eth_getBlockByNumber", [`0x${block.toString(16)}`, false]);
-      if (answer === null || answer === undefined) return null;
-      if (typeof answer !== "object") throw new RpcError("eth_getBlockByNumber returned a non-object", "retryable");
-      return {
-        number: quantity(field(answer, "number"), "block.number"),
-        hash: hexString(field(answer, "hash"), "block.hash"),
-        parentHash: hexString(field(answer, "parentHash"), "block.parentHash"),
-        timestamp: quantity(field(answer, "timestamp"), "block.timestamp"),
-      };
+    header,
+    async headers(from, to) {
+      const headers: Array<BlockHeader | null> = [];
+      for (let start = from; start <= to; start += MAX_BATCH_CALLS) {
+        for (const found of await headerRun(start, Math.min(to, start + MAX_BATCH_CALLS - 1))) headers.push(found);
+      }
+      return headers;
     },
     async logs(from, to, addresses) {
-      const answer = await call("eth_getLogs", [{ fromBlock: `0x${from.toString(16)}`, toBlock: `0x${to.toString(16)}`, address: addresses }]);
+      const answer = await call("eth_getLogs", [{ fromBlock: blockTag(from), toBlock: blockTag(to), address: addresses }]);
       if (!Array.isArray(answer)) throw new RpcError("eth_getLogs returned a non-array", "retryable");
       const logs = answer.map(parseLog);
       if (logs.some((log) => log.removed)) throw new RpcError("eth_getLogs returned removed logs: the chain is reorganising", "retryable");
