@@ -136,8 +136,7 @@ export interface FetchedRecent {
 }
 
 export async function fetchRecent(client: ChainClient, addresses: readonly string[], from: number, to: number, sizer: RangeSizer): Promise<FetchedRecent> {
-  const numbers = Array.from({ length: to - from + 1 }, (_, index) => from + index);
-  const [headers, logs] = await Promise.all([Promise.all(numbers.map((block) => client.header(block))), fetchLogs(client, addresses, from, to, sizer)]);
+  const [headers, logs] = await Promise.all([client.headers(from, to), fetchLogs(client, addresses, from, to, sizer)]);
   const known: BlockHeader[] = [];
   for (const header of headers) {
     if (header === null) throw new ChainMovedError(`block ${from + known.length} vanished while reading ${from}..${to}`);
