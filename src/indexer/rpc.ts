@@ -123,7 +123,7 @@ export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
 
     async batch(calls) {
       if (calls.length === 0) return [];
-      const what = `a batch of ${calls.length} ${calls[0].method} calls`;
+      const what = `a batch of ${calls.length} calls (${[...new Set(calls.map((call) => call.method))].join(", ")})`;
       const ids = calls.map(() => nextId++);
       const response = await post(
         calls.map((call, index) => ({ jsonrpc: "2.0", id: ids[index], method: call.method, params: call.params })),
