@@ -1,14 +1,17 @@
 import type { ChainbillEvent, RawLog } from "../chain/events";
 import { tokensOfEvent } from "../chain/events";
 import type { StateTx } from "./store";
-import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryLog, keys } from "./schema";
-import type { Codec, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryEntry, encodeHistoryRow, keys, slotHexOfToken, tokenHex } from "./schema";
+import type { Codec, FundingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 
 /**
- * The handlers: from one decoded event to the derived records (pieces, receivables, holdings, the factors' books,
+ * The handlers: from decoded events to the derived records (pieces, receivables, holdings, the factors' books,
  * members, currency balances, histories). They read and write only through the batch's {@link StateTx} and never
- * call a contract: each event carries what its change needs. Records are replaced, never mutated in place, so the
- * undo log sees every value as it was.
+ * call a contract: each event carries what its change needs.
+ *
+ * {@link applyEvents} first loads every record the events will read ({@link keysRead}: one LevelDB read for all
+ * that are not in memory), then applies the events synchronously, one after the other. A record is changed through
+ * {@link StateTx.changeRecord}, which copies it once per batch, so what was read before stays as it was.
  */
 
 /** The event contradicts what the index holds: a bug, or logs missed or applied twice. Not retryable. */
@@ -18,121 +21,221 @@ export class IndexInconsistencyError extends Error {
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
-class Records {
-  constructor(
-    readonly tx: StateTx,
-    readonly block: number,
-    readonly buckets: BucketChanges,
-  ) {}
+/**
+ * Changes to holdings, summed over the events of one {@link applyEvents} call per holder and receivable, and
+ * written once at its end as the holder's totals (stamped with the block of its last change), by-anchor and
+ * by-maturity buckets (a bucket back at zero is deleted): the same records as writing after each event.
+ */
+interface SlotHoldingChange {
+  anchorId: number;
+  maturity: bigint;
+  count: number;
+  value: bigint;
+}
 
-  read<T>(key: string, codec: Codec<T>): T | undefined | Promise<T | undefined> {
-    return this.tx.getRecord(key, codec);
+interface OwnerHoldingChange {
+  block: number;
+  bySlot: Map<string, SlotHoldingChange>;
+}
+
+/** What one batch of events is applying: the transaction, and changes gathered to be written at its end. */
+class Batch {
+  readonly holdings = new Map<string, OwnerHoldingChange>();
+  /** The current transaction's history rows: piece (hex id) to its first log's checkpoint and its entries. */
+  private readonly historyRows = new Map<string, { checkpoint: string; entries: string[] }>();
+  private historyTransaction = "";
+
+  constructor(readonly tx: StateTx) {}
+
+  /** Notes `log` in the history of each of `tokenIds`; a transaction's logs about a piece make one row. */
+  addHistory(event: ChainbillEvent, log: RawLog, tokenIds: readonly bigint[]): void {
+    if (log.transactionHash !== this.historyTransaction) {
+      this.flushHistory();
+      this.historyTransaction = log.transactionHash;
+    }
+    const entry = encodeHistoryEntry(event.contract, log);
+    for (const tokenId of tokenIds) {
+      const idHex = tokenHex(tokenId);
+      const row = this.historyRows.get(idHex);
+      if (row === undefined) this.historyRows.set(idHex, { checkpoint: checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex), entries: [entry] });
+      else row.entries.push(entry);
+    }
   }
 
-  async need<T>(key: string, codec: Codec<T>, what: string): Promise<T> {
-    const value = await this.read(key, codec);
-    if (value === undefined) throw new IndexInconsistencyError(`${what} is not in the index (block ${this.block})`);
-    return value;
+  flushHistory(): void {
+    for (const [idHex, row] of this.historyRows) this.tx.insert(keys.historyAt(idHex, row.checkpoint), encodeHistoryRow(this.historyTransaction, row.entries));
+    this.historyRows.clear();
   }
 
-  write<T>(key: string, codec: Codec<T>, value: T): void | Promise<void> {
-    return this.tx.putRecord(key, codec, value);
+  /** Changes `owner`'s holdings in `slot` (the receivable's key in hex) by `count` pieces and `value`. */
+  countHolding(block: number, owner: string, slotHex: string, slot: SlotRecord, count: number, value: bigint): void {
+    if (count === 0 && value === 0n) return;
+    let ownerChange = this.holdings.get(owner);
+    if (ownerChange === undefined) {
+      ownerChange = { block, bySlot: new Map() };
+      this.holdings.set(owner, ownerChange);
+    }
+    ownerChange.block = block;
+    const change = ownerChange.bySlot.get(slotHex);
+    if (change === undefined) ownerChange.bySlot.set(slotHex, { anchorId: slot.anchorId, maturity: slot.maturity, count, value });
+    else {
+      change.count += count;
+      change.value += value;
+    }
   }
 
-  async system(): Promise<SystemRecord> {
-    return (await this.read(keys.system, codecs.system)) ?? INITIAL_SYSTEM;
+  /** The keys of the holdings records the gathered changes touch, with what to add to each. */
+  holdingWrites(): Array<{ key: string; count: number; value: bigint; stampedAt: number | undefined }> {
+    const writes: Array<{ key: string; count: number; value: bigint; stampedAt: number | undefined }> = [];
+    for (const [owner, ownerChange] of this.holdings) {
+      let count = 0;
+      let value = 0n;
+      const byAnchor = new Map<number, { count: number; value: bigint }>();
+      const byMaturity = new Map<bigint, { count: number; value: bigint }>();
+      for (const change of ownerChange.bySlot.values()) {
+        count += change.count;
+        value += change.value;
+        for (const [buckets, bucketKey] of [
+          [byAnchor, change.anchorId],
+          [byMaturity, change.maturity],
+        ] as Array<[Map<number | bigint, { count: number; value: bigint }>, number | bigint]>) {
+          const sum = buckets.get(bucketKey);
+          if (sum === undefined) buckets.set(bucketKey, { count: change.count, value: change.value });
+          else {
+            sum.count += change.count;
+            sum.value += change.value;
+          }
+        }
+      }
+      writes.push({ key: keys.holdingTotals(owner), count, value, stampedAt: ownerChange.block });
+      for (const [anchorId, sum] of byAnchor) writes.push({ key: keys.holdingByAnchor(owner, anchorId), ...sum, stampedAt: undefined });
+      for (const [maturity, sum] of byMaturity) writes.push({ key: keys.holdingByMaturity(owner, maturity), ...sum, stampedAt: undefined });
+    }
+    return writes;
   }
+}
+
+/** Adds the gathered holdings changes to the stored totals and buckets (loaded first). */
+async function writeHoldings(batch: Batch): Promise<void> {
+  const writes = batch.holdingWrites();
+  const tx = batch.tx;
+  await tx.load(writes.map((write) => write.key));
+  for (const { key, count, value, stampedAt } of writes) {
+    const before = (stampedAt !== undefined ? tx.getRecord(key, codecs.holdingTotals) : tx.getRecord(key, codecs.bucket)) ?? { count: 0, value: 0n };
+    const after = { count: before.count + count, value: before.value + value };
+    if (after.count < 0 || after.value < 0n) throw new IndexInconsistencyError(`holding bucket ${key} would go negative`);
+    if (after.count === 0 && after.value === 0n) tx.del(key);
+    else if (stampedAt !== undefined) tx.putRecord(key, codecs.holdingTotals, { ...after, updatedAtBlock: stampedAt });
+    else tx.putRecord(key, codecs.bucket, after);
+  }
+  batch.holdings.clear();
+}
+
+function slotHex(slot: bigint): string {
+  return keys.slot(slot).slice(2);
+}
+
+function need<T>(value: T | undefined, what: string, block: number): T {
+  if (value === undefined) throw new IndexInconsistencyError(`${what} is not in the index (block ${block})`);
+  return value;
+}
+
+function read<T>(tx: StateTx, key: string, codec: Codec<T>, what: string, block: number): T {
+  return need(tx.getRecord(key, codec), what, block);
+}
+
+function changeSlot(tx: StateTx, slotHex: string, block: number, change: (slot: SlotRecord) => void): SlotRecord {
+  const slot = tx.changeRecord(keys.slotAt(slotHex), codecs.slot, (record) => {
+    change(record);
+    record.updatedAtBlock = block;
+  });
+  return need(slot, `slot 0x${slotHex}`, block);
 }
 
 /**
- * Changes to an owner's holding totals and buckets, summed per key over the events of one {@link applyEvents} call
- * and written once at its end: the same records as writing after each event (the last change's block stamps the
- * totals; a bucket back at zero is deleted), with a read and a write per key instead of per event.
+ * Changes a piece's record (in memory: loaded or of this batch) and keeps its holder's holdings in step: its
+ * holding row and the holder's totals follow its status, holder and value before and after.
  */
-interface BucketChange {
-  count: number;
-  value: bigint;
-  stamped: boolean;
-  block: number;
+function changeToken(batch: Batch, tokenId: bigint, block: number, change: (token: TokenRecord) => void): TokenRecord {
+  const idHex = tokenHex(tokenId);
+  const key = keys.tokenAt(idHex);
+  const before = read(batch.tx, key, codecs.token, `piece ${tokenId}`, block);
+  const wasLive = before.status === "live";
+  const ownerBefore = before.owner;
+  const valueBefore = before.value;
+  const after = batch.tx.changeRecord(key, codecs.token, (record) => {
+    change(record);
+    record.updatedAtBlock = block;
+  }) as TokenRecord;
+  followHoldings(batch, block, idHex, after, wasLive ? { owner: ownerBefore, value: valueBefore } : undefined);
+  return after;
 }
 
-type BucketChanges = Map<string, BucketChange>;
-
-function addToBucket(changes: BucketChanges, block: number, key: string, count: number, value: bigint, stamped: boolean): void {
-  const change = changes.get(key);
-  if (change === undefined) changes.set(key, { count, value, stamped, block });
-  else {
-    change.count += count;
-    change.value += value;
-    change.block = block;
-  }
-}
-
-async function writeBuckets(tx: StateTx, changes: BucketChanges): Promise<void> {
-  for (const [key, change] of changes) {
-    const codec = change.stamped ? codecs.holdingTotals : codecs.bucket;
-    const before = (await tx.getRecord(key, codec)) ?? { count: 0, value: 0n };
-    const after = { count: before.count + change.count, value: before.value + change.value };
-    if (after.count < 0 || after.value < 0n) throw new IndexInconsistencyError(`holding bucket ${key} would go negative (block ${change.block})`);
-    if (after.count === 0 && after.value === 0n) await tx.del(key);
-    else if (change.stamped) await tx.putRecord(key, codecs.holdingTotals, { ...after, updatedAtBlock: change.block });
-    else await tx.putRecord(key, codecs.bucket, after);
-  }
-  changes.clear();
-}
-
-/** Changes an owner's totals (all, by anchor, by maturity) by `count` pieces and `value`. */
-async function countHolding(r: Records, owner: string, slot: SlotRecord, count: number, value: bigint): Promise<void> {
-  if (count === 0 && value === 0n) return;
-  addToBucket(r.buckets, r.block, keys.holdingTotals(owner), count, value, true);
-  addToBucket(r.buckets, r.block, keys.holdingByAnchor(owner, slot.anchorId), count, value, false);
-  addToBucket(r.buckets, r.block, keys.holdingByMaturity(owner, slot.maturity), count, value, false);
-}
-
-/** Replaces a piece's record and keeps its holder's holdings in step. */
-async function saveToken(r: Records, before: TokenRecord | undefined, after: TokenRecord): Promise<void> {
-  const slot = await r.need(keys.slot(after.slot), codecs.slot, `slot ${after.slot}`);
-  const wasLive = before !== undefined && before.status === "live";
+/** Holdings after a piece became `after`; `liveBefore`: its holder and value before, if it was live. */
+function followHoldings(batch: Batch, block: number, idHex: string, after: TokenRecord, liveBefore: { owner: string; value: bigint } | undefined): void {
+  const tx = batch.tx;
+  const slotHex = slotHexOfToken(idHex);
+  const slot = read(tx, keys.slotAt(slotHex), codecs.slot, `slot ${after.slot}`, block);
   const isLive = after.status === "live";
-  if (wasLive && isLive && before.owner === after.owner) {
-    await countHolding(r, after.owner, slot, 0, after.value - before.value);
+  if (liveBefore !== undefined && isLive && liveBefore.owner === after.owner) {
+    batch.countHolding(block, after.owner, slotHex, slot, 0, after.value - liveBefore.value);
   } else {
-    if (wasLive) await countHolding(r, before.owner, slot, -1, -before.value);
-    if (isLive) await countHolding(r, after.owner, slot, 1, after.value);
+    if (liveBefore !== undefined) batch.countHolding(block, liveBefore.owner, slotHex, slot, -1, -liveBefore.value);
+    if (isLive) batch.countHolding(block, after.owner, slotHex, slot, 1, after.value);
   }
-  if (wasLive && (!isLive || before.owner !== after.owner)) await r.tx.del(keys.holding(before.owner, before.tokenId));
-  if (isLive) {
-    const row: HoldingRow = { tokenId: after.tokenId, slot: after.slot, value: after.value, anchorId: slot.anchorId, maturity: slot.maturity };
-    // A new piece (minted: token ids are never reused) has no records yet: no read needed for their undo.
-    if (before === undefined) r.tx.insertRecord(keys.holding(after.owner, after.tokenId), codecs.holding, row);
-    else await r.write(keys.holding(after.owner, after.tokenId), codecs.holding, row);
-  }
-  if (before === undefined) r.tx.insertRecord(keys.token(after.tokenId), codecs.token, { ...after, updatedAtBlock: r.block });
-  else await r.write(keys.token(after.tokenId), codecs.token, { ...after, updatedAtBlock: r.block });
+  if (liveBefore !== undefined && (!isLive || liveBefore.owner !== after.owner)) tx.del(keys.holdingAt(liveBefore.owner, idHex));
+  if (isLive) tx.putRecord(keys.holdingAt(after.owner, idHex), codecs.holding, { tokenId: after.tokenId, slot: after.slot, value: after.value, anchorId: slot.anchorId, maturity: slot.maturity });
 }
 
-async function updateSlot(r: Records, slotId: bigint, change: (slot: SlotRecord) => Partial<SlotRecord>): Promise<void> {
-  const slot = await r.need(keys.slot(slotId), codecs.slot, `slot ${slotId}`);
-  await r.write(keys.slot(slotId), codecs.slot, { ...slot, ...change(slot), updatedAtBlock: r.block });
+/** Changes a piece's record where its holder and value stay as they are (no holdings change). */
+function changeTokenRecord(tx: StateTx, tokenId: bigint, block: number, change: (token: TokenRecord) => void): void {
+  const token = tx.changeRecord(keys.token(tokenId), codecs.token, (record) => {
+    change(record);
+    record.updatedAtBlock = block;
+  });
+  need(token, `piece ${tokenId}`, block);
 }
 
-async function updateMember(r: Records, memberId: number, change: (member: MemberRecord) => Partial<MemberRecord>): Promise<void> {
-  const member = await r.need(keys.member(memberId), codecs.member, `member ${memberId}`);
-  await r.write(keys.member(memberId), codecs.member, { ...member, ...change(member), updatedAtBlock: r.block });
+/** A factor's recourse on a funding: the funding's row is found through its id, so its records are loaded here. */
+async function onRecourse(tx: StateTx, block: number, fundingId: string, amount: bigint): Promise<void> {
+  const indexKey = keys.fundingIndex(fundingId);
+  await tx.load([indexKey]);
+  const rowKey = tx.get(indexKey);
+  if (rowKey === undefined) throw new IndexInconsistencyError(`recourse on unknown funding ${fundingId}`);
+  await tx.load([rowKey]);
+  const row = tx.changeRecord(rowKey, codecs.funding, (record) => {
+    record.recourseAmount = amount;
+    record.updatedAtBlock = block;
+  });
+  const factor = need(row, `funding ${fundingId}`, block).factor;
+  await tx.load([keys.factorTotals(factor)]);
+  const totals = tx.changeRecord(keys.factorTotals(factor), codecs.factorTotals, (record) => {
+    record.recourse += amount;
+    record.updatedAtBlock = block;
+  });
+  need(totals, `book of ${factor}`, block);
 }
 
-async function updateSystem(r: Records, change: (system: SystemRecord) => Partial<SystemRecord>): Promise<void> {
-  const system = await r.system();
-  await r.write(keys.system, codecs.system, { ...system, ...change(system) });
+function changeMember(tx: StateTx, memberId: number, block: number, change: (member: MemberRecord) => void): void {
+  const member = tx.changeRecord(keys.member(memberId), codecs.member, (record) => {
+    change(record);
+    record.updatedAtBlock = block;
+  });
+  need(member, `member ${memberId}`, block);
 }
 
-async function addBalance(r: Records, address: string, delta: bigint): Promise<void> {
+function changeSystem(tx: StateTx, change: (system: SystemRecord) => void): void {
+  if (tx.getRecord(keys.system, codecs.system) === undefined) tx.putRecord(keys.system, codecs.system, { ...INITIAL_SYSTEM, issuers: [], systemAccounts: [] });
+  tx.changeRecord(keys.system, codecs.system, change);
+}
+
+function addBalance(tx: StateTx, address: string, delta: bigint): void {
   if (address === ZERO_ADDRESS) return;
-  const before = BigInt((await r.tx.get(keys.balance(address))) ?? "0");
-  const after = before + delta;
+  const key = keys.balance(address);
+  const after = BigInt(tx.get(key) ?? "0") + delta;
   if (after < 0n) throw new IndexInconsistencyError(`currency balance of ${address} would go negative`);
-  if (after === 0n) await r.tx.del(keys.balance(address));
-  else await r.tx.put(keys.balance(address), after.toString());
+  if (after === 0n) tx.del(key);
+  else tx.put(key, after.toString());
 }
 
 function withOrWithout(list: readonly string[], item: string, present: boolean): string[] {
@@ -140,53 +243,145 @@ function withOrWithout(list: readonly string[], item: string, present: boolean):
   return present ? [...others, item] : others;
 }
 
-async function onTokenTransfer(r: Records, from: string, to: string, tokenId: bigint): Promise<void> {
+function onTokenTransfer(batch: Batch, block: number, from: string, to: string, tokenId: bigint): void {
   if (from === ZERO_ADDRESS) {
-    const slotId = tokenId >> 32n;
+    const idHex = tokenHex(tokenId);
     const created: TokenRecord = {
       tokenId,
-      slot: slotId,
+      slot: tokenId >> 32n,
       owner: to,
       value: 0n,
       parent: null,
       status: "live",
       received: 0n,
       tradeProof: null,
-      createdAtBlock: r.block,
-      updatedAtBlock: r.block,
+      createdAtBlock: block,
+      updatedAtBlock: block,
     };
-    await updateSlot(r, slotId, (slot) => ({ pieceCount: Math.max(slot.pieceCount, Number(tokenId & 0xffffffffn)), liveCount: slot.liveCount + 1 }));
-    await saveToken(r, undefined, created);
+    const sequence = Number(tokenId & 0xffffffffn);
+    changeSlot(batch.tx, slotHexOfToken(idHex), block, (slot) => {
+      slot.pieceCount = Math.max(slot.pieceCount, sequence);
+      slot.liveCount += 1;
+    });
+    // A new piece (token ids are never reused) has no records yet: no read needed for their undo.
+    batch.tx.insertRecord(keys.tokenAt(idHex), codecs.token, created);
+    followHoldings(batch, block, idHex, created, undefined);
     return;
   }
-  const before = await r.need(keys.token(tokenId), codecs.token, `piece ${tokenId}`);
+  const before = read(batch.tx, keys.token(tokenId), codecs.token, `piece ${tokenId}`, block);
   if (to === ZERO_ADDRESS && before.status === "redeemed" && before.owner === from) return;
   if (before.status !== "live" || before.owner !== from) throw new IndexInconsistencyError(`piece ${tokenId} moved from ${from}, which does not hold it`);
   if (to === ZERO_ADDRESS) {
     // Emptied by a split or merge. (A redemption has already marked the piece redeemed and is not live.)
-    await updateSlot(r, before.slot, (slot) => ({ liveCount: slot.liveCount - 1 }));
-    await saveToken(r, before, { ...before, status: "burned" });
+    changeSlot(batch.tx, slotHexOfToken(tokenHex(tokenId)), block, (slot) => {
+      slot.liveCount -= 1;
+    });
+    changeToken(batch, tokenId, block, (token) => {
+      token.status = "burned";
+    });
     return;
   }
-  await saveToken(r, before, { ...before, owner: to });
+  changeToken(batch, tokenId, block, (token) => {
+    token.owner = to;
+  });
 }
 
-async function onTransferValue(r: Records, fromTokenId: bigint, toTokenId: bigint, value: bigint): Promise<void> {
+function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTokenId: bigint, value: bigint): void {
   if (fromTokenId !== 0n) {
-    const source = await r.need(keys.token(fromTokenId), codecs.token, `piece ${fromTokenId}`);
+    const source = read(batch.tx, keys.token(fromTokenId), codecs.token, `piece ${fromTokenId}`, block);
     if (source.status !== "live" || source.value < value) throw new IndexInconsistencyError(`piece ${fromTokenId} has ${source.value}, cannot give ${value}`);
     if (toTokenId === 0n) {
       // Settlement redeemed the piece (paid in full); its Transfer to the zero address follows.
-      await updateSlot(r, source.slot, (slot) => ({ redeemedValue: slot.redeemedValue + value, liveCount: slot.liveCount - 1 }));
-      await saveToken(r, source, { ...source, value: source.value - value, status: "redeemed" });
+      changeSlot(batch.tx, slotHexOfToken(tokenHex(fromTokenId)), block, (slot) => {
+        slot.redeemedValue += value;
+        slot.liveCount -= 1;
+      });
+      changeToken(batch, fromTokenId, block, (token) => {
+        token.value -= value;
+        token.status = "redeemed";
+      });
       return;
     }
-    await saveToken(r, source, { ...source, value: source.value - value });
+    changeToken(batch, fromTokenId, block, (token) => {
+      token.value -= value;
+    });
   }
-  const target = await r.need(keys.token(toTokenId), codecs.token, `piece ${toTokenId}`);
+  const target = read(batch.tx, keys.token(toTokenId), codecs.token, `piece ${toTokenId}`, block);
   const created = target.parent === null;
-  if (created && fromTokenId !== 0n) r.tx.insert(keys.child(fromTokenId, toTokenId), "");
-  await saveToken(r, target, { ...target, value: target.value + value, parent: created ? fromTokenId : target.parent });
+  if (created && fromTokenId !== 0n) batch.tx.insert(keys.child(tokenHex(fromTokenId), tokenHex(toTokenId)), "");
+  changeToken(batch, toTokenId, block, (token) => {
+    token.value += value;
+    if (created) token.parent = fromTokenId;
+  });
+}
+
+/**
+ * The keys the handlers read for `event` (besides records of the same batch and the holdings, loaded at the end):
+ * what {@link applyEvents} loads before applying. A handler reading a key missing here fails with
+ * UnloadedReadError, whatever the data.
+ */
+function keysRead(event: ChainbillEvent): string[] {
+  switch (event.contract) {
+    case "registry":
+      return event.name === "MemberAdmitted" ? [] : [keys.member(event.memberId)];
+    case "token":
+      switch (event.name) {
+        case "Transfer":
+          return event.from === ZERO_ADDRESS ? [keys.slot(event.tokenId >> 32n)] : [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
+        case "TransferValue": {
+          const read = [keys.token(event.toTokenId), keys.slot(event.toTokenId >> 32n)];
+          if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(event.fromTokenId >> 32n));
+          return read;
+        }
+        case "TradeProofRecorded":
+          return [keys.token(event.tokenId)];
+        case "SystemContractBound":
+        case "Paused":
+        case "Unpaused":
+          return [keys.system];
+        default:
+          return [];
+      }
+    case "settlement":
+      switch (event.name) {
+        case "Repaid":
+        case "SlotOverdue":
+        case "OverdueCured":
+          return [keys.slot(event.slot)];
+        case "Claimed":
+          return [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
+        case "GracePeriodSet":
+          return [keys.system];
+      }
+      return [];
+    case "financing":
+      switch (event.name) {
+        case "Funded":
+          return [keys.factorTotals(event.factor), keys.slot(event.tokenId >> 32n)];
+        case "RequiredVerifiersSet":
+          return [keys.system];
+        default:
+          // RecourseRecorded loads its own records (which ones depends on the funding).
+          return [];
+      }
+    case "currency":
+      switch (event.name) {
+        case "Transfer":
+          return [keys.balance(event.from), keys.balance(event.to), keys.system];
+        case "Approval":
+          return [];
+        default:
+          return [keys.system];
+      }
+  }
+}
+
+/** The record `event` creates, if any: a piece's (minted) or a receivable's (confirmed). */
+function keyCreated(event: ChainbillEvent): string | undefined {
+  if (event.contract !== "token") return undefined;
+  if (event.name === "Transfer" && event.from === ZERO_ADDRESS) return keys.token(event.tokenId);
+  if (event.name === "ReceivableConfirmed") return keys.slot(event.slot);
+  return undefined;
 }
 
 /**
@@ -194,60 +389,81 @@ async function onTransferValue(r: Records, fromTokenId: bigint, toTokenId: bigin
  * in `tx` when it resolves; with undo recording, call it once per block.
  */
 export async function applyEvents(tx: StateTx, events: ReadonlyArray<{ event: ChainbillEvent; log: RawLog }>): Promise<void> {
-  const buckets: BucketChanges = new Map();
-  for (const { event, log } of events) await applyEvent(tx, event, log, buckets);
-  await writeBuckets(tx, buckets);
+  // Records created by the batch's own events (new pieces and receivables) need no read.
+  const toLoad: string[] = [];
+  const created = new Set<string>();
+  for (const { event } of events) {
+    for (const key of keysRead(event)) if (!created.has(key)) toLoad.push(key);
+    const made = keyCreated(event);
+    if (made !== undefined) created.add(made);
+  }
+  await tx.load(toLoad);
+  const batch = new Batch(tx);
+  for (const { event, log } of events) {
+    const pending = applyEvent(batch, event, log);
+    if (pending !== undefined) await pending;
+  }
+  batch.flushHistory();
+  await writeHoldings(batch);
 }
 
-async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, buckets: BucketChanges): Promise<void> {
-  const r = new Records(tx, log.blockNumber, buckets);
-  const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
+/** Applies one event: synchronously, except for the few whose reads depend on what is stored (a promise then). */
+function applyEvent(batch: Batch, event: ChainbillEvent, log: RawLog): void | Promise<void> {
+  const tx = batch.tx;
+  const block = log.blockNumber;
   const tokens = tokensOfEvent(event);
-  if (tokens.length > 0) {
-    const stored = encodeHistoryLog(event.contract, log);
-    for (const tokenId of tokens) tx.insert(keys.history(tokenId, checkpoint), stored);
-  }
+  if (tokens.length > 0) batch.addHistory(event, log, tokens);
 
   switch (event.contract) {
     case "registry":
       switch (event.name) {
         case "MemberAdmitted":
-          await r.write(keys.member(event.memberId), codecs.member, {
+          tx.putRecord(keys.member(event.memberId), codecs.member, {
             memberId: event.memberId,
             leiHash: event.leiHash,
             roles: event.roles,
             status: "ACTIVE",
             kycValidUntil: event.kycValidUntil,
             accounts: [event.account],
-            updatedAtBlock: r.block,
+            updatedAtBlock: block,
           });
-          await tx.put(keys.account(event.account), String(event.memberId));
+          tx.put(keys.account(event.account), String(event.memberId));
           return;
         case "RoleGranted":
         case "RoleRevoked":
-          return updateMember(r, event.memberId, () => ({ roles: event.roles }));
+          return changeMember(tx, event.memberId, block, (member) => {
+            member.roles = event.roles;
+          });
         case "AccountAdded":
-          await updateMember(r, event.memberId, (member) => ({ accounts: [...member.accounts, event.account] }));
-          await tx.put(keys.account(event.account), String(event.memberId));
+          changeMember(tx, event.memberId, block, (member) => {
+            member.accounts = [...member.accounts, event.account];
+          });
+          tx.put(keys.account(event.account), String(event.memberId));
           return;
         case "AccountRemoved":
-          await updateMember(r, event.memberId, (member) => {
+          changeMember(tx, event.memberId, block, (member) => {
             // The registry moves its last address into the removed one's place.
             const accounts = [...member.accounts];
             const index = accounts.indexOf(event.account);
             if (index < 0) throw new IndexInconsistencyError(`member ${event.memberId} has no address ${event.account}`);
             accounts[index] = accounts[accounts.length - 1];
             accounts.pop();
-            return { accounts };
+            member.accounts = accounts;
           });
-          await tx.del(keys.account(event.account));
+          tx.del(keys.account(event.account));
           return;
         case "MemberSuspended":
-          return updateMember(r, event.memberId, () => ({ status: "SUSPENDED" }));
+          return changeMember(tx, event.memberId, block, (member) => {
+            member.status = "SUSPENDED";
+          });
         case "MemberReinstated":
-          return updateMember(r, event.memberId, () => ({ status: "ACTIVE" }));
+          return changeMember(tx, event.memberId, block, (member) => {
+            member.status = "ACTIVE";
+          });
         case "KycRenewed":
-          return updateMember(r, event.memberId, () => ({ kycValidUntil: event.kycValidUntil }));
+          return changeMember(tx, event.memberId, block, (member) => {
+            member.kycValidUntil = event.kycValidUntil;
+          });
       }
       return;
     case "token":
@@ -275,27 +491,32 @@ async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, bucke
             fundingCount: 0,
             overdueFlagged: false,
             overdueCured: false,
-            confirmedAtBlock: r.block,
-            updatedAtBlock: r.block,
+            confirmedAtBlock: block,
+            updatedAtBlock: block,
           };
           tx.insertRecord(keys.slot(event.slot), codecs.slot, slot);
           return;
         }
         case "Transfer":
-          return onTokenTransfer(r, event.from, event.to, event.tokenId);
+          return onTokenTransfer(batch, block, event.from, event.to, event.tokenId);
         case "TransferValue":
-          return onTransferValue(r, event.fromTokenId, event.toTokenId, event.value);
+          return onTransferValue(batch, block, event.fromTokenId, event.toTokenId, event.value);
         case "TradeProofRecorded": {
-          const token = await r.need(keys.token(event.tokenId), codecs.token, `piece ${event.tokenId}`);
           const tradeProof = { invoiceFingerprint: event.invoiceFingerprint, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash };
-          await r.write(keys.token(event.tokenId), codecs.token, { ...token, tradeProof, updatedAtBlock: r.block });
-          return;
+          return changeTokenRecord(tx, event.tokenId, block, (token) => {
+            token.tradeProof = tradeProof;
+          });
         }
         case "SystemContractBound":
-          return updateSystem(r, () => (event.kind === 0 ? { financing: event.account } : { settlement: event.account }));
+          return changeSystem(tx, (system) => {
+            if (event.kind === 0) system.financing = event.account;
+            else system.settlement = event.account;
+          });
         case "Paused":
         case "Unpaused":
-          return updateSystem(r, () => ({ paused: event.name === "Paused" }));
+          return changeSystem(tx, (system) => {
+            system.paused = event.name === "Paused";
+          });
         case "SlotChanged":
         case "Approval":
         case "ApprovalForAll":
@@ -307,23 +528,39 @@ async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, bucke
     case "settlement":
       switch (event.name) {
         case "Repaid":
-          return updateSlot(r, event.slot, () => ({ repaid: event.repaidTotal }));
+          changeSlot(tx, slotHex(event.slot), block, (slot) => {
+            slot.repaid = event.repaidTotal;
+          });
+          return;
         case "Claimed": {
-          const token = await r.need(keys.token(event.tokenId), codecs.token, `piece ${event.tokenId}`);
-          await r.write(keys.token(event.tokenId), codecs.token, { ...token, received: event.claimedTotal, updatedAtBlock: r.block });
-          return updateSlot(r, event.tokenId >> 32n, (slot) => ({ claimed: slot.claimed + event.amount }));
+          changeTokenRecord(tx, event.tokenId, block, (token) => {
+            token.received = event.claimedTotal;
+          });
+          changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), block, (slot) => {
+            slot.claimed += event.amount;
+          });
+          return;
         }
         case "SlotOverdue":
-          return updateSlot(r, event.slot, () => ({ overdueFlagged: true }));
+          changeSlot(tx, slotHex(event.slot), block, (slot) => {
+            slot.overdueFlagged = true;
+          });
+          return;
         case "OverdueCured":
-          return updateSlot(r, event.slot, () => ({ overdueCured: true }));
+          changeSlot(tx, slotHex(event.slot), block, (slot) => {
+            slot.overdueCured = true;
+          });
+          return;
         case "GracePeriodSet":
-          return updateSystem(r, () => ({ gracePeriod: event.gracePeriod }));
+          return changeSystem(tx, (system) => {
+            system.gracePeriod = event.gracePeriod;
+          });
       }
       return;
     case "financing":
       switch (event.name) {
         case "Funded": {
+          const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
           const row: FundingRow = {
             fundingId: event.fundingId,
             tokenId: event.tokenId,
@@ -334,35 +571,35 @@ async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, bucke
             price: event.price,
             withRecourse: event.withRecourse,
             recourseAmount: null,
-            block: r.block,
+            block,
             transactionHash: log.transactionHash,
-            updatedAtBlock: r.block,
+            updatedAtBlock: block,
           };
           const key = keys.funding(event.factor, checkpoint);
           tx.insert(key, codecs.funding.encode(row));
           tx.insert(keys.fundingIndex(event.fundingId), key);
           tx.insert(keys.tokenFunding(event.fundedTokenId, checkpoint), event.fundingId);
-          const totals = (await r.read(keys.factorTotals(event.factor), codecs.factorTotals)) ?? { fundings: 0, value: 0n, price: 0n, recourse: 0n, updatedAtBlock: r.block };
-          await r.write(keys.factorTotals(event.factor), codecs.factorTotals, {
+          const totalsKey = keys.factorTotals(event.factor);
+          const totals = tx.getRecord(totalsKey, codecs.factorTotals) ?? { fundings: 0, value: 0n, price: 0n, recourse: 0n, updatedAtBlock: block };
+          tx.putRecord(totalsKey, codecs.factorTotals, {
             fundings: totals.fundings + 1,
             value: totals.value + event.value,
             price: totals.price + event.price,
             recourse: totals.recourse,
-            updatedAtBlock: r.block,
+            updatedAtBlock: block,
           });
-          return updateSlot(r, event.tokenId >> 32n, (slot) => ({ fundedValue: slot.fundedValue + event.value, fundingCount: slot.fundingCount + 1 }));
-        }
-        case "RecourseRecorded": {
-          const key = await tx.get(keys.fundingIndex(event.fundingId));
-          if (key === undefined) throw new IndexInconsistencyError(`recourse on unknown funding ${event.fundingId}`);
-          const row = await r.need(key, codecs.funding, `funding ${event.fundingId}`);
-          await r.write(key, codecs.funding, { ...row, recourseAmount: event.amount, updatedAtBlock: r.block });
-          const totals = await r.need(keys.factorTotals(row.factor), codecs.factorTotals, `book of ${row.factor}`);
-          await r.write(keys.factorTotals(row.factor), codecs.factorTotals, { ...totals, recourse: totals.recourse + event.amount, updatedAtBlock: r.block });
+          changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), block, (slot) => {
+            slot.fundedValue += event.value;
+            slot.fundingCount += 1;
+          });
           return;
         }
+        case "RecourseRecorded":
+          return onRecourse(tx, block, event.fundingId, event.amount);
         case "RequiredVerifiersSet":
-          return updateSystem(r, () => ({ requiredVerifiers: event.required }));
+          return changeSystem(tx, (system) => {
+            system.requiredVerifiers = event.required;
+          });
         case "RequestApproved":
         case "NonceInvalidated":
         case "EIP712DomainChanged":
@@ -372,19 +609,31 @@ async function applyEvent(tx: StateTx, event: ChainbillEvent, log: RawLog, bucke
     case "currency":
       switch (event.name) {
         case "Transfer":
-          await addBalance(r, event.from, -event.value);
-          await addBalance(r, event.to, event.value);
-          if (event.from === ZERO_ADDRESS) await updateSystem(r, (s) => ({ currencySupply: s.currencySupply + event.value }));
-          if (event.to === ZERO_ADDRESS) await updateSystem(r, (s) => ({ currencySupply: s.currencySupply - event.value }));
+          addBalance(tx, event.from, -event.value);
+          addBalance(tx, event.to, event.value);
+          if (event.from === ZERO_ADDRESS || event.to === ZERO_ADDRESS) {
+            const supplyChange = event.from === ZERO_ADDRESS ? event.value : -event.value;
+            changeSystem(tx, (system) => {
+              system.currencySupply += supplyChange;
+            });
+          }
           return;
         case "Issued":
-          return updateSystem(r, (s) => ({ currencyIssued: s.currencyIssued + event.amount }));
+          return changeSystem(tx, (system) => {
+            system.currencyIssued += event.amount;
+          });
         case "Redeemed":
-          return updateSystem(r, (s) => ({ currencyRedeemed: s.currencyRedeemed + event.amount }));
+          return changeSystem(tx, (system) => {
+            system.currencyRedeemed += event.amount;
+          });
         case "IssuerSet":
-          return updateSystem(r, (s) => ({ issuers: withOrWithout(s.issuers, event.issuer, event.allowed) }));
+          return changeSystem(tx, (system) => {
+            system.issuers = withOrWithout(system.issuers, event.issuer, event.allowed);
+          });
         case "SystemAccountSet":
-          return updateSystem(r, (s) => ({ systemAccounts: withOrWithout(s.systemAccounts, event.account, event.allowed) }));
+          return changeSystem(tx, (system) => {
+            system.systemAccounts = withOrWithout(system.systemAccounts, event.account, event.allowed);
+          });
         case "Approval":
           return;
       }

@@ -6,7 +6,7 @@ import { createIndexReader } from "./queries";
 import type { IndexReader } from "./queries";
 import { DEFAULT_RETRY, RpcError, createChainClient, httpTransport, providerTransport, sleep } from "./rpc";
 import type { BlockHeader, ChainClient, Eip1193Provider, RetryPolicy, RpcTransport } from "./rpc";
-import { codecs, keys } from "./schema";
+import { INDEX_FORMAT, codecs, keys } from "./schema";
 import type { BlockRef, Cursor, IndexConfig } from "./schema";
 import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
 import type { IndexDb } from "./store";
@@ -124,12 +124,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   let stored: StoredCursor | undefined;
   try {
     const chainId = await client.chainId();
-    const config: IndexConfig = { chainId: chainId.toString(), addresses: decoder.addresses, startBlock };
+    const config: IndexConfig = { format: INDEX_FORMAT, chainId: chainId.toString(), addresses: decoder.addresses, startBlock };
     const existing = await db.get(keys.config);
     if (existing === undefined) {
       await db.put(keys.config, codecs.config.encode(config));
     } else {
       const found = codecs.config.decode(existing);
+      if (found.format !== INDEX_FORMAT) {
+        throw new IndexConfigMismatchError(`${options.dbPath} was written by an indexer of another format (${found.format ?? 1}, this one writes ${INDEX_FORMAT}): delete it and index again`);
+      }
       if (found.chainId !== config.chainId || found.addresses.join() !== config.addresses.join() || found.startBlock !== startBlock) {
         throw new IndexConfigMismatchError(`${options.dbPath} indexes chain ${found.chainId} contracts ${found.addresses.join(", ")} from block ${found.startBlock}, not this deployment`);
       }

@@ -1,6 +1,6 @@
 import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
-import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryLog, keys } from "./schema";
+import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
 import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { PREFIX_END } from "./store";
 import type { IndexDb } from "./store";
@@ -274,16 +274,16 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
         const entries: HistoryEntry[] = [];
         for (const [key, text] of await view.scanText(keys.historyPrefix(tokenId))) {
           const checkpoint = key.slice(keys.historyPrefix(tokenId).length);
-          const log = decodeHistoryLog(checkpoint, text, view.addresses());
-          const contract = log.contract;
-          entries.push({
-            blockNumber: log.blockNumber,
-            transactionHash: log.transactionHash,
-            transactionIndex: log.transactionIndex,
-            logIndex: log.logIndex,
-            contract,
-            event: decodeEvent(contract, log),
-          });
+          for (const log of decodeHistoryRow(checkpoint, text, view.addresses())) {
+            entries.push({
+              blockNumber: log.blockNumber,
+              transactionHash: log.transactionHash,
+              transactionIndex: log.transactionIndex,
+              logIndex: log.logIndex,
+              contract: log.contract,
+              event: decodeEvent(log.contract, log),
+            });
+          }
         }
         return { ...view.asOf(cursor, entries.map((entry) => entry.blockNumber)), tokenId, entries };
       }),

@@ -21,7 +21,7 @@ import { padNumber } from "./store";
  * | `hA/<owner>/<anchorId>` , `hM/<owner>/<maturity>` | {@link HoldingBucket} by anchor / maturity |
  * | `fb/<factor>/<checkpoint>` | {@link FundingRow}; `fi/<fundingId>` its key; `ft/<factor>` {@link FactorTotals} |
  * | `tf/<tokenId>/<checkpoint>` | funding id of a funding that delivered the piece |
- * | `e/<tokenId>/<checkpoint>` | the log of an event about the piece (history), compactly ({@link encodeHistoryLog}) |
+ * | `e/<tokenId>/<checkpoint>` | the logs of one transaction about the piece (history), compactly ({@link encodeHistoryRow}); the checkpoint is its first log's |
  * | `m/<memberId>` | {@link MemberRecord}; `ma/<address>` the member id owning an address |
  * | `cb/<address>` | settlement-currency balance (decimal) |
  */
@@ -63,12 +63,12 @@ function wordsOf(text: string): string[] {
 }
 
 /**
- * A log as a piece's history stores it (its position is in the key), compactly:
- * `txHash|contract|event|n:topic,…|n:word,…` with hex digits only (no 0x), the contract's position in
- * {@link CONTRACT_ORDER}, the event's number among its contract's topics (or its topic in full if unknown), and the
- * other topics and the data's 32-byte words, each list with its length, each word without leading zeros. Decoding gives back the log exactly (lower-case).
+ * One log of a history row, compactly: `logIndex|contract|event|n:topic,…|n:word,…` with hex digits only (no 0x),
+ * the contract's position in {@link CONTRACT_ORDER}, the event's number among its contract's topics (or its topic in
+ * full if unknown), and the other topics and the data's 32-byte words, each list with its length, each word
+ * without leading zeros.
  */
-export function encodeHistoryLog(contract: ContractName, log: { transactionHash: string; topics: readonly string[]; data: string }): string {
+export function encodeHistoryEntry(contract: ContractName, log: { logIndex: number; topics: readonly string[]; data: string }): string {
   const contractNumber = CONTRACT_ORDER.indexOf(contract);
   const topic0 = log.topics[0]?.toLowerCase() ?? "";
   const eventNumber = TOPIC_NUMBERS[contractNumber].get(topic0);
@@ -84,7 +84,15 @@ export function encodeHistoryLog(contract: ContractName, log: { transactionHash:
   let words = "";
   for (let start = 2; start < data.length; start += 64) words += (start > 2 ? "," : "") + strippedSlice(data, start, start + 64);
   const event = eventNumber === undefined ? (topic0 === "" ? "-" : `x${topic0.slice(2)}`) : String(eventNumber);
-  return `${log.transactionHash.slice(2)}|${contractNumber}|${event}|${Math.max(0, log.topics.length - 1)}:${topics}|${dataLength / 64}:${words}`.toLowerCase();
+  return `${log.logIndex}|${contractNumber}|${event}|${Math.max(0, log.topics.length - 1)}:${topics}|${dataLength / 64}:${words}`.toLowerCase();
+}
+
+/**
+ * A piece's history row: the logs of one transaction about the piece, `txHash;entry;entry…` ({@link
+ * encodeHistoryEntry} each, in log order), stored under the checkpoint of the first.
+ */
+export function encodeHistoryRow(transactionHash: string, entries: readonly string[]): string {
+  return `${transactionHash.slice(2).toLowerCase()};${entries.join(";")}`;
 }
 
 /** `text[start..end)` without its leading zeros. */
@@ -94,31 +102,42 @@ function strippedSlice(text: string, start: number, end: number): string {
   return text.slice(first, end);
 }
 
-/** A log as indexes built before the compact form stored it: `0xtxHash|0xaddress|0xtopic,…|0xdata`. */
-function decodeFirstHistoryLog(checkpoint: string, text: string, addresses: readonly string[]): RawLog & { contract: ContractName } {
-  const [transactionHash, address, topics, data] = text.split("|");
-  const contract = CONTRACT_ORDER[addresses.indexOf(address)];
-  if (data === undefined || contract === undefined) throw new Error(`stored history log ${checkpoint} is malformed`);
-  return { ...positionOf(checkpoint), blockHash: "", transactionHash, address, topics: topics === "" ? [] : topics.split(","), data, contract };
-}
-
-/** The log stored by {@link encodeHistoryLog} at `checkpoint`, with the address of its contract from `addresses`. */
-export function decodeHistoryLog(checkpoint: string, text: string, addresses: readonly string[]): RawLog & { contract: ContractName } {
-  if (text.startsWith("0x")) return decodeFirstHistoryLog(checkpoint, text, addresses);
-  const [transactionHash, contractText, event, topicText, dataText] = text.split("|");
-  const contract = CONTRACT_ORDER[Number(contractText)];
-  const address = addresses[Number(contractText)];
-  if (dataText === undefined || contract === undefined || address === undefined) throw new Error(`stored history log ${checkpoint} is malformed`);
-  const topics: string[] = [];
-  if (event !== "-") topics.push(event.startsWith("x") ? `0x${event.slice(1)}` : (TOPICS_BY_NUMBER[Number(contractText)][Number(event)] ?? ""));
-  if (topics[0] === "") throw new Error(`stored history log ${checkpoint} names an unknown event ${event}`);
-  for (const topic of wordsOf(topicText)) topics.push(`0x${padWord(topic)}`);
-  const data = `0x${wordsOf(dataText).map(padWord).join("")}`;
-  return { ...positionOf(checkpoint), blockHash: "", transactionHash: `0x${transactionHash}`, address, topics, data, contract };
+/** The logs of the history row stored at `checkpoint`, with the address of each one's contract from `addresses`. */
+export function decodeHistoryRow(checkpoint: string, text: string, addresses: readonly string[]): Array<RawLog & { contract: ContractName }> {
+  const [transactionText, ...entries] = text.split(";");
+  const { blockNumber, transactionIndex } = positionOf(checkpoint);
+  if (entries.length === 0) throw new Error(`stored history row ${checkpoint} has no logs`);
+  return entries.map((entry) => {
+    const [logIndexText, contractText, event, topicText, dataText] = entry.split("|");
+    const contract = CONTRACT_ORDER[Number(contractText)];
+    const address = addresses[Number(contractText)];
+    if (dataText === undefined || contract === undefined || address === undefined) throw new Error(`stored history row ${checkpoint} is malformed`);
+    const topics: string[] = [];
+    if (event !== "-") topics.push(event.startsWith("x") ? `0x${event.slice(1)}` : (TOPICS_BY_NUMBER[Number(contractText)][Number(event)] ?? ""));
+    if (topics[0] === "") throw new Error(`stored history row ${checkpoint} names an unknown event ${event}`);
+    for (const topic of wordsOf(topicText)) topics.push(`0x${padWord(topic)}`);
+    const data = `0x${wordsOf(dataText).map(padWord).join("")}`;
+    return { blockNumber, transactionIndex, logIndex: Number(logIndexText), blockHash: "", transactionHash: `0x${transactionText}`, address, topics, data, contract };
+  });
 }
 
 export const TOKEN_ID_HEX = 24;
 const SLOT_HEX = 16;
+
+/**
+ * A piece's id as its keys write it. A piece's id is its slot shifted left 32 bits plus its sequence, so its first
+ * {@link SLOT_HEX} digits are its slot's ({@link slotHexOfToken}).
+ */
+export function tokenHex(tokenId: bigint): string {
+  return hex(tokenId, TOKEN_ID_HEX);
+}
+
+export function slotHexOfToken(tokenIdHex: string): string {
+  return tokenIdHex.slice(0, SLOT_HEX);
+}
+
+/** Version of the key layout and value forms; an index written in another is refused (index again). */
+export const INDEX_FORMAT = 2;
 
 export const keys = {
   cursor: "meta/cursor",
@@ -126,10 +145,13 @@ export const keys = {
   system: "meta/system",
   blockHash: (block: number) => `bh/${padNumber(block, 12)}`,
   token: (tokenId: bigint) => `t/${hex(tokenId, TOKEN_ID_HEX)}`,
-  child: (parent: bigint, child: bigint) => `tc/${hex(parent, TOKEN_ID_HEX)}/${hex(child, TOKEN_ID_HEX)}`,
+  tokenAt: (tokenIdHex: string) => `t/${tokenIdHex}`,
+  child: (parentHex: string, childHex: string) => `tc/${parentHex}/${childHex}`,
   childrenPrefix: (parent: bigint) => `tc/${hex(parent, TOKEN_ID_HEX)}/`,
   slot: (slot: bigint) => `s/${hex(slot, SLOT_HEX)}`,
+  slotAt: (slotHex: string) => `s/${slotHex}`,
   holding: (owner: string, tokenId: bigint) => `h/${owner}/${hex(tokenId, TOKEN_ID_HEX)}`,
+  holdingAt: (owner: string, tokenIdHex: string) => `h/${owner}/${tokenIdHex}`,
   holdingsPrefix: (owner: string) => `h/${owner}/`,
   holdingTotals: (owner: string) => `ht/${owner}`,
   holdingByAnchor: (owner: string, anchorId: number) => `hA/${owner}/${padNumber(anchorId, 10)}`,
@@ -142,7 +164,7 @@ export const keys = {
   factorTotals: (factor: string) => `ft/${factor}`,
   tokenFunding: (tokenId: bigint, checkpoint: string) => `tf/${hex(tokenId, TOKEN_ID_HEX)}/${checkpoint}`,
   tokenFundingsPrefix: (tokenId: bigint) => `tf/${hex(tokenId, TOKEN_ID_HEX)}/`,
-  history: (tokenId: bigint, checkpoint: string) => `e/${hex(tokenId, TOKEN_ID_HEX)}/${checkpoint}`,
+  historyAt: (tokenIdHex: string, checkpoint: string) => `e/${tokenIdHex}/${checkpoint}`,
   historyPrefix: (tokenId: bigint) => `e/${hex(tokenId, TOKEN_ID_HEX)}/`,
   member: (memberId: number) => `m/${padNumber(memberId, 10)}`,
   membersPrefix: "m/",
@@ -166,6 +188,8 @@ export interface Cursor extends BlockRef {
 }
 
 export interface IndexConfig {
+  /** {@link INDEX_FORMAT} of the indexer that wrote it. */
+  format: number;
   chainId: string;
   addresses: readonly string[];
   startBlock: number;

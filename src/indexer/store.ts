@@ -44,17 +44,24 @@ export interface RecordCodec<T> {
 
 /**
  * A stored value: its text (null: absent), and its decoded form once some reader decoded it. Decoded values are
- * shared between readers and never mutated (handlers replace records), so decoding once per key is safe.
+ * shared between readers and never mutated once committed (handlers replace records, or change a copy this batch
+ * owns), so decoding once per key is safe.
  */
 interface Entry {
   text: string | null | undefined;
   value: unknown;
   codec: RecordCodec<unknown> | undefined;
+  /** The value is a copy this batch made and may change in place (see {@link StateTx.changeRecord}). */
+  owned: boolean;
 }
 
 function textOf(entry: Entry): string | null {
   if (entry.text === undefined) entry.text = entry.codec === undefined ? null : entry.codec.encode(entry.value);
   return entry.text;
+}
+
+function textEntry(text: string | null): Entry {
+  return { text, value: undefined, codec: undefined, owned: false };
 }
 
 /** A bounded cache of committed values (null text: known absent), first in first out. */
@@ -84,12 +91,20 @@ export class ValueCache {
   }
 }
 
-/** Keys whose values handlers never read back (undo records, histories, block hashes, children): not worth caching. */
+/**
+ * Keys whose values handlers never read back (undo records, histories, block hashes, children, holding rows, which
+ * are only ever replaced): not worth caching.
+ */
 function cacheable(key: string): boolean {
-  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/");
+  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith("h/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/");
 }
 
 const ABSENT = "-";
+
+/** An undo record's value: `-` for a key that was absent, else `=` and the value before. */
+function undoText(before: string | null): string {
+  return before === null ? ABSENT : `=${before}`;
+}
 
 /** An entry's value decoded by `codec` (decoded once, then shared); undefined if absent. */
 function decodedOf<T>(found: Entry, codec: RecordCodec<T>): T | undefined {
@@ -102,11 +117,25 @@ function decodedOf<T>(found: Entry, codec: RecordCodec<T>): T | undefined {
   return value;
 }
 
-/** The writes of one batch of blocks, applied atomically by {@link StateTx.commit}. */
+/** A handler read a key no {@link StateTx.load} brought into memory: a bug in the handlers' read list. */
+export class UnloadedReadError extends Error {
+  readonly name = "UnloadedReadError";
+}
+
+/**
+ * The writes of one batch of blocks, applied atomically by {@link StateTx.commit}. Reads and writes are
+ * synchronous: whatever a batch reads is brought into memory first by {@link StateTx.load}, one LevelDB `getMany`
+ * for all the keys not already in memory. Undo records are synchronous too: the value before a block is taken from
+ * memory when it is there, else read from LevelDB at commit (nothing else writes the index in between).
+ */
 export class StateTx {
   private readonly overlay = new Map<string, Entry>();
+  /** Committed values this batch loaded that the cache does not keep. */
+  private readonly loaded = new Map<string, Entry>();
   private undoBlock: number | undefined;
   private undoRecorded = new Set<string>();
+  /** Undo records whose value before is the committed one, not in memory: `[undo key, key]`, filled at commit. */
+  private readonly undoFromStore: Array<[string, string]> = [];
 
   /**
    * @param parent a transaction whose commit is still being written: its values are read through, so the next
@@ -124,79 +153,110 @@ export class StateTx {
     this.undoRecorded = new Set<string>();
   }
 
-  /** The entry of `key`: at once when this batch, the one being written or the cache has it, else read. */
-  private entry(key: string): Entry | Promise<Entry> {
-    const pending = this.overlay.get(key) ?? this.parent?.overlay.get(key) ?? this.cache.get(key);
-    return pending !== undefined ? pending : this.load(key);
+  /** The committed (or pending) entry of `key` if memory has it. */
+  private known(key: string): Entry | undefined {
+    return this.overlay.get(key) ?? this.parent?.overlay.get(key) ?? this.cache.get(key) ?? this.loaded.get(key);
   }
 
-  private async load(key: string): Promise<Entry> {
-    const stored = await this.db.get(key);
-    const loaded: Entry = { text: stored ?? null, value: undefined, codec: undefined };
-    if (cacheable(key)) this.cache.set(key, loaded);
-    return loaded;
+  /** Brings the values of `keys` into memory (one LevelDB read for those it does not have), for the reads that follow. */
+  async load(keys: Iterable<string>): Promise<void> {
+    const missing: string[] = [];
+    for (const key of keys) if (this.known(key) === undefined) missing.push(key);
+    if (missing.length === 0) return;
+    const unique = missing.length === 1 ? missing : [...new Set(missing)];
+    const values = await this.db.getMany(unique);
+    for (let index = 0; index < unique.length; index += 1) {
+      const key = unique[index];
+      // A write of this batch made meanwhile wins over what was stored.
+      if (this.known(key) !== undefined) continue;
+      const entry = textEntry(values[index] ?? null);
+      if (cacheable(key)) this.cache.set(key, entry);
+      else this.loaded.set(key, entry);
+    }
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return textOf(await this.entry(key)) ?? undefined;
+  private entry(key: string): Entry {
+    const found = this.known(key);
+    if (found === undefined) throw new UnloadedReadError(`the index read ${key} without loading it first`);
+    return found;
+  }
+
+  /** The text of `key` (undefined: absent); it must be in memory ({@link load}). */
+  get(key: string): string | undefined {
+    return textOf(this.entry(key)) ?? undefined;
+  }
+
+  /** The decoded record of `key` (undefined: absent); it must be in memory ({@link load}). */
+  getRecord<T>(key: string, codec: RecordCodec<T>): T | undefined {
+    return decodedOf(this.entry(key), codec);
+  }
+
+  private noteUndo(key: string): void {
+    if (this.undoBlock === undefined || this.undoRecorded.has(key)) return;
+    this.undoRecorded.add(key);
+    const undo = undoKey(this.undoBlock, key);
+    const before = this.known(key);
+    if (before === undefined) this.undoFromStore.push([undo, key]);
+    else this.overlay.set(undo, textEntry(undoText(textOf(before))));
+  }
+
+  put(key: string, value: string): void {
+    this.noteUndo(key);
+    this.overlay.set(key, textEntry(value));
+  }
+
+  putRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
+    this.noteUndo(key);
+    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown>, owned: false });
   }
 
   /**
-   * The decoded record of `key`; synchronous when no read is needed (the hot path: handlers mostly touch records
-   * of the same batch), a promise otherwise.
+   * Changes the record of `key` (which must be in memory) by `change` and returns it; undefined, and nothing
+   * changed, if there is no such record. The first change in a batch works on a copy the batch owns; later ones
+   * change that copy in place, so a record changed by many events of a batch is copied once. Whatever was read
+   * before stays as it was.
    */
-  getRecord<T>(key: string, codec: RecordCodec<T>): T | undefined | Promise<T | undefined> {
-    const found = this.entry(key);
-    return found instanceof Promise ? found.then((entry) => decodedOf(entry, codec)) : decodedOf(found, codec);
-  }
-
-  private async noteUndo(key: string): Promise<void> {
-    if (this.undoBlock === undefined || this.undoRecorded.has(key)) return;
-    this.undoRecorded.add(key);
-    const before = await this.get(key);
-    this.overlay.set(undoKey(this.undoBlock, key), { text: before === undefined ? ABSENT : `=${before}`, value: undefined, codec: undefined });
-  }
-
-  async put(key: string, value: string): Promise<void> {
-    await this.noteUndo(key);
-    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
-  }
-
-  /** Synchronous unless an undo record needs the value before. */
-  putRecord<T>(key: string, codec: RecordCodec<T>, value: T): void | Promise<void> {
-    const entry: Entry = { text: undefined, value, codec: codec as RecordCodec<unknown> };
-    if (this.undoBlock === undefined) {
-      this.overlay.set(key, entry);
-      return;
+  changeRecord<T extends object>(key: string, codec: RecordCodec<T>, change: (record: T) => void): T | undefined {
+    const mine = this.overlay.get(key);
+    if (mine !== undefined && mine.owned && mine.codec === (codec as RecordCodec<unknown>)) {
+      this.noteUndo(key);
+      const record = mine.value as T;
+      change(record);
+      mine.text = undefined;
+      return record;
     }
-    return this.noteUndo(key).then(() => {
-      this.overlay.set(key, entry);
-    });
+    const current = this.getRecord(key, codec);
+    if (current === undefined) return undefined;
+    this.noteUndo(key);
+    const record = { ...current };
+    change(record);
+    this.overlay.set(key, { text: undefined, value: record, codec: codec as RecordCodec<unknown>, owned: true });
+    return record;
   }
 
-  async del(key: string): Promise<void> {
-    await this.noteUndo(key);
-    this.overlay.set(key, { text: null, value: undefined, codec: undefined });
+  del(key: string): void {
+    this.noteUndo(key);
+    this.overlay.set(key, textEntry(null));
   }
 
   /** A write to a key the caller knows is new (its undo is a delete); no read needed. */
   insert(key: string, value: string): void {
     if (this.undoBlock !== undefined && !this.undoRecorded.has(key)) {
       this.undoRecorded.add(key);
-      this.overlay.set(undoKey(this.undoBlock, key), { text: ABSENT, value: undefined, codec: undefined });
+      this.overlay.set(undoKey(this.undoBlock, key), textEntry(ABSENT));
     }
-    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
+    this.overlay.set(key, textEntry(value));
   }
 
-  /** {@link insert} of a record, kept decoded for the readers that follow. */
+  /** {@link insert} of a record, kept decoded (and owned: later changes in this batch need no copy). */
   insertRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.insert(key, "");
-    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown> });
+    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown>, owned: true });
   }
 
   /** A write that is never undone (cursor, block hashes, undo bookkeeping). */
   putRaw(key: string, value: string | null): void {
-    this.overlay.set(key, { text: value, value: undefined, codec: undefined });
+    this.overlay.set(key, textEntry(value));
   }
 
   /**
@@ -226,8 +286,17 @@ export class StateTx {
     return this.overlay.size;
   }
 
+  /** The undo records whose value before is the stored one, read now (one `getMany`). */
+  private async fillUndoFromStore(): Promise<void> {
+    if (this.undoFromStore.length === 0) return;
+    const values = await this.db.getMany(this.undoFromStore.map(([, key]) => key));
+    this.undoFromStore.forEach(([undo], index) => this.overlay.set(undo, textEntry(undoText(values[index] ?? null))));
+    this.undoFromStore.length = 0;
+  }
+
   /** Writes everything in one atomic batch, then updates the cache. */
   async commit(): Promise<void> {
+    await this.fillUndoFromStore();
     // A chained batch (one native call per write) rather than an array of operations, which the binding reads
     // property by property: about a third of the main thread's time to prepare a batch of 100k writes, and no
     // operation objects to collect. Written atomically all the same.
@@ -251,10 +320,13 @@ export class StateTx {
     for (const [key, entry] of this.overlay) {
       if (!cacheable(key)) continue;
       // A decoded record is kept without its text (encoding is deterministic, so it is re-encoded if ever needed,
-      // which is rare: only for an undo record): half the memory the cache holds, less for the GC to walk.
+      // which is rare: only for an undo record): half the memory the cache holds, less for the GC to walk. From now
+      // on it is shared: nobody changes it in place.
       if (entry.codec !== undefined) entry.text = undefined;
+      entry.owned = false;
       this.cache.set(key, entry);
     }
     this.overlay.clear();
+    this.loaded.clear();
   }
 }
