@@ -288,21 +288,48 @@ const ABIS: Readonly<Record<ContractName, Interface>> = {
   financing: new Interface(Financing__factory.abi),
 };
 
-/** Reads one static value from 64 hex characters (one ABI word). */
-function decodeWord(type: ParamType, word: string): AbiValue {
+const ZERO_WORD = "0".repeat(64);
+
+/**
+ * Reads one static value of a type from the ABI word at `start` of `source` (lower-case hex with its 0x prefix: a
+ * topic, or the log's data). Chosen once per parameter, so decoding a log inspects no type names.
+ */
+type WordReader = (source: string, start: number) => AbiValue;
+
+function wordReader(type: ParamType): WordReader {
   const base = type.baseType;
-  if (base === "address") return `0x${word.slice(24)}`;
-  if (base === "bool") return word !== "0".repeat(64);
-  if (base.startsWith("uint")) return BigInt(`0x${word}`);
-  if (base.startsWith("bytes") && base.length > 5) return `0x${word.slice(0, 2 * Number(base.slice(5)))}`;
+  if (base === "address") return (source, start) => `0x${source.slice(start + 24, start + 64)}`;
+  if (base === "bool") return (source, start) => source.slice(start, start + 64) !== ZERO_WORD;
+  // A topic is exactly one word: BigInt reads it as it is.
+  if (base.startsWith("uint")) return (source, start) => (start === 2 && source.length === 66 ? BigInt(source) : BigInt(`0x${source.slice(start, start + 64)}`));
+  if (base.startsWith("bytes") && base.length > 5) {
+    const digits = 2 * Number(base.slice(5));
+    return (source, start) => `0x${source.slice(start, start + digits)}`;
+  }
   throw new Error(`unsupported static type ${type.type}`);
+}
+
+/** Reads a (possibly tuple) value whose first word is the `index`-th of `source`; advances `word`. */
+type ValueReader = (source: string, word: { index: number }) => AbiValue;
+
+function valueReader(type: ParamType): ValueReader {
+  if (type.baseType === "tuple") {
+    const components = (type.components ?? []).map(valueReader);
+    return (source, word) => components.map((component) => component(source, word));
+  }
+  const read = wordReader(type);
+  return (source, word) => {
+    const start = 2 + word.index * 64;
+    word.index += 1;
+    return read(source, start);
+  };
 }
 
 interface EventLayout {
   readonly contract: ContractName;
   readonly name: string;
-  readonly indexed: readonly ParamType[];
-  readonly data: readonly ParamType[];
+  readonly indexed: ReadonlyArray<{ readonly name: string; readonly read: WordReader }>;
+  readonly data: ReadonlyArray<{ readonly name: string; readonly read: ValueReader }>;
   readonly dataWords: number;
   readonly build: (args: Args) => ChainbillEvent;
 }
@@ -322,8 +349,8 @@ function layoutOf(contract: ContractName, fragment: EventFragment): EventLayout 
   return {
     contract,
     name: fragment.name,
-    indexed: fragment.inputs.filter((input) => input.indexed),
-    data,
+    indexed: fragment.inputs.filter((input) => input.indexed).map((input) => ({ name: input.name, read: wordReader(input) })),
+    data: data.map((input) => ({ name: input.name, read: valueReader(input) })),
     dataWords: data.reduce((sum, input) => sum + wordsOf(input), 0),
     build,
   };
@@ -345,13 +372,6 @@ export function eventTopics(contract: ContractName): string[] {
   return [...LAYOUTS[contract].keys()];
 }
 
-function readValue(type: ParamType, hex: string, word: { index: number }): AbiValue {
-  if (type.baseType === "tuple") return (type.components ?? []).map((component) => readValue(component, hex, word));
-  const start = word.index * 64;
-  word.index += 1;
-  return decodeWord(type, hex.slice(start, start + 64));
-}
-
 /** Decodes a log of the Chainbill contract `contract`; throws {@link EventDecodeError} if it fits no event. */
 export function decodeEvent(contract: ContractName, log: RawLog): ChainbillEvent {
   const layout = log.topics.length === 0 ? undefined : LAYOUTS[contract].get(log.topics[0].toLowerCase());
@@ -359,14 +379,19 @@ export function decodeEvent(contract: ContractName, log: RawLog): ChainbillEvent
   if (log.topics.length !== layout.indexed.length + 1) {
     throw new EventDecodeError(`${contract}.${layout.name} with ${log.topics.length - 1} indexed arguments, expected ${layout.indexed.length}`, log);
   }
-  const hex = log.data.startsWith("0x") ? log.data.slice(2).toLowerCase() : log.data.toLowerCase();
-  if (hex.length !== layout.dataWords * 64) {
-    throw new EventDecodeError(`${contract}.${layout.name} with ${hex.length / 2} bytes of data, expected ${layout.dataWords * 32}`, log);
+  const data = (log.data.startsWith("0x") ? log.data : `0x${log.data}`).toLowerCase();
+  if (data.length - 2 !== layout.dataWords * 64) {
+    throw new EventDecodeError(`${contract}.${layout.name} with ${(data.length - 2) / 2} bytes of data, expected ${layout.dataWords * 32}`, log);
   }
   const args = new Map<string, AbiValue>();
-  layout.indexed.forEach((input, index) => args.set(input.name, decodeWord(input, log.topics[index + 1].slice(2).toLowerCase())));
+  for (let index = 0; index < layout.indexed.length; index += 1) {
+    const topic = log.topics[index + 1];
+    if (topic.length !== 66) throw new EventDecodeError(`${contract}.${layout.name} topic ${index + 1} is not one 32-byte word`, log);
+    const input = layout.indexed[index];
+    args.set(input.name, input.read(topic.toLowerCase(), 2));
+  }
   const word = { index: 0 };
-  for (const input of layout.data) args.set(input.name, readValue(input, hex, word));
+  for (const input of layout.data) args.set(input.name, input.read(data, word));
   try {
     return layout.build(args);
   } catch (error) {
