@@ -217,6 +217,14 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     recentAhead = { from, to, fetched };
   }
 
+  /** The recent blocks fetched ahead if they start at `from` and arrived; undefined otherwise (fetch them as usual). */
+  async function recentAheadFrom(from: number): Promise<FetchedRecent | undefined> {
+    const ahead = recentAhead;
+    if (ahead === undefined || ahead.from !== from) return undefined;
+    recentAhead = undefined;
+    return ahead.fetched.catch(() => undefined);
+  }
+
   /** Blocks from..(at most) to near the head: those fetched ahead if they start at `from`, else fetched now. */
   async function recentBlocks(from: number, to: number): Promise<FetchedRecent> {
     const ahead = recentAhead;
@@ -238,6 +246,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     progress.backfillTo = to;
     let events = 0;
     let last = from - 1;
+    let lastRef: BlockRef | undefined;
     // Each chunk is applied while the previous one is still being written; writes stay in order.
     let writing: { tx: StateTx; done: Promise<void> } | undefined;
     try {
@@ -254,10 +263,25 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
         writing.done.catch(() => undefined);
         events += applied;
         last = chunk.to;
+        lastRef = ref;
         progress.eventsApplied += applied;
         progress.blocksApplied += chunk.to - chunk.from + 1;
         report();
         if (stopController.signal.aborted) break;
+      }
+      // The recent blocks fetched ahead are applied while the last chunk is still being written.
+      if (writing !== undefined && lastRef !== undefined && last === to && !stopController.signal.aborted) {
+        const recent = await recentAheadFrom(to + 1);
+        if (recent !== undefined && follows(recent.headers[0], lastRef.hash)) {
+          const tx = new StateTx(db, cache, writing.tx);
+          const applied = await applyRecentBlocks(tx, recent.headers, recent.logs);
+          await writing.done;
+          writing = undefined;
+          await commitRecent(tx, recent.headers, head, lastRef.number, applied);
+          events += applied;
+          last = recent.headers[recent.headers.length - 1].number;
+          report();
+        }
       }
     } finally {
       if (writing !== undefined) await writing.done;
@@ -265,8 +289,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     return { type: "applied", phase: "backfill", from, to: last, events };
   }
 
-  /** Applies recent blocks (headers already checked to link to each other) with undo records, into `tx`. */
+  /** Applies recent blocks (headers already checked to link to each other) with undo records, and writes them. */
   async function applyRecent(tx: StateTx, headers: readonly BlockHeader[], logs: readonly RawLog[], head: number, floor: number): Promise<number> {
+    const events = await applyRecentBlocks(tx, headers, logs);
+    await commitRecent(tx, headers, head, floor, events);
+    return events;
+  }
+
+  /** Applies recent blocks (headers already checked to link to each other) with undo records, into `tx`. */
+  async function applyRecentBlocks(tx: StateTx, headers: readonly BlockHeader[], logs: readonly RawLog[]): Promise<number> {
     const byBlock = new Map<number, RawLog[]>();
     for (const log of logs) {
       const list = byBlock.get(log.blockNumber);
@@ -280,11 +311,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       tx.putRaw(keys.blockHash(header.number), codecs.blockRef.encode({ number: header.number, hash: header.hash, timestamp: header.timestamp }));
     }
     tx.recordUndoFor(undefined);
+    return events;
+  }
+
+  /** Writes recent blocks applied by {@link applyRecentBlocks}, with their cursor. */
+  async function commitRecent(tx: StateTx, headers: readonly BlockHeader[], head: number, floor: number, events: number): Promise<void> {
     const last = headers[headers.length - 1];
     await commit(tx, { number: last.number, hash: last.hash, timestamp: last.timestamp, head, rollbackFloor: Math.max(floor, head - reorgWindow) });
     progress.eventsApplied += events;
     progress.blocksApplied += headers.length;
-    return events;
   }
 
   async function storedRef(block: number): Promise<BlockRef | undefined> {
@@ -333,13 +368,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       return { type: "idle", head };
     }
     const from = cursorBlock + 1;
-    if (stored !== undefined) {
-      const first = await client.header(from);
-      if (first === null) throw new RpcError(`the node has no block ${from} although its head is ${head}`, "retryable");
-      if (!follows(first, stored.hash)) return reorganise(head);
-    }
     const windowStart = head - reorgWindow + 1;
-    if (from < windowStart) return backfill(from, windowStart - 1, head, Math.min(head, windowStart + maxRecentBlocks - 1));
+    if (from < windowStart) {
+      if (stored !== undefined) {
+        const first = await client.header(from);
+        if (first === null) throw new RpcError(`the node has no block ${from} although its head is ${head}`, "retryable");
+        if (!follows(first, stored.hash)) return reorganise(head);
+      }
+      return backfill(from, windowStart - 1, head, Math.min(head, windowStart + maxRecentBlocks - 1));
+    }
     progress.phase = "follow";
     const recent = await recentBlocks(from, Math.min(head, from + maxRecentBlocks - 1));
     const to = recent.headers[recent.headers.length - 1].number;

@@ -5,8 +5,8 @@ import { Level } from "level";
  * blocks goes through. A transaction keeps its writes in memory (reads see them) and lands them, with the cursor,
  * in one atomic LevelDB batch, so a crash at any instant leaves either all of a batch or none of it.
  *
- * Within the reorg window a transaction also writes an undo record per key per block (`u/<block>/<key>` = the
- * value before that block, `-` if it had none), which is what a rollback restores.
+ * Within the reorg window a transaction also writes one undo record per block (`u/<block>`: every key the block
+ * changed with its value before the block, {@link encodeUndo} * ), which is what a rollback restores.
  */
 
 export type IndexDb = Level<string, string>;
@@ -36,8 +36,43 @@ export const BLOCK_HASH_PREFIX = "bh/";
 /** Everything a range scan of `prefix` can hold sorts below this. */
 export const PREFIX_END = "\uffff";
 
-export function undoKey(block: number, key: string): string {
-  return `${UNDO_PREFIX}${padNumber(block, BLOCK_WIDTH)}/${key}`;
+export function undoKey(block: number): string {
+  return `${UNDO_PREFIX}${padNumber(block, BLOCK_WIDTH)}`;
+}
+
+/** What a block changed: each key with its value before the block (null: it had none). */
+export type UndoRecord = Array<[string, string | null]>;
+
+/**
+ * `<length>:<key>` then `-` (no value before) or `=<length>:<value>`, for each key: lengths instead of escaping, so
+ * neither side copies or scans the stored values more than once.
+ */
+export function encodeUndo(record: UndoRecord): string {
+  let text = "";
+  for (const [key, before] of record) text += `${key.length}:${key}${before === null ? "-" : `=${before.length}:${before}`}`;
+  return text;
+}
+
+export function decodeUndo(text: string, where: string): UndoRecord {
+  const record: UndoRecord = [];
+  const malformed = (): Error => new Error(`undo record ${where} is malformed at character ${position}`);
+  let position = 0;
+  const counted = (): string => {
+    const colon = text.indexOf(":", position);
+    const length = colon < 0 ? NaN : Number(text.slice(position, colon));
+    if (!Number.isSafeInteger(length) || length < 0 || colon + 1 + length > text.length) throw malformed();
+    position = colon + 1 + length;
+    return text.slice(colon + 1, position);
+  };
+  while (position < text.length) {
+    const key = counted();
+    const marker = text[position];
+    position += 1;
+    if (marker === "-") record.push([key, null]);
+    else if (marker === "=") record.push([key, counted()]);
+    else throw malformed();
+  }
+  return record;
 }
 
 /** How a record is encoded; each key holds records of one codec only. */
@@ -103,13 +138,6 @@ function cacheable(key: string): boolean {
   return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith("h/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/");
 }
 
-const ABSENT = "-";
-
-/** An undo record's value: `-` for a key that was absent, else `=` and the value before. */
-function undoText(before: string | null): string {
-  return before === null ? ABSENT : `=${before}`;
-}
-
 /** An entry's value decoded by `codec` (decoded once, then shared); undefined if absent. */
 function decodedOf<T>(found: Entry, codec: RecordCodec<T>): T | undefined {
   if (found.codec === (codec as RecordCodec<unknown>)) return found.value as T;
@@ -136,10 +164,9 @@ export class StateTx {
   private readonly overlay = new Map<string, Entry>();
   /** Committed values this batch loaded that the cache does not keep. */
   private readonly loaded = new Map<string, Entry>();
-  private undoBlock: number | undefined;
-  private undoRecorded = new Set<string>();
-  /** Undo records whose value before is the committed one, not in memory: `[undo key, key]`, filled at commit. */
-  private readonly undoFromStore: Array<[string, string]> = [];
+  /** The block whose changes are being recorded, and each key's value before it (undefined: the stored one, read at commit). */
+  private undoBlock: { block: number; before: Map<string, string | null | undefined> } | undefined;
+  private readonly undoBlocks: Array<{ block: number; before: Map<string, string | null | undefined> }> = [];
 
   /**
    * @param parent a transaction whose commit is still being written: its values are read through, so the next
@@ -153,8 +180,8 @@ export class StateTx {
 
   /** From now on, record the value each key had before block `block` changed it (undefined: stop recording). */
   recordUndoFor(block: number | undefined): void {
-    this.undoBlock = block;
-    this.undoRecorded = new Set<string>();
+    this.undoBlock = block === undefined ? undefined : { block, before: new Map() };
+    if (this.undoBlock !== undefined) this.undoBlocks.push(this.undoBlock);
   }
 
   /** The committed (or pending) entry of `key` if memory has it. */
@@ -196,12 +223,10 @@ export class StateTx {
   }
 
   private noteUndo(key: string): void {
-    if (this.undoBlock === undefined || this.undoRecorded.has(key)) return;
-    this.undoRecorded.add(key);
-    const undo = undoKey(this.undoBlock, key);
+    const undo = this.undoBlock;
+    if (undo === undefined || undo.before.has(key)) return;
     const before = this.known(key);
-    if (before === undefined) this.undoFromStore.push([undo, key]);
-    else this.overlay.set(undo, textEntry(undoText(textOf(before))));
+    undo.before.set(key, before === undefined ? undefined : textOf(before));
   }
 
   put(key: string, value: string): void {
@@ -245,10 +270,8 @@ export class StateTx {
 
   /** A write to a key the caller knows is new (its undo is a delete); no read needed. */
   insert(key: string, value: string): void {
-    if (this.undoBlock !== undefined && !this.undoRecorded.has(key)) {
-      this.undoRecorded.add(key);
-      this.overlay.set(undoKey(this.undoBlock, key), textEntry(ABSENT));
-    }
+    const undo = this.undoBlock;
+    if (undo !== undefined && !undo.before.has(key)) undo.before.set(key, null);
     this.overlay.set(key, textEntry(value));
   }
 
@@ -269,38 +292,47 @@ export class StateTx {
    */
   async rollBackTo(afterBlock: number): Promise<number> {
     if (this.overlay.size !== 0) throw new Error("rollBackTo must run first in a transaction");
-    const entries: Array<{ block: number; key: string; undo: string; value: string }> = [];
-    for await (const [undo, value] of this.db.iterator({ gt: `${UNDO_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}/${PREFIX_END}`, lt: `${UNDO_PREFIX}${PREFIX_END}` })) {
-      const block = Number(undo.slice(UNDO_PREFIX.length, UNDO_PREFIX.length + BLOCK_WIDTH));
-      entries.push({ block, key: undo.slice(UNDO_PREFIX.length + BLOCK_WIDTH + 1), undo, value });
+    const undone: Array<{ block: number; record: UndoRecord; undo: string }> = [];
+    for await (const [undo, value] of this.db.iterator({ gt: undoKey(afterBlock), lt: `${UNDO_PREFIX}${PREFIX_END}` })) {
+      undone.push({ block: Number(undo.slice(UNDO_PREFIX.length)), record: decodeUndo(value, undo), undo });
     }
     // Later blocks first, so each key ends at its value before the earliest undone block.
-    entries.sort((a, b) => b.block - a.block);
-    for (const entry of entries) {
-      this.putRaw(entry.key, entry.value === ABSENT ? null : entry.value.slice(1));
-      this.putRaw(entry.undo, null);
+    undone.sort((a, b) => b.block - a.block);
+    let restored = 0;
+    for (const { record, undo } of undone) {
+      for (const [key, before] of record) this.putRaw(key, before);
+      restored += record.length;
+      this.putRaw(undo, null);
     }
     for await (const key of this.db.keys({ gt: `${BLOCK_HASH_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${PREFIX_END}` })) {
       this.putRaw(key, null);
     }
-    return entries.length;
+    return restored;
   }
 
   get size(): number {
     return this.overlay.size;
   }
 
-  /** The undo records whose value before is the stored one, read now (one `getMany`). */
-  private async fillUndoFromStore(): Promise<void> {
-    if (this.undoFromStore.length === 0) return;
-    const values = await this.db.getMany(this.undoFromStore.map(([, key]) => key));
-    this.undoFromStore.forEach(([undo], index) => this.overlay.set(undo, textEntry(undoText(values[index] ?? null))));
-    this.undoFromStore.length = 0;
+  /** One undo record per recorded block; values before that are the stored ones are read now (one `getMany`). */
+  private async writeUndoRecords(): Promise<void> {
+    if (this.undoBlocks.length === 0) return;
+    const fromStore: string[] = [];
+    for (const { before } of this.undoBlocks) before.forEach((text, key) => text === undefined && fromStore.push(key));
+    const stored = new Map<string, string | null>();
+    if (fromStore.length > 0) (await this.db.getMany(fromStore)).forEach((value, index) => stored.set(fromStore[index], value ?? null));
+    for (const { block, before } of this.undoBlocks) {
+      const record: UndoRecord = [];
+      before.forEach((text, key) => record.push([key, text === undefined ? (stored.get(key) ?? null) : text]));
+      this.overlay.set(undoKey(block), textEntry(encodeUndo(record)));
+    }
+    this.undoBlocks.length = 0;
+    this.undoBlock = undefined;
   }
 
   /** Writes everything in one atomic batch, then updates the cache. */
   async commit(): Promise<void> {
-    await this.fillUndoFromStore();
+    await this.writeUndoRecords();
     // A chained batch (one native call per write) rather than an array of operations, which the binding reads
     // property by property: about a third of the main thread's time to prepare a batch of 100k writes, and no
     // operation objects to collect. Written atomically all the same.
