@@ -63,7 +63,7 @@ class Batch {
   }
 
   flushHistory(): void {
-    for (const [idHex, row] of this.historyRows) this.tx.insert(keys.historyAt(idHex, row.checkpoint), encodeHistoryRow(this.historyTransaction, row.entries));
+    for (const [idHex, row] of this.historyRows) this.tx.append(keys.historyAt(idHex, row.checkpoint), encodeHistoryRow(this.historyTransaction, row.entries));
     this.historyRows.clear();
   }
 
@@ -308,7 +308,7 @@ function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTok
   }
   const target = read(batch.tx, keys.token(toTokenId), codecs.token, `piece ${toTokenId}`, block);
   const created = target.parent === null;
-  if (created && fromTokenId !== 0n) batch.tx.insert(keys.child(tokenHex(fromTokenId), tokenHex(toTokenId)), "");
+  if (created && fromTokenId !== 0n) batch.tx.append(keys.child(tokenHex(fromTokenId), tokenHex(toTokenId)), "");
   changeToken(batch, toTokenId, block, (token) => {
     token.value += value;
     if (created) token.parent = fromTokenId;

@@ -1,4 +1,5 @@
 import { Level } from "level";
+import type { ChainedBatch } from "level";
 
 /**
  * The index's storage: one LevelDB of string keys and string values, and the write transaction every batch of
@@ -162,6 +163,8 @@ export class UnloadedReadError extends Error {
  */
 export class StateTx {
   private readonly overlay = new Map<string, Entry>();
+  /** The native batch {@link append} writes into; the overlay joins it at commit. */
+  private written: ChainedBatch<IndexDb, string, string> | undefined;
   /** Committed values this batch loaded that the cache does not keep. */
   private readonly loaded = new Map<string, Entry>();
   /** The block whose changes are being recorded, and each key's value before it (undefined: the stored one, read at commit). */
@@ -275,6 +278,17 @@ export class StateTx {
     this.overlay.set(key, textEntry(value));
   }
 
+  /**
+   * {@link insert} of a key nothing reads back while this batch is being applied (a history row, a child link).
+   * Without undo recording it goes straight into the native write batch, out of the JavaScript heap: the bulk of
+   * a backfill's bytes then costs the garbage collector nothing while the batch is applied and written.
+   */
+  append(key: string, value: string): void {
+    if (this.undoBlock !== undefined) return this.insert(key, value);
+    this.written ??= this.db.batch();
+    this.written.put(key, value);
+  }
+
   /** {@link insert} of a record, kept decoded (and owned: later changes in this batch need no copy). */
   insertRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.insert(key, "");
@@ -291,7 +305,7 @@ export class StateTx {
    * Must run on a transaction with no writes yet.
    */
   async rollBackTo(afterBlock: number): Promise<number> {
-    if (this.overlay.size !== 0) throw new Error("rollBackTo must run first in a transaction");
+    if (this.overlay.size !== 0 || this.written !== undefined) throw new Error("rollBackTo must run first in a transaction");
     const undone: Array<{ block: number; record: UndoRecord; undo: string }> = [];
     for await (const [undo, value] of this.db.iterator({ gt: undoKey(afterBlock), lt: `${UNDO_PREFIX}${PREFIX_END}` })) {
       undone.push({ block: Number(undo.slice(UNDO_PREFIX.length)), record: decodeUndo(value, undo), undo });
@@ -311,7 +325,7 @@ export class StateTx {
   }
 
   get size(): number {
-    return this.overlay.size;
+    return this.overlay.size + (this.written?.length ?? 0);
   }
 
   /** One undo record per recorded block; values before that are the stored ones are read now (one `getMany`). */
@@ -336,7 +350,8 @@ export class StateTx {
     // A chained batch (one native call per write) rather than an array of operations, which the binding reads
     // property by property: about a third of the main thread's time to prepare a batch of 100k writes, and no
     // operation objects to collect. Written atomically all the same.
-    const batch = this.db.batch();
+    const batch = this.written ?? this.db.batch();
+    this.written = undefined;
     try {
       // forEach: no [key, value] pair allocated per write.
       this.overlay.forEach((entry, key) => {
