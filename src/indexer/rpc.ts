@@ -106,10 +106,15 @@ export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
         target,
         { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, signal: AbortSignal.timeout(timeoutMs) },
         (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          // Decoded chunk by chunk (a character split between chunks is kept for the next) and joined as text: no
+          // copy of the whole answer into one buffer first.
+          response.setEncoding("utf8");
+          let text = "";
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
           response.on("error", fail);
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
         },
       );
       request.on("error", fail);
