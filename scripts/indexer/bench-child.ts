@@ -1,6 +1,7 @@
 /**
  * One measured run of the indexer benchmark, in its own process (the node runs in the parent, as a separate
- * local node would): `--mode fetch` makes the backfill's `eth_getLogs` calls and discards the answers;
+ * local node would): `--mode fetch` makes the backfill's `eth_getLogs` calls, as many in flight as the indexer
+ * keeps, and discards the answers;
  * `--mode index` runs the indexer from scratch into LevelDB up to the head; `--mode query` times the queries on a
  * built index (as an API process would run them, away from the node's heap). Prints one JSON line with the figures.
  */
@@ -11,7 +12,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import { createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
 import { createChainClient, httpTransport } from "../../src/indexer/rpc";
-import { DEFAULT_SIZING, RangeSizer, backfillChunks } from "../../src/indexer/sync";
+import { DEFAULT_PREFETCH, DEFAULT_SIZING, RangeSizer, backfillChunks } from "../../src/indexer/sync";
 
 interface ChildArgs {
   mode: "fetch" | "index" | "query";
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   let events = 0;
   if (args.mode === "fetch") {
     const addresses = createEventDecoder(args.addresses).addresses;
-    for await (const chunk of backfillChunks(client, addresses, args.startBlock, head, new RangeSizer(DEFAULT_SIZING), 2)) events += chunk.logs.length;
+    for await (const chunk of backfillChunks(client, addresses, args.startBlock, head, new RangeSizer(DEFAULT_SIZING), DEFAULT_PREFETCH)) events += chunk.logs.length;
   } else {
     const indexer = await startIndexer({ rpcUrl: args.rpc, dbPath: args.db, addresses: args.addresses, startBlock: args.startBlock, exitAtHead: true, pollIntervalMs: 10 });
     await indexer.done;

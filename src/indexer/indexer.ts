@@ -10,7 +10,7 @@ import { INDEX_FORMAT, codecs, keys } from "./schema";
 import type { BlockRef, Cursor, IndexConfig } from "./schema";
 import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
 import type { IndexDb } from "./store";
-import { DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent, follows } from "./sync";
+import { DEFAULT_PREFETCH, DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent, follows } from "./sync";
 import type { FetchedRecent, RangeSizing } from "./sync";
 
 /**
@@ -35,7 +35,7 @@ export interface IndexerOptions {
   reorgWindow?: number;
   pollIntervalMs?: number;
   sizing?: Partial<RangeSizing>;
-  /** Backfill chunks fetched ahead of the one being applied; 2 by default. */
+  /** Backfill chunks fetched ahead of the one being applied; {@link DEFAULT_PREFETCH} by default. */
   prefetch?: number;
   /** Most blocks applied in one write near the head; 100 by default. */
   maxRecentBlocks?: number;
@@ -114,7 +114,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   const startBlock = checkNonNegativeInteger(options.startBlock ?? 0, "startBlock");
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const maxRecentBlocks = Math.max(1, options.maxRecentBlocks ?? 100);
-  const prefetch = Math.max(1, options.prefetch ?? 2);
+  const prefetch = Math.max(1, options.prefetch ?? DEFAULT_PREFETCH);
   const sizer = new RangeSizer({ ...DEFAULT_SIZING, ...options.sizing });
   const client: ChainClient = createChainClient(transportOf(options), options.retry ?? DEFAULT_RETRY, options.onRetry);
   const decoder: EventDecoder = createEventDecoder(options.addresses);
