@@ -8,7 +8,8 @@ import { startIndexer } from "../../src/indexer/indexer";
 import { RpcError, classifyRpcError, providerTransport } from "../../src/indexer/rpc";
 import type { Eip1193Provider, RpcTransport } from "../../src/indexer/rpc";
 import { RangeSizer } from "../../src/indexer/sync";
-import { checkpointOf, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow } from "../../src/indexer/schema";
+import { checkpointOf, codecs, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow, genericCodecs } from "../../src/indexer/schema";
+import type { HoldingRow, SlotRecord, TokenRecord } from "../../src/indexer/schema";
 import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
 import { sequenceArbitrary } from "../invariants/receivable.model";
 import { createSequenceWorld } from "./helpers/sequences";
@@ -130,6 +131,61 @@ describe("Indexer sync and event decoding", function () {
     const contract = decoder.contractAt(confirmed.address) as ContractName;
     expect(encodeHistoryEntry(contract, confirmed).length).to.be.below(confirmed.topics.join().length + confirmed.data.length);
     expect(encodeHistoryEntry(contract, confirmed)).to.not.include(confirmed.topics[0].slice(2));
+  });
+
+  it("writes pieces, receivables and holdings with its template encoders exactly as the generic JSON encoder does", function () {
+    const amount = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
+    const count = fc.integer({ min: 0, max: 2 ** 32 });
+    // Any text, quotes and non-ASCII included, where an address or hash is expected: the encoders must not care.
+    const text = fc.oneof(fc.string(), fc.constant('a"b\\c\u00e9'));
+    const token = fc.record<TokenRecord>({
+      tokenId: amount,
+      slot: amount,
+      owner: text,
+      value: amount,
+      parent: fc.option(amount, { nil: null }),
+      status: fc.constantFrom("live", "burned", "redeemed"),
+      received: amount,
+      tradeProof: fc.option(fc.record({ invoiceFingerprint: text, invoiceHash: text, logisticsHash: text }), { nil: null }),
+      createdAtBlock: count,
+      updatedAtBlock: count,
+    });
+    const slot = fc.record<SlotRecord>({
+      slot: amount,
+      anchorId: count,
+      anchor: text,
+      supplierId: count,
+      supplier: text,
+      faceValue: amount,
+      maturity: amount,
+      currency: text,
+      invoiceHash: text,
+      logisticsHash: text,
+      invoiceFingerprint: text,
+      pieceCount: count,
+      liveCount: count,
+      repaid: amount,
+      claimed: amount,
+      redeemedValue: amount,
+      fundedValue: amount,
+      fundingCount: count,
+      overdueFlagged: fc.boolean(),
+      overdueCured: fc.boolean(),
+      confirmedAtBlock: count,
+      updatedAtBlock: count,
+    });
+    const holding = fc.record<HoldingRow>({ tokenId: amount, slot: amount, value: amount, anchorId: count, maturity: amount });
+    fc.assert(
+      fc.property(token, slot, holding, (t, r, h) => {
+        expect(codecs.token.encode(t)).to.equal(genericCodecs.token.encode(t));
+        expect(codecs.slot.encode(r)).to.equal(genericCodecs.slot.encode(r));
+        expect(codecs.holding.encode(h)).to.equal(genericCodecs.holding.encode(h));
+        expect(codecs.token.decode(codecs.token.encode(t))).to.deep.equal(t);
+        expect(codecs.slot.decode(codecs.slot.encode(r))).to.deep.equal(r);
+        expect(codecs.holding.decode(codecs.holding.encode(h))).to.deep.equal(h);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("refuses a log that fits no event, naming the topic and its position", function () {
