@@ -222,8 +222,10 @@ export async function withRetry<T>(what: () => Promise<T>, policy: RetryPolicy, 
 }
 
 function quantity(value: unknown, field: string): number {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value)) throw new RpcError(`node answered ${field} = ${String(value)}, not a hex quantity`, "retryable");
-  return Number.parseInt(value, 16);
+  // Number() reads 0x-prefixed hex and gives NaN for anything else after the prefix (three per log: no regex).
+  const number = typeof value === "string" && value.startsWith("0x") && value.length > 2 && value.trim() === value ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new RpcError(`node answered ${field} = ${String(value)}, not a hex quantity`, "retryable");
+  return number;
 }
 
 function hexString(value: unknown, field: string): string {
