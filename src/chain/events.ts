@@ -127,7 +127,23 @@ export class EventDecodeError extends Error {
 }
 
 type AbiValue = bigint | string | boolean | AbiValue[];
-type Args = ReadonlyMap<string, AbiValue>;
+/** A decoded log's arguments by ABI name. */
+interface Args {
+  get(name: string): AbiValue | undefined;
+}
+
+/** Arguments in ABI order, found by name through the event's own name table (no map built per log). */
+class ArgumentList implements Args {
+  constructor(
+    private readonly positions: ReadonlyMap<string, number>,
+    private readonly values: readonly AbiValue[],
+  ) {}
+
+  get(name: string): AbiValue | undefined {
+    const position = this.positions.get(name);
+    return position === undefined ? undefined : this.values[position];
+  }
+}
 
 function uint(args: Args, key: string): bigint {
   const value = args.get(key);
@@ -331,6 +347,8 @@ interface EventLayout {
   readonly indexed: ReadonlyArray<{ readonly name: string; readonly read: WordReader }>;
   readonly data: ReadonlyArray<{ readonly name: string; readonly read: ValueReader }>;
   readonly dataWords: number;
+  /** Each argument's position in {@link ArgumentList}: the indexed ones first, then the data's. */
+  readonly positions: ReadonlyMap<string, number>;
   readonly build: (args: Args) => ChainbillEvent;
 }
 
@@ -346,10 +364,12 @@ function layoutOf(contract: ContractName, fragment: EventFragment): EventLayout 
   const build = BUILDERS[contract][fragment.name];
   if (build === undefined) throw new Error(`no typed form for ${contract}.${fragment.name}: add it to BUILDERS`);
   const data = fragment.inputs.filter((input) => !input.indexed);
+  const indexed = fragment.inputs.filter((input) => input.indexed);
   return {
     contract,
     name: fragment.name,
-    indexed: fragment.inputs.filter((input) => input.indexed).map((input) => ({ name: input.name, read: wordReader(input) })),
+    positions: new Map([...indexed, ...data].map((input, position) => [input.name, position])),
+    indexed: indexed.map((input) => ({ name: input.name, read: wordReader(input) })),
     data: data.map((input) => ({ name: input.name, read: valueReader(input) })),
     dataWords: data.reduce((sum, input) => sum + wordsOf(input), 0),
     build,
@@ -383,17 +403,16 @@ export function decodeEvent(contract: ContractName, log: RawLog): ChainbillEvent
   if (data.length - 2 !== layout.dataWords * 64) {
     throw new EventDecodeError(`${contract}.${layout.name} with ${(data.length - 2) / 2} bytes of data, expected ${layout.dataWords * 32}`, log);
   }
-  const args = new Map<string, AbiValue>();
+  const values: AbiValue[] = [];
   for (let index = 0; index < layout.indexed.length; index += 1) {
     const topic = log.topics[index + 1];
     if (topic.length !== 66) throw new EventDecodeError(`${contract}.${layout.name} topic ${index + 1} is not one 32-byte word`, log);
-    const input = layout.indexed[index];
-    args.set(input.name, input.read(topic.toLowerCase(), 2));
+    values.push(layout.indexed[index].read(topic.toLowerCase(), 2));
   }
   const word = { index: 0 };
-  for (const input of layout.data) args.set(input.name, input.read(data, word));
+  for (const input of layout.data) values.push(input.read(data, word));
   try {
-    return layout.build(args);
+    return layout.build(new ArgumentList(layout.positions, values));
   } catch (error) {
     throw new EventDecodeError(`${contract}.${layout.name}: ${error instanceof Error ? error.message : String(error)}`, log);
   }
