@@ -4,11 +4,12 @@ import fc from "fast-check";
 import { Interface } from "ethers";
 import { EventDecodeError, createEventDecoder, decodeEvent } from "../../src/chain/events";
 import type { ChainbillEvent, ContractName, RawLog } from "../../src/chain/events";
-import { startIndexer } from "../../src/indexer/indexer";
+import { IndexConfigMismatchError, startIndexer } from "../../src/indexer/indexer";
+import { openIndexDb } from "../../src/indexer/store";
 import { RpcError, classifyRpcError, providerTransport } from "../../src/indexer/rpc";
 import type { Eip1193Provider, RpcTransport } from "../../src/indexer/rpc";
 import { RangeSizer } from "../../src/indexer/sync";
-import { checkpointOf, codecs, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow, genericCodecs } from "../../src/indexer/schema";
+import { INDEX_FORMAT, checkpointOf, codecs, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow, genericCodecs, keys } from "../../src/indexer/schema";
 import type { HoldingRow, SlotRecord, TokenRecord } from "../../src/indexer/schema";
 import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
 import { sequenceArbitrary } from "../invariants/receivable.model";
@@ -255,6 +256,29 @@ describe("Indexer sync and event decoding", function () {
     }
     expect(refused).to.be.greaterThan(0);
     expect(failed).to.be.greaterThan(0);
+  });
+
+  it("refuses an index written in another format, and one of another deployment, and leaves it as it was", async function () {
+    const dir = tempDir("format");
+    try {
+      const options = { provider, dbPath: dir, addresses: world.addresses, startBlock: world.deploymentBlock, exitAtHead: true, pollIntervalMs: 10 };
+      const indexer = await startIndexer(options);
+      await indexer.done;
+      const db = await openIndexDb(dir);
+      const config = JSON.parse((await db.get(keys.config)) ?? "{}") as Record<string, unknown>;
+      expect(config.format).to.equal(INDEX_FORMAT);
+      // As an indexer before the format was recorded wrote it.
+      const { format: _format, ...older } = config;
+      await db.put(keys.config, JSON.stringify(older));
+      await db.close();
+      await expect(startIndexer(options)).to.be.rejectedWith(IndexConfigMismatchError, /another format \(1, this one writes 2\): delete it and index again/);
+      await expect(startIndexer({ ...options, startBlock: world.deploymentBlock + 1 })).to.be.rejectedWith(IndexConfigMismatchError);
+      const after = await openIndexDb(dir);
+      expect(JSON.parse((await after.get(keys.config)) ?? "{}")).to.deep.equal(older);
+      await after.close();
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it("stops with a fatal RpcError when the node does not know a method", async function () {
