@@ -12,7 +12,7 @@ import { ZEROS, padNumber } from "./store";
  * | `meta/config` | {@link IndexConfig}: chain id, addresses and start block the index belongs to |
  * | `meta/system` | {@link SystemRecord} |
  * | `bh/<block>` | {@link BlockRef} of blocks in the reorg window |
- * | `u/<block>/<key>` | undo record of `key` for `block` |
+ * | `u/<block>` | undo record of `block`: each key it changed with its value before ({@link encodeUndo} in store.ts) |
  * | `t/<tokenId>` | {@link TokenRecord} |
  * | `tc/<parentId>/<childId>` | children of a piece (empty value) |
  * | `s/<slot>` | {@link SlotRecord} |

@@ -7,7 +7,7 @@ import type { ChainedBatch } from "level";
  * in one atomic LevelDB batch, so a crash at any instant leaves either all of a batch or none of it.
  *
  * Within the reorg window a transaction also writes one undo record per block (`u/<block>`: every key the block
- * changed with its value before the block, {@link encodeUndo} * ), which is what a rollback restores.
+ * changed with its value before the block, {@link encodeUndo}), which is what a rollback restores.
  */
 
 export type IndexDb = Level<string, string>;
