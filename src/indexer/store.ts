@@ -68,10 +68,9 @@ export function decodeUndo(text: string, where: string): UndoRecord {
   while (position < text.length) {
     const key = counted();
     const marker = text[position];
+    if (marker !== "-" && marker !== "=") throw malformed();
     position += 1;
-    if (marker === "-") record.push([key, null]);
-    else if (marker === "=") record.push([key, counted()]);
-    else throw malformed();
+    record.push([key, marker === "-" ? null : counted()]);
   }
   return record;
 }
