@@ -32,6 +32,16 @@ interface Proxy {
   close(): Promise<void>;
 }
 
+/** The RpcError `promise` rejects with; fails the test if it resolves or rejects with anything else. */
+async function rpcFailureOf(promise: Promise<unknown>): Promise<RpcError> {
+  let failure: unknown;
+  await promise.catch((error: unknown) => {
+    failure = error;
+  });
+  expect(failure).to.be.instanceOf(RpcError);
+  return failure as RpcError;
+}
+
 const isBatch = (body: unknown): body is Array<Record<string, unknown>> => Array.isArray(body);
 
 describe("Chain client: block headers in JSON-RPC batches", function () {
@@ -169,13 +179,9 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
       return { body: answer.map((call: { id: number; result: Record<string, unknown> }, index) => (index === 5 ? { ...call, result: { ...call.result, parentHash: 42 } } : call)) };
     });
     const client = createChainClient(httpTransport(proxy.url), FAST_RETRY);
-    let failure: unknown;
-    await client.headers(head - 63, head).catch((error: unknown) => {
-      failure = error;
-    });
-    expect(failure).to.be.instanceOf(RpcError);
-    expect((failure as RpcError).message).to.match(/block\.parentHash = 42/);
-    expect((failure as RpcError).kind).to.equal("retryable");
+    const failure = await rpcFailureOf(client.headers(head - 63, head));
+    expect(failure.message).to.match(/block\.parentHash = 42/);
+    expect(failure.kind).to.equal("retryable");
     expect(batchesIn(proxy.received)).to.have.length(1 + FAST_RETRY.retries);
   });
 
@@ -186,14 +192,8 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
       const [first, second, ...rest] = answer as Array<{ id: number }>;
       return { body: [{ ...first, id: second.id }, { ...second, id: first.id }, ...rest] };
     });
-    let failure: unknown;
-    await createChainClient(httpTransport(proxy.url), FAST_RETRY)
-      .headers(head - 5, head)
-      .catch((error: unknown) => {
-        failure = error;
-      });
-    expect(failure).to.be.instanceOf(RpcError);
-    expect((failure as RpcError).message).to.match(new RegExp(`asked for block ${head - 5}, the node answered block\\.number = ${head - 4}`));
+    const failure = await rpcFailureOf(createChainClient(httpTransport(proxy.url), FAST_RETRY).headers(head - 5, head));
+    expect(failure.message).to.match(new RegExp(`asked for block ${head - 5}, the node answered block\\.number = ${head - 4}`));
   });
 
   it("classifies an error of one call in a batch as that call's error: a fatal one is not retried", async function () {
@@ -203,16 +203,10 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
       const [first, ...rest] = answer as Array<{ id: number }>;
       return { body: [...rest, { jsonrpc: "2.0", id: first.id, error: { code: -32602, message: "invalid argument 0: hex number > 64 bits" } }] };
     });
-    let failure: unknown;
-    await createChainClient(httpTransport(proxy.url), FAST_RETRY)
-      .headers(head - 5, head)
-      .catch((error: unknown) => {
-        failure = error;
-      });
-    expect(failure).to.be.instanceOf(RpcError);
-    expect((failure as RpcError).kind).to.equal("fatal");
-    expect((failure as RpcError).code).to.equal(-32602);
-    expect((failure as RpcError).message).to.match(/^eth_getBlockByNumber: invalid argument 0/);
+    const failure = await rpcFailureOf(createChainClient(httpTransport(proxy.url), FAST_RETRY).headers(head - 5, head));
+    expect(failure.kind).to.equal("fatal");
+    expect(failure.code).to.equal(-32602);
+    expect(failure.message).to.match(/^eth_getBlockByNumber: invalid argument 0/);
     expect(proxy.received).to.have.length(1);
   });
 
