@@ -1,7 +1,7 @@
-import http from "node:http";
-import https from "node:https";
 import type { RawLog } from "../chain/events";
 import type { BlockRef } from "./schema";
+import { isAscii } from "node:buffer";
+import { HttpFailure, createHttp1Client } from "./http1";
 
 /**
  * JSON-RPC access for the indexer: a transport (HTTP to any node, batching calls where the node allows, or an
@@ -85,41 +85,28 @@ function httpFailureKind(status: number): RpcErrorKind {
   return status === 413 ? "rangeTooLarge" : status === 429 || status >= 500 ? "retryable" : "fatal";
 }
 
+/** Answers larger than this are refused as a range too large (V8's longest string is about 512 MB). */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
 export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
   let nextId = 1;
 
   const target = new URL(url);
   if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`${url} is not an http(s) URL`);
-  const client = target.protocol === "https:" ? https : http;
-  // One kept-alive connection per request in flight (the backfill keeps a few), not a new one per call.
-  const agent = new client.Agent({ keepAlive: true, maxSockets: 8 });
+  // A few kept-alive connections (the backfill keeps a few requests in flight), not a new one per call.
+  const client = createHttp1Client(target, { maxSockets: 8, maxBodyBytes: MAX_ANSWER_BYTES });
+  const headers = { "Content-Type": "application/json" };
 
-  /**
-   * POSTs `payload` as JSON and reads the whole answer. node:http rather than fetch: for the megabytes of logs a
-   * backfill reads, fetch's web streams and text decoding cost the indexing process a tenth of its CPU.
-   */
-  function post(payload: unknown, what: string): Promise<{ status: number; text: string }> {
-    const body = JSON.stringify(payload);
-    return new Promise((resolve, reject) => {
-      const fail = (error: unknown): void => reject(new RpcError(`${what}: cannot reach ${url}: ${errorFields(error).message}`, "retryable"));
-      const request = client.request(
-        target,
-        { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }, signal: AbortSignal.timeout(timeoutMs) },
-        (response) => {
-          // Decoded chunk by chunk (a character split between chunks is kept for the next) and joined as text: no
-          // copy of the whole answer into one buffer first.
-          response.setEncoding("utf8");
-          let text = "";
-          response.on("data", (chunk: string) => {
-            text += chunk;
-          });
-          response.on("error", fail);
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
-        },
-      );
-      request.on("error", fail);
-      request.end(body);
-    });
+  /** POSTs `payload` as JSON and reads the whole answer as text. */
+  async function post(payload: unknown, what: string): Promise<{ status: number; text: string }> {
+    try {
+      const answer = await client.post(JSON.stringify(payload), headers, timeoutMs);
+      // Node answers are ASCII as a rule: read as Latin-1 (a plain copy) once checked, else decoded as UTF-8.
+      return { status: answer.status, text: answer.body.toString(isAscii(answer.body) ? "latin1" : "utf8") };
+    } catch (error) {
+      // Refused, dropped, silent or garbled: another try may do. Too large: ask for less.
+      throw new RpcError(`${what}: ${url}: ${errorFields(error).message}`, error instanceof HttpFailure && error.tooLarge ? "rangeTooLarge" : "retryable");
+    }
   }
 
   function readJson(text: string, what: string): unknown {

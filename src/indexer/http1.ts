@@ -1,0 +1,370 @@
+import net from "node:net";
+import tls from "node:tls";
+
+/**
+ * A small HTTP/1.1 client for JSON-RPC POSTs: kept-alive connections (plain or TLS), each answer read from the
+ * socket's own reads and returned whole as one buffer.
+ *
+ * Why not node:http: nodes commonly send a large answer in chunked encoding, one chunk per log (Hardhat's server
+ * does), and node:http turns every chunk into a stream event: for a backfill's tens of thousands of logs that was
+ * a quarter of the indexing process's CPU, spent before the first log was looked at. Here a chunk costs one
+ * `indexOf` and one slice of the socket's buffer.
+ */
+
+export interface HttpAnswer {
+  status: number;
+  body: Buffer;
+}
+
+/** The connection failed or closed before a whole answer arrived, or the answer broke HTTP/1.1. */
+export class HttpFailure extends Error {
+  readonly name = "HttpFailure";
+  constructor(
+    message: string,
+    /** The answer is larger than the client takes (for logs: ask for a smaller range). */
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
+
+const CRLF = Buffer.from("\r\n");
+const EMPTY = Buffer.alloc(0);
+const HEAD_END = Buffer.from("\r\n\r\n");
+/** Status line and headers larger than this are refused (a node's are a few hundred bytes). */
+const MAX_HEAD_BYTES = 64 * 1024;
+
+type BodyFraming = { kind: "length"; remaining: number } | { kind: "chunked" } | { kind: "untilClose" };
+
+/** The value of a hex digit's byte, or -1. */
+function hexDigit(byte: number): number {
+  if (byte >= 48 && byte <= 57) return byte - 48;
+  const lower = byte | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Reads one answer from the bytes of a connection, fed as they arrive. Body bytes are copied once, into one buffer
+ * that grows as needed (a chunked answer's framing is dropped on the way).
+ */
+export class AnswerReader {
+  private head: Buffer | undefined;
+  private status = 0;
+  private keepAlive = true;
+  private framing: BodyFraming | undefined;
+  private body: Buffer = EMPTY;
+  private bodyBytes = 0;
+  /** Chunked: "size" (a chunk-size line next), "data" (`chunkLeft` bytes of data), "dataEnd" (its CRLF), "trailer". */
+  private chunkState: "size" | "data" | "dataEnd" | "trailer" = "size";
+  private chunkLeft = 0;
+  /** Bytes of an incomplete line (chunk size, its CRLF, a trailer) carried to the next read. */
+  private carry: Buffer | undefined;
+  private finished = false;
+  /** Whether any byte of the answer has arrived. */
+  started = false;
+
+  constructor(private readonly maxBodyBytes: number) {}
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Whether the connection may carry another request after this answer. */
+  get reusable(): boolean {
+    return this.finished && this.keepAlive && this.framing?.kind !== "untilClose";
+  }
+
+  answer(): HttpAnswer {
+    return { status: this.status, body: this.body.subarray(0, this.bodyBytes) };
+  }
+
+  /** Takes the next bytes of the connection; true once the answer is complete. Throws HttpFailure on a malformed answer. */
+  feed(data: Buffer): boolean {
+    if (data.length > 0) this.started = true;
+    let bytes = data;
+    if (this.framing === undefined) {
+      this.head = this.head === undefined ? bytes : Buffer.concat([this.head, bytes]);
+      const end = this.head.indexOf(HEAD_END);
+      if (end < 0) {
+        if (this.head.length > MAX_HEAD_BYTES) throw new HttpFailure(`the answer's headers exceed ${MAX_HEAD_BYTES} bytes`);
+        return false;
+      }
+      this.readHead(this.head.toString("latin1", 0, end));
+      bytes = this.head.subarray(end + HEAD_END.length);
+      this.head = undefined;
+      if (this.finished) return true;
+    }
+    if (this.carry !== undefined) {
+      bytes = Buffer.concat([this.carry, bytes]);
+      this.carry = undefined;
+    }
+    const framing = this.framing as BodyFraming;
+    if (framing.kind === "chunked") this.readChunked(bytes);
+    else {
+      const take = framing.kind === "length" ? Math.min(framing.remaining, bytes.length) : bytes.length;
+      if (take > 0) this.keep(bytes, 0, take);
+      if (framing.kind === "length") {
+        framing.remaining -= take;
+        if (framing.remaining === 0) this.finished = true;
+      }
+    }
+    return this.finished;
+  }
+
+  /** The connection closed: complete for an answer read until close, else a failure. */
+  closed(): boolean {
+    if (this.framing?.kind === "untilClose") {
+      this.finished = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Appends `bytes[start..end)` to the body. */
+  private keep(bytes: Buffer, start: number, end: number): void {
+    const length = this.bodyBytes + end - start;
+    if (length > this.maxBodyBytes) throw new HttpFailure(`the answer exceeds ${this.maxBodyBytes} bytes`, true);
+    if (length > this.body.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBodyBytes, Math.max(length, 2 * this.body.length, 64 * 1024)));
+      this.body.copy(grown, 0, 0, this.bodyBytes);
+      this.body = grown;
+    }
+    bytes.copy(this.body, this.bodyBytes, start, end);
+    this.bodyBytes = length;
+  }
+
+  private readHead(text: string): void {
+    const lines = text.split("\r\n");
+    const statusLine = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]);
+    if (statusLine === null) throw new HttpFailure(`not an HTTP/1.x answer: ${JSON.stringify(lines[0].slice(0, 80))}`);
+    this.status = Number(statusLine[2]);
+    const headers = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(":");
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    const connection = headers.get("connection")?.toLowerCase();
+    this.keepAlive = statusLine[1] === "1" ? connection !== "close" : connection === "keep-alive";
+    const encoding = headers.get("transfer-encoding")?.toLowerCase();
+    const length = headers.get("content-length");
+    if (encoding !== undefined && encoding !== "identity") {
+      if (!encoding.split(",").map((part) => part.trim()).includes("chunked")) throw new HttpFailure(`unsupported transfer encoding ${encoding}`);
+      this.framing = { kind: "chunked" };
+    } else if (length !== undefined) {
+      const bytes = /^\d+$/.test(length) ? Number(length) : NaN;
+      if (!Number.isSafeInteger(bytes)) throw new HttpFailure(`bad content-length ${JSON.stringify(length)}`);
+      if (bytes > this.maxBodyBytes) throw new HttpFailure(`the answer's ${bytes} bytes exceed ${this.maxBodyBytes}`, true);
+      this.framing = { kind: "length", remaining: bytes };
+      this.body = Buffer.allocUnsafe(bytes);
+      if (bytes === 0) this.finished = true;
+    } else if (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200)) {
+      this.framing = { kind: "length", remaining: 0 };
+      this.finished = true;
+    } else {
+      this.framing = { kind: "untilClose" };
+    }
+  }
+
+  /**
+   * Chunked framing: a chunk's size line is read byte by byte (no string made), its data copied to the body. A
+   * line cut by the end of a read is carried to the next.
+   */
+  private readChunked(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length && !this.finished) {
+      if (this.chunkState === "data") {
+        const take = Math.min(this.chunkLeft, bytes.length - at);
+        this.keep(bytes, at, at + take);
+        at += take;
+        this.chunkLeft -= take;
+        if (this.chunkLeft === 0) this.chunkState = "dataEnd";
+        continue;
+      }
+      const lineEnd = this.chunkState === "size" ? this.sizeLineEnd(bytes, at) : bytes.indexOf(CRLF, at);
+      if (lineEnd < 0) {
+        if (bytes.length - at > 4096) throw new HttpFailure("a chunk-size or trailer line exceeds 4096 bytes");
+        this.carry = bytes.subarray(at);
+        return;
+      }
+      if (this.chunkState === "dataEnd") {
+        if (lineEnd !== at) throw new HttpFailure("chunk data is not followed by CRLF");
+        this.chunkState = "size";
+      } else if (this.chunkState === "size") {
+        this.chunkState = this.chunkLeft === 0 ? "trailer" : "data";
+      } else if (lineEnd === at) {
+        // The empty line after the last chunk's trailers.
+        this.finished = true;
+      }
+      at = lineEnd + CRLF.length;
+    }
+  }
+
+  /** Reads the chunk size at `at` into `chunkLeft`; where its line's CRLF starts, or -1 if the line is cut off. */
+  private sizeLineEnd(bytes: Buffer, at: number): number {
+    let size = 0;
+    let position = at;
+    for (; position < bytes.length; position += 1) {
+      const digit = hexDigit(bytes[position]);
+      if (digit < 0) break;
+      size = size * 16 + digit;
+    }
+    const digits = position - at;
+    if (digits > 12 || (digits === 0 && position < bytes.length)) throw new HttpFailure(`bad chunk size line ${JSON.stringify(bytes.toString("latin1", at, Math.min(bytes.length, at + 40)))}`);
+    // Anything after the digits (chunk extensions) runs to the line's end.
+    const lineEnd = position + 1 < bytes.length && bytes[position] === 13 && bytes[position + 1] === 10 ? position : bytes.indexOf(CRLF, position);
+    if (lineEnd >= 0) this.chunkLeft = size;
+    return lineEnd;
+  }
+}
+
+interface Pending {
+  request: Buffer;
+  resolve: (answer: HttpAnswer) => void;
+  reject: (error: Error) => void;
+  timeoutMs: number;
+  /** Sent once already on a connection that turned out stale. */
+  resent: boolean;
+}
+
+interface Connection {
+  socket: net.Socket;
+  /** Requests this connection has completed. */
+  served: number;
+  /** Still counted among the open connections. */
+  counted: boolean;
+  current: { pending: Pending; reader: AnswerReader; timer: NodeJS.Timeout } | undefined;
+}
+
+export interface Http1ClientOptions {
+  /** Connections open at most at once; further requests wait for one. */
+  maxSockets: number;
+  /** An answer larger than this is refused. */
+  maxBodyBytes: number;
+}
+
+export interface Http1Client {
+  /** POSTs `body` to the client's URL with these extra headers and reads the whole answer. */
+  post(body: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<HttpAnswer>;
+  /** Closes every connection. */
+  close(): void;
+}
+
+export function createHttp1Client(target: URL, options: Http1ClientOptions): Http1Client {
+  const secure = target.protocol === "https:";
+  if (!secure && target.protocol !== "http:") throw new Error(`${target.href} is not an http(s) URL`);
+  const host = target.hostname.startsWith("[") ? target.hostname.slice(1, -1) : target.hostname;
+  const port = target.port === "" ? (secure ? 443 : 80) : Number(target.port);
+  const path = `${target.pathname}${target.search}`;
+  const hostHeader = target.host;
+  const authorization = target.username === "" ? undefined : `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
+
+  const idle: Connection[] = [];
+  const waiting: Pending[] = [];
+  let open = 0;
+
+  function connect(): Connection {
+    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined }) : net.connect({ host, port });
+    socket.setNoDelay(true);
+    const connection: Connection = { socket, served: 0, counted: true, current: undefined };
+    open += 1;
+    socket.on("data", (data: Buffer) => onData(connection, data));
+    socket.on("error", (error: Error) => onGone(connection, error.message));
+    socket.on("close", () => onGone(connection, "the connection closed"));
+    return connection;
+  }
+
+  function send(connection: Connection, pending: Pending): void {
+    const timer = setTimeout(() => {
+      connection.socket.destroy();
+      finish(connection, new HttpFailure(`no answer within ${pending.timeoutMs} ms`));
+    }, pending.timeoutMs);
+    connection.current = { pending, reader: new AnswerReader(options.maxBodyBytes), timer };
+    connection.socket.ref();
+    connection.socket.write(pending.request);
+  }
+
+  function dispatch(pending: Pending): void {
+    for (let connection = idle.pop(); connection !== undefined; connection = idle.pop()) {
+      if (!connection.socket.destroyed) return send(connection, pending);
+    }
+    if (open < options.maxSockets) return send(connect(), pending);
+    waiting.push(pending);
+  }
+
+  /** Ends the connection's current request with an answer or a failure; the connection then serves the next. */
+  function finish(connection: Connection, outcome: HttpAnswer | Error): void {
+    const current = connection.current;
+    if (current === undefined) return;
+    connection.current = undefined;
+    clearTimeout(current.timer);
+    if (outcome instanceof Error) current.pending.reject(outcome);
+    else current.pending.resolve(outcome);
+    if (connection.socket.destroyed) return;
+    connection.served += 1;
+    const next = waiting.shift();
+    if (next !== undefined) return send(connection, next);
+    connection.socket.unref();
+    idle.push(connection);
+  }
+
+  function onData(connection: Connection, data: Buffer): void {
+    const current = connection.current;
+    if (current === undefined) {
+      // Bytes nobody asked for: the connection is out of step; drop it.
+      connection.socket.destroy();
+      return;
+    }
+    try {
+      if (!current.reader.feed(data)) return;
+    } catch (error) {
+      connection.socket.destroy();
+      finish(connection, error instanceof Error ? error : new HttpFailure(String(error)));
+      return;
+    }
+    const reusable = current.reader.reusable;
+    if (!reusable) connection.socket.destroy();
+    finish(connection, current.reader.answer());
+  }
+
+  function onGone(connection: Connection, reason: string): void {
+    const index = idle.indexOf(connection);
+    if (index >= 0) idle.splice(index, 1);
+    if (!connection.socket.destroyed) connection.socket.destroy();
+    const current = connection.current;
+    if (connection.counted) {
+      connection.counted = false;
+      open -= 1;
+    }
+    if (current !== undefined) {
+      if (current.reader.closed()) {
+        finish(connection, current.reader.answer());
+      } else if (!current.reader.started && connection.served > 0 && !current.pending.resent) {
+        // A kept-alive connection the server had closed while idle: send again on a fresh one.
+        connection.current = undefined;
+        clearTimeout(current.timer);
+        current.pending.resent = true;
+        dispatch(current.pending);
+      } else {
+        finish(connection, new HttpFailure(`${reason} before the whole answer arrived`));
+      }
+    }
+    const next = waiting.shift();
+    if (next !== undefined) dispatch(next);
+  }
+
+  return {
+    post(body, headers, timeoutMs) {
+      const lines = [`POST ${path} HTTP/1.1`, `Host: ${hostHeader}`, "Connection: keep-alive", `Content-Length: ${Buffer.byteLength(body)}`];
+      if (authorization !== undefined) lines.push(`Authorization: ${authorization}`);
+      for (const [name, value] of Object.entries(headers)) {
+        if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new Error(`header ${name} holds a line break`);
+        lines.push(`${name}: ${value}`);
+      }
+      const request = Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`);
+      return new Promise((resolve, reject) => dispatch({ request, resolve, reject, timeoutMs, resent: false }));
+    },
+    close() {
+      for (const connection of idle.splice(0)) connection.socket.destroy();
+    },
+  };
+}
