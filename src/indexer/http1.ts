@@ -44,21 +44,23 @@ function hexDigit(byte: number): number {
 }
 
 /**
- * Reads one answer from the bytes of a connection, fed as they arrive. Body bytes are copied once, into one buffer
- * that grows as needed (a chunked answer's framing is dropped on the way).
+ * Reads one answer from the bytes of a connection, fed as they arrive. Each read is copied once, whole, into one
+ * buffer that grows as needed; a chunked answer's framing is then squeezed out in place (one `copyWithin` per
+ * chunk), so the buffer ends up holding the body alone.
  */
 export class AnswerReader {
   private head: Buffer | undefined;
   private status = 0;
   private keepAlive = true;
   private framing: BodyFraming | undefined;
-  private body: Buffer = EMPTY;
+  /** `[0, bodyBytes)`: the body so far; `[rawAt, rawEnd)`: bytes read but not yet looked at (chunked framing). */
+  private buffer: Buffer = EMPTY;
   private bodyBytes = 0;
+  private rawAt = 0;
+  private rawEnd = 0;
   /** Chunked: "size" (a chunk-size line next), "data" (`chunkLeft` bytes of data), "dataEnd" (its CRLF), "trailer". */
   private chunkState: "size" | "data" | "dataEnd" | "trailer" = "size";
   private chunkLeft = 0;
-  /** Bytes of an incomplete line (chunk size, its CRLF, a trailer) carried to the next read. */
-  private carry: Buffer | undefined;
   private finished = false;
   /** Whether any byte of the answer has arrived. */
   started = false;
@@ -75,7 +77,7 @@ export class AnswerReader {
   }
 
   answer(): HttpAnswer {
-    return { status: this.status, body: this.body.subarray(0, this.bodyBytes) };
+    return { status: this.status, body: this.buffer.subarray(0, this.bodyBytes) };
   }
 
   /** Takes the next bytes of the connection; true once the answer is complete. Throws HttpFailure on a malformed answer. */
@@ -94,15 +96,16 @@ export class AnswerReader {
       this.head = undefined;
       if (this.finished) return true;
     }
-    if (this.carry !== undefined) {
-      bytes = Buffer.concat([this.carry, bytes]);
-      this.carry = undefined;
-    }
     const framing = this.framing as BodyFraming;
-    if (framing.kind === "chunked") this.readChunked(bytes);
-    else {
+    if (framing.kind === "chunked") {
+      this.append(bytes, bytes.length);
+      this.readChunked();
+    } else {
       const take = framing.kind === "length" ? Math.min(framing.remaining, bytes.length) : bytes.length;
-      if (take > 0) this.keep(bytes, 0, take);
+      this.append(bytes, take);
+      this.bodyBytes = this.rawEnd;
+      this.rawAt = this.rawEnd;
+      if (this.bodyBytes > this.maxBodyBytes) throw new HttpFailure(`the answer exceeds ${this.maxBodyBytes} bytes`, true);
       if (framing.kind === "length") {
         framing.remaining -= take;
         if (framing.remaining === 0) this.finished = true;
@@ -120,17 +123,22 @@ export class AnswerReader {
     return false;
   }
 
-  /** Appends `bytes[start..end)` to the body. */
-  private keep(bytes: Buffer, start: number, end: number): void {
-    const length = this.bodyBytes + end - start;
-    if (length > this.maxBodyBytes) throw new HttpFailure(`the answer exceeds ${this.maxBodyBytes} bytes`, true);
-    if (length > this.body.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.maxBodyBytes, Math.max(length, 2 * this.body.length, 64 * 1024)));
-      this.body.copy(grown, 0, 0, this.bodyBytes);
-      this.body = grown;
+  /** Copies `bytes[0..length)` after the bytes not yet looked at, growing the buffer if needed. */
+  private append(bytes: Buffer, length: number): void {
+    if (length === 0) return;
+    if (this.rawAt === this.rawEnd) this.rawAt = this.rawEnd = this.bodyBytes;
+    const needed = this.rawEnd + length;
+    if (needed > this.buffer.length) {
+      const pending = this.rawEnd - this.rawAt;
+      const grown = Buffer.allocUnsafe(Math.max(this.bodyBytes + pending + length, 2 * this.buffer.length, 64 * 1024));
+      this.buffer.copy(grown, 0, 0, this.bodyBytes);
+      this.buffer.copy(grown, this.bodyBytes, this.rawAt, this.rawEnd);
+      this.buffer = grown;
+      this.rawAt = this.bodyBytes;
+      this.rawEnd = this.bodyBytes + pending;
     }
-    bytes.copy(this.body, this.bodyBytes, start, end);
-    this.bodyBytes = length;
+    bytes.copy(this.buffer, this.rawEnd, 0, length);
+    this.rawEnd += length;
   }
 
   private readHead(text: string): void {
@@ -155,7 +163,7 @@ export class AnswerReader {
       if (!Number.isSafeInteger(bytes)) throw new HttpFailure(`bad content-length ${JSON.stringify(length)}`);
       if (bytes > this.maxBodyBytes) throw new HttpFailure(`the answer's ${bytes} bytes exceed ${this.maxBodyBytes}`, true);
       this.framing = { kind: "length", remaining: bytes };
-      this.body = Buffer.allocUnsafe(bytes);
+      this.buffer = Buffer.allocUnsafe(bytes);
       if (bytes === 0) this.finished = true;
     } else if (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200)) {
       this.framing = { kind: "length", remaining: 0 };
@@ -166,25 +174,27 @@ export class AnswerReader {
   }
 
   /**
-   * Chunked framing: a chunk's size line is read byte by byte (no string made), its data copied to the body. A
-   * line cut by the end of a read is carried to the next.
+   * Chunked framing over the bytes not yet looked at: a chunk's size line read byte by byte (no string made), its
+   * data moved down over the framing before it. A line cut off by the end of a read waits for the next.
    */
-  private readChunked(bytes: Buffer): void {
-    let at = 0;
-    while (at < bytes.length && !this.finished) {
+  private readChunked(): void {
+    const buffer = this.buffer;
+    let at = this.rawAt;
+    while (at < this.rawEnd && !this.finished) {
       if (this.chunkState === "data") {
-        const take = Math.min(this.chunkLeft, bytes.length - at);
-        this.keep(bytes, at, at + take);
+        const take = Math.min(this.chunkLeft, this.rawEnd - at);
+        if (this.bodyBytes + take > this.maxBodyBytes) throw new HttpFailure(`the answer exceeds ${this.maxBodyBytes} bytes`, true);
+        if (at !== this.bodyBytes) buffer.copyWithin(this.bodyBytes, at, at + take);
+        this.bodyBytes += take;
         at += take;
         this.chunkLeft -= take;
         if (this.chunkLeft === 0) this.chunkState = "dataEnd";
         continue;
       }
-      const lineEnd = this.chunkState === "size" ? this.sizeLineEnd(bytes, at) : bytes.indexOf(CRLF, at);
-      if (lineEnd < 0) {
-        if (bytes.length - at > 4096) throw new HttpFailure("a chunk-size or trailer line exceeds 4096 bytes");
-        this.carry = bytes.subarray(at);
-        return;
+      const lineEnd = this.chunkState === "size" ? this.sizeLineEnd(at) : buffer.indexOf(CRLF, at);
+      if (lineEnd < 0 || lineEnd + CRLF.length > this.rawEnd) {
+        if (this.rawEnd - at > 4096) throw new HttpFailure("a chunk-size or trailer line exceeds 4096 bytes");
+        break;
       }
       if (this.chunkState === "dataEnd") {
         if (lineEnd !== at) throw new HttpFailure("chunk data is not followed by CRLF");
@@ -197,22 +207,25 @@ export class AnswerReader {
       }
       at = lineEnd + CRLF.length;
     }
+    this.rawAt = at;
   }
 
   /** Reads the chunk size at `at` into `chunkLeft`; where its line's CRLF starts, or -1 if the line is cut off. */
-  private sizeLineEnd(bytes: Buffer, at: number): number {
+  private sizeLineEnd(at: number): number {
+    const buffer = this.buffer;
+    const end = this.rawEnd;
     let size = 0;
     let position = at;
-    for (; position < bytes.length; position += 1) {
-      const digit = hexDigit(bytes[position]);
+    for (; position < end; position += 1) {
+      const digit = hexDigit(buffer[position]);
       if (digit < 0) break;
       size = size * 16 + digit;
     }
     const digits = position - at;
-    if (digits > 12 || (digits === 0 && position < bytes.length)) throw new HttpFailure(`bad chunk size line ${JSON.stringify(bytes.toString("latin1", at, Math.min(bytes.length, at + 40)))}`);
+    if (digits > 12 || (digits === 0 && position < end)) throw new HttpFailure(`bad chunk size line ${JSON.stringify(buffer.toString("latin1", at, Math.min(end, at + 40)))}`);
     // Anything after the digits (chunk extensions) runs to the line's end.
-    const lineEnd = position + 1 < bytes.length && bytes[position] === 13 && bytes[position + 1] === 10 ? position : bytes.indexOf(CRLF, position);
-    if (lineEnd >= 0) this.chunkLeft = size;
+    const lineEnd = position + 1 < end && buffer[position] === 13 && buffer[position + 1] === 10 ? position : buffer.indexOf(CRLF, position);
+    if (lineEnd >= 0 && lineEnd + CRLF.length <= end) this.chunkLeft = size;
     return lineEnd;
   }
 }
