@@ -85,33 +85,45 @@ class Batch {
   }
 
   /** The keys of the holdings records the gathered changes touch, with what to add to each. */
-  holdingWrites(): Array<{ key: string; count: number; value: bigint; stampedAt: number | undefined }> {
-    const writes: Array<{ key: string; count: number; value: bigint; stampedAt: number | undefined }> = [];
+  holdingWrites(): HoldingWrite[] {
+    const writes: HoldingWrite[] = [];
     for (const [owner, ownerChange] of this.holdings) {
       let count = 0;
       let value = 0n;
-      const byAnchor = new Map<number, { count: number; value: bigint }>();
-      const byMaturity = new Map<bigint, { count: number; value: bigint }>();
+      const byAnchor = new Map<number, HoldingSum>();
+      const byMaturity = new Map<bigint, HoldingSum>();
       for (const change of ownerChange.bySlot.values()) {
         count += change.count;
         value += change.value;
-        for (const [buckets, bucketKey] of [
-          [byAnchor, change.anchorId],
-          [byMaturity, change.maturity],
-        ] as Array<[Map<number | bigint, { count: number; value: bigint }>, number | bigint]>) {
-          const sum = buckets.get(bucketKey);
-          if (sum === undefined) buckets.set(bucketKey, { count: change.count, value: change.value });
-          else {
-            sum.count += change.count;
-            sum.value += change.value;
-          }
-        }
+        addToBucket(byAnchor, change.anchorId, change);
+        addToBucket(byMaturity, change.maturity, change);
       }
       writes.push({ key: keys.holdingTotals(owner), count, value, stampedAt: ownerChange.block });
-      for (const [anchorId, sum] of byAnchor) writes.push({ key: keys.holdingByAnchor(owner, anchorId), ...sum, stampedAt: undefined });
-      for (const [maturity, sum] of byMaturity) writes.push({ key: keys.holdingByMaturity(owner, maturity), ...sum, stampedAt: undefined });
+      for (const [anchorId, sum] of byAnchor) writes.push({ key: keys.holdingByAnchor(owner, anchorId), count: sum.count, value: sum.value, stampedAt: undefined });
+      for (const [maturity, sum] of byMaturity) writes.push({ key: keys.holdingByMaturity(owner, maturity), count: sum.count, value: sum.value, stampedAt: undefined });
     }
     return writes;
+  }
+}
+
+interface HoldingSum {
+  count: number;
+  value: bigint;
+}
+
+/** A holdings record to change: what to add to its count and value; `stampedAt`: a holder's totals, stamped with that block. */
+interface HoldingWrite extends HoldingSum {
+  key: string;
+  stampedAt: number | undefined;
+}
+
+/** Adds a receivable's change to the holder's bucket for `bucketKey` (an anchor or a maturity). */
+function addToBucket<K>(buckets: Map<K, HoldingSum>, bucketKey: K, change: HoldingSum): void {
+  const sum = buckets.get(bucketKey);
+  if (sum === undefined) buckets.set(bucketKey, { count: change.count, value: change.value });
+  else {
+    sum.count += change.count;
+    sum.value += change.value;
   }
 }
 
