@@ -1,11 +1,13 @@
 /**
- * `npm run bench:indexer`: generates at least 50,000 events on a local node (Hardhat's network served over HTTP on
- * 127.0.0.1), then, in the same run and each in a process of its own, measures the raw fetch rate (the backfill's
+ * `npm run bench:indexer`: generates about 150,000 events on a local node, Hardhat's network served over HTTP on
+ * 127.0.0.1 ({@link benchmarkPlan}: at least 50,000, and a backfill long enough to measure the indexing rate rather
+ * than a fresh process's warm-up), then, in the same run and each in a process of its own, measures the raw fetch rate (the backfill's
  * eth_getLogs calls, answers discarded) and the full indexing rate into LevelDB, best of five each; then, in a
  * process of their own, the queries: holdings of an address owning 10,000 pieces (the default page of 100 with
  * all totals, and all 10,000) and the lineage of a piece 20 tiers deep, up and down (p50/p99).
  * Targets (2 cores): indexing >= 70% of the raw fetch rate and >= 5,000 events/s; query p99 < 10 ms.
- * Figures go to stdout and bench/indexer-results.json. CHAINBILL_BENCH_EXTRA_CONFIRMATIONS changes the size.
+ * Figures go to stdout and bench/indexer-results.json. CHAINBILL_BENCH_EXTRA_CONFIRMATIONS changes the size (5200: the
+ * 50,000 events the issue asks for at least).
  */
 import hre from "hardhat";
 import { spawn } from "node:child_process";
@@ -13,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { generateChain, plannedEvents } from "./indexer/generate";
+import { benchmarkPlan, generateChain, plannedEvents } from "./indexer/generate";
 import type { GenerationPlan } from "./indexer/generate";
 
 interface RunResult {
@@ -84,9 +86,8 @@ const ROUNDS = 5;
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
 async function main(): Promise<void> {
-  const extra = Number(process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS ?? "5200");
-  const plan: GenerationPlan = { holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra, transactionsPerBlock: 30 };
-  console.log(`generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${extra} confirmations)…`);
+  const plan: GenerationPlan = benchmarkPlan();
+  console.log(`generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${plan.extraConfirmations} confirmations)…`);
   const generationStarted = Date.now();
   const chain = await generateChain(plan, (line) => console.log(line));
   console.log(`generated ${chain.transactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s; head ${chain.head}`);

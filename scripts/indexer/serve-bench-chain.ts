@@ -6,13 +6,12 @@
 import hre from "hardhat";
 import { writeFileSync } from "node:fs";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { generateChain } from "./generate";
+import { benchmarkPlan, generateChain } from "./generate";
 
 async function main(): Promise<void> {
   const infoFile = process.env.CHAINBILL_SERVE_INFO;
   if (infoFile === undefined) throw new Error("set CHAINBILL_SERVE_INFO to the file to write the chain's details to");
-  const extra = Number(process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS ?? "5200");
-  const chain = await generateChain({ holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra, transactionsPerBlock: 30 });
+  const chain = await generateChain(benchmarkPlan());
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
   writeFileSync(infoFile, JSON.stringify({ rpc: `http://127.0.0.1:${port}`, addresses: chain.addresses, startBlock: chain.deploymentBlock, holder: chain.holder, leaf: chain.lineageLeaf.toString(), head: chain.head }));
