@@ -65,7 +65,15 @@ export class AnswerReader {
   /** Whether any byte of the answer has arrived. */
   started = false;
 
-  constructor(private readonly maxBodyBytes: number) {}
+  /**
+   * @param sizeHint bytes the body will likely need (a chunked answer's length is unknown until its end): once an
+   * answer outgrows its first 64 KB, room for that many is made at once, so a large answer is not copied each time
+   * its buffer doubles.
+   */
+  constructor(
+    private readonly maxBodyBytes: number,
+    private readonly sizeHint = 0,
+  ) {}
 
   get done(): boolean {
     return this.finished;
@@ -130,7 +138,9 @@ export class AnswerReader {
     const needed = this.rawEnd + length;
     if (needed > this.buffer.length) {
       const pending = this.rawEnd - this.rawAt;
-      const grown = Buffer.allocUnsafe(Math.max(this.bodyBytes + pending + length, 2 * this.buffer.length, 64 * 1024));
+      // 64 KB first (most answers are small), then at once the hint's size, then doubling.
+      const room = this.buffer.length === 0 ? 64 * 1024 : Math.max(2 * this.buffer.length, this.sizeHint);
+      const grown = Buffer.allocUnsafe(Math.max(this.bodyBytes + pending + length, room));
       this.buffer.copy(grown, 0, 0, this.bodyBytes);
       this.buffer.copy(grown, this.bodyBytes, this.rawAt, this.rawEnd);
       this.buffer = grown;
@@ -272,6 +282,8 @@ export function createHttp1Client(target: URL, options: Http1ClientOptions): Htt
   const authorization = target.username === "" ? undefined : `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
 
   const idle: Connection[] = [];
+  /** The largest body answered so far: what the next answer's buffer starts with (an eighth more). */
+  let largestAnswer = 0;
   const waiting: Pending[] = [];
   let open = 0;
 
@@ -291,7 +303,7 @@ export function createHttp1Client(target: URL, options: Http1ClientOptions): Htt
       connection.socket.destroy();
       finish(connection, new HttpFailure(`no answer within ${pending.timeoutMs} ms`));
     }, pending.timeoutMs);
-    connection.current = { pending, reader: new AnswerReader(options.maxBodyBytes), timer };
+    connection.current = { pending, reader: new AnswerReader(options.maxBodyBytes, Math.min(options.maxBodyBytes, largestAnswer + (largestAnswer >> 3))), timer };
     connection.socket.ref();
     connection.socket.write(pending.request);
   }
@@ -336,7 +348,9 @@ export function createHttp1Client(target: URL, options: Http1ClientOptions): Htt
     }
     const reusable = current.reader.reusable;
     if (!reusable) connection.socket.destroy();
-    finish(connection, current.reader.answer());
+    const answer = current.reader.answer();
+    largestAnswer = Math.max(largestAnswer, answer.body.length);
+    finish(connection, answer);
   }
 
   function onGone(connection: Connection, reason: string): void {

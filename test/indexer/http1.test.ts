@@ -21,8 +21,8 @@ function chunked(parts: readonly string[], status = "200 OK"): Buffer {
 }
 
 /** Feeds `bytes` to a new reader cut at `cuts` (sorted offsets); the answer once complete. */
-function readCut(bytes: Buffer, cuts: readonly number[], maxBodyBytes = 1 << 20): { reader: AnswerReader; answer: HttpAnswer } {
-  const reader = new AnswerReader(maxBodyBytes);
+function readCut(bytes: Buffer, cuts: readonly number[], maxBodyBytes = 1 << 20, sizeHint = 0): { reader: AnswerReader; answer: HttpAnswer } {
+  const reader = new AnswerReader(maxBodyBytes, sizeHint);
   let start = 0;
   let done = false;
   for (const end of [...cuts, bytes.length]) {
@@ -63,10 +63,11 @@ describe("HTTP/1.1 client: answers read whole from any split of the bytes", func
       fc.property(
         fc.array(fc.string({ unit: "binary", minLength: 1, maxLength: 300 }), { minLength: 0, maxLength: 12 }),
         fc.array(fc.nat(), { maxLength: 20 }),
-        (parts, rawCuts) => {
+        fc.nat({ max: 200_000 }),
+        (parts, rawCuts, sizeHint) => {
           const bytes = chunked(parts);
           const cuts = [...new Set(rawCuts.map((cut) => 1 + (cut % (bytes.length - 1))))].sort((a, b) => a - b);
-          expect(readCut(bytes, cuts).answer.body.toString("utf8")).to.equal(parts.join(""));
+          expect(readCut(bytes, cuts, 1 << 20, sizeHint).answer.body.toString("utf8")).to.equal(parts.join(""));
         },
       ),
       { numRuns: 300 },
@@ -98,6 +99,15 @@ describe("HTTP/1.1 client: answers read whole from any split of the bytes", func
     expect(failureOf(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n")).message).to.match(/not followed by CRLF/);
     expect(failureOf(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n")).message).to.match(/unsupported transfer encoding gzip/);
     expect(failureOf(feed("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n")).message).to.match(/bad content-length "12x"/);
+  });
+
+  it("reads a large answer in many small chunks whatever room it is first given, and one exactly as large as it takes", function () {
+    const parts = Array.from({ length: 400 }, (_, index) => `{"log":${index},"data":"0x${"ab".repeat(250)}"},`);
+    const bytes = chunked(parts);
+    const cuts = Array.from({ length: Math.floor(bytes.length / 16_000) }, (_, index) => (index + 1) * 16_000);
+    for (const sizeHint of [0, 1_000, 70_000, 1 << 20]) expect(readCut(bytes, cuts, 1 << 20, sizeHint).answer.body.toString()).to.equal(parts.join(""));
+    const exact = chunked(["x".repeat(50), "y".repeat(50)]);
+    expect(readCut(exact, [exact.length - 3], 100).answer.body.toString()).to.equal(`${"x".repeat(50)}${"y".repeat(50)}`);
   });
 
   it("refuses an answer larger than it takes as too large, whether its length is announced or not", function () {
