@@ -449,7 +449,6 @@ export function createEventDecoder(deployment: ChainbillAddresses): EventDecoder
 
 /** The token ids an event concerns (0 excluded), for a token's history. */
 export function tokensOfEvent(event: ChainbillEvent): bigint[] {
-  const ids: bigint[] = [];
   switch (event.name) {
     case "ReceivableConfirmed":
     case "TradeProofRecorded":
@@ -458,22 +457,22 @@ export function tokensOfEvent(event: ChainbillEvent): bigint[] {
     case "SlotChanged":
     case "Claimed":
       // The currency's Approval has no token id.
-      if ("tokenId" in event) ids.push(event.tokenId);
-      break;
+      return "tokenId" in event ? pieces(event.tokenId) : [];
     case "Transfer":
-      if (event.contract === "token") ids.push(event.tokenId);
-      break;
+      return event.contract === "token" ? pieces(event.tokenId) : [];
     case "TransferValue":
-      ids.push(event.fromTokenId, event.toTokenId);
-      break;
+      return pieces(event.fromTokenId, event.toTokenId);
     case "Funded":
-      ids.push(event.tokenId, event.fundedTokenId);
-      break;
+      return pieces(event.tokenId, event.fundedTokenId);
     case "RecourseRecorded":
-      ids.push(event.fundedTokenId);
-      break;
+      return pieces(event.fundedTokenId);
     default:
-      break;
+      return [];
   }
-  return [...new Set(ids.filter((id) => id !== 0n))];
+}
+
+/** The non-zero ids among one or two, each once (one of these runs per log: no Set, no intermediate arrays). */
+function pieces(first: bigint, second = 0n): bigint[] {
+  if (first === 0n) return second === 0n ? [] : [second];
+  return second === 0n || second === first ? [first] : [first, second];
 }

@@ -71,9 +71,9 @@ function wordsOf(text: string): string[] {
  */
 export function encodeHistoryEntry(contract: ContractName, log: { logIndex: number; topics: readonly string[]; data: string }): string {
   const contractNumber = CONTRACT_ORDER.indexOf(contract);
-  const topic0 = log.topics[0]?.toLowerCase() ?? "";
-  const eventNumber = TOPIC_NUMBERS[contractNumber].get(topic0);
   // The words as given: the chain client gives logs in lower-case hex.
+  const topic0 = log.topics[0] ?? "";
+  const eventNumber = TOPIC_NUMBERS[contractNumber].get(topic0);
   let topics = "";
   for (let index = 1; index < log.topics.length; index += 1) {
     const topic = log.topics[index];
@@ -93,7 +93,8 @@ export function encodeHistoryEntry(contract: ContractName, log: { logIndex: numb
  * encodeHistoryEntry} each, in log order), stored under the checkpoint of the first.
  */
 export function encodeHistoryRow(transactionHash: string, entries: readonly string[]): string {
-  return `${transactionHash.slice(2).toLowerCase()};${entries.join(";")}`;
+  // Lower-case already, as the chain client gives it.
+  return `${transactionHash.slice(2)};${entries.join(";")}`;
 }
 
 /** `text[start..end)` without its leading zeros. */
