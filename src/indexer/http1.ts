@@ -92,16 +92,18 @@ export class AnswerReader {
   feed(data: Buffer): boolean {
     if (data.length > 0) this.started = true;
     let bytes = data;
-    if (this.framing === undefined) {
+    while (this.framing === undefined) {
       this.head = this.head === undefined ? bytes : Buffer.concat([this.head, bytes]);
       const end = this.head.indexOf(HEAD_END);
       if (end < 0) {
         if (this.head.length > MAX_HEAD_BYTES) throw new HttpFailure(`the answer's headers exceed ${MAX_HEAD_BYTES} bytes`);
         return false;
       }
-      this.readHead(this.head.toString("latin1", 0, end));
+      const interim = this.readHead(this.head.toString("latin1", 0, end));
       bytes = this.head.subarray(end + HEAD_END.length);
       this.head = undefined;
+      // An interim answer (100 Continue and the like) comes before the real one: read on.
+      if (interim) continue;
       if (this.finished) return true;
     }
     const framing = this.framing as BodyFraming;
@@ -151,11 +153,14 @@ export class AnswerReader {
     this.rawEnd += length;
   }
 
-  private readHead(text: string): void {
+  /** Reads the status line and headers; true for an interim (1xx) answer, whose real answer follows. */
+  private readHead(text: string): boolean {
     const lines = text.split("\r\n");
     const statusLine = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]);
     if (statusLine === null) throw new HttpFailure(`not an HTTP/1.x answer: ${JSON.stringify(lines[0].slice(0, 80))}`);
     this.status = Number(statusLine[2]);
+    if (this.status === 101) throw new HttpFailure("the server switched protocols");
+    if (this.status >= 100 && this.status < 200) return true;
     const headers = new Map<string, string>();
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(":");
@@ -175,12 +180,13 @@ export class AnswerReader {
       this.framing = { kind: "length", remaining: bytes };
       this.buffer = Buffer.allocUnsafe(bytes);
       if (bytes === 0) this.finished = true;
-    } else if (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200)) {
+    } else if (this.status === 204 || this.status === 304) {
       this.framing = { kind: "length", remaining: 0 };
       this.finished = true;
     } else {
       this.framing = { kind: "untilClose" };
     }
+    return false;
   }
 
   /**

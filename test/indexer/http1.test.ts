@@ -74,7 +74,7 @@ describe("HTTP/1.1 client: answers read whole from any split of the bytes", func
     );
   });
 
-  it("reads a fixed-length answer and an answer that runs until the connection closes", function () {
+  it("reads a fixed-length answer, an answer that runs until the connection closes, and one after an interim 100 Continue", function () {
     const body = '{"jsonrpc":"2.0","id":7,"result":"0x10"}';
     const fixed = Buffer.from(`HTTP/1.1 503 Service Unavailable\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     const { answer } = readCut(fixed, [5, 40, 41]);
@@ -90,6 +90,13 @@ describe("HTTP/1.1 client: answers read whole from any split of the bytes", func
 
     const close = readCut(Buffer.from("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"), []);
     expect(close.reader.reusable).to.equal(false);
+
+    const continued = Buffer.from(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    for (const cut of [10, 25, 30, 60]) {
+      const { answer: afterInterim } = readCut(continued, [cut]);
+      expect(afterInterim.status).to.equal(200);
+      expect(afterInterim.body.toString()).to.equal(body);
+    }
   });
 
   it("refuses a malformed answer, naming what is wrong", function () {
