@@ -122,8 +122,26 @@ export function rpcNodeOf(descriptor: NetworkDescriptor): NetworkNode {
 }
 
 /**
- * Starts every node that is not running, waits for them to peer with one another and for the chain to seal new
- * blocks. `log` hears about progress.
+ * Turns sealing on in a running validator (`miner_start` over its IPC socket; nothing happens if it seals
+ * already). Validators start without sealing and are turned on only once peered: one that seals before it sees
+ * the others builds a branch of its own, and Clique, which lets a validator seal at most one block in any
+ * ⌊n/2⌋+1 in a row, can then stall for good with every validator up, each barred on the branch it holds. At a
+ * network's first blocks, where no validator is barred yet, nodes started one by one did exactly that.
+ */
+export async function startSealing(node: NetworkNode): Promise<void> {
+  if (node.role !== "validator") throw new Error(`${node.name} is not a validator`);
+  await ipcCall<null>(node.ipcPath, "miner_start");
+}
+
+async function requirePeers(node: NetworkNode, peers: number): Promise<void> {
+  if (!(await waitForPeers(node, peers))) {
+    throw new Error(`${node.name} has fewer than ${peers} peers after ${PEERING_TIMEOUT_MS / 1000} s (see ${node.dataDir}/geth.log)`);
+  }
+}
+
+/**
+ * Starts every node that is not running, waits for them to peer with one another, turns sealing on in every
+ * validator at once, and waits for the chain to seal new blocks. `log` hears about progress.
  */
 export async function startNetwork(descriptor: NetworkDescriptor, stateDir: string, geth: string, log: (line: string) => void = () => undefined): Promise<void> {
   for (const node of descriptor.nodes) {
@@ -131,12 +149,8 @@ export async function startNetwork(descriptor: NetworkDescriptor, stateDir: stri
     const pid = await startNode(node, descriptor, stateDir, geth);
     log(`${node.name}: ${wasRunning ? "already running" : "started"} (pid ${pid})`);
   }
-  const others = descriptor.nodes.length - 1;
-  for (const node of descriptor.nodes) {
-    if (!(await waitForPeers(node, others))) {
-      throw new Error(`${node.name} has fewer than ${others} peers after ${PEERING_TIMEOUT_MS / 1000} s (see ${node.dataDir}/geth.log)`);
-    }
-  }
+  for (const node of descriptor.nodes) await requirePeers(node, descriptor.nodes.length - 1);
+  await Promise.all(descriptor.nodes.filter((node) => node.role === "validator").map(startSealing));
   const rpc = rpcNodeOf(descriptor);
   const head = await blockNumberOf(rpc);
   if (!(await waitForBlock(rpc, head + 2, FIRST_BLOCKS_TIMEOUT_MS))) {
@@ -149,4 +163,16 @@ export async function startNetwork(descriptor: NetworkDescriptor, stateDir: stri
 export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<string[]> {
   const stopped = await Promise.all(descriptor.nodes.map(async (node) => ((await stopNode(node, signal)) ? [node.name] : [])));
   return stopped.flat();
+}
+
+/**
+ * Starts one node of a running network again (after a crash or `down --node`): it peers with every node that is
+ * running, and a validator then seals again. Returns its pid.
+ */
+export async function restartNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string): Promise<number> {
+  const pid = await startNode(node, descriptor, stateDir, geth);
+  const running = descriptor.nodes.filter((other) => other.name !== node.name && runningPid(other) !== undefined).length;
+  await requirePeers(node, running);
+  if (node.role === "validator") await startSealing(node);
+  return pid;
 }

@@ -25,12 +25,16 @@ function pidPath(node: NetworkNode): string {
   return path.join(node.dataDir, "geth.pid");
 }
 
-/** geth's command line: the TOML plus the flags that keep the node on this machine, and sealing for validators. */
+/**
+ * geth's command line: the TOML plus the flags that keep the node on this machine, and a validator's sealing key
+ * (unlocked, as the block author). A validator does not seal from its start (no `--mine`): `startSealing`
+ * (lifecycle.ts) turns sealing on once it is peered, so that it never seals alone on a chain the others do not see.
+ */
 export function gethArguments(node: NetworkNode, stateDir: string): string[] {
   const args = ["--config", configPath(node), "--nodiscover", "--nat", "none", "--netrestrict", "127.0.0.0/8", "--cache", "64", "--verbosity", "3"];
   if (node.role === "validator") {
     if (node.signer === undefined) throw new Error(`validator ${node.name} has no signer address`);
-    args.push("--mine", "--miner.etherbase", node.signer, "--unlock", node.signer, "--password", path.join(stateDir, PASSWORD_FILE));
+    args.push("--miner.etherbase", node.signer, "--unlock", node.signer, "--password", path.join(stateDir, PASSWORD_FILE));
   }
   return args;
 }

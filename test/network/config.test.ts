@@ -115,14 +115,16 @@ describe("consortium network configuration", function () {
       expect(toml).to.match(/HTTPModules = \["eth", "net", "web3", "txpool"\]/);
     });
 
-    it("keeps every node off other machines and makes validators seal with their own key", function () {
+    it("keeps every node off other machines and gives validators their own key, without sealing from the start", function () {
       for (const node of [validator, rpc]) {
         const args = gethArguments(node, "/tmp/chainbill-config").join(" ");
         expect(args).to.contain("--nodiscover --nat none --netrestrict 127.0.0.0/8");
       }
       const sealing = gethArguments(validator, "/tmp/chainbill-config").join(" ");
-      expect(sealing).to.contain(`--mine --miner.etherbase ${validator.signer} --unlock ${validator.signer}`);
-      expect(gethArguments(rpc, "/tmp/chainbill-config")).to.not.include("--mine");
+      expect(sealing).to.contain(`--miner.etherbase ${validator.signer} --unlock ${validator.signer}`);
+      // Sealing starts over IPC once the node is peered (startSealing), never from the command line.
+      expect(gethArguments(validator, "/tmp/chainbill-config")).to.not.include("--mine");
+      expect(gethArguments(rpc, "/tmp/chainbill-config")).to.not.include("--miner.etherbase");
     });
   });
 

@@ -4,9 +4,9 @@
  */
 import { JsonRpcProvider, Wallet } from "ethers";
 import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
-import { rpcNodeOf } from "../../scripts/network/lifecycle";
+import { restartNode, rpcNodeOf } from "../../scripts/network/lifecycle";
 import type { RpcCall } from "../../scripts/network/load";
-import { startNode, stopNode } from "../../scripts/network/processes";
+import { stopNode } from "../../scripts/network/processes";
 import { startTemporaryNetwork } from "../../scripts/network/temporary";
 
 export interface TestNetwork {
@@ -21,6 +21,7 @@ export interface TestNetwork {
   rpcNode: NetworkNode;
   /** Crashes the node: SIGKILL to its process group. */
   kill(node: NetworkNode): Promise<void>;
+  /** Starts it again; a validator seals again once it is peered with the nodes that run. */
   restart(node: NetworkNode): Promise<void>;
   /** Kills every node, deletes the directory and Ignition's record of deployments to this chain. */
   stop(): Promise<void>;
@@ -47,7 +48,7 @@ export async function startTestNetwork(validators = 4): Promise<TestNetwork> {
       if (!(await stopNode(node, "SIGKILL"))) throw new Error(`${node.name} was not running`);
     },
     restart: async (node) => {
-      await startNode(node, descriptor, stateDir, geth);
+      await restartNode(node, descriptor, stateDir, geth);
     },
     stop: async () => {
       provider.destroy();
