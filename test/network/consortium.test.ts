@@ -347,7 +347,7 @@ describe("consortium network: four geth Clique validators on loopback", function
     const sent = outcomes.flatMap((outcome) => (outcome.kind === "sent" ? [outcome.hash] : []));
     expect(sent, JSON.stringify(outcomes)).to.have.length(12);
     const receipts = await receiptsOf(net, sent, 60_000);
-    expect(receipts.size, `splits confirmed with a validator down; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`).to.equal(12);
+    if (receipts.size !== 12) expect.fail(`${receipts.size} of 12 splits confirmed with a validator down; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`);
     expect([...receipts.values()].every((receipt) => receipt.status === 1)).to.equal(true);
     await expectBlock(headAtKill + 10, 40_000, "ten more blocks with three validators");
 
