@@ -16,6 +16,7 @@ import { shortAddress } from "./lib/money";
 import type { DappConfig, Member, Session } from "./lib/types";
 import { AnchorPage } from "./pages/Anchor";
 import { AuditorPage } from "./pages/Auditor";
+import { ClaimsPage } from "./pages/Claims";
 import { DocumentsPage } from "./pages/Documents";
 import { FactorPage } from "./pages/Factor";
 import { FinancePage } from "./pages/Finance";
@@ -52,6 +53,7 @@ const NAV: NavItem[] = [
   { route: "portfolio", label: "nav.portfolio", visible: () => true },
   { route: "transfer", label: "nav.transfer", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "FACTOR") },
   { route: "finance", label: "nav.finance", visible: (s) => hasRole(s, "SUPPLIER") },
+  { route: "claims", label: "nav.claims", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "FACTOR") },
   { route: "factor", label: "nav.factor", visible: (s) => hasRole(s, "FACTOR") },
   { route: "anchor", label: "nav.anchor", visible: (s) => hasRole(s, "ANCHOR") },
   { route: "auditor", label: "nav.auditor", visible: (s) => hasRole(s, "AUDITOR") || hasRole(s, "OPERATOR") },
@@ -180,6 +182,9 @@ function Root() {
         break;
       case "finance":
         page = <FinancePage />;
+        break;
+      case "claims":
+        page = <ClaimsPage />;
         break;
       case "factor":
         page = <FactorPage />;
