@@ -1,4 +1,4 @@
-import { useContext, useState } from "react";
+import { useContext, useRef, useState } from "react";
 import { AppContext } from "./app";
 import type { ReactNode } from "react";
 import { FAILURE_TITLES, explain, humanize } from "./lib/errors";
@@ -61,7 +61,12 @@ export function useAction() {
   const language = useLanguage();
   const [progress, setProgress] = useState<ProgressState | null>(null);
   const [error, setError] = useState<Explained | null>(null);
+  // A double click reaches the handler twice before React re-renders the disabled button: the second run must
+  // do nothing, so that a transaction the user already sent is never sent twice.
+  const running = useRef(false);
   const run = async (steps: MessageKey[], action: (step: (key: MessageKey) => void) => Promise<void>): Promise<boolean> => {
+    if (running.current) return false;
+    running.current = true;
     setError(null);
     setProgress({ steps, current: 0 });
     try {
@@ -71,6 +76,7 @@ export function useAction() {
       setError(explain(caught, t, language));
       return false;
     } finally {
+      running.current = false;
       setProgress(null);
     }
   };

@@ -60,6 +60,62 @@ const NAV: NavItem[] = [
   { route: "documents", label: "nav.documents", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "CARRIER") },
 ];
 
+/** What a reload needs to resume a sign-in in this tab: the API session and which wallet signed it. */
+interface StoredSignIn {
+  token: string;
+  kind: Connection["kind"];
+  address: string;
+}
+
+const SIGN_IN_KEY = "chainbill.signIn";
+
+function rememberSignIn(signedIn: SignedIn): void {
+  if (api.token === null) return;
+  const stored: StoredSignIn = { token: api.token, kind: signedIn.connection.kind, address: signedIn.connection.address };
+  sessionStorage.setItem(SIGN_IN_KEY, JSON.stringify(stored));
+}
+
+function storedSignIn(): StoredSignIn | null {
+  try {
+    const parsed = JSON.parse(sessionStorage.getItem(SIGN_IN_KEY) ?? "null") as Partial<StoredSignIn> | null;
+    if (parsed === null || typeof parsed.token !== "string" || typeof parsed.address !== "string") return null;
+    if (parsed.kind !== "injected" && parsed.kind !== "demo") return null;
+    return { token: parsed.token, kind: parsed.kind, address: parsed.address };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resumes the tab's sign-in after a reload: the API must still hold the session, and the wallet must still be on
+ * the same account (a wallet that switched accounts signs in afresh). Null when either is not so.
+ */
+async function resumeSignIn(config: DappConfig): Promise<SignedIn | null> {
+  const stored = storedSignIn();
+  if (stored === null) return null;
+  try {
+    let provider: Eip1193Provider;
+    if (stored.kind === "demo") {
+      const account = config.demoAccounts.find((entry) => getAddress(entry.address) === getAddress(stored.address));
+      if (account === undefined || config.rpcUrl === null) return null;
+      provider = keyWallet(account.privateKey, httpProvider(config.rpcUrl));
+    } else {
+      if (window.ethereum === undefined) return null;
+      provider = window.ethereum;
+    }
+    api.token = stored.token;
+    const session = await api.get<Session>("/v1/auth/session");
+    const connection = await connectWallet(stored.kind, provider, config);
+    if (getAddress(connection.address) !== getAddress(session.address)) throw new Error("the wallet changed accounts");
+    const { members } = await api.get<{ members: Member[] }>("/v1/members");
+    return { connection, session, members };
+  } catch {
+    api.token = null;
+    sessionStorage.removeItem(SIGN_IN_KEY);
+    return null;
+  }
+}
+
 function SignInPage({ config, onSignedIn }: { config: DappConfig; onSignedIn(signedIn: SignedIn): void }) {
   const t = useT();
   const language = useLanguage();
@@ -123,6 +179,7 @@ function Root() {
   const [config, setConfig] = useState<DappConfig | null>(null);
   const [configError, setConfigError] = useState<string | null>(null);
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
+  const [resuming, setResuming] = useState(storedSignIn() !== null);
   const [route, setRoute] = useState(routeOf(window.location.hash));
 
   useEffect(() => {
@@ -131,6 +188,13 @@ function Root() {
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
+  useEffect(() => {
+    if (config === null || !resuming) return;
+    void resumeSignIn(config).then((resumed) => {
+      setSignedIn(resumed);
+      setResuming(false);
+    });
+  }, [config, resuming]);
   useEffect(() => {
     localStorage.setItem("chainbill.language", language);
     document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
@@ -162,18 +226,33 @@ function Root() {
     };
   }, [config, signedIn, language, t, navigate]);
 
+  const onSignedIn = (next: SignedIn): void => {
+    rememberSignIn(next);
+    setSignedIn(next);
+  };
+
   const signOut = (): void => {
     void api.post("/v1/auth/logout", {}).catch(() => undefined);
     api.token = null;
+    sessionStorage.removeItem(SIGN_IN_KEY);
     setSignedIn(null);
+    // The next member to sign in starts on its own portfolio, never on the page the previous one left open.
+    navigate("portfolio");
   };
 
   let page;
   if (config === null) page = <main className="card">{configError ?? t("common.loading")}</main>;
-  else if (state === null) page = <SignInPage config={config} onSignedIn={setSignedIn} />;
+  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} onSignedIn={onSignedIn} />;
   else {
     const [name, argument] = route.split("/");
-    switch (name) {
+    const navItem = NAV.find((item) => item.route === name);
+    if (navItem !== undefined && !navItem.visible(state.session)) {
+      page = (
+        <main className="card" data-testid="not-allowed">
+          {t("nav.notAllowed", { page: t(navItem.label), roles: state.session.roles.map((role) => t(`role.${role}` as MessageKey)).join(", ") })}
+        </main>
+      );
+    } else switch (name) {
       case "piece":
         page = <PiecePage tokenId={argument ?? ""} />;
         break;

@@ -1,0 +1,181 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import hre from "hardhat";
+import { expect } from "chai";
+import { chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
+import { developmentKey, startStack } from "../../scripts/start/stack";
+import type { RunningStack } from "../../scripts/start/stack";
+import type { CastKey } from "../../scripts/start/cast";
+import { DEMO_CAST } from "../../scripts/start/cast";
+import { injectWallet } from "./wallet";
+import type { TestWallet } from "./wallet";
+
+/**
+ * The dApp as a clerk uses it all day, in chromium: every role's every page at phone width (360 px) in both
+ * languages with nothing wider than the screen; a reload keeps the member signed in on its page; signing out and in
+ * as another member starts on the new member's own page; a page the role may not use, typed by URL, says so; a
+ * double click on Repay repays once. Screenshots go to test-artifacts/web/.
+ */
+
+const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
+const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
+const PHONE = { width: 360, height: 780 };
+const DESKTOP = { width: 1280, height: 900 };
+
+function keyOf(key: CastKey): string {
+  const member = DEMO_CAST.find((entry) => entry.key === key);
+  if (member === undefined) throw new Error(`no cast member ${key}`);
+  return developmentKey(member.accountIndex);
+}
+
+describe("the dApp in a real browser: every role at phone width, reloads, sign-out, forbidden pages, double clicks", function () {
+  this.timeout(600_000);
+  let stack: RunningStack | undefined;
+  let browser: Browser | undefined;
+  let snapshot: string | undefined;
+  const contexts: BrowserContext[] = [];
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-roles-"));
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS, `roles-${name}.png`), fullPage: true });
+  }
+
+  async function signIn(key: CastKey, viewport = DESKTOP): Promise<{ page: Page; wallet: TestWallet }> {
+    if (browser === undefined || stack === undefined) throw new Error("not started");
+    const context = await browser.newContext({ viewport });
+    contexts.push(context);
+    const wallet = await injectWallet(context, keyOf(key), hre.network.provider);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
+    await page.goto(stack.url);
+    await page.getByTestId("connect-wallet").click();
+    await page.getByTestId("signed-in-as").waitFor();
+    return { page, wallet };
+  }
+
+  /** Waits until the page has no loading text and no action in progress. */
+  async function settled(page: Page): Promise<void> {
+    await page.locator("main").first().waitFor();
+    await page.waitForFunction(() => {
+      const text = document.body.innerText;
+      return !text.includes("Loading…") && !text.includes("加载中…") && document.querySelector(".progress") === null;
+    });
+  }
+
+  /** How many CSS pixels the page is wider than the window (0 when nothing overflows). */
+  async function horizontalOverflow(page: Page): Promise<number> {
+    return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  }
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-test-deps.sh`);
+    snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const webRoot = path.join(workDir, "web");
+    await buildWeb(webRoot);
+    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    for (const [index, context] of contexts.entries()) {
+      for (const page of context.pages()) {
+        await page.screenshot({ path: path.join(ARTIFACTS, `roles-failed-${index}.png`), fullPage: true }).catch(() => undefined);
+      }
+    }
+  });
+
+  after(async function () {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await stack?.stop();
+    if (snapshot !== undefined) await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("every role's every page fits a 360 px phone in English and in Chinese", async function () {
+    const overflowing: string[] = [];
+    const roles: CastKey[] = ["anchor", "tier1", "tier2", "carrier", "bank", "auditor", "operator"];
+    for (const key of roles) {
+      const { page } = await signIn(key, PHONE);
+      const routes = await page.locator("nav a").evaluateAll((links) => links.map((link) => (link.getAttribute("href") ?? "").replace(/^#\//u, "")));
+      expect(routes.length, `${key} has a menu`).to.be.greaterThan(0);
+      for (const language of ["en", "zh"] as const) {
+        const current = await page.locator("html").getAttribute("lang");
+        if ((current === "zh-CN") !== (language === "zh")) await page.getByTestId("language").click();
+        for (const route of routes) {
+          await page.getByTestId(`nav-${route}`).click();
+          await settled(page);
+          const overflow = await horizontalOverflow(page);
+          if (overflow > 0) overflowing.push(`${key} ${language} #/${route}: ${overflow}px`);
+          await screenshot(page, `phone-${language}-${key}-${route}`);
+        }
+      }
+    }
+    expect(overflowing, "pages wider than a phone").to.deep.equal([]);
+  });
+
+  it("a reload keeps the member signed in on the page it was on", async function () {
+    const { page, wallet } = await signIn("tier1");
+    await page.getByTestId("nav-finance").click();
+    await page.getByTestId("finance-page").waitFor();
+    const signInsBefore = wallet.requests.filter((method) => method === "personal_sign").length;
+    await page.reload();
+    await page.getByTestId("finance-page").waitFor();
+    expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Brightview Displays");
+    expect(await page.getByTestId("connect-wallet").count()).to.equal(0);
+    expect(wallet.requests.filter((method) => method === "personal_sign").length, "no second signature").to.equal(signInsBefore);
+    await screenshot(page, "reloaded-finance");
+  });
+
+  it("signing out and in as another member starts on the new member's own page, with its own data", async function () {
+    const { page } = await signIn("tier1");
+    await page.getByTestId("nav-finance").click();
+    await page.getByTestId("finance-page").waitFor();
+    await page.getByRole("button", { name: /Sign out/u }).click();
+    await page.getByTestId("signin-page").waitFor();
+    // A stale tab of the previous member, reloaded, must not resume it either.
+    await page.reload();
+    await page.getByTestId("signin-page").waitFor();
+    await page.getByRole("button", { name: "Sign in as Pearl River Bank" }).click();
+    await page.getByTestId("signed-in-as").waitFor();
+    await page.getByTestId("portfolio-page").waitFor();
+    expect(page.url()).to.match(/#\/portfolio$/u);
+    expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Pearl River Bank");
+    await settled(page);
+    expect(await page.getByTestId("portfolio-page").textContent()).not.to.contain("#1.1");
+    await screenshot(page, "switched-to-bank");
+  });
+
+  it("a page the role may not use, typed by URL, says so in the user's language", async function () {
+    if (stack === undefined) throw new Error("not started");
+    const { page } = await signIn("tier2");
+    await page.goto(`${stack.url}/#/factor`);
+    await page.getByTestId("not-allowed").waitFor();
+    expect(await page.getByTestId("not-allowed").textContent()).to.contain("Factor desk");
+    expect(await page.getByTestId("factor-page").count()).to.equal(0);
+    await page.getByTestId("language").click();
+    expect(await page.getByTestId("not-allowed").textContent()).to.contain("保理工作台");
+    await screenshot(page, "not-allowed-zh");
+  });
+
+  it("a double click on Repay repays once", async function () {
+    if (stack === undefined) throw new Error("not started");
+    const { settlement } = stack.contracts;
+    const { page } = await signIn("anchor");
+    await page.getByTestId("nav-anchor").click();
+    await page.getByTestId("repay-amount-2").fill("1,000.00");
+    const repaidBefore = (await settlement.account(2n)).repaid;
+    await page.getByTestId("repay-2").dblclick();
+    await page.getByTestId("anchor-result").waitFor();
+    await settled(page);
+    const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(2n));
+    expect((await settlement.account(2n)).repaid - repaidBefore).to.equal(1_000_00n);
+    expect(repaidEvents.length).to.equal(1);
+    expect(await page.locator("[role=alert]").count(), "no raw nonce error beside the success").to.equal(0);
+  });
+});
