@@ -12,6 +12,8 @@ import type { Language, MessageKey } from "./lib/i18n";
 import { httpProvider, keyWallet } from "./lib/keyWallet";
 import type { Eip1193Provider } from "./lib/keyWallet";
 import { signIn } from "./lib/session";
+import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wallets";
+import type { DiscoveredWallet, EventfulProvider } from "./lib/wallets";
 import { shortAddress } from "./lib/money";
 import type { DappConfig, Member, Session } from "./lib/types";
 import { AnchorPage } from "./pages/Anchor";
@@ -37,7 +39,12 @@ interface SignedIn {
   connection: Connection;
   session: Session;
   members: Member[];
+  /** The EIP-6963 id (rdns) of the wallet that signed, when it announced itself. */
+  walletId?: string;
 }
+
+/** Why the member was signed out by its wallet, shown on the sign-in page. */
+type WalletNotice = { kind: "account"; account: string | null } | { kind: "network"; actual: bigint; expected: bigint };
 
 function routeOf(hash: string): string {
   return hash.replace(/^#\/?/u, "") || "portfolio";
@@ -65,13 +72,14 @@ interface StoredSignIn {
   token: string;
   kind: Connection["kind"];
   address: string;
+  walletId?: string;
 }
 
 const SIGN_IN_KEY = "chainbill.signIn";
 
 function rememberSignIn(signedIn: SignedIn): void {
   if (api.token === null) return;
-  const stored: StoredSignIn = { token: api.token, kind: signedIn.connection.kind, address: signedIn.connection.address };
+  const stored: StoredSignIn = { token: api.token, kind: signedIn.connection.kind, address: signedIn.connection.address, walletId: signedIn.walletId };
   sessionStorage.setItem(SIGN_IN_KEY, JSON.stringify(stored));
 }
 
@@ -80,7 +88,7 @@ function storedSignIn(): StoredSignIn | null {
     const parsed = JSON.parse(sessionStorage.getItem(SIGN_IN_KEY) ?? "null") as Partial<StoredSignIn> | null;
     if (parsed === null || typeof parsed.token !== "string" || typeof parsed.address !== "string") return null;
     if (parsed.kind !== "injected" && parsed.kind !== "demo") return null;
-    return { token: parsed.token, kind: parsed.kind, address: parsed.address };
+    return { token: parsed.token, kind: parsed.kind, address: parsed.address, walletId: typeof parsed.walletId === "string" ? parsed.walletId : undefined };
   } catch {
     return null;
   }
@@ -100,15 +108,17 @@ async function resumeSignIn(config: DappConfig): Promise<SignedIn | null> {
       if (account === undefined || config.rpcUrl === null) return null;
       provider = keyWallet(account.privateKey, httpProvider(config.rpcUrl));
     } else {
-      if (window.ethereum === undefined) return null;
-      provider = window.ethereum;
+      const announced = stored.walletId === undefined ? undefined : discoverWalletsNow().find((wallet) => wallet.info.rdns === stored.walletId);
+      const found = announced?.provider ?? window.ethereum;
+      if (found === undefined) return null;
+      provider = found;
     }
     api.token = stored.token;
     const session = await api.get<Session>("/v1/auth/session");
     const connection = await connectWallet(stored.kind, provider, config);
     if (getAddress(connection.address) !== getAddress(session.address)) throw new Error("the wallet changed accounts");
     const { members } = await api.get<{ members: Member[] }>("/v1/members");
-    return { connection, session, members };
+    return { connection, session, members, walletId: stored.walletId };
   } catch {
     api.token = null;
     sessionStorage.removeItem(SIGN_IN_KEY);
@@ -116,22 +126,47 @@ async function resumeSignIn(config: DappConfig): Promise<SignedIn | null> {
   }
 }
 
-function SignInPage({ config, onSignedIn }: { config: DappConfig; onSignedIn(signedIn: SignedIn): void }) {
+function WalletNoticeLine({ notice }: { notice: WalletNotice | null }) {
+  const t = useT();
+  if (notice === null) return null;
+  return (
+    <p className="error" role="alert" data-testid="wallet-notice">
+      {notice.kind === "account"
+        ? notice.account === null
+          ? t("signin.walletLocked")
+          : t("signin.accountChanged", { address: shortAddress(notice.account) })
+        : t("signin.networkChanged", { actual: notice.actual, expected: notice.expected })}
+    </p>
+  );
+}
+
+function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice: WalletNotice | null; onSignedIn(signedIn: SignedIn): void }) {
   const t = useT();
   const language = useLanguage();
   const { progress, error, run, busy } = useAction();
-  const start = (kind: Connection["kind"], provider: () => Eip1193Provider) =>
+  const discovered = useDiscoveredWallets();
+  // The wallet behind window.ethereum keeps the plain button (named when it announced itself); every other
+  // announced wallet gets a button of its own, so several installed wallets do not fight over one.
+  const injected = discovered.find((wallet) => wallet.provider === window.ethereum);
+  const others = discovered.filter((wallet) => wallet !== injected);
+  const start = (kind: Connection["kind"], provider: () => Eip1193Provider, walletId?: string) =>
     run(["progress.connect", "progress.signIn", "progress.verify"], async (step) => {
       const connection = await connectWallet(kind, provider(), config);
       const session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
       const { members } = await api.get<{ members: Member[] }>("/v1/members");
-      onSignedIn({ connection, session, members });
+      onSignedIn({ connection, session, members, walletId });
     });
+  const walletButton = (wallet: DiscoveredWallet) => (
+    <button key={wallet.info.uuid} type="button" className="secondary" disabled={busy} data-testid={`connect-wallet-${wallet.info.rdns}`} onClick={() => void start("injected", () => wallet.provider, wallet.info.rdns)}>
+      {wallet.info.icon !== "" && <img src={wallet.info.icon} alt="" width={16} height={16} />} {t("signin.connectNamed", { name: wallet.info.name })}
+    </button>
+  );
   const rpcUrl = config.rpcUrl;
   return (
     <main className="signin card" data-testid="signin-page">
       <h1>{t("signin.title")}</h1>
       <p>{t("signin.intro")}</p>
+      <WalletNoticeLine notice={notice} />
       <button
         type="button"
         disabled={busy}
@@ -140,12 +175,13 @@ function SignInPage({ config, onSignedIn }: { config: DappConfig; onSignedIn(sig
           void start("injected", () => {
             if (window.ethereum === undefined) throw new NoWalletError();
             return window.ethereum;
-          })
+          }, injected?.info.rdns)
         }
       >
-        {t("signin.browserWallet")}
+        {injected === undefined ? t("signin.browserWallet") : t("signin.connectNamed", { name: injected.info.name })}
       </button>
-      {window.ethereum === undefined && <p className="muted">{t("signin.noWallet")}</p>}
+      {others.length > 0 && <div className="wallets">{others.map(walletButton)}</div>}
+      {window.ethereum === undefined && others.length === 0 && <p className="muted">{t("signin.noWallet")}</p>}
       {config.demoAccounts.length > 0 && rpcUrl !== null && (
         <div className="demo-accounts">
           <h2>{t("signin.demo")}</h2>
@@ -180,6 +216,7 @@ function Root() {
   const [configError, setConfigError] = useState<string | null>(null);
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
   const [resuming, setResuming] = useState(storedSignIn() !== null);
+  const [walletNotice, setWalletNotice] = useState<WalletNotice | null>(null);
   const [route, setRoute] = useState(routeOf(window.location.hash));
 
   useEffect(() => {
@@ -228,21 +265,42 @@ function Root() {
 
   const onSignedIn = (next: SignedIn): void => {
     rememberSignIn(next);
+    setWalletNotice(null);
     setSignedIn(next);
   };
 
-  const signOut = (): void => {
+  const signOut = useCallback((): void => {
     void api.post("/v1/auth/logout", {}).catch(() => undefined);
     api.token = null;
     sessionStorage.removeItem(SIGN_IN_KEY);
     setSignedIn(null);
     // The next member to sign in starts on its own portfolio, never on the page the previous one left open.
     navigate("portfolio");
-  };
+  }, [navigate]);
+
+  // A wallet that switches account or network under a signed-in page would sign as someone else, or on another
+  // chain: the page signs out at once and says why, and the member signs in again as the wallet now is.
+  useEffect(() => {
+    if (signedIn === null || config === null) return undefined;
+    const signedInAs = getAddress(signedIn.connection.address);
+    const expected = BigInt(config.chainId);
+    return followWallet(signedIn.connection.eip1193 as EventfulProvider, {
+      onAccountChanged: (account) => {
+        if (account !== null && getAddress(account) === signedInAs) return;
+        signOut();
+        setWalletNotice({ kind: "account", account });
+      },
+      onNetworkChanged: (chainId) => {
+        if (chainId === expected) return;
+        signOut();
+        setWalletNotice({ kind: "network", actual: chainId, expected });
+      },
+    });
+  }, [signedIn, config, signOut]);
 
   let page;
   if (config === null) page = <main className="card">{configError ?? t("common.loading")}</main>;
-  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} onSignedIn={onSignedIn} />;
+  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} notice={walletNotice} onSignedIn={onSignedIn} />;
   else {
     const [name, argument] = route.split("/");
     const navItem = NAV.find((item) => item.route === name);

@@ -10,14 +10,15 @@ import { developmentKey, startStack } from "../../scripts/start/stack";
 import type { RunningStack } from "../../scripts/start/stack";
 import type { CastKey } from "../../scripts/start/cast";
 import { DEMO_CAST } from "../../scripts/start/cast";
-import { injectWallet } from "./wallet";
+import { emitWalletEvent, injectWallet } from "./wallet";
 import type { TestWallet } from "./wallet";
 
 /**
  * The dApp as a clerk uses it all day, in chromium: every role's every page at phone width (360 px) in both
  * languages with nothing wider than the screen; a reload keeps the member signed in on its page; signing out and in
  * as another member starts on the new member's own page; a page the role may not use, typed by URL, says so; a
- * double click on Repay repays once. Screenshots go to test-artifacts/web/.
+ * double click on Repay repays once; several installed wallets are offered by name (EIP-6963), and a change of account
+ * or network in the wallet signs the page out at once, saying why. Screenshots go to test-artifacts/web/.
  */
 
 const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
@@ -177,5 +178,50 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     expect((await settlement.account(2n)).repaid - repaidBefore).to.equal(1_000_00n);
     expect(repaidEvents.length).to.equal(1);
     expect(await page.locator("[role=alert]").count(), "no raw nonce error beside the success").to.equal(0);
+  });
+
+  it("several installed wallets are offered by name, and the second one signs in", async function () {
+    if (browser === undefined || stack === undefined) throw new Error("not started");
+    const context = await browser.newContext({ viewport: DESKTOP });
+    contexts.push(context);
+    await injectWallet(context, keyOf("tier1"), hre.network.provider);
+    const page = await context.newPage();
+    await page.goto(stack.url);
+    await page.getByTestId("signin-page").waitFor();
+    expect(await page.getByTestId("connect-wallet").textContent()).to.contain("Chainbill Test Wallet");
+    const second = page.getByTestId("connect-wallet-org.chainbill.secondwallet");
+    expect(await second.textContent()).to.contain("Second Test Wallet");
+    await screenshot(page, "wallets-discovered");
+    await second.click();
+    await page.getByTestId("signed-in-as").waitFor();
+    expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Brightview Displays");
+  });
+
+  it("a change of account in the wallet signs the page out at once and says so; the new account signs in as its member", async function () {
+    const { page, wallet } = await signIn("tier1");
+    await page.getByTestId("nav-transfer").click();
+    await page.getByTestId("transfer-page").waitFor();
+    wallet.switchTo(keyOf("tier2"));
+    await emitWalletEvent(page, "accountsChanged", [wallet.address]);
+    await page.getByTestId("signin-page").waitFor();
+    const notice = (await page.getByTestId("wallet-notice").textContent()) ?? "";
+    expect(notice).to.contain("switched to another account");
+    expect(notice).to.contain(wallet.address.slice(0, 6));
+    await screenshot(page, "wallet-account-changed");
+    await page.getByTestId("connect-wallet").click();
+    await page.getByTestId("signed-in-as").waitFor();
+    expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Clearwater Glass");
+    expect(page.url()).to.match(/#\/portfolio$/u);
+  });
+
+  it("a change of network in the wallet signs the page out and names both chains, in Chinese too", async function () {
+    const { page } = await signIn("tier2");
+    await page.getByTestId("language").click();
+    await emitWalletEvent(page, "chainChanged", "0x1");
+    await page.getByTestId("signin-page").waitFor();
+    const notice = (await page.getByTestId("wallet-notice").textContent()) ?? "";
+    expect(notice).to.contain("链 1");
+    expect(notice).to.contain("链 31337");
+    await screenshot(page, "wallet-network-changed-zh");
   });
 });

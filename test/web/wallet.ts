@@ -1,4 +1,5 @@
-import type { BrowserContext } from "playwright-core";
+import { Wallet } from "ethers";
+import type { BrowserContext, Page } from "playwright-core";
 import { keyWallet } from "../../src/web/lib/keyWallet";
 import type { Eip1193Provider } from "../../src/web/lib/keyWallet";
 
@@ -10,7 +11,10 @@ import type { Eip1193Provider } from "../../src/web/lib/keyWallet";
  */
 
 export interface TestWallet {
+  /** The account the wallet signs with now. */
   address: string;
+  /** Signs with another key from now on (the page is not told: play `accountsChanged` with `emitWalletEvent`). */
+  switchTo(privateKey: string): void;
   /** Methods requested so far, in order. */
   requests: string[];
   refuseNext(method: string): void;
@@ -26,26 +30,55 @@ function errorAnswer(error: unknown): Answer {
   return { error: { code: typeof record.code === "number" ? record.code : -32603, message: typeof record.message === "string" ? record.message : String(error), data: record.data } };
 }
 
+const ICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'%3E%3Crect width='16' height='16' fill='%23b3261e'/%3E%3C/svg%3E";
+
+/**
+ * The page's side of the wallet: `window.ethereum`, a second installed wallet over the same key, both announced as
+ * EIP-6963 asks, and `__chainbillWalletEmit(event, payload)` for the test to play a wallet event (a change of
+ * account or network) to every listener the page registered.
+ */
 const INJECTED = `
-  window.ethereum = {
-    isChainbillTestWallet: true,
-    async request(args) {
-      const answer = JSON.parse(await window.__chainbillWallet(JSON.stringify(args)));
-      if (answer.error) {
-        const error = new Error(answer.error.message);
-        error.code = answer.error.code;
-        error.data = answer.error.data;
-        throw error;
-      }
-      return answer.result;
-    },
-    on() {},
-    removeListener() {},
-  };
+  (() => {
+    const listeners = {};
+    const provider = (flag) => ({
+      [flag]: true,
+      async request(args) {
+        const answer = JSON.parse(await window.__chainbillWallet(JSON.stringify(args)));
+        if (answer.error) {
+          const error = new Error(answer.error.message);
+          error.code = answer.error.code;
+          error.data = answer.error.data;
+          throw error;
+        }
+        return answer.result;
+      },
+      on(event, listener) {
+        (listeners[event] = listeners[event] || []).push(listener);
+      },
+      removeListener(event, listener) {
+        listeners[event] = (listeners[event] || []).filter((known) => known !== listener);
+      },
+    });
+    window.ethereum = provider("isChainbillTestWallet");
+    const second = provider("isSecondTestWallet");
+    window.__chainbillWalletEmit = (event, payload) => {
+      for (const listener of listeners[event] || []) listener(payload);
+    };
+    const announce = () => {
+      const wallets = [
+        { info: { uuid: "6f1c2e0a-0000-4000-8000-000000000001", name: "Chainbill Test Wallet", icon: "${ICON}", rdns: "org.chainbill.testwallet" }, provider: window.ethereum },
+        { info: { uuid: "6f1c2e0a-0000-4000-8000-000000000002", name: "Second Test Wallet", icon: "${ICON}", rdns: "org.chainbill.secondwallet" }, provider: second },
+      ];
+      for (const detail of wallets) window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze(detail) }));
+    };
+    window.addEventListener("eip6963:requestProvider", announce);
+    announce();
+  })();
 `;
 
 export async function injectWallet(context: BrowserContext, privateKey: string, node: Eip1193Provider): Promise<TestWallet> {
-  const wallet = keyWallet(privateKey, node);
+  let wallet = keyWallet(privateKey, node);
+  let address = new Wallet(privateKey).address;
   const refusals = new Set<string>();
   const requests: string[] = [];
   await context.exposeFunction("__chainbillWallet", async (json: string): Promise<string> => {
@@ -60,5 +93,22 @@ export async function injectWallet(context: BrowserContext, privateKey: string, 
     }
   });
   await context.addInitScript({ content: INJECTED });
-  return { address: wallet.address, requests, refuseNext: (method) => refusals.add(method) };
+  return {
+    get address() {
+      return address;
+    },
+    switchTo(next: string) {
+      wallet = keyWallet(next, node);
+      address = new Wallet(next).address;
+    },
+    requests,
+    refuseNext: (method) => refusals.add(method),
+  };
+}
+
+/** Plays a wallet event in the page, as the wallet would on a change of account or network. */
+export async function emitWalletEvent(page: Page, event: "accountsChanged" | "chainChanged", payload: unknown): Promise<void> {
+  await page.evaluate(([name, data]) => {
+    (window as unknown as { __chainbillWalletEmit(event: string, payload: unknown): void }).__chainbillWalletEmit(name as string, data);
+  }, [event, payload] as const);
 }

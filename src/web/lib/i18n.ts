@@ -32,6 +32,10 @@ const en = {
   "signin.intro": "Chainbill is a permissioned network: only admitted members sign in, each with its own wallet. Signing in proves you hold the address; it costs nothing and sends no transaction.",
   "signin.browserWallet": "Connect browser wallet",
   "signin.noWallet": "No browser wallet was found in this browser.",
+  "signin.connectNamed": "Connect {name}",
+  "signin.accountChanged": "Your wallet switched to another account ({address}), so you were signed out. Sign in again to act as that account's member.",
+  "signin.walletLocked": "Your wallet was locked or disconnected, so you were signed out. Unlock it and sign in again.",
+  "signin.networkChanged": "Your wallet switched to chain {actual}, so you were signed out. Chainbill runs on chain {expected}: switch back and sign in again.",
   "signin.demo": "Demo accounts on this local chain",
   "signin.demoHint": "These are Hardhat's public development keys, valid only on the local demo chain. The dApp signs with them itself.",
   "signin.as": "Sign in as {name}",
@@ -68,7 +72,7 @@ const en = {
   "col.pricePaid": "Price paid",
   "col.seller": "Sold by",
   "portfolio.title": "My receivables",
-  "portfolio.held": "Held: {count} pieces worth {value}",
+  "portfolio.held": "Held: {count} {count:piece|pieces} worth {value}",
   "portfolio.soldTotal": "Sold to factors: {value} of receivables for {price}",
   "portfolio.sold": "Sold to factors",
   "portfolio.empty": "You hold no receivable pieces.",
@@ -170,7 +174,7 @@ const en = {
   "factor.stepApprove": "Allow Financing to draw the price (wallet)",
   "factor.stepFund": "Confirm the funding in your wallet",
   "factor.book": "My book: what I bought and what is due",
-  "factor.bookTotals": "Fundings: {count} · {value} of receivables bought for {price}",
+  "factor.bookTotals": "{count} {count:funding|fundings} · {value} of receivables bought for {price}",
   "factor.step": "step {step}",
   "anchor.title": "Confirm a receivable",
   "anchor.intro": "Confirm on chain that you owe a supplier the total of its invoice, backed by the carrier's waybill. The confirmation is irrevocable.",
@@ -192,8 +196,8 @@ const en = {
   "auditor.search": "Piece or receivable",
   "auditor.trace": "Trace",
   "auditor.status": "Audit status",
-  "auditor.allPass": "All {count} steps pass their checks.",
-  "auditor.someFail": "Steps failing their checks: {count}.",
+  "auditor.allPass": "{count} {count:step passes its|steps pass their} checks.",
+  "auditor.someFail": "{count} {count:step fails|steps fail} {count:its|their} checks.",
   "auditor.badQuery": "Type a piece like #1.2 or a receivable number like 1.",
   "documents.title": "Issue documents",
   "documents.intro": "Sellers issue invoices and carriers sign waybills here; send the file to the buyer, who acknowledges it when it pays.",
@@ -248,6 +252,10 @@ const zh: Record<MessageKey, string> = {
   "signin.intro": "链票是许可链网络：只有已准入的成员可以用自己的钱包登录。登录只证明您持有该地址，不产生费用，也不发送交易。",
   "signin.browserWallet": "连接浏览器钱包",
   "signin.noWallet": "此浏览器中没有找到钱包。",
+  "signin.connectNamed": "连接 {name}",
+  "signin.accountChanged": "您的钱包已切换到另一个账户（{address}），您已退出登录。请重新登录，以该账户所属成员的身份操作。",
+  "signin.walletLocked": "您的钱包已锁定或断开连接，您已退出登录。请解锁后重新登录。",
+  "signin.networkChanged": "您的钱包已切换到链 {actual}，您已退出登录。链票运行在链 {expected} 上：请切换回来后重新登录。",
   "signin.demo": "本地链上的演示账户",
   "signin.demoHint": "这些是 Hardhat 公开的开发密钥，仅在本地演示链上有效，由本应用直接签名。",
   "signin.as": "以 {name} 身份登录",
@@ -438,8 +446,21 @@ export const MESSAGES: Readonly<Record<Language, Record<MessageKey, string>>> = 
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number | bigint>) => string;
 
+const PLURAL_RULES: Readonly<Record<Language, Intl.PluralRules>> = { en: new Intl.PluralRules("en"), zh: new Intl.PluralRules("zh") };
+
+/**
+ * Fills a message: `{name}` takes the variable; `{name:one|other}` takes the word for the variable's plural
+ * category in the language ("1 piece", "2 pieces"); Chinese has one form and needs none.
+ */
 export function translator(language: Language): Translate {
-  return (key, vars = {}) => MESSAGES[language][key].replace(/\{(\w+)\}/gu, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+  const plural = PLURAL_RULES[language];
+  return (key, vars = {}) =>
+    MESSAGES[language][key]
+      .replace(/\{(\w+):([^|{}]*)\|([^|{}]*)\}/gu, (whole, name: string, one: string, other: string) => {
+        if (!(name in vars)) return whole;
+        return plural.select(Number(vars[name])) === "one" ? one : other;
+      })
+      .replace(/\{(\w+)\}/gu, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
 export const LanguageContext = createContext<{ language: Language; t: Translate }>({ language: "en", t: translator("en") });

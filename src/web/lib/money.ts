@@ -17,9 +17,12 @@ export function parseCny(text: string): bigint | null {
   return BigInt(units) * 100n + BigInt(fen.padEnd(2, "0") || "0");
 }
 
-/** A unix-seconds time as a date (UTC, as the chain counts days). */
+/** China Standard Time is UTC+8 all year (no daylight saving time). */
+const CHINA_STANDARD_TIME_OFFSET_SECONDS = 8 * 3600;
+
+/** A unix-seconds time as its calendar date in China Standard Time, where the network's members keep their books. */
 export function dateOf(seconds: bigint | string | number): string {
-  return new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
+  return new Date((Number(seconds) + CHINA_STANDARD_TIME_OFFSET_SECONDS) * 1000).toISOString().slice(0, 10);
 }
 
 /** Token ids are `(slot << 32) | sequence`: shown as "#slot.sequence". */
