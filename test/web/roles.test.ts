@@ -224,4 +224,18 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     expect(notice).to.contain("链 31337");
     await screenshot(page, "wallet-network-changed-zh");
   });
+
+  it("tracing an unknown piece after a known one clears the old tree and says what is wrong", async function () {
+    const { page } = await signIn("auditor");
+    await page.getByTestId("nav-auditor").click();
+    await page.getByTestId("auditor-query").fill("#1.1");
+    await page.getByTestId("auditor-trace").click();
+    await page.getByTestId("lineage-tree").waitFor();
+    await page.getByTestId("auditor-query").fill("#9.9");
+    await page.getByTestId("auditor-trace").click();
+    await page.locator("[role=alert]").waitFor();
+    expect(await page.getByTestId("lineage-tree").count(), "the old tree is gone").to.equal(0);
+    expect(await page.getByTestId("audit-status").count()).to.equal(0);
+    await screenshot(page, "auditor-unknown-piece");
+  });
 });

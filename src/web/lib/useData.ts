@@ -30,6 +30,10 @@ export function useData<T>(load: (minBlock: number | null) => Promise<T>, depend
     [run, t, language],
   );
   useEffect(() => {
+    // Another thing to load (another piece, another member): the previous answer is not this one's, so it goes
+    // before the new one arrives, and a failure never shows beside the old result.
+    setData(null);
+    setError(null);
     void reload();
   }, [reload]);
   return { data, error, loading, reload };

@@ -21,7 +21,7 @@ export function AuditorPage({ query }: { query: string }) {
   const [text, setText] = useState(query === "" ? "" : pieceName(query));
   const [bad, setBad] = useState(false);
   const tokenId = /^[0-9]+$/u.test(query) ? query : null;
-  const { data, error } = useData(async () => (tokenId === null ? null : api.get<PieceTree>(`/v1/pieces/${tokenId}/tree`)), [api, tokenId]);
+  const { data, error, loading } = useData(async () => (tokenId === null ? null : api.get<PieceTree>(`/v1/pieces/${tokenId}/tree`)), [api, tokenId]);
   const failing = data?.nodes.filter((node) => node.checks !== null && !node.checks.passed).length ?? 0;
   return (
     <main>
@@ -43,6 +43,7 @@ export function AuditorPage({ query }: { query: string }) {
         </form>
         {bad && <p className="error">{t("auditor.badQuery")}</p>}
         <ErrorBox error={error} />
+        {tokenId !== null && data === null && error === null && loading && <p>{t("common.loading")}</p>}
         {data !== null && (
           <>
             <h3>{t("auditor.status")}</h3>
