@@ -120,11 +120,15 @@ async function main(): Promise<void> {
     dataDir: args.dataDir,
     webRoot: WEB_OUT_DIR,
     log: say,
+    deploymentsDir: path.join(REPO_ROOT, "deploy/deployments"),
   });
 
   say("");
   say(`Chainbill is running. Open ${stack.url} in a browser.`);
   say(`  chain id ${stack.chainId}, JSON-RPC ${stack.rpcUrl}; API description ${stack.url}/docs`);
+  if (stack.recordFile !== null) {
+    say(`  deployment record ${path.relative(process.cwd(), stack.recordFile)}: npm run audit -- --rpc ${stack.rpcUrl} and npm run operator read it`);
+  }
   if (stack.config.demoAccounts.length > 0) {
     say("");
     say("Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):");

@@ -1,3 +1,5 @@
+import { writeDeploymentRecord } from "../../deploy/record";
+import { RECORD_FILE } from "../../src/audit/deployment";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -52,6 +54,11 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** pino level for the API's log (default "warn"). */
   logLevel?: string;
+  /**
+   * Where to write the deployment record (`<dir>/chain-<id>/deployment-record.json`) that `npm run audit` and
+   * `npm run operator` read; `npm start` passes deploy/deployments. None is written without it.
+   */
+  deploymentsDir?: string;
 }
 
 export interface RunningStack {
@@ -64,6 +71,8 @@ export interface RunningStack {
   provider: Provider;
   indexer: RunningIndexer;
   seeded: SeedResult | null;
+  /** The deployment record written for the other commands, when `deploymentsDir` was given. */
+  recordFile: string | null;
   stop(): Promise<void>;
 }
 
@@ -217,7 +226,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     httpServer.on("request", app);
     log(`dApp and API: ${url}`);
 
-    return { url, rpcUrl, chainId, addresses, config, contracts, provider, indexer, seeded, stop };
+    let recordFile: string | null = null;
+    if (options.deploymentsDir !== undefined) {
+      recordFile = path.join(options.deploymentsDir, `chain-${chainId}`, RECORD_FILE);
+      // The chain starts at the deployment on an in-process start; an external node's system was deployed before
+      // the block indexing starts from.
+      writeDeploymentRecord(recordFile, { chainId: chainId.toString(), deploymentBlock: Math.max(0, startBlock - 1), contracts: addresses });
+      log(`deployment record: ${recordFile}`);
+    }
+
+    return { url, rpcUrl, chainId, addresses, config, contracts, provider, indexer, seeded, recordFile, stop };
   } catch (error) {
     await stop();
     throw error;

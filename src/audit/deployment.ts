@@ -103,6 +103,11 @@ export function readDeploymentRecord(file: string, chainId: bigint): DeploymentR
     }
     return { chainId, contracts, deploymentBlock: block ?? 0, source: file };
   }
+  // npm start's --addresses file: the five addresses under our own names, at the top level.
+  if (typeof json.registry === "string") {
+    const block = json.deploymentBlock;
+    return { chainId, contracts: addressesFrom(json, (name) => name, file), deploymentBlock: typeof block === "number" && Number.isInteger(block) && block >= 0 ? block : 0, source: file };
+  }
   const contracts = addressesFrom(json, (name) => IGNITION_KEYS[name], file);
   const deploymentBlock = deploymentBlockFromJournal(path.join(path.dirname(file), "journal.jsonl")) ?? 0;
   return { chainId, contracts, deploymentBlock, source: file };
@@ -114,5 +119,9 @@ export function findDeploymentRecord(chainId: bigint, deploymentsDir = path.join
   for (const file of [path.join(dir, RECORD_FILE), path.join(dir, "deployed_addresses.json")]) {
     if (existsSync(file)) return readDeploymentRecord(file, chainId);
   }
-  throw new DeploymentRecordError(`no deployment record for chain ${chainId} in ${dir} (deploy with \`npm run deploy\`, or pass --contracts <file>)`);
+  throw new DeploymentRecordError(
+    `no deployment record for chain ${chainId} in ${dir}: \`npm start\` writes one there for the system it runs (and \`npm run deploy\` for a new one); ` +
+      `or pass --contracts <file>, a JSON file with the five addresses: {"registry", "receivableToken", "settlementToken", "settlement", "financing"} ` +
+      `(npm start's --addresses format), optionally under "contracts" with "chainId" and "deploymentBlock"`,
+  );
 }

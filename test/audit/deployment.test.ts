@@ -52,4 +52,31 @@ describe("audit deployment record", function () {
     writeFileSync(path.join(dir, "broken.json"), JSON.stringify({ ...addresses, "Chainbill#Financing": "not an address" }));
     expect(() => readDeploymentRecord(path.join(dir, "broken.json"), 1n)).to.throw(DeploymentRecordError, '"Chainbill#Financing" is not an address');
   });
+
+  it("reads npm start's --addresses format, and a missing record's error names the file to pass and its format", function () {
+    const file = path.join(dir, "addresses.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        registry: addresses["Chainbill#MemberRegistry"],
+        receivableToken: addresses["Chainbill#ReceivableToken"],
+        settlementToken: addresses["Chainbill#SettlementToken"],
+        settlement: addresses["Chainbill#Settlement"],
+        financing: addresses["Chainbill#Financing"],
+      }),
+    );
+    const record = readDeploymentRecord(file, 31337n);
+    expect(record.contracts.settlement).to.equal(addresses["Chainbill#Settlement"]);
+    expect(record.deploymentBlock).to.equal(0);
+    let message = "";
+    try {
+      findDeploymentRecord(31337n, dir);
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message).to.include("npm start");
+    expect(message).to.include("--contracts <file>");
+    expect(message).to.include('"registry", "receivableToken", "settlementToken", "settlement", "financing"');
+    expect(message, "no hint that would deploy a second system").not.to.match(/deploy with `npm run deploy`/u);
+  });
 });

@@ -1,0 +1,219 @@
+import { Interface, id } from "ethers";
+import type { ContractTransactionResponse, Provider } from "ethers";
+import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
+import type { Financing, MemberRegistry, ReceivableToken } from "../../typechain-types";
+import { Role, roleMask } from "../chain/roles";
+import type { KycDate, MemberReference, OperatorCommand } from "./parse";
+
+/**
+ * Carries out one operator command on the chain: names the member, checks what can be checked first (the member
+ * exists, the date is after the chain's clock), asks the chain whether it would accept the transaction
+ * (`staticCall`, so a refusal costs nothing and is read from the contract's own custom error), sends it, waits for
+ * it to be mined, and says what was done with the transaction's hash and block.
+ */
+
+export interface OperatorSystem {
+  registry: MemberRegistry;
+  token: ReceivableToken;
+  financing: Financing;
+  provider: Provider;
+}
+
+export type OperatorOutcome = { kind: "sent"; summary: string; txHash: string; block: number } | { kind: "listed"; text: string };
+
+/** The chain would refuse, or the command names what does not exist (exit status 1). */
+export class OperatorRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OperatorRefusal";
+  }
+}
+
+const STATUS_NAMES = ["NONE", "ACTIVE", "SUSPENDED"] as const;
+
+export function roleNames(mask: bigint | number): string[] {
+  const bits = BigInt(mask);
+  return Object.keys(Role)
+    .filter((key) => Number.isNaN(Number(key)))
+    .filter((name) => (bits >> BigInt((Role as unknown as Record<string, number>)[name])) & 1n);
+}
+
+function cstDate(unixSeconds: bigint): string {
+  return new Date(Number(unixSeconds + 8n * 3600n) * 1000).toISOString().slice(0, 10);
+}
+
+/** The legal-entity hash the registry keeps for a unified social credit code (keccak256 of its normalised text). */
+export function legalEntityHash(creditCode: string): string {
+  return id(creditCode);
+}
+
+interface RevertLike {
+  revert?: { name: string; args: readonly unknown[] } | null;
+  shortMessage?: string;
+  message?: string;
+}
+
+/** Every custom error the operator's transactions can meet, to read revert data a client left undecoded. */
+const ERRORS = new Interface([...MemberRegistry__factory.abi, ...ReceivableToken__factory.abi, ...Financing__factory.abi].filter((fragment) => fragment.type === "error"));
+
+/** The revert data somewhere in an error as nodes and clients nest it (ethers, Hardhat, geth differ). */
+function revertDataOf(error: unknown, depth = 0): string | null {
+  if (depth > 5 || typeof error !== "object" || error === null) return null;
+  const record = error as { data?: unknown; error?: unknown; info?: unknown };
+  if (typeof record.data === "string" && /^0x[0-9a-fA-F]{8}/u.test(record.data)) return record.data;
+  if (typeof record.data === "object" && record.data !== null) {
+    const nested = revertDataOf(record.data, depth + 1);
+    if (nested !== null) return nested;
+  }
+  return revertDataOf(record.error, depth + 1) ?? revertDataOf(record.info, depth + 1);
+}
+
+function decodedRevert(error: unknown): { name: string; args: readonly unknown[] } | null {
+  const revert = (error as RevertLike | null)?.revert;
+  if (revert !== null && revert !== undefined) return revert;
+  const data = revertDataOf(error);
+  if (data === null) return null;
+  try {
+    const parsed = ERRORS.parseError(data);
+    return parsed === null ? null : { name: parsed.name, args: [...parsed.args] };
+  } catch {
+    return null;
+  }
+}
+
+/** A contract's refusal in words: the custom error's name and facts, or the node's message. */
+export function refusalOf(error: unknown): string {
+  const revert = decodedRevert(error);
+  if (revert !== null && revert !== undefined) {
+    const [first, second] = revert.args.map((value) => String(value));
+    const sentences: Record<string, () => string> = {
+      RegistryUnauthorizedOperator: () => `${first} is not an active operator of this network`,
+      ReceivableUnauthorizedOperator: () => `${first} is not an active operator of this network`,
+      FinancingUnauthorizedOperator: () => `${first} is not an active operator of this network`,
+      RegistryUnknownMember: () => `there is no member #${first}`,
+      RegistryAccountTaken: () => `${first} already belongs to member #${second}`,
+      RegistryAccountNotOfMember: () => `${first} is not an address of member #${second}`,
+      RegistryLeiTaken: () => `that legal entity is already member #${second}`,
+      RegistryKycExpiryInPast: () => `the KYC date ${cstDate(BigInt(first))} is not after the chain's time ${cstDate(BigInt(second))}`,
+      RegistryAccountLimitReached: () => `member #${first} already has the most addresses allowed (${second})`,
+      RegistryLastAccount: () => `that is member #${first}'s last address: add another first`,
+      RegistryRoleAlreadyGranted: () => `member #${first} already holds ${roleNames(1n << BigInt(second)).join("")}`,
+      RegistryRoleNotGranted: () => `member #${first} does not hold ${roleNames(1n << BigInt(second)).join("")}`,
+      RegistryUnexpectedStatus: () => `member #${first} is ${STATUS_NAMES[Number(second)] ?? second}, so this does not apply`,
+      RegistrySelfLockout: () => `an operator cannot lock itself out (member #${first})`,
+      RegistryInvalidRoles: () => `${first} is not a set of known roles`,
+      EnforcedPause: () => "the system is already paused",
+      ExpectedPause: () => "the system is not paused",
+    };
+    const sentence = sentences[revert.name];
+    return sentence === undefined ? `${revert.name}(${revert.args.map(String).join(", ")})` : `${sentence()} (${revert.name})`;
+  }
+  const record = error as RevertLike | null;
+  return record?.shortMessage ?? record?.message ?? String(error);
+}
+
+/** Asks the chain first; a refusal becomes an OperatorRefusal naming the contract's reason. */
+async function send(check: () => Promise<unknown>, submit: () => Promise<ContractTransactionResponse>): Promise<{ txHash: string; block: number }> {
+  try {
+    await check();
+  } catch (error) {
+    throw new OperatorRefusal(`refused: ${refusalOf(error)}`);
+  }
+  const sent = await submit();
+  const receipt = await sent.wait();
+  if (receipt === null || receipt.status !== 1) throw new OperatorRefusal(`transaction ${sent.hash} failed`);
+  return { txHash: sent.hash, block: receipt.blockNumber };
+}
+
+async function memberIdOf(registry: MemberRegistry, reference: MemberReference): Promise<number> {
+  if (reference.kind === "address") {
+    const memberId = Number(await registry.memberIdOf(reference.address));
+    if (memberId === 0) throw new OperatorRefusal(`refused: ${reference.address} is no member's address`);
+    return memberId;
+  }
+  const count = Number(await registry.memberCount());
+  if (reference.memberId > count) throw new OperatorRefusal(`refused: there is no member #${reference.memberId} (the network has ${count})`);
+  return reference.memberId;
+}
+
+async function checkKycDate(provider: Provider, date: KycDate): Promise<void> {
+  const latest = await provider.getBlock("latest");
+  const now = BigInt(latest?.timestamp ?? 0);
+  if (date.unixSeconds <= now) throw new OperatorRefusal(`refused: the KYC date ${date.text} is not after the chain's time ${cstDate(now)}`);
+}
+
+/** One line per member: id, status, roles, KYC date (China Standard Time), addresses, legal-entity hash. */
+async function listMembers(registry: MemberRegistry, json: boolean): Promise<string> {
+  const count = Number(await registry.memberCount());
+  const members = [];
+  for (let memberId = 1; memberId <= count; memberId += 1) {
+    const view = await registry.member(memberId);
+    members.push({
+      memberId,
+      status: STATUS_NAMES[Number(view.status)] ?? String(view.status),
+      roles: roleNames(view.roles),
+      kycValidUntil: cstDate(view.kycValidUntil),
+      accounts: [...view.accounts],
+      leiHash: view.leiHash,
+    });
+  }
+  if (json) return JSON.stringify({ members }, null, 2);
+  if (members.length === 0) return "no members";
+  return members
+    .map((entry) => `#${entry.memberId}  ${entry.status.padEnd(9)}  ${entry.roles.join(",").padEnd(16)}  KYC until ${entry.kycValidUntil}  ${entry.accounts.join(" ")}  lei ${entry.leiHash}`)
+    .join("\n");
+}
+
+export async function runOperatorCommand(command: OperatorCommand, system: OperatorSystem): Promise<OperatorOutcome> {
+  const { registry, token, financing, provider } = system;
+  const done = (summary: string, sent: { txHash: string; block: number }): OperatorOutcome => ({ kind: "sent", summary, ...sent });
+  switch (command.name) {
+    case "members":
+      return { kind: "listed", text: await listMembers(registry, command.json) };
+    case "admit": {
+      await checkKycDate(provider, command.kycValidUntil);
+      const leiHash = "creditCode" in command.legalEntity ? legalEntityHash(command.legalEntity.creditCode) : command.legalEntity.leiHash;
+      const mask = roleMask(...command.roles);
+      const args = [leiHash, command.address, mask, command.kycValidUntil.unixSeconds] as const;
+      let memberId = 0n;
+      const sent = await send(
+        async () => {
+          memberId = await registry.admit.staticCall(...args);
+        },
+        () => registry.admit(...args),
+      );
+      return done(`admitted member #${memberId} (${roleNames(mask).join(", ")}; KYC valid until ${command.kycValidUntil.text}) with address ${command.address}`, sent);
+    }
+    case "suspend":
+    case "reinstate": {
+      const memberId = await memberIdOf(registry, command.member);
+      const call = command.name === "suspend" ? registry.suspend : registry.reinstate;
+      return done(`${command.name === "suspend" ? "suspended" : "reinstated"} member #${memberId}`, await send(() => call.staticCall(memberId), () => call(memberId)));
+    }
+    case "renew-kyc": {
+      const memberId = await memberIdOf(registry, command.member);
+      await checkKycDate(provider, command.kycValidUntil);
+      const until = command.kycValidUntil.unixSeconds;
+      return done(`member #${memberId}'s KYC is valid until ${command.kycValidUntil.text}`, await send(() => registry.renewKyc.staticCall(memberId, until), () => registry.renewKyc(memberId, until)));
+    }
+    case "grant":
+    case "revoke": {
+      const memberId = await memberIdOf(registry, command.member);
+      const call = command.name === "grant" ? registry.grantRole : registry.revokeRole;
+      const role = roleNames(1n << BigInt(command.role)).join("");
+      return done(`${command.name === "grant" ? "granted" : "revoked"} ${role} ${command.name === "grant" ? "to" : "from"} member #${memberId}`, await send(() => call.staticCall(memberId, command.role), () => call(memberId, command.role)));
+    }
+    case "add-address":
+    case "remove-address": {
+      const memberId = await memberIdOf(registry, command.member);
+      const call = command.name === "add-address" ? registry.addAccount : registry.removeAccount;
+      return done(`${command.name === "add-address" ? "added" : "removed"} ${command.address} ${command.name === "add-address" ? "to" : "from"} member #${memberId}`, await send(() => call.staticCall(memberId, command.address), () => call(memberId, command.address)));
+    }
+    case "set-verifiers":
+      return done(`fundings now need ${command.required} verifier signature${command.required === 1 ? "" : "s"}`, await send(() => financing.setRequiredVerifiers.staticCall(command.required), () => financing.setRequiredVerifiers(command.required)));
+    case "pause":
+      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => token.pause.staticCall(), () => token.pause()));
+    case "unpause":
+      return done("unpaused: transfers, confirmations and funding run again", await send(() => token.unpause.staticCall(), () => token.unpause()));
+  }
+}
