@@ -149,7 +149,8 @@ export const OPERATIONS: Operations = {
   },
   "/v1/tokens/{id}/funding-checks": {
     post: {
-      summary: "Check a holder's funding request (the caller must be an active factor); an attestation when every check passes",
+      summary:
+        "Check a holder's funding request (the caller must be an active factor); an attestation when every check passes. Recourse is the request's withRecourse, as the holder signed it: the factor does not choose it",
       session: true,
       parameters: [tokenId],
       requestBody: { required: true, content: json(schemaOf(fundingCheckBody)) },
@@ -469,7 +470,18 @@ const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
     type: "object",
     properties: {
       holder: addressSchema,
-      request: { type: "object", properties: { tokenId: decimal, value: decimal, minPrice: decimal, factor: addressSchema, deadline: decimal, nonce: decimal } },
+      request: {
+        type: "object",
+        properties: {
+          tokenId: decimal,
+          value: decimal,
+          minPrice: decimal,
+          factor: addressSchema,
+          withRecourse: { type: "boolean", description: "the holder's signed choice; the attestation and the funding carry the same" },
+          deadline: decimal,
+          nonce: decimal,
+        },
+      },
       holderSignature: { type: "string" },
       submittedAt: { type: "integer", description: "unix seconds" },
       state: { enum: ["waiting", "funded", "withdrawn", "expired"] },

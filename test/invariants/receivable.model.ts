@@ -1092,6 +1092,7 @@ function resolveFund(model: ReceivableModel, op: Extract<Op, { kind: "fund" }>):
     value,
     minPrice: op.variant === "lowPrice" ? price + 1n : price,
     factor: factorAddress,
+    withRecourse: op.withRecourse,
     deadline: op.variant === "edge" ? at : at + DAY_SECONDS,
     nonce,
   };

@@ -225,9 +225,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
     const block = await stack.provider.getBlock("latest");
-    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
+    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
     const domain = financingDomain(stack.chainId, stack.addresses.financing);
-    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, String(value)]));
+    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)]));
     // Signed by tier 3, submitted by tier 2.
     const forged = await signFundingRequest(new Wallet(accountOf("tier3").privateKey), domain, request);
     const refused = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: forged }) });
