@@ -308,7 +308,23 @@ const tokenIds: JsonSchema = { type: "array", items: decimal };
 const pieceStatus: JsonSchema = { enum: ["live", "funded", "repaid", "overdue"] };
 
 const INDEX_SCHEMAS: Record<string, JsonSchema> = {
-  IndexStatus: { type: "object", required: ["asOfBlock", "final"], properties: { ...asOfProperties, head: { type: "integer", description: "the chain head the indexer last saw" } } },
+  IndexStatus: {
+    type: "object",
+    required: ["asOfBlock", "final"],
+    properties: {
+      ...asOfProperties,
+      head: { type: "integer", description: "the chain head the indexer last saw" },
+      findingCount: { type: "integer", description: "events the contracts emitted that the index could not place (kept as findings, not applied)" },
+      findings: {
+        type: "array",
+        description: "the newest of them (at most 20), in chain order",
+        items: {
+          type: "object",
+          properties: { code: { type: "string" }, contract: { type: "string" }, event: { type: "string" }, block: integer, transactionHash: hex32, logIndex: integer },
+        },
+      },
+    },
+  },
   TokenRecord: {
     type: "object",
     properties: {
