@@ -226,4 +226,20 @@ describe("verifier: funding checks over a piece's lineage", function () {
     });
     expect(codes(missing)).to.deep.equal(["TOKEN_NOT_FOUND"]);
   });
+
+  it("attack: the attestation's recourse is the holder's signed choice, not the factor's", async function () {
+    const s = await setup();
+    const domain = financingDomain((await hre.ethers.provider.getNetwork()).chainId, await s.c.financing.getAddress());
+    for (const [nonce, withRecourse] of [
+      [11n, true],
+      [12n, false],
+    ] as const) {
+      const { request } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3, nonce);
+      const signed = { ...request, withRecourse };
+      const holderSignature = await signFundingRequest(s.c.tier3, domain, signed);
+      const outcome = await s.verifier.check({ request: signed, holderSignature, price: signed.minPrice, requestedBy: s.c.factor.address });
+      if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
+      expect(outcome.attestation.withRecourse).to.equal(withRecourse);
+    }
+  });
 });
