@@ -123,6 +123,26 @@ describe("audit findings", function () {
     }
   });
 
+  it("attack: recourse recorded on a funding sold without recourse is I9_RECOURSE_NOT_AGREED", async function () {
+    const c = await deployAuditedConsortium();
+    const stray = await new StrayFinancingEvents__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, financing: await stray.getAddress() } };
+    const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    const plainSale = hre.ethers.id("a plain sale");
+    await (await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 10_000_000n, 0n, false)).wait();
+    const before = await audit(record);
+    expect(before.findings.map((finding) => finding.code)).to.not.include("I9_RECOURSE_NOT_AGREED");
+
+    const factorId = c.memberIds.get(c.factor.address) ?? 0;
+    const sellerId = c.memberIds.get(c.tier1.address) ?? 0;
+    const sent = await stray.announceRecourse(plainSale, factorId, sellerId, receivable.tokenId, 10_000_000n);
+    await sent.wait();
+    const result = await audit(record);
+    const added = result.findings.filter((finding) => finding.transactionHash === sent.hash.toLowerCase());
+    expect(added.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I9_RECOURSE_NOT_AGREED"]);
+    expect(added[0].message).to.contain("without recourse");
+  });
+
   it("an index with one holding changed (I7)", async function () {
     const c = await deployAuditedConsortium();
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 80_000_000n, maturityInDays: 30n });
