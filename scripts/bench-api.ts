@@ -72,13 +72,12 @@ async function main(): Promise<void> {
     );
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
-    const request: FundingRequest = { tokenId: third.tokenId, value: 10_000_000n, minPrice: 9_500_000n, factor: c.factor.address, deadline: (await latestTimestamp()) + 30n * DAY, nonce: 1n };
+    const request: FundingRequest = { tokenId: third.tokenId, value: 10_000_000n, minPrice: 9_500_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + 30n * DAY, nonce: 1n };
     const holderSignature = await signFundingRequest(tier4, domain, request);
     const body = JSON.stringify({
-      request: Object.fromEntries(Object.entries(request).map(([key, value]) => [key, String(value)])),
+      request: Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)])),
       holderSignature,
       price: "9700000",
-      withRecourse: false,
     });
     const factorToken = await signIn(api.url, c.factor);
     const target = { url: `${api.url}/v1/tokens/${third.tokenId}/funding-checks`, method: "POST" as const, headers: { "content-type": "application/json", authorization: `Bearer ${factorToken}` }, body };

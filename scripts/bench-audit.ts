@@ -113,7 +113,7 @@ async function settle(generated: Awaited<ReturnType<typeof generateChain>>, plan
       const value = 1_000n + BigInt((k % perSlot) % 7);
       const price = value - 10n;
       const nonce = BigInt(k + 1);
-      const request = { tokenId, value, minPrice: price, factor: bank.address, deadline, nonce };
+      const request = { tokenId, value, minPrice: price, factor: bank.address, withRecourse: false, deadline, nonce };
       const attestation = {
         tokenId,
         holder: holder.address,

@@ -24,7 +24,7 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     using AuthorizationWord for uint256;
 
     bytes32 private constant _REQUEST_TYPEHASH = keccak256(
-        "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,uint256 deadline,uint256 nonce)"
+        "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,bool withRecourse,uint256 deadline,uint256 nonce)"
     );
     bytes32 private constant _ATTESTATION_TYPEHASH = keccak256(
         "FundingAttestation(uint256 tokenId,address holder,address factor,uint256 value,uint256 price,bytes32 invoiceHash,bytes32 logisticsHash,bytes32 tradeProofHash,bool withRecourse,uint256 deadline,uint256 nonce)"
@@ -50,6 +50,10 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     /// non-empty record means the nonce is spent, by a funding or by withdrawal. See {FundingRecord}.
     mapping(address holder => mapping(uint256 nonce => FundingRecord)) private _fundings;
     mapping(bytes32 requestDigest => address holder) private _onChainApprovals;
+    /// @dev The whole id of each funding with recourse, under the same key as its record: `recordRecourse` trusts
+    /// the attestation's piece and value only when its digest is this id. Written for recourse fundings alone, so a
+    /// plain sale pays no second storage word.
+    mapping(address holder => mapping(uint256 nonce => bytes32 fundingId)) private _recourseFundingIds;
 
     modifier onlyOperator() {
         if (!registry.hasRole(msg.sender, IMemberRegistry.Role.OPERATOR)) {
@@ -131,6 +135,8 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
             revert FinancingUnknownFunding(fundingId);
         }
         if (record.recourse != Recourse.AVAILABLE) revert FinancingRecourseUnavailable(fundingId);
+        // The tag above only names the record; the whole id proves this is the attestation that was funded.
+        if (_recourseFundingIds[attestation.holder][attestation.nonce] != fundingId) revert FinancingUnknownFunding(fundingId);
         if (registry.memberIdOf(msg.sender) != record.factorId) revert FinancingNotFundingFactor(fundingId, msg.sender);
         uint256 slot = attestation.tokenId >> 32;
         if (!settlement.isOverdue(slot)) revert FinancingNotOverdue(slot);
@@ -228,6 +234,9 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
             revert FinancingRequestMismatch(request.tokenId, attestation.tokenId, request.value, attestation.value);
         }
         if (request.nonce != attestation.nonce) revert FinancingNonceMismatch(request.nonce, attestation.nonce);
+        if (request.withRecourse != attestation.withRecourse) {
+            revert FinancingRecourseMismatch(request.withRecourse, attestation.withRecourse);
+        }
         if (attestation.value == 0) revert FinancingZeroValue();
         if (attestation.price > attestation.value) revert FinancingPriceAboveValue(attestation.price, attestation.value);
         if (attestation.price < request.minPrice) revert FinancingPriceBelowMinimum(attestation.price, request.minPrice);
@@ -261,6 +270,7 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
             fundedSeq: fundedSeq,
             attestationTag: bytes6(fundingId)
         });
+        if (attestation.withRecourse) _recourseFundingIds[attestation.holder][attestation.nonce] = fundingId;
         emit Funded(
             fundingId,
             attestation.tokenId,
@@ -298,17 +308,7 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     }
 
     function _hashRequest(FundingRequest calldata request) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                _REQUEST_TYPEHASH,
-                request.tokenId,
-                request.value,
-                request.minPrice,
-                request.factor,
-                request.deadline,
-                request.nonce
-            )
-        );
+        return keccak256(abi.encode(_REQUEST_TYPEHASH, request));
     }
 
     function _hashAttestation(FundingAttestation calldata attestation) private pure returns (bytes32) {

@@ -390,11 +390,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   // The holder signs its request; the bank asks the verifier's API to check the piece's whole lineage and attest.
   const domain = financingDomain(chainId, financingAddress);
   const deadline = quoteTime + DAY;
-  const request: FundingRequest = { tokenId: tier3Piece, value: TO_TIER3, minPrice: quoted, factor: bank.signer.address, deadline, nonce: 1n };
+  const request: FundingRequest = { tokenId: tier3Piece, value: TO_TIER3, minPrice: quoted, factor: bank.signer.address, withRecourse: false, deadline, nonce: 1n };
   const holderSignature = await signFundingRequest(tier3.signer, domain, request);
-  say(`   ${tier3.name} signs its funding request (EIP-712, this chain and contract only) and hands it to ${bank.name}.`);
+  say(`   ${tier3.name} signs its funding request without recourse (EIP-712, this chain and contract only) and hands it to ${bank.name}.`);
   const bankClient = await clientOf(bank.signer);
-  const checked = await bankClient.fundingCheck(request, holderSignature, quoted, false);
+  const checked = await bankClient.fundingCheck(request, holderSignature, quoted);
   if (!checked.ok) {
     throw new Error(`the verifier refuses to attest: ${checked.failures.map((failure) => `${failure.code} (${failure.message})`).join("; ")}`);
   }

@@ -177,6 +177,7 @@ async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
     value: FACE_VALUE,
     minPrice: FUNDING_PRICE,
     factor: factor.address,
+    withRecourse: false,
     deadline: FIXED_DEADLINE,
     nonce,
   });

@@ -136,10 +136,10 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const receivable = await token.receivable(tier1Cameras >> 32n);
   const value = 200_000_00n;
   const quoted = price(value, DEMO_FACTOR_RATE_BPS, daysBetween(now, receivable.maturity));
-  const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, deadline: now + DAY, nonce: 1n };
+  const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, withRecourse: false, deadline: now + DAY, nonce: 1n };
   const domain = financingDomain(chainId, await financing.getAddress());
   const holderSignature = await signFundingRequest(signer("tier1"), domain, request);
-  const outcome = await verifier.check({ request, holderSignature, price: quoted, withRecourse: false, requestedBy: party("bank").account });
+  const outcome = await verifier.check({ request, holderSignature, price: quoted, requestedBy: party("bank").account });
   if (!outcome.ok) throw new Error(`seeding: the verifier refused the demo funding: ${outcome.failures.map((failure) => failure.message).join("; ")}`);
   const bankFinancing = financing.connect(bank);
   const [, bankCameras] = await bankFinancing.fund.staticCall(request, holderSignature, outcome.attestation, [outcome.signature]);

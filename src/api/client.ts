@@ -108,9 +108,12 @@ export class ChainbillClient {
     return (answer.body as { hash: string }).hash;
   }
 
-  /** Asks the verifier to check a funding of `request` at `price`: the attestation, or every reason it refuses. */
-  async fundingCheck(request: FundingRequest, holderSignature: string, price: bigint, withRecourse: boolean): Promise<FundingCheckAnswer> {
-    const answer = await this.call("POST", `/v1/tokens/${request.tokenId}/funding-checks`, { request, holderSignature, price, withRecourse });
+  /**
+   * Asks the verifier to check a funding of `request` at `price`: the attestation, or every reason it refuses. Recourse
+   * is `request.withRecourse`, the holder's signed choice.
+   */
+  async fundingCheck(request: FundingRequest, holderSignature: string, price: bigint): Promise<FundingCheckAnswer> {
+    const answer = await this.call("POST", `/v1/tokens/${request.tokenId}/funding-checks`, { request, holderSignature, price });
     if (answer.status === 422) {
       const body = answer.body as { failures: FundingCheckReason[]; asOfBlock: number };
       return { ok: false, failures: body.failures, asOfBlock: body.asOfBlock };

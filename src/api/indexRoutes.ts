@@ -242,8 +242,8 @@ const FUNDING_STATE_CODES: ReadonlySet<string> = new Set(["ALREADY_FUNDED"]);
  * dropped), so the answer is exactly what a funding check would say of the steps.
  */
 async function stepChecks(context: ApiContext, reads: BlockReads, tokenId: bigint, timestamp: number): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
-  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), deadline: BigInt(timestamp), nonce: 0n };
-  const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, withRecourse: false, requestedBy: request.factor };
+  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), withRecourse: false, deadline: BigInt(timestamp), nonce: 0n };
+  const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, requestedBy: request.factor };
   const gathered = await gatherContext(reads, context.store, input, timestamp, context.chainId);
   const result = checkFunding(input, gathered, { attestationTtlSeconds: 0n });
   const last = result.steps[result.steps.length - 1];

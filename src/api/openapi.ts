@@ -149,7 +149,8 @@ export const OPERATIONS: Operations = {
   },
   "/v1/tokens/{id}/funding-checks": {
     post: {
-      summary: "Check a holder's funding request (the caller must be an active factor); an attestation when every check passes",
+      summary:
+        "Check a holder's funding request (the caller must be an active factor); an attestation when every check passes. Recourse is the request's withRecourse, as the holder signed it: the factor does not choose it",
       session: true,
       parameters: [tokenId],
       requestBody: { required: true, content: json(schemaOf(fundingCheckBody)) },
@@ -307,7 +308,23 @@ const tokenIds: JsonSchema = { type: "array", items: decimal };
 const pieceStatus: JsonSchema = { enum: ["live", "funded", "repaid", "overdue"] };
 
 const INDEX_SCHEMAS: Record<string, JsonSchema> = {
-  IndexStatus: { type: "object", required: ["asOfBlock", "final"], properties: { ...asOfProperties, head: { type: "integer", description: "the chain head the indexer last saw" } } },
+  IndexStatus: {
+    type: "object",
+    required: ["asOfBlock", "final"],
+    properties: {
+      ...asOfProperties,
+      head: { type: "integer", description: "the chain head the indexer last saw" },
+      findingCount: { type: "integer", description: "events the contracts emitted that the index could not place (kept as findings, not applied)" },
+      findings: {
+        type: "array",
+        description: "the newest of them (at most 20), in chain order",
+        items: {
+          type: "object",
+          properties: { code: { type: "string" }, contract: { type: "string" }, event: { type: "string" }, block: integer, transactionHash: hex32, logIndex: integer },
+        },
+      },
+    },
+  },
   TokenRecord: {
     type: "object",
     properties: {
@@ -469,7 +486,18 @@ const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
     type: "object",
     properties: {
       holder: addressSchema,
-      request: { type: "object", properties: { tokenId: decimal, value: decimal, minPrice: decimal, factor: addressSchema, deadline: decimal, nonce: decimal } },
+      request: {
+        type: "object",
+        properties: {
+          tokenId: decimal,
+          value: decimal,
+          minPrice: decimal,
+          factor: addressSchema,
+          withRecourse: { type: "boolean", description: "the holder's signed choice; the attestation and the funding carry the same" },
+          deadline: decimal,
+          nonce: decimal,
+        },
+      },
       holderSignature: { type: "string" },
       submittedAt: { type: "integer", description: "unix seconds" },
       state: { enum: ["waiting", "funded", "withdrawn", "expired"] },

@@ -22,7 +22,7 @@ import type { ApiContext } from "./context";
  */
 
 export const fundingRequestBody = z.strictObject({
-  request: z.strictObject({ tokenId: uint256, value: uint256, minPrice: uint256, factor: address, deadline: uint256, nonce: uint256 }),
+  request: z.strictObject({ tokenId: uint256, value: uint256, minPrice: uint256, factor: address, withRecourse: z.boolean(), deadline: uint256, nonce: uint256 }),
   holderSignature: signature,
 });
 

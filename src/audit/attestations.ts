@@ -55,7 +55,7 @@ export class AttestationChecks {
     if (attestation.factor !== event.factor || request.factor !== event.factor) mismatches.push("factor");
     if (attestation.value !== event.value || request.value !== event.value) mismatches.push("value");
     if (attestation.price !== event.price || attestation.price < request.minPrice) mismatches.push("price");
-    if (attestation.withRecourse !== event.withRecourse) mismatches.push("recourse");
+    if (attestation.withRecourse !== event.withRecourse || request.withRecourse !== event.withRecourse) mismatches.push("recourse");
     if (attestation.nonce !== request.nonce) mismatches.push("nonce");
     if (mismatches.length > 0) this.hooks.flag("FUNDING_MISMATCH", at, `funding ${event.fundingId}: the calldata and the Funded event disagree on ${mismatches.join(", ")}`, subject);
 

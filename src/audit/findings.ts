@@ -33,6 +33,9 @@ export type FindingCode =
   | "I6_CLAIM_WRONG"
   | "I6_CLAIM_BEFORE_MATURITY"
   | "I7_INDEX_MISMATCH"
+  /** The index kept an event it could not place as a finding of its own (src/indexer/schema.ts, IndexFinding). */
+  | "I7_INDEX_FINDING"
+  | "I9_RECOURSE_NOT_AGREED"
   // the events themselves
   | "EVENT_INCONSISTENT"
   | "EVENT_UNDECODABLE"

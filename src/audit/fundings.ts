@@ -63,7 +63,14 @@ export class FundingDigests {
 
   request(request: FundingRequest): string {
     return this.digest(
-      bytes32Word(REQUEST_TYPEHASH) + word(request.tokenId) + word(request.value) + word(request.minPrice) + addressWord(request.factor) + word(request.deadline) + word(request.nonce),
+      bytes32Word(REQUEST_TYPEHASH) +
+        word(request.tokenId) +
+        word(request.value) +
+        word(request.minPrice) +
+        addressWord(request.factor) +
+        word(request.withRecourse ? 1n : 0n) +
+        word(request.deadline) +
+        word(request.nonce),
     );
   }
 
@@ -105,11 +112,14 @@ export function parseFundCall(input: string, digests: FundingDigests): FundCall 
   if (parsed === null || parsed.name !== "fund") throw new Error("the transaction is not a direct call of Financing.fund");
   const r = parsed.args.getValue("request") as Result;
   const a = parsed.args.getValue("attestation") as Result;
+  const requestedRecourse = field(r, "withRecourse");
+  if (typeof requestedRecourse !== "boolean") throw new Error("the request's withRecourse is not a bool");
   const request: FundingRequest = {
     tokenId: big(r, "tokenId"),
     value: big(r, "value"),
     minPrice: big(r, "minPrice"),
     factor: str(r, "factor").toLowerCase(),
+    withRecourse: requestedRecourse,
     deadline: big(r, "deadline"),
     nonce: big(r, "nonce"),
   };

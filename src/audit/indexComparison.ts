@@ -6,9 +6,9 @@ import type { AuditReplay, PieceStatus } from "./replay";
 /**
  * I7: the indexer's state equals the replay at the same block. The only place the audit reads the indexer's
  * database, and it reads it as data: the documented key layout (src/indexer/schema.ts) — `meta/cursor`,
- * `t/<tokenId>` pieces, `s/<slot>` receivables, `h/<owner>/<tokenId>` holdings, `cb/<address>` balances — with
- * JSON values whose amounts are decimal strings. Open it while the indexer is stopped (LevelDB allows one
- * process), or on a copy.
+ * `t/<tokenId>` pieces, `s/<slot>` receivables, `h/<owner>/<tokenId>` holdings, `cb/<address>` balances,
+ * `x/<checkpoint>` events the index kept as findings — with JSON values whose amounts are decimal strings. Open
+ * it while the indexer is stopped (LevelDB allows one process), or on a copy.
  */
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -147,6 +147,18 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
     for (const [account, balance] of replay.balances) {
       if (balance === 0n) continue;
       if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined) mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${account}, which holds ${balance}`);
+    }
+
+    // Events the indexer kept as findings instead of applying them (`x/<checkpoint>`): each is reported where it
+    // happened, so an auditor sees what the index left out and why.
+    for await (const [key, value] of db.iterator({ gte: "x/", lt: `x/${END}` })) {
+      compared += 1;
+      const finding = objectOf(value);
+      const at: ChainPosition =
+        finding !== undefined && typeof finding.block === "number" && typeof finding.transactionHash === "string" && typeof finding.logIndex === "number"
+          ? { block: finding.block, transactionHash: finding.transactionHash, logIndex: finding.logIndex }
+          : fallback;
+      findings.add("I7_INDEX_FINDING", at, `the index did not apply ${String(finding?.event ?? "an event")} (${String(finding?.code ?? key)}): ${String(finding?.message ?? value)}`);
     }
     return compared;
   };

@@ -170,6 +170,9 @@ export class AuditReplay {
 
   private readonly fingerprints = new Map<string, bigint>();
   private readonly fundingIds = new Set<string>();
+  private readonly fundingsById = new Map<string, FundingRecord>();
+  /** Fundings whose recourse was recorded. */
+  private readonly recourseRecorded = new Set<string>();
   private readonly attestations: AttestationChecks;
   private readonly settlementAddress: string;
   private tx: TxScratch | undefined;
@@ -658,9 +661,35 @@ export class AuditReplay {
       case "RequiredVerifiersSet":
         this.attestations.requiredVerifiers = event.required;
         return;
+      case "RecourseRecorded":
+        return this.onRecourse(event, at);
       default:
         return;
     }
+  }
+
+  /** I9: recourse only on a funding the holder sold with recourse (as its signed request says), once, by its factor. */
+  private onRecourse(event: Extract<AuditEvent, { name: "RecourseRecorded" }>, at: ChainPosition): void {
+    const subject = { tokenId: event.fundedTokenId, slot: event.fundedTokenId >> 32n };
+    const claim = `recourse of ${event.amount} on funding ${event.fundingId}`;
+    const funding = this.fundingsById.get(event.fundingId);
+    if (funding === undefined) {
+      this.flag("EVENT_INCONSISTENT", at, `${claim}, which never happened`, subject);
+      return;
+    }
+    const requested = funding.call?.request.withRecourse;
+    if (!funding.withRecourse || requested === false) {
+      const how = requested === false ? "under a request it signed without recourse" : "without recourse";
+      this.flag("I9_RECOURSE_NOT_AGREED", at, `${claim}: the holder ${funding.holder} sold ${how}`, subject);
+    }
+    if (this.recourseRecorded.has(event.fundingId)) this.flag("EVENT_INCONSISTENT", at, `${claim}: its recourse was already recorded`, subject);
+    this.recourseRecorded.add(event.fundingId);
+    const problems: string[] = [];
+    if (event.fundedTokenId !== funding.fundedTokenId) problems.push(`it names piece ${pieceName(event.fundedTokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
+    if (event.amount > funding.value) problems.push(`the amount is above the ${funding.value} sold`);
+    const factorId = this.members.memberIdOf(funding.factor);
+    if (event.factorId !== factorId) problems.push(`it names factor member ${event.factorId}, the funding's factor is member ${factorId}`);
+    if (problems.length > 0) this.flag("EVENT_INCONSISTENT", at, `${claim}: ${problems.join("; ")}`, subject);
   }
 
   private onFunded(event: Extract<AuditEvent, { name: "Funded" }>, at: ChainPosition): void {
@@ -678,6 +707,7 @@ export class AuditReplay {
       validVerifiers: [],
     };
     this.fundings.push(funding);
+    if (!this.fundingsById.has(event.fundingId)) this.fundingsById.set(event.fundingId, funding);
     this.tx?.fundings.push(funding);
     if (event.fundedTokenId !== event.tokenId) this.tx?.fundedPieces.add(event.fundedTokenId);
     this.blocksWanted.add(at.block);

@@ -40,6 +40,11 @@ export interface FundingRequest {
   /** The lowest price, in SettlementToken minor units, the holder accepts. */
   minPrice: bigint;
   factor: string;
+  /**
+   * The holder's choice: whether the factor may record recourse against the holder (the seller) if the anchor
+   * does not pay. The attestation must carry the same; the contract refuses a funding where they differ.
+   */
+  withRecourse: boolean;
   /** Unix seconds; the request is refused after it. */
   deadline: bigint;
   /** One of the holder's unordered nonces: bit `nonce % 256` of word `nonce / 256`. */
@@ -65,7 +70,7 @@ export interface FundingAttestation {
 
 /** `FundingRequest(...)` exactly as Financing.sol's `_REQUEST_TYPEHASH` hashes it. */
 export const FUNDING_REQUEST_TYPE_STRING =
-  "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,uint256 deadline,uint256 nonce)";
+  "FundingRequest(uint256 tokenId,uint256 value,uint256 minPrice,address factor,bool withRecourse,uint256 deadline,uint256 nonce)";
 
 /** `FundingAttestation(...)` exactly as Financing.sol's `_ATTESTATION_TYPEHASH` hashes it. */
 export const FUNDING_ATTESTATION_TYPE_STRING =
@@ -79,6 +84,7 @@ export const FUNDING_REQUEST_TYPES: Readonly<Record<"FundingRequest", readonly T
     { name: "value", type: "uint256" },
     { name: "minPrice", type: "uint256" },
     { name: "factor", type: "address" },
+    { name: "withRecourse", type: "bool" },
     { name: "deadline", type: "uint256" },
     { name: "nonce", type: "uint256" },
   ],
@@ -123,12 +129,13 @@ function typedDataDomain(domain: FinancingDomain): TypedDataDomain {
   return { name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract };
 }
 
-function requestValue(request: FundingRequest): Record<string, string | bigint> {
+function requestValue(request: FundingRequest): Record<string, string | bigint | boolean> {
   return {
     tokenId: request.tokenId,
     value: request.value,
     minPrice: request.minPrice,
     factor: getAddress(request.factor),
+    withRecourse: request.withRecourse,
     deadline: request.deadline,
     nonce: request.nonce,
   };
@@ -207,7 +214,16 @@ function digestOf(domain: FinancingDomain, structHash: string): string {
 
 /** The digest the holder signs; what `Financing.requestDigest` returns. */
 export function fundingRequestDigest(domain: FinancingDomain, request: FundingRequest): string {
-  const words = [REQUEST_TYPEHASH, uintWord(request.tokenId), uintWord(request.value), uintWord(request.minPrice), addressWord(request.factor), uintWord(request.deadline), uintWord(request.nonce)];
+  const words = [
+    REQUEST_TYPEHASH,
+    uintWord(request.tokenId),
+    uintWord(request.value),
+    uintWord(request.minPrice),
+    addressWord(request.factor),
+    uintWord(request.withRecourse ? 1n : 0n),
+    uintWord(request.deadline),
+    uintWord(request.nonce),
+  ];
   return digestOf(domain, keccak256(concat(words)));
 }
 

@@ -2,7 +2,7 @@ import type { ChainbillEvent, RawLog } from "../chain/events";
 import { tokensOfEvent } from "../chain/events";
 import type { StateTx } from "./store";
 import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryEntry, encodeHistoryRow, keys, slotHexOfToken, tokenHex } from "./schema";
-import type { Codec, FundingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import type { Codec, FundingRow, IndexFindingCode, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 
 /**
  * The handlers: from decoded events to the derived records (pieces, receivables, holdings, the factors' books,
@@ -208,13 +208,43 @@ function changeTokenRecord(tx: StateTx, tokenId: bigint, block: number, change: 
   need(token, `piece ${tokenId}`, block);
 }
 
-/** A factor's recourse on a funding: the funding's row is found through its id, so its records are loaded here. */
-async function onRecourse(tx: StateTx, block: number, fundingId: string, amount: bigint): Promise<void> {
+/** Keeps `event` (at `log`) as a finding instead of applying it: see {@link IndexFinding}. */
+function recordFinding(tx: StateTx, log: RawLog, event: ChainbillEvent, code: IndexFindingCode, message: string): void {
+  const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
+  tx.insertRecord(keys.finding(checkpoint), codecs.finding, {
+    code,
+    contract: event.contract,
+    event: event.name,
+    block: log.blockNumber,
+    transactionHash: log.transactionHash,
+    logIndex: log.logIndex,
+    message,
+  });
+}
+
+/**
+ * A factor's recourse on a funding: the funding's row is found through its id, so its records are loaded here.
+ * Financing accepted the event, so one the index cannot place (an unknown funding, one sold without recourse, one
+ * already recorded) becomes a finding, not an error that would stop the indexer and every API that reads it.
+ */
+async function onRecourse(tx: StateTx, log: RawLog, event: Extract<ChainbillEvent, { name: "RecourseRecorded" }>): Promise<void> {
+  const { fundingId, amount } = event;
+  const block = log.blockNumber;
   const indexKey = keys.fundingIndex(fundingId);
   await tx.load([indexKey]);
   const rowKey = tx.get(indexKey);
-  if (rowKey === undefined) throw new IndexInconsistencyError(`recourse on unknown funding ${fundingId}`);
+  const claim = `recourse of ${amount} by factor member ${event.factorId} against seller member ${event.sellerId}`;
+  if (rowKey === undefined) {
+    recordFinding(tx, log, event, "RECOURSE_UNKNOWN_FUNDING", `${claim} on funding ${fundingId}, which the index never saw funded; not applied`);
+    return;
+  }
   await tx.load([rowKey]);
+  const before = need(tx.getRecord(rowKey, codecs.funding), `funding ${fundingId}`, block);
+  if (!before.withRecourse || before.recourseAmount !== null) {
+    const [code, why] = !before.withRecourse ? (["RECOURSE_NOT_AGREED", "sold without recourse"] as const) : (["RECOURSE_RECORDED_TWICE", `already under recourse of ${before.recourseAmount}`] as const);
+    recordFinding(tx, log, event, code, `${claim} on funding ${fundingId}, ${why}; not applied`);
+    return;
+  }
   const row = tx.changeRecord(rowKey, codecs.funding, (record) => {
     record.recourseAmount = amount;
     record.updatedAtBlock = block;
@@ -607,7 +637,7 @@ function applyEvent(batch: Batch, event: ChainbillEvent, log: RawLog): void | Pr
           return;
         }
         case "RecourseRecorded":
-          return onRecourse(tx, block, event.fundingId, event.amount);
+          return onRecourse(tx, log, event);
         case "RequiredVerifiersSet":
           return changeSystem(tx, (system) => {
             system.requiredVerifiers = event.required;

@@ -1,7 +1,7 @@
 import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
 import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
-import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, IndexFinding, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { PREFIX_END } from "./store";
 import type { IndexDb } from "./store";
 
@@ -83,9 +83,20 @@ export interface MemberWithActivity extends MemberRecord {
   activeNow: boolean;
 }
 
+/** An index finding as the status shows it: what and where, without the message's figures. */
+export type FindingSummary = Omit<IndexFinding, "message">;
+
+/** How many findings the status lists (the newest; `findingCount` counts them all). */
+const STATUS_FINDINGS = 20;
+
 export interface IndexReader {
-  /** The index's position, or null before the first batch. */
-  status(): Promise<(AsOf & { head: number }) | null>;
+  /**
+   * The index's position, or null before the first batch; with the events it could not place and kept as
+   * findings (see {@link IndexFinding}): how many, and the newest.
+   */
+  status(): Promise<(AsOf & { head: number; findingCount: number; findings: FindingSummary[] }) | null>;
+  /** Every finding the index recorded, in chain order, with its message. */
+  findings(): Promise<IndexFinding[]>;
   holdingsOf(owner: string, page?: { limit?: number; after?: bigint }): Promise<Answer<HoldingsPage>>;
   token(tokenId: bigint, options?: { maxDescendants?: number }): Promise<Answer<TokenLineage> | null>;
   slot(slot: bigint): Promise<Answer<SlotSummary> | null>;
@@ -146,8 +157,13 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
     status: () =>
       withSnapshot(async (view) => {
         const cursor = await view.cursor();
-        return cursor === undefined ? null : { ...view.asOf(cursor, [cursor.number]), head: cursor.head };
+        if (cursor === undefined) return null;
+        const recorded = await view.scan(keys.findingsPrefix, codecs.finding);
+        const findings = recorded.slice(-STATUS_FINDINGS).map(([, { code, contract, event, block, transactionHash, logIndex }]) => ({ code, contract, event, block, transactionHash, logIndex }));
+        return { ...view.asOf(cursor, [cursor.number]), head: cursor.head, findingCount: recorded.length, findings };
       }),
+
+    findings: () => withSnapshot(async (view) => (await view.scan(keys.findingsPrefix, codecs.finding)).map(([, finding]) => finding)),
 
     holdingsOf: (ownerInput, page = {}) =>
       withSnapshot(async (view) => {

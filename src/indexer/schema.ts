@@ -24,6 +24,7 @@ import { ZEROS, padNumber } from "./store";
  * | `e/<tokenId>/<checkpoint>` | the logs of one transaction about the piece (history), compactly ({@link encodeHistoryRow}); the checkpoint is its first log's |
  * | `m/<memberId>` | {@link MemberRecord}; `ma/<address>` the member id owning an address |
  * | `cb/<address>` | settlement-currency balance (decimal) |
+ * | `x/<checkpoint>` | {@link IndexFinding}: an event the index could not place, recorded instead of applied |
  */
 
 export function hex(value: bigint, width: number): string {
@@ -172,6 +173,8 @@ export const keys = {
   membersPrefix: "m/",
   account: (address: string) => `ma/${address}`,
   balance: (address: string) => `cb/${address}`,
+  finding: (checkpoint: string) => `x/${checkpoint}`,
+  findingsPrefix: "x/",
 } as const;
 
 /** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
@@ -290,6 +293,31 @@ export interface FactorTotals {
   price: bigint;
   recourse: bigint;
   updatedAtBlock: number;
+}
+
+/** Why an event could not be placed. */
+export type IndexFindingCode =
+  /** RecourseRecorded names a funding the index never saw funded. */
+  | "RECOURSE_UNKNOWN_FUNDING"
+  /** RecourseRecorded on a funding that was sold without recourse. */
+  | "RECOURSE_NOT_AGREED"
+  /** RecourseRecorded on a funding whose recourse is already recorded. */
+  | "RECOURSE_RECORDED_TWICE";
+
+/**
+ * An event a watched contract emitted (so the chain accepted it) that names something the index cannot place,
+ * such as recourse on a funding it never saw. It is kept instead of applied and indexing goes on: one such event
+ * must not stop the indexer and every API that reads it. The status and the audit's index comparison show each.
+ */
+export interface IndexFinding {
+  code: IndexFindingCode;
+  contract: ContractName;
+  event: string;
+  block: number;
+  transactionHash: string;
+  logIndex: number;
+  /** A sentence naming what could not be placed. */
+  message: string;
 }
 
 export type MemberStatus = "ACTIVE" | "SUSPENDED";
@@ -428,5 +456,6 @@ export const codecs = {
   funding: codec<FundingRow>(["tokenId", "fundedTokenId", "value", "price"], ["recourseAmount"]),
   factorTotals: codec<FactorTotals>(["value", "price", "recourse"]),
   member: codec<MemberRecord>(["kycValidUntil"]),
+  finding: codec<IndexFinding>([]),
   system: codec<SystemRecord>(["gracePeriod", "requiredVerifiers", "currencySupply", "currencyIssued", "currencyRedeemed"]),
 } as const;

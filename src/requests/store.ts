@@ -13,7 +13,7 @@ import type { FundingRequest } from "../chain/funding";
 /** A stored request: amounts and ids as decimal strings, addresses checksummed. */
 export interface StoredFundingRequest {
   holder: string;
-  request: { tokenId: string; value: string; minPrice: string; factor: string; deadline: string; nonce: string };
+  request: { tokenId: string; value: string; minPrice: string; factor: string; withRecourse: boolean; deadline: string; nonce: string };
   holderSignature: string;
   /** Unix seconds (wall clock of the API). */
   submittedAt: number;
@@ -30,8 +30,8 @@ function factorKey(factor: string, holder: string, nonce: bigint): string {
 }
 
 export function requestFromStored(stored: StoredFundingRequest): FundingRequest {
-  const { tokenId, value, minPrice, factor, deadline, nonce } = stored.request;
-  return { tokenId: BigInt(tokenId), value: BigInt(value), minPrice: BigInt(minPrice), factor, deadline: BigInt(deadline), nonce: BigInt(nonce) };
+  const { tokenId, value, minPrice, factor, withRecourse, deadline, nonce } = stored.request;
+  return { tokenId: BigInt(tokenId), value: BigInt(value), minPrice: BigInt(minPrice), factor, withRecourse, deadline: BigInt(deadline), nonce: BigInt(nonce) };
 }
 
 export class FundingRequestStore {
@@ -54,6 +54,7 @@ export class FundingRequestStore {
         value: request.value.toString(),
         minPrice: request.minPrice.toString(),
         factor: getAddress(request.factor),
+        withRecourse: request.withRecourse,
         deadline: request.deadline.toString(),
         nonce: request.nonce.toString(),
       },

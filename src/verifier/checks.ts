@@ -139,7 +139,8 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
       invoiceHash: lastProof.invoiceHash,
       logisticsHash: lastProof.logisticsHash,
       tradeProofHash: lineageProofHash(provenSteps),
-      withRecourse: input.withRecourse,
+      // The holder's signed choice, never the factor's: the contract refuses an attestation that differs.
+      withRecourse: request.withRecourse,
       deadline: request.deadline < ttlDeadline ? request.deadline : ttlDeadline,
       nonce: request.nonce,
     },

@@ -14,7 +14,6 @@ export interface FundingCheckInput {
   holderSignature: string;
   /** The price the factor will pay, in settlement-currency minor units: minPrice <= price <= value. */
   price: bigint;
-  withRecourse: boolean;
   /** The address asking (the factor's session); must be `request.factor`. */
   requestedBy: string;
 }

@@ -124,10 +124,9 @@ describe("API sign-in (EIP-4361) and sessions", () => {
       const check = await call(api.url, "POST", "/v1/tokens/4294967297/funding-checks", {
         token,
         json: {
-          request: { tokenId: "4294967297", value: "1", minPrice: "1", factor: api.c.issuer.address, deadline: "9999999999", nonce: "1" },
+          request: { tokenId: "4294967297", value: "1", minPrice: "1", factor: api.c.issuer.address, withRecourse: false, deadline: "9999999999", nonce: "1" },
           holderSignature: `0x${"11".repeat(65)}`,
           price: "1",
-          withRecourse: false,
         },
       });
       expect(check.status).to.equal(403);

@@ -77,9 +77,9 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
     waybills.push(logisticsProofToWire(withOutsider.logistics) as unknown as Json);
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
-    const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, deadline: (await latestTimestamp()) + DAY, nonce: 7n };
+    const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 7n };
     const fundingBody = JSON.parse(
-      JSON.stringify({ request, holderSignature: await signFundingRequest(c.tier2, domain, request), price: 9_500_000n, withRecourse: false }, (_key, value: unknown) =>
+      JSON.stringify({ request, holderSignature: await signFundingRequest(c.tier2, domain, request), price: 9_500_000n }, (_key, value: unknown) =>
         typeof value === "bigint" ? value.toString() : value,
       ),
     ) as Json;

@@ -60,7 +60,7 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     await (await c.currency.connect(c.factor).approve(financing, MaxUint256)).wait();
     const domain = financingDomain(api.chainId, financing);
     const deadline = (await latestTimestamp()) + DAY;
-    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, deadline, nonce: 1n };
+    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, withRecourse: true, deadline, nonce: 1n };
     const attestation: FundingAttestation = {
       tokenId: grandchild,
       holder: c.tier3.address,

@@ -110,10 +110,10 @@ describe("the verifier key and the server's configuration", () => {
         answers.push(await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) }));
         answers.push(await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) }));
       }
-      const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, deadline: (await latestTimestamp()) + DAY, nonce: 5n };
+      const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 5n };
       const holderSignature = await signFundingRequest(c.tier2, financingDomain(api.chainId, await c.financing.getAddress()), request);
       const factor = await signIn(api.url, c.factor);
-      const attested = await call(api.url, "POST", `/v1/tokens/${piece.tokenId}/funding-checks`, { token: factor, json: { request, holderSignature, price: "9500000", withRecourse: false } });
+      const attested = await call(api.url, "POST", `/v1/tokens/${piece.tokenId}/funding-checks`, { token: factor, json: { request, holderSignature, price: "9500000" } });
       expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
       expect((attested.body as { signer: string }).signer).to.equal(verifierKey.address);
       answers.push(attested);

@@ -135,21 +135,34 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
   it("a funding check names each wrong field, refuses a body for another piece, and refuses a non-factor", async () => {
     const wrong = await call(api.url, "POST", "/v1/tokens/4294967297/funding-checks", {
       token,
-      json: { request: { tokenId: 4294967297, value: "-1", minPrice: "1", factor: "0x12", deadline: "1", nonce: "1", extra: 1 }, holderSignature: "0x00", price: "1", withRecourse: "no" },
+      json: { request: { tokenId: 4294967297, value: "-1", minPrice: "1", factor: "0x12", withRecourse: "no", deadline: "1", nonce: "1", extra: 1 }, holderSignature: "0x00", price: "1" },
     });
     expect(wrong.status).to.equal(400);
-    expect(fieldsOf(wrong)).to.have.members(["request.tokenId", "request.value", "request.factor", "request.extra", "holderSignature", "withRecourse"]);
+    expect(fieldsOf(wrong)).to.have.members(["request.tokenId", "request.value", "request.factor", "request.withRecourse", "request.extra", "holderSignature"]);
     const valid = {
-      request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, deadline: "1", nonce: "1" },
+      request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, withRecourse: false, deadline: "1", nonce: "1" },
       holderSignature: `0x${"11".repeat(65)}`,
       price: "1",
-      withRecourse: false,
     };
     const otherPiece = await call(api.url, "POST", "/v1/tokens/4294967297/funding-checks", { token, json: valid });
     expect(fieldsOf(otherPiece)).to.deep.equal(["request.tokenId"]);
     const notFactor = await call(api.url, "POST", "/v1/tokens/4294967298/funding-checks", { token, json: valid });
     expect(notFactor.status).to.equal(403);
     expect(codeOf(notFactor)).to.equal("NOT_A_FACTOR");
+  });
+
+  it("attack: a factor cannot choose recourse in its funding check; only the holder's signed request carries it", async () => {
+    const chosenByFactor = await call(api.url, "POST", "/v1/tokens/4294967298/funding-checks", {
+      token,
+      json: {
+        request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, withRecourse: false, deadline: "1", nonce: "1" },
+        holderSignature: `0x${"11".repeat(65)}`,
+        price: "1",
+        withRecourse: true,
+      },
+    });
+    expect(chosenByFactor.status).to.equal(400);
+    expect(fieldsOf(chosenByFactor)).to.deep.equal(["withRecourse"]);
   });
 
   it("malformed JSON, a body over 256 KB, a body that is not JSON, and unknown routes get JSON 4xx answers", async () => {
@@ -189,6 +202,15 @@ describe("API routes with the index and the funding-request inbox mounted", () =
     const answer = await call(api.url, "GET", "/v1/portfolio");
     expect(answer.status).to.equal(401);
     expect((await call(api.url, "GET", "/v1/index/status")).status).to.equal(200);
+  });
+
+  it("attack: a funding request without the holder's recourse choice is refused, naming the field", async () => {
+    const unsaid = await call(api.url, "POST", "/v1/funding-requests", {
+      token,
+      json: { request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, deadline: "1", nonce: "1" }, holderSignature: `0x${"11".repeat(65)}` },
+    });
+    expect(unsaid.status).to.equal(400);
+    expect(fieldsOf(unsaid)).to.deep.equal(["request.withRecourse"]);
   });
 });
 

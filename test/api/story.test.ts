@@ -50,12 +50,12 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
     const requestFor = async (tokenId: bigint, value: bigint, nonce: bigint): Promise<{ request: FundingRequest; holderSignature: string }> => {
-      const request: FundingRequest = { tokenId, value, minPrice: (value * 97n) / 100n, factor: c.factor.address, deadline: (await latestTimestamp()) + DAY, nonce };
+      const request: FundingRequest = { tokenId, value, minPrice: (value * 97n) / 100n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce };
       return { request, holderSignature: await signFundingRequest(c.tier3, domain, request) };
     };
     const check = async (tokenId: bigint, value: bigint, nonce: bigint) => {
       const { request, holderSignature } = await requestFor(tokenId, value, nonce);
-      const body = { request, holderSignature, price: (value * 98n) / 100n, withRecourse: false };
+      const body = { request, holderSignature, price: (value * 98n) / 100n };
       return { request, holderSignature, answer: await call(api.url, "POST", `/v1/tokens/${tokenId}/funding-checks`, { token: factor, json: body }) };
     };
 
@@ -140,7 +140,7 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     // The same request again: the piece is the factor's now, bought whole.
     const replay = await call(api.url, "POST", `/v1/tokens/${genuine.tokenId}/funding-checks`, {
       token: factor,
-      json: { request: passed.request, holderSignature: passed.holderSignature, price: price.toString(), withRecourse: false },
+      json: { request: passed.request, holderSignature: passed.holderSignature, price: price.toString() },
     });
     expect(replay.status).to.equal(422);
     expect((replay.body as Refused).failures.map((failure) => failure.code), JSON.stringify(replay.body)).to.include("ALREADY_FUNDED");

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Level } from "level";
-import { AuditInconsistentToken__factory, AuditLaxFinancing__factory } from "../../typechain-types";
+import { AuditInconsistentToken__factory, AuditLaxFinancing__factory, StrayFinancingEvents__factory } from "../../typechain-types";
 import { openStoreSource } from "../../src/audit/documents";
 import { DocumentStore } from "../../src/documents/store";
 import { parseDocument } from "../../src/proofs/documents";
@@ -87,6 +87,60 @@ describe("audit findings", function () {
     const earlier = await audit(record, { at: (receipt?.blockNumber ?? 0) - 1 });
     expect(earlier.block).to.equal((receipt?.blockNumber ?? 0) - 1);
     expect(describeFindings(earlier)).to.equal("");
+  });
+
+  it("attack: recourse on a funding that never happened is reported by the replay and, kept as the index's finding, by the index comparison", async function () {
+    const c = await deployAuditedConsortium();
+    // Financing refuses such a recourse now; a test-only contract registered as financing emits the event it accepted.
+    const stray = await new StrayFinancingEvents__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, financing: await stray.getAddress() } };
+    const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    const indexed = async (): Promise<string> => {
+      const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-recourse-"));
+      const indexer = await startIndexer({ provider: hre.network.provider as unknown as Eip1193Provider, dbPath: dir, addresses: record.contracts, startBlock: record.deploymentBlock, exitAtHead: true, pollIntervalMs: 5 });
+      await indexer.done;
+      return dir;
+    };
+    const cleanDir = await indexed();
+    try {
+      expect(describeFindings(await audit(record, { indexPath: cleanDir }))).to.equal("");
+    } finally {
+      rmSync(cleanDir, { recursive: true, force: true });
+    }
+
+    const factorId = c.memberIds.get(c.factor.address) ?? 0;
+    const sellerId = c.memberIds.get(c.tier1.address) ?? 0;
+    const sent = await stray.announceRecourse(hre.ethers.id("a funding nobody made"), factorId, sellerId, receivable.tokenId, 10_000_000n);
+    await sent.wait();
+    const dir = await indexed();
+    try {
+      const result = await audit(record, { indexPath: dir });
+      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal(["EVENT_INCONSISTENT", "I7_INDEX_FINDING"]);
+      for (const finding of result.findings) expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
+      expect(result.findings.find((finding) => finding.code === "I7_INDEX_FINDING")?.message).to.contain("RECOURSE_UNKNOWN_FUNDING");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("attack: recourse recorded on a funding sold without recourse is I9_RECOURSE_NOT_AGREED", async function () {
+    const c = await deployAuditedConsortium();
+    const stray = await new StrayFinancingEvents__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, financing: await stray.getAddress() } };
+    const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    const plainSale = hre.ethers.id("a plain sale");
+    await (await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 10_000_000n, 0n, false)).wait();
+    const before = await audit(record);
+    expect(before.findings.map((finding) => finding.code)).to.not.include("I9_RECOURSE_NOT_AGREED");
+
+    const factorId = c.memberIds.get(c.factor.address) ?? 0;
+    const sellerId = c.memberIds.get(c.tier1.address) ?? 0;
+    const sent = await stray.announceRecourse(plainSale, factorId, sellerId, receivable.tokenId, 10_000_000n);
+    await sent.wait();
+    const result = await audit(record);
+    const added = result.findings.filter((finding) => finding.transactionHash === sent.hash.toLowerCase());
+    expect(added.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I9_RECOURSE_NOT_AGREED"]);
+    expect(added[0].message).to.contain("without recourse");
   });
 
   it("an index with one holding changed (I7)", async function () {

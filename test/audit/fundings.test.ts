@@ -7,7 +7,7 @@ import { FundingDigests, recoverSigner, recoverSigners } from "../../src/audit/f
 /** The audit's fast EIP-712 digests and threaded recovery agree with the shared helpers (src/chain/funding.ts). */
 describe("audit funding digests and signer recovery", function () {
   const financing = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
-  const request: FundingRequest = { tokenId: (7n << 32n) | 3n, value: 12_345n, minPrice: 12_000n, factor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", deadline: 1_900_000_000n, nonce: 42n };
+  const request: FundingRequest = { tokenId: (7n << 32n) | 3n, value: 12_345n, minPrice: 12_000n, factor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", withRecourse: true, deadline: 1_900_000_000n, nonce: 42n };
   const attestation: FundingAttestation = {
     tokenId: request.tokenId,
     holder: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",

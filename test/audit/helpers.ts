@@ -50,7 +50,7 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
   const domain = financingDomain(chainId, financingAddress);
   nonce += 1n;
   const deadline = (await latestTimestamp()) + DAY;
-  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, deadline, nonce };
+  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, withRecourse: false, deadline, nonce };
   const attestation: FundingAttestation = {
     tokenId: options.tokenId,
     holder: options.holder.address,

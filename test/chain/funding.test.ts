@@ -26,7 +26,7 @@ const domain = fc.record({ chainId: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }
 describe("funding messages (src/chain/funding.ts)", function () {
   it("requestDigest_equalsTheGenericEip712Encoder", function () {
     fc.assert(
-      fc.property(domain, fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, deadline: uint, nonce: uint }), (d, request: FundingRequest) => {
+      fc.property(domain, fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, withRecourse: fc.boolean(), deadline: uint, nonce: uint }), (d, request: FundingRequest) => {
         expect(fundingRequestDigest(d, request)).to.equal(referenceDigest(d, FUNDING_REQUEST_TYPES, { ...request }));
       }),
       { numRuns: 200 },
@@ -79,7 +79,7 @@ describe("funding messages (src/chain/funding.ts)", function () {
 
   it("digests_refuseValuesThatDoNotFitTheirType", function () {
     const d = financingDomain(1n, getAddress("0x" + "12".repeat(20)));
-    const request: FundingRequest = { tokenId: 1n << 256n, value: 1n, minPrice: 1n, factor: getAddress("0x" + "34".repeat(20)), deadline: 1n, nonce: 1n };
+    const request: FundingRequest = { tokenId: 1n << 256n, value: 1n, minPrice: 1n, factor: getAddress("0x" + "34".repeat(20)), withRecourse: false, deadline: 1n, nonce: 1n };
     expect(() => fundingRequestDigest(d, request)).to.throw(RangeError, "does not fit a uint256");
     expect(() => fundingRequestDigest(d, { ...request, tokenId: 1n, factor: "0x1234" })).to.throw(TypeError, "is not an address");
   });

@@ -67,6 +67,8 @@ interface DealOptions {
   holder?: HardhatEthersSigner;
   factor?: HardhatEthersSigner;
   withRecourse?: boolean;
+  /** The recourse the holder signs for, when it differs from the attestation's `withRecourse`. */
+  requestedRecourse?: boolean;
   requestDeadline?: bigint;
   attestationDeadline?: bigint;
   requestNonce?: bigint;
@@ -95,6 +97,7 @@ async function deal(f: Fixture, options: DealOptions = {}): Promise<Deal> {
     value,
     minPrice: options.minPrice ?? price,
     factor: factor.address,
+    withRecourse: options.requestedRecourse ?? options.withRecourse ?? false,
     deadline: options.requestDeadline ?? now + 7n * DAY,
     nonce: options.requestNonce ?? nextNonce(),
   };
@@ -575,6 +578,20 @@ describe("Financing", function () {
       ]);
     });
 
+    it("attack: a factor cannot fund with recourse a request the holder signed without recourse, nor the reverse", async function () {
+      const f = await loadFixture(fixture);
+      // The verifier signs what the factor asked for; the holder signed a plain sale.
+      const plainSale = await deal(f, { requestedRecourse: false, withRecourse: true });
+      await expectRefused(f, plainSale, () => fund(f, plainSale), f.financing, "FinancingRecourseMismatch", [false, true]);
+      // The holder offered recourse; an attestation without it is not the sale the holder agreed to either.
+      const offered = await deal(f, { requestedRecourse: true, withRecourse: false });
+      await expectRefused(f, offered, () => fund(f, offered), f.financing, "FinancingRecourseMismatch", [true, false]);
+      // The holder's choice, attested as signed, funds; the record keeps it.
+      const agreed = await deal(f, { value: PARTIAL, price: 29_000_000n, withRecourse: true });
+      await expect(fund(f, agreed)).to.emit(f.financing, "Funded");
+      expect((await f.financing.funding(f.tier1.address, agreed.request.nonce)).recourse).to.equal(Recourse.AVAILABLE);
+    });
+
     it("fund_revertsWhenTheAttestationDoesNotCarryTheRequestNonce", async function () {
       const f = await loadFixture(fixture);
       const d = await deal(f, { requestNonce: 41n, attestationNonce: 42n });
@@ -694,6 +711,48 @@ describe("Financing", function () {
         .to.be.revertedWithCustomError(f.financing, "FinancingRecourseUnavailable")
         .withArgs(f.d.fundingId);
       expect((await f.financing.funding(f.d.attestation.holder, f.d.attestation.nonce)).recourse).to.equal(Recourse.NONE);
+    });
+
+    /** The storage word of `_fundings[holder][nonce]`: found, not assumed, as the mapping slot whose word holds the record. */
+    async function recordSlotOf(f: Funded, holder: string, nonce: bigint): Promise<{ slot: string; word: bigint }> {
+      const coder = hre.ethers.AbiCoder.defaultAbiCoder();
+      const record = await f.financing.funding(holder, nonce);
+      for (let mappingSlot = 0n; mappingSlot < 32n; mappingSlot += 1n) {
+        const inner = hre.ethers.keccak256(coder.encode(["address", "uint256"], [holder, mappingSlot]));
+        const slot = hre.ethers.keccak256(coder.encode(["uint256", "bytes32"], [nonce, inner]));
+        const word = BigInt(await hre.ethers.provider.getStorage(f.financingAddress, slot));
+        if (word !== 0n && BigInt(record.attestationTag) === word >> 208n && (word & 0xffff_ffffn) === BigInt(record.factorId)) return { slot, word };
+      }
+      throw new Error("the funding record's storage word was not found");
+    }
+
+    it("attack: recordRecourse refuses an attestation whose digest shares the stored 6-byte tag but names another value", async function () {
+      const f = await fundedWithRecourse(true);
+      await time.increaseTo(f.maturity + GRACE + 1n);
+      // The attacker keeps the funding's holder and nonce (they locate the record) and claims the whole receivable
+      // instead of the PARTIAL it bought. Finding such an attestation whose digest starts with the stored 48-bit tag
+      // takes a factor ~2^48 hashes; the test stands for that search by writing the forgery's tag into the record.
+      const forged: FundingAttestation = { ...f.d.attestation, value: FACE, invoiceHash: randomHash() };
+      const forgedId = fundingAttestationDigest(f.domain, forged);
+      const { slot, word } = await recordSlotOf(f, forged.holder, forged.nonce);
+      const forgedTag = BigInt(forgedId.slice(0, 14));
+      const patched = (word & ((1n << 208n) - 1n)) | (forgedTag << 208n);
+      await hre.network.provider.send("hardhat_setStorageAt", [f.financingAddress, slot, hre.ethers.toBeHex(patched, 32)]);
+      expect((await f.financing.funding(forged.holder, forged.nonce)).attestationTag).to.equal(forgedId.slice(0, 14));
+
+      await expect(f.financing.connect(f.factor).recordRecourse(forged))
+        .to.be.revertedWithCustomError(f.financing, "FinancingUnknownFunding")
+        .withArgs(forgedId);
+      expect((await f.financing.funding(forged.holder, forged.nonce)).recourse).to.equal(Recourse.AVAILABLE);
+      // So does another piece of the same receivable under the genuine funding's record.
+      const otherPiece: FundingAttestation = { ...f.d.attestation, tokenId: tokenIdOf(f.slot, 2n) };
+      await expect(f.financing.connect(f.factor).recordRecourse(otherPiece)).to.be.revertedWithCustomError(f.financing, "FinancingUnknownFunding");
+
+      // The funded attestation itself still records recourse, for the value it bought.
+      await hre.network.provider.send("hardhat_setStorageAt", [f.financingAddress, slot, hre.ethers.toBeHex(word, 32)]);
+      await expect(f.financing.connect(f.factor).recordRecourse(f.d.attestation))
+        .to.emit(f.financing, "RecourseRecorded")
+        .withArgs(f.d.fundingId, memberId(f, f.factor), memberId(f, f.tier1), f.fundedTokenId, PARTIAL);
     });
 
     it("recordRecourse_revertsForAnUnknownFunding", async function () {

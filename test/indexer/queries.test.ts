@@ -54,7 +54,7 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     await (await c.currency.connect(c.factor).approve(addresses.financing, MaxUint256)).wait();
     const domain = financingDomain((await hre.ethers.provider.getNetwork()).chainId, addresses.financing);
     const now = await latestTimestamp();
-    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, deadline: now + DAY, nonce: 1n };
+    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, withRecourse: true, deadline: now + DAY, nonce: 1n };
     const attestation: FundingAttestation = {
       tokenId: grandchild,
       holder: c.tier3.address,

@@ -393,7 +393,7 @@ export type Op =
  * nonce than the request), `selfFund` (a piece the factor holds itself), `otherChain` / `otherContract` (the
  * verifier signed for another EIP-712 domain), `badConsent` (the holder signed for another chain), `lowPrice`
  * (the holder's minimum is above the attested price), `wrongCaller` (someone other than the named factor
- * sends it).
+ * sends it), `recourseMismatch` (the attestation's recourse is not the one the holder signed for).
  */
 export type FundVariant =
   | "normal"
@@ -408,7 +408,8 @@ export type FundVariant =
   | "otherContract"
   | "badConsent"
   | "lowPrice"
-  | "wrongCaller";
+  | "wrongCaller"
+  | "recourseMismatch";
 
 /** Which slot: mostly one where the operation can succeed (`fitting`), sometimes any, rarely one that does not exist. */
 export interface SlotChoice {
@@ -670,6 +671,7 @@ function fundVariantArbitrary(): fc.Arbitrary<FundVariant> {
     weighted(1, "badConsent"),
     weighted(1, "lowPrice"),
     weighted(1, "wrongCaller"),
+    weighted(1, "recourseMismatch"),
   );
 }
 
@@ -1092,6 +1094,8 @@ function resolveFund(model: ReceivableModel, op: Extract<Op, { kind: "fund" }>):
     value,
     minPrice: op.variant === "lowPrice" ? price + 1n : price,
     factor: factorAddress,
+    // The holder's term; the attestation differs from it only in the variant about that.
+    withRecourse: op.variant === "recourseMismatch" ? !op.withRecourse : op.withRecourse,
     deadline: op.variant === "edge" ? at : at + DAY_SECONDS,
     nonce,
   };
@@ -1455,6 +1459,9 @@ function predictFund(model: ReceivableModel, call: FundCall, at: bigint): Outcom
     return reject(financingError("FinancingRequestMismatch", request.tokenId, attestation.tokenId, request.value, attestation.value));
   }
   if (request.nonce !== attestation.nonce) return reject(financingError("FinancingNonceMismatch", request.nonce, attestation.nonce));
+  if (request.withRecourse !== attestation.withRecourse) {
+    return reject(financingError("FinancingRecourseMismatch", request.withRecourse, attestation.withRecourse));
+  }
   if (attestation.value === 0n) return reject(financingError("FinancingZeroValue"));
   if (attestation.price > attestation.value) return reject(financingError("FinancingPriceAboveValue", attestation.price, attestation.value));
   if (attestation.price < request.minPrice) return reject(financingError("FinancingPriceBelowMinimum", attestation.price, request.minPrice));

@@ -245,7 +245,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
     // The model's signatures and digests are the ones a wallet and the contract compute.
     const domain = financingDomain(chainId, addresses.financing);
-    const request: FundingRequest = { tokenId: 1n << 32n, value: 5n, minPrice: 4n, factor: c.factor.address, deadline: now, nonce: 7n };
+    const request: FundingRequest = { tokenId: 1n << 32n, value: 5n, minPrice: 4n, factor: c.factor.address, withRecourse: true, deadline: now, nonce: 7n };
     const attestation: FundingAttestation = {
       tokenId: 1n << 32n,
       holder: c.tier1.address,

@@ -415,7 +415,7 @@ describe("Reentrancy: a hostile member contract", function () {
   describe("Financing: a hostile factor cannot fund twice with the same attestation", function () {
     async function fundingOf(f: Fixture, value: bigint, price: bigint, nonce: bigint) {
       const deadline = (await latestTimestamp()) + DAY;
-      const request: FundingRequest = { tokenId: f.root, value, minPrice: price, factor: f.hostileAddress, deadline, nonce };
+      const request: FundingRequest = { tokenId: f.root, value, minPrice: price, factor: f.hostileAddress, withRecourse: false, deadline, nonce };
       const attestation: FundingAttestation = {
         tokenId: f.root,
         holder: f.tier1.address,

@@ -76,7 +76,7 @@ async function setup(): Promise<Story & { verifier: Verifier }> {
 }
 
 async function requestFor(s: Story, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 1n): Promise<{ request: FundingRequest; holderSignature: string }> {
-  const request: FundingRequest = { tokenId, value, minPrice: value - value / 50n, factor: s.c.factor.address, deadline: (await latestTimestamp()) + DAY, nonce };
+  const request: FundingRequest = { tokenId, value, minPrice: value - value / 50n, factor: s.c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce };
   const domain = financingDomain(await chainId(), await s.c.financing.getAddress());
   return { request, holderSignature: await signFundingRequest(holder, domain, request) };
 }
@@ -90,7 +90,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const s = await setup();
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     const price = request.minPrice;
-    const outcome = await s.verifier.check({ request, holderSignature, price, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price, requestedBy: s.c.factor.address });
     if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
     expect(outcome.steps.map((step) => step.kind)).to.deep.equal(["confirmation", "transfer", "transfer"]);
     expect(outcome.steps.every((step) => step.passed)).to.equal(true);
@@ -105,7 +105,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     expect(await s.c.token.ownerOf(s.tier3Piece)).to.equal(s.c.factor.address);
 
     // The same piece a second time: the factor's own piece is already funded, and the nonce is spent.
-    const again = await s.verifier.check({ request, holderSignature, price, withRecourse: false, requestedBy: s.c.factor.address });
+    const again = await s.verifier.check({ request, holderSignature, price, requestedBy: s.c.factor.address });
     expect(codes(again)).to.include("ALREADY_FUNDED");
     expect(codes(again)).to.include("REQUEST_SIGNATURE");
   });
@@ -121,7 +121,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     });
     await s.documents.add(forged.trade);
     const { request, holderSignature } = await requestFor(s, s.c.tier3, forged.tokenId, 5_000_000n);
-    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
     expect(outcome.failures).to.have.length(1);
@@ -137,7 +137,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     if (altered === undefined || altered.kind !== "invoice") throw new Error("fixture lost its invoice");
     s.documents.byHash.set(s.trades[0].invoiceHash.toLowerCase(), { ...altered, hash: "0x" + "ab".repeat(32) });
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
-    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(outcome)).to.have.members(["DOCUMENT_HASH_MISMATCH", "DOCUMENT_MISSING"]);
   });
 
@@ -154,7 +154,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
     const verifier = createVerifier({ contracts, provider: hre.ethers.provider, documents: source, signer: c.verifier });
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
-    const outcome = await verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
     expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["DOCUMENT_HASH_MISMATCH", 1]]);
@@ -168,7 +168,6 @@ describe("verifier: funding checks over a piece's lineage", function () {
       request: { ...request },
       holderSignature,
       price: TO_TIER3 + 1n,
-      withRecourse: false,
       requestedBy: s.c.tier1.address,
     });
     expect(codes(outcome)).to.have.members(["REQUEST_INVALID", "REQUEST_SIGNATURE", "PRICE_OUT_OF_RANGE", "FACTOR_NOT_ELIGIBLE"]);
@@ -186,7 +185,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     });
     await s.documents.add(cheap.trade);
     const { request, holderSignature } = await requestFor(s, s.c.tier3, cheap.tokenId, 2_000_000n);
-    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: true, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(outcome)).to.have.members(["INVOICE_TOTAL_TOO_LOW", "NOT_DELIVERED"]);
 
     const late = await transferDocumented(s.c, {
@@ -198,7 +197,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     });
     await s.documents.add(late.trade);
     const second = await requestFor(s, s.c.tier3, late.tokenId, 1_000_000n, 2n);
-    const lateOutcome = await s.verifier.check({ ...second, price: second.request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const lateOutcome = await s.verifier.check({ ...second, price: second.request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(lateOutcome)).to.have.members(["DELIVERED_AFTER_REQUEST", "CONSIGNEE_MISMATCH"]);
   });
 
@@ -208,7 +207,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const child = await plain.staticCall(s.tier3Piece, s.c.tier2.address, 1_000_000n);
     await (await plain(s.tier3Piece, s.c.tier2.address, 1_000_000n)).wait();
     const { request, holderSignature } = await requestFor(s, s.c.tier2, child, 1_000_000n);
-    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(outcome)).to.deep.equal(["STEP_WITHOUT_PROOF"]);
   });
 
@@ -216,16 +215,31 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const s = await setup();
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     await time.increase(91n * DAY);
-    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(outcome)).to.include.members(["TOKEN_MATURED", "REQUEST_EXPIRED"]);
 
     const missing = await s.verifier.check({
       request: { ...request, tokenId: (99n << 32n) | 1n },
       holderSignature,
       price: request.minPrice,
-      withRecourse: false,
       requestedBy: s.c.factor.address,
     });
     expect(codes(missing)).to.deep.equal(["TOKEN_NOT_FOUND"]);
+  });
+
+  it("attack: the attestation's recourse is the holder's signed choice, not the factor's", async function () {
+    const s = await setup();
+    const domain = financingDomain((await hre.ethers.provider.getNetwork()).chainId, await s.c.financing.getAddress());
+    for (const [nonce, withRecourse] of [
+      [11n, true],
+      [12n, false],
+    ] as const) {
+      const { request } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3, nonce);
+      const signed = { ...request, withRecourse };
+      const holderSignature = await signFundingRequest(s.c.tier3, domain, signed);
+      const outcome = await s.verifier.check({ request: signed, holderSignature, price: signed.minPrice, requestedBy: s.c.factor.address });
+      if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
+      expect(outcome.attestation.withRecourse).to.equal(withRecourse);
+    }
   });
 });

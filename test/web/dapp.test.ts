@@ -152,15 +152,18 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     return text(page, "transfer-result");
   }
 
-  async function requestFinancing(page: Page, tokenId: bigint): Promise<string> {
+  /** Requests financing of a piece from the bank; `withRecourse` clicks the holder's recourse choice first. Returns the quote and the terms shown before signing. */
+  async function requestFinancing(page: Page, tokenId: bigint, withRecourse = false): Promise<{ quote: string; terms: string }> {
     await page.getByTestId("nav-finance").click();
     await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
     await page.getByTestId("finance-piece").selectOption(tokenId.toString());
     await page.getByTestId("finance-factor").selectOption(party("bank").account);
+    await page.getByTestId(withRecourse ? "finance-recourse-with" : "finance-recourse-without").check();
     const quote = await text(page, "finance-quote");
+    const terms = await text(page, "finance-terms");
     await page.getByTestId("finance-sign").click();
     await page.getByTestId("finance-result").waitFor();
-    return quote;
+    return { quote, terms };
   }
 
   before(async function () {
@@ -225,9 +228,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
     const block = await stack.provider.getBlock("latest");
-    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
+    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
     const domain = financingDomain(stack.chainId, stack.addresses.financing);
-    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, String(value)]));
+    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)]));
     // Signed by tier 3, submitted by tier 2.
     const forged = await signFundingRequest(new Wallet(accountOf("tier3").privateKey), domain, request);
     const refused = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: forged }) });
@@ -270,16 +273,20 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const tier3 = await signIn("tier3");
     expect(await text(tier3.page, "portfolio-totals")).to.include("100,000.00 CNY");
     await screenshot(tier3.page, "portfolio-tier3-before");
-    const quote = await requestFinancing(tier3.page, newPiece);
+    // Tier 3 chooses recourse and sees it in the terms it signs; the bank sees the same term, and the chain keeps it.
+    const { quote, terms } = await requestFinancing(tier3.page, newPiece, true);
     expect(quote).to.match(/Pearl River Bank pays [0-9,]+\.\d\d CNY for 100,000\.00 CNY: 6\.00% a year/u);
+    expect(terms).to.match(/^You sign: 100,000\.00 CNY of piece #1\.\d+ to Pearl River Bank, for at least [0-9,]+\.\d\d CNY, with recourse\.$/u);
     await screenshot(tier3.page, "finance-requested");
 
     const tier3Before = await currency.balanceOf(tier3Address);
     const bankBefore = await currency.balanceOf(bankAddress);
     const bank = await signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
+    expect(await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
     await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("run-check").click();
     await bank.page.getByTestId("check-passed").waitFor();
+    expect(await text(bank.page, "check-recourse")).to.equal("Recourse: with recourse");
     await screenshot(bank.page, "factor-check-passed");
     await bank.page.getByTestId("fund").click();
     const funded = await text(bank.page, "fund-result");
@@ -290,6 +297,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(quote).to.include(`pays ${formatCny(paid)}`);
     expect(paid > 0n && paid < 100_000_00n, `tier 3 received ${paid}`).to.equal(true);
     expect(bankBefore - (await currency.balanceOf(bankAddress))).to.equal(paid);
+    const fundedEvents = await stack.contracts.financing.queryFilter(stack.contracts.financing.filters.Funded(undefined, newPiece));
+    expect(fundedEvents.map((event) => event.args.withRecourse)).to.deep.equal([true]);
 
     await tier2.page.getByTestId("nav-portfolio").click();
     await tier2.page.reload();
@@ -376,5 +385,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await tier2.page.getByTestId("portfolio-table").waitFor();
     expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d CNY/u);
     await screenshot(tier2.page, "portfolio-zh");
+    // The recourse choice, in Chinese, before anything is signed.
+    await tier2.page.getByTestId("nav-finance").click();
+    const choice = await text(tier2.page, "finance-recourse");
+    expect(choice).to.include("无追索权").and.to.include("有追索权");
   });
 });

@@ -5,12 +5,15 @@ pragma solidity 0.8.28;
 /// @notice A factor buys a piece (or part of one) at a discount, delivery against payment, once the holder
 /// has consented and enough verifiers have attested to the trade behind it.
 interface IFinancing {
-    /// @notice What the holder consents to (EIP-712, signed by the holder or approved on chain).
+    /// @notice What the holder consents to (EIP-712, signed by the holder or approved on chain). `withRecourse`
+    /// is the holder's choice: the attestation must carry the same, so no factor or verifier can turn a plain
+    /// sale into one with recourse against the seller (or the reverse).
     struct FundingRequest {
         uint256 tokenId;
         uint256 value;
         uint256 minPrice;
         address factor;
+        bool withRecourse;
         uint256 deadline;
         uint256 nonce;
     }
@@ -40,8 +43,10 @@ interface IFinancing {
     /// @notice The stored record of a funding, in one word: 32 + 32 + 64 + 40 + 8 + 32 + 48 = 256 bits. It is
     /// kept under the holder's request nonce (which the attestation repeats), so the one word is at once the
     /// record, the spent consent and the proof that the attestation was used. `attestationTag` is the first six
-    /// bytes of the funding id, enough to tell a replayed attestation from a reused nonce in an error. A nonce the
-    /// holder withdrew has an otherwise empty record with `fundedAt` = type(uint40).max.
+    /// bytes of the funding id, enough to tell a replayed attestation from a reused nonce in an error; it
+    /// authenticates nothing (a factor can search 48 bits). A funding with recourse also keeps its whole id in a
+    /// second word, which is what `recordRecourse` checks. A nonce the holder withdrew has an otherwise empty
+    /// record with `fundedAt` = type(uint40).max.
     struct FundingRecord {
         uint32 factorId;
         uint32 sellerId;
@@ -95,6 +100,8 @@ interface IFinancing {
     error FinancingSelfFunding(uint32 memberId);
     /// @notice A verifier cannot attest a funding its own organisation is party to.
     error FinancingConflictedVerifier(uint32 memberId);
+    /// @notice The attestation's recourse term is not the one the holder's request consents to.
+    error FinancingRecourseMismatch(bool requested, bool attested);
     /// @notice The request and the attestation disagree on the piece or the value.
     error FinancingRequestMismatch(uint256 requestTokenId, uint256 attestedTokenId, uint256 requestValue, uint256 attestedValue);
     /// @notice The value is zero.
@@ -138,7 +145,7 @@ interface IFinancing {
     /// organisation than the holder; attestation fresh, unused, carrying the request's nonce, signed by at least
     /// the required number of distinct active verifiers none of which belongs to the holder or the factor
     /// (signatures ordered by signer); holder owns the piece and consented (signature or on-chain approval),
-    /// request fresh, nonce unused; price <= value and >= the holder's minimum; receivable not matured; caller
+    /// request fresh, nonce unused; request and attestation agree on piece, value and recourse; price <= value and >= the holder's minimum; receivable not matured; caller
     /// approved the currency. Emits {Funded}.
     /// @param request The holder's request.
     /// @param holderSignature The holder's EIP-712 signature of the request (empty if approved on chain).
@@ -168,9 +175,10 @@ interface IFinancing {
     function setRequiredVerifiers(uint256 required) external;
 
     /// @notice Record a recourse claim against the seller of a piece funded with recourse whose receivable is
-    /// overdue; the amount is the share of the funded value the anchor has not repaid. Requirements: caller acts
-    /// for the funding factor; funding with recourse, not yet recorded; receivable overdue. Emits
-    /// {RecourseRecorded}.
+    /// overdue; the amount is the share of the funded value the anchor has not repaid. Requirements: the
+    /// attestation is exactly the one the funding used (its whole digest is the stored funding id, so its piece
+    /// and value are the funded ones); caller acts for the funding factor; funding with recourse, not yet
+    /// recorded; receivable overdue. Emits {RecourseRecorded}.
     /// @param attestation The attestation the funding used (its digest is the funding id).
     function recordRecourse(FundingAttestation calldata attestation) external;
 

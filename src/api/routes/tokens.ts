@@ -20,12 +20,12 @@ export const fundingCheckBody = z.strictObject({
     value: uint256,
     minPrice: uint256,
     factor: address,
+    withRecourse: z.boolean(),
     deadline: uint256,
     nonce: uint256,
   }),
   holderSignature: signature,
   price: uint256,
-  withRecourse: z.boolean(),
 });
 
 export function registerTokenRoutes(router: IRouter, context: ApiContext): void {
@@ -60,7 +60,6 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
       request: body.request,
       holderSignature: body.holderSignature,
       price: body.price,
-      withRecourse: body.withRecourse,
       requestedBy: caller.address,
     });
     context.metrics.fundingChecks.inc({ outcome: outcome.ok ? "attested" : "refused" });

@@ -120,7 +120,7 @@ export interface PieceTree {
 
 export interface StoredRequest {
   holder: string;
-  request: { tokenId: string; value: string; minPrice: string; factor: string; deadline: string; nonce: string };
+  request: { tokenId: string; value: string; minPrice: string; factor: string; withRecourse: boolean; deadline: string; nonce: string };
   holderSignature: string;
   submittedAt: number;
   state: "waiting" | "funded" | "withdrawn" | "expired";

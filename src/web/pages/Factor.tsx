@@ -32,7 +32,6 @@ export function FactorPage() {
           request: request.request,
           holderSignature: request.holderSignature,
           price: request.request.minPrice,
-          withRecourse: false,
         });
         setOutcome({ ok: true, passed });
       } catch (caught) {
@@ -86,6 +85,9 @@ export function FactorPage() {
         {selected !== null && outcome !== null && outcome.ok && (
           <div className="check-passed" data-testid="check-passed">
             <p className="success">{t("factor.passed", { price: cny(outcome.passed.attestation.price) })}</p>
+            <p data-testid="check-recourse">
+              {t("col.recourse")}: {t(outcome.passed.attestation.withRecourse ? "recourse.with" : "recourse.without")}
+            </p>
             <div>{t("factor.stepsChecked")}</div>
             <ul className="steps">
               {outcome.passed.steps.map((step) => (
@@ -129,6 +131,7 @@ export function FactorPage() {
                   <th className="amount">{t("col.value")}</th>
                   <th className="amount">{t("col.pricePaid")}</th>
                   <th className="amount">{t("col.due")}</th>
+                  <th>{t("col.recourse")}</th>
                   <th>{t("col.status")}</th>
                 </tr>
               </thead>
@@ -143,6 +146,7 @@ export function FactorPage() {
                     <td className="amount">{cny(row.value)}</td>
                     <td className="amount">{cny(row.price)}</td>
                     <td className="amount">{cny(row.due)}</td>
+                    <td>{t(row.withRecourse ? "recourse.with" : "recourse.without")}</td>
                     <td>
                       <StatusBadge status={row.status} />
                     </td>

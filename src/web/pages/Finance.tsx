@@ -37,6 +37,8 @@ export function FinancePage() {
   const [tokenId, setTokenId] = useState("");
   const [valueText, setValueText] = useState("");
   const [factor, setFactor] = useState("");
+  // The holder's own term, signed with the request: the factor and the verifier cannot change it.
+  const [withRecourse, setWithRecourse] = useState(false);
   const [now, setNow] = useState<bigint | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, run, busy } = useAction();
@@ -59,7 +61,7 @@ export function FinancePage() {
     const steps: MessageKey[] = ["finance.stepSign", "finance.stepSubmit"];
     await run(steps, async (step) => {
       const current = await chainNow(connection);
-      const request: FundingRequest = { tokenId: BigInt(piece.tokenId), value, minPrice: quoted, factor, deadline: current + 3n * DAY, nonce: freshNonce() };
+      const request: FundingRequest = { tokenId: BigInt(piece.tokenId), value, minPrice: quoted, factor, withRecourse, deadline: current + 3n * DAY, nonce: freshNonce() };
       const domain = financingDomain(BigInt(config.chainId), config.addresses.financing);
       const holderSignature = await signFundingRequest(connection.signer, domain, request);
       step("finance.stepSubmit");
@@ -69,6 +71,7 @@ export function FinancePage() {
           value: request.value.toString(),
           minPrice: request.minPrice.toString(),
           factor: request.factor,
+          withRecourse: request.withRecourse,
           deadline: request.deadline.toString(),
           nonce: request.nonce.toString(),
         },
@@ -119,6 +122,22 @@ export function FinancePage() {
             {t("finance.price", { factor: nameOf(factor), price: cny(quoted), value: cny(value), rate: rateText(rate), days })}
           </p>
         )}
+        <fieldset className="recourse" data-testid="finance-recourse">
+          <legend>{t("finance.recourse")}</legend>
+          <label>
+            <input type="radio" name="recourse" checked={!withRecourse} onChange={() => setWithRecourse(false)} data-testid="finance-recourse-without" />
+            {t("finance.recourseWithout")}
+          </label>
+          <label>
+            <input type="radio" name="recourse" checked={withRecourse} onChange={() => setWithRecourse(true)} data-testid="finance-recourse-with" />
+            {t("finance.recourseWith")}
+          </label>
+        </fieldset>
+        {piece !== undefined && quoted !== null && value !== null && (
+          <p className="terms" data-testid="finance-terms">
+            {t("finance.signing", { value: cny(value), piece: pieceName(piece.tokenId), factor: nameOf(factor), price: cny(quoted), recourse: t(withRecourse ? "recourse.with" : "recourse.without") })}
+          </p>
+        )}
         <button type="button" disabled={busy || quoted === null} onClick={() => void sign()} data-testid="finance-sign">
           {t("finance.sign")}
         </button>
@@ -151,6 +170,7 @@ export function RequestTable({ requests, action }: { requests: StoredRequest[]; 
           <th>{t("col.factor")}</th>
           <th className="amount">{t("col.value")}</th>
           <th className="amount">{t("col.minPrice")}</th>
+          <th>{t("col.recourse")}</th>
           <th>{t("col.deadline")}</th>
           <th>{t("col.state")}</th>
           {action !== undefined && <th />}
@@ -166,6 +186,7 @@ export function RequestTable({ requests, action }: { requests: StoredRequest[]; 
             <td>{nameOf(entry.request.factor)}</td>
             <td className="amount">{cny(entry.request.value)}</td>
             <td className="amount">{cny(entry.request.minPrice)}</td>
+            <td data-testid="request-recourse">{t(entry.request.withRecourse ? "recourse.with" : "recourse.without")}</td>
             <td>{dateOf(entry.request.deadline)}</td>
             <td>{t(`state.${entry.state}`)}</td>
             {action !== undefined && <td>{action(entry)}</td>}
