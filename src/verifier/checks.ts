@@ -11,6 +11,7 @@ import type { LogisticsProof } from "../proofs/logistics";
 import { lineageProofHash } from "../proofs/tradeProof";
 import type { StepProof } from "../proofs/tradeProof";
 import type { CheckContext, MemberStanding } from "./context";
+import type { ChainPoint } from "./memberHistory";
 import type { CheckedStep, FailureCode, FundingCheckFailure, FundingCheckInput } from "./types";
 
 /**
@@ -106,7 +107,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   let lastProof: StepProof | undefined;
   for (const step of context.lineage.steps) {
     const before = failures.length;
-    checkStep(step, context, fail, standing);
+    checkStep(step, context, fail);
     if (step.proof !== undefined) {
       provenSteps.push(step.proof);
       lastProof = step.proof;
@@ -156,25 +157,32 @@ function safeRecover(recover: () => string): string | null {
   }
 }
 
-/** One step: how the value moved, then its documents. */
-function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standing: (account: string) => MemberStanding | undefined): void {
+/** An address's standing just before `point`, judged active at the time of `point`'s block (DESIGN I10). */
+function standingAt(context: CheckContext, account: string, point: ChainPoint): MemberStanding {
+  return context.members.standingAt(account, point, context.blockTimes.get(point.blockNumber) ?? context.now);
+}
+
+/** One step: how the value moved, then its documents. Every party and signer is judged as it stood at the step. */
+function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
   const where = { step: step.index, tokenId: step.tokenId };
-  const sameMember = (a: string, b: string): boolean => {
-    const first = standing(a);
-    const second = standing(b);
-    return checksumAddress(a) === checksumAddress(b) || (first !== undefined && second !== undefined && first.memberId !== 0 && first.memberId === second.memberId);
+  const stepPoint: ChainPoint = { blockNumber: step.blockNumber, logIndex: step.logIndex };
+  const standing = (account: string): MemberStanding => standingAt(context, account, stepPoint);
+  const sameMember = (a: string, b: string, point: ChainPoint): boolean => {
+    if (checksumAddress(a) === checksumAddress(b)) return true;
+    const first = context.members.memberIdAt(a, point);
+    return first !== 0 && first === context.members.memberIdAt(b, point);
   };
 
   if (step.kind === "funding") {
     fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
   }
-  if (step.kind === "split" && !sameMember(step.from, step.to)) {
+  if (step.kind === "split" && !sameMember(step.from, step.to, stepPoint)) {
     fail("STEP_WITHOUT_PROOF", `piece ${step.tokenId} passed from ${step.from} to ${step.to} without a trade proof`, where);
   }
   for (const change of step.ownerChanges) {
     if (change.funding !== undefined) {
       fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
-    } else if (!sameMember(change.from, change.to)) {
+    } else if (!sameMember(change.from, change.to, { blockNumber: change.blockNumber, logIndex: change.logIndex })) {
       fail("UNBACKED_TRANSFER", `piece ${step.tokenId} was handed from ${change.from} to ${change.to} without a trade proof`, where);
     }
   }
@@ -218,8 +226,25 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standin
     const { waybill, events } = logistics;
     checkSignatures(logisticsDocument, context, fail, where, standing);
     const carrier = standing(waybill.carrier.account);
-    if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
+    if (carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
       fail("CARRIER_NOT_REGISTERED", `waybill ${waybill.number} is signed by ${waybill.carrier.account}, which is not an active registered carrier`, where);
+    }
+    // The carrier vouches for the goods between seller and buyer: it must be neither of them.
+    const interested = new Set([waybill.shipper.memberId, waybill.consignee.memberId, ...(invoice === undefined ? [] : [invoice.invoice.seller.memberId, invoice.invoice.buyer.memberId])]);
+    const partyOfStep = [step.from, step.to].some((account) => {
+      const memberId = context.members.memberIdAt(account, stepPoint);
+      return memberId !== 0 && memberId === carrier.memberId;
+    });
+    if (interested.has(waybill.carrier.memberId) || (carrier.memberId !== 0 && (interested.has(carrier.memberId) || partyOfStep))) {
+      fail("CARRIER_NOT_INDEPENDENT", `waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves: the carrier must be neither the seller nor the buyer`, where);
+    }
+    const overuse = context.waybillOveruses.get(step.tokenId);
+    if (overuse !== undefined) {
+      const detail =
+        overuse.overuse.kind === "quantity"
+          ? `it delivered ${overuse.overuse.delivered}, invoices bound to it earlier already claim ${overuse.overuse.claimedBefore}, and this invoice claims ${overuse.overuse.invoiced} more`
+          : `it names invoice ${overuse.overuse.namedInvoice} only`;
+      fail("WAYBILL_OVERUSED", `waybill ${overuse.waybillNumber} cannot back this step: ${detail}`, where);
     }
     const delivered = events.find((event) => event.kind === "delivered");
     if (delivered === undefined) {
