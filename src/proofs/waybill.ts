@@ -1,4 +1,6 @@
-import { AbiCoder, keccak256 } from "ethers";
+import { AbiCoder, getAddress, keccak256 } from "ethers";
+import { documentSignatures } from "./documents";
+import type { ParsedDocument } from "./documents";
 import { normaliseInvoiceNumber } from "./fingerprint";
 import type { Invoice } from "./invoice";
 import type { Waybill } from "./logistics";
@@ -63,4 +65,53 @@ export function allocateWaybillClaims(claims: readonly WaybillClaim[]): Array<Wa
     claimed.set(claim.identity, before + claim.invoiced);
     return undefined;
   });
+}
+
+/** Who the registry says an address belonged to, and a member's legal-entity-id hash, as the caller knows them. */
+export interface WaybillMembers {
+  /** The member `account` belonged to when the documents were bound (0 for none). */
+  memberIdOf(account: string): number;
+  leiHashOf(memberId: number): string | undefined;
+}
+
+/**
+ * The claim a step's two documents make on their waybill, or undefined when they make none. Only documents signed
+ * by the parties they name, whose named addresses belong to the named members, and whose waybill ships from the
+ * invoice's seller to its buyer for this invoice or its order, claim goods: anything else fails its own step's
+ * checks and cannot take a genuine waybill's goods (nobody squats on another member's waybill).
+ */
+export function waybillClaimOf(
+  invoice: ParsedDocument,
+  logistics: ParsedDocument,
+  chainId: bigint | number,
+  members: WaybillMembers,
+): WaybillClaim | undefined {
+  if (invoice.kind !== "invoice" || logistics.kind !== "logistics") return undefined;
+  for (const document of [invoice, logistics]) {
+    for (const entry of documentSignatures(document, chainId)) {
+      if (entry.recovered === null || getAddress(entry.recovered) !== getAddress(entry.party.account)) return undefined;
+      if (members.memberIdOf(entry.party.account) !== entry.party.memberId) return undefined;
+    }
+  }
+  const bill = invoice.proof.invoice;
+  const { waybill } = logistics.proof;
+  if (bill.seller.memberId !== waybill.shipper.memberId || bill.buyer.memberId !== waybill.consignee.memberId) return undefined;
+  const carrierLeiHash = members.leiHashOf(waybill.carrier.memberId);
+  if (carrierLeiHash === undefined) return undefined;
+  try {
+    const reference = normaliseInvoiceNumber(waybill.reference);
+    const invoiceNumber = normaliseInvoiceNumber(bill.number);
+    if (reference !== invoiceNumber && reference !== normaliseInvoiceNumber(bill.purchaseOrder)) return undefined;
+    return { identity: waybillIdentity(carrierLeiHash, waybill.number), delivered: deliveredQuantity(waybill), reference, invoiceNumber, invoiced: invoicedQuantity(bill) };
+  } catch {
+    // A reference or number that is blank once white space is removed names nothing.
+    return undefined;
+  }
+}
+
+/** A refusal in a sentence: "it delivered 10, invoices bound to it earlier already claim 8, and this invoice claims 5 more". */
+export function describeWaybillOveruse(overuse: WaybillOveruse): string {
+  return overuse.kind === "quantity"
+    ? `it delivered ${overuse.delivered}, invoices bound to it earlier already claim ${overuse.claimedBefore}, and this invoice claims ${overuse.invoiced} more`
+    : `it names invoice ${overuse.namedInvoice} only`;
 }

@@ -9,6 +9,7 @@ import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprin
 import type { InvoiceProof } from "../proofs/invoice";
 import type { LogisticsProof } from "../proofs/logistics";
 import { lineageProofHash } from "../proofs/tradeProof";
+import { describeWaybillOveruse } from "../proofs/waybill";
 import type { StepProof } from "../proofs/tradeProof";
 import type { CheckContext, MemberStanding } from "./context";
 import type { ChainPoint } from "./memberHistory";
@@ -240,11 +241,7 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     }
     const overuse = context.waybillOveruses.get(step.tokenId);
     if (overuse !== undefined) {
-      const detail =
-        overuse.overuse.kind === "quantity"
-          ? `it delivered ${overuse.overuse.delivered}, invoices bound to it earlier already claim ${overuse.overuse.claimedBefore}, and this invoice claims ${overuse.overuse.invoiced} more`
-          : `it names invoice ${overuse.overuse.namedInvoice} only`;
-      fail("WAYBILL_OVERUSED", `waybill ${overuse.waybillNumber} cannot back this step: ${detail}`, where);
+      fail("WAYBILL_OVERUSED", `waybill ${overuse.waybillNumber} cannot back this step: ${describeWaybillOveruse(overuse.overuse)}`, where);
     }
     const delivered = events.find((event) => event.kind === "delivered");
     if (delivered === undefined) {

@@ -1,14 +1,10 @@
 import type { Log, Provider } from "ethers";
 import { decodeEvent, eventTopics } from "../chain/events";
 import type { RawLog, RegistryEvent } from "../chain/events";
-import { checksumAddress } from "../chain/checksum";
 import type { ChainbillContracts } from "../chain/system";
-import { AlteredDocumentError, documentSignatures } from "../proofs/documents";
+import { AlteredDocumentError } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
-import { normaliseInvoiceNumber } from "../proofs/fingerprint";
-import type { InvoiceProof } from "../proofs/invoice";
-import type { LogisticsProof } from "../proofs/logistics";
-import { allocateWaybillClaims, deliveredQuantity, invoicedQuantity, waybillIdentity } from "../proofs/waybill";
+import { allocateWaybillClaims, waybillClaimOf } from "../proofs/waybill";
 import type { WaybillClaim, WaybillOveruse } from "../proofs/waybill";
 import { MemberHistory } from "./memberHistory";
 import type { ChainPoint } from "./memberHistory";
@@ -184,7 +180,11 @@ export class ChainHistory {
       const invoice = this.found.get(step.invoiceHash.toLowerCase());
       const logistics = this.found.get(step.logisticsHash.toLowerCase());
       if (invoice?.kind !== "invoice" || logistics?.kind !== "logistics") continue;
-      const claim = claimOf(invoice, logistics, step.at, members, this.chainId);
+      // Membership as it was when the documents were bound.
+      const claim = waybillClaimOf(invoice, logistics, this.chainId, {
+        memberIdOf: (account) => members.memberIdAt(account, step.at),
+        leiHashOf: (memberId) => members.leiHashOf(memberId),
+      });
       if (claim !== undefined) claims.push({ tokenId: step.tokenId, waybillNumber: logistics.proof.waybill.number, claim });
     }
     const verdicts = allocateWaybillClaims(claims.map((entry) => entry.claim));
@@ -194,46 +194,6 @@ export class ChainHistory {
       if (overuse !== undefined) overuses.set(entry.tokenId, { waybillNumber: entry.waybillNumber, overuse });
     });
     return overuses;
-  }
-}
-
-/**
- * The claim a step's documents make on their waybill, or undefined when they make none: only documents signed by
- * the parties they name, whose named addresses belonged to the named members at the step, whose waybill ships from
- * the invoice's seller to its buyer for this invoice or its order, claim goods. Anything else fails its own step's
- * check and cannot take goods from a genuine binding (no squatting on another member's waybill).
- */
-function claimOf(
-  invoice: Extract<ParsedDocument, { kind: "invoice" }>,
-  logistics: Extract<ParsedDocument, { kind: "logistics" }>,
-  at: ChainPoint,
-  members: MemberHistory,
-  chainId: bigint,
-): WaybillClaim | undefined {
-  for (const document of [invoice, logistics]) {
-    for (const entry of documentSignatures(document, chainId)) {
-      if (entry.recovered === null || checksumAddress(entry.recovered) !== checksumAddress(entry.party.account)) return undefined;
-      if (members.memberIdAt(entry.party.account, at) !== entry.party.memberId) return undefined;
-    }
-  }
-  const { invoice: bill } = invoice.proof as InvoiceProof;
-  const { waybill } = logistics.proof as LogisticsProof;
-  if (bill.seller.memberId !== waybill.shipper.memberId || bill.buyer.memberId !== waybill.consignee.memberId) return undefined;
-  const carrierLeiHash = members.leiHashOf(waybill.carrier.memberId);
-  if (carrierLeiHash === undefined) return undefined;
-  try {
-    const reference = normaliseInvoiceNumber(waybill.reference);
-    const invoiceNumber = normaliseInvoiceNumber(bill.number);
-    if (reference !== invoiceNumber && reference !== normaliseInvoiceNumber(bill.purchaseOrder)) return undefined;
-    return {
-      identity: waybillIdentity(carrierLeiHash, waybill.number),
-      delivered: deliveredQuantity(waybill),
-      reference,
-      invoiceNumber,
-      invoiced: invoicedQuantity(bill),
-    };
-  } catch {
-    return undefined;
   }
 }
 
