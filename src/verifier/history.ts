@@ -95,17 +95,28 @@ export class LogFollower {
 
 /** A step that recorded a pair of document hashes: the confirmation or a transfer with proof. */
 interface DocumentedStep {
+  /** The log's block hash and index: a reorganisation gives the step another key. */
+  key: string;
   tokenId: bigint;
   at: ChainPoint;
   invoiceHash: string;
   logisticsHash: string;
 }
 
+/** What a step's documents claim of their waybill, once both were found (null: they claim nothing). */
+type ResolvedClaim = { waybillNumber: string; claim: WaybillClaim } | null;
+
+/** At most this many steps' claims are remembered (oldest forgotten first; a forgotten one is read again). */
+const RESOLVED_LIMIT = 200_000;
+
 export class ChainHistory {
   private readonly registryLogs: LogFollower;
   private readonly proofLogs: LogFollower;
-  /** Documents found in the store, by hash (lower case): content-addressed, so a found one never changes. */
-  private readonly found = new Map<string, ParsedDocument>();
+  /**
+   * Each step's claim once both its documents were found. It never changes: the documents are content-addressed
+   * and the standings it depends on are those before the step. Only the claims are kept, not the documents.
+   */
+  private readonly resolved = new Map<string, ResolvedClaim>();
   private latest: { blockHash: string; facts: Promise<ChainFacts> } | undefined;
 
   constructor(
@@ -141,51 +152,58 @@ export class ChainHistory {
     const steps: DocumentedStep[] = [];
     for (const log of proofLogs) {
       const event = decodeEvent("token", rawLog(log));
-      const at = { blockNumber: log.blockNumber, logIndex: log.index };
+      const common = { key: `${log.blockHash}:${log.index}`, at: { blockNumber: log.blockNumber, logIndex: log.index } };
       if (event.name === "ReceivableConfirmed") {
-        steps.push({ tokenId: event.tokenId, at, invoiceHash: event.confirmation.invoiceHash, logisticsHash: event.confirmation.logisticsHash });
+        steps.push({ ...common, tokenId: event.tokenId, invoiceHash: event.confirmation.invoiceHash, logisticsHash: event.confirmation.logisticsHash });
       } else if (event.name === "TradeProofRecorded") {
-        steps.push({ tokenId: event.tokenId, at, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash });
+        steps.push({ ...common, tokenId: event.tokenId, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash });
       }
     }
-    await this.fetchMissing(steps);
-    return { members, waybillOveruses: this.allocate(steps, members) };
+    await this.resolve(
+      steps.filter((step) => !this.resolved.has(step.key)),
+      members,
+    );
+    return { members, waybillOveruses: this.allocate(steps) };
   }
 
-  private async fetchMissing(steps: readonly DocumentedStep[]): Promise<void> {
-    const missing = new Set<string>();
-    for (const step of steps) {
-      for (const hash of [step.invoiceHash.toLowerCase(), step.logisticsHash.toLowerCase()]) if (!this.found.has(hash)) missing.add(hash);
-    }
-    const pending = [...missing];
-    // A few at a time: the store may be remote, and the first block after start reads every document once.
+  /** Reads the documents of steps not yet resolved (a few at a time) and remembers their claims. */
+  private async resolve(steps: DocumentedStep[], members: MemberHistory): Promise<void> {
+    const pending = [...steps];
     const workers = Array.from({ length: Math.min(16, pending.length) }, async () => {
-      for (let hash = pending.pop(); hash !== undefined; hash = pending.pop()) {
-        try {
-          const document = await this.documents.get(hash);
-          if (document !== undefined && document.hash.toLowerCase() === hash) this.found.set(hash, document);
-        } catch (error) {
-          // An altered stored copy backs nothing; the check of its own step reports it.
-          if (!(error instanceof AlteredDocumentError)) throw error;
-        }
+      for (let step = pending.pop(); step !== undefined; step = pending.pop()) {
+        const [invoice, logistics] = await Promise.all([this.document(step.invoiceHash), this.document(step.logisticsHash)]);
+        // A document not (yet) in the store: asked again at the next block.
+        if (invoice === undefined || logistics === undefined) continue;
+        // Membership as it was when the documents were bound.
+        const at = step.at;
+        const claim = waybillClaimOf(invoice, logistics, this.chainId, {
+          memberIdOf: (account) => members.memberIdAt(account, at),
+          leiHashOf: (memberId) => members.leiHashOf(memberId),
+        });
+        if (this.resolved.size >= RESOLVED_LIMIT) this.resolved.delete(this.resolved.keys().next().value as string);
+        this.resolved.set(step.key, claim === undefined || logistics.kind !== "logistics" ? null : { waybillNumber: logistics.proof.waybill.number, claim });
       }
     });
     await Promise.all(workers);
   }
 
-  /** Each step's claim on its waybill, when its documents make it one, allocated earliest first. */
-  private allocate(steps: readonly DocumentedStep[], members: MemberHistory): Map<bigint, WaybillOveruseFinding> {
+  private async document(hash: string): Promise<ParsedDocument | undefined> {
+    try {
+      const document = await this.documents.get(hash.toLowerCase());
+      return document !== undefined && document.hash.toLowerCase() === hash.toLowerCase() ? document : undefined;
+    } catch (error) {
+      // An altered stored copy backs nothing; the check of its own step reports it.
+      if (error instanceof AlteredDocumentError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The claims on each waybill, earliest on chain first. */
+  private allocate(steps: readonly DocumentedStep[]): Map<bigint, WaybillOveruseFinding> {
     const claims: Array<{ tokenId: bigint; waybillNumber: string; claim: WaybillClaim }> = [];
     for (const step of steps) {
-      const invoice = this.found.get(step.invoiceHash.toLowerCase());
-      const logistics = this.found.get(step.logisticsHash.toLowerCase());
-      if (invoice?.kind !== "invoice" || logistics?.kind !== "logistics") continue;
-      // Membership as it was when the documents were bound.
-      const claim = waybillClaimOf(invoice, logistics, this.chainId, {
-        memberIdOf: (account) => members.memberIdAt(account, step.at),
-        leiHashOf: (memberId) => members.leiHashOf(memberId),
-      });
-      if (claim !== undefined) claims.push({ tokenId: step.tokenId, waybillNumber: logistics.proof.waybill.number, claim });
+      const resolved = this.resolved.get(step.key);
+      if (resolved !== undefined && resolved !== null) claims.push({ tokenId: step.tokenId, ...resolved });
     }
     const verdicts = allocateWaybillClaims(claims.map((entry) => entry.claim));
     const overuses = new Map<bigint, WaybillOveruseFinding>();
