@@ -4,8 +4,9 @@ import type { ChainbillContracts } from "./system";
 
 /**
  * A piece's lineage read from the chain's events: every step from the anchor's confirmation to the piece, with
- * who passed how much to whom and the proof recorded for it. Five `eth_getLogs` calls whatever the depth (one per
- * event kind, each filtered on every piece of the path at once), so it costs the same for tier 1 and tier 20.
+ * who passed how much to whom and the proof recorded for it. Six `eth_getLogs` calls whatever the depth (one per
+ * event kind and direction, each filtered on every piece of the path at once), so it costs the same for tier 1 and
+ * tier 20.
  *
  * The lineage is the history that produced the piece (DESIGN I10): an ancestor's owner changes and merges are
  * those before the moment its child on the path was split off (block, then log index); what happened to the
@@ -63,6 +64,16 @@ export interface ValueMergedIn {
   transactionHash: string;
 }
 
+/** Value that left a piece of the path to another piece after its creation (a split, a partial funding, a merge
+ * into another piece, or a redemption to token 0). */
+export interface ValueMovedOut {
+  toTokenId: bigint;
+  value: bigint;
+  blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+}
+
 export interface LineageStep {
   /** 0 for the confirmation, then one per generation. */
   index: number;
@@ -88,6 +99,8 @@ export interface LineageStep {
   ownerChanges: OwnerChange[];
   /** Value merged into the piece: for an ancestor, only before its child on the path was created. */
   mergedIn: ValueMergedIn[];
+  /** Value that left the piece: for an ancestor, only before its child on the path was created (so not the child's). */
+  valueOut: ValueMovedOut[];
   /** True when the piece has been burned (fully paid). */
   burned: boolean;
 }
@@ -153,9 +166,10 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   const financingAddress = await financing.getAddress();
   const range = { fromBlock: 0, toBlock: block };
   const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
-  const [transferLogs, valueLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
+  const [transferLogs, valueLogs, valueOutLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("Transfer")), null, null, pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TradeProofRecorded")), pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("ReceivableConfirmed")), topicOf(slot)] }),
     provider.getLogs({ ...range, address: financingAddress, topics: [topic(financing.getEvent("Funded")), null, pathTopics] }),
@@ -190,9 +204,12 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
     .map((log) => ({ log, args: decode(log, token.interface).args }))
     .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: BigInt(args[2]) }))
     .sort((a, b) => position(a.log) - position(b.log));
-  const values = valueLogs
-    .map((log) => ({ log, args: decode(log, token.interface).args }))
-    .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+  const decodeValues = (logs: Log[]): Array<{ log: Log; fromTokenId: bigint; toTokenId: bigint; value: bigint }> =>
+    logs
+      .map((log) => ({ log, args: decode(log, token.interface).args }))
+      .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+  const values = decodeValues(valueLogs);
+  const outflows = decodeValues(valueOutLogs).sort((a, b) => position(a.log) - position(b.log));
   const proofs = new Map<bigint, TradeProofOnChain>();
   for (const log of proofLogs) {
     const args = decode(log, token.interface).args;
@@ -249,6 +266,15 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
         logIndex: entry.log.index,
         transactionHash: entry.log.transactionHash,
       }));
+    const valueOut: ValueMovedOut[] = outflows
+      .filter((entry) => entry.fromTokenId === piece && position(entry.log) < cut)
+      .map((entry) => ({
+        toTokenId: entry.toTokenId,
+        value: entry.value,
+        blockNumber: entry.log.blockNumber,
+        logIndex: entry.log.index,
+        transactionHash: entry.log.transactionHash,
+      }));
     const common = {
       index,
       tokenId: piece,
@@ -260,6 +286,7 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
       transactionHash: mint.log.transactionHash,
       ownerChanges,
       mergedIn,
+      valueOut,
       burned: own.some((transfer) => transfer.to === ZeroAddress),
     };
     if (index === 0) {

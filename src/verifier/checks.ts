@@ -106,9 +106,23 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   const steps: CheckedStep[] = [];
   const provenSteps: StepProof[] = [];
   let lastProof: StepProof | undefined;
-  for (const step of context.lineage.steps) {
+  for (const [position, step] of context.lineage.steps.entries()) {
     const before = failures.length;
     checkStep(step, context, fail);
+    // What the piece passed on (to its child on the path, or to the factor now) must come from backed value.
+    const next = context.lineage.steps[position + 1];
+    const passedOn = next !== undefined ? next.value : request.value <= context.piece.value ? request.value : 0n;
+    const { backed, merged } = backedValue(step);
+    if (merged > 0n && passedOn > backed) {
+      const sources = [...new Set(step.mergedIn.map((merge) => merge.fromTokenId))].join(", ");
+      fail(
+        "UNBACKED_TRANSFER",
+        next !== undefined
+          ? `piece ${step.tokenId} passed ${passedOn} on to piece ${next.tokenId}, but only ${backed} of its value was backed by the trades this check covers: ${merged} was merged in from piece ${sources}`
+          : `the request sells ${passedOn} of piece ${step.tokenId}, but only ${backed} of its value is backed by the trades this check covers: ${merged} was merged in from piece ${sources}`,
+        { step: step.index, tokenId: step.tokenId },
+      );
+    }
     if (step.proof !== undefined) {
       provenSteps.push(step.proof);
       lastProof = step.proof;
@@ -158,6 +172,28 @@ function safeRecover(recover: () => string): string | null {
   }
 }
 
+/**
+ * How much of a piece's value the trades of its lineage back at the end of its history (for an ancestor, when its
+ * child on the path split off): it starts with the value the step brought; value merged in from other pieces backs
+ * nothing (their trades are not checked here); value that left the piece is taken from the backed value first, the
+ * cautious reading. So a merge into a piece never makes its own trade's value unfinanceable, and never makes more
+ * than that value financeable, across all its descendants.
+ */
+function backedValue(step: LineageStep): { backed: bigint; merged: bigint } {
+  const place = (entry: { blockNumber: number; logIndex: number }): number => entry.blockNumber * 1_000_000 + entry.logIndex;
+  const moves = [
+    ...step.mergedIn.map((entry) => ({ at: place(entry), value: entry.value, inbound: true })),
+    ...step.valueOut.map((entry) => ({ at: place(entry), value: entry.value, inbound: false })),
+  ].sort((a, b) => a.at - b.at);
+  let backed = step.value;
+  let merged = 0n;
+  for (const move of moves) {
+    if (move.inbound) merged += move.value;
+    else backed -= move.value < backed ? move.value : backed;
+  }
+  return { backed, merged };
+}
+
 /** An address's standing just before `point`, judged active at the time of `point`'s block (DESIGN I10). */
 function standingAt(context: CheckContext, account: string, point: ChainPoint): MemberStanding {
   return context.members.standingAt(account, point, context.blockTimes.get(point.blockNumber) ?? context.now);
@@ -186,9 +222,6 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     } else if (!sameMember(change.from, change.to, { blockNumber: change.blockNumber, logIndex: change.logIndex })) {
       fail("UNBACKED_TRANSFER", `piece ${step.tokenId} was handed from ${change.from} to ${change.to} without a trade proof`, where);
     }
-  }
-  for (const merge of step.mergedIn) {
-    fail("UNBACKED_TRANSFER", `${merge.value} was merged into piece ${step.tokenId} from piece ${merge.fromTokenId}, whose trade this check does not cover`, where);
   }
   if (step.proof === undefined) return;
 

@@ -262,8 +262,33 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     await (await s.c.token.connect(s.c.tier3)["transferFrom(uint256,uint256,uint256)"](s.tier3Piece, s.root, 1n)).wait();
     expect(passed(await checkOf(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3))).to.equal(true);
     expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 - 1n))).to.equal(true);
-    // Value merged into the root is still refused for the root itself.
-    expect(codes(await checkOf(s, s.c.tier1, s.root, 1_000_000n))).to.deep.equal(["UNBACKED_TRANSFER"]);
+    // The root itself: its traded value is still financeable, the merged-in fen is not.
+    expect(passed(await checkOf(s, s.c.tier1, s.root, FACE - TO_TIER2))).to.equal(true);
+    expect(codes(await checkOf(s, s.c.tier1, s.root, FACE - TO_TIER2 + 1n))).to.deep.equal(["UNBACKED_TRANSFER"]);
+  });
+
+  it("attack: merge of 1 fen into the victim's own piece does not make its traded value unfinanceable", async function () {
+    const s = await setup();
+    await (await s.c.token.connect(s.c.tier2)["transferFrom(uint256,uint256,uint256)"](s.tier2Piece, s.tier3Piece, 1n)).wait();
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+    const outcome = await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 + 1n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 2]]);
+    expect(outcome.failures[0].message).to.contain(`only ${TO_TIER3} of its value is backed`);
+  });
+
+  it("check_refusesMergedInValuePassedOnFromAnAncestor_beyondWhatItsTradeBacked", async function () {
+    const s = await setup();
+    // 1 fen merged into the root before tier 1 passes all of the root on: one fen of that step is unbacked.
+    await (await s.c.token.connect(s.c.tier3)["transferFrom(uint256,uint256,uint256)"](s.tier3Piece, s.root, 1n)).wait();
+    const all = await transferDocumented(s.c, { fromTokenId: s.root, from: s.c.tier1, to: s.c.tier2, value: FACE - TO_TIER2 + 1n });
+    await s.documents.add(all.trade);
+    const outcome = await checkOf(s, s.c.tier2, all.tokenId, 1_000_000n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 0]]);
+    expect(outcome.failures[0].message).to.match(/passed 70000001 on to piece [0-9]+, but only 70000000 of its value was backed/);
   });
 
   it("attack: a middle tier merging value back into its own piece does not poison the piece it passed upstream", async function () {
