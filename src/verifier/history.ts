@@ -44,6 +44,14 @@ function rawLog(log: Log): RawLog {
   };
 }
 
+/** The chain reorganised while logs were read: the follower starts afresh at the next read. */
+export class ReorganisedError extends Error {
+  constructor(readonly blockNumber: number) {
+    super(`the chain reorganised while the verifier read its logs up to block ${blockNumber}; ask again`);
+    this.name = "ReorganisedError";
+  }
+}
+
 /** Keeps the logs of one filter up to the newest block asked about. */
 export class LogFollower {
   private logs: Log[] = [];
@@ -70,6 +78,11 @@ export class LogFollower {
   private async sync(blockNumber: number, blockHash: string): Promise<readonly Log[]> {
     const synced = this.synced;
     if (synced !== undefined && synced.blockHash === blockHash) return this.logs;
+    // An earlier block of the branch already read (a lagging reader such as the indexer's view): no new reads.
+    if (synced !== undefined && blockNumber < synced.blockNumber) {
+      const [asked, built] = await Promise.all([this.hashOf(blockNumber), this.hashOf(synced.blockNumber)]);
+      if (asked === blockHash && built === synced.blockHash) return this.logs.filter((log) => log.blockNumber <= blockNumber);
+    }
     let from = 0;
     let kept: Log[] = [];
     if (synced !== undefined && synced.blockNumber < blockNumber && (await this.hashOf(synced.blockNumber)) === synced.blockHash) {
@@ -84,7 +97,7 @@ export class LogFollower {
     if (moved) {
       this.synced = undefined;
       this.logs = [];
-      throw new Error(`the chain reorganised while the verifier read its logs up to block ${blockNumber}; ask again`);
+      throw new ReorganisedError(blockNumber);
     }
     const ordered = [...fetched].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     this.logs = from === 0 ? ordered : [...kept, ...ordered];
@@ -106,6 +119,8 @@ interface DocumentedStep {
 /** What a step's documents claim of their waybill, once both were found (null: they claim nothing). */
 type ResolvedClaim = { waybillNumber: string; claim: WaybillClaim } | null;
 
+const RECENT_BLOCKS = 4;
+
 /** At most this many steps' claims are remembered (oldest forgotten first; a forgotten one is read again). */
 const RESOLVED_LIMIT = 200_000;
 
@@ -117,7 +132,8 @@ export class ChainHistory {
    * and the standings it depends on are those before the step. Only the claims are kept, not the documents.
    */
   private readonly resolved = new Map<string, ResolvedClaim>();
-  private latest: { blockHash: string; facts: Promise<ChainFacts> } | undefined;
+  /** Facts of the last few blocks asked about (a verifier at the newest block, a lagging index view). */
+  private readonly recent = new Map<string, Promise<ChainFacts>>();
 
   constructor(
     provider: Provider,
@@ -134,18 +150,30 @@ export class ChainHistory {
 
   /** The facts at the block `blockNumber` / `blockHash`. */
   at(blockNumber: number, blockHash: string): Promise<ChainFacts> {
-    if (this.latest?.blockHash === blockHash) return this.latest.facts;
+    const known = this.recent.get(blockHash);
+    if (known !== undefined) return known;
     const facts = this.read(blockNumber, blockHash);
-    const entry = { blockHash, facts };
-    this.latest = entry;
+    if (this.recent.size >= RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as string);
+    this.recent.set(blockHash, facts);
     facts.catch(() => {
-      if (this.latest === entry) this.latest = undefined;
+      if (this.recent.get(blockHash) === facts) this.recent.delete(blockHash);
     });
     return facts;
   }
 
+  private async logsUpTo(blockNumber: number, blockHash: string): Promise<[readonly Log[], readonly Log[]]> {
+    const both = (): Promise<[readonly Log[], readonly Log[]]> => Promise.all([this.registryLogs.upTo(blockNumber, blockHash), this.proofLogs.upTo(blockNumber, blockHash)]);
+    try {
+      return await both();
+    } catch (error) {
+      // A reorganisation met while reading: the followers started afresh, read once more before giving up.
+      if (!(error instanceof ReorganisedError)) throw error;
+      return both();
+    }
+  }
+
   private async read(blockNumber: number, blockHash: string): Promise<ChainFacts> {
-    const [registryLogs, proofLogs] = await Promise.all([this.registryLogs.upTo(blockNumber, blockHash), this.proofLogs.upTo(blockNumber, blockHash)]);
+    const [registryLogs, proofLogs] = await this.logsUpTo(blockNumber, blockHash);
     const members = new MemberHistory(
       registryLogs.map((log) => ({ at: { blockNumber: log.blockNumber, logIndex: log.index }, event: decodeEvent("registry", rawLog(log)) as RegistryEvent })),
     );
