@@ -14,7 +14,7 @@ import { createVerifier } from "../../src/verifier";
 import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
 import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
-import { chainId, confirmDocumented, transferDocumented } from "../helpers/trades";
+import { chainId, confirmDocumented, documentTrade, tradeProofOf, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
 import { bindWaybillAgain } from "../helpers/waybills";
 
@@ -388,5 +388,28 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     expect(outcome.failures[0].message).to.match(/delivered 1, invoices bound to it earlier already claim 1/);
     // The first use keeps its claim: its check still passes.
     expect(passed(await checkOf(s, s.c.tier3, first.tokenId, 2_000_000n, 8n))).to.equal(true);
+  });
+
+  it("check_doesNotLetAnotherMembersBindingOfAWaybillTakeItsGoods", async function () {
+    const s = await setup();
+    // Tier 3's genuine trade with tier 2 is documented first; before tier 2 pays with it, tier 1 cites the same
+    // waybill for a trade of its own with tier 2 (a hash anyone can copy).
+    const genuine = await documentTrade(s.c, { seller: s.c.tier3, buyer: s.c.tier2, amount: 2_000_000n });
+    await s.documents.add(genuine);
+    const squatter = await documentTrade(s.c, { seller: s.c.tier2, buyer: s.c.tier1, amount: 3_000_000n });
+    const squat = { ...squatter, logistics: genuine.logistics, logisticsHash: genuine.logisticsHash };
+    await s.documents.add(squat);
+    const tier1Token = s.c.token.connect(s.c.tier1);
+    const squatted = await tier1Token.transferWithProof.staticCall(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat));
+    await (await tier1Token.transferWithProof(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat))).wait();
+    const tier2Token = s.c.token.connect(s.c.tier2);
+    const paid = await tier2Token.transferWithProof.staticCall(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine));
+    await (await tier2Token.transferWithProof(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine))).wait();
+
+    expect(passed(await checkOf(s, s.c.tier3, paid, 2_000_000n))).to.equal(true);
+    // The squatter's own step fails on its own terms: the waybill is not between its seller and buyer.
+    const refused = codes(await checkOf(s, s.c.tier2, squatted, 3_000_000n));
+    expect(refused).to.include.members(["PARTY_MISMATCH", "CONSIGNEE_MISMATCH", "SHIPMENT_REFERENCE_MISMATCH"]);
+    expect(refused).to.not.include("WAYBILL_OVERUSED");
   });
 });
