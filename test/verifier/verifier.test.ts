@@ -235,6 +235,14 @@ describe("verifier: funding checks over a piece's lineage", function () {
   });
 });
 
+/**
+ * `by` merges `value` of its piece `from` into the piece `to` (ERC-3525 value transfer to a token). Where the
+ * chain asks the receiving token's owner to agree to a merge, this is the one place a test's merge goes through.
+ */
+async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: bigint, value: bigint): Promise<void> {
+  await (await s.c.token.connect(by)["transferFrom(uint256,uint256,uint256)"](from, to, value)).wait();
+}
+
 /** Pays the holder and takes the piece (or the part asked) for the factor, with the verifier's attestation. */
 async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce: bigint): Promise<void> {
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
@@ -259,7 +267,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
   it("attack: merge of 1 fen into the root does not poison other pieces' funding checks", async function () {
     const s = await setup();
     // Tier 3, holder of a piece of the same receivable, merges 1 fen of it into tier 1's root.
-    await (await s.c.token.connect(s.c.tier3)["transferFrom(uint256,uint256,uint256)"](s.tier3Piece, s.root, 1n)).wait();
+    await mergeValue(s, s.c.tier3, s.tier3Piece, s.root, 1n);
     expect(passed(await checkOf(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3))).to.equal(true);
     expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 - 1n))).to.equal(true);
     // The root itself: its traded value is still financeable, the merged-in fen is not.
@@ -269,7 +277,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
 
   it("attack: merge of 1 fen into the victim's own piece does not make its traded value unfinanceable", async function () {
     const s = await setup();
-    await (await s.c.token.connect(s.c.tier2)["transferFrom(uint256,uint256,uint256)"](s.tier2Piece, s.tier3Piece, 1n)).wait();
+    await mergeValue(s, s.c.tier2, s.tier2Piece, s.tier3Piece, 1n);
     expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
     const outcome = await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 + 1n);
     expect(outcome.ok).to.equal(false);
@@ -281,7 +289,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
   it("check_refusesMergedInValuePassedOnFromAnAncestor_beyondWhatItsTradeBacked", async function () {
     const s = await setup();
     // 1 fen merged into the root before tier 1 passes all of the root on: one fen of that step is unbacked.
-    await (await s.c.token.connect(s.c.tier3)["transferFrom(uint256,uint256,uint256)"](s.tier3Piece, s.root, 1n)).wait();
+    await mergeValue(s, s.c.tier3, s.tier3Piece, s.root, 1n);
     const all = await transferDocumented(s.c, { fromTokenId: s.root, from: s.c.tier1, to: s.c.tier2, value: FACE - TO_TIER2 + 1n });
     await s.documents.add(all.trade);
     const outcome = await checkOf(s, s.c.tier2, all.tokenId, 1_000_000n);
@@ -297,7 +305,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     const split = s.c.token.connect(s.c.tier2)["transferFrom(uint256,address,uint256)"];
     const own = await split.staticCall(s.tier2Piece, s.c.tier2.address, 1n);
     await (await split(s.tier2Piece, s.c.tier2.address, 1n)).wait();
-    await (await s.c.token.connect(s.c.tier2)["transferFrom(uint256,uint256,uint256)"](own, s.tier2Piece, 1n)).wait();
+    await mergeValue(s, s.c.tier2, own, s.tier2Piece, 1n);
     expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
   });
 
