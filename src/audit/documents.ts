@@ -8,6 +8,8 @@ import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprin
 import type { InvoiceProof } from "../proofs/invoice";
 import type { LogisticsProof } from "../proofs/logistics";
 import type { StepProof } from "../proofs/tradeProof";
+import { allocateWaybillClaims, describeWaybillOveruse, waybillClaimOf } from "../proofs/waybill";
+import type { WaybillClaim } from "../proofs/waybill";
 import { mapLimit } from "./chain";
 import type { Progress } from "./chain";
 import { pieceName } from "./findings";
@@ -20,7 +22,7 @@ import type { AuditReplay } from "./replay";
  * that hashes) to the recorded value, its signatures by the parties it names, and its contents agreeing with the
  * chain — seller and buyer are the step's receiver and payer, the invoice covers the value passed, its fingerprint
  * is the one recorded, the goods were shipped by the seller to the buyer, and delivered before any funding that
- * relied on them.
+ * relied on them — and no waybill backs more goods than it delivered, across every step of every receivable.
  */
 
 /** A stored document as it comes back — its kind and its JSON, not yet trusted — or why the source could not
@@ -233,6 +235,8 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
     }
   }
 
+  checkWaybillUses(replay, steps, loaded, chainId);
+
   // Delivery before funding: every documented step of the sold piece's lineage.
   for (const funding of replay.fundings) {
     const fundedAt = blockTimes.get(funding.at.block);
@@ -251,6 +255,35 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
     }
   }
   return hashes.length;
+}
+
+/**
+ * One waybill backs at most the goods it delivered (DESIGN I10): the invoices bound to it, earliest on chain first,
+ * keep their claim while the goods last; a later binding that claims more (or binds another invoice than the one
+ * the waybill names) is reported where it was made. The same rule, from the same code, as the verifier's.
+ */
+function checkWaybillUses(replay: AuditReplay, steps: ReadonlyMap<bigint, DocumentedStep>, loaded: ReadonlyMap<string, Loaded>, chainId: bigint): void {
+  const ordered = [...steps.values()].sort((a, b) => a.at.block - b.at.block || a.at.logIndex - b.at.logIndex);
+  const members = {
+    memberIdOf: (account: string) => replay.members.memberIdOf(account.toLowerCase()),
+    leiHashOf: (memberId: number) => replay.members.members.get(memberId)?.leiHash,
+  };
+  const claims: Array<{ step: DocumentedStep; waybillNumber: string; claim: WaybillClaim }> = [];
+  for (const step of ordered) {
+    const invoice = loaded.get(step.proof.invoiceHash);
+    const logistics = loaded.get(step.proof.logisticsHash);
+    if (invoice?.ok !== true || logistics?.ok !== true || logistics.document.kind !== "logistics") continue;
+    const claim = waybillClaimOf(invoice.document, logistics.document, chainId, members);
+    if (claim !== undefined) claims.push({ step, waybillNumber: logistics.document.proof.waybill.number, claim });
+  }
+  allocateWaybillClaims(claims.map((entry) => entry.claim)).forEach((overuse, index) => {
+    if (overuse === undefined) return;
+    const { step, waybillNumber } = claims[index];
+    replay.findings.add("WAYBILL_OVERUSED", step.at, `${step.what} binds waybill ${waybillNumber}, which cannot back it: ${describeWaybillOveruse(overuse)}`, {
+      tokenId: step.tokenId,
+      slot: step.slot,
+    });
+  });
 }
 
 function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice: InvoiceProof | undefined, logistics: LogisticsProof | undefined): string[] {
@@ -275,6 +308,9 @@ function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice
     const carrier = replay.members.standingOf(waybill.carrier.account.toLowerCase());
     if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
       problems.push(`waybill ${waybill.number} is carried by ${waybill.carrier.account}, not a registered carrier`);
+    }
+    if (waybill.carrier.memberId === sellerId || waybill.carrier.memberId === buyerId) {
+      problems.push(`waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves`);
     }
     if (invoice !== undefined) {
       const reference = normaliseInvoiceNumber(waybill.reference);

@@ -56,7 +56,9 @@ export type FindingCode =
   | "DOCUMENT_ALTERED"
   | "DOCUMENT_INVALID"
   | "DOCUMENT_DISAGREES"
-  | "DELIVERED_AFTER_FUNDING";
+  | "DELIVERED_AFTER_FUNDING"
+  /** A waybill bound to invoices that claim more than it delivered (or to another invoice than the one it names). */
+  | "WAYBILL_OVERUSED";
 
 export interface Finding extends ChainPosition {
   code: FindingCode;

@@ -4,8 +4,13 @@ import type { ChainbillContracts } from "./system";
 
 /**
  * A piece's lineage read from the chain's events: every step from the anchor's confirmation to the piece, with
- * who passed how much to whom and the proof recorded for it. Five `eth_getLogs` calls whatever the depth (one per
- * event kind, each filtered on every piece of the path at once), so it costs the same for tier 1 and tier 20.
+ * who passed how much to whom and the proof recorded for it. Six `eth_getLogs` calls whatever the depth (one per
+ * event kind and direction, each filtered on every piece of the path at once), so it costs the same for tier 1 and
+ * tier 20.
+ *
+ * The lineage is the history that produced the piece (DESIGN I10): an ancestor's owner changes and merges are
+ * those before the moment its child on the path was split off (block, then log index); what happened to the
+ * ancestor afterwards did not produce this piece and is left out. The piece's own events all count.
  */
 
 /** How a piece came to exist. */
@@ -43,6 +48,8 @@ export interface OwnerChange {
   from: string;
   to: string;
   blockNumber: number;
+  /** The Transfer log's index in its block. */
+  logIndex: number;
   transactionHash: string;
   /** The funding that moved it, when a factor bought the whole piece. */
   funding?: FundingOnChain;
@@ -53,6 +60,17 @@ export interface ValueMergedIn {
   fromTokenId: bigint;
   value: bigint;
   blockNumber: number;
+  logIndex: number;
+  transactionHash: string;
+}
+
+/** Value that left a piece of the path to another piece after its creation (a split, a partial funding, a merge
+ * into another piece, or a redemption to token 0). */
+export interface ValueMovedOut {
+  toTokenId: bigint;
+  value: bigint;
+  blockNumber: number;
+  logIndex: number;
   transactionHash: string;
 }
 
@@ -70,13 +88,19 @@ export interface LineageStep {
   /** The value the step passed (the face value for the confirmation). */
   value: bigint;
   blockNumber: number;
+  /** The index of the piece's mint (Transfer) log in its block: with `blockNumber`, the step's place in the chain. */
+  logIndex: number;
   transactionHash: string;
   /** The documents recorded for the step (confirmation and transfer). */
   proof?: TradeProofOnChain;
   /** The funding that created the piece (kind "funding"). */
   funding?: FundingOnChain;
+  /** Owner changes of the piece: for an ancestor, only those before its child on the path was created. */
   ownerChanges: OwnerChange[];
+  /** Value merged into the piece: for an ancestor, only before its child on the path was created. */
   mergedIn: ValueMergedIn[];
+  /** Value that left the piece: for an ancestor, only before its child on the path was created (so not the child's). */
+  valueOut: ValueMovedOut[];
   /** True when the piece has been burned (fully paid). */
   burned: boolean;
 }
@@ -142,9 +166,10 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   const financingAddress = await financing.getAddress();
   const range = { fromBlock: 0, toBlock: block };
   const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
-  const [transferLogs, valueLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
+  const [transferLogs, valueLogs, valueOutLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("Transfer")), null, null, pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TradeProofRecorded")), pathTopics] }),
     provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("ReceivableConfirmed")), topicOf(slot)] }),
     provider.getLogs({ ...range, address: financingAddress, topics: [topic(financing.getEvent("Funded")), null, pathTopics] }),
@@ -179,9 +204,12 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
     .map((log) => ({ log, args: decode(log, token.interface).args }))
     .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: BigInt(args[2]) }))
     .sort((a, b) => position(a.log) - position(b.log));
-  const values = valueLogs
-    .map((log) => ({ log, args: decode(log, token.interface).args }))
-    .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+  const decodeValues = (logs: Log[]): Array<{ log: Log; fromTokenId: bigint; toTokenId: bigint; value: bigint }> =>
+    logs
+      .map((log) => ({ log, args: decode(log, token.interface).args }))
+      .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+  const values = decodeValues(valueLogs);
+  const outflows = decodeValues(valueOutLogs).sort((a, b) => position(a.log) - position(b.log));
   const proofs = new Map<bigint, TradeProofOnChain>();
   for (const log of proofLogs) {
     const args = decode(log, token.interface).args;
@@ -200,15 +228,22 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
     return owner;
   };
 
+  const mintOf = (piece: bigint): (typeof transfers)[number] => {
+    const mint = transfers.find((transfer) => transfer.tokenId === piece && transfer.from === ZeroAddress);
+    if (mint === undefined) throw new Error(`piece ${piece} has no mint event`);
+    return mint;
+  };
+
   const steps: LineageStep[] = path.map((piece, index) => {
     const own = transfers.filter((transfer) => transfer.tokenId === piece);
-    const mint = own.find((transfer) => transfer.from === ZeroAddress);
-    if (mint === undefined) throw new Error(`piece ${piece} has no mint event`);
+    const mint = mintOf(piece);
+    // An ancestor's history ends where its child on the path begins: later events did not produce the piece.
+    const cut = index + 1 < path.length ? position(mintOf(path[index + 1]).log) : Number.POSITIVE_INFINITY;
     const creation = values.find((entry) => entry.toTokenId === piece && entry.log.transactionHash === mint.log.transactionHash);
     const parentId = index === 0 ? 0n : path[index - 1];
     const createdBy = fundings.find((entry) => entry.fundedTokenId === piece && entry.funding.soldTokenId !== piece)?.funding;
     const ownerChanges: OwnerChange[] = own
-      .filter((transfer) => transfer.from !== ZeroAddress && transfer.to !== ZeroAddress)
+      .filter((transfer) => transfer.from !== ZeroAddress && transfer.to !== ZeroAddress && position(transfer.log) < cut)
       .map((transfer) => {
         const funding = fundings.find(
           (entry) => entry.fundedTokenId === piece && entry.funding.soldTokenId === piece && entry.funding.transactionHash === transfer.log.transactionHash,
@@ -217,13 +252,29 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
           from: transfer.from,
           to: transfer.to,
           blockNumber: transfer.log.blockNumber,
+          logIndex: transfer.log.index,
           transactionHash: transfer.log.transactionHash,
           ...(funding === undefined ? {} : { funding }),
         };
       });
     const mergedIn: ValueMergedIn[] = values
-      .filter((entry) => entry.toTokenId === piece && entry.fromTokenId !== 0n && entry !== creation)
-      .map((entry) => ({ fromTokenId: entry.fromTokenId, value: entry.value, blockNumber: entry.log.blockNumber, transactionHash: entry.log.transactionHash }));
+      .filter((entry) => entry.toTokenId === piece && entry.fromTokenId !== 0n && entry !== creation && position(entry.log) < cut)
+      .map((entry) => ({
+        fromTokenId: entry.fromTokenId,
+        value: entry.value,
+        blockNumber: entry.log.blockNumber,
+        logIndex: entry.log.index,
+        transactionHash: entry.log.transactionHash,
+      }));
+    const valueOut: ValueMovedOut[] = outflows
+      .filter((entry) => entry.fromTokenId === piece && position(entry.log) < cut)
+      .map((entry) => ({
+        toTokenId: entry.toTokenId,
+        value: entry.value,
+        blockNumber: entry.log.blockNumber,
+        logIndex: entry.log.index,
+        transactionHash: entry.log.transactionHash,
+      }));
     const common = {
       index,
       tokenId: piece,
@@ -231,9 +282,11 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
       to: mint.to,
       value: creation?.value ?? 0n,
       blockNumber: mint.log.blockNumber,
+      logIndex: mint.log.index,
       transactionHash: mint.log.transactionHash,
       ownerChanges,
       mergedIn,
+      valueOut,
       burned: own.some((transfer) => transfer.to === ZeroAddress),
     };
     if (index === 0) {

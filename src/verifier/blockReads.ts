@@ -12,7 +12,7 @@ export class BlockReads {
   private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly contracts: ChainbillContracts,
+    readonly contracts: ChainbillContracts,
     readonly blockNumber: number,
     readonly blockHash: string | null,
   ) {}
@@ -84,6 +84,16 @@ export class BlockReads {
 
   invoiceUse(fingerprint: string): Promise<bigint> {
     return this.once(`invoiceUse:${fingerprint}`, () => this.contracts.token.invoiceUse(fingerprint, this.blockTag));
+  }
+
+  /** The unix time of an earlier block (of the chain this block is on, as long as no reorganisation reached it). */
+  blockTimestamp(blockNumber: number): Promise<bigint> {
+    return this.once(`time:${blockNumber}`, async () => {
+      const provider = this.contracts.token.runner?.provider;
+      const block = await provider?.getBlock(blockNumber);
+      if (block === null || block === undefined) throw new Error(`the node returned no block ${blockNumber}`);
+      return BigInt(block.timestamp);
+    });
   }
 
   financingAddress(): Promise<string> {

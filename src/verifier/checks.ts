@@ -9,8 +9,10 @@ import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprin
 import type { InvoiceProof } from "../proofs/invoice";
 import type { LogisticsProof } from "../proofs/logistics";
 import { lineageProofHash } from "../proofs/tradeProof";
+import { describeWaybillOveruse } from "../proofs/waybill";
 import type { StepProof } from "../proofs/tradeProof";
 import type { CheckContext, MemberStanding } from "./context";
+import type { ChainPoint } from "./memberHistory";
 import type { CheckedStep, FailureCode, FundingCheckFailure, FundingCheckInput } from "./types";
 
 /**
@@ -104,9 +106,23 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   const steps: CheckedStep[] = [];
   const provenSteps: StepProof[] = [];
   let lastProof: StepProof | undefined;
-  for (const step of context.lineage.steps) {
+  for (const [position, step] of context.lineage.steps.entries()) {
     const before = failures.length;
-    checkStep(step, context, fail, standing);
+    checkStep(step, context, fail);
+    // What the piece passed on (to its child on the path, or to the factor now) must come from backed value.
+    const next = context.lineage.steps[position + 1];
+    const passedOn = next !== undefined ? next.value : request.value <= context.piece.value ? request.value : 0n;
+    const { backed, merged } = backedValue(step);
+    if (merged > 0n && passedOn > backed) {
+      const sources = [...new Set(step.mergedIn.map((merge) => merge.fromTokenId))].join(", ");
+      fail(
+        "UNBACKED_TRANSFER",
+        next !== undefined
+          ? `piece ${step.tokenId} passed ${passedOn} on to piece ${next.tokenId}, but only ${backed} of its value was backed by the trades this check covers: ${merged} was merged in from piece ${sources}`
+          : `the request sells ${passedOn} of piece ${step.tokenId}, but only ${backed} of its value is backed by the trades this check covers: ${merged} was merged in from piece ${sources}`,
+        { step: step.index, tokenId: step.tokenId },
+      );
+    }
     if (step.proof !== undefined) {
       provenSteps.push(step.proof);
       lastProof = step.proof;
@@ -157,30 +173,56 @@ function safeRecover(recover: () => string): string | null {
   }
 }
 
-/** One step: how the value moved, then its documents. */
-function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standing: (account: string) => MemberStanding | undefined): void {
+/**
+ * How much of a piece's value the trades of its lineage back at the end of its history (for an ancestor, when its
+ * child on the path split off): it starts with the value the step brought; value merged in from other pieces backs
+ * nothing (their trades are not checked here); value that left the piece is taken from the backed value first, the
+ * cautious reading. So a merge into a piece never makes its own trade's value unfinanceable, and never makes more
+ * than that value financeable, across all its descendants.
+ */
+function backedValue(step: LineageStep): { backed: bigint; merged: bigint } {
+  const place = (entry: { blockNumber: number; logIndex: number }): number => entry.blockNumber * 1_000_000 + entry.logIndex;
+  const moves = [
+    ...step.mergedIn.map((entry) => ({ at: place(entry), value: entry.value, inbound: true })),
+    ...step.valueOut.map((entry) => ({ at: place(entry), value: entry.value, inbound: false })),
+  ].sort((a, b) => a.at - b.at);
+  let backed = step.value;
+  let merged = 0n;
+  for (const move of moves) {
+    if (move.inbound) merged += move.value;
+    else backed -= move.value < backed ? move.value : backed;
+  }
+  return { backed, merged };
+}
+
+/** An address's standing just before `point`, judged active at the time of `point`'s block (DESIGN I10). */
+function standingAt(context: CheckContext, account: string, point: ChainPoint): MemberStanding {
+  return context.members.standingAt(account, point, context.blockTimes.get(point.blockNumber) ?? context.now);
+}
+
+/** One step: how the value moved, then its documents. Every party and signer is judged as it stood at the step. */
+function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
   const where = { step: step.index, tokenId: step.tokenId };
-  const sameMember = (a: string, b: string): boolean => {
-    const first = standing(a);
-    const second = standing(b);
-    return checksumAddress(a) === checksumAddress(b) || (first !== undefined && second !== undefined && first.memberId !== 0 && first.memberId === second.memberId);
+  const stepPoint: ChainPoint = { blockNumber: step.blockNumber, logIndex: step.logIndex };
+  const standing = (account: string): MemberStanding => standingAt(context, account, stepPoint);
+  const sameMember = (a: string, b: string, point: ChainPoint): boolean => {
+    if (checksumAddress(a) === checksumAddress(b)) return true;
+    const first = context.members.memberIdAt(a, point);
+    return first !== 0 && first === context.members.memberIdAt(b, point);
   };
 
   if (step.kind === "funding") {
     fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
   }
-  if (step.kind === "split" && !sameMember(step.from, step.to)) {
+  if (step.kind === "split" && !sameMember(step.from, step.to, stepPoint)) {
     fail("STEP_WITHOUT_PROOF", `piece ${step.tokenId} passed from ${step.from} to ${step.to} without a trade proof`, where);
   }
   for (const change of step.ownerChanges) {
     if (change.funding !== undefined) {
       fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
-    } else if (!sameMember(change.from, change.to)) {
+    } else if (!sameMember(change.from, change.to, { blockNumber: change.blockNumber, logIndex: change.logIndex })) {
       fail("UNBACKED_TRANSFER", `piece ${step.tokenId} was handed from ${change.from} to ${change.to} without a trade proof`, where);
     }
-  }
-  for (const merge of step.mergedIn) {
-    fail("UNBACKED_TRANSFER", `${merge.value} was merged into piece ${step.tokenId} from piece ${merge.fromTokenId}, whose trade this check does not cover`, where);
   }
   if (step.proof === undefined) return;
 
@@ -219,8 +261,21 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail, standin
     const { waybill, events } = logistics;
     checkSignatures(logisticsDocument, context, fail, where, standing);
     const carrier = standing(waybill.carrier.account);
-    if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
+    if (carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
       fail("CARRIER_NOT_REGISTERED", `waybill ${waybill.number} is signed by ${waybill.carrier.account}, which is not an active registered carrier`, where);
+    }
+    // The carrier vouches for the goods between seller and buyer: it must be neither of them.
+    const interested = new Set([waybill.shipper.memberId, waybill.consignee.memberId, ...(invoice === undefined ? [] : [invoice.invoice.seller.memberId, invoice.invoice.buyer.memberId])]);
+    const partyOfStep = [step.from, step.to].some((account) => {
+      const memberId = context.members.memberIdAt(account, stepPoint);
+      return memberId !== 0 && memberId === carrier.memberId;
+    });
+    if (interested.has(waybill.carrier.memberId) || (carrier.memberId !== 0 && (interested.has(carrier.memberId) || partyOfStep))) {
+      fail("CARRIER_NOT_INDEPENDENT", `waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves: the carrier must be neither the seller nor the buyer`, where);
+    }
+    const overuse = context.waybillOveruses.get(step.tokenId);
+    if (overuse !== undefined) {
+      fail("WAYBILL_OVERUSED", `waybill ${overuse.waybillNumber} cannot back this step: ${describeWaybillOveruse(overuse.overuse)}`, where);
     }
     const delivered = events.find((event) => event.kind === "delivered");
     if (delivered === undefined) {

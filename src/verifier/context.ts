@@ -1,5 +1,7 @@
 import type { Lineage } from "../chain/lineage";
 import type { ParsedDocument } from "../proofs/documents";
+import type { WaybillOveruseFinding } from "./history";
+import type { MemberHistory } from "./memberHistory";
 
 /**
  * Everything a funding check looks at, read from the chain and the document store at one block. The checks
@@ -39,8 +41,17 @@ export interface CheckContext {
   overdue: boolean;
   /** Whether the request's nonce is already used or withdrawn. */
   nonceUsed: boolean;
-  /** Standing of every address the check meets, by checksummed address. */
+  /** Standing at the checked block of the parties acting now (the holder and the asker), by checksummed address. */
   standings: ReadonlyMap<string, MemberStanding>;
+  /**
+   * The member registry's history up to the checked block: the standing of each step's parties and signers is
+   * judged at the step (DESIGN I10), not now.
+   */
+  members: MemberHistory;
+  /** Unix time of every block a step or an owner change of the lineage happened in. */
+  blockTimes: ReadonlyMap<number, bigint>;
+  /** Steps, by the piece they created, whose waybill was already claimed by earlier steps (across all receivables). */
+  waybillOveruses: ReadonlyMap<bigint, WaybillOveruseFinding>;
   /** Legal-entity-id hash of every member the check meets, by member id. */
   leiHashes: ReadonlyMap<number, string>;
   /** The piece each invoice fingerprint of the lineage is recorded against on chain. */

@@ -1,13 +1,15 @@
 import { checksumAddress } from "../chain/checksum";
-import { AlteredDocumentError, documentParties } from "../proofs/documents";
+import { AlteredDocumentError } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import type { BlockReads } from "./blockReads";
+import { chainHistoryFor } from "./history";
 import type { CheckContext, MemberStanding, PieceState } from "./context";
 import type { DocumentSource, FundingCheckInput } from "./types";
 
 /**
- * Reads, at one block, everything a funding check looks at: the piece and its lineage, the standing of every
- * address involved, the sellers' legal-entity hashes, the invoice registry, and the documents from the store.
+ * Reads, at one block, everything a funding check looks at: the piece and its lineage, the standing of the parties
+ * acting now, the member registry's history (for the standing of each step's parties at the step), the sellers'
+ * legal-entity hashes, the invoice registry, the documents from the store, and the chain-wide waybill bindings.
  * All chain reads go through `reads`, pinned to one block, so the answer is consistent while blocks keep coming.
  */
 export async function gatherContext(
@@ -50,18 +52,15 @@ export async function gatherContext(
     }),
   ]);
 
+  // Only the parties acting now are judged by their standing now; every step's parties at the step (history).
   const addresses = new Set<string>([piece.owner, checksumAddress(input.requestedBy)]);
+  const blockNumbers = new Set<number>();
   for (const step of lineage.steps) {
-    addresses.add(checksumAddress(step.from));
-    addresses.add(checksumAddress(step.to));
-    for (const change of step.ownerChanges) {
-      addresses.add(checksumAddress(change.from));
-      addresses.add(checksumAddress(change.to));
-    }
+    blockNumbers.add(step.blockNumber);
+    for (const change of step.ownerChanges) blockNumbers.add(change.blockNumber);
   }
   const sellerIds = new Set<number>();
   for (const document of found.values()) {
-    for (const party of documentParties(document)) addresses.add(party.account);
     if (document.kind === "invoice") sellerIds.add(document.proof.invoice.seller.memberId);
   }
   const fingerprints = lineage.steps.flatMap((step) => (step.proof === undefined ? [] : [step.proof.invoiceFingerprint.toLowerCase()]));
@@ -69,8 +68,14 @@ export async function gatherContext(
   const standings = new Map<string, MemberStanding>();
   const leiHashes = new Map<number, string>();
   const invoiceUses = new Map<string, bigint>();
-  const [financingAddress] = await Promise.all([
+  const blockTimes = new Map<number, bigint>();
+  const history = await chainHistoryFor(reads.contracts, documents, chainId);
+  const blockHash = reads.blockHash ?? (await reads.contracts.token.runner?.provider?.getBlock(reads.blockNumber))?.hash;
+  if (blockHash === null || blockHash === undefined) throw new Error(`the node returned no block ${reads.blockNumber}`);
+  const [financingAddress, facts] = await Promise.all([
     reads.financingAddress(),
+    history.at(reads.blockNumber, blockHash),
+    ...[...blockNumbers].map(async (blockNumber) => blockTimes.set(blockNumber, await reads.blockTimestamp(blockNumber))),
     ...[...addresses].map(async (account) => standings.set(account, await reads.standing(account))),
     ...[...sellerIds].map(async (memberId) => {
       const leiHash = await reads.leiHash(memberId);
@@ -89,6 +94,9 @@ export async function gatherContext(
     overdue,
     nonceUsed,
     standings,
+    members: facts.members,
+    blockTimes,
+    waybillOveruses: facts.waybillOveruses,
     leiHashes,
     invoiceUses,
     documents: found,

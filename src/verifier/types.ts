@@ -47,6 +47,13 @@ export type FailureCode =
   | "CARRIER_NOT_REGISTERED"
   | "CONSIGNEE_MISMATCH"
   | "SHIPMENT_REFERENCE_MISMATCH"
+  /** The waybill's carrier is the seller's or the buyer's own organisation: it cannot vouch for its own trade. */
+  | "CARRIER_NOT_INDEPENDENT"
+  /**
+   * The waybill already backs other invoices, bound to it earlier on chain (in any receivable), that claim its
+   * delivered goods; or it names another invoice. One waybill backs at most the goods it delivered.
+   */
+  | "WAYBILL_OVERUSED"
   | "UNBACKED_TRANSFER";
 
 export interface FundingCheckFailure {

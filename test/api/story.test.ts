@@ -80,7 +80,7 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     const refused = await check(forged.tokenId, 5_000_000n, 2n);
     expect(refused.answer.status).to.equal(422);
     const failures = (refused.answer.body as Refused).failures;
-    expect(failures.map((failure) => failure.code)).to.deep.equal(["CARRIER_NOT_REGISTERED"]);
+    expect(failures.map((failure) => failure.code)).to.deep.equal(["CARRIER_NOT_REGISTERED", "CARRIER_NOT_INDEPENDENT"]);
     expect(failures[0]).to.include({ step: 2, tokenId: forged.tokenId.toString() });
     expect(failures[0].message).to.contain(c.tier3.address);
 

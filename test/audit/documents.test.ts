@@ -10,9 +10,10 @@ import { DocumentStore } from "../../src/documents/store";
 import { parseDocument } from "../../src/proofs/documents";
 import { invoiceProofToWire } from "../../src/proofs/invoice";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
-import { DAY, latestTimestamp } from "../helpers/consortium";
+import { DAY, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
+import { bindWaybillAgain } from "../helpers/waybills";
 import { startApi } from "../api/harness";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
 
@@ -95,6 +96,28 @@ describe("audit of the documents", function () {
       const delivered = result.findings.find((finding) => finding.code === "DELIVERED_AFTER_FUNDING");
       expect(delivered?.tokenId).to.equal(late.tokenId);
       expect(delivered?.message).to.contain("delivered only at");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("attack: a second invoice bound to an already-used waybill beyond its delivered quantity is reported where it was bound", async function () {
+    const c = await deployAuditedConsortium();
+    const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 40_000_000n });
+    const number = nextInvoiceNumber();
+    // Tier 1 buys from tier 2 under one purchase order; the waybill (one unit delivered) refers to the order.
+    const first = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n, trade: { number, reference: `PO-${number}` } });
+    const second = await bindWaybillAgain(c, first.trade, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n });
+    const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-waybill-"));
+    try {
+      const store = await DocumentStore.open(dir, c.record.chainId);
+      await put(store, [confirmed.trade, first.trade, second.trade], c.operator.address);
+      await store.close();
+      const source = await openStoreSource(dir, c.record.chainId);
+      const result = await audit(c.record, { documents: source }).finally(() => source.close());
+      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["WAYBILL_OVERUSED"]);
+      expect(result.findings[0].tokenId).to.equal(second.tokenId);
+      expect(result.findings[0].message).to.contain(`binds waybill WB-${number}`).and.to.contain("delivered 1, invoices bound to it earlier already claim 1");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,13 +8,15 @@ import type { ChainbillContracts } from "../../src/chain/system";
 import { AlteredDocumentError, parseDocument } from "../../src/proofs/documents";
 import type { ParsedDocument } from "../../src/proofs/documents";
 import { invoiceProofToWire } from "../../src/proofs/invoice";
+import { Role } from "../../src/chain/roles";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
 import { createVerifier } from "../../src/verifier";
 import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
-import { DAY, deployConsortium, latestTimestamp } from "../helpers/consortium";
+import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
-import { chainId, confirmDocumented, transferDocumented } from "../helpers/trades";
+import { chainId, confirmDocumented, documentTrade, tradeProofOf, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
+import { bindWaybillAgain } from "../helpers/waybills";
 
 /** Documents by hash, as the store would hand them to the verifier. */
 class MemoryDocuments {
@@ -124,8 +126,11 @@ describe("verifier: funding checks over a piece's lineage", function () {
     const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
-    expect(outcome.failures).to.have.length(1);
-    expect(outcome.failures[0]).to.include({ code: "CARRIER_NOT_REGISTERED", step: 2 });
+    // Tier 3 is no carrier, and it is the seller of the trade its "waybill" proves.
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([
+      ["CARRIER_NOT_REGISTERED", 2],
+      ["CARRIER_NOT_INDEPENDENT", 2],
+    ]);
     expect(outcome.failures[0].message).to.match(/not an active registered carrier/);
     expect(outcome.steps.map((step) => step.passed)).to.deep.equal([true, true, false]);
   });
@@ -241,5 +246,192 @@ describe("verifier: funding checks over a piece's lineage", function () {
       if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
       expect(outcome.attestation.withRecourse).to.equal(withRecourse);
     }
+  });
+});
+
+/**
+ * `by` merges `value` of its piece `from` into the piece `to` (ERC-3525 value transfer to a token). Where the
+ * chain asks the receiving token's owner to agree to a merge, this is the one place a test's merge goes through.
+ */
+async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: bigint, value: bigint): Promise<void> {
+  await (await s.c.token.connect(by)["transferFrom(uint256,uint256,uint256)"](from, to, value)).wait();
+}
+
+/** Pays the holder and takes the piece (or the part asked) for the factor, with the verifier's attestation. */
+async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce: bigint): Promise<void> {
+  const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
+  const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+  if (!outcome.ok) expect.fail(`the funding's own check failed: ${JSON.stringify(outcome.failures)}`);
+  await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
+  await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
+  await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
+}
+
+async function checkOf(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 7n): Promise<FundingCheckOutcome> {
+  const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
+  return s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+}
+
+function passed(outcome: FundingCheckOutcome): boolean {
+  if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}`);
+  return outcome.ok;
+}
+
+describe("verifier: no member can poison another's funding check (issue 14, DESIGN I10)", function () {
+  it("attack: merge of 1 fen into the root does not poison other pieces' funding checks", async function () {
+    const s = await setup();
+    // Tier 3, holder of a piece of the same receivable, merges 1 fen of it into tier 1's root.
+    await mergeValue(s, s.c.tier3, s.tier3Piece, s.root, 1n);
+    expect(passed(await checkOf(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3))).to.equal(true);
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 - 1n))).to.equal(true);
+    // The root itself: its traded value is still financeable, the merged-in fen is not.
+    expect(passed(await checkOf(s, s.c.tier1, s.root, FACE - TO_TIER2))).to.equal(true);
+    expect(codes(await checkOf(s, s.c.tier1, s.root, FACE - TO_TIER2 + 1n))).to.deep.equal(["UNBACKED_TRANSFER"]);
+  });
+
+  it("attack: merge of 1 fen into the victim's own piece does not make its traded value unfinanceable", async function () {
+    const s = await setup();
+    await mergeValue(s, s.c.tier2, s.tier2Piece, s.tier3Piece, 1n);
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+    const outcome = await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3 + 1n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 2]]);
+    expect(outcome.failures[0].message).to.contain(`only ${TO_TIER3} of its value is backed`);
+  });
+
+  it("check_refusesMergedInValuePassedOnFromAnAncestor_beyondWhatItsTradeBacked", async function () {
+    const s = await setup();
+    // 1 fen merged into the root before tier 1 passes all of the root on: one fen of that step is unbacked.
+    await mergeValue(s, s.c.tier3, s.tier3Piece, s.root, 1n);
+    const all = await transferDocumented(s.c, { fromTokenId: s.root, from: s.c.tier1, to: s.c.tier2, value: FACE - TO_TIER2 + 1n });
+    await s.documents.add(all.trade);
+    const outcome = await checkOf(s, s.c.tier2, all.tokenId, 1_000_000n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 0]]);
+    expect(outcome.failures[0].message).to.match(/passed 70000001 on to piece [0-9]+, but only 70000000 of its value was backed/);
+  });
+
+  it("attack: a middle tier merging value back into its own piece does not poison the piece it passed upstream", async function () {
+    const s = await setup();
+    // Tier 2 splits 1 fen of its piece to itself and merges it back: its piece, tier 3's parent, gets merged-in value.
+    const split = s.c.token.connect(s.c.tier2)["transferFrom(uint256,address,uint256)"];
+    const own = await split.staticCall(s.tier2Piece, s.c.tier2.address, 1n);
+    await (await split(s.tier2Piece, s.c.tier2.address, 1n)).wait();
+    await mergeValue(s, s.c.tier2, own, s.tier2Piece, 1n);
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+  });
+
+  it("attack: tier 1 selling its remaining root whole to a bank does not make earlier upstream pieces ALREADY_FUNDED", async function () {
+    const s = await setup();
+    await fundChecked(s, s.c.tier1, s.root, FACE - TO_TIER2, 3n);
+    expect(await s.c.token.ownerOf(s.root)).to.equal(s.c.factor.address);
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+    expect(passed(await checkOf(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3))).to.equal(true);
+
+    // What the bank bought stays bought: a piece the bank splits off the root afterwards carries funded value.
+    const split = s.c.token.connect(s.c.factor)["transferFrom(uint256,address,uint256)"];
+    const resold = await split.staticCall(s.root, s.c.tier1.address, 1_000_000n);
+    await (await split(s.root, s.c.tier1.address, 1_000_000n)).wait();
+    expect(codes(await checkOf(s, s.c.tier1, resold, 1_000_000n))).to.include("ALREADY_FUNDED");
+  });
+
+  it("attack: suspending tier 1 or letting its KYC lapse does not fail tier 3's piece, but a suspended holder fails", async function () {
+    const s = await setup();
+    const tier1Id = s.c.memberIds.get(s.c.tier1.address) ?? 0;
+    await (await s.c.registry.connect(s.c.operator).suspend(tier1Id)).wait();
+    await (await s.c.registry.connect(s.c.operator).suspend(s.c.memberIds.get(s.c.carrier.address) ?? 0)).wait();
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+
+    await (await s.c.registry.connect(s.c.operator).reinstate(tier1Id)).wait();
+    await (await s.c.registry.connect(s.c.operator).renewKyc(tier1Id, (await latestTimestamp()) + 2n * DAY)).wait();
+    await time.increase(3n * DAY);
+    expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
+
+    // The holder acts now: its standing now decides.
+    await (await s.c.registry.connect(s.c.operator).suspend(s.c.memberIds.get(s.c.tier3.address) ?? 0)).wait();
+    expect(codes(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.deep.equal(["HOLDER_NOT_ELIGIBLE"]);
+  });
+
+  it("check_judgesACarrierSuspendedAtTheStep_evenAfterItIsReinstated", async function () {
+    const s = await setup();
+    const carrierId = s.c.memberIds.get(s.c.carrier.address) ?? 0;
+    await (await s.c.registry.connect(s.c.operator).suspend(carrierId)).wait();
+    const step = await transferDocumented(s.c, { fromTokenId: s.tier2Piece, from: s.c.tier2, to: s.c.tier3, value: 2_000_000n });
+    await s.documents.add(step.trade);
+    await (await s.c.registry.connect(s.c.operator).reinstate(carrierId)).wait();
+    const outcome = await checkOf(s, s.c.tier3, step.tokenId, 2_000_000n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    // Its signatures of the pick-up and the delivery were made while it was suspended.
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([
+      ["SIGNER_NOT_ELIGIBLE", 2],
+      ["SIGNER_NOT_ELIGIBLE", 2],
+      ["CARRIER_NOT_REGISTERED", 2],
+    ]);
+  });
+
+  it("attack: a seller whose organisation is also a CARRIER cannot sign its own waybill", async function () {
+    const s = await setup();
+    await (await s.c.registry.connect(s.c.operator).grantRole(s.c.memberIds.get(s.c.tier3.address) ?? 0, Role.CARRIER)).wait();
+    const own = await transferDocumented(s.c, { fromTokenId: s.tier2Piece, from: s.c.tier2, to: s.c.tier3, value: 5_000_000n, trade: { carrier: s.c.tier3 } });
+    await s.documents.add(own.trade);
+    const outcome = await checkOf(s, s.c.tier3, own.tokenId, 5_000_000n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["CARRIER_NOT_INDEPENDENT", 2]]);
+    expect(outcome.failures[0].message).to.match(/neither the seller nor the buyer/);
+  });
+
+  it("attack: a second invoice bound to an already-used waybill beyond its delivered quantity fails, the first still passes", async function () {
+    const s = await setup();
+    // Tier 2 buys goods from tier 3 under one purchase order; the carrier's waybill refers to the order.
+    const number = nextInvoiceNumber();
+    const first = await transferDocumented(s.c, {
+      fromTokenId: s.tier2Piece,
+      from: s.c.tier2,
+      to: s.c.tier3,
+      value: 2_000_000n,
+      trade: { number, reference: `PO-${number}` },
+    });
+    await s.documents.add(first.trade);
+    expect(passed(await checkOf(s, s.c.tier3, first.tokenId, 2_000_000n))).to.equal(true);
+
+    // A second invoice of the same seller and buyer, same order, bound to the same waybill on another transfer.
+    const rebound = await bindWaybillAgain(s.c, first.trade, { fromTokenId: s.tier2Piece, from: s.c.tier2, to: s.c.tier3, value: 2_000_000n });
+    await s.documents.add(rebound.trade);
+    const second = rebound.tokenId;
+
+    const outcome = await checkOf(s, s.c.tier3, second, 2_000_000n);
+    expect(outcome.ok).to.equal(false);
+    if (outcome.ok) return;
+    expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["WAYBILL_OVERUSED", 2]]);
+    expect(outcome.failures[0].message).to.match(/delivered 1, invoices bound to it earlier already claim 1/);
+    // The first use keeps its claim: its check still passes.
+    expect(passed(await checkOf(s, s.c.tier3, first.tokenId, 2_000_000n, 8n))).to.equal(true);
+  });
+
+  it("check_doesNotLetAnotherMembersBindingOfAWaybillTakeItsGoods", async function () {
+    const s = await setup();
+    // Tier 3's genuine trade with tier 2 is documented first; before tier 2 pays with it, tier 1 cites the same
+    // waybill for a trade of its own with tier 2 (a hash anyone can copy).
+    const genuine = await documentTrade(s.c, { seller: s.c.tier3, buyer: s.c.tier2, amount: 2_000_000n });
+    await s.documents.add(genuine);
+    const squatter = await documentTrade(s.c, { seller: s.c.tier2, buyer: s.c.tier1, amount: 3_000_000n });
+    const squat = { ...squatter, logistics: genuine.logistics, logisticsHash: genuine.logisticsHash };
+    await s.documents.add(squat);
+    const tier1Token = s.c.token.connect(s.c.tier1);
+    const squatted = await tier1Token.transferWithProof.staticCall(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat));
+    await (await tier1Token.transferWithProof(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat))).wait();
+    const tier2Token = s.c.token.connect(s.c.tier2);
+    const paid = await tier2Token.transferWithProof.staticCall(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine));
+    await (await tier2Token.transferWithProof(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine))).wait();
+
+    expect(passed(await checkOf(s, s.c.tier3, paid, 2_000_000n))).to.equal(true);
+    // The squatter's own step fails on its own terms: the waybill is not between its seller and buyer.
+    const refused = codes(await checkOf(s, s.c.tier2, squatted, 3_000_000n));
+    expect(refused).to.include.members(["PARTY_MISMATCH", "CONSIGNEE_MISMATCH", "SHIPMENT_REFERENCE_MISMATCH"]);
+    expect(refused).to.not.include("WAYBILL_OVERUSED");
   });
 });

@@ -134,5 +134,7 @@ export const FAILURE_TITLES: Readonly<Record<string, { en: string; zh: string }>
   CARRIER_NOT_REGISTERED: { en: "carrier not registered", zh: "承运人未注册" },
   CONSIGNEE_MISMATCH: { en: "consignee is not the buyer", zh: "收货人不是买方" },
   SHIPMENT_REFERENCE_MISMATCH: { en: "waybill is for another invoice", zh: "运单对应的不是该发票" },
+  CARRIER_NOT_INDEPENDENT: { en: "carrier is a party to the trade", zh: "承运人是交易一方" },
+  WAYBILL_OVERUSED: { en: "waybill already used for these goods", zh: "运单货物已被其他发票占用" },
   UNBACKED_TRANSFER: { en: "transfer without documents", zh: "无单据的转让" },
 };
