@@ -260,7 +260,7 @@ async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: b
 /** Pays the holder and takes the piece (or the part asked) for the factor, with the verifier's attestation. */
 async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce: bigint): Promise<void> {
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
-  const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+  const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
   if (!outcome.ok) expect.fail(`the funding's own check failed: ${JSON.stringify(outcome.failures)}`);
   await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
   await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
@@ -269,7 +269,7 @@ async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEth
 
 async function checkOf(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 7n): Promise<FundingCheckOutcome> {
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
-  return s.verifier.check({ request, holderSignature, price: request.minPrice, withRecourse: false, requestedBy: s.c.factor.address });
+  return s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
 }
 
 function passed(outcome: FundingCheckOutcome): boolean {
