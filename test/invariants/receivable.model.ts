@@ -484,7 +484,8 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
   ["settlement", "OverdueCured"],
   ["settlement", "Claimed"],
   ["settlement", "SlotOverdue"],
-  // Only redemptions, `TransferValue(tokenId, 0, value)`, are tracked of these (see `isTrackedEvent`).
+  // Only redemptions, `TransferValue(tokenId, 0, value)` with a value, are tracked of these (see `isTrackedEvent`);
+  // a piece a split or merge emptied reports its burn with value 0.
   ["token", "TransferValue"],
   ["currency", "Issued"],
   ["currency", "Redeemed"],
@@ -493,7 +494,7 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
 /** Whether an event of a receipt is one the model predicts. */
 export function isTrackedEvent(contract: ContractName, name: string, args: readonly unknown[]): boolean {
   if (!TRACKED_EVENTS.some(([owner, tracked]) => owner === contract && tracked === name)) return false;
-  return contract !== "token" || name !== "TransferValue" || args[1] === 0n;
+  return contract !== "token" || name !== "TransferValue" || (args[1] === 0n && args[2] !== 0n);
 }
 
 /** What the model expects of a call: success (emitting these events), or a revert with this custom error (and arguments) of this contract. */
@@ -1284,6 +1285,10 @@ function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanc
       if (source.slot !== target.slot) return tokenError("ERC3525SlotMismatch", action.from, action.target);
       const valueCheck = checkValue(action.from, source.value, action.value);
       if (!valueCheck.ok) return valueCheck;
+      // Value enters a token only by whoever may move it; no actor here approves another.
+      if (target.owner !== action.caller) {
+        return tokenError("ERC3525UnapprovedTarget", action.target, model.actors[target.owner].address, model.actors[action.caller].address);
+      }
       const move = authorizeMove(model, source.owner, target.owner, source.slot, at);
       if (!move.ok) return move;
       target.value += action.value;
