@@ -159,14 +159,15 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     }
 
     /// @inheritdoc IERC721
-    /// @dev Requirements: `from` owns the token; the caller is the owner, an operator or the approved address;
-    /// the move is allowed by `_authorizeMove`. Clears the token's approval and ends its value allowances.
+    /// @dev Requirements: `from` owns the token; the caller is the owner, or an operator or the approved address
+    /// accepted by `_authorizeCaller`; the move is allowed by `_authorizeMove`. Clears the token's approval and ends its value allowances.
     /// Emits {Transfer}.
     function transferFrom(address from, address to, uint256 tokenId) public {
         Piece memory piece = _pieceOf(tokenId);
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         if (piece.owner != from) revert ERC721IncorrectOwner(from, tokenId, piece.owner);
         if (!_isAuthorized(from, msg.sender, tokenId)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+        if (msg.sender != from) _authorizeCaller(msg.sender);
         _authorizeMove(from, to, tokenId >> _SEQ_BITS);
 
         _pieces[tokenId] = Piece({owner: to, value: piece.value, parentSeq: piece.parentSeq});
@@ -175,16 +176,14 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
             --_holdingCounts[from];
             ++_holdingCounts[to];
         }
-        TokenApproval memory approval = _tokenApprovals[tokenId];
-        if (approval.approved != address(0) || approval.valueAllowed) {
+        TokenApproval storage approval = _tokenApprovals[tokenId];
+        (address approved, uint64 holding, bool valueAllowed) = (approval.approved, approval.holding, approval.valueAllowed);
+        if (approved != address(0) || valueAllowed) {
             // A new holding: the approved address goes, and so does every value allowance of the old holding.
             unchecked {
                 // One increment per change of hands after an allowance: never near 2^64.
-                _tokenApprovals[tokenId] = TokenApproval({
-                    approved: address(0),
-                    holding: approval.valueAllowed ? approval.holding + 1 : approval.holding,
-                    valueAllowed: false
-                });
+                _tokenApprovals[tokenId] =
+                    TokenApproval({approved: address(0), holding: valueAllowed ? holding + 1 : holding, valueAllowed: false});
             }
         }
         emit Transfer(from, to, tokenId);
@@ -220,7 +219,7 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
         if (toTokenId >> _SEQ_BITS != slot) revert ERC3525SlotMismatch(fromTokenId, toTokenId);
         _checkValue(fromTokenId, source.value, value);
         _spendAuthority(source.owner, fromTokenId, value);
-        if (!_isAuthorized(target.owner, msg.sender, toTokenId)) {
+        if (msg.sender != target.owner && !_isAuthorized(target.owner, msg.sender, toTokenId)) {
             revert ERC3525UnapprovedTarget(toTokenId, target.owner, msg.sender);
         }
         _authorizeMove(source.owner, target.owner, slot);
@@ -307,6 +306,10 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     /// @dev Hook: revert unless value or a token may move from `owner` to `to` within `slot`.
     function _authorizeMove(address owner, address to, uint256 slot) internal view virtual;
 
+    /// @dev Hook: revert unless `caller`, which holds authority over another owner's token (as its operator, its
+    /// approved address, a value spender or the system operator), may use it. The owner's own moves skip it.
+    function _authorizeCaller(address caller) internal view virtual;
+
     /// @dev Hook: the id of the next new token of `slot`.
     function _allocateTokenId(uint256 slot) internal virtual returns (uint256);
 
@@ -339,13 +342,18 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     }
 
     /// @dev The owner, its operators and the token's approved address may move any value; anyone else needs
-    /// a value allowance, which is spent.
+    /// a value allowance, which is spent. Whoever is not the owner must also pass `_authorizeCaller`.
     function _spendAuthority(address owner, uint256 tokenId, uint256 value) private {
-        if (_isAuthorized(owner, msg.sender, tokenId)) return;
+        if (msg.sender == owner) return;
+        if (_isAuthorized(owner, msg.sender, tokenId)) {
+            _authorizeCaller(msg.sender);
+            return;
+        }
         mapping(address operator => uint256) storage allowances =
             _valueAllowances[tokenId][_tokenApprovals[tokenId].holding];
         uint256 allowed = allowances[msg.sender];
         if (allowed < value) revert ERC3525InsufficientAllowance(tokenId, msg.sender, allowed, value);
+        _authorizeCaller(msg.sender);
         if (allowed != type(uint256).max) {
             unchecked {
                 allowed -= value;

@@ -214,9 +214,7 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     }
 
     /// @dev Pause, maturity, then the registry: the sender must be an active member (a suspended one keeps
-    /// what it holds but cannot move it) and the recipient an active holder. A caller moving another address's
-    /// piece (operator, approved address, value spender) must itself be an active member, or the financing
-    /// contract, which checks the holder's consent itself: an approval does not let an outsider act on the network.
+    /// what it holds but cannot move it) and the recipient an active holder.
     function _authorizeMove(address owner, address to, uint256 slot) internal view override {
         _requireNotPaused();
         uint40 maturity = _receivables[slot].maturity;
@@ -224,9 +222,13 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         (uint256 sender, uint256 recipient) = registry.authorizationWordsOf(owner, to);
         if (!sender.isActive()) revert ReceivableIneligibleSender(owner);
         if (!recipient.activeWithAnyRole(_HOLDER_ROLES)) revert ReceivableIneligibleRecipient(to);
-        if (msg.sender != owner && !_isSystemOperator(msg.sender) && !registry.isActiveMember(msg.sender)) {
-            revert ReceivableIneligibleCaller(msg.sender);
-        }
+    }
+
+    /// @dev A caller moving another address's piece (operator, approved address, value spender) must itself be an
+    /// active member, or the financing contract, which checks the holder's consent itself: an approval does not
+    /// let an outsider, or a suspended member, act on the network.
+    function _authorizeCaller(address caller) internal view override {
+        if (caller != _financing && !registry.isActiveMember(caller)) revert ReceivableIneligibleCaller(caller);
     }
 
     function _isSystemOperator(address spender) internal view override returns (bool) {

@@ -293,9 +293,10 @@ describe("ReceivableToken", function () {
       await expect(token.connect(tier1)[WHOLE](tier1.address, stranger, root))
         .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
         .withArgs(stranger);
+      // An outsider made operator cannot even act: callers for another holder must be members.
       await token.connect(tier1).setApprovalForAll(stranger, true);
       await expect(token.connect(outsiders[0])[SPLIT](root, stranger, 1n))
-        .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
+        .to.be.revertedWithCustomError(token, "ReceivableIneligibleCaller")
         .withArgs(stranger);
     });
 
