@@ -29,8 +29,8 @@ import {IERC3525Receiver} from "./interfaces/IERC3525Receiver.sol";
 /// for a destroyed token: {TransferValue} to token 0 of the value it still held (0 after a split or merge took
 /// all of it), then ERC-721 {Transfer} to the zero address.
 ///
-/// Derived contracts decide who may move what (`_authorizeMove`) and how new token ids are numbered
-/// (`_allocateTokenId`).
+/// Derived contracts decide who may move what (`_authorizeMove`), who may act for another owner
+/// (`_authorizeCaller`) and how new token ids are numbered (`_allocateTokenId`).
 abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Errors {
     /// @dev One word: 160 + 64 + 32 = 256 bits.
     struct Piece {
@@ -160,8 +160,8 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @inheritdoc IERC721
     /// @dev Requirements: `from` owns the token; the caller is the owner, or an operator or the approved address
-    /// accepted by `_authorizeCaller`; the move is allowed by `_authorizeMove`. Clears the token's approval and ends its value allowances.
-    /// Emits {Transfer}.
+    /// accepted by `_authorizeCaller`; the move is allowed by `_authorizeMove`. Clears the token's approval and
+    /// ends its value allowances. Emits {Transfer}.
     function transferFrom(address from, address to, uint256 tokenId) public {
         Piece memory piece = _pieceOf(tokenId);
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
@@ -177,14 +177,15 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
             ++_holdingCounts[to];
         }
         TokenApproval storage approval = _tokenApprovals[tokenId];
-        (address approved, uint64 holding, bool valueAllowed) = (approval.approved, approval.holding, approval.valueAllowed);
+        (address approved, uint64 holding, bool valueAllowed) =
+            (approval.approved, approval.holding, approval.valueAllowed);
         if (approved != address(0) || valueAllowed) {
             // A new holding: the approved address goes, and so does every value allowance of the old holding.
             unchecked {
                 // One increment per change of hands after an allowance: never near 2^64.
-                _tokenApprovals[tokenId] =
-                    TokenApproval({approved: address(0), holding: valueAllowed ? holding + 1 : holding, valueAllowed: false});
+                if (valueAllowed) ++holding;
             }
+            _tokenApprovals[tokenId] = TokenApproval({approved: address(0), holding: holding, valueAllowed: false});
         }
         emit Transfer(from, to, tokenId);
     }
