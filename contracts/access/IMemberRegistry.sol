@@ -23,6 +23,13 @@ interface IMemberRegistry {
         SUSPENDED
     }
 
+    /// @notice The contracts in which an address can hold something (pieces, money). An address holding anything
+    /// in one of them stays with its member: removing it would leave holdings with a non-member.
+    enum HoldingContract {
+        RECEIVABLES,
+        CURRENCY
+    }
+
     /// @notice What the hot paths of the other contracts need to know about one address, in one word.
     /// @dev `active` already folds in status and KYC validity at the current block.
     struct Authorization {
@@ -63,6 +70,8 @@ interface IMemberRegistry {
     event MemberReinstated(uint32 indexed memberId);
     /// @notice Emitted when a member's KYC validity date is set.
     event KycRenewed(uint32 indexed memberId, uint64 kycValidUntil);
+    /// @notice Emitted when the operator binds the contract whose holdings keep an address from being removed.
+    event HoldingContractBound(HoldingContract indexed kind, address indexed holdings);
 
     /// @notice The caller is not an active member holding the OPERATOR role.
     error RegistryUnauthorizedOperator(address caller);
@@ -94,6 +103,10 @@ interface IMemberRegistry {
     error RegistrySelfLockout(uint32 memberId);
     /// @notice The role set is empty or has bits beyond the known roles.
     error RegistryInvalidRoles(uint32 roles);
+    /// @notice The address still holds `balance` in `holdings` (live pieces, or money): it cannot leave its member.
+    error RegistryAccountHoldsAssets(address account, address holdings, uint256 balance);
+    /// @notice This kind of holding contract is already bound (to `current`), or the address given is zero.
+    error RegistryHoldingContractNotBindable(HoldingContract kind, address current);
 
     /// @notice Admit an organisation as a member.
     /// @dev Requirements: caller is an active operator; `leiHash` non-zero and unused; `account` non-zero and
@@ -126,10 +139,22 @@ interface IMemberRegistry {
     function addAccount(uint32 memberId, address account) external;
 
     /// @notice Remove an address from a member. Requirements: caller is an active operator; the address is the
-    /// member's and not its last. Emits {AccountRemoved}.
+    /// member's and not its last; it holds nothing in any bound holding contract (no live piece, no money), since
+    /// what it holds would otherwise belong to a non-member, and to whichever member the address joined next.
+    /// Emits {AccountRemoved}.
     /// @param memberId The member.
     /// @param account The address to remove.
     function removeAccount(uint32 memberId, address account) external;
+
+    /// @notice Bind, once, the contract of a kind of holding that `removeAccount` consults. Requirements: caller
+    /// is an active operator; the kind is not bound yet; `holdings` is not zero. Emits {HoldingContractBound}.
+    /// @param kind Which holding contract.
+    /// @param holdings Its address; it answers `balanceOf(address)` (ERC-721 and ERC-20 share that function).
+    function bindHoldingContract(HoldingContract kind, address holdings) external;
+
+    /// @notice The bound contract of a kind of holding, or zero.
+    /// @param kind Which holding contract.
+    function holdingContract(HoldingContract kind) external view returns (address);
 
     /// @notice Suspend an active member. Requirements: caller is an active operator, not suspending itself.
     /// Emits {MemberSuspended}.

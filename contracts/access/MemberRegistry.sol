@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: UNLICENSED
 pragma solidity 0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMemberRegistry} from "./IMemberRegistry.sol";
 import {AuthorizationWord} from "./AuthorizationWord.sol";
 
@@ -38,6 +39,8 @@ contract MemberRegistry is IMemberRegistry {
     mapping(uint32 memberId => Member) private _members;
     mapping(bytes32 leiHash => uint32 memberId) private _memberIdByLei;
     uint32 private _memberCount;
+    /// @dev Indexed by `HoldingContract`; bound once each, after the contracts that need this registry exist.
+    address[2] private _holdingContracts;
 
     modifier onlyOperator() {
         if (!_holds(_standingOf[msg.sender], Role.OPERATOR)) revert RegistryUnauthorizedOperator(msg.sender);
@@ -103,6 +106,7 @@ contract MemberRegistry is IMemberRegistry {
         address[] storage accounts = record.accounts;
         uint256 count = accounts.length;
         if (count == 1) revert RegistryLastAccount(memberId);
+        _checkHoldsNothing(account);
         for (uint256 i = 0; i < count; ++i) {
             if (accounts[i] == account) {
                 accounts[i] = accounts[count - 1];
@@ -112,6 +116,21 @@ contract MemberRegistry is IMemberRegistry {
         }
         delete _standingOf[account];
         emit AccountRemoved(memberId, account);
+    }
+
+    /// @inheritdoc IMemberRegistry
+    /// @dev Once per kind, like the token's system contracts: an operator cannot swap in a contract that would
+    /// answer "holds nothing" for an address that holds pieces.
+    function bindHoldingContract(HoldingContract kind, address holdings) external onlyOperator {
+        address current = _holdingContracts[uint8(kind)];
+        if (current != address(0) || holdings == address(0)) revert RegistryHoldingContractNotBindable(kind, current);
+        _holdingContracts[uint8(kind)] = holdings;
+        emit HoldingContractBound(kind, holdings);
+    }
+
+    /// @inheritdoc IMemberRegistry
+    function holdingContract(HoldingContract kind) external view returns (address) {
+        return _holdingContracts[uint8(kind)];
     }
 
     /// @inheritdoc IMemberRegistry
@@ -229,6 +248,19 @@ contract MemberRegistry is IMemberRegistry {
         if (account == address(0)) revert RegistryZeroAccount();
         uint32 owner = _standingOf[account].memberId;
         if (owner != 0) revert RegistryAccountTaken(account, owner);
+    }
+
+    /// @dev Refusing is simpler and safer than moving the holdings to another address of the member here: a
+    /// piece cannot move after maturity or from a suspended member, and the member chooses where its holdings go.
+    /// ERC-721's and ERC-20's `balanceOf(address)` are the same function, so one interface reads both: the
+    /// token's answer counts live pieces.
+    function _checkHoldsNothing(address account) private view {
+        for (uint256 kind = 0; kind < _holdingContracts.length; ++kind) {
+            address holdings = _holdingContracts[kind];
+            if (holdings == address(0)) continue;
+            uint256 balance = IERC20(holdings).balanceOf(account);
+            if (balance != 0) revert RegistryAccountHoldsAssets(account, holdings, balance);
+        }
     }
 
     function _checkKycDate(uint64 kycValidUntil) private view {

@@ -20,17 +20,34 @@ import {IERC3525Receiver} from "./interfaces/IERC3525Receiver.sol";
 /// is 0 and a parent sequence of 0 means "no parent".
 ///
 /// Tokens are not enumerable on chain (the indexer enumerates them from events); that is what keeps a split
-/// near the storage floor. Value allowances are kept per owner: they lapse when the token changes hands
-/// and are not re-granted by a later owner.
+/// near the storage floor. A value allowance belongs to the holding it was granted on: it lapses when the token
+/// changes hands and never comes back, not even when the token returns to the owner who granted it.
 ///
-/// Derived contracts decide who may move what (`_authorizeMove`) and how new token ids are numbered
-/// (`_allocateTokenId`).
+/// Value enters an existing token only by someone who may move that token (its owner, an operator of its owner,
+/// its approved address, or the system operator): the owner of a piece decides what it holds and what it can
+/// fund, and nobody can push value, dust included, into it. Emptying a token is reported as the standard asks
+/// for a destroyed token: {TransferValue} to token 0 of the value it still held (0 after a split or merge took
+/// all of it), then ERC-721 {Transfer} to the zero address.
+///
+/// Derived contracts decide who may move what (`_authorizeMove`), who may act for another owner
+/// (`_authorizeCaller`) and how new token ids are numbered (`_allocateTokenId`).
 abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Errors {
     /// @dev One word: 160 + 64 + 32 = 256 bits.
     struct Piece {
         address owner;
         uint64 value;
         uint32 parentSeq;
+    }
+
+    /// @dev One word per token: 160 + 64 + 8 bits. Value allowances are keyed by `holding`, which moves on when
+    /// the token changes hands after a value allowance was granted on it, so that every allowance of the old
+    /// holding becomes unreachable at once (the spenders are not enumerable, they cannot be cleared one by one).
+    /// Moving it only when `valueAllowed` is set keeps a plain transfer at one read of this word, as before.
+    /// 64 bits count more changes of hands than any token will see.
+    struct TokenApproval {
+        address approved;
+        uint64 holding;
+        bool valueAllowed;
     }
 
     uint256 internal constant _SEQ_BITS = 32;
@@ -41,9 +58,9 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     mapping(uint256 tokenId => Piece) private _pieces;
     mapping(address owner => uint256) private _holdingCounts;
-    mapping(uint256 tokenId => address) private _tokenApprovals;
+    mapping(uint256 tokenId => TokenApproval) private _tokenApprovals;
     mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
-    mapping(uint256 tokenId => mapping(address owner => mapping(address operator => uint256))) private
+    mapping(uint256 tokenId => mapping(uint64 holding => mapping(address operator => uint256))) private
         _valueAllowances;
 
     constructor(string memory name_, string memory symbol_, uint8 valueDecimals_) {
@@ -98,7 +115,7 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     /// @inheritdoc IERC721
     function getApproved(uint256 tokenId) external view returns (address) {
         _pieceOf(tokenId);
-        return _tokenApprovals[tokenId];
+        return _tokenApprovals[tokenId].approved;
     }
 
     /// @inheritdoc IERC721
@@ -108,14 +125,15 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @inheritdoc IERC3525
     function allowance(uint256 tokenId, address operator) external view returns (uint256) {
-        return _valueAllowances[tokenId][_pieceOf(tokenId).owner][operator];
+        _pieceOf(tokenId);
+        return _valueAllowances[tokenId][_tokenApprovals[tokenId].holding][operator];
     }
 
     /// @inheritdoc IERC721
     function approve(address to, uint256 tokenId) external {
         address owner = _pieceOf(tokenId).owner;
         if (msg.sender != owner && !_operatorApprovals[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
-        _tokenApprovals[tokenId] = to;
+        _tokenApprovals[tokenId].approved = to;
         emit Approval(owner, to, tokenId);
     }
 
@@ -128,23 +146,28 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @inheritdoc IERC3525
     /// @dev Requirements: the caller is the owner, an operator of the owner, or approved for the whole token;
-    /// `operator` is neither zero nor the owner. Emits {ApprovalValue}.
+    /// `operator` is neither zero nor the owner. The allowance holds for the current holding only: it lapses when
+    /// the token changes hands. Emits {ApprovalValue}.
     function approve(uint256 tokenId, address operator, uint256 value) external {
         address owner = _pieceOf(tokenId).owner;
         if (!_isAuthorized(owner, msg.sender, tokenId)) revert ERC721InvalidApprover(msg.sender);
         if (operator == address(0) || operator == owner) revert ERC721InvalidOperator(operator);
-        _valueAllowances[tokenId][owner][operator] = value;
+        TokenApproval storage approval = _tokenApprovals[tokenId];
+        if (!approval.valueAllowed) approval.valueAllowed = true;
+        _valueAllowances[tokenId][approval.holding][operator] = value;
         emit ApprovalValue(tokenId, operator, value);
     }
 
     /// @inheritdoc IERC721
-    /// @dev Requirements: `from` owns the token; the caller is the owner, an operator or the approved address;
-    /// the move is allowed by `_authorizeMove`. Clears the token's approval. Emits {Transfer}.
+    /// @dev Requirements: `from` owns the token; the caller is the owner, or an operator or the approved address
+    /// accepted by `_authorizeCaller`; the move is allowed by `_authorizeMove`. Clears the token's approval and
+    /// ends its value allowances. Emits {Transfer}.
     function transferFrom(address from, address to, uint256 tokenId) public {
         Piece memory piece = _pieceOf(tokenId);
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         if (piece.owner != from) revert ERC721IncorrectOwner(from, tokenId, piece.owner);
         if (!_isAuthorized(from, msg.sender, tokenId)) revert ERC721InsufficientApproval(msg.sender, tokenId);
+        if (msg.sender != from) _authorizeCaller(msg.sender);
         _authorizeMove(from, to, tokenId >> _SEQ_BITS);
 
         _pieces[tokenId] = Piece({owner: to, value: piece.value, parentSeq: piece.parentSeq});
@@ -153,7 +176,17 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
             --_holdingCounts[from];
             ++_holdingCounts[to];
         }
-        if (_tokenApprovals[tokenId] != address(0)) delete _tokenApprovals[tokenId];
+        TokenApproval storage approval = _tokenApprovals[tokenId];
+        (address approved, uint64 holding, bool valueAllowed) =
+            (approval.approved, approval.holding, approval.valueAllowed);
+        if (approved != address(0) || valueAllowed) {
+            // A new holding: the approved address goes, and so does every value allowance of the old holding.
+            unchecked {
+                // One increment per change of hands after an allowance: never near 2^64.
+                if (valueAllowed) ++holding;
+            }
+            _tokenApprovals[tokenId] = TokenApproval({approved: address(0), holding: holding, valueAllowed: false});
+        }
         emit Transfer(from, to, tokenId);
     }
 
@@ -170,8 +203,15 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
 
     /// @inheritdoc IERC3525
     /// @dev Requirements: both tokens exist, differ and share a slot; `value` is non-zero and at most the
-    /// source's value and the caller's authority over it; the move is allowed by `_authorizeMove`. A source
-    /// left empty is burned. Emits {TransferValue}.
+    /// source's value and the caller's authority over it; the caller may also move the target token (its
+    /// owner, an operator of its owner, its approved address, or the system operator): a value allowance is
+    /// authority to take value out of a token, never to put value into someone's token; the move is allowed
+    /// by `_authorizeMove`. A source left empty is burned. Emits {TransferValue}.
+    ///
+    /// Why the target's consent: a piece's value is what its owner can fund whole, sell or split. Value pushed
+    /// into it uninvited, even one fen, turns the owner's request for the whole piece into a partial one that no
+    /// longer matches its attestation, and the standard gives the owner no way to refuse. Consolidating one's
+    /// own pieces and paying into one's own piece with an allowance need no one else's consent and still work.
     function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256 value) external {
         Piece memory source = _pieceOf(fromTokenId);
         Piece memory target = _pieceOf(toTokenId);
@@ -180,6 +220,9 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
         if (toTokenId >> _SEQ_BITS != slot) revert ERC3525SlotMismatch(fromTokenId, toTokenId);
         _checkValue(fromTokenId, source.value, value);
         _spendAuthority(source.owner, fromTokenId, value);
+        if (msg.sender != target.owner && !_isAuthorized(target.owner, msg.sender, toTokenId)) {
+            revert ERC3525UnapprovedTarget(toTokenId, target.owner, msg.sender);
+        }
         _authorizeMove(source.owner, target.owner, slot);
 
         // Cannot overflow: the values of a slot's pieces add up to its face value, which fits in 64 bits.
@@ -264,6 +307,10 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     /// @dev Hook: revert unless value or a token may move from `owner` to `to` within `slot`.
     function _authorizeMove(address owner, address to, uint256 slot) internal view virtual;
 
+    /// @dev Hook: revert unless `caller`, which holds authority over another owner's token (as its operator, its
+    /// approved address, a value spender or the system operator), may use it. The owner's own moves skip it.
+    function _authorizeCaller(address caller) internal view virtual;
+
     /// @dev Hook: the id of the next new token of `slot`.
     function _allocateTokenId(uint256 slot) internal virtual returns (uint256);
 
@@ -273,32 +320,46 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     }
 
     /// @dev Lowers a token's value after value left it; a token left empty is burned so that no token of
-    /// value 0 stays live.
+    /// value 0 stays live. The burn moves no value (all of it went to the other token), so its {TransferValue}
+    /// to token 0 carries 0: a reader summing value transfers never counts the value twice.
     function _reduce(uint256 tokenId, Piece memory piece, uint256 value) private {
         uint64 remaining = piece.value - uint64(value);
         if (remaining != 0) {
             _pieces[tokenId] = Piece({owner: piece.owner, value: remaining, parentSeq: piece.parentSeq});
             return;
         }
+        emit TransferValue(tokenId, 0, 0);
+        _destroy(tokenId, piece.owner, piece.parentSeq);
+    }
+
+    /// @dev Ends a token whose value has been accounted for. Emits {Transfer} to the zero address.
+    function _destroy(uint256 tokenId, address owner, uint32 parentSeq) private {
         // Keep the parent link of the burned piece so that lineage through it can still be walked on chain.
-        _pieces[tokenId] = Piece({owner: address(0), value: 0, parentSeq: piece.parentSeq});
+        _pieces[tokenId] = Piece({owner: address(0), value: 0, parentSeq: parentSeq});
         unchecked {
-            --_holdingCounts[piece.owner];
+            --_holdingCounts[owner];
         }
-        emit Transfer(piece.owner, address(0), tokenId);
+        emit Transfer(owner, address(0), tokenId);
     }
 
     /// @dev The owner, its operators and the token's approved address may move any value; anyone else needs
-    /// a value allowance, which is spent.
+    /// a value allowance, which is spent. Whoever is not the owner must also pass `_authorizeCaller`.
     function _spendAuthority(address owner, uint256 tokenId, uint256 value) private {
-        if (_isAuthorized(owner, msg.sender, tokenId)) return;
-        uint256 allowed = _valueAllowances[tokenId][owner][msg.sender];
+        if (msg.sender == owner) return;
+        if (_isAuthorized(owner, msg.sender, tokenId)) {
+            _authorizeCaller(msg.sender);
+            return;
+        }
+        mapping(address operator => uint256) storage allowances =
+            _valueAllowances[tokenId][_tokenApprovals[tokenId].holding];
+        uint256 allowed = allowances[msg.sender];
         if (allowed < value) revert ERC3525InsufficientAllowance(tokenId, msg.sender, allowed, value);
+        _authorizeCaller(msg.sender);
         if (allowed != type(uint256).max) {
             unchecked {
                 allowed -= value;
             }
-            _valueAllowances[tokenId][owner][msg.sender] = allowed;
+            allowances[msg.sender] = allowed;
             emit ApprovalValue(tokenId, msg.sender, allowed);
         }
     }
@@ -307,7 +368,7 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
         // The system operator is asked second: its word is one every move reads anyway, while the two approval
         // mappings would be cold reads on the financing path.
         return spender == owner || _isSystemOperator(spender) || _operatorApprovals[owner][spender]
-            || _tokenApprovals[tokenId] == spender;
+            || _tokenApprovals[tokenId].approved == spender;
     }
 
     /// @dev Hook: whether `spender` may move any token (a contract that checks consent itself).
@@ -318,6 +379,6 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     function _burn(uint256 tokenId) internal returns (Piece memory piece) {
         piece = _pieceOf(tokenId);
         emit TransferValue(tokenId, 0, piece.value);
-        _reduce(tokenId, piece, piece.value);
+        _destroy(tokenId, piece.owner, piece.parentSeq);
     }
 }

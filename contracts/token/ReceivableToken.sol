@@ -224,6 +224,13 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         if (!recipient.activeWithAnyRole(_HOLDER_ROLES)) revert ReceivableIneligibleRecipient(to);
     }
 
+    /// @dev A caller moving another address's piece (operator, approved address, value spender) must itself be an
+    /// active member, or the financing contract, which checks the holder's consent itself: an approval does not
+    /// let an outsider, or a suspended member, act on the network.
+    function _authorizeCaller(address caller) internal view override {
+        if (caller != _financing && !registry.isActiveMember(caller)) revert ReceivableIneligibleCaller(caller);
+    }
+
     function _isSystemOperator(address spender) internal view override returns (bool) {
         return spender == _financing && spender != address(0);
     }

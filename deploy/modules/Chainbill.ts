@@ -8,6 +8,9 @@ const VALUE_DECIMALS = 2;
 /** `IReceivableToken.SystemContract` */
 const FINANCING = 0;
 const SETTLEMENT = 1;
+/** `IMemberRegistry.HoldingContract` */
+const RECEIVABLES = 0;
+const CURRENCY = 1;
 
 /**
  * The whole Chainbill system: the member registry (with the deploying account as the operator, member 1),
@@ -28,6 +31,8 @@ export default buildModule("Chainbill", (m) => {
 
   m.call(receivableToken, "bindSystemContract", [FINANCING, financing], { id: "bindFinancing" });
   m.call(receivableToken, "bindSystemContract", [SETTLEMENT, settlement], { id: "bindSettlement" });
+  m.call(registry, "bindHoldingContract", [RECEIVABLES, receivableToken], { id: "bindReceivableHoldings" });
+  m.call(registry, "bindHoldingContract", [CURRENCY, settlementToken], { id: "bindCurrencyHoldings" });
   m.call(settlementToken, "setSystemAccount", [settlement, true], { id: "settlementEscrow" });
   m.call(settlement, "setGracePeriod", [gracePeriod], { id: "gracePeriod" });
 

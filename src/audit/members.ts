@@ -39,6 +39,8 @@ export class MemberReplay {
 
   /** Applies a registry event; returns a problem when the event contradicts what was replayed before. */
   apply(event: Extract<AuditEvent, { contract: "registry" }>): string | undefined {
+    // A deployment binding (which contracts keep an address with its member): no member changes.
+    if (event.name === "HoldingContractBound") return undefined;
     if (event.name === "MemberAdmitted") {
       if (this.members.has(event.memberId)) return `member ${event.memberId} admitted twice`;
       if (this.memberOfAccount.has(event.account)) return `${event.account} admitted to member ${event.memberId} while it belongs to member ${this.memberOfAccount.get(event.account)}`;

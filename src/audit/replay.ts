@@ -482,6 +482,9 @@ export class AuditReplay {
     if (value > source.value) {
       this.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${pieceName(fromTokenId)}, which held only ${source.value}`, { tokenId: fromTokenId, slot: source.slot });
     }
+    // A split or merge that took all of a piece's value reports its burn as 0 value to token 0 (a live piece never
+    // holds 0, so no redemption looks like this); the Transfer to the zero address that follows checks it is empty.
+    if (toTokenId === 0n && value === 0n) return;
     if (toTokenId === 0n) {
       return this.onRedeemed(source, value, at);
     }

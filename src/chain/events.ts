@@ -52,7 +52,9 @@ export type RegistryEvent =
   | { contract: "registry"; name: "AccountRemoved"; memberId: number; account: string }
   | { contract: "registry"; name: "MemberSuspended"; memberId: number }
   | { contract: "registry"; name: "MemberReinstated"; memberId: number }
-  | { contract: "registry"; name: "KycRenewed"; memberId: number; kycValidUntil: bigint };
+  | { contract: "registry"; name: "KycRenewed"; memberId: number; kycValidUntil: bigint }
+  /** kind 0 = RECEIVABLES, 1 = CURRENCY: the contracts whose holdings keep an address with its member. */
+  | { contract: "registry"; name: "HoldingContractBound"; kind: number; holdings: string };
 
 export type TokenEvent =
   | {
@@ -201,6 +203,7 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
     MemberSuspended: (a) => ({ contract: "registry", name: "MemberSuspended", memberId: small(a, "memberId") }),
     MemberReinstated: (a) => ({ contract: "registry", name: "MemberReinstated", memberId: small(a, "memberId") }),
     KycRenewed: (a) => ({ contract: "registry", name: "KycRenewed", memberId: small(a, "memberId"), kycValidUntil: uint(a, "kycValidUntil") }),
+    HoldingContractBound: (a) => ({ contract: "registry", name: "HoldingContractBound", kind: small(a, "kind"), holdings: text(a, "holdings") }),
   },
   token: {
     ReceivableConfirmed: (a) => ({

@@ -332,6 +332,9 @@ function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTok
   if (fromTokenId !== 0n) {
     const source = read(batch.tx, keys.token(fromTokenId), codecs.token, `piece ${fromTokenId}`, block);
     if (source.status !== "live" || source.value < value) throw new IndexInconsistencyError(`piece ${fromTokenId} has ${source.value}, cannot give ${value}`);
+    // A split or merge that took all of a piece's value reports its burn as 0 value to token 0; the Transfer to
+    // the zero address that follows marks it burned.
+    if (toTokenId === 0n && value === 0n) return;
     if (toTokenId === 0n) {
       // Settlement redeemed the piece (paid in full); its Transfer to the zero address follows.
       changeSlot(batch.tx, slotHexOfToken(tokenHex(fromTokenId)), block, (slot) => {
@@ -365,7 +368,7 @@ function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTok
 function keysRead(event: ChainbillEvent): string[] {
   switch (event.contract) {
     case "registry":
-      return event.name === "MemberAdmitted" ? [] : [keys.member(event.memberId)];
+      return event.name === "MemberAdmitted" || event.name === "HoldingContractBound" ? [] : [keys.member(event.memberId)];
     case "token":
       switch (event.name) {
         case "Transfer":

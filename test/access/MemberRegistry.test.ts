@@ -1,8 +1,15 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import { id } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Role, roleMask } from "../../src/chain/roles";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
+
+/** `IMemberRegistry.HoldingContract` */
+enum HoldingContract {
+  RECEIVABLES = 0,
+  CURRENCY = 1,
+}
 
 enum Status {
   NONE = 0,
@@ -200,6 +207,26 @@ describe("MemberRegistry", function () {
       await expect(registry.connect(operator).suspend(2))
         .to.be.revertedWithCustomError(registry, "RegistryUnauthorizedOperator")
         .withArgs(operator.address);
+    });
+  });
+
+  describe("holding contracts", function () {
+    it("binds each kind once, to a non-zero address, and says so in an event", async function () {
+      const { operator, token, anchor } = await loadFixture(fixture);
+      const registry = await hre.ethers.deployContract("MemberRegistry", [id("FRESH-OPERATOR"), operator.address, (await latestTimestamp()) + YEAR]);
+      const tokenAddress = await token.getAddress();
+      expect(await registry.holdingContract(HoldingContract.RECEIVABLES)).to.equal(hre.ethers.ZeroAddress);
+      await expect(registry.bindHoldingContract(HoldingContract.RECEIVABLES, hre.ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(registry, "RegistryHoldingContractNotBindable")
+        .withArgs(HoldingContract.RECEIVABLES, hre.ethers.ZeroAddress);
+      await expect(registry.bindHoldingContract(HoldingContract.RECEIVABLES, tokenAddress))
+        .to.emit(registry, "HoldingContractBound")
+        .withArgs(HoldingContract.RECEIVABLES, tokenAddress);
+      await expect(registry.bindHoldingContract(HoldingContract.RECEIVABLES, anchor.address))
+        .to.be.revertedWithCustomError(registry, "RegistryHoldingContractNotBindable")
+        .withArgs(HoldingContract.RECEIVABLES, tokenAddress);
+      expect(await registry.holdingContract(HoldingContract.RECEIVABLES)).to.equal(tokenAddress);
+      expect(await registry.holdingContract(HoldingContract.CURRENCY)).to.equal(hre.ethers.ZeroAddress);
     });
   });
 

@@ -6,6 +6,7 @@ import type { ChainbillAddresses } from "../../src/chain/system";
 import { latestTimestamp } from "../helpers/consortium";
 import { hardhatSigningKeys } from "../helpers/signingKeys";
 import type { Consortium } from "../helpers/consortium";
+import { mayMergeInto } from "./receivable.model";
 import type { Action, ActorModel, DigestSigner, ModelSetup } from "./receivable.model";
 
 const SPLIT = "transferFrom(uint256,address,uint256)";
@@ -120,7 +121,8 @@ export const ISSUER_FLOAT = 1_000_000_000_000n;
 /**
  * Readies the finance side for sequences. Settlement gets a grace period after maturity. The issuer funds the
  * anchor (which lets settlement take repayments) and the factors (which let financing take prices), and keeps a
- * float to redeem.
+ * float to redeem. Each actor makes the next one its operator for all, as `mayMergeInto` tells the model, so
+ * that some merges into another holder's piece go through.
  */
 export async function prepareFinance(
   c: Consortium,
@@ -137,6 +139,12 @@ export async function prepareFinance(
     await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
   }
   await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+  const actorCount = cast.actors.length;
+  for (let owner = 0; owner < actorCount; owner += 1) {
+    const operator = (owner + 1) % actorCount;
+    if (!mayMergeInto(owner, operator, actorCount) || operator === owner) continue;
+    await (await c.token.connect(cast.signers[owner]).setApprovalForAll(cast.actors[operator].address, true)).wait();
+  }
 }
 
 /** Synchronous EIP-712 signing for the model, with the Hardhat accounts' private keys. */

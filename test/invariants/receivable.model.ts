@@ -59,6 +59,15 @@ export interface ActorModel {
   readonly leiHash: string;
 }
 
+/**
+ * Whether `caller` may put value into a piece held by `owner`: its own, or that of the actor before it in the cast,
+ * which made it its operator for all when the sequence was set up (`prepareFinance`). Merges into any other
+ * holder's piece revert with ERC3525UnapprovedTarget.
+ */
+export function mayMergeInto(owner: number, caller: number, actorCount: number): boolean {
+  return caller === owner || caller === (owner + 1) % actorCount;
+}
+
 /** One piece (token) ever created. Burned pieces stay in the model with `live` false and value 0. */
 export interface PieceModel {
   readonly tokenId: bigint;
@@ -485,7 +494,8 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
   ["settlement", "OverdueCured"],
   ["settlement", "Claimed"],
   ["settlement", "SlotOverdue"],
-  // Only redemptions, `TransferValue(tokenId, 0, value)`, are tracked of these (see `isTrackedEvent`).
+  // Only redemptions, `TransferValue(tokenId, 0, value)` with a value, are tracked of these (see `isTrackedEvent`);
+  // a piece a split or merge emptied reports its burn with value 0.
   ["token", "TransferValue"],
   ["currency", "Issued"],
   ["currency", "Redeemed"],
@@ -494,7 +504,7 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
 /** Whether an event of a receipt is one the model predicts. */
 export function isTrackedEvent(contract: ContractName, name: string, args: readonly unknown[]): boolean {
   if (!TRACKED_EVENTS.some(([owner, tracked]) => owner === contract && tracked === name)) return false;
-  return contract !== "token" || name !== "TransferValue" || args[1] === 0n;
+  return contract !== "token" || name !== "TransferValue" || (args[1] === 0n && args[2] !== 0n);
 }
 
 /** What the model expects of a call: success (emitting these events), or a revert with this custom error (and arguments) of this contract. */
@@ -844,13 +854,12 @@ function resolveTarget(model: ReceivableModel, source: PieceModel, choice: Targe
       return pickFrom(burnedPieces(model), choice.pick) ?? pickFrom(others, choice.pick);
     case "anyLive":
       return pickFrom(others, choice.pick);
-    case "sameSlot":
-      return (
-        pickFrom(
-          others.filter((piece) => piece.slot === source.slot),
-          choice.pick,
-        ) ?? pickFrom(others, choice.pick)
-      );
+    case "sameSlot": {
+      const sameSlot = others.filter((piece) => piece.slot === source.slot);
+      // Prefer a target the source's owner may put value into (see `mayMergeInto`), so that merges go through.
+      const open = sameSlot.filter((piece) => mayMergeInto(piece.owner, source.owner, model.actors.length));
+      return pickFrom(open, choice.pick) ?? pickFrom(sameSlot, choice.pick) ?? pickFrom(others, choice.pick);
+    }
   }
 }
 
@@ -937,7 +946,17 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
     case "merge": {
       // For a same-slot merge, prefer a source whose slot has another live piece.
       const live = livePieces(model);
-      const mergeable = live.filter((piece) => live.some((other) => other.slot === piece.slot && other.tokenId !== piece.tokenId));
+      const partnered = (open: boolean) =>
+        live.filter((piece) =>
+          live.some(
+            (other) =>
+              other.slot === piece.slot &&
+              other.tokenId !== piece.tokenId &&
+              (!open || mayMergeInto(other.owner, piece.owner, model.actors.length)),
+          ),
+        );
+      const openPairs = partnered(true);
+      const mergeable = openPairs.length > 0 ? openPairs : partnered(false);
       const source =
         op.target.mode === "sameSlot" && !op.source.burned && mergeable.length > 0
           ? pickFrom(mergeable, op.source.pick)
@@ -1288,6 +1307,10 @@ function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanc
       if (source.slot !== target.slot) return tokenError("ERC3525SlotMismatch", action.from, action.target);
       const valueCheck = checkValue(action.from, source.value, action.value);
       if (!valueCheck.ok) return valueCheck;
+      // Value enters a token only by whoever may move it.
+      if (!mayMergeInto(target.owner, action.caller, model.actors.length)) {
+        return tokenError("ERC3525UnapprovedTarget", action.target, model.actors[target.owner].address, model.actors[action.caller].address);
+      }
       const move = authorizeMove(model, source.owner, target.owner, source.slot, at);
       if (!move.ok) return move;
       target.value += action.value;

@@ -346,6 +346,9 @@ describe("Reentrancy: a hostile member contract", function () {
         await call(f.token, APPROVE_VALUE, [f.root, f.hostileAddress, FACE]),
         await call(f.token, "approve(address,uint256)", [f.hostileAddress, f.root]),
       ]);
+      // Value enters the hostile's piece only with its consent: it approves tier1 for that piece.
+      const consent = f.token.interface.encodeFunctionData("approve(address,uint256)", [f.tier1.address, piece]);
+      await (await f.hostile.execute(await f.token.getAddress(), consent)).wait();
       await (await f.token.connect(f.tier1)[MERGE](f.root, piece, merged)).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([

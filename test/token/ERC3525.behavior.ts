@@ -148,12 +148,25 @@ export function shouldBehaveLikeERC3525(load: () => Promise<ERC3525Subject>): vo
     });
 
     it("value to a token: one TransferValue and no Transfer", async function () {
-      const { token, tokenId, owner, recipient } = await load();
-      const other = await token.connect(owner)[SPLIT].staticCall(tokenId, recipient.address, 3n);
-      await token.connect(owner)[SPLIT](tokenId, recipient.address, 3n);
+      const { token, tokenId, owner } = await load();
+      const other = await token.connect(owner)[SPLIT].staticCall(tokenId, owner.address, 3n);
+      await token.connect(owner)[SPLIT](tokenId, owner.address, 3n);
       const receipt = await (await token.connect(owner)[MERGE](tokenId, other, 2n)).wait();
       const names = (receipt?.logs ?? []).map((log) => token.interface.parseLog(log)?.name);
       expect(names).to.deep.equal(["TransferValue"]);
+    });
+
+    it("value that empties its token: the move, the burn as TransferValue to token 0 (of the 0 left), then Transfer to zero", async function () {
+      const { token, tokenId, owner, value } = await load();
+      const other = await token.connect(owner)[SPLIT].staticCall(tokenId, owner.address, 3n);
+      await token.connect(owner)[SPLIT](tokenId, owner.address, 3n);
+      const receipt = await (await token.connect(owner)[MERGE](other, tokenId, 3n)).wait();
+      const logs = (receipt?.logs ?? []).map((log) => token.interface.parseLog(log));
+      expect(logs.map((log) => log?.name)).to.deep.equal(["TransferValue", "TransferValue", "Transfer"]);
+      expect([...(logs[0]?.args ?? [])]).to.deep.equal([other, tokenId, 3n]);
+      expect([...(logs[1]?.args ?? [])]).to.deep.equal([other, 0n, 0n]);
+      expect([...(logs[2]?.args ?? [])]).to.deep.equal([owner.address, hre.ethers.ZeroAddress, other]);
+      expect(await token["balanceOf(uint256)"](tokenId)).to.equal(value);
     });
   });
 

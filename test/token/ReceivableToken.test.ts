@@ -248,11 +248,12 @@ describe("ReceivableToken", function () {
       ).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
     });
 
-    it("merges value into an existing piece of the same slot, and refuses another slot's piece", async function () {
+    it("merges value into an existing piece of the same slot with its owner's approval, and refuses another slot's piece", async function () {
       const c = await loadFixture(fixture);
       const { token, tier1, tier2, root } = c;
       const child = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 10n);
       await token.connect(tier1)[SPLIT](root, tier2.address, 10n);
+      await token.connect(tier2)["approve(address,uint256)"](tier1.address, child);
       await expect(token.connect(tier1)[MERGE](root, child, 90n)).to.emit(token, "TransferValue").withArgs(root, child, 90n);
       expect(await token["balanceOf(uint256)"](child)).to.equal(100n);
       expect(await token.parentOf(child)).to.equal(root);
@@ -292,9 +293,10 @@ describe("ReceivableToken", function () {
       await expect(token.connect(tier1)[WHOLE](tier1.address, stranger, root))
         .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
         .withArgs(stranger);
+      // An outsider made operator cannot even act: callers for another holder must be members.
       await token.connect(tier1).setApprovalForAll(stranger, true);
       await expect(token.connect(outsiders[0])[SPLIT](root, stranger, 1n))
-        .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
+        .to.be.revertedWithCustomError(token, "ReceivableIneligibleCaller")
         .withArgs(stranger);
     });
 

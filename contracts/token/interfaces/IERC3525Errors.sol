@@ -13,6 +13,9 @@ interface IERC3525Errors {
     error ERC3525SlotMismatch(uint256 fromTokenId, uint256 toTokenId);
     /// @notice Value cannot move from a token to itself.
     error ERC3525SameToken(uint256 tokenId);
+    /// @notice The caller may not move the target token, so it may not put value into it: its owner has not
+    /// approved the caller (for that token or as an operator).
+    error ERC3525UnapprovedTarget(uint256 toTokenId, address owner, address caller);
     /// @notice A contract recipient refused the value sent to it.
     error ERC3525RejectedByReceiver(address recipient);
 }

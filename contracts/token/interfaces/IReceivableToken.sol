@@ -88,6 +88,9 @@ interface IReceivableToken is IERC3525 {
     error ReceivableIneligibleSender(address owner);
     /// @notice The recipient is not an active member holding the SUPPLIER or FACTOR role.
     error ReceivableIneligibleRecipient(address recipient);
+    /// @notice The caller moves another address's piece (as an operator, approved address or value spender) but
+    /// is neither an active member nor one of the system's own contracts.
+    error ReceivableIneligibleCaller(address caller);
     /// @notice The caller is not an active operator.
     error ReceivableUnauthorizedOperator(address caller);
     /// @notice The face value does not fit the 64 bits a piece's value is stored in.
