@@ -67,6 +67,8 @@ export class MemberHistory {
         this.bind(event.account, place, 0);
         continue;
       }
+      // The registry learning the token and the currency changes no member's standing.
+      if (event.name === "HoldingContractBound") continue;
       const history = this.versions.get(event.memberId);
       const current = history?.at(-1);
       if (history === undefined || current === undefined) continue;

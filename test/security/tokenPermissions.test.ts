@@ -53,7 +53,7 @@ async function fund(f: Fixture, holder: HardhatEthersSigner, tokenId: bigint, va
   await (await f.currency.connect(f.issuer).issue(f.factor.address, CASH)).wait();
   await (await f.currency.connect(f.factor).approve(financingAddress, CASH)).wait();
   const now = await latestTimestamp();
-  const request: FundingRequest = { tokenId, value, minPrice: price, factor: f.factor.address, deadline: now + DAY, nonce: 1n };
+  const request: FundingRequest = { tokenId, value, minPrice: price, factor: f.factor.address, withRecourse: false, deadline: now + DAY, nonce: 1n };
   const attestation: FundingAttestation = {
     tokenId,
     holder: holder.address,

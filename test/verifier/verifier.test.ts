@@ -254,6 +254,14 @@ describe("verifier: funding checks over a piece's lineage", function () {
  * chain asks the receiving token's owner to agree to a merge, this is the one place a test's merge goes through.
  */
 async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: bigint, value: bigint): Promise<void> {
+  // The chain lets value into another owner's piece only with that owner's approval (issue 14 item 3): these
+  // tests give it, to show that even an agreed merge cannot poison anyone's funding check.
+  const owner = await s.c.token.ownerOf(to);
+  if (owner !== by.address) {
+    const ownerSigner = (await hre.ethers.getSigners()).find((signer) => signer.address === owner);
+    if (ownerSigner === undefined) throw new Error(`no signer for ${owner}`);
+    await (await s.c.token.connect(ownerSigner)["approve(address,uint256)"](by.address, to)).wait();
+  }
   await (await s.c.token.connect(by)["transferFrom(uint256,uint256,uint256)"](from, to, value)).wait();
 }
 
