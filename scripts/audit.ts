@@ -1,10 +1,17 @@
 /**
  * `npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>]
- * [--contracts <file>]`: the auditor's independent replay of the whole chain (src/audit/). Writes report.json,
+ * [--contracts <file>] [--credit-report <file>]`: the auditor's independent replay of the whole chain (src/audit/). Writes report.json,
  * report.html and CSV exports into --out (default ./audit-report). Exit status 0 when clean, 1 when there is any
- * finding, 2 when the audit could not run. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
+ * finding, 2 when the audit could not run. With `--credit-report <file>` it checks that filed credit report (src/credit/)
+ * against the chain at the report's block instead, line by line: exit 0 when every line agrees, 1 naming each line that
+ * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
  */
+import { readFileSync } from "node:fs";
 import { JsonRpcProvider, Network } from "ethers";
+import { findDeploymentRecord, readDeploymentRecord } from "../src/audit/deployment";
+import { connectChainbill } from "../src/chain/system";
+import type { SignedCreditReport } from "../src/credit/sign";
+import { checkCreditReport } from "../src/credit/verify";
 import { SingleBar } from "cli-progress";
 import { httpSender } from "../src/audit/chain";
 import { openApiSource, openStoreSource } from "../src/audit/documents";
@@ -15,7 +22,7 @@ import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
 
 const USAGE =
-  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>]";
+  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file>]";
 
 interface CliOptions {
   rpc: string;
@@ -24,13 +31,14 @@ interface CliOptions {
   index?: string;
   out: string;
   contracts?: string;
+  creditReport?: string;
 }
 
 class UsageError extends Error {}
 
 function parseArguments(argv: readonly string[]): CliOptions {
   const values = new Map<string, string>();
-  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts"]);
+  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report"]);
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (!known.has(flag)) throw new UsageError(`unknown argument ${flag}`);
@@ -55,6 +63,7 @@ function parseArguments(argv: readonly string[]): CliOptions {
     ...(values.has("--documents") ? { documents: values.get("--documents") } : {}),
     ...(values.has("--index") ? { index: values.get("--index") } : {}),
     ...(values.has("--contracts") ? { contracts: values.get("--contracts") } : {}),
+    ...(values.has("--credit-report") ? { creditReport: values.get("--credit-report") } : {}),
     out: values.get("--out") ?? "audit-report",
   };
 }
@@ -96,6 +105,22 @@ const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
   index: "index",
 };
 
+/** Checks a filed credit report against the chain at its block; prints each disagreement with its line. */
+async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined): Promise<number> {
+  const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
+  const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
+  const contracts = connectChainbill(record.contracts, provider);
+  const check = await checkCreditReport(report, { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock });
+  console.log(`credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`);
+  if (check.ok) {
+    console.log("  AGREES with the chain on every line");
+    return 0;
+  }
+  console.log(`  ${check.problems.length} DISAGREEMENT(S):`);
+  for (const problem of check.problems) console.log(`    ${problem}`);
+  return 1;
+}
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
@@ -106,6 +131,13 @@ async function main(): Promise<number> {
   }
   const chainId = await chainIdAt(options.rpc);
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
+  if (options.creditReport !== undefined) {
+    try {
+      return await auditCreditReport(provider, chainId, options.creditReport, options.contracts);
+    } finally {
+      provider.destroy();
+    }
+  }
   const documents = options.documents === undefined ? undefined : await openDocuments(options.documents, chainId);
   const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
   let currentPhase: AuditPhase | undefined;

@@ -1,0 +1,92 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { Provider, Signer } from "ethers";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../audit/deployment";
+import { connectChainbill } from "../chain/system";
+import { creditReportCsv } from "./csv";
+import { blockAtOrBefore, buildCreditReport } from "./report";
+import { signCreditReport } from "./sign";
+
+/**
+ * `npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]`: the report at
+ * a block (a date means the last block of that day in China Standard Time), signed with CHAINBILL_OPERATOR_KEY,
+ * written as credit-report.json (signed) and two CSV files. Exit 0 written, 2 usage error or no deployment.
+ */
+
+export const CREDIT_USAGE = "usage: npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]";
+
+export interface CreditCliIo {
+  out(line: string): void;
+  err(line: string): void;
+  connect(rpc: string): Provider;
+  signerFor(privateKey: string, provider: Provider): Signer;
+}
+
+class UsageError extends Error {}
+
+function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { rpc: { type: "string" }, at: { type: "string" }, out: { type: "string" }, contracts: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return null;
+  const rpc = values.rpc ?? env.CHAINBILL_RPC_URL;
+  if (rpc === undefined || !/^https?:\/\//u.test(rpc)) throw new UsageError("--rpc <http(s) url> is required (or set CHAINBILL_RPC_URL)");
+  const at = values.at;
+  if (at === undefined) throw new UsageError("--at <block | YYYY-MM-DD> is required");
+  let atBlock: { kind: "block"; number: number } | { kind: "date"; text: string; endOfDay: bigint };
+  if (/^[0-9]{1,12}$/u.test(at)) atBlock = { kind: "block", number: Number(at) };
+  else {
+    const match = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/u.exec(at);
+    const start = match === null ? Number.NaN : Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+    if (match === null || new Date(start).toISOString().slice(0, 10) !== at) throw new UsageError(`--at: "${at}" is neither a block number nor a date YYYY-MM-DD`);
+    // The last second of that day in China Standard Time (UTC+8).
+    atBlock = { kind: "date", text: at, endOfDay: BigInt(start / 1000) + 86_399n - 8n * 3600n };
+  }
+  const key = env.CHAINBILL_OPERATOR_KEY;
+  if (key === undefined || !/^(0x)?[0-9a-fA-F]{64}$/u.test(key)) throw new UsageError("set CHAINBILL_OPERATOR_KEY to the operator's private key: the report is filed signed");
+  return { rpc, atBlock, out: values.out ?? "credit-report", contracts: values.contracts, key: key.startsWith("0x") ? key : `0x${key}` };
+}
+
+export async function runCreditReportCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CreditCliIo): Promise<number> {
+  let options;
+  try {
+    options = parse(argv, env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`credit-report: ${error.message}\n${CREDIT_USAGE}`);
+    return 2;
+  }
+  if (options === null) {
+    io.out(CREDIT_USAGE);
+    return 0;
+  }
+  const provider = io.connect(options.rpc);
+  try {
+    const chainId = (await provider.getNetwork()).chainId;
+    const record = options.contracts === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.contracts, chainId);
+    const contracts = connectChainbill(record.contracts, provider);
+    const chain = { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
+    const block = options.atBlock.kind === "block" ? options.atBlock.number : await blockAtOrBefore(provider, options.atBlock.endOfDay, record.deploymentBlock);
+    const body = await buildCreditReport(chain, block);
+    const signed = await signCreditReport(body, io.signerFor(options.key, provider));
+    mkdirSync(options.out, { recursive: true });
+    const files = { json: path.join(options.out, "credit-report.json"), receivables: path.join(options.out, "receivables.csv"), fundings: path.join(options.out, "fundings.csv") };
+    const csv = creditReportCsv(body);
+    writeFileSync(files.json, `${JSON.stringify(signed, null, 2)}\n`);
+    writeFileSync(files.receivables, csv.receivables);
+    writeFileSync(files.fundings, csv.fundings);
+    const counts = new Map<string, number>();
+    for (const line of body.receivables) counts.set(line.status, (counts.get(line.status) ?? 0) + 1);
+    io.out(`credit report of chain ${body.chainId} at block ${body.block} (${new Date(Number(body.blockTime) * 1000).toISOString()}), signed by ${signed.signer}`);
+    io.out(`  ${body.receivables.length} receivables (${[...counts].map(([status, count]) => `${status} ${count}`).join(", ") || "none"}), ${body.fundings.length} funded pieces`);
+    io.out(`  ${files.json}, ${files.receivables}, ${files.fundings}`);
+    return 0;
+  } catch (error) {
+    io.err(`credit-report: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof DeploymentRecordError ? 2 : 1;
+  }
+}
