@@ -2,6 +2,9 @@
 pragma solidity 0.8.28;
 
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IMemberRegistry} from "../access/IMemberRegistry.sol";
 import {AuthorizationWord} from "../access/AuthorizationWord.sol";
 import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
@@ -10,17 +13,29 @@ import {PackedERC3525} from "./PackedERC3525.sol";
 /// @title ReceivableToken
 /// @notice The anchor's confirmed promise to pay, as an ERC-3525 token: one slot per receivable, one token
 /// per piece. Only active members move or receive pieces, nothing moves after maturity, and an invoice
-/// backs at most one confirmation or transfer, ever.
-contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
+/// backs at most one confirmation or transfer, ever: its fingerprint is derived here from the seller's registered
+/// legal-entity id and the invoice number, and only the seller, or a buyer holding the seller's signed consent,
+/// can register it.
+contract ReceivableToken is PackedERC3525, Pausable, EIP712, IReceivableToken {
     using AuthorizationWord for uint256;
 
     /// @notice The longest time from confirmation to maturity.
     uint256 public constant MAX_TENOR = 3650 days;
+    /// @notice The longest invoice number, in bytes (a fapiao number has 8 to 20 digits).
+    uint256 public constant MAX_INVOICE_NUMBER_LENGTH = 64;
+    /// @notice The seller's consent that `buyer` registers its invoice `invoiceNumber` with the invoice document
+    /// `invoiceHash`: the buyer confirming it (the anchor) or paying it with a piece. It can serve once only,
+    /// since the invoice registers once, and only for the named buyer and document.
+    bytes32 public constant INVOICE_USE_TYPEHASH =
+        keccak256("InvoiceUse(string invoiceNumber,bytes32 invoiceHash,address buyer)");
 
     uint32 private constant _ANCHOR = uint32(1) << uint8(IMemberRegistry.Role.ANCHOR);
     uint32 private constant _SUPPLIER = uint32(1) << uint8(IMemberRegistry.Role.SUPPLIER);
     /// @dev Roles that may hold pieces: suppliers of any tier, and factors who bought them.
     uint32 private constant _HOLDER_ROLES = _SUPPLIER | (uint32(1) << uint8(IMemberRegistry.Role.FACTOR));
+    /// @dev Bit b set for each byte b a normalised invoice number may hold: 0x21-0x60 and 0x7B-0x7E, that is
+    /// printable ASCII without space and without a-z (normalisation upper-cases).
+    uint256 private constant _INVOICE_NUMBER_BYTES = ((1 << 0x61) - (1 << 0x21)) | ((1 << 0x7F) - (1 << 0x7B));
 
     /// @dev What every move reads, in one word: 32 + 32 + 40 + 32 + 64 + 24 = 224 bits. Parties are member ids
     /// (uint32, as in the registry), not addresses, so the organisation stays the debtor when it changes
@@ -63,6 +78,7 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     /// @param valueDecimals_ Decimals of the minor unit values are kept in (2 for CNY fen).
     constructor(IMemberRegistry memberRegistry, uint8 valueDecimals_)
         PackedERC3525("Chainbill Receivable", "CBR", valueDecimals_)
+        EIP712("Chainbill Receivable", "1")
     {
         registry = memberRegistry;
     }
@@ -82,7 +98,7 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         }
         if (c.currency == bytes3(0)) revert ReceivableZeroCurrency();
         if (c.invoiceHash == 0 || c.logisticsHash == 0) revert ReceivableMissingDocumentHash();
-        _checkInvoiceUnused(c.invoiceFingerprint);
+        bytes32 fingerprint = _registerableInvoice(c.supplier, c.invoiceNumber, c.invoiceHash, c.sellerConsent);
 
         slot = ++_slotCount;
         tokenId = (slot << _SEQ_BITS) | 1;
@@ -95,8 +111,23 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
             currency: c.currency
         });
         _documentsHashes[slot] = documentsHashOf(c.invoiceHash, c.logisticsHash);
-        _invoiceUses[c.invoiceFingerprint] = tokenId;
-        emit ReceivableConfirmed(slot, tokenId, anchorId, supplierId, msg.sender, c);
+        _invoiceUses[fingerprint] = tokenId;
+        emit ReceivableConfirmed(
+            slot,
+            tokenId,
+            anchorId,
+            supplierId,
+            msg.sender,
+            ConfirmationRecord({
+                supplier: c.supplier,
+                faceValue: c.faceValue,
+                maturity: c.maturity,
+                currency: c.currency,
+                invoiceHash: c.invoiceHash,
+                logisticsHash: c.logisticsHash,
+                invoiceFingerprint: fingerprint
+            })
+        );
         _mint(c.supplier, tokenId, uint64(c.faceValue));
     }
 
@@ -106,10 +137,10 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         returns (uint256 newTokenId)
     {
         if (proof.invoiceHash == 0 || proof.logisticsHash == 0) revert ReceivableMissingDocumentHash();
-        _checkInvoiceUnused(proof.invoiceFingerprint);
+        bytes32 fingerprint = _registerableInvoice(to, proof.invoiceNumber, proof.invoiceHash, proof.sellerConsent);
         newTokenId = _split(fromTokenId, to, value);
-        _invoiceUses[proof.invoiceFingerprint] = newTokenId;
-        emit TradeProofRecorded(newTokenId, proof.invoiceFingerprint, proof.invoiceHash, proof.logisticsHash);
+        _invoiceUses[fingerprint] = newTokenId;
+        emit TradeProofRecorded(newTokenId, fingerprint, proof.invoiceHash, proof.logisticsHash);
         _checkOnERC3525Received(fromTokenId, newTokenId, value, to);
     }
 
@@ -199,6 +230,11 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
+    function invoiceFingerprintOf(address seller, string calldata invoiceNumber) external view returns (bytes32) {
+        return _invoiceFingerprint(seller, invoiceNumber);
+    }
+
+    /// @inheritdoc IReceivableToken
     function invoiceUse(bytes32 invoiceFingerprint) external view returns (uint256) {
         return _invoiceUses[invoiceFingerprint];
     }
@@ -238,9 +274,56 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         return (slot << _SEQ_BITS) | (lastSeq + 1);
     }
 
-    function _checkInvoiceUnused(bytes32 invoiceFingerprint) private view {
-        if (invoiceFingerprint == 0) revert ReceivableMissingDocumentHash();
-        uint256 usedBy = _invoiceUses[invoiceFingerprint];
-        if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(invoiceFingerprint, usedBy);
+    /// @dev The checks before an invoice registers: its number normalised, the seller's consent unless the seller
+    /// calls, and its fingerprint unused. Returns the fingerprint.
+    function _registerableInvoice(
+        address seller,
+        string calldata invoiceNumber,
+        bytes32 invoiceHash,
+        bytes calldata sellerConsent
+    ) private view returns (bytes32 fingerprint) {
+        fingerprint = _invoiceFingerprint(seller, invoiceNumber);
+        if (msg.sender != seller) _checkSellerConsent(seller, invoiceNumber, invoiceHash, sellerConsent);
+        uint256 usedBy = _invoiceUses[fingerprint];
+        if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(fingerprint, usedBy);
+    }
+
+    /// @dev Defined as src/proofs/fingerprint.ts defines it; the seller's legal-entity hash comes from the
+    /// registry, so no one can register an invoice under another member's name.
+    function _invoiceFingerprint(address seller, string calldata invoiceNumber) private view returns (bytes32) {
+        _checkNormalised(invoiceNumber);
+        return keccak256(abi.encode(registry.leiHashOf(seller), invoiceNumber));
+    }
+
+    /// @dev An EOA seller's signature, or an ERC-1271 answer from a contract seller. The recovered signer goes
+    /// into the error so that a wrong key shows as such.
+    function _checkSellerConsent(
+        address seller,
+        string calldata invoiceNumber,
+        bytes32 invoiceHash,
+        bytes calldata signature
+    ) private view {
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(INVOICE_USE_TYPEHASH, keccak256(bytes(invoiceNumber)), invoiceHash, msg.sender))
+        );
+        (address signer,,) = ECDSA.tryRecover(digest, signature);
+        if (signer == seller && signer != address(0)) return;
+        if (seller.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(seller, digest, signature)) return;
+        revert ReceivableInvoiceConsentInvalid(seller, signer);
+    }
+
+    /// @dev One pass over the bytes, each checked against the `_INVOICE_NUMBER_BYTES` bitmap.
+    function _checkNormalised(string calldata invoiceNumber) private pure {
+        uint256 length = bytes(invoiceNumber).length;
+        bool normalised = length != 0 && length <= MAX_INVOICE_NUMBER_LENGTH;
+        assembly ("memory-safe") {
+            let allowed := 1
+            let end := add(invoiceNumber.offset, length)
+            for { let at := invoiceNumber.offset } lt(at, end) { at := add(at, 1) } {
+                allowed := and(allowed, shr(byte(0, calldataload(at)), _INVOICE_NUMBER_BYTES))
+            }
+            normalised := and(normalised, allowed)
+        }
+        if (!normalised) revert ReceivableInvoiceNumberNotNormalised(invoiceNumber);
     }
 }

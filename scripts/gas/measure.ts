@@ -55,10 +55,14 @@ async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSpli
   // changes a non-zero word (2,900 gas, not 20,000), as every later confirmation does.
   expectState((await token.slotCount()) === 0n && (await holdings(c, tier1.address)) === 0n, "tier1 holds nothing, no receivable yet");
   const confirmation = {
-    ...(await confirmationFor(c, { supplier: tier1, faceValue: FACE_VALUE, invoiceNumber: "BENCH-CONFIRM-001" })),
+    ...(await confirmationFor(c, {
+      supplier: tier1,
+      faceValue: FACE_VALUE,
+      invoiceNumber: "BENCH-CONFIRM-001",
+      invoiceHash: id("bench confirm invoice"),
+      logisticsHash: id("bench confirm waybill"),
+    })),
     maturity: withoutZeroBytes((await latestTimestamp()) + 90n * DAY),
-    invoiceHash: id("bench confirm invoice"),
-    logisticsHash: id("bench confirm waybill"),
   };
   const confirm = await gasUsed(token.connect(anchor).confirm(confirmation));
   const root = tokenIdOf(1n, 1n); // tier1's
@@ -74,13 +78,14 @@ async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSpli
   const secondPiece = await split.staticCall(root, tier2.address, SPLIT_VALUE);
   const splitExistingHolder = await gasUsed(split.send(root, tier2.address, SPLIT_VALUE));
 
-  // transferWithProof: tier1 passes part of the root to the factor, which holds nothing yet, with the trade proof.
+  // transferWithProof: tier1 passes part of the root to the factor, which holds nothing yet, with the trade proof
+  // and the factor's consent as seller (signatures are deterministic, RFC 6979, so the calldata repeats).
   expectState((await holdings(c, factor.address)) === 0n, "the factor holds nothing");
-  const proof = {
-    ...tradeProofFor(c, factor, "BENCH-PROOF-001"),
+  const proof = await tradeProofFor(c, factor, "BENCH-PROOF-001", {
+    buyer: tier1,
     invoiceHash: id("bench transfer invoice"),
     logisticsHash: id("bench transfer waybill"),
-  };
+  });
   const transferWithProof = await gasUsed(token.connect(tier1).transferWithProof(root, factor.address, SPLIT_VALUE, proof));
 
   // merge: tier2 moves part of one of its pieces into its other piece of the same receivable (consolidation; into
