@@ -231,7 +231,8 @@ contract ReceivableToken is PackedERC3525, Pausable, EIP712, IReceivableToken {
 
     /// @inheritdoc IReceivableToken
     function invoiceFingerprintOf(address seller, string calldata invoiceNumber) external view returns (bytes32) {
-        return _invoiceFingerprint(seller, invoiceNumber);
+        (bytes32 fingerprint,) = _invoiceFingerprint(seller, invoiceNumber);
+        return fingerprint;
     }
 
     /// @inheritdoc IReceivableToken
@@ -282,31 +283,52 @@ contract ReceivableToken is PackedERC3525, Pausable, EIP712, IReceivableToken {
         bytes32 invoiceHash,
         bytes calldata sellerConsent
     ) private view returns (bytes32 fingerprint) {
-        fingerprint = _invoiceFingerprint(seller, invoiceNumber);
-        if (msg.sender != seller) _checkSellerConsent(seller, invoiceNumber, invoiceHash, sellerConsent);
+        bytes32 numberHash;
+        (fingerprint, numberHash) = _invoiceFingerprint(seller, invoiceNumber);
+        if (msg.sender != seller) _checkSellerConsent(seller, numberHash, invoiceHash, sellerConsent);
         uint256 usedBy = _invoiceUses[fingerprint];
         if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(fingerprint, usedBy);
     }
 
-    /// @dev Defined as src/proofs/fingerprint.ts defines it; the seller's legal-entity hash comes from the
-    /// registry, so no one can register an invoice under another member's name.
-    function _invoiceFingerprint(address seller, string calldata invoiceNumber) private view returns (bytes32) {
+    /// @dev The fingerprint keccak256(abi.encode(leiHash, invoiceNumber)), defined as src/proofs/fingerprint.ts
+    /// defines it, and the number's own hash (for the consent), from one copy of the number. The seller's
+    /// legal-entity hash comes from the registry, so no one can register an invoice under another member's name.
+    function _invoiceFingerprint(address seller, string calldata invoiceNumber)
+        private
+        view
+        returns (bytes32 fingerprint, bytes32 numberHash)
+    {
         _checkNormalised(invoiceNumber);
-        return keccak256(abi.encode(registry.leiHashOf(seller), invoiceNumber));
+        bytes32 leiHash = registry.leiHashOf(seller);
+        assembly ("memory-safe") {
+            let encoded := mload(0x40)
+            let length := invoiceNumber.length
+            mstore(encoded, leiHash)
+            mstore(add(encoded, 0x20), 0x40)
+            mstore(add(encoded, 0x40), length)
+            let digits := add(encoded, 0x60)
+            calldatacopy(digits, invoiceNumber.offset, length)
+            // abi.encode pads the string with zeros to a whole word; memory past the free pointer may be dirty.
+            mstore(add(digits, length), 0)
+            fingerprint := keccak256(encoded, add(0x60, and(add(length, 31), not(31))))
+            numberHash := keccak256(digits, length)
+        }
     }
 
-    /// @dev An EOA seller's signature, or an ERC-1271 answer from a contract seller. The recovered signer goes
-    /// into the error so that a wrong key shows as such.
-    function _checkSellerConsent(
-        address seller,
-        string calldata invoiceNumber,
-        bytes32 invoiceHash,
-        bytes calldata signature
-    ) private view {
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(INVOICE_USE_TYPEHASH, keccak256(bytes(invoiceNumber)), invoiceHash, msg.sender))
-        );
-        (address signer,,) = ECDSA.tryRecover(digest, signature);
+    /// @dev An EOA seller's 65-byte signature, or an ERC-1271 answer from a contract seller. The recovered signer
+    /// goes into the error so that a wrong key shows as such.
+    function _checkSellerConsent(address seller, bytes32 numberHash, bytes32 invoiceHash, bytes calldata signature)
+        private
+        view
+    {
+        bytes32 digest =
+            _hashTypedDataV4(keccak256(abi.encode(INVOICE_USE_TYPEHASH, numberHash, invoiceHash, msg.sender)));
+        address signer;
+        if (signature.length == 65) {
+            (signer,,) = ECDSA.tryRecover(
+                digest, uint8(signature[64]), bytes32(signature[0:32]), bytes32(signature[32:64])
+            );
+        }
         if (signer == seller && signer != address(0)) return;
         if (seller.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(seller, digest, signature)) return;
         revert ReceivableInvoiceConsentInvalid(seller, signer);
