@@ -27,9 +27,14 @@ export function normaliseInvoiceNumber(invoiceNumber: string): string {
   return normalised;
 }
 
-/** Whether the number is already in normalised form, as the token contract requires it. */
-export function isNormalisedInvoiceNumber(invoiceNumber: string): boolean {
-  return invoiceNumber.length <= MAX_INVOICE_NUMBER_LENGTH && NORMALISED_INVOICE_NUMBER.test(invoiceNumber);
+/** Why the number cannot be normalised, or undefined when it can. */
+export function invoiceNumberProblem(invoiceNumber: string): string | undefined {
+  try {
+    normaliseInvoiceNumber(invoiceNumber);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TypedDataEncoder, verifyTypedData } from "ethers";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
-import { normaliseInvoiceNumber } from "./fingerprint";
+import { invoiceNumberProblem, normaliseInvoiceNumber } from "./fingerprint";
 import { amount, party, quantity, salt, signature, text, unixSeconds } from "./wire";
 
 /**
@@ -21,7 +21,11 @@ const invoiceLine = z.strictObject({
 /** The invoice's fields, as signed. Amounts are minor units of `currency`. */
 export const invoiceSchema = z
   .strictObject({
-    number: text(64).refine((value) => value.replace(/\s+/gu, "").length > 0, "the invoice number is empty once white space is removed"),
+    /** Must normalise into the form the token contract registers (see fingerprint.ts). */
+    number: text(64).superRefine((value, context) => {
+      const problem = invoiceNumberProblem(value);
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
     seller: party,
     buyer: party,
     /** Unix seconds. */
