@@ -1,4 +1,4 @@
-import { TypedDataEncoder, verifyTypedData } from "ethers";
+import { Signature, TypedDataEncoder, verifyTypedData } from "ethers";
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { normaliseInvoiceNumber } from "./fingerprint";
 
@@ -44,9 +44,13 @@ export function invoiceUseDigest(chainId: bigint | number, tokenAddress: string,
   return TypedDataEncoder.hash(invoiceUseDomain(chainId, tokenAddress), INVOICE_USE_TYPES, invoiceUseValue(use));
 }
 
-/** The seller signs its consent (in its wallet). */
+/**
+ * The seller signs its consent (in its wallet). Returned in EIP-2098 compact form (64 bytes): the token takes 64 or
+ * 65 bytes, and the compact form costs the buyer's transaction 140 gas less calldata.
+ */
 export async function signInvoiceUse(seller: Pick<Signer, "signTypedData">, chainId: bigint | number, tokenAddress: string, use: InvoiceUse): Promise<string> {
-  return seller.signTypedData(invoiceUseDomain(chainId, tokenAddress), INVOICE_USE_TYPES, invoiceUseValue(use));
+  const signature = await seller.signTypedData(invoiceUseDomain(chainId, tokenAddress), INVOICE_USE_TYPES, invoiceUseValue(use));
+  return Signature.from(signature).compactSerialized;
 }
 
 /** The address a consent recovers to, or null when the signature is malformed. */

@@ -42,6 +42,8 @@ export interface WaybillIntake {
 export type IntakeOutcome<T> = { ok: true; intake: T } | { ok: false; problems: string[] };
 
 const PLACEHOLDER_SIGNATURE = `0x${"00".repeat(65)}`;
+/** A consent signature: EIP-2098 compact (64 bytes, as `signInvoiceUse` gives it) or 65 bytes. */
+const CONSENT_SIGNATURE = /^0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/u;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -57,8 +59,10 @@ export function readInvoice(json: unknown, chainId: bigint, me: string, tokenAdd
   if (!parsed.success) return { ok: false, problems: fieldProblems(parsed.error).map((p) => `invoice.${p.path}: ${p.message}`) };
   const seller = signatureSchema.safeParse(json.sellerSignature);
   if (!seller.success) return { ok: false, problems: ["sellerSignature: a signature is 0x followed by 130 hex digits"] };
-  const consent = signatureSchema.safeParse(json.sellerConsent);
-  if (!consent.success) return { ok: false, problems: ["sellerConsent: the seller's consent to register the invoice on chain, 0x followed by 130 hex digits"] };
+  const consent = json.sellerConsent;
+  if (typeof consent !== "string" || !CONSENT_SIGNATURE.test(consent)) {
+    return { ok: false, problems: ["sellerConsent: the seller's consent to register the invoice on chain, 0x followed by 128 or 130 hex digits"] };
+  }
   const invoice = parsed.data;
   const buyerRaw = json.buyerSignature;
   const buyerSignature = typeof buyerRaw === "string" && buyerRaw !== "" ? buyerRaw.toLowerCase() : null;
@@ -67,10 +71,10 @@ export function readInvoice(json: unknown, chainId: bigint, me: string, tokenAdd
   if (buyerSignature === null) buyerState = sameAddress(me, invoice.buyer.account) ? "mine-to-give" : "invalid";
   else buyerState = sameAddress(recoverInvoiceSigner(chainId, invoice, buyerSignature), invoice.buyer.account) ? "valid" : "invalid";
   const use = { invoiceNumber: invoice.number, invoiceHash: invoiceHash(chainId, invoice), buyer: invoice.buyer.account };
-  const consentState: SignatureState = sameAddress(recoverInvoiceUseSigner(chainId, tokenAddress, use, consent.data), invoice.seller.account) ? "valid" : "invalid";
+  const consentState: SignatureState = sameAddress(recoverInvoiceUseSigner(chainId, tokenAddress, use, consent), invoice.seller.account) ? "valid" : "invalid";
   return {
     ok: true,
-    intake: { kind: "invoice", invoice, sellerSignature: seller.data, buyerSignature, sellerConsent: consent.data, seller: sellerState, buyer: buyerState, consent: consentState },
+    intake: { kind: "invoice", invoice, sellerSignature: seller.data, buyerSignature, sellerConsent: consent.toLowerCase(), seller: sellerState, buyer: buyerState, consent: consentState },
   };
 }
 
