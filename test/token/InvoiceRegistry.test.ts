@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import hre from "hardhat";
+import { AbiCoder, concat } from "ethers";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 import { confirmationFor, deployConsortium, randomHash, sellerConsentFor, tradeProofFor } from "../helpers/consortium";
@@ -109,6 +110,38 @@ describe("ReceivableToken invoice registry", function () {
     for (const number of [allowed.join("").slice(0, 64), allowed.join("").slice(64), "A".repeat(64)]) {
       expect(await c.token.invoiceFingerprintOf(c.tier1.address, number)).to.equal(fingerprintOf(c, c.tier1, number));
     }
+  });
+
+  it("classifies every byte value at every position of a word, as normaliseInvoiceNumber's character set does", async function () {
+    const c = await loadFixture(fixture);
+    const tokenAddress = await c.token.getAddress();
+    const fingerprintOf = c.token.interface.getFunction("invoiceFingerprintOf");
+    const coder = AbiCoder.defaultAbiCoder();
+    const notNormalised = c.token.interface.getError("ReceivableInvoiceNumberNotNormalised")?.selector;
+    // Raw bytes, not UTF-8 text: the contract must judge each byte alone.
+    const accepts = async (number: Uint8Array): Promise<boolean> => {
+      const data = concat([fingerprintOf.selector, coder.encode(["address", "bytes"], [c.tier1.address, number])]);
+      try {
+        await hre.ethers.provider.call({ to: tokenAddress, data });
+        return true;
+      } catch (error) {
+        // The error's selector (its argument, the raw bytes, need not be valid UTF-8 to decode).
+        const revertData = (error as { data?: unknown }).data;
+        expect(typeof revertData === "string" ? revertData.slice(0, 10) : revertData).to.equal(notNormalised);
+        return false;
+      }
+    };
+    const allowed = (byte: number): boolean => byte >= 0x21 && byte <= 0x7e && !(byte >= 0x61 && byte <= 0x7a);
+    for (const [length, position] of [[10, 0], [10, 9], [32, 31], [40, 31], [40, 32], [64, 63], [33, 32]]) {
+      for (let byte = 0; byte < 256; byte += 1) {
+        const number = new Uint8Array(length).fill(0x41);
+        number[position] = byte;
+        expect(await accepts(number), `byte 0x${byte.toString(16)} at ${position} of ${length}`).to.equal(allowed(byte));
+      }
+    }
+    expect(await accepts(new Uint8Array(64).fill(0x7e))).to.equal(true);
+    expect(await accepts(new Uint8Array(65).fill(0x41))).to.equal(false);
+    expect(await accepts(new Uint8Array(0))).to.equal(false);
   });
 
   it("attack: the seller calling itself needs no signature, and only the seller is spared one", async function () {
