@@ -322,8 +322,7 @@ contract ReceivableToken is PackedERC3525, Pausable, EIP712, IReceivableToken {
     }
 
     /// @dev An EOA seller's signature, 64 bytes (EIP-2098 compact, 140 gas less calldata) or 65, or an ERC-1271
-    /// answer from a contract seller. The recovered signer
-    /// goes into the error so that a wrong key shows as such.
+    /// answer from a contract seller. The recovered signer goes into the error so that a wrong key shows as such.
     function _checkSellerConsent(address seller, bytes32 numberHash, bytes32 invoiceHash, bytes calldata signature)
         private
         view

@@ -17,7 +17,8 @@ interface IReceivableToken is IERC3525 {
     /// @param logisticsHash Salted hash of the logistics-proof document.
     /// @param invoiceNumber The invoice number in normalised form (see `MAX_INVOICE_NUMBER_LENGTH`); with the
     /// supplier's legal-entity id it makes the invoice fingerprint the chain keeps unique.
-    /// @param sellerConsent The supplier's EIP-712 `InvoiceUse` signature naming the caller as buyer.
+    /// @param sellerConsent The supplier's EIP-712 `InvoiceUse` signature naming the caller as buyer (64 or 65
+    /// bytes; for a contract supplier, whatever its ERC-1271 `isValidSignature` accepts).
     struct Confirmation {
         address supplier;
         uint256 faceValue;
