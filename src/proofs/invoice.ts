@@ -2,8 +2,8 @@ import { z } from "zod";
 import { TypedDataEncoder, verifyTypedData } from "ethers";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
-import { invoiceNumberProblem, normaliseInvoiceNumber } from "./fingerprint";
-import { amount, party, quantity, salt, signature, text, unixSeconds } from "./wire";
+import { normaliseInvoiceNumber } from "./fingerprint";
+import { amount, party, quantity, referenceNumber, salt, signature, text, unixSeconds } from "./wire";
 
 /**
  * The invoice proof: a structured e-invoice, signed by the seller and acknowledged by the buyer, both over its
@@ -21,11 +21,7 @@ const invoiceLine = z.strictObject({
 /** The invoice's fields, as signed. Amounts are minor units of `currency`. */
 export const invoiceSchema = z
   .strictObject({
-    /** Must normalise into the form the token contract registers (see fingerprint.ts). */
-    number: text(64).superRefine((value, context) => {
-      const problem = invoiceNumberProblem(value);
-      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
-    }),
+    number: referenceNumber,
     seller: party,
     buyer: party,
     /** Unix seconds. */
@@ -34,7 +30,7 @@ export const invoiceSchema = z
     lines: z.array(invoiceLine).min(1, "an invoice has at least one line").max(100, "at most 100 lines"),
     tax: amount,
     total: amount,
-    purchaseOrder: text(64),
+    purchaseOrder: referenceNumber,
     salt,
   })
   .superRefine((invoice, context) => {
