@@ -16,7 +16,10 @@ import {PackedERC3525} from "./PackedERC3525.sol";
 /// backs at most one confirmation or transfer, ever: its fingerprint is derived here from the seller's registered
 /// legal-entity id and the invoice number, and only the seller, or a buyer holding the seller's signed consent,
 /// can register it.
-contract ReceivableToken is PackedERC3525, Pausable, EIP712, IReceivableToken {
+/// @dev EIP712 is inherited before Pausable: its two storage strings then come before Pausable's flag, which keeps
+/// sharing a word with `_slotCount` and `_financing` (declared first below); the other order costs every move and
+/// every funding a cold storage read.
+contract ReceivableToken is PackedERC3525, EIP712, Pausable, IReceivableToken {
     using AuthorizationWord for uint256;
 
     /// @notice The longest time from confirmation to maturity.
