@@ -195,6 +195,10 @@ interface IMemberRegistry {
     /// @param account Any address.
     function memberIdOf(address account) external view returns (uint32);
 
+    /// @notice The legal-entity-id hash of the member that owns an address, or zero for a non-member.
+    /// @param account Any address.
+    function leiHashOf(address account) external view returns (bytes32);
+
     /// @notice A member's full record.
     /// @param memberId The member.
     function member(uint32 memberId) external view returns (MemberView memory);

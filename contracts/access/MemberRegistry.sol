@@ -187,6 +187,11 @@ contract MemberRegistry is IMemberRegistry {
     }
 
     /// @inheritdoc IMemberRegistry
+    function leiHashOf(address account) external view returns (bytes32) {
+        return _members[_standingOf[account].memberId].leiHash;
+    }
+
+    /// @inheritdoc IMemberRegistry
     function member(uint32 memberId) external view returns (MemberView memory) {
         Member storage record = _existing(memberId);
         Standing memory standing = record.standing;

@@ -25,7 +25,7 @@ contract AuditInconsistentToken {
         uint32 indexed anchorId,
         uint32 supplierId,
         address anchor,
-        IReceivableToken.Confirmation confirmation
+        IReceivableToken.ConfirmationRecord confirmation
     );
     /// @notice As ERC-721's: a piece changed hands (or was created or burned).
     event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
@@ -43,11 +43,11 @@ contract AuditInconsistentToken {
     uint256 private _slotCount;
 
     /// @notice Confirms a receivable as the real token would, storing it (the caller names the member ids).
-    /// @param c The confirmation.
+    /// @param c The confirmation, as the real token's event reports it (fingerprint given, no consent).
     /// @param anchorId The anchor's member id.
     /// @param supplierId The supplier's member id.
     /// @return tokenId The first piece.
-    function confirm(IReceivableToken.Confirmation calldata c, uint32 anchorId, uint32 supplierId) external returns (uint256 tokenId) {
+    function confirm(IReceivableToken.ConfirmationRecord calldata c, uint32 anchorId, uint32 supplierId) external returns (uint256 tokenId) {
         uint256 slot = ++_slotCount;
         tokenId = (slot << 32) | 1;
         _receivables[slot] = IReceivableToken.ReceivableView({

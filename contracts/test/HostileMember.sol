@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IERC3525Receiver} from "../token/interfaces/IERC3525Receiver.sol";
 import {IHostileCurrencyRecipient} from "./HostileCurrency.sol";
@@ -14,7 +15,7 @@ import {IHostileCurrencyRecipient} from "./HostileCurrency.sol";
 /// each call, records how it ended and then accepts what it was sent, so that the outer transfer completes and
 /// the test can see exactly what the re-entry achieved. Outside the hooks it acts as an ordinary member
 /// through `execute`.
-contract HostileMember is IERC165, IERC3525Receiver, IERC721Receiver, IHostileCurrencyRecipient {
+contract HostileMember is IERC165, IERC3525Receiver, IERC721Receiver, IERC1271, IHostileCurrencyRecipient {
     /// @notice A call the contract makes on its own behalf.
     struct Call {
         address target;
@@ -76,6 +77,12 @@ contract HostileMember is IERC165, IERC3525Receiver, IERC721Receiver, IHostileCu
     function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
         return interfaceId == type(IERC3525Receiver).interfaceId || interfaceId == type(IERC721Receiver).interfaceId
             || interfaceId == type(IERC165).interfaceId;
+    }
+
+    /// @inheritdoc IERC1271
+    /// @dev As a seller it consents to any use of its invoices: the tests are about re-entry, not consent.
+    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
+        return IERC1271.isValidSignature.selector;
     }
 
     /// @inheritdoc IERC3525Receiver

@@ -2,6 +2,9 @@
 pragma solidity 0.8.28;
 
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IMemberRegistry} from "../access/IMemberRegistry.sol";
 import {AuthorizationWord} from "../access/AuthorizationWord.sol";
 import {IReceivableToken} from "./interfaces/IReceivableToken.sol";
@@ -10,12 +13,24 @@ import {PackedERC3525} from "./PackedERC3525.sol";
 /// @title ReceivableToken
 /// @notice The anchor's confirmed promise to pay, as an ERC-3525 token: one slot per receivable, one token
 /// per piece. Only active members move or receive pieces, nothing moves after maturity, and an invoice
-/// backs at most one confirmation or transfer, ever.
-contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
+/// backs at most one confirmation or transfer, ever: its fingerprint is derived here from the seller's registered
+/// legal-entity id and the invoice number, and only the seller, or a buyer holding the seller's signed consent,
+/// can register it.
+/// @dev EIP712 is inherited before Pausable: its two storage strings then come before Pausable's flag, which keeps
+/// sharing a word with `_slotCount` and `_financing` (declared first below); the other order costs every move and
+/// every funding a cold storage read.
+contract ReceivableToken is PackedERC3525, EIP712, Pausable, IReceivableToken {
     using AuthorizationWord for uint256;
 
     /// @notice The longest time from confirmation to maturity.
     uint256 public constant MAX_TENOR = 3650 days;
+    /// @notice The longest invoice number, in bytes (a fapiao number has 8 to 20 digits).
+    uint256 public constant MAX_INVOICE_NUMBER_LENGTH = 64;
+    /// @notice The seller's consent that `buyer` registers its invoice `invoiceNumber` with the invoice document
+    /// `invoiceHash`: the buyer confirming it (the anchor) or paying it with a piece. It can serve once only,
+    /// since the invoice registers once, and only for the named buyer and document.
+    bytes32 public constant INVOICE_USE_TYPEHASH =
+        keccak256("InvoiceUse(string invoiceNumber,bytes32 invoiceHash,address buyer)");
 
     uint32 private constant _ANCHOR = uint32(1) << uint8(IMemberRegistry.Role.ANCHOR);
     uint32 private constant _SUPPLIER = uint32(1) << uint8(IMemberRegistry.Role.SUPPLIER);
@@ -63,6 +78,7 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     /// @param valueDecimals_ Decimals of the minor unit values are kept in (2 for CNY fen).
     constructor(IMemberRegistry memberRegistry, uint8 valueDecimals_)
         PackedERC3525("Chainbill Receivable", "CBR", valueDecimals_)
+        EIP712("Chainbill Receivable", "1")
     {
         registry = memberRegistry;
     }
@@ -82,7 +98,7 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         }
         if (c.currency == bytes3(0)) revert ReceivableZeroCurrency();
         if (c.invoiceHash == 0 || c.logisticsHash == 0) revert ReceivableMissingDocumentHash();
-        _checkInvoiceUnused(c.invoiceFingerprint);
+        bytes32 fingerprint = _registerableInvoice(c.supplier, c.invoiceNumber, c.invoiceHash, c.sellerConsent);
 
         slot = ++_slotCount;
         tokenId = (slot << _SEQ_BITS) | 1;
@@ -95,8 +111,23 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
             currency: c.currency
         });
         _documentsHashes[slot] = documentsHashOf(c.invoiceHash, c.logisticsHash);
-        _invoiceUses[c.invoiceFingerprint] = tokenId;
-        emit ReceivableConfirmed(slot, tokenId, anchorId, supplierId, msg.sender, c);
+        _invoiceUses[fingerprint] = tokenId;
+        emit ReceivableConfirmed(
+            slot,
+            tokenId,
+            anchorId,
+            supplierId,
+            msg.sender,
+            ConfirmationRecord({
+                supplier: c.supplier,
+                faceValue: c.faceValue,
+                maturity: c.maturity,
+                currency: c.currency,
+                invoiceHash: c.invoiceHash,
+                logisticsHash: c.logisticsHash,
+                invoiceFingerprint: fingerprint
+            })
+        );
         _mint(c.supplier, tokenId, uint64(c.faceValue));
     }
 
@@ -106,10 +137,10 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         returns (uint256 newTokenId)
     {
         if (proof.invoiceHash == 0 || proof.logisticsHash == 0) revert ReceivableMissingDocumentHash();
-        _checkInvoiceUnused(proof.invoiceFingerprint);
+        bytes32 fingerprint = _registerableInvoice(to, proof.invoiceNumber, proof.invoiceHash, proof.sellerConsent);
         newTokenId = _split(fromTokenId, to, value);
-        _invoiceUses[proof.invoiceFingerprint] = newTokenId;
-        emit TradeProofRecorded(newTokenId, proof.invoiceFingerprint, proof.invoiceHash, proof.logisticsHash);
+        _invoiceUses[fingerprint] = newTokenId;
+        emit TradeProofRecorded(newTokenId, fingerprint, proof.invoiceHash, proof.logisticsHash);
         _checkOnERC3525Received(fromTokenId, newTokenId, value, to);
     }
 
@@ -199,6 +230,12 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
     }
 
     /// @inheritdoc IReceivableToken
+    function invoiceFingerprintOf(address seller, string calldata invoiceNumber) external view returns (bytes32) {
+        (bytes32 fingerprint,) = _invoiceFingerprint(seller, invoiceNumber);
+        return fingerprint;
+    }
+
+    /// @inheritdoc IReceivableToken
     function invoiceUse(bytes32 invoiceFingerprint) external view returns (uint256) {
         return _invoiceUses[invoiceFingerprint];
     }
@@ -245,9 +282,117 @@ contract ReceivableToken is PackedERC3525, Pausable, IReceivableToken {
         return (slot << _SEQ_BITS) | (lastSeq + 1);
     }
 
-    function _checkInvoiceUnused(bytes32 invoiceFingerprint) private view {
-        if (invoiceFingerprint == 0) revert ReceivableMissingDocumentHash();
-        uint256 usedBy = _invoiceUses[invoiceFingerprint];
-        if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(invoiceFingerprint, usedBy);
+    /// @dev The checks before an invoice registers: its number normalised, the seller's consent unless the seller
+    /// calls, and its fingerprint unused. Returns the fingerprint.
+    function _registerableInvoice(
+        address seller,
+        string calldata invoiceNumber,
+        bytes32 invoiceHash,
+        bytes calldata sellerConsent
+    ) private view returns (bytes32 fingerprint) {
+        bytes32 numberHash;
+        (fingerprint, numberHash) = _invoiceFingerprint(seller, invoiceNumber);
+        if (msg.sender != seller) _checkSellerConsent(seller, numberHash, invoiceHash, sellerConsent);
+        uint256 usedBy = _invoiceUses[fingerprint];
+        if (usedBy != 0) revert ReceivableInvoiceAlreadyUsed(fingerprint, usedBy);
+    }
+
+    /// @dev The fingerprint keccak256(abi.encode(leiHash, invoiceNumber)), defined as src/proofs/fingerprint.ts
+    /// defines it, and the number's own hash (for the consent), from one copy of the number. The seller's
+    /// legal-entity hash comes from the registry, so no one can register an invoice under another member's name.
+    function _invoiceFingerprint(address seller, string calldata invoiceNumber)
+        private
+        view
+        returns (bytes32 fingerprint, bytes32 numberHash)
+    {
+        _checkNormalised(invoiceNumber);
+        IMemberRegistry memberRegistry = registry;
+        bytes4 leiHashOf = IMemberRegistry.leiHashOf.selector;
+        assembly ("memory-safe") {
+            // registry.leiHashOf(seller), answered in the scratch space.
+            mstore(0x00, leiHashOf)
+            mstore(0x04, seller)
+            if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), memberRegistry, 0x00, 0x24, 0x00, 0x20))) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            let leiHash := mload(0x00)
+            let encoded := mload(0x40)
+            let length := invoiceNumber.length
+            mstore(encoded, leiHash)
+            mstore(add(encoded, 0x20), 0x40)
+            mstore(add(encoded, 0x40), length)
+            let digits := add(encoded, 0x60)
+            calldatacopy(digits, invoiceNumber.offset, length)
+            // abi.encode pads the string with zeros to a whole word; memory past the free pointer may be dirty.
+            mstore(add(digits, length), 0)
+            fingerprint := keccak256(encoded, add(0x60, and(add(length, 31), not(31))))
+            numberHash := keccak256(digits, length)
+        }
+    }
+
+    /// @dev An EOA seller's signature, 64 bytes (EIP-2098 compact, 140 gas less calldata) or 65, or an ERC-1271
+    /// answer from a contract seller. The recovered signer goes into the error so that a wrong key shows as such.
+    function _checkSellerConsent(address seller, bytes32 numberHash, bytes32 invoiceHash, bytes calldata signature)
+        private
+        view
+    {
+        bytes32 typeHash = INVOICE_USE_TYPEHASH;
+        bytes32 structHash;
+        assembly ("memory-safe") {
+            let encoded := mload(0x40)
+            mstore(encoded, typeHash)
+            mstore(add(encoded, 0x20), numberHash)
+            mstore(add(encoded, 0x40), invoiceHash)
+            mstore(add(encoded, 0x60), caller())
+            structHash := keccak256(encoded, 0x80)
+        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        address signer;
+        if (signature.length == 64) {
+            (signer,,) = ECDSA.tryRecover(digest, bytes32(signature[0:32]), bytes32(signature[32:64]));
+        } else if (signature.length == 65) {
+            (signer,,) = ECDSA.tryRecover(
+                digest, uint8(signature[64]), bytes32(signature[0:32]), bytes32(signature[32:64])
+            );
+        }
+        // A failed recovery gives the zero address, never a seller: confirm's supplier is an active member, and
+        // a transfer to the zero address is refused by the split.
+        if (signer == seller) return;
+        if (seller.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(seller, digest, signature)) return;
+        revert ReceivableInvoiceConsentInvalid(seller, signer);
+    }
+
+    /// @dev A word (32 bytes) at a time: each byte b must have 0x21 <= b <= 0x7E and not 0x61 <= b <= 0x7A. Adding
+    /// (0x80 - n) to every byte of a word whose bytes are all below 0x80 sets a byte's top bit exactly when b >= n,
+    /// and no carry crosses into the next byte; the bytes past the number's end are filled with an allowed one.
+    function _checkNormalised(string calldata invoiceNumber) private pure {
+        uint256 length = bytes(invoiceNumber).length;
+        bool normalised = length != 0 && length <= MAX_INVOICE_NUMBER_LENGTH;
+        assembly ("memory-safe") {
+            let bad := 0
+            for { let at := 0 } lt(at, length) { at := add(at, 32) } {
+                let word := calldataload(add(invoiceNumber.offset, at))
+                let rest := sub(length, at)
+                if lt(rest, 32) {
+                    let past := sub(shl(mul(8, sub(32, rest)), 1), 1)
+                    word := or(and(word, not(past)), and(0x2121212121212121212121212121212121212121212121212121212121212121, past))
+                }
+                let tops := 0x8080808080808080808080808080808080808080808080808080808080808080
+                bad := or(bad, word) // a byte of 0x80 or above (only its top bit is kept below)
+                bad := or(bad, not(add(word, 0x5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f))) // below 0x21
+                bad := or(bad, add(word, 0x0101010101010101010101010101010101010101010101010101010101010101)) // above 0x7E
+                bad := or( // a-z: at least 0x61 and at most 0x7A
+                    bad,
+                    and(
+                        add(word, 0x1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f),
+                        not(add(word, 0x0505050505050505050505050505050505050505050505050505050505050505))
+                    )
+                )
+                bad := and(bad, tops)
+            }
+            normalised := and(normalised, iszero(bad))
+        }
+        if (!normalised) revert ReceivableInvoiceNumberNotNormalised(invoiceNumber);
     }
 }

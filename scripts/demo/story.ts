@@ -24,10 +24,10 @@ import { daysBetween, discount, price as discountedPrice } from "../../src/finan
 import { formatCny } from "../../src/finance/money";
 import { ChainbillClient } from "../../src/api/client";
 import { addressesOf, connectChainbill } from "../../src/chain/system";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { invoiceFingerprint, normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
 import { invoiceHash } from "../../src/proofs/invoice";
 import type { InvoiceProof } from "../../src/proofs/invoice";
-import { issueInvoiceProof, issueLogisticsProof } from "../../src/proofs/issue";
+import { issueInvoiceConsent, issueInvoiceProof, issueLogisticsProof } from "../../src/proofs/issue";
 import { logisticsHash } from "../../src/proofs/logistics";
 import type { LogisticsProof } from "../../src/proofs/logistics";
 import { startDocumentsApi } from "./verifierService";
@@ -97,6 +97,8 @@ interface TradeDocuments {
   invoiceHash: string;
   logisticsHash: string;
   fingerprint: string;
+  /** The seller's consent that the buyer registers the invoice on chain, signed with the invoice. */
+  sellerConsent: string;
   /** The invoice, signed by the seller and acknowledged by the buyer. */
   invoice: InvoiceProof;
   /** The waybill with the carrier's signed pick-up and delivery, acknowledged by the buyer. */
@@ -326,6 +328,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       invoiceHash: invoiceHash(chainId, invoice.invoice),
       logisticsHash: logisticsHash(chainId, logistics),
       fingerprint: invoiceFingerprint(seller.leiHash, invoiceNumber),
+      sellerConsent: await issueInvoiceConsent(chainId, await token.getAddress(), invoice.invoice, seller.signer),
       invoice,
       logistics,
     };
@@ -343,7 +346,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     currency: CNY,
     invoiceHash: displays.invoiceHash,
     logisticsHash: displays.logisticsHash,
-    invoiceFingerprint: displays.fingerprint,
+    invoiceNumber: normaliseInvoiceNumber(displays.invoiceNumber),
+    sellerConsent: displays.sellerConsent,
   };
   const anchorToken = token.connect(anchor.signer);
   const [slot, root] = await anchorToken.confirm.staticCall(confirmation);
@@ -356,9 +360,10 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   step(`Day 5: ${tier1.name} pays ${tier2.name} with part of the receivable`);
   const glass = await trade("CWG-INV-0417", tier2, tier1, { description: "cover-glass panels", quantity: 40_000n }, TO_TIER2, "SWF-WB-10002", day0 + 2n * day);
   const proofFor = (documents: TradeDocuments) => ({
-    invoiceFingerprint: documents.fingerprint,
+    invoiceNumber: normaliseInvoiceNumber(documents.invoiceNumber),
     invoiceHash: documents.invoiceHash,
     logisticsHash: documents.logisticsHash,
+    sellerConsent: documents.sellerConsent,
   });
   const tier1Token = token.connect(tier1.signer);
   const tier2Piece = await tier1Token.transferWithProof.staticCall(root, tier2.signer.address, TO_TIER2, proofFor(glass));

@@ -28,7 +28,7 @@ export const HOT_PATHS: ReadonlyArray<Exclude<GasKey, "referenceSplit">> = GAS_K
 export const GAS_TARGETS: Readonly<Partial<Record<GasKey, number>>> = {
   confirm: 180_000,
   splitNewHolder: 100_000,
-  transferWithProof: 125_000,
+  transferWithProof: 135_000,
   fund: 160_000,
   redeem: 70_000,
 };

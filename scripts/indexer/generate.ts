@@ -4,7 +4,7 @@ import { deployChainbill } from "../../deploy/system";
 import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
 import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { signInvoiceUse } from "../../src/proofs/invoiceUse";
 import { ReceivableToken__factory } from "../../typechain-types";
 
 /**
@@ -81,19 +81,24 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     if (queued >= perBlock) await flush();
   }
 
-  function confirmData(supplier: string, faceValue: bigint, maturityDays: bigint): string {
+  // Every confirmation is tier1's invoice, with tier1's consent that the anchor registers it.
+  const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+  async function confirmData(faceValue: bigint, maturityDays: bigint): Promise<string> {
     invoice += 1;
     slotCount += 1n;
     const number = `BENCH-${invoice.toString().padStart(8, "0")}`;
+    const invoiceHash = id(`invoice ${number}`);
+    const sellerConsent = await signInvoiceUse(tier1, chainId, addresses.receivableToken, { invoiceNumber: number, invoiceHash, buyer: anchor.address });
     return token.encodeFunctionData("confirm", [
       {
-        supplier,
+        supplier: tier1.address,
         faceValue,
         maturity: kyc - 365n * DAY + maturityDays * DAY,
         currency: "0x434e59",
-        invoiceHash: id(`invoice ${number}`),
+        invoiceHash,
         logisticsHash: id(`waybill ${number}`),
-        invoiceFingerprint: invoiceFingerprint(id("BENCH-TIER1"), number),
+        invoiceNumber: number,
+        sellerConsent,
       },
     ]);
   }
@@ -105,7 +110,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
   try {
     // The holder's pieces: one receivable per maturity, split into many pieces.
     for (let s = 0; s < plan.holderSlots; s += 1) {
-      await queue(anchor.address, confirmData(tier1.address, 1_000_000_000n, 30n + BigInt(s)));
+      await queue(anchor.address, await confirmData(1_000_000_000n, 30n + BigInt(s)));
       const slot = slotCount;
       await flush();
       for (let k = 0; k < plan.splitsPerSlot; k += 1) await queue(tier1.address, split(tokenIdOf(slot, 1n), tier2.address, 1_000n + BigInt(k % 7)));
@@ -114,7 +119,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     }
     // The lineage: each piece split off the previous one, alternating holders; one transaction per block so
     // each split sees the piece the previous one created.
-    await queue(anchor.address, confirmData(tier1.address, 1n << 40n, 120n));
+    await queue(anchor.address, await confirmData(1n << 40n, 120n));
     const lineageSlot = slotCount;
     await flush();
     leaf = tokenIdOf(lineageSlot, 1n);
@@ -127,7 +132,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
       owner = next;
     }
     for (let k = 0; k < plan.extraConfirmations; k += 1) {
-      await queue(anchor.address, confirmData(tier1.address, 5_000_000n + BigInt(k), 60n + BigInt(k % 90)));
+      await queue(anchor.address, await confirmData(5_000_000n + BigInt(k), 60n + BigInt(k % 90)));
       if (k % 1_000 === 999) log(`  extra confirmations ${k + 1}/${plan.extraConfirmations}`);
     }
     await flush();

@@ -17,7 +17,7 @@ import { HDNodeWallet, Wallet, id } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { deployChainbill } from "../../deploy/system";
 import { Role, roleMask } from "../../src/chain/roles";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { signInvoiceUse } from "../../src/proofs/invoiceUse";
 import { AccountSender, InclusionWatcher, percentile } from "./load";
 import type { RpcCall } from "./load";
 
@@ -101,16 +101,22 @@ async function main(): Promise<void> {
   await settled(admissions);
 
   const confirmations: ContractTransactionResponse[] = [];
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const tokenAddress = await token.getAddress();
   for (const [index, supplier] of suppliers.entries()) {
+    const invoiceNumber = `BENCH-${index}`;
+    const invoiceHash = id(`bench-invoice-${index}`);
+    const sellerConsent = await signInvoiceUse(supplier, chainId, tokenAddress, { invoiceNumber, invoiceHash, buyer: anchor.address });
     confirmations.push(
       await token.connect(anchor).confirm({
         supplier: supplier.address,
         faceValue: FACE_VALUE,
         maturity: BigInt(latest.timestamp) + YEAR,
         currency: "0x434e59",
-        invoiceHash: id(`bench-invoice-${index}`),
+        invoiceHash,
         logisticsHash: id(`bench-waybill-${index}`),
-        invoiceFingerprint: invoiceFingerprint(id(`BENCH-${supplier.address}`), `BENCH-${index}`),
+        invoiceNumber,
+        sellerConsent,
       }),
     );
   }
@@ -122,12 +128,10 @@ async function main(): Promise<void> {
     pieces.push(confirmed.args.tokenId as bigint);
   }
 
-  const tokenAddress = await token.getAddress();
   const splitData = (index: number): string =>
     token.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
   const estimate = await token.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
   const gasLimit = (estimate * 3n) / 2n;
-  const { chainId } = await hre.ethers.provider.getNetwork();
   const senders = suppliers.map((_, index) => new AccountSender(new Wallet(keys[2 + index]), rpc, chainId));
 
   const watcher = new InclusionWatcher(rpc);

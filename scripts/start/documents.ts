@@ -3,7 +3,7 @@ import { invoiceHash, signInvoice } from "../../src/proofs/invoice";
 import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
 import { logisticsHash, signLogisticsEvent } from "../../src/proofs/logistics";
 import type { LogisticsEventContent, LogisticsProof, Waybill } from "../../src/proofs/logistics";
-import { randomSalt } from "../../src/proofs/issue";
+import { issueInvoiceConsent, randomSalt } from "../../src/proofs/issue";
 import type { Party } from "../../src/proofs/wire";
 
 /**
@@ -65,10 +65,12 @@ export function deliveryOf(terms: TradeTerms): LogisticsEventContent {
   return { kind: "delivered", time: Number(terms.now - DAY), place: "Buyer's plant" };
 }
 
-/** The seller's half of the invoice: signed by the seller, not yet acknowledged by the buyer. */
+/** The seller's half of the invoice: signed by the seller, not yet acknowledged by the buyer, with the seller's consent
+ * that the buyer registers it on chain. */
 export interface SellerInvoice {
   invoice: Invoice;
   sellerSignature: string;
+  sellerConsent: string;
 }
 
 /** The carrier's half of the logistics proof: both events signed by the carrier, the delivery not yet acknowledged. */
@@ -77,9 +79,13 @@ export interface CarrierWaybill {
   events: Array<LogisticsEventContent & { carrierSignature: string }>;
 }
 
-export async function sellerIssues(chainId: bigint, terms: TradeTerms, seller: TypedSigner): Promise<SellerInvoice> {
+export async function sellerIssues(chainId: bigint, terms: TradeTerms, seller: TypedSigner, tokenAddress: string): Promise<SellerInvoice> {
   const invoice = invoiceOf(terms);
-  return { invoice, sellerSignature: await signInvoice(seller, chainId, invoice) };
+  return {
+    invoice,
+    sellerSignature: await signInvoice(seller, chainId, invoice),
+    sellerConsent: await issueInvoiceConsent(chainId, tokenAddress, invoice, seller),
+  };
 }
 
 export async function carrierSigns(chainId: bigint, terms: TradeTerms, carrier: TypedSigner): Promise<CarrierWaybill> {
@@ -98,7 +104,7 @@ export async function buyerAcknowledges(
   logistics: CarrierWaybill,
   buyer: TypedSigner,
 ): Promise<{ invoice: InvoiceProof; logistics: LogisticsProof; invoiceHash: string; logisticsHash: string }> {
-  const invoiceProof: InvoiceProof = { ...invoice, buyerSignature: await signInvoice(buyer, chainId, invoice.invoice) };
+  const invoiceProof: InvoiceProof = { invoice: invoice.invoice, sellerSignature: invoice.sellerSignature, buyerSignature: await signInvoice(buyer, chainId, invoice.invoice) };
   const events: LogisticsProof["events"] = [];
   for (const event of logistics.events) {
     if (event.kind === "delivered") events.push({ ...event, consigneeSignature: await signLogisticsEvent(buyer, chainId, logistics.waybill, event) });

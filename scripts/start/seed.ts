@@ -5,7 +5,7 @@ import type { FundingRequest } from "../../src/chain/funding";
 import { roleMask } from "../../src/chain/roles";
 import type { ChainbillContracts } from "../../src/chain/system";
 import { daysBetween, price } from "../../src/finance/discount";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
 import type { DocumentStore } from "../../src/documents/store";
 import type { Verifier } from "../../src/verifier";
 import type { Party } from "../../src/proofs/wire";
@@ -80,7 +80,6 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     if (member === undefined) throw new Error(`no member ${key}`);
     return { memberId: member.memberId, account: member.address };
   };
-  const leiHash = (key: CastKey): string => id(DEMO_CAST.find((entry) => entry.key === key)?.creditCode ?? key);
   log(`admitted ${members.length - 1} members`);
 
   const operator = signer("operator");
@@ -95,15 +94,16 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
   const documented = async (terms: Omit<TradeTerms, "carrier" | "now">, seller: CastKey, buyer: CastKey) => {
     const fullTerms: TradeTerms = { ...terms, carrier: party("carrier"), now: await chainNow(provider) };
-    const invoice = await sellerIssues(chainId, fullTerms, signer(seller));
+    const invoice = await sellerIssues(chainId, fullTerms, signer(seller), await token.getAddress());
     const waybill = await carrierSigns(chainId, fullTerms, signer("carrier"));
     const complete = await buyerAcknowledges(chainId, invoice, waybill, signer(buyer));
     await store.put({ kind: "invoice", hash: complete.invoiceHash, proof: complete.invoice }, party(seller).account);
     await store.put({ kind: "logistics", hash: complete.logisticsHash, proof: complete.logistics }, party(seller).account);
     return {
-      invoiceFingerprint: invoiceFingerprint(leiHash(seller), terms.number),
+      invoiceNumber: normaliseInvoiceNumber(terms.number),
       invoiceHash: complete.invoiceHash,
       logisticsHash: complete.logisticsHash,
+      sellerConsent: invoice.sellerConsent,
     };
   };
 

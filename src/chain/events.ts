@@ -70,6 +70,8 @@ export type TokenEvent =
   | { contract: "token"; name: "TradeProofRecorded"; tokenId: bigint; invoiceFingerprint: string; invoiceHash: string; logisticsHash: string }
   /** kind 0 = FINANCING, 1 = SETTLEMENT. */
   | { contract: "token"; name: "SystemContractBound"; kind: number; account: string }
+  /** From OpenZeppelin EIP712 (ERC-5267); never emitted, since the token's domain is fixed at deployment. */
+  | { contract: "token"; name: "EIP712DomainChanged" }
   /** ERC-721: `from` zero for a new piece, `to` zero for a burned one. */
   | { contract: "token"; name: "Transfer"; from: string; to: string; tokenId: bigint }
   | { contract: "token"; name: "Approval"; owner: string; approved: string; tokenId: bigint }
@@ -225,6 +227,7 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
       logisticsHash: text(a, "logisticsHash"),
     }),
     SystemContractBound: (a) => ({ contract: "token", name: "SystemContractBound", kind: small(a, "kind"), account: text(a, "account") }),
+    EIP712DomainChanged: () => ({ contract: "token", name: "EIP712DomainChanged" }),
     Transfer: (a) => ({ contract: "token", name: "Transfer", from: text(a, "from"), to: text(a, "to"), tokenId: uint(a, "tokenId") }),
     Approval: (a) => ({ contract: "token", name: "Approval", owner: text(a, "owner"), approved: text(a, "approved"), tokenId: uint(a, "tokenId") }),
     ApprovalForAll: (a) => ({ contract: "token", name: "ApprovalForAll", owner: text(a, "owner"), operator: text(a, "operator"), approved: flag(a, "approved") }),

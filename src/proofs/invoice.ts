@@ -3,7 +3,7 @@ import { TypedDataEncoder, verifyTypedData } from "ethers";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
 import { normaliseInvoiceNumber } from "./fingerprint";
-import { amount, party, quantity, salt, signature, text, unixSeconds } from "./wire";
+import { amount, party, quantity, referenceNumber, salt, signature, text, unixSeconds } from "./wire";
 
 /**
  * The invoice proof: a structured e-invoice, signed by the seller and acknowledged by the buyer, both over its
@@ -21,7 +21,7 @@ const invoiceLine = z.strictObject({
 /** The invoice's fields, as signed. Amounts are minor units of `currency`. */
 export const invoiceSchema = z
   .strictObject({
-    number: text(64).refine((value) => value.replace(/\s+/gu, "").length > 0, "the invoice number is empty once white space is removed"),
+    number: referenceNumber,
     seller: party,
     buyer: party,
     /** Unix seconds. */
@@ -30,7 +30,7 @@ export const invoiceSchema = z
     lines: z.array(invoiceLine).min(1, "an invoice has at least one line").max(100, "at most 100 lines"),
     tax: amount,
     total: amount,
-    purchaseOrder: text(64),
+    purchaseOrder: referenceNumber,
     salt,
   })
   .superRefine((invoice, context) => {

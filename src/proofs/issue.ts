@@ -1,7 +1,8 @@
 import { hexlify, randomBytes } from "ethers";
 import type { Signer } from "ethers";
-import { signInvoice } from "./invoice";
+import { invoiceHash, signInvoice } from "./invoice";
 import type { Invoice, InvoiceProof } from "./invoice";
+import { signInvoiceUse } from "./invoiceUse";
 import { signLogisticsEvent } from "./logistics";
 import type { LogisticsEventContent, LogisticsProof, Waybill } from "./logistics";
 
@@ -21,6 +22,14 @@ export function randomSalt(): string {
 export async function issueInvoiceProof(chainId: bigint | number, invoice: Invoice, seller: TypedSigner, buyer: TypedSigner): Promise<InvoiceProof> {
   const [sellerSignature, buyerSignature] = await Promise.all([signInvoice(seller, chainId, invoice), signInvoice(buyer, chainId, invoice)]);
   return { invoice, sellerSignature, buyerSignature };
+}
+
+/**
+ * The seller's consent, signed with the invoice, that the invoice's buyer registers it on chain (confirming it or
+ * paying it with a piece of the receivable token at `tokenAddress`).
+ */
+export async function issueInvoiceConsent(chainId: bigint | number, tokenAddress: string, invoice: Invoice, seller: TypedSigner): Promise<string> {
+  return signInvoiceUse(seller, chainId, tokenAddress, { invoiceNumber: invoice.number, invoiceHash: invoiceHash(chainId, invoice), buyer: invoice.buyer.account });
 }
 
 /**

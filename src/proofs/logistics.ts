@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TypedDataEncoder, verifyTypedData } from "ethers";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
-import { party, quantity, salt, signature, text, unixSeconds } from "./wire";
+import { party, quantity, referenceNumber, salt, signature, text, unixSeconds } from "./wire";
 
 /**
  * The logistics proof: a waybill (who carries what from whom to whom, for which invoice or purchase order) and
@@ -29,7 +29,7 @@ export const waybillSchema = z.strictObject({
   consignee: party,
   goods: z.array(goodsLine).min(1, "a waybill lists at least one kind of goods").max(100, "at most 100 lines of goods"),
   /** The invoice number or purchase-order reference the shipment fulfils. */
-  reference: text(64),
+  reference: referenceNumber,
   salt,
 });
 

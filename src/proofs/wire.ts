@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getAddress, isAddress, isHexString } from "ethers";
+import { invoiceNumberProblem } from "./fingerprint";
 
 /**
  * The building blocks of every document schema: how an amount, an address, a time or a hash looks on the wire
@@ -58,6 +59,15 @@ export function text(maxLength: number): z.ZodString {
     .max(maxLength, `at most ${maxLength} characters`)
     .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
 }
+
+/**
+ * An invoice number or a reference to one (a purchase order, a waybill's reference): text that normalises into
+ * the form the token contract registers (fingerprint.ts), so that every comparison of numbers can normalise it.
+ */
+export const referenceNumber = text(64).superRefine((value, context) => {
+  const problem = invoiceNumberProblem(value);
+  if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+});
 
 /** One party of a trade: the member and the address that acts for it. */
 export const party = z.strictObject({

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { invoiceProofToWire, signInvoice } from "../../src/proofs/invoice";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
 import { DAY, latestTimestamp } from "../helpers/consortium";
-import { documentTrade } from "../helpers/trades";
+import { documentTrade, tradeProofOf } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
 import { call, codeOf, fieldsOf, signIn, startApi } from "./harness";
 import type { ApiHarness } from "./harness";
@@ -146,9 +146,7 @@ describe("API documents: upload and read", () => {
         faceValue: 20_000_000n,
         maturity: (await latestTimestamp()) + 90n * DAY,
         currency: "0x434e59",
-        invoiceHash: future.invoiceHash,
-        logisticsHash: future.logisticsHash,
-        invoiceFingerprint: future.fingerprint,
+        ...tradeProofOf(future),
       })
     ).wait();
     const later = await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor });

@@ -70,7 +70,17 @@ describe("audit findings", function () {
     const c = await deployAuditedConsortium();
     const fake = await new AuditInconsistentToken__factory(c.operator).deploy();
     const record = { ...c.record, contracts: { ...c.record.contracts, receivableToken: await fake.getAddress() } };
-    const confirmation = await confirmationFor(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    const terms = await confirmationFor(c, { supplier: c.tier1, faceValue: 10_000_000n });
+    // The fake takes the confirmation as the real token's event reports it.
+    const confirmation = {
+      supplier: terms.supplier,
+      faceValue: terms.faceValue,
+      maturity: terms.maturity,
+      currency: terms.currency,
+      invoiceHash: terms.invoiceHash,
+      logisticsHash: terms.logisticsHash,
+      invoiceFingerprint: hre.ethers.id("AUDIT-FAKE-CONFIRMED-INVOICE"),
+    };
     const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
     const supplierId = c.memberIds.get(c.tier1.address) ?? 0;
     await (await fake.connect(c.anchor).confirm(confirmation, anchorId, supplierId)).wait();

@@ -15,7 +15,7 @@ describe("lineage (src/chain/lineage.ts)", function () {
     const own = await tier1Token["transferFrom(uint256,address,uint256)"].staticCall(root, c.tier1.address, 1_000_000n);
     await (await tier1Token["transferFrom(uint256,address,uint256)"](root, c.tier1.address, 1_000_000n)).wait();
     await (await tier1Token["transferFrom(uint256,uint256,uint256)"](own, root, 1n)).wait();
-    const proof = tradeProofFor(c, c.tier2);
+    const proof = await tradeProofFor(c, c.tier2);
     const child = await tier1Token.transferWithProof.staticCall(root, c.tier2.address, 30_000_000n, proof);
     await (await tier1Token.transferWithProof(root, c.tier2.address, 30_000_000n, proof)).wait();
     // After the split: another merge into the root, and tier 1 hands the whole root to tier 3.

@@ -5,7 +5,8 @@ import { deployChainbill } from "../../deploy/system";
 import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 import type { IReceivableToken } from "../../typechain-types/contracts/token/ReceivableToken";
 import { Role, roleMask } from "../../src/chain/roles";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
+import { signInvoiceUse } from "../../src/proofs/invoiceUse";
 
 export const DAY = 86_400n;
 export const YEAR = 365n * DAY;
@@ -81,6 +82,8 @@ export interface ConfirmOptions {
   faceValue?: bigint;
   maturityInDays?: bigint;
   invoiceNumber?: string;
+  invoiceHash?: string;
+  logisticsHash?: string;
 }
 
 let invoiceCounter = 0;
@@ -91,18 +94,26 @@ export function nextInvoiceNumber(): string {
   return `INV-${invoiceCounter.toString().padStart(6, "0")}`;
 }
 
-/** The confirmation the anchor would send for an invoice of `supplier`. */
+/** The seller's signed consent that `buyer` registers its invoice `invoiceNumber` backed by `invoiceHash`. */
+export async function sellerConsentFor(c: Consortium, seller: HardhatEthersSigner, buyer: HardhatEthersSigner, invoiceNumber: string, invoiceHash: string): Promise<string> {
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  return signInvoiceUse(seller, chainId, await c.token.getAddress(), { invoiceNumber, invoiceHash, buyer: buyer.address });
+}
+
+/** The confirmation the anchor would send for an invoice of `supplier`, with the supplier's consent. */
 export async function confirmationFor(c: Consortium, options: ConfirmOptions = {}): Promise<IReceivableToken.ConfirmationStruct> {
   const supplier = options.supplier ?? c.tier1;
-  const sellerLeiHash = c.leiHashes.get(supplier.address) ?? id(supplier.address);
+  const invoiceNumber = normaliseInvoiceNumber(options.invoiceNumber ?? nextInvoiceNumber());
+  const invoiceHash = options.invoiceHash ?? randomHash();
   return {
     supplier: supplier.address,
     faceValue: options.faceValue ?? 100_000_000n,
     maturity: (await latestTimestamp()) + (options.maturityInDays ?? 90n) * DAY,
     currency: "0x434e59", // "CNY"
-    invoiceHash: randomHash(),
-    logisticsHash: randomHash(),
-    invoiceFingerprint: invoiceFingerprint(sellerLeiHash, options.invoiceNumber ?? nextInvoiceNumber()),
+    invoiceHash,
+    logisticsHash: options.logisticsHash ?? randomHash(),
+    invoiceNumber,
+    sellerConsent: await sellerConsentFor(c, supplier, c.anchor, invoiceNumber, invoiceHash),
   };
 }
 
@@ -114,8 +125,22 @@ export async function confirmReceivable(c: Consortium, options: ConfirmOptions =
   return { slot, tokenId };
 }
 
-/** A trade proof for a transfer whose seller (the recipient) is `seller`. */
-export function tradeProofFor(c: Consortium, seller: HardhatEthersSigner, invoiceNumber: string = nextInvoiceNumber()): IReceivableToken.TradeProofStruct {
-  const sellerLeiHash = c.leiHashes.get(seller.address) ?? id(seller.address);
-  return { invoiceFingerprint: invoiceFingerprint(sellerLeiHash, invoiceNumber), invoiceHash: randomHash(), logisticsHash: randomHash() };
+export interface TradeProofOptions {
+  /** Who sends the transfer, named in the seller's consent; tier1 unless said. */
+  buyer?: HardhatEthersSigner;
+  invoiceHash?: string;
+  logisticsHash?: string;
+}
+
+/** A trade proof for a transfer whose seller (the recipient) is `seller`, with the seller's consent. */
+export async function tradeProofFor(
+  c: Consortium,
+  seller: HardhatEthersSigner,
+  invoiceNumber: string = nextInvoiceNumber(),
+  options: TradeProofOptions = {},
+): Promise<IReceivableToken.TradeProofStruct> {
+  const normalised = normaliseInvoiceNumber(invoiceNumber);
+  const invoiceHash = options.invoiceHash ?? randomHash();
+  const sellerConsent = await sellerConsentFor(c, seller, options.buyer ?? c.tier1, normalised, invoiceHash);
+  return { invoiceNumber: normalised, invoiceHash, logisticsHash: options.logisticsHash ?? randomHash(), sellerConsent };
 }

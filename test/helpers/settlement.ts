@@ -30,7 +30,7 @@ export async function splitTo(
   to: HardhatEthersSigner,
   value: bigint,
 ): Promise<bigint> {
-  const proof = tradeProofFor(c, to);
+  const proof = await tradeProofFor(c, to, undefined, { buyer: holder });
   const token = c.token.connect(holder);
   const newTokenId = await token.transferWithProof.staticCall(fromTokenId, to.address, value, proof);
   await (await token.transferWithProof(fromTokenId, to.address, value, proof)).wait();

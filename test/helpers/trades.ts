@@ -1,12 +1,12 @@
 import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { invoiceFingerprint, normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
 import { invoiceHash } from "../../src/proofs/invoice";
 import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
 import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
 import { logisticsHash } from "../../src/proofs/logistics";
 import type { LogisticsProof, Waybill } from "../../src/proofs/logistics";
-import { DAY, latestTimestamp, nextInvoiceNumber } from "./consortium";
+import { DAY, latestTimestamp, nextInvoiceNumber, sellerConsentFor } from "./consortium";
 import type { Consortium } from "./consortium";
 
 /**
@@ -37,6 +37,8 @@ export interface Trade {
   invoiceHash: string;
   logisticsHash: string;
   fingerprint: string;
+  /** The seller's consent that the buyer registers this invoice on chain, signed with the invoice. */
+  sellerConsent: string;
 }
 
 export async function chainId(): Promise<bigint> {
@@ -95,12 +97,18 @@ export async function documentTrade(c: Consortium, options: TradeOptions): Promi
     invoiceHash: invoiceHash(id, invoice),
     logisticsHash: logisticsHash(id, logistics),
     fingerprint: invoiceFingerprint(sellerLeiHash, number),
+    sellerConsent: await sellerConsentFor(c, options.seller, options.buyer, number, invoiceHash(id, invoice)),
   };
 }
 
 /** The on-chain trade proof of a documented trade. */
-export function tradeProofOf(trade: Trade): { invoiceFingerprint: string; invoiceHash: string; logisticsHash: string } {
-  return { invoiceFingerprint: trade.fingerprint, invoiceHash: trade.invoiceHash, logisticsHash: trade.logisticsHash };
+export function tradeProofOf(trade: Trade): { invoiceNumber: string; invoiceHash: string; logisticsHash: string; sellerConsent: string } {
+  return {
+    invoiceNumber: normaliseInvoiceNumber(trade.invoice.invoice.number),
+    invoiceHash: trade.invoiceHash,
+    logisticsHash: trade.logisticsHash,
+    sellerConsent: trade.sellerConsent,
+  };
 }
 
 /** The anchor confirms a receivable for `supplier` backed by a documented trade (anchor the buyer). */
@@ -116,7 +124,8 @@ export async function confirmDocumented(
     currency: "0x434e59",
     invoiceHash: trade.invoiceHash,
     logisticsHash: trade.logisticsHash,
-    invoiceFingerprint: trade.fingerprint,
+    invoiceNumber: normaliseInvoiceNumber(trade.invoice.invoice.number),
+    sellerConsent: trade.sellerConsent,
   };
   const anchorToken = c.token.connect(c.anchor);
   const [slot, tokenId] = await anchorToken.confirm.staticCall(confirmation);

@@ -2,7 +2,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 import { invoiceHash } from "../../src/proofs/invoice";
 import { issueInvoiceProof, randomSalt } from "../../src/proofs/issue";
-import { nextInvoiceNumber } from "./consortium";
+import { nextInvoiceNumber, sellerConsentFor } from "./consortium";
 import type { Consortium } from "./consortium";
 import { chainId, tradeProofOf } from "./trades";
 import type { Trade } from "./trades";
@@ -27,6 +27,7 @@ export async function bindWaybillAgain(
     invoiceHash: invoiceHash(id, invoice),
     logisticsHash: earlier.logisticsHash,
     fingerprint: invoiceFingerprint(sellerLeiHash, invoice.number),
+    sellerConsent: await sellerConsentFor(c, options.to, options.from, invoice.number, invoiceHash(id, invoice)),
   };
   const token = c.token.connect(options.from);
   const tokenId = await token.transferWithProof.staticCall(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade));

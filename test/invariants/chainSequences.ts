@@ -34,12 +34,18 @@ export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Ac
         currency: "0x434e59", // "CNY"
         invoiceHash: action.documents.invoiceHash,
         logisticsHash: action.documents.logisticsHash,
-        invoiceFingerprint: action.documents.invoiceFingerprint,
+        invoiceNumber: action.documents.invoiceNumber,
+        sellerConsent: action.documents.sellerConsent,
       });
     case "split":
       return c.token.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
     case "transferWithProof":
-      return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, action.documents);
+      return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, {
+        invoiceNumber: action.documents.invoiceNumber,
+        invoiceHash: action.documents.invoiceHash,
+        logisticsHash: action.documents.logisticsHash,
+        sellerConsent: action.documents.sellerConsent,
+      });
     case "merge":
       return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
     case "transferWhole":
@@ -101,6 +107,7 @@ export async function modelSetupFromChain(c: Consortium, start: ModelStart): Pro
       chainId,
       financingAddress: start.addresses.financing,
       settlementAddress: start.addresses.settlement,
+      receivableTokenAddress: await c.token.getAddress(),
       otherContractAddress: start.addresses.settlement,
       gracePeriod: start.gracePeriod,
       issuerAddress: c.issuer.address,

@@ -23,6 +23,7 @@ import { financingDomain, fundingAttestationDigest, fundingRequestDigest } from 
 import type { FinancingDomain, FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { daysBetween, price as discountedPrice } from "../../src/finance/discount";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { invoiceUseDigest } from "../../src/proofs/invoiceUse";
 
 export const DAY_SECONDS = 86_400n;
 export const MAX_UINT64 = (1n << 64n) - 1n;
@@ -149,6 +150,8 @@ export interface FinanceSetup {
   readonly chainId: bigint;
   readonly financingAddress: string;
   readonly settlementAddress: string;
+  /** The receivable token: the domain of sellers' invoice consents. */
+  readonly receivableTokenAddress: string;
   /** Some other contract's address: an attestation signed for it must not be accepted by Financing. */
   readonly otherContractAddress: string;
   /** `Settlement.gracePeriod()`. */
@@ -182,6 +185,8 @@ export interface ReceivableModel {
   readonly unusedFingerprints: Set<string>;
   /** Source of fresh invoice numbers. */
   invoiceCounter: number;
+  /** Every fingerprint offered, with the seller (actor index) and number it was derived from. */
+  readonly invoiceNumbers: Map<string, { readonly seller: number; readonly number: string }>;
 
   readonly finance: FinanceSetup;
   /** The timestamp of the latest mined block: what a view call answers at. */
@@ -227,6 +232,7 @@ export function initialModel(setup: ModelSetup): ReceivableModel {
     invoiceUses: new Map<string, bigint>(),
     unusedFingerprints: new Set<string>(),
     invoiceCounter: 0,
+    invoiceNumbers: new Map<string, { readonly seller: number; readonly number: string }>(),
     finance: setup.finance,
     // The first transaction is mined at `now`; the block before it is the setup's last.
     lastMinedAt: setup.now - 1n,
@@ -432,11 +438,15 @@ export interface SlotChoice {
  */
 export type TimeBoundary = "beforeMaturity" | "maturity" | "graceEnd" | "afterGraceEnd";
 
-/** The documents of one invoice: what a confirmation or trade proof carries. */
+/** The documents of one invoice: what a confirmation or trade proof carries, and the fingerprint the chain derives. */
 export interface InvoiceDocuments {
-  readonly invoiceFingerprint: string;
+  readonly invoiceNumber: string;
   readonly invoiceHash: string;
   readonly logisticsHash: string;
+  /** The seller's consent naming the caller as buyer. */
+  readonly sellerConsent: string;
+  /** Not sent: what the chain derives from the seller's legal-entity hash and the number. */
+  readonly invoiceFingerprint: string;
 }
 
 export type Action =
@@ -876,27 +886,52 @@ function resolveAmount(available: bigint, choice: AmountChoice): bigint {
   }
 }
 
-function documentsFor(model: ReceivableModel, seller: number, choice: FingerprintChoice): InvoiceDocuments {
+/**
+ * An invoice of `seller` that `buyer` registers, with the seller's consent. Reusing or retrying picks a number
+ * offered before, preferably the same seller's (the fingerprint binds the seller: another seller's number is a
+ * new invoice).
+ */
+function documentsFor(model: ReceivableModel, seller: number, buyer: number, choice: FingerprintChoice): InvoiceDocuments {
   model.invoiceCounter += 1;
-  const number = `PROP-${model.invoiceCounter.toString().padStart(6, "0")}`;
-  const salted = (document: string): string =>
-    keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string"], [document, number]));
-  const used = [...model.invoiceUses.keys()];
-  const unused = [...model.unusedFingerprints];
-  const fresh = (): string => invoiceFingerprint(model.actors[seller].leiHash, number);
-  let fingerprint: string;
+  const fresh = `PROP-${model.invoiceCounter.toString().padStart(6, "0")}`;
+  const numberOf = (fingerprints: Iterable<string>, pick: number): string => {
+    const offered = [...fingerprints].flatMap((fingerprint) => {
+      const origin = model.invoiceNumbers.get(fingerprint);
+      return origin === undefined ? [] : [origin];
+    });
+    const own = offered.filter((origin) => origin.seller === seller);
+    return pickFrom(own.length > 0 ? own : offered, pick)?.number ?? fresh;
+  };
+  let number: string;
   switch (choice.kind) {
     case "fresh":
-      fingerprint = fresh();
+      number = fresh;
       break;
     case "reuse":
-      fingerprint = pickFrom(used, choice.pick) ?? fresh();
+      number = numberOf(model.invoiceUses.keys(), choice.pick);
       break;
     case "retry":
-      fingerprint = pickFrom(unused, choice.pick) ?? fresh();
+      number = numberOf(model.unusedFingerprints, choice.pick);
       break;
   }
-  return { invoiceFingerprint: fingerprint, invoiceHash: salted("invoice"), logisticsHash: salted("logistics") };
+  const salted = (document: string): string =>
+    keccak256(AbiCoder.defaultAbiCoder().encode(["string", "string", "uint256"], [document, number, model.invoiceCounter]));
+  const invoiceHash = salted("invoice");
+  const sellerAddress = model.actors[seller].address;
+  const digest = invoiceUseDigest(model.finance.chainId, model.finance.receivableTokenAddress, {
+    invoiceNumber: number,
+    invoiceHash,
+    buyer: model.actors[buyer].address,
+  });
+  const invoiceFingerprintOfSeller = invoiceFingerprint(model.actors[seller].leiHash, number);
+  model.invoiceNumbers.set(invoiceFingerprintOfSeller, { seller, number });
+  return {
+    invoiceNumber: number,
+    invoiceHash,
+    logisticsHash: salted("logistics"),
+    sellerConsent: model.finance.sign(sellerAddress, digest),
+    invoiceFingerprint: invoiceFingerprintOfSeller,
+  };
 }
 
 /**
@@ -916,7 +951,7 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
         supplier: op.supplier % actorCount,
         faceValue: op.faceValue,
         maturity: model.now + BigInt(op.maturityDays) * DAY_SECONDS,
-        documents: documentsFor(model, op.supplier % actorCount, op.fingerprint),
+        documents: documentsFor(model, op.supplier % actorCount, model.anchor, op.fingerprint),
       };
     case "split": {
       const source = resolveToken(model, op.source);
@@ -940,7 +975,7 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
         to,
         value: resolveAmount(source.value, op.amount),
         // The recipient is the seller of the trade the proof documents.
-        documents: documentsFor(model, to, op.fingerprint),
+        documents: documentsFor(model, to, source.owner, op.fingerprint),
       };
     }
     case "merge": {

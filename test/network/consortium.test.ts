@@ -25,7 +25,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer, SyncOutcome } from "../../src/indexer/indexer";
 import type { NetworkNode } from "../../src/network/descriptor";
 import { DESCRIPTOR_ENV } from "../../src/network/descriptor";
-import { invoiceFingerprint } from "../../src/proofs/fingerprint";
+import { signInvoiceUse } from "../../src/proofs/invoiceUse";
 import { deploymentJournalOf } from "../../scripts/network/temporary";
 import { expectSameRecords, removeDir, replayFromScratch, tempDir } from "../indexer/helpers/compare";
 import { startTestNetwork } from "./test-network";
@@ -273,9 +273,18 @@ describe("consortium network: four geth Clique validators on loopback", function
       { to: addresses.registry, data: admit(TRAFFIC_ANCHOR, Role.ANCHOR), gasLimit: 400_000n },
       ...TRAFFIC_SUPPLIERS.map((account) => ({ to: addresses.registry, data: admit(account, Role.SUPPLIER), gasLimit: 400_000n })),
     ]);
+    const consents = await Promise.all(
+      TRAFFIC_SUPPLIERS.map((account) =>
+        signInvoiceUse(net.wallets[account], BigInt(net.descriptor.chainId), addresses.receivableToken, {
+          invoiceNumber: `NT-${account}`,
+          invoiceHash: id(`network-test-invoice-${account}`),
+          buyer: net.wallets[TRAFFIC_ANCHOR].address,
+        }),
+      ),
+    );
     const confirmations = await sendAndConfirm(
       TRAFFIC_ANCHOR,
-      TRAFFIC_SUPPLIERS.map((account) => ({
+      TRAFFIC_SUPPLIERS.map((account, index) => ({
         to: addresses.receivableToken,
         gasLimit: 600_000n,
         data: system.token.interface.encodeFunctionData("confirm", [
@@ -286,7 +295,8 @@ describe("consortium network: four geth Clique validators on loopback", function
             currency: "0x434e59",
             invoiceHash: id(`network-test-invoice-${account}`),
             logisticsHash: id(`network-test-waybill-${account}`),
-            invoiceFingerprint: invoiceFingerprint(id(`NETWORK-TEST-${account}`), `NT-${account}`),
+            invoiceNumber: `NT-${account}`,
+            sellerConsent: consents[index],
           },
         ]),
       })),

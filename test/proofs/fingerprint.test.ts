@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AbiCoder, id, keccak256 } from "ethers";
-import { invoiceFingerprint, normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
+import { invoiceFingerprint, invoiceNumberProblem, normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
 
 describe("invoice fingerprint", function () {
   const seller = id("TIER2-GLASS");
@@ -25,5 +25,17 @@ describe("invoice fingerprint", function () {
 
   it("refuses an invoice number that is only white space", function () {
     expect(() => normaliseInvoiceNumber(" \t ")).to.throw("invoice number is empty");
+  });
+
+  it("brings full-width and lower-case spellings into the form the token contract accepts", function () {
+    expect(normaliseInvoiceNumber("ｉｎｖ－２０２６／７")).to.equal("INV-2026/7");
+    expect(invoiceNumberProblem("inv 2026-7")).to.equal(undefined);
+  });
+
+  it("refuses a number the token contract could not accept, naming the character or the length", function () {
+    expect(() => normaliseInvoiceNumber("发票-001")).to.throw("has the character U+53D1");
+    expect(() => normaliseInvoiceNumber("INV\u0000001")).to.throw("has the character U+0000");
+    expect(() => normaliseInvoiceNumber("A".repeat(65))).to.throw("at most 64");
+    expect(normaliseInvoiceNumber("a".repeat(64))).to.equal("A".repeat(64));
   });
 });

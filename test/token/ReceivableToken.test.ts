@@ -2,15 +2,21 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Role } from "../../src/chain/roles";
+import { invoiceFingerprint } from "../../src/proofs/fingerprint";
 import {
   DAY,
   confirmationFor,
   confirmReceivable,
   deployConsortium,
   latestTimestamp,
-  randomHash,
   tradeProofFor,
 } from "../helpers/consortium";
+import type { Consortium } from "../helpers/consortium";
+
+/** The fingerprint the chain registers for `seller`'s invoice `invoiceNumber`, as src/proofs computes it. */
+function fingerprintOf(c: Consortium, seller: { address: string }, invoiceNumber: unknown): string {
+  return invoiceFingerprint(c.leiHashes.get(seller.address) ?? "", String(invoiceNumber));
+}
 
 const SPLIT = "transferFrom(uint256,address,uint256)";
 const MERGE = "transferFrom(uint256,uint256,uint256)";
@@ -41,7 +47,7 @@ describe("ReceivableToken", function () {
           confirmation.currency,
           confirmation.invoiceHash,
           confirmation.logisticsHash,
-          confirmation.invoiceFingerprint,
+          fingerprintOf(c, c.tier1, confirmation.invoiceNumber),
         ]);
       await expect(tx).to.emit(c.token, "Transfer").withArgs(hre.ethers.ZeroAddress, c.tier1.address, tokenId);
       await expect(tx).to.emit(c.token, "SlotChanged").withArgs(tokenId, 0n, 1n);
@@ -61,7 +67,7 @@ describe("ReceivableToken", function () {
       expect(terms.documentsHash).to.equal(
         await c.token.documentsHashOf(confirmation.invoiceHash, confirmation.logisticsHash),
       );
-      expect(await c.token.invoiceUse(confirmation.invoiceFingerprint)).to.equal(tokenId);
+      expect(await c.token.invoiceUse(fingerprintOf(c, c.tier1, confirmation.invoiceNumber))).to.equal(tokenId);
       expect(await c.token.slotCount()).to.equal(1n);
     });
 
@@ -107,10 +113,9 @@ describe("ReceivableToken", function () {
       await expect(anchor.confirm({ ...good, currency: "0x000000" })).to.be.revertedWithCustomError(c.token, "ReceivableZeroCurrency");
       await expect(anchor.confirm({ ...good, invoiceHash: ZERO_HASH })).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
       await expect(anchor.confirm({ ...good, logisticsHash: ZERO_HASH })).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
-      await expect(anchor.confirm({ ...good, invoiceFingerprint: ZERO_HASH })).to.be.revertedWithCustomError(
-        c.token,
-        "ReceivableMissingDocumentHash",
-      );
+      await expect(anchor.confirm({ ...good, invoiceNumber: "" }))
+        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceNumberNotNormalised")
+        .withArgs("");
       expect(await c.token.slotCount()).to.equal(0n);
     });
 
@@ -118,16 +123,19 @@ describe("ReceivableToken", function () {
       const c = await loadFixture(deployConsortium);
       const first = await confirmationFor(c, { invoiceNumber: "INV-2026-0042" });
       await c.token.connect(c.anchor).confirm(first);
+      const fingerprint = fingerprintOf(c, c.tier1, "INV-2026-0042");
+      expect(await c.token.invoiceFingerprintOf(c.tier1.address, "INV-2026-0042")).to.equal(fingerprint);
       const again = await confirmationFor(c, { invoiceNumber: " inv-2026-0042 " });
       expect(again.invoiceHash).to.not.equal(first.invoiceHash);
-      expect(again.invoiceFingerprint).to.equal(first.invoiceFingerprint);
+      expect(again.invoiceNumber).to.equal(first.invoiceNumber);
       await expect(c.token.connect(c.anchor).confirm(again))
         .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
-        .withArgs(first.invoiceFingerprint, (1n << 32n) | 1n);
+        .withArgs(fingerprint, (1n << 32n) | 1n);
       await time.increaseTo(BigInt(first.maturity) + 30n * DAY);
-      const afterMaturity = await confirmationFor(c, { invoiceNumber: "INV 2026 0042" });
-      const renamed = { ...afterMaturity, invoiceFingerprint: first.invoiceFingerprint };
-      await expect(c.token.connect(c.anchor).confirm(renamed)).to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed");
+      const afterMaturity = await confirmationFor(c, { invoiceNumber: "\tInv-2026-0042" });
+      await expect(c.token.connect(c.anchor).confirm(afterMaturity))
+        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
+        .withArgs(fingerprint, (1n << 32n) | 1n);
     });
 
     it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these (redeem burns only for the bound settlement contract)", async function () {
@@ -142,7 +150,7 @@ describe("ReceivableToken", function () {
           "approve(address,uint256)",
           "approve(uint256,address,uint256)",
           "bindSystemContract(uint8,address)",
-          "confirm((address,uint256,uint256,bytes3,bytes32,bytes32,bytes32))",
+          "confirm((address,uint256,uint256,bytes3,bytes32,bytes32,string,bytes))",
           "pause()",
           "redeem(uint256)",
           "safeTransferFrom(address,address,uint256)",
@@ -151,7 +159,7 @@ describe("ReceivableToken", function () {
           "transferFrom(address,address,uint256)",
           "transferFrom(uint256,address,uint256)",
           "transferFrom(uint256,uint256,uint256)",
-          "transferWithProof(uint256,address,uint256,(bytes32,bytes32,bytes32))",
+          "transferWithProof(uint256,address,uint256,(string,bytes32,bytes32,bytes))",
           "unpause()",
         ].sort(),
       );
@@ -233,18 +241,20 @@ describe("ReceivableToken", function () {
 
     it("transferWithProof records the trade proof for the new piece and registers its invoice forever", async function () {
       const c = await loadFixture(fixture);
-      const proof = tradeProofFor(c, c.tier2, "T2-INV-7");
+      const proof = await tradeProofFor(c, c.tier2, "T2-INV-7");
+      const fingerprint = fingerprintOf(c, c.tier2, "T2-INV-7");
       const child = (c.slot << 32n) | 2n;
       await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 5_000_000n, proof))
         .to.emit(c.token, "TradeProofRecorded")
-        .withArgs(child, proof.invoiceFingerprint, proof.invoiceHash, proof.logisticsHash);
-      expect(await c.token.invoiceUse(proof.invoiceFingerprint)).to.equal(child);
-      const reused = { ...tradeProofFor(c, c.tier2, "t2-inv-7"), invoiceHash: randomHash() };
+        .withArgs(child, fingerprint, proof.invoiceHash, proof.logisticsHash);
+      expect(await c.token.invoiceUse(fingerprint)).to.equal(child);
+      const reused = await tradeProofFor(c, c.tier2, "t2-inv-7");
+      expect(reused.invoiceHash).to.not.equal(proof.invoiceHash);
       await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, reused))
         .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
-        .withArgs(proof.invoiceFingerprint, child);
+        .withArgs(fingerprint, child);
       await expect(
-        c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, { ...tradeProofFor(c, c.tier2), logisticsHash: ZERO_HASH }),
+        c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, { ...(await tradeProofFor(c, c.tier2)), logisticsHash: ZERO_HASH }),
       ).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
     });
 

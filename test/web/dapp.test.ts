@@ -42,7 +42,7 @@ function pieceLabel(tokenId: bigint): string {
 }
 
 function invoiceFile(document: SellerInvoice): unknown {
-  return { invoice: invoiceToWire(document.invoice), sellerSignature: document.sellerSignature };
+  return { invoice: invoiceToWire(document.invoice), sellerSignature: document.sellerSignature, sellerConsent: document.sellerConsent };
 }
 
 function waybillFile(document: CarrierWaybill): unknown {
@@ -105,7 +105,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const seller = new Wallet(accountOf("tier3").privateKey);
     const carrier = new Wallet(accountOf(carrierKey).privateKey);
     const files = { invoice: path.join(workDir, `${number}-invoice.json`), waybill: path.join(workDir, `${number}-waybill.json`) };
-    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(stack.chainId, terms, seller)), null, 2));
+    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(stack.chainId, terms, seller, stack.addresses.receivableToken)), null, 2));
     fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(stack.chainId, terms, carrier)), null, 2));
     return files;
   }

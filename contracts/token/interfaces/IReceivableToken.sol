@@ -9,14 +9,30 @@ import {IERC3525} from "./IERC3525.sol";
 /// link to its parent.
 interface IReceivableToken is IERC3525 {
     /// @notice What an anchor confirms.
-    /// @param supplier The supplier's address, which receives the first piece.
+    /// @param supplier The supplier's address, which receives the first piece; the invoice's seller.
     /// @param faceValue The amount owed, in the currency's minor unit.
     /// @param maturity When it is due (unix seconds).
     /// @param currency ISO 4217 code, e.g. "CNY".
     /// @param invoiceHash Salted hash of the invoice document.
     /// @param logisticsHash Salted hash of the logistics-proof document.
-    /// @param invoiceFingerprint Hash of the seller's legal-entity id and the normalised invoice number.
+    /// @param invoiceNumber The invoice number in normalised form (see `MAX_INVOICE_NUMBER_LENGTH`); with the
+    /// supplier's legal-entity id it makes the invoice fingerprint the chain keeps unique.
+    /// @param sellerConsent The supplier's EIP-712 `InvoiceUse` signature naming the caller as buyer (64 or 65
+    /// bytes; for a contract supplier, whatever its ERC-1271 `isValidSignature` accepts).
     struct Confirmation {
+        address supplier;
+        uint256 faceValue;
+        uint256 maturity;
+        bytes3 currency;
+        bytes32 invoiceHash;
+        bytes32 logisticsHash;
+        string invoiceNumber;
+        bytes sellerConsent;
+    }
+
+    /// @notice What a confirmation registered, as {ReceivableConfirmed} reports it: the confirmed terms and the
+    /// invoice fingerprint the chain derived (the consent signature is not repeated).
+    struct ConfirmationRecord {
         address supplier;
         uint256 faceValue;
         uint256 maturity;
@@ -26,11 +42,18 @@ interface IReceivableToken is IERC3525 {
         bytes32 invoiceFingerprint;
     }
 
-    /// @notice The documents of the trade between two holders that justify a transfer.
+    /// @notice The documents of the trade between two holders that justify a transfer; the recipient is the
+    /// invoice's seller.
+    /// @param invoiceNumber The invoice number in normalised form.
+    /// @param invoiceHash Salted hash of the invoice document.
+    /// @param logisticsHash Salted hash of the logistics-proof document.
+    /// @param sellerConsent The recipient's EIP-712 `InvoiceUse` signature naming the caller as buyer; empty
+    /// when the recipient itself calls.
     struct TradeProof {
-        bytes32 invoiceFingerprint;
+        string invoiceNumber;
         bytes32 invoiceHash;
         bytes32 logisticsHash;
+        bytes sellerConsent;
     }
 
     /// @notice The contracts the token trusts for one job each.
@@ -66,7 +89,7 @@ interface IReceivableToken is IERC3525 {
         uint32 indexed anchorId,
         uint32 supplierId,
         address anchor,
-        Confirmation confirmation
+        ConfirmationRecord confirmation
     );
 
     /// @notice Emitted when a transfer anchors the trade proof (invoice and waybill between the two holders)
@@ -99,8 +122,14 @@ interface IReceivableToken is IERC3525 {
     error ReceivableInvalidMaturity(uint256 maturity, uint256 blockTime);
     /// @notice The currency code is empty.
     error ReceivableZeroCurrency();
-    /// @notice A document hash or fingerprint is zero.
+    /// @notice A document hash is zero.
     error ReceivableMissingDocumentHash();
+    /// @notice The invoice number is empty, too long, or has a byte outside printable ASCII without lower case
+    /// (0x21-0x7E except a-z): it is not in the normalised form the fingerprint is defined over.
+    error ReceivableInvoiceNumberNotNormalised(string invoiceNumber);
+    /// @notice The seller's consent to this use of its invoice is missing or signed by another account
+    /// (`signer`, zero when the signature is malformed).
+    error ReceivableInvoiceConsentInvalid(address seller, address signer);
     /// @notice This invoice already backs a confirmation or transfer (token `tokenId`).
     error ReceivableInvoiceAlreadyUsed(bytes32 invoiceFingerprint, uint256 tokenId);
     /// @notice The receivable has matured: nothing moves any more except claims.
@@ -118,17 +147,20 @@ interface IReceivableToken is IERC3525 {
     /// Irrevocable: nothing lets the anchor cancel or change it afterwards.
     /// @dev Requirements: not paused; caller is an active ANCHOR; supplier an active SUPPLIER of another member;
     /// face value in (0, 2^64); maturity in the future and within the longest tenor; currency and hashes
-    /// non-zero; fingerprint never used before. Emits {ReceivableConfirmed}, {Transfer}, {SlotChanged},
-    /// {TransferValue}.
+    /// non-zero; invoice number normalised; the supplier's valid consent naming the caller; the fingerprint of
+    /// the supplier's legal-entity id and the number never used before. Emits {ReceivableConfirmed}, {Transfer},
+    /// {SlotChanged}, {TransferValue}.
     /// @param c The confirmation.
     /// @return slot The new receivable's slot.
     /// @return tokenId Its first piece, owned by the supplier.
     function confirm(Confirmation calldata c) external returns (uint256 slot, uint256 tokenId);
 
     /// @notice Split `value` off `fromTokenId` into a new piece for `to`, recording the trade proof that
-    /// justifies the transfer. The proof's fingerprint is registered forever.
-    /// @dev Requirements: as `transferFrom(uint256,address,uint256)`; plus hashes non-zero and fingerprint never
-    /// used before. Emits {TradeProofRecorded} besides the transfer events.
+    /// justifies the transfer. The invoice's fingerprint, derived from `to`'s legal-entity id and the invoice
+    /// number, is registered forever.
+    /// @dev Requirements: as `transferFrom(uint256,address,uint256)`; plus hashes non-zero, invoice number
+    /// normalised, `to`'s valid consent naming the caller unless `to` calls, and the fingerprint never used
+    /// before. Emits {TradeProofRecorded} besides the transfer events.
     /// @param fromTokenId The source piece.
     /// @param to The recipient.
     /// @param value The value passed.
@@ -189,6 +221,13 @@ interface IReceivableToken is IERC3525 {
     /// @param invoiceHash Salted hash of the invoice document.
     /// @param logisticsHash Salted hash of the logistics-proof document.
     function documentsHashOf(bytes32 invoiceHash, bytes32 logisticsHash) external pure returns (bytes32);
+
+    /// @notice The fingerprint the chain registers for a seller's invoice: keccak256 of the ABI encoding of the
+    /// seller's legal-entity-id hash (from the registry) and the normalised invoice number. Reverts for a number
+    /// that is not normalised.
+    /// @param seller Any address of the seller.
+    /// @param invoiceNumber The invoice number in normalised form.
+    function invoiceFingerprintOf(address seller, string calldata invoiceNumber) external view returns (bytes32);
 
     /// @notice The token an invoice fingerprint backs, or 0 if it has never been used.
     /// @param invoiceFingerprint The fingerprint.

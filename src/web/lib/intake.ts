@@ -1,8 +1,9 @@
 import { getAddress } from "ethers";
 import type { JsonRpcSigner } from "ethers";
-import { invoiceFingerprint } from "../../proofs/fingerprint";
+import { normaliseInvoiceNumber } from "../../proofs/fingerprint";
 import { invoiceHash, invoiceProofToWire, invoiceSchema, recoverInvoiceSigner, signInvoice } from "../../proofs/invoice";
 import type { Invoice, InvoiceProof } from "../../proofs/invoice";
+import { recoverInvoiceUseSigner } from "../../proofs/invoiceUse";
 import { logisticsHash, logisticsProofSchema, logisticsProofToWire, recoverLogisticsEventSigner, signLogisticsEvent } from "../../proofs/logistics";
 import type { LogisticsProof } from "../../proofs/logistics";
 import { fieldProblems, signature as signatureSchema } from "../../proofs/wire";
@@ -22,8 +23,11 @@ export interface InvoiceIntake {
   invoice: Invoice;
   sellerSignature: string;
   buyerSignature: string | null;
+  /** The seller's consent that the invoice's buyer registers it on chain. */
+  sellerConsent: string;
   seller: SignatureState;
   buyer: SignatureState;
+  consent: SignatureState;
 }
 
 export interface WaybillIntake {
@@ -38,6 +42,8 @@ export interface WaybillIntake {
 export type IntakeOutcome<T> = { ok: true; intake: T } | { ok: false; problems: string[] };
 
 const PLACEHOLDER_SIGNATURE = `0x${"00".repeat(65)}`;
+/** A consent signature: EIP-2098 compact (64 bytes, as `signInvoiceUse` gives it) or 65 bytes. */
+const CONSENT_SIGNATURE = /^0x(?:[0-9a-fA-F]{128}|[0-9a-fA-F]{130})$/u;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -47,12 +53,16 @@ function sameAddress(a: string | null, b: string): boolean {
   return a !== null && getAddress(a) === getAddress(b);
 }
 
-export function readInvoice(json: unknown, chainId: bigint, me: string): IntakeOutcome<InvoiceIntake> {
+export function readInvoice(json: unknown, chainId: bigint, me: string, tokenAddress: string): IntakeOutcome<InvoiceIntake> {
   if (!isObject(json)) return { ok: false, problems: ["(document): expected a JSON object with invoice and sellerSignature"] };
   const parsed = invoiceSchema.safeParse(json.invoice);
   if (!parsed.success) return { ok: false, problems: fieldProblems(parsed.error).map((p) => `invoice.${p.path}: ${p.message}`) };
   const seller = signatureSchema.safeParse(json.sellerSignature);
   if (!seller.success) return { ok: false, problems: ["sellerSignature: a signature is 0x followed by 130 hex digits"] };
+  const consent = json.sellerConsent;
+  if (typeof consent !== "string" || !CONSENT_SIGNATURE.test(consent)) {
+    return { ok: false, problems: ["sellerConsent: the seller's consent to register the invoice on chain, 0x followed by 128 or 130 hex digits"] };
+  }
   const invoice = parsed.data;
   const buyerRaw = json.buyerSignature;
   const buyerSignature = typeof buyerRaw === "string" && buyerRaw !== "" ? buyerRaw.toLowerCase() : null;
@@ -60,7 +70,12 @@ export function readInvoice(json: unknown, chainId: bigint, me: string): IntakeO
   let buyerState: SignatureState;
   if (buyerSignature === null) buyerState = sameAddress(me, invoice.buyer.account) ? "mine-to-give" : "invalid";
   else buyerState = sameAddress(recoverInvoiceSigner(chainId, invoice, buyerSignature), invoice.buyer.account) ? "valid" : "invalid";
-  return { ok: true, intake: { kind: "invoice", invoice, sellerSignature: seller.data, buyerSignature, seller: sellerState, buyer: buyerState } };
+  const use = { invoiceNumber: invoice.number, invoiceHash: invoiceHash(chainId, invoice), buyer: invoice.buyer.account };
+  const consentState: SignatureState = sameAddress(recoverInvoiceUseSigner(chainId, tokenAddress, use, consent), invoice.seller.account) ? "valid" : "invalid";
+  return {
+    ok: true,
+    intake: { kind: "invoice", invoice, sellerSignature: seller.data, buyerSignature, sellerConsent: consent.toLowerCase(), seller: sellerState, buyer: buyerState, consent: consentState },
+  };
 }
 
 export function readWaybill(json: unknown, chainId: bigint, me: string): IntakeOutcome<WaybillIntake> {
@@ -90,10 +105,12 @@ export function readWaybill(json: unknown, chainId: bigint, me: string): IntakeO
   return { ok: true, intake: { kind: "logistics", proof, pendingDelivery, carrier: carrierOk ? "valid" : "invalid", consignee } };
 }
 
+/** The trade proof as the token takes it (`TradeProof`; a confirmation carries the same four fields). */
 export interface CompletedTrade {
-  invoiceFingerprint: string;
+  invoiceNumber: string;
   invoiceHash: string;
   logisticsHash: string;
+  sellerConsent: string;
 }
 
 export interface CompleteHooks {
@@ -109,7 +126,6 @@ export async function complete(
   chainId: bigint,
   invoice: InvoiceIntake,
   waybill: WaybillIntake,
-  sellerLeiHash: string,
   hooks: CompleteHooks,
 ): Promise<CompletedTrade> {
   let buyerSignature = invoice.buyerSignature;
@@ -132,8 +148,9 @@ export async function complete(
     throw new Error("the API stored the documents under other hashes than this browser computed");
   }
   return {
-    invoiceFingerprint: invoiceFingerprint(sellerLeiHash, invoice.invoice.number),
+    invoiceNumber: normaliseInvoiceNumber(invoice.invoice.number),
     invoiceHash: storedInvoice.hash,
     logisticsHash: storedWaybill.hash,
+    sellerConsent: invoice.sellerConsent,
   };
 }

@@ -36,8 +36,7 @@ export function AnchorPage() {
       return;
     }
     const supplier = getAddress(ready.invoice.invoice.seller.account);
-    const sellerLeiHash = memberOf(supplier)?.leiHash;
-    if (sellerLeiHash === undefined) {
+    if (memberOf(supplier) === undefined) {
       setError({ message: t("err.notMember"), reasons: [] });
       return;
     }
@@ -50,7 +49,7 @@ export function AnchorPage() {
       "transfer.stepIndexed",
     ];
     await run(steps, async (step) => {
-      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, sellerLeiHash, {
+      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, {
         onAcknowledgeInvoice: () => step("transfer.stepAckInvoice"),
         onAcknowledgeDelivery: () => step("transfer.stepAckDelivery"),
         onUpload: () => step("transfer.stepUpload"),

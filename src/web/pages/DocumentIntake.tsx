@@ -29,6 +29,7 @@ export function InvoiceSummary({ outcome }: { outcome: IntakeOutcome<InvoiceInta
       <ul>
         <SignatureLine role="doc.seller" state={outcome.intake.seller} party={nameOf(invoice.seller.account)} />
         <SignatureLine role="doc.buyer" state={outcome.intake.buyer} party={nameOf(invoice.buyer.account)} />
+        <SignatureLine role="doc.sellerConsent" state={outcome.intake.consent} party={nameOf(invoice.seller.account)} />
       </ul>
     </div>
   );
@@ -91,7 +92,7 @@ export function DocumentInputs(props: {
       <legend>{t("transfer.documents")}</legend>
       <label>
         {t("transfer.invoiceFile")}
-        <input type="file" accept="application/json,.json" data-testid="invoice-file" onChange={(event) => void load(event.target.files?.[0], (json) => readInvoice(json, chainId, connection.address), props.onInvoice)} />
+        <input type="file" accept="application/json,.json" data-testid="invoice-file" onChange={(event) => void load(event.target.files?.[0], (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken), props.onInvoice)} />
       </label>
       {props.invoice !== null && <InvoiceSummary outcome={props.invoice} />}
       <label>
@@ -106,6 +107,6 @@ export function DocumentInputs(props: {
 /** Both documents read, and no signature that belongs to someone else is wrong. */
 export function documentsReady(invoice: IntakeOutcome<InvoiceIntake> | null, waybill: IntakeOutcome<WaybillIntake> | null): { invoice: InvoiceIntake; waybill: WaybillIntake } | null {
   if (invoice === null || waybill === null || !invoice.ok || !waybill.ok) return null;
-  const states = [invoice.intake.seller, invoice.intake.buyer, waybill.intake.carrier, waybill.intake.consignee];
+  const states = [invoice.intake.seller, invoice.intake.buyer, invoice.intake.consent, waybill.intake.carrier, waybill.intake.consignee];
   return states.includes("invalid") ? null : { invoice: invoice.intake, waybill: waybill.intake };
 }

@@ -6,7 +6,7 @@ import { invoiceToWire, signInvoice } from "../../proofs/invoice";
 import type { Invoice } from "../../proofs/invoice";
 import { signLogisticsEvent } from "../../proofs/logistics";
 import type { LogisticsEventContent, Waybill } from "../../proofs/logistics";
-import { randomSalt } from "../../proofs/issue";
+import { issueInvoiceConsent, randomSalt } from "../../proofs/issue";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import { parseCny } from "../lib/money";
@@ -66,8 +66,10 @@ export function DocumentsPage() {
         salt: randomSalt(),
       };
       const sellerSignature = await signInvoice(connection.signer, chainId, invoice);
+      // With the invoice, the seller consents that its buyer registers it on chain (confirms it or pays with a piece).
+      const sellerConsent = await issueInvoiceConsent(chainId, config.addresses.receivableToken, invoice, connection.signer);
       const file = `invoice-${invoice.number}.json`;
-      download(file, { invoice: invoiceToWire(invoice), sellerSignature });
+      download(file, { invoice: invoiceToWire(invoice), sellerSignature, sellerConsent });
       setDone(t("documents.download", { file }));
     });
   };

@@ -54,8 +54,7 @@ export function TransferPage() {
       setError({ message: t("transfer.tooMuch", { value: cny(piece.value) }), reasons: [] });
       return;
     }
-    const sellerLeiHash = memberOf(ready.invoice.invoice.seller.account)?.leiHash;
-    if (sellerLeiHash === undefined) {
+    if (memberOf(ready.invoice.invoice.seller.account) === undefined) {
       setError({ message: t("err.notMember"), reasons: [] });
       return;
     }
@@ -68,7 +67,7 @@ export function TransferPage() {
       "transfer.stepIndexed" as const,
     ];
     await run([...steps], async (step) => {
-      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, sellerLeiHash, {
+      const proof = await complete(api, connection.signer, BigInt(config.chainId), ready.invoice, ready.waybill, {
         onAcknowledgeInvoice: () => step("transfer.stepAckInvoice"),
         onAcknowledgeDelivery: () => step("transfer.stepAckDelivery"),
         onUpload: () => step("transfer.stepUpload"),
