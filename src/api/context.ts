@@ -88,6 +88,10 @@ export interface ApiContext {
   metrics: ApiMetrics;
   logger: Logger;
   limits: ApiLimits;
+  /** The first block worth scanning for the token's events. */
+  fromBlock: number;
+  /** The funding-request inbox, when served. */
+  requests?: FundingRequestStore;
 }
 
 export function createContext(options: ApiOptions): ApiContext {
@@ -107,5 +111,7 @@ export function createContext(options: ApiOptions): ApiContext {
     metrics: new ApiMetrics(options.processMetrics ?? true),
     logger: options.logger,
     limits,
+    fromBlock: options.fromBlock ?? 0,
+    requests: options.requests,
   };
 }
