@@ -159,8 +159,8 @@ export interface CallOptions {
   token?: string;
   /** Sent as JSON. */
   json?: unknown;
-  /** Sent as is (with `contentType`, default application/json). */
-  raw?: string;
+  /** Sent as is (with `contentType`, default application/json); bytes for a compressed body. */
+  raw?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -168,12 +168,12 @@ export interface CallOptions {
 export async function call(url: string, method: string, route: string, options: CallOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
     headers["content-type"] = "application/json";
   } else if (options.raw !== undefined) {
-    body = options.raw;
+    body = typeof options.raw === "string" ? options.raw : new Uint8Array(options.raw);
     headers["content-type"] = options.contentType ?? "application/json";
   }
   const response = await fetch(`${url}${route}`, { method, headers, body });
