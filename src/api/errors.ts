@@ -78,8 +78,9 @@ function isClientHttpError(error: unknown): error is ClientHttpError {
 /** A client's error that body-parser or the router raised without a body-parser `type`. */
 function clientErrorAnswer(error: ClientHttpError): { status: number; body: ErrorBody } {
   const code = typeof error.code === "string" ? error.code : "";
-  // zlib's and brotli's own failure codes: the body says it is compressed and is not.
-  if (code.startsWith("Z_") || code.startsWith("ERR_") || code.startsWith("ERR__")) {
+  // zlib's (Z_DATA_ERROR, Z_BUF_ERROR…) and brotli's (ERR__ERROR_FORMAT…) failure codes: the body says it is
+  // compressed and is not.
+  if (code.startsWith("Z_") || code.startsWith("ERR__")) {
     return {
       status: 400,
       body: body("BODY_NOT_DECOMPRESSED", "the request body does not decompress with its Content-Encoding", [

@@ -92,11 +92,14 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
       const memberId = c.memberIds.get(c.tier2.address) ?? 0;
       await (await c.registry.addAccount(memberId, extra.address)).wait();
       const token = await signIn(api.url, extra);
+      const main = await signIn(api.url, c.tier2);
       expect((await call(api.url, "GET", "/v1/members", { token })).status).to.equal(200);
       await (await c.registry.removeAccount(memberId, extra.address)).wait();
       const refused = await call(api.url, "GET", "/v1/members", { token });
       expect(refused.status).to.equal(401);
       expect(codeOf(refused)).to.equal("SESSION_ENDED");
+      // The member's own address is still its member's: its session goes on.
+      expect((await call(api.url, "GET", "/v1/members", { token: main })).status).to.equal(200);
     });
 
     it("attack: a member cannot exceed its session cap; its own oldest session ends, others' do not", async () => {
