@@ -28,11 +28,38 @@ async function inParallel(count: number, width: number, task: (index: number) =>
   );
 }
 
+/** A raw socket declares a large body, sends two bytes, and waits: the server must answer or close within the timeout. */
+async function dropsSlowBodies(url: string): Promise<void> {
+  const { port, hostname } = new URL(url);
+  for (const length of [50 * 1024 * 1024, 200_000]) {
+    const started = Date.now();
+    const outcome = await new Promise<{ closedAfterMs: number; firstLine: string }>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /v1/documents/invoices HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"`);
+      });
+      let firstLine = "";
+      socket.on("data", (data) => {
+        if (firstLine === "") firstLine = data.toString("latin1").split("\r\n")[0];
+      });
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve({ closedAfterMs: Date.now() - started, firstLine }));
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`a ${length}-byte declared body still held the connection open after 5 s`));
+      }, 5_000).unref();
+    });
+    // The timeout is 800 ms here; Node checks for late requests every 200 ms.
+    expect(outcome.closedAfterMs, `${length} bytes declared`).to.be.lessThan(2_000);
+    expect(outcome.firstLine, `${length} bytes declared`).to.match(/^HTTP\/1\.1 (413|408) /u);
+  }
+  expect((await call(url, "GET", "/health")).status).to.equal(200);
+}
+
 describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", () => {
   let api: ApiHarness;
 
   before(async () => {
-    api = await startApi({ limits: { maxSessionsPerMember: 3, requestTimeoutMs: 800, headersTimeoutMs: 800 } });
+    api = await startApi({ limits: { maxSessionsPerMember: 3 } });
   });
   after(async () => {
     await api?.close();
@@ -44,13 +71,13 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
       // What the per-IP limit lets one client take within one nonce's lifetime: 60/s for 300 s (time compressed here).
       const allowed = DEFAULT_LIMITS.perIp.perSecond * DEFAULT_LIMITS.nonceTtlSeconds;
       expect(allowed).to.equal(18_000);
-      let refused = 0;
+      const refused = new Map<number, number>();
       await inParallel(allowed, 32, async () => {
         const answer = await fetch(`${api.url}/v1/auth/nonce`);
         await answer.arrayBuffer();
-        if (answer.status !== 200) refused += 1;
+        if (answer.status !== 200) refused.set(answer.status, (refused.get(answer.status) ?? 0) + 1);
       });
-      expect(refused, "nonce requests refused during the flood").to.equal(0);
+      expect(Object.fromEntries(refused), "nonce requests refused during the flood, by status").to.deep.equal({});
       const token = await signIn(api.url, api.c.tier1);
       expect((await call(api.url, "GET", "/v1/auth/session", { token })).status).to.equal(200);
     });
@@ -190,30 +217,14 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
     });
 
     it("attack: a request declaring a 50 MB body and sending 2 bytes is answered and dropped within the request timeout", async function () {
-      this.timeout(10_000);
-      const { port, hostname } = new URL(api.url);
-      for (const length of [50 * 1024 * 1024, 200_000]) {
-        const started = Date.now();
-        const outcome = await new Promise<{ closedAfterMs: number; firstLine: string }>((resolve, reject) => {
-          const socket = net.connect(Number(port), hostname, () => {
-            socket.write(`POST /v1/documents/invoices HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"`);
-          });
-          let firstLine = "";
-          socket.on("data", (data) => {
-            if (firstLine === "") firstLine = data.toString("latin1").split("\r\n")[0];
-          });
-          socket.on("error", () => undefined);
-          socket.on("close", () => resolve({ closedAfterMs: Date.now() - started, firstLine }));
-          setTimeout(() => {
-            socket.destroy();
-            reject(new Error(`a ${length}-byte declared body still held the connection open after 5 s`));
-          }, 5_000).unref();
-        });
-        // The timeout is 800 ms here; Node checks for late requests every 200 ms.
-        expect(outcome.closedAfterMs, `${length} bytes declared`).to.be.lessThan(2_000);
-        expect(outcome.firstLine, `${length} bytes declared`).to.match(/^HTTP\/1\.1 (413|408) /u);
+      this.timeout(20_000);
+      // A server of its own with a short request timeout, so the test is quick and deterministic.
+      const slow = await startApi({ consortium: api.c, limits: { requestTimeoutMs: 800, headersTimeoutMs: 800 } });
+      try {
+        await dropsSlowBodies(slow.url);
+      } finally {
+        await slow.close();
       }
-      expect((await call(api.url, "GET", "/health")).status).to.equal(200);
     });
   });
 
