@@ -142,7 +142,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
       return;
     }
     const own = await requests.byHolder(caller.address);
-    own.sort((a, b) => b.sequence - a.sequence);
+    own.sort((a, b) => (b.sequence ?? b.submittedAt * 1000) - (a.sequence ?? a.submittedAt * 1000));
     response.json({ requests: await withStates(own) });
   });
 }

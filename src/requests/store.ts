@@ -19,8 +19,8 @@ export interface StoredFundingRequest {
   holderSignature: string;
   /** Unix seconds (wall clock of the API). */
   submittedAt: number;
-  /** The arrival order: unix ms, made unique per store (a later request always has a larger one). */
-  sequence: number;
+  /** The arrival order: unix ms, made unique per store (a later request always has a larger one); absent on requests stored before it was kept. */
+  sequence?: number;
 }
 
 /** A request in a factor's inbox and the cursor that resumes a listing after it. */
@@ -33,8 +33,11 @@ const NONCE_WIDTH = 78;
 const SEQUENCE_WIDTH = 16;
 const TOKEN_WIDTH = 64;
 
-/** What a factor-inbox cursor looks like: an arrival sequence, a holder, a nonce. */
-export const INBOX_CURSOR = /^[0-9]{16}\.0x[0-9a-f]{40}\.[0-9]{78}$/u;
+/**
+ * What a factor-inbox cursor looks like: an arrival sequence, a holder, a nonce (or, for a request stored before
+ * arrival order was kept, a holder and a nonce: those list first and are pruned like any other).
+ */
+export const INBOX_CURSOR = /^([0-9]{16}\.0x[0-9a-f]{40}\.[0-9]{78}|0x[0-9a-f]{40}\/[0-9]{78})$/u;
 
 const padNonce = (nonce: bigint): string => nonce.toString().padStart(NONCE_WIDTH, "0");
 
@@ -97,7 +100,7 @@ export class FundingRequestStore {
     await this.db.batch(
       [
         { type: "put", key, value: JSON.stringify(stored) },
-        { type: "put", key: inboxKey(request.factor, inboxCursor(stored.sequence, holder, request.nonce)), value: key },
+        { type: "put", key: inboxKey(request.factor, inboxCursor(this.lastSequence, holder, request.nonce)), value: key },
         { type: "put", key: pieceKey(request.factor, request.tokenId, holder, request.nonce), value: key },
       ],
       { sync: true },
@@ -119,6 +122,8 @@ export class FundingRequestStore {
       { type: "del", key: pieceKey(factor, BigInt(stored.request.tokenId), stored.holder, nonce) },
     ];
     if (typeof stored.sequence === "number") operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
+    // A request stored before arrival order was kept sits in the factor's index under holder and nonce.
+    else operations.push({ type: "del", key: `f/${factor.toLowerCase()}/${stored.holder.toLowerCase()}/${padNonce(nonce)}` });
     await this.db.batch(operations, { sync: true });
   }
 
