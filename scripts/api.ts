@@ -10,6 +10,7 @@ import type { RunningServer } from "../src/api/server";
 import type { IndexRouteOptions } from "../src/api/indexRoutes";
 import { startIndexer } from "../src/indexer/indexer";
 import { FundingRequestStore } from "../src/requests/store";
+import { LevelSessionPersistence } from "../src/api/auth/sessions";
 import { createVerifier } from "../src/verifier";
 
 /**
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
     closers.push(() => store.close());
     const requests = config.requestsDbPath === undefined ? undefined : await FundingRequestStore.open(config.requestsDbPath);
     if (requests !== undefined) closers.push(() => requests.close());
+    const sessions = config.sessionsDbPath === undefined ? undefined : await LevelSessionPersistence.open(config.sessionsDbPath);
+    if (sessions !== undefined) closers.push(() => sessions.close());
     if (config.indexDbPath !== undefined) {
       const running = await startIndexer({
         rpcUrl: config.rpcUrl,
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       port: config.port,
       index,
       requests,
+      sessions,
     });
     closers.push(() => server.close());
   } catch (error) {

@@ -9,6 +9,8 @@ import type { Provider, Signer } from "ethers";
 import pino from "pino";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { createApp } from "../../src/api/app";
+import { LevelSessionPersistence } from "../../src/api/auth/sessions";
+import { DEFAULT_LIMITS } from "../../src/api/context";
 import { Role } from "../../src/chain/roles";
 import { addressesOf, connectChainbill } from "../../src/chain/system";
 import type { ChainbillAddresses, ChainbillContracts } from "../../src/chain/system";
@@ -139,6 +141,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(() => store.close());
     const requests = await FundingRequestStore.open(path.join(dataDir, "requests"));
     stops.push(() => requests.close());
+    const sessions = await LevelSessionPersistence.open(path.join(dataDir, "sessions"));
+    stops.push(() => sessions.close());
     const verifier = createVerifier({
       contracts,
       provider,
@@ -170,7 +174,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await indexer.waitForBlock(await provider.getBlockNumber(), 60_000);
     log(`indexer: caught up at block ${indexer.cursor()?.number ?? "?"}`);
 
-    const httpServer = http.createServer();
+    // A client too slow to send its request is dropped, as by the API's own server (src/api/server.ts).
+    const httpServer = http.createServer({ requestTimeout: DEFAULT_LIMITS.requestTimeoutMs, headersTimeout: DEFAULT_LIMITS.headersTimeoutMs, connectionsCheckingInterval: 1000 });
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
       httpServer.listen(options.port, options.host, () => resolve());
@@ -196,6 +201,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       processMetrics: false,
       index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
       requests,
+      sessions,
     });
 
     const factorRates: Record<string, string> = {};

@@ -35,6 +35,50 @@ function requestLog(context: ApiContext): RequestHandler {
   };
 }
 
+function decodes(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A path segment that is not valid percent-encoding (`/v1/tokens/%E0%A4%A`) is a 400 naming the parameter it
+ * stands for (by the OpenAPI path templates), answered before the router tries, and fails, to decode it.
+ */
+function requireDecodablePath(templates: readonly string[]): RequestHandler {
+  const parsed = templates.map((template) => template.split("/"));
+  return (request, _response, next) => {
+    const segments = request.path.split("/");
+    const bad = segments.findIndex((segment) => !decodes(segment));
+    if (bad === -1) {
+      next();
+      return;
+    }
+    const template = parsed.find((parts) => parts.length === segments.length && parts.every((part, index) => part.startsWith("{") || part === segments[index]));
+    const placeholder = template?.[bad];
+    const field = placeholder !== undefined && placeholder.startsWith("{") ? placeholder.slice(1, -1) : "(path)";
+    next(new ApiError(400, "MALFORMED_PATH", "a path segment is not valid percent-encoding", [{ path: field, message: `"${segments[bad].slice(0, 80)}" is not valid percent-encoding` }]));
+  };
+}
+
+/**
+ * A body declared larger than the limit is refused at once, and the connection closed, instead of being read (or
+ * waited for) to the end.
+ */
+const refuseDeclaredOversize: RequestHandler = (request, response, next) => {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) {
+    response.setHeader("Connection", "close");
+    response.on("finish", () => request.socket.destroySoon());
+    next(new ApiError(413, "BODY_TOO_LARGE", `the request body exceeds ${BODY_LIMIT_BYTES} bytes`, [{ path: "(body)", message: `at most ${BODY_LIMIT_BYTES} bytes` }]));
+    return;
+  }
+  next();
+};
+
 /** A POST that carries a body must carry JSON; anything else is refused before it is read. */
 const requireJsonBody: RequestHandler = (request, _response, next) => {
   // `is` answers false for a body of another type, and for an empty one ("Content-Length: 0"), which is no body.
@@ -66,10 +110,12 @@ export function createApp(options: ApiOptions): ChainbillApi {
     if (!UNLIMITED_PATHS.has(request.path)) context.ipLimiter.take(request.ip ?? request.socket.remoteAddress ?? "unknown", "IP address");
     next();
   });
+  const description = openApiDocument({ index: options.index !== undefined, requests: options.requests !== undefined });
+  app.use(requireDecodablePath(Object.keys((description as { paths: Record<string, unknown> }).paths)));
+  app.use(refuseDeclaredOversize);
   app.use(requireJsonBody);
   app.use(express.json({ limit: BODY_LIMIT_BYTES, strict: true }));
 
-  const description = openApiDocument({ index: options.index !== undefined, requests: options.requests !== undefined });
   registerSystemRoutes(app, context, description);
   registerAuthRoutes(app, context);
   registerDocumentRoutes(app, context);

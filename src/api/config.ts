@@ -29,17 +29,20 @@ export interface ApiServerConfig {
   confirmations: number;
   /** Where funding requests are kept; given, the API serves `/v1/funding-requests`. */
   requestsDbPath?: string;
+  /** Where sessions are kept so they survive a restart; without it they end with the process. */
+  sessionsDbPath?: string;
 }
 
 export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
-  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>]
+  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--sessions-db <dir>]
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
-  funding-request inbox.
+  funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
   --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
   deployed_addresses.json. The verifier key: --keystore (password in CHAINBILL_VERIFIER_KEYSTORE_PASSWORD or
   CHAINBILL_VERIFIER_KEYSTORE_PASSWORD_FILE) or CHAINBILL_VERIFIER_KEY. Rate limits: CHAINBILL_API_RATE_IP and
-  CHAINBILL_API_RATE_ADDRESS as "<burst>/<per second>".`;
+  CHAINBILL_API_RATE_ADDRESS as "<burst>/<per second>"; CHAINBILL_API_REQUEST_TIMEOUT_MS (default 30000) drops a
+  client too slow to send its whole request.`;
 
 const addressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/u, "an address is 0x followed by 40 hex digits");
 
@@ -116,6 +119,7 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
       "index-db": { type: "string" },
       confirmations: { type: "string" },
       "requests-db": { type: "string" },
+      "sessions-db": { type: "string" },
     },
     strict: true,
   });
@@ -123,8 +127,8 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
   if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
   if (values.confirmations !== undefined && values["index-db"] === undefined) throw new Error(`--confirmations applies to the index: give --index-db too\n${USAGE}`);
-  const databases = [values.db, values["index-db"], values["requests-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db and --requests-db must be different directories\n${USAGE}`);
+  const databases = [values.db, values["index-db"], values["requests-db"], values["sessions-db"]].filter((location) => location !== undefined);
+  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db and --sessions-db must be different directories\n${USAGE}`);
   let addresses: ChainbillAddresses;
   if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
   else {
@@ -155,10 +159,12 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
     indexDbPath: values["index-db"],
     confirmations: wholeNumber(values.confirmations, 0, "--confirmations"),
     requestsDbPath: values["requests-db"],
+    sessionsDbPath: values["sessions-db"],
     limits: {
       ...DEFAULT_LIMITS,
       perIp: rate(env.CHAINBILL_API_RATE_IP, DEFAULT_LIMITS.perIp, "CHAINBILL_API_RATE_IP"),
       perAddress: rate(env.CHAINBILL_API_RATE_ADDRESS, DEFAULT_LIMITS.perAddress, "CHAINBILL_API_RATE_ADDRESS"),
+      requestTimeoutMs: wholeNumber(env.CHAINBILL_API_REQUEST_TIMEOUT_MS, DEFAULT_LIMITS.requestTimeoutMs, "CHAINBILL_API_REQUEST_TIMEOUT_MS"),
     },
   };
 }

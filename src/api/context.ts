@@ -7,6 +7,7 @@ import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
 import { NonceStore } from "./auth/nonces";
 import type { IndexRouteOptions } from "./indexRoutes";
 import { SessionStore } from "./auth/sessions";
+import type { SessionPersistence } from "./auth/sessions";
 import type { SignInPolicy } from "./auth/signIn";
 import { MemberDirectory } from "./members";
 import { ApiMetrics } from "./metrics";
@@ -25,8 +26,14 @@ export interface ApiLimits {
   perAddress: RateLimit;
   sessionTtlSeconds: number;
   nonceTtlSeconds: number;
+  /** Live sessions in all. */
   maxSessions: number;
-  maxOutstandingNonces: number;
+  /** Live sessions per member: a new sign-in beyond it ends the member's own oldest session. */
+  maxSessionsPerMember: number;
+  /** Milliseconds to receive a whole request (headers and body); a slower client is dropped. */
+  requestTimeoutMs: number;
+  /** Milliseconds to receive a request's headers. */
+  headersTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -35,7 +42,9 @@ export const DEFAULT_LIMITS: ApiLimits = {
   sessionTtlSeconds: 3600,
   nonceTtlSeconds: 300,
   maxSessions: 100_000,
-  maxOutstandingNonces: 10_000,
+  maxSessionsPerMember: 20,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
 };
 
 /** The request body limit the issue sets. */
@@ -59,6 +68,8 @@ export interface ApiOptions {
   index?: IndexRouteOptions;
   /** Given, the funding-request inbox (`/v1/funding-requests`) is served. */
   requests?: FundingRequestStore;
+  /** Where sessions outlive the process (LevelSessionPersistence); without it they end with the process. */
+  sessions?: SessionPersistence;
 }
 
 /** Everything the routes share. */
@@ -77,6 +88,10 @@ export interface ApiContext {
   metrics: ApiMetrics;
   logger: Logger;
   limits: ApiLimits;
+  /** The first block worth scanning for the token's events. */
+  fromBlock: number;
+  /** The funding-request inbox, when served. */
+  requests?: FundingRequestStore;
 }
 
 export function createContext(options: ApiOptions): ApiContext {
@@ -88,13 +103,15 @@ export function createContext(options: ApiOptions): ApiContext {
     verifier: options.verifier,
     documentUse: new DocumentUseTracker(options.contracts.token, options.fromBlock ?? 0),
     members: new MemberDirectory(options.contracts.registry),
-    nonces: new NonceStore(limits.nonceTtlSeconds * 1000, limits.maxOutstandingNonces),
-    sessions: new SessionStore(limits.sessionTtlSeconds * 1000, limits.maxSessions),
+    nonces: new NonceStore(limits.nonceTtlSeconds * 1000),
+    sessions: new SessionStore({ ttlMs: limits.sessionTtlSeconds * 1000, capacity: limits.maxSessions, perMember: limits.maxSessionsPerMember }, options.sessions),
     signInPolicy: { domain: options.signIn.domain, uri: options.signIn.uri, chainId: options.chainId },
     ipLimiter: new RateLimiter(limits.perIp),
     addressLimiter: new RateLimiter(limits.perAddress),
     metrics: new ApiMetrics(options.processMetrics ?? true),
     logger: options.logger,
     limits,
+    fromBlock: options.fromBlock ?? 0,
+    requests: options.requests,
   };
 }

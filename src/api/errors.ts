@@ -63,6 +63,37 @@ function bodyParserAnswer(error: BodyParserError, limitBytes: number): { status:
   }
 }
 
+/** An http-errors style error (body-parser's inflation, the router's decoding) that says it is the client's fault. */
+interface ClientHttpError {
+  status: number;
+  code?: unknown;
+  name?: unknown;
+}
+
+function isClientHttpError(error: unknown): error is ClientHttpError {
+  const status = typeof error === "object" && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof status === "number" && status >= 400 && status < 500;
+}
+
+/** A client's error that body-parser or the router raised without a body-parser `type`. */
+function clientErrorAnswer(error: ClientHttpError): { status: number; body: ErrorBody } {
+  const code = typeof error.code === "string" ? error.code : "";
+  // zlib's (Z_DATA_ERROR, Z_BUF_ERROR…) and brotli's (ERR__ERROR_FORMAT…) failure codes: the body says it is
+  // compressed and is not.
+  if (code.startsWith("Z_") || code.startsWith("ERR__")) {
+    return {
+      status: 400,
+      body: body("BODY_NOT_DECOMPRESSED", "the request body does not decompress with its Content-Encoding", [
+        { path: "headers.content-encoding", message: "the body is not validly compressed with this encoding" },
+      ]),
+    };
+  }
+  if (error.name === "URIError") {
+    return { status: 400, body: body("MALFORMED_PATH", "a path segment is not valid percent-encoding", [{ path: "(path)", message: "malformed percent-encoding" }]) };
+  }
+  return { status: error.status, body: body("BAD_REQUEST", "the request could not be read") };
+}
+
 export function errorMiddleware(logger: Logger, limitBytes: number): ErrorRequestHandler {
   return (error: unknown, request, response, next) => {
     if (response.headersSent) {
@@ -82,6 +113,11 @@ export function errorMiddleware(logger: Logger, limitBytes: number): ErrorReques
     }
     if (isBodyParserError(error) && error.status < 500) {
       const answer = bodyParserAnswer(error, limitBytes);
+      response.status(answer.status).json(answer.body);
+      return;
+    }
+    if (isClientHttpError(error)) {
+      const answer = clientErrorAnswer(error);
       response.status(answer.status).json(answer.body);
       return;
     }

@@ -4,14 +4,18 @@ import type { IRouter, Response } from "express";
 import { Role } from "../chain/roles";
 import type { IndexReader, SlotSummary } from "../indexer/queries";
 import { QueryInputError } from "../indexer/queries";
-import type { FundingRow, TokenRecord } from "../indexer/schema";
+import type { FundingRow, SlotRecord, TokenRecord } from "../indexer/schema";
 import { checkFunding } from "../verifier/checks";
 import { BlockReads } from "../verifier/blockReads";
 import { gatherContext } from "../verifier/gather";
 import type { FundingCheckFailure } from "../verifier/types";
 import { address } from "../proofs/wire";
+import { documentParties as partiesOfDocument } from "../proofs/documents";
+import type { ParsedDocument } from "../proofs/documents";
 import { ApiError, badRequest, forbidden, notFound } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
+import type { Caller } from "./auth/middleware";
+import { DocumentAccess } from "./documentAccess";
 import { holdsRole } from "./members";
 import { parseInput, uint256 } from "./validation";
 import type { ApiContext } from "./context";
@@ -31,6 +35,38 @@ export interface IndexRouteOptions {
 const WAIT_MS = 10_000;
 /** A tree larger than this is cut (the answer says so); each node's checks read the chain. */
 const MAX_TREE_NODES = 60;
+
+/** Pieces per portfolio page, and the most a client may ask for. */
+export const PORTFOLIO_PAGE_DEFAULT = 100;
+export const PORTFOLIO_PAGE_MAX = 500;
+/** Holdings are read from the index in batches of this many (the index's own maximum). */
+const HOLDINGS_BATCH = 10_000;
+
+const portfolioQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]{0,3}$/u, `a whole number from 1 to ${PORTFOLIO_PAGE_MAX}`)
+      .transform(Number)
+      .refine((value) => value <= PORTFOLIO_PAGE_MAX, `at most ${PORTFOLIO_PAGE_MAX}`)
+      .optional(),
+    cursor: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,77})\.(0|[1-9][0-9]{0,77})$/u, "the nextCursor of a previous page")
+      .transform((text) => {
+        const [value, tokenId] = text.split(".");
+        return { value: BigInt(value), tokenId: BigInt(tokenId) };
+      })
+      .optional(),
+  })
+  .loose();
+
+/** Largest value first, then the newest piece (highest token id): negative when `a` comes first. */
+function byValueThenNewest(a: { value: bigint; tokenId: bigint }, b: { value: bigint; tokenId: bigint }): number {
+  if (a.value !== b.value) return a.value > b.value ? -1 : 1;
+  if (a.tokenId !== b.tokenId) return a.tokenId > b.tokenId ? -1 : 1;
+  return 0;
+}
 
 const minBlockQuery = z.object({ minBlock: z.string().regex(/^[0-9]{1,12}$/u, "a block number").optional() }).loose();
 const tokenParams = z.strictObject({ id: uint256 });
@@ -55,6 +91,7 @@ function subjectOf(response: Response, requested: string | undefined): string {
 export function registerIndexRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions): void {
   const { reader } = options;
   const session = requireSession(context);
+  const access = new DocumentAccess(context, context.requests);
 
   const caughtUp = async (query: unknown): Promise<void> => {
     const { minBlock } = parseInput(minBlockQuery, query, "query");
@@ -83,16 +120,33 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     response.json((await reader.status()) ?? { asOfBlock: -1, final: false });
   });
 
-  /** The portfolio: live pieces held, what was sold to factors, and totals. `?address=` for auditors. */
+  /**
+   * The portfolio: live pieces held, what was sold to factors, and totals. `?address=` for auditors. Pieces come a
+   * page at a time (`limit`, default 100, at most PORTFOLIO_PAGE_MAX; `cursor` from the previous page's
+   * `nextCursor`), largest value first, then newest (token id descending), so dust split into someone's portfolio
+   * sorts last and never hides a real piece; the totals count every piece held.
+   */
   router.get("/v1/portfolio", session, async (request, response) => {
     await caughtUp(request.query);
     const requested = typeof request.query.address === "string" ? parseInput(addressParams, { address: request.query.address }, "query").address : undefined;
     const owner = subjectOf(response, requested);
-    const holdings = await read(() => reader.holdingsOf(owner, { limit: 1000 }));
+    const { limit, cursor } = parseInput(portfolioQuery, request.query, "query");
+    const holdings = await read(() => reader.holdingsOf(owner, { limit: HOLDINGS_BATCH }));
+    const rows = [...holdings.pieces];
+    for (let after = holdings.nextAfter; after !== null; ) {
+      const next = await read(() => reader.holdingsOf(owner, { limit: HOLDINGS_BATCH, after: after ?? undefined }));
+      rows.push(...next.pieces);
+      after = next.nextAfter;
+    }
+    rows.sort(byValueThenNewest);
+    const start = cursor === undefined ? 0 : rows.findIndex((row) => byValueThenNewest(row, cursor) > 0);
+    const pageRows = start === -1 ? [] : rows.slice(start, start + (limit ?? PORTFOLIO_PAGE_DEFAULT));
+    const lastRow = pageRows[pageRows.length - 1];
+    const nextCursor = lastRow !== undefined && start + pageRows.length < rows.length ? `${lastRow.value}.${lastRow.tokenId}` : null;
     const book = await reader.factorBook(owner, { limit: 1000 });
     const bought = new Set(book.fundings.map((funding) => funding.fundedTokenId));
     const pieces = [];
-    for (const row of holdings.pieces) {
+    for (const row of pageRows) {
       const summary = await summaryOf(row.slot);
       pieces.push({
         tokenId: row.tokenId,
@@ -121,6 +175,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       asOfBlock: holdings.asOfBlock,
       final: holdings.final,
       pieces,
+      nextCursor,
       sold,
       totals: {
         count: holdings.count,
@@ -152,6 +207,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       const reads = new BlockReads(context.contracts, block.number, block.hash);
       for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, block.timestamp));
     }
+    const visible = await detailsVisibleTo(context, access, callerOf(response), root.slot, nodes);
     const fundings = [];
     for (const node of nodes) {
       const lineage = await reader.token(node.tokenId, { maxDescendants: 1 });
@@ -165,7 +221,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       descendants: piece.descendants.map((node) => node.tokenId),
       slot: root.slot,
       truncated: root.descendantsTruncated,
-      nodes: nodes.map((node) => ({ ...node, checks: checks.get(node.tokenId) ?? null })),
+      nodes: nodes.map((node) => ({ ...node, checks: shownChecks(checks.get(node.tokenId), visible.has(node.tokenId)) })),
       fundings,
     });
   });
@@ -232,6 +288,62 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const history = await read(() => reader.tokenHistory(id));
     response.json(history);
   });
+}
+
+function documentPartiesOf(document: ParsedDocument): number[] {
+  return partiesOfDocument(document).map((party) => party.memberId);
+}
+
+/** What an unrelated member sees in place of a failure's message (which may quote invoice numbers, totals, waybills). */
+export const HIDDEN_FAILURE_MESSAGE = "details are shown to the trade's parties, the factor evaluating it, auditors and operators";
+
+type StepChecks = { passed: boolean; failures: FundingCheckFailure[]; detailsHidden?: true };
+
+/** A node's checks as the caller may see them: whether they passed and the failure codes, the messages only when visible. */
+function shownChecks(checks: StepChecks | undefined, visible: boolean): StepChecks | null {
+  if (checks === undefined) return null;
+  if (visible) return checks;
+  return { passed: checks.passed, failures: checks.failures.map(({ code, step, tokenId }) => ({ code, step, tokenId, message: HIDDEN_FAILURE_MESSAGE })), detailsHidden: true };
+}
+
+/**
+ * The nodes whose failure details the caller may see: all for auditors and operators; for anyone else the nodes
+ * whose trade it was a party to (the member the piece or its parent belongs to, a party of the step's stored
+ * documents; for the first piece the anchor and the supplier), and for a factor the pieces it evaluates (live
+ * request to it, held or holding) and their ancestors.
+ */
+async function detailsVisibleTo(context: ApiContext, access: DocumentAccess, caller: Caller, slot: SlotRecord, nodes: readonly TokenRecord[]): Promise<Set<bigint>> {
+  if (holdsRole(caller.standing, Role.AUDITOR) || holdsRole(caller.standing, Role.OPERATOR)) return new Set(nodes.map((node) => node.tokenId));
+  const me = caller.standing.memberId;
+  const visible = new Set<bigint>();
+  const byId = new Map(nodes.map((node) => [node.tokenId, node]));
+  const memberOf = async (address: string): Promise<number> => (await context.members.standing(getAddress(address))).memberId;
+  const partiesOf = async (hashes: readonly string[]): Promise<number[]> => {
+    const ids: number[] = [];
+    for (const hash of hashes) {
+      try {
+        const document = await context.store.get(hash);
+        if (document !== undefined) ids.push(...documentPartiesOf(document));
+      } catch {
+        // An altered stored copy names nobody here; the document route reports it.
+      }
+    }
+    return ids;
+  };
+  for (const node of nodes) {
+    const parent = node.parent === null || node.parent === 0n ? undefined : byId.get(node.parent);
+    const chainParties = [await memberOf(node.owner), ...(parent === undefined ? [] : [await memberOf(parent.owner)])];
+    if (node.parent === 0n) chainParties.push(slot.anchorId, slot.supplierId);
+    const proof = node.parent === 0n ? { invoiceHash: slot.invoiceHash, logisticsHash: slot.logisticsHash } : node.tradeProof;
+    const documentParties = proof === null ? [] : await partiesOf([proof.invoiceHash, proof.logisticsHash]);
+    if (chainParties.includes(me) || documentParties.includes(me)) visible.add(node.tokenId);
+  }
+  if (holdsRole(caller.standing, Role.FACTOR)) {
+    for (const piece of await access.evaluatedPieces(caller.address, me, slot.slot)) {
+      for (let at = byId.get(piece); at !== undefined; at = at.parent === null ? undefined : byId.get(at.parent)) visible.add(at.tokenId);
+    }
+  }
+  return visible;
 }
 
 const FUNDING_STATE_CODES: ReadonlySet<string> = new Set(["ALREADY_FUNDED"]);

@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { documentSchema } from "../proofs/documents";
-import { fundingRequestBody } from "./requestRoutes";
+import { fundingRequestBody, REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX } from "./requestRoutes";
+import { MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE } from "./requestState";
+import { MAX_LINEAGE_DEPTH } from "./routes/tokens";
 import { signInBody } from "./routes/auth";
 import { fundingCheckBody } from "./routes/tokens";
+import { BODY_LIMIT_BYTES } from "./context";
+import { PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX } from "./indexRoutes";
 
 /**
  * The OpenAPI 3.1 description of the API. Request bodies are generated from the same zod schemas the routes parse
@@ -28,12 +32,14 @@ const addressSchema: JsonSchema = { type: "string", pattern: "^0x[0-9a-fA-F]{40}
 
 /** Errors every route that takes a session can answer. */
 const sessionErrors = {
-  "401": error("no session, or the session has expired"),
+  "401": error("no session, the session has expired, or it ended because its member is no longer active (SESSION_ENDED: suspended, KYC lapsed, or the address removed)"),
   "429": error("rate limited; see Retry-After"),
 };
 
 interface Operation {
   summary: string;
+  /** What a caller must know beyond the summary: bounds, ordering, who sees what. */
+  description?: string;
   session: boolean;
   parameters?: JsonSchema[];
   requestBody?: JsonSchema;
@@ -44,8 +50,10 @@ const pathParameter = (name: string, schema: JsonSchema, description: string): J
 const tokenId = pathParameter("id", decimal, "the piece's token id");
 
 const bodyErrors = {
-  "400": error("malformed JSON, wrong or unknown fields (each named)"),
-  "413": error("the body exceeds 256 KB"),
+  "400": error(
+    "malformed JSON, wrong or unknown fields (each named), text that is not well-formed Unicode, or a body that does not decompress with its Content-Encoding (BODY_NOT_DECOMPRESSED, naming headers.content-encoding)",
+  ),
+  "413": error(`the body exceeds ${BODY_LIMIT_BYTES / 1024} KB (a larger Content-Length is refused before the body is read, and the connection closed)`),
   "415": error("the body is not JSON"),
 };
 
@@ -65,21 +73,26 @@ export const OPERATIONS: Operations = {
   "/v1/auth/nonce": {
     get: {
       summary: "A single-use nonce for a sign-in message, and what the message must name",
+      description:
+        "The nonce is a random value, its expiry and a MAC under a key of this process: nothing is stored until it is spent, so no number of nonce requests can stop a member from signing in. It lasts five minutes and serves one sign-in.",
       session: false,
-      responses: { "200": { description: "a nonce", content: json(ref("Nonce")) }, "429": error("rate limited"), "503": error("too many sign-ins in progress") },
+      responses: { "200": { description: "a nonce", content: json(ref("Nonce")) }, "429": error("rate limited") },
     },
   },
   "/v1/auth/verify": {
     post: {
       summary: "Sign in with Ethereum (EIP-4361): exchange a signed message for a session token",
+      description:
+        "A session lasts an hour and survives a restart of the API; it ends at once when its member is suspended, its KYC lapses or the address is removed. A member holds at most a fixed number of live sessions (20 by default): a new sign-in ends that member's own oldest.",
       session: false,
       requestBody: { required: true, content: json(schemaOf(signInBody)) },
       responses: {
         "200": { description: "signed in", content: json(ref("Session")) },
         ...bodyErrors,
         "401": error("wrong domain, URI or chain id, unknown or used nonce, expired message, or a signature by someone else"),
-        "403": error("the address belongs to no member"),
+        "403": error("the address belongs to no member (NOT_A_MEMBER), or its member is suspended or its KYC lapsed (MEMBER_INACTIVE)"),
         "429": error("rate limited"),
+        "503": error("the session store is full of other members' live sessions"),
       },
     },
   },
@@ -119,7 +132,9 @@ export const OPERATIONS: Operations = {
   },
   "/v1/documents/{hash}": {
     get: {
-      summary: "A stored document (its parties, auditors, operators, and factors once it backs a piece on chain)",
+      summary: "A stored document (its parties, auditors, operators, and a factor evaluating a piece it backs)",
+      description:
+        "A factor reads a document while a live funding request to it names a piece whose lineage the document backs, or while it (any address of its member) holds or held such a piece; a lineage step counts only when it passes value between the document's own parties, so a hash named in someone else's transfer opens nothing.",
       session: true,
       parameters: [pathParameter("hash", hex32, "the document hash")],
       responses: {
@@ -142,9 +157,16 @@ export const OPERATIONS: Operations = {
   "/v1/tokens/{id}/lineage": {
     get: {
       summary: "Every step from the anchor's confirmation to the piece",
+      description: `Walking up costs one chain read per generation, so the route reads at most ${MAX_LINEAGE_DEPTH} steps (the confirmation and the piece included): a deeper lineage is answered 422 LINEAGE_TOO_DEEP naming the id, after at most ${MAX_LINEAGE_DEPTH} reads; the index's /v1/pieces/{id}/tree gives its ancestors.`,
       session: true,
       parameters: [tokenId],
-      responses: { "200": { description: "the lineage, root first", content: json({ type: "object" }) }, "400": error("the id is malformed"), "404": error("no such piece"), ...sessionErrors },
+      responses: {
+        "200": { description: "the lineage, root first", content: json({ type: "object" }) },
+        "400": error("the id is malformed"),
+        "404": error("no such piece"),
+        "422": error(`the lineage has more than ${MAX_LINEAGE_DEPTH} steps (LINEAGE_TOO_DEEP)`),
+        ...sessionErrors,
+      },
     },
   },
   "/v1/tokens/{id}/funding-checks": {
@@ -202,14 +224,22 @@ export const INDEX_OPERATIONS: Operations = {
   "/v1/portfolio": {
     get: {
       summary: "Live pieces held, what was sold to factors, and totals by anchor and by maturity (the caller's; ?address= for auditors and operators)",
+      description: `Pieces come a page at a time, largest value first, then newest (token id descending), so pieces of dust split into a portfolio sort last and cannot hide real ones; a page has \`limit\` pieces (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX}); pass the answer's nextCursor as \`cursor\` for the next page (null on the last). The totals count every piece held, whatever the page.`,
       session: true,
-      parameters: [{ name: "address", in: "query", required: false, description: "whose portfolio (default: the caller's)", schema: addressSchema }, minBlock],
+      parameters: [
+        { name: "address", in: "query", required: false, description: "whose portfolio (default: the caller's)", schema: addressSchema },
+        { name: "limit", in: "query", required: false, description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})`, schema: { type: "string", pattern: "^[1-9][0-9]{0,3}$" } },
+        { name: "cursor", in: "query", required: false, description: "the previous page's nextCursor", schema: { type: "string", pattern: "^[0-9]+\\.[0-9]+$" } },
+        minBlock,
+      ],
       responses: { "200": { description: "the portfolio", content: json(ref("Portfolio")) }, "403": auditorsOnly, ...indexErrors },
     },
   },
   "/v1/pieces/{id}/tree": {
     get: {
       summary: "The piece's receivable as a tree from the anchor's confirmation (each node with the verifier's checks of its step), and the piece's own ancestors and descendants",
+      description:
+        "Every member sees whether each step passed and its failure codes. The failure messages (which quote invoice numbers, totals, waybill references) go only to the step's parties (the members holding the piece or its parent, the members its documents name), the factor evaluating the piece (a live request to it, or it holds or held the piece or a descendant), auditors and operators; anyone else gets detailsHidden: true and a fixed message.",
       session: true,
       parameters: [tokenId, minBlock],
       responses: { "200": { description: "the tree", content: json(ref("PieceTree")) }, "404": error("no such piece was ever created"), ...indexErrors },
@@ -262,15 +292,26 @@ export const REQUEST_OPERATIONS: Operations = {
         "409": error("the caller already submitted a request under this nonce"),
         "422": error("refused, each wrong field named: not the caller's signature, piece or value, not an active factor, deadline passed, nonce used"),
         ...sessionErrors,
+        "429": error(
+          `rate limited (see Retry-After), or too many live requests (TOO_MANY_LIVE_REQUESTS): at most ${MAX_LIVE_REQUESTS_PER_HOLDER} per holder (field request) and ${MAX_LIVE_REQUESTS_PER_PIECE} per piece (field request.tokenId)`,
+        ),
       },
     },
     get: {
       summary: "The caller's own requests, or (?as=factor) those waiting for the caller as factor, each with its state",
+      description: `As factor: live requests only (state waiting), newest first, \`limit\` a page (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX}), \`cursor\` the previous page's nextCursor (null on the last page); funded, withdrawn and expired requests are removed when met. As holder: the caller's stored requests, newest first, each with its state (at most ${MAX_LIVE_REQUESTS_PER_HOLDER} live ones exist; closed ones are removed at the holder's next submission or the factor's next listing).`,
       session: true,
-      parameters: [{ name: "as", in: "query", required: false, description: "holder (default) or factor", schema: { enum: ["holder", "factor"] } }],
+      parameters: [
+        { name: "as", in: "query", required: false, description: "holder (default) or factor", schema: { enum: ["holder", "factor"] } },
+        { name: "limit", in: "query", required: false, description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})`, schema: { type: "string", pattern: "^[1-9][0-9]{0,2}$" } },
+        { name: "cursor", in: "query", required: false, description: "the previous page's nextCursor", schema: { type: "string" } },
+      ],
       responses: {
-        "200": { description: "the requests", content: json({ type: "object", properties: { requests: { type: "array", items: ref("StoredFundingRequest") } } }) },
-        "400": error("as is neither holder nor factor"),
+        "200": {
+          description: "the requests",
+          content: json({ type: "object", properties: { requests: { type: "array", items: ref("StoredFundingRequest") }, nextCursor: { anyOf: [{ type: "string" }, { type: "null" }] } } }),
+        },
+        "400": error("as is neither holder nor factor, or a malformed limit or cursor (each named under query.)"),
         "403": error("?as=factor and the caller is not an active factor"),
         ...sessionErrors,
       },
@@ -387,6 +428,7 @@ const INDEX_SCHEMAS: Record<string, JsonSchema> = {
   Portfolio: asOf(
     {
       owner: addressSchema,
+      nextCursor: { anyOf: [{ type: "string" }, { type: "null" }], description: "pass as cursor for the next page; null on the last" },
       pieces: {
         type: "array",
         items: {
@@ -415,7 +457,17 @@ const INDEX_SCHEMAS: Record<string, JsonSchema> = {
           allOf: [ref("TokenRecord")],
           properties: {
             checks: {
-              anyOf: [{ type: "object", properties: { passed: { type: "boolean" }, failures: { type: "array", items: { type: "object" } } } }, { type: "null" }],
+              anyOf: [
+                {
+                  type: "object",
+                  properties: {
+                    passed: { type: "boolean" },
+                    failures: { type: "array", items: { type: "object", properties: { code: { type: "string" }, message: { type: "string" }, step: integer, tokenId: decimal } } },
+                    detailsHidden: { type: "boolean", description: "true when the caller may not see the failure messages (each replaced by a fixed sentence)" },
+                  },
+                },
+                { type: "null" },
+              ],
             },
           },
         },
@@ -500,6 +552,7 @@ const REQUEST_SCHEMAS: Record<string, JsonSchema> = {
       },
       holderSignature: { type: "string" },
       submittedAt: { type: "integer", description: "unix seconds" },
+      sequence: { type: "integer", description: "arrival order (unix ms, unique)" },
       state: { enum: ["waiting", "funded", "withdrawn", "expired"] },
     },
   },
@@ -570,6 +623,7 @@ export function openApiDocument(options: MountedRoutes & { serverUrl?: string } 
     for (const [method, operation] of Object.entries(operations)) {
       paths[path][method] = {
         summary: operation.summary,
+        ...(operation.description === undefined ? {} : { description: operation.description }),
         ...(operation.session ? { security: [{ session: [] }] } : {}),
         ...(operation.parameters === undefined ? {} : { parameters: operation.parameters }),
         ...(operation.requestBody === undefined ? {} : { requestBody: operation.requestBody }),
@@ -585,7 +639,7 @@ export function openApiDocument(options: MountedRoutes & { serverUrl?: string } 
       description:
         "Trade documents in, funding attestations out, and reads of members and pieces" +
         (options.index === true ? "; reads of the index (portfolios, trees, books, receivables, histories), each as of a block" : "") +
-        ". Amounts and token ids are decimal strings.",
+        ". Amounts and token ids are decimal strings. Bad input of any kind (malformed JSON or percent-encoding, wrong types, text that is not well-formed Unicode, bodies that do not decompress) is a 4xx naming the field; a client too slow to send its request is dropped after the server's request timeout (30 s by default).",
     },
     ...(serverUrl === undefined ? {} : { servers: [{ url: serverUrl }] }),
     components: {

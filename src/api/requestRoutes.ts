@@ -4,51 +4,72 @@ import type { IRouter } from "express";
 import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
 import type { FundingRequest } from "../chain/funding";
 import { Role } from "../chain/roles";
-import { FundingRequestStore, requestFromStored } from "../requests/store";
+import { FundingRequestStore, INBOX_CURSOR } from "../requests/store";
 import type { StoredFundingRequest } from "../requests/store";
 import { address, signature } from "../proofs/wire";
 import type { FieldProblem } from "../proofs/wire";
-import { ApiError, badRequest, forbidden } from "./errors";
+import { ApiError, forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import { holdsRole } from "./members";
 import { parseInput, uint256 } from "./validation";
 import type { ApiContext } from "./context";
+import { chainNow, keepLive, MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE, requestState } from "./requestState";
+import type { RequestState } from "./requestState";
+
+export type { RequestState };
 
 /**
  * Funding requests from holders to factors. A holder signs its request in its wallet and submits it here; the
  * factor it names lists what waits for it and runs the funding check with it. A request is accepted only when the
  * signature is the caller's own under this chain's Financing domain, the caller holds the piece and enough of it,
  * the factor is an active factor, the deadline is ahead and the nonce unused: bad input changes nothing.
+ *
+ * A factor's inbox lists live requests only (waiting: nonce unused, deadline ahead), newest first, a page at a
+ * time; funded, withdrawn and expired ones are removed when met. A holder has at most MAX_LIVE_REQUESTS_PER_HOLDER
+ * live requests and a piece at most MAX_LIVE_REQUESTS_PER_PIECE, so no holder can bury the others' requests.
  */
+
+/** Requests per page of a listing, and the most a client may ask for. */
+export const REQUESTS_PAGE_DEFAULT = 50;
+export const REQUESTS_PAGE_MAX = 100;
+
+const listQuery = z.strictObject({
+  as: z.enum(["factor", "holder"], { error: "\"factor\" or \"holder\"" }).optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}$/u, `a whole number from 1 to ${REQUESTS_PAGE_MAX}`)
+    .transform(Number)
+    .refine((value) => value <= REQUESTS_PAGE_MAX, `at most ${REQUESTS_PAGE_MAX}`)
+    .optional(),
+  cursor: z.string().regex(INBOX_CURSOR, "the nextCursor of a previous page").optional(),
+});
 
 export const fundingRequestBody = z.strictObject({
   request: z.strictObject({ tokenId: uint256, value: uint256, minPrice: uint256, factor: address, withRecourse: z.boolean(), deadline: uint256, nonce: uint256 }),
   holderSignature: signature,
 });
 
-export type RequestState = "waiting" | "funded" | "withdrawn" | "expired";
-
-async function chainNow(context: ApiContext): Promise<bigint> {
-  const block = await context.contracts.token.runner?.provider?.getBlock("latest");
-  if (block === null || block === undefined) throw new Error("the node returned no latest block");
-  return BigInt(block.timestamp);
-}
-
 export function registerRequestRoutes(router: IRouter, context: ApiContext, requests: FundingRequestStore): void {
   const session = requireSession(context);
   const { token, financing } = context.contracts;
 
-  const stateOf = async (stored: StoredFundingRequest, now: bigint): Promise<RequestState> => {
-    const request = requestFromStored(stored);
-    if (await financing.isNonceUsed(stored.holder, request.nonce)) {
-      const record = await financing.funding(stored.holder, request.nonce);
-      return record.fundedAt !== 0n ? "funded" : "withdrawn";
-    }
-    return request.deadline < now ? "expired" : "waiting";
-  };
   const withStates = async (list: StoredFundingRequest[]) => {
     const now = await chainNow(context);
-    return Promise.all(list.map(async (stored) => ({ ...stored, state: await stateOf(stored, now) })));
+    return Promise.all(list.map(async (stored) => ({ ...stored, state: await requestState(context, stored, now) })));
+  };
+
+  /** The caller's live requests (the closed ones pruned), against the caps. */
+  const capProblems = async (holder: string, tokenId: bigint): Promise<FieldProblem[]> => {
+    const live = await keepLive(context, requests, await requests.byHolder(holder));
+    const problems: FieldProblem[] = [];
+    if (live.length >= MAX_LIVE_REQUESTS_PER_HOLDER) {
+      problems.push({ path: "request", message: `you already have ${live.length} live requests (at most ${MAX_LIVE_REQUESTS_PER_HOLDER}); withdraw one or wait for one to close` });
+    }
+    const onPiece = live.filter((stored) => BigInt(stored.request.tokenId) === tokenId).length;
+    if (onPiece >= MAX_LIVE_REQUESTS_PER_PIECE) {
+      problems.push({ path: "request.tokenId", message: `piece ${tokenId} already has ${onPiece} live requests (at most ${MAX_LIVE_REQUESTS_PER_PIECE})` });
+    }
+    return problems;
   };
 
   router.post("/v1/funding-requests", session, async (request, response) => {
@@ -82,6 +103,8 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     if (fundingRequest.deadline <= (await chainNow(context))) problems.push({ path: "request.deadline", message: "the deadline has passed" });
     if (await financing.isNonceUsed(caller.address, fundingRequest.nonce)) problems.push({ path: "request.nonce", message: `your nonce ${fundingRequest.nonce} is already used` });
     if (problems.length > 0) throw new ApiError(422, "REQUEST_REFUSED", "the funding request was refused", problems);
+    const capped = await capProblems(caller.address, fundingRequest.tokenId);
+    if (capped.length > 0) throw new ApiError(429, "TOO_MANY_LIVE_REQUESTS", "too many live funding requests", capped);
     if (!(await requests.add(caller.address, fundingRequest, body.holderSignature))) {
       throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce}`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
     }
@@ -89,16 +112,37 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     response.status(201).json({ holder: caller.address, nonce: fundingRequest.nonce });
   });
 
-  /** `?as=factor` lists the requests waiting for the caller as factor; otherwise the caller's own requests. */
+  /**
+   * `?as=factor` lists the live requests waiting for the caller as factor, newest first, `limit` a page (default
+   * 50, at most 100) from `cursor` (the previous page's `nextCursor`); closed ones are pruned on the way. Otherwise
+   * the caller's own requests, newest first, each with its state (at most the caps' worth are kept).
+   */
   router.get("/v1/funding-requests", session, async (request, response) => {
     const caller = callerOf(response);
-    const as = request.query.as;
-    if (as !== undefined && as !== "factor" && as !== "holder") throw badRequest("the request has wrong fields", [{ path: "query.as", message: "\"factor\" or \"holder\"" }]);
-    if (as === "factor") {
+    const query = parseInput(listQuery, request.query, "query");
+    if (query.as === "factor") {
       if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
-      response.json({ requests: await withStates(await requests.byFactor(caller.address)) });
+      const limit = query.limit ?? REQUESTS_PAGE_DEFAULT;
+      const now = await chainNow(context);
+      const page: StoredFundingRequest[] = [];
+      let cursor = query.cursor;
+      let exhausted = false;
+      // Read in batches until the page is full; closed requests are pruned as they are met. Each request reads at
+      // most a bounded number of batches, so a backlog of closed requests costs several listings, not one long one.
+      for (let batch = 0; batch < 5 && page.length < limit; batch += 1) {
+        const entries = await requests.inbox(caller.address, { after: cursor, limit: limit - page.length });
+        if (entries.length < limit - page.length) exhausted = true;
+        const live = await keepLive(context, requests, entries.map((entry) => entry.stored), now);
+        page.push(...live);
+        if (entries.length > 0) cursor = entries[entries.length - 1].cursor;
+        if (exhausted) break;
+      }
+      const requestsOut = page.map((stored) => ({ ...stored, state: "waiting" as const }));
+      response.json({ requests: requestsOut, nextCursor: exhausted ? null : (cursor ?? null) });
       return;
     }
-    response.json({ requests: await withStates(await requests.byHolder(caller.address)) });
+    const own = await requests.byHolder(caller.address);
+    own.sort((a, b) => (b.sequence ?? b.submittedAt * 1000) - (a.sequence ?? a.submittedAt * 1000));
+    response.json({ requests: await withStates(own) });
   });
 }

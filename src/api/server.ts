@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { Express } from "express";
 import { createApp } from "./app";
@@ -19,12 +20,36 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * An HTTP server for `app` that drops a client too slow to send its headers or its whole request (a body declared
+ * large and trickled in holds a socket and a parser only until `requestTimeoutMs`).
+ */
+export function createHttpServer(app: Express, limits: Pick<ApiContext["limits"], "requestTimeoutMs" | "headersTimeoutMs">): Server {
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      // How often Node looks for requests past those timeouts; finer than the timeouts so a drop is on time.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.requestTimeoutMs / 4))),
+    },
+    app,
+  );
+  // An idle keep-alive connection is closed too; no socket stays open on a client's say-so.
+  server.keepAliveTimeout = Math.min(5000, limits.requestTimeoutMs);
+  return server;
+}
+
 /** Starts the API and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { app, context } = createApp(options);
   const host = options.host ?? "127.0.0.1";
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port ?? 0, host, (error?: Error) => (error === undefined ? resolve(listening) : reject(error)));
+  const server = createHttpServer(app, context.limits);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -122,6 +122,17 @@ export class UnknownPieceError extends Error {
   }
 }
 
+/** Raised when a piece's lineage has more steps (the root and the piece included) than the caller allowed (`maxDepth`). */
+export class LineageTooDeepError extends Error {
+  constructor(
+    readonly tokenId: bigint,
+    readonly maxDepth: number,
+  ) {
+    super(`the lineage of piece ${tokenId} has more than ${maxDepth} steps`);
+    this.name = "LineageTooDeepError";
+  }
+}
+
 /** Orders logs as the chain does: block, then position in the block. */
 function position(log: Pick<Log, "blockNumber" | "index">): number {
   return log.blockNumber * 1_000_000 + log.index;
@@ -131,8 +142,12 @@ function topicOf(value: bigint): string {
   return `0x${value.toString(16).padStart(64, "0")}`;
 }
 
-/** Reads the lineage of `tokenId` as of block `asOfBlock` (the latest block when omitted). */
-export async function readLineage(contracts: ChainbillContracts, tokenId: bigint, asOfBlock?: number): Promise<Lineage> {
+/**
+ * Reads the lineage of `tokenId` as of block `asOfBlock` (the latest block when omitted). Walking up costs one call
+ * per generation: past `maxDepth` steps (root and piece included) it stops and throws LineageTooDeepError, having
+ * made at most `maxDepth` such calls.
+ */
+export async function readLineage(contracts: ChainbillContracts, tokenId: bigint, asOfBlock?: number, maxDepth = 10_000): Promise<Lineage> {
   const { token, financing } = contracts;
   const provider = token.runner?.provider;
   if (provider === undefined || provider === null) throw new Error("readLineage needs contracts connected to a provider");
@@ -158,7 +173,7 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   const path: bigint[] = [];
   for (let piece = tokenId; piece !== 0n; piece = await parentOf(piece)) {
     path.unshift(piece);
-    if (path.length > 10_000) throw new Error(`the lineage of ${tokenId} does not end`);
+    if (path.length > maxDepth) throw new LineageTooDeepError(tokenId, maxDepth);
   }
   const pathTopics = path.map(topicOf);
 

@@ -1,14 +1,17 @@
 import type { ReceivableToken } from "../../typechain-types";
 
 /**
- * Which document hashes back a piece on chain: the hashes a ReceivableConfirmed or TradeProofRecorded event of the
- * ReceivableToken names. A factor may read a document once it backs a piece it could be asked to fund.
+ * Which document hashes back a piece on chain, and in which receivables (slots): the hashes a ReceivableConfirmed or
+ * TradeProofRecorded event of the ReceivableToken names. Naming a hash on chain proves nothing (anyone can name any
+ * hash in its own transfer): who may read the document is decided elsewhere (src/api/documentAccess.ts) from the
+ * steps that name it and the parties they join.
  *
  * The set only grows, scanned forward from the last block seen. A hash seen in a block that a reorganisation
  * later drops stays readable to factors; the indexer issue moves this question onto the reorg-aware index.
  */
 export class DocumentUseTracker {
-  private readonly usedHashes = new Set<string>();
+  /** Hash → the slots whose pieces name it. */
+  private readonly usedHashes = new Map<string, Set<bigint>>();
   private nextBlock: number;
   private scanning: Promise<void> | undefined;
 
@@ -22,10 +25,23 @@ export class DocumentUseTracker {
 
   /** Whether `hash` is named by a confirmation or a recorded trade proof up to the latest block. */
   async backsPiece(hash: string): Promise<boolean> {
-    const key = hash.toLowerCase();
-    if (this.usedHashes.has(key)) return true;
+    return (await this.slotsNaming(hash)).length > 0;
+  }
+
+  /** The receivables (slots) with a piece whose confirmation or transfer names `hash`, up to the latest block. */
+  async slotsNaming(hash: string): Promise<bigint[]> {
     await this.catchUp();
-    return this.usedHashes.has(key);
+    return [...(this.usedHashes.get(hash.toLowerCase()) ?? [])];
+  }
+
+  private note(hash: string, slot: bigint): void {
+    const key = hash.toLowerCase();
+    let slots = this.usedHashes.get(key);
+    if (slots === undefined) {
+      slots = new Set();
+      this.usedHashes.set(key, slots);
+    }
+    slots.add(slot);
   }
 
   /** Scans the blocks not yet seen; concurrent callers share one scan. */
@@ -49,12 +65,12 @@ export class DocumentUseTracker {
       this.token.queryFilter(this.token.filters.TradeProofRecorded(), this.nextBlock, latest),
     ]);
     for (const event of confirmed) {
-      this.usedHashes.add(event.args.confirmation.invoiceHash.toLowerCase());
-      this.usedHashes.add(event.args.confirmation.logisticsHash.toLowerCase());
+      this.note(event.args.confirmation.invoiceHash, event.args.slot);
+      this.note(event.args.confirmation.logisticsHash, event.args.slot);
     }
     for (const event of recorded) {
-      this.usedHashes.add(event.args.invoiceHash.toLowerCase());
-      this.usedHashes.add(event.args.logisticsHash.toLowerCase());
+      this.note(event.args.invoiceHash, event.args.tokenId >> 32n);
+      this.note(event.args.logisticsHash, event.args.tokenId >> 32n);
     }
     this.nextBlock = latest + 1;
   }

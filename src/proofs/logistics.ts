@@ -49,6 +49,14 @@ export const logisticsProofSchema = z
     events: z.array(logisticsEvent).min(1, "a logistics proof has at least the pick-up event").max(2, "at most a pick-up and a delivery"),
   })
   .superRefine((proof, context) => {
+    // Zod runs this check even when a field inside failed (no events at all, an event that is not an object):
+    // check only what parsed, and leave a wrong field to its own message.
+    const events: unknown = proof.events;
+    const shipper: unknown = proof.waybill?.shipper?.memberId;
+    if (typeof shipper === "number" && shipper === proof.waybill?.consignee?.memberId) {
+      context.addIssue({ code: "custom", path: ["waybill", "consignee"], message: "shipper and consignee are the same member" });
+    }
+    if (!Array.isArray(events) || events.length === 0 || !events.every((event) => typeof event === "object" && event !== null)) return;
     const [first, second] = proof.events;
     if (first.kind !== "pickedUp") context.addIssue({ code: "custom", path: ["events", 0, "kind"], message: "the first event is the pick-up" });
     if (second !== undefined) {
@@ -60,9 +68,6 @@ export const logisticsProofSchema = z
     }
     if (first.consigneeSignature !== undefined) {
       context.addIssue({ code: "custom", path: ["events", 0, "consigneeSignature"], message: "only the delivery is acknowledged by the consignee" });
-    }
-    if (proof.waybill.shipper.memberId === proof.waybill.consignee.memberId) {
-      context.addIssue({ code: "custom", path: ["waybill", "consignee"], message: "shipper and consignee are the same member" });
     }
   });
 

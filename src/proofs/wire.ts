@@ -51,13 +51,14 @@ export const unixSeconds = z.number().int("a time is whole unix seconds").min(0)
 /** A member id as MemberRegistry numbers members (1, 2, ...). */
 export const memberId = z.number().int("a member id is a whole number").min(1).max(2 ** 32 - 1);
 
-/** A line of human text: no control characters, bounded so a document stays small. */
+/** A line of human text: no control characters, well-formed Unicode (hashable as UTF-8), bounded so a document stays small. */
 export function text(maxLength: number): z.ZodString {
   return z
     .string()
     .min(1, "must not be empty")
     .max(maxLength, `at most ${maxLength} characters`)
-    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters");
+    .regex(/^[^\p{Cc}]*$/u, "must not contain control characters")
+    .regex(/^[^\p{Cs}]*$/u, "must be well-formed Unicode: a lone surrogate (half of a UTF-16 pair) has no UTF-8 form");
 }
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import hre from "hardhat";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import { invoiceProofToWire, signInvoice } from "../../src/proofs/invoice";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
@@ -11,12 +12,19 @@ import type { ApiHarness, CallOptions } from "./harness";
 
 /**
  * Generated bad requests over every route: malformed JSON, wrong types, unknown fields, mutated and forged
- * documents, documents naming non-members, bad ids, hashes and addresses, missing or forged sessions, wrong media
- * types. None may get a 5xx or crash the server, and none may change the store or the chain.
- * CHAINBILL_API_PROPERTY_RUNS raises the count (default 1,000).
+ * documents, documents naming non-members, bad ids, hashes and addresses, malformed percent-encodings in paths,
+ * lone surrogates, empty arrays, negative, fractional and string-typed numbers, bodies compressed (or claiming to
+ * be) with gzip, deflate and brotli, missing or forged sessions, wrong media types. None may get a 5xx or crash the
+ * server, and none may change the store or the chain. CHAINBILL_API_PROPERTY_RUNS sets the count (default 5,000).
  */
 
-const RUNS = Number(process.env.CHAINBILL_API_PROPERTY_RUNS ?? 1000);
+const RUNS = Number(process.env.CHAINBILL_API_PROPERTY_RUNS ?? 5000);
+
+/** Values that broke validation before: negative and string-typed numbers, lone surrogates, empty arrays. */
+const NASTY_VALUES: Json[] = ["-1", -1, "1.5", 1.5, "1e3", "0x10", "", " ", "\ud800", "INV-\udc00", "a\ud83d", [], {}, null, true, 2 ** 53, "99999999999999999999999"];
+/** Path segments that are not valid percent-encoding. */
+const BAD_ENCODINGS = ["%E0%A4%A", "%ZZ", "%", "%C0%AF", "%ED%A0%80", "abc%2", "%%30", "%u0041"];
+const ENCODERS: Record<string, (bytes: Buffer) => Buffer> = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -99,7 +107,24 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
       fc.string({ maxLength: 60 }),
       fc.constant("A".repeat(43)),
     );
-    const mutation = fc.record({ kind: fc.constantFrom("replace" as const, "delete" as const, "add" as const), pick: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, key: fc.string({ maxLength: 8 }) });
+    const mutationValue = fc.oneof({ arbitrary: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, weight: 2 }, { arbitrary: fc.constantFrom(...NASTY_VALUES), weight: 2 });
+    const mutation = fc.record({ kind: fc.constantFrom("replace" as const, "delete" as const, "add" as const), pick: fc.nat(), value: mutationValue, key: fc.string({ maxLength: 8 }) });
+    // A body that says it is compressed: truly compressed JSON (a document, mutated or not), or bytes that are not.
+    const compressed: fc.Arbitrary<Pick<CallOptions, "raw" | "headers">> = fc
+      .tuple(
+        fc.constantFrom(...Object.keys(ENCODERS)),
+        fc.oneof(
+          fc.tuple(fc.constantFrom(...invoices, ...waybills), mutation).map(([document, change]) => ({ text: JSON.stringify(mutate(document, change)), compress: true })),
+          fc.string({ maxLength: 100 }).map((text) => ({ text, compress: false })),
+          fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ text: Buffer.from(bytes).toString("latin1"), compress: false })),
+          fc.jsonValue({ maxDepth: 2 }).map((json) => ({ text: JSON.stringify(json), compress: true })),
+        ),
+        fc.boolean(),
+      )
+      .map(([encoding, { text, compress }, truncate]) => {
+        const bytes = compress ? ENCODERS[encoding](Buffer.from(text, "utf8")) : Buffer.from(text, "latin1");
+        return { raw: new Uint8Array(truncate && bytes.length > 4 ? bytes.subarray(0, bytes.length - 3) : bytes), headers: { "content-encoding": encoding } };
+      });
     const body: fc.Arbitrary<Pick<CallOptions, "json" | "raw" | "contentType">> = fc.oneof(
       fc.constant({}),
       fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })),
@@ -110,7 +135,9 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
       fc.constantFrom(...invoices, ...waybills).map((json) => ({ json })),
       mutation.map((change) => ({ json: mutate(fundingBody, change) })),
       fc.constant({ raw: JSON.stringify({ padding: "x".repeat(300_000) }) }),
+      compressed,
     );
+    const badEncoding = fc.constantFrom(...BAD_ENCODINGS);
     const route = fc.oneof(
       fc.constantFrom("POST /v1/documents/invoices", "POST /v1/documents/logistics", "POST /v1/auth/verify", "POST /v1/auth/logout", "GET /v1/auth/session", "GET /v1/members"),
       garbageSegment.map((segment) => `GET /v1/documents/${encodeURIComponent(segment)}`),
@@ -120,6 +147,13 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
       garbageSegment.map((segment) => `GET /v1/members/${encodeURIComponent(segment)}`),
       fc.constantFrom(`POST /v1/tokens/${piece.tokenId}/funding-checks`, `POST /v1/tokens/${root.tokenId}/funding-checks`, "POST /v1/tokens/4294967299/funding-checks"),
       garbageSegment.map((segment) => `PUT /v1/${encodeURIComponent(segment)}`),
+      // Raw, malformed percent-encodings where an id, a hash or an address goes, and elsewhere.
+      fc
+        .tuple(
+          fc.constantFrom("GET /v1/tokens/{}", "GET /v1/tokens/{}/lineage", "POST /v1/tokens/{}/funding-checks", "GET /v1/documents/{}", "GET /v1/members/{}", "GET /v1/{}", "POST /v1/auth/{}"),
+          badEncoding,
+        )
+        .map(([template, segment]) => template.replace("{}", segment)),
     );
 
     type Case = { method: string; path: string; options: CallOptions };
@@ -142,9 +176,26 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
       options: { token: session },
     }));
 
+    // A party's own document with one value made nasty (a negative quantity, a lone surrogate, an empty list...),
+    // plain or compressed: these reach the document schemas, where the 500s were.
+    const nastyUploads: fc.Arbitrary<Case> = fc
+      .tuple(
+        fc.oneof(fc.constantFrom(...invoices.slice(0, 2)).map((json) => ["invoices", json] as const), fc.constantFrom(...waybills.slice(0, 2)).map((json) => ["logistics", json] as const)),
+        fc.record({ kind: fc.constant("replace" as const), pick: fc.nat(), value: fc.constantFrom(...NASTY_VALUES), key: fc.constant("") }),
+        fc.constantFrom(undefined, ...Object.keys(ENCODERS)),
+      )
+      .map(([[kind, json], change, encoding]) => {
+        const text = JSON.stringify(mutate(json, change));
+        const options: CallOptions =
+          encoding === undefined
+            ? { token: sessions.tier1, raw: text }
+            : { token: sessions.tier1, raw: new Uint8Array(ENCODERS[encoding](Buffer.from(text, "utf8"))), headers: { "content-encoding": encoding } };
+        return { method: "POST", path: `/v1/documents/${kind}`, options };
+      });
+
     const seen = new Map<number, number>();
     await fc.assert(
-      fc.asyncProperty(fc.oneof({ arbitrary: anything, weight: 8 }, { arbitrary: uploads, weight: 1 }, { arbitrary: reads, weight: 1 }), async ({ method, path, options }) => {
+      fc.asyncProperty(fc.oneof({ arbitrary: anything, weight: 8 }, { arbitrary: uploads, weight: 1 }, { arbitrary: reads, weight: 1 }, { arbitrary: nastyUploads, weight: 3 }), async ({ method, path, options }) => {
         const answer = await call(api.url, method, path, options);
         seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
         expect(answer.status, `${method} ${path} -> ${JSON.stringify(answer.body).slice(0, 300)}`).to.be.lessThan(500);
@@ -159,5 +210,6 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
     expect(await hre.ethers.provider.getBlockNumber()).to.equal(blockBefore);
     // The generator reached the checks behind the parsers, not only the parsers.
     for (const status of [400, 401, 403, 404, 413, 415, 422]) expect(seen.get(status) ?? 0, `status ${status} seen`).to.be.greaterThan(0);
+    expect([...seen.values()].reduce((sum, count) => sum + count, 0)).to.equal(RUNS);
   });
 });

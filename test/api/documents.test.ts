@@ -135,20 +135,24 @@ describe("API documents: upload and read", () => {
     expect(codeOf(other)).to.equal("NOT_A_READER");
   });
 
-  it("a factor reads a document once it backs a piece on chain, not before", async () => {
+  it("a factor reads a document only once it holds a piece the document backs, not when the hash is merely on chain", async () => {
     const future = await documentTrade(api.c, { seller: api.c.tier1, buyer: api.c.anchor, amount: 20_000_000n });
     expect((await upload("invoices", invoiceProofToWire(future.invoice), tokens.tier1)).status).to.equal(201);
     const early = await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor });
     expect(early.status).to.equal(403);
-    await (
-      await api.c.token.connect(api.c.anchor).confirm({
-        supplier: api.c.tier1.address,
-        faceValue: 20_000_000n,
-        maturity: (await latestTimestamp()) + 90n * DAY,
-        currency: "0x434e59",
-        ...tradeProofOf(future),
-      })
-    ).wait();
+    const anchorToken = api.c.token.connect(api.c.anchor);
+    const confirmation = {
+      supplier: api.c.tier1.address,
+      faceValue: 20_000_000n,
+      maturity: (await latestTimestamp()) + 90n * DAY,
+      currency: "0x434e59",
+      ...tradeProofOf(future),
+    };
+    const [, rootId] = await anchorToken.confirm.staticCall(confirmation);
+    await (await anchorToken.confirm(confirmation)).wait();
+    // Named on chain, but no piece of it is offered to or held by the factor.
+    expect((await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor })).status).to.equal(403);
+    await (await api.c.token.connect(api.c.tier1)["transferFrom(address,address,uint256)"](api.c.tier1.address, api.c.factor.address, rootId)).wait();
     const later = await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor });
     expect(later.status).to.equal(200);
     expect(later.body).to.deep.include({ hash: future.invoiceHash, kind: "invoice" });

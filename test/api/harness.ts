@@ -17,6 +17,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
 import { FundingRequestStore } from "../../src/requests/store";
+import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";
 import { deployConsortium } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
@@ -43,6 +44,10 @@ export interface ApiHarness {
   url: string;
   /** Present with `index: true`. */
   indexer?: RunningIndexer;
+  /** Present with `index: true`. */
+  requests?: FundingRequestStore;
+  /** Stops the API server (sessions closed on disk) and starts a new one on the same stores; `url` changes. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,28 +75,25 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   const directory = await mkdtemp(path.join(tmpdir(), "chainbill-api-"));
   const store = await DocumentStore.open(path.join(directory, "documents"), chainId);
   let server: RunningServer | undefined;
+  let sessions: LevelSessionPersistence | undefined;
   let indexer: RunningIndexer | undefined;
   let requests: FundingRequestStore | undefined;
+  const stopServer = async (): Promise<void> => {
+    await server?.close();
+    server = undefined;
+    await sessions?.close();
+    sessions = undefined;
+  };
   // Closes whatever was started, in reverse order: after the tests, or when a later part fails to start.
   const closeParts = async (): Promise<void> => {
-    await server?.close();
+    await stopServer();
     await indexer?.stop();
     await requests?.close();
     await store.close();
     await rm(directory, { recursive: true, force: true });
   };
-  try {
-    if (options.index === true) {
-      indexer = await startIndexer({
-        provider: hre.network.provider as unknown as Eip1193Provider,
-        dbPath: path.join(directory, "index"),
-        addresses,
-        startBlock: options.indexFromBlock ?? deploymentBlock,
-        confirmations: options.confirmations ?? 0,
-        pollIntervalMs: 10,
-      });
-      requests = await FundingRequestStore.open(path.join(directory, "requests"));
-    }
+  const startServerPart = async (): Promise<RunningServer> => {
+    sessions = await LevelSessionPersistence.open(path.join(directory, "sessions"));
     const running = indexer;
     server = await startServer({
       contracts,
@@ -104,12 +106,46 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       processMetrics: false,
       index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
       requests,
+      sessions,
     });
+    return server;
+  };
+  let started: RunningServer;
+  try {
+    if (options.index === true) {
+      indexer = await startIndexer({
+        provider: hre.network.provider as unknown as Eip1193Provider,
+        dbPath: path.join(directory, "index"),
+        addresses,
+        startBlock: options.indexFromBlock ?? deploymentBlock,
+        confirmations: options.confirmations ?? 0,
+        pollIntervalMs: 10,
+      });
+      requests = await FundingRequestStore.open(path.join(directory, "requests"));
+    }
+    started = await startServerPart();
   } catch (error) {
     await closeParts();
     throw error;
   }
-  return { c, contracts, chainId, store, server, url: server.url, indexer, close: closeParts };
+  const harness: ApiHarness = {
+    c,
+    contracts,
+    chainId,
+    store,
+    server: started,
+    url: started.url,
+    indexer,
+    requests,
+    restart: async () => {
+      await stopServer();
+      const again = await startServerPart();
+      harness.server = again;
+      harness.url = again.url;
+    },
+    close: closeParts,
+  };
+  return harness;
 }
 
 export interface Answer {
@@ -123,8 +159,8 @@ export interface CallOptions {
   token?: string;
   /** Sent as JSON. */
   json?: unknown;
-  /** Sent as is (with `contentType`, default application/json). */
-  raw?: string;
+  /** Sent as is (with `contentType`, default application/json); bytes for a compressed body. */
+  raw?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -132,12 +168,12 @@ export interface CallOptions {
 export async function call(url: string, method: string, route: string, options: CallOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
     headers["content-type"] = "application/json";
   } else if (options.raw !== undefined) {
-    body = options.raw;
+    body = typeof options.raw === "string" ? options.raw : new Uint8Array(options.raw);
     headers["content-type"] = options.contentType ?? "application/json";
   }
   const response = await fetch(`${url}${route}`, { method, headers, body });

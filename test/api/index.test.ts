@@ -96,10 +96,11 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     };
     expect(body.owner).to.equal(api.c.tier2.address);
     expect(body.asOfBlock).to.equal(head);
+    // Largest value first, then newest.
     expect(body.pieces.map((piece) => [piece.tokenId, piece.value])).to.deep.equal([
       [child.toString(), "200000"],
-      [secondChildren[0].toString(), "50000"],
       [secondChildren[1].toString(), "60000"],
+      [secondChildren[0].toString(), "50000"],
     ]);
     const [firstTerms, secondTerms] = await Promise.all([api.c.token.receivable(first.slot), api.c.token.receivable(second.slot)]);
     expect(body.totals).to.deep.include({

@@ -40,7 +40,7 @@ describe("who may read a document", () => {
     expect(await readDecision(invoice, reader(9, [Role.AUDITOR], false), backs(true))).to.deep.equal({ allowed: false });
   });
 
-  it("a factor reads a document only once it backs a piece on chain", async () => {
+  it("a factor reads a document only while it evaluates a piece the document backs (the API's answer)", async () => {
     expect(await readDecision(invoice, reader(5, [Role.FACTOR]), backs(true))).to.deep.equal({ allowed: true, as: "factor" });
     expect(await readDecision(invoice, reader(5, [Role.FACTOR]), backs(false))).to.deep.equal({ allowed: false });
     expect(asked).to.equal(2);

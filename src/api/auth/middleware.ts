@@ -15,7 +15,8 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{16,128})$/u;
 
 /**
  * Requires a live session (`Authorization: Bearer <token>`), rate-limits its address, and reads the address's
- * roles from the chain for this request.
+ * roles from the chain for this request; a session whose member is no longer active (with every other session of
+ * that member), or whose address no longer belongs to its member, is ended and refused.
  */
 export function requireSession(context: ApiContext): RequestHandler {
   return async (request, response, next) => {
@@ -34,6 +35,17 @@ export function requireSession(context: ApiContext): RequestHandler {
     }
     context.addressLimiter.take(session.address, "address");
     const standing = await context.members.standing(session.address);
+    // A session lives only while its member does: suspended, KYC lapsed or the address removed ends it at once.
+    if (!standing.active || standing.memberId !== session.memberId) {
+      // A suspended member loses every session at once; an address removed from a member loses its own (each of
+      // them ends the same way when it is next used), and the member's other addresses keep theirs.
+      const ended = standing.memberId === session.memberId ? await context.sessions.endMember(session.memberId) : 0;
+      await context.sessions.end(match[1]);
+      context.logger.info({ address: session.address, memberId: session.memberId, ended }, "sessions ended: the member is no longer active");
+      throw unauthorized("SESSION_ENDED", "the session ended: the member is suspended, its KYC lapsed, or the address no longer belongs to it", [
+        { path: "headers.authorization", message: "the session's member is not active" },
+      ]);
+    }
     const caller: Caller = { address: session.address, token: match[1], expiresAt: session.expiresAt, standing };
     response.locals.caller = caller;
     next();

@@ -16,7 +16,6 @@ export const signInBody = z.strictObject({
 export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
   router.get("/v1/auth/nonce", (_request, response) => {
     const issued = context.nonces.issue();
-    if (issued === undefined) throw new ApiError(503, "BUSY", "too many sign-ins in progress; retry shortly", [], 5);
     response.json({
       nonce: issued.nonce,
       expiresAt: new Date(issued.expiresAt).toISOString(),
@@ -30,8 +29,10 @@ export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
     const body = parseInput(signInBody, request.body);
     const address = verifySignIn(context.signInPolicy, context.nonces, body.message, body.signature);
     // Only members sign in: a permissioned network has nothing to show anyone else.
-    if ((await context.members.memberIdOf(address)) === 0) throw forbidden("NOT_A_MEMBER", `${address} belongs to no member of the network`);
-    const created = context.sessions.create(address);
+    const standing = await context.members.standing(address);
+    if (standing.memberId === 0) throw forbidden("NOT_A_MEMBER", `${address} belongs to no member of the network`);
+    if (!standing.active) throw forbidden("MEMBER_INACTIVE", `${address} belongs to member ${standing.memberId}, which is suspended or whose KYC has lapsed`);
+    const created = await context.sessions.create(address, standing.memberId);
     if (created === undefined) throw new ApiError(503, "BUSY", "too many sessions; retry shortly", [], 5);
     context.logger.info({ address }, "signed in");
     response.json({ token: created.token, address, expiresAt: new Date(created.session.expiresAt).toISOString() });
@@ -48,8 +49,8 @@ export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
     });
   });
 
-  router.post("/v1/auth/logout", requireSession(context), (_request, response) => {
-    context.sessions.end(callerOf(response).token);
+  router.post("/v1/auth/logout", requireSession(context), async (_request, response) => {
+    await context.sessions.end(callerOf(response).token);
     response.status(204).end();
   });
 }

@@ -11,6 +11,7 @@ import type { Caller } from "../auth/middleware";
 import { holdsRole } from "../members";
 import { hash32, parseInput, problemsOf } from "../validation";
 import type { ApiContext } from "../context";
+import { DocumentAccess } from "../documentAccess";
 
 /**
  * Documents in and out. An upload is parsed and hashed by src/proofs (the one place that hashes), every signature
@@ -68,6 +69,7 @@ async function upload(context: ApiContext, kind: DocumentKind, body: unknown, ca
 
 export function registerDocumentRoutes(router: IRouter, context: ApiContext): void {
   const session = requireSession(context);
+  const access = new DocumentAccess(context, context.requests);
   for (const [path, kind] of [
     ["/v1/documents/invoices", "invoice"],
     ["/v1/documents/logistics", "logistics"],
@@ -84,8 +86,10 @@ export function registerDocumentRoutes(router: IRouter, context: ApiContext): vo
     const record = await context.store.record(hash);
     const document = record === undefined ? undefined : await context.store.get(hash);
     if (record === undefined || document === undefined) throw notFound("DOCUMENT_NOT_FOUND", `no document has hash ${hash}`);
-    const decision = await readDecision(document, caller.standing, () => context.documentUse.backsPiece(hash));
-    if (!decision.allowed) throw forbidden("NOT_A_READER", "only the trade's parties, auditors, operators and factors evaluating a piece it backs may read this document");
+    const decision = await readDecision(document, caller.standing, () => access.factorEvaluates(caller.address, caller.standing.memberId, document));
+    if (!decision.allowed) {
+      throw forbidden("NOT_A_READER", "only the trade's parties, auditors, operators, and a factor asked to fund (or holding) a piece the document backs may read this document");
+    }
     response.json({ hash: record.hash, kind: record.kind, document: record.document, uploadedBy: record.uploadedBy, uploadedAt: record.uploadedAt });
   });
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { IRouter } from "express";
 import { Role } from "../../chain/roles";
-import { readLineage, UnknownPieceError } from "../../chain/lineage";
+import { LineageTooDeepError, readLineage, UnknownPieceError } from "../../chain/lineage";
 import { address, signature } from "../../proofs/wire";
-import { badRequest, forbidden, notFound } from "../errors";
+import { ApiError, badRequest, forbidden, notFound } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
 import { holdsRole } from "../members";
 import { readToken } from "../tokens";
@@ -13,6 +13,14 @@ import type { ApiContext } from "../context";
 /** Pieces and their funding checks. Amounts and ids travel as decimal strings both ways. */
 
 export const tokenParams = z.strictObject({ id: uint256 });
+
+/**
+ * The most steps (the anchor's confirmation, each generation, the piece) the lineage route reads: walking up costs
+ * one chain read per generation, so a holder who splits its piece thousands of times deep cannot make one request
+ * cost thousands of calls. Real supply chains are a few tiers deep; a deeper piece is answered 422
+ * LINEAGE_TOO_DEEP (the index's `/v1/pieces/:id/tree` serves its ancestors).
+ */
+export const MAX_LINEAGE_DEPTH = 64;
 
 export const fundingCheckBody = z.strictObject({
   request: z.strictObject({
@@ -43,9 +51,14 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
     // readLineage walks parents with parentOf, which reverts for an id never created: ask first.
     if ((await readToken(context.contracts.token, id)) === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
     try {
-      response.json(await readLineage(context.contracts, id));
+      response.json(await readLineage(context.contracts, id, undefined, MAX_LINEAGE_DEPTH));
     } catch (error) {
       if (error instanceof UnknownPieceError) throw notFound("TOKEN_NOT_FOUND", error.message);
+      if (error instanceof LineageTooDeepError) {
+        throw new ApiError(422, "LINEAGE_TOO_DEEP", `the lineage of piece ${id} has more than ${MAX_LINEAGE_DEPTH} steps; this route reads at most ${MAX_LINEAGE_DEPTH}`, [
+          { path: "id", message: `the lineage has more than ${MAX_LINEAGE_DEPTH} steps` },
+        ]);
+      }
       throw error;
     }
   });

@@ -57,7 +57,9 @@ export interface Portfolio {
   owner: string;
   asOfBlock: number;
   final: boolean;
+  /** Largest value first, then newest; a page of them (the API's default 100), the next page from this cursor. */
   pieces: PortfolioPiece[];
+  nextCursor: string | null;
   sold: Array<FundingRow & { maturity: string | null; anchorId: number | null }>;
   totals: { count: number; value: string; soldValue: string; soldPrice: string };
 }
