@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { ReactNode } from "react";
 import { getAddress, isAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
@@ -81,6 +81,16 @@ export function OperatorPage() {
   const [pending, setPending] = useState<{ prepared: Prepared; answer: unknown } | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
+
+  // The chosen member's actions open below the table: bring them into view (on a phone they are a long way down).
+  useEffect(() => {
+    if (selected !== null) document.querySelector("[data-testid=operator-member]")?.scrollIntoView({ block: "start" });
+  }, [selected]);
+
+  // The confirmation and the result show where the action started, which may be below the fold.
+  useEffect(() => {
+    if (pending !== null || outcome !== null) document.querySelector("[data-testid=operator-confirm], [data-testid=operator-result]")?.scrollIntoView({ block: "nearest" });
+  }, [pending, outcome]);
 
   const view = useData<ConsoleView>(async () => {
     const { registry, financing } = connection.contracts;
@@ -304,6 +314,7 @@ export function OperatorPage() {
 
       {data !== null && (
         <Section title={t("operator.membersTitle", { count: data.members.length })} testId="operator-members">
+          <p className="muted">{t("operator.pickHint")}</p>
           <div className="table-scroll">
             <table data-testid="operator-members-table">
               <thead>
@@ -313,13 +324,16 @@ export function OperatorPage() {
                   <th>{t("operator.col.status")}</th>
                   <th>{t("operator.col.kyc")}</th>
                   <th>{t("operator.col.addresses")}</th>
-                  <th />
                 </tr>
               </thead>
               <tbody>
                 {data.members.map((row) => (
                   <tr key={row.memberId} data-testid={`member-${row.memberId}`}>
-                    <td>{nameOfMember(row)}</td>
+                    <td>
+                      <button type="button" className="link" disabled={locked} onClick={() => setSelected(row.memberId)} data-testid="member-manage" title={t("operator.manage")}>
+                        {nameOfMember(row)}
+                      </button>
+                    </td>
                     <td data-testid="member-roles">{rolesText(row.roles)}</td>
                     <td data-testid="member-status">{t(`operator.status.${row.status}` as MessageKey)}</td>
                     <td data-testid="member-kyc" className={row.kycValidUntil <= data.now + LAPSE_WINDOW ? "error" : undefined}>
@@ -331,11 +345,6 @@ export function OperatorPage() {
                           <code>{account}</code>
                         </div>
                       ))}
-                    </td>
-                    <td>
-                      <button type="button" className="secondary" disabled={locked} onClick={() => setSelected(row.memberId)} data-testid="member-manage">
-                        {t("operator.manage")}
-                      </button>
                     </td>
                   </tr>
                 ))}
@@ -408,12 +417,15 @@ function AdmitForm({ defaultDate, disabled, onSubmit }: { defaultDate: string; d
       </label>
       <fieldset className="recourse">
         <legend>{t("operator.roles")}</legend>
-        {ROLES.map((role) => (
-          <label key={role}>
-            <input type="checkbox" checked={roles.includes(role)} onChange={(event) => toggle(role, event.target.checked)} data-testid={`admit-role-${roleName(role)}`} />
-            {t(`role.${roleName(role)}` as MessageKey)}
-          </label>
-        ))}
+        <div className="row">
+          {ROLES.map((role) => (
+            <label key={role}>
+              {/* The phone layout stretches inputs in labels to the card's width: a checkbox keeps its own. */}
+              <input type="checkbox" style={{ width: "auto" }} checked={roles.includes(role)} onChange={(event) => toggle(role, event.target.checked)} data-testid={`admit-role-${roleName(role)}`} />
+              {t(`role.${roleName(role)}` as MessageKey)}
+            </label>
+          ))}
+        </div>
       </fieldset>
       <label>
         {t("operator.kycUntil")}
@@ -466,7 +478,6 @@ function MemberActions({ row, name, defaultDate, disabled, roleWord, rolesText, 
         )}
       </div>
 
-      <h3>{t("operator.col.kyc")}</h3>
       <div className="row">
         <label>
           {t("operator.kycUntil")}
@@ -489,7 +500,7 @@ function MemberActions({ row, name, defaultDate, disabled, roleWord, rolesText, 
 
       <h3>{t("operator.roles")}</h3>
       <div className="table-scroll">
-        <table>
+        <table style={{ width: "auto" }}>
           <tbody>
             {ROLES.map((role) => {
               const held = ((row.roles >> role) & 1) === 1;
