@@ -99,6 +99,9 @@ describe("the dApp in a real browser: the operator console", function () {
     const receipt = await hre.ethers.provider.getTransactionReceipt(match?.[1] ?? "");
     expect(receipt?.status).to.equal(1);
     expect(String(receipt?.blockNumber)).to.equal(match?.[2]);
+    // The console read the registry again at (or after) that block, not from before its own transaction.
+    const asOf = Number(/As of block ([0-9]+)|截至区块 ([0-9]+)/u.exec((await page.getByTestId("operator-page").textContent()) ?? "")?.slice(1).find((found) => found !== undefined));
+    expect(asOf, "the page shows the chain as of the transaction's block or later").to.be.at.least(receipt?.blockNumber ?? Number.MAX_SAFE_INTEGER);
     return shown;
   }
 

@@ -7,7 +7,6 @@ import { endOfDayCst, legalEntityHash, normalisedCreditCode } from "../../chain/
 import { Role, roleMask } from "../../chain/roles";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
-import { chainNow } from "../lib/chain";
 import { useLanguage, useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { dateOf } from "../lib/money";
@@ -92,26 +91,35 @@ export function OperatorPage() {
     if (pending !== null || outcome !== null) document.querySelector("[data-testid=operator-confirm], [data-testid=operator-result]")?.scrollIntoView({ block: "nearest" });
   }, [pending, outcome]);
 
-  const view = useData<ConsoleView>(async () => {
-    const { registry, financing } = connection.contracts;
-    const pausable = Pausable__factory.connect(config.addresses.receivableToken, connection.provider);
-    const [count, requiredVerifiers, paused, now, block] = await Promise.all([registry.memberCount(), financing.requiredVerifiers(), pausable.paused(), chainNow(connection), connection.provider.getBlockNumber()]);
-    const ids = Array.from({ length: Number(count) }, (_, index) => index + 1);
-    const members = await Promise.all(
-      ids.map(async (memberId) => {
-        const record = await registry.member(memberId);
-        return {
-          memberId: Number(record.memberId),
-          leiHash: record.leiHash,
-          roles: Number(record.roles),
-          status: Number(record.status),
-          kycValidUntil: record.kycValidUntil,
-          accounts: record.accounts.map((account) => getAddress(account)),
-        };
-      }),
-    );
-    return { members, requiredVerifiers, paused, now, block };
-  }, [config, connection]);
+  const view = useData<ConsoleView>(
+    async (minBlock) => {
+      const { registry, financing } = connection.contracts;
+      const pausable = Pausable__factory.connect(config.addresses.receivableToken, connection.provider);
+      // Everything is read at one block, never before the block of the console's own last transaction (the
+      // provider may answer "latest" from a short cache), and the clock is that block's.
+      const block = Math.max(await connection.provider.getBlockNumber(), minBlock ?? 0);
+      const at = { blockTag: block };
+      const [count, requiredVerifiers, paused, header] = await Promise.all([registry.memberCount(at), financing.requiredVerifiers(at), pausable.paused(at), connection.provider.getBlock(block)]);
+      if (header === null) throw new Error(`the node returned no block ${block}`);
+      const now = BigInt(header.timestamp);
+      const ids = Array.from({ length: Number(count) }, (_, index) => index + 1);
+      const members = await Promise.all(
+        ids.map(async (memberId) => {
+          const record = await registry.member(memberId, at);
+          return {
+            memberId: Number(record.memberId),
+            leiHash: record.leiHash,
+            roles: Number(record.roles),
+            status: Number(record.status),
+            kycValidUntil: record.kycValidUntil,
+            accounts: record.accounts.map((account) => getAddress(account)),
+          };
+        }),
+      );
+      return { members, requiredVerifiers, paused, now, block };
+    },
+    [config, connection],
+  );
 
   /** The directory's name for any of the member's addresses, or "member #id". */
   const nameOfMember = (row: MemberRow): string => {
@@ -145,7 +153,7 @@ export function OperatorPage() {
       step("operator.stepMined");
       const receipt = await sent.wait();
       step("operator.stepReload");
-      await view.reload();
+      await view.reload(receipt?.blockNumber ?? null);
       setOutcome({ area: prepared.area, sentence: prepared.done(answer), hash: sent.hash, block: receipt?.blockNumber ?? 0 });
     });
   };
@@ -302,7 +310,7 @@ export function OperatorPage() {
                   {row.kycValidUntil <= data.now
                     ? t("operator.lapsed", { date: dateOf(row.kycValidUntil) })
                     : t("operator.lapsesIn", { date: dateOf(row.kycValidUntil), days: (row.kycValidUntil - data.now + DAY - 1n) / DAY })}{" "}
-                  <button type="button" className="link" onClick={() => setSelected(row.memberId)}>
+                  <button type="button" className="link" disabled={locked} onClick={() => setSelected(row.memberId)}>
                     {t("operator.manage")}
                   </button>
                 </li>
@@ -336,9 +344,7 @@ export function OperatorPage() {
                     </td>
                     <td data-testid="member-roles">{rolesText(row.roles)}</td>
                     <td data-testid="member-status">{t(`operator.status.${row.status}` as MessageKey)}</td>
-                    <td data-testid="member-kyc" className={row.kycValidUntil <= data.now + LAPSE_WINDOW ? "error" : undefined}>
-                      {dateOf(row.kycValidUntil)}
-                    </td>
+                    <td data-testid="member-kyc">{row.kycValidUntil <= data.now + LAPSE_WINDOW ? <span className="badge badge-overdue">{dateOf(row.kycValidUntil)}</span> : dateOf(row.kycValidUntil)}</td>
                     <td data-testid="member-addresses">
                       {row.accounts.map((account) => (
                         <div key={account}>
