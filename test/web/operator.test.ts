@@ -18,7 +18,8 @@ import type { TestWallet } from "./wallet";
 
 /**
  * The operator's console in chromium, as the operator uses it: admit a company, grant it a role, renew its KYC,
- * suspend and reinstate it, add an address, set the verifier threshold, pause and unpause. Each action shows what
+ * suspend and reinstate it, add and remove an address, revoke the role, set the verifier threshold, pause and
+ * unpause. Each action shows what
  * will be sent before the wallet is asked, sends exactly one transaction once confirmed, and shows its hash and
  * block; the chain is checked after each. A refused action is read in words from the contract's dry run and sends
  * nothing. A member without the OPERATOR role typing #/operator is told the page is not for it. Screenshots in
@@ -137,7 +138,7 @@ describe("the dApp in a real browser: the operator console", function () {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  it("the operator admits, grants, renews KYC, suspends, reinstates, adds an address, sets the threshold, pauses and resumes, one confirmed transaction each", async function () {
+  it("the operator admits, grants, renews KYC, suspends, reinstates, adds and removes an address, revokes, sets the threshold, pauses and resumes, one confirmed transaction each", async function () {
     if (stack === undefined) throw new Error("not started");
     const { registry, financing, token } = stack.contracts;
     const { page, wallet } = await signIn("operator");
@@ -221,6 +222,22 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(Number(await registry.memberIdOf(second))).to.equal(memberId);
     expect(await rowText(page, memberId, "member-addresses")).to.contain(second);
     await screenshot(page, "desktop-en-member");
+
+    // Remove it again; removing the last address is refused in words and sends nothing.
+    await page.getByTestId(`member-address-${second}`).getByTestId("address-remove").click();
+    expect(await confirmAndSend(page, wallet)).to.contain(second);
+    expect(await registry.memberIdOf(second)).to.equal(0n);
+    const sentBeforeLast = sentCount(wallet);
+    await page.getByTestId(`member-address-${company}`).getByTestId("address-remove").click();
+    const lastRefusal = page.getByTestId("operator-panel-member").getByRole("alert");
+    await lastRefusal.waitFor();
+    expect(await lastRefusal.textContent()).to.contain(`member #${memberId} must keep at least one address`);
+    expect(sentCount(wallet)).to.equal(sentBeforeLast);
+
+    // Revoke the role granted above.
+    await page.getByTestId("member-role-FACTOR").getByTestId("role-revoke").click();
+    expect(await confirmAndSend(page, wallet)).to.contain("Revoke the factor role");
+    expect(Number((await registry.member(memberId)).roles)).to.equal(roleMask(Role.SUPPLIER));
 
     // The verifier threshold: 17 is refused in words, then one more than today is set.
     const required = await financing.requiredVerifiers();
