@@ -174,7 +174,11 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(await page.getByTestId(`lapsing-${memberId}`).textContent()).to.contain(kycDate);
 
     // Refused: the same address again. The dry run's refusal is shown in words; the wallet sends nothing.
+    // The form started afresh once the company was admitted.
+    expect(await page.getByTestId("admit-address").inputValue()).to.equal("");
     await page.getByTestId("admit-code").fill("91440300MA5NW0011");
+    await page.getByTestId("admit-address").fill(company);
+    await page.getByTestId("admit-role-CARRIER").check();
     const sentBeforeRefusal = sentCount(wallet);
     await page.getByTestId("admit-submit").click();
     const refusal = page.getByTestId("operator-panel-admit").getByRole("alert");

@@ -265,6 +265,7 @@ export function OperatorPage() {
         <Section title={t("operator.admitTitle")} testId="operator-admit">
           <p className="muted">{t("operator.admitIntro")}</p>
           <AdmitForm
+            key={data.members.length}
             defaultDate={dateOf(data.now + 365n * DAY)}
             disabled={locked}
             onSubmit={(form) => {
@@ -362,7 +363,8 @@ export function OperatorPage() {
 
       {data !== null && chosen !== null && (
         <MemberActions
-          key={chosen.memberId}
+          // A new address or KYC date on the chain starts the member's forms afresh (the typed address is done).
+          key={`${chosen.memberId}:${chosen.accounts.join(",")}:${chosen.kycValidUntil}`}
           row={chosen}
           name={nameOfMember(chosen)}
           defaultDate={dateOf((chosen.kycValidUntil > data.now ? chosen.kycValidUntil : data.now) + 365n * DAY)}
