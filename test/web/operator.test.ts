@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
-import { Wallet, id } from "ethers";
+import { Interface, Wallet, id } from "ethers";
 import { chromium } from "playwright-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { endOfDayCst } from "../../src/chain/membership";
@@ -13,6 +13,8 @@ import { developmentKey, startStack } from "../../scripts/start/stack";
 import type { RunningStack } from "../../scripts/start/stack";
 import type { CastKey } from "../../scripts/start/cast";
 import { DEMO_CAST } from "../../scripts/start/cast";
+import { explain } from "../../src/web/lib/errors";
+import { translator } from "../../src/web/lib/i18n";
 import { injectWallet } from "./wallet";
 import type { TestWallet } from "./wallet";
 
@@ -269,6 +271,18 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(await token.paused()).to.equal(false);
     await page.getByTestId("operator-pause").waitFor();
     await screenshot(page, "desktop-en");
+  });
+
+  it("the registry's and the pause's refusals read as sentences in both languages", function () {
+    const errors = new Interface(["error EnforcedPause()", "error RegistryUnexpectedStatus(uint32 memberId, uint8 status)", "error RegistryRoleNotGranted(uint32 memberId, uint8 role)"]);
+    const said = (data: string, language: "en" | "zh"): string => explain({ data }, translator(language), language).message;
+    const paused = errors.encodeErrorResult("EnforcedPause", []);
+    expect(said(paused, "en")).to.contain("the network is paused");
+    expect(said(paused, "zh")).to.contain("网络已暂停");
+    const suspended = errors.encodeErrorResult("RegistryUnexpectedStatus", [4, 2]);
+    expect(said(suspended, "en")).to.contain("member #4 is suspended");
+    expect(said(suspended, "zh")).to.contain("已暂停");
+    expect(said(errors.encodeErrorResult("RegistryRoleNotGranted", [4, 3]), "en")).to.contain("does not hold the factor role");
   });
 
   it("Cancel on the confirmation sends nothing", async function () {
