@@ -1,5 +1,6 @@
-import { Interface, id } from "ethers";
+import { Interface } from "ethers";
 import type { ContractTransactionResponse, Provider } from "ethers";
+import { legalEntityHash } from "../chain/membership";
 import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
 import type { Financing, MemberRegistry, ReceivableToken } from "../../typechain-types";
 import { Role, roleMask } from "../chain/roles";
@@ -43,9 +44,7 @@ function cstDate(unixSeconds: bigint): string {
 }
 
 /** The legal-entity hash the registry keeps for a unified social credit code (keccak256 of its normalised text). */
-export function legalEntityHash(creditCode: string): string {
-  return id(creditCode);
-}
+export { legalEntityHash };
 
 interface RevertLike {
   revert?: { name: string; args: readonly unknown[] } | null;

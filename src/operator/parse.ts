@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { getAddress, isAddress, isHexString } from "ethers";
+import { endOfDayCst, normalisedCreditCode } from "../chain/membership";
 import { Role } from "../chain/roles";
 
 /**
@@ -108,27 +109,19 @@ function memberOf(text: string | undefined): MemberReference {
   throw new UsageError(`--member: "${text}" is neither a member id nor an address`);
 }
 
-const CHINA_STANDARD_TIME_OFFSET_SECONDS = 8n * 3600n;
-
 /** "2027-12-31" as the last second of that day in China Standard Time; refuses impossible dates (2027-02-30). */
 export function kycDateOf(text: string | undefined): KycDate {
   if (text === undefined) throw new UsageError("--kyc-until <YYYY-MM-DD> is required");
-  const match = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/u.exec(text.trim());
-  if (match === null) throw new UsageError(`--kyc-until: "${text}" is not a date of the form YYYY-MM-DD`);
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const startUtc = Date.UTC(year, month - 1, day);
-  const check = new Date(startUtc);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    throw new UsageError(`--kyc-until: ${text} is not a day of the calendar`);
-  }
-  const endOfDayCst = BigInt(startUtc / 1000) + 86_399n - CHINA_STANDARD_TIME_OFFSET_SECONDS;
-  return { text: text.trim(), unixSeconds: endOfDayCst };
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/u.test(text.trim())) throw new UsageError(`--kyc-until: "${text}" is not a date of the form YYYY-MM-DD`);
+  const endOfDay = endOfDayCst(text);
+  if (endOfDay === null) throw new UsageError(`--kyc-until: ${text} is not a day of the calendar`);
+  return { text: text.trim(), unixSeconds: endOfDay };
 }
 
 /** The code as the registry hashes it: trimmed, upper-case, inner spaces removed; 1–64 of A–Z, 0–9 and "-". */
 export function normaliseCreditCode(text: string): string {
-  const code = text.replace(/\s+/gu, "").toUpperCase();
-  if (!/^[0-9A-Z-]{1,64}$/u.test(code)) throw new UsageError(`--credit-code: "${text}" is not a credit code (letters, digits and "-", at most 64)`);
+  const code = normalisedCreditCode(text);
+  if (code === null) throw new UsageError(`--credit-code: "${text}" is not a credit code (letters, digits and "-", at most 64)`);
   return code;
 }
 

@@ -22,6 +22,7 @@ import { ClaimsPage } from "./pages/Claims";
 import { DocumentsPage } from "./pages/Documents";
 import { FactorPage } from "./pages/Factor";
 import { FinancePage } from "./pages/Finance";
+import { OperatorPage } from "./pages/Operator";
 import { PiecePage } from "./pages/Piece";
 import { PortfolioPage } from "./pages/Portfolio";
 import { TransferPage } from "./pages/Transfer";
@@ -65,6 +66,7 @@ const NAV: NavItem[] = [
   { route: "anchor", label: "nav.anchor", visible: (s) => hasRole(s, "ANCHOR") },
   { route: "auditor", label: "nav.auditor", visible: (s) => hasRole(s, "AUDITOR") || hasRole(s, "OPERATOR") },
   { route: "documents", label: "nav.documents", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "CARRIER") },
+  { route: "operator", label: "nav.operator", visible: (s) => hasRole(s, "OPERATOR") },
 ];
 
 /** What a reload needs to resume a sign-in in this tab: the API session and which wallet signed it. */
@@ -334,6 +336,9 @@ function Root() {
         break;
       case "documents":
         page = <DocumentsPage />;
+        break;
+      case "operator":
+        page = <OperatorPage />;
         break;
       default:
         page = <PortfolioPage />;

@@ -1,6 +1,7 @@
 import { BrowserProvider, Interface } from "ethers";
 import type { ContractRunner, ErrorDescription, JsonRpcSigner } from "ethers";
 import { IERC20Errors__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
+import { Pausable__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/utils/Pausable__factory";
 import { IMemberRegistry__factory } from "../../../typechain-types/factories/contracts/access/IMemberRegistry__factory";
 import { IFinancing__factory } from "../../../typechain-types/factories/contracts/finance/interfaces/IFinancing__factory";
 import { ISettlementToken__factory } from "../../../typechain-types/factories/contracts/finance/interfaces/ISettlementToken__factory";
@@ -35,6 +36,7 @@ const ERROR_INTERFACES: Interface[] = [
   ISettlementToken__factory.abi,
   IERC20Errors__factory.abi,
   IMemberRegistry__factory.abi,
+  Pausable__factory.abi,
 ].map((abi) => new Interface(abi));
 
 /** The custom error in revert data, by any Chainbill contract's ABI; null when none matches. */

@@ -18,6 +18,22 @@ export interface Explained {
 type Sentence = (args: ErrorDescription["args"]) => { en: string; zh: string };
 
 const arg = (args: ErrorDescription["args"], index: number): string => String(args[index]);
+const memberNo = (args: ErrorDescription["args"], index: number): string => `#${String(args[index])}`;
+const ROLE_WORDS: ReadonlyArray<{ en: string; zh: string }> = [
+  { en: "operator", zh: "运营方" },
+  { en: "anchor", zh: "核心企业" },
+  { en: "supplier", zh: "供应商" },
+  { en: "factor", zh: "保理方" },
+  { en: "carrier", zh: "承运人" },
+  { en: "verifier", zh: "核验方" },
+  { en: "auditor", zh: "审计方" },
+];
+const STATUS_WORDS: ReadonlyArray<{ en: string; zh: string }> = [
+  { en: "not a member", zh: "非成员" },
+  { en: "active", zh: "正常" },
+  { en: "suspended", zh: "已暂停" },
+];
+const wordOf = (words: ReadonlyArray<{ en: string; zh: string }>, value: unknown): { en: string; zh: string } => words[Number(value)] ?? { en: String(value), zh: String(value) };
 const fen = (args: ErrorDescription["args"], index: number): string => cny(BigInt(args[index]));
 
 const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
@@ -44,6 +60,26 @@ const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
   SettlementNotAnchor: (a) => ({ en: `only the anchor of receivable ${arg(a, 0)} repays it`, zh: `只有应收账款 ${arg(a, 0)} 的核心企业可以还款` }),
   SettlementOverpayment: (a) => ({ en: `receivable ${arg(a, 0)} has only ${fen(a, 2)} outstanding, less than ${fen(a, 1)}`, zh: `应收账款 ${arg(a, 0)} 仅剩 ${fen(a, 2)} 未还，少于 ${fen(a, 1)}` }),
   SettlementZeroAmount: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
+  RegistryUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
+  RegistryUnknownMember: (a) => ({ en: `there is no member ${memberNo(a, 0)}`, zh: `不存在成员 ${memberNo(a, 0)}` }),
+  RegistryZeroAccount: () => ({ en: "the zero address cannot belong to a member", zh: "零地址不能属于成员" }),
+  RegistryAccountTaken: (a) => ({ en: `the address ${arg(a, 0)} already belongs to member ${memberNo(a, 1)}`, zh: `地址 ${arg(a, 0)} 已属于成员 ${memberNo(a, 1)}` }),
+  RegistryAccountNotOfMember: (a) => ({ en: `the address ${arg(a, 0)} does not belong to member ${memberNo(a, 1)}`, zh: `地址 ${arg(a, 0)} 不属于成员 ${memberNo(a, 1)}` }),
+  RegistryZeroLeiHash: () => ({ en: "the unified social credit code is missing", zh: "缺少统一社会信用代码" }),
+  RegistryLeiTaken: (a) => ({ en: `member ${memberNo(a, 1)} already has this unified social credit code`, zh: `成员 ${memberNo(a, 1)} 已使用该统一社会信用代码` }),
+  RegistryKycExpiryInPast: (a) => ({ en: `the KYC date ${dateOf(a[0])} is not after the chain's time (${dateOf(a[1])})`, zh: `KYC 有效期 ${dateOf(a[0])} 不晚于链上当前时间（${dateOf(a[1])}）` }),
+  RegistryAccountLimitReached: (a) => ({ en: `member ${memberNo(a, 0)} already has the most addresses allowed (${arg(a, 1)})`, zh: `成员 ${memberNo(a, 0)} 的地址数已达上限（${arg(a, 1)} 个）` }),
+  RegistryLastAccount: (a) => ({ en: `member ${memberNo(a, 0)} must keep at least one address`, zh: `成员 ${memberNo(a, 0)} 必须至少保留一个地址` }),
+  RegistryRoleAlreadyGranted: (a) => ({ en: `member ${memberNo(a, 0)} already holds the ${wordOf(ROLE_WORDS, a[1]).en} role`, zh: `成员 ${memberNo(a, 0)} 已拥有${wordOf(ROLE_WORDS, a[1]).zh}角色` }),
+  RegistryRoleNotGranted: (a) => ({ en: `member ${memberNo(a, 0)} does not hold the ${wordOf(ROLE_WORDS, a[1]).en} role`, zh: `成员 ${memberNo(a, 0)} 没有${wordOf(ROLE_WORDS, a[1]).zh}角色` }),
+  RegistryUnexpectedStatus: (a) => ({ en: `member ${memberNo(a, 0)} is ${wordOf(STATUS_WORDS, a[1]).en}, so this cannot be done`, zh: `成员 ${memberNo(a, 0)} 当前状态为“${wordOf(STATUS_WORDS, a[1]).zh}”，不能执行此操作` }),
+  RegistrySelfLockout: (a) => ({ en: `an operator may not lock itself out: member ${memberNo(a, 0)} cannot suspend itself or give up its own operator role`, zh: `运营方不能把自己锁在外面：成员 ${memberNo(a, 0)} 不能暂停自己或撤销自己的运营方角色` }),
+  RegistryInvalidRoles: () => ({ en: "choose at least one role (and only known roles)", zh: "请至少选择一个角色（且只能是已知角色）" }),
+  ReceivableUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
+  FinancingUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
+  FinancingInvalidRequiredVerifiers: (a) => ({ en: `the number of verifier signatures must be from 1 to 16, not ${arg(a, 0)}`, zh: `核验签名数必须在 1 到 16 之间，不能是 ${arg(a, 0)}` }),
+  EnforcedPause: () => ({ en: "the network is paused: transfers, confirmations and funding wait until the operator resumes it", zh: "网络已暂停：流转、确权和融资需等待运营方恢复" }),
+  ExpectedPause: () => ({ en: "the network is not paused", zh: "网络未处于暂停状态" }),
   ERC20InsufficientBalance: (a) => ({ en: `the account holds ${fen(a, 1)} of CNY deposits, less than the ${fen(a, 2)} needed`, zh: `账户仅有 ${fen(a, 1)} 存款代币，不足所需的 ${fen(a, 2)}` }),
   ERC20InsufficientAllowance: (a) => ({ en: `the allowance is ${fen(a, 1)}, less than the ${fen(a, 2)} needed`, zh: `授权额度 ${fen(a, 1)} 不足所需的 ${fen(a, 2)}` }),
 };
