@@ -149,6 +149,11 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("waybill-file").setInputFiles(files.waybill);
     await page.getByTestId("waybill-summary").waitFor();
     await page.getByTestId("transfer-send").click();
+    // The clerk sees who receives how much, of which piece, backed by which invoice, before anything is sent.
+    const summary = await text(page, "transfer-summary");
+    expect(summary).to.include(`Send ${amount} CNY of piece ${pieceLabel(tokenId)}`);
+    expect(summary).to.include("Golden Sands Silica");
+    await page.getByTestId("transfer-confirm").click();
     return text(page, "transfer-result");
   }
 
@@ -329,8 +334,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = stack.seeded.pieces;
     const { currency } = stack.contracts;
-    // Tier 3 signs the waybill itself, naming itself carrier: the signatures are valid, the carrier is no carrier.
-    const files = await tradeFiles("GSS-INV-0102", 50_000_00n, "tier3");
+    // The auditor's firm signs the waybill as carrier: an independent member with valid signatures, but no carrier.
+    // Nothing in the documents themselves contradicts the transfer, so the page sends it; the verifier refuses it.
+    const files = await tradeFiles("GSS-INV-0102", 50_000_00n, "auditor");
     const tier2 = await signIn("tier2");
     const sent = await transfer(tier2.page, tier2Glass, "50,000.00", files);
     const forgedPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
@@ -349,6 +355,42 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await screenshot(bank.page, "factor-check-failed");
     expect(await balances()).to.deep.equal(before);
     expect(await stack.contracts.token.ownerOf(forgedPiece)).to.equal(party("tier3").account);
+  });
+
+  it("a transfer its documents contradict is refused before anything is signed or sent, with the reasons, in both languages", async function () {
+    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = stack.seeded.pieces;
+    // A 50,000.00 invoice of Golden Sands Silica, but the clerk picks Brightview Displays and types 80,000.00.
+    const files = await tradeFiles("GSS-INV-0103", 50_000_00n, "carrier");
+    const { page, wallet } = await signIn("tier2");
+    const valueBefore = await stack.contracts.token["balanceOf(uint256)"](tier2Glass);
+    await page.getByTestId("nav-transfer").click();
+    await page.locator(`[data-testid=transfer-piece] option[value="${tier2Glass}"]`).waitFor({ state: "attached" });
+    await page.getByTestId("transfer-piece").selectOption(tier2Glass.toString());
+    await page.getByTestId("transfer-amount").fill("80,000.00");
+    await page.getByTestId("transfer-recipient").selectOption(party("tier1").account);
+    await page.getByTestId("invoice-file").setInputFiles(files.invoice);
+    await page.getByTestId("waybill-file").setInputFiles(files.waybill);
+    await page.getByTestId("waybill-summary").waitFor();
+    const requestsBefore = wallet.requests.length;
+    await page.getByTestId("transfer-send").click();
+    const refusal = await text(page, "transfer-page");
+    await page.locator("[role=alert]").waitFor();
+    const alert = (await page.locator("[role=alert]").textContent()) ?? "";
+    expect(alert).to.include("Nothing was sent");
+    expect(alert).to.include("The invoice's seller is Golden Sands Silica, but the piece would go to Brightview Displays");
+    expect(alert).to.include("The invoice is for 50,000.00 CNY, less than the 80,000.00 CNY you would send.");
+    expect(refusal).not.to.include("Check before sending");
+    expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
+    const asked = wallet.requests.slice(requestsBefore).filter((method) => method !== "eth_call" && method !== "eth_chainId" && method !== "eth_blockNumber");
+    expect(asked, "no signature and no transaction was asked of the wallet").to.deep.equal([]);
+    expect(await stack.contracts.token["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
+    await screenshot(page, "transfer-refused-mismatch");
+    await page.getByTestId("language").click();
+    await page.getByTestId("transfer-send").click();
+    await page.waitForFunction(() => (document.querySelector("[role=alert]")?.textContent ?? "").includes("未发送任何内容"));
+    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 CNY，少于您要转出的 80,000.00 CNY。");
+    await screenshot(page, "transfer-refused-mismatch-zh");
   });
 
   it("the anchor sees what it owes by date, the auditor traces a receivable, and the pages switch to Chinese", async function () {
