@@ -63,7 +63,8 @@ export const lastHash = { a: 0, b: 0 };
 /**
  * A record's 64-bit hash as two 32-bit lanes, into {@link lastHash} (no allocation): each lane runs over the key's
  * length, the key and the value, character by character, each step a bijection of the lane (xor, then a multiply by
- * an odd constant), so changing any one character always changes both lanes; then both are mixed.
+ * an odd constant, different per lane), so changing any one character always changes both lanes; then each lane
+ * is mixed on its own.
  */
 export function recordHash(key: string, value: string): void {
   let a = FNV_OFFSET ^ key.length;
@@ -78,8 +79,9 @@ export function recordHash(key: string, value: string): void {
     a = Math.imul(a ^ code, FNV_PRIME);
     b = Math.imul(b ^ code, SECOND_PRIME);
   }
+  // Each lane mixed on its own (a bijection again), so a one-character change shows in both.
   a = finalMix(a ^ value.length);
-  b = finalMix(b ^ a);
+  b = finalMix(b ^ Math.imul(value.length, FNV_PRIME));
   lastHash.a = a;
   lastHash.b = b;
 }
