@@ -2,12 +2,17 @@
  * `npm run indexer -- --rpc <url> --db <path>`: backfills the Chainbill contracts' events into LevelDB with a
  * progress bar (blocks, events per second, time left), then follows the head with a one-line status. Ctrl-C stops
  * it cleanly; killing it at any instant loses nothing (each batch lands with its cursor in one atomic write).
+ * At each start it checks the index's integrity and refuses a damaged one. `npm run indexer -- verify --db <path>`
+ * checks a stopped index.
  */
 import { SingleBar } from "cli-progress";
+import { existsSync } from "node:fs";
 import { startIndexer } from "../src/indexer/indexer";
 import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
 import { createChainClient, httpTransport } from "../src/indexer/rpc";
-import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, readAddresses } from "./indexer/cli-options";
+import { verifyIndex } from "../src/indexer/integrity";
+import { openIndexDb } from "../src/indexer/store";
+import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, parseVerifyArgs, readAddresses } from "./indexer/cli-options";
 
 function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
@@ -20,7 +25,25 @@ function formatDuration(seconds: number): string {
   return minutes > 0 ? `${minutes}m${(whole % 60).toString().padStart(2, "0")}s` : `${whole}s`;
 }
 
+/**
+ * `verify --db <path>`: reads every record of a stopped index and recomputes its digest. Exit 0 if intact; 1 with
+ * what is damaged and how to rebuild otherwise.
+ */
+async function verify(argv: readonly string[]): Promise<void> {
+  const { dbPath } = parseVerifyArgs(argv);
+  if (!existsSync(dbPath)) throw new Error(`there is no index at ${dbPath}`);
+  const db = await openIndexDb(dbPath, { createIfMissing: false });
+  try {
+    const result = await verifyIndex(db, dbPath);
+    const at = result.block === undefined ? "no block applied yet" : `as of block ${result.block}`;
+    console.log(`the index at ${dbPath} is intact: ${formatCount(result.records)} records, ${at}, checked in ${(result.milliseconds / 1000).toFixed(2)} s`);
+  } finally {
+    await db.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "verify") return verify(process.argv.slice(3));
   const options = parseIndexerArgs(process.argv.slice(2));
   const client = createChainClient(httpTransport(options.rpcUrl));
   const chainId = await client.chainId();
@@ -81,6 +104,11 @@ async function main(): Promise<void> {
     pollIntervalMs: options.pollIntervalMs,
     sizing: options.maxRange === undefined ? undefined : { maxBlocks: options.maxRange, initialBlocks: Math.min(500, options.maxRange) },
     exitAtHead: options.exitAtHead,
+    onVerified: (verification) => {
+      const seconds = (verification.milliseconds / 1000).toFixed(2);
+      if (options.progress === "json") console.log(JSON.stringify({ type: "verified", records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }));
+      else if (options.progress === "bar") console.log(`index intact: ${formatCount(verification.records)} records checked in ${seconds} s`);
+    },
     onProgress: (progress) => {
       // A status line per batch in json mode (tests read it); at most ten redraws a second otherwise.
       if (options.progress !== "json" && progress.phase === "follow" && Date.now() - lastShown < 100) return;

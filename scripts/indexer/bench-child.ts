@@ -3,7 +3,8 @@
  * local node would): `--mode fetch` makes the backfill's `eth_getLogs` calls, as many in flight as the indexer
  * keeps, and discards the answers;
  * `--mode index` runs the indexer from scratch into LevelDB up to the head; `--mode query` times the queries on a
- * built index (as an API process would run them, away from the node's heap). Prints one JSON line with the figures.
+ * built index (as an API process would run them, away from the node's heap); `--mode verify` times the integrity
+ * check each start makes on a built index. Prints one JSON line with the figures.
  */
 import { readFileSync } from "node:fs";
 import { createEventDecoder } from "../../src/chain/events";
@@ -11,11 +12,12 @@ import type { ChainbillAddresses } from "../../src/chain/system";
 import { startIndexer } from "../../src/indexer/indexer";
 import { createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
+import { verifyIndex } from "../../src/indexer/integrity";
 import { createChainClient, httpTransport } from "../../src/indexer/rpc";
 import { DEFAULT_PREFETCH, DEFAULT_SIZING, RangeSizer, backfillChunks } from "../../src/indexer/sync";
 
 interface ChildArgs {
-  mode: "fetch" | "index" | "query";
+  mode: "fetch" | "index" | "query" | "verify";
   rpc: string;
   addresses: ChainbillAddresses;
   startBlock: number;
@@ -30,8 +32,8 @@ function parse(argv: readonly string[]): ChildArgs {
     return found;
   };
   const mode = value("--mode");
-  if (mode === "query") return { mode, rpc: "", addresses: {} as ChainbillAddresses, startBlock: 0, db: value("--db") };
-  if (mode !== "fetch" && mode !== "index") throw new Error(`--mode must be fetch, index or query, not ${mode}`);
+  if (mode === "query" || mode === "verify") return { mode, rpc: "", addresses: {} as ChainbillAddresses, startBlock: 0, db: value("--db") };
+  if (mode !== "fetch" && mode !== "index") throw new Error(`--mode must be fetch, index, query or verify, not ${mode}`);
   return { mode, rpc: value("--rpc"), addresses: JSON.parse(readFileSync(value("--addresses"), "utf8")) as ChainbillAddresses, startBlock: Number(value("--start-block")), db: value("--db") };
 }
 
@@ -71,9 +73,22 @@ async function queries(dbPath: string, holder: string, leaf: bigint): Promise<vo
   }
 }
 
+/** The integrity check each start makes (every record read, digests recomputed), timed in a fresh process. */
+async function verifyTime(dbPath: string): Promise<void> {
+  const started = process.hrtime.bigint();
+  const db = await openIndexDb(dbPath, { createIfMissing: false });
+  try {
+    const result = await verifyIndex(db, dbPath);
+    console.log(JSON.stringify({ mode: "verify", records: result.records, verifySeconds: result.milliseconds / 1000, withOpenSeconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+  } finally {
+    await db.close();
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parse(argv);
+  if (args.mode === "verify") return verifyTime(args.db);
   if (args.mode === "query") return queries(args.db, argv[argv.indexOf("--holder") + 1], BigInt(argv[argv.indexOf("--leaf") + 1]));
   const client = createChainClient(httpTransport(args.rpc));
   const head = await client.headNumber();

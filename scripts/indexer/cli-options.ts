@@ -17,6 +17,8 @@ export interface IndexerCliOptions {
 }
 
 export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options]
+       npm run indexer -- verify --db <path>   (reads every record and checks it against the index's digest;
+                                               exit 0 intact, 1 damaged or unreadable, 2 bad usage)
   --addresses <file>     contract addresses: {"registry","receivableToken","settlementToken","settlement","financing"}
                          or an Ignition deployed_addresses.json (default: deploy/deployments/chain-<id>/deployed_addresses.json)
   --start-block <n>      first block to read (the deployment block; default 0)
@@ -98,6 +100,19 @@ export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
     exitAtHead: options.exitAtHead ?? false,
     progress: options.progress ?? "bar",
   };
+}
+
+/** `verify --db <path>`: the folder of the index to check. */
+export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } {
+  let dbPath: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    if (argv[index] === "--db") {
+      dbPath = argv[index + 1];
+      index += 1;
+    } else throw new CliUsageError(`unknown option "${argv[index]}" for verify`);
+  }
+  if (dbPath === undefined || dbPath === "") throw new CliUsageError("verify needs --db <path>");
+  return { dbPath };
 }
 
 const IGNITION_NAMES: Record<keyof ChainbillAddresses, string> = {

@@ -192,6 +192,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
    * A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks; and the
    * asked-for piece's own ancestors (parent first) and descendants (breadth first), by token id.
    */
+  let treeReads: BlockReads | undefined;
   router.get("/v1/pieces/:id/tree", session, async (request, response) => {
     await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
@@ -201,12 +202,15 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const root = await read(() => reader.token(rootId, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (root === null) throw notFound("TOKEN_NOT_FOUND", `the first piece of receivable ${piece.slot.slot} is not indexed`);
     const nodes: TokenRecord[] = [root.token, ...root.descendants];
-    const block = await context.contracts.token.runner?.provider?.getBlock(root.asOfBlock);
-    const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
-    if (block !== null && block !== undefined) {
-      const reads = new BlockReads(context.contracts, block.number, block.hash);
-      for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, block.timestamp));
+    // The checks read the chain at the index's block (its hash and time are in the answer): one set of reads per
+    // block, shared by every tree asked for while no new block is indexed (a new BlockReads per request read the
+    // whole lineage from the node again, about a hundred calls, and queued everything else behind them).
+    if (treeReads === undefined || treeReads.blockNumber !== root.asOfBlock || treeReads.blockHash !== root.asOfBlockHash) {
+      treeReads = new BlockReads(context.contracts, root.asOfBlock, root.asOfBlockHash);
     }
+    const reads = treeReads;
+    const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
+    for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, root.asOfTimestamp));
     const visible = await detailsVisibleTo(context, access, callerOf(response), root.slot, nodes);
     const fundings = [];
     for (const node of nodes) {

@@ -8,7 +8,9 @@ import { DEFAULT_RETRY, RpcError, createChainClient, httpTransport, providerTran
 import type { BlockHeader, ChainClient, Eip1193Provider, RetryPolicy, RpcTransport } from "./rpc";
 import { INDEX_FORMAT, codecs, keys } from "./schema";
 import type { BlockRef, Cursor, IndexConfig } from "./schema";
-import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
+import { INTEGRITY_KEY, IndexDamagedError, decodeDigest, describeLevelFailure, verifyIndex } from "./integrity";
+import type { IndexVerification } from "./integrity";
+import { BLOCK_HASH_PREFIX, BLOCK_WIDTH, RunningDigest, StateTx, UNDO_PREFIX, ValueCache, openIndexDb, padNumber } from "./store";
 import type { IndexDb } from "./store";
 import { DEFAULT_PREFETCH, DEFAULT_SIZING, RangeSizer, backfillChunks, fetchRecent, follows } from "./sync";
 import type { FetchedRecent, RangeSizing } from "./sync";
@@ -45,6 +47,8 @@ export interface IndexerOptions {
   onProgress?: (progress: IndexerProgress) => void;
   onOutcome?: (outcome: SyncOutcome) => void;
   onRetry?: (error: RpcError, attempt: number) => void;
+  /** The start's check of the index's integrity (every record read and its digest recomputed), once it passed. */
+  onVerified?: (verification: IndexVerification) => void;
 }
 
 export type IndexerPhase = "backfill" | "follow";
@@ -84,6 +88,11 @@ export interface RunningIndexer {
   progress(): IndexerProgress;
   /** Resolves once block `block` is applied; rejects if the indexer fails or stops first, or after `timeoutMs`. */
   waitForBlock(block: number, timeoutMs?: number): Promise<Cursor>;
+  /**
+   * Reads every record (one snapshot) and checks it against the digest of the last commit, as each start does;
+   * rejects with IndexDamagedError naming what differs.
+   */
+  verify(): Promise<IndexVerification>;
   /** Stops after the step in progress and closes the database. */
   stop(): Promise<void>;
   /** Settles when the loop ends: resolves on stop (or at the head with `exitAtHead`), rejects on a fatal error. */
@@ -121,18 +130,33 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
 
   const db: IndexDb = await openIndexDb(options.dbPath);
   const cache = new ValueCache(200_000);
+  // The digest of everything committed (integrity.ts); each write below keeps it up to date.
+  const running = new RunningDigest(new Map());
   let stored: StoredCursor | undefined;
   try {
     const chainId = await client.chainId();
     const config: IndexConfig = { format: INDEX_FORMAT, chainId: chainId.toString(), addresses: decoder.addresses, startBlock };
     const existing = await db.get(keys.config);
     if (existing === undefined) {
-      await db.put(keys.config, codecs.config.encode(config));
+      // A folder with records but no configuration lost it; an empty one is a new index.
+      const anyKey = await db.keys({ limit: 1 }).all();
+      if (anyKey.length > 0) throw new IndexDamagedError(options.dbPath, `it has records but no configuration (${keys.config} is missing)`);
+      const tx = new StateTx(db, cache, undefined, running);
+      tx.putRaw(keys.config, codecs.config.encode(config));
+      await tx.commit();
     } else {
-      const found = codecs.config.decode(existing);
+      let found: IndexConfig;
+      try {
+        found = codecs.config.decode(existing);
+      } catch (error) {
+        throw new IndexDamagedError(options.dbPath, `its configuration (${keys.config}) is unreadable (${error instanceof Error ? error.message : String(error)})`);
+      }
       if (found.format !== INDEX_FORMAT) {
         throw new IndexConfigMismatchError(`${options.dbPath} was written by an indexer of another format (${found.format ?? 1}, this one writes ${INDEX_FORMAT}): delete it and index again`);
       }
+      // Every record read and the digest of the last commit recomputed: a damaged index is refused, not served.
+      options.onVerified?.(await verifyIndex(db, options.dbPath));
+      running.digest = decodeDigest((await db.get(INTEGRITY_KEY)) ?? "");
       if (found.chainId !== config.chainId || found.addresses.join() !== config.addresses.join() || found.startBlock !== startBlock) {
         throw new IndexConfigMismatchError(`${options.dbPath} indexes chain ${found.chainId} contracts ${found.addresses.join(", ")} from block ${found.startBlock}, not this deployment`);
       }
@@ -141,7 +165,9 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     stored = cursorText === undefined ? undefined : (JSON.parse(cursorText) as StoredCursor);
   } catch (error) {
     await db.close();
-    throw error;
+    // LevelDB failing to read a damaged file (e.g. a table cut short), in words.
+    const damage = error instanceof IndexDamagedError ? undefined : describeLevelFailure(error);
+    throw damage === undefined ? error : new IndexDamagedError(options.dbPath, damage);
   }
 
   const reader = createIndexReader(db, { confirmations });
@@ -195,12 +221,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
 
   /**
    * Drops undo records and block hashes that a rollback can no longer use (at or below the floor; the floor's own
-   * hash is kept). Not part of the atomic write: leftovers of a crash in between are below the floor, never read,
-   * and cleared at the next start.
+   * hash is kept), in a write of its own with the digest. Not part of the batch's write: leftovers of a crash in
+   * between are below the floor, never read, counted in the digest, and cleared at the next start.
    */
   async function prune(fromBlock: number, floor: number): Promise<void> {
-    await db.clear({ gte: `${UNDO_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, lt: `${UNDO_PREFIX}${padNumber(floor + 1, BLOCK_WIDTH)}` });
-    await db.clear({ gte: `${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}` });
+    // A transaction of its own (the digest follows it): one atomic write of the deletions and the digest.
+    const tx = new StateTx(db, cache, undefined, running);
+    let deleted = await tx.deleteRange(`${UNDO_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, `${UNDO_PREFIX}${padNumber(floor + 1, BLOCK_WIDTH)}`);
+    deleted += await tx.deleteRange(`${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}`);
+    if (deleted > 0) await tx.commit();
   }
 
   /**
@@ -253,7 +282,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       for await (const chunk of backfillChunks(client, decoder.addresses, from, to, sizer, prefetch)) {
         // Once the rest of the backfill is (about) in flight, fetch the recent blocks that follow it too.
         if (recentTo > to && recentAhead === undefined && to - chunk.to <= prefetch * (chunk.to - chunk.from + 1)) fetchRecentAhead(to + 1, recentTo);
-        const tx = new StateTx(db, cache, writing?.tx);
+        const tx = new StateTx(db, cache, writing?.tx, running);
         const applied = await applyLogs(tx, chunk.logs);
         const ref: BlockRef = { number: chunk.last.number, hash: chunk.last.hash, timestamp: chunk.last.timestamp };
         tx.putRaw(keys.blockHash(ref.number), codecs.blockRef.encode(ref));
@@ -273,7 +302,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       if (writing !== undefined && lastRef !== undefined && last === to && !stopController.signal.aborted) {
         const recent = await recentAheadFrom(to + 1);
         if (recent !== undefined && follows(recent.headers[0], lastRef.hash)) {
-          const tx = new StateTx(db, cache, writing.tx);
+          const tx = new StateTx(db, cache, writing.tx, running);
           const applied = await applyRecentBlocks(tx, recent.headers, recent.logs);
           await writing.done;
           writing = undefined;
@@ -342,7 +371,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       throw new ReorgTooDeepError(`the chain reorganised below block ${floor}, the oldest block the index can roll back to (reorg window ${reorgWindow})`);
     }
     recentAhead = undefined;
-    const tx = new StateTx(db, cache);
+    const tx = new StateTx(db, cache, undefined, running);
     const undoRecords = await tx.rollBackTo(ancestor.number);
     const undoneBlocks = stored.number - ancestor.number;
     if (ancestor.number >= head) {
@@ -381,7 +410,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     const recent = await recentBlocks(from, Math.min(head, from + maxRecentBlocks - 1));
     const to = recent.headers[recent.headers.length - 1].number;
     if (stored !== undefined && !follows(recent.headers[0], stored.hash)) return reorganise(head);
-    const events = await applyRecent(new StateTx(db, cache), recent.headers, recent.logs, head, stored?.rollbackFloor ?? from - 1);
+    const events = await applyRecent(new StateTx(db, cache, undefined, running), recent.headers, recent.logs, head, stored?.rollbackFloor ?? from - 1);
     return { type: "applied", phase: "follow", from, to, events };
   }
 
@@ -453,6 +482,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
         waiters.add(waiter);
       });
     },
+    verify: () => verifyIndex(db, options.dbPath),
     async stop() {
       stopController.abort();
       await done.catch(() => undefined);

@@ -11,6 +11,7 @@ import { ZEROS, padNumber } from "./store";
  * | `meta/cursor` | {@link Cursor}: last applied block, its hash and time, the head seen |
  * | `meta/config` | {@link IndexConfig}: chain id, addresses and start block the index belongs to |
  * | `meta/system` | {@link SystemRecord} |
+ * | `meta/integrity` | the digest of every other record, per family, as of the last commit (integrity.ts) |
  * | `bh/<block>` | {@link BlockRef} of blocks in the reorg window |
  * | `u/<block>` | undo record of `block`: each key it changed with its value before ({@link encodeUndo} in store.ts) |
  * | `t/<tokenId>` | {@link TokenRecord} |
@@ -139,8 +140,11 @@ export function slotHexOfToken(tokenIdHex: string): string {
   return tokenIdHex.slice(0, SLOT_HEX);
 }
 
-/** Version of the key layout and value forms; an index written in another is refused (index again). */
-export const INDEX_FORMAT = 2;
+/**
+ * Version of the key layout and value forms; an index written in another is refused (index again). 3: every commit
+ * writes the digest of the records (`meta/integrity`, integrity.ts).
+ */
+export const INDEX_FORMAT = 3;
 
 export const keys = {
   cursor: "meta/cursor",
@@ -178,7 +182,7 @@ export const keys = {
 } as const;
 
 /** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
-export const BOOKKEEPING_PREFIXES = ["meta/cursor", "meta/config", "bh/", "u/"] as const;
+export const BOOKKEEPING_PREFIXES = ["meta/cursor", "meta/config", "meta/integrity", "bh/", "u/"] as const;
 
 export interface BlockRef {
   number: number;

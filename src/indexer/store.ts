@@ -1,5 +1,7 @@
 import { Level } from "level";
 import type { ChainedBatch } from "level";
+import { INTEGRITY_KEY, IndexDamagedError, account, combined, describeLevelFailure, encodeDigest, familyOf, lastHash, missingCurrentFile, recordHash } from "./integrity";
+import type { IndexDigest } from "./integrity";
 
 /**
  * The index's storage: one LevelDB of string keys and string values, and the write transaction every batch of
@@ -12,11 +14,31 @@ import type { ChainedBatch } from "level";
 
 export type IndexDb = Level<string, string>;
 
-export async function openIndexDb(path: string): Promise<IndexDb> {
+/**
+ * Opens (or, unless `createIfMissing` is false, creates) the index's LevelDB. A folder LevelDB cannot open because
+ * its files are damaged (a table or the manifest missing or cut short, `CURRENT` missing) is refused with
+ * {@link IndexDamagedError}, which says what is damaged and how to rebuild; damage inside the records is for
+ * {@link verifyIndex} (integrity.ts) to find.
+ */
+export async function openIndexDb(path: string, options: { createIfMissing?: boolean } = {}): Promise<IndexDb> {
+  // Without CURRENT, LevelDB would start an empty database over the old files and delete them.
+  const noCurrent = missingCurrentFile(path);
+  if (noCurrent !== undefined) throw new IndexDamagedError(path, noCurrent);
   // A 32 MB write buffer (LevelDB's default is 4 MB): backfill writes tens of MB in a row, and fewer flushes to
   // level 0 mean less compaction competing for the CPU with the indexing and the node.
-  const db = new Level<string, string>(path, { keyEncoding: "utf8", valueEncoding: "utf8", writeBufferSize: 32 * 1024 * 1024 });
-  await db.open();
+  const db = new Level<string, string>(path, {
+    keyEncoding: "utf8",
+    valueEncoding: "utf8",
+    writeBufferSize: 32 * 1024 * 1024,
+    createIfMissing: options.createIfMissing ?? true,
+  });
+  try {
+    await db.open();
+  } catch (error) {
+    const damage = describeLevelFailure(error);
+    if (damage !== undefined) throw new IndexDamagedError(path, damage);
+    throw error;
+  }
   return db;
 }
 
@@ -92,6 +114,10 @@ interface Entry {
   codec: RecordCodec<unknown> | undefined;
   /** The value is a copy this batch made and may change in place (see {@link StateTx.changeRecord}). */
   owned: boolean;
+  /** The record's hash ({@link recordHash}), once computed: lanes a and b. */
+  hashed: boolean;
+  hashA: number;
+  hashB: number;
 }
 
 function textOf(entry: Entry): string | null {
@@ -99,8 +125,35 @@ function textOf(entry: Entry): string | null {
   return entry.text;
 }
 
+/** The entry before a batch of a key the batch knows is new. */
+const ABSENT: Entry = Object.freeze({ text: null, value: undefined, codec: undefined, owned: false, hashed: false, hashA: 0, hashB: 0 });
+
 function textEntry(text: string | null): Entry {
-  return { text, value: undefined, codec: undefined, owned: false };
+  return { text, value: undefined, codec: undefined, owned: false, hashed: false, hashA: 0, hashB: 0 };
+}
+
+function recordEntry(value: unknown, codec: RecordCodec<unknown>, owned: boolean): Entry {
+  return { text: undefined, value, codec, owned, hashed: false, hashA: 0, hashB: 0 };
+}
+
+/** Puts the hash of `entry` (the value of `key`, not absent) into `lastHash`, computing it once. */
+function hashEntry(key: string, entry: Entry, text: string): void {
+  if (!entry.hashed) {
+    recordHash(key, text);
+    entry.hashA = lastHash.a;
+    entry.hashB = lastHash.b;
+    entry.hashed = true;
+  }
+  lastHash.a = entry.hashA;
+  lastHash.b = entry.hashB;
+}
+
+/**
+ * The digest of everything committed (integrity.ts), kept up to date by each {@link StateTx.commit} that is given it,
+ * which writes it to `meta/integrity` in the same batch.
+ */
+export class RunningDigest {
+  constructor(public digest: IndexDigest) {}
 }
 
 /** A bounded cache of committed values (null text: known absent), first in first out. */
@@ -169,16 +222,32 @@ export class StateTx {
   /** The block whose changes are being recorded, and each key's value before it (undefined: the stored one, read at commit). */
   private undoBlock: { block: number; before: Map<string, string | null | undefined> } | undefined;
   private readonly undoBlocks: Array<{ block: number; before: Map<string, string | null | undefined> }> = [];
+  /**
+   * With a digest: each key this batch writes, with its entry before the batch (undefined: not in memory, read at
+   * commit), so that the commit can take the record it replaces out of the digest.
+   */
+  private readonly before = new Map<string, Entry | undefined>();
+  /** With a digest: the records {@link append}ed straight to the native batch (all new), hashed as they come. */
+  private appended: IndexDigest = new Map();
 
   /**
    * @param parent a transaction whose commit is still being written: its values are read through, so the next
    * batch can be applied while the previous one lands (batches are still written one after the other).
+   * @param digest the digest of everything committed: given, the commit updates it and writes it with the batch
+   * (`meta/integrity`); every transaction on an index must then be given it.
    */
   constructor(
     private readonly db: IndexDb,
     private readonly cache: ValueCache,
     private readonly parent?: StateTx,
+    private readonly digest?: RunningDigest,
   ) {}
+
+  /** Notes the entry `key` has before this batch first writes it (digest only). */
+  private noteBefore(key: string): void {
+    if (this.digest === undefined || this.before.has(key)) return;
+    this.before.set(key, this.known(key));
+  }
 
   /** From now on, record the value each key had before block `block` changed it (undefined: stop recording). */
   recordUndoFor(block: number | undefined): void {
@@ -233,12 +302,14 @@ export class StateTx {
 
   put(key: string, value: string): void {
     this.noteUndo(key);
+    this.noteBefore(key);
     this.overlay.set(key, textEntry(value));
   }
 
   putRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.noteUndo(key);
-    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown>, owned: false });
+    this.noteBefore(key);
+    this.overlay.set(key, recordEntry(value, codec as RecordCodec<unknown>, false));
   }
 
   /**
@@ -254,19 +325,22 @@ export class StateTx {
       const record = mine.value as T;
       change(record);
       mine.text = undefined;
+      mine.hashed = false;
       return record;
     }
     const current = this.getRecord(key, codec);
     if (current === undefined) return undefined;
     this.noteUndo(key);
+    this.noteBefore(key);
     const record = { ...current };
     change(record);
-    this.overlay.set(key, { text: undefined, value: record, codec: codec as RecordCodec<unknown>, owned: true });
+    this.overlay.set(key, recordEntry(record, codec as RecordCodec<unknown>, true));
     return record;
   }
 
   del(key: string): void {
     this.noteUndo(key);
+    this.noteBefore(key);
     this.overlay.set(key, textEntry(null));
   }
 
@@ -274,6 +348,7 @@ export class StateTx {
   insert(key: string, value: string): void {
     const undo = this.undoBlock;
     if (undo !== undefined && !undo.before.has(key)) undo.before.set(key, null);
+    if (this.digest !== undefined && !this.before.has(key)) this.before.set(key, ABSENT);
     this.overlay.set(key, textEntry(value));
   }
 
@@ -284,6 +359,10 @@ export class StateTx {
    */
   append(key: string, value: string): void {
     if (this.undoBlock !== undefined) return this.insert(key, value);
+    if (this.digest !== undefined) {
+      recordHash(key, value);
+      account(this.appended, familyOf(key), 1);
+    }
     this.written ??= this.db.batch();
     this.written.put(key, value);
   }
@@ -291,12 +370,27 @@ export class StateTx {
   /** {@link insert} of a record, kept decoded (and owned: later changes in this batch need no copy). */
   insertRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.insert(key, "");
-    this.overlay.set(key, { text: undefined, value, codec: codec as RecordCodec<unknown>, owned: true });
+    this.overlay.set(key, recordEntry(value, codec as RecordCodec<unknown>, true));
   }
 
   /** A write that is never undone (cursor, block hashes, undo bookkeeping). */
   putRaw(key: string, value: string | null): void {
+    this.noteBefore(key);
     this.overlay.set(key, textEntry(value));
+  }
+
+  /**
+   * Deletes every key stored from `gte` up to (not including) `lt` (as stored: not this batch's own writes); returns
+   * how many. A write that is never undone (bookkeeping: undo records, block hashes).
+   */
+  async deleteRange(gte: string, lt: string): Promise<number> {
+    let deleted = 0;
+    for await (const [key, value] of this.db.iterator({ gte, lt })) {
+      if (this.digest !== undefined && !this.before.has(key)) this.before.set(key, textEntry(value));
+      this.overlay.set(key, textEntry(null));
+      deleted += 1;
+    }
+    return deleted;
   }
 
   /**
@@ -337,15 +431,50 @@ export class StateTx {
     for (const { block, before } of this.undoBlocks) {
       const record: UndoRecord = [];
       before.forEach((text, key) => record.push([key, text === undefined ? (stored.get(key) ?? null) : text]));
+      this.noteBefore(undoKey(block));
       this.overlay.set(undoKey(block), textEntry(encodeUndo(record)));
     }
     this.undoBlocks.length = 0;
     this.undoBlock = undefined;
   }
 
-  /** Writes everything in one atomic batch, then updates the cache. */
+  /**
+   * The change to the digest of everything committed: the records this batch replaces or deletes out (their values
+   * before, read now where memory does not have them: one `getMany`), the ones it appended in. The records it puts
+   * go in as the batch is written ({@link commit}).
+   */
+  private async digestChange(): Promise<IndexDigest> {
+    const change = this.appended;
+    this.appended = new Map();
+    const unknown: string[] = [];
+    this.before.forEach((entry, key) => entry === undefined && unknown.push(key));
+    const stored = unknown.length === 0 ? [] : await this.db.getMany(unknown);
+    let next = 0;
+    this.before.forEach((entry, key) => {
+      if (entry === undefined) {
+        const text = stored[next];
+        next += 1;
+        if (text === undefined) return;
+        recordHash(key, text);
+      } else if (!entry.hashed) {
+        // The text without keeping it on a shared entry (the cache keeps decoded records without their text).
+        const text = entry.text !== undefined ? entry.text : entry.codec === undefined ? null : entry.codec.encode(entry.value);
+        if (text === null) return;
+        hashEntry(key, entry, text);
+      } else {
+        lastHash.a = entry.hashA;
+        lastHash.b = entry.hashB;
+      }
+      account(change, familyOf(key), -1);
+    });
+    this.before.clear();
+    return change;
+  }
+
+  /** Writes everything in one atomic batch (with the digest of everything committed, if kept), then updates the cache. */
   async commit(): Promise<void> {
     await this.writeUndoRecords();
+    const change = this.digest === undefined ? undefined : await this.digestChange();
     // A chained batch (one native call per write) rather than an array of operations, which the binding reads
     // property by property: about a third of the main thread's time to prepare a batch of 100k writes, and no
     // operation objects to collect. Written atomically all the same.
@@ -356,8 +485,18 @@ export class StateTx {
       this.overlay.forEach((entry, key) => {
         const text = textOf(entry);
         if (text === null) batch.del(key);
-        else batch.put(key, text);
+        else {
+          batch.put(key, text);
+          if (change !== undefined) {
+            hashEntry(key, entry, text);
+            account(change, familyOf(key), 1);
+          }
+        }
       });
+      if (change !== undefined && this.digest !== undefined) {
+        if (this.overlay.has(INTEGRITY_KEY)) throw new Error(`${INTEGRITY_KEY} is written by the commit only`);
+        batch.put(INTEGRITY_KEY, encodeDigest(combined(this.digest.digest, change)));
+      }
     } catch (error) {
       await batch.close();
       throw error;
@@ -368,6 +507,7 @@ export class StateTx {
       this.cache.clear();
       throw error;
     }
+    if (change !== undefined && this.digest !== undefined) this.digest.digest = combined(this.digest.digest, change);
     this.overlay.forEach((entry, key) => {
       if (!cacheable(key)) return;
       // A decoded record is kept without its text (encoding is deterministic, so it is re-encoded if ever needed,

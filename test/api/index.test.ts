@@ -135,6 +135,30 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     expect(codeOf(unknown)).to.equal("TOKEN_NOT_FOUND");
   });
 
+  it("attack: a piece's tree asked again at the same indexed block reads nothing more from the node (each request re-read the whole lineage)", async () => {
+    const provider = hre.network.provider;
+    const { send, request } = provider;
+    const methods: string[] = [];
+    provider.send = (method: string, params?: unknown[]) => {
+      methods.push(method);
+      return send.call(provider, method, params);
+    };
+    provider.request = (args: { method: string; params?: unknown[] | object }) => {
+      methods.push(args.method);
+      return request.call(provider, args);
+    };
+    try {
+      expect((await read(auditor, `/v1/pieces/${grandchild}/tree`)).status).to.equal(200);
+      const first = methods.filter((method) => method === "eth_call").length;
+      methods.length = 0;
+      for (let k = 0; k < 3; k += 1) expect((await read(tier2, `/v1/pieces/${child}/tree`)).status).to.equal(200);
+      expect(methods.filter((method) => method === "eth_call"), `the first tree read the chain ${first} times`).to.deep.equal([]);
+    } finally {
+      provider.send = send;
+      provider.request = request;
+    }
+  });
+
   it("summarises a receivable: face value, outstanding, funded, overdue", async () => {
     const answer = await read(auditor, `/v1/slots/${first.slot}`);
     expect(answer.status).to.equal(200);

@@ -271,7 +271,7 @@ describe("Indexer sync and event decoding", function () {
       const { format: _format, ...older } = config;
       await db.put(keys.config, JSON.stringify(older));
       await db.close();
-      await expect(startIndexer(options)).to.be.rejectedWith(IndexConfigMismatchError, /another format \(1, this one writes 2\): delete it and index again/);
+      await expect(startIndexer(options)).to.be.rejectedWith(IndexConfigMismatchError, new RegExp(`another format \\(1, this one writes ${INDEX_FORMAT}\\): delete it and index again`));
       await expect(startIndexer({ ...options, startBlock: world.deploymentBlock + 1 })).to.be.rejectedWith(IndexConfigMismatchError);
       const after = await openIndexDb(dir);
       expect(JSON.parse((await after.get(keys.config)) ?? "{}")).to.deep.equal(older);
