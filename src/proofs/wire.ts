@@ -66,6 +66,8 @@ export function text(maxLength: number): z.ZodString {
  * the form the token contract registers (fingerprint.ts), so that every comparison of numbers can normalise it.
  */
 export const referenceNumber = text(64).superRefine((value, context) => {
+  // Zod runs this after a failed text rule too: a value the text rules refused already has its one message.
+  if (value.length === 0 || value.length > 64 || !/^[^\p{Cc}\p{Cs}]*$/u.test(value)) return;
   const problem = invoiceNumberProblem(value);
   if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
 });
