@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { Provider, Signer } from "ethers";
+import type { CommandIo } from "../chain/commandIo";
 import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../audit/deployment";
 import { connectChainbill } from "../chain/system";
 import { creditReportCsv } from "./csv";
@@ -16,12 +16,7 @@ import { signCreditReport } from "./sign";
 
 export const CREDIT_USAGE = "usage: npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]";
 
-export interface CreditCliIo {
-  out(line: string): void;
-  err(line: string): void;
-  connect(rpc: string): Provider;
-  signerFor(privateKey: string, provider: Provider): Signer;
-}
+export type CreditCliIo = CommandIo;
 
 class UsageError extends Error {}
 

@@ -1,4 +1,5 @@
 import type { Provider, Signer } from "ethers";
+import type { CommandIo } from "../chain/commandIo";
 import { findDeploymentRecord, readDeploymentRecord, DeploymentRecordError } from "../audit/deployment";
 import { connectChainbill } from "../chain/system";
 import { OperatorRefusal, runOperatorCommand } from "./commands";
@@ -9,12 +10,7 @@ import { UsageError, parseCommandLine, usage } from "./parse";
  * process: parse, find the deployment, connect with the operator's key, run, print, and answer the exit status.
  */
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-  connect(rpc: string): Provider;
-  signerFor(privateKey: string, provider: Provider): Signer;
-}
+export type CliIo = CommandIo;
 
 export const EXIT = { done: 0, refused: 1, usage: 2 } as const;
 

@@ -4,36 +4,27 @@ import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { chromium } from "playwright-core";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import { formatCny } from "../../src/finance/money";
 import { siweMessage } from "../../src/web/lib/session";
 import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
-import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
 import { carrierSigns, sellerIssues } from "../../scripts/start/documents";
 import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../scripts/start/documents";
-import { developmentKey, startStack } from "../../scripts/start/stack";
-import type { RunningStack } from "../../scripts/start/stack";
+import { developmentKey } from "../../scripts/start/stack";
 import type { CastKey } from "../../scripts/start/cast";
-import { DEMO_CAST } from "../../scripts/start/cast";
 import { injectWallet } from "./wallet";
-import type { TestWallet } from "./wallet";
+import { castKey, useBrowserStack } from "./browserStack";
 
 /**
  * The dApp in a real browser (Debian's chromium driven by playwright-core), against the same stack `npm start`
  * runs, on free loopback ports. The wallet is an injected EIP-1193 provider signing with the demo keys. Screenshots
- * of every page go to test-artifacts/web/.
+ * of every page go to test-artifacts/web/ (flow-*).
  */
 
-const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
-const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
-
 function accountOf(key: CastKey): { privateKey: string; address: string } {
-  const member = DEMO_CAST.find((entry) => entry.key === key);
-  if (member === undefined) throw new Error(`no cast member ${key}`);
-  const privateKey = developmentKey(member.accountIndex);
+  const privateKey = castKey(key);
   return { privateKey, address: new Wallet(privateKey).address };
 }
 
@@ -52,28 +43,14 @@ function waybillFile(document: CarrierWaybill): unknown {
 
 describe("the dApp in a real browser: split, transfer, finance and fund, and a forged waybill refused", function () {
   this.timeout(600_000);
-  let stack: RunningStack | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
+  const web = useBrowserStack({ prefix: "flow", restoreChain: false, clearScreenshots: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-web-"));
   let shot = 0;
 
+  /** Screenshots numbered in the order the story takes them. */
   async function screenshot(page: Page, name: string): Promise<void> {
     shot += 1;
-    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
-  }
-
-  async function signIn(key: CastKey): Promise<{ page: Page; wallet: TestWallet }> {
-    if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    contexts.push(context);
-    const wallet = await injectWallet(context, accountOf(key).privateKey, hre.network.provider);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
-    await page.goto(stack.url);
-    await page.getByTestId("connect-wallet").click();
-    await page.getByTestId("signed-in-as").waitFor();
-    return { page, wallet };
+    await web.screenshot(page, `${String(shot).padStart(2, "0")}-${name}`);
   }
 
   async function text(page: Page, testId: string): Promise<string> {
@@ -83,15 +60,14 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   }
 
   const party = (key: CastKey): Party => {
-    const member = stack?.seeded?.members.find((entry) => entry.key === key);
+    const member = web.stack.seeded?.members.find((entry) => entry.key === key);
     if (member === undefined) throw new Error(`${key} was not seeded`);
     return { memberId: member.memberId, account: member.address };
   };
 
   /** The seller's invoice and a waybill signed by `carrierKey` for a trade tier 3 → tier 2, written as files. */
   async function tradeFiles(number: string, amount: bigint, carrierKey: CastKey): Promise<{ invoice: string; waybill: string }> {
-    if (stack === undefined) throw new Error("not started");
-    const block = await stack.provider.getBlock("latest");
+    const block = await web.stack.provider.getBlock("latest");
     const terms: TradeTerms = {
       number,
       seller: party("tier3"),
@@ -105,13 +81,13 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const seller = new Wallet(accountOf("tier3").privateKey);
     const carrier = new Wallet(accountOf(carrierKey).privateKey);
     const files = { invoice: path.join(workDir, `${number}-invoice.json`), waybill: path.join(workDir, `${number}-waybill.json`) };
-    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(stack.chainId, terms, seller, stack.addresses.receivableToken)), null, 2));
-    fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(stack.chainId, terms, carrier)), null, 2));
+    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(web.stack.chainId, terms, seller, web.stack.addresses.receivableToken)), null, 2));
+    fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(web.stack.chainId, terms, carrier)), null, 2));
     return files;
   }
 
   async function documentsMadeInTheDapp(number: string, amount: string): Promise<{ invoice: string; waybill: string }> {
-    const seller = await signIn("tier3");
+    const seller = await web.signIn("tier3");
     await seller.page.getByTestId("nav-documents").click();
     await seller.page.getByTestId("document-number").fill(number);
     await seller.page.getByTestId("document-goods").fill("Silica sand, grade A");
@@ -123,7 +99,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await (await invoiceDownload).saveAs(invoice);
     await screenshot(seller.page, "documents-invoice-issued");
 
-    const carrier = await signIn("carrier");
+    const carrier = await web.signIn("carrier");
     await carrier.page.getByTestId("nav-documents").click();
     await carrier.page.getByTestId("document-number").fill(number);
     await carrier.page.getByTestId("document-goods").fill("Silica sand, grade A");
@@ -171,49 +147,25 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     return { quote, terms };
   }
 
-  before(async function () {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    for (const file of fs.readdirSync(ARTIFACTS)) if (file.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, file));
-    const webRoot = path.join(workDir, "web");
-    await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    for (const [index, context] of contexts.entries()) {
-      for (const page of context.pages()) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `failed-${index}.png`), fullPage: true }).catch(() => undefined);
-      }
-    }
-  });
-
-  after(async function () {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await stack?.stop();
+  after(function () {
     fs.rmSync(workDir, { recursive: true, force: true });
   });
 
   it("a person who declines in the wallet, or is no member, is told so in words", async function () {
-    if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
+    const context = await web.newContext({ width: 1280, height: 800 });
     const wallet = await injectWallet(context, accountOf("tier2").privateKey, hre.network.provider);
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await page.goto(web.stack.url);
     await page.getByTestId("signin-page").waitFor();
     await screenshot(page, "sign-in");
     wallet.refuseNext("personal_sign");
     await page.getByTestId("connect-wallet").click();
     expect(await page.getByRole("alert").textContent()).to.include("You declined the request in your wallet");
 
-    const outsider = await browser.newContext();
-    contexts.push(outsider);
+    const outsider = await web.newContext();
     await injectWallet(outsider, developmentKey(15), hre.network.provider);
     const outsiderPage = await outsider.newPage();
-    await outsiderPage.goto(stack.url);
+    await outsiderPage.goto(web.stack.url);
     await outsiderPage.getByTestId("connect-wallet").click();
     const alert = outsiderPage.getByRole("alert");
     await alert.waitFor();
@@ -222,8 +174,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   });
 
   it("the funding-request inbox refuses a request not signed by the caller, and keeps nothing of it", async function () {
-    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
-    const url = stack.url;
+    if (web.stack.seeded === null) throw new Error("not seeded");
+    const url = web.stack.url;
     const tier2 = new Wallet(accountOf("tier2").privateKey);
     const issued = (await (await fetch(`${url}/v1/auth/nonce`)).json()) as { nonce: string; domain: string; uri: string; chainId: string };
     const now = Date.now();
@@ -232,9 +184,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const { token } = (await verified.json()) as { token: string };
     const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
 
-    const block = await stack.provider.getBlock("latest");
-    const request = { tokenId: stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
-    const domain = financingDomain(stack.chainId, stack.addresses.financing);
+    const block = await web.stack.provider.getBlock("latest");
+    const request = { tokenId: web.stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
+    const domain = financingDomain(web.stack.chainId, web.stack.addresses.financing);
     const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)]));
     // Signed by tier 3, submitted by tier 2.
     const forged = await signFundingRequest(new Wallet(accountOf("tier3").privateKey), domain, request);
@@ -256,13 +208,13 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   });
 
   it("tier 2 splits 100,000.00 to tier 3 with its documents, tier 3 requests financing, the bank checks and funds; all three portfolios show it", async function () {
-    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
-    const { tier2Glass } = stack.seeded.pieces;
-    const { currency } = stack.contracts;
+    if (web.stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = web.stack.seeded.pieces;
+    const { currency } = web.stack.contracts;
     const tier3Address = party("tier3").account;
     const bankAddress = party("bank").account;
 
-    const tier2 = await signIn("tier2");
+    const tier2 = await web.signIn("tier2");
     expect(await text(tier2.page, "portfolio-totals")).to.include("300,000.00 CNY");
     await screenshot(tier2.page, "portfolio-tier2-before");
 
@@ -273,9 +225,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(tier2.wallet.requests).to.include("eth_signTypedData_v4");
     await screenshot(tier2.page, "transfer-done");
     const newPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
-    expect(await stack.contracts.token.ownerOf(newPiece)).to.equal(tier3Address);
+    expect(await web.stack.contracts.token.ownerOf(newPiece)).to.equal(tier3Address);
 
-    const tier3 = await signIn("tier3");
+    const tier3 = await web.signIn("tier3");
     expect(await text(tier3.page, "portfolio-totals")).to.include("100,000.00 CNY");
     await screenshot(tier3.page, "portfolio-tier3-before");
     // Tier 3 chooses recourse and sees it in the terms it signs; the bank sees the same term, and the chain keeps it.
@@ -286,7 +238,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
 
     const tier3Before = await currency.balanceOf(tier3Address);
     const bankBefore = await currency.balanceOf(bankAddress);
-    const bank = await signIn("bank");
+    const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
     expect(await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
     await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("run-check").click();
@@ -302,7 +254,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(quote).to.include(`pays ${formatCny(paid)}`);
     expect(paid > 0n && paid < 100_000_00n, `tier 3 received ${paid}`).to.equal(true);
     expect(bankBefore - (await currency.balanceOf(bankAddress))).to.equal(paid);
-    const fundedEvents = await stack.contracts.financing.queryFilter(stack.contracts.financing.filters.Funded(undefined, newPiece));
+    const fundedEvents = await web.stack.contracts.financing.queryFilter(web.stack.contracts.financing.filters.Funded(undefined, newPiece));
     expect(fundedEvents.map((event) => event.args.withRecourse)).to.deep.equal([true]);
 
     await tier2.page.getByTestId("nav-portfolio").click();
@@ -323,7 +275,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await screenshot(bank.page, "portfolio-bank-after");
 
     // The piece's lineage, from the anchor's confirmation to the bank's piece, every step's checks passing.
-    await bank.page.goto(`${stack.url}/#/piece/${newPiece}`);
+    await bank.page.goto(`${web.stack.url}/#/piece/${newPiece}`);
     await bank.page.getByTestId("lineage-tree").waitFor();
     expect(await bank.page.locator(".badge-fail").count()).to.equal(0);
     expect(await bank.page.locator(".badge-pass").count()).to.be.greaterThan(2);
@@ -331,21 +283,21 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   });
 
   it("the same flow with a forged waybill: the factor's check names the reason and no money moves", async function () {
-    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
-    const { tier2Glass } = stack.seeded.pieces;
-    const { currency } = stack.contracts;
+    if (web.stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = web.stack.seeded.pieces;
+    const { currency } = web.stack.contracts;
     // The auditor's firm signs the waybill as carrier: an independent member with valid signatures, but no carrier.
     // Nothing in the documents themselves contradicts the transfer, so the page sends it; the verifier refuses it.
     const files = await tradeFiles("GSS-INV-0102", 50_000_00n, "auditor");
-    const tier2 = await signIn("tier2");
+    const tier2 = await web.signIn("tier2");
     const sent = await transfer(tier2.page, tier2Glass, "50,000.00", files);
     const forgedPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
-    const tier3 = await signIn("tier3");
+    const tier3 = await web.signIn("tier3");
     await requestFinancing(tier3.page, forgedPiece);
 
     const balances = async (): Promise<bigint[]> => [await currency.balanceOf(party("tier3").account), await currency.balanceOf(party("bank").account)];
     const before = await balances();
-    const bank = await signIn("bank");
+    const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
     await bank.page.getByTestId(`request-${pieceLabel(forgedPiece)}`).getByTestId("run-check").click();
     const failed = await text(bank.page, "check-failed");
@@ -354,16 +306,16 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(await bank.page.getByTestId("fund").count()).to.equal(0);
     await screenshot(bank.page, "factor-check-failed");
     expect(await balances()).to.deep.equal(before);
-    expect(await stack.contracts.token.ownerOf(forgedPiece)).to.equal(party("tier3").account);
+    expect(await web.stack.contracts.token.ownerOf(forgedPiece)).to.equal(party("tier3").account);
   });
 
   it("a transfer its documents contradict is refused before anything is signed or sent, with the reasons, in both languages", async function () {
-    if (stack === undefined || stack.seeded === null) throw new Error("not seeded");
-    const { tier2Glass } = stack.seeded.pieces;
+    if (web.stack.seeded === null) throw new Error("not seeded");
+    const { tier2Glass } = web.stack.seeded.pieces;
     // A 50,000.00 invoice of Golden Sands Silica, but the clerk picks Brightview Displays and types 80,000.00.
     const files = await tradeFiles("GSS-INV-0103", 50_000_00n, "carrier");
-    const { page, wallet } = await signIn("tier2");
-    const valueBefore = await stack.contracts.token["balanceOf(uint256)"](tier2Glass);
+    const { page, wallet } = await web.signIn("tier2");
+    const valueBefore = await web.stack.contracts.token["balanceOf(uint256)"](tier2Glass);
     await page.getByTestId("nav-transfer").click();
     await page.locator(`[data-testid=transfer-piece] option[value="${tier2Glass}"]`).waitFor({ state: "attached" });
     await page.getByTestId("transfer-piece").selectOption(tier2Glass.toString());
@@ -384,7 +336,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
     const asked = wallet.requests.slice(requestsBefore).filter((method) => method !== "eth_call" && method !== "eth_chainId" && method !== "eth_blockNumber");
     expect(asked, "no signature and no transaction was asked of the wallet").to.deep.equal([]);
-    expect(await stack.contracts.token["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
+    expect(await web.stack.contracts.token["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
     await screenshot(page, "transfer-refused-mismatch");
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
@@ -394,21 +346,20 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   });
 
   it("the anchor sees what it owes by date, the auditor traces a receivable, and the pages switch to Chinese", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const anchor = await signIn("anchor");
+    const anchor = await web.signIn("anchor");
     await anchor.page.getByTestId("nav-anchor").click();
     await anchor.page.getByTestId("anchor-page").locator("table").waitFor();
     const owed = (await anchor.page.getByTestId("anchor-page").textContent()) ?? "";
     expect(owed).to.include("1,500,000.00 CNY");
-    const anchorBalance = await stack.contracts.currency.balanceOf(accountOf("anchor").address);
+    const anchorBalance = await web.stack.contracts.currency.balanceOf(accountOf("anchor").address);
     await anchor.page.getByTestId("repay-amount-2").fill("100,000.00");
     await anchor.page.getByTestId("repay-2").click();
     expect(await text(anchor.page, "anchor-result")).to.equal("Repaid 100,000.00 CNY on receivable 2.");
-    expect(anchorBalance - (await stack.contracts.currency.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
+    expect(anchorBalance - (await web.stack.contracts.currency.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
     expect((await anchor.page.getByTestId("anchor-page").textContent()) ?? "").to.include("1,400,000.00 CNY");
     await screenshot(anchor.page, "anchor");
 
-    const auditor = await signIn("auditor");
+    const auditor = await web.signIn("auditor");
     await auditor.page.getByTestId("nav-auditor").click();
     await auditor.page.getByTestId("auditor-query").fill("1");
     await auditor.page.getByTestId("auditor-trace").click();
@@ -422,7 +373,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await auditor.page.getByTestId("language").click();
     expect(await auditor.page.getByTestId("auditor-page").textContent()).to.include("追溯凭证或应收账款");
     await screenshot(auditor.page, "auditor-zh");
-    const tier2 = await signIn("tier2");
+    const tier2 = await web.signIn("tier2");
     await tier2.page.getByTestId("language").click();
     await tier2.page.getByTestId("portfolio-table").waitFor();
     expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d CNY/u);

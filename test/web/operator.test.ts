@@ -1,22 +1,13 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
 import { Interface, Wallet, id } from "ethers";
-import { chromium } from "playwright-core";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { endOfDayCst } from "../../src/chain/membership";
 import { Role, roleMask } from "../../src/chain/roles";
-import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
-import { developmentKey, startStack } from "../../scripts/start/stack";
-import type { RunningStack } from "../../scripts/start/stack";
-import type { CastKey } from "../../scripts/start/cast";
-import { DEMO_CAST } from "../../scripts/start/cast";
 import { explain } from "../../src/web/lib/errors";
 import { translator } from "../../src/web/lib/i18n";
-import { injectWallet } from "./wallet";
 import type { TestWallet } from "./wallet";
+import { PHONE, useBrowserStack } from "./browserStack";
 
 /**
  * The operator's console in chromium, as the operator uses it: admit a company, grant it a role, renew its KYC,
@@ -28,17 +19,7 @@ import type { TestWallet } from "./wallet";
  * both languages at desktop and phone width go to test-artifacts/web/.
  */
 
-const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
-const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
-const PHONE = { width: 360, height: 780 };
-const DESKTOP = { width: 1280, height: 900 };
 const DAY = 86_400n;
-
-function keyOf(key: CastKey): string {
-  const member = DEMO_CAST.find((entry) => entry.key === key);
-  if (member === undefined) throw new Error(`no cast member ${key}`);
-  return developmentKey(member.accountIndex);
-}
 
 /** The calendar date (China Standard Time) of a unix time, as a date input takes it. */
 function cstDate(seconds: bigint): string {
@@ -53,28 +34,7 @@ async function chainTime(): Promise<bigint> {
 
 describe("the dApp in a real browser: the operator console", function () {
   this.timeout(600_000);
-  let stack: RunningStack | undefined;
-  let browser: Browser | undefined;
-  let snapshot: string | undefined;
-  const contexts: BrowserContext[] = [];
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-operator-"));
-
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: path.join(ARTIFACTS, `operator-${name}.png`), fullPage: true });
-  }
-
-  async function signIn(key: CastKey, viewport = DESKTOP): Promise<{ page: Page; wallet: TestWallet }> {
-    if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const wallet = await injectWallet(context, keyOf(key), hre.network.provider);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
-    await page.goto(stack.url);
-    await page.getByTestId("connect-wallet").click();
-    await page.getByTestId("signed-in-as").waitFor();
-    return { page, wallet };
-  }
+  const web = useBrowserStack({ prefix: "operator", restoreChain: true });
 
   async function openConsole(page: Page): Promise<void> {
     await page.getByTestId("nav-operator").click();
@@ -112,38 +72,9 @@ describe("the dApp in a real browser: the operator console", function () {
     return ((await page.getByTestId(`member-${memberId}`).getByTestId(cell).textContent()) ?? "").trim();
   }
 
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-test-deps.sh`);
-    snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const webRoot = path.join(workDir, "web");
-    await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    for (const [index, context] of contexts.entries()) {
-      for (const page of context.pages()) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `operator-failed-${index}.png`), fullPage: true }).catch(() => undefined);
-      }
-    }
-  });
-
-  after(async function () {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await stack?.stop();
-    // Members were admitted and the network paused: give the next test file the chain as it was.
-    if (snapshot !== undefined) await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
-
   it("the operator admits, grants, renews KYC, suspends, reinstates, adds and removes an address, revokes, sets the threshold, pauses and resumes, one confirmed transaction each", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const { registry, financing, token } = stack.contracts;
-    const { page, wallet } = await signIn("operator");
+    const { registry, financing, token } = web.stack.contracts;
+    const { page, wallet } = await web.signIn("operator");
     await openConsole(page);
     const membersBefore = Number(await registry.memberCount());
     expect(await page.getByTestId("operator-members-table").locator("tbody tr").count()).to.equal(membersBefore);
@@ -160,7 +91,7 @@ describe("the dApp in a real browser: the operator console", function () {
     await page.getByTestId("admit-submit").click();
     await page.getByTestId("operator-confirm").waitFor();
     expect(sentCount(wallet), "nothing is sent before the operator confirms").to.equal(sentBeforeAdmit);
-    await screenshot(page, "desktop-en-confirm");
+    await web.screenshot(page, "desktop-en-confirm");
     const admitShown = await confirmAndSend(page, wallet);
     expect(admitShown).to.contain("91440300MA5NW0010").and.contain(company).and.contain("supplier").and.contain(kycDate);
     const memberId = Number(await registry.memberIdOf(company));
@@ -189,7 +120,7 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(await page.getByTestId("operator-confirm").count()).to.equal(0);
     expect(sentCount(wallet), "a refused action sends nothing").to.equal(sentBeforeRefusal);
     expect(await registry.memberCount()).to.equal(BigInt(membersBefore + 1));
-    await screenshot(page, "desktop-en-refused");
+    await web.screenshot(page, "desktop-en-refused");
 
     // Grant a role.
     await page.getByTestId(`member-${memberId}`).getByTestId("member-manage").click();
@@ -227,7 +158,7 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(await confirmAndSend(page, wallet)).to.contain(second);
     expect(Number(await registry.memberIdOf(second))).to.equal(memberId);
     expect(await rowText(page, memberId, "member-addresses")).to.contain(second);
-    await screenshot(page, "desktop-en-member");
+    await web.screenshot(page, "desktop-en-member");
 
     // Remove it again; removing the last address is refused in words and sends nothing.
     await page.getByTestId(`member-address-${second}`).getByTestId("address-remove").click();
@@ -265,12 +196,12 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(await confirmAndSend(page, wallet)).to.contain("Pause the network");
     expect(await token.paused()).to.equal(true);
     expect(await page.getByTestId("operator-paused").textContent()).to.contain("paused");
-    await screenshot(page, "desktop-en-paused");
+    await web.screenshot(page, "desktop-en-paused");
     await page.getByTestId("operator-unpause").click();
     expect(await confirmAndSend(page, wallet)).to.contain("Resume the network");
     expect(await token.paused()).to.equal(false);
     await page.getByTestId("operator-pause").waitFor();
-    await screenshot(page, "desktop-en");
+    await web.screenshot(page, "desktop-en");
   });
 
   it("the registry's and the pause's refusals read as sentences in both languages", function () {
@@ -286,9 +217,8 @@ describe("the dApp in a real browser: the operator console", function () {
   });
 
   it("Cancel on the confirmation sends nothing", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const { token } = stack.contracts;
-    const { page, wallet } = await signIn("operator");
+    const { token } = web.stack.contracts;
+    const { page, wallet } = await web.signIn("operator");
     await openConsole(page);
     const before = sentCount(wallet);
     await page.getByTestId("operator-pause").click();
@@ -300,18 +230,16 @@ describe("the dApp in a real browser: the operator console", function () {
   });
 
   it("a member without the OPERATOR role has no console in its menu and is told so when typing #/operator", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const { page } = await signIn("bank");
+    const { page } = await web.signIn("bank");
     expect(await page.getByTestId("nav-operator").count()).to.equal(0);
-    await page.goto(`${stack.url}/#/operator`);
+    await page.goto(`${web.stack.url}/#/operator`);
     await page.getByTestId("not-allowed").waitFor();
     expect(await page.getByTestId("not-allowed").textContent()).to.contain("Operator console");
     expect(await page.getByTestId("operator-page").count()).to.equal(0);
   });
 
   it("the console in Chinese at desktop width, and in both languages at phone width with nothing wider than the screen", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const desktop = await signIn("operator");
+    const desktop = await web.signIn("operator");
     await desktop.page.getByTestId("language").click();
     await openConsole(desktop.page);
     expect(await desktop.page.getByTestId("operator-page").textContent()).to.contain("运营控制台");
@@ -319,10 +247,10 @@ describe("the dApp in a real browser: the operator console", function () {
     await desktop.page.getByTestId("member-suspend").click();
     await desktop.page.getByTestId("operator-confirm").waitFor();
     expect(await desktop.page.getByTestId("operator-confirm").textContent()).to.contain("暂停");
-    await screenshot(desktop.page, "desktop-zh");
+    await web.screenshot(desktop.page, "desktop-zh");
     await desktop.page.getByTestId("operator-cancel").click();
 
-    const phone = await signIn("operator", PHONE);
+    const phone = await web.signIn("operator", PHONE);
     for (const language of ["en", "zh"] as const) {
       if (language === "zh") await phone.page.getByTestId("language").click();
       await openConsole(phone.page);
@@ -330,7 +258,7 @@ describe("the dApp in a real browser: the operator console", function () {
       await phone.page.getByTestId("operator-member").waitFor();
       const overflow = await phone.page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
       expect(overflow, `${language}: nothing wider than a 360 px phone`).to.equal(0);
-      await screenshot(phone.page, `phone-${language}`);
+      await web.screenshot(phone.page, `phone-${language}`);
     }
   });
 });

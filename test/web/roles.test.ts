@@ -1,17 +1,9 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { expect } from "chai";
-import { chromium } from "playwright-core";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
-import { developmentKey, startStack } from "../../scripts/start/stack";
-import type { RunningStack } from "../../scripts/start/stack";
+import type { Page } from "playwright-core";
 import type { CastKey } from "../../scripts/start/cast";
-import { DEMO_CAST } from "../../scripts/start/cast";
 import { emitWalletEvent, injectWallet } from "./wallet";
-import type { TestWallet } from "./wallet";
+import { DESKTOP, PHONE, castKey, useBrowserStack } from "./browserStack";
 
 /**
  * The dApp as a clerk uses it all day, in chromium: every role's every page at phone width (360 px) in both
@@ -21,41 +13,9 @@ import type { TestWallet } from "./wallet";
  * or network in the wallet signs the page out at once, saying why. Screenshots go to test-artifacts/web/.
  */
 
-const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts/web");
-const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
-const PHONE = { width: 360, height: 780 };
-const DESKTOP = { width: 1280, height: 900 };
-
-function keyOf(key: CastKey): string {
-  const member = DEMO_CAST.find((entry) => entry.key === key);
-  if (member === undefined) throw new Error(`no cast member ${key}`);
-  return developmentKey(member.accountIndex);
-}
-
 describe("the dApp in a real browser: every role at phone width, reloads, sign-out, forbidden pages, double clicks", function () {
   this.timeout(600_000);
-  let stack: RunningStack | undefined;
-  let browser: Browser | undefined;
-  let snapshot: string | undefined;
-  const contexts: BrowserContext[] = [];
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-roles-"));
-
-  async function screenshot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: path.join(ARTIFACTS, `roles-${name}.png`), fullPage: true });
-  }
-
-  async function signIn(key: CastKey, viewport = DESKTOP): Promise<{ page: Page; wallet: TestWallet }> {
-    if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const wallet = await injectWallet(context, keyOf(key), hre.network.provider);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
-    await page.goto(stack.url);
-    await page.getByTestId("connect-wallet").click();
-    await page.getByTestId("signed-in-as").waitFor();
-    return { page, wallet };
-  }
+  const web = useBrowserStack({ prefix: "roles", restoreChain: true });
 
   /** Waits until the page has no loading text and no action in progress. */
   async function settled(page: Page): Promise<void> {
@@ -71,38 +31,11 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
   }
 
-  before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: run scripts/ensure-test-deps.sh`);
-    snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const webRoot = path.join(workDir, "web");
-    await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    for (const [index, context] of contexts.entries()) {
-      for (const page of context.pages()) {
-        await page.screenshot({ path: path.join(ARTIFACTS, `roles-failed-${index}.png`), fullPage: true }).catch(() => undefined);
-      }
-    }
-  });
-
-  after(async function () {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await stack?.stop();
-    if (snapshot !== undefined) await hre.network.provider.request({ method: "evm_revert", params: [snapshot] });
-    fs.rmSync(workDir, { recursive: true, force: true });
-  });
-
   it("every role's every page fits a 360 px phone in English and in Chinese", async function () {
     const overflowing: string[] = [];
     const roles: CastKey[] = ["anchor", "tier1", "tier2", "carrier", "bank", "auditor", "operator"];
     for (const key of roles) {
-      const { page } = await signIn(key, PHONE);
+      const { page } = await web.signIn(key, PHONE);
       const routes = await page.locator("nav a").evaluateAll((links) => links.map((link) => (link.getAttribute("href") ?? "").replace(/^#\//u, "")));
       expect(routes.length, `${key} has a menu`).to.be.greaterThan(0);
       for (const language of ["en", "zh"] as const) {
@@ -113,7 +46,7 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
           await settled(page);
           const overflow = await horizontalOverflow(page);
           if (overflow > 0) overflowing.push(`${key} ${language} #/${route}: ${overflow}px`);
-          await screenshot(page, `phone-${language}-${key}-${route}`);
+          await web.screenshot(page, `phone-${language}-${key}-${route}`);
         }
       }
     }
@@ -121,7 +54,7 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
   });
 
   it("a reload keeps the member signed in on the page it was on", async function () {
-    const { page, wallet } = await signIn("tier1");
+    const { page, wallet } = await web.signIn("tier1");
     await page.getByTestId("nav-finance").click();
     await page.getByTestId("finance-page").waitFor();
     const signInsBefore = wallet.requests.filter((method) => method === "personal_sign").length;
@@ -130,11 +63,11 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Brightview Displays");
     expect(await page.getByTestId("connect-wallet").count()).to.equal(0);
     expect(wallet.requests.filter((method) => method === "personal_sign").length, "no second signature").to.equal(signInsBefore);
-    await screenshot(page, "reloaded-finance");
+    await web.screenshot(page, "reloaded-finance");
   });
 
   it("signing out and in as another member starts on the new member's own page, with its own data", async function () {
-    const { page } = await signIn("tier1");
+    const { page } = await web.signIn("tier1");
     await page.getByTestId("nav-finance").click();
     await page.getByTestId("finance-page").waitFor();
     await page.getByRole("button", { name: /Sign out/u }).click();
@@ -149,25 +82,23 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Pearl River Bank");
     await settled(page);
     expect(await page.getByTestId("portfolio-page").textContent()).not.to.contain("#1.1");
-    await screenshot(page, "switched-to-bank");
+    await web.screenshot(page, "switched-to-bank");
   });
 
   it("a page the role may not use, typed by URL, says so in the user's language", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const { page } = await signIn("tier2");
-    await page.goto(`${stack.url}/#/factor`);
+    const { page } = await web.signIn("tier2");
+    await page.goto(`${web.stack.url}/#/factor`);
     await page.getByTestId("not-allowed").waitFor();
     expect(await page.getByTestId("not-allowed").textContent()).to.contain("Factor desk");
     expect(await page.getByTestId("factor-page").count()).to.equal(0);
     await page.getByTestId("language").click();
     expect(await page.getByTestId("not-allowed").textContent()).to.contain("保理工作台");
-    await screenshot(page, "not-allowed-zh");
+    await web.screenshot(page, "not-allowed-zh");
   });
 
   it("a double click on Repay repays once", async function () {
-    if (stack === undefined) throw new Error("not started");
-    const { settlement } = stack.contracts;
-    const { page } = await signIn("anchor");
+    const { settlement } = web.stack.contracts;
+    const { page } = await web.signIn("anchor");
     await page.getByTestId("nav-anchor").click();
     await page.getByTestId("repay-amount-2").fill("1,000.00");
     const repaidBefore = (await settlement.account(2n)).repaid;
@@ -181,33 +112,31 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
   });
 
   it("several installed wallets are offered by name, and the second one signs in", async function () {
-    if (browser === undefined || stack === undefined) throw new Error("not started");
-    const context = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(context);
-    await injectWallet(context, keyOf("tier1"), hre.network.provider);
+    const context = await web.newContext(DESKTOP);
+    await injectWallet(context, castKey("tier1"), hre.network.provider);
     const page = await context.newPage();
-    await page.goto(stack.url);
+    await page.goto(web.stack.url);
     await page.getByTestId("signin-page").waitFor();
     expect(await page.getByTestId("connect-wallet").textContent()).to.contain("Chainbill Test Wallet");
     const second = page.getByTestId("connect-wallet-org.chainbill.secondwallet");
     expect(await second.textContent()).to.contain("Second Test Wallet");
-    await screenshot(page, "wallets-discovered");
+    await web.screenshot(page, "wallets-discovered");
     await second.click();
     await page.getByTestId("signed-in-as").waitFor();
     expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Brightview Displays");
   });
 
   it("a change of account in the wallet signs the page out at once and says so; the new account signs in as its member", async function () {
-    const { page, wallet } = await signIn("tier1");
+    const { page, wallet } = await web.signIn("tier1");
     await page.getByTestId("nav-transfer").click();
     await page.getByTestId("transfer-page").waitFor();
-    wallet.switchTo(keyOf("tier2"));
+    wallet.switchTo(castKey("tier2"));
     await emitWalletEvent(page, "accountsChanged", [wallet.address]);
     await page.getByTestId("signin-page").waitFor();
     const notice = (await page.getByTestId("wallet-notice").textContent()) ?? "";
     expect(notice).to.contain("switched to another account");
     expect(notice).to.contain(wallet.address.slice(0, 6));
-    await screenshot(page, "wallet-account-changed");
+    await web.screenshot(page, "wallet-account-changed");
     await page.getByTestId("connect-wallet").click();
     await page.getByTestId("signed-in-as").waitFor();
     expect(await page.getByTestId("signed-in-as").textContent()).to.contain("Clearwater Glass");
@@ -215,18 +144,18 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
   });
 
   it("a change of network in the wallet signs the page out and names both chains, in Chinese too", async function () {
-    const { page } = await signIn("tier2");
+    const { page } = await web.signIn("tier2");
     await page.getByTestId("language").click();
     await emitWalletEvent(page, "chainChanged", "0x1");
     await page.getByTestId("signin-page").waitFor();
     const notice = (await page.getByTestId("wallet-notice").textContent()) ?? "";
     expect(notice).to.contain("链 1");
     expect(notice).to.contain("链 31337");
-    await screenshot(page, "wallet-network-changed-zh");
+    await web.screenshot(page, "wallet-network-changed-zh");
   });
 
   it("tracing an unknown piece after a known one clears the old tree and says what is wrong", async function () {
-    const { page } = await signIn("auditor");
+    const { page } = await web.signIn("auditor");
     await page.getByTestId("nav-auditor").click();
     await page.getByTestId("auditor-query").fill("#1.1");
     await page.getByTestId("auditor-trace").click();
@@ -236,6 +165,6 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     await page.locator("[role=alert]").waitFor();
     expect(await page.getByTestId("lineage-tree").count(), "the old tree is gone").to.equal(0);
     expect(await page.getByTestId("audit-status").count()).to.equal(0);
-    await screenshot(page, "auditor-unknown-piece");
+    await web.screenshot(page, "auditor-unknown-piece");
   });
 });
