@@ -211,7 +211,10 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const reads = treeReads;
     const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
     for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, root.asOfTimestamp));
-    const visible = await detailsVisibleTo(context, access, callerOf(response), root.slot, nodes);
+    // Who owns each node, from the index at the tree's own block: the same answer the tree shows, and no chain
+    // read per request (a tree asked again at the same block reads nothing more from the node).
+    const memberIdOf = async (address: string): Promise<number> => (await reader.memberOf(address)).member?.memberId ?? 0;
+    const visible = await detailsVisibleTo(context, access, callerOf(response), root.slot, nodes, memberIdOf);
     const fundings = [];
     for (const node of nodes) {
       const lineage = await reader.token(node.tokenId, { maxDescendants: 1 });
@@ -316,12 +319,19 @@ function shownChecks(checks: StepChecks | undefined, visible: boolean): StepChec
  * documents; for the first piece the anchor and the supplier), and for a factor the pieces it evaluates (live
  * request to it, held or holding) and their ancestors.
  */
-async function detailsVisibleTo(context: ApiContext, access: DocumentAccess, caller: Caller, slot: SlotRecord, nodes: readonly TokenRecord[]): Promise<Set<bigint>> {
+async function detailsVisibleTo(
+  context: ApiContext,
+  access: DocumentAccess,
+  caller: Caller,
+  slot: SlotRecord,
+  nodes: readonly TokenRecord[],
+  memberIdOf: (address: string) => Promise<number>,
+): Promise<Set<bigint>> {
   if (holdsRole(caller.standing, Role.AUDITOR) || holdsRole(caller.standing, Role.OPERATOR)) return new Set(nodes.map((node) => node.tokenId));
   const me = caller.standing.memberId;
   const visible = new Set<bigint>();
   const byId = new Map(nodes.map((node) => [node.tokenId, node]));
-  const memberOf = async (address: string): Promise<number> => (await context.members.standing(getAddress(address))).memberId;
+  const memberOf = memberIdOf;
   const partiesOf = async (hashes: readonly string[]): Promise<number[]> => {
     const ids: number[] = [];
     for (const hash of hashes) {
