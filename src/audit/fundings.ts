@@ -1,9 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { TypedDataEncoder, concat, getBytes, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
+import { TypedDataEncoder, concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import type { Result } from "ethers";
 import { FUNDING_ATTESTATION_TYPE_STRING, FUNDING_REQUEST_TYPE_STRING, financingDomain } from "../chain/funding";
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
+import { recoverSigner as recoverWithModule, signatureBackendName } from "../chain/signatures";
+import type { SignatureBackendName } from "../chain/signatures";
 import { FINANCING_INTERFACE } from "./decode";
 
 /**
@@ -12,9 +14,11 @@ import { FINANCING_INTERFACE } from "./decode";
  * domain of this chain and this financing contract. Whether the signers could sign is the replay's question (it
  * knows the registry at that block).
  *
- * Recovering secp256k1 signatures is most of an audit's arithmetic (two per funding, ~2 ms each in JavaScript),
- * so it runs on worker threads, one per core, before the replay; the digests are computed here directly from the
- * type strings Financing.sol hashes (src/chain/funding.ts), several times faster than the generic encoder.
+ * Signers are recovered through the signature module (src/chain/signatures.ts: libsecp256k1, ~60 µs each, or its
+ * JavaScript fallback, ~2 ms), which refuses what Financing's OpenZeppelin ECDSA refuses. When there is more of
+ * it than one thread does in about a second it is spread over worker threads, one per core, before the replay;
+ * the digests are computed here directly from the type strings Financing.sol hashes (src/chain/funding.ts),
+ * several times faster than the generic encoder.
  */
 
 export interface FundCall {
@@ -155,35 +159,39 @@ export function parseFundCall(input: string, digests: FundingDigests): FundCall 
   };
 }
 
-/** Who signed `digest`, lower case; null for a malformed signature. */
+/** Who signed `digest`, lower case; null for a signature Financing's ECDSA would refuse. */
 export function recoverSigner(digest: string, signature: string): string | null {
-  try {
-    return recoverAddress(digest, signature).toLowerCase();
-  } catch {
-    return null;
-  }
+  return recoverWithModule(digest, signature);
 }
 
-// The worker is plain JavaScript (no TypeScript loader needed in the thread); it loads the same ethers.
+// The worker is plain JavaScript that loads the signature module (through ts-node's transpiler when the module is
+// TypeScript source) with the implementation the main thread uses.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { recoverAddress } = require(workerData.ethers);
+if (workerData.typescript !== null) require(workerData.typescript);
+const signatures = require(workerData.module);
+signatures.selectSignatureBackend(workerData.backend, () => undefined);
 parentPort.on("message", ({ id, pairs }) => {
-  const signers = pairs.map(([digest, signature]) => {
-    try { return recoverAddress(digest, signature).toLowerCase(); } catch { return null; }
-  });
-  parentPort.postMessage({ id, signers });
+  parentPort.postMessage({ id, signers: pairs.map(([digest, signature]) => signatures.recoverSigner(digest, signature)) });
 });
 `;
 
-const CHUNK = 64;
+/** Recoveries one thread does in about a second: below that, starting workers costs more than it saves. */
+const PER_THREAD: Record<SignatureBackendName, number> = { native: 15_000, js: 400 };
 
-/** Recovers the signer of every (digest, signature) pair, on one worker thread per core. */
-export async function recoverSigners(pairs: ReadonlyArray<readonly [string, string]>): Promise<Array<string | null>> {
-  const threads = Math.min(availableParallelism(), Math.ceil(pairs.length / CHUNK));
+/** How many threads for `pairs` recoveries with `backend`: 1 (this thread) up to one per core. */
+export function recoveryThreads(pairs: number, backend: SignatureBackendName, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(pairs / PER_THREAD[backend])));
+}
+
+/** Recovers the signer of every (digest, signature) pair, on up to one worker thread per core. */
+export async function recoverSigners(pairs: ReadonlyArray<readonly [string, string]>, threads: number = recoveryThreads(pairs.length, signatureBackendName())): Promise<Array<string | null>> {
   if (threads <= 1) return pairs.map(([digest, signature]) => recoverSigner(digest, signature));
+  const chunk = Math.max(64, Math.min(1_024, Math.ceil(pairs.length / (threads * 8))));
   const results = new Array<string | null>(pairs.length);
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { ethers: require.resolve("ethers") } }));
+  const module = require.resolve("../chain/signatures");
+  const workerData = { module, typescript: module.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null, backend: signatureBackendName() };
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData }));
   try {
     let next = 0;
     await Promise.all(
@@ -193,7 +201,7 @@ export async function recoverSigners(pairs: ReadonlyArray<readonly [string, stri
             const send = (): void => {
               if (next >= pairs.length) return resolve();
               const start = next;
-              next = Math.min(pairs.length, next + CHUNK);
+              next = Math.min(pairs.length, next + chunk);
               worker.postMessage({ id: start, pairs: pairs.slice(start, next) });
             };
             worker.on("message", ({ id, signers }: { id: number; signers: Array<string | null> }) => {

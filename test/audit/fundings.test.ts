@@ -2,7 +2,27 @@ import { expect } from "chai";
 import { Wallet, id } from "ethers";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
-import { FundingDigests, recoverSigner, recoverSigners } from "../../src/audit/fundings";
+import { FundingDigests, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
+import { selectSignatureBackend } from "../../src/chain/signatures";
+import { AuditLaxFinancing__factory } from "../../typechain-types";
+import { confirmReceivable } from "../helpers/consortium";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
+
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/** Variants of a genuine signature: v as 0/1, the high-s twin, zero r, one byte short, one byte long. */
+function malformations(signature: string): string[] {
+  const body = signature.slice(2, 130);
+  const v = Number.parseInt(signature.slice(130), 16);
+  const s = BigInt(`0x${body.slice(64)}`);
+  return [
+    `0x${body}${(v - 27).toString(16).padStart(2, "0")}`,
+    `0x${body.slice(0, 64)}${(N - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}`,
+    `0x${"00".repeat(32)}${body.slice(64)}${v.toString(16)}`,
+    signature.slice(0, -2),
+    `${signature}00`,
+  ];
+}
 
 /** The audit's fast EIP-712 digests and threaded recovery agree with the shared helpers (src/chain/funding.ts). */
 describe("audit funding digests and signer recovery", function () {
@@ -45,5 +65,70 @@ describe("audit funding digests and signer recovery", function () {
     expect(recovered.slice(0, 150)).to.deep.equal(pairs.slice(0, 150).map((_, k) => wallets[k % 3].address.toLowerCase()));
     expect(recovered[150]).to.equal(null);
     expect(recoverSigner(pairs[0][0], pairs[0][1])).to.equal(wallets[0].address.toLowerCase());
+  });
+
+  describe("with libsecp256k1 and with the JavaScript fallback (issue 20)", function () {
+    afterEach(function () {
+      selectSignatureBackend(undefined, () => undefined);
+    });
+
+    it("signatures: the audit recovers the same signers with either implementation, inline and on worker threads", async function () {
+      const wallets = Array.from({ length: 3 }, (_, index) => new Wallet(id(`audit signatures key ${index}`)));
+      const domain = financingDomain(31337n, financing);
+      const pairs: Array<[string, string]> = [];
+      for (let k = 0; k < 24; k += 1) {
+        const digest = fundingAttestationDigest(domain, { ...attestation, nonce: BigInt(k) });
+        const signature = await signFundingAttestation(wallets[k % 3], domain, { ...attestation, nonce: BigInt(k) }, digest);
+        pairs.push([digest, signature], ...malformations(signature).map((variant): [string, string] => [digest, variant]));
+      }
+      const expected = pairs.map((_, index) => (index % 6 === 0 ? wallets[Math.floor(index / 6) % 3].address.toLowerCase() : null));
+      for (const backend of ["native", "js"] as const) {
+        selectSignatureBackend(backend, () => undefined);
+        expect(await recoverSigners(pairs, 1), `${backend}, inline`).to.deep.equal(expected);
+        expect(await recoverSigners(pairs, 2), `${backend}, two workers`).to.deep.equal(expected);
+      }
+    });
+
+    it("signatures: worker threads only when there is more recovery than one thread does in about a second", function () {
+      expect(recoveryThreads(6_000, "native", 2)).to.equal(1);
+      expect(recoveryThreads(60_000, "native", 2)).to.equal(2);
+      expect(recoveryThreads(300, "js", 2)).to.equal(1);
+      expect(recoveryThreads(6_000, "js", 2)).to.equal(2);
+    });
+
+    it("attack: a funding whose holder signature has v 0/1 (refused by Financing's ECDSA) is FUNDING_NO_CONSENT with either implementation", async function () {
+      const c = await deployAuditedConsortium();
+      const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
+      const laxAddress = await lax.getAddress();
+      const record = { ...c.record, contracts: { ...c.record.contracts, financing: laxAddress } };
+      let mangle = false;
+      const laxFinancing = {
+        address: laxAddress,
+        fund: async (...args: Parameters<typeof lax.fund>): Promise<string> => {
+          const [request, holderSignature, ...rest] = args;
+          const sent = await lax.connect(c.factor).fund(request, mangle ? malformations(String(holderSignature))[0] : holderSignature, ...rest);
+          await sent.wait();
+          return sent.hash.toLowerCase();
+        },
+      };
+      const first = await confirmReceivable(c, { supplier: c.tier1, faceValue: 50_000_000n });
+      const second = await confirmReceivable(c, { supplier: c.tier2, faceValue: 20_000_000n });
+      await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
+      await (await c.token.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
+      await fundPiece(c, { holder: c.tier1, tokenId: first.tokenId, value: 50_000_000n, price: 49_000_000n, financing: laxFinancing });
+      selectSignatureBackend("native", () => undefined);
+      expect(describeFindings(await audit(record))).to.equal("");
+
+      mangle = true;
+      const mangled = await fundPiece(c, { holder: c.tier2, tokenId: second.tokenId, value: 20_000_000n, price: 19_500_000n, financing: laxFinancing });
+      const verdicts: string[][] = [];
+      for (const backend of ["native", "js"] as const) {
+        selectSignatureBackend(backend, () => undefined);
+        const result = await audit(record);
+        verdicts.push(result.findings.map((finding) => `${finding.code} ${finding.transactionHash} ${finding.message}`));
+        expect(result.findings.map((finding) => [finding.code, finding.transactionHash]), describeFindings(result)).to.deep.equal([["FUNDING_NO_CONSENT", mangled]]);
+      }
+      expect(verdicts[1]).to.deep.equal(verdicts[0]);
+    });
   });
 });
