@@ -33,12 +33,15 @@ export interface RpcSender {
 
 const BATCH = 200;
 
-/** Runs `calls` through `rpc`, in JSON-RPC batches when it has them; a call that fails answers with its Error. */
-export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [string, unknown[]]>, progress?: Progress): Promise<unknown[]> {
+/**
+ * Runs `calls` through `rpc`, in JSON-RPC batches of `batchSize` when it has them (4 at a time); a call that fails
+ * answers with its Error.
+ */
+export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [string, unknown[]]>, progress?: Progress, batchSize = BATCH): Promise<unknown[]> {
   const results = new Array<unknown>(calls.length);
   let done = 0;
   const batches: Array<[number, ReadonlyArray<readonly [string, unknown[]]>]> = [];
-  for (let start = 0; start < calls.length; start += BATCH) batches.push([start, calls.slice(start, start + BATCH)]);
+  for (let start = 0; start < calls.length; start += batchSize) batches.push([start, calls.slice(start, start + batchSize)]);
   await mapLimit(batches, 4, async ([start, batch]) => {
     const answers =
       rpc.sendBatch !== undefined
@@ -61,7 +64,11 @@ export function httpSender(url: string, timeoutMs = 120_000): RpcSender {
   let nextId = 0;
   type Answer = { id?: number; result?: unknown; error?: { code?: number; message?: string } };
   const post = async (body: unknown): Promise<unknown> => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) }).catch((error: unknown) => {
+      // undici says only "fetch failed"; the reason (refused, reset, closed) is its cause.
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+      throw new Error(`JSON-RPC at ${url}: ${error instanceof Error ? error.message : String(error)}${cause}`);
+    });
     if (!response.ok) throw new Error(`JSON-RPC at ${url}: HTTP ${response.status}`);
     return response.json();
   };

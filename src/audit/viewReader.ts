@@ -15,6 +15,9 @@ export const AUDIT_VIEW_READER_BYTECODE =
 /** Reads per eth_call: at most a few million gas each, well inside any node's call gas cap. */
 export const READS_PER_CALL = 256;
 
+/** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
+const CALLS_PER_BATCH = 4;
+
 /** One view read: `selector(argument)` of `to`, keeping the first `answerWords` words of the answer. */
 export interface ViewRead {
   to: string;
@@ -53,7 +56,7 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
     const params: unknown[] = [{ data: readerCallData(first.to, first.selector, first.answerWords, chunk.map((index) => reads[index].argument)) }, tag];
     return ["eth_call", params] as const;
   });
-  const answers = await sendAll(rpc, calls, progress === undefined ? undefined : (done, total) => progress(Math.round((done / total) * reads.length), reads.length));
+  const answers = await sendAll(rpc, calls, progress === undefined ? undefined : (done, total) => progress(Math.round((done / total) * reads.length), reads.length), CALLS_PER_BATCH);
   const results = new Array<unknown>(reads.length);
   const retry: number[] = [];
   chunks.forEach((chunk, chunkIndex) => {
