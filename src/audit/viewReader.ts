@@ -12,8 +12,19 @@ import type { Progress, RpcSender } from "./chain";
 export const AUDIT_VIEW_READER_BYTECODE =
   "0x60806040526040516101a53803806101a58339810160408190526100229161008e565b80516020830260208101604051818402810160005b8581101561007057888252602081026020880101516004830152838102830185602082016024858e5afa3d871115169052600101610037565b505081840281f35b634e487b7160e01b600052604160045260246000fd5b600080600080608085870312156100a457600080fd5b84516001600160a01b03811681146100bb57600080fd5b60208601519094506001600160e01b0319811681146100d957600080fd5b6040860151606087015191945092506001600160401b038111156100fc57600080fd5b8501601f8101871361010d57600080fd5b80516001600160401b0381111561012657610126610078565b604051600582901b90603f8201601f191681016001600160401b038111828210171561015457610154610078565b60405291825260208184018101929081018a84111561017257600080fd5b6020850194505b8385101561019557845180825260209586019590935001610179565b5096999598509396505050505056fe";
 
-/** Reads per eth_call: at most a few million gas each, well inside any node's call gas cap. */
+/** Reads per eth_call at most: a few million gas each, well inside any node's call gas cap. */
 export const READS_PER_CALL = 256;
+
+/**
+ * What a constructor returns is the code of the contract it would deploy, which EIP-170 caps at 24,576 bytes (the
+ * node refuses the whole call beyond it): so fewer reads per call for views with long answers.
+ */
+const MAX_ANSWER_BYTES = 24_576;
+
+/** Reads of a view answering `answerWords` words that fit one reader call. */
+export function readsPerCall(answerWords: number): number {
+  return Math.max(1, Math.min(READS_PER_CALL, Math.floor(MAX_ANSWER_BYTES / ((answerWords + 1) * 32))));
+}
 
 /** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
 const CALLS_PER_BATCH = 4;
@@ -50,7 +61,10 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
     else group.push(index);
   });
   const chunks: number[][] = [];
-  for (const group of groups.values()) for (let start = 0; start < group.length; start += READS_PER_CALL) chunks.push(group.slice(start, start + READS_PER_CALL));
+  for (const group of groups.values()) {
+    const size = readsPerCall(reads[group[0]].answerWords);
+    for (let start = 0; start < group.length; start += size) chunks.push(group.slice(start, start + size));
+  }
   const calls = chunks.map((chunk) => {
     const first = reads[chunk[0]];
     const params: unknown[] = [{ data: readerCallData(first.to, first.selector, first.answerWords, chunk.map((index) => reads[index].argument)) }, tag];
