@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { Wallet, id } from "ethers";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
-import { FundingDigests, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
+import fc from "fast-check";
+import { FINANCING_INTERFACE } from "../../src/audit/decode";
+import { FundingDigests, decodeFundDirectly, parseFundCall, parseFundCallWithEthers, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
 import { selectSignatureBackend } from "../../src/chain/signatures";
 import { AuditLaxFinancing__factory } from "../../typechain-types";
 import { confirmReceivable } from "../helpers/consortium";
@@ -130,5 +132,53 @@ describe("audit funding digests and signer recovery", function () {
       }
       expect(verdicts[1]).to.deep.equal(verdicts[0]);
     });
+  });
+
+  it("decodes fund calldata word by word exactly as ethers' ABI decoder does, corrupted calldata included", function () {
+    const digests = new FundingDigests(31337n, financing);
+    const hexBytes = (min: number, max: number): fc.Arbitrary<string> => fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => `0x${Buffer.from(bytes).toString("hex")}`);
+    const uint = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
+    const address = hexBytes(20, 20);
+    const valid = fc
+      .record({
+        request: fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, withRecourse: fc.boolean(), deadline: uint, nonce: uint }),
+        holderSignature: hexBytes(0, 100),
+        attestation: fc.record({ tokenId: uint, holder: address, factor: address, value: uint, price: uint, invoiceHash: hexBytes(32, 32), logisticsHash: hexBytes(32, 32), tradeProofHash: hexBytes(32, 32), withRecourse: fc.boolean(), deadline: uint, nonce: uint }),
+        verifierSignatures: fc.array(hexBytes(0, 80), { maxLength: 4 }),
+      })
+      .map(({ request, holderSignature, attestation, verifierSignatures }) => FINANCING_INTERFACE.encodeFunctionData("fund", [request, holderSignature, attestation, verifierSignatures]));
+    const corruption = fc.oneof(
+      fc.constant({ kind: "none" as const }),
+      fc.record({ kind: fc.constant("byte" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant("word" as const), word: fc.integer({ min: 0, max: 24 }), value: fc.constantFrom(0n, 1n, 31n, 32n, 640n, 641n, 1n << 64n, (1n << 256n) - 1n) }),
+    );
+    const outcome = (parse: () => ReturnType<typeof parseFundCall>): unknown => {
+      try {
+        return parse();
+      } catch {
+        return "refused";
+      }
+    };
+    let direct = 0;
+    fc.assert(
+      fc.property(valid, corruption, (encoded, change) => {
+        let input = encoded;
+        const body = Buffer.from(encoded.slice(2), "hex");
+        if (change.kind === "byte") {
+          body[change.at % body.length] = change.value;
+          input = `0x${body.toString("hex")}`;
+        } else if (change.kind === "truncate") {
+          input = `0x${body.subarray(0, change.at % body.length).toString("hex")}`;
+        } else if (change.kind === "word") {
+          Buffer.from(change.value.toString(16).padStart(64, "0"), "hex").copy(body, 4 + change.word * 32);
+          input = `0x${body.toString("hex")}`;
+        }
+        if (decodeFundDirectly(input) !== null) direct += 1;
+        expect(outcome(() => parseFundCall(input, digests))).to.deep.equal(outcome(() => parseFundCallWithEthers(input, digests)));
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(direct).to.be.greaterThan(200);
   });
 });
