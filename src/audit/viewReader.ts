@@ -2,29 +2,23 @@ import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
 
 /**
- * Many reads of one view in one `eth_call`: the creation code of AuditViewReader.sol (this folder; never deployed)
- * with its constructor arguments is sent as the data of a call without `to`, and its constructor returns every
+ * Many reads of one view in one `eth_call`: the runtime code of AuditViewReader.sol (this folder; never deployed)
+ * is put at an unused address through the call's state override (geth, Hardhat/EDR, Besu, Nethermind and Erigon
+ * take one), and that address is called with the view, its target and its arguments; it answers with every
  * answer. A node pays its per-call overhead once per few hundred reads instead of once per read, and the answers
- * come back as fixed-size records that cost nothing to decode.
+ * come back as fixed-size records that cost nothing to decode. (Run as a constructor instead, the answer would be
+ * taken for deployed code: capped at 24,576 bytes, and Hardhat's node slows down with every such "contract".)
  */
 
-/** AuditViewReader's creation code: solc 0.8.28, optimizer 200 runs, evmVersion paris, no metadata (a test recompiles it). */
-export const AUDIT_VIEW_READER_BYTECODE =
-  "0x60806040526040516101a53803806101a58339810160408190526100229161008e565b80516020830260208101604051818402810160005b8581101561007057888252602081026020880101516004830152838102830185602082016024858e5afa3d871115169052600101610037565b505081840281f35b634e487b7160e01b600052604160045260246000fd5b600080600080608085870312156100a457600080fd5b84516001600160a01b03811681146100bb57600080fd5b60208601519094506001600160e01b0319811681146100d957600080fd5b6040860151606087015191945092506001600160401b038111156100fc57600080fd5b8501601f8101871361010d57600080fd5b80516001600160401b0381111561012657610126610078565b604051600582901b90603f8201601f191681016001600160401b038111828210171561015457610154610078565b60405291825260208184018101929081018a84111561017257600080fd5b6020850194505b8385101561019557845180825260209586019590935001610179565b5096999598509396505050505056fe";
+/** AuditViewReader's runtime code: solc 0.8.28, optimizer 200 runs, evmVersion paris, no metadata (a test recompiles it). */
+export const AUDIT_VIEW_READER_CODE =
+  "0x6080604052348015600f57600080fd5b5060003560203560403560051b60208101605f19360160051c6040518282028082016000600482015b85821015606e578883528160051b606001358152868202850188602082016024868e5afa3d8a1115169052600191909101906038565b5050508082f3";
+
+/** Where the reader's code is put for the call: an address nobody holds a key or code for. */
+export const AUDIT_VIEW_READER_ADDRESS = "0x00000000000000000000000000000000c4a1d17e";
 
 /** Reads per eth_call at most: a few million gas each, well inside any node's call gas cap. */
 export const READS_PER_CALL = 256;
-
-/**
- * What a constructor returns is the code of the contract it would deploy, which EIP-170 caps at 24,576 bytes (the
- * node refuses the whole call beyond it): so fewer reads per call for views with long answers.
- */
-const MAX_ANSWER_BYTES = 24_576;
-
-/** Reads of a view answering `answerWords` words that fit one reader call. */
-export function readsPerCall(answerWords: number): number {
-  return Math.max(1, Math.min(READS_PER_CALL, Math.floor(MAX_ANSWER_BYTES / ((answerWords + 1) * 32))));
-}
 
 /** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
 const CALLS_PER_BATCH = 4;
@@ -41,10 +35,9 @@ function word(value: bigint | string): string {
   return typeof value === "bigint" ? value.toString(16).padStart(64, "0") : value.toLowerCase().replace(/^0x/u, "").padStart(64, "0");
 }
 
-/** The call data of one reader call: creation code, then ABI-encoded (target, selector, answerWords, args). */
+/** The call data of one reader call: target, selector (left-aligned), answer words, then the arguments, a word each. */
 export function readerCallData(to: string, selector: string, answerWords: number, args: ReadonlyArray<bigint | string>): string {
-  const head = word(to) + selector.replace(/^0x/u, "").padEnd(64, "0") + word(BigInt(answerWords)) + word(128n);
-  return AUDIT_VIEW_READER_BYTECODE + head + word(BigInt(args.length)) + args.map(word).join("");
+  return `0x${word(to)}${selector.replace(/^0x/u, "").padEnd(64, "0")}${word(BigInt(answerWords))}${args.map(word).join("")}`;
 }
 
 /**
@@ -62,12 +55,15 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
   });
   const chunks: number[][] = [];
   for (const group of groups.values()) {
-    const size = readsPerCall(reads[group[0]].answerWords);
-    for (let start = 0; start < group.length; start += size) chunks.push(group.slice(start, start + size));
+    for (let start = 0; start < group.length; start += READS_PER_CALL) chunks.push(group.slice(start, start + READS_PER_CALL));
   }
   const calls = chunks.map((chunk) => {
     const first = reads[chunk[0]];
-    const params: unknown[] = [{ data: readerCallData(first.to, first.selector, first.answerWords, chunk.map((index) => reads[index].argument)) }, tag];
+    const params: unknown[] = [
+      { to: AUDIT_VIEW_READER_ADDRESS, data: readerCallData(first.to, first.selector, first.answerWords, chunk.map((index) => reads[index].argument)) },
+      tag,
+      { [AUDIT_VIEW_READER_ADDRESS]: { code: AUDIT_VIEW_READER_CODE } },
+    ];
     return ["eth_call", params] as const;
   });
   const answers = await sendAll(rpc, calls, progress === undefined ? undefined : (done, total) => progress(Math.round((done / total) * reads.length), reads.length), CALLS_PER_BATCH);
