@@ -62,7 +62,7 @@ describe("audit funding digests and signer recovery", function () {
     const pairs: Array<[string, string]> = [];
     for (let k = 0; k < 150; k += 1) pairs.push([digest, await signFundingAttestation(wallets[k % 3], domain, attestation)]);
     pairs.push([digest, `0x${"00".repeat(65)}`]);
-    const recovered = await recoverSigners(pairs);
+    const recovered = await recoverSigners(pairs, 2);
     expect(recovered).to.have.length(151);
     expect(recovered.slice(0, 150)).to.deep.equal(pairs.slice(0, 150).map((_, k) => wallets[k % 3].address.toLowerCase()));
     expect(recovered[150]).to.equal(null);
