@@ -12,7 +12,7 @@ import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1";
  * Recovery rejects exactly what OpenZeppelin's `ECDSA.tryRecover(bytes32, bytes)` rejects, which is what
  * Financing.sol applies (through `ECDSA.recover` and `SignatureChecker`): a length other than 65 bytes, `s` above
  * n/2 (malleable), `v` other than 27 or 28, and whatever `ecrecover` refuses (r or s zero or not below n, r not
- * the x of a curve point). ethers' `recoverAddress` is laxer (v 0/1 and EIP-155 v, high s) — what it recovers for
+ * the x of a curve point). ethers' `recoverAddress` is laxer (v 0/1, EIP-155 v, and s in (n/2, 2^255)) — what it recovers for
  * such a signature the contract would never accept, so verdicts built on it could disagree with the chain.
  */
 
