@@ -93,6 +93,12 @@ async function main(): Promise<void> {
     );
     console.log(`blocks replaced by a Clique reorganisation while the load ran: ${clique.reorgedBlocks}`);
     for (const figures of [inProcess, clique]) {
+      console.log(
+        `${figures.network} generator: ${figures.presignedPerSender} splits signed ahead per sender, signing at ${figures.generatorSignaturesPerSecond} signatures/s ` +
+          `(one thread, libsecp256k1 unless it did not load) beside ${figures.splitsPerSecond.toFixed(1)} confirmed splits/s; ${figures.signedDuringLoad} signed while the load ran`,
+      );
+    }
+    for (const figures of [inProcess, clique]) {
       if (figures.notSent > 0 || figures.included !== figures.sent) {
         console.log(`${figures.network}: ${figures.notSent} not sent, ${figures.sent - figures.included} sent but not in a block by the end`);
       }

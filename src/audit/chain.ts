@@ -33,12 +33,15 @@ export interface RpcSender {
 
 const BATCH = 200;
 
-/** Runs `calls` through `rpc`, in JSON-RPC batches when it has them; a call that fails answers with its Error. */
-export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [string, unknown[]]>, progress?: Progress): Promise<unknown[]> {
+/**
+ * Runs `calls` through `rpc`, in JSON-RPC batches of `batchSize` when it has them (4 at a time); a call that fails
+ * answers with its Error.
+ */
+export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [string, unknown[]]>, progress?: Progress, batchSize = BATCH): Promise<unknown[]> {
   const results = new Array<unknown>(calls.length);
   let done = 0;
   const batches: Array<[number, ReadonlyArray<readonly [string, unknown[]]>]> = [];
-  for (let start = 0; start < calls.length; start += BATCH) batches.push([start, calls.slice(start, start + BATCH)]);
+  for (let start = 0; start < calls.length; start += batchSize) batches.push([start, calls.slice(start, start + batchSize)]);
   await mapLimit(batches, 4, async ([start, batch]) => {
     const answers =
       rpc.sendBatch !== undefined
@@ -61,9 +64,23 @@ export function httpSender(url: string, timeoutMs = 120_000): RpcSender {
   let nextId = 0;
   type Answer = { id?: number; result?: unknown; error?: { code?: number; message?: string } };
   const post = async (body: unknown): Promise<unknown> => {
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) throw new Error(`JSON-RPC at ${url}: HTTP ${response.status}`);
-    return response.json();
+    const text = JSON.stringify(body);
+    const what = Array.isArray(body) ? `a batch of ${body.length} (${String((body[0] as { method?: unknown } | undefined)?.method)}, …)` : String((body as { method?: unknown }).method);
+    // Every call the audit makes is a read: a connection the server closed under it (a kept-alive socket it timed
+    // out, a busy node) is tried again, twice at most, before the audit gives up.
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        // undici says only "fetch failed"; the reason (refused, reset, closed) is its cause.
+        const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+        if (attempt < 3 && !(error instanceof Error && error.name === "TimeoutError")) continue;
+        throw new Error(`JSON-RPC at ${url}, ${what}: ${error instanceof Error ? error.message : String(error)}${cause}`);
+      }
+      if (!response.ok) throw new Error(`JSON-RPC at ${url}, ${what}: HTTP ${response.status}`);
+      return response.json();
+    }
   };
   const resultOf = (method: string, answer: Answer | undefined): unknown => {
     if (answer === undefined) throw new Error(`${method} at ${url}: no answer`);

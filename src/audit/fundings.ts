@@ -1,9 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { TypedDataEncoder, concat, getBytes, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
-import type { Result } from "ethers";
+import { TypedDataEncoder, concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
+import type { ParamType, Result } from "ethers";
 import { FUNDING_ATTESTATION_TYPE_STRING, FUNDING_REQUEST_TYPE_STRING, financingDomain } from "../chain/funding";
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
+import { recoverSigner as recoverWithModule, signatureBackendName } from "../chain/signatures";
+import type { SignatureBackendName } from "../chain/signatures";
 import { FINANCING_INTERFACE } from "./decode";
 
 /**
@@ -12,9 +14,11 @@ import { FINANCING_INTERFACE } from "./decode";
  * domain of this chain and this financing contract. Whether the signers could sign is the replay's question (it
  * knows the registry at that block).
  *
- * Recovering secp256k1 signatures is most of an audit's arithmetic (two per funding, ~2 ms each in JavaScript),
- * so it runs on worker threads, one per core, before the replay; the digests are computed here directly from the
- * type strings Financing.sol hashes (src/chain/funding.ts), several times faster than the generic encoder.
+ * Signers are recovered through the signature module (src/chain/signatures.ts: libsecp256k1, ~60 µs each, or its
+ * JavaScript fallback, ~2 ms), which refuses what Financing's OpenZeppelin ECDSA refuses. When there is more of
+ * it than one thread does in about a second it is spread over worker threads, one per core, before the replay;
+ * the digests are computed here directly from the type strings Financing.sol hashes (src/chain/funding.ts),
+ * several times faster than the generic encoder.
  */
 
 export interface FundCall {
@@ -106,8 +110,145 @@ function str(result: Result, key: string): string {
   return value;
 }
 
+// --- a direct decoder of `fund` calldata ----------------------------------------------------------------------
+// ethers' ABI decoder costs about half a millisecond a call, more than recovering both its signatures; the layout
+// of `fund` is fixed (two static structs of words, a bytes and a bytes[]), so it is read here word by word. Anything
+// it does not read cleanly (out-of-bounds offsets, an address with dirty upper bytes, another function) goes to
+// ethers, whose answer or error stands; a test compares the two on random and corrupted calldata.
+
+type WordKind = "uint" | "address" | "bool" | "bytes32";
+
+/** The static struct's fields in ABI order, or null when a field is not one 32-byte word of a known kind. */
+function wordFields(param: ParamType): Array<[string, WordKind]> | null {
+  if (param.baseType !== "tuple" || param.components === null) return null;
+  const fields: Array<[string, WordKind]> = [];
+  for (const component of param.components) {
+    const kind: WordKind | null = component.type === "uint256" ? "uint" : component.type === "address" ? "address" : component.type === "bool" ? "bool" : component.type === "bytes32" ? "bytes32" : null;
+    if (kind === null) return null;
+    fields.push([component.name, kind]);
+  }
+  return fields;
+}
+
+interface FundLayout {
+  selector: string;
+  request: Array<[string, WordKind]>;
+  attestation: Array<[string, WordKind]>;
+}
+
+const FUND_LAYOUT: FundLayout | null = (() => {
+  const fund = FINANCING_INTERFACE.getFunction("fund");
+  if (fund === null) return null;
+  const [request, holderSignature, attestation, verifierSignatures] = fund.inputs;
+  if (fund.inputs.length !== 4 || holderSignature.type !== "bytes" || verifierSignatures.type !== "bytes[]") return null;
+  const requestFields = wordFields(request);
+  const attestationFields = wordFields(attestation);
+  if (requestFields === null || attestationFields === null) return null;
+  return { selector: fund.selector.slice(2), request: requestFields, attestation: attestationFields };
+})();
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The fields of `fund(request, holderSignature, attestation, verifierSignatures)`, or null to let ethers decide. */
+export function decodeFundDirectly(input: string): { request: Record<string, bigint | string | boolean>; holderSignature: string; attestation: Record<string, bigint | string | boolean>; verifierSignatures: string[] } | null {
+  const layout = FUND_LAYOUT;
+  if (layout === null || input.length < 10 || (input.length & 1) !== 0 || input.slice(2, 10).toLowerCase() !== layout.selector) return null;
+  const body = input.slice(10).toLowerCase();
+  if (!/^[0-9a-f]*$/u.test(body)) return null;
+  const bytes = body.length / 2;
+  const wordAt = (byte: number): bigint | null => (byte + 32 <= bytes ? BigInt(`0x${body.slice(byte * 2, byte * 2 + 64)}`) : null);
+  const offsetAt = (byte: number): number | null => {
+    const value = wordAt(byte);
+    return value === null || value > MAX_SAFE ? null : Number(value);
+  };
+  const bytesAt = (start: number): string | null => {
+    const length = offsetAt(start);
+    // Like ethers: the data padded to whole words must be there.
+    if (length === null || start + 32 + Math.ceil(length / 32) * 32 > bytes) return null;
+    return `0x${body.slice((start + 32) * 2, (start + 32 + length) * 2)}`;
+  };
+  const struct = (fields: Array<[string, WordKind]>, first: number): Record<string, bigint | string | boolean> | null => {
+    const value: Record<string, bigint | string | boolean> = {};
+    for (const [index, [name, kind]] of fields.entries()) {
+      const at = (first + index) * 32;
+      if (at + 32 > bytes) return null;
+      const digits = body.slice(at * 2, at * 2 + 64);
+      if (kind === "address") {
+        if (!digits.startsWith("000000000000000000000000")) return null;
+        value[name] = `0x${digits.slice(24)}`;
+      } else if (kind === "bytes32") value[name] = `0x${digits}`;
+      else if (kind === "bool") value[name] = /[^0]/u.test(digits);
+      else value[name] = BigInt(`0x${digits}`);
+    }
+    return value;
+  };
+  const request = struct(layout.request, 0);
+  const holderOffset = offsetAt(layout.request.length * 32);
+  const attestation = struct(layout.attestation, layout.request.length + 1);
+  const arrayOffset = offsetAt((layout.request.length + 1 + layout.attestation.length) * 32);
+  if (request === null || attestation === null || holderOffset === null || arrayOffset === null) return null;
+  const holderSignature = bytesAt(holderOffset);
+  const count = offsetAt(arrayOffset);
+  if (holderSignature === null || count === null || arrayOffset + 32 + count * 32 > bytes) return null;
+  const verifierSignatures: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const relative = offsetAt(arrayOffset + 32 + index * 32);
+    const signature = relative === null ? null : bytesAt(arrayOffset + 32 + relative);
+    if (signature === null) return null;
+    verifierSignatures.push(signature);
+  }
+  return { request, holderSignature, attestation, verifierSignatures };
+}
+
+function directField<T extends bigint | string | boolean>(fields: Record<string, bigint | string | boolean>, name: string, kind: string): T {
+  const value = fields[name];
+  if (value === undefined || typeof value !== kind) throw new Error(`${name} is not a ${kind}`);
+  return value as T;
+}
+
 /** Decodes a `fund` call's input, signatures not yet recovered; throws with the reason when the input is not one. */
 export function parseFundCall(input: string, digests: FundingDigests): FundCall {
+  const direct = decodeFundDirectly(input);
+  if (direct !== null) {
+    const { request: r, attestation: a } = direct;
+    const request: FundingRequest = {
+      tokenId: directField(r, "tokenId", "bigint"),
+      value: directField(r, "value", "bigint"),
+      minPrice: directField(r, "minPrice", "bigint"),
+      factor: directField(r, "factor", "string"),
+      withRecourse: directField(r, "withRecourse", "boolean"),
+      deadline: directField(r, "deadline", "bigint"),
+      nonce: directField(r, "nonce", "bigint"),
+    };
+    const attestation: FundingAttestation = {
+      tokenId: directField(a, "tokenId", "bigint"),
+      holder: directField(a, "holder", "string"),
+      factor: directField(a, "factor", "string"),
+      value: directField(a, "value", "bigint"),
+      price: directField(a, "price", "bigint"),
+      invoiceHash: directField(a, "invoiceHash", "string"),
+      logisticsHash: directField(a, "logisticsHash", "string"),
+      tradeProofHash: directField(a, "tradeProofHash", "string"),
+      withRecourse: directField(a, "withRecourse", "boolean"),
+      deadline: directField(a, "deadline", "bigint"),
+      nonce: directField(a, "nonce", "bigint"),
+    };
+    return {
+      request,
+      holderSignature: direct.holderSignature,
+      attestation,
+      verifierSignatures: direct.verifierSignatures,
+      attestationDigest: digests.attestation(attestation),
+      requestDigest: digests.request(request),
+      signers: direct.verifierSignatures.map(() => null),
+      holderSigner: null,
+    };
+  }
+  return parseFundCallWithEthers(input, digests);
+}
+
+/** {@link parseFundCall} through ethers' ABI decoder (what the direct decoder leaves to it, and its reference). */
+export function parseFundCallWithEthers(input: string, digests: FundingDigests): FundCall {
   const parsed = FINANCING_INTERFACE.parseTransaction({ data: input });
   if (parsed === null || parsed.name !== "fund") throw new Error("the transaction is not a direct call of Financing.fund");
   const r = parsed.args.getValue("request") as Result;
@@ -155,35 +296,39 @@ export function parseFundCall(input: string, digests: FundingDigests): FundCall 
   };
 }
 
-/** Who signed `digest`, lower case; null for a malformed signature. */
+/** Who signed `digest`, lower case; null for a signature Financing's ECDSA would refuse. */
 export function recoverSigner(digest: string, signature: string): string | null {
-  try {
-    return recoverAddress(digest, signature).toLowerCase();
-  } catch {
-    return null;
-  }
+  return recoverWithModule(digest, signature);
 }
 
-// The worker is plain JavaScript (no TypeScript loader needed in the thread); it loads the same ethers.
+// The worker is plain JavaScript that loads the signature module (through ts-node's transpiler when the module is
+// TypeScript source) with the implementation the main thread uses.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { recoverAddress } = require(workerData.ethers);
+if (workerData.typescript !== null) require(workerData.typescript);
+const signatures = require(workerData.module);
+signatures.selectSignatureBackend(workerData.backend, () => undefined);
 parentPort.on("message", ({ id, pairs }) => {
-  const signers = pairs.map(([digest, signature]) => {
-    try { return recoverAddress(digest, signature).toLowerCase(); } catch { return null; }
-  });
-  parentPort.postMessage({ id, signers });
+  parentPort.postMessage({ id, signers: pairs.map(([digest, signature]) => signatures.recoverSigner(digest, signature)) });
 });
 `;
 
-const CHUNK = 64;
+/** Recoveries one thread does in about a second: below that, starting workers costs more than it saves. */
+const PER_THREAD: Record<SignatureBackendName, number> = { native: 15_000, js: 400 };
 
-/** Recovers the signer of every (digest, signature) pair, on one worker thread per core. */
-export async function recoverSigners(pairs: ReadonlyArray<readonly [string, string]>): Promise<Array<string | null>> {
-  const threads = Math.min(availableParallelism(), Math.ceil(pairs.length / CHUNK));
+/** How many threads for `pairs` recoveries with `backend`: 1 (this thread) up to one per core. */
+export function recoveryThreads(pairs: number, backend: SignatureBackendName, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(pairs / PER_THREAD[backend])));
+}
+
+/** Recovers the signer of every (digest, signature) pair, on up to one worker thread per core. */
+export async function recoverSigners(pairs: ReadonlyArray<readonly [string, string]>, threads: number = recoveryThreads(pairs.length, signatureBackendName())): Promise<Array<string | null>> {
   if (threads <= 1) return pairs.map(([digest, signature]) => recoverSigner(digest, signature));
+  const chunk = Math.max(64, Math.min(1_024, Math.ceil(pairs.length / (threads * 8))));
   const results = new Array<string | null>(pairs.length);
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { ethers: require.resolve("ethers") } }));
+  const module = require.resolve("../chain/signatures");
+  const workerData = { module, typescript: module.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null, backend: signatureBackendName() };
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData }));
   try {
     let next = 0;
     await Promise.all(
@@ -193,7 +338,7 @@ export async function recoverSigners(pairs: ReadonlyArray<readonly [string, stri
             const send = (): void => {
               if (next >= pairs.length) return resolve();
               const start = next;
-              next = Math.min(pairs.length, next + CHUNK);
+              next = Math.min(pairs.length, next + chunk);
               worker.postMessage({ id: start, pairs: pairs.slice(start, next) });
             };
             worker.on("message", ({ id, signers }: { id: number; signers: Array<string | null> }) => {

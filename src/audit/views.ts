@@ -4,14 +4,16 @@ import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
 import { pieceName } from "./findings";
+import { readViews } from "./viewReader";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay } from "./replay";
 
 /**
  * The replay against the contracts' own views at the audited block: owner and value of every piece (and that
  * burned ones are gone), every receivable's terms, piece count and document commitment, every slot's repayment
- * account, and the settlement currency's supply and every balance the replay knows. Tens of thousands of
- * `eth_call`s at scale, so they go out pre-encoded in JSON-RPC batches and their words are read directly.
+ * account, and the settlement currency's supply and every balance the replay knows. Tens of thousands of reads at
+ * scale: those of one view with one argument go through viewReader.ts (a few hundred reads per `eth_call`, the
+ * calls in JSON-RPC batches), the rest as plain calls; their words are read directly.
  */
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -32,6 +34,15 @@ const SELECTORS = {
   totalRedeemed: currency.getFunction("totalRedeemed").selector,
 } as const;
 
+/** Words of each one-argument view's answer that the checks read. */
+const ANSWER_WORDS = new Map<string, number>([
+  [SELECTORS.pieceOf, 2],
+  [SELECTORS.exists, 1],
+  [SELECTORS.receivable, 7],
+  [SELECTORS.claimedBy, 1],
+  [SELECTORS.account, 4],
+  [SELECTORS.balanceOf, 1],
+]);
 
 function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -170,11 +181,19 @@ export async function compareWithViews(
   // compared with, and that is no finding about the chain.
   const probe = await rpc.send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   if (probe instanceof Error) throw new Error(`the node cannot answer calls at block ${block} (${reason(probe)}); audit a recent block or use an archive node`);
-  const answers = await sendAll(
+  const batched = calls.filter((call) => call.args.length === 1 && ANSWER_WORDS.has(call.selector));
+  const plain = calls.filter((call) => !(call.args.length === 1 && ANSWER_WORDS.has(call.selector)));
+  const plainAnswers = await sendAll(
     rpc,
-    calls.map((call) => ["eth_call", [{ to: call.to, data: call.selector + call.args.map(argument).join("") }, tag]] as const),
+    plain.map((call) => ["eth_call", [{ to: call.to, data: call.selector + call.args.map(argument).join("") }, tag]] as const),
+  );
+  plain.forEach((call, index) => call.check(plainAnswers[index]));
+  const answers = await readViews(
+    rpc,
+    batched.map((call) => ({ to: call.to, selector: call.selector, argument: call.args[0], answerWords: ANSWER_WORDS.get(call.selector) ?? 1 })),
+    tag,
     progress,
   );
-  calls.forEach((call, index) => call.check(answers[index]));
+  batched.forEach((call, index) => call.check(answers[index]));
   return calls.length;
 }

@@ -1,6 +1,7 @@
-import { BaseWallet, TypedDataEncoder, concat, getAddress, isAddress, isHexString, keccak256, recoverAddress, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
+import { BaseWallet, TypedDataEncoder, concat, getAddress, isAddress, isHexString, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { checksumAddress } from "./checksum";
+import { recoverAddress, signDigest } from "./signatures";
 
 /**
  * EIP-712 messages of the Financing contract (contracts/finance/Financing.sol): the holder's funding request and
@@ -159,6 +160,8 @@ function attestationValue(attestation: FundingAttestation): Record<string, strin
 
 /** The holder's EIP-712 signature of `request` (65 bytes, hex). */
 export async function signFundingRequest(signer: TypedDataSigner, domain: FinancingDomain, request: FundingRequest): Promise<string> {
+  // A local key signs the digest through the signature module (libsecp256k1): the same bytes, many times faster.
+  if (signer instanceof BaseWallet) return signDigest(signer.signingKey.privateKey, fundingRequestDigest(domain, request));
   return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_REQUEST_TYPES), requestValue(request));
 }
 
@@ -173,7 +176,7 @@ export async function signFundingAttestation(
   /** The attestation's digest when the caller has it already (it is also the funding's id). */
   digest: string = fundingAttestationDigest(domain, attestation),
 ): Promise<string> {
-  if (signer instanceof BaseWallet) return signer.signingKey.sign(digest).serialized;
+  if (signer instanceof BaseWallet) return signDigest(signer.signingKey.privateKey, digest);
   return signer.signTypedData(typedDataDomain(domain), mutableTypes(FUNDING_ATTESTATION_TYPES), attestationValue(attestation));
 }
 
@@ -247,7 +250,10 @@ export function fundingAttestationDigest(domain: FinancingDomain, attestation: F
   return digestOf(domain, keccak256(concat(words)));
 }
 
-/** The address a request signature recovers to under `domain` (checksummed). */
+/**
+ * The address a request signature recovers to under `domain` (checksummed), through the signature module: throws
+ * for a signature Financing's OpenZeppelin ECDSA refuses (high s, v not 27/28, ...), which ethers would take.
+ */
 export function recoverFundingRequestSigner(domain: FinancingDomain, request: FundingRequest, signature: string): string {
   return recoverAddress(fundingRequestDigest(domain, request), signature);
 }

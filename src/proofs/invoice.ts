@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { TypedDataEncoder, verifyTypedData } from "ethers";
+import { TypedDataEncoder } from "ethers";
+import { recoverAddress } from "../chain/signatures";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
 import { normaliseInvoiceNumber } from "./fingerprint";
@@ -110,7 +111,7 @@ export async function signInvoice(signer: Pick<Signer, "signTypedData">, chainId
 /** The address a signature of the invoice recovers to, or null when the signature is malformed. */
 export function recoverInvoiceSigner(chainId: bigint | number, invoice: Invoice, invoiceSignature: string): string | null {
   try {
-    return verifyTypedData(documentsDomain(chainId), typeTable(INVOICE_TYPES), invoiceValue(invoice), invoiceSignature);
+    return recoverAddress(invoiceHash(chainId, invoice), invoiceSignature);
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { TypedDataEncoder, verifyTypedData } from "ethers";
+import { TypedDataEncoder } from "ethers";
+import { recoverAddress } from "../chain/signatures";
 import type { Signer, TypedDataField } from "ethers";
 import { documentsDomain, PARTY_FIELDS, typeTable } from "./domain";
 import { party, quantity, referenceNumber, salt, signature, text, unixSeconds } from "./wire";
@@ -156,7 +157,7 @@ export async function signLogisticsEvent(
 /** The address a signature of one event recovers to, or null when the signature is malformed. */
 export function recoverLogisticsEventSigner(chainId: bigint | number, waybill: Waybill, event: LogisticsEventContent, eventSignature: string): string | null {
   try {
-    return verifyTypedData(documentsDomain(chainId), typeTable(LOGISTICS_EVENT_TYPES), eventValue(waybillStructHash(waybill), event), eventSignature);
+    return recoverAddress(TypedDataEncoder.hash(documentsDomain(chainId), typeTable(LOGISTICS_EVENT_TYPES), eventValue(waybillStructHash(waybill), event)), eventSignature);
   } catch {
     return null;
   }

@@ -9,6 +9,7 @@ import { AlteredDocumentError, parseDocument } from "../../src/proofs/documents"
 import type { ParsedDocument } from "../../src/proofs/documents";
 import { invoiceProofToWire } from "../../src/proofs/invoice";
 import { Role } from "../../src/chain/roles";
+import { selectSignatureBackend } from "../../src/chain/signatures";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
 import { createVerifier } from "../../src/verifier";
 import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
@@ -246,6 +247,56 @@ describe("verifier: funding checks over a piece's lineage", function () {
       if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
       expect(outcome.attestation.withRecourse).to.equal(withRecourse);
     }
+  });
+});
+
+/** The holder's signature with its last byte (v, 27 or 28) written as ethers also accepts it: 0 or 1. */
+function withZeroOneV(signature: string): string {
+  const v = Number.parseInt(signature.slice(-2), 16);
+  return `${signature.slice(0, -2)}${(v - 27).toString(16).padStart(2, "0")}`;
+}
+
+describe("verifier: signatures as Financing's OpenZeppelin ECDSA takes them (issue 20)", function () {
+  afterEach(function () {
+    selectSignatureBackend(undefined, () => undefined);
+  });
+
+  it("attack: a holder signature with v 0/1, which Financing refuses, fails the check instead of earning an attestation", async function () {
+    const s = await setup();
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3, 21n);
+    const outcome = await s.verifier.check({ request, holderSignature: withZeroOneV(holderSignature), price: request.minPrice, requestedBy: s.c.factor.address });
+    expect(codes(outcome)).to.deep.equal(["REQUEST_SIGNATURE"]);
+    const genuine = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
+    expect(codes(genuine)).to.deep.equal([]);
+  });
+
+  it("signatures: the verifier gives the same verdicts with libsecp256k1 and with the JavaScript fallback", async function () {
+    const s = await setup();
+    const cases = [
+      await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3, 31n),
+      await requestFor(s, s.c.tier2, s.tier3Piece, TO_TIER3, 32n),
+      await requestFor(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3, 33n),
+    ];
+    const inputs = [
+      ...cases.map(({ request, holderSignature }) => ({ request, holderSignature })),
+      { request: cases[0].request, holderSignature: withZeroOneV(cases[0].holderSignature) },
+      { request: cases[0].request, holderSignature: `0x${"00".repeat(65)}` },
+      { request: cases[0].request, holderSignature: cases[0].holderSignature.slice(0, -2) },
+      { request: { ...cases[0].request, value: cases[0].request.value - 1n }, holderSignature: cases[0].holderSignature },
+    ];
+    const verdicts = async (backend: "native" | "js"): Promise<string[]> => {
+      selectSignatureBackend(backend, () => undefined);
+      const outcomes: string[] = [];
+      for (const { request, holderSignature } of inputs) {
+        const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
+        outcomes.push(outcome.ok ? `pass ${outcome.signature}` : codes(outcome).join(","));
+      }
+      return outcomes;
+    };
+    const native = await verdicts("native");
+    expect(native.slice(0, 2).map((verdict) => verdict.startsWith("pass"))).to.deep.equal([true, false]);
+    expect(native.slice(3)).to.deep.equal(["REQUEST_SIGNATURE", "REQUEST_SIGNATURE", "REQUEST_SIGNATURE", "REQUEST_SIGNATURE"]);
+    expect(await verdicts("js")).to.deep.equal(native);
   });
 });
 
