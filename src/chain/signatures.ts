@@ -1,4 +1,4 @@
-import { getAddress, keccak256 } from "ethers";
+import { getAddress, getBytes, hexlify, keccak256 } from "ethers";
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1";
 
 /**
@@ -72,6 +72,8 @@ const jsBackend: SignatureBackend = {
 
 /** libsecp256k1's binding, or why it did not load. `secp256k1/bindings` never falls back to JavaScript itself. */
 function loadNative(): SignatureBackend | Error {
+  // In the dApp's browser bundle there is no `require` and no native code: the fallback does the work there.
+  if (typeof require !== "function") return new Error("no native modules in this environment (a browser)");
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return nativeBackend(require("secp256k1/bindings") as NativeSecp256k1);
@@ -106,7 +108,7 @@ export function selectSignatureBackend(choice: SignatureBackendName | undefined 
 }
 
 function envChoice(): SignatureBackendName | undefined {
-  const value = process.env.CHAINBILL_SIGNATURES;
+  const value = typeof process === "undefined" ? undefined : process.env.CHAINBILL_SIGNATURES;
   if (value === undefined || value === "") return undefined;
   if (value === "js" || value === "native") return value;
   throw new Error(`CHAINBILL_SIGNATURES must be "js" or "native", not ${JSON.stringify(value)}`);
@@ -114,7 +116,7 @@ function envChoice(): SignatureBackendName | undefined {
 
 let logged = false;
 function logOnce(line: string): void {
-  if (logged || process.env.CHAINBILL_SIGNATURES_QUIET === "1") return;
+  if (logged || typeof process === "undefined" || process.env.CHAINBILL_SIGNATURES_QUIET === "1") return;
   logged = true;
   process.stderr.write(`${line}\n`);
 }
@@ -135,7 +137,8 @@ const HEX = /^0x[0-9a-fA-F]*$/u;
 function bytesOf(value: string | Uint8Array): Uint8Array | null {
   if (typeof value !== "string") return value;
   if (value.length % 2 !== 0 || !HEX.test(value)) return null;
-  return Buffer.from(value.slice(2), "hex");
+  // Buffer is Node's fast hex codec; the browser bundle has none and takes ethers' (the same bytes).
+  return typeof Buffer === "undefined" ? getBytes(value) : Buffer.from(value.slice(2), "hex");
 }
 
 function isZero(bytes: Uint8Array, start: number, end: number): boolean {
@@ -144,7 +147,8 @@ function isZero(bytes: Uint8Array, start: number, end: number): boolean {
 }
 
 function wordAt(bytes: Uint8Array, start: number): bigint {
-  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset + start, 32).toString("hex")}`);
+  const word = bytes.subarray(start, start + 32);
+  return BigInt(typeof Buffer === "undefined" ? hexlify(word) : `0x${Buffer.from(word.buffer, word.byteOffset, 32).toString("hex")}`);
 }
 
 /** Why OpenZeppelin's ECDSA refuses `signature` before any curve arithmetic; null when it passes those checks. */
@@ -198,7 +202,7 @@ export function signDigest(privateKey: string | Uint8Array, digest: string | Uin
   if (keyBytes === null || keyBytes.length !== 32) throw new TypeError("the private key is not 32 bytes of hex");
   if (digestBytes === null || digestBytes.length !== 32) throw new TypeError("the digest is not 32 bytes of hex");
   const { signature, recoveryId } = backend().sign(digestBytes, keyBytes);
-  return `0x${Buffer.from(signature).toString("hex")}${(27 + recoveryId).toString(16)}`;
+  return `${typeof Buffer === "undefined" ? hexlify(signature) : `0x${Buffer.from(signature).toString("hex")}`}${(27 + recoveryId).toString(16)}`;
 }
 
 /** A local key that signs digests through this module (what the benchmarks' generators and the demo hold). */

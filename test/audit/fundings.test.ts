@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import hre from "hardhat";
 import { Wallet, id } from "ethers";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
@@ -7,7 +8,8 @@ import { FINANCING_INTERFACE } from "../../src/audit/decode";
 import { FundingDigests, decodeFundDirectly, parseFundCall, parseFundCallWithEthers, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
 import { selectSignatureBackend } from "../../src/chain/signatures";
 import { AuditLaxFinancing__factory } from "../../typechain-types";
-import { confirmReceivable } from "../helpers/consortium";
+import { Role, roleMask } from "../../src/chain/roles";
+import { YEAR, confirmReceivable, latestTimestamp } from "../helpers/consortium";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -102,6 +104,8 @@ describe("audit funding digests and signer recovery", function () {
       const c = await deployAuditedConsortium();
       const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
       const laxAddress = await lax.getAddress();
+      // It moves pieces as an approved address, which only an active member (or the real financing contract) may do.
+      await (await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + YEAR)).wait();
       const record = { ...c.record, contracts: { ...c.record.contracts, financing: laxAddress } };
       let mangle = false;
       const laxFinancing = {
