@@ -18,6 +18,11 @@ export function legalEntityHash(normalisedCode: string): string {
 
 const CHINA_STANDARD_TIME_OFFSET_SECONDS = 8n * 3600n;
 
+/** A unix time's calendar date (YYYY-MM-DD) in China Standard Time (UTC+8 all year, no daylight saving). */
+export function calendarDateCst(unixSeconds: bigint): string {
+  return new Date(Number(unixSeconds + CHINA_STANDARD_TIME_OFFSET_SECONDS) * 1000).toISOString().slice(0, 10);
+}
+
 /**
  * "2027-12-31" as the last second of that calendar day in China Standard Time, where the members keep their books;
  * null for text that is not YYYY-MM-DD or a day the calendar does not have (2027-02-30).

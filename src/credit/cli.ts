@@ -7,6 +7,7 @@ import { connectChainbill } from "../chain/system";
 import { creditReportCsv } from "./csv";
 import { blockAtOrBefore, buildCreditReport } from "./report";
 import { signCreditReport } from "./sign";
+import { endOfDayCst } from "../chain/membership";
 
 /**
  * `npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]`: the report at
@@ -35,11 +36,10 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
   let atBlock: { kind: "block"; number: number } | { kind: "date"; text: string; endOfDay: bigint };
   if (/^[0-9]{1,12}$/u.test(at)) atBlock = { kind: "block", number: Number(at) };
   else {
-    const match = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/u.exec(at);
-    const start = match === null ? Number.NaN : Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-    if (match === null || new Date(start).toISOString().slice(0, 10) !== at) throw new UsageError(`--at: "${at}" is neither a block number nor a date YYYY-MM-DD`);
-    // The last second of that day in China Standard Time (UTC+8).
-    atBlock = { kind: "date", text: at, endOfDay: BigInt(start / 1000) + 86_399n - 8n * 3600n };
+    // The last second of that day in China Standard Time, by the rule the operator's KYC dates follow.
+    const endOfDay = endOfDayCst(at);
+    if (endOfDay === null) throw new UsageError(`--at: "${at}" is neither a block number nor a date YYYY-MM-DD`);
+    atBlock = { kind: "date", text: at, endOfDay };
   }
   const key = env.CHAINBILL_OPERATOR_KEY;
   if (key === undefined || !/^(0x)?[0-9a-fA-F]{64}$/u.test(key)) throw new UsageError("set CHAINBILL_OPERATOR_KEY to the operator's private key: the report is filed signed");

@@ -5,6 +5,7 @@ import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory }
 import type { Financing, MemberRegistry, ReceivableToken } from "../../typechain-types";
 import { Role, roleMask } from "../chain/roles";
 import type { KycDate, MemberReference, OperatorCommand } from "./parse";
+import { calendarDateCst } from "../chain/membership";
 
 /**
  * Carries out one operator command on the chain: names the member, checks what can be checked first (the member
@@ -39,9 +40,7 @@ export function roleNames(mask: bigint | number): string[] {
     .filter((name) => (bits >> BigInt((Role as unknown as Record<string, number>)[name])) & 1n);
 }
 
-function cstDate(unixSeconds: bigint): string {
-  return new Date(Number(unixSeconds + 8n * 3600n) * 1000).toISOString().slice(0, 10);
-}
+const cstDate = calendarDateCst;
 
 /** The legal-entity hash the registry keeps for a unified social credit code (keccak256 of its normalised text). */
 export { legalEntityHash };

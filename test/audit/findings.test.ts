@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Level } from "level";
-import { AuditInconsistentToken__factory, AuditLaxFinancing__factory, StrayFinancingEvents__factory } from "../../typechain-types";
+import { AuditInconsistentToken__factory, StrayFinancingEvents__factory } from "../../typechain-types";
 import { openStoreSource } from "../../src/audit/documents";
 import { DocumentStore } from "../../src/documents/store";
 import { parseDocument } from "../../src/proofs/documents";
@@ -14,12 +14,11 @@ import type { StoredDocument } from "../../src/documents/store";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
-import { Role, roleMask } from "../../src/chain/roles";
-import { confirmationFor, confirmReceivable, DAY, YEAR, latestTimestamp } from "../helpers/consortium";
+import { confirmationFor, confirmReceivable, DAY } from "../helpers/consortium";
 import { fundAndRepay, splitTo } from "../helpers/settlement";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
-import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece, deployLaxFinancing } from "./helpers";
 
 /**
  * Each kind of finding, provoked on an otherwise clean chain and detected: the same story audits clean before the
@@ -28,11 +27,7 @@ import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./h
 describe("audit findings", function () {
   it("a funding whose verifier was suspended before it (through a test-only lax financing contract)", async function () {
     const c = await deployAuditedConsortium();
-    const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
-    const laxAddress = await lax.getAddress();
-    // It moves pieces as an approved address, which only an active member (or the real financing contract) may do.
-    const kycValidUntil = (await latestTimestamp()) + YEAR;
-    await (await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), kycValidUntil)).wait();
+    const { lax, laxAddress } = await deployLaxFinancing(c);
     const record = { ...c.record, contracts: { ...c.record.contracts, financing: laxAddress } };
     const laxFinancing = {
       address: laxAddress,

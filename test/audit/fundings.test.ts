@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import hre from "hardhat";
 import { Wallet, id } from "ethers";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
@@ -7,10 +6,8 @@ import fc from "fast-check";
 import { FINANCING_INTERFACE } from "../../src/audit/decode";
 import { FundingDigests, decodeFundDirectly, parseFundCall, parseFundCallWithEthers, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
 import { selectSignatureBackend } from "../../src/chain/signatures";
-import { AuditLaxFinancing__factory } from "../../typechain-types";
-import { Role, roleMask } from "../../src/chain/roles";
-import { YEAR, confirmReceivable, latestTimestamp } from "../helpers/consortium";
-import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
+import { confirmReceivable } from "../helpers/consortium";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece, deployLaxFinancing } from "./helpers";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -102,10 +99,7 @@ describe("audit funding digests and signer recovery", function () {
 
     it("attack: a funding whose holder signature has v 0/1 (refused by Financing's ECDSA) is FUNDING_NO_CONSENT with either implementation", async function () {
       const c = await deployAuditedConsortium();
-      const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
-      const laxAddress = await lax.getAddress();
-      // It moves pieces as an approved address, which only an active member (or the real financing contract) may do.
-      await (await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + YEAR)).wait();
+      const { lax, laxAddress } = await deployLaxFinancing(c);
       const record = { ...c.record, contracts: { ...c.record.contracts, financing: laxAddress } };
       let mangle = false;
       const laxFinancing = {

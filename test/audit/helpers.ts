@@ -9,6 +9,9 @@ import type { AuditOptions, AuditResult } from "../../src/audit/run";
 import { DAY, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { issueTo } from "../helpers/settlement";
+import { Role, roleMask } from "../../src/chain/roles";
+import { AuditLaxFinancing__factory } from "../../typechain-types";
+import type { AuditLaxFinancing } from "../../typechain-types";
 
 /** A consortium deployed for an audit, with the record the auditor finds it by. */
 export interface AuditedConsortium extends Consortium {
@@ -77,4 +80,15 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
 /** Findings as "CODE: message" lines, for assertion messages. */
 export function describeFindings(result: AuditResult): string {
   return result.findings.map((finding) => `${finding.code}: ${finding.message}`).join("\n");
+}
+
+/**
+ * The test-only lax financing contract (it skips checks the real one makes), deployed and admitted as a member: it
+ * moves pieces as an approved address, which only an active member (or the real financing contract) may do.
+ */
+export async function deployLaxFinancing(c: AuditedConsortium): Promise<{ lax: AuditLaxFinancing; laxAddress: string }> {
+  const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
+  const laxAddress = await lax.getAddress();
+  await (await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + 365n * DAY)).wait();
+  return { lax, laxAddress };
 }

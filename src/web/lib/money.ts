@@ -1,3 +1,4 @@
+import { calendarDateCst } from "../../chain/membership";
 import { formatCny } from "../../finance/money";
 
 /** Amounts for people: fen (bigint) shown as CNY with two decimals, and typed CNY read back into fen, no floats. */
@@ -17,12 +18,9 @@ export function parseCny(text: string): bigint | null {
   return BigInt(units) * 100n + BigInt(fen.padEnd(2, "0") || "0");
 }
 
-/** China Standard Time is UTC+8 all year (no daylight saving time). */
-const CHINA_STANDARD_TIME_OFFSET_SECONDS = 8 * 3600;
-
 /** A unix-seconds time as its calendar date in China Standard Time, where the network's members keep their books. */
 export function dateOf(seconds: bigint | string | number): string {
-  return new Date((Number(seconds) + CHINA_STANDARD_TIME_OFFSET_SECONDS) * 1000).toISOString().slice(0, 10);
+  return calendarDateCst(BigInt(seconds));
 }
 
 /** Token ids are `(slot << 32) | sequence`: shown as "#slot.sequence". */

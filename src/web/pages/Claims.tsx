@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { useState } from "react";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
@@ -38,7 +38,6 @@ export function ClaimsPage() {
   const { api, connection, session, nameOf } = useApp();
   const { progress, error, run, busy } = useAction();
   const [result, setResult] = useState<string | null>(null);
-  const sending = useRef(false);
   const view = useData<ClaimsView>(
     async (minBlock) => {
       const portfolio = await api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`);
@@ -61,28 +60,23 @@ export function ClaimsPage() {
   const totalClaimable = ready.reduce((sum, row) => sum + row.claimable, 0n);
 
   const collect = async (chosen: ClaimRow[]): Promise<void> => {
-    // A second click while the first transaction is pending must send nothing, even before React re-renders.
-    if (sending.current || chosen.length === 0) return;
-    sending.current = true;
+    // A second click while the first claim is pending sends nothing: useAction runs one action at a time.
+    if (chosen.length === 0) return;
     setResult(null);
     const amount = chosen.reduce((sum, row) => sum + row.claimable, 0n);
     const steps: MessageKey[] = ["claims.stepSend", "transfer.stepMined", "transfer.stepIndexed"];
-    try {
-      await run(steps, async (step) => {
-        const { settlement } = connection.contracts;
-        const sent =
-          chosen.length === 1
-            ? await settlement.claim(BigInt(chosen[0].piece.tokenId))
-            : await settlement.claimMany(chosen.map((row) => BigInt(row.piece.tokenId)));
-        step("transfer.stepMined");
-        const receipt = await sent.wait();
-        step("transfer.stepIndexed");
-        await view.reload(receipt?.blockNumber ?? null);
-        setResult(t("claims.done", { value: cny(amount), count: chosen.length }));
-      });
-    } finally {
-      sending.current = false;
-    }
+    await run(steps, async (step) => {
+      const { settlement } = connection.contracts;
+      const sent =
+        chosen.length === 1
+          ? await settlement.claim(BigInt(chosen[0].piece.tokenId))
+          : await settlement.claimMany(chosen.map((row) => BigInt(row.piece.tokenId)));
+      step("transfer.stepMined");
+      const receipt = await sent.wait();
+      step("transfer.stepIndexed");
+      await view.reload(receipt?.blockNumber ?? null);
+      setResult(t("claims.done", { value: cny(amount), count: chosen.length }));
+    });
   };
 
   return (
