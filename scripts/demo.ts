@@ -3,7 +3,7 @@
  * step, with its checks at the end. Exits non-zero when a check fails or the story cannot be played.
  * `npx hardhat run --network consortium scripts/demo.ts` plays it on the consortium's geth network (about 3 min).
  */
-import { runDemo } from "./demo/story";
+import { runDemo } from "../src/demo/story";
 
 async function main(): Promise<void> {
   const result = await runDemo({ log: (line) => console.log(line) });

@@ -41,11 +41,11 @@ if [ ! -x "$SLITHER_BIN" ] || ! cmp -s "$SLITHER_REQUIREMENTS" "$SLITHER_STAMP";
 fi
 
 # geth from the Go module proxy, for the consortium network (`npm run network`) and its fault tests
-# (test/network/). scripts/network/geth-env.sh says where it goes; done when that binary reports the version.
+# (test/network/). scripts/geth-env.sh says where it goes; done when that binary reports the version.
 # -checklinkname=0: Go >= 1.23 refuses the go:linkname pulls in this geth's dependencies; if the build still
 # fails with the machine's Go, the same proxy serves an older toolchain (GOTOOLCHAIN) that builds it.
 # shellcheck source=network/geth-env.sh
-. scripts/network/geth-env.sh
+. scripts/geth-env.sh
 geth_ready() { [ -x "$GETH_BIN" ] && "$GETH_BIN" version 2>/dev/null | grep -qx "Version: ${GETH_VERSION#v}-stable"; }
 if ! geth_ready; then
   if [ -n "${CHAINBILL_GETH:-}" ]; then

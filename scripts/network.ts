@@ -19,12 +19,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { DEFAULT_NETWORK_DIR, DESCRIPTOR_FILE, HARDHAT_NETWORK_NAME, readNetworkDescriptor, writeNetworkDescriptor } from "../src/network/descriptor";
 import type { NetworkDescriptor } from "../src/network/descriptor";
-import { DEFAULT_BLOCK_PERIOD_SECONDS, DEFAULT_CHAIN_ID, createNetwork } from "./network/create";
-import { requireGeth } from "./network/geth";
-import { proposeValidatorChange } from "./network/governance";
-import { DEFAULT_BASE_PORT } from "./network/layout";
-import { formatStatus, networkStatus, startNetwork, stopNetwork } from "./network/lifecycle";
-import { stopNode } from "./network/processes";
+import { DEFAULT_BLOCK_PERIOD_SECONDS, DEFAULT_CHAIN_ID, createNetwork } from "../src/network/create";
+import { requireGeth } from "../src/network/geth";
+import { proposeValidatorChange } from "../src/network/governance";
+import { DEFAULT_BASE_PORT } from "../src/network/layout";
+import { formatStatus, networkStatus, startNetwork, stopNetwork } from "../src/network/lifecycle";
+import { stopNode } from "../src/network/processes";
 
 const COMMANDS = ["up", "down", "status", "propose"] as const;
 type Command = (typeof COMMANDS)[number];

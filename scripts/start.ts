@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import type { ChainbillAddresses } from "../src/chain/system";
-import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "./start/build";
+import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "../src/server/build";
 
 interface StartArgs {
   host: string;
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const hre = (await import("hardhat")).default;
   await hre.run("compile", { quiet: true });
   if (await buildWebIfStale()) say("built the dApp into dist/web");
-  const { startStack } = await import("./start/stack");
+  const { startStack } = await import("../src/server/stack");
   const stack = await startStack({
     chain:
       args.rpc === undefined

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
-import { runDemo } from "../scripts/demo/story";
+import { runDemo } from "../src/demo/story";
 import { formatCny } from "../src/finance/money";
 
 describe("npm run demo", function () {

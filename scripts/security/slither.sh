@@ -44,4 +44,4 @@ if [ ! -s "$out/slither.json" ]; then
   exit 1
 fi
 echo "security:slither: slither $SLITHER_VERSION, full report in $out/slither.json and $out/slither.log"
-exec npx ts-node --transpile-only scripts/security/slither-gate.ts "$out/slither.json" security/slither-triage.json
+exec npx ts-node --transpile-only src/security/slitherGate.ts "$out/slither.json" security/slither-triage.json

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { Wallet, id, parseEther } from "ethers";
-import { AccountSender, PRIVATE_CHAIN_FEES, generatorSigning, signTransactionFast } from "../../scripts/network/load";
+import { AccountSender, PRIVATE_CHAIN_FEES, generatorSigning, signTransactionFast } from "../../src/network/load";
 
-/** The load generator's signing (scripts/network/load.ts) through the signature module, and signing ahead. */
+/** The load generator's signing (src/network/load.ts) through the signature module, and signing ahead. */
 describe("load generator signing (issue 20 item 4)", function () {
   it("signatures: a transaction signed through the module is ethers' Wallet.signTransaction byte for byte", async function () {
     const wallet = new Wallet(id("load signing key"));

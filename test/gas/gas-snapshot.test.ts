@@ -8,9 +8,9 @@ import {
   measureGas,
   regressionLimit,
   regressions,
-} from "../../scripts/gas/measure";
-import type { GasFigures } from "../../scripts/gas/measure";
-import { SNAPSHOT_FILE, formatSnapshot, parseSnapshot, readSnapshot } from "../../scripts/gas/snapshot";
+} from "../../bench/gas/measure";
+import type { GasFigures } from "../../bench/gas/measure";
+import { SNAPSHOT_FILE, formatSnapshot, parseSnapshot, readSnapshot } from "../../bench/gas/snapshot";
 
 /**
  * Holds the hot paths to the committed gas snapshot (bench/gas-snapshot.json) and to the design's budgets.

@@ -9,8 +9,8 @@ import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
 import { createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
-import { generateChain, plannedEvents } from "../../scripts/indexer/generate";
-import type { GeneratedChain, GenerationPlan } from "../../scripts/indexer/generate";
+import { generateChain, plannedEvents } from "../support/indexer/generate";
+import type { GeneratedChain, GenerationPlan } from "../support/indexer/generate";
 import { expectSameRecords, removeDir, replayFromScratch, tempDir } from "./helpers/compare";
 
 /**

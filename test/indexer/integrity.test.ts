@@ -10,8 +10,8 @@ import { createIndexReader } from "../../src/indexer/queries";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
 import { positionOf } from "../../src/indexer/schema";
 import { openIndexDb } from "../../src/indexer/store";
-import { generateChain } from "../../scripts/indexer/generate";
-import type { GeneratedChain } from "../../scripts/indexer/generate";
+import { generateChain } from "../support/indexer/generate";
+import type { GeneratedChain } from "../support/indexer/generate";
 import { expectSameRecords, removeDir, replayFromScratch, tempDir } from "./helpers/compare";
 
 /**

@@ -1,13 +1,13 @@
 /**
- * A temporary geth Clique network for a test file (scripts/network/temporary.ts), with what the tests use on it:
+ * A temporary geth Clique network for a test file (src/network/temporary.ts), with what the tests use on it:
  * a provider on the RPC node, the prefunded wallets, and crash / restart of one node.
  */
 import { JsonRpcProvider, Wallet } from "ethers";
 import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
-import { restartNode, rpcNodeOf } from "../../scripts/network/lifecycle";
-import type { RpcCall } from "../../scripts/network/load";
-import { stopNode } from "../../scripts/network/processes";
-import { startTemporaryNetwork } from "../../scripts/network/temporary";
+import { restartNode, rpcNodeOf } from "../../src/network/lifecycle";
+import type { RpcCall } from "../../src/network/load";
+import { stopNode } from "../../src/network/processes";
+import { startTemporaryNetwork } from "../../src/network/temporary";
 
 export interface TestNetwork {
   descriptor: NetworkDescriptor;

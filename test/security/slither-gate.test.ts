@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
-import { judge, locationOf, parseSlitherOutput, parseTriage, report } from "../../scripts/security/slither-gate";
-import type { SlitherFinding, TriageEntry } from "../../scripts/security/slither-gate";
+import { judge, locationOf, parseSlitherOutput, parseTriage, report } from "../../src/security/slitherGate";
+import type { SlitherFinding, TriageEntry } from "../../src/security/slitherGate";
 
-// The slither gate's judgement (scripts/security/slither-gate.ts), on findings shaped as slither's --json prints
+// The slither gate's judgement (src/security/slitherGate.ts), on findings shaped as slither's --json prints
 // them, and the committed triage file's validity. Running slither itself is `npm run security:slither`.
 
 const CONTRACT = { type: "contract", name: "Financing", source_mapping: { filename_relative: "contracts/finance/Financing.sol" } };

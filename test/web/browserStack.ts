@@ -4,11 +4,11 @@ import path from "node:path";
 import hre from "hardhat";
 import { chromium } from "playwright-core";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { REPO_ROOT, buildWeb } from "../../scripts/start/build";
-import { developmentKey, startStack } from "../../scripts/start/stack";
-import type { RunningStack } from "../../scripts/start/stack";
-import type { CastKey } from "../../scripts/start/cast";
-import { DEMO_CAST } from "../../scripts/start/cast";
+import { REPO_ROOT, buildWeb } from "../../src/server/build";
+import { developmentKey, startStack } from "../../src/server/stack";
+import type { RunningStack } from "../../src/server/stack";
+import type { CastKey } from "../../src/demo/cast";
+import { DEMO_CAST } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
 import type { TestWallet } from "./wallet";
 

@@ -10,10 +10,10 @@ import { formatCny } from "../../src/finance/money";
 import { siweMessage } from "../../src/web/lib/session";
 import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
-import { carrierSigns, sellerIssues } from "../../scripts/start/documents";
-import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../scripts/start/documents";
-import { developmentKey } from "../../scripts/start/stack";
-import type { CastKey } from "../../scripts/start/cast";
+import { carrierSigns, sellerIssues } from "../../src/demo/documents";
+import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../src/demo/documents";
+import { developmentKey } from "../../src/server/stack";
+import type { CastKey } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
 import { castKey, useBrowserStack } from "./browserStack";
 

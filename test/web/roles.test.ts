@@ -1,7 +1,7 @@
 import hre from "hardhat";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
-import type { CastKey } from "../../scripts/start/cast";
+import type { CastKey } from "../../src/demo/cast";
 import { emitWalletEvent, injectWallet } from "./wallet";
 import { DESKTOP, PHONE, castKey, useBrowserStack } from "./browserStack";
 

@@ -6,7 +6,7 @@
 import hre from "hardhat";
 import { writeFileSync } from "node:fs";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { benchmarkPlan, generateChain } from "./generate";
+import { benchmarkPlan, generateChain } from "../../test/support/indexer/generate";
 
 async function main(): Promise<void> {
   const infoFile = process.env.CHAINBILL_SERVE_INFO;

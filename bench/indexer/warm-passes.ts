@@ -4,7 +4,7 @@
  * the hot code, running it unoptimised meanwhile); later passes show the warm indexing cost.
  *
  *   node --min-semi-space-size=64 --max-semi-space-size=64 --max-inlined-bytecode-size-cumulative=300 \
- *     -r ts-node/register/transpile-only scripts/indexer/warm-passes.ts <info.json> <scratch dir> [passes]
+ *     -r ts-node/register/transpile-only bench/indexer/warm-passes.ts <info.json> <scratch dir> [passes]
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";

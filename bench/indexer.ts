@@ -15,8 +15,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { benchmarkPlan, generateChain, plannedEvents } from "./indexer/generate";
-import type { GenerationPlan } from "./indexer/generate";
+import { benchmarkPlan, generateChain, plannedEvents } from "../test/support/indexer/generate";
+import type { GenerationPlan } from "../test/support/indexer/generate";
 
 interface RunResult {
   mode: "fetch" | "index";

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
+import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { ipcCall } from "./ipc";
 import { nodeConfigToml } from "./node-config";
 

@@ -14,7 +14,7 @@
  */
 import { Transaction } from "ethers";
 import type { Wallet } from "ethers";
-import { signDigest } from "../../src/chain/signatures";
+import { signDigest } from "../chain/signatures";
 
 /** A JSON-RPC call, whatever carries it. */
 export type RpcCall = (method: string, params: unknown[]) => Promise<unknown>;

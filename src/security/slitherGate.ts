@@ -2,7 +2,7 @@
 // and exits 1 on any High or Medium finding that no triage entry explains. Low, Informational and
 // Optimization findings are summarised, never fatal. scripts/security/slither.sh runs slither and then this.
 //
-//   ts-node scripts/security/slither-gate.ts <slither.json> <triage.json>
+//   ts-node src/security/slitherGate.ts <slither.json> <triage.json>
 //
 // A finding is named by its detector and its location, "Contract.function(argTypes)" as slither prints it,
 // optionally narrowed to one statement (the `node`, the expression slither quotes). Neither depends on line

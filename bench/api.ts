@@ -15,8 +15,8 @@ import { DAY, YEAR, latestTimestamp } from "../test/helpers/consortium";
 import { confirmDocumented, transferDocumented } from "../test/helpers/trades";
 import type { Trade } from "../test/helpers/trades";
 import { call, signIn, startApi } from "../test/api/harness";
-import { mixedLoad, pacedLoad } from "./bench/pacedLoad";
-import type { LoadTarget } from "./bench/pacedLoad";
+import { mixedLoad, pacedLoad } from "./pacedLoad";
+import type { LoadTarget } from "./pacedLoad";
 
 /**
  * `npm run bench:api`: funding checks over HTTP on loopback against the in-process chain, for a piece three

@@ -1,11 +1,11 @@
 import hre from "hardhat";
 import { id, toQuantity } from "ethers";
-import { deployChainbill } from "../../deploy/system";
-import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
-import { addressesOf } from "../../src/chain/system";
-import type { ChainbillAddresses } from "../../src/chain/system";
-import { signInvoiceUse } from "../../src/proofs/invoiceUse";
-import { ReceivableToken__factory } from "../../typechain-types";
+import { deployChainbill } from "../../../deploy/system";
+import { Role, roleMask, tokenIdOf } from "../../../src/chain/roles";
+import { addressesOf } from "../../../src/chain/system";
+import type { ChainbillAddresses } from "../../../src/chain/system";
+import { signInvoiceUse } from "../../../src/proofs/invoiceUse";
+import { ReceivableToken__factory } from "../../../typechain-types";
 
 /**
  * Fills the Hardhat network with a large, realistic event history fast: transactions go straight to the node
@@ -152,7 +152,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
  * Why three times the minimum: a backfill of 50,000 events lasts under a second, and in a fresh process a quarter to
  * a third of its CPU goes to V8 warming up (the optimising compiler, on a thread competing with the node, and code
  * running unoptimised meanwhile): the same process indexing the same chain a second and a third time used 0.75 and
- * 0.67 CPU-seconds instead of 1.0 (`scripts/indexer/warm-passes.ts`).
+ * 0.67 CPU-seconds instead of 1.0 (`bench/indexer/warm-passes.ts`).
  * A longer backfill measures the indexing rate rather than the warm-up; the warm-up is still in it, once.
  */
 export function benchmarkPlan(): GenerationPlan {

@@ -1,5 +1,5 @@
 /**
- * One phase of `npm run bench:network`, run by it as `hardhat run --network <name> scripts/network/bench-load.ts`:
+ * One phase of `npm run bench:network`, run by it as `hardhat run --network <name> bench/network-load.ts`:
  * deploys the system on that network, gives each of several suppliers a receivable, then has them split 1 fen off
  * their pieces to one another as fast as the network confirms, for a bounded time and count. Writes its figures as
  * JSON to $CHAINBILL_BENCH_OUT. The same code runs against Hardhat's in-process network and the geth network.
@@ -15,11 +15,11 @@ import fs from "node:fs";
 import hre from "hardhat";
 import { HDNodeWallet, Wallet, id } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
-import { deployChainbill } from "../../deploy/system";
-import { Role, roleMask } from "../../src/chain/roles";
-import { signInvoiceUse } from "../../src/proofs/invoiceUse";
-import { AccountSender, InclusionWatcher, generatorSigning, generatorSigningRate, percentile } from "./load";
-import type { RpcCall } from "./load";
+import { deployChainbill } from "../deploy/system";
+import { Role, roleMask } from "../src/chain/roles";
+import { signInvoiceUse } from "../src/proofs/invoiceUse";
+import { AccountSender, InclusionWatcher, generatorSigning, generatorSigningRate, percentile } from "../src/network/load";
+import type { RpcCall } from "../src/network/load";
 
 export interface LoadFigures {
   network: string;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:network`: confirmed splits per second and confirmation latency (p50, p99) on a temporary
  * 4-validator geth Clique network and on Hardhat's in-process network, measured in the same run with the same
- * load (scripts/network/bench-load.ts: several suppliers splitting 1 fen off their pieces as fast as the network
+ * load (bench/network-load.ts: several suppliers splitting 1 fen off their pieces as fast as the network
  * confirms, for CHAINBILL_BENCH_SECONDS, default 60, each). Latency runs from sending a split to seeing it in a
  * block, under that load and then idle (one split at a time); on the in-process network every transaction is mined
  * as it arrives.
@@ -14,8 +14,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
-import type { LoadFigures } from "./network/bench-load";
-import { startTemporaryNetwork } from "./network/temporary";
+import type { LoadFigures } from "./network-load";
+import { startTemporaryNetwork } from "../src/network/temporary";
 
 const ROOT = path.resolve(__dirname, "..");
 const VALIDATORS = 4;
@@ -23,7 +23,7 @@ const VALIDATORS = 4;
 function runPhase(network: string, env: NodeJS.ProcessEnv, out: string): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
     const cli = require.resolve("hardhat/internal/cli/cli.js");
-    const child = spawn(process.execPath, [cli, "run", "--network", network, "scripts/network/bench-load.ts"], {
+    const child = spawn(process.execPath, [cli, "run", "--network", network, "bench/network-load.ts"], {
       cwd: ROOT,
       env: { ...env, CHAINBILL_BENCH_OUT: out },
       stdio: ["ignore", "inherit", "inherit"],

@@ -1,7 +1,7 @@
-import { Role } from "../../src/chain/roles";
+import { Role } from "../chain/roles";
 
 /**
- * The demo consortium `npm start` seeds: the cast of `npm run demo` (scripts/demo/story.ts), each played by one of
+ * The demo consortium `npm start` seeds: the cast of `npm run demo` (src/demo/story.ts), each played by one of
  * the local node's development accounts, in this order. The keys are the well-known Hardhat development keys, so
  * they are printed for importing into a browser wallet and offered to the dApp as demo accounts; they are worthless
  * on any real network.

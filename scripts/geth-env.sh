@@ -1,5 +1,5 @@
 # Sourced by scripts/ensure-test-deps.sh (which builds geth): where the consortium network's engine lives.
-# Not executable on its own. scripts/network/geth.ts computes the same path for the code that runs geth.
+# Not executable on its own. src/network/geth.ts computes the same path for the code that runs geth.
 #
 # go-ethereum v1.13.15 is the last release that seals Clique proof-of-authority blocks. It is built from the Go
 # module proxy into a cache outside the work tree, keyed by version, so CI on the same machine builds it once.

@@ -6,7 +6,7 @@
  * (`clique_discard`) so that no sealer keeps voting.
  */
 import { getAddress } from "ethers";
-import type { NetworkDescriptor } from "../../src/network/descriptor";
+import type { NetworkDescriptor } from "./descriptor";
 import { ipcCall } from "./ipc";
 import { blockNumberOf, currentSigners, rpcNodeOf } from "./lifecycle";
 import { runningPid } from "./processes";

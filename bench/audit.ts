@@ -18,8 +18,8 @@ import { Role, roleMask, tokenIdOf } from "../src/chain/roles";
 import { financingDomain, signFundingAttestation, signFundingRequest } from "../src/chain/funding";
 import { writeDeploymentRecord } from "../deploy/record";
 import { Financing__factory, MemberRegistry__factory, SettlementToken__factory, Settlement__factory } from "../typechain-types";
-import { generateChain, plannedEvents } from "./indexer/generate";
-import type { GenerationPlan } from "./indexer/generate";
+import { generateChain, plannedEvents } from "../test/support/indexer/generate";
+import type { GenerationPlan } from "../test/support/indexer/generate";
 
 const DAY = 86_400n;
 const TARGET_SECONDS = 60;

@@ -1,6 +1,6 @@
 /**
  * Where the consortium network's engine is: go-ethereum v1.13.15, built by scripts/ensure-test-deps.sh into a
- * cache keyed by version (scripts/network/geth-env.sh computes the same path for the shell).
+ * cache keyed by version (scripts/geth-env.sh computes the same path for the shell).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * `npx hardhat run scripts/indexer/verify-time.ts`: the cost of the index's integrity digest on the benchmark chain
+ * `npx hardhat run bench/indexer/verify-time.ts`: the cost of the index's integrity digest on the benchmark chain
  * (~150,000 events, {@link benchmarkPlan}): the full check each start makes, timed in fresh processes, and the
  * indexing time. With CHAINBILL_BASE_TREE=<dir> (a checkout of the code before the digest, with node_modules
  * linked), its indexing time is measured in alternation, for the overhead of hashing every record at commit.
@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { benchmarkPlan, generateChain } from "./generate";
+import { benchmarkPlan, generateChain } from "../../test/support/indexer/generate";
 
 const ROUNDS = 3;
 

@@ -3,7 +3,7 @@
  * peers, its own network id. The command line adds `--nodiscover --nat none --netrestrict 127.0.0.0/8` on top, so
  * a node neither looks for nor accepts peers beyond this machine.
  */
-import type { NetworkNode } from "../../src/network/descriptor";
+import type { NetworkNode } from "./descriptor";
 
 /** Methods the RPC node answers over HTTP: what applications need, nothing that administers the node. */
 export const HTTP_MODULES = ["eth", "net", "web3", "txpool"];

@@ -1,7 +1,7 @@
 /**
  * Bringing a created network up and down, and reading what each node is doing.
  */
-import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
+import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { IpcError, ipcCall } from "./ipc";
 import { runningPid, startNode, stopNode } from "./processes";
 

@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DESCRIPTOR_FILE } from "../../src/network/descriptor";
-import type { NetworkDescriptor } from "../../src/network/descriptor";
+import { DESCRIPTOR_FILE } from "./descriptor";
+import type { NetworkDescriptor } from "./descriptor";
 import { createNetwork } from "./create";
 import { requireGeth } from "./geth";
 import { startNetwork, stopNetwork } from "./lifecycle";

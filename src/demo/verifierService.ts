@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
 import type { Signer } from "ethers";
-import { startServer } from "../../src/api/server";
-import type { RunningServer } from "../../src/api/server";
-import type { ChainbillContracts } from "../../src/chain/system";
-import { DocumentStore } from "../../src/documents/store";
-import { createVerifier } from "../../src/verifier";
+import { startServer } from "../api/server";
+import type { RunningServer } from "../api/server";
+import type { ChainbillContracts } from "../chain/system";
+import { DocumentStore } from "../documents/store";
+import { createVerifier } from "../verifier";
 
 /** The demo's verification service: a document store in a temporary folder and the API over it, on loopback. */
 export interface DemoVerifierService {

@@ -2,9 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import express from "express";
 import type { Express } from "express";
-import { BODY_LIMIT_BYTES } from "../../src/api/context";
-import type { ChainbillApi } from "../../src/api/app";
-import { errorMiddleware } from "../../src/api/errors";
+import { BODY_LIMIT_BYTES } from "../api/context";
+import type { ChainbillApi } from "../api/app";
+import { errorMiddleware } from "../api/errors";
 
 /**
  * The one origin the dApp is served from: its configuration, its built files and the API (created with the index

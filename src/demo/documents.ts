@@ -1,10 +1,10 @@
 import type { Signer } from "ethers";
-import { invoiceHash, signInvoice } from "../../src/proofs/invoice";
-import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
-import { logisticsHash, signLogisticsEvent } from "../../src/proofs/logistics";
-import type { LogisticsEventContent, LogisticsProof, Waybill } from "../../src/proofs/logistics";
-import { issueInvoiceConsent, randomSalt } from "../../src/proofs/issue";
-import type { Party } from "../../src/proofs/wire";
+import { invoiceHash, signInvoice } from "../proofs/invoice";
+import type { Invoice, InvoiceProof } from "../proofs/invoice";
+import { logisticsHash, signLogisticsEvent } from "../proofs/logistics";
+import type { LogisticsEventContent, LogisticsProof, Waybill } from "../proofs/logistics";
+import { issueInvoiceConsent, randomSalt } from "../proofs/issue";
+import type { Party } from "../proofs/wire";
 
 /**
  * The documents of one trade as the parties make them: the seller issues and signs the invoice, the carrier signs
