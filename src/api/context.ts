@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { SignaturePool } from "../chain/signaturePool";
+import type { SignaturePoolOptions, SignatureRecovery } from "../chain/signaturePool";
 import type { ChainbillContracts } from "../chain/system";
 import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
@@ -16,7 +18,8 @@ import type { RateLimit } from "./rateLimit";
 
 /** What answers a funding check (the verifier; its key stays inside it). */
 export interface FundingChecker {
-  check(input: FundingCheckInput): Promise<FundingCheckOutcome>;
+  /** `signatures`: where the check recovers its signatures (the API's pool). */
+  check(input: FundingCheckInput, options?: { signatures?: SignatureRecovery }): Promise<FundingCheckOutcome>;
 }
 
 export interface ApiLimits {
@@ -70,6 +73,8 @@ export interface ApiOptions {
   requests?: FundingRequestStore;
   /** Where sessions outlive the process (LevelSessionPersistence); without it they end with the process. */
   sessions?: SessionPersistence;
+  /** The signature pool's settings (threads, the batch size from which it is used); its defaults otherwise. */
+  signaturePool?: SignaturePoolOptions;
 }
 
 /** Everything the routes share. */
@@ -92,6 +97,11 @@ export interface ApiContext {
   fromBlock: number;
   /** The funding-request inbox, when served. */
   requests?: FundingRequestStore;
+  /**
+   * Signature recovery off the event loop for batches large enough (src/chain/signaturePool.ts); its threads start
+   * on the first such batch and end when the server closes (whoever serves `createApp` without `startServer` closes it).
+   */
+  signatures: SignaturePool;
 }
 
 export function createContext(options: ApiOptions): ApiContext {
@@ -113,5 +123,6 @@ export function createContext(options: ApiOptions): ApiContext {
     limits,
     fromBlock: options.fromBlock ?? 0,
     requests: options.requests,
+    signatures: new SignaturePool(options.signaturePool),
   };
 }

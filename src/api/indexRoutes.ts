@@ -370,7 +370,7 @@ const FUNDING_STATE_CODES: ReadonlySet<string> = new Set(["ALREADY_FUNDED"]);
 async function stepChecks(context: ApiContext, reads: BlockReads, tokenId: bigint, timestamp: number): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
   const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), withRecourse: false, deadline: BigInt(timestamp), nonce: 0n };
   const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, requestedBy: request.factor };
-  const gathered = await gatherContext(reads, context.store, input, timestamp, context.chainId);
+  const gathered = await gatherContext(reads, context.store, input, timestamp, context.chainId, context.signatures);
   const result = checkFunding(input, gathered, { attestationTtlSeconds: 0n });
   const last = result.steps[result.steps.length - 1];
   // Whether the piece can still be funded is not the step's question: a bought piece's documents can be fine.

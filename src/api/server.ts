@@ -16,7 +16,7 @@ export interface RunningServer {
   url: string;
   app: Express;
   context: ApiContext;
-  /** Stops accepting connections, ends idle keep-alive ones, and resolves when the server has closed. */
+  /** Stops accepting connections, ends idle keep-alive ones, ends the signature pool's threads, and resolves when all is closed. */
   close(): Promise<void>;
 }
 
@@ -58,10 +58,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     app,
     context,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.close((error) => (error === undefined ? resolve() : reject(error)));
+          server.closeAllConnections();
+        });
+      } finally {
+        // The signature pool's threads end with the server.
+        await context.signatures.close();
+      }
+    },
   };
 }

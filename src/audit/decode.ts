@@ -1,5 +1,6 @@
 import { Interface } from "ethers";
-import { Financing__factory } from "../../typechain-types";
+// Each factory from its own file: the typechain-types index loads every contract's (~140 files), a second of start-up.
+import { Financing__factory } from "../../typechain-types/factories/contracts/finance/Financing__factory";
 import { createEventDecoder } from "../chain/events";
 import type { ChainbillEvent, EventDecoder, RawLog } from "../chain/events";
 import type { ChainbillAddresses } from "../chain/system";

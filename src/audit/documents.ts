@@ -1,7 +1,6 @@
 import { getAddress, Wallet } from "ethers";
 import { SiweMessage } from "siwe";
 import { Role } from "../chain/roles";
-import { DocumentStore } from "../documents/store";
 import { documentSignatures, parseDocument } from "../proofs/documents";
 import type { DocumentKind, ParsedDocument } from "../proofs/documents";
 import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprint";
@@ -39,6 +38,8 @@ export interface DocumentSource {
 
 /** Reads the document store's LevelDB directly (the store must not be open in another process). */
 export async function openStoreSource(location: string, chainId: bigint): Promise<DocumentSource> {
+  // Loaded only for --documents <db path>: LevelDB and the store are start-up time every other audit would pay.
+  const { DocumentStore } = await import("../documents/store");
   const store = await DocumentStore.open(location, chainId);
   return {
     description: `document store ${location}`,

@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { TypedDataEncoder, concat, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import type { ParamType, Result } from "ethers";
 import { FUNDING_ATTESTATION_TYPE_STRING, FUNDING_REQUEST_TYPE_STRING, financingDomain } from "../chain/funding";
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
 import { recoverSigner as recoverWithModule, signatureBackendName } from "../chain/signatures";
 import type { SignatureBackendName } from "../chain/signatures";
+import { SignaturePool, inlineRecovery } from "../chain/signaturePool";
+import type { SignaturePair, SignatureRecovery } from "../chain/signaturePool";
 import { FINANCING_INTERFACE } from "./decode";
 
 /**
@@ -301,71 +302,37 @@ export function recoverSigner(digest: string, signature: string): string | null 
   return recoverWithModule(digest, signature);
 }
 
-// The worker is plain JavaScript that loads the signature module (through ts-node's transpiler when the module is
-// TypeScript source) with the implementation the main thread uses.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-if (workerData.typescript !== null) require(workerData.typescript);
-const signatures = require(workerData.module);
-signatures.selectSignatureBackend(workerData.backend, () => undefined);
-parentPort.on("message", ({ id, pairs }) => {
-  parentPort.postMessage({ id, signers: pairs.map(([digest, signature]) => signatures.recoverSigner(digest, signature)) });
-});
-`;
-
-/** Recoveries one thread does in about a second: below that, starting workers costs more than it saves. */
+/** Recoveries one thread does in about a second: below that, starting threads costs more than it saves. */
 const PER_THREAD: Record<SignatureBackendName, number> = { native: 15_000, js: 400 };
 
-/** How many threads for `pairs` recoveries with `backend`: 1 (this thread) up to one per core. */
+/** How many threads for `pairs` recoveries with `backend` when no pool is running yet: 1 (this thread) up to one per core. */
 export function recoveryThreads(pairs: number, backend: SignatureBackendName, cores: number = availableParallelism()): number {
   return Math.max(1, Math.min(cores, Math.floor(pairs / PER_THREAD[backend])));
 }
 
-/** Recovers the signer of every (digest, signature) pair, on up to one worker thread per core. */
-export async function recoverSigners(pairs: ReadonlyArray<readonly [string, string]>, threads: number = recoveryThreads(pairs.length, signatureBackendName())): Promise<Array<string | null>> {
-  if (threads <= 1) return pairs.map(([digest, signature]) => recoverSigner(digest, signature));
-  const chunk = Math.max(64, Math.min(1_024, Math.ceil(pairs.length / (threads * 8))));
-  const results = new Array<string | null>(pairs.length);
-  const module = require.resolve("../chain/signatures");
-  const workerData = { module, typescript: module.endsWith(".ts") ? require.resolve("ts-node/register/transpile-only") : null, backend: signatureBackendName() };
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData }));
+/**
+ * Recovers the signer of every (digest, signature) pair: on this thread, or with `threads` above 1 through a
+ * signature pool (src/chain/signaturePool.ts) of that many threads, started for the batch and closed after it.
+ */
+export async function recoverSigners(pairs: readonly SignaturePair[], threads: number = recoveryThreads(pairs.length, signatureBackendName())): Promise<Array<string | null>> {
+  if (threads <= 1) return inlineRecovery.recoverSigners(pairs);
+  const pool = new SignaturePool({ threads, poolFrom: 1 });
   try {
-    let next = 0;
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= pairs.length) return resolve();
-              const start = next;
-              next = Math.min(pairs.length, next + chunk);
-              worker.postMessage({ id: start, pairs: pairs.slice(start, next) });
-            };
-            worker.on("message", ({ id, signers }: { id: number; signers: Array<string | null> }) => {
-              signers.forEach((signer, offset) => {
-                results[id + offset] = signer;
-              });
-              send();
-            });
-            worker.on("error", reject);
-            send();
-          }),
-      ),
-    );
+    await pool.start();
+    return await pool.recoverSigners(pairs);
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await pool.close();
   }
-  return results;
 }
 
-/** Fills in the signers of every call. */
-export async function recoverFundCallSigners(calls: readonly FundCall[]): Promise<void> {
+/** Fills in the signers of every call, through `recovery` when given (the audit's running pool), else {@link recoverSigners}. */
+export async function recoverFundCallSigners(calls: readonly FundCall[], recovery?: SignatureRecovery): Promise<void> {
   const pairs: Array<readonly [string, string]> = [];
   for (const call of calls) {
     if (call.holderSignature !== "0x") pairs.push([call.requestDigest, call.holderSignature]);
     for (const signature of call.verifierSignatures) pairs.push([call.attestationDigest, signature]);
   }
-  const signers = await recoverSigners(pairs);
+  const signers = recovery === undefined ? await recoverSigners(pairs) : await recovery.recoverSigners(pairs);
   let index = 0;
   for (const call of calls) {
     if (call.holderSignature !== "0x") {

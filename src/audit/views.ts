@@ -1,5 +1,8 @@
 import { AbiCoder, keccak256, toQuantity } from "ethers";
-import { ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
+// Each factory from its own file: the typechain-types index loads every contract's (~140 files), a second of start-up.
+import { ReceivableToken__factory } from "../../typechain-types/factories/contracts/token/ReceivableToken__factory";
+import { SettlementToken__factory } from "../../typechain-types/factories/contracts/finance/SettlementToken__factory";
+import { Settlement__factory } from "../../typechain-types/factories/contracts/finance/Settlement__factory";
 import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";

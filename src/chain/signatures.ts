@@ -181,6 +181,17 @@ export function recoverSigner(digest: string | Uint8Array, signature: string | U
   return publicKey === null ? null : addressOfPublicKey(publicKey);
 }
 
+/**
+ * Whether {@link recoverSigner} would get as far as the curve arithmetic: `digest` is 32 bytes of hex and
+ * `signature` passes every check OpenZeppelin's ECDSA makes before `ecrecover`. (The signature pool checks this on
+ * the calling thread and sends its threads only what is left to compute.)
+ */
+export function recoverable(digest: string | Uint8Array, signature: string | Uint8Array): boolean {
+  const digestBytes = bytesOf(digest);
+  const signatureBytes = bytesOf(signature);
+  return digestBytes !== null && digestBytes.length === 32 && signatureBytes !== null && signatureDefect(signatureBytes) === null;
+}
+
 /** Who signed `digest`, checksummed; throws with the reason when the signature is one the contracts refuse. */
 export function recoverAddress(digest: string | Uint8Array, signature: string | Uint8Array): string {
   const signer = recoverSigner(digest, signature);

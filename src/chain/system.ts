@@ -1,11 +1,10 @@
 import type { ContractRunner } from "ethers";
-import {
-  Financing__factory,
-  MemberRegistry__factory,
-  ReceivableToken__factory,
-  SettlementToken__factory,
-  Settlement__factory,
-} from "../../typechain-types";
+// Each factory from its own file: the typechain-types index loads every contract's (~140 files), a second of start-up.
+import { Financing__factory } from "../../typechain-types/factories/contracts/finance/Financing__factory";
+import { MemberRegistry__factory } from "../../typechain-types/factories/contracts/access/MemberRegistry__factory";
+import { ReceivableToken__factory } from "../../typechain-types/factories/contracts/token/ReceivableToken__factory";
+import { SettlementToken__factory } from "../../typechain-types/factories/contracts/finance/SettlementToken__factory";
+import { Settlement__factory } from "../../typechain-types/factories/contracts/finance/Settlement__factory";
 import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 
 /** The deployed Chainbill system, as typed contracts. */

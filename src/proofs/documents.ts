@@ -1,8 +1,10 @@
 import { getAddress } from "ethers";
 import type { z } from "zod";
-import { invoiceHash, invoiceProofSchema, recoverInvoiceSigner } from "./invoice";
+import { recoverSigner } from "../chain/signatures";
+import type { SignaturePair, SignatureRecovery } from "../chain/signaturePool";
+import { invoiceHash, invoiceProofSchema } from "./invoice";
 import type { InvoiceProof } from "./invoice";
-import { logisticsHash, logisticsProofSchema, recoverLogisticsEventSigner } from "./logistics";
+import { logisticsEventDigest, logisticsHash, logisticsProofSchema } from "./logistics";
 import type { LogisticsProof } from "./logistics";
 import { fieldProblems } from "./wire";
 import type { FieldProblem, Party } from "./wire";
@@ -81,38 +83,84 @@ export function documentSignatures(document: ParsedDocument, chainId: bigint | n
   const known = recoveryMemo.get(key);
   if (known !== undefined) return known.map((entry) => ({ ...entry }));
   const recovered = recoverDocumentSignatures(document, chainId);
-  if (recoveryMemo.size >= RECOVERY_MEMO_LIMIT) recoveryMemo.delete(recoveryMemo.keys().next().value as string);
-  recoveryMemo.set(key, recovered);
+  remember(key, recovered);
   return recovered.map((entry) => ({ ...entry }));
 }
 
 function recoverDocumentSignatures(document: ParsedDocument, chainId: bigint | number): RequiredSignature[] {
+  return signatureClaims(document, chainId).map(({ digest, signature, ...entry }) => {
+    const signer = recoverSigner(digest, signature);
+    return { ...entry, recovered: signer === null ? null : getAddress(signer) };
+  });
+}
+
+/** A signature a document carries, with the digest it must sign and whose it must be (not yet recovered). */
+interface SignatureClaim extends Omit<RequiredSignature, "recovered"> {
+  digest: string;
+  signature: string;
+}
+
+/** A digest, or "0x" (which recovers to nobody) when the content cannot be hashed. */
+function digestOrNone(hash: () => string): string {
+  try {
+    return hash();
+  } catch {
+    return "0x";
+  }
+}
+
+function signatureClaims(document: ParsedDocument, chainId: bigint | number): SignatureClaim[] {
   if (document.kind === "invoice") {
     const { invoice, sellerSignature, buyerSignature } = document.proof;
+    // The invoice's hash is the digest both parties sign.
+    const digest = digestOrNone(() => invoiceHash(chainId, invoice));
     return [
-      { path: "sellerSignature", role: "seller", party: invoice.seller, recovered: recoverInvoiceSigner(chainId, invoice, sellerSignature) },
-      { path: "buyerSignature", role: "buyer", party: invoice.buyer, recovered: recoverInvoiceSigner(chainId, invoice, buyerSignature) },
+      { path: "sellerSignature", role: "seller", party: invoice.seller, digest, signature: sellerSignature },
+      { path: "buyerSignature", role: "buyer", party: invoice.buyer, digest, signature: buyerSignature },
     ];
   }
   const { waybill, events } = document.proof;
-  const signatures: RequiredSignature[] = [];
+  const claims: SignatureClaim[] = [];
   for (const [index, event] of events.entries()) {
-    signatures.push({
-      path: `events.${index}.carrierSignature`,
-      role: "carrier",
-      party: waybill.carrier,
-      recovered: recoverLogisticsEventSigner(chainId, waybill, event, event.carrierSignature),
-    });
+    const digest = digestOrNone(() => logisticsEventDigest(chainId, waybill, event));
+    claims.push({ path: `events.${index}.carrierSignature`, role: "carrier", party: waybill.carrier, digest, signature: event.carrierSignature });
     if (event.consigneeSignature !== undefined) {
-      signatures.push({
-        path: `events.${index}.consigneeSignature`,
-        role: "consignee",
-        party: waybill.consignee,
-        recovered: recoverLogisticsEventSigner(chainId, waybill, event, event.consigneeSignature),
-      });
+      claims.push({ path: `events.${index}.consigneeSignature`, role: "consignee", party: waybill.consignee, digest, signature: event.consigneeSignature });
     }
   }
-  return signatures;
+  return claims;
+}
+
+/**
+ * Recovers, as one batch through `recovery` (the API's signature pool: off the event loop when the batch is large
+ * enough), every signature of `documents` not already remembered, and remembers them: the {@link documentSignatures}
+ * that follow answer from memory. The same answers as recovering inline.
+ */
+export async function recoverDocumentSignaturesWith(documents: Iterable<ParsedDocument>, chainId: bigint | number, recovery: SignatureRecovery): Promise<void> {
+  const wanted = new Map<string, { claims: SignatureClaim[]; first: number }>();
+  const pairs: SignaturePair[] = [];
+  for (const document of documents) {
+    const key = signatureKey(document, chainId);
+    if (recoveryMemo.has(key) || wanted.has(key)) continue;
+    const claims = signatureClaims(document, chainId);
+    wanted.set(key, { claims, first: pairs.length });
+    for (const claim of claims) pairs.push([claim.digest, claim.signature]);
+  }
+  if (pairs.length === 0) return;
+  const signers = await recovery.recoverSigners(pairs);
+  for (const [key, { claims, first }] of wanted) {
+    const recovered = claims.map(({ digest: _digest, signature: _signature, ...entry }, index) => {
+      const signer = signers[first + index];
+      return { ...entry, recovered: signer === null ? null : getAddress(signer) };
+    });
+    remember(key, recovered);
+  }
+}
+
+function remember(key: string, recovered: RequiredSignature[]): void {
+  if (recoveryMemo.has(key)) return;
+  if (recoveryMemo.size >= RECOVERY_MEMO_LIMIT) recoveryMemo.delete(recoveryMemo.keys().next().value as string);
+  recoveryMemo.set(key, recovered);
 }
 
 /** The signatures that do not recover to the party they belong to, as field problems. */

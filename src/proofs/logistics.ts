@@ -154,10 +154,15 @@ export async function signLogisticsEvent(
   return signer.signTypedData(documentsDomain(chainId), typeTable(LOGISTICS_EVENT_TYPES), eventValue(waybillStructHash(waybill), event));
 }
 
+/** The EIP-712 digest the carrier (and the consignee) sign for one event of `waybill`. */
+export function logisticsEventDigest(chainId: bigint | number, waybill: Waybill, event: LogisticsEventContent): string {
+  return TypedDataEncoder.hash(documentsDomain(chainId), typeTable(LOGISTICS_EVENT_TYPES), eventValue(waybillStructHash(waybill), event));
+}
+
 /** The address a signature of one event recovers to, or null when the signature is malformed. */
 export function recoverLogisticsEventSigner(chainId: bigint | number, waybill: Waybill, event: LogisticsEventContent, eventSignature: string): string | null {
   try {
-    return recoverAddress(TypedDataEncoder.hash(documentsDomain(chainId), typeTable(LOGISTICS_EVENT_TYPES), eventValue(waybillStructHash(waybill), event)), eventSignature);
+    return recoverAddress(logisticsEventDigest(chainId, waybill, event), eventSignature);
   } catch {
     return null;
   }

@@ -230,6 +230,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       webRoot: options.webRoot,
     });
     httpServer.on("request", app);
+    // The API's signature pool ends with the server (its threads start only on a large batch of signatures).
+    stops.push(() => api.context.signatures.close());
     log(`dApp and API: ${url}`);
 
     let recordFile: string | null = null;

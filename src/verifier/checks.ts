@@ -31,6 +31,11 @@ export interface CheckResult {
 export interface CheckOptions {
   /** How long an attestation stays valid, in seconds (capped by the request's own deadline). */
   attestationTtlSeconds: bigint;
+  /**
+   * Who signed the request (lower case or checksummed; null: malformed), when the caller recovered it already (the
+   * verifier does, through the API's signature pool); recovered here when omitted.
+   */
+  requestSigner?: string | null;
 }
 
 const ROLE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
@@ -76,7 +81,12 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
     fail("REQUEST_INVALID", `the request sells ${request.value} of a piece worth ${context.piece.value}`);
   }
   if (request.deadline < context.now) fail("REQUEST_EXPIRED", `the holder's request expired at ${request.deadline}`);
-  const requestSigner = safeRecover(() => recoverFundingRequestSigner(financingDomain(context.chainId, context.financingAddress), request, input.holderSignature));
+  const requestSigner =
+    options.requestSigner !== undefined
+      ? options.requestSigner === null
+        ? null
+        : checksumAddress(options.requestSigner)
+      : safeRecover(() => recoverFundingRequestSigner(financingDomain(context.chainId, context.financingAddress), request, input.holderSignature));
   if (requestSigner === null || requestSigner !== holder) {
     fail(
       "REQUEST_SIGNATURE",

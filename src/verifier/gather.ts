@@ -1,5 +1,7 @@
 import { checksumAddress } from "../chain/checksum";
-import { AlteredDocumentError } from "../proofs/documents";
+import { inlineRecovery } from "../chain/signaturePool";
+import type { SignatureRecovery } from "../chain/signaturePool";
+import { AlteredDocumentError, recoverDocumentSignaturesWith } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import type { BlockReads } from "./blockReads";
 import { chainHistoryFor } from "./history";
@@ -11,6 +13,8 @@ import type { DocumentSource, FundingCheckInput } from "./types";
  * acting now, the member registry's history (for the standing of each step's parties at the step), the sellers'
  * legal-entity hashes, the invoice registry, the documents from the store, and the chain-wide waybill bindings.
  * All chain reads go through `reads`, pinned to one block, so the answer is consistent while blocks keep coming.
+ * The documents' signatures not yet known are recovered as batches through `recovery` (the API's signature pool),
+ * so that the checks, which are synchronous, find them remembered.
  */
 export async function gatherContext(
   reads: BlockReads,
@@ -18,6 +22,7 @@ export async function gatherContext(
   input: FundingCheckInput,
   blockTimestamp: number,
   chainId: bigint,
+  recovery: SignatureRecovery = inlineRecovery,
 ): Promise<CheckContext> {
   const tokenId = input.request.tokenId;
   const lineage = await reads.lineage(tokenId);
@@ -74,7 +79,8 @@ export async function gatherContext(
   if (blockHash === null || blockHash === undefined) throw new Error(`the node returned no block ${reads.blockNumber}`);
   const [financingAddress, facts] = await Promise.all([
     reads.financingAddress(),
-    history.at(reads.blockNumber, blockHash),
+    history.at(reads.blockNumber, blockHash, recovery),
+    recoverDocumentSignaturesWith(found.values(), chainId, recovery),
     ...[...blockNumbers].map(async (blockNumber) => blockTimes.set(blockNumber, await reads.blockTimestamp(blockNumber))),
     ...[...addresses].map(async (account) => standings.set(account, await reads.standing(account))),
     ...[...sellerIds].map(async (memberId) => {

@@ -2,7 +2,9 @@ import type { Log, Provider } from "ethers";
 import { decodeEvent, eventTopics } from "../chain/events";
 import type { RawLog, RegistryEvent } from "../chain/events";
 import type { ChainbillContracts } from "../chain/system";
-import { AlteredDocumentError } from "../proofs/documents";
+import { inlineRecovery } from "../chain/signaturePool";
+import type { SignatureRecovery } from "../chain/signaturePool";
+import { AlteredDocumentError, recoverDocumentSignaturesWith } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import { allocateWaybillClaims, waybillClaimOf } from "../proofs/waybill";
 import type { WaybillClaim, WaybillOveruse } from "../proofs/waybill";
@@ -121,6 +123,9 @@ type ResolvedClaim = { waybillNumber: string; claim: WaybillClaim } | null;
 
 const RECENT_BLOCKS = 4;
 
+/** Steps whose documents are read and whose signatures are recovered together (one batch for the signature pool). */
+const RESOLVE_CHUNK = 512;
+
 /** At most this many steps' claims are remembered (oldest forgotten first; a forgotten one is read again). */
 const RESOLVED_LIMIT = 200_000;
 
@@ -149,10 +154,10 @@ export class ChainHistory {
   }
 
   /** The facts at the block `blockNumber` / `blockHash`. */
-  at(blockNumber: number, blockHash: string): Promise<ChainFacts> {
+  at(blockNumber: number, blockHash: string, recovery: SignatureRecovery = inlineRecovery): Promise<ChainFacts> {
     const known = this.recent.get(blockHash);
     if (known !== undefined) return known;
-    const facts = this.read(blockNumber, blockHash);
+    const facts = this.read(blockNumber, blockHash, recovery);
     if (this.recent.size >= RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value as string);
     this.recent.set(blockHash, facts);
     facts.catch(() => {
@@ -172,7 +177,7 @@ export class ChainHistory {
     }
   }
 
-  private async read(blockNumber: number, blockHash: string): Promise<ChainFacts> {
+  private async read(blockNumber: number, blockHash: string, recovery: SignatureRecovery): Promise<ChainFacts> {
     const [registryLogs, proofLogs] = await this.logsUpTo(blockNumber, blockHash);
     const members = new MemberHistory(
       registryLogs.map((log) => ({ at: { blockNumber: log.blockNumber, logIndex: log.index }, event: decodeEvent("registry", rawLog(log)) as RegistryEvent })),
@@ -190,18 +195,34 @@ export class ChainHistory {
     await this.resolve(
       steps.filter((step) => !this.resolved.has(step.key)),
       members,
+      recovery,
     );
     return { members, waybillOveruses: this.allocate(steps) };
   }
 
-  /** Reads the documents of steps not yet resolved (a few at a time) and remembers their claims. */
-  private async resolve(steps: DocumentedStep[], members: MemberHistory): Promise<void> {
-    const pending = [...steps];
-    const workers = Array.from({ length: Math.min(16, pending.length) }, async () => {
-      for (let step = pending.pop(); step !== undefined; step = pending.pop()) {
-        const [invoice, logistics] = await Promise.all([this.document(step.invoiceHash), this.document(step.logisticsHash)]);
-        // A document not (yet) in the store: asked again at the next block.
-        if (invoice === undefined || logistics === undefined) continue;
+  /**
+   * Reads the documents of steps not yet resolved (a few at a time, a chunk of steps at a time so that only the
+   * claims stay in memory), recovers each chunk's signatures as one batch through `recovery`, and remembers the
+   * steps' claims.
+   */
+  private async resolve(steps: DocumentedStep[], members: MemberHistory, recovery: SignatureRecovery): Promise<void> {
+    for (let start = 0; start < steps.length; start += RESOLVE_CHUNK) {
+      const pending = steps.slice(start, start + RESOLVE_CHUNK);
+      const found: Array<{ step: DocumentedStep; invoice: ParsedDocument; logistics: ParsedDocument }> = [];
+      const readers = Array.from({ length: Math.min(16, pending.length) }, async () => {
+        for (let step = pending.pop(); step !== undefined; step = pending.pop()) {
+          const [invoice, logistics] = await Promise.all([this.document(step.invoiceHash), this.document(step.logisticsHash)]);
+          // A document not (yet) in the store: asked again at the next block.
+          if (invoice !== undefined && logistics !== undefined) found.push({ step, invoice, logistics });
+        }
+      });
+      await Promise.all(readers);
+      await recoverDocumentSignaturesWith(
+        found.flatMap((entry) => [entry.invoice, entry.logistics]),
+        this.chainId,
+        recovery,
+      );
+      for (const { step, invoice, logistics } of found) {
         // Membership as it was when the documents were bound.
         const at = step.at;
         const claim = waybillClaimOf(invoice, logistics, this.chainId, {
@@ -211,8 +232,7 @@ export class ChainHistory {
         if (this.resolved.size >= RESOLVED_LIMIT) this.resolved.delete(this.resolved.keys().next().value as string);
         this.resolved.set(step.key, claim === undefined || logistics.kind !== "logistics" ? null : { waybillNumber: logistics.proof.waybill.number, claim });
       }
-    });
-    await Promise.all(workers);
+    }
   }
 
   private async document(hash: string): Promise<ParsedDocument | undefined> {

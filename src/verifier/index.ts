@@ -1,7 +1,9 @@
 import { getAddress } from "ethers";
 import type { Provider, Signer } from "ethers";
-import { financingDomain, fundingAttestationDigest, signFundingAttestation } from "../chain/funding";
+import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation } from "../chain/funding";
 import { UnknownPieceError } from "../chain/lineage";
+import { inlineRecovery } from "../chain/signaturePool";
+import type { SignatureRecovery } from "../chain/signaturePool";
 import type { ChainbillContracts } from "../chain/system";
 import { BlockReads } from "./blockReads";
 import { checkFunding } from "./checks";
@@ -23,12 +25,19 @@ export interface VerifierOptions {
   signer: Pick<Signer, "signTypedData" | "getAddress">;
   /** How long an attestation stays valid (default one hour), capped by the request's deadline. */
   attestationTtlSeconds?: number;
+  /** Recovers the signatures a check needs (default: inline); a check's own `signatures` option overrides it. */
+  signatures?: SignatureRecovery;
+}
+
+/** Per check: where its signatures are recovered (the API passes its signature pool). */
+export interface CheckRunOptions {
+  signatures?: SignatureRecovery;
 }
 
 export interface Verifier {
   /** The verifier's address (an active VERIFIER member for its attestations to count). */
   address(): Promise<string>;
-  check(input: FundingCheckInput): Promise<FundingCheckOutcome>;
+  check(input: FundingCheckInput, options?: CheckRunOptions): Promise<FundingCheckOutcome>;
 }
 
 export function createVerifier(options: VerifierOptions): Verifier {
@@ -38,7 +47,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     address: async () => getAddress(await options.signer.getAddress()),
-    async check(input) {
+    async check(input, run = {}) {
+      const recovery = run.signatures ?? options.signatures ?? inlineRecovery;
       chainId ??= (await options.provider.getNetwork()).chainId;
       const block = await options.provider.getBlock("latest");
       if (block === null) throw new Error("the node returned no latest block");
@@ -46,7 +56,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (reads === undefined || reads.blockHash !== block.hash) reads = new BlockReads(options.contracts, block.number, block.hash);
       let context;
       try {
-        context = await gatherContext(reads, options.documents, input, block.timestamp, chainId);
+        context = await gatherContext(reads, options.documents, input, block.timestamp, chainId, recovery);
       } catch (error) {
         if (error instanceof UnknownPieceError) {
           return {
@@ -58,7 +68,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         throw error;
       }
-      const result = checkFunding(input, context, { attestationTtlSeconds: ttl });
+      // The holder's signature: the one recovery every check makes afresh (the documents' are remembered).
+      let requestSigner: string | null = null;
+      try {
+        [requestSigner] = await recovery.recoverSigners([[fundingRequestDigest(financingDomain(chainId, context.financingAddress), input.request), input.holderSignature]]);
+      } catch {
+        // A request whose fields do not fit its types has no digest: nobody signed it.
+      }
+      const result = checkFunding(input, context, { attestationTtlSeconds: ttl, requestSigner });
       if (result.attestation === undefined) return { ok: false, failures: result.failures, steps: result.steps, asOfBlock: context.asOfBlock };
       const domain = financingDomain(chainId, context.financingAddress);
       const fundingId = fundingAttestationDigest(domain, result.attestation);

@@ -13,6 +13,7 @@ import { DocumentStore } from "../../src/documents/store";
 import { startServer } from "../../src/api/server";
 import type { RunningServer } from "../../src/api/server";
 import type { ApiLimits } from "../../src/api/context";
+import type { SignaturePoolOptions } from "../../src/chain/signaturePool";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
@@ -63,6 +64,8 @@ export interface ApiHarnessOptions {
   indexFromBlock?: number;
   /** Blocks behind the head after which the index calls a figure final (default 0). */
   confirmations?: number;
+  /** The API's signature pool settings (default: the pool's own). */
+  signaturePool?: SignaturePoolOptions;
 }
 
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -107,6 +110,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
       requests,
       sessions,
+      signaturePool: options.signaturePool,
     });
     return server;
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { IRouter } from "express";
 import { Role } from "../../chain/roles";
-import { documentParties, documentSchema, parseDocument, signatureProblems } from "../../proofs/documents";
+import { documentParties, documentSchema, parseDocument, recoverDocumentSignaturesWith, signatureProblems } from "../../proofs/documents";
 import type { DocumentKind, ParsedDocument } from "../../proofs/documents";
 import type { FieldProblem } from "../../proofs/wire";
 import { readDecision } from "../../documents/readers";
@@ -56,6 +56,8 @@ async function upload(context: ApiContext, kind: DocumentKind, body: unknown, ca
     throw badRequest(`the ${kind} document has wrong fields`, again.success ? parsed.problems : problemsOf(again.error));
   }
   const document = parsed.document;
+  // A waybill with many events carries many signatures: recovered through the pool, off the event loop when many.
+  await recoverDocumentSignaturesWith([document], context.chainId, context.signatures);
   const signatures = signatureProblems(document, context.chainId);
   if (signatures.length > 0) throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its party`, signatures);
   const parties = await partyProblems(context, document);

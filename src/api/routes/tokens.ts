@@ -74,7 +74,7 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
       holderSignature: body.holderSignature,
       price: body.price,
       requestedBy: caller.address,
-    });
+    }, { signatures: context.signatures });
     context.metrics.fundingChecks.inc({ outcome: outcome.ok ? "attested" : "refused" });
     if (outcome.ok) {
       const { attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps } = outcome;
