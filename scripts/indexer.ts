@@ -9,7 +9,7 @@ import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { startIndexer } from "../src/indexer/indexer";
 import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
-import { createChainClient, httpTransport } from "../src/indexer/rpc";
+import { createChainClient, httpTransport } from "../src/chain/rpc";
 import { verifyIndex } from "../src/indexer/integrity";
 import { openIndexDb } from "../src/indexer/store";
 import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, parseVerifyArgs, readAddresses } from "./indexer/cli-options";
