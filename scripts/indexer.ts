@@ -3,13 +3,18 @@
  * progress bar (blocks, events per second, time left), then follows the head with a one-line status. Ctrl-C stops
  * it cleanly; killing it at any instant loses nothing (each batch lands with its cursor in one atomic write).
  * At each start it checks the index's integrity and refuses a damaged one. `npm run indexer -- verify --db <path>`
- * checks a stopped index.
+ * checks a stopped index. Logs (retries, reorgs, the start's check, the stop) go to stderr through pino, as lines
+ * for people or, with `--log-format json`, JSON lines; `--metrics-port <n>` serves Prometheus metrics (head, lag,
+ * reorgs, events/s) at http://127.0.0.1:<n>/metrics.
  */
 import { SingleBar } from "cli-progress";
 import { existsSync } from "node:fs";
 import { startIndexer } from "../src/indexer/indexer";
 import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
-import { createChainClient, httpTransport } from "../src/indexer/rpc";
+import { createChainClient, httpTransport } from "../src/chain/rpc";
+import { createCommandLogger, parseLogFormat } from "../src/log/logger";
+import type { Logger } from "pino";
+import { createIndexerMetrics, serveMetrics } from "../src/indexer/metrics";
 import { verifyIndex } from "../src/indexer/integrity";
 import { openIndexDb } from "../src/indexer/store";
 import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, parseVerifyArgs, readAddresses } from "./indexer/cli-options";
@@ -42,10 +47,24 @@ async function verify(argv: readonly string[]): Promise<void> {
   }
 }
 
+/** The logger the command's own `--log-format` asks for (read before the rest, so usage errors are logged alike). */
+function commandLogger(argv: readonly string[]): Logger {
+  const at = argv.indexOf("--log-format");
+  let format: ReturnType<typeof parseLogFormat> = "pretty";
+  try {
+    format = parseLogFormat(at < 0 ? undefined : argv[at + 1]);
+  } catch {
+    // parseIndexerArgs reports it as a usage error.
+  }
+  return createCommandLogger("chainbill-indexer", { format });
+}
+
+const logger = commandLogger(process.argv.slice(2));
+
 async function main(): Promise<void> {
   if (process.argv[2] === "verify") return verify(process.argv.slice(3));
   const options = parseIndexerArgs(process.argv.slice(2));
-  const client = createChainClient(httpTransport(options.rpcUrl));
+  const client = createChainClient(httpTransport(options.rpcUrls));
   const chainId = await client.chainId();
   const addresses = readAddresses(options.addressesFile ?? defaultAddressesFile(chainId));
 
@@ -93,9 +112,13 @@ async function main(): Promise<void> {
     lastLine = line;
   };
 
+  const metrics = createIndexerMetrics();
+  const served = options.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, options.metricsPort);
+  if (served !== undefined) logger.info({ url: served.url }, "serving metrics");
+
   let lastShown = 0;
   const indexer = await startIndexer({
-    rpcUrl: options.rpcUrl,
+    rpcUrl: options.rpcUrls,
     dbPath: options.dbPath,
     addresses,
     startBlock: options.startBlock,
@@ -107,22 +130,25 @@ async function main(): Promise<void> {
     onVerified: (verification) => {
       const seconds = (verification.milliseconds / 1000).toFixed(2);
       if (options.progress === "json") console.log(JSON.stringify({ type: "verified", records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }));
-      else if (options.progress === "bar") console.log(`index intact: ${formatCount(verification.records)} records checked in ${seconds} s`);
+      logger.info({ records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }, "index intact");
     },
     onProgress: (progress) => {
+      metrics.progress(progress);
       // A status line per batch in json mode (tests read it); at most ten redraws a second otherwise.
       if (options.progress !== "json" && progress.phase === "follow" && Date.now() - lastShown < 100) return;
       lastShown = Date.now();
       show(progress);
     },
     onOutcome: (outcome: SyncOutcome) => {
+      metrics.outcome(outcome);
       if (outcome.type === "reorg") {
+        logger.warn({ commonAncestor: outcome.commonAncestor, undoneBlocks: outcome.undoneBlocks, reappliedTo: outcome.reappliedTo }, "followed a reorganisation");
         lastReorg = `at ${outcome.commonAncestor} (${outcome.undoneBlocks} blocks)`;
         if (options.progress === "json") console.log(JSON.stringify(outcome));
       }
     },
     onRetry: (error, attempt) => {
-      if (options.progress !== "none") console.error(`\nretrying (${attempt}): ${error.message}`);
+      logger.warn({ attempt, err: error }, "retrying the node");
     },
   });
 
@@ -136,10 +162,11 @@ async function main(): Promise<void> {
   } finally {
     if (barShown) bar.stop();
     if (options.progress === "bar" && process.stdout.isTTY) process.stdout.write("\n");
+    served?.server.close();
   }
   const cursor = indexer.cursor();
   if (options.progress === "json") console.log(JSON.stringify({ type: "stopped", cursor: cursor?.number ?? null }));
-  else if (options.progress === "bar") console.log(`stopped at block ${cursor?.number ?? "none"}`);
+  logger.info({ block: cursor?.number ?? null }, "stopped");
 }
 
 main().catch((error: unknown) => {
@@ -147,6 +174,6 @@ main().catch((error: unknown) => {
     console.error(`${error.message}\n${USAGE}`);
     process.exit(2);
   }
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  logger.fatal({ err: error }, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   process.exit(1);
 });

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ChainbillAddresses } from "../../src/chain/system";
+import { parseLogFormat } from "../../src/log/logger";
+import type { LogFormat } from "../../src/log/logger";
 
 /** The indexer command's options, parsed and checked; a bad option is an error that names it. */
 export interface IndexerCliOptions {
-  rpcUrl: string;
+  /** One endpoint, or several to fail over between (`--rpc` repeated, or comma-separated). */
+  rpcUrls: string[];
   dbPath: string;
   addressesFile: string | undefined;
   startBlock: number | undefined;
@@ -14,6 +17,9 @@ export interface IndexerCliOptions {
   maxRange: number | undefined;
   exitAtHead: boolean;
   progress: "bar" | "json" | "none";
+  logFormat: LogFormat;
+  /** Serve Prometheus metrics on 127.0.0.1 at this port (0: any free port). */
+  metricsPort: number | undefined;
 }
 
 export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options]
@@ -27,7 +33,10 @@ export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options
   --poll-ms <n>          head polling interval while following (default 1000)
   --max-range <n>        most blocks per eth_getLogs request (default 20000; adaptive below it)
   --exit-at-head         stop once the head seen at start is indexed
-  --progress bar|json|none   progress display (default bar; json prints one line per batch)`;
+  --progress bar|json|none   progress display (default bar; json prints one line per batch)
+  --rpc <url> (again)    more endpoints to fail over to (or --rpc <url>,<url>)
+  --log-format pretty|json   logs on stderr: lines for people (default) or JSON lines for machines
+  --metrics-port <n>     serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port, logged)`;
 
 export class CliUsageError extends Error {
   readonly name = "CliUsageError";
@@ -42,6 +51,7 @@ function integer(value: string | undefined, flag: string, minimum: number): numb
 
 export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
   const options: Partial<IndexerCliOptions> = { confirmations: 0, pollIntervalMs: 1_000, exitAtHead: false, progress: "bar" };
+  const rpcUrls: string[] = [];
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
     const value = (): string | undefined => {
@@ -50,7 +60,18 @@ export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
     };
     switch (flag) {
       case "--rpc":
-        options.rpcUrl = value();
+        rpcUrls.push(...(value() ?? "").split(","));
+        break;
+      case "--log-format":
+        try {
+          options.logFormat = parseLogFormat(value());
+        } catch (error) {
+          throw new CliUsageError(error instanceof Error ? error.message : String(error));
+        }
+        break;
+      case "--metrics-port":
+        options.metricsPort = integer(value(), flag, 0);
+        if (options.metricsPort > 65_535) throw new CliUsageError(`--metrics-port must be a port number, not ${options.metricsPort}`);
         break;
       case "--db":
         options.dbPath = value();
@@ -86,10 +107,10 @@ export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
         throw new CliUsageError(`unknown option "${flag}"`);
     }
   }
-  if (options.rpcUrl === undefined || !/^https?:\/\//.test(options.rpcUrl)) throw new CliUsageError("--rpc <http(s) url> is required");
+  if (rpcUrls.length === 0 || rpcUrls.some((url) => !/^https?:\/\//.test(url))) throw new CliUsageError("--rpc <http(s) url> is required");
   if (options.dbPath === undefined || options.dbPath === "") throw new CliUsageError("--db <path> is required");
   return {
-    rpcUrl: options.rpcUrl,
+    rpcUrls,
     dbPath: options.dbPath,
     addressesFile: options.addressesFile,
     startBlock: options.startBlock,
@@ -99,6 +120,8 @@ export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
     maxRange: options.maxRange,
     exitAtHead: options.exitAtHead ?? false,
     progress: options.progress ?? "bar",
+    logFormat: options.logFormat ?? "pretty",
+    metricsPort: options.metricsPort,
   };
 }
 

@@ -1,10 +1,12 @@
 import { toQuantity } from "ethers";
 import type { RawLog } from "../chain/events";
+import { BatchRefusedError, httpTransport, withRetry } from "../chain/rpc";
+import type { RetryPolicy } from "../chain/rpc";
 
 /**
  * What the audit reads from a node, and nothing else: logs of the audited contracts, the input of funding
- * transactions, block times, and (in views.ts) the contracts' own views. Requests run a bounded number at a time;
- * against a JSON-RPC endpoint ethers batches those issued together.
+ * transactions, block times, and (in views.ts) the contracts' own views. Requests run a bounded number at a time,
+ * over the shared JSON-RPC client (`src/chain/rpc.ts`: retries, failover between endpoints) or an ethers provider.
  */
 
 export type Progress = (done: number, total: number) => void;
@@ -56,55 +58,35 @@ export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [str
   return results;
 }
 
+/** The audit's retries: fewer than the indexer's (an audit is a run that should end), same backoff. */
+export const AUDIT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+
 /**
- * Raw JSON-RPC over HTTP with Node's fetch. ethers' JsonRpcProvider takes tens of seconds to read the
- * megabytes an eth_getLogs answer can be; fetch reads them in about a second.
+ * Raw JSON-RPC over HTTP to one node or several (failing over between them), through the shared client of
+ * `src/chain/rpc.ts`: retryable failures (refused, dropped, HTTP 5xx, a node's transient errors) are asked again
+ * with backoff; a call's own error in a batch answers as that call's Error. ethers' JsonRpcProvider takes tens of
+ * seconds to read the megabytes an eth_getLogs answer can be; this reads them in about a second.
  */
-export function httpSender(url: string, timeoutMs = 120_000): RpcSender {
-  let nextId = 0;
-  type Answer = { id?: number; result?: unknown; error?: { code?: number; message?: string } };
-  const post = async (body: unknown): Promise<unknown> => {
-    const text = JSON.stringify(body);
-    const what = Array.isArray(body) ? `a batch of ${body.length} (${String((body[0] as { method?: unknown } | undefined)?.method)}, …)` : String((body as { method?: unknown }).method);
-    // Every call the audit makes is a read: a connection the server closed under it (a kept-alive socket it timed
-    // out, a busy node) is tried again, twice at most, before the audit gives up.
-    for (let attempt = 1; ; attempt += 1) {
-      let response: Response;
-      try {
-        response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text, signal: AbortSignal.timeout(timeoutMs) });
-      } catch (error) {
-        // undici says only "fetch failed"; the reason (refused, reset, closed) is its cause.
-        const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-        if (attempt < 3 && !(error instanceof Error && error.name === "TimeoutError")) continue;
-        throw new Error(`JSON-RPC at ${url}, ${what}: ${error instanceof Error ? error.message : String(error)}${cause}`);
-      }
-      if (!response.ok) throw new Error(`JSON-RPC at ${url}, ${what}: HTTP ${response.status}`);
-      return response.json();
-    }
-  };
-  const resultOf = (method: string, answer: Answer | undefined): unknown => {
-    if (answer === undefined) throw new Error(`${method} at ${url}: no answer`);
-    if (answer.error !== undefined) throw new Error(`${method} at ${url}: ${answer.error.message ?? "error"} (${answer.error.code ?? "?"})`);
-    return answer.result;
-  };
+export function httpSender(urls: string | readonly string[], timeoutMs = 120_000, policy: RetryPolicy = AUDIT_RETRY): RpcSender {
+  const transport = httpTransport(urls, { timeoutMs });
+  const send = (method: string, params: unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy);
+  let batching = transport.batch !== undefined;
+  const one = (method: string, params: unknown[]): Promise<unknown> => send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   return {
-    async send(method, params) {
-      nextId += 1;
-      return resultOf(method, (await post({ jsonrpc: "2.0", id: nextId, method, params })) as Answer);
-    },
+    send,
     async sendBatch(calls) {
-      const first = nextId + 1;
-      nextId += calls.length;
-      const answers = (await post(calls.map(([method, params], index) => ({ jsonrpc: "2.0", id: first + index, method, params })))) as Answer[];
-      if (!Array.isArray(answers)) throw new Error(`JSON-RPC at ${url}: a batch was not answered with a list`);
-      const byId = new Map(answers.map((answer) => [answer.id, answer]));
-      return calls.map(([method], index) => {
+      const batch = transport.batch;
+      if (batching && batch !== undefined) {
         try {
-          return resultOf(method, byId.get(first + index));
+          const outcomes = await withRetry(() => batch.call(transport, calls.map(([method, params]) => ({ method, params }))), policy);
+          return outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error));
         } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
+          if (!(error instanceof BatchRefusedError)) throw error;
+          // The node takes no batches: call by call from now on.
+          batching = false;
         }
-      });
+      }
+      return Promise.all(calls.map(([method, params]) => one(method, params)));
     },
   };
 }

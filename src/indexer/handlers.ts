@@ -9,8 +9,9 @@ import type { Codec, FundingRow, IndexFindingCode, MemberRecord, SlotRecord, Sys
  * members, currency balances, histories). They read and write only through the batch's {@link StateTx} and never
  * call a contract: each event carries what its change needs.
  *
- * {@link applyEvents} first loads every record the events will read ({@link keysRead}: one LevelDB read for all
- * that are not in memory), then applies the events synchronously, one after the other. A record is changed through
+ * Each event has one entry in a table ({@link HANDLERS}: what it `reads`, what it `creates`, how to `apply` it).
+ * {@link applyEvents} first loads every record the events will read (one LevelDB read for all that are not in
+ * memory), then applies the events synchronously, one after the other. A record is changed through
  * {@link StateTx.changeRecord}, which copies it once per batch, so what was read before stays as it was.
  */
 
@@ -361,72 +362,296 @@ function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTok
 }
 
 /**
- * The keys the handlers read for `event` (besides records of the same batch and the holdings, loaded at the end):
- * what {@link applyEvents} loads before applying. A handler reading a key missing here fails with
- * UnloadedReadError, whatever the data.
+ * What the index does with one event: `reads`, the keys its `apply` reads (besides records of the same batch and
+ * the holdings, loaded at the end), loaded for the whole batch before any event is applied; `creates`, the record it
+ * creates, if any (a later event of the batch reads it without a load); `apply`, the change: synchronous, except for
+ * the few whose reads depend on what is stored (a promise then). A handler reading a key its `reads` does not list
+ * fails with UnloadedReadError, whatever the data.
  */
-function keysRead(event: ChainbillEvent): string[] {
-  switch (event.contract) {
-    case "registry":
-      return event.name === "MemberAdmitted" || event.name === "HoldingContractBound" ? [] : [keys.member(event.memberId)];
-    case "token":
-      switch (event.name) {
-        case "Transfer":
-          return event.from === ZERO_ADDRESS ? [keys.slot(event.tokenId >> 32n)] : [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
-        case "TransferValue": {
-          const read = [keys.token(event.toTokenId), keys.slot(event.toTokenId >> 32n)];
-          if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(event.fromTokenId >> 32n));
-          return read;
-        }
-        case "TradeProofRecorded":
-          return [keys.token(event.tokenId)];
-        case "SystemContractBound":
-        case "Paused":
-        case "Unpaused":
-          return [keys.system];
-        default:
-          return [];
-      }
-    case "settlement":
-      switch (event.name) {
-        case "Repaid":
-        case "SlotOverdue":
-        case "OverdueCured":
-          return [keys.slot(event.slot)];
-        case "Claimed":
-          return [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
-        case "GracePeriodSet":
-          return [keys.system];
-      }
-      return [];
-    case "financing":
-      switch (event.name) {
-        case "Funded":
-          return [keys.factorTotals(event.factor), keys.slot(event.tokenId >> 32n)];
-        case "RequiredVerifiersSet":
-          return [keys.system];
-        default:
-          // RecourseRecorded loads its own records (which ones depends on the funding).
-          return [];
-      }
-    case "currency":
-      switch (event.name) {
-        case "Transfer":
-          return [keys.balance(event.from), keys.balance(event.to), keys.system];
-        case "Approval":
-          return [];
-        default:
-          return [keys.system];
-      }
-  }
+interface EventHandler<E extends ChainbillEvent> {
+  reads(event: E): string[];
+  creates?(event: E): string | undefined;
+  apply(batch: Batch, event: E, log: RawLog): void | Promise<void>;
 }
 
-/** The record `event` creates, if any: a piece's (minted) or a receivable's (confirmed). */
-function keyCreated(event: ChainbillEvent): string | undefined {
-  if (event.contract !== "token") return undefined;
-  if (event.name === "Transfer" && event.from === ZERO_ADDRESS) return keys.token(event.tokenId);
-  if (event.name === "ReceivableConfirmed") return keys.slot(event.slot);
-  return undefined;
+/** One entry per event of every contract: the compiler refuses a table that misses one. */
+type HandlerTable = {
+  [C in ChainbillEvent["contract"]]: { [E in Extract<ChainbillEvent, { contract: C }> as E["name"]]: EventHandler<E> };
+};
+
+/** The event of `contract` named `name`. */
+type EventNamed<C extends ChainbillEvent["contract"], N extends string> = Extract<ChainbillEvent, { contract: C; name: N }>;
+
+const NONE: string[] = [];
+const readsNothing = (): string[] => NONE;
+/** An event that changes no derived record (the piece's history, if any, keeps it). */
+const recordedOnly = { reads: readsNothing, apply: (): void => undefined };
+
+/** A registry event that changes one member's record. */
+function memberChange<E extends Extract<ChainbillEvent, { memberId: number }>>(change: (member: MemberRecord, event: E) => void): EventHandler<E> {
+  return {
+    reads: (event) => [keys.member(event.memberId)],
+    apply: (batch, event, log) => changeMember(batch.tx, event.memberId, log.blockNumber, (member) => change(member, event)),
+  };
+}
+
+/** An event that changes the system record only. */
+function systemChange<E extends ChainbillEvent>(change: (system: SystemRecord, event: E) => void): EventHandler<E> {
+  return {
+    reads: () => [keys.system],
+    apply: (batch, event) => changeSystem(batch.tx, (system) => change(system, event)),
+  };
+}
+
+/** A settlement event that changes one receivable's record. */
+function slotChange<E extends Extract<ChainbillEvent, { slot: bigint }>>(change: (slot: SlotRecord, event: E) => void): EventHandler<E> {
+  return {
+    reads: (event) => [keys.slot(event.slot)],
+    apply: (batch, event, log) => {
+      changeSlot(batch.tx, slotHex(event.slot), log.blockNumber, (slot) => change(slot, event));
+    },
+  };
+}
+
+const HANDLERS: HandlerTable = {
+  registry: {
+    MemberAdmitted: {
+      reads: readsNothing,
+      apply: ({ tx }, event, log) => {
+        tx.putRecord(keys.member(event.memberId), codecs.member, {
+          memberId: event.memberId,
+          leiHash: event.leiHash,
+          roles: event.roles,
+          status: "ACTIVE",
+          kycValidUntil: event.kycValidUntil,
+          accounts: [event.account],
+          updatedAtBlock: log.blockNumber,
+        });
+        tx.put(keys.account(event.account), String(event.memberId));
+      },
+    },
+    RoleGranted: memberChange<EventNamed<"registry", "RoleGranted">>((member, event) => {
+      member.roles = event.roles;
+    }),
+    RoleRevoked: memberChange<EventNamed<"registry", "RoleRevoked">>((member, event) => {
+      member.roles = event.roles;
+    }),
+    AccountAdded: {
+      reads: (event) => [keys.member(event.memberId)],
+      apply: ({ tx }, event, log) => {
+        changeMember(tx, event.memberId, log.blockNumber, (member) => {
+          member.accounts = [...member.accounts, event.account];
+        });
+        tx.put(keys.account(event.account), String(event.memberId));
+      },
+    },
+    AccountRemoved: {
+      reads: (event) => [keys.member(event.memberId)],
+      apply: ({ tx }, event, log) => {
+        changeMember(tx, event.memberId, log.blockNumber, (member) => {
+          // The registry moves its last address into the removed one's place.
+          const accounts = [...member.accounts];
+          const index = accounts.indexOf(event.account);
+          if (index < 0) throw new IndexInconsistencyError(`member ${event.memberId} has no address ${event.account}`);
+          accounts[index] = accounts[accounts.length - 1];
+          accounts.pop();
+          member.accounts = accounts;
+        });
+        tx.del(keys.account(event.account));
+      },
+    },
+    MemberSuspended: memberChange((member) => {
+      member.status = "SUSPENDED";
+    }),
+    MemberReinstated: memberChange((member) => {
+      member.status = "ACTIVE";
+    }),
+    KycRenewed: memberChange<EventNamed<"registry", "KycRenewed">>((member, event) => {
+      member.kycValidUntil = event.kycValidUntil;
+    }),
+    HoldingContractBound: recordedOnly,
+  },
+  token: {
+    ReceivableConfirmed: {
+      reads: readsNothing,
+      creates: (event) => keys.slot(event.slot),
+      apply: ({ tx }, event, log) => {
+        const c = event.confirmation;
+        const block = log.blockNumber;
+        const slot: SlotRecord = {
+          slot: event.slot,
+          anchorId: event.anchorId,
+          anchor: event.anchor,
+          supplierId: event.supplierId,
+          supplier: c.supplier,
+          faceValue: c.faceValue,
+          maturity: c.maturity,
+          currency: c.currency,
+          invoiceHash: c.invoiceHash,
+          logisticsHash: c.logisticsHash,
+          invoiceFingerprint: c.invoiceFingerprint,
+          pieceCount: 0,
+          liveCount: 0,
+          repaid: 0n,
+          claimed: 0n,
+          redeemedValue: 0n,
+          fundedValue: 0n,
+          fundingCount: 0,
+          overdueFlagged: false,
+          overdueCured: false,
+          confirmedAtBlock: block,
+          updatedAtBlock: block,
+        };
+        tx.insertRecord(keys.slot(event.slot), codecs.slot, slot);
+      },
+    },
+    Transfer: {
+      reads: (event) => (event.from === ZERO_ADDRESS ? [keys.slot(event.tokenId >> 32n)] : [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)]),
+      // A mint creates the piece.
+      creates: (event) => (event.from === ZERO_ADDRESS ? keys.token(event.tokenId) : undefined),
+      apply: (batch, event, log) => onTokenTransfer(batch, log.blockNumber, event.from, event.to, event.tokenId),
+    },
+    TransferValue: {
+      reads: (event) => {
+        const read = [keys.token(event.toTokenId), keys.slot(event.toTokenId >> 32n)];
+        if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(event.fromTokenId >> 32n));
+        return read;
+      },
+      apply: (batch, event, log) => onTransferValue(batch, log.blockNumber, event.fromTokenId, event.toTokenId, event.value),
+    },
+    TradeProofRecorded: {
+      reads: (event) => [keys.token(event.tokenId)],
+      apply: ({ tx }, event, log) => {
+        const tradeProof = { invoiceFingerprint: event.invoiceFingerprint, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash };
+        changeTokenRecord(tx, event.tokenId, log.blockNumber, (token) => {
+          token.tradeProof = tradeProof;
+        });
+      },
+    },
+    SystemContractBound: systemChange<EventNamed<"token", "SystemContractBound">>((system, event) => {
+      if (event.kind === 0) system.financing = event.account;
+      else system.settlement = event.account;
+    }),
+    Paused: systemChange((system) => {
+      system.paused = true;
+    }),
+    Unpaused: systemChange((system) => {
+      system.paused = false;
+    }),
+    // Approvals and the slot (read off the id) change no derived record; the piece's history keeps them.
+    SlotChanged: recordedOnly,
+    Approval: recordedOnly,
+    ApprovalForAll: recordedOnly,
+    ApprovalValue: recordedOnly,
+    EIP712DomainChanged: recordedOnly,
+  },
+  settlement: {
+    Repaid: slotChange<EventNamed<"settlement", "Repaid">>((slot, event) => {
+      slot.repaid = event.repaidTotal;
+    }),
+    Claimed: {
+      reads: (event) => [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)],
+      apply: ({ tx }, event, log) => {
+        changeTokenRecord(tx, event.tokenId, log.blockNumber, (token) => {
+          token.received = event.claimedTotal;
+        });
+        changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), log.blockNumber, (slot) => {
+          slot.claimed += event.amount;
+        });
+      },
+    },
+    SlotOverdue: slotChange((slot) => {
+      slot.overdueFlagged = true;
+    }),
+    OverdueCured: slotChange((slot) => {
+      slot.overdueCured = true;
+    }),
+    GracePeriodSet: systemChange<EventNamed<"settlement", "GracePeriodSet">>((system, event) => {
+      system.gracePeriod = event.gracePeriod;
+    }),
+  },
+  financing: {
+    Funded: {
+      reads: (event) => [keys.factorTotals(event.factor), keys.slot(event.tokenId >> 32n)],
+      apply: ({ tx }, event, log) => {
+        const block = log.blockNumber;
+        const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
+        const row: FundingRow = {
+          fundingId: event.fundingId,
+          tokenId: event.tokenId,
+          fundedTokenId: event.fundedTokenId,
+          factor: event.factor,
+          holder: event.holder,
+          value: event.value,
+          price: event.price,
+          withRecourse: event.withRecourse,
+          recourseAmount: null,
+          block,
+          transactionHash: log.transactionHash,
+          updatedAtBlock: block,
+        };
+        const key = keys.funding(event.factor, checkpoint);
+        tx.insert(key, codecs.funding.encode(row));
+        tx.insert(keys.fundingIndex(event.fundingId), key);
+        tx.insert(keys.tokenFunding(event.fundedTokenId, checkpoint), event.fundingId);
+        const totalsKey = keys.factorTotals(event.factor);
+        const totals = tx.getRecord(totalsKey, codecs.factorTotals) ?? { fundings: 0, value: 0n, price: 0n, recourse: 0n, updatedAtBlock: block };
+        tx.putRecord(totalsKey, codecs.factorTotals, {
+          fundings: totals.fundings + 1,
+          value: totals.value + event.value,
+          price: totals.price + event.price,
+          recourse: totals.recourse,
+          updatedAtBlock: block,
+        });
+        changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), block, (slot) => {
+          slot.fundedValue += event.value;
+          slot.fundingCount += 1;
+        });
+      },
+    },
+    // Loads its own records: which ones depends on the funding.
+    RecourseRecorded: { reads: readsNothing, apply: ({ tx }, event, log) => onRecourse(tx, log, event) },
+    RequiredVerifiersSet: systemChange<EventNamed<"financing", "RequiredVerifiersSet">>((system, event) => {
+      system.requiredVerifiers = event.required;
+    }),
+    RequestApproved: recordedOnly,
+    NonceInvalidated: recordedOnly,
+    EIP712DomainChanged: recordedOnly,
+  },
+  currency: {
+    Transfer: {
+      reads: (event) => [keys.balance(event.from), keys.balance(event.to), keys.system],
+      apply: ({ tx }, event) => {
+        addBalance(tx, event.from, -event.value);
+        addBalance(tx, event.to, event.value);
+        if (event.from === ZERO_ADDRESS || event.to === ZERO_ADDRESS) {
+          const supplyChange = event.from === ZERO_ADDRESS ? event.value : -event.value;
+          changeSystem(tx, (system) => {
+            system.currencySupply += supplyChange;
+          });
+        }
+      },
+    },
+    Approval: recordedOnly,
+    Issued: systemChange<EventNamed<"currency", "Issued">>((system, event) => {
+      system.currencyIssued += event.amount;
+    }),
+    Redeemed: systemChange<EventNamed<"currency", "Redeemed">>((system, event) => {
+      system.currencyRedeemed += event.amount;
+    }),
+    IssuerSet: systemChange<EventNamed<"currency", "IssuerSet">>((system, event) => {
+      system.issuers = withOrWithout(system.issuers, event.issuer, event.allowed);
+    }),
+    SystemAccountSet: systemChange<EventNamed<"currency", "SystemAccountSet">>((system, event) => {
+      system.systemAccounts = withOrWithout(system.systemAccounts, event.account, event.allowed);
+    }),
+  },
+};
+
+/** The table's entry for `event`. */
+function handlerOf(event: ChainbillEvent): EventHandler<ChainbillEvent> {
+  // The table is keyed by contract and name, each entry typed for its event: looked up by both, the pairing holds.
+  return (HANDLERS[event.contract] as Record<string, EventHandler<ChainbillEvent>>)[event.name];
 }
 
 /**
@@ -437,251 +662,24 @@ export async function applyEvents(tx: StateTx, events: ReadonlyArray<{ event: Ch
   // Records created by the batch's own events (new pieces and receivables) need no read.
   const toLoad: string[] = [];
   const created = new Set<string>();
-  for (const { event } of events) {
-    for (const key of keysRead(event)) if (!created.has(key)) toLoad.push(key);
-    const made = keyCreated(event);
+  const handlers = new Array<EventHandler<ChainbillEvent>>(events.length);
+  for (let index = 0; index < events.length; index += 1) {
+    const event = events[index].event;
+    const handler = handlerOf(event);
+    handlers[index] = handler;
+    for (const key of handler.reads(event)) if (!created.has(key)) toLoad.push(key);
+    const made = handler.creates?.(event);
     if (made !== undefined) created.add(made);
   }
   await tx.load(toLoad);
   const batch = new Batch(tx);
-  for (const { event, log } of events) {
-    const pending = applyEvent(batch, event, log);
+  for (let index = 0; index < events.length; index += 1) {
+    const { event, log } = events[index];
+    const tokens = tokensOfEvent(event);
+    if (tokens.length > 0) batch.addHistory(event, log, tokens);
+    const pending = handlers[index].apply(batch, event, log);
     if (pending !== undefined) await pending;
   }
   batch.flushHistory();
   await writeHoldings(batch);
-}
-
-/** Applies one event: synchronously, except for the few whose reads depend on what is stored (a promise then). */
-function applyEvent(batch: Batch, event: ChainbillEvent, log: RawLog): void | Promise<void> {
-  const tx = batch.tx;
-  const block = log.blockNumber;
-  const tokens = tokensOfEvent(event);
-  if (tokens.length > 0) batch.addHistory(event, log, tokens);
-
-  switch (event.contract) {
-    case "registry":
-      switch (event.name) {
-        case "MemberAdmitted":
-          tx.putRecord(keys.member(event.memberId), codecs.member, {
-            memberId: event.memberId,
-            leiHash: event.leiHash,
-            roles: event.roles,
-            status: "ACTIVE",
-            kycValidUntil: event.kycValidUntil,
-            accounts: [event.account],
-            updatedAtBlock: block,
-          });
-          tx.put(keys.account(event.account), String(event.memberId));
-          return;
-        case "RoleGranted":
-        case "RoleRevoked":
-          return changeMember(tx, event.memberId, block, (member) => {
-            member.roles = event.roles;
-          });
-        case "AccountAdded":
-          changeMember(tx, event.memberId, block, (member) => {
-            member.accounts = [...member.accounts, event.account];
-          });
-          tx.put(keys.account(event.account), String(event.memberId));
-          return;
-        case "AccountRemoved":
-          changeMember(tx, event.memberId, block, (member) => {
-            // The registry moves its last address into the removed one's place.
-            const accounts = [...member.accounts];
-            const index = accounts.indexOf(event.account);
-            if (index < 0) throw new IndexInconsistencyError(`member ${event.memberId} has no address ${event.account}`);
-            accounts[index] = accounts[accounts.length - 1];
-            accounts.pop();
-            member.accounts = accounts;
-          });
-          tx.del(keys.account(event.account));
-          return;
-        case "MemberSuspended":
-          return changeMember(tx, event.memberId, block, (member) => {
-            member.status = "SUSPENDED";
-          });
-        case "MemberReinstated":
-          return changeMember(tx, event.memberId, block, (member) => {
-            member.status = "ACTIVE";
-          });
-        case "KycRenewed":
-          return changeMember(tx, event.memberId, block, (member) => {
-            member.kycValidUntil = event.kycValidUntil;
-          });
-      }
-      return;
-    case "token":
-      switch (event.name) {
-        case "ReceivableConfirmed": {
-          const c = event.confirmation;
-          const slot: SlotRecord = {
-            slot: event.slot,
-            anchorId: event.anchorId,
-            anchor: event.anchor,
-            supplierId: event.supplierId,
-            supplier: c.supplier,
-            faceValue: c.faceValue,
-            maturity: c.maturity,
-            currency: c.currency,
-            invoiceHash: c.invoiceHash,
-            logisticsHash: c.logisticsHash,
-            invoiceFingerprint: c.invoiceFingerprint,
-            pieceCount: 0,
-            liveCount: 0,
-            repaid: 0n,
-            claimed: 0n,
-            redeemedValue: 0n,
-            fundedValue: 0n,
-            fundingCount: 0,
-            overdueFlagged: false,
-            overdueCured: false,
-            confirmedAtBlock: block,
-            updatedAtBlock: block,
-          };
-          tx.insertRecord(keys.slot(event.slot), codecs.slot, slot);
-          return;
-        }
-        case "Transfer":
-          return onTokenTransfer(batch, block, event.from, event.to, event.tokenId);
-        case "TransferValue":
-          return onTransferValue(batch, block, event.fromTokenId, event.toTokenId, event.value);
-        case "TradeProofRecorded": {
-          const tradeProof = { invoiceFingerprint: event.invoiceFingerprint, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash };
-          return changeTokenRecord(tx, event.tokenId, block, (token) => {
-            token.tradeProof = tradeProof;
-          });
-        }
-        case "SystemContractBound":
-          return changeSystem(tx, (system) => {
-            if (event.kind === 0) system.financing = event.account;
-            else system.settlement = event.account;
-          });
-        case "Paused":
-        case "Unpaused":
-          return changeSystem(tx, (system) => {
-            system.paused = event.name === "Paused";
-          });
-        case "SlotChanged":
-        case "Approval":
-        case "ApprovalForAll":
-        case "ApprovalValue":
-          // Approvals and the slot (read off the id) change no derived record; the piece's history keeps them.
-          return;
-      }
-      return;
-    case "settlement":
-      switch (event.name) {
-        case "Repaid":
-          changeSlot(tx, slotHex(event.slot), block, (slot) => {
-            slot.repaid = event.repaidTotal;
-          });
-          return;
-        case "Claimed": {
-          changeTokenRecord(tx, event.tokenId, block, (token) => {
-            token.received = event.claimedTotal;
-          });
-          changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), block, (slot) => {
-            slot.claimed += event.amount;
-          });
-          return;
-        }
-        case "SlotOverdue":
-          changeSlot(tx, slotHex(event.slot), block, (slot) => {
-            slot.overdueFlagged = true;
-          });
-          return;
-        case "OverdueCured":
-          changeSlot(tx, slotHex(event.slot), block, (slot) => {
-            slot.overdueCured = true;
-          });
-          return;
-        case "GracePeriodSet":
-          return changeSystem(tx, (system) => {
-            system.gracePeriod = event.gracePeriod;
-          });
-      }
-      return;
-    case "financing":
-      switch (event.name) {
-        case "Funded": {
-          const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);
-          const row: FundingRow = {
-            fundingId: event.fundingId,
-            tokenId: event.tokenId,
-            fundedTokenId: event.fundedTokenId,
-            factor: event.factor,
-            holder: event.holder,
-            value: event.value,
-            price: event.price,
-            withRecourse: event.withRecourse,
-            recourseAmount: null,
-            block,
-            transactionHash: log.transactionHash,
-            updatedAtBlock: block,
-          };
-          const key = keys.funding(event.factor, checkpoint);
-          tx.insert(key, codecs.funding.encode(row));
-          tx.insert(keys.fundingIndex(event.fundingId), key);
-          tx.insert(keys.tokenFunding(event.fundedTokenId, checkpoint), event.fundingId);
-          const totalsKey = keys.factorTotals(event.factor);
-          const totals = tx.getRecord(totalsKey, codecs.factorTotals) ?? { fundings: 0, value: 0n, price: 0n, recourse: 0n, updatedAtBlock: block };
-          tx.putRecord(totalsKey, codecs.factorTotals, {
-            fundings: totals.fundings + 1,
-            value: totals.value + event.value,
-            price: totals.price + event.price,
-            recourse: totals.recourse,
-            updatedAtBlock: block,
-          });
-          changeSlot(tx, slotHexOfToken(tokenHex(event.tokenId)), block, (slot) => {
-            slot.fundedValue += event.value;
-            slot.fundingCount += 1;
-          });
-          return;
-        }
-        case "RecourseRecorded":
-          return onRecourse(tx, log, event);
-        case "RequiredVerifiersSet":
-          return changeSystem(tx, (system) => {
-            system.requiredVerifiers = event.required;
-          });
-        case "RequestApproved":
-        case "NonceInvalidated":
-        case "EIP712DomainChanged":
-          return;
-      }
-      return;
-    case "currency":
-      switch (event.name) {
-        case "Transfer":
-          addBalance(tx, event.from, -event.value);
-          addBalance(tx, event.to, event.value);
-          if (event.from === ZERO_ADDRESS || event.to === ZERO_ADDRESS) {
-            const supplyChange = event.from === ZERO_ADDRESS ? event.value : -event.value;
-            changeSystem(tx, (system) => {
-              system.currencySupply += supplyChange;
-            });
-          }
-          return;
-        case "Issued":
-          return changeSystem(tx, (system) => {
-            system.currencyIssued += event.amount;
-          });
-        case "Redeemed":
-          return changeSystem(tx, (system) => {
-            system.currencyRedeemed += event.amount;
-          });
-        case "IssuerSet":
-          return changeSystem(tx, (system) => {
-            system.issuers = withOrWithout(system.issuers, event.issuer, event.allowed);
-          });
-        case "SystemAccountSet":
-          return changeSystem(tx, (system) => {
-            system.systemAccounts = withOrWithout(system.systemAccounts, event.account, event.allowed);
-          });
-        case "Approval":
-          return;
-      }
-      return;
-  }
 }

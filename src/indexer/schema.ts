@@ -1,3 +1,4 @@
+import type { BlockRef } from "../chain/rpc";
 import { eventTopics } from "../chain/events";
 import type { ContractName, RawLog } from "../chain/events";
 import { ZEROS, padNumber } from "./store";
@@ -184,12 +185,7 @@ export const keys = {
 /** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
 export const BOOKKEEPING_PREFIXES = ["meta/cursor", "meta/config", "meta/integrity", "bh/", "u/"] as const;
 
-export interface BlockRef {
-  number: number;
-  hash: string;
-  /** Unix seconds. */
-  timestamp: number;
-}
+export type { BlockRef };
 
 export interface Cursor extends BlockRef {
   /** The chain head the indexer had seen when it wrote this cursor. */

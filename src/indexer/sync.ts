@@ -1,6 +1,6 @@
 import type { RawLog } from "../chain/events";
-import { RpcError } from "./rpc";
-import type { BlockHeader, ChainClient } from "./rpc";
+import { RpcError } from "../chain/rpc";
+import type { BlockHeader, ChainClient } from "../chain/rpc";
 
 /**
  * Fetching the logs of our contracts. Backfill walks final history in planned chunks, a few in flight at once,

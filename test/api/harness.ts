@@ -16,7 +16,7 @@ import type { ApiLimits } from "../../src/api/context";
 import type { SignaturePoolOptions } from "../../src/chain/signaturePool";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { FundingRequestStore } from "../../src/requests/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";

@@ -13,7 +13,7 @@ import { logisticsProofToWire } from "../../src/proofs/logistics";
 import type { StoredDocument } from "../../src/documents/store";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { startIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { confirmationFor, confirmReceivable, DAY } from "../helpers/consortium";
 import { fundAndRepay, splitTo } from "../helpers/settlement";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
 import { generateChain, plannedEvents } from "../support/indexer/generate";

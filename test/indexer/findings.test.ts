@@ -5,7 +5,7 @@ import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { StrayFinancingEvents__factory } from "../../typechain-types";
 import type { StrayFinancingEvents } from "../../typechain-types";
 import { confirmReceivable, deployConsortium } from "../helpers/consortium";

@@ -3,7 +3,7 @@ import hre from "hardhat";
 import fc from "fast-check";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer, SyncOutcome } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { sequenceArbitrary } from "../invariants/receivable.model";
 import type { Op } from "../invariants/receivable.model";
 import { createSequenceWorld } from "./helpers/sequences";

@@ -7,7 +7,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { IndexerOptions } from "../../src/indexer/indexer";
 import { IndexDamagedError, verifyIndex } from "../../src/indexer/integrity";
 import { createIndexReader } from "../../src/indexer/queries";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { positionOf } from "../../src/indexer/schema";
 import { openIndexDb } from "../../src/indexer/store";
 import { generateChain } from "../support/indexer/generate";

@@ -9,7 +9,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import { QueryInputError, createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { DAY, confirmReceivable, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { removeDir, tempDir, waitForHead } from "./helpers/compare";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { startIndexer, ReorgTooDeepError } from "../../src/indexer/indexer";
 import type { RunningIndexer, SyncOutcome } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/indexer/rpc";
+import type { Eip1193Provider } from "../../src/chain/rpc";
 import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { confirmReceivable, deployConsortium } from "../helpers/consortium";

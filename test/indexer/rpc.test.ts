@@ -3,8 +3,8 @@ import hre from "hardhat";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { RpcError, createChainClient, httpTransport, providerTransport } from "../../src/indexer/rpc";
-import type { BlockHeader, ChainClient, Eip1193Provider, RetryPolicy } from "../../src/indexer/rpc";
+import { RpcError, createChainClient, httpTransport, providerTransport } from "../../src/chain/rpc";
+import type { BlockHeader, ChainClient, Eip1193Provider, RetryPolicy } from "../../src/chain/rpc";
 import { DEFAULT_SIZING, RangeSizer, fetchRecent } from "../../src/indexer/sync";
 
 /**

@@ -6,8 +6,8 @@ import { EventDecodeError, createEventDecoder, decodeEvent } from "../../src/cha
 import type { ChainbillEvent, ContractName, RawLog } from "../../src/chain/events";
 import { IndexConfigMismatchError, startIndexer } from "../../src/indexer/indexer";
 import { openIndexDb } from "../../src/indexer/store";
-import { RpcError, classifyRpcError, providerTransport } from "../../src/indexer/rpc";
-import type { Eip1193Provider, RpcTransport } from "../../src/indexer/rpc";
+import { RpcError, classifyRpcError, providerTransport } from "../../src/chain/rpc";
+import type { Eip1193Provider, RpcTransport } from "../../src/chain/rpc";
 import { RangeSizer } from "../../src/indexer/sync";
 import { INDEX_FORMAT, checkpointOf, codecs, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow, genericCodecs, keys } from "../../src/indexer/schema";
 import type { HoldingRow, SlotRecord, TokenRecord } from "../../src/indexer/schema";
@@ -202,6 +202,8 @@ describe("Indexer sync and event decoding", function () {
     expect(classifyRpcError(-32601, "the method eth_foo does not exist")).to.equal("fatal");
     expect(classifyRpcError(-32603, "internal error")).to.equal("retryable");
     expect(classifyRpcError(undefined, "socket hang up")).to.equal("retryable");
+    expect(classifyRpcError(3, "execution reverted")).to.equal("fatal");
+    expect(classifyRpcError(-32603, "Error: VM Exception while processing transaction: reverted with custom error 'X()'")).to.equal("fatal");
   });
 
   it("sizes log ranges towards the target and halves them when refused", function () {

@@ -1,12 +1,14 @@
-import type { RawLog } from "../chain/events";
-import type { BlockRef } from "./schema";
+import type { RawLog } from "./events";
 import { isAscii } from "node:buffer";
 import { HttpFailure, createHttp1Client } from "./http1";
+import type { HttpAnswer, HttpPoster } from "./http1";
+import { createUndiciClient } from "./undiciHttp";
 
 /**
- * JSON-RPC access for the indexer: a transport (HTTP to any node, batching calls where the node allows, or an
- * EIP-1193 provider such as Hardhat's in-process network), an error taxonomy (retryable or fatal; "range too large"
- * as its own case) and the calls the indexer makes, with their answers checked.
+ * JSON-RPC access for the indexer and the audit: a transport (HTTP to one node or several with failover, batching
+ * calls where the node allows, or an EIP-1193 provider such as Hardhat's in-process network), an error taxonomy
+ * (retryable or fatal; "range too large" as its own case), retries with backoff, and the calls the indexer makes,
+ * with their answers checked.
  */
 
 /** One call of a JSON-RPC batch. */
@@ -41,6 +43,8 @@ export class RpcError extends Error {
     message: string,
     readonly kind: RpcErrorKind,
     readonly code?: number,
+    /** The node's `error.data` (a revert's return data, for one). */
+    readonly data?: unknown,
   ) {
     super(message);
   }
@@ -53,21 +57,24 @@ export class BatchRefusedError extends RpcError {
   }
 }
 
+const REVERT_HINTS = /execution reverted|VM Exception|invalid opcode/i;
 const RANGE_HINTS = /range|too many|more than|limit exceeded|response size|query timeout|exceed/i;
 
 /** Sorts a node's JSON-RPC error into the taxonomy. */
 export function classifyRpcError(code: number | undefined, message: string): RpcErrorKind {
+  // A call that reverts (an audit's view read) reverts again: its answer, not a failure to ask again.
+  if (code === 3 || REVERT_HINTS.test(message)) return "fatal";
   if (code === -32005 || RANGE_HINTS.test(message)) return "rangeTooLarge";
   // Invalid request, unknown method, invalid params: asking again will not help.
   if (code === -32600 || code === -32601 || code === -32602) return "fatal";
   return "retryable";
 }
 
-function errorFields(error: unknown): { code?: number; message: string } {
+function errorFields(error: unknown): { code?: number; message: string; data?: unknown } {
   if (typeof error === "object" && error !== null) {
     const code = "code" in error && typeof error.code === "number" ? error.code : undefined;
     const message = "message" in error && typeof error.message === "string" ? error.message : String(error);
-    return { code, message };
+    return { code, message, data: "data" in error ? error.data : undefined };
   }
   return { message: String(error) };
 }
@@ -75,8 +82,8 @@ function errorFields(error: unknown): { code?: number; message: string } {
 /** A JSON-RPC answer object's result, or its error classified. */
 function outcomeOf(answer: object, method: string): RpcOutcome {
   if ("error" in answer && answer.error !== undefined && answer.error !== null) {
-    const { code, message } = errorFields(answer.error);
-    return { ok: false, error: new RpcError(`${method}: ${message}`, classifyRpcError(code, message), code) };
+    const { code, message, data } = errorFields(answer.error);
+    return { ok: false, error: new RpcError(`${method}: ${message}`, classifyRpcError(code, message), code, data) };
   }
   return { ok: true, result: "result" in answer ? answer.result : undefined };
 }
@@ -88,28 +95,86 @@ function httpFailureKind(status: number): RpcErrorKind {
 /** Answers larger than this are refused as a range too large (V8's longest string is about 512 MB). */
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
-  let nextId = 1;
+/** Which HTTP client carries the requests: the hand-written HTTP/1.1 one (`http1.ts`) or undici's `Pool`. */
+export type HttpClientKind = "http1" | "undici";
 
-  const target = new URL(url);
-  if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`${url} is not an http(s) URL`);
-  // A few kept-alive connections (the backfill keeps a few requests in flight), not a new one per call.
-  const client = createHttp1Client(target, { maxSockets: 8, maxBodyBytes: MAX_ANSWER_BYTES });
+export interface HttpTransportOptions {
+  /** Each request's time limit; 30 s by default. */
+  timeoutMs?: number;
+  client?: HttpClientKind;
+}
+
+/** One endpoint's URL (with any credentials in it hidden) and its client. */
+interface Endpoint {
+  url: string;
+  client: HttpPoster;
+}
+
+/** A URL as it may appear in messages: without user name and password. */
+function shownUrl(url: string, target: URL): string {
+  if (target.username === "" && target.password === "") return url;
+  const shown = new URL(target.href);
+  shown.username = "";
+  shown.password = "";
+  return shown.href;
+}
+
+/**
+ * JSON-RPC over HTTP to one node or several. With several, requests go to one endpoint (the first at the start);
+ * when it cannot be reached, drops the connection, times out or answers HTTP 5xx/429, the same request goes to the
+ * next one at once, and the endpoint that answered serves the following requests. Only when every endpoint has
+ * failed does the request fail (retryable), with each endpoint's reason in the message.
+ */
+export function httpTransport(urls: string | readonly string[], options: HttpTransportOptions = {}): RpcTransport {
+  let nextId = 1;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const list = typeof urls === "string" ? [urls] : [...urls];
+  if (list.length === 0) throw new Error("httpTransport needs at least one URL");
+  const endpoints: Endpoint[] = list.map((url) => {
+    const target = new URL(url);
+    if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`${url} is not an http(s) URL`);
+    // A few kept-alive connections (the backfill keeps a few requests in flight), not a new one per call.
+    const clientOptions = { maxSockets: 8, maxBodyBytes: MAX_ANSWER_BYTES };
+    return { url: shownUrl(url, target), client: options.client === "undici" ? createUndiciClient(target, clientOptions) : createHttp1Client(target, clientOptions) };
+  });
+  /** The endpoint that answered last: where the next request goes first. */
+  let current = 0;
   const headers = { "Content-Type": "application/json" };
 
-  /** POSTs `payload` as JSON and reads the whole answer as text. */
-  async function post(payload: unknown, what: string): Promise<{ status: number; text: string }> {
-    try {
-      const answer = await client.post(JSON.stringify(payload), headers, timeoutMs);
+  /**
+   * POSTs `payload` as JSON and reads the whole answer as text, failing over between the endpoints; `url` is the
+   * endpoint that answered.
+   */
+  async function post(payload: unknown, what: string): Promise<{ status: number; text: string; url: string }> {
+    const body = JSON.stringify(payload);
+    const failures: string[] = [];
+    const first = current;
+    for (let tried = 0; tried < endpoints.length; tried += 1) {
+      const index = (first + tried) % endpoints.length;
+      const endpoint = endpoints[index];
+      let answer: HttpAnswer;
+      try {
+        answer = await endpoint.client.post(body, headers, timeoutMs);
+      } catch (error) {
+        // Too large: ask for less (another node would answer the same).
+        if (error instanceof HttpFailure && error.tooLarge) throw new RpcError(`${what}: ${endpoint.url}: ${error.message}`, "rangeTooLarge");
+        // Refused, dropped, silent or garbled: the next endpoint, or another try later.
+        failures.push(`${endpoint.url}: ${errorFields(error).message}`);
+        continue;
+      }
+      if ((answer.status >= 500 || answer.status === 429) && tried < endpoints.length - 1) {
+        failures.push(`${endpoint.url}: HTTP ${answer.status}`);
+        continue;
+      }
+      current = index;
       // Node answers are ASCII as a rule: read as Latin-1 (a plain copy) once checked, else decoded as UTF-8.
-      return { status: answer.status, text: answer.body.toString(isAscii(answer.body) ? "latin1" : "utf8") };
-    } catch (error) {
-      // Refused, dropped, silent or garbled: another try may do. Too large: ask for less.
-      throw new RpcError(`${what}: ${url}: ${errorFields(error).message}`, error instanceof HttpFailure && error.tooLarge ? "rangeTooLarge" : "retryable");
+      return { status: answer.status, text: answer.body.toString(isAscii(answer.body) ? "latin1" : "utf8"), url: endpoint.url };
     }
+    const reasons = endpoints.length === 1 ? failures[0] : `all ${endpoints.length} endpoints failed (${failures.join("; ")})`;
+    throw new RpcError(`${what}: ${reasons}`, "retryable");
   }
 
-  function readJson(text: string, what: string): unknown {
+  function readJson(text: string, what: string, url: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -122,8 +187,8 @@ export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
   return {
     async request(method, params) {
       const response = await post({ jsonrpc: "2.0", id: nextId++, method, params }, method);
-      if (!okStatus(response.status)) throw new RpcError(`${method}: HTTP ${response.status} from ${url}`, httpFailureKind(response.status));
-      const body = readJson(response.text, method);
+      if (!okStatus(response.status)) throw new RpcError(`${method}: HTTP ${response.status} from ${response.url}`, httpFailureKind(response.status));
+      const body = readJson(response.text, method, response.url);
       if (typeof body !== "object" || body === null) throw new RpcError(`${method}: answer is not a JSON-RPC object`, "retryable");
       const outcome = outcomeOf(body, method);
       if (!outcome.ok) throw outcome.error;
@@ -140,17 +205,17 @@ export function httpTransport(url: string, timeoutMs = 30_000): RpcTransport {
       );
       if (!okStatus(response.status)) {
         // A 4xx other than "too many requests" is the node (or a proxy before it) refusing the batch as such.
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new BatchRefusedError(`${what}: HTTP ${response.status} from ${url}`);
-        throw new RpcError(`${what}: HTTP ${response.status} from ${url}`, httpFailureKind(response.status));
+        if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new BatchRefusedError(`${what}: HTTP ${response.status} from ${response.url}`);
+        throw new RpcError(`${what}: HTTP ${response.status} from ${response.url}`, httpFailureKind(response.status));
       }
-      const body = readJson(response.text, what);
-      if (!Array.isArray(body)) throw new BatchRefusedError(`${what}: ${url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
+      const body = readJson(response.text, what, response.url);
+      if (!Array.isArray(body)) throw new BatchRefusedError(`${what}: ${response.url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
       // Answers may come in any order; the id says which call each one answers.
       const answers = new Map<number, object>();
       for (const answer of body) {
         if (typeof answer === "object" && answer !== null && "id" in answer && typeof answer.id === "number") answers.set(answer.id, answer);
       }
-      if (!ids.some((id) => answers.has(id))) throw new BatchRefusedError(`${what}: ${url} answered none of the calls by its id`);
+      if (!ids.some((id) => answers.has(id))) throw new BatchRefusedError(`${what}: ${response.url} answered none of the calls by its id`);
       return calls.map((call, index): RpcOutcome => {
         const answer = answers.get(ids[index]);
         if (answer === undefined) return { ok: false, error: new RpcError(`${call.method}: no answer in the batch for call id ${ids[index]}`, "retryable") };
@@ -242,6 +307,14 @@ function parseLog(value: unknown): RawLog & { removed?: unknown } {
   log.transactionIndex = quantity(log.transactionIndex, "log.transactionIndex");
   log.logIndex = quantity(log.logIndex, "log.logIndex");
   return log as unknown as RawLog & { removed?: unknown };
+}
+
+/** A block's number, hash and time: where an index stands. */
+export interface BlockRef {
+  number: number;
+  hash: string;
+  /** Unix seconds. */
+  timestamp: number;
 }
 
 export interface BlockHeader extends BlockRef {

@@ -4,8 +4,8 @@ import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
-import { AnswerReader, HttpFailure, createHttp1Client } from "../../src/indexer/http1";
-import type { HttpAnswer } from "../../src/indexer/http1";
+import { AnswerReader, HttpFailure, createHttp1Client } from "../../src/chain/http1";
+import type { HttpAnswer } from "../../src/chain/http1";
 
 /**
  * The indexer's HTTP/1.1 client: answers read whole from any split of the connection's bytes (fixed length,

@@ -271,12 +271,15 @@ export interface Http1ClientOptions {
   maxBodyBytes: number;
 }
 
-export interface Http1Client {
+/** What the JSON-RPC transport needs of an HTTP client: POST a body, read the whole answer. */
+export interface HttpPoster {
   /** POSTs `body` to the client's URL with these extra headers and reads the whole answer. */
   post(body: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<HttpAnswer>;
   /** Closes every connection. */
   close(): void;
 }
+
+export type Http1Client = HttpPoster;
 
 export function createHttp1Client(target: URL, options: Http1ClientOptions): Http1Client {
   const secure = target.protocol === "https:";

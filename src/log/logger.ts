@@ -1,0 +1,81 @@
+import pino from "pino";
+import type { DestinationStream, Logger } from "pino";
+
+/**
+ * Logs of the commands (the indexer, the audit, the network tooling), through pino like the API's: on stderr, so
+ * that stdout keeps what a command answers. `pretty` (the default) is one line per record for people: time, level,
+ * message, then the fields as key=value; `json` is pino's own JSON lines, for machines (`--log-format json`).
+ * Credentials never reach them: anything named like a key, a token or a signature is redacted.
+ */
+
+export type LogFormat = "pretty" | "json";
+
+export const LOG_FORMATS: readonly LogFormat[] = ["pretty", "json"];
+
+const REDACTED = ["authorization", "token", "signature", "privateKey", "*.privateKey", "password", "*.password", "key", "*.key", "mnemonic"];
+
+/** Reads `--log-format`'s value; undefined gives the default. */
+export function parseLogFormat(value: string | undefined): LogFormat {
+  if (value === undefined) return "pretty";
+  if (value === "pretty" || value === "json") return value;
+  throw new Error(`--log-format must be pretty or json, not "${value}"`);
+}
+
+const LEVELS: Readonly<Record<number, string>> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const OWN_FIELDS = new Set(["level", "time", "pid", "hostname", "name", "msg"]);
+
+function shown(value: unknown): string {
+  if (typeof value === "string") return /[\s="]/u.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}
+
+/** One JSON record of pino as a line for people. */
+export function prettyLine(record: Record<string, unknown>): string {
+  const time = typeof record.time === "number" ? new Date(record.time).toISOString().slice(11, 23) : "";
+  const level = LEVELS[Number(record.level)] ?? String(record.level);
+  const parts = [time, level.padEnd(5), typeof record.name === "string" ? `${record.name}:` : "", String(record.msg ?? "")];
+  for (const [field, value] of Object.entries(record)) {
+    if (OWN_FIELDS.has(field)) continue;
+    // An error: its type and message (the stack is in the json format).
+    if (field === "err" && typeof value === "object" && value !== null) {
+      const error = value as { type?: unknown; message?: unknown };
+      parts.push(`err=${shown(`${String(error.type ?? "Error")}: ${String(error.message ?? "")}`)}`);
+      continue;
+    }
+    parts.push(`${field}=${shown(value)}`);
+  }
+  return parts.filter((part) => part !== "").join(" ");
+}
+
+/** A pino destination that writes each record as a {@link prettyLine} to `out`. */
+function prettyDestination(out: NodeJS.WritableStream): DestinationStream {
+  return {
+    write(line: string) {
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        out.write(line);
+        return;
+      }
+      out.write(`${prettyLine(record)}\n`);
+    },
+  };
+}
+
+export interface CommandLoggerOptions {
+  format?: LogFormat;
+  /** pino's level; CHAINBILL_LOG_LEVEL or `info` by default. */
+  level?: string;
+  /** Where the lines go; stderr by default. */
+  out?: NodeJS.WritableStream;
+}
+
+/** The logger of the command `name` (e.g. `chainbill-indexer`). */
+export function createCommandLogger(name: string, options: CommandLoggerOptions = {}): Logger {
+  const out = options.out ?? process.stderr;
+  const settings = { name, level: options.level ?? process.env.CHAINBILL_LOG_LEVEL ?? "info", redact: { paths: REDACTED, censor: "[redacted]" } };
+  // Synchronous writes: a command that exits right after logging loses nothing.
+  const destination = options.format === "json" ? (options.out === undefined ? pino.destination({ fd: 2, sync: true }) : (out as DestinationStream)) : prettyDestination(out);
+  return pino(settings, destination);
+}
