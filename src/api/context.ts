@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AnswerMismatch } from "./conformance";
 import type { ChainbillContracts } from "../chain/system";
 import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
@@ -47,8 +48,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   headersTimeoutMs: 10_000,
 };
 
-/** The request body limit the issue sets. */
-export const BODY_LIMIT_BYTES = 256 * 1024;
+/** The request body limit (the wire contract states it). */
+export { BODY_LIMIT_BYTES } from "./wire/schemas";
 
 export interface ApiOptions {
   /** The system, connected to a provider (the API only reads the chain). */
@@ -70,6 +71,13 @@ export interface ApiOptions {
   requests?: FundingRequestStore;
   /** Where sessions outlive the process (LevelSessionPersistence); without it they end with the process. */
   sessions?: SessionPersistence;
+  /**
+   * Check every JSON answer against its route's schema (src/api/wire) before it leaves; an answer the schema does
+   * not describe becomes 500 ANSWER_NOT_DESCRIBED. On in tests; off in production (it costs a serialisation).
+   */
+  checkAnswers?: boolean;
+  /** Told of each answer the check refused (tests collect them). */
+  onAnswerMismatch?: (mismatch: AnswerMismatch) => void;
 }
 
 /** Everything the routes share. */
