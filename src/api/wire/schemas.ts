@@ -395,7 +395,8 @@ export const stepChecks = z.strictObject({
 export const treeNode = z.strictObject({ ...tokenRecord.shape, checks: nullable(stepChecks) });
 
 export const pieceTree = z.strictObject({
-  ...asOf,
+  asOfBlock: asOf.asOfBlock,
+  final: asOf.final,
   focus: decimal,
   ancestors: z.array(decimal).meta({ description: "the focus piece's ancestors, parent first" }),
   descendants: z.array(decimal).meta({ description: "every piece split off the focus piece, breadth first" }),
