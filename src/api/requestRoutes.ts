@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { getAddress } from "ethers";
 import type { IRouter } from "express";
 import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
@@ -6,7 +7,7 @@ import { Role } from "../chain/roles";
 import { FundingRequestStore, INBOX_CURSOR } from "../requests/store";
 import type { StoredFundingRequest } from "../requests/store";
 import type { FieldProblem } from "../proofs/wire";
-import { ApiError, badRequest, forbidden } from "./errors";
+import { ApiError, forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import { holdsRole } from "./members";
 import { parseInput } from "./validation";
@@ -29,6 +30,9 @@ export type { RequestState };
  */
 
 export { REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX };
+
+/** The wire's query, with the cursor held to the store's own format. */
+const listQuery = fundingRequestsQuery.extend({ cursor: z.string().regex(INBOX_CURSOR, "the nextCursor of a previous page").optional() });
 
 export function registerRequestRoutes(router: IRouter, context: ApiContext, requests: FundingRequestStore): void {
   const session = requireSession(context);
@@ -100,8 +104,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
    */
   router.get("/v1/funding-requests", session, async (request, response) => {
     const caller = callerOf(response);
-    const query = parseInput(fundingRequestsQuery, request.query, "query");
-    if (query.cursor !== undefined && !INBOX_CURSOR.test(query.cursor)) throw badRequest("the request has wrong fields", [{ path: "query.cursor", message: "the nextCursor of a previous page" }]);
+    const query = parseInput(listQuery, request.query, "query");
     if (query.as === "factor") {
       if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
       const limit = query.limit ?? REQUESTS_PAGE_DEFAULT;

@@ -107,7 +107,7 @@ export const fundingRequestsQuery = z.strictObject({
     .refine((value) => value <= REQUESTS_PAGE_MAX, `at most ${REQUESTS_PAGE_MAX}`)
     .optional()
     .meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
-  cursor: z.string().max(200).optional().meta({ description: "the previous page's nextCursor" }),
+  cursor: z.string().optional().meta({ description: "the previous page's nextCursor (the server holds it to its own format)" }),
 });
 
 /** The body of POST /v1/auth/verify: the EIP-4361 message as signed, and the EIP-191 signature of it. */
