@@ -74,18 +74,21 @@ const minBlock = z
   .optional()
   .meta({ description: "wait (up to ten seconds) until the index has applied this block, e.g. the one a transaction just landed in" });
 
+/** A page size in a query: digits matching `digits`, at most `max`. */
+const pageLimit = (max: number, digits: RegExp) =>
+  z
+    .string()
+    .regex(digits, `a whole number from 1 to ${max}`)
+    .transform(Number)
+    .refine((value) => value <= max, `at most ${max}`)
+    .optional();
+
 /** Every index read takes `minBlock`; other query parameters are ignored. */
 export const minBlockQuery = z.looseObject({ minBlock });
 
 export const portfolioQuery = z.looseObject({
   address: z.string().optional().meta({ description: "whose portfolio (default: the caller's); auditors and operators only for another's" }),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,3}$/u, `a whole number from 1 to ${PORTFOLIO_PAGE_MAX}`)
-    .transform(Number)
-    .refine((value) => value <= PORTFOLIO_PAGE_MAX, `at most ${PORTFOLIO_PAGE_MAX}`)
-    .optional()
-    .meta({ description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})` }),
+  limit: pageLimit(PORTFOLIO_PAGE_MAX, /^[1-9][0-9]{0,3}$/u).meta({ description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})` }),
   cursor: z
     .string()
     .regex(/^(0|[1-9][0-9]{0,77})\.(0|[1-9][0-9]{0,77})$/u, "the nextCursor of a previous page")
@@ -100,13 +103,7 @@ export const portfolioQuery = z.looseObject({
 
 export const fundingRequestsQuery = z.strictObject({
   as: z.enum(["factor", "holder"], { error: "\"factor\" or \"holder\"" }).optional().meta({ description: "holder (default) or factor" }),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/u, `a whole number from 1 to ${REQUESTS_PAGE_MAX}`)
-    .transform(Number)
-    .refine((value) => value <= REQUESTS_PAGE_MAX, `at most ${REQUESTS_PAGE_MAX}`)
-    .optional()
-    .meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
+  limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
   cursor: z.string().optional().meta({ description: "the previous page's nextCursor (the server holds it to its own format)" }),
 });
 
