@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { SignaturePool } from "../chain/signaturePool";
 import type { SignaturePoolOptions, SignatureRecovery } from "../chain/signaturePool";
+import type { AnswerMismatch } from "./conformance";
 import type { ChainbillContracts } from "../chain/system";
 import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
@@ -50,8 +51,8 @@ export const DEFAULT_LIMITS: ApiLimits = {
   headersTimeoutMs: 10_000,
 };
 
-/** The request body limit the issue sets. */
-export const BODY_LIMIT_BYTES = 256 * 1024;
+/** The request body limit (the wire contract states it). */
+export { BODY_LIMIT_BYTES } from "./wire/schemas";
 
 export interface ApiOptions {
   /** The system, connected to a provider (the API only reads the chain). */
@@ -75,6 +76,13 @@ export interface ApiOptions {
   sessions?: SessionPersistence;
   /** The signature pool's settings (threads, the batch size from which it is used); its defaults otherwise. */
   signaturePool?: SignaturePoolOptions;
+  /**
+   * Check every JSON answer against its route's schema (src/api/wire) before it leaves; an answer the schema does
+   * not describe becomes 500 ANSWER_NOT_DESCRIBED. On in tests; off in production (it costs a serialisation).
+   */
+  checkAnswers?: boolean;
+  /** Told of each answer the check refused (tests collect them). */
+  onAnswerMismatch?: (mismatch: AnswerMismatch) => void;
 }
 
 /** Everything the routes share. */

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { getAddress } from "ethers";
 import type { IRouter, Response } from "express";
 import { Role } from "../chain/roles";
@@ -9,7 +8,6 @@ import { checkFunding } from "../verifier/checks";
 import { BlockReads } from "../verifier/blockReads";
 import { gatherContext } from "../verifier/gather";
 import type { FundingCheckFailure } from "../verifier/types";
-import { address } from "../proofs/wire";
 import { documentParties as partiesOfDocument } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import { ApiError, badRequest, forbidden, notFound } from "./errors";
@@ -17,7 +15,8 @@ import { callerOf, requireSession } from "./auth/middleware";
 import type { Caller } from "./auth/middleware";
 import { DocumentAccess } from "./documentAccess";
 import { holdsRole } from "./members";
-import { parseInput, uint256 } from "./validation";
+import { parseInput } from "./validation";
+import { anchorParams, factorParams, HIDDEN_FAILURE_MESSAGE, memberParams, minBlockQuery, PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX, portfolioQuery, slotParams, tokenParams } from "./wire/schemas";
 import type { ApiContext } from "./context";
 
 /**
@@ -36,30 +35,9 @@ const WAIT_MS = 10_000;
 /** A tree larger than this is cut (the answer says so); each node's checks read the chain. */
 const MAX_TREE_NODES = 60;
 
-/** Pieces per portfolio page, and the most a client may ask for. */
-export const PORTFOLIO_PAGE_DEFAULT = 100;
-export const PORTFOLIO_PAGE_MAX = 500;
+export { HIDDEN_FAILURE_MESSAGE, PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX };
 /** Holdings are read from the index in batches of this many (the index's own maximum). */
 const HOLDINGS_BATCH = 10_000;
-
-const portfolioQuery = z
-  .object({
-    limit: z
-      .string()
-      .regex(/^[1-9][0-9]{0,3}$/u, `a whole number from 1 to ${PORTFOLIO_PAGE_MAX}`)
-      .transform(Number)
-      .refine((value) => value <= PORTFOLIO_PAGE_MAX, `at most ${PORTFOLIO_PAGE_MAX}`)
-      .optional(),
-    cursor: z
-      .string()
-      .regex(/^(0|[1-9][0-9]{0,77})\.(0|[1-9][0-9]{0,77})$/u, "the nextCursor of a previous page")
-      .transform((text) => {
-        const [value, tokenId] = text.split(".");
-        return { value: BigInt(value), tokenId: BigInt(tokenId) };
-      })
-      .optional(),
-  })
-  .loose();
 
 /** Largest value first, then the newest piece (highest token id): negative when `a` comes first. */
 function byValueThenNewest(a: { value: bigint; tokenId: bigint }, b: { value: bigint; tokenId: bigint }): number {
@@ -68,9 +46,6 @@ function byValueThenNewest(a: { value: bigint; tokenId: bigint }, b: { value: bi
   return 0;
 }
 
-const minBlockQuery = z.object({ minBlock: z.string().regex(/^[0-9]{1,12}$/u, "a block number").optional() }).loose();
-const tokenParams = z.strictObject({ id: uint256 });
-const addressParams = z.strictObject({ address });
 
 export type PieceStatus = "live" | "funded" | "repaid" | "overdue";
 
@@ -128,7 +103,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
    */
   router.get("/v1/portfolio", session, async (request, response) => {
     await caughtUp(request.query);
-    const requested = typeof request.query.address === "string" ? parseInput(addressParams, { address: request.query.address }, "query").address : undefined;
+    const requested = typeof request.query.address === "string" ? parseInput(memberParams, { address: request.query.address }, "query").address : undefined;
     const owner = subjectOf(response, requested);
     const { limit, cursor } = parseInput(portfolioQuery, request.query, "query");
     const holdings = await read(() => reader.holdingsOf(owner, { limit: HOLDINGS_BATCH }));
@@ -236,7 +211,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
   /** What a factor bought and what is due to it. */
   router.get("/v1/factors/:address/book", session, async (request, response) => {
     await caughtUp(request.query);
-    const { address: factor } = parseInput(addressParams, request.params);
+    const { address: factor } = parseInput(factorParams, request.params);
     const owner = subjectOf(response, factor);
     const book = await read(() => reader.factorBook(owner, { limit: 1000 }));
     const fundings = [];
@@ -257,7 +232,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
   /** What an anchor owes, receivable by receivable, by maturity. */
   router.get("/v1/anchors/:address/obligations", session, async (request, response) => {
     await caughtUp(request.query);
-    const { address: anchor } = parseInput(addressParams, request.params);
+    const { address: anchor } = parseInput(anchorParams, request.params);
     const owner = subjectOf(response, anchor);
     const slotCount = await context.contracts.token.slotCount();
     const rows = [];
@@ -282,7 +257,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
   /** A receivable (slot) by number, for the auditor's search. */
   router.get("/v1/slots/:id", session, async (request, response) => {
     await caughtUp(request.query);
-    const { id } = parseInput(tokenParams, request.params);
+    const { id } = parseInput(slotParams, request.params);
     const summary = await read(() => reader.slot(id));
     if (summary === null) throw notFound("SLOT_NOT_FOUND", `no receivable ${id} was confirmed`);
     response.json(summary);
@@ -301,8 +276,6 @@ function documentPartiesOf(document: ParsedDocument): number[] {
   return partiesOfDocument(document).map((party) => party.memberId);
 }
 
-/** What an unrelated member sees in place of a failure's message (which may quote invoice numbers, totals, waybills). */
-export const HIDDEN_FAILURE_MESSAGE = "details are shown to the trade's parties, the factor evaluating it, auditors and operators";
 
 type StepChecks = { passed: boolean; failures: FundingCheckFailure[]; detailsHidden?: true };
 

@@ -6,12 +6,12 @@ import type { FundingRequest } from "../chain/funding";
 import { Role } from "../chain/roles";
 import { FundingRequestStore, INBOX_CURSOR } from "../requests/store";
 import type { StoredFundingRequest } from "../requests/store";
-import { address, signature } from "../proofs/wire";
 import type { FieldProblem } from "../proofs/wire";
 import { ApiError, forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import { holdsRole } from "./members";
-import { parseInput, uint256 } from "./validation";
+import { parseInput } from "./validation";
+import { fundingRequestBody, fundingRequestsQuery, REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX } from "./wire/schemas";
 import type { ApiContext } from "./context";
 import { chainNow, keepLive, MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE, requestState } from "./requestState";
 import type { RequestState } from "./requestState";
@@ -29,25 +29,10 @@ export type { RequestState };
  * live requests and a piece at most MAX_LIVE_REQUESTS_PER_PIECE, so no holder can bury the others' requests.
  */
 
-/** Requests per page of a listing, and the most a client may ask for. */
-export const REQUESTS_PAGE_DEFAULT = 50;
-export const REQUESTS_PAGE_MAX = 100;
+export { REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX };
 
-const listQuery = z.strictObject({
-  as: z.enum(["factor", "holder"], { error: "\"factor\" or \"holder\"" }).optional(),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,2}$/u, `a whole number from 1 to ${REQUESTS_PAGE_MAX}`)
-    .transform(Number)
-    .refine((value) => value <= REQUESTS_PAGE_MAX, `at most ${REQUESTS_PAGE_MAX}`)
-    .optional(),
-  cursor: z.string().regex(INBOX_CURSOR, "the nextCursor of a previous page").optional(),
-});
-
-export const fundingRequestBody = z.strictObject({
-  request: z.strictObject({ tokenId: uint256, value: uint256, minPrice: uint256, factor: address, withRecourse: z.boolean(), deadline: uint256, nonce: uint256 }),
-  holderSignature: signature,
-});
+/** The wire's query, with the cursor held to the store's own format. */
+const listQuery = fundingRequestsQuery.extend({ cursor: z.string().regex(INBOX_CURSOR, "the nextCursor of a previous page").optional() });
 
 export function registerRequestRoutes(router: IRouter, context: ApiContext, requests: FundingRequestStore): void {
   const session = requireSession(context);

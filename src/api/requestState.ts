@@ -10,10 +10,7 @@ import type { ApiContext } from "./context";
 
 export type RequestState = "waiting" | "funded" | "withdrawn" | "expired";
 
-/** At most this many live requests per holder (across factors and pieces). */
-export const MAX_LIVE_REQUESTS_PER_HOLDER = 50;
-/** At most this many live requests per piece (a holder asking several factors about one piece). */
-export const MAX_LIVE_REQUESTS_PER_PIECE = 5;
+export { MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE } from "./wire/schemas";
 
 /** Financing's mark of a nonce the holder withdrew (`invalidateNonce`): the largest uint40 as `fundedAt`. */
 const WITHDRAWN = 2n ** 40n - 1n;

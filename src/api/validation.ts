@@ -7,20 +7,7 @@ import type { FieldProblem } from "../proofs/wire";
  * (an unknown field is named by its own path, not its parent's).
  */
 
-const UINT256_MAX = 2n ** 256n - 1n;
-
-/** A uint256 written as a decimal string, parsed to bigint. */
-export const uint256 = z
-  .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/u, "a whole number written as a decimal string, e.g. \"1000\"")
-  .transform((text) => BigInt(text))
-  .refine((value) => value <= UINT256_MAX, "at most 2^256 - 1");
-
-/** A 32-byte hash in hex, lower-cased. */
-export const hash32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/u, "0x followed by 64 hex digits")
-  .transform((text) => text.toLowerCase());
+export { hash32, uint256 } from "./wire/schemas";
 
 export function problemsOf(error: z.ZodError, prefix = ""): FieldProblem[] {
   const problems: FieldProblem[] = [];

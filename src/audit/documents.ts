@@ -1,5 +1,5 @@
 import { getAddress, Wallet } from "ethers";
-import { SiweMessage } from "siwe";
+import { ApiClient, ApiFailure } from "../api/wire/client";
 import { Role } from "../chain/roles";
 import { documentSignatures, parseDocument } from "../proofs/documents";
 import type { DocumentKind, ParsedDocument } from "../proofs/documents";
@@ -51,54 +51,40 @@ export async function openStoreSource(location: string, chainId: bigint): Promis
   };
 }
 
-/** Signs in to the API with the auditor's key (EIP-4361) and reads documents with the session. */
+/** Signs in to the API with the auditor's key (EIP-4361) and reads documents with the session, through the API's typed client. */
 export async function openApiSource(baseUrl: string, auditorKey: string): Promise<DocumentSource> {
-  const base = baseUrl.replace(/\/+$/u, "");
+  const client = new ApiClient(baseUrl);
   const wallet = new Wallet(auditorKey);
-  const nonceResponse = await fetch(`${base}/v1/auth/nonce`);
-  if (!nonceResponse.ok) throw new Error(`${base}/v1/auth/nonce answered ${nonceResponse.status}`);
-  const issued = (await nonceResponse.json()) as { nonce: string; domain: string; uri: string; chainId: number | string };
-  const message = new SiweMessage({
-    domain: issued.domain,
-    address: wallet.address,
-    statement: "Chainbill audit: read the documents behind the chain.",
-    uri: issued.uri,
-    version: "1",
-    chainId: Number(issued.chainId),
-    nonce: issued.nonce,
-    issuedAt: new Date().toISOString(),
-    expirationTime: new Date(Date.now() + 3_600_000).toISOString(),
-  }).prepareMessage();
-  const signature = await wallet.signMessage(message);
-  const verify = await fetch(`${base}/v1/auth/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature }) });
-  if (!verify.ok) throw new Error(`signing in to ${base} as ${wallet.address} failed: ${verify.status} ${await verify.text()}`);
-  const { token } = (await verify.json()) as { token: string };
+  try {
+    await client.signIn(wallet, { statement: "Chainbill audit: read the documents behind the chain." });
+  } catch (error) {
+    throw new Error(`signing in to ${client.baseUrl} as ${wallet.address} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return {
-    description: `API ${base} (signed in as ${wallet.address})`,
+    description: `API ${client.baseUrl} (signed in as ${wallet.address})`,
     async fetch(hash) {
       for (let attempt = 1; ; attempt += 1) {
-        const response = await fetch(`${base}/v1/documents/${hash}`, { headers: { authorization: `Bearer ${token}` } });
-        if (response.status === 404) return undefined;
-        if (response.status === 429 && attempt < 6) {
-          // Rate-limited: wait as told (at most 10 s), then ask again.
-          const seconds = Math.min(10, Math.max(1, Number(response.headers.get("retry-after") ?? "1")));
-          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-          continue;
-        }
-        if (response.status >= 500) {
-          const text = await response.text();
+        try {
+          const body = await client.call("document", { params: { hash } });
+          return { kind: body.kind, document: body.document };
+        } catch (error) {
+          if (!(error instanceof ApiFailure)) throw error;
+          if (error.status === 404) return undefined;
+          if (error.status === 429 && attempt < 6) {
+            // Rate-limited: wait as told (at most 10 s), then ask again.
+            const seconds = Math.min(10, Math.max(1, error.retryAfterSeconds ?? 1));
+            await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+            continue;
+          }
+          const text = JSON.stringify(error.body).slice(0, 200);
           // The API's own integrity check: its stored copy no longer hashes to the key it is stored under.
-          if (/"code"\s*:\s*"DOCUMENT_ALTERED"/u.test(text)) return { altered: `the API reports its stored copy altered: ${text.slice(0, 200)}` };
-          return { unreadable: `the API answered ${response.status}: ${text.slice(0, 200)}` };
+          if (error.code === "DOCUMENT_ALTERED") return { altered: `the API reports its stored copy altered: ${text}` };
+          if (error.status >= 500) return { unreadable: `the API answered ${error.status}: ${text}` };
+          throw new Error(`${client.url("document", { params: { hash } })} answered ${error.status}: ${text}`);
         }
-        if (!response.ok) throw new Error(`${base}/v1/documents/${hash} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-        const body = (await response.json()) as { kind: string; document: unknown };
-        return { kind: body.kind, document: body.document };
       }
     },
-    close: async () => {
-      await fetch(`${base}/v1/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
-    },
+    close: () => client.signOut(),
   };
 }
 

@@ -5,26 +5,14 @@ import type { Express } from "express";
 import { BODY_LIMIT_BYTES } from "../api/context";
 import type { ChainbillApi } from "../api/app";
 import { errorMiddleware } from "../api/errors";
+import { dappConfig } from "../api/wire/schemas";
+import type { DappConfig } from "../api/wire/schemas";
 
 /**
  * The one origin the dApp is served from: its configuration, its built files and the API (created with the index
  * and the funding-request store, so it serves the portfolio, trees, books and requests the pages read), so the
  * browser talks to a single host and sign-in names it.
  */
-
-/** What the dApp learns before anyone signs in: where the chain is and, on a local demo chain, who is who. */
-export interface DappConfig {
-  chainId: string;
-  /** A JSON-RPC URL the browser may use (the local node), or null. */
-  rpcUrl: string | null;
-  addresses: { registry: string; receivableToken: string; settlementToken: string; settlement: string; financing: string };
-  /** Names of members by address, for display (the chain keeps only legal-entity hashes). */
-  directory: Array<{ address: string; name: string; nameZh: string; role: string }>;
-  /** The rate each factor quotes, basis points a year, by address. */
-  factorRates: Record<string, string>;
-  /** On the local demo chain only: the development accounts the dApp may sign with when no browser wallet is there. */
-  demoAccounts: Array<{ address: string; privateKey: string; name: string; nameZh: string; role: string }>;
-}
 
 export interface DappAppOptions {
   api: ChainbillApi;
@@ -38,13 +26,15 @@ export function createDappApp(options: DappAppOptions): Express {
   if (!fs.existsSync(path.join(options.webRoot, "index.html"))) {
     throw new Error(`the dApp is not built: ${path.join(options.webRoot, "index.html")} is missing (run npm run build:web)`);
   }
+  // The configuration is the wire contract's DappConfig: one the dApp's client would refuse does not start.
+  const config = dappConfig.parse(options.config);
   const app = express();
   app.disable("x-powered-by");
 
   // Rate-limited like the API's routes (the API limits its own; the dApp's files are not limited).
   app.get("/v1/config", (request, response) => {
     context.ipLimiter.take(request.ip ?? request.socket.remoteAddress ?? "unknown", "IP address");
-    response.json(options.config);
+    response.json(config);
   });
   app.use(express.static(options.webRoot, { index: "index.html", maxAge: 0 }));
   app.use(options.api.app);

@@ -23,7 +23,7 @@ import { DEMO_CAST, DEMO_FACTOR_RATE_BPS, DEVELOPMENT_MNEMONIC } from "../demo/c
 import { seedDemo } from "../demo/seed";
 import type { SeedResult } from "../demo/seed";
 import { createDappApp } from "./serve";
-import type { DappConfig } from "./serve";
+import type { DappConfig } from "../api/wire/schemas";
 
 /**
  * Everything `npm start` runs, as one function the browser tests call too: the chain (Hardhat's in-process network
@@ -61,6 +61,8 @@ export interface StackOptions {
    * `npm run operator` read; `npm start` passes deploy/deployments. None is written without it.
    */
   deploymentsDir?: string;
+  /** Check every API answer against its schema (src/api/wire); one it does not describe becomes a 500. For tests. */
+  checkAnswers?: boolean;
 }
 
 export interface RunningStack {
@@ -202,6 +204,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
       requests,
       sessions,
+      checkAnswers: options.checkAnswers,
     });
 
     const factorRates: Record<string, string> = {};

@@ -1,7 +1,7 @@
 import { createContext, useContext } from "react";
 import type { Api } from "./lib/api";
 import type { Connection } from "./lib/chain";
-import type { DappConfig, Member, Session } from "./lib/types";
+import type { DappConfig, MemberJson as Member, SessionJson as Session } from "../api/wire/schemas";
 
 /** What every page shares once a member has signed in. */
 export interface AppState {

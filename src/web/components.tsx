@@ -5,7 +5,7 @@ import { FAILURE_TITLES, explain, humanize } from "./lib/errors";
 import type { Explained } from "./lib/errors";
 import { useLanguage, useT } from "./lib/i18n";
 import type { MessageKey } from "./lib/i18n";
-import type { PieceStatus } from "./lib/types";
+import type { PieceStatus } from "../api/wire/schemas";
 
 /** Small pieces every page uses: errors, progress of long waits, status badges. */
 

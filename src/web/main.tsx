@@ -15,7 +15,7 @@ import { signIn } from "./lib/session";
 import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wallets";
 import type { DiscoveredWallet, EventfulProvider } from "./lib/wallets";
 import { shortAddress } from "./lib/money";
-import type { DappConfig, Member, Session } from "./lib/types";
+import type { DappConfig, MemberJson as Member, SessionJson as Session } from "../api/wire/schemas";
 import { AnchorPage } from "./pages/Anchor";
 import { AuditorPage } from "./pages/Auditor";
 import { ClaimsPage } from "./pages/Claims";
@@ -116,10 +116,10 @@ async function resumeSignIn(config: DappConfig): Promise<SignedIn | null> {
       provider = found;
     }
     api.token = stored.token;
-    const session = await api.get<Session>("/v1/auth/session");
+    const session = await api.call("session");
     const connection = await connectWallet(stored.kind, provider, config);
     if (getAddress(connection.address) !== getAddress(session.address)) throw new Error("the wallet changed accounts");
-    const { members } = await api.get<{ members: Member[] }>("/v1/members");
+    const { members } = await api.call("members");
     return { connection, session, members, walletId: stored.walletId };
   } catch {
     api.token = null;
@@ -155,7 +155,7 @@ function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice
     run(["progress.connect", "progress.signIn", "progress.verify"], async (step) => {
       const connection = await connectWallet(kind, provider(), config);
       const session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
-      const { members } = await api.get<{ members: Member[] }>("/v1/members");
+      const { members } = await api.call("members");
       onSignedIn({ connection, session, members, walletId });
     });
   const walletButton = (wallet: DiscoveredWallet) => (
@@ -222,7 +222,7 @@ function Root() {
   const [route, setRoute] = useState(routeOf(window.location.hash));
 
   useEffect(() => {
-    api.get<DappConfig>("/v1/config").then(setConfig, (error: unknown) => setConfigError(error instanceof Error ? error.message : String(error)));
+    api.call("config").then(setConfig, (error: unknown) => setConfigError(error instanceof Error ? error.message : String(error)));
     const onHash = (): void => setRoute(routeOf(window.location.hash));
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
@@ -272,8 +272,7 @@ function Root() {
   };
 
   const signOut = useCallback((): void => {
-    void api.post("/v1/auth/logout", {}).catch(() => undefined);
-    api.token = null;
+    void api.signOut();
     sessionStorage.removeItem(SIGN_IN_KEY);
     setSignedIn(null);
     // The next member to sign in starts on its own portfolio, never on the page the previous one left open.

@@ -14,6 +14,8 @@ import { startServer } from "../../src/api/server";
 import type { RunningServer } from "../../src/api/server";
 import type { ApiLimits } from "../../src/api/context";
 import type { SignaturePoolOptions } from "../../src/chain/signaturePool";
+import type { AnswerMismatch } from "../../src/api/conformance";
+import { ApiClient } from "../../src/api/wire/client";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/chain/rpc";
@@ -47,6 +49,8 @@ export interface ApiHarness {
   indexer?: RunningIndexer;
   /** Present with `index: true`. */
   requests?: FundingRequestStore;
+  /** The answers the API sent that their schemas do not describe (each was turned into a 500); close() fails on any. */
+  mismatches: AnswerMismatch[];
   /** Stops the API server (sessions closed on disk) and starts a new one on the same stores; `url` changes. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -81,6 +85,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   let sessions: LevelSessionPersistence | undefined;
   let indexer: RunningIndexer | undefined;
   let requests: FundingRequestStore | undefined;
+  const mismatches: AnswerMismatch[] = [];
   const stopServer = async (): Promise<void> => {
     await server?.close();
     server = undefined;
@@ -94,6 +99,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
     await requests?.close();
     await store.close();
     await rm(directory, { recursive: true, force: true });
+    if (mismatches.length > 0) throw new Error(`the API answered shapes its schemas do not describe: ${JSON.stringify(mismatches)}`);
   };
   const startServerPart = async (): Promise<RunningServer> => {
     sessions = await LevelSessionPersistence.open(path.join(directory, "sessions"));
@@ -111,6 +117,9 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       requests,
       sessions,
       signaturePool: options.signaturePool,
+      // Every answer is checked against its route's schema: one it does not describe is a 500, and fails close().
+      checkAnswers: true,
+      onAnswerMismatch: (mismatch) => mismatches.push(mismatch),
     });
     return server;
   };
@@ -141,6 +150,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
     url: started.url,
     indexer,
     requests,
+    mismatches,
     restart: async () => {
       await stopServer();
       const again = await startServerPart();
@@ -211,11 +221,19 @@ export async function signedSignIn(url: string, signer: Pick<HardhatEthersSigner
   return { message, signature: await signer.signMessage(message) };
 }
 
-/** Signs in and returns the session token. */
+/** Signs in with the typed client and returns the session token. */
 export async function signIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">): Promise<string> {
-  const answer = await call(url, "POST", "/v1/auth/verify", { json: await signedSignIn(url, signer) });
-  if (answer.status !== 200) throw new Error(`sign-in failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return (answer.body as { token: string }).token;
+  const client = new ApiClient(url);
+  await client.signIn({ getAddress: async () => signer.address, signMessage: (message) => signer.signMessage(message) });
+  if (client.token === null) throw new Error("sign-in failed");
+  return client.token;
+}
+
+/** The typed client of the API at `url`, signed in with `token` when given. */
+export function clientOf(url: string, token?: string): ApiClient {
+  const client = new ApiClient(url);
+  client.token = token ?? null;
+  return client;
 }
 
 /** The field paths an error answer names. */

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import type { Express } from "express";
-import { INDEX_OPERATIONS, OPERATIONS, REQUEST_OPERATIONS, openApiDocument, operationsFor } from "../../src/api/openapi";
-import type { MountedRoutes } from "../../src/api/openapi";
+import { openApiDocument } from "../../src/api/wire/openapi";
+import { ROUTES, routesFor } from "../../src/api/wire/routes";
+import type { MountedRoutes, RouteSpec } from "../../src/api/wire/routes";
 import { call, codeOf, fieldsOf, signIn, startApi } from "./harness";
 import type { ApiHarness } from "./harness";
 
@@ -18,8 +19,8 @@ function servedRoutes(app: Express): string[] {
 }
 
 function described(mounted: MountedRoutes): string[] {
-  return Object.entries(operationsFor(mounted))
-    .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`))
+  return routesFor(mounted)
+    .map(([, spec]) => `${spec.method.toUpperCase()} ${spec.path}`)
     .sort();
 }
 
@@ -39,13 +40,13 @@ function describesExactlyWhatIsServed(harness: () => ApiHarness, sessionToken: (
     };
     expect(document.openapi).to.equal("3.1.0");
     expect(document).to.deep.equal(JSON.parse(JSON.stringify(openApiDocument(mounted))));
-    const operations = operationsFor(mounted);
+    const specOf = (path: string, method: string): RouteSpec | undefined => routesFor(mounted).find(([, spec]) => spec.path === path && spec.method === method)?.[1];
     for (const [path, pathOperations] of Object.entries(document.paths)) {
       const inPath = [...path.matchAll(/\{([^}]+)\}/gu)].map((match) => match[1]);
       for (const [method, operation] of Object.entries(pathOperations)) {
         expect((operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name), `${method} ${path}`).to.deep.equal(inPath);
         expect(Object.keys(operation.responses), `${method} ${path}`).to.not.be.empty;
-        if (operations[path][method].session) expect(operation.responses, `${method} ${path}`).to.have.property("401");
+        if (specOf(path, method)?.session === true) expect(operation.responses, `${method} ${path}`).to.have.property("401");
       }
     }
     // Every schema an operation refers to is in the document.
@@ -57,8 +58,8 @@ function describesExactlyWhatIsServed(harness: () => ApiHarness, sessionToken: (
     const api = harness();
     const concrete = (path: string): string =>
       path.replace("{hash}", `0x${"ab".repeat(32)}`).replace("{id}", "4294967297").replace("{address}", api.c.tier1.address);
-    for (const [path, operations] of Object.entries(operationsFor(mounted))) {
-      for (const method of Object.keys(operations)) {
+    for (const [, { path, method }] of routesFor(mounted)) {
+      {
         const answer = await call(api.url, method.toUpperCase(), concrete(path), { token: path === "/v1/auth/logout" ? "x".repeat(20) : sessionToken(), json: method === "post" ? {} : undefined });
         expect(codeOf(answer), `${method} ${path}`).to.not.equal("ROUTE_NOT_FOUND");
         expect(answer.status, `${method} ${path}`).to.be.lessThan(500);
@@ -82,8 +83,10 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
   describesExactlyWhatIsServed(() => api, () => token, {});
 
   it("without an index, the index and request routes are neither served nor described", async () => {
-    for (const path of [...Object.keys(INDEX_OPERATIONS), ...Object.keys(REQUEST_OPERATIONS)]) {
-      expect(OPERATIONS, path).to.not.have.property(path);
+    const optional = Object.values(ROUTES).filter((spec: RouteSpec) => spec.group === "index" || spec.group === "requests");
+    expect(optional).to.not.be.empty;
+    for (const { path } of optional) {
+      expect(described({}).some((served) => served.endsWith(` ${path}`)), path).to.equal(false);
       const answer = await call(api.url, "GET", path.replace("{id}", "4294967297").replace("{address}", api.c.tier1.address), { token });
       expect(codeOf(answer), path).to.equal("ROUTE_NOT_FOUND");
     }

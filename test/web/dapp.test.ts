@@ -7,7 +7,8 @@ import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import { formatCny } from "../../src/finance/money";
-import { siweMessage } from "../../src/web/lib/session";
+import { ApiClient, ApiFailure } from "../../src/api/wire/client";
+import { fundingRequestToWire } from "../../src/api/wire/convert";
 import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
 import { carrierSigns, sellerIssues } from "../../src/demo/documents";
@@ -175,35 +176,34 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
 
   it("the funding-request inbox refuses a request not signed by the caller, and keeps nothing of it", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
-    const url = web.stack.url;
     const tier2 = new Wallet(accountOf("tier2").privateKey);
-    const issued = (await (await fetch(`${url}/v1/auth/nonce`)).json()) as { nonce: string; domain: string; uri: string; chainId: string };
-    const now = Date.now();
-    const message = siweMessage({ ...issued, chainId: String(issued.chainId), address: tier2.address, issuedAt: new Date(now).toISOString(), expirationTime: new Date(now + 60_000).toISOString() });
-    const verified = await fetch(`${url}/v1/auth/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message, signature: await tier2.signMessage(message) }) });
-    const { token } = (await verified.json()) as { token: string };
-    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    const client = new ApiClient(web.stack.url);
+    await client.signIn(tier2);
 
     const block = await web.stack.provider.getBlock("latest");
     const request = { tokenId: web.stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
     const domain = financingDomain(web.stack.chainId, web.stack.addresses.financing);
-    const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)]));
+    const wire = fundingRequestToWire(request);
     // Signed by tier 3, submitted by tier 2.
     const forged = await signFundingRequest(new Wallet(accountOf("tier3").privateKey), domain, request);
-    const refused = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: forged }) });
-    expect(refused.status).to.equal(422);
-    const body = (await refused.json()) as { error: { code: string; fields: Array<{ path: string; message: string }> } };
-    expect(body.error.code).to.equal("REQUEST_REFUSED");
-    expect(body.error.fields.map((field) => field.path)).to.deep.equal(["holderSignature"]);
-    const listed = (await (await fetch(`${url}/v1/funding-requests`, { headers })).json()) as { requests: unknown[] };
-    expect(listed.requests).to.deep.equal([]);
+    const refused = await client.call("submitFundingRequest", { body: { request: wire, holderSignature: forged } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(ApiFailure);
+    expect((refused as ApiFailure).status).to.equal(422);
+    expect((refused as ApiFailure).code).to.equal("REQUEST_REFUSED");
+    expect((refused as ApiFailure).fields.map((field) => field.path)).to.deep.equal(["holderSignature"]);
+    expect((await client.call("fundingRequests")).requests).to.deep.equal([]);
 
     const own = await signFundingRequest(tier2, domain, request);
-    const accepted = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: own }) });
-    expect(accepted.status).to.equal(201);
-    const again = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers, body: JSON.stringify({ request: wire, holderSignature: own }) });
-    expect(again.status).to.equal(409);
-    const mine = (await (await fetch(`${url}/v1/funding-requests`, { headers })).json()) as { requests: Array<{ state: string }> };
+    expect((await client.request("submitFundingRequest", { body: { request: wire, holderSignature: own } })).status).to.equal(201);
+    const again = await client.call("submitFundingRequest", { body: { request: wire, holderSignature: own } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((again as ApiFailure).status).to.equal(409);
+    const mine = await client.call("fundingRequests");
     expect(mine.requests.map((entry) => entry.state)).to.deep.equal(["waiting"]);
   });
 

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { IRouter } from "express";
 import { ApiError, forbidden } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
@@ -6,12 +5,8 @@ import { verifySignIn } from "../auth/signIn";
 import { roleNames } from "../members";
 import { parseInput } from "../validation";
 import type { ApiContext } from "../context";
+import { signInBody } from "../wire/schemas";
 
-/** The body of POST /v1/auth/verify: the EIP-4361 message as signed, and the EIP-191 signature of it. */
-export const signInBody = z.strictObject({
-  message: z.string().min(1, "must not be empty").max(4096, "at most 4096 characters"),
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/u, "a signature is 0x followed by 130 hex digits (65 bytes)"),
-});
 
 export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
   router.get("/v1/auth/nonce", (_request, response) => {

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import type { IRouter } from "express";
 import { Role } from "../../chain/roles";
 import { documentParties, documentSchema, parseDocument, recoverDocumentSignaturesWith, signatureProblems } from "../../proofs/documents";
@@ -9,7 +8,8 @@ import { ApiError, badRequest, forbidden, notFound } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
 import type { Caller } from "../auth/middleware";
 import { holdsRole } from "../members";
-import { hash32, parseInput, problemsOf } from "../validation";
+import { parseInput, problemsOf } from "../validation";
+import { hashParams } from "../wire/schemas";
 import type { ApiContext } from "../context";
 import { DocumentAccess } from "../documentAccess";
 
@@ -24,8 +24,6 @@ const PARTY_PATHS: Readonly<Record<DocumentKind, readonly string[]>> = {
   invoice: ["invoice.seller", "invoice.buyer"],
   logistics: ["waybill.carrier", "waybill.shipper", "waybill.consignee"],
 };
-
-export const hashParams = z.strictObject({ hash: hash32 });
 
 /** The parties that are not the member they claim to be, as field problems. */
 async function partyProblems(context: ApiContext, document: ParsedDocument): Promise<FieldProblem[]> {

@@ -1,12 +1,9 @@
-import { z } from "zod";
 import type { IRouter } from "express";
-import { address } from "../../proofs/wire";
 import { notFound } from "../errors";
 import { requireSession } from "../auth/middleware";
 import { parseInput } from "../validation";
 import type { ApiContext } from "../context";
-
-export const memberParams = z.strictObject({ address });
+import { memberParams } from "../wire/schemas";
 
 export function registerMemberRoutes(router: IRouter, context: ApiContext): void {
   const session = requireSession(context);

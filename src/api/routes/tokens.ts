@@ -1,40 +1,17 @@
-import { z } from "zod";
 import type { IRouter } from "express";
 import { Role } from "../../chain/roles";
 import { LineageTooDeepError, readLineage, UnknownPieceError } from "../../chain/lineage";
-import { address, signature } from "../../proofs/wire";
 import { ApiError, badRequest, forbidden, notFound } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
 import { holdsRole } from "../members";
 import { readToken } from "../tokens";
-import { parseInput, uint256 } from "../validation";
+import { parseInput } from "../validation";
+import { fundingCheckBody, MAX_LINEAGE_DEPTH, tokenParams } from "../wire/schemas";
 import type { ApiContext } from "../context";
 
 /** Pieces and their funding checks. Amounts and ids travel as decimal strings both ways. */
 
-export const tokenParams = z.strictObject({ id: uint256 });
-
-/**
- * The most steps (the anchor's confirmation, each generation, the piece) the lineage route reads: walking up costs
- * one chain read per generation, so a holder who splits its piece thousands of times deep cannot make one request
- * cost thousands of calls. Real supply chains are a few tiers deep; a deeper piece is answered 422
- * LINEAGE_TOO_DEEP (the index's `/v1/pieces/:id/tree` serves its ancestors).
- */
-export const MAX_LINEAGE_DEPTH = 64;
-
-export const fundingCheckBody = z.strictObject({
-  request: z.strictObject({
-    tokenId: uint256,
-    value: uint256,
-    minPrice: uint256,
-    factor: address,
-    withRecourse: z.boolean(),
-    deadline: uint256,
-    nonce: uint256,
-  }),
-  holderSignature: signature,
-  price: uint256,
-});
+export { MAX_LINEAGE_DEPTH };
 
 export function registerTokenRoutes(router: IRouter, context: ApiContext): void {
   const session = requireSession(context);

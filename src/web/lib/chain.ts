@@ -8,7 +8,7 @@ import { ISettlementToken__factory } from "../../../typechain-types/factories/co
 import { ISettlement__factory } from "../../../typechain-types/factories/contracts/finance/interfaces/ISettlement__factory";
 import { IERC3525Errors__factory } from "../../../typechain-types/factories/contracts/token/interfaces/IERC3525Errors__factory";
 import { IReceivableToken__factory } from "../../../typechain-types/factories/contracts/token/interfaces/IReceivableToken__factory";
-import type { DappConfig } from "./types";
+import type { DappConfig } from "../../api/wire/schemas";
 import type { Eip1193Provider } from "./keyWallet";
 
 /**

@@ -142,8 +142,8 @@ export async function complete(
   }
   const logisticsProof: LogisticsProof = { waybill: waybill.proof.waybill, events };
   hooks.onUpload();
-  const storedInvoice = await api.post<{ hash: string }>("/v1/documents/invoices", invoiceProofToWire(invoiceProof));
-  const storedWaybill = await api.post<{ hash: string }>("/v1/documents/logistics", logisticsProofToWire(logisticsProof));
+  const storedInvoice = await api.call("uploadInvoice", { body: invoiceProofToWire(invoiceProof) });
+  const storedWaybill = await api.call("uploadLogistics", { body: logisticsProofToWire(logisticsProof) });
   if (storedInvoice.hash !== invoiceHash(chainId, invoiceProof.invoice) || storedWaybill.hash !== logisticsHash(chainId, logisticsProof)) {
     throw new Error("the API stored the documents under other hashes than this browser computed");
   }

@@ -8,7 +8,6 @@ import type { MessageKey } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
 import { cny, dateOf, parseCny } from "../lib/money";
-import type { Obligations } from "../lib/types";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 
@@ -19,7 +18,7 @@ const CNY_CODE = "0x434e59";
 export function AnchorPage() {
   const t = useT();
   const { api, connection, config, session, memberOf, nameOf } = useApp();
-  const owed = useData((minBlock) => api.get<Obligations>(`/v1/anchors/${session.address}/obligations${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  const owed = useData((minBlock) => api.call("obligations", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
   const [invoice, setInvoice] = useState<IntakeOutcome<InvoiceIntake> | null>(null);
   const [waybill, setWaybill] = useState<IntakeOutcome<WaybillIntake> | null>(null);
   const [daysText, setDaysText] = useState("90");

@@ -3,7 +3,6 @@ import { useApp } from "../app";
 import { ErrorBox, Section } from "../components";
 import { useT } from "../lib/i18n";
 import { parsePieceName, pieceName } from "../lib/money";
-import type { PieceTree } from "../lib/types";
 import { useData } from "../lib/useData";
 import { LineageTree } from "./Piece";
 
@@ -21,7 +20,7 @@ export function AuditorPage({ query }: { query: string }) {
   const [text, setText] = useState(query === "" ? "" : pieceName(query));
   const [bad, setBad] = useState(false);
   const tokenId = /^[0-9]+$/u.test(query) ? query : null;
-  const { data, error, loading } = useData(async () => (tokenId === null ? null : api.get<PieceTree>(`/v1/pieces/${tokenId}/tree`)), [api, tokenId]);
+  const { data, error, loading } = useData(async () => (tokenId === null ? null : api.call("pieceTree", { params: { id: tokenId } })), [api, tokenId]);
   const failing = data?.nodes.filter((node) => node.checks !== null && !node.checks.passed).length ?? 0;
   return (
     <main>

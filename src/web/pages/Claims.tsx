@@ -4,7 +4,7 @@ import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
-import type { Portfolio, PortfolioPiece } from "../lib/types";
+import type { PortfolioPieceJson as PortfolioPiece } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 
 /** One held piece with what the chain says it may collect now. */
@@ -40,7 +40,7 @@ export function ClaimsPage() {
   const [result, setResult] = useState<string | null>(null);
   const view = useData<ClaimsView>(
     async (minBlock) => {
-      const portfolio = await api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`);
+      const portfolio = await api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } });
       const { settlement, currency } = connection.contracts;
       const rows = await Promise.all(
         portfolio.pieces.map(async (piece) => {

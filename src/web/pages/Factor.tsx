@@ -1,11 +1,10 @@
 import { useState } from "react";
 import { useApp } from "../app";
 import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from "../components";
-import { ApiFailure } from "../lib/api";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
-import type { CheckFailure, FactorBook, FundingCheckPassed, FundingCheckRefused, StoredRequest } from "../lib/types";
+import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailure, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 
@@ -15,8 +14,8 @@ type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; fail
 export function FactorPage() {
   const t = useT();
   const { api, connection, config, session, nameOf } = useApp();
-  const requests = useData(() => api.get<{ requests: StoredRequest[] }>("/v1/funding-requests?as=factor"), [api]);
-  const book = useData((minBlock) => api.get<FactorBook>(`/v1/factors/${session.address}/book${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  const requests = useData(() => api.call("fundingRequests", { query: { as: "factor" } }), [api]);
+  const book = useData((minBlock) => api.call("factorBook", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
   const [selected, setSelected] = useState<StoredRequest | null>(null);
   const [outcome, setOutcome] = useState<CheckOutcome | null>(null);
   const [result, setResult] = useState<string | null>(null);
@@ -27,20 +26,12 @@ export function FactorPage() {
     setOutcome(null);
     setResult(null);
     await run(["factor.stepCheck"], async () => {
-      try {
-        const passed = await api.post<FundingCheckPassed>(`/v1/tokens/${request.request.tokenId}/funding-checks`, {
-          request: request.request,
-          holderSignature: request.holderSignature,
-          price: request.request.minPrice,
-        });
-        setOutcome({ ok: true, passed });
-      } catch (caught) {
-        if (caught instanceof ApiFailure && caught.status === 422 && typeof caught.body === "object" && caught.body !== null && "failures" in caught.body) {
-          setOutcome({ ok: false, failures: (caught.body as FundingCheckRefused).failures });
-          return;
-        }
-        throw caught;
-      }
+      // A refusal (422) is an answer too: every reason the verifier found.
+      const answer = await api.request("fundingCheck", {
+        params: { id: request.request.tokenId },
+        body: { request: request.request, holderSignature: request.holderSignature, price: request.request.minPrice },
+      });
+      setOutcome(answer.status === 200 ? { ok: true, passed: answer.body } : { ok: false, failures: answer.body.failures });
     });
   };
 

@@ -9,7 +9,8 @@ import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, parseCny, pieceName } from "../lib/money";
-import type { Portfolio, StoredRequest } from "../lib/types";
+import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
+import { fundingRequestToWire } from "../../api/wire/convert";
 import { useData } from "../lib/useData";
 
 const DAY = 86_400n;
@@ -29,8 +30,8 @@ function rateText(bps: bigint): string {
 export function FinancePage() {
   const t = useT();
   const { api, connection, config, members, nameOf } = useApp();
-  const portfolio = useData((minBlock) => api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api]);
-  const mine = useData(() => api.get<{ requests: StoredRequest[] }>("/v1/funding-requests"), [api]);
+  const portfolio = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
+  const mine = useData(() => api.call("fundingRequests"), [api]);
   const factors = members
     .filter((member) => member.status === "ACTIVE" && member.roles.includes("FACTOR"))
     .flatMap((member) => member.accounts.map((account) => getAddress(account)));
@@ -65,17 +66,11 @@ export function FinancePage() {
       const domain = financingDomain(BigInt(config.chainId), config.addresses.financing);
       const holderSignature = await signFundingRequest(connection.signer, domain, request);
       step("finance.stepSubmit");
-      await api.post("/v1/funding-requests", {
-        request: {
-          tokenId: request.tokenId.toString(),
-          value: request.value.toString(),
-          minPrice: request.minPrice.toString(),
-          factor: request.factor,
-          withRecourse: request.withRecourse,
-          deadline: request.deadline.toString(),
-          nonce: request.nonce.toString(),
+      await api.call("submitFundingRequest", {
+        body: {
+          request: fundingRequestToWire(request),
+          holderSignature,
         },
-        holderSignature,
       });
       setResult(t("finance.submitted", { factor: nameOf(factor) }));
       await mine.reload();

@@ -6,7 +6,7 @@ import { explain } from "../lib/errors";
 import type { Explained } from "../lib/errors";
 import { useLanguage, useT } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
-import type { PieceTree, StoredDocumentJson, TreeNode } from "../lib/types";
+import type { PieceTreeJson as PieceTree, StoredDocumentJson, TreeNodeJson as TreeNode } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 
 interface PartyWire {
@@ -56,7 +56,7 @@ function DocumentViewer({ hash, onClose }: { hash: string; onClose(): void }) {
   const { api } = useApp();
   const { data, error } = useData(async () => {
     try {
-      return { document: await api.get<StoredDocumentJson>(`/v1/documents/${hash}`), forbidden: false };
+      return { document: await api.call("document", { params: { hash } }), forbidden: false };
     } catch (caught) {
       if (caught instanceof ApiFailure && caught.code === "NOT_A_READER") return { document: null, forbidden: true };
       throw caught;
@@ -186,7 +186,7 @@ export function PiecePage({ tokenId }: { tokenId: string }) {
       setBadId(explain(new Error(t("auditor.badQuery")), t, language));
       return null;
     }
-    return api.get<PieceTree>(`/v1/pieces/${tokenId}/tree`);
+    return api.call("pieceTree", { params: { id: tokenId } });
   }, [api, tokenId]);
   return (
     <main>

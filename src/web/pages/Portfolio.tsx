@@ -2,14 +2,13 @@ import { useApp } from "../app";
 import { ErrorBox, Section, StatusBadge } from "../components";
 import { useT } from "../lib/i18n";
 import { cny, dateOf, pieceName } from "../lib/money";
-import type { Portfolio } from "../lib/types";
 import { useData } from "../lib/useData";
 
 /** My pieces with anchor, maturity, value and status, what I sold to factors, and totals. */
 export function PortfolioPage() {
   const t = useT();
   const { api, nameOf, session } = useApp();
-  const { data, error } = useData((minBlock) => api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api, session.address]);
+  const { data, error } = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
   return (
     <main>
       <Section title={t("portfolio.title")} testId="portfolio-page">

@@ -6,7 +6,6 @@ import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
 import { cny, dateOf, parseCny, pieceName } from "../lib/money";
-import type { Portfolio } from "../lib/types";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 import { tradeMismatches } from "../../proofs/tradeCheck";
@@ -64,7 +63,7 @@ export function TransferPage() {
   const language = useLanguage();
   const { api, connection, config, memberOf, nameOf, members, session } = useApp();
   const recipients = useRecipients();
-  const { data, reload } = useData((minBlock) => api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`), [api]);
+  const { data, reload } = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
   const [tokenId, setTokenId] = useState("");
   const [amountText, setAmountText] = useState("");
   const [recipient, setRecipient] = useState("");

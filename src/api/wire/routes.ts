@@ -1,0 +1,352 @@
+import type { z } from "zod";
+import { documentSchema } from "../../proofs/documents";
+import * as s from "./schemas";
+
+/**
+ * Every operation of the API, by name: its method and OpenAPI path, whether it needs a session, what it takes
+ * (path parameters, query, body) and every answer it may give (status, sentence, schema). The OpenAPI document
+ * (./openapi.ts) is generated from this table, the typed client (./client.ts) calls by its names, and in tests the
+ * API checks each answer it sends against the entry of its route and status.
+ */
+
+export type RouteGroup = "core" | "index" | "requests" | "dapp";
+
+/** A JSON answer: a success (or a refusal that carries more than an error). */
+export interface AnswerResponse<S extends z.ZodType = z.ZodType> {
+  kind: "answer";
+  description: string;
+  schema: S;
+}
+/** An error answer: the error body. */
+export interface ErrorResponse {
+  kind: "error";
+  description: string;
+  schema: typeof s.errorBody;
+}
+/** An answer with no body, or not JSON (Prometheus' text). */
+export interface OtherResponse {
+  kind: "empty" | "text";
+  description: string;
+}
+export type ResponseSpec = AnswerResponse | ErrorResponse | OtherResponse;
+
+export interface RouteSpec {
+  method: "get" | "post";
+  /** The OpenAPI path, e.g. "/v1/tokens/{id}". */
+  path: string;
+  /** Which app serves it: every API (core), with an index, with the request inbox, or the dApp's server. */
+  group: RouteGroup;
+  session: boolean;
+  summary: string;
+  /** What a caller must know beyond the summary: bounds, ordering, who sees what. */
+  description?: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Readonly<Record<number, ResponseSpec>>;
+}
+
+const route = <const R extends RouteSpec>(spec: R): R => spec;
+const answer = <S extends z.ZodType>(description: string, schema: S): AnswerResponse<S> => ({ kind: "answer", description, schema });
+const error = (description: string): ErrorResponse => ({ kind: "error", description, schema: s.errorBody });
+
+/** Errors every route that takes a session can answer. */
+const sessionErrors = {
+  401: error("no session, the session has expired, or it ended because its member is no longer active (SESSION_ENDED: suspended, KYC lapsed, or the address removed)"),
+  429: error("rate limited; see Retry-After"),
+};
+const bodyErrors = {
+  400: error(
+    "malformed JSON, wrong or unknown fields (each named), text that is not well-formed Unicode, or a body that does not decompress with its Content-Encoding (BODY_NOT_DECOMPRESSED, naming headers.content-encoding)",
+  ),
+  413: error(`the body exceeds ${s.BODY_LIMIT_BYTES / 1024} KB (a larger Content-Length is refused before the body is read, and the connection closed)`),
+  415: error("the body is not JSON"),
+};
+/** Errors of every index read beyond the session's. */
+const indexErrors = {
+  400: error("a malformed id, address or minBlock"),
+  503: error("the index has not reached minBlock within ten seconds (INDEX_BEHIND; see Retry-After)"),
+  ...sessionErrors,
+};
+const auditorsOnly = error("another member's book or pieces, and the caller is neither auditor nor operator");
+const uploadResponses = {
+  201: answer("stored", s.stored),
+  200: answer("already stored under this hash (the first copy is kept)", s.stored),
+  ...bodyErrors,
+  403: error("the caller is not a party of the document"),
+  422: error("a signature does not recover to its party (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)"),
+  ...sessionErrors,
+};
+
+export const ROUTES = {
+  health: route({
+    method: "get",
+    path: "/health",
+    group: "core",
+    session: false,
+    summary: "Liveness and the chain the service reads",
+    responses: { 200: answer("up", s.health), 503: answer("the chain node does not answer", s.health) },
+  }),
+  metrics: route({ method: "get", path: "/metrics", group: "core", session: false, summary: "Prometheus metrics", responses: { 200: { kind: "text", description: "text exposition format" } } }),
+  openApi: route({ method: "get", path: "/openapi.json", group: "core", session: false, summary: "This description", responses: { 200: answer("OpenAPI 3.1", s.openApiBody), 429: error("rate limited") } }),
+  nonce: route({
+    method: "get",
+    path: "/v1/auth/nonce",
+    group: "core",
+    session: false,
+    summary: "A single-use nonce for a sign-in message, and what the message must name",
+    description:
+      "The nonce is a random value, its expiry and a MAC under a key of this process: nothing is stored until it is spent, so no number of nonce requests can stop a member from signing in. It lasts five minutes and serves one sign-in.",
+    responses: { 200: answer("a nonce", s.nonce), 429: error("rate limited") },
+  }),
+  signIn: route({
+    method: "post",
+    path: "/v1/auth/verify",
+    group: "core",
+    session: false,
+    summary: "Sign in with Ethereum (EIP-4361): exchange a signed message for a session token",
+    description:
+      "A session lasts an hour and survives a restart of the API; it ends at once when its member is suspended, its KYC lapses or the address is removed. A member holds at most a fixed number of live sessions (20 by default): a new sign-in ends that member's own oldest.",
+    body: s.signInBody,
+    responses: {
+      200: answer("signed in", s.session),
+      ...bodyErrors,
+      401: error("wrong domain, URI or chain id, unknown or used nonce, expired message, or a signature by someone else"),
+      403: error("the address belongs to no member (NOT_A_MEMBER), or its member is suspended or its KYC lapsed (MEMBER_INACTIVE)"),
+      429: error("rate limited"),
+      503: error("the session store is full of other members' live sessions"),
+    },
+  }),
+  session: route({
+    method: "get",
+    path: "/v1/auth/session",
+    group: "core",
+    session: true,
+    summary: "The session's address and its roles as the registry holds them now",
+    responses: { 200: answer("the session", s.sessionInfo), ...sessionErrors },
+  }),
+  logout: route({ method: "post", path: "/v1/auth/logout", group: "core", session: true, summary: "End the session", responses: { 204: { kind: "empty", description: "ended" }, ...sessionErrors } }),
+  uploadInvoice: route({
+    method: "post",
+    path: "/v1/documents/invoices",
+    group: "core",
+    session: true,
+    summary: "Upload an invoice proof (a party of the invoice, or an operator)",
+    body: documentSchema("invoice"),
+    responses: uploadResponses,
+  }),
+  uploadLogistics: route({
+    method: "post",
+    path: "/v1/documents/logistics",
+    group: "core",
+    session: true,
+    summary: "Upload a logistics proof (a party of the waybill, or an operator)",
+    body: documentSchema("logistics"),
+    responses: uploadResponses,
+  }),
+  document: route({
+    method: "get",
+    path: "/v1/documents/{hash}",
+    group: "core",
+    session: true,
+    summary: "A stored document (its parties, auditors, operators, and a factor evaluating a piece it backs)",
+    description:
+      "A factor reads a document while a live funding request to it names a piece whose lineage the document backs, or while it (any address of its member) holds or held such a piece; a lineage step counts only when it passes value between the document's own parties, so a hash named in someone else's transfer opens nothing.",
+    params: s.hashParams,
+    responses: {
+      200: answer("the document", s.storedDocument),
+      400: error("the hash is malformed"),
+      403: error("the caller may not read it"),
+      404: error("no such document"),
+      500: error("the stored copy no longer hashes to its key (DOCUMENT_ALTERED)"),
+      ...sessionErrors,
+    },
+  }),
+  token: route({
+    method: "get",
+    path: "/v1/tokens/{id}",
+    group: "core",
+    session: true,
+    summary: "A piece: terms, place in its receivable's tree, the documents recorded behind it",
+    params: s.tokenParams,
+    responses: { 200: answer("the piece", s.token), 400: error("the id is malformed"), 404: error("no such piece"), ...sessionErrors },
+  }),
+  lineage: route({
+    method: "get",
+    path: "/v1/tokens/{id}/lineage",
+    group: "core",
+    session: true,
+    summary: "Every step from the anchor's confirmation to the piece",
+    description: `Walking up costs one chain read per generation, so the route reads at most ${s.MAX_LINEAGE_DEPTH} steps (the confirmation and the piece included): a deeper lineage is answered 422 LINEAGE_TOO_DEEP naming the id, after at most ${s.MAX_LINEAGE_DEPTH} reads; the index's /v1/pieces/{id}/tree gives its ancestors.`,
+    params: s.tokenParams,
+    responses: {
+      200: answer("the lineage, root first", s.lineage),
+      400: error("the id is malformed"),
+      404: error("no such piece"),
+      422: error(`the lineage has more than ${s.MAX_LINEAGE_DEPTH} steps (LINEAGE_TOO_DEEP)`),
+      ...sessionErrors,
+    },
+  }),
+  fundingCheck: route({
+    method: "post",
+    path: "/v1/tokens/{id}/funding-checks",
+    group: "core",
+    session: true,
+    summary:
+      "Check a holder's funding request (the caller must be an active factor); an attestation when every check passes. Recourse is the request's withRecourse, as the holder signed it: the factor does not choose it",
+    params: s.tokenParams,
+    body: s.fundingCheckBody,
+    responses: {
+      200: answer("attested", s.attested),
+      422: answer("refused, with every reason", s.refused),
+      ...bodyErrors,
+      403: error("the caller is not an active factor"),
+      ...sessionErrors,
+    },
+  }),
+  members: route({ method: "get", path: "/v1/members", group: "core", session: true, summary: "Every member, from the registry", responses: { 200: answer("members", s.members), ...sessionErrors } }),
+  member: route({
+    method: "get",
+    path: "/v1/members/{address}",
+    group: "core",
+    session: true,
+    summary: "The member an address belongs to",
+    params: s.memberParams,
+    responses: { 200: answer("the member", s.member), 400: error("the address is malformed"), 404: error("no member has this address"), ...sessionErrors },
+  }),
+
+  indexStatus: route({
+    method: "get",
+    path: "/v1/index/status",
+    group: "index",
+    session: false,
+    summary: "How far the index has got: the block it is as of, the head it has seen, what is final",
+    responses: { 200: answer("the index's position (asOfBlock -1 before its first block)", s.indexStatus), 429: error("rate limited") },
+  }),
+  portfolio: route({
+    method: "get",
+    path: "/v1/portfolio",
+    group: "index",
+    session: true,
+    summary: "Live pieces held, what was sold to factors, and totals by anchor and by maturity (the caller's; ?address= for auditors and operators)",
+    description: `Pieces come a page at a time, largest value first, then newest (token id descending), so pieces of dust split into a portfolio sort last and cannot hide real ones; a page has \`limit\` pieces (default ${s.PORTFOLIO_PAGE_DEFAULT}, at most ${s.PORTFOLIO_PAGE_MAX}); pass the answer's nextCursor as \`cursor\` for the next page (null on the last). The totals count every piece held, whatever the page.`,
+    query: s.portfolioQuery,
+    responses: { 200: answer("the portfolio", s.portfolio), 403: auditorsOnly, ...indexErrors },
+  }),
+  pieceTree: route({
+    method: "get",
+    path: "/v1/pieces/{id}/tree",
+    group: "index",
+    session: true,
+    summary: "The piece's receivable as a tree from the anchor's confirmation (each node with the verifier's checks of its step), and the piece's own ancestors and descendants",
+    description:
+      "Every member sees whether each step passed and its failure codes. The failure messages (which quote invoice numbers, totals, waybill references) go only to the step's parties (the members holding the piece or its parent, the members its documents name), the factor evaluating the piece (a live request to it, or it holds or held the piece or a descendant), auditors and operators; anyone else gets detailsHidden: true and a fixed message.",
+    params: s.tokenParams,
+    query: s.minBlockQuery,
+    responses: { 200: answer("the tree", s.pieceTree), 404: error("no such piece was ever created"), ...indexErrors },
+  }),
+  pieceHistory: route({
+    method: "get",
+    path: "/v1/pieces/{id}/history",
+    group: "index",
+    session: true,
+    summary: "Every event that touched the piece, decoded, in chain order",
+    params: s.tokenParams,
+    query: s.minBlockQuery,
+    responses: { 200: answer("the history (empty for a piece never created)", s.pieceHistory), ...indexErrors },
+  }),
+  factorBook: route({
+    method: "get",
+    path: "/v1/factors/{address}/book",
+    group: "index",
+    session: true,
+    summary: "What a factor bought, at what price, and what is still due on each piece (the factor's own; auditors and operators any)",
+    params: s.factorParams,
+    query: s.minBlockQuery,
+    responses: { 200: answer("the book", s.factorBook), 403: auditorsOnly, ...indexErrors },
+  }),
+  obligations: route({
+    method: "get",
+    path: "/v1/anchors/{address}/obligations",
+    group: "index",
+    session: true,
+    summary: "What an anchor owes, receivable by receivable, by maturity (the anchor's own; auditors and operators any)",
+    params: s.anchorParams,
+    query: s.minBlockQuery,
+    responses: { 200: answer("the obligations", s.obligations), 403: auditorsOnly, ...indexErrors },
+  }),
+  slot: route({
+    method: "get",
+    path: "/v1/slots/{id}",
+    group: "index",
+    session: true,
+    summary: "A receivable (slot) and its summary: outstanding, live value, repaid, overdue",
+    params: s.slotParams,
+    query: s.minBlockQuery,
+    responses: { 200: answer("the receivable", s.slotSummary), 404: error("no such receivable was confirmed"), ...indexErrors },
+  }),
+
+  submitFundingRequest: route({
+    method: "post",
+    path: "/v1/funding-requests",
+    group: "requests",
+    session: true,
+    summary: "Submit a funding request the caller signed as holder, for the factor it names",
+    body: s.fundingRequestBody,
+    responses: {
+      201: answer("submitted", s.submittedRequest),
+      ...bodyErrors,
+      409: error("the caller already submitted a request under this nonce"),
+      422: error("refused, each wrong field named: not the caller's signature, piece or value, not an active factor, deadline passed, nonce used"),
+      ...sessionErrors,
+      429: error(
+        `rate limited (see Retry-After), or too many live requests (TOO_MANY_LIVE_REQUESTS): at most ${s.MAX_LIVE_REQUESTS_PER_HOLDER} per holder (field request) and ${s.MAX_LIVE_REQUESTS_PER_PIECE} per piece (field request.tokenId)`,
+      ),
+    },
+  }),
+  fundingRequests: route({
+    method: "get",
+    path: "/v1/funding-requests",
+    group: "requests",
+    session: true,
+    summary: "The caller's own requests, or (?as=factor) those waiting for the caller as factor, each with its state",
+    description: `As factor: live requests only (state waiting), newest first, \`limit\` a page (default ${s.REQUESTS_PAGE_DEFAULT}, at most ${s.REQUESTS_PAGE_MAX}), \`cursor\` the previous page's nextCursor (null on the last page); funded, withdrawn and expired requests are removed when met. As holder: the caller's stored requests, newest first, each with its state (at most ${s.MAX_LIVE_REQUESTS_PER_HOLDER} live ones exist; closed ones are removed at the holder's next submission or the factor's next listing).`,
+    query: s.fundingRequestsQuery,
+    responses: {
+      200: answer("the requests", s.fundingRequests),
+      400: error("as is neither holder nor factor, or a malformed limit or cursor (each named under query.)"),
+      403: error("?as=factor and the caller is not an active factor"),
+      ...sessionErrors,
+    },
+  }),
+
+  config: route({
+    method: "get",
+    path: "/v1/config",
+    group: "dapp",
+    session: false,
+    summary: "What the dApp learns before anyone signs in: where the chain is and, on a local demo chain, who is who",
+    responses: { 200: answer("the configuration", s.dappConfig), 429: error("rate limited") },
+  }),
+} as const satisfies Record<string, RouteSpec>;
+
+export type Routes = typeof ROUTES;
+export type RouteName = keyof Routes;
+
+/** Which optional route groups an app serves. */
+export interface MountedRoutes {
+  index?: boolean;
+  requests?: boolean;
+}
+
+/** The routes an API with these groups serves (the dApp server's own `/v1/config` is not the API's). */
+export function routesFor(mounted: MountedRoutes = {}): Array<[RouteName, RouteSpec]> {
+  return (Object.entries(ROUTES) as Array<[RouteName, RouteSpec]>).filter(
+    ([, spec]) => spec.group === "core" || (spec.group === "index" && mounted.index === true) || (spec.group === "requests" && mounted.requests === true),
+  );
+}
+
+/** "/v1/tokens/{id}" -> "/v1/tokens/:id", the path express routes by. */
+export function expressPath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/gu, ":$1");
+}

@@ -1,0 +1,521 @@
+import { z } from "zod";
+import { address, signature } from "../../proofs/wire";
+
+/**
+ * The API's wire shapes: every request the API parses and every answer it sends, as zod schemas. The routes parse
+ * with them, the OpenAPI document is generated from them (./openapi.ts), the typed client (./client.ts) checks
+ * answers with them, and in tests every answer the API sends is checked against them. Amounts, token ids and
+ * other bigints travel as decimal strings both ways; block numbers, member ids and unix seconds (within 2^53) as
+ * JSON numbers. No Node-only imports: the dApp's browser bundle uses this module too.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Building blocks
+
+const UINT256_MAX = 2n ** 256n - 1n;
+
+/** A uint256 written as a decimal string, parsed to bigint (request inputs). */
+export const uint256 = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/u, "a whole number written as a decimal string, e.g. \"1000\"")
+  .transform((text) => BigInt(text))
+  .refine((value) => value <= UINT256_MAX, "at most 2^256 - 1");
+
+/** A 32-byte hash in hex, lower-cased (request inputs). */
+export const hash32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/u, "0x followed by 64 hex digits")
+  .transform((text) => text.toLowerCase());
+
+/** A whole number (an amount, a token id, a slot) as it leaves the API: a decimal string. */
+export const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/u).meta({ description: "a whole number as a decimal string" });
+/** An address as it leaves the API. */
+export const addressOut = z.string().regex(/^0x[0-9a-fA-F]{40}$/u);
+/** 32 bytes in hex, as it leaves the API. */
+export const bytes32Out = z.string().regex(/^0x[0-9a-fA-F]{64}$/u);
+/** A block number, a log index, a member id, a count: a JSON integer. */
+const int = z.number().int();
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+const isoTime = z.string().meta({ format: "date-time" });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bounds the API states (and the routes enforce)
+
+/** The most steps the lineage route reads (see the route's description). */
+export const MAX_LINEAGE_DEPTH = 64;
+/** Pieces per portfolio page, and the most a client may ask for. */
+export const PORTFOLIO_PAGE_DEFAULT = 100;
+export const PORTFOLIO_PAGE_MAX = 500;
+/** Requests per page of a factor's inbox, and the most a client may ask for. */
+export const REQUESTS_PAGE_DEFAULT = 50;
+export const REQUESTS_PAGE_MAX = 100;
+/** At most this many live requests per holder (across factors and pieces). */
+export const MAX_LIVE_REQUESTS_PER_HOLDER = 50;
+/** At most this many live requests per piece (a holder asking several factors about one piece). */
+export const MAX_LIVE_REQUESTS_PER_PIECE = 5;
+/** The request body limit. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+/** What an unrelated member sees in place of a failure's message (which may quote invoice numbers, totals, waybills). */
+export const HIDDEN_FAILURE_MESSAGE = "details are shown to the trade's parties, the factor evaluating it, auditors and operators";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: path parameters, queries, bodies (parsed by the routes; inputs are what a client sends)
+
+export const tokenParams = z.strictObject({ id: uint256.meta({ description: "the piece's token id" }) });
+export const slotParams = z.strictObject({ id: uint256.meta({ description: "the receivable's slot number" }) });
+export const hashParams = z.strictObject({ hash: hash32.meta({ description: "the document hash" }) });
+export const memberParams = z.strictObject({ address: address.meta({ description: "any address of the member" }) });
+export const factorParams = z.strictObject({ address: address.meta({ description: "the factor's address" }) });
+export const anchorParams = z.strictObject({ address: address.meta({ description: "the anchor's address" }) });
+
+const minBlock = z
+  .string()
+  .regex(/^[0-9]{1,12}$/u, "a block number")
+  .optional()
+  .meta({ description: "wait (up to ten seconds) until the index has applied this block, e.g. the one a transaction just landed in" });
+
+/** A page size in a query: digits matching `digits`, at most `max`. */
+const pageLimit = (max: number, digits: RegExp) =>
+  z
+    .string()
+    .regex(digits, `a whole number from 1 to ${max}`)
+    .transform(Number)
+    .refine((value) => value <= max, `at most ${max}`)
+    .optional();
+
+/** Every index read takes `minBlock`; other query parameters are ignored. */
+export const minBlockQuery = z.looseObject({ minBlock });
+
+export const portfolioQuery = z.looseObject({
+  address: z.string().optional().meta({ description: "whose portfolio (default: the caller's); auditors and operators only for another's" }),
+  limit: pageLimit(PORTFOLIO_PAGE_MAX, /^[1-9][0-9]{0,3}$/u).meta({ description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})` }),
+  cursor: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,77})\.(0|[1-9][0-9]{0,77})$/u, "the nextCursor of a previous page")
+    .transform((text) => {
+      const [value, tokenId] = text.split(".");
+      return { value: BigInt(value), tokenId: BigInt(tokenId) };
+    })
+    .optional()
+    .meta({ description: "the previous page's nextCursor" }),
+  minBlock,
+});
+
+export const fundingRequestsQuery = z.strictObject({
+  as: z.enum(["factor", "holder"], { error: "\"factor\" or \"holder\"" }).optional().meta({ description: "holder (default) or factor" }),
+  limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
+  cursor: z.string().optional().meta({ description: "the previous page's nextCursor (the server holds it to its own format)" }),
+});
+
+/** The body of POST /v1/auth/verify: the EIP-4361 message as signed, and the EIP-191 signature of it. */
+export const signInBody = z.strictObject({
+  message: z.string().min(1, "must not be empty").max(4096, "at most 4096 characters"),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/u, "a signature is 0x followed by 130 hex digits (65 bytes)"),
+});
+
+/** A holder's funding request as it signed it (EIP-712), amounts and ids as decimal strings. */
+export const fundingRequestInput = z.strictObject({
+  tokenId: uint256,
+  value: uint256,
+  minPrice: uint256,
+  factor: address,
+  withRecourse: z.boolean(),
+  deadline: uint256,
+  nonce: uint256,
+});
+
+export const fundingCheckBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature, price: uint256 });
+export const fundingRequestBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Answers
+
+export const fieldProblem = z.strictObject({ path: z.string(), message: z.string() });
+
+/** The body of every error answer. */
+export const errorBody = z.strictObject({
+  error: z.strictObject({ code: z.string().meta({ description: "a stable code a client may switch on" }), message: z.string(), fields: z.array(fieldProblem) }),
+});
+
+export const health = z.union([
+  z.strictObject({ status: z.literal("ok"), chainId: decimal, block: int }),
+  z.strictObject({ status: z.literal("unavailable"), chainId: decimal }),
+]);
+
+export const openApiBody = z.looseObject({ openapi: z.literal("3.1.0") }).meta({ description: "OpenAPI 3.1" });
+
+export const nonce = z.strictObject({ nonce: z.string(), expiresAt: isoTime, domain: z.string(), uri: z.string(), chainId: decimal });
+export const session = z.strictObject({ token: z.string(), address: addressOut, expiresAt: isoTime });
+export const sessionInfo = z.strictObject({ address: addressOut, memberId: int, roles: z.array(z.string()), active: z.boolean(), expiresAt: isoTime });
+
+const documentKind = z.enum(["invoice", "logistics"]);
+export const stored = z.strictObject({ hash: bytes32Out, kind: documentKind });
+export const storedDocument = z.strictObject({
+  hash: bytes32Out,
+  kind: documentKind,
+  document: z.record(z.string(), z.unknown()).meta({ description: "the document as uploaded (the upload schema of its kind)" }),
+  uploadedBy: addressOut,
+  uploadedAt: int,
+});
+
+export const member = z.strictObject({
+  memberId: int,
+  leiHash: bytes32Out,
+  roles: z.array(z.string()),
+  roleMask: int,
+  status: z.enum(["NONE", "ACTIVE", "SUSPENDED"]),
+  kycValidUntil: int.meta({ description: "unix seconds" }),
+  accounts: z.array(addressOut),
+});
+export const members = z.strictObject({ members: z.array(member) });
+
+const tradeProof = z.strictObject({ invoiceFingerprint: bytes32Out, invoiceHash: bytes32Out, logisticsHash: bytes32Out });
+
+export const token = z.strictObject({
+  tokenId: decimal,
+  slot: decimal,
+  rootId: decimal,
+  parentId: decimal.meta({ description: "0 for a receivable's first piece" }),
+  live: z.boolean().meta({ description: "false once burned (fully paid) or merged away" }),
+  owner: nullable(addressOut),
+  value: nullable(decimal),
+  receivable: z.strictObject({
+    anchorId: int,
+    supplierId: int,
+    faceValue: decimal,
+    maturity: int.meta({ description: "unix seconds" }),
+    currency: z.string(),
+    pieceCount: int,
+    documentsHash: bytes32Out,
+  }),
+  proof: nullable(z.strictObject({ kind: z.enum(["confirmation", "transfer"]), ...tradeProof.shape })).meta({
+    description: "the documents behind the step that created the piece; null when it was split off without a proof",
+  }),
+});
+
+const fundingOnChain = z.strictObject({
+  fundingId: bytes32Out,
+  soldTokenId: decimal,
+  factor: addressOut,
+  holder: addressOut,
+  value: decimal,
+  price: decimal,
+  withRecourse: z.boolean(),
+  blockNumber: int,
+  transactionHash: bytes32Out,
+});
+const chainPlace = { blockNumber: int, logIndex: int, transactionHash: bytes32Out };
+
+export const lineage = z.strictObject({
+  tokenId: decimal,
+  slot: decimal,
+  steps: z.array(
+    z.strictObject({
+      index: int.meta({ description: "0 for the confirmation, then one per generation" }),
+      kind: z.enum(["confirmation", "transfer", "funding", "split"]),
+      tokenId: decimal,
+      parentId: decimal,
+      from: addressOut,
+      to: addressOut,
+      value: decimal,
+      ...chainPlace,
+      proof: tradeProof.optional(),
+      funding: fundingOnChain.optional(),
+      ownerChanges: z.array(z.strictObject({ from: addressOut, to: addressOut, ...chainPlace, funding: fundingOnChain.optional() })),
+      mergedIn: z.array(z.strictObject({ fromTokenId: decimal, value: decimal, ...chainPlace })),
+      valueOut: z.array(z.strictObject({ toTokenId: decimal, value: decimal, ...chainPlace })),
+      burned: z.boolean(),
+    }),
+  ),
+  asOfBlock: int,
+});
+
+export const attestation = z.strictObject({
+  tokenId: decimal,
+  holder: addressOut,
+  factor: addressOut,
+  value: decimal,
+  price: decimal,
+  invoiceHash: bytes32Out,
+  logisticsHash: bytes32Out,
+  tradeProofHash: bytes32Out,
+  withRecourse: z.boolean(),
+  deadline: decimal,
+  nonce: decimal,
+});
+
+export const checkFailure = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  step: int.optional().meta({ description: "the lineage step (0 = the anchor's confirmation) the failure belongs to" }),
+  tokenId: decimal.optional(),
+});
+
+export const checkedStep = z.strictObject({
+  step: int,
+  kind: z.enum(["confirmation", "transfer"]),
+  tokenId: decimal,
+  from: addressOut,
+  to: addressOut,
+  value: decimal,
+  invoiceHash: bytes32Out,
+  logisticsHash: bytes32Out,
+  invoiceFingerprint: bytes32Out,
+  passed: z.boolean(),
+});
+
+export const attested = z.strictObject({
+  attestation,
+  signature: z.string(),
+  signer: addressOut,
+  fundingId: bytes32Out,
+  asOfBlock: int,
+  steps: z.array(checkedStep),
+});
+export const refused = z.strictObject({ failures: z.array(checkFailure), asOfBlock: int, steps: z.array(checkedStep) });
+
+// The index's records
+
+const asOf = {
+  asOfBlock: int.meta({ description: "the last block the index has applied: the answer is as of it" }),
+  asOfBlockHash: bytes32Out,
+  asOfTimestamp: int.meta({ description: "that block's unix time" }),
+  finalizedBlock: int.meta({ description: "blocks at or below this are final (head less the confirmation depth)" }),
+  final: z.boolean().meta({ description: "whether every figure in the answer last changed at or below finalizedBlock" }),
+};
+const contractName = z.enum(["registry", "token", "currency", "settlement", "financing"]);
+
+export const indexStatus = z.union([
+  z.strictObject({
+    ...asOf,
+    head: int.meta({ description: "the chain head the indexer last saw" }),
+    findingCount: int.meta({ description: "events the contracts emitted that the index could not place (kept as findings, not applied)" }),
+    findings: z
+      .array(z.strictObject({ code: z.string(), contract: contractName, event: z.string(), block: int, transactionHash: bytes32Out, logIndex: int }))
+      .meta({ description: "the newest of them (at most 20), in chain order" }),
+  }),
+  z.strictObject({ asOfBlock: z.literal(-1), final: z.literal(false) }).meta({ description: "before the index's first block" }),
+]);
+
+export const tokenRecord = z.strictObject({
+  tokenId: decimal,
+  slot: decimal,
+  owner: addressOut,
+  value: decimal,
+  parent: nullable(decimal).meta({ description: "0 for a receivable's first piece" }),
+  status: z.enum(["live", "burned", "redeemed"]),
+  received: decimal,
+  tradeProof: nullable(tradeProof),
+  createdAtBlock: int,
+  updatedAtBlock: int,
+});
+
+export const slotRecord = z.strictObject({
+  slot: decimal,
+  anchorId: int,
+  anchor: addressOut,
+  supplierId: int,
+  supplier: addressOut,
+  faceValue: decimal,
+  maturity: decimal.meta({ description: "unix seconds" }),
+  currency: z.string(),
+  invoiceHash: bytes32Out,
+  logisticsHash: bytes32Out,
+  invoiceFingerprint: bytes32Out,
+  pieceCount: int,
+  liveCount: int,
+  repaid: decimal,
+  claimed: decimal,
+  redeemedValue: decimal,
+  fundedValue: decimal,
+  fundingCount: int,
+  overdueFlagged: z.boolean(),
+  overdueCured: z.boolean(),
+  confirmedAtBlock: int,
+  updatedAtBlock: int,
+});
+
+export const fundingRow = z.strictObject({
+  fundingId: bytes32Out,
+  tokenId: decimal.meta({ description: "the piece the holder sold from" }),
+  fundedTokenId: decimal.meta({ description: "the piece the factor received" }),
+  factor: addressOut,
+  holder: addressOut,
+  value: decimal,
+  price: decimal,
+  withRecourse: z.boolean(),
+  recourseAmount: nullable(decimal),
+  block: int,
+  transactionHash: bytes32Out,
+  updatedAtBlock: int,
+});
+
+export const pieceStatus = z.enum(["live", "funded", "repaid", "overdue"]);
+
+export const portfolioPiece = z.strictObject({
+  tokenId: decimal,
+  slot: decimal,
+  value: decimal,
+  anchorId: int,
+  anchor: nullable(addressOut),
+  maturity: decimal,
+  status: pieceStatus,
+  repaid: decimal,
+  faceValue: decimal,
+});
+
+const bucket = <K extends string, S extends z.ZodType>(key: K, schema: S) => z.array(z.strictObject({ [key]: schema, count: int, value: decimal } as { [P in K]: S } & { count: typeof int; value: typeof decimal }));
+
+export const portfolio = z.strictObject({
+  owner: addressOut,
+  asOfBlock: asOf.asOfBlock,
+  final: asOf.final,
+  pieces: z.array(portfolioPiece).meta({ description: "largest value first, then newest; a page of them" }),
+  nextCursor: nullable(z.string()).meta({ description: "pass as cursor for the next page; null on the last" }),
+  sold: z.array(z.strictObject({ ...fundingRow.shape, maturity: nullable(decimal), anchorId: nullable(int) })),
+  totals: z.strictObject({
+    count: int,
+    value: decimal,
+    soldValue: decimal,
+    soldPrice: decimal,
+    byAnchor: bucket("anchorId", int),
+    byMaturity: bucket("maturity", decimal),
+  }),
+});
+
+export const stepChecks = z.strictObject({
+  passed: z.boolean(),
+  failures: z.array(checkFailure),
+  detailsHidden: z.literal(true).optional().meta({ description: "present when the caller may not see the failure messages (each replaced by a fixed sentence)" }),
+});
+
+export const treeNode = z.strictObject({ ...tokenRecord.shape, checks: nullable(stepChecks) });
+
+export const pieceTree = z.strictObject({
+  asOfBlock: asOf.asOfBlock,
+  final: asOf.final,
+  focus: decimal,
+  ancestors: z.array(decimal).meta({ description: "the focus piece's ancestors, parent first" }),
+  descendants: z.array(decimal).meta({ description: "every piece split off the focus piece, breadth first" }),
+  slot: slotRecord,
+  truncated: z.boolean().meta({ description: "the tree has more than 60 pieces and was cut" }),
+  nodes: z.array(treeNode),
+  fundings: z.array(fundingRow),
+});
+
+export const pieceHistory = z.strictObject({
+  ...asOf,
+  tokenId: decimal,
+  entries: z.array(
+    z.strictObject({
+      blockNumber: int,
+      transactionHash: bytes32Out,
+      transactionIndex: int,
+      logIndex: int,
+      contract: contractName,
+      event: z.looseObject({ contract: contractName, name: z.string() }).meta({ description: "the decoded event: its contract, its name and its arguments (bigints as decimal strings)" }),
+    }),
+  ),
+});
+
+export const factorBook = z.strictObject({
+  ...asOf,
+  factor: addressOut,
+  totals: z.strictObject({ fundings: int, value: decimal, price: decimal, recourse: decimal }),
+  fundings: z.array(
+    z.strictObject({
+      ...fundingRow.shape,
+      piece: nullable(tokenRecord),
+      maturity: nullable(decimal),
+      anchorId: nullable(int),
+      status: pieceStatus,
+      due: decimal.meta({ description: "the funded piece's value less what settlement already paid on it" }),
+    }),
+  ),
+  nextAfter: nullable(z.string()),
+});
+
+export const obligations = z.strictObject({
+  anchor: addressOut,
+  asOfBlock: int,
+  final: z.boolean(),
+  receivables: z.array(z.strictObject({ ...slotRecord.shape, outstanding: decimal, overdue: z.boolean(), fullyRepaid: z.boolean() })),
+  outstanding: decimal,
+});
+
+export const slotSummary = z.strictObject({
+  ...asOf,
+  slot: slotRecord,
+  outstanding: decimal,
+  liveValue: decimal.meta({ description: "face value less what was redeemed" }),
+  fullyRepaid: z.boolean(),
+  overdue: z.boolean().meta({ description: "past maturity plus the grace period at asOfTimestamp with something unpaid" }),
+});
+
+// The funding-request inbox
+
+export const requestState = z.enum(["waiting", "funded", "withdrawn", "expired"]);
+
+export const storedFundingRequest = z.strictObject({
+  holder: addressOut,
+  request: z.strictObject({
+    tokenId: decimal,
+    value: decimal,
+    minPrice: decimal,
+    factor: addressOut,
+    withRecourse: z.boolean().meta({ description: "the holder's signed choice; the attestation and the funding carry the same" }),
+    deadline: decimal,
+    nonce: decimal,
+  }),
+  holderSignature: z.string(),
+  submittedAt: int.meta({ description: "unix seconds" }),
+  sequence: int.optional().meta({ description: "arrival order (unix ms, unique)" }),
+  state: requestState,
+});
+
+export const fundingRequests = z.strictObject({
+  requests: z.array(storedFundingRequest),
+  nextCursor: nullable(z.string()).optional().meta({ description: "as factor: the next page's cursor, null on the last" }),
+});
+export const submittedRequest = z.strictObject({ holder: addressOut, nonce: decimal });
+
+// The dApp's server (npm start): where the chain is and who is who
+
+export const dappConfig = z.strictObject({
+  chainId: decimal,
+  rpcUrl: nullable(z.string()).meta({ description: "a JSON-RPC URL the browser may use (the local node), or null" }),
+  addresses: z.strictObject({ registry: addressOut, receivableToken: addressOut, settlementToken: addressOut, settlement: addressOut, financing: addressOut }),
+  directory: z
+    .array(z.strictObject({ address: addressOut, name: z.string(), nameZh: z.string(), role: z.string() }))
+    .meta({ description: "names of members by address, for display (the chain keeps only legal-entity hashes)" }),
+  factorRates: z.record(z.string(), z.string()).meta({ description: "the rate each factor quotes, basis points a year, by address" }),
+  demoAccounts: z
+    .array(z.strictObject({ address: addressOut, privateKey: z.string(), name: z.string(), nameZh: z.string(), role: z.string() }))
+    .meta({ description: "on the local demo chain only: development accounts the dApp may sign with" }),
+});
+
+// Types the clients read (answers as they arrive: bigints as strings)
+
+export type ErrorBody = z.output<typeof errorBody>;
+export type FieldProblemJson = z.output<typeof fieldProblem>;
+export type NonceJson = z.output<typeof nonce>;
+export type SignedInJson = z.output<typeof session>;
+export type SessionJson = z.output<typeof sessionInfo>;
+export type MemberJson = z.output<typeof member>;
+export type TokenJson = z.output<typeof token>;
+export type PieceStatus = z.output<typeof pieceStatus>;
+export type PortfolioJson = z.output<typeof portfolio>;
+export type PortfolioPieceJson = z.output<typeof portfolioPiece>;
+export type FundingRowJson = z.output<typeof fundingRow>;
+export type CheckFailureJson = z.output<typeof checkFailure>;
+export type TreeNodeJson = z.output<typeof treeNode>;
+export type SlotRecordJson = z.output<typeof slotRecord>;
+export type PieceTreeJson = z.output<typeof pieceTree>;
+export type StoredFundingRequestJson = z.output<typeof storedFundingRequest>;
+export type AttestedJson = z.output<typeof attested>;
+export type RefusedJson = z.output<typeof refused>;
+export type FactorBookJson = z.output<typeof factorBook>;
+export type ObligationsJson = z.output<typeof obligations>;
+export type StoredDocumentJson = z.output<typeof storedDocument>;
+export type DappConfig = z.output<typeof dappConfig>;
+export type FundingRequestWire = z.input<typeof fundingRequestInput>;
