@@ -248,13 +248,17 @@ contract Settlement is ISettlement {
         amount = entitled - claimedBefore;
         book.claimed += uint64(amount);
         _lock(slot, book);
-        address seller;
-        uint256 toSeller;
-        if (book.recourse) (seller, toSeller) = _routeToSeller(tokenId, amount, value - claimedBefore);
         emit Claimed(tokenId, holder, amount, entitled);
+        if (book.recourse) _payRouted(tokenId, holder, amount, value - claimedBefore);
+        else currency.safeTransfer(holder, amount);
+        _unlock(slot);
+    }
+
+    /// @dev Pays a claim on a slot with a piece under recourse: the seller's part to the seller, the rest to the holder.
+    function _payRouted(uint256 tokenId, address holder, uint256 amount, uint256 base) private {
+        (address seller, uint256 toSeller) = _routeToSeller(tokenId, amount, base);
         if (amount != toSeller) currency.safeTransfer(holder, amount - toSeller);
         if (toSeller != 0) currency.safeTransfer(seller, toSeller);
-        _unlock(slot);
     }
 
     /// @dev Checks and effects of a recourse payment; leaves the slot locked for the payouts that follow. The anchor
@@ -287,8 +291,8 @@ contract Settlement is ISettlement {
         share.paid = uint64(payout.paidTotal);
         book.recourse = true;
         _lock(slot, book);
-        if (payout.toSeller != 0) emit RecourseClaimRouted(tokenId, payout.previousSeller, payout.toSeller, owed);
         if (payout.pending != 0) emit Claimed(tokenId, payout.holder, payout.pending, entitled);
+        if (payout.toSeller != 0) emit RecourseClaimRouted(tokenId, payout.previousSeller, payout.toSeller, owed);
         emit RecourseTaken(tokenId, seller, payout.holder, amount, payout.paidTotal, owed + amount);
     }
 

@@ -38,7 +38,7 @@ interface ISettlement {
     event RecourseTaken(
         uint256 indexed tokenId, address indexed seller, address indexed holder, uint256 amount, uint256 paidTotal, uint256 sellerOwed
     );
-    /// @notice Emitted just before a {Claimed} on a piece under recourse: of that claim's amount, `amount` went to the
+    /// @notice Emitted just after a {Claimed} on a piece under recourse: of that claim's amount, `amount` went to the
     /// seller instead of the holder; `sellerOwed` is the seller's share left of what the piece has still to receive.
     event RecourseClaimRouted(uint256 indexed tokenId, address indexed seller, uint256 amount, uint256 sellerOwed);
     /// @notice Emitted when the operator sets the grace period after maturity.
