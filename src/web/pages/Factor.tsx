@@ -8,6 +8,7 @@ import { cny, dateOf, pieceName } from "../lib/money";
 import type { CheckFailure, FactorBook, FundingCheckPassed, FundingCheckRefused, StoredRequest } from "../lib/types";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
+import { FactorRecoursePanel } from "./Recourse";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -157,6 +158,7 @@ export function FactorPage() {
           </>
         )}
       </Section>
+      <FactorRecoursePanel fundings={book.data?.fundings ?? []} reloadKey={book.data?.asOfBlock ?? 0} />
     </main>
   );
 }

@@ -10,6 +10,7 @@ import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, parseCny, pieceName } from "../lib/money";
 import type { Portfolio, StoredRequest } from "../lib/types";
+import { SellerRecoursePanel } from "./Recourse";
 import { useData } from "../lib/useData";
 
 const DAY = 86_400n;
@@ -153,6 +154,7 @@ export function FinancePage() {
         <ErrorBox error={mine.error} />
         <RequestTable requests={mine.data?.requests ?? []} />
       </Section>
+      <SellerRecoursePanel />
     </main>
   );
 }
