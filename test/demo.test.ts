@@ -17,6 +17,9 @@ describe("npm run demo", function () {
         "CNY in circulation equals issued minus redeemed",
         "the settlement escrow is empty and paid out exactly what came in",
         "no money was created or lost",
+        "Pearl River Bank received exactly the value of the piece it bought with recourse",
+        "Brightview Displays got back exactly the recourse it paid",
+        "after the default, the escrow is empty and no money was created or lost",
       ]);
       expect(result.faceValue).to.equal(100_000_000n);
       // 100,000.00 CNY for 70 days at 6% a year, ACT/360: discount 1,166.66, price 98,833.34.
@@ -28,6 +31,8 @@ describe("npm run demo", function () {
       expect(result.finalBalances.get("Pearl River Bank")).to.equal(10_000_000n);
       const text = result.lines.join("\n");
       expect(text).to.contain(`confirms on chain: it owes ${formatCny(100_000_000n)}`);
+      expect(text).to.contain("demands recourse on #2.2");
+      expect(text).to.contain("the recourse is settled");
       expect(text).to.contain("All checks passed");
       expect(text).not.to.contain("✗");
     } finally {
