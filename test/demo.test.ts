@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import { takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
+import hre from "hardhat";
 import { runDemo } from "../scripts/demo/story";
+import { discoverDeployment } from "../deploy/record";
+import { runAudit } from "../src/audit/run";
 import { formatCny } from "../src/finance/money";
 
 describe("npm run demo", function () {
@@ -8,6 +11,7 @@ describe("npm run demo", function () {
     // The demo moves the clock 100 days forward: put the network back for the tests that follow.
     const snapshot = await takeSnapshot();
     try {
+      const before = await hre.ethers.provider.getBlockNumber();
       const result = await runDemo();
       const failed = result.checks.filter((check) => !check.passed).map((check) => `${check.name}: ${check.detail}`);
       expect(failed).to.deep.equal([]);
@@ -35,6 +39,10 @@ describe("npm run demo", function () {
       expect(text).to.contain("the recourse is settled");
       expect(text).to.contain("All checks passed");
       expect(text).not.to.contain("✗");
+      // The whole story, the default and the recourse paid included, audits clean from the chain alone.
+      const record = await discoverDeployment(hre.ethers.provider, before + 1, await hre.ethers.provider.getBlockNumber());
+      const audit = await runAudit({ provider: hre.ethers.provider, record: { chainId: BigInt(record.chainId), contracts: record.contracts, deploymentBlock: record.deploymentBlock, source: "the demo" } });
+      expect(audit.findings.map((finding) => `${finding.code}: ${finding.message}`)).to.deep.equal([]);
     } finally {
       await snapshot.restore();
     }
