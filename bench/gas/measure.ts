@@ -59,7 +59,7 @@ async function holdings(c: Consortium, account: string): Promise<bigint> {
 }
 
 /** Our token's figures, on a fresh deployment; every input is fixed so that figures repeat exactly. */
-async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSplit" | "fund" | "redeem">> {
+async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSplit" | "fund" | "redeem" | "recoursePayment">> {
   const c = await deployConsortium();
   const { token, anchor, tier1, tier2, factor } = c;
 
@@ -237,6 +237,74 @@ async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   return { fund, redeem };
 }
 
+const RECOURSE_VALUE = 30_000_000n;
+const RECOURSE_PRICE = 29_000_000n;
+const RECOURSE_REPAID = 25_000_000n;
+const RECOURSE_PAYMENT = 10_000_000n;
+
+/**
+ * recoursePayment: Financing.payRecourse, the seller's first, partial payment on a piece it sold with recourse, on a
+ * fresh deployment with every input fixed. Conditions: the factor bought RECOURSE_VALUE of tier1's receivable with
+ * recourse; the anchor repaid 25% before maturity and nothing since; past maturity (no grace) the factor claimed its
+ * 25% on the piece (so the payment has no pending claim to pay out first) and demanded recourse; tier1 pays
+ * 10,000,000 of the 22,500,000 unpaid, having approved Financing for more (a finite allowance); both parties already
+ * hold currency. The payment writes the piece's recourse share (two new storage words) and sets the slot's flag.
+ */
+async function measureRecourse(): Promise<Pick<GasFigures, "recoursePayment">> {
+  const c = await deployConsortium();
+  const { token, financing, settlement, anchor, tier1, factor, verifier } = c;
+  const financingAddress = await financing.getAddress();
+  const domain = await fundingDomainOf(c);
+  const sold = await confirmReceivable(c, { supplier: tier1, faceValue: FACE_VALUE, invoiceNumber: "BENCH-RECOURSE-001" });
+  await issue(c, factor, CASH);
+  await issue(c, tier1, CASH);
+  await (await c.currency.connect(factor).approve(financingAddress, CASH)).wait();
+
+  const requestWith = (nonce: bigint): FundingRequest => ({
+    tokenId: sold.tokenId,
+    value: RECOURSE_VALUE,
+    minPrice: RECOURSE_PRICE,
+    factor: factor.address,
+    withRecourse: true,
+    deadline: FIXED_DEADLINE,
+    nonce,
+  });
+  const attestationWith = (nonce: bigint): FundingAttestation => ({
+    tokenId: sold.tokenId,
+    holder: tier1.address,
+    factor: factor.address,
+    value: RECOURSE_VALUE,
+    price: RECOURSE_PRICE,
+    invoiceHash: id("bench recourse invoice"),
+    logisticsHash: id("bench recourse waybill"),
+    tradeProofHash: id("bench recourse trade proof"),
+    withRecourse: true,
+    deadline: FIXED_DEADLINE,
+    nonce,
+  });
+  const { nonce, signatures } = await signedWithoutZeroBytes(async (candidate) => [
+    await signFundingRequest(tier1, domain, requestWith(candidate)),
+    await signFundingAttestation(verifier, domain, attestationWith(candidate)),
+  ]);
+  const attestation = attestationWith(nonce);
+  const [holderSignature, verifierSignature] = signatures;
+  const fundedTokenId = tokenIdOf(sold.slot, 2n);
+  await (await financing.connect(factor).fund(requestWith(nonce), holderSignature, attestation, [verifierSignature])).wait();
+  expectState((await token.ownerOf(fundedTokenId)) === factor.address, "the factor bought the piece");
+
+  await issue(c, anchor, RECOURSE_REPAID);
+  await (await c.currency.connect(anchor).approve(await settlement.getAddress(), RECOURSE_REPAID)).wait();
+  await (await settlement.connect(anchor).repay(sold.slot, RECOURSE_REPAID)).wait();
+  await time.increaseTo((await token.receivable(sold.slot)).maturity + 1n);
+  await (await settlement.connect(factor).claim(fundedTokenId)).wait();
+  await (await financing.connect(factor).recordRecourse(attestation)).wait();
+  await (await c.currency.connect(tier1).approve(financingAddress, CASH)).wait();
+  expectState((await settlement.recourseDue(fundedTokenId)) === RECOURSE_VALUE - (RECOURSE_VALUE * RECOURSE_REPAID) / FACE_VALUE, "the unpaid part is due");
+  const recoursePayment = await gasUsed(financing.connect(tier1).payRecourse(attestation, RECOURSE_PAYMENT));
+  expectState((await settlement.recourseOf(fundedTokenId)).paid === RECOURSE_PAYMENT, "the payment was applied");
+  return { recoursePayment };
+}
+
 /** The reference implementation's split to a new holder, on its own fresh deployment. */
 async function measureReferenceSplit(): Promise<number> {
   const { abi, bytecode } = compileReferenceToken(hre.config.paths.root, hre.config.paths.cache);
@@ -264,8 +332,9 @@ export async function measureGas(): Promise<GasFigures> {
   try {
     const ours = await measureReceivableToken();
     const finance = await measureFinance();
+    const recourse = await measureRecourse();
     const referenceSplit = await measureReferenceSplit();
-    return { ...ours, ...finance, referenceSplit };
+    return { ...ours, ...finance, ...recourse, referenceSplit };
   } finally {
     await hre.network.provider.send("evm_revert", [snapshotId]);
   }

@@ -11,6 +11,7 @@ export const GAS_KEYS = [
   "transferWhole",
   "fund",
   "redeem",
+  "recoursePayment",
   "referenceSplit",
 ] as const;
 

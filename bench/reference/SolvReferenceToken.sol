@@ -6,7 +6,7 @@ import {ERC3525} from "@solvprotocol/erc-3525/ERC3525.sol";
 /// @title SolvReferenceToken
 /// @notice The reference implementation of ERC-3525 (@solvprotocol/erc-3525) with a public mint, used only by the
 /// gas benchmark as the yardstick our ReceivableToken is compared against. Not part of the system and not
-/// compiled by Hardhat: it builds against Solv's own OpenZeppelin 4.x (see scripts/gas/reference.ts).
+/// compiled by Hardhat: it builds against Solv's own OpenZeppelin 4.x (see bench/gas/reference.ts).
 contract SolvReferenceToken is ERC3525 {
     constructor() ERC3525("Solv Reference", "SREF", 2) {}
 

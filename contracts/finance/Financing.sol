@@ -129,23 +129,34 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
 
     /// @inheritdoc IFinancing
     function recordRecourse(FundingAttestation calldata attestation) external {
-        bytes32 fundingId = _hashTypedDataV4(_hashAttestation(attestation));
-        FundingRecord storage record = _fundings[attestation.holder][attestation.nonce];
-        if (record.fundedAt == 0 || record.fundedAt == _WITHDRAWN || record.attestationTag != bytes6(fundingId)) {
-            revert FinancingUnknownFunding(fundingId);
-        }
+        (bytes32 fundingId, FundingRecord storage record) = _recourseFunding(attestation);
         if (record.recourse != Recourse.AVAILABLE) revert FinancingRecourseUnavailable(fundingId);
-        // The tag above only names the record; the whole id proves this is the attestation that was funded.
-        if (_recourseFundingIds[attestation.holder][attestation.nonce] != fundingId) revert FinancingUnknownFunding(fundingId);
         if (registry.memberIdOf(msg.sender) != record.factorId) revert FinancingNotFundingFactor(fundingId, msg.sender);
         uint256 slot = attestation.tokenId >> 32;
         if (!settlement.isOverdue(slot)) revert FinancingNotOverdue(slot);
+        uint256 fundedTokenId = (slot << 32) | record.fundedSeq;
+        uint256 value = _pieceAsBought(fundedTokenId, attestation.value, record.factorId);
 
-        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
-        uint256 repaid = settlement.account(slot).repaid;
-        uint256 unpaid = attestation.value - (attestation.value * repaid) / terms.faceValue;
+        uint256 unpaid = value - (value * settlement.account(slot).repaid) / receivables.slotState(slot).faceValue;
         record.recourse = Recourse.RECORDED;
-        emit RecourseRecorded(fundingId, record.factorId, record.sellerId, (slot << 32) | record.fundedSeq, unpaid);
+        emit RecourseRecorded(fundingId, record.factorId, record.sellerId, fundedTokenId, unpaid);
+    }
+
+    /// @inheritdoc IFinancing
+    function payRecourse(FundingAttestation calldata attestation, uint256 amount) external nonReentrant {
+        (bytes32 fundingId, FundingRecord storage record) = _recourseFunding(attestation);
+        if (record.recourse != Recourse.RECORDED) revert FinancingRecourseNotDemanded(fundingId);
+        uint32 sellerId = record.sellerId;
+        if (registry.memberIdOf(msg.sender) != sellerId) revert FinancingNotSeller(fundingId, msg.sender);
+        if (amount == 0) revert FinancingZeroValue();
+        uint32 factorId = record.factorId;
+        uint256 fundedTokenId = ((attestation.tokenId >> 32) << 32) | record.fundedSeq;
+        _pieceAsBought(fundedTokenId, attestation.value, factorId);
+        // Settlement checks the amount against what is due, pays out the piece's pending claim and stores the
+        // seller's share; this contract keeps no state of its own for a payment.
+        (address factorAccount, uint256 paidTotal) = settlement.applyRecourse(fundedTokenId, msg.sender, amount);
+        emit RecoursePaid(fundingId, factorId, sellerId, fundedTokenId, amount, paidTotal);
+        currency.safeTransferFrom(msg.sender, factorAccount, amount);
     }
 
     /// @inheritdoc IFinancing
@@ -176,6 +187,36 @@ contract Financing is IFinancing, EIP712, ReentrancyGuard {
     /// @inheritdoc IFinancing
     function quote(uint256 faceValue, uint256 rateBps, uint256 maturity) external view returns (uint256) {
         return DiscountMath.price(faceValue, rateBps, DiscountMath.daysBetween(block.timestamp, maturity));
+    }
+
+    /// @dev The funding with recourse an attestation names: its whole digest must be the stored funding id.
+    function _recourseFunding(FundingAttestation calldata attestation)
+        private
+        view
+        returns (bytes32 fundingId, FundingRecord storage record)
+    {
+        fundingId = _hashTypedDataV4(_hashAttestation(attestation));
+        record = _fundings[attestation.holder][attestation.nonce];
+        if (record.fundedAt == 0 || record.fundedAt == _WITHDRAWN || record.attestationTag != bytes6(fundingId)) {
+            revert FinancingUnknownFunding(fundingId);
+        }
+        // The tag above only names the record; the whole id proves this is the attestation that was funded.
+        if (_recourseFundingIds[attestation.holder][attestation.nonce] != fundingId) {
+            // A plain sale has no stored id: say so rather than "unknown".
+            if (record.recourse == Recourse.NONE) revert FinancingRecourseUnavailable(fundingId);
+            revert FinancingUnknownFunding(fundingId);
+        }
+    }
+
+    /// @dev The funded piece as the factor holds it: it exists, an address of the factor's organisation holds it, and
+    /// it is worth no more than the value funded (less if the factor sold part of it on). Returns its value.
+    function _pieceAsBought(uint256 fundedTokenId, uint256 fundedValue, uint32 factorId) private view returns (uint256) {
+        if (!receivables.exists(fundedTokenId)) revert FinancingRecoursePieceChanged(fundedTokenId, address(0), 0);
+        (address owner, uint256 value) = receivables.pieceOf(fundedTokenId);
+        if (value > fundedValue || registry.memberIdOf(owner) != factorId) {
+            revert FinancingRecoursePieceChanged(fundedTokenId, owner, value);
+        }
+        return value;
     }
 
     /// @dev A spent nonce is either this very attestation again (replay) or a consent already used or withdrawn.

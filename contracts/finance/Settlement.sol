@@ -35,8 +35,9 @@ contract Settlement is ISettlement {
     /// @notice The currency repayments and claims are made in.
     IERC20 public immutable currency;
 
-    /// @dev A slot's account as stored, in one word (64 * 3 + 8 * 3 bits): the fields of {SlotAccount}, whether
-    /// the slot is fully repaid, and the slot's reentrancy lock. The flag spares every claim on a fully repaid slot
+    /// @dev A slot's account as stored, in one word (64 * 3 + 8 * 4 bits): the fields of {SlotAccount}, whether
+    /// the slot is fully repaid, the slot's reentrancy lock, and whether any piece of the slot is under recourse
+    /// (only then does a claim read the piece's {RecourseShare}). The flag spares every claim on a fully repaid slot
     /// the call for the slot's terms: each piece is then owed its whole value, so neither face value nor maturity
     /// matters any more.
     struct SlotBook {
@@ -46,11 +47,31 @@ contract Settlement is ISettlement {
         bool overdueFlagged;
         bool fullyRepaid;
         bool locked;
+        bool recourse;
+    }
+
+    /// @dev A piece under recourse, in two words: the seller's address (where its part of later claims goes) and its
+    /// share `owed` of the anchor money the piece has still to receive; then all it has paid. The invariant kept:
+    /// owed <= value - claimed, so the holder's receipts (claimed - (paid - owed)) plus `paid` never exceed the value.
+    struct RecourseShare {
+        address seller;
+        uint64 owed;
+        uint64 paid;
+    }
+
+    /// @dev What a recourse payment pays out of the piece's pending claim, once its effects are stored.
+    struct RecoursePayout {
+        address holder;
+        address previousSeller;
+        uint256 pending;
+        uint256 toSeller;
+        uint256 paidTotal;
     }
 
     uint256 private _gracePeriod;
     mapping(uint256 slot => SlotBook) private _books;
     mapping(uint256 tokenId => uint64) private _claimed;
+    mapping(uint256 tokenId => RecourseShare) private _recourse;
 
     modifier onlyOperator() {
         if (!registry.hasRole(msg.sender, IMemberRegistry.Role.OPERATOR)) {
@@ -104,6 +125,25 @@ contract Settlement is ISettlement {
     }
 
     /// @inheritdoc ISettlement
+    function applyRecourse(uint256 tokenId, address seller, uint256 amount)
+        external
+        returns (address holder, uint256 paidTotal)
+    {
+        if (msg.sender != receivables.systemContract(IReceivableToken.SystemContract.FINANCING)) {
+            revert SettlementOnlyFinancing(msg.sender);
+        }
+        if (amount == 0) revert SettlementZeroAmount();
+        uint256 slot = tokenId >> 32;
+        RecoursePayout memory payout = _takeRecourse(tokenId, slot, seller, amount);
+        // Interactions: the pending claim's payouts (the seller's part to the address that paid before).
+        holder = payout.holder;
+        paidTotal = payout.paidTotal;
+        if (payout.pending != payout.toSeller) currency.safeTransfer(holder, payout.pending - payout.toSeller);
+        if (payout.toSeller != 0) currency.safeTransfer(payout.previousSeller, payout.toSeller);
+        _unlock(slot);
+    }
+
+    /// @inheritdoc ISettlement
     function flagOverdue(uint256 slot) external {
         IReceivableToken.SlotState memory terms = receivables.slotState(slot);
         if (!_isOverdue(slot, terms)) revert SettlementNotOverdue(slot);
@@ -137,6 +177,24 @@ contract Settlement is ISettlement {
     }
 
     /// @inheritdoc ISettlement
+    function recourseDue(uint256 tokenId) external view returns (uint256) {
+        if (!receivables.exists(tokenId)) return 0;
+        uint256 slot = tokenId >> 32;
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
+        SlotBook memory book = _books[slot];
+        if (block.timestamp < terms.maturity || book.fullyRepaid) return 0;
+        uint256 value = receivables.balanceOf(tokenId);
+        (uint256 entitled,,, uint256 owed) = _recourseState(tokenId, value, book.repaid, terms.faceValue);
+        return value - entitled - owed;
+    }
+
+    /// @inheritdoc ISettlement
+    function recourseOf(uint256 tokenId) external view returns (RecourseAccount memory) {
+        RecourseShare memory share = _recourse[tokenId];
+        return RecourseAccount({seller: share.seller, paid: share.paid, owed: share.owed, returned: share.paid - share.owed});
+    }
+
+    /// @inheritdoc ISettlement
     function claimedBy(uint256 tokenId) external view returns (uint256) {
         return _claimed[tokenId];
     }
@@ -157,7 +215,8 @@ contract Settlement is ISettlement {
         return _gracePeriod;
     }
 
-    /// @dev Pays what is due on one piece; 0 when nothing is. Burns the piece once it has received its value.
+    /// @dev Pays what is due on one piece; 0 when nothing is. Burns the piece once it has received its value. On a
+    /// piece under recourse, the seller's share of the amount goes to the seller (see {_routeToSeller}).
     function _claim(uint256 tokenId) private returns (uint256 amount) {
         uint256 slot = tokenId >> 32;
         SlotBook memory book = _unlockedBook(slot);
@@ -166,11 +225,13 @@ contract Settlement is ISettlement {
         uint64 claimedBefore = book.claimed == book.redeemedValue ? 0 : _claimed[tokenId];
         address holder;
         uint256 entitled;
+        uint256 value;
         if (book.fullyRepaid) {
             // Every piece is owed its whole value now, whatever the slot's terms, and this claim completes it: the
             // token burns the piece and answers whose it was and its value, in one call. The token is bound to this
             // contract alone and calls nothing while burning, so nothing runs between that call and the effects below.
             (holder, entitled) = receivables.redeem(tokenId);
+            value = entitled;
             book.redeemedValue += uint64(entitled);
             if (claimedBefore != 0) delete _claimed[tokenId];
         } else {
@@ -178,7 +239,6 @@ contract Settlement is ISettlement {
             if (block.timestamp < terms.maturity) {
                 revert SettlementNotClaimable(slot, terms.maturity, book.repaid, terms.faceValue);
             }
-            uint256 value;
             (holder, value) = receivables.pieceOf(tokenId);
             // Below the value while repaid < face: a piece is completed (and burned) only once the slot is repaid.
             entitled = (value * book.repaid) / terms.faceValue;
@@ -189,8 +249,85 @@ contract Settlement is ISettlement {
         book.claimed += uint64(amount);
         _lock(slot, book);
         emit Claimed(tokenId, holder, amount, entitled);
-        currency.safeTransfer(holder, amount);
+        if (book.recourse) _payRouted(tokenId, holder, amount, value - claimedBefore);
+        else currency.safeTransfer(holder, amount);
         _unlock(slot);
+    }
+
+    /// @dev Pays a claim on a slot with a piece under recourse: the seller's part to the seller, the rest to the holder.
+    function _payRouted(uint256 tokenId, address holder, uint256 amount, uint256 base) private {
+        (address seller, uint256 toSeller) = _routeToSeller(tokenId, amount, base);
+        if (amount != toSeller) currency.safeTransfer(holder, amount - toSeller);
+        if (toSeller != 0) currency.safeTransfer(seller, toSeller);
+    }
+
+    /// @dev Checks and effects of a recourse payment; leaves the slot locked for the payouts that follow. The anchor
+    /// money repaid on the piece and not yet claimed is claimed first, under the shares before this payment.
+    function _takeRecourse(uint256 tokenId, uint256 slot, address seller, uint256 amount)
+        private
+        returns (RecoursePayout memory payout)
+    {
+        SlotBook memory book = _unlockedBook(slot);
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
+        // Before maturity no claim is open, and on a fully repaid slot nothing is unpaid: nothing is due either way.
+        if (block.timestamp < terms.maturity || book.fullyRepaid) revert SettlementRecourseAboveDue(tokenId, amount, 0);
+        uint256 value;
+        (payout.holder, value) = receivables.pieceOf(tokenId);
+        uint256 entitled;
+        uint256 owed;
+        (entitled, payout.pending, payout.toSeller, owed) = _recourseState(tokenId, value, book.repaid, terms.faceValue);
+        uint256 due = value - entitled - owed;
+        if (amount > due) revert SettlementRecourseAboveDue(tokenId, amount, due);
+
+        RecourseShare storage share = _recourse[tokenId];
+        payout.previousSeller = share.seller;
+        payout.paidTotal = share.paid + amount;
+        if (payout.pending != 0) {
+            _claimed[tokenId] = uint64(entitled);
+            book.claimed += uint64(payout.pending);
+        }
+        share.seller = seller;
+        share.owed = uint64(owed + amount);
+        share.paid = uint64(payout.paidTotal);
+        book.recourse = true;
+        _lock(slot, book);
+        if (payout.pending != 0) emit Claimed(tokenId, payout.holder, payout.pending, entitled);
+        if (payout.toSeller != 0) emit RecourseClaimRouted(tokenId, payout.previousSeller, payout.toSeller, owed);
+        emit RecourseTaken(tokenId, seller, payout.holder, amount, payout.paidTotal, owed + amount);
+    }
+
+    /// @dev The seller's part of a claim of `amount` on a piece whose still unreceived anchor money was `base`
+    /// (value - claimed before the claim): floor(amount * owed / base), which never exceeds `owed` (amount <= base)
+    /// and keeps owed <= base - amount afterwards. Updates the share and announces the routing; pays nothing.
+    function _routeToSeller(uint256 tokenId, uint256 amount, uint256 base)
+        private
+        returns (address seller, uint256 toSeller)
+    {
+        RecourseShare storage share = _recourse[tokenId];
+        uint256 owed = share.owed;
+        if (owed == 0) return (address(0), 0);
+        toSeller = (amount * owed) / base;
+        if (toSeller == 0) return (address(0), 0);
+        seller = share.seller;
+        share.owed = uint64(owed - toSeller);
+        emit RecourseClaimRouted(tokenId, seller, toSeller, owed - toSeller);
+    }
+
+    /// @dev Where a piece stands for recourse now: its entitlement, the anchor money repaid on it and not yet
+    /// claimed (`pending`), the seller's part of that pending money, and the seller's share once it is paid out.
+    function _recourseState(uint256 tokenId, uint256 value, uint256 repaid, uint256 faceValue)
+        private
+        view
+        returns (uint256 entitled, uint256 pending, uint256 toSeller, uint256 owed)
+    {
+        uint256 claimedBefore = _claimed[tokenId];
+        entitled = (value * repaid) / faceValue;
+        pending = entitled - claimedBefore;
+        owed = _recourse[tokenId].owed;
+        if (pending != 0 && owed != 0) {
+            toSeller = (pending * owed) / (value - claimedBefore);
+            owed -= toSeller;
+        }
     }
 
     /// @dev The slot's account; reverts while a repayment or claim of the slot is calling out.

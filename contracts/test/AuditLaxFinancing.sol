@@ -33,6 +33,20 @@ contract AuditLaxFinancing is EIP712 {
         bool withRecourse
     );
 
+    /// @notice Same signature as IFinancing.RecourseRecorded.
+    event RecourseRecorded(
+        bytes32 indexed fundingId, uint32 indexed factorId, uint32 indexed sellerId, uint256 fundedTokenId, uint256 amount
+    );
+    /// @notice Same signature as IFinancing.RecoursePaid.
+    event RecoursePaid(
+        bytes32 indexed fundingId,
+        uint32 indexed factorId,
+        uint32 indexed sellerId,
+        uint256 fundedTokenId,
+        uint256 amount,
+        uint256 paidTotal
+    );
+
     /// @notice The receivable token whose whole pieces this contract moves.
     IERC721 public immutable receivables;
     /// @notice The settlement currency the price is paid in.
@@ -71,5 +85,40 @@ contract AuditLaxFinancing is EIP712 {
         );
         if (!currency.transferFrom(msg.sender, attestation.holder, attestation.price)) revert AuditPriceNotPaid();
         receivables.transferFrom(attestation.holder, msg.sender, fundedTokenId);
+    }
+
+    /// @notice Announces a demand for recourse as given, checking nothing (not even that the receivable is overdue).
+    /// @param fundingId The funding.
+    /// @param factorId The factor's member id.
+    /// @param sellerId The seller's member id.
+    /// @param fundedTokenId The piece.
+    /// @param amount The amount announced.
+    function demandRecourse(bytes32 fundingId, uint32 factorId, uint32 sellerId, uint256 fundedTokenId, uint256 amount)
+        external
+    {
+        emit RecourseRecorded(fundingId, factorId, sellerId, fundedTokenId, amount);
+    }
+
+    /// @notice Moves `amount` from the caller (the seller, who approved this contract) to `factor` and announces it as
+    /// a recourse payment, checking nothing: not the amount against what is unpaid, and Settlement never learns of it,
+    /// so later claims on the piece are not routed to the seller.
+    /// @param fundingId The funding.
+    /// @param factorId The factor's member id.
+    /// @param sellerId The seller's member id.
+    /// @param fundedTokenId The piece.
+    /// @param factor Where the money goes.
+    /// @param amount Minor units.
+    /// @param paidTotal The total announced.
+    function payRecourse(
+        bytes32 fundingId,
+        uint32 factorId,
+        uint32 sellerId,
+        uint256 fundedTokenId,
+        address factor,
+        uint256 amount,
+        uint256 paidTotal
+    ) external {
+        emit RecoursePaid(fundingId, factorId, sellerId, fundedTokenId, amount, paidTotal);
+        if (!currency.transferFrom(msg.sender, factor, amount)) revert AuditPriceNotPaid();
     }
 }

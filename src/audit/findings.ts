@@ -36,6 +36,12 @@ export type FindingCode =
   /** The index kept an event it could not place as a finding of its own (src/indexer/schema.ts, IndexFinding). */
   | "I7_INDEX_FINDING"
   | "I9_RECOURSE_NOT_AGREED"
+  /** A recourse payment above what was unpaid to the factor at its moment (src/audit/recourse.ts). */
+  | "I9_RECOURSE_ABOVE_UNPAID"
+  /** A claim on a piece under recourse that did not pay the seller its share, or paid it wrongly. */
+  | "I9_RECOURSE_MISROUTED"
+  /** The factor received more than the piece's value: anchor claims kept plus recourse. */
+  | "I9_FACTOR_ABOVE_VALUE"
   // the events themselves
   | "EVENT_INCONSISTENT"
   | "EVENT_UNDECODABLE"

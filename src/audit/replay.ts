@@ -9,6 +9,7 @@ import { AttestationChecks } from "./attestations";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
 import type { Standing } from "./members";
+import { RecourseReplay } from "./recourse";
 
 /**
  * The audit's replay: every event of the five contracts, in chain order, rebuilt into slots, pieces, holders,
@@ -174,6 +175,8 @@ export class AuditReplay {
   /** Fundings whose recourse was recorded. */
   private readonly recourseRecorded = new Set<string>();
   private readonly attestations: AttestationChecks;
+  /** Recourse that settles: payments and the routing of later claims (src/audit/recourse.ts). */
+  readonly recourse: RecourseReplay;
   private readonly settlementAddress: string;
   private tx: TxScratch | undefined;
 
@@ -182,6 +185,40 @@ export class AuditReplay {
     this.attestations = new AttestationChecks(this.members, {
       flag: (code, at, message, subject) => this.flag(code, at, message, subject),
       whenTime: (at, bounds, evaluate) => this.whenTime(at, bounds, evaluate),
+    });
+    this.recourse = this.recourseReplay();
+  }
+
+  /** The recourse replay, over this replay's pieces, receivables, fundings, members and cash expectations. */
+  private recourseReplay(): RecourseReplay {
+    return new RecourseReplay({
+      flag: (code, at, message, subject) => this.flag(code, at, message, subject),
+      funding: (fundingId) => {
+        const funding = this.fundingsById.get(fundingId);
+        return funding === undefined
+          ? undefined
+          : { withRecourse: funding.withRecourse, requestedRecourse: funding.call?.request.withRecourse, holder: funding.holder, factor: funding.factor, fundedTokenId: funding.fundedTokenId };
+      },
+      piece: (tokenId) => {
+        const piece = this.pieces.get(tokenId);
+        if (piece === undefined) return undefined;
+        return { value: piece.status === "live" ? piece.value : piece.redeemedValue, claimed: piece.claimed, owner: piece.owner, slot: piece.slot };
+      },
+      slot: (slot) => this.slots.get(slot),
+      memberIdOf: (account) => this.members.memberIdOf(account),
+      expectCash: (from, to, amount, why, at, tokenId) => {
+        if (amount > 0n) this.expectCash({ from, to, amount, why, at, slot: tokenId >> 32n, tokenId });
+      },
+      rerouteClaim: (tokenId, seller, amount, at) => {
+        const expected = this.tx?.expectedCash ?? [];
+        let index = expected.length - 1;
+        while (index >= 0 && !(expected[index].tokenId === tokenId && expected[index].from === this.settlementAddress && expected[index].amount >= amount)) index -= 1;
+        if (index < 0) return;
+        const claim = expected[index];
+        if (claim.amount === amount) expected.splice(index, 1);
+        else claim.amount -= amount;
+        this.expectCash({ from: this.settlementAddress, to: seller, amount, why: `seller's share of a claim on piece ${pieceName(tokenId)}`, at, slot: tokenId >> 32n, tokenId });
+      },
     });
   }
 
@@ -600,6 +637,10 @@ export class AuditReplay {
       }
       case "Claimed":
         return this.onClaimed(event, at);
+      case "RecourseTaken":
+        return this.recourse.onTaken(event, at);
+      case "RecourseClaimRouted":
+        return this.recourse.onRouted(event, at);
       case "SlotOverdue": {
         const slot = this.slots.get(event.slot);
         if (slot !== undefined) slot.overdueFlagged = true;
@@ -631,6 +672,7 @@ export class AuditReplay {
         { tokenId: piece.tokenId, slot: slot.slot },
       );
     }
+    this.recourse.onClaim(piece.tokenId, event.amount, piece.claimed, value, at);
     piece.claimed += event.amount;
     slot.claimed += event.amount;
     slot.lastAt = at;
@@ -665,7 +707,10 @@ export class AuditReplay {
         this.attestations.requiredVerifiers = event.required;
         return;
       case "RecourseRecorded":
-        return this.onRecourse(event, at);
+        this.onRecourse(event, at);
+        return this.recourse.onDemand(event);
+      case "RecoursePaid":
+        return this.recourse.onPaid(event, at);
       default:
         return;
     }
@@ -751,6 +796,7 @@ export class AuditReplay {
   private endTransaction(): void {
     const tx = this.tx;
     if (tx === undefined) return;
+    this.recourse.endTransaction();
     for (const tokenId of tx.touched) {
       const piece = this.pieces.get(tokenId);
       if (piece !== undefined && piece.status === "live" && piece.value === 0n) {

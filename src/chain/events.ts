@@ -95,7 +95,11 @@ export type SettlementEvent =
   | { contract: "settlement"; name: "Claimed"; tokenId: bigint; holder: string; amount: bigint; claimedTotal: bigint }
   | { contract: "settlement"; name: "SlotOverdue"; slot: bigint; repaid: bigint; faceValue: bigint }
   | { contract: "settlement"; name: "OverdueCured"; slot: bigint }
-  | { contract: "settlement"; name: "GracePeriodSet"; gracePeriod: bigint };
+  | { contract: "settlement"; name: "GracePeriodSet"; gracePeriod: bigint }
+  /** The seller paid the piece's holder `amount` of its unpaid part (issue 19 recourse); `sellerOwed` is its share now. */
+  | { contract: "settlement"; name: "RecourseTaken"; tokenId: bigint; seller: string; holder: string; amount: bigint; paidTotal: bigint; sellerOwed: bigint }
+  /** Of the Claimed just before, `amount` went to the seller of a piece under recourse, not to its holder. */
+  | { contract: "settlement"; name: "RecourseClaimRouted"; tokenId: bigint; seller: string; amount: bigint; sellerOwed: bigint };
 
 export type FinancingEvent =
   | {
@@ -114,6 +118,7 @@ export type FinancingEvent =
   | { contract: "financing"; name: "NonceInvalidated"; holder: string; nonce: bigint }
   | { contract: "financing"; name: "RequiredVerifiersSet"; required: bigint }
   | { contract: "financing"; name: "RecourseRecorded"; fundingId: string; factorId: number; sellerId: number; fundedTokenId: bigint; amount: bigint }
+  | { contract: "financing"; name: "RecoursePaid"; fundingId: string; factorId: number; sellerId: number; fundedTokenId: bigint; amount: bigint; paidTotal: bigint }
   | { contract: "financing"; name: "EIP712DomainChanged" };
 
 export type ChainbillEvent = RegistryEvent | TokenEvent | CurrencyEvent | SettlementEvent | FinancingEvent;
@@ -271,6 +276,24 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
     SlotOverdue: (a) => ({ contract: "settlement", name: "SlotOverdue", slot: uint(a, "slot"), repaid: uint(a, "repaid"), faceValue: uint(a, "faceValue") }),
     OverdueCured: (a) => ({ contract: "settlement", name: "OverdueCured", slot: uint(a, "slot") }),
     GracePeriodSet: (a) => ({ contract: "settlement", name: "GracePeriodSet", gracePeriod: uint(a, "gracePeriod") }),
+    RecourseTaken: (a) => ({
+      contract: "settlement",
+      name: "RecourseTaken",
+      tokenId: uint(a, "tokenId"),
+      seller: text(a, "seller"),
+      holder: text(a, "holder"),
+      amount: uint(a, "amount"),
+      paidTotal: uint(a, "paidTotal"),
+      sellerOwed: uint(a, "sellerOwed"),
+    }),
+    RecourseClaimRouted: (a) => ({
+      contract: "settlement",
+      name: "RecourseClaimRouted",
+      tokenId: uint(a, "tokenId"),
+      seller: text(a, "seller"),
+      amount: uint(a, "amount"),
+      sellerOwed: uint(a, "sellerOwed"),
+    }),
   },
   financing: {
     Funded: (a) => ({
@@ -296,6 +319,16 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
       sellerId: small(a, "sellerId"),
       fundedTokenId: uint(a, "fundedTokenId"),
       amount: uint(a, "amount"),
+    }),
+    RecoursePaid: (a) => ({
+      contract: "financing",
+      name: "RecoursePaid",
+      fundingId: text(a, "fundingId"),
+      factorId: small(a, "factorId"),
+      sellerId: small(a, "sellerId"),
+      fundedTokenId: uint(a, "fundedTokenId"),
+      amount: uint(a, "amount"),
+      paidTotal: uint(a, "paidTotal"),
     }),
     EIP712DomainChanged: () => ({ contract: "financing", name: "EIP712DomainChanged" }),
   },
@@ -470,7 +503,11 @@ export function tokensOfEvent(event: ChainbillEvent): bigint[] {
     case "Funded":
       return pieces(event.tokenId, event.fundedTokenId);
     case "RecourseRecorded":
+    case "RecoursePaid":
       return pieces(event.fundedTokenId);
+    case "RecourseTaken":
+    case "RecourseClaimRouted":
+      return pieces(event.tokenId);
     default:
       return [];
   }

@@ -2,7 +2,9 @@
  * The whole Chainbill story, told step by step for a business reader:
  * a phone maker confirms what it owes its display supplier, the debt travels up three tiers of the supply
  * chain as payment, the smallest supplier sells its piece to a bank at a discount, and the phone maker repays
- * 60% at maturity and the rest ten days later while every holder collects its share.
+ * 60% at maturity and the rest ten days later while every holder collects its share. An epilogue shows a default:
+ * a second receivable sold with recourse goes unpaid past the grace period, the bank demands recourse, the supplier
+ * pays it, and the anchor's late payment then goes to the supplier.
  *
  * On Hardhat's network the story moves the clock forward through its 100 days at once. A real network (the
  * consortium's geth Clique network, `--network consortium`) cannot move its clock, so there a story day lasts
@@ -57,6 +59,8 @@ export interface DemoResult {
 export interface DemoOptions {
   /** Where each line goes as it is produced (besides `DemoResult.lines`); nothing is printed when omitted. */
   log?: (line: string) => void;
+  /** Play the epilogue (a default and recourse paid); true unless set to false. */
+  recourseEpilogue?: boolean;
 }
 
 const DAY = 86_400n;
@@ -71,6 +75,10 @@ const FIRST_INSTALMENT = 60_000_000n; // 60%
 const RATE_BPS = 600n; // 6% a year
 const TENOR_DAYS = 90n;
 const GRACE_DAYS = 15n;
+/** The epilogue's receivable: a default, and recourse paid. */
+const SECOND_FACE = 20_000_000n; // 200,000.00 CNY
+const SOLD_WITH_RECOURSE = 10_000_000n; // 100,000.00 CNY
+const SECOND_TENOR_DAYS = 30n;
 
 type PartyKey = "operator" | "anchor" | "tier1" | "tier2" | "tier3" | "carrier" | "verifier" | "bank" | "auditor";
 
@@ -596,6 +604,90 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     quoted === expectedPrice,
     `contract quote ${formatCny(quoted)}, src/finance/discount.ts ${formatCny(expectedPrice)}`,
   );
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Epilogue: a default, and recourse that settles in money (issue 19 part 3).
+  if (options.recourseEpilogue !== false) {
+    const second = await latestTimestamp();
+    const secondMaturity = second + SECOND_TENOR_DAYS * day;
+    step(`Day 100: ${anchor.name} confirms a second receivable to ${tier1.name}, due in ${SECOND_TENOR_DAYS} days`);
+    const cameras = await trade("BVD-INV-0002", tier1, anchor, { description: "camera modules", quantity: 10_000n }, SECOND_FACE, "SWF-WB-10004", second - 3n * day);
+    const secondConfirmation = {
+      supplier: tier1.signer.address,
+      faceValue: SECOND_FACE,
+      maturity: secondMaturity,
+      currency: CNY,
+      invoiceHash: cameras.invoiceHash,
+      logisticsHash: cameras.logisticsHash,
+      invoiceNumber: normaliseInvoiceNumber(cameras.invoiceNumber),
+      sellerConsent: cameras.sellerConsent,
+    };
+    const [secondSlot, secondRoot] = await anchorToken.confirm.staticCall(secondConfirmation);
+    await (await anchorToken.confirm(secondConfirmation)).wait();
+    say(`   Receivable ${secondSlot}: ${anchor.name} owes ${tier1.name} ${formatCny(SECOND_FACE)} on ${dateOf(secondMaturity)}.`);
+
+    step(`${tier1.name} sells ${formatCny(SOLD_WITH_RECOURSE)} of it to ${bank.name} with recourse`);
+    const recourseQuote = await financing.quote(SOLD_WITH_RECOURSE, RATE_BPS, secondMaturity);
+    const recourseRequest: FundingRequest = {
+      tokenId: secondRoot,
+      value: SOLD_WITH_RECOURSE,
+      minPrice: recourseQuote,
+      factor: bank.signer.address,
+      withRecourse: true,
+      deadline: (await latestTimestamp()) + DAY,
+      nonce: 2n,
+    };
+    const recourseSignature = await signFundingRequest(tier1.signer, domain, recourseRequest);
+    say(`   ${tier1.name} signs its request WITH recourse: if ${anchor.name} has not paid ${GRACE_DAYS} days after maturity, ${bank.name} may demand the unpaid part back.`);
+    const recourseCheck = await bankClient.fundingCheck(recourseRequest, recourseSignature, recourseQuote);
+    if (!recourseCheck.ok) throw new Error(`the verifier refuses to attest: ${recourseCheck.failures.map((failure) => failure.code).join("; ")}`);
+    await (await currency.connect(bank.signer).issue(bank.signer.address, recourseQuote)).wait();
+    await (await currency.connect(bank.signer).approve(financingAddress, recourseQuote)).wait();
+    const [, recoursePiece] = await bankFinancing.fund.staticCall(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature]);
+    await (await bankFinancing.fund(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature])).wait();
+    say(`   ${bank.name} pays ${formatCny(recourseQuote)} and holds ${pieceName(recoursePiece)} (${formatCny(SOLD_WITH_RECOURSE)}), with recourse against ${tier1.name}.`);
+
+    await clock.advanceTo(secondMaturity + GRACE_DAYS * day + day);
+    step(`${GRACE_DAYS + 1n} days after maturity ${anchor.name} has paid nothing: a default`);
+    await (await settlement.flagOverdue(secondSlot)).wait();
+    say(`   Receivable ${secondSlot} is flagged OVERDUE: ${formatCny(SECOND_FACE)} unpaid after the grace period.`);
+    await (await financing.connect(bank.signer).recordRecourse(recourseCheck.attestation)).wait();
+    const recourseDue = await settlement.recourseDue(recoursePiece);
+    say(`   ${bank.name} demands recourse on ${pieceName(recoursePiece)}: ${formatCny(recourseDue)} unpaid.`);
+    const tier1Before = await currency.balanceOf(tier1.signer.address);
+    const bankBefore = await currency.balanceOf(bank.signer.address);
+    await (await currency.connect(tier1.signer).approve(financingAddress, recourseDue)).wait();
+    await (await financing.connect(tier1.signer).payRecourse(recourseCheck.attestation, recourseDue)).wait();
+    say(`   ${tier1.name} pays ${bank.name} ${formatCny(recourseDue)} on chain, in deposit tokens: the recourse is settled.`);
+    say(`   From now on what ${anchor.name} pays on ${pieceName(recoursePiece)} goes to ${tier1.name}, not to ${bank.name}.`);
+
+    await clock.advanceTo(secondMaturity + (GRACE_DAYS + 6n) * day);
+    step(`${anchor.name} pays the second receivable late, in full`);
+    await (await currency.connect(bank.signer).issue(anchor.signer.address, SECOND_FACE)).wait();
+    await (await currency.connect(anchor.signer).approve(settlementAddress, SECOND_FACE)).wait();
+    await (await settlement.connect(anchor.signer).repay(secondSlot, SECOND_FACE)).wait();
+    await (await settlement.connect(bank.signer).claimMany([recoursePiece, secondRoot])).wait();
+    const tier1Back = (await currency.balanceOf(tier1.signer.address)) - tier1Before;
+    const bankAfter = (await currency.balanceOf(bank.signer.address)) - bankBefore;
+    const recourseAccount = await settlement.recourseOf(recoursePiece);
+    say(`   The claims pay ${tier1.name} ${formatCny(recourseAccount.returned)} on ${pieceName(recoursePiece)} (its recourse back) and its own piece's ${formatCny(SECOND_FACE - SOLD_WITH_RECOURSE)}.`);
+    check(
+      `${bank.name} received exactly the value of the piece it bought with recourse`,
+      bankAfter === recourseDue && recourseAccount.paid === recourseDue && !(await token.exists(recoursePiece)),
+      `paid ${formatCny(recourseQuote)}, received ${formatCny(recourseDue)} of recourse and nothing of the anchor's late payment`,
+    );
+    check(
+      `${tier1.name} got back exactly the recourse it paid`,
+      recourseAccount.returned === recourseDue && tier1Back === SECOND_FACE - SOLD_WITH_RECOURSE,
+      `paid ${formatCny(recourseDue)}, returned ${formatCny(recourseAccount.returned)}`,
+    );
+    const [supplyAfter, issuedAfter, redeemedAfter] = await Promise.all([currency.totalSupply(), currency.totalIssued(), currency.totalRedeemed()]);
+    check(
+      "after the default, the escrow is empty and no money was created or lost",
+      (await currency.balanceOf(settlementAddress)) === 0n && supplyAfter === issuedAfter - redeemedAfter,
+      `escrow ${formatCny(await currency.balanceOf(settlementAddress))}, ${formatCny(supplyAfter)} in circulation`,
+    );
+  }
 
   const passed = checks.every((c) => c.passed);
   say();

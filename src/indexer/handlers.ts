@@ -569,6 +569,10 @@ const HANDLERS: HandlerTable = {
     GracePeriodSet: systemChange<EventNamed<"settlement", "GracePeriodSet">>((system, event) => {
       system.gracePeriod = event.gracePeriod;
     }),
+    // Recourse shares change who is paid, not a piece's or a slot's totals (Claimed still reports the whole claim);
+    // the piece's history keeps them for the views.
+    RecourseTaken: recordedOnly,
+    RecourseClaimRouted: recordedOnly,
   },
   financing: {
     Funded: {
@@ -614,6 +618,8 @@ const HANDLERS: HandlerTable = {
     RequiredVerifiersSet: systemChange<EventNamed<"financing", "RequiredVerifiersSet">>((system, event) => {
       system.requiredVerifiers = event.required;
     }),
+    // The seller's recourse payment: Settlement's RecourseTaken in the same transaction carries the share.
+    RecoursePaid: recordedOnly,
     RequestApproved: recordedOnly,
     NonceInvalidated: recordedOnly,
     EIP712DomainChanged: recordedOnly,

@@ -41,6 +41,8 @@ export interface FundOptions {
   price: bigint;
   factor?: HardhatEthersSigner;
   verifiers?: HardhatEthersSigner[];
+  /** The holder's recourse choice (default: a plain sale). */
+  withRecourse?: boolean;
   /** Where `fund` is sent (default: the consortium's Financing). */
   financing?: { address: string; fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<string> };
 }
@@ -53,7 +55,7 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
   const domain = financingDomain(chainId, financingAddress);
   nonce += 1n;
   const deadline = (await latestTimestamp()) + DAY;
-  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, withRecourse: false, deadline, nonce };
+  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, withRecourse: options.withRecourse ?? false, deadline, nonce };
   const attestation: FundingAttestation = {
     tokenId: options.tokenId,
     holder: options.holder.address,
@@ -63,7 +65,7 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
     invoiceHash: randomHash(),
     logisticsHash: randomHash(),
     tradeProofHash: randomHash(),
-    withRecourse: false,
+    withRecourse: options.withRecourse ?? false,
     deadline,
     nonce,
   };

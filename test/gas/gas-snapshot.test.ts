@@ -73,6 +73,7 @@ describe("gas snapshot", function () {
         transferWhole: 100_000,
         fund: 100_000,
         redeem: 100_000,
+        recoursePayment: 100_000,
         referenceSplit: 100_000,
       }),
     );

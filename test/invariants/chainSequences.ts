@@ -74,6 +74,10 @@ export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Ac
       return c.currency.connect(c.issuer).issue(actors[action.to].address, action.amount);
     case "redeemCurrency":
       return c.currency.connect(c.issuer).redeem(action.amount);
+    case "demandRecourse":
+      return c.financing.connect(signers[action.caller]).recordRecourse(action.attestation);
+    case "payRecourse":
+      return c.financing.connect(signers[action.caller]).payRecourse(action.attestation, action.amount);
   }
 }
 
@@ -146,6 +150,11 @@ export async function prepareFinance(
     await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
   }
   await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+  // Every other actor lets Financing pull recourse payments it sends (a seller pays its factor through Financing).
+  for (let index = 0; index < cast.actors.length; index += 1) {
+    if (factors.includes(index)) continue;
+    await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
+  }
   const actorCount = cast.actors.length;
   for (let owner = 0; owner < actorCount; owner += 1) {
     const operator = (owner + 1) % actorCount;

@@ -38,6 +38,7 @@ const FACTOR_ROLE: number = roleMask(Role.FACTOR);
 const VERIFIER_ROLE: number = roleMask(Role.VERIFIER);
 /** `Financing._requiredVerifiers` (never changed by the test). */
 const REQUIRED_VERIFIERS = 1;
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 // ---------------------------------------------------------------------------------------------------------
 // Model state
@@ -126,9 +127,22 @@ export interface FundingModel {
   readonly sellerId: number;
   readonly price: bigint;
   readonly fundedAt: bigint;
-  /** `IFinancing.Recourse`: 0 NONE, 1 AVAILABLE. */
-  readonly recourse: bigint;
+  /** `IFinancing.Recourse`: 0 NONE, 1 AVAILABLE, 2 RECORDED (the factor demanded it). */
+  recourse: bigint;
   readonly fundedSeq: bigint;
+}
+
+/**
+ * A piece under recourse (issue 19 part 3), as `Settlement.recourseOf` reports it: the actor who paid last (where the
+ * seller's share of later claims goes), all it paid, its share of the anchor money the piece has still to receive,
+ * and what it got back. paid = owed + returned; owed <= value - claimed; the factor's total (what the piece received
+ * less what was returned, plus what was paid) never exceeds the piece's value.
+ */
+export interface RecourseModel {
+  seller: number;
+  paid: bigint;
+  owed: bigint;
+  returned: bigint;
 }
 
 /** A holder's request nonce, as `Financing.isNonceUsed` and `Financing.funding(holder, nonce)` are asked about it. */
@@ -208,6 +222,8 @@ export interface ReceivableModel {
   readonly offeredNonces: Map<string, NonceUse>;
   /** Source of fresh request and attestation nonces. */
   fundingCounter: bigint;
+  /** Pieces under recourse, by token id. */
+  readonly recourse: Map<bigint, RecourseModel>;
 }
 
 export interface ModelSetup {
@@ -246,6 +262,7 @@ export function initialModel(setup: ModelSetup): ReceivableModel {
     usedNonces: new Map<string, SpentNonce>(),
     offeredNonces: new Map<string, NonceUse>(),
     fundingCounter: 0n,
+    recourse: new Map<bigint, RecourseModel>(),
   };
 }
 
@@ -398,7 +415,11 @@ export type Op =
   | { readonly kind: "flagOverdue"; readonly caller: number; readonly slot: SlotChoice }
   | { readonly kind: "advanceTo"; readonly slot: number; readonly boundary: TimeBoundary }
   | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
-  | { readonly kind: "redeemCurrency"; readonly amount: AmountChoice };
+  | { readonly kind: "redeemCurrency"; readonly amount: AmountChoice }
+  /** The factor's demand for recourse on a funding (mostly one that may succeed); `otherCaller` sends it as someone else. */
+  | { readonly kind: "demandRecourse"; readonly pick: number; readonly fitting: boolean; readonly otherCaller: boolean }
+  /** The seller's recourse payment (mostly on a demanded funding, of part or all of what is due). */
+  | { readonly kind: "payRecourse"; readonly pick: number; readonly fitting: boolean; readonly amount: AmountChoice; readonly otherCaller: boolean };
 
 /**
  * How a funding is made: `normal` (holder request and verifier attestation for this contract, fresh nonces),
@@ -479,7 +500,9 @@ export type Action =
   | { readonly kind: "claimMany"; readonly caller: number; readonly tokenIds: readonly bigint[] }
   | { readonly kind: "flagOverdue"; readonly caller: number; readonly slot: bigint }
   | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
-  | { readonly kind: "redeemCurrency"; readonly amount: bigint };
+  | { readonly kind: "redeemCurrency"; readonly amount: bigint }
+  | { readonly kind: "demandRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation }
+  | { readonly kind: "payRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation; readonly amount: bigint };
 
 /** An argument of a custom error or an event, as ethers decodes it (addresses and bytes32 as hex strings). */
 export type ErrorArgument = bigint | string | boolean;
@@ -509,6 +532,10 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
   ["token", "TransferValue"],
   ["currency", "Issued"],
   ["currency", "Redeemed"],
+  ["financing", "RecourseRecorded"],
+  ["financing", "RecoursePaid"],
+  ["settlement", "RecourseTaken"],
+  ["settlement", "RecourseClaimRouted"],
 ];
 
 /** Whether an event of a receipt is one the model predicts. */
@@ -829,6 +856,24 @@ export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
         .map((r): Op => ({ kind: "issue", ...r })),
     },
     { weight: 1, arbitrary: amountArbitrary().map((amount): Op => ({ kind: "redeemCurrency", amount })) },
+    // Recourse that settles.
+    {
+      weight: 5,
+      arbitrary: fc
+        .record({ pick: fc.nat(), fitting: fc.integer({ min: 0, max: 4 }).map((n) => n !== 0), otherCaller: fc.integer({ min: 0, max: 6 }).map((n) => n === 0) })
+        .map((r): Op => ({ kind: "demandRecourse", ...r })),
+    },
+    {
+      weight: 8,
+      arbitrary: fc
+        .record({
+          pick: fc.nat(),
+          fitting: fc.integer({ min: 0, max: 4 }).map((n) => n !== 0),
+          amount: amountArbitrary(),
+          otherCaller: fc.integer({ min: 0, max: 6 }).map((n) => n === 0),
+        })
+        .map((r): Op => ({ kind: "payRecourse", ...r })),
+    },
   );
 }
 
@@ -1088,7 +1133,78 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       return { kind: "issue", to: op.to % actorCount, amount: op.amount };
     case "redeemCurrency":
       return { kind: "redeemCurrency", amount: resolveAmount(model.issuerBalance, op.amount) };
+    case "demandRecourse": {
+      const fundings = [...model.fundings.values()];
+      const available = fundings.filter((funding) => funding.recourse === 1n);
+      const fitting = available.filter((funding) => isOverdueAt(model, slotOf(model, funding.fundedTokenId >> 32n), model.now));
+      if (op.fitting && fitting.length === 0) {
+        // Recourse waits for the grace period to end: let time run to just after it for a funding that could use it.
+        const waiting = available.map((funding) => slotOf(model, funding.fundedTokenId >> 32n).maturity + model.finance.gracePeriod + 1n).filter((at) => at > model.now);
+        const target = pickFrom(waiting, op.pick);
+        if (target !== undefined) return { kind: "advanceTime", seconds: target - model.now };
+        // No funding with recourse to wait for: a factor buys a piece with recourse first.
+        if (available.length === 0) {
+          const factors = model.actors.map((actor, index) => ({ actor, index })).filter(({ actor }) => actor.memberId !== 0 && (actor.roles & FACTOR_ROLE) !== 0);
+          const factor = pickFrom(factors, op.pick);
+          if (factor !== undefined) {
+            return resolveFund(model, {
+              kind: "fund",
+              factor: factor.index,
+              source: { pick: op.pick, burned: false },
+              matured: false,
+              amount: op.pick % 2 === 0 ? { kind: "all" } : { kind: "part", seed: BigInt(op.pick) * 7919n },
+              rateBps: 600n,
+              withRecourse: true,
+              variant: "normal",
+              pick: op.pick,
+            });
+          }
+        }
+      }
+      const funding = (op.fitting ? pickFrom(fitting, op.pick) : undefined) ?? pickFrom(fundings, op.pick);
+      if (funding === undefined) return undefined;
+      const factor = model.actors.findIndex((actor) => actor.memberId === funding.factorId);
+      return { kind: "demandRecourse", caller: op.otherCaller ? (factor + 1) % actorCount : factor, fundingId: funding.fundingId, attestation: funding.call.attestation };
+    }
+    case "payRecourse": {
+      const fundings = [...model.fundings.values()];
+      const fitting = fundings.filter((funding) => funding.recourse === 2n);
+      // Nothing demanded yet: the demand comes first.
+      if (op.fitting && fitting.length === 0) return resolve(model, { kind: "demandRecourse", pick: op.pick, fitting: true, otherCaller: false });
+      const funding = (op.fitting ? pickFrom(fitting, op.pick) : undefined) ?? pickFrom(fundings, op.pick);
+      if (funding === undefined) return undefined;
+      const due = recourseDueAt(model, funding.fundedTokenId, model.now);
+      const caller = op.otherCaller ? (funding.holder + 1) % actorCount : funding.holder;
+      return { kind: "payRecourse", caller, fundingId: funding.fundingId, attestation: funding.call.attestation, amount: resolveAmount(due, op.amount) };
+    }
   }
+}
+
+/**
+ * `Settlement.recourseDue` and the split a recourse payment makes first: the piece's entitlement, the anchor money
+ * repaid on it and not yet claimed, the seller's part of that, and the seller's share once it is paid out.
+ */
+export function recourseStateOf(model: ReceivableModel, piece: PieceModel): { entitled: bigint; pending: bigint; toSeller: bigint; owed: bigint } {
+  const terms = slotOf(model, piece.slot);
+  const entitled = entitlement(terms, piece.value);
+  const pending = entitled - piece.claimed;
+  let owed = model.recourse.get(piece.tokenId)?.owed ?? 0n;
+  let toSeller = 0n;
+  if (pending !== 0n && owed !== 0n) {
+    toSeller = (pending * owed) / (piece.value - piece.claimed);
+    owed -= toSeller;
+  }
+  return { entitled, pending, toSeller, owed };
+}
+
+/** `Settlement.recourseDue(tokenId)` at `at`. */
+export function recourseDueAt(model: ReceivableModel, tokenId: bigint, at: bigint): bigint {
+  const piece = model.pieces.get(tokenId);
+  if (piece === undefined || !piece.live) return 0n;
+  const terms = slotOf(model, piece.slot);
+  if (at < terms.maturity || terms.repaid === terms.faceValue) return 0n;
+  const { entitled, owed } = recourseStateOf(model, piece);
+  return piece.value - entitled - owed;
 }
 
 /** A slot for a settlement operation: one that fits (if any), any existing one, or the first that does not exist. */
@@ -1390,6 +1506,10 @@ function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanc
       return SUCCESS;
     case "fund":
       return predictFund(model, action.call, at);
+    case "demandRecourse":
+      return predictDemandRecourse(model, action, at);
+    case "payRecourse":
+      return predictPayRecourse(model, action, at);
     case "repay":
       return predictRepay(model, action, at);
     case "claim": {
@@ -1666,10 +1786,21 @@ function applyClaims(model: ReceivableModel, effects: readonly ClaimEffect[]): O
   for (const { piece, holder, amount, entitled, redeem } of effects) {
     const terms = slotOf(model, piece.slot);
     const address = model.actors[holder].address;
+    // On a piece under recourse the seller's share goes to the seller (announced after the Claimed).
+    const book = model.recourse.get(piece.tokenId);
+    const base = piece.value - (entitled - amount);
+    const toSeller = book === undefined || book.owed === 0n ? 0n : (amount * book.owed) / base;
     terms.claimed += amount;
     piece.received += amount;
     model.escrow -= amount;
-    model.balances[holder] += amount;
+    model.balances[holder] += amount - toSeller;
+    const routed: ExpectedEvent[] = [];
+    if (book !== undefined && toSeller !== 0n) {
+      book.owed -= toSeller;
+      book.returned += toSeller;
+      model.balances[book.seller] += toSeller;
+      routed.push(event("settlement", "RecourseClaimRouted", piece.tokenId, model.actors[book.seller].address, toSeller, book.owed));
+    }
     if (redeem) {
       const value = piece.value;
       piece.claimed = 0n;
@@ -1683,8 +1814,98 @@ function applyClaims(model: ReceivableModel, effects: readonly ClaimEffect[]): O
     } else {
       piece.claimed = entitled;
     }
-    events.push(event("settlement", "Claimed", piece.tokenId, address, amount, entitled));
+    events.push(event("settlement", "Claimed", piece.tokenId, address, amount, entitled), ...routed);
   }
+  return succeed(...events);
+}
+
+/** `Financing._recourseFunding`: the funding must have been sold with recourse. */
+function recourseFundingOf(model: ReceivableModel, fundingId: string): { funding: FundingModel } | { outcome: Outcome } {
+  const funding = model.fundings.get(fundingId);
+  if (funding === undefined) return { outcome: financingError("FinancingUnknownFunding", fundingId) };
+  if (funding.recourse === 0n) return { outcome: financingError("FinancingRecourseUnavailable", fundingId) };
+  return { funding };
+}
+
+/** `Financing._pieceAsBought`: the funded piece exists, the factor's organisation holds it, worth no more than bought. */
+function pieceAsBought(model: ReceivableModel, funding: FundingModel): { piece: PieceModel } | { outcome: Outcome } {
+  const piece = livePiece(model, funding.fundedTokenId);
+  if (piece === undefined) return { outcome: financingError("FinancingRecoursePieceChanged", funding.fundedTokenId, ZERO_ADDRESS, 0n) };
+  const owner = model.actors[piece.owner];
+  if (piece.value > funding.call.attestation.value || owner.memberId !== funding.factorId) {
+    return { outcome: financingError("FinancingRecoursePieceChanged", funding.fundedTokenId, owner.address, piece.value) };
+  }
+  return { piece };
+}
+
+/** `Financing.recordRecourse`'s checks in order: the factor's demand. */
+function predictDemandRecourse(model: ReceivableModel, action: Extract<Action, { kind: "demandRecourse" }>, at: bigint): Outcome {
+  const found = recourseFundingOf(model, action.fundingId);
+  if ("outcome" in found) return found.outcome;
+  const { funding } = found;
+  if (funding.recourse !== 1n) return financingError("FinancingRecourseUnavailable", action.fundingId);
+  const caller = model.actors[action.caller];
+  if (caller.memberId !== funding.factorId) return financingError("FinancingNotFundingFactor", action.fundingId, caller.address);
+  const terms = slotOf(model, funding.fundedTokenId >> 32n);
+  if (!isOverdueAt(model, terms, at)) return financingError("FinancingNotOverdue", terms.slot);
+  const held = pieceAsBought(model, funding);
+  if ("outcome" in held) return held.outcome;
+  const unpaid = held.piece.value - entitlement(terms, held.piece.value);
+  funding.recourse = 2n;
+  return succeed(event("financing", "RecourseRecorded", action.fundingId, BigInt(funding.factorId), BigInt(funding.sellerId), funding.fundedTokenId, unpaid));
+}
+
+/** `Financing.payRecourse` and `Settlement.applyRecourse`'s checks in order, then the payouts and the payment. */
+function predictPayRecourse(model: ReceivableModel, action: Extract<Action, { kind: "payRecourse" }>, at: bigint): Outcome {
+  const found = recourseFundingOf(model, action.fundingId);
+  if ("outcome" in found) return found.outcome;
+  const { funding } = found;
+  if (funding.recourse !== 2n) return financingError("FinancingRecourseNotDemanded", action.fundingId);
+  const caller = model.actors[action.caller];
+  if (caller.memberId !== funding.sellerId) return financingError("FinancingNotSeller", action.fundingId, caller.address);
+  if (action.amount === 0n) return financingError("FinancingZeroValue");
+  const held = pieceAsBought(model, funding);
+  if ("outcome" in held) return held.outcome;
+  const { piece } = held;
+  const tokenId = piece.tokenId;
+  const terms = slotOf(model, piece.slot);
+  if (at < terms.maturity || terms.repaid === terms.faceValue) return settlementError("SettlementRecourseAboveDue", tokenId, action.amount, 0n);
+  const { entitled, pending, toSeller, owed } = recourseStateOf(model, piece);
+  const due = piece.value - entitled - owed;
+  if (action.amount > due) return settlementError("SettlementRecourseAboveDue", tokenId, action.amount, due);
+  // Financing's transferFrom(seller, holder) comes last: its checks see the balances after the payouts.
+  const book = model.recourse.get(tokenId);
+  const balancesAfterPayouts = [...model.balances];
+  balancesAfterPayouts[piece.owner] += pending - toSeller;
+  if (book !== undefined) balancesAfterPayouts[book.seller] += toSeller;
+  const transfer = currencyTransfer({ ...model, balances: balancesAfterPayouts }, action.caller, piece.owner, action.amount, at);
+  if (!transfer.ok) return transfer;
+
+  const events: ExpectedEvent[] = [];
+  const holder = model.actors[piece.owner].address;
+  if (pending !== 0n) {
+    piece.claimed = entitled;
+    piece.received += pending;
+    terms.claimed += pending;
+    model.escrow -= pending;
+    events.push(event("settlement", "Claimed", tokenId, holder, pending, entitled));
+  }
+  if (book !== undefined && toSeller !== 0n) {
+    book.returned += toSeller;
+    events.push(event("settlement", "RecourseClaimRouted", tokenId, model.actors[book.seller].address, toSeller, owed));
+  }
+  model.balances.splice(0, model.balances.length, ...balancesAfterPayouts);
+  const next: RecourseModel = book ?? { seller: action.caller, paid: 0n, owed: 0n, returned: 0n };
+  next.seller = action.caller;
+  next.paid += action.amount;
+  next.owed = owed + action.amount;
+  model.recourse.set(tokenId, next);
+  model.balances[action.caller] -= action.amount;
+  model.balances[piece.owner] += action.amount;
+  events.push(
+    event("settlement", "RecourseTaken", tokenId, caller.address, holder, action.amount, next.paid, next.owed),
+    event("financing", "RecoursePaid", action.fundingId, BigInt(funding.factorId), BigInt(funding.sellerId), tokenId, action.amount, next.paid),
+  );
   return succeed(...events);
 }
 
@@ -1750,6 +1971,10 @@ export function describeAction(model: ReceivableModel, action: Action): string {
       return `issuer: issue ${action.amount} to ${name(action.to)}`;
     case "redeemCurrency":
       return `issuer: redeem ${action.amount}`;
+    case "demandRecourse":
+      return `${name(action.caller)}: demand recourse on funding ${action.fundingId.slice(0, 10)} (${token(action.attestation.tokenId)})`;
+    case "payRecourse":
+      return `${name(action.caller)}: pay recourse ${action.amount} on funding ${action.fundingId.slice(0, 10)} (due ${recourseDueAt(model, model.fundings.get(action.fundingId)?.fundedTokenId ?? 0n, model.now)})`;
   }
 }
 
@@ -1815,6 +2040,17 @@ export function checkModel(model: ReceivableModel): void {
   }
   for (const key of model.offeredNonces.keys()) {
     if (model.usedNonces.has(key)) throw new Error(`model: nonce ${key} both used and unused`);
+  }
+  // I9 (recourse that settles): the seller's account adds up; its share never exceeds what the piece has still to
+  // receive; the factor never receives more than the piece's value (what it kept of the piece's claims plus recourse).
+  for (const [tokenId, book] of model.recourse) {
+    const piece = model.pieces.get(tokenId);
+    if (piece === undefined) throw new Error(`model: recourse on unknown piece ${tokenId}`);
+    const value = piece.live ? piece.value : piece.redeemedValue;
+    if (book.paid !== book.owed + book.returned) throw new Error(`model: piece ${tokenId} recourse paid ${book.paid} != owed ${book.owed} + returned ${book.returned}`);
+    if (book.owed > value - (piece.live ? piece.claimed : value)) throw new Error(`model: piece ${tokenId} seller owed ${book.owed}, more than the piece has still to receive`);
+    const factorTotal = piece.received - book.returned + book.paid;
+    if (factorTotal > value) throw new Error(`model: I9: the factor received ${factorTotal} on piece ${tokenId} of value ${value}`);
   }
 }
 

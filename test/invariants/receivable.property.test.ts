@@ -24,6 +24,7 @@ import {
   initialModel,
   isOverdueAt,
   isTrackedEvent,
+  recourseDueAt,
   layoutOf,
   livePieces,
   outsiderLeiHash,
@@ -114,6 +115,9 @@ interface ChainTally {
   readonly received: Map<bigint, bigint>;
   /** Value redeemed per piece, from `TransferValue(tokenId, 0, value)` (a second redemption fails the step). */
   readonly redeemed: Map<bigint, bigint>;
+  /** Recourse paid per piece (RecoursePaid), and what of its claims went to the seller (RecourseClaimRouted). */
+  readonly recoursePaid: Map<bigint, bigint>;
+  readonly routed: Map<bigint, bigint>;
 }
 
 /** The live pieces of a slot when it matured (I6: after that only claims may change them, by redeeming them). */
@@ -339,6 +343,11 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
         const [tokenId, , amount] = args;
         if (typeof tokenId !== "bigint" || typeof amount !== "bigint") throw new Error(`${context}: malformed Claimed event`);
         chain.received.set(tokenId, (chain.received.get(tokenId) ?? 0n) + amount);
+      } else if (name === "RecoursePaid" || name === "RecourseClaimRouted") {
+        const [tokenId, amount] = name === "RecoursePaid" ? [args[3], args[4]] : [args[0], args[2]];
+        if (typeof tokenId !== "bigint" || typeof amount !== "bigint") throw new Error(`${context}: malformed ${name} event`);
+        const tallied = name === "RecoursePaid" ? chain.recoursePaid : chain.routed;
+        tallied.set(tokenId, (tallied.get(tokenId) ?? 0n) + amount);
       } else if (name === "TransferValue") {
         const [tokenId, , value] = args;
         if (typeof tokenId !== "bigint" || typeof value !== "bigint") throw new Error(`${context}: malformed TransferValue event`);
@@ -650,6 +659,28 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
       }
     }
 
+    // I9, recourse that settles: each piece's recourse account and what is due on it are the model's; from the chain's
+    // own events, the factor never received more than the piece's value (claims it kept plus recourse paid), and the
+    // seller never got back more than it paid.
+    for (const [tokenId, book] of model.recourse) {
+      const piece = model.pieces.get(tokenId);
+      if (piece === undefined) throw new Error(at(`recourse on unknown piece ${token(tokenId)}`));
+      checks.push(
+        Promise.all([c.settlement.recourseOf(tokenId), c.settlement.recourseDue(tokenId)]).then(([account, due]) => {
+          expect(account.seller).to.equal(model.actors[book.seller].address, at(`recourse seller of ${token(tokenId)}`));
+          expect([account.paid, account.owed, account.returned]).to.deep.equal([book.paid, book.owed, book.returned], at(`recourse account of ${token(tokenId)}`));
+          expect(due).to.equal(recourseDueAt(model, tokenId, viewTime), at(`recourseDue(${token(tokenId)})`));
+        }),
+      );
+      const value = piece.live ? piece.value : piece.redeemedValue;
+      const paid = chain.recoursePaid.get(tokenId) ?? 0n;
+      const routed = chain.routed.get(tokenId) ?? 0n;
+      const factorTotal = (chain.received.get(tokenId) ?? 0n) - routed + paid;
+      expect(factorTotal <= value).to.equal(true, at(`I9: the factor received ${factorTotal} on ${token(tokenId)} of value ${value}`));
+      expect(routed <= paid).to.equal(true, at(`I9: the seller got back ${routed} of ${paid} paid on ${token(tokenId)}`));
+      if (!piece.live) expect(routed).to.equal(paid, at(`I9: at redemption the seller got back all it paid on ${token(tokenId)}`));
+    }
+
     await Promise.all(checks);
     // I2: the chain's total over live pieces equals the model's.
     expect(chainTotal).to.equal(totalLiveValue(model), at("I2: total live value"));
@@ -682,7 +713,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     await revertToBaseline();
     stats.sequences += 1;
     const model = initialModel(setup);
-    const chain: ChainTally = { funded: new Map(), received: new Map(), redeemed: new Map() };
+    const chain: ChainTally = { funded: new Map(), received: new Map(), redeemed: new Map(), recoursePaid: new Map(), routed: new Map() };
     const frozen = new Map<bigint, FrozenSlot>();
     const trace: string[] = [];
     for (const op of ops) {
@@ -710,7 +741,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     stats.slotsOverdue += model.slots.filter((terms) => terms.overdueFlagged).length;
   }
 
-  it("keeps I1–I6 and currency conservation after every step of token, registry, fund, repay, claim and overdue sequences", async function () {
+  it("keeps I1–I6, I9's recourse and currency conservation after every step of token, registry, fund, repay, claim, overdue and recourse sequences", async function () {
     const numRuns = runsFromEnvironment();
     this.timeout(Math.max(600_000, numRuns * 10_000));
     await fc.assert(fc.asyncProperty(sequenceArbitrary(layout), runSequence), {

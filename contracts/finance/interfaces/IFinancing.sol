@@ -33,7 +33,8 @@ interface IFinancing {
         uint256 nonce;
     }
 
-    /// @notice How a funding's recourse stands.
+    /// @notice How a funding's recourse stands: none (a plain sale), available (sold with recourse, not yet
+    /// demanded), recorded (the factor demanded it; the seller may pay it, in one or more payments).
     enum Recourse {
         NONE,
         AVAILABLE,
@@ -77,6 +78,18 @@ interface IFinancing {
     /// @notice Emitted when a factor records a recourse claim against the seller of an overdue piece.
     event RecourseRecorded(
         bytes32 indexed fundingId, uint32 indexed factorId, uint32 indexed sellerId, uint256 fundedTokenId, uint256 amount
+    );
+
+    /// @notice Emitted when the seller pays the factor `amount` of the unpaid part of a piece it sold with recourse;
+    /// `paidTotal` is all it has paid on that piece. From then on its share of the piece's later claims is its own
+    /// (Settlement's {ISettlement-RecourseTaken} and {ISettlement-RecourseClaimRouted}).
+    event RecoursePaid(
+        bytes32 indexed fundingId,
+        uint32 indexed factorId,
+        uint32 indexed sellerId,
+        uint256 fundedTokenId,
+        uint256 amount,
+        uint256 paidTotal
     );
 
     /// @notice The caller is not an active operator.
@@ -138,6 +151,13 @@ interface IFinancing {
     error FinancingNotFundingFactor(bytes32 fundingId, address caller);
     /// @notice Recourse can only be recorded once the receivable is overdue.
     error FinancingNotOverdue(uint256 slot);
+    /// @notice Only the seller's organisation may pay recourse on the funding.
+    error FinancingNotSeller(bytes32 fundingId, address caller);
+    /// @notice The factor has not demanded recourse on the funding (or it was sold without recourse).
+    error FinancingRecourseNotDemanded(bytes32 fundingId);
+    /// @notice The funded piece no longer stands as bought: burned, held outside the factor's organisation, or worth
+    /// more than the value funded (value merged into it).
+    error FinancingRecoursePieceChanged(uint256 fundedTokenId, address owner, uint256 value);
 
     /// @notice Buy a piece: pays `attestation.price` from the caller to the holder and moves `attestation.value`
     /// (split off first when partial) from the holder to the caller, atomically.
@@ -174,13 +194,27 @@ interface IFinancing {
     /// @param required The number.
     function setRequiredVerifiers(uint256 required) external;
 
-    /// @notice Record a recourse claim against the seller of a piece funded with recourse whose receivable is
-    /// overdue; the amount is the share of the funded value the anchor has not repaid. Requirements: the
-    /// attestation is exactly the one the funding used (its whole digest is the stored funding id, so its piece
-    /// and value are the funded ones); caller acts for the funding factor; funding with recourse, not yet
-    /// recorded; receivable overdue. Emits {RecourseRecorded}.
+    /// @notice The factor's demand for recourse (追索): records a recourse claim against the seller of a piece funded
+    /// with recourse whose receivable is overdue; the amount is the share of the funded piece (as the factor holds it
+    /// now) the anchor has not repaid. Requirements: the attestation is exactly the one the funding used (its whole
+    /// digest is the stored funding id, so its piece and value are the funded ones); caller acts for the funding
+    /// factor; funding with recourse, not yet recorded; receivable overdue (strictly after maturity plus grace, not
+    /// fully repaid); the funded piece exists, is held by the factor's organisation and is worth no more than the
+    /// value funded. Emits {RecourseRecorded}.
     /// @param attestation The attestation the funding used (its digest is the funding id).
     function recordRecourse(FundingAttestation calldata attestation) external;
+
+    /// @notice The seller pays the factor `amount` of the unpaid part of the piece it sold with recourse, in the
+    /// settlement currency, and takes that part over: Settlement then routes to the seller its share of whatever
+    /// the anchor later pays on the piece (see {ISettlement-applyRecourse}). Partial payments are allowed; the
+    /// factor never receives more than the piece's value in all, and no payment exceeds what is unpaid to the factor
+    /// at that moment ({ISettlement-recourseDue}). Requirements: the attestation is the funded one; the factor
+    /// demanded recourse ({recordRecourse}); caller acts for the seller's organisation; 0 < amount <= recourse due;
+    /// the piece is still held by the factor's organisation; the caller approved this contract for the amount.
+    /// Emits {RecoursePaid} (and Settlement's events). Nonreentrant.
+    /// @param attestation The attestation the funding used.
+    /// @param amount Minor units.
+    function payRecourse(FundingAttestation calldata attestation, uint256 amount) external;
 
     /// @notice The record of the funding that spent a holder's request nonce (empty if none did).
     /// @param holder The holder who sold.

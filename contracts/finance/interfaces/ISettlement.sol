@@ -13,6 +13,17 @@ interface ISettlement {
         bool overdueFlagged;
     }
 
+    /// @notice A piece under recourse (see {applyRecourse}): `seller` is where the seller's part of the piece's later
+    /// claims goes (the address that paid last); `paid` is all the seller has paid the piece's holder; `owed` is the
+    /// part of the anchor money the piece has still to receive that is the seller's; `returned` is what the seller
+    /// has received of it so far (`paid` = `owed` + `returned`).
+    struct RecourseAccount {
+        address seller;
+        uint256 paid;
+        uint256 owed;
+        uint256 returned;
+    }
+
     /// @notice Emitted when the anchor repays; `repaidTotal` is everything repaid on the slot so far.
     event Repaid(uint256 indexed slot, address indexed payer, uint256 amount, uint256 repaidTotal, bool fullyRepaid);
     /// @notice Emitted when a piece's holder is paid its share; `claimedTotal` is all the piece has received.
@@ -21,6 +32,15 @@ interface ISettlement {
     event SlotOverdue(uint256 indexed slot, uint256 repaid, uint256 faceValue);
     /// @notice Emitted when a slot that had been flagged overdue is fully repaid.
     event OverdueCured(uint256 indexed slot);
+    /// @notice Emitted when the seller of a piece funded with recourse pays its holder (the factor) `amount` of the
+    /// piece's unpaid part and so takes it over: `paidTotal` is all it has paid on the piece, `sellerOwed` its share
+    /// now of the anchor money the piece has still to receive.
+    event RecourseTaken(
+        uint256 indexed tokenId, address indexed seller, address indexed holder, uint256 amount, uint256 paidTotal, uint256 sellerOwed
+    );
+    /// @notice Emitted just after a {Claimed} on a piece under recourse: of that claim's amount, `amount` went to the
+    /// seller instead of the holder; `sellerOwed` is the seller's share left of what the piece has still to receive.
+    event RecourseClaimRouted(uint256 indexed tokenId, address indexed seller, uint256 amount, uint256 sellerOwed);
     /// @notice Emitted when the operator sets the grace period after maturity.
     event GracePeriodSet(uint256 gracePeriod);
 
@@ -42,6 +62,10 @@ interface ISettlement {
     error SettlementAlreadyFlagged(uint256 slot);
     /// @notice A repayment or claim of the slot is still calling out (a reentrant call).
     error SettlementReentrantCall(uint256 slot);
+    /// @notice Only the financing contract bound to the receivable token may apply recourse.
+    error SettlementOnlyFinancing(address caller);
+    /// @notice A recourse payment above the part of the piece still unpaid to its holder (`due`).
+    error SettlementRecourseAboveDue(uint256 tokenId, uint256 amount, uint256 due);
     /// @notice The grace period is longer than allowed.
     error SettlementGracePeriodTooLong(uint256 gracePeriod, uint256 maximum);
 
@@ -77,6 +101,27 @@ interface ISettlement {
     /// @param gracePeriod Seconds.
     function setGracePeriod(uint256 gracePeriod) external;
 
+    /// @notice Apply a recourse payment of `amount` by `seller` on a piece: first the anchor money repaid on the piece
+    /// and not yet claimed is paid out (as {claim} would, under the shares before this payment), then the seller takes
+    /// over `amount` of the piece's unpaid part: from then on, of every later claim on the piece, the share
+    /// floor(claim * sellerOwed / (value - claimed)) goes to the seller. Financing moves the money (seller to holder).
+    /// Requirements: caller is the financing contract bound to the token; no repayment or claim of the slot in
+    /// progress; claims open; 0 < amount <= {recourseDue}. Emits {RecourseTaken} (and {RecourseClaimRouted},
+    /// {Claimed} for the anchor money paid out first).
+    /// @param tokenId The piece the factor bought.
+    /// @param seller The seller's paying address, where its share of later claims goes.
+    /// @param amount Minor units.
+    /// @return holder The piece's holder, whom the seller pays.
+    /// @return paidTotal All the seller has paid on the piece, this payment included.
+    function applyRecourse(uint256 tokenId, address seller, uint256 amount) external returns (address holder, uint256 paidTotal);
+    /// @notice What a seller could pay now on a piece: its value less the anchor's share repaid on it
+    /// (floor(value * repaid / face)) less the part the seller already took over and has not received back.
+    /// Zero before maturity.
+    /// @param tokenId The piece.
+    function recourseDue(uint256 tokenId) external view returns (uint256);
+    /// @notice A piece's recourse account (all zero for a piece never under recourse).
+    /// @param tokenId The piece.
+    function recourseOf(uint256 tokenId) external view returns (RecourseAccount memory);
     /// @notice Whether a slot is overdue now: strictly after maturity plus grace and not fully repaid.
     /// @param slot The receivable.
     function isOverdue(uint256 slot) external view returns (bool);

@@ -7,6 +7,7 @@ import { cny, dateOf, pieceName } from "../lib/money";
 import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailure, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
+import { FactorRecoursePanel } from "./Recourse";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -148,6 +149,7 @@ export function FactorPage() {
           </>
         )}
       </Section>
+      <FactorRecoursePanel fundings={book.data?.fundings ?? []} reloadKey={book.data?.asOfBlock ?? 0} />
     </main>
   );
 }

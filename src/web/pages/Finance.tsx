@@ -11,6 +11,7 @@ import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, parseCny, pieceName } from "../lib/money";
 import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { fundingRequestToWire } from "../../api/wire/convert";
+import { SellerRecoursePanel } from "./Recourse";
 import { useData } from "../lib/useData";
 
 const DAY = 86_400n;
@@ -148,6 +149,7 @@ export function FinancePage() {
         <ErrorBox error={mine.error} />
         <RequestTable requests={mine.data?.requests ?? []} />
       </Section>
+      <SellerRecoursePanel />
     </main>
   );
 }
