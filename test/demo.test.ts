@@ -17,6 +17,7 @@ describe("npm run demo", function () {
         "CNY in circulation equals issued minus redeemed",
         "the settlement escrow is empty and paid out exactly what came in",
         "no money was created or lost",
+        "the credit line refused the over-limit confirmation, and repayment freed it",
       ]);
       expect(result.faceValue).to.equal(100_000_000n);
       // 100,000.00 CNY for 70 days at 6% a year, ACT/360: discount 1,166.66, price 98,833.34.
@@ -28,6 +29,7 @@ describe("npm run demo", function () {
       expect(result.finalBalances.get("Pearl River Bank")).to.equal(10_000_000n);
       const text = result.lines.join("\n");
       expect(text).to.contain(`confirms on chain: it owes ${formatCny(100_000_000n)}`);
+      expect(text).to.contain("the chain refuses it, ReceivableCreditLineExceeded (line 1,200,000.00 CNY, outstanding 1,000,000.00 CNY, amount 500,000.00 CNY)");
       expect(text).to.contain("All checks passed");
       expect(text).not.to.contain("✗");
     } finally {
