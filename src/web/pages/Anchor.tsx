@@ -11,6 +11,7 @@ import { cny, dateOf, parseCny } from "../lib/money";
 import type { Obligations } from "../lib/types";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
+import { CreditLineCard } from "./CreditLine";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -93,8 +94,14 @@ export function AnchorPage() {
     });
   };
 
+  const anchorId = memberOf(session.address)?.memberId;
   return (
     <main>
+      {anchorId !== undefined && (
+        <Section title={t("line.title")} testId="anchor-line">
+          <CreditLineCard anchorId={anchorId} version={owed.data} />
+        </Section>
+      )}
       <Section title={t("anchor.owes")} testId="anchor-page">
         <ErrorBox error={owed.error} />
         {owed.data !== null && owed.data.receivables.length === 0 && <p className="muted">{t("anchor.none")}</p>}
