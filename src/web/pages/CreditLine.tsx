@@ -31,7 +31,7 @@ export function CreditLineCard({ anchorId, version }: { anchorId: number; versio
   const { connection } = useApp();
   const line = useData(async () => figuresOf(await connection.contracts.token.creditLine(anchorId)), [connection, anchorId, version]);
   return (
-    <div className="card" data-testid="credit-line">
+    <div data-testid="credit-line">
       <ErrorBox error={line.error} />
       {line.data !== null && line.data.reviewDate === 0n && <p className="error">{t("line.none")}</p>}
       {line.data !== null && line.data.reviewDate !== 0n && (
