@@ -105,6 +105,8 @@ async function main(): Promise<void> {
   const admissions: ContractTransactionResponse[] = [];
   for (const [address, role] of members) admissions.push(await registry.admit(id(`BENCH-${address}`), address, roleMask(role), kycValidUntil));
   await settled(admissions);
+  // No anchor confirms without a credit line: the bench's anchor gets the largest the chain keeps.
+  await settled([await token.setCreditLine(await registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kycValidUntil)]);
 
   const confirmations: ContractTransactionResponse[] = [];
   const { chainId } = await hre.ethers.provider.getNetwork();

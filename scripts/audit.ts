@@ -11,6 +11,7 @@ import { JsonRpcProvider, Network } from "ethers";
 import { findDeploymentRecord, readDeploymentRecord } from "../src/audit/deployment";
 import { connectChainbill } from "../src/chain/system";
 import type { SignedCreditReport } from "../src/credit/sign";
+import type { SignedCreditCorrection } from "../src/credit/correction";
 import { checkCreditReport } from "../src/credit/verify";
 import { SingleBar } from "cli-progress";
 import { httpSender } from "../src/audit/chain";
@@ -22,7 +23,7 @@ import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
 
 const USAGE =
-  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file>]";
+  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]]";
 
 interface CliOptions {
   rpc: string;
@@ -32,13 +33,15 @@ interface CliOptions {
   out: string;
   contracts?: string;
   creditReport?: string;
+  /** Signed corrections of the credit report's lines (comma-separated files). */
+  creditCorrections?: string[];
 }
 
 class UsageError extends Error {}
 
 function parseArguments(argv: readonly string[]): CliOptions {
   const values = new Map<string, string>();
-  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report"]);
+  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report", "--credit-correction"]);
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (!known.has(flag)) throw new UsageError(`unknown argument ${flag}`);
@@ -64,6 +67,7 @@ function parseArguments(argv: readonly string[]): CliOptions {
     ...(values.has("--index") ? { index: values.get("--index") } : {}),
     ...(values.has("--contracts") ? { contracts: values.get("--contracts") } : {}),
     ...(values.has("--credit-report") ? { creditReport: values.get("--credit-report") } : {}),
+    ...(values.has("--credit-correction") ? { creditCorrections: (values.get("--credit-correction") ?? "").split(",").filter((file) => file !== "") } : {}),
     out: values.get("--out") ?? "audit-report",
   };
 }
@@ -106,12 +110,19 @@ const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
 };
 
 /** Checks a filed credit report against the chain at its block; prints each disagreement with its line. */
-async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined): Promise<number> {
+async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined, correctionFiles: readonly string[]): Promise<number> {
   const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
+  const corrections = correctionFiles.map((correction) => JSON.parse(readFileSync(correction, "utf8")) as SignedCreditCorrection);
   const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
   const contracts = connectChainbill(record.contracts, provider);
-  const check = await checkCreditReport(report, { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock });
+  const check = await checkCreditReport(report, { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock }, corrections);
   console.log(`credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`);
+  for (const shown of check.corrections) {
+    console.log(`  ${shown.where} is SUPERSEDED by a correction signed by ${shown.signer} at block ${shown.issuedBlock}: "${shown.reason}"`);
+    console.log(`    as filed:     ${JSON.stringify(shown.filed)}`);
+    console.log(`    as corrected: ${JSON.stringify(shown.corrected)}`);
+    for (const disagreement of shown.filedDisagreements) console.log(`    the filed line was wrong: ${disagreement}`);
+  }
   if (check.ok) {
     console.log("  AGREES with the chain on every line");
     return 0;
@@ -133,7 +144,7 @@ async function main(): Promise<number> {
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
   if (options.creditReport !== undefined) {
     try {
-      return await auditCreditReport(provider, chainId, options.creditReport, options.contracts);
+      return await auditCreditReport(provider, chainId, options.creditReport, options.contracts, options.creditCorrections ?? []);
     } finally {
       provider.destroy();
     }

@@ -24,6 +24,7 @@ describe("npm run demo", function () {
         "Pearl River Bank received exactly the value of the piece it bought with recourse",
         "Brightview Displays got back exactly the recourse it paid",
         "after the default, the escrow is empty and no money was created or lost",
+        "the credit line refused the over-limit confirmation, and repayment freed it",
       ]);
       expect(result.faceValue).to.equal(100_000_000n);
       // 100,000.00 CNY for 70 days at 6% a year, ACT/360: discount 1,166.66, price 98,833.34.
@@ -37,6 +38,7 @@ describe("npm run demo", function () {
       expect(text).to.contain(`confirms on chain: it owes ${formatCny(100_000_000n)}`);
       expect(text).to.contain("demands recourse on #2.2");
       expect(text).to.contain("the recourse is settled");
+      expect(text).to.contain("the chain refuses it, ReceivableCreditLineExceeded (line 1,200,000.00 CNY, outstanding 1,000,000.00 CNY, amount 500,000.00 CNY)");
       expect(text).to.contain("All checks passed");
       expect(text).not.to.contain("✗");
       // The whole story, the default and the recourse paid included, audits clean from the chain alone.

@@ -65,7 +65,9 @@ async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSpli
 
   // confirm: the deployment's first receivable, for a supplier holding nothing yet. The word that holds the receivable
   // counter is not new even so: it also holds the Financing address, bound at deployment, so the counter's first write
-  // changes a non-zero word (2,900 gas, not 20,000), as every later confirmation does.
+  // changes a non-zero word (2,900 gas, not 20,000), as every later confirmation does. The anchor's credit-line word is
+  // non-zero too (the operator set the line at deployment, deployConsortium), so confirm's line check reads and rewrites
+  // a non-zero word: 2,100 + 2,900 gas.
   expectState((await token.slotCount()) === 0n && (await holdings(c, tier1.address)) === 0n, "tier1 holds nothing, no receivable yet");
   const confirmation = {
     ...(await withoutZeroConsentBytes("BENCH-CONFIRM", (invoiceNumber) =>

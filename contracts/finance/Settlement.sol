@@ -106,6 +106,8 @@ contract Settlement is ISettlement {
         _lock(slot, book);
         emit Repaid(slot, msg.sender, amount, repaidTotal, fullyRepaid);
         if (fullyRepaid && book.overdueFlagged) emit OverdueCured(slot);
+        // The repayment frees the anchor's credit line; the token is bound to this contract and calls nothing back.
+        receivables.releaseCredit(slot, amount);
         currency.safeTransferFrom(msg.sender, address(this), amount);
         _unlock(slot);
     }

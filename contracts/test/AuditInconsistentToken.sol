@@ -8,7 +8,8 @@ import {IReceivableToken} from "../token/interfaces/IReceivableToken.sol";
 /// emits the real token's events (same signatures) and answers the views the auditor compares with, but can be
 /// told to emit a value transfer its storage does not reflect. Registered as "the receivable token" of a test
 /// deployment record, it shows that the auditor's replay is checked against the contract's own state rather than
-/// trusted.
+/// trusted. Its credit lines are lax: it records what each anchor owes but lets any confirmation through, the
+/// way a token without the line check would (the audit's I8 test).
 contract AuditInconsistentToken {
     struct Piece {
         address owner;
@@ -38,7 +39,11 @@ contract AuditInconsistentToken {
         uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
     );
 
+    /// @notice As the real token's: the operator set an anchor's credit line.
+    event CreditLineSet(uint32 indexed anchorId, uint256 limit, uint256 reviewDate, uint256 outstanding);
+
     mapping(uint256 slot => IReceivableToken.ReceivableView) private _receivables;
+    mapping(uint32 anchorId => IReceivableToken.CreditLine) private _creditLines;
     mapping(uint256 tokenId => Piece) private _pieces;
     uint256 private _slotCount;
 
@@ -60,6 +65,8 @@ contract AuditInconsistentToken {
             documentsHash: keccak256(abi.encode(c.invoiceHash, c.logisticsHash))
         });
         _pieces[tokenId] = Piece({owner: c.supplier, value: c.faceValue});
+        // Lax: what the anchor owes grows, whatever its line.
+        _creditLines[anchorId].outstanding += uint64(c.faceValue);
         emit ReceivableConfirmed(slot, tokenId, anchorId, supplierId, msg.sender, c);
         emit Transfer(address(0), c.supplier, tokenId);
         emit SlotChanged(tokenId, 0, slot);
@@ -77,6 +84,22 @@ contract AuditInconsistentToken {
         emit SlotChanged(newTokenId, 0, slot);
         emit TransferValue(fromTokenId, newTokenId, value);
         emit TradeProofRecorded(newTokenId, fingerprint, keccak256("invoice"), keccak256("waybill"));
+    }
+
+    /// @notice Sets an anchor's credit line as the real token would, without its checks.
+    /// @param anchorId The anchor's member id.
+    /// @param limit The line.
+    /// @param reviewDate The review date.
+    function setCreditLine(uint32 anchorId, uint256 limit, uint256 reviewDate) external {
+        IReceivableToken.CreditLine storage line = _creditLines[anchorId];
+        line.limit = uint64(limit);
+        line.reviewDate = uint40(reviewDate);
+        emit CreditLineSet(anchorId, limit, reviewDate, line.outstanding);
+    }
+
+    /// @notice An anchor's credit line and what it owes.
+    function creditLine(uint32 anchorId) external view returns (IReceivableToken.CreditLine memory) {
+        return _creditLines[anchorId];
     }
 
     /// @notice How many receivables exist.

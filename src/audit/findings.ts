@@ -35,6 +35,8 @@ export type FindingCode =
   | "I7_INDEX_MISMATCH"
   /** The index kept an event it could not place as a finding of its own (src/indexer/schema.ts, IndexFinding). */
   | "I7_INDEX_FINDING"
+  /** A confirmation took its anchor's outstanding above the credit line then in force (or the anchor had none). */
+  | "I8_CREDIT_LINE_EXCEEDED"
   | "I9_RECOURSE_NOT_AGREED"
   /** A recourse payment above what was unpaid to the factor at its moment (src/audit/recourse.ts). */
   | "I9_RECOURSE_ABOVE_UNPAID"

@@ -8,6 +8,7 @@ import type { ChainPosition, FindingCode } from "./findings";
 import { AttestationChecks } from "./attestations";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
+import { CreditLineReplay } from "./creditLines";
 import type { Standing } from "./members";
 import { RecourseReplay } from "./recourse";
 
@@ -151,6 +152,8 @@ interface TxScratch {
 export class AuditReplay {
   readonly findings = new FindingLog();
   readonly members = new MemberReplay();
+  /** I8: anchors' credit lines and what each owes (creditLines.ts). */
+  readonly creditLines = new CreditLineReplay((code, at, message, subject) => this.flag(code, at, message, subject));
   readonly slots = new Map<bigint, SlotRecord>();
   readonly pieces = new Map<bigint, PieceRecord>();
   readonly balances = new Map<string, bigint>();
@@ -243,6 +246,7 @@ export class AuditReplay {
     this.eventsReplayed += 1;
     this.lastPosition = entry.at;
     const { event, at } = entry;
+    this.creditLines.apply(event, at);
     switch (event.contract) {
       case "registry": {
         const problem = this.members.apply(event);

@@ -14,6 +14,7 @@ import { AuditReplay } from "./replay";
 import { FundingDigests, parseFundCall, recoverFundCallSigners } from "./fundings";
 import type { FundCall } from "./fundings";
 import { compareWithViews } from "./views";
+import { compareCreditLines } from "./creditLines";
 
 /**
  * The audit from end to end: find the deployment, fetch every log of its contracts up to the audited block,
@@ -184,6 +185,7 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   });
 
   await timed("views", () => compareWithViews(rpc, record.contracts, replay, block, replay.findings, progressOf("views")));
+  await timed("views", () => compareCreditLines(rpc, record.contracts.receivableToken, replay.creditLines, block, replay.findings, replay.lastPosition));
 
   let documentsChecked = 0;
   if (options.documents !== undefined) {

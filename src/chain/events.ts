@@ -80,7 +80,11 @@ export type TokenEvent =
   | { contract: "token"; name: "ApprovalValue"; tokenId: bigint; operator: string; value: bigint }
   | { contract: "token"; name: "SlotChanged"; tokenId: bigint; oldSlot: bigint; newSlot: bigint }
   | { contract: "token"; name: "Paused"; account: string }
-  | { contract: "token"; name: "Unpaused"; account: string };
+  | { contract: "token"; name: "Unpaused"; account: string }
+  /** The operator set an anchor's credit line; `outstanding` is what the anchor owed at that moment. */
+  | { contract: "token"; name: "CreditLineSet"; anchorId: number; limit: bigint; reviewDate: bigint; outstanding: bigint }
+  /** A repayment of `slot` freed `amount` of its anchor's line; `outstanding` is what the anchor still owes. */
+  | { contract: "token"; name: "CreditLineReleased"; anchorId: number; slot: bigint; amount: bigint; outstanding: bigint };
 
 export type CurrencyEvent =
   | { contract: "currency"; name: "Transfer"; from: string; to: string; value: bigint }
@@ -246,6 +250,22 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
     SlotChanged: (a) => ({ contract: "token", name: "SlotChanged", tokenId: uint(a, "_tokenId"), oldSlot: uint(a, "_oldSlot"), newSlot: uint(a, "_newSlot") }),
     Paused: (a) => ({ contract: "token", name: "Paused", account: text(a, "account") }),
     Unpaused: (a) => ({ contract: "token", name: "Unpaused", account: text(a, "account") }),
+    CreditLineSet: (a) => ({
+      contract: "token",
+      name: "CreditLineSet",
+      anchorId: small(a, "anchorId"),
+      limit: uint(a, "limit"),
+      reviewDate: uint(a, "reviewDate"),
+      outstanding: uint(a, "outstanding"),
+    }),
+    CreditLineReleased: (a) => ({
+      contract: "token",
+      name: "CreditLineReleased",
+      anchorId: small(a, "anchorId"),
+      slot: uint(a, "slot"),
+      amount: uint(a, "amount"),
+      outstanding: uint(a, "outstanding"),
+    }),
   },
   currency: {
     Transfer: (a) => ({ contract: "currency", name: "Transfer", from: text(a, "from"), to: text(a, "to"), value: uint(a, "value") }),

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { CommandIo } from "../chain/commandIo";
@@ -7,6 +7,8 @@ import { connectChainbill } from "../chain/system";
 import { creditReportCsv } from "./csv";
 import { blockAtOrBefore, buildCreditReport } from "./report";
 import { signCreditReport } from "./sign";
+import type { SignedCreditReport } from "./sign";
+import { buildCreditCorrection, sectionOf, signCreditCorrection } from "./correction";
 import { endOfDayCst } from "../chain/membership";
 
 /**
@@ -15,7 +17,12 @@ import { endOfDayCst } from "../chain/membership";
  * written as credit-report.json (signed) and two CSV files. Exit 0 written, 2 usage error or no deployment.
  */
 
-export const CREDIT_USAGE = "usage: npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]";
+export const CREDIT_USAGE = [
+  "usage: npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]",
+  '       npm run credit-report -- --rpc <url> --correct <line> --report <credit-report.json> --reason "<why>" [--out <dir>] [--contracts <file>]',
+  "  (a correction names one line of a filed report and why, gives the line as the chain says it read at the report's block, and is signed",
+  "   like the report; the audit shows both: npm run audit -- --credit-report <file> --credit-correction <file>)",
+].join("\n");
 
 export type CreditCliIo = CommandIo;
 
@@ -24,13 +31,37 @@ class UsageError extends Error {}
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { rpc: { type: "string" }, at: { type: "string" }, out: { type: "string" }, contracts: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        rpc: { type: "string" },
+        at: { type: "string" },
+        out: { type: "string" },
+        contracts: { type: "string" },
+        correct: { type: "string" },
+        report: { type: "string" },
+        reason: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help === true) return null;
   const rpc = values.rpc ?? env.CHAINBILL_RPC_URL;
   if (rpc === undefined || !/^https?:\/\//u.test(rpc)) throw new UsageError("--rpc <http(s) url> is required (or set CHAINBILL_RPC_URL)");
+  const key = env.CHAINBILL_OPERATOR_KEY;
+  if (key === undefined || !/^(0x)?[0-9a-fA-F]{64}$/u.test(key)) throw new UsageError("set CHAINBILL_OPERATOR_KEY to the operator's private key: the report is filed signed");
+  const operatorKey = key.startsWith("0x") ? key : `0x${key}`;
+  if (values.correct !== undefined) {
+    if (values.at !== undefined) throw new UsageError("a correction is of a filed report's block: --correct takes no --at");
+    if (sectionOf(values.correct) === null) throw new UsageError(`--correct: "${values.correct}" is not a report line (receivable/<slot> or funding/<id>)`);
+    if (values.report === undefined) throw new UsageError("--correct needs --report <credit-report.json>: the filed report whose line it supersedes");
+    if (values.reason === undefined || values.reason.trim() === "") throw new UsageError('--correct needs --reason "<why>": a correction says why');
+    return { kind: "correct" as const, rpc, line: values.correct, report: values.report, reason: values.reason, out: values.out ?? "credit-report", contracts: values.contracts, key: operatorKey };
+  }
+  if (values.report !== undefined || values.reason !== undefined) throw new UsageError("--report and --reason go with --correct <line>");
   const at = values.at;
   if (at === undefined) throw new UsageError("--at <block | YYYY-MM-DD> is required");
   let atBlock: { kind: "block"; number: number } | { kind: "date"; text: string; endOfDay: bigint };
@@ -41,9 +72,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
     if (endOfDay === null) throw new UsageError(`--at: "${at}" is neither a block number nor a date YYYY-MM-DD`);
     atBlock = { kind: "date", text: at, endOfDay };
   }
-  const key = env.CHAINBILL_OPERATOR_KEY;
-  if (key === undefined || !/^(0x)?[0-9a-fA-F]{64}$/u.test(key)) throw new UsageError("set CHAINBILL_OPERATOR_KEY to the operator's private key: the report is filed signed");
-  return { rpc, atBlock, out: values.out ?? "credit-report", contracts: values.contracts, key: key.startsWith("0x") ? key : `0x${key}` };
+  return { kind: "report" as const, rpc, atBlock, out: values.out ?? "credit-report", contracts: values.contracts, key: operatorKey };
 }
 
 export async function runCreditReportCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CreditCliIo): Promise<number> {
@@ -65,6 +94,17 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
     const record = options.contracts === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.contracts, chainId);
     const contracts = connectChainbill(record.contracts, provider);
     const chain = { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
+    if (options.kind === "correct") {
+      const report = JSON.parse(readFileSync(options.report, "utf8")) as SignedCreditReport;
+      const body = await buildCreditCorrection(chain, report, options.line, options.reason);
+      const signed = await signCreditCorrection(body, io.signerFor(options.key, provider));
+      mkdirSync(options.out, { recursive: true });
+      const file = path.join(options.out, `credit-correction-${options.line.replace(/[^A-Za-z0-9]+/gu, "-")}-${body.issuedBlock}.json`);
+      writeFileSync(file, `${JSON.stringify(signed, null, 2)}\n`);
+      io.out(`correction of ${options.line} in the report at block ${report.body.block}, issued at block ${body.issuedBlock}, signed by ${signed.signer}: ${body.reason}`);
+      io.out(`  ${file}`);
+      return 0;
+    }
     const block = options.atBlock.kind === "block" ? options.atBlock.number : await blockAtOrBefore(provider, options.atBlock.endOfDay, record.deploymentBlock);
     const body = await buildCreditReport(chain, block);
     const signed = await signCreditReport(body, io.signerFor(options.key, provider));

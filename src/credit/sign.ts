@@ -25,8 +25,13 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** keccak256 of a JSON value's canonical form (keys sorted at every level, no spaces): what reports and corrections sign. */
+export function canonicalDigest(value: unknown): string {
+  return keccak256(toUtf8Bytes(JSON.stringify(canonical(value))));
+}
+
 export function creditReportDigest(body: CreditReportBody): string {
-  return keccak256(toUtf8Bytes(JSON.stringify(canonical(body))));
+  return canonicalDigest(body);
 }
 
 export async function signCreditReport(body: CreditReportBody, signer: Signer): Promise<SignedCreditReport> {

@@ -24,6 +24,8 @@ import type { TradeTerms } from "./documents";
 const DAY = 86_400n;
 const YEAR = 365n * DAY;
 const CNY = "0x434e59";
+/** Huaxin Mobile's credit line in the seeded story: 3,000,000.00 CNY, of which the seed confirms 1,500,000.00. */
+export const DEMO_ANCHOR_CREDIT_LINE = 3_000_000_00n;
 
 export interface SeedOptions {
   contracts: ChainbillContracts;
@@ -86,6 +88,9 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const bank = signer("bank");
   await (await currency.connect(operator).setIssuer(await bank.getAddress(), true)).wait();
   await (await settlement.connect(operator).setGracePeriod(15n * DAY)).wait();
+  // No anchor confirms without a credit line: the operator gives Huaxin Mobile 3,000,000.00 CNY, reviewed in 180 days.
+  await (await token.connect(operator).setCreditLine(party("anchor").memberId, DEMO_ANCHOR_CREDIT_LINE, (await chainNow(provider)) + 180n * DAY)).wait();
+  log(`set Huaxin Mobile's credit line: 3,000,000.00 CNY`);
   // The bank holds deposits to fund with and has pre-approved Financing, so funding is one transaction.
   await (await currency.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
   await (await currency.connect(bank).approve(await financing.getAddress(), MaxUint256)).wait();

@@ -31,6 +31,7 @@ import { invoiceHash } from "../proofs/invoice";
 import type { InvoiceProof } from "../proofs/invoice";
 import { issueInvoiceConsent, issueInvoiceProof, issueLogisticsProof } from "../proofs/issue";
 import { logisticsHash } from "../proofs/logistics";
+import { signInvoiceUse } from "../proofs/invoiceUse";
 import type { LogisticsProof } from "../proofs/logistics";
 import { startDocumentsApi } from "./verifierService";
 
@@ -79,6 +80,8 @@ const GRACE_DAYS = 15n;
 const SECOND_FACE = 20_000_000n; // 200,000.00 CNY
 const SOLD_WITH_RECOURSE = 10_000_000n; // 100,000.00 CNY
 const SECOND_TENOR_DAYS = 30n;
+const CREDIT_LINE = 120_000_000n; // 1,200,000.00 CNY
+const OVER_LINE = 50_000_000n; // 500,000.00 CNY: one confirmation too many
 
 type PartyKey = "operator" | "anchor" | "tier1" | "tier2" | "tier3" | "carrier" | "verifier" | "bank" | "auditor";
 
@@ -258,6 +261,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(`   The operator names ${bank.name} issuer of the CNY deposit token (issued and redeemed against deposits at the bank).`);
   await (await settlement.setGracePeriod(GRACE_DAYS * day)).wait();
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
+  const lineReview = (await latestTimestamp()) + 180n * day;
+  await (await token.setCreditLine(anchor.memberId, CREDIT_LINE, lineReview)).wait();
+  say(`   The operator sets ${anchor.name}'s credit line (授信额度): it may owe at most ${formatCny(CREDIT_LINE)} on confirmed receivables, reviewed ${dateOf(lineReview)}.`);
 
   // The verifier's service: the document store and the API, on loopback, for the length of the story.
   const { chainId } = await hre.ethers.provider.getNetwork();
@@ -362,6 +368,30 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   await (await anchorToken.confirm(confirmation)).wait();
   say(`   ${anchor.name} confirms on chain: it owes ${formatCny(FACE_VALUE)}, due in ${TENOR_DAYS} days (${dateOf(maturity)}).`);
   say(`   Receivable ${slot} is created; ${tier1.name} holds its first piece ${pieceName(root)} worth ${formatCny(FACE_VALUE)}.`);
+  const lineAfterConfirm = await token.creditLine(anchor.memberId);
+  say(`   ${anchor.name}'s credit line: ${formatCny(lineAfterConfirm.limit)}, used ${formatCny(lineAfterConfirm.outstanding)}, free ${formatCny(lineAfterConfirm.limit - lineAfterConfirm.outstanding)}.`);
+  // A second confirmation the line does not cover: the chain refuses it (asked first, so nothing is sent).
+  const overNumber = normaliseInvoiceNumber("BVD-INV-0002");
+  const overInvoiceHash = id("demo: the over-limit invoice");
+  const overLimit = {
+    ...confirmation,
+    faceValue: OVER_LINE,
+    invoiceHash: overInvoiceHash,
+    logisticsHash: id("demo: the over-limit waybill"),
+    invoiceNumber: overNumber,
+    sellerConsent: await signInvoiceUse(tier1.signer, chainId, await token.getAddress(), { invoiceNumber: overNumber, invoiceHash: overInvoiceHash, buyer: anchor.signer.address }),
+  };
+  let lineRefusal = "";
+  try {
+    await anchorToken.confirm.staticCall(overLimit);
+  } catch (error) {
+    const decoded = token.interface.parseError((error as { data?: string }).data ?? "0x");
+    if (decoded !== null) {
+      const [, limit, outstanding, amount] = decoded.args as unknown as [bigint, bigint, bigint, bigint];
+      lineRefusal = decoded.name === "ReceivableCreditLineExceeded" ? `line ${formatCny(limit)}, outstanding ${formatCny(outstanding)}, amount ${formatCny(amount)}` : decoded.name;
+    }
+  }
+  say(`   ${anchor.name} tries to confirm a further ${formatCny(OVER_LINE)} to ${tier1.name}: the chain refuses it, ReceivableCreditLineExceeded (${lineRefusal || "NOT REFUSED"}).`);
 
   // ---------------------------------------------------------------------------------------------------------
   await clock.advanceTo(day0 + 5n * day);
@@ -515,6 +545,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(await overdueLine());
   await repay(FACE_VALUE - FIRST_INSTALMENT);
   say(await overdueLine());
+  const lineAfterRepay = await token.creditLine(anchor.memberId);
+  say(`   Repayment frees the line: ${anchor.name} owes ${formatCny(lineAfterRepay.outstanding)} of its ${formatCny(lineAfterRepay.limit)} line.`);
   await claimAll();
   await balanceTable(`Final positions:`);
 
@@ -525,6 +557,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     checks.push({ name, passed, detail });
     say(`   ${passed ? "✓" : "✗"} ${name}: ${detail}`);
   };
+  check(
+    "the credit line refused the over-limit confirmation, and repayment freed it",
+    lineRefusal === `line ${formatCny(CREDIT_LINE)}, outstanding ${formatCny(FACE_VALUE)}, amount ${formatCny(OVER_LINE)}` && lineAfterRepay.outstanding === 0n,
+    `refused with ${lineRefusal || "nothing"}; owed after repayment ${formatCny(lineAfterRepay.outstanding)}`,
+  );
 
   const claimedEvents = await settlement.queryFilter(settlement.filters.Claimed(), firstBlock);
   const claimedByHolder = new Map<string, bigint>();

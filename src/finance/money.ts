@@ -22,3 +22,13 @@ export function formatCny(minorUnits: bigint): string {
   const fen = magnitude % CNY_MINOR_UNITS;
   return `${negative ? "-" : ""}${groupThousands(units.toString())}.${fen.toString().padStart(2, "0")} CNY`;
 }
+
+const CNY_TEXT = /^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?$/u;
+
+/** "100,000.00", "100000" or "0.5" (an optional " CNY" after it) to fen; null when the text is not an amount of CNY. */
+export function parseCny(text: string): bigint | null {
+  const trimmed = text.trim().replace(/\s*CNY$/iu, "");
+  if (CNY_TEXT.exec(trimmed) === null) return null;
+  const [units, fen = ""] = trimmed.replace(/,/gu, "").split(".");
+  return BigInt(units) * CNY_MINOR_UNITS + BigInt(fen.padEnd(2, "0") || "0");
+}

@@ -544,6 +544,9 @@ const HANDLERS: HandlerTable = {
     ApprovalForAll: recordedOnly,
     ApprovalValue: recordedOnly,
     EIP712DomainChanged: recordedOnly,
+    // An anchor's credit line changes no piece or slot; the audit replays I8 from these, the chain's view serves it.
+    CreditLineSet: recordedOnly,
+    CreditLineReleased: recordedOnly,
   },
   settlement: {
     Repaid: slotChange<EventNamed<"settlement", "Repaid">>((slot, event) => {

@@ -144,7 +144,7 @@ export function slotHexOfToken(tokenIdHex: string): string {
 /**
  * Version of the key layout and value forms; an index written in another is refused (index again). 3: every commit
  * writes the digest of the records (`meta/integrity`, integrity.ts). 4: the recourse payment events (RecoursePaid,
- * RecourseTaken, RecourseClaimRouted) shift the stored event numbers.
+ * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers.
  */
 export const INDEX_FORMAT = 4;
 

@@ -6,6 +6,7 @@ import type { Financing, MemberRegistry, ReceivableToken } from "../../typechain
 import { Role, roleMask } from "../chain/roles";
 import type { KycDate, MemberReference, OperatorCommand } from "./parse";
 import { calendarDateCst } from "../chain/membership";
+import { formatCny } from "../finance/money";
 
 /**
  * Carries out one operator command on the chain: names the member, checks what can be checked first (the member
@@ -100,6 +101,8 @@ export function refusalOf(error: unknown): string {
       RegistryUnexpectedStatus: () => `member #${first} is ${STATUS_NAMES[Number(second)] ?? second}, so this does not apply`,
       RegistrySelfLockout: () => `an operator cannot lock itself out (member #${first})`,
       RegistryInvalidRoles: () => `${first} is not a set of known roles`,
+      ReceivableCreditLineNotAnchor: () => `member #${first} does not hold the ANCHOR role: only an anchor has a credit line`,
+      ReceivableInvalidCreditLine: () => `the line ${first} fen or the review date ${cstDate(BigInt(second))} is not accepted (the date must be after the chain's time)`,
       EnforcedPause: () => "the system is already paused",
       ExpectedPause: () => "the system is not paused",
     };
@@ -134,31 +137,43 @@ async function memberIdOf(registry: MemberRegistry, reference: MemberReference):
   return reference.memberId;
 }
 
-async function checkKycDate(provider: Provider, date: KycDate): Promise<void> {
+async function checkKycDate(provider: Provider, date: KycDate, what = "KYC date"): Promise<void> {
   const latest = await provider.getBlock("latest");
   const now = BigInt(latest?.timestamp ?? 0);
-  if (date.unixSeconds <= now) throw new OperatorRefusal(`refused: the KYC date ${date.text} is not after the chain's time ${cstDate(now)}`);
+  if (date.unixSeconds <= now) throw new OperatorRefusal(`refused: the ${what} ${date.text} is not after the chain's time ${cstDate(now)}`);
 }
 
 /** One line per member: id, status, roles, KYC date (China Standard Time), addresses, legal-entity hash. */
-async function listMembers(registry: MemberRegistry, json: boolean): Promise<string> {
+/** An anchor's line in the listing: absent for other members, "no credit line" for an anchor without one. */
+function lineText(line: { line: string; outstanding: string; reviewDate: string } | null | undefined): string {
+  if (line === undefined) return "";
+  if (line === null) return "  no credit line";
+  return `  line ${formatCny(BigInt(line.line))}, owes ${formatCny(BigInt(line.outstanding))}, review ${line.reviewDate}`;
+}
+
+async function listMembers(registry: MemberRegistry, token: ReceivableToken, json: boolean): Promise<string> {
   const count = Number(await registry.memberCount());
   const members = [];
   for (let memberId = 1; memberId <= count; memberId += 1) {
     const view = await registry.member(memberId);
+    const roles = roleNames(view.roles);
+    const line = roles.includes("ANCHOR") ? await token.creditLine(memberId) : null;
     members.push({
       memberId,
       status: STATUS_NAMES[Number(view.status)] ?? String(view.status),
-      roles: roleNames(view.roles),
+      roles,
       kycValidUntil: cstDate(view.kycValidUntil),
       accounts: [...view.accounts],
       leiHash: view.leiHash,
+      ...(line === null
+        ? {}
+        : { creditLine: line.reviewDate === 0n ? null : { line: line.limit.toString(), outstanding: line.outstanding.toString(), reviewDate: cstDate(line.reviewDate) } }),
     });
   }
   if (json) return JSON.stringify({ members }, null, 2);
   if (members.length === 0) return "no members";
   return members
-    .map((entry) => `#${entry.memberId}  ${entry.status.padEnd(9)}  ${entry.roles.join(",").padEnd(16)}  KYC until ${entry.kycValidUntil}  ${entry.accounts.join(" ")}  lei ${entry.leiHash}`)
+    .map((entry) => `#${entry.memberId}  ${entry.status.padEnd(9)}  ${entry.roles.join(",").padEnd(16)}  KYC until ${entry.kycValidUntil}  ${entry.accounts.join(" ")}  lei ${entry.leiHash}${lineText(entry.creditLine)}`)
     .join("\n");
 }
 
@@ -167,7 +182,20 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
   const done = (summary: string, sent: { txHash: string; block: number }): OperatorOutcome => ({ kind: "sent", summary, ...sent });
   switch (command.name) {
     case "members":
-      return { kind: "listed", text: await listMembers(registry, command.json) };
+      return { kind: "listed", text: await listMembers(registry, token, command.json) };
+    case "set-credit-line": {
+      const memberId = await memberIdOf(registry, command.member);
+      await checkKycDate(provider, command.reviewDate, "review date");
+      const args = [memberId, command.line, command.reviewDate.unixSeconds] as const;
+      const sent = await send(() => token.setCreditLine.staticCall(...args), () => token.setCreditLine(...args));
+      const { outstanding } = await token.creditLine(memberId);
+      const free = command.line > outstanding ? command.line - outstanding : 0n;
+      const over = outstanding > command.line ? `; it owes more than the line, so it confirms nothing until repayments bring it under` : "";
+      return done(
+        `member #${memberId}'s credit line is ${formatCny(command.line)}, next review ${command.reviewDate.text} (owes ${formatCny(outstanding)}, free ${formatCny(free)}${over})`,
+        sent,
+      );
+    }
     case "admit": {
       await checkKycDate(provider, command.kycValidUntil);
       const leiHash = "creditCode" in command.legalEntity ? legalEntityHash(command.legalEntity.creditCode) : command.legalEntity.leiHash;

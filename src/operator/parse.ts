@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { getAddress, isAddress, isHexString } from "ethers";
 import { endOfDayCst, normalisedCreditCode } from "../chain/membership";
+import { parseCny } from "../finance/money";
 import { Role } from "../chain/roles";
 
 /**
@@ -19,7 +20,8 @@ export type OperatorCommand =
   | { name: "add-address" | "remove-address"; member: MemberReference; address: string }
   | { name: "set-verifiers"; required: number }
   | { name: "pause" | "unpause" }
-  | { name: "members"; json: boolean };
+  | { name: "members"; json: boolean }
+  | { name: "set-credit-line"; member: MemberReference; line: bigint; reviewDate: KycDate };
 
 /** A KYC validity date: the last second of that calendar day in China Standard Time. */
 export interface KycDate {
@@ -62,7 +64,11 @@ export const COMMANDS: Readonly<Record<OperatorCommand["name"], { usage: string;
   "set-verifiers": { usage: "set-verifiers --required <n>", summary: "set how many verifier signatures a funding needs" },
   pause: { usage: "pause", summary: "stop transfers, confirmations and funding (claims continue)" },
   unpause: { usage: "unpause", summary: "let transfers, confirmations and funding run again" },
-  members: { usage: "members [--json]", summary: "list every member: roles, status, KYC date, addresses" },
+  members: { usage: "members [--json]", summary: "list every member: roles, status, KYC date, addresses; an anchor's credit line" },
+  "set-credit-line": {
+    usage: "set-credit-line --member <id|address> --line <CNY, e.g. 5,000,000.00> --review <YYYY-MM-DD>",
+    summary: "set an anchor's credit line and next review date (no anchor confirms without one; a lower line keeps what is confirmed)",
+  },
 };
 
 export function usage(): string {
@@ -110,12 +116,24 @@ function memberOf(text: string | undefined): MemberReference {
 }
 
 /** "2027-12-31" as the last second of that day in China Standard Time; refuses impossible dates (2027-02-30). */
-export function kycDateOf(text: string | undefined): KycDate {
-  if (text === undefined) throw new UsageError("--kyc-until <YYYY-MM-DD> is required");
-  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/u.test(text.trim())) throw new UsageError(`--kyc-until: "${text}" is not a date of the form YYYY-MM-DD`);
+export function kycDateOf(text: string | undefined, flag = "--kyc-until"): KycDate {
+  if (text === undefined) throw new UsageError(`${flag} <YYYY-MM-DD> is required`);
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/u.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a date of the form YYYY-MM-DD`);
   const endOfDay = endOfDayCst(text);
-  if (endOfDay === null) throw new UsageError(`--kyc-until: ${text} is not a day of the calendar`);
+  if (endOfDay === null) throw new UsageError(`${flag}: ${text} is not a day of the calendar`);
   return { text: text.trim(), unixSeconds: endOfDay };
+}
+
+/** The largest line the chain keeps (64 bits of fen). */
+const MAX_LINE = (1n << 64n) - 1n;
+
+/** "5,000,000.00" (CNY) as fen, within 64 bits. */
+export function creditLineOf(text: string | undefined): bigint {
+  if (text === undefined) throw new UsageError("--line <CNY, e.g. 5,000,000.00> is required");
+  const fen = parseCny(text);
+  if (fen === null) throw new UsageError(`--line: "${text}" is not an amount of CNY (e.g. 5,000,000.00: at most two decimals)`);
+  if (fen > MAX_LINE) throw new UsageError(`--line: ${text} is above the largest line the chain keeps (184,467,440,737,095,516.15 CNY)`);
+  return fen;
 }
 
 /** The code as the registry hashes it: trimmed, upper-case, inner spaces removed; 1–64 of A–Z, 0–9 and "-". */
@@ -138,6 +156,8 @@ const OPTIONS = {
   member: { type: "string" },
   required: { type: "string" },
   json: { type: "boolean" },
+  line: { type: "string" },
+  review: { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -156,6 +176,7 @@ const FLAGS: Readonly<Record<OperatorCommand["name"], readonly (keyof typeof OPT
   pause: [],
   unpause: [],
   members: ["json"],
+  "set-credit-line": ["member", "line", "review"],
 };
 
 function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCommand {
@@ -202,6 +223,8 @@ function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCom
       return { name };
     case "members":
       return { name, json: values.json === true };
+    case "set-credit-line":
+      return { name, member: memberOf(values.member), line: creditLineOf(values.line), reviewDate: kycDateOf(values.review, "--review") };
   }
 }
 

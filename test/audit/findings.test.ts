@@ -78,6 +78,7 @@ describe("audit findings", function () {
     };
     const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
     const supplierId = c.memberIds.get(c.tier1.address) ?? 0;
+    await (await fake.setCreditLine(anchorId, 10_000_000n, terms.maturity)).wait();
     await (await fake.connect(c.anchor).confirm(confirmation, anchorId, supplierId)).wait();
     const root = (1n << 32n) | 1n;
     expect(describeFindings(await audit(record))).to.equal("");
@@ -96,6 +97,58 @@ describe("audit findings", function () {
     const earlier = await audit(record, { at: (receipt?.blockNumber ?? 0) - 1 });
     expect(earlier.block).to.equal((receipt?.blockNumber ?? 0) - 1);
     expect(describeFindings(earlier)).to.equal("");
+  });
+
+  it("I8: a token without the line check lets a confirmation take the anchor above its line; the replay names it, the line, the outstanding and the amount", async function () {
+    const c = await deployAuditedConsortium();
+    const fake = await new AuditInconsistentToken__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, receivableToken: await fake.getAddress() } };
+    const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
+    const supplierId = c.memberIds.get(c.tier1.address) ?? 0;
+    const confirmLax = async (faceValue: bigint, name: string) => {
+      const terms = await confirmationFor(c, { supplier: c.tier1, faceValue });
+      const confirmation = {
+        supplier: terms.supplier,
+        faceValue: terms.faceValue,
+        maturity: terms.maturity,
+        currency: terms.currency,
+        invoiceHash: terms.invoiceHash,
+        logisticsHash: terms.logisticsHash,
+        invoiceFingerprint: hre.ethers.id(name),
+      };
+      const sent = await fake.connect(c.anchor).confirm(confirmation, anchorId, supplierId);
+      await sent.wait();
+      return sent.hash.toLowerCase();
+    };
+    const review = (await time.latest()) + 90 * 86_400;
+    await (await fake.setCreditLine(anchorId, 10_000_000n, review)).wait();
+    await confirmLax(6_000_000n, "AUDIT-I8-FIRST");
+    // Lowering the line below what is owed is no finding: only a confirmation can break I8.
+    await (await fake.setCreditLine(anchorId, 5_000_000n, review)).wait();
+    expect(describeFindings(await audit(record))).to.equal("");
+
+    const over = await confirmLax(1_000_000n, "AUDIT-I8-OVER");
+    const result = await audit(record);
+    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
+    const [finding] = result.findings;
+    expect(finding.transactionHash).to.equal(over);
+    expect(finding.slot).to.equal(2n);
+    expect(finding.message).to.equal(`receivable 2 took anchor member ${anchorId}'s outstanding from 6000000 to 7000000, above its credit line of 5000000 (amount 1000000)`);
+    expect(result.replay.creditLines.lines.get(anchorId)?.outstanding).to.equal(7_000_000n);
+  });
+
+  it("I8: a confirmation by an anchor that never had a line is a finding", async function () {
+    const c = await deployAuditedConsortium();
+    const fake = await new AuditInconsistentToken__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, receivableToken: await fake.getAddress() } };
+    const terms = await confirmationFor(c, { supplier: c.tier1, faceValue: 1_000n });
+    const confirmation = { ...terms, invoiceFingerprint: hre.ethers.id("AUDIT-I8-NO-LINE") };
+    delete (confirmation as { invoiceNumber?: unknown }).invoiceNumber;
+    delete (confirmation as { sellerConsent?: unknown }).sellerConsent;
+    await (await fake.connect(c.anchor).confirm(confirmation, c.memberIds.get(c.anchor.address) ?? 0, c.memberIds.get(c.tier1.address) ?? 0)).wait();
+    const result = await audit(record);
+    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
+    expect(result.findings[0].message).to.contain("which had no credit line");
   });
 
   it("attack: recourse on a funding that never happened is reported by the replay and, kept as the index's finding, by the index comparison", async function () {

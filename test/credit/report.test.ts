@@ -13,6 +13,8 @@ import { signCreditReport } from "../../src/credit/sign";
 import type { SignedCreditReport } from "../../src/credit/sign";
 import { DAY_SECONDS, startedDays, statusAt } from "../../src/credit/status";
 import { checkCreditReport } from "../../src/credit/verify";
+import { buildCreditCorrection, signCreditCorrection } from "../../src/credit/correction";
+import type { SignedCreditCorrection } from "../../src/credit/correction";
 import { DAY, confirmReceivable } from "../helpers/consortium";
 import { fundAndRepay, issueTo } from "../helpers/settlement";
 import { deployAuditedConsortium, fundPiece } from "../audit/helpers";
@@ -161,6 +163,54 @@ describe("credit report (征信报送)", function () {
     expect(short.problems).to.deep.equal([`receivables: the report leaves out ${genuine.body.receivables[1].line}`]);
   });
 
+  it("a correction supersedes a filed line, names it and why; the audit shows both and checks the corrected line", async function () {
+    const c = await deployAuditedConsortium();
+    await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
+    const first = await confirmReceivable(c, { faceValue: 300_000_00n, maturityInDays: 10n });
+    await confirmReceivable(c, { faceValue: 100_000_00n, maturityInDays: 10n });
+    const maturity = (await c.token.receivable(first.slot)).maturity;
+    await fundAndRepay(c, first.slot, 300_000_00n);
+    const block = await mineAt(maturity + GRACE + 2n * DAY);
+    const chain = chainOf(c);
+    const genuine = await signCreditReport(await buildCreditReport(chain, block), c.operator);
+    // The incident as filed: the repaid receivable reported overdue, in a report the operator signed.
+    const filedBody: CreditReportBody = structuredClone(genuine.body);
+    filedBody.receivables[0] = { ...filedBody.receivables[0], status: "OVERDUE", daysPastDue: 17 };
+    const filed = await signCreditReport(filedBody, c.operator);
+    expect((await checkCreditReport(filed, chain)).ok).to.equal(false);
+
+    await mineAt(maturity + GRACE + 3n * DAY);
+    const line = `receivable/${first.slot}`;
+    const reason = "repaid in full on time; the filed line took the status from a stale system";
+    const correction = await signCreditCorrection(await buildCreditCorrection(chain, filed, line, reason), c.operator);
+    expect(correction.body.supersedes.line).to.equal(line);
+    expect(correction.body.corrected).to.deep.equal(genuine.body.receivables[0]);
+    const check = await checkCreditReport(filed, chain, [correction]);
+    expect(check.problems).to.deep.equal([]);
+    expect(check.ok).to.equal(true);
+    expect(check.corrections).to.have.length(1);
+    const [shown] = check.corrections;
+    expect(shown.line).to.equal(line);
+    expect(shown.reason).to.equal(reason);
+    expect(shown.signer).to.equal(c.operator.address);
+    expect(shown.filed.status).to.equal("OVERDUE");
+    expect(shown.corrected.status).to.equal("REPAID_ON_TIME");
+    expect(shown.filedDisagreements).to.include(`receivables[1] (${line}): status is "OVERDUE" in the report, "REPAID_ON_TIME" on the chain`);
+
+    // A correction that is itself wrong, signed by a non-operator, for another report, or not later than the report.
+    const wrongBody = structuredClone(correction.body);
+    wrongBody.corrected = { ...wrongBody.corrected, status: "CURRENT" } as typeof wrongBody.corrected;
+    const wrong = await checkCreditReport(filed, chain, [await signCreditCorrection(wrongBody, c.operator)]);
+    expect(wrong.problems).to.include(`receivables[1] (${line}), as corrected: status is "CURRENT" in the correction, "REPAID_ON_TIME" on the chain`);
+    const bySupplier: SignedCreditCorrection = await signCreditCorrection(correction.body, c.tier1);
+    expect((await checkCreditReport(filed, chain, [bySupplier])).problems).to.include(`correction 1 (${line}): ${c.tier1.address} is not an active operator`);
+    const otherReport = await checkCreditReport(genuine, chain, [correction]);
+    expect(otherReport.problems.some((problem) => problem.startsWith(`correction 1 (${line}): it names report`))).to.equal(true);
+    const earlyBody = { ...structuredClone(correction.body), issuedBlock: block };
+    expect((await checkCreditReport(filed, chain, [await signCreditCorrection(earlyBody, c.operator)])).problems[0]).to.match(/not after the report's block/u);
+    await expect(buildCreditCorrection(chain, filed, line, "  ")).to.be.rejectedWith("a correction says why");
+  });
+
   it("the command writes the signed report and its CSV at a date, and refuses a bad date (exit 2)", async function () {
     const c = await deployAuditedConsortium();
     await confirmReceivable(c, { faceValue: 100_000_00n, maturityInDays: 10n });
@@ -188,6 +238,19 @@ describe("credit report (征信报送)", function () {
       const csv = fs.readFileSync(path.join(workDir, "out", "receivables.csv"), "utf8").trim().split("\n");
       expect(csv[0]).to.equal("line,slot,anchorId,anchor,supplierId,supplier,currency,faceValue,maturity,confirmedBlock,repaid,outstanding,status,daysPastDue,daysLate,repaidAt");
       expect(csv[1]).to.match(/^receivable\/1,1,.*,CNY,10000000,.*,CURRENT,0,0,$/u);
+      // A correction of one of its lines, written by the same command once the chain has moved on.
+      await hre.network.provider.request({ method: "evm_mine" });
+      out.length = 0;
+      const reportFile = path.join(workDir, "out", "credit-report.json");
+      const corrected = await runCreditReportCli(["--correct", "receivable/1", "--report", reportFile, "--reason", "re-filed after review", "--out", path.join(workDir, "out"), "--contracts", recordFile], env, io);
+      expect(corrected, out.join("\n")).to.equal(0);
+      expect(out[0]).to.match(/^correction of receivable\/1 in the report at block [0-9]+, issued at block [0-9]+, signed by 0x[0-9a-fA-F]{40}: re-filed after review$/u);
+      const correctionFile = out[1].trim();
+      const filedCorrection = JSON.parse(fs.readFileSync(correctionFile, "utf8")) as SignedCreditCorrection;
+      expect((await checkCreditReport(written, chainOf(c), [filedCorrection])).corrections.map((shown) => shown.line)).to.deep.equal(["receivable/1"]);
+      out.length = 0;
+      expect(await runCreditReportCli(["--correct", "receivable/1", "--report", reportFile, "--contracts", recordFile], env, io)).to.equal(2);
+      expect(out.join("\n")).to.include("a correction says why");
       out.length = 0;
       expect(await runCreditReportCli(["--at", "2027-02-30", "--contracts", recordFile], env, io)).to.equal(2);
       expect(out.join("\n")).to.include('--at: "2027-02-30" is neither a block number nor a date');

@@ -10,6 +10,8 @@ import { signInvoiceUse } from "../../src/proofs/invoiceUse";
 
 export const DAY = 86_400n;
 export const YEAR = 365n * DAY;
+/** The anchor's credit line in every story that does not test lines: 10,000,000,000.00 CNY, in fen. */
+export const STORY_CREDIT_LINE = 1_000_000_000_000n;
 
 /** The cast of every story: one operator, an anchor, three tiers of suppliers and the other roles. */
 export interface Consortium {
@@ -74,6 +76,9 @@ export async function deployConsortium(): Promise<Consortium> {
     leiHashes.set(signer.address, leiHash);
   }
   await (await currency.setIssuer(issuer.address, true)).wait();
+  // No anchor confirms without a credit line; the operator gives this one a line no story reaches, reviewed in a year.
+  const anchorId = memberIds.get(anchor.address) ?? 0;
+  await (await token.setCreditLine(anchorId, STORY_CREDIT_LINE, (await latestTimestamp()) + YEAR)).wait();
   return { registry, token, currency, settlement, financing, issuer, operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, outsiders, memberIds, leiHashes };
 }
 

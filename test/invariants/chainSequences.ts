@@ -78,6 +78,8 @@ export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Ac
       return c.financing.connect(signers[action.caller]).recordRecourse(action.attestation);
     case "payRecourse":
       return c.financing.connect(signers[action.caller]).payRecourse(action.attestation, action.amount);
+    case "setCreditLine":
+      return c.token.connect(c.operator).setCreditLine(actors[action.member].memberId, action.limit, action.reviewDate);
   }
 }
 
@@ -100,7 +102,9 @@ export async function modelSetupFromChain(c: Consortium, start: ModelStart): Pro
   const [operatorRecord, issuerRecord] = await Promise.all(
     [c.operator.address, c.issuer.address].map(async (account) => c.registry.member(Number(await c.registry.memberIdOf(account)))),
   );
+  const line = await c.token.creditLine(start.actors[start.anchor].memberId);
   return {
+    creditLine: { limit: line.limit, outstanding: line.outstanding, reviewDate: line.reviewDate },
     actors: start.actors,
     anchor: start.anchor,
     operatorAddress: c.operator.address,
@@ -143,6 +147,10 @@ export async function prepareFinance(
   gracePeriod: bigint,
 ): Promise<void> {
   await (await c.settlement.connect(c.operator).setGracePeriod(gracePeriod)).wait();
+  // The anchor's line at the 64-bit maximum, so that face values near 2^64 still confirm; the sequences' own
+  // setCreditLine steps lower and raise it.
+  const anchorId = await c.registry.memberIdOf(c.anchor.address);
+  await (await c.token.connect(c.operator).setCreditLine(anchorId, (1n << 64n) - 1n, (await latestTimestamp()) + 3n * 365n * 86_400n)).wait();
   await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
   await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
   for (const index of factors) {

@@ -103,7 +103,20 @@ export interface SlotModel {
   claimed: bigint;
   redeemedValue: bigint;
   overdueFlagged: boolean;
+  /** I8: the anchor's credit line in force when this receivable was confirmed, and what it owed right after. */
+  readonly lineAtConfirm: bigint;
+  readonly outstandingAtConfirm: bigint;
 }
+
+/** The anchor's credit line as `ReceivableToken.creditLine` reports it (reviewDate 0: no line). */
+export interface CreditLineModel {
+  limit: bigint;
+  outstanding: bigint;
+  reviewDate: bigint;
+}
+
+/** The largest review date a line takes (40 bits). */
+export const MAX_UINT40 = (1n << 40n) - 1n;
 
 /** One `Financing.fund` call, exactly as sent (so that it can be replayed). */
 export interface FundCall {
@@ -224,6 +237,10 @@ export interface ReceivableModel {
   fundingCounter: bigint;
   /** Pieces under recourse, by token id. */
   readonly recourse: Map<bigint, RecourseModel>;
+  /** The anchor's credit line (I8). */
+  readonly credit: CreditLineModel;
+  /** What the anchor owed when the sequence began (confirmations of earlier sequences, in the indexer's world). */
+  readonly creditBaseline: bigint;
 }
 
 export interface ModelSetup {
@@ -233,6 +250,7 @@ export interface ModelSetup {
   readonly operatorKycValidUntil: bigint;
   readonly now: bigint;
   readonly finance: FinanceSetup;
+  readonly creditLine: CreditLineModel;
 }
 
 export function initialModel(setup: ModelSetup): ReceivableModel {
@@ -263,6 +281,8 @@ export function initialModel(setup: ModelSetup): ReceivableModel {
     offeredNonces: new Map<string, NonceUse>(),
     fundingCounter: 0n,
     recourse: new Map<bigint, RecourseModel>(),
+    credit: { ...setup.creditLine },
+    creditBaseline: setup.creditLine.outstanding,
   };
 }
 
@@ -419,7 +439,22 @@ export type Op =
   /** The factor's demand for recourse on a funding (mostly one that may succeed); `otherCaller` sends it as someone else. */
   | { readonly kind: "demandRecourse"; readonly pick: number; readonly fitting: boolean; readonly otherCaller: boolean }
   /** The seller's recourse payment (mostly on a demanded funding, of part or all of what is due). */
-  | { readonly kind: "payRecourse"; readonly pick: number; readonly fitting: boolean; readonly amount: AmountChoice; readonly otherCaller: boolean };
+  | { readonly kind: "payRecourse"; readonly pick: number; readonly fitting: boolean; readonly amount: AmountChoice; readonly otherCaller: boolean }
+  | { readonly kind: "setCreditLine"; readonly limit: LineChoice; readonly review: ReviewChoice; readonly nonAnchor: boolean };
+
+/**
+ * The line the operator sets, relative to what the anchor owes when it is set: below it (lowering a line under what is
+ * already confirmed), exactly at it, a little above it, the 64-bit maximum, or one past it (refused).
+ */
+export type LineChoice =
+  | { readonly kind: "below"; readonly seed: bigint }
+  | { readonly kind: "at" }
+  | { readonly kind: "above"; readonly extra: bigint }
+  | { readonly kind: "max" }
+  | { readonly kind: "tooLarge" };
+
+/** The review date: some days ahead, the block's own time (refused), or past 40 bits (refused). */
+export type ReviewChoice = { readonly kind: "ahead"; readonly days: bigint } | { readonly kind: "now" } | { readonly kind: "tooFar" };
 
 /**
  * How a funding is made: `normal` (holder request and verifier attestation for this contract, fresh nonces),
@@ -502,7 +537,8 @@ export type Action =
   | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
   | { readonly kind: "redeemCurrency"; readonly amount: bigint }
   | { readonly kind: "demandRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation }
-  | { readonly kind: "payRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation; readonly amount: bigint };
+  | { readonly kind: "payRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation; readonly amount: bigint }
+  | { readonly kind: "setCreditLine"; readonly member: number; readonly limit: bigint; readonly reviewDate: bigint };
 
 /** An argument of a custom error or an event, as ethers decodes it (addresses and bytes32 as hex strings). */
 export type ErrorArgument = bigint | string | boolean;
@@ -536,6 +572,8 @@ export const TRACKED_EVENTS: ReadonlyArray<readonly [ContractName, string]> = [
   ["financing", "RecoursePaid"],
   ["settlement", "RecourseTaken"],
   ["settlement", "RecourseClaimRouted"],
+  ["token", "CreditLineSet"],
+  ["token", "CreditLineReleased"],
 ];
 
 /** Whether an event of a receipt is one the model predicts. */
@@ -874,7 +912,27 @@ export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
         })
         .map((r): Op => ({ kind: "payRecourse", ...r })),
     },
+    { weight: 2, arbitrary: creditLineArbitrary() },
   );
+}
+
+/** The operator sets the anchor's credit line (rarely a non-anchor's, which is refused). */
+export function creditLineArbitrary(): fc.Arbitrary<Op> {
+  const limit = fc.oneof(
+    { weight: 3, arbitrary: fc.bigInt({ min: 0n, max: 1n << 70n }).map((seed): LineChoice => ({ kind: "below", seed })) },
+    { weight: 2, arbitrary: fc.constant<LineChoice>({ kind: "at" }) },
+    { weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 2_000_000_000n }).map((extra): LineChoice => ({ kind: "above", extra })) },
+    { weight: 2, arbitrary: fc.constant<LineChoice>({ kind: "max" }) },
+    { weight: 1, arbitrary: fc.constant<LineChoice>({ kind: "tooLarge" }) },
+  );
+  const review = fc.oneof(
+    { weight: 8, arbitrary: fc.bigInt({ min: 1n, max: 720n }).map((days): ReviewChoice => ({ kind: "ahead", days })) },
+    { weight: 1, arbitrary: fc.constant<ReviewChoice>({ kind: "now" }) },
+    { weight: 1, arbitrary: fc.constant<ReviewChoice>({ kind: "tooFar" }) },
+  );
+  return fc
+    .record({ limit, review, nonAnchor: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) })
+    .map((r): Op => ({ kind: "setCreditLine", ...r }));
 }
 
 /** A sequence of 5..36 operations; the first is a confirmation, so that token operations have a token. */
@@ -1177,6 +1235,35 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       const caller = op.otherCaller ? (funding.holder + 1) % actorCount : funding.holder;
       return { kind: "payRecourse", caller, fundingId: funding.fundingId, attestation: funding.call.attestation, amount: resolveAmount(due, op.amount) };
     }
+    case "setCreditLine":
+      return { kind: "setCreditLine", member: op.nonAnchor ? 0 : model.anchor, limit: resolveLine(model.credit.outstanding, op.limit), reviewDate: resolveReview(model.now, op.review) };
+  }
+}
+
+function resolveLine(outstanding: bigint, choice: LineChoice): bigint {
+  switch (choice.kind) {
+    case "below":
+      return outstanding === 0n ? 0n : choice.seed % outstanding;
+    case "at":
+      return outstanding;
+    case "above":
+      return outstanding + 1n + choice.extra > MAX_UINT64 ? MAX_UINT64 : outstanding + 1n + choice.extra;
+    case "max":
+      return MAX_UINT64;
+    case "tooLarge":
+      return MAX_UINT64 + 1n;
+  }
+}
+
+/** The review date for a transaction mined at `at`. */
+function resolveReview(at: bigint, choice: ReviewChoice): bigint {
+  switch (choice.kind) {
+    case "ahead":
+      return at + choice.days * DAY_SECONDS;
+    case "now":
+      return at;
+    case "tooFar":
+      return MAX_UINT40 + 1n;
   }
 }
 
@@ -1423,7 +1510,10 @@ function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanc
       let tokenId: bigint | undefined;
       if (outcome.ok) {
         const slot = BigInt(model.slots.length + 1);
+        model.credit.outstanding += action.faceValue;
         model.slots.push({
+          lineAtConfirm: model.credit.limit,
+          outstandingAtConfirm: model.credit.outstanding,
           slot,
           supplier: action.supplier,
           faceValue: action.faceValue,
@@ -1548,6 +1638,17 @@ function predict(model: ReceivableModel, action: Exclude<Action, { kind: "advanc
       model.totalRedeemed += action.amount;
       model.issuerBalance -= action.amount;
       return succeed(event("currency", "Redeemed", issuer, action.amount));
+    }
+    case "setCreditLine": {
+      if (!operatorActive) return tokenError("ReceivableUnauthorizedOperator", model.operatorAddress);
+      const member = model.actors[action.member];
+      if ((member.roles & ANCHOR_ROLE) === 0) return tokenError("ReceivableCreditLineNotAnchor", BigInt(member.memberId));
+      if (action.limit > MAX_UINT64 || action.reviewDate <= at || action.reviewDate > MAX_UINT40) {
+        return tokenError("ReceivableInvalidCreditLine", action.limit, action.reviewDate, at);
+      }
+      model.credit.limit = action.limit;
+      model.credit.reviewDate = action.reviewDate;
+      return succeed(event("token", "CreditLineSet", BigInt(member.memberId), action.limit, action.reviewDate, model.credit.outstanding));
     }
   }
 }
@@ -1724,6 +1825,10 @@ function predictRepay(model: ReceivableModel, action: Extract<Action, { kind: "r
   const fullyRepaid = terms.repaid === terms.faceValue;
   const events = [event("settlement", "Repaid", action.slot, caller.address, action.amount, terms.repaid, fullyRepaid)];
   if (fullyRepaid && terms.overdueFlagged) events.push(event("settlement", "OverdueCured", action.slot));
+  // The repayment frees the anchor's line by what it paid.
+  model.credit.outstanding -= action.amount;
+  const anchorId = BigInt(model.actors[model.anchor].memberId);
+  events.push(event("token", "CreditLineReleased", anchorId, action.slot, action.amount, model.credit.outstanding));
   return succeed(...events);
 }
 
@@ -1924,6 +2029,12 @@ function predictConfirm(model: ReceivableModel, action: Extract<Action, { kind: 
   }
   const usedBy = model.invoiceUses.get(action.documents.invoiceFingerprint);
   if (usedBy !== undefined) return tokenError("ReceivableInvoiceAlreadyUsed", action.documents.invoiceFingerprint, usedBy);
+  // I8: the anchor's outstanding stays within its line in force now.
+  const { limit, outstanding, reviewDate } = model.credit;
+  if (reviewDate === 0n) return tokenError("ReceivableNoCreditLine", BigInt(anchor.memberId));
+  if (outstanding + action.faceValue > limit) {
+    return tokenError("ReceivableCreditLineExceeded", BigInt(anchor.memberId), limit, outstanding, action.faceValue);
+  }
   return SUCCESS;
 }
 
@@ -1975,6 +2086,8 @@ export function describeAction(model: ReceivableModel, action: Action): string {
       return `${name(action.caller)}: demand recourse on funding ${action.fundingId.slice(0, 10)} (${token(action.attestation.tokenId)})`;
     case "payRecourse":
       return `${name(action.caller)}: pay recourse ${action.amount} on funding ${action.fundingId.slice(0, 10)} (due ${recourseDueAt(model, model.fundings.get(action.fundingId)?.fundedTokenId ?? 0n, model.now)})`;
+    case "setCreditLine":
+      return `operator: setCreditLine ${name(action.member)} line ${action.limit} review ${action.reviewDate}`;
   }
 }
 
@@ -2010,6 +2123,14 @@ export function checkModel(model: ReceivableModel): void {
     claimed += terms.claimed;
   }
   if (model.escrow !== repaid - claimed) throw new Error(`model: escrow ${model.escrow} != repaid ${repaid} - claimed ${claimed}`);
+  // I8: what the anchor owes is what it confirmed less what it repaid; no confirmation took it above the line then.
+  const owed = model.slots.reduce((sum, terms) => sum + terms.faceValue - terms.repaid, model.creditBaseline);
+  if (model.credit.outstanding !== owed) throw new Error(`model: I8: outstanding ${model.credit.outstanding} != confirmed - repaid ${owed}`);
+  for (const terms of model.slots) {
+    if (terms.outstandingAtConfirm > terms.lineAtConfirm) {
+      throw new Error(`model: I8: slot ${terms.slot} took the outstanding to ${terms.outstandingAtConfirm}, above the line ${terms.lineAtConfirm}`);
+    }
+  }
   const held = model.balances.reduce((sum, balance) => sum + balance, model.issuerBalance + model.escrow);
   if (held !== model.totalIssued - model.totalRedeemed) {
     throw new Error(`model: balances ${held} != issued ${model.totalIssued} - redeemed ${model.totalRedeemed}`);

@@ -126,7 +126,7 @@ interface FrozenSlot {
   readonly pieces: ReadonlyMap<bigint, { readonly owner: string; readonly value: bigint }>;
 }
 
-describe("Receivable, financing and settlement invariants I1–I6 and currency conservation (property-based)", function () {
+describe("Receivable, financing and settlement invariants I1–I6, I8 and currency conservation (property-based)", function () {
   let c: Consortium;
   /** Signer of each actor, parallel to `setup.actors`. */
   let signers: HardhatEthersSigner[];
@@ -439,6 +439,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     let chainTotal = 0n;
     let chainRepaid = 0n;
     let chainClaimed = 0n;
+    let chainOwed = model.creditBaseline;
     for (const terms of model.slots) {
       const pieces: PieceModel[] = [];
       for (let seq = 1n; seq <= terms.lastSeq; seq += 1n) {
@@ -510,6 +511,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
             expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
           }
           chainTotal += sum;
+          chainOwed += onChain.faceValue - account.repaid;
           chainRepaid += account.repaid;
           chainClaimed += account.claimed;
         }),
@@ -681,7 +683,17 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
       if (!piece.live) expect(routed).to.equal(paid, at(`I9: at redemption the seller got back all it paid on ${token(tokenId)}`));
     }
 
+    const creditLine = c.token.creditLine(model.actors[model.anchor].memberId);
     await Promise.all(checks);
+    // I8: the anchor's line and review date are the model's; what the chain says it owes is what its receivables
+    // say it owes (confirmed less repaid); and every confirmation stayed within the line in force when it was made
+    // (the model's record, whose lines and outstanding the chain has matched after every step).
+    const line = await creditLine;
+    expect([line.limit, line.outstanding, line.reviewDate]).to.deep.equal([model.credit.limit, model.credit.outstanding, model.credit.reviewDate], at("I8: the anchor's credit line"));
+    expect(line.outstanding).to.equal(chainOwed, at("I8: outstanding == confirmed - repaid, from the chain's receivables"));
+    for (const terms of model.slots) {
+      expect(terms.outstandingAtConfirm <= terms.lineAtConfirm).to.equal(true, at(`I8: slot ${terms.slot} confirmed within the line then in force`));
+    }
     // I2: the chain's total over live pieces equals the model's.
     expect(chainTotal).to.equal(totalLiveValue(model), at("I2: total live value"));
 
@@ -730,6 +742,11 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
       trace.push(`${description} => ${outcome.ok ? "ok" : outcome.error}`);
       const context = `after step ${trace.length} [${trace.join("; ")}]`;
       if (action.kind !== "advanceTime") await execute(action, at, outcome, context, chain);
+      if (action.kind === "confirm" && outcome.ok) {
+        // I8 at the confirmation itself, from the chain: right after it, the anchor owes no more than its line.
+        const line = await c.token.creditLine(model.actors[model.anchor].memberId);
+        expect(line.outstanding <= line.limit).to.equal(true, `${context}: I8: outstanding ${line.outstanding} above the line ${line.limit} after a confirmation`);
+      }
       checkModel(model);
       await checkChain(model, context, action.kind === "suspend" || action.kind === "reinstate", chain, frozen);
       stats.steps += 1;
@@ -741,7 +758,7 @@ describe("Receivable, financing and settlement invariants I1–I6 and currency c
     stats.slotsOverdue += model.slots.filter((terms) => terms.overdueFlagged).length;
   }
 
-  it("keeps I1–I6, I9's recourse and currency conservation after every step of token, registry, fund, repay, claim, overdue and recourse sequences", async function () {
+  it("keeps I1–I6, I8, I9's recourse and currency conservation after every step of token, registry, fund, repay, claim, overdue, recourse and credit-line sequences", async function () {
     const numRuns = runsFromEnvironment();
     this.timeout(Math.max(600_000, numRuns * 10_000));
     await fc.assert(fc.asyncProperty(sequenceArbitrary(layout), runSequence), {

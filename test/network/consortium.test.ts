@@ -273,6 +273,11 @@ describe("consortium network: four geth Clique validators on loopback", function
       { to: addresses.registry, data: admit(TRAFFIC_ANCHOR, Role.ANCHOR), gasLimit: 400_000n },
       ...TRAFFIC_SUPPLIERS.map((account) => ({ to: addresses.registry, data: admit(account, Role.SUPPLIER), gasLimit: 400_000n })),
     ]);
+    // No anchor confirms without a credit line: the operator gives the traffic's anchor one no test reaches.
+    const anchorId = await system.registry.memberIdOf(net.wallets[TRAFFIC_ANCHOR].address);
+    await sendAndConfirm(0, [
+      { to: addresses.receivableToken, data: system.token.interface.encodeFunctionData("setCreditLine", [anchorId, 1n << 62n, kycValidUntil]), gasLimit: 200_000n },
+    ]);
     const consents = await Promise.all(
       TRAFFIC_SUPPLIERS.map((account) =>
         signInvoiceUse(net.wallets[account], BigInt(net.descriptor.chainId), addresses.receivableToken, {

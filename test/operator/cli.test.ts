@@ -127,6 +127,41 @@ describe("the operator's command line", function () {
     expect(json.members.find((entry) => entry.memberId === memberId)?.roles).to.deep.equal(["SUPPLIER", "CARRIER"]);
   });
 
+  it("sets an anchor's credit line in CNY with its review date, lists it, and refuses a non-anchor or a past review date (exit 1)", async function () {
+    const { registry, token } = await loadFixture(system);
+    const anchor = Wallet.createRandom().address;
+    const supplier = Wallet.createRandom().address;
+    expect((await operatorCli(["admit", "--credit-code", "91440300MA5HXM0009", "--address", anchor, "--roles", "ANCHOR", "--kyc-until", "2031-06-30"])).status).to.equal(0);
+    expect((await operatorCli(["admit", "--credit-code", "91440300MA5SUP0009", "--address", supplier, "--roles", "SUPPLIER", "--kyc-until", "2031-06-30"])).status).to.equal(0);
+    const anchorId = Number(await registry.memberIdOf(anchor));
+
+    // An anchor without a line is listed as such: it cannot confirm.
+    expect((await operatorCli(["members"], null)).out).to.include(`${anchor}  lei ${id("91440300MA5HXM0009")}  no credit line`);
+    const set = await operatorCli(["set-credit-line", "--member", anchor, "--line", "5,000,000.00", "--review", "2030-06-30"]);
+    expect(set.err).to.equal("");
+    expect(set.status).to.equal(0);
+    const [summary, transaction] = set.out.split("\n");
+    expect(summary).to.equal(`member #${anchorId}'s credit line is 5,000,000.00 CNY, next review 2030-06-30 (owes 0.00 CNY, free 5,000,000.00 CNY)`);
+    expect(transaction).to.match(/^transaction 0x[0-9a-f]{64} in block [0-9]+$/u);
+    const line = await token.creditLine(anchorId);
+    expect(line.limit).to.equal(500_000_000n);
+    expect(line.reviewDate).to.equal(BigInt(Date.UTC(2030, 5, 30, 15, 59, 59) / 1000));
+    expect((await operatorCli(["members"], null)).out).to.include("line 5,000,000.00 CNY, owes 0.00 CNY, review 2030-06-30");
+    const json = JSON.parse((await operatorCli(["members", "--json"], null)).out) as { members: Array<{ memberId: number; creditLine?: unknown }> };
+    expect(json.members.find((entry) => entry.memberId === anchorId)?.creditLine).to.deep.equal({ line: "500000000", outstanding: "0", reviewDate: "2030-06-30" });
+
+    const notAnchor = await operatorCli(["set-credit-line", "--member", supplier, "--line", "1.00", "--review", "2030-06-30"]);
+    expect(notAnchor.status).to.equal(1);
+    expect(notAnchor.err).to.include(`member #${Number(await registry.memberIdOf(supplier))} does not hold the ANCHOR role`);
+    const past = await operatorCli(["set-credit-line", "--member", String(anchorId), "--line", "1.00", "--review", "2001-01-01"]);
+    expect(past.status).to.equal(1);
+    expect(past.err).to.include("the review date 2001-01-01 is not after the chain's time");
+    const stranger = await operatorCli(["set-credit-line", "--member", String(anchorId), "--line", "1.00", "--review", "2030-01-01"], outsiderKey);
+    expect(stranger.status).to.equal(1);
+    expect(stranger.err).to.include("is not an active operator of this network (ReceivableUnauthorizedOperator)");
+    expect((await token.creditLine(anchorId)).limit).to.equal(500_000_000n);
+  });
+
   it("refuses an unknown member, a caller who is not the operator, and a date in the past, changing nothing (exit 1)", async function () {
     const { registry } = await loadFixture(system);
     const count = await registry.memberCount();
@@ -157,6 +192,12 @@ describe("the operator's command line", function () {
       [["admit", "--address", "0x12", "--roles", "SUPPLIER", "--kyc-until", "2031-01-01", "--credit-code", "A"], "--address: \"0x12\" is not an address"],
       [["launch"], "unknown command \"launch\""],
       [["set-verifiers", "--required", "0"], "--required: \"0\" is not a number of signatures"],
+      [["set-credit-line", "--member", "2", "--line", "5.001", "--review", "2030-01-01"], "--line: \"5.001\" is not an amount of CNY"],
+      [["set-credit-line", "--member", "2", "--line=-5", "--review", "2030-01-01"], "--line: \"-5\" is not an amount of CNY"],
+      [["set-credit-line", "--member", "2", "--line", "184467440737095516.16", "--review", "2030-01-01"], "--line: 184467440737095516.16 is above the largest line"],
+      [["set-credit-line", "--member", "2", "--line", "5"], "--review <YYYY-MM-DD> is required"],
+      [["set-credit-line", "--member", "2", "--review", "2030-01-01"], "--line <CNY, e.g. 5,000,000.00> is required"],
+      [["set-credit-line", "--member", "2", "--line", "5", "--review", "2030-13-01"], "--review: 2030-13-01 is not a day of the calendar"],
     ];
     for (const [args, expected] of cases) {
       const run = await operatorCli(args);
@@ -184,7 +225,7 @@ describe("the operator's command line", function () {
   it("runs as a command: --help lists every command, a usage error exits 2", async function () {
     const env = { ...process.env, CHAINBILL_RPC_URL: "http://127.0.0.1:9" };
     const help = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
-    for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members"]) {
+    for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members", "set-credit-line"]) {
       expect(help.stdout).to.include(`npm run operator -- ${command}`);
     }
     const failed = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(

@@ -9,7 +9,7 @@ import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
 import { financingDomain, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
-import { DAY, YEAR, confirmReceivable, deployConsortium, latestTimestamp, nextInvoiceNumber, randomHash } from "../helpers/consortium";
+import { DAY, STORY_CREDIT_LINE, YEAR, confirmReceivable, deployConsortium, latestTimestamp, nextInvoiceNumber, randomHash } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 
 // A member whose address is a contract (HostileMember) gets control only where the system hands it over: the
@@ -105,6 +105,19 @@ describe("Reentrancy: a hostile member contract", function () {
     return piece;
   }
 
+  /**
+   * A token and a settlement in a currency with hooks, bound to each other (only the bound settlement may burn what it
+   * pays in full and free the anchor's credit line), the anchor with a line on the new token.
+   */
+  async function hookedSystem(f: Fixture) {
+    const hooked = await new HostileCurrency__factory(f.operator).deploy();
+    const token = await new ReceivableToken__factory(f.operator).deploy(await f.registry.getAddress(), 2);
+    const guarded = await new Settlement__factory(f.operator).deploy(await f.registry.getAddress(), await token.getAddress(), await hooked.getAddress());
+    await (await token.bindSystemContract(SETTLEMENT, await guarded.getAddress())).wait();
+    await (await token.setCreditLine(await f.registry.memberIdOf(f.anchor.address), STORY_CREDIT_LINE, (await latestTimestamp()) + YEAR)).wait();
+    return { hooked, token, guarded };
+  }
+
   /** The anchor repays `amount` of the slot through the network's Settlement. */
   async function repay(f: Fixture, amount: bigint): Promise<void> {
     await (await f.currency.connect(f.issuer).issue(f.anchor.address, amount)).wait();
@@ -190,25 +203,24 @@ describe("Reentrancy: a hostile member contract", function () {
 
     it("with a currency that calls the payee back, re-entering claim, claimMany or repay for the slot being paid hits the slot's lock", async function () {
       const f = await loadFixture(fixture);
-      const hooked = await new HostileCurrency__factory(f.operator).deploy();
-      const guarded = await new Settlement__factory(f.operator).deploy(
-        await f.registry.getAddress(),
-        await f.token.getAddress(),
-        await hooked.getAddress(),
-      );
+      const { hooked, token, guarded } = await hookedSystem(f);
+      const own = { ...f, token };
+      const { slot, tokenId: root } = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE, maturityInDays: 90n });
+      const { maturity } = await token.receivable(slot);
       const value = 40_000_000n;
-      const piece = await splitToHostile(f, value);
+      const piece = await token.connect(f.tier1)[SPLIT].staticCall(root, f.hostileAddress, value);
+      await (await token.connect(f.tier1)[SPLIT](root, f.hostileAddress, value)).wait();
       const repaid = FACE / 2n;
       await (await hooked.mint(f.anchor.address, repaid)).wait();
       await (await hooked.connect(f.anchor).approve(await guarded.getAddress(), repaid)).wait();
-      await (await guarded.connect(f.anchor).repay(f.slot, repaid)).wait();
+      await (await guarded.connect(f.anchor).repay(slot, repaid)).wait();
       await (await hooked.setHooked(f.hostileAddress, true)).wait();
       await f.hostile.arm([
         await call(guarded, "claim", [piece]),
         await call(guarded, "claimMany", [[piece]]),
-        await call(guarded, "repay", [f.slot, 1n]),
+        await call(guarded, "repay", [slot, 1n]),
       ]);
-      await time.increaseTo(f.maturity);
+      await time.increaseTo(maturity);
 
       // Anyone may trigger a claim; the holder is paid and gets control inside the payment.
       await (await guarded.connect(f.tier2).claim(piece)).wait();
@@ -218,25 +230,17 @@ describe("Reentrancy: a hostile member contract", function () {
         { ok: false, error: "SettlementReentrantCall" },
         { ok: false, error: "SettlementReentrantCall" },
       ]);
-      expect(await lockedSlots(f.hostile, guarded.interface)).to.deep.equal([f.slot, f.slot, f.slot]);
+      expect(await lockedSlots(f.hostile, guarded.interface)).to.deep.equal([slot, slot, slot]);
       expect(await hooked.balanceOf(f.hostileAddress)).to.equal(entitled);
       expect(await guarded.claimedBy(piece)).to.equal(entitled);
-      expect((await guarded.account(f.slot)).claimed).to.equal(entitled);
+      expect((await guarded.account(slot)).claimed).to.equal(entitled);
       // The lock is released once the payment has returned.
       await expect(guarded.claim(piece)).to.be.revertedWithCustomError(guarded, "SettlementNothingToClaim");
     });
 
     it("with a currency that calls the payee back, a claim that completes a piece locks only its own slot: another slot's piece is paid once, exactly its value", async function () {
       const f = await loadFixture(fixture);
-      // A token and a settlement of their own, bound to each other, so that the settlement may burn what it pays in full.
-      const hooked = await new HostileCurrency__factory(f.operator).deploy();
-      const token = await new ReceivableToken__factory(f.operator).deploy(await f.registry.getAddress(), 2);
-      const guarded = await new Settlement__factory(f.operator).deploy(
-        await f.registry.getAddress(),
-        await token.getAddress(),
-        await hooked.getAddress(),
-      );
-      await (await token.bindSystemContract(SETTLEMENT, await guarded.getAddress())).wait();
+      const { hooked, token, guarded } = await hookedSystem(f);
       const own = { ...f, token };
       const first = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });
       const second = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });

@@ -138,7 +138,7 @@ describe("ReceivableToken", function () {
         .withArgs(fingerprint, (1n << 32n) | 1n);
     });
 
-    it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these (redeem burns only for the bound settlement contract)", async function () {
+    it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these (redeem burns and releaseCredit frees a line only for the bound settlement contract)", async function () {
       const c = await loadFixture(deployConsortium);
       const stateChanging = c.token.interface.fragments
         .filter((fragment): fragment is import("ethers").FunctionFragment => fragment.type === "function")
@@ -153,9 +153,11 @@ describe("ReceivableToken", function () {
           "confirm((address,uint256,uint256,bytes3,bytes32,bytes32,string,bytes))",
           "pause()",
           "redeem(uint256)",
+          "releaseCredit(uint256,uint256)",
           "safeTransferFrom(address,address,uint256)",
           "safeTransferFrom(address,address,uint256,bytes)",
           "setApprovalForAll(address,bool)",
+          "setCreditLine(uint32,uint256,uint256)",
           "transferFrom(address,address,uint256)",
           "transferFrom(uint256,address,uint256)",
           "transferFrom(uint256,uint256,uint256)",

@@ -71,7 +71,8 @@ interface ISettlement {
 
     /// @notice Repay `amount` of a slot. Requirements: no repayment or claim of the slot in progress (a reentrant
     /// call); caller's member is the slot's anchor; 0 < amount <= outstanding; the caller approved this contract
-    /// for the amount. Emits {Repaid}, and {OverdueCured} when a flagged slot becomes fully repaid.
+    /// for the amount. Emits {Repaid}, and {OverdueCured} when a flagged slot becomes fully repaid; the token frees the
+    /// amount on the anchor's credit line ({CreditLineReleased}).
     /// @param slot The receivable.
     /// @param amount Minor units.
     function repay(uint256 slot, uint256 amount) external;

@@ -70,6 +70,15 @@ interface IReceivableToken is IERC3525 {
         uint32 pieceCount;
     }
 
+    /// @notice An anchor's credit line (授信额度): the most it may owe on confirmed receivables at once, what it owes
+    /// now (confirmed minus repaid), and the date the operator set for the line's next review. `reviewDate` is 0
+    /// for an anchor that has never had a line (it cannot confirm).
+    struct CreditLine {
+        uint64 limit;
+        uint64 outstanding;
+        uint40 reviewDate;
+    }
+
     /// @notice A confirmed receivable (a slot), as the tracing views return it.
     struct ReceivableView {
         uint32 anchorId;
@@ -97,6 +106,14 @@ interface IReceivableToken is IERC3525 {
     event TradeProofRecorded(
         uint256 indexed tokenId, bytes32 indexed invoiceFingerprint, bytes32 invoiceHash, bytes32 logisticsHash
     );
+
+    /// @notice Emitted when the operator sets an anchor's credit line; `outstanding` is what the anchor owes at that
+    /// moment, which a lower line never changes.
+    event CreditLineSet(uint32 indexed anchorId, uint256 limit, uint256 reviewDate, uint256 outstanding);
+
+    /// @notice Emitted when a repayment frees part of an anchor's line; `outstanding` is what it still owes. (A
+    /// confirmation's use of the line is {ReceivableConfirmed}: its face value, added to the anchor's outstanding.)
+    event CreditLineReleased(uint32 indexed anchorId, uint256 indexed slot, uint256 amount, uint256 outstanding);
 
     /// @notice Emitted when the operator binds the financing or settlement contract (once each).
     event SystemContractBound(SystemContract indexed kind, address indexed account);
@@ -142,14 +159,24 @@ interface IReceivableToken is IERC3525 {
     error ReceivableSystemContractNotBindable(SystemContract kind, address current);
     /// @notice Only the bound settlement contract may do this.
     error ReceivableOnlySettlement(address caller);
+    /// @notice The confirmation would take the anchor's outstanding (confirmed minus repaid) above its credit line.
+    error ReceivableCreditLineExceeded(uint32 anchorId, uint256 limit, uint256 outstanding, uint256 amount);
+    /// @notice The anchor has no credit line: the operator has never set one, so it cannot confirm.
+    error ReceivableNoCreditLine(uint32 anchorId);
+    /// @notice A credit line is set only for a member holding the ANCHOR role.
+    error ReceivableCreditLineNotAnchor(uint32 memberId);
+    /// @notice The line does not fit 64 bits, or the review date is not after the block's time or does not fit
+    /// 40 bits.
+    error ReceivableInvalidCreditLine(uint256 limit, uint256 reviewDate, uint256 blockTime);
 
     /// @notice Confirm that the caller's organisation owes `c.supplier` `c.faceValue` at `c.maturity`.
     /// Irrevocable: nothing lets the anchor cancel or change it afterwards.
     /// @dev Requirements: not paused; caller is an active ANCHOR; supplier an active SUPPLIER of another member;
     /// face value in (0, 2^64); maturity in the future and within the longest tenor; currency and hashes
     /// non-zero; invoice number normalised; the supplier's valid consent naming the caller; the fingerprint of
-    /// the supplier's legal-entity id and the number never used before. Emits {ReceivableConfirmed}, {Transfer},
-    /// {SlotChanged}, {TransferValue}.
+    /// the supplier's legal-entity id and the number never used before; the anchor has a credit line and its
+    /// outstanding plus the face value stays within it. Adds the face value to the anchor's outstanding. Emits
+    /// {ReceivableConfirmed}, {Transfer}, {SlotChanged}, {TransferValue}.
     /// @param c The confirmation.
     /// @return slot The new receivable's slot.
     /// @return tokenId Its first piece, owned by the supplier.
@@ -185,6 +212,26 @@ interface IReceivableToken is IERC3525 {
     /// @return holder Who held the piece, the one settlement pays.
     /// @return value The piece's value when burned.
     function redeem(uint256 tokenId) external returns (address holder, uint256 value);
+
+    /// @notice Set an anchor's credit line and its next review date. A line below what the anchor already owes is
+    /// allowed: nothing confirmed changes, and the anchor confirms again once repayments bring its outstanding
+    /// under the new line. Works while paused. Requirements: caller is an active operator; the member holds the
+    /// ANCHOR role (any status); the line fits 64 bits; the review date is after the block's time and fits 40 bits.
+    /// Emits {CreditLineSet}.
+    /// @param anchorId The anchor's member id.
+    /// @param limit The most the anchor may owe at once, in the currency's minor unit.
+    /// @param reviewDate When the operator reviews the line next (unix seconds); informative, not an expiry.
+    function setCreditLine(uint32 anchorId, uint256 limit, uint256 reviewDate) external;
+
+    /// @notice Free `amount` of the line of the slot's anchor, which has repaid it. Requirements: caller is the bound
+    /// settlement contract; the slot exists. Emits {CreditLineReleased}.
+    /// @param slot The receivable repaid.
+    /// @param amount What was repaid.
+    function releaseCredit(uint256 slot, uint256 amount) external;
+
+    /// @notice An anchor's credit line, what it owes now and the line's review date (all zero: no line).
+    /// @param anchorId The anchor's member id.
+    function creditLine(uint32 anchorId) external view returns (CreditLine memory);
 
     /// @notice The bound contract of a kind, or the zero address.
     /// @param kind Which contract.

@@ -48,6 +48,13 @@ const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
   ReceivableInvalidMaturity: (a) => ({ en: `the maturity ${dateOf(a[0])} is not in the future`, zh: `到期日 ${dateOf(a[0])} 不在未来` }),
   ReceivableMissingDocumentHash: () => ({ en: "the invoice and waybill hashes are missing", zh: "缺少发票和运单哈希" }),
   ReceivableSelfConfirmation: () => ({ en: "an anchor cannot confirm a receivable to itself", zh: "核心企业不能向自己确权" }),
+  ReceivableCreditLineExceeded: (a) => ({
+    en: `this confirmation of ${fen(a, 3)} would take what the anchor owes from ${fen(a, 2)} above its credit line of ${fen(a, 1)}`,
+    zh: `本次确权 ${fen(a, 3)} 将使核心企业的已用额度从 ${fen(a, 2)} 超过其授信额度 ${fen(a, 1)}`,
+  }),
+  ReceivableNoCreditLine: (a) => ({ en: `anchor ${memberNo(a, 0)} has no credit line: the operator sets one before it can confirm`, zh: `核心企业 ${memberNo(a, 0)} 尚无授信额度：需运营方设定后方可确权` }),
+  ReceivableCreditLineNotAnchor: (a) => ({ en: `member ${memberNo(a, 0)} does not hold the anchor role: only an anchor has a credit line`, zh: `成员 ${memberNo(a, 0)} 不是核心企业：只有核心企业有授信额度` }),
+  ReceivableInvalidCreditLine: (a) => ({ en: `the review date ${dateOf(a[1])} must be after the chain's time (${dateOf(a[2])})`, zh: `复核日 ${dateOf(a[1])} 必须晚于链上当前时间（${dateOf(a[2])}）` }),
   FinancingAttestationExpired: (a) => ({ en: `the verifier's attestation expired at ${dateOf(a[0])}; run the check again`, zh: `核验证明已于 ${dateOf(a[0])} 过期，请重新核验` }),
   FinancingAttestationReplayed: () => ({ en: "this attestation was already used: the piece is funded", zh: "该核验证明已被使用：凭证已融资" }),
   FinancingNotFactor: (a) => ({ en: `${arg(a, 0)} is not an active factor`, zh: `${arg(a, 0)} 不是有效的保理方` }),

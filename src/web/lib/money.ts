@@ -1,5 +1,5 @@
 import { calendarDateCst } from "../../chain/membership";
-import { formatCny } from "../../finance/money";
+import { formatCny, parseCny } from "../../finance/money";
 
 /** Amounts for people: fen (bigint) shown as CNY with two decimals, and typed CNY read back into fen, no floats. */
 
@@ -7,16 +7,8 @@ export function cny(minorUnits: bigint | string): string {
   return formatCny(typeof minorUnits === "string" ? BigInt(minorUnits) : minorUnits);
 }
 
-const CNY_TEXT = /^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?$/u;
-
 /** "100,000.00" or "100000" or "0.5" to fen; null when the text is not an amount of CNY. */
-export function parseCny(text: string): bigint | null {
-  const trimmed = text.trim().replace(/\s*CNY$/iu, "");
-  const match = CNY_TEXT.exec(trimmed);
-  if (match === null) return null;
-  const [units, fen = ""] = trimmed.replace(/,/gu, "").split(".");
-  return BigInt(units) * 100n + BigInt(fen.padEnd(2, "0") || "0");
-}
+export { parseCny };
 
 /** A unix-seconds time as its calendar date in China Standard Time, where the network's members keep their books. */
 export function dateOf(seconds: bigint | string | number): string {

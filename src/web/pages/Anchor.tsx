@@ -10,6 +10,7 @@ import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake"
 import { cny, dateOf, parseCny } from "../lib/money";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
+import { CreditLineCard } from "./CreditLine";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -92,8 +93,14 @@ export function AnchorPage() {
     });
   };
 
+  const anchorId = memberOf(session.address)?.memberId;
   return (
     <main>
+      {anchorId !== undefined && (
+        <Section title={t("line.title")} testId="anchor-line">
+          <CreditLineCard anchorId={anchorId} version={owed.data} />
+        </Section>
+      )}
       <Section title={t("anchor.owes")} testId="anchor-page">
         <ErrorBox error={owed.error} />
         {owed.data !== null && owed.data.receivables.length === 0 && <p className="muted">{t("anchor.none")}</p>}

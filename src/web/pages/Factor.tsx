@@ -8,6 +8,7 @@ import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailu
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
+import { AnchorLineUse } from "./CreditLine";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -67,9 +68,12 @@ export function FactorPage() {
         <RequestTable
           requests={waiting}
           action={(entry) => (
-            <button type="button" className="secondary" disabled={busy} onClick={() => void check(entry)} data-testid="run-check">
-              {t("factor.check")}
-            </button>
+            <div className="row">
+              <AnchorLineUse tokenId={entry.request.tokenId} />
+              <button type="button" className="secondary" disabled={busy} onClick={() => void check(entry)} data-testid="run-check">
+                {t("factor.check")}
+              </button>
+            </div>
           )}
         />
         <Progress progress={progress} />
@@ -77,6 +81,7 @@ export function FactorPage() {
         {selected !== null && outcome !== null && outcome.ok && (
           <div className="check-passed" data-testid="check-passed">
             <p className="success">{t("factor.passed", { price: cny(outcome.passed.attestation.price) })}</p>
+            <AnchorLineUse tokenId={selected.request.tokenId} />
             <p data-testid="check-recourse">
               {t("col.recourse")}: {t(outcome.passed.attestation.withRecourse ? "recourse.with" : "recourse.without")}
             </p>
