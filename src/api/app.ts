@@ -12,6 +12,9 @@ import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTokenRoutes } from "./routes/tokens";
+import { registerApplicationRoutes } from "./routes/applications";
+import { registerDirectoryRoutes } from "./routes/directory";
+import { registerOfferRoutes } from "./routes/offers";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
 const UNLIMITED_PATHS = new Set(["/health", "/metrics"]);
@@ -110,7 +113,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
     if (!UNLIMITED_PATHS.has(request.path)) context.ipLimiter.take(request.ip ?? request.socket.remoteAddress ?? "unknown", "IP address");
     next();
   });
-  const description = openApiDocument({ index: options.index !== undefined, requests: options.requests !== undefined });
+  const description = openApiDocument({ index: options.index !== undefined, requests: options.requests !== undefined, offers: options.offers !== undefined });
   app.use(requireDecodablePath(Object.keys((description as { paths: Record<string, unknown> }).paths)));
   app.use(refuseDeclaredOversize);
   app.use(requireJsonBody);
@@ -123,6 +126,8 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerMemberRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
+  registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
+  if (options.offers !== undefined) registerOfferRoutes(app, context, options.offers, options.index);
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 
   app.use(routeNotFound);

@@ -6,6 +6,7 @@ import { MAX_LINEAGE_DEPTH } from "./routes/tokens";
 import { signInBody } from "./routes/auth";
 import { fundingCheckBody } from "./routes/tokens";
 import { BODY_LIMIT_BYTES } from "./context";
+import { OFFER_OPERATIONS, ONBOARDING_OPERATIONS } from "./schemas/onboarding";
 import { PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX } from "./indexRoutes";
 
 /**
@@ -323,11 +324,18 @@ export const REQUEST_OPERATIONS: Operations = {
 export interface MountedRoutes {
   index?: boolean;
   requests?: boolean;
+  offers?: boolean;
 }
 
 /** The operations an app with these route groups serves. */
 export function operationsFor(mounted: MountedRoutes = {}): Operations {
-  return { ...OPERATIONS, ...(mounted.index === true ? INDEX_OPERATIONS : {}), ...(mounted.requests === true ? REQUEST_OPERATIONS : {}) };
+  return {
+    ...OPERATIONS,
+    ...ONBOARDING_OPERATIONS,
+    ...(mounted.index === true ? INDEX_OPERATIONS : {}),
+    ...(mounted.requests === true ? REQUEST_OPERATIONS : {}),
+    ...(mounted.offers === true ? OFFER_OPERATIONS : {}),
+  };
 }
 
 const integer: JsonSchema = { type: "integer" };

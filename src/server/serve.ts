@@ -12,16 +12,12 @@ import { errorMiddleware } from "../api/errors";
  * browser talks to a single host and sign-in names it.
  */
 
-/** What the dApp learns before anyone signs in: where the chain is and, on a local demo chain, who is who. */
+/** What the dApp learns before anyone signs in: where the chain is and, on a local demo chain, the demo accounts. Names come from the API's directory. */
 export interface DappConfig {
   chainId: string;
   /** A JSON-RPC URL the browser may use (the local node), or null. */
   rpcUrl: string | null;
   addresses: { registry: string; receivableToken: string; settlementToken: string; settlement: string; financing: string };
-  /** Names of members by address, for display (the chain keeps only legal-entity hashes). */
-  directory: Array<{ address: string; name: string; nameZh: string; role: string }>;
-  /** The rate each factor quotes, basis points a year, by address. */
-  factorRates: Record<string, string>;
   /** On the local demo chain only: the development accounts the dApp may sign with when no browser wallet is there. */
   demoAccounts: Array<{ address: string; privateKey: string; name: string; nameZh: string; role: string }>;
 }
