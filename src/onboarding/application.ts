@@ -77,7 +77,7 @@ export const applicationSchema = z
   })
   .superRefine((application, context) => {
     const addresses: unknown = application.addresses;
-    if (!Array.isArray(addresses) || typeof application.applicant !== "string") return;
+    if (!Array.isArray(addresses) || addresses.length === 0 || typeof application.applicant !== "string") return;
     if (application.addresses[0] !== application.applicant) context.addIssue({ code: "custom", path: ["addresses", 0], message: "the first address is the applying address itself" });
     const seen = new Set<string>();
     application.addresses.forEach((entry, index) => {

@@ -17,6 +17,7 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/indexer/rpc";
 import { FundingRequestStore } from "../../src/requests/store";
+import { OfferStore } from "../../src/offers/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";
 import { deployConsortium } from "../helpers/consortium";
@@ -63,6 +64,8 @@ export interface ApiHarnessOptions {
   indexFromBlock?: number;
   /** Blocks behind the head after which the index calls a figure final (default 0). */
   confirmations?: number;
+  /** Serve factors' offers (`/v1/offers`) from an offer store. */
+  offers?: boolean;
 }
 
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -78,6 +81,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   let sessions: LevelSessionPersistence | undefined;
   let indexer: RunningIndexer | undefined;
   let requests: FundingRequestStore | undefined;
+  const offers = options.offers === true ? await OfferStore.open(path.join(directory, "offers"), chainId) : undefined;
   const stopServer = async (): Promise<void> => {
     await server?.close();
     server = undefined;
@@ -89,6 +93,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
     await stopServer();
     await indexer?.stop();
     await requests?.close();
+    await offers?.close();
     await store.close();
     await rm(directory, { recursive: true, force: true });
   };
@@ -106,6 +111,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       processMetrics: false,
       index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
       requests,
+      offers,
       sessions,
     });
     return server;
