@@ -15,6 +15,7 @@ import { registerTokenRoutes } from "./routes/tokens";
 import { registerApplicationRoutes } from "./routes/applications";
 import { registerDirectoryRoutes } from "./routes/directory";
 import { registerOfferRoutes } from "./routes/offers";
+import { registerVerifierRoutes } from "./routes/verifier";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
 const UNLIMITED_PATHS = new Set(["/health", "/metrics"]);
@@ -127,6 +128,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
   registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
+  registerVerifierRoutes(app, context);
   if (options.offers !== undefined) registerOfferRoutes(app, context, options.offers, options.index);
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 

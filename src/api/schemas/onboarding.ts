@@ -94,6 +94,13 @@ export const ONBOARDING_OPERATIONS: Operations = {
       responses: { "200": ok("the applications, newest first"), "400": error("a malformed address"), "429": error("rate limited") },
     },
   },
+  "/v1/verifier": {
+    get: {
+      summary: "The verifier's key (address and standing), the attestations it signed and the checks it refused, recent first (verifiers, operators, auditors)",
+      session: true,
+      responses: { "200": ok("the verifier's journal"), "403": error("not a verifier, operator or auditor"), ...session },
+    },
+  },
   "/v1/directory": {
     get: {
       summary: "Every member from the registry (roles, status, KYC date, addresses) with its names from its admitted application",

@@ -33,6 +33,10 @@ export class Api {
     return this.send<T>("POST", path, body);
   }
 
+  async delete<T>(path: string): Promise<T> {
+    return this.send<T>("DELETE", path);
+  }
+
   private async send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";

@@ -4,8 +4,6 @@ export interface DappConfig {
   chainId: string;
   rpcUrl: string | null;
   addresses: { registry: string; receivableToken: string; settlementToken: string; settlement: string; financing: string };
-  directory: Array<{ address: string; name: string; nameZh: string; role: string }>;
-  factorRates: Record<string, string>;
   demoAccounts: Array<{ address: string; privateKey: string; name: string; nameZh: string; role: string }>;
 }
 
@@ -24,6 +22,9 @@ export interface Member {
   status: string;
   kycValidUntil: number;
   accounts: string[];
+  /** From the member's admitted application (GET /v1/directory); null when it was admitted without one. */
+  nameZh?: string | null;
+  nameEn?: string | null;
 }
 
 export type PieceStatus = "live" | "funded" | "repaid" | "overdue";
@@ -125,7 +126,7 @@ export interface StoredRequest {
   request: { tokenId: string; value: string; minPrice: string; factor: string; withRecourse: boolean; deadline: string; nonce: string };
   holderSignature: string;
   submittedAt: number;
-  state: "waiting" | "funded" | "withdrawn" | "expired";
+  state: "waiting" | "funded" | "withdrawn" | "expired" | "lapsed";
 }
 
 export interface FundingCheckPassed {
@@ -175,3 +176,5 @@ export interface StoredDocumentJson {
   uploadedBy: string;
   uploadedAt: number;
 }
+
+export type { ApplicationView, ApplicantStatus, OfferView, OwnOfferView, QuoteView, Quotes } from "./onboardingTypes";

@@ -8,6 +8,7 @@ import { cny, dateOf, pieceName } from "../lib/money";
 import type { CheckFailure, FactorBook, FundingCheckPassed, FundingCheckRefused, StoredRequest } from "../lib/types";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
+import { OffersSection } from "./Offers";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -117,6 +118,7 @@ export function FactorPage() {
           </p>
         )}
       </Section>
+      <OffersSection />
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />
         {book.data !== null && (

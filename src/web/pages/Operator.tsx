@@ -11,6 +11,9 @@ import { useLanguage, useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { dateOf } from "../lib/money";
 import { useData } from "../lib/useData";
+import type { ApplicationView } from "../lib/types";
+import { ApplicationsSection } from "./Applications";
+import type { AdmitPrefill } from "./Applications";
 
 const DAY = 86_400n;
 const LAPSE_WINDOW = 30n * DAY;
@@ -74,7 +77,9 @@ function rolesOf(mask: number): Role[] {
 export function OperatorPage() {
   const t = useT();
   const language = useLanguage();
-  const { config, connection } = useApp();
+  const { config, connection, members, reloadMembers } = useApp();
+  const [prefill, setPrefill] = useState<AdmitPrefill | null>(null);
+  const [applicationsVersion, setApplicationsVersion] = useState(0);
   const { progress, error, setError, run, busy } = useAction();
   const [active, setActive] = useState<Area | null>(null);
   const [pending, setPending] = useState<{ prepared: Prepared; answer: unknown } | null>(null);
@@ -121,10 +126,11 @@ export function OperatorPage() {
     [config, connection],
   );
 
-  /** The directory's name for any of the member's addresses, or "member #id". */
+  /** The member's name from its admitted application (the API's directory), or "member #id". */
   const nameOfMember = (row: MemberRow): string => {
-    const entry = config.directory.find((candidate) => row.accounts.some((account) => account === getAddress(candidate.address)));
-    if (entry !== undefined) return `${language === "zh" ? entry.nameZh : entry.name} (#${row.memberId})`;
+    const entry = members.find((candidate) => candidate.memberId === row.memberId);
+    const name = language === "zh" ? entry?.nameZh : entry?.nameEn;
+    if (name !== null && name !== undefined) return `${name} (#${row.memberId})`;
     return t("operator.memberN", { id: row.memberId });
   };
   const roleWord = (role: Role): string => t(`role.${roleName(role)}` as MessageKey);
@@ -154,7 +160,10 @@ export function OperatorPage() {
       const receipt = await sent.wait();
       step("operator.stepReload");
       await view.reload(receipt?.blockNumber ?? null);
+      await reloadMembers();
+      setApplicationsVersion((version) => version + 1);
       setOutcome({ area: prepared.area, sentence: prepared.done(answer), hash: sent.hash, block: receipt?.blockNumber ?? 0 });
+      if (prepared.area === "admit") setPrefill(null);
     });
   };
 
@@ -260,12 +269,29 @@ export function OperatorPage() {
         )}
       </Section>
 
-      {/* Applications waiting for a decision will be listed here, each opening the admit form filled in. */}
+      {data !== null && (
+        <ApplicationsSection
+          version={applicationsVersion}
+          disabled={locked}
+          onAdmit={(application: ApplicationView) => {
+            setPrefill({ creditCode: application.application.creditCode, address: application.application.applicant, roles: rolesOf(application.application.roles), application });
+            document.querySelector("[data-testid=operator-admit]")?.scrollIntoView({ block: "start" });
+          }}
+        />
+      )}
+
       {data !== null && (
         <Section title={t("operator.admitTitle")} testId="operator-admit">
           <p className="muted">{t("operator.admitIntro")}</p>
+          {prefill !== null && (
+            <p className="quote" data-testid="admit-from-application">
+              {t("operator.fromApplication", { name: `${prefill.application.application.nameZh} / ${prefill.application.application.nameEn}` })}
+              {prefill.application.application.addresses.length > 1 && <> {t("operator.moreAddresses", { addresses: prefill.application.application.addresses.slice(1).join(", ") })}</>}
+            </p>
+          )}
           <AdmitForm
-            key={data.members.length}
+            key={`${data.members.length}:${prefill?.application.hash ?? ""}`}
+            initial={prefill}
             defaultDate={dateOf(data.now + 365n * DAY)}
             disabled={locked}
             onSubmit={(form) => {
@@ -406,11 +432,11 @@ interface AdmitInput {
   kycDate: string;
 }
 
-function AdmitForm({ defaultDate, disabled, onSubmit }: { defaultDate: string; disabled: boolean; onSubmit(form: AdmitInput): void }) {
+function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: string; disabled: boolean; onSubmit(form: AdmitInput): void; initial: AdmitPrefill | null }) {
   const t = useT();
-  const [creditCode, setCreditCode] = useState("");
-  const [address, setAddress] = useState("");
-  const [roles, setRoles] = useState<Role[]>([]);
+  const [creditCode, setCreditCode] = useState(initial?.creditCode ?? "");
+  const [address, setAddress] = useState(initial?.address ?? "");
+  const [roles, setRoles] = useState<Role[]>(initial?.roles ?? []);
   const [kycDate, setKycDate] = useState(defaultDate);
   const toggle = (role: Role, on: boolean): void => setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
   return (
