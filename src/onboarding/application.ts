@@ -17,9 +17,10 @@ import { address, bytes32, signature, text, unixSeconds } from "../proofs/wire";
  * Browser-safe: the dApp signs with the same types the API checks.
  */
 
-/** The roles a company may ask for; OPERATOR is never granted by application. */
+/** The roles a company may ask for; OPERATOR only on an operator's own profile (the API's rule). */
 export const APPLICABLE_ROLES: readonly Role[] = [Role.ANCHOR, Role.SUPPLIER, Role.FACTOR, Role.CARRIER, Role.VERIFIER, Role.AUDITOR];
-const APPLICABLE_MASK = APPLICABLE_ROLES.reduce((mask, role) => mask | (1 << role), 0);
+const KNOWN_ROLES_MASK = [Role.OPERATOR, ...APPLICABLE_ROLES].reduce((mask, role) => mask | (1 << role), 0);
+export const OPERATOR_BIT = 1 << Role.OPERATOR;
 
 export const MAX_CONTACTS = 5;
 export const MAX_ADDRESSES = 5;
@@ -70,7 +71,7 @@ export const applicationSchema = z
       .number()
       .int("a role bitmask")
       .min(1, "ask for at least one role")
-      .refine((mask) => (mask & ~APPLICABLE_MASK) === 0, "only ANCHOR, SUPPLIER, FACTOR, CARRIER, VERIFIER and AUDITOR may be asked for"),
+      .refine((mask) => (mask & ~KNOWN_ROLES_MASK) === 0, "a bitmask of the registry's roles (OPERATOR 1, ANCHOR 2, SUPPLIER 4, FACTOR 8, CARRIER 16, VERIFIER 32, AUDITOR 64)"),
     contacts: z.array(contactSchema).min(1, "give at least one contact").max(MAX_CONTACTS, `at most ${MAX_CONTACTS} contacts`),
     addresses: z.array(address).min(1, "give at least the applying address").max(MAX_ADDRESSES, `at most ${MAX_ADDRESSES} addresses`),
     filedAt: unixSeconds,

@@ -72,7 +72,10 @@ export class ApplicationStore {
 
   /** Stores a signed application (already checked by the caller); false when this very application is stored. */
   async add(application: Application, signature: string, now = Date.now()): Promise<{ created: boolean; record: ApplicationRecord }> {
+    const parsed = applicationSchema.safeParse(application);
+    if (!parsed.success) throw new Error(`not a valid application: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
     const hash = applicationHash(this.chainId, application);
+    if (signerOf(hash, signature) !== application.applicant) throw new Error("the application is not signed by its applicant");
     const existing = await this.get(hash);
     if (existing !== undefined) return { created: false, record: existing };
     this.lastSequence = Math.max(now, this.lastSequence + 1);

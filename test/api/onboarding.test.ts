@@ -105,7 +105,7 @@ describe("API onboarding: applications, refusals and the directory", () => {
 
   it("malformed input is a 400 naming each field, and nothing is stored", async () => {
     const applicant = api.c.outsiders[4];
-    const application = { ...applicationOf(applicant.address), creditCode: "9144 lower", roles: roleMask(Role.OPERATOR), contacts: [{ name: "", email: "nope", phone: "x" }], addresses: [], extra: 1 };
+    const application = { ...applicationOf(applicant.address), creditCode: "9144 lower", roles: 1 << 9, contacts: [{ name: "", email: "nope", phone: "x" }], addresses: [], extra: 1 };
     const answer = await call(api.url, "POST", "/v1/applications", { json: { application, signature: "0x12" } });
     expect(answer.status).to.equal(400);
     expect(fieldsOf(answer)).to.have.members([
@@ -124,6 +124,9 @@ describe("API onboarding: applications, refusals and the directory", () => {
     expect(fieldsOf(long)).to.have.members(["application.nameEn", "application.addresses.2"]);
     const wrongFirst = applicationOf(applicant.address, { addresses: [api.c.outsiders[5].address] });
     expect(fieldsOf(await call(api.url, "POST", "/v1/applications", { json: { application: wrongFirst, signature: `0x${"11".repeat(65)}` } }))).to.deep.equal(["application.addresses.0"]);
+    const operatorRole = await file(applicant, applicationOf(applicant.address, { roles: roleMask(Role.OPERATOR, Role.FACTOR) }));
+    expect(operatorRole.status).to.equal(422);
+    expect(fieldsOf(operatorRole)).to.deep.equal(["application.roles"]);
     const stale = applicationOf(applicant.address, { filedAt: now() - 3 * 86_400 });
     const staleAnswer = await file(applicant, stale);
     expect(staleAnswer.status).to.equal(422);
@@ -136,7 +139,7 @@ describe("API onboarding: applications, refusals and the directory", () => {
     const member = await file(api.c.tier1, applicationOf(api.c.tier1.address, { creditCode: "TIER1-DISPLAYS" }));
     expect(member.status).to.equal(409);
     expect(codeOf(member)).to.equal("ALREADY_A_MEMBER");
-    const profile = applicationOf(api.c.operator.address, { creditCode: "CHAINBILL-CONSORTIUM-OPERATOR", nameEn: "Chainbill Consortium", nameZh: "链票联盟", roles: roleMask(Role.AUDITOR) });
+    const profile = applicationOf(api.c.operator.address, { creditCode: "CHAINBILL-CONSORTIUM-OPERATOR", nameEn: "Chainbill Consortium", nameZh: "链票联盟", roles: roleMask(Role.OPERATOR) });
     const filed = await file(api.c.operator, profile);
     expect(filed.status).to.equal(201);
     expect((filed.body as { state: string }).state).to.equal("admitted");

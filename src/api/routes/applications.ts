@@ -1,7 +1,7 @@
 import type { IRouter } from "express";
 import { getAddress } from "ethers";
 import { Role } from "../../chain/roles";
-import { applicationHash, refusalHash, signerOf } from "../../onboarding/application";
+import { OPERATOR_BIT, applicationHash, refusalHash, signerOf } from "../../onboarding/application";
 import { ApplicationStore } from "../../onboarding/store";
 import type { ApplicationRecord } from "../../onboarding/store";
 import { stateOf } from "../../onboarding/state";
@@ -101,6 +101,9 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
         const own = holdsRole(standing, Role.OPERATOR) && (await standingOf(application.applicant)).leiHash.toLowerCase() === legalEntityHash(application.creditCode).toLowerCase();
         if (!own) throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to member ${standing.memberId}`, [{ path: "application.applicant", message: "an address of a member does not apply" }]);
       } else {
+        if ((application.roles & OPERATOR_BIT) !== 0) {
+          throw new ApiError(422, "ROLE_NOT_APPLICABLE", "the OPERATOR role is not granted by application", [{ path: "application.roles", message: "ask for ANCHOR, SUPPLIER, FACTOR, CARRIER, VERIFIER or AUDITOR" }]);
+        }
         const latest = (await store.byApplicant(application.applicant, 1))[0];
         if (latest !== undefined && latest.hash !== hash && (await stateOfRecord(latest)) === "pending") {
           throw new ApiError(409, "APPLICATION_PENDING", `${application.applicant} has a pending application (${latest.hash}); wait for the operator's decision`, [

@@ -170,6 +170,13 @@ export function FinancePage() {
             )}
           </div>
         )}
+        {piece !== undefined && value !== null && quotes !== null && picked.length > 0 && (
+          <div className="quote" data-testid="finance-quote">
+            {picked.map((quote) => (
+              <p key={quote.hash}>{t("finance.price", { factor: nameOf(quote.offer.factor), price: cny(quote.price), value: cny(value), rate: rateText(quote.offer.rateBps), days: quotes.piece.days })}</p>
+            ))}
+          </div>
+        )}
         {picked.length > 1 && <p className="muted small">{t("finance.several")}</p>}
         <fieldset className="recourse" data-testid="finance-recourse">
           <legend>{t("finance.recourse")}</legend>
