@@ -59,7 +59,7 @@ export class ApplicationStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(documents: DocumentStore) {
-    this.records = documents.section<unknown>("onboarding") as unknown as Section;
+    this.records = documents.section<unknown>("onboarding");
     this.chainId = documents.chainId;
   }
 

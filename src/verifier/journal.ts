@@ -33,7 +33,7 @@ export class VerifierJournal {
   private last = 0;
 
   constructor(documents: DocumentStore) {
-    this.entries = documents.section<unknown>("verifier-journal") as unknown as Section;
+    this.entries = documents.section<unknown>("verifier-journal");
   }
 
   async record(input: FundingCheckInput, outcome: FundingCheckOutcome, now = Date.now()): Promise<void> {

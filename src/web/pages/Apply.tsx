@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { getAddress, isAddress } from "ethers";
 import { normalisedCreditCode } from "../../chain/membership";
 import { Role, roleMask } from "../../chain/roles";
@@ -11,6 +11,12 @@ import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { dateOf, shortAddress } from "../lib/money";
 import type { ApplicantStatus, DappConfig } from "../lib/types";
+import { useData } from "../lib/useData";
+
+/** The wall clock in unix seconds: the API checks an application's filing time against its own. */
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
 
 /**
  * For a connected wallet that belongs to no member: file an application for membership, signed by the wallet
@@ -19,7 +25,6 @@ import type { ApplicantStatus, DappConfig } from "../lib/types";
  */
 export function ApplyPage({ api, config, connection, onLeave }: { api: Api; config: DappConfig; connection: Connection; onLeave(): void }) {
   const t = useT();
-  const [status, setStatus] = useState<ApplicantStatus | null>(null);
   const [nameZh, setNameZh] = useState("");
   const [nameEn, setNameEn] = useState("");
   const [creditCode, setCreditCode] = useState("");
@@ -32,12 +37,8 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
   const { progress, error, setError, run, busy } = useAction();
   const address = getAddress(connection.address);
 
-  const load = useCallback(async () => {
-    setStatus(await api.get<ApplicantStatus>(`/v1/applicants/${address}/applications`));
-  }, [api, address]);
-  useEffect(() => {
-    void load().catch(() => setStatus(null));
-  }, [load]);
+  const own = useData(() => api.get<ApplicantStatus>(`/v1/applicants/${address}/applications`), [api, address]);
+  const status = own.data;
 
   const pending = status?.applications.find((entry) => entry.state === "pending");
   const admitted = status !== null && (status.memberId !== 0 || status.applications.some((entry) => entry.state === "admitted"));
@@ -59,7 +60,7 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
       roles: roleMask(...roles),
       contacts: [{ name: contactName.trim(), email: email.trim(), phone: phone.trim() }],
       addresses: [address, ...extra.map((entry) => getAddress(entry)).filter((entry) => entry !== address)],
-      filedAt: Math.floor(Date.now() / 1000),
+      filedAt: nowSeconds(),
     };
     // The same schema the API parses with: a wrong field is named here, before the wallet is asked.
     const parsed = applicationSchema.safeParse(candidate);
@@ -70,7 +71,7 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
       step("apply.stepSend");
       const answer = await api.post<{ hash: string }>("/v1/applications", { application, signature });
       setFiled(answer.hash);
-      await load();
+      await own.reload();
     });
   };
 

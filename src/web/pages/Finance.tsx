@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { getAddress } from "ethers";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
@@ -37,40 +37,23 @@ export function FinancePage() {
   const mine = useData(() => api.get<{ requests: StoredRequest[] }>("/v1/funding-requests"), [api]);
   const [tokenId, setTokenId] = useState("");
   const [valueText, setValueText] = useState("");
-  const [chosen, setChosen] = useState<string[]>([]);
+  // The offers picked for this piece and value; until the holder picks, the best offer.
+  const [chosen, setChosen] = useState<{ key: string; factors: string[] } | null>(null);
   // The holder's own term, signed with the request: the factor and the verifier cannot change it.
   const [withRecourse, setWithRecourse] = useState(false);
-  const [quotes, setQuotes] = useState<Quotes | null>(null);
-  const [quoteError, setQuoteError] = useState<string | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, run, busy } = useAction();
 
   const pieces = (portfolio.data?.pieces ?? []).filter((piece) => piece.status === "live");
   const piece = pieces.find((entry) => entry.tokenId === tokenId);
   const value = valueText === "" && piece !== undefined ? BigInt(piece.value) : parseCny(valueText);
-
-  useEffect(() => {
-    setQuotes(null);
-    setQuoteError(null);
-    setChosen([]);
-    if (piece === undefined || value === null || value === 0n) return;
-    let live = true;
-    api.get<Quotes>(`/v1/offers/quotes?tokenId=${piece.tokenId}&value=${value}`).then(
-      (answer) => {
-        if (!live) return;
-        setQuotes(answer);
-        // The best offer is picked to start with.
-        setChosen(answer.quotes.length === 0 ? [] : [getAddress(answer.quotes[0].offer.factor)]);
-      },
-      (caught: unknown) => live && setQuoteError(caught instanceof Error ? caught.message : String(caught)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, piece?.tokenId, value]);
-
-  const picked = (quotes?.quotes ?? []).filter((quote) => chosen.includes(getAddress(quote.offer.factor)));
-  const toggle = (factor: string, on: boolean): void => setChosen(on ? [...chosen.filter((entry) => entry !== factor), factor] : chosen.filter((entry) => entry !== factor));
+  const quoteKey = piece === undefined || value === null || value === 0n ? null : `${piece.tokenId}:${value}`;
+  const quoted = useData(() => (quoteKey === null ? Promise.resolve(null) : api.get<Quotes>(`/v1/offers/quotes?tokenId=${quoteKey.replace(":", "&value=")}`)), [api, quoteKey]);
+  const quotes = quoted.data;
+  const best = quotes === null || quotes.quotes.length === 0 ? [] : [getAddress(quotes.quotes[0].offer.factor)];
+  const picks = chosen !== null && chosen.key === quoteKey ? chosen.factors : best;
+  const picked = (quotes?.quotes ?? []).filter((quote) => picks.includes(getAddress(quote.offer.factor)));
+  const toggle = (factor: string, on: boolean): void => setChosen({ key: quoteKey ?? "", factors: on ? [...picks.filter((entry) => entry !== factor), factor] : picks.filter((entry) => entry !== factor) });
 
   const sign = async (): Promise<void> => {
     setResult(null);
@@ -124,7 +107,7 @@ export function FinancePage() {
           {t("finance.value")}
           <input value={valueText} onChange={(event) => setValueText(event.target.value)} placeholder={piece === undefined ? "" : cny(piece.value).replace(" CNY", "")} data-testid="finance-value" />
         </label>
-        {quoteError !== null && <p className="error">{quoteError}</p>}
+        <ErrorBox error={quoted.error} />
         {quotes !== null && (
           <div data-testid="finance-offers">
             <h3>{t("finance.offers", { days: quotes.piece.days })}</h3>
@@ -150,7 +133,7 @@ export function FinancePage() {
                       return (
                         <tr key={quote.hash} data-testid={`quote-${factor}`}>
                           <td>
-                            <input type="checkbox" style={{ width: "auto" }} checked={chosen.includes(factor)} onChange={(event) => toggle(factor, event.target.checked)} data-testid="quote-pick" />
+                            <input type="checkbox" style={{ width: "auto" }} checked={picks.includes(factor)} onChange={(event) => toggle(factor, event.target.checked)} data-testid="quote-pick" />
                           </td>
                           <td>{nameOf(factor)}</td>
                           <td className="amount">{t("finance.rate", { rate: rateText(quote.offer.rateBps) })}</td>

@@ -33,7 +33,7 @@ export function OffersSection() {
   const [minValue, setMinValue] = useState("10,000.00");
   const [maxValue, setMaxValue] = useState("");
   const [appetite, setAppetite] = useState("");
-  const [validDate, setValidDate] = useState(dateOf(BigInt(Math.floor(Date.now() / 1000) + 90 * 86_400)));
+  const [validDate, setValidDate] = useState(() => dateOf(BigInt(Math.floor(Date.now() / 1000) + 90 * 86_400)));
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, setError, run, busy } = useAction();
 
