@@ -4,7 +4,9 @@
  * live receivables and their documents), starts the indexer, the API and the dApp on 127.0.0.1:8080, and prints
  * which demo account is which. Ctrl-C stops everything.
  *
- *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start]
+ *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start] [--empty]
+ *        --empty: deploy without the demo seed; the operator (development account 0) is the only member, and
+ *        companies join by applying in the dApp and being admitted in the operator console.
  *   npm start -- --rpc URL [--addresses FILE] [--start-block N]
  *        use a running node instead: no chain, no deployment, no seeding. Addresses come from FILE (JSON with
  *        registry, receivableToken, settlementToken, settlement, financing) or from Ignition's deployment record for
@@ -24,10 +26,11 @@ interface StartArgs {
   rpc?: string;
   addressesFile?: string;
   startBlock: number;
+  empty: boolean;
 }
 
 function usage(problem: string): never {
-  console.error(`npm start: ${problem}\nusage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--rpc URL [--addresses FILE] [--start-block N]]`);
+  console.error(`npm start: ${problem}\nusage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--empty] [--rpc URL [--addresses FILE] [--start-block N]]`);
   process.exit(2);
 }
 
@@ -38,9 +41,13 @@ function portOf(text: string, flag: string): number {
 }
 
 function parseArgs(argv: string[]): StartArgs {
-  const args: StartArgs = { host: "127.0.0.1", port: 8080, rpcPort: 8545, dataDir: path.join(REPO_ROOT, ".chainbill/start"), startBlock: 0 };
+  const args: StartArgs = { host: "127.0.0.1", port: 8080, rpcPort: 8545, dataDir: path.join(REPO_ROOT, ".chainbill/start"), startBlock: 0, empty: false };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
+    if (flag === "--empty") {
+      args.empty = true;
+      continue;
+    }
     const value = argv[index + 1];
     if (value === undefined || value.startsWith("--")) usage(`${flag} needs a value`);
     index += 1;
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
     webRoot: WEB_OUT_DIR,
     log: say,
     deploymentsDir: path.join(REPO_ROOT, "deploy/deployments"),
+    seed: !args.empty,
   });
 
   say("");
@@ -131,7 +139,11 @@ async function main(): Promise<void> {
   }
   if (stack.config.demoAccounts.length > 0) {
     say("");
-    say("Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):");
+    say(
+      stack.seeded === null
+        ? "An empty consortium: only the operator is a member. Development accounts (sign in as the operator; the others apply, the operator admits them; account 6 is the API's verifier key):"
+        : "Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):",
+    );
     for (const account of stack.config.demoAccounts) {
       say(`  ${account.role.padEnd(9)} ${account.name.padEnd(24)} ${account.address}  ${account.privateKey}`);
     }

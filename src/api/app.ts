@@ -13,6 +13,10 @@ import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTokenRoutes } from "./routes/tokens";
+import { registerApplicationRoutes } from "./routes/applications";
+import { registerDirectoryRoutes } from "./routes/directory";
+import { registerOfferRoutes } from "./routes/offers";
+import { registerVerifierRoutes } from "./routes/verifier";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
 const UNLIMITED_PATHS = new Set(["/health", "/metrics"]);
@@ -111,7 +115,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
     if (!UNLIMITED_PATHS.has(request.path)) context.ipLimiter.take(request.ip ?? request.socket.remoteAddress ?? "unknown", "IP address");
     next();
   });
-  const mounted = { index: options.index !== undefined, requests: options.requests !== undefined };
+  const mounted = { index: options.index !== undefined, requests: options.requests !== undefined, offers: options.offers !== undefined };
   const description = openApiDocument(mounted);
   if (options.checkAnswers === true) app.use(answerConformance(mounted, jsonReplacer, context.logger, options.onAnswerMismatch));
   app.use(requireDecodablePath(Object.keys((description as { paths: Record<string, unknown> }).paths)));
@@ -126,6 +130,9 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerMemberRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
+  registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
+  registerVerifierRoutes(app, context);
+  if (options.offers !== undefined) registerOfferRoutes(app, context, options.offers, options.index);
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 
   app.use(routeNotFound);

@@ -29,13 +29,16 @@ export interface ApiServerConfig {
   confirmations: number;
   /** Where funding requests are kept; given, the API serves `/v1/funding-requests`. */
   requestsDbPath?: string;
+  /** Where factors' offers are kept; given, the API serves `/v1/offers`. */
+  offersDbPath?: string;
   /** Where sessions are kept so they survive a restart; without it they end with the process. */
   sessionsDbPath?: string;
 }
 
 export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
-  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--sessions-db <dir>]
+  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--offers-db <dir>] [--sessions-db <dir>]
+  --offers-db: serve factors' offers (/v1/offers);
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
   funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
   --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
@@ -119,6 +122,7 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
       "index-db": { type: "string" },
       confirmations: { type: "string" },
       "requests-db": { type: "string" },
+      "offers-db": { type: "string" },
       "sessions-db": { type: "string" },
     },
     strict: true,
@@ -127,8 +131,8 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
   if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
   if (values.confirmations !== undefined && values["index-db"] === undefined) throw new Error(`--confirmations applies to the index: give --index-db too\n${USAGE}`);
-  const databases = [values.db, values["index-db"], values["requests-db"], values["sessions-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db and --sessions-db must be different directories\n${USAGE}`);
+  const databases = [values.db, values["index-db"], values["requests-db"], values["offers-db"], values["sessions-db"]].filter((location) => location !== undefined);
+  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories\n${USAGE}`);
   let addresses: ChainbillAddresses;
   if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
   else {
@@ -159,6 +163,7 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
     indexDbPath: values["index-db"],
     confirmations: wholeNumber(values.confirmations, 0, "--confirmations"),
     requestsDbPath: values["requests-db"],
+    offersDbPath: values["offers-db"],
     sessionsDbPath: values["sessions-db"],
     limits: {
       ...DEFAULT_LIMITS,

@@ -91,7 +91,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     const capped = await capProblems(caller.address, fundingRequest.tokenId);
     if (capped.length > 0) throw new ApiError(429, "TOO_MANY_LIVE_REQUESTS", "too many live funding requests", capped);
     if (!(await requests.add(caller.address, fundingRequest, body.holderSignature))) {
-      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce}`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
+      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce} to this factor`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
     }
     context.logger.info({ holder: caller.address, factor: fundingRequest.factor, tokenId: fundingRequest.tokenId }, "funding request submitted");
     response.status(201).json({ holder: caller.address, nonce: fundingRequest.nonce });

@@ -8,7 +8,8 @@ import type { ApiContext } from "./context";
  * are removed from the store when met (pruned), so the inbox holds what a factor can still act on.
  */
 
-export type RequestState = "waiting" | "funded" | "withdrawn" | "expired";
+/** "lapsed": the holder sent the same nonce to several factors and another one funded it. */
+export type RequestState = "waiting" | "funded" | "withdrawn" | "expired" | "lapsed";
 
 export { MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE } from "./wire/schemas";
 
@@ -26,7 +27,9 @@ export async function requestState(context: ApiContext, stored: StoredFundingReq
   const request = requestFromStored(stored);
   if (await financing.isNonceUsed(stored.holder, request.nonce)) {
     const record = await financing.funding(stored.holder, request.nonce);
-    return BigInt(record.fundedAt) === WITHDRAWN ? "withdrawn" : "funded";
+    if (BigInt(record.fundedAt) === WITHDRAWN) return "withdrawn";
+    const factorId = await context.members.memberIdOf(request.factor);
+    return Number(record.factorId) === factorId ? "funded" : "lapsed";
   }
   return request.deadline < now ? "expired" : "waiting";
 }

@@ -41,8 +41,12 @@ export const INBOX_CURSOR = /^([0-9]{16}\.0x[0-9a-f]{40}\.[0-9]{78}|0x[0-9a-f]{4
 
 const padNonce = (nonce: bigint): string => nonce.toString().padStart(NONCE_WIDTH, "0");
 
-function requestKey(holder: string, nonce: bigint): string {
-  return `h/${holder.toLowerCase()}/${padNonce(nonce)}`;
+/**
+ * Under holder, nonce and factor: a holder may send one request (one nonce) to several factors at once; the first
+ * to fund spends the nonce and the others' requests lapse on chain.
+ */
+function requestKey(holder: string, nonce: bigint, factor: string): string {
+  return `h/${holder.toLowerCase()}/${padNonce(nonce)}/${factor.toLowerCase()}`;
 }
 
 function inboxCursor(sequence: number, holder: string, nonce: bigint): string {
@@ -78,9 +82,9 @@ export class FundingRequestStore {
     return new FundingRequestStore(db);
   }
 
-  /** Stores a request; false when the holder already submitted one under this nonce (the first is kept). */
+  /** Stores a request; false when the holder already submitted one under this nonce to this factor (the first is kept). */
   async add(holder: string, request: FundingRequest, holderSignature: string, now = Date.now()): Promise<boolean> {
-    const key = requestKey(holder, request.nonce);
+    const key = requestKey(holder, request.nonce, request.factor);
     if ((await this.db.get(key)) !== undefined) return false;
     this.lastSequence = Math.max(now, this.lastSequence + 1);
     const stored: StoredFundingRequest = {
@@ -109,8 +113,14 @@ export class FundingRequestStore {
     return true;
   }
 
-  async get(holder: string, nonce: bigint): Promise<StoredFundingRequest | undefined> {
-    const text = await this.db.get(requestKey(holder, nonce));
+  /** The request of `holder` under `nonce` to `factor` (or, without a factor, the first under that nonce). */
+  async get(holder: string, nonce: bigint, factor?: string): Promise<StoredFundingRequest | undefined> {
+    if (factor !== undefined) {
+      const text = await this.db.get(requestKey(holder, nonce, factor));
+      return text === undefined ? undefined : (JSON.parse(text) as StoredFundingRequest);
+    }
+    const prefix = `h/${holder.toLowerCase()}/${padNonce(nonce)}`;
+    const [text] = await this.db.values({ gte: prefix, lt: `${prefix}~`, limit: 1 }).all();
     return text === undefined ? undefined : (JSON.parse(text) as StoredFundingRequest);
   }
 
@@ -119,7 +129,9 @@ export class FundingRequestStore {
     const nonce = BigInt(stored.request.nonce);
     const factor = stored.request.factor;
     const operations: Array<{ type: "del"; key: string }> = [
-      { type: "del", key: requestKey(stored.holder, nonce) },
+      { type: "del", key: requestKey(stored.holder, nonce, factor) },
+      // A request stored before requests were keyed by factor too.
+      { type: "del", key: `h/${stored.holder.toLowerCase()}/${padNonce(nonce)}` },
       { type: "del", key: pieceKey(factor, BigInt(stored.request.tokenId), stored.holder, nonce) },
     ];
     if (typeof stored.sequence === "number") operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });

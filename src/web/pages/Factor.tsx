@@ -9,6 +9,7 @@ import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
+import { OffersSection } from "./Offers";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -114,6 +115,7 @@ export function FactorPage() {
           </p>
         )}
       </Section>
+      <OffersSection />
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />
         {book.data !== null && (
