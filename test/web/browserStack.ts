@@ -60,6 +60,8 @@ export interface BrowserStackOptions {
   clearScreenshots?: boolean;
   /** Seed the demo consortium (default true); false starts with the operator as the only member. */
   seed?: boolean;
+  /** Write the stack's deployment record under this directory (as `npm start` does under deploy/deployments). */
+  deploymentsDir?: string;
 }
 
 /** Registers the file's hooks in the current `describe` and answers what its tests use. */
@@ -80,7 +82,7 @@ export function useBrowserStack(options: BrowserStackOptions): BrowserStack {
     }
     const webRoot = path.join(workDir, "web");
     await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, checkAnswers: true, seed: options.seed });
+    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, checkAnswers: true, seed: options.seed, deploymentsDir: options.deploymentsDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   });
 

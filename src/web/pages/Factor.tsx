@@ -115,7 +115,7 @@ export function FactorPage() {
           </p>
         )}
       </Section>
-      <OffersSection />
+      <OffersSection version={book.data?.asOfBlock ?? null} />
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />
         {book.data !== null && (

@@ -22,10 +22,11 @@ export function parseRateBps(text: string): number | null {
  * appetite, validity), each signed in the wallet and replaced by a newer one; what is left of each appetite; and
  * the requests each brought. A withdrawn or expired offer is offered to no holder.
  */
-export function OffersSection() {
+export function OffersSection({ version }: { version: number | null }) {
   const t = useT();
   const { api, connection, config, members, nameOf } = useApp();
-  const own = useData(() => api.call("ownOffers"), [api]);
+  // Read again when the desk's book moves (a funding takes a request off and uses appetite).
+  const own = useData(() => api.call("ownOffers"), [api, version]);
   const anchors = members.filter((member) => member.status === "ACTIVE" && member.roles.includes("ANCHOR"));
   const [anchorId, setAnchorId] = useState("");
   const [rate, setRate] = useState("");

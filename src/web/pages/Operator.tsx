@@ -78,7 +78,8 @@ function rolesOf(mask: number): Role[] {
 export function OperatorPage() {
   const t = useT();
   const language = useLanguage();
-  const { config, connection, members, reloadMembers, nameOf } = useApp();
+  const app = useApp();
+  const { config, connection, members, reloadMembers } = app;
   const [prefill, setPrefill] = useState<AdmitPrefill | null>(null);
   const [applicationsVersion, setApplicationsVersion] = useState(0);
   const { progress, error, setError, run, busy } = useAction();
@@ -331,7 +332,7 @@ export function OperatorPage() {
           version={data.block}
           disabled={locked}
           holders={data.members.filter((row) => row.status === STATUS_ACTIVE && row.accounts.length > 0).map((row) => ({ account: row.accounts[0], name: nameOfMember(row) }))}
-          nameOf={nameOf}
+          nameOf={(address) => app.nameOf(address)}
           panel={actionPanel("currency")}
           onPrepare={(prepared) => void prepare(prepared)}
           onRefuse={(key, vars) => refuse("currency", key, vars)}
@@ -620,7 +621,7 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
  * An anchor's credit line (ReceivableToken.setCreditLine): the line in force (limit, what is owed, review date) and
  * the form to set a new limit and review date. An anchor without a line cannot confirm a receivable.
  */
-function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, onRefuse }: { row: MemberRow; name: string; defaultDate: string; version: number; disabled: boolean; onPrepare(prepared: Prepared): void; onRefuse(key: MessageKey, vars?: Record<string, string>): void }) {
+function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, onRefuse }: { row: MemberRow; name: string; defaultDate: string; version: number; disabled: boolean; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
   const t = useT();
   const { connection } = useApp();
   const { token } = connection.contracts;
@@ -678,7 +679,7 @@ interface Holder {
  * issued, each active member's balance, and issuing deposits to a member when the connected operator is itself an
  * issuer (issue is the issuer's call). Each is one transaction, dry-run and confirmed like every console action.
  */
-function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare, onRefuse }: { version: number; disabled: boolean; holders: Holder[]; nameOf(address: string): string; panel: ReactNode; onPrepare(prepared: Prepared): void; onRefuse(key: MessageKey, vars?: Record<string, string>): void }) {
+function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare, onRefuse }: { version: number; disabled: boolean; holders: Holder[]; nameOf: (address: string) => string; panel: ReactNode; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
   const t = useT();
   const { connection } = useApp();
   const { currency } = connection.contracts;
