@@ -17,6 +17,7 @@ import type { Trade } from "../test/helpers/trades";
 import { call, signIn, startApi } from "../test/api/harness";
 import { mixedLoad, pacedLoad } from "./bench/pacedLoad";
 import type { LoadTarget } from "./bench/pacedLoad";
+import { slotOf } from "../src/chain/tokenId";
 
 /**
  * `npm run bench:api`: funding checks over HTTP on loopback against the in-process chain, for a piece three
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       get("piece tree", `/v1/pieces/${third.tokenId}/tree`, tier3),
       get("factor book", `/v1/factors/${c.factor.address}/book`, auditor),
       get("portfolio", "/v1/portfolio", tier1),
-      get("receivable", `/v1/slots/${third.tokenId >> 32n}`, tier2),
+      get("receivable", `/v1/slots/${slotOf(third.tokenId)}`, tier2),
     ];
     for (const probeTarget of targets) {
       const answer = await fetch(probeTarget.url, { method: probeTarget.method, headers: probeTarget.headers, body: probeTarget.body });

@@ -17,7 +17,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { id } from "ethers";
 import { deployChainbill } from "../../deploy/system";
-import { Role, roleMask, slotOfTokenId } from "../../src/chain/roles";
+import { Role, roleMask } from "../../src/chain/roles";
+import { pieceName } from "../../src/chain/tokenId";
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { daysBetween, discount, price as discountedPrice } from "../../src/finance/discount";
@@ -116,11 +117,6 @@ const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
   { key: "bank", name: "Pearl River Bank", what: "factoring bank, issues the CNY deposit token", roles: [Role.FACTOR], creditCode: "91440100MA9PRB0007" },
   { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC0008" },
 ];
-
-/** Token ids are `(slot << 32) | sequence`: shown as "#slot.sequence". */
-function pieceName(tokenId: bigint): string {
-  return `#${slotOfTokenId(tokenId)}.${tokenId & 0xffff_ffffn}`;
-}
 
 function dateOf(timestamp: bigint): string {
   return new Date(Number(timestamp) * 1000).toISOString().slice(0, 10);

@@ -1,7 +1,8 @@
 import hre from "hardhat";
 import { id, toQuantity } from "ethers";
 import { deployChainbill } from "../../deploy/system";
-import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { Role, roleMask } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { signInvoiceUse } from "../../src/proofs/invoiceUse";

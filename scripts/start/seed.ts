@@ -13,6 +13,7 @@ import { DEMO_CAST, DEMO_FACTOR_RATE_BPS } from "./cast";
 import type { CastKey } from "./cast";
 import { buyerAcknowledges, carrierSigns, sellerIssues } from "./documents";
 import type { TradeTerms } from "./documents";
+import { slotOf } from "../../src/chain/tokenId";
 
 /**
  * Seeds a freshly deployed system with the demo consortium and a few live receivables backed by real, signed
@@ -133,7 +134,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
   // Tier 1 sells 200,000.00 of the second receivable to the bank: request, verifier check, funding.
   const now = await chainNow(provider);
-  const receivable = await token.receivable(tier1Cameras >> 32n);
+  const receivable = await token.receivable(slotOf(tier1Cameras));
   const value = 200_000_00n;
   const quoted = price(value, DEMO_FACTOR_RATE_BPS, daysBetween(now, receivable.maturity));
   const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, withRecourse: false, deadline: now + DAY, nonce: 1n };

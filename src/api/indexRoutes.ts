@@ -19,6 +19,7 @@ import { DocumentAccess } from "./documentAccess";
 import { holdsRole } from "./members";
 import { parseInput, uint256 } from "./validation";
 import type { ApiContext } from "./context";
+import { firstPieceOf, slotOf } from "../chain/tokenId";
 
 /**
  * Read routes over the indexer, for the dApp's portfolio, piece, factor, anchor and auditor pages. Every answer says
@@ -165,7 +166,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       const theirs = await reader.factorBook(factor, { limit: 1000 });
       for (const funding of theirs.fundings) {
         if (getAddress(funding.holder) !== owner) continue;
-        const summary = await summaryOf(funding.tokenId >> 32n);
+        const summary = await summaryOf(slotOf(funding.tokenId));
         const { piece: _piece, ...row } = funding;
         sold.push({ ...row, maturity: summary?.slot.maturity ?? null, anchorId: summary?.slot.anchorId ?? null });
       }
@@ -198,7 +199,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const { id } = parseInput(tokenParams, request.params);
     const piece = await read(() => reader.token(id, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (piece === null) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
-    const rootId = (piece.slot.slot << 32n) | 1n;
+    const rootId = firstPieceOf(piece.slot.slot);
     const root = await read(() => reader.token(rootId, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (root === null) throw notFound("TOKEN_NOT_FOUND", `the first piece of receivable ${piece.slot.slot} is not indexed`);
     const nodes: TokenRecord[] = [root.token, ...root.descendants];
@@ -241,7 +242,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const book = await read(() => reader.factorBook(owner, { limit: 1000 }));
     const fundings = [];
     for (const funding of book.fundings) {
-      const summary = await summaryOf(funding.tokenId >> 32n);
+      const summary = await summaryOf(slotOf(funding.tokenId));
       fundings.push({
         ...funding,
         maturity: summary?.slot.maturity ?? null,

@@ -3,12 +3,13 @@ import { Role } from "../chain/roles";
 import type { ChainbillAddresses } from "../chain/system";
 import type { StepProof } from "../proofs/tradeProof";
 import type { AuditEvent, PositionedEvent } from "./decode";
-import { FindingLog, pieceName } from "./findings";
+import { FindingLog } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
 import { AttestationChecks } from "./attestations";
 import type { FundCall } from "./fundings";
 import { MemberReplay, activeAt, holdsRole } from "./members";
 import type { Standing } from "./members";
+import { firstPieceOf, pieceName, sequenceOf, slotOf } from "../chain/tokenId";
 
 /**
  * The audit's replay: every event of the five contracts, in chain order, rebuilt into slots, pieces, holders,
@@ -351,7 +352,7 @@ export class AuditReplay {
 
   private onConfirmed(event: Extract<AuditEvent, { name: "ReceivableConfirmed" }>, at: ChainPosition): void {
     const { slot, tokenId, confirmation } = event;
-    if (this.slots.has(slot) || slot !== BigInt(this.slots.size + 1) || tokenId !== (slot << 32n) + 1n) {
+    if (this.slots.has(slot) || slot !== BigInt(this.slots.size + 1) || tokenId !== firstPieceOf(slot)) {
       this.flag("EVENT_INCONSISTENT", at, `receivable ${slot} confirmed with first piece ${pieceName(tokenId)} out of sequence (${this.slots.size} receivables before)`, { slot });
       if (this.slots.has(slot)) return;
     }
@@ -390,7 +391,7 @@ export class AuditReplay {
 
   private onTokenTransfer(event: Extract<AuditEvent, { contract: "token"; name: "Transfer" }>, at: ChainPosition): void {
     const { from, to, tokenId } = event;
-    const slotId = tokenId >> 32n;
+    const slotId = slotOf(tokenId);
     const slot = this.slots.get(slotId);
     if (from === ZeroAddress) {
       // A new piece: its value (and parent) come with the TransferValue that follows in the same transaction.
@@ -398,7 +399,7 @@ export class AuditReplay {
         this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`, { tokenId });
         return;
       }
-      const sequence = Number(tokenId & 0xffff_ffffn);
+      const sequence = Number(sequenceOf(tokenId));
       if (sequence !== slot.pieceCount + 1) {
         this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted out of sequence: receivable ${slotId} had ${slot.pieceCount} pieces`, { tokenId });
       }
@@ -463,7 +464,7 @@ export class AuditReplay {
     if (fromTokenId === 0n) {
       // The first piece's value, minted by the confirmation.
       const piece = this.pieces.get(toTokenId);
-      const slot = this.slots.get(toTokenId >> 32n);
+      const slot = this.slots.get(slotOf(toTokenId));
       if (piece === undefined || slot === undefined || !piece.awaitingValue || toTokenId !== slot.rootTokenId) {
         this.flag("EVENT_INCONSISTENT", at, `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`, { tokenId: toTokenId });
         return;
@@ -673,7 +674,7 @@ export class AuditReplay {
 
   /** I9: recourse only on a funding the holder sold with recourse (as its signed request says), once, by its factor. */
   private onRecourse(event: Extract<AuditEvent, { name: "RecourseRecorded" }>, at: ChainPosition): void {
-    const subject = { tokenId: event.fundedTokenId, slot: event.fundedTokenId >> 32n };
+    const subject = { tokenId: event.fundedTokenId, slot: slotOf(event.fundedTokenId) };
     const claim = `recourse of ${event.amount} on funding ${event.fundingId}`;
     const funding = this.fundingsById.get(event.fundingId);
     if (funding === undefined) {
@@ -696,7 +697,7 @@ export class AuditReplay {
   }
 
   private onFunded(event: Extract<AuditEvent, { name: "Funded" }>, at: ChainPosition): void {
-    const subject = { tokenId: event.fundedTokenId, slot: event.tokenId >> 32n };
+    const subject = { tokenId: event.fundedTokenId, slot: slotOf(event.tokenId) };
     const funding: FundingRecord = {
       fundingId: event.fundingId,
       tokenId: event.tokenId,

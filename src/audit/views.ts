@@ -3,7 +3,7 @@ import { ReceivableToken__factory, SettlementToken__factory, Settlement__factory
 import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
-import { pieceName } from "./findings";
+import { pieceName } from "../chain/tokenId";
 import { readViews } from "./viewReader";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay } from "./replay";

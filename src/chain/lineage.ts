@@ -1,6 +1,7 @@
 import { getAddress, ZeroAddress } from "ethers";
 import type { BlockTag, Log, LogDescription } from "ethers";
 import type { ChainbillContracts } from "./system";
+import { sequenceOf, slotOf } from "./tokenId";
 
 /**
  * A piece's lineage read from the chain's events: every step from the anchor's confirmation to the piece, with
@@ -154,11 +155,11 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   const block = asOfBlock ?? (await provider.getBlockNumber());
   const blockTag: BlockTag = block;
 
-  const slot = tokenId >> 32n;
+  const slot = slotOf(tokenId);
   // A piece that never existed has no parent to ask for; a burned one still has its parent recorded.
   const pieceWasCreated = async (): Promise<boolean> => {
-    const slotNumber = tokenId >> 32n;
-    const sequence = tokenId & 0xffff_ffffn;
+    const slotNumber = slotOf(tokenId);
+    const sequence = sequenceOf(tokenId);
     if (slotNumber === 0n || slotNumber > (await token.slotCount({ blockTag })) || sequence === 0n) return false;
     return sequence <= (await token.slotState(slotNumber, { blockTag })).pieceCount;
   };

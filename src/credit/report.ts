@@ -3,6 +3,7 @@ import type { Provider } from "ethers";
 import type { Financing, ReceivableToken, Settlement } from "../../typechain-types";
 import { statusAt } from "./status";
 import type { CreditStatus, Repayment } from "./status";
+import { slotOf } from "../chain/tokenId";
 
 /**
  * The credit report (征信报送) at one block, derived only from the chain's events up to and including that block and
@@ -154,7 +155,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   for (const event of recourseEvents) recourseByFunding.set(event.args.fundingId, (recourseByFunding.get(event.args.fundingId) ?? 0n) + event.args.amount);
   const fundings: FundingLine[] = byChainOrder(fundedEvents).map((event) => {
     const { fundingId, factor, holder, fundedTokenId, value, price, withRecourse } = event.args;
-    const slot = fundedTokenId >> 32n;
+    const slot = slotOf(fundedTokenId);
     const receivable = statusBySlot.get(slot);
     if (receivable === undefined) throw new Error(`funding ${fundingId} names piece ${fundedTokenId} of receivable ${slot}, which was never confirmed`);
     const recourse = recourseByFunding.get(fundingId);

@@ -3,6 +3,7 @@ import { tokensOfEvent } from "../chain/events";
 import type { StateTx } from "./store";
 import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryEntry, encodeHistoryRow, keys, slotHexOfToken, tokenHex } from "./schema";
 import type { Codec, FundingRow, IndexFindingCode, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import { sequenceOf, slotOf } from "../chain/tokenId";
 
 /**
  * The handlers: from decoded events to the derived records (pieces, receivables, holdings, the factors' books,
@@ -290,7 +291,7 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
     const idHex = tokenHex(tokenId);
     const created: TokenRecord = {
       tokenId,
-      slot: tokenId >> 32n,
+      slot: slotOf(tokenId),
       owner: to,
       value: 0n,
       parent: null,
@@ -300,7 +301,7 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
       createdAtBlock: block,
       updatedAtBlock: block,
     };
-    const sequence = Number(tokenId & 0xffffffffn);
+    const sequence = Number(sequenceOf(tokenId));
     changeSlot(batch.tx, slotHexOfToken(idHex), block, (slot) => {
       slot.pieceCount = Math.max(slot.pieceCount, sequence);
       slot.liveCount += 1;
@@ -372,10 +373,10 @@ function keysRead(event: ChainbillEvent): string[] {
     case "token":
       switch (event.name) {
         case "Transfer":
-          return event.from === ZERO_ADDRESS ? [keys.slot(event.tokenId >> 32n)] : [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
+          return event.from === ZERO_ADDRESS ? [keys.slot(slotOf(event.tokenId))] : [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))];
         case "TransferValue": {
-          const read = [keys.token(event.toTokenId), keys.slot(event.toTokenId >> 32n)];
-          if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(event.fromTokenId >> 32n));
+          const read = [keys.token(event.toTokenId), keys.slot(slotOf(event.toTokenId))];
+          if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(slotOf(event.fromTokenId)));
           return read;
         }
         case "TradeProofRecorded":
@@ -394,7 +395,7 @@ function keysRead(event: ChainbillEvent): string[] {
         case "OverdueCured":
           return [keys.slot(event.slot)];
         case "Claimed":
-          return [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)];
+          return [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))];
         case "GracePeriodSet":
           return [keys.system];
       }
@@ -402,7 +403,7 @@ function keysRead(event: ChainbillEvent): string[] {
     case "financing":
       switch (event.name) {
         case "Funded":
-          return [keys.factorTotals(event.factor), keys.slot(event.tokenId >> 32n)];
+          return [keys.factorTotals(event.factor), keys.slot(slotOf(event.tokenId))];
         case "RequiredVerifiersSet":
           return [keys.system];
         default:

@@ -4,6 +4,7 @@ import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { formatCny } from "../../src/finance/money";
 import { castKey, useBrowserStack } from "./browserStack";
+import { pieceName, tokenIdOf } from "../../src/chain/tokenId";
 
 /**
  * Collecting at maturity in the dApp, as holders would: nothing is claimable before maturity on a partial
@@ -13,8 +14,8 @@ import { castKey, useBrowserStack } from "./browserStack";
  */
 
 const SLOT = 1n;
-const TIER1_PIECE = (SLOT << 32n) | 1n;
-const TIER2_PIECE = (SLOT << 32n) | 2n;
+const TIER1_PIECE = tokenIdOf(SLOT, 1n);
+const TIER2_PIECE = tokenIdOf(SLOT, 2n);
 
 describe("the dApp in a real browser: holders collect what the anchor repaid", function () {
   this.timeout(600_000);
@@ -26,7 +27,7 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
   }
 
   async function claimableShown(page: Page, tokenId: bigint): Promise<string> {
-    const name = `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
+    const name = pieceName(tokenId);
     const cell = page.getByTestId(`claim-${name}`).getByTestId("claimable");
     await cell.waitFor();
     return ((await cell.textContent()) ?? "").trim();

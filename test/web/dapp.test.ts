@@ -16,6 +16,7 @@ import { developmentKey } from "../../scripts/start/stack";
 import type { CastKey } from "../../scripts/start/cast";
 import { injectWallet } from "./wallet";
 import { castKey, useBrowserStack } from "./browserStack";
+import { pieceName } from "../../src/chain/tokenId";
 
 /**
  * The dApp in a real browser (Debian's chromium driven by playwright-core), against the same stack `npm start`
@@ -26,10 +27,6 @@ import { castKey, useBrowserStack } from "./browserStack";
 function accountOf(key: CastKey): { privateKey: string; address: string } {
   const privateKey = castKey(key);
   return { privateKey, address: new Wallet(privateKey).address };
-}
-
-function pieceLabel(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
 }
 
 function invoiceFile(document: SellerInvoice): unknown {
@@ -127,7 +124,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("transfer-send").click();
     // The clerk sees who receives how much, of which piece, backed by which invoice, before anything is sent.
     const summary = await text(page, "transfer-summary");
-    expect(summary).to.include(`Send ${amount} CNY of piece ${pieceLabel(tokenId)}`);
+    expect(summary).to.include(`Send ${amount} CNY of piece ${pieceName(tokenId)}`);
     expect(summary).to.include("Golden Sands Silica");
     await page.getByTestId("transfer-confirm").click();
     return text(page, "transfer-result");
@@ -240,8 +237,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const bankBefore = await currency.balanceOf(bankAddress);
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    expect(await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
-    await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("run-check").click();
+    expect(await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
+    await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("run-check").click();
     await bank.page.getByTestId("check-passed").waitFor();
     expect(await text(bank.page, "check-recourse")).to.equal("Recourse: with recourse");
     await screenshot(bank.page, "factor-check-passed");
@@ -299,7 +296,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const before = await balances();
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    await bank.page.getByTestId(`request-${pieceLabel(forgedPiece)}`).getByTestId("run-check").click();
+    await bank.page.getByTestId(`request-${pieceName(forgedPiece)}`).getByTestId("run-check").click();
     const failed = await text(bank.page, "check-failed");
     expect(failed).to.include("The funding check failed");
     expect(failed).to.include("CARRIER_NOT_REGISTERED");

@@ -11,6 +11,7 @@ import { cny, dateOf, parseCny } from "../lib/money";
 import type { Obligations } from "../lib/types";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
+import { firstPieceOf } from "../../chain/tokenId";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -118,7 +119,7 @@ export function AnchorPage() {
                 {owed.data.receivables.map((row) => (
                   <tr key={row.slot}>
                     <td>
-                      <a href={`#/piece/${(BigInt(row.slot) << 32n) | 1n}`}>{row.slot}</a>
+                      <a href={`#/piece/${firstPieceOf(BigInt(row.slot))}`}>{row.slot}</a>
                     </td>
                     <td>{dateOf(row.maturity)}</td>
                     <td>{nameOf(row.supplier)}</td>

@@ -3,7 +3,8 @@ import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { Portfolio, PortfolioPiece } from "../lib/types";
 import { useData } from "../lib/useData";
 

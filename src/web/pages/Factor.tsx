@@ -4,7 +4,8 @@ import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from
 import { ApiFailure } from "../lib/api";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { CheckFailure, FactorBook, FundingCheckPassed, FundingCheckRefused, StoredRequest } from "../lib/types";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";

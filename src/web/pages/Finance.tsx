@@ -8,7 +8,8 @@ import { daysBetween, price } from "../../finance/discount";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, parseCny, pieceName } from "../lib/money";
+import { cny, dateOf, parseCny } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { Portfolio, StoredRequest } from "../lib/types";
 import { useData } from "../lib/useData";
 

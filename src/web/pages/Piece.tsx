@@ -5,7 +5,8 @@ import { ApiFailure } from "../lib/api";
 import { explain } from "../lib/errors";
 import type { Explained } from "../lib/errors";
 import { useLanguage, useT } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { PieceTree, StoredDocumentJson, TreeNode } from "../lib/types";
 import { useData } from "../lib/useData";
 

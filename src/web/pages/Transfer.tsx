@@ -5,7 +5,8 @@ import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
-import { cny, dateOf, parseCny, pieceName } from "../lib/money";
+import { cny, dateOf, parseCny } from "../lib/money";
+import { pieceName, slotOf } from "../../chain/tokenId";
 import type { Portfolio } from "../lib/types";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
@@ -111,7 +112,7 @@ export function TransferPage() {
     setError(null);
     const { token } = connection.contracts;
     const invoice = ready.invoice.invoice;
-    const slot = BigInt(piece.tokenId) >> 32n;
+    const slot = slotOf(BigInt(piece.tokenId));
     const [terms, fingerprint] = await Promise.all([token.receivable(slot), token.invoiceFingerprintOf(invoice.seller.account, invoice.number)]);
     const invoiceUsedBy = await token.invoiceUse(fingerprint);
     const pieceCurrency = toUtf8String(terms.currency);
