@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { JsonRpcProvider, Network } from "ethers";
-import { findDeploymentRecord, readDeploymentRecord } from "../src/audit/deployment";
+import { findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
 import { connectChainbill } from "../src/chain/system";
 import type { SignedCreditReport } from "../src/credit/sign";
 import { checkCreditReport } from "../src/credit/verify";

@@ -12,7 +12,8 @@ import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
 import { createChainClient, httpTransport } from "../src/indexer/rpc";
 import { verifyIndex } from "../src/indexer/integrity";
 import { openIndexDb } from "../src/indexer/store";
-import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, parseVerifyArgs, readAddresses } from "./indexer/cli-options";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
+import { CliUsageError, USAGE, parseIndexerArgs, parseVerifyArgs } from "./indexer/cli-options";
 
 function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const options = parseIndexerArgs(process.argv.slice(2));
   const client = createChainClient(httpTransport(options.rpcUrl));
   const chainId = await client.chainId();
-  const addresses = readAddresses(options.addressesFile ?? defaultAddressesFile(chainId));
+  const addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId)).contracts;
 
   const bar = new SingleBar({
     format: "backfill |{bar}| {percentage}% | blocks {value}/{total} | {events} events | {rate} events/s | ETA {eta_text}",
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof CliUsageError) {
+  if (error instanceof CliUsageError || error instanceof DeploymentRecordError) {
     console.error(`${error.message}\n${USAGE}`);
     process.exit(2);
   }

@@ -7,12 +7,12 @@
  *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start]
  *   npm start -- --rpc URL [--addresses FILE] [--start-block N]
  *        use a running node instead: no chain, no deployment, no seeding. Addresses come from FILE (JSON with
- *        registry, receivableToken, settlementToken, settlement, financing) or from Ignition's deployment record for
- *        the node's chain id; CHAINBILL_VERIFIER_KEY is the verifier's key for funding checks.
+ *        registry, receivableToken, settlementToken, settlement, financing, or a deployment record) or from the
+ *        deployment record of the node's chain id (deploy/deployments/chain-<id>/); CHAINBILL_VERIFIER_KEY is the verifier's key for funding checks.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
 import type { ChainbillAddresses } from "../src/chain/system";
 import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "./start/build";
 
@@ -75,31 +75,16 @@ function parseArgs(argv: string[]): StartArgs {
   return args;
 }
 
-const ADDRESS_KEYS: ReadonlyArray<[keyof ChainbillAddresses, string]> = [
-  ["registry", "MemberRegistry"],
-  ["receivableToken", "ReceivableToken"],
-  ["settlementToken", "SettlementToken"],
-  ["settlement", "Settlement"],
-  ["financing", "Financing"],
-];
-
+/** The external node's system: the --addresses file, or the deployment record of the node's chain id. */
 async function externalAddresses(args: StartArgs, rpc: string): Promise<ChainbillAddresses> {
-  let file = args.addressesFile;
-  let fromIgnition = false;
-  if (file === undefined) {
-    const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
-    file = path.join(REPO_ROOT, `deploy/deployments/chain-${chainId}/deployed_addresses.json`);
-    fromIgnition = true;
+  const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
+  try {
+    const deploymentsDir = path.join(REPO_ROOT, "deploy/deployments");
+    return (args.addressesFile === undefined ? findDeploymentRecord(chainId, deploymentsDir) : readDeploymentRecord(args.addressesFile, chainId)).contracts;
+  } catch (error) {
+    if (error instanceof DeploymentRecordError) usage(error.message);
+    throw error;
   }
-  if (!fs.existsSync(file)) usage(`no contract addresses: ${file} does not exist (deploy with npm run deploy, or pass --addresses FILE)`);
-  const record = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  const addresses: Partial<ChainbillAddresses> = {};
-  for (const [key, contract] of ADDRESS_KEYS) {
-    const value = fromIgnition ? record[`Chainbill#${contract}`] : record[key];
-    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/u.test(value)) usage(`${file} has no address for ${fromIgnition ? `Chainbill#${contract}` : key}`);
-    addresses[key] = value;
-  }
-  return addresses as ChainbillAddresses;
 }
 
 async function main(): Promise<void> {

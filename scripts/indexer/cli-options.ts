@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import type { ChainbillAddresses } from "../../src/chain/system";
 
 /** The indexer command's options, parsed and checked; a bad option is an error that names it. */
 export interface IndexerCliOptions {
@@ -19,8 +16,9 @@ export interface IndexerCliOptions {
 export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options]
        npm run indexer -- verify --db <path>   (reads every record and checks it against the index's digest;
                                                exit 0 intact, 1 damaged or unreadable, 2 bad usage)
-  --addresses <file>     contract addresses: {"registry","receivableToken","settlementToken","settlement","financing"}
-                         or an Ignition deployed_addresses.json (default: deploy/deployments/chain-<id>/deployed_addresses.json)
+  --addresses <file>     contract addresses: {"registry","receivableToken","settlementToken","settlement","financing"},
+                         a deployment record or an Ignition deployed_addresses.json
+                         (default: the deployment record of the chain's id under deploy/deployments/chain-<id>/)
   --start-block <n>      first block to read (the deployment block; default 0)
   --confirmations <n>    blocks behind the head after which figures are final (default 0)
   --reorg-window <n>     recent blocks that can be rolled back (default max(64, confirmations))
@@ -113,33 +111,4 @@ export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } {
   }
   if (dbPath === undefined || dbPath === "") throw new CliUsageError("verify needs --db <path>");
   return { dbPath };
-}
-
-const IGNITION_NAMES: Record<keyof ChainbillAddresses, string> = {
-  registry: "MemberRegistry",
-  receivableToken: "ReceivableToken",
-  settlementToken: "SettlementToken",
-  settlement: "Settlement",
-  financing: "Financing",
-};
-
-/** Reads our address file, or an Ignition `deployed_addresses.json` (keys `<module>#<Contract>`). */
-export function readAddresses(file: string): ChainbillAddresses {
-  if (!existsSync(file)) throw new CliUsageError(`no address file at ${file}: pass --addresses`);
-  const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-  if (typeof parsed !== "object" || parsed === null) throw new CliUsageError(`${file} is not a JSON object`);
-  const entries = parsed as Record<string, unknown>;
-  const result = {} as ChainbillAddresses;
-  for (const [field, contract] of Object.entries(IGNITION_NAMES) as Array<[keyof ChainbillAddresses, string]>) {
-    const direct = entries[field];
-    const ignition = Object.entries(entries).find(([key]) => key.endsWith(`#${contract}`))?.[1];
-    const address = direct ?? ignition;
-    if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new CliUsageError(`${file} has no address for ${field} (${contract})`);
-    result[field] = address;
-  }
-  return result;
-}
-
-export function defaultAddressesFile(chainId: bigint): string {
-  return path.join("deploy", "deployments", `chain-${chainId}`, "deployed_addresses.json");
 }

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { readDeploymentFile } from "../chain/deployment";
 import type { ChainbillAddresses } from "../chain/system";
 import { DEFAULT_LIMITS } from "./context";
 import type { ApiLimits } from "./context";
@@ -38,7 +38,8 @@ export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment
   [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--sessions-db <dir>]
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
   funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
-  --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
+  --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, a deployment record
+  (deploy/deployments/chain-<id>/deployment-record.json, written by npm start) or Hardhat Ignition's
   deployed_addresses.json. The verifier key: --keystore (password in CHAINBILL_VERIFIER_KEYSTORE_PASSWORD or
   CHAINBILL_VERIFIER_KEYSTORE_PASSWORD_FILE) or CHAINBILL_VERIFIER_KEY. Rate limits: CHAINBILL_API_RATE_IP and
   CHAINBILL_API_RATE_ADDRESS as "<burst>/<per second>"; CHAINBILL_API_REQUEST_TIMEOUT_MS (default 30000) drops a
@@ -46,42 +47,13 @@ export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment
 
 const addressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/u, "an address is 0x followed by 40 hex digits");
 
-const ownFormat = z.strictObject({
+const addressFlags = z.strictObject({
   registry: addressText,
   receivableToken: addressText,
   settlementToken: addressText,
   settlement: addressText,
   financing: addressText,
 });
-
-/** Ignition's deployed_addresses.json for the Chainbill module. */
-const ignitionFormat = z
-  .object({
-    "Chainbill#MemberRegistry": addressText,
-    "Chainbill#ReceivableToken": addressText,
-    "Chainbill#SettlementToken": addressText,
-    "Chainbill#Settlement": addressText,
-    "Chainbill#Financing": addressText,
-  })
-  .transform(
-    (ignition): ChainbillAddresses => ({
-      registry: ignition["Chainbill#MemberRegistry"],
-      receivableToken: ignition["Chainbill#ReceivableToken"],
-      settlementToken: ignition["Chainbill#SettlementToken"],
-      settlement: ignition["Chainbill#Settlement"],
-      financing: ignition["Chainbill#Financing"],
-    }),
-  );
-
-/** The addresses in a deployment file of either format. */
-export async function readDeployment(file: string): Promise<ChainbillAddresses> {
-  const json: unknown = JSON.parse(await readFile(file, "utf8"));
-  const own = ownFormat.safeParse(json);
-  if (own.success) return own.data;
-  const ignition = ignitionFormat.safeParse(json);
-  if (ignition.success) return ignition.data;
-  throw new Error(`${file} is neither {registry, receivableToken, settlementToken, settlement, financing} nor Ignition's deployed_addresses.json`);
-}
 
 function rate(text: string | undefined, fallback: ApiLimits["perIp"], name: string): ApiLimits["perIp"] {
   if (text === undefined || text === "") return fallback;
@@ -130,9 +102,9 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
   const databases = [values.db, values["index-db"], values["requests-db"], values["sessions-db"]].filter((location) => location !== undefined);
   if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db and --sessions-db must be different directories\n${USAGE}`);
   let addresses: ChainbillAddresses;
-  if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
+  if (values.deployment !== undefined) addresses = readDeploymentFile(values.deployment).contracts;
   else {
-    const flags = ownFormat.safeParse({
+    const flags = addressFlags.safeParse({
       registry: values.registry,
       receivableToken: values.token,
       settlementToken: values.currency,

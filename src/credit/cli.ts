@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { CommandIo } from "../chain/commandIo";
-import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../audit/deployment";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../chain/deployment";
 import { connectChainbill } from "../chain/system";
 import { creditReportCsv } from "./csv";
 import { blockAtOrBefore, buildCreditReport } from "./report";

@@ -1,6 +1,6 @@
 import type { Provider, Signer } from "ethers";
 import type { CommandIo } from "../chain/commandIo";
-import { findDeploymentRecord, readDeploymentRecord, DeploymentRecordError } from "../audit/deployment";
+import { findDeploymentRecord, readDeploymentRecord, DeploymentRecordError } from "../chain/deployment";
 import { connectChainbill } from "../chain/system";
 import { OperatorRefusal, runOperatorCommand } from "./commands";
 import { UsageError, parseCommandLine, usage } from "./parse";

@@ -3,7 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { addressesOf } from "../../src/chain/system";
-import type { DeploymentRecord } from "../../src/audit/deployment";
+import type { DeploymentRecord } from "../../src/chain/deployment";
 import { runAudit } from "../../src/audit/run";
 import type { AuditOptions, AuditResult } from "../../src/audit/run";
 import { DAY, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";

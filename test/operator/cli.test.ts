@@ -197,7 +197,7 @@ describe("the operator's command line", function () {
 
   it("finds the system npm start runs with no flag: the stack writes its record where the commands look", async function () {
     const { startStack } = await import("../../scripts/start/stack");
-    const { findDeploymentRecord } = await import("../../src/audit/deployment");
+    const { findDeploymentRecord } = await import("../../src/chain/deployment");
     const deploymentsDir = path.join(workDir, "deployments");
     const webRoot = path.join(workDir, "web");
     fs.mkdirSync(webRoot, { recursive: true });
