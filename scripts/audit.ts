@@ -110,7 +110,7 @@ async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, fil
   const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
   const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
   const contracts = connectChainbill(record.contracts, provider);
-  const check = await checkCreditReport(report, { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock });
+  const check = await checkCreditReport(report, { provider, receivableToken: contracts.receivableToken, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock });
   console.log(`credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`);
   if (check.ok) {
     console.log("  AGREES with the chain on every line");

@@ -51,7 +51,7 @@ export interface DemoResult {
   faceValue: bigint;
   /** What the bank paid for the tier-3 piece, in fen. */
   fundingPrice: bigint;
-  /** Final settlement-currency balance of each party, by name, in fen. */
+  /** Final settlement-token balance of each party, by name, in fen. */
   finalBalances: Map<string, bigint>;
 }
 
@@ -208,12 +208,12 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   step("The consortium deploys Chainbill");
   const signers = await hre.ethers.getSigners();
   if (signers.length < CAST.length) throw new Error(`the demo needs ${CAST.length} accounts, the network has ${signers.length}`);
-  const { registry, token, currency, settlement, financing } = await deployChainbill(signers[0]);
+  const { registry, receivableToken, settlementToken, settlement, financing } = await deployChainbill(signers[0]);
   const settlementAddress = await settlement.getAddress();
   const financingAddress = await financing.getAddress();
   const firstBlock = await hre.ethers.provider.getBlockNumber();
-  say(`   member registry ${await registry.getAddress()}, receivable token ${await token.getAddress()}`);
-  say(`   CNY deposit token ${await currency.getAddress()}, settlement ${settlementAddress}, financing ${financingAddress}`);
+  say(`   member registry ${await registry.getAddress()}, receivable token ${await receivableToken.getAddress()}`);
+  say(`   CNY deposit token ${await settlementToken.getAddress()}, settlement ${settlementAddress}, financing ${financingAddress}`);
 
   // ---------------------------------------------------------------------------------------------------------
   step("The operator admits the members (KYC valid for two years)");
@@ -242,7 +242,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const verifier = party("verifier");
   const bank = party("bank");
   const auditor = party("auditor");
-  await (await currency.setIssuer(bank.signer.address, true)).wait();
+  await (await settlementToken.setIssuer(bank.signer.address, true)).wait();
   say(`   The operator names ${bank.name} issuer of the CNY deposit token (issued and redeemed against deposits at the bank).`);
   await (await settlement.setGracePeriod(GRACE_DAYS * day)).wait();
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
@@ -250,7 +250,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   // The verifier's service: the document store and the API, on loopback, for the length of the story.
   const { chainId } = await hre.ethers.provider.getNetwork();
   const api = await startDocumentsApi(
-    connectChainbill(await addressesOf({ registry, token, currency, settlement, financing }), hre.ethers.provider),
+    connectChainbill(await addressesOf({ registry, receivableToken, settlementToken, settlement, financing }), hre.ethers.provider),
     chainId,
     verifier.signer,
     firstBlock,
@@ -324,7 +324,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       invoiceHash: invoiceHash(chainId, invoice.invoice),
       logisticsHash: logisticsHash(chainId, logistics),
       fingerprint: invoiceFingerprint(seller.leiHash, invoiceNumber),
-      sellerConsent: await issueInvoiceConsent(chainId, await token.getAddress(), invoice.invoice, seller.signer),
+      sellerConsent: await issueInvoiceConsent(chainId, await receivableToken.getAddress(), invoice.invoice, seller.signer),
       invoice,
       logistics,
     };
@@ -345,7 +345,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     invoiceNumber: normaliseInvoiceNumber(displays.invoiceNumber),
     sellerConsent: displays.sellerConsent,
   };
-  const anchorToken = token.connect(anchor.signer);
+  const anchorToken = receivableToken.connect(anchor.signer);
   const [slot, root] = await anchorToken.confirm.staticCall(confirmation);
   await (await anchorToken.confirm(confirmation)).wait();
   say(`   ${anchor.name} confirms on chain: it owes ${formatCny(FACE_VALUE)}, due in ${TENOR_DAYS} days (${dateOf(maturity)}).`);
@@ -361,7 +361,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     logisticsHash: documents.logisticsHash,
     sellerConsent: documents.sellerConsent,
   });
-  const tier1Token = token.connect(tier1.signer);
+  const tier1Token = receivableToken.connect(tier1.signer);
   const tier2Piece = await tier1Token.transferWithProof.staticCall(root, tier2.signer.address, TO_TIER2, proofFor(glass));
   await (await tier1Token.transferWithProof(root, tier2.signer.address, TO_TIER2, proofFor(glass))).wait();
   say(`   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`);
@@ -370,11 +370,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   await clock.advanceTo(day0 + 12n * day);
   step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
   const sand = await trade("GSS-INV-0093", tier3, tier2, { description: "tonnes of silica sand", quantity: 250n }, TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
-  const tier2Token = token.connect(tier2.signer);
+  const tier2Token = receivableToken.connect(tier2.signer);
   const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
   await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
   const lineage: string[] = [];
-  for (let piece = tier3Piece; piece !== 0n; piece = await token.parentOf(piece)) lineage.push(pieceName(piece));
+  for (let piece = tier3Piece; piece !== 0n; piece = await receivableToken.parentOf(piece)) lineage.push(pieceName(piece));
   say(`   ${tier2.name} splits ${formatCny(TO_TIER3)} off ${pieceName(tier2Piece)}: ${tier3.name} now holds ${pieceName(tier3Piece)}.`);
   say(`   Traceable to the anchor's confirmation: ${lineage.join(" ← ")} (confirmed by ${anchor.name}).`);
 
@@ -406,8 +406,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(`   The API answers with the verifier's attestation (funding id ${checked.fundingId.slice(0, 18)}…), valid until ${dateOf(checked.attestation.deadline)}.`);
   const attestation: FundingAttestation = checked.attestation;
   const verifierSignatures = [checked.signature];
-  await (await currency.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
-  await (await currency.connect(bank.signer).approve(financingAddress, quoted)).wait();
+  await (await settlementToken.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
+  await (await settlementToken.connect(bank.signer).approve(financingAddress, quoted)).wait();
   const bankFinancing = financing.connect(bank.signer);
   const [, fundedPiece] = await bankFinancing.fund.staticCall(request, holderSignature, attestation, verifierSignatures);
   await (await bankFinancing.fund(request, holderSignature, attestation, verifierSignatures)).wait();
@@ -424,17 +424,17 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const balanceTable = async (title: string): Promise<void> => {
     const held = new Map<string, bigint>();
     for (const piece of pieces) {
-      if (!(await token.exists(piece))) continue;
-      const owner = await token.ownerOf(piece);
-      held.set(owner, (held.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+      if (!(await receivableToken.exists(piece))) continue;
+      const owner = await receivableToken.ownerOf(piece);
+      held.set(owner, (held.get(owner) ?? 0n) + (await receivableToken["balanceOf(uint256)"](piece)));
     }
     const rows: string[][] = [["", "CNY balance", "receivables held", "collected so far"]];
     for (const p of tableParties) {
       const address = p.signer.address;
-      rows.push([p.name, formatCny(await currency.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
+      rows.push([p.name, formatCny(await settlementToken.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
     }
-    rows.push(["Settlement escrow", formatCny(await currency.balanceOf(settlementAddress)), "", ""]);
-    rows.push(["CNY in circulation", formatCny(await currency.totalSupply()), "", ""]);
+    rows.push(["Settlement escrow", formatCny(await settlementToken.balanceOf(settlementAddress)), "", ""]);
+    rows.push(["CNY in circulation", formatCny(await settlementToken.totalSupply()), "", ""]);
     const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
     say(`   ${title}`);
     for (const [index, row] of rows.entries()) {
@@ -453,9 +453,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   };
 
   const repay = async (amount: bigint): Promise<void> => {
-    await (await currency.connect(bank.signer).issue(anchor.signer.address, amount)).wait();
+    await (await settlementToken.connect(bank.signer).issue(anchor.signer.address, amount)).wait();
     say(`   ${anchor.name} deposits ${formatCny(amount)} at ${bank.name}, which issues it as deposit tokens.`);
-    await (await currency.connect(anchor.signer).approve(settlementAddress, amount)).wait();
+    await (await settlementToken.connect(anchor.signer).approve(settlementAddress, amount)).wait();
     await (await settlement.connect(anchor.signer).repay(slot, amount)).wait();
     const account = await settlement.account(slot);
     say(`   ${anchor.name} repays ${formatCny(amount)}: ${formatCny(account.repaid)} of ${formatCny(FACE_VALUE)} repaid so far.`);
@@ -463,8 +463,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const claimAll = async (): Promise<void> => {
     for (const piece of pieces) {
-      if (!(await token.exists(piece))) continue;
-      const holder = await token.ownerOf(piece);
+      if (!(await receivableToken.exists(piece))) continue;
+      const holder = await receivableToken.ownerOf(piece);
       const holderSigner = partyByAddress.get(holder)?.signer;
       if (holderSigner === undefined) throw new Error(`piece ${pieceName(piece)} is held by an unknown address ${holder}`);
       const due = await settlement.claimable(piece);
@@ -472,10 +472,10 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
         say(`   ${nameOf(holder)} has nothing more to collect on ${pieceName(piece)}.`);
         continue;
       }
-      const value = await token["balanceOf(uint256)"](piece);
+      const value = await receivableToken["balanceOf(uint256)"](piece);
       await (await settlement.connect(holderSigner).claim(piece)).wait();
       claimedSoFar.set(holder, (claimedSoFar.get(holder) ?? 0n) + due);
-      const settled = !(await token.exists(piece));
+      const settled = !(await receivableToken.exists(piece));
       say(
         `   ${padRight(nameOf(holder), 20)} collects ${padLeft(formatCny(due), 16)} on ${pieceName(piece)} (face ${formatCny(value)})` +
           (settled ? ": paid in full, the piece is retired." : "."),
@@ -488,8 +488,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   step(`Day 90 (${dateOf(maturity)}), maturity: ${anchor.name} repays 60%`);
   const heldAtMaturity = new Map<string, bigint>();
   for (const piece of pieces) {
-    const owner = await token.ownerOf(piece);
-    heldAtMaturity.set(owner, (heldAtMaturity.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+    const owner = await receivableToken.ownerOf(piece);
+    heldAtMaturity.set(owner, (heldAtMaturity.get(owner) ?? 0n) + (await receivableToken["balanceOf(uint256)"](piece)));
   }
   await repay(FIRST_INSTALMENT);
   say(await overdueLine());
@@ -533,14 +533,14 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const bankCollected = claimedByPiece.get(fundedPiece) ?? 0n;
   check(
     `${bank.name} collected the face value of the piece it funded`,
-    bankCollected === TO_TIER3 && !(await token.exists(fundedPiece)),
+    bankCollected === TO_TIER3 && !(await receivableToken.exists(fundedPiece)),
     `paid ${formatCny(quoted)} on day 20, collected ${formatCny(bankCollected)}: earned ${formatCny(bankCollected - quoted)}`,
   );
 
-  const [supply, issued, redeemed] = await Promise.all([currency.totalSupply(), currency.totalIssued(), currency.totalRedeemed()]);
+  const [supply, issued, redeemed] = await Promise.all([settlementToken.totalSupply(), settlementToken.totalIssued(), settlementToken.totalRedeemed()]);
   check("CNY in circulation equals issued minus redeemed", supply === issued - redeemed, `${formatCny(supply)} = ${formatCny(issued)} − ${formatCny(redeemed)}`);
 
-  const escrow = await currency.balanceOf(settlementAddress);
+  const escrow = await settlementToken.balanceOf(settlementAddress);
   const account = await settlement.account(slot);
   check(
     "the settlement escrow is empty and paid out exactly what came in",
@@ -550,8 +550,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(slot), firstBlock);
   const anchorPaid = repaidEvents.filter((event) => event.args.payer === anchor.signer.address).reduce((sum, event) => sum + event.args.amount, 0n);
-  const anchorIssued = (await currency.queryFilter(currency.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
-  const anchorBalance = await currency.balanceOf(anchor.signer.address);
+  const anchorIssued = (await settlementToken.queryFilter(settlementToken.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
+  const anchorBalance = await settlementToken.balanceOf(anchor.signer.address);
   check(
     `${anchor.name} paid exactly ${formatCny(FACE_VALUE)}`,
     anchorPaid === FACE_VALUE && anchorIssued - anchorBalance === FACE_VALUE && account.repaid === FACE_VALUE,
@@ -559,7 +559,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   );
 
   const live: string[] = [];
-  for (const piece of pieces) if (await token.exists(piece)) live.push(pieceName(piece));
+  for (const piece of pieces) if (await receivableToken.exists(piece)) live.push(pieceName(piece));
   check(
     "every piece is paid in full and retired",
     live.length === 0 && account.redeemedValue === FACE_VALUE,
@@ -569,7 +569,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const finalBalances = new Map<string, bigint>();
   let sumOfBalances = escrow;
   for (const p of parties.values()) {
-    const balance = await currency.balanceOf(p.signer.address);
+    const balance = await settlementToken.balanceOf(p.signer.address);
     finalBalances.set(p.name, balance);
     sumOfBalances += balance;
   }

@@ -140,7 +140,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
   } finally {
     await send("evm_setAutomine", [true]);
   }
-  if (!(await c.token.exists(leaf))) throw new Error(`lineage leaf ${leaf} was not created`);
+  if (!(await c.receivableToken.exists(leaf))) throw new Error(`lineage leaf ${leaf} was not created`);
   return { addresses, deploymentBlock, holder: tier2.address.toLowerCase(), lineageLeaf: leaf, transactions, head: await hre.ethers.provider.getBlockNumber() };
 }
 

@@ -33,7 +33,7 @@ export interface ApiServerConfig {
   sessionsDbPath?: string;
 }
 
-export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
+export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --receivable-token <a> --settlement-token <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
   [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--sessions-db <dir>]
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
@@ -77,8 +77,8 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
       db: { type: "string" },
       deployment: { type: "string" },
       registry: { type: "string" },
-      token: { type: "string" },
-      currency: { type: "string" },
+      "receivable-token": { type: "string" },
+      "settlement-token": { type: "string" },
       settlement: { type: "string" },
       financing: { type: "string" },
       host: { type: "string" },
@@ -106,8 +106,8 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
   else {
     const flags = addressFlags.safeParse({
       registry: values.registry,
-      receivableToken: values.token,
-      settlementToken: values.currency,
+      receivableToken: values["receivable-token"],
+      settlementToken: values["settlement-token"],
       settlement: values.settlement,
       financing: values.financing,
     });

@@ -39,11 +39,11 @@ export class DocumentAccess {
    * pieces it holds or held. Newest first, at most MAX_CANDIDATES.
    */
   async evaluatedPieces(address: string, memberId: number, slot: bigint): Promise<bigint[]> {
-    const { token } = this.context.contracts;
+    const { receivableToken } = this.context.contracts;
     const accounts = await this.accountsOf(memberId, address);
     const pieces = new Set<bigint>();
     for (const account of accounts) {
-      const received = await token.queryFilter(token.filters.Transfer(undefined, account), this.context.fromBlock);
+      const received = await receivableToken.queryFilter(receivableToken.filters.Transfer(undefined, account), this.context.fromBlock);
       for (const event of received) if (slotOf(event.args.tokenId) === slot) pieces.add(event.args.tokenId);
       if (this.requests !== undefined) {
         const live = await keepLive(this.context, this.requests, await this.requests.bySlot(account, slot));

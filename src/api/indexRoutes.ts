@@ -260,7 +260,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     await caughtUp(request.query);
     const { address: anchor } = parseInput(addressParams, request.params);
     const owner = subjectOf(response, anchor);
-    const slotCount = await context.contracts.token.slotCount();
+    const slotCount = await context.contracts.receivableToken.slotCount();
     const rows = [];
     let final = true;
     for (let slot = 1n; slot <= slotCount && slot <= 10_000n; slot += 1n) {

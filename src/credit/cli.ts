@@ -64,7 +64,7 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
     const chainId = (await provider.getNetwork()).chainId;
     const record = options.contracts === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.contracts, chainId);
     const contracts = connectChainbill(record.contracts, provider);
-    const chain = { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
+    const chain = { provider, receivableToken: contracts.receivableToken, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
     const block = options.atBlock.kind === "block" ? options.atBlock.number : await blockAtOrBefore(provider, options.atBlock.endOfDay, record.deploymentBlock);
     const body = await buildCreditReport(chain, block);
     const signed = await signCreditReport(body, io.signerFor(options.key, provider));

@@ -63,7 +63,7 @@ export interface CreditReportBody {
 
 export interface CreditChain {
   provider: Provider;
-  token: ReceivableToken;
+  receivableToken: ReceivableToken;
   settlement: Settlement;
   financing: Financing;
   /** The first block of the deployment: events are read from here. */
@@ -90,7 +90,7 @@ function currencyText(code: string): string {
 }
 
 export async function buildCreditReport(chain: CreditChain, atBlock: number): Promise<CreditReportBody> {
-  const { provider, token, settlement, financing, fromBlock } = chain;
+  const { provider, receivableToken, settlement, financing, fromBlock } = chain;
   const block = await provider.getBlock(atBlock);
   if (block === null || block.hash === null) throw new Error(`the node has no block ${atBlock}`);
   if (atBlock < fromBlock) throw new Error(`block ${atBlock} is before the deployment (block ${fromBlock})`);
@@ -98,7 +98,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   const chainId = (await provider.getNetwork()).chainId;
 
   const [confirmations, repaidEvents, graceEvents, fundedEvents, recourseEvents] = await Promise.all([
-    token.queryFilter(token.filters.ReceivableConfirmed(), fromBlock, atBlock),
+    receivableToken.queryFilter(receivableToken.filters.ReceivableConfirmed(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.Repaid(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.GracePeriodSet(), fromBlock, atBlock),
     financing.queryFilter(financing.filters.Funded(), fromBlock, atBlock),
@@ -182,7 +182,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     block: atBlock,
     blockHash: block.hash,
     blockTime: at.toString(),
-    contracts: { receivableToken: await token.getAddress(), settlement: await settlement.getAddress(), financing: await financing.getAddress() },
+    contracts: { receivableToken: await receivableToken.getAddress(), settlement: await settlement.getAddress(), financing: await financing.getAddress() },
     gracePeriod: gracePeriod.toString(),
     receivables,
     fundings,

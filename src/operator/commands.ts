@@ -16,7 +16,7 @@ import { calendarDateCst } from "../chain/membership";
 
 export interface OperatorSystem {
   registry: MemberRegistry;
-  token: ReceivableToken;
+  receivableToken: ReceivableToken;
   financing: Financing;
   provider: Provider;
 }
@@ -163,7 +163,7 @@ async function listMembers(registry: MemberRegistry, json: boolean): Promise<str
 }
 
 export async function runOperatorCommand(command: OperatorCommand, system: OperatorSystem): Promise<OperatorOutcome> {
-  const { registry, token, financing, provider } = system;
+  const { registry, receivableToken, financing, provider } = system;
   const done = (summary: string, sent: { txHash: string; block: number }): OperatorOutcome => ({ kind: "sent", summary, ...sent });
   switch (command.name) {
     case "members":
@@ -210,8 +210,8 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
     case "set-verifiers":
       return done(`fundings now need ${command.required} verifier signature${command.required === 1 ? "" : "s"}`, await send(() => financing.setRequiredVerifiers.staticCall(command.required), () => financing.setRequiredVerifiers(command.required)));
     case "pause":
-      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => token.pause.staticCall(), () => token.pause()));
+      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => receivableToken.pause.staticCall(), () => receivableToken.pause()));
     case "unpause":
-      return done("unpaused: transfers, confirmations and funding run again", await send(() => token.unpause.staticCall(), () => token.unpause()));
+      return done("unpaused: transfers, confirmations and funding run again", await send(() => receivableToken.unpause.staticCall(), () => receivableToken.unpause()));
   }
 }

@@ -70,7 +70,7 @@ export async function gatherContext(
   const invoiceUses = new Map<string, bigint>();
   const blockTimes = new Map<number, bigint>();
   const history = await chainHistoryFor(reads.contracts, documents, chainId);
-  const blockHash = reads.blockHash ?? (await reads.contracts.token.runner?.provider?.getBlock(reads.blockNumber))?.hash;
+  const blockHash = reads.blockHash ?? (await reads.contracts.receivableToken.runner?.provider?.getBlock(reads.blockNumber))?.hash;
   if (blockHash === null || blockHash === undefined) throw new Error(`the node returned no block ${reads.blockNumber}`);
   const [financingAddress, facts] = await Promise.all([
     reads.financingAddress(),

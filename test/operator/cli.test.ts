@@ -52,8 +52,8 @@ describe("the operator's command line", function () {
       deploymentBlock: 0,
       contracts: {
         registry: await contracts.registry.getAddress(),
-        receivableToken: await contracts.token.getAddress(),
-        settlementToken: await contracts.currency.getAddress(),
+        receivableToken: await contracts.receivableToken.getAddress(),
+        settlementToken: await contracts.settlementToken.getAddress(),
         settlement: await contracts.settlement.getAddress(),
         financing: await contracts.financing.getAddress(),
       },
@@ -79,7 +79,7 @@ describe("the operator's command line", function () {
   });
 
   it("admits a company by its credit code, and every other command does what it prints, with the transaction", async function () {
-    const { registry, token, financing } = await loadFixture(system);
+    const { registry, receivableToken, financing } = await loadFixture(system);
     const address = Wallet.createRandom().address;
     const second = Wallet.createRandom().address;
     const admitted = await operatorCli(["admit", "--credit-code", " 91330200ma2cwg9999 ", "--address", address, "--roles", "supplier,FACTOR", "--kyc-until", "2031-06-30"]);
@@ -117,7 +117,7 @@ describe("the operator's command line", function () {
     expect(view.roles).to.equal(BigInt(roleMask(Role.SUPPLIER, Role.CARRIER)));
     expect([...view.accounts]).to.deep.equal([second]);
     expect(await financing.requiredVerifiers()).to.equal(2n);
-    expect(await token.paused()).to.equal(false);
+    expect(await receivableToken.paused()).to.equal(false);
 
     const listed = await operatorCli(["members"], null);
     expect(listed.status).to.equal(0);

@@ -13,7 +13,7 @@ import { selectSignatureBackend } from "../../src/chain/signatures";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
 import { createVerifier } from "../../src/verifier";
 import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
-import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
+import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { chainId, confirmDocumented, documentTrade, tradeProofOf, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
@@ -74,7 +74,7 @@ async function setup(): Promise<Story & { verifier: Verifier }> {
   const s = await loadFixture(story);
   const documents = s.documents.clone();
   const { c } = s;
-  const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+  const contracts: ChainbillContracts = systemOf(c);
   return { ...s, documents, verifier: createVerifier({ contracts, provider: hre.ethers.provider, documents, signer: c.verifier }) };
 }
 
@@ -157,7 +157,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
       },
     };
     const { c } = s;
-    const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+    const contracts: ChainbillContracts = systemOf(c);
     const verifier = createVerifier({ contracts, provider: hre.ethers.provider, documents: source, signer: c.verifier });
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     const outcome = await verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });

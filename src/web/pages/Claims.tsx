@@ -42,7 +42,7 @@ export function ClaimsPage() {
   const view = useData<ClaimsView>(
     async (minBlock) => {
       const portfolio = await api.get<Portfolio>(`/v1/portfolio${minBlock === null ? "" : `?minBlock=${minBlock}`}`);
-      const { settlement, currency } = connection.contracts;
+      const { settlement, settlementToken } = connection.contracts;
       const rows = await Promise.all(
         portfolio.pieces.map(async (piece) => {
           const tokenId = BigInt(piece.tokenId);
@@ -50,7 +50,7 @@ export function ClaimsPage() {
           return { piece, claimable, claimed };
         }),
       );
-      const cash = await currency.balanceOf(session.address);
+      const cash = await settlementToken.balanceOf(session.address);
       return { rows, cash, asOfBlock: portfolio.asOfBlock };
     },
     [api, connection, session.address],
