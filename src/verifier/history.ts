@@ -8,7 +8,7 @@ import { allocateWaybillClaims, waybillClaimOf } from "../proofs/waybill";
 import type { WaybillClaim, WaybillOveruse } from "../proofs/waybill";
 import { MemberHistory } from "./memberHistory";
 import type { ChainPoint } from "./memberHistory";
-import type { DocumentSource } from "./types";
+import type { DocumentSource } from "../proofs/documents";
 
 /**
  * What a funding check needs from the whole chain, not just the piece's lineage: the member registry's history
