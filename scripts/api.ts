@@ -2,7 +2,8 @@ import { JsonRpcProvider } from "ethers";
 import { Role } from "../src/chain/roles";
 import { connectChainbill } from "../src/chain/system";
 import { DocumentStore } from "../src/documents/store";
-import { parseApiArgs } from "../src/api/config";
+import { USAGE, parseApiArgs } from "../src/api/config";
+import { runCommand } from "../src/chain/commandLine";
 import { loadVerifierKey } from "../src/api/keys";
 import { createLogger } from "../src/api/logger";
 import { startServer } from "../src/api/server";
@@ -20,6 +21,10 @@ import { createVerifier } from "../src/verifier";
  */
 async function main(): Promise<void> {
   const config = await parseApiArgs(process.argv.slice(2));
+  if (config === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const logger = createLogger();
   const provider = new JsonRpcProvider(config.rpcUrl);
   const { chainId } = await provider.getNetwork();
@@ -97,7 +102,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCommand("api", USAGE, main);

@@ -13,11 +13,16 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { HELP_OPTION, parseCommandLine, runCommand } from "../src/chain/commandLine";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
 import type { LoadFigures } from "./network/bench-load";
 import { startTemporaryNetwork } from "./network/temporary";
 
 const ROOT = path.resolve(__dirname, "..");
+const USAGE = `usage: npm run bench:network [-- --help]
+  No options: CHAINBILL_BENCH_SECONDS (default 60) is how long each network is loaded, CHAINBILL_BENCH_PROBES (default 20)
+  how many idle splits measure the idle latency. Needs geth (scripts/network/geth-env.sh). Exit status: 0 measured,
+  1 failed, 2 usage error.`;
 const VALIDATORS = 4;
 
 function runPhase(network: string, env: NodeJS.ProcessEnv, out: string): Promise<LoadFigures> {
@@ -51,6 +56,10 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+  if (parseCommandLine(process.argv.slice(2), HELP_OPTION).values.help === true) {
+    console.log(USAGE);
+    return;
+  }
   // Ctrl-C ends the process through its exit hooks, which kill the temporary network's nodes.
   process.once("SIGINT", () => process.exit(130));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-bench-"));
@@ -109,7 +118,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`bench:network: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+runCommand("bench:network", USAGE, main);

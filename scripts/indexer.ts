@@ -13,7 +13,8 @@ import { createChainClient, httpTransport } from "../src/indexer/rpc";
 import { verifyIndex } from "../src/indexer/integrity";
 import { openIndexDb } from "../src/indexer/store";
 import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
-import { CliUsageError, USAGE, parseIndexerArgs, parseVerifyArgs } from "./indexer/cli-options";
+import { UsageError, runCommand } from "../src/chain/commandLine";
+import { USAGE, parseIndexerArgs, parseVerifyArgs } from "./indexer/cli-options";
 
 function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
@@ -31,7 +32,12 @@ function formatDuration(seconds: number): string {
  * what is damaged and how to rebuild otherwise.
  */
 async function verify(argv: readonly string[]): Promise<void> {
-  const { dbPath } = parseVerifyArgs(argv);
+  const parsed = parseVerifyArgs(argv);
+  if (parsed === null) {
+    console.log(USAGE);
+    return;
+  }
+  const { dbPath } = parsed;
   if (!existsSync(dbPath)) throw new Error(`there is no index at ${dbPath}`);
   const db = await openIndexDb(dbPath, { createIfMissing: false });
   try {
@@ -46,9 +52,18 @@ async function verify(argv: readonly string[]): Promise<void> {
 async function main(): Promise<void> {
   if (process.argv[2] === "verify") return verify(process.argv.slice(3));
   const options = parseIndexerArgs(process.argv.slice(2));
+  if (options === null) {
+    console.log(USAGE);
+    return;
+  }
   const client = createChainClient(httpTransport(options.rpcUrl));
   const chainId = await client.chainId();
-  const addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId)).contracts;
+  let addresses;
+  try {
+    addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId)).contracts;
+  } catch (error) {
+    throw error instanceof DeploymentRecordError ? new UsageError(error.message) : error;
+  }
 
   const bar = new SingleBar({
     format: "backfill |{bar}| {percentage}% | blocks {value}/{total} | {events} events | {rate} events/s | ETA {eta_text}",
@@ -143,11 +158,4 @@ async function main(): Promise<void> {
   else if (options.progress === "bar") console.log(`stopped at block ${cursor?.number ?? "none"}`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof CliUsageError || error instanceof DeploymentRecordError) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-  process.exit(1);
-});
+runCommand("indexer", USAGE, main);

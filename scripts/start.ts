@@ -13,6 +13,7 @@
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
+import { HELP_OPTION, UsageError, parseCommandLine, runCommand, wholeNumberOption } from "../src/chain/commandLine";
 import type { ChainbillAddresses } from "../src/chain/system";
 import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "./start/build";
 
@@ -26,53 +27,49 @@ interface StartArgs {
   startBlock: number;
 }
 
+const USAGE = `usage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--rpc URL [--addresses FILE] [--start-block N]]
+  --port, --host   where the API and the dApp listen (default 127.0.0.1:8080)
+  --rpc-port       the in-process chain's JSON-RPC port (default 8545)
+  --data           where the stack keeps its databases (default .chainbill/start)
+  --rpc            use a running node instead of the in-process chain: no deployment, no seeding
+  --addresses      with --rpc: a deployment file (default the deployment record of the node's chain id)
+  --start-block    with --rpc: the first block worth indexing (default 0)
+Exit status: 0 stopped, 1 failed, 2 usage error.`;
+
 function usage(problem: string): never {
-  console.error(`npm start: ${problem}\nusage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--rpc URL [--addresses FILE] [--start-block N]]`);
-  process.exit(2);
+  throw new UsageError(problem);
 }
 
 function portOf(text: string, flag: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) usage(`${flag} must be a port number from 0 to 65535, not "${text}"`);
+  if (!/^[0-9]+$/u.test(text) || port > 65_535) usage(`${flag} must be a port number from 0 to 65535, not "${text}"`);
   return port;
 }
 
-function parseArgs(argv: string[]): StartArgs {
-  const args: StartArgs = { host: "127.0.0.1", port: 8080, rpcPort: 8545, dataDir: path.join(REPO_ROOT, ".chainbill/start"), startBlock: 0 };
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index];
-    const value = argv[index + 1];
-    if (value === undefined || value.startsWith("--")) usage(`${flag} needs a value`);
-    index += 1;
-    switch (flag) {
-      case "--host":
-        args.host = value;
-        break;
-      case "--port":
-        args.port = portOf(value, flag);
-        break;
-      case "--rpc-port":
-        args.rpcPort = portOf(value, flag);
-        break;
-      case "--data":
-        args.dataDir = path.resolve(value);
-        break;
-      case "--rpc":
-        if (!/^https?:\/\//u.test(value)) usage(`--rpc must be an http(s) URL, not "${value}"`);
-        args.rpc = value;
-        break;
-      case "--addresses":
-        args.addressesFile = path.resolve(value);
-        break;
-      case "--start-block":
-        args.startBlock = Number(value);
-        if (!Number.isSafeInteger(args.startBlock) || args.startBlock < 0) usage(`--start-block must be a block number, not "${value}"`);
-        break;
-      default:
-        usage(`unknown option ${flag}`);
-    }
-  }
-  return args;
+/** The options, or null for --help. */
+function parseStartArgs(argv: readonly string[]): StartArgs | null {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    host: { type: "string" },
+    port: { type: "string" },
+    "rpc-port": { type: "string" },
+    data: { type: "string" },
+    rpc: { type: "string" },
+    addresses: { type: "string" },
+    "start-block": { type: "string" },
+  });
+  if (values.help === true) return null;
+  if (values.rpc !== undefined && !/^https?:\/\//u.test(values.rpc)) usage(`--rpc must be an http(s) URL, not "${values.rpc}"`);
+  if (values.rpc === undefined && (values.addresses !== undefined || values["start-block"] !== undefined)) usage("--addresses and --start-block go with --rpc");
+  return {
+    host: values.host ?? "127.0.0.1",
+    port: values.port === undefined ? 8080 : portOf(values.port, "--port"),
+    rpcPort: values["rpc-port"] === undefined ? 8545 : portOf(values["rpc-port"], "--rpc-port"),
+    dataDir: values.data === undefined ? path.join(REPO_ROOT, ".chainbill/start") : path.resolve(values.data),
+    ...(values.rpc === undefined ? {} : { rpc: values.rpc }),
+    ...(values.addresses === undefined ? {} : { addressesFile: path.resolve(values.addresses) }),
+    startBlock: values["start-block"] === undefined ? 0 : wholeNumberOption(values["start-block"], "--start-block"),
+  };
 }
 
 /** The external node's system: the --addresses file, or the deployment record of the node's chain id. */
@@ -88,7 +85,11 @@ async function externalAddresses(args: StartArgs, rpc: string): Promise<Chainbil
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseStartArgs(process.argv.slice(2));
+  if (args === null) {
+    console.log(USAGE);
+    return;
+  }
   const say = (line: string): void => console.log(line);
   // Compile first: typechain-types is generated here, and the stack's modules import it.
   const hre = (await import("hardhat")).default;
@@ -144,12 +145,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  const record = error as { code?: unknown; port?: unknown; address?: unknown };
-  if (record.code === "EADDRINUSE") {
-    console.error(`npm start: ${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
-  } else {
-    console.error(error instanceof Error ? error.message : error);
+runCommand("npm start", USAGE, async () => {
+  try {
+    await main();
+  } catch (error) {
+    const record = error as { code?: unknown; port?: unknown; address?: unknown };
+    if (record.code !== "EADDRINUSE") throw error;
+    throw new Error(`${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
   }
-  process.exit(1);
 });

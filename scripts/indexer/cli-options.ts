@@ -1,3 +1,4 @@
+import { HELP_OPTION, UsageError, parseCommandLine, wholeNumberOption } from "../../src/chain/commandLine";
 
 /** The indexer command's options, parsed and checked; a bad option is an error that names it. */
 export interface IndexerCliOptions {
@@ -25,90 +26,52 @@ export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options
   --poll-ms <n>          head polling interval while following (default 1000)
   --max-range <n>        most blocks per eth_getLogs request (default 20000; adaptive below it)
   --exit-at-head         stop once the head seen at start is indexed
-  --progress bar|json|none   progress display (default bar; json prints one line per batch)`;
+  --progress bar|json|none   progress display (default bar; json prints one line per batch)
+  --help                 this text
+Exit status: 0 stopped cleanly, 1 failed, 2 usage error or no deployment.`;
 
-export class CliUsageError extends Error {
-  readonly name = "CliUsageError";
+function integer(value: string | undefined, flag: string, minimum: number): number | undefined {
+  return value === undefined ? undefined : wholeNumberOption(value, flag, minimum);
 }
 
-function integer(value: string | undefined, flag: string, minimum: number): number {
-  if (value === undefined) throw new CliUsageError(`${flag} needs a value`);
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < minimum) throw new CliUsageError(`${flag} must be an integer >= ${minimum}, not "${value}"`);
-  return number;
-}
-
-export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
-  const options: Partial<IndexerCliOptions> = { confirmations: 0, pollIntervalMs: 1_000, exitAtHead: false, progress: "bar" };
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index];
-    const value = (): string | undefined => {
-      index += 1;
-      return argv[index];
-    };
-    switch (flag) {
-      case "--rpc":
-        options.rpcUrl = value();
-        break;
-      case "--db":
-        options.dbPath = value();
-        break;
-      case "--addresses":
-        options.addressesFile = value();
-        break;
-      case "--start-block":
-        options.startBlock = integer(value(), flag, 0);
-        break;
-      case "--confirmations":
-        options.confirmations = integer(value(), flag, 0);
-        break;
-      case "--reorg-window":
-        options.reorgWindow = integer(value(), flag, 0);
-        break;
-      case "--poll-ms":
-        options.pollIntervalMs = integer(value(), flag, 1);
-        break;
-      case "--max-range":
-        options.maxRange = integer(value(), flag, 1);
-        break;
-      case "--exit-at-head":
-        options.exitAtHead = true;
-        break;
-      case "--progress": {
-        const mode = value();
-        if (mode !== "bar" && mode !== "json" && mode !== "none") throw new CliUsageError(`--progress must be bar, json or none, not "${mode ?? ""}"`);
-        options.progress = mode;
-        break;
-      }
-      default:
-        throw new CliUsageError(`unknown option "${flag}"`);
-    }
-  }
-  if (options.rpcUrl === undefined || !/^https?:\/\//.test(options.rpcUrl)) throw new CliUsageError("--rpc <http(s) url> is required");
-  if (options.dbPath === undefined || options.dbPath === "") throw new CliUsageError("--db <path> is required");
+/** The indexer's options, or null for --help. */
+export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions | null {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string" },
+    db: { type: "string" },
+    addresses: { type: "string" },
+    "start-block": { type: "string" },
+    confirmations: { type: "string" },
+    "reorg-window": { type: "string" },
+    "poll-ms": { type: "string" },
+    "max-range": { type: "string" },
+    "exit-at-head": { type: "boolean" },
+    progress: { type: "string" },
+  });
+  if (values.help === true) return null;
+  const progress = values.progress ?? "bar";
+  if (progress !== "bar" && progress !== "json" && progress !== "none") throw new UsageError(`--progress must be bar, json or none, not "${progress}"`);
+  if (values.rpc === undefined || !/^https?:\/\//u.test(values.rpc)) throw new UsageError("--rpc <http(s) url> is required");
+  if (values.db === undefined || values.db === "") throw new UsageError("--db <path> is required");
   return {
-    rpcUrl: options.rpcUrl,
-    dbPath: options.dbPath,
-    addressesFile: options.addressesFile,
-    startBlock: options.startBlock,
-    confirmations: options.confirmations ?? 0,
-    reorgWindow: options.reorgWindow,
-    pollIntervalMs: options.pollIntervalMs ?? 1_000,
-    maxRange: options.maxRange,
-    exitAtHead: options.exitAtHead ?? false,
-    progress: options.progress ?? "bar",
+    rpcUrl: values.rpc,
+    dbPath: values.db,
+    addressesFile: values.addresses,
+    startBlock: integer(values["start-block"], "--start-block", 0),
+    confirmations: integer(values.confirmations, "--confirmations", 0) ?? 0,
+    reorgWindow: integer(values["reorg-window"], "--reorg-window", 0),
+    pollIntervalMs: integer(values["poll-ms"], "--poll-ms", 1) ?? 1_000,
+    maxRange: integer(values["max-range"], "--max-range", 1),
+    exitAtHead: values["exit-at-head"] === true,
+    progress,
   };
 }
 
-/** `verify --db <path>`: the folder of the index to check. */
-export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } {
-  let dbPath: string | undefined;
-  for (let index = 0; index < argv.length; index += 1) {
-    if (argv[index] === "--db") {
-      dbPath = argv[index + 1];
-      index += 1;
-    } else throw new CliUsageError(`unknown option "${argv[index]}" for verify`);
-  }
-  if (dbPath === undefined || dbPath === "") throw new CliUsageError("verify needs --db <path>");
-  return { dbPath };
+/** `verify --db <path>`: the folder of the index to check; null for --help. */
+export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } | null {
+  const { values } = parseCommandLine(argv, { ...HELP_OPTION, db: { type: "string" } });
+  if (values.help === true) return null;
+  if (values.db === undefined || values.db === "") throw new UsageError("verify needs --db <path>");
+  return { dbPath: values.db };
 }

@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { readDeploymentFile } from "../chain/deployment";
+import { HELP_OPTION, UsageError, parseCommandLine } from "../chain/commandLine";
+import { DeploymentRecordError, readDeploymentFile } from "../chain/deployment";
 import type { ChainbillAddresses } from "../chain/system";
 import { DEFAULT_LIMITS } from "./context";
 import type { ApiLimits } from "./context";
@@ -58,52 +58,58 @@ const addressFlags = z.strictObject({
 function rate(text: string | undefined, fallback: ApiLimits["perIp"], name: string): ApiLimits["perIp"] {
   if (text === undefined || text === "") return fallback;
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/u.exec(text);
-  if (match === null) throw new Error(`${name} must look like "<burst>/<per second>", e.g. "120/60"`);
+  if (match === null) throw new UsageError(`${name} must look like "<burst>/<per second>", e.g. "120/60"`);
   return { burst: Number(match[1]), perSecond: Number(match[2]) };
 }
 
 function wholeNumber(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/u.test(text)) throw new Error(`${name} must be a whole number`);
+  if (!/^\d+$/u.test(text)) throw new UsageError(`${name} must be a whole number`);
   return Number(text);
 }
 
-/** Parses the command line (without `node script`) and environment; throws with the usage on a mistake. */
-export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      rpc: { type: "string" },
-      db: { type: "string" },
-      deployment: { type: "string" },
-      registry: { type: "string" },
-      "receivable-token": { type: "string" },
-      "settlement-token": { type: "string" },
-      settlement: { type: "string" },
-      financing: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      domain: { type: "string" },
-      uri: { type: "string" },
-      "from-block": { type: "string" },
-      "attestation-ttl": { type: "string" },
-      keystore: { type: "string" },
-      "index-db": { type: "string" },
-      confirmations: { type: "string" },
-      "requests-db": { type: "string" },
-      "sessions-db": { type: "string" },
-    },
-    strict: true,
+/**
+ * Parses the command line (without `node script`) and environment; null for --help. A mistake is a UsageError
+ * naming the flag (the command prints the usage with it and exits 2).
+ */
+export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig | null> {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string" },
+    db: { type: "string" },
+    deployment: { type: "string" },
+    registry: { type: "string" },
+    "receivable-token": { type: "string" },
+    "settlement-token": { type: "string" },
+    settlement: { type: "string" },
+    financing: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    domain: { type: "string" },
+    uri: { type: "string" },
+    "from-block": { type: "string" },
+    "attestation-ttl": { type: "string" },
+    keystore: { type: "string" },
+    "index-db": { type: "string" },
+    confirmations: { type: "string" },
+    "requests-db": { type: "string" },
+    "sessions-db": { type: "string" },
   });
+  if (values.help === true) return null;
   const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
-  if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
-  if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
-  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new Error(`--confirmations applies to the index: give --index-db too\n${USAGE}`);
+  if (rpcUrl === undefined) throw new UsageError("--rpc is required");
+  if (values.db === undefined) throw new UsageError("--db is required");
+  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new UsageError(`--confirmations applies to the index: give --index-db too`);
   const databases = [values.db, values["index-db"], values["requests-db"], values["sessions-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db and --sessions-db must be different directories\n${USAGE}`);
+  if (new Set(databases).size !== databases.length) throw new UsageError(`--db, --index-db, --requests-db and --sessions-db must be different directories`);
   let addresses: ChainbillAddresses;
-  if (values.deployment !== undefined) addresses = readDeploymentFile(values.deployment).contracts;
-  else {
+  if (values.deployment !== undefined) {
+    try {
+      addresses = readDeploymentFile(values.deployment).contracts;
+    } catch (error) {
+      throw error instanceof DeploymentRecordError ? new UsageError(error.message) : error;
+    }
+  } else {
     const flags = addressFlags.safeParse({
       registry: values.registry,
       receivableToken: values["receivable-token"],
@@ -111,7 +117,7 @@ export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessE
       settlement: values.settlement,
       financing: values.financing,
     });
-    if (!flags.success) throw new Error(`give --deployment <file> or all five contract addresses\n${USAGE}`);
+    if (!flags.success) throw new UsageError(`give --deployment <file> or all five contract addresses`);
     addresses = flags.data;
   }
   const host = values.host ?? "127.0.0.1";

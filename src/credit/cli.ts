@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { CommandIo } from "../chain/commandIo";
 import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../chain/deployment";
 import { connectChainbill } from "../chain/system";
@@ -8,6 +7,7 @@ import { creditReportCsv } from "./csv";
 import { blockAtOrBefore, buildCreditReport } from "./report";
 import { signCreditReport } from "./sign";
 import { endOfDayCst } from "../chain/membership";
+import { HELP_OPTION, USAGE_EXIT, UsageError, parseCommandLine } from "../chain/commandLine";
 
 /**
  * `npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]`: the report at
@@ -19,15 +19,8 @@ export const CREDIT_USAGE = "usage: npm run credit-report -- --rpc <url> --at <b
 
 export type CreditCliIo = CommandIo;
 
-class UsageError extends Error {}
-
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: { rpc: { type: "string" }, at: { type: "string" }, out: { type: "string" }, contracts: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseCommandLine(argv, { ...HELP_OPTION, rpc: { type: "string" }, at: { type: "string" }, out: { type: "string" }, contracts: { type: "string" } });
   if (values.help === true) return null;
   const rpc = values.rpc ?? env.CHAINBILL_RPC_URL;
   if (rpc === undefined || !/^https?:\/\//u.test(rpc)) throw new UsageError("--rpc <http(s) url> is required (or set CHAINBILL_RPC_URL)");
@@ -53,7 +46,7 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`credit-report: ${error.message}\n${CREDIT_USAGE}`);
-    return 2;
+    return USAGE_EXIT;
   }
   if (options === null) {
     io.out(CREDIT_USAGE);
@@ -82,6 +75,6 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
     return 0;
   } catch (error) {
     io.err(`credit-report: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof DeploymentRecordError ? 2 : 1;
+    return error instanceof DeploymentRecordError ? USAGE_EXIT : 1;
   }
 }

@@ -183,11 +183,11 @@ describe("the operator's command line", function () {
 
   it("runs as a command: --help lists every command, a usage error exits 2", async function () {
     const env = { ...process.env, CHAINBILL_RPC_URL: "http://127.0.0.1:9" };
-    const help = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
+    const help = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
     for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members"]) {
       expect(help.stdout).to.include(`npm run operator -- ${command}`);
     }
-    const failed = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(
+    const failed = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(
       () => null,
       (error: { code?: number; stderr?: string }) => error,
     );
