@@ -128,12 +128,7 @@ async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, fil
   return 1;
 }
 
-async function main(): Promise<number> {
-  const options = parseArguments(process.argv.slice(2));
-  if (options === null) {
-    console.log(USAGE);
-    return 0;
-  }
+async function main(options: CliOptions): Promise<number> {
   const chainId = await chainIdAt(options.rpc);
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
   if (options.creditReport !== undefined) {
@@ -188,4 +183,4 @@ async function main(): Promise<number> {
 }
 
 // A usage error exits 2 with the usage; an audit that could not run exits 2 as well (1 is kept for findings).
-runCommand("audit", USAGE, main, 2);
+runCommand("audit", USAGE, parseArguments, main, 2);

@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HELP_OPTION, parseCommandLine, runCommand } from "../src/chain/commandLine";
+import { helpOnly, runCommand } from "../src/chain/commandLine";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
 import type { LoadFigures } from "./network/bench-load";
 import { startTemporaryNetwork } from "./network/temporary";
@@ -56,10 +56,6 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-  if (parseCommandLine(process.argv.slice(2), HELP_OPTION).values.help === true) {
-    console.log(USAGE);
-    return;
-  }
   // Ctrl-C ends the process through its exit hooks, which kill the temporary network's nodes.
   process.once("SIGINT", () => process.exit(130));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-bench-"));
@@ -118,4 +114,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand("bench:network", USAGE, main);
+runCommand("bench:network", USAGE, helpOnly, main);

@@ -15,6 +15,7 @@ import { openIndexDb } from "../src/indexer/store";
 import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
 import { UsageError, runCommand } from "../src/chain/commandLine";
 import { USAGE, parseIndexerArgs, parseVerifyArgs } from "./indexer/cli-options";
+import type { IndexerCliOptions } from "./indexer/cli-options";
 
 function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
@@ -31,13 +32,7 @@ function formatDuration(seconds: number): string {
  * `verify --db <path>`: reads every record of a stopped index and recomputes its digest. Exit 0 if intact; 1 with
  * what is damaged and how to rebuild otherwise.
  */
-async function verify(argv: readonly string[]): Promise<void> {
-  const parsed = parseVerifyArgs(argv);
-  if (parsed === null) {
-    console.log(USAGE);
-    return;
-  }
-  const { dbPath } = parsed;
+async function verify(dbPath: string): Promise<void> {
   if (!existsSync(dbPath)) throw new Error(`there is no index at ${dbPath}`);
   const db = await openIndexDb(dbPath, { createIfMissing: false });
   try {
@@ -49,13 +44,21 @@ async function verify(argv: readonly string[]): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  if (process.argv[2] === "verify") return verify(process.argv.slice(3));
-  const options = parseIndexerArgs(process.argv.slice(2));
-  if (options === null) {
-    console.log(USAGE);
-    return;
+type IndexerCommand = { kind: "verify"; dbPath: string } | { kind: "index"; options: IndexerCliOptions };
+
+/** `verify --db <path>`, or the indexer's own options; null for --help. */
+function parseCommand(argv: readonly string[]): IndexerCommand | null {
+  if (argv[0] === "verify") {
+    const verifyOptions = parseVerifyArgs(argv.slice(1));
+    return verifyOptions === null ? null : { kind: "verify", dbPath: verifyOptions.dbPath };
   }
+  const options = parseIndexerArgs(argv);
+  return options === null ? null : { kind: "index", options };
+}
+
+async function main(command: IndexerCommand): Promise<void> {
+  if (command.kind === "verify") return verify(command.dbPath);
+  const { options } = command;
   const client = createChainClient(httpTransport(options.rpcUrl));
   const chainId = await client.chainId();
   let addresses;
@@ -158,4 +161,4 @@ async function main(): Promise<void> {
   else if (options.progress === "bar") console.log(`stopped at block ${cursor?.number ?? "none"}`);
 }
 
-runCommand("indexer", USAGE, main);
+runCommand("indexer", USAGE, parseCommand, main);

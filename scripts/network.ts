@@ -183,12 +183,7 @@ async function propose(args: Arguments, stateDir: string): Promise<void> {
   writeNetworkDescriptor(descriptorFile, { ...descriptor, validators: outcome.signers });
 }
 
-async function main(): Promise<void> {
-  const args = parseArguments(process.argv.slice(2));
-  if (args === null) {
-    console.log(USAGE);
-    return;
-  }
+async function main(args: Arguments): Promise<void> {
   const stateDir = path.resolve(args.options.get("dir") ?? DEFAULT_NETWORK_DIR);
   switch (args.command) {
     case "up":
@@ -202,4 +197,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand("network", USAGE, main);
+runCommand("network", USAGE, parseArguments, main);

@@ -84,12 +84,7 @@ async function externalAddresses(args: StartArgs, rpc: string): Promise<Chainbil
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseStartArgs(process.argv.slice(2));
-  if (args === null) {
-    console.log(USAGE);
-    return;
-  }
+async function main(args: StartArgs): Promise<void> {
   const say = (line: string): void => console.log(line);
   // Compile first: typechain-types is generated here, and the stack's modules import it.
   const hre = (await import("hardhat")).default;
@@ -145,9 +140,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-runCommand("npm start", USAGE, async () => {
+runCommand("npm start", USAGE, parseStartArgs, async (args) => {
   try {
-    await main();
+    await main(args);
   } catch (error) {
     const record = error as { code?: unknown; port?: unknown; address?: unknown };
     if (record.code !== "EADDRINUSE") throw error;

@@ -38,13 +38,32 @@ export function wholeNumberOption(text: string, flag: string, minimum = 0): numb
   return value;
 }
 
+/** What a command does once its command line is read: its exit status (0 when it answers none). */
+export type CommandMain<T> = (options: T) => Promise<number | void>;
+
 /**
- * Runs a script's `main`: a UsageError prints "<command>: <message>" and the usage on stderr and exits 2; any other
- * error prints its message (with its class's name, or else the command's) and exits `failureStatus` at once (whatever is still open); otherwise the exit status is
- * the one `main` answers (0 when none), once the process has nothing left to do (a server keeps running).
+ * Runs a script: `parse` reads the command line (null for --help: the usage is printed on stdout, exit 0), then
+ * `main` runs with the options. A UsageError prints "<command>: <message>" and the usage on stderr and exits 2; any
+ * other error prints its message (with its class's name, or else the command's) and exits `failureStatus` at once
+ * (whatever is still open); otherwise the exit status is the one `main` answers, once the process has nothing left
+ * to do (a server keeps running).
  */
-export function runCommand(command: string, usage: string, main: () => Promise<number | void>, failureStatus = 1): void {
-  main().then(
+export function runCommand<T>(
+  command: string,
+  usage: string,
+  parse: (argv: readonly string[]) => T | null | Promise<T | null>,
+  main: CommandMain<T>,
+  failureStatus = 1,
+): void {
+  const run = async (): Promise<number | void> => {
+    const options = await parse(process.argv.slice(2));
+    if (options === null) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    return main(options);
+  };
+  run().then(
     (status) => {
       process.exitCode = status ?? 0;
     },
@@ -59,4 +78,9 @@ export function runCommand(command: string, usage: string, main: () => Promise<n
       process.exit(failureStatus);
     },
   );
+}
+
+/** A command that takes no options but --help. */
+export function helpOnly(argv: readonly string[]): Record<string, never> | null {
+  return parseCommandLine(argv, HELP_OPTION).values.help === true ? null : {};
 }
