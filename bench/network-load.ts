@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const [operator, anchor] = signers;
   const suppliers = signers.slice(2, 2 + senderCount);
 
-  const { registry, token } = await deployChainbill(operator);
+  const { registry, receivableToken } = await deployChainbill(operator);
   const latest = await hre.ethers.provider.getBlock("latest");
   if (latest === null) throw new Error("no latest block");
   const kycValidUntil = BigInt(latest.timestamp) + 2n * YEAR;
@@ -106,17 +106,17 @@ async function main(): Promise<void> {
   for (const [address, role] of members) admissions.push(await registry.admit(id(`BENCH-${address}`), address, roleMask(role), kycValidUntil));
   await settled(admissions);
   // No anchor confirms without a credit line: the bench's anchor gets the largest the chain keeps.
-  await settled([await token.setCreditLine(await registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kycValidUntil)]);
+  await settled([await receivableToken.setCreditLine(await registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kycValidUntil)]);
 
   const confirmations: ContractTransactionResponse[] = [];
   const { chainId } = await hre.ethers.provider.getNetwork();
-  const tokenAddress = await token.getAddress();
+  const tokenAddress = await receivableToken.getAddress();
   for (const [index, supplier] of suppliers.entries()) {
     const invoiceNumber = `BENCH-${index}`;
     const invoiceHash = id(`bench-invoice-${index}`);
     const sellerConsent = await signInvoiceUse(supplier, chainId, tokenAddress, { invoiceNumber, invoiceHash, buyer: anchor.address });
     confirmations.push(
-      await token.connect(anchor).confirm({
+      await receivableToken.connect(anchor).confirm({
         supplier: supplier.address,
         faceValue: FACE_VALUE,
         maturity: BigInt(latest.timestamp) + YEAR,
@@ -131,14 +131,14 @@ async function main(): Promise<void> {
   const pieces: bigint[] = [];
   for (const response of confirmations) {
     const receipt = await response.wait();
-    const confirmed = receipt?.logs.map((log) => token.interface.parseLog(log)).find((event) => event?.name === "ReceivableConfirmed");
+    const confirmed = receipt?.logs.map((log) => receivableToken.interface.parseLog(log)).find((event) => event?.name === "ReceivableConfirmed");
     if (confirmed === undefined || confirmed === null) throw new Error("a confirmation emitted no ReceivableConfirmed");
     pieces.push(confirmed.args.tokenId as bigint);
   }
 
   const splitData = (index: number): string =>
-    token.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
-  const estimate = await token.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
+    receivableToken.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
+  const estimate = await receivableToken.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
   const gasLimit = (estimate * 3n) / 2n;
   const senders = suppliers.map((_, index) => new AccountSender(new Wallet(keys[2 + index]), rpc, chainId));
   // Signed ahead, so that the timed load measures the network: one sender's share of the most splits, capped.
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   }
   // What the pieces lost is what the load's splits (and the probes') moved: 1 fen each.
   let confirmedSplits = -BigInt(probes);
-  for (const piece of pieces) confirmedSplits += FACE_VALUE - (await token["balanceOf(uint256)"](piece));
+  for (const piece of pieces) confirmedSplits += FACE_VALUE - (await receivableToken["balanceOf(uint256)"](piece));
   const elapsedSeconds = (lastInclusion - startedAt) / 1000;
   const figures: LoadFigures = {
     network: hre.network.name,

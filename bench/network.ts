@@ -13,11 +13,16 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { helpOnly, runCommand } from "../src/chain/commandLine";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
 import type { LoadFigures } from "./network-load";
 import { startTemporaryNetwork } from "../src/network/temporary";
 
 const ROOT = path.resolve(__dirname, "..");
+const USAGE = `usage: npm run bench:network [-- --help]
+  No options: CHAINBILL_BENCH_SECONDS (default 60) is how long each network is loaded, CHAINBILL_BENCH_PROBES (default 20)
+  how many idle splits measure the idle latency. Needs geth (scripts/network/geth-env.sh). Exit status: 0 measured,
+  1 failed, 2 usage error.`;
 const VALIDATORS = 4;
 
 function runPhase(network: string, env: NodeJS.ProcessEnv, out: string): Promise<LoadFigures> {
@@ -109,7 +114,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`bench:network: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+runCommand("bench:network", USAGE, helpOnly, main);

@@ -36,7 +36,7 @@ const listQuery = fundingRequestsQuery.extend({ cursor: z.string().regex(INBOX_C
 
 export function registerRequestRoutes(router: IRouter, context: ApiContext, requests: FundingRequestStore): void {
   const session = requireSession(context);
-  const { token, financing } = context.contracts;
+  const { receivableToken, financing } = context.contracts;
 
   const withStates = async (list: StoredFundingRequest[]) => {
     const now = await chainNow(context);
@@ -72,10 +72,10 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     if (signer !== caller.address) {
       problems.push({ path: "holderSignature", message: signer === undefined ? "the signature is malformed" : `the request was signed by ${signer}, not by you (${caller.address}), or for another chain or contract` });
     }
-    const live = await token.exists(fundingRequest.tokenId);
+    const live = await receivableToken.exists(fundingRequest.tokenId);
     if (!live) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} is not live` });
     else {
-      const piece = await token.pieceOf(fundingRequest.tokenId);
+      const piece = await receivableToken.pieceOf(fundingRequest.tokenId);
       if (getAddress(piece.owner) !== caller.address) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} belongs to ${getAddress(piece.owner)}, not to you` });
       if (fundingRequest.value === 0n || fundingRequest.value > piece.value) {
         problems.push({ path: "request.value", message: `the value must be from 1 to the piece's value ${piece.value}` });

@@ -16,7 +16,7 @@ export { MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE } from "./wir
 const WITHDRAWN = 2n ** 40n - 1n;
 
 export async function chainNow(context: ApiContext): Promise<bigint> {
-  const block = await context.contracts.token.runner?.provider?.getBlock("latest");
+  const block = await context.contracts.receivableToken.runner?.provider?.getBlock("latest");
   if (block === null || block === undefined) throw new Error("the node returned no latest block");
   return BigInt(block.timestamp);
 }

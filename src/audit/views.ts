@@ -6,7 +6,7 @@ import { Settlement__factory } from "../../typechain-types/factories/contracts/f
 import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
-import { pieceName } from "./findings";
+import { pieceName } from "../chain/tokenId";
 import { readViews } from "./viewReader";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay } from "./replay";

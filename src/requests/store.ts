@@ -1,6 +1,7 @@
 import { Level } from "level";
 import { getAddress } from "ethers";
 import type { FundingRequest } from "../chain/funding";
+import { tokenIdOf } from "../chain/tokenId";
 
 /**
  * Funding requests on their way from a holder to a factor: the request as the holder signed it (EIP-712, the
@@ -59,7 +60,7 @@ function pieceKey(factor: string, tokenId: bigint, holder: string, nonce: bigint
 }
 
 function slotPrefix(factor: string, slot: bigint): string {
-  return `p/${factor.toLowerCase()}/${(slot << 32n).toString(16).padStart(TOKEN_WIDTH, "0").slice(0, TOKEN_WIDTH - 8)}`;
+  return `p/${factor.toLowerCase()}/${tokenIdOf(slot, 0n).toString(16).padStart(TOKEN_WIDTH, "0").slice(0, TOKEN_WIDTH - 8)}`;
 }
 
 export function requestFromStored(stored: StoredFundingRequest): FundingRequest {

@@ -3,7 +3,8 @@ import { useApp } from "../app";
 import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailure, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
@@ -39,12 +40,12 @@ export function FactorPage() {
 
   const fund = async (request: StoredRequest, passed: FundingCheckPassed): Promise<void> => {
     const price = BigInt(passed.attestation.price);
-    const { currency, financing } = connection.contracts;
-    const allowance = await currency.allowance(connection.address, config.addresses.financing);
+    const { settlementToken, financing } = connection.contracts;
+    const allowance = await settlementToken.allowance(connection.address, config.addresses.financing);
     const steps: MessageKey[] = [...(allowance < price ? (["factor.stepApprove"] as MessageKey[]) : []), "factor.stepFund", "transfer.stepMined", "transfer.stepIndexed"];
     await run(steps, async (step) => {
       if (allowance < price) {
-        await (await currency.approve(config.addresses.financing, price)).wait();
+        await (await settlementToken.approve(config.addresses.financing, price)).wait();
       }
       step("factor.stepFund");
       const [, fundedTokenId] = await financing.fund.staticCall(request.request, request.holderSignature, passed.attestation, [passed.signature]);

@@ -212,7 +212,7 @@ export function OperatorPage() {
   };
 
   const data = view.data;
-  const { registry, financing, token } = connection.contracts;
+  const { registry, financing, receivableToken } = connection.contracts;
   const chosen = data?.members.find((row) => row.memberId === selected) ?? null;
   const lapsing = data === null ? [] : data.members.filter((row) => row.status !== 0 && row.kycValidUntil <= data.now + LAPSE_WINDOW).sort((a, b) => (a.kycValidUntil < b.kycValidUntil ? -1 : 1));
 
@@ -237,8 +237,8 @@ export function OperatorPage() {
               onClick={() =>
                 void prepare(
                   data.paused
-                    ? { area: "system", what: t("operator.do.unpause"), details: [], call: "ReceivableToken.unpause()", dryRun: () => token.unpause.staticCall(), send: () => token.unpause(), done: () => t("operator.do.unpause") }
-                    : { area: "system", what: t("operator.do.pause"), details: [], call: "ReceivableToken.pause()", dryRun: () => token.pause.staticCall(), send: () => token.pause(), done: () => t("operator.do.pause") },
+                    ? { area: "system", what: t("operator.do.unpause"), details: [], call: "ReceivableToken.unpause()", dryRun: () => receivableToken.unpause.staticCall(), send: () => receivableToken.unpause(), done: () => t("operator.do.unpause") }
+                    : { area: "system", what: t("operator.do.pause"), details: [], call: "ReceivableToken.pause()", dryRun: () => receivableToken.pause.staticCall(), send: () => receivableToken.pause(), done: () => t("operator.do.pause") },
                 )
               }
             >
