@@ -19,6 +19,51 @@ import { signDigest } from "../../src/chain/signatures";
 /** A JSON-RPC call, whatever carries it. */
 export type RpcCall = (method: string, params: unknown[]) => Promise<unknown>;
 
+/** Several JSON-RPC calls in one request (a JSON-RPC batch); each answer is a result or an error message. */
+export type RpcBatch = (calls: ReadonlyArray<{ method: string; params: unknown[] }>) => Promise<Array<{ result: unknown } | { error: string }>>;
+
+interface JsonRpcAnswer {
+  id: number;
+  result?: unknown;
+  error?: { message: string };
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** JSON-RPC over HTTP to `url` (a geth node's), single calls and batches, on kept-alive connections. */
+export function httpRpc(url: string): { call: RpcCall; batch: RpcBatch } {
+  let nextId = 0;
+  const post = async (body: unknown): Promise<unknown> => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+    return response.json();
+  };
+  const batch: RpcBatch = async (calls) => {
+    if (calls.length === 0) return [];
+    const first = nextId;
+    nextId += calls.length;
+    const answers = (await post(calls.map(({ method, params }, index) => ({ jsonrpc: "2.0", id: first + index, method, params })))) as JsonRpcAnswer[];
+    if (!Array.isArray(answers)) throw new Error(`${url} did not answer a batch with an array`);
+    const byId = new Map(answers.map((answer) => [answer.id, answer]));
+    return calls.map((_, index) => {
+      const answer = byId.get(first + index);
+      if (answer === undefined) return { error: "no answer in the batch" };
+      return answer.error !== undefined ? { error: answer.error.message } : { result: answer.result };
+    });
+  };
+  const call: RpcCall = async (method, params) => {
+    const [answer] = await batch([{ method, params }]);
+    if ("error" in answer) throw new Error(`${method}: ${answer.error}`);
+    return answer.result;
+  };
+  return { call, batch };
+}
+
 export interface TransactionRequest {
   to: string;
   data?: string;
@@ -112,6 +157,16 @@ export class AccountSender {
     return done;
   }
 
+  /**
+   * Sends the next `count` transactions of `request` in one JSON-RPC batch (after every earlier `send`), the ones
+   * signed ahead first. Never rejects; after any failure the account asks the node for its next nonce again.
+   */
+  sendBatch(request: TransactionRequest, count: number, batch: RpcBatch): Promise<SendOutcome[]> {
+    const outcomes = this.queue.then(() => this.sendBatchNow(request, count, batch));
+    this.queue = outcomes;
+    return outcomes;
+  }
+
   /** Transactions still signed ahead. */
   get presignedCount(): number {
     return this.presigned.length;
@@ -125,21 +180,52 @@ export class AccountSender {
     return signTransactionFast(this.wallet.privateKey, { ...request, ...this.fees, chainId: this.chainId, nonce });
   }
 
+  /** The signed transaction for `nonce`: the one signed ahead when it matches, else signed now. */
+  private rawFor(request: TransactionRequest, nonce: number): string {
+    const ahead = this.presigned[0];
+    if (ahead !== undefined && ahead.nonce === nonce && sameRequest(ahead.request, request)) {
+      this.presigned.shift();
+      return ahead.raw;
+    }
+    // Another request (or nonce) than the ones signed ahead: those can no longer be sent in order.
+    this.presigned = [];
+    return this.sign(request, nonce);
+  }
+
+  private async sendBatchNow(request: TransactionRequest, count: number, batch: RpcBatch): Promise<SendOutcome[]> {
+    const from = this.wallet.address;
+    let first = this.nextNonce ?? -1;
+    try {
+      if (this.nextNonce === undefined) this.nextNonce = await this.pendingNonce();
+      first = this.nextNonce;
+      const raws = Array.from({ length: count }, (_, offset) => this.rawFor(request, first + offset));
+      const sentAt = performance.now();
+      const answers = await batch(raws.map((raw) => ({ method: "eth_sendRawTransaction", params: [raw] })));
+      const outcomes = answers.map((answer, offset): SendOutcome => {
+        const nonce = first + offset;
+        return "error" in answer ? { kind: "not-sent", from, nonce, reason: answer.error } : { kind: "sent", hash: answer.result as string, from, nonce, sentAt };
+      });
+      if (outcomes.every((outcome) => outcome.kind === "sent")) {
+        this.nextNonce = first + count;
+      } else {
+        this.nextNonce = undefined;
+        this.presigned = [];
+      }
+      return outcomes;
+    } catch (error) {
+      this.nextNonce = undefined;
+      this.presigned = [];
+      const reason = error instanceof Error ? error.message : String(error);
+      return Array.from({ length: count }, (_, offset): SendOutcome => ({ kind: "not-sent", from, nonce: first + offset, reason }));
+    }
+  }
+
   private async sendNow(request: TransactionRequest): Promise<SendOutcome> {
     let nonce = this.nextNonce ?? -1;
     try {
       if (this.nextNonce === undefined) this.nextNonce = await this.pendingNonce();
       nonce = this.nextNonce;
-      const ahead = this.presigned[0];
-      let raw: string;
-      if (ahead !== undefined && ahead.nonce === nonce && sameRequest(ahead.request, request)) {
-        raw = ahead.raw;
-        this.presigned.shift();
-      } else {
-        // Another request (or nonce) than the ones signed ahead: those can no longer be sent in order.
-        this.presigned = [];
-        raw = this.sign(request, nonce);
-      }
+      const raw = this.rawFor(request, nonce);
       const sentAt = performance.now();
       const hash = (await this.rpc("eth_sendRawTransaction", [raw])) as string;
       this.nextNonce = nonce + 1;
@@ -157,7 +243,22 @@ interface BlockWithHashes {
   number: string;
   hash: string;
   parentHash: string;
+  timestamp: string;
+  gasUsed: string;
+  gasLimit: string;
   transactions: string[];
+}
+
+/** What a block of the chain the watcher followed held. */
+export interface BlockFill {
+  number: number;
+  /** Seconds, from the header. */
+  timestamp: number;
+  transactions: number;
+  /** Transactions among them that the watcher was watching. */
+  watched: number;
+  gasUsed: bigint;
+  gasLimit: bigint;
 }
 
 /**
@@ -170,6 +271,7 @@ export class InclusionWatcher {
   private readonly includedAt = new Map<string, number>();
   private readonly watched = new Set<string>();
   private readonly hashAt = new Map<number, string>();
+  private readonly fillAt = new Map<number, BlockFill>();
   private nextBlock = 0;
   private replacedBlocks = 0;
   private running = false;
@@ -196,6 +298,11 @@ export class InclusionWatcher {
   /** Blocks the watcher saw that the chain later replaced. */
   get reorgedBlocks(): number {
     return this.replacedBlocks;
+  }
+
+  /** The blocks read since `start`, on the chain as last seen (a replaced block's fill is overwritten), in order. */
+  get blocks(): BlockFill[] {
+    return [...this.fillAt.values()].sort((a, b) => a.number - b.number);
   }
 
   async start(): Promise<void> {
@@ -226,10 +333,21 @@ export class InclusionWatcher {
             continue;
           }
           const seenAt = performance.now();
+          let watched = 0;
           for (const hash of block.transactions) {
             const key = hash.toLowerCase();
-            if (this.watched.has(key) && !this.includedAt.has(key)) this.includedAt.set(key, seenAt);
+            if (!this.watched.has(key)) continue;
+            watched += 1;
+            if (!this.includedAt.has(key)) this.includedAt.set(key, seenAt);
           }
+          this.fillAt.set(number, {
+            number,
+            timestamp: Number(BigInt(block.timestamp)),
+            transactions: block.transactions.length,
+            watched,
+            gasUsed: BigInt(block.gasUsed),
+            gasLimit: BigInt(block.gasLimit),
+          });
           this.hashAt.set(number, block.hash);
           this.hashAt.delete(number - 64);
           this.nextBlock = number + 1;
