@@ -118,7 +118,7 @@ export function FactorPage() {
           </p>
         )}
         <p className="muted">{t("life.liveFactor")}</p>
-        <ClosedRequests requests={requests.data?.closed ?? []} table={RequestTable} />
+        <ClosedRequests requests={requests.data?.closed ?? []} />
       </Section>
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />

@@ -73,9 +73,9 @@ export function HolderRequests({ requests, reload, table: RequestTable }: { requ
       const sent = await financing.invalidateNonce(nonce);
       step("transfer.stepMined");
       await sent.wait();
+      await reload();
       setPicked(null);
       setResult(t("life.withdrawn", { factor: nameOf(entry.request.factor), piece: pieceName(entry.request.tokenId) }));
-      await reload();
     });
   };
 
@@ -143,10 +143,10 @@ export function useDecline(reload: () => Promise<void>) {
     }
     await run(["life.declineStep"], async () => {
       await api.call("declineFundingRequest", { params: { holder: entry.holder, nonce: entry.request.nonce }, body: { reason: reason.trim() } });
+      await reload();
       setPicked(null);
       setReason("");
       setResult(t("life.declined", { holder: nameOf(entry.holder) }));
-      await reload();
     });
   };
 
@@ -187,13 +187,40 @@ export function useDecline(reload: () => Promise<void>) {
 }
 
 /** Requests to the factor that closed lately (funded, declined, withdrawn, expired), newest first. */
-export function ClosedRequests({ requests, table: RequestTable }: { requests: StoredRequest[]; table: Table }) {
+export function ClosedRequests({ requests }: { requests: StoredRequest[] }) {
   const t = useT();
+  const { nameOf } = useApp();
   return (
     <div data-testid="closed-requests">
       <h3>{t("life.closedTitle")}</h3>
-      {requests.length === 0 ? <p className="muted">{t("life.closedNone")}</p> : <RequestTable requests={requests} />}
-      <RequestNotes requests={requests} />
+      {requests.length === 0 ? (
+        <p className="muted">{t("life.closedNone")}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>{t("col.piece")}</th>
+              <th>{t("col.holder")}</th>
+              <th className="amount">{t("col.value")}</th>
+              <th className="amount">{t("col.minPrice")}</th>
+              <th>{t("col.state")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {requests.map((entry) => (
+              <tr key={keyOf(entry)} data-testid={`closed-${pieceName(entry.request.tokenId)}`}>
+                <td>
+                  <a href={`#/piece/${entry.request.tokenId}`}>{pieceName(entry.request.tokenId)}</a>
+                </td>
+                <td>{nameOf(entry.holder)}</td>
+                <td className="amount">{cny(entry.request.value)}</td>
+                <td className="amount">{cny(entry.request.minPrice)}</td>
+                <td data-testid="closed-state">{t(`state.${entry.state}`)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }
