@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useState } from "react";
 import { hasRole, useApp } from "./app";
 import { chainNow } from "./lib/chain";
 import { useT } from "./lib/i18n";
@@ -54,10 +54,7 @@ export function Notifications() {
     ]);
     setNotices(noticesOf({ ...sources, inbox: inbox?.requests, mine: mine?.requests, portfolio, book, obligations }));
   }, [api, connection, session]);
-  useEffect(() => {
-    void refresh().catch(() => undefined);
-  }, [refresh]);
-  usePolling(() => refresh().catch(() => undefined), NOTICE_POLL_MS);
+  usePolling(() => refresh().catch(() => undefined), NOTICE_POLL_MS, true);
 
   const unseen = notices.filter((notice) => !seen.has(notice.id)).length;
   const toggle = (): void => {

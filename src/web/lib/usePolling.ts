@@ -5,11 +5,14 @@ export const POLL_MS = 4_000;
 
 /**
  * Calls `refresh` every `intervalMs` while the tab is visible, never while the previous call is still running, so a
- * page follows what others do without reloading and a slow API gets at most one question at a time from it.
+ * page follows what others do without reloading and a slow API gets at most one question at a time from it;
+ * `immediate` asks once at once too.
  */
-export function usePolling(refresh: () => Promise<unknown>, intervalMs = POLL_MS): void {
+export function usePolling(refresh: () => Promise<unknown>, intervalMs = POLL_MS, immediate = false): void {
   const latest = useRef(refresh);
-  latest.current = refresh;
+  useEffect(() => {
+    latest.current = refresh;
+  }, [refresh]);
   useEffect(() => {
     let running = false;
     const tick = (): void => {
@@ -19,7 +22,8 @@ export function usePolling(refresh: () => Promise<unknown>, intervalMs = POLL_MS
         running = false;
       });
     };
+    if (immediate) tick();
     const timer = window.setInterval(tick, intervalMs);
     return () => window.clearInterval(timer);
-  }, [intervalMs]);
+  }, [intervalMs, immediate]);
 }
