@@ -10,6 +10,8 @@ import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
+import { usePolling } from "../lib/usePolling";
+import { ClosedRequests, useDecline } from "./RequestLife";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -23,6 +25,8 @@ export function FactorPage() {
   const [outcome, setOutcome] = useState<CheckOutcome | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, run, busy } = useAction();
+  usePolling(requests.reload);
+  const declining = useDecline(requests.reload);
 
   const check = async (request: StoredRequest): Promise<void> => {
     setSelected(request);
@@ -30,10 +34,8 @@ export function FactorPage() {
     setResult(null);
     await run(["factor.stepCheck"], async () => {
       // A refusal (422) is an answer too: every reason the verifier found.
-      const answer = await api.request("fundingCheck", {
-        params: { id: request.request.tokenId },
-        body: { request: request.request, holderSignature: request.holderSignature, price: request.request.minPrice },
-      });
+      // The stored request is checked at its minimum price, and the outcome recorded for the holder to see.
+      const answer = await api.request("checkFundingRequest", { params: { holder: request.holder, nonce: request.request.nonce } });
       setOutcome(answer.status === 200 ? { ok: true, passed: answer.body } : { ok: false, failures: answer.body.failures });
     });
   };
@@ -61,7 +63,7 @@ export function FactorPage() {
     });
   };
 
-  const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting");
+  const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting" || entry.state === "checked");
   return (
     <main>
       <Section title={t("factor.title")} testId="factor-page">
@@ -74,9 +76,11 @@ export function FactorPage() {
               <button type="button" className="secondary" disabled={busy} onClick={() => void check(entry)} data-testid="run-check">
                 {t("factor.check")}
               </button>
+              {declining.button(entry)}
             </div>
           )}
         />
+        {declining.panel}
         <Progress progress={progress} />
         <ErrorBox error={error} />
         {selected !== null && outcome !== null && outcome.ok && (
@@ -114,6 +118,8 @@ export function FactorPage() {
             {result}
           </p>
         )}
+        <p className="muted">{t("life.liveFactor")}</p>
+        <ClosedRequests requests={requests.data?.closed ?? []} />
       </Section>
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />

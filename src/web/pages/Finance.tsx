@@ -14,6 +14,8 @@ import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/s
 import { fundingRequestToWire } from "../../api/wire/convert";
 import { SellerRecoursePanel } from "./Recourse";
 import { useData } from "../lib/useData";
+import { usePolling } from "../lib/usePolling";
+import { HolderRequests } from "./RequestLife";
 
 const DAY = 86_400n;
 
@@ -34,6 +36,7 @@ export function FinancePage() {
   const { api, connection, config, members, nameOf } = useApp();
   const portfolio = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
   const mine = useData(() => api.call("fundingRequests"), [api]);
+  usePolling(mine.reload);
   const factors = members
     .filter((member) => member.status === "ACTIVE" && member.roles.includes("FACTOR"))
     .flatMap((member) => member.accounts.map((account) => getAddress(account)));
@@ -148,7 +151,7 @@ export function FinancePage() {
       </Section>
       <Section title={t("finance.mine")}>
         <ErrorBox error={mine.error} />
-        <RequestTable requests={mine.data?.requests ?? []} />
+        <HolderRequests requests={mine.data?.requests ?? []} reload={mine.reload} table={RequestTable} />
       </Section>
       <SellerRecoursePanel />
     </main>
