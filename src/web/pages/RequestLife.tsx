@@ -3,7 +3,8 @@ import type { ComponentType, ReactNode } from "react";
 import { useApp } from "../app";
 import { ErrorBox, FailureLine, Progress, useAction } from "../components";
 import { useT } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import { DECLINE_REASON_MAX } from "../../api/wire/schemas";
 import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 
