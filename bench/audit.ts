@@ -3,7 +3,8 @@
  * lineage, fundings with verifier attestations, repayments and claims), serves it over HTTP on 127.0.0.1, and runs
  * `npm run audit` against it in a process of its own, with every check: replay, invariants, funding
  * re-verification, the contracts' views. Prints the events replayed, the time per phase and the replay rate, and,
- * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint.
+ * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint; and the
+ * CPU time of each of the two processes and of the node serving them meanwhile (steadier than wall time on a busy machine).
  * Target (2 cores): the whole audit of 100,000 events in under 60 s. CHAINBILL_BENCH_AUDIT_EVENTS changes the size.
  */
 import hre from "hardhat";
