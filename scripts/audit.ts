@@ -10,13 +10,10 @@ import { readFileSync } from "node:fs";
 import { HELP_OPTION, UsageError, parseCommandLine, runCommand } from "../src/chain/commandLine";
 import { JsonRpcProvider, Network } from "ethers";
 import { findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
-import { connectChainbill } from "../src/chain/system";
 import type { SignedCreditReport } from "../src/credit/sign";
 import type { SignedCreditCorrection } from "../src/credit/correction";
-import { checkCreditReport } from "../src/credit/verify";
 import { SingleBar } from "cli-progress";
 import { httpSender } from "../src/audit/chain";
-import { openApiSource, openStoreSource } from "../src/audit/documents";
 import type { DocumentSource } from "../src/audit/documents";
 import { runAudit } from "../src/audit/run";
 import type { AuditPhase } from "../src/audit/run";
@@ -99,7 +96,10 @@ async function chainIdAt(url: string): Promise<bigint> {
   return BigInt(body.result);
 }
 
+// The document checks, the credit report's and the contracts' typed handles are loaded only by the runs that use
+// them: each module is compiled at start-up, and a plain audit starts faster without them.
 async function openDocuments(target: string, chainId: bigint): Promise<DocumentSource> {
+  const { openApiSource, openStoreSource } = await import("../src/audit/documents");
   if (/^https?:\/\//u.test(target)) {
     const key = process.env.CHAINBILL_AUDITOR_KEY;
     if (key === undefined || key === "") throw new UsageError("--documents <api-url> signs in as the auditor: set CHAINBILL_AUDITOR_KEY to the auditor's private key");
@@ -120,6 +120,8 @@ const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
 
 /** Checks a filed credit report against the chain at its block; prints each disagreement with its line. */
 async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined, correctionFiles: readonly string[]): Promise<number> {
+  const { connectChainbill } = await import("../src/chain/system");
+  const { checkCreditReport } = await import("../src/credit/verify");
   const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
   const corrections = correctionFiles.map((correction) => JSON.parse(readFileSync(correction, "utf8")) as SignedCreditCorrection);
   const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
