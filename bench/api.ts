@@ -19,6 +19,7 @@ import { mixedLoad, pacedLoad } from "./pacedLoad";
 import { measureHop } from "./signaturePool";
 import type { HopMeasurement } from "./signaturePool";
 import type { LoadTarget } from "./pacedLoad";
+import { slotOf } from "../src/chain/tokenId";
 
 /**
  * `npm run bench:api`: funding checks over HTTP on loopback against the in-process chain, for a piece three
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
       get("piece tree", `/v1/pieces/${third.tokenId}/tree`, tier3),
       get("factor book", `/v1/factors/${c.factor.address}/book`, auditor),
       get("portfolio", "/v1/portfolio", tier1),
-      get("receivable", `/v1/slots/${third.tokenId >> 32n}`, tier2),
+      get("receivable", `/v1/slots/${slotOf(third.tokenId)}`, tier2),
     ];
     for (const probeTarget of targets) {
       const answer = await fetch(probeTarget.url, { method: probeTarget.method, headers: probeTarget.headers, body: probeTarget.body });

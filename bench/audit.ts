@@ -3,18 +3,20 @@
  * lineage, fundings with verifier attestations, repayments and claims), serves it over HTTP on 127.0.0.1, and runs
  * `npm run audit` against it in a process of its own, with every check: replay, invariants, funding
  * re-verification, the contracts' views. Prints the events replayed, the time per phase and the replay rate, and,
- * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint.
+ * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint; and the
+ * CPU time of each of the two processes and of the node serving them meanwhile (steadier than wall time on a busy machine).
  * Target (2 cores): the whole audit of 100,000 events in under 60 s. CHAINBILL_BENCH_AUDIT_EVENTS changes the size.
  */
 import hre from "hardhat";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, MaxUint256, id, toQuantity } from "ethers";
 import type { Wallet } from "ethers";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
-import { Role, roleMask, tokenIdOf } from "../src/chain/roles";
+import { Role, roleMask } from "../src/chain/roles";
+import { tokenIdOf } from "../src/chain/tokenId";
 import { financingDomain, signFundingAttestation, signFundingRequest } from "../src/chain/funding";
 import { writeDeploymentRecord } from "../deploy/record";
 import { Financing__factory, MemberRegistry__factory, SettlementToken__factory, Settlement__factory } from "../typechain-types";
@@ -160,15 +162,25 @@ interface ChildRun {
   status: number;
   seconds: number;
   output: string;
+  /** CPU seconds of the child process itself (user + system), and of this process (the node serving it) meanwhile. */
+  cpuSeconds: number;
+  nodeCpuSeconds: number;
 }
 
-/** Runs node (with the TypeScript loader) in a process of its own; wall time from start to exit. */
-function runChild(args: string[]): Promise<ChildRun> {
+/** Preloaded in each child (written into the work folder): writes its CPU time (user + system, µs) at exit. */
+const CPU_AT_EXIT = 'process.on("exit", () => { const u = process.cpuUsage(); require("node:fs").writeFileSync(process.env.CHAINBILL_BENCH_CPU_FILE, String(u.user + u.system)); });\n';
+
+/** Runs node (with the TypeScript loader) in a process of its own; wall time from start to exit, and CPU time. */
+function runChild(args: string[], work: string): Promise<ChildRun> {
+  const cpuFile = path.join(work, `cpu-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+  const preload = path.join(work, "cpu-at-exit.cjs");
+  writeFileSync(preload, CPU_AT_EXIT);
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], {
+    const nodeCpu = process.cpuUsage();
+    const child = spawn(process.execPath, ["-r", preload, "-r", "ts-node/register/transpile-only", ...args], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", CHAINBILL_BENCH_CPU_FILE: cpuFile },
     });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -178,7 +190,15 @@ function runChild(args: string[]): Promise<ChildRun> {
     child.on("error", reject);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      resolve({ status: code ?? -1, seconds: (Date.now() - started) / 1000, output });
+      const seconds = (Date.now() - started) / 1000;
+      const node = process.cpuUsage(nodeCpu);
+      let cpuSeconds = Number.NaN;
+      try {
+        cpuSeconds = Number(readFileSync(cpuFile, "utf8")) / 1e6;
+      } catch {
+        // The child died before its exit handler ran: its CPU time is unknown.
+      }
+      resolve({ status: code ?? -1, seconds, output, cpuSeconds, nodeCpuSeconds: (node.user + node.system) / 1e6 });
     });
   });
 }
@@ -208,12 +228,13 @@ async function main(): Promise<void> {
     // Baseline: the same logs fetched over the same endpoint by a process of its own, nothing else.
     const fetchRun = await runChild(
       ["-e", `require("./src/audit/chain").fetchLogs(require("./src/audit/chain").httpSender(${JSON.stringify(rpc)}), ${JSON.stringify(Object.values(generated.addresses))}, ${generated.deploymentBlock}, ${await hre.ethers.provider.getBlockNumber()}).then((logs) => console.log(logs.length))`],
+      work,
     );
     if (fetchRun.status !== 0) throw new Error(`the baseline fetch exited with ${fetchRun.status}`);
     const fetchSeconds = fetchRun.seconds;
     const fetchedLogs = Number(fetchRun.output.trim());
 
-    const run = await runChild([path.join("scripts", "audit.ts"), "--rpc", rpc, "--contracts", recordFile, "--out", path.join(work, "report")]);
+    const run = await runChild([path.join("scripts", "audit.ts"), "--rpc", rpc, "--contracts", recordFile, "--out", path.join(work, "report")], work);
     process.stdout.write(run.output.split("\n").map((line) => `  | ${line}`).join("\n"));
     if (run.status !== 0) throw new Error(`the audit exited with ${run.status}: a clean generated history must audit clean`);
     const report = JSON.parse(readFileSync(path.join(work, "report", "report.json"), "utf8")) as { totals: { events: number }; timingsMs: Record<string, number> };
@@ -223,6 +244,11 @@ async function main(): Promise<void> {
     console.log(`events replayed           ${replayed.toLocaleString("en-US")} (${fetchedLogs.toLocaleString("en-US")} logs fetched by the baseline)`);
     console.log(`baseline: bare log fetch  ${fetchSeconds.toFixed(1)} s wall, in a process of its own (process start to exit)`);
     console.log(`audit, all checks         ${run.seconds.toFixed(1)} s wall (process start to exit) = ${(run.seconds / fetchSeconds).toFixed(1)} × the bare fetch`);
+    const fetchCpu = fetchRun.cpuSeconds + fetchRun.nodeCpuSeconds;
+    const auditCpu = run.cpuSeconds + run.nodeCpuSeconds;
+    console.log(
+      `CPU (2 shared cores)      bare fetch ${fetchRun.cpuSeconds.toFixed(1)} s + node ${fetchRun.nodeCpuSeconds.toFixed(1)} s; audit ${run.cpuSeconds.toFixed(1)} s + node ${run.nodeCpuSeconds.toFixed(1)} s = ${(auditCpu / fetchCpu).toFixed(1)} × the bare fetch's`,
+    );
     console.log(`  phases (ms)             ${Object.entries(report.timingsMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ")}`);
     console.log(`replay rate               ${Math.round(replayed / (replayMs / 1000)).toLocaleString("en-US")} events/s in the replay itself; ${Math.round(replayed / run.seconds).toLocaleString("en-US")} events/s end to end`);
     console.log(`target                    ${replayed.toLocaleString("en-US")} events in < ${TARGET_SECONDS} s: ${run.seconds < TARGET_SECONDS ? "MET" : "MISSED"}`);

@@ -8,8 +8,10 @@
  * 20) one at a time, each after the previous one landed.
  *
  * Environment: CHAINBILL_BENCH_SECONDS (default 60), CHAINBILL_BENCH_SENDERS (default 8),
- * CHAINBILL_BENCH_WINDOW (transactions in flight per sender, default 48), CHAINBILL_BENCH_MAX_SPLITS (default 50000),
- * CHAINBILL_BENCH_PROBES (default 20).
+ * CHAINBILL_BENCH_WINDOW (transactions in flight per sender, default 100), CHAINBILL_BENCH_MAX_SPLITS (default 50000),
+ * CHAINBILL_BENCH_PROBES (default 20), CHAINBILL_BENCH_SEND_URLS (comma-separated JSON-RPC URLs the senders send
+ * to, sender i to URL i mod n, instead of the network's own provider), CHAINBILL_BENCH_BATCH (transactions a sender
+ * sends in one JSON-RPC batch request, default 1; with SEND_URLS only).
  */
 import fs from "node:fs";
 import hre from "hardhat";
@@ -18,8 +20,8 @@ import type { ContractTransactionResponse } from "ethers";
 import { deployChainbill } from "../deploy/system";
 import { Role, roleMask } from "../src/chain/roles";
 import { signInvoiceUse } from "../src/proofs/invoiceUse";
-import { AccountSender, InclusionWatcher, generatorSigning, generatorSigningRate, percentile } from "../src/network/load";
-import type { RpcCall } from "../src/network/load";
+import { AccountSender, InclusionWatcher, generatorSigning, generatorSigningRate, httpRpc, percentile } from "../src/network/load";
+import type { BlockFill, RpcBatch, RpcCall, SendOutcome } from "../src/network/load";
 
 export interface LoadFigures {
   network: string;
@@ -46,6 +48,38 @@ export interface LoadFigures {
   generatorSignaturesPerSecond: number;
   /** Transactions signed while the timed load ran (when the ones signed ahead ran out). */
   signedDuringLoad: number;
+  /** Where the senders sent: "provider" (the network's own) or the URLs, and how many transactions per request. */
+  sentTo: string;
+  batch: number;
+  /** The blocks from the first to the last that held a split of the load. */
+  blocks: BlockFigures;
+}
+
+export interface BlockFigures {
+  count: number;
+  /** Mean seconds between them, from their timestamps. */
+  meanIntervalSeconds: number;
+  meanSplits: number;
+  maxSplits: number;
+  /** Mean gas used over gas limit, 0 … 1. */
+  meanGasFill: number;
+  gasLimit: string;
+}
+
+function blockFigures(blocks: readonly BlockFill[]): BlockFigures {
+  const first = blocks.findIndex((block) => block.watched > 0);
+  const last = blocks.length - 1 - [...blocks].reverse().findIndex((block) => block.watched > 0);
+  const load = first < 0 ? [] : blocks.slice(first, last + 1);
+  const count = load.length;
+  const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
+  return {
+    count,
+    meanIntervalSeconds: count > 1 ? round((load[count - 1].timestamp - load[0].timestamp) / (count - 1), 2) : 0,
+    meanSplits: count > 0 ? round(load.reduce((sum, block) => sum + block.watched, 0) / count, 1) : 0,
+    maxSplits: load.reduce((most, block) => Math.max(most, block.watched), 0),
+    meanGasFill: count > 0 ? round(load.reduce((sum, block) => sum + Number(block.gasUsed) / Number(block.gasLimit), 0) / count, 3) : 0,
+    gasLimit: count > 0 ? load[count - 1].gasLimit.toString() : "",
+  };
 }
 
 const YEAR = 365n * 86_400n;
@@ -83,9 +117,13 @@ function sleep(ms: number): Promise<void> {
 async function main(): Promise<void> {
   const seconds = positiveInteger("CHAINBILL_BENCH_SECONDS", 60);
   const senderCount = positiveInteger("CHAINBILL_BENCH_SENDERS", 8);
-  const window = positiveInteger("CHAINBILL_BENCH_WINDOW", 48);
+  // More in flight fills blocks past what this machine's validators execute in a block period; see network/README.md.
+  const window = positiveInteger("CHAINBILL_BENCH_WINDOW", 100);
   const maxSplits = positiveInteger("CHAINBILL_BENCH_MAX_SPLITS", 50_000);
   const probes = positiveInteger("CHAINBILL_BENCH_PROBES", 20);
+  const batchSize = positiveInteger("CHAINBILL_BENCH_BATCH", 1);
+  const sendUrls = (process.env.CHAINBILL_BENCH_SEND_URLS ?? "").split(",").filter((url) => url !== "");
+  if (batchSize > 1 && sendUrls.length === 0) throw new Error("CHAINBILL_BENCH_BATCH needs CHAINBILL_BENCH_SEND_URLS (batches go over HTTP)");
   const out = process.env.CHAINBILL_BENCH_OUT;
   if (out === undefined || out === "") throw new Error("CHAINBILL_BENCH_OUT must name the file for the figures");
 
@@ -97,7 +135,7 @@ async function main(): Promise<void> {
   const [operator, anchor] = signers;
   const suppliers = signers.slice(2, 2 + senderCount);
 
-  const { registry, token } = await deployChainbill(operator);
+  const { registry, receivableToken } = await deployChainbill(operator);
   const latest = await hre.ethers.provider.getBlock("latest");
   if (latest === null) throw new Error("no latest block");
   const kycValidUntil = BigInt(latest.timestamp) + 2n * YEAR;
@@ -106,17 +144,17 @@ async function main(): Promise<void> {
   for (const [address, role] of members) admissions.push(await registry.admit(id(`BENCH-${address}`), address, roleMask(role), kycValidUntil));
   await settled(admissions);
   // No anchor confirms without a credit line: the bench's anchor gets the largest the chain keeps.
-  await settled([await token.setCreditLine(await registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kycValidUntil)]);
+  await settled([await receivableToken.setCreditLine(await registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kycValidUntil)]);
 
   const confirmations: ContractTransactionResponse[] = [];
   const { chainId } = await hre.ethers.provider.getNetwork();
-  const tokenAddress = await token.getAddress();
+  const tokenAddress = await receivableToken.getAddress();
   for (const [index, supplier] of suppliers.entries()) {
     const invoiceNumber = `BENCH-${index}`;
     const invoiceHash = id(`bench-invoice-${index}`);
     const sellerConsent = await signInvoiceUse(supplier, chainId, tokenAddress, { invoiceNumber, invoiceHash, buyer: anchor.address });
     confirmations.push(
-      await token.connect(anchor).confirm({
+      await receivableToken.connect(anchor).confirm({
         supplier: supplier.address,
         faceValue: FACE_VALUE,
         maturity: BigInt(latest.timestamp) + YEAR,
@@ -131,16 +169,20 @@ async function main(): Promise<void> {
   const pieces: bigint[] = [];
   for (const response of confirmations) {
     const receipt = await response.wait();
-    const confirmed = receipt?.logs.map((log) => token.interface.parseLog(log)).find((event) => event?.name === "ReceivableConfirmed");
+    const confirmed = receipt?.logs.map((log) => receivableToken.interface.parseLog(log)).find((event) => event?.name === "ReceivableConfirmed");
     if (confirmed === undefined || confirmed === null) throw new Error("a confirmation emitted no ReceivableConfirmed");
     pieces.push(confirmed.args.tokenId as bigint);
   }
 
   const splitData = (index: number): string =>
-    token.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
-  const estimate = await token.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
+    receivableToken.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
+  const estimate = await receivableToken.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
   const gasLimit = (estimate * 3n) / 2n;
-  const senders = suppliers.map((_, index) => new AccountSender(new Wallet(keys[2 + index]), rpc, chainId));
+  const endpoints = sendUrls.map(httpRpc);
+  const batchOf = (index: number): RpcBatch | undefined => (endpoints.length === 0 ? undefined : endpoints[index % endpoints.length].batch);
+  const senders = suppliers.map(
+    (_, index) => new AccountSender(new Wallet(keys[2 + index]), endpoints.length === 0 ? rpc : endpoints[index % endpoints.length].call, chainId),
+  );
   // Signed ahead, so that the timed load measures the network: one sender's share of the most splits, capped.
   const presignedPerSender = Math.min(Math.ceil(maxSplits / senderCount), positiveInteger("CHAINBILL_BENCH_PRESIGN", 2_000));
   await Promise.all(senders.map((sender, index) => sender.presign({ to: tokenAddress, data: splitData(index), gasLimit }, presignedPerSender)));
@@ -161,19 +203,25 @@ async function main(): Promise<void> {
           await sleep(5);
           continue;
         }
-        const outcome = await sender.send({ to: tokenAddress, data: splitData(index), gasLimit });
-        if (outcome.kind === "sent") {
-          watcher.watch(outcome.hash);
-          sent.push({ hash: outcome.hash, sentAt: outcome.sentAt });
-          inFlight.push(outcome.hash);
-        } else {
-          notSent += 1;
+        const request = { to: tokenAddress, data: splitData(index), gasLimit };
+        const batch = batchOf(index);
+        const count = Math.min(batchSize, window - inFlight.length, maxSplits - sent.length - notSent);
+        const outcomes: SendOutcome[] = batch === undefined || count === 1 ? [await sender.send(request)] : await sender.sendBatch(request, count, batch);
+        for (const outcome of outcomes) {
+          if (outcome.kind === "sent") {
+            watcher.watch(outcome.hash);
+            sent.push({ hash: outcome.hash, sentAt: outcome.sentAt });
+            inFlight.push(outcome.hash);
+          } else {
+            notSent += 1;
+          }
         }
       }
     }),
   );
   const drainUntil = performance.now() + DRAIN_MS;
   while (watcher.includedCount < sent.length && performance.now() < drainUntil) await sleep(50);
+  const blocks = blockFigures(watcher.blocks);
 
   const idleLatencies: number[] = [];
   for (let probe = 0; probe < probes; probe += 1) {
@@ -198,7 +246,7 @@ async function main(): Promise<void> {
   }
   // What the pieces lost is what the load's splits (and the probes') moved: 1 fen each.
   let confirmedSplits = -BigInt(probes);
-  for (const piece of pieces) confirmedSplits += FACE_VALUE - (await token["balanceOf(uint256)"](piece));
+  for (const piece of pieces) confirmedSplits += FACE_VALUE - (await receivableToken["balanceOf(uint256)"](piece));
   const elapsedSeconds = (lastInclusion - startedAt) / 1000;
   const figures: LoadFigures = {
     network: hre.network.name,
@@ -217,6 +265,9 @@ async function main(): Promise<void> {
     presignedPerSender,
     generatorSignaturesPerSecond: Math.round(generatorSigningRate()),
     signedDuringLoad: generatorSigning.signed - signedAhead,
+    sentTo: sendUrls.length === 0 ? "provider" : sendUrls.join(","),
+    batch: batchSize,
+    blocks,
   };
   fs.writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@ import { Financing__factory, ReceivableToken__factory } from "../typechain-types
 import type { ChainbillAddresses } from "../src/chain/system";
 
 /**
- * A deployment record the auditor reads (src/audit/deployment.ts): the five addresses, the chain and the block
+ * A deployment record the commands read (src/chain/deployment.ts): the five addresses, the chain and the block
  * the system was deployed in. Ignition's own record (deployed_addresses.json and its journal) serves networks
  * deployed with `npm run deploy`; this file serves deployments Ignition keeps in memory (the in-process network
  * of the tests and the demo) and test deployments that swap a contract.

@@ -2,7 +2,9 @@ import { JsonRpcProvider } from "ethers";
 import { Role } from "../src/chain/roles";
 import { connectChainbill } from "../src/chain/system";
 import { DocumentStore } from "../src/documents/store";
-import { parseApiArgs } from "../src/api/config";
+import { USAGE, parseApiArgs } from "../src/api/config";
+import type { ApiServerConfig } from "../src/api/config";
+import { runCommand } from "../src/chain/commandLine";
 import { loadVerifierKey } from "../src/api/keys";
 import { createLogger } from "../src/api/logger";
 import { startServer } from "../src/api/server";
@@ -19,8 +21,7 @@ import { createVerifier } from "../src/verifier";
  * against a running chain (the consortium network, or `npx hardhat node`). With --index-db it runs the indexer in
  * this process (LevelDB allows one process per database) and serves the index reads. Stops cleanly on SIGINT/SIGTERM.
  */
-async function main(): Promise<void> {
-  const config = await parseApiArgs(process.argv.slice(2));
+async function main(config: ApiServerConfig): Promise<void> {
   const logger = createLogger();
   const provider = new JsonRpcProvider(config.rpcUrl);
   const { chainId } = await provider.getNetwork();
@@ -101,7 +102,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runCommand("api", USAGE, (argv) => parseApiArgs(argv), main);

@@ -7,23 +7,29 @@
  * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
  */
 import { readFileSync } from "node:fs";
+import { HELP_OPTION, UsageError, parseCommandLine, runCommand } from "../src/chain/commandLine";
 import { JsonRpcProvider, Network } from "ethers";
-import { findDeploymentRecord, readDeploymentRecord } from "../src/audit/deployment";
-import { connectChainbill } from "../src/chain/system";
+import { findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
 import type { SignedCreditReport } from "../src/credit/sign";
 import type { SignedCreditCorrection } from "../src/credit/correction";
-import { checkCreditReport } from "../src/credit/verify";
 import { SingleBar } from "cli-progress";
 import { httpSender } from "../src/audit/chain";
-import { openApiSource, openStoreSource } from "../src/audit/documents";
 import type { DocumentSource } from "../src/audit/documents";
 import { runAudit } from "../src/audit/run";
 import type { AuditPhase } from "../src/audit/run";
 import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
 
-const USAGE =
-  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]]";
+const USAGE = `usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]]
+  --rpc          the node (or CHAINBILL_RPC_URL)
+  --at           the block to audit at (default the head)
+  --documents    the API (signs in with CHAINBILL_AUDITOR_KEY) or the document store's folder: check the documents too
+  --index        the indexer's LevelDB folder: compare the index with the replay
+  --out          where report.json, report.html and the CSV files go (default audit-report)
+  --contracts    a deployment file (default the deployment record of the chain's id under deploy/deployments/)
+  --credit-report  check that filed credit report against the chain at its block instead
+  --credit-correction  signed corrections of lines of that report (comma-separated files), shown beside the lines they supersede
+Exit status: 0 clean, 1 findings (or a disagreeing credit report), 2 usage error or the audit could not run.`;
 
 interface CliOptions {
   rpc: string;
@@ -37,24 +43,24 @@ interface CliOptions {
   creditCorrections?: string[];
 }
 
-class UsageError extends Error {}
-
-function parseArguments(argv: readonly string[]): CliOptions {
-  const values = new Map<string, string>();
-  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report", "--credit-correction"]);
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i];
-    if (!known.has(flag)) throw new UsageError(`unknown argument ${flag}`);
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new UsageError(`${flag} given twice`);
-    values.set(flag, value);
-    i += 1;
-  }
-  const rpc = values.get("--rpc") ?? process.env.CHAINBILL_RPC_URL;
+/** The options, or null for --help. */
+function parseArguments(argv: readonly string[]): CliOptions | null {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string" },
+    at: { type: "string" },
+    documents: { type: "string" },
+    index: { type: "string" },
+    out: { type: "string" },
+    contracts: { type: "string" },
+    "credit-report": { type: "string" },
+    "credit-correction": { type: "string" },
+  });
+  if (values.help === true) return null;
+  const rpc = values.rpc ?? process.env.CHAINBILL_RPC_URL;
   if (rpc === undefined) throw new UsageError("--rpc <url> is required (or set CHAINBILL_RPC_URL)");
   if (!/^https?:\/\//u.test(rpc)) throw new UsageError(`--rpc must be an http(s) URL, not "${rpc}"`);
-  const atText = values.get("--at");
+  const atText = values.at;
   let at: number | undefined;
   if (atText !== undefined) {
     if (!/^\d+$/u.test(atText) || !Number.isSafeInteger(Number(atText))) throw new UsageError(`--at must be a block number, not "${atText}"`);
@@ -63,12 +69,12 @@ function parseArguments(argv: readonly string[]): CliOptions {
   return {
     rpc,
     ...(at === undefined ? {} : { at }),
-    ...(values.has("--documents") ? { documents: values.get("--documents") } : {}),
-    ...(values.has("--index") ? { index: values.get("--index") } : {}),
-    ...(values.has("--contracts") ? { contracts: values.get("--contracts") } : {}),
-    ...(values.has("--credit-report") ? { creditReport: values.get("--credit-report") } : {}),
-    ...(values.has("--credit-correction") ? { creditCorrections: (values.get("--credit-correction") ?? "").split(",").filter((file) => file !== "") } : {}),
-    out: values.get("--out") ?? "audit-report",
+    ...(values.documents === undefined ? {} : { documents: values.documents }),
+    ...(values.index === undefined ? {} : { index: values.index }),
+    ...(values.contracts === undefined ? {} : { contracts: values.contracts }),
+    ...(values["credit-report"] === undefined ? {} : { creditReport: values["credit-report"] }),
+    ...(values["credit-correction"] === undefined ? {} : { creditCorrections: values["credit-correction"].split(",").filter((file) => file !== "") }),
+    out: values.out ?? "audit-report",
   };
 }
 
@@ -90,7 +96,10 @@ async function chainIdAt(url: string): Promise<bigint> {
   return BigInt(body.result);
 }
 
+// The document checks, the credit report's and the contracts' typed handles are loaded only by the runs that use
+// them: each module is compiled at start-up, and a plain audit starts faster without them.
 async function openDocuments(target: string, chainId: bigint): Promise<DocumentSource> {
+  const { openApiSource, openStoreSource } = await import("../src/audit/documents");
   if (/^https?:\/\//u.test(target)) {
     const key = process.env.CHAINBILL_AUDITOR_KEY;
     if (key === undefined || key === "") throw new UsageError("--documents <api-url> signs in as the auditor: set CHAINBILL_AUDITOR_KEY to the auditor's private key");
@@ -111,11 +120,13 @@ const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
 
 /** Checks a filed credit report against the chain at its block; prints each disagreement with its line. */
 async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined, correctionFiles: readonly string[]): Promise<number> {
+  const { connectChainbill } = await import("../src/chain/system");
+  const { checkCreditReport } = await import("../src/credit/verify");
   const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
   const corrections = correctionFiles.map((correction) => JSON.parse(readFileSync(correction, "utf8")) as SignedCreditCorrection);
   const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
   const contracts = connectChainbill(record.contracts, provider);
-  const check = await checkCreditReport(report, { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock }, corrections);
+  const check = await checkCreditReport(report, { provider, receivableToken: contracts.receivableToken, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock }, corrections);
   console.log(`credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`);
   for (const shown of check.corrections) {
     console.log(`  ${shown.where} is SUPERSEDED by a correction signed by ${shown.signer} at block ${shown.issuedBlock}: "${shown.reason}"`);
@@ -132,14 +143,7 @@ async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, fil
   return 1;
 }
 
-async function main(): Promise<number> {
-  let options: CliOptions;
-  try {
-    options = parseArguments(process.argv.slice(2));
-  } catch (error) {
-    console.error(`audit: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
+async function main(options: CliOptions): Promise<number> {
   const chainId = await chainIdAt(options.rpc);
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
   if (options.creditReport !== undefined) {
@@ -193,12 +197,5 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (status) => {
-    process.exitCode = status;
-  },
-  (error: unknown) => {
-    console.error(`\naudit could not run: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2;
-  },
-);
+// A usage error exits 2 with the usage; an audit that could not run exits 2 as well (1 is kept for findings).
+runCommand("audit", USAGE, parseArguments, main, 2);

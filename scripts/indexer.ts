@@ -12,12 +12,15 @@ import { existsSync } from "node:fs";
 import { startIndexer } from "../src/indexer/indexer";
 import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
 import { createChainClient, httpTransport } from "../src/chain/rpc";
-import { createCommandLogger, parseLogFormat } from "../src/log/logger";
+import { createCommandLogger } from "../src/log/logger";
 import type { Logger } from "pino";
 import { createIndexerMetrics, serveMetrics } from "../src/indexer/metrics";
 import { verifyIndex } from "../src/indexer/integrity";
 import { openIndexDb } from "../src/indexer/store";
-import { CliUsageError, USAGE, defaultAddressesFile, parseIndexerArgs, parseVerifyArgs, readAddresses } from "./indexer/cli-options";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
+import { UsageError, runCommand } from "../src/chain/commandLine";
+import { USAGE, parseIndexerArgs, parseVerifyArgs } from "./indexer/cli-options";
+import type { IndexerCliOptions } from "./indexer/cli-options";
 
 function formatCount(value: number): string {
   return Math.round(value).toLocaleString("en-US");
@@ -34,8 +37,7 @@ function formatDuration(seconds: number): string {
  * `verify --db <path>`: reads every record of a stopped index and recomputes its digest. Exit 0 if intact; 1 with
  * what is damaged and how to rebuild otherwise.
  */
-async function verify(argv: readonly string[]): Promise<void> {
-  const { dbPath } = parseVerifyArgs(argv);
+async function verify(dbPath: string): Promise<void> {
   if (!existsSync(dbPath)) throw new Error(`there is no index at ${dbPath}`);
   const db = await openIndexDb(dbPath, { createIfMissing: false });
   try {
@@ -47,26 +49,40 @@ async function verify(argv: readonly string[]): Promise<void> {
   }
 }
 
-/** The logger the command's own `--log-format` asks for (read before the rest, so usage errors are logged alike). */
-function commandLogger(argv: readonly string[]): Logger {
-  const at = argv.indexOf("--log-format");
-  let format: ReturnType<typeof parseLogFormat> = "pretty";
-  try {
-    format = parseLogFormat(at < 0 ? undefined : argv[at + 1]);
-  } catch {
-    // parseIndexerArgs reports it as a usage error.
+type IndexerCommand = { kind: "verify"; dbPath: string } | { kind: "index"; options: IndexerCliOptions };
+
+/** `verify --db <path>`, or the indexer's own options; null for --help. */
+function parseCommand(argv: readonly string[]): IndexerCommand | null {
+  if (argv[0] === "verify") {
+    const verifyOptions = parseVerifyArgs(argv.slice(1));
+    return verifyOptions === null ? null : { kind: "verify", dbPath: verifyOptions.dbPath };
   }
-  return createCommandLogger("chainbill-indexer", { format });
+  const options = parseIndexerArgs(argv);
+  return options === null ? null : { kind: "index", options };
 }
 
-const logger = commandLogger(process.argv.slice(2));
+async function main(command: IndexerCommand): Promise<void> {
+  if (command.kind === "verify") return verify(command.dbPath);
+  const { options } = command;
+  const logger = createCommandLogger("chainbill-indexer", { format: options.logFormat });
+  try {
+    await index(options, logger);
+  } catch (error) {
+    // For machines the failure is a JSON line too; people read runCommand's one line naming the error.
+    if (options.logFormat === "json") logger.fatal({ err: error }, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    throw error;
+  }
+}
 
-async function main(): Promise<void> {
-  if (process.argv[2] === "verify") return verify(process.argv.slice(3));
-  const options = parseIndexerArgs(process.argv.slice(2));
+async function index(options: IndexerCliOptions, logger: Logger): Promise<void> {
   const client = createChainClient(httpTransport(options.rpcUrls));
   const chainId = await client.chainId();
-  const addresses = readAddresses(options.addressesFile ?? defaultAddressesFile(chainId));
+  let addresses;
+  try {
+    addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId)).contracts;
+  } catch (error) {
+    throw error instanceof DeploymentRecordError ? new UsageError(error.message) : error;
+  }
 
   const bar = new SingleBar({
     format: "backfill |{bar}| {percentage}% | blocks {value}/{total} | {events} events | {rate} events/s | ETA {eta_text}",
@@ -169,11 +185,4 @@ async function main(): Promise<void> {
   logger.info({ block: cursor?.number ?? null }, "stopped");
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof CliUsageError) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  logger.fatal({ err: error }, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-  process.exit(1);
-});
+runCommand("indexer", USAGE, parseCommand, main);

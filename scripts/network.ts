@@ -17,6 +17,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { HELP_OPTION, UsageError, parseCommandLine, runCommand, wholeNumberOption } from "../src/chain/commandLine";
 import { DEFAULT_NETWORK_DIR, DESCRIPTOR_FILE, HARDHAT_NETWORK_NAME, readNetworkDescriptor, writeNetworkDescriptor } from "../src/network/descriptor";
 import type { NetworkDescriptor } from "../src/network/descriptor";
 import { DEFAULT_BLOCK_PERIOD_SECONDS, DEFAULT_CHAIN_ID, createNetwork } from "../src/network/create";
@@ -29,6 +30,25 @@ import { stopNode } from "../src/network/processes";
 const COMMANDS = ["up", "down", "status", "propose"] as const;
 type Command = (typeof COMMANDS)[number];
 
+const USAGE = `usage: npm run network -- <command> [options]
+  up [--validators 4] [--base-port 30400] [--chain-id 741741] [--block-period 1] [--dir D]
+       create the network on first use, then start every node that is not running
+  down [--node NAME] [--wipe] [--dir D]
+       stop every node (or one); --wipe also deletes the network
+  status [--dir D]
+       a line a node and a summary line
+  propose add|remove ADDRESS [--dir D]
+       ask every current validator to vote the sealer in or out
+Exit status: 0 done, 1 failed, 2 usage error.`;
+
+/** Which options each command takes besides --dir. */
+const COMMAND_OPTIONS: Readonly<Record<Command, readonly string[]>> = {
+  up: ["validators", "base-port", "chain-id", "block-period"],
+  down: ["node", "wipe"],
+  status: [],
+  propose: [],
+};
+
 interface Arguments {
   command: Command;
   positional: string[];
@@ -36,42 +56,40 @@ interface Arguments {
   flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(["validators", "base-port", "chain-id", "block-period", "dir", "node"]);
-const FLAG_OPTIONS = new Set(["wipe"]);
-
-function parseArguments(argv: string[]): Arguments {
-  const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) {
-    throw new Error(`usage: npm run network -- ${COMMANDS.join("|")} [options] (got ${command === undefined ? "nothing" : `"${command}"`})`);
-  }
-  const positional: string[] = [];
+/** The command and its options, or null for --help. */
+function parseArguments(argv: readonly string[]): Arguments | null {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      ...HELP_OPTION,
+      validators: { type: "string" },
+      "base-port": { type: "string" },
+      "chain-id": { type: "string" },
+      "block-period": { type: "string" },
+      dir: { type: "string" },
+      node: { type: "string" },
+      wipe: { type: "boolean" },
+    },
+    true,
+  );
+  if (values.help === true) return null;
+  const [command, ...positional] = positionals;
+  if (!COMMANDS.includes(command as Command)) throw new UsageError(`the command is one of ${COMMANDS.join(", ")}, not ${command === undefined ? "nothing" : `"${command}"`}`);
   const options = new Map<string, string>();
   const flags = new Set<string>();
-  for (let index = 0; index < rest.length; index += 1) {
-    const argument = rest[index];
-    if (!argument.startsWith("--")) {
-      positional.push(argument);
-      continue;
-    }
-    const [name, inline] = argument.slice(2).split("=", 2);
-    if (FLAG_OPTIONS.has(name)) {
-      flags.add(name);
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = inline ?? rest[++index];
-      if (value === undefined) throw new Error(`--${name} needs a value`);
-      options.set(name, value);
-    } else {
-      throw new Error(`unknown option --${name}`);
-    }
+  for (const [name, value] of Object.entries(values)) {
+    if (name === "help" || value === undefined) continue;
+    if (name !== "dir" && !COMMAND_OPTIONS[command as Command].includes(name)) throw new UsageError(`${command} does not take --${name}`);
+    if (typeof value === "boolean") flags.add(name);
+    else options.set(name, value);
   }
+  if (command !== "propose" && positional.length > 0) throw new UsageError(`${command} takes no argument "${positional.join(" ")}"`);
   return { command: command as Command, positional, options, flags };
 }
 
 function integerOption(args: Arguments, name: string, fallback: number): number {
   const text = args.options.get(name);
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number, not "${text}"`);
-  return Number(text);
+  return text === undefined ? fallback : wholeNumberOption(text, `--${name}`);
 }
 
 /** Ignition's record of deployments to a chain id; it describes a chain that is gone once that chain is wiped. */
@@ -154,8 +172,8 @@ async function status(stateDir: string): Promise<void> {
 
 async function propose(args: Arguments, stateDir: string): Promise<void> {
   const [change, subject] = args.positional;
-  if ((change !== "add" && change !== "remove") || subject === undefined) {
-    throw new Error("usage: npm run network -- propose add|remove ADDRESS");
+  if ((change !== "add" && change !== "remove") || subject === undefined || args.positional.length > 2) {
+    throw new UsageError("propose takes add|remove and an ADDRESS");
   }
   const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
   const descriptor = readNetworkDescriptor(descriptorFile);
@@ -165,8 +183,7 @@ async function propose(args: Arguments, stateDir: string): Promise<void> {
   writeNetworkDescriptor(descriptorFile, { ...descriptor, validators: outcome.signers });
 }
 
-async function main(): Promise<void> {
-  const args = parseArguments(process.argv.slice(2));
+async function main(args: Arguments): Promise<void> {
   const stateDir = path.resolve(args.options.get("dir") ?? DEFAULT_NETWORK_DIR);
   switch (args.command) {
     case "up":
@@ -180,7 +197,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`network: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+runCommand("network", USAGE, parseArguments, main);

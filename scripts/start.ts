@@ -9,12 +9,13 @@
  *        companies join by applying in the dApp and being admitted in the operator console.
  *   npm start -- --rpc URL [--addresses FILE] [--start-block N]
  *        use a running node instead: no chain, no deployment, no seeding. Addresses come from FILE (JSON with
- *        registry, receivableToken, settlementToken, settlement, financing) or from Ignition's deployment record for
- *        the node's chain id; CHAINBILL_VERIFIER_KEY is the verifier's key for funding checks.
+ *        registry, receivableToken, settlementToken, settlement, financing, or a deployment record) or from the
+ *        deployment record of the node's chain id (deploy/deployments/chain-<id>/); CHAINBILL_VERIFIER_KEY is the verifier's key for funding checks.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { JsonRpcProvider } from "ethers";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../src/chain/deployment";
+import { HELP_OPTION, UsageError, parseCommandLine, runCommand, wholeNumberOption } from "../src/chain/commandLine";
 import type { ChainbillAddresses } from "../src/chain/system";
 import { REPO_ROOT, WEB_OUT_DIR, buildWebIfStale } from "../src/server/build";
 
@@ -29,88 +30,67 @@ interface StartArgs {
   empty: boolean;
 }
 
+const USAGE = `usage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--empty] [--rpc URL [--addresses FILE] [--start-block N]]
+  --port, --host   where the API and the dApp listen (default 127.0.0.1:8080)
+  --rpc-port       the in-process chain's JSON-RPC port (default 8545)
+  --data           where the stack keeps its databases (default .chainbill/start)
+  --empty          deploy without the demo seed: the operator is the only member; companies apply in the dApp
+  --rpc            use a running node instead of the in-process chain: no deployment, no seeding
+  --addresses      with --rpc: a deployment file (default the deployment record of the node's chain id)
+  --start-block    with --rpc: the first block worth indexing (default 0)
+Exit status: 0 stopped, 1 failed, 2 usage error.`;
+
 function usage(problem: string): never {
-  console.error(`npm start: ${problem}\nusage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--empty] [--rpc URL [--addresses FILE] [--start-block N]]`);
-  process.exit(2);
+  throw new UsageError(problem);
 }
 
 function portOf(text: string, flag: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) usage(`${flag} must be a port number from 0 to 65535, not "${text}"`);
+  if (!/^[0-9]+$/u.test(text) || port > 65_535) usage(`${flag} must be a port number from 0 to 65535, not "${text}"`);
   return port;
 }
 
-function parseArgs(argv: string[]): StartArgs {
-  const args: StartArgs = { host: "127.0.0.1", port: 8080, rpcPort: 8545, dataDir: path.join(REPO_ROOT, ".chainbill/start"), startBlock: 0, empty: false };
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index];
-    if (flag === "--empty") {
-      args.empty = true;
-      continue;
-    }
-    const value = argv[index + 1];
-    if (value === undefined || value.startsWith("--")) usage(`${flag} needs a value`);
-    index += 1;
-    switch (flag) {
-      case "--host":
-        args.host = value;
-        break;
-      case "--port":
-        args.port = portOf(value, flag);
-        break;
-      case "--rpc-port":
-        args.rpcPort = portOf(value, flag);
-        break;
-      case "--data":
-        args.dataDir = path.resolve(value);
-        break;
-      case "--rpc":
-        if (!/^https?:\/\//u.test(value)) usage(`--rpc must be an http(s) URL, not "${value}"`);
-        args.rpc = value;
-        break;
-      case "--addresses":
-        args.addressesFile = path.resolve(value);
-        break;
-      case "--start-block":
-        args.startBlock = Number(value);
-        if (!Number.isSafeInteger(args.startBlock) || args.startBlock < 0) usage(`--start-block must be a block number, not "${value}"`);
-        break;
-      default:
-        usage(`unknown option ${flag}`);
-    }
-  }
-  return args;
+/** The options, or null for --help. */
+function parseStartArgs(argv: readonly string[]): StartArgs | null {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    host: { type: "string" },
+    port: { type: "string" },
+    "rpc-port": { type: "string" },
+    data: { type: "string" },
+    rpc: { type: "string" },
+    addresses: { type: "string" },
+    "start-block": { type: "string" },
+    empty: { type: "boolean" },
+  });
+  if (values.help === true) return null;
+  if (values.rpc !== undefined && !/^https?:\/\//u.test(values.rpc)) usage(`--rpc must be an http(s) URL, not "${values.rpc}"`);
+  if (values.rpc === undefined && (values.addresses !== undefined || values["start-block"] !== undefined)) usage("--addresses and --start-block go with --rpc");
+  return {
+    host: values.host ?? "127.0.0.1",
+    port: values.port === undefined ? 8080 : portOf(values.port, "--port"),
+    rpcPort: values["rpc-port"] === undefined ? 8545 : portOf(values["rpc-port"], "--rpc-port"),
+    dataDir: values.data === undefined ? path.join(REPO_ROOT, ".chainbill/start") : path.resolve(values.data),
+    ...(values.rpc === undefined ? {} : { rpc: values.rpc }),
+    ...(values.addresses === undefined ? {} : { addressesFile: path.resolve(values.addresses) }),
+    startBlock: values["start-block"] === undefined ? 0 : wholeNumberOption(values["start-block"], "--start-block"),
+    empty: values.empty === true,
+  };
 }
 
-const ADDRESS_KEYS: ReadonlyArray<[keyof ChainbillAddresses, string]> = [
-  ["registry", "MemberRegistry"],
-  ["receivableToken", "ReceivableToken"],
-  ["settlementToken", "SettlementToken"],
-  ["settlement", "Settlement"],
-  ["financing", "Financing"],
-];
-
+/** The external node's system: the --addresses file, or the deployment record of the node's chain id. */
 async function externalAddresses(args: StartArgs, rpc: string): Promise<ChainbillAddresses> {
-  let file = args.addressesFile;
-  let fromIgnition = false;
-  if (file === undefined) {
-    const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
-    file = path.join(REPO_ROOT, `deploy/deployments/chain-${chainId}/deployed_addresses.json`);
-    fromIgnition = true;
+  const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
+  try {
+    const deploymentsDir = path.join(REPO_ROOT, "deploy/deployments");
+    return (args.addressesFile === undefined ? findDeploymentRecord(chainId, deploymentsDir) : readDeploymentRecord(args.addressesFile, chainId)).contracts;
+  } catch (error) {
+    if (error instanceof DeploymentRecordError) usage(error.message);
+    throw error;
   }
-  if (!fs.existsSync(file)) usage(`no contract addresses: ${file} does not exist (deploy with npm run deploy, or pass --addresses FILE)`);
-  const record = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  const addresses: Partial<ChainbillAddresses> = {};
-  for (const [key, contract] of ADDRESS_KEYS) {
-    const value = fromIgnition ? record[`Chainbill#${contract}`] : record[key];
-    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/u.test(value)) usage(`${file} has no address for ${fromIgnition ? `Chainbill#${contract}` : key}`);
-    addresses[key] = value;
-  }
-  return addresses as ChainbillAddresses;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+async function main(args: StartArgs): Promise<void> {
   const say = (line: string): void => console.log(line);
   // Compile first: typechain-types is generated here, and the stack's modules import it.
   const hre = (await import("hardhat")).default;
@@ -171,12 +151,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  const record = error as { code?: unknown; port?: unknown; address?: unknown };
-  if (record.code === "EADDRINUSE") {
-    console.error(`npm start: ${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
-  } else {
-    console.error(error instanceof Error ? error.message : error);
+runCommand("npm start", USAGE, parseStartArgs, async (args) => {
+  try {
+    await main(args);
+  } catch (error) {
+    const record = error as { code?: unknown; port?: unknown; address?: unknown };
+    if (record.code !== "EADDRINUSE") throw error;
+    throw new Error(`${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
   }
-  process.exit(1);
 });

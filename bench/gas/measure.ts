@@ -5,7 +5,7 @@ import type { BytesLike, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { confirmationFor, confirmReceivable, deployConsortium, latestTimestamp, tradeProofFor, DAY } from "../../test/helpers/consortium";
 import type { Consortium } from "../../test/helpers/consortium";
-import { tokenIdOf } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import { financingDomain, signFundingAttestation, signFundingRequest } from "../../src/chain/funding";
 import type { FinancingDomain, FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { compileReferenceToken } from "./reference";

@@ -4,8 +4,7 @@
  * keeps, and discards the answers;
  * `--mode index` runs the indexer from scratch into LevelDB up to the head; `--mode query` times the queries on a
  * built index (as an API process would run them, away from the node's heap); `--mode verify` times the integrity
- * check each start makes on a built index. `--http undici` carries the requests through undici's `Pool` instead of the
- * hand-written HTTP/1.1 client. Prints one JSON line with the figures.
+ * check each start makes on a built index. Prints one JSON line with the figures.
  */
 import { readFileSync } from "node:fs";
 import { createEventDecoder } from "../../src/chain/events";
@@ -15,13 +14,10 @@ import { createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
 import { verifyIndex } from "../../src/indexer/integrity";
 import { createChainClient, httpTransport } from "../../src/chain/rpc";
-import type { HttpClientKind } from "../../src/chain/rpc";
 import { DEFAULT_PREFETCH, DEFAULT_SIZING, RangeSizer, backfillChunks } from "../../src/indexer/sync";
 
 interface ChildArgs {
   mode: "fetch" | "index" | "query" | "verify";
-  /** The HTTP client (`--http http1|undici`; http1 by default). A tree without the choice ignores the flag. */
-  http: HttpClientKind;
   rpc: string;
   addresses: ChainbillAddresses;
   startBlock: number;
@@ -36,11 +32,9 @@ function parse(argv: readonly string[]): ChildArgs {
     return found;
   };
   const mode = value("--mode");
-  if (mode === "query" || mode === "verify") return { mode, http: "http1", rpc: "", addresses: {} as ChainbillAddresses, startBlock: 0, db: value("--db") };
+  if (mode === "query" || mode === "verify") return { mode, rpc: "", addresses: {} as ChainbillAddresses, startBlock: 0, db: value("--db") };
   if (mode !== "fetch" && mode !== "index") throw new Error(`--mode must be fetch, index, query or verify, not ${mode}`);
-  const http = argv.includes("--http") ? value("--http") : "http1";
-  if (http !== "http1" && http !== "undici") throw new Error(`--http must be http1 or undici, not ${http}`);
-  return { mode, http, rpc: value("--rpc"), addresses: JSON.parse(readFileSync(value("--addresses"), "utf8")) as ChainbillAddresses, startBlock: Number(value("--start-block")), db: value("--db") };
+  return { mode, rpc: value("--rpc"), addresses: JSON.parse(readFileSync(value("--addresses"), "utf8")) as ChainbillAddresses, startBlock: Number(value("--start-block")), db: value("--db") };
 }
 
 async function timeQuery(iterations: number, query: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
@@ -96,7 +90,7 @@ async function main(): Promise<void> {
   const args = parse(argv);
   if (args.mode === "verify") return verifyTime(args.db);
   if (args.mode === "query") return queries(args.db, argv[argv.indexOf("--holder") + 1], BigInt(argv[argv.indexOf("--leaf") + 1]));
-  const client = createChainClient(httpTransport(args.rpc, { client: args.http }));
+  const client = createChainClient(httpTransport(args.rpc));
   const head = await client.headNumber();
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
@@ -105,7 +99,7 @@ async function main(): Promise<void> {
     const addresses = createEventDecoder(args.addresses).addresses;
     for await (const chunk of backfillChunks(client, addresses, args.startBlock, head, new RangeSizer(DEFAULT_SIZING), DEFAULT_PREFETCH)) events += chunk.logs.length;
   } else {
-    const indexer = await startIndexer({ rpcUrl: args.rpc, httpClient: args.http, dbPath: args.db, addresses: args.addresses, startBlock: args.startBlock, exitAtHead: true, pollIntervalMs: 10 });
+    const indexer = await startIndexer({ rpcUrl: args.rpc, dbPath: args.db, addresses: args.addresses, startBlock: args.startBlock, exitAtHead: true, pollIntervalMs: 10 });
     await indexer.done;
     events = indexer.progress().eventsApplied;
   }

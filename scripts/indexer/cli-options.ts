@@ -1,6 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import type { ChainbillAddresses } from "../../src/chain/system";
+import { HELP_OPTION, UsageError, parseCommandLine, wholeNumberOption } from "../../src/chain/commandLine";
 import { parseLogFormat } from "../../src/log/logger";
 import type { LogFormat } from "../../src/log/logger";
 
@@ -25,8 +23,9 @@ export interface IndexerCliOptions {
 export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options]
        npm run indexer -- verify --db <path>   (reads every record and checks it against the index's digest;
                                                exit 0 intact, 1 damaged or unreadable, 2 bad usage)
-  --addresses <file>     contract addresses: {"registry","receivableToken","settlementToken","settlement","financing"}
-                         or an Ignition deployed_addresses.json (default: deploy/deployments/chain-<id>/deployed_addresses.json)
+  --addresses <file>     contract addresses: {"registry","receivableToken","settlementToken","settlement","financing"},
+                         a deployment record or an Ignition deployed_addresses.json
+                         (default: the deployment record of the chain's id under deploy/deployments/chain-<id>/)
   --start-block <n>      first block to read (the deployment block; default 0)
   --confirmations <n>    blocks behind the head after which figures are final (default 0)
   --reorg-window <n>     recent blocks that can be rolled back (default max(64, confirmations))
@@ -36,133 +35,65 @@ export const USAGE = `usage: npm run indexer -- --rpc <url> --db <path> [options
   --progress bar|json|none   progress display (default bar; json prints one line per batch)
   --rpc <url> (again)    more endpoints to fail over to (or --rpc <url>,<url>)
   --log-format pretty|json   logs on stderr: lines for people (default) or JSON lines for machines
-  --metrics-port <n>     serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port, logged)`;
+  --metrics-port <n>     serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port, logged)
+  --help                 this text
+Exit status: 0 stopped cleanly, 1 failed, 2 usage error or no deployment.`;
 
-export class CliUsageError extends Error {
-  readonly name = "CliUsageError";
+function integer(value: string | undefined, flag: string, minimum: number): number | undefined {
+  return value === undefined ? undefined : wholeNumberOption(value, flag, minimum);
 }
 
-function integer(value: string | undefined, flag: string, minimum: number): number {
-  if (value === undefined) throw new CliUsageError(`${flag} needs a value`);
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < minimum) throw new CliUsageError(`${flag} must be an integer >= ${minimum}, not "${value}"`);
-  return number;
-}
-
-export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions {
-  const options: Partial<IndexerCliOptions> = { confirmations: 0, pollIntervalMs: 1_000, exitAtHead: false, progress: "bar" };
-  const rpcUrls: string[] = [];
-  for (let index = 0; index < argv.length; index += 1) {
-    const flag = argv[index];
-    const value = (): string | undefined => {
-      index += 1;
-      return argv[index];
-    };
-    switch (flag) {
-      case "--rpc":
-        rpcUrls.push(...(value() ?? "").split(","));
-        break;
-      case "--log-format":
-        try {
-          options.logFormat = parseLogFormat(value());
-        } catch (error) {
-          throw new CliUsageError(error instanceof Error ? error.message : String(error));
-        }
-        break;
-      case "--metrics-port":
-        options.metricsPort = integer(value(), flag, 0);
-        if (options.metricsPort > 65_535) throw new CliUsageError(`--metrics-port must be a port number, not ${options.metricsPort}`);
-        break;
-      case "--db":
-        options.dbPath = value();
-        break;
-      case "--addresses":
-        options.addressesFile = value();
-        break;
-      case "--start-block":
-        options.startBlock = integer(value(), flag, 0);
-        break;
-      case "--confirmations":
-        options.confirmations = integer(value(), flag, 0);
-        break;
-      case "--reorg-window":
-        options.reorgWindow = integer(value(), flag, 0);
-        break;
-      case "--poll-ms":
-        options.pollIntervalMs = integer(value(), flag, 1);
-        break;
-      case "--max-range":
-        options.maxRange = integer(value(), flag, 1);
-        break;
-      case "--exit-at-head":
-        options.exitAtHead = true;
-        break;
-      case "--progress": {
-        const mode = value();
-        if (mode !== "bar" && mode !== "json" && mode !== "none") throw new CliUsageError(`--progress must be bar, json or none, not "${mode ?? ""}"`);
-        options.progress = mode;
-        break;
-      }
-      default:
-        throw new CliUsageError(`unknown option "${flag}"`);
-    }
+/** The indexer's options, or null for --help. */
+export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions | null {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string", multiple: true },
+    db: { type: "string" },
+    addresses: { type: "string" },
+    "start-block": { type: "string" },
+    confirmations: { type: "string" },
+    "reorg-window": { type: "string" },
+    "poll-ms": { type: "string" },
+    "max-range": { type: "string" },
+    "exit-at-head": { type: "boolean" },
+    progress: { type: "string" },
+    "log-format": { type: "string" },
+    "metrics-port": { type: "string" },
+  });
+  if (values.help === true) return null;
+  const progress = values.progress ?? "bar";
+  if (progress !== "bar" && progress !== "json" && progress !== "none") throw new UsageError(`--progress must be bar, json or none, not "${progress}"`);
+  const rpcUrls = (values.rpc ?? []).flatMap((value) => value.split(","));
+  if (rpcUrls.length === 0 || rpcUrls.some((url) => !/^https?:\/\//u.test(url))) throw new UsageError("--rpc <http(s) url> is required");
+  let logFormat: LogFormat;
+  try {
+    logFormat = parseLogFormat(values["log-format"]);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  if (rpcUrls.length === 0 || rpcUrls.some((url) => !/^https?:\/\//.test(url))) throw new CliUsageError("--rpc <http(s) url> is required");
-  if (options.dbPath === undefined || options.dbPath === "") throw new CliUsageError("--db <path> is required");
+  const metricsPort = integer(values["metrics-port"], "--metrics-port", 0);
+  if (metricsPort !== undefined && metricsPort > 65_535) throw new UsageError(`--metrics-port must be a port number, not ${metricsPort}`);
+  if (values.db === undefined || values.db === "") throw new UsageError("--db <path> is required");
   return {
     rpcUrls,
-    dbPath: options.dbPath,
-    addressesFile: options.addressesFile,
-    startBlock: options.startBlock,
-    confirmations: options.confirmations ?? 0,
-    reorgWindow: options.reorgWindow,
-    pollIntervalMs: options.pollIntervalMs ?? 1_000,
-    maxRange: options.maxRange,
-    exitAtHead: options.exitAtHead ?? false,
-    progress: options.progress ?? "bar",
-    logFormat: options.logFormat ?? "pretty",
-    metricsPort: options.metricsPort,
+    dbPath: values.db,
+    addressesFile: values.addresses,
+    startBlock: integer(values["start-block"], "--start-block", 0),
+    confirmations: integer(values.confirmations, "--confirmations", 0) ?? 0,
+    reorgWindow: integer(values["reorg-window"], "--reorg-window", 0),
+    pollIntervalMs: integer(values["poll-ms"], "--poll-ms", 1) ?? 1_000,
+    maxRange: integer(values["max-range"], "--max-range", 1),
+    exitAtHead: values["exit-at-head"] === true,
+    progress,
+    logFormat,
+    metricsPort,
   };
 }
 
-/** `verify --db <path>`: the folder of the index to check. */
-export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } {
-  let dbPath: string | undefined;
-  for (let index = 0; index < argv.length; index += 1) {
-    if (argv[index] === "--db") {
-      dbPath = argv[index + 1];
-      index += 1;
-    } else throw new CliUsageError(`unknown option "${argv[index]}" for verify`);
-  }
-  if (dbPath === undefined || dbPath === "") throw new CliUsageError("verify needs --db <path>");
-  return { dbPath };
-}
-
-const IGNITION_NAMES: Record<keyof ChainbillAddresses, string> = {
-  registry: "MemberRegistry",
-  receivableToken: "ReceivableToken",
-  settlementToken: "SettlementToken",
-  settlement: "Settlement",
-  financing: "Financing",
-};
-
-/** Reads our address file, or an Ignition `deployed_addresses.json` (keys `<module>#<Contract>`). */
-export function readAddresses(file: string): ChainbillAddresses {
-  if (!existsSync(file)) throw new CliUsageError(`no address file at ${file}: pass --addresses`);
-  const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-  if (typeof parsed !== "object" || parsed === null) throw new CliUsageError(`${file} is not a JSON object`);
-  const entries = parsed as Record<string, unknown>;
-  const result = {} as ChainbillAddresses;
-  for (const [field, contract] of Object.entries(IGNITION_NAMES) as Array<[keyof ChainbillAddresses, string]>) {
-    const direct = entries[field];
-    const ignition = Object.entries(entries).find(([key]) => key.endsWith(`#${contract}`))?.[1];
-    const address = direct ?? ignition;
-    if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) throw new CliUsageError(`${file} has no address for ${field} (${contract})`);
-    result[field] = address;
-  }
-  return result;
-}
-
-export function defaultAddressesFile(chainId: bigint): string {
-  return path.join("deploy", "deployments", `chain-${chainId}`, "deployed_addresses.json");
+/** `verify --db <path>`: the folder of the index to check; null for --help. */
+export function parseVerifyArgs(argv: readonly string[]): { dbPath: string } | null {
+  const { values } = parseCommandLine(argv, { ...HELP_OPTION, db: { type: "string" } });
+  if (values.help === true) return null;
+  if (values.db === undefined || values.db === "") throw new UsageError("verify needs --db <path>");
+  return { dbPath: values.db };
 }

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { HELP_OPTION, UsageError, parseCommandLine } from "../chain/commandLine";
+import { DeploymentRecordError, readDeploymentFile } from "../chain/deployment";
 import type { ChainbillAddresses } from "../chain/system";
 import { DEFAULT_LIMITS } from "./context";
 import type { ApiLimits } from "./context";
@@ -35,13 +35,14 @@ export interface ApiServerConfig {
   sessionsDbPath?: string;
 }
 
-export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --token <a> --currency <a> --settlement <a> --financing <a>)
+export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --receivable-token <a> --settlement-token <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
   [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--offers-db <dir>] [--sessions-db <dir>]
   --offers-db: serve factors' offers (/v1/offers);
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
   funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
-  --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, or Hardhat Ignition's
+  --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, a deployment record
+  (deploy/deployments/chain-<id>/deployment-record.json, written by npm start) or Hardhat Ignition's
   deployed_addresses.json. The verifier key: --keystore (password in CHAINBILL_VERIFIER_KEYSTORE_PASSWORD or
   CHAINBILL_VERIFIER_KEYSTORE_PASSWORD_FILE) or CHAINBILL_VERIFIER_KEY. Rate limits: CHAINBILL_API_RATE_IP and
   CHAINBILL_API_RATE_ADDRESS as "<burst>/<per second>"; CHAINBILL_API_REQUEST_TIMEOUT_MS (default 30000) drops a
@@ -49,7 +50,7 @@ export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment
 
 const addressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/u, "an address is 0x followed by 40 hex digits");
 
-const ownFormat = z.strictObject({
+const addressFlags = z.strictObject({
   registry: addressText,
   receivableToken: addressText,
   settlementToken: addressText,
@@ -57,93 +58,70 @@ const ownFormat = z.strictObject({
   financing: addressText,
 });
 
-/** Ignition's deployed_addresses.json for the Chainbill module. */
-const ignitionFormat = z
-  .object({
-    "Chainbill#MemberRegistry": addressText,
-    "Chainbill#ReceivableToken": addressText,
-    "Chainbill#SettlementToken": addressText,
-    "Chainbill#Settlement": addressText,
-    "Chainbill#Financing": addressText,
-  })
-  .transform(
-    (ignition): ChainbillAddresses => ({
-      registry: ignition["Chainbill#MemberRegistry"],
-      receivableToken: ignition["Chainbill#ReceivableToken"],
-      settlementToken: ignition["Chainbill#SettlementToken"],
-      settlement: ignition["Chainbill#Settlement"],
-      financing: ignition["Chainbill#Financing"],
-    }),
-  );
-
-/** The addresses in a deployment file of either format. */
-export async function readDeployment(file: string): Promise<ChainbillAddresses> {
-  const json: unknown = JSON.parse(await readFile(file, "utf8"));
-  const own = ownFormat.safeParse(json);
-  if (own.success) return own.data;
-  const ignition = ignitionFormat.safeParse(json);
-  if (ignition.success) return ignition.data;
-  throw new Error(`${file} is neither {registry, receivableToken, settlementToken, settlement, financing} nor Ignition's deployed_addresses.json`);
-}
-
 function rate(text: string | undefined, fallback: ApiLimits["perIp"], name: string): ApiLimits["perIp"] {
   if (text === undefined || text === "") return fallback;
   const match = /^(\d+)\/(\d+(?:\.\d+)?)$/u.exec(text);
-  if (match === null) throw new Error(`${name} must look like "<burst>/<per second>", e.g. "120/60"`);
+  if (match === null) throw new UsageError(`${name} must look like "<burst>/<per second>", e.g. "120/60"`);
   return { burst: Number(match[1]), perSecond: Number(match[2]) };
 }
 
 function wholeNumber(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/u.test(text)) throw new Error(`${name} must be a whole number`);
+  if (!/^\d+$/u.test(text)) throw new UsageError(`${name} must be a whole number`);
   return Number(text);
 }
 
-/** Parses the command line (without `node script`) and environment; throws with the usage on a mistake. */
-export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      rpc: { type: "string" },
-      db: { type: "string" },
-      deployment: { type: "string" },
-      registry: { type: "string" },
-      token: { type: "string" },
-      currency: { type: "string" },
-      settlement: { type: "string" },
-      financing: { type: "string" },
-      host: { type: "string" },
-      port: { type: "string" },
-      domain: { type: "string" },
-      uri: { type: "string" },
-      "from-block": { type: "string" },
-      "attestation-ttl": { type: "string" },
-      keystore: { type: "string" },
-      "index-db": { type: "string" },
-      confirmations: { type: "string" },
-      "requests-db": { type: "string" },
-      "offers-db": { type: "string" },
-      "sessions-db": { type: "string" },
-    },
-    strict: true,
+/**
+ * Parses the command line (without `node script`) and environment; null for --help. A mistake is a UsageError
+ * naming the flag (the command prints the usage with it and exits 2).
+ */
+export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig | null> {
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string" },
+    db: { type: "string" },
+    deployment: { type: "string" },
+    registry: { type: "string" },
+    "receivable-token": { type: "string" },
+    "settlement-token": { type: "string" },
+    settlement: { type: "string" },
+    financing: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    domain: { type: "string" },
+    uri: { type: "string" },
+    "from-block": { type: "string" },
+    "attestation-ttl": { type: "string" },
+    keystore: { type: "string" },
+    "index-db": { type: "string" },
+    confirmations: { type: "string" },
+    "requests-db": { type: "string" },
+    "offers-db": { type: "string" },
+    "sessions-db": { type: "string" },
   });
+  if (values.help === true) return null;
   const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
-  if (rpcUrl === undefined) throw new Error(`--rpc is required\n${USAGE}`);
-  if (values.db === undefined) throw new Error(`--db is required\n${USAGE}`);
-  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new Error(`--confirmations applies to the index: give --index-db too\n${USAGE}`);
+  if (rpcUrl === undefined) throw new UsageError("--rpc is required");
+  if (values.db === undefined) throw new UsageError("--db is required");
+  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new UsageError(`--confirmations applies to the index: give --index-db too`);
   const databases = [values.db, values["index-db"], values["requests-db"], values["offers-db"], values["sessions-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new Error(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories\n${USAGE}`);
+  if (new Set(databases).size !== databases.length) throw new UsageError(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories`);
   let addresses: ChainbillAddresses;
-  if (values.deployment !== undefined) addresses = await readDeployment(values.deployment);
-  else {
-    const flags = ownFormat.safeParse({
+  if (values.deployment !== undefined) {
+    try {
+      addresses = readDeploymentFile(values.deployment).contracts;
+    } catch (error) {
+      throw error instanceof DeploymentRecordError ? new UsageError(error.message) : error;
+    }
+  } else {
+    const flags = addressFlags.safeParse({
       registry: values.registry,
-      receivableToken: values.token,
-      settlementToken: values.currency,
+      receivableToken: values["receivable-token"],
+      settlementToken: values["settlement-token"],
       settlement: values.settlement,
       financing: values.financing,
     });
-    if (!flags.success) throw new Error(`give --deployment <file> or all five contract addresses\n${USAGE}`);
+    if (!flags.success) throw new UsageError(`give --deployment <file> or all five contract addresses`);
     addresses = flags.data;
   }
   const host = values.host ?? "127.0.0.1";

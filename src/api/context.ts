@@ -125,7 +125,7 @@ export function createContext(options: ApiOptions): ApiContext {
     chainId: options.chainId,
     store: options.store,
     verifier: options.verifier,
-    documentUse: new DocumentUseTracker(options.contracts.token, options.fromBlock ?? 0),
+    documentUse: new DocumentUseTracker(options.contracts.receivableToken, options.fromBlock ?? 0),
     members: new MemberDirectory(options.contracts.registry),
     nonces: new NonceStore(limits.nonceTtlSeconds * 1000),
     sessions: new SessionStore({ ttlMs: limits.sessionTtlSeconds * 1000, capacity: limits.maxSessions, perMember: limits.maxSessionsPerMember }, options.sessions),

@@ -6,6 +6,7 @@ import type { ParsedDocument } from "../proofs/documents";
 import type { FundingRequestStore } from "../requests/store";
 import type { ApiContext } from "./context";
 import { keepLive } from "./requestState";
+import { slotOf } from "../chain/tokenId";
 
 /**
  * What a factor may see of a receivable: the pieces it evaluates. A factor evaluates a piece while a live funding
@@ -38,12 +39,12 @@ export class DocumentAccess {
    * pieces it holds or held. Newest first, at most MAX_CANDIDATES.
    */
   async evaluatedPieces(address: string, memberId: number, slot: bigint): Promise<bigint[]> {
-    const { token } = this.context.contracts;
+    const { receivableToken } = this.context.contracts;
     const accounts = await this.accountsOf(memberId, address);
     const pieces = new Set<bigint>();
     for (const account of accounts) {
-      const received = await token.queryFilter(token.filters.Transfer(undefined, account), this.context.fromBlock);
-      for (const event of received) if (event.args.tokenId >> 32n === slot) pieces.add(event.args.tokenId);
+      const received = await receivableToken.queryFilter(receivableToken.filters.Transfer(undefined, account), this.context.fromBlock);
+      for (const event of received) if (slotOf(event.args.tokenId) === slot) pieces.add(event.args.tokenId);
       if (this.requests !== undefined) {
         const live = await keepLive(this.context, this.requests, await this.requests.bySlot(account, slot));
         for (const stored of live) pieces.add(BigInt(stored.request.tokenId));

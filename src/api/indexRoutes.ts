@@ -4,10 +4,8 @@ import { Role } from "../chain/roles";
 import type { IndexReader, SlotSummary } from "../indexer/queries";
 import { QueryInputError } from "../indexer/queries";
 import type { FundingRow, SlotRecord, TokenRecord } from "../indexer/schema";
-import { checkFunding } from "../verifier/checks";
-import { BlockReads } from "../verifier/blockReads";
-import { gatherContext } from "../verifier/gather";
-import type { FundingCheckFailure } from "../verifier/types";
+import { createLineageChecker } from "../verifier";
+import type { FundingCheckFailure, LineageChecker } from "../verifier";
 import { documentParties as partiesOfDocument } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import { ApiError, badRequest, forbidden, notFound } from "./errors";
@@ -18,6 +16,7 @@ import { holdsRole } from "./members";
 import { parseInput } from "./validation";
 import { anchorParams, factorParams, HIDDEN_FAILURE_MESSAGE, memberParams, minBlockQuery, PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX, portfolioQuery, slotParams, tokenParams } from "./wire/schemas";
 import type { ApiContext } from "./context";
+import { firstPieceOf, slotOf } from "../chain/tokenId";
 
 /**
  * Read routes over the indexer, for the dApp's portfolio, piece, factor, anchor and auditor pages. Every answer says
@@ -140,7 +139,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       const theirs = await reader.factorBook(factor, { limit: 1000 });
       for (const funding of theirs.fundings) {
         if (getAddress(funding.holder) !== owner) continue;
-        const summary = await summaryOf(funding.tokenId >> 32n);
+        const summary = await summaryOf(slotOf(funding.tokenId));
         const { piece: _piece, ...row } = funding;
         sold.push({ ...row, maturity: summary?.slot.maturity ?? null, anchorId: summary?.slot.anchorId ?? null });
       }
@@ -167,25 +166,22 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
    * A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks; and the
    * asked-for piece's own ancestors (parent first) and descendants (breadth first), by token id.
    */
-  let treeReads: BlockReads | undefined;
+  const lineage = createLineageChecker({ contracts: context.contracts, documents: context.store, chainId: context.chainId, signatures: context.signatures });
   router.get("/v1/pieces/:id/tree", session, async (request, response) => {
     await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
     const piece = await read(() => reader.token(id, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (piece === null) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
-    const rootId = (piece.slot.slot << 32n) | 1n;
+    const rootId = firstPieceOf(piece.slot.slot);
     const root = await read(() => reader.token(rootId, { maxDescendants: MAX_TREE_NODES - 1 }));
     if (root === null) throw notFound("TOKEN_NOT_FOUND", `the first piece of receivable ${piece.slot.slot} is not indexed`);
     const nodes: TokenRecord[] = [root.token, ...root.descendants];
     // The checks read the chain at the index's block (its hash and time are in the answer): one set of reads per
-    // block, shared by every tree asked for while no new block is indexed (a new BlockReads per request read the
-    // whole lineage from the node again, about a hundred calls, and queued everything else behind them).
-    if (treeReads === undefined || treeReads.blockNumber !== root.asOfBlock || treeReads.blockHash !== root.asOfBlockHash) {
-      treeReads = new BlockReads(context.contracts, root.asOfBlock, root.asOfBlockHash);
-    }
-    const reads = treeReads;
+    // block, shared by every tree asked for while no new block is indexed (reads per request read the whole lineage
+    // from the node again, about a hundred calls, and queued everything else behind them).
+    const block = { blockNumber: root.asOfBlock, blockHash: root.asOfBlockHash, timestamp: root.asOfTimestamp };
     const checks = new Map<bigint, { passed: boolean; failures: FundingCheckFailure[] }>();
-    for (const node of nodes) checks.set(node.tokenId, await stepChecks(context, reads, node.tokenId, root.asOfTimestamp));
+    for (const node of nodes) checks.set(node.tokenId, await stepChecks(lineage, node.tokenId, block));
     // Who owns each node, from the index at the tree's own block: the same answer the tree shows, and no chain
     // read per request (a tree asked again at the same block reads nothing more from the node).
     const memberIdOf = async (address: string): Promise<number> => (await reader.memberOf(address)).member?.memberId ?? 0;
@@ -216,7 +212,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const book = await read(() => reader.factorBook(owner, { limit: 1000 }));
     const fundings = [];
     for (const funding of book.fundings) {
-      const summary = await summaryOf(funding.tokenId >> 32n);
+      const summary = await summaryOf(slotOf(funding.tokenId));
       fundings.push({
         ...funding,
         maturity: summary?.slot.maturity ?? null,
@@ -234,7 +230,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     await caughtUp(request.query);
     const { address: anchor } = parseInput(anchorParams, request.params);
     const owner = subjectOf(response, anchor);
-    const slotCount = await context.contracts.token.slotCount();
+    const slotCount = await context.contracts.receivableToken.slotCount();
     const rows = [];
     let final = true;
     for (let slot = 1n; slot <= slotCount && slot <= 10_000n; slot += 1n) {
@@ -333,20 +329,10 @@ async function detailsVisibleTo(
   return visible;
 }
 
-const FUNDING_STATE_CODES: ReadonlySet<string> = new Set(["ALREADY_FUNDED"]);
-
-/**
- * The verifier's checks of the steps that brought a piece into being, without a funding request: the lineage's
- * documents, signatures, parties, delivery and invoice uses. A synthetic request stands in (its own failures are
- * dropped), so the answer is exactly what a funding check would say of the steps.
- */
-async function stepChecks(context: ApiContext, reads: BlockReads, tokenId: bigint, timestamp: number): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
-  const request = { tokenId, value: 1n, minPrice: 0n, factor: getAddress(`0x${"0".repeat(39)}1`), withRecourse: false, deadline: BigInt(timestamp), nonce: 0n };
-  const input = { request, holderSignature: `0x${"00".repeat(65)}`, price: 0n, requestedBy: request.factor };
-  const gathered = await gatherContext(reads, context.store, input, timestamp, context.chainId, context.signatures);
-  const result = checkFunding(input, gathered, { attestationTtlSeconds: 0n });
+/** The checks of the step that created `tokenId` (the last of its lineage). */
+async function stepChecks(lineage: LineageChecker, tokenId: bigint, block: { blockNumber: number; blockHash: string; timestamp: number }): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
+  const result = await lineage.check(tokenId, block);
   const last = result.steps[result.steps.length - 1];
-  // Whether the piece can still be funded is not the step's question: a bought piece's documents can be fine.
-  const failures = result.failures.filter((failure) => failure.step !== undefined && failure.step === last?.step && !FUNDING_STATE_CODES.has(failure.code));
-  return { passed: last !== undefined && failures.length === 0, failures };
+  const failures = result.failures.filter((failure) => failure.step !== undefined && failure.step === last?.step);
+  return { passed: last !== undefined && last.passed, failures };
 }

@@ -4,16 +4,16 @@ import type { IRouter } from "express";
 import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
 import type { FundingRequest } from "../chain/funding";
 import { Role } from "../chain/roles";
-import { FundingRequestStore, INBOX_CURSOR } from "../requests/store";
-import type { StoredFundingRequest } from "../requests/store";
+import { FundingRequestStore, INBOX_CURSOR, requestFromStored } from "../requests/store";
+import type { RecordedFailure, StoredFundingRequest } from "../requests/store";
 import type { FieldProblem } from "../proofs/wire";
 import { ApiError, forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import { holdsRole } from "./members";
 import { parseInput } from "./validation";
-import { fundingRequestBody, fundingRequestsQuery, REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX } from "./wire/schemas";
+import { declineBody, fundingRequestBody, fundingRequestParams, fundingRequestsQuery, HIDDEN_FAILURE_MESSAGE, REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX } from "./wire/schemas";
 import type { ApiContext } from "./context";
-import { chainNow, keepLive, MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE, requestState } from "./requestState";
+import { chainNow, isOpen, keepLive, MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE, withStates } from "./requestState";
 import type { RequestState } from "./requestState";
 
 export type { RequestState };
@@ -24,8 +24,10 @@ export type { RequestState };
  * signature is the caller's own under this chain's Financing domain, the caller holds the piece and enough of it,
  * the factor is an active factor, the deadline is ahead and the nonce unused: bad input changes nothing.
  *
- * A factor's inbox lists live requests only (waiting: nonce unused, deadline ahead), newest first, a page at a
- * time; funded, withdrawn and expired ones are removed when met. A holder has at most MAX_LIVE_REQUESTS_PER_HOLDER
+ * A factor's inbox lists open requests only (waiting or checked: nonce unused, deadline ahead, not declined), newest
+ * first, a page at a time; funded, declined, withdrawn and expired ones are closed when met and listed apart, the
+ * newest first. The addressed factor checks a stored request (the outcome recorded for the holder) and declines it
+ * with a reason; only the holder withdraws it, on chain (`invalidateNonce`), which the chain then reports. A holder has at most MAX_LIVE_REQUESTS_PER_HOLDER
  * live requests and a piece at most MAX_LIVE_REQUESTS_PER_PIECE, so no holder can bury the others' requests.
  */
 
@@ -36,11 +38,23 @@ const listQuery = fundingRequestsQuery.extend({ cursor: z.string().regex(INBOX_C
 
 export function registerRequestRoutes(router: IRouter, context: ApiContext, requests: FundingRequestStore): void {
   const session = requireSession(context);
-  const { token, financing } = context.contracts;
+  const { receivableToken, financing } = context.contracts;
 
-  const withStates = async (list: StoredFundingRequest[]) => {
-    const now = await chainNow(context);
-    return Promise.all(list.map(async (stored) => ({ ...stored, state: await requestState(context, stored, now) })));
+  /**
+   * The stored request a path names that is addressed to the caller (requests are kept per holder, nonce and
+   * factor: one nonce may go to several factors); 403 when the holder's nonce went only to others, 404 otherwise.
+   */
+  const addressedToCaller = async (params: unknown, address: string): Promise<StoredFundingRequest> => {
+    const { holder, nonce } = parseInput(fundingRequestParams, params);
+    const stored = await requests.get(holder, nonce, address);
+    if (stored !== undefined && getAddress(stored.request.factor) === address) return stored;
+    if ((await requests.get(holder, nonce)) === undefined) {
+      throw new ApiError(404, "REQUEST_NOT_FOUND", `no request of ${holder} under nonce ${nonce} is stored`, [{ path: "nonce", message: "no such request" }]);
+    }
+    throw new ApiError(403, "NOT_ADDRESSED_FACTOR", "the request is addressed to another factor", [{ path: "holder", message: "only the factor the request names may act on it" }]);
+  };
+  const refuseClosed = (state: RequestState): never => {
+    throw new ApiError(409, "REQUEST_CLOSED", `the request is ${state}`, [{ path: "nonce", message: `the request is ${state}; nothing changed` }]);
   };
 
   /** The caller's live requests (the closed ones pruned), against the caps. */
@@ -72,10 +86,10 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     if (signer !== caller.address) {
       problems.push({ path: "holderSignature", message: signer === undefined ? "the signature is malformed" : `the request was signed by ${signer}, not by you (${caller.address}), or for another chain or contract` });
     }
-    const live = await token.exists(fundingRequest.tokenId);
+    const live = await receivableToken.exists(fundingRequest.tokenId);
     if (!live) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} is not live` });
     else {
-      const piece = await token.pieceOf(fundingRequest.tokenId);
+      const piece = await receivableToken.pieceOf(fundingRequest.tokenId);
       if (getAddress(piece.owner) !== caller.address) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} belongs to ${getAddress(piece.owner)}, not to you` });
       if (fundingRequest.value === 0n || fundingRequest.value > piece.value) {
         problems.push({ path: "request.value", message: `the value must be from 1 to the piece's value ${piece.value}` });
@@ -95,6 +109,71 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     }
     context.logger.info({ holder: caller.address, factor: fundingRequest.factor, tokenId: fundingRequest.tokenId }, "funding request submitted");
     response.status(201).json({ holder: caller.address, nonce: fundingRequest.nonce });
+  });
+
+  /**
+   * The addressed factor checks a stored request at its minimum price (the funding check of tokens.ts, on the
+   * request and signature as submitted) and the outcome is recorded for the holder: whether it passed, and what
+   * failed. A failure in a step the holder was no party to keeps its code; its message is hidden.
+   */
+  router.post("/v1/funding-requests/:holder/:nonce/checks", session, async (request, response) => {
+    const caller = callerOf(response);
+    if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
+    const stored = await addressedToCaller(request.params, caller.address);
+    const now = await chainNow(context);
+    const [current] = await withStates(context, requests, [stored], now);
+    if (!isOpen(current.state)) refuseClosed(current.state);
+    const fundingRequest = requestFromStored(stored);
+    const outcome = await context.verifier.check(
+      { request: fundingRequest, holderSignature: stored.holderSignature, price: fundingRequest.minPrice, requestedBy: caller.address },
+      { signatures: context.signatures },
+    );
+    context.metrics.fundingChecks.inc({ outcome: outcome.ok ? "attested" : "refused" });
+    const holder = stored.holder.toLowerCase();
+    const failures: RecordedFailure[] = outcome.ok
+      ? []
+      : outcome.failures.map((failure) => {
+          const step = failure.step === undefined ? undefined : outcome.steps.find((entry) => entry.step === failure.step);
+          const holderParty = step === undefined || step.from.toLowerCase() === holder || step.to.toLowerCase() === holder;
+          return { ...failure, tokenId: failure.tokenId?.toString(), message: holderParty ? failure.message : HIDDEN_FAILURE_MESSAGE };
+        });
+    await requests.recordCheck(stored.holder, fundingRequest.nonce, stored.request.factor, { at: Number(now), passed: outcome.ok, failures });
+    if (outcome.ok) {
+      const { attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps } = outcome;
+      response.json({ attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps });
+    } else {
+      const { failures: found, asOfBlock, steps } = outcome;
+      response.status(422).json({ failures: found, asOfBlock, steps });
+    }
+  });
+
+  /** The addressed factor declines an open request with a reason; once (a second decline is 409 and changes nothing). */
+  router.post("/v1/funding-requests/:holder/:nonce/decline", session, async (request, response) => {
+    const caller = callerOf(response);
+    const { reason } = parseInput(declineBody, request.body);
+    const stored = await addressedToCaller(request.params, caller.address);
+    const now = await chainNow(context);
+    const [current] = await withStates(context, requests, [stored], now);
+    if (!isOpen(current.state)) refuseClosed(current.state);
+    let refusedAs: RequestState | null = null;
+    // The store runs closes one at a time: of two declines at once, the second finds the first's mark.
+    const declined = await requests.closeRequest(
+      stored.holder,
+      BigInt(stored.request.nonce),
+      stored.request.factor,
+      (latest) => {
+        if (latest.closed !== undefined) {
+          refusedAs = latest.closed.state;
+          return null;
+        }
+        return { state: "declined", declined: { at: Number(now), reason: reason.trim() } };
+      },
+      Number(now),
+    );
+    if (refusedAs !== null) refuseClosed(refusedAs);
+    if (declined === undefined) throw new ApiError(404, "REQUEST_NOT_FOUND", "the request is no longer stored", [{ path: "nonce", message: "no such request" }]);
+    context.logger.info({ holder: stored.holder, factor: caller.address, nonce: stored.request.nonce }, "funding request declined");
+    response.json({ ...declined, state: "declined" as const });
   });
 
   /**
@@ -122,12 +201,15 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
         if (entries.length > 0) cursor = entries[entries.length - 1].cursor;
         if (exhausted) break;
       }
-      const requestsOut = page.map((stored) => ({ ...stored, state: "waiting" as const }));
-      response.json({ requests: requestsOut, nextCursor: exhausted ? null : (cursor ?? null) });
+      const requestsOut = await withStates(context, requests, page, now);
+      // The first page also says what closed lately: a request the holder withdrew or that expired leaves the inbox
+      // and shows here, with its state.
+      const closed = query.cursor === undefined ? await withStates(context, requests, await requests.closedFor(caller.address), now) : undefined;
+      response.json({ requests: requestsOut, nextCursor: exhausted ? null : (cursor ?? null), ...(closed === undefined ? {} : { closed }) });
       return;
     }
     const own = await requests.byHolder(caller.address);
     own.sort((a, b) => (b.sequence ?? b.submittedAt * 1000) - (a.sequence ?? a.submittedAt * 1000));
-    response.json({ requests: await withStates(own) });
+    response.json({ requests: await withStates(context, requests, own) });
   });
 }

@@ -1,6 +1,6 @@
 import { toUtf8String } from "ethers";
 import type { ReceivableToken } from "../../typechain-types";
-import { SEQUENCE_BITS, slotOfTokenId } from "../chain/roles";
+import { firstPieceOf, sequenceOf, slotOf } from "../chain/tokenId";
 
 /**
  * A piece of a receivable as the chain holds it now: its terms, where it sits in its receivable's tree, and the
@@ -31,12 +31,10 @@ export interface TokenJson {
   proof: { kind: "confirmation" | "transfer"; invoiceFingerprint: string; invoiceHash: string; logisticsHash: string } | null;
 }
 
-const SEQUENCE_MASK = (1n << SEQUENCE_BITS) - 1n;
-
 /** The piece `tokenId`, or undefined when no such piece was ever created. */
 export async function readToken(token: ReceivableToken, tokenId: bigint): Promise<TokenJson | undefined> {
-  const slot = slotOfTokenId(tokenId);
-  const sequence = tokenId & SEQUENCE_MASK;
+  const slot = slotOf(tokenId);
+  const sequence = sequenceOf(tokenId);
   if (slot === 0n || sequence === 0n || slot > (await token.slotCount())) return undefined;
   const terms = await token.receivable(slot);
   if (sequence > terms.pieceCount) return undefined;
@@ -60,7 +58,7 @@ export async function readToken(token: ReceivableToken, tokenId: bigint): Promis
   return {
     tokenId,
     slot,
-    rootId: (slot << SEQUENCE_BITS) | 1n,
+    rootId: firstPieceOf(slot),
     parentId,
     live,
     owner: piece?.owner ?? null,

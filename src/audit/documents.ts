@@ -11,7 +11,7 @@ import { allocateWaybillClaims, describeWaybillOveruse, waybillClaimOf } from ".
 import type { WaybillClaim } from "../proofs/waybill";
 import { mapLimit } from "./chain";
 import type { Progress } from "./chain";
-import { pieceName } from "./findings";
+import { pieceName } from "../chain/tokenId";
 import type { ChainPosition } from "./findings";
 import { holdsRole } from "./members";
 import type { AuditReplay } from "./replay";

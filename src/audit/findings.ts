@@ -3,11 +3,6 @@
  * program can switch on and a sentence a person can read.
  */
 
-/** A piece as findings and reports name it: "#slot.sequence" (token ids are `(slot << 32) | sequence`). */
-export function pieceName(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
-}
-
 /** Where in the chain something happened: the block, the transaction and the log's place in the block. */
 export interface ChainPosition {
   block: number;

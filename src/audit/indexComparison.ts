@@ -1,5 +1,5 @@
 import { Level } from "level";
-import { pieceName } from "./findings";
+import { pieceName } from "../chain/tokenId";
 import type { ChainPosition, FindingLog } from "./findings";
 import type { AuditReplay, PieceStatus } from "./replay";
 

@@ -1,5 +1,5 @@
 import type { AuditEvent } from "./decode";
-import { pieceName } from "./findings";
+import { pieceName, slotOf } from "../chain/tokenId";
 import type { ChainPosition, FindingCode } from "./findings";
 
 /**
@@ -94,7 +94,7 @@ export class RecourseReplay {
 
   /** Settlement's RecourseClaimRouted: the seller's part of the claim just before it. */
   onRouted(event: Extract<AuditEvent, { name: "RecourseClaimRouted" }>, at: ChainPosition): void {
-    const subject = { tokenId: event.tokenId, slot: event.tokenId >> 32n };
+    const subject = { tokenId: event.tokenId, slot: slotOf(event.tokenId) };
     const book = this.books.get(event.tokenId);
     const index = this.expectedRoutings.findIndex((expected) => expected.tokenId === event.tokenId);
     const expected = index < 0 ? undefined : this.expectedRoutings.splice(index, 1)[0];
@@ -125,7 +125,7 @@ export class RecourseReplay {
   /** Financing's RecoursePaid: the seller paid the factor part of the piece's unpaid part. */
   onPaid(event: Extract<AuditEvent, { name: "RecoursePaid" }>, at: ChainPosition): void {
     const tokenId = event.fundedTokenId;
-    const subject = { tokenId, slot: tokenId >> 32n };
+    const subject = { tokenId, slot: slotOf(tokenId) };
     const what = `recourse payment of ${event.amount} on funding ${event.fundingId}`;
     const funding = this.hooks.funding(event.fundingId);
     if (funding === undefined) {
@@ -184,7 +184,7 @@ export class RecourseReplay {
         "I9_RECOURSE_MISROUTED",
         expected.at,
         `a claim on piece ${pieceName(expected.tokenId)} owed the seller ${expected.amount}, and none of it was routed to the seller`,
-        { tokenId: expected.tokenId, slot: expected.tokenId >> 32n },
+        { tokenId: expected.tokenId, slot: slotOf(expected.tokenId) },
       );
       const book = this.books.get(expected.tokenId);
       // The factor kept the seller's share: the seller's claim on it is spent all the same.
@@ -203,7 +203,7 @@ export class RecourseReplay {
           "I9_FACTOR_ABOVE_VALUE",
           at,
           `the factor has received ${factorTotal} on piece ${pieceName(tokenId)} of value ${piece.value}: ${piece.claimed - book.returned} of the anchor's money and ${book.paid} of recourse`,
-          { tokenId, slot: tokenId >> 32n },
+          { tokenId, slot: slotOf(tokenId) },
         );
       }
     }

@@ -3,7 +3,7 @@ import { Role } from "../chain/roles";
 import type { ChainbillAddresses } from "../chain/system";
 import type { StepProof } from "../proofs/tradeProof";
 import type { AuditEvent, PositionedEvent } from "./decode";
-import { FindingLog, pieceName } from "./findings";
+import { FindingLog } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
 import { AttestationChecks } from "./attestations";
 import type { FundCall } from "./fundings";
@@ -11,6 +11,7 @@ import { MemberReplay, activeAt, holdsRole } from "./members";
 import { CreditLineReplay } from "./creditLines";
 import type { Standing } from "./members";
 import { RecourseReplay } from "./recourse";
+import { firstPieceOf, pieceName, sequenceOf, slotOf } from "../chain/tokenId";
 
 /**
  * The audit's replay: every event of the five contracts, in chain order, rebuilt into slots, pieces, holders,
@@ -210,7 +211,7 @@ export class AuditReplay {
       slot: (slot) => this.slots.get(slot),
       memberIdOf: (account) => this.members.memberIdOf(account),
       expectCash: (from, to, amount, why, at, tokenId) => {
-        if (amount > 0n) this.expectCash({ from, to, amount, why, at, slot: tokenId >> 32n, tokenId });
+        if (amount > 0n) this.expectCash({ from, to, amount, why, at, slot: slotOf(tokenId), tokenId });
       },
       rerouteClaim: (tokenId, seller, amount, at) => {
         const expected = this.tx?.expectedCash ?? [];
@@ -220,7 +221,7 @@ export class AuditReplay {
         const claim = expected[index];
         if (claim.amount === amount) expected.splice(index, 1);
         else claim.amount -= amount;
-        this.expectCash({ from: this.settlementAddress, to: seller, amount, why: `seller's share of a claim on piece ${pieceName(tokenId)}`, at, slot: tokenId >> 32n, tokenId });
+        this.expectCash({ from: this.settlementAddress, to: seller, amount, why: `seller's share of a claim on piece ${pieceName(tokenId)}`, at, slot: slotOf(tokenId), tokenId });
       },
     });
   }
@@ -392,7 +393,7 @@ export class AuditReplay {
 
   private onConfirmed(event: Extract<AuditEvent, { name: "ReceivableConfirmed" }>, at: ChainPosition): void {
     const { slot, tokenId, confirmation } = event;
-    if (this.slots.has(slot) || slot !== BigInt(this.slots.size + 1) || tokenId !== (slot << 32n) + 1n) {
+    if (this.slots.has(slot) || slot !== BigInt(this.slots.size + 1) || tokenId !== firstPieceOf(slot)) {
       this.flag("EVENT_INCONSISTENT", at, `receivable ${slot} confirmed with first piece ${pieceName(tokenId)} out of sequence (${this.slots.size} receivables before)`, { slot });
       if (this.slots.has(slot)) return;
     }
@@ -431,7 +432,7 @@ export class AuditReplay {
 
   private onTokenTransfer(event: Extract<AuditEvent, { contract: "token"; name: "Transfer" }>, at: ChainPosition): void {
     const { from, to, tokenId } = event;
-    const slotId = tokenId >> 32n;
+    const slotId = slotOf(tokenId);
     const slot = this.slots.get(slotId);
     if (from === ZeroAddress) {
       // A new piece: its value (and parent) come with the TransferValue that follows in the same transaction.
@@ -439,7 +440,7 @@ export class AuditReplay {
         this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`, { tokenId });
         return;
       }
-      const sequence = Number(tokenId & 0xffff_ffffn);
+      const sequence = Number(sequenceOf(tokenId));
       if (sequence !== slot.pieceCount + 1) {
         this.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted out of sequence: receivable ${slotId} had ${slot.pieceCount} pieces`, { tokenId });
       }
@@ -504,7 +505,7 @@ export class AuditReplay {
     if (fromTokenId === 0n) {
       // The first piece's value, minted by the confirmation.
       const piece = this.pieces.get(toTokenId);
-      const slot = this.slots.get(toTokenId >> 32n);
+      const slot = this.slots.get(slotOf(toTokenId));
       if (piece === undefined || slot === undefined || !piece.awaitingValue || toTokenId !== slot.rootTokenId) {
         this.flag("EVENT_INCONSISTENT", at, `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`, { tokenId: toTokenId });
         return;
@@ -722,7 +723,7 @@ export class AuditReplay {
 
   /** I9: recourse only on a funding the holder sold with recourse (as its signed request says), once, by its factor. */
   private onRecourse(event: Extract<AuditEvent, { name: "RecourseRecorded" }>, at: ChainPosition): void {
-    const subject = { tokenId: event.fundedTokenId, slot: event.fundedTokenId >> 32n };
+    const subject = { tokenId: event.fundedTokenId, slot: slotOf(event.fundedTokenId) };
     const claim = `recourse of ${event.amount} on funding ${event.fundingId}`;
     const funding = this.fundingsById.get(event.fundingId);
     if (funding === undefined) {
@@ -745,7 +746,7 @@ export class AuditReplay {
   }
 
   private onFunded(event: Extract<AuditEvent, { name: "Funded" }>, at: ChainPosition): void {
-    const subject = { tokenId: event.fundedTokenId, slot: event.tokenId >> 32n };
+    const subject = { tokenId: event.fundedTokenId, slot: slotOf(event.tokenId) };
     const funding: FundingRecord = {
       fundingId: event.fundingId,
       tokenId: event.tokenId,

@@ -3,17 +3,15 @@ import { fetchBlockTimes, fetchLogs, fetchTransactionInputs } from "./chain";
 import type { Progress, RpcSender } from "./chain";
 import { AuditDecoder } from "./decode";
 import type { PositionedEvent } from "./decode";
-import { findDeploymentRecord, readDeploymentRecord } from "./deployment";
-import type { DeploymentRecord } from "./deployment";
-import { checkDocuments } from "./documents";
+import { findDeploymentRecord, readDeploymentRecord } from "../chain/deployment";
+import type { DeploymentRecord } from "../chain/deployment";
 import type { DocumentSource } from "./documents";
 import type { Finding } from "./findings";
-import { openIndexSnapshot } from "./indexComparison";
 import type { IndexSnapshot } from "./indexComparison";
 import { AuditReplay } from "./replay";
 import { FundingDigests, parseFundCall, recoverFundCallSigners } from "./fundings";
 import type { FundCall } from "./fundings";
-import { compareWithViews } from "./views";
+import { ViewPrefetch, compareWithViews } from "./views";
 import { compareCreditLines } from "./creditLines";
 
 /**
@@ -95,6 +93,22 @@ function phaseClock(onProgress: AuditOptions["onProgress"]): PhaseClock {
   };
 }
 
+/**
+ * The replay's first pass, over the decoded events without the funding transactions: what it names (pieces, slots,
+ * balances, blocks) is what the views and block times are read for ahead. Undefined when it cannot run through (the
+ * replay proper then meets the same event and says what it is, and nothing is read ahead).
+ */
+function plannedReplay(decoded: ReadonlyArray<PositionedEvent | { error: Error }>, input: ConstructorParameters<typeof AuditReplay>[0]): AuditReplay | undefined {
+  const planned = new AuditReplay(input);
+  try {
+    for (const entry of decoded) if (!("error" in entry)) planned.apply(entry);
+    planned.finish();
+  } catch {
+    return undefined;
+  }
+  return planned;
+}
+
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const { provider } = options;
   const { chainId } = await provider.getNetwork();
@@ -103,6 +117,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   let index: IndexSnapshot | undefined;
   if (options.indexPath !== undefined) {
     try {
+      // Loaded only when asked for (LevelDB), like the document checks: a plain audit starts faster without them.
+      const { openIndexSnapshot } = await import("./indexComparison");
       index = await openIndexSnapshot(options.indexPath);
     } catch (error) {
       throw new AuditSetupError(error instanceof Error ? error.message : String(error));
@@ -148,7 +164,17 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
     }
   });
   const rpc = options.rpc ?? provider;
-  const fundingInputs = await timed("transactions", () => fetchTransactionInputs(rpc, [...fundingTransactions], progressOf("transactions")));
+  // The funding transactions are asked for first. While the node reads them, a first pass of the replay without
+  // them (the pieces, slots, balances and the blocks whose time is wanted do not depend on them) names every view
+  // the comparison will read. Once the transactions are in, the node reads those block times and views while the
+  // audit recovers signatures and replays; the comparison uses the answers to the reads it makes and reads the rest.
+  const inputs = fetchTransactionInputs(rpc, [...fundingTransactions], progressOf("transactions"));
+  inputs.catch(() => undefined);
+  const planned = await timed("plan", () => plannedReplay(decoded, { chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls: new Map() }));
+  const fundingInputs = await timed("transactions", () => inputs);
+  const earlyTimes = planned === undefined ? undefined : fetchBlockTimes(rpc, [...planned.timedChecks.map((check) => check.block), ...planned.blocksWanted]);
+  earlyTimes?.catch(() => undefined);
+  const prefetch = planned === undefined ? undefined : new ViewPrefetch(rpc, record.contracts, planned, block);
   const fundCalls = await timed("signatures", async () => {
     const digests = new FundingDigests(chainId, record.contracts.financing);
     const calls = new Map<string, FundCall | Error>();
@@ -176,7 +202,15 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   });
 
   const blockTimes = await timed("times", async () => {
-    const times = await fetchBlockTimes(rpc, [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted], progressOf("times"));
+    const wanted = [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted];
+    // Read ahead when they were the same blocks; a failure there is met again by reading them here.
+    const known = (await earlyTimes?.catch(() => undefined)) ?? new Map<number, bigint>();
+    const fetched = await fetchBlockTimes(rpc, wanted.filter((wantedBlock) => !known.has(wantedBlock)), progressOf("times"));
+    const times = new Map<number, bigint>();
+    for (const wantedBlock of [...new Set(wanted)].sort((a, b) => a - b)) {
+      const time = known.get(wantedBlock) ?? fetched.get(wantedBlock);
+      if (time !== undefined) times.set(wantedBlock, time);
+    }
     for (const check of replay.timedChecks) {
       const time = times.get(check.block);
       if (time !== undefined) check.evaluate(time);
@@ -184,12 +218,13 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
     return times;
   });
 
-  await timed("views", () => compareWithViews(rpc, record.contracts, replay, block, replay.findings, progressOf("views")));
+  await timed("views", () => compareWithViews(rpc, record.contracts, replay, block, replay.findings, progressOf("views"), prefetch));
   await timed("views", () => compareCreditLines(rpc, record.contracts.receivableToken, replay.creditLines, block, replay.findings, replay.lastPosition));
 
   let documentsChecked = 0;
   if (options.documents !== undefined) {
     const source = options.documents;
+    const { checkDocuments } = await import("./documents");
     documentsChecked = await timed("documents", () => checkDocuments(replay, source, chainId, blockTimes, progressOf("documents")));
   }
   if (index !== undefined) {

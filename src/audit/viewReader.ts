@@ -17,8 +17,18 @@ export const AUDIT_VIEW_READER_CODE =
 /** Where the reader's code is put for the call: an address nobody holds a key or code for. */
 export const AUDIT_VIEW_READER_ADDRESS = "0x00000000000000000000000000000000c4a1d17e";
 
-/** Reads per eth_call at most: a few million gas each, well inside any node's call gas cap. */
+/**
+ * Reads per eth_call at most: a few million gas each, well inside any node's call gas cap (Hardhat's and a 30M
+ * block's; geth's is 50M). Views that answer one or two words read one storage slot or so (about 3,000 gas a read):
+ * 1,024 of them to a call; longer answers (a receivable's terms, a repayment account) read several: 256.
+ */
 export const READS_PER_CALL = 256;
+export const SHORT_READS_PER_CALL = 1_024;
+
+/** Reads of one view to a call, by the words of its answer the audit keeps. */
+export function readsPerCall(answerWords: number): number {
+  return answerWords <= 2 ? SHORT_READS_PER_CALL : READS_PER_CALL;
+}
 
 /** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
 const CALLS_PER_BATCH = 4;
@@ -55,7 +65,8 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
   });
   const chunks: number[][] = [];
   for (const group of groups.values()) {
-    for (let start = 0; start < group.length; start += READS_PER_CALL) chunks.push(group.slice(start, start + READS_PER_CALL));
+    const size = readsPerCall(reads[group[0]].answerWords);
+    for (let start = 0; start < group.length; start += size) chunks.push(group.slice(start, start + size));
   }
   const calls = chunks.map((chunk) => {
     const first = reads[chunk[0]];

@@ -6,9 +6,10 @@ import { Settlement__factory } from "../../typechain-types/factories/contracts/f
 import type { ChainbillAddresses } from "../chain/system";
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
-import { pieceName } from "./findings";
+import { pieceName } from "../chain/tokenId";
+import { FindingLog } from "./findings";
 import { readViews } from "./viewReader";
-import type { ChainPosition, FindingLog } from "./findings";
+import type { ChainPosition } from "./findings";
 import type { AuditReplay } from "./replay";
 
 /**
@@ -75,20 +76,21 @@ interface Call {
   check(answer: unknown): void;
 }
 
-export async function compareWithViews(
-  rpc: RpcSender,
-  contracts: ChainbillAddresses,
-  replay: AuditReplay,
-  block: number,
-  findings: FindingLog,
-  progress?: Progress,
-): Promise<number> {
+/** Identifies a read: the same view of the same contract with the same arguments answers the same at one block. */
+function readKey(to: string, selector: string, args: ReadonlyArray<bigint | string>): string {
+  return `${to.toLowerCase()}|${selector}|${args.map(argument).join("")}`;
+}
+
+/**
+ * Every view read the comparison makes for `replay`'s state, each with its check (which adds any finding to
+ * `findings`).
+ */
+function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: number, findings: FindingLog): Call[] {
   const fallback: ChainPosition = replay.lastPosition ?? { block, transactionHash: "", logIndex: -1 };
   const calls: Call[] = [];
   const at = (to: string, selector: string, args: Array<bigint | string>, check: (answer: unknown) => void): void => {
     calls.push({ to, selector, args, check });
   };
-
   at(contracts.receivableToken, SELECTORS.slotCount, [], (answer) => {
     const [count] = words(answer, 1) as bigint[];
     if (answer instanceof Error || count !== BigInt(replay.slots.size)) findings.add("VIEW_MISMATCH", fallback, `the token counts ${answer instanceof Error ? reason(answer) : count} receivables, the replay ${replay.slots.size}`);
@@ -179,24 +181,79 @@ export async function compareWithViews(
     });
   }
 
+  return calls;
+}
+
+/**
+ * The answers to `calls` at block `tag`, by {@link readKey}: one-argument views through viewReader.ts, the rest as
+ * plain calls. With `probe`, one call first: a node that keeps no state at this block (geth keeps the last 128 by
+ * default) cannot be compared with, and that is no finding about the chain.
+ */
+async function readAnswers(rpc: RpcSender, contracts: ChainbillAddresses, calls: readonly Call[], block: number, probe: boolean, progress?: Progress): Promise<Map<string, unknown>> {
   const tag = toQuantity(block);
-  // One call first: a node that keeps no state at this block (geth keeps the last 128 by default) cannot be
-  // compared with, and that is no finding about the chain.
-  const probe = await rpc.send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-  if (probe instanceof Error) throw new Error(`the node cannot answer calls at block ${block} (${reason(probe)}); audit a recent block or use an archive node`);
+  if (probe) {
+    const answer = await rpc.send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (answer instanceof Error) throw new Error(`the node cannot answer calls at block ${block} (${reason(answer)}); audit a recent block or use an archive node`);
+  }
   const batched = calls.filter((call) => call.args.length === 1 && ANSWER_WORDS.has(call.selector));
   const plain = calls.filter((call) => !(call.args.length === 1 && ANSWER_WORDS.has(call.selector)));
   const plainAnswers = await sendAll(
     rpc,
     plain.map((call) => ["eth_call", [{ to: call.to, data: call.selector + call.args.map(argument).join("") }, tag]] as const),
   );
-  plain.forEach((call, index) => call.check(plainAnswers[index]));
   const answers = await readViews(
     rpc,
     batched.map((call) => ({ to: call.to, selector: call.selector, argument: call.args[0], answerWords: ANSWER_WORDS.get(call.selector) ?? 1 })),
     tag,
     progress,
   );
-  batched.forEach((call, index) => call.check(answers[index]));
+  const byKey = new Map<string, unknown>();
+  plain.forEach((call, index) => byKey.set(readKey(call.to, call.selector, call.args), plainAnswers[index]));
+  batched.forEach((call, index) => byKey.set(readKey(call.to, call.selector, call.args), answers[index]));
+  return byKey;
+}
+
+/**
+ * The views read ahead, while the audit does other work: started from a replay whose pieces, slots and balances
+ * are those the comparison will read (the audit's first pass over the decoded events, before the funding
+ * transactions and their signatures are in), so that the node executes them while the audit fetches transactions,
+ * recovers signatures and replays. {@link compareWithViews} takes the answers of the reads it makes and reads the
+ * others itself; an answer is used only for the very read it answers, so the findings are those of reading after
+ * the replay.
+ */
+export class ViewPrefetch {
+  private readonly answers: Promise<Map<string, unknown>>;
+
+  constructor(rpc: RpcSender, contracts: ChainbillAddresses, planned: AuditReplay, block: number) {
+    this.answers = readAnswers(rpc, contracts, viewCalls(contracts, planned, block, new FindingLog()), block, true);
+    // Awaited in the views phase, which rethrows a failure there; until then it must not count as unhandled.
+    this.answers.catch(() => undefined);
+  }
+
+  /** The answers by read; rejects as the reads did (the node cannot answer at the block, or the transport failed). */
+  read(): Promise<Map<string, unknown>> {
+    return this.answers;
+  }
+}
+
+export async function compareWithViews(
+  rpc: RpcSender,
+  contracts: ChainbillAddresses,
+  replay: AuditReplay,
+  block: number,
+  findings: FindingLog,
+  progress?: Progress,
+  prefetch?: ViewPrefetch,
+): Promise<number> {
+  const calls = viewCalls(contracts, replay, block, findings);
+  const known = prefetch === undefined ? new Map<string, unknown>() : await prefetch.read();
+  const missing = calls.filter((call) => !known.has(readKey(call.to, call.selector, call.args)));
+  const ahead = calls.length - missing.length;
+  progress?.(ahead, calls.length);
+  if (missing.length > 0) {
+    const more = await readAnswers(rpc, contracts, missing, block, prefetch === undefined, progress === undefined ? undefined : (done, total) => progress(ahead + done, ahead + total));
+    for (const [key, answer] of more) known.set(key, answer);
+  }
+  for (const call of calls) call.check(known.get(readKey(call.to, call.selector, call.args)));
   return calls.length;
 }

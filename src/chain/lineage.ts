@@ -1,6 +1,7 @@
 import { getAddress, ZeroAddress } from "ethers";
 import type { BlockTag, Log, LogDescription } from "ethers";
 import type { ChainbillContracts } from "./system";
+import { sequenceOf, slotOf } from "./tokenId";
 
 /**
  * A piece's lineage read from the chain's events: every step from the anchor's confirmation to the piece, with
@@ -148,23 +149,23 @@ function topicOf(value: bigint): string {
  * made at most `maxDepth` such calls.
  */
 export async function readLineage(contracts: ChainbillContracts, tokenId: bigint, asOfBlock?: number, maxDepth = 10_000): Promise<Lineage> {
-  const { token, financing } = contracts;
-  const provider = token.runner?.provider;
+  const { receivableToken, financing } = contracts;
+  const provider = receivableToken.runner?.provider;
   if (provider === undefined || provider === null) throw new Error("readLineage needs contracts connected to a provider");
   const block = asOfBlock ?? (await provider.getBlockNumber());
   const blockTag: BlockTag = block;
 
-  const slot = tokenId >> 32n;
+  const slot = slotOf(tokenId);
   // A piece that never existed has no parent to ask for; a burned one still has its parent recorded.
   const pieceWasCreated = async (): Promise<boolean> => {
-    const slotNumber = tokenId >> 32n;
-    const sequence = tokenId & 0xffff_ffffn;
-    if (slotNumber === 0n || slotNumber > (await token.slotCount({ blockTag })) || sequence === 0n) return false;
-    return sequence <= (await token.slotState(slotNumber, { blockTag })).pieceCount;
+    const slotNumber = slotOf(tokenId);
+    const sequence = sequenceOf(tokenId);
+    if (slotNumber === 0n || slotNumber > (await receivableToken.slotCount({ blockTag })) || sequence === 0n) return false;
+    return sequence <= (await receivableToken.slotState(slotNumber, { blockTag })).pieceCount;
   };
   const parentOf = async (piece: bigint): Promise<bigint> => {
     try {
-      return await token.parentOf(piece, { blockTag });
+      return await receivableToken.parentOf(piece, { blockTag });
     } catch (error) {
       if (piece === tokenId && !(await pieceWasCreated())) throw new UnknownPieceError(tokenId);
       throw error;
@@ -177,26 +178,26 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   }
   const pathTopics = path.map(topicOf);
 
-  const tokenAddress = await token.getAddress();
+  const tokenAddress = await receivableToken.getAddress();
   const financingAddress = await financing.getAddress();
   const range = { fromBlock: 0, toBlock: block };
   const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
   const [transferLogs, valueLogs, valueOutLogs, proofLogs, confirmationLogs, fundingLogs] = await Promise.all([
-    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("Transfer")), null, null, pathTopics] }),
-    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), null, pathTopics] }),
-    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TransferValue")), pathTopics] }),
-    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("TradeProofRecorded")), pathTopics] }),
-    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(token.getEvent("ReceivableConfirmed")), topicOf(slot)] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(receivableToken.getEvent("Transfer")), null, null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(receivableToken.getEvent("TransferValue")), null, pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(receivableToken.getEvent("TransferValue")), pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(receivableToken.getEvent("TradeProofRecorded")), pathTopics] }),
+    provider.getLogs({ ...range, address: tokenAddress, topics: [topic(receivableToken.getEvent("ReceivableConfirmed")), topicOf(slot)] }),
     provider.getLogs({ ...range, address: financingAddress, topics: [topic(financing.getEvent("Funded")), null, pathTopics] }),
   ]);
-  const decode = (log: Log, iface: typeof token.interface | typeof financing.interface): LogDescription => {
+  const decode = (log: Log, iface: typeof receivableToken.interface | typeof financing.interface): LogDescription => {
     const parsed = iface.parseLog(log);
     if (parsed === null) throw new Error(`undecodable log ${log.transactionHash}#${log.index}`);
     return parsed;
   };
 
   if (confirmationLogs.length === 0) throw new UnknownPieceError(tokenId);
-  const confirmed = decode(confirmationLogs[0], token.interface);
+  const confirmed = decode(confirmationLogs[0], receivableToken.interface);
 
   // A funding as logged: the record plus the piece the factor received (the sold piece or a new one split off it).
   const fundings = fundingLogs.map((log) => {
@@ -216,18 +217,18 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
   });
 
   const transfers = transferLogs
-    .map((log) => ({ log, args: decode(log, token.interface).args }))
+    .map((log) => ({ log, args: decode(log, receivableToken.interface).args }))
     .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: BigInt(args[2]) }))
     .sort((a, b) => position(a.log) - position(b.log));
   const decodeValues = (logs: Log[]): Array<{ log: Log; fromTokenId: bigint; toTokenId: bigint; value: bigint }> =>
     logs
-      .map((log) => ({ log, args: decode(log, token.interface).args }))
+      .map((log) => ({ log, args: decode(log, receivableToken.interface).args }))
       .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
   const values = decodeValues(valueLogs);
   const outflows = decodeValues(valueOutLogs).sort((a, b) => position(a.log) - position(b.log));
   const proofs = new Map<bigint, TradeProofOnChain>();
   for (const log of proofLogs) {
-    const args = decode(log, token.interface).args;
+    const args = decode(log, receivableToken.interface).args;
     proofs.set(BigInt(args.tokenId), {
       invoiceFingerprint: String(args.invoiceFingerprint),
       invoiceHash: String(args.invoiceHash),

@@ -13,14 +13,3 @@ export enum Role {
 export function roleMask(...roles: Role[]): number {
   return roles.reduce((mask, role) => mask | (1 << role), 0);
 }
-
-/** Token ids are `(slot << 32) | sequence`. */
-export const SEQUENCE_BITS = 32n;
-
-export function slotOfTokenId(tokenId: bigint): bigint {
-  return tokenId >> SEQUENCE_BITS;
-}
-
-export function tokenIdOf(slot: bigint, sequence: bigint): bigint {
-  return (slot << SEQUENCE_BITS) | sequence;
-}

@@ -1,8 +1,7 @@
 import type { RawLog } from "./events";
 import { isAscii } from "node:buffer";
-import { HttpFailure, createHttp1Client } from "./http1";
-import type { HttpAnswer, HttpPoster } from "./http1";
-import { createUndiciClient } from "./undiciHttp";
+import { HttpFailure, createHttpClient } from "./http";
+import type { HttpAnswer, HttpPoster } from "./http";
 
 /**
  * JSON-RPC access for the indexer and the audit: a transport (HTTP to one node or several with failover, batching
@@ -95,13 +94,9 @@ function httpFailureKind(status: number): RpcErrorKind {
 /** Answers larger than this are refused as a range too large (V8's longest string is about 512 MB). */
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-/** Which HTTP client carries the requests: the hand-written HTTP/1.1 one (`http1.ts`) or undici's `Pool`. */
-export type HttpClientKind = "http1" | "undici";
-
 export interface HttpTransportOptions {
   /** Each request's time limit; 30 s by default. */
   timeoutMs?: number;
-  client?: HttpClientKind;
 }
 
 /** One endpoint's URL (with any credentials in it hidden) and its client. */
@@ -135,7 +130,7 @@ export function httpTransport(urls: string | readonly string[], options: HttpTra
     if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`${url} is not an http(s) URL`);
     // A few kept-alive connections (the backfill keeps a few requests in flight), not a new one per call.
     const clientOptions = { maxSockets: 8, maxBodyBytes: MAX_ANSWER_BYTES };
-    return { url: shownUrl(url, target), client: options.client === "undici" ? createUndiciClient(target, clientOptions) : createHttp1Client(target, clientOptions) };
+    return { url: shownUrl(url, target), client: createHttpClient(target, clientOptions) };
   });
   /** The endpoint that answered last: where the next request goes first. */
   let current = 0;

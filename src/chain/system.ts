@@ -7,11 +7,11 @@ import { SettlementToken__factory } from "../../typechain-types/factories/contra
 import { Settlement__factory } from "../../typechain-types/factories/contracts/finance/Settlement__factory";
 import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 
-/** The deployed Chainbill system, as typed contracts. */
+/** The deployed Chainbill system, as typed contracts: each handle is named as its address is (`ChainbillAddresses`). */
 export interface ChainbillContracts {
   registry: MemberRegistry;
-  token: ReceivableToken;
-  currency: SettlementToken;
+  receivableToken: ReceivableToken;
+  settlementToken: SettlementToken;
   settlement: Settlement;
   financing: Financing;
 }
@@ -29,8 +29,8 @@ export interface ChainbillAddresses {
 export function connectChainbill(addresses: ChainbillAddresses, runner: ContractRunner): ChainbillContracts {
   return {
     registry: MemberRegistry__factory.connect(addresses.registry, runner),
-    token: ReceivableToken__factory.connect(addresses.receivableToken, runner),
-    currency: SettlementToken__factory.connect(addresses.settlementToken, runner),
+    receivableToken: ReceivableToken__factory.connect(addresses.receivableToken, runner),
+    settlementToken: SettlementToken__factory.connect(addresses.settlementToken, runner),
     settlement: Settlement__factory.connect(addresses.settlement, runner),
     financing: Financing__factory.connect(addresses.financing, runner),
   };
@@ -40,8 +40,8 @@ export function connectChainbill(addresses: ChainbillAddresses, runner: Contract
 export async function addressesOf(contracts: ChainbillContracts): Promise<ChainbillAddresses> {
   const [registry, receivableToken, settlementToken, settlement, financing] = await Promise.all([
     contracts.registry.getAddress(),
-    contracts.token.getAddress(),
-    contracts.currency.getAddress(),
+    contracts.receivableToken.getAddress(),
+    contracts.settlementToken.getAddress(),
     contracts.settlement.getAddress(),
     contracts.financing.getAddress(),
   ]);

@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { CommandIo } from "../chain/commandIo";
-import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../audit/deployment";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../chain/deployment";
 import { connectChainbill } from "../chain/system";
 import { creditReportCsv } from "./csv";
 import { blockAtOrBefore, buildCreditReport } from "./report";
@@ -10,6 +9,7 @@ import { signCreditReport } from "./sign";
 import type { SignedCreditReport } from "./sign";
 import { buildCreditCorrection, sectionOf, signCreditCorrection } from "./correction";
 import { endOfDayCst } from "../chain/membership";
+import { HELP_OPTION, USAGE_EXIT, UsageError, parseCommandLine } from "../chain/commandLine";
 
 /**
  * `npm run credit-report -- --rpc <url> --at <block | YYYY-MM-DD> [--out <dir>] [--contracts <file>]`: the report at
@@ -26,28 +26,17 @@ export const CREDIT_USAGE = [
 
 export type CreditCliIo = CommandIo;
 
-class UsageError extends Error {}
-
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        rpc: { type: "string" },
-        at: { type: "string" },
-        out: { type: "string" },
-        contracts: { type: "string" },
-        correct: { type: "string" },
-        report: { type: "string" },
-        reason: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseCommandLine(argv, {
+    ...HELP_OPTION,
+    rpc: { type: "string" },
+    at: { type: "string" },
+    out: { type: "string" },
+    contracts: { type: "string" },
+    correct: { type: "string" },
+    report: { type: "string" },
+    reason: { type: "string" },
+  });
   if (values.help === true) return null;
   const rpc = values.rpc ?? env.CHAINBILL_RPC_URL;
   if (rpc === undefined || !/^https?:\/\//u.test(rpc)) throw new UsageError("--rpc <http(s) url> is required (or set CHAINBILL_RPC_URL)");
@@ -82,7 +71,7 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`credit-report: ${error.message}\n${CREDIT_USAGE}`);
-    return 2;
+    return USAGE_EXIT;
   }
   if (options === null) {
     io.out(CREDIT_USAGE);
@@ -93,7 +82,7 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
     const chainId = (await provider.getNetwork()).chainId;
     const record = options.contracts === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.contracts, chainId);
     const contracts = connectChainbill(record.contracts, provider);
-    const chain = { provider, token: contracts.token, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
+    const chain = { provider, receivableToken: contracts.receivableToken, settlement: contracts.settlement, financing: contracts.financing, fromBlock: record.deploymentBlock };
     if (options.kind === "correct") {
       const report = JSON.parse(readFileSync(options.report, "utf8")) as SignedCreditReport;
       const body = await buildCreditCorrection(chain, report, options.line, options.reason);
@@ -122,6 +111,6 @@ export async function runCreditReportCli(argv: readonly string[], env: NodeJS.Pr
     return 0;
   } catch (error) {
     io.err(`credit-report: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof DeploymentRecordError ? 2 : 1;
+    return error instanceof DeploymentRecordError ? USAGE_EXIT : 1;
   }
 }

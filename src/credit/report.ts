@@ -3,6 +3,7 @@ import type { Provider } from "ethers";
 import type { Financing, ReceivableToken, Settlement } from "../../typechain-types";
 import { statusAt } from "./status";
 import type { CreditStatus, Repayment } from "./status";
+import { slotOf } from "../chain/tokenId";
 
 /**
  * The credit report (征信报送) at one block, derived only from the chain's events up to and including that block and
@@ -62,7 +63,7 @@ export interface CreditReportBody {
 
 export interface CreditChain {
   provider: Provider;
-  token: ReceivableToken;
+  receivableToken: ReceivableToken;
   settlement: Settlement;
   financing: Financing;
   /** The first block of the deployment: events are read from here. */
@@ -89,7 +90,7 @@ function currencyText(code: string): string {
 }
 
 export async function buildCreditReport(chain: CreditChain, atBlock: number): Promise<CreditReportBody> {
-  const { provider, token, settlement, financing, fromBlock } = chain;
+  const { provider, receivableToken, settlement, financing, fromBlock } = chain;
   const block = await provider.getBlock(atBlock);
   if (block === null || block.hash === null) throw new Error(`the node has no block ${atBlock}`);
   if (atBlock < fromBlock) throw new Error(`block ${atBlock} is before the deployment (block ${fromBlock})`);
@@ -97,7 +98,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   const chainId = (await provider.getNetwork()).chainId;
 
   const [confirmations, repaidEvents, graceEvents, fundedEvents, recourseEvents] = await Promise.all([
-    token.queryFilter(token.filters.ReceivableConfirmed(), fromBlock, atBlock),
+    receivableToken.queryFilter(receivableToken.filters.ReceivableConfirmed(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.Repaid(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.GracePeriodSet(), fromBlock, atBlock),
     financing.queryFilter(financing.filters.Funded(), fromBlock, atBlock),
@@ -154,7 +155,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   for (const event of recourseEvents) recourseByFunding.set(event.args.fundingId, (recourseByFunding.get(event.args.fundingId) ?? 0n) + event.args.amount);
   const fundings: FundingLine[] = byChainOrder(fundedEvents).map((event) => {
     const { fundingId, factor, holder, fundedTokenId, value, price, withRecourse } = event.args;
-    const slot = fundedTokenId >> 32n;
+    const slot = slotOf(fundedTokenId);
     const receivable = statusBySlot.get(slot);
     if (receivable === undefined) throw new Error(`funding ${fundingId} names piece ${fundedTokenId} of receivable ${slot}, which was never confirmed`);
     const recourse = recourseByFunding.get(fundingId);
@@ -181,7 +182,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     block: atBlock,
     blockHash: block.hash,
     blockTime: at.toString(),
-    contracts: { receivableToken: await token.getAddress(), settlement: await settlement.getAddress(), financing: await financing.getAddress() },
+    contracts: { receivableToken: await receivableToken.getAddress(), settlement: await settlement.getAddress(), financing: await financing.getAddress() },
     gracePeriod: gracePeriod.toString(),
     receivables,
     fundings,

@@ -20,6 +20,7 @@ import { DEMO_CAST, DEMO_FACTOR_RATE_BPS } from "./cast";
 import type { CastKey } from "./cast";
 import { buyerAcknowledges, carrierSigns, sellerIssues } from "./documents";
 import type { TradeTerms } from "./documents";
+import { slotOf } from "../../src/chain/tokenId";
 
 /**
  * Seeds a freshly deployed system with the demo consortium and a few live receivables backed by real, signed
@@ -69,7 +70,7 @@ async function chainNow(provider: Provider): Promise<bigint> {
 export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const { contracts, provider, store, chainId, verifier } = options;
   const log = options.log ?? ((): void => undefined);
-  const { registry, token, currency, settlement, financing } = contracts;
+  const { registry, receivableToken, settlementToken, settlement, financing } = contracts;
   const signer = (key: CastKey): Signer => {
     const member = DEMO_CAST.find((entry) => entry.key === key);
     const account = member === undefined ? undefined : options.accounts[member.accountIndex];
@@ -113,14 +114,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
   const operator = signer("operator");
   const bank = signer("bank");
-  await (await currency.connect(operator).setIssuer(await bank.getAddress(), true)).wait();
+  await (await settlementToken.connect(operator).setIssuer(await bank.getAddress(), true)).wait();
   await (await settlement.connect(operator).setGracePeriod(15n * DAY)).wait();
   // No anchor confirms without a credit line: the operator gives Huaxin Mobile 3,000,000.00 CNY, reviewed in 180 days.
-  await (await token.connect(operator).setCreditLine(party("anchor").memberId, DEMO_ANCHOR_CREDIT_LINE, (await chainNow(provider)) + 180n * DAY)).wait();
+  await (await receivableToken.connect(operator).setCreditLine(party("anchor").memberId, DEMO_ANCHOR_CREDIT_LINE, (await chainNow(provider)) + 180n * DAY)).wait();
   log(`set Huaxin Mobile's credit line: 3,000,000.00 CNY`);
   // The bank holds deposits to fund with and has pre-approved Financing, so funding is one transaction.
-  await (await currency.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
-  await (await currency.connect(bank).approve(await financing.getAddress(), MaxUint256)).wait();
+  await (await settlementToken.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
+  await (await settlementToken.connect(bank).approve(await financing.getAddress(), MaxUint256)).wait();
   // The bank publishes what it buys of the anchor's receivables: the demo's rate, up to a year, any size.
   const offerNow = Number(await chainNow(provider));
   const offer: Offer = {
@@ -137,11 +138,11 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   await options.offers.put(offer, await signOffer(bank, chainId, offer));
   log("Pearl River Bank offers to buy Huaxin Mobile receivables at 6% a year");
   // The anchor holds deposits to repay with when its receivables fall due.
-  await (await currency.connect(bank).issue(await signer("anchor").getAddress(), 5_000_000_00n)).wait();
+  await (await settlementToken.connect(bank).issue(await signer("anchor").getAddress(), 5_000_000_00n)).wait();
 
   const documented = async (terms: Omit<TradeTerms, "carrier" | "now">, seller: CastKey, buyer: CastKey) => {
     const fullTerms: TradeTerms = { ...terms, carrier: party("carrier"), now: await chainNow(provider) };
-    const invoice = await sellerIssues(chainId, fullTerms, signer(seller), await token.getAddress());
+    const invoice = await sellerIssues(chainId, fullTerms, signer(seller), await receivableToken.getAddress());
     const waybill = await carrierSigns(chainId, fullTerms, signer("carrier"));
     const complete = await buyerAcknowledges(chainId, invoice, waybill, signer(buyer));
     await store.put({ kind: "invoice", hash: complete.invoiceHash, proof: complete.invoice }, party(seller).account);
@@ -157,7 +158,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const confirm = async (number: string, goods: string, quantity: bigint, faceValue: bigint, days: bigint): Promise<bigint> => {
     const proof = await documented({ number, seller: party("tier1"), buyer: party("anchor"), amount: faceValue, goods, quantity }, "tier1", "anchor");
     const confirmation = { supplier: party("tier1").account, faceValue, maturity: (await chainNow(provider)) + days * DAY, currency: CNY, ...proof };
-    const anchorToken = token.connect(signer("anchor"));
+    const anchorToken = receivableToken.connect(signer("anchor"));
     const [, tokenId] = await anchorToken.confirm.staticCall(confirmation);
     await (await anchorToken.confirm(confirmation)).wait();
     return tokenId;
@@ -170,7 +171,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     "tier2",
     "tier1",
   );
-  const tier1Token = token.connect(signer("tier1"));
+  const tier1Token = receivableToken.connect(signer("tier1"));
   const tier2Glass = await tier1Token.transferWithProof.staticCall(tier1Displays, party("tier2").account, 300_000_00n, glassProof);
   await (await tier1Token.transferWithProof(tier1Displays, party("tier2").account, 300_000_00n, glassProof)).wait();
   log("Brightview Displays paid Clearwater Glass 300,000.00 CNY of it");
@@ -180,7 +181,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
   // Tier 1 sells 200,000.00 of the second receivable to the bank: request, verifier check, funding.
   const now = await chainNow(provider);
-  const receivable = await token.receivable(tier1Cameras >> 32n);
+  const receivable = await receivableToken.receivable(slotOf(tier1Cameras));
   const value = 200_000_00n;
   const quoted = price(value, DEMO_FACTOR_RATE_BPS, daysBetween(now, receivable.maturity));
   const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, withRecourse: false, deadline: now + DAY, nonce: 1n };

@@ -19,7 +19,8 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { id } from "ethers";
 import { deployChainbill } from "../../deploy/system";
-import { Role, roleMask, slotOfTokenId } from "../chain/roles";
+import { Role, roleMask } from "../chain/roles";
+import { pieceName } from "../chain/tokenId";
 import { financingDomain, signFundingRequest } from "../chain/funding";
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
 import { daysBetween, discount, price as discountedPrice } from "../finance/discount";
@@ -53,7 +54,7 @@ export interface DemoResult {
   faceValue: bigint;
   /** What the bank paid for the tier-3 piece, in fen. */
   fundingPrice: bigint;
-  /** Final settlement-currency balance of each party, by name, in fen. */
+  /** Final settlement-token balance of each party, by name, in fen. */
   finalBalances: Map<string, bigint>;
 }
 
@@ -127,11 +128,6 @@ const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
   { key: "bank", name: "Pearl River Bank", what: "factoring bank, issues the CNY deposit token", roles: [Role.FACTOR], creditCode: "91440100MA9PRB0007" },
   { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC0008" },
 ];
-
-/** Token ids are `(slot << 32) | sequence`: shown as "#slot.sequence". */
-function pieceName(tokenId: bigint): string {
-  return `#${slotOfTokenId(tokenId)}.${tokenId & 0xffff_ffffn}`;
-}
 
 function dateOf(timestamp: bigint): string {
   return new Date(Number(timestamp) * 1000).toISOString().slice(0, 10);
@@ -223,12 +219,12 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   step("The consortium deploys Chainbill");
   const signers = await hre.ethers.getSigners();
   if (signers.length < CAST.length) throw new Error(`the demo needs ${CAST.length} accounts, the network has ${signers.length}`);
-  const { registry, token, currency, settlement, financing } = await deployChainbill(signers[0]);
+  const { registry, receivableToken, settlementToken, settlement, financing } = await deployChainbill(signers[0]);
   const settlementAddress = await settlement.getAddress();
   const financingAddress = await financing.getAddress();
   const firstBlock = await hre.ethers.provider.getBlockNumber();
-  say(`   member registry ${await registry.getAddress()}, receivable token ${await token.getAddress()}`);
-  say(`   CNY deposit token ${await currency.getAddress()}, settlement ${settlementAddress}, financing ${financingAddress}`);
+  say(`   member registry ${await registry.getAddress()}, receivable token ${await receivableToken.getAddress()}`);
+  say(`   CNY deposit token ${await settlementToken.getAddress()}, settlement ${settlementAddress}, financing ${financingAddress}`);
 
   // ---------------------------------------------------------------------------------------------------------
   step("The operator admits the members (KYC valid for two years)");
@@ -257,18 +253,18 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const verifier = party("verifier");
   const bank = party("bank");
   const auditor = party("auditor");
-  await (await currency.setIssuer(bank.signer.address, true)).wait();
+  await (await settlementToken.setIssuer(bank.signer.address, true)).wait();
   say(`   The operator names ${bank.name} issuer of the CNY deposit token (issued and redeemed against deposits at the bank).`);
   await (await settlement.setGracePeriod(GRACE_DAYS * day)).wait();
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
   const lineReview = (await latestTimestamp()) + 180n * day;
-  await (await token.setCreditLine(anchor.memberId, CREDIT_LINE, lineReview)).wait();
+  await (await receivableToken.setCreditLine(anchor.memberId, CREDIT_LINE, lineReview)).wait();
   say(`   The operator sets ${anchor.name}'s credit line (授信额度): it may owe at most ${formatCny(CREDIT_LINE)} on confirmed receivables, reviewed ${dateOf(lineReview)}.`);
 
   // The verifier's service: the document store and the API, on loopback, for the length of the story.
   const { chainId } = await hre.ethers.provider.getNetwork();
   const api = await startDocumentsApi(
-    connectChainbill(await addressesOf({ registry, token, currency, settlement, financing }), hre.ethers.provider),
+    connectChainbill(await addressesOf({ registry, receivableToken, settlementToken, settlement, financing }), hre.ethers.provider),
     chainId,
     verifier.signer,
     firstBlock,
@@ -342,7 +338,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       invoiceHash: invoiceHash(chainId, invoice.invoice),
       logisticsHash: logisticsHash(chainId, logistics),
       fingerprint: invoiceFingerprint(seller.leiHash, invoiceNumber),
-      sellerConsent: await issueInvoiceConsent(chainId, await token.getAddress(), invoice.invoice, seller.signer),
+      sellerConsent: await issueInvoiceConsent(chainId, await receivableToken.getAddress(), invoice.invoice, seller.signer),
       invoice,
       logistics,
     };
@@ -363,12 +359,12 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     invoiceNumber: normaliseInvoiceNumber(displays.invoiceNumber),
     sellerConsent: displays.sellerConsent,
   };
-  const anchorToken = token.connect(anchor.signer);
+  const anchorToken = receivableToken.connect(anchor.signer);
   const [slot, root] = await anchorToken.confirm.staticCall(confirmation);
   await (await anchorToken.confirm(confirmation)).wait();
   say(`   ${anchor.name} confirms on chain: it owes ${formatCny(FACE_VALUE)}, due in ${TENOR_DAYS} days (${dateOf(maturity)}).`);
   say(`   Receivable ${slot} is created; ${tier1.name} holds its first piece ${pieceName(root)} worth ${formatCny(FACE_VALUE)}.`);
-  const lineAfterConfirm = await token.creditLine(anchor.memberId);
+  const lineAfterConfirm = await receivableToken.creditLine(anchor.memberId);
   say(`   ${anchor.name}'s credit line: ${formatCny(lineAfterConfirm.limit)}, used ${formatCny(lineAfterConfirm.outstanding)}, free ${formatCny(lineAfterConfirm.limit - lineAfterConfirm.outstanding)}.`);
   // A second confirmation the line does not cover: the chain refuses it (asked first, so nothing is sent).
   const overNumber = normaliseInvoiceNumber("BVD-INV-0002");
@@ -379,13 +375,13 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     invoiceHash: overInvoiceHash,
     logisticsHash: id("demo: the over-limit waybill"),
     invoiceNumber: overNumber,
-    sellerConsent: await signInvoiceUse(tier1.signer, chainId, await token.getAddress(), { invoiceNumber: overNumber, invoiceHash: overInvoiceHash, buyer: anchor.signer.address }),
+    sellerConsent: await signInvoiceUse(tier1.signer, chainId, await receivableToken.getAddress(), { invoiceNumber: overNumber, invoiceHash: overInvoiceHash, buyer: anchor.signer.address }),
   };
   let lineRefusal = "";
   try {
     await anchorToken.confirm.staticCall(overLimit);
   } catch (error) {
-    const decoded = token.interface.parseError((error as { data?: string }).data ?? "0x");
+    const decoded = receivableToken.interface.parseError((error as { data?: string }).data ?? "0x");
     if (decoded !== null) {
       const [, limit, outstanding, amount] = decoded.args as unknown as [bigint, bigint, bigint, bigint];
       lineRefusal = decoded.name === "ReceivableCreditLineExceeded" ? `line ${formatCny(limit)}, outstanding ${formatCny(outstanding)}, amount ${formatCny(amount)}` : decoded.name;
@@ -403,7 +399,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     logisticsHash: documents.logisticsHash,
     sellerConsent: documents.sellerConsent,
   });
-  const tier1Token = token.connect(tier1.signer);
+  const tier1Token = receivableToken.connect(tier1.signer);
   const tier2Piece = await tier1Token.transferWithProof.staticCall(root, tier2.signer.address, TO_TIER2, proofFor(glass));
   await (await tier1Token.transferWithProof(root, tier2.signer.address, TO_TIER2, proofFor(glass))).wait();
   say(`   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`);
@@ -412,11 +408,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   await clock.advanceTo(day0 + 12n * day);
   step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
   const sand = await trade("GSS-INV-0093", tier3, tier2, { description: "tonnes of silica sand", quantity: 250n }, TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
-  const tier2Token = token.connect(tier2.signer);
+  const tier2Token = receivableToken.connect(tier2.signer);
   const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
   await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
   const lineage: string[] = [];
-  for (let piece = tier3Piece; piece !== 0n; piece = await token.parentOf(piece)) lineage.push(pieceName(piece));
+  for (let piece = tier3Piece; piece !== 0n; piece = await receivableToken.parentOf(piece)) lineage.push(pieceName(piece));
   say(`   ${tier2.name} splits ${formatCny(TO_TIER3)} off ${pieceName(tier2Piece)}: ${tier3.name} now holds ${pieceName(tier3Piece)}.`);
   say(`   Traceable to the anchor's confirmation: ${lineage.join(" ← ")} (confirmed by ${anchor.name}).`);
 
@@ -448,8 +444,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(`   The API answers with the verifier's attestation (funding id ${checked.fundingId.slice(0, 18)}…), valid until ${dateOf(checked.attestation.deadline)}.`);
   const attestation: FundingAttestation = checked.attestation;
   const verifierSignatures = [checked.signature];
-  await (await currency.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
-  await (await currency.connect(bank.signer).approve(financingAddress, quoted)).wait();
+  await (await settlementToken.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
+  await (await settlementToken.connect(bank.signer).approve(financingAddress, quoted)).wait();
   const bankFinancing = financing.connect(bank.signer);
   const [, fundedPiece] = await bankFinancing.fund.staticCall(request, holderSignature, attestation, verifierSignatures);
   await (await bankFinancing.fund(request, holderSignature, attestation, verifierSignatures)).wait();
@@ -466,17 +462,17 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const balanceTable = async (title: string): Promise<void> => {
     const held = new Map<string, bigint>();
     for (const piece of pieces) {
-      if (!(await token.exists(piece))) continue;
-      const owner = await token.ownerOf(piece);
-      held.set(owner, (held.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+      if (!(await receivableToken.exists(piece))) continue;
+      const owner = await receivableToken.ownerOf(piece);
+      held.set(owner, (held.get(owner) ?? 0n) + (await receivableToken["balanceOf(uint256)"](piece)));
     }
     const rows: string[][] = [["", "CNY balance", "receivables held", "collected so far"]];
     for (const p of tableParties) {
       const address = p.signer.address;
-      rows.push([p.name, formatCny(await currency.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
+      rows.push([p.name, formatCny(await settlementToken.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
     }
-    rows.push(["Settlement escrow", formatCny(await currency.balanceOf(settlementAddress)), "", ""]);
-    rows.push(["CNY in circulation", formatCny(await currency.totalSupply()), "", ""]);
+    rows.push(["Settlement escrow", formatCny(await settlementToken.balanceOf(settlementAddress)), "", ""]);
+    rows.push(["CNY in circulation", formatCny(await settlementToken.totalSupply()), "", ""]);
     const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
     say(`   ${title}`);
     for (const [index, row] of rows.entries()) {
@@ -495,9 +491,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   };
 
   const repay = async (amount: bigint): Promise<void> => {
-    await (await currency.connect(bank.signer).issue(anchor.signer.address, amount)).wait();
+    await (await settlementToken.connect(bank.signer).issue(anchor.signer.address, amount)).wait();
     say(`   ${anchor.name} deposits ${formatCny(amount)} at ${bank.name}, which issues it as deposit tokens.`);
-    await (await currency.connect(anchor.signer).approve(settlementAddress, amount)).wait();
+    await (await settlementToken.connect(anchor.signer).approve(settlementAddress, amount)).wait();
     await (await settlement.connect(anchor.signer).repay(slot, amount)).wait();
     const account = await settlement.account(slot);
     say(`   ${anchor.name} repays ${formatCny(amount)}: ${formatCny(account.repaid)} of ${formatCny(FACE_VALUE)} repaid so far.`);
@@ -505,8 +501,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const claimAll = async (): Promise<void> => {
     for (const piece of pieces) {
-      if (!(await token.exists(piece))) continue;
-      const holder = await token.ownerOf(piece);
+      if (!(await receivableToken.exists(piece))) continue;
+      const holder = await receivableToken.ownerOf(piece);
       const holderSigner = partyByAddress.get(holder)?.signer;
       if (holderSigner === undefined) throw new Error(`piece ${pieceName(piece)} is held by an unknown address ${holder}`);
       const due = await settlement.claimable(piece);
@@ -514,10 +510,10 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
         say(`   ${nameOf(holder)} has nothing more to collect on ${pieceName(piece)}.`);
         continue;
       }
-      const value = await token["balanceOf(uint256)"](piece);
+      const value = await receivableToken["balanceOf(uint256)"](piece);
       await (await settlement.connect(holderSigner).claim(piece)).wait();
       claimedSoFar.set(holder, (claimedSoFar.get(holder) ?? 0n) + due);
-      const settled = !(await token.exists(piece));
+      const settled = !(await receivableToken.exists(piece));
       say(
         `   ${padRight(nameOf(holder), 20)} collects ${padLeft(formatCny(due), 16)} on ${pieceName(piece)} (face ${formatCny(value)})` +
           (settled ? ": paid in full, the piece is retired." : "."),
@@ -530,8 +526,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   step(`Day 90 (${dateOf(maturity)}), maturity: ${anchor.name} repays 60%`);
   const heldAtMaturity = new Map<string, bigint>();
   for (const piece of pieces) {
-    const owner = await token.ownerOf(piece);
-    heldAtMaturity.set(owner, (heldAtMaturity.get(owner) ?? 0n) + (await token["balanceOf(uint256)"](piece)));
+    const owner = await receivableToken.ownerOf(piece);
+    heldAtMaturity.set(owner, (heldAtMaturity.get(owner) ?? 0n) + (await receivableToken["balanceOf(uint256)"](piece)));
   }
   await repay(FIRST_INSTALMENT);
   say(await overdueLine());
@@ -545,7 +541,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(await overdueLine());
   await repay(FACE_VALUE - FIRST_INSTALMENT);
   say(await overdueLine());
-  const lineAfterRepay = await token.creditLine(anchor.memberId);
+  const lineAfterRepay = await receivableToken.creditLine(anchor.memberId);
   say(`   Repayment frees the line: ${anchor.name} owes ${formatCny(lineAfterRepay.outstanding)} of its ${formatCny(lineAfterRepay.limit)} line.`);
   await claimAll();
   await balanceTable(`Final positions:`);
@@ -582,14 +578,14 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const bankCollected = claimedByPiece.get(fundedPiece) ?? 0n;
   check(
     `${bank.name} collected the face value of the piece it funded`,
-    bankCollected === TO_TIER3 && !(await token.exists(fundedPiece)),
+    bankCollected === TO_TIER3 && !(await receivableToken.exists(fundedPiece)),
     `paid ${formatCny(quoted)} on day 20, collected ${formatCny(bankCollected)}: earned ${formatCny(bankCollected - quoted)}`,
   );
 
-  const [supply, issued, redeemed] = await Promise.all([currency.totalSupply(), currency.totalIssued(), currency.totalRedeemed()]);
+  const [supply, issued, redeemed] = await Promise.all([settlementToken.totalSupply(), settlementToken.totalIssued(), settlementToken.totalRedeemed()]);
   check("CNY in circulation equals issued minus redeemed", supply === issued - redeemed, `${formatCny(supply)} = ${formatCny(issued)} − ${formatCny(redeemed)}`);
 
-  const escrow = await currency.balanceOf(settlementAddress);
+  const escrow = await settlementToken.balanceOf(settlementAddress);
   const account = await settlement.account(slot);
   check(
     "the settlement escrow is empty and paid out exactly what came in",
@@ -599,8 +595,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(slot), firstBlock);
   const anchorPaid = repaidEvents.filter((event) => event.args.payer === anchor.signer.address).reduce((sum, event) => sum + event.args.amount, 0n);
-  const anchorIssued = (await currency.queryFilter(currency.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
-  const anchorBalance = await currency.balanceOf(anchor.signer.address);
+  const anchorIssued = (await settlementToken.queryFilter(settlementToken.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
+  const anchorBalance = await settlementToken.balanceOf(anchor.signer.address);
   check(
     `${anchor.name} paid exactly ${formatCny(FACE_VALUE)}`,
     anchorPaid === FACE_VALUE && anchorIssued - anchorBalance === FACE_VALUE && account.repaid === FACE_VALUE,
@@ -608,7 +604,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   );
 
   const live: string[] = [];
-  for (const piece of pieces) if (await token.exists(piece)) live.push(pieceName(piece));
+  for (const piece of pieces) if (await receivableToken.exists(piece)) live.push(pieceName(piece));
   check(
     "every piece is paid in full and retired",
     live.length === 0 && account.redeemedValue === FACE_VALUE,
@@ -618,7 +614,7 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const finalBalances = new Map<string, bigint>();
   let sumOfBalances = escrow;
   for (const p of parties.values()) {
-    const balance = await currency.balanceOf(p.signer.address);
+    const balance = await settlementToken.balanceOf(p.signer.address);
     finalBalances.set(p.name, balance);
     sumOfBalances += balance;
   }
@@ -678,8 +674,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     say(`   ${tier1.name} signs its request WITH recourse: if ${anchor.name} has not paid ${GRACE_DAYS} days after maturity, ${bank.name} may demand the unpaid part back.`);
     const recourseCheck = await bankClient.fundingCheck(recourseRequest, recourseSignature, recourseQuote);
     if (!recourseCheck.ok) throw new Error(`the verifier refuses to attest: ${recourseCheck.failures.map((failure) => failure.code).join("; ")}`);
-    await (await currency.connect(bank.signer).issue(bank.signer.address, recourseQuote)).wait();
-    await (await currency.connect(bank.signer).approve(financingAddress, recourseQuote)).wait();
+    await (await settlementToken.connect(bank.signer).issue(bank.signer.address, recourseQuote)).wait();
+    await (await settlementToken.connect(bank.signer).approve(financingAddress, recourseQuote)).wait();
     const [, recoursePiece] = await bankFinancing.fund.staticCall(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature]);
     await (await bankFinancing.fund(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature])).wait();
     say(`   ${bank.name} pays ${formatCny(recourseQuote)} and holds ${pieceName(recoursePiece)} (${formatCny(SOLD_WITH_RECOURSE)}), with recourse against ${tier1.name}.`);
@@ -691,26 +687,26 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     await (await financing.connect(bank.signer).recordRecourse(recourseCheck.attestation)).wait();
     const recourseDue = await settlement.recourseDue(recoursePiece);
     say(`   ${bank.name} demands recourse on ${pieceName(recoursePiece)}: ${formatCny(recourseDue)} unpaid.`);
-    const tier1Before = await currency.balanceOf(tier1.signer.address);
-    const bankBefore = await currency.balanceOf(bank.signer.address);
-    await (await currency.connect(tier1.signer).approve(financingAddress, recourseDue)).wait();
+    const tier1Before = await settlementToken.balanceOf(tier1.signer.address);
+    const bankBefore = await settlementToken.balanceOf(bank.signer.address);
+    await (await settlementToken.connect(tier1.signer).approve(financingAddress, recourseDue)).wait();
     await (await financing.connect(tier1.signer).payRecourse(recourseCheck.attestation, recourseDue)).wait();
     say(`   ${tier1.name} pays ${bank.name} ${formatCny(recourseDue)} on chain, in deposit tokens: the recourse is settled.`);
     say(`   From now on what ${anchor.name} pays on ${pieceName(recoursePiece)} goes to ${tier1.name}, not to ${bank.name}.`);
 
     await clock.advanceTo(secondMaturity + (GRACE_DAYS + 6n) * day);
     step(`${anchor.name} pays the second receivable late, in full`);
-    await (await currency.connect(bank.signer).issue(anchor.signer.address, SECOND_FACE)).wait();
-    await (await currency.connect(anchor.signer).approve(settlementAddress, SECOND_FACE)).wait();
+    await (await settlementToken.connect(bank.signer).issue(anchor.signer.address, SECOND_FACE)).wait();
+    await (await settlementToken.connect(anchor.signer).approve(settlementAddress, SECOND_FACE)).wait();
     await (await settlement.connect(anchor.signer).repay(secondSlot, SECOND_FACE)).wait();
     await (await settlement.connect(bank.signer).claimMany([recoursePiece, secondRoot])).wait();
-    const tier1Back = (await currency.balanceOf(tier1.signer.address)) - tier1Before;
-    const bankAfter = (await currency.balanceOf(bank.signer.address)) - bankBefore;
+    const tier1Back = (await settlementToken.balanceOf(tier1.signer.address)) - tier1Before;
+    const bankAfter = (await settlementToken.balanceOf(bank.signer.address)) - bankBefore;
     const recourseAccount = await settlement.recourseOf(recoursePiece);
     say(`   The claims pay ${tier1.name} ${formatCny(recourseAccount.returned)} on ${pieceName(recoursePiece)} (its recourse back) and its own piece's ${formatCny(SECOND_FACE - SOLD_WITH_RECOURSE)}.`);
     check(
       `${bank.name} received exactly the value of the piece it bought with recourse`,
-      bankAfter === recourseDue && recourseAccount.paid === recourseDue && !(await token.exists(recoursePiece)),
+      bankAfter === recourseDue && recourseAccount.paid === recourseDue && !(await receivableToken.exists(recoursePiece)),
       `paid ${formatCny(recourseQuote)}, received ${formatCny(recourseDue)} of recourse and nothing of the anchor's late payment`,
     );
     check(
@@ -718,11 +714,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       recourseAccount.returned === recourseDue && tier1Back === SECOND_FACE - SOLD_WITH_RECOURSE,
       `paid ${formatCny(recourseDue)}, returned ${formatCny(recourseAccount.returned)}`,
     );
-    const [supplyAfter, issuedAfter, redeemedAfter] = await Promise.all([currency.totalSupply(), currency.totalIssued(), currency.totalRedeemed()]);
+    const [supplyAfter, issuedAfter, redeemedAfter] = await Promise.all([settlementToken.totalSupply(), settlementToken.totalIssued(), settlementToken.totalRedeemed()]);
     check(
       "after the default, the escrow is empty and no money was created or lost",
-      (await currency.balanceOf(settlementAddress)) === 0n && supplyAfter === issuedAfter - redeemedAfter,
-      `escrow ${formatCny(await currency.balanceOf(settlementAddress))}, ${formatCny(supplyAfter)} in circulation`,
+      (await settlementToken.balanceOf(settlementAddress)) === 0n && supplyAfter === issuedAfter - redeemedAfter,
+      `escrow ${formatCny(await settlementToken.balanceOf(settlementAddress))}, ${formatCny(supplyAfter)} in circulation`,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { ReceivableToken } from "../../typechain-types";
+import { slotOf } from "../chain/tokenId";
 
 /**
  * Which document hashes back a piece on chain, and in which receivables (slots): the hashes a ReceivableConfirmed or
@@ -69,8 +70,8 @@ export class DocumentUseTracker {
       this.note(event.args.confirmation.logisticsHash, event.args.slot);
     }
     for (const event of recorded) {
-      this.note(event.args.invoiceHash, event.args.tokenId >> 32n);
-      this.note(event.args.logisticsHash, event.args.tokenId >> 32n);
+      this.note(event.args.invoiceHash, slotOf(event.args.tokenId));
+      this.note(event.args.logisticsHash, slotOf(event.args.tokenId));
     }
     this.nextBlock = latest + 1;
   }

@@ -2,8 +2,7 @@ import { Level } from "level";
 import { invoiceProofToWire } from "../proofs/invoice";
 import { logisticsProofToWire } from "../proofs/logistics";
 import { AlteredDocumentError, parseDocument } from "../proofs/documents";
-import type { DocumentKind, ParsedDocument } from "../proofs/documents";
-import type { DocumentSource } from "../verifier/types";
+import type { DocumentKind, DocumentSource, ParsedDocument } from "../proofs/documents";
 
 /**
  * The document store: trade documents kept in LevelDB under their document hash (content addressing). The hash

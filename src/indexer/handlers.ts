@@ -3,6 +3,7 @@ import { tokensOfEvent } from "../chain/events";
 import type { StateTx } from "./store";
 import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryEntry, encodeHistoryRow, keys, slotHexOfToken, tokenHex } from "./schema";
 import type { Codec, FundingRow, IndexFindingCode, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import { sequenceOf, slotOf } from "../chain/tokenId";
 
 /**
  * The handlers: from decoded events to the derived records (pieces, receivables, holdings, the factors' books,
@@ -291,7 +292,7 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
     const idHex = tokenHex(tokenId);
     const created: TokenRecord = {
       tokenId,
-      slot: tokenId >> 32n,
+      slot: slotOf(tokenId),
       owner: to,
       value: 0n,
       parent: null,
@@ -301,7 +302,7 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
       createdAtBlock: block,
       updatedAtBlock: block,
     };
-    const sequence = Number(tokenId & 0xffffffffn);
+    const sequence = Number(sequenceOf(tokenId));
     changeSlot(batch.tx, slotHexOfToken(idHex), block, (slot) => {
       slot.pieceCount = Math.max(slot.pieceCount, sequence);
       slot.liveCount += 1;
@@ -506,15 +507,15 @@ const HANDLERS: HandlerTable = {
       },
     },
     Transfer: {
-      reads: (event) => (event.from === ZERO_ADDRESS ? [keys.slot(event.tokenId >> 32n)] : [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)]),
+      reads: (event) => (event.from === ZERO_ADDRESS ? [keys.slot(slotOf(event.tokenId))] : [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))]),
       // A mint creates the piece.
       creates: (event) => (event.from === ZERO_ADDRESS ? keys.token(event.tokenId) : undefined),
       apply: (batch, event, log) => onTokenTransfer(batch, log.blockNumber, event.from, event.to, event.tokenId),
     },
     TransferValue: {
       reads: (event) => {
-        const read = [keys.token(event.toTokenId), keys.slot(event.toTokenId >> 32n)];
-        if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(event.fromTokenId >> 32n));
+        const read = [keys.token(event.toTokenId), keys.slot(slotOf(event.toTokenId))];
+        if (event.fromTokenId !== 0n) read.push(keys.token(event.fromTokenId), keys.slot(slotOf(event.fromTokenId)));
         return read;
       },
       apply: (batch, event, log) => onTransferValue(batch, log.blockNumber, event.fromTokenId, event.toTokenId, event.value),
@@ -553,7 +554,7 @@ const HANDLERS: HandlerTable = {
       slot.repaid = event.repaidTotal;
     }),
     Claimed: {
-      reads: (event) => [keys.token(event.tokenId), keys.slot(event.tokenId >> 32n)],
+      reads: (event) => [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))],
       apply: ({ tx }, event, log) => {
         changeTokenRecord(tx, event.tokenId, log.blockNumber, (token) => {
           token.received = event.claimedTotal;
@@ -579,7 +580,7 @@ const HANDLERS: HandlerTable = {
   },
   financing: {
     Funded: {
-      reads: (event) => [keys.factorTotals(event.factor), keys.slot(event.tokenId >> 32n)],
+      reads: (event) => [keys.factorTotals(event.factor), keys.slot(slotOf(event.tokenId))],
       apply: ({ tx }, event, log) => {
         const block = log.blockNumber;
         const checkpoint = checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex);

@@ -4,7 +4,7 @@ import type { EventDecoder } from "../chain/events";
 import { createIndexReader } from "./queries";
 import type { IndexReader } from "./queries";
 import { DEFAULT_RETRY, RpcError, createChainClient, httpTransport, providerTransport, sleep } from "../chain/rpc";
-import type { ChainClient, Eip1193Provider, HttpClientKind, RetryPolicy, RpcTransport } from "../chain/rpc";
+import type { ChainClient, Eip1193Provider, RetryPolicy, RpcTransport } from "../chain/rpc";
 import { INDEX_FORMAT, codecs, keys } from "./schema";
 import type { Cursor, IndexConfig } from "./schema";
 import { INTEGRITY_KEY, IndexDamagedError, decodeDigest, describeLevelFailure, verifyIndex } from "./integrity";
@@ -36,8 +36,6 @@ export interface IndexerOptions {
    * Hardhat's in-process network) or `transport`.
    */
   rpcUrl?: string | readonly string[];
-  /** The HTTP client for `rpcUrl`; `http1` by default. */
-  httpClient?: HttpClientKind;
   provider?: Eip1193Provider;
   transport?: RpcTransport;
   dbPath: string;
@@ -90,7 +88,7 @@ export interface RunningIndexer {
 function transportOf(options: IndexerOptions): RpcTransport {
   if (options.transport !== undefined) return options.transport;
   if (options.provider !== undefined) return providerTransport(options.provider);
-  if (options.rpcUrl !== undefined) return httpTransport(options.rpcUrl, { client: options.httpClient });
+  if (options.rpcUrl !== undefined) return httpTransport(options.rpcUrl);
   throw new Error("startIndexer needs rpcUrl, provider or transport");
 }
 

@@ -4,6 +4,7 @@ import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } 
 import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, IndexFinding, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { PREFIX_END } from "./store";
 import type { IndexDb } from "./store";
+import { tokenIdOf } from "../chain/tokenId";
 
 /**
  * The read side of the index, for the API, the dApp and network tests. Every answer is read from one LevelDB
@@ -441,7 +442,7 @@ class View {
     const byId = new Map<bigint, TokenRecord>();
     const byParent = new Map<bigint, TokenRecord[]>();
     // Token ids are slot << 32 | sequence: the slot's pieces share the key prefix t/<slot>.
-    for (const [, piece] of await this.scan(keys.token(slot << 32n).slice(0, -8), codecs.token)) {
+    for (const [, piece] of await this.scan(keys.token(tokenIdOf(slot, 0n)).slice(0, -8), codecs.token)) {
       byId.set(piece.tokenId, piece);
       if (piece.parent === null || piece.parent === 0n) continue;
       const siblings = byParent.get(piece.parent);

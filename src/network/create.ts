@@ -33,6 +33,8 @@ export interface CreateNetworkOptions {
   chainId: number;
   blockPeriodSeconds: number;
   geth: string;
+  /** The genesis block gas limit (default DEFAULT_GAS_LIMIT, genesis.ts). */
+  gasLimit?: bigint;
 }
 
 /** Rejects with a message naming the port when something on 127.0.0.1 already listens there. */
@@ -99,6 +101,7 @@ async function createIn(options: CreateNetworkOptions, layout: NodeLayout[]): Pr
     chainId: options.chainId,
     blockPeriodSeconds: options.blockPeriodSeconds,
     validators,
+    gasLimit: options.gasLimit,
     alloc: new Map(accounts.map((account) => [account.address, DEV_ACCOUNT_BALANCE])),
   });
   const genesisFile = path.join(options.stateDir, "genesis.json");

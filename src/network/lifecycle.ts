@@ -141,12 +141,19 @@ async function requirePeers(node: NetworkNode, peers: number): Promise<void> {
 
 /**
  * Starts every node that is not running, waits for them to peer with one another, turns sealing on in every
- * validator at once, and waits for the chain to seal new blocks. `log` hears about progress.
+ * validator at once, and waits for the chain to seal new blocks. `log` hears about progress; `extraArgs` adds
+ * flags to a node's command line (benchmarks trying settings).
  */
-export async function startNetwork(descriptor: NetworkDescriptor, stateDir: string, geth: string, log: (line: string) => void = () => undefined): Promise<void> {
+export async function startNetwork(
+  descriptor: NetworkDescriptor,
+  stateDir: string,
+  geth: string,
+  log: (line: string) => void = () => undefined,
+  extraArgs: (node: NetworkNode) => readonly string[] = () => [],
+): Promise<void> {
   for (const node of descriptor.nodes) {
     const wasRunning = runningPid(node) !== undefined;
-    const pid = await startNode(node, descriptor, stateDir, geth);
+    const pid = await startNode(node, descriptor, stateDir, geth, extraArgs(node));
     log(`${node.name}: ${wasRunning ? "already running" : "started"} (pid ${pid})`);
   }
   for (const node of descriptor.nodes) await requirePeers(node, descriptor.nodes.length - 1);

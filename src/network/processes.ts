@@ -76,16 +76,17 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * Starts the node (unless it runs already) and waits until it answers on its IPC socket. Returns its pid. The
- * configuration is rewritten from the descriptor first, so that every start sees the current peers.
+ * configuration is rewritten from the descriptor first, so that every start sees the current peers. `extraArgs` go
+ * after the usual command line (geth lets a flag override the TOML): a benchmark's settings under trial.
  */
-export async function startNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string): Promise<number> {
+export async function startNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string, extraArgs: readonly string[] = []): Promise<number> {
   const running = runningPid(node);
   if (running !== undefined) return running;
   fs.writeFileSync(configPath(node), nodeConfigToml(node, descriptor.nodes, descriptor.chainId));
   const log = fs.openSync(logPath(node), "a");
   let exit: string | undefined;
   try {
-    const child = spawn(geth, gethArguments(node, stateDir), { detached: true, stdio: ["ignore", log, log] });
+    const child = spawn(geth, [...gethArguments(node, stateDir), ...extraArgs], { detached: true, stdio: ["ignore", log, log] });
     child.on("exit", (code, signal) => {
       exit = signal === null ? `exit code ${code}` : `signal ${signal}`;
     });

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DESCRIPTOR_FILE } from "./descriptor";
-import type { NetworkDescriptor } from "./descriptor";
+import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { createNetwork } from "./create";
 import { requireGeth } from "./geth";
 import { startNetwork, stopNetwork } from "./lifecycle";
@@ -35,7 +35,20 @@ export function deploymentJournalOf(chainId: number): string {
   return path.resolve(__dirname, "../../deploy/deployments", `chain-${chainId}`);
 }
 
-export async function startTemporaryNetwork(validators: number, log: (line: string) => void = () => undefined): Promise<TemporaryNetwork> {
+/** What a benchmark may vary; tests take the defaults (those of `npm run network`). */
+export interface TemporaryNetworkOptions {
+  /** Genesis block gas limit (pair it with `--miner.gaslimit` in `extraArgs`, or blocks drift back to the default). */
+  gasLimit?: bigint;
+  blockPeriodSeconds?: number;
+  /** Flags added to a node's command line. */
+  extraArgs?: (node: NetworkNode) => readonly string[];
+}
+
+export async function startTemporaryNetwork(
+  validators: number,
+  log: (line: string) => void = () => undefined,
+  options: TemporaryNetworkOptions = {},
+): Promise<TemporaryNetwork> {
   const geth = requireGeth();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-net-"));
   let descriptor: NetworkDescriptor | undefined;
@@ -53,13 +66,21 @@ export async function startTemporaryNetwork(validators: number, log: (line: stri
   try {
     for (let attempt = 1; descriptor === undefined; attempt += 1) {
       try {
-        descriptor = await createNetwork({ stateDir, validators, basePort: temporaryBasePort(), chainId: temporaryChainId(), blockPeriodSeconds: 1, geth });
+        descriptor = await createNetwork({
+          stateDir,
+          validators,
+          basePort: temporaryBasePort(),
+          chainId: temporaryChainId(),
+          blockPeriodSeconds: options.blockPeriodSeconds ?? 1,
+          gasLimit: options.gasLimit,
+          geth,
+        });
       } catch (error) {
         // Another program holds one of the ports: try another base.
         if (attempt >= 5 || !/port \d+ on 127\.0\.0\.1 is taken/.test((error as Error).message)) throw error;
       }
     }
-    await startNetwork(descriptor, stateDir, geth, log);
+    await startNetwork(descriptor, stateDir, geth, log, options.extraArgs);
   } catch (error) {
     await stop();
     throw error;

@@ -1,9 +1,10 @@
 import type { Provider, Signer } from "ethers";
 import type { CommandIo } from "../chain/commandIo";
-import { findDeploymentRecord, readDeploymentRecord, DeploymentRecordError } from "../audit/deployment";
+import { findDeploymentRecord, readDeploymentRecord, DeploymentRecordError } from "../chain/deployment";
 import { connectChainbill } from "../chain/system";
 import { OperatorRefusal, runOperatorCommand } from "./commands";
-import { UsageError, parseCommandLine, usage } from "./parse";
+import { UsageError, USAGE_EXIT } from "../chain/commandLine";
+import { parseCommandLine, usage } from "./parse";
 
 /**
  * The operator command line as a function of its arguments, environment and outputs, so that tests run it in
@@ -12,7 +13,7 @@ import { UsageError, parseCommandLine, usage } from "./parse";
 
 export type CliIo = CommandIo;
 
-export const EXIT = { done: 0, refused: 1, usage: 2 } as const;
+export const EXIT = { done: 0, refused: 1, usage: USAGE_EXIT } as const;
 
 export async function runOperatorCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   let parsed;
@@ -43,7 +44,7 @@ export async function runOperatorCli(argv: readonly string[], env: NodeJS.Proces
       runner = io.signerFor(key.startsWith("0x") ? key : `0x${key}`, provider);
     }
     const contracts = connectChainbill(record.contracts, runner);
-    const outcome = await runOperatorCommand(command, { registry: contracts.registry, token: contracts.token, financing: contracts.financing, provider });
+    const outcome = await runOperatorCommand(command, { registry: contracts.registry, receivableToken: contracts.receivableToken, financing: contracts.financing, provider });
     if (outcome.kind === "listed") io.out(outcome.text);
     else io.out(`${outcome.summary}\ntransaction ${outcome.txHash} in block ${outcome.block}`);
     return EXIT.done;

@@ -17,7 +17,7 @@ import { formatCny } from "../finance/money";
 
 export interface OperatorSystem {
   registry: MemberRegistry;
-  token: ReceivableToken;
+  receivableToken: ReceivableToken;
   financing: Financing;
   provider: Provider;
 }
@@ -178,17 +178,17 @@ async function listMembers(registry: MemberRegistry, token: ReceivableToken, jso
 }
 
 export async function runOperatorCommand(command: OperatorCommand, system: OperatorSystem): Promise<OperatorOutcome> {
-  const { registry, token, financing, provider } = system;
+  const { registry, receivableToken, financing, provider } = system;
   const done = (summary: string, sent: { txHash: string; block: number }): OperatorOutcome => ({ kind: "sent", summary, ...sent });
   switch (command.name) {
     case "members":
-      return { kind: "listed", text: await listMembers(registry, token, command.json) };
+      return { kind: "listed", text: await listMembers(registry, receivableToken, command.json) };
     case "set-credit-line": {
       const memberId = await memberIdOf(registry, command.member);
       await checkKycDate(provider, command.reviewDate, "review date");
       const args = [memberId, command.line, command.reviewDate.unixSeconds] as const;
-      const sent = await send(() => token.setCreditLine.staticCall(...args), () => token.setCreditLine(...args));
-      const { outstanding } = await token.creditLine(memberId);
+      const sent = await send(() => receivableToken.setCreditLine.staticCall(...args), () => receivableToken.setCreditLine(...args));
+      const { outstanding } = await receivableToken.creditLine(memberId);
       const free = command.line > outstanding ? command.line - outstanding : 0n;
       const over = outstanding > command.line ? `; it owes more than the line, so it confirms nothing until repayments bring it under` : "";
       return done(
@@ -238,8 +238,8 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
     case "set-verifiers":
       return done(`fundings now need ${command.required} verifier signature${command.required === 1 ? "" : "s"}`, await send(() => financing.setRequiredVerifiers.staticCall(command.required), () => financing.setRequiredVerifiers(command.required)));
     case "pause":
-      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => token.pause.staticCall(), () => token.pause()));
+      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => receivableToken.pause.staticCall(), () => receivableToken.pause()));
     case "unpause":
-      return done("unpaused: transfers, confirmations and funding run again", await send(() => token.unpause.staticCall(), () => token.unpause()));
+      return done("unpaused: transfers, confirmations and funding run again", await send(() => receivableToken.unpause.staticCall(), () => receivableToken.unpause()));
   }
 }

@@ -1,7 +1,8 @@
-import { parseArgs } from "node:util";
+import type { parseArgs } from "node:util";
 import { getAddress, isAddress, isHexString } from "ethers";
 import { endOfDayCst, normalisedCreditCode } from "../chain/membership";
 import { parseCny } from "../finance/money";
+import { HELP_OPTION, UsageError, parseCommandLine as parseStrictly } from "../chain/commandLine";
 import { Role } from "../chain/roles";
 
 /**
@@ -27,14 +28,6 @@ export type OperatorCommand =
 export interface KycDate {
   text: string;
   unixSeconds: bigint;
-}
-
-/** The command line is wrong: the sentence says what and how to fix it (exit status 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
 }
 
 /** Options every command shares: where the chain is and where its deployment record is. */
@@ -144,7 +137,7 @@ export function normaliseCreditCode(text: string): string {
 }
 
 const OPTIONS = {
-  help: { type: "boolean", short: "h" },
+  ...HELP_OPTION,
   rpc: { type: "string" },
   contracts: { type: "string" },
   "credit-code": { type: "string" },
@@ -230,13 +223,7 @@ function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCom
 
 /** Parses `argv` (without node and the script); `env` supplies CHAINBILL_RPC_URL. */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommandLine {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseStrictly(argv, OPTIONS, true);
   if (values.help === true || positionals.length === 0) return { help: true, command: null, connection: null };
   if (positionals.length > 1) throw new UsageError(`one command at a time, not "${positionals.join(" ")}"`);
   const name = positionals[0];

@@ -182,3 +182,9 @@ export function documentParties(document: ParsedDocument): Party[] {
   const { carrier, shipper, consignee } = document.proof.waybill;
   return [carrier, shipper, consignee];
 }
+
+/** Where documents are found by hash: the document store implements it, the verifier reads through it. */
+export interface DocumentSource {
+  /** The document under `hash`; undefined when there is none; AlteredDocumentError when its stored copy was changed. */
+  get(hash: string): Promise<ParsedDocument | undefined>;
+}

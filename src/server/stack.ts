@@ -1,5 +1,5 @@
 import { writeDeploymentRecord } from "../../deploy/record";
-import { RECORD_FILE } from "../audit/deployment";
+import { RECORD_FILE } from "../chain/deployment";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";

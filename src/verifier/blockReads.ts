@@ -38,7 +38,7 @@ export class BlockReads {
 
   receivable(slot: bigint): Promise<{ maturity: bigint; currency: string }> {
     return this.once(`receivable:${slot}`, async () => {
-      const view = await this.contracts.token.receivable(slot, this.blockTag);
+      const view = await this.contracts.receivableToken.receivable(slot, this.blockTag);
       return { maturity: view.maturity, currency: toUtf8String(view.currency) };
     });
   }
@@ -50,10 +50,10 @@ export class BlockReads {
   /** Owner and value of a live piece, or null when it is not live. */
   piece(tokenId: bigint): Promise<{ owner: string; value: bigint } | null> {
     return this.once(`piece:${tokenId}`, async () => {
-      if (!(await this.contracts.token.exists(tokenId, this.blockTag))) return null;
+      if (!(await this.contracts.receivableToken.exists(tokenId, this.blockTag))) return null;
       const [owner, value] = await Promise.all([
-        this.contracts.token.ownerOf(tokenId, this.blockTag),
-        this.contracts.token["balanceOf(uint256)"](tokenId, this.blockTag),
+        this.contracts.receivableToken.ownerOf(tokenId, this.blockTag),
+        this.contracts.receivableToken["balanceOf(uint256)"](tokenId, this.blockTag),
       ]);
       return { owner: getAddress(owner), value };
     });
@@ -83,13 +83,13 @@ export class BlockReads {
   }
 
   invoiceUse(fingerprint: string): Promise<bigint> {
-    return this.once(`invoiceUse:${fingerprint}`, () => this.contracts.token.invoiceUse(fingerprint, this.blockTag));
+    return this.once(`invoiceUse:${fingerprint}`, () => this.contracts.receivableToken.invoiceUse(fingerprint, this.blockTag));
   }
 
   /** The unix time of an earlier block (of the chain this block is on, as long as no reorganisation reached it). */
   blockTimestamp(blockNumber: number): Promise<bigint> {
     return this.once(`time:${blockNumber}`, async () => {
-      const provider = this.contracts.token.runner?.provider;
+      const provider = this.contracts.receivableToken.runner?.provider;
       const block = await provider?.getBlock(blockNumber);
       if (block === null || block === undefined) throw new Error(`the node returned no block ${blockNumber}`);
       return BigInt(block.timestamp);

@@ -113,43 +113,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   }
 
   // --- the lineage -------------------------------------------------------------------------------------------
-  const steps: CheckedStep[] = [];
-  const provenSteps: StepProof[] = [];
-  let lastProof: StepProof | undefined;
-  for (const [position, step] of context.lineage.steps.entries()) {
-    const before = failures.length;
-    checkStep(step, context, fail);
-    // What the piece passed on (to its child on the path, or to the factor now) must come from backed value.
-    const next = context.lineage.steps[position + 1];
-    const passedOn = next !== undefined ? next.value : request.value <= context.piece.value ? request.value : 0n;
-    const { backed, merged } = backedValue(step);
-    if (merged > 0n && passedOn > backed) {
-      const sources = [...new Set(step.mergedIn.map((merge) => merge.fromTokenId))].join(", ");
-      fail(
-        "UNBACKED_TRANSFER",
-        next !== undefined
-          ? `piece ${step.tokenId} passed ${passedOn} on to piece ${next.tokenId}, but only ${backed} of its value was backed by the trades this check covers: ${merged} was merged in from piece ${sources}`
-          : `the request sells ${passedOn} of piece ${step.tokenId}, but only ${backed} of its value is backed by the trades this check covers: ${merged} was merged in from piece ${sources}`,
-        { step: step.index, tokenId: step.tokenId },
-      );
-    }
-    if (step.proof !== undefined) {
-      provenSteps.push(step.proof);
-      lastProof = step.proof;
-    }
-    steps.push({
-      step: step.index,
-      kind: step.kind === "confirmation" ? "confirmation" : "transfer",
-      tokenId: step.tokenId,
-      from: step.from,
-      to: step.to,
-      value: step.value,
-      invoiceHash: step.proof?.invoiceHash ?? "",
-      logisticsHash: step.proof?.logisticsHash ?? "",
-      invoiceFingerprint: step.proof?.invoiceFingerprint ?? "",
-      passed: failures.slice(before).length === 0,
-    });
-  }
+  const { steps, provenSteps, lastProof } = checkSteps(context, fail, request.value <= context.piece.value ? request.value : 0n);
 
   if (failures.length > 0 || lastProof === undefined) return { failures, steps };
   const ttlDeadline = context.now + options.attestationTtlSeconds;
@@ -173,7 +137,81 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   };
 }
 
+/**
+ * The lineage check: every step that brought the piece into being (its documents, signatures, parties, delivery
+ * and invoice uses, and value backed by trades), with no funding request. Whether the piece can still be funded is
+ * not its question: a funding in the lineage (ALREADY_FUNDED) is not a failure here, and the piece itself passes
+ * nothing on. `steps[i].passed` and the failures with `step` set say which step failed.
+ */
+export function checkLineage(context: CheckContext): { failures: FundingCheckFailure[]; steps: CheckedStep[] } {
+  const failures: FundingCheckFailure[] = [];
+  const fail: Fail = (code, message, where = {}) => {
+    failures.push({ code, message, ...where });
+  };
+  const { steps } = checkSteps(context, fail, 0n, FUNDING_STATE);
+  return { failures, steps };
+}
+
 type Fail = (code: FailureCode, message: string, where?: { step?: number; tokenId?: bigint }) => void;
+
+/** What a funding already made says of a step: a state of the piece, not a defect of its trade. */
+const FUNDING_STATE: ReadonlySet<FailureCode> = new Set<FailureCode>(["ALREADY_FUNDED"]);
+
+/**
+ * Every step of the lineage; `soldNow` is the value the piece passes on now (what a funding request sells); codes in
+ * `ignored` are not failures.
+ */
+function checkSteps(
+  context: CheckContext,
+  fail: Fail,
+  soldNow: bigint,
+  ignored: ReadonlySet<FailureCode> = new Set(),
+): { steps: CheckedStep[]; provenSteps: StepProof[]; lastProof: StepProof | undefined } {
+  let failed = 0;
+  const counting: Fail = (code, message, where) => {
+    if (ignored.has(code)) return;
+    failed += 1;
+    fail(code, message, where);
+  };
+  const steps: CheckedStep[] = [];
+  const provenSteps: StepProof[] = [];
+  let lastProof: StepProof | undefined;
+  for (const [position, step] of context.lineage.steps.entries()) {
+    const before = failed;
+    checkStep(step, context, counting);
+    // What the piece passed on (to its child on the path, or to the factor now) must come from backed value.
+    const next = context.lineage.steps[position + 1];
+    const passedOn = next !== undefined ? next.value : soldNow;
+    const { backed, merged } = backedValue(step);
+    if (merged > 0n && passedOn > backed) {
+      const sources = [...new Set(step.mergedIn.map((merge) => merge.fromTokenId))].join(", ");
+      counting(
+        "UNBACKED_TRANSFER",
+        next !== undefined
+          ? `piece ${step.tokenId} passed ${passedOn} on to piece ${next.tokenId}, but only ${backed} of its value was backed by the trades this check covers: ${merged} was merged in from piece ${sources}`
+          : `the request sells ${passedOn} of piece ${step.tokenId}, but only ${backed} of its value is backed by the trades this check covers: ${merged} was merged in from piece ${sources}`,
+        { step: step.index, tokenId: step.tokenId },
+      );
+    }
+    if (step.proof !== undefined) {
+      provenSteps.push(step.proof);
+      lastProof = step.proof;
+    }
+    steps.push({
+      step: step.index,
+      kind: step.kind === "confirmation" ? "confirmation" : "transfer",
+      tokenId: step.tokenId,
+      from: step.from,
+      to: step.to,
+      value: step.value,
+      invoiceHash: step.proof?.invoiceHash ?? "",
+      logisticsHash: step.proof?.logisticsHash ?? "",
+      invoiceFingerprint: step.proof?.invoiceFingerprint ?? "",
+      passed: failed === before,
+    });
+  }
+  return { steps, provenSteps, lastProof };
+}
 
 function safeRecover(recover: () => string): string | null {
   try {

@@ -2,11 +2,11 @@ import { checksumAddress } from "../chain/checksum";
 import { inlineRecovery } from "../chain/signaturePool";
 import type { SignatureRecovery } from "../chain/signaturePool";
 import { AlteredDocumentError, recoverDocumentSignaturesWith } from "../proofs/documents";
-import type { ParsedDocument } from "../proofs/documents";
+import type { DocumentSource, ParsedDocument } from "../proofs/documents";
 import type { BlockReads } from "./blockReads";
 import { chainHistoryFor } from "./history";
 import type { CheckContext, MemberStanding, PieceState } from "./context";
-import type { DocumentSource, FundingCheckInput } from "./types";
+import type { FundingCheckInput } from "./types";
 
 /**
  * Reads, at one block, everything a funding check looks at: the piece and its lineage, the standing of the parties
@@ -24,7 +24,39 @@ export async function gatherContext(
   chainId: bigint,
   recovery: SignatureRecovery = inlineRecovery,
 ): Promise<CheckContext> {
-  const tokenId = input.request.tokenId;
+  return gather(reads, documents, input.request.tokenId, { requestedBy: input.requestedBy, nonce: input.request.nonce }, blockTimestamp, chainId, recovery);
+}
+
+/**
+ * What the lineage check looks at: the same reads without a funding request, so no asker and no nonce (the
+ * context's `nonceUsed` is false and only the holder's standing now is read).
+ */
+export async function gatherLineageContext(
+  reads: BlockReads,
+  documents: DocumentSource,
+  tokenId: bigint,
+  blockTimestamp: number,
+  chainId: bigint,
+  recovery: SignatureRecovery = inlineRecovery,
+): Promise<CheckContext> {
+  return gather(reads, documents, tokenId, undefined, blockTimestamp, chainId, recovery);
+}
+
+/** Who asks for a funding check, and the nonce of the holder's request. */
+interface FundingAsk {
+  requestedBy: string;
+  nonce: bigint;
+}
+
+async function gather(
+  reads: BlockReads,
+  documents: DocumentSource,
+  tokenId: bigint,
+  ask: FundingAsk | undefined,
+  blockTimestamp: number,
+  chainId: bigint,
+  recovery: SignatureRecovery,
+): Promise<CheckContext> {
   const lineage = await reads.lineage(tokenId);
   const [live, receivable, overdue] = await Promise.all([reads.piece(tokenId), reads.receivable(lineage.slot), reads.isOverdue(lineage.slot)]);
   const last = lineage.steps[lineage.steps.length - 1];
@@ -45,7 +77,7 @@ export async function gatherContext(
   const found = new Map<string, ParsedDocument>();
   const altered = new Set<string>();
   const [nonceUsed] = await Promise.all([
-    reads.isNonceUsed(piece.owner, input.request.nonce),
+    ask === undefined ? false : reads.isNonceUsed(piece.owner, ask.nonce),
     ...[...hashes].map(async (hash) => {
       try {
         const document = await documents.get(hash);
@@ -58,7 +90,7 @@ export async function gatherContext(
   ]);
 
   // Only the parties acting now are judged by their standing now; every step's parties at the step (history).
-  const addresses = new Set<string>([piece.owner, checksumAddress(input.requestedBy)]);
+  const addresses = new Set<string>([piece.owner, ...(ask === undefined ? [] : [checksumAddress(ask.requestedBy)])]);
   const blockNumbers = new Set<number>();
   for (const step of lineage.steps) {
     blockNumbers.add(step.blockNumber);
@@ -75,7 +107,7 @@ export async function gatherContext(
   const invoiceUses = new Map<string, bigint>();
   const blockTimes = new Map<number, bigint>();
   const history = await chainHistoryFor(reads.contracts, documents, chainId);
-  const blockHash = reads.blockHash ?? (await reads.contracts.token.runner?.provider?.getBlock(reads.blockNumber))?.hash;
+  const blockHash = reads.blockHash ?? (await reads.contracts.receivableToken.runner?.provider?.getBlock(reads.blockNumber))?.hash;
   if (blockHash === null || blockHash === undefined) throw new Error(`the node returned no block ${reads.blockNumber}`);
   const [financingAddress, facts] = await Promise.all([
     reads.financingAddress(),

@@ -10,7 +10,7 @@ import { allocateWaybillClaims, waybillClaimOf } from "../proofs/waybill";
 import type { WaybillClaim, WaybillOveruse } from "../proofs/waybill";
 import { MemberHistory } from "./memberHistory";
 import type { ChainPoint } from "./memberHistory";
-import type { DocumentSource } from "./types";
+import type { DocumentSource } from "../proofs/documents";
 
 /**
  * What a funding check needs from the whole chain, not just the piece's lineage: the member registry's history
@@ -267,9 +267,9 @@ export class ChainHistory {
 const histories = new WeakMap<DocumentSource, Map<string, ChainHistory>>();
 
 export async function chainHistoryFor(contracts: ChainbillContracts, documents: DocumentSource, chainId: bigint): Promise<ChainHistory> {
-  const provider = contracts.token.runner?.provider;
+  const provider = contracts.receivableToken.runner?.provider;
   if (provider === undefined || provider === null) throw new Error("the verifier needs contracts connected to a provider");
-  const [registryAddress, tokenAddress] = await Promise.all([contracts.registry.getAddress(), contracts.token.getAddress()]);
+  const [registryAddress, tokenAddress] = await Promise.all([contracts.registry.getAddress(), contracts.receivableToken.getAddress()]);
   const key = `${chainId}:${registryAddress}:${tokenAddress}`;
   let byContracts = histories.get(documents);
   if (byContracts === undefined) {
@@ -279,7 +279,7 @@ export async function chainHistoryFor(contracts: ChainbillContracts, documents: 
   let history = byContracts.get(key);
   if (history === undefined) {
     const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
-    const proofTopics = [topic(contracts.token.getEvent("ReceivableConfirmed")), topic(contracts.token.getEvent("TradeProofRecorded"))];
+    const proofTopics = [topic(contracts.receivableToken.getEvent("ReceivableConfirmed")), topic(contracts.receivableToken.getEvent("TradeProofRecorded"))];
     history = new ChainHistory(provider, registryAddress, tokenAddress, proofTopics, documents, chainId);
     byContracts.set(key, history);
   }

@@ -6,11 +6,12 @@ import { inlineRecovery } from "../chain/signaturePool";
 import type { SignatureRecovery } from "../chain/signaturePool";
 import type { ChainbillContracts } from "../chain/system";
 import { BlockReads } from "./blockReads";
-import { checkFunding } from "./checks";
-import { gatherContext } from "./gather";
-import type { DocumentSource, FundingCheckInput, FundingCheckOutcome } from "./types";
+import { checkFunding, checkLineage } from "./checks";
+import { gatherContext, gatherLineageContext } from "./gather";
+import type { DocumentSource } from "../proofs/documents";
+import type { CheckedStep, FundingCheckFailure, FundingCheckInput, FundingCheckOutcome } from "./types";
 
-export type { CheckedStep, DocumentSource, FailureCode, FundingCheckFailure, FundingCheckInput, FundingCheckOutcome } from "./types";
+export type { CheckedStep, FailureCode, FundingCheckFailure, FundingCheckInput, FundingCheckOutcome } from "./types";
 
 /**
  * The verifier service's core: check a funding request against the chain and the documents, and sign the
@@ -89,6 +90,41 @@ export function createVerifier(options: VerifierOptions): Verifier {
         asOfBlock: context.asOfBlock,
         steps: result.steps,
       };
+    },
+  };
+}
+
+/** The lineage check of a piece: each step that brought it into being, with its failures (`failure.step`). */
+export interface LineageCheck {
+  steps: CheckedStep[];
+  failures: FundingCheckFailure[];
+}
+
+/** A block to check at: its number and hash (the state) and its time ("now" for deliveries). */
+export interface CheckedBlock {
+  blockNumber: number;
+  blockHash: string;
+  timestamp: number;
+}
+
+export interface LineageChecker {
+  /**
+   * The verifier's checks of the steps behind `tokenId` at `block`, without a funding request: the documents,
+   * signatures, parties, deliveries and invoice uses a funding check would judge. A funding already made is not a
+   * failure here. Throws UnknownPieceError for a piece never created.
+   */
+  check(tokenId: bigint, block: CheckedBlock): Promise<LineageCheck>;
+}
+
+/** Lineage checks that share their chain reads while the block stays the same (one set of reads per block). */
+export function createLineageChecker(options: { contracts: ChainbillContracts; documents: DocumentSource; chainId: bigint; signatures?: SignatureRecovery }): LineageChecker {
+  let reads: BlockReads | undefined;
+  return {
+    async check(tokenId, block) {
+      if (reads === undefined || reads.blockNumber !== block.blockNumber || reads.blockHash !== block.blockHash) {
+        reads = new BlockReads(options.contracts, block.blockNumber, block.blockHash);
+      }
+      return checkLineage(await gatherLineageContext(reads, options.documents, tokenId, block.timestamp, options.chainId, options.signatures));
     },
   };
 }

@@ -1,5 +1,4 @@
 import type { FundingAttestation, FundingRequest } from "../chain/funding";
-import type { ParsedDocument } from "../proofs/documents";
 
 /**
  * The verifier's contract with its callers (the API, the demo, tests): what a funding check is given and what it
@@ -95,8 +94,3 @@ export type FundingCheckOutcome =
       steps: CheckedStep[];
     }
   | { ok: false; failures: FundingCheckFailure[]; asOfBlock: number; steps: CheckedStep[] };
-
-/** Where the verifier finds documents by hash (the document store implements it). */
-export interface DocumentSource {
-  get(hash: string): Promise<ParsedDocument | undefined>;
-}

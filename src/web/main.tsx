@@ -16,6 +16,7 @@ import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wa
 import type { DiscoveredWallet, EventfulProvider } from "./lib/wallets";
 import { shortAddress } from "./lib/money";
 import type { DappConfig, DirectoryEntryJson as Member, SessionJson as Session } from "../api/wire/schemas";
+import { Notifications } from "./Notifications";
 import { AnchorPage } from "./pages/Anchor";
 import { AuditorPage } from "./pages/Auditor";
 import { ClaimsPage } from "./pages/Claims";
@@ -389,6 +390,7 @@ function Root() {
             </button>
             {state !== null && (
               <>
+                <Notifications />
                 <span data-testid="signed-in-as">
                   {state.nameOf(state.session.address)} · {state.session.roles.map((role) => t(`role.${role}` as MessageKey)).join(", ")}
                 </span>

@@ -23,7 +23,7 @@ import { FundingRequestStore } from "../../src/requests/store";
 import { OfferStore } from "../../src/offers/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";
-import { deployConsortium } from "../helpers/consortium";
+import { deployConsortium, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 
 /**
@@ -79,7 +79,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   const provider = hre.ethers.provider;
   const deploymentBlock = options.consortium === undefined ? (await provider.getBlockNumber()) + 1 : 0;
   const c = options.consortium ?? (await deployConsortium());
-  const addresses: ChainbillAddresses = await addressesOf(c);
+  const addresses: ChainbillAddresses = await addressesOf(systemOf(c));
   const contracts = connectChainbill(addresses, provider);
   const { chainId } = await provider.getNetwork();
   const directory = await mkdtemp(path.join(tmpdir(), "chainbill-api-"));

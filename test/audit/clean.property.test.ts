@@ -5,7 +5,7 @@ import { sequenceArbitrary } from "../invariants/receivable.model";
 import type { Op } from "../invariants/receivable.model";
 import { createSequenceWorld } from "../indexer/helpers/sequences";
 import type { SequenceWorld } from "../indexer/helpers/sequences";
-import type { DeploymentRecord } from "../../src/audit/deployment";
+import type { DeploymentRecord } from "../../src/chain/deployment";
 import { audit, describeFindings } from "./helpers";
 
 /**

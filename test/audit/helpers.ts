@@ -3,10 +3,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { addressesOf } from "../../src/chain/system";
-import type { DeploymentRecord } from "../../src/audit/deployment";
+import type { DeploymentRecord } from "../../src/chain/deployment";
 import { runAudit } from "../../src/audit/run";
 import type { AuditOptions, AuditResult } from "../../src/audit/run";
-import { DAY, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
+import { DAY, deployConsortium, latestTimestamp, randomHash, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { issueTo } from "../helpers/settlement";
 import { Role, roleMask } from "../../src/chain/roles";
@@ -24,7 +24,7 @@ export async function deployAuditedConsortium(): Promise<AuditedConsortium> {
   const before = await hre.ethers.provider.getBlockNumber();
   const c = await deployConsortium();
   const { chainId } = await hre.ethers.provider.getNetwork();
-  return { ...c, record: { chainId, contracts: await addressesOf(c), deploymentBlock: before + 1, source: "test" } };
+  return { ...c, record: { chainId, contracts: await addressesOf(systemOf(c)), deploymentBlock: before + 1, source: "test" } };
 }
 
 /** Audits on the in-process network. */

@@ -4,7 +4,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY, confirmReceivable } from "../helpers/consortium";
 import { fundAndRepay, issueTo, memberIdOf } from "../helpers/settlement";
 import { fundPiece as fundForRecourse, payRecourse } from "../helpers/recourse";
-import { tokenIdOf } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece, deployLaxFinancing } from "./helpers";
 
 const FACE = 100_000_000n;

@@ -2,13 +2,13 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { readLineage } from "../../src/chain/lineage";
 import type { ChainbillContracts } from "../../src/chain/system";
-import { confirmReceivable, deployConsortium, tradeProofFor } from "../helpers/consortium";
+import { confirmReceivable, deployConsortium, tradeProofFor, systemOf } from "../helpers/consortium";
 
 /** The lineage is the history that produced the piece (DESIGN I10): ancestors up to each split, the piece's own events after. */
 describe("lineage (src/chain/lineage.ts)", function () {
   async function story() {
     const c = await deployConsortium();
-    const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+    const contracts: ChainbillContracts = systemOf(c);
     const { tokenId: root } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 100_000_000n });
     const tier1Token = c.token.connect(c.tier1);
     // Before the split: tier 1 splits 1,000,000 to itself and merges 1 fen of it back into the root.

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { httpSender } from "../../src/audit/chain";
 import { RpcError, createChainClient, httpTransport } from "../../src/chain/rpc";
-import type { HttpClientKind, RetryPolicy } from "../../src/chain/rpc";
+import type { RetryPolicy } from "../../src/chain/rpc";
 
 /**
  * The one JSON-RPC client (src/chain/rpc.ts) with several endpoints: when the first cannot be reached or answers
@@ -60,8 +60,8 @@ async function downUrl(): Promise<string> {
   return node.url;
 }
 
-for (const client of ["http1", "undici"] as const satisfies readonly HttpClientKind[]) {
-  describe(`JSON-RPC client over several endpoints (${client})`, function () {
+{
+  describe("JSON-RPC client over several endpoints", function () {
     const started: FakeNode[] = [];
     const start = async (status?: number): Promise<FakeNode> => {
       const node = await fakeNode(status);
@@ -75,7 +75,7 @@ for (const client of ["http1", "undici"] as const satisfies readonly HttpClientK
     it("is served by the second endpoint when the first refuses connections, and stays with it", async function () {
       const down = await downUrl();
       const up = await start();
-      const chain = createChainClient(httpTransport([down, up.url], { client }), FAST_RETRY);
+      const chain = createChainClient(httpTransport([down, up.url]), FAST_RETRY);
       expect(await chain.chainId()).to.equal(31337n);
       expect(await chain.headNumber()).to.equal(16);
       expect(up.calls).to.deep.equal(["eth_chainId", "eth_blockNumber"]);
@@ -84,7 +84,7 @@ for (const client of ["http1", "undici"] as const satisfies readonly HttpClientK
     it("is served by the second endpoint when the first answers HTTP 503, and asks the first no more", async function () {
       const busy = await start(503);
       const up = await start();
-      const chain = createChainClient(httpTransport([busy.url, up.url], { client }), FAST_RETRY);
+      const chain = createChainClient(httpTransport([busy.url, up.url]), FAST_RETRY);
       expect(await chain.chainId()).to.equal(31337n);
       expect(await chain.headNumber()).to.equal(16);
       expect(busy.calls).to.deep.equal(["refused"]);
@@ -94,7 +94,7 @@ for (const client of ["http1", "undici"] as const satisfies readonly HttpClientK
     it("moves to the next endpoint when the one in use goes down mid-run", async function () {
       const first = await start();
       const second = await start();
-      const transport = httpTransport([first.url, second.url], { client });
+      const transport = httpTransport([first.url, second.url]);
       expect(await transport.request("eth_chainId", [])).to.equal("0x7a69");
       await stopNode(first);
       expect(await transport.request("eth_blockNumber", [])).to.equal("0x10");
@@ -106,7 +106,7 @@ for (const client of ["http1", "undici"] as const satisfies readonly HttpClientK
     it("fails with a retryable RpcError naming every endpoint and its reason when all are down, after its retries", async function () {
       const [a, b] = [await downUrl(), await downUrl()];
       const busy = await start(503);
-      const chain = createChainClient(httpTransport([a, b, busy.url], { client }), FAST_RETRY);
+      const chain = createChainClient(httpTransport([a, b, busy.url]), FAST_RETRY);
       const error = await chain.chainId().then(
         () => undefined,
         (failure: unknown) => failure,

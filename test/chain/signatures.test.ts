@@ -3,6 +3,9 @@ import fc from "fast-check";
 import { SigningKey, Wallet, id, recoverAddress as ethersRecoverAddress } from "ethers";
 import { digestSigner, recoverAddress, recoverSigner, selectSignatureBackend, signDigest, signatureBackendName } from "../../src/chain/signatures";
 
+/** The issue asks for at least 100,000; `npm run test:unit` sets fewer (CHAINBILL_SIGNATURE_PROPERTY_RUNS) for everyday work. */
+const SIGNATURE_PROPERTY_RUNS = Number(process.env.CHAINBILL_SIGNATURE_PROPERTY_RUNS ?? 100_000);
+
 /**
  * The signature module against ethers and against OpenZeppelin's ECDSA (5.3, `tryRecover(bytes32, bytes)`), which
  * Financing.sol applies. The reference below is written from ECDSA.sol and the ecrecover precompile, not from the
@@ -231,9 +234,9 @@ describe("signatures (src/chain/signatures.ts)", function () {
         if (recovered !== null) reachedCurve += 1;
         expect(recovered, `${change.kind} ${digest} ${signature}`).to.equal(expected);
       }),
-      { numRuns: 100_000 },
+      { numRuns: SIGNATURE_PROPERTY_RUNS },
     );
-    expect(reachedCurve).to.be.greaterThan(1_000);
+    expect(reachedCurve).to.be.greaterThan(SIGNATURE_PROPERTY_RUNS / 100);
   });
 
   it("signatures: the JavaScript fallback answers as libsecp256k1 on 5,000 random and malformed signatures", function () {

@@ -52,7 +52,7 @@ describe("credit report (征信报送)", function () {
   });
 
   function chainOf(c: AuditedConsortium): CreditChain & { registry: AuditedConsortium["registry"] } {
-    return { provider: hre.ethers.provider, token: c.token, settlement: c.settlement, financing: c.financing, registry: c.registry, fromBlock: c.record.deploymentBlock };
+    return { provider: hre.ethers.provider, receivableToken: c.token, settlement: c.settlement, financing: c.financing, registry: c.registry, fromBlock: c.record.deploymentBlock };
   }
 
   it("counts started days and follows the contract's rule at every boundary", function () {

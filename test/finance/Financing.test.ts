@@ -4,7 +4,8 @@ import { id } from "ethers";
 import type { BaseContract, ContractTransactionResponse } from "ethers";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { Role, roleMask } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import { daysBetween, price as discountedPrice } from "../../src/finance/discount";
 import {
   FUNDING_ATTESTATION_TYPE_STRING,

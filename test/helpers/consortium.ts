@@ -2,6 +2,7 @@ import hre from "hardhat";
 import { hexlify, id, randomBytes } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployChainbill } from "../../deploy/system";
+import type { ChainbillContracts } from "../../src/chain/system";
 import type { Financing, MemberRegistry, ReceivableToken, Settlement, SettlementToken } from "../../typechain-types";
 import type { IReceivableToken } from "../../typechain-types/contracts/token/ReceivableToken";
 import { Role, roleMask } from "../../src/chain/roles";
@@ -39,6 +40,14 @@ export interface Consortium {
   leiHashes: Map<string, string>;
 }
 
+/**
+ * The consortium's contracts under the product's names (src/chain/system.ts). The fixture keeps its short names
+ * `token` and `currency`, which hundreds of test lines use.
+ */
+export function systemOf(c: Pick<Consortium, "registry" | "token" | "currency" | "settlement" | "financing">): ChainbillContracts {
+  return { registry: c.registry, receivableToken: c.token, settlementToken: c.currency, settlement: c.settlement, financing: c.financing };
+}
+
 export async function latestTimestamp(): Promise<bigint> {
   const block = await hre.ethers.provider.getBlock("latest");
   if (block === null) throw new Error("no latest block");
@@ -53,7 +62,7 @@ export function randomHash(): string {
 export async function deployConsortium(): Promise<Consortium> {
   const signers = await hre.ethers.getSigners();
   const [operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, issuer, ...outsiders] = signers;
-  const { registry, token, currency, settlement, financing } = await deployChainbill(operator);
+  const { registry, receivableToken: token, settlementToken: currency, settlement, financing } = await deployChainbill(operator);
 
   const memberIds = new Map<string, number>([[operator.address, 1]]);
   const leiHashes = new Map<string, string>([[operator.address, id("CHAINBILL-CONSORTIUM-OPERATOR")]]);

@@ -8,7 +8,7 @@ import type { RunningIndexer } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/chain/rpc";
 import { StrayFinancingEvents__factory } from "../../typechain-types";
 import type { StrayFinancingEvents } from "../../typechain-types";
-import { confirmReceivable, deployConsortium } from "../helpers/consortium";
+import { confirmReceivable, deployConsortium, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { expectSameRecords, removeDir, replayFromScratch, tempDir, waitForHead } from "./helpers/compare";
 
@@ -44,7 +44,7 @@ describe("Indexer findings: accepted events it cannot place", function () {
     c = await deployConsortium();
     stray = await new StrayFinancingEvents__factory(c.operator).deploy();
     await stray.waitForDeployment();
-    addresses = { ...(await addressesOf(c)), financing: await stray.getAddress() };
+    addresses = { ...(await addressesOf(systemOf(c))), financing: await stray.getAddress() };
   });
 
   after(async function () {

@@ -10,7 +10,7 @@ import type { RunningIndexer } from "../../src/indexer/indexer";
 import { QueryInputError, createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
 import type { Eip1193Provider } from "../../src/chain/rpc";
-import { DAY, confirmReceivable, deployConsortium, latestTimestamp, randomHash } from "../helpers/consortium";
+import { DAY, confirmReceivable, deployConsortium, latestTimestamp, randomHash, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { removeDir, tempDir, waitForHead } from "./helpers/compare";
 
@@ -38,7 +38,7 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     snapshotId = (await hre.network.provider.send("evm_snapshot", [])) as string;
     const deploymentBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
     c = await deployConsortium();
-    addresses = await addressesOf(c);
+    addresses = await addressesOf(systemOf(c));
     // Two receivables of different maturities; tier 1 passes pieces to tier 2, who passes one on to tier 3.
     first = await confirmReceivable(c, { faceValue: 1_000_000n, maturityInDays: 90n });
     second = await confirmReceivable(c, { faceValue: 500_000n, maturityInDays: 120n });

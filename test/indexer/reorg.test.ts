@@ -5,7 +5,7 @@ import type { RunningIndexer, SyncOutcome } from "../../src/indexer/indexer";
 import type { Eip1193Provider } from "../../src/chain/rpc";
 import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
-import { confirmReceivable, deployConsortium } from "../helpers/consortium";
+import { confirmReceivable, deployConsortium, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { expectIndexMatchesContracts, expectSameRecords, removeDir, replayFromScratch, tempDir, waitForHead } from "./helpers/compare";
 
@@ -66,7 +66,7 @@ describe("Indexer reorgs: follows a reorganised chain back to a replay of the su
   before(async function () {
     deploymentBlock = (await hre.ethers.provider.getBlockNumber()) + 1;
     c = await deployConsortium();
-    addresses = await addressesOf(c);
+    addresses = await addressesOf(systemOf(c));
     await branch("common", 2);
     baseline = await snapshot();
   });

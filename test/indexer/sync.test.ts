@@ -34,7 +34,8 @@ describe("Indexer sync and event decoding", function () {
     baseline = (await hre.network.provider.send("evm_snapshot", [])) as string;
     world = await createSequenceWorld();
     // A few sequences on top of each other's end state would not fit the model; one long history is enough here.
-    const [ops] = fc.sample(sequenceArbitrary(world.layout), { numRuns: 1, seed: 7 });
+    // The seed picks one whose history has at least 12 kinds of event (checked below); a new kind of step may change it.
+    const [ops] = fc.sample(sequenceArbitrary(world.layout), { numRuns: 1, seed: 1 });
     await world.run(ops);
   });
 

@@ -18,7 +18,8 @@
  */
 import fc from "fast-check";
 import { AbiCoder, id, keccak256, recoverAddress } from "ethers";
-import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { Role, roleMask } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import { financingDomain, fundingAttestationDigest, fundingRequestDigest } from "../../src/chain/funding";
 import type { FinancingDomain, FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { daysBetween, price as discountedPrice } from "../../src/finance/discount";

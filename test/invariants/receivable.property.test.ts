@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { id, toQuantity } from "ethers";
 import type { BaseContract, ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { Role, roleMask, tokenIdOf } from "../../src/chain/roles";
+import { Role, roleMask } from "../../src/chain/roles";
+import { tokenIdOf } from "../../src/chain/tokenId";
 import {
   financingDomain,
   fundingAttestationDigest,

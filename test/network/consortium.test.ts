@@ -225,7 +225,7 @@ describe("consortium network: four geth Clique validators on loopback", function
     const piece = pieces.get(from);
     if (piece === undefined) throw new Error(`account ${supplier} has no piece`);
     const next = TRAFFIC_SUPPLIERS[(TRAFFIC_SUPPLIERS.indexOf(supplier) + 1) % TRAFFIC_SUPPLIERS.length];
-    return { to: addresses.receivableToken, data: system.token.interface.encodeFunctionData(SPLIT, [piece, net.wallets[next].address, 1n]), gasLimit: SPLIT_GAS };
+    return { to: addresses.receivableToken, data: system.receivableToken.interface.encodeFunctionData(SPLIT, [piece, net.wallets[next].address, 1n]), gasLimit: SPLIT_GAS };
   }
 
   before(async function () {
@@ -276,7 +276,7 @@ describe("consortium network: four geth Clique validators on loopback", function
     // No anchor confirms without a credit line: the operator gives the traffic's anchor one no test reaches.
     const anchorId = await system.registry.memberIdOf(net.wallets[TRAFFIC_ANCHOR].address);
     await sendAndConfirm(0, [
-      { to: addresses.receivableToken, data: system.token.interface.encodeFunctionData("setCreditLine", [anchorId, 1n << 62n, kycValidUntil]), gasLimit: 200_000n },
+      { to: addresses.receivableToken, data: system.receivableToken.interface.encodeFunctionData("setCreditLine", [anchorId, 1n << 62n, kycValidUntil]), gasLimit: 200_000n },
     ]);
     const consents = await Promise.all(
       TRAFFIC_SUPPLIERS.map((account) =>
@@ -292,7 +292,7 @@ describe("consortium network: four geth Clique validators on loopback", function
       TRAFFIC_SUPPLIERS.map((account, index) => ({
         to: addresses.receivableToken,
         gasLimit: 600_000n,
-        data: system.token.interface.encodeFunctionData("confirm", [
+        data: system.receivableToken.interface.encodeFunctionData("confirm", [
           {
             supplier: net.wallets[account].address,
             faceValue: 1_000_000_000n,
@@ -308,8 +308,8 @@ describe("consortium network: four geth Clique validators on loopback", function
     );
     for (const receipt of confirmations) {
       for (const log of receipt.logs) {
-        const event = system.token.interface.parseLog(log);
-        if (event?.name === "ReceivableConfirmed") pieces.set(await system.token.ownerOf(event.args.tokenId as bigint), event.args.tokenId as bigint);
+        const event = system.receivableToken.interface.parseLog(log);
+        if (event?.name === "ReceivableConfirmed") pieces.set(await system.receivableToken.ownerOf(event.args.tokenId as bigint), event.args.tokenId as bigint);
       }
     }
     expect(pieces.size).to.equal(TRAFFIC_SUPPLIERS.length);

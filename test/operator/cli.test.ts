@@ -52,8 +52,8 @@ describe("the operator's command line", function () {
       deploymentBlock: 0,
       contracts: {
         registry: await contracts.registry.getAddress(),
-        receivableToken: await contracts.token.getAddress(),
-        settlementToken: await contracts.currency.getAddress(),
+        receivableToken: await contracts.receivableToken.getAddress(),
+        settlementToken: await contracts.settlementToken.getAddress(),
         settlement: await contracts.settlement.getAddress(),
         financing: await contracts.financing.getAddress(),
       },
@@ -79,7 +79,7 @@ describe("the operator's command line", function () {
   });
 
   it("admits a company by its credit code, and every other command does what it prints, with the transaction", async function () {
-    const { registry, token, financing } = await loadFixture(system);
+    const { registry, receivableToken, financing } = await loadFixture(system);
     const address = Wallet.createRandom().address;
     const second = Wallet.createRandom().address;
     const admitted = await operatorCli(["admit", "--credit-code", " 91330200ma2cwg9999 ", "--address", address, "--roles", "supplier,FACTOR", "--kyc-until", "2031-06-30"]);
@@ -117,7 +117,7 @@ describe("the operator's command line", function () {
     expect(view.roles).to.equal(BigInt(roleMask(Role.SUPPLIER, Role.CARRIER)));
     expect([...view.accounts]).to.deep.equal([second]);
     expect(await financing.requiredVerifiers()).to.equal(2n);
-    expect(await token.paused()).to.equal(false);
+    expect(await receivableToken.paused()).to.equal(false);
 
     const listed = await operatorCli(["members"], null);
     expect(listed.status).to.equal(0);
@@ -128,7 +128,7 @@ describe("the operator's command line", function () {
   });
 
   it("sets an anchor's credit line in CNY with its review date, lists it, and refuses a non-anchor or a past review date (exit 1)", async function () {
-    const { registry, token } = await loadFixture(system);
+    const { registry, receivableToken: token } = await loadFixture(system);
     const anchor = Wallet.createRandom().address;
     const supplier = Wallet.createRandom().address;
     expect((await operatorCli(["admit", "--credit-code", "91440300MA5HXM0009", "--address", anchor, "--roles", "ANCHOR", "--kyc-until", "2031-06-30"])).status).to.equal(0);
@@ -224,11 +224,11 @@ describe("the operator's command line", function () {
 
   it("runs as a command: --help lists every command, a usage error exits 2", async function () {
     const env = { ...process.env, CHAINBILL_RPC_URL: "http://127.0.0.1:9" };
-    const help = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
+    const help = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
     for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members", "set-credit-line"]) {
       expect(help.stdout).to.include(`npm run operator -- ${command}`);
     }
-    const failed = await execFileAsync("npx", ["ts-node", "--transpile-only", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(
+    const failed = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(
       () => null,
       (error: { code?: number; stderr?: string }) => error,
     );
@@ -238,7 +238,7 @@ describe("the operator's command line", function () {
 
   it("finds the system npm start runs with no flag: the stack writes its record where the commands look", async function () {
     const { startStack } = await import("../../src/server/stack");
-    const { findDeploymentRecord } = await import("../../src/audit/deployment");
+    const { findDeploymentRecord } = await import("../../src/chain/deployment");
     const deploymentsDir = path.join(workDir, "deployments");
     const webRoot = path.join(workDir, "web");
     fs.mkdirSync(webRoot, { recursive: true });

@@ -11,9 +11,9 @@ import { invoiceProofToWire } from "../../src/proofs/invoice";
 import { Role } from "../../src/chain/roles";
 import { selectSignatureBackend } from "../../src/chain/signatures";
 import { logisticsProofToWire } from "../../src/proofs/logistics";
-import { createVerifier } from "../../src/verifier";
+import { createLineageChecker, createVerifier } from "../../src/verifier";
 import type { FailureCode, FundingCheckOutcome, Verifier } from "../../src/verifier";
-import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
+import { DAY, deployConsortium, latestTimestamp, nextInvoiceNumber, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { chainId, confirmDocumented, documentTrade, tradeProofOf, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
@@ -74,7 +74,7 @@ async function setup(): Promise<Story & { verifier: Verifier }> {
   const s = await loadFixture(story);
   const documents = s.documents.clone();
   const { c } = s;
-  const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+  const contracts: ChainbillContracts = systemOf(c);
   return { ...s, documents, verifier: createVerifier({ contracts, provider: hre.ethers.provider, documents, signer: c.verifier }) };
 }
 
@@ -157,7 +157,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
       },
     };
     const { c } = s;
-    const contracts: ChainbillContracts = { registry: c.registry, token: c.token, currency: c.currency, settlement: c.settlement, financing: c.financing };
+    const contracts: ChainbillContracts = systemOf(c);
     const verifier = createVerifier({ contracts, provider: hre.ethers.provider, documents: source, signer: c.verifier });
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     const outcome = await verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
@@ -492,5 +492,46 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     const refused = codes(await checkOf(s, s.c.tier2, squatted, 3_000_000n));
     expect(refused).to.include.members(["PARTY_MISMATCH", "CONSIGNEE_MISMATCH", "SHIPMENT_REFERENCE_MISMATCH"]);
     expect(refused).to.not.include("WAYBILL_OVERUSED");
+  });
+});
+
+describe("verifier: the public lineage check (no funding request)", function () {
+  async function atLatest(): Promise<{ blockNumber: number; blockHash: string; timestamp: number }> {
+    const block = await hre.ethers.provider.getBlock("latest");
+    if (block === null || block.hash === null) throw new Error("no latest block");
+    return { blockNumber: block.number, blockHash: block.hash, timestamp: block.timestamp };
+  }
+
+  it("judges every step behind a piece as a funding check would, and names the step whose document is missing", async function () {
+    const s = await setup();
+    const lineage = createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() });
+    const genuine = await lineage.check(s.tier3Piece, await atLatest());
+    expect(genuine.failures).to.deep.equal([]);
+    expect(genuine.steps.map((step) => [step.kind, step.passed])).to.deep.equal([
+      ["confirmation", true],
+      ["transfer", true],
+      ["transfer", true],
+    ]);
+
+    s.documents.byHash.delete(s.trades[1].logisticsHash.toLowerCase());
+    const missing = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(s.tier3Piece, await atLatest());
+    expect(missing.steps.map((step) => step.passed)).to.deep.equal([true, false, true]);
+    expect(missing.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["DOCUMENT_MISSING", missing.steps[1].step]]);
+  });
+
+  it("does not count a funding already made against the piece's steps", async function () {
+    const s = await setup();
+    const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
+    const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
+    if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
+    await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
+    await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
+    await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
+
+    const again = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
+    expect(codes(again), "a funding check still refuses it").to.include("ALREADY_FUNDED");
+    const lineage = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(s.tier3Piece, await atLatest());
+    expect(lineage.failures).to.deep.equal([]);
+    expect(lineage.steps.every((step) => step.passed)).to.equal(true);
   });
 });

@@ -4,6 +4,7 @@ import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { formatCny } from "../../src/finance/money";
 import { castKey, useBrowserStack } from "./browserStack";
+import { pieceName, tokenIdOf } from "../../src/chain/tokenId";
 
 /**
  * Collecting at maturity in the dApp, as holders would: nothing is claimable before maturity on a partial
@@ -13,8 +14,8 @@ import { castKey, useBrowserStack } from "./browserStack";
  */
 
 const SLOT = 1n;
-const TIER1_PIECE = (SLOT << 32n) | 1n;
-const TIER2_PIECE = (SLOT << 32n) | 2n;
+const TIER1_PIECE = tokenIdOf(SLOT, 1n);
+const TIER2_PIECE = tokenIdOf(SLOT, 2n);
 
 describe("the dApp in a real browser: holders collect what the anchor repaid", function () {
   this.timeout(600_000);
@@ -26,7 +27,7 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
   }
 
   async function claimableShown(page: Page, tokenId: bigint): Promise<string> {
-    const name = `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
+    const name = pieceName(tokenId);
     const cell = page.getByTestId(`claim-${name}`).getByTestId("claimable");
     await cell.waitFor();
     return ((await cell.textContent()) ?? "").trim();
@@ -34,13 +35,13 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
 
   async function repay(amount: bigint): Promise<void> {
     const anchor = new Wallet(castKey("anchor"), hre.ethers.provider);
-    const { currency, settlement } = web.stack.contracts;
-    await (await currency.connect(anchor).approve(await settlement.getAddress(), amount)).wait();
+    const { settlementToken, settlement } = web.stack.contracts;
+    await (await settlementToken.connect(anchor).approve(await settlement.getAddress(), amount)).wait();
     await (await settlement.connect(anchor).repay(SLOT, amount)).wait();
   }
 
   it("a partial repayment pays nothing before maturity, then each holder's exact share with one transaction per click", async function () {
-    const { settlement, currency, token } = web.stack.contracts;
+    const { settlement, settlementToken, receivableToken } = web.stack.contracts;
     await repay(600_000_00n);
 
     const tier1 = await web.signIn("tier1");
@@ -49,7 +50,7 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
     expect(await tier1.page.getByTestId("claim-all").isDisabled()).to.equal(true);
     await web.screenshot(tier1.page, "before-maturity");
 
-    const maturity = (await token.receivable(SLOT)).maturity;
+    const maturity = (await receivableToken.receivable(SLOT)).maturity;
     await hre.network.provider.request({ method: "evm_setNextBlockTimestamp", params: [Number(maturity)] });
     await hre.network.provider.request({ method: "evm_mine" });
 
@@ -63,32 +64,32 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
     expect(await claimableShown(tier1.page, TIER1_PIECE)).to.equal(formatCny(expected));
     await web.screenshot(tier1.page, "after-maturity");
 
-    const cashBefore = await currency.balanceOf(tier1.wallet.address);
+    const cashBefore = await settlementToken.balanceOf(tier1.wallet.address);
     const sentBefore = tier1.wallet.requests.filter((method) => method === "eth_sendTransaction").length;
     await tier1.page.getByTestId("claim-all").dblclick();
     await tier1.page.getByTestId("claims-result").waitFor();
     const sent = tier1.wallet.requests.filter((method) => method === "eth_sendTransaction").length - sentBefore;
     expect(sent, "a double click sends one claim").to.equal(1);
-    expect((await currency.balanceOf(tier1.wallet.address)) - cashBefore).to.equal(expected);
+    expect((await settlementToken.balanceOf(tier1.wallet.address)) - cashBefore).to.equal(expected);
     expect(await tier1.page.getByTestId("claims-result").textContent()).to.contain(formatCny(expected).replace(" CNY", ""));
     expect(await claimableShown(tier1.page, TIER1_PIECE)).to.equal(formatCny(0n));
-    expect(await tier1.page.getByTestId("claims-totals").textContent()).to.contain(formatCny(await currency.balanceOf(tier1.wallet.address)).replace(" CNY", ""));
+    expect(await tier1.page.getByTestId("claims-totals").textContent()).to.contain(formatCny(await settlementToken.balanceOf(tier1.wallet.address)).replace(" CNY", ""));
     await web.screenshot(tier1.page, "collected-partial");
   });
 
   it("after the rest is repaid a piece collects exactly its remaining value and is redeemed", async function () {
-    const { settlement, currency, token } = web.stack.contracts;
+    const { settlement, settlementToken, receivableToken } = web.stack.contracts;
     await repay(400_000_00n);
     const tier1 = await web.signIn("tier1");
     await openClaims(tier1.page);
     const remaining = 700_000_00n - (await settlement.claimedBy(TIER1_PIECE));
     expect(remaining).to.equal(280_000_00n);
     expect(await claimableShown(tier1.page, TIER1_PIECE)).to.equal(formatCny(remaining));
-    const cashBefore = await currency.balanceOf(tier1.wallet.address);
+    const cashBefore = await settlementToken.balanceOf(tier1.wallet.address);
     await tier1.page.getByTestId(`claim-#1.1`).getByTestId("claim-one").click();
     await tier1.page.getByTestId("claims-result").waitFor();
-    expect((await currency.balanceOf(tier1.wallet.address)) - cashBefore).to.equal(remaining);
-    expect(await token.exists(TIER1_PIECE)).to.equal(false);
+    expect((await settlementToken.balanceOf(tier1.wallet.address)) - cashBefore).to.equal(remaining);
+    expect(await receivableToken.exists(TIER1_PIECE)).to.equal(false);
     await tier1.page.getByTestId("claim-#1.1").waitFor({ state: "detached" });
     await web.screenshot(tier1.page, "collected-full");
   });

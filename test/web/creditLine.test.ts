@@ -34,7 +34,7 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
   }
 
   it("the anchor console shows the line, used, free and the review date, and a repayment on the page frees the line", async function () {
-    const { token } = web.stack.contracts;
+    const { receivableToken: token } = web.stack.contracts;
     const line = await token.creditLine(await anchorId());
     expect([line.limit, line.outstanding]).to.deep.equal([SEEDED_LINE, SEEDED_OWED]);
 
@@ -59,7 +59,7 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
   });
 
   it("a line the operator lowers below what is owed is shown as such, in Chinese at phone width too", async function () {
-    const { token } = web.stack.contracts;
+    const { receivableToken: token } = web.stack.contracts;
     const operator = new Wallet(castKey("operator"), hre.ethers.provider);
     const current = await token.creditLine(await anchorId());
     const lower = 500_000_00n;
@@ -80,7 +80,7 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
 
   it("the factor desk shows the anchor's line use beside the check of a waiting request", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
-    const { token } = web.stack.contracts;
+    const { receivableToken: token } = web.stack.contracts;
     const url = web.stack.url;
     // Tier 2 asks the bank to fund 1,000.00 of its piece, through the API as the dApp would.
     const tier2 = new Wallet(castKey("tier2"));

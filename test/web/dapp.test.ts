@@ -17,6 +17,7 @@ import { developmentKey } from "../../src/server/stack";
 import type { CastKey } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
 import { castKey, useBrowserStack } from "./browserStack";
+import { pieceName } from "../../src/chain/tokenId";
 
 /**
  * The dApp in a real browser (Debian's chromium driven by playwright-core), against the same stack `npm start`
@@ -27,10 +28,6 @@ import { castKey, useBrowserStack } from "./browserStack";
 function accountOf(key: CastKey): { privateKey: string; address: string } {
   const privateKey = castKey(key);
   return { privateKey, address: new Wallet(privateKey).address };
-}
-
-function pieceLabel(tokenId: bigint): string {
-  return `#${tokenId >> 32n}.${tokenId & 0xffff_ffffn}`;
 }
 
 function invoiceFile(document: SellerInvoice): unknown {
@@ -128,7 +125,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("transfer-send").click();
     // The clerk sees who receives how much, of which piece, backed by which invoice, before anything is sent.
     const summary = await text(page, "transfer-summary");
-    expect(summary).to.include(`Send ${amount} CNY of piece ${pieceLabel(tokenId)}`);
+    expect(summary).to.include(`Send ${amount} CNY of piece ${pieceName(tokenId)}`);
     expect(summary).to.include("Golden Sands Silica");
     await page.getByTestId("transfer-confirm").click();
     return text(page, "transfer-result");
@@ -212,7 +209,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   it("tier 2 splits 100,000.00 to tier 3 with its documents, tier 3 requests financing, the bank checks and funds; all three portfolios show it", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = web.stack.seeded.pieces;
-    const { currency } = web.stack.contracts;
+    const { settlementToken } = web.stack.contracts;
     const tier3Address = party("tier3").account;
     const bankAddress = party("bank").account;
 
@@ -227,7 +224,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(tier2.wallet.requests).to.include("eth_signTypedData_v4");
     await screenshot(tier2.page, "transfer-done");
     const newPiece = BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0") | (1n << 32n);
-    expect(await web.stack.contracts.token.ownerOf(newPiece)).to.equal(tier3Address);
+    expect(await web.stack.contracts.receivableToken.ownerOf(newPiece)).to.equal(tier3Address);
 
     const tier3 = await web.signIn("tier3");
     expect(await text(tier3.page, "portfolio-totals")).to.include("100,000.00 CNY");
@@ -238,12 +235,12 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(terms).to.match(/^You sign: 100,000\.00 CNY of piece #1\.\d+ to Pearl River Bank, for at least [0-9,]+\.\d\d CNY, with recourse\.$/u);
     await screenshot(tier3.page, "finance-requested");
 
-    const tier3Before = await currency.balanceOf(tier3Address);
-    const bankBefore = await currency.balanceOf(bankAddress);
+    const tier3Before = await settlementToken.balanceOf(tier3Address);
+    const bankBefore = await settlementToken.balanceOf(bankAddress);
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    expect(await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
-    await bank.page.getByTestId(`request-${pieceLabel(newPiece)}`).getByTestId("run-check").click();
+    expect(await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
+    await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("run-check").click();
     await bank.page.getByTestId("check-passed").waitFor();
     expect(await text(bank.page, "check-recourse")).to.equal("Recourse: with recourse");
     await screenshot(bank.page, "factor-check-passed");
@@ -251,11 +248,11 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const funded = await text(bank.page, "fund-result");
     expect(funded).to.match(/Funded: you paid [0-9,]+\.\d\d CNY and hold piece #1\.\d+/u);
     await screenshot(bank.page, "factor-funded");
-    const paid = (await currency.balanceOf(tier3Address)) - tier3Before;
+    const paid = (await settlementToken.balanceOf(tier3Address)) - tier3Before;
     expect(funded).to.include(`you paid ${formatCny(paid)}`);
     expect(quote).to.include(`pays ${formatCny(paid)}`);
     expect(paid > 0n && paid < 100_000_00n, `tier 3 received ${paid}`).to.equal(true);
-    expect(bankBefore - (await currency.balanceOf(bankAddress))).to.equal(paid);
+    expect(bankBefore - (await settlementToken.balanceOf(bankAddress))).to.equal(paid);
     const fundedEvents = await web.stack.contracts.financing.queryFilter(web.stack.contracts.financing.filters.Funded(undefined, newPiece));
     expect(fundedEvents.map((event) => event.args.withRecourse)).to.deep.equal([true]);
 
@@ -287,7 +284,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   it("the same flow with a forged waybill: the factor's check names the reason and no money moves", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = web.stack.seeded.pieces;
-    const { currency } = web.stack.contracts;
+    const { settlementToken } = web.stack.contracts;
     // The auditor's firm signs the waybill as carrier: an independent member with valid signatures, but no carrier.
     // Nothing in the documents themselves contradicts the transfer, so the page sends it; the verifier refuses it.
     const files = await tradeFiles("GSS-INV-0102", 50_000_00n, "auditor");
@@ -297,18 +294,18 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const tier3 = await web.signIn("tier3");
     await requestFinancing(tier3.page, forgedPiece);
 
-    const balances = async (): Promise<bigint[]> => [await currency.balanceOf(party("tier3").account), await currency.balanceOf(party("bank").account)];
+    const balances = async (): Promise<bigint[]> => [await settlementToken.balanceOf(party("tier3").account), await settlementToken.balanceOf(party("bank").account)];
     const before = await balances();
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    await bank.page.getByTestId(`request-${pieceLabel(forgedPiece)}`).getByTestId("run-check").click();
+    await bank.page.getByTestId(`request-${pieceName(forgedPiece)}`).getByTestId("run-check").click();
     const failed = await text(bank.page, "check-failed");
     expect(failed).to.include("The funding check failed");
     expect(failed).to.include("CARRIER_NOT_REGISTERED");
     expect(await bank.page.getByTestId("fund").count()).to.equal(0);
     await screenshot(bank.page, "factor-check-failed");
     expect(await balances()).to.deep.equal(before);
-    expect(await web.stack.contracts.token.ownerOf(forgedPiece)).to.equal(party("tier3").account);
+    expect(await web.stack.contracts.receivableToken.ownerOf(forgedPiece)).to.equal(party("tier3").account);
   });
 
   it("a transfer its documents contradict is refused before anything is signed or sent, with the reasons, in both languages", async function () {
@@ -317,7 +314,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     // A 50,000.00 invoice of Golden Sands Silica, but the clerk picks Brightview Displays and types 80,000.00.
     const files = await tradeFiles("GSS-INV-0103", 50_000_00n, "carrier");
     const { page, wallet } = await web.signIn("tier2");
-    const valueBefore = await web.stack.contracts.token["balanceOf(uint256)"](tier2Glass);
+    const valueBefore = await web.stack.contracts.receivableToken["balanceOf(uint256)"](tier2Glass);
     await page.getByTestId("nav-transfer").click();
     await page.locator(`[data-testid=transfer-piece] option[value="${tier2Glass}"]`).waitFor({ state: "attached" });
     await page.getByTestId("transfer-piece").selectOption(tier2Glass.toString());
@@ -338,7 +335,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
     const asked = wallet.requests.slice(requestsBefore).filter((method) => method !== "eth_call" && method !== "eth_chainId" && method !== "eth_blockNumber");
     expect(asked, "no signature and no transaction was asked of the wallet").to.deep.equal([]);
-    expect(await web.stack.contracts.token["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
+    expect(await web.stack.contracts.receivableToken["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
     await screenshot(page, "transfer-refused-mismatch");
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
@@ -353,11 +350,11 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await anchor.page.getByTestId("anchor-page").locator("table").waitFor();
     const owed = (await anchor.page.getByTestId("anchor-page").textContent()) ?? "";
     expect(owed).to.include("1,500,000.00 CNY");
-    const anchorBalance = await web.stack.contracts.currency.balanceOf(accountOf("anchor").address);
+    const anchorBalance = await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address);
     await anchor.page.getByTestId("repay-amount-2").fill("100,000.00");
     await anchor.page.getByTestId("repay-2").click();
     expect(await text(anchor.page, "anchor-result")).to.equal("Repaid 100,000.00 CNY on receivable 2.");
-    expect(anchorBalance - (await web.stack.contracts.currency.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
+    expect(anchorBalance - (await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
     expect((await anchor.page.getByTestId("anchor-page").textContent()) ?? "").to.include("1,400,000.00 CNY");
     await screenshot(anchor.page, "anchor");
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { cny, parseCny, parsePieceName, pieceName } from "../../src/web/lib/money";
+import { cny, parseCny } from "../../src/web/lib/money";
+import { parsePieceName, pieceName } from "../../src/chain/tokenId";
 
 describe("the dApp's amounts and piece names", function () {
   it("reads typed CNY into whole fen without floating point", function () {

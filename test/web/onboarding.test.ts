@@ -216,7 +216,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
   }
 
   it("the operator sets the credit line and issues deposits in the console; the story runs by hand to the claims; the audit exits 0", async function () {
-    const { registry, token, currency, financing } = web.stack.contracts;
+    const { registry, receivableToken, settlementToken, financing } = web.stack.contracts;
     const anchorId = Number(await registry.memberIdOf(addressOf(1)));
     const [anchor, supplier1, supplier2, lotus, pearl] = [1, 2, 3, 9, 7].map(addressOf);
 
@@ -231,8 +231,8 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await operator.getByTestId("member-line-limit").fill("3,000,000.00");
     await operator.getByTestId("member-line-set").click();
     await confirmAndSend(operator, `ReceivableToken.setCreditLine(${anchorId}, 300000000, `);
-    expect((await token.creditLine(anchorId)).limit).to.equal(3_000_000_00n);
-    expect(await token.queryFilter(token.filters.CreditLineSet(anchorId))).to.have.length(1);
+    expect((await receivableToken.creditLine(anchorId)).limit).to.equal(3_000_000_00n);
+    expect(await receivableToken.queryFilter(receivableToken.filters.CreditLineSet(anchorId))).to.have.length(1);
     await operator.getByTestId("member-line-now").getByText("3,000,000.00 CNY").waitFor();
 
     const currencySection = operator.getByTestId("operator-currency");
@@ -256,9 +256,9 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
       await currencySection.getByTestId("currency-issue").click();
       await confirmAndSend(operator, `SettlementToken.issue(${to}, `);
     }
-    expect(await currency.balanceOf(anchor)).to.equal(2_000_000_00n);
-    expect(await currency.balanceOf(lotus)).to.equal(1_000_000_00n);
-    expect(await currency.totalIssued()).to.equal(4_000_000_00n);
+    expect(await settlementToken.balanceOf(anchor)).to.equal(2_000_000_00n);
+    expect(await settlementToken.balanceOf(lotus)).to.equal(1_000_000_00n);
+    expect(await settlementToken.totalIssued()).to.equal(4_000_000_00n);
     await currencySection.getByTestId(`balance-${pearl}`).getByText("1,000,000.00 CNY").waitFor();
     await currencySection.scrollIntoViewIfNeeded();
     await web.screenshot(operator, "console-currency-en");
@@ -278,8 +278,8 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await anchorPage.getByTestId("anchor-confirm").click();
     expect(await anchorPage.getByTestId("anchor-result").textContent()).to.include("Confirmed receivable 1: 1,000,000.00 CNY");
     const root = (1n << 32n) | 1n;
-    expect(await token.ownerOf(root)).to.equal(supplier1);
-    expect((await token.creditLine(anchorId)).outstanding).to.equal(1_000_000_00n);
+    expect(await receivableToken.ownerOf(root)).to.equal(supplier1);
+    expect((await receivableToken.creditLine(anchorId)).outstanding).to.equal(1_000_000_00n);
 
     // Brightview pays Clearwater 300,000.00 with a split of its piece, backed by Clearwater's invoice and a waybill.
     const transferFiles = await documents(3, 2, "CWG-INV-0001", "300,000.00", "Cover glass");
@@ -296,7 +296,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     const sent = (await brightview.getByTestId("transfer-result").textContent()) ?? "";
     expect(sent).to.match(/Sent 300,000\.00 CNY to Clearwater Glass as piece #1\.\d+/u);
     const piece = (1n << 32n) | BigInt(/#1\.(\d+)/u.exec(sent)?.[1] ?? "0");
-    expect(await token.ownerOf(piece)).to.equal(supplier2);
+    expect(await receivableToken.ownerOf(piece)).to.equal(supplier2);
 
     // Clearwater sees both offers, the cheaper first, and asks both factors at once under one nonce.
     const clearwater = await open(3, "nav-finance", "finance-page");
@@ -316,14 +316,14 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     const row = lotusPage.getByTestId(`request-${pieceLabel(piece)}`);
     await row.getByTestId("run-check").click();
     await lotusPage.getByTestId("check-passed").waitFor();
-    const supplier2Before = await currency.balanceOf(supplier2);
+    const supplier2Before = await settlementToken.balanceOf(supplier2);
     await lotusPage.getByTestId("fund").click();
     expect(await lotusPage.getByTestId("fund-result").textContent()).to.match(/Funded: you paid [0-9,]+\.\d\d CNY and hold piece #1\.\d+/u);
     const funded = await financing.queryFilter(financing.filters.Funded(undefined, piece));
     expect(funded).to.have.length(1);
     const fundedPiece = funded[0].args.fundedTokenId;
-    expect(await token.ownerOf(fundedPiece)).to.equal(lotus);
-    expect((await currency.balanceOf(supplier2)) - supplier2Before).to.equal(funded[0].args.price);
+    expect(await receivableToken.ownerOf(fundedPiece)).to.equal(lotus);
+    expect((await settlementToken.balanceOf(supplier2)) - supplier2Before).to.equal(funded[0].args.price);
     await clearwater.reload();
     await clearwater.getByText("lapsed (another factor funded)").waitFor();
     const pearlPage = await open(7, "nav-factor", "factor-page");
@@ -339,7 +339,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await anchorPage.getByTestId("repay-amount-1").fill("1,000,000.00");
     await anchorPage.getByTestId("repay-1").click();
     expect(await anchorPage.getByTestId("anchor-result").textContent()).to.include("Repaid 1,000,000.00 CNY on receivable 1");
-    expect((await token.creditLine(anchorId)).outstanding).to.equal(0n);
+    expect((await receivableToken.creditLine(anchorId)).outstanding).to.equal(0n);
 
     // Each holder collects its piece's value: Brightview 700,000.00, Lotus 300,000.00.
     for (const [index, holder, value] of [
@@ -347,13 +347,13 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
       [9, lotus, 300_000_00n],
     ] as const) {
       const page = await open(index, "nav-claims", "claims-table");
-      const before = await currency.balanceOf(holder);
+      const before = await settlementToken.balanceOf(holder);
       await page.getByTestId("claim-all").click();
       expect(await page.getByTestId("claims-result").textContent()).to.include(formatCny(value));
-      expect((await currency.balanceOf(holder)) - before).to.equal(value);
+      expect((await settlementToken.balanceOf(holder)) - before).to.equal(value);
     }
-    expect(await token.exists(root)).to.equal(false);
-    expect(await token.exists(fundedPiece)).to.equal(false);
+    expect(await receivableToken.exists(root)).to.equal(false);
+    expect(await receivableToken.exists(fundedPiece)).to.equal(false);
 
     // The auditor's command, with no flag but the node's URL, finds the record the stack wrote and agrees.
     expect(web.stack.recordFile).to.equal(path.join(auditDir, "deploy", "deployments", `chain-${web.stack.chainId}`, "deployment-record.json"));

@@ -73,7 +73,7 @@ describe("the dApp in a real browser: the operator console", function () {
   }
 
   it("the operator admits, grants, renews KYC, suspends, reinstates, adds and removes an address, revokes, sets the threshold, pauses and resumes, one confirmed transaction each", async function () {
-    const { registry, financing, token } = web.stack.contracts;
+    const { registry, financing, receivableToken } = web.stack.contracts;
     const { page, wallet } = await web.signIn("operator");
     await openConsole(page);
     const membersBefore = Number(await registry.memberCount());
@@ -194,12 +194,12 @@ describe("the dApp in a real browser: the operator console", function () {
     // Pause and resume the network.
     await page.getByTestId("operator-pause").click();
     expect(await confirmAndSend(page, wallet)).to.contain("Pause the network");
-    expect(await token.paused()).to.equal(true);
+    expect(await receivableToken.paused()).to.equal(true);
     expect(await page.getByTestId("operator-paused").textContent()).to.contain("paused");
     await web.screenshot(page, "desktop-en-paused");
     await page.getByTestId("operator-unpause").click();
     expect(await confirmAndSend(page, wallet)).to.contain("Resume the network");
-    expect(await token.paused()).to.equal(false);
+    expect(await receivableToken.paused()).to.equal(false);
     await page.getByTestId("operator-pause").waitFor();
     await web.screenshot(page, "desktop-en");
   });
@@ -217,7 +217,7 @@ describe("the dApp in a real browser: the operator console", function () {
   });
 
   it("Cancel on the confirmation sends nothing", async function () {
-    const { token } = web.stack.contracts;
+    const { receivableToken } = web.stack.contracts;
     const { page, wallet } = await web.signIn("operator");
     await openConsole(page);
     const before = sentCount(wallet);
@@ -226,7 +226,7 @@ describe("the dApp in a real browser: the operator console", function () {
     await page.getByTestId("operator-cancel").click();
     await page.getByTestId("operator-confirm").waitFor({ state: "detached" });
     expect(sentCount(wallet)).to.equal(before);
-    expect(await token.paused()).to.equal(false);
+    expect(await receivableToken.paused()).to.equal(false);
   });
 
   it("a member without the OPERATOR role has no console in its menu and is told so when typing #/operator", async function () {

@@ -25,7 +25,7 @@ describe("the dApp in a real browser: recourse from demand to payment", function
   const web = useBrowserStack({ prefix: "recourse", restoreChain: true });
 
   it("the holder sees the term, the bank demands, the seller pays part after confirming, and later anchor money comes back", async function () {
-    const { financing, settlement, token, currency } = web.stack.contracts;
+    const { financing, settlement, receivableToken: token, settlementToken: currency } = web.stack.contracts;
     const provider = hre.ethers.provider;
     const tier1 = new Wallet(castKey("tier1"), provider);
     const bank = new Wallet(castKey("bank"), provider);

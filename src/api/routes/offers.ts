@@ -1,6 +1,7 @@
 import type { IRouter } from "express";
 import { getAddress } from "ethers";
-import { Role, slotOfTokenId } from "../../chain/roles";
+import { Role } from "../../chain/roles";
+import { slotOf } from "../../chain/tokenId";
 import { misfit, offerHash, offerPrice } from "../../offers/offer";
 import type { PieceToPrice } from "../../offers/offer";
 import { MAX_OFFERS } from "../../offers/store";
@@ -29,7 +30,7 @@ const STATUS_ACTIVE = 1n;
 
 export function registerOfferRoutes(router: IRouter, context: ApiContext, offers: OfferStore, index?: IndexRouteOptions): void {
   const session = requireSession(context);
-  const { registry, token } = context.contracts;
+  const { registry, receivableToken } = context.contracts;
 
   /** The value of `anchorId`'s pieces `factor` holds now; 0 without an index. */
   const exposure = async (factor: string, anchorId: number): Promise<bigint> => {
@@ -39,11 +40,11 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
   };
   const anchorOfSlot = new Map<bigint, Promise<{ anchorId: number; maturity: bigint }>>();
   const receivableOf = (tokenId: bigint): Promise<{ anchorId: number; maturity: bigint }> => {
-    const slot = slotOfTokenId(tokenId);
+    const slot = slotOf(tokenId);
     const known = anchorOfSlot.get(slot);
     if (known !== undefined) return known;
     // A confirmed receivable's anchor and maturity never change.
-    const reading = token.receivable(slot).then((found) => ({ anchorId: Number(found.anchorId), maturity: BigInt(found.maturity) }));
+    const reading = receivableToken.receivable(slot).then((found) => ({ anchorId: Number(found.anchorId), maturity: BigInt(found.maturity) }));
     reading.catch(() => anchorOfSlot.delete(slot));
     anchorOfSlot.set(slot, reading);
     return reading;
@@ -127,8 +128,8 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
   router.get("/v1/offers/quotes", session, async (request, response) => {
     const query = parseInput(quoteQuery, request.query, "query");
     const caller = callerOf(response);
-    if (!(await token.exists(query.tokenId))) throw notFound("TOKEN_NOT_FOUND", `piece ${query.tokenId} is not live`);
-    const held = await token.pieceOf(query.tokenId);
+    if (!(await receivableToken.exists(query.tokenId))) throw notFound("TOKEN_NOT_FOUND", `piece ${query.tokenId} is not live`);
+    const held = await receivableToken.pieceOf(query.tokenId);
     if (getAddress(held.owner) !== caller.address) throw forbidden("NOT_THE_HOLDER", `piece ${query.tokenId} is not yours`);
     const value = query.value ?? held.value;
     if (value === 0n || value > held.value) throw new ApiError(400, "VALIDATION_FAILED", "the value to sell is wrong", [{ path: "query.value", message: `from 1 to the piece's value ${held.value}` }]);

@@ -18,7 +18,7 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
 
   router.get("/v1/tokens/:id", session, async (request, response) => {
     const { id } = parseInput(tokenParams, request.params);
-    const token = await readToken(context.contracts.token, id);
+    const token = await readToken(context.contracts.receivableToken, id);
     if (token === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
     response.json(token);
   });
@@ -26,7 +26,7 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
   router.get("/v1/tokens/:id/lineage", session, async (request, response) => {
     const { id } = parseInput(tokenParams, request.params);
     // readLineage walks parents with parentOf, which reverts for an id never created: ask first.
-    if ((await readToken(context.contracts.token, id)) === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
+    if ((await readToken(context.contracts.receivableToken, id)) === undefined) throw notFound("TOKEN_NOT_FOUND", `no piece ${id} was ever created`);
     try {
       response.json(await readLineage(context.contracts, id, undefined, MAX_LINEAGE_DEPTH));
     } catch (error) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { address, signature } from "../../proofs/wire";
+import { address, signature, text } from "../../proofs/wire";
 import { signedApplicationSchema, signedRefusalSchema } from "../../onboarding/application";
 import { signedOfferSchema } from "../../offers/offer";
 
@@ -55,6 +55,8 @@ export const REQUESTS_PAGE_MAX = 100;
 export const MAX_LIVE_REQUESTS_PER_HOLDER = 50;
 /** At most this many live requests per piece (a holder asking several factors about one piece). */
 export const MAX_LIVE_REQUESTS_PER_PIECE = 5;
+/** The longest reason a factor may give for declining a request. */
+export const DECLINE_REASON_MAX = 280;
 /** The request body limit. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /** What an unrelated member sees in place of a failure's message (which may quote invoice numbers, totals, waybills). */
@@ -147,6 +149,15 @@ export const fundingRequestInput = z.strictObject({
 });
 
 export const fundingCheckBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature, price: uint256 });
+/** One stored funding request: its holder and the holder's nonce. */
+export const fundingRequestParams = z.strictObject({
+  holder: address.meta({ description: "the holder that signed the request" }),
+  nonce: uint256.meta({ description: "the holder's nonce of the request" }),
+});
+/** A factor's refusal of a request addressed to it. */
+export const declineBody = z.strictObject({
+  reason: text(DECLINE_REASON_MAX).refine((value) => value.length === 0 || value.trim().length > 0, "must say why (not only spaces)").meta({ description: `why, in at most ${DECLINE_REASON_MAX} characters; the holder reads it` }),
+});
 export const fundingRequestBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -476,8 +487,16 @@ export const slotSummary = z.strictObject({
 
 // The funding-request inbox
 
-export const requestState = z.enum(["waiting", "funded", "withdrawn", "expired", "lapsed"]).meta({
-  description: "lapsed: the holder sent the same nonce to several factors and another one funded it",
+export const requestState = z.enum(["waiting", "checked", "funded", "declined", "withdrawn", "expired", "lapsed"]).meta({
+  description:
+    "waiting and checked are open (in the factor's inbox); funded, declined, withdrawn, expired and lapsed are closed " +
+    "(lapsed: the holder sent the same nonce to several factors and another one funded it)",
+});
+
+const recordedCheck = z.strictObject({
+  at: int.meta({ description: "chain time of the check, unix seconds" }),
+  passed: z.boolean(),
+  failures: z.array(checkFailure).meta({ description: "what failed; a failure of a step the holder was no party to carries a fixed message" }),
 });
 
 export const storedFundingRequest = z.strictObject({
@@ -494,12 +513,19 @@ export const storedFundingRequest = z.strictObject({
   holderSignature: z.string(),
   submittedAt: int.meta({ description: "unix seconds" }),
   sequence: int.optional().meta({ description: "arrival order (unix ms, unique)" }),
+  check: recordedCheck.optional().meta({ description: "the addressed factor's last funding check of the request" }),
+  declined: z.strictObject({ at: int, reason: z.string() }).optional().meta({ description: "the addressed factor's refusal and its reason" }),
+  closed: z
+    .strictObject({ state: z.enum(["funded", "declined", "withdrawn", "expired", "lapsed"]), at: int, sequence: int })
+    .optional()
+    .meta({ description: "when the API found the request closed (chain time, unix seconds)" }),
   state: requestState,
 });
 
 export const fundingRequests = z.strictObject({
   requests: z.array(storedFundingRequest),
   nextCursor: nullable(z.string()).optional().meta({ description: "as factor: the next page's cursor, null on the last" }),
+  closed: z.array(storedFundingRequest).optional().meta({ description: "as factor, on the first page: the requests to the caller closed most recently, newest first" }),
 });
 export const submittedRequest = z.strictObject({ holder: addressOut, nonce: decimal });
 
@@ -677,3 +703,4 @@ export type OwnOfferJson = z.output<typeof ownOffer>;
 export type QuotesJson = z.output<typeof quotes>;
 export type QuoteJson = z.output<typeof quote>;
 export type FundingRequestWire = z.input<typeof fundingRequestInput>;
+export type RequestStateJson = z.output<typeof requestState>;

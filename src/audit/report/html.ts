@@ -1,6 +1,6 @@
 import { formatCny } from "../../finance/money";
 import type { AuditResult } from "../run";
-import { pieceName } from "../findings";
+import { pieceName } from "../../chain/tokenId";
 import { CHECKS, checkRan } from "./checks";
 import type { DepthRow, ExposureRow, ReportFigures } from "./figures";
 

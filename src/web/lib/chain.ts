@@ -18,10 +18,10 @@ import type { Eip1193Provider } from "./keyWallet";
 
 export function contractsFor(config: DappConfig, runner: ContractRunner) {
   return {
-    token: IReceivableToken__factory.connect(config.addresses.receivableToken, runner),
+    receivableToken: IReceivableToken__factory.connect(config.addresses.receivableToken, runner),
     financing: IFinancing__factory.connect(config.addresses.financing, runner),
     settlement: ISettlement__factory.connect(config.addresses.settlement, runner),
-    currency: ISettlementToken__factory.connect(config.addresses.settlementToken, runner),
+    settlementToken: ISettlementToken__factory.connect(config.addresses.settlementToken, runner),
     registry: IMemberRegistry__factory.connect(config.addresses.registry, runner),
   };
 }

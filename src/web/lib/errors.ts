@@ -3,7 +3,8 @@ import type { ErrorDescription } from "ethers";
 import { ApiFailure } from "./api";
 import { NoWalletError, WrongNetworkError, decodeCustomError } from "./chain";
 import type { Language, Translate } from "./i18n";
-import { cny, dateOf, pieceName } from "./money";
+import { cny, dateOf } from "./money";
+import { pieceName } from "../../chain/tokenId";
 
 /**
  * Every error the dApp meets, as a sentence a person understands: the wallet's refusal, a wrong network, not a

@@ -11,6 +11,7 @@ import { cny, dateOf, parseCny } from "../lib/money";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 import { CreditLineCard } from "./CreditLine";
+import { firstPieceOf } from "../../chain/tokenId";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -58,8 +59,8 @@ export function AnchorPage() {
       const faceValue = ready.invoice.invoice.total;
       const maturity = (await chainNow(connection)) + days * DAY;
       const confirmation = { supplier, faceValue, maturity, currency: CNY_CODE, ...proof };
-      const [slot] = await connection.contracts.token.confirm.staticCall(confirmation);
-      const sent = await connection.contracts.token.confirm(confirmation);
+      const [slot] = await connection.contracts.receivableToken.confirm.staticCall(confirmation);
+      const sent = await connection.contracts.receivableToken.confirm(confirmation);
       step("transfer.stepMined");
       const receipt = await sent.wait();
       step("transfer.stepIndexed");
@@ -77,11 +78,11 @@ export function AnchorPage() {
       setError({ message: t("transfer.badAmount"), reasons: [] });
       return;
     }
-    const { currency, settlement } = connection.contracts;
-    const allowance = await currency.allowance(connection.address, config.addresses.settlement);
+    const { settlementToken, settlement } = connection.contracts;
+    const allowance = await settlementToken.allowance(connection.address, config.addresses.settlement);
     const steps: MessageKey[] = [...(allowance < amount ? (["anchor.stepApprove"] as MessageKey[]) : []), "anchor.stepRepay", "transfer.stepMined", "transfer.stepIndexed"];
     await run(steps, async (step) => {
-      if (allowance < amount) await (await currency.approve(config.addresses.settlement, amount)).wait();
+      if (allowance < amount) await (await settlementToken.approve(config.addresses.settlement, amount)).wait();
       step("anchor.stepRepay");
       await settlement.repay.staticCall(BigInt(slot), amount);
       const sent = await settlement.repay(BigInt(slot), amount);
@@ -124,7 +125,7 @@ export function AnchorPage() {
                 {owed.data.receivables.map((row) => (
                   <tr key={row.slot}>
                     <td>
-                      <a href={`#/piece/${(BigInt(row.slot) << 32n) | 1n}`}>{row.slot}</a>
+                      <a href={`#/piece/${firstPieceOf(BigInt(row.slot))}`}>{row.slot}</a>
                     </td>
                     <td>{dateOf(row.maturity)}</td>
                     <td>{nameOf(row.supplier)}</td>

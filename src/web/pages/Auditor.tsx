@@ -2,14 +2,14 @@ import { useState } from "react";
 import { useApp } from "../app";
 import { ErrorBox, Section } from "../components";
 import { useT } from "../lib/i18n";
-import { parsePieceName, pieceName } from "../lib/money";
+import { firstPieceOf, parsePieceName, pieceName } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 import { LineageTree } from "./Piece";
 
 /** "#3.2" is a piece; a bare number is a receivable (its first piece). */
 function tokenOfQuery(query: string): bigint | null {
   const trimmed = query.trim();
-  if (/^[0-9]{1,10}$/u.test(trimmed)) return (BigInt(trimmed) << 32n) | 1n;
+  if (/^[0-9]{1,10}$/u.test(trimmed)) return firstPieceOf(BigInt(trimmed));
   return parsePieceName(trimmed);
 }
 

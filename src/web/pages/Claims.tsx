@@ -3,7 +3,8 @@ import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { PortfolioPieceJson as PortfolioPiece } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 
@@ -41,7 +42,7 @@ export function ClaimsPage() {
   const view = useData<ClaimsView>(
     async (minBlock) => {
       const portfolio = await api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } });
-      const { settlement, currency } = connection.contracts;
+      const { settlement, settlementToken } = connection.contracts;
       const rows = await Promise.all(
         portfolio.pieces.map(async (piece) => {
           const tokenId = BigInt(piece.tokenId);
@@ -49,7 +50,7 @@ export function ClaimsPage() {
           return { piece, claimable, claimed };
         }),
       );
-      const cash = await currency.balanceOf(session.address);
+      const cash = await settlementToken.balanceOf(session.address);
       return { rows, cash, asOfBlock: portfolio.asOfBlock };
     },
     [api, connection, session.address],

@@ -2,6 +2,7 @@ import { useApp } from "../app";
 import { ErrorBox } from "../components";
 import { useT } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
+import { slotOf } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 
 /**
@@ -29,7 +30,7 @@ export function percentUsed(figures: LineFigures): bigint | null {
 export function CreditLineCard({ anchorId, version }: { anchorId: number; version: unknown }) {
   const t = useT();
   const { connection } = useApp();
-  const line = useData(async () => figuresOf(await connection.contracts.token.creditLine(anchorId)), [connection, anchorId, version]);
+  const line = useData(async () => figuresOf(await connection.contracts.receivableToken.creditLine(anchorId)), [connection, anchorId, version]);
   return (
     <div data-testid="credit-line">
       <ErrorBox error={line.error} />
@@ -66,8 +67,8 @@ export function AnchorLineUse({ tokenId }: { tokenId: string }) {
   const t = useT();
   const { connection } = useApp();
   const use = useData(async () => {
-    const { token } = connection.contracts;
-    const { anchorId } = await token.receivable(BigInt(tokenId) >> 32n);
+    const { receivableToken: token } = connection.contracts;
+    const { anchorId } = await token.receivable(slotOf(BigInt(tokenId)));
     return figuresOf(await token.creditLine(anchorId));
   }, [connection, tokenId]);
   if (use.data === null) return null;

@@ -3,13 +3,16 @@ import { useApp } from "../app";
 import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailure, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
 import { OffersSection } from "./Offers";
+import { usePolling } from "../lib/usePolling";
+import { ClosedRequests, useDecline } from "./RequestLife";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -23,6 +26,8 @@ export function FactorPage() {
   const [outcome, setOutcome] = useState<CheckOutcome | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, run, busy } = useAction();
+  usePolling(requests.reload);
+  const declining = useDecline(requests.reload);
 
   const check = async (request: StoredRequest): Promise<void> => {
     setSelected(request);
@@ -30,22 +35,20 @@ export function FactorPage() {
     setResult(null);
     await run(["factor.stepCheck"], async () => {
       // A refusal (422) is an answer too: every reason the verifier found.
-      const answer = await api.request("fundingCheck", {
-        params: { id: request.request.tokenId },
-        body: { request: request.request, holderSignature: request.holderSignature, price: request.request.minPrice },
-      });
+      // The stored request is checked at its minimum price, and the outcome recorded for the holder to see.
+      const answer = await api.request("checkFundingRequest", { params: { holder: request.holder, nonce: request.request.nonce } });
       setOutcome(answer.status === 200 ? { ok: true, passed: answer.body } : { ok: false, failures: answer.body.failures });
     });
   };
 
   const fund = async (request: StoredRequest, passed: FundingCheckPassed): Promise<void> => {
     const price = BigInt(passed.attestation.price);
-    const { currency, financing } = connection.contracts;
-    const allowance = await currency.allowance(connection.address, config.addresses.financing);
+    const { settlementToken, financing } = connection.contracts;
+    const allowance = await settlementToken.allowance(connection.address, config.addresses.financing);
     const steps: MessageKey[] = [...(allowance < price ? (["factor.stepApprove"] as MessageKey[]) : []), "factor.stepFund", "transfer.stepMined", "transfer.stepIndexed"];
     await run(steps, async (step) => {
       if (allowance < price) {
-        await (await currency.approve(config.addresses.financing, price)).wait();
+        await (await settlementToken.approve(config.addresses.financing, price)).wait();
       }
       step("factor.stepFund");
       const [, fundedTokenId] = await financing.fund.staticCall(request.request, request.holderSignature, passed.attestation, [passed.signature]);
@@ -61,7 +64,7 @@ export function FactorPage() {
     });
   };
 
-  const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting");
+  const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting" || entry.state === "checked");
   return (
     <main>
       <Section title={t("factor.title")} testId="factor-page">
@@ -74,9 +77,11 @@ export function FactorPage() {
               <button type="button" className="secondary" disabled={busy} onClick={() => void check(entry)} data-testid="run-check">
                 {t("factor.check")}
               </button>
+              {declining.button(entry)}
             </div>
           )}
         />
+        {declining.panel}
         <Progress progress={progress} />
         <ErrorBox error={error} />
         {selected !== null && outcome !== null && outcome.ok && (
@@ -114,6 +119,8 @@ export function FactorPage() {
             {result}
           </p>
         )}
+        <p className="muted">{t("life.liveFactor")}</p>
+        <ClosedRequests requests={requests.data?.closed ?? []} />
       </Section>
       <OffersSection version={book.data?.asOfBlock ?? null} />
       <Section title={t("factor.book")} testId="factor-book">

@@ -7,11 +7,14 @@ import type { FundingRequest } from "../../chain/funding";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, parseCny, pieceName } from "../lib/money";
+import { cny, dateOf, parseCny } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { QuotesJson, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { fundingRequestToWire } from "../../api/wire/convert";
 import { SellerRecoursePanel } from "./Recourse";
 import { useData } from "../lib/useData";
+import { usePolling } from "../lib/usePolling";
+import { HolderRequests } from "./RequestLife";
 
 const DAY = 86_400n;
 
@@ -37,6 +40,7 @@ export function FinancePage() {
   const { api, connection, config, nameOf } = useApp();
   const portfolio = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
   const mine = useData(() => api.call("fundingRequests"), [api]);
+  usePolling(mine.reload);
   const [tokenId, setTokenId] = useState("");
   const [valueText, setValueText] = useState("");
   // The offers picked for this piece and value; until the holder picks, the best offer.
@@ -185,7 +189,7 @@ export function FinancePage() {
       </Section>
       <Section title={t("finance.mine")}>
         <ErrorBox error={mine.error} />
-        <RequestTable requests={mine.data?.requests ?? []} />
+        <HolderRequests requests={mine.data?.requests ?? []} reload={mine.reload} table={RequestTable} />
       </Section>
       <SellerRecoursePanel />
     </main>

@@ -223,7 +223,7 @@ export function OperatorPage() {
   };
 
   const data = view.data;
-  const { registry, financing, token } = connection.contracts;
+  const { registry, financing, receivableToken } = connection.contracts;
   const chosen = data?.members.find((row) => row.memberId === selected) ?? null;
   const lapsing = data === null ? [] : data.members.filter((row) => row.status !== 0 && row.kycValidUntil <= data.now + LAPSE_WINDOW).sort((a, b) => (a.kycValidUntil < b.kycValidUntil ? -1 : 1));
 
@@ -248,8 +248,8 @@ export function OperatorPage() {
               onClick={() =>
                 void prepare(
                   data.paused
-                    ? { area: "system", what: t("operator.do.unpause"), details: [], call: "ReceivableToken.unpause()", dryRun: () => token.unpause.staticCall(), send: () => token.unpause(), done: () => t("operator.do.unpause") }
-                    : { area: "system", what: t("operator.do.pause"), details: [], call: "ReceivableToken.pause()", dryRun: () => token.pause.staticCall(), send: () => token.pause(), done: () => t("operator.do.pause") },
+                    ? { area: "system", what: t("operator.do.unpause"), details: [], call: "ReceivableToken.unpause()", dryRun: () => receivableToken.unpause.staticCall(), send: () => receivableToken.unpause(), done: () => t("operator.do.unpause") }
+                    : { area: "system", what: t("operator.do.pause"), details: [], call: "ReceivableToken.pause()", dryRun: () => receivableToken.pause.staticCall(), send: () => receivableToken.pause(), done: () => t("operator.do.pause") },
                 )
               }
             >
@@ -624,9 +624,9 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
 function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, onRefuse }: { row: MemberRow; name: string; defaultDate: string; version: number; disabled: boolean; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
   const t = useT();
   const { connection } = useApp();
-  const { token } = connection.contracts;
+  const { receivableToken } = connection.contracts;
   const id = row.memberId;
-  const line = useData(() => token.creditLine(id), [token, id, version]);
+  const line = useData(() => receivableToken.creditLine(id), [receivableToken, id, version]);
   const [limitText, setLimitText] = useState("");
   const [reviewDate, setReviewDate] = useState(defaultDate);
   return (
@@ -659,7 +659,7 @@ function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, 
             if (until === null) return onRefuse("operator.badDate");
             const what = t("operator.do.creditLine", { member: name, limit: cny(limit), date: dateOf(until) });
             const was = line.data === null || line.data.reviewDate === 0n ? [t("operator.lineWasNone")] : [t("operator.lineWas", { limit: cny(line.data.limit), used: cny(line.data.outstanding) })];
-            onPrepare({ area: "member", what, details: was, call: `ReceivableToken.setCreditLine(${id}, ${limit}, ${until})`, dryRun: () => token.setCreditLine.staticCall(id, limit, until), send: () => token.setCreditLine(id, limit, until), done: () => what });
+            onPrepare({ area: "member", what, details: was, call: `ReceivableToken.setCreditLine(${id}, ${limit}, ${until})`, dryRun: () => receivableToken.setCreditLine.staticCall(id, limit, until), send: () => receivableToken.setCreditLine(id, limit, until), done: () => what });
           }}
         >
           {t("operator.lineSet")}
@@ -682,17 +682,17 @@ interface Holder {
 function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare, onRefuse }: { version: number; disabled: boolean; holders: Holder[]; nameOf: (address: string) => string; panel: ReactNode; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
   const t = useT();
   const { connection } = useApp();
-  const { currency } = connection.contracts;
+  const { settlementToken } = connection.contracts;
   const accounts = holders.map((holder) => holder.account).join(",");
   const figures = useData(async () => {
     const at = { blockTag: Math.max(await connection.provider.getBlockNumber(), version) };
     const [self, issued, balances] = await Promise.all([
-      currency.isIssuer(connection.address, at),
-      currency.totalIssued(at),
-      Promise.all(accounts.split(",").filter((account) => account !== "").map(async (account) => ({ account, balance: await currency.balanceOf(account, at), issuer: await currency.isIssuer(account, at) }))),
+      settlementToken.isIssuer(connection.address, at),
+      settlementToken.totalIssued(at),
+      Promise.all(accounts.split(",").filter((account) => account !== "").map(async (account) => ({ account, balance: await settlementToken.balanceOf(account, at), issuer: await settlementToken.isIssuer(account, at) }))),
     ]);
     return { self, issued, balances };
-  }, [connection, currency, version, accounts]);
+  }, [connection, settlementToken, version, accounts]);
   const [issuerAddress, setIssuerAddress] = useState("");
   const [recipient, setRecipient] = useState("");
   const [amountText, setAmountText] = useState("");
@@ -702,7 +702,7 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
     if (!isAddress(text)) return onRefuse("operator.badAddress", { text: issuerAddress });
     const account = getAddress(text);
     const what = t(allowed ? "operator.do.issuer" : "operator.do.notIssuer", { who: nameOf(account), address: account });
-    onPrepare({ area: "currency", what, details: [], call: `SettlementToken.setIssuer(${account}, ${allowed})`, dryRun: () => currency.setIssuer.staticCall(account, allowed), send: () => currency.setIssuer(account, allowed), done: () => what });
+    onPrepare({ area: "currency", what, details: [], call: `SettlementToken.setIssuer(${account}, ${allowed})`, dryRun: () => settlementToken.setIssuer.staticCall(account, allowed), send: () => settlementToken.setIssuer(account, allowed), done: () => what });
   };
   const issue = (): void => {
     if (!isAddress(recipient)) return onRefuse("operator.pickRecipient");
@@ -710,7 +710,7 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
     if (amount === null || amount === 0n) return onRefuse("operator.badLimit", { text: amountText });
     const to = getAddress(recipient);
     const what = t("operator.do.issue", { amount: cny(amount), who: nameOf(to) });
-    onPrepare({ area: "currency", what, details: [t("operator.detail.address", { address: to })], call: `SettlementToken.issue(${to}, ${amount})`, dryRun: () => currency.issue.staticCall(to, amount), send: () => currency.issue(to, amount), done: () => what });
+    onPrepare({ area: "currency", what, details: [t("operator.detail.address", { address: to })], call: `SettlementToken.issue(${to}, ${amount})`, dryRun: () => settlementToken.issue.staticCall(to, amount), send: () => settlementToken.issue(to, amount), done: () => what });
   };
 
   return (

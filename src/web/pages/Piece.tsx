@@ -5,7 +5,8 @@ import { ApiFailure } from "../lib/api";
 import { explain } from "../lib/errors";
 import type { Explained } from "../lib/errors";
 import { useLanguage, useT } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import type { PieceTreeJson as PieceTree, StoredDocumentJson, TreeNodeJson as TreeNode } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 

@@ -1,7 +1,8 @@
 import { useApp } from "../app";
 import { ErrorBox, Section, StatusBadge } from "../components";
 import { useT } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 
 /** My pieces with anchor, maturity, value and status, what I sold to factors, and totals. */

@@ -3,7 +3,8 @@ import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, parseCny, pieceName } from "../lib/money";
+import { cny, parseCny } from "../lib/money";
+import { pieceName, slotOf } from "../../chain/tokenId";
 import type { Contracts } from "../lib/chain";
 import type { FundingRowJson as FundingRow } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
@@ -70,7 +71,7 @@ async function lineOf(contracts: Contracts, fundingId: string, fundedTokenId: bi
   const { financing, settlement } = contracts;
   const [record, overdue, due, account] = await Promise.all([
     financing.funding(attestation.holder, attestation.nonce),
-    settlement.isOverdue(fundedTokenId >> 32n),
+    settlement.isOverdue(slotOf(fundedTokenId)),
     settlement.recourseDue(fundedTokenId),
     settlement.recourseOf(fundedTokenId),
   ]);
@@ -192,7 +193,7 @@ export function SellerRecoursePanel() {
   };
 
   const pay = async (line: RecourseLine, amount: bigint): Promise<void> => {
-    const { currency, financing } = connection.contracts;
+    const { settlementToken: currency, financing } = connection.contracts;
     const allowance = await currency.allowance(connection.address, config.addresses.financing);
     const steps: MessageKey[] = [...(allowance < amount ? (["factor.stepApprove"] as MessageKey[]) : []), "recourse.stepPay", "transfer.stepMined"];
     await run(steps, async (step) => {

@@ -5,7 +5,8 @@ import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
-import { cny, dateOf, parseCny, pieceName } from "../lib/money";
+import { cny, dateOf, parseCny } from "../lib/money";
+import { pieceName, slotOf } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 import { tradeMismatches } from "../../proofs/tradeCheck";
@@ -107,11 +108,11 @@ export function TransferPage() {
       return;
     }
     setError(null);
-    const { token } = connection.contracts;
+    const { receivableToken } = connection.contracts;
     const invoice = ready.invoice.invoice;
-    const slot = BigInt(piece.tokenId) >> 32n;
-    const [terms, fingerprint] = await Promise.all([token.receivable(slot), token.invoiceFingerprintOf(invoice.seller.account, invoice.number)]);
-    const invoiceUsedBy = await token.invoiceUse(fingerprint);
+    const slot = slotOf(BigInt(piece.tokenId));
+    const [terms, fingerprint] = await Promise.all([receivableToken.receivable(slot), receivableToken.invoiceFingerprintOf(invoice.seller.account, invoice.number)]);
+    const invoiceUsedBy = await receivableToken.invoiceUse(fingerprint);
     const pieceCurrency = toUtf8String(terms.currency);
     const mismatches = tradeMismatches({
       invoice,
@@ -157,9 +158,9 @@ export function TransferPage() {
         onUpload: () => step("transfer.stepUpload"),
       });
       step("transfer.stepSend");
-      const token = connection.contracts.token;
-      const newTokenId = await token.transferWithProof.staticCall(BigInt(piece.tokenId), recipient, amount, proof);
-      const sent = await token.transferWithProof(BigInt(piece.tokenId), recipient, amount, proof);
+      const receivableToken = connection.contracts.receivableToken;
+      const newTokenId = await receivableToken.transferWithProof.staticCall(BigInt(piece.tokenId), recipient, amount, proof);
+      const sent = await receivableToken.transferWithProof(BigInt(piece.tokenId), recipient, amount, proof);
       step("transfer.stepMined");
       const receipt = await sent.wait();
       step("transfer.stepIndexed");

@@ -2,7 +2,8 @@ import { useApp } from "../app";
 import { ErrorBox, FailureLine, Section } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, pieceName } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
+import { pieceName } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 
 /** The verifier's page: its key's address and standing, what it signed (recent first), what it refused and why. */

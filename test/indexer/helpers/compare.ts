@@ -87,11 +87,11 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
     const id = token.tokenId;
     checks.push(
       (async () => {
-        same(await c.token.exists(id, at), token.status === "live", `exists(${id})`);
-        same(await c.token.parentOf(id, at), token.parent, `parentOf(${id})`);
+        same(await c.receivableToken.exists(id, at), token.status === "live", `exists(${id})`);
+        same(await c.receivableToken.parentOf(id, at), token.parent, `parentOf(${id})`);
         if (token.status === "live") {
-          same((await c.token.ownerOf(id, at)).toLowerCase(), token.owner, `ownerOf(${id})`);
-          same(await c.token["balanceOf(uint256)"](id, at), token.value, `balanceOf(${id})`);
+          same((await c.receivableToken.ownerOf(id, at)).toLowerCase(), token.owner, `ownerOf(${id})`);
+          same(await c.receivableToken["balanceOf(uint256)"](id, at), token.value, `balanceOf(${id})`);
           same(await c.settlement.claimedBy(id, at), token.received, `claimedBy(${id})`);
         } else {
           same(token.value, 0n, `value of gone piece ${id}`);
@@ -104,13 +104,13 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   const system: SystemRecord | undefined = systemText === undefined ? undefined : codecs.system.decode(systemText);
   checks.push(
     (async () => {
-      same(await c.token.slotCount(at), BigInt(slots.length), "slotCount");
+      same(await c.receivableToken.slotCount(at), BigInt(slots.length), "slotCount");
     })(),
   );
   for (const [, slot] of slots) {
     checks.push(
       (async () => {
-        const [terms, account, overdue] = await Promise.all([c.token.receivable(slot.slot, at), c.settlement.account(slot.slot, at), c.settlement.isOverdue(slot.slot, at)]);
+        const [terms, account, overdue] = await Promise.all([c.receivableToken.receivable(slot.slot, at), c.settlement.account(slot.slot, at), c.settlement.isOverdue(slot.slot, at)]);
         same(terms.anchorId, BigInt(slot.anchorId), `anchorId of slot ${slot.slot}`);
         same(terms.supplierId, BigInt(slot.supplierId), `supplierId of slot ${slot.slot}`);
         same(terms.faceValue, slot.faceValue, `faceValue of slot ${slot.slot}`);
@@ -131,7 +131,7 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   for (const holder of holders) {
     checks.push(
       (async () => {
-        same(await c.token["balanceOf(address)"](holder, at), BigInt(totals.get(holder)?.count ?? 0), `balanceOf(${holder})`);
+        same(await c.receivableToken["balanceOf(address)"](holder, at), BigInt(totals.get(holder)?.count ?? 0), `balanceOf(${holder})`);
       })(),
     );
   }
@@ -156,17 +156,17 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   for (const [key, balance] of recordsUnder(records, "cb/", (text) => BigInt(text))) {
     checks.push(
       (async () => {
-        same(await c.currency.balanceOf(key.slice(3), at), balance, `currency balance of ${key.slice(3)}`);
+        same(await c.settlementToken.balanceOf(key.slice(3), at), balance, `currency balance of ${key.slice(3)}`);
       })(),
     );
   }
   if (system !== undefined) {
     checks.push(
       (async () => {
-        same(await c.currency.totalSupply(at), system.currencySupply, "currency totalSupply");
-        same(await c.currency.totalIssued(at), system.currencyIssued, "currency totalIssued");
-        same(await c.currency.totalRedeemed(at), system.currencyRedeemed, "currency totalRedeemed");
-        same(await c.token.paused(at), system.paused, "paused");
+        same(await c.settlementToken.totalSupply(at), system.currencySupply, "currency totalSupply");
+        same(await c.settlementToken.totalIssued(at), system.currencyIssued, "currency totalIssued");
+        same(await c.settlementToken.totalRedeemed(at), system.currencyRedeemed, "currency totalRedeemed");
+        same(await c.receivableToken.paused(at), system.paused, "paused");
         same(await c.settlement.gracePeriod(at), system.gracePeriod, "gracePeriod");
         same(await c.financing.requiredVerifiers(at), system.requiredVerifiers, "requiredVerifiers");
       })(),

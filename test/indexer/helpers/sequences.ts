@@ -5,7 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { Role, roleMask } from "../../../src/chain/roles";
 import { addressesOf } from "../../../src/chain/system";
 import type { ChainbillAddresses } from "../../../src/chain/system";
-import { DAY, YEAR, deployConsortium, latestTimestamp } from "../../helpers/consortium";
+import { DAY, YEAR, deployConsortium, latestTimestamp, systemOf } from "../../helpers/consortium";
 import type { Consortium } from "../../helpers/consortium";
 import { hardhatDigestSigner, modelSetupFromChain, prepareFinance, sendAction } from "../../invariants/chainSequences";
 import { initialModel, layoutOf, outsiderLeiHash, resolve, transition } from "../../invariants/receivable.model";
@@ -71,7 +71,7 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
   }
   const signers = cast.map(([, signer]) => signer);
   const layout = layoutOf(actors);
-  const addresses: ChainbillAddresses = await addressesOf(c);
+  const addresses: ChainbillAddresses = await addressesOf(systemOf(c));
   await prepareFinance(c, { actors, signers }, layout.factors, addresses, GRACE_PERIOD);
   const sign = hardhatDigestSigner();
 

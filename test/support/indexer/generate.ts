@@ -1,7 +1,8 @@
 import hre from "hardhat";
 import { id, toQuantity } from "ethers";
 import { deployChainbill } from "../../../deploy/system";
-import { Role, roleMask, tokenIdOf } from "../../../src/chain/roles";
+import { Role, roleMask } from "../../../src/chain/roles";
+import { tokenIdOf } from "../../../src/chain/tokenId";
 import { addressesOf } from "../../../src/chain/system";
 import type { ChainbillAddresses } from "../../../src/chain/system";
 import { signInvoiceUse } from "../../../src/proofs/invoiceUse";
@@ -58,7 +59,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     await (await c.registry.admit(id(name), signer.address, roles, kyc)).wait();
   }
   // No anchor confirms without a credit line: the bench's anchor gets the largest the chain keeps.
-  await (await c.token.setCreditLine(await c.registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kyc)).wait();
+  await (await c.receivableToken.setCreditLine(await c.registry.memberIdOf(anchor.address), (1n << 64n) - 1n, kyc)).wait();
   const addresses: ChainbillAddresses = await addressesOf(c);
   const token = ReceivableToken__factory.createInterface();
   const tokenAddress = addresses.receivableToken;
@@ -141,7 +142,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
   } finally {
     await send("evm_setAutomine", [true]);
   }
-  if (!(await c.token.exists(leaf))) throw new Error(`lineage leaf ${leaf} was not created`);
+  if (!(await c.receivableToken.exists(leaf))) throw new Error(`lineage leaf ${leaf} was not created`);
   return { addresses, deploymentBlock, holder: tier2.address.toLowerCase(), lineageLeaf: leaf, transactions, head: await hre.ethers.provider.getBlockNumber() };
 }
 

@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { getAddress, isAddress } from "ethers";
-import type { ChainbillAddresses } from "../chain/system";
+import type { ChainbillAddresses } from "./system";
 
 /**
- * Where the audited system lives: the five contracts and the block they were deployed in (the replay starts
- * there). Read from the deployment record of the chain's id — Hardhat Ignition's `deployed_addresses.json` and
- * journal under `deploy/deployments/chain-<id>/`, or a `deployment-record.json` written by deploy/record.ts — or
- * from a file given with `--contracts`.
+ * Where a deployed system lives: the five contracts and the block they were deployed in (the audit's replay and the
+ * credit report start there). The one reader of deployment files for every command (audit, operator, credit report,
+ * indexer, API, start): the deployment record of the chain's id — Hardhat Ignition's `deployed_addresses.json` and
+ * journal under `deploy/deployments/chain-<id>/`, or a `deployment-record.json` written by deploy/record.ts — or a
+ * file the command is given (either of those formats, or the five addresses at the top level). Node only (reads
+ * files); the dApp gets its addresses from `/v1/config`.
  */
 
 export interface DeploymentRecord {
@@ -87,30 +89,46 @@ export function deploymentBlockFromJournal(journalFile: string): number | undefi
   return earliest;
 }
 
-/** Reads a record file: our own format (deploy/record.ts) or Ignition's deployed_addresses.json. */
-export function readDeploymentRecord(file: string, chainId: bigint): DeploymentRecord {
+/** A deployment file as read, before it is matched with a chain: the chain it names, if it names one. */
+export interface DeploymentFile {
+  /** The chain the file says it records; undefined when it does not say (Ignition's files, bare addresses). */
+  recordedChainId: string | undefined;
+  contracts: ChainbillAddresses;
+  deploymentBlock: number;
+  source: string;
+}
+
+/** Reads a deployment file of any of the three formats, without a chain to check it against. */
+export function readDeploymentFile(file: string): DeploymentFile {
+  if (!existsSync(file)) throw new DeploymentRecordError(`no deployment file at ${file}`);
   const json = readJson(file);
   if (!isObject(json)) throw new DeploymentRecordError(`${file}: expected a JSON object`);
   if (isObject(json.contracts)) {
     const contracts = addressesFrom(json.contracts, (name) => name, file);
-    const recordedChain = json.chainId;
-    if (recordedChain !== undefined && String(recordedChain) !== chainId.toString()) {
-      throw new DeploymentRecordError(`${file} records a deployment on chain ${String(recordedChain)}, but the node is on chain ${chainId}`);
-    }
     const block = json.deploymentBlock;
     if (block !== undefined && (typeof block !== "number" || !Number.isInteger(block) || block < 0)) {
       throw new DeploymentRecordError(`${file}: "deploymentBlock" is not a block number`);
     }
-    return { chainId, contracts, deploymentBlock: block ?? 0, source: file };
+    return { recordedChainId: json.chainId === undefined ? undefined : String(json.chainId), contracts, deploymentBlock: block ?? 0, source: file };
   }
   // npm start's --addresses file: the five addresses under our own names, at the top level.
   if (typeof json.registry === "string") {
     const block = json.deploymentBlock;
-    return { chainId, contracts: addressesFrom(json, (name) => name, file), deploymentBlock: typeof block === "number" && Number.isInteger(block) && block >= 0 ? block : 0, source: file };
+    const deploymentBlock = typeof block === "number" && Number.isInteger(block) && block >= 0 ? block : 0;
+    return { recordedChainId: undefined, contracts: addressesFrom(json, (name) => name, file), deploymentBlock, source: file };
   }
   const contracts = addressesFrom(json, (name) => IGNITION_KEYS[name], file);
   const deploymentBlock = deploymentBlockFromJournal(path.join(path.dirname(file), "journal.jsonl")) ?? 0;
-  return { chainId, contracts, deploymentBlock, source: file };
+  return { recordedChainId: undefined, contracts, deploymentBlock, source: file };
+}
+
+/** Reads a deployment file for the chain `chainId`; refuses a file that records another chain. */
+export function readDeploymentRecord(file: string, chainId: bigint): DeploymentRecord {
+  const { recordedChainId, contracts, deploymentBlock, source } = readDeploymentFile(file);
+  if (recordedChainId !== undefined && recordedChainId !== chainId.toString()) {
+    throw new DeploymentRecordError(`${file} records a deployment on chain ${recordedChainId}, but the node is on chain ${chainId}`);
+  }
+  return { chainId, contracts, deploymentBlock, source };
 }
 
 /** The record of chain `chainId` under `deploymentsDir` (deploy/deployments by default). */

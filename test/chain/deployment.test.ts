@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../../src/audit/deployment";
+import { DeploymentRecordError, findDeploymentRecord, readDeploymentRecord } from "../../src/chain/deployment";
 import { writeDeploymentRecord } from "../../deploy/record";
 
 /** Where the auditor finds the contracts: Ignition's record and journal, or deploy/record.ts's file. */
