@@ -79,7 +79,7 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     const facts = await read(() => reader.supplierFacts(address));
     const own = facts.memberId !== null && facts.memberId === caller.standing.memberId;
     const seesAll = own || overseer(caller);
-    if (!seesAll && !(holdsRole(caller.standing, Role.FACTOR) && (await requestWaitsFor(context, facts.accounts, caller.address)))) {
+    if (!seesAll && !(holdsRole(caller.standing, Role.FACTOR) && (await requestWaitsFor(context, facts.accounts, caller.address, BigInt(facts.asOfTimestamp))))) {
       throw forbidden("NOT_ALLOWED", "a supplier's record is for the supplier, auditors, operators and a factor a request of the supplier waits for");
     }
     const times = await blockTimes.of(supplierBlocksToTime(facts), facts.finalizedBlock);
@@ -133,10 +133,9 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
   });
 }
 
-/** Whether a request signed by one of `holders` names `factor` and has not passed its deadline. */
-async function requestWaitsFor(context: ApiContext, holders: readonly string[], factor: string): Promise<boolean> {
+/** Whether a request signed by one of `holders` names `factor` and has not passed its deadline at `now` (chain time). */
+async function requestWaitsFor(context: ApiContext, holders: readonly string[], factor: string, now: bigint): Promise<boolean> {
   if (context.requests === undefined) return false;
-  const now = BigInt(Math.floor(Date.now() / 1000));
   for (const holder of holders) {
     const stored = await context.requests.byHolder(getAddress(holder), 200);
     if (stored.some((entry) => getAddress(entry.request.factor) === factor && BigInt(entry.request.deadline) >= now)) return true;
