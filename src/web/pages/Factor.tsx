@@ -9,6 +9,7 @@ import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
+import { DecisionRecord, FactorExposure } from "./Risk";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -108,6 +109,7 @@ export function FactorPage() {
             </ul>
           </div>
         )}
+        {selected !== null && <DecisionRecord request={selected} />}
         {result !== null && (
           <p className="success" data-testid="fund-result">
             {result}
@@ -154,6 +156,7 @@ export function FactorPage() {
           </>
         )}
       </Section>
+      <FactorExposure reloadKey={book.data?.asOfBlock ?? 0} />
       <FactorRecoursePanel fundings={book.data?.fundings ?? []} reloadKey={book.data?.asOfBlock ?? 0} />
     </main>
   );
