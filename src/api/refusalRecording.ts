@@ -14,7 +14,13 @@ import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
 /** Refusals with any of these are not recorded: the request is not shown to be the holder's. */
 const NOT_THE_HOLDERS_REQUEST: ReadonlySet<string> = new Set(["REQUEST_SIGNATURE", "REQUEST_INVALID", "TOKEN_NOT_FOUND"]);
 /** Codes the factor's input or the request's age caused; not held against the holder. */
-const NOT_ABOUT_THE_TRADE: ReadonlySet<string> = new Set(["PRICE_OUT_OF_RANGE", "FACTOR_NOT_ELIGIBLE", "REQUEST_EXPIRED", "REQUEST_NONCE_USED", "ALREADY_FUNDED"]);
+const NOT_ABOUT_THE_TRADE: ReadonlySet<string> = new Set([
+  "PRICE_OUT_OF_RANGE",
+  "FACTOR_NOT_ELIGIBLE",
+  "REQUEST_EXPIRED",
+  "REQUEST_NONCE_USED",
+  "ALREADY_FUNDED",
+]);
 
 /** The codes of a refusal that count against the holder; empty when it is not to be recorded. */
 export function codesToRecord(codes: readonly string[]): string[] {

@@ -69,7 +69,18 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     const times = await blockTimes.of(anchorBlocksToTime(facts), facts.finalizedBlock);
     const record = anchorRecordOf(facts, BigInt(facts.asOfTimestamp), times);
     const { asOfBlock, asOfBlockHash, asOfTimestamp, finalizedBlock, final, anchorId, gracePeriod, truncated } = facts;
-    response.json({ asOfBlock, asOfBlockHash, asOfTimestamp, finalizedBlock, final, anchor: getAddress(facts.anchor), anchorId, gracePeriod, ...record, truncated });
+    response.json({
+      asOfBlock,
+      asOfBlockHash,
+      asOfTimestamp,
+      finalizedBlock,
+      final,
+      anchor: getAddress(facts.anchor),
+      anchorId,
+      gracePeriod,
+      ...record,
+      truncated,
+    });
   });
 
   router.get("/v1/suppliers/:address/record", session, async (request, response) => {
@@ -79,7 +90,10 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     const facts = await read(() => reader.supplierFacts(address));
     const own = facts.memberId !== null && facts.memberId === caller.standing.memberId;
     const seesAll = own || overseer(caller);
-    if (!seesAll && !(holdsRole(caller.standing, Role.FACTOR) && (await requestWaitsFor(context, facts.accounts, caller.address, BigInt(facts.asOfTimestamp))))) {
+    if (
+      !seesAll &&
+      !(holdsRole(caller.standing, Role.FACTOR) && (await requestWaitsFor(context, facts.accounts, caller.address, BigInt(facts.asOfTimestamp))))
+    ) {
       throw forbidden("NOT_ALLOWED", "a supplier's record is for the supplier, auditors, operators and a factor a request of the supplier waits for");
     }
     const times = await blockTimes.of(supplierBlocksToTime(facts), facts.finalizedBlock);
@@ -121,7 +135,8 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     await caughtUp(request.query);
     const { address } = parseInput(factorParams, request.params);
     const caller = callerOf(response);
-    if (getAddress(address) !== caller.address && !overseer(caller)) throw forbidden("NOT_AN_AUDITOR", "only auditors and operators may look at another member's exposure");
+    if (getAddress(address) !== caller.address && !overseer(caller))
+      throw forbidden("NOT_AN_AUDITOR", "only auditors and operators may look at another member's exposure");
     const exposure = await read(() => reader.factorExposure(address));
     response.json({
       ...exposure,

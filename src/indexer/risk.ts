@@ -110,7 +110,8 @@ export async function readAnchorFacts(view: View, cursor: Cursor, anchorInput: s
   const memberText = await view.text(keys.account(anchor));
   const anchorId = memberText === undefined ? null : Number(memberText);
   const system = (await view.record(keys.system, codecs.system)) ?? INITIAL_SYSTEM;
-  if (anchorId === null) return { ...view.asOf(cursor, [cursor.number]), anchor, anchorId, line: null, gracePeriod: system.gracePeriod, slots: [], truncated: false };
+  if (anchorId === null)
+    return { ...view.asOf(cursor, [cursor.number]), anchor, anchorId, line: null, gracePeriod: system.gracePeriod, slots: [], truncated: false };
   const lineRecord = await view.record(keys.creditLine(anchorId), codecs.creditLine);
   const links = await view.keysUnder(keys.anchorSlotsPrefix(anchorId), MAX_RECORD_SLOTS + 1);
   const slots: AnchorSlotFacts[] = [];
@@ -120,7 +121,13 @@ export async function readAnchorFacts(view: View, cursor: Cursor, anchorInput: s
     const record = await view.need(keys.slotAt(slotHex), codecs.slot);
     const completed = await view.text(keys.slotCompleted(record.slot));
     changed.push(record.updatedAtBlock);
-    slots.push({ slot: record.slot, faceValue: record.faceValue, maturity: record.maturity, repaid: record.repaid, completedAtBlock: completed === undefined ? null : Number(completed) });
+    slots.push({
+      slot: record.slot,
+      faceValue: record.faceValue,
+      maturity: record.maturity,
+      repaid: record.repaid,
+      completedAtBlock: completed === undefined ? null : Number(completed),
+    });
   }
   return {
     // Like the slot summary: final when the events behind it are; what is overdue is as of asOfTimestamp.
@@ -172,7 +179,14 @@ export async function readSupplierFacts(view: View, cursor: Cursor, supplierInpu
         const value = BigInt(valueText);
         let facts = byMember.get(counterpartyId);
         if (facts === undefined) {
-          facts = { memberId: counterpartyId, addresses: [], asSeller: { count: 0, value: 0n }, asBuyer: { count: 0, value: 0n }, firstBlock: block, lastBlock: block };
+          facts = {
+            memberId: counterpartyId,
+            addresses: [],
+            asSeller: { count: 0, value: 0n },
+            asBuyer: { count: 0, value: 0n },
+            firstBlock: block,
+            lastBlock: block,
+          };
           byMember.set(counterpartyId, facts);
         }
         if (!facts.addresses.includes(counterparty)) facts.addresses.push(counterparty);
@@ -206,7 +220,10 @@ export async function readFactorExposure(view: View, cursor: Cursor, factorInput
     let slot = slots.get(row.slot);
     if (slot === undefined) {
       const record = await view.need(keys.slot(row.slot), codecs.slot);
-      slot = { anchor: record.anchor, overdue: BigInt(cursor.timestamp) > record.maturity + system.gracePeriod && record.repaid !== record.faceValue };
+      slot = {
+        anchor: record.anchor,
+        overdue: BigInt(cursor.timestamp) > record.maturity + system.gracePeriod && record.repaid !== record.faceValue,
+      };
       slots.set(row.slot, slot);
       changed.push(record.updatedAtBlock);
     }
@@ -317,7 +334,13 @@ export function anchorRecordOf(facts: AnchorFacts, at: bigint, times: BlockTimes
     add(record.confirmed, slot.faceValue);
     if (slot.maturity <= at) add(record.matured, slot.faceValue);
     record.outstanding += slot.faceValue - slot.repaid;
-    const status = statusAt({ faceValue: slot.faceValue, maturity: slot.maturity, gracePeriod: facts.gracePeriod, repayments: repaymentsOf(slot, times), at });
+    const status = statusAt({
+      faceValue: slot.faceValue,
+      maturity: slot.maturity,
+      gracePeriod: facts.gracePeriod,
+      repayments: repaymentsOf(slot, times),
+      at,
+    });
     switch (status.status) {
       case "REPAID_ON_TIME":
         add(record.repaidOnTime, slot.faceValue);
@@ -345,7 +368,13 @@ export function anchorRecordOf(facts: AnchorFacts, at: bigint, times: BlockTimes
   if (facts.line !== null) {
     const { limit, reviewDate } = facts.line;
     const used = record.outstanding;
-    record.line = { limit, reviewDate, used, free: limit > used ? limit - used : 0n, percentUsed: limit === 0n ? null : Number((used * 100n) / limit) };
+    record.line = {
+      limit,
+      reviewDate,
+      used,
+      free: limit > used ? limit - used : 0n,
+      percentUsed: limit === 0n ? null : Number((used * 100n) / limit),
+    };
   }
   return record;
 }
@@ -383,6 +412,14 @@ export function relationshipsOf(facts: SupplierFacts, at: bigint, times: BlockTi
   };
   return facts.counterparties.map(({ memberId, addresses, asSeller, asBuyer, firstBlock, lastBlock }) => {
     const firstTradeAt = timeOf(firstBlock);
-    return { memberId, addresses, asSeller, asBuyer, firstTradeAt, lastTradeAt: timeOf(lastBlock), days: at > firstTradeAt ? Number((at - firstTradeAt) / 86_400n) : 0 };
+    return {
+      memberId,
+      addresses,
+      asSeller,
+      asBuyer,
+      firstTradeAt,
+      lastTradeAt: timeOf(lastBlock),
+      days: at > firstTradeAt ? Number((at - firstTradeAt) / 86_400n) : 0,
+    };
   });
 }

@@ -37,7 +37,8 @@ export interface RefusalLog {
 export const MAX_REFUSALS_READ = 1_000;
 
 const NONCE_WIDTH = 78;
-const keyOf = (refusal: Pick<Refusal, "holder" | "factor" | "nonce">): string => `r/${refusal.holder}/${refusal.factor}/${refusal.nonce.padStart(NONCE_WIDTH, "0")}`;
+const keyOf = (refusal: Pick<Refusal, "holder" | "factor" | "nonce">): string =>
+  `r/${refusal.holder}/${refusal.factor}/${refusal.nonce.padStart(NONCE_WIDTH, "0")}`;
 
 function newestFirst(a: Refusal, b: Refusal): number {
   return b.at - a.at || (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0);

@@ -39,7 +39,9 @@ export function BarChart({ rows, testId }: { rows: readonly BarRow[]; testId: st
             <rect x="0" y="2" width="100%" height="12" rx="3" className="bar-track" />
             <rect x="0" y="2" width={`${shareOf(row.value, max)}%`} height="12" rx="3" className="bar-due" data-testid={`${testId}-due`} />
             {row.part > 0n && <rect x="0" y="2" width={`${shareOf(row.part, max)}%`} height="12" rx="3" className="bar-overdue" />}
-            {row.marker !== null && <rect x={`${Math.max(0, shareOf(row.marker, max) - 0.4)}%`} y="0" width="0.8%" height="16" className="bar-marker" />}
+            {row.marker !== null && (
+              <rect x={`${Math.max(0, shareOf(row.marker, max) - 0.4)}%`} y="0" width="0.8%" height="16" className="bar-marker" />
+            )}
           </svg>
           <span className="bar-amount">{row.text}</span>
         </div>
@@ -55,35 +57,56 @@ export interface Column {
   value: bigint;
   part: bigint;
   title: string;
+  /** The figures beside the chart, in words (each month's amount: the chart has no room for them at phone width). */
+  caption: string;
 }
 
 const LADDER_HEIGHT = 140;
 const LABEL_SPACE = 18;
+const MIN_SLOTS = 6;
 
 /** Vertical columns (a maturity ladder): one per month, the overdue part at its foot. */
 export function ColumnChart({ columns, testId }: { columns: readonly Column[]; testId: string }) {
   const max = columns.reduce((largest, column) => (column.value > largest ? column.value : largest), 0n);
-  const slot = columns.length === 0 ? 100 : 100 / columns.length;
+  // At least six slots' worth of width each is never exceeded: a lone month is a column, not a wall; the group is centred.
+  const slot = 100 / Math.max(columns.length, MIN_SLOTS);
+  const offset = (100 - slot * columns.length) / 2;
   const barWidth = slot * 0.6;
   const heightOf = (value: bigint): number => (shareOf(value, max) * (LADDER_HEIGHT - 4)) / 100;
   return (
-    <svg className="column-chart" data-testid={testId} width="100%" height={LADDER_HEIGHT + LABEL_SPACE} role="img" aria-label={columns.map((column) => column.title).join("; ")}>
-      <line x1="0" x2="100%" y1={LADDER_HEIGHT} y2={LADDER_HEIGHT} className="axis" />
-      {columns.map((column, index) => {
-        const x = index * slot + (slot - barWidth) / 2;
-        const height = heightOf(column.value);
-        const part = heightOf(column.part);
-        return (
-          <g key={column.key} data-testid={`${testId}-column`}>
-            <title>{column.title}</title>
-            <rect x={`${x}%`} y={LADDER_HEIGHT - height} width={`${barWidth}%`} height={height} className="bar-due" />
-            {part > 0 && <rect x={`${x}%`} y={LADDER_HEIGHT - part} width={`${barWidth}%`} height={part} className="bar-overdue" />}
-            <text x={`${index * slot + slot / 2}%`} y={LADDER_HEIGHT + 14} textAnchor="middle" className="column-label">
-              {column.label}
-            </text>
-          </g>
-        );
-      })}
-    </svg>
+    <figure className="column-figure">
+      <svg
+        className="column-chart"
+        data-testid={testId}
+        width="100%"
+        height={LADDER_HEIGHT + LABEL_SPACE}
+        role="img"
+        aria-label={columns.map((column) => column.title).join("; ")}
+      >
+        <line x1="0" x2="100%" y1={LADDER_HEIGHT} y2={LADDER_HEIGHT} className="axis" />
+        {columns.map((column, index) => {
+          const x = offset + index * slot + (slot - barWidth) / 2;
+          const height = heightOf(column.value);
+          const part = heightOf(column.part);
+          return (
+            <g key={column.key} data-testid={`${testId}-column`}>
+              <title>{column.title}</title>
+              <rect x={`${x}%`} y={LADDER_HEIGHT - height} width={`${barWidth}%`} height={height} className="bar-due" />
+              {part > 0 && <rect x={`${x}%`} y={LADDER_HEIGHT - part} width={`${barWidth}%`} height={part} className="bar-overdue" />}
+              <text x={`${offset + index * slot + slot / 2}%`} y={LADDER_HEIGHT + 14} textAnchor="middle" className="column-label">
+                {column.label}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="column-captions">
+        {columns.map((column) => (
+          <span key={column.key} data-testid={`${testId}-caption`}>
+            {column.caption}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
   );
 }

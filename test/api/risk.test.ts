@@ -109,25 +109,57 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
   it("keeps a refused funding check of a request the supplier signed, and lets the factor it waits for read the record", async () => {
     const { c } = api;
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
-    const request: FundingRequest = { tokenId: tier2Piece, value: 100_000n, minPrice: 95_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 77n };
+    const request: FundingRequest = {
+      tokenId: tier2Piece,
+      value: 100_000n,
+      minPrice: 95_000n,
+      factor: c.factor.address,
+      withRecourse: false,
+      deadline: (await latestTimestamp()) + DAY,
+      nonce: 77n,
+    };
     const holderSignature = await signFundingRequest(c.tier2, domain, request);
-    const wire = { ...request, tokenId: String(request.tokenId), value: String(request.value), minPrice: String(request.minPrice), deadline: String(request.deadline), nonce: String(request.nonce) };
+    const wire = {
+      ...request,
+      tokenId: String(request.tokenId),
+      value: String(request.value),
+      minPrice: String(request.minPrice),
+      deadline: String(request.deadline),
+      nonce: String(request.nonce),
+    };
     // Before the request waits for it, the factor may not read tier 2's record.
     expect((await read(tokens.factor, `/v1/suppliers/${c.tier2.address}/record`)).status).to.equal(403);
-    expect((await call(api.url, "POST", "/v1/funding-requests", { token: tokens.tier2, json: { request: wire, holderSignature } })).status).to.equal(201);
+    expect((await call(api.url, "POST", "/v1/funding-requests", { token: tokens.tier2, json: { request: wire, holderSignature } })).status).to.equal(
+      201,
+    );
 
     // The documents were never uploaded: the check is refused (DOCUMENT_MISSING), and kept against tier 2.
-    const refused = await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, { token: tokens.factor, json: { request: wire, holderSignature, price: "95000" } });
+    const refused = await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, {
+      token: tokens.factor,
+      json: { request: wire, holderSignature, price: "95000" },
+    });
     expect(refused.status).to.equal(422);
     // Checked again: still one entry for the request. A request tier 3 signed for tier 2's piece is not held against tier 2.
-    await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, { token: tokens.factor, json: { request: wire, holderSignature, price: "95000" } });
+    await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, {
+      token: tokens.factor,
+      json: { request: wire, holderSignature, price: "95000" },
+    });
     const forged = await signFundingRequest(c.tier3, domain, { ...request, nonce: 78n });
-    const forgedAnswer = await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, { token: tokens.factor, json: { request: { ...wire, nonce: "78" }, holderSignature: forged, price: "95000" } });
+    const forgedAnswer = await call(api.url, "POST", `/v1/tokens/${tier2Piece}/funding-checks`, {
+      token: tokens.factor,
+      json: { request: { ...wire, nonce: "78" }, holderSignature: forged, price: "95000" },
+    });
     expect(forgedAnswer.status).to.equal(422);
 
     const asFactor = await read(tokens.factor, `/v1/suppliers/${c.tier2.address}/record`);
     expect(asFactor.status).to.equal(200);
-    const body = asFactor.body as RecordBody & { refusals: { total: number; byCode: Array<{ code: string; count: number }>; recent: Array<{ tokenId: string; codes: string[]; factor: string | null }> } };
+    const body = asFactor.body as RecordBody & {
+      refusals: {
+        total: number;
+        byCode: Array<{ code: string; count: number }>;
+        recent: Array<{ tokenId: string; codes: string[]; factor: string | null }>;
+      };
+    };
     expect(body.refusals.total).to.equal(1);
     expect(body.refusals.recent[0].tokenId).to.equal(tier2Piece.toString());
     expect(body.refusals.recent[0].codes).to.include("DOCUMENT_MISSING");
@@ -170,7 +202,12 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
     });
     const line = await c.token.creditLine(c.memberIds.get(c.anchor.address) ?? 0);
     expect(line.outstanding).to.equal(500_000n, "the index's sum agrees with the chain's line");
-    expect(body.line).to.deep.include({ limit: STORY_CREDIT_LINE.toString(), used: "500000", free: (STORY_CREDIT_LINE - 500_000n).toString(), reviewDate: line.reviewDate.toString() });
+    expect(body.line).to.deep.include({
+      limit: STORY_CREDIT_LINE.toString(),
+      used: "500000",
+      free: (STORY_CREDIT_LINE - 500_000n).toString(),
+      reviewDate: line.reviewDate.toString(),
+    });
 
     // The anchor itself and the auditor read it; a supplier does not.
     expect((await read(tokens.anchor, `/v1/anchors/${c.anchor.address}/record`)).status).to.equal(200);
@@ -191,9 +228,20 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
     expect(body.asSeller).to.deep.equal({ count: 4, value: "2000000" });
     expect(body.asBuyer).to.deep.equal({ count: 1, value: "100000" });
     const [withAnchor, withTier2] = body.relationships;
-    expect(withAnchor).to.deep.include({ memberId: c.memberIds.get(c.anchor.address), asSeller: { count: 4, value: "2000000" }, asBuyer: { count: 0, value: "0" }, firstTradeAt: Number(firstConfirmationTime) });
+    expect(withAnchor).to.deep.include({
+      memberId: c.memberIds.get(c.anchor.address),
+      asSeller: { count: 4, value: "2000000" },
+      asBuyer: { count: 0, value: "0" },
+      firstTradeAt: Number(firstConfirmationTime),
+    });
     expect(withAnchor.days).to.equal(Math.floor((body.asOfTimestamp - Number(firstConfirmationTime)) / 86_400));
-    expect(withTier2).to.deep.include({ memberId: c.memberIds.get(c.tier2.address), asSeller: { count: 0, value: "0" }, asBuyer: { count: 1, value: "100000" }, firstTradeAt: Number(transferTime), lastTradeAt: Number(transferTime) });
+    expect(withTier2).to.deep.include({
+      memberId: c.memberIds.get(c.tier2.address),
+      asSeller: { count: 0, value: "0" },
+      asBuyer: { count: 1, value: "100000" },
+      firstTradeAt: Number(transferTime),
+      lastTradeAt: Number(transferTime),
+    });
     expect(body.refusals.total).to.equal(0);
     // The auditor reads anyone's; the refusal of tier 2's request shows its factor to the auditor.
     const audited = await read(tokens.auditor, `/v1/suppliers/${c.tier2.address}/record`);
@@ -206,7 +254,17 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
     expect(answer.status).to.equal(200);
     const body = answer.body as RecordBody & { total: unknown; byAnchor: unknown[]; byMonth: Array<{ month: string }>; appetite: unknown };
     expect(body.total).to.deep.equal({ count: 2, value: "150000", due: "150000", overdue: "50000" });
-    expect(body.byAnchor).to.deep.equal([{ anchorId: c.memberIds.get(c.anchor.address), anchor: c.anchor.address, count: 2, value: "150000", due: "150000", overdue: "50000", appetite: null }]);
+    expect(body.byAnchor).to.deep.equal([
+      {
+        anchorId: c.memberIds.get(c.anchor.address),
+        anchor: c.anchor.address,
+        count: 2,
+        value: "150000",
+        due: "150000",
+        overdue: "50000",
+        appetite: null,
+      },
+    ]);
     expect(body.byMonth).to.deep.equal([
       { month: calendarDateCst(maturities[2]).slice(0, 7), count: 1, value: "50000", due: "50000", overdue: "50000" },
       { month: calendarDateCst(maturities[3]).slice(0, 7), count: 1, value: "100000", due: "100000", overdue: "0" },
@@ -217,7 +275,11 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
   });
 
   it("answers a malformed address 400 naming the field, and a malformed minBlock 400", async () => {
-    for (const route of ["/v1/anchors/0x123/record", "/v1/suppliers/not-an-address/record", "/v1/factors/0xZZ00000000000000000000000000000000000000/exposure"]) {
+    for (const route of [
+      "/v1/anchors/0x123/record",
+      "/v1/suppliers/not-an-address/record",
+      "/v1/factors/0xZZ00000000000000000000000000000000000000/exposure",
+    ]) {
       const answer = await call(api.url, "GET", route, { token: tokens.auditor });
       expect(answer.status, route).to.equal(400);
       expect(fieldsOf(answer), route).to.deep.equal(["address"]);

@@ -24,13 +24,23 @@ function slot(id: bigint, face: bigint, repaid: bigint, completedAtBlock: number
 
 describe("risk: the record behind a funding decision, from facts", () => {
   it("a receivable completed at the very second of maturity is on time; one second later it is late by one day", () => {
-    const record = anchorRecordOf(facts([slot(1n, 100n, 100n, 10), slot(2n, 200n, 200n, 11)]), MATURITY + 10n * DAY, new Map([[10, MATURITY], [11, MATURITY + 1n]]));
+    const record = anchorRecordOf(
+      facts([slot(1n, 100n, 100n, 10), slot(2n, 200n, 200n, 11)]),
+      MATURITY + 10n * DAY,
+      new Map([
+        [10, MATURITY],
+        [11, MATURITY + 1n],
+      ]),
+    );
     expect(record.repaidOnTime).to.deep.equal({ count: 1, value: 100n });
     expect(record.repaidLate).to.deep.include({ count: 1, value: 200n, maxDaysLate: 1, totalDaysLate: 1, averageDaysLate: "1.0", beyondGrace: 0 });
   });
 
   it("a late repayment at maturity plus grace is within grace; one second later it is counted beyond grace", () => {
-    const times = new Map([[20, MATURITY + GRACE], [21, MATURITY + GRACE + 1n]]);
+    const times = new Map([
+      [20, MATURITY + GRACE],
+      [21, MATURITY + GRACE + 1n],
+    ]);
     const record = anchorRecordOf(facts([slot(1n, 100n, 100n, 20), slot(2n, 100n, 100n, 21)]), MATURITY + 30n * DAY, times);
     expect(record.repaidLate).to.deep.include({ count: 2, beyondGrace: 1, maxDaysLate: 4, totalDaysLate: 7, averageDaysLate: "3.5" });
   });
@@ -57,7 +67,11 @@ describe("risk: the record behind a funding decision, from facts", () => {
   });
 
   it("a line lowered below what is owed has nothing free; a zero line has no percentage", () => {
-    expect(anchorRecordOf(facts([slot(1n, 500n, 0n, null)], { limit: 100n, reviewDate: 1n }), 0n, new Map()).line).to.deep.include({ used: 500n, free: 0n, percentUsed: 500 });
+    expect(anchorRecordOf(facts([slot(1n, 500n, 0n, null)], { limit: 100n, reviewDate: 1n }), 0n, new Map()).line).to.deep.include({
+      used: 500n,
+      free: 0n,
+      percentUsed: 500,
+    });
     expect(anchorRecordOf(facts([], { limit: 0n, reviewDate: 1n }), 0n, new Map()).line?.percentUsed).to.equal(null);
   });
 
@@ -78,10 +92,19 @@ describe("risk: the record behind a funding decision, from facts", () => {
       accounts: [],
       asSeller: { count: 2, value: 300n },
       asBuyer: { count: 0, value: 0n },
-      counterparties: [{ memberId: 4, addresses: [], asSeller: { count: 2, value: 300n }, asBuyer: { count: 0, value: 0n }, firstBlock: 5, lastBlock: 9 }],
+      counterparties: [
+        { memberId: 4, addresses: [], asSeller: { count: 2, value: 300n }, asBuyer: { count: 0, value: 0n }, firstBlock: 5, lastBlock: 9 },
+      ],
       truncated: false,
     };
-    const [relationship] = relationshipsOf(supplier, MATURITY + 10n * DAY - 1n, new Map([[5, MATURITY], [9, MATURITY + DAY]]));
+    const [relationship] = relationshipsOf(
+      supplier,
+      MATURITY + 10n * DAY - 1n,
+      new Map([
+        [5, MATURITY],
+        [9, MATURITY + DAY],
+      ]),
+    );
     expect(relationship).to.deep.include({ firstTradeAt: MATURITY, lastTradeAt: MATURITY + DAY, days: 9 });
   });
 

@@ -381,6 +381,8 @@ const en = {
   "risk.anchorBar": "{name}: {due} due, of which {overdue} overdue",
   "risk.monthColumn": "{month}: {due} due, of which {overdue} overdue",
   "risk.noExposure": "You hold no pieces.",
+  "risk.monthCaption": "{month}: {due}",
+  "risk.monthCaptionOverdue": "{month}: {due} ({overdue} overdue)",
 };
 
 export type MessageKey = keyof typeof en;
@@ -762,6 +764,8 @@ const zh: Record<MessageKey, string> = {
   "risk.anchorBar": "{name}：待收 {due}，其中逾期 {overdue}",
   "risk.monthColumn": "{month}：待收 {due}，其中逾期 {overdue}",
   "risk.noExposure": "您未持有任何凭证。",
+  "risk.monthCaption": "{month}：{due}",
+  "risk.monthCaptionOverdue": "{month}：{due}（逾期 {overdue}）",
 };
 
 export const MESSAGES: Readonly<Record<Language, Record<MessageKey, string>>> = { en, zh };

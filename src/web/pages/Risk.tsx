@@ -28,7 +28,8 @@ async function recordOrHidden<T>(load: () => Promise<T>): Promise<T | null> {
 
 export function DecisionRecord({ request }: { request: StoredFundingRequestJson }) {
   const t = useT();
-  const { api, nameOf } = useApp();
+  const app = useApp();
+  const { api } = app;
   const data = useData(async () => {
     const slot = await api.call("slot", { params: { id: (BigInt(request.request.tokenId) >> 32n).toString() } });
     const [anchor, seller] = await Promise.all([
@@ -44,8 +45,14 @@ export function DecisionRecord({ request }: { request: StoredFundingRequestJson 
       {data.data === null && data.error === null && <p className="muted">{t("common.loading")}</p>}
       {data.data !== null && (
         <div className="risk-columns">
-          <AnchorSummary record={data.data.anchor} name={nameOf(data.data.anchor.anchor)} />
-          {data.data.seller === null ? <p className="muted" data-testid="risk-seller-hidden">{t("risk.hidden")}</p> : <SellerSummary record={data.data.seller} name={nameOf(request.holder)} />}
+          <AnchorSummary record={data.data.anchor} name={app.nameOf(data.data.anchor.anchor)} />
+          {data.data.seller === null ? (
+            <p className="muted" data-testid="risk-seller-hidden">
+              {t("risk.hidden")}
+            </p>
+          ) : (
+            <SellerSummary record={data.data.seller} name={app.nameOf(request.holder)} />
+          )}
         </div>
       )}
     </div>
@@ -63,16 +70,24 @@ function AnchorSummary({ record, name }: { record: AnchorRecordJson; name: strin
         <li>{t("risk.matured", { count: record.matured.count, value: cny(record.matured.value) })}</li>
         <li data-testid="risk-on-time">{t("risk.onTime", { count: record.repaidOnTime.count, value: cny(record.repaidOnTime.value) })}</li>
         <li data-testid="risk-late">
-          {late.count === 0 ? t("risk.lateNone") : t("risk.late", { count: late.count, max: late.maxDaysLate, average: late.averageDaysLate ?? "—", beyond: late.beyondGrace })}
+          {late.count === 0
+            ? t("risk.lateNone")
+            : t("risk.late", { count: late.count, max: late.maxDaysLate, average: late.averageDaysLate ?? "—", beyond: late.beyondGrace })}
         </li>
         {record.dueInGrace.count > 0 && <li>{t("risk.dueInGrace", { count: record.dueInGrace.count, amount: cny(record.dueInGrace.amount) })}</li>}
         <li data-testid="risk-overdue" className={record.overdue.count > 0 ? "risk-bad" : undefined}>
-          {record.overdue.count === 0 ? t("risk.overdueNone") : t("risk.overdue", { count: record.overdue.count, amount: cny(record.overdue.amount), days: record.overdue.maxDaysPastDue })}
+          {record.overdue.count === 0
+            ? t("risk.overdueNone")
+            : t("risk.overdue", { count: record.overdue.count, amount: cny(record.overdue.amount), days: record.overdue.maxDaysPastDue })}
         </li>
         <li data-testid="risk-line">
           {record.line === null
             ? t("risk.noLine")
-            : t("risk.line", { used: cny(record.line.used), limit: cny(record.line.limit), percent: record.line.percentUsed === null ? "—" : record.line.percentUsed })}
+            : t("risk.line", {
+                used: cny(record.line.used),
+                limit: cny(record.line.limit),
+                percent: record.line.percentUsed === null ? "—" : record.line.percentUsed,
+              })}
         </li>
       </ul>
     </div>
@@ -91,7 +106,9 @@ function SellerSummary({ record, name }: { record: SupplierRecordJson; name: str
         <li data-testid="risk-sold">{t("risk.sold", { count: record.asSeller.count, value: cny(record.asSeller.value) })}</li>
         <li>{t("risk.bought", { count: record.asBuyer.count, value: cny(record.asBuyer.value) })}</li>
         <li data-testid="risk-relationships">
-          {record.relationships.length === 0 ? t("risk.relationshipsNone") : t("risk.relationships", { count: record.relationships.length, days: longest })}
+          {record.relationships.length === 0
+            ? t("risk.relationshipsNone")
+            : t("risk.relationships", { count: record.relationships.length, days: longest })}
         </li>
         <li data-testid="risk-refusals" className={record.refusals.total > 0 ? "risk-bad" : undefined}>
           {record.refusals.total === 0 ? t("risk.refusalsNone") : `${t("risk.refusals", { count: record.refusals.total })}: ${codes}`}
@@ -109,12 +126,13 @@ function monthLabels(months: readonly string[]): string[] {
 
 export function FactorExposure({ reloadKey }: { reloadKey: unknown }) {
   const t = useT();
-  const { api, session, nameOf } = useApp();
+  const app = useApp();
+  const { api, session } = app;
   const exposure = useData(() => api.call("factorExposure", { params: { address: session.address } }), [api, session.address, reloadKey]);
   const data: FactorExposureJson | null = exposure.data;
   const bars: BarRow[] =
     data?.byAnchor.map((bucket) => {
-      const figures = { name: nameOf(bucket.anchor), due: cny(bucket.due), overdue: cny(bucket.overdue) };
+      const figures = { name: app.nameOf(bucket.anchor), due: cny(bucket.due), overdue: cny(bucket.overdue) };
       return {
         key: String(bucket.anchorId),
         label: figures.name,
@@ -133,6 +151,11 @@ export function FactorExposure({ reloadKey }: { reloadKey: unknown }) {
       value: BigInt(bucket.due),
       part: BigInt(bucket.overdue),
       title: t("risk.monthColumn", { month: bucket.month, due: cny(bucket.due), overdue: cny(bucket.overdue) }),
+      caption: t(bucket.overdue === "0" ? "risk.monthCaption" : "risk.monthCaptionOverdue", {
+        month: bucket.month,
+        due: cny(bucket.due),
+        overdue: cny(bucket.overdue),
+      }),
     })) ?? [];
   return (
     <Section title={t("risk.exposure")} testId="factor-exposure">
