@@ -8,6 +8,7 @@ import { registerIndexRoutes } from "./indexRoutes";
 import { openApiDocument } from "./wire/openapi";
 import { answerConformance } from "./conformance";
 import { registerRequestRoutes } from "./requestRoutes";
+import { registerRiskRoutes } from "./riskRoutes";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
@@ -125,6 +126,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerTokenRoutes(app, context);
   registerMemberRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
+  if (options.index !== undefined) registerRiskRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 

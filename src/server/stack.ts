@@ -18,6 +18,7 @@ import { DocumentStore } from "../documents/store";
 import { startIndexer } from "../indexer/indexer";
 import type { RunningIndexer } from "../indexer/indexer";
 import { FundingRequestStore } from "../requests/store";
+import { LevelRefusalLog } from "../requests/refusals";
 import { createVerifier } from "../verifier";
 import { DEMO_CAST, DEMO_FACTOR_RATE_BPS, DEVELOPMENT_MNEMONIC } from "../demo/cast";
 import { seedDemo } from "../demo/seed";
@@ -145,6 +146,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(() => requests.close());
     const sessions = await LevelSessionPersistence.open(path.join(dataDir, "sessions"));
     stops.push(() => sessions.close());
+    const refusals = await LevelRefusalLog.open(path.join(dataDir, "refusals"));
+    stops.push(() => refusals.close());
     const verifier = createVerifier({
       contracts,
       provider,
@@ -204,6 +207,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
       requests,
       sessions,
+      refusals,
       checkAnswers: options.checkAnswers,
     });
 

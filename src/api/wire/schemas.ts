@@ -463,6 +463,83 @@ export const slotSummary = z.strictObject({
   overdue: z.boolean().meta({ description: "past maturity plus the grace period at asOfTimestamp with something unpaid" }),
 });
 
+// The record behind a funding decision (issue 19 part 2; src/indexer/risk.ts)
+
+/** The newest refusals a supplier's record lists. */
+export const RECORD_REFUSALS_LISTED = 20;
+export const supplierParams = z.strictObject({ address: address.meta({ description: "any address of the supplier" }) });
+
+const riskTally = z.strictObject({ count: int, value: decimal.meta({ description: "face value, in fen" }) });
+
+export const anchorRecord = z.strictObject({
+  ...asOf,
+  anchor: addressOut,
+  anchorId: nullable(int).meta({ description: "null when no member holds the address" }),
+  gracePeriod: decimal.meta({ description: "Settlement's grace period in force, seconds" }),
+  confirmed: riskTally,
+  matured: riskTally.meta({ description: "receivables whose maturity is at or before asOfTimestamp" }),
+  repaidOnTime: riskTally.meta({ description: "repaid in full at or before maturity" }),
+  repaidLate: z
+    .strictObject({
+      ...riskTally.shape,
+      beyondGrace: int.meta({ description: "of them, completed after maturity plus the grace period in force (they had been overdue)" }),
+      maxDaysLate: int,
+      totalDaysLate: int,
+      averageDaysLate: nullable(z.string()).meta({ description: "one decimal, e.g. \"2.5\"; null when none was late" }),
+    })
+    .meta({ description: "repaid in full after maturity; days late are started days after maturity of the completing repayment (the credit report's rule)" }),
+  dueInGrace: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }) }),
+  overdue: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }), maxDaysPastDue: int }),
+  outstanding: decimal.meta({ description: "confirmed less repaid" }),
+  line: nullable(z.strictObject({ limit: decimal, reviewDate: decimal, used: decimal, free: decimal, percentUsed: nullable(int) })).meta({ description: "the credit line as last set; null if never set" }),
+  truncated: z.boolean().meta({ description: "the anchor has more receivables than the record reads; the oldest are counted" }),
+});
+
+const relationship = z.strictObject({
+  memberId: int.meta({ description: "the counterparty member (0: an address no member holds now)" }),
+  addresses: z.array(addressOut),
+  asSeller: riskTally.meta({ description: "what the supplier sold to it" }),
+  asBuyer: riskTally.meta({ description: "what the supplier bought from it" }),
+  firstTradeAt: int.meta({ description: "unix seconds of the first verified trade" }),
+  lastTradeAt: int,
+  days: int.meta({ description: "whole days from the first trade to asOfTimestamp" }),
+});
+
+export const supplierRecord = z.strictObject({
+  ...asOf,
+  supplier: addressOut,
+  memberId: nullable(int),
+  asSeller: riskTally.meta({ description: "verified trades (confirmations and transfers with proof) in which the supplier sold" }),
+  asBuyer: riskTally.meta({ description: "verified trades in which the supplier paid with a piece" }),
+  relationships: z.array(relationship).meta({ description: "by counterparty member, the longest-running first" }),
+  refusals: z.strictObject({
+    total: int.meta({ description: "refused funding checks of requests the supplier signed (see the route's description)" }),
+    byCode: z.array(z.strictObject({ code: z.string(), count: int })),
+    recent: z
+      .array(z.strictObject({ tokenId: decimal, codes: z.array(z.string()), at: int.meta({ description: "unix seconds" }), factor: nullable(addressOut).meta({ description: "null unless the caller may see which factor refused" }) }))
+      .meta({ description: `the newest ${RECORD_REFUSALS_LISTED}` }),
+    truncated: z.boolean(),
+  }),
+  truncated: z.boolean().meta({ description: "more trades than the record reads" }),
+});
+
+const exposureBucket = {
+  count: int,
+  value: decimal.meta({ description: "face value of the pieces held" }),
+  due: decimal.meta({ description: "value less what settlement already paid on them" }),
+  overdue: decimal.meta({ description: "the part of due on receivables overdue at asOfTimestamp" }),
+};
+
+export const factorExposure = z.strictObject({
+  ...asOf,
+  factor: addressOut,
+  total: z.strictObject(exposureBucket),
+  byAnchor: z.array(z.strictObject({ anchorId: int, anchor: addressOut, ...exposureBucket, appetite: nullable(decimal).meta({ description: "the factor's offered limit for this anchor; null until factor offers exist" }) })),
+  byMonth: z.array(z.strictObject({ month: z.string().meta({ description: "YYYY-MM of maturity, China Standard Time" }), ...exposureBucket })),
+  appetite: nullable(decimal).meta({ description: "the factor's total offered limit; null until factor offers exist" }),
+  truncated: z.boolean(),
+});
+
 // The funding-request inbox
 
 export const requestState = z
@@ -544,5 +621,8 @@ export type FactorBookJson = z.output<typeof factorBook>;
 export type ObligationsJson = z.output<typeof obligations>;
 export type StoredDocumentJson = z.output<typeof storedDocument>;
 export type DappConfig = z.output<typeof dappConfig>;
+export type AnchorRecordJson = z.output<typeof anchorRecord>;
+export type SupplierRecordJson = z.output<typeof supplierRecord>;
+export type FactorExposureJson = z.output<typeof factorExposure>;
 export type FundingRequestWire = z.input<typeof fundingRequestInput>;
 export type RequestStateJson = z.output<typeof requestState>;

@@ -12,6 +12,7 @@ import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
 import { usePolling } from "../lib/usePolling";
 import { ClosedRequests, useDecline } from "./RequestLife";
+import { DecisionRecord, FactorExposure } from "./Risk";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -113,6 +114,7 @@ export function FactorPage() {
             </ul>
           </div>
         )}
+        {selected !== null && <DecisionRecord request={selected} />}
         {result !== null && (
           <p className="success" data-testid="fund-result">
             {result}
@@ -161,6 +163,7 @@ export function FactorPage() {
           </>
         )}
       </Section>
+      <FactorExposure reloadKey={book.data?.asOfBlock ?? 0} />
       <FactorRecoursePanel fundings={book.data?.fundings ?? []} reloadKey={book.data?.asOfBlock ?? 0} />
     </main>
   );
