@@ -3,7 +3,7 @@ import { pieceName } from "./findings";
 import type { ChainPosition, FindingCode } from "./findings";
 
 /**
- * The audit's replay of recourse that settles (issue 19 part 3), kept apart from the main replay (replay.ts calls
+ * The audit's replay of recourse that settles (issue 19 part 3), kept apart from the main replay (replay/settlement.ts and replay/financing.ts call
  * it): the factor's demand, the seller's payments and the routing of later claims on a piece under recourse, rebuilt
  * from events alone and checked against DESIGN.md's I9:
  *
