@@ -35,7 +35,8 @@ export class CurrencyReplay {
         return;
       }
       case "Issued":
-        if (!model.issuers.has(event.issuer)) model.flag("EVENT_INCONSISTENT", at, `currency: ${event.issuer} issued ${event.amount} without being named issuer`);
+        if (!model.issuers.has(event.issuer))
+          model.flag("EVENT_INCONSISTENT", at, `currency: ${event.issuer} issued ${event.amount} without being named issuer`);
         model.issued += event.amount;
         return;
       case "Redeemed":
@@ -61,10 +62,15 @@ export class CurrencyReplay {
       const index = moves.findIndex((move) => move.from === expected.from && move.to === expected.to && move.amount === expected.amount);
       if (index >= 0) moves.splice(index, 1);
       else {
-        this.model.flag("CASH_MISMATCH", expected.at, `the ${expected.why} (${expected.amount} from ${expected.from} to ${expected.to}) has no matching currency transfer in its transaction`, {
-          ...(expected.slot === undefined ? {} : { slot: expected.slot }),
-          ...(expected.tokenId === undefined ? {} : { tokenId: expected.tokenId }),
-        });
+        this.model.flag(
+          "CASH_MISMATCH",
+          expected.at,
+          `the ${expected.why} (${expected.amount} from ${expected.from} to ${expected.to}) has no matching currency transfer in its transaction`,
+          {
+            ...(expected.slot === undefined ? {} : { slot: expected.slot }),
+            ...(expected.tokenId === undefined ? {} : { tokenId: expected.tokenId }),
+          },
+        );
       }
     }
   }
@@ -73,7 +79,11 @@ export class CurrencyReplay {
   finish(): void {
     const { model } = this;
     if (model.supply !== model.issued - model.redeemed && model.lastPosition !== undefined) {
-      model.flag("EVENT_INCONSISTENT", model.lastPosition, `currency: ${model.supply} in circulation by its transfers, but ${model.issued} issued - ${model.redeemed} redeemed = ${model.issued - model.redeemed}`);
+      model.flag(
+        "EVENT_INCONSISTENT",
+        model.lastPosition,
+        `currency: ${model.supply} in circulation by its transfers, but ${model.issued} issued - ${model.redeemed} redeemed = ${model.issued - model.redeemed}`,
+      );
     }
   }
 }

@@ -51,17 +51,33 @@ export class FinancingReplay {
     const funding = this.fundingsById.get(fundingId);
     return funding === undefined
       ? undefined
-      : { withRecourse: funding.withRecourse, requestedRecourse: funding.call?.request.withRecourse, holder: funding.holder, factor: funding.factor, fundedTokenId: funding.fundedTokenId };
+      : {
+          withRecourse: funding.withRecourse,
+          requestedRecourse: funding.call?.request.withRecourse,
+          holder: funding.holder,
+          factor: funding.factor,
+          fundedTokenId: funding.fundedTokenId,
+        };
   }
 
   /** Each funding of the transaction delivered its piece, with the value sold, to its factor. */
   endTransaction(tx: TxScratch): void {
     for (const funding of tx.fundings) {
       const delivered = this.model.pieces.get(funding.fundedTokenId);
-      if (delivered === undefined || delivered.status !== "live" || delivered.owner !== funding.factor || (funding.fundedTokenId !== funding.tokenId && delivered.initialValue !== funding.value)) {
-        this.model.flag("FUNDING_NOT_DELIVERED", funding.at, `funding ${funding.fundingId}: piece ${pieceName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`, {
-          tokenId: funding.fundedTokenId,
-        });
+      if (
+        delivered === undefined ||
+        delivered.status !== "live" ||
+        delivered.owner !== funding.factor ||
+        (funding.fundedTokenId !== funding.tokenId && delivered.initialValue !== funding.value)
+      ) {
+        this.model.flag(
+          "FUNDING_NOT_DELIVERED",
+          funding.at,
+          `funding ${funding.fundingId}: piece ${pieceName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`,
+          {
+            tokenId: funding.fundedTokenId,
+          },
+        );
       } else {
         if (!delivered.fundingIds.includes(funding.fundingId)) delivered.fundingIds.push(funding.fundingId);
         if (funding.fundedTokenId !== funding.tokenId) delivered.origin = "funding";
@@ -87,7 +103,8 @@ export class FinancingReplay {
     if (this.recourseRecorded.has(event.fundingId)) model.flag("EVENT_INCONSISTENT", at, `${claim}: its recourse was already recorded`, subject);
     this.recourseRecorded.add(event.fundingId);
     const problems: string[] = [];
-    if (event.fundedTokenId !== funding.fundedTokenId) problems.push(`it names piece ${pieceName(event.fundedTokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
+    if (event.fundedTokenId !== funding.fundedTokenId)
+      problems.push(`it names piece ${pieceName(event.fundedTokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
     if (event.amount > funding.value) problems.push(`the amount is above the ${funding.value} sold`);
     const factorId = model.members.memberIdOf(funding.factor);
     if (event.factorId !== factorId) problems.push(`it names factor member ${event.factorId}, the funding's factor is member ${factorId}`);
@@ -116,20 +133,42 @@ export class FinancingReplay {
     model.blocksWanted.add(at.block);
 
     // I4: one funding per attestation.
-    if (this.fundingIds.has(event.fundingId)) model.flag("I4_FUNDING_REPLAYED", at, `funding ${event.fundingId} happened before: an attestation was used twice`, subject);
+    if (this.fundingIds.has(event.fundingId))
+      model.flag("I4_FUNDING_REPLAYED", at, `funding ${event.fundingId} happened before: an attestation was used twice`, subject);
     this.fundingIds.add(event.fundingId);
 
     const sold = model.pieces.get(event.tokenId);
     const holderAtStart = sold === undefined ? undefined : (model.tx?.ownersAtStart.get(sold.tokenId) ?? sold.owner);
     if (sold === undefined || sold.status !== "live" || holderAtStart !== event.holder) {
-      model.flag("EVENT_INCONSISTENT", at, `funding of piece ${pieceName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`, subject);
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `funding of piece ${pieceName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`,
+        subject,
+      );
     } else {
       sold.fundingIds.push(event.fundingId);
       const slot = model.slots.get(sold.slot);
       if (slot !== undefined) slot.fundedValue += event.value;
     }
-    model.expectCash({ from: event.factor, to: event.holder, amount: event.price, why: `price of funding ${event.fundingId}`, at, slot: subject.slot, tokenId: event.fundedTokenId });
-    model.cash.push({ kind: "funding", at, from: event.factor, to: event.holder, amount: event.price, slot: subject.slot, tokenId: event.fundedTokenId });
+    model.expectCash({
+      from: event.factor,
+      to: event.holder,
+      amount: event.price,
+      why: `price of funding ${event.fundingId}`,
+      at,
+      slot: subject.slot,
+      tokenId: event.fundedTokenId,
+    });
+    model.cash.push({
+      kind: "funding",
+      at,
+      from: event.factor,
+      to: event.holder,
+      amount: event.price,
+      slot: subject.slot,
+      tokenId: event.fundedTokenId,
+    });
 
     const call = model.input.fundCalls.get(at.transactionHash);
     if (call === undefined || call instanceof Error) {

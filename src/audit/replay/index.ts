@@ -112,12 +112,24 @@ export class AuditReplay extends ReplayModel {
       rerouteClaim: (tokenId, seller, amount, at) => {
         const expected = this.tx?.expectedCash ?? [];
         let index = expected.length - 1;
-        while (index >= 0 && !(expected[index].tokenId === tokenId && expected[index].from === this.settlementAddress && expected[index].amount >= amount)) index -= 1;
+        while (
+          index >= 0 &&
+          !(expected[index].tokenId === tokenId && expected[index].from === this.settlementAddress && expected[index].amount >= amount)
+        )
+          index -= 1;
         if (index < 0) return;
         const claim = expected[index];
         if (claim.amount === amount) expected.splice(index, 1);
         else claim.amount -= amount;
-        this.expectCash({ from: this.settlementAddress, to: seller, amount, why: `seller's share of a claim on piece ${pieceName(tokenId)}`, at, slot: tokenId >> 32n, tokenId });
+        this.expectCash({
+          from: this.settlementAddress,
+          to: seller,
+          amount,
+          why: `seller's share of a claim on piece ${pieceName(tokenId)}`,
+          at,
+          slot: tokenId >> 32n,
+          tokenId,
+        });
       },
     };
   }

@@ -154,7 +154,16 @@ export interface TxScratch {
 
 /** The empty scratch of the transaction `hash`. */
 export function openTransaction(hash: string): TxScratch {
-  return { hash, touched: new Set(), expectedCash: [], currencyMoves: [], fundings: [], fundedPieces: new Set(), ownersAtStart: new Map(), redeemed: new Set() };
+  return {
+    hash,
+    touched: new Set(),
+    expectedCash: [],
+    currencyMoves: [],
+    fundings: [],
+    fundedPieces: new Set(),
+    ownersAtStart: new Map(),
+    redeemed: new Set(),
+  };
 }
 
 export class ReplayModel {
@@ -211,7 +220,12 @@ export class ReplayModel {
   livePiece(tokenId: bigint, at: ChainPosition, what: string): PieceRecord | undefined {
     const piece = this.pieces.get(tokenId);
     if (piece === undefined || piece.status !== "live") {
-      this.flag("EVENT_INCONSISTENT", at, `${what} names piece ${pieceName(tokenId)}, which ${piece === undefined ? "was never created" : `is ${piece.status}`}`, { tokenId });
+      this.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `${what} names piece ${pieceName(tokenId)}, which ${piece === undefined ? "was never created" : `is ${piece.status}`}`,
+        { tokenId },
+      );
       return undefined;
     }
     return piece;

@@ -44,7 +44,12 @@ export class SettlementReplay {
     for (const tokenId of tx.redeemed) {
       const piece = this.model.pieces.get(tokenId);
       if (piece !== undefined && piece.claimed !== piece.redeemedValue) {
-        this.model.flag("I6_CLAIM_WRONG", piece.lastAt, `piece ${pieceName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`, { tokenId, slot: piece.slot });
+        this.model.flag(
+          "I6_CLAIM_WRONG",
+          piece.lastAt,
+          `piece ${pieceName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`,
+          { tokenId, slot: piece.slot },
+        );
       }
     }
   }
@@ -58,15 +63,35 @@ export class SettlementReplay {
     }
     const payer = model.members.standingOf(event.payer);
     if (payer === undefined || payer.memberId !== slot.anchorId) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot.slot} repaid by ${describeMember(event.payer, payer)}, not its anchor (member ${slot.anchorId})`, { slot: slot.slot });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot.slot} repaid by ${describeMember(event.payer, payer)}, not its anchor (member ${slot.anchorId})`,
+        { slot: slot.slot },
+      );
     }
     slot.repaid += event.amount;
     slot.lastAt = at;
     if (slot.repaid !== event.repaidTotal || event.fullyRepaid !== (slot.repaid === slot.faceValue)) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot.slot}: the replay has ${slot.repaid} repaid, the event says ${event.repaidTotal} (fully repaid: ${event.fullyRepaid})`, { slot: slot.slot });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot.slot}: the replay has ${slot.repaid} repaid, the event says ${event.repaidTotal} (fully repaid: ${event.fullyRepaid})`,
+        { slot: slot.slot },
+      );
     }
-    if (slot.repaid > slot.faceValue) model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${slot.repaid}, more than its face value ${slot.faceValue}`, { slot: slot.slot });
-    model.expectCash({ from: event.payer, to: model.settlementAddress, amount: event.amount, why: `repayment of receivable ${slot.slot}`, at, slot: slot.slot });
+    if (slot.repaid > slot.faceValue)
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${slot.repaid}, more than its face value ${slot.faceValue}`, {
+        slot: slot.slot,
+      });
+    model.expectCash({
+      from: event.payer,
+      to: model.settlementAddress,
+      amount: event.amount,
+      why: `repayment of receivable ${slot.slot}`,
+      at,
+      slot: slot.slot,
+    });
     model.cash.push({ kind: "repayment", at, from: event.payer, to: model.settlementAddress, amount: event.amount, slot: slot.slot });
     model.blocksWanted.add(at.block);
   }
@@ -81,7 +106,12 @@ export class SettlementReplay {
     if (slot === undefined) return;
     model.touch(piece, at);
     if (event.holder !== piece.owner) {
-      model.flag("EVENT_INCONSISTENT", at, `claim on piece ${pieceName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`, { tokenId: piece.tokenId });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `claim on piece ${pieceName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`,
+        { tokenId: piece.tokenId },
+      );
     }
     const entitled = (value * slot.repaid) / slot.faceValue;
     if (event.claimedTotal !== entitled || event.amount !== entitled - piece.claimed) {
@@ -97,19 +127,44 @@ export class SettlementReplay {
     slot.claimed += event.amount;
     slot.lastAt = at;
     if (slot.claimed > slot.repaid) {
-      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${slot.claimed} claimed, more than the ${slot.repaid} repaid`, { slot: slot.slot, tokenId: piece.tokenId });
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${slot.claimed} claimed, more than the ${slot.repaid} repaid`, {
+        slot: slot.slot,
+        tokenId: piece.tokenId,
+      });
     }
     if (slot.repaid !== slot.faceValue) {
       const maturity = slot.maturity;
       model.timedChecks.push({
         block: at.block,
         evaluate: (time) => {
-          if (time < maturity) model.flag("I6_CLAIM_BEFORE_MATURITY", at, `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`, { tokenId: piece.tokenId, slot: slot.slot });
+          if (time < maturity)
+            model.flag(
+              "I6_CLAIM_BEFORE_MATURITY",
+              at,
+              `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`,
+              { tokenId: piece.tokenId, slot: slot.slot },
+            );
         },
       });
     }
-    model.expectCash({ from: model.settlementAddress, to: event.holder, amount: event.amount, why: `claim on piece ${pieceName(piece.tokenId)}`, at, slot: slot.slot, tokenId: piece.tokenId });
-    model.cash.push({ kind: "claim", at, from: model.settlementAddress, to: event.holder, amount: event.amount, slot: slot.slot, tokenId: piece.tokenId });
+    model.expectCash({
+      from: model.settlementAddress,
+      to: event.holder,
+      amount: event.amount,
+      why: `claim on piece ${pieceName(piece.tokenId)}`,
+      at,
+      slot: slot.slot,
+      tokenId: piece.tokenId,
+    });
+    model.cash.push({
+      kind: "claim",
+      at,
+      from: model.settlementAddress,
+      to: event.holder,
+      amount: event.amount,
+      slot: slot.slot,
+      tokenId: piece.tokenId,
+    });
     model.blocksWanted.add(at.block);
   }
 }

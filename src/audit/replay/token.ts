@@ -34,7 +34,12 @@ export class TokenReplay {
       case "TradeProofRecorded": {
         const piece = this.model.pieces.get(event.tokenId);
         if (piece === undefined || piece.createdAt.transactionHash !== at.transactionHash) {
-          this.model.flag("EVENT_INCONSISTENT", at, `a trade proof was recorded for piece ${pieceName(event.tokenId)}, which this transaction did not create`, { tokenId: event.tokenId });
+          this.model.flag(
+            "EVENT_INCONSISTENT",
+            at,
+            `a trade proof was recorded for piece ${pieceName(event.tokenId)}, which this transaction did not create`,
+            { tokenId: event.tokenId },
+          );
         } else {
           piece.origin = "transfer";
           piece.proof = { invoiceFingerprint: event.invoiceFingerprint, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash };
@@ -63,17 +68,32 @@ export class TokenReplay {
     for (const piece of model.pieces.values()) {
       if (piece.status !== "live") continue;
       liveValue.set(piece.slot, (liveValue.get(piece.slot) ?? 0n) + piece.value);
-      if (piece.value === 0n) model.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${pieceName(piece.tokenId)} is live with value 0`, { tokenId: piece.tokenId, slot: piece.slot });
+      if (piece.value === 0n)
+        model.flag("I2_ZERO_VALUE_PIECE", piece.lastAt, `piece ${pieceName(piece.tokenId)} is live with value 0`, {
+          tokenId: piece.tokenId,
+          slot: piece.slot,
+        });
       if (model.members.standingOf(piece.owner) === undefined) {
-        model.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${piece.owner}, which belongs to no member`, { tokenId: piece.tokenId, slot: piece.slot });
+        model.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${piece.owner}, which belongs to no member`, {
+          tokenId: piece.tokenId,
+          slot: piece.slot,
+        });
       }
     }
     for (const slot of model.slots.values()) {
       const live = liveValue.get(slot.slot) ?? 0n;
       if (live + slot.redeemedValue !== slot.faceValue) {
-        model.flag("I1_SLOT_VALUE", slot.lastAt, `receivable ${slot.slot}: live pieces ${live} + redeemed ${slot.redeemedValue} = ${live + slot.redeemedValue}, not its face value ${slot.faceValue}`, { slot: slot.slot });
+        model.flag(
+          "I1_SLOT_VALUE",
+          slot.lastAt,
+          `receivable ${slot.slot}: live pieces ${live} + redeemed ${slot.redeemedValue} = ${live + slot.redeemedValue}, not its face value ${slot.faceValue}`,
+          { slot: slot.slot },
+        );
       }
-      if (slot.claimed > slot.repaid) model.flag("I1_CLAIMS_EXCEED_REPAID", slot.lastAt, `receivable ${slot.slot}: ${slot.claimed} claimed of ${slot.repaid} repaid`, { slot: slot.slot });
+      if (slot.claimed > slot.repaid)
+        model.flag("I1_CLAIMS_EXCEED_REPAID", slot.lastAt, `receivable ${slot.slot}: ${slot.claimed} claimed of ${slot.repaid} repaid`, {
+          slot: slot.slot,
+        });
     }
   }
 
@@ -84,7 +104,12 @@ export class TokenReplay {
   private useFingerprint(fingerprint: string, tokenId: bigint, at: ChainPosition): void {
     const earlier = this.fingerprints.get(fingerprint);
     if (earlier !== undefined) {
-      this.model.flag("I5_INVOICE_REUSED", at, `invoice fingerprint ${fingerprint} backs piece ${pieceName(tokenId)}; it already backed piece ${pieceName(earlier)}`, { tokenId });
+      this.model.flag(
+        "I5_INVOICE_REUSED",
+        at,
+        `invoice fingerprint ${fingerprint} backs piece ${pieceName(tokenId)}; it already backed piece ${pieceName(earlier)}`,
+        { tokenId },
+      );
       return;
     }
     this.fingerprints.set(fingerprint, tokenId);
@@ -94,16 +119,31 @@ export class TokenReplay {
     const { model } = this;
     const { slot, tokenId, confirmation } = event;
     if (model.slots.has(slot) || slot !== BigInt(model.slots.size + 1) || tokenId !== (slot << 32n) + 1n) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot} confirmed with first piece ${pieceName(tokenId)} out of sequence (${model.slots.size} receivables before)`, { slot });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot} confirmed with first piece ${pieceName(tokenId)} out of sequence (${model.slots.size} receivables before)`,
+        { slot },
+      );
       if (model.slots.has(slot)) return;
     }
     const anchor = model.members.standingOf(event.anchor);
     if (anchor === undefined || anchor.memberId !== event.anchorId || !holdsRole(anchor, Role.ANCHOR) || anchor.suspended) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot} was confirmed by ${describeMember(event.anchor, anchor)}, not an active anchor with member id ${event.anchorId}`, { slot });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot} was confirmed by ${describeMember(event.anchor, anchor)}, not an active anchor with member id ${event.anchorId}`,
+        { slot },
+      );
     }
     const supplier = model.members.standingOf(confirmation.supplier);
     if (supplier === undefined || supplier.memberId !== event.supplierId) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot} names supplier member ${event.supplierId}, but ${confirmation.supplier} is ${supplier === undefined ? "no member" : `member ${supplier.memberId}`}`, { slot });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot} names supplier member ${event.supplierId}, but ${confirmation.supplier} is ${supplier === undefined ? "no member" : `member ${supplier.memberId}`}`,
+        { slot },
+      );
     }
     model.slots.set(slot, {
       slot,
@@ -142,7 +182,9 @@ export class TokenReplay {
       return;
     }
     if (piece.owner !== from) {
-      model.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${from}, but the replay has it held by ${piece.owner}`, { tokenId });
+      model.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${from}, but the replay has it held by ${piece.owner}`, {
+        tokenId,
+      });
     }
     model.touch(piece, at);
     if (to === ZeroAddress) {
@@ -167,12 +209,22 @@ export class TokenReplay {
   private onMinted(tokenId: bigint, to: string, slot: SlotRecord | undefined, at: ChainPosition): void {
     const { model } = this;
     if (slot === undefined || model.pieces.has(tokenId)) {
-      model.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`, { tokenId });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `piece ${pieceName(tokenId)} minted ${slot === undefined ? "in a receivable never confirmed" : "a second time"}`,
+        { tokenId },
+      );
       return;
     }
     const sequence = Number(tokenId & 0xffff_ffffn);
     if (sequence !== slot.pieceCount + 1) {
-      model.flag("EVENT_INCONSISTENT", at, `piece ${pieceName(tokenId)} minted out of sequence: receivable ${slot.slot} had ${slot.pieceCount} pieces`, { tokenId });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `piece ${pieceName(tokenId)} minted out of sequence: receivable ${slot.slot} had ${slot.pieceCount} pieces`,
+        { tokenId },
+      );
     }
     slot.pieceCount = Math.max(slot.pieceCount, sequence);
     slot.lastAt = at;
@@ -211,11 +263,21 @@ export class TokenReplay {
       const piece = model.pieces.get(toTokenId);
       const slot = model.slots.get(toTokenId >> 32n);
       if (piece === undefined || slot === undefined || !piece.awaitingValue || toTokenId !== slot.rootTokenId) {
-        model.flag("EVENT_INCONSISTENT", at, `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`, { tokenId: toTokenId });
+        model.flag(
+          "EVENT_INCONSISTENT",
+          at,
+          `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`,
+          { tokenId: toTokenId },
+        );
         return;
       }
       if (value !== slot.faceValue) {
-        model.flag("I2_VALUE_NOT_CONSERVED", at, `receivable ${slot.slot}'s first piece was minted with ${value}, its face value is ${slot.faceValue}`, { tokenId: toTokenId, slot: slot.slot });
+        model.flag(
+          "I2_VALUE_NOT_CONSERVED",
+          at,
+          `receivable ${slot.slot}'s first piece was minted with ${value}, its face value is ${slot.faceValue}`,
+          { tokenId: toTokenId, slot: slot.slot },
+        );
       }
       piece.value = value;
       piece.initialValue = value;
@@ -226,7 +288,10 @@ export class TokenReplay {
     if (source === undefined) return;
     model.touch(source, at);
     if (value > source.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${pieceName(fromTokenId)}, which held only ${source.value}`, { tokenId: fromTokenId, slot: source.slot });
+      model.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${pieceName(fromTokenId)}, which held only ${source.value}`, {
+        tokenId: fromTokenId,
+        slot: source.slot,
+      });
     }
     // A split or merge that took all of a piece's value reports its burn as 0 value to token 0 (a live piece never
     // holds 0, so no redemption looks like this); the Transfer to the zero address that follows checks it is empty.
@@ -236,7 +301,12 @@ export class TokenReplay {
     }
     const target = model.pieces.get(toTokenId);
     if (target === undefined || target.status !== "live" || target.slot !== source.slot) {
-      model.flag("EVENT_INCONSISTENT", at, `${value} moved from piece ${pieceName(fromTokenId)} into ${pieceName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`, { tokenId: fromTokenId });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `${value} moved from piece ${pieceName(fromTokenId)} into ${pieceName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`,
+        { tokenId: fromTokenId },
+      );
       return;
     }
     model.touch(target, at);
@@ -262,7 +332,10 @@ export class TokenReplay {
     const { model } = this;
     const slot = model.slots.get(piece.slot);
     if (value !== piece.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, { tokenId: piece.tokenId, slot: piece.slot });
+      model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, {
+        tokenId: piece.tokenId,
+        slot: piece.slot,
+      });
     }
     // Whether it received exactly its value is checked when the transaction ends (settlement.ts): its claim may be
     // logged after.
@@ -288,15 +361,24 @@ export class TokenReplay {
       return;
     }
     if ((standing.roles & roleMask) === 0) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId}, which holds no role that may receive it`, { tokenId });
+      model.flag(
+        "I3_INELIGIBLE_RECIPIENT",
+        at,
+        `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId}, which holds no role that may receive it`,
+        { tokenId },
+      );
     }
     if (standing.suspended) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} while it was suspended`, { tokenId });
+      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} while it was suspended`, {
+        tokenId,
+      });
       return;
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time)) {
-        model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} after its KYC lapsed`, { tokenId });
+        model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} after its KYC lapsed`, {
+          tokenId,
+        });
       }
     });
   }
@@ -306,11 +388,19 @@ export class TokenReplay {
     const { model } = this;
     const standing = model.members.standingOf(account);
     if (standing === undefined || standing.suspended) {
-      model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of ${describeMember(account, standing)}, ${standing === undefined ? "no member" : "a suspended member"}`, { tokenId });
+      model.flag(
+        "I3_INELIGIBLE_SENDER",
+        at,
+        `piece ${pieceName(tokenId)} moved out of ${describeMember(account, standing)}, ${standing === undefined ? "no member" : "a suspended member"}`,
+        { tokenId },
+      );
       return;
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
-      if (!activeAt(standing, time)) model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of member ${standing.memberId} after its KYC lapsed`, { tokenId });
+      if (!activeAt(standing, time))
+        model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of member ${standing.memberId} after its KYC lapsed`, {
+          tokenId,
+        });
     });
   }
 
@@ -318,7 +408,12 @@ export class TokenReplay {
   private checkBeforeMaturity(slot: SlotRecord, at: ChainPosition, tokenId: bigint): void {
     this.model.whenTime(at, [slot.maturity], (time) => {
       if (time >= slot.maturity) {
-        this.model.flag("I6_MOVED_AFTER_MATURITY", at, `piece ${pieceName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`, { tokenId, slot: slot.slot });
+        this.model.flag(
+          "I6_MOVED_AFTER_MATURITY",
+          at,
+          `piece ${pieceName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`,
+          { tokenId, slot: slot.slot },
+        );
       }
     });
   }
