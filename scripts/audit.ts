@@ -4,7 +4,9 @@
  * report.html and CSV exports into --out (default ./audit-report). Exit status 0 when clean, 1 when there is any
  * finding, 2 when the audit could not run. With `--credit-report <file>` it checks that filed credit report (src/credit/)
  * against the chain at the report's block instead, line by line: exit 0 when every line agrees, 1 naming each line that
- * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
+ * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY. Progress, retries and errors are
+ * logged on stderr (src/audit/log.ts): readable lines, or JSON lines with `--log-format json`; the report's summary
+ * goes to stdout.
  */
 import { readFileSync } from "node:fs";
 import { JsonRpcProvider, Network } from "ethers";
@@ -21,9 +23,12 @@ import { runAudit } from "../src/audit/run";
 import type { AuditPhase } from "../src/audit/run";
 import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
+import { auditLog } from "../src/audit/log";
+import { createCommandLogger, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
+import type { LogFormat } from "../src/log/logger";
 
 const USAGE =
-  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]]";
+  "usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]] [--log-format pretty|json]";
 
 interface CliOptions {
   rpc: string;
@@ -35,13 +40,14 @@ interface CliOptions {
   creditReport?: string;
   /** Signed corrections of the credit report's lines (comma-separated files). */
   creditCorrections?: string[];
+  logFormat: LogFormat;
 }
 
 class UsageError extends Error {}
 
 function parseArguments(argv: readonly string[]): CliOptions {
   const values = new Map<string, string>();
-  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report", "--credit-correction"]);
+  const known = new Set(["--rpc", "--at", "--documents", "--index", "--out", "--contracts", "--credit-report", "--credit-correction", "--log-format"]);
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (!known.has(flag)) throw new UsageError(`unknown argument ${flag}`);
@@ -60,8 +66,15 @@ function parseArguments(argv: readonly string[]): CliOptions {
     if (!/^\d+$/u.test(atText) || !Number.isSafeInteger(Number(atText))) throw new UsageError(`--at must be a block number, not "${atText}"`);
     at = Number(atText);
   }
+  let logFormat: LogFormat;
+  try {
+    logFormat = parseLogFormat(values.get("--log-format"));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   return {
     rpc,
+    logFormat,
     ...(at === undefined ? {} : { at }),
     ...(values.has("--documents") ? { documents: values.get("--documents") } : {}),
     ...(values.has("--index") ? { index: values.get("--index") } : {}),
@@ -132,6 +145,8 @@ async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, fil
   return 1;
 }
 
+const logger = createCommandLogger("chainbill-audit", { format: logFormatFromArgv(process.argv.slice(2)) });
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
@@ -151,16 +166,20 @@ async function main(): Promise<number> {
   }
   const documents = options.documents === undefined ? undefined : await openDocuments(options.documents, chainId);
   const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
+  // A person at a terminal watches a bar; anywhere else each phase is logged.
+  const showBar = options.logFormat === "pretty" && process.stderr.isTTY;
+  const log = auditLog(logger);
   let currentPhase: AuditPhase | undefined;
   try {
     const result = await runAudit({
       provider,
-      rpc: httpSender(options.rpc),
+      rpc: httpSender(options.rpc, undefined, undefined, (error, attempt) => log.retry(error, attempt)),
       ...(options.at === undefined ? {} : { at: options.at }),
       ...(options.contracts === undefined ? {} : { contractsFile: options.contracts }),
       ...(documents === undefined ? {} : { documents }),
       ...(options.index === undefined ? {} : { indexPath: options.index }),
       onProgress: (phase, done, total) => {
+        if (!showBar) return log.progress(phase, done, total);
         if (phase !== currentPhase) {
           if (currentPhase !== undefined) bar.stop();
           currentPhase = phase;
@@ -171,6 +190,7 @@ async function main(): Promise<number> {
       },
     });
     bar.stop();
+    log.finished(result);
     const { files, figures } = writeReport(result, options.out);
     const t = figures.totals;
     console.log(`Chainbill audit of chain ${result.chainId} at block ${result.block} (contracts from ${result.record.source}, deployed at block ${result.record.deploymentBlock})`);
@@ -198,7 +218,7 @@ main().then(
     process.exitCode = status;
   },
   (error: unknown) => {
-    console.error(`\naudit could not run: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal({ err: error }, `audit could not run: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 2;
   },
 );

@@ -170,6 +170,31 @@ describe("audit report of the demo consortium", function () {
     expect(json.findings).to.deep.equal([]);
   });
 
+  it("npm run audit --log-format json logs each phase and the outcome as JSON lines on stderr; the summary stays on stdout", async function () {
+    const recordFile = path.join(work, "demo-record-json.json");
+    writeDeploymentRecord(recordFile, record);
+    const run = await runCli(["--rpc", rpcUrl, "--contracts", recordFile, "--out", path.join(work, "json"), "--log-format", "json"]);
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("CLEAN");
+    const lines = run.stderr.split("\n").filter((line) => line.trim() !== "");
+    expect(lines.length, run.stderr).to.be.greaterThan(0);
+    const records = lines.map((line) => JSON.parse(line) as { level: unknown; msg: unknown; name: unknown; phase?: unknown; findings?: unknown; ms?: unknown });
+    for (const entry of records) {
+      expect(entry.level, JSON.stringify(entry)).to.be.a("number");
+      expect(entry.msg, JSON.stringify(entry)).to.be.a("string");
+      expect(entry.name).to.equal("chainbill-audit");
+    }
+    const phasesDone = records.filter((entry) => typeof entry.phase === "string" && typeof entry.ms === "number").map((entry) => entry.phase);
+    expect(phasesDone).to.include.members(["logs", "replay", "views"]);
+    const outcome = records.at(-1);
+    expect(outcome?.msg).to.equal("audit clean");
+    expect(outcome?.findings).to.equal(0);
+    // A bad format is a usage error, before anything runs.
+    const bad = await runCli(["--rpc", rpcUrl, "--log-format", "xml"]);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.contain("--log-format must be pretty or json");
+  });
+
   it("npm run audit exits 1 on a finding, with its transaction in report.json (screenshot of the findings saved)", async function () {
     const [operator] = await hre.ethers.getSigners();
     const fake = await new AuditInconsistentToken__factory(operator).deploy();
