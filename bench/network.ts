@@ -16,6 +16,10 @@ import path from "node:path";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
 import type { LoadFigures } from "./network-load";
 import { startTemporaryNetwork } from "../src/network/temporary";
+import { createCommandLogger, logFormatFromArgv } from "../src/log/logger";
+
+/** The run's progress (nodes, phases, errors) on stderr; the figures on stdout. `--log-format json` for JSON lines. */
+const logger = createCommandLogger("chainbill-bench-network", { format: logFormatFromArgv(process.argv.slice(2)) });
 
 const ROOT = path.resolve(__dirname, "..");
 const VALIDATORS = 4;
@@ -54,13 +58,13 @@ async function main(): Promise<void> {
   // Ctrl-C ends the process through its exit hooks, which kill the temporary network's nodes.
   process.once("SIGINT", () => process.exit(130));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-bench-"));
-  console.log(`starting a temporary ${VALIDATORS}-validator geth Clique network …`);
-  const network = await startTemporaryNetwork(VALIDATORS);
+  logger.info({ validators: VALIDATORS }, "starting a temporary geth Clique network");
+  const network = await startTemporaryNetwork(VALIDATORS, logger);
   try {
     const seconds = process.env.CHAINBILL_BENCH_SECONDS ?? "60";
-    console.log(`sending splits for ${seconds} s to Hardhat's in-process network …`);
+    logger.info({ network: "hardhat", seconds: Number(seconds) }, "sending splits to Hardhat's in-process network");
     const inProcess = await runPhase("hardhat", process.env, path.join(scratch, "hardhat.json"));
-    console.log(`sending splits for ${seconds} s to the ${VALIDATORS}-validator network (${network.descriptor.rpcUrl}) …`);
+    logger.info({ network: HARDHAT_NETWORK_NAME, rpcUrl: network.descriptor.rpcUrl, seconds: Number(seconds) }, `sending splits to the ${VALIDATORS}-validator network`);
     const clique = await runPhase(HARDHAT_NETWORK_NAME, { ...process.env, [DESCRIPTOR_ENV]: network.descriptorFile }, path.join(scratch, "clique.json"));
 
     const row = (name: string, figures: LoadFigures): string[] => [
@@ -110,6 +114,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench:network: ${error instanceof Error ? error.message : String(error)}`);
+  logger.error({ err: error }, error instanceof Error ? error.message : String(error));
   process.exitCode = 1;
 });

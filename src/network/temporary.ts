@@ -7,6 +7,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
+import { quietLogger } from "../log/logger";
 import { DESCRIPTOR_FILE } from "./descriptor";
 import type { NetworkDescriptor } from "./descriptor";
 import { createNetwork } from "./create";
@@ -35,7 +37,7 @@ export function deploymentJournalOf(chainId: number): string {
   return path.resolve(__dirname, "../../deploy/deployments", `chain-${chainId}`);
 }
 
-export async function startTemporaryNetwork(validators: number, log: (line: string) => void = () => undefined): Promise<TemporaryNetwork> {
+export async function startTemporaryNetwork(validators: number, log: Logger = quietLogger()): Promise<TemporaryNetwork> {
   const geth = requireGeth();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-net-"));
   let descriptor: NetworkDescriptor | undefined;
