@@ -155,6 +155,8 @@ async function main(): Promise<number> {
     console.error(`audit: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 2;
   }
+  const log = auditLog(logger);
+  log.signatures();
   const chainId = await chainIdAt(options.rpc);
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
   if (options.creditReport !== undefined) {
@@ -168,7 +170,6 @@ async function main(): Promise<number> {
   const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
   // A person at a terminal watches a bar; anywhere else each phase is logged.
   const showBar = options.logFormat === "pretty" && process.stderr.isTTY;
-  const log = auditLog(logger);
   let currentPhase: AuditPhase | undefined;
   try {
     const result = await runAudit({

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { RpcError } from "../chain/rpc";
+import { selectSignatureBackend } from "../chain/signatures";
 import type { AuditPhase, AuditResult } from "./run";
 
 /**
@@ -9,6 +10,9 @@ import type { AuditPhase, AuditResult } from "./run";
  */
 
 export interface AuditLog {
+  /** Chooses the signature implementation now (src/chain/signatures.ts) and logs the choice, rather than the raw
+   * stderr line it writes when chosen on first use. */
+  signatures(): void;
   /** `runAudit`'s `onProgress`. */
   progress(phase: AuditPhase, done: number, total: number): void;
   /** `httpSender`'s `onRetry`. */
@@ -27,6 +31,9 @@ export function auditLog(logger: Logger, now: () => number = Date.now): AuditLog
     current = undefined;
   };
   return {
+    signatures() {
+      selectSignatureBackend(undefined, (line) => logger.info(line));
+    },
     progress(phase, done, total) {
       if (current?.phase !== phase) {
         endPhase();
