@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +19,8 @@ import { writeReport } from "../../src/audit/report/write";
 import type { WrittenReport } from "../../src/audit/report/write";
 import { formatCny } from "../../src/finance/money";
 import { describeFindings } from "./helpers";
+import { REPO_ROOT, jsonLogRecords, runCommand } from "../support/command";
+import type { CommandRun } from "../support/command";
 
 /**
  * The demo consortium audited: the report's figures are the demo's own printed balances; report.html opens in the
@@ -27,34 +28,11 @@ import { describeFindings } from "./helpers";
  * its exit statuses 0 (clean), 1 (findings) and 2 (could not run).
  */
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts", "audit");
 const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
 
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "audit.ts"), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", reject);
-    child.on("exit", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+function runCli(args: string[]): Promise<CommandRun> {
+  return runCommand(path.join("scripts", "audit.ts"), args);
 }
 
 /** The demo's printed "member N: Name" lines, as name -> member id. */
@@ -176,9 +154,8 @@ describe("audit report of the demo consortium", function () {
     const run = await runCli(["--rpc", rpcUrl, "--contracts", recordFile, "--out", path.join(work, "json"), "--log-format", "json"]);
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.contain("CLEAN");
-    const lines = run.stderr.split("\n").filter((line) => line.trim() !== "");
-    expect(lines.length, run.stderr).to.be.greaterThan(0);
-    const records = lines.map((line) => JSON.parse(line) as { level: unknown; msg: unknown; name: unknown; phase?: unknown; findings?: unknown; ms?: unknown });
+    const records = jsonLogRecords(run.stderr);
+    expect(records.length, run.stderr).to.be.greaterThan(0);
     for (const entry of records) {
       expect(entry.level, JSON.stringify(entry)).to.be.a("number");
       expect(entry.msg, JSON.stringify(entry)).to.be.a("string");

@@ -2,7 +2,6 @@
  * What `npm run network` writes before any node starts: the Clique genesis, each node's place and ports, its
  * geth configuration and command line, and the descriptor Hardhat reads. No geth needed.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +16,7 @@ import { gethArguments } from "../../src/network/processes";
 import { DESCRIPTOR_ENV, parseNetworkDescriptor, writeNetworkDescriptor } from "../../src/network/descriptor";
 import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
 import { consortiumNetworks } from "../../src/network/hardhat";
+import { jsonLogRecords, runCommand } from "../support/command";
 
 const SIGNERS = ["0x00000000000000000000000000000000000000b2", "0x00000000000000000000000000000000000000A1"];
 
@@ -178,32 +178,8 @@ describe("consortium network configuration", function () {
   });
 
   describe("npm run network -- status (its logs)", function () {
-    const ROOT = path.resolve(__dirname, "..", "..");
     let dir: string;
-
-    /** The network command as a process: its exit code, stdout and stderr. */
-    function runNetworkCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "network.ts"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
-      });
-    }
-
-    function jsonRecords(stderr: string): Array<{ level: unknown; msg: unknown; name: unknown; down?: unknown }> {
-      return stderr
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => JSON.parse(line) as { level: unknown; msg: unknown; name: unknown; down?: unknown });
-    }
+    const runNetworkCli = (args: string[]) => runCommand(path.join("scripts", "network.ts"), args, 60_000);
 
     beforeEach(function () {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-status-"));
@@ -216,26 +192,26 @@ describe("consortium network configuration", function () {
       this.timeout(90_000);
       writeNetworkDescriptor(path.join(dir, "network.json"), sampleDescriptor(dir));
       const run = await runNetworkCli(["status", "--dir", dir, "--log-format", "json"]);
-      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
       expect(run.stdout).to.match(/^validator-1 +validator +0x0+b2 +down$/m);
       expect(run.stdout).to.contain("2 validators (2 down), 1 rpc node, no node answering");
-      const records = jsonRecords(run.stderr);
+      const records = jsonLogRecords(run.stderr);
       expect(records).to.have.length(1);
       expect(records[0]).to.include({ level: 40, name: "chainbill-network", msg: "no node of the network answers" });
       expect(records[0].down).to.deep.equal(["validator-1", "validator-2", "rpc"]);
 
       // Without the option the same warning is a line for people.
       const pretty = await runNetworkCli(["status", "--dir", dir]);
-      expect(pretty.code).to.equal(0);
+      expect(pretty.status).to.equal(0);
       expect(pretty.stderr).to.match(/WARN +chainbill-network: no node of the network answers/);
     });
 
     it("logs an error as JSON when there is no network, and exits 1", async function () {
       this.timeout(60_000);
       const run = await runNetworkCli(["status", "--dir", path.join(dir, "nothing"), "--log-format", "json"]);
-      expect(run.code).to.equal(1);
+      expect(run.status).to.equal(1);
       expect(run.stdout).to.equal("");
-      const records = jsonRecords(run.stderr);
+      const records = jsonLogRecords(run.stderr);
       expect(records).to.have.length(1);
       expect(records[0].level).to.equal(50);
       expect(records[0].msg).to.be.a("string").and.to.contain("no network descriptor");
