@@ -70,7 +70,7 @@ function parseArguments(argv: readonly string[]): CliOptions {
   try {
     logFormat = parseLogFormat(values.get("--log-format"));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, { cause: error });
   }
   return {
     rpc,
