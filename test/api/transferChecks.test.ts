@@ -86,14 +86,26 @@ describe("API transfer pre-check", () => {
     const logistics = await call(api.url, "POST", "/v1/documents/logistics", { json: logisticsProofToWire(used.trade.logistics), token: tier1 });
     expect(logistics.status).to.equal(201);
     const byHash = await clientOf(api.url, tier1).call("transferCheck", {
-      body: { tokenId: pieceId.toString(), recipient: api.c.tier2.address, amount: "1000000", invoiceHash: used.trade.invoiceHash, logisticsHash: used.trade.logisticsHash },
+      body: {
+        tokenId: pieceId.toString(),
+        recipient: api.c.tier2.address,
+        amount: "1000000",
+        invoiceHash: used.trade.invoiceHash,
+        logisticsHash: used.trade.logisticsHash,
+      },
     });
     expect(codes(byHash)).to.deep.equal(["INVOICE_ALREADY_USED"]);
 
     // A member that is no party of the stored documents may not use them by hash.
     const stranger = await call(api.url, "POST", "/v1/transfer-checks", {
       token: tier3,
-      json: { tokenId: pieceId.toString(), recipient: api.c.tier2.address, amount: "1000000", invoiceHash: used.trade.invoiceHash, logisticsHash: used.trade.logisticsHash },
+      json: {
+        tokenId: pieceId.toString(),
+        recipient: api.c.tier2.address,
+        amount: "1000000",
+        invoiceHash: used.trade.invoiceHash,
+        logisticsHash: used.trade.logisticsHash,
+      },
     });
     expect(stranger.status).to.equal(403);
     expect(fieldsOf(stranger)).to.deep.equal(["invoiceHash"]);
