@@ -135,7 +135,9 @@ export function useRepayConfirmation(repay: (slot: string, amount: bigint) => vo
     const holders =
       pending.holders.length === 0
         ? t("confirm.noHolders")
-        : pending.holders.map((holder) => `${nameOf(holder.owner)} (${cny(holder.value)})`).join(", ");
+        : pending.holders
+            .map((holder) => t("confirm.holder", { name: nameOf(holder.owner), value: cny(holder.value) }))
+            .join(t("confirm.listSeparator"));
     return (
       <ConfirmStep
         testId="repay"
