@@ -14,6 +14,7 @@ import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTokenRoutes } from "./routes/tokens";
+import { registerTransferCheckRoutes } from "./routes/transferChecks";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
 const UNLIMITED_PATHS = new Set(["/health", "/metrics"]);
@@ -125,6 +126,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerDocumentRoutes(app, context);
   registerTokenRoutes(app, context);
   registerMemberRoutes(app, context);
+  registerTransferCheckRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.index !== undefined) registerRiskRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);

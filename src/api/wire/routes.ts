@@ -204,6 +204,23 @@ export const ROUTES = {
       ...sessionErrors,
     },
   }),
+  transferCheck: route({
+    method: "post",
+    path: "/v1/transfer-checks",
+    group: "core",
+    session: true,
+    summary: "Check a transfer before it is signed: the checks the verifier will run for this step, on its documents and the chain as it stands",
+    description:
+      "The piece's owner is the sender. The invoice's seller must be the recipient and its buyer the sender, its total (in the piece's currency) must cover the amount, the waybill must ship from the seller to the buyer by an independent carrier for this invoice or its order, the invoice must back nothing on chain yet, and the amount must not exceed the piece. Every failure is listed with a stable code, an English sentence and the facts behind it, so a client can say it in its own language. Documents given by hash must be readable by the caller. Nothing changes.",
+    body: s.transferCheckBody,
+    responses: {
+      200: answer("the verdict: ok, or every failure", s.transferCheck),
+      ...bodyErrors,
+      403: error("a document named by hash may not be read by the caller (NOT_A_READER)"),
+      404: error("no such piece (TOKEN_NOT_FOUND), or no document under a hash given (DOCUMENT_NOT_FOUND); the field is named"),
+      ...sessionErrors,
+    },
+  }),
   members: route({ method: "get", path: "/v1/members", group: "core", session: true, summary: "Every member, from the registry", responses: { 200: answer("members", s.members), ...sessionErrors } }),
   member: route({
     method: "get",

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { address, signature, text } from "../../proofs/wire";
+import { invoiceSchema } from "../../proofs/invoice";
+import { waybillSchema } from "../../proofs/logistics";
 
 /**
  * The API's wire shapes: every request the API parses and every answer it sends, as zod schemas. The routes parse
@@ -137,6 +139,29 @@ export const declineBody = z.strictObject({
   reason: text(DECLINE_REASON_MAX).refine((value) => value.length === 0 || value.trim().length > 0, "must say why (not only spaces)").meta({ description: `why, in at most ${DECLINE_REASON_MAX} characters; the holder reads it` }),
 });
 export const fundingRequestBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature });
+
+/**
+ * A transfer about to be sent, for the pre-check: the source piece, the recipient, the amount, and the trade's
+ * invoice and waybill, each either inline (the fields as signed) or by the hash of a copy in the document store.
+ */
+export const transferCheckBody = z
+  .strictObject({
+    tokenId: uint256.meta({ description: "the piece the value is split off (its owner is the sender)" }),
+    recipient: address.meta({ description: "who would receive the new piece" }),
+    amount: uint256.refine((value) => value > 0n, "must be more than 0").meta({ description: "the value to send, in minor units (fen)" }),
+    invoice: invoiceSchema.optional().meta({ description: "the invoice's fields as signed (or give invoiceHash)" }),
+    invoiceHash: hash32.optional().meta({ description: "the hash of an invoice in the document store (or give invoice)" }),
+    waybill: waybillSchema.optional().meta({ description: "the waybill's fields as signed (or give logisticsHash)" }),
+    logisticsHash: hash32.optional().meta({ description: "the hash of a logistics proof in the document store (or give waybill)" }),
+  })
+  .superRefine((body, context) => {
+    if ((body.invoice === undefined) === (body.invoiceHash === undefined)) {
+      context.addIssue({ code: "custom", path: ["invoice"], message: "give either the invoice or invoiceHash, exactly one" });
+    }
+    if ((body.waybill === undefined) === (body.logisticsHash === undefined)) {
+      context.addIssue({ code: "custom", path: ["waybill"], message: "give either the waybill or logisticsHash, exactly one" });
+    }
+  });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Answers
@@ -284,6 +309,28 @@ export const attested = z.strictObject({
   steps: z.array(checkedStep),
 });
 export const refused = z.strictObject({ failures: z.array(checkFailure), asOfBlock: int, steps: z.array(checkedStep) });
+
+/** One way a transfer disagrees with its documents or the chain; the fields beyond code and message let a client say it in its own language. */
+const failureOf = <C extends string, F extends z.ZodRawShape>(code: C, fields: F) => z.strictObject({ code: z.literal(code), message: z.string(), ...fields });
+export const transferFailure = z.discriminatedUnion("code", [
+  failureOf("SELLER_NOT_RECIPIENT", { sellerMemberId: int, recipientMemberId: nullable(int).meta({ description: "null: the recipient is no member" }) }),
+  failureOf("BUYER_NOT_SENDER", { buyerMemberId: int, senderMemberId: int }),
+  failureOf("TOTAL_BELOW_AMOUNT", { total: decimal, amount: decimal }),
+  failureOf("CURRENCY_MISMATCH", { invoiceCurrency: z.string(), pieceCurrency: z.string() }),
+  failureOf("SHIPPER_NOT_SELLER", { shipperMemberId: int, sellerMemberId: int }),
+  failureOf("CONSIGNEE_NOT_BUYER", { consigneeMemberId: int, buyerMemberId: int }),
+  failureOf("CARRIER_NOT_INDEPENDENT", { carrierMemberId: int }),
+  failureOf("WAYBILL_FOR_OTHER_INVOICE", { reference: z.string(), invoiceNumber: z.string(), purchaseOrder: z.string() }),
+  failureOf("INVOICE_ALREADY_USED", { usedByTokenId: decimal }),
+  failureOf("SELLER_NOT_MEMBER", { sellerAccount: addressOut }),
+  failureOf("PIECE_NOT_LIVE", { tokenId: decimal }),
+  failureOf("AMOUNT_ABOVE_PIECE", { pieceValue: decimal, amount: decimal }),
+]);
+export const transferCheck = z.strictObject({
+  ok: z.boolean().meta({ description: "true when nothing failed: the verifier's checks of this step would pass on these documents" }),
+  failures: z.array(transferFailure),
+  asOfBlock: int.meta({ description: "the block the chain facts (owner, value, invoice use) were read at" }),
+});
 
 // The index's records
 
@@ -626,3 +673,6 @@ export type SupplierRecordJson = z.output<typeof supplierRecord>;
 export type FactorExposureJson = z.output<typeof factorExposure>;
 export type FundingRequestWire = z.input<typeof fundingRequestInput>;
 export type RequestStateJson = z.output<typeof requestState>;
+export type TransferCheckJson = z.output<typeof transferCheck>;
+export type TransferFailureJson = z.output<typeof transferFailure>;
+export type TransferCheckWire = z.input<typeof transferCheckBody>;
