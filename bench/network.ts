@@ -30,7 +30,7 @@ import type { LoadFigures } from "./network-load";
 import { runningPid } from "../src/network/processes";
 import { startTemporaryNetwork } from "../src/network/temporary";
 import type { TemporaryNetworkOptions } from "../src/network/temporary";
-import { createCommandLogger, logFormatFromArgv } from "../src/log/logger";
+import { createCommandLogger, failureReporter, logFormatFromArgv } from "../src/log/logger";
 
 /** The run's progress (nodes, phases, errors) on stderr; the figures on stdout. `--log-format json` for JSON lines. */
 const logger = createCommandLogger("chainbill-bench-network", { format: logFormatFromArgv(process.argv.slice(2)) });
@@ -255,4 +255,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand("bench:network", USAGE, (argv) => (parseCommandLine(argv, { ...HELP_OPTION, "log-format": { type: "string" } }).values.help === true ? null : {}), main);
+runCommand("bench:network", USAGE, (argv) => (parseCommandLine(argv, { ...HELP_OPTION, "log-format": { type: "string" } }).values.help === true ? null : {}), main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

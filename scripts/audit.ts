@@ -22,7 +22,7 @@ import type { AuditPhase } from "../src/audit/run";
 import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
 import { auditLog } from "../src/audit/log";
-import { createCommandLogger, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
+import { createCommandLogger, failureReporter, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
 import type { LogFormat } from "../src/log/logger";
 
 const USAGE = `usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]] [--log-format pretty|json]
@@ -221,4 +221,4 @@ async function main(options: CliOptions): Promise<number> {
 }
 
 // A usage error exits 2 with the usage; an audit that could not run exits 2 as well (1 is kept for findings).
-runCommand("audit", USAGE, parseArguments, main, 2);
+runCommand("audit", USAGE, parseArguments, main, 2, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

@@ -29,7 +29,7 @@ import { proposeValidatorChange } from "../src/network/governance";
 import { DEFAULT_BASE_PORT } from "../src/network/layout";
 import { formatStatus, logStatus, networkStatus, startNetwork, stopNetwork } from "../src/network/lifecycle";
 import { stopNode } from "../src/network/processes";
-import { createCommandLogger, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
+import { createCommandLogger, failureReporter, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
 
 const logger = createCommandLogger("chainbill-network", { format: logFormatFromArgv(process.argv.slice(2)) });
 
@@ -212,4 +212,4 @@ async function main(args: Arguments): Promise<void> {
   }
 }
 
-runCommand("network", USAGE, parseArguments, main);
+runCommand("network", USAGE, parseArguments, main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

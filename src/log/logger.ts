@@ -124,3 +124,11 @@ export function createCommandLogger(name: string, options: CommandLoggerOptions 
   const destination = options.format === "json" ? (options.out === undefined ? pino.destination({ fd: 2, sync: true }) : (out as DestinationStream)) : prettyDestination(out);
   return pino(settings, destination);
 }
+
+/**
+ * How a command reports the failure that ends it: for machines (`json`) an error JSON line through `logger`, so that
+ * stderr stays all JSON; for people nothing here (undefined), and runCommand writes its one plain line.
+ */
+export function failureReporter(logger: Logger, format: LogFormat): ((message: string, error: unknown) => void) | undefined {
+  return format === "json" ? (message, error) => logger.error({ err: error }, message) : undefined;
+}
