@@ -23,16 +23,20 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { helpOnly, runCommand } from "../src/chain/commandLine";
+import { HELP_OPTION, parseCommandLine, runCommand } from "../src/chain/commandLine";
 import { DESCRIPTOR_ENV, HARDHAT_NETWORK_NAME } from "../src/network/descriptor";
 import type { NetworkNode } from "../src/network/descriptor";
 import type { LoadFigures } from "./network-load";
 import { runningPid } from "../src/network/processes";
 import { startTemporaryNetwork } from "../src/network/temporary";
 import type { TemporaryNetworkOptions } from "../src/network/temporary";
+import { createCommandLogger, failureReporter, logFormatFromArgv } from "../src/log/logger";
+
+/** The run's progress (nodes, phases, errors) on stderr; the figures on stdout. `--log-format json` for JSON lines. */
+const logger = createCommandLogger("chainbill-bench-network", { format: logFormatFromArgv(process.argv.slice(2)) });
 
 const ROOT = path.resolve(__dirname, "..");
-const USAGE = `usage: npm run bench:network [-- --help]
+const USAGE = `usage: npm run bench:network [-- --help] [-- --log-format pretty|json]
   No options: CHAINBILL_BENCH_SECONDS (default 60) is how long each network is loaded, CHAINBILL_BENCH_PROBES (default 20)
   how many idle splits measure the idle latency. Needs geth (scripts/geth-env.sh). Exit status: 0 measured,
   1 failed, 2 usage error.`;
@@ -150,16 +154,16 @@ async function main(): Promise<void> {
   // Ctrl-C ends the process through its exit hooks, which kill the temporary network's nodes.
   process.once("SIGINT", () => process.exit(130));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-bench-"));
-  console.log(`starting a temporary ${VALIDATORS}-validator geth Clique network …`);
+  logger.info({ validators: VALIDATORS }, "starting a temporary geth Clique network");
   const settings = settingsFromEnvironment(process.env);
-  if (settings.described.length > 0) console.log(`settings under trial: ${settings.described.join("; ")}`);
-  const network = await startTemporaryNetwork(VALIDATORS, () => undefined, settings.network);
+  if (settings.described.length > 0) logger.info({ settings: settings.described }, "settings under trial");
+  const network = await startTemporaryNetwork(VALIDATORS, logger, settings.network);
   try {
     const seconds = process.env.CHAINBILL_BENCH_SECONDS ?? "60";
     const phases: LoadFigures[] = [];
     let inProcess: LoadFigures | undefined;
     if (settings.inProcess) {
-      console.log(`sending splits for ${seconds} s to Hardhat's in-process network …`);
+      logger.info({ network: "hardhat", seconds: Number(seconds) }, "sending splits to Hardhat's in-process network");
       const { CHAINBILL_BENCH_BATCH: _batch, ...inProcessEnv } = process.env;
       inProcess = await runPhase("hardhat", inProcessEnv, path.join(scratch, "hardhat.json"));
       phases.push(inProcess);
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
         : settings.sendTo === "validators"
           ? network.descriptor.nodes.filter((node) => node.role === "validator").map(validatorHttpUrl)
           : [];
-    console.log(`sending splits for ${seconds} s to the ${VALIDATORS}-validator network (${urls.length === 0 ? network.descriptor.rpcUrl : urls.join(", ")}) …`);
+    logger.info({ network: HARDHAT_NETWORK_NAME, urls: urls.length === 0 ? [network.descriptor.rpcUrl] : urls, seconds: Number(seconds) }, `sending splits to the ${VALIDATORS}-validator network`);
     // What the nodes burn sealing empty blocks, to take out of the load's CPU.
     const idleStart = network.descriptor.nodes.map(cpuSecondsOf);
     const idleStarted = performance.now();
@@ -251,4 +255,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand("bench:network", USAGE, helpOnly, main);
+runCommand("bench:network", USAGE, (argv) => (parseCommandLine(argv, { ...HELP_OPTION, "log-format": { type: "string" } }).values.help === true ? null : {}), main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

@@ -4,7 +4,9 @@
  * report.html and CSV exports into --out (default ./audit-report). Exit status 0 when clean, 1 when there is any
  * finding, 2 when the audit could not run. With `--credit-report <file>` it checks that filed credit report (src/credit/)
  * against the chain at the report's block instead, line by line: exit 0 when every line agrees, 1 naming each line that
- * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY.
+ * does not. `--documents <api-url>` signs in with the key in CHAINBILL_AUDITOR_KEY. Progress, retries and errors are
+ * logged on stderr (src/audit/log.ts): readable lines, or JSON lines with `--log-format json`; the report's summary
+ * goes to stdout.
  */
 import { readFileSync } from "node:fs";
 import { HELP_OPTION, UsageError, parseCommandLine, runCommand } from "../src/chain/commandLine";
@@ -19,8 +21,11 @@ import { runAudit } from "../src/audit/run";
 import type { AuditPhase } from "../src/audit/run";
 import { writeReport } from "../src/audit/report/write";
 import { formatCny } from "../src/finance/money";
+import { auditLog } from "../src/audit/log";
+import { createCommandLogger, failureReporter, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
+import type { LogFormat } from "../src/log/logger";
 
-const USAGE = `usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]]
+const USAGE = `usage: npm run audit -- --rpc <url> [--at <block>] [--documents <api-url or db path>] [--index <db path>] [--out <dir>] [--contracts <file>] [--credit-report <file> [--credit-correction <file[,file…]>]] [--log-format pretty|json]
   --rpc          the node (or CHAINBILL_RPC_URL)
   --at           the block to audit at (default the head)
   --documents    the API (signs in with CHAINBILL_AUDITOR_KEY) or the document store's folder: check the documents too
@@ -29,6 +34,7 @@ const USAGE = `usage: npm run audit -- --rpc <url> [--at <block>] [--documents <
   --contracts    a deployment file (default the deployment record of the chain's id under deploy/deployments/)
   --credit-report  check that filed credit report against the chain at its block instead
   --credit-correction  signed corrections of lines of that report (comma-separated files), shown beside the lines they supersede
+  --log-format   logs on stderr as lines for people (default) or JSON lines for machines
 Exit status: 0 clean, 1 findings (or a disagreeing credit report), 2 usage error or the audit could not run.`;
 
 interface CliOptions {
@@ -41,6 +47,7 @@ interface CliOptions {
   creditReport?: string;
   /** Signed corrections of the credit report's lines (comma-separated files). */
   creditCorrections?: string[];
+  logFormat: LogFormat;
 }
 
 /** The options, or null for --help. */
@@ -55,6 +62,7 @@ function parseArguments(argv: readonly string[]): CliOptions | null {
     contracts: { type: "string" },
     "credit-report": { type: "string" },
     "credit-correction": { type: "string" },
+    "log-format": { type: "string" },
   });
   if (values.help === true) return null;
   const rpc = values.rpc ?? process.env.CHAINBILL_RPC_URL;
@@ -66,8 +74,15 @@ function parseArguments(argv: readonly string[]): CliOptions | null {
     if (!/^\d+$/u.test(atText) || !Number.isSafeInteger(Number(atText))) throw new UsageError(`--at must be a block number, not "${atText}"`);
     at = Number(atText);
   }
+  let logFormat: LogFormat;
+  try {
+    logFormat = parseLogFormat(values["log-format"]);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   return {
     rpc,
+    logFormat,
     ...(at === undefined ? {} : { at }),
     ...(values.documents === undefined ? {} : { documents: values.documents }),
     ...(values.index === undefined ? {} : { index: values.index }),
@@ -143,7 +158,11 @@ async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, fil
   return 1;
 }
 
+const logger = createCommandLogger("chainbill-audit", { format: logFormatFromArgv(process.argv.slice(2)) });
+
 async function main(options: CliOptions): Promise<number> {
+  const log = auditLog(logger);
+  log.signatures();
   const chainId = await chainIdAt(options.rpc);
   const provider = new JsonRpcProvider(options.rpc, Network.from(chainId), { staticNetwork: true, batchMaxCount: 100 });
   if (options.creditReport !== undefined) {
@@ -155,16 +174,19 @@ async function main(options: CliOptions): Promise<number> {
   }
   const documents = options.documents === undefined ? undefined : await openDocuments(options.documents, chainId);
   const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
+  // A person at a terminal watches a bar; anywhere else each phase is logged.
+  const showBar = options.logFormat === "pretty" && process.stderr.isTTY;
   let currentPhase: AuditPhase | undefined;
   try {
     const result = await runAudit({
       provider,
-      rpc: httpSender(options.rpc),
+      rpc: httpSender(options.rpc, undefined, undefined, (error, attempt) => log.retry(error, attempt)),
       ...(options.at === undefined ? {} : { at: options.at }),
       ...(options.contracts === undefined ? {} : { contractsFile: options.contracts }),
       ...(documents === undefined ? {} : { documents }),
       ...(options.index === undefined ? {} : { indexPath: options.index }),
       onProgress: (phase, done, total) => {
+        if (!showBar) return log.progress(phase, done, total);
         if (phase !== currentPhase) {
           if (currentPhase !== undefined) bar.stop();
           currentPhase = phase;
@@ -175,6 +197,7 @@ async function main(options: CliOptions): Promise<number> {
       },
     });
     bar.stop();
+    log.finished(result);
     const { files, figures } = writeReport(result, options.out);
     const t = figures.totals;
     console.log(`Chainbill audit of chain ${result.chainId} at block ${result.block} (contracts from ${result.record.source}, deployed at block ${result.record.deploymentBlock})`);
@@ -198,4 +221,4 @@ async function main(options: CliOptions): Promise<number> {
 }
 
 // A usage error exits 2 with the usage; an audit that could not run exits 2 as well (1 is kept for findings).
-runCommand("audit", USAGE, parseArguments, main, 2);
+runCommand("audit", USAGE, parseArguments, main, 2, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { startIndexer } from "../src/indexer/indexer";
 import type { IndexerProgress, SyncOutcome } from "../src/indexer/indexer";
 import { createChainClient, httpTransport } from "../src/chain/rpc";
-import { createCommandLogger } from "../src/log/logger";
+import { createCommandLogger, failureReporter, logFormatFromArgv } from "../src/log/logger";
 import type { Logger } from "pino";
 import { createIndexerMetrics, serveMetrics } from "../src/indexer/metrics";
 import { verifyIndex } from "../src/indexer/integrity";
@@ -64,14 +64,7 @@ function parseCommand(argv: readonly string[]): IndexerCommand | null {
 async function main(command: IndexerCommand): Promise<void> {
   if (command.kind === "verify") return verify(command.dbPath);
   const { options } = command;
-  const logger = createCommandLogger("chainbill-indexer", { format: options.logFormat });
-  try {
-    await index(options, logger);
-  } catch (error) {
-    // For machines the failure is a JSON line too; people read runCommand's one line naming the error.
-    if (options.logFormat === "json") logger.fatal({ err: error }, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    throw error;
-  }
+  await index(options, logger);
 }
 
 async function index(options: IndexerCliOptions, logger: Logger): Promise<void> {
@@ -185,4 +178,6 @@ async function index(options: IndexerCliOptions, logger: Logger): Promise<void> 
   logger.info({ block: cursor?.number ?? null }, "stopped");
 }
 
-runCommand("indexer", USAGE, parseCommand, main);
+// For machines (--log-format json) every line on stderr is JSON, the failure that ends the run included.
+const logger = createCommandLogger("chainbill-indexer", { format: logFormatFromArgv(process.argv.slice(2)) });
+runCommand("indexer", USAGE, parseCommand, main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

@@ -14,6 +14,9 @@
  *
  * State lives in .chainbill/network/ (git-ignored) unless --dir says otherwise; its network.json is the
  * descriptor Hardhat's config reads (`--network consortium`; another directory's via CHAINBILL_NETWORK_DESCRIPTOR).
+ * What a command answers (the status lines, the RPC URL, a vote's outcome) goes to stdout; what it does (nodes
+ * started and stopped, votes, warnings, errors) is logged on stderr: readable lines, or JSON lines with
+ * `--log-format json` (any command).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -24,8 +27,11 @@ import { DEFAULT_BLOCK_PERIOD_SECONDS, DEFAULT_CHAIN_ID, createNetwork } from ".
 import { requireGeth } from "../src/network/geth";
 import { proposeValidatorChange } from "../src/network/governance";
 import { DEFAULT_BASE_PORT } from "../src/network/layout";
-import { formatStatus, networkStatus, startNetwork, stopNetwork } from "../src/network/lifecycle";
+import { formatStatus, logStatus, networkStatus, startNetwork, stopNetwork } from "../src/network/lifecycle";
 import { stopNode } from "../src/network/processes";
+import { createCommandLogger, failureReporter, logFormatFromArgv, parseLogFormat } from "../src/log/logger";
+
+const logger = createCommandLogger("chainbill-network", { format: logFormatFromArgv(process.argv.slice(2)) });
 
 const COMMANDS = ["up", "down", "status", "propose"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -39,6 +45,7 @@ const USAGE = `usage: npm run network -- <command> [options]
        a line a node and a summary line
   propose add|remove ADDRESS [--dir D]
        ask every current validator to vote the sealer in or out
+  any command: --log-format pretty|json   logs on stderr as lines for people (default) or JSON lines
 Exit status: 0 done, 1 failed, 2 usage error.`;
 
 /** Which options each command takes besides --dir. */
@@ -69,6 +76,7 @@ function parseArguments(argv: readonly string[]): Arguments | null {
       dir: { type: "string" },
       node: { type: "string" },
       wipe: { type: "boolean" },
+      "log-format": { type: "string" },
     },
     true,
   );
@@ -79,7 +87,7 @@ function parseArguments(argv: readonly string[]): Arguments | null {
   const flags = new Set<string>();
   for (const [name, value] of Object.entries(values)) {
     if (name === "help" || value === undefined) continue;
-    if (name !== "dir" && !COMMAND_OPTIONS[command as Command].includes(name)) throw new UsageError(`${command} does not take --${name}`);
+    if (name !== "dir" && name !== "log-format" && !COMMAND_OPTIONS[command as Command].includes(name)) throw new UsageError(`${command} does not take --${name}`);
     if (typeof value === "boolean") flags.add(name);
     else options.set(name, value);
   }
@@ -101,7 +109,7 @@ function forgetDeployments(chainId: number): void {
   const journal = deploymentJournal(chainId);
   if (!fs.existsSync(journal)) return;
   fs.rmSync(journal, { recursive: true, force: true });
-  console.log(`removed ${path.relative(process.cwd(), journal)}: Ignition's record of deployments to an earlier chain ${chainId}`);
+  logger.info({ journal: path.relative(process.cwd(), journal), chainId }, `removed Ignition's record of deployments to an earlier chain ${chainId}`);
 }
 
 async function up(args: Arguments, stateDir: string): Promise<void> {
@@ -122,10 +130,10 @@ async function up(args: Arguments, stateDir: string): Promise<void> {
         throw new Error(`the network in ${stateDir} was created with --${name} ${value}; \`npm run network -- down --wipe\` first to create another`);
       }
     }
-    console.log(`starting the network in ${stateDir} (chain ${descriptor.chainId})`);
+    logger.info({ stateDir, chainId: descriptor.chainId }, "starting the network");
   } else {
     const chainId = integerOption(args, "chain-id", DEFAULT_CHAIN_ID);
-    console.log(`creating a network in ${stateDir}`);
+    logger.info({ stateDir, chainId }, "creating a network");
     descriptor = await createNetwork({
       stateDir,
       validators: integerOption(args, "validators", 4),
@@ -136,7 +144,7 @@ async function up(args: Arguments, stateDir: string): Promise<void> {
     });
     forgetDeployments(chainId);
   }
-  await startNetwork(descriptor, stateDir, geth, (line) => console.log(`  ${line}`));
+  await startNetwork(descriptor, stateDir, geth, logger);
   for (const line of formatStatus(await networkStatus(descriptor))) console.log(line);
   console.log(`JSON-RPC ${descriptor.rpcUrl}, chain id ${descriptor.chainId}; Hardhat: --network ${HARDHAT_NETWORK_NAME} (descriptor ${descriptorFile})`);
 }
@@ -144,7 +152,7 @@ async function up(args: Arguments, stateDir: string): Promise<void> {
 async function down(args: Arguments, stateDir: string): Promise<void> {
   const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
   if (!fs.existsSync(descriptorFile)) {
-    console.log(`no network in ${stateDir}`);
+    logger.warn({ stateDir }, "no network here");
     return;
   }
   const descriptor = readNetworkDescriptor(descriptorFile);
@@ -153,21 +161,23 @@ async function down(args: Arguments, stateDir: string): Promise<void> {
     if (args.flags.has("wipe")) throw new Error("--wipe deletes the whole network; it does not go with --node");
     const node = descriptor.nodes.find((candidate) => candidate.name === only);
     if (node === undefined) throw new Error(`no node "${only}"; the nodes are ${descriptor.nodes.map((candidate) => candidate.name).join(", ")}`);
-    console.log((await stopNode(node)) ? `${only} stopped` : `${only} was not running`);
+    if (!(await stopNode(node, "SIGTERM", undefined, logger))) logger.info({ node: only }, `${only} was not running`);
     return;
   }
-  const stopped = await stopNetwork(descriptor);
-  console.log(stopped.length === 0 ? "no node was running" : `stopped ${stopped.join(", ")}`);
+  const stopped = await stopNetwork(descriptor, "SIGTERM", logger);
+  if (stopped.length === 0) logger.info({ stateDir }, "no node was running");
   if (args.flags.has("wipe")) {
     fs.rmSync(stateDir, { recursive: true, force: true });
     forgetDeployments(descriptor.chainId);
-    console.log(`deleted ${stateDir}`);
+    logger.info({ stateDir }, "deleted the network");
   }
 }
 
 async function status(stateDir: string): Promise<void> {
   const descriptor = readNetworkDescriptor(path.join(stateDir, DESCRIPTOR_FILE));
-  for (const line of formatStatus(await networkStatus(descriptor))) console.log(line);
+  const state = await networkStatus(descriptor);
+  for (const line of formatStatus(state)) console.log(line);
+  logStatus(logger, state);
 }
 
 async function propose(args: Arguments, stateDir: string): Promise<void> {
@@ -177,13 +187,18 @@ async function propose(args: Arguments, stateDir: string): Promise<void> {
   }
   const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
   const descriptor = readNetworkDescriptor(descriptorFile);
-  const outcome = await proposeValidatorChange(descriptor, change, subject, 60_000, (line) => console.log(`  ${line}`));
+  const outcome = await proposeValidatorChange(descriptor, change, subject, 60_000, logger);
   console.log(`${change === "add" ? "added" : "removed"} ${subject}: in effect from block ${outcome.effectiveBlock}; ${outcome.signers.length} validators now`);
-  if (outcome.absent.length > 0) console.log(`  did not vote: ${outcome.absent.join(", ")}`);
+  if (outcome.absent.length > 0) logger.warn({ absent: outcome.absent }, `did not vote: ${outcome.absent.join(", ")}`);
   writeNetworkDescriptor(descriptorFile, { ...descriptor, validators: outcome.signers });
 }
 
 async function main(args: Arguments): Promise<void> {
+  try {
+    parseLogFormat(args.options.get("log-format"));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   const stateDir = path.resolve(args.options.get("dir") ?? DEFAULT_NETWORK_DIR);
   switch (args.command) {
     case "up":
@@ -197,4 +212,4 @@ async function main(args: Arguments): Promise<void> {
   }
 }
 
-runCommand("network", USAGE, parseArguments, main);
+runCommand("network", USAGE, parseArguments, main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));

@@ -8,6 +8,7 @@ import { registerIndexRoutes } from "./indexRoutes";
 import { openApiDocument } from "./wire/openapi";
 import { answerConformance } from "./conformance";
 import { registerRequestRoutes } from "./requestRoutes";
+import { registerRiskRoutes } from "./riskRoutes";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
@@ -17,6 +18,7 @@ import { registerApplicationRoutes } from "./routes/applications";
 import { registerDirectoryRoutes } from "./routes/directory";
 import { registerOfferRoutes } from "./routes/offers";
 import { registerVerifierRoutes } from "./routes/verifier";
+import { registerTransferCheckRoutes } from "./routes/transferChecks";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
 const UNLIMITED_PATHS = new Set(["/health", "/metrics"]);
@@ -128,7 +130,9 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerDocumentRoutes(app, context);
   registerTokenRoutes(app, context);
   registerMemberRoutes(app, context);
+  registerTransferCheckRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
+  if (options.index !== undefined) registerRiskRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
   registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
   registerVerifierRoutes(app, context);

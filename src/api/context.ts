@@ -7,6 +7,8 @@ import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
 import type { FundingRequestStore } from "../requests/store";
 import type { OfferStore } from "../offers/store";
+import { MemoryRefusalLog } from "../requests/refusals";
+import type { RefusalLog } from "../requests/refusals";
 import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
 import { NonceStore } from "./auth/nonces";
 import type { IndexRouteOptions } from "./indexRoutes";
@@ -80,6 +82,8 @@ export interface ApiOptions {
   offers?: OfferStore;
   /** Where sessions outlive the process (LevelSessionPersistence); without it they end with the process. */
   sessions?: SessionPersistence;
+  /** Where refused funding checks are kept for suppliers' records (LevelRefusalLog); in memory without it. */
+  refusals?: RefusalLog;
   /** The signature pool's settings (threads, the batch size from which it is used); its defaults otherwise. */
   signaturePool?: SignaturePoolOptions;
   /**
@@ -111,6 +115,8 @@ export interface ApiContext {
   fromBlock: number;
   /** The funding-request inbox, when served. */
   requests?: FundingRequestStore;
+  /** Refused funding checks, for suppliers' records (src/api/refusalRecording.ts). */
+  refusals: RefusalLog;
   /**
    * Signature recovery off the event loop for batches large enough (src/chain/signaturePool.ts); its threads start
    * on the first such batch and end when the server closes (whoever serves `createApp` without `startServer` closes it).
@@ -137,6 +143,7 @@ export function createContext(options: ApiOptions): ApiContext {
     limits,
     fromBlock: options.fromBlock ?? 0,
     requests: options.requests,
+    refusals: options.refusals ?? new MemoryRefusalLog(),
     signatures: new SignaturePool(options.signaturePool),
   };
 }

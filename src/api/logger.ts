@@ -1,25 +1,13 @@
 import pino from "pino";
 import type { Logger } from "pino";
+import { REDACTED_PATHS, loggerOptions } from "../log/logger";
 
 /**
- * Structured logs (JSON lines). Credentials never reach them: the bearer token, sign-in signatures and anything
- * named like a key are redacted wherever they appear.
+ * Structured logs (JSON lines on stdout), with the commands' options (src/log/logger.ts): credentials never reach
+ * them — the bearer token, sign-in signatures and anything named like a key are redacted wherever they appear.
  */
-export const REDACTED_PATHS = [
-  "req.headers.authorization",
-  "headers.authorization",
-  "authorization",
-  "token",
-  "signature",
-  "privateKey",
-  "*.privateKey",
-  "password",
-  "*.password",
-  "key",
-  "*.key",
-  "mnemonic",
-];
+export { REDACTED_PATHS };
 
-export function createLogger(level: string = process.env.CHAINBILL_LOG_LEVEL ?? "info"): Logger {
-  return pino({ name: "chainbill-api", level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+export function createLogger(level?: string): Logger {
+  return pino(loggerOptions("chainbill-api", level));
 }

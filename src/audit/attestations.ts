@@ -2,9 +2,9 @@ import { Role } from "../chain/roles";
 import type { AuditEvent } from "./decode";
 import type { ChainPosition, FindingCode } from "./findings";
 import type { FundCall } from "./fundings";
-import { activeAt, holdsRole } from "./members";
+import { activeAt, describeMember, holdsRole } from "./members";
 import type { MemberReplay, Standing } from "./members";
-import type { FundingRecord } from "./replay";
+import type { FundingRecord } from "./replay/model";
 
 /**
  * I4 for one funding, from its calldata and the registry as replayed up to it: the calldata is the funding the
@@ -18,10 +18,6 @@ export interface CheckHooks {
   flag(code: FindingCode, at: ChainPosition, message: string, subject?: { tokenId?: bigint; slot?: bigint }): void;
   /** Runs `evaluate` with the block's time (at once when no bound lies before the audited block). */
   whenTime(at: ChainPosition, bounds: readonly bigint[], evaluate: (time: bigint) => void): void;
-}
-
-function describeMember(account: string, standing: Standing | undefined): string {
-  return standing === undefined ? `${account} (no member)` : `${account} (member ${standing.memberId})`;
 }
 
 export class AttestationChecks {

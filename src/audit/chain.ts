@@ -1,7 +1,7 @@
 import { toQuantity } from "ethers";
 import type { RawLog } from "../chain/events";
 import { BatchRefusedError, httpTransport, withRetry } from "../chain/rpc";
-import type { RetryPolicy } from "../chain/rpc";
+import type { RetryPolicy, RpcError } from "../chain/rpc";
 
 /**
  * What the audit reads from a node, and nothing else: logs of the audited contracts, the input of funding
@@ -67,9 +67,9 @@ export const AUDIT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 200, maxDelay
  * with backoff; a call's own error in a batch answers as that call's Error. ethers' JsonRpcProvider takes tens of
  * seconds to read the megabytes an eth_getLogs answer can be; this reads them in about a second.
  */
-export function httpSender(urls: string | readonly string[], timeoutMs = 120_000, policy: RetryPolicy = AUDIT_RETRY): RpcSender {
+export function httpSender(urls: string | readonly string[], timeoutMs = 120_000, policy: RetryPolicy = AUDIT_RETRY, onRetry?: (error: RpcError, attempt: number) => void): RpcSender {
   const transport = httpTransport(urls, { timeoutMs });
-  const send = (method: string, params: unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy);
+  const send = (method: string, params: unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy, onRetry);
   let batching = transport.batch !== undefined;
   const one = (method: string, params: unknown[]): Promise<unknown> => send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   return {
@@ -78,7 +78,7 @@ export function httpSender(urls: string | readonly string[], timeoutMs = 120_000
       const batch = transport.batch;
       if (batching && batch !== undefined) {
         try {
-          const outcomes = await withRetry(() => batch.call(transport, calls.map(([method, params]) => ({ method, params }))), policy);
+          const outcomes = await withRetry(() => batch.call(transport, calls.map(([method, params]) => ({ method, params }))), policy, onRetry);
           return outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error));
         } catch (error) {
           if (!(error instanceof BatchRefusedError)) throw error;

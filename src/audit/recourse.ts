@@ -3,9 +3,9 @@ import { pieceName, slotOf } from "../chain/tokenId";
 import type { ChainPosition, FindingCode } from "./findings";
 
 /**
- * The audit's replay of recourse that settles (issue 19 part 3), kept apart from the main replay (replay.ts calls
- * it): the factor's demand, the seller's payments and the routing of later claims on a piece under recourse, rebuilt
- * from events alone and checked against DESIGN.md's I9:
+ * The audit's replay of recourse that settles (issue 19 part 3), kept apart from the main replay (its settlement
+ * and financing modules call it): the factor's demand, the seller's payments and the routing of later claims on a
+ * piece under recourse, rebuilt from events alone and checked against DESIGN.md's I9:
  *
  * - a payment only on a funding sold with recourse (the holder's signed choice) whose factor demanded it, by the
  *   seller's organisation (`I9_RECOURSE_NOT_AGREED`, `EVENT_INCONSISTENT`);

@@ -46,7 +46,8 @@ export type CommandMain<T> = (options: T) => Promise<number | void>;
  * `main` runs with the options. A UsageError prints "<command>: <message>" and the usage on stderr and exits 2; any
  * other error prints its message (with its class's name, or else the command's) and exits `failureStatus` at once
  * (whatever is still open); otherwise the exit status is the one `main` answers, once the process has nothing left
- * to do (a server keeps running).
+ * to do (a server keeps running). `report`, when given, writes the failure instead (a command logging JSON lines
+ * for machines keeps its stderr all JSON).
  */
 export function runCommand<T>(
   command: string,
@@ -54,6 +55,7 @@ export function runCommand<T>(
   parse: (argv: readonly string[]) => T | null | Promise<T | null>,
   main: CommandMain<T>,
   failureStatus = 1,
+  report?: (message: string, error: unknown) => void,
 ): void {
   const run = async (): Promise<number | void> => {
     const options = await parse(process.argv.slice(2));
@@ -74,7 +76,8 @@ export function runCommand<T>(
       }
       // An error of its own class names itself ("IndexDamagedError: …"); a plain one is named by the command.
       const named = error instanceof Error && error.name !== "Error" ? `${error.name}: ${error.message}` : `${command}: ${error instanceof Error ? error.message : String(error)}`;
-      process.stderr.write(`${named}\n`);
+      if (report === undefined) process.stderr.write(`${named}\n`);
+      else report(named, error);
       process.exit(failureStatus);
     },
   );

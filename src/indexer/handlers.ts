@@ -260,6 +260,25 @@ async function onRecourse(tx: StateTx, log: RawLog, event: Extract<ChainbillEven
   need(totals, `book of ${factor}`, block);
 }
 
+/** A verified trade, by the seller's and by the buyer's address: append-only rows, read by risk.ts. */
+function appendTrade(tx: StateTx, seller: string, buyer: string, checkpoint: string, value: bigint): void {
+  const sellerKey = seller.toLowerCase();
+  const buyerKey = buyer.toLowerCase();
+  tx.append(keys.tradeAsSeller(sellerKey, buyerKey, checkpoint), value.toString());
+  tx.append(keys.tradeAsBuyer(buyerKey, sellerKey, checkpoint), value.toString());
+}
+
+/**
+ * A transfer with proof is a trade: the seller received the new piece, the buyer paid with the piece it was split
+ * from. Both records were changed by the same transaction's Transfer and TransferValue, so they are in memory.
+ */
+function noteVerifiedTransfer(tx: StateTx, tokenId: bigint, log: RawLog): void {
+  const piece = read(tx, keys.token(tokenId), codecs.token, `piece ${tokenId}`, log.blockNumber);
+  if (piece.parent === null || piece.parent === 0n) return;
+  const parent = read(tx, keys.token(piece.parent), codecs.token, `piece ${piece.parent}`, log.blockNumber);
+  appendTrade(tx, piece.owner, parent.owner, checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex), piece.value);
+}
+
 function changeMember(tx: StateTx, memberId: number, block: number, change: (member: MemberRecord) => void): void {
   const member = tx.changeRecord(keys.member(memberId), codecs.member, (record) => {
     change(record);
@@ -504,6 +523,11 @@ const HANDLERS: HandlerTable = {
           updatedAtBlock: block,
         };
         tx.insertRecord(keys.slot(event.slot), codecs.slot, slot);
+        // The record behind a funding decision (risk.ts): the anchor's receivables, and the confirmation as a
+        // verified trade (the supplier sold to the anchor).
+        const checkpoint = checkpointOf(block, log.transactionIndex, log.logIndex);
+        tx.append(keys.anchorSlot(event.anchorId, slotHex(event.slot)), "");
+        appendTrade(tx, c.supplier, event.anchor, checkpoint, c.faceValue);
       },
     },
     Transfer: {
@@ -527,6 +551,7 @@ const HANDLERS: HandlerTable = {
         changeTokenRecord(tx, event.tokenId, log.blockNumber, (token) => {
           token.tradeProof = tradeProof;
         });
+        noteVerifiedTransfer(tx, event.tokenId, log);
       },
     },
     SystemContractBound: systemChange<EventNamed<"token", "SystemContractBound">>((system, event) => {
@@ -545,14 +570,27 @@ const HANDLERS: HandlerTable = {
     ApprovalForAll: recordedOnly,
     ApprovalValue: recordedOnly,
     EIP712DomainChanged: recordedOnly,
-    // An anchor's credit line changes no piece or slot; the audit replays I8 from these, the chain's view serves it.
-    CreditLineSet: recordedOnly,
+    // The line as set is kept for the anchor's record (risk.ts); what it owes is summed from its receivables. The
+    // audit replays I8 from these events.
+    CreditLineSet: {
+      reads: (event) => [keys.creditLine(event.anchorId)],
+      apply: ({ tx }, event, log) => {
+        tx.putRecord(keys.creditLine(event.anchorId), codecs.creditLine, { limit: event.limit, reviewDate: event.reviewDate, updatedAtBlock: log.blockNumber });
+      },
+    },
     CreditLineReleased: recordedOnly,
   },
   settlement: {
-    Repaid: slotChange<EventNamed<"settlement", "Repaid">>((slot, event) => {
-      slot.repaid = event.repaidTotal;
-    }),
+    Repaid: {
+      reads: (event) => [keys.slot(event.slot)],
+      apply: ({ tx }, event, log) => {
+        changeSlot(tx, slotHex(event.slot), log.blockNumber, (slot) => {
+          slot.repaid = event.repaidTotal;
+        });
+        // The block of the completing repayment: its time says whether the anchor paid on time (risk.ts).
+        if (event.fullyRepaid) tx.insert(keys.slotCompleted(event.slot), String(log.blockNumber));
+      },
+    },
     Claimed: {
       reads: (event) => [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))],
       apply: ({ tx }, event, log) => {

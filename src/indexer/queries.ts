@@ -3,6 +3,8 @@ import type { ChainbillEvent, ContractName } from "../chain/events";
 import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
 import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, IndexFinding, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { PREFIX_END } from "./store";
+import { readAnchorFacts, readFactorExposure, readSupplierFacts } from "./risk";
+import type { AnchorFacts, FactorExposure, SupplierFacts } from "./risk";
 import type { IndexDb } from "./store";
 import { tokenIdOf } from "../chain/tokenId";
 
@@ -107,6 +109,12 @@ export interface IndexReader {
   memberOf(address: string): Promise<Answer<{ member: MemberWithActivity | null }>>;
   currencyBalance(address: string): Promise<Answer<{ address: string; balance: bigint }>>;
   system(): Promise<Answer<{ system: SystemRecord }>>;
+  /** The record behind a funding decision (risk.ts): an anchor's receivables and line, as facts to be timed. */
+  anchorFacts(anchor: string): Promise<Answer<AnchorFacts>>;
+  /** A supplier's verified trades as seller and buyer, by counterparty member (risk.ts). */
+  supplierFacts(supplier: string): Promise<Answer<SupplierFacts>>;
+  /** What a factor's address holds, by anchor and by maturity month (risk.ts). */
+  factorExposure(factor: string): Promise<Answer<FactorExposure>>;
   /** Every derived record (bookkeeping left out), by key: what two indexes of the same chain must agree on. */
   derivedRecords(): Promise<Map<string, string>>;
 }
@@ -337,6 +345,10 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
         return { ...view.asOf(cursor, [cursor.number]), system: (await view.record(keys.system, codecs.system)) ?? INITIAL_SYSTEM };
       }),
 
+    anchorFacts: (anchor) => withSnapshot(async (view) => readAnchorFacts(view, await view.requireCursor(), anchor)),
+    supplierFacts: (supplier) => withSnapshot(async (view) => readSupplierFacts(view, await view.requireCursor(), supplier)),
+    factorExposure: (factor) => withSnapshot(async (view) => readFactorExposure(view, await view.requireCursor(), factor)),
+
     derivedRecords: () =>
       withSnapshot(async (view) => {
         const records = new Map<string, string>();
@@ -353,8 +365,8 @@ interface KnownConfig {
   addresses: readonly string[] | undefined;
 }
 
-/** Reads of one snapshot. */
-class View {
+/** Reads of one snapshot (risk.ts reads through it too). */
+export class View {
   constructor(
     private readonly db: IndexDb,
     private readonly snapshot: Snapshot,
@@ -452,8 +464,8 @@ class View {
     return { byId, byParent };
   }
 
-  keysUnder(prefix: string): Promise<string[]> {
-    return this.db.keys({ gt: prefix, lt: `${prefix}${PREFIX_END}`, snapshot: this.snapshot }).all();
+  keysUnder(prefix: string, limit?: number): Promise<string[]> {
+    return this.db.keys({ gt: prefix, lt: `${prefix}${PREFIX_END}`, limit: limit ?? -1, snapshot: this.snapshot }).all();
   }
 }
 

@@ -27,6 +27,10 @@ import { ZEROS, padNumber } from "./store";
  * | `m/<memberId>` | {@link MemberRecord}; `ma/<address>` the member id owning an address |
  * | `cb/<address>` | settlement-currency balance (decimal) |
  * | `x/<checkpoint>` | {@link IndexFinding}: an event the index could not place, recorded instead of applied |
+ * | `sa/<anchorId>/<slot>` | a receivable the anchor confirmed (empty value): its record behind a funding decision |
+ * | `sc/<slot>` | the block of the repayment that completed the receivable (decimal) |
+ * | `cl/<anchorId>` | {@link CreditLineRecord}: the anchor's credit line as last set |
+ * | `ts/<seller>/<buyer>/<checkpoint>`, `tb/<buyer>/<seller>/<checkpoint>` | a verified trade (a confirmation or a transfer with proof) by the seller's and the buyer's address: its value (decimal) |
  */
 
 export function hex(value: bigint, width: number): string {
@@ -144,9 +148,10 @@ export function slotHexOfToken(tokenIdHex: string): string {
 /**
  * Version of the key layout and value forms; an index written in another is refused (index again). 3: every commit
  * writes the digest of the records (`meta/integrity`, integrity.ts). 4: the recourse payment events (RecoursePaid,
- * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers.
+ * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers. 5: the records behind
+ * a funding decision (`sa/`, `sc/`, `cl/`, `ts/`, `tb/`; risk.ts).
  */
-export const INDEX_FORMAT = 4;
+export const INDEX_FORMAT = 5;
 
 export const keys = {
   cursor: "meta/cursor",
@@ -181,6 +186,14 @@ export const keys = {
   balance: (address: string) => `cb/${address}`,
   finding: (checkpoint: string) => `x/${checkpoint}`,
   findingsPrefix: "x/",
+  anchorSlot: (anchorId: number, slotHex: string) => `sa/${padNumber(anchorId, 10)}/${slotHex}`,
+  anchorSlotsPrefix: (anchorId: number) => `sa/${padNumber(anchorId, 10)}/`,
+  slotCompleted: (slot: bigint) => `sc/${hex(slot, SLOT_HEX)}`,
+  creditLine: (anchorId: number) => `cl/${padNumber(anchorId, 10)}`,
+  tradeAsSeller: (seller: string, buyer: string, checkpoint: string) => `ts/${seller}/${buyer}/${checkpoint}`,
+  tradesAsSellerPrefix: (seller: string) => `ts/${seller}/`,
+  tradeAsBuyer: (buyer: string, seller: string, checkpoint: string) => `tb/${buyer}/${seller}/${checkpoint}`,
+  tradesAsBuyerPrefix: (buyer: string) => `tb/${buyer}/`,
 } as const;
 
 /** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
@@ -321,6 +334,14 @@ export interface IndexFinding {
   message: string;
 }
 
+/** An anchor's credit line as the operator last set it (what the anchor owes is summed from its receivables). */
+export interface CreditLineRecord {
+  limit: bigint;
+  /** Unix seconds. */
+  reviewDate: bigint;
+  updatedAtBlock: number;
+}
+
 export type MemberStatus = "ACTIVE" | "SUSPENDED";
 
 export interface MemberRecord {
@@ -458,5 +479,6 @@ export const codecs = {
   factorTotals: codec<FactorTotals>(["value", "price", "recourse"]),
   member: codec<MemberRecord>(["kycValidUntil"]),
   finding: codec<IndexFinding>([]),
+  creditLine: codec<CreditLineRecord>(["limit", "reviewDate"]),
   system: codec<SystemRecord>(["gracePeriod", "requiredVerifiers", "currencySupply", "currencyIssued", "currencyRedeemed"]),
 } as const;

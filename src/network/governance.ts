@@ -6,6 +6,8 @@
  * (`clique_discard`) so that no sealer keeps voting.
  */
 import { getAddress } from "ethers";
+import type { Logger } from "pino";
+import { quietLogger } from "../log/logger";
 import type { NetworkDescriptor } from "./descriptor";
 import { ipcCall } from "./ipc";
 import { blockNumberOf, currentSigners, rpcNodeOf } from "./lifecycle";
@@ -37,7 +39,7 @@ export async function proposeValidatorChange(
   change: ValidatorChange,
   subject: string,
   timeoutMs = 60_000,
-  log: (line: string) => void = () => undefined,
+  log: Logger = quietLogger(),
 ): Promise<GovernanceOutcome> {
   let address: string;
   try {
@@ -65,10 +67,10 @@ export async function proposeValidatorChange(
     try {
       await ipcCall<null>(node.ipcPath, "clique_propose", [address, change === "add"]);
       voters.push(node.name);
-      log(`${node.name} votes to ${change} ${address}`);
+      log.info({ node: node.name, change, subject: address }, `${node.name} votes to ${change} ${address}`);
     } catch (error) {
       absent.push(node.name);
-      log(`${node.name} could not vote: ${(error as Error).message}`);
+      log.warn({ node: node.name, change, subject: address, err: error }, `${node.name} could not vote`);
     }
   }
   const withdraw = async (): Promise<void> => {

@@ -1,6 +1,9 @@
 /**
- * Bringing a created network up and down, and reading what each node is doing.
+ * Bringing a created network up and down, and reading what each node is doing. What it does is logged to the
+ * logger it is given (src/log/logger.ts; nothing by default).
  */
+import type { Logger } from "pino";
+import { quietLogger } from "../log/logger";
 import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { IpcError, ipcCall } from "./ipc";
 import { runningPid, startNode, stopNode } from "./processes";
@@ -87,6 +90,15 @@ export function formatStatus(status: NetworkStatus): string[] {
   return lines;
 }
 
+/** Logs what needs a person's attention in a status: nodes down or not answering, or no node answering at all. */
+export function logStatus(log: Logger, status: NetworkStatus): void {
+  const down = status.nodes.filter(({ running }) => !running).map(({ node }) => node.name);
+  const silent = status.nodes.filter(({ running, head }) => running && head === undefined).map(({ node }) => node.name);
+  if (status.head === undefined) log.warn({ nodes: status.nodes.length, down, notAnswering: silent }, "no node of the network answers");
+  else if (down.length > 0 || silent.length > 0) log.warn({ head: status.head, down, notAnswering: silent }, `${down.length + silent.length} node(s) down or not answering`);
+  else log.info({ head: status.head, nodes: status.nodes.length, signers: status.signers?.length }, "every node answers");
+}
+
 /** Waits until `node` has at least `peers` peers; false on timeout. */
 export async function waitForPeers(node: NetworkNode, peers: number, timeoutMs = PEERING_TIMEOUT_MS): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -141,34 +153,35 @@ async function requirePeers(node: NetworkNode, peers: number): Promise<void> {
 
 /**
  * Starts every node that is not running, waits for them to peer with one another, turns sealing on in every
- * validator at once, and waits for the chain to seal new blocks. `log` hears about progress; `extraArgs` adds
- * flags to a node's command line (benchmarks trying settings).
+ * validator at once, and waits for the chain to seal new blocks. `log` hears each node's start and the sealing;
+ * `extraArgs` adds flags to a node's command line (benchmarks trying settings).
  */
 export async function startNetwork(
   descriptor: NetworkDescriptor,
   stateDir: string,
   geth: string,
-  log: (line: string) => void = () => undefined,
+  log: Logger = quietLogger(),
   extraArgs: (node: NetworkNode) => readonly string[] = () => [],
 ): Promise<void> {
   for (const node of descriptor.nodes) {
     const wasRunning = runningPid(node) !== undefined;
     const pid = await startNode(node, descriptor, stateDir, geth, extraArgs(node));
-    log(`${node.name}: ${wasRunning ? "already running" : "started"} (pid ${pid})`);
+    log.info({ node: node.name, role: node.role, pid }, wasRunning ? `${node.name} already running` : `${node.name} started`);
   }
   for (const node of descriptor.nodes) await requirePeers(node, descriptor.nodes.length - 1);
+  log.info({ nodes: descriptor.nodes.length }, "every node peered with the others");
   await Promise.all(descriptor.nodes.filter((node) => node.role === "validator").map(startSealing));
   const rpc = rpcNodeOf(descriptor);
   const head = await blockNumberOf(rpc);
   if (!(await waitForBlock(rpc, head + 2, FIRST_BLOCKS_TIMEOUT_MS))) {
     throw new Error(`no new blocks within ${FIRST_BLOCKS_TIMEOUT_MS / 1000} s: the validators are not sealing (see their geth.log)`);
   }
-  log(`sealing: head block ${await blockNumberOf(rpc)}`);
+  log.info({ head: await blockNumberOf(rpc) }, "sealing");
 }
 
 /** Stops every node (gracefully, then by force); returns the names of those that were running. */
-export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<string[]> {
-  const stopped = await Promise.all(descriptor.nodes.map(async (node) => ((await stopNode(node, signal)) ? [node.name] : [])));
+export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTERM" | "SIGKILL" = "SIGTERM", log: Logger = quietLogger()): Promise<string[]> {
+  const stopped = await Promise.all(descriptor.nodes.map(async (node) => ((await stopNode(node, signal, undefined, log)) ? [node.name] : [])));
   return stopped.flat();
 }
 
@@ -176,8 +189,9 @@ export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTER
  * Starts one node of a running network again (after a crash or `down --node`): it peers with every node that is
  * running, and a validator then seals again. Returns its pid.
  */
-export async function restartNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string): Promise<number> {
+export async function restartNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string, log: Logger = quietLogger()): Promise<number> {
   const pid = await startNode(node, descriptor, stateDir, geth);
+  log.info({ node: node.name, role: node.role, pid }, `${node.name} started again`);
   const running = descriptor.nodes.filter((other) => other.name !== node.name && runningPid(other) !== undefined).length;
   await requirePeers(node, running);
   if (node.role === "validator") await startSealing(node);

@@ -6,6 +6,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import type { Logger } from "pino";
+import { quietLogger } from "../log/logger";
 import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { ipcCall } from "./ipc";
 import { nodeConfigToml } from "./node-config";
@@ -118,9 +120,9 @@ export async function startNode(node: NetworkNode, descriptor: NetworkDescriptor
 
 /**
  * Ends the node's process group with `signal` (SIGTERM lets geth close its database; SIGKILL is a crash) and waits
- * until it is gone, escalating to SIGKILL after `graceMs`. Returns whether it was running.
+ * until it is gone, escalating to SIGKILL after `graceMs`. Returns whether it was running; `log` hears the stop.
  */
-export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" = "SIGTERM", graceMs = 15_000): Promise<boolean> {
+export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" = "SIGTERM", graceMs = 15_000, log: Logger = quietLogger()): Promise<boolean> {
   const pid = runningPid(node);
   if (pid === undefined) return false;
   const signalGroup = (which: NodeJS.Signals): void => {
@@ -132,8 +134,11 @@ export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" 
   };
   signalGroup(signal);
   const deadline = Date.now() + graceMs;
+  let escalated = false;
   while (isNodeProcess(pid, node)) {
     if (Date.now() > deadline) {
+      if (!escalated) log.warn({ node: node.name, pid, graceMs }, `${node.name} did not stop within ${graceMs / 1000} s; killing it`);
+      escalated = true;
       signalGroup("SIGKILL");
       await sleep(200);
       if (Date.now() > deadline + 5_000) throw new Error(`${node.name} (pid ${pid}) did not stop`);
@@ -141,6 +146,7 @@ export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" 
     await sleep(100);
   }
   fs.rmSync(pidPath(node), { force: true });
+  log.info({ node: node.name, pid, signal: escalated ? "SIGKILL" : signal }, `${node.name} stopped`);
   return true;
 }
 

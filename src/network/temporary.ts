@@ -7,6 +7,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Logger } from "pino";
+import { quietLogger } from "../log/logger";
 import { DESCRIPTOR_FILE } from "./descriptor";
 import type { NetworkDescriptor, NetworkNode } from "./descriptor";
 import { createNetwork } from "./create";
@@ -46,7 +48,7 @@ export interface TemporaryNetworkOptions {
 
 export async function startTemporaryNetwork(
   validators: number,
-  log: (line: string) => void = () => undefined,
+  log: Logger = quietLogger(),
   options: TemporaryNetworkOptions = {},
 ): Promise<TemporaryNetwork> {
   const geth = requireGeth();

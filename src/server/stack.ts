@@ -19,6 +19,7 @@ import { startIndexer } from "../indexer/indexer";
 import type { RunningIndexer } from "../indexer/indexer";
 import { FundingRequestStore } from "../requests/store";
 import { OfferStore } from "../offers/store";
+import { LevelRefusalLog } from "../requests/refusals";
 import { createVerifier } from "../verifier";
 import { DEMO_CAST, DEVELOPMENT_MNEMONIC } from "../demo/cast";
 import { seedDemo } from "../demo/seed";
@@ -156,6 +157,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(() => offers.close());
     const sessions = await LevelSessionPersistence.open(path.join(dataDir, "sessions"));
     stops.push(() => sessions.close());
+    const refusals = await LevelRefusalLog.open(path.join(dataDir, "refusals"));
+    stops.push(() => refusals.close());
     const verifier = createVerifier({
       contracts,
       provider,
@@ -216,6 +219,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       requests,
       offers,
       sessions,
+      refusals,
       checkAnswers: options.checkAnswers,
     });
 

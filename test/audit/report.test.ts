@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +19,8 @@ import { writeReport } from "../../src/audit/report/write";
 import type { WrittenReport } from "../../src/audit/report/write";
 import { formatCny } from "../../src/finance/money";
 import { describeFindings } from "./helpers";
+import { REPO_ROOT, jsonLogRecords, runCommand } from "../support/command";
+import type { CommandRun } from "../support/command";
 
 /**
  * The demo consortium audited: the report's figures are the demo's own printed balances; report.html opens in the
@@ -27,34 +28,11 @@ import { describeFindings } from "./helpers";
  * its exit statuses 0 (clean), 1 (findings) and 2 (could not run).
  */
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(REPO_ROOT, "test-artifacts", "audit");
 const CHROMIUM = process.env.CHAINBILL_CHROMIUM ?? "/usr/bin/chromium";
 
-interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "audit.ts"), ...args], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    child.on("error", reject);
-    child.on("exit", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+function runCli(args: string[]): Promise<CommandRun> {
+  return runCommand(path.join("scripts", "audit.ts"), args);
 }
 
 /** The demo's printed "member N: Name" lines, as name -> member id. */
@@ -168,6 +146,30 @@ describe("audit report of the demo consortium", function () {
     const json = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as { verdict: string; block: number; findings: unknown[] };
     expect(json.verdict).to.equal("clean");
     expect(json.findings).to.deep.equal([]);
+  });
+
+  it("npm run audit --log-format json logs each phase and the outcome as JSON lines on stderr; the summary stays on stdout", async function () {
+    const recordFile = path.join(work, "demo-record-json.json");
+    writeDeploymentRecord(recordFile, record);
+    const run = await runCli(["--rpc", rpcUrl, "--contracts", recordFile, "--out", path.join(work, "json"), "--log-format", "json"]);
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain("CLEAN");
+    const records = jsonLogRecords(run.stderr);
+    expect(records.length, run.stderr).to.be.greaterThan(0);
+    for (const entry of records) {
+      expect(entry.level, JSON.stringify(entry)).to.be.a("number");
+      expect(entry.msg, JSON.stringify(entry)).to.be.a("string");
+      expect(entry.name).to.equal("chainbill-audit");
+    }
+    const phasesDone = records.filter((entry) => typeof entry.phase === "string" && typeof entry.ms === "number").map((entry) => entry.phase);
+    expect(phasesDone).to.include.members(["logs", "replay", "views"]);
+    const outcome = records.at(-1);
+    expect(outcome?.msg).to.equal("audit clean");
+    expect(outcome?.findings).to.equal(0);
+    // A bad format is a usage error, before anything runs.
+    const bad = await runCli(["--rpc", rpcUrl, "--log-format", "xml"]);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.contain("--log-format must be pretty or json");
   });
 
   it("npm run audit exits 1 on a finding, with its transaction in report.json (screenshot of the findings saved)", async function () {

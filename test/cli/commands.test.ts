@@ -47,7 +47,7 @@ describe("the commands' command lines (package.json scripts)", function () {
 
   it("every command is a script of package.json run with tsx (or node with tsx's loader), not ts-node", function () {
     for (const command of COMMANDS) {
-      expect(scripts[command], command).to.match(/^(tsx |node .*-r tsx\/cjs )scripts\/[\w-]+\.ts$/u);
+      expect(scripts[command], command).to.match(/^(tsx |node .*-r tsx\/cjs )(scripts|bench)\/[\w-]+\.ts$/u);
     }
   });
 

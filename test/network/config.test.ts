@@ -16,6 +16,7 @@ import { gethArguments } from "../../src/network/processes";
 import { DESCRIPTOR_ENV, parseNetworkDescriptor, writeNetworkDescriptor } from "../../src/network/descriptor";
 import type { NetworkDescriptor, NetworkNode } from "../../src/network/descriptor";
 import { consortiumNetworks } from "../../src/network/hardhat";
+import { jsonLogRecords, runCommand } from "../support/command";
 
 const SIGNERS = ["0x00000000000000000000000000000000000000b2", "0x00000000000000000000000000000000000000A1"];
 
@@ -174,6 +175,47 @@ describe("consortium network configuration", function () {
     expect(lines[0]).to.match(/^validator-1 +validator +0x0+b2 +head 1234 +peers 2$/);
     expect(lines[1]).to.match(/^validator-2 +validator +0x0+A1 +down$/);
     expect(lines[3]).to.equal("2 validators (1 down), 1 rpc node, head block 1234");
+  });
+
+  describe("npm run network -- status (its logs)", function () {
+    let dir: string;
+    const runNetworkCli = (args: string[]) => runCommand(path.join("scripts", "network.ts"), args, 60_000);
+
+    beforeEach(function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-status-"));
+    });
+    afterEach(function () {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("answers on stdout and logs a network with no node up as a JSON warning with --log-format json", async function () {
+      this.timeout(90_000);
+      writeNetworkDescriptor(path.join(dir, "network.json"), sampleDescriptor(dir));
+      const run = await runNetworkCli(["status", "--dir", dir, "--log-format", "json"]);
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^validator-1 +validator +0x0+b2 +down$/m);
+      expect(run.stdout).to.contain("2 validators (2 down), 1 rpc node, no node answering");
+      const records = jsonLogRecords(run.stderr);
+      expect(records).to.have.length(1);
+      expect(records[0]).to.include({ level: 40, name: "chainbill-network", msg: "no node of the network answers" });
+      expect(records[0].down).to.deep.equal(["validator-1", "validator-2", "rpc"]);
+
+      // Without the option the same warning is a line for people.
+      const pretty = await runNetworkCli(["status", "--dir", dir]);
+      expect(pretty.status).to.equal(0);
+      expect(pretty.stderr).to.match(/WARN +chainbill-network: no node of the network answers/);
+    });
+
+    it("logs an error as JSON when there is no network, and exits 1", async function () {
+      this.timeout(60_000);
+      const run = await runNetworkCli(["status", "--dir", path.join(dir, "nothing"), "--log-format", "json"]);
+      expect(run.status).to.equal(1);
+      expect(run.stdout).to.equal("");
+      const records = jsonLogRecords(run.stderr);
+      expect(records).to.have.length(1);
+      expect(records[0].level).to.equal(50);
+      expect(records[0].msg).to.be.a("string").and.to.contain("no network descriptor");
+    });
   });
 
   it("percentile is nearest-rank", function () {

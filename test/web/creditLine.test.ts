@@ -50,6 +50,7 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
     const repaid = 400_000_00n;
     await anchor.page.getByTestId("repay-amount-1").fill("400,000.00");
     await anchor.page.getByTestId("repay-1").click();
+    await anchor.page.getByTestId("repay-confirm").click();
     await anchor.page.getByTestId("anchor-result").waitFor();
     await anchor.page.getByTestId("credit-line").getByText(formatCny(SEEDED_OWED - repaid)).waitFor();
     expect(await figure(anchor.page, "line-used")).to.equal(formatCny(SEEDED_OWED - repaid));

@@ -245,6 +245,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(await text(bank.page, "check-recourse")).to.equal("Recourse: with recourse");
     await screenshot(bank.page, "factor-check-passed");
     await bank.page.getByTestId("fund").click();
+    await bank.page.getByTestId("fund-confirm").click();
     const funded = await text(bank.page, "fund-result");
     expect(funded).to.match(/Funded: you paid [0-9,]+\.\d\d CNY and hold piece #1\.\d+/u);
     await screenshot(bank.page, "factor-funded");
@@ -353,6 +354,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const anchorBalance = await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address);
     await anchor.page.getByTestId("repay-amount-2").fill("100,000.00");
     await anchor.page.getByTestId("repay-2").click();
+    await anchor.page.getByTestId("repay-confirm").click();
     expect(await text(anchor.page, "anchor-result")).to.equal("Repaid 100,000.00 CNY on receivable 2.");
     expect(anchorBalance - (await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
     expect((await anchor.page.getByTestId("anchor-page").textContent()) ?? "").to.include("1,400,000.00 CNY");

@@ -103,6 +103,7 @@ describe("the dApp in a real browser: every role at phone width, reloads, sign-o
     await page.getByTestId("repay-amount-2").fill("1,000.00");
     const repaidBefore = (await settlement.account(2n)).repaid;
     await page.getByTestId("repay-2").dblclick();
+    await page.getByTestId("repay-confirm").dblclick();
     await page.getByTestId("anchor-result").waitFor();
     await settled(page);
     const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(2n));

@@ -4,6 +4,7 @@ import { LineageTooDeepError, readLineage, UnknownPieceError } from "../../chain
 import { ApiError, badRequest, forbidden, notFound } from "../errors";
 import { callerOf, requireSession } from "../auth/middleware";
 import { holdsRole } from "../members";
+import { noteRefusal } from "../refusalRecording";
 import { readToken } from "../tokens";
 import { parseInput } from "../validation";
 import { fundingCheckBody, MAX_LINEAGE_DEPTH, tokenParams } from "../wire/schemas";
@@ -46,12 +47,9 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
     if (body.request.tokenId !== id) throw badRequest("the request is for another piece", [{ path: "request.tokenId", message: `the path names piece ${id}` }]);
     const caller = callerOf(response);
     if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
-    const outcome = await context.verifier.check({
-      request: body.request,
-      holderSignature: body.holderSignature,
-      price: body.price,
-      requestedBy: caller.address,
-    }, { signatures: context.signatures });
+    const input = { request: body.request, holderSignature: body.holderSignature, price: body.price, requestedBy: caller.address };
+    const outcome = await context.verifier.check(input, { signatures: context.signatures });
+    await noteRefusal(context, input, outcome);
     context.metrics.fundingChecks.inc({ outcome: outcome.ok ? "attested" : "refused" });
     if (outcome.ok) {
       const { attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps } = outcome;

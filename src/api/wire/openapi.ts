@@ -26,6 +26,7 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType, RouteGroup]> = [
   ["Lineage", s.lineage, "core"],
   ["Attested", s.attested, "core"],
   ["Refused", s.refused, "core"],
+  ["TransferCheck", s.transferCheck, "core"],
   ["IndexStatus", s.indexStatus, "index"],
   ["TokenRecord", s.tokenRecord, "index"],
   ["SlotRecord", s.slotRecord, "index"],

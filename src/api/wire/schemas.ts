@@ -2,6 +2,8 @@ import { z } from "zod";
 import { address, signature, text } from "../../proofs/wire";
 import { signedApplicationSchema, signedRefusalSchema } from "../../onboarding/application";
 import { signedOfferSchema } from "../../offers/offer";
+import { invoiceSchema } from "../../proofs/invoice";
+import { waybillSchema } from "../../proofs/logistics";
 
 /**
  * The API's wire shapes: every request the API parses and every answer it sends, as zod schemas. The routes parse
@@ -160,6 +162,29 @@ export const declineBody = z.strictObject({
 });
 export const fundingRequestBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature });
 
+/**
+ * A transfer about to be sent, for the pre-check: the source piece, the recipient, the amount, and the trade's
+ * invoice and waybill, each either inline (the fields as signed) or by the hash of a copy in the document store.
+ */
+export const transferCheckBody = z
+  .strictObject({
+    tokenId: uint256.meta({ description: "the piece the value is split off (its owner is the sender)" }),
+    recipient: address.meta({ description: "who would receive the new piece" }),
+    amount: uint256.refine((value) => value > 0n, "must be more than 0").meta({ description: "the value to send, in minor units (fen)" }),
+    invoice: invoiceSchema.optional().meta({ description: "the invoice's fields as signed (or give invoiceHash)" }),
+    invoiceHash: hash32.optional().meta({ description: "the hash of an invoice in the document store (or give invoice)" }),
+    waybill: waybillSchema.optional().meta({ description: "the waybill's fields as signed (or give logisticsHash)" }),
+    logisticsHash: hash32.optional().meta({ description: "the hash of a logistics proof in the document store (or give waybill)" }),
+  })
+  .superRefine((body, context) => {
+    if ((body.invoice === undefined) === (body.invoiceHash === undefined)) {
+      context.addIssue({ code: "custom", path: ["invoice"], message: "give either the invoice or invoiceHash, exactly one" });
+    }
+    if ((body.waybill === undefined) === (body.logisticsHash === undefined)) {
+      context.addIssue({ code: "custom", path: ["waybill"], message: "give either the waybill or logisticsHash, exactly one" });
+    }
+  });
+
 // ---------------------------------------------------------------------------------------------------------------
 // Answers
 
@@ -306,6 +331,28 @@ export const attested = z.strictObject({
   steps: z.array(checkedStep),
 });
 export const refused = z.strictObject({ failures: z.array(checkFailure), asOfBlock: int, steps: z.array(checkedStep) });
+
+/** One way a transfer disagrees with its documents or the chain; the fields beyond code and message let a client say it in its own language. */
+const failureOf = <C extends string, F extends z.ZodRawShape>(code: C, fields: F) => z.strictObject({ code: z.literal(code), message: z.string(), ...fields });
+export const transferFailure = z.discriminatedUnion("code", [
+  failureOf("SELLER_NOT_RECIPIENT", { sellerMemberId: int, recipientMemberId: nullable(int).meta({ description: "null: the recipient is no member" }) }),
+  failureOf("BUYER_NOT_SENDER", { buyerMemberId: int, senderMemberId: int }),
+  failureOf("TOTAL_BELOW_AMOUNT", { total: decimal, amount: decimal }),
+  failureOf("CURRENCY_MISMATCH", { invoiceCurrency: z.string(), pieceCurrency: z.string() }),
+  failureOf("SHIPPER_NOT_SELLER", { shipperMemberId: int, sellerMemberId: int }),
+  failureOf("CONSIGNEE_NOT_BUYER", { consigneeMemberId: int, buyerMemberId: int }),
+  failureOf("CARRIER_NOT_INDEPENDENT", { carrierMemberId: int }),
+  failureOf("WAYBILL_FOR_OTHER_INVOICE", { reference: z.string(), invoiceNumber: z.string(), purchaseOrder: z.string() }),
+  failureOf("INVOICE_ALREADY_USED", { usedByTokenId: decimal }),
+  failureOf("SELLER_NOT_MEMBER", { sellerAccount: addressOut }),
+  failureOf("PIECE_NOT_LIVE", { tokenId: decimal }),
+  failureOf("AMOUNT_ABOVE_PIECE", { pieceValue: decimal, amount: decimal }),
+]);
+export const transferCheck = z.strictObject({
+  ok: z.boolean().meta({ description: "true when nothing failed: the verifier's checks of this step would pass on these documents" }),
+  failures: z.array(transferFailure),
+  asOfBlock: int.meta({ description: "the block the chain facts (owner, value, invoice use) were read at" }),
+});
 
 // The index's records
 
@@ -483,6 +530,83 @@ export const slotSummary = z.strictObject({
   liveValue: decimal.meta({ description: "face value less what was redeemed" }),
   fullyRepaid: z.boolean(),
   overdue: z.boolean().meta({ description: "past maturity plus the grace period at asOfTimestamp with something unpaid" }),
+});
+
+// The record behind a funding decision (issue 19 part 2; src/indexer/risk.ts)
+
+/** The newest refusals a supplier's record lists. */
+export const RECORD_REFUSALS_LISTED = 20;
+export const supplierParams = z.strictObject({ address: address.meta({ description: "any address of the supplier" }) });
+
+const riskTally = z.strictObject({ count: int, value: decimal.meta({ description: "face value, in fen" }) });
+
+export const anchorRecord = z.strictObject({
+  ...asOf,
+  anchor: addressOut,
+  anchorId: nullable(int).meta({ description: "null when no member holds the address" }),
+  gracePeriod: decimal.meta({ description: "Settlement's grace period in force, seconds" }),
+  confirmed: riskTally,
+  matured: riskTally.meta({ description: "receivables whose maturity is at or before asOfTimestamp" }),
+  repaidOnTime: riskTally.meta({ description: "repaid in full at or before maturity" }),
+  repaidLate: z
+    .strictObject({
+      ...riskTally.shape,
+      beyondGrace: int.meta({ description: "of them, completed after maturity plus the grace period in force (they had been overdue)" }),
+      maxDaysLate: int,
+      totalDaysLate: int,
+      averageDaysLate: nullable(z.string()).meta({ description: "one decimal, e.g. \"2.5\"; null when none was late" }),
+    })
+    .meta({ description: "repaid in full after maturity; days late are started days after maturity of the completing repayment (the credit report's rule)" }),
+  dueInGrace: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }) }),
+  overdue: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }), maxDaysPastDue: int }),
+  outstanding: decimal.meta({ description: "confirmed less repaid" }),
+  line: nullable(z.strictObject({ limit: decimal, reviewDate: decimal, used: decimal, free: decimal, percentUsed: nullable(int) })).meta({ description: "the credit line as last set; null if never set" }),
+  truncated: z.boolean().meta({ description: "the anchor has more receivables than the record reads; the oldest are counted" }),
+});
+
+const relationship = z.strictObject({
+  memberId: int.meta({ description: "the counterparty member (0: an address no member holds now)" }),
+  addresses: z.array(addressOut),
+  asSeller: riskTally.meta({ description: "what the supplier sold to it" }),
+  asBuyer: riskTally.meta({ description: "what the supplier bought from it" }),
+  firstTradeAt: int.meta({ description: "unix seconds of the first verified trade" }),
+  lastTradeAt: int,
+  days: int.meta({ description: "whole days from the first trade to asOfTimestamp" }),
+});
+
+export const supplierRecord = z.strictObject({
+  ...asOf,
+  supplier: addressOut,
+  memberId: nullable(int),
+  asSeller: riskTally.meta({ description: "verified trades (confirmations and transfers with proof) in which the supplier sold" }),
+  asBuyer: riskTally.meta({ description: "verified trades in which the supplier paid with a piece" }),
+  relationships: z.array(relationship).meta({ description: "by counterparty member, the longest-running first" }),
+  refusals: z.strictObject({
+    total: int.meta({ description: "refused funding checks of requests the supplier signed (see the route's description)" }),
+    byCode: z.array(z.strictObject({ code: z.string(), count: int })),
+    recent: z
+      .array(z.strictObject({ tokenId: decimal, codes: z.array(z.string()), at: int.meta({ description: "unix seconds" }), factor: nullable(addressOut).meta({ description: "null unless the caller may see which factor refused" }) }))
+      .meta({ description: `the newest ${RECORD_REFUSALS_LISTED}` }),
+    truncated: z.boolean(),
+  }),
+  truncated: z.boolean().meta({ description: "more trades than the record reads" }),
+});
+
+const exposureBucket = {
+  count: int,
+  value: decimal.meta({ description: "face value of the pieces held" }),
+  due: decimal.meta({ description: "value less what settlement already paid on them" }),
+  overdue: decimal.meta({ description: "the part of due on receivables overdue at asOfTimestamp" }),
+};
+
+export const factorExposure = z.strictObject({
+  ...asOf,
+  factor: addressOut,
+  total: z.strictObject(exposureBucket),
+  byAnchor: z.array(z.strictObject({ anchorId: int, anchor: addressOut, ...exposureBucket, appetite: nullable(decimal).meta({ description: "the factor's offered limit for this anchor; null until factor offers exist" }) })),
+  byMonth: z.array(z.strictObject({ month: z.string().meta({ description: "YYYY-MM of maturity, China Standard Time" }), ...exposureBucket })),
+  appetite: nullable(decimal).meta({ description: "the factor's total offered limit; null until factor offers exist" }),
+  truncated: z.boolean(),
 });
 
 // The funding-request inbox
@@ -702,5 +826,11 @@ export type OfferEntryJson = z.output<typeof offerEntry>;
 export type OwnOfferJson = z.output<typeof ownOffer>;
 export type QuotesJson = z.output<typeof quotes>;
 export type QuoteJson = z.output<typeof quote>;
+export type AnchorRecordJson = z.output<typeof anchorRecord>;
+export type SupplierRecordJson = z.output<typeof supplierRecord>;
+export type FactorExposureJson = z.output<typeof factorExposure>;
 export type FundingRequestWire = z.input<typeof fundingRequestInput>;
 export type RequestStateJson = z.output<typeof requestState>;
+export type TransferCheckJson = z.output<typeof transferCheck>;
+export type TransferFailureJson = z.output<typeof transferFailure>;
+export type TransferCheckWire = z.input<typeof transferCheckBody>;

@@ -12,6 +12,8 @@ import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 import { CreditLineCard } from "./CreditLine";
 import { firstPieceOf } from "../../chain/tokenId";
+import { useRepayConfirmation } from "./MoneyConfirm";
+import type { ObligationsJson } from "../../api/wire/schemas";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -71,13 +73,20 @@ export function AnchorPage() {
     });
   };
 
-  const repay = async (slot: string): Promise<void> => {
+  /** Before repaying: a valid amount, then the confirmation step; `repay` runs only once the anchor confirms. */
+  const askRepay = async (row: ObligationsJson["receivables"][number]): Promise<void> => {
     setResult(null);
-    const amount = parseCny(repayText[slot] ?? "");
+    const amount = parseCny(repayText[row.slot] ?? "");
     if (amount === null || amount === 0n) {
       setError({ message: t("transfer.badAmount"), reasons: [] });
       return;
     }
+    setError(null);
+    await repayStep.ask(row, amount);
+  };
+
+  const repay = async (slot: string, amount: bigint): Promise<void> => {
+    setResult(null);
     const { settlementToken, settlement } = connection.contracts;
     const allowance = await settlementToken.allowance(connection.address, config.addresses.settlement);
     const steps: MessageKey[] = [...(allowance < amount ? (["anchor.stepApprove"] as MessageKey[]) : []), "anchor.stepRepay", "transfer.stepMined", "transfer.stepIndexed"];
@@ -94,6 +103,7 @@ export function AnchorPage() {
     });
   };
 
+  const repayStep = useRepayConfirmation((slot, amount) => void repay(slot, amount));
   const anchorId = memberOf(session.address)?.memberId;
   return (
     <main>
@@ -135,7 +145,7 @@ export function AnchorPage() {
                     <td>{row.overdue ? t("status.overdue") : row.fullyRepaid ? t("status.repaid") : t("status.live")}</td>
                     <td className="row">
                       <input className="narrow" value={repayText[row.slot] ?? ""} placeholder="0.00" onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })} data-testid={`repay-amount-${row.slot}`} />
-                      <button type="button" className="secondary" disabled={busy || row.fullyRepaid} onClick={() => void repay(row.slot)} data-testid={`repay-${row.slot}`}>
+                      <button type="button" className="secondary" disabled={busy || repayStep.open || row.fullyRepaid} onClick={() => void askRepay(row)} data-testid={`repay-${row.slot}`}>
                         {t("anchor.repay")}
                       </button>
                     </td>
@@ -145,6 +155,7 @@ export function AnchorPage() {
             </table>
           </>
         )}
+        {repayStep.dialog(busy)}
       </Section>
       <Progress progress={progress} />
       <ErrorBox error={error} />

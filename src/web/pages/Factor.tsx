@@ -13,6 +13,8 @@ import { AnchorLineUse } from "./CreditLine";
 import { OffersSection } from "./Offers";
 import { usePolling } from "../lib/usePolling";
 import { ClosedRequests, useDecline } from "./RequestLife";
+import { DecisionRecord, FactorExposure } from "./Risk";
+import { useFundConfirmation } from "./MoneyConfirm";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -64,6 +66,9 @@ export function FactorPage() {
     });
   };
 
+  // Nothing is sent before the factor confirms who receives how much, of which piece, backed by which invoice.
+  const fundStep = useFundConfirmation((request, passed) => void fund(request, passed));
+
   const waiting = (requests.data?.requests ?? []).filter((entry) => entry.state === "waiting" || entry.state === "checked");
   return (
     <main>
@@ -99,9 +104,10 @@ export function FactorPage() {
                 </li>
               ))}
             </ul>
-            <button type="button" disabled={busy} onClick={() => void fund(selected, outcome.passed)} data-testid="fund">
+            <button type="button" disabled={busy || fundStep.open} onClick={() => void fundStep.ask(selected, outcome.passed)} data-testid="fund">
               {t("factor.fund", { price: cny(outcome.passed.attestation.price) })}
             </button>
+            {fundStep.dialog(busy)}
           </div>
         )}
         {selected !== null && outcome !== null && !outcome.ok && (
@@ -114,6 +120,7 @@ export function FactorPage() {
             </ul>
           </div>
         )}
+        {selected !== null && <DecisionRecord request={selected} />}
         {result !== null && (
           <p className="success" data-testid="fund-result">
             {result}
@@ -163,6 +170,7 @@ export function FactorPage() {
           </>
         )}
       </Section>
+      <FactorExposure reloadKey={book.data?.asOfBlock ?? 0} />
       <FactorRecoursePanel fundings={book.data?.fundings ?? []} reloadKey={book.data?.asOfBlock ?? 0} />
     </main>
   );

@@ -1,17 +1,19 @@
 import { useState } from "react";
-import { getAddress, toUtf8String } from "ethers";
+import { getAddress } from "ethers";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
 import { cny, dateOf, parseCny } from "../lib/money";
-import { pieceName, slotOf } from "../../chain/tokenId";
+import { pieceName } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
-import { tradeMismatches } from "../../proofs/tradeCheck";
-import type { TradeMismatch } from "../../proofs/tradeCheck";
-import type { Translate } from "../lib/i18n";
+import { invoiceToWire } from "../../proofs/invoice";
+import { logisticsProofToWire } from "../../proofs/logistics";
+import { explain } from "../lib/errors";
+import { transferFailureSentence } from "../lib/transferFailures";
+import { ConfirmStep } from "../ConfirmStep";
 
 /** What the clerk confirms before the irreversible transfer is sent. */
 interface PendingTransfer {
@@ -23,30 +25,6 @@ interface PendingTransfer {
   invoiceNumber: string;
   invoiceTotal: bigint;
   waybillNumber: string;
-}
-
-/** One mismatch between the documents and the transfer, as a sentence in the page's language. */
-function mismatchSentence(mismatch: TradeMismatch, t: Translate, memberName: (memberId: number | null) => string): string {
-  switch (mismatch.code) {
-    case "SELLER_NOT_RECIPIENT":
-      return t("precheck.sellerNotRecipient", { seller: memberName(mismatch.sellerMemberId), recipient: memberName(mismatch.recipientMemberId) });
-    case "BUYER_NOT_SENDER":
-      return t("precheck.buyerNotSender", { buyer: memberName(mismatch.buyerMemberId) });
-    case "TOTAL_BELOW_AMOUNT":
-      return t("precheck.totalBelowAmount", { total: cny(mismatch.total), amount: cny(mismatch.amount) });
-    case "CURRENCY_MISMATCH":
-      return t("precheck.currency", { invoice: mismatch.invoiceCurrency, piece: mismatch.pieceCurrency });
-    case "SHIPPER_NOT_SELLER":
-      return t("precheck.shipperNotSeller", { shipper: memberName(mismatch.shipperMemberId), seller: memberName(mismatch.sellerMemberId) });
-    case "CONSIGNEE_NOT_BUYER":
-      return t("precheck.consigneeNotBuyer", { consignee: memberName(mismatch.consigneeMemberId), buyer: memberName(mismatch.buyerMemberId) });
-    case "CARRIER_NOT_INDEPENDENT":
-      return t("precheck.carrierNotIndependent", { carrier: memberName(mismatch.carrierMemberId) });
-    case "WAYBILL_FOR_OTHER_INVOICE":
-      return t("precheck.waybillOtherInvoice", { reference: mismatch.reference, number: mismatch.invoiceNumber });
-    case "INVOICE_ALREADY_USED":
-      return t("precheck.invoiceUsed", { piece: pieceName(mismatch.usedByTokenId) });
-  }
 }
 
 /** Members a piece may go to: active suppliers and factors other than me. */
@@ -61,7 +39,7 @@ export function useRecipients() {
 export function TransferPage() {
   const t = useT();
   const language = useLanguage();
-  const { api, connection, config, memberOf, nameOf, members, session } = useApp();
+  const { api, connection, config, memberOf, nameOf, members } = useApp();
   const recipients = useRecipients();
   const { data, reload } = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
   const [tokenId, setTokenId] = useState("");
@@ -108,23 +86,20 @@ export function TransferPage() {
       return;
     }
     setError(null);
-    const { receivableToken } = connection.contracts;
     const invoice = ready.invoice.invoice;
-    const slot = slotOf(BigInt(piece.tokenId));
-    const [terms, fingerprint] = await Promise.all([receivableToken.receivable(slot), receivableToken.invoiceFingerprintOf(invoice.seller.account, invoice.number)]);
-    const invoiceUsedBy = await receivableToken.invoiceUse(fingerprint);
-    const pieceCurrency = toUtf8String(terms.currency);
-    const mismatches = tradeMismatches({
-      invoice,
-      waybill: ready.waybill.proof.waybill,
-      senderMemberId: session.memberId,
-      recipientMemberId: memberOf(recipient)?.memberId ?? null,
-      amount,
-      pieceCurrency,
-      invoiceUsedBy,
-    });
-    if (mismatches.length > 0) {
-      setError({ message: t("precheck.refused"), reasons: mismatches.map((mismatch) => mismatchSentence(mismatch, t, memberName)) });
+    // The API runs the checks the verifier will run for this step, with the chain facts (the piece's owner and
+    // currency, the invoice's use on chain): the same pre-check any client gets from POST /v1/transfer-checks.
+    let verdict;
+    try {
+      verdict = await api.call("transferCheck", {
+        body: { tokenId: piece.tokenId, recipient, amount: amount.toString(), invoice: invoiceToWire(invoice), waybill: logisticsProofToWire(ready.waybill.proof).waybill },
+      });
+    } catch (caught) {
+      setError(explain(caught, t, language));
+      return;
+    }
+    if (!verdict.ok) {
+      setError({ message: t("precheck.refused"), reasons: verdict.failures.map((failure) => transferFailureSentence(failure, t, memberName, nameOf)) });
       return;
     }
     setPending({
@@ -208,28 +183,25 @@ export function TransferPage() {
           {t("transfer.send")}
         </button>
         {pending !== null && (
-          <div className="confirm card" role="dialog" aria-label={t("precheck.confirmTitle")} data-testid="transfer-confirmation">
-            <h3>{t("precheck.confirmTitle")}</h3>
-            <p data-testid="transfer-summary">
-              {t("precheck.summary", {
-                value: cny(pending.amount),
-                recipient: nameOf(pending.recipient),
-                piece: pieceName(pending.tokenId),
-                anchor: nameOf(pending.anchor),
-                date: dateOf(pending.maturity),
-                invoice: pending.invoiceNumber,
-                total: cny(pending.invoiceTotal),
-                waybill: pending.waybillNumber,
-              })}
-            </p>
-            <p className="muted">{t("precheck.irreversible")}</p>
-            <button type="button" disabled={busy} onClick={() => void send()} data-testid="transfer-confirm">
-              {t("precheck.confirm")}
-            </button>{" "}
-            <button type="button" className="secondary" disabled={busy} onClick={() => setPending(null)} data-testid="transfer-cancel">
-              {t("precheck.cancel")}
-            </button>
-          </div>
+          <ConfirmStep
+            testId="transfer"
+            title={t("precheck.confirmTitle")}
+            summary={t("precheck.summary", {
+              value: cny(pending.amount),
+              recipient: nameOf(pending.recipient),
+              piece: pieceName(pending.tokenId),
+              anchor: nameOf(pending.anchor),
+              date: dateOf(pending.maturity),
+              invoice: pending.invoiceNumber,
+              total: cny(pending.invoiceTotal),
+              waybill: pending.waybillNumber,
+            })}
+            note={t("precheck.irreversible")}
+            confirmLabel={t("precheck.confirm")}
+            busy={busy}
+            onConfirm={() => void send()}
+            onCancel={() => setPending(null)}
+          />
         )}
         <Progress progress={progress} />
         <ErrorBox error={error} />

@@ -1,0 +1,170 @@
+import type { AuditEvent } from "../decode";
+import { pieceName } from "../../chain/tokenId";
+import type { ChainPosition } from "../findings";
+import { describeMember } from "../members";
+import type { RecourseReplay } from "../recourse";
+import type { EventOf, ReplayModel, TxScratch } from "./model";
+
+/**
+ * Settlement replayed: the anchor's repayments into each receivable and the claims that pay each piece its share
+ * (floor(value × repaid / face)), with their cash legs. Checked: a repayment by the receivable's anchor, never above
+ * its face value (I1); each claim exactly the piece's due, to its holder, not before maturity unless fully repaid
+ * (I6); a retired piece received exactly its value (I6, when the transaction ends). Recourse's events and each
+ * claim's share for a seller under recourse go to the recourse replay (src/audit/recourse.ts).
+ */
+export class SettlementReplay {
+  constructor(
+    private readonly model: ReplayModel,
+    private readonly recourse: RecourseReplay,
+  ) {}
+
+  apply(event: EventOf<"settlement">, at: ChainPosition): void {
+    switch (event.name) {
+      case "Repaid":
+        return this.onRepaid(event, at);
+      case "Claimed":
+        return this.onClaimed(event, at);
+      case "RecourseTaken":
+        return this.recourse.onTaken(event, at);
+      case "RecourseClaimRouted":
+        return this.recourse.onRouted(event, at);
+      case "SlotOverdue": {
+        const slot = this.model.slots.get(event.slot);
+        if (slot !== undefined) slot.overdueFlagged = true;
+        return;
+      }
+      case "OverdueCured":
+      default:
+        return;
+    }
+  }
+
+  /** I6: a piece settlement retired in the transaction was paid exactly the value it was retired with. */
+  endTransaction(tx: TxScratch): void {
+    for (const tokenId of tx.redeemed) {
+      const piece = this.model.pieces.get(tokenId);
+      if (piece !== undefined && piece.claimed !== piece.redeemedValue) {
+        this.model.flag(
+          "I6_CLAIM_WRONG",
+          piece.lastAt,
+          `piece ${pieceName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`,
+          { tokenId, slot: piece.slot },
+        );
+      }
+    }
+  }
+
+  private onRepaid(event: Extract<AuditEvent, { name: "Repaid" }>, at: ChainPosition): void {
+    const { model } = this;
+    const slot = model.slots.get(event.slot);
+    if (slot === undefined) {
+      model.flag("EVENT_INCONSISTENT", at, `repayment of receivable ${event.slot}, which was never confirmed`, { slot: event.slot });
+      return;
+    }
+    const payer = model.members.standingOf(event.payer);
+    if (payer === undefined || payer.memberId !== slot.anchorId) {
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot.slot} repaid by ${describeMember(event.payer, payer)}, not its anchor (member ${slot.anchorId})`,
+        { slot: slot.slot },
+      );
+    }
+    slot.repaid += event.amount;
+    slot.lastAt = at;
+    if (slot.repaid !== event.repaidTotal || event.fullyRepaid !== (slot.repaid === slot.faceValue)) {
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot.slot}: the replay has ${slot.repaid} repaid, the event says ${event.repaidTotal} (fully repaid: ${event.fullyRepaid})`,
+        { slot: slot.slot },
+      );
+    }
+    if (slot.repaid > slot.faceValue)
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${slot.repaid}, more than its face value ${slot.faceValue}`, {
+        slot: slot.slot,
+      });
+    model.expectCash({
+      from: event.payer,
+      to: model.settlementAddress,
+      amount: event.amount,
+      why: `repayment of receivable ${slot.slot}`,
+      at,
+      slot: slot.slot,
+    });
+    model.cash.push({ kind: "repayment", at, from: event.payer, to: model.settlementAddress, amount: event.amount, slot: slot.slot });
+    model.blocksWanted.add(at.block);
+  }
+
+  private onClaimed(event: Extract<AuditEvent, { name: "Claimed" }>, at: ChainPosition): void {
+    const { model } = this;
+    const retiredNow = model.tx?.redeemed.has(event.tokenId) === true;
+    const piece = retiredNow ? model.pieces.get(event.tokenId) : model.livePiece(event.tokenId, at, "Claimed");
+    if (piece === undefined) return;
+    const value = retiredNow ? piece.redeemedValue : piece.value;
+    const slot = model.slots.get(piece.slot);
+    if (slot === undefined) return;
+    model.touch(piece, at);
+    if (event.holder !== piece.owner) {
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `claim on piece ${pieceName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`,
+        { tokenId: piece.tokenId },
+      );
+    }
+    const entitled = (value * slot.repaid) / slot.faceValue;
+    if (event.claimedTotal !== entitled || event.amount !== entitled - piece.claimed) {
+      model.flag(
+        "I6_CLAIM_WRONG",
+        at,
+        `piece ${pieceName(piece.tokenId)} (value ${value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
+        { tokenId: piece.tokenId, slot: slot.slot },
+      );
+    }
+    this.recourse.onClaim(piece.tokenId, event.amount, piece.claimed, value, at);
+    piece.claimed += event.amount;
+    slot.claimed += event.amount;
+    slot.lastAt = at;
+    if (slot.claimed > slot.repaid) {
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${slot.claimed} claimed, more than the ${slot.repaid} repaid`, {
+        slot: slot.slot,
+        tokenId: piece.tokenId,
+      });
+    }
+    if (slot.repaid !== slot.faceValue) {
+      const maturity = slot.maturity;
+      model.timedChecks.push({
+        block: at.block,
+        evaluate: (time) => {
+          if (time < maturity)
+            model.flag(
+              "I6_CLAIM_BEFORE_MATURITY",
+              at,
+              `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`,
+              { tokenId: piece.tokenId, slot: slot.slot },
+            );
+        },
+      });
+    }
+    model.expectCash({
+      from: model.settlementAddress,
+      to: event.holder,
+      amount: event.amount,
+      why: `claim on piece ${pieceName(piece.tokenId)}`,
+      at,
+      slot: slot.slot,
+      tokenId: piece.tokenId,
+    });
+    model.cash.push({
+      kind: "claim",
+      at,
+      from: model.settlementAddress,
+      to: event.holder,
+      amount: event.amount,
+      slot: slot.slot,
+      tokenId: piece.tokenId,
+    });
+    model.blocksWanted.add(at.block);
+  }
+}
