@@ -318,6 +318,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await lotusPage.getByTestId("check-passed").waitFor();
     const supplier2Before = await settlementToken.balanceOf(supplier2);
     await lotusPage.getByTestId("fund").click();
+    await lotusPage.getByTestId("fund-confirm").click();
     expect(await lotusPage.getByTestId("fund-result").textContent()).to.match(/Funded: you paid [0-9,]+\.\d\d CNY and hold piece #1\.\d+/u);
     const funded = await financing.queryFilter(financing.filters.Funded(undefined, piece));
     expect(funded).to.have.length(1);
@@ -338,6 +339,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await anchorPage.reload();
     await anchorPage.getByTestId("repay-amount-1").fill("1,000,000.00");
     await anchorPage.getByTestId("repay-1").click();
+    await anchorPage.getByTestId("repay-confirm").click();
     expect(await anchorPage.getByTestId("anchor-result").textContent()).to.include("Repaid 1,000,000.00 CNY on receivable 1");
     expect((await receivableToken.creditLine(anchorId)).outstanding).to.equal(0n);
 
