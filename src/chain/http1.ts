@@ -106,7 +106,7 @@ export class AnswerReader {
       if (interim) continue;
       if (this.finished) return true;
     }
-    const framing = this.framing as BodyFraming;
+    const framing = this.framing;
     if (framing.kind === "chunked") {
       this.append(bytes, bytes.length);
       this.readChunked();

@@ -214,7 +214,7 @@ export function digestDifferences(found: IndexDigest, expected: IndexDigest): st
 export function describeLevelFailure(error: unknown): string | undefined {
   const errors: Array<{ code?: unknown; message?: unknown }> = [];
   for (let cause: unknown = error; cause !== null && typeof cause === "object" && errors.length < 5; cause = (cause as { cause?: unknown }).cause) {
-    errors.push(cause as { code?: unknown; message?: unknown });
+    errors.push(cause);
   }
   const codes = errors.map((e) => String(e.code ?? ""));
   const messages = errors.map((e) => String(e.message ?? "")).join(" / ");

@@ -87,7 +87,7 @@ function roleOf(text: string, flag: string): Role {
   const name = text.trim().toUpperCase();
   const role = (Role as unknown as Record<string, number | undefined>)[name];
   if (role === undefined || !ROLE_NAMES.includes(name)) throw new UsageError(`${flag}: "${text}" is not a role (roles: ${ROLE_NAMES.join(", ")})`);
-  return role as Role;
+  return role;
 }
 
 function addressOf(text: string | undefined, flag: string): string {

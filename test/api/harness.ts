@@ -18,7 +18,6 @@ import type { AnswerMismatch } from "../../src/api/conformance";
 import { ApiClient } from "../../src/api/wire/client";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/chain/rpc";
 import { FundingRequestStore } from "../../src/requests/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";
@@ -127,7 +126,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   try {
     if (options.index === true) {
       indexer = await startIndexer({
-        provider: hre.network.provider as unknown as Eip1193Provider,
+        provider: hre.network.provider,
         dbPath: path.join(directory, "index"),
         addresses,
         startBlock: options.indexFromBlock ?? deploymentBlock,

@@ -128,7 +128,7 @@ export class ApiClient {
   /** Calls `name` and answers its success's body; any other answer throws an ApiFailure (its body kept). */
   async call<N extends RouteName>(name: N, ...args: object extends CallInput<N> ? [CallInput<N>?] : [CallInput<N>]): Promise<ResultOf<N>> {
     const answer = (await this.request(name, ...args)) as { status: number; body: unknown };
-    if (answer.status >= 200 && answer.status < 300) return answer.body as ResultOf<N>;
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
     const body = answer.body as { failures?: Array<{ message: string }> } | null;
     throw new ApiFailure(answer.status, `HTTP_${answer.status}`, body?.failures?.[0]?.message ?? `the API answered ${answer.status}`, [], answer.body);
   }
