@@ -142,7 +142,7 @@ function WalletNoticeLine({ notice }: { notice: WalletNotice | null }) {
   );
 }
 
-function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice: WalletNotice | null; onSignedIn(signedIn: SignedIn): void }) {
+function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice: WalletNotice | null; onSignedIn: (signedIn: SignedIn) => void }) {
   const t = useT();
   const language = useLanguage();
   const { progress, error, run, busy } = useAction();
