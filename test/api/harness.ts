@@ -223,7 +223,7 @@ export async function signedSignIn(url: string, signer: Pick<HardhatEthersSigner
 /** Signs in with the typed client and returns the session token. */
 export async function signIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">): Promise<string> {
   const client = new ApiClient(url);
-  await client.signIn({ getAddress: async () => signer.address, signMessage: (message) => signer.signMessage(message) });
+  await client.signIn({ getAddress: () => Promise.resolve(signer.address), signMessage: (message) => signer.signMessage(message) });
   if (client.token === null) throw new Error("sign-in failed");
   return client.token;
 }

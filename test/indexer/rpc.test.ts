@@ -148,8 +148,8 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
 
   it("matches answers that come back in any order to their calls by id", async function () {
     const proxy = await startProxy(async (body, forward) => {
-      const answer = await forward(body);
-      return { body: Array.isArray(answer) ? [...answer].reverse() : answer };
+      const answer: unknown = await forward(body);
+      return { body: Array.isArray(answer) ? [...(answer as unknown[])].reverse() : answer };
     });
     const client = createChainClient(httpTransport(proxy.url), FAST_RETRY);
     expect(await client.headers(head - 20, head + 1)).to.deep.equal(await oneByOne(createChainClient(httpTransport(nodeUrl)), head - 20, head + 1));
