@@ -65,6 +65,14 @@ export function quietLogger(): Logger {
 const LEVELS: Readonly<Record<number, string>> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 const OWN_FIELDS = new Set(["level", "time", "pid", "hostname", "name", "msg"]);
 
+/** A field as plain text: nothing for null or undefined, JSON for an object. */
+function plain(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value) ?? "";
+}
+
 function shown(value: unknown): string {
   if (typeof value === "string") return /[\s="]/u.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);

@@ -11,10 +11,10 @@ export interface AppState {
   session: Session;
   members: Member[];
   /** A member's display name for an address (the directory's name, or the member number, or the short address). */
-  nameOf(address: string | null | undefined): string;
+  nameOf: (address: string | null | undefined) => string;
   /** The member an address belongs to. */
-  memberOf(address: string): Member | undefined;
-  navigate(route: string): void;
+  memberOf: (address: string) => Member | undefined;
+  navigate: (route: string) => void;
 }
 
 export const AppContext = createContext<AppState | null>(null);

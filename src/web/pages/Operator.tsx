@@ -380,7 +380,7 @@ export function OperatorPage() {
   );
 }
 
-function ThresholdForm({ current, disabled, onSubmit }: { current: bigint; disabled: boolean; onSubmit(text: string): void }) {
+function ThresholdForm({ current, disabled, onSubmit }: { current: bigint; disabled: boolean; onSubmit: (text: string) => void }) {
   const t = useT();
   const [text, setText] = useState(current.toString());
   return (
@@ -406,7 +406,7 @@ interface AdmitInput {
   kycDate: string;
 }
 
-function AdmitForm({ defaultDate, disabled, onSubmit }: { defaultDate: string; disabled: boolean; onSubmit(form: AdmitInput): void }) {
+function AdmitForm({ defaultDate, disabled, onSubmit }: { defaultDate: string; disabled: boolean; onSubmit: (form: AdmitInput) => void }) {
   const t = useT();
   const [creditCode, setCreditCode] = useState("");
   const [address, setAddress] = useState("");
@@ -451,11 +451,11 @@ interface MemberActionsProps {
   name: string;
   defaultDate: string;
   disabled: boolean;
-  roleWord(role: Role): string;
-  rolesText(mask: number): string;
+  roleWord: (role: Role) => string;
+  rolesText: (mask: number) => string;
   panel: ReactNode;
-  onPrepare(prepared: Prepared): void;
-  onRefuse(key: MessageKey, vars?: Record<string, string>): void;
+  onPrepare: (prepared: Prepared) => void;
+  onRefuse: (key: MessageKey, vars?: Record<string, string>) => void;
 }
 
 /** One member's actions: suspend or reinstate, renew KYC, grant or revoke each role, add or remove an address. */
