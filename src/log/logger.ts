@@ -82,15 +82,15 @@ function shown(value: unknown): string {
 export function prettyLine(record: Record<string, unknown>): string {
   const time = typeof record.time === "number" ? new Date(record.time).toISOString().slice(11, 23) : "";
   const level = LEVELS[Number(record.level)] ?? String(record.level);
-  const message = typeof record.msg === "string" ? record.msg : "";
+  const message = plain(record.msg);
   const parts = [time, level.padEnd(5), typeof record.name === "string" ? `${record.name}:` : "", message];
   for (const [field, value] of Object.entries(record)) {
     if (OWN_FIELDS.has(field)) continue;
     // An error: its type and message (the stack is in the json format), unless the message says it already.
     if (field === "err" && typeof value === "object" && value !== null) {
       const error = value as { type?: unknown; message?: unknown };
-      const type = typeof error.type === "string" ? error.type : "Error";
-      const errorMessage = typeof error.message === "string" ? error.message : "";
+      const type = error.type === undefined || error.type === null ? "Error" : plain(error.type);
+      const errorMessage = plain(error.message);
       if (errorMessage !== "" && message.includes(errorMessage)) continue;
       parts.push(`err=${shown(`${type}: ${errorMessage}`)}`);
       continue;
