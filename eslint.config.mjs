@@ -10,7 +10,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // The dApp's Vite config runs in Node, the dApp in the browser: it has its own tsconfig (src/web/tsconfig.node.json).
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ["src/web/vite.config.mts"], defaultProject: "src/web/tsconfig.node.json" }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // Unused names are a compile error already (noUnusedLocals); `_`-prefixed parameters are deliberate.
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],

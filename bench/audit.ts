@@ -51,7 +51,7 @@ class Batcher {
   async flush(): Promise<void> {
     if (this.queued === 0) return;
     await send("evm_mine", []);
-    const pending = Number((await send("eth_getBlockTransactionCountByNumber", ["pending"])) as string);
+    const pending = Number(await send("eth_getBlockTransactionCountByNumber", ["pending"]));
     if (pending !== 0) throw new Error(`${pending} transactions did not fit their block`);
     this.queued = 0;
   }

@@ -33,7 +33,12 @@ async function main(config: ApiServerConfig): Promise<void> {
   }
 
   // Each part is closed in reverse order on a signal, or when a later part fails to start.
-  const closers: Array<() => Promise<void>> = [async () => provider.destroy()];
+  const closers: Array<() => Promise<void>> = [
+    () => {
+      provider.destroy();
+      return Promise.resolve();
+    },
+  ];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse().splice(0)) {
       await close().catch((error: unknown) => logger.error({ err: error }, "while stopping"));

@@ -104,7 +104,7 @@ async function chainIdAt(url: string): Promise<bigint> {
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new Error(`cannot reach the node at ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot reach the node at ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const body = (await response.json()) as { result?: string; error?: { message?: string } };
   if (typeof body.result !== "string") throw new Error(`${url} did not answer eth_chainId: ${body.error?.message ?? response.status}`);

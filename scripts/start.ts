@@ -157,6 +157,6 @@ runCommand("npm start", USAGE, parseStartArgs, async (args) => {
   } catch (error) {
     const record = error as { code?: unknown; port?: unknown; address?: unknown };
     if (record.code !== "EADDRINUSE") throw error;
-    throw new Error(`${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`);
+    throw new Error(`${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`, { cause: error });
   }
 });

@@ -9,6 +9,7 @@ import { openApiDocument } from "./wire/openapi";
 import { answerConformance } from "./conformance";
 import { registerRequestRoutes } from "./requestRoutes";
 import { registerRiskRoutes } from "./riskRoutes";
+import { routePath } from "./routePath";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
@@ -32,9 +33,8 @@ function requestLog(context: ApiContext): RequestHandler {
   return (request, response, next) => {
     const started = process.hrtime.bigint();
     response.on("finish", () => {
-      const route = request.route?.path;
       context.logger.debug(
-        { method: request.method, route: typeof route === "string" ? route : undefined, path: request.path, status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        { method: request.method, route: routePath(request), path: request.path, status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
         "request",
       );
     });

@@ -75,7 +75,7 @@ function wholeNumber(text: string | undefined, fallback: number, name: string): 
  * Parses the command line (without `node script`) and environment; null for --help. A mistake is a UsageError
  * naming the flag (the command prints the usage with it and exits 2).
  */
-export async function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ApiServerConfig | null> {
+export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ApiServerConfig | null {
   const { values } = parseCommandLine(argv, {
     ...HELP_OPTION,
     rpc: { type: "string" },

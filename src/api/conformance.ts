@@ -5,6 +5,7 @@ import { errorBody } from "./wire/schemas";
 import { expressPath, routesFor } from "./wire/routes";
 import type { MountedRoutes, RouteSpec } from "./wire/routes";
 import { problemsOf } from "./validation";
+import { routePath } from "./routePath";
 
 /**
  * The check that keeps the API to its wire contract (on in tests: `createApp({ checkAnswers: true })`): every JSON
@@ -41,8 +42,7 @@ export function answerConformance(mounted: MountedRoutes, replacer: (key: string
   return (request, response, next) => {
     const send = response.json.bind(response);
     response.json = (body: unknown) => {
-      const routePath: unknown = request.route?.path;
-      const route = typeof routePath === "string" ? routePath : undefined;
+      const route = routePath(request);
       const method = request.method === "HEAD" ? "GET" : request.method;
       const spec = route === undefined ? undefined : byRoute.get(`${method} ${route}`);
       const text = JSON.stringify(body, replacer);

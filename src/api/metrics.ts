@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestHandler } from "express";
+import { routePath } from "./routePath";
 
 /** The API's Prometheus metrics, in a registry of its own (two apps in one process do not collide). */
 export class ApiMetrics {
@@ -43,8 +44,7 @@ export class ApiMetrics {
     return (request, response, next) => {
       const stopTimer = process.hrtime.bigint();
       response.on("finish", () => {
-        const route = request.route?.path;
-        const label = typeof route === "string" ? route : "unmatched";
+        const label = routePath(request) ?? "unmatched";
         const seconds = Number(process.hrtime.bigint() - stopTimer) / 1e9;
         this.requests.inc({ method: request.method, route: label, status: String(response.statusCode) });
         this.latency.observe({ method: request.method, route: label }, seconds);

@@ -1,4 +1,5 @@
 import { ReceivableToken__factory } from "../../typechain-types";
+import { abiTuple, abiUint } from "../chain/abiValues";
 import type { RpcSender } from "./chain";
 import type { AuditEvent } from "./decode";
 import type { ChainPosition, FindingCode, FindingLog } from "./findings";
@@ -114,8 +115,8 @@ export async function compareCreditLines(rpc: RpcSender, tokenAddress: string, r
       continue;
     }
     if (typeof answer !== "string") continue;
-    const [view] = token.decodeFunctionResult("creditLine", answer);
-    const chain = { limit: BigInt(view.limit), outstanding: BigInt(view.outstanding), reviewDate: BigInt(view.reviewDate) };
+    const view = abiTuple(token.decodeFunctionResult("creditLine", answer)[0]);
+    const chain = { limit: abiUint(view.limit), outstanding: abiUint(view.outstanding), reviewDate: abiUint(view.reviewDate) };
     if (chain.limit !== line.limit || chain.outstanding !== line.outstanding || chain.reviewDate !== line.reviewDate) {
       findings.add(
         "VIEW_MISMATCH",

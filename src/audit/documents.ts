@@ -58,7 +58,7 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
   try {
     await client.signIn(wallet, { statement: "Chainbill audit: read the documents behind the chain." });
   } catch (error) {
-    throw new Error(`signing in to ${client.baseUrl} as ${wallet.address} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`signing in to ${client.baseUrl} as ${wallet.address} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return {
     description: `API ${client.baseUrl} (signed in as ${wallet.address})`,
@@ -80,7 +80,7 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
           // The API's own integrity check: its stored copy no longer hashes to the key it is stored under.
           if (error.code === "DOCUMENT_ALTERED") return { altered: `the API reports its stored copy altered: ${text}` };
           if (error.status >= 500) return { unreadable: `the API answered ${error.status}: ${text}` };
-          throw new Error(`${client.url("document", { params: { hash } })} answered ${error.status}: ${text}`);
+          throw new Error(`${client.url("document", { params: { hash } })} answered ${error.status}: ${text}`, { cause: error });
         }
       }
     },

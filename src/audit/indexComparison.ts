@@ -41,6 +41,11 @@ function bigOf(value: Json | undefined): bigint | undefined {
   return undefined;
 }
 
+/** An index field in a message: a JSON object or array as JSON, anything else as itself. */
+function shown(value: Json | undefined): string {
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 function sameAddress(a: Json | undefined, b: string): boolean {
   return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
 }
@@ -50,7 +55,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
   try {
     await db.open();
   } catch (error) {
-    throw new Error(`cannot open the index at ${path} (is the indexer still running?): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot open the index at ${path} (is the indexer still running?): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const cursor = objectOf(await db.get("meta/cursor"));
   if (cursor === undefined || typeof cursor.number !== "number") {
@@ -77,11 +82,11 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const status = record.status as PieceStatus | undefined;
       if (status !== piece.status) differences.push(`status ${String(status)} vs ${piece.status}`);
       if (piece.status === "live") {
-        if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${String(record.owner)} vs ${piece.owner}`);
-        if (bigOf(record.value) !== piece.value) differences.push(`value ${String(record.value)} vs ${piece.value}`);
+        if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${shown(record.owner)} vs ${piece.owner}`);
+        if (bigOf(record.value) !== piece.value) differences.push(`value ${shown(record.value)} vs ${piece.value}`);
       }
-      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${String(record.parent)} vs ${piece.parent}`);
-      if (bigOf(record.received) !== piece.claimed) differences.push(`received ${String(record.received)} vs ${piece.claimed}`);
+      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${shown(record.parent)} vs ${piece.parent}`);
+      if (bigOf(record.received) !== piece.claimed) differences.push(`received ${shown(record.received)} vs ${piece.claimed}`);
       if (differences.length > 0) mismatch(piece.lastAt, `piece ${pieceName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
     }
     for await (const key of db.keys({ gte: "t/", lt: `t/${END}` })) {
@@ -105,7 +110,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const piece = replay.pieces.get(tokenId);
       const row = objectOf(value);
       if (piece !== undefined && bigOf(row?.value) !== piece.value) {
-        mismatch(piece.lastAt, `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${String(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
+        mismatch(piece.lastAt, `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${shown(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
       }
     }
     for (const [rest, tokenId] of live) {
@@ -129,10 +134,10 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
         ["claimed", slot.claimed],
         ["redeemedValue", slot.redeemedValue],
       ] as const) {
-        if (bigOf(record[field]) !== replayed) differences.push(`${field} ${String(record[field])} vs ${replayed}`);
+        if (bigOf(record[field]) !== replayed) differences.push(`${field} ${shown(record[field])} vs ${replayed}`);
       }
-      if (record.pieceCount !== slot.pieceCount) differences.push(`pieceCount ${String(record.pieceCount)} vs ${slot.pieceCount}`);
-      if (record.anchorId !== slot.anchorId) differences.push(`anchorId ${String(record.anchorId)} vs ${slot.anchorId}`);
+      if (record.pieceCount !== slot.pieceCount) differences.push(`pieceCount ${shown(record.pieceCount)} vs ${slot.pieceCount}`);
+      if (record.anchorId !== slot.anchorId) differences.push(`anchorId ${shown(record.anchorId)} vs ${slot.anchorId}`);
       if (differences.length > 0) mismatch(slot.lastAt, `receivable ${slot.slot} (index vs replay): ${differences.join("; ")}`, { slot: slot.slot });
     }
 
@@ -158,7 +163,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
         finding !== undefined && typeof finding.block === "number" && typeof finding.transactionHash === "string" && typeof finding.logIndex === "number"
           ? { block: finding.block, transactionHash: finding.transactionHash, logIndex: finding.logIndex }
           : fallback;
-      findings.add("I7_INDEX_FINDING", at, `the index did not apply ${String(finding?.event ?? "an event")} (${String(finding?.code ?? key)}): ${String(finding?.message ?? value)}`);
+      findings.add("I7_INDEX_FINDING", at, `the index did not apply ${shown(finding?.event ?? "an event")} (${shown(finding?.code ?? key)}): ${shown(finding?.message ?? value)}`);
     }
     return compared;
   };

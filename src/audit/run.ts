@@ -73,8 +73,8 @@ export class AuditSetupError extends Error {
 /** Times each phase and forwards its progress. */
 interface PhaseClock {
   readonly timings: AuditTimings;
-  timed<T>(phase: string, work: () => Promise<T> | T): Promise<T>;
-  progressOf(phase: AuditPhase): Progress;
+  readonly timed: <T>(phase: string, work: () => Promise<T> | T) => Promise<T>;
+  readonly progressOf: (phase: AuditPhase) => Progress;
 }
 
 function phaseClock(onProgress: AuditOptions["onProgress"]): PhaseClock {

@@ -192,7 +192,7 @@ function uintWord(value: bigint): string {
   return zeroPadValue(toBeHex(value), 32);
 }
 function addressWord(address: string): string {
-  if (!isAddress(address)) throw new TypeError(`${address} is not an address`);
+  if (!isAddress(address)) throw new TypeError(`${String(address)} is not an address`);
   return zeroPadValue(address.toLowerCase(), 32);
 }
 function bytes32Word(value: string): string {

@@ -1,6 +1,7 @@
 import { getAddress, ZeroAddress } from "ethers";
 import type { BlockTag, Log, LogDescription } from "ethers";
 import type { ChainbillContracts } from "./system";
+import { abiTuple, abiUint } from "./abiValues";
 import { sequenceOf, slotOf } from "./tokenId";
 
 /**
@@ -204,32 +205,32 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
     const args = decode(log, financing.interface).args;
     const funding: FundingOnChain = {
       fundingId: String(args.fundingId),
-      soldTokenId: BigInt(args.tokenId),
+      soldTokenId: abiUint(args.tokenId),
       factor: getAddress(String(args.factor)),
       holder: getAddress(String(args.holder)),
-      value: BigInt(args.value),
-      price: BigInt(args.price),
+      value: abiUint(args.value),
+      price: abiUint(args.price),
       withRecourse: Boolean(args.withRecourse),
       blockNumber: log.blockNumber,
       transactionHash: log.transactionHash,
     };
-    return { funding, fundedTokenId: BigInt(args.fundedTokenId) };
+    return { funding, fundedTokenId: abiUint(args.fundedTokenId) };
   });
 
   const transfers = transferLogs
     .map((log) => ({ log, args: decode(log, receivableToken.interface).args }))
-    .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: BigInt(args[2]) }))
+    .map(({ log, args }) => ({ log, from: getAddress(String(args[0])), to: getAddress(String(args[1])), tokenId: abiUint(args[2]) }))
     .sort((a, b) => position(a.log) - position(b.log));
   const decodeValues = (logs: Log[]): Array<{ log: Log; fromTokenId: bigint; toTokenId: bigint; value: bigint }> =>
     logs
       .map((log) => ({ log, args: decode(log, receivableToken.interface).args }))
-      .map(({ log, args }) => ({ log, fromTokenId: BigInt(args[0]), toTokenId: BigInt(args[1]), value: BigInt(args[2]) }));
+      .map(({ log, args }) => ({ log, fromTokenId: abiUint(args[0]), toTokenId: abiUint(args[1]), value: abiUint(args[2]) }));
   const values = decodeValues(valueLogs);
   const outflows = decodeValues(valueOutLogs).sort((a, b) => position(a.log) - position(b.log));
   const proofs = new Map<bigint, TradeProofOnChain>();
   for (const log of proofLogs) {
     const args = decode(log, receivableToken.interface).args;
-    proofs.set(BigInt(args.tokenId), {
+    proofs.set(abiUint(args.tokenId), {
       invoiceFingerprint: String(args.invoiceFingerprint),
       invoiceHash: String(args.invoiceHash),
       logisticsHash: String(args.logisticsHash),
@@ -306,7 +307,7 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
       burned: own.some((transfer) => transfer.to === ZeroAddress),
     };
     if (index === 0) {
-      const confirmation = confirmed.args.confirmation;
+      const confirmation = abiTuple(confirmed.args.confirmation);
       return {
         ...common,
         kind: "confirmation",

@@ -26,7 +26,7 @@ export interface RpcTransport {
    * Absent where one request per call costs no more (an in-process provider). Throws an RpcError when the batch
    * as a whole fails, a BatchRefusedError when the node does not take batches at all.
    */
-  batch?(calls: readonly RpcCall[]): Promise<RpcOutcome[]>;
+  readonly batch?: (calls: readonly RpcCall[]) => Promise<RpcOutcome[]>;
 }
 
 /** An EIP-1193 provider (Hardhat's `network.provider`, a browser wallet). */
@@ -69,10 +69,19 @@ export function classifyRpcError(code: number | undefined, message: string): Rpc
   return "retryable";
 }
 
+/** An error object without a message, as JSON where it has that form. */
+function objectText(value: object): string {
+  try {
+    return JSON.stringify(value) ?? Object.prototype.toString.call(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 function errorFields(error: unknown): { code?: number; message: string; data?: unknown } {
   if (typeof error === "object" && error !== null) {
     const code = "code" in error && typeof error.code === "number" ? error.code : undefined;
-    const message = "message" in error && typeof error.message === "string" ? error.message : String(error);
+    const message = "message" in error && typeof error.message === "string" ? error.message : objectText(error);
     return { code, message, data: "data" in error ? error.data : undefined };
   }
   return { message: String(error) };
@@ -207,7 +216,7 @@ export function httpTransport(urls: string | readonly string[], options: HttpTra
       if (!Array.isArray(body)) throw new BatchRefusedError(`${what}: ${response.url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
       // Answers may come in any order; the id says which call each one answers.
       const answers = new Map<number, object>();
-      for (const answer of body) {
+      for (const answer of body as unknown[]) {
         if (typeof answer === "object" && answer !== null && "id" in answer && typeof answer.id === "number") answers.set(answer.id, answer);
       }
       if (!ids.some((id) => answers.has(id))) throw new BatchRefusedError(`${what}: ${response.url} answered none of the calls by its id`);

@@ -25,7 +25,7 @@ export interface SignatureRecovery {
 
 /** Recovery on the calling thread. */
 export const inlineRecovery: SignatureRecovery = {
-  recoverSigners: async (pairs) => pairs.map(([digest, signature]) => recoverSigner(digest, signature)),
+  recoverSigners: (pairs) => Promise.resolve(pairs.map(([digest, signature]) => recoverSigner(digest, signature))),
 };
 
 /**

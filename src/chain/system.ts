@@ -16,14 +16,14 @@ export interface ChainbillContracts {
   financing: Financing;
 }
 
-/** Where each contract of the system lives. */
-export interface ChainbillAddresses {
+/** Where each contract of the system lives (a type, not an interface, so Object.entries sees address strings). */
+export type ChainbillAddresses = {
   registry: string;
   receivableToken: string;
   settlementToken: string;
   settlement: string;
   financing: string;
-}
+};
 
 /** Typed handles on a deployed system, acting through `runner` (a signer, or a provider for reads). */
 export function connectChainbill(addresses: ChainbillAddresses, runner: ContractRunner): ChainbillContracts {

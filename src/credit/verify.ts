@@ -103,7 +103,9 @@ async function validCorrections(
     const { body } = correction;
     const what = `correction ${index + 1} (${String(body.supersedes?.line)})`;
     const signer = creditCorrectionSigner(correction);
-    if (body.format !== CREDIT_CORRECTION_FORMAT) problems.push(`${what}: format is ${JSON.stringify(body.format)}, not ${CREDIT_CORRECTION_FORMAT}`);
+    // Read as a string: a file can carry any format, whatever the type says.
+    const format: string = body.format;
+    if (format !== CREDIT_CORRECTION_FORMAT) problems.push(`${what}: format is ${JSON.stringify(format)}, not ${CREDIT_CORRECTION_FORMAT}`);
     else if (signer === null || signer !== getAddress(correction.signer)) problems.push(`${what}: it is not ${correction.signer}'s signature of this correction`);
     else if (!(await chain.registry.hasRole(signer, Role.OPERATOR))) problems.push(`${what}: ${signer} is not an active operator`);
     else if (body.supersedes.reportDigest !== digest) problems.push(`${what}: it names report ${body.supersedes.reportDigest}, not this one (${digest})`);

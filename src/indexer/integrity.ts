@@ -214,10 +214,11 @@ export function digestDifferences(found: IndexDigest, expected: IndexDigest): st
 export function describeLevelFailure(error: unknown): string | undefined {
   const errors: Array<{ code?: unknown; message?: unknown }> = [];
   for (let cause: unknown = error; cause !== null && typeof cause === "object" && errors.length < 5; cause = (cause as { cause?: unknown }).cause) {
-    errors.push(cause as { code?: unknown; message?: unknown });
+    errors.push(cause);
   }
-  const codes = errors.map((e) => String(e.code ?? ""));
-  const messages = errors.map((e) => String(e.message ?? "")).join(" / ");
+  const text = (value: unknown): string => (typeof value === "string" || typeof value === "number" ? String(value) : "");
+  const codes = errors.map((e) => text(e.code));
+  const messages = errors.map((e) => text(e.message)).join(" / ");
   if (codes.includes("LEVEL_LOCKED")) return undefined;
   const missing = /(\d+) missing files?; e\.g\.: (\S+)/.exec(messages);
   if (missing !== null) return `${missing[1]} of its table files ${missing[1] === "1" ? "is" : "are"} missing (e.g. ${path.basename(missing[2])})`;

@@ -441,7 +441,7 @@ const quoted = (text: string): string => JSON.stringify(text);
  * the same order, same forms), which a test checks against the generic encoder; decoding is the generic one.
  */
 function templateCodec<T>(generic: Codec<T>, encode: (value: T) => string): Codec<T> {
-  return { encode, decode: generic.decode };
+  return { encode, decode: (text) => generic.decode(text) };
 }
 
 /** The generic codecs of the records that {@link codecs} encodes with templates, for the test comparing the two. */

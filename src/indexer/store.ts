@@ -198,7 +198,7 @@ function decodedOf<T>(found: Entry, codec: RecordCodec<T>): T | undefined {
   if (text === null) return undefined;
   const value = codec.decode(text);
   found.value = value;
-  found.codec = codec as RecordCodec<unknown>;
+  found.codec = codec;
   return value;
 }
 
@@ -309,7 +309,7 @@ export class StateTx {
   putRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.noteUndo(key);
     this.noteBefore(key);
-    this.overlay.set(key, recordEntry(value, codec as RecordCodec<unknown>, false));
+    this.overlay.set(key, recordEntry(value, codec, false));
   }
 
   /**
@@ -334,7 +334,7 @@ export class StateTx {
     this.noteBefore(key);
     const record = { ...current };
     change(record);
-    this.overlay.set(key, recordEntry(record, codec as RecordCodec<unknown>, true));
+    this.overlay.set(key, recordEntry(record, codec, true));
     return record;
   }
 
@@ -370,7 +370,7 @@ export class StateTx {
   /** {@link insert} of a record, kept decoded (and owned: later changes in this batch need no copy). */
   insertRecord<T>(key: string, codec: RecordCodec<T>, value: T): void {
     this.insert(key, "");
-    this.overlay.set(key, recordEntry(value, codec as RecordCodec<unknown>, true));
+    this.overlay.set(key, recordEntry(value, codec, true));
   }
 
   /** A write that is never undone (cursor, block hashes, undo bookkeeping). */

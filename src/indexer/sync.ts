@@ -111,7 +111,7 @@ export async function* backfillChunks(
   plan();
   while (pending.length > 0) {
     const chunk = await pending[0];
-    pending.shift();
+    void pending.shift(); // the promise just awaited
     plan();
     yield chunk;
   }

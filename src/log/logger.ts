@@ -65,6 +65,14 @@ export function quietLogger(): Logger {
 const LEVELS: Readonly<Record<number, string>> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 const OWN_FIELDS = new Set(["level", "time", "pid", "hostname", "name", "msg"]);
 
+/** A field as plain text: nothing for null or undefined, JSON for an object. */
+function plain(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value) ?? "";
+}
+
 function shown(value: unknown): string {
   if (typeof value === "string") return /[\s="]/u.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);
@@ -74,15 +82,15 @@ function shown(value: unknown): string {
 export function prettyLine(record: Record<string, unknown>): string {
   const time = typeof record.time === "number" ? new Date(record.time).toISOString().slice(11, 23) : "";
   const level = LEVELS[Number(record.level)] ?? String(record.level);
-  const message = typeof record.msg === "string" ? record.msg : "";
+  const message = plain(record.msg);
   const parts = [time, level.padEnd(5), typeof record.name === "string" ? `${record.name}:` : "", message];
   for (const [field, value] of Object.entries(record)) {
     if (OWN_FIELDS.has(field)) continue;
     // An error: its type and message (the stack is in the json format), unless the message says it already.
     if (field === "err" && typeof value === "object" && value !== null) {
       const error = value as { type?: unknown; message?: unknown };
-      const type = typeof error.type === "string" ? error.type : "Error";
-      const errorMessage = typeof error.message === "string" ? error.message : "";
+      const type = error.type === undefined || error.type === null ? "Error" : plain(error.type);
+      const errorMessage = plain(error.message);
       if (errorMessage !== "" && message.includes(errorMessage)) continue;
       parts.push(`err=${shown(`${type}: ${errorMessage}`)}`);
       continue;

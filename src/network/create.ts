@@ -63,7 +63,7 @@ export async function createNetwork(options: CreateNetworkOptions): Promise<Netw
 
   const existed = fs.existsSync(options.stateDir);
   try {
-    return await createIn(options, layout);
+    return createIn(options, layout);
   } catch (error) {
     // Leave nothing half made: the next `up` would trip over it.
     if (!existed) fs.rmSync(options.stateDir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ export async function createNetwork(options: CreateNetworkOptions): Promise<Netw
   }
 }
 
-async function createIn(options: CreateNetworkOptions, layout: NodeLayout[]): Promise<NetworkDescriptor> {
+function createIn(options: CreateNetworkOptions, layout: NodeLayout[]): NetworkDescriptor {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const password = crypto.randomBytes(24).toString("hex");
   fs.writeFileSync(path.join(options.stateDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
@@ -111,7 +111,7 @@ async function createIn(options: CreateNetworkOptions, layout: NodeLayout[]): Pr
       execFileSync(options.geth, ["--datadir", node.dataDir, "--verbosity", "2", "init", genesisFile], { stdio: "pipe" });
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
-      throw new Error(`geth init failed for ${node.name}: ${stderr || (error as Error).message}`);
+      throw new Error(`geth init failed for ${node.name}: ${stderr || (error as Error).message}`, { cause: error });
     }
   }
 

@@ -78,13 +78,13 @@ export function readNetworkDescriptor(file: string = descriptorPath()): NetworkD
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`no network descriptor at ${file} (start a network with \`npm run network -- up\`): ${(error as Error).message}`);
+    throw new Error(`no network descriptor at ${file} (start a network with \`npm run network -- up\`): ${(error as Error).message}`, { cause: error });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`network descriptor ${file} is not JSON: ${(error as Error).message}`);
+    throw new Error(`network descriptor ${file} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   return parseNetworkDescriptor(json, file);
 }

@@ -87,12 +87,12 @@ function roleOf(text: string, flag: string): Role {
   const name = text.trim().toUpperCase();
   const role = (Role as unknown as Record<string, number | undefined>)[name];
   if (role === undefined || !ROLE_NAMES.includes(name)) throw new UsageError(`${flag}: "${text}" is not a role (roles: ${ROLE_NAMES.join(", ")})`);
-  return role as Role;
+  return role;
 }
 
 function addressOf(text: string | undefined, flag: string): string {
   if (text === undefined) throw new UsageError(`${flag} <0x…> is required`);
-  if (!isAddress(text)) throw new UsageError(`${flag}: "${text}" is not an address (0x and 40 hex digits)`);
+  if (!isAddress(text)) throw new UsageError(`${flag}: "${String(text)}" is not an address (0x and 40 hex digits)`);
   return getAddress(text);
 }
 
@@ -105,7 +105,7 @@ function memberOf(text: string | undefined): MemberReference {
     return { kind: "id", memberId };
   }
   if (isAddress(text)) return { kind: "address", address: getAddress(text) };
-  throw new UsageError(`--member: "${text}" is neither a member id nor an address`);
+  throw new UsageError(`--member: "${String(text)}" is neither a member id nor an address`);
 }
 
 /** "2027-12-31" as the last second of that day in China Standard Time; refuses impossible dates (2027-02-30). */

@@ -164,12 +164,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       provider,
       documents: store,
       signer: verifierSigner ?? {
-        getAddress: async () => {
-          throw new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks");
-        },
-        signTypedData: async () => {
-          throw new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks");
-        },
+        getAddress: () => Promise.reject(new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks")),
+        signTypedData: () => Promise.reject(new Error("no verifier key: set CHAINBILL_VERIFIER_KEY to run funding checks")),
       },
     });
 

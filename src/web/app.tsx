@@ -11,12 +11,12 @@ export interface AppState {
   session: Session;
   members: Member[];
   /** A member's display name for an address (its admitted application's name, or the member number, or the short address). */
-  nameOf(address: string | null | undefined): string;
+  nameOf: (address: string | null | undefined) => string;
   /** The member an address belongs to. */
-  memberOf(address: string): Member | undefined;
+  memberOf: (address: string) => Member | undefined;
   /** Reads the directory again (after an admission, a new address, a role). */
-  reloadMembers(): Promise<void>;
-  navigate(route: string): void;
+  reloadMembers: () => Promise<void>;
+  navigate: (route: string) => void;
 }
 
 export const AppContext = createContext<AppState | null>(null);

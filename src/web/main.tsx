@@ -13,7 +13,7 @@ import { httpProvider, keyWallet } from "./lib/keyWallet";
 import type { Eip1193Provider } from "./lib/keyWallet";
 import { signIn } from "./lib/session";
 import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wallets";
-import type { DiscoveredWallet, EventfulProvider } from "./lib/wallets";
+import type { DiscoveredWallet } from "./lib/wallets";
 import { shortAddress } from "./lib/money";
 import type { DappConfig, DirectoryEntryJson as Member, SessionJson as Session } from "../api/wire/schemas";
 import { Notifications } from "./Notifications";
@@ -146,7 +146,7 @@ function WalletNoticeLine({ notice }: { notice: WalletNotice | null }) {
   );
 }
 
-function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappConfig; notice: WalletNotice | null; onSignedIn(signedIn: SignedIn): void; onApplicant(connection: Connection): void }) {
+function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappConfig; notice: WalletNotice | null; onSignedIn: (signedIn: SignedIn) => void; onApplicant: (connection: Connection) => void }) {
   const t = useT();
   const language = useLanguage();
   const { progress, error, run, busy } = useAction();
@@ -220,9 +220,9 @@ function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappC
   );
 }
 
-function useLanguageState() {
+function useLanguageState(): { language: Language } {
   const stored = typeof localStorage === "undefined" ? null : localStorage.getItem("chainbill.language");
-  return { language: (stored === "zh" ? "zh" : "en") as Language };
+  return { language: stored === "zh" ? "zh" : "en" };
 }
 
 function Root() {
@@ -304,7 +304,7 @@ function Root() {
     if (signedIn === null || config === null) return undefined;
     const signedInAs = getAddress(signedIn.connection.address);
     const expected = BigInt(config.chainId);
-    return followWallet(signedIn.connection.eip1193 as EventfulProvider, {
+    return followWallet(signedIn.connection.eip1193, {
       onAccountChanged: (account) => {
         if (account !== null && getAddress(account) === signedInAs) return;
         signOut();

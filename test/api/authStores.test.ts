@@ -10,11 +10,13 @@ class MemoryPersistence implements SessionPersistence {
   constructor(readonly loaded: ReadonlyMap<string, Session> = new Map()) {
     for (const [digest, session] of loaded) this.rows.set(digest, session);
   }
-  async put(digest: string, session: Session): Promise<void> {
+  put(digest: string, session: Session): Promise<void> {
     this.rows.set(digest, session);
+    return Promise.resolve();
   }
-  async delete(digests: readonly string[]): Promise<void> {
+  delete(digests: readonly string[]): Promise<void> {
     for (const digest of digests) this.rows.delete(digest);
+    return Promise.resolve();
   }
   async close(): Promise<void> {}
 }

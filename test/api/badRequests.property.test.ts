@@ -82,7 +82,7 @@ describe("API bad requests (property): no 5xx, no crash, nothing stored", () => 
     const outsider = c.outsiders[1];
     const withOutsider = await documentTrade({ ...c, memberIds: new Map([...c.memberIds, [outsider.address, 77]]) }, { seller: c.tier2, buyer: outsider, amount: 5n });
     invoices.push(...([forged, otherChain, withOutsider.invoice].map(invoiceProofToWire) as unknown as Json[]));
-    waybills.push(logisticsProofToWire(withOutsider.logistics) as unknown as Json);
+    waybills.push(logisticsProofToWire(withOutsider.logistics));
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
     const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 7n };

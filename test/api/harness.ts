@@ -18,7 +18,6 @@ import type { AnswerMismatch } from "../../src/api/conformance";
 import { ApiClient } from "../../src/api/wire/client";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/chain/rpc";
 import { FundingRequestStore } from "../../src/requests/store";
 import { OfferStore } from "../../src/offers/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
@@ -133,7 +132,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   try {
     if (options.index === true) {
       indexer = await startIndexer({
-        provider: hre.network.provider as unknown as Eip1193Provider,
+        provider: hre.network.provider,
         dbPath: path.join(directory, "index"),
         addresses,
         startBlock: options.indexFromBlock ?? deploymentBlock,
@@ -230,7 +229,7 @@ export async function signedSignIn(url: string, signer: Pick<HardhatEthersSigner
 /** Signs in with the typed client and returns the session token. */
 export async function signIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">): Promise<string> {
   const client = new ApiClient(url);
-  await client.signIn({ getAddress: async () => signer.address, signMessage: (message) => signer.signMessage(message) });
+  await client.signIn({ getAddress: () => Promise.resolve(signer.address), signMessage: (message) => signer.signMessage(message) });
   if (client.token === null) throw new Error("sign-in failed");
   return client.token;
 }

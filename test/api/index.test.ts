@@ -137,6 +137,7 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
 
   it("attack: a piece's tree asked again at the same indexed block reads nothing more from the node (each request re-read the whole lineage)", async () => {
     const provider = hre.network.provider;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the originals, put back below; called with .call(provider)
     const { send, request } = provider;
     const methods: string[] = [];
     provider.send = (method: string, params?: unknown[]) => {

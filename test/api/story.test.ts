@@ -106,7 +106,7 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     ]);
 
     // The factor funds on chain with exactly what the API returned.
-    const price = BigInt(attested.attestation.price as string);
+    const price = BigInt(attested.attestation.price);
     await (await c.currency.connect(c.issuer).issue(c.factor.address, price)).wait();
     await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), price)).wait();
     const financing = c.financing.connect(c.factor);

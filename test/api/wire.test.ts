@@ -73,9 +73,7 @@ describe("API wire contract: schemas, the answer check, the typed client", () =>
     const reader = api.indexer?.reader as IndexReader;
     const original = reader.tokenHistory.bind(reader);
     try {
-      reader.tokenHistory = async () => {
-        throw Object.assign(new Error("a teapot"), { status: 418 });
-      };
+      reader.tokenHistory = () => Promise.reject(Object.assign(new Error("a teapot"), { status: 418 }));
       const answer = await call(api.url, "GET", "/v1/pieces/4294967297/history", { token });
       expect(answer.status).to.equal(500);
       expect(api.mismatches[0].problems[0].message).to.contain("does not describe status 418");
@@ -102,7 +100,7 @@ describe("API wire contract: schemas, the answer check, the typed client", () =>
   });
 
   it("the typed client refuses an answer its schema does not describe, and throws the API's errors with their fields", async () => {
-    const lying = new ApiClient("http://127.0.0.1:9", async () => new Response(JSON.stringify({ nonce: "n", expiresAt: "x", domain: "d", uri: "u", chainId: 31337 }), { status: 200 }));
+    const lying = new ApiClient("http://127.0.0.1:9", () => Promise.resolve(new Response(JSON.stringify({ nonce: "n", expiresAt: "x", domain: "d", uri: "u", chainId: 31337 }), { status: 200 })));
     const refused = await lying.call("nonce").then(
       () => undefined,
       (error: unknown) => error,

@@ -13,7 +13,6 @@ import { logisticsProofToWire } from "../../src/proofs/logistics";
 import type { StoredDocument } from "../../src/documents/store";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { startIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/chain/rpc";
 import { confirmationFor, confirmReceivable, DAY } from "../helpers/consortium";
 import { fundAndRepay, splitTo } from "../helpers/settlement";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";
@@ -159,7 +158,7 @@ describe("audit findings", function () {
     const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
     const indexed = async (): Promise<string> => {
       const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-recourse-"));
-      const indexer = await startIndexer({ provider: hre.network.provider as unknown as Eip1193Provider, dbPath: dir, addresses: record.contracts, startBlock: record.deploymentBlock, exitAtHead: true, pollIntervalMs: 5 });
+      const indexer = await startIndexer({ provider: hre.network.provider, dbPath: dir, addresses: record.contracts, startBlock: record.deploymentBlock, exitAtHead: true, pollIntervalMs: 5 });
       await indexer.done;
       return dir;
     };
@@ -218,7 +217,7 @@ describe("audit findings", function () {
     const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-index-"));
     try {
       const indexer = await startIndexer({
-        provider: hre.network.provider as unknown as Eip1193Provider,
+        provider: hre.network.provider,
         dbPath: dir,
         addresses: c.record.contracts,
         startBlock: c.record.deploymentBlock,

@@ -105,8 +105,9 @@ describe("audit funding digests and signer recovery", function () {
       const laxFinancing = {
         address: laxAddress,
         fund: async (...args: Parameters<typeof lax.fund>): Promise<string> => {
+          // The tests sign with hex strings.
           const [request, holderSignature, ...rest] = args;
-          const sent = await lax.connect(c.factor).fund(request, mangle ? malformations(String(holderSignature))[0] : holderSignature, ...rest);
+          const sent = await lax.connect(c.factor).fund(request, mangle ? malformations(holderSignature as string)[0] : holderSignature, ...rest);
           await sent.wait();
           return sent.hash.toLowerCase();
         },

@@ -55,7 +55,7 @@ describe("audit view reader", function () {
     const tag = toQuantity(await hre.ethers.provider.getBlockNumber());
     const answers = await readViews(rpc, reads, tag);
     for (const [index, read] of reads.entries()) {
-      const plain = await hre.network.provider.send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag]).catch((error: unknown) => error);
+      const plain: unknown = await hre.network.provider.send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag]).catch((error: unknown) => error);
       if (plain instanceof Error) {
         expect(answers[index], `read ${index}`).to.be.instanceOf(Error);
         expect((answers[index] as Error).message).to.equal(plain.message);

@@ -69,7 +69,7 @@ async function downUrl(): Promise<string> {
       return node;
     };
     afterEach(async function () {
-      await Promise.all(started.splice(0).map((node) => (node.server.listening ? stopNode(node) : undefined)));
+      await Promise.all(started.splice(0).filter((node) => node.server.listening).map((node) => stopNode(node)));
     });
 
     it("is served by the second endpoint when the first refuses connections, and stays with it", async function () {

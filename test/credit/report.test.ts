@@ -199,7 +199,7 @@ describe("credit report (征信报送)", function () {
 
     // A correction that is itself wrong, signed by a non-operator, for another report, or not later than the report.
     const wrongBody = structuredClone(correction.body);
-    wrongBody.corrected = { ...wrongBody.corrected, status: "CURRENT" } as typeof wrongBody.corrected;
+    wrongBody.corrected = { ...wrongBody.corrected, status: "CURRENT" };
     const wrong = await checkCreditReport(filed, chain, [await signCreditCorrection(wrongBody, c.operator)]);
     expect(wrong.problems).to.include(`receivables[1] (${line}), as corrected: status is "CURRENT" in the correction, "REPAID_ON_TIME" on the chain`);
     const bySupplier: SignedCreditCorrection = await signCreditCorrection(correction.body, c.tier1);

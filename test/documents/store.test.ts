@@ -73,7 +73,8 @@ describe("DocumentStore", () => {
     await store.put(invoice, "0x00000000000000000000000000000000000000A1");
     await store.close();
     const raw = new Level<string, StoredDocument>(path.join(directory, "db"), { valueEncoding: "json" });
-    const record = (await raw.get(invoice.hash)) as StoredDocument;
+    const record = await raw.get(invoice.hash);
+    if (record === undefined) throw new Error("the invoice was not stored");
     (record.document as { invoice: { purchaseOrder: string } }).invoice.purchaseOrder = "PO-TAMPERED";
     await raw.put(invoice.hash, record);
     await raw.close();

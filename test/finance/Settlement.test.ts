@@ -3,6 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionReceipt } from "ethers";
+import { abiUint } from "../../src/chain/abiValues";
 import { Role, roleMask } from "../../src/chain/roles";
 import { tokenIdOf } from "../../src/chain/tokenId";
 import { DAY, YEAR, confirmReceivable, deployConsortium, latestTimestamp } from "../helpers/consortium";
@@ -41,7 +42,7 @@ function claimedEvents(s: Story, receipt: ContractTransactionReceipt | null): Ar
   for (const log of receipt.logs) {
     const parsed = s.settlement.interface.parseLog(log);
     if (parsed !== null && parsed.name === "Claimed") {
-      events.push({ tokenId: parsed.args.tokenId, holder: parsed.args.holder, amount: parsed.args.amount });
+      events.push({ tokenId: abiUint(parsed.args.tokenId), holder: String(parsed.args.holder), amount: abiUint(parsed.args.amount) });
     }
   }
   return events;

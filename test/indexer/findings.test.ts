@@ -5,7 +5,6 @@ import { addressesOf } from "../../src/chain/system";
 import type { ChainbillAddresses } from "../../src/chain/system";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
-import type { Eip1193Provider } from "../../src/chain/rpc";
 import { StrayFinancingEvents__factory } from "../../typechain-types";
 import type { StrayFinancingEvents } from "../../typechain-types";
 import { confirmReceivable, deployConsortium, systemOf } from "../helpers/consortium";
@@ -65,7 +64,7 @@ describe("Indexer findings: accepted events it cannot place", function () {
     const notAgreedAt = await (await stray.announceRecourse(plainSale, factorId, sellerId, receivable.tokenId, 400_000n)).wait();
 
     dir = tempDir("findings");
-    indexer = await startIndexer({ provider: hre.network.provider as unknown as Eip1193Provider, dbPath: dir, addresses, startBlock, confirmations: 0, pollIntervalMs: 5 });
+    indexer = await startIndexer({ provider: hre.network.provider, dbPath: dir, addresses, startBlock, confirmations: 0, pollIntervalMs: 5 });
     await followedToHead(indexer);
 
     // Later events are indexed: a split after the stray events, followed live.
@@ -89,6 +88,6 @@ describe("Indexer findings: accepted events it cannot place", function () {
     expect(book.fundings[0].recourseAmount).to.equal(null);
 
     // An index built from scratch records the same findings: they are derived state like any other.
-    expectSameRecords(await indexer.reader.derivedRecords(), await replayFromScratch({ provider: hre.network.provider as unknown as Eip1193Provider, addresses, startBlock, confirmations: 0 }), "findings");
+    expectSameRecords(await indexer.reader.derivedRecords(), await replayFromScratch({ provider: hre.network.provider, addresses, startBlock, confirmations: 0 }), "findings");
   });
 });

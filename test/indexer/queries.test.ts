@@ -9,7 +9,6 @@ import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import { QueryInputError, createIndexReader } from "../../src/indexer/queries";
 import { openIndexDb } from "../../src/indexer/store";
-import type { Eip1193Provider } from "../../src/chain/rpc";
 import { DAY, confirmReceivable, deployConsortium, latestTimestamp, randomHash, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 import { removeDir, tempDir, waitForHead } from "./helpers/compare";
@@ -76,7 +75,7 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     ).wait();
 
     dir = tempDir("queries");
-    indexer = await startIndexer({ provider: hre.network.provider as unknown as Eip1193Provider, dbPath: dir, addresses, startBlock: deploymentBlock, confirmations: 2, pollIntervalMs: 5 });
+    indexer = await startIndexer({ provider: hre.network.provider, dbPath: dir, addresses, startBlock: deploymentBlock, confirmations: 2, pollIntervalMs: 5 });
     await waitForHead(indexer);
   });
 

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonRpcServer } from "hardhat/internal/hardhat-network/jsonrpc/server";
 import { RpcError, createChainClient, httpTransport, providerTransport } from "../../src/chain/rpc";
-import type { BlockHeader, ChainClient, Eip1193Provider, RetryPolicy } from "../../src/chain/rpc";
+import type { BlockHeader, ChainClient, RetryPolicy } from "../../src/chain/rpc";
 import { DEFAULT_SIZING, RangeSizer, fetchRecent } from "../../src/indexer/sync";
 
 /**
@@ -118,7 +118,7 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
     expect(batched.map((header) => header?.number ?? null)).to.deep.equal([...Array.from({ length: 130 }, (_, index) => from + index), null, null, null]);
     for (let index = 1; index < 130; index += 1) expect(batched[index]?.parentHash).to.equal(batched[index - 1]?.hash);
     // Without batches (Hardhat's in-process provider) the answer is the same.
-    expect(await createChainClient(providerTransport(hre.network.provider as unknown as Eip1193Provider), FAST_RETRY).headers(from, head + 3)).to.deep.equal(batched);
+    expect(await createChainClient(providerTransport(hre.network.provider), FAST_RETRY).headers(from, head + 3)).to.deep.equal(batched);
     expect(await client.headers(head + 1, head + 2)).to.deep.equal([null, null]);
     expect(await client.headers(head, head - 1)).to.deep.equal([]);
   });
@@ -148,8 +148,8 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
 
   it("matches answers that come back in any order to their calls by id", async function () {
     const proxy = await startProxy(async (body, forward) => {
-      const answer = await forward(body);
-      return { body: Array.isArray(answer) ? [...answer].reverse() : answer };
+      const answer: unknown = await forward(body);
+      return { body: Array.isArray(answer) ? [...(answer as unknown[])].reverse() : answer };
     });
     const client = createChainClient(httpTransport(proxy.url), FAST_RETRY);
     expect(await client.headers(head - 20, head + 1)).to.deep.equal(await oneByOne(createChainClient(httpTransport(nodeUrl)), head - 20, head + 1));

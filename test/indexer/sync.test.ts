@@ -286,8 +286,8 @@ describe("Indexer sync and event decoding", function () {
 
   it("stops with a fatal RpcError when the node does not know a method", async function () {
     const broken: RpcTransport = {
-      async request(method) {
-        throw new RpcError(`${method}: the method does not exist`, classifyRpcError(-32601, "does not exist"), -32601);
+      request(method) {
+        return Promise.reject(new RpcError(`${method}: the method does not exist`, classifyRpcError(-32601, "does not exist"), -32601));
       },
     };
     const dir = tempDir("fatal");

@@ -1805,7 +1805,7 @@ function predictFund(model: ReceivableModel, call: FundCall, at: bigint): Outcom
 }
 
 /** `Settlement.repay`'s checks in order, then the transfer into escrow. */
-function predictRepay(model: ReceivableModel, action: Extract<Action, { kind: "repay" }>, at: bigint): Outcome {
+function predictRepay(model: ReceivableModel, action: Extract<Action, { kind: "repay" }>, _at: bigint): Outcome {
   const terms = model.slots[Number(action.slot) - 1];
   if (terms === undefined) return tokenError("ReceivableNonexistentSlot", action.slot);
   const caller = model.actors[action.caller];

@@ -377,7 +377,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       try {
         receipt = await (await send(action)).wait();
       } catch (error) {
-        throw new Error(`${description}: the model predicted success, the chain said: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`${description}: the model predicted success, the chain said: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       if (receipt === null || receipt.status !== 1) throw new Error(`${description}: no successful receipt`);
       const events = trackedEvents(receipt);

@@ -289,7 +289,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
       const values = (receipt?.logs ?? [])
         .map((log) => token.interface.parseLog(log))
         .filter((log) => log?.name === "TransferValue")
-        .map((log) => [...(log?.args ?? [])]);
+        .map((log): unknown[] => [...(log?.args ?? [])]);
       // The move to the new piece, then the source's burn: value 0, so the value is counted once.
       expect(values).to.have.length(2);
       expect(values[0].slice(0, 1)).to.deep.equal([tier3Piece]);

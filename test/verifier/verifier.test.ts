@@ -41,8 +41,8 @@ class MemoryDocuments {
     return copy;
   }
 
-  async get(hash: string): Promise<ParsedDocument | undefined> {
-    return this.byHash.get(hash.toLowerCase());
+  get(hash: string): Promise<ParsedDocument | undefined> {
+    return Promise.resolve(this.byHash.get(hash.toLowerCase()));
   }
 }
 

@@ -109,6 +109,6 @@ export async function injectWallet(context: BrowserContext, privateKey: string, 
 /** Plays a wallet event in the page, as the wallet would on a change of account or network. */
 export async function emitWalletEvent(page: Page, event: "accountsChanged" | "chainChanged", payload: unknown): Promise<void> {
   await page.evaluate(([name, data]) => {
-    (window as unknown as { __chainbillWalletEmit(event: string, payload: unknown): void }).__chainbillWalletEmit(name as string, data);
+    (window as unknown as { __chainbillWalletEmit(event: string, payload: unknown): void }).__chainbillWalletEmit(name, data);
   }, [event, payload] as const);
 }

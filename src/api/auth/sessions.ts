@@ -69,9 +69,9 @@ export class LevelSessionPersistence implements SessionPersistence {
 /** No persistence: sessions end with the process (tests, and an API run without `--sessions-db`). */
 export const NO_PERSISTENCE: SessionPersistence = {
   loaded: new Map(),
-  put: async () => undefined,
-  delete: async () => undefined,
-  close: async () => undefined,
+  put: () => Promise.resolve(),
+  delete: () => Promise.resolve(),
+  close: () => Promise.resolve(),
 };
 
 function digestOf(token: string): string {

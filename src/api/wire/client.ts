@@ -52,6 +52,14 @@ type Success = 200 | 201 | 204;
 /** The body of a route's success. */
 export type ResultOf<N extends RouteName> = Extract<AnswerOf<N>, { status: Success }>["body"];
 
+/** A path parameter or query value as the URL carries it (a number or bigint in decimal); nothing is empty. */
+function partText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  return toJson(value);
+}
+
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
@@ -80,9 +88,9 @@ export class ApiClient {
   url<N extends RouteName>(name: N, input: CallInput<N> = {} as CallInput<N>): string {
     const spec: RouteSpec = ROUTES[name];
     const { params, query } = input as { params?: Record<string, unknown>; query?: Record<string, unknown> };
-    const path = spec.path.replace(/\{([A-Za-z0-9_]+)\}/gu, (_match, key: string) => encodeURIComponent(String(params?.[key] ?? "")));
+    const path = spec.path.replace(/\{([A-Za-z0-9_]+)\}/gu, (_match, key: string) => encodeURIComponent(partText(params?.[key])));
     const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) search.append(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined && value !== null) search.append(key, partText(value));
     const text = search.toString();
     return `${this.baseUrl.replace(/\/+$/u, "")}${path}${text === "" ? "" : `?${text}`}`;
   }
@@ -128,7 +136,7 @@ export class ApiClient {
   /** Calls `name` and answers its success's body; any other answer throws an ApiFailure (its body kept). */
   async call<N extends RouteName>(name: N, ...args: object extends CallInput<N> ? [CallInput<N>?] : [CallInput<N>]): Promise<ResultOf<N>> {
     const answer = (await this.request(name, ...args)) as { status: number; body: unknown };
-    if (answer.status >= 200 && answer.status < 300) return answer.body as ResultOf<N>;
+    if (answer.status >= 200 && answer.status < 300) return answer.body;
     const body = answer.body as { failures?: Array<{ message: string }> } | null;
     throw new ApiFailure(answer.status, `HTTP_${answer.status}`, body?.failures?.[0]?.message ?? `the API answered ${answer.status}`, [], answer.body);
   }

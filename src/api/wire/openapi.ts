@@ -87,7 +87,7 @@ function parameters(spec: RouteSpec): JsonSchema[] {
     ["query", spec.query],
   ] as const) {
     if (schema === undefined) continue;
-    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    for (const [name, field] of Object.entries<z.ZodType>(schema.shape)) {
       const json = inputSchema(field);
       const { description, ...fieldSchema } = json;
       list.push({

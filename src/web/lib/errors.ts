@@ -16,10 +16,17 @@ export interface Explained {
   reasons: string[];
 }
 
-type Sentence = (args: ErrorDescription["args"]) => { en: string; zh: string };
+/** A custom error's decoded arguments (ethers' `Result`, read as values of unknown type). */
+type Args = readonly unknown[];
+type Sentence = (args: Args) => { en: string; zh: string };
 
-const arg = (args: ErrorDescription["args"], index: number): string => String(args[index]);
-const memberNo = (args: ErrorDescription["args"], index: number): string => `#${String(args[index])}`;
+const arg = (args: Args, index: number): string => String(args[index]);
+const memberNo = (args: Args, index: number): string => `#${String(args[index])}`;
+/** A `uint` argument: ethers decodes it as a bigint. */
+const uint = (args: Args, index: number): bigint => {
+  const value = args[index];
+  return typeof value === "bigint" ? value : BigInt(String(value));
+};
 const ROLE_WORDS: ReadonlyArray<{ en: string; zh: string }> = [
   { en: "operator", zh: "运营方" },
   { en: "anchor", zh: "核心企业" },
@@ -35,18 +42,18 @@ const STATUS_WORDS: ReadonlyArray<{ en: string; zh: string }> = [
   { en: "suspended", zh: "已暂停" },
 ];
 const wordOf = (words: ReadonlyArray<{ en: string; zh: string }>, value: unknown): { en: string; zh: string } => words[Number(value)] ?? { en: String(value), zh: String(value) };
-const fen = (args: ErrorDescription["args"], index: number): string => cny(BigInt(args[index]));
+const fen = (args: Args, index: number): string => cny(uint(args, index));
 
 const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
-  ERC3525InsufficientValue: (a) => ({ en: `piece ${pieceName(a[0])} holds ${fen(a, 1)}, less than the ${fen(a, 2)} asked for`, zh: `凭证 ${pieceName(a[0])} 仅有 ${fen(a, 1)}，不足所需的 ${fen(a, 2)}` }),
+  ERC3525InsufficientValue: (a) => ({ en: `piece ${pieceName(uint(a, 0))} holds ${fen(a, 1)}, less than the ${fen(a, 2)} asked for`, zh: `凭证 ${pieceName(uint(a, 0))} 仅有 ${fen(a, 1)}，不足所需的 ${fen(a, 2)}` }),
   ERC3525ZeroValue: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
   ReceivableUnauthorizedAnchor: (a) => ({ en: `${arg(a, 0)} is not an active anchor`, zh: `${arg(a, 0)} 不是有效的核心企业` }),
   ReceivableIneligibleSupplier: (a) => ({ en: `${arg(a, 0)} is not an active supplier`, zh: `${arg(a, 0)} 不是有效的供应商` }),
   ReceivableIneligibleSender: (a) => ({ en: `${arg(a, 0)} may not send pieces now (suspended, KYC expired, or no member)`, zh: `${arg(a, 0)} 当前不能转出凭证（已暂停、KYC 过期或非成员）` }),
   ReceivableIneligibleRecipient: (a) => ({ en: `${arg(a, 0)} may not receive pieces (not an active member with valid KYC)`, zh: `${arg(a, 0)} 不能接收凭证（不是 KYC 有效的在册成员）` }),
-  ReceivableInvoiceAlreadyUsed: (a) => ({ en: `this invoice already backs piece ${pieceName(a[1])}: an invoice backs one confirmation or transfer, ever`, zh: `该发票已用于凭证 ${pieceName(a[1])}：一张发票只能用于一次确权或流转` }),
-  ReceivableMatured: (a) => ({ en: `the receivable matured on ${dateOf(a[1])}; after maturity only claims move`, zh: `该应收账款已于 ${dateOf(a[1])} 到期；到期后只能兑付` }),
-  ReceivableInvalidMaturity: (a) => ({ en: `the maturity ${dateOf(a[0])} is not in the future`, zh: `到期日 ${dateOf(a[0])} 不在未来` }),
+  ReceivableInvoiceAlreadyUsed: (a) => ({ en: `this invoice already backs piece ${pieceName(uint(a, 1))}: an invoice backs one confirmation or transfer, ever`, zh: `该发票已用于凭证 ${pieceName(uint(a, 1))}：一张发票只能用于一次确权或流转` }),
+  ReceivableMatured: (a) => ({ en: `the receivable matured on ${dateOf(uint(a, 1))}; after maturity only claims move`, zh: `该应收账款已于 ${dateOf(uint(a, 1))} 到期；到期后只能兑付` }),
+  ReceivableInvalidMaturity: (a) => ({ en: `the maturity ${dateOf(uint(a, 0))} is not in the future`, zh: `到期日 ${dateOf(uint(a, 0))} 不在未来` }),
   ReceivableMissingDocumentHash: () => ({ en: "the invoice and waybill hashes are missing", zh: "缺少发票和运单哈希" }),
   ReceivableSelfConfirmation: () => ({ en: "an anchor cannot confirm a receivable to itself", zh: "核心企业不能向自己确权" }),
   ReceivableCreditLineExceeded: (a) => ({
@@ -55,14 +62,14 @@ const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
   }),
   ReceivableNoCreditLine: (a) => ({ en: `anchor ${memberNo(a, 0)} has no credit line: the operator sets one before it can confirm`, zh: `核心企业 ${memberNo(a, 0)} 尚无授信额度：需运营方设定后方可确权` }),
   ReceivableCreditLineNotAnchor: (a) => ({ en: `member ${memberNo(a, 0)} does not hold the anchor role: only an anchor has a credit line`, zh: `成员 ${memberNo(a, 0)} 不是核心企业：只有核心企业有授信额度` }),
-  ReceivableInvalidCreditLine: (a) => ({ en: `the review date ${dateOf(a[1])} must be after the chain's time (${dateOf(a[2])})`, zh: `复核日 ${dateOf(a[1])} 必须晚于链上当前时间（${dateOf(a[2])}）` }),
-  FinancingAttestationExpired: (a) => ({ en: `the verifier's attestation expired at ${dateOf(a[0])}; run the check again`, zh: `核验证明已于 ${dateOf(a[0])} 过期，请重新核验` }),
+  ReceivableInvalidCreditLine: (a) => ({ en: `the review date ${dateOf(uint(a, 1))} must be after the chain's time (${dateOf(uint(a, 2))})`, zh: `复核日 ${dateOf(uint(a, 1))} 必须晚于链上当前时间（${dateOf(uint(a, 2))}）` }),
+  FinancingAttestationExpired: (a) => ({ en: `the verifier's attestation expired at ${dateOf(uint(a, 0))}; run the check again`, zh: `核验证明已于 ${dateOf(uint(a, 0))} 过期，请重新核验` }),
   FinancingAttestationReplayed: () => ({ en: "this attestation was already used: the piece is funded", zh: "该核验证明已被使用：凭证已融资" }),
   FinancingNotFactor: (a) => ({ en: `${arg(a, 0)} is not an active factor`, zh: `${arg(a, 0)} 不是有效的保理方` }),
-  FinancingHolderMismatch: (a) => ({ en: `piece ${pieceName(a[0])} now belongs to ${arg(a, 2)}, not to the holder who asked`, zh: `凭证 ${pieceName(a[0])} 现属于 ${arg(a, 2)}，而非申请人` }),
-  FinancingRequestExpired: (a) => ({ en: `the holder's request expired on ${dateOf(a[0])}`, zh: `持有人的申请已于 ${dateOf(a[0])} 过期` }),
+  FinancingHolderMismatch: (a) => ({ en: `piece ${pieceName(uint(a, 0))} now belongs to ${arg(a, 2)}, not to the holder who asked`, zh: `凭证 ${pieceName(uint(a, 0))} 现属于 ${arg(a, 2)}，而非申请人` }),
+  FinancingRequestExpired: (a) => ({ en: `the holder's request expired on ${dateOf(uint(a, 0))}`, zh: `持有人的申请已于 ${dateOf(uint(a, 0))} 过期` }),
   FinancingNonceUsed: () => ({ en: "this request was already used or withdrawn", zh: "该申请已被使用或撤回" }),
-  FinancingTokenMatured: (a) => ({ en: `piece ${pieceName(a[0])} has matured and can no longer be financed`, zh: `凭证 ${pieceName(a[0])} 已到期，不能再融资` }),
+  FinancingTokenMatured: (a) => ({ en: `piece ${pieceName(uint(a, 0))} has matured and can no longer be financed`, zh: `凭证 ${pieceName(uint(a, 0))} 已到期，不能再融资` }),
   FinancingPriceBelowMinimum: (a) => ({ en: `the price ${fen(a, 0)} is below the holder's minimum ${fen(a, 1)}`, zh: `价格 ${fen(a, 0)} 低于持有人的最低价 ${fen(a, 1)}` }),
   FinancingSelfFunding: () => ({ en: "a member cannot fund its own piece", zh: "成员不能为自己的凭证融资" }),
   SettlementNotAnchor: (a) => ({ en: `only the anchor of receivable ${arg(a, 0)} repays it`, zh: `只有应收账款 ${arg(a, 0)} 的核心企业可以还款` }),
@@ -75,7 +82,7 @@ const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
   RegistryAccountNotOfMember: (a) => ({ en: `the address ${arg(a, 0)} does not belong to member ${memberNo(a, 1)}`, zh: `地址 ${arg(a, 0)} 不属于成员 ${memberNo(a, 1)}` }),
   RegistryZeroLeiHash: () => ({ en: "the unified social credit code is missing", zh: "缺少统一社会信用代码" }),
   RegistryLeiTaken: (a) => ({ en: `member ${memberNo(a, 1)} already has this unified social credit code`, zh: `成员 ${memberNo(a, 1)} 已使用该统一社会信用代码` }),
-  RegistryKycExpiryInPast: (a) => ({ en: `the KYC date ${dateOf(a[0])} is not after the chain's time (${dateOf(a[1])})`, zh: `KYC 有效期 ${dateOf(a[0])} 不晚于链上当前时间（${dateOf(a[1])}）` }),
+  RegistryKycExpiryInPast: (a) => ({ en: `the KYC date ${dateOf(uint(a, 0))} is not after the chain's time (${dateOf(uint(a, 1))})`, zh: `KYC 有效期 ${dateOf(uint(a, 0))} 不晚于链上当前时间（${dateOf(uint(a, 1))}）` }),
   RegistryAccountLimitReached: (a) => ({ en: `member ${memberNo(a, 0)} already has the most addresses allowed (${arg(a, 1)})`, zh: `成员 ${memberNo(a, 0)} 的地址数已达上限（${arg(a, 1)} 个）` }),
   RegistryLastAccount: (a) => ({ en: `member ${memberNo(a, 0)} must keep at least one address`, zh: `成员 ${memberNo(a, 0)} 必须至少保留一个地址` }),
   RegistryRoleAlreadyGranted: (a) => ({ en: `member ${memberNo(a, 0)} already holds the ${wordOf(ROLE_WORDS, a[1]).en} role`, zh: `成员 ${memberNo(a, 0)} 已拥有${wordOf(ROLE_WORDS, a[1]).zh}角色` }),

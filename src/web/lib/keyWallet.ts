@@ -51,8 +51,13 @@ interface TypedDataPayload {
   message: Record<string, unknown>;
 }
 
+/** Array.isArray, keeping the element type (its own guard narrows to `any[]`). */
+function isList(params: Eip1193Request["params"]): params is readonly unknown[] {
+  return Array.isArray(params);
+}
+
 function paramList(params: Eip1193Request["params"]): unknown[] {
-  return Array.isArray(params) ? [...params] : [];
+  return isList(params) ? [...params] : [];
 }
 
 function quantity(value: unknown): bigint | undefined {

@@ -7,35 +7,57 @@ import type { Explained } from "./errors";
  * Loads a page's data from the API and reloads it on demand; `reload(minBlock)` waits until the index has applied
  * the block of the page's own transaction, so the page never shows the state from before it.
  */
+type Loaded<T> = { data: T } | { error: Explained };
+
 export function useData<T>(load: (minBlock: number | null) => Promise<T>, dependencies: readonly unknown[]) {
   const t = useT();
   const language = useLanguage();
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<Explained | null>(null);
   const [loading, setLoading] = useState(true);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // The caller's dependency list, as useEffect takes one: `load` changes when one of them does.
+  // eslint-disable-next-line react-hooks/exhaustive-deps, react-hooks/use-memo -- the list is the caller's, not a literal here
   const run = useCallback(load, dependencies);
-  const reload = useCallback(
-    async (minBlock: number | null = null) => {
-      setLoading(true);
+  // Loads once and answers what the page shows next; `show` then puts it in the state.
+  const fetchData = useCallback(
+    async (minBlock: number | null): Promise<Loaded<T>> => {
       try {
-        setData(await run(minBlock));
-        setError(null);
+        return { data: await run(minBlock) };
       } catch (caught) {
-        setError(explain(caught, t, language));
-      } finally {
-        setLoading(false);
+        return { error: explain(caught, t, language) };
       }
     },
     [run, t, language],
   );
-  useEffect(() => {
-    // Another thing to load (another piece, another member): the previous answer is not this one's, so it goes
-    // before the new one arrives, and a failure never shows beside the old result.
+  const show = useCallback((loaded: Loaded<T>) => {
+    if ("data" in loaded) {
+      setData(loaded.data);
+      setError(null);
+    } else {
+      setError(loaded.error);
+    }
+    setLoading(false);
+  }, []);
+  // Another thing to load (another piece, another member): the previous answer is not this one's, so it goes
+  // before the new one arrives, and a failure never shows beside the old result (state adjusted while rendering,
+  // the effect below then loads).
+  const [shownFor, setShownFor] = useState(() => fetchData);
+  if (shownFor !== fetchData) {
+    setShownFor(() => fetchData);
     setData(null);
     setError(null);
-    void reload();
-  }, [reload]);
+    setLoading(true);
+  }
+  const reload = useCallback(
+    async (minBlock: number | null = null) => {
+      setLoading(true);
+      show(await fetchData(minBlock));
+    },
+    [fetchData, show],
+  );
+  useEffect(() => {
+    void fetchData(null).then(show);
+  }, [fetchData, show]);
   return { data, error, loading, reload };
 }
 

@@ -70,8 +70,8 @@ async function readJson(file: File): Promise<unknown> {
 export function DocumentInputs(props: {
   invoice: IntakeOutcome<InvoiceIntake> | null;
   waybill: IntakeOutcome<WaybillIntake> | null;
-  onInvoice(outcome: IntakeOutcome<InvoiceIntake> | null): void;
-  onWaybill(outcome: IntakeOutcome<WaybillIntake> | null): void;
+  onInvoice: (outcome: IntakeOutcome<InvoiceIntake> | null) => void;
+  onWaybill: (outcome: IntakeOutcome<WaybillIntake> | null) => void;
 }) {
   const t = useT();
   const { config, connection } = useApp();

@@ -422,7 +422,7 @@ export function OperatorPage() {
   );
 }
 
-function ThresholdForm({ current, disabled, onSubmit }: { current: bigint; disabled: boolean; onSubmit(text: string): void }) {
+function ThresholdForm({ current, disabled, onSubmit }: { current: bigint; disabled: boolean; onSubmit: (text: string) => void }) {
   const t = useT();
   const [text, setText] = useState(current.toString());
   return (
@@ -448,7 +448,7 @@ interface AdmitInput {
   kycDate: string;
 }
 
-function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: string; disabled: boolean; onSubmit(form: AdmitInput): void; initial: AdmitPrefill | null }) {
+function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: string; disabled: boolean; onSubmit: (form: AdmitInput) => void; initial: AdmitPrefill | null }) {
   const t = useT();
   const [creditCode, setCreditCode] = useState(initial?.creditCode ?? "");
   const [address, setAddress] = useState(initial?.address ?? "");
@@ -497,11 +497,11 @@ interface MemberActionsProps {
   /** The block the console last read: the member's credit line is read again when it moves. */
   version: number;
   disabled: boolean;
-  roleWord(role: Role): string;
-  rolesText(mask: number): string;
+  roleWord: (role: Role) => string;
+  rolesText: (mask: number) => string;
   panel: ReactNode;
-  onPrepare(prepared: Prepared): void;
-  onRefuse(key: MessageKey, vars?: Record<string, string>): void;
+  onPrepare: (prepared: Prepared) => void;
+  onRefuse: (key: MessageKey, vars?: Record<string, string>) => void;
 }
 
 /** One member's actions: suspend or reinstate, renew KYC, grant or revoke each role, add or remove an address. */

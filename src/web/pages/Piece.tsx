@@ -52,7 +52,7 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
 }
 
 /** A document opened from the tree: its JSON as stored, or why it may not be read. */
-function DocumentViewer({ hash, onClose }: { hash: string; onClose(): void }) {
+function DocumentViewer({ hash, onClose }: { hash: string; onClose: () => void }) {
   const t = useT();
   const { api } = useApp();
   const { data, error } = useData(async () => {
@@ -86,7 +86,7 @@ function DocumentViewer({ hash, onClose }: { hash: string; onClose(): void }) {
   );
 }
 
-function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tree: PieceTree; childrenOf: Map<string, TreeNode[]>; openDocument(hash: string): void }) {
+function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tree: PieceTree; childrenOf: Map<string, TreeNode[]>; openDocument: (hash: string) => void }) {
   const t = useT();
   const { nameOf } = useApp();
   const isRoot = node.parent === "0";

@@ -82,7 +82,7 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
     expect(actual, `${what} at block ${blockTag}`).to.equal(expected);
   };
 
-  const tokens = recordsUnder<TokenRecord>(records, "t/", codecs.token.decode);
+  const tokens = recordsUnder<TokenRecord>(records, "t/", (text) => codecs.token.decode(text));
   for (const [, token] of tokens) {
     const id = token.tokenId;
     checks.push(
@@ -99,7 +99,7 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
       })(),
     );
   }
-  const slots = recordsUnder<SlotRecord>(records, "s/", codecs.slot.decode);
+  const slots = recordsUnder<SlotRecord>(records, "s/", (text) => codecs.slot.decode(text));
   const systemText = records.get("meta/system");
   const system: SystemRecord | undefined = systemText === undefined ? undefined : codecs.system.decode(systemText);
   checks.push(
@@ -127,7 +127,7 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   }
   // Holders: every address that holds or ever held a piece.
   const holders = new Set(tokens.map(([, token]) => token.owner));
-  const totals = new Map(recordsUnder<HoldingTotals>(records, "ht/", codecs.holdingTotals.decode).map(([key, value]) => [key.slice(3), value]));
+  const totals = new Map(recordsUnder<HoldingTotals>(records, "ht/", (text) => codecs.holdingTotals.decode(text)).map(([key, value]) => [key.slice(3), value]));
   for (const holder of holders) {
     checks.push(
       (async () => {
@@ -135,7 +135,7 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
       })(),
     );
   }
-  const members = recordsUnder<MemberRecord>(records, "m/", codecs.member.decode);
+  const members = recordsUnder<MemberRecord>(records, "m/", (text) => codecs.member.decode(text));
   checks.push(
     (async () => {
       same(await c.registry.memberCount(at), BigInt(members.length), "memberCount");

@@ -108,7 +108,7 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
 
   const split = (from: bigint, to: string, value: bigint): string => token.encodeFunctionData("transferFrom(uint256,address,uint256)", [from, to, value]);
 
-  let leaf = 0n;
+  let leaf: bigint;
   await send("evm_setAutomine", [false]);
   try {
     // The holder's pieces: one receivable per maturity, split into many pieces.
