@@ -25,8 +25,9 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 contract Settlement is ISettlement {
     using SafeERC20 for IERC20;
 
-    /// @notice The longest grace period the operator may set.
-    uint256 public constant MAX_GRACE_PERIOD = 90 days;
+    /// @dev The longest grace period the operator may set; {SettlementGracePeriodTooLong} names it. Not a public
+    /// getter: an external function more would lengthen the dispatch to `claim` (see {writeOff}).
+    uint256 internal constant MAX_GRACE_PERIOD = 90 days;
 
     /// @notice The permission layer.
     IMemberRegistry public immutable registry;
@@ -72,6 +73,9 @@ contract Settlement is ISettlement {
     mapping(uint256 slot => SlotBook) private _books;
     mapping(uint256 tokenId => uint64) private _claimed;
     mapping(uint256 tokenId => RecourseShare) private _recourse;
+    /// @dev When each written-off slot was written off (block time). Apart from {SlotBook}, so that repayments and
+    /// claims, which never read it, keep their cost.
+    mapping(uint256 slot => uint256 time) private _writtenOffAt;
 
     modifier onlyOperator() {
         if (!registry.hasRole(msg.sender, IMemberRegistry.Role.OPERATOR)) {
@@ -160,6 +164,21 @@ contract Settlement is ISettlement {
         if (gracePeriod_ > MAX_GRACE_PERIOD) revert SettlementGracePeriodTooLong(gracePeriod_, MAX_GRACE_PERIOD);
         _gracePeriod = gracePeriod_;
         emit GracePeriodSet(gracePeriod_);
+    }
+
+    /// @inheritdoc ISettlement
+    function writeOff(uint256 slot) external onlyOperator {
+        IReceivableToken.SlotState memory terms = receivables.slotState(slot);
+        uint256 graceEnds = uint256(terms.maturity) + _gracePeriod;
+        // Strictly after, as {isOverdue}: at the very second the grace period ends a repayment is still on time.
+        if (block.timestamp <= graceEnds) revert SettlementWriteOffBeforeGrace(slot, graceEnds, block.timestamp);
+        // Two fields of the account, read in place.
+        SlotBook storage book = _books[slot];
+        if (book.fullyRepaid) revert SettlementWriteOffRepaid(slot);
+        uint256 marked = _writtenOffAt[slot];
+        if (marked != 0) revert SettlementAlreadyWrittenOff(slot, marked);
+        _writtenOffAt[slot] = block.timestamp;
+        emit ReceivableWrittenOff(slot, terms.faceValue - book.repaid, msg.sender);
     }
 
     /// @inheritdoc ISettlement

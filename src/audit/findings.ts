@@ -39,6 +39,8 @@ export type FindingCode =
   | "I9_RECOURSE_MISROUTED"
   /** The factor received more than the piece's value: anchor claims kept plus recourse. */
   | "I9_FACTOR_ABOVE_VALUE"
+  /** A write-off by a non-operator, before the grace period ended, of a repaid receivable, or twice (issue 19 part 4). */
+  | "WRITE_OFF_INVALID"
   // the events themselves
   | "EVENT_INCONSISTENT"
   | "EVENT_UNDECODABLE"

@@ -100,6 +100,8 @@ export type SettlementEvent =
   | { contract: "settlement"; name: "SlotOverdue"; slot: bigint; repaid: bigint; faceValue: bigint }
   | { contract: "settlement"; name: "OverdueCured"; slot: bigint }
   | { contract: "settlement"; name: "GracePeriodSet"; gracePeriod: bigint }
+  /** An operator wrote the receivable off, overdue with `outstanding` unpaid (issue 19 part 4); repayment stays possible. */
+  | { contract: "settlement"; name: "ReceivableWrittenOff"; slot: bigint; outstanding: bigint; operator: string }
   /** The seller paid the piece's holder `amount` of its unpaid part (issue 19 recourse); `sellerOwed` is its share now. */
   | { contract: "settlement"; name: "RecourseTaken"; tokenId: bigint; seller: string; holder: string; amount: bigint; paidTotal: bigint; sellerOwed: bigint }
   /** Of the Claimed just before, `amount` went to the seller of a piece under recourse, not to its holder. */
@@ -296,6 +298,7 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
     SlotOverdue: (a) => ({ contract: "settlement", name: "SlotOverdue", slot: uint(a, "slot"), repaid: uint(a, "repaid"), faceValue: uint(a, "faceValue") }),
     OverdueCured: (a) => ({ contract: "settlement", name: "OverdueCured", slot: uint(a, "slot") }),
     GracePeriodSet: (a) => ({ contract: "settlement", name: "GracePeriodSet", gracePeriod: uint(a, "gracePeriod") }),
+    ReceivableWrittenOff: (a) => ({ contract: "settlement", name: "ReceivableWrittenOff", slot: uint(a, "slot"), outstanding: uint(a, "outstanding"), operator: text(a, "operator") }),
     RecourseTaken: (a) => ({
       contract: "settlement",
       name: "RecourseTaken",

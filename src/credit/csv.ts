@@ -13,7 +13,7 @@ function table<T extends object>(rows: readonly T[], columns: readonly (keyof T)
 
 export function creditReportCsv(body: CreditReportBody): { receivables: string; fundings: string } {
   return {
-    receivables: table(body.receivables, ["line", "slot", "anchorId", "anchor", "supplierId", "supplier", "currency", "faceValue", "maturity", "confirmedBlock", "repaid", "outstanding", "status", "daysPastDue", "daysLate", "repaidAt"]),
-    fundings: table(body.fundings, ["line", "fundingId", "slot", "fundedTokenId", "factor", "seller", "value", "price", "withRecourse", "fundedBlock", "receivableStatus", "daysPastDue", "recourseRecorded"]),
+    receivables: table(body.receivables, ["line", "slot", "anchorId", "anchor", "supplierId", "supplier", "currency", "faceValue", "maturity", "confirmedBlock", "repaid", "outstanding", "status", "daysPastDue", "daysLate", "repaidAt", "writtenOffAt", "writtenOffBlock"]),
+    fundings: table(body.fundings, ["line", "fundingId", "slot", "fundedTokenId", "factor", "seller", "value", "price", "withRecourse", "fundedBlock", "receivableStatus", "daysPastDue", "recourseRecorded", "writtenOffAt", "writtenOffBlock"]),
   };
 }

@@ -2,7 +2,7 @@ import { getAddress, hexlify } from "ethers";
 import type { Provider } from "ethers";
 import type { Financing, ReceivableToken, Settlement } from "../../typechain-types";
 import { statusAt } from "./status";
-import type { CreditStatus, Repayment } from "./status";
+import type { CreditStatus, Repayment, WriteOff } from "./status";
 import { slotOf } from "../chain/tokenId";
 
 /**
@@ -12,7 +12,8 @@ import { slotOf } from "../chain/tokenId";
  * this computer, so two people building the report at the same block get the same lines.
  */
 
-export const CREDIT_REPORT_FORMAT = "chainbill-credit-report/1";
+/** 2: the write-off (status WRITTEN_OFF; `writtenOffAt`, `writtenOffBlock` on every line). */
+export const CREDIT_REPORT_FORMAT = "chainbill-credit-report/2";
 
 export interface ReceivableLine {
   line: string;
@@ -31,6 +32,9 @@ export interface ReceivableLine {
   daysPastDue: number;
   daysLate: number;
   repaidAt: string;
+  /** The block time and block of the operator's write-off at or before the report's block; "" when none. */
+  writtenOffAt: string;
+  writtenOffBlock: string;
 }
 
 export interface FundingLine {
@@ -47,6 +51,9 @@ export interface FundingLine {
   receivableStatus: CreditStatus;
   daysPastDue: number;
   recourseRecorded: string;
+  /** The receivable's write-off, as on its line; "" when none. */
+  writtenOffAt: string;
+  writtenOffBlock: string;
 }
 
 export interface CreditReportBody {
@@ -97,12 +104,13 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   const at = BigInt(block.timestamp);
   const chainId = (await provider.getNetwork()).chainId;
 
-  const [confirmations, repaidEvents, graceEvents, fundedEvents, recourseEvents] = await Promise.all([
+  const [confirmations, repaidEvents, graceEvents, fundedEvents, recourseEvents, writeOffEvents] = await Promise.all([
     receivableToken.queryFilter(receivableToken.filters.ReceivableConfirmed(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.Repaid(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.GracePeriodSet(), fromBlock, atBlock),
     financing.queryFilter(financing.filters.Funded(), fromBlock, atBlock),
     financing.queryFilter(financing.filters.RecourseRecorded(), fromBlock, atBlock),
+    settlement.queryFilter(settlement.filters.ReceivableWrittenOff(), fromBlock, atBlock),
   ]);
   const byChainOrder = <T extends { blockNumber: number; index: number }>(events: T[]): T[] => [...events].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   const lastGrace = byChainOrder(graceEvents).at(-1);
@@ -123,14 +131,22 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     repaymentsBySlot.set(event.args.slot, list);
   }
 
-  const statusBySlot = new Map<bigint, { status: CreditStatus; daysPastDue: number }>();
+  // The contract refuses a second write-off of a slot: at most one each.
+  const writeOffBySlot = new Map<bigint, WriteOff>();
+  for (const event of byChainOrder(writeOffEvents)) {
+    if (!writeOffBySlot.has(event.args.slot)) writeOffBySlot.set(event.args.slot, { time: await timeOf(event.blockNumber), block: event.blockNumber });
+  }
+  const writeOffText = (writeOff: WriteOff | null): { writtenOffAt: string; writtenOffBlock: string } =>
+    writeOff === null ? { writtenOffAt: "", writtenOffBlock: "" } : { writtenOffAt: writeOff.time.toString(), writtenOffBlock: String(writeOff.block) };
+
+  const statusBySlot = new Map<bigint, { status: CreditStatus; daysPastDue: number; writtenOff: WriteOff | null }>();
   const receivables: ReceivableLine[] = [];
   for (const event of byChainOrder(confirmations)) {
     const { slot, anchorId, supplierId, anchor, confirmation } = event.args;
     const faceValue = confirmation.faceValue;
     const maturity = confirmation.maturity;
-    const state = statusAt({ faceValue, maturity, gracePeriod, repayments: repaymentsBySlot.get(slot) ?? [], at });
-    statusBySlot.set(slot, { status: state.status, daysPastDue: state.daysPastDue });
+    const state = statusAt({ faceValue, maturity, gracePeriod, repayments: repaymentsBySlot.get(slot) ?? [], at, writeOff: writeOffBySlot.get(slot) ?? null });
+    statusBySlot.set(slot, { status: state.status, daysPastDue: state.daysPastDue, writtenOff: state.writtenOff });
     receivables.push({
       line: `receivable/${slot}`,
       slot: slot.toString(),
@@ -148,6 +164,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
       daysPastDue: state.daysPastDue,
       daysLate: state.daysLate,
       repaidAt: state.repaidAt === null ? "" : state.repaidAt.toString(),
+      ...writeOffText(state.writtenOff),
     });
   }
 
@@ -173,6 +190,7 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
       receivableStatus: receivable.status,
       daysPastDue: receivable.daysPastDue,
       recourseRecorded: recourse === undefined ? "" : recourse.toString(),
+      ...writeOffText(receivable.writtenOff),
     };
   });
 

@@ -615,6 +615,8 @@ const HANDLERS: HandlerTable = {
     // the piece's history keeps them for the views.
     RecourseTaken: recordedOnly,
     RecourseClaimRouted: recordedOnly,
+    // A write-off changes no amount; the credit report reads it from the chain, the slot's history keeps it.
+    ReceivableWrittenOff: recordedOnly,
   },
   financing: {
     Funded: {

@@ -149,9 +149,10 @@ export function slotHexOfToken(tokenIdHex: string): string {
  * Version of the key layout and value forms; an index written in another is refused (index again). 3: every commit
  * writes the digest of the records (`meta/integrity`, integrity.ts). 4: the recourse payment events (RecoursePaid,
  * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers. 5: the records behind
- * a funding decision (`sa/`, `sc/`, `cl/`, `ts/`, `tb/`; risk.ts).
+ * a funding decision (`sa/`, `sc/`, `cl/`, `ts/`, `tb/`; risk.ts). 6: Settlement's ReceivableWrittenOff (issue 19
+ * part 4) is a new event, recorded only, which shifts the stored event numbers.
  */
-export const INDEX_FORMAT = 5;
+export const INDEX_FORMAT = 6;
 
 export const keys = {
   cursor: "meta/cursor",

@@ -44,7 +44,13 @@ export async function runOperatorCli(argv: readonly string[], env: NodeJS.Proces
       runner = io.signerFor(key.startsWith("0x") ? key : `0x${key}`, provider);
     }
     const contracts = connectChainbill(record.contracts, runner);
-    const outcome = await runOperatorCommand(command, { registry: contracts.registry, receivableToken: contracts.receivableToken, financing: contracts.financing, provider });
+    const outcome = await runOperatorCommand(command, {
+      registry: contracts.registry,
+      receivableToken: contracts.receivableToken,
+      financing: contracts.financing,
+      settlement: contracts.settlement,
+      provider,
+    });
     if (outcome.kind === "listed") io.out(outcome.text);
     else io.out(`${outcome.summary}\ntransaction ${outcome.txHash} in block ${outcome.block}`);
     return EXIT.done;

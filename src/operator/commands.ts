@@ -1,8 +1,8 @@
 import { Interface } from "ethers";
 import type { ContractTransactionResponse, Provider } from "ethers";
 import { legalEntityHash } from "../chain/membership";
-import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory } from "../../typechain-types";
-import type { Financing, MemberRegistry, ReceivableToken } from "../../typechain-types";
+import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory, Settlement__factory } from "../../typechain-types";
+import type { Financing, MemberRegistry, ReceivableToken, Settlement } from "../../typechain-types";
 import { Role, roleMask } from "../chain/roles";
 import type { KycDate, MemberReference, OperatorCommand } from "./parse";
 import { calendarDateCst } from "../chain/membership";
@@ -19,6 +19,7 @@ export interface OperatorSystem {
   registry: MemberRegistry;
   receivableToken: ReceivableToken;
   financing: Financing;
+  settlement: Settlement;
   provider: Provider;
 }
 
@@ -43,6 +44,11 @@ export function roleNames(mask: bigint | number): string[] {
 
 const cstDate = calendarDateCst;
 
+/** A block time as people read it: the date and time in China Standard Time. */
+function cstTime(unixSeconds: bigint): string {
+  return `${new Date(Number(unixSeconds + 8n * 3600n) * 1000).toISOString().slice(0, 19).replace("T", " ")} CST`;
+}
+
 /** The legal-entity hash the registry keeps for a unified social credit code (keccak256 of its normalised text). */
 export { legalEntityHash };
 
@@ -53,7 +59,7 @@ interface RevertLike {
 }
 
 /** Every custom error the operator's transactions can meet, to read revert data a client left undecoded. */
-const ERRORS = new Interface([...MemberRegistry__factory.abi, ...ReceivableToken__factory.abi, ...Financing__factory.abi].filter((fragment) => fragment.type === "error"));
+const ERRORS = new Interface([...MemberRegistry__factory.abi, ...ReceivableToken__factory.abi, ...Financing__factory.abi, ...Settlement__factory.abi].filter((fragment) => fragment.type === "error"));
 
 /** The revert data somewhere in an error as nodes and clients nest it (ethers, Hardhat, geth differ). */
 function revertDataOf(error: unknown, depth = 0): string | null {
@@ -89,6 +95,11 @@ export function refusalOf(error: unknown): string {
       RegistryUnauthorizedOperator: () => `${first} is not an active operator of this network`,
       ReceivableUnauthorizedOperator: () => `${first} is not an active operator of this network`,
       FinancingUnauthorizedOperator: () => `${first} is not an active operator of this network`,
+      SettlementUnauthorizedOperator: () => `${first} is not an active operator of this network`,
+      SettlementWriteOffBeforeGrace: () => `receivable ${first}'s grace period ends ${cstTime(BigInt(second))}; it is not overdue before then (chain time ${cstTime(BigInt(String(revert.args[2])))})`,
+      SettlementWriteOffRepaid: () => `receivable ${first} is fully repaid: there is nothing to write off`,
+      SettlementAlreadyWrittenOff: () => `receivable ${first} was already written off at ${cstTime(BigInt(second))}`,
+      ReceivableNonexistentSlot: () => `there is no receivable ${first}`,
       RegistryUnknownMember: () => `there is no member #${first}`,
       RegistryAccountTaken: () => `${first} already belongs to member #${second}`,
       RegistryAccountNotOfMember: () => `${first} is not an address of member #${second}`,
@@ -178,7 +189,7 @@ async function listMembers(registry: MemberRegistry, token: ReceivableToken, jso
 }
 
 export async function runOperatorCommand(command: OperatorCommand, system: OperatorSystem): Promise<OperatorOutcome> {
-  const { registry, receivableToken, financing, provider } = system;
+  const { registry, receivableToken, financing, settlement, provider } = system;
   const done = (summary: string, sent: { txHash: string; block: number }): OperatorOutcome => ({ kind: "sent", summary, ...sent });
   switch (command.name) {
     case "members":
@@ -241,5 +252,11 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
       return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => receivableToken.pause.staticCall(), () => receivableToken.pause()));
     case "unpause":
       return done("unpaused: transfers, confirmations and funding run again", await send(() => receivableToken.unpause.staticCall(), () => receivableToken.unpause()));
+    case "write-off": {
+      const sent = await send(() => settlement.writeOff.staticCall(command.slot), () => settlement.writeOff(command.slot));
+      const { repaid } = await settlement.account(command.slot);
+      const { faceValue } = await receivableToken.slotState(command.slot);
+      return done(`wrote off receivable ${command.slot}: ${formatCny(faceValue - repaid)} of ${formatCny(faceValue)} unpaid (the anchor may still repay it)`, sent);
+    }
   }
 }

@@ -22,7 +22,8 @@ export type OperatorCommand =
   | { name: "set-verifiers"; required: number }
   | { name: "pause" | "unpause" }
   | { name: "members"; json: boolean }
-  | { name: "set-credit-line"; member: MemberReference; line: bigint; reviewDate: KycDate };
+  | { name: "set-credit-line"; member: MemberReference; line: bigint; reviewDate: KycDate }
+  | { name: "write-off"; slot: bigint };
 
 /** A KYC validity date: the last second of that calendar day in China Standard Time. */
 export interface KycDate {
@@ -61,6 +62,10 @@ export const COMMANDS: Readonly<Record<OperatorCommand["name"], { usage: string;
   "set-credit-line": {
     usage: "set-credit-line --member <id|address> --line <CNY, e.g. 5,000,000.00> --review <YYYY-MM-DD>",
     summary: "set an anchor's credit line and next review date (no anchor confirms without one; a lower line keeps what is confirmed)",
+  },
+  "write-off": {
+    usage: "write-off --slot <n>",
+    summary: "write off a receivable overdue past its grace period and not fully repaid (once; the anchor may still repay)",
   },
 };
 
@@ -151,6 +156,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   line: { type: "string" },
   review: { type: "string" },
+  slot: { type: "string" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
@@ -170,7 +176,17 @@ const FLAGS: Readonly<Record<OperatorCommand["name"], readonly (keyof typeof OPT
   unpause: [],
   members: ["json"],
   "set-credit-line": ["member", "line", "review"],
+  "write-off": ["slot"],
 };
+
+/** A receivable's slot: a whole number from 1, within the 64 bits slots are numbered in. */
+function slotOf(text: string | undefined): bigint {
+  if (text === undefined) throw new UsageError("--slot <n> is required");
+  if (!/^[0-9]{1,20}$/u.test(text.trim())) throw new UsageError(`--slot: "${text}" is not a receivable's number (a whole number from 1)`);
+  const slot = BigInt(text.trim());
+  if (slot === 0n || slot >= 1n << 64n) throw new UsageError(`--slot: receivables are numbered from 1 to 18446744073709551615, not ${slot}`);
+  return slot;
+}
 
 function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCommand {
   for (const flag of Object.keys(values) as (keyof typeof OPTIONS)[]) {
@@ -218,6 +234,8 @@ function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCom
       return { name, json: values.json === true };
     case "set-credit-line":
       return { name, member: memberOf(values.member), line: creditLineOf(values.line), reviewDate: kycDateOf(values.review, "--review") };
+    case "write-off":
+      return { name, slot: slotOf(values.slot) };
   }
 }
 

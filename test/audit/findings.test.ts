@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Level } from "level";
-import { AuditInconsistentToken__factory, StrayFinancingEvents__factory } from "../../typechain-types";
+import { AuditInconsistentToken__factory, StrayFinancingEvents__factory, StraySettlementEvents__factory } from "../../typechain-types";
 import { openStoreSource } from "../../src/audit/documents";
 import { DocumentStore } from "../../src/documents/store";
 import { parseDocument } from "../../src/proofs/documents";
@@ -182,6 +182,31 @@ describe("audit findings", function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("WRITE_OFF_INVALID: a write-off by a non-operator, before the grace period ended, or a second time (issue 19 part 4)", async function () {
+    const c = await deployAuditedConsortium();
+    // Settlement refuses these; a test-only contract registered as settlement emits them.
+    const stray = await new StraySettlementEvents__factory(c.operator).deploy();
+    const record = { ...c.record, contracts: { ...c.record.contracts, settlement: await stray.getAddress() } };
+    const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n, maturityInDays: 30n });
+    const maturity = (await c.token.receivable(receivable.slot)).maturity;
+    await (await stray.announceGracePeriod(7n * DAY)).wait();
+    expect(describeFindings(await audit(record))).to.equal("");
+
+    const early = await stray.announceWriteOff(receivable.slot, 10_000_000n, c.operator.address);
+    await early.wait();
+    await time.increaseTo(maturity + 7n * DAY + 1n);
+    const byStranger = await stray.announceWriteOff(receivable.slot, 10_000_000n, c.tier1.address);
+    await byStranger.wait();
+    const result = await audit(record);
+    const at = (hash: string): string[] => result.findings.filter((finding) => finding.transactionHash === hash.toLowerCase()).map((finding) => `${finding.code}: ${finding.message}`);
+    expect(at(early.hash), describeFindings(result)).to.have.length(1);
+    expect(at(early.hash)[0]).to.match(new RegExp(`^WRITE_OFF_INVALID: receivable ${receivable.slot} written off at [0-9]+, not after maturity ${maturity} plus the grace period of 604800 s$`, "u"));
+    expect(at(byStranger.hash).sort(), describeFindings(result)).to.deep.equal([
+      `WRITE_OFF_INVALID: receivable ${receivable.slot} written off a second time`,
+      `WRITE_OFF_INVALID: receivable ${receivable.slot} written off by ${c.tier1.address.toLowerCase()} (member ${c.memberIds.get(c.tier1.address)}), not an active operator`,
+    ].sort());
   });
 
   it("attack: recourse recorded on a funding sold without recourse is I9_RECOURSE_NOT_AGREED", async function () {

@@ -17,7 +17,8 @@ import { buildCreditCorrection, signCreditCorrection } from "../../src/credit/co
 import type { SignedCreditCorrection } from "../../src/credit/correction";
 import { DAY, confirmReceivable } from "../helpers/consortium";
 import { fundAndRepay, issueTo } from "../helpers/settlement";
-import { deployAuditedConsortium, fundPiece } from "../audit/helpers";
+import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "../audit/helpers";
+import { creditReportCsv } from "../../src/credit/csv";
 import type { AuditedConsortium } from "../audit/helpers";
 
 /**
@@ -129,6 +130,53 @@ describe("credit report (征信报送)", function () {
     expect(next.fundings[0]).to.include({ slot: unpaid.slot.toString(), value: "5000000", price: "4900000", withRecourse: false, receivableStatus: "OVERDUE", daysPastDue: 16 });
   });
 
+  it("write-off: overdue at a cut before the operator's mark, WRITTEN_OFF (with its block and time) after it, REPAID_LATE once repaid; the audit agrees", async function () {
+    const c = await deployAuditedConsortium();
+    await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
+    const bad = await confirmReceivable(c, { faceValue: 200_000_00n, maturityInDays: 30n });
+    const maturity = (await c.token.receivable(bad.slot)).maturity;
+    await fundPiece(c, { holder: c.tier1, tokenId: bad.tokenId, value: 50_000_00n, price: 49_000_00n });
+    await fundAndRepay(c, bad.slot, 80_000_00n);
+
+    const beforeMark = await mineAt(maturity + GRACE + 3n * DAY);
+    await setNextBlockTime(maturity + GRACE + 4n * DAY);
+    await (await c.settlement.connect(c.operator).writeOff(bad.slot)).wait();
+    const markBlock = await hre.ethers.provider.getBlockNumber();
+    const afterMark = await mineAt(maturity + GRACE + 5n * DAY);
+    const chain = chainOf(c);
+
+    const before = await buildCreditReport(chain, beforeMark);
+    expect(before.receivables[0]).to.include({ status: "OVERDUE", outstanding: "12000000", writtenOffAt: "", writtenOffBlock: "" });
+    expect(before.fundings[0]).to.include({ receivableStatus: "OVERDUE", writtenOffAt: "", writtenOffBlock: "" });
+
+    const after = await buildCreditReport(chain, afterMark);
+    const marked = { writtenOffAt: (maturity + GRACE + 4n * DAY).toString(), writtenOffBlock: String(markBlock) };
+    expect(after.receivables[0]).to.include({ status: "WRITTEN_OFF", outstanding: "12000000", daysPastDue: 20, ...marked });
+    expect(after.fundings[0]).to.include({ receivableStatus: "WRITTEN_OFF", daysPastDue: 20, ...marked });
+    // At the very block of the mark it is written off already.
+    expect((await buildCreditReport(chain, markBlock)).receivables[0].status).to.equal("WRITTEN_OFF");
+    const csv = creditReportCsv(after);
+    expect(csv.receivables.split("\n")[0].endsWith(",writtenOffAt,writtenOffBlock")).to.equal(true);
+    expect(csv.receivables.split("\n")[1]).to.match(new RegExp(`,WRITTEN_OFF,20,0,,${marked.writtenOffAt},${markBlock}$`, "u"));
+    expect(csv.fundings.split("\n")[1]).to.match(new RegExp(`,WRITTEN_OFF,20,,${marked.writtenOffAt},${markBlock}$`, "u"));
+
+    // The audit agrees with the genuine report and names a report that hides the write-off.
+    const genuine = await signCreditReport(after, c.operator);
+    expect((await checkCreditReport(genuine, chain)).problems).to.deep.equal([]);
+    const hidden: CreditReportBody = structuredClone(after);
+    hidden.receivables[0] = { ...hidden.receivables[0], status: "OVERDUE", writtenOffAt: "", writtenOffBlock: "" };
+    const refused = await checkCreditReport(await signCreditReport(hidden, c.operator), chain);
+    expect(refused.problems).to.include(`receivables[1] (receivable/${bad.slot}): status is "OVERDUE" in the report, "WRITTEN_OFF" on the chain`);
+    // The audit's replay accepts the write-off: an operator's, after the grace period, of an unpaid receivable.
+    expect(describeFindings(await audit(c.record))).to.equal("");
+
+    // Repayment stays possible after a write-off: repaid in full, the line is REPAID_LATE and keeps the write-off's mark.
+    await fundAndRepay(c, bad.slot, 120_000_00n);
+    const repaid = await buildCreditReport(chain, await hre.ethers.provider.getBlockNumber());
+    expect(repaid.receivables[0]).to.include({ status: "REPAID_LATE", outstanding: "0", ...marked });
+    expect(repaid.fundings[0]).to.include({ receivableStatus: "REPAID_LATE", ...marked });
+  });
+
   it("the audit agrees with a genuine signed report and names each line of a doctored one", async function () {
     const c = await deployAuditedConsortium();
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
@@ -236,8 +284,8 @@ describe("credit report (征信报送)", function () {
       expect(written.signer).to.equal(c.operator.address);
       expect((await checkCreditReport(written, chainOf(c))).ok).to.equal(true);
       const csv = fs.readFileSync(path.join(workDir, "out", "receivables.csv"), "utf8").trim().split("\n");
-      expect(csv[0]).to.equal("line,slot,anchorId,anchor,supplierId,supplier,currency,faceValue,maturity,confirmedBlock,repaid,outstanding,status,daysPastDue,daysLate,repaidAt");
-      expect(csv[1]).to.match(/^receivable\/1,1,.*,CNY,10000000,.*,CURRENT,0,0,$/u);
+      expect(csv[0]).to.equal("line,slot,anchorId,anchor,supplierId,supplier,currency,faceValue,maturity,confirmedBlock,repaid,outstanding,status,daysPastDue,daysLate,repaidAt,writtenOffAt,writtenOffBlock");
+      expect(csv[1]).to.match(/^receivable\/1,1,.*,CNY,10000000,.*,CURRENT,0,0,,,$/u);
       // A correction of one of its lines, written by the same command once the chain has moved on.
       await hre.network.provider.request({ method: "evm_mine" });
       out.length = 0;

@@ -480,7 +480,6 @@ describe("Settlement", function () {
         .to.be.revertedWithCustomError(s.settlement, "SettlementGracePeriodTooLong")
         .withArgs(90n * DAY + 1n, 90n * DAY);
       expect(await s.settlement.gracePeriod()).to.equal(GRACE);
-      expect(await s.settlement.MAX_GRACE_PERIOD()).to.equal(90n * DAY);
       await expect(s.settlement.setGracePeriod(90n * DAY)).to.emit(s.settlement, "GracePeriodSet").withArgs(90n * DAY);
     });
 

@@ -13,6 +13,9 @@ import { writeDeploymentRecord } from "../../deploy/record";
 import { Role, roleMask } from "../../src/chain/roles";
 import { runOperatorCli } from "../../src/operator/cli";
 import { kycDateOf } from "../../src/operator/parse";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { DAY, confirmReceivable, deployConsortium } from "../helpers/consortium";
+import { fundAndRepay } from "../helpers/settlement";
 
 /**
  * The operator's command line, run in process against a fresh system on the in-process network (the command's
@@ -209,6 +212,75 @@ describe("the operator's command line", function () {
     expect(keyless.err).to.include("CHAINBILL_OPERATOR_KEY");
   });
 
+  it("writes off an overdue receivable once; refuses it before grace ends, when repaid, twice or for a stranger (exit 1)", async function () {
+    const writeOffRecord = path.join(workDir, "write-off-record.json");
+    async function overdueStory() {
+      const c = await deployConsortium();
+      const chainId = (await hre.ethers.provider.getNetwork()).chainId;
+      // Its own record: the other tests' fixture keeps the shared one.
+      writeDeploymentRecord(writeOffRecord, {
+        chainId: chainId.toString(),
+        deploymentBlock: 0,
+        contracts: {
+          registry: await c.registry.getAddress(),
+          receivableToken: await c.token.getAddress(),
+          settlementToken: await c.currency.getAddress(),
+          settlement: await c.settlement.getAddress(),
+          financing: await c.financing.getAddress(),
+        },
+      });
+      await (await c.settlement.setGracePeriod(7n * DAY)).wait();
+      const unpaid = await confirmReceivable(c, { faceValue: 100_000_00n, maturityInDays: 30n });
+      const repaid = await confirmReceivable(c, { faceValue: 50_000_00n, maturityInDays: 30n });
+      await fundAndRepay(c, unpaid.slot, 25_000_00n);
+      await fundAndRepay(c, repaid.slot, 50_000_00n);
+      const maturity = (await c.token.receivable(unpaid.slot)).maturity;
+      return { c, unpaid: unpaid.slot, repaid: repaid.slot, maturity };
+    }
+    const { c, unpaid, repaid, maturity } = await loadFixture(overdueStory);
+    const writeOffCli = (args: string[], key: string | null = operatorKey): Promise<Run> => operatorCli([...args, "--contracts", writeOffRecord], key, false);
+
+    const early = await writeOffCli(["write-off", "--slot", String(unpaid)]);
+    expect(early.status).to.equal(1);
+    expect(early.err).to.match(/^refused: receivable [0-9]+'s grace period ends .* CST; it is not overdue before then .*\(SettlementWriteOffBeforeGrace\)$/u);
+
+    await time.increaseTo(maturity + 8n * DAY);
+    const stranger = await writeOffCli(["write-off", "--slot", String(unpaid)], outsiderKey);
+    expect(stranger.status).to.equal(1);
+    expect(stranger.err).to.include("is not an active operator of this network (SettlementUnauthorizedOperator)");
+    const fullyRepaid = await writeOffCli(["write-off", "--slot", String(repaid)]);
+    expect(fullyRepaid.status).to.equal(1);
+    expect(fullyRepaid.err).to.include(`receivable ${repaid} is fully repaid: there is nothing to write off (SettlementWriteOffRepaid)`);
+    const unknown = await writeOffCli(["write-off", "--slot", "999"]);
+    expect(unknown.status).to.equal(1);
+    expect(unknown.err).to.include("there is no receivable 999 (ReceivableNonexistentSlot)");
+    expect(await c.settlement.queryFilter(c.settlement.filters.ReceivableWrittenOff())).to.have.length(0);
+
+    const done = await writeOffCli(["write-off", "--slot", String(unpaid)]);
+    expect(done.err).to.equal("");
+    expect(done.status).to.equal(0);
+    const [summary, transaction] = done.out.split("\n");
+    expect(summary).to.equal(`wrote off receivable ${unpaid}: 75,000.00 CNY of 100,000.00 CNY unpaid (the anchor may still repay it)`);
+    expect(transaction).to.match(/^transaction 0x[0-9a-f]{64} in block [0-9]+$/u);
+    const events = await c.settlement.queryFilter(c.settlement.filters.ReceivableWrittenOff());
+    expect(events.map((event) => [event.args.slot, event.args.outstanding, event.args.operator])).to.deep.equal([[unpaid, 75_000_00n, c.operator.address]]);
+
+    const twice = await writeOffCli(["write-off", "--slot", String(unpaid)]);
+    expect(twice.status).to.equal(1);
+    expect(twice.err).to.match(/^refused: receivable [0-9]+ was already written off at .* CST \(SettlementAlreadyWrittenOff\)$/u);
+
+    for (const [args, expected] of [
+      [["write-off"], "--slot <n> is required"],
+      [["write-off", "--slot", "0"], "--slot: receivables are numbered from 1"],
+      [["write-off", "--slot", "abc"], "--slot: \"abc\" is not a receivable's number"],
+      [["write-off", "--slot", "1", "--member", "2"], "write-off does not take --member"],
+    ] as Array<[string[], string]>) {
+      const run = await writeOffCli(args);
+      expect(run.status, args.join(" ")).to.equal(2);
+      expect(run.err, args.join(" ")).to.include(expected);
+    }
+  });
+
   it("names the record it looked for when the chain has no deployment record", async function () {
     await loadFixture(system);
     const run = await operatorCli(["members"], null, false);
@@ -225,7 +297,7 @@ describe("the operator's command line", function () {
   it("runs as a command: --help lists every command, a usage error exits 2", async function () {
     const env = { ...process.env, CHAINBILL_RPC_URL: "http://127.0.0.1:9" };
     const help = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
-    for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members", "set-credit-line"]) {
+    for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members", "set-credit-line", "write-off"]) {
       expect(help.stdout).to.include(`npm run operator -- ${command}`);
     }
     const failed = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(

@@ -43,6 +43,9 @@ interface ISettlement {
     event RecourseClaimRouted(uint256 indexed tokenId, address indexed seller, uint256 amount, uint256 sellerOwed);
     /// @notice Emitted when the operator sets the grace period after maturity.
     event GracePeriodSet(uint256 gracePeriod);
+    /// @notice Emitted once when an operator writes a receivable off: it is overdue (strictly after maturity plus
+    /// grace) and `outstanding` of its face value is unpaid. Repayment stays possible afterwards.
+    event ReceivableWrittenOff(uint256 indexed slot, uint256 outstanding, address indexed operator);
 
     /// @notice The caller is not an active operator.
     error SettlementUnauthorizedOperator(address caller);
@@ -68,6 +71,12 @@ interface ISettlement {
     error SettlementRecourseAboveDue(uint256 tokenId, uint256 amount, uint256 due);
     /// @notice The grace period is longer than allowed.
     error SettlementGracePeriodTooLong(uint256 gracePeriod, uint256 maximum);
+    /// @notice A write-off at or before the end of the grace period (`graceEnds`, unix seconds); `blockTime` is the block time.
+    error SettlementWriteOffBeforeGrace(uint256 slot, uint256 graceEnds, uint256 blockTime);
+    /// @notice A write-off of a receivable fully repaid: nothing is left to write off.
+    error SettlementWriteOffRepaid(uint256 slot);
+    /// @notice The receivable was already written off (at unix time `writtenOffAt`).
+    error SettlementAlreadyWrittenOff(uint256 slot, uint256 writtenOffAt);
 
     /// @notice Repay `amount` of a slot. Requirements: no repayment or claim of the slot in progress (a reentrant
     /// call); caller's member is the slot's anchor; 0 < amount <= outstanding; the caller approved this contract
@@ -123,6 +132,13 @@ interface ISettlement {
     /// @notice A piece's recourse account (all zero for a piece never under recourse).
     /// @param tokenId The piece.
     function recourseOf(uint256 tokenId) external view returns (RecourseAccount memory);
+    /// @notice Write a receivable off, once: the operator records that its unpaid part is not expected to be
+    /// collected. Changes no money and no piece; the anchor may still repay and holders still claim. Requirements:
+    /// caller is an active operator; the slot exists; strictly after maturity plus grace; not fully repaid; not
+    /// already written off. Emits {ReceivableWrittenOff}.
+    /// @param slot The receivable.
+    function writeOff(uint256 slot) external;
+
     /// @notice Whether a slot is overdue now: strictly after maturity plus grace and not fully repaid.
     /// @param slot The receivable.
     function isOverdue(uint256 slot) external view returns (bool);

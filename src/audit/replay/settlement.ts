@@ -1,7 +1,8 @@
 import type { AuditEvent } from "../decode";
 import { pieceName } from "../../chain/tokenId";
 import type { ChainPosition } from "../findings";
-import { describeMember } from "../members";
+import { Role } from "../../chain/roles";
+import { activeAt, describeMember, holdsRole } from "../members";
 import type { RecourseReplay } from "../recourse";
 import type { EventOf, ReplayModel, TxScratch } from "./model";
 
@@ -10,13 +11,19 @@ import type { EventOf, ReplayModel, TxScratch } from "./model";
  * (floor(value × repaid / face)), with their cash legs. Checked: a repayment by the receivable's anchor, never above
  * its face value (I1); each claim exactly the piece's due, to its holder, not before maturity unless fully repaid
  * (I6); a retired piece received exactly its value (I6, when the transaction ends). Recourse's events and each
- * claim's share for a seller under recourse go to the recourse replay (src/audit/recourse.ts).
+ * claim's share for a seller under recourse go to the recourse replay (src/audit/recourse.ts). A write-off: by an
+ * active operator, strictly after maturity plus the grace period then in force, of a receivable not fully repaid,
+ * once, with the outstanding amount the replay has (WRITE_OFF_INVALID otherwise).
  */
 export class SettlementReplay {
   constructor(
     private readonly model: ReplayModel,
     private readonly recourse: RecourseReplay,
   ) {}
+
+  /** Settlement's grace period as the replay has reached it (0 until the first GracePeriodSet, as the contract). */
+  private gracePeriod = 0n;
+  private readonly writtenOff = new Set<bigint>();
 
   apply(event: EventOf<"settlement">, at: ChainPosition): void {
     switch (event.name) {
@@ -33,6 +40,11 @@ export class SettlementReplay {
         if (slot !== undefined) slot.overdueFlagged = true;
         return;
       }
+      case "GracePeriodSet":
+        this.gracePeriod = event.gracePeriod;
+        return;
+      case "ReceivableWrittenOff":
+        return this.onWrittenOff(event, at);
       case "OverdueCured":
       default:
         return;
@@ -52,6 +64,38 @@ export class SettlementReplay {
         );
       }
     }
+  }
+
+  private onWrittenOff(event: Extract<AuditEvent, { name: "ReceivableWrittenOff" }>, at: ChainPosition): void {
+    const { model } = this;
+    const slot = model.slots.get(event.slot);
+    if (slot === undefined) {
+      model.flag("EVENT_INCONSISTENT", at, `write-off of receivable ${event.slot}, which was never confirmed`, { slot: event.slot });
+      return;
+    }
+    const subject = { slot: slot.slot };
+    if (this.writtenOff.has(slot.slot)) model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off a second time`, subject);
+    this.writtenOff.add(slot.slot);
+    if (slot.repaid === slot.faceValue) model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off although fully repaid`, subject);
+    if (event.outstanding !== slot.faceValue - slot.repaid) {
+      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot.slot} written off with ${event.outstanding} outstanding; the replay has ${slot.faceValue - slot.repaid}`, subject);
+    }
+    const standing = model.members.standingOf(event.operator);
+    if (standing === undefined || standing.suspended || !holdsRole(standing, Role.OPERATOR)) {
+      model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by ${describeMember(event.operator, standing)}, not an active operator`, subject);
+    }
+    const grace = this.gracePeriod;
+    const graceEnds = slot.maturity + grace;
+    const bounds = standing === undefined ? [graceEnds + 1n] : [graceEnds + 1n, standing.kycValidUntil];
+    model.whenTime(at, bounds, (time) => {
+      if (time <= graceEnds) {
+        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off at ${time}, not after maturity ${slot.maturity} plus the grace period of ${grace} s`, subject);
+      }
+      if (standing !== undefined && !standing.suspended && holdsRole(standing, Role.OPERATOR) && !activeAt(standing, time)) {
+        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by member ${standing.memberId} after its KYC lapsed`, subject);
+      }
+    });
+    slot.lastAt = at;
   }
 
   private onRepaid(event: Extract<AuditEvent, { name: "Repaid" }>, at: ChainPosition): void {
