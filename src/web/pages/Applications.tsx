@@ -22,7 +22,7 @@ export interface AdmitPrefill {
  * addresses, with what the operator must notice (another application with the same credit code, an address that
  * already belongs to a member). "Admit" fills the admit form below; "Refuse" signs a refusal with a reason.
  */
-export function ApplicationsSection({ version, disabled, onAdmit }: { version: number; disabled: boolean; onAdmit(application: ApplicationView): void }) {
+export function ApplicationsSection({ version, disabled, onAdmit }: { version: number; disabled: boolean; onAdmit: (application: ApplicationView) => void }) {
   const t = useT();
   const { api, connection, config, nameOf } = useApp();
   const list = useData(() => api.call("applications", { query: { state: "pending" } }), [api, version]);

@@ -23,7 +23,7 @@ function nowSeconds(): number {
  * (EIP-712, src/onboarding/application.ts), and see where earlier ones stand — waiting for the operator, refused
  * with its reason, or admitted (then sign in).
  */
-export function ApplyPage({ api, config, connection, onLeave }: { api: Api; config: DappConfig; connection: Connection; onLeave(): void }) {
+export function ApplyPage({ api, config, connection, onLeave }: { api: Api; config: DappConfig; connection: Connection; onLeave: () => void }) {
   const t = useT();
   const [nameZh, setNameZh] = useState("");
   const [nameEn, setNameEn] = useState("");
