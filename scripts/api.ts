@@ -12,6 +12,7 @@ import type { RunningServer } from "../src/api/server";
 import type { IndexRouteOptions } from "../src/api/indexRoutes";
 import { startIndexer } from "../src/indexer/indexer";
 import { FundingRequestStore } from "../src/requests/store";
+import { OfferStore } from "../src/offers/store";
 import { LevelSessionPersistence } from "../src/api/auth/sessions";
 import { createVerifier } from "../src/verifier";
 
@@ -50,6 +51,8 @@ async function main(config: ApiServerConfig): Promise<void> {
     closers.push(() => store.close());
     const requests = config.requestsDbPath === undefined ? undefined : await FundingRequestStore.open(config.requestsDbPath);
     if (requests !== undefined) closers.push(() => requests.close());
+    const offers = config.offersDbPath === undefined ? undefined : await OfferStore.open(config.offersDbPath, chainId);
+    if (offers !== undefined) closers.push(() => offers.close());
     const sessions = config.sessionsDbPath === undefined ? undefined : await LevelSessionPersistence.open(config.sessionsDbPath);
     if (sessions !== undefined) closers.push(() => sessions.close());
     if (config.indexDbPath !== undefined) {
@@ -82,6 +85,7 @@ async function main(config: ApiServerConfig): Promise<void> {
       port: config.port,
       index,
       requests,
+      offers,
       sessions,
     });
     closers.push(() => server.close());

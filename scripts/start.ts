@@ -4,7 +4,9 @@
  * live receivables and their documents), starts the indexer, the API and the dApp on 127.0.0.1:8080, and prints
  * which demo account is which. Ctrl-C stops everything.
  *
- *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start]
+ *   npm start -- [--port 8080] [--host 127.0.0.1] [--rpc-port 8545] [--data .chainbill/start] [--empty]
+ *        --empty: deploy without the demo seed; the operator (development account 0) is the only member, and
+ *        companies join by applying in the dApp and being admitted in the operator console.
  *   npm start -- --rpc URL [--addresses FILE] [--start-block N]
  *        use a running node instead: no chain, no deployment, no seeding. Addresses come from FILE (JSON with
  *        registry, receivableToken, settlementToken, settlement, financing, or a deployment record) or from the
@@ -25,12 +27,14 @@ interface StartArgs {
   rpc?: string;
   addressesFile?: string;
   startBlock: number;
+  empty: boolean;
 }
 
-const USAGE = `usage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--rpc URL [--addresses FILE] [--start-block N]]
+const USAGE = `usage: npm start -- [--port N] [--host H] [--rpc-port N] [--data DIR] [--empty] [--rpc URL [--addresses FILE] [--start-block N]]
   --port, --host   where the API and the dApp listen (default 127.0.0.1:8080)
   --rpc-port       the in-process chain's JSON-RPC port (default 8545)
   --data           where the stack keeps its databases (default .chainbill/start)
+  --empty          deploy without the demo seed: the operator is the only member; companies apply in the dApp
   --rpc            use a running node instead of the in-process chain: no deployment, no seeding
   --addresses      with --rpc: a deployment file (default the deployment record of the node's chain id)
   --start-block    with --rpc: the first block worth indexing (default 0)
@@ -57,6 +61,7 @@ function parseStartArgs(argv: readonly string[]): StartArgs | null {
     rpc: { type: "string" },
     addresses: { type: "string" },
     "start-block": { type: "string" },
+    empty: { type: "boolean" },
   });
   if (values.help === true) return null;
   if (values.rpc !== undefined && !/^https?:\/\//u.test(values.rpc)) usage(`--rpc must be an http(s) URL, not "${values.rpc}"`);
@@ -69,6 +74,7 @@ function parseStartArgs(argv: readonly string[]): StartArgs | null {
     ...(values.rpc === undefined ? {} : { rpc: values.rpc }),
     ...(values.addresses === undefined ? {} : { addressesFile: path.resolve(values.addresses) }),
     startBlock: values["start-block"] === undefined ? 0 : wholeNumberOption(values["start-block"], "--start-block"),
+    empty: values.empty === true,
   };
 }
 
@@ -102,6 +108,7 @@ async function main(args: StartArgs): Promise<void> {
     webRoot: WEB_OUT_DIR,
     log: say,
     deploymentsDir: path.join(REPO_ROOT, "deploy/deployments"),
+    seed: !args.empty,
   });
 
   say("");
@@ -112,7 +119,11 @@ async function main(args: StartArgs): Promise<void> {
   }
   if (stack.config.demoAccounts.length > 0) {
     say("");
-    say("Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):");
+    say(
+      stack.seeded === null
+        ? "An empty consortium: only the operator is a member. Development accounts (sign in as the operator; the others apply, the operator admits them; account 6 is the API's verifier key):"
+        : "Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):",
+    );
     for (const account of stack.config.demoAccounts) {
       say(`  ${account.role.padEnd(9)} ${account.name.padEnd(24)} ${account.address}  ${account.privateKey}`);
     }

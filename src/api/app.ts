@@ -15,6 +15,10 @@ import { registerDocumentRoutes } from "./routes/documents";
 import { registerMemberRoutes } from "./routes/members";
 import { registerSystemRoutes } from "./routes/system";
 import { registerTokenRoutes } from "./routes/tokens";
+import { registerApplicationRoutes } from "./routes/applications";
+import { registerDirectoryRoutes } from "./routes/directory";
+import { registerOfferRoutes } from "./routes/offers";
+import { registerVerifierRoutes } from "./routes/verifier";
 import { registerTransferCheckRoutes } from "./routes/transferChecks";
 
 /** Paths that monitoring polls; never rate-limited, so an overloaded client cannot make the service look dead. */
@@ -113,7 +117,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
     if (!UNLIMITED_PATHS.has(request.path)) context.ipLimiter.take(request.ip ?? request.socket.remoteAddress ?? "unknown", "IP address");
     next();
   });
-  const mounted = { index: options.index !== undefined, requests: options.requests !== undefined };
+  const mounted = { index: options.index !== undefined, requests: options.requests !== undefined, offers: options.offers !== undefined };
   const description = openApiDocument(mounted);
   if (options.checkAnswers === true) app.use(answerConformance(mounted, jsonReplacer, context.logger, options.onAnswerMismatch));
   app.use(requireDecodablePath(Object.keys((description as { paths: Record<string, unknown> }).paths)));
@@ -130,6 +134,9 @@ export function createApp(options: ApiOptions): ChainbillApi {
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.index !== undefined) registerRiskRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
+  registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
+  registerVerifierRoutes(app, context);
+  if (options.offers !== undefined) registerOfferRoutes(app, context, options.offers, options.index);
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(description));
 
   app.use(routeNotFound);

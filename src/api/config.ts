@@ -29,13 +29,16 @@ export interface ApiServerConfig {
   confirmations: number;
   /** Where funding requests are kept; given, the API serves `/v1/funding-requests`. */
   requestsDbPath?: string;
+  /** Where factors' offers are kept; given, the API serves `/v1/offers`. */
+  offersDbPath?: string;
   /** Where sessions are kept so they survive a restart; without it they end with the process. */
   sessionsDbPath?: string;
 }
 
 export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --receivable-token <a> --settlement-token <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
-  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--sessions-db <dir>]
+  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--offers-db <dir>] [--sessions-db <dir>]
+  --offers-db: serve factors' offers (/v1/offers);
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
   funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
   --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, a deployment record
@@ -93,6 +96,7 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     "index-db": { type: "string" },
     confirmations: { type: "string" },
     "requests-db": { type: "string" },
+    "offers-db": { type: "string" },
     "sessions-db": { type: "string" },
   });
   if (values.help === true) return null;
@@ -100,8 +104,8 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (rpcUrl === undefined) throw new UsageError("--rpc is required");
   if (values.db === undefined) throw new UsageError("--db is required");
   if (values.confirmations !== undefined && values["index-db"] === undefined) throw new UsageError(`--confirmations applies to the index: give --index-db too`);
-  const databases = [values.db, values["index-db"], values["requests-db"], values["sessions-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new UsageError(`--db, --index-db, --requests-db and --sessions-db must be different directories`);
+  const databases = [values.db, values["index-db"], values["requests-db"], values["offers-db"], values["sessions-db"]].filter((location) => location !== undefined);
+  if (new Set(databases).size !== databases.length) throw new UsageError(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories`);
   let addresses: ChainbillAddresses;
   if (values.deployment !== undefined) {
     try {
@@ -137,6 +141,7 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     indexDbPath: values["index-db"],
     confirmations: wholeNumber(values.confirmations, 0, "--confirmations"),
     requestsDbPath: values["requests-db"],
+    offersDbPath: values["offers-db"],
     sessionsDbPath: values["sessions-db"],
     limits: {
       ...DEFAULT_LIMITS,

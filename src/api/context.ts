@@ -6,6 +6,7 @@ import type { ChainbillContracts } from "../chain/system";
 import { DocumentUseTracker } from "../documents/chainUse";
 import type { DocumentStore } from "../documents/store";
 import type { FundingRequestStore } from "../requests/store";
+import type { OfferStore } from "../offers/store";
 import { MemoryRefusalLog } from "../requests/refusals";
 import type { RefusalLog } from "../requests/refusals";
 import type { FundingCheckInput, FundingCheckOutcome } from "../verifier/types";
@@ -40,6 +41,8 @@ export interface ApiLimits {
   requestTimeoutMs: number;
   /** Milliseconds to receive a request's headers. */
   headersTimeoutMs: number;
+  /** Membership applications filed per client IP (src/api/routes/applications.ts). */
+  filings: RateLimit;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -51,6 +54,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   maxSessionsPerMember: 20,
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
+  filings: { burst: 10, perSecond: 1 / 60 },
 };
 
 /** The request body limit (the wire contract states it). */
@@ -74,6 +78,8 @@ export interface ApiOptions {
   index?: IndexRouteOptions;
   /** Given, the funding-request inbox (`/v1/funding-requests`) is served. */
   requests?: FundingRequestStore;
+  /** Given, factors' offers (`/v1/offers`) are served. */
+  offers?: OfferStore;
   /** Where sessions outlive the process (LevelSessionPersistence); without it they end with the process. */
   sessions?: SessionPersistence;
   /** Where refused funding checks are kept for suppliers' records (LevelRefusalLog); in memory without it. */

@@ -40,15 +40,18 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
   const session = requireSession(context);
   const { receivableToken, financing } = context.contracts;
 
-  /** The stored request a path names, addressed to the caller; 404 or 403 otherwise. */
+  /**
+   * The stored request a path names that is addressed to the caller (requests are kept per holder, nonce and
+   * factor: one nonce may go to several factors); 403 when the holder's nonce went only to others, 404 otherwise.
+   */
   const addressedToCaller = async (params: unknown, address: string): Promise<StoredFundingRequest> => {
     const { holder, nonce } = parseInput(fundingRequestParams, params);
-    const stored = await requests.get(holder, nonce);
-    if (stored === undefined) throw new ApiError(404, "REQUEST_NOT_FOUND", `no request of ${holder} under nonce ${nonce} is stored`, [{ path: "nonce", message: "no such request" }]);
-    if (getAddress(stored.request.factor) !== address) {
-      throw new ApiError(403, "NOT_ADDRESSED_FACTOR", "the request is addressed to another factor", [{ path: "holder", message: "only the factor the request names may act on it" }]);
+    const stored = await requests.get(holder, nonce, address);
+    if (stored !== undefined && getAddress(stored.request.factor) === address) return stored;
+    if ((await requests.get(holder, nonce)) === undefined) {
+      throw new ApiError(404, "REQUEST_NOT_FOUND", `no request of ${holder} under nonce ${nonce} is stored`, [{ path: "nonce", message: "no such request" }]);
     }
-    return stored;
+    throw new ApiError(403, "NOT_ADDRESSED_FACTOR", "the request is addressed to another factor", [{ path: "holder", message: "only the factor the request names may act on it" }]);
   };
   const refuseClosed = (state: RequestState): never => {
     throw new ApiError(409, "REQUEST_CLOSED", `the request is ${state}`, [{ path: "nonce", message: `the request is ${state}; nothing changed` }]);
@@ -102,7 +105,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     const capped = await capProblems(caller.address, fundingRequest.tokenId);
     if (capped.length > 0) throw new ApiError(429, "TOO_MANY_LIVE_REQUESTS", "too many live funding requests", capped);
     if (!(await requests.add(caller.address, fundingRequest, body.holderSignature))) {
-      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce}`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
+      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce} to this factor`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
     }
     context.logger.info({ holder: caller.address, factor: fundingRequest.factor, tokenId: fundingRequest.tokenId }, "funding request submitted");
     response.status(201).json({ holder: caller.address, nonce: fundingRequest.nonce });
@@ -134,7 +137,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
           const holderParty = step === undefined || step.from.toLowerCase() === holder || step.to.toLowerCase() === holder;
           return { ...failure, tokenId: failure.tokenId?.toString(), message: holderParty ? failure.message : HIDDEN_FAILURE_MESSAGE };
         });
-    await requests.recordCheck(stored.holder, fundingRequest.nonce, { at: Number(now), passed: outcome.ok, failures });
+    await requests.recordCheck(stored.holder, fundingRequest.nonce, stored.request.factor, { at: Number(now), passed: outcome.ok, failures });
     if (outcome.ok) {
       const { attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps } = outcome;
       response.json({ attestation, signature: attestationSignature, signer, fundingId, asOfBlock, steps });
@@ -157,6 +160,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     const declined = await requests.closeRequest(
       stored.holder,
       BigInt(stored.request.nonce),
+      stored.request.factor,
       (latest) => {
         if (latest.closed !== undefined) {
           refusedAs = latest.closed.state;

@@ -8,10 +8,11 @@ import type { ApiContext } from "./context";
  * factor's word decides the rest: declined (with a reason), or checked (its last funding check, passed or failed).
  * Open requests are "waiting" and "checked"; the others are closed in the store when met (out of the factor's
  * inbox, kept for both sides to see). A closed request's state is frozen once nothing on chain can change it:
- * funded, withdrawn and expired at once, declined once its deadline has passed (until then the holder may still
- * withdraw it on chain, or the factor fund it after all).
+ * funded, withdrawn, expired and lapsed (another factor funded the nonce) at once, declined once its deadline has
+ * passed (until then the holder may still withdraw it on chain, or the factor fund it after all).
  */
 
+/** "lapsed": the holder sent the same nonce to several factors and another one funded it. */
 export type RequestState = "waiting" | "checked" | ClosedState;
 
 export { MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE } from "./wire/schemas";
@@ -32,12 +33,14 @@ export function isOpen(state: RequestState): state is "waiting" | "checked" {
 export async function requestState(context: ApiContext, stored: StoredFundingRequest, now: bigint): Promise<RequestState> {
   const closed = stored.closed?.state;
   const request = requestFromStored(stored);
-  if (closed === "funded" || closed === "withdrawn" || closed === "expired") return closed;
+  if (closed === "funded" || closed === "withdrawn" || closed === "expired" || closed === "lapsed") return closed;
   if (closed === "declined" && request.deadline < now) return "declined";
   const { financing } = context.contracts;
   if (await financing.isNonceUsed(stored.holder, request.nonce)) {
     const record = await financing.funding(stored.holder, request.nonce);
-    return BigInt(record.fundedAt) === WITHDRAWN ? "withdrawn" : "funded";
+    if (BigInt(record.fundedAt) === WITHDRAWN) return "withdrawn";
+    const factorId = await context.members.memberIdOf(request.factor);
+    return Number(record.factorId) === factorId ? "funded" : "lapsed";
   }
   if (closed === "declined" || stored.declined !== undefined) return "declined";
   if (request.deadline < now) return "expired";
@@ -62,7 +65,7 @@ export async function withStates(
       out.push({ ...stored, state });
       continue;
     }
-    const closed = await store.closeRequest(stored.holder, BigInt(stored.request.nonce), () => ({ state }), Number(at));
+    const closed = await store.closeRequest(stored.holder, BigInt(stored.request.nonce), stored.request.factor, () => ({ state }), Number(at));
     out.push({ ...(closed ?? stored), state });
   }
   return out;

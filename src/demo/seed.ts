@@ -1,8 +1,15 @@
-import { MaxUint256, id } from "ethers";
+import { MaxUint256 } from "ethers";
 import type { Provider, Signer } from "ethers";
 import { financingDomain, signFundingRequest } from "../chain/funding";
 import type { FundingRequest } from "../chain/funding";
+import { legalEntityHash, normalisedCreditCode } from "../chain/membership";
 import { roleMask } from "../chain/roles";
+import { applicationHash, signApplication } from "../onboarding/application";
+import type { Application } from "../onboarding/application";
+import { ApplicationStore } from "../onboarding/store";
+import { signOffer } from "../offers/offer";
+import type { Offer } from "../offers/offer";
+import type { OfferStore } from "../offers/store";
 import type { ChainbillContracts } from "../chain/system";
 import { daysBetween, price } from "../finance/discount";
 import { normaliseInvoiceNumber } from "../proofs/fingerprint";
@@ -36,6 +43,8 @@ export interface SeedOptions {
   store: DocumentStore;
   verifier: Verifier;
   chainId: bigint;
+  /** Where the demo factor's offer is published. */
+  offers: OfferStore;
   log?: (line: string) => void;
 }
 
@@ -71,11 +80,29 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
 
   const kycValidUntil = (await chainNow(provider)) + 2n * YEAR;
   const members: SeededMember[] = [];
+  // The same path a real consortium takes: each company files an application signed by its wallet (the operator
+  // its own profile), and the operator admits it with the application's code, address and roles.
+  const applications = new ApplicationStore(store);
   for (const member of DEMO_CAST) {
     const address = await signer(member.key).getAddress();
+    const creditCode = normalisedCreditCode(member.creditCode);
+    if (creditCode === null) throw new Error(`the demo credit code of ${member.key} is malformed`);
+    const application: Application = {
+      applicant: address,
+      nameZh: member.nameZh,
+      nameEn: member.name,
+      creditCode,
+      roles: roleMask(...member.roles),
+      contacts: [{ name: `${member.name} treasury`, email: `treasury@${member.key}.example`, phone: "+86 21 5555 0100" }],
+      addresses: [address],
+      filedAt: Number(await chainNow(provider)),
+    };
+    const signature = await signApplication(signer(member.key), chainId, application);
+    await applications.add(application, signature);
     if (member.key !== "operator") {
-      await (await registry.connect(signer("operator")).admit(id(member.creditCode), address, roleMask(...member.roles), kycValidUntil)).wait();
+      await (await registry.connect(signer("operator")).admit(legalEntityHash(creditCode), address, application.roles, kycValidUntil)).wait();
     }
+    log(`${member.name} applied (${applicationHash(chainId, application).slice(0, 10)}…)${member.key === "operator" ? "" : " and was admitted"}`);
     members.push({ key: member.key, name: member.name, address, memberId: Number(await registry.memberIdOf(address)) });
   }
   const party = (key: CastKey): Party => {
@@ -95,6 +122,21 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   // The bank holds deposits to fund with and has pre-approved Financing, so funding is one transaction.
   await (await settlementToken.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
   await (await settlementToken.connect(bank).approve(await financing.getAddress(), MaxUint256)).wait();
+  // The bank publishes what it buys of the anchor's receivables: the demo's rate, up to a year, any size.
+  const offerNow = Number(await chainNow(provider));
+  const offer: Offer = {
+    factor: party("bank").account,
+    anchorId: party("anchor").memberId,
+    rateBps: Number(DEMO_FACTOR_RATE_BPS),
+    maxTenorDays: 365,
+    minValue: 1_000_00n,
+    maxValue: 5_000_000_00n,
+    appetite: 20_000_000_00n,
+    validUntil: offerNow + Number(YEAR),
+    issuedAt: offerNow,
+  };
+  await options.offers.put(offer, await signOffer(bank, chainId, offer));
+  log("Pearl River Bank offers to buy Huaxin Mobile receivables at 6% a year");
   // The anchor holds deposits to repay with when its receivables fall due.
   await (await settlementToken.connect(bank).issue(await signer("anchor").getAddress(), 5_000_000_00n)).wait();
 

@@ -110,9 +110,17 @@ export class DocumentStore implements DocumentSource {
     return parsed.document;
   }
 
-  /** Every stored hash, in key order (for audits and tests). */
+  /** Every stored trade document's hash, in key order (for audits and tests); other sections' keys are not hashes. */
   async hashes(): Promise<string[]> {
-    return this.db.keys().all();
+    return this.db.keys({ gte: "0x", lt: "0y" }).all();
+  }
+
+  /**
+   * A section of the same database for other signed records (membership applications, src/onboarding/), kept
+   * under its own key prefix so it never mixes with the trade documents.
+   */
+  section<V>(name: string) {
+    return this.db.sublevel<string, V>(name, { valueEncoding: "json" });
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,11 @@ import { tokenIdOf } from "../chain/tokenId";
 
 /**
  * Funding requests on their way from a holder to a factor: the request as the holder signed it (EIP-712, the
- * Financing contract's domain) and the signature, the factor's last check and its refusal, if any. Kept in LevelDB under the holder and its nonce (a holder's nonce
- * names one request), with two indexes: by factor in order of arrival (a factor lists what waits for it, newest
+ * Financing contract's domain) and the signature, the factor's last check and its refusal, if any. Kept in LevelDB under the holder, its nonce and the factor (a holder
+ * may send one nonce to several factors; the first to fund spends it and the others lapse), with two indexes: by factor in order of arrival (a factor lists what waits for it, newest
  * first, a page at a time) and by factor and piece (who is asked about which piece, for document reads). Writes
  * are synchronous (fsync) so a request the API accepted survives a crash. Whether a request is still open is the
- * chain's answer (its nonce used, its deadline passed) or the factor's (declined), asked by the API when it lists
+ * chain's answer (its nonce used, its deadline passed) or the addressed factor's (declined), asked by the API when it lists
  * them; the API closes the ones that are no longer open (`closeRequest`): out of the factor's inbox, kept for both sides
  * to see (a holder's newest CLOSED_KEPT_PER_HOLDER, a factor's newest CLOSED_LISTED_PER_FACTOR listed).
  */
@@ -31,7 +31,7 @@ export interface RecordedCheck {
 }
 
 /** Why a request is no longer open, and when the API learnt it (unix seconds of the chain). */
-export type ClosedState = "funded" | "declined" | "withdrawn" | "expired";
+export type ClosedState = "funded" | "declined" | "withdrawn" | "expired" | "lapsed";
 
 export interface ClosedMark {
   state: ClosedState;
@@ -53,7 +53,7 @@ export interface StoredFundingRequest {
   check?: RecordedCheck;
   /** The addressed factor's refusal, with its reason. */
   declined?: { at: number; reason: string };
-  /** Set once the request is closed (funded, declined, withdrawn, expired): out of the inbox, kept for both sides to see. */
+  /** Set once the request is closed (funded, declined, withdrawn, expired, lapsed): out of the inbox, kept for both sides to see. */
   closed?: ClosedMark;
 }
 
@@ -79,7 +79,16 @@ export const INBOX_CURSOR = /^([0-9]{16}\.0x[0-9a-f]{40}\.[0-9]{78}|0x[0-9a-f]{4
 
 const padNonce = (nonce: bigint): string => nonce.toString().padStart(NONCE_WIDTH, "0");
 
-function requestKey(holder: string, nonce: bigint): string {
+/**
+ * Under holder, nonce and factor: a holder may send one request (one nonce) to several factors at once; the first
+ * to fund spends the nonce and the others' requests lapse on chain.
+ */
+function requestKey(holder: string, nonce: bigint, factor: string): string {
+  return `h/${holder.toLowerCase()}/${padNonce(nonce)}/${factor.toLowerCase()}`;
+}
+
+/** A request stored before requests were keyed by factor too. */
+function legacyRequestKey(holder: string, nonce: bigint): string {
   return `h/${holder.toLowerCase()}/${padNonce(nonce)}`;
 }
 
@@ -102,6 +111,7 @@ function factorClosedKey(factor: string, sequence: number, holder: string, nonce
 }
 
 function holderClosedKey(holder: string, sequence: number, nonce: bigint): string {
+  // The sequence is unique per store, so one nonce closed for several factors gets one entry per factor.
   return `y/${holder.toLowerCase()}/${sequence.toString().padStart(SEQUENCE_WIDTH, "0")}/${padNonce(nonce)}`;
 }
 
@@ -139,13 +149,13 @@ export class FundingRequestStore {
     return run;
   }
 
-  /** Stores a request; false when the holder already submitted one under this nonce (the first is kept). */
+  /** Stores a request; false when the holder already submitted one under this nonce to this factor (the first is kept). */
   add(holder: string, request: FundingRequest, holderSignature: string, now = Date.now()): Promise<boolean> {
     return this.serialized(() => this.addNow(holder, request, holderSignature, now));
   }
 
   private async addNow(holder: string, request: FundingRequest, holderSignature: string, now: number): Promise<boolean> {
-    const key = requestKey(holder, request.nonce);
+    const key = requestKey(holder, request.nonce, request.factor);
     if ((await this.db.get(key)) !== undefined) return false;
     this.nextSequence(now);
     const stored: StoredFundingRequest = {
@@ -174,9 +184,30 @@ export class FundingRequestStore {
     return true;
   }
 
-  async get(holder: string, nonce: bigint): Promise<StoredFundingRequest | undefined> {
-    const text = await this.db.get(requestKey(holder, nonce));
+  /** The request of `holder` under `nonce` to `factor` (or, without a factor, the first under that nonce). */
+  async get(holder: string, nonce: bigint, factor?: string): Promise<StoredFundingRequest | undefined> {
+    if (factor !== undefined) {
+      const text = (await this.db.get(requestKey(holder, nonce, factor))) ?? (await this.legacyFor(holder, nonce, factor));
+      return text === undefined ? undefined : (JSON.parse(text) as StoredFundingRequest);
+    }
+    const prefix = legacyRequestKey(holder, nonce);
+    const [text] = await this.db.values({ gte: prefix, lt: `${prefix}~`, limit: 1 }).all();
     return text === undefined ? undefined : (JSON.parse(text) as StoredFundingRequest);
+  }
+
+  /** A request stored before requests were keyed by factor, if it was addressed to `factor`. */
+  private async legacyFor(holder: string, nonce: bigint, factor: string): Promise<string | undefined> {
+    const text = await this.db.get(legacyRequestKey(holder, nonce));
+    if (text === undefined) return undefined;
+    return (JSON.parse(text) as StoredFundingRequest).request.factor.toLowerCase() === factor.toLowerCase() ? text : undefined;
+  }
+
+  /** Where a stored request lives: under its factor, or (stored before requests were keyed by factor) without. */
+  private async primaryKey(stored: StoredFundingRequest): Promise<string> {
+    const nonce = BigInt(stored.request.nonce);
+    const key = requestKey(stored.holder, nonce, stored.request.factor);
+    if ((await this.db.get(key)) !== undefined) return key;
+    return (await this.legacyFor(stored.holder, nonce, stored.request.factor)) === undefined ? key : legacyRequestKey(stored.holder, nonce);
   }
 
   /** Forgets a request and its index entries (its closed-list entries, if any, are skipped when met). */
@@ -184,7 +215,7 @@ export class FundingRequestStore {
     const nonce = BigInt(stored.request.nonce);
     const factor = stored.request.factor;
     const operations: Array<{ type: "del"; key: string }> = [
-      { type: "del", key: requestKey(stored.holder, nonce) },
+      { type: "del", key: await this.primaryKey(stored) },
       { type: "del", key: pieceKey(factor, BigInt(stored.request.tokenId), stored.holder, nonce) },
     ];
     if (typeof stored.sequence === "number") operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
@@ -193,19 +224,22 @@ export class FundingRequestStore {
     await this.db.batch(operations, { sync: true });
   }
 
-  /** Records the addressed factor's check on an open request; the stored request as it now is, or undefined if gone or closed. */
-  recordCheck(holder: string, nonce: bigint, check: RecordedCheck): Promise<StoredFundingRequest | undefined> {
+  /**
+   * Records the addressed factor's check on its open request (holder, nonce, factor); the stored request as it now
+   * is, or undefined if gone or closed.
+   */
+  recordCheck(holder: string, nonce: bigint, factor: string, check: RecordedCheck): Promise<StoredFundingRequest | undefined> {
     return this.serialized(async () => {
-      const stored = await this.get(holder, nonce);
+      const stored = await this.get(holder, nonce, factor);
       if (stored === undefined || stored.closed !== undefined) return undefined;
       const updated: StoredFundingRequest = { ...stored, check };
-      await this.db.put(requestKey(holder, nonce), JSON.stringify(updated), { sync: true });
+      await this.db.put(await this.primaryKey(stored), JSON.stringify(updated), { sync: true });
       return updated;
     });
   }
 
   /**
-   * Closes a request: out of the factor's inbox and piece index, into the factor's recent-closed list and the
+   * Closes the request of `holder` under `nonce` to `factor`: out of the factor's inbox and piece index, into the factor's recent-closed list and the
    * holder's kept ones (the holder's oldest closed beyond CLOSED_KEPT_PER_HOLDER are forgotten). Closing a closed
    * request only updates its state (a declined request later withdrawn or funded on chain). `decide` sees the
    * request as stored at that moment and returns the mark's state, or null to leave it as it is; the answer is the
@@ -214,23 +248,23 @@ export class FundingRequestStore {
   closeRequest(
     holder: string,
     nonce: bigint,
+    factor: string,
     decide: (stored: StoredFundingRequest) => { state: ClosedState; declined?: { at: number; reason: string } } | null,
     at: number,
     now = Date.now(),
   ): Promise<StoredFundingRequest | undefined> {
     return this.serialized(async () => {
-      const stored = await this.get(holder, nonce);
+      const stored = await this.get(holder, nonce, factor);
       if (stored === undefined) return undefined;
       const decision = decide(stored);
       if (decision === null) return stored;
-      const key = requestKey(holder, nonce);
+      const key = await this.primaryKey(stored);
       if (stored.closed !== undefined) {
         const updated: StoredFundingRequest = { ...stored, closed: { ...stored.closed, state: decision.state } };
         await this.db.put(key, JSON.stringify(updated), { sync: true });
         return updated;
       }
       const sequence = this.nextSequence(now);
-      const factor = stored.request.factor;
       const updated: StoredFundingRequest = { ...stored, ...(decision.declined === undefined ? {} : { declined: decision.declined }), closed: { state: decision.state, at, sequence } };
       const operations: Array<{ type: "put"; key: string; value: string } | { type: "del"; key: string }> = [
         { type: "put", key, value: JSON.stringify(updated) },

@@ -18,9 +18,10 @@ import { DocumentStore } from "../documents/store";
 import { startIndexer } from "../indexer/indexer";
 import type { RunningIndexer } from "../indexer/indexer";
 import { FundingRequestStore } from "../requests/store";
+import { OfferStore } from "../offers/store";
 import { LevelRefusalLog } from "../requests/refusals";
 import { createVerifier } from "../verifier";
-import { DEMO_CAST, DEMO_FACTOR_RATE_BPS, DEVELOPMENT_MNEMONIC } from "../demo/cast";
+import { DEMO_CAST, DEVELOPMENT_MNEMONIC } from "../demo/cast";
 import { seedDemo } from "../demo/seed";
 import type { SeedResult } from "../demo/seed";
 import { createDappApp } from "./serve";
@@ -64,6 +65,11 @@ export interface StackOptions {
   deploymentsDir?: string;
   /** Check every API answer against its schema (src/api/wire); one it does not describe becomes a 500. For tests. */
   checkAnswers?: boolean;
+  /**
+   * Seed the demo consortium on an in-process start (default true). Without it the chain starts as deployed: the
+   * operator is the only member, and companies join by applying in the dApp and being admitted in its console.
+   */
+  seed?: boolean;
 }
 
 export interface RunningStack {
@@ -80,6 +86,9 @@ export interface RunningStack {
   recordFile: string | null;
   stop(): Promise<void>;
 }
+
+/** The development account whose key the in-process stack's verifier signs with (the demo cast's verifier). */
+export const VERIFIER_ACCOUNT = DEMO_CAST.find((member) => member.key === "verifier")?.accountIndex ?? 6;
 
 /** Development account `index` of the local node (Hardhat's mnemonic and derivation path). */
 export function developmentKey(index: number): string {
@@ -125,7 +134,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const { deployChainbill } = await import("../../deploy/system");
       const deployed = await deployChainbill(signers[0]);
       contracts = connectChainbill(await addressesOf(deployed), provider);
-      verifierSigner = signers[DEMO_CAST.find((member) => member.key === "verifier")?.accountIndex ?? 6];
+      verifierSigner = signers[VERIFIER_ACCOUNT];
       fs.rmSync(options.dataDir, { recursive: true, force: true });
     } else {
       rpcUrl = chain.rpcUrl;
@@ -144,6 +153,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     stops.push(() => store.close());
     const requests = await FundingRequestStore.open(path.join(dataDir, "requests"));
     stops.push(() => requests.close());
+    const offers = await OfferStore.open(path.join(dataDir, "offers"), chainId);
+    stops.push(() => offers.close());
     const sessions = await LevelSessionPersistence.open(path.join(dataDir, "sessions"));
     stops.push(() => sessions.close());
     const refusals = await LevelRefusalLog.open(path.join(dataDir, "refusals"));
@@ -159,9 +170,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
 
     let seeded: SeedResult | null = null;
-    if (chain.kind === "in-process") {
+    if (chain.kind === "in-process" && options.seed !== false) {
       const signers = await chain.hre.ethers.getSigners();
-      seeded = await seedDemo({ contracts, provider, accounts: signers, store, verifier, chainId, log: (line) => log(`seed: ${line}`) });
+      seeded = await seedDemo({ contracts, provider, accounts: signers, store, verifier, chainId, offers, log: (line) => log(`seed: ${line}`) });
     }
 
     const indexer = await startIndexer({
@@ -202,31 +213,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       processMetrics: false,
       index: { reader: indexer.reader, waitForBlock: (block, timeoutMs) => indexer.waitForBlock(block, timeoutMs) },
       requests,
+      offers,
       sessions,
       refusals,
       checkAnswers: options.checkAnswers,
     });
 
-    const factorRates: Record<string, string> = {};
-    const directory: DappConfig["directory"] = [];
+    // Names come from the API's directory (the registry and admitted applications); the development keys of the
+    // seeded cast are offered for signing in on the local demo chain only.
     const demoAccounts: DappConfig["demoAccounts"] = [];
     if (seeded !== null) {
       for (const member of DEMO_CAST) {
         const address = getAddress(new Wallet(developmentKey(member.accountIndex)).address);
-        const role = Role[member.roles[0]];
-        directory.push({ address, name: member.name, nameZh: member.nameZh, role });
-        demoAccounts.push({ address, privateKey: developmentKey(member.accountIndex), name: member.name, nameZh: member.nameZh, role });
-        if (member.roles.includes(Role.FACTOR)) factorRates[address] = DEMO_FACTOR_RATE_BPS.toString();
+        demoAccounts.push({ address, privateKey: developmentKey(member.accountIndex), name: member.name, nameZh: member.nameZh, role: Role[member.roles[0]] });
+      }
+    } else if (chain.kind === "in-process") {
+      // An empty local consortium: the operator's key and development keys to apply with (account 6 signs for the
+      // API's verifier once a verifier is admitted under it).
+      for (let index = 0; index < DEMO_CAST.length; index += 1) {
+        const privateKey = developmentKey(index);
+        const role = index === 0 ? "OPERATOR" : index === VERIFIER_ACCOUNT ? "VERIFIER" : "APPLICANT";
+        demoAccounts.push({ address: getAddress(new Wallet(privateKey).address), privateKey, name: `Development account ${index}`, nameZh: `开发账户 ${index}`, role });
       }
     }
-    const config: DappConfig = {
-      chainId: chainId.toString(),
-      rpcUrl,
-      addresses,
-      directory,
-      factorRates,
-      demoAccounts,
-    };
+    const config: DappConfig = { chainId: chainId.toString(), rpcUrl, addresses, demoAccounts };
     const app = createDappApp({
       api,
       config,

@@ -4,7 +4,7 @@ import { getAddress } from "ethers";
 import { AppContext, hasRole } from "./app";
 import type { AppState } from "./app";
 import { ErrorBox, Progress, useAction } from "./components";
-import { Api } from "./lib/api";
+import { Api, ApiFailure } from "./lib/api";
 import { NoWalletError, connectWallet } from "./lib/chain";
 import type { Connection } from "./lib/chain";
 import { LanguageContext, translator, useLanguage, useT } from "./lib/i18n";
@@ -15,7 +15,7 @@ import { signIn } from "./lib/session";
 import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wallets";
 import type { DiscoveredWallet } from "./lib/wallets";
 import { shortAddress } from "./lib/money";
-import type { DappConfig, MemberJson as Member, SessionJson as Session } from "../api/wire/schemas";
+import type { DappConfig, DirectoryEntryJson as Member, SessionJson as Session } from "../api/wire/schemas";
 import { Notifications } from "./Notifications";
 import { AnchorPage } from "./pages/Anchor";
 import { AuditorPage } from "./pages/Auditor";
@@ -24,6 +24,8 @@ import { DocumentsPage } from "./pages/Documents";
 import { FactorPage } from "./pages/Factor";
 import { FinancePage } from "./pages/Finance";
 import { OperatorPage } from "./pages/Operator";
+import { ApplyPage } from "./pages/Apply";
+import { VerifierPage } from "./pages/Verifier";
 import { PiecePage } from "./pages/Piece";
 import { PortfolioPage } from "./pages/Portfolio";
 import { TransferPage } from "./pages/Transfer";
@@ -68,6 +70,7 @@ const NAV: NavItem[] = [
   { route: "auditor", label: "nav.auditor", visible: (s) => hasRole(s, "AUDITOR") || hasRole(s, "OPERATOR") },
   { route: "documents", label: "nav.documents", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "CARRIER") },
   { route: "operator", label: "nav.operator", visible: (s) => hasRole(s, "OPERATOR") },
+  { route: "verifier", label: "nav.verifier", visible: (s) => hasRole(s, "VERIFIER") },
 ];
 
 /** What a reload needs to resume a sign-in in this tab: the API session and which wallet signed it. */
@@ -120,7 +123,7 @@ async function resumeSignIn(config: DappConfig): Promise<SignedIn | null> {
     const session = await api.call("session");
     const connection = await connectWallet(stored.kind, provider, config);
     if (getAddress(connection.address) !== getAddress(session.address)) throw new Error("the wallet changed accounts");
-    const { members } = await api.call("members");
+    const { members } = await api.call("directory");
     return { connection, session, members, walletId: stored.walletId };
   } catch {
     api.token = null;
@@ -143,7 +146,7 @@ function WalletNoticeLine({ notice }: { notice: WalletNotice | null }) {
   );
 }
 
-function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice: WalletNotice | null; onSignedIn: (signedIn: SignedIn) => void }) {
+function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappConfig; notice: WalletNotice | null; onSignedIn: (signedIn: SignedIn) => void; onApplicant: (connection: Connection) => void }) {
   const t = useT();
   const language = useLanguage();
   const { progress, error, run, busy } = useAction();
@@ -155,8 +158,18 @@ function SignInPage({ config, notice, onSignedIn }: { config: DappConfig; notice
   const start = (kind: Connection["kind"], provider: () => Eip1193Provider, walletId?: string) =>
     run(["progress.connect", "progress.signIn", "progress.verify"], async (step) => {
       const connection = await connectWallet(kind, provider(), config);
-      const session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
-      const { members } = await api.call("members");
+      let session: Session;
+      try {
+        session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
+      } catch (caught) {
+        // A wallet that belongs to no member is a company that may apply: the application page, not an error.
+        if (caught instanceof ApiFailure && caught.code === "NOT_A_MEMBER") {
+          onApplicant(connection);
+          return;
+        }
+        throw caught;
+      }
+      const { members } = await api.call("directory");
       onSignedIn({ connection, session, members, walletId });
     });
   const walletButton = (wallet: DiscoveredWallet) => (
@@ -220,6 +233,7 @@ function Root() {
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);
   const [resuming, setResuming] = useState(storedSignIn() !== null);
   const [walletNotice, setWalletNotice] = useState<WalletNotice | null>(null);
+  const [applicant, setApplicant] = useState<Connection | null>(null);
   const [route, setRoute] = useState(routeOf(window.location.hash));
 
   useEffect(() => {
@@ -246,7 +260,6 @@ function Root() {
 
   const state: AppState | null = useMemo(() => {
     if (config === null || signedIn === null) return null;
-    const directory = new Map(config.directory.map((entry) => [getAddress(entry.address), entry]));
     const memberOf = (address: string): Member | undefined => signedIn.members.find((member) => member.accounts.some((account) => getAddress(account) === getAddress(address)));
     return {
       config,
@@ -257,16 +270,21 @@ function Root() {
       memberOf,
       nameOf: (address) => {
         if (address === null || address === undefined) return t("common.none");
-        const entry = directory.get(getAddress(address));
-        if (entry !== undefined) return language === "zh" ? entry.nameZh : entry.name;
         const member = memberOf(address);
-        return member === undefined ? shortAddress(address) : `#${member.memberId} ${shortAddress(address)}`;
+        if (member === undefined) return shortAddress(address);
+        const name = language === "zh" ? member.nameZh : member.nameEn;
+        return name === null || name === undefined ? `#${member.memberId} ${shortAddress(address)}` : name;
+      },
+      reloadMembers: async () => {
+        const { members } = await api.call("directory");
+        setSignedIn((current) => (current === null ? null : { ...current, members }));
       },
       navigate,
     };
   }, [config, signedIn, language, t, navigate]);
 
   const onSignedIn = (next: SignedIn): void => {
+    setApplicant(null);
     rememberSignIn(next);
     setWalletNotice(null);
     setSignedIn(next);
@@ -302,7 +320,8 @@ function Root() {
 
   let page;
   if (config === null) page = <main className="card">{configError ?? t("common.loading")}</main>;
-  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} notice={walletNotice} onSignedIn={onSignedIn} />;
+  else if (state === null && applicant !== null) page = <ApplyPage api={api} config={config} connection={applicant} onLeave={() => setApplicant(null)} />;
+  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} notice={walletNotice} onSignedIn={onSignedIn} onApplicant={setApplicant} />;
   else {
     const [name, argument] = route.split("/");
     const navItem = NAV.find((item) => item.route === name);
@@ -339,6 +358,9 @@ function Root() {
         break;
       case "operator":
         page = <OperatorPage />;
+        break;
+      case "verifier":
+        page = <VerifierPage />;
         break;
       default:
         page = <PortfolioPage />;

@@ -19,6 +19,7 @@ import { ApiClient } from "../../src/api/wire/client";
 import { startIndexer } from "../../src/indexer/indexer";
 import type { RunningIndexer } from "../../src/indexer/indexer";
 import { FundingRequestStore } from "../../src/requests/store";
+import { OfferStore } from "../../src/offers/store";
 import { LevelSessionPersistence } from "../../src/api/auth/sessions";
 import { createVerifier } from "../../src/verifier";
 import { deployConsortium, systemOf } from "../helpers/consortium";
@@ -69,6 +70,8 @@ export interface ApiHarnessOptions {
   confirmations?: number;
   /** The API's signature pool settings (default: the pool's own). */
   signaturePool?: SignaturePoolOptions;
+  /** Serve factors' offers (`/v1/offers`) from an offer store. */
+  offers?: boolean;
 }
 
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -85,6 +88,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
   let indexer: RunningIndexer | undefined;
   let requests: FundingRequestStore | undefined;
   const mismatches: AnswerMismatch[] = [];
+  const offers = options.offers === true ? await OfferStore.open(path.join(directory, "offers"), chainId) : undefined;
   const stopServer = async (): Promise<void> => {
     await server?.close();
     server = undefined;
@@ -96,6 +100,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
     await stopServer();
     await indexer?.stop();
     await requests?.close();
+    await offers?.close();
     await store.close();
     await rm(directory, { recursive: true, force: true });
     if (mismatches.length > 0) throw new Error(`the API answered shapes its schemas do not describe: ${JSON.stringify(mismatches)}`);
@@ -114,6 +119,7 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       processMetrics: false,
       index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
       requests,
+      offers,
       sessions,
       signaturePool: options.signaturePool,
       // Every answer is checked against its route's schema: one it does not describe is a 500, and fails close().

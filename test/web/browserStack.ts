@@ -45,6 +45,8 @@ export interface BrowserStack {
   newContext(viewport?: { width: number; height: number }): Promise<BrowserContext>;
   /** A page signed in as `key` through the injected wallet. */
   signIn(key: CastKey, viewport?: { width: number; height: number }): Promise<SignedInPage>;
+  /** A page signed in with a development key through the injected wallet. */
+  signInWithKey(privateKey: string, viewport?: { width: number; height: number }): Promise<SignedInPage>;
   /** A full-page screenshot, `<prefix>-<name>.png`. */
   screenshot(page: Page, name: string): Promise<void>;
 }
@@ -56,6 +58,10 @@ export interface BrowserStackOptions {
   restoreChain: boolean;
   /** Remove the file's own screenshots of an earlier run first. */
   clearScreenshots?: boolean;
+  /** Seed the demo consortium (default true); false starts with the operator as the only member. */
+  seed?: boolean;
+  /** Write the stack's deployment record under this directory (as `npm start` does under deploy/deployments). */
+  deploymentsDir?: string;
 }
 
 /** Registers the file's hooks in the current `describe` and answers what its tests use. */
@@ -76,7 +82,7 @@ export function useBrowserStack(options: BrowserStackOptions): BrowserStack {
     }
     const webRoot = path.join(workDir, "web");
     await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, checkAnswers: true });
+    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, checkAnswers: true, seed: options.seed, deploymentsDir: options.deploymentsDir });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
   });
 
@@ -116,8 +122,12 @@ export function useBrowserStack(options: BrowserStackOptions): BrowserStack {
     },
     newContext,
     async signIn(key, viewport = DESKTOP) {
+      return this.signInWithKey(castKey(key), viewport);
+    },
+    async signInWithKey(privateKey, viewport = DESKTOP) {
       const context = await newContext(viewport);
-      const wallet = await injectWallet(context, castKey(key), hre.network.provider);
+      const wallet = await injectWallet(context, privateKey, hre.network.provider);
+      const key = wallet.address;
       const page = await context.newPage();
       page.on("pageerror", (error) => console.error(`[page ${key}] ${error.message}`));
       await page.goto(started().stack.url);

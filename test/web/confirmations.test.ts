@@ -35,7 +35,8 @@ describe("the dApp in a real browser: funding and repaying are confirmed before 
     await holder.page.locator(`[data-testid=finance-piece] option[value="${PIECE_1_1}"]`).waitFor({ state: "attached" });
     await holder.page.getByTestId("finance-piece").selectOption(PIECE_1_1.toString());
     await holder.page.getByTestId("finance-value").fill("10,000.00");
-    await holder.page.getByTestId("finance-factor").selectOption(bankAddress);
+    // The offers that fit (issue 17): in the demo only the bank offers; its quote is the one picked.
+    await holder.page.getByTestId(`quote-${bankAddress}`).getByTestId("quote-pick").check();
     await holder.page.getByTestId("finance-sign").click();
     await holder.page.getByTestId("finance-result").waitFor();
 

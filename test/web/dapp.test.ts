@@ -136,7 +136,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("nav-finance").click();
     await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
     await page.getByTestId("finance-piece").selectOption(tokenId.toString());
-    await page.getByTestId("finance-factor").selectOption(party("bank").account);
+    // The bank's published offer fits the piece; the best offer is picked to start with.
+    await page.getByTestId(`quote-${party("bank").account}`).getByTestId("quote-pick").check();
     await page.getByTestId(withRecourse ? "finance-recourse-with" : "finance-recourse-without").check();
     const quote = await text(page, "finance-quote");
     const terms = await text(page, "finance-terms");
@@ -165,9 +166,10 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const outsiderPage = await outsider.newPage();
     await outsiderPage.goto(web.stack.url);
     await outsiderPage.getByTestId("connect-wallet").click();
-    const alert = outsiderPage.getByRole("alert");
-    await alert.waitFor();
-    expect(await alert.textContent()).to.include("belongs to no member of the network");
+    // A wallet of no member is offered the application for membership.
+    const apply = outsiderPage.getByTestId("apply-page");
+    await apply.waitFor();
+    expect(await apply.textContent()).to.include("belongs to no member of this network");
     await screenshot(outsiderPage, "not-a-member");
   });
 

@@ -21,7 +21,8 @@ async function requestFinancing(page: Page, tokenId: bigint, bank: string, value
   await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
   await page.getByTestId("finance-piece").selectOption(tokenId.toString());
   await page.getByTestId("finance-value").fill(value);
-  await page.getByTestId("finance-factor").selectOption(bank);
+  // The offers that fit (issue 17): in the demo only the bank offers; its quote is the one picked.
+  await page.getByTestId(`quote-${bank}`).getByTestId("quote-pick").check();
   await page.getByTestId("finance-sign").click();
   await page.getByTestId("finance-result").waitFor();
 }

@@ -40,6 +40,17 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType, RouteGroup]> = [
   ["StoredFundingRequest", s.storedFundingRequest, "requests"],
   ["FundingRequests", s.fundingRequests, "requests"],
   ["SubmittedRequest", s.submittedRequest, "requests"],
+  ["ApplicationView", s.applicationView, "core"],
+  ["Applications", s.applications, "core"],
+  ["FiledApplication", s.filedApplication, "core"],
+  ["ApplicantStatus", s.applicantStatus, "core"],
+  ["Directory", s.directory, "core"],
+  ["VerifierJournal", s.verifierJournal, "core"],
+  ["OfferEntry", s.offerEntry, "offers"],
+  ["Offers", s.offers, "offers"],
+  ["OwnOffers", s.ownOffers, "offers"],
+  ["PublishedOffer", s.publishedOffer, "offers"],
+  ["Quotes", s.quotes, "offers"],
 ];
 
 const componentUri = (id: string): string => `#/components/schemas/${id}`;
@@ -59,7 +70,7 @@ function components(mounted: MountedRoutes): { schemas: Record<string, JsonSchem
   const registry = z.registry<{ id: string }>();
   const names = new Map<z.ZodType, string>();
   for (const [name, schema, group] of COMPONENTS) {
-    if ((group === "index" && mounted.index !== true) || (group === "requests" && mounted.requests !== true)) continue;
+    if ((group === "index" && mounted.index !== true) || (group === "requests" && mounted.requests !== true) || (group === "offers" && mounted.offers !== true)) continue;
     registry.add(schema, { id: name });
     names.set(schema, name);
   }

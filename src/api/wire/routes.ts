@@ -9,7 +9,7 @@ import * as s from "./schemas";
  * API checks each answer it sends against the entry of its route and status.
  */
 
-export type RouteGroup = "core" | "index" | "requests" | "dapp";
+export type RouteGroup = "core" | "index" | "requests" | "offers" | "dapp";
 
 /** A JSON answer: a success (or a refusal that carries more than an error). */
 export interface AnswerResponse<S extends z.ZodType = z.ZodType> {
@@ -31,10 +31,10 @@ export interface OtherResponse {
 export type ResponseSpec = AnswerResponse | ErrorResponse | OtherResponse;
 
 export interface RouteSpec {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** The OpenAPI path, e.g. "/v1/tokens/{id}". */
   path: string;
-  /** Which app serves it: every API (core), with an index, with the request inbox, or the dApp's server. */
+  /** Which app serves it: every API (core), with an index, with the request inbox, with an offer book, or the dApp's server. */
   group: RouteGroup;
   session: boolean;
   summary: string;
@@ -408,6 +408,147 @@ export const ROUTES = {
     },
   }),
 
+  fileApplication: route({
+    method: "post",
+    path: "/v1/applications",
+    group: "core",
+    session: false,
+    summary: "File a membership application, signed (EIP-712) by the applying wallet",
+    description:
+      "No session: the applicant is not a member yet. The signature must recover to application.applicant, which must be the first of application.addresses. One pending application per address (409 APPLICATION_PENDING); an address of a member may not apply (409 ALREADY_A_MEMBER), except an operator filing its own profile. Filings per IP are rate-limited (ten at once, then one a minute); the store holds a bounded number (503 APPLICATIONS_FULL).",
+    body: s.signedApplicationSchema,
+    responses: {
+      201: answer("filed: its hash and state", s.filedApplication),
+      200: answer("this very application was already filed", s.filedApplication),
+      ...bodyErrors,
+      409: error("a pending application from this address (APPLICATION_PENDING), or the address is a member's (ALREADY_A_MEMBER)"),
+      422: error("the signature is not the applicant's (SIGNATURE_INVALID), filedAt is not now (STALE_SIGNATURE), or OPERATOR asked for (ROLE_NOT_APPLICABLE)"),
+      429: error("too many filings from this IP, or rate limited; see Retry-After"),
+      503: error("the application store is full (APPLICATIONS_FULL)"),
+    },
+  }),
+  applications: route({
+    method: "get",
+    path: "/v1/applications",
+    group: "core",
+    session: true,
+    summary: "Applications, newest first, with their state and the duplicates the operator must see (operators and auditors)",
+    query: s.applicationListQuery,
+    responses: { 200: answer("the applications", s.applications), 400: error("a wrong query parameter (named under query.)"), 403: error("not an operator or auditor"), ...sessionErrors },
+  }),
+  application: route({
+    method: "get",
+    path: "/v1/applications/{hash}",
+    group: "core",
+    session: true,
+    summary: "One application in full, with its state and duplicates (operators and auditors)",
+    params: s.applicationHashParams,
+    responses: { 200: answer("the application", s.applicationView), 400: error("a malformed hash"), 403: error("not an operator or auditor"), 404: error("no such application"), ...sessionErrors },
+  }),
+  refuseApplication: route({
+    method: "post",
+    path: "/v1/applications/{hash}/refusal",
+    group: "core",
+    session: true,
+    summary: "Refuse a pending application with a reason, signed (EIP-712) by the operator",
+    params: s.applicationHashParams,
+    body: s.signedRefusalSchema,
+    responses: {
+      201: answer("refused", s.applicationView),
+      ...bodyErrors,
+      403: error("not an operator"),
+      404: error("no such application"),
+      409: error("the application is not pending (NOT_PENDING)"),
+      422: error("the signature is not the caller's (SIGNATURE_INVALID), or refusedAt is not now (STALE_SIGNATURE)"),
+      ...sessionErrors,
+    },
+  }),
+  applicantStatus: route({
+    method: "get",
+    path: "/v1/applicants/{address}/applications",
+    group: "core",
+    session: false,
+    summary: "An applicant's own applications and where each stands (no session: the applicant is not a member yet); names, state and a refusal's reason, never contacts",
+    params: s.applicantParams,
+    responses: { 200: answer("the applications, newest first", s.applicantStatus), 400: error("a malformed address"), 429: error("rate limited") },
+  }),
+  directory: route({
+    method: "get",
+    path: "/v1/directory",
+    group: "core",
+    session: true,
+    summary: "Every member from the registry (roles, status, KYC date, addresses) with its names from its admitted application",
+    responses: { 200: answer("the directory", s.directory), ...sessionErrors },
+  }),
+  verifierJournal: route({
+    method: "get",
+    path: "/v1/verifier",
+    group: "core",
+    session: true,
+    summary: "The verifier's key (address and standing), the attestations it signed and the checks it refused, recent first (verifiers, operators, auditors)",
+    responses: { 200: answer("the verifier's journal", s.verifierJournal), 403: error("not a verifier, operator or auditor"), ...sessionErrors },
+  }),
+
+  publishOffer: route({
+    method: "post",
+    path: "/v1/offers",
+    group: "offers",
+    session: true,
+    summary: "Publish or replace the caller's offer for an anchor, signed (EIP-712) by the caller, an active factor",
+    body: s.signedOfferSchema,
+    responses: {
+      201: answer("published", s.publishedOffer),
+      ...bodyErrors,
+      403: error("not an active factor"),
+      409: error("an offer issued at the same time or later is already published for this anchor (STALE_OFFER)"),
+      422: error("the signature is not the caller's, the offer names another factor, the anchor is not an active anchor, or the offer has expired (each field named)"),
+      ...sessionErrors,
+      503: error("the offer book is full (OFFERS_FULL)"),
+    },
+  }),
+  offers: route({
+    method: "get",
+    path: "/v1/offers",
+    group: "offers",
+    session: true,
+    summary: "Current offers: valid at chain time, from active factors",
+    description: "Takes no query: a factor's own offers, expired included, are GET /v1/offers/own.",
+    query: s.offerListQuery,
+    responses: { 200: answer("the offers", s.offers), 400: error("a query parameter (each named under query.: this route takes none)"), ...sessionErrors },
+  }),
+  ownOffers: route({
+    method: "get",
+    path: "/v1/offers/own",
+    group: "offers",
+    session: true,
+    summary: "The caller's own offers (an active factor), expired included, with what is left of each appetite and the live requests each brought",
+    responses: { 200: answer("the factor's offers", s.ownOffers), 403: error("not an active factor"), ...sessionErrors },
+  }),
+  withdrawOffer: route({
+    method: "delete",
+    path: "/v1/offers/{id}",
+    group: "offers",
+    session: true,
+    summary: "Withdraw the caller's offer for anchor member {id}",
+    params: s.offerAnchorParams,
+    responses: { 204: { kind: "empty", description: "withdrawn" }, 400: error("a malformed id"), 403: error("not an active factor"), 404: error("no such offer (OFFER_NOT_FOUND)"), ...sessionErrors },
+  }),
+  quotes: route({
+    method: "get",
+    path: "/v1/offers/quotes",
+    group: "offers",
+    session: true,
+    summary: "Every current offer that fits a piece the caller holds, with the price each gives to maturity, best first",
+    query: s.quoteQuery,
+    responses: {
+      200: answer("the quotes", s.quotes),
+      400: error("a wrong query parameter, or a value of 0 or above the piece's (named under query.)"),
+      403: error("the piece is not the caller's (NOT_THE_HOLDER)"),
+      404: error("no live piece (TOKEN_NOT_FOUND)"),
+      ...sessionErrors,
+    },
+  }),
+
   config: route({
     method: "get",
     path: "/v1/config",
@@ -425,12 +566,14 @@ export type RouteName = keyof Routes;
 export interface MountedRoutes {
   index?: boolean;
   requests?: boolean;
+  offers?: boolean;
 }
 
 /** The routes an API with these groups serves (the dApp server's own `/v1/config` is not the API's). */
 export function routesFor(mounted: MountedRoutes = {}): Array<[RouteName, RouteSpec]> {
   return (Object.entries(ROUTES) as Array<[RouteName, RouteSpec]>).filter(
-    ([, spec]) => spec.group === "core" || (spec.group === "index" && mounted.index === true) || (spec.group === "requests" && mounted.requests === true),
+    ([, spec]) => spec.group === "core" || (spec.group === "index" && mounted.index === true) || (spec.group === "requests" && mounted.requests === true) ||
+      (spec.group === "offers" && mounted.offers === true),
   );
 }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { address, signature, text } from "../../proofs/wire";
+import { signedApplicationSchema, signedRefusalSchema } from "../../onboarding/application";
+import { signedOfferSchema } from "../../offers/offer";
 import { invoiceSchema } from "../../proofs/invoice";
 import { waybillSchema } from "../../proofs/logistics";
 
@@ -110,6 +112,26 @@ export const fundingRequestsQuery = z.strictObject({
   limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
   cursor: z.string().optional().meta({ description: "the previous page's nextCursor (the server holds it to its own format)" }),
 });
+
+/** The application's EIP-712 hash (its key in the store). */
+export const applicationHashParams = z.strictObject({ hash: hash32.meta({ description: "the application's EIP-712 hash" }) });
+export const applicantParams = z.strictObject({ address: address.meta({ description: "the applying address" }) });
+/** An offer is one per factor and anchor: DELETE /v1/offers/{id} names the anchor's member id. */
+export const offerAnchorParams = z.strictObject({
+  id: z.string().regex(/^[1-9][0-9]{0,9}$/u, "a member id: a whole number from 1").transform(Number).meta({ description: "the anchor's member id" }),
+});
+export const applicationListQuery = z.strictObject({
+  state: z.enum(["pending", "admitted", "refused"], { error: "\"pending\", \"admitted\" or \"refused\"" }).optional().meta({ description: "only applications in this state" }),
+});
+/** GET /v1/offers takes no query (a factor's own offers are GET /v1/offers/own). */
+export const offerListQuery = z.strictObject({});
+export const quoteQuery = z.strictObject({
+  tokenId: uint256.meta({ description: "the piece to sell (the caller's)" }),
+  value: uint256.optional().meta({ description: "minor units to sell (default: the whole piece)" }),
+});
+
+/** A membership application as the applying wallet signed it (EIP-712), and its signature. */
+export { signedApplicationSchema, signedRefusalSchema, signedOfferSchema };
 
 /** The body of POST /v1/auth/verify: the EIP-4361 message as signed, and the EIP-191 signature of it. */
 export const signInBody = z.strictObject({
@@ -589,9 +611,11 @@ export const factorExposure = z.strictObject({
 
 // The funding-request inbox
 
-export const requestState = z
-  .enum(["waiting", "checked", "funded", "declined", "withdrawn", "expired"])
-  .meta({ description: "waiting and checked are open (in the factor's inbox); funded, declined, withdrawn and expired are closed" });
+export const requestState = z.enum(["waiting", "checked", "funded", "declined", "withdrawn", "expired", "lapsed"]).meta({
+  description:
+    "waiting and checked are open (in the factor's inbox); funded, declined, withdrawn, expired and lapsed are closed " +
+    "(lapsed: the holder sent the same nonce to several factors and another one funded it)",
+});
 
 const recordedCheck = z.strictObject({
   at: int.meta({ description: "chain time of the check, unix seconds" }),
@@ -616,7 +640,7 @@ export const storedFundingRequest = z.strictObject({
   check: recordedCheck.optional().meta({ description: "the addressed factor's last funding check of the request" }),
   declined: z.strictObject({ at: int, reason: z.string() }).optional().meta({ description: "the addressed factor's refusal and its reason" }),
   closed: z
-    .strictObject({ state: z.enum(["funded", "declined", "withdrawn", "expired"]), at: int, sequence: int })
+    .strictObject({ state: z.enum(["funded", "declined", "withdrawn", "expired", "lapsed"]), at: int, sequence: int })
     .optional()
     .meta({ description: "when the API found the request closed (chain time, unix seconds)" }),
   state: requestState,
@@ -629,19 +653,142 @@ export const fundingRequests = z.strictObject({
 });
 export const submittedRequest = z.strictObject({ holder: addressOut, nonce: decimal });
 
+// Onboarding: applications, refusals, the directory
+
+export const applicationState = z.enum(["pending", "admitted", "refused"]).meta({
+  description: "read from the registry: admitted when the applying address belongs to a member with the application's legal-entity hash; refused when an operator's signed refusal is stored; pending otherwise",
+});
+
+/** An application as filed (the applicant's signed fields). */
+export const applicationOut = z.strictObject({
+  applicant: addressOut,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  creditCode: z.string(),
+  roles: int.meta({ description: "the role bitmask asked for (OPERATOR 1, ANCHOR 2, SUPPLIER 4, FACTOR 8, CARRIER 16, VERIFIER 32, AUDITOR 64)" }),
+  contacts: z.array(z.strictObject({ name: z.string(), email: z.string(), phone: z.string() })),
+  addresses: z.array(addressOut),
+  filedAt: int.meta({ description: "unix seconds" }),
+});
+
+export const applicationView = z.strictObject({
+  hash: bytes32Out,
+  application: applicationOut,
+  signature: z.string(),
+  receivedAt: int.meta({ description: "unix seconds (the API's clock)" }),
+  state: applicationState,
+  roles: z.array(z.string()),
+  leiHash: bytes32Out.meta({ description: "the legal-entity hash admit takes: keccak256 of the credit code" }),
+  refusal: nullable(
+    z.strictObject({
+      refusal: z.strictObject({ application: bytes32Out, reason: z.string(), refusedAt: int }),
+      signature: z.string(),
+      operator: addressOut,
+      receivedAt: int,
+    }),
+  ),
+  duplicates: z
+    .array(z.strictObject({ hash: bytes32Out, applicant: addressOut, nameEn: z.string(), nameZh: z.string(), state: applicationState }))
+    .meta({ description: "other applications naming the same credit code" }),
+  addressesTaken: z.array(z.strictObject({ address: addressOut, memberId: int })).meta({ description: "addresses of the application that already belong to a member" }),
+});
+export const applications = z.strictObject({ applications: z.array(applicationView).meta({ description: "newest first" }) });
+export const filedApplication = z.strictObject({ hash: bytes32Out, state: applicationState });
+
+export const applicantStatus = z.strictObject({
+  applicant: addressOut,
+  memberId: int.meta({ description: "0 while the address belongs to no member" }),
+  applications: z.array(
+    z.strictObject({
+      hash: bytes32Out,
+      nameZh: z.string(),
+      nameEn: z.string(),
+      creditCode: z.string(),
+      roles: z.array(z.string()),
+      filedAt: int,
+      state: applicationState,
+      refusal: nullable(z.strictObject({ reason: z.string(), refusedAt: int })),
+    }),
+  ),
+});
+
+export const directoryEntry = z.strictObject({
+  ...member.shape,
+  nameZh: nullable(z.string()).meta({ description: "from the member's admitted application; null when it was admitted without one" }),
+  nameEn: nullable(z.string()),
+  application: nullable(bytes32Out).meta({ description: "the hash of the application the names come from" }),
+});
+export const directory = z.strictObject({ members: z.array(directoryEntry) });
+
+// The verifier's journal
+
+const journalEntry = z.strictObject({
+  sequence: int,
+  at: int.meta({ description: "unix seconds" }),
+  tokenId: decimal,
+  holder: z.string().meta({ description: "the holder's address; empty for a refused check" }),
+  factor: addressOut,
+  value: decimal,
+  price: decimal,
+  withRecourse: z.boolean(),
+  asOfBlock: int,
+  outcome: z.union([
+    z.strictObject({ signed: z.literal(true), signer: addressOut, fundingId: bytes32Out, deadline: decimal }),
+    z.strictObject({ signed: z.literal(false), failures: z.array(z.strictObject({ code: z.string(), message: z.string(), step: int.optional() })) }),
+  ]),
+});
+
+export const verifierJournal = z.strictObject({
+  address: nullable(addressOut).meta({ description: "the key this API's verifier signs with; null when it cannot say" }),
+  standing: nullable(
+    z.strictObject({ memberId: int, roles: z.array(z.string()), active: z.boolean(), status: z.enum(["NONE", "ACTIVE", "SUSPENDED"]), kycValidUntil: int }),
+  ),
+  requiredVerifiers: int,
+  attestations: z.array(journalEntry).meta({ description: "recent first" }),
+  refusals: z.array(journalEntry).meta({ description: "recent first" }),
+});
+
+// Factors' offers
+
+export const offerOut = z.strictObject({
+  factor: addressOut,
+  anchorId: int,
+  rateBps: int.meta({ description: "discount rate, basis points a year (ACT/360)" }),
+  maxTenorDays: int,
+  minValue: decimal,
+  maxValue: decimal,
+  appetite: decimal.meta({ description: "the most the factor holds of this anchor's pieces at once" }),
+  validUntil: int.meta({ description: "unix seconds" }),
+  issuedAt: int.meta({ description: "unix seconds" }),
+});
+const offerView = { offer: offerOut, hash: bytes32Out, signature: z.string(), receivedAt: int };
+export const offerEntry = z.strictObject(offerView);
+export const offers = z.strictObject({ offers: z.array(offerEntry) });
+export const ownOffer = z.strictObject({
+  ...offerView,
+  current: z.boolean().meta({ description: "its validity date is ahead (chain time)" }),
+  remaining: decimal.meta({ description: "the appetite less the value of the anchor's pieces the factor holds now" }),
+  requests: z.array(storedFundingRequest).meta({ description: "live requests for this anchor's pieces waiting for the factor" }),
+});
+export const ownOffers = z.strictObject({ offers: z.array(ownOffer) });
+export const publishedOffer = z.strictObject({ offer: offerOut, hash: bytes32Out, replaced: z.boolean() });
+export const quote = z.strictObject({ ...offerView, price: decimal.meta({ description: "what the offer pays for the value to maturity" }), remaining: decimal });
+export const quotes = z.strictObject({
+  piece: z.strictObject({ tokenId: decimal, value: decimal, anchorId: int, maturity: decimal, days: decimal }),
+  asOf: decimal.meta({ description: "the chain time the prices are computed at" }),
+  quotes: z.array(quote).meta({ description: "best price first" }),
+  unfit: z.array(z.strictObject({ factor: addressOut, reason: z.string() })).meta({ description: "current offers for the anchor that do not fit, and why" }),
+});
+
 // The dApp's server (npm start): where the chain is and who is who
 
 export const dappConfig = z.strictObject({
   chainId: decimal,
   rpcUrl: nullable(z.string()).meta({ description: "a JSON-RPC URL the browser may use (the local node), or null" }),
   addresses: z.strictObject({ registry: addressOut, receivableToken: addressOut, settlementToken: addressOut, settlement: addressOut, financing: addressOut }),
-  directory: z
-    .array(z.strictObject({ address: addressOut, name: z.string(), nameZh: z.string(), role: z.string() }))
-    .meta({ description: "names of members by address, for display (the chain keeps only legal-entity hashes)" }),
-  factorRates: z.record(z.string(), z.string()).meta({ description: "the rate each factor quotes, basis points a year, by address" }),
   demoAccounts: z
     .array(z.strictObject({ address: addressOut, privateKey: z.string(), name: z.string(), nameZh: z.string(), role: z.string() }))
-    .meta({ description: "on the local demo chain only: development accounts the dApp may sign with" }),
+    .meta({ description: "on the local chain only: development accounts the dApp may sign with (the demo cast, or on an empty consortium the operator and keys to apply with); names come from GET /v1/directory" }),
 });
 
 // Types the clients read (answers as they arrive: bigints as strings)
@@ -668,6 +815,17 @@ export type FactorBookJson = z.output<typeof factorBook>;
 export type ObligationsJson = z.output<typeof obligations>;
 export type StoredDocumentJson = z.output<typeof storedDocument>;
 export type DappConfig = z.output<typeof dappConfig>;
+export type ApplicationStateJson = z.output<typeof applicationState>;
+export type ApplicationViewJson = z.output<typeof applicationView>;
+export type ApplicantStatusJson = z.output<typeof applicantStatus>;
+export type DirectoryEntryJson = z.output<typeof directoryEntry>;
+export type VerifierJournalJson = z.output<typeof verifierJournal>;
+export type JournalEntryJson = z.output<typeof journalEntry>;
+export type OfferJson = z.output<typeof offerOut>;
+export type OfferEntryJson = z.output<typeof offerEntry>;
+export type OwnOfferJson = z.output<typeof ownOffer>;
+export type QuotesJson = z.output<typeof quotes>;
+export type QuoteJson = z.output<typeof quote>;
 export type AnchorRecordJson = z.output<typeof anchorRecord>;
 export type SupplierRecordJson = z.output<typeof supplierRecord>;
 export type FactorExposureJson = z.output<typeof factorExposure>;

@@ -1,3 +1,4 @@
+import { slotOf } from "../../chain/tokenId";
 import type { FactorBookJson, ObligationsJson, PortfolioJson, StoredFundingRequestJson } from "../../api/wire/schemas";
 
 /**
@@ -34,7 +35,7 @@ export function noticesOf(sources: NoticeSources): Notice[] {
   }
   for (const entry of sources.mine ?? []) {
     if (entry.state === "funded" || entry.state === "declined") {
-      notices.push({ id: `${entry.state}/${entry.holder}/${entry.request.nonce}`, kind: entry.state, factor: entry.request.factor, tokenId: entry.request.tokenId, value: entry.request.value, reason: entry.declined?.reason });
+      notices.push({ id: `${entry.state}/${entry.holder}/${entry.request.nonce}/${entry.request.factor}`, kind: entry.state, factor: entry.request.factor, tokenId: entry.request.tokenId, value: entry.request.value, reason: entry.declined?.reason });
     }
   }
   for (const piece of sources.portfolio?.pieces ?? []) {
@@ -43,7 +44,7 @@ export function noticesOf(sources: NoticeSources): Notice[] {
   }
   for (const row of sources.book?.fundings ?? []) {
     if (row.status === "overdue" && row.maturity !== null) {
-      notices.push({ id: `overdue/factor/${row.fundedTokenId}`, kind: "overdue", tokenId: row.fundedTokenId, slot: (BigInt(row.fundedTokenId) >> 32n).toString(), value: row.due, maturity: row.maturity, role: "factor" });
+      notices.push({ id: `overdue/factor/${row.fundedTokenId}`, kind: "overdue", tokenId: row.fundedTokenId, slot: slotOf(BigInt(row.fundedTokenId)).toString(), value: row.due, maturity: row.maturity, role: "factor" });
     }
   }
   for (const receivable of sources.obligations?.receivables ?? []) {

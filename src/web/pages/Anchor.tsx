@@ -174,9 +174,9 @@ export function AnchorPage() {
         )}
         <label>
           {t("anchor.days")}
-          <input className="narrow" value={daysText} onChange={(event) => setDaysText(event.target.value)} />
+          <input className="narrow" value={daysText} onChange={(event) => setDaysText(event.target.value)} data-testid="anchor-days" />
         </label>
-        <button type="button" disabled={busy} onClick={() => void confirm()}>
+        <button type="button" disabled={busy} onClick={() => void confirm()} data-testid="anchor-confirm">
           {t("anchor.confirm")}
         </button>
       </Section>

@@ -10,6 +10,7 @@ import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
 import { AnchorLineUse } from "./CreditLine";
+import { OffersSection } from "./Offers";
 import { usePolling } from "../lib/usePolling";
 import { ClosedRequests, useDecline } from "./RequestLife";
 import { DecisionRecord, FactorExposure } from "./Risk";
@@ -128,6 +129,7 @@ export function FactorPage() {
         <p className="muted">{t("life.liveFactor")}</p>
         <ClosedRequests requests={requests.data?.closed ?? []} />
       </Section>
+      <OffersSection version={book.data?.asOfBlock ?? null} />
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />
         {book.data !== null && (

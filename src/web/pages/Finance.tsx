@@ -1,16 +1,15 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { getAddress } from "ethers";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { financingDomain, signFundingRequest } from "../../chain/funding";
 import type { FundingRequest } from "../../chain/funding";
-import { daysBetween, price } from "../../finance/discount";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf, parseCny } from "../lib/money";
 import { pieceName } from "../../chain/tokenId";
-import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
+import type { QuotesJson, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { fundingRequestToWire } from "../../api/wire/convert";
 import { SellerRecoursePanel } from "./Recourse";
 import { useData } from "../lib/useData";
@@ -26,58 +25,62 @@ function freshNonce(): bigint {
   return (BigInt(words[0] & 0xffff) << 32n) | BigInt(words[1]);
 }
 
-function rateText(bps: bigint): string {
-  return `${bps / 100n}.${(bps % 100n).toString().padStart(2, "0")}`;
+export function rateText(bps: bigint | number): string {
+  const value = BigInt(bps);
+  return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")}`;
 }
 
-/** Ask a factor to buy a piece: see the price its rate gives, sign the request, send it to the factor. */
+/**
+ * Ask factors to buy a piece: every current offer that fits it (the API's quotes, priced to maturity, best first),
+ * pick one or several, sign one request per factor under one nonce (the first to fund spends the nonce and the
+ * others lapse on chain), and send them.
+ */
 export function FinancePage() {
   const t = useT();
-  const { api, connection, config, members, nameOf } = useApp();
+  const { api, connection, config, nameOf } = useApp();
   const portfolio = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
   const mine = useData(() => api.call("fundingRequests"), [api]);
   usePolling(mine.reload);
-  const factors = members
-    .filter((member) => member.status === "ACTIVE" && member.roles.includes("FACTOR"))
-    .flatMap((member) => member.accounts.map((account) => getAddress(account)));
   const [tokenId, setTokenId] = useState("");
   const [valueText, setValueText] = useState("");
-  const [factor, setFactor] = useState("");
+  // The offers picked for this piece and value; until the holder picks, the best offer.
+  const [chosen, setChosen] = useState<{ key: string; factors: string[] } | null>(null);
   // The holder's own term, signed with the request: the factor and the verifier cannot change it.
   const [withRecourse, setWithRecourse] = useState(false);
-  const [now, setNow] = useState<bigint | null>(null);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, run, busy } = useAction();
-
-  useEffect(() => {
-    chainNow(connection).then(setNow, () => setNow(null));
-  }, [connection, tokenId]);
 
   const pieces = (portfolio.data?.pieces ?? []).filter((piece) => piece.status === "live");
   const piece = pieces.find((entry) => entry.tokenId === tokenId);
   const value = valueText === "" && piece !== undefined ? BigInt(piece.value) : parseCny(valueText);
-  const rateEntry = Object.entries(config.factorRates).find(([address]) => factor !== "" && getAddress(address) === factor);
-  const rate = rateEntry === undefined ? null : BigInt(rateEntry[1]);
-  const days = piece === undefined || now === null ? null : daysBetween(now, BigInt(piece.maturity));
-  const quoted = value === null || rate === null || days === null ? null : price(value, rate, days);
+  const quoteKey = piece === undefined || value === null || value === 0n ? null : `${piece.tokenId}:${value}`;
+  const quoted = useData((): Promise<QuotesJson | null> => {
+    if (quoteKey === null) return Promise.resolve(null);
+    const [quoteToken, quoteValue] = quoteKey.split(":");
+    return api.call("quotes", { query: { tokenId: quoteToken, value: quoteValue } });
+  }, [api, quoteKey]);
+  const quotes = quoted.data;
+  const best = quotes === null || quotes.quotes.length === 0 ? [] : [getAddress(quotes.quotes[0].offer.factor)];
+  const picks = chosen !== null && chosen.key === quoteKey ? chosen.factors : best;
+  const picked = (quotes?.quotes ?? []).filter((quote) => picks.includes(getAddress(quote.offer.factor)));
+  const toggle = (factor: string, on: boolean): void => setChosen({ key: quoteKey ?? "", factors: on ? [...picks.filter((entry) => entry !== factor), factor] : picks.filter((entry) => entry !== factor) });
 
   const sign = async (): Promise<void> => {
     setResult(null);
-    if (piece === undefined || value === null || quoted === null || factor === "") return;
+    if (piece === undefined || value === null || picked.length === 0) return;
     const steps: MessageKey[] = ["finance.stepSign", "finance.stepSubmit"];
     await run(steps, async (step) => {
       const current = await chainNow(connection);
-      const request: FundingRequest = { tokenId: BigInt(piece.tokenId), value, minPrice: quoted, factor, withRecourse, deadline: current + 3n * DAY, nonce: freshNonce() };
+      const nonce = freshNonce();
       const domain = financingDomain(BigInt(config.chainId), config.addresses.financing);
-      const holderSignature = await signFundingRequest(connection.signer, domain, request);
+      const signed: Array<{ request: FundingRequest; holderSignature: string }> = [];
+      for (const quote of picked) {
+        const request: FundingRequest = { tokenId: BigInt(piece.tokenId), value, minPrice: BigInt(quote.price), factor: getAddress(quote.offer.factor), withRecourse, deadline: current + 3n * DAY, nonce };
+        signed.push({ request, holderSignature: await signFundingRequest(connection.signer, domain, request) });
+      }
       step("finance.stepSubmit");
-      await api.call("submitFundingRequest", {
-        body: {
-          request: fundingRequestToWire(request),
-          holderSignature,
-        },
-      });
-      setResult(t("finance.submitted", { factor: nameOf(factor) }));
+      for (const { request, holderSignature } of signed) await api.call("submitFundingRequest", { body: { request: fundingRequestToWire(request), holderSignature } });
+      setResult(t("finance.submitted", { factor: picked.map((quote) => nameOf(quote.offer.factor)).join(", ") }));
       await mine.reload();
     });
   };
@@ -101,27 +104,60 @@ export function FinancePage() {
           {t("finance.value")}
           <input value={valueText} onChange={(event) => setValueText(event.target.value)} placeholder={piece === undefined ? "" : cny(piece.value).replace(" CNY", "")} data-testid="finance-value" />
         </label>
-        <label>
-          {t("finance.factor")}
-          <select value={factor} onChange={(event) => setFactor(event.target.value)} data-testid="finance-factor">
-            <option value="">—</option>
-            {factors.map((address) => {
-              const bps = Object.entries(config.factorRates).find(([entry]) => getAddress(entry) === address)?.[1];
-              return (
-                <option key={address} value={address}>
-                  {nameOf(address)}
-                  {bps === undefined ? "" : ` · ${t("finance.rate", { rate: rateText(BigInt(bps)) })}`}
-                </option>
-              );
-            })}
-          </select>
-        </label>
-        {factor !== "" && rate === null && <p className="muted">{t("finance.noRate")}</p>}
-        {quoted !== null && value !== null && rate !== null && days !== null && (
-          <p className="quote" data-testid="finance-quote">
-            {t("finance.price", { factor: nameOf(factor), price: cny(quoted), value: cny(value), rate: rateText(rate), days })}
-          </p>
+        <ErrorBox error={quoted.error} />
+        {quotes !== null && (
+          <div data-testid="finance-offers">
+            <h3>{t("finance.offers", { days: quotes.piece.days })}</h3>
+            {quotes.quotes.length === 0 ? (
+              <p className="muted" data-testid="finance-no-offers">
+                {t("finance.noOffers")}
+              </p>
+            ) : (
+              <div className="table-scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th />
+                      <th>{t("col.factor")}</th>
+                      <th className="amount">{t("finance.col.rate")}</th>
+                      <th className="amount">{t("finance.col.price")}</th>
+                      <th>{t("finance.col.validUntil")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {quotes.quotes.map((quote) => {
+                      const factor = getAddress(quote.offer.factor);
+                      return (
+                        <tr key={quote.hash} data-testid={`quote-${factor}`}>
+                          <td>
+                            <input type="checkbox" style={{ width: "auto" }} checked={picks.includes(factor)} onChange={(event) => toggle(factor, event.target.checked)} data-testid="quote-pick" />
+                          </td>
+                          <td>{nameOf(factor)}</td>
+                          <td className="amount">{t("finance.rate", { rate: rateText(quote.offer.rateBps) })}</td>
+                          <td className="amount" data-testid="quote-price">
+                            {cny(quote.price)}
+                          </td>
+                          <td>{dateOf(quote.offer.validUntil)}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            {quotes.unfit.length > 0 && (
+              <p className="muted small">{t("finance.unfit", { offers: quotes.unfit.map((entry) => `${nameOf(entry.factor)} (${entry.reason})`).join("; ") })}</p>
+            )}
+          </div>
         )}
+        {piece !== undefined && value !== null && quotes !== null && picked.length > 0 && (
+          <div className="quote" data-testid="finance-quote">
+            {picked.map((quote) => (
+              <p key={quote.hash}>{t("finance.price", { factor: nameOf(quote.offer.factor), price: cny(quote.price), value: cny(value), rate: rateText(quote.offer.rateBps), days: quotes.piece.days })}</p>
+            ))}
+          </div>
+        )}
+        {picked.length > 1 && <p className="muted small">{t("finance.several")}</p>}
         <fieldset className="recourse" data-testid="finance-recourse">
           <legend>{t("finance.recourse")}</legend>
           <label>
@@ -133,12 +169,14 @@ export function FinancePage() {
             {t("finance.recourseWith")}
           </label>
         </fieldset>
-        {piece !== undefined && quoted !== null && value !== null && (
-          <p className="terms" data-testid="finance-terms">
-            {t("finance.signing", { value: cny(value), piece: pieceName(piece.tokenId), factor: nameOf(factor), price: cny(quoted), recourse: t(withRecourse ? "recourse.with" : "recourse.without") })}
-          </p>
+        {piece !== undefined && value !== null && picked.length > 0 && (
+          <div className="terms" data-testid="finance-terms">
+            {picked.map((quote) => (
+              <p key={quote.hash}>{t("finance.signing", { value: cny(value), piece: pieceName(piece.tokenId), factor: nameOf(quote.offer.factor), price: cny(quote.price), recourse: t(withRecourse ? "recourse.with" : "recourse.without") })}</p>
+            ))}
+          </div>
         )}
-        <button type="button" disabled={busy || quoted === null} onClick={() => void sign()} data-testid="finance-sign">
+        <button type="button" disabled={busy || picked.length === 0} onClick={() => void sign()} data-testid="finance-sign">
           {t("finance.sign")}
         </button>
         <Progress progress={progress} />
@@ -179,7 +217,7 @@ export function RequestTable({ requests, action }: { requests: StoredRequest[]; 
       </thead>
       <tbody>
         {requests.map((entry) => (
-          <tr key={`${entry.holder}-${entry.request.nonce}`} data-testid={`request-${pieceName(entry.request.tokenId)}`}>
+          <tr key={`${entry.holder}-${entry.request.nonce}-${entry.request.factor}`} data-testid={`request-${pieceName(entry.request.tokenId)}`}>
             <td>
               <a href={`#/piece/${entry.request.tokenId}`}>{pieceName(entry.request.tokenId)}</a>
             </td>

@@ -9,8 +9,11 @@ import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { dateOf } from "../lib/money";
+import { cny, dateOf, parseCny } from "../lib/money";
 import { useData } from "../lib/useData";
+import type { ApplicationViewJson as ApplicationView } from "../../api/wire/schemas";
+import { ApplicationsSection } from "./Applications";
+import type { AdmitPrefill } from "./Applications";
 
 const DAY = 86_400n;
 const LAPSE_WINDOW = 30n * DAY;
@@ -37,7 +40,7 @@ interface ConsoleView {
 }
 
 /** Where on the page an action was started: its confirmation, progress and result show there. */
-type Area = "system" | "admit" | "member";
+type Area = "system" | "admit" | "member" | "currency";
 
 /** One on-chain action, prepared: what it does in words, the exact call, its dry run and its sending. */
 interface Prepared {
@@ -65,7 +68,8 @@ function rolesOf(mask: number): Role[] {
 }
 
 /**
- * The operator's console: the network's settings (pause, verifier threshold), admitting a company, every member
+ * The operator's console: the network's settings (pause, verifier threshold), admitting a company, the settlement
+ * currency (who may issue CNY deposits, and issuing them when the operator is an issuer), every member
  * with its roles, status, KYC date and addresses read from the registry itself, the members whose KYC lapses within
  * 30 days (by the chain's clock), and each member's actions. Every action is one transaction: its exact content is
  * shown and dry-run (`staticCall`) before the wallet is asked, so a refusal is read in words and nothing is sent;
@@ -74,7 +78,10 @@ function rolesOf(mask: number): Role[] {
 export function OperatorPage() {
   const t = useT();
   const language = useLanguage();
-  const { config, connection } = useApp();
+  const app = useApp();
+  const { config, connection, members, reloadMembers } = app;
+  const [prefill, setPrefill] = useState<AdmitPrefill | null>(null);
+  const [applicationsVersion, setApplicationsVersion] = useState(0);
   const { progress, error, setError, run, busy } = useAction();
   const [active, setActive] = useState<Area | null>(null);
   const [pending, setPending] = useState<{ prepared: Prepared; answer: unknown } | null>(null);
@@ -121,10 +128,11 @@ export function OperatorPage() {
     [config, connection],
   );
 
-  /** The directory's name for any of the member's addresses, or "member #id". */
+  /** The member's name from its admitted application (the API's directory), or "member #id". */
   const nameOfMember = (row: MemberRow): string => {
-    const entry = config.directory.find((candidate) => row.accounts.some((account) => account === getAddress(candidate.address)));
-    if (entry !== undefined) return `${language === "zh" ? entry.nameZh : entry.name} (#${row.memberId})`;
+    const entry = members.find((candidate) => candidate.memberId === row.memberId);
+    const name = language === "zh" ? entry?.nameZh : entry?.nameEn;
+    if (name !== null && name !== undefined) return `${name} (#${row.memberId})`;
     return t("operator.memberN", { id: row.memberId });
   };
   const roleWord = (role: Role): string => t(`role.${roleName(role)}` as MessageKey);
@@ -154,7 +162,10 @@ export function OperatorPage() {
       const receipt = await sent.wait();
       step("operator.stepReload");
       await view.reload(receipt?.blockNumber ?? null);
+      await reloadMembers();
+      setApplicationsVersion((version) => version + 1);
       setOutcome({ area: prepared.area, sentence: prepared.done(answer), hash: sent.hash, block: receipt?.blockNumber ?? 0 });
+      if (prepared.area === "admit") setPrefill(null);
     });
   };
 
@@ -260,12 +271,29 @@ export function OperatorPage() {
         )}
       </Section>
 
-      {/* Applications waiting for a decision will be listed here, each opening the admit form filled in. */}
+      {data !== null && (
+        <ApplicationsSection
+          version={applicationsVersion}
+          disabled={locked}
+          onAdmit={(application: ApplicationView) => {
+            setPrefill({ creditCode: application.application.creditCode, address: application.application.applicant, roles: rolesOf(application.application.roles), application });
+            document.querySelector("[data-testid=operator-admit]")?.scrollIntoView({ block: "start" });
+          }}
+        />
+      )}
+
       {data !== null && (
         <Section title={t("operator.admitTitle")} testId="operator-admit">
           <p className="muted">{t("operator.admitIntro")}</p>
+          {prefill !== null && (
+            <p className="quote" data-testid="admit-from-application">
+              {t("operator.fromApplication", { name: `${prefill.application.application.nameZh} / ${prefill.application.application.nameEn}` })}
+              {prefill.application.application.addresses.length > 1 && <> {t("operator.moreAddresses", { addresses: prefill.application.application.addresses.slice(1).join(", ") })}</>}
+            </p>
+          )}
           <AdmitForm
-            key={data.members.length}
+            key={`${data.members.length}:${prefill?.application.hash ?? ""}`}
+            initial={prefill}
             defaultDate={dateOf(data.now + 365n * DAY)}
             disabled={locked}
             onSubmit={(form) => {
@@ -297,6 +325,18 @@ export function OperatorPage() {
           />
           {actionPanel("admit")}
         </Section>
+      )}
+
+      {data !== null && (
+        <CurrencySection
+          version={data.block}
+          disabled={locked}
+          holders={data.members.filter((row) => row.status === STATUS_ACTIVE && row.accounts.length > 0).map((row) => ({ account: row.accounts[0], name: nameOfMember(row) }))}
+          nameOf={(address) => app.nameOf(address)}
+          panel={actionPanel("currency")}
+          onPrepare={(prepared) => void prepare(prepared)}
+          onRefuse={(key, vars) => refuse("currency", key, vars)}
+        />
       )}
 
       {data !== null && (
@@ -368,6 +408,8 @@ export function OperatorPage() {
           row={chosen}
           name={nameOfMember(chosen)}
           defaultDate={dateOf((chosen.kycValidUntil > data.now ? chosen.kycValidUntil : data.now) + 365n * DAY)}
+          lineDate={dateOf(data.now + 180n * DAY)}
+          version={data.block}
           disabled={locked}
           roleWord={roleWord}
           rolesText={rolesText}
@@ -406,11 +448,11 @@ interface AdmitInput {
   kycDate: string;
 }
 
-function AdmitForm({ defaultDate, disabled, onSubmit }: { defaultDate: string; disabled: boolean; onSubmit: (form: AdmitInput) => void }) {
+function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: string; disabled: boolean; onSubmit: (form: AdmitInput) => void; initial: AdmitPrefill | null }) {
   const t = useT();
-  const [creditCode, setCreditCode] = useState("");
-  const [address, setAddress] = useState("");
-  const [roles, setRoles] = useState<Role[]>([]);
+  const [creditCode, setCreditCode] = useState(initial?.creditCode ?? "");
+  const [address, setAddress] = useState(initial?.address ?? "");
+  const [roles, setRoles] = useState<Role[]>(initial?.roles ?? []);
   const [kycDate, setKycDate] = useState(defaultDate);
   const toggle = (role: Role, on: boolean): void => setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
   return (
@@ -450,6 +492,10 @@ interface MemberActionsProps {
   row: MemberRow;
   name: string;
   defaultDate: string;
+  /** The review date the credit-line form starts with. */
+  lineDate: string;
+  /** The block the console last read: the member's credit line is read again when it moves. */
+  version: number;
   disabled: boolean;
   roleWord: (role: Role) => string;
   rolesText: (mask: number) => string;
@@ -459,7 +505,7 @@ interface MemberActionsProps {
 }
 
 /** One member's actions: suspend or reinstate, renew KYC, grant or revoke each role, add or remove an address. */
-function MemberActions({ row, name, defaultDate, disabled, roleWord, rolesText, panel, onPrepare, onRefuse }: MemberActionsProps) {
+function MemberActions({ row, name, defaultDate, lineDate, version, disabled, roleWord, rolesText, panel, onPrepare, onRefuse }: MemberActionsProps) {
   const t = useT();
   const { connection } = useApp();
   const { registry } = connection.contracts;
@@ -534,6 +580,8 @@ function MemberActions({ row, name, defaultDate, disabled, roleWord, rolesText, 
         </table>
       </div>
 
+      {((row.roles >> Role.ANCHOR) & 1) === 1 && <CreditLineForm row={row} name={name} defaultDate={lineDate} version={version} disabled={disabled} onPrepare={onPrepare} onRefuse={onRefuse} />}
+
       <h3>{t("operator.col.addresses")}</h3>
       <ul>
         {row.accounts.map((account) => (
@@ -562,6 +610,165 @@ function MemberActions({ row, name, defaultDate, disabled, roleWord, rolesText, 
           }}
         >
           {t("operator.addAddress")}
+        </button>
+      </div>
+      {panel}
+    </Section>
+  );
+}
+
+/**
+ * An anchor's credit line (ReceivableToken.setCreditLine): the line in force (limit, what is owed, review date) and
+ * the form to set a new limit and review date. An anchor without a line cannot confirm a receivable.
+ */
+function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, onRefuse }: { row: MemberRow; name: string; defaultDate: string; version: number; disabled: boolean; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
+  const t = useT();
+  const { connection } = useApp();
+  const { receivableToken } = connection.contracts;
+  const id = row.memberId;
+  const line = useData(() => receivableToken.creditLine(id), [receivableToken, id, version]);
+  const [limitText, setLimitText] = useState("");
+  const [reviewDate, setReviewDate] = useState(defaultDate);
+  return (
+    <div data-testid="member-credit-line">
+      <h3>{t("operator.lineTitle")}</h3>
+      <ErrorBox error={line.error} />
+      {line.data !== null && (
+        <p data-testid="member-line-now">
+          {line.data.reviewDate === 0n ? t("operator.lineNone") : t("operator.lineNow", { limit: cny(line.data.limit), used: cny(line.data.outstanding), date: dateOf(line.data.reviewDate) })}
+        </p>
+      )}
+      <div className="row">
+        <label>
+          {t("operator.lineLimit")}
+          <input className="narrow" value={limitText} placeholder="3,000,000.00" onChange={(event) => setLimitText(event.target.value)} data-testid="member-line-limit" autoComplete="off" />
+        </label>
+        <label>
+          {t("operator.lineReview")}
+          <input type="date" value={reviewDate} onChange={(event) => setReviewDate(event.target.value)} data-testid="member-line-review" />
+        </label>
+        <button
+          type="button"
+          className="secondary"
+          disabled={disabled}
+          data-testid="member-line-set"
+          onClick={() => {
+            const limit = parseCny(limitText);
+            if (limit === null) return onRefuse("operator.badLimit", { text: limitText });
+            const until = endOfDayCst(reviewDate);
+            if (until === null) return onRefuse("operator.badDate");
+            const what = t("operator.do.creditLine", { member: name, limit: cny(limit), date: dateOf(until) });
+            const was = line.data === null || line.data.reviewDate === 0n ? [t("operator.lineWasNone")] : [t("operator.lineWas", { limit: cny(line.data.limit), used: cny(line.data.outstanding) })];
+            onPrepare({ area: "member", what, details: was, call: `ReceivableToken.setCreditLine(${id}, ${limit}, ${until})`, dryRun: () => receivableToken.setCreditLine.staticCall(id, limit, until), send: () => receivableToken.setCreditLine(id, limit, until), done: () => what });
+          }}
+        >
+          {t("operator.lineSet")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+interface Holder {
+  account: string;
+  name: string;
+}
+
+/**
+ * The settlement currency (CNY deposits, SettlementToken): who may issue it (setIssuer, the operator's), what was
+ * issued, each active member's balance, and issuing deposits to a member when the connected operator is itself an
+ * issuer (issue is the issuer's call). Each is one transaction, dry-run and confirmed like every console action.
+ */
+function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare, onRefuse }: { version: number; disabled: boolean; holders: Holder[]; nameOf: (address: string) => string; panel: ReactNode; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
+  const t = useT();
+  const { connection } = useApp();
+  const { settlementToken } = connection.contracts;
+  const accounts = holders.map((holder) => holder.account).join(",");
+  const figures = useData(async () => {
+    const at = { blockTag: Math.max(await connection.provider.getBlockNumber(), version) };
+    const [self, issued, balances] = await Promise.all([
+      settlementToken.isIssuer(connection.address, at),
+      settlementToken.totalIssued(at),
+      Promise.all(accounts.split(",").filter((account) => account !== "").map(async (account) => ({ account, balance: await settlementToken.balanceOf(account, at), issuer: await settlementToken.isIssuer(account, at) }))),
+    ]);
+    return { self, issued, balances };
+  }, [connection, settlementToken, version, accounts]);
+  const [issuerAddress, setIssuerAddress] = useState("");
+  const [recipient, setRecipient] = useState("");
+  const [amountText, setAmountText] = useState("");
+
+  const authorize = (allowed: boolean): void => {
+    const text = issuerAddress.trim();
+    if (!isAddress(text)) return onRefuse("operator.badAddress", { text: issuerAddress });
+    const account = getAddress(text);
+    const what = t(allowed ? "operator.do.issuer" : "operator.do.notIssuer", { who: nameOf(account), address: account });
+    onPrepare({ area: "currency", what, details: [], call: `SettlementToken.setIssuer(${account}, ${allowed})`, dryRun: () => settlementToken.setIssuer.staticCall(account, allowed), send: () => settlementToken.setIssuer(account, allowed), done: () => what });
+  };
+  const issue = (): void => {
+    if (!isAddress(recipient)) return onRefuse("operator.pickRecipient");
+    const amount = parseCny(amountText);
+    if (amount === null || amount === 0n) return onRefuse("operator.badLimit", { text: amountText });
+    const to = getAddress(recipient);
+    const what = t("operator.do.issue", { amount: cny(amount), who: nameOf(to) });
+    onPrepare({ area: "currency", what, details: [t("operator.detail.address", { address: to })], call: `SettlementToken.issue(${to}, ${amount})`, dryRun: () => settlementToken.issue.staticCall(to, amount), send: () => settlementToken.issue(to, amount), done: () => what });
+  };
+
+  return (
+    <Section title={t("operator.currencyTitle")} testId="operator-currency">
+      <p className="muted">{t("operator.currencyIntro")}</p>
+      <ErrorBox error={figures.error} />
+      {figures.data !== null && (
+        <>
+          <p data-testid="currency-self">
+            {figures.data.self ? t("operator.youIssue") : t("operator.youDoNotIssue")} · {t("operator.issued", { amount: cny(figures.data.issued) })}
+          </p>
+          <div className="table-scroll">
+            <table style={{ width: "auto" }} data-testid="currency-balances">
+              <tbody>
+                {figures.data.balances.map((entry) => (
+                  <tr key={entry.account} data-testid={`balance-${entry.account}`}>
+                    <td>{holders.find((holder) => holder.account === entry.account)?.name ?? entry.account}</td>
+                    <td className="amount">{cny(entry.balance)}</td>
+                    <td>{entry.issuer ? t("operator.isIssuer") : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <h3>{t("operator.issuersTitle")}</h3>
+      <div className="row">
+        <label>
+          {t("operator.issuerAddress")}
+          <input value={issuerAddress} placeholder="0x…" onChange={(event) => setIssuerAddress(event.target.value)} data-testid="currency-issuer-address" autoComplete="off" />
+        </label>
+        <button type="button" className="secondary" disabled={disabled} onClick={() => authorize(true)} data-testid="currency-issuer-allow">
+          {t("operator.issuerAllow")}
+        </button>
+        <button type="button" className="secondary" disabled={disabled} onClick={() => authorize(false)} data-testid="currency-issuer-revoke">
+          {t("operator.issuerRevoke")}
+        </button>
+      </div>
+      <h3>{t("operator.issueTitle")}</h3>
+      <div className="row">
+        <label>
+          {t("operator.issueTo")}
+          <select value={recipient} onChange={(event) => setRecipient(event.target.value)} data-testid="currency-recipient">
+            <option value="">—</option>
+            {holders.map((holder) => (
+              <option key={holder.account} value={holder.account}>
+                {holder.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("operator.issueAmount")}
+          <input className="narrow" value={amountText} placeholder="1,000,000.00" onChange={(event) => setAmountText(event.target.value)} data-testid="currency-amount" autoComplete="off" />
+        </label>
+        <button type="button" disabled={disabled} onClick={issue} data-testid="currency-issue">
+          {t("operator.issue")}
         </button>
       </div>
       {panel}

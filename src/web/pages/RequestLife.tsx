@@ -17,7 +17,8 @@ import type { StoredFundingRequestJson as StoredRequest } from "../../api/wire/s
 
 type Table = ComponentType<{ requests: StoredRequest[]; action?: (request: StoredRequest) => ReactNode }>;
 
-const keyOf = (entry: StoredRequest): string => `${entry.holder}-${entry.request.nonce}`;
+/** A request is one holder's nonce to one factor (one nonce may go to several factors). */
+const keyOf = (entry: StoredRequest): string => `${entry.holder}-${entry.request.nonce}-${entry.request.factor}`;
 
 /** What the factor said about a request: its check (and what failed) and its refusal, if any. */
 export function RequestNotes({ requests }: { requests: StoredRequest[] }) {

@@ -29,11 +29,10 @@ interface PendingTransfer {
 
 /** Members a piece may go to: active suppliers and factors other than me. */
 export function useRecipients() {
-  const { members, session, config, nameOf } = useApp();
+  const { members, session, nameOf } = useApp();
   return members
     .filter((member) => member.status === "ACTIVE" && (member.roles.includes("SUPPLIER") || member.roles.includes("FACTOR")) && member.memberId !== session.memberId)
-    .flatMap((member) => member.accounts.map((account) => ({ account: getAddress(account), name: nameOf(account), memberId: member.memberId })))
-    .filter((entry) => config.directory.length === 0 || entry.name !== "");
+    .flatMap((member) => member.accounts.map((account) => ({ account: getAddress(account), name: nameOf(account), memberId: member.memberId })));
 }
 
 /** Split a piece and pay a supplier with it, the trade's invoice and waybill attached and acknowledged. */
