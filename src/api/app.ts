@@ -132,7 +132,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerMemberRoutes(app, context);
   registerTransferCheckRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
-  if (options.index !== undefined) registerRiskRoutes(app, context, options.index);
+  if (options.index !== undefined) registerRiskRoutes(app, context, options.index, options.offers);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
   registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
   registerVerifierRoutes(app, context);

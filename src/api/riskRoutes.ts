@@ -12,6 +12,7 @@ import { holdsRole } from "./members";
 import { parseInput } from "./validation";
 import { anchorParams, factorParams, minBlockQuery, RECORD_REFUSALS_LISTED, supplierParams } from "./wire/schemas";
 import type { ApiContext } from "./context";
+import type { OfferStore } from "../offers/store";
 import type { IndexRouteOptions } from "./indexRoutes";
 
 /**
@@ -32,7 +33,7 @@ function overseer(caller: Caller): boolean {
   return holdsRole(caller.standing, Role.AUDITOR) || holdsRole(caller.standing, Role.OPERATOR);
 }
 
-export function registerRiskRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions): void {
+export function registerRiskRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions, offers?: OfferStore): void {
   const { reader } = options;
   const session = requireSession(context);
   const provider = context.contracts.receivableToken.runner?.provider;
@@ -138,12 +139,15 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     if (getAddress(address) !== caller.address && !overseer(caller))
       throw forbidden("NOT_AN_AUDITOR", "only auditors and operators may look at another member's exposure");
     const exposure = await read(() => reader.factorExposure(address));
+    // Appetite is what the factor's current offers say it will hold of each anchor's pieces (null where it has none,
+    // or when this API keeps no offers); the total, over its current offers.
+    const appetites = await currentAppetites(offers, address, BigInt(exposure.asOfTimestamp));
+    const total = appetites === undefined || appetites.size === 0 ? null : [...appetites.values()].reduce((sum, value) => sum + value, 0n);
     response.json({
       ...exposure,
       factor: getAddress(exposure.factor),
-      // Appetite comes from the factor's published offers, which do not exist yet: null until they do.
-      byAnchor: exposure.byAnchor.map((bucket) => ({ ...bucket, anchor: getAddress(bucket.anchor), appetite: null })),
-      appetite: null,
+      byAnchor: exposure.byAnchor.map((bucket) => ({ ...bucket, anchor: getAddress(bucket.anchor), appetite: appetites?.get(bucket.anchorId) ?? null })),
+      appetite: total,
     });
   });
 }
@@ -162,4 +166,14 @@ function countByCode(refusals: readonly Refusal[]): Array<{ code: string; count:
   const counts = new Map<string, number>();
   for (const refusal of refusals) for (const code of refusal.codes) counts.set(code, (counts.get(code) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([code, count]) => ({ code, count }));
+}
+
+/** The appetite of each of `factor`'s offers still valid at `now` (chain time), by anchor id; undefined without an offer store. */
+async function currentAppetites(offers: OfferStore | undefined, factor: string, now: bigint): Promise<Map<number, bigint> | undefined> {
+  if (offers === undefined) return undefined;
+  const appetites = new Map<number, bigint>();
+  for (const checked of await offers.byFactor(factor)) {
+    if (BigInt(checked.parsed.validUntil) > now) appetites.set(checked.parsed.anchorId, checked.parsed.appetite);
+  }
+  return appetites;
 }

@@ -5,6 +5,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { financingDomain, signFundingAttestationBy, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { calendarDateCst } from "../../src/chain/membership";
+import { signOffer } from "../../src/offers/offer";
 import { DAY, STORY_CREDIT_LINE, latestTimestamp, randomHash } from "../helpers/consortium";
 import { confirmDocumented, transferDocumented } from "../helpers/trades";
 import { call, codeOf, fieldsOf, signIn, startApi } from "./harness";
@@ -68,7 +69,7 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
   }
 
   before(async () => {
-    api = await startApi({ index: true });
+    api = await startApi({ index: true, offers: true });
     const { c } = api;
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
     // Four receivables to tier 1: A and B due in 30 days, C in 60, D in 120.
@@ -248,7 +249,7 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
     expect((audited.body as { refusals: { recent: Array<{ factor: string | null }> } }).refusals.recent[0].factor).to.equal(c.factor.address);
   });
 
-  it("gives a factor its exposure by anchor and by maturity month, with what is overdue, and appetite null until offers exist", async () => {
+  it("gives a factor its exposure by anchor and by maturity month, with what is overdue, against the appetite of its current offers", async () => {
     const { c } = api;
     const answer = await read(tokens.factor, `/v1/factors/${c.factor.address}/exposure`);
     expect(answer.status).to.equal(200);
@@ -270,6 +271,15 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
       { month: calendarDateCst(maturities[3]).slice(0, 7), count: 1, value: "100000", due: "100000", overdue: "0" },
     ]);
     expect(body.appetite).to.equal(null);
+    // Once the factor publishes an offer for the anchor, its appetite stands beside the exposure.
+    const now = Number(await latestTimestamp());
+    const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
+    const offer = { factor: c.factor.address, anchorId, rateBps: 600, maxTenorDays: 180, minValue: 1_000_00n, maxValue: 2_000_000_00n, appetite: 10_000_000_00n, validUntil: now + 30 * 86_400, issuedAt: now };
+    const published = await call(api.url, "POST", "/v1/offers", { token: tokens.factor, json: { offer, signature: await signOffer(c.factor, api.chainId, offer) } });
+    expect(published.status).to.be.oneOf([200, 201]);
+    const withOffer = (await read(tokens.factor, `/v1/factors/${c.factor.address}/exposure`)).body as { byAnchor: Array<{ appetite: unknown }>; appetite: unknown };
+    expect(withOffer.byAnchor.map((bucket) => bucket.appetite)).to.deep.equal(["1000000000"]);
+    expect(withOffer.appetite).to.equal("1000000000");
     expect((await read(tokens.tier1, `/v1/factors/${c.factor.address}/exposure`)).status).to.equal(403);
     expect((await read(tokens.auditor, `/v1/factors/${c.factor.address}/exposure`)).status).to.equal(200);
   });

@@ -603,9 +603,9 @@ export const factorExposure = z.strictObject({
   ...asOf,
   factor: addressOut,
   total: z.strictObject(exposureBucket),
-  byAnchor: z.array(z.strictObject({ anchorId: int, anchor: addressOut, ...exposureBucket, appetite: nullable(decimal).meta({ description: "the factor's offered limit for this anchor; null until factor offers exist" }) })),
+  byAnchor: z.array(z.strictObject({ anchorId: int, anchor: addressOut, ...exposureBucket, appetite: nullable(decimal).meta({ description: "the appetite of the factor's current offer for this anchor; null when it has none" }) })),
   byMonth: z.array(z.strictObject({ month: z.string().meta({ description: "YYYY-MM of maturity, China Standard Time" }), ...exposureBucket })),
-  appetite: nullable(decimal).meta({ description: "the factor's total offered limit; null until factor offers exist" }),
+  appetite: nullable(decimal).meta({ description: "the sum of the appetites of the factor's current offers; null when it has none" }),
   truncated: z.boolean(),
 });
 
