@@ -1,4 +1,4 @@
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, getAddress } from "ethers";
 import { Role } from "../src/chain/roles";
 import { connectChainbill } from "../src/chain/system";
 import { DocumentStore } from "../src/documents/store";
@@ -8,6 +8,7 @@ import { runCommand } from "../src/chain/commandLine";
 import { loadVerifierKey } from "../src/api/keys";
 import { createLogger } from "../src/api/logger";
 import { startServer } from "../src/api/server";
+import { WEB_OUT_DIR, buildWebIfStale } from "../src/server/build";
 import type { RunningServer } from "../src/api/server";
 import type { IndexRouteOptions } from "../src/api/indexRoutes";
 import { startIndexer } from "../src/indexer/indexer";
@@ -19,7 +20,8 @@ import { createVerifier } from "../src/verifier";
 /**
  * `npm run api -- --rpc <url> --db <dir> --deployment <file> [--index-db <dir>] [--requests-db <dir>]`: the API
  * against a running chain (the consortium network, or `npx hardhat node`). With --index-db it runs the indexer in
- * this process (LevelDB allows one process per database) and serves the index reads. Stops cleanly on SIGINT/SIGTERM.
+ * this process (LevelDB allows one process per database) and serves the index reads; with --web it serves the dApp
+ * from the same origin. Stops cleanly on SIGINT/SIGTERM.
  */
 async function main(config: ApiServerConfig): Promise<void> {
   const logger = createLogger();
@@ -72,7 +74,11 @@ async function main(config: ApiServerConfig): Promise<void> {
         void closeAll().then(() => process.exit(1));
       });
     }
+    // With --web the same origin serves the dApp; it reads the chain through the browser wallet, names from /v1/directory.
+    const web = config.serveWeb ? { root: WEB_OUT_DIR, config: { chainId: chainId.toString(), rpcUrl: null, addresses: checksummed(config.addresses), demoAccounts: [] } } : undefined;
+    if (web !== undefined && (await buildWebIfStale())) logger.info({ root: WEB_OUT_DIR }, "built the dApp");
     server = await startServer({
+      web,
       contracts,
       chainId,
       store,
@@ -105,6 +111,12 @@ async function main(config: ApiServerConfig): Promise<void> {
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The five addresses as the dApp's configuration gives them: checksummed. */
+function checksummed(addresses: ApiServerConfig["addresses"]): ApiServerConfig["addresses"] {
+  const { registry, receivableToken, settlementToken, settlement, financing } = addresses;
+  return { registry: getAddress(registry), receivableToken: getAddress(receivableToken), settlementToken: getAddress(settlementToken), settlement: getAddress(settlement), financing: getAddress(financing) };
 }
 
 runCommand("api", USAGE, (argv) => parseApiArgs(argv), main);

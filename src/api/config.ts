@@ -33,12 +33,14 @@ export interface ApiServerConfig {
   offersDbPath?: string;
   /** Where sessions are kept so they survive a restart; without it they end with the process. */
   sessionsDbPath?: string;
+  /** Serve the built dApp and its `/v1/config` from the same origin (`--web`). */
+  serveWeb: boolean;
 }
 
 export const USAGE = `usage: npm run api -- --rpc <url> --db <dir> (--deployment <file> | --registry <a> --receivable-token <a> --settlement-token <a> --settlement <a> --financing <a>)
   [--host 127.0.0.1] [--port 8080] [--domain <host:port>] [--uri <url>] [--from-block <n>] [--attestation-ttl <s>] [--keystore <file>]
-  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--offers-db <dir>] [--sessions-db <dir>]
-  --offers-db: serve factors' offers (/v1/offers);
+  [--index-db <dir> [--confirmations <n>]] [--requests-db <dir>] [--offers-db <dir>] [--sessions-db <dir>] [--web]
+  --offers-db: serve factors' offers (/v1/offers); --web: serve the dApp too (built first if its sources changed);
   --index-db: run the indexer in this process (from --from-block) and serve the index reads; --requests-db: serve the
   funding-request inbox; --sessions-db: keep sign-in sessions there, so they survive a restart.
   --deployment: a JSON file {registry, receivableToken, settlementToken, settlement, financing}, a deployment record
@@ -98,6 +100,7 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     "requests-db": { type: "string" },
     "offers-db": { type: "string" },
     "sessions-db": { type: "string" },
+    web: { type: "boolean" },
   });
   if (values.help === true) return null;
   const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
@@ -130,6 +133,7 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return {
     rpcUrl,
     dbPath: values.db,
+    serveWeb: values.web === true,
     addresses,
     host,
     port,

@@ -4,12 +4,16 @@ import type { Server } from "node:http";
 import type { Express } from "express";
 import { createApp } from "./app";
 import type { ApiContext, ApiOptions } from "./context";
+import { createDappApp } from "./dapp";
+import type { DappConfig } from "./wire/schemas";
 
 export interface ServerOptions extends ApiOptions {
   /** Default 127.0.0.1: the API listens on loopback unless told otherwise. */
   host?: string;
   /** Default 0: any free port. */
   port?: number;
+  /** Given, the same origin serves the built dApp (`root`) and its `/v1/config` besides the API (`npm run api -- --web`). */
+  web?: { root: string; config: DappConfig };
 }
 
 export interface RunningServer {
@@ -41,7 +45,9 @@ export function createHttpServer(app: Express, limits: Pick<ApiContext["limits"]
 
 /** Starts the API and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { app, context } = createApp(options);
+  const api = createApp(options);
+  const { context } = api;
+  const app = options.web === undefined ? api.app : createDappApp({ api, config: options.web.config, webRoot: options.web.root });
   const host = options.host ?? "127.0.0.1";
   const server = createHttpServer(app, context.limits);
   await new Promise<void>((resolve, reject) => {

@@ -24,7 +24,7 @@ import { createVerifier } from "../verifier";
 import { DEMO_CAST, DEVELOPMENT_MNEMONIC } from "../demo/cast";
 import { seedDemo } from "../demo/seed";
 import type { SeedResult } from "../demo/seed";
-import { createDappApp } from "./serve";
+import { createDappApp } from "../api/dapp";
 import type { DappConfig } from "../api/wire/schemas";
 
 /**

@@ -72,6 +72,8 @@ export interface ApiHarnessOptions {
   signaturePool?: SignaturePoolOptions;
   /** Serve factors' offers (`/v1/offers`) from an offer store. */
   offers?: boolean;
+  /** Serve a built dApp from this folder too, as `npm run api -- --web` does. */
+  webRoot?: string;
 }
 
 export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
@@ -122,6 +124,10 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       offers,
       sessions,
       signaturePool: options.signaturePool,
+      web:
+        options.webRoot === undefined
+          ? undefined
+          : { root: options.webRoot, config: { chainId: chainId.toString(), rpcUrl: null, addresses, demoAccounts: [] } },
       // Every answer is checked against its route's schema: one it does not describe is a 500, and fails close().
       checkAnswers: true,
       onAnswerMismatch: (mismatch) => mismatches.push(mismatch),

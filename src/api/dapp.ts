@@ -2,11 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import express from "express";
 import type { Express } from "express";
-import { BODY_LIMIT_BYTES } from "../api/context";
-import type { ChainbillApi } from "../api/app";
-import { errorMiddleware } from "../api/errors";
-import { dappConfig } from "../api/wire/schemas";
-import type { DappConfig } from "../api/wire/schemas";
+import { BODY_LIMIT_BYTES } from "./context";
+import type { ChainbillApi } from "./app";
+import { errorMiddleware } from "./errors";
+import { dappConfig } from "./wire/schemas";
+import type { DappConfig } from "./wire/schemas";
 
 /**
  * The one origin the dApp is served from: its configuration, its built files and the API (created with the index
