@@ -49,7 +49,6 @@ const FIXED_RATE = 100;
 const HIGH_RATE = 500;
 const MIXED_RATE = 200;
 
-
 function line(label: string, value: string): void {
   process.stdout.write(`${label.padEnd(46)} ${value}\n`);
 }
@@ -73,10 +72,22 @@ async function profiled<T>(file: string | undefined, work: () => Promise<T>): Pr
 const HOP_SIZES = [1, 2, 4, 8, 16, 64];
 
 function printHop(hop: HopMeasurement): void {
-  process.stdout.write(`\nSignature pool, ${hop.backend === "native" ? "libsecp256k1" : "JavaScript fallback (CHAINBILL_SIGNATURES=js)"}, ${hop.threads} threads: median ms a batch, inline vs through the pool\n`);
-  for (const row of hop.rows) line(`  ${row.size} signature${row.size === 1 ? "" : "s"}`, `inline ${row.inlineMs.toFixed(3)} ms, pool ${row.pooledMs.toFixed(3)} ms${row.pooledMs <= row.inlineMs ? "   (pool pays)" : ""}`);
-  line("  one recovery inline / the hop", `${(hop.perRecoveryMs * 1000).toFixed(0)} µs / ${(hop.hopMs * 1000).toFixed(0)} µs = the hop costs ${(hop.hopMs / hop.perRecoveryMs).toFixed(1)} recoveries`);
-  line("  the pool pays from", `${Number.isFinite(hop.paysFrom) ? `${hop.paysFrom} signatures` : "no size measured"}; the API sends batches from ${hop.threshold}`);
+  process.stdout.write(
+    `\nSignature pool, ${hop.backend === "native" ? "libsecp256k1" : "JavaScript fallback (CHAINBILL_SIGNATURES=js)"}, ${hop.threads} threads: median ms a batch, inline vs through the pool\n`,
+  );
+  for (const row of hop.rows)
+    line(
+      `  ${row.size} signature${row.size === 1 ? "" : "s"}`,
+      `inline ${row.inlineMs.toFixed(3)} ms, pool ${row.pooledMs.toFixed(3)} ms${row.pooledMs <= row.inlineMs ? "   (pool pays)" : ""}`,
+    );
+  line(
+    "  one recovery inline / the hop",
+    `${(hop.perRecoveryMs * 1000).toFixed(0)} µs / ${(hop.hopMs * 1000).toFixed(0)} µs = the hop costs ${(hop.hopMs / hop.perRecoveryMs).toFixed(1)} recoveries`,
+  );
+  line(
+    "  the pool pays from",
+    `${Number.isFinite(hop.paysFrom) ? `${hop.paysFrom} signatures` : "no size measured"}; the API sends batches from ${hop.threshold}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -118,7 +129,15 @@ async function main(): Promise<void> {
     );
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
-    const request: FundingRequest = { tokenId: third.tokenId, value: 10_000_000n, minPrice: 9_500_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + 30n * DAY, nonce: 1n };
+    const request: FundingRequest = {
+      tokenId: third.tokenId,
+      value: 10_000_000n,
+      minPrice: 9_500_000n,
+      factor: c.factor.address,
+      withRecourse: false,
+      deadline: (await latestTimestamp()) + 30n * DAY,
+      nonce: 1n,
+    };
     const holderSignature = await signFundingRequest(tier4, domain, request);
     const body = JSON.stringify({
       request: Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)])),
@@ -126,7 +145,12 @@ async function main(): Promise<void> {
       price: "9700000",
     });
     const factorToken = await signIn(api.url, c.factor);
-    const target = { url: `${api.url}/v1/tokens/${third.tokenId}/funding-checks`, method: "POST" as const, headers: { "content-type": "application/json", authorization: `Bearer ${factorToken}` }, body };
+    const target = {
+      url: `${api.url}/v1/tokens/${third.tokenId}/funding-checks`,
+      method: "POST" as const,
+      headers: { "content-type": "application/json", authorization: `Bearer ${factorToken}` },
+      body,
+    };
 
     const probe = await call(api.url, "POST", `/v1/tokens/${third.tokenId}/funding-checks`, { token: factorToken, raw: body });
     if (probe.status !== 200) throw new Error(`the benchmark's funding check does not pass: ${probe.status} ${JSON.stringify(probe.body)}`);
@@ -159,7 +183,12 @@ async function main(): Promise<void> {
     const session = async (signer: typeof c.tier1): Promise<Record<string, string>> => ({ authorization: `Bearer ${await signIn(api.url, signer)}` });
     const [tier1, tier2, tier3, auditor] = [await session(c.tier1), await session(c.tier2), await session(c.tier3), await session(c.auditor)];
     const tier4Session = await session(tier4);
-    const get = (label: string, route: string, headers: Record<string, string>): LoadTarget => ({ label, url: `${api.url}${route}`, method: "GET", headers });
+    const get = (label: string, route: string, headers: Record<string, string>): LoadTarget => ({
+      label,
+      url: `${api.url}${route}`,
+      method: "GET",
+      headers,
+    });
     const check: LoadTarget = { label: "funding check", ...target };
     const targets: LoadTarget[] = [
       check,
@@ -185,28 +214,73 @@ async function main(): Promise<void> {
     const mixedCpu = process.cpuUsage(cpuBefore);
     const mixedCpuSeconds = (mixedCpu.user + mixedCpu.system) / 1e6;
 
-    process.stdout.write(`\nFunding checks over HTTP, piece ${third.tokenId} three transfers deep (4 steps, 8 documents, ${documentSignatureCount} document signatures)\n\n`);
-    line(`phase 1: steady ${FIXED_RATE} checks/s for ${PHASE_SECONDS} s`, `${fixed.ok} answered of ${fixed.sent}, ${fixed.non2xx} non-2xx, ${fixed.errors} errors`);
-    line("  latency p50 / p99 / max", `${fixed.p50.toFixed(1)} ms / ${fixed.p99.toFixed(1)} ms / ${fixed.max.toFixed(1)} ms   (target p99 < 50 ms: ${fixed.p99 < 50 ? "met" : "NOT met"})`);
-    line(`phase 1b: steady ${HIGH_RATE} checks/s for ${PHASE_SECONDS} s`, `${high.ok} answered of ${high.sent}, ${high.non2xx} non-2xx, ${high.errors} errors`);
-    line("  latency p50 / p99 / max", `${high.p50.toFixed(1)} ms / ${high.p99.toFixed(1)} ms / ${high.max.toFixed(1)} ms   (target p99 < 50 ms: ${high.p99 < 50 ? "met" : "NOT met"})`);
+    process.stdout.write(
+      `\nFunding checks over HTTP, piece ${third.tokenId} three transfers deep (4 steps, 8 documents, ${documentSignatureCount} document signatures)\n\n`,
+    );
+    line(
+      `phase 1: steady ${FIXED_RATE} checks/s for ${PHASE_SECONDS} s`,
+      `${fixed.ok} answered of ${fixed.sent}, ${fixed.non2xx} non-2xx, ${fixed.errors} errors`,
+    );
+    line(
+      "  latency p50 / p99 / max",
+      `${fixed.p50.toFixed(1)} ms / ${fixed.p99.toFixed(1)} ms / ${fixed.max.toFixed(1)} ms   (target p99 < 50 ms: ${fixed.p99 < 50 ? "met" : "NOT met"})`,
+    );
+    line(
+      `phase 1b: steady ${HIGH_RATE} checks/s for ${PHASE_SECONDS} s`,
+      `${high.ok} answered of ${high.sent}, ${high.non2xx} non-2xx, ${high.errors} errors`,
+    );
+    line(
+      "  latency p50 / p99 / max",
+      `${high.p50.toFixed(1)} ms / ${high.p99.toFixed(1)} ms / ${high.max.toFixed(1)} ms   (target p99 < 50 ms: ${high.p99 < 50 ? "met" : "NOT met"})`,
+    );
     line(`phase 2: open loop, 8 connections, ${PHASE_SECONDS} s`, `${checks} answered, ${open.non2xx} non-2xx, ${open.errors} errors`);
     line("  throughput", `${checksPerSecond.toFixed(1)} checks/s   (issue 20 target >= 1,000: ${checksPerSecond >= 1000 ? "met" : "NOT met"})`);
     line("  latency p50 / p99", `${open.latency.p50} ms / ${open.latency.p99} ms`);
     line(`bare loop: ${checks} request-signature recoveries`, `${loopSeconds.toFixed(2)} s = ${recoveriesPerSecond.toFixed(1)} recoveries/s`);
-    line(`bare loop: ${nativeCount} recoveries, signature module (${signatureBackendName()})`, `${nativeRecoveriesPerSecond.toFixed(1)} recoveries/s = ${(nativeRecoveriesPerSecond / recoveriesPerSecond).toFixed(1)} × ethers`);
-    line("  bound if every document signature were re-recovered", `${(recoveriesPerSecond / (1 + documentSignatureCount)).toFixed(1)} checks/s (${1 + documentSignatureCount} recoveries a check)`);
+    line(
+      `bare loop: ${nativeCount} recoveries, signature module (${signatureBackendName()})`,
+      `${nativeRecoveriesPerSecond.toFixed(1)} recoveries/s = ${(nativeRecoveriesPerSecond / recoveriesPerSecond).toFixed(1)} × ethers`,
+    );
+    line(
+      "  bound if every document signature were re-recovered",
+      `${(recoveriesPerSecond / (1 + documentSignatureCount)).toFixed(1)} checks/s (${1 + documentSignatureCount} recoveries a check)`,
+    );
     const ratio = checksPerSecond / recoveriesPerSecond;
     line("API checks/s ÷ bare recoveries/s", `${ratio.toFixed(3)}   (target >= 0.5: ${ratio >= 0.5 ? "met" : "NOT met"})`);
-    line(`phase 4: mixed ${MIXED_RATE} requests/s for ${MIXED_SECONDS} s`, `${mixed.ok} answered of ${mixed.sent}, ${mixed.non2xx} non-2xx ${JSON.stringify(mixed.statuses)}, ${mixed.errors} errors`);
-    line("  latency p50 / p99 / max", `${mixed.p50.toFixed(1)} ms / ${mixed.p99.toFixed(1)} ms / ${mixed.max.toFixed(1)} ms   (target p99 < 50 ms: ${mixed.p99 < 50 ? "met" : "NOT met"})`);
-    line("  CPU (API, chain, indexer, load generator)", `${mixedCpuSeconds.toFixed(1)} s = ${((mixedCpuSeconds * 1000) / mixed.sent).toFixed(2)} ms a request`);
-    line("  event-loop delay p50 / p99 / max", `${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms / ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms / ${(loopDelay.max / 1e6).toFixed(1)} ms`);
-    for (const kind of mixed.byKind) line(`  ${kind.label} (${kind.answered}): p50 / p99 / max`, `${kind.p50.toFixed(1)} ms / ${kind.p99.toFixed(1)} ms / ${kind.max.toFixed(1)} ms`);
+    line(
+      `phase 4: mixed ${MIXED_RATE} requests/s for ${MIXED_SECONDS} s`,
+      `${mixed.ok} answered of ${mixed.sent}, ${mixed.non2xx} non-2xx ${JSON.stringify(mixed.statuses)}, ${mixed.errors} errors`,
+    );
+    line(
+      "  latency p50 / p99 / max",
+      `${mixed.p50.toFixed(1)} ms / ${mixed.p99.toFixed(1)} ms / ${mixed.max.toFixed(1)} ms   (target p99 < 50 ms: ${mixed.p99 < 50 ? "met" : "NOT met"})`,
+    );
+    line(
+      "  CPU (API, chain, indexer, load generator)",
+      `${mixedCpuSeconds.toFixed(1)} s = ${((mixedCpuSeconds * 1000) / mixed.sent).toFixed(2)} ms a request`,
+    );
+    line(
+      "  event-loop delay p50 / p99 / max",
+      `${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms / ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms / ${(loopDelay.max / 1e6).toFixed(1)} ms`,
+    );
+    for (const kind of mixed.byKind)
+      line(
+        `  ${kind.label} (${kind.answered}): p50 / p99 / max`,
+        `${kind.p50.toFixed(1)} ms / ${kind.p99.toFixed(1)} ms / ${kind.max.toFixed(1)} ms`,
+      );
     const pool = api.server.context.signatures.stats();
-    line("API signature pool during the run", `${pool.pooledBatches} batches (${pool.pooledSignatures} signatures) on threads, ${pool.inlineBatches} (${pool.inlineSignatures}) inline`);
+    line(
+      "API signature pool during the run",
+      `${pool.pooledBatches} batches (${pool.pooledSignatures} signatures) on threads, ${pool.inlineBatches} (${pool.inlineSignatures}) inline`,
+    );
     for (const hop of [await measureHop("native", HOP_SIZES, 200), await measureHop("js", HOP_SIZES, 9)]) printHop(hop);
-    line("load average (1/5/15 min)", (await import("node:os")).loadavg().map((value) => value.toFixed(2)).join(" "));
+    line(
+      "load average (1/5/15 min)",
+      (await import("node:os"))
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" "),
+    );
     line("wall time", `${((performance.now() - started) / 1000).toFixed(1)} s, ${(await import("node:os")).cpus().length} cores`);
   } finally {
     await api.close();

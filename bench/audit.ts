@@ -92,8 +92,16 @@ async function settle(generated: Awaited<ReturnType<typeof generateChain>>, plan
   const batch = new Batcher(100);
   await send("evm_setAutomine", [false]);
   try {
-    await batch.queue(operator.address, addresses.registry, registry.encodeFunctionData("admit", [id("BENCH-BANK"), bank.address, roleMask(Role.FACTOR), kyc]));
-    await batch.queue(operator.address, addresses.registry, registry.encodeFunctionData("admit", [id("BENCH-VERIFIER"), verifier.address, roleMask(Role.VERIFIER), kyc]));
+    await batch.queue(
+      operator.address,
+      addresses.registry,
+      registry.encodeFunctionData("admit", [id("BENCH-BANK"), bank.address, roleMask(Role.FACTOR), kyc]),
+    );
+    await batch.queue(
+      operator.address,
+      addresses.registry,
+      registry.encodeFunctionData("admit", [id("BENCH-VERIFIER"), verifier.address, roleMask(Role.VERIFIER), kyc]),
+    );
     await batch.queue(operator.address, addresses.settlementToken, currency.encodeFunctionData("setIssuer", [bank.address, true]));
     await batch.flush();
     await batch.queue(bank.address, addresses.settlementToken, currency.encodeFunctionData("issue", [bank.address, 1n << 60n]));
@@ -168,7 +176,8 @@ interface ChildRun {
 }
 
 /** Preloaded in each child (written into the work folder): writes its CPU time (user + system, µs) at exit. */
-const CPU_AT_EXIT = 'process.on("exit", () => { const u = process.cpuUsage(); require("node:fs").writeFileSync(process.env.CHAINBILL_BENCH_CPU_FILE, String(u.user + u.system)); });\n';
+const CPU_AT_EXIT =
+  'process.on("exit", () => { const u = process.cpuUsage(); require("node:fs").writeFileSync(process.env.CHAINBILL_BENCH_CPU_FILE, String(u.user + u.system)); });\n';
 
 /** Runs node (with the TypeScript loader) in a process of its own; wall time from start to exit, and CPU time. */
 function runChild(args: string[], work: string): Promise<ChildRun> {
@@ -205,7 +214,8 @@ function runChild(args: string[], work: string): Promise<ChildRun> {
 
 async function main(): Promise<void> {
   const events = Number(process.env.CHAINBILL_BENCH_AUDIT_EVENTS ?? "100000");
-  if (!Number.isSafeInteger(events) || events < 1_000 || events > 1_000_000) throw new Error("CHAINBILL_BENCH_AUDIT_EVENTS must be between 1,000 and 1,000,000");
+  if (!Number.isSafeInteger(events) || events < 1_000 || events > 1_000_000)
+    throw new Error("CHAINBILL_BENCH_AUDIT_EVENTS must be between 1,000 and 1,000,000");
   const plan = planFor(events);
   console.log(
     `generating ~${events.toLocaleString("en-US")} events: ${plan.chain.holderSlots * plan.chain.splitsPerSlot} splits, ${plan.chain.extraConfirmations + plan.chain.holderSlots + 1} confirmations, ` +
@@ -214,7 +224,9 @@ async function main(): Promise<void> {
   const generationStarted = Date.now();
   const generated = await generateChain(plan.chain);
   const settlementTransactions = await settle(generated, plan);
-  console.log(`generated ${generated.transactions + settlementTransactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${generated.transactions + settlementTransactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s`,
+  );
 
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
@@ -227,7 +239,10 @@ async function main(): Promise<void> {
 
     // Baseline: the same logs fetched over the same endpoint by a process of its own, nothing else.
     const fetchRun = await runChild(
-      ["-e", `require("./src/audit/chain").fetchLogs(require("./src/audit/chain").httpSender(${JSON.stringify(rpc)}), ${JSON.stringify(Object.values(generated.addresses))}, ${generated.deploymentBlock}, ${await hre.ethers.provider.getBlockNumber()}).then((logs) => console.log(logs.length))`],
+      [
+        "-e",
+        `require("./src/audit/chain").fetchLogs(require("./src/audit/chain").httpSender(${JSON.stringify(rpc)}), ${JSON.stringify(Object.values(generated.addresses))}, ${generated.deploymentBlock}, ${await hre.ethers.provider.getBlockNumber()}).then((logs) => console.log(logs.length))`,
+      ],
       work,
     );
     if (fetchRun.status !== 0) throw new Error(`the baseline fetch exited with ${fetchRun.status}`);
@@ -235,24 +250,46 @@ async function main(): Promise<void> {
     const fetchedLogs = Number(fetchRun.output.trim());
 
     const run = await runChild([path.join("scripts", "audit.ts"), "--rpc", rpc, "--contracts", recordFile, "--out", path.join(work, "report")], work);
-    process.stdout.write(run.output.split("\n").map((line) => `  | ${line}`).join("\n"));
+    process.stdout.write(
+      run.output
+        .split("\n")
+        .map((line) => `  | ${line}`)
+        .join("\n"),
+    );
     if (run.status !== 0) throw new Error(`the audit exited with ${run.status}: a clean generated history must audit clean`);
-    const report = JSON.parse(readFileSync(path.join(work, "report", "report.json"), "utf8")) as { totals: { events: number }; timingsMs: Record<string, number> };
+    const report = JSON.parse(readFileSync(path.join(work, "report", "report.json"), "utf8")) as {
+      totals: { events: number };
+      timingsMs: Record<string, number>;
+    };
     const replayed = report.totals.events;
     const replayMs = report.timingsMs.replay ?? 0;
     console.log("");
-    console.log(`events replayed           ${replayed.toLocaleString("en-US")} (${fetchedLogs.toLocaleString("en-US")} logs fetched by the baseline)`);
+    console.log(
+      `events replayed           ${replayed.toLocaleString("en-US")} (${fetchedLogs.toLocaleString("en-US")} logs fetched by the baseline)`,
+    );
     console.log(`baseline: bare log fetch  ${fetchSeconds.toFixed(1)} s wall, in a process of its own (process start to exit)`);
-    console.log(`audit, all checks         ${run.seconds.toFixed(1)} s wall (process start to exit) = ${(run.seconds / fetchSeconds).toFixed(1)} × the bare fetch`);
+    console.log(
+      `audit, all checks         ${run.seconds.toFixed(1)} s wall (process start to exit) = ${(run.seconds / fetchSeconds).toFixed(1)} × the bare fetch`,
+    );
     const fetchCpu = fetchRun.cpuSeconds + fetchRun.nodeCpuSeconds;
     const auditCpu = run.cpuSeconds + run.nodeCpuSeconds;
     console.log(
       `CPU (2 shared cores)      bare fetch ${fetchRun.cpuSeconds.toFixed(1)} s + node ${fetchRun.nodeCpuSeconds.toFixed(1)} s; audit ${run.cpuSeconds.toFixed(1)} s + node ${run.nodeCpuSeconds.toFixed(1)} s = ${(auditCpu / fetchCpu).toFixed(1)} × the bare fetch's`,
     );
-    console.log(`  phases (ms)             ${Object.entries(report.timingsMs).map(([phase, ms]) => `${phase} ${ms}`).join(", ")}`);
-    console.log(`replay rate               ${Math.round(replayed / (replayMs / 1000)).toLocaleString("en-US")} events/s in the replay itself; ${Math.round(replayed / run.seconds).toLocaleString("en-US")} events/s end to end`);
-    console.log(`target                    ${replayed.toLocaleString("en-US")} events in < ${TARGET_SECONDS} s: ${run.seconds < TARGET_SECONDS ? "MET" : "MISSED"}`);
-    console.log(`target (issue 20)         100,000 events in < 10 s and <= 3 × the bare fetch: ${run.seconds / fetchSeconds <= 3 ? "ratio met" : "ratio MISSED"}, ${replayed >= 100_000 && run.seconds < 10 ? "time met" : replayed >= 100_000 ? "time MISSED" : "time not measured at this size"}`);
+    console.log(
+      `  phases (ms)             ${Object.entries(report.timingsMs)
+        .map(([phase, ms]) => `${phase} ${ms}`)
+        .join(", ")}`,
+    );
+    console.log(
+      `replay rate               ${Math.round(replayed / (replayMs / 1000)).toLocaleString("en-US")} events/s in the replay itself; ${Math.round(replayed / run.seconds).toLocaleString("en-US")} events/s end to end`,
+    );
+    console.log(
+      `target                    ${replayed.toLocaleString("en-US")} events in < ${TARGET_SECONDS} s: ${run.seconds < TARGET_SECONDS ? "MET" : "MISSED"}`,
+    );
+    console.log(
+      `target (issue 20)         100,000 events in < 10 s and <= 3 × the bare fetch: ${run.seconds / fetchSeconds <= 3 ? "ratio met" : "ratio MISSED"}, ${replayed >= 100_000 && run.seconds < 10 ? "time met" : replayed >= 100_000 ? "time MISSED" : "time not measured at this size"}`,
+    );
     if (run.seconds >= TARGET_SECONDS) process.exitCode = 1;
   } finally {
     await server.close();

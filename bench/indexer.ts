@@ -61,11 +61,15 @@ function indexerNodeFlags(): string[] {
 /** Runs bench-child.ts of this tree, or of the tree at `root` (a checkout of other code, with its node_modules). */
 function runChild(args: string[], root = process.cwd()): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...indexerNodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
+    const child = spawn(
+      process.execPath,
+      [...indexerNodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      },
+    );
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -90,7 +94,9 @@ const round = (value: number, digits = 2): number => Number(value.toFixed(digits
 
 async function main(): Promise<void> {
   const plan: GenerationPlan = benchmarkPlan();
-  console.log(`generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${plan.extraConfirmations} confirmations)…`);
+  console.log(
+    `generating ~${plannedEvents(plan).toLocaleString("en-US")} events (10,000 pieces for one holder, a 20-tier lineage, ${plan.extraConfirmations} confirmations)…`,
+  );
   const generationStarted = Date.now();
   const chain = await generateChain(plan, (line) => console.log(line));
   console.log(`generated ${chain.transactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s; head ${chain.head}`);
@@ -107,7 +113,9 @@ async function main(): Promise<void> {
     const baseIndexes: RunResult[] = [];
     const baseTree = process.env.CHAINBILL_BENCH_BASE_TREE;
     const show = (label: string, round: number, run: RunResult): void =>
-      console.log(`${label.padEnd(20)}#${round}: ${run.events} ${run.mode === "fetch" ? "logs" : "events"} in ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s)`);
+      console.log(
+        `${label.padEnd(20)}#${round}: ${run.events} ${run.mode === "fetch" ? "logs" : "events"} in ${run.seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s)`,
+      );
     for (let round = 1; round <= ROUNDS; round += 1) {
       fetches.push(await runChild([...base, "--mode", "fetch", "--db", path.join(work, "unused")]));
       show("raw fetch", round, fetches[fetches.length - 1]);
@@ -139,15 +147,25 @@ async function main(): Promise<void> {
     const baseline = baseIndexes.length === 0 ? undefined : { tree: baseTree, indexing: compare(baseIndexes) };
 
     const measured = await runQueries(path.join(work, "index-2"), chain.holder, chain.lineageLeaf);
-    if (measured.holdings < plan.holderSlots * plan.splitsPerSlot) throw new Error(`holder has ${measured.holdings} pieces, expected at least ${plan.holderSlots * plan.splitsPerSlot}`);
+    if (measured.holdings < plan.holderSlots * plan.splitsPerSlot)
+      throw new Error(`holder has ${measured.holdings} pieces, expected at least ${plan.holderSlots * plan.splitsPerSlot}`);
     if (measured.ancestors !== plan.lineageDepth) throw new Error(`lineage has ${measured.ancestors} ancestors, expected ${plan.lineageDepth}`);
-    const queries = { holdingsPage: measured.holdingsPage, holdingsAll: measured.holdingsAll, lineageUp: measured.lineageUp, lineageDown: measured.lineageDown, history: measured.history };
+    const queries = {
+      holdingsPage: measured.holdingsPage,
+      holdingsAll: measured.holdingsAll,
+      lineageUp: measured.lineageUp,
+      lineageDown: measured.lineageDown,
+      history: measured.history,
+    };
 
     const results = {
       measuredAt: new Date().toISOString(),
       machine: `${process.platform} ${process.arch}, ${cpus().length} cores, node ${process.version}`,
       loadAverageAtEnd: loadavg().map((value) => round(value)),
-      runsEventsPerSecond: { rawFetch: fetches.map((run) => Math.round(run.eventsPerSecond)), indexing: indexes.map((run) => Math.round(run.eventsPerSecond)) },
+      runsEventsPerSecond: {
+        rawFetch: fetches.map((run) => Math.round(run.eventsPerSecond)),
+        indexing: indexes.map((run) => Math.round(run.eventsPerSecond)),
+      },
       indexingCpuSeconds: indexes.map((run) => round(run.cpuSeconds)),
       events: index.events,
       blocks: index.blocks,
@@ -156,7 +174,9 @@ async function main(): Promise<void> {
       indexingToFetchRatio: round(ratio, 3),
       medianRoundRatio: round(medianRoundRatio, 3),
       ...(baseline === undefined ? {} : { baseline }),
-      queriesMs: Object.fromEntries(Object.entries(queries).map(([name, t]) => [name, { p50: round(t.p50, 3), p99: round(t.p99, 3), max: round(t.max, 3) }])),
+      queriesMs: Object.fromEntries(
+        Object.entries(queries).map(([name, t]) => [name, { p50: round(t.p50, 3), p99: round(t.p99, 3), max: round(t.max, 3) }]),
+      ),
       targets: {
         indexingAtLeast70PercentOfFetch: ratio >= 0.7,
         indexingAtLeast5000EventsPerSecond: index.eventsPerSecond >= 5_000,
@@ -167,13 +187,23 @@ async function main(): Promise<void> {
     console.log("");
     console.log(`events indexed             ${results.events.toLocaleString("en-US")} over ${results.blocks} blocks`);
     console.log(`raw fetch (eth_getLogs)    ${results.rawFetch.eventsPerSecond.toLocaleString("en-US")} events/s`);
-    console.log(`full indexing into LevelDB ${results.indexing.eventsPerSecond.toLocaleString("en-US")} events/s (${(ratio * 100).toFixed(1)}% of raw fetch; median of the rounds' ratios ${(medianRoundRatio * 100).toFixed(1)}%)`);
+    console.log(
+      `full indexing into LevelDB ${results.indexing.eventsPerSecond.toLocaleString("en-US")} events/s (${(ratio * 100).toFixed(1)}% of raw fetch; median of the rounds' ratios ${(medianRoundRatio * 100).toFixed(1)}%)`,
+    );
     if (baseline !== undefined) {
-      console.log(`base tree ${baseTree}: indexing ${baseline.indexing.eventsPerSecond.toLocaleString("en-US")} events/s best; this tree's indexing is ${((1 / baseline.indexing.medianRoundRatio) * 100).toFixed(1)}% of it (median of rounds)`);
+      console.log(
+        `base tree ${baseTree}: indexing ${baseline.indexing.eventsPerSecond.toLocaleString("en-US")} events/s best; this tree's indexing is ${((1 / baseline.indexing.medianRoundRatio) * 100).toFixed(1)}% of it (median of rounds)`,
+      );
     }
     for (const [name, t] of Object.entries(results.queriesMs)) console.log(`query ${name.padEnd(21)}p50 ${t.p50} ms, p99 ${t.p99} ms`);
-    console.log(`runs (events/s): raw fetch ${results.runsEventsPerSecond.rawFetch.join(", ")}; indexing ${results.runsEventsPerSecond.indexing.join(", ")}; load average ${results.loadAverageAtEnd.join(" ")}`);
-    console.log(`targets: ${Object.entries(results.targets).map(([name, met]) => `${name} ${met ? "met" : "MISSED"}`).join("; ")}`);
+    console.log(
+      `runs (events/s): raw fetch ${results.runsEventsPerSecond.rawFetch.join(", ")}; indexing ${results.runsEventsPerSecond.indexing.join(", ")}; load average ${results.loadAverageAtEnd.join(" ")}`,
+    );
+    console.log(
+      `targets: ${Object.entries(results.targets)
+        .map(([name, met]) => `${name} ${met ? "met" : "MISSED"}`)
+        .join("; ")}`,
+    );
     writeFileSync(path.join("bench", "indexer-results.json"), `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     await server.close();

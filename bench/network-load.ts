@@ -101,7 +101,10 @@ function configuredKeys(): string[] {
   }
   if (typeof accounts === "object" && accounts !== null && "mnemonic" in accounts) {
     const hd = accounts as { mnemonic: string; passphrase?: string; path: string; initialIndex: number; count: number };
-    return Array.from({ length: hd.count }, (_, index) => HDNodeWallet.fromPhrase(hd.mnemonic, hd.passphrase, `${hd.path}/${hd.initialIndex + index}`).privateKey);
+    return Array.from(
+      { length: hd.count },
+      (_, index) => HDNodeWallet.fromPhrase(hd.mnemonic, hd.passphrase, `${hd.path}/${hd.initialIndex + index}`).privateKey,
+    );
   }
   throw new Error(`network ${hre.network.name} has no local accounts to sign with`);
 }
@@ -131,7 +134,8 @@ async function main(): Promise<void> {
   const client = String(await rpc("web3_clientVersion", [])).split("/")[0];
   const keys = configuredKeys();
   const signers = await hre.ethers.getSigners();
-  if (signers.length < senderCount + 2 || keys.length < senderCount + 2) throw new Error(`need ${senderCount + 2} accounts, the network has ${signers.length}`);
+  if (signers.length < senderCount + 2 || keys.length < senderCount + 2)
+    throw new Error(`need ${senderCount + 2} accounts, the network has ${signers.length}`);
   const [operator, anchor] = signers;
   const suppliers = signers.slice(2, 2 + senderCount);
 
@@ -139,7 +143,10 @@ async function main(): Promise<void> {
   const latest = await hre.ethers.provider.getBlock("latest");
   if (latest === null) throw new Error("no latest block");
   const kycValidUntil = BigInt(latest.timestamp) + 2n * YEAR;
-  const members: Array<[string, Role]> = [[anchor.address, Role.ANCHOR], ...suppliers.map((supplier): [string, Role] => [supplier.address, Role.SUPPLIER])];
+  const members: Array<[string, Role]> = [
+    [anchor.address, Role.ANCHOR],
+    ...suppliers.map((supplier): [string, Role] => [supplier.address, Role.SUPPLIER]),
+  ];
   const admissions: ContractTransactionResponse[] = [];
   for (const [address, role] of members) admissions.push(await registry.admit(id(`BENCH-${address}`), address, roleMask(role), kycValidUntil));
   await settled(admissions);
@@ -175,8 +182,14 @@ async function main(): Promise<void> {
   }
 
   const splitData = (index: number): string =>
-    receivableToken.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [pieces[index], suppliers[(index + 1) % senderCount].address, 1n]);
-  const estimate = await receivableToken.connect(suppliers[0])["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
+    receivableToken.interface.encodeFunctionData("transferFrom(uint256,address,uint256)", [
+      pieces[index],
+      suppliers[(index + 1) % senderCount].address,
+      1n,
+    ]);
+  const estimate = await receivableToken
+    .connect(suppliers[0])
+    ["transferFrom(uint256,address,uint256)"].estimateGas(pieces[0], suppliers[1].address, 1n);
   const gasLimit = (estimate * 3n) / 2n;
   const endpoints = sendUrls.map(httpRpc);
   const batchOf = (index: number): RpcBatch | undefined => (endpoints.length === 0 ? undefined : endpoints[index % endpoints.length].batch);
@@ -206,7 +219,8 @@ async function main(): Promise<void> {
         const request = { to: tokenAddress, data: splitData(index), gasLimit };
         const batch = batchOf(index);
         const count = Math.min(batchSize, window - inFlight.length, maxSplits - sent.length - notSent);
-        const outcomes: SendOutcome[] = batch === undefined || count === 1 ? [await sender.send(request)] : await sender.sendBatch(request, count, batch);
+        const outcomes: SendOutcome[] =
+          batch === undefined || count === 1 ? [await sender.send(request)] : await sender.sendBatch(request, count, batch);
         for (const outcome of outcomes) {
           if (outcome.kind === "sent") {
             watcher.watch(outcome.hash);

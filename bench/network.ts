@@ -90,7 +90,8 @@ function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
   if (gasText !== undefined && !/^\d+$/.test(gasText)) throw new Error(`CHAINBILL_BENCH_GAS_LIMIT must be a whole number, not "${gasText}"`);
   const gasLimit = gasText === undefined ? undefined : BigInt(gasText);
   const periodText = text("CHAINBILL_BENCH_BLOCK_PERIOD");
-  if (periodText !== undefined && !/^[1-9]\d*$/.test(periodText)) throw new Error(`CHAINBILL_BENCH_BLOCK_PERIOD must be a whole number of seconds >= 1, not "${periodText}"`);
+  if (periodText !== undefined && !/^[1-9]\d*$/.test(periodText))
+    throw new Error(`CHAINBILL_BENCH_BLOCK_PERIOD must be a whole number of seconds >= 1, not "${periodText}"`);
   const gethArgs = (text("CHAINBILL_BENCH_GETH_ARGS") ?? "").split(/\s+/).filter((arg) => arg !== "");
   const sendTo = (text("CHAINBILL_BENCH_SEND_TO") ?? "rpc") as SendTarget;
   if (!SEND_TARGETS.includes(sendTo)) throw new Error(`CHAINBILL_BENCH_SEND_TO must be one of ${SEND_TARGETS.join(", ")}, not "${sendTo}"`);
@@ -109,7 +110,16 @@ function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
         ...gethArgs,
         ...(sendTo === "validators" && node.role === "validator"
           ? // geth refuses an unlocked sealing key beside HTTP unless told; this is a loopback network thrown away after.
-            ["--allow-insecure-unlock", "--http", "--http.addr", "127.0.0.1", "--http.port", String(node.p2pPort + VALIDATOR_HTTP_OFFSET), "--http.api", "eth,net,web3"]
+            [
+              "--allow-insecure-unlock",
+              "--http",
+              "--http.addr",
+              "127.0.0.1",
+              "--http.port",
+              String(node.p2pPort + VALIDATOR_HTTP_OFFSET),
+              "--http.api",
+              "eth,net,web3",
+            ]
           : []),
       ],
     },
@@ -146,7 +156,8 @@ function ratio(numerator: number, denominator: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const line = (row: string[]): string => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  const line = (row: string[]): string =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
   return [line(rows[0]), widths.map((width) => "-".repeat(width)).join("  "), ...rows.slice(1).map(line)].join("\n");
 }
 
@@ -174,12 +185,17 @@ async function main(): Promise<void> {
         : settings.sendTo === "validators"
           ? network.descriptor.nodes.filter((node) => node.role === "validator").map(validatorHttpUrl)
           : [];
-    logger.info({ network: HARDHAT_NETWORK_NAME, urls: urls.length === 0 ? [network.descriptor.rpcUrl] : urls, seconds: Number(seconds) }, `sending splits to the ${VALIDATORS}-validator network`);
+    logger.info(
+      { network: HARDHAT_NETWORK_NAME, urls: urls.length === 0 ? [network.descriptor.rpcUrl] : urls, seconds: Number(seconds) },
+      `sending splits to the ${VALIDATORS}-validator network`,
+    );
     // What the nodes burn sealing empty blocks, to take out of the load's CPU.
     const idleStart = network.descriptor.nodes.map(cpuSecondsOf);
     const idleStarted = performance.now();
     await new Promise((resolve) => setTimeout(resolve, IDLE_CPU_MS));
-    const idleCpuPerSecond = sumCpu(network.descriptor.nodes.map((node, index) => (cpuSecondsOf(node) ?? Number.NaN) - (idleStart[index] ?? Number.NaN))) / ((performance.now() - idleStarted) / 1000);
+    const idleCpuPerSecond =
+      sumCpu(network.descriptor.nodes.map((node, index) => (cpuSecondsOf(node) ?? Number.NaN) - (idleStart[index] ?? Number.NaN))) /
+      ((performance.now() - idleStarted) / 1000);
     const cpuBefore = network.descriptor.nodes.map(cpuSecondsOf);
     const phaseStarted = performance.now();
     const clique = await runPhase(
@@ -255,4 +271,11 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand("bench:network", USAGE, (argv) => (parseCommandLine(argv, { ...HELP_OPTION, "log-format": { type: "string" } }).values.help === true ? null : {}), main, 1, failureReporter(logger, logFormatFromArgv(process.argv.slice(2))));
+runCommand(
+  "bench:network",
+  USAGE,
+  (argv) => (parseCommandLine(argv, { ...HELP_OPTION, "log-format": { type: "string" } }).values.help === true ? null : {}),
+  main,
+  1,
+  failureReporter(logger, logFormatFromArgv(process.argv.slice(2))),
+);

@@ -111,7 +111,15 @@ export interface MixedLoadResult extends PacedLoadResult {
 export async function mixedLoad(options: MixedLoadOptions): Promise<MixedLoadResult> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: options });
   try {
-    const message = await new Promise<{ sent: number; latencies: number[]; kinds: number[][]; statuses: Record<string, number>; non2xx: number; errors: number; failed?: string }>((resolve, reject) => {
+    const message = await new Promise<{
+      sent: number;
+      latencies: number[];
+      kinds: number[][];
+      statuses: Record<string, number>;
+      non2xx: number;
+      errors: number;
+      failed?: string;
+    }>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
     });

@@ -27,7 +27,8 @@ async function main(config: ApiServerConfig): Promise<void> {
   const logger = createLogger();
   const provider = new JsonRpcProvider(config.rpcUrl);
   const { chainId } = await provider.getNetwork();
-  if ((await provider.getCode(config.addresses.registry)) === "0x") throw new Error(`no contract at the registry address ${config.addresses.registry} on chain ${chainId}`);
+  if ((await provider.getCode(config.addresses.registry)) === "0x")
+    throw new Error(`no contract at the registry address ${config.addresses.registry} on chain ${chainId}`);
   const contracts = connectChainbill(config.addresses, provider);
   const signer = await loadVerifierKey({ keystorePath: config.keystorePath });
   if (!(await contracts.registry.hasRole(signer.address, Role.VERIFIER))) {
@@ -75,7 +76,9 @@ async function main(config: ApiServerConfig): Promise<void> {
       });
     }
     // With --web the same origin serves the dApp; it reads the chain through the browser wallet, names from /v1/directory.
-    const web = config.serveWeb ? { root: WEB_OUT_DIR, config: { chainId: chainId.toString(), rpcUrl: null, addresses: checksummed(config.addresses), demoAccounts: [] } } : undefined;
+    const web = config.serveWeb
+      ? { root: WEB_OUT_DIR, config: { chainId: chainId.toString(), rpcUrl: null, addresses: checksummed(config.addresses), demoAccounts: [] } }
+      : undefined;
     if (web !== undefined && (await buildWebIfStale())) logger.info({ root: WEB_OUT_DIR }, "built the dApp");
     server = await startServer({
       web,
@@ -100,7 +103,14 @@ async function main(config: ApiServerConfig): Promise<void> {
     throw error;
   }
   logger.info(
-    { url: server.url, verifier: signer.address, db: config.dbPath, index: config.indexDbPath ?? null, requests: config.requestsDbPath ?? null, docs: `${server.url}/docs` },
+    {
+      url: server.url,
+      verifier: signer.address,
+      db: config.dbPath,
+      index: config.indexDbPath ?? null,
+      requests: config.requestsDbPath ?? null,
+      docs: `${server.url}/docs`,
+    },
     "Chainbill API ready",
   );
 
@@ -116,7 +126,13 @@ async function main(config: ApiServerConfig): Promise<void> {
 /** The five addresses as the dApp's configuration gives them: checksummed. */
 function checksummed(addresses: ApiServerConfig["addresses"]): ApiServerConfig["addresses"] {
   const { registry, receivableToken, settlementToken, settlement, financing } = addresses;
-  return { registry: getAddress(registry), receivableToken: getAddress(receivableToken), settlementToken: getAddress(settlementToken), settlement: getAddress(settlement), financing: getAddress(financing) };
+  return {
+    registry: getAddress(registry),
+    receivableToken: getAddress(receivableToken),
+    settlementToken: getAddress(settlementToken),
+    settlement: getAddress(settlement),
+    financing: getAddress(financing),
+  };
 }
 
 runCommand("api", USAGE, (argv) => parseApiArgs(argv), main);

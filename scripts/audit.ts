@@ -117,7 +117,8 @@ async function openDocuments(target: string, chainId: bigint): Promise<DocumentS
   const { openApiSource, openStoreSource } = await import("../src/audit/documents");
   if (/^https?:\/\//u.test(target)) {
     const key = process.env.CHAINBILL_AUDITOR_KEY;
-    if (key === undefined || key === "") throw new UsageError("--documents <api-url> signs in as the auditor: set CHAINBILL_AUDITOR_KEY to the auditor's private key");
+    if (key === undefined || key === "")
+      throw new UsageError("--documents <api-url> signs in as the auditor: set CHAINBILL_AUDITOR_KEY to the auditor's private key");
     return openApiSource(target, key);
   }
   return openStoreSource(target, chainId);
@@ -134,15 +135,34 @@ const PHASE_LABELS: Readonly<Record<AuditPhase, string>> = {
 };
 
 /** Checks a filed credit report against the chain at its block; prints each disagreement with its line. */
-async function auditCreditReport(provider: JsonRpcProvider, chainId: bigint, file: string, contractsFile: string | undefined, correctionFiles: readonly string[]): Promise<number> {
+async function auditCreditReport(
+  provider: JsonRpcProvider,
+  chainId: bigint,
+  file: string,
+  contractsFile: string | undefined,
+  correctionFiles: readonly string[],
+): Promise<number> {
   const { connectChainbill } = await import("../src/chain/system");
   const { checkCreditReport } = await import("../src/credit/verify");
   const report = JSON.parse(readFileSync(file, "utf8")) as SignedCreditReport;
   const corrections = correctionFiles.map((correction) => JSON.parse(readFileSync(correction, "utf8")) as SignedCreditCorrection);
   const record = contractsFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(contractsFile, chainId);
   const contracts = connectChainbill(record.contracts, provider);
-  const check = await checkCreditReport(report, { provider, receivableToken: contracts.receivableToken, settlement: contracts.settlement, financing: contracts.financing, registry: contracts.registry, fromBlock: record.deploymentBlock }, corrections);
-  console.log(`credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`);
+  const check = await checkCreditReport(
+    report,
+    {
+      provider,
+      receivableToken: contracts.receivableToken,
+      settlement: contracts.settlement,
+      financing: contracts.financing,
+      registry: contracts.registry,
+      fromBlock: record.deploymentBlock,
+    },
+    corrections,
+  );
+  console.log(
+    `credit report ${file}: block ${report.body.block}, signed by ${report.signer}; ${check.linesChecked} lines checked against chain ${chainId}`,
+  );
   for (const shown of check.corrections) {
     console.log(`  ${shown.where} is SUPERSEDED by a correction signed by ${shown.signer} at block ${shown.issuedBlock}: "${shown.reason}"`);
     console.log(`    as filed:     ${JSON.stringify(shown.filed)}`);
@@ -173,7 +193,10 @@ async function main(options: CliOptions): Promise<number> {
     }
   }
   const documents = options.documents === undefined ? undefined : await openDocuments(options.documents, chainId);
-  const bar = new SingleBar({ format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr }, undefined);
+  const bar = new SingleBar(
+    { format: " {phase} [{bar}] {value}/{total}", hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    undefined,
+  );
   // A person at a terminal watches a bar; anywhere else each phase is logged.
   const showBar = options.logFormat === "pretty" && process.stderr.isTTY;
   let currentPhase: AuditPhase | undefined;
@@ -200,15 +223,26 @@ async function main(options: CliOptions): Promise<number> {
     log.finished(result);
     const { files, figures } = writeReport(result, options.out);
     const t = figures.totals;
-    console.log(`Chainbill audit of chain ${result.chainId} at block ${result.block} (contracts from ${result.record.source}, deployed at block ${result.record.deploymentBlock})`);
-    console.log(`  ${t.events} events replayed: ${t.receivables} receivables (${formatCny(t.faceValue)}), ${t.pieces.live} live pieces, ${t.fundings} fundings, ${formatCny(t.repaid)} repaid, ${formatCny(t.claimed)} paid out`);
-    console.log(`  documents checked: ${result.documentsChecked > 0 ? result.documentsChecked : "no (--documents)"}; index compared: ${result.indexCompared ? "yes" : "no (--index)"}`);
+    console.log(
+      `Chainbill audit of chain ${result.chainId} at block ${result.block} (contracts from ${result.record.source}, deployed at block ${result.record.deploymentBlock})`,
+    );
+    console.log(
+      `  ${t.events} events replayed: ${t.receivables} receivables (${formatCny(t.faceValue)}), ${t.pieces.live} live pieces, ${t.fundings} fundings, ${formatCny(t.repaid)} repaid, ${formatCny(t.claimed)} paid out`,
+    );
+    console.log(
+      `  documents checked: ${result.documentsChecked > 0 ? result.documentsChecked : "no (--documents)"}; index compared: ${result.indexCompared ? "yes" : "no (--index)"}`,
+    );
     const seconds = Object.values(result.timings).reduce((sum, ms) => sum + ms, 0) / 1000;
-    console.log(`  ${seconds.toFixed(1)} s: ${Object.entries(result.timings).map(([phase, ms]) => `${phase} ${ms} ms`).join(", ")}`);
+    console.log(
+      `  ${seconds.toFixed(1)} s: ${Object.entries(result.timings)
+        .map(([phase, ms]) => `${phase} ${ms} ms`)
+        .join(", ")}`,
+    );
     if (result.findings.length === 0) console.log("  CLEAN: no findings");
     else {
       console.log(`  ${result.findings.length} FINDING(S): ${figures.findingsByCode.map((entry) => `${entry.code} × ${entry.count}`).join(", ")}`);
-      for (const finding of result.findings.slice(0, 20)) console.log(`    block ${finding.block} tx ${finding.transactionHash}: ${finding.code} ${finding.message}`);
+      for (const finding of result.findings.slice(0, 20))
+        console.log(`    block ${finding.block} tx ${finding.transactionHash}: ${finding.code} ${finding.message}`);
       if (result.findings.length > 20) console.log(`    … ${result.findings.length - 20} more in ${files.json}`);
     }
     console.log(`  report: ${files.html}, ${files.json}; CSV: ${files.positions}, ${files.holdings}, ${files.cash}`);

@@ -43,7 +43,9 @@ async function verify(dbPath: string): Promise<void> {
   try {
     const result = await verifyIndex(db, dbPath);
     const at = result.block === undefined ? "no block applied yet" : `as of block ${result.block}`;
-    console.log(`the index at ${dbPath} is intact: ${formatCount(result.records)} records, ${at}, checked in ${(result.milliseconds / 1000).toFixed(2)} s`);
+    console.log(
+      `the index at ${dbPath} is intact: ${formatCount(result.records)} records, ${at}, checked in ${(result.milliseconds / 1000).toFixed(2)} s`,
+    );
   } finally {
     await db.close();
   }
@@ -72,7 +74,8 @@ async function index(options: IndexerCliOptions, logger: Logger): Promise<void> 
   const chainId = await client.chainId();
   let addresses;
   try {
-    addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId)).contracts;
+    addresses = (options.addressesFile === undefined ? findDeploymentRecord(chainId) : readDeploymentRecord(options.addressesFile, chainId))
+      .contracts;
   } catch (error) {
     throw error instanceof DeploymentRecordError ? new UsageError(error.message) : error;
   }
@@ -99,7 +102,11 @@ async function index(options: IndexerCliOptions, logger: Logger): Promise<void> 
       const total = Math.max(1, progress.backfillTo - progress.backfillFrom + 1);
       const done = Math.max(0, progress.cursor - progress.backfillFrom + 1);
       const blockRate = progress.blocksApplied / Math.max(seconds, 0.001);
-      const payload = { events: formatCount(progress.eventsApplied), rate: formatCount(rate), eta_text: formatDuration((total - done) / Math.max(blockRate, 1e-9)) };
+      const payload = {
+        events: formatCount(progress.eventsApplied),
+        rate: formatCount(rate),
+        eta_text: formatDuration((total - done) / Math.max(blockRate, 1e-9)),
+      };
       if (!barShown) {
         bar.start(total, done, payload);
         barShown = true;
@@ -138,7 +145,8 @@ async function index(options: IndexerCliOptions, logger: Logger): Promise<void> 
     exitAtHead: options.exitAtHead,
     onVerified: (verification) => {
       const seconds = (verification.milliseconds / 1000).toFixed(2);
-      if (options.progress === "json") console.log(JSON.stringify({ type: "verified", records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }));
+      if (options.progress === "json")
+        console.log(JSON.stringify({ type: "verified", records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }));
       logger.info({ records: verification.records, block: verification.block ?? null, seconds: Number(seconds) }, "index intact");
     },
     onProgress: (progress) => {
@@ -151,7 +159,10 @@ async function index(options: IndexerCliOptions, logger: Logger): Promise<void> 
     onOutcome: (outcome: SyncOutcome) => {
       metrics.outcome(outcome);
       if (outcome.type === "reorg") {
-        logger.warn({ commonAncestor: outcome.commonAncestor, undoneBlocks: outcome.undoneBlocks, reappliedTo: outcome.reappliedTo }, "followed a reorganisation");
+        logger.warn(
+          { commonAncestor: outcome.commonAncestor, undoneBlocks: outcome.undoneBlocks, reappliedTo: outcome.reappliedTo },
+          "followed a reorganisation",
+        );
         lastReorg = `at ${outcome.commonAncestor} (${outcome.undoneBlocks} blocks)`;
         if (options.progress === "json") console.log(JSON.stringify(outcome));
       }

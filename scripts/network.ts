@@ -82,12 +82,14 @@ function parseArguments(argv: readonly string[]): Arguments | null {
   );
   if (values.help === true) return null;
   const [command, ...positional] = positionals;
-  if (!COMMANDS.includes(command as Command)) throw new UsageError(`the command is one of ${COMMANDS.join(", ")}, not ${command === undefined ? "nothing" : `"${command}"`}`);
+  if (!COMMANDS.includes(command as Command))
+    throw new UsageError(`the command is one of ${COMMANDS.join(", ")}, not ${command === undefined ? "nothing" : `"${command}"`}`);
   const options = new Map<string, string>();
   const flags = new Set<string>();
   for (const [name, value] of Object.entries(values)) {
     if (name === "help" || value === undefined) continue;
-    if (name !== "dir" && name !== "log-format" && !COMMAND_OPTIONS[command as Command].includes(name)) throw new UsageError(`${command} does not take --${name}`);
+    if (name !== "dir" && name !== "log-format" && !COMMAND_OPTIONS[command as Command].includes(name))
+      throw new UsageError(`${command} does not take --${name}`);
     if (typeof value === "boolean") flags.add(name);
     else options.set(name, value);
   }
@@ -146,7 +148,9 @@ async function up(args: Arguments, stateDir: string): Promise<void> {
   }
   await startNetwork(descriptor, stateDir, geth, logger);
   for (const line of formatStatus(await networkStatus(descriptor))) console.log(line);
-  console.log(`JSON-RPC ${descriptor.rpcUrl}, chain id ${descriptor.chainId}; Hardhat: --network ${HARDHAT_NETWORK_NAME} (descriptor ${descriptorFile})`);
+  console.log(
+    `JSON-RPC ${descriptor.rpcUrl}, chain id ${descriptor.chainId}; Hardhat: --network ${HARDHAT_NETWORK_NAME} (descriptor ${descriptorFile})`,
+  );
 }
 
 async function down(args: Arguments, stateDir: string): Promise<void> {
@@ -188,7 +192,9 @@ async function propose(args: Arguments, stateDir: string): Promise<void> {
   const descriptorFile = path.join(stateDir, DESCRIPTOR_FILE);
   const descriptor = readNetworkDescriptor(descriptorFile);
   const outcome = await proposeValidatorChange(descriptor, change, subject, 60_000, logger);
-  console.log(`${change === "add" ? "added" : "removed"} ${subject}: in effect from block ${outcome.effectiveBlock}; ${outcome.signers.length} validators now`);
+  console.log(
+    `${change === "add" ? "added" : "removed"} ${subject}: in effect from block ${outcome.effectiveBlock}; ${outcome.signers.length} validators now`,
+  );
   if (outcome.absent.length > 0) logger.warn({ absent: outcome.absent }, `did not vote: ${outcome.absent.join(", ")}`);
   writeNetworkDescriptor(descriptorFile, { ...descriptor, validators: outcome.signers });
 }

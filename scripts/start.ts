@@ -65,7 +65,8 @@ function parseStartArgs(argv: readonly string[]): StartArgs | null {
   });
   if (values.help === true) return null;
   if (values.rpc !== undefined && !/^https?:\/\//u.test(values.rpc)) usage(`--rpc must be an http(s) URL, not "${values.rpc}"`);
-  if (values.rpc === undefined && (values.addresses !== undefined || values["start-block"] !== undefined)) usage("--addresses and --start-block go with --rpc");
+  if (values.rpc === undefined && (values.addresses !== undefined || values["start-block"] !== undefined))
+    usage("--addresses and --start-block go with --rpc");
   return {
     host: values.host ?? "127.0.0.1",
     port: values.port === undefined ? 8080 : portOf(values.port, "--port"),
@@ -83,7 +84,8 @@ async function externalAddresses(args: StartArgs, rpc: string): Promise<Chainbil
   const chainId = (await new JsonRpcProvider(rpc, undefined, { staticNetwork: true }).getNetwork()).chainId;
   try {
     const deploymentsDir = path.join(REPO_ROOT, "deploy/deployments");
-    return (args.addressesFile === undefined ? findDeploymentRecord(chainId, deploymentsDir) : readDeploymentRecord(args.addressesFile, chainId)).contracts;
+    return (args.addressesFile === undefined ? findDeploymentRecord(chainId, deploymentsDir) : readDeploymentRecord(args.addressesFile, chainId))
+      .contracts;
   } catch (error) {
     if (error instanceof DeploymentRecordError) usage(error.message);
     throw error;
@@ -101,7 +103,13 @@ async function main(args: StartArgs): Promise<void> {
     chain:
       args.rpc === undefined
         ? { kind: "in-process", hre, rpcPort: args.rpcPort }
-        : { kind: "external", rpcUrl: args.rpc, addresses: await externalAddresses(args, args.rpc), startBlock: args.startBlock, verifierKey: process.env.CHAINBILL_VERIFIER_KEY },
+        : {
+            kind: "external",
+            rpcUrl: args.rpc,
+            addresses: await externalAddresses(args, args.rpc),
+            startBlock: args.startBlock,
+            verifierKey: process.env.CHAINBILL_VERIFIER_KEY,
+          },
     host: args.host,
     port: args.port,
     dataDir: args.dataDir,
@@ -122,7 +130,7 @@ async function main(args: StartArgs): Promise<void> {
     say(
       stack.seeded === null
         ? "An empty consortium: only the operator is a member. Development accounts (sign in as the operator; the others apply, the operator admits them; account 6 is the API's verifier key):"
-        : "Demo accounts (Hardhat's development keys; in the dApp choose \"Demo account\", or import a key into your wallet):",
+        : 'Demo accounts (Hardhat\'s development keys; in the dApp choose "Demo account", or import a key into your wallet):',
     );
     for (const account of stack.config.demoAccounts) {
       say(`  ${account.role.padEnd(9)} ${account.name.padEnd(24)} ${account.address}  ${account.privateKey}`);
@@ -157,6 +165,9 @@ runCommand("npm start", USAGE, parseStartArgs, async (args) => {
   } catch (error) {
     const record = error as { code?: unknown; port?: unknown; address?: unknown };
     if (record.code !== "EADDRINUSE") throw error;
-    throw new Error(`${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`, { cause: error });
+    throw new Error(
+      `${String(record.address)}:${String(record.port)} is already in use (another node, or npm start, running?). Stop it, or choose other ports with --rpc-port and --port.`,
+      { cause: error },
+    );
   }
 });

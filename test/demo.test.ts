@@ -38,12 +38,17 @@ describe("npm run demo", function () {
       expect(text).to.contain(`confirms on chain: it owes ${formatCny(100_000_000n)}`);
       expect(text).to.contain("demands recourse on #2.2");
       expect(text).to.contain("the recourse is settled");
-      expect(text).to.contain("the chain refuses it, ReceivableCreditLineExceeded (line 1,200,000.00 CNY, outstanding 1,000,000.00 CNY, amount 500,000.00 CNY)");
+      expect(text).to.contain(
+        "the chain refuses it, ReceivableCreditLineExceeded (line 1,200,000.00 CNY, outstanding 1,000,000.00 CNY, amount 500,000.00 CNY)",
+      );
       expect(text).to.contain("All checks passed");
       expect(text).not.to.contain("✗");
       // The whole story, the default and the recourse paid included, audits clean from the chain alone.
       const record = await discoverDeployment(hre.ethers.provider, before + 1, await hre.ethers.provider.getBlockNumber());
-      const audit = await runAudit({ provider: hre.ethers.provider, record: { chainId: BigInt(record.chainId), contracts: record.contracts, deploymentBlock: record.deploymentBlock, source: "the demo" } });
+      const audit = await runAudit({
+        provider: hre.ethers.provider,
+        record: { chainId: BigInt(record.chainId), contracts: record.contracts, deploymentBlock: record.deploymentBlock, source: "the demo" },
+      });
       expect(audit.findings.map((finding) => `${finding.code}: ${finding.message}`)).to.deep.equal([]);
     } finally {
       await snapshot.restore();

@@ -46,7 +46,10 @@ function withoutZeroBytes(value: bigint): bigint {
  * cost (4 gas per zero byte, 16 per other), change with the deployment: take the first invoice number, prefix-001 to
  * prefix-255, whose consent has no zero byte.
  */
-async function withoutZeroConsentBytes<T extends { sellerConsent: BytesLike }>(prefix: string, make: (invoiceNumber: string) => Promise<T>): Promise<T> {
+async function withoutZeroConsentBytes<T extends { sellerConsent: BytesLike }>(
+  prefix: string,
+  make: (invoiceNumber: string) => Promise<T>,
+): Promise<T> {
   for (let index = 1; index < 256; index += 1) {
     const made = await make(`${prefix}-${index.toString().padStart(3, "0")}`);
     if (getBytes(made.sellerConsent).every((byte) => byte !== 0)) return made;
@@ -301,7 +304,10 @@ async function measureRecourse(): Promise<Pick<GasFigures, "recoursePayment">> {
   await (await settlement.connect(factor).claim(fundedTokenId)).wait();
   await (await financing.connect(factor).recordRecourse(attestation)).wait();
   await (await c.currency.connect(tier1).approve(financingAddress, CASH)).wait();
-  expectState((await settlement.recourseDue(fundedTokenId)) === RECOURSE_VALUE - (RECOURSE_VALUE * RECOURSE_REPAID) / FACE_VALUE, "the unpaid part is due");
+  expectState(
+    (await settlement.recourseDue(fundedTokenId)) === RECOURSE_VALUE - (RECOURSE_VALUE * RECOURSE_REPAID) / FACE_VALUE,
+    "the unpaid part is due",
+  );
   const recoursePayment = await gasUsed(financing.connect(tier1).payRecourse(attestation, RECOURSE_PAYMENT));
   expectState((await settlement.recourseOf(fundedTokenId)).paid === RECOURSE_PAYMENT, "the payment was applied");
   return { recoursePayment };

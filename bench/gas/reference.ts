@@ -101,9 +101,7 @@ export function compileReferenceToken(projectRoot: string, cacheDir: string): Co
   if (!solc.version().startsWith(`${SOLC_VERSION}+`)) {
     throw new Error(`expected solc ${SOLC_VERSION} from the solc npm package, found ${solc.version()}`);
   }
-  const output = JSON.parse(
-    solc.compile(inputJson, { import: (importPath) => resolveImport(importPath, solvDir, ozDir) }),
-  ) as SolcOutput;
+  const output = JSON.parse(solc.compile(inputJson, { import: (importPath) => resolveImport(importPath, solvDir, ozDir) })) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) {
     throw new Error(`compiling ${REFERENCE_SOURCE} failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);

@@ -34,7 +34,13 @@ function parse(argv: readonly string[]): ChildArgs {
   const mode = value("--mode");
   if (mode === "query" || mode === "verify") return { mode, rpc: "", addresses: {} as ChainbillAddresses, startBlock: 0, db: value("--db") };
   if (mode !== "fetch" && mode !== "index") throw new Error(`--mode must be fetch, index, query or verify, not ${mode}`);
-  return { mode, rpc: value("--rpc"), addresses: JSON.parse(readFileSync(value("--addresses"), "utf8")) as ChainbillAddresses, startBlock: Number(value("--start-block")), db: value("--db") };
+  return {
+    mode,
+    rpc: value("--rpc"),
+    addresses: JSON.parse(readFileSync(value("--addresses"), "utf8")) as ChainbillAddresses,
+    startBlock: Number(value("--start-block")),
+    db: value("--db"),
+  };
 }
 
 async function timeQuery(iterations: number, query: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
@@ -79,7 +85,14 @@ async function verifyTime(dbPath: string): Promise<void> {
   const db = await openIndexDb(dbPath, { createIfMissing: false });
   try {
     const result = await verifyIndex(db, dbPath);
-    console.log(JSON.stringify({ mode: "verify", records: result.records, verifySeconds: result.milliseconds / 1000, withOpenSeconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+    console.log(
+      JSON.stringify({
+        mode: "verify",
+        records: result.records,
+        verifySeconds: result.milliseconds / 1000,
+        withOpenSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+      }),
+    );
   } finally {
     await db.close();
   }
@@ -97,16 +110,26 @@ async function main(): Promise<void> {
   let events = 0;
   if (args.mode === "fetch") {
     const addresses = createEventDecoder(args.addresses).addresses;
-    for await (const chunk of backfillChunks(client, addresses, args.startBlock, head, new RangeSizer(DEFAULT_SIZING), DEFAULT_PREFETCH)) events += chunk.logs.length;
+    for await (const chunk of backfillChunks(client, addresses, args.startBlock, head, new RangeSizer(DEFAULT_SIZING), DEFAULT_PREFETCH))
+      events += chunk.logs.length;
   } else {
-    const indexer = await startIndexer({ rpcUrl: args.rpc, dbPath: args.db, addresses: args.addresses, startBlock: args.startBlock, exitAtHead: true, pollIntervalMs: 10 });
+    const indexer = await startIndexer({
+      rpcUrl: args.rpc,
+      dbPath: args.db,
+      addresses: args.addresses,
+      startBlock: args.startBlock,
+      exitAtHead: true,
+      pollIntervalMs: 10,
+    });
     await indexer.done;
     events = indexer.progress().eventsApplied;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(JSON.stringify({ mode: args.mode, events, blocks: head - args.startBlock + 1, seconds, cpuSeconds, eventsPerSecond: events / seconds }));
+  console.log(
+    JSON.stringify({ mode: args.mode, events, blocks: head - args.startBlock + 1, seconds, cpuSeconds, eventsPerSecond: events / seconds }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,17 @@ async function main(): Promise<void> {
   const chain = await generateChain(benchmarkPlan());
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
-  writeFileSync(infoFile, JSON.stringify({ rpc: `http://127.0.0.1:${port}`, addresses: chain.addresses, startBlock: chain.deploymentBlock, holder: chain.holder, leaf: chain.lineageLeaf.toString(), head: chain.head }));
+  writeFileSync(
+    infoFile,
+    JSON.stringify({
+      rpc: `http://127.0.0.1:${port}`,
+      addresses: chain.addresses,
+      startBlock: chain.deploymentBlock,
+      holder: chain.holder,
+      leaf: chain.lineageLeaf.toString(),
+      head: chain.head,
+    }),
+  );
   console.log(`serving on ${port}`);
   await new Promise<void>(() => undefined);
 }

@@ -22,16 +22,24 @@ function nodeFlags(): string[] {
 
 function child(root: string, args: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const run = spawn(process.execPath, [...nodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-    });
+    const run = spawn(
+      process.execPath,
+      [...nodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+      },
+    );
     let output = "";
     run.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    run.on("exit", (code) => (code === 0 ? resolve(JSON.parse(output.trim().split("\n").pop() ?? "") as Record<string, number>) : reject(new Error(`bench child exited with ${code}`))));
+    run.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(output.trim().split("\n").pop() ?? "") as Record<string, number>)
+        : reject(new Error(`bench child exited with ${code}`)),
+    );
   });
 }
 
@@ -48,15 +56,25 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       const db = path.join(work, `index-${round}`);
       const indexed = await child(process.cwd(), [...common, "--mode", "index", "--db", db]);
-      console.log(`with digest    #${round}: ${indexed.events} events in ${indexed.seconds.toFixed(2)} s (${Math.round(indexed.eventsPerSecond)} events/s, cpu ${indexed.cpuSeconds.toFixed(2)} s)`);
+      console.log(
+        `with digest    #${round}: ${indexed.events} events in ${indexed.seconds.toFixed(2)} s (${Math.round(indexed.eventsPerSecond)} events/s, cpu ${indexed.cpuSeconds.toFixed(2)} s)`,
+      );
       if (base !== undefined) {
         const before = await child(path.resolve(base), [...common, "--mode", "index", "--db", path.join(work, `base-${round}`)]);
-        console.log(`without digest #${round}: ${before.events} events in ${before.seconds.toFixed(2)} s (${Math.round(before.eventsPerSecond)} events/s, cpu ${before.cpuSeconds.toFixed(2)} s)`);
+        console.log(
+          `without digest #${round}: ${before.events} events in ${before.seconds.toFixed(2)} s (${Math.round(before.eventsPerSecond)} events/s, cpu ${before.cpuSeconds.toFixed(2)} s)`,
+        );
       }
       const verified = await child(process.cwd(), ["--mode", "verify", "--db", db]);
-      console.log(`verify         #${round}: ${verified.records} records in ${verified.verifySeconds.toFixed(2)} s (${verified.withOpenSeconds.toFixed(2)} s with the open)`);
+      console.log(
+        `verify         #${round}: ${verified.records} records in ${verified.verifySeconds.toFixed(2)} s (${verified.withOpenSeconds.toFixed(2)} s with the open)`,
+      );
     }
-    console.log(`load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+    console.log(
+      `load average ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     await server.close();
     rmSync(work, { recursive: true, force: true });

@@ -22,11 +22,20 @@ async function main(): Promise<void> {
     for (let pass = 1; pass <= passes; pass += 1) {
       const cpuBefore = process.cpuUsage();
       const started = process.hrtime.bigint();
-      const indexer = await startIndexer({ rpcUrl: info.rpc, dbPath: path.join(work, `pass-${pass}`), addresses: info.addresses, startBlock: info.startBlock, exitAtHead: true, pollIntervalMs: 10 });
+      const indexer = await startIndexer({
+        rpcUrl: info.rpc,
+        dbPath: path.join(work, `pass-${pass}`),
+        addresses: info.addresses,
+        startBlock: info.startBlock,
+        exitAtHead: true,
+        pollIntervalMs: 10,
+      });
       await indexer.done;
       const cpu = process.cpuUsage(cpuBefore);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      console.log(`pass ${pass}: ${indexer.progress().eventsApplied} events in ${seconds.toFixed(3)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} CPU-seconds`);
+      console.log(
+        `pass ${pass}: ${indexer.progress().eventsApplied} events in ${seconds.toFixed(3)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} CPU-seconds`,
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

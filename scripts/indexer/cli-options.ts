@@ -62,7 +62,8 @@ export function parseIndexerArgs(argv: readonly string[]): IndexerCliOptions | n
   });
   if (values.help === true) return null;
   const progress = values.progress ?? "bar";
-  if (progress !== "bar" && progress !== "json" && progress !== "none") throw new UsageError(`--progress must be bar, json or none, not "${progress}"`);
+  if (progress !== "bar" && progress !== "json" && progress !== "none")
+    throw new UsageError(`--progress must be bar, json or none, not "${progress}"`);
   const rpcUrls = (values.rpc ?? []).flatMap((value) => value.split(","));
   if (rpcUrls.length === 0 || rpcUrls.some((url) => !/^https?:\/\//u.test(url))) throw new UsageError("--rpc <http(s) url> is required");
   let logFormat: LogFormat;

@@ -34,7 +34,13 @@ function requestLog(context: ApiContext): RequestHandler {
     const started = process.hrtime.bigint();
     response.on("finish", () => {
       context.logger.debug(
-        { method: request.method, route: routePath(request), path: request.path, status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method: request.method,
+          route: routePath(request),
+          path: request.path,
+          status: response.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         "request",
       );
     });
@@ -64,10 +70,16 @@ function requireDecodablePath(templates: readonly string[]): RequestHandler {
       next();
       return;
     }
-    const template = parsed.find((parts) => parts.length === segments.length && parts.every((part, index) => part.startsWith("{") || part === segments[index]));
+    const template = parsed.find(
+      (parts) => parts.length === segments.length && parts.every((part, index) => part.startsWith("{") || part === segments[index]),
+    );
     const placeholder = template?.[bad];
     const field = placeholder !== undefined && placeholder.startsWith("{") ? placeholder.slice(1, -1) : "(path)";
-    next(new ApiError(400, "MALFORMED_PATH", "a path segment is not valid percent-encoding", [{ path: field, message: `"${segments[bad].slice(0, 80)}" is not valid percent-encoding` }]));
+    next(
+      new ApiError(400, "MALFORMED_PATH", "a path segment is not valid percent-encoding", [
+        { path: field, message: `"${segments[bad].slice(0, 80)}" is not valid percent-encoding` },
+      ]),
+    );
   };
 }
 
@@ -80,7 +92,11 @@ const refuseDeclaredOversize: RequestHandler = (request, response, next) => {
   if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) {
     response.setHeader("Connection", "close");
     response.on("finish", () => request.socket.destroySoon());
-    next(new ApiError(413, "BODY_TOO_LARGE", `the request body exceeds ${BODY_LIMIT_BYTES} bytes`, [{ path: "(body)", message: `at most ${BODY_LIMIT_BYTES} bytes` }]));
+    next(
+      new ApiError(413, "BODY_TOO_LARGE", `the request body exceeds ${BODY_LIMIT_BYTES} bytes`, [
+        { path: "(body)", message: `at most ${BODY_LIMIT_BYTES} bytes` },
+      ]),
+    );
     return;
   }
   next();
@@ -90,7 +106,11 @@ const refuseDeclaredOversize: RequestHandler = (request, response, next) => {
 const requireJsonBody: RequestHandler = (request, _response, next) => {
   // `is` answers false for a body of another type, and for an empty one ("Content-Length: 0"), which is no body.
   if (request.method === "POST" && request.is("application/json") === false && request.headers["content-length"] !== "0") {
-    next(new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", [{ path: "headers.content-type", message: "expected application/json" }]));
+    next(
+      new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json", [
+        { path: "headers.content-type", message: "expected application/json" },
+      ]),
+    );
     return;
   }
   next();

@@ -32,7 +32,10 @@ export class ChainbillClient {
 
   /** Signs in as `signer` (EIP-4361): the message names the server's own domain, URI and chain. */
   async signIn(signer: Pick<Signer, "getAddress" | "signMessage">): Promise<void> {
-    await this.api.signIn({ getAddress: () => signer.getAddress(), signMessage: (message) => signer.signMessage(message) }, { statement: "Sign in to Chainbill." });
+    await this.api.signIn(
+      { getAddress: () => signer.getAddress(), signMessage: (message) => signer.signMessage(message) },
+      { statement: "Sign in to Chainbill." },
+    );
   }
 
   /** Uploads an invoice proof; answers its hash (the same hash whether it was new or already stored). */

@@ -106,9 +106,13 @@ export function parseApiArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const rpcUrl = values.rpc ?? env.CHAINBILL_RPC_URL;
   if (rpcUrl === undefined) throw new UsageError("--rpc is required");
   if (values.db === undefined) throw new UsageError("--db is required");
-  if (values.confirmations !== undefined && values["index-db"] === undefined) throw new UsageError(`--confirmations applies to the index: give --index-db too`);
-  const databases = [values.db, values["index-db"], values["requests-db"], values["offers-db"], values["sessions-db"]].filter((location) => location !== undefined);
-  if (new Set(databases).size !== databases.length) throw new UsageError(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories`);
+  if (values.confirmations !== undefined && values["index-db"] === undefined)
+    throw new UsageError(`--confirmations applies to the index: give --index-db too`);
+  const databases = [values.db, values["index-db"], values["requests-db"], values["offers-db"], values["sessions-db"]].filter(
+    (location) => location !== undefined,
+  );
+  if (new Set(databases).size !== databases.length)
+    throw new UsageError(`--db, --index-db, --requests-db, --offers-db and --sessions-db must be different directories`);
   let addresses: ChainbillAddresses;
   if (values.deployment !== undefined) {
     try {

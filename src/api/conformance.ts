@@ -28,15 +28,22 @@ function problemsAgainst(spec: RouteSpec | undefined, status: number, wire: unkn
     const parsed = errorBody.safeParse(wire);
     return parsed.success ? [] : problemsOf(parsed.error);
   }
-  const described = spec.responses[status] ?? (status === 500 ? { kind: "error" as const, description: "internal error", schema: errorBody } : undefined);
+  const described =
+    spec.responses[status] ?? (status === 500 ? { kind: "error" as const, description: "internal error", schema: errorBody } : undefined);
   if (described === undefined) return [{ path: "(status)", message: `${spec.method.toUpperCase()} ${spec.path} does not describe status ${status}` }];
-  if (described.kind !== "answer" && described.kind !== "error") return [{ path: "(body)", message: `status ${status} is described without a JSON body` }];
+  if (described.kind !== "answer" && described.kind !== "error")
+    return [{ path: "(body)", message: `status ${status} is described without a JSON body` }];
   const parsed = described.schema.safeParse(wire);
   return parsed.success ? [] : problemsOf(parsed.error);
 }
 
 /** Wraps `response.json` so that every answer is checked before it leaves; `replacer` is the app's JSON replacer. */
-export function answerConformance(mounted: MountedRoutes, replacer: (key: string, value: unknown) => unknown, logger: Logger, onMismatch?: (mismatch: AnswerMismatch) => void): RequestHandler {
+export function answerConformance(
+  mounted: MountedRoutes,
+  replacer: (key: string, value: unknown) => unknown,
+  logger: Logger,
+  onMismatch?: (mismatch: AnswerMismatch) => void,
+): RequestHandler {
   const byRoute = new Map<string, RouteSpec>();
   for (const [, spec] of routesFor(mounted)) byRoute.set(`${spec.method.toUpperCase()} ${expressPath(spec.path)}`, spec);
   return (request, response, next) => {
@@ -53,7 +60,11 @@ export function answerConformance(mounted: MountedRoutes, replacer: (key: string
       onMismatch?.(mismatch);
       response.status(500);
       return send({
-        error: { code: "ANSWER_NOT_DESCRIBED", message: `${method} ${route ?? request.path} answered ${mismatch.status} with a shape its schema does not describe`, fields: problems },
+        error: {
+          code: "ANSWER_NOT_DESCRIBED",
+          message: `${method} ${route ?? request.path} answered ${mismatch.status} with a shape its schema does not describe`,
+          fields: problems,
+        },
       });
     };
     next();

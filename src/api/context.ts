@@ -134,7 +134,10 @@ export function createContext(options: ApiOptions): ApiContext {
     documentUse: new DocumentUseTracker(options.contracts.receivableToken, options.fromBlock ?? 0),
     members: new MemberDirectory(options.contracts.registry),
     nonces: new NonceStore(limits.nonceTtlSeconds * 1000),
-    sessions: new SessionStore({ ttlMs: limits.sessionTtlSeconds * 1000, capacity: limits.maxSessions, perMember: limits.maxSessionsPerMember }, options.sessions),
+    sessions: new SessionStore(
+      { ttlMs: limits.sessionTtlSeconds * 1000, capacity: limits.maxSessions, perMember: limits.maxSessionsPerMember },
+      options.sessions,
+    ),
     signInPolicy: { domain: options.signIn.domain, uri: options.signIn.uri, chainId: options.chainId },
     ipLimiter: new RateLimiter(limits.perIp),
     addressLimiter: new RateLimiter(limits.perAddress),

@@ -59,7 +59,10 @@ export class DocumentAccess {
     const named = document.kind === "invoice" ? step.proof.invoiceHash : step.proof.logisticsHash;
     if (named.toLowerCase() !== document.hash.toLowerCase()) return false;
     const parties = new Set(documentParties(document).map((party) => party.memberId));
-    const [from, to] = await Promise.all([this.context.members.memberIdOf(getAddress(step.from)), this.context.members.memberIdOf(getAddress(step.to))]);
+    const [from, to] = await Promise.all([
+      this.context.members.memberIdOf(getAddress(step.from)),
+      this.context.members.memberIdOf(getAddress(step.to)),
+    ]);
     return from !== 0 && to !== 0 && parties.has(from) && parties.has(to);
   }
 

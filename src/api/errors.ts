@@ -25,8 +25,10 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, fields: readonly FieldProblem[] = []): ApiError => new ApiError(400, "VALIDATION_FAILED", message, fields);
-export const unauthorized = (code: string, message: string, fields: readonly FieldProblem[] = []): ApiError => new ApiError(401, code, message, fields);
+export const badRequest = (message: string, fields: readonly FieldProblem[] = []): ApiError =>
+  new ApiError(400, "VALIDATION_FAILED", message, fields);
+export const unauthorized = (code: string, message: string, fields: readonly FieldProblem[] = []): ApiError =>
+  new ApiError(401, code, message, fields);
 export const forbidden = (code: string, message: string): ApiError => new ApiError(403, code, message);
 export const notFound = (code: string, message: string): ApiError => new ApiError(404, code, message);
 
@@ -46,18 +48,31 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === "object" && error !== null && typeof (error as { type?: unknown }).type === "string" && typeof (error as { status?: unknown }).status === "number";
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === "string" &&
+    typeof (error as { status?: unknown }).status === "number"
+  );
 }
 
 function bodyParserAnswer(error: BodyParserError, limitBytes: number): { status: number; body: ErrorBody } {
   switch (error.type) {
     case "entity.too.large":
-      return { status: 413, body: body("BODY_TOO_LARGE", `the request body exceeds ${limitBytes} bytes`, [{ path: "(body)", message: `at most ${limitBytes} bytes` }]) };
+      return {
+        status: 413,
+        body: body("BODY_TOO_LARGE", `the request body exceeds ${limitBytes} bytes`, [{ path: "(body)", message: `at most ${limitBytes} bytes` }]),
+      };
     case "entity.parse.failed":
       return { status: 400, body: body("MALFORMED_JSON", "the request body is not valid JSON", [{ path: "(body)", message: "not valid JSON" }]) };
     case "encoding.unsupported":
     case "charset.unsupported":
-      return { status: 415, body: body("UNSUPPORTED_ENCODING", "the request body's encoding or charset is not supported", [{ path: "(body)", message: "use UTF-8 JSON" }]) };
+      return {
+        status: 415,
+        body: body("UNSUPPORTED_ENCODING", "the request body's encoding or charset is not supported", [
+          { path: "(body)", message: "use UTF-8 JSON" },
+        ]),
+      };
     default:
       return { status: error.status >= 400 && error.status < 500 ? error.status : 400, body: body("BAD_BODY", "the request body could not be read") };
   }
@@ -89,7 +104,10 @@ function clientErrorAnswer(error: ClientHttpError): { status: number; body: Erro
     };
   }
   if (error.name === "URIError") {
-    return { status: 400, body: body("MALFORMED_PATH", "a path segment is not valid percent-encoding", [{ path: "(path)", message: "malformed percent-encoding" }]) };
+    return {
+      status: 400,
+      body: body("MALFORMED_PATH", "a path segment is not valid percent-encoding", [{ path: "(path)", message: "malformed percent-encoding" }]),
+    };
   }
   return { status: error.status, body: body("BAD_REQUEST", "the request could not be read") };
 }

@@ -14,7 +14,18 @@ import type { Caller } from "./auth/middleware";
 import { DocumentAccess } from "./documentAccess";
 import { holdsRole } from "./members";
 import { parseInput } from "./validation";
-import { anchorParams, factorParams, HIDDEN_FAILURE_MESSAGE, memberParams, minBlockQuery, PORTFOLIO_PAGE_DEFAULT, PORTFOLIO_PAGE_MAX, portfolioQuery, slotParams, tokenParams } from "./wire/schemas";
+import {
+  anchorParams,
+  factorParams,
+  HIDDEN_FAILURE_MESSAGE,
+  memberParams,
+  minBlockQuery,
+  PORTFOLIO_PAGE_DEFAULT,
+  PORTFOLIO_PAGE_MAX,
+  portfolioQuery,
+  slotParams,
+  tokenParams,
+} from "./wire/schemas";
 import type { ApiContext } from "./context";
 import { firstPieceOf, slotOf } from "../chain/tokenId";
 
@@ -44,7 +55,6 @@ function byValueThenNewest(a: { value: bigint; tokenId: bigint }, b: { value: bi
   if (a.tokenId !== b.tokenId) return a.tokenId > b.tokenId ? -1 : 1;
   return 0;
 }
-
 
 export type PieceStatus = "live" | "funded" | "repaid" | "overdue";
 
@@ -102,12 +112,13 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
    */
   router.get("/v1/portfolio", session, async (request, response) => {
     await caughtUp(request.query);
-    const requested = typeof request.query.address === "string" ? parseInput(memberParams, { address: request.query.address }, "query").address : undefined;
+    const requested =
+      typeof request.query.address === "string" ? parseInput(memberParams, { address: request.query.address }, "query").address : undefined;
     const owner = subjectOf(response, requested);
     const { limit, cursor } = parseInput(portfolioQuery, request.query, "query");
     const holdings = await read(() => reader.holdingsOf(owner, { limit: HOLDINGS_BATCH }));
     const rows = [...holdings.pieces];
-    for (let after = holdings.nextAfter; after !== null; ) {
+    for (let after = holdings.nextAfter; after !== null;) {
       const next = await read(() => reader.holdingsOf(owner, { limit: HOLDINGS_BATCH, after: after ?? undefined }));
       rows.push(...next.pieces);
       after = next.nextAfter;
@@ -166,7 +177,12 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
    * A receivable's whole tree, from the anchor's confirmation to every descendant, each node with its checks; and the
    * asked-for piece's own ancestors (parent first) and descendants (breadth first), by token id.
    */
-  const lineage = createLineageChecker({ contracts: context.contracts, documents: context.store, chainId: context.chainId, signatures: context.signatures });
+  const lineage = createLineageChecker({
+    contracts: context.contracts,
+    documents: context.store,
+    chainId: context.chainId,
+    signatures: context.signatures,
+  });
   router.get("/v1/pieces/:id/tree", session, async (request, response) => {
     await caughtUp(request.query);
     const { id } = parseInput(tokenParams, request.params);
@@ -272,14 +288,17 @@ function documentPartiesOf(document: ParsedDocument): number[] {
   return partiesOfDocument(document).map((party) => party.memberId);
 }
 
-
 type StepChecks = { passed: boolean; failures: FundingCheckFailure[]; detailsHidden?: true };
 
 /** A node's checks as the caller may see them: whether they passed and the failure codes, the messages only when visible. */
 function shownChecks(checks: StepChecks | undefined, visible: boolean): StepChecks | null {
   if (checks === undefined) return null;
   if (visible) return checks;
-  return { passed: checks.passed, failures: checks.failures.map(({ code, step, tokenId }) => ({ code, step, tokenId, message: HIDDEN_FAILURE_MESSAGE })), detailsHidden: true };
+  return {
+    passed: checks.passed,
+    failures: checks.failures.map(({ code, step, tokenId }) => ({ code, step, tokenId, message: HIDDEN_FAILURE_MESSAGE })),
+    detailsHidden: true,
+  };
 }
 
 /**
@@ -330,7 +349,11 @@ async function detailsVisibleTo(
 }
 
 /** The checks of the step that created `tokenId` (the last of its lineage). */
-async function stepChecks(lineage: LineageChecker, tokenId: bigint, block: { blockNumber: number; blockHash: string; timestamp: number }): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
+async function stepChecks(
+  lineage: LineageChecker,
+  tokenId: bigint,
+  block: { blockNumber: number; blockHash: string; timestamp: number },
+): Promise<{ passed: boolean; failures: FundingCheckFailure[] }> {
   const result = await lineage.check(tokenId, block);
   const last = result.steps[result.steps.length - 1];
   const failures = result.failures.filter((failure) => failure.step !== undefined && failure.step === last?.step);

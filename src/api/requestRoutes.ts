@@ -11,7 +11,15 @@ import { ApiError, forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import { holdsRole } from "./members";
 import { parseInput } from "./validation";
-import { declineBody, fundingRequestBody, fundingRequestParams, fundingRequestsQuery, HIDDEN_FAILURE_MESSAGE, REQUESTS_PAGE_DEFAULT, REQUESTS_PAGE_MAX } from "./wire/schemas";
+import {
+  declineBody,
+  fundingRequestBody,
+  fundingRequestParams,
+  fundingRequestsQuery,
+  HIDDEN_FAILURE_MESSAGE,
+  REQUESTS_PAGE_DEFAULT,
+  REQUESTS_PAGE_MAX,
+} from "./wire/schemas";
 import type { ApiContext } from "./context";
 import { chainNow, isOpen, keepLive, MAX_LIVE_REQUESTS_PER_HOLDER, MAX_LIVE_REQUESTS_PER_PIECE, withStates } from "./requestState";
 import type { RequestState } from "./requestState";
@@ -49,9 +57,13 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     const stored = await requests.get(holder, nonce, address);
     if (stored !== undefined && getAddress(stored.request.factor) === address) return stored;
     if ((await requests.get(holder, nonce)) === undefined) {
-      throw new ApiError(404, "REQUEST_NOT_FOUND", `no request of ${holder} under nonce ${nonce} is stored`, [{ path: "nonce", message: "no such request" }]);
+      throw new ApiError(404, "REQUEST_NOT_FOUND", `no request of ${holder} under nonce ${nonce} is stored`, [
+        { path: "nonce", message: "no such request" },
+      ]);
     }
-    throw new ApiError(403, "NOT_ADDRESSED_FACTOR", "the request is addressed to another factor", [{ path: "holder", message: "only the factor the request names may act on it" }]);
+    throw new ApiError(403, "NOT_ADDRESSED_FACTOR", "the request is addressed to another factor", [
+      { path: "holder", message: "only the factor the request names may act on it" },
+    ]);
   };
   const refuseClosed = (state: RequestState): never => {
     throw new ApiError(409, "REQUEST_CLOSED", `the request is ${state}`, [{ path: "nonce", message: `the request is ${state}; nothing changed` }]);
@@ -62,11 +74,17 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
     const live = await keepLive(context, requests, await requests.byHolder(holder));
     const problems: FieldProblem[] = [];
     if (live.length >= MAX_LIVE_REQUESTS_PER_HOLDER) {
-      problems.push({ path: "request", message: `you already have ${live.length} live requests (at most ${MAX_LIVE_REQUESTS_PER_HOLDER}); withdraw one or wait for one to close` });
+      problems.push({
+        path: "request",
+        message: `you already have ${live.length} live requests (at most ${MAX_LIVE_REQUESTS_PER_HOLDER}); withdraw one or wait for one to close`,
+      });
     }
     const onPiece = live.filter((stored) => BigInt(stored.request.tokenId) === tokenId).length;
     if (onPiece >= MAX_LIVE_REQUESTS_PER_PIECE) {
-      problems.push({ path: "request.tokenId", message: `piece ${tokenId} already has ${onPiece} live requests (at most ${MAX_LIVE_REQUESTS_PER_PIECE})` });
+      problems.push({
+        path: "request.tokenId",
+        message: `piece ${tokenId} already has ${onPiece} live requests (at most ${MAX_LIVE_REQUESTS_PER_PIECE})`,
+      });
     }
     return problems;
   };
@@ -84,28 +102,39 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
       signer = undefined;
     }
     if (signer !== caller.address) {
-      problems.push({ path: "holderSignature", message: signer === undefined ? "the signature is malformed" : `the request was signed by ${signer}, not by you (${caller.address}), or for another chain or contract` });
+      problems.push({
+        path: "holderSignature",
+        message:
+          signer === undefined
+            ? "the signature is malformed"
+            : `the request was signed by ${signer}, not by you (${caller.address}), or for another chain or contract`,
+      });
     }
     const live = await receivableToken.exists(fundingRequest.tokenId);
     if (!live) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} is not live` });
     else {
       const piece = await receivableToken.pieceOf(fundingRequest.tokenId);
-      if (getAddress(piece.owner) !== caller.address) problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} belongs to ${getAddress(piece.owner)}, not to you` });
+      if (getAddress(piece.owner) !== caller.address)
+        problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} belongs to ${getAddress(piece.owner)}, not to you` });
       if (fundingRequest.value === 0n || fundingRequest.value > piece.value) {
         problems.push({ path: "request.value", message: `the value must be from 1 to the piece's value ${piece.value}` });
       }
     }
-    if (fundingRequest.minPrice > fundingRequest.value) problems.push({ path: "request.minPrice", message: "the minimum price is above the value sold" });
+    if (fundingRequest.minPrice > fundingRequest.value)
+      problems.push({ path: "request.minPrice", message: "the minimum price is above the value sold" });
     if (!holdsRole(await context.members.standing(fundingRequest.factor), Role.FACTOR)) {
       problems.push({ path: "request.factor", message: `${fundingRequest.factor} is not an active factor` });
     }
     if (fundingRequest.deadline <= (await chainNow(context))) problems.push({ path: "request.deadline", message: "the deadline has passed" });
-    if (await financing.isNonceUsed(caller.address, fundingRequest.nonce)) problems.push({ path: "request.nonce", message: `your nonce ${fundingRequest.nonce} is already used` });
+    if (await financing.isNonceUsed(caller.address, fundingRequest.nonce))
+      problems.push({ path: "request.nonce", message: `your nonce ${fundingRequest.nonce} is already used` });
     if (problems.length > 0) throw new ApiError(422, "REQUEST_REFUSED", "the funding request was refused", problems);
     const capped = await capProblems(caller.address, fundingRequest.tokenId);
     if (capped.length > 0) throw new ApiError(429, "TOO_MANY_LIVE_REQUESTS", "too many live funding requests", capped);
     if (!(await requests.add(caller.address, fundingRequest, body.holderSignature))) {
-      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce} to this factor`, [{ path: "request.nonce", message: "use a fresh nonce" }]);
+      throw new ApiError(409, "NONCE_TAKEN", `you already submitted a request under nonce ${fundingRequest.nonce} to this factor`, [
+        { path: "request.nonce", message: "use a fresh nonce" },
+      ]);
     }
     context.logger.info({ holder: caller.address, factor: fundingRequest.factor, tokenId: fundingRequest.tokenId }, "funding request submitted");
     response.status(201).json({ holder: caller.address, nonce: fundingRequest.nonce });
@@ -171,7 +200,8 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
       Number(now),
     );
     if (refusedAs !== null) refuseClosed(refusedAs);
-    if (declined === undefined) throw new ApiError(404, "REQUEST_NOT_FOUND", "the request is no longer stored", [{ path: "nonce", message: "no such request" }]);
+    if (declined === undefined)
+      throw new ApiError(404, "REQUEST_NOT_FOUND", "the request is no longer stored", [{ path: "nonce", message: "no such request" }]);
     context.logger.info({ holder: stored.holder, factor: caller.address, nonce: stored.request.nonce }, "funding request declined");
     response.json({ ...declined, state: "declined" as const });
   });
@@ -196,7 +226,12 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
       for (let batch = 0; batch < 5 && page.length < limit; batch += 1) {
         const entries = await requests.inbox(caller.address, { after: cursor, limit: limit - page.length });
         if (entries.length < limit - page.length) exhausted = true;
-        const live = await keepLive(context, requests, entries.map((entry) => entry.stored), now);
+        const live = await keepLive(
+          context,
+          requests,
+          entries.map((entry) => entry.stored),
+          now,
+        );
         page.push(...live);
         if (entries.length > 0) cursor = entries[entries.length - 1].cursor;
         if (exhausted) break;

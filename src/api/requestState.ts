@@ -72,7 +72,12 @@ export async function withStates(
 }
 
 /** The open requests among `list` (waiting or checked); every closed one is closed in `store` on the way. */
-export async function keepLive(context: ApiContext, store: FundingRequestStore, list: readonly StoredFundingRequest[], now?: bigint): Promise<StoredFundingRequest[]> {
+export async function keepLive(
+  context: ApiContext,
+  store: FundingRequestStore,
+  list: readonly StoredFundingRequest[],
+  now?: bigint,
+): Promise<StoredFundingRequest[]> {
   const states = await withStates(context, store, list, now);
   return list.filter((_stored, index) => isOpen(states[index].state));
 }

@@ -146,7 +146,11 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
     response.json({
       ...exposure,
       factor: getAddress(exposure.factor),
-      byAnchor: exposure.byAnchor.map((bucket) => ({ ...bucket, anchor: getAddress(bucket.anchor), appetite: appetites?.get(bucket.anchorId) ?? null })),
+      byAnchor: exposure.byAnchor.map((bucket) => ({
+        ...bucket,
+        anchor: getAddress(bucket.anchor),
+        appetite: appetites?.get(bucket.anchorId) ?? null,
+      })),
       appetite: total,
     });
   });

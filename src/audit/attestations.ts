@@ -53,14 +53,33 @@ export class AttestationChecks {
     if (attestation.price !== event.price || attestation.price < request.minPrice) mismatches.push("price");
     if (attestation.withRecourse !== event.withRecourse || request.withRecourse !== event.withRecourse) mismatches.push("recourse");
     if (attestation.nonce !== request.nonce) mismatches.push("nonce");
-    if (mismatches.length > 0) this.hooks.flag("FUNDING_MISMATCH", at, `funding ${event.fundingId}: the calldata and the Funded event disagree on ${mismatches.join(", ")}`, subject);
+    if (mismatches.length > 0)
+      this.hooks.flag(
+        "FUNDING_MISMATCH",
+        at,
+        `funding ${event.fundingId}: the calldata and the Funded event disagree on ${mismatches.join(", ")}`,
+        subject,
+      );
 
     const nonceKey = `${attestation.holder}/${attestation.nonce}`;
-    if (this.spentNonces.has(nonceKey)) this.hooks.flag("I4_FUNDING_REPLAYED", at, `funding ${event.fundingId} spends request nonce ${attestation.nonce} of ${attestation.holder} a second time`, subject);
+    if (this.spentNonces.has(nonceKey))
+      this.hooks.flag(
+        "I4_FUNDING_REPLAYED",
+        at,
+        `funding ${event.fundingId} spends request nonce ${attestation.nonce} of ${attestation.holder} a second time`,
+        subject,
+      );
     this.spentNonces.add(nonceKey);
 
-    const consented = (call.holderSigner !== null && call.holderSigner === attestation.holder) || this.approvals.get(call.requestDigest) === attestation.holder;
-    if (!consented) this.hooks.flag("FUNDING_NO_CONSENT", at, `funding ${event.fundingId}: neither a signature of ${attestation.holder} nor its on-chain approval covers the request`, subject);
+    const consented =
+      (call.holderSigner !== null && call.holderSigner === attestation.holder) || this.approvals.get(call.requestDigest) === attestation.holder;
+    if (!consented)
+      this.hooks.flag(
+        "FUNDING_NO_CONSENT",
+        at,
+        `funding ${event.fundingId}: neither a signature of ${attestation.holder} nor its on-chain approval covers the request`,
+        subject,
+      );
 
     // The signers, as the registry stood at this point of the replay.
     const factorId = this.members.memberIdOf(event.factor);
@@ -74,15 +93,30 @@ export class AttestationChecks {
       }
       const standing = this.members.standingOf(signer);
       if (standing === undefined || !holdsRole(standing, Role.VERIFIER)) {
-        this.hooks.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: signature ${index} recovers to ${describeMember(signer, standing)}, which ${standing === undefined ? "is no member" : "does not hold the VERIFIER role"} at block ${at.block}`, subject);
+        this.hooks.flag(
+          "FUNDING_SIGNER_NOT_VERIFIER",
+          at,
+          `funding ${event.fundingId}: signature ${index} recovers to ${describeMember(signer, standing)}, which ${standing === undefined ? "is no member" : "does not hold the VERIFIER role"} at block ${at.block}`,
+          subject,
+        );
         continue;
       }
       if (standing.suspended) {
-        this.hooks.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: verifier ${signer} (member ${standing.memberId}) was suspended when it attested at block ${at.block}`, subject);
+        this.hooks.flag(
+          "FUNDING_SIGNER_NOT_VERIFIER",
+          at,
+          `funding ${event.fundingId}: verifier ${signer} (member ${standing.memberId}) was suspended when it attested at block ${at.block}`,
+          subject,
+        );
         continue;
       }
       if (standing.memberId === factorId || standing.memberId === holderId) {
-        this.hooks.flag("FUNDING_CONFLICTED_VERIFIER", at, `funding ${event.fundingId}: verifier member ${standing.memberId} is party to the funding`, subject);
+        this.hooks.flag(
+          "FUNDING_CONFLICTED_VERIFIER",
+          at,
+          `funding ${event.fundingId}: verifier member ${standing.memberId} is party to the funding`,
+          subject,
+        );
         continue;
       }
       if (seenMembers.has(standing.memberId)) continue;
@@ -91,19 +125,38 @@ export class AttestationChecks {
     }
     const required = this.requiredVerifiers;
     // Deadlines and KYC dates depend on the block's time.
-    this.hooks.whenTime(at, [attestation.deadline + 1n, request.deadline + 1n, ...candidates.map((candidate) => candidate.standing.kycValidUntil)], (time) => {
-      if (time > attestation.deadline || time > request.deadline) {
-        this.hooks.flag("I4_ATTESTATION_EXPIRED", at, `funding ${event.fundingId} at ${time}: the attestation (deadline ${attestation.deadline}) or the request (deadline ${request.deadline}) had expired`, subject);
-      }
-      const valid = candidates.filter((candidate) => {
-        if (activeAt(candidate.standing, time)) return true;
-        this.hooks.flag("FUNDING_SIGNER_NOT_VERIFIER", at, `funding ${event.fundingId}: verifier ${candidate.address} (member ${candidate.standing.memberId}) had no valid KYC at ${time}`, subject);
-        return false;
-      });
-      funding.validVerifiers = valid.map((candidate) => ({ address: candidate.address, memberId: candidate.standing.memberId }));
-      if (BigInt(valid.length) < required) {
-        this.hooks.flag("FUNDING_TOO_FEW_VERIFIERS", at, `funding ${event.fundingId}: ${valid.length} valid verifier signature(s), ${required} required at block ${at.block}`, subject);
-      }
-    });
+    this.hooks.whenTime(
+      at,
+      [attestation.deadline + 1n, request.deadline + 1n, ...candidates.map((candidate) => candidate.standing.kycValidUntil)],
+      (time) => {
+        if (time > attestation.deadline || time > request.deadline) {
+          this.hooks.flag(
+            "I4_ATTESTATION_EXPIRED",
+            at,
+            `funding ${event.fundingId} at ${time}: the attestation (deadline ${attestation.deadline}) or the request (deadline ${request.deadline}) had expired`,
+            subject,
+          );
+        }
+        const valid = candidates.filter((candidate) => {
+          if (activeAt(candidate.standing, time)) return true;
+          this.hooks.flag(
+            "FUNDING_SIGNER_NOT_VERIFIER",
+            at,
+            `funding ${event.fundingId}: verifier ${candidate.address} (member ${candidate.standing.memberId}) had no valid KYC at ${time}`,
+            subject,
+          );
+          return false;
+        });
+        funding.validVerifiers = valid.map((candidate) => ({ address: candidate.address, memberId: candidate.standing.memberId }));
+        if (BigInt(valid.length) < required) {
+          this.hooks.flag(
+            "FUNDING_TOO_FEW_VERIFIERS",
+            at,
+            `funding ${event.fundingId}: ${valid.length} valid verifier signature(s), ${required} required at block ${at.block}`,
+            subject,
+          );
+        }
+      },
+    );
   }
 }

@@ -39,7 +39,12 @@ const BATCH = 200;
  * Runs `calls` through `rpc`, in JSON-RPC batches of `batchSize` when it has them (4 at a time); a call that fails
  * answers with its Error.
  */
-export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [string, unknown[]]>, progress?: Progress, batchSize = BATCH): Promise<unknown[]> {
+export async function sendAll(
+  rpc: RpcSender,
+  calls: ReadonlyArray<readonly [string, unknown[]]>,
+  progress?: Progress,
+  batchSize = BATCH,
+): Promise<unknown[]> {
   const results = new Array<unknown>(calls.length);
   let done = 0;
   const batches: Array<[number, ReadonlyArray<readonly [string, unknown[]]>]> = [];
@@ -48,7 +53,11 @@ export async function sendAll(rpc: RpcSender, calls: ReadonlyArray<readonly [str
     const answers =
       rpc.sendBatch !== undefined
         ? await rpc.sendBatch(batch)
-        : await Promise.all(batch.map(([method, params]) => rpc.send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+        : await Promise.all(
+            batch.map(([method, params]) =>
+              rpc.send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+            ),
+          );
     answers.forEach((answer, offset) => {
       results[start + offset] = answer;
     });
@@ -67,18 +76,32 @@ export const AUDIT_RETRY: RetryPolicy = { retries: 4, baseDelayMs: 200, maxDelay
  * with backoff; a call's own error in a batch answers as that call's Error. ethers' JsonRpcProvider takes tens of
  * seconds to read the megabytes an eth_getLogs answer can be; this reads them in about a second.
  */
-export function httpSender(urls: string | readonly string[], timeoutMs = 120_000, policy: RetryPolicy = AUDIT_RETRY, onRetry?: (error: RpcError, attempt: number) => void): RpcSender {
+export function httpSender(
+  urls: string | readonly string[],
+  timeoutMs = 120_000,
+  policy: RetryPolicy = AUDIT_RETRY,
+  onRetry?: (error: RpcError, attempt: number) => void,
+): RpcSender {
   const transport = httpTransport(urls, { timeoutMs });
   const send = (method: string, params: unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy, onRetry);
   let batching = transport.batch !== undefined;
-  const one = (method: string, params: unknown[]): Promise<unknown> => send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  const one = (method: string, params: unknown[]): Promise<unknown> =>
+    send(method, params).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   return {
     send,
     async sendBatch(calls) {
       const batch = transport.batch;
       if (batching && batch !== undefined) {
         try {
-          const outcomes = await withRetry(() => batch.call(transport, calls.map(([method, params]) => ({ method, params }))), policy, onRetry);
+          const outcomes = await withRetry(
+            () =>
+              batch.call(
+                transport,
+                calls.map(([method, params]) => ({ method, params })),
+              ),
+            policy,
+            onRetry,
+          );
           return outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error));
         } catch (error) {
           if (!(error instanceof BatchRefusedError)) throw error;
@@ -124,7 +147,13 @@ function rawLogOf(log: JsonLog): RawLog {
  * per-log formatting costs more than the node's answer). The block range of each request adapts: halved when the
  * node refuses a range (too many results), doubled while answers stay small.
  */
-export async function fetchLogs(rpc: RpcSender, addresses: readonly string[], fromBlock: number, toBlock: number, progress?: Progress): Promise<RawLog[]> {
+export async function fetchLogs(
+  rpc: RpcSender,
+  addresses: readonly string[],
+  fromBlock: number,
+  toBlock: number,
+  progress?: Progress,
+): Promise<RawLog[]> {
   const logs: RawLog[] = [];
   let range = FIRST_RANGE;
   let start = fromBlock;
@@ -151,7 +180,11 @@ export async function fetchLogs(rpc: RpcSender, addresses: readonly string[], fr
 
 /** The input data of each transaction, by hash (lower case). */
 export async function fetchTransactionInputs(rpc: RpcSender, hashes: readonly string[], progress?: Progress): Promise<Map<string, string>> {
-  const answers = await sendAll(rpc, hashes.map((hash) => ["eth_getTransactionByHash", [hash]] as const), progress);
+  const answers = await sendAll(
+    rpc,
+    hashes.map((hash) => ["eth_getTransactionByHash", [hash]] as const),
+    progress,
+  );
   const inputs = new Map<string, string>();
   answers.forEach((answer, index) => {
     const input = answer instanceof Error ? undefined : (answer as { input?: unknown } | null)?.input;
@@ -163,7 +196,11 @@ export async function fetchTransactionInputs(rpc: RpcSender, hashes: readonly st
 /** The timestamp of each block. */
 export async function fetchBlockTimes(rpc: RpcSender, blocks: Iterable<number>, progress?: Progress): Promise<Map<number, bigint>> {
   const wanted = [...new Set(blocks)].sort((a, b) => a - b);
-  const answers = await sendAll(rpc, wanted.map((block) => ["eth_getBlockByNumber", [toQuantity(block), false]] as const), progress);
+  const answers = await sendAll(
+    rpc,
+    wanted.map((block) => ["eth_getBlockByNumber", [toQuantity(block), false]] as const),
+    progress,
+  );
   const times = new Map<number, bigint>();
   answers.forEach((answer, index) => {
     if (answer instanceof Error) throw answer;

@@ -49,7 +49,11 @@ export class CreditLineReplay {
     if (event.contract === "token" && event.name === "CreditLineSet") {
       const line = this.lineOf(event.anchorId, at);
       if (event.outstanding !== line.outstanding) {
-        this.flag("EVENT_INCONSISTENT", at, `anchor member ${event.anchorId}'s credit line was set reporting ${event.outstanding} owed; the replay has ${line.outstanding}`);
+        this.flag(
+          "EVENT_INCONSISTENT",
+          at,
+          `anchor member ${event.anchorId}'s credit line was set reporting ${event.outstanding} owed; the replay has ${line.outstanding}`,
+        );
       }
       line.limit = event.limit;
       line.reviewDate = event.reviewDate;
@@ -67,7 +71,12 @@ export class CreditLineReplay {
       if (line.outstanding > line.peak) line.peak = line.outstanding;
       line.lastAt = at;
       if (line.reviewDate === 0n) {
-        this.flag("I8_CREDIT_LINE_EXCEEDED", at, `receivable ${slot} (${amount}) was confirmed by anchor member ${anchorId}, which had no credit line`, { slot });
+        this.flag(
+          "I8_CREDIT_LINE_EXCEEDED",
+          at,
+          `receivable ${slot} (${amount}) was confirmed by anchor member ${anchorId}, which had no credit line`,
+          { slot },
+        );
       } else if (line.outstanding > line.limit) {
         this.flag(
           "I8_CREDIT_LINE_EXCEEDED",
@@ -104,14 +113,25 @@ export class CreditLineReplay {
 const token = ReceivableToken__factory.createInterface();
 
 /** The token's `creditLine` view of every anchor the replay knows, at the audited block, against the replay. */
-export async function compareCreditLines(rpc: RpcSender, tokenAddress: string, replay: CreditLineReplay, block: number, findings: FindingLog, lastAt: ChainPosition | undefined): Promise<void> {
+export async function compareCreditLines(
+  rpc: RpcSender,
+  tokenAddress: string,
+  replay: CreditLineReplay,
+  block: number,
+  findings: FindingLog,
+  lastAt: ChainPosition | undefined,
+): Promise<void> {
   for (const line of replay.lines.values()) {
     const data = token.encodeFunctionData("creditLine", [line.anchorId]);
     let answer: unknown;
     try {
       answer = await rpc.send("eth_call", [{ to: tokenAddress, data }, `0x${block.toString(16)}`]);
     } catch (error) {
-      findings.add("VIEW_MISMATCH", line.lastAt, `creditLine(${line.anchorId}) could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      findings.add(
+        "VIEW_MISMATCH",
+        line.lastAt,
+        `creditLine(${line.anchorId}) could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
       continue;
     }
     if (typeof answer !== "string") continue;

@@ -58,7 +58,9 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
   try {
     await client.signIn(wallet, { statement: "Chainbill audit: read the documents behind the chain." });
   } catch (error) {
-    throw new Error(`signing in to ${client.baseUrl} as ${wallet.address} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`signing in to ${client.baseUrl} as ${wallet.address} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   return {
     description: `API ${client.baseUrl} (signed in as ${wallet.address})`,
@@ -102,7 +104,6 @@ interface DocumentedStep {
   at: ChainPosition;
   what: string;
 }
-
 
 /** "0x434e59" -> "CNY". */
 function currencyCode(bytes3: string): string {
@@ -148,7 +149,13 @@ function stepsOf(replay: AuditReplay): Map<bigint, DocumentedStep> {
 
 type Loaded = { ok: true; document: ParsedDocument } | { ok: false };
 
-export async function checkDocuments(replay: AuditReplay, source: DocumentSource, chainId: bigint, blockTimes: ReadonlyMap<number, bigint>, progress?: Progress): Promise<number> {
+export async function checkDocuments(
+  replay: AuditReplay,
+  source: DocumentSource,
+  chainId: bigint,
+  blockTimes: ReadonlyMap<number, bigint>,
+  progress?: Progress,
+): Promise<number> {
   const findings = replay.findings;
   const steps = stepsOf(replay);
   const wanted = new Map<string, { kind: DocumentKind; step: DocumentedStep }>();
@@ -172,12 +179,22 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
       return;
     }
     if ("altered" in fetched) {
-      findings.add("DOCUMENT_ALTERED", step.at, `the ${kind} document ${hash} recorded by ${step.what} was altered after upload (${fetched.altered})`, subject);
+      findings.add(
+        "DOCUMENT_ALTERED",
+        step.at,
+        `the ${kind} document ${hash} recorded by ${step.what} was altered after upload (${fetched.altered})`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
     if ("unreadable" in fetched) {
-      findings.add("DOCUMENT_INVALID", step.at, `the ${kind} document ${hash} recorded by ${step.what} could not be read from the ${source.description}: ${fetched.unreadable}`, subject);
+      findings.add(
+        "DOCUMENT_INVALID",
+        step.at,
+        `the ${kind} document ${hash} recorded by ${step.what} could not be read from the ${source.description}: ${fetched.unreadable}`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
@@ -188,12 +205,22 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
     }
     const parsed = parseDocument(kind, fetched.document, chainId);
     if (!parsed.ok) {
-      findings.add("DOCUMENT_INVALID", step.at, `the ${kind} document ${hash} recorded by ${step.what} no longer parses: ${parsed.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ")}`, subject);
+      findings.add(
+        "DOCUMENT_INVALID",
+        step.at,
+        `the ${kind} document ${hash} recorded by ${step.what} no longer parses: ${parsed.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ")}`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
     if (parsed.document.hash.toLowerCase() !== hash) {
-      findings.add("DOCUMENT_ALTERED", step.at, `the ${kind} document stored under ${hash} (recorded by ${step.what}) now hashes to ${parsed.document.hash}: it was altered after upload`, subject);
+      findings.add(
+        "DOCUMENT_ALTERED",
+        step.at,
+        `the ${kind} document stored under ${hash} (recorded by ${step.what}) now hashes to ${parsed.document.hash}: it was altered after upload`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
@@ -210,12 +237,18 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
       if (entry?.ok !== true) continue;
       for (const signature of documentSignatures(entry.document, chainId)) {
         if (signature.recovered === null || getAddress(signature.recovered) !== signature.party.account) {
-          findings.add("DOCUMENT_INVALID", step.at, `the ${signature.role}'s signature (${signature.path}) of document ${entry.document.hash} is not by ${signature.party.account}`, { tokenId: step.tokenId, slot: step.slot });
+          findings.add(
+            "DOCUMENT_INVALID",
+            step.at,
+            `the ${signature.role}'s signature (${signature.path}) of document ${entry.document.hash} is not by ${signature.party.account}`,
+            { tokenId: step.tokenId, slot: step.slot },
+          );
         }
       }
     }
     const disagreements = contentDisagreements(replay, step, invoiceProof, logisticsProof);
-    for (const disagreement of disagreements) findings.add("DOCUMENT_DISAGREES", step.at, `${step.what}: ${disagreement}`, { tokenId: step.tokenId, slot: step.slot });
+    for (const disagreement of disagreements)
+      findings.add("DOCUMENT_DISAGREES", step.at, `${step.what}: ${disagreement}`, { tokenId: step.tokenId, slot: step.slot });
     if (logisticsProof !== undefined) {
       const delivered = logisticsProof.events.find((event) => event.kind === "delivered");
       deliveries.set(step.tokenId, delivered === undefined ? null : BigInt(delivered.time));
@@ -249,7 +282,12 @@ export async function checkDocuments(replay: AuditReplay, source: DocumentSource
  * keep their claim while the goods last; a later binding that claims more (or binds another invoice than the one
  * the waybill names) is reported where it was made. The same rule, from the same code, as the verifier's.
  */
-function checkWaybillUses(replay: AuditReplay, steps: ReadonlyMap<bigint, DocumentedStep>, loaded: ReadonlyMap<string, Loaded>, chainId: bigint): void {
+function checkWaybillUses(
+  replay: AuditReplay,
+  steps: ReadonlyMap<bigint, DocumentedStep>,
+  loaded: ReadonlyMap<string, Loaded>,
+  chainId: bigint,
+): void {
   const ordered = [...steps.values()].sort((a, b) => a.at.block - b.at.block || a.at.logIndex - b.at.logIndex);
   const members = {
     memberIdOf: (account: string) => replay.members.memberIdOf(account.toLowerCase()),
@@ -266,20 +304,31 @@ function checkWaybillUses(replay: AuditReplay, steps: ReadonlyMap<bigint, Docume
   allocateWaybillClaims(claims.map((entry) => entry.claim)).forEach((overuse, index) => {
     if (overuse === undefined) return;
     const { step, waybillNumber } = claims[index];
-    replay.findings.add("WAYBILL_OVERUSED", step.at, `${step.what} binds waybill ${waybillNumber}, which cannot back it: ${describeWaybillOveruse(overuse)}`, {
-      tokenId: step.tokenId,
-      slot: step.slot,
-    });
+    replay.findings.add(
+      "WAYBILL_OVERUSED",
+      step.at,
+      `${step.what} binds waybill ${waybillNumber}, which cannot back it: ${describeWaybillOveruse(overuse)}`,
+      {
+        tokenId: step.tokenId,
+        slot: step.slot,
+      },
+    );
   });
 }
 
-function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice: InvoiceProof | undefined, logistics: LogisticsProof | undefined): string[] {
+function contentDisagreements(
+  replay: AuditReplay,
+  step: DocumentedStep,
+  invoice: InvoiceProof | undefined,
+  logistics: LogisticsProof | undefined,
+): string[] {
   const problems: string[] = [];
   const sellerId = replay.members.memberIdOf(step.sellerAccount);
   const buyerId = replay.members.memberIdOf(step.buyerAccount);
   if (invoice !== undefined) {
     const { seller, buyer, total, currency, number } = invoice.invoice;
-    if (seller.memberId !== sellerId) problems.push(`the invoice's seller is member ${seller.memberId}, on chain the value went to member ${sellerId}`);
+    if (seller.memberId !== sellerId)
+      problems.push(`the invoice's seller is member ${seller.memberId}, on chain the value went to member ${sellerId}`);
     if (buyer.memberId !== buyerId) problems.push(`the invoice's buyer is member ${buyer.memberId}, on chain the value came from member ${buyerId}`);
     if (total < step.value) problems.push(`invoice ${number} totals ${total}, less than the ${step.value} passed on chain`);
     if (step.currency !== "" && currency !== step.currency) problems.push(`invoice ${number} is in ${currency}, the receivable in ${step.currency}`);
@@ -290,8 +339,10 @@ function contentDisagreements(replay: AuditReplay, step: DocumentedStep, invoice
   }
   if (logistics !== undefined) {
     const { waybill } = logistics;
-    if (waybill.shipper.memberId !== sellerId) problems.push(`waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the seller member ${sellerId}`);
-    if (waybill.consignee.memberId !== buyerId) problems.push(`waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the buyer member ${buyerId}`);
+    if (waybill.shipper.memberId !== sellerId)
+      problems.push(`waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the seller member ${sellerId}`);
+    if (waybill.consignee.memberId !== buyerId)
+      problems.push(`waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the buyer member ${buyerId}`);
     const carrier = replay.members.standingOf(waybill.carrier.account.toLowerCase());
     if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
       problems.push(`waybill ${waybill.number} is carried by ${waybill.carrier.account}, not a registered carrier`);

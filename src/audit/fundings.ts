@@ -58,7 +58,12 @@ export class FundingDigests {
 
   constructor(chainId: bigint, financing: string) {
     const domain = financingDomain(chainId, financing);
-    const separator = TypedDataEncoder.hashDomain({ name: domain.name, version: domain.version, chainId: domain.chainId, verifyingContract: domain.verifyingContract });
+    const separator = TypedDataEncoder.hashDomain({
+      name: domain.name,
+      version: domain.version,
+      chainId: domain.chainId,
+      verifyingContract: domain.verifyingContract,
+    });
     this.prefix = getBytes(concat(["0x1901", separator]));
   }
 
@@ -124,7 +129,16 @@ function wordFields(param: ParamType): Array<[string, WordKind]> | null {
   if (param.baseType !== "tuple" || param.components === null) return null;
   const fields: Array<[string, WordKind]> = [];
   for (const component of param.components) {
-    const kind: WordKind | null = component.type === "uint256" ? "uint" : component.type === "address" ? "address" : component.type === "bool" ? "bool" : component.type === "bytes32" ? "bytes32" : null;
+    const kind: WordKind | null =
+      component.type === "uint256"
+        ? "uint"
+        : component.type === "address"
+          ? "address"
+          : component.type === "bool"
+            ? "bool"
+            : component.type === "bytes32"
+              ? "bytes32"
+              : null;
     if (kind === null) return null;
     fields.push([component.name, kind]);
   }
@@ -151,7 +165,12 @@ const FUND_LAYOUT: FundLayout | null = (() => {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The fields of `fund(request, holderSignature, attestation, verifierSignatures)`, or null to let ethers decide. */
-export function decodeFundDirectly(input: string): { request: Record<string, bigint | string | boolean>; holderSignature: string; attestation: Record<string, bigint | string | boolean>; verifierSignatures: string[] } | null {
+export function decodeFundDirectly(input: string): {
+  request: Record<string, bigint | string | boolean>;
+  holderSignature: string;
+  attestation: Record<string, bigint | string | boolean>;
+  verifierSignatures: string[];
+} | null {
   const layout = FUND_LAYOUT;
   if (layout === null || input.length < 10 || (input.length & 1) !== 0 || input.slice(2, 10).toLowerCase() !== layout.selector) return null;
   const body = input.slice(10).toLowerCase();
@@ -314,7 +333,10 @@ export function recoveryThreads(pairs: number, backend: SignatureBackendName, co
  * Recovers the signer of every (digest, signature) pair: on this thread, or with `threads` above 1 through a
  * signature pool (src/chain/signaturePool.ts) of that many threads, started for the batch and closed after it.
  */
-export async function recoverSigners(pairs: readonly SignaturePair[], threads: number = recoveryThreads(pairs.length, signatureBackendName())): Promise<Array<string | null>> {
+export async function recoverSigners(
+  pairs: readonly SignaturePair[],
+  threads: number = recoveryThreads(pairs.length, signatureBackendName()),
+): Promise<Array<string | null>> {
   if (threads <= 1) return inlineRecovery.recoverSigners(pairs);
   const pool = new SignaturePool({ threads, poolFrom: 1 });
   try {

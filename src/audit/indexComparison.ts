@@ -28,7 +28,6 @@ function hexKey(value: bigint, width: number): string {
   return value.toString(16).padStart(width, "0");
 }
 
-
 function objectOf(text: string | undefined): { [key: string]: Json } | undefined {
   if (text === undefined) return undefined;
   const parsed = JSON.parse(text) as Json;
@@ -55,7 +54,9 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
   try {
     await db.open();
   } catch (error) {
-    throw new Error(`cannot open the index at ${path} (is the indexer still running?): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot open the index at ${path} (is the indexer still running?): ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const cursor = objectOf(await db.get("meta/cursor"));
   if (cursor === undefined || typeof cursor.number !== "number") {
@@ -67,7 +68,8 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
   const compare = async (replay: AuditReplay, findings: FindingLog): Promise<number> => {
     let compared = 0;
     const fallback: ChainPosition = replay.lastPosition ?? { block: cursorBlock, transactionHash: "", logIndex: -1 };
-    const mismatch = (at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint } = {}): void => findings.add("I7_INDEX_MISMATCH", at, message, subject);
+    const mismatch = (at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint } = {}): void =>
+      findings.add("I7_INDEX_MISMATCH", at, message, subject);
 
     // Pieces: every replayed piece, then anything the index has that the replay does not.
     for (const piece of replay.pieces.values()) {
@@ -96,7 +98,8 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
 
     // Holdings: exactly the live pieces, each under its holder with its value.
     const live = new Map<string, bigint>();
-    for (const piece of replay.pieces.values()) if (piece.status === "live") live.set(`${piece.owner.toLowerCase()}/${hexKey(piece.tokenId, TOKEN_HEX)}`, piece.tokenId);
+    for (const piece of replay.pieces.values())
+      if (piece.status === "live") live.set(`${piece.owner.toLowerCase()}/${hexKey(piece.tokenId, TOKEN_HEX)}`, piece.tokenId);
     const seenHoldings = new Set<string>();
     for await (const [key, value] of db.iterator({ gte: "h/", lt: `h/${END}` })) {
       compared += 1;
@@ -110,13 +113,19 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const piece = replay.pieces.get(tokenId);
       const row = objectOf(value);
       if (piece !== undefined && bigOf(row?.value) !== piece.value) {
-        mismatch(piece.lastAt, `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${shown(row?.value)}, the replay ${piece.value}`, { tokenId, slot: piece.slot });
+        mismatch(
+          piece.lastAt,
+          `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${shown(row?.value)}, the replay ${piece.value}`,
+          { tokenId, slot: piece.slot },
+        );
       }
     }
     for (const [rest, tokenId] of live) {
       if (seenHoldings.has(rest)) continue;
       const piece = replay.pieces.get(tokenId);
-      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, { tokenId });
+      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, {
+        tokenId,
+      });
     }
 
     // Receivables.
@@ -147,11 +156,16 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const account = key.slice(3).toLowerCase();
       const indexed = bigOf(value);
       const replayed = replay.balances.get(account) ?? 0n;
-      if (indexed !== replayed) mismatch(replay.balanceLastAt.get(account) ?? fallback, `settlement currency: the index says ${account} holds ${value}, the replay ${replayed}`);
+      if (indexed !== replayed)
+        mismatch(
+          replay.balanceLastAt.get(account) ?? fallback,
+          `settlement currency: the index says ${account} holds ${value}, the replay ${replayed}`,
+        );
     }
     for (const [account, balance] of replay.balances) {
       if (balance === 0n) continue;
-      if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined) mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${account}, which holds ${balance}`);
+      if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined)
+        mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${account}, which holds ${balance}`);
     }
 
     // Events the indexer kept as findings instead of applying them (`x/<checkpoint>`): each is reported where it
@@ -160,10 +174,17 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       compared += 1;
       const finding = objectOf(value);
       const at: ChainPosition =
-        finding !== undefined && typeof finding.block === "number" && typeof finding.transactionHash === "string" && typeof finding.logIndex === "number"
+        finding !== undefined &&
+        typeof finding.block === "number" &&
+        typeof finding.transactionHash === "string" &&
+        typeof finding.logIndex === "number"
           ? { block: finding.block, transactionHash: finding.transactionHash, logIndex: finding.logIndex }
           : fallback;
-      findings.add("I7_INDEX_FINDING", at, `the index did not apply ${shown(finding?.event ?? "an event")} (${shown(finding?.code ?? key)}): ${shown(finding?.message ?? value)}`);
+      findings.add(
+        "I7_INDEX_FINDING",
+        at,
+        `the index did not apply ${shown(finding?.event ?? "an event")} (${shown(finding?.code ?? key)}): ${shown(finding?.message ?? value)}`,
+      );
     }
     return compared;
   };

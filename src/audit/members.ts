@@ -48,7 +48,8 @@ export class MemberReplay {
     if (event.name === "HoldingContractBound") return undefined;
     if (event.name === "MemberAdmitted") {
       if (this.members.has(event.memberId)) return `member ${event.memberId} admitted twice`;
-      if (this.memberOfAccount.has(event.account)) return `${event.account} admitted to member ${event.memberId} while it belongs to member ${this.memberOfAccount.get(event.account)}`;
+      if (this.memberOfAccount.has(event.account))
+        return `${event.account} admitted to member ${event.memberId} while it belongs to member ${this.memberOfAccount.get(event.account)}`;
       this.members.set(event.memberId, {
         memberId: event.memberId,
         leiHash: event.leiHash,

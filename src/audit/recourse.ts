@@ -113,7 +113,8 @@ export class RecourseReplay {
     }
     book.owed -= event.amount;
     book.returned += event.amount;
-    if (event.sellerOwed !== book.owed) this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the event leaves the seller ${event.sellerOwed} owed, the replay ${book.owed}`, subject);
+    if (event.sellerOwed !== book.owed)
+      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the event leaves the seller ${event.sellerOwed} owed, the replay ${book.owed}`, subject);
     this.hooks.rerouteClaim(event.tokenId, event.seller, event.amount, at);
   }
 
@@ -138,9 +139,12 @@ export class RecourseReplay {
       this.hooks.flag("I9_RECOURSE_NOT_AGREED", at, `${what}: its factor never demanded recourse`, subject);
     }
     const problems: string[] = [];
-    if (tokenId !== funding.fundedTokenId) problems.push(`it names piece ${pieceName(tokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
-    if (event.sellerId !== this.hooks.memberIdOf(funding.holder)) problems.push(`it names seller member ${event.sellerId}, the funding's seller is ${funding.holder}`);
-    if (event.factorId !== this.hooks.memberIdOf(funding.factor)) problems.push(`it names factor member ${event.factorId}, the funding's factor is ${funding.factor}`);
+    if (tokenId !== funding.fundedTokenId)
+      problems.push(`it names piece ${pieceName(tokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
+    if (event.sellerId !== this.hooks.memberIdOf(funding.holder))
+      problems.push(`it names seller member ${event.sellerId}, the funding's seller is ${funding.holder}`);
+    if (event.factorId !== this.hooks.memberIdOf(funding.factor))
+      problems.push(`it names factor member ${event.factorId}, the funding's factor is ${funding.factor}`);
     const piece = this.hooks.piece(tokenId);
     const slot = piece === undefined ? undefined : this.hooks.slot(piece.slot);
     if (piece === undefined || slot === undefined) problems.push(`piece ${pieceName(tokenId)} is not live in the replay`);
@@ -157,12 +161,23 @@ export class RecourseReplay {
     const owedAfterPending = book.owed - (pending > 0n && book.owed > 0n && base > 0n ? (pending * book.owed) / base : 0n);
     const due = piece.value - entitled - owedAfterPending;
     if (event.amount > due) {
-      this.hooks.flag("I9_RECOURSE_ABOVE_UNPAID", at, `${what}: only ${due} of piece ${pieceName(tokenId)} (value ${piece.value}, ${slot.repaid} of ${slot.faceValue} repaid) was unpaid to the factor`, subject);
+      this.hooks.flag(
+        "I9_RECOURSE_ABOVE_UNPAID",
+        at,
+        `${what}: only ${due} of piece ${pieceName(tokenId)} (value ${piece.value}, ${slot.repaid} of ${slot.faceValue} repaid) was unpaid to the factor`,
+        subject,
+      );
     }
 
     const takenIndex = this.taken.findIndex((taken) => taken.tokenId === tokenId && taken.amount === event.amount);
     const taken = takenIndex < 0 ? undefined : this.taken.splice(takenIndex, 1)[0];
-    if (taken === undefined) this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: settlement did not take it over for piece ${pieceName(tokenId)} in the same transaction`, subject);
+    if (taken === undefined)
+      this.hooks.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `${what}: settlement did not take it over for piece ${pieceName(tokenId)} in the same transaction`,
+        subject,
+      );
     const seller = taken?.seller ?? funding.holder;
     if (this.hooks.memberIdOf(seller) !== this.hooks.memberIdOf(funding.holder)) {
       this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: paid by ${seller}, not by the seller's organisation`, subject);
@@ -170,7 +185,10 @@ export class RecourseReplay {
     book.paid += event.amount;
     book.owed += event.amount;
     book.seller = seller;
-    if (event.paidTotal !== book.paid || (taken !== undefined && (taken.paidTotal !== book.paid || taken.sellerOwed !== owedAfterPending + event.amount))) {
+    if (
+      event.paidTotal !== book.paid ||
+      (taken !== undefined && (taken.paidTotal !== book.paid || taken.sellerOwed !== owedAfterPending + event.amount))
+    ) {
       this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the events say ${event.paidTotal} paid in all, the replay ${book.paid}`, subject);
     }
     this.hooks.expectCash(seller, piece.owner, event.amount, `recourse payment on piece ${pieceName(tokenId)}`, at, tokenId);
@@ -191,7 +209,12 @@ export class RecourseReplay {
       if (book !== undefined) book.owed -= expected.amount;
     }
     for (const taken of this.taken) {
-      this.hooks.flag("EVENT_INCONSISTENT", taken.at, `settlement took over ${taken.amount} of piece ${pieceName(taken.tokenId)} with no recourse payment by financing`, { tokenId: taken.tokenId });
+      this.hooks.flag(
+        "EVENT_INCONSISTENT",
+        taken.at,
+        `settlement took over ${taken.amount} of piece ${pieceName(taken.tokenId)} with no recourse payment by financing`,
+        { tokenId: taken.tokenId },
+      );
     }
     for (const [tokenId, at] of this.touched) {
       const book = this.books.get(tokenId);

@@ -98,7 +98,10 @@ function phaseClock(onProgress: AuditOptions["onProgress"]): PhaseClock {
  * balances, blocks) is what the views and block times are read for ahead. Undefined when it cannot run through (the
  * replay proper then meets the same event and says what it is, and nothing is read ahead).
  */
-function plannedReplay(decoded: ReadonlyArray<PositionedEvent | { error: Error }>, input: ConstructorParameters<typeof AuditReplay>[0]): AuditReplay | undefined {
+function plannedReplay(
+  decoded: ReadonlyArray<PositionedEvent | { error: Error }>,
+  input: ConstructorParameters<typeof AuditReplay>[0],
+): AuditReplay | undefined {
   const planned = new AuditReplay(input);
   try {
     for (const entry of decoded) if (!("error" in entry)) planned.apply(entry);
@@ -112,7 +115,11 @@ function plannedReplay(decoded: ReadonlyArray<PositionedEvent | { error: Error }
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const { provider } = options;
   const { chainId } = await provider.getNetwork();
-  const record = options.record ?? (options.contractsFile !== undefined ? readDeploymentRecord(options.contractsFile, chainId) : findDeploymentRecord(chainId, options.deploymentsDir));
+  const record =
+    options.record ??
+    (options.contractsFile !== undefined
+      ? readDeploymentRecord(options.contractsFile, chainId)
+      : findDeploymentRecord(chainId, options.deploymentsDir));
   const head = await provider.getBlockNumber();
   let index: IndexSnapshot | undefined;
   if (options.indexPath !== undefined) {
@@ -131,7 +138,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   }
 }
 
-async function audit(options: AuditOptions, record: DeploymentRecord, chainId: bigint, head: number, index: IndexSnapshot | undefined, clock: PhaseClock): Promise<AuditResult> {
+async function audit(
+  options: AuditOptions,
+  record: DeploymentRecord,
+  chainId: bigint,
+  head: number,
+  index: IndexSnapshot | undefined,
+  clock: PhaseClock,
+): Promise<AuditResult> {
   const { timed, progressOf, timings } = clock;
   const { provider } = options;
   // I7 compares at the block the index reached: audit there unless told otherwise, and refuse two different blocks.
@@ -145,7 +159,8 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   if (audited === null) throw new AuditSetupError(`the node has no block ${block}`);
   const blockTime = BigInt(audited.timestamp);
   for (const [name, address] of Object.entries(record.contracts)) {
-    if ((await provider.getCode(address, block)) === "0x") throw new AuditSetupError(`no contract at ${address} (${name}) at block ${block}; is the deployment record for this chain?`);
+    if ((await provider.getCode(address, block)) === "0x")
+      throw new AuditSetupError(`no contract at ${address} (${name}) at block ${block}; is the deployment record for this chain?`);
   }
 
   const decoder = new AuditDecoder(record.contracts);
@@ -170,9 +185,12 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   // audit recovers signatures and replays; the comparison uses the answers to the reads it makes and reads the rest.
   const inputs = fetchTransactionInputs(rpc, [...fundingTransactions], progressOf("transactions"));
   inputs.catch(() => undefined);
-  const planned = await timed("plan", () => plannedReplay(decoded, { chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls: new Map() }));
+  const planned = await timed("plan", () =>
+    plannedReplay(decoded, { chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls: new Map() }),
+  );
   const fundingInputs = await timed("transactions", () => inputs);
-  const earlyTimes = planned === undefined ? undefined : fetchBlockTimes(rpc, [...planned.timedChecks.map((check) => check.block), ...planned.blocksWanted]);
+  const earlyTimes =
+    planned === undefined ? undefined : fetchBlockTimes(rpc, [...planned.timedChecks.map((check) => check.block), ...planned.blocksWanted]);
   earlyTimes?.catch(() => undefined);
   const prefetch = planned === undefined ? undefined : new ViewPrefetch(rpc, record.contracts, planned, block);
   const fundCalls = await timed("signatures", async () => {
@@ -205,7 +223,11 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
     const wanted = [...replay.timedChecks.map((check) => check.block), ...replay.blocksWanted];
     // Read ahead when they were the same blocks; a failure there is met again by reading them here.
     const known = (await earlyTimes?.catch(() => undefined)) ?? new Map<number, bigint>();
-    const fetched = await fetchBlockTimes(rpc, wanted.filter((wantedBlock) => !known.has(wantedBlock)), progressOf("times"));
+    const fetched = await fetchBlockTimes(
+      rpc,
+      wanted.filter((wantedBlock) => !known.has(wantedBlock)),
+      progressOf("times"),
+    );
     const times = new Map<number, bigint>();
     for (const wantedBlock of [...new Set(wanted)].sort((a, b) => a - b)) {
       const time = known.get(wantedBlock) ?? fetched.get(wantedBlock);
@@ -219,7 +241,9 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   });
 
   await timed("views", () => compareWithViews(rpc, record.contracts, replay, block, replay.findings, progressOf("views"), prefetch));
-  await timed("views", () => compareCreditLines(rpc, record.contracts.receivableToken, replay.creditLines, block, replay.findings, replay.lastPosition));
+  await timed("views", () =>
+    compareCreditLines(rpc, record.contracts.receivableToken, replay.creditLines, block, replay.findings, replay.lastPosition),
+  );
 
   let documentsChecked = 0;
   if (options.documents !== undefined) {
@@ -233,5 +257,17 @@ async function audit(options: AuditOptions, record: DeploymentRecord, chainId: b
   }
 
   const findings = [...replay.findings.findings].sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
-  return { chainId, block, blockTime, record, replay, findings, blockTimes, logCount: logs.length, documentsChecked, indexCompared: index !== undefined, timings };
+  return {
+    chainId,
+    block,
+    blockTime,
+    record,
+    replay,
+    findings,
+    blockTimes,
+    logCount: logs.length,
+    documentsChecked,
+    indexCompared: index !== undefined,
+    timings,
+  };
 }

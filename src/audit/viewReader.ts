@@ -71,13 +71,26 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
   const calls = chunks.map((chunk) => {
     const first = reads[chunk[0]];
     const params: unknown[] = [
-      { to: AUDIT_VIEW_READER_ADDRESS, data: readerCallData(first.to, first.selector, first.answerWords, chunk.map((index) => reads[index].argument)) },
+      {
+        to: AUDIT_VIEW_READER_ADDRESS,
+        data: readerCallData(
+          first.to,
+          first.selector,
+          first.answerWords,
+          chunk.map((index) => reads[index].argument),
+        ),
+      },
       tag,
       { [AUDIT_VIEW_READER_ADDRESS]: { code: AUDIT_VIEW_READER_CODE } },
     ];
     return ["eth_call", params] as const;
   });
-  const answers = await sendAll(rpc, calls, progress === undefined ? undefined : (done, total) => progress(Math.round((done / total) * reads.length), reads.length), CALLS_PER_BATCH);
+  const answers = await sendAll(
+    rpc,
+    calls,
+    progress === undefined ? undefined : (done, total) => progress(Math.round((done / total) * reads.length), reads.length),
+    CALLS_PER_BATCH,
+  );
   const results = new Array<unknown>(reads.length);
   const retry: number[] = [];
   chunks.forEach((chunk, chunkIndex) => {
@@ -94,7 +107,10 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
     });
   });
   if (retry.length > 0) {
-    const plain = await sendAll(rpc, retry.map((index) => ["eth_call", [{ to: reads[index].to, data: reads[index].selector + word(reads[index].argument) }, tag]] as const));
+    const plain = await sendAll(
+      rpc,
+      retry.map((index) => ["eth_call", [{ to: reads[index].to, data: reads[index].selector + word(reads[index].argument) }, tag]] as const),
+    );
     retry.forEach((index, position) => {
       results[index] = plain[position];
     });

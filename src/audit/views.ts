@@ -93,7 +93,12 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
   };
   at(contracts.receivableToken, SELECTORS.slotCount, [], (answer) => {
     const [count] = words(answer, 1) as bigint[];
-    if (answer instanceof Error || count !== BigInt(replay.slots.size)) findings.add("VIEW_MISMATCH", fallback, `the token counts ${answer instanceof Error ? reason(answer) : count} receivables, the replay ${replay.slots.size}`);
+    if (answer instanceof Error || count !== BigInt(replay.slots.size))
+      findings.add(
+        "VIEW_MISMATCH",
+        fallback,
+        `the token counts ${answer instanceof Error ? reason(answer) : count} receivables, the replay ${replay.slots.size}`,
+      );
   });
   for (const [selector, replayed, label] of [
     [SELECTORS.totalSupply, replay.supply, "supply"],
@@ -103,7 +108,11 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
     at(contracts.settlementToken, selector, [], (answer) => {
       const read = words(answer, 1);
       if (read instanceof Error || read[0] !== replayed) {
-        findings.add("VIEW_MISMATCH", fallback, `settlement currency ${label}: the contract says ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`);
+        findings.add(
+          "VIEW_MISMATCH",
+          fallback,
+          `settlement currency ${label}: the contract says ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`,
+        );
       }
     });
   }
@@ -114,16 +123,31 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       at(contracts.receivableToken, SELECTORS.pieceOf, [piece.tokenId], (answer) => {
         const read = words(answer, 2);
         if (read instanceof Error) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`, subject);
+          findings.add(
+            "VIEW_MISMATCH",
+            piece.lastAt,
+            `piece ${pieceName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`,
+            subject,
+          );
         } else if (addressOf(read[0]) !== piece.owner || read[1] !== piece.value) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`, subject);
+          findings.add(
+            "VIEW_MISMATCH",
+            piece.lastAt,
+            `piece ${pieceName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`,
+            subject,
+          );
         }
       });
       if (piece.claimed > 0n) {
         at(contracts.settlement, SELECTORS.claimedBy, [piece.tokenId], (answer) => {
           const read = words(answer, 1);
           if (read instanceof Error || read[0] !== piece.claimed) {
-            findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`, subject);
+            findings.add(
+              "VIEW_MISMATCH",
+              piece.lastAt,
+              `piece ${pieceName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`,
+              subject,
+            );
           }
         });
       }
@@ -131,7 +155,12 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       at(contracts.receivableToken, SELECTORS.exists, [piece.tokenId], (answer) => {
         const read = words(answer, 1);
         if (read instanceof Error || read[0] !== 0n) {
-          findings.add("VIEW_MISMATCH", piece.lastAt, `piece ${pieceName(piece.tokenId)} is ${piece.status} in the replay but ${read instanceof Error ? `the contract does not say so: ${reason(read)}` : "still exists on the contract"}`, subject);
+          findings.add(
+            "VIEW_MISMATCH",
+            piece.lastAt,
+            `piece ${pieceName(piece.tokenId)} is ${piece.status} in the replay but ${read instanceof Error ? `the contract does not say so: ${reason(read)}` : "still exists on the contract"}`,
+            subject,
+          );
         }
       });
     }
@@ -142,7 +171,12 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
     at(contracts.receivableToken, SELECTORS.receivable, [slot.slot], (answer) => {
       const read = words(answer, 7);
       if (read instanceof Error) {
-        findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} is in the replay but the token does not answer for it: ${reason(read)}`, subject);
+        findings.add(
+          "VIEW_MISMATCH",
+          slot.lastAt,
+          `receivable ${slot.slot} is in the replay but the token does not answer for it: ${reason(read)}`,
+          subject,
+        );
         return;
       }
       const [anchorId, supplierId, faceValue, maturity, , pieceCount, documentsHash] = read;
@@ -154,7 +188,8 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       if (maturity !== slot.maturity) differences.push(`maturity ${maturity} vs ${slot.maturity}`);
       if (pieceCount !== BigInt(slot.pieceCount)) differences.push(`pieces ${pieceCount} vs ${slot.pieceCount}`);
       if (documentsHash !== documents) differences.push("document commitment");
-      if (differences.length > 0) findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (contract vs replay): ${differences.join("; ")}`, subject);
+      if (differences.length > 0)
+        findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (contract vs replay): ${differences.join("; ")}`, subject);
     });
     at(contracts.settlement, SELECTORS.account, [slot.slot], (answer) => {
       const read = words(answer, 4);
@@ -168,7 +203,8 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       if (claimed !== slot.claimed) differences.push(`claimed ${claimed} vs ${slot.claimed}`);
       if (redeemedValue !== slot.redeemedValue) differences.push(`redeemed ${redeemedValue} vs ${slot.redeemedValue}`);
       if ((overdueFlagged !== 0n) !== slot.overdueFlagged) differences.push(`overdue flag ${overdueFlagged !== 0n} vs ${slot.overdueFlagged}`);
-      if (differences.length > 0) findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (settlement vs replay): ${differences.join("; ")}`, subject);
+      if (differences.length > 0)
+        findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (settlement vs replay): ${differences.join("; ")}`, subject);
     });
   }
 
@@ -176,7 +212,11 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
     at(contracts.settlementToken, SELECTORS.balanceOf, [account], (answer) => {
       const read = words(answer, 1);
       if (read instanceof Error || read[0] !== replayed) {
-        findings.add("VIEW_MISMATCH", replay.balanceLastAt.get(account) ?? fallback, `settlement currency: the contract says ${account} holds ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`);
+        findings.add(
+          "VIEW_MISMATCH",
+          replay.balanceLastAt.get(account) ?? fallback,
+          `settlement currency: the contract says ${account} holds ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`,
+        );
       }
     });
   }
@@ -189,11 +229,21 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
  * plain calls. With `probe`, one call first: a node that keeps no state at this block (geth keeps the last 128 by
  * default) cannot be compared with, and that is no finding about the chain.
  */
-async function readAnswers(rpc: RpcSender, contracts: ChainbillAddresses, calls: readonly Call[], block: number, probe: boolean, progress?: Progress): Promise<Map<string, unknown>> {
+async function readAnswers(
+  rpc: RpcSender,
+  contracts: ChainbillAddresses,
+  calls: readonly Call[],
+  block: number,
+  probe: boolean,
+  progress?: Progress,
+): Promise<Map<string, unknown>> {
   const tag = toQuantity(block);
   if (probe) {
-    const answer = await rpc.send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-    if (answer instanceof Error) throw new Error(`the node cannot answer calls at block ${block} (${reason(answer)}); audit a recent block or use an archive node`);
+    const answer = await rpc
+      .send("eth_call", [{ to: contracts.settlementToken, data: SELECTORS.totalSupply }, tag])
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (answer instanceof Error)
+      throw new Error(`the node cannot answer calls at block ${block} (${reason(answer)}); audit a recent block or use an archive node`);
   }
   const batched = calls.filter((call) => call.args.length === 1 && ANSWER_WORDS.has(call.selector));
   const plain = calls.filter((call) => !(call.args.length === 1 && ANSWER_WORDS.has(call.selector)));
@@ -251,7 +301,14 @@ export async function compareWithViews(
   const ahead = calls.length - missing.length;
   progress?.(ahead, calls.length);
   if (missing.length > 0) {
-    const more = await readAnswers(rpc, contracts, missing, block, prefetch === undefined, progress === undefined ? undefined : (done, total) => progress(ahead + done, ahead + total));
+    const more = await readAnswers(
+      rpc,
+      contracts,
+      missing,
+      block,
+      prefetch === undefined,
+      progress === undefined ? undefined : (done, total) => progress(ahead + done, ahead + total),
+    );
     for (const [key, answer] of more) known.set(key, answer);
   }
   for (const call of calls) call.check(known.get(readKey(call.to, call.selector, call.args)));

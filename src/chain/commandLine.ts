@@ -23,7 +23,11 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
 
 /** Strict `parseArgs` over `argv`, its errors turned into a UsageError (node's message names the flag). */
-export function parseCommandLine<const O extends Options, const P extends boolean = false>(argv: readonly string[], options: O, allowPositionals?: P) {
+export function parseCommandLine<const O extends Options, const P extends boolean = false>(
+  argv: readonly string[],
+  options: O,
+  allowPositionals?: P,
+) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: allowPositionals ?? false, strict: true } as const);
   } catch (error) {
@@ -34,7 +38,8 @@ export function parseCommandLine<const O extends Options, const P extends boolea
 /** A whole number at least `minimum` from a flag's text, or a UsageError naming the flag. */
 export function wholeNumberOption(text: string, flag: string, minimum = 0): number {
   const value = Number(text);
-  if (!/^[0-9]+$/u.test(text) || !Number.isSafeInteger(value) || value < minimum) throw new UsageError(`${flag} must be a whole number of at least ${minimum}, not "${text}"`);
+  if (!/^[0-9]+$/u.test(text) || !Number.isSafeInteger(value) || value < minimum)
+    throw new UsageError(`${flag} must be a whole number of at least ${minimum}, not "${text}"`);
   return value;
 }
 
@@ -75,7 +80,10 @@ export function runCommand<T>(
         process.exit(USAGE_EXIT);
       }
       // An error of its own class names itself ("IndexDamagedError: …"); a plain one is named by the command.
-      const named = error instanceof Error && error.name !== "Error" ? `${error.name}: ${error.message}` : `${command}: ${error instanceof Error ? error.message : String(error)}`;
+      const named =
+        error instanceof Error && error.name !== "Error"
+          ? `${error.name}: ${error.message}`
+          : `${command}: ${error instanceof Error ? error.message : String(error)}`;
       if (report === undefined) process.stderr.write(`${named}\n`);
       else report(named, error);
       process.exit(failureStatus);

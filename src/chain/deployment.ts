@@ -109,7 +109,17 @@ export function readDeploymentFile(file: string): DeploymentFile {
     if (block !== undefined && (typeof block !== "number" || !Number.isInteger(block) || block < 0)) {
       throw new DeploymentRecordError(`${file}: "deploymentBlock" is not a block number`);
     }
-    return { recordedChainId: json.chainId === undefined ? undefined : typeof json.chainId === "string" || typeof json.chainId === "number" ? String(json.chainId) : JSON.stringify(json.chainId), contracts, deploymentBlock: block ?? 0, source: file };
+    return {
+      recordedChainId:
+        json.chainId === undefined
+          ? undefined
+          : typeof json.chainId === "string" || typeof json.chainId === "number"
+            ? String(json.chainId)
+            : JSON.stringify(json.chainId),
+      contracts,
+      deploymentBlock: block ?? 0,
+      source: file,
+    };
   }
   // npm start's --addresses file: the five addresses under our own names, at the top level.
   if (typeof json.registry === "string") {

@@ -103,7 +103,16 @@ export type SettlementEvent =
   /** An operator wrote the receivable off, overdue with `outstanding` unpaid (issue 19 part 4); repayment stays possible. */
   | { contract: "settlement"; name: "ReceivableWrittenOff"; slot: bigint; outstanding: bigint; operator: string }
   /** The seller paid the piece's holder `amount` of its unpaid part (issue 19 recourse); `sellerOwed` is its share now. */
-  | { contract: "settlement"; name: "RecourseTaken"; tokenId: bigint; seller: string; holder: string; amount: bigint; paidTotal: bigint; sellerOwed: bigint }
+  | {
+      contract: "settlement";
+      name: "RecourseTaken";
+      tokenId: bigint;
+      seller: string;
+      holder: string;
+      amount: bigint;
+      paidTotal: bigint;
+      sellerOwed: bigint;
+    }
   /** Of the Claimed just before, `amount` went to the seller of a piece under recourse, not to its holder. */
   | { contract: "settlement"; name: "RecourseClaimRouted"; tokenId: bigint; seller: string; amount: bigint; sellerOwed: bigint };
 
@@ -124,7 +133,16 @@ export type FinancingEvent =
   | { contract: "financing"; name: "NonceInvalidated"; holder: string; nonce: bigint }
   | { contract: "financing"; name: "RequiredVerifiersSet"; required: bigint }
   | { contract: "financing"; name: "RecourseRecorded"; fundingId: string; factorId: number; sellerId: number; fundedTokenId: bigint; amount: bigint }
-  | { contract: "financing"; name: "RecoursePaid"; fundingId: string; factorId: number; sellerId: number; fundedTokenId: bigint; amount: bigint; paidTotal: bigint }
+  | {
+      contract: "financing";
+      name: "RecoursePaid";
+      fundingId: string;
+      factorId: number;
+      sellerId: number;
+      fundedTokenId: bigint;
+      amount: bigint;
+      paidTotal: bigint;
+    }
   | { contract: "financing"; name: "EIP712DomainChanged" };
 
 export type ChainbillEvent = RegistryEvent | TokenEvent | CurrencyEvent | SettlementEvent | FinancingEvent;
@@ -208,8 +226,20 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
       roles: small(a, "roles"),
       kycValidUntil: uint(a, "kycValidUntil"),
     }),
-    RoleGranted: (a) => ({ contract: "registry", name: "RoleGranted", memberId: small(a, "memberId"), role: small(a, "role"), roles: small(a, "roles") }),
-    RoleRevoked: (a) => ({ contract: "registry", name: "RoleRevoked", memberId: small(a, "memberId"), role: small(a, "role"), roles: small(a, "roles") }),
+    RoleGranted: (a) => ({
+      contract: "registry",
+      name: "RoleGranted",
+      memberId: small(a, "memberId"),
+      role: small(a, "role"),
+      roles: small(a, "roles"),
+    }),
+    RoleRevoked: (a) => ({
+      contract: "registry",
+      name: "RoleRevoked",
+      memberId: small(a, "memberId"),
+      role: small(a, "role"),
+      roles: small(a, "roles"),
+    }),
     AccountAdded: (a) => ({ contract: "registry", name: "AccountAdded", memberId: small(a, "memberId"), account: text(a, "account") }),
     AccountRemoved: (a) => ({ contract: "registry", name: "AccountRemoved", memberId: small(a, "memberId"), account: text(a, "account") }),
     MemberSuspended: (a) => ({ contract: "registry", name: "MemberSuspended", memberId: small(a, "memberId") }),
@@ -240,7 +270,13 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
     EIP712DomainChanged: () => ({ contract: "token", name: "EIP712DomainChanged" }),
     Transfer: (a) => ({ contract: "token", name: "Transfer", from: text(a, "from"), to: text(a, "to"), tokenId: uint(a, "tokenId") }),
     Approval: (a) => ({ contract: "token", name: "Approval", owner: text(a, "owner"), approved: text(a, "approved"), tokenId: uint(a, "tokenId") }),
-    ApprovalForAll: (a) => ({ contract: "token", name: "ApprovalForAll", owner: text(a, "owner"), operator: text(a, "operator"), approved: flag(a, "approved") }),
+    ApprovalForAll: (a) => ({
+      contract: "token",
+      name: "ApprovalForAll",
+      owner: text(a, "owner"),
+      operator: text(a, "operator"),
+      approved: flag(a, "approved"),
+    }),
     TransferValue: (a) => ({
       contract: "token",
       name: "TransferValue",
@@ -248,8 +284,20 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
       toTokenId: uint(a, "_toTokenId"),
       value: uint(a, "_value"),
     }),
-    ApprovalValue: (a) => ({ contract: "token", name: "ApprovalValue", tokenId: uint(a, "_tokenId"), operator: text(a, "_operator"), value: uint(a, "_value") }),
-    SlotChanged: (a) => ({ contract: "token", name: "SlotChanged", tokenId: uint(a, "_tokenId"), oldSlot: uint(a, "_oldSlot"), newSlot: uint(a, "_newSlot") }),
+    ApprovalValue: (a) => ({
+      contract: "token",
+      name: "ApprovalValue",
+      tokenId: uint(a, "_tokenId"),
+      operator: text(a, "_operator"),
+      value: uint(a, "_value"),
+    }),
+    SlotChanged: (a) => ({
+      contract: "token",
+      name: "SlotChanged",
+      tokenId: uint(a, "_tokenId"),
+      oldSlot: uint(a, "_oldSlot"),
+      newSlot: uint(a, "_newSlot"),
+    }),
     Paused: (a) => ({ contract: "token", name: "Paused", account: text(a, "account") }),
     Unpaused: (a) => ({ contract: "token", name: "Unpaused", account: text(a, "account") }),
     CreditLineSet: (a) => ({
@@ -295,10 +343,22 @@ const BUILDERS: { readonly [C in ContractName]: Readonly<Record<string, (args: A
       amount: uint(a, "amount"),
       claimedTotal: uint(a, "claimedTotal"),
     }),
-    SlotOverdue: (a) => ({ contract: "settlement", name: "SlotOverdue", slot: uint(a, "slot"), repaid: uint(a, "repaid"), faceValue: uint(a, "faceValue") }),
+    SlotOverdue: (a) => ({
+      contract: "settlement",
+      name: "SlotOverdue",
+      slot: uint(a, "slot"),
+      repaid: uint(a, "repaid"),
+      faceValue: uint(a, "faceValue"),
+    }),
     OverdueCured: (a) => ({ contract: "settlement", name: "OverdueCured", slot: uint(a, "slot") }),
     GracePeriodSet: (a) => ({ contract: "settlement", name: "GracePeriodSet", gracePeriod: uint(a, "gracePeriod") }),
-    ReceivableWrittenOff: (a) => ({ contract: "settlement", name: "ReceivableWrittenOff", slot: uint(a, "slot"), outstanding: uint(a, "outstanding"), operator: text(a, "operator") }),
+    ReceivableWrittenOff: (a) => ({
+      contract: "settlement",
+      name: "ReceivableWrittenOff",
+      slot: uint(a, "slot"),
+      outstanding: uint(a, "outstanding"),
+      operator: text(a, "operator"),
+    }),
     RecourseTaken: (a) => ({
       contract: "settlement",
       name: "RecourseTaken",
@@ -378,7 +438,8 @@ function wordReader(type: ParamType): WordReader {
   if (base === "address") return (source, start) => `0x${source.slice(start + 24, start + 64)}`;
   if (base === "bool") return (source, start) => source.slice(start, start + 64) !== ZERO_WORD;
   // A topic is exactly one word: BigInt reads it as it is.
-  if (base.startsWith("uint")) return (source, start) => (start === 2 && source.length === 66 ? BigInt(source) : BigInt(`0x${source.slice(start, start + 64)}`));
+  if (base.startsWith("uint"))
+    return (source, start) => (start === 2 && source.length === 66 ? BigInt(source) : BigInt(`0x${source.slice(start, start + 64)}`));
   if (base.startsWith("bytes") && base.length > 5) {
     const digits = 2 * Number(base.slice(5));
     return (source, start) => `0x${source.slice(start, start + digits)}`;

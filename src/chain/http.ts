@@ -35,7 +35,10 @@ export function createHttpClient(target: URL, options: { maxSockets: number; max
   if (target.protocol !== "http:" && target.protocol !== "https:") throw new Error(`${target.href} is not an http(s) URL`);
   const pool = new Pool(target.origin, { connections: options.maxSockets });
   const path = `${target.pathname}${target.search}`;
-  const authorization = target.username === "" ? undefined : `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
+  const authorization =
+    target.username === ""
+      ? undefined
+      : `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
 
   async function post(body: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<HttpAnswer> {
     let answer;

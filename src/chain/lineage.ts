@@ -263,7 +263,8 @@ export async function readLineage(contracts: ChainbillContracts, tokenId: bigint
       .filter((transfer) => transfer.from !== ZeroAddress && transfer.to !== ZeroAddress && position(transfer.log) < cut)
       .map((transfer) => {
         const funding = fundings.find(
-          (entry) => entry.fundedTokenId === piece && entry.funding.soldTokenId === piece && entry.funding.transactionHash === transfer.log.transactionHash,
+          (entry) =>
+            entry.fundedTokenId === piece && entry.funding.soldTokenId === piece && entry.funding.transactionHash === transfer.log.transactionHash,
         )?.funding;
         return {
           from: transfer.from,

@@ -209,11 +209,13 @@ export function httpTransport(urls: string | readonly string[], options: HttpTra
       );
       if (!okStatus(response.status)) {
         // A 4xx other than "too many requests" is the node (or a proxy before it) refusing the batch as such.
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new BatchRefusedError(`${what}: HTTP ${response.status} from ${response.url}`);
+        if (response.status >= 400 && response.status < 500 && response.status !== 429)
+          throw new BatchRefusedError(`${what}: HTTP ${response.status} from ${response.url}`);
         throw new RpcError(`${what}: HTTP ${response.status} from ${response.url}`, httpFailureKind(response.status));
       }
       const body = readJson(response.text, what, response.url);
-      if (!Array.isArray(body)) throw new BatchRefusedError(`${what}: ${response.url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
+      if (!Array.isArray(body))
+        throw new BatchRefusedError(`${what}: ${response.url} answered with ${JSON.stringify(body)?.slice(0, 200)}, not an array`);
       // Answers may come in any order; the id says which call each one answers.
       const answers = new Map<number, object>();
       for (const answer of body as unknown[]) {
@@ -222,7 +224,8 @@ export function httpTransport(urls: string | readonly string[], options: HttpTra
       if (!ids.some((id) => answers.has(id))) throw new BatchRefusedError(`${what}: ${response.url} answered none of the calls by its id`);
       return calls.map((call, index): RpcOutcome => {
         const answer = answers.get(ids[index]);
-        if (answer === undefined) return { ok: false, error: new RpcError(`${call.method}: no answer in the batch for call id ${ids[index]}`, "retryable") };
+        if (answer === undefined)
+          return { ok: false, error: new RpcError(`${call.method}: no answer in the batch for call id ${ids[index]}`, "retryable") };
         return outcomeOf(answer, call.method);
       });
     },
@@ -285,7 +288,8 @@ function quantity(value: unknown, field: string): number {
 }
 
 function hexString(value: unknown, field: string): string {
-  if (typeof value !== "string" || !value.startsWith("0x")) throw new RpcError(`node answered ${field} = ${String(value)}, not hex data`, "retryable");
+  if (typeof value !== "string" || !value.startsWith("0x"))
+    throw new RpcError(`node answered ${field} = ${String(value)}, not hex data`, "retryable");
   return value.toLowerCase();
 }
 
@@ -359,7 +363,11 @@ export interface ChainClient {
 
 const blockTag = (block: number): string => `0x${block.toString(16)}`;
 
-export function createChainClient(transport: RpcTransport, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (error: RpcError, attempt: number) => void): ChainClient {
+export function createChainClient(
+  transport: RpcTransport,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  onRetry?: (error: RpcError, attempt: number) => void,
+): ChainClient {
   const call = (method: string, params: readonly unknown[]): Promise<unknown> => withRetry(() => transport.request(method, params), policy, onRetry);
   // Cleared for good the first time the node refuses a batch.
   let batching = transport.batch !== undefined;

@@ -192,7 +192,8 @@ export class SignaturePool implements SignatureRecovery {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
       const thread: Thread = { worker, tasks: new Map(), load: 0 };
       return new Promise<Thread>((resolve, reject) => {
-        const failed = (error: unknown): void => reject(error instanceof Error ? error : new Error(`a signature thread stopped before it was ready (${String(error)})`));
+        const failed = (error: unknown): void =>
+          reject(error instanceof Error ? error : new Error(`a signature thread stopped before it was ready (${String(error)})`));
         worker.once("error", failed);
         worker.once("exit", failed);
         worker.once("message", () => {

@@ -89,7 +89,10 @@ let active: SignatureBackend | undefined;
  * load), nothing means the environment's `CHAINBILL_SIGNATURES` (`js` or `native`), else the binding when it loads.
  * Called implicitly on first use; tests call it to compare both. Returns the name chosen.
  */
-export function selectSignatureBackend(choice: SignatureBackendName | undefined = envChoice(), log: (line: string) => void = logOnce): SignatureBackendName {
+export function selectSignatureBackend(
+  choice: SignatureBackendName | undefined = envChoice(),
+  log: (line: string) => void = logOnce,
+): SignatureBackendName {
   if (choice === "js") {
     active = jsBackend;
     log("signatures: pure-JavaScript fallback (@noble/curves), as CHAINBILL_SIGNATURES=js asks");
@@ -99,7 +102,9 @@ export function selectSignatureBackend(choice: SignatureBackendName | undefined 
   if (native instanceof Error) {
     if (choice === "native") throw new Error(`signatures: libsecp256k1's binding does not load: ${native.message}`);
     active = jsBackend;
-    log(`signatures: libsecp256k1's binding does not load (${native.message.split("\n")[0]}); using the pure-JavaScript fallback (@noble/curves), about 38 times slower`);
+    log(
+      `signatures: libsecp256k1's binding does not load (${native.message.split("\n")[0]}); using the pure-JavaScript fallback (@noble/curves), about 38 times slower`,
+    );
     return active.name;
   }
   active = native;

@@ -46,7 +46,12 @@ export function sectionOf(line: string): ReportSection | null {
 }
 
 /** The correction of `line` of a filed report: the line rebuilt from the chain at the report's block, with the reason. */
-export async function buildCreditCorrection(chain: CreditChain, report: SignedCreditReport, line: string, reason: string): Promise<CreditCorrectionBody> {
+export async function buildCreditCorrection(
+  chain: CreditChain,
+  report: SignedCreditReport,
+  line: string,
+  reason: string,
+): Promise<CreditCorrectionBody> {
   const section = sectionOf(line);
   if (section === null) throw new Error(`"${line}" is not a report line (receivable/<slot> or funding/<id>)`);
   if (reason.trim() === "") throw new Error("a correction says why: give a reason");
@@ -56,7 +61,8 @@ export async function buildCreditCorrection(chain: CreditChain, report: SignedCr
   const corrected = (rebuilt[section] as ReadonlyArray<ReceivableLine | FundingLine>).find((entry) => entry.line === line);
   if (corrected === undefined) throw new Error(`the chain has no line ${line} at block ${report.body.block}`);
   const issuedBlock = await chain.provider.getBlockNumber();
-  if (issuedBlock <= report.body.block) throw new Error(`a correction comes after its report: the chain is still at the report's block ${report.body.block}`);
+  if (issuedBlock <= report.body.block)
+    throw new Error(`a correction comes after its report: the chain is still at the report's block ${report.body.block}`);
   return {
     format: CREDIT_CORRECTION_FORMAT,
     chainId: report.body.chainId,

@@ -112,7 +112,8 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     financing.queryFilter(financing.filters.RecourseRecorded(), fromBlock, atBlock),
     settlement.queryFilter(settlement.filters.ReceivableWrittenOff(), fromBlock, atBlock),
   ]);
-  const byChainOrder = <T extends { blockNumber: number; index: number }>(events: T[]): T[] => [...events].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const byChainOrder = <T extends { blockNumber: number; index: number }>(events: T[]): T[] =>
+    [...events].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   const lastGrace = byChainOrder(graceEvents).at(-1);
   const gracePeriod = lastGrace === undefined ? 0n : lastGrace.args.gracePeriod;
 
@@ -134,10 +135,13 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   // The contract refuses a second write-off of a slot: at most one each.
   const writeOffBySlot = new Map<bigint, WriteOff>();
   for (const event of byChainOrder(writeOffEvents)) {
-    if (!writeOffBySlot.has(event.args.slot)) writeOffBySlot.set(event.args.slot, { time: await timeOf(event.blockNumber), block: event.blockNumber });
+    if (!writeOffBySlot.has(event.args.slot))
+      writeOffBySlot.set(event.args.slot, { time: await timeOf(event.blockNumber), block: event.blockNumber });
   }
   const writeOffText = (writeOff: WriteOff | null): { writtenOffAt: string; writtenOffBlock: string } =>
-    writeOff === null ? { writtenOffAt: "", writtenOffBlock: "" } : { writtenOffAt: writeOff.time.toString(), writtenOffBlock: String(writeOff.block) };
+    writeOff === null
+      ? { writtenOffAt: "", writtenOffBlock: "" }
+      : { writtenOffAt: writeOff.time.toString(), writtenOffBlock: String(writeOff.block) };
 
   const statusBySlot = new Map<bigint, { status: CreditStatus; daysPastDue: number; writtenOff: WriteOff | null }>();
   const receivables: ReceivableLine[] = [];
@@ -145,7 +149,14 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     const { slot, anchorId, supplierId, anchor, confirmation } = event.args;
     const faceValue = confirmation.faceValue;
     const maturity = confirmation.maturity;
-    const state = statusAt({ faceValue, maturity, gracePeriod, repayments: repaymentsBySlot.get(slot) ?? [], at, writeOff: writeOffBySlot.get(slot) ?? null });
+    const state = statusAt({
+      faceValue,
+      maturity,
+      gracePeriod,
+      repayments: repaymentsBySlot.get(slot) ?? [],
+      at,
+      writeOff: writeOffBySlot.get(slot) ?? null,
+    });
     statusBySlot.set(slot, { status: state.status, daysPastDue: state.daysPastDue, writtenOff: state.writtenOff });
     receivables.push({
       line: `receivable/${slot}`,
@@ -169,12 +180,14 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
   }
 
   const recourseByFunding = new Map<string, bigint>();
-  for (const event of recourseEvents) recourseByFunding.set(event.args.fundingId, (recourseByFunding.get(event.args.fundingId) ?? 0n) + event.args.amount);
+  for (const event of recourseEvents)
+    recourseByFunding.set(event.args.fundingId, (recourseByFunding.get(event.args.fundingId) ?? 0n) + event.args.amount);
   const fundings: FundingLine[] = byChainOrder(fundedEvents).map((event) => {
     const { fundingId, factor, holder, fundedTokenId, value, price, withRecourse } = event.args;
     const slot = slotOf(fundedTokenId);
     const receivable = statusBySlot.get(slot);
-    if (receivable === undefined) throw new Error(`funding ${fundingId} names piece ${fundedTokenId} of receivable ${slot}, which was never confirmed`);
+    if (receivable === undefined)
+      throw new Error(`funding ${fundingId} names piece ${fundedTokenId} of receivable ${slot}, which was never confirmed`);
     const recourse = recourseByFunding.get(fundingId);
     return {
       line: `funding/${fundingId}`,
@@ -200,7 +213,11 @@ export async function buildCreditReport(chain: CreditChain, atBlock: number): Pr
     block: atBlock,
     blockHash: block.hash,
     blockTime: at.toString(),
-    contracts: { receivableToken: await receivableToken.getAddress(), settlement: await settlement.getAddress(), financing: await financing.getAddress() },
+    contracts: {
+      receivableToken: await receivableToken.getAddress(),
+      settlement: await settlement.getAddress(),
+      financing: await financing.getAddress(),
+    },
     gracePeriod: gracePeriod.toString(),
     receivables,
     fundings,

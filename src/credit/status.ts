@@ -79,7 +79,15 @@ export function statusAt(facts: StatusFacts): StatusAtMoment {
   if (outstanding === 0n && facts.repayments.length > 0) {
     const completedAt = facts.repayments[facts.repayments.length - 1].time;
     const daysLate = startedDays(facts.maturity, completedAt);
-    return { status: daysLate === 0 ? "REPAID_ON_TIME" : "REPAID_LATE", repaid, outstanding, daysPastDue: 0, daysLate, repaidAt: completedAt, writtenOff };
+    return {
+      status: daysLate === 0 ? "REPAID_ON_TIME" : "REPAID_LATE",
+      repaid,
+      outstanding,
+      daysPastDue: 0,
+      daysLate,
+      repaidAt: completedAt,
+      writtenOff,
+    };
   }
   const daysPastDue = startedDays(facts.maturity, facts.at);
   let status: CreditStatus = "CURRENT";

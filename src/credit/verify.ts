@@ -106,14 +106,21 @@ async function validCorrections(
     // Read as a string: a file can carry any format, whatever the type says.
     const format: string = body.format;
     if (format !== CREDIT_CORRECTION_FORMAT) problems.push(`${what}: format is ${JSON.stringify(format)}, not ${CREDIT_CORRECTION_FORMAT}`);
-    else if (signer === null || signer !== getAddress(correction.signer)) problems.push(`${what}: it is not ${correction.signer}'s signature of this correction`);
+    else if (signer === null || signer !== getAddress(correction.signer))
+      problems.push(`${what}: it is not ${correction.signer}'s signature of this correction`);
     else if (!(await chain.registry.hasRole(signer, Role.OPERATOR))) problems.push(`${what}: ${signer} is not an active operator`);
-    else if (body.supersedes.reportDigest !== digest) problems.push(`${what}: it names report ${body.supersedes.reportDigest}, not this one (${digest})`);
-    else if (!report.body[body.supersedes.section].some((line) => line.line === body.supersedes.line) || body.corrected.line !== body.supersedes.line) {
+    else if (body.supersedes.reportDigest !== digest)
+      problems.push(`${what}: it names report ${body.supersedes.reportDigest}, not this one (${digest})`);
+    else if (
+      !report.body[body.supersedes.section].some((line) => line.line === body.supersedes.line) ||
+      body.corrected.line !== body.supersedes.line
+    ) {
       problems.push(`${what}: the report has no line ${body.supersedes.line} in ${body.supersedes.section} for it to correct`);
     } else if (body.reason.trim() === "") problems.push(`${what}: it does not say why`);
     else if (body.issuedBlock <= report.body.block || body.issuedBlock > head) {
-      problems.push(`${what}: issued at block ${body.issuedBlock}, not after the report's block ${report.body.block} and by the chain's head ${head}`);
+      problems.push(
+        `${what}: issued at block ${body.issuedBlock}, not after the report's block ${report.body.block} and by the chain's head ${head}`,
+      );
     } else if (valid.has(body.supersedes.line)) problems.push(`${what}: another correction already supersedes ${body.supersedes.line}`);
     else valid.set(body.supersedes.line, correction);
   }
@@ -137,14 +144,17 @@ export async function checkCreditReport(
     return { ok: false, problems, linesChecked: 0, corrections: [] };
   }
   if (block.hash !== body.blockHash) {
-    problems.push(`block: block ${body.block} of this chain is ${block.hash}, the report's is ${body.blockHash} (another chain, or a reorganised one)`);
+    problems.push(
+      `block: block ${body.block} of this chain is ${block.hash}, the report's is ${body.blockHash} (another chain, or a reorganised one)`,
+    );
     return { ok: false, problems, linesChecked: 0, corrections: [] };
   }
   const valid = await validCorrections(report, corrections, chain, problems);
   const shown: CorrectionShown[] = [];
   const rebuilt = await buildCreditReport(chain, body.block);
   for (const field of ["format", "chainId", "blockTime", "gracePeriod"] as const) {
-    if (body[field] !== rebuilt[field]) problems.push(`${field}: ${JSON.stringify(body[field])} in the report, ${JSON.stringify(rebuilt[field])} on the chain`);
+    if (body[field] !== rebuilt[field])
+      problems.push(`${field}: ${JSON.stringify(body[field])} in the report, ${JSON.stringify(rebuilt[field])} on the chain`);
   }
   const linesChecked =
     compareLines("receivables", body.receivables as unknown as Line[], rebuilt.receivables as unknown as Line[], problems, valid, shown) +

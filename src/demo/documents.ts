@@ -104,12 +104,21 @@ export async function buyerAcknowledges(
   logistics: CarrierWaybill,
   buyer: TypedSigner,
 ): Promise<{ invoice: InvoiceProof; logistics: LogisticsProof; invoiceHash: string; logisticsHash: string }> {
-  const invoiceProof: InvoiceProof = { invoice: invoice.invoice, sellerSignature: invoice.sellerSignature, buyerSignature: await signInvoice(buyer, chainId, invoice.invoice) };
+  const invoiceProof: InvoiceProof = {
+    invoice: invoice.invoice,
+    sellerSignature: invoice.sellerSignature,
+    buyerSignature: await signInvoice(buyer, chainId, invoice.invoice),
+  };
   const events: LogisticsProof["events"] = [];
   for (const event of logistics.events) {
     if (event.kind === "delivered") events.push({ ...event, consigneeSignature: await signLogisticsEvent(buyer, chainId, logistics.waybill, event) });
     else events.push(event);
   }
   const logisticsProof: LogisticsProof = { waybill: logistics.waybill, events };
-  return { invoice: invoiceProof, logistics: logisticsProof, invoiceHash: invoiceHash(chainId, invoiceProof.invoice), logisticsHash: logisticsHash(chainId, logisticsProof) };
+  return {
+    invoice: invoiceProof,
+    logistics: logisticsProof,
+    invoiceHash: invoiceHash(chainId, invoiceProof.invoice),
+    logisticsHash: logisticsHash(chainId, logisticsProof),
+  };
 }

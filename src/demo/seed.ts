@@ -117,7 +117,9 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   await (await settlementToken.connect(operator).setIssuer(await bank.getAddress(), true)).wait();
   await (await settlement.connect(operator).setGracePeriod(15n * DAY)).wait();
   // No anchor confirms without a credit line: the operator gives Huaxin Mobile 3,000,000.00 CNY, reviewed in 180 days.
-  await (await receivableToken.connect(operator).setCreditLine(party("anchor").memberId, DEMO_ANCHOR_CREDIT_LINE, (await chainNow(provider)) + 180n * DAY)).wait();
+  await (
+    await receivableToken.connect(operator).setCreditLine(party("anchor").memberId, DEMO_ANCHOR_CREDIT_LINE, (await chainNow(provider)) + 180n * DAY)
+  ).wait();
   log(`set Huaxin Mobile's credit line: 3,000,000.00 CNY`);
   // The bank holds deposits to fund with and has pre-approved Financing, so funding is one transaction.
   await (await settlementToken.connect(bank).issue(await bank.getAddress(), 50_000_000_00n)).wait();
@@ -184,11 +186,20 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const receivable = await receivableToken.receivable(slotOf(tier1Cameras));
   const value = 200_000_00n;
   const quoted = price(value, DEMO_FACTOR_RATE_BPS, daysBetween(now, receivable.maturity));
-  const request: FundingRequest = { tokenId: tier1Cameras, value, minPrice: quoted, factor: party("bank").account, withRecourse: false, deadline: now + DAY, nonce: 1n };
+  const request: FundingRequest = {
+    tokenId: tier1Cameras,
+    value,
+    minPrice: quoted,
+    factor: party("bank").account,
+    withRecourse: false,
+    deadline: now + DAY,
+    nonce: 1n,
+  };
   const domain = financingDomain(chainId, await financing.getAddress());
   const holderSignature = await signFundingRequest(signer("tier1"), domain, request);
   const outcome = await verifier.check({ request, holderSignature, price: quoted, requestedBy: party("bank").account });
-  if (!outcome.ok) throw new Error(`seeding: the verifier refused the demo funding: ${outcome.failures.map((failure) => failure.message).join("; ")}`);
+  if (!outcome.ok)
+    throw new Error(`seeding: the verifier refused the demo funding: ${outcome.failures.map((failure) => failure.message).join("; ")}`);
   const bankFinancing = financing.connect(bank);
   const [, bankCameras] = await bankFinancing.fund.staticCall(request, holderSignature, outcome.attestation, [outcome.signature]);
   await (await bankFinancing.fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();

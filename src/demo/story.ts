@@ -124,8 +124,20 @@ const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
   { key: "tier2", name: "Clearwater Glass", what: "tier-2 supplier: cover glass", roles: [Role.SUPPLIER], creditCode: "91330200MA2CWG0003" },
   { key: "tier3", name: "Golden Sands Silica", what: "tier-3 supplier: silica sand", roles: [Role.SUPPLIER], creditCode: "91450100MA5GSS0004" },
   { key: "carrier", name: "Swift Freight", what: "logistics carrier", roles: [Role.CARRIER], creditCode: "91310000MA1SWF0005" },
-  { key: "verifier", name: "TrustProof Verification", what: "checks invoices and waybills", roles: [Role.VERIFIER], creditCode: "91110000MA0TPV0006" },
-  { key: "bank", name: "Pearl River Bank", what: "factoring bank, issues the CNY deposit token", roles: [Role.FACTOR], creditCode: "91440100MA9PRB0007" },
+  {
+    key: "verifier",
+    name: "TrustProof Verification",
+    what: "checks invoices and waybills",
+    roles: [Role.VERIFIER],
+    creditCode: "91110000MA0TPV0006",
+  },
+  {
+    key: "bank",
+    name: "Pearl River Bank",
+    what: "factoring bank, issues the CNY deposit token",
+    roles: [Role.FACTOR],
+    creditCode: "91440100MA9PRB0007",
+  },
   { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC0008" },
 ];
 
@@ -259,7 +271,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(`   The operator sets a ${GRACE_DAYS}-day grace period after maturity before an unpaid receivable counts as overdue.`);
   const lineReview = (await latestTimestamp()) + 180n * day;
   await (await receivableToken.setCreditLine(anchor.memberId, CREDIT_LINE, lineReview)).wait();
-  say(`   The operator sets ${anchor.name}'s credit line (授信额度): it may owe at most ${formatCny(CREDIT_LINE)} on confirmed receivables, reviewed ${dateOf(lineReview)}.`);
+  say(
+    `   The operator sets ${anchor.name}'s credit line (授信额度): it may owe at most ${formatCny(CREDIT_LINE)} on confirmed receivables, reviewed ${dateOf(lineReview)}.`,
+  );
 
   // The verifier's service: the document store and the API, on loopback, for the length of the story.
   const { chainId } = await hre.ethers.provider.getNetwork();
@@ -326,8 +340,12 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     const sellerClient = await clientOf(seller.signer);
     await sellerClient.uploadInvoice(invoice);
     await sellerClient.uploadLogistics(logistics);
-    say(`   ${carrier.name} signs waybill ${waybillNumber}: ${goods.quantity} × ${goods.description}, ${seller.name} → ${buyer.name}, delivered; ${buyer.name} signs for it.`);
-    say(`   ${seller.name} issues invoice ${invoiceNumber} to ${buyer.name} for ${formatCny(amount)}; ${buyer.name} acknowledges it; both documents go to the store.`);
+    say(
+      `   ${carrier.name} signs waybill ${waybillNumber}: ${goods.quantity} × ${goods.description}, ${seller.name} → ${buyer.name}, delivered; ${buyer.name} signs for it.`,
+    );
+    say(
+      `   ${seller.name} issues invoice ${invoiceNumber} to ${buyer.name} for ${formatCny(amount)}; ${buyer.name} acknowledges it; both documents go to the store.`,
+    );
     return {
       invoiceNumber,
       seller,
@@ -348,7 +366,15 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const day0 = await latestTimestamp();
   const maturity = day0 + TENOR_DAYS * day;
   step(`Day 0 (${dateOf(day0)}): ${anchor.name} confirms what it owes ${tier1.name}`);
-  const displays = await trade("BVD-INV-0001", tier1, anchor, { description: "OLED display modules", quantity: 20_000n }, FACE_VALUE, "SWF-WB-10001", day0 - 3n * day);
+  const displays = await trade(
+    "BVD-INV-0001",
+    tier1,
+    anchor,
+    { description: "OLED display modules", quantity: 20_000n },
+    FACE_VALUE,
+    "SWF-WB-10001",
+    day0 - 3n * day,
+  );
   const confirmation = {
     supplier: tier1.signer.address,
     faceValue: FACE_VALUE,
@@ -365,7 +391,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   say(`   ${anchor.name} confirms on chain: it owes ${formatCny(FACE_VALUE)}, due in ${TENOR_DAYS} days (${dateOf(maturity)}).`);
   say(`   Receivable ${slot} is created; ${tier1.name} holds its first piece ${pieceName(root)} worth ${formatCny(FACE_VALUE)}.`);
   const lineAfterConfirm = await receivableToken.creditLine(anchor.memberId);
-  say(`   ${anchor.name}'s credit line: ${formatCny(lineAfterConfirm.limit)}, used ${formatCny(lineAfterConfirm.outstanding)}, free ${formatCny(lineAfterConfirm.limit - lineAfterConfirm.outstanding)}.`);
+  say(
+    `   ${anchor.name}'s credit line: ${formatCny(lineAfterConfirm.limit)}, used ${formatCny(lineAfterConfirm.outstanding)}, free ${formatCny(lineAfterConfirm.limit - lineAfterConfirm.outstanding)}.`,
+  );
   // A second confirmation the line does not cover: the chain refuses it (asked first, so nothing is sent).
   const overNumber = normaliseInvoiceNumber("BVD-INV-0002");
   const overInvoiceHash = id("demo: the over-limit invoice");
@@ -375,7 +403,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     invoiceHash: overInvoiceHash,
     logisticsHash: id("demo: the over-limit waybill"),
     invoiceNumber: overNumber,
-    sellerConsent: await signInvoiceUse(tier1.signer, chainId, await receivableToken.getAddress(), { invoiceNumber: overNumber, invoiceHash: overInvoiceHash, buyer: anchor.signer.address }),
+    sellerConsent: await signInvoiceUse(tier1.signer, chainId, await receivableToken.getAddress(), {
+      invoiceNumber: overNumber,
+      invoiceHash: overInvoiceHash,
+      buyer: anchor.signer.address,
+    }),
   };
   let lineRefusal = "";
   try {
@@ -384,15 +416,28 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     const decoded = receivableToken.interface.parseError((error as { data?: string }).data ?? "0x");
     if (decoded !== null) {
       const [, limit, outstanding, amount] = decoded.args as unknown as [bigint, bigint, bigint, bigint];
-      lineRefusal = decoded.name === "ReceivableCreditLineExceeded" ? `line ${formatCny(limit)}, outstanding ${formatCny(outstanding)}, amount ${formatCny(amount)}` : decoded.name;
+      lineRefusal =
+        decoded.name === "ReceivableCreditLineExceeded"
+          ? `line ${formatCny(limit)}, outstanding ${formatCny(outstanding)}, amount ${formatCny(amount)}`
+          : decoded.name;
     }
   }
-  say(`   ${anchor.name} tries to confirm a further ${formatCny(OVER_LINE)} to ${tier1.name}: the chain refuses it, ReceivableCreditLineExceeded (${lineRefusal || "NOT REFUSED"}).`);
+  say(
+    `   ${anchor.name} tries to confirm a further ${formatCny(OVER_LINE)} to ${tier1.name}: the chain refuses it, ReceivableCreditLineExceeded (${lineRefusal || "NOT REFUSED"}).`,
+  );
 
   // ---------------------------------------------------------------------------------------------------------
   await clock.advanceTo(day0 + 5n * day);
   step(`Day 5: ${tier1.name} pays ${tier2.name} with part of the receivable`);
-  const glass = await trade("CWG-INV-0417", tier2, tier1, { description: "cover-glass panels", quantity: 40_000n }, TO_TIER2, "SWF-WB-10002", day0 + 2n * day);
+  const glass = await trade(
+    "CWG-INV-0417",
+    tier2,
+    tier1,
+    { description: "cover-glass panels", quantity: 40_000n },
+    TO_TIER2,
+    "SWF-WB-10002",
+    day0 + 2n * day,
+  );
   const proofFor = (documents: TradeDocuments) => ({
     invoiceNumber: normaliseInvoiceNumber(documents.invoiceNumber),
     invoiceHash: documents.invoiceHash,
@@ -402,12 +447,22 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const tier1Token = receivableToken.connect(tier1.signer);
   const tier2Piece = await tier1Token.transferWithProof.staticCall(root, tier2.signer.address, TO_TIER2, proofFor(glass));
   await (await tier1Token.transferWithProof(root, tier2.signer.address, TO_TIER2, proofFor(glass))).wait();
-  say(`   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`);
+  say(
+    `   ${tier1.name} splits ${formatCny(TO_TIER2)} off ${pieceName(root)}: ${tier2.name} now holds ${pieceName(tier2Piece)}, still owed by ${anchor.name}.`,
+  );
 
   // ---------------------------------------------------------------------------------------------------------
   await clock.advanceTo(day0 + 12n * day);
   step(`Day 12: ${tier2.name} pays ${tier3.name} the same way`);
-  const sand = await trade("GSS-INV-0093", tier3, tier2, { description: "tonnes of silica sand", quantity: 250n }, TO_TIER3, "SWF-WB-10003", day0 + 9n * day);
+  const sand = await trade(
+    "GSS-INV-0093",
+    tier3,
+    tier2,
+    { description: "tonnes of silica sand", quantity: 250n },
+    TO_TIER3,
+    "SWF-WB-10003",
+    day0 + 9n * day,
+  );
   const tier2Token = receivableToken.connect(tier2.signer);
   const tier3Piece = await tier2Token.transferWithProof.staticCall(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand));
   await (await tier2Token.transferWithProof(tier2Piece, tier3.signer.address, TO_TIER3, proofFor(sand))).wait();
@@ -423,13 +478,25 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const quoted = await financing.quote(TO_TIER3, RATE_BPS, maturity);
   const dayCount = daysBetween(quoteTime, maturity);
   const expectedPrice = discountedPrice(TO_TIER3, RATE_BPS, dayCount);
-  say(`   Quote for ${formatCny(TO_TIER3)} over ${dayCount} days at 6%: discount ${formatCny(discount(TO_TIER3, RATE_BPS, dayCount))}, price ${formatCny(quoted)}.`);
-  say(`   Cross-check with the off-chain formula (src/finance/discount.ts): ${formatCny(expectedPrice)} — ${quoted === expectedPrice ? "the same" : "DIFFERENT"}.`);
+  say(
+    `   Quote for ${formatCny(TO_TIER3)} over ${dayCount} days at 6%: discount ${formatCny(discount(TO_TIER3, RATE_BPS, dayCount))}, price ${formatCny(quoted)}.`,
+  );
+  say(
+    `   Cross-check with the off-chain formula (src/finance/discount.ts): ${formatCny(expectedPrice)} — ${quoted === expectedPrice ? "the same" : "DIFFERENT"}.`,
+  );
 
   // The holder signs its request; the bank asks the verifier's API to check the piece's whole lineage and attest.
   const domain = financingDomain(chainId, financingAddress);
   const deadline = quoteTime + DAY;
-  const request: FundingRequest = { tokenId: tier3Piece, value: TO_TIER3, minPrice: quoted, factor: bank.signer.address, withRecourse: false, deadline, nonce: 1n };
+  const request: FundingRequest = {
+    tokenId: tier3Piece,
+    value: TO_TIER3,
+    minPrice: quoted,
+    factor: bank.signer.address,
+    withRecourse: false,
+    deadline,
+    nonce: 1n,
+  };
   const holderSignature = await signFundingRequest(tier3.signer, domain, request);
   say(`   ${tier3.name} signs its funding request without recourse (EIP-712, this chain and contract only) and hands it to ${bank.name}.`);
   const bankClient = await clientOf(bank.signer);
@@ -441,7 +508,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     `   ${bank.name} asks ${verifier.name}'s API to check ${pieceName(tier3Piece)}: the anchor's confirmation and both transfers, ` +
       `three invoices and three waybills — signatures, parties, amounts, deliveries by ${carrier.name}, hashes on chain ✓.`,
   );
-  say(`   The API answers with the verifier's attestation (funding id ${checked.fundingId.slice(0, 18)}…), valid until ${dateOf(checked.attestation.deadline)}.`);
+  say(
+    `   The API answers with the verifier's attestation (funding id ${checked.fundingId.slice(0, 18)}…), valid until ${dateOf(checked.attestation.deadline)}.`,
+  );
   const attestation: FundingAttestation = checked.attestation;
   const verifierSignatures = [checked.signature];
   await (await settlementToken.connect(bank.signer).issue(bank.signer.address, quoted)).wait();
@@ -450,12 +519,14 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   const [, fundedPiece] = await bankFinancing.fund.staticCall(request, holderSignature, attestation, verifierSignatures);
   await (await bankFinancing.fund(request, holderSignature, attestation, verifierSignatures)).wait();
   say(`   ${bank.name} issues itself ${formatCny(quoted)} of deposit tokens and funds, without recourse, delivery against payment:`);
-  say(`   ${tier3.name} receives ${formatCny(quoted)} today; ${bank.name} now holds ${pieceName(fundedPiece)} (${formatCny(TO_TIER3)} due from ${anchor.name}).`);
+  say(
+    `   ${tier3.name} receives ${formatCny(quoted)} today; ${bank.name} now holds ${pieceName(fundedPiece)} (${formatCny(TO_TIER3)} due from ${anchor.name}).`,
+  );
 
   // ---------------------------------------------------------------------------------------------------------
   const pieces = [root, tier2Piece, fundedPiece];
   const partyByAddress = new Map<string, Party>([...parties.values()].map((p) => [p.signer.address, p]));
-  const nameOf = (address: string): string => (address === settlementAddress ? "Settlement escrow" : partyByAddress.get(address)?.name ?? address);
+  const nameOf = (address: string): string => (address === settlementAddress ? "Settlement escrow" : (partyByAddress.get(address)?.name ?? address));
   const claimedSoFar = new Map<string, bigint>();
   const tableParties = [anchor, tier1, tier2, tier3, bank];
 
@@ -469,7 +540,12 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     const rows: string[][] = [["", "CNY balance", "receivables held", "collected so far"]];
     for (const p of tableParties) {
       const address = p.signer.address;
-      rows.push([p.name, formatCny(await settlementToken.balanceOf(address)), formatCny(held.get(address) ?? 0n), formatCny(claimedSoFar.get(address) ?? 0n)]);
+      rows.push([
+        p.name,
+        formatCny(await settlementToken.balanceOf(address)),
+        formatCny(held.get(address) ?? 0n),
+        formatCny(claimedSoFar.get(address) ?? 0n),
+      ]);
     }
     rows.push(["Settlement escrow", formatCny(await settlementToken.balanceOf(settlementAddress)), "", ""]);
     rows.push(["CNY in circulation", formatCny(await settlementToken.totalSupply()), "", ""]);
@@ -555,7 +631,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   };
   check(
     "the credit line refused the over-limit confirmation, and repayment freed it",
-    lineRefusal === `line ${formatCny(CREDIT_LINE)}, outstanding ${formatCny(FACE_VALUE)}, amount ${formatCny(OVER_LINE)}` && lineAfterRepay.outstanding === 0n,
+    lineRefusal === `line ${formatCny(CREDIT_LINE)}, outstanding ${formatCny(FACE_VALUE)}, amount ${formatCny(OVER_LINE)}` &&
+      lineAfterRepay.outstanding === 0n,
     `refused with ${lineRefusal || "nothing"}; owed after repayment ${formatCny(lineAfterRepay.outstanding)}`,
   );
 
@@ -572,7 +649,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   check(
     "every holder collected exactly the face value of the pieces it held",
     holderMismatches.length === 0 && heldAtMaturity.size === 3,
-    [...heldAtMaturity.entries()].map(([holder, value]) => `${nameOf(holder)} ${formatCny(claimedByHolder.get(holder) ?? 0n)} of ${formatCny(value)}`).join(", "),
+    [...heldAtMaturity.entries()]
+      .map(([holder, value]) => `${nameOf(holder)} ${formatCny(claimedByHolder.get(holder) ?? 0n)} of ${formatCny(value)}`)
+      .join(", "),
   );
 
   const bankCollected = claimedByPiece.get(fundedPiece) ?? 0n;
@@ -582,8 +661,16 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     `paid ${formatCny(quoted)} on day 20, collected ${formatCny(bankCollected)}: earned ${formatCny(bankCollected - quoted)}`,
   );
 
-  const [supply, issued, redeemed] = await Promise.all([settlementToken.totalSupply(), settlementToken.totalIssued(), settlementToken.totalRedeemed()]);
-  check("CNY in circulation equals issued minus redeemed", supply === issued - redeemed, `${formatCny(supply)} = ${formatCny(issued)} − ${formatCny(redeemed)}`);
+  const [supply, issued, redeemed] = await Promise.all([
+    settlementToken.totalSupply(),
+    settlementToken.totalIssued(),
+    settlementToken.totalRedeemed(),
+  ]);
+  check(
+    "CNY in circulation equals issued minus redeemed",
+    supply === issued - redeemed,
+    `${formatCny(supply)} = ${formatCny(issued)} − ${formatCny(redeemed)}`,
+  );
 
   const escrow = await settlementToken.balanceOf(settlementAddress);
   const account = await settlement.account(slot);
@@ -595,7 +682,10 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const repaidEvents = await settlement.queryFilter(settlement.filters.Repaid(slot), firstBlock);
   const anchorPaid = repaidEvents.filter((event) => event.args.payer === anchor.signer.address).reduce((sum, event) => sum + event.args.amount, 0n);
-  const anchorIssued = (await settlementToken.queryFilter(settlementToken.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce((sum, event) => sum + event.args.amount, 0n);
+  const anchorIssued = (await settlementToken.queryFilter(settlementToken.filters.Issued(undefined, anchor.signer.address), firstBlock)).reduce(
+    (sum, event) => sum + event.args.amount,
+    0n,
+  );
   const anchorBalance = await settlementToken.balanceOf(anchor.signer.address);
   check(
     `${anchor.name} paid exactly ${formatCny(FACE_VALUE)}`,
@@ -644,7 +734,15 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     const second = await latestTimestamp();
     const secondMaturity = second + SECOND_TENOR_DAYS * day;
     step(`Day 100: ${anchor.name} confirms a second receivable to ${tier1.name}, due in ${SECOND_TENOR_DAYS} days`);
-    const cameras = await trade("BVD-INV-0002", tier1, anchor, { description: "camera modules", quantity: 10_000n }, SECOND_FACE, "SWF-WB-10004", second - 3n * day);
+    const cameras = await trade(
+      "BVD-INV-0002",
+      tier1,
+      anchor,
+      { description: "camera modules", quantity: 10_000n },
+      SECOND_FACE,
+      "SWF-WB-10004",
+      second - 3n * day,
+    );
     const secondConfirmation = {
       supplier: tier1.signer.address,
       faceValue: SECOND_FACE,
@@ -671,14 +769,20 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       nonce: 2n,
     };
     const recourseSignature = await signFundingRequest(tier1.signer, domain, recourseRequest);
-    say(`   ${tier1.name} signs its request WITH recourse: if ${anchor.name} has not paid ${GRACE_DAYS} days after maturity, ${bank.name} may demand the unpaid part back.`);
+    say(
+      `   ${tier1.name} signs its request WITH recourse: if ${anchor.name} has not paid ${GRACE_DAYS} days after maturity, ${bank.name} may demand the unpaid part back.`,
+    );
     const recourseCheck = await bankClient.fundingCheck(recourseRequest, recourseSignature, recourseQuote);
     if (!recourseCheck.ok) throw new Error(`the verifier refuses to attest: ${recourseCheck.failures.map((failure) => failure.code).join("; ")}`);
     await (await settlementToken.connect(bank.signer).issue(bank.signer.address, recourseQuote)).wait();
     await (await settlementToken.connect(bank.signer).approve(financingAddress, recourseQuote)).wait();
-    const [, recoursePiece] = await bankFinancing.fund.staticCall(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature]);
+    const [, recoursePiece] = await bankFinancing.fund.staticCall(recourseRequest, recourseSignature, recourseCheck.attestation, [
+      recourseCheck.signature,
+    ]);
     await (await bankFinancing.fund(recourseRequest, recourseSignature, recourseCheck.attestation, [recourseCheck.signature])).wait();
-    say(`   ${bank.name} pays ${formatCny(recourseQuote)} and holds ${pieceName(recoursePiece)} (${formatCny(SOLD_WITH_RECOURSE)}), with recourse against ${tier1.name}.`);
+    say(
+      `   ${bank.name} pays ${formatCny(recourseQuote)} and holds ${pieceName(recoursePiece)} (${formatCny(SOLD_WITH_RECOURSE)}), with recourse against ${tier1.name}.`,
+    );
 
     await clock.advanceTo(secondMaturity + GRACE_DAYS * day + day);
     step(`${GRACE_DAYS + 1n} days after maturity ${anchor.name} has paid nothing: a default`);
@@ -703,7 +807,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
     const tier1Back = (await settlementToken.balanceOf(tier1.signer.address)) - tier1Before;
     const bankAfter = (await settlementToken.balanceOf(bank.signer.address)) - bankBefore;
     const recourseAccount = await settlement.recourseOf(recoursePiece);
-    say(`   The claims pay ${tier1.name} ${formatCny(recourseAccount.returned)} on ${pieceName(recoursePiece)} (its recourse back) and its own piece's ${formatCny(SECOND_FACE - SOLD_WITH_RECOURSE)}.`);
+    say(
+      `   The claims pay ${tier1.name} ${formatCny(recourseAccount.returned)} on ${pieceName(recoursePiece)} (its recourse back) and its own piece's ${formatCny(SECOND_FACE - SOLD_WITH_RECOURSE)}.`,
+    );
     check(
       `${bank.name} received exactly the value of the piece it bought with recourse`,
       bankAfter === recourseDue && recourseAccount.paid === recourseDue && !(await receivableToken.exists(recoursePiece)),
@@ -714,7 +820,11 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
       recourseAccount.returned === recourseDue && tier1Back === SECOND_FACE - SOLD_WITH_RECOURSE,
       `paid ${formatCny(recourseDue)}, returned ${formatCny(recourseAccount.returned)}`,
     );
-    const [supplyAfter, issuedAfter, redeemedAfter] = await Promise.all([settlementToken.totalSupply(), settlementToken.totalIssued(), settlementToken.totalRedeemed()]);
+    const [supplyAfter, issuedAfter, redeemedAfter] = await Promise.all([
+      settlementToken.totalSupply(),
+      settlementToken.totalIssued(),
+      settlementToken.totalRedeemed(),
+    ]);
     check(
       "after the default, the escrow is empty and no money was created or lost",
       (await settlementToken.balanceOf(settlementAddress)) === 0n && supplyAfter === issuedAfter - redeemedAfter,
@@ -724,6 +834,8 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
 
   const passed = checks.every((c) => c.passed);
   say();
-  say(passed ? "All checks passed: every holder was paid exactly its face value; no money was created or lost." : "SOME CHECKS FAILED (see ✗ above).");
+  say(
+    passed ? "All checks passed: every holder was paid exactly its face value; no money was created or lost." : "SOME CHECKS FAILED (see ✗ above).",
+  );
   return { passed, checks, lines, faceValue: FACE_VALUE, fundingPrice: quoted, finalBalances };
 }

@@ -26,7 +26,11 @@ function holds(reader: ReaderStanding, role: Role): boolean {
 }
 
 /** Whether `reader` may read `document`; `evaluatesBackedPiece` (the factor rule above) is asked only when the answer depends on it. */
-export async function readDecision(document: ParsedDocument, reader: ReaderStanding, evaluatesBackedPiece: () => Promise<boolean>): Promise<ReadDecision> {
+export async function readDecision(
+  document: ParsedDocument,
+  reader: ReaderStanding,
+  evaluatesBackedPiece: () => Promise<boolean>,
+): Promise<ReadDecision> {
   // A party keeps access to its own trade's documents even while suspended: they are its records.
   if (reader.memberId !== 0 && documentParties(document).some((party) => party.memberId === reader.memberId)) return { allowed: true, as: "party" };
   if (holds(reader, Role.AUDITOR)) return { allowed: true, as: "auditor" };

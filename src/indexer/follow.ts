@@ -115,7 +115,9 @@ export class Follower {
       if (canonical !== null && canonical.hash === mine.hash) ancestor = mine;
     }
     if (ancestor === undefined) {
-      throw new ReorgTooDeepError(`the chain reorganised below block ${floor}, the oldest block the index can roll back to (reorg window ${this.settings.reorgWindow})`);
+      throw new ReorgTooDeepError(
+        `the chain reorganised below block ${floor}, the oldest block the index can roll back to (reorg window ${this.settings.reorgWindow})`,
+      );
     }
     this.recentAhead = undefined;
     const tx = writer.transaction();
@@ -127,7 +129,8 @@ export class Follower {
     }
     const to = Math.min(head, ancestor.number + this.settings.maxRecentBlocks);
     const recent = await fetchRecent(this.client, writer.decoder.addresses, ancestor.number + 1, to, this.sizer);
-    if (!follows(recent.headers[0], ancestor.hash)) throw new RpcError(`block ${ancestor.number + 1} no longer follows the common ancestor`, "retryable");
+    if (!follows(recent.headers[0], ancestor.hash))
+      throw new RpcError(`block ${ancestor.number + 1} no longer follows the common ancestor`, "retryable");
     const events = await writer.applyRecentBlocks(tx, recent.headers, recent.logs);
     await writer.commitRecent(tx, recent.headers, head, floor, events, this.settings.reorgWindow);
     return { type: "reorg", commonAncestor: ancestor.number, undoneBlocks, undoRecords, reappliedTo: to, events };

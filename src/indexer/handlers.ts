@@ -59,13 +59,15 @@ class Batch {
     for (const tokenId of tokenIds) {
       const idHex = tokenHex(tokenId);
       const row = this.historyRows.get(idHex);
-      if (row === undefined) this.historyRows.set(idHex, { checkpoint: checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex), entries: [entry] });
+      if (row === undefined)
+        this.historyRows.set(idHex, { checkpoint: checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex), entries: [entry] });
       else row.entries.push(entry);
     }
   }
 
   flushHistory(): void {
-    for (const [idHex, row] of this.historyRows) this.tx.append(keys.historyAt(idHex, row.checkpoint), encodeHistoryRow(this.historyTransaction, row.entries));
+    for (const [idHex, row] of this.historyRows)
+      this.tx.append(keys.historyAt(idHex, row.checkpoint), encodeHistoryRow(this.historyTransaction, row.entries));
     this.historyRows.clear();
   }
 
@@ -101,8 +103,10 @@ class Batch {
         addToBucket(byMaturity, change.maturity, change);
       }
       writes.push({ key: keys.holdingTotals(owner), count, value, stampedAt: ownerChange.block });
-      for (const [anchorId, sum] of byAnchor) writes.push({ key: keys.holdingByAnchor(owner, anchorId), count: sum.count, value: sum.value, stampedAt: undefined });
-      for (const [maturity, sum] of byMaturity) writes.push({ key: keys.holdingByMaturity(owner, maturity), count: sum.count, value: sum.value, stampedAt: undefined });
+      for (const [anchorId, sum] of byAnchor)
+        writes.push({ key: keys.holdingByAnchor(owner, anchorId), count: sum.count, value: sum.value, stampedAt: undefined });
+      for (const [maturity, sum] of byMaturity)
+        writes.push({ key: keys.holdingByMaturity(owner, maturity), count: sum.count, value: sum.value, stampedAt: undefined });
     }
     return writes;
   }
@@ -186,7 +190,13 @@ function changeToken(batch: Batch, tokenId: bigint, block: number, change: (toke
 }
 
 /** Holdings after a piece became `after`; `liveBefore`: its holder and value before, if it was live. */
-function followHoldings(batch: Batch, block: number, idHex: string, after: TokenRecord, liveBefore: { owner: string; value: bigint } | undefined): void {
+function followHoldings(
+  batch: Batch,
+  block: number,
+  idHex: string,
+  after: TokenRecord,
+  liveBefore: { owner: string; value: bigint } | undefined,
+): void {
   const tx = batch.tx;
   const slotHex = slotHexOfToken(idHex);
   const slot = read(tx, keys.slotAt(slotHex), codecs.slot, `slot ${after.slot}`, block);
@@ -198,7 +208,14 @@ function followHoldings(batch: Batch, block: number, idHex: string, after: Token
     if (isLive) batch.countHolding(block, after.owner, slotHex, slot, 1, after.value);
   }
   if (liveBefore !== undefined && (!isLive || liveBefore.owner !== after.owner)) tx.del(keys.holdingAt(liveBefore.owner, idHex));
-  if (isLive) tx.putRecord(keys.holdingAt(after.owner, idHex), codecs.holding, { tokenId: after.tokenId, slot: after.slot, value: after.value, anchorId: slot.anchorId, maturity: slot.maturity });
+  if (isLive)
+    tx.putRecord(keys.holdingAt(after.owner, idHex), codecs.holding, {
+      tokenId: after.tokenId,
+      slot: after.slot,
+      value: after.value,
+      anchorId: slot.anchorId,
+      maturity: slot.maturity,
+    });
 }
 
 /** Changes a piece's record where its holder and value stay as they are (no holdings change). */
@@ -243,7 +260,9 @@ async function onRecourse(tx: StateTx, log: RawLog, event: Extract<ChainbillEven
   await tx.load([rowKey]);
   const before = need(tx.getRecord(rowKey, codecs.funding), `funding ${fundingId}`, block);
   if (!before.withRecourse || before.recourseAmount !== null) {
-    const [code, why] = !before.withRecourse ? (["RECOURSE_NOT_AGREED", "sold without recourse"] as const) : (["RECOURSE_RECORDED_TWICE", `already under recourse of ${before.recourseAmount}`] as const);
+    const [code, why] = !before.withRecourse
+      ? (["RECOURSE_NOT_AGREED", "sold without recourse"] as const)
+      : (["RECOURSE_RECORDED_TWICE", `already under recourse of ${before.recourseAmount}`] as const);
     recordFinding(tx, log, event, code, `${claim} on funding ${fundingId}, ${why}; not applied`);
     return;
   }
@@ -288,7 +307,8 @@ function changeMember(tx: StateTx, memberId: number, block: number, change: (mem
 }
 
 function changeSystem(tx: StateTx, change: (system: SystemRecord) => void): void {
-  if (tx.getRecord(keys.system, codecs.system) === undefined) tx.putRecord(keys.system, codecs.system, { ...INITIAL_SYSTEM, issuers: [], systemAccounts: [] });
+  if (tx.getRecord(keys.system, codecs.system) === undefined)
+    tx.putRecord(keys.system, codecs.system, { ...INITIAL_SYSTEM, issuers: [], systemAccounts: [] });
   tx.changeRecord(keys.system, codecs.system, change);
 }
 
@@ -333,7 +353,8 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
   }
   const before = read(batch.tx, keys.token(tokenId), codecs.token, `piece ${tokenId}`, block);
   if (to === ZERO_ADDRESS && before.status === "redeemed" && before.owner === from) return;
-  if (before.status !== "live" || before.owner !== from) throw new IndexInconsistencyError(`piece ${tokenId} moved from ${from}, which does not hold it`);
+  if (before.status !== "live" || before.owner !== from)
+    throw new IndexInconsistencyError(`piece ${tokenId} moved from ${from}, which does not hold it`);
   if (to === ZERO_ADDRESS) {
     // Emptied by a split or merge. (A redemption has already marked the piece redeemed and is not live.)
     changeSlot(batch.tx, slotHexOfToken(tokenHex(tokenId)), block, (slot) => {
@@ -352,7 +373,8 @@ function onTokenTransfer(batch: Batch, block: number, from: string, to: string, 
 function onTransferValue(batch: Batch, block: number, fromTokenId: bigint, toTokenId: bigint, value: bigint): void {
   if (fromTokenId !== 0n) {
     const source = read(batch.tx, keys.token(fromTokenId), codecs.token, `piece ${fromTokenId}`, block);
-    if (source.status !== "live" || source.value < value) throw new IndexInconsistencyError(`piece ${fromTokenId} has ${source.value}, cannot give ${value}`);
+    if (source.status !== "live" || source.value < value)
+      throw new IndexInconsistencyError(`piece ${fromTokenId} has ${source.value}, cannot give ${value}`);
     // A split or merge that took all of a piece's value reports its burn as 0 value to token 0; the Transfer to
     // the zero address that follows marks it burned.
     if (toTokenId === 0n && value === 0n) return;
@@ -531,7 +553,8 @@ const HANDLERS: HandlerTable = {
       },
     },
     Transfer: {
-      reads: (event) => (event.from === ZERO_ADDRESS ? [keys.slot(slotOf(event.tokenId))] : [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))]),
+      reads: (event) =>
+        event.from === ZERO_ADDRESS ? [keys.slot(slotOf(event.tokenId))] : [keys.token(event.tokenId), keys.slot(slotOf(event.tokenId))],
       // A mint creates the piece.
       creates: (event) => (event.from === ZERO_ADDRESS ? keys.token(event.tokenId) : undefined),
       apply: (batch, event, log) => onTokenTransfer(batch, log.blockNumber, event.from, event.to, event.tokenId),
@@ -575,7 +598,11 @@ const HANDLERS: HandlerTable = {
     CreditLineSet: {
       reads: (event) => [keys.creditLine(event.anchorId)],
       apply: ({ tx }, event, log) => {
-        tx.putRecord(keys.creditLine(event.anchorId), codecs.creditLine, { limit: event.limit, reviewDate: event.reviewDate, updatedAtBlock: log.blockNumber });
+        tx.putRecord(keys.creditLine(event.anchorId), codecs.creditLine, {
+          limit: event.limit,
+          reviewDate: event.reviewDate,
+          updatedAtBlock: log.blockNumber,
+        });
       },
     },
     CreditLineReleased: recordedOnly,

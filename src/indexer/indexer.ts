@@ -99,10 +99,7 @@ function checkNonNegativeInteger(value: number, name: string): number {
 
 /** What one step of the loop does next. */
 type StepPlan =
-  | { kind: "reorganise" }
-  | { kind: "atHead" }
-  | { kind: "backfill"; from: number; to: number; recentTo: number }
-  | { kind: "follow"; from: number };
+  { kind: "reorganise" } | { kind: "atHead" } | { kind: "backfill"; from: number; to: number; recentTo: number } | { kind: "follow"; from: number };
 
 export async function startIndexer(options: IndexerOptions): Promise<RunningIndexer> {
   const confirmations = checkNonNegativeInteger(options.confirmations ?? 0, "confirmations");
@@ -137,16 +134,23 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       try {
         found = codecs.config.decode(existing);
       } catch (error) {
-        throw new IndexDamagedError(options.dbPath, `its configuration (${keys.config}) is unreadable (${error instanceof Error ? error.message : String(error)})`);
+        throw new IndexDamagedError(
+          options.dbPath,
+          `its configuration (${keys.config}) is unreadable (${error instanceof Error ? error.message : String(error)})`,
+        );
       }
       if (found.format !== INDEX_FORMAT) {
-        throw new IndexConfigMismatchError(`${options.dbPath} was written by an indexer of another format (${found.format ?? 1}, this one writes ${INDEX_FORMAT}): delete it and index again`);
+        throw new IndexConfigMismatchError(
+          `${options.dbPath} was written by an indexer of another format (${found.format ?? 1}, this one writes ${INDEX_FORMAT}): delete it and index again`,
+        );
       }
       // Every record read and the digest of the last commit recomputed: a damaged index is refused, not served.
       options.onVerified?.(await verifyIndex(db, options.dbPath));
       running.digest = decodeDigest((await db.get(INTEGRITY_KEY)) ?? "");
       if (found.chainId !== config.chainId || found.addresses.join() !== config.addresses.join() || found.startBlock !== startBlock) {
-        throw new IndexConfigMismatchError(`${options.dbPath} indexes chain ${found.chainId} contracts ${found.addresses.join(", ")} from block ${found.startBlock}, not this deployment`);
+        throw new IndexConfigMismatchError(
+          `${options.dbPath} indexes chain ${found.chainId} contracts ${found.addresses.join(", ")} from block ${found.startBlock}, not this deployment`,
+        );
       }
     }
     const cursorText = await db.get(keys.cursor);
@@ -157,7 +161,6 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     const damage = error instanceof IndexDamagedError ? undefined : describeLevelFailure(error);
     throw damage === undefined ? error : new IndexDamagedError(options.dbPath, damage);
   }
-
 
   const reader = createIndexReader(db, { confirmations });
   const stopController = new AbortController();
@@ -253,7 +256,8 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     await loop();
   })().then(
     async () => {
-      for (const waiter of waiters) waiter.reject(new Error(`the indexer stopped at block ${writer.stored?.number ?? "none"} before block ${waiter.block}`));
+      for (const waiter of waiters)
+        waiter.reject(new Error(`the indexer stopped at block ${writer.stored?.number ?? "none"} before block ${waiter.block}`));
       waiters.clear();
       await db.close();
     },
@@ -304,4 +308,3 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     done,
   };
 }
-

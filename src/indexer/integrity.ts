@@ -293,7 +293,10 @@ export async function verifyIndex(db: IndexDb, dbPath: string): Promise<IndexVer
       stored = text;
     });
   } catch (error) {
-    throw new IndexDamagedError(dbPath, describeLevelFailure(error) ?? `its records cannot be read (${error instanceof Error ? error.message : String(error)})`);
+    throw new IndexDamagedError(
+      dbPath,
+      describeLevelFailure(error) ?? `its records cannot be read (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   let block: number | undefined;
   const cursorFamily = found.get("meta");

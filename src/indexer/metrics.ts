@@ -25,9 +25,17 @@ export function createIndexerMetrics(now: () => number = Date.now): IndexerMetri
   const head = new Gauge({ name: "chainbill_indexer_head_block", help: "The chain's head block, as last seen", registers: [registry] });
   const indexed = new Gauge({ name: "chainbill_indexer_indexed_block", help: "The last block applied to the index", registers: [registry] });
   const lag = new Gauge({ name: "chainbill_indexer_lag_blocks", help: "Blocks between the head and the last block indexed", registers: [registry] });
-  const reorgs = new Counter({ name: "chainbill_indexer_reorgs_total", help: "Chain reorganisations followed (rolled back and re-applied)", registers: [registry] });
+  const reorgs = new Counter({
+    name: "chainbill_indexer_reorgs_total",
+    help: "Chain reorganisations followed (rolled back and re-applied)",
+    registers: [registry],
+  });
   const events = new Counter({ name: "chainbill_indexer_events_total", help: "Events applied since the process started", registers: [registry] });
-  const rate = new Gauge({ name: "chainbill_indexer_events_per_second", help: `Events applied per second over the last ${RATE_WINDOW_MS / 1000} s`, registers: [registry] });
+  const rate = new Gauge({
+    name: "chainbill_indexer_events_per_second",
+    help: `Events applied per second over the last ${RATE_WINDOW_MS / 1000} s`,
+    registers: [registry],
+  });
   const phase = new Gauge({ name: "chainbill_indexer_following", help: "1 while following the head, 0 during a backfill", registers: [registry] });
   let counted = 0;
   /** (time, events applied) samples inside the window. */

@@ -1,7 +1,18 @@
 import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
 import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
-import type { Codec, Cursor, FactorTotals, FundingRow, HoldingRow, IndexFinding, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
+import type {
+  Codec,
+  Cursor,
+  FactorTotals,
+  FundingRow,
+  HoldingRow,
+  IndexFinding,
+  MemberRecord,
+  SlotRecord,
+  SystemRecord,
+  TokenRecord,
+} from "./schema";
 import { PREFIX_END } from "./store";
 import { readAnchorFacts, readFactorExposure, readSupplierFacts } from "./risk";
 import type { AnchorFacts, FactorExposure, SupplierFacts } from "./risk";
@@ -132,13 +143,15 @@ function addressOf(value: string, what: string): string {
 }
 
 function idOf(value: bigint, what: string): bigint {
-  if (typeof value !== "bigint" || value <= 0n || value >= 1n << 96n) throw new QueryInputError(`${what} must be a positive integer below 2^96, not ${String(value)}`);
+  if (typeof value !== "bigint" || value <= 0n || value >= 1n << 96n)
+    throw new QueryInputError(`${what} must be a positive integer below 2^96, not ${String(value)}`);
   return value;
 }
 
 function limitOf(value: number | undefined, fallback: number): number {
   const limit = value ?? fallback;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new QueryInputError(`limit must be an integer from 1 to 10000, not ${String(value)}`);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000)
+    throw new QueryInputError(`limit must be an integer from 1 to 10000, not ${String(value)}`);
   return limit;
 }
 
@@ -170,7 +183,9 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
         const cursor = await view.cursor();
         if (cursor === undefined) return null;
         const recorded = await view.scan(keys.findingsPrefix, codecs.finding);
-        const findings = recorded.slice(-STATUS_FINDINGS).map(([, { code, contract, event, block, transactionHash, logIndex }]) => ({ code, contract, event, block, transactionHash, logIndex }));
+        const findings = recorded
+          .slice(-STATUS_FINDINGS)
+          .map(([, { code, contract, event, block, transactionHash, logIndex }]) => ({ code, contract, event, block, transactionHash, logIndex }));
         return { ...view.asOf(cursor, [cursor.number]), head: cursor.head, findingCount: recorded.length, findings };
       }),
 
@@ -217,7 +232,7 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
         // in a small slot, one scan of the slot's pieces finds them all (instead of a read or a scan per piece).
         const slotPieces = slot.pieceCount <= slotScanMaxPieces ? await view.tokensOfSlot(token.slot) : undefined;
         const ancestors: TokenRecord[] = [];
-        for (let parent = token.parent ?? 0n; parent !== 0n; ) {
+        for (let parent = token.parent ?? 0n; parent !== 0n;) {
           const record = slotPieces?.byId.get(parent) ?? (await view.need(keys.token(parent), codecs.token));
           ancestors.push(record);
           parent = record.parent ?? 0n;
@@ -250,7 +265,12 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
           const rowKey = await view.text(keys.fundingIndex(fundingId));
           if (rowKey !== undefined) fundings.push(await view.need(rowKey, codecs.funding));
         }
-        const changed = [token.updatedAtBlock, slot.updatedAtBlock, ...ancestors.map((a) => a.updatedAtBlock), ...descendants.map((d) => d.updatedAtBlock)];
+        const changed = [
+          token.updatedAtBlock,
+          slot.updatedAtBlock,
+          ...ancestors.map((a) => a.updatedAtBlock),
+          ...descendants.map((d) => d.updatedAtBlock),
+        ];
         return { ...view.asOf(cursor, changed), token, slot, ancestors, descendants, descendantsTruncated: truncated, fundings };
       }),
 
@@ -312,14 +332,27 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
             });
           }
         }
-        return { ...view.asOf(cursor, entries.map((entry) => entry.blockNumber)), tokenId, entries };
+        return {
+          ...view.asOf(
+            cursor,
+            entries.map((entry) => entry.blockNumber),
+          ),
+          tokenId,
+          entries,
+        };
       }),
 
     members: () =>
       withSnapshot(async (view) => {
         const cursor = await view.requireCursor();
         const members = (await view.scan(keys.membersPrefix, codecs.member)).map(([, member]) => view.withActivity(member, cursor));
-        return { ...view.asOf(cursor, members.map((member) => member.updatedAtBlock)), members };
+        return {
+          ...view.asOf(
+            cursor,
+            members.map((member) => member.updatedAtBlock),
+          ),
+          members,
+        };
       }),
 
     memberOf: (addressInput) =>
@@ -436,9 +469,7 @@ export class View {
   }
 
   async scanText(prefix: string, limit?: number, after?: string): Promise<Array<[string, string]>> {
-    return this.db
-      .iterator({ gt: after ?? prefix, lt: `${prefix}${PREFIX_END}`, limit: limit ?? -1, snapshot: this.snapshot })
-      .all();
+    return this.db.iterator({ gt: after ?? prefix, lt: `${prefix}${PREFIX_END}`, limit: limit ?? -1, snapshot: this.snapshot }).all();
   }
 
   async scan<T>(prefix: string, codec: Codec<T>, limit?: number, after?: string): Promise<Array<[string, T]>> {
@@ -468,4 +499,3 @@ export class View {
     return this.db.keys({ gt: prefix, lt: `${prefix}${PREFIX_END}`, limit: limit ?? -1, snapshot: this.snapshot }).all();
   }
 }
-

@@ -55,7 +55,9 @@ export function positionOf(checkpoint: string): { blockNumber: number; transacti
 export const CONTRACT_ORDER: readonly ContractName[] = ["registry", "token", "currency", "settlement", "financing"];
 
 /** Each contract's event topics, numbered (a stored log names its event by number instead of its 32-byte topic). */
-const TOPIC_NUMBERS: ReadonlyArray<ReadonlyMap<string, number>> = CONTRACT_ORDER.map((contract) => new Map(eventTopics(contract).map((topic, index) => [topic, index])));
+const TOPIC_NUMBERS: ReadonlyArray<ReadonlyMap<string, number>> = CONTRACT_ORDER.map(
+  (contract) => new Map(eventTopics(contract).map((topic, index) => [topic, index])),
+);
 const TOPICS_BY_NUMBER: ReadonlyArray<readonly string[]> = CONTRACT_ORDER.map((contract) => eventTopics(contract));
 
 const ZERO_WORD = "0".repeat(64);
@@ -126,7 +128,17 @@ export function decodeHistoryRow(checkpoint: string, text: string, addresses: re
     if (topics[0] === "") throw new Error(`stored history row ${checkpoint} names an unknown event ${event}`);
     for (const topic of wordsOf(topicText)) topics.push(`0x${padWord(topic)}`);
     const data = `0x${wordsOf(dataText).map(padWord).join("")}`;
-    return { blockNumber, transactionIndex, logIndex: Number(logIndexText), blockHash: "", transactionHash: `0x${transactionText}`, address, topics, data, contract };
+    return {
+      blockNumber,
+      transactionIndex,
+      logIndex: Number(logIndexText),
+      blockHash: "",
+      transactionHash: `0x${transactionText}`,
+      address,
+      topics,
+      data,
+      contract,
+    };
   });
 }
 
@@ -473,7 +485,10 @@ export const codecs = {
       `"fundingCount":${s.fundingCount},"overdueFlagged":${s.overdueFlagged},"overdueCured":${s.overdueCured},"confirmedAtBlock":${s.confirmedAtBlock},` +
       `"updatedAtBlock":${s.updatedAtBlock}}`,
   ),
-  holding: templateCodec(genericCodecs.holding, (h) => `{"tokenId":"${h.tokenId}","slot":"${h.slot}","value":"${h.value}","anchorId":${h.anchorId},"maturity":"${h.maturity}"}`),
+  holding: templateCodec(
+    genericCodecs.holding,
+    (h) => `{"tokenId":"${h.tokenId}","slot":"${h.slot}","value":"${h.value}","anchorId":${h.anchorId},"maturity":"${h.maturity}"}`,
+  ),
   holdingTotals: codec<HoldingTotals>(["value"]),
   bucket: codec<HoldingBucket>(["value"]),
   funding: codec<FundingRow>(["tokenId", "fundedTokenId", "value", "price"], ["recourseAmount"]),

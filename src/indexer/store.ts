@@ -1,6 +1,17 @@
 import { Level } from "level";
 import type { ChainedBatch } from "level";
-import { INTEGRITY_KEY, IndexDamagedError, account, combined, describeLevelFailure, encodeDigest, familyOf, lastHash, missingCurrentFile, recordHash } from "./integrity";
+import {
+  INTEGRITY_KEY,
+  IndexDamagedError,
+  account,
+  combined,
+  describeLevelFailure,
+  encodeDigest,
+  familyOf,
+  lastHash,
+  missingCurrentFile,
+  recordHash,
+} from "./integrity";
 import type { IndexDigest } from "./integrity";
 
 /**
@@ -188,7 +199,9 @@ export class ValueCache {
  * are only ever replaced): not worth caching.
  */
 function cacheable(key: string): boolean {
-  return !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith("h/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/");
+  return (
+    !key.startsWith(UNDO_PREFIX) && !key.startsWith("e/") && !key.startsWith("h/") && !key.startsWith(BLOCK_HASH_PREFIX) && !key.startsWith("tc/")
+  );
 }
 
 /** An entry's value decoded by `codec` (decoded once, then shared); undefined if absent. */
@@ -411,7 +424,10 @@ export class StateTx {
       restored += record.length;
       this.putRaw(undo, null);
     }
-    for await (const key of this.db.keys({ gt: `${BLOCK_HASH_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}`, lt: `${BLOCK_HASH_PREFIX}${PREFIX_END}` })) {
+    for await (const key of this.db.keys({
+      gt: `${BLOCK_HASH_PREFIX}${padNumber(afterBlock, BLOCK_WIDTH)}`,
+      lt: `${BLOCK_HASH_PREFIX}${PREFIX_END}`,
+    })) {
       this.putRaw(key, null);
     }
     return restored;

@@ -141,13 +141,20 @@ export interface FetchedRecent {
   logs: RawLog[];
 }
 
-export async function fetchRecent(client: ChainClient, addresses: readonly string[], from: number, to: number, sizer: RangeSizer): Promise<FetchedRecent> {
+export async function fetchRecent(
+  client: ChainClient,
+  addresses: readonly string[],
+  from: number,
+  to: number,
+  sizer: RangeSizer,
+): Promise<FetchedRecent> {
   const [headers, logs] = await Promise.all([client.headers(from, to), fetchLogs(client, addresses, from, to, sizer)]);
   const known: BlockHeader[] = [];
   for (const header of headers) {
     if (header === null) throw new ChainMovedError(`block ${from + known.length} vanished while reading ${from}..${to}`);
     const previous = known[known.length - 1];
-    if (previous !== undefined && !follows(header, previous.hash)) throw new ChainMovedError(`blocks ${previous.number} and ${header.number} are not linked`);
+    if (previous !== undefined && !follows(header, previous.hash))
+      throw new ChainMovedError(`blocks ${previous.number} and ${header.number} are not linked`);
     known.push(header);
   }
   for (const log of logs) {

@@ -83,7 +83,10 @@ export class IndexWriter {
     // A transaction of its own (the digest follows it): one atomic write of the deletions and the digest.
     const tx = this.transaction();
     let deleted = await tx.deleteRange(`${UNDO_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, `${UNDO_PREFIX}${padNumber(floor + 1, BLOCK_WIDTH)}`);
-    deleted += await tx.deleteRange(`${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`, `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}`);
+    deleted += await tx.deleteRange(
+      `${BLOCK_HASH_PREFIX}${padNumber(fromBlock, BLOCK_WIDTH)}`,
+      `${BLOCK_HASH_PREFIX}${padNumber(floor, BLOCK_WIDTH)}`,
+    );
     if (deleted > 0) await tx.commit();
   }
 
@@ -108,7 +111,13 @@ export class IndexWriter {
   /** Writes recent blocks applied by {@link applyRecentBlocks}, with their cursor; `reorgWindow` sets the floor. */
   async commitRecent(tx: StateTx, headers: readonly BlockHeader[], head: number, floor: number, events: number, reorgWindow: number): Promise<void> {
     const last = headers[headers.length - 1];
-    await this.commit(tx, { number: last.number, hash: last.hash, timestamp: last.timestamp, head, rollbackFloor: Math.max(floor, head - reorgWindow) });
+    await this.commit(tx, {
+      number: last.number,
+      hash: last.hash,
+      timestamp: last.timestamp,
+      head,
+      rollbackFloor: Math.max(floor, head - reorgWindow),
+    });
     this.progress.eventsApplied += events;
     this.progress.blocksApplied += headers.length;
   }

@@ -48,7 +48,8 @@ export function parseLogFormat(value: string | undefined): LogFormat {
 export function logFormatFromArgv(argv: readonly string[]): LogFormat {
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
-    const value = argument === "--log-format" ? argv[index + 1] : argument.startsWith("--log-format=") ? argument.slice("--log-format=".length) : undefined;
+    const value =
+      argument === "--log-format" ? argv[index + 1] : argument.startsWith("--log-format=") ? argument.slice("--log-format=".length) : undefined;
     if (value === "json" || value === "pretty") return value;
   }
   return "pretty";
@@ -129,7 +130,12 @@ export function createCommandLogger(name: string, options: CommandLoggerOptions 
   const out = options.out ?? process.stderr;
   const settings = loggerOptions(name, options.level);
   // Synchronous writes: a command that exits right after logging loses nothing.
-  const destination = options.format === "json" ? (options.out === undefined ? pino.destination({ fd: 2, sync: true }) : (out as DestinationStream)) : prettyDestination(out);
+  const destination =
+    options.format === "json"
+      ? options.out === undefined
+        ? pino.destination({ fd: 2, sync: true })
+        : (out as DestinationStream)
+      : prettyDestination(out);
   return pino(settings, destination);
 }
 

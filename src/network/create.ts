@@ -85,7 +85,9 @@ function createIn(options: CreateNetworkOptions, layout: NodeLayout[]): NetworkD
     if (place.role === "validator") {
       const sealer = Wallet.createRandom();
       signer = sealer.address;
-      const keystore = encryptKeystoreJsonSync({ address: sealer.address, privateKey: sealer.privateKey }, password, { scrypt: { N: KEYSTORE_SCRYPT_N } });
+      const keystore = encryptKeystoreJsonSync({ address: sealer.address, privateKey: sealer.privateKey }, password, {
+        scrypt: { N: KEYSTORE_SCRYPT_N },
+      });
       fs.mkdirSync(path.join(place.dataDir, "keystore"), { mode: 0o700 });
       fs.writeFileSync(path.join(place.dataDir, "keystore", `UTC--${sealer.address.slice(2).toLowerCase()}.json`), keystore, { mode: 0o600 });
     }

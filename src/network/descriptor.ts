@@ -78,7 +78,9 @@ export function readNetworkDescriptor(file: string = descriptorPath()): NetworkD
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`no network descriptor at ${file} (start a network with \`npm run network -- up\`): ${(error as Error).message}`, { cause: error });
+    throw new Error(`no network descriptor at ${file} (start a network with \`npm run network -- up\`): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let json: unknown;
   try {

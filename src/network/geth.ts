@@ -26,7 +26,9 @@ export function requireGeth(env: NodeJS.ProcessEnv = process.env): string {
   const output = execFileSync(binary, ["version"], { encoding: "utf8" });
   const expected = `Version: ${GETH_VERSION.slice(1)}-stable`;
   if (!output.split("\n").includes(expected)) {
-    throw new Error(`${binary} is not geth ${GETH_VERSION} (it says: ${output.split("\n").find((line) => line.startsWith("Version")) ?? "no version"})`);
+    throw new Error(
+      `${binary} is not geth ${GETH_VERSION} (it says: ${output.split("\n").find((line) => line.startsWith("Version")) ?? "no version"})`,
+    );
   }
   return binary;
 }

@@ -41,7 +41,9 @@ export function networkLayout(stateDir: string, validators: number, basePort: nu
     const dataDir = path.join(root, name);
     const ipcPath = path.join(dataDir, "geth.ipc");
     if (Buffer.byteLength(ipcPath) > MAX_IPC_PATH) {
-      throw new Error(`the state directory ${root} is too deep: ${ipcPath} exceeds the ${MAX_IPC_PATH}-byte limit of a unix socket path (use a shorter --dir)`);
+      throw new Error(
+        `the state directory ${root} is too deep: ${ipcPath} exceeds the ${MAX_IPC_PATH}-byte limit of a unix socket path (use a shorter --dir)`,
+      );
     }
     nodes.push({
       name,

@@ -80,7 +80,9 @@ export function formatStatus(status: NetworkStatus): string[] {
     return `${node.name.padEnd(13)} ${role.padEnd(17)} ${(node.signer ?? "-").padEnd(42)} ${state}`;
   });
   const validators = status.signers?.length ?? status.nodes.filter(({ node }) => node.role === "validator").length;
-  const sealingUp = status.nodes.filter(({ node, running }) => running && node.role === "validator" && signers.has((node.signer ?? "").toLowerCase())).length;
+  const sealingUp = status.nodes.filter(
+    ({ node, running }) => running && node.role === "validator" && signers.has((node.signer ?? "").toLowerCase()),
+  ).length;
   const rpcNodes = status.nodes.filter(({ node }) => node.role === "rpc").length;
   const down = validators - sealingUp;
   lines.push(
@@ -95,7 +97,8 @@ export function logStatus(log: Logger, status: NetworkStatus): void {
   const down = status.nodes.filter(({ running }) => !running).map(({ node }) => node.name);
   const silent = status.nodes.filter(({ running, head }) => running && head === undefined).map(({ node }) => node.name);
   if (status.head === undefined) log.warn({ nodes: status.nodes.length, down, notAnswering: silent }, "no node of the network answers");
-  else if (down.length > 0 || silent.length > 0) log.warn({ head: status.head, down, notAnswering: silent }, `${down.length + silent.length} node(s) down or not answering`);
+  else if (down.length > 0 || silent.length > 0)
+    log.warn({ head: status.head, down, notAnswering: silent }, `${down.length + silent.length} node(s) down or not answering`);
   else log.info({ head: status.head, nodes: status.nodes.length, signers: status.signers?.length }, "every node answers");
 }
 
@@ -180,7 +183,11 @@ export async function startNetwork(
 }
 
 /** Stops every node (gracefully, then by force); returns the names of those that were running. */
-export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTERM" | "SIGKILL" = "SIGTERM", log: Logger = quietLogger()): Promise<string[]> {
+export async function stopNetwork(
+  descriptor: NetworkDescriptor,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+  log: Logger = quietLogger(),
+): Promise<string[]> {
   const stopped = await Promise.all(descriptor.nodes.map(async (node) => ((await stopNode(node, signal, undefined, log)) ? [node.name] : [])));
   return stopped.flat();
 }
@@ -189,7 +196,13 @@ export async function stopNetwork(descriptor: NetworkDescriptor, signal: "SIGTER
  * Starts one node of a running network again (after a crash or `down --node`): it peers with every node that is
  * running, and a validator then seals again. Returns its pid.
  */
-export async function restartNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string, log: Logger = quietLogger()): Promise<number> {
+export async function restartNode(
+  node: NetworkNode,
+  descriptor: NetworkDescriptor,
+  stateDir: string,
+  geth: string,
+  log: Logger = quietLogger(),
+): Promise<number> {
   const pid = await startNode(node, descriptor, stateDir, geth);
   log.info({ node: node.name, role: node.role, pid }, `${node.name} started again`);
   const running = descriptor.nodes.filter((other) => other.name !== node.name && runningPid(other) !== undefined).length;

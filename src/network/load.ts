@@ -47,7 +47,9 @@ export function httpRpc(url: string): { call: RpcCall; batch: RpcBatch } {
     if (calls.length === 0) return [];
     const first = nextId;
     nextId += calls.length;
-    const answers = (await post(calls.map(({ method, params }, index) => ({ jsonrpc: "2.0", id: first + index, method, params })))) as JsonRpcAnswer[];
+    const answers = (await post(
+      calls.map(({ method, params }, index) => ({ jsonrpc: "2.0", id: first + index, method, params })),
+    )) as JsonRpcAnswer[];
     if (!Array.isArray(answers)) throw new Error(`${url} did not answer a batch with an array`);
     const byId = new Map(answers.map((answer) => [answer.id, answer]));
     return calls.map((_, index) => {
@@ -129,8 +131,7 @@ function sameRequest(a: TransactionRequest, b: TransactionRequest): boolean {
 }
 
 export type SendOutcome =
-  | { kind: "sent"; hash: string; from: string; nonce: number; sentAt: number }
-  | { kind: "not-sent"; from: string; nonce: number; reason: string };
+  { kind: "sent"; hash: string; from: string; nonce: number; sentAt: number } | { kind: "not-sent"; from: string; nonce: number; reason: string };
 
 export class AccountSender {
   private nextNonce: number | undefined;
@@ -217,7 +218,9 @@ export class AccountSender {
       const answers = await batch(raws.map((raw) => ({ method: "eth_sendRawTransaction", params: [raw] })));
       const outcomes = answers.map((answer, offset): SendOutcome => {
         const nonce = first + offset;
-        return "error" in answer ? { kind: "not-sent", from, nonce, reason: answer.error } : { kind: "sent", hash: answer.result as string, from, nonce, sentAt };
+        return "error" in answer
+          ? { kind: "not-sent", from, nonce, reason: answer.error }
+          : { kind: "sent", hash: answer.result as string, from, nonce, sentAt };
       });
       if (outcomes.every((outcome) => outcome.kind === "sent")) {
         this.nextNonce = first + count;

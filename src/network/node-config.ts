@@ -42,7 +42,12 @@ export function nodeConfigToml(node: NetworkNode, nodes: readonly NetworkNode[],
     `AuthPort = ${node.authPort}`,
     ...(node.httpPort === undefined
       ? []
-      : ['HTTPHost = "127.0.0.1"', `HTTPPort = ${node.httpPort}`, `HTTPModules = ${tomlStrings(HTTP_MODULES)}`, 'HTTPVirtualHosts = ["localhost", "127.0.0.1"]']),
+      : [
+          'HTTPHost = "127.0.0.1"',
+          `HTTPPort = ${node.httpPort}`,
+          `HTTPModules = ${tomlStrings(HTTP_MODULES)}`,
+          'HTTPVirtualHosts = ["localhost", "127.0.0.1"]',
+        ]),
     "",
     "[Node.P2P]",
     "MaxPeers = 32",

@@ -81,7 +81,13 @@ function sleep(ms: number): Promise<void> {
  * configuration is rewritten from the descriptor first, so that every start sees the current peers. `extraArgs` go
  * after the usual command line (geth lets a flag override the TOML): a benchmark's settings under trial.
  */
-export async function startNode(node: NetworkNode, descriptor: NetworkDescriptor, stateDir: string, geth: string, extraArgs: readonly string[] = []): Promise<number> {
+export async function startNode(
+  node: NetworkNode,
+  descriptor: NetworkDescriptor,
+  stateDir: string,
+  geth: string,
+  extraArgs: readonly string[] = [],
+): Promise<number> {
   const running = runningPid(node);
   if (running !== undefined) return running;
   fs.writeFileSync(configPath(node), nodeConfigToml(node, descriptor.nodes, descriptor.chainId));
@@ -122,7 +128,12 @@ export async function startNode(node: NetworkNode, descriptor: NetworkDescriptor
  * Ends the node's process group with `signal` (SIGTERM lets geth close its database; SIGKILL is a crash) and waits
  * until it is gone, escalating to SIGKILL after `graceMs`. Returns whether it was running; `log` hears the stop.
  */
-export async function stopNode(node: NetworkNode, signal: "SIGTERM" | "SIGKILL" = "SIGTERM", graceMs = 15_000, log: Logger = quietLogger()): Promise<boolean> {
+export async function stopNode(
+  node: NetworkNode,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+  graceMs = 15_000,
+  log: Logger = quietLogger(),
+): Promise<boolean> {
   const pid = runningPid(node);
   if (pid === undefined) return false;
   const signalGroup = (which: NodeJS.Signals): void => {

@@ -33,8 +33,16 @@ export const OFFER_TYPES = typeTable({
 export const offerSchema = z
   .strictObject({
     factor: address,
-    anchorId: z.number().int("a member id is a whole number").min(1, "a member id starts at 1").max(2 ** 32 - 1),
-    rateBps: z.number().int("basis points are a whole number").min(1, "at least 1 basis point").max(MAX_RATE_BPS, `at most ${MAX_RATE_BPS} basis points (100% a year)`),
+    anchorId: z
+      .number()
+      .int("a member id is a whole number")
+      .min(1, "a member id starts at 1")
+      .max(2 ** 32 - 1),
+    rateBps: z
+      .number()
+      .int("basis points are a whole number")
+      .min(1, "at least 1 basis point")
+      .max(MAX_RATE_BPS, `at most ${MAX_RATE_BPS} basis points (100% a year)`),
     maxTenorDays: z.number().int("whole days").min(1, "at least 1 day").max(MAX_TENOR_DAYS, `at most ${MAX_TENOR_DAYS} days`),
     minValue: amount,
     maxValue: amount,

@@ -63,7 +63,12 @@ export class OfferStore {
 
   /** Stores a signed offer (checked by the caller), replacing the factor's offer for the same anchor. */
   async put(offer: Offer, signature: string, now = Date.now()): Promise<StoredOffer> {
-    const stored: StoredOffer = { offer: offerToWire(offer), hash: offerHash(this.chainId, offer), signature: signature.toLowerCase(), receivedAt: Math.floor(now / 1000) };
+    const stored: StoredOffer = {
+      offer: offerToWire(offer),
+      hash: offerHash(this.chainId, offer),
+      signature: signature.toLowerCase(),
+      receivedAt: Math.floor(now / 1000),
+    };
     await this.db.put(offerKey(offer.factor, offer.anchorId), stored, { sync: true });
     return stored;
   }

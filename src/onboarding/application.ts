@@ -54,7 +54,10 @@ export const REFUSAL_TYPES = typeTable({
 
 const contactSchema = z.strictObject({
   name: text(100),
-  email: z.string().max(254, "at most 254 characters").regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/u, "an e-mail address such as finance@example.com"),
+  email: z
+    .string()
+    .max(254, "at most 254 characters")
+    .regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/u, "an e-mail address such as finance@example.com"),
   phone: z.string().regex(/^\+?[0-9][0-9 -]{4,30}$/u, "a telephone number: digits, spaces and dashes, optionally starting with +"),
 });
 
@@ -66,12 +69,18 @@ export const applicationSchema = z
     creditCode: z
       .string()
       .max(64, "at most 64 characters")
-      .refine((code) => normalisedCreditCode(code) === code, "the unified social credit code in capitals without spaces (A–Z, 0–9, -), e.g. 91440300MA5HXM0001"),
+      .refine(
+        (code) => normalisedCreditCode(code) === code,
+        "the unified social credit code in capitals without spaces (A–Z, 0–9, -), e.g. 91440300MA5HXM0001",
+      ),
     roles: z
       .number()
       .int("a role bitmask")
       .min(1, "ask for at least one role")
-      .refine((mask) => (mask & ~KNOWN_ROLES_MASK) === 0, "a bitmask of the registry's roles (OPERATOR 1, ANCHOR 2, SUPPLIER 4, FACTOR 8, CARRIER 16, VERIFIER 32, AUDITOR 64)"),
+      .refine(
+        (mask) => (mask & ~KNOWN_ROLES_MASK) === 0,
+        "a bitmask of the registry's roles (OPERATOR 1, ANCHOR 2, SUPPLIER 4, FACTOR 8, CARRIER 16, VERIFIER 32, AUDITOR 64)",
+      ),
     contacts: z.array(contactSchema).min(1, "give at least one contact").max(MAX_CONTACTS, `at most ${MAX_CONTACTS} contacts`),
     addresses: z.array(address).min(1, "give at least the applying address").max(MAX_ADDRESSES, `at most ${MAX_ADDRESSES} addresses`),
     filedAt: unixSeconds,
@@ -79,7 +88,8 @@ export const applicationSchema = z
   .superRefine((application, context) => {
     const addresses: unknown = application.addresses;
     if (!Array.isArray(addresses) || addresses.length === 0 || typeof application.applicant !== "string") return;
-    if (application.addresses[0] !== application.applicant) context.addIssue({ code: "custom", path: ["addresses", 0], message: "the first address is the applying address itself" });
+    if (application.addresses[0] !== application.applicant)
+      context.addIssue({ code: "custom", path: ["addresses", 0], message: "the first address is the applying address itself" });
     const seen = new Set<string>();
     application.addresses.forEach((entry, index) => {
       if (typeof entry !== "string") return;

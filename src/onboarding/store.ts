@@ -73,13 +73,20 @@ export class ApplicationStore {
   /** Stores a signed application (already checked by the caller); false when this very application is stored. */
   async add(application: Application, signature: string, now = Date.now()): Promise<{ created: boolean; record: ApplicationRecord }> {
     const parsed = applicationSchema.safeParse(application);
-    if (!parsed.success) throw new Error(`not a valid application: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new Error(`not a valid application: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
     const hash = applicationHash(this.chainId, application);
     if (signerOf(hash, signature) !== application.applicant) throw new Error("the application is not signed by its applicant");
     const existing = await this.get(hash);
     if (existing !== undefined) return { created: false, record: existing };
     this.lastSequence = Math.max(now, this.lastSequence + 1);
-    const record: ApplicationRecord = { hash, application, signature: signature.toLowerCase(), receivedAt: Math.floor(now / 1000), sequence: this.lastSequence };
+    const record: ApplicationRecord = {
+      hash,
+      application,
+      signature: signature.toLowerCase(),
+      receivedAt: Math.floor(now / 1000),
+      sequence: this.lastSequence,
+    };
     const sequence = pad(this.lastSequence);
     await this.records.batch(
       [
@@ -112,10 +119,15 @@ export class ApplicationStore {
 
   private checked(key: string, stored: ApplicationRecord): ApplicationRecord {
     const parsed = applicationSchema.safeParse(stored.application);
-    if (!parsed.success || applicationHash(this.chainId, parsed.data) !== key || signerOf(key, stored.signature) !== parsed.data.applicant) throw new AlteredApplicationError(key);
+    if (!parsed.success || applicationHash(this.chainId, parsed.data) !== key || signerOf(key, stored.signature) !== parsed.data.applicant)
+      throw new AlteredApplicationError(key);
     if (stored.refusal !== undefined) {
       const refusal = refusalSchema.safeParse(stored.refusal.refusal);
-      if (!refusal.success || refusal.data.application !== key || signerOf(refusalHash(this.chainId, refusal.data), stored.refusal.signature) !== getAddress(stored.refusal.operator)) {
+      if (
+        !refusal.success ||
+        refusal.data.application !== key ||
+        signerOf(refusalHash(this.chainId, refusal.data), stored.refusal.signature) !== getAddress(stored.refusal.operator)
+      ) {
         throw new AlteredApplicationError(key);
       }
     }

@@ -59,7 +59,11 @@ interface RevertLike {
 }
 
 /** Every custom error the operator's transactions can meet, to read revert data a client left undecoded. */
-const ERRORS = new Interface([...MemberRegistry__factory.abi, ...ReceivableToken__factory.abi, ...Financing__factory.abi, ...Settlement__factory.abi].filter((fragment) => fragment.type === "error"));
+const ERRORS = new Interface(
+  [...MemberRegistry__factory.abi, ...ReceivableToken__factory.abi, ...Financing__factory.abi, ...Settlement__factory.abi].filter(
+    (fragment) => fragment.type === "error",
+  ),
+);
 
 /** The revert data somewhere in an error as nodes and clients nest it (ethers, Hardhat, geth differ). */
 function revertDataOf(error: unknown, depth = 0): string | null {
@@ -96,7 +100,8 @@ export function refusalOf(error: unknown): string {
       ReceivableUnauthorizedOperator: () => `${first} is not an active operator of this network`,
       FinancingUnauthorizedOperator: () => `${first} is not an active operator of this network`,
       SettlementUnauthorizedOperator: () => `${first} is not an active operator of this network`,
-      SettlementWriteOffBeforeGrace: () => `receivable ${first}'s grace period ends ${cstTime(BigInt(second))}; it is not overdue before then (chain time ${cstTime(BigInt(String(revert.args[2])))})`,
+      SettlementWriteOffBeforeGrace: () =>
+        `receivable ${first}'s grace period ends ${cstTime(BigInt(second))}; it is not overdue before then (chain time ${cstTime(BigInt(String(revert.args[2])))})`,
       SettlementWriteOffRepaid: () => `receivable ${first} is fully repaid: there is nothing to write off`,
       SettlementAlreadyWrittenOff: () => `receivable ${first} was already written off at ${cstTime(BigInt(second))}`,
       ReceivableNonexistentSlot: () => `there is no receivable ${first}`,
@@ -113,7 +118,8 @@ export function refusalOf(error: unknown): string {
       RegistrySelfLockout: () => `an operator cannot lock itself out (member #${first})`,
       RegistryInvalidRoles: () => `${first} is not a set of known roles`,
       ReceivableCreditLineNotAnchor: () => `member #${first} does not hold the ANCHOR role: only an anchor has a credit line`,
-      ReceivableInvalidCreditLine: () => `the line ${first} fen or the review date ${cstDate(BigInt(second))} is not accepted (the date must be after the chain's time)`,
+      ReceivableInvalidCreditLine: () =>
+        `the line ${first} fen or the review date ${cstDate(BigInt(second))} is not accepted (the date must be after the chain's time)`,
       EnforcedPause: () => "the system is already paused",
       ExpectedPause: () => "the system is not paused",
     };
@@ -178,13 +184,21 @@ async function listMembers(registry: MemberRegistry, token: ReceivableToken, jso
       leiHash: view.leiHash,
       ...(line === null
         ? {}
-        : { creditLine: line.reviewDate === 0n ? null : { line: line.limit.toString(), outstanding: line.outstanding.toString(), reviewDate: cstDate(line.reviewDate) } }),
+        : {
+            creditLine:
+              line.reviewDate === 0n
+                ? null
+                : { line: line.limit.toString(), outstanding: line.outstanding.toString(), reviewDate: cstDate(line.reviewDate) },
+          }),
     });
   }
   if (json) return JSON.stringify({ members }, null, 2);
   if (members.length === 0) return "no members";
   return members
-    .map((entry) => `#${entry.memberId}  ${entry.status.padEnd(9)}  ${entry.roles.join(",").padEnd(16)}  KYC until ${entry.kycValidUntil}  ${entry.accounts.join(" ")}  lei ${entry.leiHash}${lineText(entry.creditLine)}`)
+    .map(
+      (entry) =>
+        `#${entry.memberId}  ${entry.status.padEnd(9)}  ${entry.roles.join(",").padEnd(16)}  KYC until ${entry.kycValidUntil}  ${entry.accounts.join(" ")}  lei ${entry.leiHash}${lineText(entry.creditLine)}`,
+    )
     .join("\n");
 }
 
@@ -198,7 +212,10 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
       const memberId = await memberIdOf(registry, command.member);
       await checkKycDate(provider, command.reviewDate, "review date");
       const args = [memberId, command.line, command.reviewDate.unixSeconds] as const;
-      const sent = await send(() => receivableToken.setCreditLine.staticCall(...args), () => receivableToken.setCreditLine(...args));
+      const sent = await send(
+        () => receivableToken.setCreditLine.staticCall(...args),
+        () => receivableToken.setCreditLine(...args),
+      );
       const { outstanding } = await receivableToken.creditLine(memberId);
       const free = command.line > outstanding ? command.line - outstanding : 0n;
       const over = outstanding > command.line ? `; it owes more than the line, so it confirms nothing until repayments bring it under` : "";
@@ -219,44 +236,95 @@ export async function runOperatorCommand(command: OperatorCommand, system: Opera
         },
         () => registry.admit(...args),
       );
-      return done(`admitted member #${memberId} (${roleNames(mask).join(", ")}; KYC valid until ${command.kycValidUntil.text}) with address ${command.address}`, sent);
+      return done(
+        `admitted member #${memberId} (${roleNames(mask).join(", ")}; KYC valid until ${command.kycValidUntil.text}) with address ${command.address}`,
+        sent,
+      );
     }
     case "suspend":
     case "reinstate": {
       const memberId = await memberIdOf(registry, command.member);
       const call = command.name === "suspend" ? registry.suspend : registry.reinstate;
-      return done(`${command.name === "suspend" ? "suspended" : "reinstated"} member #${memberId}`, await send(() => call.staticCall(memberId), () => call(memberId)));
+      return done(
+        `${command.name === "suspend" ? "suspended" : "reinstated"} member #${memberId}`,
+        await send(
+          () => call.staticCall(memberId),
+          () => call(memberId),
+        ),
+      );
     }
     case "renew-kyc": {
       const memberId = await memberIdOf(registry, command.member);
       await checkKycDate(provider, command.kycValidUntil);
       const until = command.kycValidUntil.unixSeconds;
-      return done(`member #${memberId}'s KYC is valid until ${command.kycValidUntil.text}`, await send(() => registry.renewKyc.staticCall(memberId, until), () => registry.renewKyc(memberId, until)));
+      return done(
+        `member #${memberId}'s KYC is valid until ${command.kycValidUntil.text}`,
+        await send(
+          () => registry.renewKyc.staticCall(memberId, until),
+          () => registry.renewKyc(memberId, until),
+        ),
+      );
     }
     case "grant":
     case "revoke": {
       const memberId = await memberIdOf(registry, command.member);
       const call = command.name === "grant" ? registry.grantRole : registry.revokeRole;
       const role = roleNames(1n << BigInt(command.role)).join("");
-      return done(`${command.name === "grant" ? "granted" : "revoked"} ${role} ${command.name === "grant" ? "to" : "from"} member #${memberId}`, await send(() => call.staticCall(memberId, command.role), () => call(memberId, command.role)));
+      return done(
+        `${command.name === "grant" ? "granted" : "revoked"} ${role} ${command.name === "grant" ? "to" : "from"} member #${memberId}`,
+        await send(
+          () => call.staticCall(memberId, command.role),
+          () => call(memberId, command.role),
+        ),
+      );
     }
     case "add-address":
     case "remove-address": {
       const memberId = await memberIdOf(registry, command.member);
       const call = command.name === "add-address" ? registry.addAccount : registry.removeAccount;
-      return done(`${command.name === "add-address" ? "added" : "removed"} ${command.address} ${command.name === "add-address" ? "to" : "from"} member #${memberId}`, await send(() => call.staticCall(memberId, command.address), () => call(memberId, command.address)));
+      return done(
+        `${command.name === "add-address" ? "added" : "removed"} ${command.address} ${command.name === "add-address" ? "to" : "from"} member #${memberId}`,
+        await send(
+          () => call.staticCall(memberId, command.address),
+          () => call(memberId, command.address),
+        ),
+      );
     }
     case "set-verifiers":
-      return done(`fundings now need ${command.required} verifier signature${command.required === 1 ? "" : "s"}`, await send(() => financing.setRequiredVerifiers.staticCall(command.required), () => financing.setRequiredVerifiers(command.required)));
+      return done(
+        `fundings now need ${command.required} verifier signature${command.required === 1 ? "" : "s"}`,
+        await send(
+          () => financing.setRequiredVerifiers.staticCall(command.required),
+          () => financing.setRequiredVerifiers(command.required),
+        ),
+      );
     case "pause":
-      return done("paused: transfers, confirmations and funding stop; claims continue", await send(() => receivableToken.pause.staticCall(), () => receivableToken.pause()));
+      return done(
+        "paused: transfers, confirmations and funding stop; claims continue",
+        await send(
+          () => receivableToken.pause.staticCall(),
+          () => receivableToken.pause(),
+        ),
+      );
     case "unpause":
-      return done("unpaused: transfers, confirmations and funding run again", await send(() => receivableToken.unpause.staticCall(), () => receivableToken.unpause()));
+      return done(
+        "unpaused: transfers, confirmations and funding run again",
+        await send(
+          () => receivableToken.unpause.staticCall(),
+          () => receivableToken.unpause(),
+        ),
+      );
     case "write-off": {
-      const sent = await send(() => settlement.writeOff.staticCall(command.slot), () => settlement.writeOff(command.slot));
+      const sent = await send(
+        () => settlement.writeOff.staticCall(command.slot),
+        () => settlement.writeOff(command.slot),
+      );
       const { repaid } = await settlement.account(command.slot);
       const { faceValue } = await receivableToken.slotState(command.slot);
-      return done(`wrote off receivable ${command.slot}: ${formatCny(faceValue - repaid)} of ${formatCny(faceValue)} unpaid (the anchor may still repay it)`, sent);
+      return done(
+        `wrote off receivable ${command.slot}: ${formatCny(faceValue - repaid)} of ${formatCny(faceValue)} unpaid (the anchor may still repay it)`,
+        sent,
+      );
     }
   }
 }

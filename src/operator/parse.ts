@@ -80,7 +80,9 @@ export function usage(): string {
     "or --contracts <file>. Exit status: 0 done, 1 refused (by the chain or for an unknown member), 2 usage error.",
     "",
     "commands:",
-    ...Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}\n  ${" ".repeat(width)}  npm run operator -- ${entry.usage}`),
+    ...Object.entries(COMMANDS).map(
+      ([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}\n  ${" ".repeat(width)}  npm run operator -- ${entry.usage}`,
+    ),
     "",
     `roles: ${ROLE_NAMES.join(", ")}`,
   ].join("\n");
@@ -197,7 +199,8 @@ function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCom
     case "admit": {
       const creditCode = values["credit-code"];
       const leiHash = values["lei-hash"];
-      if ((creditCode === undefined) === (leiHash === undefined)) throw new UsageError("admit needs exactly one of --credit-code <code> or --lei-hash <0x…>");
+      if ((creditCode === undefined) === (leiHash === undefined))
+        throw new UsageError("admit needs exactly one of --credit-code <code> or --lei-hash <0x…>");
       if (leiHash !== undefined && !isHexString(leiHash, 32)) throw new UsageError(`--lei-hash: "${leiHash}" is not 32 bytes of hex`);
       const rolesText = values.roles;
       if (rolesText === undefined || rolesText.trim() === "") throw new UsageError("--roles <ROLE[,ROLE…]> is required");
@@ -224,7 +227,8 @@ function commandFrom(name: OperatorCommand["name"], values: Values): OperatorCom
       return { name, member: memberOf(values.member), address: addressOf(values.address, "--address") };
     case "set-verifiers": {
       const text = values.required;
-      if (text === undefined || !/^[0-9]{1,3}$/u.test(text) || Number(text) === 0) throw new UsageError(`--required: "${text ?? ""}" is not a number of signatures from 1 to 999`);
+      if (text === undefined || !/^[0-9]{1,3}$/u.test(text) || Number(text) === 0)
+        throw new UsageError(`--required: "${text ?? ""}" is not a number of signatures from 1 to 999`);
       return { name, required: Number(text) };
     }
     case "pause":

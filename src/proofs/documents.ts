@@ -16,9 +16,7 @@ import type { FieldProblem, Party } from "./wire";
 
 export type DocumentKind = "invoice" | "logistics";
 
-export type ParsedDocument =
-  | { kind: "invoice"; hash: string; proof: InvoiceProof }
-  | { kind: "logistics"; hash: string; proof: LogisticsProof };
+export type ParsedDocument = { kind: "invoice"; hash: string; proof: InvoiceProof } | { kind: "logistics"; hash: string; proof: LogisticsProof };
 
 /**
  * A stored copy that no longer parses to the hash it is stored under: altered after upload (or stored for another
@@ -125,7 +123,13 @@ function signatureClaims(document: ParsedDocument, chainId: bigint | number): Si
     const digest = digestOrNone(() => logisticsEventDigest(chainId, waybill, event));
     claims.push({ path: `events.${index}.carrierSignature`, role: "carrier", party: waybill.carrier, digest, signature: event.carrierSignature });
     if (event.consigneeSignature !== undefined) {
-      claims.push({ path: `events.${index}.consigneeSignature`, role: "consignee", party: waybill.consignee, digest, signature: event.consigneeSignature });
+      claims.push({
+        path: `events.${index}.consigneeSignature`,
+        role: "consignee",
+        party: waybill.consignee,
+        digest,
+        signature: event.consigneeSignature,
+      });
     }
   }
   return claims;
@@ -136,7 +140,11 @@ function signatureClaims(document: ParsedDocument, chainId: bigint | number): Si
  * enough), every signature of `documents` not already remembered, and remembers them: the {@link documentSignatures}
  * that follow answer from memory. The same answers as recovering inline.
  */
-export async function recoverDocumentSignaturesWith(documents: Iterable<ParsedDocument>, chainId: bigint | number, recovery: SignatureRecovery): Promise<void> {
+export async function recoverDocumentSignaturesWith(
+  documents: Iterable<ParsedDocument>,
+  chainId: bigint | number,
+  recovery: SignatureRecovery,
+): Promise<void> {
   const wanted = new Map<string, { claims: SignatureClaim[]; first: number }>();
   const pairs: SignaturePair[] = [];
   for (const document of documents) {

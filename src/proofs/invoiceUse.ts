@@ -48,7 +48,12 @@ export function invoiceUseDigest(chainId: bigint | number, tokenAddress: string,
  * The seller signs its consent (in its wallet). Returned in EIP-2098 compact form (64 bytes): the token takes 64 or
  * 65 bytes, and the compact form costs the buyer's transaction 140 gas less calldata.
  */
-export async function signInvoiceUse(seller: Pick<Signer, "signTypedData">, chainId: bigint | number, tokenAddress: string, use: InvoiceUse): Promise<string> {
+export async function signInvoiceUse(
+  seller: Pick<Signer, "signTypedData">,
+  chainId: bigint | number,
+  tokenAddress: string,
+  use: InvoiceUse,
+): Promise<string> {
   const signature = await seller.signTypedData(invoiceUseDomain(chainId, tokenAddress), INVOICE_USE_TYPES, invoiceUseValue(use));
   return Signature.from(signature).compactSerialized;
 }

@@ -29,7 +29,11 @@ export async function issueInvoiceProof(chainId: bigint | number, invoice: Invoi
  * paying it with a piece of the receivable token at `tokenAddress`).
  */
 export async function issueInvoiceConsent(chainId: bigint | number, tokenAddress: string, invoice: Invoice, seller: TypedSigner): Promise<string> {
-  return signInvoiceUse(seller, chainId, tokenAddress, { invoiceNumber: invoice.number, invoiceHash: invoiceHash(chainId, invoice), buyer: invoice.buyer.account });
+  return signInvoiceUse(seller, chainId, tokenAddress, {
+    invoiceNumber: invoice.number,
+    invoiceHash: invoiceHash(chainId, invoice),
+    buyer: invoice.buyer.account,
+  });
 }
 
 /**

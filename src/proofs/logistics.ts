@@ -160,7 +160,12 @@ export function logisticsEventDigest(chainId: bigint | number, waybill: Waybill,
 }
 
 /** The address a signature of one event recovers to, or null when the signature is malformed. */
-export function recoverLogisticsEventSigner(chainId: bigint | number, waybill: Waybill, event: LogisticsEventContent, eventSignature: string): string | null {
+export function recoverLogisticsEventSigner(
+  chainId: bigint | number,
+  waybill: Waybill,
+  event: LogisticsEventContent,
+  eventSignature: string,
+): string | null {
   try {
     return recoverAddress(logisticsEventDigest(chainId, waybill, event), eventSignature);
   } catch {

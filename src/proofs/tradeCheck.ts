@@ -47,16 +47,25 @@ export function tradeMismatches(step: TradeStep): TradeMismatch[] {
   const found: TradeMismatch[] = [];
   const sellerId = invoice.seller.memberId;
   const buyerId = invoice.buyer.memberId;
-  if (step.recipientMemberId !== sellerId) found.push({ code: "SELLER_NOT_RECIPIENT", sellerMemberId: sellerId, recipientMemberId: step.recipientMemberId });
+  if (step.recipientMemberId !== sellerId)
+    found.push({ code: "SELLER_NOT_RECIPIENT", sellerMemberId: sellerId, recipientMemberId: step.recipientMemberId });
   if (buyerId !== step.senderMemberId) found.push({ code: "BUYER_NOT_SENDER", buyerMemberId: buyerId, senderMemberId: step.senderMemberId });
   if (invoice.total < step.amount) found.push({ code: "TOTAL_BELOW_AMOUNT", total: invoice.total, amount: step.amount });
-  if (invoice.currency !== step.pieceCurrency) found.push({ code: "CURRENCY_MISMATCH", invoiceCurrency: invoice.currency, pieceCurrency: step.pieceCurrency });
-  if (waybill.shipper.memberId !== sellerId) found.push({ code: "SHIPPER_NOT_SELLER", shipperMemberId: waybill.shipper.memberId, sellerMemberId: sellerId });
-  if (waybill.consignee.memberId !== buyerId) found.push({ code: "CONSIGNEE_NOT_BUYER", consigneeMemberId: waybill.consignee.memberId, buyerMemberId: buyerId });
+  if (invoice.currency !== step.pieceCurrency)
+    found.push({ code: "CURRENCY_MISMATCH", invoiceCurrency: invoice.currency, pieceCurrency: step.pieceCurrency });
+  if (waybill.shipper.memberId !== sellerId)
+    found.push({ code: "SHIPPER_NOT_SELLER", shipperMemberId: waybill.shipper.memberId, sellerMemberId: sellerId });
+  if (waybill.consignee.memberId !== buyerId)
+    found.push({ code: "CONSIGNEE_NOT_BUYER", consigneeMemberId: waybill.consignee.memberId, buyerMemberId: buyerId });
   const carrierId = waybill.carrier.memberId;
   if (carrierId === sellerId || carrierId === buyerId) found.push({ code: "CARRIER_NOT_INDEPENDENT", carrierMemberId: carrierId });
   if (!sameReference(waybill.reference, invoice.number) && !sameReference(waybill.reference, invoice.purchaseOrder)) {
-    found.push({ code: "WAYBILL_FOR_OTHER_INVOICE", reference: waybill.reference, invoiceNumber: invoice.number, purchaseOrder: invoice.purchaseOrder });
+    found.push({
+      code: "WAYBILL_FOR_OTHER_INVOICE",
+      reference: waybill.reference,
+      invoiceNumber: invoice.number,
+      purchaseOrder: invoice.purchaseOrder,
+    });
   }
   if (step.invoiceUsedBy !== 0n) found.push({ code: "INVOICE_ALREADY_USED", usedByTokenId: step.invoiceUsedBy });
   return found;

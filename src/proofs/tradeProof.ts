@@ -22,7 +22,10 @@ export function stepProofHash(step: StepProof): string {
 
 /** keccak256(abi.encode(bytes32[] stepHashes)), root first. */
 export function lineageProofHash(steps: readonly StepProof[]): string {
-  const key = steps.map((step) => `${step.invoiceFingerprint}${step.invoiceHash}${step.logisticsHash}`).join("|").toLowerCase();
+  const key = steps
+    .map((step) => `${step.invoiceFingerprint}${step.invoiceHash}${step.logisticsHash}`)
+    .join("|")
+    .toLowerCase();
   const known = lineageHashes.get(key);
   if (known !== undefined) return known;
   const hash = keccak256(coder.encode(["bytes32[]"], [steps.map(stepProofHash)]));

@@ -43,8 +43,7 @@ export interface WaybillClaim {
 
 /** Why a claim is refused: the goods are already claimed, or the waybill names another invoice. */
 export type WaybillOveruse =
-  | { kind: "quantity"; delivered: bigint; claimedBefore: bigint; invoiced: bigint }
-  | { kind: "otherInvoice"; namedInvoice: string };
+  { kind: "quantity"; delivered: bigint; claimedBefore: bigint; invoiced: bigint } | { kind: "otherInvoice"; namedInvoice: string };
 
 /**
  * Allocates each waybill's delivered quantity to the claims on it, earliest first (the array must be in chain
@@ -61,7 +60,8 @@ export function allocateWaybillClaims(claims: readonly WaybillClaim[]): Array<Wa
     if (namedInvoice !== undefined) named.set(claim.identity, namedInvoice);
     if (namedInvoice !== undefined && namedInvoice !== claim.invoiceNumber) return { kind: "otherInvoice", namedInvoice };
     const before = claimed.get(claim.identity) ?? 0n;
-    if (before + claim.invoiced > claim.delivered) return { kind: "quantity", delivered: claim.delivered, claimedBefore: before, invoiced: claim.invoiced };
+    if (before + claim.invoiced > claim.delivered)
+      return { kind: "quantity", delivered: claim.delivered, claimedBefore: before, invoiced: claim.invoiced };
     claimed.set(claim.identity, before + claim.invoiced);
     return undefined;
   });
@@ -102,7 +102,13 @@ export function waybillClaimOf(
     const reference = normaliseInvoiceNumber(waybill.reference);
     const invoiceNumber = normaliseInvoiceNumber(bill.number);
     if (reference !== invoiceNumber && reference !== normaliseInvoiceNumber(bill.purchaseOrder)) return undefined;
-    return { identity: waybillIdentity(carrierLeiHash, waybill.number), delivered: deliveredQuantity(waybill), reference, invoiceNumber, invoiced: invoicedQuantity(bill) };
+    return {
+      identity: waybillIdentity(carrierLeiHash, waybill.number),
+      delivered: deliveredQuantity(waybill),
+      reference,
+      invoiceNumber,
+      invoiced: invoicedQuantity(bill),
+    };
   } catch {
     // A reference or number that is blank once white space is removed names nothing.
     return undefined;

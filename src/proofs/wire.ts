@@ -14,7 +14,7 @@ export const MAX_AMOUNT = 2n ** 64n - 1n;
 /** A non-negative integer amount in minor units, written as a decimal string ("10000000" is 100,000.00 CNY). */
 export const amount = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,19})$/u, "an amount is a whole number of minor units written as a decimal string, e.g. \"10000000\"")
+  .regex(/^(0|[1-9][0-9]{0,19})$/u, 'an amount is a whole number of minor units written as a decimal string, e.g. "10000000"')
   .transform((text) => BigInt(text))
   .refine((value) => value <= MAX_AMOUNT, `an amount is at most ${MAX_AMOUNT}`);
 
@@ -49,7 +49,11 @@ export const signature = z
 export const unixSeconds = z.number().int("a time is whole unix seconds").min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A member id as MemberRegistry numbers members (1, 2, ...). */
-export const memberId = z.number().int("a member id is a whole number").min(1).max(2 ** 32 - 1);
+export const memberId = z
+  .number()
+  .int("a member id is a whole number")
+  .min(1)
+  .max(2 ** 32 - 1);
 
 /** A line of human text: no control characters, well-formed Unicode (hashable as UTF-8), bounded so a document stays small. */
 export function text(maxLength: number): z.ZodString {

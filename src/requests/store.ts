@@ -116,12 +116,23 @@ function holderClosedKey(holder: string, sequence: number, nonce: bigint): strin
 }
 
 function slotPrefix(factor: string, slot: bigint): string {
-  return `p/${factor.toLowerCase()}/${tokenIdOf(slot, 0n).toString(16).padStart(TOKEN_WIDTH, "0").slice(0, TOKEN_WIDTH - 8)}`;
+  return `p/${factor.toLowerCase()}/${tokenIdOf(slot, 0n)
+    .toString(16)
+    .padStart(TOKEN_WIDTH, "0")
+    .slice(0, TOKEN_WIDTH - 8)}`;
 }
 
 export function requestFromStored(stored: StoredFundingRequest): FundingRequest {
   const { tokenId, value, minPrice, factor, withRecourse, deadline, nonce } = stored.request;
-  return { tokenId: BigInt(tokenId), value: BigInt(value), minPrice: BigInt(minPrice), factor, withRecourse, deadline: BigInt(deadline), nonce: BigInt(nonce) };
+  return {
+    tokenId: BigInt(tokenId),
+    value: BigInt(value),
+    minPrice: BigInt(minPrice),
+    factor,
+    withRecourse,
+    deadline: BigInt(deadline),
+    nonce: BigInt(nonce),
+  };
 }
 
 export class FundingRequestStore {
@@ -218,7 +229,8 @@ export class FundingRequestStore {
       { type: "del", key: await this.primaryKey(stored) },
       { type: "del", key: pieceKey(factor, BigInt(stored.request.tokenId), stored.holder, nonce) },
     ];
-    if (typeof stored.sequence === "number") operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
+    if (typeof stored.sequence === "number")
+      operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
     // A request stored before arrival order was kept sits in the factor's index under holder and nonce.
     else operations.push({ type: "del", key: `f/${factor.toLowerCase()}/${stored.holder.toLowerCase()}/${padNonce(nonce)}` });
     await this.db.batch(operations, { sync: true });
@@ -265,23 +277,32 @@ export class FundingRequestStore {
         return updated;
       }
       const sequence = this.nextSequence(now);
-      const updated: StoredFundingRequest = { ...stored, ...(decision.declined === undefined ? {} : { declined: decision.declined }), closed: { state: decision.state, at, sequence } };
+      const updated: StoredFundingRequest = {
+        ...stored,
+        ...(decision.declined === undefined ? {} : { declined: decision.declined }),
+        closed: { state: decision.state, at, sequence },
+      };
       const operations: Array<{ type: "put"; key: string; value: string } | { type: "del"; key: string }> = [
         { type: "put", key, value: JSON.stringify(updated) },
         { type: "del", key: pieceKey(factor, BigInt(stored.request.tokenId), stored.holder, nonce) },
         { type: "put", key: factorClosedKey(factor, sequence, stored.holder, nonce), value: key },
         { type: "put", key: holderClosedKey(stored.holder, sequence, nonce), value: key },
       ];
-      if (typeof stored.sequence === "number") operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
+      if (typeof stored.sequence === "number")
+        operations.push({ type: "del", key: inboxKey(factor, inboxCursor(stored.sequence, stored.holder, nonce)) });
       else operations.push({ type: "del", key: `f/${factor.toLowerCase()}/${stored.holder.toLowerCase()}/${padNonce(nonce)}` });
       // Bounds: the holder keeps its newest closed requests, the factor's list its newest entries.
       const holderPrefix = `y/${stored.holder.toLowerCase()}/`;
-      const holderKept = await this.db.iterator({ gte: holderPrefix, lt: `${holderPrefix}~`, reverse: true, limit: CLOSED_KEPT_PER_HOLDER + 64 }).all();
+      const holderKept = await this.db
+        .iterator({ gte: holderPrefix, lt: `${holderPrefix}~`, reverse: true, limit: CLOSED_KEPT_PER_HOLDER + 64 })
+        .all();
       for (const [oldKey, primary] of holderKept.slice(CLOSED_KEPT_PER_HOLDER - 1)) {
         operations.push({ type: "del", key: oldKey }, { type: "del", key: primary });
       }
       const factorPrefix = `x/${factor.toLowerCase()}/`;
-      const factorListed = await this.db.keys({ gte: factorPrefix, lt: `${factorPrefix}~`, reverse: true, limit: CLOSED_LISTED_PER_FACTOR + 64 }).all();
+      const factorListed = await this.db
+        .keys({ gte: factorPrefix, lt: `${factorPrefix}~`, reverse: true, limit: CLOSED_LISTED_PER_FACTOR + 64 })
+        .all();
       for (const oldKey of factorListed.slice(CLOSED_LISTED_PER_FACTOR - 1)) operations.push({ type: "del", key: oldKey });
       await this.db.batch(operations, { sync: true });
       return updated;

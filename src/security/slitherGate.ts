@@ -189,9 +189,7 @@ export function report(verdict: Verdict, findings: SlitherFinding[]): string {
     const seen = byDetector.get(key);
     byDetector.set(key, { impact: finding.impact, count: (seen?.count ?? 0) + 1 });
   }
-  const advisory = [...byDetector.entries()].sort(
-    ([a, x], [b, y]) => IMPACTS.indexOf(x.impact) - IMPACTS.indexOf(y.impact) || a.localeCompare(b),
-  );
+  const advisory = [...byDetector.entries()].sort(([a, x], [b, y]) => IMPACTS.indexOf(x.impact) - IMPACTS.indexOf(y.impact) || a.localeCompare(b));
   for (const [check, { impact, count }] of advisory) {
     lines.push(`  advisory  [${impact}] ${check}: ${count}`);
   }
@@ -201,7 +199,12 @@ export function report(verdict: Verdict, findings: SlitherFinding[]): string {
   for (const finding of verdict.untriaged) {
     lines.push("");
     lines.push(`UNTRIAGED [${finding.impact}/${finding.confidence}] ${finding.check} at ${locationOf(finding)}`);
-    lines.push(...finding.description.trimEnd().split("\n").map((line) => `    ${line}`));
+    lines.push(
+      ...finding.description
+        .trimEnd()
+        .split("\n")
+        .map((line) => `    ${line}`),
+    );
     const node = nodesOf(finding)[0];
     const suggestion: TriageEntry = { detector: finding.check, location: locationOf(finding), reason: "<why it is acceptable>" };
     if (node !== undefined) suggestion.node = node;

@@ -30,7 +30,17 @@ export function webBuildIsStale(outDir: string = WEB_OUT_DIR): boolean {
 
 export async function buildWeb(outDir: string = WEB_OUT_DIR): Promise<void> {
   const vite = path.join(REPO_ROOT, "node_modules/vite/bin/vite.js");
-  const args = [vite, "build", "--config", path.join(REPO_ROOT, "src/web/vite.config.mts"), "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"];
+  const args = [
+    vite,
+    "build",
+    "--config",
+    path.join(REPO_ROOT, "src/web/vite.config.mts"),
+    "--outDir",
+    outDir,
+    "--emptyOutDir",
+    "--logLevel",
+    "warn",
+  ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"] });
     child.once("error", reject);

@@ -95,7 +95,6 @@ export function developmentKey(index: number): string {
   return HDNodeWallet.fromPhrase(DEVELOPMENT_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).privateKey;
 }
 
-
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? ((): void => undefined);
   const stops: Array<() => Promise<void>> = [];
@@ -187,7 +186,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     log(`indexer: caught up at block ${indexer.cursor()?.number ?? "?"}`);
 
     // A client too slow to send its request is dropped, as by the API's own server (src/api/server.ts).
-    const httpServer = http.createServer({ requestTimeout: DEFAULT_LIMITS.requestTimeoutMs, headersTimeout: DEFAULT_LIMITS.headersTimeoutMs, connectionsCheckingInterval: 1000 });
+    const httpServer = http.createServer({
+      requestTimeout: DEFAULT_LIMITS.requestTimeoutMs,
+      headersTimeout: DEFAULT_LIMITS.headersTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    });
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
       httpServer.listen(options.port, options.host, () => resolve());
@@ -225,7 +228,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (seeded !== null) {
       for (const member of DEMO_CAST) {
         const address = getAddress(new Wallet(developmentKey(member.accountIndex)).address);
-        demoAccounts.push({ address, privateKey: developmentKey(member.accountIndex), name: member.name, nameZh: member.nameZh, role: Role[member.roles[0]] });
+        demoAccounts.push({
+          address,
+          privateKey: developmentKey(member.accountIndex),
+          name: member.name,
+          nameZh: member.nameZh,
+          role: Role[member.roles[0]],
+        });
       }
     } else if (chain.kind === "in-process") {
       // An empty local consortium: the operator's key and development keys to apply with (account 6 signs for the
@@ -233,7 +242,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       for (let index = 0; index < DEMO_CAST.length; index += 1) {
         const privateKey = developmentKey(index);
         const role = index === 0 ? "OPERATOR" : index === VERIFIER_ACCOUNT ? "VERIFIER" : "APPLICANT";
-        demoAccounts.push({ address: getAddress(new Wallet(privateKey).address), privateKey, name: `Development account ${index}`, nameZh: `开发账户 ${index}`, role });
+        demoAccounts.push({
+          address: getAddress(new Wallet(privateKey).address),
+          privateKey,
+          name: `Development account ${index}`,
+          nameZh: `开发账户 ${index}`,
+          role,
+        });
       }
     }
     const config: DappConfig = { chainId: chainId.toString(), rpcUrl, addresses, demoAccounts };

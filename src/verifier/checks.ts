@@ -97,7 +97,10 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   }
   if (context.nonceUsed) fail("REQUEST_NONCE_USED", `the holder's request nonce ${request.nonce} is already used or withdrawn`);
   if (input.price > request.value || input.price < request.minPrice) {
-    fail("PRICE_OUT_OF_RANGE", `the price ${input.price} must be at least the holder's minimum ${request.minPrice} and at most the value ${request.value}`);
+    fail(
+      "PRICE_OUT_OF_RANGE",
+      `the price ${input.price} must be at least the holder's minimum ${request.minPrice} and at most the value ${request.value}`,
+    );
   }
 
   // --- the parties to the funding ----------------------------------------------------------------------------
@@ -288,15 +291,27 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     checkParty("seller", seller, step.to, sellerRole, fail, where, standing);
     checkParty("buyer", buyer, step.from, buyerRole, fail, where, standing);
     if (invoice.invoice.total < step.value) {
-      fail("INVOICE_TOTAL_TOO_LOW", `invoice ${invoice.invoice.number} totals ${invoice.invoice.total}, less than the ${step.value} it passed`, where);
+      fail(
+        "INVOICE_TOTAL_TOO_LOW",
+        `invoice ${invoice.invoice.number} totals ${invoice.invoice.total}, less than the ${step.value} it passed`,
+        where,
+      );
     }
     if (invoice.invoice.currency !== context.piece.currency) {
-      fail("CURRENCY_MISMATCH", `invoice ${invoice.invoice.number} is in ${invoice.invoice.currency}, the receivable in ${context.piece.currency}`, where);
+      fail(
+        "CURRENCY_MISMATCH",
+        `invoice ${invoice.invoice.number} is in ${invoice.invoice.currency}, the receivable in ${context.piece.currency}`,
+        where,
+      );
     }
     const leiHash = context.leiHashes.get(seller.memberId);
     const fingerprint = leiHash === undefined ? undefined : invoiceFingerprint(leiHash, invoice.invoice.number);
     if (fingerprint === undefined || fingerprint.toLowerCase() !== step.proof.invoiceFingerprint.toLowerCase()) {
-      fail("FINGERPRINT_MISMATCH", `invoice ${invoice.invoice.number}'s fingerprint is not the one recorded on chain for piece ${step.tokenId}`, where);
+      fail(
+        "FINGERPRINT_MISMATCH",
+        `invoice ${invoice.invoice.number}'s fingerprint is not the one recorded on chain for piece ${step.tokenId}`,
+        where,
+      );
     }
   }
   const use = context.invoiceUses.get(step.proof.invoiceFingerprint.toLowerCase());
@@ -310,16 +325,28 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     checkSignatures(logisticsDocument, context, fail, where, standing);
     const carrier = standing(waybill.carrier.account);
     if (carrier.memberId !== waybill.carrier.memberId || !carrier.active || !hasRole(carrier, Role.CARRIER)) {
-      fail("CARRIER_NOT_REGISTERED", `waybill ${waybill.number} is signed by ${waybill.carrier.account}, which is not an active registered carrier`, where);
+      fail(
+        "CARRIER_NOT_REGISTERED",
+        `waybill ${waybill.number} is signed by ${waybill.carrier.account}, which is not an active registered carrier`,
+        where,
+      );
     }
     // The carrier vouches for the goods between seller and buyer: it must be neither of them.
-    const interested = new Set([waybill.shipper.memberId, waybill.consignee.memberId, ...(invoice === undefined ? [] : [invoice.invoice.seller.memberId, invoice.invoice.buyer.memberId])]);
+    const interested = new Set([
+      waybill.shipper.memberId,
+      waybill.consignee.memberId,
+      ...(invoice === undefined ? [] : [invoice.invoice.seller.memberId, invoice.invoice.buyer.memberId]),
+    ]);
     const partyOfStep = [step.from, step.to].some((account) => {
       const memberId = context.members.memberIdAt(account, stepPoint);
       return memberId !== 0 && memberId === carrier.memberId;
     });
     if (interested.has(waybill.carrier.memberId) || (carrier.memberId !== 0 && (interested.has(carrier.memberId) || partyOfStep))) {
-      fail("CARRIER_NOT_INDEPENDENT", `waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves: the carrier must be neither the seller nor the buyer`, where);
+      fail(
+        "CARRIER_NOT_INDEPENDENT",
+        `waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves: the carrier must be neither the seller nor the buyer`,
+        where,
+      );
     }
     const overuse = context.waybillOveruses.get(step.tokenId);
     if (overuse !== undefined) {
@@ -333,14 +360,26 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     }
     if (invoice !== undefined) {
       if (waybill.consignee.memberId !== invoice.invoice.buyer.memberId) {
-        fail("CONSIGNEE_MISMATCH", `waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the invoice's buyer ${invoice.invoice.buyer.memberId}`, where);
+        fail(
+          "CONSIGNEE_MISMATCH",
+          `waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the invoice's buyer ${invoice.invoice.buyer.memberId}`,
+          where,
+        );
       }
       if (waybill.shipper.memberId !== invoice.invoice.seller.memberId) {
-        fail("PARTY_MISMATCH", `waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the invoice's seller ${invoice.invoice.seller.memberId}`, where);
+        fail(
+          "PARTY_MISMATCH",
+          `waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the invoice's seller ${invoice.invoice.seller.memberId}`,
+          where,
+        );
       }
       const reference = normaliseInvoiceNumber(waybill.reference);
       if (reference !== normaliseInvoiceNumber(invoice.invoice.number) && reference !== normaliseInvoiceNumber(invoice.invoice.purchaseOrder)) {
-        fail("SHIPMENT_REFERENCE_MISMATCH", `waybill ${waybill.number} refers to ${waybill.reference}, neither invoice ${invoice.invoice.number} nor its order`, where);
+        fail(
+          "SHIPMENT_REFERENCE_MISMATCH",
+          `waybill ${waybill.number} refers to ${waybill.reference}, neither invoice ${invoice.invoice.number} nor its order`,
+          where,
+        );
       }
     }
   }
@@ -359,7 +398,11 @@ function documentOf<K extends ParsedDocument["kind"]>(
     return undefined;
   }
   if (document === undefined) {
-    fail("DOCUMENT_MISSING", `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId} is not in the document store`, where);
+    fail(
+      "DOCUMENT_MISSING",
+      `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId} is not in the document store`,
+      where,
+    );
     return undefined;
   }
   if (document.kind !== kind) {

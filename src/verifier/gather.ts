@@ -24,7 +24,15 @@ export async function gatherContext(
   chainId: bigint,
   recovery: SignatureRecovery = inlineRecovery,
 ): Promise<CheckContext> {
-  return gather(reads, documents, input.request.tokenId, { requestedBy: input.requestedBy, nonce: input.request.nonce }, blockTimestamp, chainId, recovery);
+  return gather(
+    reads,
+    documents,
+    input.request.tokenId,
+    { requestedBy: input.requestedBy, nonce: input.request.nonce },
+    blockTimestamp,
+    chainId,
+    recovery,
+  );
 }
 
 /**

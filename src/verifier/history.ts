@@ -167,7 +167,8 @@ export class ChainHistory {
   }
 
   private async logsUpTo(blockNumber: number, blockHash: string): Promise<[readonly Log[], readonly Log[]]> {
-    const both = (): Promise<[readonly Log[], readonly Log[]]> => Promise.all([this.registryLogs.upTo(blockNumber, blockHash), this.proofLogs.upTo(blockNumber, blockHash)]);
+    const both = (): Promise<[readonly Log[], readonly Log[]]> =>
+      Promise.all([this.registryLogs.upTo(blockNumber, blockHash), this.proofLogs.upTo(blockNumber, blockHash)]);
     try {
       return await both();
     } catch (error) {
@@ -180,14 +181,22 @@ export class ChainHistory {
   private async read(blockNumber: number, blockHash: string, recovery: SignatureRecovery): Promise<ChainFacts> {
     const [registryLogs, proofLogs] = await this.logsUpTo(blockNumber, blockHash);
     const members = new MemberHistory(
-      registryLogs.map((log) => ({ at: { blockNumber: log.blockNumber, logIndex: log.index }, event: decodeEvent("registry", rawLog(log)) as RegistryEvent })),
+      registryLogs.map((log) => ({
+        at: { blockNumber: log.blockNumber, logIndex: log.index },
+        event: decodeEvent("registry", rawLog(log)) as RegistryEvent,
+      })),
     );
     const steps: DocumentedStep[] = [];
     for (const log of proofLogs) {
       const event = decodeEvent("token", rawLog(log));
       const common = { key: `${log.blockHash}:${log.index}`, at: { blockNumber: log.blockNumber, logIndex: log.index } };
       if (event.name === "ReceivableConfirmed") {
-        steps.push({ ...common, tokenId: event.tokenId, invoiceHash: event.confirmation.invoiceHash, logisticsHash: event.confirmation.logisticsHash });
+        steps.push({
+          ...common,
+          tokenId: event.tokenId,
+          invoiceHash: event.confirmation.invoiceHash,
+          logisticsHash: event.confirmation.logisticsHash,
+        });
       } else if (event.name === "TradeProofRecorded") {
         steps.push({ ...common, tokenId: event.tokenId, invoiceHash: event.invoiceHash, logisticsHash: event.logisticsHash });
       }
@@ -230,7 +239,10 @@ export class ChainHistory {
           leiHashOf: (memberId) => members.leiHashOf(memberId),
         });
         if (this.resolved.size >= RESOLVED_LIMIT) this.resolved.delete(this.resolved.keys().next().value as string);
-        this.resolved.set(step.key, claim === undefined || logistics.kind !== "logistics" ? null : { waybillNumber: logistics.proof.waybill.number, claim });
+        this.resolved.set(
+          step.key,
+          claim === undefined || logistics.kind !== "logistics" ? null : { waybillNumber: logistics.proof.waybill.number, claim },
+        );
       }
     }
   }
@@ -279,7 +291,10 @@ export async function chainHistoryFor(contracts: ChainbillContracts, documents: 
   let history = byContracts.get(key);
   if (history === undefined) {
     const topic = (event: { getFragment(): { topicHash: string } }): string => event.getFragment().topicHash;
-    const proofTopics = [topic(contracts.receivableToken.getEvent("ReceivableConfirmed")), topic(contracts.receivableToken.getEvent("TradeProofRecorded"))];
+    const proofTopics = [
+      topic(contracts.receivableToken.getEvent("ReceivableConfirmed")),
+      topic(contracts.receivableToken.getEvent("TradeProofRecorded")),
+    ];
     history = new ChainHistory(provider, registryAddress, tokenAddress, proofTopics, documents, chainId);
     byContracts.set(key, history);
   }

@@ -72,7 +72,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // The holder's signature: the one recovery every check makes afresh (the documents' are remembered).
       let requestSigner: string | null = null;
       try {
-        [requestSigner] = await recovery.recoverSigners([[fundingRequestDigest(financingDomain(chainId, context.financingAddress), input.request), input.holderSignature]]);
+        [requestSigner] = await recovery.recoverSigners([
+          [fundingRequestDigest(financingDomain(chainId, context.financingAddress), input.request), input.holderSignature],
+        ]);
       } catch {
         // A request whose fields do not fit its types has no digest: nobody signed it.
       }
@@ -117,7 +119,12 @@ export interface LineageChecker {
 }
 
 /** Lineage checks that share their chain reads while the block stays the same (one set of reads per block). */
-export function createLineageChecker(options: { contracts: ChainbillContracts; documents: DocumentSource; chainId: bigint; signatures?: SignatureRecovery }): LineageChecker {
+export function createLineageChecker(options: {
+  contracts: ChainbillContracts;
+  documents: DocumentSource;
+  chainId: bigint;
+  signatures?: SignatureRecovery;
+}): LineageChecker {
   let reads: BlockReads | undefined;
   return {
     async check(tokenId, block) {

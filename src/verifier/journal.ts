@@ -18,7 +18,9 @@ export interface JournalEntry {
   price: string;
   withRecourse: boolean;
   asOfBlock: number;
-  outcome: { signed: true; signer: string; fundingId: string; deadline: string } | { signed: false; failures: Array<{ code: string; message: string; step?: number }> };
+  outcome:
+    | { signed: true; signer: string; fundingId: string; deadline: string }
+    | { signed: false; failures: Array<{ code: string; message: string; step?: number }> };
 }
 
 interface Section {
@@ -50,7 +52,14 @@ export class VerifierJournal {
       asOfBlock: outcome.asOfBlock,
       outcome: outcome.ok
         ? { signed: true, signer: outcome.signer, fundingId: outcome.fundingId, deadline: outcome.attestation.deadline.toString() }
-        : { signed: false, failures: outcome.failures.map((failure) => ({ code: failure.code, message: failure.message, ...(failure.step === undefined ? {} : { step: failure.step }) })) },
+        : {
+            signed: false,
+            failures: outcome.failures.map((failure) => ({
+              code: failure.code,
+              message: failure.message,
+              ...(failure.step === undefined ? {} : { step: failure.step }),
+            })),
+          },
     };
     await this.entries.put(`${outcome.ok ? "a" : "r"}/${pad(this.last)}`, entry);
   }

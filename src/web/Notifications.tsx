@@ -19,7 +19,12 @@ function sentence(t: Translate, nameOf: (address: string) => string, notice: Not
     case "funded":
       return t("notice.funded", { factor: nameOf(notice.factor), value: cny(notice.value), piece: pieceName(notice.tokenId) });
     case "declined":
-      return t("notice.declined", { factor: nameOf(notice.factor), value: cny(notice.value), piece: pieceName(notice.tokenId), reason: notice.reason ?? "" });
+      return t("notice.declined", {
+        factor: nameOf(notice.factor),
+        value: cny(notice.value),
+        piece: pieceName(notice.tokenId),
+        reason: notice.reason ?? "",
+      });
     case "maturing":
       return notice.tokenId === null
         ? t("notice.maturingAnchor", { slot: notice.slot, value: cny(notice.value), date: dateOf(notice.maturity) })

@@ -85,7 +85,12 @@ const SIGN_IN_KEY = "chainbill.signIn";
 
 function rememberSignIn(signedIn: SignedIn): void {
   if (api.token === null) return;
-  const stored: StoredSignIn = { token: api.token, kind: signedIn.connection.kind, address: signedIn.connection.address, walletId: signedIn.walletId };
+  const stored: StoredSignIn = {
+    token: api.token,
+    kind: signedIn.connection.kind,
+    address: signedIn.connection.address,
+    walletId: signedIn.walletId,
+  };
   sessionStorage.setItem(SIGN_IN_KEY, JSON.stringify(stored));
 }
 
@@ -94,7 +99,12 @@ function storedSignIn(): StoredSignIn | null {
     const parsed = JSON.parse(sessionStorage.getItem(SIGN_IN_KEY) ?? "null") as Partial<StoredSignIn> | null;
     if (parsed === null || typeof parsed.token !== "string" || typeof parsed.address !== "string") return null;
     if (parsed.kind !== "injected" && parsed.kind !== "demo") return null;
-    return { token: parsed.token, kind: parsed.kind, address: parsed.address, walletId: typeof parsed.walletId === "string" ? parsed.walletId : undefined };
+    return {
+      token: parsed.token,
+      kind: parsed.kind,
+      address: parsed.address,
+      walletId: typeof parsed.walletId === "string" ? parsed.walletId : undefined,
+    };
   } catch {
     return null;
   }
@@ -146,7 +156,17 @@ function WalletNoticeLine({ notice }: { notice: WalletNotice | null }) {
   );
 }
 
-function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappConfig; notice: WalletNotice | null; onSignedIn: (signedIn: SignedIn) => void; onApplicant: (connection: Connection) => void }) {
+function SignInPage({
+  config,
+  notice,
+  onSignedIn,
+  onApplicant,
+}: {
+  config: DappConfig;
+  notice: WalletNotice | null;
+  onSignedIn: (signedIn: SignedIn) => void;
+  onApplicant: (connection: Connection) => void;
+}) {
   const t = useT();
   const language = useLanguage();
   const { progress, error, run, busy } = useAction();
@@ -160,7 +180,12 @@ function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappC
       const connection = await connectWallet(kind, provider(), config);
       let session: Session;
       try {
-        session = await signIn(api, connection, () => step("progress.signIn"), () => step("progress.verify"));
+        session = await signIn(
+          api,
+          connection,
+          () => step("progress.signIn"),
+          () => step("progress.verify"),
+        );
       } catch (caught) {
         // A wallet that belongs to no member is a company that may apply: the application page, not an error.
         if (caught instanceof ApiFailure && caught.code === "NOT_A_MEMBER") {
@@ -173,7 +198,14 @@ function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappC
       onSignedIn({ connection, session, members, walletId });
     });
   const walletButton = (wallet: DiscoveredWallet) => (
-    <button key={wallet.info.uuid} type="button" className="secondary" disabled={busy} data-testid={`connect-wallet-${wallet.info.rdns}`} onClick={() => void start("injected", () => wallet.provider, wallet.info.rdns)}>
+    <button
+      key={wallet.info.uuid}
+      type="button"
+      className="secondary"
+      disabled={busy}
+      data-testid={`connect-wallet-${wallet.info.rdns}`}
+      onClick={() => void start("injected", () => wallet.provider, wallet.info.rdns)}
+    >
       {wallet.info.icon !== "" && <img src={wallet.info.icon} alt="" width={16} height={16} />} {t("signin.connectNamed", { name: wallet.info.name })}
     </button>
   );
@@ -188,10 +220,14 @@ function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappC
         disabled={busy}
         data-testid="connect-wallet"
         onClick={() =>
-          void start("injected", () => {
-            if (window.ethereum === undefined) throw new NoWalletError();
-            return window.ethereum;
-          }, injected?.info.rdns)
+          void start(
+            "injected",
+            () => {
+              if (window.ethereum === undefined) throw new NoWalletError();
+              return window.ethereum;
+            },
+            injected?.info.rdns,
+          )
         }
       >
         {injected === undefined ? t("signin.browserWallet") : t("signin.connectNamed", { name: injected.info.name })}
@@ -205,10 +241,18 @@ function SignInPage({ config, notice, onSignedIn, onApplicant }: { config: DappC
           <ul>
             {config.demoAccounts.map((account) => (
               <li key={account.address}>
-                <button type="button" className="secondary" disabled={busy} onClick={() => void start("demo", () => keyWallet(account.privateKey, httpProvider(rpcUrl)))}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void start("demo", () => keyWallet(account.privateKey, httpProvider(rpcUrl)))}
+                >
                   {t("signin.as", { name: language === "zh" ? account.nameZh : account.name })}
                 </button>
-                <span className="muted"> {t(`role.${account.role}` as MessageKey)} · {shortAddress(account.address)}</span>
+                <span className="muted">
+                  {" "}
+                  {t(`role.${account.role}` as MessageKey)} · {shortAddress(account.address)}
+                </span>
               </li>
             ))}
           </ul>
@@ -260,7 +304,8 @@ function Root() {
 
   const state: AppState | null = useMemo(() => {
     if (config === null || signedIn === null) return null;
-    const memberOf = (address: string): Member | undefined => signedIn.members.find((member) => member.accounts.some((account) => getAddress(account) === getAddress(address)));
+    const memberOf = (address: string): Member | undefined =>
+      signedIn.members.find((member) => member.accounts.some((account) => getAddress(account) === getAddress(address)));
     return {
       config,
       api,
@@ -320,8 +365,14 @@ function Root() {
 
   let page;
   if (config === null) page = <main className="card">{configError ?? t("common.loading")}</main>;
-  else if (state === null && applicant !== null) page = <ApplyPage api={api} config={config} connection={applicant} onLeave={() => setApplicant(null)} />;
-  else if (state === null) page = resuming ? <main className="card">{t("common.loading")}</main> : <SignInPage config={config} notice={walletNotice} onSignedIn={onSignedIn} onApplicant={setApplicant} />;
+  else if (state === null && applicant !== null)
+    page = <ApplyPage api={api} config={config} connection={applicant} onLeave={() => setApplicant(null)} />;
+  else if (state === null)
+    page = resuming ? (
+      <main className="card">{t("common.loading")}</main>
+    ) : (
+      <SignInPage config={config} notice={walletNotice} onSignedIn={onSignedIn} onApplicant={setApplicant} />
+    );
   else {
     const [name, argument] = route.split("/");
     const navItem = NAV.find((item) => item.route === name);
@@ -331,40 +382,41 @@ function Root() {
           {t("nav.notAllowed", { page: t(navItem.label), roles: state.session.roles.map((role) => t(`role.${role}` as MessageKey)).join(", ") })}
         </main>
       );
-    } else switch (name) {
-      case "piece":
-        page = <PiecePage tokenId={argument ?? ""} />;
-        break;
-      case "transfer":
-        page = <TransferPage />;
-        break;
-      case "finance":
-        page = <FinancePage />;
-        break;
-      case "claims":
-        page = <ClaimsPage />;
-        break;
-      case "factor":
-        page = <FactorPage />;
-        break;
-      case "anchor":
-        page = <AnchorPage />;
-        break;
-      case "auditor":
-        page = <AuditorPage query={argument ?? ""} />;
-        break;
-      case "documents":
-        page = <DocumentsPage />;
-        break;
-      case "operator":
-        page = <OperatorPage />;
-        break;
-      case "verifier":
-        page = <VerifierPage />;
-        break;
-      default:
-        page = <PortfolioPage />;
-    }
+    } else
+      switch (name) {
+        case "piece":
+          page = <PiecePage tokenId={argument ?? ""} />;
+          break;
+        case "transfer":
+          page = <TransferPage />;
+          break;
+        case "finance":
+          page = <FinancePage />;
+          break;
+        case "claims":
+          page = <ClaimsPage />;
+          break;
+        case "factor":
+          page = <FactorPage />;
+          break;
+        case "anchor":
+          page = <AnchorPage />;
+          break;
+        case "auditor":
+          page = <AuditorPage query={argument ?? ""} />;
+          break;
+        case "documents":
+          page = <DocumentsPage />;
+          break;
+        case "operator":
+          page = <OperatorPage />;
+          break;
+        case "verifier":
+          page = <VerifierPage />;
+          break;
+        default:
+          page = <PortfolioPage />;
+      }
   }
 
   return (
@@ -378,7 +430,12 @@ function Root() {
           {state !== null && (
             <nav>
               {NAV.filter((item) => item.visible(state.session)).map((item) => (
-                <a key={item.route} href={`#/${item.route}`} className={route.split("/")[0] === item.route ? "active" : ""} data-testid={`nav-${item.route}`}>
+                <a
+                  key={item.route}
+                  href={`#/${item.route}`}
+                  className={route.split("/")[0] === item.route ? "active" : ""}
+                  data-testid={`nav-${item.route}`}
+                >
                   {t(item.label)}
                 </a>
               ))}

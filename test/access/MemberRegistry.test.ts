@@ -78,15 +78,14 @@ describe("MemberRegistry", function () {
         registry,
         "RegistryZeroAccount",
       );
-      await expect(registry.admit(id("Y"), fresh, 0, kyc)).to.be.revertedWithCustomError(registry, "RegistryInvalidRoles").withArgs(0);
+      await expect(registry.admit(id("Y"), fresh, 0, kyc))
+        .to.be.revertedWithCustomError(registry, "RegistryInvalidRoles")
+        .withArgs(0);
       await expect(registry.admit(id("Y"), fresh, 1 << 7, kyc))
         .to.be.revertedWithCustomError(registry, "RegistryInvalidRoles")
         .withArgs(1 << 7);
       const past = now - 1n;
-      await expect(registry.admit(id("Y"), fresh, roleMask(Role.SUPPLIER), past)).to.be.revertedWithCustomError(
-        registry,
-        "RegistryKycExpiryInPast",
-      );
+      await expect(registry.admit(id("Y"), fresh, roleMask(Role.SUPPLIER), past)).to.be.revertedWithCustomError(registry, "RegistryKycExpiryInPast");
       expect(await registry.memberIdOf(fresh)).to.equal(0);
     });
   });
@@ -172,14 +171,10 @@ describe("MemberRegistry", function () {
       expect(await registry.isActiveMember(tier1.address)).to.equal(false);
       expect(await registry.hasRole(tier1.address, Role.SUPPLIER)).to.equal(false);
       expect((await registry.member(tier1Id)).status).to.equal(Status.SUSPENDED);
-      await expect(registry.suspend(tier1Id))
-        .to.be.revertedWithCustomError(registry, "RegistryUnexpectedStatus")
-        .withArgs(tier1Id, Status.SUSPENDED);
+      await expect(registry.suspend(tier1Id)).to.be.revertedWithCustomError(registry, "RegistryUnexpectedStatus").withArgs(tier1Id, Status.SUSPENDED);
       await expect(registry.reinstate(tier1Id)).to.emit(registry, "MemberReinstated").withArgs(tier1Id);
       expect(await registry.isActiveMember(tier1.address)).to.equal(true);
-      await expect(registry.reinstate(tier1Id))
-        .to.be.revertedWithCustomError(registry, "RegistryUnexpectedStatus")
-        .withArgs(tier1Id, Status.ACTIVE);
+      await expect(registry.reinstate(tier1Id)).to.be.revertedWithCustomError(registry, "RegistryUnexpectedStatus").withArgs(tier1Id, Status.ACTIVE);
     });
 
     it("suspend_revertsWhenAnOperatorSuspendsItself", async function () {

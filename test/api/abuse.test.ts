@@ -35,7 +35,9 @@ async function dropsSlowBodies(url: string): Promise<void> {
     const started = Date.now();
     const outcome = await new Promise<{ closedAfterMs: number; firstLine: string }>((resolve, reject) => {
       const socket = net.connect(Number(port), hostname, () => {
-        socket.write(`POST /v1/documents/invoices HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"`);
+        socket.write(
+          `POST /v1/documents/invoices HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"`,
+        );
       });
       let firstLine = "";
       socket.on("data", (data) => {
@@ -176,7 +178,11 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
 
     it("attack: a body whose content-encoding does not decompress is a 400 naming the header", async () => {
       for (const encoding of ["gzip", "deflate", "br"]) {
-        const answer = await call(api.url, "POST", "/v1/documents/invoices", { token: tier1, raw: "{\"not\":\"compressed\"}", headers: { "content-encoding": encoding } });
+        const answer = await call(api.url, "POST", "/v1/documents/invoices", {
+          token: tier1,
+          raw: '{"not":"compressed"}',
+          headers: { "content-encoding": encoding },
+        });
         expect(answer.status, encoding).to.equal(400);
         expect(fieldsOf(answer), encoding).to.deep.equal(["headers.content-encoding"]);
       }

@@ -42,12 +42,19 @@ describe("API abuse through the index and the inbox: documents, failure details,
   };
   const upload = async (signer: HardhatEthersSigner, trade: Trade): Promise<void> => {
     const token = await signIn(api.url, signer);
-    expect((await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) })).status).to.be.oneOf([200, 201]);
-    expect((await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) })).status).to.be.oneOf([200, 201]);
+    expect((await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) })).status).to.be.oneOf([
+      200, 201,
+    ]);
+    expect((await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) })).status).to.be.oneOf([
+      200, 201,
+    ]);
   };
   const domain = async () => financingDomain(api.chainId, await api.c.financing.getAddress());
   const submit = async (holder: HardhatEthersSigner, token: string, request: FundingRequest): Promise<Answer> =>
-    call(api.url, "POST", "/v1/funding-requests", { token, json: { request, holderSignature: await signFundingRequest(holder, await domain(), request) } });
+    call(api.url, "POST", "/v1/funding-requests", {
+      token,
+      json: { request, holderSignature: await signFundingRequest(holder, await domain(), request) },
+    });
 
   before(async function () {
     this.timeout(120_000);
@@ -87,7 +94,15 @@ describe("API abuse through the index and the inbox: documents, failure details,
         expect(codeOf(refused)).to.equal("NOT_A_READER");
       }
       const tier2 = await signIn(api.url, c.tier2);
-      const request: FundingRequest = { tokenId: piece.tokenId, value: 300_000n, minPrice: 290_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 9_001n };
+      const request: FundingRequest = {
+        tokenId: piece.tokenId,
+        value: 300_000n,
+        minPrice: 290_000n,
+        factor: c.factor.address,
+        withRecourse: false,
+        deadline: (await latestTimestamp()) + DAY,
+        nonce: 9_001n,
+      };
       expect((await submit(c.tier2, tier2, request)).status).to.equal(201);
       // The piece's documents and its ancestors' (the anchor's confirmation) are what the factor evaluates.
       for (const hash of documents) expect((await call(api.url, "GET", `/v1/documents/${hash}`, { token: factor })).status, hash).to.equal(200);
@@ -108,7 +123,8 @@ describe("API abuse through the index and the inbox: documents, failure details,
 
     it("attack: the tree's failure details are hidden from an unrelated member, shown to the parties and auditors", async () => {
       const { c } = api;
-      const nodeOf = (answer: Answer): TreeNode | undefined => (answer.body as { nodes: TreeNode[] }).nodes.find((node) => node.tokenId === laundered.toString());
+      const nodeOf = (answer: Answer): TreeNode | undefined =>
+        (answer.body as { nodes: TreeNode[] }).nodes.find((node) => node.tokenId === laundered.toString());
       const auditorView = nodeOf(await read(await signIn(api.url, c.auditor), `/v1/pieces/${laundered}/tree`));
       expect(auditorView?.checks?.passed).to.equal(false);
       const messages = auditorView?.checks?.failures.map((failure) => failure.message) ?? [];
@@ -135,19 +151,37 @@ describe("API abuse through the index and the inbox: documents, failure details,
       const { c } = api;
       // tier 2 holds `piece`, tier 3 the laundered piece; the lower address floods.
       const [attacker, attackerPiece, victim, victimPiece] =
-        c.tier2.address.toLowerCase() < c.tier3.address.toLowerCase() ? [c.tier2, piece.tokenId, c.tier3, laundered] : [c.tier3, laundered, c.tier2, piece.tokenId];
+        c.tier2.address.toLowerCase() < c.tier3.address.toLowerCase()
+          ? [c.tier2, piece.tokenId, c.tier3, laundered]
+          : [c.tier3, laundered, c.tier2, piece.tokenId];
       const attackerSession = await signIn(api.url, attacker);
       const victimSession = await signIn(api.url, victim);
       const soon = (await latestTimestamp()) + 3_600n;
       const statuses = new Map<number, number>();
       for (let nonce = 1n; nonce <= 500n; nonce += 1n) {
-        const answer = await submit(attacker, attackerSession, { tokenId: attackerPiece, value: 1n, minPrice: 0n, factor: c.factor.address, withRecourse: false, deadline: soon, nonce: 10_000n + nonce });
+        const answer = await submit(attacker, attackerSession, {
+          tokenId: attackerPiece,
+          value: 1n,
+          minPrice: 0n,
+          factor: c.factor.address,
+          withRecourse: false,
+          deadline: soon,
+          nonce: 10_000n + nonce,
+        });
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status === 429) expect(fieldsOf(answer)).to.deep.equal(["request.tokenId"]);
       }
       expect(statuses.get(201)).to.equal(MAX_LIVE_REQUESTS_PER_PIECE);
       expect(statuses.get(429)).to.equal(500 - MAX_LIVE_REQUESTS_PER_PIECE);
-      const victimRequest: FundingRequest = { tokenId: victimPiece, value: 1n, minPrice: 0n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + 30n * DAY, nonce: 42n };
+      const victimRequest: FundingRequest = {
+        tokenId: victimPiece,
+        value: 1n,
+        minPrice: 0n,
+        factor: c.factor.address,
+        withRecourse: false,
+        deadline: (await latestTimestamp()) + 30n * DAY,
+        nonce: 42n,
+      };
       expect((await submit(victim, victimSession, victimRequest)).status).to.equal(201);
 
       const factor = await signIn(api.url, c.factor);
@@ -193,7 +227,11 @@ describe("API abuse through the index and the inbox: documents, failure details,
       const session = await signIn(api.url, c.tier3);
       const firstPage = await read(session, "/v1/portfolio");
       expect(firstPage.status).to.equal(200);
-      const body = firstPage.body as { pieces: Array<{ tokenId: string; value: string }>; nextCursor: string | null; totals: { count: number; value: string } };
+      const body = firstPage.body as {
+        pieces: Array<{ tokenId: string; value: string }>;
+        nextCursor: string | null;
+        totals: { count: number; value: string };
+      };
       expect(body.pieces[0]).to.deep.include({ tokenId: real.tokenId.toString(), value: "7000" });
       expect(body.totals.count).to.equal(dust + 2);
       expect(body.totals.value).to.equal((7_000n + 1_000n + BigInt(dust)).toString());

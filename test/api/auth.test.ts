@@ -57,9 +57,13 @@ describe("API sign-in (EIP-4361) and sessions", () => {
   });
 
   it("an expired message, and one not valid yet, are refused", async () => {
-    const expired = await call(api.url, "POST", "/v1/auth/verify", { json: await signedSignIn(api.url, api.c.tier1, { expirationTime: new Date(Date.now() - 1000).toISOString() }) });
+    const expired = await call(api.url, "POST", "/v1/auth/verify", {
+      json: await signedSignIn(api.url, api.c.tier1, { expirationTime: new Date(Date.now() - 1000).toISOString() }),
+    });
     expect(fieldsOf(expired)).to.deep.equal(["message.expirationTime"]);
-    const early = await call(api.url, "POST", "/v1/auth/verify", { json: await signedSignIn(api.url, api.c.tier1, { notBefore: new Date(Date.now() + 3_600_000).toISOString() }) });
+    const early = await call(api.url, "POST", "/v1/auth/verify", {
+      json: await signedSignIn(api.url, api.c.tier1, { notBefore: new Date(Date.now() + 3_600_000).toISOString() }),
+    });
     expect(fieldsOf(early)).to.deep.equal(["message.notBefore"]);
   });
 
@@ -124,7 +128,15 @@ describe("API sign-in (EIP-4361) and sessions", () => {
       const check = await call(api.url, "POST", "/v1/tokens/4294967297/funding-checks", {
         token,
         json: {
-          request: { tokenId: "4294967297", value: "1", minPrice: "1", factor: api.c.issuer.address, withRecourse: false, deadline: "9999999999", nonce: "1" },
+          request: {
+            tokenId: "4294967297",
+            value: "1",
+            minPrice: "1",
+            factor: api.c.issuer.address,
+            withRecourse: false,
+            deadline: "9999999999",
+            nonce: "1",
+          },
           holderSignature: `0x${"11".repeat(65)}`,
           price: "1",
         },

@@ -35,7 +35,10 @@ export const SIGN_IN_DOMAIN = "chainbill.test";
 export const SIGN_IN_URI = "https://chainbill.test/login";
 
 /** Limits high enough that only the rate-limit tests meet them. */
-export const GENEROUS_LIMITS: Partial<ApiLimits> = { perIp: { burst: 100_000, perSecond: 100_000 }, perAddress: { burst: 100_000, perSecond: 100_000 } };
+export const GENEROUS_LIMITS: Partial<ApiLimits> = {
+  perIp: { burst: 100_000, perSecond: 100_000 },
+  perAddress: { burst: 100_000, perSecond: 100_000 },
+};
 
 export interface ApiHarness {
   c: Consortium;
@@ -119,7 +122,8 @@ export async function startApi(options: ApiHarnessOptions = {}): Promise<ApiHarn
       logger: options.logger ?? pino({ level: process.env.CHAINBILL_TEST_LOG_LEVEL ?? "silent" }),
       limits: { ...GENEROUS_LIMITS, ...options.limits },
       processMetrics: false,
-      index: running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
+      index:
+        running === undefined ? undefined : { reader: running.reader, waitForBlock: (block, timeoutMs) => running.waitForBlock(block, timeoutMs) },
       requests,
       offers,
       sessions,
@@ -216,7 +220,11 @@ export async function call(url: string, method: string, route: string, options: 
 export type MessageFields = Partial<Pick<SiweMessage, "domain" | "uri" | "chainId" | "nonce" | "expirationTime" | "notBefore" | "address">>;
 
 /** A signed EIP-4361 message for `signer`, with a fresh nonce from the server unless overridden. */
-export async function signedSignIn(url: string, signer: Pick<HardhatEthersSigner, "address" | "signMessage">, fields: MessageFields = {}): Promise<{ message: string; signature: string }> {
+export async function signedSignIn(
+  url: string,
+  signer: Pick<HardhatEthersSigner, "address" | "signMessage">,
+  fields: MessageFields = {},
+): Promise<{ message: string; signature: string }> {
   const nonce = (await call(url, "GET", "/v1/auth/nonce")).body as { nonce: string; chainId: string };
   const message = new SiweMessage({
     domain: SIGN_IN_DOMAIN,

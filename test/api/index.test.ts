@@ -60,7 +60,15 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     await (await c.currency.connect(c.factor).approve(financing, MaxUint256)).wait();
     const domain = financingDomain(api.chainId, financing);
     const deadline = (await latestTimestamp()) + DAY;
-    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, withRecourse: true, deadline, nonce: 1n };
+    const request: FundingRequest = {
+      tokenId: grandchild,
+      value: 100_000n,
+      minPrice: 98_000n,
+      factor: c.factor.address,
+      withRecourse: true,
+      deadline,
+      nonce: 1n,
+    };
     const attestation: FundingAttestation = {
       tokenId: grandchild,
       holder: c.tier3.address,
@@ -92,7 +100,12 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     const body = answer.body as AsOf & {
       owner: string;
       pieces: Array<{ tokenId: string; value: string; status: string }>;
-      totals: { count: number; value: string; byAnchor: Array<{ anchorId: number; count: number; value: string }>; byMaturity: Array<{ maturity: string; count: number; value: string }> };
+      totals: {
+        count: number;
+        value: string;
+        byAnchor: Array<{ anchorId: number; count: number; value: string }>;
+        byMaturity: Array<{ maturity: string; count: number; value: string }>;
+      };
     };
     expect(body.owner).to.equal(api.c.tier2.address);
     expect(body.asOfBlock).to.equal(head);
@@ -118,7 +131,13 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
   it("gives a piece with its ancestors and descendants, inside its receivable's whole tree", async () => {
     const leaf = await read(auditor, `/v1/pieces/${grandchild}/tree`);
     expect(leaf.status).to.equal(200);
-    const body = leaf.body as AsOf & { focus: string; ancestors: string[]; descendants: string[]; nodes: Array<{ tokenId: string; parent: string; owner: string }>; fundings: Array<{ fundedTokenId: string }> };
+    const body = leaf.body as AsOf & {
+      focus: string;
+      ancestors: string[];
+      descendants: string[];
+      nodes: Array<{ tokenId: string; parent: string; owner: string }>;
+      fundings: Array<{ fundedTokenId: string }>;
+    };
     expect(body.asOfBlock).to.equal(head);
     expect(body.ancestors).to.deep.equal([child.toString(), first.tokenId.toString()]);
     expect(body.descendants).to.deep.equal([]);
@@ -153,7 +172,10 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
       const first = methods.filter((method) => method === "eth_call").length;
       methods.length = 0;
       for (let k = 0; k < 3; k += 1) expect((await read(tier2, `/v1/pieces/${child}/tree`)).status).to.equal(200);
-      expect(methods.filter((method) => method === "eth_call"), `the first tree read the chain ${first} times`).to.deep.equal([]);
+      expect(
+        methods.filter((method) => method === "eth_call"),
+        `the first tree read the chain ${first} times`,
+      ).to.deep.equal([]);
     } finally {
       provider.send = send;
       provider.request = request;
@@ -163,7 +185,13 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
   it("summarises a receivable: face value, outstanding, funded, overdue", async () => {
     const answer = await read(auditor, `/v1/slots/${first.slot}`);
     expect(answer.status).to.equal(200);
-    const body = answer.body as AsOf & { slot: { faceValue: string; fundedValue: string; pieceCount: number; anchor: string }; outstanding: string; liveValue: string; overdue: boolean; fullyRepaid: boolean };
+    const body = answer.body as AsOf & {
+      slot: { faceValue: string; fundedValue: string; pieceCount: number; anchor: string };
+      outstanding: string;
+      liveValue: string;
+      overdue: boolean;
+      fullyRepaid: boolean;
+    };
     expect(body.asOfBlock).to.equal(head);
     expect(body.slot).to.include({ faceValue: "1000000", fundedValue: "100000", pieceCount: 3, anchor: api.c.anchor.address.toLowerCase() });
     expect(body).to.include({ outstanding: "1000000", liveValue: "1000000", overdue: false, fullyRepaid: false, final: false });
@@ -176,11 +204,21 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
   it("keeps the factor's book for the factor and auditors, not for other members", async () => {
     const own = await read(factor, `/v1/factors/${api.c.factor.address}/book`);
     expect(own.status).to.equal(200);
-    const body = own.body as AsOf & { totals: Record<string, unknown>; fundings: Array<{ fundedTokenId: string; holder: string; price: string; withRecourse: boolean; due: string; status: string }> };
+    const body = own.body as AsOf & {
+      totals: Record<string, unknown>;
+      fundings: Array<{ fundedTokenId: string; holder: string; price: string; withRecourse: boolean; due: string; status: string }>;
+    };
     expect(body.asOfBlock).to.equal(head);
     expect(body.totals).to.deep.equal({ fundings: 1, value: "100000", price: "98500", recourse: "0" });
     expect(body.fundings).to.have.length(1);
-    expect(body.fundings[0]).to.include({ fundedTokenId: grandchild.toString(), holder: api.c.tier3.address.toLowerCase(), price: "98500", withRecourse: true, due: "100000", status: "funded" });
+    expect(body.fundings[0]).to.include({
+      fundedTokenId: grandchild.toString(),
+      holder: api.c.tier3.address.toLowerCase(),
+      price: "98500",
+      withRecourse: true,
+      due: "100000",
+      status: "funded",
+    });
     expect(body.final).to.equal(false, "funded in the head block");
     expect((await read(auditor, `/v1/factors/${api.c.factor.address}/book`)).body).to.deep.equal(body);
     const someoneElse = await read(tier2, `/v1/factors/${api.c.factor.address}/book`);
@@ -191,7 +229,10 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
   it("gives a piece's history, decoded, in chain order", async () => {
     const answer = await read(auditor, `/v1/pieces/${grandchild}/history`);
     expect(answer.status).to.equal(200);
-    const body = answer.body as AsOf & { tokenId: string; entries: Array<{ blockNumber: number; contract: string; event: { name: string; price?: string } }> };
+    const body = answer.body as AsOf & {
+      tokenId: string;
+      entries: Array<{ blockNumber: number; contract: string; event: { name: string; price?: string } }>;
+    };
     expect(body.asOfBlock).to.equal(head);
     expect(body.tokenId).to.equal(grandchild.toString());
     const names = body.entries.map((entry) => `${entry.contract}.${entry.event.name}`);

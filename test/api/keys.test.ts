@@ -45,7 +45,10 @@ describe("the verifier key and the server's configuration", () => {
 
   it("loads the key from an encrypted keystore; a wrong password fails without quoting the key", async () => {
     const file = path.join(directory, "verifier.json");
-    await writeFile(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", { scrypt: { N: 1 << 10 } }));
+    await writeFile(
+      file,
+      await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, "correct horse", { scrypt: { N: 1 << 10 } }),
+    );
     expect((await loadVerifierKey({ keystorePath: file }, { [KEYSTORE_PASSWORD_ENV]: "correct horse" })).address).to.equal(wallet.address);
     expect((await loadVerifierKey({}, { [KEYSTORE_ENV]: file, [KEYSTORE_PASSWORD_ENV]: "correct horse" })).address).to.equal(wallet.address);
     const wrong = await loadVerifierKey({ keystorePath: file }, { [KEYSTORE_PASSWORD_ENV]: "battery staple" }).catch((error: Error) => error.message);
@@ -63,7 +66,13 @@ describe("the verifier key and the server's configuration", () => {
   });
 
   it("reads deployments in its own format and in Ignition's, and refuses anything else", async () => {
-    const addresses = { registry: wallet.address, receivableToken: wallet.address, settlementToken: wallet.address, settlement: wallet.address, financing: wallet.address };
+    const addresses = {
+      registry: wallet.address,
+      receivableToken: wallet.address,
+      settlementToken: wallet.address,
+      settlement: wallet.address,
+      financing: wallet.address,
+    };
     const own = path.join(directory, "own.json");
     await writeFile(own, JSON.stringify(addresses));
     expect(configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", own], {}).addresses).to.deep.equal(addresses);
@@ -79,14 +88,34 @@ describe("the verifier key and the server's configuration", () => {
       }),
     );
     expect(configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition], {}).addresses).to.deep.equal(addresses);
-    const config = configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--port", "9000"], { CHAINBILL_API_RATE_IP: "10/5" });
+    const config = configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--port", "9000"], {
+      CHAINBILL_API_RATE_IP: "10/5",
+    });
     expect(config).to.deep.include({ host: "127.0.0.1", port: 9000, domain: "127.0.0.1:9000", uri: "http://127.0.0.1:9000" });
     expect(config.limits.perIp).to.deep.equal({ burst: 10, perSecond: 5 });
     await writeFile(own, JSON.stringify({ registry: addresses.registry }));
-    expect(() => configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", own], {})).to.throw(/"receivableToken" is not an address/u);
+    expect(() => configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", own], {})).to.throw(
+      /"receivableToken" is not an address/u,
+    );
     expect(() => configOf(["--db", "/tmp/db"], {})).to.throw(/--rpc is required/u);
     expect(config).to.deep.include({ indexDbPath: undefined, requestsDbPath: undefined, confirmations: 0 });
-    const indexed = configOf(["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--index-db", "/tmp/index", "--confirmations", "12", "--requests-db", "/tmp/requests"], {});
+    const indexed = configOf(
+      [
+        "--rpc",
+        "http://127.0.0.1:8545",
+        "--db",
+        "/tmp/db",
+        "--deployment",
+        ignition,
+        "--index-db",
+        "/tmp/index",
+        "--confirmations",
+        "12",
+        "--requests-db",
+        "/tmp/requests",
+      ],
+      {},
+    );
     expect(indexed).to.deep.include({ indexDbPath: "/tmp/index", confirmations: 12, requestsDbPath: "/tmp/requests" });
     const shared = ["--rpc", "http://127.0.0.1:8545", "--db", "/tmp/db", "--deployment", ignition, "--index-db", "/tmp/db"];
     expect(() => configOf(shared, {})).to.throw(/must be different directories/u);
@@ -118,14 +147,26 @@ describe("the verifier key and the server's configuration", () => {
         answers.push(await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) }));
         answers.push(await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) }));
       }
-      const request = { tokenId: piece.tokenId, value: 10_000_000n, minPrice: 9_000_000n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce: 5n };
+      const request = {
+        tokenId: piece.tokenId,
+        value: 10_000_000n,
+        minPrice: 9_000_000n,
+        factor: c.factor.address,
+        withRecourse: false,
+        deadline: (await latestTimestamp()) + DAY,
+        nonce: 5n,
+      };
       const holderSignature = await signFundingRequest(c.tier2, financingDomain(api.chainId, await c.financing.getAddress()), request);
       const factor = await signIn(api.url, c.factor);
-      const attested = await call(api.url, "POST", `/v1/tokens/${piece.tokenId}/funding-checks`, { token: factor, json: { request, holderSignature, price: "9500000" } });
+      const attested = await call(api.url, "POST", `/v1/tokens/${piece.tokenId}/funding-checks`, {
+        token: factor,
+        json: { request, holderSignature, price: "9500000" },
+      });
       expect(attested.status, JSON.stringify(attested.body)).to.equal(200);
       expect((attested.body as { signer: string }).signer).to.equal(verifierKey.address);
       answers.push(attested);
-      for (const route of ["/health", "/metrics", "/openapi.json", "/v1/auth/session", "/v1/members", `/v1/tokens/${piece.tokenId}`]) answers.push(await call(api.url, "GET", route, { token: factor }));
+      for (const route of ["/health", "/metrics", "/openapi.json", "/v1/auth/session", "/v1/members", `/v1/tokens/${piece.tokenId}`])
+        answers.push(await call(api.url, "GET", route, { token: factor }));
       answers.push(await call(api.url, "POST", `/v1/tokens/${piece.tokenId}/funding-checks`, { token: factor, raw: "{not json" }));
     } finally {
       await api.close();

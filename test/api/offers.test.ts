@@ -43,7 +43,18 @@ describe("API offers: publish, compare, request several factors at once", () => 
 
   async function offerOf(factor: HardhatEthersSigner, overrides: Partial<Offer> = {}): Promise<Offer> {
     const now = Number(await latestTimestamp());
-    return { factor: factor.address, anchorId, rateBps: 600, maxTenorDays: 180, minValue: 1_000_00n, maxValue: 2_000_000_00n, appetite: 10_000_000_00n, validUntil: now + 30 * 86_400, issuedAt: now, ...overrides };
+    return {
+      factor: factor.address,
+      anchorId,
+      rateBps: 600,
+      maxTenorDays: 180,
+      minValue: 1_000_00n,
+      maxValue: 2_000_000_00n,
+      appetite: 10_000_000_00n,
+      validUntil: now + 30 * 86_400,
+      issuedAt: now,
+      ...overrides,
+    };
   }
   const publish = async (caller: HardhatEthersSigner, offer: Offer, signer: HardhatEthersSigner = caller) =>
     call(api.url, "POST", "/v1/offers", { token: token(caller), json: { offer, signature: await signOffer(signer, api.chainId, offer) } });
@@ -59,15 +70,24 @@ describe("API offers: publish, compare, request several factors at once", () => 
     expect(codeOf(notFactor)).to.equal("NOT_A_FACTOR");
     const notAnchor = await publish(api.c.factor, await offerOf(api.c.factor, { anchorId: api.c.memberIds.get(api.c.tier1.address) }));
     expect(fieldsOf(notAnchor)).to.deep.equal(["offer.anchorId"]);
-    const expired = await publish(api.c.factor, await offerOf(api.c.factor, { validUntil: Number(await latestTimestamp()) - 1, issuedAt: Number(await latestTimestamp()) - 100 }));
+    const expired = await publish(
+      api.c.factor,
+      await offerOf(api.c.factor, { validUntil: Number(await latestTimestamp()) - 1, issuedAt: Number(await latestTimestamp()) - 100 }),
+    );
     expect(fieldsOf(expired)).to.deep.equal(["offer.validUntil"]);
     const malformed = await call(api.url, "POST", "/v1/offers", {
       token: token(api.c.factor),
-      json: { offer: { ...(await offerOf(api.c.factor)), rateBps: 20_000, minValue: "5", maxValue: "4", appetite: "-1", extra: true }, signature: "0x1" },
+      json: {
+        offer: { ...(await offerOf(api.c.factor)), rateBps: 20_000, minValue: "5", maxValue: "4", appetite: "-1", extra: true },
+        signature: "0x1",
+      },
     });
     expect(malformed.status).to.equal(400);
     expect(fieldsOf(malformed)).to.have.members(["offer.rateBps", "offer.appetite", "offer.extra", "signature"]);
-    const inverted = await call(api.url, "POST", "/v1/offers", { token: token(api.c.factor), json: { offer: { ...(await offerOf(api.c.factor)), minValue: "500", maxValue: "400", appetite: "1000" }, signature: `0x${"11".repeat(65)}` } });
+    const inverted = await call(api.url, "POST", "/v1/offers", {
+      token: token(api.c.factor),
+      json: { offer: { ...(await offerOf(api.c.factor)), minValue: "500", maxValue: "400", appetite: "1000" }, signature: `0x${"11".repeat(65)}` },
+    });
     expect(fieldsOf(inverted)).to.deep.equal(["offer.maxValue"]);
     expect(((await call(api.url, "GET", "/v1/offers", { token: token(api.c.tier1) })).body as { offers: unknown[] }).offers).to.be.empty;
 
@@ -88,11 +108,15 @@ describe("API offers: publish, compare, request several factors at once", () => 
     expect((await publish(c.issuer, issuer)).status).to.equal(201);
 
     const root = await confirmDocumented(c, { supplier: c.tier1, faceValue: 1_000_000_00n, maturityInDays: 90n });
-    expect((await call(api.url, "POST", "/v1/documents/invoices", { token: token(c.tier1), json: invoiceProofToWire(root.trade.invoice) })).status).to.equal(201);
-    expect((await call(api.url, "POST", "/v1/documents/logistics", { token: token(c.tier1), json: logisticsProofToWire(root.trade.logistics) })).status).to.equal(201);
+    expect(
+      (await call(api.url, "POST", "/v1/documents/invoices", { token: token(c.tier1), json: invoiceProofToWire(root.trade.invoice) })).status,
+    ).to.equal(201);
+    expect(
+      (await call(api.url, "POST", "/v1/documents/logistics", { token: token(c.tier1), json: logisticsProofToWire(root.trade.logistics) })).status,
+    ).to.equal(201);
     const big = await call(api.url, "GET", `/v1/offers/quotes?tokenId=${root.tokenId}`, { token: token(c.tier1) });
     expect(big.status, JSON.stringify(big.body)).to.equal(200);
-    const bigQuotes = (big.body as { quotes: Quote[]; unfit: Array<{ factor: string; reason: string }> });
+    const bigQuotes = big.body as { quotes: Quote[]; unfit: Array<{ factor: string; reason: string }> };
     expect(bigQuotes.quotes.map((quote) => quote.offer.factor)).to.deep.equal([c.factor.address]);
     expect(bigQuotes.unfit).to.deep.equal([{ factor: c.issuer.address, reason: "above the largest value" }]);
 
@@ -107,14 +131,24 @@ describe("API offers: publish, compare, request several factors at once", () => 
     ]);
     // Only the holder asks about its piece; malformed queries name the field.
     expect((await call(api.url, "GET", `/v1/offers/quotes?tokenId=${root.tokenId}`, { token: token(c.auditor) })).status).to.equal(403);
-    expect(fieldsOf(await call(api.url, "GET", `/v1/offers/quotes?tokenId=${root.tokenId}&value=0`, { token: token(c.tier1) }))).to.deep.equal(["query.value"]);
+    expect(fieldsOf(await call(api.url, "GET", `/v1/offers/quotes?tokenId=${root.tokenId}&value=0`, { token: token(c.tier1) }))).to.deep.equal([
+      "query.value",
+    ]);
     expect(fieldsOf(await call(api.url, "GET", "/v1/offers/quotes?tokenId=x", { token: token(c.tier1) }))).to.deep.equal(["query.tokenId"]);
 
     // One consent (one nonce) to both factors.
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
     const nonce = 77n;
     const requestTo = async (factor: HardhatEthersSigner, rate: bigint): Promise<{ request: FundingRequest; holderSignature: string }> => {
-      const request: FundingRequest = { tokenId: root.tokenId, value, minPrice: price(value, rate, days + 1n), factor: factor.address, withRecourse: false, deadline: chainNow + 2n * DAY, nonce };
+      const request: FundingRequest = {
+        tokenId: root.tokenId,
+        value,
+        minPrice: price(value, rate, days + 1n),
+        factor: factor.address,
+        withRecourse: false,
+        deadline: chainNow + 2n * DAY,
+        nonce,
+      };
       return { request, holderSignature: await signFundingRequest(c.tier1, domain, request) };
     };
     const toIssuer = await requestTo(c.issuer, 480n);
@@ -123,19 +157,26 @@ describe("API offers: publish, compare, request several factors at once", () => 
       const sent = await call(api.url, "POST", "/v1/funding-requests", { token: token(c.tier1), json: body });
       expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
     }
-    const desk = (await call(api.url, "GET", "/v1/offers/own", { token: token(c.factor) })).body as { offers: Array<{ offer: { anchorId: number }; requests: Array<{ holder: string }> }> };
+    const desk = (await call(api.url, "GET", "/v1/offers/own", { token: token(c.factor) })).body as {
+      offers: Array<{ offer: { anchorId: number }; requests: Array<{ holder: string }> }>;
+    };
     expect(desk.offers).to.have.length(1);
     expect(desk.offers[0].requests.map((entry) => entry.holder)).to.deep.equal([c.tier1.address]);
 
     // The issuer funds first, with the verifier's attestation.
-    const check = await call(api.url, "POST", `/v1/tokens/${root.tokenId}/funding-checks`, { token: token(c.issuer), json: { ...toIssuer, price: toIssuer.request.minPrice } });
+    const check = await call(api.url, "POST", `/v1/tokens/${root.tokenId}/funding-checks`, {
+      token: token(c.issuer),
+      json: { ...toIssuer, price: toIssuer.request.minPrice },
+    });
     expect(check.status, JSON.stringify(check.body)).to.equal(200);
     const passed = check.body as { attestation: Parameters<typeof c.financing.fund>[2]; signature: string };
     await (await c.currency.connect(c.issuer).issue(c.issuer.address, value)).wait();
     await (await c.currency.connect(c.issuer).approve(await c.financing.getAddress(), value)).wait();
     await (await c.financing.connect(c.issuer).fund(toIssuer.request, toIssuer.holderSignature, passed.attestation, [passed.signature])).wait();
 
-    const mine = (await call(api.url, "GET", "/v1/funding-requests", { token: token(c.tier1) })).body as { requests: Array<{ request: { factor: string }; state: string }> };
+    const mine = (await call(api.url, "GET", "/v1/funding-requests", { token: token(c.tier1) })).body as {
+      requests: Array<{ request: { factor: string }; state: string }>;
+    };
     const states = Object.fromEntries(mine.requests.map((entry) => [entry.request.factor, entry.state]));
     expect(states).to.deep.equal({ [c.issuer.address]: "funded", [c.factor.address]: "lapsed" });
     expect(await hre.ethers.provider.getBlockNumber()).to.be.greaterThan(0);

@@ -73,7 +73,9 @@ describe("API onboarding: applications, refusals and the directory", () => {
     for (const token of [operator, auditor]) {
       const listed = await call(api.url, "GET", "/v1/applications?state=pending", { token });
       expect(listed.status).to.equal(200);
-      const entry = (listed.body as { applications: Array<{ hash: string; application: Application; roles: string[] }> }).applications.find((candidate) => candidate.hash === hash);
+      const entry = (listed.body as { applications: Array<{ hash: string; application: Application; roles: string[] }> }).applications.find(
+        (candidate) => candidate.hash === hash,
+      );
       expect(entry?.application.contacts[0].email).to.equal("liwei@nova.example");
       expect(entry?.roles).to.deep.equal(["SUPPLIER"]);
     }
@@ -86,11 +88,14 @@ describe("API onboarding: applications, refusals and the directory", () => {
   it("attack: an application for another's address is refused by its signature; a second filer of the same credit code is shown to the operator as a duplicate", async () => {
     const [victim, attacker, copycat] = api.c.outsiders.slice(1);
     const forged = applicationOf(victim.address, { creditCode: "91110000MA0VICTIM1" });
-    const answer = await call(api.url, "POST", "/v1/applications", { json: { application: forged, signature: await signApplication(attacker, api.chainId, forged) } });
+    const answer = await call(api.url, "POST", "/v1/applications", {
+      json: { application: forged, signature: await signApplication(attacker, api.chainId, forged) },
+    });
     expect(answer.status).to.equal(422);
     expect(codeOf(answer)).to.equal("SIGNATURE_INVALID");
     expect(fieldsOf(answer)).to.deep.equal(["signature"]);
-    expect(((await call(api.url, "GET", `/v1/applicants/${victim.address}/applications`)).body as { applications: unknown[] }).applications).to.be.empty;
+    expect(((await call(api.url, "GET", `/v1/applicants/${victim.address}/applications`)).body as { applications: unknown[] }).applications).to.be
+      .empty;
 
     // Someone files with the victim's credit code from its own address: allowed, but the operator sees both.
     const genuine = applicationOf(victim.address, { creditCode: "91110000MA0VICTIM1", nameEn: "Victim Trading" });
@@ -105,7 +110,14 @@ describe("API onboarding: applications, refusals and the directory", () => {
 
   it("malformed input is a 400 naming each field, and nothing is stored", async () => {
     const applicant = api.c.outsiders[4];
-    const application = { ...applicationOf(applicant.address), creditCode: "9144 lower", roles: 1 << 9, contacts: [{ name: "", email: "nope", phone: "x" }], addresses: [], extra: 1 };
+    const application = {
+      ...applicationOf(applicant.address),
+      creditCode: "9144 lower",
+      roles: 1 << 9,
+      contacts: [{ name: "", email: "nope", phone: "x" }],
+      addresses: [],
+      extra: 1,
+    };
     const answer = await call(api.url, "POST", "/v1/applications", { json: { application, signature: "0x12" } });
     expect(answer.status).to.equal(400);
     expect(fieldsOf(answer)).to.have.members([
@@ -118,12 +130,17 @@ describe("API onboarding: applications, refusals and the directory", () => {
       "application.extra",
       "signature",
     ]);
-    const tooLong = applicationOf(applicant.address, { nameEn: "x".repeat(201), addresses: [applicant.address, api.c.outsiders[5].address, applicant.address] });
+    const tooLong = applicationOf(applicant.address, {
+      nameEn: "x".repeat(201),
+      addresses: [applicant.address, api.c.outsiders[5].address, applicant.address],
+    });
     const long = await call(api.url, "POST", "/v1/applications", { json: { application: tooLong, signature: `0x${"11".repeat(65)}` } });
     expect(long.status).to.equal(400);
     expect(fieldsOf(long)).to.have.members(["application.nameEn", "application.addresses.2"]);
     const wrongFirst = applicationOf(applicant.address, { addresses: [api.c.outsiders[5].address] });
-    expect(fieldsOf(await call(api.url, "POST", "/v1/applications", { json: { application: wrongFirst, signature: `0x${"11".repeat(65)}` } }))).to.deep.equal(["application.addresses.0"]);
+    expect(
+      fieldsOf(await call(api.url, "POST", "/v1/applications", { json: { application: wrongFirst, signature: `0x${"11".repeat(65)}` } })),
+    ).to.deep.equal(["application.addresses.0"]);
     const operatorRole = await file(applicant, applicationOf(applicant.address, { roles: roleMask(Role.OPERATOR, Role.FACTOR) }));
     expect(operatorRole.status).to.equal(422);
     expect(fieldsOf(operatorRole)).to.deep.equal(["application.roles"]);
@@ -131,7 +148,8 @@ describe("API onboarding: applications, refusals and the directory", () => {
     const staleAnswer = await file(applicant, stale);
     expect(staleAnswer.status).to.equal(422);
     expect(fieldsOf(staleAnswer)).to.deep.equal(["application.filedAt"]);
-    expect(((await call(api.url, "GET", `/v1/applicants/${applicant.address}/applications`)).body as { applications: unknown[] }).applications).to.be.empty;
+    expect(((await call(api.url, "GET", `/v1/applicants/${applicant.address}/applications`)).body as { applications: unknown[] }).applications).to.be
+      .empty;
     expect((await call(api.url, "GET", "/v1/applicants/0xnope/applications")).status).to.equal(400);
   });
 
@@ -139,11 +157,18 @@ describe("API onboarding: applications, refusals and the directory", () => {
     const member = await file(api.c.tier1, applicationOf(api.c.tier1.address, { creditCode: "TIER1-DISPLAYS" }));
     expect(member.status).to.equal(409);
     expect(codeOf(member)).to.equal("ALREADY_A_MEMBER");
-    const profile = applicationOf(api.c.operator.address, { creditCode: "CHAINBILL-CONSORTIUM-OPERATOR", nameEn: "Chainbill Consortium", nameZh: "链票联盟", roles: roleMask(Role.OPERATOR) });
+    const profile = applicationOf(api.c.operator.address, {
+      creditCode: "CHAINBILL-CONSORTIUM-OPERATOR",
+      nameEn: "Chainbill Consortium",
+      nameZh: "链票联盟",
+      roles: roleMask(Role.OPERATOR),
+    });
     const filed = await file(api.c.operator, profile);
     expect(filed.status).to.equal(201);
     expect((filed.body as { state: string }).state).to.equal("admitted");
-    const directory = (await call(api.url, "GET", "/v1/directory", { token: tier1 })).body as { members: Array<{ memberId: number; nameEn: string | null; roles: string[] }> };
+    const directory = (await call(api.url, "GET", "/v1/directory", { token: tier1 })).body as {
+      members: Array<{ memberId: number; nameEn: string | null; roles: string[] }>;
+    };
     expect(directory.members.find((entry) => entry.memberId === 1)).to.include({ nameEn: "Chainbill Consortium" });
     expect(directory.members.find((entry) => entry.memberId === api.c.memberIds.get(api.c.tier1.address))).to.include({ nameEn: null });
   });
@@ -155,36 +180,67 @@ describe("API onboarding: applications, refusals and the directory", () => {
     const hash = applicationHash(api.chainId, application);
     const refusal = { application: hash, reason: "KYC documents missing", refusedAt: now() };
 
-    const notOperator = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, { token: auditor, json: { refusal, signature: await signRefusal(api.c.auditor, api.chainId, refusal) } });
+    const notOperator = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, {
+      token: auditor,
+      json: { refusal, signature: await signRefusal(api.c.auditor, api.chainId, refusal) },
+    });
     expect(notOperator.status).to.equal(403);
-    const signedByOther = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, { token: operator, json: { refusal, signature: await signRefusal(api.c.auditor, api.chainId, refusal) } });
+    const signedByOther = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, {
+      token: operator,
+      json: { refusal, signature: await signRefusal(api.c.auditor, api.chainId, refusal) },
+    });
     expect(signedByOther.status).to.equal(422);
     expect(fieldsOf(signedByOther)).to.deep.equal(["signature"]);
-    const otherHash = await call(api.url, "POST", `/v1/applications/${`0x${"ab".repeat(32)}`}/refusal`, { token: operator, json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) } });
+    const otherHash = await call(api.url, "POST", `/v1/applications/${`0x${"ab".repeat(32)}`}/refusal`, {
+      token: operator,
+      json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) },
+    });
     expect(fieldsOf(otherHash)).to.deep.equal(["refusal.application"]);
-    const empty = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, { token: operator, json: { refusal: { ...refusal, reason: "" }, signature: "0x" } });
+    const empty = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, {
+      token: operator,
+      json: { refusal: { ...refusal, reason: "" }, signature: "0x" },
+    });
     expect(fieldsOf(empty)).to.have.members(["refusal.reason", "signature"]);
 
-    const refused = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, { token: operator, json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) } });
+    const refused = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, {
+      token: operator,
+      json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) },
+    });
     expect(refused.status, JSON.stringify(refused.body)).to.equal(201);
     expect(refused.body).to.deep.include({ state: "refused" });
-    const twice = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, { token: operator, json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) } });
+    const twice = await call(api.url, "POST", `/v1/applications/${hash}/refusal`, {
+      token: operator,
+      json: { refusal, signature: await signRefusal(api.c.operator, api.chainId, refusal) },
+    });
     expect(twice.status).to.equal(409);
     expect(codeOf(twice)).to.equal("NOT_PENDING");
-    const seen = (await call(api.url, "GET", `/v1/applicants/${applicant.address}/applications`)).body as { applications: Array<{ state: string; refusal: { reason: string } | null }> };
+    const seen = (await call(api.url, "GET", `/v1/applicants/${applicant.address}/applications`)).body as {
+      applications: Array<{ state: string; refusal: { reason: string } | null }>;
+    };
     expect(seen.applications[0]).to.deep.include({ state: "refused", refusal: { reason: "KYC documents missing", refusedAt: refusal.refusedAt } });
 
     // It applies again, and this time the operator admits it with the application's code, address and roles.
-    const second = applicationOf(applicant.address, { creditCode: "91310000MA1REFUSE", nameEn: "Refused Co (fixed)", nameZh: "被拒公司", roles: roleMask(Role.SUPPLIER, Role.FACTOR) });
+    const second = applicationOf(applicant.address, {
+      creditCode: "91310000MA1REFUSE",
+      nameEn: "Refused Co (fixed)",
+      nameZh: "被拒公司",
+      roles: roleMask(Role.SUPPLIER, Role.FACTOR),
+    });
     expect((await file(applicant, second)).status).to.equal(201);
     await (await api.c.registry.admit(legalEntityHash(second.creditCode), applicant.address, second.roles, (await latestTimestamp()) + YEAR)).wait();
-    const detail = (await call(api.url, "GET", `/v1/applications/${applicationHash(api.chainId, second)}`, { token: operator })).body as { state: string };
+    const detail = (await call(api.url, "GET", `/v1/applications/${applicationHash(api.chainId, second)}`, { token: operator })).body as {
+      state: string;
+    };
     expect(detail.state).to.equal("admitted");
-    const directory = (await call(api.url, "GET", "/v1/directory", { token: tier1 })).body as { members: Array<{ accounts: string[]; nameEn: string | null; roles: string[]; status: string }> };
+    const directory = (await call(api.url, "GET", "/v1/directory", { token: tier1 })).body as {
+      members: Array<{ accounts: string[]; nameEn: string | null; roles: string[]; status: string }>;
+    };
     const admitted = directory.members.find((entry) => entry.accounts.includes(applicant.address));
     expect(admitted).to.deep.include({ nameEn: "Refused Co (fixed)", roles: ["SUPPLIER", "FACTOR"], status: "ACTIVE" });
     // The member applies no more.
-    expect(codeOf(await file(applicant, applicationOf(applicant.address, { creditCode: "91310000MA1REFUSE", nameEn: "Renamed" })))).to.equal("ALREADY_A_MEMBER");
+    expect(codeOf(await file(applicant, applicationOf(applicant.address, { creditCode: "91310000MA1REFUSE", nameEn: "Renamed" })))).to.equal(
+      "ALREADY_A_MEMBER",
+    );
   });
 });
 
@@ -202,7 +258,9 @@ describe("API onboarding: a flood of applications from one IP", () => {
     let retryAfter: string | null = null;
     for (const applicant of api.c.outsiders.slice(0, 3)) {
       const application = applicationOf(applicant.address, { creditCode: `91440300MA5FLOOD0${statuses.length}` });
-      const answer = await call(api.url, "POST", "/v1/applications", { json: { application, signature: await signApplication(applicant, api.chainId, application) } });
+      const answer = await call(api.url, "POST", "/v1/applications", {
+        json: { application, signature: await signApplication(applicant, api.chainId, application) },
+      });
       statuses.push(answer.status);
       retryAfter = answer.headers.get("retry-after") ?? retryAfter;
     }

@@ -43,7 +43,10 @@ describe("API: a funding request's life (checked, declined, withdrawn, expired) 
 
   const domain = async () => financingDomain(api.chainId, await api.c.financing.getAddress());
   const submit = async (signer: HardhatEthersSigner, token: string, request: FundingRequest): Promise<Answer> =>
-    call(api.url, "POST", "/v1/funding-requests", { token, json: { request, holderSignature: await signFundingRequest(signer, await domain(), request) } });
+    call(api.url, "POST", "/v1/funding-requests", {
+      token,
+      json: { request, holderSignature: await signFundingRequest(signer, await domain(), request) },
+    });
   const requestOf = async (tokenId: bigint, nonce: bigint, deadlineIn = 3n * DAY): Promise<FundingRequest> => ({
     tokenId,
     value: 10_000n,
@@ -60,8 +63,12 @@ describe("API: a funding request's life (checked, declined, withdrawn, expired) 
     call(api.url, "POST", `/v1/funding-requests/${who}/${nonce}/decline`, { token, json });
   const upload = async (signer: HardhatEthersSigner, trade: Trade): Promise<void> => {
     const token = await signIn(api.url, signer);
-    expect((await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) })).status).to.be.oneOf([200, 201]);
-    expect((await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) })).status).to.be.oneOf([200, 201]);
+    expect((await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) })).status).to.be.oneOf([
+      200, 201,
+    ]);
+    expect((await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) })).status).to.be.oneOf([
+      200, 201,
+    ]);
   };
 
   before(async function () {
@@ -108,7 +115,9 @@ describe("API: a funding request's life (checked, declined, withdrawn, expired) 
     expect(codes.length).to.be.greaterThan(0);
 
     // Another factor, and the holder, cannot check it.
-    expect(codeOf(await call(api.url, "POST", `/v1/funding-requests/${c.tier2.address}/1/checks`, { token: otherFactor }))).to.equal("NOT_ADDRESSED_FACTOR");
+    expect(codeOf(await call(api.url, "POST", `/v1/funding-requests/${c.tier2.address}/1/checks`, { token: otherFactor }))).to.equal(
+      "NOT_ADDRESSED_FACTOR",
+    );
     expect((await call(api.url, "POST", `/v1/funding-requests/${c.tier2.address}/1/checks`, { token: holder })).status).to.equal(403);
   });
 

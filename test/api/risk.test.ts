@@ -274,10 +274,26 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
     // Once the factor publishes an offer for the anchor, its appetite stands beside the exposure.
     const now = Number(await latestTimestamp());
     const anchorId = c.memberIds.get(c.anchor.address) ?? 0;
-    const offer = { factor: c.factor.address, anchorId, rateBps: 600, maxTenorDays: 180, minValue: 1_000_00n, maxValue: 2_000_000_00n, appetite: 10_000_000_00n, validUntil: now + 30 * 86_400, issuedAt: now };
-    const published = await call(api.url, "POST", "/v1/offers", { token: tokens.factor, json: { offer, signature: await signOffer(c.factor, api.chainId, offer) } });
+    const offer = {
+      factor: c.factor.address,
+      anchorId,
+      rateBps: 600,
+      maxTenorDays: 180,
+      minValue: 1_000_00n,
+      maxValue: 2_000_000_00n,
+      appetite: 10_000_000_00n,
+      validUntil: now + 30 * 86_400,
+      issuedAt: now,
+    };
+    const published = await call(api.url, "POST", "/v1/offers", {
+      token: tokens.factor,
+      json: { offer, signature: await signOffer(c.factor, api.chainId, offer) },
+    });
     expect(published.status).to.be.oneOf([200, 201]);
-    const withOffer = (await read(tokens.factor, `/v1/factors/${c.factor.address}/exposure`)).body as { byAnchor: Array<{ appetite: unknown }>; appetite: unknown };
+    const withOffer = (await read(tokens.factor, `/v1/factors/${c.factor.address}/exposure`)).body as {
+      byAnchor: Array<{ appetite: unknown }>;
+      appetite: unknown;
+    };
     expect(withOffer.byAnchor.map((bucket) => bucket.appetite)).to.deep.equal(["1000000000"]);
     expect(withOffer.appetite).to.equal("1000000000");
     expect((await read(tokens.tier1, `/v1/factors/${c.factor.address}/exposure`)).status).to.equal(403);

@@ -13,7 +13,8 @@ function servedRoutes(app: Express): string[] {
   for (const layer of app.router.stack as Array<{ route?: { path: unknown; methods: Record<string, boolean> } }>) {
     if (layer.route === undefined || typeof layer.route.path !== "string") continue;
     const path = layer.route.path.replace(/:([A-Za-z0-9_]+)/gu, "{$1}");
-    for (const [method, served] of Object.entries(layer.route.methods)) if (served && method !== "_all") routes.push(`${method.toUpperCase()} ${path}`);
+    for (const [method, served] of Object.entries(layer.route.methods))
+      if (served && method !== "_all") routes.push(`${method.toUpperCase()} ${path}`);
   }
   return routes.sort();
 }
@@ -35,32 +36,48 @@ function describesExactlyWhatIsServed(harness: () => ApiHarness, sessionToken: (
     const api = harness();
     const document = (await call(api.url, "GET", "/openapi.json")).body as {
       openapi: string;
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; security?: unknown; responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string }>; security?: unknown; responses: Record<string, unknown> }>
+      >;
       components: { schemas: Record<string, unknown> };
     };
     expect(document.openapi).to.equal("3.1.0");
     expect(document).to.deep.equal(JSON.parse(JSON.stringify(openApiDocument(mounted))));
-    const specOf = (path: string, method: string): RouteSpec | undefined => routesFor(mounted).find(([, spec]) => spec.path === path && spec.method === method)?.[1];
+    const specOf = (path: string, method: string): RouteSpec | undefined =>
+      routesFor(mounted).find(([, spec]) => spec.path === path && spec.method === method)?.[1];
     for (const [path, pathOperations] of Object.entries(document.paths)) {
       const inPath = [...path.matchAll(/\{([^}]+)\}/gu)].map((match) => match[1]);
       for (const [method, operation] of Object.entries(pathOperations)) {
-        expect((operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name), `${method} ${path}`).to.deep.equal(inPath);
+        expect(
+          (operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name),
+          `${method} ${path}`,
+        ).to.deep.equal(inPath);
         expect(Object.keys(operation.responses), `${method} ${path}`).to.not.be.empty;
         if (specOf(path, method)?.session === true) expect(operation.responses, `${method} ${path}`).to.have.property("401");
       }
     }
     // Every schema an operation refers to is in the document.
-    const refs = [...JSON.stringify(document.paths).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu), ...JSON.stringify(document.components).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu)];
+    const refs = [
+      ...JSON.stringify(document.paths).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu),
+      ...JSON.stringify(document.components).matchAll(/#\/components\/schemas\/([A-Za-z]+)/gu),
+    ];
     for (const [, name] of refs) expect(document.components.schemas, name).to.have.property(name);
   });
 
   it("every described operation is served (none answers 'no route')", async () => {
     const api = harness();
     const concrete = (path: string): string =>
-      path.replace("{hash}", `0x${"ab".repeat(32)}`).replace("{id}", "4294967297").replace("{address}", api.c.tier1.address);
+      path
+        .replace("{hash}", `0x${"ab".repeat(32)}`)
+        .replace("{id}", "4294967297")
+        .replace("{address}", api.c.tier1.address);
     for (const [, { path, method }] of routesFor(mounted)) {
       {
-        const answer = await call(api.url, method.toUpperCase(), concrete(path), { token: path === "/v1/auth/logout" ? "x".repeat(20) : sessionToken(), json: method === "post" ? {} : undefined });
+        const answer = await call(api.url, method.toUpperCase(), concrete(path), {
+          token: path === "/v1/auth/logout" ? "x".repeat(20) : sessionToken(),
+          json: method === "post" ? {} : undefined,
+        });
         expect(codeOf(answer), `${method} ${path}`).to.not.equal("ROUTE_NOT_FOUND");
         expect(answer.status, `${method} ${path}`).to.be.lessThan(500);
       }
@@ -80,13 +97,20 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
     await api?.close();
   });
 
-  describesExactlyWhatIsServed(() => api, () => token, {});
+  describesExactlyWhatIsServed(
+    () => api,
+    () => token,
+    {},
+  );
 
   it("without an index, the index and request routes are neither served nor described", async () => {
     const optional = Object.values(ROUTES).filter((spec: RouteSpec) => spec.group === "index" || spec.group === "requests");
     expect(optional).to.not.be.empty;
     for (const { path } of optional) {
-      expect(described({}).some((served) => served.endsWith(` ${path}`)), path).to.equal(false);
+      expect(
+        described({}).some((served) => served.endsWith(` ${path}`)),
+        path,
+      ).to.equal(false);
       const answer = await call(api.url, "GET", path.replace("{id}", "4294967297").replace("{address}", api.c.tier1.address), { token });
       expect(codeOf(answer), path).to.equal("ROUTE_NOT_FOUND");
     }
@@ -115,7 +139,11 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
 
     const one = await call(api.url, "GET", `/v1/members/${api.c.carrier.address.toLowerCase()}`, { token });
     expect(one.status).to.equal(200);
-    expect(one.body).to.deep.include({ memberId: api.c.memberIds.get(api.c.carrier.address), roles: ["CARRIER"], leiHash: api.c.leiHashes.get(api.c.carrier.address) });
+    expect(one.body).to.deep.include({
+      memberId: api.c.memberIds.get(api.c.carrier.address),
+      roles: ["CARRIER"],
+      leiHash: api.c.leiHashes.get(api.c.carrier.address),
+    });
     expect((await call(api.url, "GET", `/v1/members/${api.c.outsiders[0].address}`, { token })).status).to.equal(404);
     const malformed = await call(api.url, "GET", "/v1/members/0xnope", { token });
     expect(malformed.status).to.equal(400);
@@ -138,10 +166,21 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
   it("a funding check names each wrong field, refuses a body for another piece, and refuses a non-factor", async () => {
     const wrong = await call(api.url, "POST", "/v1/tokens/4294967297/funding-checks", {
       token,
-      json: { request: { tokenId: 4294967297, value: "-1", minPrice: "1", factor: "0x12", withRecourse: "no", deadline: "1", nonce: "1", extra: 1 }, holderSignature: "0x00", price: "1" },
+      json: {
+        request: { tokenId: 4294967297, value: "-1", minPrice: "1", factor: "0x12", withRecourse: "no", deadline: "1", nonce: "1", extra: 1 },
+        holderSignature: "0x00",
+        price: "1",
+      },
     });
     expect(wrong.status).to.equal(400);
-    expect(fieldsOf(wrong)).to.have.members(["request.tokenId", "request.value", "request.factor", "request.withRecourse", "request.extra", "holderSignature"]);
+    expect(fieldsOf(wrong)).to.have.members([
+      "request.tokenId",
+      "request.value",
+      "request.factor",
+      "request.withRecourse",
+      "request.extra",
+      "holderSignature",
+    ]);
     const valid = {
       request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, withRecourse: false, deadline: "1", nonce: "1" },
       holderSignature: `0x${"11".repeat(65)}`,
@@ -169,7 +208,7 @@ describe("API routes: reads, system endpoints, the OpenAPI description, bodies a
   });
 
   it("malformed JSON, a body over 256 KB, a body that is not JSON, and unknown routes get JSON 4xx answers", async () => {
-    const malformed = await call(api.url, "POST", "/v1/documents/invoices", { token, raw: "{\"invoice\": " });
+    const malformed = await call(api.url, "POST", "/v1/documents/invoices", { token, raw: '{"invoice": ' });
     expect(malformed.status).to.equal(400);
     expect(codeOf(malformed)).to.equal("MALFORMED_JSON");
     const huge = await call(api.url, "POST", "/v1/documents/invoices", { token, raw: JSON.stringify({ padding: "x".repeat(256 * 1024) }) });
@@ -199,7 +238,11 @@ describe("API routes with the index and the funding-request inbox mounted", () =
     await api?.close();
   });
 
-  describesExactlyWhatIsServed(() => api, () => token, { index: true, requests: true });
+  describesExactlyWhatIsServed(
+    () => api,
+    () => token,
+    { index: true, requests: true },
+  );
 
   it("the index routes sit behind the API's session check, like its other reads", async () => {
     const answer = await call(api.url, "GET", "/v1/portfolio");
@@ -210,7 +253,10 @@ describe("API routes with the index and the funding-request inbox mounted", () =
   it("attack: a funding request without the holder's recourse choice is refused, naming the field", async () => {
     const unsaid = await call(api.url, "POST", "/v1/funding-requests", {
       token,
-      json: { request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, deadline: "1", nonce: "1" }, holderSignature: `0x${"11".repeat(65)}` },
+      json: {
+        request: { tokenId: "4294967298", value: "1", minPrice: "1", factor: api.c.factor.address, deadline: "1", nonce: "1" },
+        holderSignature: `0x${"11".repeat(65)}`,
+      },
     });
     expect(unsaid.status).to.equal(400);
     expect(fieldsOf(unsaid)).to.deep.equal(["request.withRecourse"]);

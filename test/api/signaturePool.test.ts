@@ -31,7 +31,9 @@ interface Verdict {
   body: unknown;
 }
 
-async function verdicts(backend: "native" | "js"): Promise<{ pooled: Verdict[]; inline: Verdict[]; closedThreads: number; pooledSignatures: number }> {
+async function verdicts(
+  backend: "native" | "js",
+): Promise<{ pooled: Verdict[]; inline: Verdict[]; closedThreads: number; pooledSignatures: number }> {
   selectSignatureBackend(backend, () => undefined);
   let api: ApiHarness | undefined = await startApi({ signaturePool: { threads: 2, poolFrom: 1 } });
   try {
@@ -44,7 +46,11 @@ async function verdicts(backend: "native" | "js"): Promise<{ pooled: Verdict[]; 
     const root = await confirmDocumented(c, { supplier: c.tier1, faceValue: 100_000_000n });
     const first = await transferDocumented(c, { fromTokenId: root.tokenId, from: c.tier1, to: c.tier2, value: 60_000_000n });
     const second = await transferDocumented(c, { fromTokenId: first.tokenId, from: c.tier2, to: c.tier3, value: 30_000_000n });
-    for (const [seller, trade] of [[c.tier1, root.trade], [c.tier2, first.trade], [c.tier3, second.trade]] as const) {
+    for (const [seller, trade] of [
+      [c.tier1, root.trade],
+      [c.tier2, first.trade],
+      [c.tier3, second.trade],
+    ] as const) {
       const token = await signIn(api.url, seller);
       expect((await call(api.url, "POST", "/v1/documents/invoices", { token, json: invoiceProofToWire(trade.invoice) })).status).to.equal(201);
       expect((await call(api.url, "POST", "/v1/documents/logistics", { token, json: logisticsProofToWire(trade.logistics) })).status).to.equal(201);
@@ -58,7 +64,15 @@ async function verdicts(backend: "native" | "js"): Promise<{ pooled: Verdict[]; 
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
     const deadline = (await latestTimestamp()) + 30n * DAY;
-    const request: FundingRequest = { tokenId: second.tokenId, value: 30_000_000n, minPrice: 29_000_000n, factor: c.factor.address, withRecourse: false, deadline, nonce: 7n };
+    const request: FundingRequest = {
+      tokenId: second.tokenId,
+      value: 30_000_000n,
+      minPrice: 29_000_000n,
+      factor: c.factor.address,
+      withRecourse: false,
+      deadline,
+      nonce: 7n,
+    };
     const genuine = await signFundingRequest(c.tier3, domain, request);
     const cases: Array<{ request: FundingRequest; holderSignature: string }> = [
       { request, holderSignature: genuine },
@@ -66,7 +80,10 @@ async function verdicts(backend: "native" | "js"): Promise<{ pooled: Verdict[]; 
       { request, holderSignature: withZeroOneV(genuine) },
       { request, holderSignature: `0x${"00".repeat(65)}` },
       { request: { ...request, value: request.value - 1n }, holderSignature: genuine },
-      { request: { ...request, tokenId: first.tokenId }, holderSignature: await signFundingRequest(c.tier2, domain, { ...request, tokenId: first.tokenId }) },
+      {
+        request: { ...request, tokenId: first.tokenId },
+        holderSignature: await signFundingRequest(c.tier2, domain, { ...request, tokenId: first.tokenId }),
+      },
     ];
     const factorToken = await signIn(api.url, c.factor);
     // The same checks by a verifier of its own that recovers everything inline, at the same block.
@@ -75,7 +92,10 @@ async function verdicts(backend: "native" | "js"): Promise<{ pooled: Verdict[]; 
     const inline: Verdict[] = [];
     const render = (value: unknown): string => JSON.stringify(value, (_key, item: unknown) => (typeof item === "bigint" ? item.toString() : item));
     for (const { request: asked, holderSignature } of cases) {
-      const answer = await call(api.url, "POST", `/v1/tokens/${asked.tokenId}/funding-checks`, { token: factorToken, json: { request: wireRequest(asked), holderSignature, price: String(asked.minPrice) } });
+      const answer = await call(api.url, "POST", `/v1/tokens/${asked.tokenId}/funding-checks`, {
+        token: factorToken,
+        json: { request: wireRequest(asked), holderSignature, price: String(asked.minPrice) },
+      });
       pooled.push({ status: answer.status, body: answer.body });
       const outcome = await inlineVerifier.check({ request: asked, holderSignature, price: asked.minPrice, requestedBy: c.factor.address });
       const { ok, ...rest } = outcome;
@@ -101,8 +121,18 @@ describe("API: signature recovery through the signature pool (issue 20)", functi
     const native = await verdicts("native");
     expect(native.pooled).to.deep.equal(native.inline);
     const codes = (answers: Verdict[]): string[] =>
-      answers.map(({ status, body }) => `${status} ${((body as { failures?: Array<{ code: string }> }).failures ?? []).map((failure) => failure.code).join(",")}`);
-    expect(codes(native.pooled)).to.deep.equal(["200 ", "422 REQUEST_SIGNATURE", "422 REQUEST_SIGNATURE", "422 REQUEST_SIGNATURE", "422 REQUEST_SIGNATURE", "200 "]);
+      answers.map(
+        ({ status, body }) =>
+          `${status} ${((body as { failures?: Array<{ code: string }> }).failures ?? []).map((failure) => failure.code).join(",")}`,
+      );
+    expect(codes(native.pooled)).to.deep.equal([
+      "200 ",
+      "422 REQUEST_SIGNATURE",
+      "422 REQUEST_SIGNATURE",
+      "422 REQUEST_SIGNATURE",
+      "422 REQUEST_SIGNATURE",
+      "200 ",
+    ]);
     expect(native.closedThreads).to.equal(0);
 
     const js = await verdicts("js");

@@ -41,7 +41,13 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     const root = await confirmDocumented(c, { supplier: c.tier1, faceValue: 100_000_000n });
     const toTier2 = await transferDocumented(c, { fromTokenId: root.tokenId, from: c.tier1, to: c.tier2, value: 40_000_000n });
     const genuine = await transferDocumented(c, { fromTokenId: toTier2.tokenId, from: c.tier2, to: c.tier3, value: 10_000_000n });
-    const forged = await transferDocumented(c, { fromTokenId: toTier2.tokenId, from: c.tier2, to: c.tier3, value: 5_000_000n, trade: { carrier: c.tier3 } });
+    const forged = await transferDocumented(c, {
+      fromTokenId: toTier2.tokenId,
+      from: c.tier2,
+      to: c.tier3,
+      value: 5_000_000n,
+      trade: { carrier: c.tier3 },
+    });
 
     const tier1 = await signIn(api.url, c.tier1);
     const tier2 = await signIn(api.url, c.tier2);
@@ -50,7 +56,15 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
 
     const domain = financingDomain(api.chainId, await c.financing.getAddress());
     const requestFor = async (tokenId: bigint, value: bigint, nonce: bigint): Promise<{ request: FundingRequest; holderSignature: string }> => {
-      const request: FundingRequest = { tokenId, value, minPrice: (value * 97n) / 100n, factor: c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce };
+      const request: FundingRequest = {
+        tokenId,
+        value,
+        minPrice: (value * 97n) / 100n,
+        factor: c.factor.address,
+        withRecourse: false,
+        deadline: (await latestTimestamp()) + DAY,
+        nonce,
+      };
       return { request, holderSignature: await signFundingRequest(c.tier3, domain, request) };
     };
     const check = async (tokenId: bigint, value: bigint, nonce: bigint) => {
@@ -120,7 +134,13 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     // The API's reads now show the factor holding the piece, and the funding in its lineage.
     const piece = await call(api.url, "GET", `/v1/tokens/${genuine.tokenId}`, { token: factor });
     expect(piece.status).to.equal(200);
-    expect(piece.body).to.deep.include({ tokenId: genuine.tokenId.toString(), owner: c.factor.address, value: "10000000", live: true, parentId: toTier2.tokenId.toString() });
+    expect(piece.body).to.deep.include({
+      tokenId: genuine.tokenId.toString(),
+      owner: c.factor.address,
+      value: "10000000",
+      live: true,
+      parentId: toTier2.tokenId.toString(),
+    });
     expect((piece.body as { proof: unknown }).proof).to.deep.equal({
       kind: "transfer",
       invoiceFingerprint: genuine.trade.fingerprint,
@@ -129,7 +149,9 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
     });
     const lineage = await call(api.url, "GET", `/v1/tokens/${genuine.tokenId}/lineage`, { token: factor });
     expect(lineage.status).to.equal(200);
-    const steps = (lineage.body as { steps: Array<{ kind: string; tokenId: string; ownerChanges: Array<{ to: string; funding?: { fundingId: string } }> }> }).steps;
+    const steps = (
+      lineage.body as { steps: Array<{ kind: string; tokenId: string; ownerChanges: Array<{ to: string; funding?: { fundingId: string } }> }> }
+    ).steps;
     expect(steps.map((step) => [step.kind, step.tokenId])).to.deep.equal([
       ["confirmation", root.tokenId.toString()],
       ["transfer", toTier2.tokenId.toString()],
@@ -143,6 +165,9 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
       json: { request: passed.request, holderSignature: passed.holderSignature, price: price.toString() },
     });
     expect(replay.status).to.equal(422);
-    expect((replay.body as Refused).failures.map((failure) => failure.code), JSON.stringify(replay.body)).to.include("ALREADY_FUNDED");
+    expect(
+      (replay.body as Refused).failures.map((failure) => failure.code),
+      JSON.stringify(replay.body),
+    ).to.include("ALREADY_FUNDED");
   });
 });

@@ -29,7 +29,11 @@ describe("API serving the dApp (npm run api -- --web)", function () {
     const page = await fetch(`${api.url}/`);
     expect(page.status).to.equal(200);
     expect(await page.text()).to.contain("<title>Chainbill</title>");
-    const config = (await (await fetch(`${api.url}/v1/config`)).json()) as { chainId: string; addresses: Record<string, string>; demoAccounts: unknown[] };
+    const config = (await (await fetch(`${api.url}/v1/config`)).json()) as {
+      chainId: string;
+      addresses: Record<string, string>;
+      demoAccounts: unknown[];
+    };
     expect(config.chainId).to.equal(api.chainId.toString());
     expect(config.addresses.registry).to.equal(await api.c.registry.getAddress());
     expect(config.demoAccounts).to.deep.equal([]);

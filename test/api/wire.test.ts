@@ -100,7 +100,9 @@ describe("API wire contract: schemas, the answer check, the typed client", () =>
   });
 
   it("the typed client refuses an answer its schema does not describe, and throws the API's errors with their fields", async () => {
-    const lying = new ApiClient("http://127.0.0.1:9", () => Promise.resolve(new Response(JSON.stringify({ nonce: "n", expiresAt: "x", domain: "d", uri: "u", chainId: 31337 }), { status: 200 })));
+    const lying = new ApiClient("http://127.0.0.1:9", () =>
+      Promise.resolve(new Response(JSON.stringify({ nonce: "n", expiresAt: "x", domain: "d", uri: "u", chainId: 31337 }), { status: 200 })),
+    );
     const refused = await lying.call("nonce").then(
       () => undefined,
       (error: unknown) => error,

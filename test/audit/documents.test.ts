@@ -56,7 +56,10 @@ describe("audit of the documents", function () {
       source = await openApiSource(api.url, hardhatKey(c.auditor.address));
       const result = await audit(c.record, { documents: source });
       expect(result.documentsChecked).to.equal(4);
-      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["DOCUMENT_MISSING"]);
+      expect(
+        result.findings.map((finding) => finding.code),
+        describeFindings(result),
+      ).to.deep.equal(["DOCUMENT_MISSING"]);
       expect(result.findings[0].tokenId).to.equal(passed.tokenId);
       expect(result.findings[0].message).to.contain(passed.trade.logisticsHash.toLowerCase());
 
@@ -79,8 +82,20 @@ describe("audit of the documents", function () {
     const c = await deployAuditedConsortium();
     const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 40_000_000n });
     // The invoice behind this transfer is for 149,999.99 CNY; the transfer passes 150,000.00.
-    const short = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n, trade: { amount: 14_999_999n } });
-    const late = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier3, value: 5_000_000n, trade: { deliveredAt: (await latestTimestamp()) + 10n * DAY } });
+    const short = await transferDocumented(c, {
+      fromTokenId: confirmed.tokenId,
+      from: c.tier1,
+      to: c.tier2,
+      value: 15_000_000n,
+      trade: { amount: 14_999_999n },
+    });
+    const late = await transferDocumented(c, {
+      fromTokenId: confirmed.tokenId,
+      from: c.tier1,
+      to: c.tier3,
+      value: 5_000_000n,
+      trade: { deliveredAt: (await latestTimestamp()) + 10n * DAY },
+    });
     await fundPiece(c, { holder: c.tier3, tokenId: late.tokenId, value: 5_000_000n, price: 4_900_000n });
     const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-docs-"));
     try {
@@ -89,7 +104,10 @@ describe("audit of the documents", function () {
       await store.close();
       const source = await openStoreSource(dir, c.record.chainId);
       const result = await audit(c.record, { documents: source }).finally(() => source.close());
-      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal(["DELIVERED_AFTER_FUNDING", "DOCUMENT_DISAGREES"]);
+      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal([
+        "DELIVERED_AFTER_FUNDING",
+        "DOCUMENT_DISAGREES",
+      ]);
       const disagrees = result.findings.find((finding) => finding.code === "DOCUMENT_DISAGREES");
       expect(disagrees?.tokenId).to.equal(short.tokenId);
       expect(disagrees?.message).to.contain("totals 14999999, less than the 15000000 passed on chain");
@@ -106,7 +124,13 @@ describe("audit of the documents", function () {
     const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: 40_000_000n });
     const number = nextInvoiceNumber();
     // Tier 1 buys from tier 2 under one purchase order; the waybill (one unit delivered) refers to the order.
-    const first = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n, trade: { number, reference: `PO-${number}` } });
+    const first = await transferDocumented(c, {
+      fromTokenId: confirmed.tokenId,
+      from: c.tier1,
+      to: c.tier2,
+      value: 15_000_000n,
+      trade: { number, reference: `PO-${number}` },
+    });
     const second = await bindWaybillAgain(c, first.trade, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: 15_000_000n });
     const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-waybill-"));
     try {
@@ -115,9 +139,14 @@ describe("audit of the documents", function () {
       await store.close();
       const source = await openStoreSource(dir, c.record.chainId);
       const result = await audit(c.record, { documents: source }).finally(() => source.close());
-      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["WAYBILL_OVERUSED"]);
+      expect(
+        result.findings.map((finding) => finding.code),
+        describeFindings(result),
+      ).to.deep.equal(["WAYBILL_OVERUSED"]);
       expect(result.findings[0].tokenId).to.equal(second.tokenId);
-      expect(result.findings[0].message).to.contain(`binds waybill WB-${number}`).and.to.contain("delivered 1, invoices bound to it earlier already claim 1");
+      expect(result.findings[0].message)
+        .to.contain(`binds waybill WB-${number}`)
+        .and.to.contain("delivered 1, invoices bound to it earlier already claim 1");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

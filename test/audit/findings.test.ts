@@ -47,10 +47,19 @@ describe("audit findings", function () {
     expect(describeFindings(before)).to.equal("");
 
     await (await c.registry.suspend(c.memberIds.get(c.verifier.address) ?? 0)).wait();
-    const suspendedFunding = await fundPiece(c, { holder: c.tier2, tokenId: second.tokenId, value: 20_000_000n, price: 19_500_000n, financing: laxFinancing });
+    const suspendedFunding = await fundPiece(c, {
+      holder: c.tier2,
+      tokenId: second.tokenId,
+      value: 20_000_000n,
+      price: 19_500_000n,
+      financing: laxFinancing,
+    });
     const result = await audit(record);
     const receipt = await hre.ethers.provider.getTransactionReceipt(suspendedFunding);
-    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.include("FUNDING_SIGNER_NOT_VERIFIER");
+    expect(
+      result.findings.map((finding) => finding.code),
+      describeFindings(result),
+    ).to.include("FUNDING_SIGNER_NOT_VERIFIER");
     const finding = result.findings.find((entry) => entry.code === "FUNDING_SIGNER_NOT_VERIFIER");
     expect(finding?.transactionHash).to.equal(suspendedFunding);
     expect(finding?.block).to.equal(receipt?.blockNumber);
@@ -128,11 +137,16 @@ describe("audit findings", function () {
 
     const over = await confirmLax(1_000_000n, "AUDIT-I8-OVER");
     const result = await audit(record);
-    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
+    expect(
+      result.findings.map((finding) => finding.code),
+      describeFindings(result),
+    ).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
     const [finding] = result.findings;
     expect(finding.transactionHash).to.equal(over);
     expect(finding.slot).to.equal(2n);
-    expect(finding.message).to.equal(`receivable 2 took anchor member ${anchorId}'s outstanding from 6000000 to 7000000, above its credit line of 5000000 (amount 1000000)`);
+    expect(finding.message).to.equal(
+      `receivable 2 took anchor member ${anchorId}'s outstanding from 6000000 to 7000000, above its credit line of 5000000 (amount 1000000)`,
+    );
     expect(result.replay.creditLines.lines.get(anchorId)?.outstanding).to.equal(7_000_000n);
   });
 
@@ -146,7 +160,10 @@ describe("audit findings", function () {
     delete (confirmation as { sellerConsent?: unknown }).sellerConsent;
     await (await fake.connect(c.anchor).confirm(confirmation, c.memberIds.get(c.anchor.address) ?? 0, c.memberIds.get(c.tier1.address) ?? 0)).wait();
     const result = await audit(record);
-    expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
+    expect(
+      result.findings.map((finding) => finding.code),
+      describeFindings(result),
+    ).to.deep.equal(["I8_CREDIT_LINE_EXCEEDED"]);
     expect(result.findings[0].message).to.contain("which had no credit line");
   });
 
@@ -158,7 +175,14 @@ describe("audit findings", function () {
     const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
     const indexed = async (): Promise<string> => {
       const dir = mkdtempSync(path.join(tmpdir(), "chainbill-audit-recourse-"));
-      const indexer = await startIndexer({ provider: hre.network.provider, dbPath: dir, addresses: record.contracts, startBlock: record.deploymentBlock, exitAtHead: true, pollIntervalMs: 5 });
+      const indexer = await startIndexer({
+        provider: hre.network.provider,
+        dbPath: dir,
+        addresses: record.contracts,
+        startBlock: record.deploymentBlock,
+        exitAtHead: true,
+        pollIntervalMs: 5,
+      });
       await indexer.done;
       return dir;
     };
@@ -176,7 +200,10 @@ describe("audit findings", function () {
     const dir = await indexed();
     try {
       const result = await audit(record, { indexPath: dir });
-      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal(["EVENT_INCONSISTENT", "I7_INDEX_FINDING"]);
+      expect(result.findings.map((finding) => finding.code).sort(), describeFindings(result)).to.deep.equal([
+        "EVENT_INCONSISTENT",
+        "I7_INDEX_FINDING",
+      ]);
       for (const finding of result.findings) expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
       expect(result.findings.find((finding) => finding.code === "I7_INDEX_FINDING")?.message).to.contain("RECOURSE_UNKNOWN_FUNDING");
     } finally {
@@ -200,13 +227,21 @@ describe("audit findings", function () {
     const byStranger = await stray.announceWriteOff(receivable.slot, 10_000_000n, c.tier1.address);
     await byStranger.wait();
     const result = await audit(record);
-    const at = (hash: string): string[] => result.findings.filter((finding) => finding.transactionHash === hash.toLowerCase()).map((finding) => `${finding.code}: ${finding.message}`);
+    const at = (hash: string): string[] =>
+      result.findings.filter((finding) => finding.transactionHash === hash.toLowerCase()).map((finding) => `${finding.code}: ${finding.message}`);
     expect(at(early.hash), describeFindings(result)).to.have.length(1);
-    expect(at(early.hash)[0]).to.match(new RegExp(`^WRITE_OFF_INVALID: receivable ${receivable.slot} written off at [0-9]+, not after maturity ${maturity} plus the grace period of 604800 s$`, "u"));
-    expect(at(byStranger.hash).sort(), describeFindings(result)).to.deep.equal([
-      `WRITE_OFF_INVALID: receivable ${receivable.slot} written off a second time`,
-      `WRITE_OFF_INVALID: receivable ${receivable.slot} written off by ${c.tier1.address.toLowerCase()} (member ${c.memberIds.get(c.tier1.address)}), not an active operator`,
-    ].sort());
+    expect(at(early.hash)[0]).to.match(
+      new RegExp(
+        `^WRITE_OFF_INVALID: receivable ${receivable.slot} written off at [0-9]+, not after maturity ${maturity} plus the grace period of 604800 s$`,
+        "u",
+      ),
+    );
+    expect(at(byStranger.hash).sort(), describeFindings(result)).to.deep.equal(
+      [
+        `WRITE_OFF_INVALID: receivable ${receivable.slot} written off a second time`,
+        `WRITE_OFF_INVALID: receivable ${receivable.slot} written off by ${c.tier1.address.toLowerCase()} (member ${c.memberIds.get(c.tier1.address)}), not an active operator`,
+      ].sort(),
+    );
   });
 
   it("attack: recourse recorded on a funding sold without recourse is I9_RECOURSE_NOT_AGREED", async function () {
@@ -215,7 +250,9 @@ describe("audit findings", function () {
     const record = { ...c.record, contracts: { ...c.record.contracts, financing: await stray.getAddress() } };
     const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n });
     const plainSale = hre.ethers.id("a plain sale");
-    await (await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 10_000_000n, 0n, false)).wait();
+    await (
+      await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 10_000_000n, 0n, false)
+    ).wait();
     const before = await audit(record);
     expect(before.findings.map((finding) => finding.code)).to.not.include("I9_RECOURSE_NOT_AGREED");
 
@@ -225,7 +262,10 @@ describe("audit findings", function () {
     await sent.wait();
     const result = await audit(record);
     const added = result.findings.filter((finding) => finding.transactionHash === sent.hash.toLowerCase());
-    expect(added.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I9_RECOURSE_NOT_AGREED"]);
+    expect(
+      added.map((finding) => finding.code),
+      describeFindings(result),
+    ).to.deep.equal(["I9_RECOURSE_NOT_AGREED"]);
     expect(added[0].message).to.contain("without recourse");
   });
 
@@ -268,7 +308,10 @@ describe("audit findings", function () {
       await db.close();
 
       const result = await audit(c.record, { indexPath: dir });
-      expect(result.findings.map((finding) => finding.code), describeFindings(result)).to.deep.equal(["I7_INDEX_MISMATCH"]);
+      expect(
+        result.findings.map((finding) => finding.code),
+        describeFindings(result),
+      ).to.deep.equal(["I7_INDEX_MISMATCH"]);
       expect(result.findings[0].tokenId).to.equal(tier2Piece);
       expect(result.findings[0].message).to.contain("20000001").and.to.contain("20000000");
     } finally {

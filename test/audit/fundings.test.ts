@@ -4,7 +4,15 @@ import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFu
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import fc from "fast-check";
 import { FINANCING_INTERFACE } from "../../src/audit/decode";
-import { FundingDigests, decodeFundDirectly, parseFundCall, parseFundCallWithEthers, recoverSigner, recoverSigners, recoveryThreads } from "../../src/audit/fundings";
+import {
+  FundingDigests,
+  decodeFundDirectly,
+  parseFundCall,
+  parseFundCallWithEthers,
+  recoverSigner,
+  recoverSigners,
+  recoveryThreads,
+} from "../../src/audit/fundings";
 import { selectSignatureBackend } from "../../src/chain/signatures";
 import { confirmReceivable } from "../helpers/consortium";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece, deployLaxFinancing } from "./helpers";
@@ -28,7 +36,15 @@ function malformations(signature: string): string[] {
 /** The audit's fast EIP-712 digests and threaded recovery agree with the shared helpers (src/chain/funding.ts). */
 describe("audit funding digests and signer recovery", function () {
   const financing = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
-  const request: FundingRequest = { tokenId: (7n << 32n) | 3n, value: 12_345n, minPrice: 12_000n, factor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", withRecourse: true, deadline: 1_900_000_000n, nonce: 42n };
+  const request: FundingRequest = {
+    tokenId: (7n << 32n) | 3n,
+    value: 12_345n,
+    minPrice: 12_000n,
+    factor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    withRecourse: true,
+    deadline: 1_900_000_000n,
+    nonce: 42n,
+  };
   const attestation: FundingAttestation = {
     tokenId: request.tokenId,
     holder: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
@@ -49,7 +65,9 @@ describe("audit funding digests and signer recovery", function () {
       const domain = financingDomain(chainId, financing);
       expect(digests.request(request)).to.equal(fundingRequestDigest(domain, request));
       expect(digests.attestation(attestation)).to.equal(fundingAttestationDigest(domain, attestation));
-      expect(digests.attestation({ ...attestation, withRecourse: false })).to.equal(fundingAttestationDigest(domain, { ...attestation, withRecourse: false }));
+      expect(digests.attestation({ ...attestation, withRecourse: false })).to.equal(
+        fundingAttestationDigest(domain, { ...attestation, withRecourse: false }),
+      );
       expect(digests.attestation({ ...attestation, price: attestation.price + 1n })).not.to.equal(digests.attestation(attestation));
     }
   });
@@ -121,13 +139,22 @@ describe("audit funding digests and signer recovery", function () {
       expect(describeFindings(await audit(record))).to.equal("");
 
       mangle = true;
-      const mangled = await fundPiece(c, { holder: c.tier2, tokenId: second.tokenId, value: 20_000_000n, price: 19_500_000n, financing: laxFinancing });
+      const mangled = await fundPiece(c, {
+        holder: c.tier2,
+        tokenId: second.tokenId,
+        value: 20_000_000n,
+        price: 19_500_000n,
+        financing: laxFinancing,
+      });
       const verdicts: string[][] = [];
       for (const backend of ["native", "js"] as const) {
         selectSignatureBackend(backend, () => undefined);
         const result = await audit(record);
         verdicts.push(result.findings.map((finding) => `${finding.code} ${finding.transactionHash} ${finding.message}`));
-        expect(result.findings.map((finding) => [finding.code, finding.transactionHash]), describeFindings(result)).to.deep.equal([["FUNDING_NO_CONSENT", mangled]]);
+        expect(
+          result.findings.map((finding) => [finding.code, finding.transactionHash]),
+          describeFindings(result),
+        ).to.deep.equal([["FUNDING_NO_CONSENT", mangled]]);
       }
       expect(verdicts[1]).to.deep.equal(verdicts[0]);
     });
@@ -135,22 +162,41 @@ describe("audit funding digests and signer recovery", function () {
 
   it("decodes fund calldata word by word exactly as ethers' ABI decoder does, corrupted calldata included", function () {
     const digests = new FundingDigests(31337n, financing);
-    const hexBytes = (min: number, max: number): fc.Arbitrary<string> => fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => `0x${Buffer.from(bytes).toString("hex")}`);
+    const hexBytes = (min: number, max: number): fc.Arbitrary<string> =>
+      fc.uint8Array({ minLength: min, maxLength: max }).map((bytes) => `0x${Buffer.from(bytes).toString("hex")}`);
     const uint = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
     const address = hexBytes(20, 20);
     const valid = fc
       .record({
         request: fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, withRecourse: fc.boolean(), deadline: uint, nonce: uint }),
         holderSignature: hexBytes(0, 100),
-        attestation: fc.record({ tokenId: uint, holder: address, factor: address, value: uint, price: uint, invoiceHash: hexBytes(32, 32), logisticsHash: hexBytes(32, 32), tradeProofHash: hexBytes(32, 32), withRecourse: fc.boolean(), deadline: uint, nonce: uint }),
+        attestation: fc.record({
+          tokenId: uint,
+          holder: address,
+          factor: address,
+          value: uint,
+          price: uint,
+          invoiceHash: hexBytes(32, 32),
+          logisticsHash: hexBytes(32, 32),
+          tradeProofHash: hexBytes(32, 32),
+          withRecourse: fc.boolean(),
+          deadline: uint,
+          nonce: uint,
+        }),
         verifierSignatures: fc.array(hexBytes(0, 80), { maxLength: 4 }),
       })
-      .map(({ request, holderSignature, attestation, verifierSignatures }) => FINANCING_INTERFACE.encodeFunctionData("fund", [request, holderSignature, attestation, verifierSignatures]));
+      .map(({ request, holderSignature, attestation, verifierSignatures }) =>
+        FINANCING_INTERFACE.encodeFunctionData("fund", [request, holderSignature, attestation, verifierSignatures]),
+      );
     const corruption = fc.oneof(
       fc.constant({ kind: "none" as const }),
       fc.record({ kind: fc.constant("byte" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("word" as const), word: fc.integer({ min: 0, max: 24 }), value: fc.constantFrom(0n, 1n, 31n, 32n, 640n, 641n, 1n << 64n, (1n << 256n) - 1n) }),
+      fc.record({
+        kind: fc.constant("word" as const),
+        word: fc.integer({ min: 0, max: 24 }),
+        value: fc.constantFrom(0n, 1n, 31n, 32n, 640n, 641n, 1n << 64n, (1n << 256n) - 1n),
+      }),
     );
     const outcome = (parse: () => ReturnType<typeof parseFundCall>): unknown => {
       try {

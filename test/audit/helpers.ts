@@ -44,7 +44,10 @@ export interface FundOptions {
   /** The holder's recourse choice (default: a plain sale). */
   withRecourse?: boolean;
   /** Where `fund` is sent (default: the consortium's Financing). */
-  financing?: { address: string; fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<string> };
+  financing?: {
+    address: string;
+    fund: (request: FundingRequest, holderSignature: string, attestation: FundingAttestation, signatures: string[]) => Promise<string>;
+  };
 }
 
 /** The factor buys `value` of a piece at `price`, attested by the verifiers; returns the funding's transaction hash. */
@@ -55,7 +58,15 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
   const domain = financingDomain(chainId, financingAddress);
   nonce += 1n;
   const deadline = (await latestTimestamp()) + DAY;
-  const request: FundingRequest = { tokenId: options.tokenId, value: options.value, minPrice: options.price, factor: factor.address, withRecourse: options.withRecourse ?? false, deadline, nonce };
+  const request: FundingRequest = {
+    tokenId: options.tokenId,
+    value: options.value,
+    minPrice: options.price,
+    factor: factor.address,
+    withRecourse: options.withRecourse ?? false,
+    deadline,
+    nonce,
+  };
   const attestation: FundingAttestation = {
     tokenId: options.tokenId,
     holder: options.holder.address,
@@ -91,6 +102,8 @@ export function describeFindings(result: AuditResult): string {
 export async function deployLaxFinancing(c: AuditedConsortium): Promise<{ lax: AuditLaxFinancing; laxAddress: string }> {
   const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
   const laxAddress = await lax.getAddress();
-  await (await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + 365n * DAY)).wait();
+  await (
+    await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + 365n * DAY)
+  ).wait();
   return { lax, laxAddress };
 }

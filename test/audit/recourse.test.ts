@@ -53,7 +53,14 @@ describe("audit: recourse that settles", function () {
     // The lax contract moves whole pieces: tier1 sells its whole receivable, with recourse.
     const piece = tokenId;
     await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, piece)).wait();
-    const fundTx = await fundPiece(c, { holder: c.tier1, tokenId: piece, value: FACE, price: 97_000_000n, withRecourse: true, financing: laxFinancing });
+    const fundTx = await fundPiece(c, {
+      holder: c.tier1,
+      tokenId: piece,
+      value: FACE,
+      price: 97_000_000n,
+      withRecourse: true,
+      financing: laxFinancing,
+    });
     const funded = await lax.queryFilter(lax.filters.Funded(), (await hre.ethers.provider.getTransactionReceipt(fundTx))?.blockNumber);
     const fundingId = funded[0].args.fundingId;
     await fundAndRepay(c, slot, 40_000_000n);
@@ -74,7 +81,11 @@ describe("audit: recourse that settles", function () {
     await claim.wait();
 
     const result = await audit(record);
-    const codes = (hash: string): string[] => result.findings.filter((finding) => finding.transactionHash === hash.toLowerCase()).map((finding) => finding.code).sort();
+    const codes = (hash: string): string[] =>
+      result.findings
+        .filter((finding) => finding.transactionHash === hash.toLowerCase())
+        .map((finding) => finding.code)
+        .sort();
     expect(codes(paid.hash), describeFindings(result)).to.deep.equal(["EVENT_INCONSISTENT", "I9_RECOURSE_ABOVE_UNPAID"]);
     expect(codes(claim.hash), describeFindings(result)).to.deep.equal(["I9_FACTOR_ABOVE_VALUE", "I9_RECOURSE_MISROUTED"]);
     const above = result.findings.find((finding) => finding.code === "I9_RECOURSE_ABOVE_UNPAID");

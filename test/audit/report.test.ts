@@ -75,7 +75,10 @@ describe("audit report of the demo consortium", function () {
     demo = await runDemo({ recourseEpilogue: false });
     expect(demo.passed, "the demo's own checks pass").to.equal(true);
     record = await discoverDeployment(hre.ethers.provider, before + 1, await hre.ethers.provider.getBlockNumber());
-    result = await runAudit({ provider: hre.ethers.provider, record: { chainId: BigInt(record.chainId), contracts: record.contracts, deploymentBlock: record.deploymentBlock, source: "the demo" } });
+    result = await runAudit({
+      provider: hre.ethers.provider,
+      record: { chainId: BigInt(record.chainId), contracts: record.contracts, deploymentBlock: record.deploymentBlock, source: "the demo" },
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
     report = writeReport(result, path.join(ARTIFACTS, "demo"));
     server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
@@ -94,7 +97,8 @@ describe("audit report of the demo consortium", function () {
     const members = printedMembers(demo);
     expect(members.size).to.equal(demo.finalBalances.size);
     let comparedWithTable = 0;
-    const cashOfMember = (memberId: number): bigint => report.figures.positions.filter((position) => position.memberId === memberId).reduce((sum, position) => sum + position.cash, 0n);
+    const cashOfMember = (memberId: number): bigint =>
+      report.figures.positions.filter((position) => position.memberId === memberId).reduce((sum, position) => sum + position.cash, 0n);
     for (const [name, balance] of demo.finalBalances) {
       const memberId = members.get(name);
       expect(memberId, `${name} is printed as a member`).to.not.equal(undefined);
@@ -123,7 +127,10 @@ describe("audit report of the demo consortium", function () {
   });
 
   it("report.html opens in the browser and shows the verdict, the exposure and the depth chart (screenshot saved)", async function () {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`file://${report.files.html}`);
     expect(await page.title()).to.contain(`block ${result.block}`);
@@ -142,7 +149,8 @@ describe("audit report of the demo consortium", function () {
     const run = await runCli(["--rpc", rpcUrl, "--contracts", recordFile, "--out", out]);
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.contain("CLEAN");
-    for (const file of ["report.json", "report.html", "positions.csv", "holdings.csv", "cash-movements.csv"]) expect(existsSync(path.join(out, file)), file).to.equal(true);
+    for (const file of ["report.json", "report.html", "positions.csv", "holdings.csv", "cash-movements.csv"])
+      expect(existsSync(path.join(out, file)), file).to.equal(true);
     const json = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as { verdict: string; block: number; findings: unknown[] };
     expect(json.verdict).to.equal("clean");
     expect(json.findings).to.deep.equal([]);
@@ -180,23 +188,39 @@ describe("audit report of the demo consortium", function () {
     const now = BigInt((await hre.ethers.provider.getBlock("latest"))?.timestamp ?? 0);
     await (
       await fake.connect(anchor).confirm(
-        { supplier: supplier.address, faceValue: 5_000_000n, maturity: now + 86_400n * 30n, currency: "0x434e59", invoiceHash: hre.ethers.id("i"), logisticsHash: hre.ethers.id("l"), invoiceFingerprint: hre.ethers.id("audit-cli-fingerprint") },
+        {
+          supplier: supplier.address,
+          faceValue: 5_000_000n,
+          maturity: now + 86_400n * 30n,
+          currency: "0x434e59",
+          invoiceHash: hre.ethers.id("i"),
+          logisticsHash: hre.ethers.id("l"),
+          invoiceFingerprint: hre.ethers.id("audit-cli-fingerprint"),
+        },
         2,
         3,
       )
     ).wait();
-    const split = await fake.connect(supplier).splitWithoutDebit((1n << 32n) | 1n, (await hre.ethers.getSigners())[3].address, 1_000_000n, hre.ethers.id("audit-cli-fingerprint-2"));
+    const split = await fake
+      .connect(supplier)
+      .splitWithoutDebit((1n << 32n) | 1n, (await hre.ethers.getSigners())[3].address, 1_000_000n, hre.ethers.id("audit-cli-fingerprint-2"));
     await split.wait();
     const recordFile = path.join(work, "fake-record.json");
     writeDeploymentRecord(recordFile, { ...record, contracts: { ...record.contracts, receivableToken: await fake.getAddress() } });
     const out = path.join(ARTIFACTS, "findings");
     const run = await runCli(["--rpc", rpcUrl, "--contracts", recordFile, "--out", out]);
     expect(run.status, run.stdout + run.stderr).to.equal(1);
-    const json = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as { verdict: string; findings: Array<{ code: string; transactionHash: string; block: number }> };
+    const json = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as {
+      verdict: string;
+      findings: Array<{ code: string; transactionHash: string; block: number }>;
+    };
     expect(json.verdict).to.equal("findings");
     expect(json.findings.some((finding) => finding.code === "VIEW_MISMATCH" && finding.transactionHash === split.hash.toLowerCase())).to.equal(true);
 
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser ??= await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`file://${path.join(out, "report.html")}`);
     expect(await page.locator(".verdict").innerText()).to.contain("FINDING");

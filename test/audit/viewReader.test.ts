@@ -23,9 +23,17 @@ describe("audit view reader", function () {
     const input = {
       language: "Solidity",
       sources: { "AuditViewReader.sol": { content: source } },
-      settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "paris", metadata: { bytecodeHash: "none", appendCBOR: false }, outputSelection: { "*": { "*": ["evm.deployedBytecode.object"] } } },
+      settings: {
+        optimizer: { enabled: true, runs: 200 },
+        evmVersion: "paris",
+        metadata: { bytecodeHash: "none", appendCBOR: false },
+        outputSelection: { "*": { "*": ["evm.deployedBytecode.object"] } },
+      },
     };
-    const output = JSON.parse(solc.compile(JSON.stringify(input))) as { errors?: Array<{ severity: string; formattedMessage: string }>; contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>> };
+    const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+      errors?: Array<{ severity: string; formattedMessage: string }>;
+      contracts: Record<string, Record<string, { evm: { deployedBytecode: { object: string } } }>>;
+    };
     expect((output.errors ?? []).filter((error) => error.severity === "error").map((error) => error.formattedMessage)).to.deep.equal([]);
     expect(AUDIT_VIEW_READER_CODE).to.equal(`0x${output.contracts["AuditViewReader.sol"].AuditViewReader.evm.deployedBytecode.object}`);
   });
@@ -41,10 +49,12 @@ describe("audit view reader", function () {
     const missing = pieces[2] + 1_000n;
     const reads: ViewRead[] = [];
     // Two-word answers go 1,024 to a call, longer ones 256.
-    for (let k = 0; k < SHORT_READS_PER_CALL + 5; k += 1) reads.push({ to: tokenAddress, selector: pieceOf, argument: pieces[k % 3], answerWords: 2 });
+    for (let k = 0; k < SHORT_READS_PER_CALL + 5; k += 1)
+      reads.push({ to: tokenAddress, selector: pieceOf, argument: pieces[k % 3], answerWords: 2 });
     reads.push({ to: tokenAddress, selector: pieceOf, argument: missing, answerWords: 2 });
     // Long answers too: 257 receivables of 7 words each (66 kB, more than a constructor could return).
-    for (let k = 0; k < READS_PER_CALL + 1; k += 1) reads.push({ to: tokenAddress, selector: receivable, argument: BigInt((k % 3) + 1), answerWords: 7 });
+    for (let k = 0; k < READS_PER_CALL + 1; k += 1)
+      reads.push({ to: tokenAddress, selector: receivable, argument: BigInt((k % 3) + 1), answerWords: 7 });
     let calls = 0;
     const rpc: RpcSender = {
       send: (method, params) => {
@@ -55,7 +65,9 @@ describe("audit view reader", function () {
     const tag = toQuantity(await hre.ethers.provider.getBlockNumber());
     const answers = await readViews(rpc, reads, tag);
     for (const [index, read] of reads.entries()) {
-      const plain: unknown = await hre.network.provider.send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag]).catch((error: unknown) => error);
+      const plain: unknown = await hre.network.provider
+        .send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag])
+        .catch((error: unknown) => error);
       if (plain instanceof Error) {
         expect(answers[index], `read ${index}`).to.be.instanceOf(Error);
         expect((answers[index] as Error).message).to.equal(plain.message);
@@ -85,7 +97,9 @@ describe("audit view reader", function () {
       invoiceFingerprint: hre.ethers.id("AUDIT-VIEWS-AHEAD-INVOICE"),
     };
     await (await fake.connect(c.anchor).confirm(confirmation, c.memberIds.get(c.anchor.address) ?? 0, c.memberIds.get(c.tier1.address) ?? 0)).wait();
-    await (await fake.connect(c.tier1).splitWithoutDebit((1n << 32n) | 1n, c.tier2.address, 4_000_000n, hre.ethers.id("AUDIT-VIEWS-AHEAD-SPLIT"))).wait();
+    await (
+      await fake.connect(c.tier1).splitWithoutDebit((1n << 32n) | 1n, c.tier2.address, 4_000_000n, hre.ethers.id("AUDIT-VIEWS-AHEAD-SPLIT"))
+    ).wait();
     const result = await audit(record);
     const codes = result.findings.map((finding) => finding.code);
     expect(codes).to.include("VIEW_MISMATCH");
@@ -118,6 +132,8 @@ describe("audit view reader", function () {
       error = caught;
     }
     expect(error).to.be.instanceOf(Error);
-    expect((error as Error).message).to.contain(`the node cannot answer calls at block ${result.block}`).and.to.contain("missing trie node");
+    expect((error as Error).message)
+      .to.contain(`the node cannot answer calls at block ${result.block}`)
+      .and.to.contain("missing trie node");
   });
 });

@@ -26,10 +26,22 @@ describe("audit deployment record", function () {
     const chainDir = path.join(dir, "chain-741741");
     mkdirSync(chainDir);
     writeFileSync(path.join(chainDir, "deployed_addresses.json"), JSON.stringify(addresses));
-    const confirm = (futureId: string, blockNumber: number): string => JSON.stringify({ type: "TRANSACTION_CONFIRM", futureId, hash: "0x01", networkInteractionId: 1, receipt: { blockNumber, blockHash: "0x02", logs: [], status: "SUCCESS" } });
+    const confirm = (futureId: string, blockNumber: number): string =>
+      JSON.stringify({
+        type: "TRANSACTION_CONFIRM",
+        futureId,
+        hash: "0x01",
+        networkInteractionId: 1,
+        receipt: { blockNumber, blockHash: "0x02", logs: [], status: "SUCCESS" },
+      });
     writeFileSync(
       path.join(chainDir, "journal.jsonl"),
-      [JSON.stringify({ type: "DEPLOYMENT_INITIALIZE", chainId: 741741 }), confirm("Chainbill#ReceivableToken", 85), confirm("Chainbill#MemberRegistry", 78), confirm("Chainbill#bindFinancing", 12)].join("\n"),
+      [
+        JSON.stringify({ type: "DEPLOYMENT_INITIALIZE", chainId: 741741 }),
+        confirm("Chainbill#ReceivableToken", 85),
+        confirm("Chainbill#MemberRegistry", 78),
+        confirm("Chainbill#bindFinancing", 12),
+      ].join("\n"),
     );
     const record = findDeploymentRecord(741741n, dir);
     expect(record.contracts.registry).to.equal("0xFbBF1D311b15Cf2b6F409EF825D3B40D8E5c4083");
@@ -47,7 +59,10 @@ describe("audit deployment record", function () {
     };
     writeDeploymentRecord(path.join(dir, "chain-31337", "deployment-record.json"), { chainId: "31337", deploymentBlock: 5, contracts });
     expect(findDeploymentRecord(31337n, dir).deploymentBlock).to.equal(5);
-    expect(() => readDeploymentRecord(path.join(dir, "chain-31337", "deployment-record.json"), 1n)).to.throw(DeploymentRecordError, "on chain 31337, but the node is on chain 1");
+    expect(() => readDeploymentRecord(path.join(dir, "chain-31337", "deployment-record.json"), 1n)).to.throw(
+      DeploymentRecordError,
+      "on chain 31337, but the node is on chain 1",
+    );
     expect(() => findDeploymentRecord(99n, dir)).to.throw(DeploymentRecordError, "no deployment record for chain 99");
     writeFileSync(path.join(dir, "broken.json"), JSON.stringify({ ...addresses, "Chainbill#Financing": "not an address" }));
     expect(() => readDeploymentRecord(path.join(dir, "broken.json"), 1n)).to.throw(DeploymentRecordError, '"Chainbill#Financing" is not an address');

@@ -13,7 +13,11 @@ import {
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 
 /** The generic EIP-712 encoder of ethers: the reference the word-by-word digests must equal. */
-function referenceDigest(domain: ReturnType<typeof financingDomain>, types: Record<string, readonly { name: string; type: string }[]>, value: Record<string, unknown>): string {
+function referenceDigest(
+  domain: ReturnType<typeof financingDomain>,
+  types: Record<string, readonly { name: string; type: string }[]>,
+  value: Record<string, unknown>,
+): string {
   const table = Object.fromEntries(Object.entries(types).map(([name, fields]) => [name, fields.map((field) => ({ ...field }))]));
   return TypedDataEncoder.hash({ ...domain }, table, value);
 }
@@ -21,14 +25,20 @@ function referenceDigest(domain: ReturnType<typeof financingDomain>, types: Reco
 const uint = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((bytes) => getAddress(hexlify(bytes)));
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => hexlify(bytes));
-const domain = fc.record({ chainId: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), contract: address }).map(({ chainId, contract }) => financingDomain(chainId, contract));
+const domain = fc
+  .record({ chainId: fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }), contract: address })
+  .map(({ chainId, contract }) => financingDomain(chainId, contract));
 
 describe("funding messages (src/chain/funding.ts)", function () {
   it("requestDigest_equalsTheGenericEip712Encoder", function () {
     fc.assert(
-      fc.property(domain, fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, withRecourse: fc.boolean(), deadline: uint, nonce: uint }), (d, request: FundingRequest) => {
-        expect(fundingRequestDigest(d, request)).to.equal(referenceDigest(d, FUNDING_REQUEST_TYPES, { ...request }));
-      }),
+      fc.property(
+        domain,
+        fc.record({ tokenId: uint, value: uint, minPrice: uint, factor: address, withRecourse: fc.boolean(), deadline: uint, nonce: uint }),
+        (d, request: FundingRequest) => {
+          expect(fundingRequestDigest(d, request)).to.equal(referenceDigest(d, FUNDING_REQUEST_TYPES, { ...request }));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -72,14 +82,26 @@ describe("funding messages (src/chain/funding.ts)", function () {
       nonce: 7n,
     };
     const fast = await signFundingAttestation(wallet, d, attestation);
-    const generic = await wallet.signTypedData({ ...d }, { FundingAttestation: FUNDING_ATTESTATION_TYPES.FundingAttestation.map((field) => ({ ...field })) }, { ...attestation });
+    const generic = await wallet.signTypedData(
+      { ...d },
+      { FundingAttestation: FUNDING_ATTESTATION_TYPES.FundingAttestation.map((field) => ({ ...field })) },
+      { ...attestation },
+    );
     expect(fast).to.equal(generic);
     expect(recoverFundingAttestationSigner(d, attestation, fast)).to.equal(wallet.address);
   });
 
   it("digests_refuseValuesThatDoNotFitTheirType", function () {
     const d = financingDomain(1n, getAddress("0x" + "12".repeat(20)));
-    const request: FundingRequest = { tokenId: 1n << 256n, value: 1n, minPrice: 1n, factor: getAddress("0x" + "34".repeat(20)), withRecourse: false, deadline: 1n, nonce: 1n };
+    const request: FundingRequest = {
+      tokenId: 1n << 256n,
+      value: 1n,
+      minPrice: 1n,
+      factor: getAddress("0x" + "34".repeat(20)),
+      withRecourse: false,
+      deadline: 1n,
+      nonce: 1n,
+    };
     expect(() => fundingRequestDigest(d, request)).to.throw(RangeError, "does not fit a uint256");
     expect(() => fundingRequestDigest(d, { ...request, tokenId: 1n, factor: "0x1234" })).to.throw(TypeError, "is not an address");
   });

@@ -9,7 +9,15 @@ describe("load generator signing (issue 20 item 4)", function () {
   it("signatures: a transaction signed through the module is ethers' Wallet.signTransaction byte for byte", async function () {
     const wallet = new Wallet(id("load signing key"));
     for (let nonce = 0; nonce < 5; nonce += 1) {
-      const fields = { to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", data: `0x${"ab".repeat(nonce * 7)}`, value: BigInt(nonce), gasLimit: 100_000n, ...PRIVATE_CHAIN_FEES, chainId: 31337n, nonce };
+      const fields = {
+        to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        data: `0x${"ab".repeat(nonce * 7)}`,
+        value: BigInt(nonce),
+        gasLimit: 100_000n,
+        ...PRIVATE_CHAIN_FEES,
+        chainId: 31337n,
+        nonce,
+      };
       expect(signTransactionFast(wallet.privateKey, fields)).to.equal(await wallet.signTransaction({ type: 2, ...fields }));
     }
   });
@@ -26,7 +34,12 @@ describe("load generator signing (issue 20 item 4)", function () {
     await sender.presign(request, 3);
     expect(sender.presignedCount).to.equal(3);
     expect(generatorSigning.signed - before).to.equal(3);
-    const outcomes = [await sender.send(request), await sender.send(request), await sender.send({ ...request, value: 2n }), await sender.send(request)];
+    const outcomes = [
+      await sender.send(request),
+      await sender.send(request),
+      await sender.send({ ...request, value: 2n }),
+      await sender.send(request),
+    ];
     expect(outcomes.map((outcome) => outcome.kind)).to.deep.equal(["sent", "sent", "sent", "sent"]);
     expect(outcomes.map((outcome) => outcome.nonce)).to.deep.equal([0, 1, 2, 3]);
     expect(sender.presignedCount).to.equal(0);
@@ -56,11 +69,18 @@ describe("load generator signing (issue 20 item 4)", function () {
     const request = { to: funder.address, value: 1n, gasLimit: 30_000n };
     await sender.presign(request, 4);
     const first = await sender.sendBatch(request, 3, batch);
-    expect(first.map((outcome) => [outcome.kind, outcome.nonce])).to.deep.equal([["sent", 0], ["sent", 1], ["sent", 2]]);
+    expect(first.map((outcome) => [outcome.kind, outcome.nonce])).to.deep.equal([
+      ["sent", 0],
+      ["sent", 1],
+      ["sent", 2],
+    ]);
     expect(sender.presignedCount).to.equal(1);
     refuse = 1;
     const second = await sender.sendBatch(request, 2, batch);
-    expect(second.map((outcome) => [outcome.kind, outcome.nonce])).to.deep.equal([["sent", 3], ["not-sent", 4]]);
+    expect(second.map((outcome) => [outcome.kind, outcome.nonce])).to.deep.equal([
+      ["sent", 3],
+      ["not-sent", 4],
+    ]);
     refuse = undefined;
     // The account asks the node again: nonce 4 was refused, so it comes next.
     const third = await sender.sendBatch(request, 1, batch);

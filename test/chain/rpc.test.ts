@@ -69,7 +69,12 @@ async function downUrl(): Promise<string> {
       return node;
     };
     afterEach(async function () {
-      await Promise.all(started.splice(0).filter((node) => node.server.listening).map((node) => stopNode(node)));
+      await Promise.all(
+        started
+          .splice(0)
+          .filter((node) => node.server.listening)
+          .map((node) => stopNode(node)),
+      );
     });
 
     it("is served by the second endpoint when the first refuses connections, and stays with it", async function () {
@@ -129,7 +134,12 @@ describe("The audit's sender on the shared JSON-RPC client", function () {
     try {
       const sender = httpSender([down, up.url]);
       expect(await sender.send("eth_chainId", [])).to.equal("0x7a69");
-      expect(await sender.sendBatch?.([["eth_blockNumber", []], ["eth_chainId", []]])).to.deep.equal(["0x10", "0x7a69"]);
+      expect(
+        await sender.sendBatch?.([
+          ["eth_blockNumber", []],
+          ["eth_chainId", []],
+        ]),
+      ).to.deep.equal(["0x10", "0x7a69"]);
     } finally {
       await stopNode(up);
     }

@@ -73,7 +73,13 @@ const anyWord = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
 // since ethers' JavaScript recovery costs a couple of milliseconds each (the reference remembers its answers).
 const malformation: fc.Arbitrary<Malformation> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<Malformation>({ kind: "none" }) },
-  { weight: 40, arbitrary: fc.integer({ min: 0, max: 130 }).filter((length) => length !== 65).map((length): Malformation => ({ kind: "length", length })) },
+  {
+    weight: 40,
+    arbitrary: fc
+      .integer({ min: 0, max: 130 })
+      .filter((length) => length !== 65)
+      .map((length): Malformation => ({ kind: "length", length })),
+  },
   { weight: 40, arbitrary: fc.integer({ min: 0, max: 255 }).map((v): Malformation => ({ kind: "v", v })) },
   { weight: 30, arbitrary: fc.constantFrom(...R_EDGES).map((value): Malformation => ({ kind: "r", value })) },
   { weight: 30, arbitrary: fc.constantFrom(...S_EDGES).map((value): Malformation => ({ kind: "s", value })) },
@@ -184,7 +190,9 @@ describe("signatures (src/chain/signatures.ts)", function () {
           const signature = malformed(samples[1], { kind: "v", v }).signature;
           expect(recoverSigner(digest, signature), `v ${v}`).to.equal(null);
         }
-        expect(ethersRecoverAddress(digest, malformed(samples[1], { kind: "v", v: samples[1].signature.endsWith("1b") ? 0 : 1 }).signature).toLowerCase()).to.equal(signer);
+        expect(
+          ethersRecoverAddress(digest, malformed(samples[1], { kind: "v", v: samples[1].signature.endsWith("1b") ? 0 : 1 }).signature).toLowerCase(),
+        ).to.equal(signer);
       });
 
       it("signatures: rejects zero r or s, r at or above the group order, and a length other than 65", function () {
@@ -198,7 +206,10 @@ describe("signatures (src/chain/signatures.ts)", function () {
           { kind: "length", length: 0 },
         ] as const) {
           const { digest, signature } = malformed(samples[2], change);
-          expect(recoverSigner(digest, signature), JSON.stringify(change, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value))).to.equal(null);
+          expect(
+            recoverSigner(digest, signature),
+            JSON.stringify(change, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+          ).to.equal(null);
         }
         expect(recoverSigner(samples[2].digest, "0xzz")).to.equal(null);
         expect(recoverSigner("0x1234", samples[2].signature)).to.equal(null);

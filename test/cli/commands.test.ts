@@ -23,7 +23,10 @@ const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "
 function run(command: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const line = `${scripts[command]} ${args.join(" ")}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+    };
     delete env.CHAINBILL_RPC_URL;
     const child = spawn("sh", ["-c", line], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

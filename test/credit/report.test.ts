@@ -53,7 +53,14 @@ describe("credit report (征信报送)", function () {
   });
 
   function chainOf(c: AuditedConsortium): CreditChain & { registry: AuditedConsortium["registry"] } {
-    return { provider: hre.ethers.provider, receivableToken: c.token, settlement: c.settlement, financing: c.financing, registry: c.registry, fromBlock: c.record.deploymentBlock };
+    return {
+      provider: hre.ethers.provider,
+      receivableToken: c.token,
+      settlement: c.settlement,
+      financing: c.financing,
+      registry: c.registry,
+      fromBlock: c.record.deploymentBlock,
+    };
   }
 
   it("counts started days and follows the contract's rule at every boundary", function () {
@@ -72,10 +79,16 @@ describe("credit report (征信报送)", function () {
     const partly = statusAt({ ...facts, repayments: [{ amount: 60n, repaidTotal: 60n, time: maturity - 5n, block: 1 }], at: maturity + GRACE + 1n });
     expect(partly.status).to.equal("OVERDUE");
     expect(partly.outstanding).to.equal(40n);
-    const lastSecond = statusAt({ ...facts, repayments: [{ amount: 100n, repaidTotal: 100n, time: maturity + GRACE, block: 9 }], at: maturity + 100n * DAY_SECONDS });
+    const lastSecond = statusAt({
+      ...facts,
+      repayments: [{ amount: 100n, repaidTotal: 100n, time: maturity + GRACE, block: 9 }],
+      at: maturity + 100n * DAY_SECONDS,
+    });
     expect(lastSecond.status).to.equal("REPAID_LATE");
     expect(lastSecond.daysLate).to.equal(15);
-    expect(statusAt({ ...facts, repayments: [{ amount: 100n, repaidTotal: 100n, time: maturity, block: 9 }], at: maturity + GRACE * 3n }).status).to.equal("REPAID_ON_TIME");
+    expect(
+      statusAt({ ...facts, repayments: [{ amount: 100n, repaidTotal: 100n, time: maturity, block: 9 }], at: maturity + GRACE * 3n }).status,
+    ).to.equal("REPAID_ON_TIME");
   });
 
   it("incident: a repayment in the last second of grace is never reported overdue, at any cut, and an unpaid debt never current", async function () {
@@ -111,9 +124,12 @@ describe("credit report (征信报送)", function () {
       for (const slot of [repaidLate.slot, unpaid.slot]) {
         const line = lineOf(report, slot);
         const contractSaysOverdue = await c.settlement.isOverdue(slot, { blockTag: block });
-        expect(line.status === "OVERDUE", `receivable ${slot} at block ${block}: ${line.status}, contract overdue ${contractSaysOverdue}`).to.equal(contractSaysOverdue);
+        expect(line.status === "OVERDUE", `receivable ${slot} at block ${block}: ${line.status}, contract overdue ${contractSaysOverdue}`).to.equal(
+          contractSaysOverdue,
+        );
         if (line.repaid === line.faceValue) expect(line.status, `repaid receivable ${slot} at block ${block}`).to.match(/^REPAID_/u);
-        else if (blockTime > BigInt(line.maturity)) expect(line.status, `unpaid receivable ${slot} past maturity at block ${block}`).not.to.equal("CURRENT");
+        else if (blockTime > BigInt(line.maturity))
+          expect(line.status, `unpaid receivable ${slot} past maturity at block ${block}`).not.to.equal("CURRENT");
       }
     }
     expect(lineOf(await reportAt(repaymentBlock - 1), repaidLate.slot).status, "one block before the repayment, in grace").to.equal("DUE_IN_GRACE");
@@ -127,7 +143,14 @@ describe("credit report (征信报送)", function () {
     expect(stillUnpaid.status).to.equal("OVERDUE");
     expect(stillUnpaid.daysPastDue).to.equal(16);
     expect(next.fundings).to.have.length(1);
-    expect(next.fundings[0]).to.include({ slot: unpaid.slot.toString(), value: "5000000", price: "4900000", withRecourse: false, receivableStatus: "OVERDUE", daysPastDue: 16 });
+    expect(next.fundings[0]).to.include({
+      slot: unpaid.slot.toString(),
+      value: "5000000",
+      price: "4900000",
+      withRecourse: false,
+      receivableStatus: "OVERDUE",
+      daysPastDue: 16,
+    });
   });
 
   it("write-off: overdue at a cut before the operator's mark, WRITTEN_OFF (with its block and time) after it, REPAID_LATE once repaid; the audit agrees", async function () {
@@ -197,7 +220,9 @@ describe("credit report (征信报送)", function () {
     const doctored = await signCreditReport(doctoredBody, c.operator);
     const refused = await checkCreditReport(doctored, chain);
     expect(refused.ok).to.equal(false);
-    expect(refused.problems).to.include(`receivables[1] (receivable/${first.slot}): status is "OVERDUE" in the report, "REPAID_ON_TIME" on the chain`);
+    expect(refused.problems).to.include(
+      `receivables[1] (receivable/${first.slot}): status is "OVERDUE" in the report, "REPAID_ON_TIME" on the chain`,
+    );
     expect(refused.problems.some((problem) => problem.startsWith(`receivables[1] (receivable/${first.slot}): daysPastDue`))).to.equal(true);
 
     // A line changed after signing: the signature no longer holds; a report signed by a non-operator is refused.
@@ -251,11 +276,15 @@ describe("credit report (征信报送)", function () {
     const wrong = await checkCreditReport(filed, chain, [await signCreditCorrection(wrongBody, c.operator)]);
     expect(wrong.problems).to.include(`receivables[1] (${line}), as corrected: status is "CURRENT" in the correction, "REPAID_ON_TIME" on the chain`);
     const bySupplier: SignedCreditCorrection = await signCreditCorrection(correction.body, c.tier1);
-    expect((await checkCreditReport(filed, chain, [bySupplier])).problems).to.include(`correction 1 (${line}): ${c.tier1.address} is not an active operator`);
+    expect((await checkCreditReport(filed, chain, [bySupplier])).problems).to.include(
+      `correction 1 (${line}): ${c.tier1.address} is not an active operator`,
+    );
     const otherReport = await checkCreditReport(genuine, chain, [correction]);
     expect(otherReport.problems.some((problem) => problem.startsWith(`correction 1 (${line}): it names report`))).to.equal(true);
     const earlyBody = { ...structuredClone(correction.body), issuedBlock: block };
-    expect((await checkCreditReport(filed, chain, [await signCreditCorrection(earlyBody, c.operator)])).problems[0]).to.match(/not after the report's block/u);
+    expect((await checkCreditReport(filed, chain, [await signCreditCorrection(earlyBody, c.operator)])).problems[0]).to.match(
+      /not after the report's block/u,
+    );
     await expect(buildCreditCorrection(chain, filed, line, "  ")).to.be.rejectedWith("a correction says why");
   });
 
@@ -265,7 +294,11 @@ describe("credit report (征信报送)", function () {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-credit-"));
     try {
       const recordFile = path.join(workDir, "record.json");
-      writeDeploymentRecord(recordFile, { chainId: c.record.chainId.toString(), deploymentBlock: c.record.deploymentBlock, contracts: c.record.contracts });
+      writeDeploymentRecord(recordFile, {
+        chainId: c.record.chainId.toString(),
+        deploymentBlock: c.record.deploymentBlock,
+        contracts: c.record.contracts,
+      });
       const latest = await hre.ethers.provider.getBlock("latest");
       const today = new Date((Number(latest?.timestamp ?? 0) + 8 * 3600) * 1000).toISOString().slice(0, 10);
       const out: string[] = [];
@@ -283,19 +316,43 @@ describe("credit report (征信报送)", function () {
       expect(written.body.block).to.equal(latest?.number);
       expect(written.signer).to.equal(c.operator.address);
       expect((await checkCreditReport(written, chainOf(c))).ok).to.equal(true);
-      const csv = fs.readFileSync(path.join(workDir, "out", "receivables.csv"), "utf8").trim().split("\n");
-      expect(csv[0]).to.equal("line,slot,anchorId,anchor,supplierId,supplier,currency,faceValue,maturity,confirmedBlock,repaid,outstanding,status,daysPastDue,daysLate,repaidAt,writtenOffAt,writtenOffBlock");
+      const csv = fs
+        .readFileSync(path.join(workDir, "out", "receivables.csv"), "utf8")
+        .trim()
+        .split("\n");
+      expect(csv[0]).to.equal(
+        "line,slot,anchorId,anchor,supplierId,supplier,currency,faceValue,maturity,confirmedBlock,repaid,outstanding,status,daysPastDue,daysLate,repaidAt,writtenOffAt,writtenOffBlock",
+      );
       expect(csv[1]).to.match(/^receivable\/1,1,.*,CNY,10000000,.*,CURRENT,0,0,,,$/u);
       // A correction of one of its lines, written by the same command once the chain has moved on.
       await hre.network.provider.request({ method: "evm_mine" });
       out.length = 0;
       const reportFile = path.join(workDir, "out", "credit-report.json");
-      const corrected = await runCreditReportCli(["--correct", "receivable/1", "--report", reportFile, "--reason", "re-filed after review", "--out", path.join(workDir, "out"), "--contracts", recordFile], env, io);
+      const corrected = await runCreditReportCli(
+        [
+          "--correct",
+          "receivable/1",
+          "--report",
+          reportFile,
+          "--reason",
+          "re-filed after review",
+          "--out",
+          path.join(workDir, "out"),
+          "--contracts",
+          recordFile,
+        ],
+        env,
+        io,
+      );
       expect(corrected, out.join("\n")).to.equal(0);
-      expect(out[0]).to.match(/^correction of receivable\/1 in the report at block [0-9]+, issued at block [0-9]+, signed by 0x[0-9a-fA-F]{40}: re-filed after review$/u);
+      expect(out[0]).to.match(
+        /^correction of receivable\/1 in the report at block [0-9]+, issued at block [0-9]+, signed by 0x[0-9a-fA-F]{40}: re-filed after review$/u,
+      );
       const correctionFile = out[1].trim();
       const filedCorrection = JSON.parse(fs.readFileSync(correctionFile, "utf8")) as SignedCreditCorrection;
-      expect((await checkCreditReport(written, chainOf(c), [filedCorrection])).corrections.map((shown) => shown.line)).to.deep.equal(["receivable/1"]);
+      expect((await checkCreditReport(written, chainOf(c), [filedCorrection])).corrections.map((shown) => shown.line)).to.deep.equal([
+        "receivable/1",
+      ]);
       out.length = 0;
       expect(await runCreditReportCli(["--correct", "receivable/1", "--report", reportFile, "--contracts", recordFile], env, io)).to.equal(2);
       expect(out.join("\n")).to.include("a correction says why");

@@ -46,7 +46,9 @@ describe("DocumentStore", () => {
 
   it("put_racingCopiesOfOneDocument_createExactlyOne", async () => {
     const invoice = await signedInvoice(randomParties());
-    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, index) => store.put(invoice, `0x${(index + 1).toString(16).padStart(40, "0")}`)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => store.put(invoice, `0x${(index + 1).toString(16).padStart(40, "0")}`)),
+    );
     expect(outcomes.filter((outcome) => outcome.created)).to.have.length(1);
     const kept = outcomes.find((outcome) => outcome.created)?.record.uploadedBy;
     expect((await store.record(invoice.hash))?.uploadedBy).to.equal(kept);

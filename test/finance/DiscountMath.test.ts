@@ -32,6 +32,8 @@ describe("Discount rule (ACT/360), Solidity and TypeScript against the same vect
 
   it("refuses a rate above 100% a year on both sides", async function () {
     expect(() => discount(100n, 10_001n, 1n)).to.throw(RangeError);
-    await expect(harness.price(100n, 10_001n, 1n)).to.be.revertedWithCustomError(harness, "DiscountRateTooHigh").withArgs(10_001n);
+    await expect(harness.price(100n, 10_001n, 1n))
+      .to.be.revertedWithCustomError(harness, "DiscountRateTooHigh")
+      .withArgs(10_001n);
   });
 });

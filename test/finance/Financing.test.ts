@@ -211,9 +211,12 @@ describe("Financing", function () {
           { signer: mid.toLowerCase(), signature: "0x02" },
         ]),
       ).to.deep.equal(["0x01", "0x02", "0x03"]);
-      expect(() => sortSignaturesBySigner([{ signer: low, signature: "0x01" }, { signer: low.toUpperCase().replace("0X", "0x"), signature: "0x02" }])).to.throw(
-        /two signatures/,
-      );
+      expect(() =>
+        sortSignaturesBySigner([
+          { signer: low, signature: "0x01" },
+          { signer: low.toUpperCase().replace("0X", "0x"), signature: "0x02" },
+        ]),
+      ).to.throw(/two signatures/);
     });
   });
 
@@ -226,20 +229,15 @@ describe("Financing", function () {
       expect(quoted).to.be.lessThan(FACE);
 
       const d = await deal(f, { price: quoted });
-      const [fundingId, fundedTokenId] = await f.financing.connect(f.factor).fund.staticCall(
-        d.request,
-        d.holderSignature,
-        d.attestation,
-        d.verifierSignatures,
-      );
+      const [fundingId, fundedTokenId] = await f.financing
+        .connect(f.factor)
+        .fund.staticCall(d.request, d.holderSignature, d.attestation, d.verifierSignatures);
       expect(fundingId).to.equal(d.fundingId);
       expect(fundedTokenId).to.equal(f.root);
 
       const tx = fund(f, d);
       await expect(tx).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-quoted, quoted]);
-      await expect(tx)
-        .to.emit(f.financing, "Funded")
-        .withArgs(d.fundingId, f.root, f.factor.address, f.tier1.address, f.root, FACE, quoted, false);
+      await expect(tx).to.emit(f.financing, "Funded").withArgs(d.fundingId, f.root, f.factor.address, f.tier1.address, f.root, FACE, quoted, false);
       await expect(tx).to.emit(f.token, "Transfer").withArgs(f.tier1.address, f.factor.address, f.root);
       const receipt = await (await tx).wait();
       const block = await hre.ethers.provider.getBlock(receipt?.blockNumber ?? "latest");
@@ -284,9 +282,7 @@ describe("Financing", function () {
       const f = await loadFixture(fixture);
       const d = await deal(f);
       const digest = fundingRequestDigest(f.domain, d.request);
-      await expect(f.financing.connect(f.tier1).approveRequest(d.request))
-        .to.emit(f.financing, "RequestApproved")
-        .withArgs(digest, f.tier1.address);
+      await expect(f.financing.connect(f.tier1).approveRequest(d.request)).to.emit(f.financing, "RequestApproved").withArgs(digest, f.tier1.address);
 
       const onChain: Deal = { ...d, holderSignature: "0x" };
       await expect(fund(f, onChain)).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-PRICE, PRICE]);
@@ -306,9 +302,7 @@ describe("Financing", function () {
       const f = await loadFixture(fixture);
       const d = await deal(f);
       await (await f.financing.connect(f.tier1).approveRequest({ ...d.request, minPrice: d.request.minPrice - 1n })).wait();
-      await expectRefused(f, d, () => fund(f, { ...d, holderSignature: "0x" }), f.financing, "FinancingMissingHolderConsent", [
-        f.tier1.address,
-      ]);
+      await expectRefused(f, d, () => fund(f, { ...d, holderSignature: "0x" }), f.financing, "FinancingMissingHolderConsent", [f.tier1.address]);
     });
   });
 
@@ -334,9 +328,7 @@ describe("Financing", function () {
       await expect(f.financing.connect(f.verifier).setRequiredVerifiers(2n))
         .to.be.revertedWithCustomError(f.financing, "FinancingUnauthorizedOperator")
         .withArgs(f.verifier.address);
-      await expect(f.financing.setRequiredVerifiers(0n))
-        .to.be.revertedWithCustomError(f.financing, "FinancingInvalidRequiredVerifiers")
-        .withArgs(0n);
+      await expect(f.financing.setRequiredVerifiers(0n)).to.be.revertedWithCustomError(f.financing, "FinancingInvalidRequiredVerifiers").withArgs(0n);
       await expect(f.financing.setRequiredVerifiers(17n))
         .to.be.revertedWithCustomError(f.financing, "FinancingInvalidRequiredVerifiers")
         .withArgs(17n);
@@ -437,9 +429,7 @@ describe("Financing", function () {
       const byAuditor = await deal(f, { verifiers: [f.auditor] });
       await expectRefused(f, byAuditor, () => fund(f, byAuditor), f.financing, "FinancingSignerNotVerifier", [f.auditor.address]);
       const byOutsider = await deal(f, { verifiers: [f.outsiders[2]] });
-      await expectRefused(f, byOutsider, () => fund(f, byOutsider), f.financing, "FinancingSignerNotVerifier", [
-        f.outsiders[2].address,
-      ]);
+      await expectRefused(f, byOutsider, () => fund(f, byOutsider), f.financing, "FinancingSignerNotVerifier", [f.outsiders[2].address]);
     });
 
     it("fund_revertsWhenThereIsNoVerifierSignatureAtAll", async function () {
@@ -571,12 +561,7 @@ describe("Financing", function () {
       const other = await confirmReceivable(f, { supplier: f.tier1, faceValue: FACE });
       const otherRequest = { ...d.request, tokenId: other.tokenId };
       const otherPiece: Deal = { ...d, request: otherRequest, holderSignature: await signFundingRequest(f.tier1, f.domain, otherRequest) };
-      await expectRefused(f, otherPiece, () => fund(f, otherPiece), f.financing, "FinancingRequestMismatch", [
-        other.tokenId,
-        f.root,
-        FACE,
-        FACE,
-      ]);
+      await expectRefused(f, otherPiece, () => fund(f, otherPiece), f.financing, "FinancingRequestMismatch", [other.tokenId, f.root, FACE, FACE]);
     });
 
     it("attack: a factor cannot fund with recourse a request the holder signed without recourse, nor the reverse", async function () {

@@ -93,7 +93,10 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     await expect(f.financing.connect(f.tier2).payRecourse(f.funding.attestation, 1n))
       .to.be.revertedWithCustomError(f.financing, "FinancingNotSeller")
       .withArgs(f.funding.fundingId, f.tier2.address);
-    await expect(f.financing.connect(f.tier1).payRecourse(f.funding.attestation, 0n)).to.be.revertedWithCustomError(f.financing, "FinancingZeroValue");
+    await expect(f.financing.connect(f.tier1).payRecourse(f.funding.attestation, 0n)).to.be.revertedWithCustomError(
+      f.financing,
+      "FinancingZeroValue",
+    );
     await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
     await expect(f.financing.connect(f.tier1).payRecourse(f.funding.attestation, unpaid + 1n))
       .to.be.revertedWithCustomError(f.settlement, "SettlementRecourseAboveDue")
@@ -116,8 +119,12 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), unpaid)).wait();
     const paid = f.financing.connect(f.tier1).payRecourse(f.funding.attestation, unpaid);
     // The anchor's 25% on the piece, never claimed, is paid out first to the factor, under the shares before.
-    await expect(paid).to.emit(f.settlement, "Claimed").withArgs(f.funding.fundedTokenId, f.factor.address, PIECE - unpaid, PIECE - unpaid);
-    await expect(paid).to.emit(f.settlement, "RecourseTaken").withArgs(f.funding.fundedTokenId, f.tier1.address, f.factor.address, unpaid, unpaid, unpaid);
+    await expect(paid)
+      .to.emit(f.settlement, "Claimed")
+      .withArgs(f.funding.fundedTokenId, f.factor.address, PIECE - unpaid, PIECE - unpaid);
+    await expect(paid)
+      .to.emit(f.settlement, "RecourseTaken")
+      .withArgs(f.funding.fundedTokenId, f.tier1.address, f.factor.address, unpaid, unpaid, unpaid);
     await expect(paid)
       .to.emit(f.financing, "RecoursePaid")
       .withArgs(f.funding.fundingId, memberIdOf(f, f.factor), memberIdOf(f, f.tier1), f.funding.fundedTokenId, unpaid, unpaid);
@@ -185,11 +192,19 @@ describe("Recourse that settles (issue 19 part 3)", function () {
   it("a factor that sold part of the piece on demands recourse only on what it still holds", async function () {
     const f = await loadFixture(fixture);
     const kept = PIECE - 5_000_000n;
-    await (await f.token.connect(f.factor).getFunction("transferFrom(uint256,address,uint256)")(f.funding.fundedTokenId, f.tier2.address, 5_000_000n)).wait();
+    await (
+      await f.token.connect(f.factor).getFunction("transferFrom(uint256,address,uint256)")(f.funding.fundedTokenId, f.tier2.address, 5_000_000n)
+    ).wait();
     await time.increaseTo(f.maturity + GRACE + 1n);
     await expect(f.financing.connect(f.factor).recordRecourse(f.funding.attestation))
       .to.emit(f.financing, "RecourseRecorded")
-      .withArgs(f.funding.fundingId, memberIdOf(f, f.factor), memberIdOf(f, f.tier1), f.funding.fundedTokenId, kept - (kept * FIRST_REPAYMENT) / FACE);
+      .withArgs(
+        f.funding.fundingId,
+        memberIdOf(f, f.factor),
+        memberIdOf(f, f.tier1),
+        f.funding.fundedTokenId,
+        kept - (kept * FIRST_REPAYMENT) / FACE,
+      );
   });
 
   it("a piece merged into beyond what was bought is not the piece bought: no demand", async function () {
@@ -197,7 +212,9 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     const other = await confirmReceivable(f, { supplier: f.tier2, faceValue: FACE, maturityInDays: 90n });
     void other;
     // The factor merges the value of its plain purchase (same receivable) into the recourse piece.
-    await (await f.token.connect(f.factor).getFunction("transferFrom(uint256,uint256,uint256)")(f.plain.fundedTokenId, f.funding.fundedTokenId, 1_000_000n)).wait();
+    await (
+      await f.token.connect(f.factor).getFunction("transferFrom(uint256,uint256,uint256)")(f.plain.fundedTokenId, f.funding.fundedTokenId, 1_000_000n)
+    ).wait();
     await time.increaseTo(f.maturity + GRACE + 1n);
     await expect(f.financing.connect(f.factor).recordRecourse(f.funding.attestation))
       .to.be.revertedWithCustomError(f.financing, "FinancingRecoursePieceChanged")

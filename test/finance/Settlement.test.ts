@@ -134,7 +134,9 @@ describe("Settlement", function () {
     it("repay_revertsWhenTheCallerDoesNotActForTheSlotsAnchor", async function () {
       const s = await loadFixture(story);
       const otherAnchor = s.outsiders[1];
-      await (await s.registry.admit(hre.ethers.id("OTHER-ANCHOR"), otherAnchor.address, roleMask(Role.ANCHOR), (await latestTimestamp()) + YEAR)).wait();
+      await (
+        await s.registry.admit(hre.ethers.id("OTHER-ANCHOR"), otherAnchor.address, roleMask(Role.ANCHOR), (await latestTimestamp()) + YEAR)
+      ).wait();
       for (const payer of [s.tier1, otherAnchor]) {
         await issueTo(s, payer, 500n);
         await (await s.currency.connect(payer).approve(s.settlementAddress, 500n)).wait();
@@ -184,9 +186,7 @@ describe("Settlement", function () {
       await expect(s.settlement.connect(s.anchor).repay(s.slot, 1n))
         .to.be.revertedWithCustomError(s.currency, "ERC20InsufficientAllowance")
         .withArgs(s.settlementAddress, 0n, 1n);
-      await expect(s.settlement.connect(s.anchor).repay(99n, 1n))
-        .to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot")
-        .withArgs(99n);
+      await expect(s.settlement.connect(s.anchor).repay(99n, 1n)).to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot").withArgs(99n);
       expect((await s.settlement.account(s.slot)).repaid).to.equal(0n);
     });
   });
@@ -415,7 +415,11 @@ describe("Settlement", function () {
       await (await s.settlement.connect(s.anchor).repay(s.slot, SIXTY_PERCENT)).wait();
       await time.increaseTo(s.maturity);
       const due = entitled(piece.value, SIXTY_PERCENT);
-      await expect(s.settlement.connect(s.tier2).claim(piece.tokenId)).to.changeTokenBalances(s.currency, [s.tier2.address, s.settlementAddress], [due, -due]);
+      await expect(s.settlement.connect(s.tier2).claim(piece.tokenId)).to.changeTokenBalances(
+        s.currency,
+        [s.tier2.address, s.settlementAddress],
+        [due, -due],
+      );
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - SIXTY_PERCENT)).wait();
       const tx = s.settlement.connect(s.auditor).claim(piece.tokenId);
       await expect(tx).to.emit(s.token, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
@@ -429,7 +433,9 @@ describe("Settlement", function () {
       const missing = tokenIdOf(s.slot, 99n);
       await expect(s.settlement.claim(missing)).to.be.revertedWithCustomError(s.token, "ERC721NonexistentToken").withArgs(missing);
       expect(await s.settlement.claimable(missing)).to.equal(0n);
-      await expect(s.settlement.claim(tokenIdOf(7n, 1n))).to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot").withArgs(7n);
+      await expect(s.settlement.claim(tokenIdOf(7n, 1n)))
+        .to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot")
+        .withArgs(7n);
       // A piece already paid in full and burned cannot be claimed again.
       const piece = pieceAt(s, 2);
       await (await s.settlement.claim(piece.tokenId)).wait();
@@ -480,7 +486,9 @@ describe("Settlement", function () {
         .to.be.revertedWithCustomError(s.settlement, "SettlementGracePeriodTooLong")
         .withArgs(90n * DAY + 1n, 90n * DAY);
       expect(await s.settlement.gracePeriod()).to.equal(GRACE);
-      await expect(s.settlement.setGracePeriod(90n * DAY)).to.emit(s.settlement, "GracePeriodSet").withArgs(90n * DAY);
+      await expect(s.settlement.setGracePeriod(90n * DAY))
+        .to.emit(s.settlement, "GracePeriodSet")
+        .withArgs(90n * DAY);
     });
 
     it("a partly repaid slot is not overdue before maturity plus grace, and is overdue after: flagged once", async function () {

@@ -76,11 +76,7 @@ describe("SettlementToken", function () {
       ];
       for (const step of steps) {
         await step();
-        const [supply, issued, redeemed] = await Promise.all([
-          c.currency.totalSupply(),
-          c.currency.totalIssued(),
-          c.currency.totalRedeemed(),
-        ]);
+        const [supply, issued, redeemed] = await Promise.all([c.currency.totalSupply(), c.currency.totalIssued(), c.currency.totalRedeemed()]);
         expect(supply).to.equal(issued - redeemed);
       }
       expect(await c.currency.totalIssued()).to.equal(33_333_333n + 1n + 99n + 100_000_000n);

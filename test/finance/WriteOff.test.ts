@@ -36,7 +36,9 @@ describe("Settlement.writeOff", function () {
       .to.be.revertedWithCustomError(s.settlement, "SettlementWriteOffBeforeGrace")
       .withArgs(s.slot, s.graceEnds, (await latestTimestamp()) + 1n);
     await time.setNextBlockTimestamp(s.graceEnds);
-    await expect(s.settlement.writeOff(s.slot)).to.be.revertedWithCustomError(s.settlement, "SettlementWriteOffBeforeGrace").withArgs(s.slot, s.graceEnds, s.graceEnds);
+    await expect(s.settlement.writeOff(s.slot))
+      .to.be.revertedWithCustomError(s.settlement, "SettlementWriteOffBeforeGrace")
+      .withArgs(s.slot, s.graceEnds, s.graceEnds);
   });
 
   it("marks an overdue receivable written off, naming what is outstanding and the operator", async function () {
@@ -75,7 +77,9 @@ describe("Settlement.writeOff", function () {
     await time.increaseTo(s.graceEnds + DAY);
     await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - PART)).wait();
     await expect(s.settlement.writeOff(s.slot)).to.be.revertedWithCustomError(s.settlement, "SettlementWriteOffRepaid").withArgs(s.slot);
-    await expect(s.settlement.writeOff(s.slot + 99n)).to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot").withArgs(s.slot + 99n);
+    await expect(s.settlement.writeOff(s.slot + 99n))
+      .to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot")
+      .withArgs(s.slot + 99n);
   });
 
   it("leaves repayment possible: the anchor still repays the rest after a write-off, and the holder is paid in full", async function () {

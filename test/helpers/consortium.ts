@@ -88,7 +88,26 @@ export async function deployConsortium(): Promise<Consortium> {
   // No anchor confirms without a credit line; the operator gives this one a line no story reaches, reviewed in a year.
   const anchorId = memberIds.get(anchor.address) ?? 0;
   await (await token.setCreditLine(anchorId, STORY_CREDIT_LINE, (await latestTimestamp()) + YEAR)).wait();
-  return { registry, token, currency, settlement, financing, issuer, operator, anchor, tier1, tier2, tier3, factor, carrier, verifier, auditor, outsiders, memberIds, leiHashes };
+  return {
+    registry,
+    token,
+    currency,
+    settlement,
+    financing,
+    issuer,
+    operator,
+    anchor,
+    tier1,
+    tier2,
+    tier3,
+    factor,
+    carrier,
+    verifier,
+    auditor,
+    outsiders,
+    memberIds,
+    leiHashes,
+  };
 }
 
 export interface ConfirmOptions {
@@ -109,7 +128,13 @@ export function nextInvoiceNumber(): string {
 }
 
 /** The seller's signed consent that `buyer` registers its invoice `invoiceNumber` backed by `invoiceHash`. */
-export async function sellerConsentFor(c: Consortium, seller: HardhatEthersSigner, buyer: HardhatEthersSigner, invoiceNumber: string, invoiceHash: string): Promise<string> {
+export async function sellerConsentFor(
+  c: Consortium,
+  seller: HardhatEthersSigner,
+  buyer: HardhatEthersSigner,
+  invoiceNumber: string,
+  invoiceHash: string,
+): Promise<string> {
   const { chainId } = await hre.ethers.provider.getNetwork();
   return signInvoiceUse(seller, chainId, await c.token.getAddress(), { invoiceNumber, invoiceHash, buyer: buyer.address });
 }

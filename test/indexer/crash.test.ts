@@ -130,7 +130,10 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
     while (killsDuringBackfill < KILLS) {
       attempts += 1;
       if (attempts > KILLS * 3) throw new Error(`only ${killsDuringBackfill} kills landed during the backfill in ${attempts - 1} runs`);
-      const run = await runChild(dbPath, addressesFile, { afterBatches: 1 + Math.floor(Math.random() * share), afterMs: Math.floor(Math.random() * 20) });
+      const run = await runChild(dbPath, addressesFile, {
+        afterBatches: 1 + Math.floor(Math.random() * share),
+        afterMs: Math.floor(Math.random() * 20),
+      });
       if (run.finished) break;
       if (run.killed) killsDuringBackfill += 1;
     }
@@ -148,7 +151,9 @@ describe("Indexer crash safety: SIGKILL at random points of a backfill, then res
       // Every event about a piece is in its history (a row holds one transaction's logs about the piece).
       const historyLogs = [...records].filter(([key]) => key.startsWith("e/")).reduce((count, [, row]) => count + row.split(";").length - 1, 0);
       expect(historyLogs).to.be.greaterThan(EVENTS / 2);
-      console.log(`      crash: ${killsDuringBackfill} SIGKILLs during the backfill of ${chain.head - chain.deploymentBlock + 1} blocks, ${records.size} records identical`);
+      console.log(
+        `      crash: ${killsDuringBackfill} SIGKILLs during the backfill of ${chain.head - chain.deploymentBlock + 1} blocks, ${records.size} records identical`,
+      );
     } finally {
       await db.close();
     }

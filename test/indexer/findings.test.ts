@@ -58,7 +58,9 @@ describe("Indexer findings: accepted events it cannot place", function () {
     const sellerId = c.memberIds.get(c.tier1.address) ?? 0;
     // A plain sale the index knows, then recourse on a funding nobody made and on that plain sale.
     const plainSale = id("a plain sale");
-    await (await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 400_000n, 390_000n, false)).wait();
+    await (
+      await stray.announceFunding(plainSale, receivable.tokenId, c.factor.address, c.tier1.address, receivable.tokenId, 400_000n, 390_000n, false)
+    ).wait();
     const unknown = id("a funding nobody made");
     const unknownAt = await (await stray.announceRecourse(unknown, factorId, sellerId, receivable.tokenId, 999_999n)).wait();
     const notAgreedAt = await (await stray.announceRecourse(plainSale, factorId, sellerId, receivable.tokenId, 400_000n)).wait();
@@ -88,6 +90,10 @@ describe("Indexer findings: accepted events it cannot place", function () {
     expect(book.fundings[0].recourseAmount).to.equal(null);
 
     // An index built from scratch records the same findings: they are derived state like any other.
-    expectSameRecords(await indexer.reader.derivedRecords(), await replayFromScratch({ provider: hre.network.provider, addresses, startBlock, confirmations: 0 }), "findings");
+    expectSameRecords(
+      await indexer.reader.derivedRecords(),
+      await replayFromScratch({ provider: hre.network.provider, addresses, startBlock, confirmations: 0 }),
+      "findings",
+    );
   });
 });

@@ -68,7 +68,13 @@ describe("Indexer I7: the index equals a replay of the events and the contracts'
       `      I7: ${stats.sequences} sequences, ${stats.transactions} transactions, ${reorgs.length} reorgs followed ` +
         `(deepest ${Math.max(0, ...reorgs.map((r) => r.undoneBlocks))} blocks), ${stats.records} records and ${stats.compared} contract views compared`,
     );
-    if (world !== undefined) console.log(`      transactions: ${[...world.sentByKind].sort().map(([kind, count]) => `${kind} ${count}`).join(", ")}`);
+    if (world !== undefined)
+      console.log(
+        `      transactions: ${[...world.sentByKind]
+          .sort()
+          .map(([kind, count]) => `${kind} ${count}`)
+          .join(", ")}`,
+      );
   });
 
   async function checkSequence(ops: Op[]): Promise<void> {

@@ -40,7 +40,15 @@ describe("Indexer integrity: a damaged index is refused, with what is damaged an
     chain = await generateChain({ holderSlots: 2, splitsPerSlot: 60, lineageDepth: 4, extraConfirmations: 120, transactionsPerBlock: 4 });
     // Small backfill chunks and a short reorg window: many batches, so that damage can hit one in the middle of the
     // write-ahead log.
-    options = { provider, addresses: chain.addresses, startBlock: chain.deploymentBlock, exitAtHead: true, pollIntervalMs: 10, reorgWindow: 2, sizing: { initialBlocks: 4, maxBlocks: 4 } };
+    options = {
+      provider,
+      addresses: chain.addresses,
+      startBlock: chain.deploymentBlock,
+      exitAtHead: true,
+      pollIntervalMs: 10,
+      reorgWindow: 2,
+      sizing: { initialBlocks: 4, maxBlocks: 4 },
+    };
     pristine = tempDir("integrity-pristine");
     dirs.push(pristine);
     const indexer = await startIndexer({ ...options, dbPath: pristine });
@@ -149,7 +157,10 @@ describe("Indexer integrity: a damaged index is refused, with what is damaged an
     // A history row of a block a quarter into the chain: its batch has many batches after it in the log.
     const quarter = chain.deploymentBlock + Math.floor((chain.head - chain.deploymentBlock) / 4);
     const early = rows.filter(([key]) => positionOf(key.slice(key.lastIndexOf("/") + 1)).blockNumber >= quarter);
-    const found = locate(logs, early.map(([, value]) => value.slice(0, 64)));
+    const found = locate(
+      logs,
+      early.map(([, value]) => value.slice(0, 64)),
+    );
     const bytes = readFileSync(found.file);
     for (let k = 0; k < 64; k += 1) bytes[found.offset + k] ^= 0xff;
     writeFileSync(found.file, bytes);

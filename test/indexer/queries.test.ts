@@ -53,7 +53,15 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     await (await c.currency.connect(c.factor).approve(addresses.financing, MaxUint256)).wait();
     const domain = financingDomain((await hre.ethers.provider.getNetwork()).chainId, addresses.financing);
     const now = await latestTimestamp();
-    const request: FundingRequest = { tokenId: grandchild, value: 100_000n, minPrice: 98_000n, factor: c.factor.address, withRecourse: true, deadline: now + DAY, nonce: 1n };
+    const request: FundingRequest = {
+      tokenId: grandchild,
+      value: 100_000n,
+      minPrice: 98_000n,
+      factor: c.factor.address,
+      withRecourse: true,
+      deadline: now + DAY,
+      nonce: 1n,
+    };
     const attestation: FundingAttestation = {
       tokenId: grandchild,
       holder: c.tier3.address,
@@ -71,11 +79,23 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     await (
       await c.financing
         .connect(c.factor)
-        .fund(request, await signFundingRequest(c.tier3, domain, request), attestation, await signFundingAttestationBy([c.verifier], domain, attestation))
+        .fund(
+          request,
+          await signFundingRequest(c.tier3, domain, request),
+          attestation,
+          await signFundingAttestationBy([c.verifier], domain, attestation),
+        )
     ).wait();
 
     dir = tempDir("queries");
-    indexer = await startIndexer({ provider: hre.network.provider, dbPath: dir, addresses, startBlock: deploymentBlock, confirmations: 2, pollIntervalMs: 5 });
+    indexer = await startIndexer({
+      provider: hre.network.provider,
+      dbPath: dir,
+      addresses,
+      startBlock: deploymentBlock,
+      confirmations: 2,
+      pollIntervalMs: 5,
+    });
     await waitForHead(indexer);
   });
 

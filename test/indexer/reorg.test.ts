@@ -40,7 +40,15 @@ describe("Indexer reorgs: follows a reorganised chain back to a replay of the su
   async function follow(options: { reorgWindow?: number; confirmations?: number }, outcomes: SyncOutcome[]): Promise<RunningIndexer> {
     const dir = tempDir("reorg");
     dirs.push(dir);
-    const indexer = await startIndexer({ provider, dbPath: dir, addresses, startBlock: deploymentBlock, pollIntervalMs: 5, ...options, onOutcome: (o) => outcomes.push(o) });
+    const indexer = await startIndexer({
+      provider,
+      dbPath: dir,
+      addresses,
+      startBlock: deploymentBlock,
+      pollIntervalMs: 5,
+      ...options,
+      onOutcome: (o) => outcomes.push(o),
+    });
     running.push(indexer);
     return indexer;
   }

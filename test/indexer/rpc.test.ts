@@ -115,7 +115,12 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
     const from = head - 129;
     const batched = await client.headers(from, head + 3);
     expect(batched).to.deep.equal(await oneByOne(client, from, head + 3));
-    expect(batched.map((header) => header?.number ?? null)).to.deep.equal([...Array.from({ length: 130 }, (_, index) => from + index), null, null, null]);
+    expect(batched.map((header) => header?.number ?? null)).to.deep.equal([
+      ...Array.from({ length: 130 }, (_, index) => from + index),
+      null,
+      null,
+      null,
+    ]);
     for (let index = 1; index < 130; index += 1) expect(batched[index]?.parentHash).to.equal(batched[index - 1]?.hash);
     // Without batches (Hardhat's in-process provider) the answer is the same.
     expect(await createChainClient(providerTransport(hre.network.provider), FAST_RETRY).headers(from, head + 3)).to.deep.equal(batched);
@@ -140,7 +145,13 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
   it("fetches a recent range near the head with one request for its headers and one for its logs", async function () {
     const proxy = await startProxy(passThrough);
     const client = createChainClient(httpTransport(proxy.url), FAST_RETRY);
-    const recent = await fetchRecent(client, ["0x000000000000000000000000000000000000dead"], head - 63, head, new RangeSizer({ ...DEFAULT_SIZING, initialBlocks: 64 }));
+    const recent = await fetchRecent(
+      client,
+      ["0x000000000000000000000000000000000000dead"],
+      head - 63,
+      head,
+      new RangeSizer({ ...DEFAULT_SIZING, initialBlocks: 64 }),
+    );
     expect(recent.headers.map((header) => header.number)).to.deep.equal(Array.from({ length: 64 }, (_, index) => head - 63 + index));
     expect(proxy.received).to.have.length(2);
     expect(batchesIn(proxy.received)).to.have.length(1);
@@ -156,7 +167,10 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
   });
 
   for (const refusal of [
-    { how: "a single error object", answer: { body: { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch requests are not supported" } } } },
+    {
+      how: "a single error object",
+      answer: { body: { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch requests are not supported" } } },
+    },
     { how: "HTTP 400", answer: { status: 400, body: { message: "bad request" } } },
   ]) {
     it(`falls back to single calls for good when the node answers a batch with ${refusal.how}`, async function () {
@@ -176,7 +190,11 @@ describe("Chain client: block headers in JSON-RPC batches", function () {
     const proxy = await startProxy(async (body, forward) => {
       const answer = await forward(body);
       if (!Array.isArray(answer)) return { body: answer };
-      return { body: answer.map((call: { id: number; result: Record<string, unknown> }, index) => (index === 5 ? { ...call, result: { ...call.result, parentHash: 42 } } : call)) };
+      return {
+        body: answer.map((call: { id: number; result: Record<string, unknown> }, index) =>
+          index === 5 ? { ...call, result: { ...call.result, parentHash: 42 } } : call,
+        ),
+      };
     });
     const client = createChainClient(httpTransport(proxy.url), FAST_RETRY);
     const failure = await rpcFailureOf(client.headers(head - 63, head));

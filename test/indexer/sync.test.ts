@@ -9,9 +9,24 @@ import { openIndexDb } from "../../src/indexer/store";
 import { RpcError, classifyRpcError, providerTransport } from "../../src/chain/rpc";
 import type { Eip1193Provider, RpcTransport } from "../../src/chain/rpc";
 import { RangeSizer } from "../../src/indexer/sync";
-import { INDEX_FORMAT, checkpointOf, codecs, decodeHistoryRow, encodeHistoryEntry, encodeHistoryRow, genericCodecs, keys } from "../../src/indexer/schema";
+import {
+  INDEX_FORMAT,
+  checkpointOf,
+  codecs,
+  decodeHistoryRow,
+  encodeHistoryEntry,
+  encodeHistoryRow,
+  genericCodecs,
+  keys,
+} from "../../src/indexer/schema";
 import type { HoldingRow, SlotRecord, TokenRecord } from "../../src/indexer/schema";
-import { Financing__factory, MemberRegistry__factory, ReceivableToken__factory, SettlementToken__factory, Settlement__factory } from "../../typechain-types";
+import {
+  Financing__factory,
+  MemberRegistry__factory,
+  ReceivableToken__factory,
+  SettlementToken__factory,
+  Settlement__factory,
+} from "../../typechain-types";
 import { sequenceArbitrary } from "../invariants/receivable.model";
 import { createSequenceWorld } from "./helpers/sequences";
 import type { SequenceWorld } from "./helpers/sequences";
@@ -45,7 +60,9 @@ describe("Indexer sync and event decoding", function () {
 
   async function allLogs(): Promise<RawLog[]> {
     const decoder = createEventDecoder(world.addresses);
-    const answer = (await hre.network.provider.send("eth_getLogs", [{ fromBlock: `0x${world.deploymentBlock.toString(16)}`, toBlock: "latest", address: [...decoder.addresses] }])) as Array<Record<string, string>>;
+    const answer = (await hre.network.provider.send("eth_getLogs", [
+      { fromBlock: `0x${world.deploymentBlock.toString(16)}`, toBlock: "latest", address: [...decoder.addresses] },
+    ])) as Array<Record<string, string>>;
     return answer.map((log) => ({
       address: log.address,
       topics: log.topics as unknown as string[],
@@ -85,7 +102,10 @@ describe("Indexer sync and event decoding", function () {
       expect(theirs?.name).to.equal(ours.name);
       const fields = Object.entries(ours).filter(([key]) => key !== "contract" && key !== "name");
       const expected = (theirs?.args.toArray(true) ?? []).map(normalise);
-      expect(fields.map(([, value]) => normalise(value)), `${contract}.${ours.name}`).to.deep.equal(expected);
+      expect(
+        fields.map(([, value]) => normalise(value)),
+        `${contract}.${ours.name}`,
+      ).to.deep.equal(expected);
       names.add(`${contract}.${ours.name}`);
     }
     expect(names.size).to.be.at.least(12, [...names].join(", "));
@@ -94,7 +114,10 @@ describe("Indexer sync and event decoding", function () {
   it("stores a piece's history logs compactly and gives them back exactly", async function () {
     const decoder = createEventDecoder(world.addresses);
     const logs = await allLogs();
-    const word = fc.oneof(fc.constant("0".repeat(64)), fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }).map((value) => value.toString(16).padStart(64, "0")));
+    const word = fc.oneof(
+      fc.constant("0".repeat(64)),
+      fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }).map((value) => value.toString(16).padStart(64, "0")),
+    );
     const generated = fc.sample(
       fc.record({
         contract: fc.constantFrom<ContractName>("registry", "token", "currency", "settlement", "financing"),
@@ -121,10 +144,23 @@ describe("Indexer sync and event decoding", function () {
     for (let start = 0; start < samples.length; start += 1 + (start % 4)) {
       const rowSamples = samples.slice(start, start + 1 + (start % 4));
       const first = rowSamples[0].log;
-      const expected = rowSamples.map(({ contract, log }, index) => ({ ...log, blockNumber: first.blockNumber, transactionIndex: first.transactionIndex, transactionHash: first.transactionHash, logIndex: first.logIndex + index, contract }));
-      const stored = encodeHistoryRow(first.transactionHash, expected.map((log) => encodeHistoryEntry(log.contract, log)));
+      const expected = rowSamples.map(({ contract, log }, index) => ({
+        ...log,
+        blockNumber: first.blockNumber,
+        transactionIndex: first.transactionIndex,
+        transactionHash: first.transactionHash,
+        logIndex: first.logIndex + index,
+        contract,
+      }));
+      const stored = encodeHistoryRow(
+        first.transactionHash,
+        expected.map((log) => encodeHistoryEntry(log.contract, log)),
+      );
       const back = decodeHistoryRow(checkpointOf(first.blockNumber, first.transactionIndex, first.logIndex), stored, addresses);
-      expect(back.map((log, index) => ({ ...log, blockHash: expected[index].blockHash })), stored).to.deep.equal(expected);
+      expect(
+        back.map((log, index) => ({ ...log, blockHash: expected[index].blockHash })),
+        stored,
+      ).to.deep.equal(expected);
     }
     expect(() => decodeHistoryRow("000000000001.000000.000002", "feed", addresses)).to.throw(/has no logs/);
     // Known topics are stored by number, and zero padding is left out.
@@ -191,7 +227,16 @@ describe("Indexer sync and event decoding", function () {
   });
 
   it("refuses a log that fits no event, naming the topic and its position", function () {
-    const log: RawLog = { address: world.addresses.registry, topics: [`0x${"ab".repeat(32)}`], data: "0x", blockNumber: 5, blockHash: "0x", transactionHash: "0xfeed", transactionIndex: 0, logIndex: 3 };
+    const log: RawLog = {
+      address: world.addresses.registry,
+      topics: [`0x${"ab".repeat(32)}`],
+      data: "0x",
+      blockNumber: 5,
+      blockHash: "0x",
+      transactionHash: "0xfeed",
+      transactionIndex: 0,
+      logIndex: 3,
+    };
     expect(() => decodeEvent("registry", log)).to.throw(EventDecodeError, /unknown event topic 0xabab.*block 5, tx 0xfeed, log 3/);
     const suspended = new Interface(MemberRegistry__factory.abi).getEvent("MemberSuspended")?.topicHash ?? "";
     expect(() => decodeEvent("registry", { ...log, topics: [suspended] })).to.throw(EventDecodeError, /0 indexed arguments, expected 1/);
@@ -244,7 +289,16 @@ describe("Indexer sync and event decoding", function () {
     const expected = await replayFromScratch({ provider, addresses: world.addresses, startBlock: world.deploymentBlock });
     const dir = tempDir("flaky");
     try {
-      const indexer = await startIndexer({ transport: flaky, dbPath: dir, addresses: world.addresses, startBlock: world.deploymentBlock, exitAtHead: true, retry: FAST_RETRY, reorgWindow: 8, pollIntervalMs: 5 });
+      const indexer = await startIndexer({
+        transport: flaky,
+        dbPath: dir,
+        addresses: world.addresses,
+        startBlock: world.deploymentBlock,
+        exitAtHead: true,
+        retry: FAST_RETRY,
+        reorgWindow: 8,
+        pollIntervalMs: 5,
+      });
       await indexer.done;
       const { createIndexReader } = await import("../../src/indexer/queries");
       const { openIndexDb } = await import("../../src/indexer/store");
@@ -274,7 +328,10 @@ describe("Indexer sync and event decoding", function () {
       const { format: _format, ...older } = config;
       await db.put(keys.config, JSON.stringify(older));
       await db.close();
-      await expect(startIndexer(options)).to.be.rejectedWith(IndexConfigMismatchError, new RegExp(`another format \\(1, this one writes ${INDEX_FORMAT}\\): delete it and index again`));
+      await expect(startIndexer(options)).to.be.rejectedWith(
+        IndexConfigMismatchError,
+        new RegExp(`another format \\(1, this one writes ${INDEX_FORMAT}\\): delete it and index again`),
+      );
       await expect(startIndexer({ ...options, startBlock: world.deploymentBlock + 1 })).to.be.rejectedWith(IndexConfigMismatchError);
       const after = await openIndexDb(dir);
       expect(JSON.parse((await after.get(keys.config)) ?? "{}")).to.deep.equal(older);

@@ -23,7 +23,11 @@ export interface SequenceCast {
  * Sends one of the model's actions to the contracts, as the actor it names: what the invariant property test and
  * the indexer's sequence generator both play against the chain.
  */
-export function sendAction(c: Consortium, cast: SequenceCast, action: Exclude<Action, { kind: "advanceTime" }>): Promise<ContractTransactionResponse> {
+export function sendAction(
+  c: Consortium,
+  cast: SequenceCast,
+  action: Exclude<Action, { kind: "advanceTime" }>,
+): Promise<ContractTransactionResponse> {
   const { actors, signers } = cast;
   switch (action.kind) {
     case "confirm":

@@ -374,9 +374,7 @@ export type AmountChoice =
 
 /** A fresh invoice, one the model saw consumed (must revert), or one offered before in a reverted call. */
 export type FingerprintChoice =
-  | { readonly kind: "fresh" }
-  | { readonly kind: "reuse"; readonly pick: number }
-  | { readonly kind: "retry"; readonly pick: number };
+  { readonly kind: "fresh" } | { readonly kind: "reuse"; readonly pick: number } | { readonly kind: "retry"; readonly pick: number };
 
 export type Op =
   | {
@@ -538,7 +536,13 @@ export type Action =
   | { readonly kind: "issue"; readonly to: number; readonly amount: bigint }
   | { readonly kind: "redeemCurrency"; readonly amount: bigint }
   | { readonly kind: "demandRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation }
-  | { readonly kind: "payRecourse"; readonly caller: number; readonly fundingId: string; readonly attestation: FundingAttestation; readonly amount: bigint }
+  | {
+      readonly kind: "payRecourse";
+      readonly caller: number;
+      readonly fundingId: string;
+      readonly attestation: FundingAttestation;
+      readonly amount: bigint;
+    }
   | { readonly kind: "setCreditLine"; readonly member: number; readonly limit: bigint; readonly reviewDate: bigint };
 
 /** An argument of a custom error or an event, as ethers decodes it (addresses and bytes32 as hex strings). */
@@ -651,10 +655,7 @@ export function layoutOf(actors: readonly ActorModel[]): ActorLayout {
 
 /** Mostly one of `likely`, sometimes any actor at all (non-members and members without the role included). */
 function counterpartyArbitrary(layout: ActorLayout, likely: readonly number[]): fc.Arbitrary<number> {
-  return fc.oneof(
-    { weight: 5, arbitrary: fc.constantFrom(...likely) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: layout.actorCount - 1 }) },
-  );
+  return fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...likely) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: layout.actorCount - 1 }) });
 }
 
 /** Face values in minor units: small, ordinary, around 2^63, at the 64-bit limit, and a few invalid ones. */
@@ -763,10 +764,7 @@ function fundVariantArbitrary(): fc.Arbitrary<FundVariant> {
 
 /** Annual discount rates: ordinary ones, none, and the 100% limit. */
 function rateArbitrary(): fc.Arbitrary<bigint> {
-  return fc.oneof(
-    { weight: 6, arbitrary: fc.bigInt({ min: 1n, max: 2_000n }) },
-    { weight: 1, arbitrary: fc.constantFrom(0n, 10_000n) },
-  );
+  return fc.oneof({ weight: 6, arbitrary: fc.bigInt({ min: 1n, max: 2_000n }) }, { weight: 1, arbitrary: fc.constantFrom(0n, 10_000n) });
 }
 
 function slotChoiceArbitrary(): fc.Arbitrary<SlotChoice> {
@@ -815,9 +813,7 @@ export function repayArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
         { weight: 1, arbitrary: fc.constant<AmountChoice>({ kind: "zero" }) },
         {
           weight: 1,
-          arbitrary: fc
-            .oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constantFrom(1n << 64n))
-            .map((extra): AmountChoice => ({ kind: "more", extra })),
+          arbitrary: fc.oneof(fc.bigInt({ min: 0n, max: 3n }), fc.constantFrom(1n << 64n)).map((extra): AmountChoice => ({ kind: "more", extra })),
         },
       ),
     })
@@ -838,9 +834,7 @@ export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
     { weight: 6, arbitrary: confirmArbitrary(layout) },
     {
       weight: 8,
-      arbitrary: fc
-        .record({ source: tokenArbitrary(), to: counterparty, amount: amountArbitrary() })
-        .map((r): Op => ({ kind: "split", ...r })),
+      arbitrary: fc.record({ source: tokenArbitrary(), to: counterparty, amount: amountArbitrary() }).map((r): Op => ({ kind: "split", ...r })),
     },
     {
       weight: 6,
@@ -899,7 +893,11 @@ export function opArbitrary(layout: ActorLayout): fc.Arbitrary<Op> {
     {
       weight: 5,
       arbitrary: fc
-        .record({ pick: fc.nat(), fitting: fc.integer({ min: 0, max: 4 }).map((n) => n !== 0), otherCaller: fc.integer({ min: 0, max: 6 }).map((n) => n === 0) })
+        .record({
+          pick: fc.nat(),
+          fitting: fc.integer({ min: 0, max: 4 }).map((n) => n !== 0),
+          otherCaller: fc.integer({ min: 0, max: 6 }).map((n) => n === 0),
+        })
         .map((r): Op => ({ kind: "demandRecourse", ...r })),
     },
     {
@@ -1089,9 +1087,7 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
         live.filter((piece) =>
           live.some(
             (other) =>
-              other.slot === piece.slot &&
-              other.tokenId !== piece.tokenId &&
-              (!open || mayMergeInto(other.owner, piece.owner, model.actors.length)),
+              other.slot === piece.slot && other.tokenId !== piece.tokenId && (!open || mayMergeInto(other.owner, piece.owner, model.actors.length)),
           ),
         );
       const openPairs = partnered(true);
@@ -1198,12 +1194,16 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       const fitting = available.filter((funding) => isOverdueAt(model, slotOf(model, funding.fundedTokenId >> 32n), model.now));
       if (op.fitting && fitting.length === 0) {
         // Recourse waits for the grace period to end: let time run to just after it for a funding that could use it.
-        const waiting = available.map((funding) => slotOf(model, funding.fundedTokenId >> 32n).maturity + model.finance.gracePeriod + 1n).filter((at) => at > model.now);
+        const waiting = available
+          .map((funding) => slotOf(model, funding.fundedTokenId >> 32n).maturity + model.finance.gracePeriod + 1n)
+          .filter((at) => at > model.now);
         const target = pickFrom(waiting, op.pick);
         if (target !== undefined) return { kind: "advanceTime", seconds: target - model.now };
         // No funding with recourse to wait for: a factor buys a piece with recourse first.
         if (available.length === 0) {
-          const factors = model.actors.map((actor, index) => ({ actor, index })).filter(({ actor }) => actor.memberId !== 0 && (actor.roles & FACTOR_ROLE) !== 0);
+          const factors = model.actors
+            .map((actor, index) => ({ actor, index }))
+            .filter(({ actor }) => actor.memberId !== 0 && (actor.roles & FACTOR_ROLE) !== 0);
           const factor = pickFrom(factors, op.pick);
           if (factor !== undefined) {
             return resolveFund(model, {
@@ -1223,7 +1223,12 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       const funding = (op.fitting ? pickFrom(fitting, op.pick) : undefined) ?? pickFrom(fundings, op.pick);
       if (funding === undefined) return undefined;
       const factor = model.actors.findIndex((actor) => actor.memberId === funding.factorId);
-      return { kind: "demandRecourse", caller: op.otherCaller ? (factor + 1) % actorCount : factor, fundingId: funding.fundingId, attestation: funding.call.attestation };
+      return {
+        kind: "demandRecourse",
+        caller: op.otherCaller ? (factor + 1) % actorCount : factor,
+        fundingId: funding.fundingId,
+        attestation: funding.call.attestation,
+      };
     }
     case "payRecourse": {
       const fundings = [...model.fundings.values()];
@@ -1234,10 +1239,21 @@ export function resolve(model: ReceivableModel, op: Op): Action | undefined {
       if (funding === undefined) return undefined;
       const due = recourseDueAt(model, funding.fundedTokenId, model.now);
       const caller = op.otherCaller ? (funding.holder + 1) % actorCount : funding.holder;
-      return { kind: "payRecourse", caller, fundingId: funding.fundingId, attestation: funding.call.attestation, amount: resolveAmount(due, op.amount) };
+      return {
+        kind: "payRecourse",
+        caller,
+        fundingId: funding.fundingId,
+        attestation: funding.call.attestation,
+        amount: resolveAmount(due, op.amount),
+      };
     }
     case "setCreditLine":
-      return { kind: "setCreditLine", member: op.nonAnchor ? 0 : model.anchor, limit: resolveLine(model.credit.outstanding, op.limit), reviewDate: resolveReview(model.now, op.review) };
+      return {
+        kind: "setCreditLine",
+        member: op.nonAnchor ? 0 : model.anchor,
+        limit: resolveLine(model.credit.outstanding, op.limit),
+        reviewDate: resolveReview(model.now, op.review),
+      };
   }
 }
 
@@ -1958,7 +1974,9 @@ function predictDemandRecourse(model: ReceivableModel, action: Extract<Action, {
   if ("outcome" in held) return held.outcome;
   const unpaid = held.piece.value - entitlement(terms, held.piece.value);
   funding.recourse = 2n;
-  return succeed(event("financing", "RecourseRecorded", action.fundingId, BigInt(funding.factorId), BigInt(funding.sellerId), funding.fundedTokenId, unpaid));
+  return succeed(
+    event("financing", "RecourseRecorded", action.fundingId, BigInt(funding.factorId), BigInt(funding.sellerId), funding.fundedTokenId, unpaid),
+  );
 }
 
 /** `Financing.payRecourse` and `Settlement.applyRecourse`'s checks in order, then the payouts and the payment. */
@@ -2169,8 +2187,10 @@ export function checkModel(model: ReceivableModel): void {
     const piece = model.pieces.get(tokenId);
     if (piece === undefined) throw new Error(`model: recourse on unknown piece ${tokenId}`);
     const value = piece.live ? piece.value : piece.redeemedValue;
-    if (book.paid !== book.owed + book.returned) throw new Error(`model: piece ${tokenId} recourse paid ${book.paid} != owed ${book.owed} + returned ${book.returned}`);
-    if (book.owed > value - (piece.live ? piece.claimed : value)) throw new Error(`model: piece ${tokenId} seller owed ${book.owed}, more than the piece has still to receive`);
+    if (book.paid !== book.owed + book.returned)
+      throw new Error(`model: piece ${tokenId} recourse paid ${book.paid} != owed ${book.owed} + returned ${book.returned}`);
+    if (book.owed > value - (piece.live ? piece.claimed : value))
+      throw new Error(`model: piece ${tokenId} seller owed ${book.owed}, more than the piece has still to receive`);
     const factorTotal = piece.received - book.returned + book.paid;
     if (factorTotal > value) throw new Error(`model: I9: the factor received ${factorTotal} on piece ${tokenId} of value ${value}`);
   }

@@ -6,13 +6,7 @@ import type { BaseContract, ContractTransactionReceipt, ContractTransactionRespo
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Role, roleMask } from "../../src/chain/roles";
 import { tokenIdOf } from "../../src/chain/tokenId";
-import {
-  financingDomain,
-  fundingAttestationDigest,
-  fundingRequestDigest,
-  signFundingAttestation,
-  signFundingRequest,
-} from "../../src/chain/funding";
+import { financingDomain, fundingAttestationDigest, fundingRequestDigest, signFundingAttestation, signFundingRequest } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { DAY, YEAR, deployConsortium, latestTimestamp } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
@@ -218,7 +212,15 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     for (const [name, signer] of cast) {
       const memberId = Number(await c.registry.memberIdOf(signer.address));
       if (memberId === 0) {
-        actors.push({ name, address: signer.address, memberId, roles: 0, status: "ACTIVE", kycValidUntil: 0n, leiHash: outsiderLeiHash(signer.address) });
+        actors.push({
+          name,
+          address: signer.address,
+          memberId,
+          roles: 0,
+          status: "ACTIVE",
+          kycValidUntil: 0n,
+          leiHash: outsiderLeiHash(signer.address),
+        });
         continue;
       }
       const record = await c.registry.member(memberId);
@@ -250,7 +252,15 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     const chainId = (await hre.ethers.provider.getNetwork()).chainId;
     // The model's signatures and digests are the ones a wallet and the contract compute.
     const domain = financingDomain(chainId, addresses.financing);
-    const request: FundingRequest = { tokenId: 1n << 32n, value: 5n, minPrice: 4n, factor: c.factor.address, withRecourse: true, deadline: now, nonce: 7n };
+    const request: FundingRequest = {
+      tokenId: 1n << 32n,
+      value: 5n,
+      minPrice: 4n,
+      factor: c.factor.address,
+      withRecourse: true,
+      deadline: now,
+      nonce: 7n,
+    };
     const attestation: FundingAttestation = {
       tokenId: 1n << 32n,
       holder: c.tier1.address,
@@ -377,7 +387,9 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       try {
         receipt = await (await send(action)).wait();
       } catch (error) {
-        throw new Error(`${description}: the model predicted success, the chain said: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new Error(`${description}: the model predicted success, the chain said: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
       if (receipt === null || receipt.status !== 1) throw new Error(`${description}: no successful receipt`);
       const events = trackedEvents(receipt);
@@ -471,51 +483,48 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
         }),
       );
       checks.push(
-        Promise.all([
-          c.token.receivable(terms.slot),
-          c.settlement.account(terms.slot),
-          c.settlement.isOverdue(terms.slot),
-          liveValues,
-        ]).then(([onChain, account, overdue, values]) => {
-          expect(onChain.faceValue).to.equal(terms.faceValue, at(`face value of slot ${terms.slot}`));
-          expect(onChain.maturity).to.equal(terms.maturity, at(`maturity of slot ${terms.slot}`));
-          expect(onChain.supplierId).to.equal(BigInt(model.actors[terms.supplier].memberId), at(`supplier of slot ${terms.slot}`));
-          expect(onChain.pieceCount).to.equal(terms.lastSeq, at(`piece count of slot ${terms.slot}`));
-          expect(account.repaid).to.equal(terms.repaid, at(`repaid on slot ${terms.slot}`));
-          expect(account.claimed).to.equal(terms.claimed, at(`claimed on slot ${terms.slot}`));
-          expect(account.redeemedValue).to.equal(terms.redeemedValue, at(`redeemed value of slot ${terms.slot}`));
-          expect(account.overdueFlagged).to.equal(terms.overdueFlagged, at(`overdue flag of slot ${terms.slot}`));
-          expect(overdue).to.equal(isOverdueAt(model, terms, viewTime), at(`isOverdue(${terms.slot}) at ${viewTime}`));
-          // I1: live pieces plus redeemed (fully paid) pieces add up to the face value; claims never exceed
-          // repayments, and repayments never exceed the face value.
-          const sum = values.reduce((total, value) => total + value, 0n);
-          expect(sum + account.redeemedValue).to.equal(onChain.faceValue, at(`I1: live + redeemed value of slot ${terms.slot} is the face value`));
-          const claimedTooMuch = `I1: slot ${terms.slot} claimed ${account.claimed} > repaid ${account.repaid}`;
-          expect(account.claimed <= account.repaid).to.equal(true, at(claimedTooMuch));
-          expect(account.repaid <= onChain.faceValue).to.equal(true, at(`slot ${terms.slot} repaid more than its face value`));
-          // I6, from the chain's own events: what the pieces received adds up to what the slot paid out; each
-          // redeemed piece received exactly its value; at full repayment with nothing live, the face value.
-          let received = 0n;
-          for (const piece of pieces) {
-            const paid = chain.received.get(piece.tokenId) ?? 0n;
-            received += paid;
-            const redeemedValue = chain.redeemed.get(piece.tokenId);
-            if (redeemedValue !== undefined) {
-              expect(paid).to.equal(redeemedValue, at(`I6: redeemed ${token(piece.tokenId)} received exactly its value`));
-            } else {
-              const share = (piece.value * account.repaid) / onChain.faceValue;
-              expect(paid <= share).to.equal(true, at(`I6: ${token(piece.tokenId)} received ${paid}, more than its share ${share}`));
+        Promise.all([c.token.receivable(terms.slot), c.settlement.account(terms.slot), c.settlement.isOverdue(terms.slot), liveValues]).then(
+          ([onChain, account, overdue, values]) => {
+            expect(onChain.faceValue).to.equal(terms.faceValue, at(`face value of slot ${terms.slot}`));
+            expect(onChain.maturity).to.equal(terms.maturity, at(`maturity of slot ${terms.slot}`));
+            expect(onChain.supplierId).to.equal(BigInt(model.actors[terms.supplier].memberId), at(`supplier of slot ${terms.slot}`));
+            expect(onChain.pieceCount).to.equal(terms.lastSeq, at(`piece count of slot ${terms.slot}`));
+            expect(account.repaid).to.equal(terms.repaid, at(`repaid on slot ${terms.slot}`));
+            expect(account.claimed).to.equal(terms.claimed, at(`claimed on slot ${terms.slot}`));
+            expect(account.redeemedValue).to.equal(terms.redeemedValue, at(`redeemed value of slot ${terms.slot}`));
+            expect(account.overdueFlagged).to.equal(terms.overdueFlagged, at(`overdue flag of slot ${terms.slot}`));
+            expect(overdue).to.equal(isOverdueAt(model, terms, viewTime), at(`isOverdue(${terms.slot}) at ${viewTime}`));
+            // I1: live pieces plus redeemed (fully paid) pieces add up to the face value; claims never exceed
+            // repayments, and repayments never exceed the face value.
+            const sum = values.reduce((total, value) => total + value, 0n);
+            expect(sum + account.redeemedValue).to.equal(onChain.faceValue, at(`I1: live + redeemed value of slot ${terms.slot} is the face value`));
+            const claimedTooMuch = `I1: slot ${terms.slot} claimed ${account.claimed} > repaid ${account.repaid}`;
+            expect(account.claimed <= account.repaid).to.equal(true, at(claimedTooMuch));
+            expect(account.repaid <= onChain.faceValue).to.equal(true, at(`slot ${terms.slot} repaid more than its face value`));
+            // I6, from the chain's own events: what the pieces received adds up to what the slot paid out; each
+            // redeemed piece received exactly its value; at full repayment with nothing live, the face value.
+            let received = 0n;
+            for (const piece of pieces) {
+              const paid = chain.received.get(piece.tokenId) ?? 0n;
+              received += paid;
+              const redeemedValue = chain.redeemed.get(piece.tokenId);
+              if (redeemedValue !== undefined) {
+                expect(paid).to.equal(redeemedValue, at(`I6: redeemed ${token(piece.tokenId)} received exactly its value`));
+              } else {
+                const share = (piece.value * account.repaid) / onChain.faceValue;
+                expect(paid <= share).to.equal(true, at(`I6: ${token(piece.tokenId)} received ${paid}, more than its share ${share}`));
+              }
             }
-          }
-          expect(received).to.equal(account.claimed, at(`I6: Claimed events of slot ${terms.slot} add up to its claimed total`));
-          if (account.repaid === onChain.faceValue && live.length === 0) {
-            expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
-          }
-          chainTotal += sum;
-          chainOwed += onChain.faceValue - account.repaid;
-          chainRepaid += account.repaid;
-          chainClaimed += account.claimed;
-        }),
+            expect(received).to.equal(account.claimed, at(`I6: Claimed events of slot ${terms.slot} add up to its claimed total`));
+            if (account.repaid === onChain.faceValue && live.length === 0) {
+              expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
+            }
+            chainTotal += sum;
+            chainOwed += onChain.faceValue - account.repaid;
+            chainRepaid += account.repaid;
+            chainClaimed += account.claimed;
+          },
+        ),
       );
       for (const piece of pieces.filter((p) => !p.live)) {
         checks.push(
@@ -671,7 +680,10 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       checks.push(
         Promise.all([c.settlement.recourseOf(tokenId), c.settlement.recourseDue(tokenId)]).then(([account, due]) => {
           expect(account.seller).to.equal(model.actors[book.seller].address, at(`recourse seller of ${token(tokenId)}`));
-          expect([account.paid, account.owed, account.returned]).to.deep.equal([book.paid, book.owed, book.returned], at(`recourse account of ${token(tokenId)}`));
+          expect([account.paid, account.owed, account.returned]).to.deep.equal(
+            [book.paid, book.owed, book.returned],
+            at(`recourse account of ${token(tokenId)}`),
+          );
           expect(due).to.equal(recourseDueAt(model, tokenId, viewTime), at(`recourseDue(${token(tokenId)})`));
         }),
       );
@@ -690,7 +702,10 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     // say it owes (confirmed less repaid); and every confirmation stayed within the line in force when it was made
     // (the model's record, whose lines and outstanding the chain has matched after every step).
     const line = await creditLine;
-    expect([line.limit, line.outstanding, line.reviewDate]).to.deep.equal([model.credit.limit, model.credit.outstanding, model.credit.reviewDate], at("I8: the anchor's credit line"));
+    expect([line.limit, line.outstanding, line.reviewDate]).to.deep.equal(
+      [model.credit.limit, model.credit.outstanding, model.credit.reviewDate],
+      at("I8: the anchor's credit line"),
+    );
     expect(line.outstanding).to.equal(chainOwed, at("I8: outstanding == confirmed - repaid, from the chain's receivables"));
     for (const terms of model.slots) {
       expect(terms.outstandingAtConfirm <= terms.lineAtConfirm).to.equal(true, at(`I8: slot ${terms.slot} confirmed within the line then in force`));
@@ -746,7 +761,10 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       if (action.kind === "confirm" && outcome.ok) {
         // I8 at the confirmation itself, from the chain: right after it, the anchor owes no more than its line.
         const line = await c.token.creditLine(model.actors[model.anchor].memberId);
-        expect(line.outstanding <= line.limit).to.equal(true, `${context}: I8: outstanding ${line.outstanding} above the line ${line.limit} after a confirmation`);
+        expect(line.outstanding <= line.limit).to.equal(
+          true,
+          `${context}: I8: outstanding ${line.outstanding} above the line ${line.limit} after a confirmation`,
+        );
       }
       checkModel(model);
       await checkChain(model, context, action.kind === "suspend" || action.kind === "reinstate", chain, frozen);

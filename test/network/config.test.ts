@@ -220,7 +220,12 @@ describe("consortium network configuration", function () {
 
   it("percentile is nearest-rank", function () {
     expect(percentile([5, 1, 4, 2, 3], 0.5)).to.equal(3);
-    expect(percentile(Array.from({ length: 100 }, (_, index) => index + 1), 0.99)).to.equal(99);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, index) => index + 1),
+        0.99,
+      ),
+    ).to.equal(99);
     expect(Number.isNaN(percentile([], 0.5))).to.equal(true);
   });
 });

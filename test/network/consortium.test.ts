@@ -159,7 +159,9 @@ async function awaitCrashMoment(net: TestNetwork, victims: readonly NetworkNode[
     const sealers = await Promise.all([head - 1, head].map((block) => signerOfBlock(net, block)));
     if (sealers.every((sealer) => !barred.has(sealer.toLowerCase()))) return;
   }
-  throw new Error(`no block in ${timeoutMs / 1000} s that all nodes held and none of ${victims.map((victim) => victim.name).join(", ")} had just sealed:\n${await newestBlocks(net.descriptor.nodes)}`);
+  throw new Error(
+    `no block in ${timeoutMs / 1000} s that all nodes held and none of ${victims.map((victim) => victim.name).join(", ")} had just sealed:\n${await newestBlocks(net.descriptor.nodes)}`,
+  );
 }
 
 /**
@@ -225,7 +227,11 @@ describe("consortium network: four geth Clique validators on loopback", function
     const piece = pieces.get(from);
     if (piece === undefined) throw new Error(`account ${supplier} has no piece`);
     const next = TRAFFIC_SUPPLIERS[(TRAFFIC_SUPPLIERS.indexOf(supplier) + 1) % TRAFFIC_SUPPLIERS.length];
-    return { to: addresses.receivableToken, data: system.receivableToken.interface.encodeFunctionData(SPLIT, [piece, net.wallets[next].address, 1n]), gasLimit: SPLIT_GAS };
+    return {
+      to: addresses.receivableToken,
+      data: system.receivableToken.interface.encodeFunctionData(SPLIT, [piece, net.wallets[next].address, 1n]),
+      gasLimit: SPLIT_GAS,
+    };
   }
 
   before(async function () {
@@ -236,7 +242,14 @@ describe("consortium network: four geth Clique validators on loopback", function
     // deployment stalls runs it again, and Ignition resumes from its journal: so does this test, once. What the
     // nodes were doing at each stall goes into the failure, to tell a halted chain from a stuck deployment.
     const env = { ...process.env, [DESCRIPTOR_ENV]: net.descriptorFile, HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "1" };
-    const deployArgs = [require.resolve("hardhat/internal/cli/cli.js"), "ignition", "deploy", "deploy/modules/Chainbill.ts", "--network", "consortium"];
+    const deployArgs = [
+      require.resolve("hardhat/internal/cli/cli.js"),
+      "ignition",
+      "deploy",
+      "deploy/modules/Chainbill.ts",
+      "--network",
+      "consortium",
+    ];
     const stalls: string[] = [];
     let deploy: { code: number | null; output: string } | undefined;
     for (let attempt = 1; attempt <= 2 && deploy === undefined; attempt += 1) {
@@ -250,7 +263,10 @@ describe("consortium network: four geth Clique validators on loopback", function
     }
     if (deploy === undefined) throw new Error(`the deployment did not finish in two attempts:\n${stalls.join("\n")}`);
     expect(deploy.code, deploy.output).to.equal(0);
-    const deployed = JSON.parse(fs.readFileSync(path.join(deploymentJournalOf(net.descriptor.chainId), "deployed_addresses.json"), "utf8")) as Record<string, string>;
+    const deployed = JSON.parse(fs.readFileSync(path.join(deploymentJournalOf(net.descriptor.chainId), "deployed_addresses.json"), "utf8")) as Record<
+      string,
+      string
+    >;
     addresses = {
       registry: deployed["Chainbill#MemberRegistry"],
       receivableToken: deployed["Chainbill#ReceivableToken"],
@@ -261,14 +277,25 @@ describe("consortium network: four geth Clique validators on loopback", function
     system = connectChainbill(addresses, net.provider);
 
     indexDir = tempDir("network-index");
-    indexer = await startIndexer({ rpcUrl: net.descriptor.rpcUrl, dbPath: indexDir, addresses, pollIntervalMs: 250, onOutcome: (outcome) => indexerOutcomes.push(outcome) });
+    indexer = await startIndexer({
+      rpcUrl: net.descriptor.rpcUrl,
+      dbPath: indexDir,
+      addresses,
+      pollIntervalMs: 250,
+      onOutcome: (outcome) => indexerOutcomes.push(outcome),
+    });
 
     // The traffic's cast: the operator admits an anchor and six suppliers; the anchor gives each a piece.
     const latest = await net.provider.getBlock("latest");
     if (latest === null) throw new Error("no latest block");
     const kycValidUntil = BigInt(latest.timestamp) + 2n * YEAR;
     const admit = (account: number, role: Role) =>
-      system.registry.interface.encodeFunctionData("admit", [id(`NETWORK-TEST-${account}`), net.wallets[account].address, roleMask(role), kycValidUntil]);
+      system.registry.interface.encodeFunctionData("admit", [
+        id(`NETWORK-TEST-${account}`),
+        net.wallets[account].address,
+        roleMask(role),
+        kycValidUntil,
+      ]);
     await sendAndConfirm(0, [
       { to: addresses.registry, data: admit(TRAFFIC_ANCHOR, Role.ANCHOR), gasLimit: 400_000n },
       ...TRAFFIC_SUPPLIERS.map((account) => ({ to: addresses.registry, data: admit(account, Role.SUPPLIER), gasLimit: 400_000n })),
@@ -276,7 +303,11 @@ describe("consortium network: four geth Clique validators on loopback", function
     // No anchor confirms without a credit line: the operator gives the traffic's anchor one no test reaches.
     const anchorId = await system.registry.memberIdOf(net.wallets[TRAFFIC_ANCHOR].address);
     await sendAndConfirm(0, [
-      { to: addresses.receivableToken, data: system.receivableToken.interface.encodeFunctionData("setCreditLine", [anchorId, 1n << 62n, kycValidUntil]), gasLimit: 200_000n },
+      {
+        to: addresses.receivableToken,
+        data: system.receivableToken.interface.encodeFunctionData("setCreditLine", [anchorId, 1n << 62n, kycValidUntil]),
+        gasLimit: 200_000n,
+      },
     ]);
     const consents = await Promise.all(
       TRAFFIC_SUPPLIERS.map((account) =>
@@ -309,7 +340,8 @@ describe("consortium network: four geth Clique validators on loopback", function
     for (const receipt of confirmations) {
       for (const log of receipt.logs) {
         const event = system.receivableToken.interface.parseLog(log);
-        if (event?.name === "ReceivableConfirmed") pieces.set(await system.receivableToken.ownerOf(event.args.tokenId as bigint), event.args.tokenId as bigint);
+        if (event?.name === "ReceivableConfirmed")
+          pieces.set(await system.receivableToken.ownerOf(event.args.tokenId as bigint), event.args.tokenId as bigint);
       }
     }
     expect(pieces.size).to.equal(TRAFFIC_SUPPLIERS.length);
@@ -317,7 +349,8 @@ describe("consortium network: four geth Clique validators on loopback", function
 
   /** Fails naming `what`, with each node's newest blocks, unless the RPC node reaches `block` within `timeoutMs`. */
   async function expectBlock(block: number, timeoutMs: number, what: string): Promise<void> {
-    if (!(await waitForBlock(net.rpcNode, block, timeoutMs))) expect.fail(`${what}: block ${block} did not come in ${timeoutMs / 1000} s; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`);
+    if (!(await waitForBlock(net.rpcNode, block, timeoutMs)))
+      expect.fail(`${what}: block ${block} did not come in ${timeoutMs / 1000} s; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`);
   }
 
   // A fault test that fails half-way leaves validators down: the next test starts from the whole network all the same.
@@ -348,7 +381,11 @@ describe("consortium network: four geth Clique validators on loopback", function
     expect(lines[5]).to.match(/^4 validators, 1 rpc node, head block \d+$/);
 
     // The command line prints the same, from the descriptor in the network's directory.
-    const cli = await runProgram([require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/network.ts", "status", "--dir", net.stateDir], process.env, 50_000);
+    const cli = await runProgram(
+      [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/network.ts", "status", "--dir", net.stateDir],
+      process.env,
+      50_000,
+    );
     expect(cli.code, cli.output).to.equal(0);
     expect(cli.output).to.match(/4 validators, 1 rpc node, head block \d+/);
   });
@@ -377,7 +414,8 @@ describe("consortium network: four geth Clique validators on loopback", function
     const sent = outcomes.flatMap((outcome) => (outcome.kind === "sent" ? [outcome.hash] : []));
     expect(sent, JSON.stringify(outcomes)).to.have.length(12);
     const receipts = await receiptsOf(net, sent, 60_000);
-    if (receipts.size !== 12) expect.fail(`${receipts.size} of 12 splits confirmed with a validator down; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`);
+    if (receipts.size !== 12)
+      expect.fail(`${receipts.size} of 12 splits confirmed with a validator down; newest blocks:\n${await newestBlocks(net.descriptor.nodes)}`);
     expect([...receipts.values()].every((receipt) => receipt.status === 1)).to.equal(true);
     await expectBlock(headAtKill + 10, 40_000, "ten more blocks with three validators");
 
@@ -388,7 +426,7 @@ describe("consortium network: four geth Clique validators on loopback", function
     // Back in the rotation: a block sealed by it after the restart.
     const deadline = Date.now() + 60_000;
     let sealedBlock: number | undefined;
-    for (let block = target + 1; sealedBlock === undefined && Date.now() < deadline; ) {
+    for (let block = target + 1; sealedBlock === undefined && Date.now() < deadline;) {
       if ((await blockNumberOf(net.rpcNode)) < block) {
         await sleep(250);
         continue;
@@ -434,7 +472,11 @@ describe("consortium network: four geth Clique validators on loopback", function
 
       const sent = outcomes.flatMap((outcome) => (outcome.kind === "sent" ? [outcome] : []));
       const notSent = outcomes.filter((outcome) => outcome.kind === "not-sent");
-      const receipts = await receiptsOf(net, sent.map((outcome) => outcome.hash), 90_000);
+      const receipts = await receiptsOf(
+        net,
+        sent.map((outcome) => outcome.hash),
+        90_000,
+      );
       const lost = sent.filter((outcome) => !receipts.has(outcome.hash));
       expect(lost, "sent but never confirmed").to.deep.equal([]);
       expect([...receipts.values()].filter((receipt) => receipt.status !== 1)).to.deep.equal([]);
@@ -450,7 +492,9 @@ describe("consortium network: four geth Clique validators on loopback", function
         const confirmed = sent.filter((outcome) => outcome.from === sender.address).length;
         expect(await net.provider.getTransactionCount(sender.address, "latest")).to.equal(startNonces[index] + confirmed);
       }
-      console.log(`      ${sent.length} sent (${notSent.length} reported not sent); all ${receipts.size} confirmed after the halt at block ${haltedAt}`);
+      console.log(
+        `      ${sent.length} sent (${notSent.length} reported not sent); all ${receipts.size} confirmed after the halt at block ${haltedAt}`,
+      );
 
       await net.restart(fourth);
       expect(await waitForBlock(fourth, await blockNumberOf(net.rpcNode), 60_000), `${fourth.name} catches up`).to.equal(true);
@@ -468,14 +512,18 @@ describe("consortium network: four geth Clique validators on loopback", function
     expect(await currentSigners(net.descriptor)).to.have.length(4);
 
     const removed = await proposeValidatorChange(net.descriptor, "remove", subject, 60_000);
-    expect(removed.signers.map((signer) => signer.toLowerCase())).to.have.length(3).and.not.include(subject.toLowerCase());
+    expect(removed.signers.map((signer) => signer.toLowerCase()))
+      .to.have.length(3)
+      .and.not.include(subject.toLowerCase());
     expect(await currentSigners(net.descriptor)).to.have.length(3);
     const head = await blockNumberOf(net.rpcNode);
     await expectBlock(head + 3, 30_000, "three validators go on sealing");
 
     const added = await proposeValidatorChange(net.descriptor, "add", subject, 60_000);
     expect(added.effectiveBlock).to.be.greaterThan(removed.effectiveBlock);
-    expect(added.signers.map((signer) => signer.toLowerCase())).to.have.length(4).and.include(subject.toLowerCase());
+    expect(added.signers.map((signer) => signer.toLowerCase()))
+      .to.have.length(4)
+      .and.include(subject.toLowerCase());
   });
 
   it("the indexer followed the RPC node through all of it and ends identical to a replay; the audit of the final chain is clean", async function () {
@@ -497,7 +545,17 @@ describe("consortium network: four geth Clique validators on loopback", function
     const reportDir = tempDir("network-audit");
     try {
       const audit = await runProgram(
-        [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "scripts/audit.ts", "--rpc", net.descriptor.rpcUrl, "--index", indexDir ?? "", "--out", reportDir],
+        [
+          require.resolve("ts-node/dist/bin.js"),
+          "--transpile-only",
+          "scripts/audit.ts",
+          "--rpc",
+          net.descriptor.rpcUrl,
+          "--index",
+          indexDir ?? "",
+          "--out",
+          reportDir,
+        ],
         process.env,
         120_000,
       );

@@ -85,11 +85,26 @@ describe("the operator's command line", function () {
     const { registry, receivableToken, financing } = await loadFixture(system);
     const address = Wallet.createRandom().address;
     const second = Wallet.createRandom().address;
-    const admitted = await operatorCli(["admit", "--credit-code", " 91330200ma2cwg9999 ", "--address", address, "--roles", "supplier,FACTOR", "--kyc-until", "2031-06-30"]);
+    const admitted = await operatorCli([
+      "admit",
+      "--credit-code",
+      " 91330200ma2cwg9999 ",
+      "--address",
+      address,
+      "--roles",
+      "supplier,FACTOR",
+      "--kyc-until",
+      "2031-06-30",
+    ]);
     expect(admitted.err).to.equal("");
     expect(admitted.status).to.equal(0);
     const memberId = Number(await registry.memberIdOf(address));
-    expect(admitted.out).to.match(new RegExp(`^admitted member #${memberId} \\(SUPPLIER, FACTOR; KYC valid until 2031-06-30\\) with address ${address}\ntransaction 0x[0-9a-f]{64} in block [0-9]+$`, "u"));
+    expect(admitted.out).to.match(
+      new RegExp(
+        `^admitted member #${memberId} \\(SUPPLIER, FACTOR; KYC valid until 2031-06-30\\) with address ${address}\ntransaction 0x[0-9a-f]{64} in block [0-9]+$`,
+        "u",
+      ),
+    );
     let view = await registry.member(memberId);
     expect(view.leiHash).to.equal(id("91330200MA2CWG9999"));
     expect(view.roles).to.equal(BigInt(roleMask(Role.SUPPLIER, Role.FACTOR)));
@@ -134,8 +149,14 @@ describe("the operator's command line", function () {
     const { registry, receivableToken: token } = await loadFixture(system);
     const anchor = Wallet.createRandom().address;
     const supplier = Wallet.createRandom().address;
-    expect((await operatorCli(["admit", "--credit-code", "91440300MA5HXM0009", "--address", anchor, "--roles", "ANCHOR", "--kyc-until", "2031-06-30"])).status).to.equal(0);
-    expect((await operatorCli(["admit", "--credit-code", "91440300MA5SUP0009", "--address", supplier, "--roles", "SUPPLIER", "--kyc-until", "2031-06-30"])).status).to.equal(0);
+    expect(
+      (await operatorCli(["admit", "--credit-code", "91440300MA5HXM0009", "--address", anchor, "--roles", "ANCHOR", "--kyc-until", "2031-06-30"]))
+        .status,
+    ).to.equal(0);
+    expect(
+      (await operatorCli(["admit", "--credit-code", "91440300MA5SUP0009", "--address", supplier, "--roles", "SUPPLIER", "--kyc-until", "2031-06-30"]))
+        .status,
+    ).to.equal(0);
     const anchorId = Number(await registry.memberIdOf(anchor));
 
     // An anchor without a line is listed as such: it cannot confirm.
@@ -151,7 +172,11 @@ describe("the operator's command line", function () {
     expect(line.reviewDate).to.equal(BigInt(Date.UTC(2030, 5, 30, 15, 59, 59) / 1000));
     expect((await operatorCli(["members"], null)).out).to.include("line 5,000,000.00 CNY, owes 0.00 CNY, review 2030-06-30");
     const json = JSON.parse((await operatorCli(["members", "--json"], null)).out) as { members: Array<{ memberId: number; creditLine?: unknown }> };
-    expect(json.members.find((entry) => entry.memberId === anchorId)?.creditLine).to.deep.equal({ line: "500000000", outstanding: "0", reviewDate: "2030-06-30" });
+    expect(json.members.find((entry) => entry.memberId === anchorId)?.creditLine).to.deep.equal({
+      line: "500000000",
+      outstanding: "0",
+      reviewDate: "2030-06-30",
+    });
 
     const notAnchor = await operatorCli(["set-credit-line", "--member", supplier, "--line", "1.00", "--review", "2030-06-30"]);
     expect(notAnchor.status).to.equal(1);
@@ -171,7 +196,10 @@ describe("the operator's command line", function () {
     const unknown = await operatorCli(["suspend", "--member", "999"]);
     expect(unknown.status).to.equal(1);
     expect(unknown.err).to.include("there is no member #999");
-    const stranger = await operatorCli(["admit", "--credit-code", "X-1", "--address", Wallet.createRandom().address, "--roles", "SUPPLIER", "--kyc-until", "2031-01-01"], outsiderKey);
+    const stranger = await operatorCli(
+      ["admit", "--credit-code", "X-1", "--address", Wallet.createRandom().address, "--roles", "SUPPLIER", "--kyc-until", "2031-01-01"],
+      outsiderKey,
+    );
     expect(stranger.status).to.equal(1);
     expect(stranger.err).to.match(/is not an active operator of this network \(RegistryUnauthorizedOperator\)/u);
     const past = await operatorCli(["renew-kyc", "--member", "1", "--kyc-until", "2001-01-01"]);
@@ -188,16 +216,22 @@ describe("the operator's command line", function () {
     await loadFixture(system);
     const cases: Array<[string[], string]> = [
       [["renew-kyc", "--member", "1", "--kyc-until", "2027-02-30"], "--kyc-until: 2027-02-30 is not a day of the calendar"],
-      [["renew-kyc", "--member", "1", "--kyc-until", "30/06/2027"], "--kyc-until: \"30/06/2027\" is not a date of the form YYYY-MM-DD"],
-      [["grant", "--member", "1", "--role", "KING"], "--role: \"KING\" is not a role"],
-      [["suspend", "--member", "bob"], "--member: \"bob\" is neither a member id nor an address"],
+      [["renew-kyc", "--member", "1", "--kyc-until", "30/06/2027"], '--kyc-until: "30/06/2027" is not a date of the form YYYY-MM-DD'],
+      [["grant", "--member", "1", "--role", "KING"], '--role: "KING" is not a role'],
+      [["suspend", "--member", "bob"], '--member: "bob" is neither a member id nor an address'],
       [["suspend", "--member", "1", "--role", "FACTOR"], "suspend does not take --role"],
-      [["admit", "--address", "0x12", "--roles", "SUPPLIER", "--kyc-until", "2031-01-01", "--credit-code", "A"], "--address: \"0x12\" is not an address"],
-      [["launch"], "unknown command \"launch\""],
-      [["set-verifiers", "--required", "0"], "--required: \"0\" is not a number of signatures"],
-      [["set-credit-line", "--member", "2", "--line", "5.001", "--review", "2030-01-01"], "--line: \"5.001\" is not an amount of CNY"],
-      [["set-credit-line", "--member", "2", "--line=-5", "--review", "2030-01-01"], "--line: \"-5\" is not an amount of CNY"],
-      [["set-credit-line", "--member", "2", "--line", "184467440737095516.16", "--review", "2030-01-01"], "--line: 184467440737095516.16 is above the largest line"],
+      [
+        ["admit", "--address", "0x12", "--roles", "SUPPLIER", "--kyc-until", "2031-01-01", "--credit-code", "A"],
+        '--address: "0x12" is not an address',
+      ],
+      [["launch"], 'unknown command "launch"'],
+      [["set-verifiers", "--required", "0"], '--required: "0" is not a number of signatures'],
+      [["set-credit-line", "--member", "2", "--line", "5.001", "--review", "2030-01-01"], '--line: "5.001" is not an amount of CNY'],
+      [["set-credit-line", "--member", "2", "--line=-5", "--review", "2030-01-01"], '--line: "-5" is not an amount of CNY'],
+      [
+        ["set-credit-line", "--member", "2", "--line", "184467440737095516.16", "--review", "2030-01-01"],
+        "--line: 184467440737095516.16 is above the largest line",
+      ],
       [["set-credit-line", "--member", "2", "--line", "5"], "--review <YYYY-MM-DD> is required"],
       [["set-credit-line", "--member", "2", "--review", "2030-01-01"], "--line <CNY, e.g. 5,000,000.00> is required"],
       [["set-credit-line", "--member", "2", "--line", "5", "--review", "2030-13-01"], "--review: 2030-13-01 is not a day of the calendar"],
@@ -238,11 +272,14 @@ describe("the operator's command line", function () {
       return { c, unpaid: unpaid.slot, repaid: repaid.slot, maturity };
     }
     const { c, unpaid, repaid, maturity } = await loadFixture(overdueStory);
-    const writeOffCli = (args: string[], key: string | null = operatorKey): Promise<Run> => operatorCli([...args, "--contracts", writeOffRecord], key, false);
+    const writeOffCli = (args: string[], key: string | null = operatorKey): Promise<Run> =>
+      operatorCli([...args, "--contracts", writeOffRecord], key, false);
 
     const early = await writeOffCli(["write-off", "--slot", String(unpaid)]);
     expect(early.status).to.equal(1);
-    expect(early.err).to.match(/^refused: receivable [0-9]+'s grace period ends .* CST; it is not overdue before then .*\(SettlementWriteOffBeforeGrace\)$/u);
+    expect(early.err).to.match(
+      /^refused: receivable [0-9]+'s grace period ends .* CST; it is not overdue before then .*\(SettlementWriteOffBeforeGrace\)$/u,
+    );
 
     await time.increaseTo(maturity + 8n * DAY);
     const stranger = await writeOffCli(["write-off", "--slot", String(unpaid)], outsiderKey);
@@ -263,7 +300,9 @@ describe("the operator's command line", function () {
     expect(summary).to.equal(`wrote off receivable ${unpaid}: 75,000.00 CNY of 100,000.00 CNY unpaid (the anchor may still repay it)`);
     expect(transaction).to.match(/^transaction 0x[0-9a-f]{64} in block [0-9]+$/u);
     const events = await c.settlement.queryFilter(c.settlement.filters.ReceivableWrittenOff());
-    expect(events.map((event) => [event.args.slot, event.args.outstanding, event.args.operator])).to.deep.equal([[unpaid, 75_000_00n, c.operator.address]]);
+    expect(events.map((event) => [event.args.slot, event.args.outstanding, event.args.operator])).to.deep.equal([
+      [unpaid, 75_000_00n, c.operator.address],
+    ]);
 
     const twice = await writeOffCli(["write-off", "--slot", String(unpaid)]);
     expect(twice.status).to.equal(1);
@@ -272,7 +311,7 @@ describe("the operator's command line", function () {
     for (const [args, expected] of [
       [["write-off"], "--slot <n> is required"],
       [["write-off", "--slot", "0"], "--slot: receivables are numbered from 1"],
-      [["write-off", "--slot", "abc"], "--slot: \"abc\" is not a receivable's number"],
+      [["write-off", "--slot", "abc"], '--slot: "abc" is not a receivable\'s number'],
       [["write-off", "--slot", "1", "--member", "2"], "write-off does not take --member"],
     ] as Array<[string[], string]>) {
       const run = await writeOffCli(args);
@@ -297,10 +336,28 @@ describe("the operator's command line", function () {
   it("runs as a command: --help lists every command, a usage error exits 2", async function () {
     const env = { ...process.env, CHAINBILL_RPC_URL: "http://127.0.0.1:9" };
     const help = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "--help"], { cwd: REPO_ROOT, env });
-    for (const command of ["admit", "suspend", "reinstate", "renew-kyc", "grant", "revoke", "add-address", "remove-address", "set-verifiers", "pause", "unpause", "members", "set-credit-line", "write-off"]) {
+    for (const command of [
+      "admit",
+      "suspend",
+      "reinstate",
+      "renew-kyc",
+      "grant",
+      "revoke",
+      "add-address",
+      "remove-address",
+      "set-verifiers",
+      "pause",
+      "unpause",
+      "members",
+      "set-credit-line",
+      "write-off",
+    ]) {
       expect(help.stdout).to.include(`npm run operator -- ${command}`);
     }
-    const failed = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], { cwd: REPO_ROOT, env }).then(
+    const failed = await execFileAsync("npx", ["tsx", "scripts/operator.ts", "renew-kyc", "--member", "1", "--kyc-until", "tomorrow"], {
+      cwd: REPO_ROOT,
+      env,
+    }).then(
       () => null,
       (error: { code?: number; stderr?: string }) => error,
     );
@@ -315,20 +372,36 @@ describe("the operator's command line", function () {
     const webRoot = path.join(workDir, "web");
     fs.mkdirSync(webRoot, { recursive: true });
     fs.writeFileSync(path.join(webRoot, "index.html"), "<!doctype html><title>dApp</title>");
-    const stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, deploymentsDir });
+    const stack = await startStack({
+      chain: { kind: "in-process", hre, rpcPort: 0 },
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: path.join(workDir, "data"),
+      webRoot,
+      deploymentsDir,
+    });
     try {
       expect(stack.recordFile).to.equal(path.join(deploymentsDir, `chain-${stack.chainId}`, "deployment-record.json"));
       const record = findDeploymentRecord(stack.chainId, deploymentsDir);
       expect(record.contracts).to.deep.equal(stack.addresses);
       const out: string[] = [];
-      const status = await runOperatorCli(["members", "--contracts", stack.recordFile ?? ""], { CHAINBILL_RPC_URL: stack.rpcUrl }, {
-        out: (line) => out.push(line),
-        err: (line) => out.push(line),
-        connect: (): Provider => hre.ethers.provider,
-        signerFor: (privateKey, provider): Signer => new Wallet(privateKey, provider),
-      });
+      const status = await runOperatorCli(
+        ["members", "--contracts", stack.recordFile ?? ""],
+        { CHAINBILL_RPC_URL: stack.rpcUrl },
+        {
+          out: (line) => out.push(line),
+          err: (line) => out.push(line),
+          connect: (): Provider => hre.ethers.provider,
+          signerFor: (privateKey, provider): Signer => new Wallet(privateKey, provider),
+        },
+      );
       expect(status, out.join("\n")).to.equal(0);
-      expect(out.join("\n").split("\n").filter((line) => line.startsWith("#"))).to.have.length(9);
+      expect(
+        out
+          .join("\n")
+          .split("\n")
+          .filter((line) => line.startsWith("#")),
+      ).to.have.length(9);
     } finally {
       await stack.stop();
     }

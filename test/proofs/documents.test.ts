@@ -54,18 +54,39 @@ function invoiceDigestByHand(invoice: Invoice): string {
     "Invoice(string number,Party seller,Party buyer,uint64 issueDate,string currency,InvoiceLine[] lines,uint256 tax,uint256 total,string purchaseOrder,bytes32 salt)" +
     lineType +
     partyType;
-  const party = (p: Invoice["seller"]): string => keccak256(coder.encode(["bytes32", "uint32", "address"], [typeHash(partyType), p.memberId, p.account]));
+  const party = (p: Invoice["seller"]): string =>
+    keccak256(coder.encode(["bytes32", "uint32", "address"], [typeHash(partyType), p.memberId, p.account]));
   const lines = keccak256(
-    concat(invoice.lines.map((line) => keccak256(coder.encode(["bytes32", "bytes32", "uint256", "uint256"], [typeHash(lineType), id(line.description), line.quantity, line.unitPrice])))),
+    concat(
+      invoice.lines.map((line) =>
+        keccak256(
+          coder.encode(["bytes32", "bytes32", "uint256", "uint256"], [typeHash(lineType), id(line.description), line.quantity, line.unitPrice]),
+        ),
+      ),
+    ),
   );
   const structHash = keccak256(
     coder.encode(
       ["bytes32", "bytes32", "bytes32", "bytes32", "uint64", "bytes32", "bytes32", "uint256", "uint256", "bytes32", "bytes32"],
-      [typeHash(invoiceType), id(invoice.number), party(invoice.seller), party(invoice.buyer), invoice.issueDate, id(invoice.currency), lines, invoice.tax, invoice.total, id(invoice.purchaseOrder), invoice.salt],
+      [
+        typeHash(invoiceType),
+        id(invoice.number),
+        party(invoice.seller),
+        party(invoice.buyer),
+        invoice.issueDate,
+        id(invoice.currency),
+        lines,
+        invoice.tax,
+        invoice.total,
+        id(invoice.purchaseOrder),
+        invoice.salt,
+      ],
     ),
   );
   const domainType = "EIP712Domain(string name,string version,uint256 chainId)";
-  const domainSeparator = keccak256(coder.encode(["bytes32", "bytes32", "bytes32", "uint256"], [typeHash(domainType), id("Chainbill Documents"), id("1"), CHAIN_ID]));
+  const domainSeparator = keccak256(
+    coder.encode(["bytes32", "bytes32", "bytes32", "uint256"], [typeHash(domainType), id("Chainbill Documents"), id("1"), CHAIN_ID]),
+  );
   return keccak256(concat(["0x1901", domainSeparator, structHash]));
 }
 
@@ -91,11 +112,18 @@ describe("proof documents", function () {
       if (!parsed.ok) expect.fail(JSON.stringify(parsed.problems));
       expect(parsed.document.hash).to.equal(invoiceHash(CHAIN_ID, proof.invoice));
       expect(signatureProblems(parsed.document, CHAIN_ID)).to.deep.equal([]);
-      expect(documentSignatures(parsed.document, CHAIN_ID).map((entry) => entry.recovered)).to.deep.equal([getAddress(seller.address), getAddress(buyer.address)]);
+      expect(documentSignatures(parsed.document, CHAIN_ID).map((entry) => entry.recovered)).to.deep.equal([
+        getAddress(seller.address),
+        getAddress(buyer.address),
+      ]);
     });
 
     it("parse_namesEveryWrongField", function () {
-      const wire = invoiceProofToWire({ invoice: sampleInvoice(), sellerSignature: "0x" + "00".repeat(65), buyerSignature: "0x" + "00".repeat(65) }) as Record<string, unknown>;
+      const wire = invoiceProofToWire({
+        invoice: sampleInvoice(),
+        sellerSignature: "0x" + "00".repeat(65),
+        buyerSignature: "0x" + "00".repeat(65),
+      }) as Record<string, unknown>;
       const invoice = { ...(wire.invoice as Record<string, unknown>) };
       invoice.total = 10_000_000; // a JSON number, not a decimal string
       invoice.salt = "0x" + "00".repeat(32);
@@ -108,7 +136,11 @@ describe("proof documents", function () {
     });
 
     it("parse_refusesATotalThatIsNotLinesPlusTax", function () {
-      const wire = invoiceProofToWire({ invoice: sampleInvoice({ total: 9_999_999n }), sellerSignature: "0x" + "00".repeat(65), buyerSignature: "0x" + "00".repeat(65) });
+      const wire = invoiceProofToWire({
+        invoice: sampleInvoice({ total: 9_999_999n }),
+        sellerSignature: "0x" + "00".repeat(65),
+        buyerSignature: "0x" + "00".repeat(65),
+      });
       const parsed = parseDocument("invoice", wire, CHAIN_ID);
       if (parsed.ok) expect.fail("a wrong total parsed");
       expect(parsed.problems).to.deep.include({ path: "invoice.total", message: "the total 9999999 is not the lines (10000000) plus tax (0)" });
@@ -143,7 +175,10 @@ describe("proof documents", function () {
       expect(second.document.hash).to.not.equal(first.document.hash);
       expect(signatureProblems(first.document, CHAIN_ID)).to.deep.equal([]);
       // The changed delivery time no longer matches what the carrier and consignee signed.
-      expect(signatureProblems(second.document, CHAIN_ID).map((problem) => problem.path)).to.deep.equal(["events.1.carrierSignature", "events.1.consigneeSignature"]);
+      expect(signatureProblems(second.document, CHAIN_ID).map((problem) => problem.path)).to.deep.equal([
+        "events.1.carrierSignature",
+        "events.1.consigneeSignature",
+      ]);
     });
 
     it("parse_refusesADeliveryWithoutTheConsigneesAcknowledgment_andEventsOutOfOrder", async function () {

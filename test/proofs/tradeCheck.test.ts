@@ -5,15 +5,35 @@ import type { TradeStep } from "../../src/proofs/tradeCheck";
 /** The documents' own agreement with a transfer, before it is sent: each rule breaks alone, and a good step passes. */
 describe("trade pre-check: documents against the transfer", function () {
   const party = (memberId: number) => ({ memberId, account: `0x${memberId.toString(16).padStart(40, "0")}` });
-  const good = (): TradeStep => ({
-    invoice: { number: "GSS-INV-7", seller: party(5), buyer: party(4), issueDate: 1n, currency: "CNY", lines: [{ description: "Silica", quantity: 200n, unitPrice: 25_000n }], tax: 0n, total: 5_000_000n, purchaseOrder: "PO-7", salt: `0x${"11".repeat(32)}` },
-    waybill: { number: "SWF-7", carrier: party(6), shipper: party(5), consignee: party(4), goods: [{ description: "Silica", quantity: 200n }], reference: "gss-inv-7", salt: `0x${"22".repeat(32)}` },
-    senderMemberId: 4,
-    recipientMemberId: 5,
-    amount: 5_000_000n,
-    pieceCurrency: "CNY",
-    invoiceUsedBy: 0n,
-  }) as unknown as TradeStep;
+  const good = (): TradeStep =>
+    ({
+      invoice: {
+        number: "GSS-INV-7",
+        seller: party(5),
+        buyer: party(4),
+        issueDate: 1n,
+        currency: "CNY",
+        lines: [{ description: "Silica", quantity: 200n, unitPrice: 25_000n }],
+        tax: 0n,
+        total: 5_000_000n,
+        purchaseOrder: "PO-7",
+        salt: `0x${"11".repeat(32)}`,
+      },
+      waybill: {
+        number: "SWF-7",
+        carrier: party(6),
+        shipper: party(5),
+        consignee: party(4),
+        goods: [{ description: "Silica", quantity: 200n }],
+        reference: "gss-inv-7",
+        salt: `0x${"22".repeat(32)}`,
+      },
+      senderMemberId: 4,
+      recipientMemberId: 5,
+      amount: 5_000_000n,
+      pieceCurrency: "CNY",
+      invoiceUsedBy: 0n,
+    }) as unknown as TradeStep;
   const codes = (step: TradeStep) => tradeMismatches(step).map((mismatch) => mismatch.code);
 
   it("passes a step whose documents agree with it (the waybill may name the invoice in another spelling, or the order)", function () {

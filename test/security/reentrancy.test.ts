@@ -10,7 +10,16 @@ import { tokenIdOf } from "../../src/chain/tokenId";
 import { financingDomain, signFundingAttestation } from "../../src/chain/funding";
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
-import { DAY, STORY_CREDIT_LINE, YEAR, confirmReceivable, deployConsortium, latestTimestamp, nextInvoiceNumber, randomHash } from "../helpers/consortium";
+import {
+  DAY,
+  STORY_CREDIT_LINE,
+  YEAR,
+  confirmReceivable,
+  deployConsortium,
+  latestTimestamp,
+  nextInvoiceNumber,
+  randomHash,
+} from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 
 // A member whose address is a contract (HostileMember) gets control only where the system hands it over: the
@@ -68,9 +77,7 @@ async function lockedSlots(hostile: HostileMember, settlement: Interface): Promi
 
 async function outcomes(hostile: HostileMember, interfaces: readonly Interface[]): Promise<Outcome[]> {
   const attempts = await hostile.attempts();
-  return attempts.map((attempt) =>
-    attempt.success ? { ok: true } : { ok: false, error: errorName(attempt.returnData, interfaces) },
-  );
+  return attempts.map((attempt) => (attempt.success ? { ok: true } : { ok: false, error: errorName(attempt.returnData, interfaces) }));
 }
 
 /** The sum of the values of the slot's live pieces; the slot's pieces are numbered 1..pieceCount. */
@@ -113,7 +120,11 @@ describe("Reentrancy: a hostile member contract", function () {
   async function hookedSystem(f: Fixture) {
     const hooked = await new HostileCurrency__factory(f.operator).deploy();
     const token = await new ReceivableToken__factory(f.operator).deploy(await f.registry.getAddress(), 2);
-    const guarded = await new Settlement__factory(f.operator).deploy(await f.registry.getAddress(), await token.getAddress(), await hooked.getAddress());
+    const guarded = await new Settlement__factory(f.operator).deploy(
+      await f.registry.getAddress(),
+      await token.getAddress(),
+      await hooked.getAddress(),
+    );
     await (await token.bindSystemContract(SETTLEMENT, await guarded.getAddress())).wait();
     await (await token.setCreditLine(await f.registry.memberIdOf(f.anchor.address), STORY_CREDIT_LINE, (await latestTimestamp()) + YEAR)).wait();
     return { hooked, token, guarded };
@@ -140,8 +151,7 @@ describe("Reentrancy: a hostile member contract", function () {
       expect(await f.token.exists(piece)).to.equal(false);
 
       // The piece is redeemed: a second claim fails, a batch naming it twice pays nothing more.
-      await expect(f.hostile.execute(await f.settlement.getAddress(), f.settlement.interface.encodeFunctionData("claim", [piece]))).to.be
-        .reverted;
+      await expect(f.hostile.execute(await f.settlement.getAddress(), f.settlement.interface.encodeFunctionData("claim", [piece]))).to.be.reverted;
       const batch = f.settlement.interface.encodeFunctionData("claimMany", [[piece, piece]]);
       await f.hostile.execute(await f.settlement.getAddress(), batch).then(
         (tx) => tx.wait(),
@@ -277,7 +287,10 @@ describe("Reentrancy: a hostile member contract", function () {
       expect(await hooked.balanceOf(f.hostileAddress)).to.equal(firstValue + secondValue);
       expect(await token.exists(firstPiece)).to.equal(false);
       expect(await token.exists(secondPiece)).to.equal(false);
-      for (const [slot, value] of [[first.slot, firstValue], [second.slot, secondValue]]) {
+      for (const [slot, value] of [
+        [first.slot, firstValue],
+        [second.slot, secondValue],
+      ]) {
         const account = await guarded.account(slot);
         expect([account.repaid, account.claimed, account.redeemedValue]).to.deep.equal([FACE, value, value]);
       }
@@ -381,7 +394,9 @@ describe("Reentrancy: a hostile member contract", function () {
         await call(f.token, SPLIT, [f.root, f.hostileAddress, 1n]),
         await call(f.token, MERGE, [f.root, tokenIdOf(f.slot, 2n), 1n]),
       ]);
-      await (await f.hostile.execute(await f.token.getAddress(), f.token.interface.encodeFunctionData(SPLIT, [f.root, f.hostileAddress, allowance]))).wait();
+      await (
+        await f.hostile.execute(await f.token.getAddress(), f.token.interface.encodeFunctionData(SPLIT, [f.root, f.hostileAddress, allowance]))
+      ).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([
         { ok: false, error: "ERC3525InsufficientAllowance" },
@@ -509,10 +524,7 @@ describe("Reentrancy: a hostile member contract", function () {
       expect((await f.hostile.receipts()).length).to.equal(0);
       expect((await f.hostile.attempts()).length).to.equal(0);
       expect(await f.token.ownerOf(f.root)).to.equal(f.hostileAddress);
-      await expect(f.hostile.execute(whole.fund.target, whole.fund.data)).to.be.revertedWithCustomError(
-        f.financing,
-        "FinancingAttestationReplayed",
-      );
+      await expect(f.hostile.execute(whole.fund.target, whole.fund.data)).to.be.revertedWithCustomError(f.financing, "FinancingAttestationReplayed");
     });
   });
 });

@@ -116,7 +116,9 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     it("merges with the target owner's consent: approval of that piece, or operator for all", async function () {
       const { token, tier1, tier3, root, tier3Piece } = await loadFixture(fixture);
       await token.connect(tier1)[APPROVE_TOKEN](tier3.address, root);
-      await expect(token.connect(tier3)[MERGE](tier3Piece, root, 1n)).to.emit(token, "TransferValue").withArgs(tier3Piece, root, 1n);
+      await expect(token.connect(tier3)[MERGE](tier3Piece, root, 1n))
+        .to.emit(token, "TransferValue")
+        .withArgs(tier3Piece, root, 1n);
       await token.connect(tier1)[APPROVE_TOKEN](ZeroAddress, root);
       await expect(token.connect(tier3)[MERGE](tier3Piece, root, 1n)).to.be.revertedWithCustomError(token, "ERC3525UnapprovedTarget");
       await token.connect(tier1).setApprovalForAll(tier3.address, true);
@@ -296,6 +298,5 @@ describe("token permissions: no member can block, squat or bind another (issue 1
       expect(values[0][2]).to.equal(PAYMENT);
       expect(values[1]).to.deep.equal([tier3Piece, 0n, 0n]);
     });
-
   });
 });

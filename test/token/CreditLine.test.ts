@@ -35,7 +35,9 @@ describe("ReceivableToken: anchor credit lines", function () {
     expect(await c.token.creditLine(newcomerId)).to.deep.equal([0n, 0n, 0n]);
     const asNewcomer = { ...c, anchor: newcomer };
     const confirmation = await confirmationFor(asNewcomer, { supplier: c.tier1, faceValue: 1n });
-    await expect(c.token.connect(newcomer).confirm(confirmation)).to.be.revertedWithCustomError(c.token, "ReceivableNoCreditLine").withArgs(newcomerId);
+    await expect(c.token.connect(newcomer).confirm(confirmation))
+      .to.be.revertedWithCustomError(c.token, "ReceivableNoCreditLine")
+      .withArgs(newcomerId);
   });
 
   it("the operator sets a line with its review date, and the event carries what the anchor owes at that moment", async function () {
@@ -43,7 +45,9 @@ describe("ReceivableToken: anchor credit lines", function () {
     const anchorId = memberIdOf(c, c.anchor);
     await confirmReceivable(c, { supplier: c.tier1, faceValue: 1_000_00n });
     const reviewDate = (await latestTimestamp()) + 30n * DAY;
-    await expect(c.token.setCreditLine(anchorId, LINE, reviewDate)).to.emit(c.token, "CreditLineSet").withArgs(anchorId, LINE, reviewDate, 1_000_00n);
+    await expect(c.token.setCreditLine(anchorId, LINE, reviewDate))
+      .to.emit(c.token, "CreditLineSet")
+      .withArgs(anchorId, LINE, reviewDate, 1_000_00n);
     expect(await c.token.creditLine(anchorId)).to.deep.equal([LINE, 1_000_00n, reviewDate]);
   });
 
@@ -54,8 +58,12 @@ describe("ReceivableToken: anchor credit lines", function () {
       .to.be.revertedWithCustomError(c.token, "ReceivableUnauthorizedOperator")
       .withArgs(c.anchor.address);
     const tier1Id = memberIdOf(c, c.tier1);
-    await expect(c.token.setCreditLine(tier1Id, LINE, later)).to.be.revertedWithCustomError(c.token, "ReceivableCreditLineNotAnchor").withArgs(tier1Id);
-    await expect(c.token.setCreditLine(999, LINE, later)).to.be.revertedWithCustomError(c.registry, "RegistryUnknownMember").withArgs(999);
+    await expect(c.token.setCreditLine(tier1Id, LINE, later))
+      .to.be.revertedWithCustomError(c.token, "ReceivableCreditLineNotAnchor")
+      .withArgs(tier1Id);
+    await expect(c.token.setCreditLine(999, LINE, later))
+      .to.be.revertedWithCustomError(c.registry, "RegistryUnknownMember")
+      .withArgs(999);
     await expect(c.token.setCreditLine(c.anchorId, 1n << 64n, later)).to.be.revertedWithCustomError(c.token, "ReceivableInvalidCreditLine");
     const now = await latestTimestamp();
     await expect(c.token.setCreditLine(c.anchorId, LINE, now)).to.be.revertedWithCustomError(c.token, "ReceivableInvalidCreditLine");
@@ -75,13 +83,17 @@ describe("ReceivableToken: anchor credit lines", function () {
 
   it("a single confirmation above the whole line is refused even with nothing outstanding", async function () {
     const c = await loadFixture(fixture);
-    await expect(confirm(c, LINE + 1n)).to.be.revertedWithCustomError(c.token, "ReceivableCreditLineExceeded").withArgs(c.anchorId, LINE, 0n, LINE + 1n);
+    await expect(confirm(c, LINE + 1n))
+      .to.be.revertedWithCustomError(c.token, "ReceivableCreditLineExceeded")
+      .withArgs(c.anchorId, LINE, 0n, LINE + 1n);
   });
 
   it("a repayment frees the line by what was repaid, with an event, and the anchor confirms again", async function () {
     const c = await loadFixture(fixture);
     const { slot } = await confirmReceivable(c, { supplier: c.tier1, faceValue: LINE });
-    await expect(confirm(c, 100_000_00n)).to.be.revertedWithCustomError(c.token, "ReceivableCreditLineExceeded").withArgs(c.anchorId, LINE, LINE, 100_000_00n);
+    await expect(confirm(c, 100_000_00n))
+      .to.be.revertedWithCustomError(c.token, "ReceivableCreditLineExceeded")
+      .withArgs(c.anchorId, LINE, LINE, 100_000_00n);
     await fundAndRepay(c, slot, 40_000_00n);
     expect((await c.token.creditLine(c.anchorId)).outstanding).to.equal(LINE - 40_000_00n);
     await expect(confirm(c, 40_000_00n + 1n)).to.be.revertedWithCustomError(c.token, "ReceivableCreditLineExceeded");
@@ -106,7 +118,9 @@ describe("ReceivableToken: anchor credit lines", function () {
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 400_000_00n });
     const lower = 100_000_00n;
     const review = (await latestTimestamp()) + 90n * DAY;
-    await expect(c.token.setCreditLine(c.anchorId, lower, review)).to.emit(c.token, "CreditLineSet").withArgs(c.anchorId, lower, review, 400_000_00n);
+    await expect(c.token.setCreditLine(c.anchorId, lower, review))
+      .to.emit(c.token, "CreditLineSet")
+      .withArgs(c.anchorId, lower, review, 400_000_00n);
     // The receivable stands as confirmed: its terms, its piece and its holder.
     expect((await c.token.receivable(slot)).faceValue).to.equal(400_000_00n);
     expect(await c.token["balanceOf(uint256)"](tokenId)).to.equal(400_000_00n);
@@ -134,7 +148,9 @@ describe("ReceivableToken: anchor credit lines", function () {
   it("only the bound settlement frees a line", async function () {
     const c = await loadFixture(fixture);
     const { slot } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 1_000_00n });
-    await expect(c.token.connect(c.anchor).releaseCredit(slot, 1_000_00n)).to.be.revertedWithCustomError(c.token, "ReceivableOnlySettlement").withArgs(c.anchor.address);
+    await expect(c.token.connect(c.anchor).releaseCredit(slot, 1_000_00n))
+      .to.be.revertedWithCustomError(c.token, "ReceivableOnlySettlement")
+      .withArgs(c.anchor.address);
     await expect(c.token.releaseCredit(slot, 1n)).to.be.revertedWithCustomError(c.token, "ReceivableOnlySettlement");
   });
 

@@ -81,10 +81,14 @@ describe("ReceivableToken invoice registry", function () {
     // Another buyer (tier2 paying tier1 with its piece) holding a copy of the consent.
     await expect(replayedBy(c.tier2, {})).to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid");
     // The anchor itself, for another document or another invoice number.
-    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceHash: randomHash() }))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid");
-    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceNumber: "INV-8" }))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid");
+    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceHash: randomHash() })).to.be.revertedWithCustomError(
+      c.token,
+      "ReceivableInvoiceConsentInvalid",
+    );
+    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceNumber: "INV-8" })).to.be.revertedWithCustomError(
+      c.token,
+      "ReceivableInvoiceConsentInvalid",
+    );
     // Used as given it works once; the same consent again meets the registered invoice.
     const [, tokenId] = await c.token.connect(c.anchor).confirm.staticCall(genuine);
     await (await c.token.connect(c.anchor).confirm(genuine)).wait();
@@ -132,7 +136,15 @@ describe("ReceivableToken invoice registry", function () {
       }
     };
     const allowed = (byte: number): boolean => byte >= 0x21 && byte <= 0x7e && !(byte >= 0x61 && byte <= 0x7a);
-    for (const [length, position] of [[10, 0], [10, 9], [32, 31], [40, 31], [40, 32], [64, 63], [33, 32]]) {
+    for (const [length, position] of [
+      [10, 0],
+      [10, 9],
+      [32, 31],
+      [40, 31],
+      [40, 32],
+      [64, 63],
+      [33, 32],
+    ]) {
       for (let byte = 0; byte < 256; byte += 1) {
         const number = new Uint8Array(length).fill(0x41);
         number[position] = byte;

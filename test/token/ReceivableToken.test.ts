@@ -3,14 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { Role } from "../../src/chain/roles";
 import { invoiceFingerprint } from "../../src/proofs/fingerprint";
-import {
-  DAY,
-  confirmationFor,
-  confirmReceivable,
-  deployConsortium,
-  latestTimestamp,
-  tradeProofFor,
-} from "../helpers/consortium";
+import { DAY, confirmationFor, confirmReceivable, deployConsortium, latestTimestamp, tradeProofFor } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
 
 /** The fingerprint the chain registers for `seller`'s invoice `invoiceNumber`, as src/proofs computes it. */
@@ -64,9 +57,7 @@ describe("ReceivableToken", function () {
       expect(terms.faceValue).to.equal(confirmation.faceValue);
       expect(terms.maturity).to.equal(confirmation.maturity);
       expect(terms.currency).to.equal("0x434e59");
-      expect(terms.documentsHash).to.equal(
-        await c.token.documentsHashOf(confirmation.invoiceHash, confirmation.logisticsHash),
-      );
+      expect(terms.documentsHash).to.equal(await c.token.documentsHashOf(confirmation.invoiceHash, confirmation.logisticsHash));
       expect(await c.token.invoiceUse(fingerprintOf(c, c.tier1, confirmation.invoiceNumber))).to.equal(tokenId);
       expect(await c.token.slotCount()).to.equal(1n);
     });
@@ -205,7 +196,9 @@ describe("ReceivableToken", function () {
       expect(await token.exists(middle)).to.equal(false);
       expect(await token.parentOf(leaf)).to.equal(middle);
       expect(await token.parentOf(middle)).to.equal(root);
-      await expect(token.parentOf(leaf + 1n)).to.be.revertedWithCustomError(token, "ERC721NonexistentToken").withArgs(leaf + 1n);
+      await expect(token.parentOf(leaf + 1n))
+        .to.be.revertedWithCustomError(token, "ERC721NonexistentToken")
+        .withArgs(leaf + 1n);
     });
 
     it("moving a piece's whole value burns the emptied source: no token of value 0 stays live", async function () {
@@ -266,14 +259,18 @@ describe("ReceivableToken", function () {
       const child = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 10n);
       await token.connect(tier1)[SPLIT](root, tier2.address, 10n);
       await token.connect(tier2)["approve(address,uint256)"](tier1.address, child);
-      await expect(token.connect(tier1)[MERGE](root, child, 90n)).to.emit(token, "TransferValue").withArgs(root, child, 90n);
+      await expect(token.connect(tier1)[MERGE](root, child, 90n))
+        .to.emit(token, "TransferValue")
+        .withArgs(root, child, 90n);
       expect(await token["balanceOf(uint256)"](child)).to.equal(100n);
       expect(await token.parentOf(child)).to.equal(root);
       const other = await confirmReceivable(c, { supplier: tier2 });
       await expect(token.connect(tier1)[MERGE](root, other.tokenId, 1n))
         .to.be.revertedWithCustomError(token, "ERC3525SlotMismatch")
         .withArgs(root, other.tokenId);
-      await expect(token.connect(tier1)[MERGE](root, root, 1n)).to.be.revertedWithCustomError(token, "ERC3525SameToken").withArgs(root);
+      await expect(token.connect(tier1)[MERGE](root, root, 1n))
+        .to.be.revertedWithCustomError(token, "ERC3525SameToken")
+        .withArgs(root);
     });
 
     it("transfers a whole piece ERC-721 style and clears its approval", async function () {
@@ -334,7 +331,10 @@ describe("ReceivableToken", function () {
         .to.be.revertedWithCustomError(token, "ReceivableIneligibleSender")
         .withArgs(tier1.address);
       await token.connect(tier1).setApprovalForAll(tier2.address, false);
-      const tier2Piece = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 1n).catch(() => 0n);
+      const tier2Piece = await token
+        .connect(tier1)
+        [SPLIT].staticCall(root, tier2.address, 1n)
+        .catch(() => 0n);
       expect(tier2Piece).to.equal(0n);
       await registry.reinstate(tier1Id);
       const piece = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 5n);

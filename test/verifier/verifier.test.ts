@@ -66,7 +66,14 @@ async function story(): Promise<Story> {
   const second = await transferDocumented(c, { fromTokenId: confirmed.tokenId, from: c.tier1, to: c.tier2, value: TO_TIER2 });
   const third = await transferDocumented(c, { fromTokenId: second.tokenId, from: c.tier2, to: c.tier3, value: TO_TIER3 });
   for (const trade of [confirmed.trade, second.trade, third.trade]) await documents.add(trade);
-  return { c, documents, root: confirmed.tokenId, tier2Piece: second.tokenId, tier3Piece: third.tokenId, trades: [confirmed.trade, second.trade, third.trade] };
+  return {
+    c,
+    documents,
+    root: confirmed.tokenId,
+    tier2Piece: second.tokenId,
+    tier3Piece: third.tokenId,
+    trades: [confirmed.trade, second.trade, third.trade],
+  };
 }
 
 /** The story at its fixture block, with documents of its own (tests alter them) and a verifier reading them. */
@@ -78,8 +85,22 @@ async function setup(): Promise<Story & { verifier: Verifier }> {
   return { ...s, documents, verifier: createVerifier({ contracts, provider: hre.ethers.provider, documents, signer: c.verifier }) };
 }
 
-async function requestFor(s: Story, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 1n): Promise<{ request: FundingRequest; holderSignature: string }> {
-  const request: FundingRequest = { tokenId, value, minPrice: value - value / 50n, factor: s.c.factor.address, withRecourse: false, deadline: (await latestTimestamp()) + DAY, nonce };
+async function requestFor(
+  s: Story,
+  holder: HardhatEthersSigner,
+  tokenId: bigint,
+  value: bigint,
+  nonce = 1n,
+): Promise<{ request: FundingRequest; holderSignature: string }> {
+  const request: FundingRequest = {
+    tokenId,
+    value,
+    minPrice: value - value / 50n,
+    factor: s.c.factor.address,
+    withRecourse: false,
+    deadline: (await latestTimestamp()) + DAY,
+    nonce,
+  };
   const domain = financingDomain(await chainId(), await s.c.financing.getAddress());
   return { request, holderSignature: await signFundingRequest(holder, domain, request) };
 }
@@ -264,7 +285,12 @@ describe("verifier: signatures as Financing's OpenZeppelin ECDSA takes them (iss
   it("attack: a holder signature with v 0/1, which Financing refuses, fails the check instead of earning an attestation", async function () {
     const s = await setup();
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3, 21n);
-    const outcome = await s.verifier.check({ request, holderSignature: withZeroOneV(holderSignature), price: request.minPrice, requestedBy: s.c.factor.address });
+    const outcome = await s.verifier.check({
+      request,
+      holderSignature: withZeroOneV(holderSignature),
+      price: request.minPrice,
+      requestedBy: s.c.factor.address,
+    });
     expect(codes(outcome)).to.deep.equal(["REQUEST_SIGNATURE"]);
     const genuine = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(genuine)).to.deep.equal([]);
@@ -317,7 +343,13 @@ async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: b
 }
 
 /** Pays the holder and takes the piece (or the part asked) for the factor, with the verifier's attestation. */
-async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce: bigint): Promise<void> {
+async function fundChecked(
+  s: Story & { verifier: Verifier },
+  holder: HardhatEthersSigner,
+  tokenId: bigint,
+  value: bigint,
+  nonce: bigint,
+): Promise<void> {
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
   const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
   if (!outcome.ok) expect.fail(`the funding's own check failed: ${JSON.stringify(outcome.failures)}`);
@@ -326,13 +358,22 @@ async function fundChecked(s: Story & { verifier: Verifier }, holder: HardhatEth
   await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
 }
 
-async function checkOf(s: Story & { verifier: Verifier }, holder: HardhatEthersSigner, tokenId: bigint, value: bigint, nonce = 7n): Promise<FundingCheckOutcome> {
+async function checkOf(
+  s: Story & { verifier: Verifier },
+  holder: HardhatEthersSigner,
+  tokenId: bigint,
+  value: bigint,
+  nonce = 7n,
+): Promise<FundingCheckOutcome> {
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
   return s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
 }
 
 function passed(outcome: FundingCheckOutcome): boolean {
-  if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}`);
+  if (!outcome.ok)
+    expect.fail(
+      `expected a pass, got ${JSON.stringify(outcome.failures, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value))}`,
+    );
   return outcome.ok;
 }
 
@@ -434,7 +475,13 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
   it("attack: a seller whose organisation is also a CARRIER cannot sign its own waybill", async function () {
     const s = await setup();
     await (await s.c.registry.connect(s.c.operator).grantRole(s.c.memberIds.get(s.c.tier3.address) ?? 0, Role.CARRIER)).wait();
-    const own = await transferDocumented(s.c, { fromTokenId: s.tier2Piece, from: s.c.tier2, to: s.c.tier3, value: 5_000_000n, trade: { carrier: s.c.tier3 } });
+    const own = await transferDocumented(s.c, {
+      fromTokenId: s.tier2Piece,
+      from: s.c.tier2,
+      to: s.c.tier3,
+      value: 5_000_000n,
+      trade: { carrier: s.c.tier3 },
+    });
     await s.documents.add(own.trade);
     const outcome = await checkOf(s, s.c.tier3, own.tokenId, 5_000_000n);
     expect(outcome.ok).to.equal(false);
@@ -514,7 +561,10 @@ describe("verifier: the public lineage check (no funding request)", function () 
     ]);
 
     s.documents.byHash.delete(s.trades[1].logisticsHash.toLowerCase());
-    const missing = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(s.tier3Piece, await atLatest());
+    const missing = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(
+      s.tier3Piece,
+      await atLatest(),
+    );
     expect(missing.steps.map((step) => step.passed)).to.deep.equal([true, false, true]);
     expect(missing.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["DOCUMENT_MISSING", missing.steps[1].step]]);
   });
@@ -530,7 +580,10 @@ describe("verifier: the public lineage check (no funding request)", function () 
 
     const again = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     expect(codes(again), "a funding check still refuses it").to.include("ALREADY_FUNDED");
-    const lineage = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(s.tier3Piece, await atLatest());
+    const lineage = await createLineageChecker({ contracts: systemOf(s.c), documents: s.documents, chainId: await chainId() }).check(
+      s.tier3Piece,
+      await atLatest(),
+    );
     expect(lineage.failures).to.deep.equal([]);
     expect(lineage.steps.every((step) => step.passed)).to.equal(true);
   });

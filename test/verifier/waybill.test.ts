@@ -27,7 +27,10 @@ describe("waybill claims (src/proofs/waybill.ts)", function () {
     expect(verdicts[2]).to.equal(undefined);
     expect(verdicts[3]).to.deep.equal({ kind: "quantity", delivered: 10n, claimedBefore: 10n, invoiced: 1n });
     // Another waybill is counted apart.
-    expect(allocateWaybillClaims([claim("INV-1", 10n), claim("INV-2", 10n, { identity: waybillIdentity(carrier, "WB-2") })])).to.deep.equal([undefined, undefined]);
+    expect(allocateWaybillClaims([claim("INV-1", 10n), claim("INV-2", 10n, { identity: waybillIdentity(carrier, "WB-2") })])).to.deep.equal([
+      undefined,
+      undefined,
+    ]);
   });
 
   it("allocate_aWaybillNamingAnInvoiceBacksThatInvoiceOnly", function () {

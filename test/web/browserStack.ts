@@ -78,12 +78,26 @@ export function useBrowserStack(options: BrowserStackOptions): BrowserStack {
     if (options.restoreChain) snapshot = (await hre.network.provider.request({ method: "evm_snapshot" })) as string;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     if (options.clearScreenshots === true) {
-      for (const file of fs.readdirSync(ARTIFACTS)) if (file.startsWith(`${options.prefix}-`) && file.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, file));
+      for (const file of fs.readdirSync(ARTIFACTS))
+        if (file.startsWith(`${options.prefix}-`) && file.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, file));
     }
     const webRoot = path.join(workDir, "web");
     await buildWeb(webRoot);
-    stack = await startStack({ chain: { kind: "in-process", hre, rpcPort: 0 }, host: "127.0.0.1", port: 0, dataDir: path.join(workDir, "data"), webRoot, checkAnswers: true, seed: options.seed, deploymentsDir: options.deploymentsDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    stack = await startStack({
+      chain: { kind: "in-process", hre, rpcPort: 0 },
+      host: "127.0.0.1",
+      port: 0,
+      dataDir: path.join(workDir, "data"),
+      webRoot,
+      checkAnswers: true,
+      seed: options.seed,
+      deploymentsDir: options.deploymentsDir,
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
   });
 
   afterEach(async function () {

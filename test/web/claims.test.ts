@@ -73,7 +73,9 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
     expect((await settlementToken.balanceOf(tier1.wallet.address)) - cashBefore).to.equal(expected);
     expect(await tier1.page.getByTestId("claims-result").textContent()).to.contain(formatCny(expected).replace(" CNY", ""));
     expect(await claimableShown(tier1.page, TIER1_PIECE)).to.equal(formatCny(0n));
-    expect(await tier1.page.getByTestId("claims-totals").textContent()).to.contain(formatCny(await settlementToken.balanceOf(tier1.wallet.address)).replace(" CNY", ""));
+    expect(await tier1.page.getByTestId("claims-totals").textContent()).to.contain(
+      formatCny(await settlementToken.balanceOf(tier1.wallet.address)).replace(" CNY", ""),
+    );
     await web.screenshot(tier1.page, "collected-partial");
   });
 

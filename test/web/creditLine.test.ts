@@ -52,7 +52,10 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
     await anchor.page.getByTestId("repay-1").click();
     await anchor.page.getByTestId("repay-confirm").click();
     await anchor.page.getByTestId("anchor-result").waitFor();
-    await anchor.page.getByTestId("credit-line").getByText(formatCny(SEEDED_OWED - repaid)).waitFor();
+    await anchor.page
+      .getByTestId("credit-line")
+      .getByText(formatCny(SEEDED_OWED - repaid))
+      .waitFor();
     expect(await figure(anchor.page, "line-used")).to.equal(formatCny(SEEDED_OWED - repaid));
     expect(await figure(anchor.page, "line-free")).to.equal(formatCny(SEEDED_LINE - SEEDED_OWED + repaid));
     expect((await token.creditLine(await anchorId())).outstanding).to.equal(SEEDED_OWED - repaid);
@@ -89,10 +92,22 @@ describe("the dApp in a real browser: the anchor's credit line", function () {
     const { token: session } = await client.signIn(tier2);
     const block = await web.stack.provider.getBlock("latest");
     const bank = new Wallet(castKey("bank")).address;
-    const request = { tokenId: web.stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: bank, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 4242n };
+    const request = {
+      tokenId: web.stack.seeded.pieces.tier2Glass,
+      value: 1_000_00n,
+      minPrice: 900_00n,
+      factor: bank,
+      withRecourse: false,
+      deadline: BigInt(block?.timestamp ?? 0) + 3600n,
+      nonce: 4242n,
+    };
     const wire = Object.fromEntries(Object.entries(request).map(([key, value]) => [key, typeof value === "boolean" ? value : String(value)]));
     const holderSignature = await signFundingRequest(tier2, financingDomain(web.stack.chainId, web.stack.addresses.financing), request);
-    const posted = await fetch(`${url}/v1/funding-requests`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${session}` }, body: JSON.stringify({ request: wire, holderSignature }) });
+    const posted = await fetch(`${url}/v1/funding-requests`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${session}` },
+      body: JSON.stringify({ request: wire, holderSignature }),
+    });
     expect(posted.status).to.equal(201);
 
     const line = await token.creditLine(await anchorId());

@@ -36,7 +36,10 @@ function invoiceFile(document: SellerInvoice): unknown {
 
 function waybillFile(document: CarrierWaybill): unknown {
   const { waybill } = document;
-  return { waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) }, events: document.events };
+  return {
+    waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) },
+    events: document.events,
+  };
 }
 
 describe("the dApp in a real browser: split, transfer, finance and fund, and a forged waybill refused", function () {
@@ -79,7 +82,10 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const seller = new Wallet(accountOf("tier3").privateKey);
     const carrier = new Wallet(accountOf(carrierKey).privateKey);
     const files = { invoice: path.join(workDir, `${number}-invoice.json`), waybill: path.join(workDir, `${number}-waybill.json`) };
-    fs.writeFileSync(files.invoice, JSON.stringify(invoiceFile(await sellerIssues(web.stack.chainId, terms, seller, web.stack.addresses.receivableToken)), null, 2));
+    fs.writeFileSync(
+      files.invoice,
+      JSON.stringify(invoiceFile(await sellerIssues(web.stack.chainId, terms, seller, web.stack.addresses.receivableToken)), null, 2),
+    );
     fs.writeFileSync(files.waybill, JSON.stringify(waybillFile(await carrierSigns(web.stack.chainId, terms, carrier)), null, 2));
     return files;
   }
@@ -137,7 +143,10 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
     await page.getByTestId("finance-piece").selectOption(tokenId.toString());
     // The bank's published offer fits the piece; the best offer is picked to start with.
-    await page.getByTestId(`quote-${party("bank").account}`).getByTestId("quote-pick").check();
+    await page
+      .getByTestId(`quote-${party("bank").account}`)
+      .getByTestId("quote-pick")
+      .check();
     await page.getByTestId(withRecourse ? "finance-recourse-with" : "finance-recourse-without").check();
     const quote = await text(page, "finance-quote");
     const terms = await text(page, "finance-terms");
@@ -180,7 +189,15 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await client.signIn(tier2);
 
     const block = await web.stack.provider.getBlock("latest");
-    const request = { tokenId: web.stack.seeded.pieces.tier2Glass, value: 1_000_00n, minPrice: 900_00n, factor: party("bank").account, withRecourse: false, deadline: BigInt(block?.timestamp ?? 0) + 3600n, nonce: 77n };
+    const request = {
+      tokenId: web.stack.seeded.pieces.tier2Glass,
+      value: 1_000_00n,
+      minPrice: 900_00n,
+      factor: party("bank").account,
+      withRecourse: false,
+      deadline: BigInt(block?.timestamp ?? 0) + 3600n,
+      nonce: 77n,
+    };
     const domain = financingDomain(web.stack.chainId, web.stack.addresses.financing);
     const wire = fundingRequestToWire(request);
     // Signed by tier 3, submitted by tier 2.
@@ -239,8 +256,16 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const bankBefore = await settlementToken.balanceOf(bankAddress);
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    expect(await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("request-recourse").textContent()).to.equal("with recourse");
-    await bank.page.getByTestId(`request-${pieceName(newPiece)}`).getByTestId("run-check").click();
+    expect(
+      await bank.page
+        .getByTestId(`request-${pieceName(newPiece)}`)
+        .getByTestId("request-recourse")
+        .textContent(),
+    ).to.equal("with recourse");
+    await bank.page
+      .getByTestId(`request-${pieceName(newPiece)}`)
+      .getByTestId("run-check")
+      .click();
     await bank.page.getByTestId("check-passed").waitFor();
     expect(await text(bank.page, "check-recourse")).to.equal("Recourse: with recourse");
     await screenshot(bank.page, "factor-check-passed");
@@ -295,11 +320,17 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const tier3 = await web.signIn("tier3");
     await requestFinancing(tier3.page, forgedPiece);
 
-    const balances = async (): Promise<bigint[]> => [await settlementToken.balanceOf(party("tier3").account), await settlementToken.balanceOf(party("bank").account)];
+    const balances = async (): Promise<bigint[]> => [
+      await settlementToken.balanceOf(party("tier3").account),
+      await settlementToken.balanceOf(party("bank").account),
+    ];
     const before = await balances();
     const bank = await web.signIn("bank");
     await bank.page.getByTestId("nav-factor").click();
-    await bank.page.getByTestId(`request-${pieceName(forgedPiece)}`).getByTestId("run-check").click();
+    await bank.page
+      .getByTestId(`request-${pieceName(forgedPiece)}`)
+      .getByTestId("run-check")
+      .click();
     const failed = await text(bank.page, "check-failed");
     expect(failed).to.include("The funding check failed");
     expect(failed).to.include("CARRIER_NOT_REGISTERED");
@@ -334,7 +365,9 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(alert).to.include("The invoice is for 50,000.00 CNY, less than the 80,000.00 CNY you would send.");
     expect(refusal).not.to.include("Check before sending");
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
-    const asked = wallet.requests.slice(requestsBefore).filter((method) => method !== "eth_call" && method !== "eth_chainId" && method !== "eth_blockNumber");
+    const asked = wallet.requests
+      .slice(requestsBefore)
+      .filter((method) => method !== "eth_call" && method !== "eth_chainId" && method !== "eth_blockNumber");
     expect(asked, "no signature and no transaction was asked of the wallet").to.deep.equal([]);
     expect(await web.stack.contracts.receivableToken["balanceOf(uint256)"](tier2Glass)).to.equal(valueBefore);
     await screenshot(page, "transfer-refused-mismatch");

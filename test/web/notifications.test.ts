@@ -10,7 +10,15 @@ const NOW = 1_800_000_000n;
 function request(nonce: string, state: StoredFundingRequestJson["state"], reason?: string): StoredFundingRequestJson {
   return {
     holder: HOLDER,
-    request: { tokenId: "4294967297", value: "1000000", minPrice: "990000", factor: FACTOR, withRecourse: false, deadline: String(NOW + 86_400n), nonce },
+    request: {
+      tokenId: "4294967297",
+      value: "1000000",
+      minPrice: "990000",
+      factor: FACTOR,
+      withRecourse: false,
+      deadline: String(NOW + 86_400n),
+      nonce,
+    },
     holderSignature: "0x",
     submittedAt: 1,
     state,
@@ -24,7 +32,11 @@ function piece(tokenId: string, maturity: bigint, status: PortfolioJson["pieces"
 
 describe("the dApp's notices (issue 18 item 9)", function () {
   it("a factor hears of waiting requests; a holder of funded and declined ones, with the reason", function () {
-    const sources: NoticeSources = { now: NOW, inbox: [request("1", "waiting"), request("2", "checked")], mine: [request("3", "funded"), request("4", "declined", "no"), request("5", "withdrawn")] };
+    const sources: NoticeSources = {
+      now: NOW,
+      inbox: [request("1", "waiting"), request("2", "checked")],
+      mine: [request("3", "funded"), request("4", "declined", "no"), request("5", "withdrawn")],
+    };
     const notices = noticesOf(sources);
     expect(notices.map((notice) => notice.kind)).to.deep.equal(["arrived", "funded", "declined"]);
     expect(notices[2]).to.include({ reason: "no" });
@@ -32,7 +44,12 @@ describe("the dApp's notices (issue 18 item 9)", function () {
 
   it("maturity within 7 days (not beyond, not past) for holders and anchors; overdue for every party", function () {
     const portfolio = {
-      pieces: [piece("10", NOW + SOON_SECONDS, "live"), piece("11", NOW + SOON_SECONDS + 1n, "live"), piece("12", NOW - 1n, "overdue"), piece("13", NOW + 60n, "repaid")],
+      pieces: [
+        piece("10", NOW + SOON_SECONDS, "live"),
+        piece("11", NOW + SOON_SECONDS + 1n, "live"),
+        piece("12", NOW - 1n, "overdue"),
+        piece("13", NOW + 60n, "repaid"),
+      ],
     } as PortfolioJson;
     const obligations = {
       receivables: [

@@ -69,7 +69,12 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
   // The audit runs in this directory, as a user runs it from a checkout: the stack writes its record under
   // deploy/deployments/chain-<id>/ here, where the audit looks.
   const auditDir = fs.mkdtempSync(path.join(os.tmpdir(), "chainbill-onboarding-audit-"));
-  const web = useBrowserStack({ prefix: "onboarding", restoreChain: true, seed: false, deploymentsDir: path.join(auditDir, "deploy", "deployments") });
+  const web = useBrowserStack({
+    prefix: "onboarding",
+    restoreChain: true,
+    seed: false,
+    deploymentsDir: path.join(auditDir, "deploy", "deployments"),
+  });
   after(() => fs.rmSync(auditDir, { recursive: true, force: true }));
 
   async function apply(company: Company, language: "en" | "zh" = "en"): Promise<Page> {
@@ -191,7 +196,13 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
   }
 
   /** The seller issues its invoice and the carrier (Swift Freight) signs the waybill, each in the dApp; answers the files. */
-  async function documents(seller: number, buyer: number, number: string, total: string, goods: string): Promise<{ invoice: string; waybill: string }> {
+  async function documents(
+    seller: number,
+    buyer: number,
+    number: string,
+    total: string,
+    goods: string,
+  ): Promise<{ invoice: string; waybill: string }> {
     const sellerPage = await open(seller, "nav-documents", "documents-page");
     await sellerPage.getByTestId("document-number").fill(number);
     await sellerPage.getByTestId("document-goods").fill(goods);
@@ -227,7 +238,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     expect(await operator.getByTestId("member-line-now").textContent()).to.include("No credit line");
     await operator.getByTestId("member-line-limit").fill("3,000,000.0x");
     await operator.getByTestId("member-line-set").click();
-    expect(await operator.getByTestId("operator-panel-member").textContent()).to.include("\"3,000,000.0x\" is not an amount of CNY");
+    expect(await operator.getByTestId("operator-panel-member").textContent()).to.include('"3,000,000.0x" is not an amount of CNY');
     await operator.getByTestId("member-line-limit").fill("3,000,000.00");
     await operator.getByTestId("member-line-set").click();
     await confirmAndSend(operator, `ReceivableToken.setCreditLine(${anchorId}, 300000000, `);
@@ -303,7 +314,10 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await clearwater.locator(`[data-testid=finance-piece] option[value="${piece}"]`).waitFor({ state: "attached" });
     await clearwater.getByTestId("finance-piece").selectOption(piece.toString());
     await clearwater.getByTestId(`quote-${pearl}`).waitFor();
-    const order = await clearwater.getByTestId("finance-offers").locator("[data-testid^=quote-0x]").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-testid")));
+    const order = await clearwater
+      .getByTestId("finance-offers")
+      .locator("[data-testid^=quote-0x]")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-testid")));
     expect(order).to.deep.equal([`quote-${lotus}`, `quote-${pearl}`]);
     await clearwater.getByTestId(`quote-${pearl}`).getByTestId("quote-pick").check();
     await clearwater.getByTestId("finance-recourse-without").check();
@@ -329,7 +343,9 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await clearwater.getByText("lapsed (another factor funded)").waitFor();
     const pearlPage = await open(7, "nav-factor", "factor-page");
     await pearlPage.getByTestId("factor-offers").waitFor();
-    expect(await pearlPage.getByTestId(`request-${pieceLabel(piece)}`).count(), "the lapsed request is not waiting on Pearl River's desk").to.equal(0);
+    expect(await pearlPage.getByTestId(`request-${pieceLabel(piece)}`).count(), "the lapsed request is not waiting on Pearl River's desk").to.equal(
+      0,
+    );
 
     // The verifier's page lists what its key signed.
     const verifierPage = await open(6, "nav-verifier", "verifier-page");

@@ -63,7 +63,12 @@ describe("the dApp in a real browser: the operator console", function () {
     expect(receipt?.status).to.equal(1);
     expect(String(receipt?.blockNumber)).to.equal(match?.[2]);
     // The console read the registry again at (or after) that block, not from before its own transaction.
-    const asOf = Number(/As of block ([0-9]+)|截至区块 ([0-9]+)/u.exec((await page.getByTestId("operator-page").textContent()) ?? "")?.slice(1).find((found) => found !== undefined));
+    const asOf = Number(
+      /As of block ([0-9]+)|截至区块 ([0-9]+)/u
+        .exec((await page.getByTestId("operator-page").textContent()) ?? "")
+        ?.slice(1)
+        .find((found) => found !== undefined),
+    );
     expect(asOf, "the page shows the chain as of the transaction's block or later").to.be.at.least(receipt?.blockNumber ?? Number.MAX_SAFE_INTEGER);
     return shown;
   }
@@ -135,7 +140,9 @@ describe("the dApp in a real browser: the operator console", function () {
     const renewedDate = cstDate((await chainTime()) + 400n * DAY);
     await page.getByTestId("member-kyc-date").fill(renewedDate);
     await page.getByTestId("member-renew").click();
-    expect(await confirmAndSend(page, wallet)).to.contain(renewedDate).and.contain(kycDate);
+    expect(await confirmAndSend(page, wallet))
+      .to.contain(renewedDate)
+      .and.contain(kycDate);
     expect((await registry.member(memberId)).kycValidUntil).to.equal(endOfDayCst(renewedDate));
     expect(await rowText(page, memberId, "member-kyc")).to.equal(renewedDate);
     expect(await page.getByTestId(`lapsing-${memberId}`).count()).to.equal(0);
@@ -205,7 +212,11 @@ describe("the dApp in a real browser: the operator console", function () {
   });
 
   it("the registry's and the pause's refusals read as sentences in both languages", function () {
-    const errors = new Interface(["error EnforcedPause()", "error RegistryUnexpectedStatus(uint32 memberId, uint8 status)", "error RegistryRoleNotGranted(uint32 memberId, uint8 role)"]);
+    const errors = new Interface([
+      "error EnforcedPause()",
+      "error RegistryUnexpectedStatus(uint32 memberId, uint8 status)",
+      "error RegistryRoleNotGranted(uint32 memberId, uint8 role)",
+    ]);
     const said = (data: string, language: "en" | "zh"): string => explain({ data }, translator(language), language).message;
     const paused = errors.encodeErrorResult("EnforcedPause", []);
     expect(said(paused, "en")).to.contain("the network is paused");

@@ -42,7 +42,15 @@ describe("the dApp in a real browser: recourse from demand to payment", function
     const { chainId } = await provider.getNetwork();
     const domain = financingDomain(chainId, await financing.getAddress());
     const now = BigInt((await provider.getBlock("latest"))?.timestamp ?? 0);
-    const request: FundingRequest = { tokenId: TIER1_PIECE, value: SOLD, minPrice: PRICE, factor: bank.address, withRecourse: true, deadline: now + 86_400n, nonce: 77n };
+    const request: FundingRequest = {
+      tokenId: TIER1_PIECE,
+      value: SOLD,
+      minPrice: PRICE,
+      factor: bank.address,
+      withRecourse: true,
+      deadline: now + 86_400n,
+      nonce: 77n,
+    };
     const attestation: FundingAttestation = {
       tokenId: TIER1_PIECE,
       holder: tier1.address,
@@ -95,7 +103,9 @@ describe("the dApp in a real browser: recourse from demand to payment", function
     await owed.getByTestId("pay-recourse").click();
     await seller.page.getByTestId("recourse-confirm").waitFor();
     expect(await seller.page.getByTestId("recourse-confirm").textContent()).to.contain(formatCny(PAID));
-    expect(seller.wallet.requests.filter((method) => method === "eth_sendTransaction").length, "nothing sent before the confirmation").to.equal(sentBefore);
+    expect(seller.wallet.requests.filter((method) => method === "eth_sendTransaction").length, "nothing sent before the confirmation").to.equal(
+      sentBefore,
+    );
     await web.screenshot(seller.page, "seller-confirm");
     await seller.page.getByTestId("recourse-confirm-pay").click();
     await seller.page.getByTestId("recourse-result").waitFor();

@@ -47,7 +47,9 @@ describe("the dApp in a real browser: a request declined and a request withdrawn
     // The bank is told a request arrived.
     await bank.page.locator("[data-testid=notices-toggle]", { hasText: /\([1-9][0-9]*\)/u }).waitFor();
     await bank.page.getByTestId("notices-toggle").click();
-    expect(await bank.page.getByTestId("notice-arrived").first().textContent()).to.equal("A request arrived: Brightview Displays asks you to buy 10,000.00 CNY of piece #1.1.");
+    expect(await bank.page.getByTestId("notice-arrived").first().textContent()).to.equal(
+      "A request arrived: Brightview Displays asks you to buy 10,000.00 CNY of piece #1.1.",
+    );
     await web.screenshot(bank.page, "factor-notice");
     await bank.page.getByTestId("notices-toggle").click();
     await inboxRow.getByTestId("request-decline").click();
@@ -75,7 +77,9 @@ describe("the dApp in a real browser: a request declined and a request withdrawn
     // And told so by a notice (the notices are asked again every 15 s).
     await holder.page.locator("[data-testid=notices-toggle]", { hasText: /\([1-9][0-9]*\)/u }).waitFor({ timeout: 60_000 });
     await holder.page.getByTestId("notices-toggle").click();
-    expect(await holder.page.getByTestId("notice-declined").textContent()).to.equal(`Pearl River Bank declined your request for 10,000.00 CNY of piece #1.1: ${REASON}`);
+    expect(await holder.page.getByTestId("notice-declined").textContent()).to.equal(
+      `Pearl River Bank declined your request for 10,000.00 CNY of piece #1.1: ${REASON}`,
+    );
     await web.screenshot(holder.page, "holder-notice");
     await holder.page.getByTestId("notices-toggle").click();
 
@@ -89,8 +93,12 @@ describe("the dApp in a real browser: a request declined and a request withdrawn
     await holder.page.getByTestId("request-#2.1").getByTestId("request-withdraw").click();
     const confirmation = holder.page.getByTestId("withdraw-confirmation");
     await confirmation.waitFor();
-    expect(await confirmation.textContent()).to.include("5,000.00 CNY of piece #2.1").and.include("Pearl River Bank can then never fund it");
-    expect(holder.wallet.requests.filter((method) => method === "eth_sendTransaction").length, "nothing sent before the confirmation").to.equal(sentBefore);
+    expect(await confirmation.textContent())
+      .to.include("5,000.00 CNY of piece #2.1")
+      .and.include("Pearl River Bank can then never fund it");
+    expect(holder.wallet.requests.filter((method) => method === "eth_sendTransaction").length, "nothing sent before the confirmation").to.equal(
+      sentBefore,
+    );
     await web.screenshot(holder.page, "holder-withdraw-confirm");
     await holder.page.getByTestId("withdraw-confirm").dblclick();
     await holder.page.getByTestId("withdraw-result").waitFor();

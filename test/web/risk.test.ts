@@ -87,7 +87,9 @@ describe("the dApp in a real browser: the factor's risk panel and exposure chart
       `Huaxin Mobile: ${formatCny(BANK_HOLDS)} due, of which ${formatCny(0n)} overdue`,
     );
     const maturity = (
-      await web.stack.contracts.receivableToken.receivable(web.stack.seeded?.pieces.bankCameras === undefined ? 0n : web.stack.seeded.pieces.bankCameras >> 32n)
+      await web.stack.contracts.receivableToken.receivable(
+        web.stack.seeded?.pieces.bankCameras === undefined ? 0n : web.stack.seeded.pieces.bankCameras >> 32n,
+      )
     ).maturity;
     expect(await exposure.getByTestId("chart-ladder-column").count()).to.equal(1);
     expect(await exposure.getByTestId("chart-ladder-column").first().textContent()).to.contain(calendarDateCst(maturity).slice(0, 7));

@@ -27,10 +27,17 @@ interface Answer {
 
 function errorAnswer(error: unknown): Answer {
   const record = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; message?: unknown; data?: unknown };
-  return { error: { code: typeof record.code === "number" ? record.code : -32603, message: typeof record.message === "string" ? record.message : String(error), data: record.data } };
+  return {
+    error: {
+      code: typeof record.code === "number" ? record.code : -32603,
+      message: typeof record.message === "string" ? record.message : String(error),
+      data: record.data,
+    },
+  };
 }
 
-const ICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'%3E%3Crect width='16' height='16' fill='%23b3261e'/%3E%3C/svg%3E";
+const ICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='16' height='16'%3E%3Crect width='16' height='16' fill='%23b3261e'/%3E%3C/svg%3E";
 
 /**
  * The page's side of the wallet: `window.ethereum`, a second installed wallet over the same key, both announced as
@@ -108,7 +115,10 @@ export async function injectWallet(context: BrowserContext, privateKey: string, 
 
 /** Plays a wallet event in the page, as the wallet would on a change of account or network. */
 export async function emitWalletEvent(page: Page, event: "accountsChanged" | "chainChanged", payload: unknown): Promise<void> {
-  await page.evaluate(([name, data]) => {
-    (window as unknown as { __chainbillWalletEmit(event: string, payload: unknown): void }).__chainbillWalletEmit(name, data);
-  }, [event, payload] as const);
+  await page.evaluate(
+    ([name, data]) => {
+      (window as unknown as { __chainbillWalletEmit(event: string, payload: unknown): void }).__chainbillWalletEmit(name, data);
+    },
+    [event, payload] as const,
+  );
 }

@@ -24,7 +24,7 @@ export function requireSession(context: ApiContext): RequestHandler {
     const match = typeof header === "string" ? BEARER.exec(header) : null;
     if (match === null) {
       throw unauthorized("SESSION_REQUIRED", "sign in first and send the session token", [
-        { path: "headers.authorization", message: "expected \"Bearer <session token>\"" },
+        { path: "headers.authorization", message: 'expected "Bearer <session token>"' },
       ]);
     }
     const session = context.sessions.find(match[1]);

@@ -50,11 +50,15 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
     const [memberId, leiHash] = await Promise.all([registry.memberIdOf(address), registry.leiHashOf(address)]);
     return { memberId: Number(memberId), leiHash };
   };
-  const stateOfRecord = async (record: ApplicationRecord): Promise<ApplicationState> => stateOf(record, await standingOf(record.application.applicant));
+  const stateOfRecord = async (record: ApplicationRecord): Promise<ApplicationState> =>
+    stateOf(record, await standingOf(record.application.applicant));
 
   const timeProblem = (path: string, at: number): ApiError | null => {
     const now = nowSeconds();
-    if (at < now - PAST_SECONDS || at > now + FUTURE_SECONDS) return new ApiError(422, "STALE_SIGNATURE", `${path} must be the time of signing (now: ${now})`, [{ path, message: `${at} is more than a day before or ten minutes after now (${now})` }]);
+    if (at < now - PAST_SECONDS || at > now + FUTURE_SECONDS)
+      return new ApiError(422, "STALE_SIGNATURE", `${path} must be the time of signing (now: ${now})`, [
+        { path, message: `${at} is more than a day before or ten minutes after now (${now})` },
+      ]);
     return null;
   };
 
@@ -63,9 +67,19 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
     const applicant = await standingOf(record.application.applicant);
     const state = stateOf(record, applicant);
     const others = (await store.byCreditCode(record.application.creditCode, 20)).filter((other) => other.hash !== record.hash);
-    const duplicates = await Promise.all(others.map(async (other) => ({ hash: other.hash, applicant: other.application.applicant, nameEn: other.application.nameEn, nameZh: other.application.nameZh, state: await stateOfRecord(other) })));
+    const duplicates = await Promise.all(
+      others.map(async (other) => ({
+        hash: other.hash,
+        applicant: other.application.applicant,
+        nameEn: other.application.nameEn,
+        nameZh: other.application.nameZh,
+        state: await stateOfRecord(other),
+      })),
+    );
     const lei = legalEntityHash(record.application.creditCode);
-    const addressMembers = await Promise.all(record.application.addresses.map(async (address) => ({ address, memberId: Number(await registry.memberIdOf(address)) })));
+    const addressMembers = await Promise.all(
+      record.application.addresses.map(async (address) => ({ address, memberId: Number(await registry.memberIdOf(address)) })),
+    );
     return {
       hash: record.hash,
       application: record.application,
@@ -89,7 +103,13 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
     const signer = signerOf(hash, body.signature);
     if (signer !== application.applicant) {
       throw new ApiError(422, "SIGNATURE_INVALID", "the application must be signed by the applying address", [
-        { path: "signature", message: signer === null ? "the signature is malformed" : `signed by ${signer}, not by the applicant ${application.applicant} (or for another chain)` },
+        {
+          path: "signature",
+          message:
+            signer === null
+              ? "the signature is malformed"
+              : `signed by ${signer}, not by the applicant ${application.applicant} (or for another chain)`,
+        },
       ]);
     }
     const stale = timeProblem("application.filedAt", application.filedAt);
@@ -98,17 +118,27 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
       const standing = await context.members.standing(application.applicant);
       if (standing.memberId !== 0) {
         // An operator may file its own profile (the consortium's names); any other member is already admitted.
-        const own = holdsRole(standing, Role.OPERATOR) && (await standingOf(application.applicant)).leiHash.toLowerCase() === legalEntityHash(application.creditCode).toLowerCase();
-        if (!own) throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to member ${standing.memberId}`, [{ path: "application.applicant", message: "an address of a member does not apply" }]);
+        const own =
+          holdsRole(standing, Role.OPERATOR) &&
+          (await standingOf(application.applicant)).leiHash.toLowerCase() === legalEntityHash(application.creditCode).toLowerCase();
+        if (!own)
+          throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to member ${standing.memberId}`, [
+            { path: "application.applicant", message: "an address of a member does not apply" },
+          ]);
       } else {
         if ((application.roles & OPERATOR_BIT) !== 0) {
-          throw new ApiError(422, "ROLE_NOT_APPLICABLE", "the OPERATOR role is not granted by application", [{ path: "application.roles", message: "ask for ANCHOR, SUPPLIER, FACTOR, CARRIER, VERIFIER or AUDITOR" }]);
+          throw new ApiError(422, "ROLE_NOT_APPLICABLE", "the OPERATOR role is not granted by application", [
+            { path: "application.roles", message: "ask for ANCHOR, SUPPLIER, FACTOR, CARRIER, VERIFIER or AUDITOR" },
+          ]);
         }
         const latest = (await store.byApplicant(application.applicant, 1))[0];
         if (latest !== undefined && latest.hash !== hash && (await stateOfRecord(latest)) === "pending") {
-          throw new ApiError(409, "APPLICATION_PENDING", `${application.applicant} has a pending application (${latest.hash}); wait for the operator's decision`, [
-            { path: "application.applicant", message: "one pending application per address" },
-          ]);
+          throw new ApiError(
+            409,
+            "APPLICATION_PENDING",
+            `${application.applicant} has a pending application (${latest.hash}); wait for the operator's decision`,
+            [{ path: "application.applicant", message: "one pending application per address" }],
+          );
         }
       }
       if ((await store.get(hash)) === undefined && (await store.count()) >= MAX_APPLICATIONS) {
@@ -117,7 +147,10 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
       return store.add(application, body.signature);
     });
     context.logger.info({ hash, applicant: application.applicant, created: outcome.created }, "membership application filed");
-    response.status(outcome.created ? 201 : 200).location(`/v1/applications/${hash}`).json({ hash, state: await stateOfRecord(outcome.record) });
+    response
+      .status(outcome.created ? 201 : 200)
+      .location(`/v1/applications/${hash}`)
+      .json({ hash, state: await stateOfRecord(outcome.record) });
   });
 
   router.get("/v1/applications", session, async (request, response) => {
@@ -143,10 +176,15 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
     const body = parseInput(signedRefusalSchema, request.body);
     const caller = callerOf(response);
     if (!holdsRole(caller.standing, Role.OPERATOR)) throw forbidden("NOT_AN_OPERATOR", "only an operator refuses applications");
-    if (body.refusal.application !== hash) throw new ApiError(400, "VALIDATION_FAILED", "the refusal names another application", [{ path: "refusal.application", message: `expected ${hash}` }]);
+    if (body.refusal.application !== hash)
+      throw new ApiError(400, "VALIDATION_FAILED", "the refusal names another application", [
+        { path: "refusal.application", message: `expected ${hash}` },
+      ]);
     const signer = signerOf(refusalHash(context.chainId, body.refusal), body.signature);
     if (signer !== caller.address) {
-      throw new ApiError(422, "SIGNATURE_INVALID", "the refusal must be signed by the operator sending it", [{ path: "signature", message: signer === null ? "the signature is malformed" : `signed by ${signer}, not by you (${caller.address})` }]);
+      throw new ApiError(422, "SIGNATURE_INVALID", "the refusal must be signed by the operator sending it", [
+        { path: "signature", message: signer === null ? "the signature is malformed" : `signed by ${signer}, not by you (${caller.address})` },
+      ]);
     }
     const stale = timeProblem("refusal.refusedAt", body.refusal.refusedAt);
     if (stale !== null) throw stale;
@@ -154,8 +192,14 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
       const record = await store.get(hash);
       if (record === undefined) throw notFound("APPLICATION_NOT_FOUND", `no application has hash ${hash}`);
       const state = await stateOfRecord(record);
-      if (state !== "pending") throw new ApiError(409, "NOT_PENDING", `the application is ${state}, not pending`, [{ path: "hash", message: `already ${state}` }]);
-      return store.refuse(hash, { refusal: body.refusal, signature: body.signature.toLowerCase(), operator: caller.address, receivedAt: nowSeconds() });
+      if (state !== "pending")
+        throw new ApiError(409, "NOT_PENDING", `the application is ${state}, not pending`, [{ path: "hash", message: `already ${state}` }]);
+      return store.refuse(hash, {
+        refusal: body.refusal,
+        signature: body.signature.toLowerCase(),
+        operator: caller.address,
+        receivedAt: nowSeconds(),
+      });
     });
     context.logger.info({ hash, operator: caller.address }, "membership application refused");
     response.status(201).json(await withContext(refused));

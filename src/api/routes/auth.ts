@@ -7,7 +7,6 @@ import { parseInput } from "../validation";
 import type { ApiContext } from "../context";
 import { signInBody } from "../wire/schemas";
 
-
 export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
   router.get("/v1/auth/nonce", (_request, response) => {
     const issued = context.nonces.issue();
@@ -26,7 +25,8 @@ export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
     // Only members sign in: a permissioned network has nothing to show anyone else.
     const standing = await context.members.standing(address);
     if (standing.memberId === 0) throw forbidden("NOT_A_MEMBER", `${address} belongs to no member of the network`);
-    if (!standing.active) throw forbidden("MEMBER_INACTIVE", `${address} belongs to member ${standing.memberId}, which is suspended or whose KYC has lapsed`);
+    if (!standing.active)
+      throw forbidden("MEMBER_INACTIVE", `${address} belongs to member ${standing.memberId}, which is suspended or whose KYC has lapsed`);
     const created = await context.sessions.create(address, standing.memberId);
     if (created === undefined) throw new ApiError(503, "BUSY", "too many sessions; retry shortly", [], 5);
     context.logger.info({ address }, "signed in");

@@ -46,7 +46,8 @@ function mayUpload(caller: Caller, document: ParsedDocument): boolean {
 }
 
 async function upload(context: ApiContext, kind: DocumentKind, body: unknown, caller: Caller): Promise<{ status: number; hash: string }> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object", [{ path: "(body)", message: "expected a JSON object" }]);
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw badRequest("the body must be a JSON object", [{ path: "(body)", message: "expected a JSON object" }]);
   const parsed = parseDocument(kind, body, context.chainId);
   if (!parsed.ok) {
     // Re-run the schema for zod's own issues, so an unknown field is named by its own path rather than its parent's.
@@ -57,10 +58,12 @@ async function upload(context: ApiContext, kind: DocumentKind, body: unknown, ca
   // A waybill with many events carries many signatures: recovered through the pool, off the event loop when many.
   await recoverDocumentSignaturesWith([document], context.chainId, context.signatures);
   const signatures = signatureProblems(document, context.chainId);
-  if (signatures.length > 0) throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its party`, signatures);
+  if (signatures.length > 0)
+    throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its party`, signatures);
   const parties = await partyProblems(context, document);
   if (parties.length > 0) throw new ApiError(422, "PARTY_NOT_MEMBER", `a party of the ${kind} document is not the member it names`, parties);
-  if (!mayUpload(caller, document)) throw forbidden("NOT_A_PARTY", `only a party of the document (or an operator) may upload it; ${caller.address} is neither`);
+  if (!mayUpload(caller, document))
+    throw forbidden("NOT_A_PARTY", `only a party of the document (or an operator) may upload it; ${caller.address} is neither`);
   const outcome = await context.store.put(document, caller.address);
   context.metrics.documentsStored.inc({ kind, created: String(outcome.created) });
   context.logger.info({ hash: document.hash, kind, uploadedBy: caller.address, created: outcome.created }, "document uploaded");
@@ -88,7 +91,10 @@ export function registerDocumentRoutes(router: IRouter, context: ApiContext): vo
     if (record === undefined || document === undefined) throw notFound("DOCUMENT_NOT_FOUND", `no document has hash ${hash}`);
     const decision = await readDecision(document, caller.standing, () => access.factorEvaluates(caller.address, caller.standing.memberId, document));
     if (!decision.allowed) {
-      throw forbidden("NOT_A_READER", "only the trade's parties, auditors, operators, and a factor asked to fund (or holding) a piece the document backs may read this document");
+      throw forbidden(
+        "NOT_A_READER",
+        "only the trade's parties, auditors, operators, and a factor asked to fund (or holding) a piece the document backs may read this document",
+      );
     }
     response.json({ hash: record.hash, kind: record.kind, document: record.document, uploadedBy: record.uploadedBy, uploadedAt: record.uploadedAt });
   });

@@ -49,7 +49,12 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     anchorOfSlot.set(slot, reading);
     return reading;
   };
-  const view = (checked: CheckedOffer) => ({ offer: checked.offer, hash: checked.hash, signature: checked.signature, receivedAt: checked.receivedAt });
+  const view = (checked: CheckedOffer) => ({
+    offer: checked.offer,
+    hash: checked.hash,
+    signature: checked.signature,
+    receivedAt: checked.receivedAt,
+  });
   const isCurrent = async (checked: CheckedOffer, now: bigint): Promise<boolean> =>
     BigInt(checked.parsed.validUntil) > now && holdsRole(await context.members.standing(checked.parsed.factor), Role.FACTOR);
 
@@ -59,12 +64,19 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
     const { offer } = body;
     if (offer.factor !== caller.address) {
-      throw new ApiError(422, "OFFER_REFUSED", "a factor publishes offers in its own name only", [{ path: "offer.factor", message: `you are ${caller.address}, not ${offer.factor}` }]);
+      throw new ApiError(422, "OFFER_REFUSED", "a factor publishes offers in its own name only", [
+        { path: "offer.factor", message: `you are ${caller.address}, not ${offer.factor}` },
+      ]);
     }
     const hash = offerHash(context.chainId, offer);
     const signer = signerOf(hash, body.signature);
     if (signer !== caller.address) {
-      throw new ApiError(422, "SIGNATURE_INVALID", "the offer must be signed by its factor", [{ path: "signature", message: signer === null ? "the signature is malformed" : `signed by ${signer}, not by ${caller.address} (or for another chain)` }]);
+      throw new ApiError(422, "SIGNATURE_INVALID", "the offer must be signed by its factor", [
+        {
+          path: "signature",
+          message: signer === null ? "the signature is malformed" : `signed by ${signer}, not by ${caller.address} (or for another chain)`,
+        },
+      ]);
     }
     const now = await chainNow(context);
     const problems = [];
@@ -73,14 +85,18 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     if (offer.anchorId > Number(await registry.memberCount())) problems.push({ path: "offer.anchorId", message: `no member ${offer.anchorId}` });
     else {
       const anchor = await registry.member(offer.anchorId);
-      if ((Number(anchor.roles) & (1 << Role.ANCHOR)) === 0 || BigInt(anchor.status) !== STATUS_ACTIVE) problems.push({ path: "offer.anchorId", message: `member ${offer.anchorId} is not an active anchor` });
+      if ((Number(anchor.roles) & (1 << Role.ANCHOR)) === 0 || BigInt(anchor.status) !== STATUS_ACTIVE)
+        problems.push({ path: "offer.anchorId", message: `member ${offer.anchorId} is not an active anchor` });
     }
     if (problems.length > 0) throw new ApiError(422, "OFFER_REFUSED", "the offer was refused", problems);
     const existing = await offers.get(caller.address, offer.anchorId);
     if (existing !== undefined && existing.parsed.issuedAt >= offer.issuedAt) {
-      throw new ApiError(409, "STALE_OFFER", "an offer issued at the same time or later is already published for this anchor", [{ path: "offer.issuedAt", message: `must be after ${existing.parsed.issuedAt}` }]);
+      throw new ApiError(409, "STALE_OFFER", "an offer issued at the same time or later is already published for this anchor", [
+        { path: "offer.issuedAt", message: `must be after ${existing.parsed.issuedAt}` },
+      ]);
     }
-    if (existing === undefined && (await offers.count()) >= MAX_OFFERS) throw new ApiError(503, "OFFERS_FULL", "the offer book is full; retry later", [], 3600);
+    if (existing === undefined && (await offers.count()) >= MAX_OFFERS)
+      throw new ApiError(503, "OFFERS_FULL", "the offer book is full; retry later", [], 3600);
     const stored = await offers.put(offer, body.signature);
     context.logger.info({ factor: caller.address, anchorId: offer.anchorId, rateBps: offer.rateBps }, "offer published");
     response.status(201).json({ offer: stored.offer, hash: stored.hash, replaced: existing !== undefined });
@@ -92,9 +108,16 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     const now = await chainNow(context);
     const own = await offers.byFactor(caller.address);
     const inbox = context.requests === undefined ? [] : await context.requests.inbox(caller.address, { limit: 100 });
-    const waiting = await Promise.all(inbox.map(async (entry) => ({ stored: entry.stored, anchorId: (await receivableOf(BigInt(entry.stored.request.tokenId))).anchorId })));
+    const waiting = await Promise.all(
+      inbox.map(async (entry) => ({ stored: entry.stored, anchorId: (await receivableOf(BigInt(entry.stored.request.tokenId))).anchorId })),
+    );
     const live = await Promise.all(
-      waiting.map(async (entry) => ({ ...entry, open: !(await context.contracts.financing.isNonceUsed(entry.stored.holder, BigInt(entry.stored.request.nonce))) && BigInt(entry.stored.request.deadline) >= now })),
+      waiting.map(async (entry) => ({
+        ...entry,
+        open:
+          !(await context.contracts.financing.isNonceUsed(entry.stored.holder, BigInt(entry.stored.request.nonce))) &&
+          BigInt(entry.stored.request.deadline) >= now,
+      })),
     );
     response.json({
       offers: await Promise.all(
@@ -102,7 +125,9 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
           ...view(checked),
           current: BigInt(checked.parsed.validUntil) > now,
           remaining: (checked.parsed.appetite - (await exposure(caller.address, checked.parsed.anchorId))).toString(),
-          requests: live.filter((entry) => entry.open && entry.anchorId === checked.parsed.anchorId).map((entry) => ({ ...entry.stored, state: "waiting" as const })),
+          requests: live
+            .filter((entry) => entry.open && entry.anchorId === checked.parsed.anchorId)
+            .map((entry) => ({ ...entry.stored, state: "waiting" as const })),
         })),
       ),
     });
@@ -132,7 +157,10 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     const held = await receivableToken.pieceOf(query.tokenId);
     if (getAddress(held.owner) !== caller.address) throw forbidden("NOT_THE_HOLDER", `piece ${query.tokenId} is not yours`);
     const value = query.value ?? held.value;
-    if (value === 0n || value > held.value) throw new ApiError(400, "VALIDATION_FAILED", "the value to sell is wrong", [{ path: "query.value", message: `from 1 to the piece's value ${held.value}` }]);
+    if (value === 0n || value > held.value)
+      throw new ApiError(400, "VALIDATION_FAILED", "the value to sell is wrong", [
+        { path: "query.value", message: `from 1 to the piece's value ${held.value}` },
+      ]);
     const receivable = await receivableOf(query.tokenId);
     const now = await chainNow(context);
     const piece: PieceToPrice = { anchorId: receivable.anchorId, value, maturity: receivable.maturity };

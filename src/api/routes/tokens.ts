@@ -33,9 +33,12 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
     } catch (error) {
       if (error instanceof UnknownPieceError) throw notFound("TOKEN_NOT_FOUND", error.message);
       if (error instanceof LineageTooDeepError) {
-        throw new ApiError(422, "LINEAGE_TOO_DEEP", `the lineage of piece ${id} has more than ${MAX_LINEAGE_DEPTH} steps; this route reads at most ${MAX_LINEAGE_DEPTH}`, [
-          { path: "id", message: `the lineage has more than ${MAX_LINEAGE_DEPTH} steps` },
-        ]);
+        throw new ApiError(
+          422,
+          "LINEAGE_TOO_DEEP",
+          `the lineage of piece ${id} has more than ${MAX_LINEAGE_DEPTH} steps; this route reads at most ${MAX_LINEAGE_DEPTH}`,
+          [{ path: "id", message: `the lineage has more than ${MAX_LINEAGE_DEPTH} steps` }],
+        );
       }
       throw error;
     }
@@ -44,7 +47,8 @@ export function registerTokenRoutes(router: IRouter, context: ApiContext): void 
   router.post("/v1/tokens/:id/funding-checks", session, async (request, response) => {
     const { id } = parseInput(tokenParams, request.params);
     const body = parseInput(fundingCheckBody, request.body);
-    if (body.request.tokenId !== id) throw badRequest("the request is for another piece", [{ path: "request.tokenId", message: `the path names piece ${id}` }]);
+    if (body.request.tokenId !== id)
+      throw badRequest("the request is for another piece", [{ path: "request.tokenId", message: `the path names piece ${id}` }]);
     const caller = callerOf(response);
     if (!holdsRole(caller.standing, Role.FACTOR)) throw forbidden("NOT_A_FACTOR", `${caller.address} is not an active factor`);
     const input = { request: body.request, holderSignature: body.holderSignature, price: body.price, requestedBy: caller.address };

@@ -17,7 +17,9 @@ export function registerVerifierRoutes(router: IRouter, context: ApiContext): vo
   context.verifier = {
     async check(input, options) {
       const outcome = await checker.check(input, options);
-      await journal.record(input, outcome).catch((error: unknown) => context.logger.error({ err: error }, "the verifier journal could not record a check"));
+      await journal
+        .record(input, outcome)
+        .catch((error: unknown) => context.logger.error({ err: error }, "the verifier journal could not record a check"));
       return outcome;
     },
   };
@@ -41,7 +43,16 @@ export function registerVerifierRoutes(router: IRouter, context: ApiContext): vo
     const member = address === null ? undefined : await context.members.memberOf(address);
     response.json({
       address,
-      standing: standing === null ? null : { memberId: standing.memberId, roles: roleNames(standing.roles), active: standing.active, status: member?.status ?? "NONE", kycValidUntil: member?.kycValidUntil ?? 0 },
+      standing:
+        standing === null
+          ? null
+          : {
+              memberId: standing.memberId,
+              roles: roleNames(standing.roles),
+              active: standing.active,
+              status: member?.status ?? "NONE",
+              kycValidUntil: member?.kycValidUntil ?? 0,
+            },
       requiredVerifiers: Number(await context.contracts.financing.requiredVerifiers()),
       attestations: await journal.attestations(),
       refusals: await journal.refusals(),

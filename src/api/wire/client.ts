@@ -32,7 +32,11 @@ export class ApiFailure extends Error {
 }
 
 type InputOf<T> = T extends z.ZodType ? z.input<T> : never;
-type Field<R, K extends string, Optional extends boolean> = R extends { [P in K]: z.ZodType } ? (Optional extends true ? { [P in K]?: InputOf<R[K]> } : { [P in K]: InputOf<R[K]> }) : { [P in K]?: undefined };
+type Field<R, K extends string, Optional extends boolean> = R extends { [P in K]: z.ZodType }
+  ? Optional extends true
+    ? { [P in K]?: InputOf<R[K]> }
+    : { [P in K]: InputOf<R[K]> }
+  : { [P in K]?: undefined };
 
 /** What a call sends: path parameters, query and body, as the route's schemas take them (amounts as decimal strings). */
 export type CallInput<N extends RouteName> = Field<Routes[N], "params", false> & Field<Routes[N], "query", true> & Field<Routes[N], "body", false>;
@@ -68,7 +72,8 @@ export function toJson(value: unknown): string {
 function failureOf(status: number, parsed: unknown, fallback: string, retryAfter: string | null): ApiFailure {
   const retryAfterSeconds = retryAfter === null || Number.isNaN(Number(retryAfter)) ? undefined : Number(retryAfter);
   const described = errorBody.safeParse(parsed);
-  if (described.success) return new ApiFailure(status, described.data.error.code, described.data.error.message, described.data.error.fields, parsed, retryAfterSeconds);
+  if (described.success)
+    return new ApiFailure(status, described.data.error.code, described.data.error.message, described.data.error.fields, parsed, retryAfterSeconds);
   return new ApiFailure(status, `HTTP_${status}`, fallback, [], parsed, retryAfterSeconds);
 }
 
@@ -108,7 +113,11 @@ export class ApiClient {
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     try {
-      response = await this.fetcher(this.url(name, input), { method: spec.method.toUpperCase(), headers, body: body === undefined ? undefined : toJson(body) });
+      response = await this.fetcher(this.url(name, input), {
+        method: spec.method.toUpperCase(),
+        headers,
+        body: body === undefined ? undefined : toJson(body),
+      });
     } catch (error) {
       throw new ApiFailure(0, "UNREACHABLE", error instanceof Error ? error.message : String(error), [], null);
     }
@@ -124,11 +133,18 @@ export class ApiClient {
         parsed = text;
       }
     }
-    if (described?.kind !== "answer") throw failureOf(response.status, parsed, response.statusText || `the API answered ${response.status}`, response.headers.get("retry-after"));
+    if (described?.kind !== "answer")
+      throw failureOf(response.status, parsed, response.statusText || `the API answered ${response.status}`, response.headers.get("retry-after"));
     const checked = described.schema.safeParse(parsed);
     if (!checked.success) {
       const problems = checked.error.issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(body)", message: issue.message }));
-      throw new ApiFailure(response.status, "ANSWER_NOT_DESCRIBED", `${spec.method.toUpperCase()} ${spec.path} answered ${response.status} with a shape its schema does not describe`, problems, parsed);
+      throw new ApiFailure(
+        response.status,
+        "ANSWER_NOT_DESCRIBED",
+        `${spec.method.toUpperCase()} ${spec.path} answered ${response.status} with a shape its schema does not describe`,
+        problems,
+        parsed,
+      );
     }
     return { status: response.status, body: checked.data } as AnswerOf<N>;
   }
@@ -138,7 +154,13 @@ export class ApiClient {
     const answer = (await this.request(name, ...args)) as { status: number; body: unknown };
     if (answer.status >= 200 && answer.status < 300) return answer.body;
     const body = answer.body as { failures?: Array<{ message: string }> } | null;
-    throw new ApiFailure(answer.status, `HTTP_${answer.status}`, body?.failures?.[0]?.message ?? `the API answered ${answer.status}`, [], answer.body);
+    throw new ApiFailure(
+      answer.status,
+      `HTTP_${answer.status}`,
+      body?.failures?.[0]?.message ?? `the API answered ${answer.status}`,
+      [],
+      answer.body,
+    );
   }
 
   /** Signs in (EIP-4361) as `signer` and keeps the session's token; answers the token, the address and its expiry. */
@@ -178,7 +200,10 @@ export interface SignInOptions {
 }
 
 /** The EIP-4361 message (written by `siwe`) for the nonce the API issued, which names its domain, URI and chain. */
-export function signInMessage(issued: { nonce: string; domain: string; uri: string; chainId: string; address: string }, options: SignInOptions = {}): string {
+export function signInMessage(
+  issued: { nonce: string; domain: string; uri: string; chainId: string; address: string },
+  options: SignInOptions = {},
+): string {
   const now = options.now ?? new Date();
   return new SiweMessage({
     domain: issued.domain,

@@ -70,7 +70,12 @@ function components(mounted: MountedRoutes): { schemas: Record<string, JsonSchem
   const registry = z.registry<{ id: string }>();
   const names = new Map<z.ZodType, string>();
   for (const [name, schema, group] of COMPONENTS) {
-    if ((group === "index" && mounted.index !== true) || (group === "requests" && mounted.requests !== true) || (group === "offers" && mounted.offers !== true)) continue;
+    if (
+      (group === "index" && mounted.index !== true) ||
+      (group === "requests" && mounted.requests !== true) ||
+      (group === "offers" && mounted.offers !== true)
+    )
+      continue;
     registry.add(schema, { id: name });
     names.set(schema, name);
   }
@@ -106,10 +111,12 @@ function operation(spec: RouteSpec, names: Map<z.ZodType, string>): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     if (response.kind === "empty") responses[status] = { description: response.description };
-    else if (response.kind === "text") responses[status] = { description: response.description, content: { "text/plain": { schema: { type: "string" } } } };
+    else if (response.kind === "text")
+      responses[status] = { description: response.description, content: { "text/plain": { schema: { type: "string" } } } };
     else if (response.kind === "answer" || response.kind === "error") {
       const name = names.get(response.schema);
-      const schema = name === undefined ? withoutDialect(z.toJSONSchema(response.schema, { io: "output", unrepresentable: "any" })) : { $ref: componentUri(name) };
+      const schema =
+        name === undefined ? withoutDialect(z.toJSONSchema(response.schema, { io: "output", unrepresentable: "any" })) : { $ref: componentUri(name) };
       responses[status] = { description: response.description, content: { "application/json": { schema } } };
     }
   }

@@ -52,14 +52,18 @@ const error = (description: string): ErrorResponse => ({ kind: "error", descript
 
 /** Errors every route that takes a session can answer. */
 const sessionErrors = {
-  401: error("no session, the session has expired, or it ended because its member is no longer active (SESSION_ENDED: suspended, KYC lapsed, or the address removed)"),
+  401: error(
+    "no session, the session has expired, or it ended because its member is no longer active (SESSION_ENDED: suspended, KYC lapsed, or the address removed)",
+  ),
   429: error("rate limited; see Retry-After"),
 };
 const bodyErrors = {
   400: error(
     "malformed JSON, wrong or unknown fields (each named), text that is not well-formed Unicode, or a body that does not decompress with its Content-Encoding (BODY_NOT_DECOMPRESSED, naming headers.content-encoding)",
   ),
-  413: error(`the body exceeds ${s.BODY_LIMIT_BYTES / 1024} KB (a larger Content-Length is refused before the body is read, and the connection closed)`),
+  413: error(
+    `the body exceeds ${s.BODY_LIMIT_BYTES / 1024} KB (a larger Content-Length is refused before the body is read, and the connection closed)`,
+  ),
   415: error("the body is not JSON"),
 };
 /** Errors of every index read beyond the session's. */
@@ -87,8 +91,22 @@ export const ROUTES = {
     summary: "Liveness and the chain the service reads",
     responses: { 200: answer("up", s.health), 503: answer("the chain node does not answer", s.health) },
   }),
-  metrics: route({ method: "get", path: "/metrics", group: "core", session: false, summary: "Prometheus metrics", responses: { 200: { kind: "text", description: "text exposition format" } } }),
-  openApi: route({ method: "get", path: "/openapi.json", group: "core", session: false, summary: "This description", responses: { 200: answer("OpenAPI 3.1", s.openApiBody), 429: error("rate limited") } }),
+  metrics: route({
+    method: "get",
+    path: "/metrics",
+    group: "core",
+    session: false,
+    summary: "Prometheus metrics",
+    responses: { 200: { kind: "text", description: "text exposition format" } },
+  }),
+  openApi: route({
+    method: "get",
+    path: "/openapi.json",
+    group: "core",
+    session: false,
+    summary: "This description",
+    responses: { 200: answer("OpenAPI 3.1", s.openApiBody), 429: error("rate limited") },
+  }),
   nonce: route({
     method: "get",
     path: "/v1/auth/nonce",
@@ -125,7 +143,14 @@ export const ROUTES = {
     summary: "The session's address and its roles as the registry holds them now",
     responses: { 200: answer("the session", s.sessionInfo), ...sessionErrors },
   }),
-  logout: route({ method: "post", path: "/v1/auth/logout", group: "core", session: true, summary: "End the session", responses: { 204: { kind: "empty", description: "ended" }, ...sessionErrors } }),
+  logout: route({
+    method: "post",
+    path: "/v1/auth/logout",
+    group: "core",
+    session: true,
+    summary: "End the session",
+    responses: { 204: { kind: "empty", description: "ended" }, ...sessionErrors },
+  }),
   uploadInvoice: route({
     method: "post",
     path: "/v1/documents/invoices",
@@ -221,7 +246,14 @@ export const ROUTES = {
       ...sessionErrors,
     },
   }),
-  members: route({ method: "get", path: "/v1/members", group: "core", session: true, summary: "Every member, from the registry", responses: { 200: answer("members", s.members), ...sessionErrors } }),
+  members: route({
+    method: "get",
+    path: "/v1/members",
+    group: "core",
+    session: true,
+    summary: "Every member, from the registry",
+    responses: { 200: answer("members", s.members), ...sessionErrors },
+  }),
   member: route({
     method: "get",
     path: "/v1/members/{address}",
@@ -229,7 +261,12 @@ export const ROUTES = {
     session: true,
     summary: "The member an address belongs to",
     params: s.memberParams,
-    responses: { 200: answer("the member", s.member), 400: error("the address is malformed"), 404: error("no member has this address"), ...sessionErrors },
+    responses: {
+      200: answer("the member", s.member),
+      400: error("the address is malformed"),
+      404: error("no member has this address"),
+      ...sessionErrors,
+    },
   }),
 
   indexStatus: route({
@@ -255,7 +292,8 @@ export const ROUTES = {
     path: "/v1/pieces/{id}/tree",
     group: "index",
     session: true,
-    summary: "The piece's receivable as a tree from the anchor's confirmation (each node with the verifier's checks of its step), and the piece's own ancestors and descendants",
+    summary:
+      "The piece's receivable as a tree from the anchor's confirmation (each node with the verifier's checks of its step), and the piece's own ancestors and descendants",
     description:
       "Every member sees whether each step passed and its failure codes. The failure messages (which quote invoice numbers, totals, waybill references) go only to the step's parties (the members holding the piece or its parent, the members its documents name), the factor evaluating the piece (a live request to it, or it holds or held the piece or a descendant), auditors and operators; anyone else gets detailsHidden: true and a fixed message.",
     params: s.tokenParams,
@@ -307,12 +345,17 @@ export const ROUTES = {
     path: "/v1/anchors/{address}/record",
     group: "index",
     session: true,
-    summary: "An anchor's payment record: receivables confirmed, matured, repaid on time and late (days late), due in grace, overdue (amount, days), line use",
+    summary:
+      "An anchor's payment record: receivables confirmed, matured, repaid on time and late (days late), due in grace, overdue (amount, days), line use",
     description:
       "The anchor itself, any active factor (it prices the anchor's paper), auditors and operators. Statuses follow the credit report's rule: on time when the completing repayment came at or before maturity; overdue strictly after maturity plus the grace period while unpaid. At most 10,000 receivables are read (truncated says so).",
     params: s.anchorParams,
     query: s.minBlockQuery,
-    responses: { 200: answer("the record", s.anchorRecord), 403: error("the caller is not the anchor, a factor, an auditor or an operator"), ...indexErrors },
+    responses: {
+      200: answer("the record", s.anchorRecord),
+      403: error("the caller is not the anchor, a factor, an auditor or an operator"),
+      ...indexErrors,
+    },
   }),
   supplierRecord: route({
     method: "get",
@@ -375,7 +418,8 @@ export const ROUTES = {
     path: "/v1/funding-requests/{holder}/{nonce}/checks",
     group: "requests",
     session: true,
-    summary: "Run the funding check on a stored request addressed to the caller (the factor), at its minimum price, and record the outcome for the holder to see",
+    summary:
+      "Run the funding check on a stored request addressed to the caller (the factor), at its minimum price, and record the outcome for the holder to see",
     description:
       "The same check as /v1/tokens/{id}/funding-checks, on the request and signature as the holder submitted them. The outcome is recorded on the request (state checked): the holder sees whether it passed and what failed (the message of a failure in a step the holder was no party to is replaced by a fixed sentence).",
     params: s.fundingRequestParams,
@@ -422,7 +466,9 @@ export const ROUTES = {
       200: answer("this very application was already filed", s.filedApplication),
       ...bodyErrors,
       409: error("a pending application from this address (APPLICATION_PENDING), or the address is a member's (ALREADY_A_MEMBER)"),
-      422: error("the signature is not the applicant's (SIGNATURE_INVALID), filedAt is not now (STALE_SIGNATURE), or OPERATOR asked for (ROLE_NOT_APPLICABLE)"),
+      422: error(
+        "the signature is not the applicant's (SIGNATURE_INVALID), filedAt is not now (STALE_SIGNATURE), or OPERATOR asked for (ROLE_NOT_APPLICABLE)",
+      ),
       429: error("too many filings from this IP, or rate limited; see Retry-After"),
       503: error("the application store is full (APPLICATIONS_FULL)"),
     },
@@ -434,7 +480,12 @@ export const ROUTES = {
     session: true,
     summary: "Applications, newest first, with their state and the duplicates the operator must see (operators and auditors)",
     query: s.applicationListQuery,
-    responses: { 200: answer("the applications", s.applications), 400: error("a wrong query parameter (named under query.)"), 403: error("not an operator or auditor"), ...sessionErrors },
+    responses: {
+      200: answer("the applications", s.applications),
+      400: error("a wrong query parameter (named under query.)"),
+      403: error("not an operator or auditor"),
+      ...sessionErrors,
+    },
   }),
   application: route({
     method: "get",
@@ -443,7 +494,13 @@ export const ROUTES = {
     session: true,
     summary: "One application in full, with its state and duplicates (operators and auditors)",
     params: s.applicationHashParams,
-    responses: { 200: answer("the application", s.applicationView), 400: error("a malformed hash"), 403: error("not an operator or auditor"), 404: error("no such application"), ...sessionErrors },
+    responses: {
+      200: answer("the application", s.applicationView),
+      400: error("a malformed hash"),
+      403: error("not an operator or auditor"),
+      404: error("no such application"),
+      ...sessionErrors,
+    },
   }),
   refuseApplication: route({
     method: "post",
@@ -468,7 +525,8 @@ export const ROUTES = {
     path: "/v1/applicants/{address}/applications",
     group: "core",
     session: false,
-    summary: "An applicant's own applications and where each stands (no session: the applicant is not a member yet); names, state and a refusal's reason, never contacts",
+    summary:
+      "An applicant's own applications and where each stands (no session: the applicant is not a member yet); names, state and a refusal's reason, never contacts",
     params: s.applicantParams,
     responses: { 200: answer("the applications, newest first", s.applicantStatus), 400: error("a malformed address"), 429: error("rate limited") },
   }),
@@ -485,7 +543,8 @@ export const ROUTES = {
     path: "/v1/verifier",
     group: "core",
     session: true,
-    summary: "The verifier's key (address and standing), the attestations it signed and the checks it refused, recent first (verifiers, operators, auditors)",
+    summary:
+      "The verifier's key (address and standing), the attestations it signed and the checks it refused, recent first (verifiers, operators, auditors)",
     responses: { 200: answer("the verifier's journal", s.verifierJournal), 403: error("not a verifier, operator or auditor"), ...sessionErrors },
   }),
 
@@ -501,7 +560,9 @@ export const ROUTES = {
       ...bodyErrors,
       403: error("not an active factor"),
       409: error("an offer issued at the same time or later is already published for this anchor (STALE_OFFER)"),
-      422: error("the signature is not the caller's, the offer names another factor, the anchor is not an active anchor, or the offer has expired (each field named)"),
+      422: error(
+        "the signature is not the caller's, the offer names another factor, the anchor is not an active anchor, or the offer has expired (each field named)",
+      ),
       ...sessionErrors,
       503: error("the offer book is full (OFFERS_FULL)"),
     },
@@ -514,7 +575,11 @@ export const ROUTES = {
     summary: "Current offers: valid at chain time, from active factors",
     description: "Takes no query: a factor's own offers, expired included, are GET /v1/offers/own.",
     query: s.offerListQuery,
-    responses: { 200: answer("the offers", s.offers), 400: error("a query parameter (each named under query.: this route takes none)"), ...sessionErrors },
+    responses: {
+      200: answer("the offers", s.offers),
+      400: error("a query parameter (each named under query.: this route takes none)"),
+      ...sessionErrors,
+    },
   }),
   ownOffers: route({
     method: "get",
@@ -531,7 +596,13 @@ export const ROUTES = {
     session: true,
     summary: "Withdraw the caller's offer for anchor member {id}",
     params: s.offerAnchorParams,
-    responses: { 204: { kind: "empty", description: "withdrawn" }, 400: error("a malformed id"), 403: error("not an active factor"), 404: error("no such offer (OFFER_NOT_FOUND)"), ...sessionErrors },
+    responses: {
+      204: { kind: "empty", description: "withdrawn" },
+      400: error("a malformed id"),
+      403: error("not an active factor"),
+      404: error("no such offer (OFFER_NOT_FOUND)"),
+      ...sessionErrors,
+    },
   }),
   quotes: route({
     method: "get",
@@ -572,7 +643,10 @@ export interface MountedRoutes {
 /** The routes an API with these groups serves (the dApp server's own `/v1/config` is not the API's). */
 export function routesFor(mounted: MountedRoutes = {}): Array<[RouteName, RouteSpec]> {
   return (Object.entries(ROUTES) as Array<[RouteName, RouteSpec]>).filter(
-    ([, spec]) => spec.group === "core" || (spec.group === "index" && mounted.index === true) || (spec.group === "requests" && mounted.requests === true) ||
+    ([, spec]) =>
+      spec.group === "core" ||
+      (spec.group === "index" && mounted.index === true) ||
+      (spec.group === "requests" && mounted.requests === true) ||
       (spec.group === "offers" && mounted.offers === true),
   );
 }

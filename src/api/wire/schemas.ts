@@ -21,7 +21,7 @@ const UINT256_MAX = 2n ** 256n - 1n;
 /** A uint256 written as a decimal string, parsed to bigint (request inputs). */
 export const uint256 = z
   .string()
-  .regex(/^(0|[1-9][0-9]{0,77})$/u, "a whole number written as a decimal string, e.g. \"1000\"")
+  .regex(/^(0|[1-9][0-9]{0,77})$/u, 'a whole number written as a decimal string, e.g. "1000"')
   .transform((text) => BigInt(text))
   .refine((value) => value <= UINT256_MAX, "at most 2^256 - 1");
 
@@ -32,7 +32,10 @@ export const hash32 = z
   .transform((text) => text.toLowerCase());
 
 /** A whole number (an amount, a token id, a slot) as it leaves the API: a decimal string. */
-export const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/u).meta({ description: "a whole number as a decimal string" });
+export const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/u)
+  .meta({ description: "a whole number as a decimal string" });
 /** An address as it leaves the API. */
 export const addressOut = z.string().regex(/^0x[0-9a-fA-F]{40}$/u);
 /** 32 bytes in hex, as it leaves the API. */
@@ -94,7 +97,9 @@ export const minBlockQuery = z.looseObject({ minBlock });
 
 export const portfolioQuery = z.looseObject({
   address: z.string().optional().meta({ description: "whose portfolio (default: the caller's); auditors and operators only for another's" }),
-  limit: pageLimit(PORTFOLIO_PAGE_MAX, /^[1-9][0-9]{0,3}$/u).meta({ description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})` }),
+  limit: pageLimit(PORTFOLIO_PAGE_MAX, /^[1-9][0-9]{0,3}$/u).meta({
+    description: `pieces per page (default ${PORTFOLIO_PAGE_DEFAULT}, at most ${PORTFOLIO_PAGE_MAX})`,
+  }),
   cursor: z
     .string()
     .regex(/^(0|[1-9][0-9]{0,77})\.(0|[1-9][0-9]{0,77})$/u, "the nextCursor of a previous page")
@@ -108,8 +113,10 @@ export const portfolioQuery = z.looseObject({
 });
 
 export const fundingRequestsQuery = z.strictObject({
-  as: z.enum(["factor", "holder"], { error: "\"factor\" or \"holder\"" }).optional().meta({ description: "holder (default) or factor" }),
-  limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({ description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})` }),
+  as: z.enum(["factor", "holder"], { error: '"factor" or "holder"' }).optional().meta({ description: "holder (default) or factor" }),
+  limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({
+    description: `requests per page as factor (default ${REQUESTS_PAGE_DEFAULT}, at most ${REQUESTS_PAGE_MAX})`,
+  }),
   cursor: z.string().optional().meta({ description: "the previous page's nextCursor (the server holds it to its own format)" }),
 });
 
@@ -118,10 +125,17 @@ export const applicationHashParams = z.strictObject({ hash: hash32.meta({ descri
 export const applicantParams = z.strictObject({ address: address.meta({ description: "the applying address" }) });
 /** An offer is one per factor and anchor: DELETE /v1/offers/{id} names the anchor's member id. */
 export const offerAnchorParams = z.strictObject({
-  id: z.string().regex(/^[1-9][0-9]{0,9}$/u, "a member id: a whole number from 1").transform(Number).meta({ description: "the anchor's member id" }),
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/u, "a member id: a whole number from 1")
+    .transform(Number)
+    .meta({ description: "the anchor's member id" }),
 });
 export const applicationListQuery = z.strictObject({
-  state: z.enum(["pending", "admitted", "refused"], { error: "\"pending\", \"admitted\" or \"refused\"" }).optional().meta({ description: "only applications in this state" }),
+  state: z
+    .enum(["pending", "admitted", "refused"], { error: '"pending", "admitted" or "refused"' })
+    .optional()
+    .meta({ description: "only applications in this state" }),
 });
 /** GET /v1/offers takes no query (a factor's own offers are GET /v1/offers/own). */
 export const offerListQuery = z.strictObject({});
@@ -158,7 +172,9 @@ export const fundingRequestParams = z.strictObject({
 });
 /** A factor's refusal of a request addressed to it. */
 export const declineBody = z.strictObject({
-  reason: text(DECLINE_REASON_MAX).refine((value) => value.length === 0 || value.trim().length > 0, "must say why (not only spaces)").meta({ description: `why, in at most ${DECLINE_REASON_MAX} characters; the holder reads it` }),
+  reason: text(DECLINE_REASON_MAX)
+    .refine((value) => value.length === 0 || value.trim().length > 0, "must say why (not only spaces)")
+    .meta({ description: `why, in at most ${DECLINE_REASON_MAX} characters; the holder reads it` }),
 });
 export const fundingRequestBody = z.strictObject({ request: fundingRequestInput, holderSignature: signature });
 
@@ -192,7 +208,11 @@ export const fieldProblem = z.strictObject({ path: z.string(), message: z.string
 
 /** The body of every error answer. */
 export const errorBody = z.strictObject({
-  error: z.strictObject({ code: z.string().meta({ description: "a stable code a client may switch on" }), message: z.string(), fields: z.array(fieldProblem) }),
+  error: z.strictObject({
+    code: z.string().meta({ description: "a stable code a client may switch on" }),
+    message: z.string(),
+    fields: z.array(fieldProblem),
+  }),
 });
 
 export const health = z.union([
@@ -204,7 +224,13 @@ export const openApiBody = z.looseObject({ openapi: z.literal("3.1.0") }).meta({
 
 export const nonce = z.strictObject({ nonce: z.string(), expiresAt: isoTime, domain: z.string(), uri: z.string(), chainId: decimal });
 export const session = z.strictObject({ token: z.string(), address: addressOut, expiresAt: isoTime });
-export const sessionInfo = z.strictObject({ address: addressOut, memberId: int, roles: z.array(z.string()), active: z.boolean(), expiresAt: isoTime });
+export const sessionInfo = z.strictObject({
+  address: addressOut,
+  memberId: int,
+  roles: z.array(z.string()),
+  active: z.boolean(),
+  expiresAt: isoTime,
+});
 
 const documentKind = z.enum(["invoice", "logistics"]);
 export const stored = z.strictObject({ hash: bytes32Out, kind: documentKind });
@@ -333,9 +359,13 @@ export const attested = z.strictObject({
 export const refused = z.strictObject({ failures: z.array(checkFailure), asOfBlock: int, steps: z.array(checkedStep) });
 
 /** One way a transfer disagrees with its documents or the chain; the fields beyond code and message let a client say it in its own language. */
-const failureOf = <C extends string, F extends z.ZodRawShape>(code: C, fields: F) => z.strictObject({ code: z.literal(code), message: z.string(), ...fields });
+const failureOf = <C extends string, F extends z.ZodRawShape>(code: C, fields: F) =>
+  z.strictObject({ code: z.literal(code), message: z.string(), ...fields });
 export const transferFailure = z.discriminatedUnion("code", [
-  failureOf("SELLER_NOT_RECIPIENT", { sellerMemberId: int, recipientMemberId: nullable(int).meta({ description: "null: the recipient is no member" }) }),
+  failureOf("SELLER_NOT_RECIPIENT", {
+    sellerMemberId: int,
+    recipientMemberId: nullable(int).meta({ description: "null: the recipient is no member" }),
+  }),
   failureOf("BUYER_NOT_SENDER", { buyerMemberId: int, senderMemberId: int }),
   failureOf("TOTAL_BELOW_AMOUNT", { total: decimal, amount: decimal }),
   failureOf("CURRENCY_MISMATCH", { invoiceCurrency: z.string(), pieceCurrency: z.string() }),
@@ -444,7 +474,8 @@ export const portfolioPiece = z.strictObject({
   faceValue: decimal,
 });
 
-const bucket = <K extends string, S extends z.ZodType>(key: K, schema: S) => z.array(z.strictObject({ [key]: schema, count: int, value: decimal } as { [P in K]: S } & { count: typeof int; value: typeof decimal }));
+const bucket = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
+  z.array(z.strictObject({ [key]: schema, count: int, value: decimal } as { [P in K]: S } & { count: typeof int; value: typeof decimal }));
 
 export const portfolio = z.strictObject({
   owner: addressOut,
@@ -466,7 +497,10 @@ export const portfolio = z.strictObject({
 export const stepChecks = z.strictObject({
   passed: z.boolean(),
   failures: z.array(checkFailure),
-  detailsHidden: z.literal(true).optional().meta({ description: "present when the caller may not see the failure messages (each replaced by a fixed sentence)" }),
+  detailsHidden: z
+    .literal(true)
+    .optional()
+    .meta({ description: "present when the caller may not see the failure messages (each replaced by a fixed sentence)" }),
 });
 
 export const treeNode = z.strictObject({ ...tokenRecord.shape, checks: nullable(stepChecks) });
@@ -493,7 +527,9 @@ export const pieceHistory = z.strictObject({
       transactionIndex: int,
       logIndex: int,
       contract: contractName,
-      event: z.looseObject({ contract: contractName, name: z.string() }).meta({ description: "the decoded event: its contract, its name and its arguments (bigints as decimal strings)" }),
+      event: z
+        .looseObject({ contract: contractName, name: z.string() })
+        .meta({ description: "the decoded event: its contract, its name and its arguments (bigints as decimal strings)" }),
     }),
   ),
 });
@@ -554,13 +590,17 @@ export const anchorRecord = z.strictObject({
       beyondGrace: int.meta({ description: "of them, completed after maturity plus the grace period in force (they had been overdue)" }),
       maxDaysLate: int,
       totalDaysLate: int,
-      averageDaysLate: nullable(z.string()).meta({ description: "one decimal, e.g. \"2.5\"; null when none was late" }),
+      averageDaysLate: nullable(z.string()).meta({ description: 'one decimal, e.g. "2.5"; null when none was late' }),
     })
-    .meta({ description: "repaid in full after maturity; days late are started days after maturity of the completing repayment (the credit report's rule)" }),
+    .meta({
+      description: "repaid in full after maturity; days late are started days after maturity of the completing repayment (the credit report's rule)",
+    }),
   dueInGrace: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }) }),
   overdue: z.strictObject({ ...riskTally.shape, amount: decimal.meta({ description: "unpaid" }), maxDaysPastDue: int }),
   outstanding: decimal.meta({ description: "confirmed less repaid" }),
-  line: nullable(z.strictObject({ limit: decimal, reviewDate: decimal, used: decimal, free: decimal, percentUsed: nullable(int) })).meta({ description: "the credit line as last set; null if never set" }),
+  line: nullable(z.strictObject({ limit: decimal, reviewDate: decimal, used: decimal, free: decimal, percentUsed: nullable(int) })).meta({
+    description: "the credit line as last set; null if never set",
+  }),
   truncated: z.boolean().meta({ description: "the anchor has more receivables than the record reads; the oldest are counted" }),
 });
 
@@ -585,7 +625,14 @@ export const supplierRecord = z.strictObject({
     total: int.meta({ description: "refused funding checks of requests the supplier signed (see the route's description)" }),
     byCode: z.array(z.strictObject({ code: z.string(), count: int })),
     recent: z
-      .array(z.strictObject({ tokenId: decimal, codes: z.array(z.string()), at: int.meta({ description: "unix seconds" }), factor: nullable(addressOut).meta({ description: "null unless the caller may see which factor refused" }) }))
+      .array(
+        z.strictObject({
+          tokenId: decimal,
+          codes: z.array(z.string()),
+          at: int.meta({ description: "unix seconds" }),
+          factor: nullable(addressOut).meta({ description: "null unless the caller may see which factor refused" }),
+        }),
+      )
       .meta({ description: `the newest ${RECORD_REFUSALS_LISTED}` }),
     truncated: z.boolean(),
   }),
@@ -603,7 +650,14 @@ export const factorExposure = z.strictObject({
   ...asOf,
   factor: addressOut,
   total: z.strictObject(exposureBucket),
-  byAnchor: z.array(z.strictObject({ anchorId: int, anchor: addressOut, ...exposureBucket, appetite: nullable(decimal).meta({ description: "the appetite of the factor's current offer for this anchor; null when it has none" }) })),
+  byAnchor: z.array(
+    z.strictObject({
+      anchorId: int,
+      anchor: addressOut,
+      ...exposureBucket,
+      appetite: nullable(decimal).meta({ description: "the appetite of the factor's current offer for this anchor; null when it has none" }),
+    }),
+  ),
   byMonth: z.array(z.strictObject({ month: z.string().meta({ description: "YYYY-MM of maturity, China Standard Time" }), ...exposureBucket })),
   appetite: nullable(decimal).meta({ description: "the sum of the appetites of the factor's current offers; null when it has none" }),
   truncated: z.boolean(),
@@ -649,14 +703,18 @@ export const storedFundingRequest = z.strictObject({
 export const fundingRequests = z.strictObject({
   requests: z.array(storedFundingRequest),
   nextCursor: nullable(z.string()).optional().meta({ description: "as factor: the next page's cursor, null on the last" }),
-  closed: z.array(storedFundingRequest).optional().meta({ description: "as factor, on the first page: the requests to the caller closed most recently, newest first" }),
+  closed: z
+    .array(storedFundingRequest)
+    .optional()
+    .meta({ description: "as factor, on the first page: the requests to the caller closed most recently, newest first" }),
 });
 export const submittedRequest = z.strictObject({ holder: addressOut, nonce: decimal });
 
 // Onboarding: applications, refusals, the directory
 
 export const applicationState = z.enum(["pending", "admitted", "refused"]).meta({
-  description: "read from the registry: admitted when the applying address belongs to a member with the application's legal-entity hash; refused when an operator's signed refusal is stored; pending otherwise",
+  description:
+    "read from the registry: admitted when the applying address belongs to a member with the application's legal-entity hash; refused when an operator's signed refusal is stored; pending otherwise",
 });
 
 /** An application as filed (the applicant's signed fields). */
@@ -690,7 +748,9 @@ export const applicationView = z.strictObject({
   duplicates: z
     .array(z.strictObject({ hash: bytes32Out, applicant: addressOut, nameEn: z.string(), nameZh: z.string(), state: applicationState }))
     .meta({ description: "other applications naming the same credit code" }),
-  addressesTaken: z.array(z.strictObject({ address: addressOut, memberId: int })).meta({ description: "addresses of the application that already belong to a member" }),
+  addressesTaken: z
+    .array(z.strictObject({ address: addressOut, memberId: int }))
+    .meta({ description: "addresses of the application that already belong to a member" }),
 });
 export const applications = z.strictObject({ applications: z.array(applicationView).meta({ description: "newest first" }) });
 export const filedApplication = z.strictObject({ hash: bytes32Out, state: applicationState });
@@ -741,7 +801,13 @@ const journalEntry = z.strictObject({
 export const verifierJournal = z.strictObject({
   address: nullable(addressOut).meta({ description: "the key this API's verifier signs with; null when it cannot say" }),
   standing: nullable(
-    z.strictObject({ memberId: int, roles: z.array(z.string()), active: z.boolean(), status: z.enum(["NONE", "ACTIVE", "SUSPENDED"]), kycValidUntil: int }),
+    z.strictObject({
+      memberId: int,
+      roles: z.array(z.string()),
+      active: z.boolean(),
+      status: z.enum(["NONE", "ACTIVE", "SUSPENDED"]),
+      kycValidUntil: int,
+    }),
   ),
   requiredVerifiers: int,
   attestations: z.array(journalEntry).meta({ description: "recent first" }),
@@ -772,12 +838,18 @@ export const ownOffer = z.strictObject({
 });
 export const ownOffers = z.strictObject({ offers: z.array(ownOffer) });
 export const publishedOffer = z.strictObject({ offer: offerOut, hash: bytes32Out, replaced: z.boolean() });
-export const quote = z.strictObject({ ...offerView, price: decimal.meta({ description: "what the offer pays for the value to maturity" }), remaining: decimal });
+export const quote = z.strictObject({
+  ...offerView,
+  price: decimal.meta({ description: "what the offer pays for the value to maturity" }),
+  remaining: decimal,
+});
 export const quotes = z.strictObject({
   piece: z.strictObject({ tokenId: decimal, value: decimal, anchorId: int, maturity: decimal, days: decimal }),
   asOf: decimal.meta({ description: "the chain time the prices are computed at" }),
   quotes: z.array(quote).meta({ description: "best price first" }),
-  unfit: z.array(z.strictObject({ factor: addressOut, reason: z.string() })).meta({ description: "current offers for the anchor that do not fit, and why" }),
+  unfit: z
+    .array(z.strictObject({ factor: addressOut, reason: z.string() }))
+    .meta({ description: "current offers for the anchor that do not fit, and why" }),
 });
 
 // The dApp's server (npm start): where the chain is and who is who
@@ -785,10 +857,19 @@ export const quotes = z.strictObject({
 export const dappConfig = z.strictObject({
   chainId: decimal,
   rpcUrl: nullable(z.string()).meta({ description: "a JSON-RPC URL the browser may use (the local node), or null" }),
-  addresses: z.strictObject({ registry: addressOut, receivableToken: addressOut, settlementToken: addressOut, settlement: addressOut, financing: addressOut }),
+  addresses: z.strictObject({
+    registry: addressOut,
+    receivableToken: addressOut,
+    settlementToken: addressOut,
+    settlement: addressOut,
+    financing: addressOut,
+  }),
   demoAccounts: z
     .array(z.strictObject({ address: addressOut, privateKey: z.string(), name: z.string(), nameZh: z.string(), role: z.string() }))
-    .meta({ description: "on the local chain only: development accounts the dApp may sign with (the demo cast, or on an empty consortium the operator and keys to apply with); names come from GET /v1/directory" }),
+    .meta({
+      description:
+        "on the local chain only: development accounts the dApp may sign with (the demo cast, or on an empty consortium the operator and keys to apply with); names come from GET /v1/directory",
+    }),
 });
 
 // Types the clients read (answers as they arrive: bigints as strings)

@@ -78,18 +78,33 @@ export class SettlementReplay {
     this.writtenOff.add(slot.slot);
     if (slot.repaid === slot.faceValue) model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off although fully repaid`, subject);
     if (event.outstanding !== slot.faceValue - slot.repaid) {
-      model.flag("EVENT_INCONSISTENT", at, `receivable ${slot.slot} written off with ${event.outstanding} outstanding; the replay has ${slot.faceValue - slot.repaid}`, subject);
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `receivable ${slot.slot} written off with ${event.outstanding} outstanding; the replay has ${slot.faceValue - slot.repaid}`,
+        subject,
+      );
     }
     const standing = model.members.standingOf(event.operator);
     if (standing === undefined || standing.suspended || !holdsRole(standing, Role.OPERATOR)) {
-      model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by ${describeMember(event.operator, standing)}, not an active operator`, subject);
+      model.flag(
+        "WRITE_OFF_INVALID",
+        at,
+        `receivable ${slot.slot} written off by ${describeMember(event.operator, standing)}, not an active operator`,
+        subject,
+      );
     }
     const grace = this.gracePeriod;
     const graceEnds = slot.maturity + grace;
     const bounds = standing === undefined ? [graceEnds + 1n] : [graceEnds + 1n, standing.kycValidUntil];
     model.whenTime(at, bounds, (time) => {
       if (time <= graceEnds) {
-        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off at ${time}, not after maturity ${slot.maturity} plus the grace period of ${grace} s`, subject);
+        model.flag(
+          "WRITE_OFF_INVALID",
+          at,
+          `receivable ${slot.slot} written off at ${time}, not after maturity ${slot.maturity} plus the grace period of ${grace} s`,
+          subject,
+        );
       }
       if (standing !== undefined && !standing.suspended && holdsRole(standing, Role.OPERATOR) && !activeAt(standing, time)) {
         model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by member ${standing.memberId} after its KYC lapsed`, subject);

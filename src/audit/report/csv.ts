@@ -37,6 +37,19 @@ export function holdingsCsv(figures: ReportFigures): string {
 export function cashCsv(figures: ReportFigures): string {
   return table(
     ["kind", "block", "time", "transaction", "from_member_id", "from", "to_member_id", "to", "amount_fen", "amount", "receivable", "token_id"],
-    figures.cash.map((c) => [c.kind, c.at.block, dateTime(c.time), c.at.transactionHash, c.fromMember, c.from, c.toMember, c.to, c.amount, formatCny(c.amount), c.slot, c.tokenId]),
+    figures.cash.map((c) => [
+      c.kind,
+      c.at.block,
+      dateTime(c.time),
+      c.at.transactionHash,
+      c.fromMember,
+      c.from,
+      c.toMember,
+      c.to,
+      c.amount,
+      formatCny(c.amount),
+      c.slot,
+      c.tokenId,
+    ]),
   );
 }

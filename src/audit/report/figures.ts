@@ -179,7 +179,16 @@ export function figuresOf(result: AuditResult): ReportFigures {
     if (piece.status !== "live") continue;
     const slot = replay.slots.get(piece.slot);
     const memberId = memberOf(piece.owner);
-    holdings.push({ memberId, account: show(piece.owner), tokenId: piece.tokenId, slot: piece.slot, anchorId: slot?.anchorId ?? 0, maturity: slot?.maturity ?? 0n, value: piece.value, claimed: piece.claimed });
+    holdings.push({
+      memberId,
+      account: show(piece.owner),
+      tokenId: piece.tokenId,
+      slot: piece.slot,
+      anchorId: slot?.anchorId ?? 0,
+      maturity: slot?.maturity ?? 0n,
+      value: piece.value,
+      claimed: piece.claimed,
+    });
     const position = positions.get(piece.owner) ?? { memberId, account: show(piece.owner), cash: 0n, receivables: 0n, pieces: 0 };
     position.receivables += piece.value;
     position.pieces += 1;
@@ -244,7 +253,7 @@ function lineagesOf(result: AuditResult, findings: readonly Finding[], show: (ad
   const flagged = [...new Set(findings.flatMap((finding) => (finding.tokenId === undefined ? [] : [finding.tokenId])))];
   return flagged.map((tokenId) => {
     const steps: LineageStep[] = [];
-    for (let current = tokenId; current !== 0n && steps.length < 10_000; ) {
+    for (let current = tokenId; current !== 0n && steps.length < 10_000;) {
       const piece = replay.pieces.get(current);
       if (piece === undefined) break;
       steps.unshift({
@@ -256,7 +265,10 @@ function lineagesOf(result: AuditResult, findings: readonly Finding[], show: (ad
         toMember: replay.members.memberIdOf(piece.firstOwner),
         value: piece.initialValue,
         at: piece.createdAt,
-        status: piece.status === "live" ? `live, held by member ${replay.members.memberIdOf(piece.owner)} (${show(piece.owner)}) with ${piece.value}` : piece.status,
+        status:
+          piece.status === "live"
+            ? `live, held by member ${replay.members.memberIdOf(piece.owner)} (${show(piece.owner)}) with ${piece.value}`
+            : piece.status,
         ...(piece.proof === undefined ? {} : { invoiceHash: piece.proof.invoiceHash, logisticsHash: piece.proof.logisticsHash }),
       });
       current = piece.parent;

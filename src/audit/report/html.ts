@@ -22,7 +22,6 @@ function short(hex: string): string {
   return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
 }
 
-
 function utc(time: bigint): string {
   return new Date(Number(time) * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC");
 }

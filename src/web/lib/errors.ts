@@ -41,18 +41,34 @@ const STATUS_WORDS: ReadonlyArray<{ en: string; zh: string }> = [
   { en: "active", zh: "正常" },
   { en: "suspended", zh: "已暂停" },
 ];
-const wordOf = (words: ReadonlyArray<{ en: string; zh: string }>, value: unknown): { en: string; zh: string } => words[Number(value)] ?? { en: String(value), zh: String(value) };
+const wordOf = (words: ReadonlyArray<{ en: string; zh: string }>, value: unknown): { en: string; zh: string } =>
+  words[Number(value)] ?? { en: String(value), zh: String(value) };
 const fen = (args: Args, index: number): string => cny(uint(args, index));
 
 const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
-  ERC3525InsufficientValue: (a) => ({ en: `piece ${pieceName(uint(a, 0))} holds ${fen(a, 1)}, less than the ${fen(a, 2)} asked for`, zh: `凭证 ${pieceName(uint(a, 0))} 仅有 ${fen(a, 1)}，不足所需的 ${fen(a, 2)}` }),
+  ERC3525InsufficientValue: (a) => ({
+    en: `piece ${pieceName(uint(a, 0))} holds ${fen(a, 1)}, less than the ${fen(a, 2)} asked for`,
+    zh: `凭证 ${pieceName(uint(a, 0))} 仅有 ${fen(a, 1)}，不足所需的 ${fen(a, 2)}`,
+  }),
   ERC3525ZeroValue: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
   ReceivableUnauthorizedAnchor: (a) => ({ en: `${arg(a, 0)} is not an active anchor`, zh: `${arg(a, 0)} 不是有效的核心企业` }),
   ReceivableIneligibleSupplier: (a) => ({ en: `${arg(a, 0)} is not an active supplier`, zh: `${arg(a, 0)} 不是有效的供应商` }),
-  ReceivableIneligibleSender: (a) => ({ en: `${arg(a, 0)} may not send pieces now (suspended, KYC expired, or no member)`, zh: `${arg(a, 0)} 当前不能转出凭证（已暂停、KYC 过期或非成员）` }),
-  ReceivableIneligibleRecipient: (a) => ({ en: `${arg(a, 0)} may not receive pieces (not an active member with valid KYC)`, zh: `${arg(a, 0)} 不能接收凭证（不是 KYC 有效的在册成员）` }),
-  ReceivableInvoiceAlreadyUsed: (a) => ({ en: `this invoice already backs piece ${pieceName(uint(a, 1))}: an invoice backs one confirmation or transfer, ever`, zh: `该发票已用于凭证 ${pieceName(uint(a, 1))}：一张发票只能用于一次确权或流转` }),
-  ReceivableMatured: (a) => ({ en: `the receivable matured on ${dateOf(uint(a, 1))}; after maturity only claims move`, zh: `该应收账款已于 ${dateOf(uint(a, 1))} 到期；到期后只能兑付` }),
+  ReceivableIneligibleSender: (a) => ({
+    en: `${arg(a, 0)} may not send pieces now (suspended, KYC expired, or no member)`,
+    zh: `${arg(a, 0)} 当前不能转出凭证（已暂停、KYC 过期或非成员）`,
+  }),
+  ReceivableIneligibleRecipient: (a) => ({
+    en: `${arg(a, 0)} may not receive pieces (not an active member with valid KYC)`,
+    zh: `${arg(a, 0)} 不能接收凭证（不是 KYC 有效的在册成员）`,
+  }),
+  ReceivableInvoiceAlreadyUsed: (a) => ({
+    en: `this invoice already backs piece ${pieceName(uint(a, 1))}: an invoice backs one confirmation or transfer, ever`,
+    zh: `该发票已用于凭证 ${pieceName(uint(a, 1))}：一张发票只能用于一次确权或流转`,
+  }),
+  ReceivableMatured: (a) => ({
+    en: `the receivable matured on ${dateOf(uint(a, 1))}; after maturity only claims move`,
+    zh: `该应收账款已于 ${dateOf(uint(a, 1))} 到期；到期后只能兑付`,
+  }),
   ReceivableInvalidMaturity: (a) => ({ en: `the maturity ${dateOf(uint(a, 0))} is not in the future`, zh: `到期日 ${dateOf(uint(a, 0))} 不在未来` }),
   ReceivableMissingDocumentHash: () => ({ en: "the invoice and waybill hashes are missing", zh: "缺少发票和运单哈希" }),
   ReceivableSelfConfirmation: () => ({ en: "an anchor cannot confirm a receivable to itself", zh: "核心企业不能向自己确权" }),
@@ -60,43 +76,109 @@ const CONTRACT_SENTENCES: Readonly<Record<string, Sentence>> = {
     en: `this confirmation of ${fen(a, 3)} would take what the anchor owes from ${fen(a, 2)} above its credit line of ${fen(a, 1)}`,
     zh: `本次确权 ${fen(a, 3)} 将使核心企业的已用额度从 ${fen(a, 2)} 超过其授信额度 ${fen(a, 1)}`,
   }),
-  ReceivableNoCreditLine: (a) => ({ en: `anchor ${memberNo(a, 0)} has no credit line: the operator sets one before it can confirm`, zh: `核心企业 ${memberNo(a, 0)} 尚无授信额度：需运营方设定后方可确权` }),
-  ReceivableCreditLineNotAnchor: (a) => ({ en: `member ${memberNo(a, 0)} does not hold the anchor role: only an anchor has a credit line`, zh: `成员 ${memberNo(a, 0)} 不是核心企业：只有核心企业有授信额度` }),
-  ReceivableInvalidCreditLine: (a) => ({ en: `the review date ${dateOf(uint(a, 1))} must be after the chain's time (${dateOf(uint(a, 2))})`, zh: `复核日 ${dateOf(uint(a, 1))} 必须晚于链上当前时间（${dateOf(uint(a, 2))}）` }),
-  FinancingAttestationExpired: (a) => ({ en: `the verifier's attestation expired at ${dateOf(uint(a, 0))}; run the check again`, zh: `核验证明已于 ${dateOf(uint(a, 0))} 过期，请重新核验` }),
+  ReceivableNoCreditLine: (a) => ({
+    en: `anchor ${memberNo(a, 0)} has no credit line: the operator sets one before it can confirm`,
+    zh: `核心企业 ${memberNo(a, 0)} 尚无授信额度：需运营方设定后方可确权`,
+  }),
+  ReceivableCreditLineNotAnchor: (a) => ({
+    en: `member ${memberNo(a, 0)} does not hold the anchor role: only an anchor has a credit line`,
+    zh: `成员 ${memberNo(a, 0)} 不是核心企业：只有核心企业有授信额度`,
+  }),
+  ReceivableInvalidCreditLine: (a) => ({
+    en: `the review date ${dateOf(uint(a, 1))} must be after the chain's time (${dateOf(uint(a, 2))})`,
+    zh: `复核日 ${dateOf(uint(a, 1))} 必须晚于链上当前时间（${dateOf(uint(a, 2))}）`,
+  }),
+  FinancingAttestationExpired: (a) => ({
+    en: `the verifier's attestation expired at ${dateOf(uint(a, 0))}; run the check again`,
+    zh: `核验证明已于 ${dateOf(uint(a, 0))} 过期，请重新核验`,
+  }),
   FinancingAttestationReplayed: () => ({ en: "this attestation was already used: the piece is funded", zh: "该核验证明已被使用：凭证已融资" }),
   FinancingNotFactor: (a) => ({ en: `${arg(a, 0)} is not an active factor`, zh: `${arg(a, 0)} 不是有效的保理方` }),
-  FinancingHolderMismatch: (a) => ({ en: `piece ${pieceName(uint(a, 0))} now belongs to ${arg(a, 2)}, not to the holder who asked`, zh: `凭证 ${pieceName(uint(a, 0))} 现属于 ${arg(a, 2)}，而非申请人` }),
-  FinancingRequestExpired: (a) => ({ en: `the holder's request expired on ${dateOf(uint(a, 0))}`, zh: `持有人的申请已于 ${dateOf(uint(a, 0))} 过期` }),
+  FinancingHolderMismatch: (a) => ({
+    en: `piece ${pieceName(uint(a, 0))} now belongs to ${arg(a, 2)}, not to the holder who asked`,
+    zh: `凭证 ${pieceName(uint(a, 0))} 现属于 ${arg(a, 2)}，而非申请人`,
+  }),
+  FinancingRequestExpired: (a) => ({
+    en: `the holder's request expired on ${dateOf(uint(a, 0))}`,
+    zh: `持有人的申请已于 ${dateOf(uint(a, 0))} 过期`,
+  }),
   FinancingNonceUsed: () => ({ en: "this request was already used or withdrawn", zh: "该申请已被使用或撤回" }),
-  FinancingTokenMatured: (a) => ({ en: `piece ${pieceName(uint(a, 0))} has matured and can no longer be financed`, zh: `凭证 ${pieceName(uint(a, 0))} 已到期，不能再融资` }),
-  FinancingPriceBelowMinimum: (a) => ({ en: `the price ${fen(a, 0)} is below the holder's minimum ${fen(a, 1)}`, zh: `价格 ${fen(a, 0)} 低于持有人的最低价 ${fen(a, 1)}` }),
+  FinancingTokenMatured: (a) => ({
+    en: `piece ${pieceName(uint(a, 0))} has matured and can no longer be financed`,
+    zh: `凭证 ${pieceName(uint(a, 0))} 已到期，不能再融资`,
+  }),
+  FinancingPriceBelowMinimum: (a) => ({
+    en: `the price ${fen(a, 0)} is below the holder's minimum ${fen(a, 1)}`,
+    zh: `价格 ${fen(a, 0)} 低于持有人的最低价 ${fen(a, 1)}`,
+  }),
   FinancingSelfFunding: () => ({ en: "a member cannot fund its own piece", zh: "成员不能为自己的凭证融资" }),
   SettlementNotAnchor: (a) => ({ en: `only the anchor of receivable ${arg(a, 0)} repays it`, zh: `只有应收账款 ${arg(a, 0)} 的核心企业可以还款` }),
-  SettlementOverpayment: (a) => ({ en: `receivable ${arg(a, 0)} has only ${fen(a, 2)} outstanding, less than ${fen(a, 1)}`, zh: `应收账款 ${arg(a, 0)} 仅剩 ${fen(a, 2)} 未还，少于 ${fen(a, 1)}` }),
+  SettlementOverpayment: (a) => ({
+    en: `receivable ${arg(a, 0)} has only ${fen(a, 2)} outstanding, less than ${fen(a, 1)}`,
+    zh: `应收账款 ${arg(a, 0)} 仅剩 ${fen(a, 2)} 未还，少于 ${fen(a, 1)}`,
+  }),
   SettlementZeroAmount: () => ({ en: "the amount must be more than zero", zh: "金额必须大于零" }),
   RegistryUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
   RegistryUnknownMember: (a) => ({ en: `there is no member ${memberNo(a, 0)}`, zh: `不存在成员 ${memberNo(a, 0)}` }),
   RegistryZeroAccount: () => ({ en: "the zero address cannot belong to a member", zh: "零地址不能属于成员" }),
-  RegistryAccountTaken: (a) => ({ en: `the address ${arg(a, 0)} already belongs to member ${memberNo(a, 1)}`, zh: `地址 ${arg(a, 0)} 已属于成员 ${memberNo(a, 1)}` }),
-  RegistryAccountNotOfMember: (a) => ({ en: `the address ${arg(a, 0)} does not belong to member ${memberNo(a, 1)}`, zh: `地址 ${arg(a, 0)} 不属于成员 ${memberNo(a, 1)}` }),
+  RegistryAccountTaken: (a) => ({
+    en: `the address ${arg(a, 0)} already belongs to member ${memberNo(a, 1)}`,
+    zh: `地址 ${arg(a, 0)} 已属于成员 ${memberNo(a, 1)}`,
+  }),
+  RegistryAccountNotOfMember: (a) => ({
+    en: `the address ${arg(a, 0)} does not belong to member ${memberNo(a, 1)}`,
+    zh: `地址 ${arg(a, 0)} 不属于成员 ${memberNo(a, 1)}`,
+  }),
   RegistryZeroLeiHash: () => ({ en: "the unified social credit code is missing", zh: "缺少统一社会信用代码" }),
-  RegistryLeiTaken: (a) => ({ en: `member ${memberNo(a, 1)} already has this unified social credit code`, zh: `成员 ${memberNo(a, 1)} 已使用该统一社会信用代码` }),
-  RegistryKycExpiryInPast: (a) => ({ en: `the KYC date ${dateOf(uint(a, 0))} is not after the chain's time (${dateOf(uint(a, 1))})`, zh: `KYC 有效期 ${dateOf(uint(a, 0))} 不晚于链上当前时间（${dateOf(uint(a, 1))}）` }),
-  RegistryAccountLimitReached: (a) => ({ en: `member ${memberNo(a, 0)} already has the most addresses allowed (${arg(a, 1)})`, zh: `成员 ${memberNo(a, 0)} 的地址数已达上限（${arg(a, 1)} 个）` }),
+  RegistryLeiTaken: (a) => ({
+    en: `member ${memberNo(a, 1)} already has this unified social credit code`,
+    zh: `成员 ${memberNo(a, 1)} 已使用该统一社会信用代码`,
+  }),
+  RegistryKycExpiryInPast: (a) => ({
+    en: `the KYC date ${dateOf(uint(a, 0))} is not after the chain's time (${dateOf(uint(a, 1))})`,
+    zh: `KYC 有效期 ${dateOf(uint(a, 0))} 不晚于链上当前时间（${dateOf(uint(a, 1))}）`,
+  }),
+  RegistryAccountLimitReached: (a) => ({
+    en: `member ${memberNo(a, 0)} already has the most addresses allowed (${arg(a, 1)})`,
+    zh: `成员 ${memberNo(a, 0)} 的地址数已达上限（${arg(a, 1)} 个）`,
+  }),
   RegistryLastAccount: (a) => ({ en: `member ${memberNo(a, 0)} must keep at least one address`, zh: `成员 ${memberNo(a, 0)} 必须至少保留一个地址` }),
-  RegistryRoleAlreadyGranted: (a) => ({ en: `member ${memberNo(a, 0)} already holds the ${wordOf(ROLE_WORDS, a[1]).en} role`, zh: `成员 ${memberNo(a, 0)} 已拥有${wordOf(ROLE_WORDS, a[1]).zh}角色` }),
-  RegistryRoleNotGranted: (a) => ({ en: `member ${memberNo(a, 0)} does not hold the ${wordOf(ROLE_WORDS, a[1]).en} role`, zh: `成员 ${memberNo(a, 0)} 没有${wordOf(ROLE_WORDS, a[1]).zh}角色` }),
-  RegistryUnexpectedStatus: (a) => ({ en: `member ${memberNo(a, 0)} is ${wordOf(STATUS_WORDS, a[1]).en}, so this cannot be done`, zh: `成员 ${memberNo(a, 0)} 当前状态为“${wordOf(STATUS_WORDS, a[1]).zh}”，不能执行此操作` }),
-  RegistrySelfLockout: (a) => ({ en: `an operator may not lock itself out: member ${memberNo(a, 0)} cannot suspend itself or give up its own operator role`, zh: `运营方不能把自己锁在外面：成员 ${memberNo(a, 0)} 不能暂停自己或撤销自己的运营方角色` }),
+  RegistryRoleAlreadyGranted: (a) => ({
+    en: `member ${memberNo(a, 0)} already holds the ${wordOf(ROLE_WORDS, a[1]).en} role`,
+    zh: `成员 ${memberNo(a, 0)} 已拥有${wordOf(ROLE_WORDS, a[1]).zh}角色`,
+  }),
+  RegistryRoleNotGranted: (a) => ({
+    en: `member ${memberNo(a, 0)} does not hold the ${wordOf(ROLE_WORDS, a[1]).en} role`,
+    zh: `成员 ${memberNo(a, 0)} 没有${wordOf(ROLE_WORDS, a[1]).zh}角色`,
+  }),
+  RegistryUnexpectedStatus: (a) => ({
+    en: `member ${memberNo(a, 0)} is ${wordOf(STATUS_WORDS, a[1]).en}, so this cannot be done`,
+    zh: `成员 ${memberNo(a, 0)} 当前状态为“${wordOf(STATUS_WORDS, a[1]).zh}”，不能执行此操作`,
+  }),
+  RegistrySelfLockout: (a) => ({
+    en: `an operator may not lock itself out: member ${memberNo(a, 0)} cannot suspend itself or give up its own operator role`,
+    zh: `运营方不能把自己锁在外面：成员 ${memberNo(a, 0)} 不能暂停自己或撤销自己的运营方角色`,
+  }),
   RegistryInvalidRoles: () => ({ en: "choose at least one role (and only known roles)", zh: "请至少选择一个角色（且只能是已知角色）" }),
   ReceivableUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
   FinancingUnauthorizedOperator: (a) => ({ en: `${arg(a, 0)} is not an active operator`, zh: `${arg(a, 0)} 不是有效的运营方` }),
-  FinancingInvalidRequiredVerifiers: (a) => ({ en: `the number of verifier signatures must be from 1 to 16, not ${arg(a, 0)}`, zh: `核验签名数必须在 1 到 16 之间，不能是 ${arg(a, 0)}` }),
-  EnforcedPause: () => ({ en: "the network is paused: transfers, confirmations and funding wait until the operator resumes it", zh: "网络已暂停：流转、确权和融资需等待运营方恢复" }),
+  FinancingInvalidRequiredVerifiers: (a) => ({
+    en: `the number of verifier signatures must be from 1 to 16, not ${arg(a, 0)}`,
+    zh: `核验签名数必须在 1 到 16 之间，不能是 ${arg(a, 0)}`,
+  }),
+  EnforcedPause: () => ({
+    en: "the network is paused: transfers, confirmations and funding wait until the operator resumes it",
+    zh: "网络已暂停：流转、确权和融资需等待运营方恢复",
+  }),
   ExpectedPause: () => ({ en: "the network is not paused", zh: "网络未处于暂停状态" }),
-  ERC20InsufficientBalance: (a) => ({ en: `the account holds ${fen(a, 1)} of CNY deposits, less than the ${fen(a, 2)} needed`, zh: `账户仅有 ${fen(a, 1)} 存款代币，不足所需的 ${fen(a, 2)}` }),
-  ERC20InsufficientAllowance: (a) => ({ en: `the allowance is ${fen(a, 1)}, less than the ${fen(a, 2)} needed`, zh: `授权额度 ${fen(a, 1)} 不足所需的 ${fen(a, 2)}` }),
+  ERC20InsufficientBalance: (a) => ({
+    en: `the account holds ${fen(a, 1)} of CNY deposits, less than the ${fen(a, 2)} needed`,
+    zh: `账户仅有 ${fen(a, 1)} 存款代币，不足所需的 ${fen(a, 2)}`,
+  }),
+  ERC20InsufficientAllowance: (a) => ({
+    en: `the allowance is ${fen(a, 1)}, less than the ${fen(a, 2)} needed`,
+    zh: `授权额度 ${fen(a, 1)} 不足所需的 ${fen(a, 2)}`,
+  }),
 };
 
 /** A custom error as a sentence in `language`, or its name and arguments when no sentence is written for it. */

@@ -71,10 +71,21 @@ export function readInvoice(json: unknown, chainId: bigint, me: string, tokenAdd
   if (buyerSignature === null) buyerState = sameAddress(me, invoice.buyer.account) ? "mine-to-give" : "invalid";
   else buyerState = sameAddress(recoverInvoiceSigner(chainId, invoice, buyerSignature), invoice.buyer.account) ? "valid" : "invalid";
   const use = { invoiceNumber: invoice.number, invoiceHash: invoiceHash(chainId, invoice), buyer: invoice.buyer.account };
-  const consentState: SignatureState = sameAddress(recoverInvoiceUseSigner(chainId, tokenAddress, use, consent), invoice.seller.account) ? "valid" : "invalid";
+  const consentState: SignatureState = sameAddress(recoverInvoiceUseSigner(chainId, tokenAddress, use, consent), invoice.seller.account)
+    ? "valid"
+    : "invalid";
   return {
     ok: true,
-    intake: { kind: "invoice", invoice, sellerSignature: seller.data, buyerSignature, sellerConsent: consent.toLowerCase(), seller: sellerState, buyer: buyerState, consent: consentState },
+    intake: {
+      kind: "invoice",
+      invoice,
+      sellerSignature: seller.data,
+      buyerSignature,
+      sellerConsent: consent.toLowerCase(),
+      seller: sellerState,
+      buyer: buyerState,
+      consent: consentState,
+    },
   };
 }
 
@@ -93,14 +104,17 @@ export function readWaybill(json: unknown, chainId: bigint, me: string): IntakeO
   if (!parsed.success) return { ok: false, problems: fieldProblems(parsed.error).map((p) => `${p.path}: ${p.message}`) };
   const proof = parsed.data;
   const { waybill } = proof;
-  const carrierOk = proof.events.every((event) => sameAddress(recoverLogisticsEventSigner(chainId, waybill, event, event.carrierSignature), waybill.carrier.account));
+  const carrierOk = proof.events.every((event) =>
+    sameAddress(recoverLogisticsEventSigner(chainId, waybill, event, event.carrierSignature), waybill.carrier.account),
+  );
   let consignee: SignatureState = "valid";
   for (const [index, event] of proof.events.entries()) {
     if (event.consigneeSignature === undefined) continue;
     if (index === pendingDelivery) {
       if (!sameAddress(me, waybill.consignee.account)) consignee = "invalid";
       else consignee = "mine-to-give";
-    } else if (!sameAddress(recoverLogisticsEventSigner(chainId, waybill, event, event.consigneeSignature), waybill.consignee.account)) consignee = "invalid";
+    } else if (!sameAddress(recoverLogisticsEventSigner(chainId, waybill, event, event.consigneeSignature), waybill.consignee.account))
+      consignee = "invalid";
   }
   return { ok: true, intake: { kind: "logistics", proof, pendingDelivery, carrier: carrierOk ? "valid" : "invalid", consignee } };
 }

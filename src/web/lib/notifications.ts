@@ -31,26 +31,84 @@ export function noticesOf(sources: NoticeSources): Notice[] {
   const { now } = sources;
   const notices: Notice[] = [];
   for (const entry of sources.inbox ?? []) {
-    if (entry.state === "waiting") notices.push({ id: `arrived/${entry.holder}/${entry.request.nonce}`, kind: "arrived", holder: entry.holder, tokenId: entry.request.tokenId, value: entry.request.value });
+    if (entry.state === "waiting")
+      notices.push({
+        id: `arrived/${entry.holder}/${entry.request.nonce}`,
+        kind: "arrived",
+        holder: entry.holder,
+        tokenId: entry.request.tokenId,
+        value: entry.request.value,
+      });
   }
   for (const entry of sources.mine ?? []) {
     if (entry.state === "funded" || entry.state === "declined") {
-      notices.push({ id: `${entry.state}/${entry.holder}/${entry.request.nonce}/${entry.request.factor}`, kind: entry.state, factor: entry.request.factor, tokenId: entry.request.tokenId, value: entry.request.value, reason: entry.declined?.reason });
+      notices.push({
+        id: `${entry.state}/${entry.holder}/${entry.request.nonce}/${entry.request.factor}`,
+        kind: entry.state,
+        factor: entry.request.factor,
+        tokenId: entry.request.tokenId,
+        value: entry.request.value,
+        reason: entry.declined?.reason,
+      });
     }
   }
   for (const piece of sources.portfolio?.pieces ?? []) {
-    if (piece.status === "overdue") notices.push({ id: `overdue/holder/${piece.tokenId}`, kind: "overdue", tokenId: piece.tokenId, slot: piece.slot, value: piece.value, maturity: piece.maturity, role: "holder" });
-    else if (piece.status !== "repaid" && soon(piece.maturity, now)) notices.push({ id: `maturing/holder/${piece.tokenId}`, kind: "maturing", tokenId: piece.tokenId, slot: piece.slot, value: piece.value, maturity: piece.maturity, role: "holder" });
+    if (piece.status === "overdue")
+      notices.push({
+        id: `overdue/holder/${piece.tokenId}`,
+        kind: "overdue",
+        tokenId: piece.tokenId,
+        slot: piece.slot,
+        value: piece.value,
+        maturity: piece.maturity,
+        role: "holder",
+      });
+    else if (piece.status !== "repaid" && soon(piece.maturity, now))
+      notices.push({
+        id: `maturing/holder/${piece.tokenId}`,
+        kind: "maturing",
+        tokenId: piece.tokenId,
+        slot: piece.slot,
+        value: piece.value,
+        maturity: piece.maturity,
+        role: "holder",
+      });
   }
   for (const row of sources.book?.fundings ?? []) {
     if (row.status === "overdue" && row.maturity !== null) {
-      notices.push({ id: `overdue/factor/${row.fundedTokenId}`, kind: "overdue", tokenId: row.fundedTokenId, slot: slotOf(BigInt(row.fundedTokenId)).toString(), value: row.due, maturity: row.maturity, role: "factor" });
+      notices.push({
+        id: `overdue/factor/${row.fundedTokenId}`,
+        kind: "overdue",
+        tokenId: row.fundedTokenId,
+        slot: slotOf(BigInt(row.fundedTokenId)).toString(),
+        value: row.due,
+        maturity: row.maturity,
+        role: "factor",
+      });
     }
   }
   for (const receivable of sources.obligations?.receivables ?? []) {
     if (receivable.fullyRepaid) continue;
-    if (receivable.overdue) notices.push({ id: `overdue/anchor/${receivable.slot}`, kind: "overdue", tokenId: null, slot: receivable.slot, value: receivable.outstanding, maturity: receivable.maturity, role: "anchor" });
-    else if (soon(receivable.maturity, now)) notices.push({ id: `maturing/anchor/${receivable.slot}`, kind: "maturing", tokenId: null, slot: receivable.slot, value: receivable.outstanding, maturity: receivable.maturity, role: "anchor" });
+    if (receivable.overdue)
+      notices.push({
+        id: `overdue/anchor/${receivable.slot}`,
+        kind: "overdue",
+        tokenId: null,
+        slot: receivable.slot,
+        value: receivable.outstanding,
+        maturity: receivable.maturity,
+        role: "anchor",
+      });
+    else if (soon(receivable.maturity, now))
+      notices.push({
+        id: `maturing/anchor/${receivable.slot}`,
+        kind: "maturing",
+        tokenId: null,
+        slot: receivable.slot,
+        value: receivable.outstanding,
+        maturity: receivable.maturity,
+        role: "anchor",
+      });
   }
   return notices;
 }

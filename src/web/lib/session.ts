@@ -8,6 +8,9 @@ import type { SessionJson } from "../../api/wire/schemas";
  * and answers a session token.
  */
 export async function signIn(api: Api, connection: Connection, onSigning: () => void, onVerifying: () => void): Promise<SessionJson> {
-  await api.signIn({ getAddress: () => Promise.resolve(connection.address), signMessage: (message) => connection.signer.signMessage(message) }, { onSigning, onVerifying });
+  await api.signIn(
+    { getAddress: () => Promise.resolve(connection.address), signMessage: (message) => connection.signer.signMessage(message) },
+    { onSigning, onVerifying },
+  );
   return api.call("session");
 }

@@ -22,7 +22,11 @@ const CNY_CODE = "0x434e59";
 export function AnchorPage() {
   const t = useT();
   const { api, connection, config, session, memberOf, nameOf } = useApp();
-  const owed = useData((minBlock) => api.call("obligations", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
+  const owed = useData(
+    (minBlock) =>
+      api.call("obligations", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }),
+    [api, session.address],
+  );
   const [invoice, setInvoice] = useState<IntakeOutcome<InvoiceIntake> | null>(null);
   const [waybill, setWaybill] = useState<IntakeOutcome<WaybillIntake> | null>(null);
   const [daysText, setDaysText] = useState("90");
@@ -89,7 +93,12 @@ export function AnchorPage() {
     setResult(null);
     const { settlementToken, settlement } = connection.contracts;
     const allowance = await settlementToken.allowance(connection.address, config.addresses.settlement);
-    const steps: MessageKey[] = [...(allowance < amount ? (["anchor.stepApprove"] as MessageKey[]) : []), "anchor.stepRepay", "transfer.stepMined", "transfer.stepIndexed"];
+    const steps: MessageKey[] = [
+      ...(allowance < amount ? (["anchor.stepApprove"] as MessageKey[]) : []),
+      "anchor.stepRepay",
+      "transfer.stepMined",
+      "transfer.stepIndexed",
+    ];
     await run(steps, async (step) => {
       if (allowance < amount) await (await settlementToken.approve(config.addresses.settlement, amount)).wait();
       step("anchor.stepRepay");
@@ -144,8 +153,20 @@ export function AnchorPage() {
                     <td className="amount">{cny(row.outstanding)}</td>
                     <td>{row.overdue ? t("status.overdue") : row.fullyRepaid ? t("status.repaid") : t("status.live")}</td>
                     <td className="row">
-                      <input className="narrow" value={repayText[row.slot] ?? ""} placeholder="0.00" onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })} data-testid={`repay-amount-${row.slot}`} />
-                      <button type="button" className="secondary" disabled={busy || repayStep.open || row.fullyRepaid} onClick={() => void askRepay(row)} data-testid={`repay-${row.slot}`}>
+                      <input
+                        className="narrow"
+                        value={repayText[row.slot] ?? ""}
+                        placeholder="0.00"
+                        onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })}
+                        data-testid={`repay-amount-${row.slot}`}
+                      />
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={busy || repayStep.open || row.fullyRepaid}
+                        onClick={() => void askRepay(row)}
+                        data-testid={`repay-${row.slot}`}
+                      >
                         {t("anchor.repay")}
                       </button>
                     </td>

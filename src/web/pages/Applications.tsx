@@ -22,7 +22,15 @@ export interface AdmitPrefill {
  * addresses, with what the operator must notice (another application with the same credit code, an address that
  * already belongs to a member). "Admit" fills the admit form below; "Refuse" signs a refusal with a reason.
  */
-export function ApplicationsSection({ version, disabled, onAdmit }: { version: number; disabled: boolean; onAdmit: (application: ApplicationView) => void }) {
+export function ApplicationsSection({
+  version,
+  disabled,
+  onAdmit,
+}: {
+  version: number;
+  disabled: boolean;
+  onAdmit: (application: ApplicationView) => void;
+}) {
   const t = useT();
   const { api, connection, config, nameOf } = useApp();
   const list = useData(() => api.call("applications", { query: { state: "pending" } }), [api, version]);
@@ -67,7 +75,8 @@ export function ApplicationsSection({ version, disabled, onAdmit }: { version: n
               {t("operator.roles")}: {entry.roles.map((role) => t(`role.${role}` as MessageKey)).join(", ")}
             </li>
             <li>
-              {t("applications.contacts")}: {entry.application.contacts.map((contact) => `${contact.name} · ${contact.email} · ${contact.phone}`).join("; ")}
+              {t("applications.contacts")}:{" "}
+              {entry.application.contacts.map((contact) => `${contact.name} · ${contact.email} · ${contact.phone}`).join("; ")}
             </li>
             <li>
               {t("operator.col.addresses")}:{" "}
@@ -78,19 +87,29 @@ export function ApplicationsSection({ version, disabled, onAdmit }: { version: n
           </ul>
           {entry.duplicates.length > 0 && (
             <p className="error small" data-testid="application-duplicates">
-              {t("applications.duplicates", { others: entry.duplicates.map((other) => `${other.nameEn} (${other.applicant}, ${t(`apply.state.${other.state}`)})`).join("; ") })}
+              {t("applications.duplicates", {
+                others: entry.duplicates.map((other) => `${other.nameEn} (${other.applicant}, ${t(`apply.state.${other.state}`)})`).join("; "),
+              })}
             </p>
           )}
           {entry.addressesTaken.length > 0 && (
             <p className="error small" data-testid="application-taken">
-              {t("applications.taken", { addresses: entry.addressesTaken.map((taken) => `${nameOf(taken.address)} (#${taken.memberId})`).join(", ") })}
+              {t("applications.taken", {
+                addresses: entry.addressesTaken.map((taken) => `${nameOf(taken.address)} (#${taken.memberId})`).join(", "),
+              })}
             </p>
           )}
           <div className="row">
             <button type="button" disabled={disabled || busy} onClick={() => onAdmit(entry)} data-testid="application-admit">
               {t("applications.admit")}
             </button>
-            <button type="button" className="secondary" disabled={disabled || busy} onClick={() => setRefusing(refusing === entry.hash ? null : entry.hash)} data-testid="application-refuse">
+            <button
+              type="button"
+              className="secondary"
+              disabled={disabled || busy}
+              onClick={() => setRefusing(refusing === entry.hash ? null : entry.hash)}
+              data-testid="application-refuse"
+            >
               {t("applications.refuse")}
             </button>
           </div>

@@ -42,7 +42,8 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
 
   const pending = status?.applications.find((entry) => entry.state === "pending");
   const admitted = status !== null && (status.memberId !== 0 || status.applications.some((entry) => entry.state === "admitted"));
-  const toggle = (role: Role, on: boolean): void => setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
+  const toggle = (role: Role, on: boolean): void =>
+    setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
 
   const submit = async (): Promise<void> => {
     setFiled(null);
@@ -64,7 +65,8 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
     };
     // The same schema the API parses with: a wrong field is named here, before the wallet is asked.
     const parsed = applicationSchema.safeParse(candidate);
-    if (!parsed.success) return setError({ message: t("apply.badFields"), reasons: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) });
+    if (!parsed.success)
+      return setError({ message: t("apply.badFields"), reasons: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`) });
     const application: Application = parsed.data;
     await run(["apply.stepSign", "apply.stepSend"], async (step) => {
       const signature = await signApplication(connection.signer, BigInt(config.chainId), application);
@@ -141,7 +143,13 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
               <div className="row">
                 {APPLICABLE_ROLES.map((role) => (
                   <label key={role}>
-                    <input type="checkbox" style={{ width: "auto" }} checked={roles.includes(role)} onChange={(event) => toggle(role, event.target.checked)} data-testid={`apply-role-${Role[role]}`} />
+                    <input
+                      type="checkbox"
+                      style={{ width: "auto" }}
+                      checked={roles.includes(role)}
+                      onChange={(event) => toggle(role, event.target.checked)}
+                      data-testid={`apply-role-${Role[role]}`}
+                    />
                     {t(`role.${Role[role]}` as MessageKey)}
                   </label>
                 ))}
@@ -165,7 +173,13 @@ export function ApplyPage({ api, config, connection, onLeave }: { api: Api; conf
             <p className="muted small">{t("apply.firstAddress", { address })}</p>
             <label>
               {t("apply.moreAddresses")}
-              <textarea value={extraAddresses} placeholder="0x…" onChange={(event) => setExtraAddresses(event.target.value)} data-testid="apply-addresses" rows={2} />
+              <textarea
+                value={extraAddresses}
+                placeholder="0x…"
+                onChange={(event) => setExtraAddresses(event.target.value)}
+                data-testid="apply-addresses"
+                rows={2}
+              />
             </label>
             <button type="button" disabled={busy} onClick={() => void submit()} data-testid="apply-submit">
               {t("apply.submit")}

@@ -20,7 +20,10 @@ export function AuditorPage({ query }: { query: string }) {
   const [text, setText] = useState(query === "" ? "" : pieceName(query));
   const [bad, setBad] = useState(false);
   const tokenId = /^[0-9]+$/u.test(query) ? query : null;
-  const { data, error, loading } = useData(async () => (tokenId === null ? null : api.call("pieceTree", { params: { id: tokenId } })), [api, tokenId]);
+  const { data, error, loading } = useData(
+    async () => (tokenId === null ? null : api.call("pieceTree", { params: { id: tokenId } })),
+    [api, tokenId],
+  );
   const failing = data?.nodes.filter((node) => node.checks !== null && !node.checks.passed).length ?? 0;
   return (
     <main>
@@ -35,7 +38,13 @@ export function AuditorPage({ query }: { query: string }) {
             if (found !== null) navigate(`auditor/${found}`);
           }}
         >
-          <input value={text} onChange={(event) => setText(event.target.value)} placeholder="#1.2" aria-label={t("auditor.search")} data-testid="auditor-query" />
+          <input
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            placeholder="#1.2"
+            aria-label={t("auditor.search")}
+            data-testid="auditor-query"
+          />
           <button type="submit" data-testid="auditor-trace">
             {t("auditor.trace")}
           </button>

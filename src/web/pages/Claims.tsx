@@ -129,7 +129,13 @@ export function ClaimsPage() {
                           </td>
                           <td className="amount">{cny(stillDue)}</td>
                           <td>
-                            <button type="button" className="secondary" disabled={busy || row.claimable === 0n} onClick={() => void collect([row])} data-testid="claim-one">
+                            <button
+                              type="button"
+                              className="secondary"
+                              disabled={busy || row.claimable === 0n}
+                              onClick={() => void collect([row])}
+                              data-testid="claim-one"
+                            >
                               {t("claims.claimOne")}
                             </button>
                           </td>
@@ -140,7 +146,11 @@ export function ClaimsPage() {
                 </table>
               </div>
             )}
-            {ready.length > 0 && <p data-testid="claims-confirm">{t("claims.confirm", { value: cny(totalClaimable), count: ready.length, holder: nameOf(session.address) })}</p>}
+            {ready.length > 0 && (
+              <p data-testid="claims-confirm">
+                {t("claims.confirm", { value: cny(totalClaimable), count: ready.length, holder: nameOf(session.address) })}
+              </p>
+            )}
             <button type="button" disabled={busy || ready.length === 0} onClick={() => void collect(ready)} data-testid="claim-all">
               {t("claims.claimAll", { value: cny(totalClaimable) })}
             </button>

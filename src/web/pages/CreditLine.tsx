@@ -18,7 +18,12 @@ export interface LineFigures {
 }
 
 function figuresOf(line: { limit: bigint; outstanding: bigint; reviewDate: bigint }): LineFigures {
-  return { limit: line.limit, used: line.outstanding, free: line.limit > line.outstanding ? line.limit - line.outstanding : 0n, reviewDate: line.reviewDate };
+  return {
+    limit: line.limit,
+    used: line.outstanding,
+    free: line.limit > line.outstanding ? line.limit - line.outstanding : 0n,
+    reviewDate: line.reviewDate,
+  };
 }
 
 /** The share of the line in use, in whole percent rounded down (integers only), or null for a zero line. */
@@ -75,7 +80,9 @@ export function AnchorLineUse({ tokenId }: { tokenId: string }) {
   const percent = percentUsed(use.data);
   return (
     <span className="muted line-use" data-testid="anchor-line-use">
-      {use.data.reviewDate === 0n ? t("line.none") : t("line.use", { used: cny(use.data.used), limit: cny(use.data.limit), percent: percent === null ? "—" : percent.toString() })}
+      {use.data.reviewDate === 0n
+        ? t("line.none")
+        : t("line.use", { used: cny(use.data.used), limit: cny(use.data.limit), percent: percent === null ? "—" : percent.toString() })}
     </span>
   );
 }

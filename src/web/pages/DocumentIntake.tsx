@@ -25,7 +25,14 @@ export function InvoiceSummary({ outcome }: { outcome: IntakeOutcome<InvoiceInta
   const { invoice } = outcome.intake;
   return (
     <div className="doc-summary" data-testid="invoice-summary">
-      <div>{t("doc.invoiceNumber", { number: invoice.number, total: cny(invoice.total), seller: nameOf(invoice.seller.account), buyer: nameOf(invoice.buyer.account) })}</div>
+      <div>
+        {t("doc.invoiceNumber", {
+          number: invoice.number,
+          total: cny(invoice.total),
+          seller: nameOf(invoice.seller.account),
+          buyer: nameOf(invoice.buyer.account),
+        })}
+      </div>
       <ul>
         <SignatureLine role="doc.seller" state={outcome.intake.seller} party={nameOf(invoice.seller.account)} />
         <SignatureLine role="doc.buyer" state={outcome.intake.buyer} party={nameOf(invoice.buyer.account)} />
@@ -43,7 +50,12 @@ export function WaybillSummary({ outcome }: { outcome: IntakeOutcome<WaybillInta
   return (
     <div className="doc-summary" data-testid="waybill-summary">
       <div>
-        {t("doc.waybillNumber", { number: waybill.number, carrier: nameOf(waybill.carrier.account), shipper: nameOf(waybill.shipper.account), consignee: nameOf(waybill.consignee.account) })}
+        {t("doc.waybillNumber", {
+          number: waybill.number,
+          carrier: nameOf(waybill.carrier.account),
+          shipper: nameOf(waybill.shipper.account),
+          consignee: nameOf(waybill.consignee.account),
+        })}
       </div>
       <ul>
         <SignatureLine role="doc.carrier" state={outcome.intake.carrier} party={nameOf(waybill.carrier.account)} />
@@ -92,12 +104,28 @@ export function DocumentInputs(props: {
       <legend>{t("transfer.documents")}</legend>
       <label>
         {t("transfer.invoiceFile")}
-        <input type="file" accept="application/json,.json" data-testid="invoice-file" onChange={(event) => void load(event.target.files?.[0], (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken), props.onInvoice)} />
+        <input
+          type="file"
+          accept="application/json,.json"
+          data-testid="invoice-file"
+          onChange={(event) =>
+            void load(
+              event.target.files?.[0],
+              (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken),
+              props.onInvoice,
+            )
+          }
+        />
       </label>
       {props.invoice !== null && <InvoiceSummary outcome={props.invoice} />}
       <label>
         {t("transfer.waybillFile")}
-        <input type="file" accept="application/json,.json" data-testid="waybill-file" onChange={(event) => void load(event.target.files?.[0], (json) => readWaybill(json, chainId, connection.address), props.onWaybill)} />
+        <input
+          type="file"
+          accept="application/json,.json"
+          data-testid="waybill-file"
+          onChange={(event) => void load(event.target.files?.[0], (json) => readWaybill(json, chainId, connection.address), props.onWaybill)}
+        />
       </label>
       {props.waybill !== null && <WaybillSummary outcome={props.waybill} />}
     </fieldset>
@@ -105,7 +133,10 @@ export function DocumentInputs(props: {
 }
 
 /** Both documents read, and no signature that belongs to someone else is wrong. */
-export function documentsReady(invoice: IntakeOutcome<InvoiceIntake> | null, waybill: IntakeOutcome<WaybillIntake> | null): { invoice: InvoiceIntake; waybill: WaybillIntake } | null {
+export function documentsReady(
+  invoice: IntakeOutcome<InvoiceIntake> | null,
+  waybill: IntakeOutcome<WaybillIntake> | null,
+): { invoice: InvoiceIntake; waybill: WaybillIntake } | null {
   if (invoice === null || waybill === null || !invoice.ok || !waybill.ok) return null;
   const states = [invoice.intake.seller, invoice.intake.buyer, invoice.intake.consent, waybill.intake.carrier, waybill.intake.consignee];
   return states.includes("invalid") ? null : { invoice: invoice.intake, waybill: waybill.intake };

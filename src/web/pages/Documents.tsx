@@ -77,7 +77,13 @@ export function DocumentsPage() {
   const signWaybill = async (): Promise<void> => {
     const shipperParty = partyOf(shipper);
     const consigneeParty = partyOf(consignee);
-    if (shipperParty === undefined || consigneeParty === undefined || number.trim() === "" || goods.trim() === "" || !/^[1-9][0-9]*$/u.test(quantity)) {
+    if (
+      shipperParty === undefined ||
+      consigneeParty === undefined ||
+      number.trim() === "" ||
+      goods.trim() === "" ||
+      !/^[1-9][0-9]*$/u.test(quantity)
+    ) {
       setError({ message: t("transfer.pickAll"), reasons: [] });
       return;
     }
@@ -100,7 +106,10 @@ export function DocumentsPage() {
         events.push({ ...event, carrierSignature: await signLogisticsEvent(connection.signer, chainId, waybill, event) });
       }
       const file = `waybill-${waybill.number}.json`;
-      download(file, { waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) }, events });
+      download(file, {
+        waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) },
+        events,
+      });
       setDone(t("documents.download", { file }));
     });
   };

@@ -5,7 +5,11 @@ import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
 import { pieceName } from "../../chain/tokenId";
-import type { AttestedJson as FundingCheckPassed, CheckFailureJson as CheckFailure, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
+import type {
+  AttestedJson as FundingCheckPassed,
+  CheckFailureJson as CheckFailure,
+  StoredFundingRequestJson as StoredRequest,
+} from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
 import { RequestTable } from "./Finance";
 import { FactorRecoursePanel } from "./Recourse";
@@ -23,7 +27,11 @@ export function FactorPage() {
   const t = useT();
   const { api, connection, config, session, nameOf } = useApp();
   const requests = useData(() => api.call("fundingRequests", { query: { as: "factor" } }), [api]);
-  const book = useData((minBlock) => api.call("factorBook", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
+  const book = useData(
+    (minBlock) =>
+      api.call("factorBook", { params: { address: session.address }, query: { minBlock: minBlock === null ? undefined : String(minBlock) } }),
+    [api, session.address],
+  );
   const [selected, setSelected] = useState<StoredRequest | null>(null);
   const [outcome, setOutcome] = useState<CheckOutcome | null>(null);
   const [result, setResult] = useState<string | null>(null);
@@ -47,7 +55,12 @@ export function FactorPage() {
     const price = BigInt(passed.attestation.price);
     const { settlementToken, financing } = connection.contracts;
     const allowance = await settlementToken.allowance(connection.address, config.addresses.financing);
-    const steps: MessageKey[] = [...(allowance < price ? (["factor.stepApprove"] as MessageKey[]) : []), "factor.stepFund", "transfer.stepMined", "transfer.stepIndexed"];
+    const steps: MessageKey[] = [
+      ...(allowance < price ? (["factor.stepApprove"] as MessageKey[]) : []),
+      "factor.stepFund",
+      "transfer.stepMined",
+      "transfer.stepIndexed",
+    ];
     await run(steps, async (step) => {
       if (allowance < price) {
         await (await settlementToken.approve(config.addresses.financing, price)).wait();
@@ -100,7 +113,8 @@ export function FactorPage() {
             <ul className="steps">
               {outcome.passed.steps.map((step) => (
                 <li key={step.step} className={step.passed ? "ok" : "bad"}>
-                  {step.passed ? "✓" : "✗"} {t("factor.step", { step: step.step })}: {pieceName(step.tokenId)} · {nameOf(step.from)} → {nameOf(step.to)} · {cny(step.value)}
+                  {step.passed ? "✓" : "✗"} {t("factor.step", { step: step.step })}: {pieceName(step.tokenId)} · {nameOf(step.from)} →{" "}
+                  {nameOf(step.to)} · {cny(step.value)}
                 </li>
               ))}
             </ul>
@@ -115,7 +129,11 @@ export function FactorPage() {
             <strong>{t("factor.failed")}</strong>
             <ul>
               {outcome.failures.map((failure) => (
-                <FailureLine key={`${failure.code}-${failure.message}`} failure={failure} stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })} />
+                <FailureLine
+                  key={`${failure.code}-${failure.message}`}
+                  failure={failure}
+                  stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })}
+                />
               ))}
             </ul>
           </div>
@@ -134,7 +152,9 @@ export function FactorPage() {
         <ErrorBox error={book.error} />
         {book.data !== null && (
           <>
-            <p className="totals">{t("factor.bookTotals", { count: book.data.totals.fundings, value: cny(book.data.totals.value), price: cny(book.data.totals.price) })}</p>
+            <p className="totals">
+              {t("factor.bookTotals", { count: book.data.totals.fundings, value: cny(book.data.totals.value), price: cny(book.data.totals.price) })}
+            </p>
             <table>
               <thead>
                 <tr>

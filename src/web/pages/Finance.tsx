@@ -63,7 +63,11 @@ export function FinancePage() {
   const best = quotes === null || quotes.quotes.length === 0 ? [] : [getAddress(quotes.quotes[0].offer.factor)];
   const picks = chosen !== null && chosen.key === quoteKey ? chosen.factors : best;
   const picked = (quotes?.quotes ?? []).filter((quote) => picks.includes(getAddress(quote.offer.factor)));
-  const toggle = (factor: string, on: boolean): void => setChosen({ key: quoteKey ?? "", factors: on ? [...picks.filter((entry) => entry !== factor), factor] : picks.filter((entry) => entry !== factor) });
+  const toggle = (factor: string, on: boolean): void =>
+    setChosen({
+      key: quoteKey ?? "",
+      factors: on ? [...picks.filter((entry) => entry !== factor), factor] : picks.filter((entry) => entry !== factor),
+    });
 
   const sign = async (): Promise<void> => {
     setResult(null);
@@ -75,11 +79,20 @@ export function FinancePage() {
       const domain = financingDomain(BigInt(config.chainId), config.addresses.financing);
       const signed: Array<{ request: FundingRequest; holderSignature: string }> = [];
       for (const quote of picked) {
-        const request: FundingRequest = { tokenId: BigInt(piece.tokenId), value, minPrice: BigInt(quote.price), factor: getAddress(quote.offer.factor), withRecourse, deadline: current + 3n * DAY, nonce };
+        const request: FundingRequest = {
+          tokenId: BigInt(piece.tokenId),
+          value,
+          minPrice: BigInt(quote.price),
+          factor: getAddress(quote.offer.factor),
+          withRecourse,
+          deadline: current + 3n * DAY,
+          nonce,
+        };
         signed.push({ request, holderSignature: await signFundingRequest(connection.signer, domain, request) });
       }
       step("finance.stepSubmit");
-      for (const { request, holderSignature } of signed) await api.call("submitFundingRequest", { body: { request: fundingRequestToWire(request), holderSignature } });
+      for (const { request, holderSignature } of signed)
+        await api.call("submitFundingRequest", { body: { request: fundingRequestToWire(request), holderSignature } });
       setResult(t("finance.submitted", { factor: picked.map((quote) => nameOf(quote.offer.factor)).join(", ") }));
       await mine.reload();
     });
@@ -102,7 +115,12 @@ export function FinancePage() {
         </label>
         <label>
           {t("finance.value")}
-          <input value={valueText} onChange={(event) => setValueText(event.target.value)} placeholder={piece === undefined ? "" : cny(piece.value).replace(" CNY", "")} data-testid="finance-value" />
+          <input
+            value={valueText}
+            onChange={(event) => setValueText(event.target.value)}
+            placeholder={piece === undefined ? "" : cny(piece.value).replace(" CNY", "")}
+            data-testid="finance-value"
+          />
         </label>
         <ErrorBox error={quoted.error} />
         {quotes !== null && (
@@ -130,7 +148,13 @@ export function FinancePage() {
                       return (
                         <tr key={quote.hash} data-testid={`quote-${factor}`}>
                           <td>
-                            <input type="checkbox" style={{ width: "auto" }} checked={picks.includes(factor)} onChange={(event) => toggle(factor, event.target.checked)} data-testid="quote-pick" />
+                            <input
+                              type="checkbox"
+                              style={{ width: "auto" }}
+                              checked={picks.includes(factor)}
+                              onChange={(event) => toggle(factor, event.target.checked)}
+                              data-testid="quote-pick"
+                            />
                           </td>
                           <td>{nameOf(factor)}</td>
                           <td className="amount">{t("finance.rate", { rate: rateText(quote.offer.rateBps) })}</td>
@@ -146,14 +170,24 @@ export function FinancePage() {
               </div>
             )}
             {quotes.unfit.length > 0 && (
-              <p className="muted small">{t("finance.unfit", { offers: quotes.unfit.map((entry) => `${nameOf(entry.factor)} (${entry.reason})`).join("; ") })}</p>
+              <p className="muted small">
+                {t("finance.unfit", { offers: quotes.unfit.map((entry) => `${nameOf(entry.factor)} (${entry.reason})`).join("; ") })}
+              </p>
             )}
           </div>
         )}
         {piece !== undefined && value !== null && quotes !== null && picked.length > 0 && (
           <div className="quote" data-testid="finance-quote">
             {picked.map((quote) => (
-              <p key={quote.hash}>{t("finance.price", { factor: nameOf(quote.offer.factor), price: cny(quote.price), value: cny(value), rate: rateText(quote.offer.rateBps), days: quotes.piece.days })}</p>
+              <p key={quote.hash}>
+                {t("finance.price", {
+                  factor: nameOf(quote.offer.factor),
+                  price: cny(quote.price),
+                  value: cny(value),
+                  rate: rateText(quote.offer.rateBps),
+                  days: quotes.piece.days,
+                })}
+              </p>
             ))}
           </div>
         )}
@@ -161,7 +195,13 @@ export function FinancePage() {
         <fieldset className="recourse" data-testid="finance-recourse">
           <legend>{t("finance.recourse")}</legend>
           <label>
-            <input type="radio" name="recourse" checked={!withRecourse} onChange={() => setWithRecourse(false)} data-testid="finance-recourse-without" />
+            <input
+              type="radio"
+              name="recourse"
+              checked={!withRecourse}
+              onChange={() => setWithRecourse(false)}
+              data-testid="finance-recourse-without"
+            />
             {t("finance.recourseWithout")}
           </label>
           <label>
@@ -172,7 +212,15 @@ export function FinancePage() {
         {piece !== undefined && value !== null && picked.length > 0 && (
           <div className="terms" data-testid="finance-terms">
             {picked.map((quote) => (
-              <p key={quote.hash}>{t("finance.signing", { value: cny(value), piece: pieceName(piece.tokenId), factor: nameOf(quote.offer.factor), price: cny(quote.price), recourse: t(withRecourse ? "recourse.with" : "recourse.without") })}</p>
+              <p key={quote.hash}>
+                {t("finance.signing", {
+                  value: cny(value),
+                  piece: pieceName(piece.tokenId),
+                  factor: nameOf(quote.offer.factor),
+                  price: cny(quote.price),
+                  recourse: t(withRecourse ? "recourse.with" : "recourse.without"),
+                })}
+              </p>
             ))}
           </div>
         )}

@@ -50,14 +50,26 @@ export function OffersSection({ version }: { version: number | null }) {
     if (min === null || max === null || total === null) return setError({ message: t("offers.badAmount"), reasons: [] });
     await run(["offers.stepSign", "offers.stepSend"], async (step) => {
       const now = Number(await chainNow(connection));
-      const candidate = { factor: connection.address, anchorId: Number(anchorId), rateBps: bps, maxTenorDays: Number(tenor), minValue: min.toString(), maxValue: max.toString(), appetite: total.toString(), validUntil: Number(validUntil), issuedAt: now };
+      const candidate = {
+        factor: connection.address,
+        anchorId: Number(anchorId),
+        rateBps: bps,
+        maxTenorDays: Number(tenor),
+        minValue: min.toString(),
+        maxValue: max.toString(),
+        appetite: total.toString(),
+        validUntil: Number(validUntil),
+        issuedAt: now,
+      };
       // The API's own schema: a wrong field is named before the wallet is asked.
       const parsed = offerSchema.safeParse(candidate);
       if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "));
       const signature = await signOffer(connection.signer, BigInt(config.chainId), parsed.data);
       step("offers.stepSend");
       await api.call("publishOffer", { body: { offer: candidate, signature } });
-      setResult(t("offers.published", { anchor: nameOf(anchors.find((member) => member.memberId === Number(anchorId))?.accounts[0]), rate: rateText(bps) }));
+      setResult(
+        t("offers.published", { anchor: nameOf(anchors.find((member) => member.memberId === Number(anchorId))?.accounts[0]), rate: rateText(bps) }),
+      );
       await own.reload();
     });
   };
@@ -106,8 +118,19 @@ export function OffersSection({ version }: { version: number | null }) {
                   <td className="amount">
                     {cny(entry.offer.minValue)} – {cny(entry.offer.maxValue)}
                   </td>
-                  <td className="amount">{t("offers.appetiteLeft", { appetite: cny(entry.offer.appetite), left: cny(BigInt(entry.remaining) < 0n ? 0n : entry.remaining) })}</td>
-                  <td>{entry.current ? dateOf(entry.offer.validUntil) : <span className="badge badge-overdue">{t("offers.expired", { date: dateOf(entry.offer.validUntil) })}</span>}</td>
+                  <td className="amount">
+                    {t("offers.appetiteLeft", {
+                      appetite: cny(entry.offer.appetite),
+                      left: cny(BigInt(entry.remaining) < 0n ? 0n : entry.remaining),
+                    })}
+                  </td>
+                  <td>
+                    {entry.current ? (
+                      dateOf(entry.offer.validUntil)
+                    ) : (
+                      <span className="badge badge-overdue">{t("offers.expired", { date: dateOf(entry.offer.validUntil) })}</span>
+                    )}
+                  </td>
                   <td data-testid="offer-requests">
                     {entry.requests.length === 0
                       ? t("common.none")

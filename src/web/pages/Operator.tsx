@@ -95,7 +95,8 @@ export function OperatorPage() {
 
   // The confirmation and the result show where the action started, which may be below the fold.
   useEffect(() => {
-    if (pending !== null || outcome !== null) document.querySelector("[data-testid=operator-confirm], [data-testid=operator-result]")?.scrollIntoView({ block: "nearest" });
+    if (pending !== null || outcome !== null)
+      document.querySelector("[data-testid=operator-confirm], [data-testid=operator-result]")?.scrollIntoView({ block: "nearest" });
   }, [pending, outcome]);
 
   const view = useData<ConsoleView>(
@@ -106,7 +107,12 @@ export function OperatorPage() {
       // provider may answer "latest" from a short cache), and the clock is that block's.
       const block = Math.max(await connection.provider.getBlockNumber(), minBlock ?? 0);
       const at = { blockTag: block };
-      const [count, requiredVerifiers, paused, header] = await Promise.all([registry.memberCount(at), financing.requiredVerifiers(at), pausable.paused(at), connection.provider.getBlock(block)]);
+      const [count, requiredVerifiers, paused, header] = await Promise.all([
+        registry.memberCount(at),
+        financing.requiredVerifiers(at),
+        pausable.paused(at),
+        connection.provider.getBlock(block),
+      ]);
       if (header === null) throw new Error(`the node returned no block ${block}`);
       const now = BigInt(header.timestamp);
       const ids = Array.from({ length: Number(count) }, (_, index) => index + 1);
@@ -225,7 +231,12 @@ export function OperatorPage() {
   const data = view.data;
   const { registry, financing, receivableToken } = connection.contracts;
   const chosen = data?.members.find((row) => row.memberId === selected) ?? null;
-  const lapsing = data === null ? [] : data.members.filter((row) => row.status !== 0 && row.kycValidUntil <= data.now + LAPSE_WINDOW).sort((a, b) => (a.kycValidUntil < b.kycValidUntil ? -1 : 1));
+  const lapsing =
+    data === null
+      ? []
+      : data.members
+          .filter((row) => row.status !== 0 && row.kycValidUntil <= data.now + LAPSE_WINDOW)
+          .sort((a, b) => (a.kycValidUntil < b.kycValidUntil ? -1 : 1));
 
   return (
     <main>
@@ -248,8 +259,24 @@ export function OperatorPage() {
               onClick={() =>
                 void prepare(
                   data.paused
-                    ? { area: "system", what: t("operator.do.unpause"), details: [], call: "ReceivableToken.unpause()", dryRun: () => receivableToken.unpause.staticCall(), send: () => receivableToken.unpause(), done: () => t("operator.do.unpause") }
-                    : { area: "system", what: t("operator.do.pause"), details: [], call: "ReceivableToken.pause()", dryRun: () => receivableToken.pause.staticCall(), send: () => receivableToken.pause(), done: () => t("operator.do.pause") },
+                    ? {
+                        area: "system",
+                        what: t("operator.do.unpause"),
+                        details: [],
+                        call: "ReceivableToken.unpause()",
+                        dryRun: () => receivableToken.unpause.staticCall(),
+                        send: () => receivableToken.unpause(),
+                        done: () => t("operator.do.unpause"),
+                      }
+                    : {
+                        area: "system",
+                        what: t("operator.do.pause"),
+                        details: [],
+                        call: "ReceivableToken.pause()",
+                        dryRun: () => receivableToken.pause.staticCall(),
+                        send: () => receivableToken.pause(),
+                        done: () => t("operator.do.pause"),
+                      },
                 )
               }
             >
@@ -262,7 +289,15 @@ export function OperatorPage() {
                 if (!/^[0-9]{1,6}$/u.test(text.trim())) return refuse("system", "operator.badThreshold");
                 const required = BigInt(text.trim());
                 const what = t("operator.do.threshold", { count: required, was: data.requiredVerifiers });
-                void prepare({ area: "system", what, details: [], call: `Financing.setRequiredVerifiers(${required})`, dryRun: () => financing.setRequiredVerifiers.staticCall(required), send: () => financing.setRequiredVerifiers(required), done: () => what });
+                void prepare({
+                  area: "system",
+                  what,
+                  details: [],
+                  call: `Financing.setRequiredVerifiers(${required})`,
+                  dryRun: () => financing.setRequiredVerifiers.staticCall(required),
+                  send: () => financing.setRequiredVerifiers(required),
+                  done: () => what,
+                });
               }}
             />
             {actionPanel("system")}
@@ -276,7 +311,12 @@ export function OperatorPage() {
           version={applicationsVersion}
           disabled={locked}
           onAdmit={(application: ApplicationView) => {
-            setPrefill({ creditCode: application.application.creditCode, address: application.application.applicant, roles: rolesOf(application.application.roles), application });
+            setPrefill({
+              creditCode: application.application.creditCode,
+              address: application.application.applicant,
+              roles: rolesOf(application.application.roles),
+              application,
+            });
             document.querySelector("[data-testid=operator-admit]")?.scrollIntoView({ block: "start" });
           }}
         />
@@ -288,7 +328,9 @@ export function OperatorPage() {
           {prefill !== null && (
             <p className="quote" data-testid="admit-from-application">
               {t("operator.fromApplication", { name: `${prefill.application.application.nameZh} / ${prefill.application.application.nameEn}` })}
-              {prefill.application.application.addresses.length > 1 && <> {t("operator.moreAddresses", { addresses: prefill.application.application.addresses.slice(1).join(", ") })}</>}
+              {prefill.application.application.addresses.length > 1 && (
+                <> {t("operator.moreAddresses", { addresses: prefill.application.application.addresses.slice(1).join(", ") })}</>
+              )}
             </p>
           )}
           <AdmitForm
@@ -331,7 +373,9 @@ export function OperatorPage() {
         <CurrencySection
           version={data.block}
           disabled={locked}
-          holders={data.members.filter((row) => row.status === STATUS_ACTIVE && row.accounts.length > 0).map((row) => ({ account: row.accounts[0], name: nameOfMember(row) }))}
+          holders={data.members
+            .filter((row) => row.status === STATUS_ACTIVE && row.accounts.length > 0)
+            .map((row) => ({ account: row.accounts[0], name: nameOfMember(row) }))}
           nameOf={(address) => app.nameOf(address)}
           panel={actionPanel("currency")}
           onPrepare={(prepared) => void prepare(prepared)}
@@ -379,13 +423,26 @@ export function OperatorPage() {
                 {data.members.map((row) => (
                   <tr key={row.memberId} data-testid={`member-${row.memberId}`}>
                     <td>
-                      <button type="button" className="link" disabled={locked} onClick={() => setSelected(row.memberId)} data-testid="member-manage" title={t("operator.manage")}>
+                      <button
+                        type="button"
+                        className="link"
+                        disabled={locked}
+                        onClick={() => setSelected(row.memberId)}
+                        data-testid="member-manage"
+                        title={t("operator.manage")}
+                      >
                         {nameOfMember(row)}
                       </button>
                     </td>
                     <td data-testid="member-roles">{rolesText(row.roles)}</td>
                     <td data-testid="member-status">{t(`operator.status.${row.status}` as MessageKey)}</td>
-                    <td data-testid="member-kyc">{row.kycValidUntil <= data.now + LAPSE_WINDOW ? <span className="badge badge-overdue">{dateOf(row.kycValidUntil)}</span> : dateOf(row.kycValidUntil)}</td>
+                    <td data-testid="member-kyc">
+                      {row.kycValidUntil <= data.now + LAPSE_WINDOW ? (
+                        <span className="badge badge-overdue">{dateOf(row.kycValidUntil)}</span>
+                      ) : (
+                        dateOf(row.kycValidUntil)
+                      )}
+                    </td>
                     <td data-testid="member-addresses">
                       {row.accounts.map((account) => (
                         <div key={account}>
@@ -431,7 +488,13 @@ function ThresholdForm({ current, disabled, onSubmit }: { current: bigint; disab
       <div className="row">
         <label>
           {t("operator.thresholdInput")}
-          <input className="narrow" inputMode="numeric" value={text} onChange={(event) => setText(event.target.value)} data-testid="operator-threshold-input" />
+          <input
+            className="narrow"
+            inputMode="numeric"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            data-testid="operator-threshold-input"
+          />
         </label>
         <button type="button" className="secondary" disabled={disabled} onClick={() => onSubmit(text)} data-testid="operator-threshold-set">
           {t("operator.setThreshold")}
@@ -448,13 +511,24 @@ interface AdmitInput {
   kycDate: string;
 }
 
-function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: string; disabled: boolean; onSubmit: (form: AdmitInput) => void; initial: AdmitPrefill | null }) {
+function AdmitForm({
+  defaultDate,
+  disabled,
+  onSubmit,
+  initial,
+}: {
+  defaultDate: string;
+  disabled: boolean;
+  onSubmit: (form: AdmitInput) => void;
+  initial: AdmitPrefill | null;
+}) {
   const t = useT();
   const [creditCode, setCreditCode] = useState(initial?.creditCode ?? "");
   const [address, setAddress] = useState(initial?.address ?? "");
   const [roles, setRoles] = useState<Role[]>(initial?.roles ?? []);
   const [kycDate, setKycDate] = useState(defaultDate);
-  const toggle = (role: Role, on: boolean): void => setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
+  const toggle = (role: Role, on: boolean): void =>
+    setRoles(on ? [...roles.filter((held) => held !== role), role].sort() : roles.filter((held) => held !== role));
   return (
     <>
       <label>
@@ -463,7 +537,13 @@ function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: 
       </label>
       <label>
         {t("operator.firstAddress")}
-        <input value={address} placeholder="0x…" onChange={(event) => setAddress(event.target.value)} data-testid="admit-address" autoComplete="off" />
+        <input
+          value={address}
+          placeholder="0x…"
+          onChange={(event) => setAddress(event.target.value)}
+          data-testid="admit-address"
+          autoComplete="off"
+        />
       </label>
       <fieldset className="recourse">
         <legend>{t("operator.roles")}</legend>
@@ -471,7 +551,13 @@ function AdmitForm({ defaultDate, disabled, onSubmit, initial }: { defaultDate: 
           {ROLES.map((role) => (
             <label key={role}>
               {/* The phone layout stretches inputs in labels to the card's width: a checkbox keeps its own. */}
-              <input type="checkbox" style={{ width: "auto" }} checked={roles.includes(role)} onChange={(event) => toggle(role, event.target.checked)} data-testid={`admit-role-${roleName(role)}`} />
+              <input
+                type="checkbox"
+                style={{ width: "auto" }}
+                checked={roles.includes(role)}
+                onChange={(event) => toggle(role, event.target.checked)}
+                data-testid={`admit-role-${roleName(role)}`}
+              />
               {t(`role.${roleName(role)}` as MessageKey)}
             </label>
           ))}
@@ -518,15 +604,42 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
   return (
     <Section title={t("operator.manageTitle", { name })} testId="operator-member">
       <p>
-        {t("operator.col.status")}: <strong>{t(`operator.status.${row.status}` as MessageKey)}</strong> · {t("operator.col.roles")}: {rolesText(row.roles)} · {t("operator.col.kyc")}: {dateOf(row.kycValidUntil)}
+        {t("operator.col.status")}: <strong>{t(`operator.status.${row.status}` as MessageKey)}</strong> · {t("operator.col.roles")}:{" "}
+        {rolesText(row.roles)} · {t("operator.col.kyc")}: {dateOf(row.kycValidUntil)}
       </p>
       <div className="row">
         {row.status === STATUS_SUSPENDED ? (
-          <button type="button" className="secondary" disabled={disabled} data-testid="member-reinstate" onClick={() => action(t("operator.do.reinstate", { member: name }), `MemberRegistry.reinstate(${id})`, () => registry.reinstate.staticCall(id), () => registry.reinstate(id))}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={disabled}
+            data-testid="member-reinstate"
+            onClick={() =>
+              action(
+                t("operator.do.reinstate", { member: name }),
+                `MemberRegistry.reinstate(${id})`,
+                () => registry.reinstate.staticCall(id),
+                () => registry.reinstate(id),
+              )
+            }
+          >
             {t("operator.reinstate")}
           </button>
         ) : (
-          <button type="button" className="secondary" disabled={disabled || row.status !== STATUS_ACTIVE} data-testid="member-suspend" onClick={() => action(t("operator.do.suspend", { member: name }), `MemberRegistry.suspend(${id})`, () => registry.suspend.staticCall(id), () => registry.suspend(id))}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={disabled || row.status !== STATUS_ACTIVE}
+            data-testid="member-suspend"
+            onClick={() =>
+              action(
+                t("operator.do.suspend", { member: name }),
+                `MemberRegistry.suspend(${id})`,
+                () => registry.suspend.staticCall(id),
+                () => registry.suspend(id),
+              )
+            }
+          >
             {t("operator.suspend")}
           </button>
         )}
@@ -545,7 +658,12 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
           onClick={() => {
             const until = endOfDayCst(kycDate);
             if (until === null) return onRefuse("operator.badDate");
-            action(t("operator.do.renewKyc", { member: name, date: dateOf(until), was: dateOf(row.kycValidUntil) }), `MemberRegistry.renewKyc(${id}, ${until})`, () => registry.renewKyc.staticCall(id, until), () => registry.renewKyc(id, until));
+            action(
+              t("operator.do.renewKyc", { member: name, date: dateOf(until), was: dateOf(row.kycValidUntil) }),
+              `MemberRegistry.renewKyc(${id}, ${until})`,
+              () => registry.renewKyc.staticCall(id, until),
+              () => registry.renewKyc(id, until),
+            );
           }}
         >
           {t("operator.renewKyc")}
@@ -564,11 +682,37 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
                   <td>{held ? t("operator.held") : t("operator.notHeld")}</td>
                   <td>
                     {held ? (
-                      <button type="button" className="secondary" disabled={disabled} data-testid="role-revoke" onClick={() => action(t("operator.do.revoke", { member: name, role: roleWord(role) }), `MemberRegistry.revokeRole(${id}, ${role} /* ${roleName(role)} */)`, () => registry.revokeRole.staticCall(id, role), () => registry.revokeRole(id, role))}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={disabled}
+                        data-testid="role-revoke"
+                        onClick={() =>
+                          action(
+                            t("operator.do.revoke", { member: name, role: roleWord(role) }),
+                            `MemberRegistry.revokeRole(${id}, ${role} /* ${roleName(role)} */)`,
+                            () => registry.revokeRole.staticCall(id, role),
+                            () => registry.revokeRole(id, role),
+                          )
+                        }
+                      >
                         {t("operator.revoke")}
                       </button>
                     ) : (
-                      <button type="button" className="secondary" disabled={disabled} data-testid="role-grant" onClick={() => action(t("operator.do.grant", { member: name, role: roleWord(role) }), `MemberRegistry.grantRole(${id}, ${role} /* ${roleName(role)} */)`, () => registry.grantRole.staticCall(id, role), () => registry.grantRole(id, role))}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={disabled}
+                        data-testid="role-grant"
+                        onClick={() =>
+                          action(
+                            t("operator.do.grant", { member: name, role: roleWord(role) }),
+                            `MemberRegistry.grantRole(${id}, ${role} /* ${roleName(role)} */)`,
+                            () => registry.grantRole.staticCall(id, role),
+                            () => registry.grantRole(id, role),
+                          )
+                        }
+                      >
                         {t("operator.grant")}
                       </button>
                     )}
@@ -580,14 +724,37 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
         </table>
       </div>
 
-      {((row.roles >> Role.ANCHOR) & 1) === 1 && <CreditLineForm row={row} name={name} defaultDate={lineDate} version={version} disabled={disabled} onPrepare={onPrepare} onRefuse={onRefuse} />}
+      {((row.roles >> Role.ANCHOR) & 1) === 1 && (
+        <CreditLineForm
+          row={row}
+          name={name}
+          defaultDate={lineDate}
+          version={version}
+          disabled={disabled}
+          onPrepare={onPrepare}
+          onRefuse={onRefuse}
+        />
+      )}
 
       <h3>{t("operator.col.addresses")}</h3>
       <ul>
         {row.accounts.map((account) => (
           <li key={account} data-testid={`member-address-${account}`}>
             <code>{account}</code>{" "}
-            <button type="button" className="link" disabled={disabled} data-testid="address-remove" onClick={() => action(t("operator.do.removeAddress", { member: name, address: account }), `MemberRegistry.removeAccount(${id}, ${account})`, () => registry.removeAccount.staticCall(id, account), () => registry.removeAccount(id, account))}>
+            <button
+              type="button"
+              className="link"
+              disabled={disabled}
+              data-testid="address-remove"
+              onClick={() =>
+                action(
+                  t("operator.do.removeAddress", { member: name, address: account }),
+                  `MemberRegistry.removeAccount(${id}, ${account})`,
+                  () => registry.removeAccount.staticCall(id, account),
+                  () => registry.removeAccount(id, account),
+                )
+              }
+            >
               {t("operator.remove")}
             </button>
           </li>
@@ -596,7 +763,13 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
       <div className="row">
         <label>
           {t("operator.newAddress")}
-          <input value={newAddress} placeholder="0x…" onChange={(event) => setNewAddress(event.target.value)} data-testid="member-new-address" autoComplete="off" />
+          <input
+            value={newAddress}
+            placeholder="0x…"
+            onChange={(event) => setNewAddress(event.target.value)}
+            data-testid="member-new-address"
+            autoComplete="off"
+          />
         </label>
         <button
           type="button"
@@ -606,7 +779,12 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
           onClick={() => {
             if (!isAddress(newAddress.trim())) return onRefuse("operator.badAddress", { text: newAddress });
             const account = getAddress(newAddress.trim());
-            action(t("operator.do.addAddress", { member: name, address: account }), `MemberRegistry.addAccount(${id}, ${account})`, () => registry.addAccount.staticCall(id, account), () => registry.addAccount(id, account));
+            action(
+              t("operator.do.addAddress", { member: name, address: account }),
+              `MemberRegistry.addAccount(${id}, ${account})`,
+              () => registry.addAccount.staticCall(id, account),
+              () => registry.addAccount(id, account),
+            );
           }}
         >
           {t("operator.addAddress")}
@@ -621,7 +799,23 @@ function MemberActions({ row, name, defaultDate, lineDate, version, disabled, ro
  * An anchor's credit line (ReceivableToken.setCreditLine): the line in force (limit, what is owed, review date) and
  * the form to set a new limit and review date. An anchor without a line cannot confirm a receivable.
  */
-function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, onRefuse }: { row: MemberRow; name: string; defaultDate: string; version: number; disabled: boolean; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
+function CreditLineForm({
+  row,
+  name,
+  defaultDate,
+  version,
+  disabled,
+  onPrepare,
+  onRefuse,
+}: {
+  row: MemberRow;
+  name: string;
+  defaultDate: string;
+  version: number;
+  disabled: boolean;
+  onPrepare: (prepared: Prepared) => void;
+  onRefuse: (key: MessageKey, vars?: Record<string, string>) => void;
+}) {
   const t = useT();
   const { connection } = useApp();
   const { receivableToken } = connection.contracts;
@@ -635,13 +829,22 @@ function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, 
       <ErrorBox error={line.error} />
       {line.data !== null && (
         <p data-testid="member-line-now">
-          {line.data.reviewDate === 0n ? t("operator.lineNone") : t("operator.lineNow", { limit: cny(line.data.limit), used: cny(line.data.outstanding), date: dateOf(line.data.reviewDate) })}
+          {line.data.reviewDate === 0n
+            ? t("operator.lineNone")
+            : t("operator.lineNow", { limit: cny(line.data.limit), used: cny(line.data.outstanding), date: dateOf(line.data.reviewDate) })}
         </p>
       )}
       <div className="row">
         <label>
           {t("operator.lineLimit")}
-          <input className="narrow" value={limitText} placeholder="3,000,000.00" onChange={(event) => setLimitText(event.target.value)} data-testid="member-line-limit" autoComplete="off" />
+          <input
+            className="narrow"
+            value={limitText}
+            placeholder="3,000,000.00"
+            onChange={(event) => setLimitText(event.target.value)}
+            data-testid="member-line-limit"
+            autoComplete="off"
+          />
         </label>
         <label>
           {t("operator.lineReview")}
@@ -658,8 +861,19 @@ function CreditLineForm({ row, name, defaultDate, version, disabled, onPrepare, 
             const until = endOfDayCst(reviewDate);
             if (until === null) return onRefuse("operator.badDate");
             const what = t("operator.do.creditLine", { member: name, limit: cny(limit), date: dateOf(until) });
-            const was = line.data === null || line.data.reviewDate === 0n ? [t("operator.lineWasNone")] : [t("operator.lineWas", { limit: cny(line.data.limit), used: cny(line.data.outstanding) })];
-            onPrepare({ area: "member", what, details: was, call: `ReceivableToken.setCreditLine(${id}, ${limit}, ${until})`, dryRun: () => receivableToken.setCreditLine.staticCall(id, limit, until), send: () => receivableToken.setCreditLine(id, limit, until), done: () => what });
+            const was =
+              line.data === null || line.data.reviewDate === 0n
+                ? [t("operator.lineWasNone")]
+                : [t("operator.lineWas", { limit: cny(line.data.limit), used: cny(line.data.outstanding) })];
+            onPrepare({
+              area: "member",
+              what,
+              details: was,
+              call: `ReceivableToken.setCreditLine(${id}, ${limit}, ${until})`,
+              dryRun: () => receivableToken.setCreditLine.staticCall(id, limit, until),
+              send: () => receivableToken.setCreditLine(id, limit, until),
+              done: () => what,
+            });
           }}
         >
           {t("operator.lineSet")}
@@ -679,7 +893,23 @@ interface Holder {
  * issued, each active member's balance, and issuing deposits to a member when the connected operator is itself an
  * issuer (issue is the issuer's call). Each is one transaction, dry-run and confirmed like every console action.
  */
-function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare, onRefuse }: { version: number; disabled: boolean; holders: Holder[]; nameOf: (address: string) => string; panel: ReactNode; onPrepare: (prepared: Prepared) => void; onRefuse: (key: MessageKey, vars?: Record<string, string>) => void }) {
+function CurrencySection({
+  version,
+  disabled,
+  holders,
+  nameOf,
+  panel,
+  onPrepare,
+  onRefuse,
+}: {
+  version: number;
+  disabled: boolean;
+  holders: Holder[];
+  nameOf: (address: string) => string;
+  panel: ReactNode;
+  onPrepare: (prepared: Prepared) => void;
+  onRefuse: (key: MessageKey, vars?: Record<string, string>) => void;
+}) {
   const t = useT();
   const { connection } = useApp();
   const { settlementToken } = connection.contracts;
@@ -689,7 +919,16 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
     const [self, issued, balances] = await Promise.all([
       settlementToken.isIssuer(connection.address, at),
       settlementToken.totalIssued(at),
-      Promise.all(accounts.split(",").filter((account) => account !== "").map(async (account) => ({ account, balance: await settlementToken.balanceOf(account, at), issuer: await settlementToken.isIssuer(account, at) }))),
+      Promise.all(
+        accounts
+          .split(",")
+          .filter((account) => account !== "")
+          .map(async (account) => ({
+            account,
+            balance: await settlementToken.balanceOf(account, at),
+            issuer: await settlementToken.isIssuer(account, at),
+          })),
+      ),
     ]);
     return { self, issued, balances };
   }, [connection, settlementToken, version, accounts]);
@@ -702,7 +941,15 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
     if (!isAddress(text)) return onRefuse("operator.badAddress", { text: issuerAddress });
     const account = getAddress(text);
     const what = t(allowed ? "operator.do.issuer" : "operator.do.notIssuer", { who: nameOf(account), address: account });
-    onPrepare({ area: "currency", what, details: [], call: `SettlementToken.setIssuer(${account}, ${allowed})`, dryRun: () => settlementToken.setIssuer.staticCall(account, allowed), send: () => settlementToken.setIssuer(account, allowed), done: () => what });
+    onPrepare({
+      area: "currency",
+      what,
+      details: [],
+      call: `SettlementToken.setIssuer(${account}, ${allowed})`,
+      dryRun: () => settlementToken.setIssuer.staticCall(account, allowed),
+      send: () => settlementToken.setIssuer(account, allowed),
+      done: () => what,
+    });
   };
   const issue = (): void => {
     if (!isAddress(recipient)) return onRefuse("operator.pickRecipient");
@@ -710,7 +957,15 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
     if (amount === null || amount === 0n) return onRefuse("operator.badLimit", { text: amountText });
     const to = getAddress(recipient);
     const what = t("operator.do.issue", { amount: cny(amount), who: nameOf(to) });
-    onPrepare({ area: "currency", what, details: [t("operator.detail.address", { address: to })], call: `SettlementToken.issue(${to}, ${amount})`, dryRun: () => settlementToken.issue.staticCall(to, amount), send: () => settlementToken.issue(to, amount), done: () => what });
+    onPrepare({
+      area: "currency",
+      what,
+      details: [t("operator.detail.address", { address: to })],
+      call: `SettlementToken.issue(${to}, ${amount})`,
+      dryRun: () => settlementToken.issue.staticCall(to, amount),
+      send: () => settlementToken.issue(to, amount),
+      done: () => what,
+    });
   };
 
   return (
@@ -741,7 +996,13 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
       <div className="row">
         <label>
           {t("operator.issuerAddress")}
-          <input value={issuerAddress} placeholder="0x…" onChange={(event) => setIssuerAddress(event.target.value)} data-testid="currency-issuer-address" autoComplete="off" />
+          <input
+            value={issuerAddress}
+            placeholder="0x…"
+            onChange={(event) => setIssuerAddress(event.target.value)}
+            data-testid="currency-issuer-address"
+            autoComplete="off"
+          />
         </label>
         <button type="button" className="secondary" disabled={disabled} onClick={() => authorize(true)} data-testid="currency-issuer-allow">
           {t("operator.issuerAllow")}
@@ -765,7 +1026,14 @@ function CurrencySection({ version, disabled, holders, nameOf, panel, onPrepare,
         </label>
         <label>
           {t("operator.issueAmount")}
-          <input className="narrow" value={amountText} placeholder="1,000,000.00" onChange={(event) => setAmountText(event.target.value)} data-testid="currency-amount" autoComplete="off" />
+          <input
+            className="narrow"
+            value={amountText}
+            placeholder="1,000,000.00"
+            onChange={(event) => setAmountText(event.target.value)}
+            data-testid="currency-amount"
+            autoComplete="off"
+          />
         </label>
         <button type="button" disabled={disabled} onClick={issue} data-testid="currency-issue">
           {t("operator.issue")}

@@ -19,10 +19,27 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
   const t = useT();
   const { nameOf } = useApp();
   if (stored.kind === "invoice") {
-    const { invoice } = stored.document as { invoice: { number: string; seller: PartyWire; buyer: PartyWire; total: string; issueDate: number; lines: Array<{ description: string; quantity: string }> } };
+    const { invoice } = stored.document as {
+      invoice: {
+        number: string;
+        seller: PartyWire;
+        buyer: PartyWire;
+        total: string;
+        issueDate: number;
+        lines: Array<{ description: string; quantity: string }>;
+      };
+    };
     return (
       <div className="doc-summary" data-testid="document-summary">
-        <div>{t("piece.docInvoice", { number: invoice.number, seller: nameOf(invoice.seller.account), buyer: nameOf(invoice.buyer.account), total: cny(invoice.total), date: dateOf(invoice.issueDate) })}</div>
+        <div>
+          {t("piece.docInvoice", {
+            number: invoice.number,
+            seller: nameOf(invoice.seller.account),
+            buyer: nameOf(invoice.buyer.account),
+            total: cny(invoice.total),
+            date: dateOf(invoice.issueDate),
+          })}
+        </div>
         <ul>
           {invoice.lines.map((line) => (
             <li key={line.description}>
@@ -40,11 +57,23 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
   return (
     <div className="doc-summary" data-testid="document-summary">
       <div>
-        {t("piece.docWaybill", { number: waybill.number, carrier: nameOf(waybill.carrier.account), shipper: nameOf(waybill.shipper.account), consignee: nameOf(waybill.consignee.account), reference: waybill.reference })}
+        {t("piece.docWaybill", {
+          number: waybill.number,
+          carrier: nameOf(waybill.carrier.account),
+          shipper: nameOf(waybill.shipper.account),
+          consignee: nameOf(waybill.consignee.account),
+          reference: waybill.reference,
+        })}
       </div>
       <ul>
         {events.map((event) => (
-          <li key={event.kind}>{t("piece.docEvent", { event: t(event.kind === "pickedUp" ? "piece.pickedUp" : "piece.delivered"), date: dateOf(event.time), place: event.place })}</li>
+          <li key={event.kind}>
+            {t("piece.docEvent", {
+              event: t(event.kind === "pickedUp" ? "piece.pickedUp" : "piece.delivered"),
+              date: dateOf(event.time),
+              place: event.place,
+            })}
+          </li>
         ))}
       </ul>
     </div>
@@ -86,7 +115,17 @@ function DocumentViewer({ hash, onClose }: { hash: string; onClose: () => void }
   );
 }
 
-function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tree: PieceTree; childrenOf: Map<string, TreeNode[]>; openDocument: (hash: string) => void }) {
+function NodeView({
+  node,
+  tree,
+  childrenOf,
+  openDocument,
+}: {
+  node: TreeNode;
+  tree: PieceTree;
+  childrenOf: Map<string, TreeNode[]>;
+  openDocument: (hash: string) => void;
+}) {
   const t = useT();
   const { nameOf } = useApp();
   const isRoot = node.parent === "0";
@@ -104,7 +143,9 @@ function NodeView({ node, tree, childrenOf, openDocument }: { node: TreeNode; tr
           {bought && node.tradeProof !== null && <span className="badge badge-funded">{t("piece.funded")}</span>}
           {node.tokenId === tree.focus && <span className="badge badge-focus">{t("piece.focus")}</span>}
           {node.checks !== null && (
-            <span className={`badge ${node.checks.passed ? "badge-pass" : "badge-fail"}`}>{node.checks.passed ? `✓ ${t("piece.checksPass")}` : `✗ ${t("piece.checksFail")}`}</span>
+            <span className={`badge ${node.checks.passed ? "badge-pass" : "badge-fail"}`}>
+              {node.checks.passed ? `✓ ${t("piece.checksPass")}` : `✗ ${t("piece.checksFail")}`}
+            </span>
           )}
         </div>
         <div>
@@ -158,7 +199,12 @@ export function LineageTree({ tree }: { tree: PieceTree }) {
   return (
     <div data-testid="lineage-tree">
       <p>
-        {t("piece.receivable", { slot: tree.slot.slot, anchor: nameOf(tree.slot.anchor), value: cny(tree.slot.faceValue), date: dateOf(tree.slot.maturity) })}
+        {t("piece.receivable", {
+          slot: tree.slot.slot,
+          anchor: nameOf(tree.slot.anchor),
+          value: cny(tree.slot.faceValue),
+          date: dateOf(tree.slot.maturity),
+        })}
         <br />
         {t("piece.repaid", { value: cny(tree.slot.repaid) })}
       </p>

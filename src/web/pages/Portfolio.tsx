@@ -9,7 +9,10 @@ import { useData } from "../lib/useData";
 export function PortfolioPage() {
   const t = useT();
   const { api, nameOf, session } = useApp();
-  const { data, error } = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api, session.address]);
+  const { data, error } = useData(
+    (minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }),
+    [api, session.address],
+  );
   return (
     <main>
       <Section title={t("portfolio.title")} testId="portfolio-page">

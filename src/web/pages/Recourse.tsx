@@ -47,7 +47,10 @@ interface RecourseLine {
   returned: bigint;
 }
 
-async function attestationOf(connection: { provider: { getTransaction(hash: string): Promise<{ data: string } | null> }; contracts: Contracts }, transactionHash: string): Promise<Attestation> {
+async function attestationOf(
+  connection: { provider: { getTransaction(hash: string): Promise<{ data: string } | null> }; contracts: Contracts },
+  transactionHash: string,
+): Promise<Attestation> {
   const tx = await connection.provider.getTransaction(transactionHash);
   if (tx === null) throw new Error(`the funding transaction ${transactionHash} is not on this chain`);
   const decoded = connection.contracts.financing.interface.decodeFunctionData("fund", tx.data);
@@ -93,7 +96,9 @@ export function FactorRecoursePanel({ fundings, reloadKey }: { fundings: Funding
   const lines = useData(
     async () =>
       Promise.all(
-        withRecourse.map(async (row) => lineOf(connection.contracts, row.fundingId, BigInt(row.fundedTokenId), await attestationOf(connection, row.transactionHash))),
+        withRecourse.map(async (row) =>
+          lineOf(connection.contracts, row.fundingId, BigInt(row.fundedTokenId), await attestationOf(connection, row.transactionHash)),
+        ),
       ),
     [connection, withRecourse.map((row) => row.fundingId).join(","), reloadKey],
   );
@@ -132,8 +137,12 @@ export function FactorRecoursePanel({ fundings, reloadKey }: { fundings: Funding
               <td>{pieceName(line.fundedTokenId)}</td>
               <td>{nameOf(line.attestation.holder)}</td>
               <td className="amount">{cny(line.attestation.value)}</td>
-              <td className="amount" data-testid="recourse-due">{cny(line.due)}</td>
-              <td className="amount" data-testid="recourse-paid">{cny(line.paid)}</td>
+              <td className="amount" data-testid="recourse-due">
+                {cny(line.due)}
+              </td>
+              <td className="amount" data-testid="recourse-paid">
+                {cny(line.paid)}
+              </td>
               <td data-testid="recourse-state">{stateText(t, line)}</td>
               <td>
                 {line.state === RECOURSE_AVAILABLE && line.overdue && (
@@ -175,7 +184,12 @@ export function SellerRecoursePanel() {
       demands.map(async (demandEvent) => {
         const [funded] = await financing.queryFilter(financing.filters.Funded(demandEvent.args.fundingId));
         if (funded === undefined) throw new Error(`no funding ${demandEvent.args.fundingId}`);
-        return lineOf(connection.contracts, demandEvent.args.fundingId, demandEvent.args.fundedTokenId, await attestationOf(connection, funded.transactionHash));
+        return lineOf(
+          connection.contracts,
+          demandEvent.args.fundingId,
+          demandEvent.args.fundedTokenId,
+          await attestationOf(connection, funded.transactionHash),
+        );
       }),
     );
   }, [connection, session.address]);
@@ -232,8 +246,12 @@ export function SellerRecoursePanel() {
               <td>{pieceName(line.fundedTokenId)}</td>
               <td>{nameOf(line.attestation.factor)}</td>
               <td className="amount">{cny(line.attestation.value)}</td>
-              <td className="amount" data-testid="recourse-due">{cny(line.due)}</td>
-              <td className="amount" data-testid="recourse-paid">{cny(line.paid)}</td>
+              <td className="amount" data-testid="recourse-due">
+                {cny(line.due)}
+              </td>
+              <td className="amount" data-testid="recourse-paid">
+                {cny(line.paid)}
+              </td>
               <td className="amount">{cny(line.returned)}</td>
               <td>
                 {line.due > 0n && (

@@ -33,14 +33,22 @@ export function RequestNotes({ requests }: { requests: StoredRequest[] }) {
           <strong>
             {pieceName(entry.request.tokenId)} · {nameOf(entry.request.factor)} · {t(`state.${entry.state}`)}
           </strong>
-          {entry.declined !== undefined && <div data-testid="request-declined-reason">{t("life.declinedWhy", { factor: nameOf(entry.request.factor), reason: entry.declined.reason })}</div>}
+          {entry.declined !== undefined && (
+            <div data-testid="request-declined-reason">
+              {t("life.declinedWhy", { factor: nameOf(entry.request.factor), reason: entry.declined.reason })}
+            </div>
+          )}
           {entry.declined === undefined && entry.check !== undefined && (
             <div className={entry.check.passed ? "success" : "error"}>
               {t(entry.check.passed ? "life.checkPassed" : "life.checkFailed")}
               {!entry.check.passed && (
                 <ul>
                   {entry.check.failures.map((failure) => (
-                    <FailureLine key={`${failure.code}-${failure.step ?? ""}-${failure.message}`} failure={failure} stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })} />
+                    <FailureLine
+                      key={`${failure.code}-${failure.step ?? ""}-${failure.message}`}
+                      failure={failure}
+                      stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })}
+                    />
                   ))}
                 </ul>
               )}
@@ -106,7 +114,9 @@ export function HolderRequests({ requests, reload, table: RequestTable }: { requ
               price: cny(picked.request.minPrice),
             })}
           </p>
-          {picked.state === "declined" && <p className="muted">{t("life.withdrawDeclined", { factor: nameOf(picked.request.factor), date: dateOf(picked.request.deadline) })}</p>}
+          {picked.state === "declined" && (
+            <p className="muted">{t("life.withdrawDeclined", { factor: nameOf(picked.request.factor), date: dateOf(picked.request.deadline) })}</p>
+          )}
           <div className="row">
             <button type="button" disabled={busy} onClick={() => void withdraw(picked)} data-testid="withdraw-confirm">
               {t("life.withdrawConfirm")}
@@ -161,10 +171,18 @@ export function useDecline(reload: () => Promise<void>) {
     <>
       {picked !== null && (
         <div className="confirm card" role="dialog" aria-label={t("life.decline")} data-testid="decline-form">
-          <h3>{t("life.declineTitle", { holder: nameOf(picked.holder), piece: pieceName(picked.request.tokenId), value: cny(picked.request.value) })}</h3>
+          <h3>
+            {t("life.declineTitle", { holder: nameOf(picked.holder), piece: pieceName(picked.request.tokenId), value: cny(picked.request.value) })}
+          </h3>
           <label>
             {t("life.declineReason")}
-            <textarea value={reason} maxLength={DECLINE_REASON_MAX} rows={3} onChange={(event) => setReason(event.target.value)} data-testid="decline-reason" />
+            <textarea
+              value={reason}
+              maxLength={DECLINE_REASON_MAX}
+              rows={3}
+              onChange={(event) => setReason(event.target.value)}
+              data-testid="decline-reason"
+            />
           </label>
           <div className="row">
             <button type="button" disabled={busy} onClick={() => void decline(picked)} data-testid="decline-send">

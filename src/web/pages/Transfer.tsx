@@ -31,7 +31,10 @@ interface PendingTransfer {
 export function useRecipients() {
   const { members, session, nameOf } = useApp();
   return members
-    .filter((member) => member.status === "ACTIVE" && (member.roles.includes("SUPPLIER") || member.roles.includes("FACTOR")) && member.memberId !== session.memberId)
+    .filter(
+      (member) =>
+        member.status === "ACTIVE" && (member.roles.includes("SUPPLIER") || member.roles.includes("FACTOR")) && member.memberId !== session.memberId,
+    )
     .flatMap((member) => member.accounts.map((account) => ({ account: getAddress(account), name: nameOf(account), memberId: member.memberId })));
 }
 
@@ -41,7 +44,10 @@ export function TransferPage() {
   const language = useLanguage();
   const { api, connection, config, memberOf, nameOf, members } = useApp();
   const recipients = useRecipients();
-  const { data, reload } = useData((minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }), [api]);
+  const { data, reload } = useData(
+    (minBlock) => api.call("portfolio", { query: { minBlock: minBlock === null ? undefined : String(minBlock) } }),
+    [api],
+  );
   const [tokenId, setTokenId] = useState("");
   const [amountText, setAmountText] = useState("");
   const [recipient, setRecipient] = useState("");
@@ -92,14 +98,23 @@ export function TransferPage() {
     let verdict;
     try {
       verdict = await api.call("transferCheck", {
-        body: { tokenId: piece.tokenId, recipient, amount: amount.toString(), invoice: invoiceToWire(invoice), waybill: logisticsProofToWire(ready.waybill.proof).waybill },
+        body: {
+          tokenId: piece.tokenId,
+          recipient,
+          amount: amount.toString(),
+          invoice: invoiceToWire(invoice),
+          waybill: logisticsProofToWire(ready.waybill.proof).waybill,
+        },
       });
     } catch (caught) {
       setError(explain(caught, t, language));
       return;
     }
     if (!verdict.ok) {
-      setError({ message: t("precheck.refused"), reasons: verdict.failures.map((failure) => transferFailureSentence(failure, t, memberName, nameOf)) });
+      setError({
+        message: t("precheck.refused"),
+        reasons: verdict.failures.map((failure) => transferFailureSentence(failure, t, memberName, nameOf)),
+      });
       return;
     }
     setPending({
@@ -164,7 +179,13 @@ export function TransferPage() {
         </label>
         <label>
           {t("transfer.amount")}
-          <input value={amountText} onChange={(event) => setAmountText(event.target.value)} placeholder="100,000.00" inputMode="decimal" data-testid="transfer-amount" />
+          <input
+            value={amountText}
+            onChange={(event) => setAmountText(event.target.value)}
+            placeholder="100,000.00"
+            inputMode="decimal"
+            data-testid="transfer-amount"
+          />
           {amount !== null && amount > 0n && <span className="muted"> = {cny(amount)}</span>}
         </label>
         <label>

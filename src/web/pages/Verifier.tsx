@@ -79,7 +79,16 @@ export function VerifierPage() {
             <p>
               {dateOf(entry.at)} · {pieceName(entry.tokenId)} · {nameOf(entry.factor)} · {cny(entry.value)}
             </p>
-            <ul>{!entry.outcome.signed && entry.outcome.failures.map((failure) => <FailureLine key={`${failure.code}-${failure.message}`} failure={failure} stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })} />)}</ul>
+            <ul>
+              {!entry.outcome.signed &&
+                entry.outcome.failures.map((failure) => (
+                  <FailureLine
+                    key={`${failure.code}-${failure.message}`}
+                    failure={failure}
+                    stepLabel={failure.step === undefined ? undefined : t("factor.step", { step: failure.step })}
+                  />
+                ))}
+            </ul>
           </div>
         ))}
       </Section>

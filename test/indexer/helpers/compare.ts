@@ -28,8 +28,10 @@ export async function waitForHead(indexer: RunningIndexer, timeoutMs = 60_000): 
     const head = await hre.ethers.provider.getBlock("latest");
     if (head === null || head.hash === null) throw new Error("no latest block");
     const cursor = indexer.cursor();
-    if (cursor !== undefined && cursor.number === head.number && cursor.hash === head.hash.toLowerCase()) return { number: head.number, hash: head.hash };
-    if (Date.now() > deadline) throw new Error(`indexer at ${cursor?.number ?? "none"} (${cursor?.hash ?? ""}) did not reach head ${head.number} ${head.hash}`);
+    if (cursor !== undefined && cursor.number === head.number && cursor.hash === head.hash.toLowerCase())
+      return { number: head.number, hash: head.hash };
+    if (Date.now() > deadline)
+      throw new Error(`indexer at ${cursor?.number ?? "none"} (${cursor?.hash ?? ""}) did not reach head ${head.number} ${head.hash}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -72,7 +74,12 @@ function recordsUnder<T>(records: Map<string, string>, prefix: string, decode: (
  * what it received, existence), every slot (terms, piece count, repayment account, overdue), every holder's piece
  * count, every member, every currency balance and the system parameters. Returns how many values were compared.
  */
-export async function expectIndexMatchesContracts(records: Map<string, string>, addresses: ChainbillAddresses, blockTag: number, blockTimestamp: number): Promise<number> {
+export async function expectIndexMatchesContracts(
+  records: Map<string, string>,
+  addresses: ChainbillAddresses,
+  blockTag: number,
+  blockTimestamp: number,
+): Promise<number> {
   const c = connectChainbill(addresses, hre.ethers.provider);
   const at = { blockTag };
   const checks: Array<Promise<void>> = [];
@@ -110,7 +117,11 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   for (const [, slot] of slots) {
     checks.push(
       (async () => {
-        const [terms, account, overdue] = await Promise.all([c.receivableToken.receivable(slot.slot, at), c.settlement.account(slot.slot, at), c.settlement.isOverdue(slot.slot, at)]);
+        const [terms, account, overdue] = await Promise.all([
+          c.receivableToken.receivable(slot.slot, at),
+          c.settlement.account(slot.slot, at),
+          c.settlement.isOverdue(slot.slot, at),
+        ]);
         same(terms.anchorId, BigInt(slot.anchorId), `anchorId of slot ${slot.slot}`);
         same(terms.supplierId, BigInt(slot.supplierId), `supplierId of slot ${slot.slot}`);
         same(terms.faceValue, slot.faceValue, `faceValue of slot ${slot.slot}`);
@@ -127,7 +138,9 @@ export async function expectIndexMatchesContracts(records: Map<string, string>, 
   }
   // Holders: every address that holds or ever held a piece.
   const holders = new Set(tokens.map(([, token]) => token.owner));
-  const totals = new Map(recordsUnder<HoldingTotals>(records, "ht/", (text) => codecs.holdingTotals.decode(text)).map(([key, value]) => [key.slice(3), value]));
+  const totals = new Map(
+    recordsUnder<HoldingTotals>(records, "ht/", (text) => codecs.holdingTotals.decode(text)).map(([key, value]) => [key.slice(3), value]),
+  );
   for (const holder of holders) {
     checks.push(
       (async () => {

@@ -63,11 +63,27 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
   for (const [name, signer] of cast) {
     const memberId = Number(await c.registry.memberIdOf(signer.address));
     if (memberId === 0) {
-      actors.push({ name, address: signer.address, memberId, roles: 0, status: "ACTIVE", kycValidUntil: 0n, leiHash: outsiderLeiHash(signer.address) });
+      actors.push({
+        name,
+        address: signer.address,
+        memberId,
+        roles: 0,
+        status: "ACTIVE",
+        kycValidUntil: 0n,
+        leiHash: outsiderLeiHash(signer.address),
+      });
       continue;
     }
     const record = await c.registry.member(memberId);
-    actors.push({ name, address: signer.address, memberId, roles: Number(record.roles), status: "ACTIVE", kycValidUntil: record.kycValidUntil, leiHash: record.leiHash });
+    actors.push({
+      name,
+      address: signer.address,
+      memberId,
+      roles: Number(record.roles),
+      status: "ACTIVE",
+      kycValidUntil: record.kycValidUntil,
+      leiHash: record.leiHash,
+    });
   }
   const signers = cast.map(([, signer]) => signer);
   const layout = layoutOf(actors);

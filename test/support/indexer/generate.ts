@@ -91,7 +91,11 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     slotCount += 1n;
     const number = `BENCH-${invoice.toString().padStart(8, "0")}`;
     const invoiceHash = id(`invoice ${number}`);
-    const sellerConsent = await signInvoiceUse(tier1, chainId, addresses.receivableToken, { invoiceNumber: number, invoiceHash, buyer: anchor.address });
+    const sellerConsent = await signInvoiceUse(tier1, chainId, addresses.receivableToken, {
+      invoiceNumber: number,
+      invoiceHash,
+      buyer: anchor.address,
+    });
     return token.encodeFunctionData("confirm", [
       {
         supplier: tier1.address,
@@ -106,7 +110,8 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     ]);
   }
 
-  const split = (from: bigint, to: string, value: bigint): string => token.encodeFunctionData("transferFrom(uint256,address,uint256)", [from, to, value]);
+  const split = (from: bigint, to: string, value: bigint): string =>
+    token.encodeFunctionData("transferFrom(uint256,address,uint256)", [from, to, value]);
 
   let leaf: bigint;
   await send("evm_setAutomine", [false]);
@@ -143,7 +148,14 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
     await send("evm_setAutomine", [true]);
   }
   if (!(await c.receivableToken.exists(leaf))) throw new Error(`lineage leaf ${leaf} was not created`);
-  return { addresses, deploymentBlock, holder: tier2.address.toLowerCase(), lineageLeaf: leaf, transactions, head: await hre.ethers.provider.getBlockNumber() };
+  return {
+    addresses,
+    deploymentBlock,
+    holder: tier2.address.toLowerCase(),
+    lineageLeaf: leaf,
+    transactions,
+    head: await hre.ethers.provider.getBlockNumber(),
+  };
 }
 
 /** Events the plan creates besides deployment and admission: 4 per confirmation, 3 per split. */
@@ -160,7 +172,8 @@ export async function generateChain(plan: GenerationPlan, log: (line: string) =>
  */
 export function benchmarkPlan(): GenerationPlan {
   const extra = Number(process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS ?? "30000");
-  if (!Number.isSafeInteger(extra) || extra < 0) throw new Error(`CHAINBILL_BENCH_EXTRA_CONFIRMATIONS must be a whole number, not ${process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS}`);
+  if (!Number.isSafeInteger(extra) || extra < 0)
+    throw new Error(`CHAINBILL_BENCH_EXTRA_CONFIRMATIONS must be a whole number, not ${process.env.CHAINBILL_BENCH_EXTRA_CONFIRMATIONS}`);
   return { holderSlots: 10, splitsPerSlot: 1_000, lineageDepth: 20, extraConfirmations: extra, transactionsPerBlock: 30 };
 }
 
