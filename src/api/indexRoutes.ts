@@ -72,11 +72,14 @@ function subjectOf(response: Response, requested: string | undefined): string {
   throw forbidden("NOT_AN_AUDITOR", "only auditors and operators may look at another member's pieces");
 }
 
-export function registerIndexRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions): void {
-  const { reader } = options;
-  const session = requireSession(context);
-  const access = new DocumentAccess(context, context.requests);
-
+/**
+ * What every index route does around its read: waits (up to 10 s, else 503 INDEX_BEHIND) for a `minBlock` the
+ * client has seen, and turns a query's refusal of its input into a 400.
+ */
+export function indexReads(options: IndexRouteOptions): {
+  caughtUp: (query: unknown) => Promise<void>;
+  read: <T>(what: () => Promise<T>) => Promise<T>;
+} {
   const caughtUp = async (query: unknown): Promise<void> => {
     const { minBlock } = parseInput(minBlockQuery, query, "query");
     if (minBlock === undefined) return;
@@ -94,6 +97,15 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       throw error;
     }
   };
+  return { caughtUp, read };
+}
+
+export function registerIndexRoutes(router: IRouter, context: ApiContext, options: IndexRouteOptions): void {
+  const { reader } = options;
+  const session = requireSession(context);
+  const access = new DocumentAccess(context, context.requests);
+
+  const { caughtUp, read } = indexReads(options);
   const summaryOf = (slot: bigint): Promise<SlotSummary | null> => reader.slot(slot);
   const factorAddresses = async (): Promise<string[]> => {
     const { members } = await reader.members();

@@ -1,18 +1,18 @@
 import { getAddress } from "ethers";
 import type { IRouter } from "express";
 import { Role } from "../chain/roles";
-import { QueryInputError } from "../indexer/queries";
 import { anchorBlocksToTime, anchorRecordOf, relationshipsOf, supplierBlocksToTime } from "../indexer/risk";
 import type { Refusal } from "../requests/refusals";
-import { ApiError, badRequest, forbidden } from "./errors";
+import { forbidden } from "./errors";
 import { callerOf, requireSession } from "./auth/middleware";
 import type { Caller } from "./auth/middleware";
 import { BlockTimes } from "./blockTimes";
 import { holdsRole } from "./members";
 import { parseInput } from "./validation";
-import { anchorParams, factorParams, minBlockQuery, RECORD_REFUSALS_LISTED, supplierParams } from "./wire/schemas";
+import { anchorParams, factorParams, RECORD_REFUSALS_LISTED, supplierParams } from "./wire/schemas";
 import type { ApiContext } from "./context";
 import type { OfferStore } from "../offers/store";
+import { indexReads } from "./indexRoutes";
 import type { IndexRouteOptions } from "./indexRoutes";
 
 /**
@@ -27,8 +27,6 @@ import type { IndexRouteOptions } from "./indexRoutes";
  * - a factor's exposure: the factor's own address; auditors and operators any.
  */
 
-const WAIT_MS = 10_000;
-
 function overseer(caller: Caller): boolean {
   return holdsRole(caller.standing, Role.AUDITOR) || holdsRole(caller.standing, Role.OPERATOR);
 }
@@ -40,23 +38,7 @@ export function registerRiskRoutes(router: IRouter, context: ApiContext, options
   if (provider === null || provider === undefined) throw new Error("the API's contracts have no provider to read block times from");
   const blockTimes = new BlockTimes(provider);
 
-  const caughtUp = async (query: unknown): Promise<void> => {
-    const { minBlock } = parseInput(minBlockQuery, query, "query");
-    if (minBlock === undefined) return;
-    try {
-      await options.waitForBlock(Number(minBlock), WAIT_MS);
-    } catch {
-      throw new ApiError(503, "INDEX_BEHIND", `the index has not reached block ${minBlock} yet; retry shortly`, [], 2);
-    }
-  };
-  const read = async <T>(what: () => Promise<T>): Promise<T> => {
-    try {
-      return await what();
-    } catch (error) {
-      if (error instanceof QueryInputError) throw badRequest(error.message);
-      throw error;
-    }
-  };
+  const { caughtUp, read } = indexReads(options);
 
   router.get("/v1/anchors/:address/record", session, async (request, response) => {
     await caughtUp(request.query);

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import type { FundingAttestation } from "../../chain/funding";
 import { useApp } from "../app";
 import { ErrorBox, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
@@ -17,19 +18,7 @@ import { useData } from "../lib/useData";
  */
 
 /** The attestation a funding used, as `Financing.fund` received it. */
-interface Attestation {
-  tokenId: bigint;
-  holder: string;
-  factor: string;
-  value: bigint;
-  price: bigint;
-  invoiceHash: string;
-  logisticsHash: string;
-  tradeProofHash: string;
-  withRecourse: boolean;
-  deadline: bigint;
-  nonce: bigint;
-}
+type Attestation = FundingAttestation;
 
 /** `IFinancing.Recourse`. */
 const RECOURSE_AVAILABLE = 1n;
