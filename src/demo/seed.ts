@@ -33,6 +33,9 @@ const DAY = 86_400n;
 const YEAR = 365n * DAY;
 const CNY = "0x434e59";
 /** Huaxin Mobile's credit line in the seeded story: 3,000,000.00 CNY, of which the seed confirms 1,500,000.00. */
+/** What the seeded bank's offer says it will hold of the anchor's pieces: 20,000,000.00 CNY. */
+export const DEMO_OFFER_APPETITE = 20_000_000_00n;
+
 export const DEMO_ANCHOR_CREDIT_LINE = 3_000_000_00n;
 
 export interface SeedOptions {
@@ -133,7 +136,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     maxTenorDays: 365,
     minValue: 1_000_00n,
     maxValue: 5_000_000_00n,
-    appetite: 20_000_000_00n,
+    appetite: DEMO_OFFER_APPETITE,
     validUntil: offerNow + Number(YEAR),
     issuedAt: offerNow,
   };

@@ -1,4 +1,5 @@
 import hre from "hardhat";
+import { DEMO_OFFER_APPETITE } from "../../src/demo/seed";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
@@ -81,7 +82,8 @@ describe("the dApp in a real browser: the factor's risk panel and exposure chart
 
     const exposure = bank.page.getByTestId("factor-exposure");
     expect(await text(bank.page, "exposure-totals")).to.equal(`1 piece held · ${formatCny(BANK_HOLDS)} still due · ${formatCny(0n)} overdue`);
-    expect(await text(bank.page, "exposure-appetite")).to.equal("Appetite in my offers: none published yet");
+    // The seeded bank published an offer for the anchor: its appetite stands beside the exposure (and marks the bar).
+    expect(await text(bank.page, "exposure-appetite")).to.equal(`Appetite in my offers: ${formatCny(DEMO_OFFER_APPETITE)}`);
     expect(await exposure.getByTestId("chart-by-anchor-row").count()).to.equal(1);
     expect(await exposure.getByTestId("chart-by-anchor-row").first().getAttribute("title")).to.equal(
       `Huaxin Mobile: ${formatCny(BANK_HOLDS)} due, of which ${formatCny(0n)} overdue`,

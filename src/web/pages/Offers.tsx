@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { endOfDayCst } from "../../chain/membership";
 import { offerSchema, signOffer } from "../../offers/offer";
 import { useApp } from "../app";
@@ -35,14 +35,29 @@ export function OffersSection({ version }: { version: number | null }) {
   const [minValue, setMinValue] = useState("10,000.00");
   const [maxValue, setMaxValue] = useState("");
   const [appetite, setAppetite] = useState("");
-  const [validDate, setValidDate] = useState(() => dateOf(BigInt(Math.floor(Date.now() / 1000) + 90 * 86_400)));
+  // Valid 90 days by default, counted from the chain's time (which a test chain, or a chain behind, may not share with
+  // this computer's clock): the field fills once the chain answers, unless the clerk typed a date first.
+  const [validDate, setValidDate] = useState("");
+  useEffect(() => {
+    let current = true;
+    void chainNow(connection).then(
+      (now) => {
+        if (current) setValidDate((typed) => (typed === "" ? dateOf(now + 90n * 86_400n) : typed));
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [connection]);
   const [result, setResult] = useState<string | null>(null);
   const { progress, error, setError, run, busy } = useAction();
 
   const publish = async (): Promise<void> => {
     setResult(null);
     const bps = parseRateBps(rate);
-    const validUntil = endOfDayCst(validDate);
+    // An empty date (the chain has not answered yet) means the default: 90 days from the chain's time, read below.
+    const validUntil = validDate === "" ? 0n : endOfDayCst(validDate);
     const [min, max, total] = [parseCny(minValue), parseCny(maxValue), parseCny(appetite)];
     if (anchorId === "") return setError({ message: t("offers.badAnchor"), reasons: [] });
     if (bps === null) return setError({ message: t("offers.badRate"), reasons: [] });
@@ -50,6 +65,8 @@ export function OffersSection({ version }: { version: number | null }) {
     if (min === null || max === null || total === null) return setError({ message: t("offers.badAmount"), reasons: [] });
     await run(["offers.stepSign", "offers.stepSend"], async (step) => {
       const now = Number(await chainNow(connection));
+      const until = validDate === "" ? endOfDayCst(dateOf(BigInt(now) + 90n * 86_400n)) : validUntil;
+      if (until === null) throw new Error(t("operator.badDate"));
       const candidate = {
         factor: connection.address,
         anchorId: Number(anchorId),
@@ -58,7 +75,7 @@ export function OffersSection({ version }: { version: number | null }) {
         minValue: min.toString(),
         maxValue: max.toString(),
         appetite: total.toString(),
-        validUntil: Number(validUntil),
+        validUntil: Number(until),
         issuedAt: now,
       };
       // The API's own schema: a wrong field is named before the wallet is asked.
