@@ -31,11 +31,12 @@ export const inlineRecovery: SignatureRecovery = {
 /**
  * The smallest batch worth sending to the threads, per implementation: below it, the hop (posting the batch, a thread
  * waking, the answer coming back: ~0.1–0.3 ms on this machine) costs more latency than the recoveries the calling
- * thread saves. Measured by `npm run bench:api` (src/api/README.md has the figures): libsecp256k1 recovers one
- * signature in ~0.06–0.2 ms, so a batch pays from about 8 signatures; the JavaScript fallback takes ~2–7 ms for one,
- * so every recovery goes to the pool.
+ * thread saves. Measured by `npm run bench:api` on a quiet machine (src/api/README.md has the figures): one
+ * libsecp256k1 recovery costs about what the hop costs (58 µs and 60 µs), and a batch pays from 16 signatures; the
+ * JavaScript fallback takes ~1.3 ms for one, which would block the event loop that long, so every fallback recovery
+ * goes to the pool.
  */
-export const POOL_FROM: Readonly<Record<SignatureBackendName, number>> = { native: 8, js: 1 };
+export const POOL_FROM: Readonly<Record<SignatureBackendName, number>> = { native: 16, js: 1 };
 
 export interface SignaturePoolOptions {
   /** Worker threads (default: one per core). */
