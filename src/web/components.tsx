@@ -55,6 +55,31 @@ export function Progress({ progress }: { progress: ProgressState | null }) {
   );
 }
 
+/** What an action shows below its buttons: its progress, its failure explained, or its result line. */
+export function ActionOutcome({
+  progress,
+  error,
+  result,
+  testId,
+}: {
+  progress: ProgressState | null;
+  error: Explained | null;
+  result: string | null;
+  testId: string;
+}) {
+  return (
+    <>
+      <Progress progress={progress} />
+      <ErrorBox error={error} />
+      {result !== null && (
+        <p className="success" data-testid={testId}>
+          {result}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** Runs an action with a progress list and turns any failure into an explained error. */
 export function useAction() {
   const t = useT();

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, useAction } from "../components";
+import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
@@ -156,13 +156,7 @@ export function ClaimsPage() {
             </button>
           </>
         )}
-        <Progress progress={progress} />
-        <ErrorBox error={error} />
-        {result !== null && (
-          <p className="success" data-testid="claims-result">
-            {result}
-          </p>
-        )}
+        <ActionOutcome progress={progress} error={error} result={result} testId="claims-result" />
       </Section>
     </main>
   );

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { getAddress } from "ethers";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, useAction } from "../components";
+import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { financingDomain, signFundingRequest } from "../../chain/funding";
 import type { FundingRequest } from "../../chain/funding";
 import { chainNow } from "../lib/chain";
@@ -227,13 +227,7 @@ export function FinancePage() {
         <button type="button" disabled={busy || picked.length === 0} onClick={() => void sign()} data-testid="finance-sign">
           {t("finance.sign")}
         </button>
-        <Progress progress={progress} />
-        <ErrorBox error={error} />
-        {result !== null && (
-          <p className="success" data-testid="finance-result">
-            {result}
-          </p>
-        )}
+        <ActionOutcome progress={progress} error={error} result={result} testId="finance-result" />
       </Section>
       <Section title={t("finance.mine")}>
         <ErrorBox error={mine.error} />

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { endOfDayCst } from "../../chain/membership";
 import { offerSchema, signOffer } from "../../offers/offer";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, useAction } from "../components";
+import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import { cny, dateOf, parseCny } from "../lib/money";
@@ -207,13 +207,7 @@ export function OffersSection({ version }: { version: number | null }) {
       <button type="button" disabled={busy} onClick={() => void publish()} data-testid="offer-publish">
         {t("offers.publish")}
       </button>
-      <Progress progress={progress} />
-      <ErrorBox error={error} />
-      {result !== null && (
-        <p className="success" data-testid="offer-result">
-          {result}
-        </p>
-      )}
+      <ActionOutcome progress={progress} error={error} result={result} testId="offer-result" />
     </Section>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { FundingAttestation } from "../../chain/funding";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, useAction } from "../components";
+import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, parseCny } from "../lib/money";
@@ -145,13 +145,7 @@ export function FactorRecoursePanel({ fundings, reloadKey }: { fundings: Funding
         </tbody>
       </table>
       <p className="muted">{t("recourse.factorNote")}</p>
-      <Progress progress={progress} />
-      <ErrorBox error={error} />
-      {result !== null && (
-        <p className="success" data-testid="recourse-result">
-          {result}
-        </p>
-      )}
+      <ActionOutcome progress={progress} error={error} result={result} testId="recourse-result" />
     </Section>
   );
 }
@@ -279,13 +273,7 @@ export function SellerRecoursePanel() {
           </button>
         </div>
       )}
-      <Progress progress={progress} />
-      <ErrorBox error={error} />
-      {result !== null && (
-        <p className="success" data-testid="recourse-result">
-          {result}
-        </p>
-      )}
+      <ActionOutcome progress={progress} error={error} result={result} testId="recourse-result" />
     </Section>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { ComponentType, ReactNode } from "react";
 import { useApp } from "../app";
-import { ErrorBox, FailureLine, Progress, useAction } from "../components";
+import { ActionOutcome, FailureLine, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
 import { pieceName } from "../../chain/tokenId";
@@ -127,13 +127,7 @@ export function HolderRequests({ requests, reload, table: RequestTable }: { requ
           </div>
         </div>
       )}
-      <Progress progress={progress} />
-      <ErrorBox error={error} />
-      {result !== null && (
-        <p className="success" data-testid="withdraw-result">
-          {result}
-        </p>
-      )}
+      <ActionOutcome progress={progress} error={error} result={result} testId="withdraw-result" />
     </>
   );
 }
@@ -194,13 +188,7 @@ export function useDecline(reload: () => Promise<void>) {
           </div>
         </div>
       )}
-      <Progress progress={progress} />
-      <ErrorBox error={error} />
-      {result !== null && (
-        <p className="success" data-testid="decline-result">
-          {result}
-        </p>
-      )}
+      <ActionOutcome progress={progress} error={error} result={result} testId="decline-result" />
     </>
   );
   return { button, panel };

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { getAddress } from "ethers";
 import { useApp } from "../app";
-import { ErrorBox, Progress, Section, useAction } from "../components";
+import { ActionOutcome, Section, useAction } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
@@ -224,13 +224,7 @@ export function TransferPage() {
             onCancel={() => setPending(null)}
           />
         )}
-        <Progress progress={progress} />
-        <ErrorBox error={error} />
-        {result !== null && (
-          <p className="success" data-testid="transfer-result">
-            {result}
-          </p>
-        )}
+        <ActionOutcome progress={progress} error={error} result={result} testId="transfer-result" />
       </Section>
     </main>
   );
