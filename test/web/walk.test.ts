@@ -200,6 +200,7 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await open(page, "factor", "factor-offers");
     await page.getByTestId("offer-anchor").selectOption(String(anchorId));
     await page.getByTestId("offer-rate").fill("5.80");
+    await page.getByTestId("offer-min").fill("1,000.00");
     await page.getByTestId("offer-max").fill("2,000,000.00");
     await page.getByTestId("offer-appetite").fill("20,000,000.00");
     await page.getByRole("button", { name: en("offers.publish") }).click();
@@ -403,6 +404,11 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     expect(await claimAll("bank", bankPiece, remainder(SOLD))).to.equal(remainder(SOLD));
     expect(await receivableToken.exists(ROOT)).to.equal(false);
     expect(await receivableToken.exists(bankPiece)).to.equal(false);
+    // The factor's book still reads, the redeemed piece owing nothing.
+    const { page: desk } = await as("bank");
+    await open(desk, "factor", "factor-book");
+    await desk.getByTestId("factor-book").locator("table").waitFor();
+    expect(await desk.getByTestId("factor-book").getByRole("alert").count(), "the book answers").to.equal(0);
     await photograph("factor", (await as("bank")).page);
   });
 });
