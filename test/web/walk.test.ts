@@ -81,7 +81,9 @@ describe("the dApp in a real browser: every role walks its whole job", function 
 
   /** What the wallet was asked to sign or send since `from` (reads of the chain are not counted). */
   function asked(wallet: SignedInPage["wallet"], from: number): string[] {
-    return wallet.requests.slice(from).filter((method) => method.startsWith("eth_send") || method.startsWith("eth_sign") || method === "personal_sign");
+    return wallet.requests
+      .slice(from)
+      .filter((method) => method.startsWith("eth_send") || method.startsWith("eth_sign") || method === "personal_sign");
   }
 
   /** Photographs every page of the role and fails on any overflow at phone width, or a menu page not listed. */
@@ -91,7 +93,13 @@ describe("the dApp in a real browser: every role walks its whole job", function 
   }
 
   /** The seller issues its invoice and Swift Freight signs the waybill, each in the dApp; answers the files. */
-  async function documents(seller: CastKey, buyer: CastKey, number: string, total: string, goods: string): Promise<{ invoice: string; waybill: string }> {
+  async function documents(
+    seller: CastKey,
+    buyer: CastKey,
+    number: string,
+    total: string,
+    goods: string,
+  ): Promise<{ invoice: string; waybill: string }> {
     const { page: sellerPage } = await as(seller);
     await open(sellerPage, "documents", "documents-page");
     await sellerPage.getByTestId("document-number").fill(number);
@@ -132,7 +140,10 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await page.locator(`[data-testid=finance-piece] option[value="${tokenId}"]`).waitFor({ state: "attached" });
     await page.getByTestId("finance-piece").selectOption(tokenId.toString());
     await page.getByTestId("finance-value").fill(value);
-    await page.getByTestId(`quote-${addressOf("bank")}`).getByTestId("quote-pick").check();
+    await page
+      .getByTestId(`quote-${addressOf("bank")}`)
+      .getByTestId("quote-pick")
+      .check();
     await page.getByRole("button", { name: en("finance.sign") }).click();
     await page.getByTestId("finance-result").waitFor();
     await page.getByTestId(`request-${pieceName(tokenId)}`).waitFor();
@@ -153,7 +164,10 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     expect(await claimable(page, tokenId), `${key} sees its share of ${pieceName(tokenId)}`).to.equal(formatCny(expected));
     const before = await settlementToken.balanceOf(addressOf(key));
     await page.getByRole("button", { name: en("claims.claimAll", { value: formatCny(expected) }) }).click();
-    await page.getByTestId("claims-result").getByText(en("claims.done", { value: formatCny(expected), count: 1 })).waitFor();
+    await page
+      .getByTestId("claims-result")
+      .getByText(en("claims.done", { value: formatCny(expected), count: 1 }))
+      .waitFor();
     return (await settlementToken.balanceOf(addressOf(key))) - before;
   }
 
@@ -243,7 +257,11 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     const { receivableToken } = web.stack.contracts;
     const { page, wallet } = await as("tier1");
     await open(page, "portfolio", "portfolio-page");
-    await page.getByTestId(`piece-${pieceName(ROOT)}`).getByText("200,000.00").first().waitFor();
+    await page
+      .getByTestId(`piece-${pieceName(ROOT)}`)
+      .getByText("200,000.00")
+      .first()
+      .waitFor();
 
     // Clearwater's 50,000.00 invoice, but the clerk picks Golden Sands and types 80,000.00: refused before anything.
     const files = await documents("tier2", "tier1", "CWG-INV-0301", "50,000.00", "Cover glass");
@@ -272,18 +290,20 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
     expect(asked(wallet, requestsBefore), "nothing asked of the wallet").to.deep.equal([]);
     expect(await web.stack.provider.getBlockNumber(), "no transaction").to.equal(blockBefore);
-    expect([await receivableToken["balanceOf(uint256)"](ROOT), await pieceCount(), await receivableToken["balanceOf(address)"](addressOf("tier3"))]).to.deep.equal([
-      valueBefore,
-      piecesBefore,
-      tier3Before,
-    ]);
+    expect([
+      await receivableToken["balanceOf(uint256)"](ROOT),
+      await pieceCount(),
+      await receivableToken["balanceOf(address)"](addressOf("tier3")),
+    ]).to.deep.equal([valueBefore, piecesBefore, tier3Before]);
     await web.screenshot(page, "supplier-refused");
 
     // The same documents, the right recipient and amount: confirmed, then the page is reloaded while it waits.
     await page.getByTestId("transfer-amount").fill("50,000.00");
     await page.getByTestId("transfer-recipient").selectOption(addressOf("tier2"));
     await page.getByRole("button", { name: en("transfer.send") }).click();
-    expect(await text(page, "transfer-summary")).to.include("Clearwater Glass").and.include("CWG-INV-0301");
+    expect(await text(page, "transfer-summary"))
+      .to.include("Clearwater Glass")
+      .and.include("CWG-INV-0301");
     const held = wallet.holdAnswer("eth_sendTransaction");
     await page.getByRole("button", { name: en("precheck.confirm") }).click();
     await held.reached;
@@ -295,7 +315,11 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     expect(await receivableToken["balanceOf(uint256)"](ROOT)).to.equal(FACE - SPLIT);
     await web.stack.indexer.waitForBlock(await web.stack.provider.getBlockNumber());
     await open(page, "portfolio", "portfolio-page");
-    await page.getByTestId(`piece-${pieceName(ROOT)}`).getByText("150,000.00").first().waitFor();
+    await page
+      .getByTestId(`piece-${pieceName(ROOT)}`)
+      .getByText("150,000.00")
+      .first()
+      .waitFor();
 
     // Three requests to the bank: the one it will fund, one it will decline, one withdrawn here.
     await requestFinancing(page, ROOT, "100,000.00");
@@ -304,12 +328,18 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await requestFinancing(page, two, "10,000.00");
     await requestFinancing(page, one, "5,000.00");
     const sentBefore = wallet.requests.filter((method) => method === "eth_sendTransaction").length;
-    await page.getByTestId(`request-${pieceName(one)}`).getByRole("button", { name: en("life.withdraw") }).click();
+    await page
+      .getByTestId(`request-${pieceName(one)}`)
+      .getByRole("button", { name: en("life.withdraw") })
+      .click();
     await page.getByTestId("withdraw-confirmation").waitFor();
     await page.getByRole("button", { name: en("life.withdrawConfirm") }).click();
     await page.getByTestId("withdraw-result").waitFor();
     expect(wallet.requests.filter((method) => method === "eth_sendTransaction").length).to.equal(sentBefore + 1);
-    await page.getByTestId(`request-${pieceName(one)}`).getByText(en("state.withdrawn")).waitFor();
+    await page
+      .getByTestId(`request-${pieceName(one)}`)
+      .getByText(en("state.withdrawn"))
+      .waitFor();
     await web.screenshot(page, "supplier-requests");
   });
 
@@ -332,7 +362,9 @@ describe("the dApp in a real browser: every role walks its whole job", function 
       .click();
     await page.getByTestId("check-passed").waitFor();
     await page.getByTestId("fund").click();
-    expect(await text(page, "fund-summary")).to.include("Brightview Displays").and.include("BVD-INV-0103");
+    expect(await text(page, "fund-summary"))
+      .to.include("Brightview Displays")
+      .and.include("BVD-INV-0103");
     await page.getByTestId("fund-confirm").click();
     await page.getByTestId("fund-result").waitFor();
     const funded = await financing.queryFilter(financing.filters.Funded(undefined, ROOT));
@@ -371,9 +403,14 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await open(page, "anchor", "anchor-page");
     await page.getByTestId("repay-amount-3").fill("80,000.00");
     await page.getByTestId("repay-3").click();
-    expect(await text(page, "repay-summary")).to.include("80,000.00").and.include("BVD-INV-0103");
+    expect(await text(page, "repay-summary"))
+      .to.include("80,000.00")
+      .and.include("BVD-INV-0103");
     await page.getByTestId("repay-confirm").click();
-    await page.getByTestId("anchor-result").getByText(en("anchor.repaid", { value: formatCny(PARTIAL), slot: "3" })).waitFor();
+    await page
+      .getByTestId("anchor-result")
+      .getByText(en("anchor.repaid", { value: formatCny(PARTIAL), slot: "3" }))
+      .waitFor();
     expect((await settlement.account(RECEIVABLE)).repaid).to.equal(PARTIAL);
 
     // Time passes to the receivable's maturity (not the clerk's job).
@@ -396,7 +433,10 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await page.getByTestId("repay-amount-3").fill("120,000.00");
     await page.getByTestId("repay-3").click();
     await page.getByTestId("repay-confirm").click();
-    await page.getByTestId("anchor-result").getByText(en("anchor.repaid", { value: formatCny(rest), slot: "3" })).waitFor();
+    await page
+      .getByTestId("anchor-result")
+      .getByText(en("anchor.repaid", { value: formatCny(rest), slot: "3" }))
+      .waitFor();
     expect(await page.getByTestId("repay-3").isDisabled(), "nothing more to repay").to.equal(true);
 
     const remainder = (value: bigint): bigint => value - (value * PARTIAL) / FACE;
