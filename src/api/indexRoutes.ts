@@ -246,8 +246,9 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
         maturity: summary?.slot.maturity ?? null,
         anchorId: summary?.slot.anchorId ?? null,
         status: statusOf(summary, true),
-        // What settlement owes on the piece as it stands: its value less what it already received.
-        due: funding.piece === null ? 0n : funding.piece.value - funding.piece.received,
+        // What settlement owes on the piece as it stands: its value less what it already received (nothing once
+        // the piece is redeemed: the burn takes its value to 0 while `received` keeps what was paid).
+        due: funding.piece === null || funding.piece.received >= funding.piece.value ? 0n : funding.piece.value - funding.piece.received,
       });
     }
     response.json({ ...book, fundings });

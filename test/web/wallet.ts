@@ -18,6 +18,11 @@ export interface TestWallet {
   /** Methods requested so far, in order. */
   requests: string[];
   refuseNext(method: string): void;
+  /**
+   * Lets the next request of `method` reach the node but keeps its answer from the page until `release`: `reached`
+   * settles once the node has it (a transaction sent, say), so a test can reload the page while the page still waits.
+   */
+  holdAnswer(method: string): { reached: Promise<void>; release(): void };
 }
 
 interface Answer {
@@ -88,12 +93,19 @@ export async function injectWallet(context: BrowserContext, privateKey: string, 
   let address = new Wallet(privateKey).address;
   const refusals = new Set<string>();
   const requests: string[] = [];
+  const holds = new Map<string, { reached: () => void; gate: Promise<void> }>();
   await context.exposeFunction("__chainbillWallet", async (json: string): Promise<string> => {
     const args = JSON.parse(json) as { method: string; params?: unknown[] };
     requests.push(args.method);
     if (refusals.delete(args.method)) return JSON.stringify({ error: { code: 4001, message: "User rejected the request." } });
     try {
       const result = await wallet.request(args);
+      const hold = holds.get(args.method);
+      if (hold !== undefined) {
+        holds.delete(args.method);
+        hold.reached();
+        await hold.gate;
+      }
       return JSON.stringify({ result }, (_key, value: unknown) => (typeof value === "bigint" ? `0x${value.toString(16)}` : value));
     } catch (error) {
       return JSON.stringify(errorAnswer(error));
@@ -110,6 +122,14 @@ export async function injectWallet(context: BrowserContext, privateKey: string, 
     },
     requests,
     refuseNext: (method) => refusals.add(method),
+    holdAnswer(method) {
+      let reached = (): void => undefined;
+      let release = (): void => undefined;
+      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      holds.set(method, { reached, gate });
+      return { reached: reachedPromise, release };
+    },
   };
 }
 
