@@ -374,7 +374,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
     await page.waitForFunction(() => (document.querySelector("[role=alert]")?.textContent ?? "").includes("未发送任何内容"));
-    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 CNY，少于您要转出的 80,000.00 CNY。");
+    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 元，少于您要转出的 80,000.00 元。");
     await screenshot(page, "transfer-refused-mismatch-zh");
   });
 
@@ -410,7 +410,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const tier2 = await web.signIn("tier2");
     await tier2.page.getByTestId("language").click();
     await tier2.page.getByTestId("portfolio-table").waitFor();
-    expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d CNY/u);
+    expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d 元/u);
     await screenshot(tier2.page, "portfolio-zh");
     // The recourse choice, in Chinese, before anything is signed.
     await tier2.page.getByTestId("nav-finance").click();
