@@ -3,6 +3,7 @@ import { AppContext } from "./app";
 import type { ReactNode } from "react";
 import { FAILURE_TITLES, PLAIN_NAMES, explain, humanize } from "./lib/errors";
 import type { Explained, Names } from "./lib/errors";
+import { verifierReason } from "./lib/verifierReasons";
 import { useLanguage, useT } from "./lib/i18n";
 import type { MessageKey } from "./lib/i18n";
 import type { PieceStatus } from "../api/wire/schemas";
@@ -138,16 +139,21 @@ export function Section({ title, children, testId }: { title: string; children: 
   );
 }
 
-/** One failed check: its title in the page's language, the code, and the verifier's sentence with names. */
-export function FailureLine({ failure, stepLabel }: { failure: { code: string; message: string }; stepLabel?: string }) {
+/**
+ * One failed check: its title and its sentence in the page's language (lib/verifierReasons.ts; in English the
+ * verifier's own sentence, with members by name), the code for support, and the step.
+ */
+export function FailureLine({ failure, stepLabel }: { failure: { code: string; message: string; tokenId?: string }; stepLabel?: string }) {
   const language = useLanguage();
   const app = useContext(AppContext);
+  const names = useNames();
   const title = FAILURE_TITLES[failure.code]?.[language];
+  const sentence = verifierReason(failure, language);
   return (
-    <li>
+    <li data-testid="failure-line">
       {title !== undefined && <strong>{title} </strong>}
       <code>{failure.code}</code> {stepLabel === undefined ? "" : `(${stepLabel}) `}
-      <span className="muted">{app === null ? failure.message : humanize(failure.message, app.nameOf)}</span>
+      <span className="muted">{app === null ? sentence : humanize(sentence, app.nameOf, names.member)}</span>
     </li>
   );
 }

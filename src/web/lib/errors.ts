@@ -25,8 +25,8 @@ type Sentence = (args: Args, names: Names) => { en: string; zh: string };
  * member number. Without a directory (before sign-in), an address is shortened and a member is "#id".
  */
 export interface Names {
-  account(address: string): string;
-  member(memberId: number): string;
+  account: (address: string) => string;
+  member: (memberId: number) => string;
 }
 
 export const PLAIN_NAMES: Names = {
@@ -497,16 +497,21 @@ export function explain(error: unknown, t: Translate, language: Language, names:
 
 /**
  * A sentence from the API or the verifier, made readable: addresses become the member's name (with the address
- * shortened beside it) and raw token ids become piece names (#slot.sequence).
+ * shortened beside it), "member 3" the member's name, and raw token ids piece names (#slot.sequence).
  */
-export function humanize(message: string, nameOf: (address: string) => string): string {
-  return message
+export function humanize(message: string, nameOf: (address: string) => string, memberName?: (memberId: number) => string): string {
+  const named = message
     .replace(/0x[0-9a-fA-F]{40}\b/gu, (address) => {
       const name = nameOf(address);
       const short = `${address.slice(0, 6)}…${address.slice(-4)}`;
       return name === short || name.endsWith(short) ? name : `${name} (${short})`;
     })
     .replace(/\b(piece|pieces) ([0-9]{10,})\b/gu, (_whole, word: string, id: string) => `${word} ${pieceName(id)}`);
+  if (memberName === undefined) return named;
+  return named.replace(/\bmember ([0-9]+)\b/gu, (whole, id: string) => {
+    const name = memberName(Number(id));
+    return name.startsWith("#") ? whole : name;
+  });
 }
 
 /** A short title for each of the verifier's failure codes, in both languages; the verifier's sentence gives the facts. */
