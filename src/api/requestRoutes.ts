@@ -1,3 +1,4 @@
+import { formatCny } from "../finance/money";
 import { z } from "zod";
 import { getAddress } from "ethers";
 import type { IRouter } from "express";
@@ -117,7 +118,7 @@ export function registerRequestRoutes(router: IRouter, context: ApiContext, requ
       if (getAddress(piece.owner) !== caller.address)
         problems.push({ path: "request.tokenId", message: `piece ${fundingRequest.tokenId} belongs to ${getAddress(piece.owner)}, not to you` });
       if (fundingRequest.value === 0n || fundingRequest.value > piece.value) {
-        problems.push({ path: "request.value", message: `the value must be from 1 to the piece's value ${piece.value}` });
+        problems.push({ path: "request.value", message: `the value must be from 0.01 CNY to the piece's value ${formatCny(piece.value)}` });
       }
     }
     if (fundingRequest.minPrice > fundingRequest.value)

@@ -1,6 +1,8 @@
 import { getAddress } from "ethers";
 import type { z } from "zod";
+import { pieceName } from "../chain/tokenId";
 import { readDecision } from "../documents/readers";
+import { formatCny } from "../finance/money";
 import type { Invoice } from "../proofs/invoice";
 import type { Waybill } from "../proofs/logistics";
 import { tradeMismatches } from "../proofs/tradeCheck";
@@ -39,7 +41,7 @@ function failureOf(mismatch: TradeMismatch, invoice: Invoice, waybill: Waybill, 
         code: mismatch.code,
         total: mismatch.total.toString(),
         amount: mismatch.amount.toString(),
-        message: `the invoice total ${mismatch.total} is below the amount ${mismatch.amount} (minor units)`,
+        message: `the invoice total ${formatCny(mismatch.total)} is below the amount ${formatCny(mismatch.amount)}`,
       };
     case "CURRENCY_MISMATCH":
       return { ...mismatch, message: `the invoice is in ${mismatch.invoiceCurrency}, the receivable in ${mismatch.pieceCurrency}` };
@@ -58,7 +60,7 @@ function failureOf(mismatch: TradeMismatch, invoice: Invoice, waybill: Waybill, 
       return {
         code: mismatch.code,
         usedByTokenId: mismatch.usedByTokenId.toString(),
-        message: `invoice ${invoice.number} already backs piece ${mismatch.usedByTokenId}: an invoice backs one step, ever`,
+        message: `invoice ${invoice.number} already backs piece ${pieceName(mismatch.usedByTokenId)}: an invoice backs one step, ever`,
       };
   }
 }
@@ -129,7 +131,7 @@ export async function checkTransfer(context: ApiContext, access: DocumentAccess,
       code: "AMOUNT_ABOVE_PIECE",
       pieceValue: token.value.toString(),
       amount: body.amount.toString(),
-      message: `the amount ${body.amount} is above the piece's value ${token.value} (minor units)`,
+      message: `the amount ${formatCny(body.amount)} is above the piece's value ${formatCny(token.value)}`,
     });
   }
   let invoiceUsedBy = 0n;

@@ -1,4 +1,6 @@
 import { checksumAddress } from "../chain/checksum";
+import { calendarDateCst } from "../chain/membership";
+import { formatCny } from "../finance/money";
 import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
 import type { FundingAttestation } from "../chain/funding";
 import type { LineageStep } from "../chain/lineage";
@@ -48,6 +50,14 @@ function hasRole(standing: MemberStanding | undefined, role: Role): boolean {
   return standing !== undefined && (standing.roles & (1 << role)) !== 0;
 }
 
+/** Unix seconds as people of the network read a time: China Standard Time, to the minute. */
+function cstTime(seconds: bigint): string {
+  const text = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", dateStyle: "short", timeStyle: "short" }).format(
+    new Date(Number(seconds) * 1000),
+  );
+  return `${text} CST`;
+}
+
 function short(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
@@ -67,7 +77,9 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
     fail("TOKEN_NOT_FOUND", `piece ${tokenId} is not live (never created, or already paid and retired)`, { tokenId });
   }
   if (context.now >= context.piece.maturity) {
-    fail("TOKEN_MATURED", `piece ${tokenId} matured at ${context.piece.maturity}; nothing but claims moves after maturity`, { tokenId });
+    fail("TOKEN_MATURED", `piece ${tokenId} matured on ${calendarDateCst(context.piece.maturity)}; nothing but claims moves after maturity`, {
+      tokenId,
+    });
   }
   if (context.overdue) fail("TOKEN_OVERDUE", `the receivable of piece ${tokenId} is overdue`, { tokenId });
 
@@ -78,9 +90,9 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
     fail("REQUEST_INVALID", `the request names factor ${request.factor}, but ${input.requestedBy} asked for the check`);
   }
   if (request.value === 0n || request.value > context.piece.value) {
-    fail("REQUEST_INVALID", `the request sells ${request.value} of a piece worth ${context.piece.value}`);
+    fail("REQUEST_INVALID", `the request sells ${formatCny(request.value)} of a piece worth ${formatCny(context.piece.value)}`);
   }
-  if (request.deadline < context.now) fail("REQUEST_EXPIRED", `the holder's request expired at ${request.deadline}`);
+  if (request.deadline < context.now) fail("REQUEST_EXPIRED", `the holder's request expired at ${cstTime(request.deadline)}`);
   const requestSigner =
     options.requestSigner !== undefined
       ? options.requestSigner === null
@@ -99,7 +111,7 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
   if (input.price > request.value || input.price < request.minPrice) {
     fail(
       "PRICE_OUT_OF_RANGE",
-      `the price ${input.price} must be at least the holder's minimum ${request.minPrice} and at most the value ${request.value}`,
+      `the price ${formatCny(input.price)} must be at least the holder's minimum ${formatCny(request.minPrice)} and at most the value ${formatCny(request.value)}`,
     );
   }
 
@@ -293,7 +305,7 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     if (invoice.invoice.total < step.value) {
       fail(
         "INVOICE_TOTAL_TOO_LOW",
-        `invoice ${invoice.invoice.number} totals ${invoice.invoice.total}, less than the ${step.value} it passed`,
+        `invoice ${invoice.invoice.number} totals ${formatCny(invoice.invoice.total)}, less than the ${formatCny(step.value)} it passed`,
         where,
       );
     }
@@ -356,7 +368,11 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     if (delivered === undefined) {
       fail("NOT_DELIVERED", `waybill ${waybill.number} has no delivery`, where);
     } else if (BigInt(delivered.time) > context.now) {
-      fail("DELIVERED_AFTER_REQUEST", `waybill ${waybill.number} says delivered at ${delivered.time}, after the check at ${context.now}`, where);
+      fail(
+        "DELIVERED_AFTER_REQUEST",
+        `waybill ${waybill.number} says delivered at ${cstTime(BigInt(delivered.time))}, after the check at ${cstTime(context.now)}`,
+        where,
+      );
     }
     if (invoice !== undefined) {
       if (waybill.consignee.memberId !== invoice.invoice.buyer.memberId) {

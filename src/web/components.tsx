@@ -1,8 +1,9 @@
 import { useContext, useRef, useState } from "react";
 import { AppContext } from "./app";
 import type { ReactNode } from "react";
-import { FAILURE_TITLES, explain, humanize } from "./lib/errors";
-import type { Explained } from "./lib/errors";
+import { FAILURE_TITLES, PLAIN_NAMES, explain, humanize } from "./lib/errors";
+import type { Explained, Names } from "./lib/errors";
+import { verifierReason } from "./lib/verifierReasons";
 import { useLanguage, useT } from "./lib/i18n";
 import type { MessageKey } from "./lib/i18n";
 import type { PieceStatus } from "../api/wire/schemas";
@@ -15,7 +16,7 @@ export function ErrorBox({ error }: { error: Explained | null }) {
   if (error === null) return null;
   return (
     <div className="error" role="alert">
-      <strong>{error.message}</strong>
+      <strong>{app === null ? error.message : humanize(error.message, app.nameOf)}</strong>
       {error.reasons.length > 0 && (
         <>
           <div>{t("err.reasons")}</div>
@@ -80,10 +81,26 @@ export function ActionOutcome({
   );
 }
 
+/** How error sentences name members: by the directory's name once signed in (lib/errors.ts `Names`). */
+export function useNames(): Names {
+  const app = useContext(AppContext);
+  const language = useLanguage();
+  if (app === null) return PLAIN_NAMES;
+  return {
+    account: (address) => app.nameOf(address),
+    member: (memberId) => {
+      const member = app.members.find((entry) => entry.memberId === memberId);
+      const name = member === undefined ? null : language === "zh" ? member.nameZh : member.nameEn;
+      return name ?? `#${memberId}`;
+    },
+  };
+}
+
 /** Runs an action with a progress list and turns any failure into an explained error. */
 export function useAction() {
   const t = useT();
   const language = useLanguage();
+  const names = useNames();
   const [progress, setProgress] = useState<ProgressState | null>(null);
   const [error, setError] = useState<Explained | null>(null);
   // A double click reaches the handler twice before React re-renders the disabled button: the second run must
@@ -98,7 +115,7 @@ export function useAction() {
       await action((key) => setProgress({ steps, current: Math.max(0, steps.indexOf(key)) }));
       return true;
     } catch (caught) {
-      setError(explain(caught, t, language));
+      setError(explain(caught, t, language, names));
       return false;
     } finally {
       running.current = false;
@@ -122,16 +139,21 @@ export function Section({ title, children, testId }: { title: string; children: 
   );
 }
 
-/** One failed check: its title in the page's language, the code, and the verifier's sentence with names. */
-export function FailureLine({ failure, stepLabel }: { failure: { code: string; message: string }; stepLabel?: string }) {
+/**
+ * One failed check: its title and its sentence in the page's language (lib/verifierReasons.ts; in English the
+ * verifier's own sentence, with members by name), the code for support, and the step.
+ */
+export function FailureLine({ failure, stepLabel }: { failure: { code: string; message: string; tokenId?: string }; stepLabel?: string }) {
   const language = useLanguage();
   const app = useContext(AppContext);
+  const names = useNames();
   const title = FAILURE_TITLES[failure.code]?.[language];
+  const sentence = verifierReason(failure, language);
   return (
-    <li>
+    <li data-testid="failure-line">
       {title !== undefined && <strong>{title} </strong>}
       <code>{failure.code}</code> {stepLabel === undefined ? "" : `(${stepLabel}) `}
-      <span className="muted">{app === null ? failure.message : humanize(failure.message, app.nameOf)}</span>
+      <span className="muted">{app === null ? sentence : humanize(sentence, app.nameOf, names.member)}</span>
     </li>
   );
 }

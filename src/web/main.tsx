@@ -14,7 +14,7 @@ import type { Eip1193Provider } from "./lib/keyWallet";
 import { signIn } from "./lib/session";
 import { discoverWalletsNow, followWallet, useDiscoveredWallets } from "./lib/wallets";
 import type { DiscoveredWallet } from "./lib/wallets";
-import { shortAddress } from "./lib/money";
+import { setMoneyLanguage, shortAddress } from "./lib/money";
 import type { DappConfig, DirectoryEntryJson as Member, SessionJson as Session } from "../api/wire/schemas";
 import { Notifications } from "./Notifications";
 import { AnchorPage } from "./pages/Anchor";
@@ -271,7 +271,11 @@ function useLanguageState(): { language: Language } {
 
 function Root() {
   const [language, setLanguage] = useState<Language>(useLanguageState().language);
-  const t = useMemo(() => translator(language), [language]);
+  const t = useMemo(() => {
+    // Amounts follow the language before any page renders with it (lib/money.ts).
+    setMoneyLanguage(language);
+    return translator(language);
+  }, [language]);
   const [config, setConfig] = useState<DappConfig | null>(null);
   const [configError, setConfigError] = useState<string | null>(null);
   const [signedIn, setSignedIn] = useState<SignedIn | null>(null);

@@ -63,6 +63,8 @@ describe("API transfer pre-check", () => {
     const verdict = await clientOf(api.url, tier1).call("transferCheck", { body: inline(trade, { amount: "8000000" }) });
     expect(codes(verdict)).to.deep.equal(["TOTAL_BELOW_AMOUNT"]);
     expect(verdict.failures[0]).to.include({ total: "5000000", amount: "8000000" });
+    // The raw fields stay for clients; the sentence gives CNY with two decimals, never fen.
+    expect(verdict.failures[0].message).to.equal("the invoice total 50,000.00 CNY is below the amount 80,000.00 CNY");
     const tooMuch = await clientOf(api.url, tier1).call("transferCheck", { body: inline(trade, { amount: "20000000" }) });
     expect(codes(tooMuch)).to.deep.equal(["AMOUNT_ABOVE_PIECE", "TOTAL_BELOW_AMOUNT"]);
   });

@@ -60,7 +60,7 @@ describe("the dApp in a real browser: funding and repaying are confirmed before 
     await web.screenshot(bank.page, "fund-dialog");
     await bank.page.getByTestId("language").click();
     expect(await text(bank.page, "fund-summary")).to.match(
-      /^向 明视显示 支付 [0-9,]+\.\d\d CNY，购买应收账款 1 的凭证 #1\.1 中的 10,000\.00 CNY，依据发票 BVD-INV-0001。$/u,
+      /^向 明视显示 支付 [0-9,]+\.\d\d 元，购买应收账款 1 的凭证 #1\.1 中的 10,000\.00 元，依据发票 BVD-INV-0001。$/u,
     );
     expect(await text(bank.page, "fund-confirmation"))
       .to.include("放款前请核对")

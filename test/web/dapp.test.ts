@@ -374,7 +374,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
     await page.waitForFunction(() => (document.querySelector("[role=alert]")?.textContent ?? "").includes("未发送任何内容"));
-    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 CNY，少于您要转出的 80,000.00 CNY。");
+    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 元，少于您要转出的 80,000.00 元。");
     await screenshot(page, "transfer-refused-mismatch-zh");
   });
 
@@ -392,6 +392,17 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     expect(anchorBalance - (await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
     expect((await anchor.page.getByTestId("anchor-page").textContent()) ?? "").to.include("1,400,000.00 CNY");
     await screenshot(anchor.page, "anchor");
+    // A contract's refusal, on a Chinese page, reads in Chinese with the amounts in 元 (issue 18, item 15).
+    await anchor.page.getByTestId("language").click();
+    await anchor.page.getByTestId("repay-amount-2").fill("9,000,000.00");
+    await anchor.page.getByTestId("repay-2").click();
+    await anchor.page.getByTestId("repay-confirm").click();
+    await anchor.page.locator("[role=alert]").waitFor();
+    expect((await anchor.page.locator("[role=alert]").textContent()) ?? "").to.match(
+      /^合约拒绝了交易：应收账款 2 仅剩 [0-9,]+\.\d\d 元 未还，少于 9,000,000\.00 元$/u,
+    );
+    expect(anchorBalance - (await web.stack.contracts.settlementToken.balanceOf(accountOf("anchor").address))).to.equal(100_000_00n);
+    await screenshot(anchor.page, "anchor-refused-zh");
 
     const auditor = await web.signIn("auditor");
     await auditor.page.getByTestId("nav-auditor").click();
@@ -406,11 +417,16 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
 
     await auditor.page.getByTestId("language").click();
     expect(await auditor.page.getByTestId("auditor-page").textContent()).to.include("追溯凭证或应收账款");
+    // The verifier's reason for the failed step, in Chinese: its title and its sentence, no English sentence left.
+    const reason = (await auditor.page.getByTestId("failure-line").first().textContent()) ?? "";
+    const words = reason.replace(/\b[A-Z_]{4,}\b/gu, "");
+    expect(words).to.match(/[\u4e00-\u9fff]{4}.*。/u);
+    expect(words, "no English left in the verifier's reason").not.to.match(/[a-z]{3,}/u);
     await screenshot(auditor.page, "auditor-zh");
     const tier2 = await web.signIn("tier2");
     await tier2.page.getByTestId("language").click();
     await tier2.page.getByTestId("portfolio-table").waitFor();
-    expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d CNY/u);
+    expect(await text(tier2.page, "portfolio-totals")).to.match(/持有：\d+ 笔，合计 [0-9,]+\.\d\d 元/u);
     await screenshot(tier2.page, "portfolio-zh");
     // The recourse choice, in Chinese, before anything is signed.
     await tier2.page.getByTestId("nav-finance").click();

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { cny, parseCny } from "../../src/web/lib/money";
+import { cny, cnyFigure, cnyIn, parseCny, setMoneyLanguage } from "../../src/web/lib/money";
 import { parsePieceName, pieceName } from "../../src/chain/tokenId";
 
 describe("the dApp's amounts and piece names", function () {
@@ -24,5 +24,23 @@ describe("the dApp's amounts and piece names", function () {
     expect(parsePieceName("#3.2")).to.equal(tokenId);
     expect(parsePieceName(tokenId.toString())).to.equal(tokenId);
     expect(parsePieceName("#3")).to.equal(null);
+  });
+
+  it("reads amounts in Chinese as …元, the same way everywhere, and takes them back typed either way", function () {
+    expect(cnyIn("zh", 100_000_000n)).to.equal("1,000,000.00 元");
+    expect(cnyIn("zh", "1")).to.equal("0.01 元");
+    expect(cnyIn("en", 100_000_000n)).to.equal("1,000,000.00 CNY");
+    expect(cnyFigure(100_000_000n)).to.equal("1,000,000.00");
+    try {
+      setMoneyLanguage("zh");
+      expect(cny(15_000n)).to.equal("150.00 元");
+      expect(cny(15_000n)).not.to.match(/CNY|¥/u);
+    } finally {
+      setMoneyLanguage("en");
+    }
+    expect(cny(15_000n)).to.equal("150.00 CNY");
+    expect(parseCny("1,000,000.00 元")).to.equal(100_000_000n);
+    expect(parseCny("¥1,000,000.00")).to.equal(100_000_000n);
+    expect(parseCny("元")).to.equal(null);
   });
 });

@@ -1,3 +1,4 @@
+import { formatCny } from "../../finance/money";
 import type { IRouter } from "express";
 import { getAddress } from "ethers";
 import { Role } from "../../chain/roles";
@@ -159,7 +160,7 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     const value = query.value ?? held.value;
     if (value === 0n || value > held.value)
       throw new ApiError(400, "VALIDATION_FAILED", "the value to sell is wrong", [
-        { path: "query.value", message: `from 1 to the piece's value ${held.value}` },
+        { path: "query.value", message: `from 0.01 CNY to the piece's value ${formatCny(held.value)}` },
       ]);
     const receivable = await receivableOf(query.tokenId);
     const now = await chainNow(context);

@@ -2,6 +2,12 @@ import { BrowserProvider, Interface } from "ethers";
 import type { ContractRunner, ErrorDescription, JsonRpcSigner } from "ethers";
 import { IERC20Errors__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC20Errors__factory";
 import { Pausable__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/utils/Pausable__factory";
+import { IERC721Errors__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/interfaces/draft-IERC6093.sol/IERC721Errors__factory";
+import { SafeERC20__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/token/ERC20/utils/SafeERC20__factory";
+import { ReentrancyGuard__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/utils/ReentrancyGuard__factory";
+import { ShortStrings__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/utils/ShortStrings__factory";
+import { ECDSA__factory } from "../../../typechain-types/factories/@openzeppelin/contracts/utils/cryptography/ECDSA__factory";
+import { DiscountMath__factory } from "../../../typechain-types/factories/contracts/finance/DiscountMath__factory";
 import { IMemberRegistry__factory } from "../../../typechain-types/factories/contracts/access/IMemberRegistry__factory";
 import { IFinancing__factory } from "../../../typechain-types/factories/contracts/finance/interfaces/IFinancing__factory";
 import { ISettlementToken__factory } from "../../../typechain-types/factories/contracts/finance/interfaces/ISettlementToken__factory";
@@ -37,6 +43,13 @@ const ERROR_INTERFACES: Interface[] = [
   IERC20Errors__factory.abi,
   IMemberRegistry__factory.abi,
   Pausable__factory.abi,
+  // What the contracts inherit or link: ERC-721 errors of the token, signature recovery, guarded calls, names.
+  IERC721Errors__factory.abi,
+  ECDSA__factory.abi,
+  ReentrancyGuard__factory.abi,
+  SafeERC20__factory.abi,
+  ShortStrings__factory.abi,
+  DiscountMath__factory.abi,
 ].map((abi) => new Interface(abi));
 
 /** The custom error in revert data, by any Chainbill contract's ABI; null when none matches. */

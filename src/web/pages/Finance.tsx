@@ -7,7 +7,7 @@ import type { FundingRequest } from "../../chain/funding";
 import { chainNow } from "../lib/chain";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, dateOf, parseCny } from "../lib/money";
+import { cny, cnyFigure, dateOf, parseCny } from "../lib/money";
 import { pieceName } from "../../chain/tokenId";
 import type { QuotesJson, StoredFundingRequestJson as StoredRequest } from "../../api/wire/schemas";
 import { fundingRequestToWire } from "../../api/wire/convert";
@@ -118,7 +118,7 @@ export function FinancePage() {
           <input
             value={valueText}
             onChange={(event) => setValueText(event.target.value)}
-            placeholder={piece === undefined ? "" : cny(piece.value).replace(" CNY", "")}
+            placeholder={piece === undefined ? "" : cnyFigure(piece.value)}
             data-testid="finance-value"
           />
         </label>

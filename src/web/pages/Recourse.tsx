@@ -4,7 +4,7 @@ import { useApp } from "../app";
 import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
-import { cny, parseCny } from "../lib/money";
+import { cny, cnyFigure, parseCny } from "../lib/money";
 import { pieceName, slotOf } from "../../chain/tokenId";
 import type { Contracts } from "../lib/chain";
 import type { FundingRowJson as FundingRow } from "../../api/wire/schemas";
@@ -241,7 +241,7 @@ export function SellerRecoursePanel() {
                   <span className="inline-form">
                     <input
                       value={amountText[line.fundingId] ?? ""}
-                      placeholder={cny(line.due).replace(" CNY", "")}
+                      placeholder={cnyFigure(line.due)}
                       onChange={(event) => setAmountText({ ...amountText, [line.fundingId]: event.target.value })}
                       data-testid="recourse-amount"
                     />

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { getAddress } from "ethers";
 import { useApp } from "../app";
-import { ActionOutcome, Section, useAction } from "../components";
+import { ActionOutcome, Section, useAction, useNames } from "../components";
 import { useLanguage, useT } from "../lib/i18n";
 import { complete } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, WaybillIntake } from "../lib/intake";
@@ -42,6 +42,7 @@ export function useRecipients() {
 export function TransferPage() {
   const t = useT();
   const language = useLanguage();
+  const names = useNames();
   const { api, connection, config, memberOf, nameOf, members } = useApp();
   const recipients = useRecipients();
   const { data, reload } = useData(
@@ -107,7 +108,7 @@ export function TransferPage() {
         },
       });
     } catch (caught) {
-      setError(explain(caught, t, language));
+      setError(explain(caught, t, language, names));
       return;
     }
     if (!verdict.ok) {
