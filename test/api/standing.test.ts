@@ -61,7 +61,15 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
     await (await c.currency.connect(c.factor).approve(financing, MaxUint256)).wait();
     const domain = financingDomain(api.chainId, financing);
     const deadline = (await latestTimestamp()) + DAY;
-    const request: FundingRequest = { tokenId: sold, value: 20_000_000n, minPrice: 19_000_000n, factor: c.factor.address, withRecourse: false, deadline, nonce: 1n };
+    const request: FundingRequest = {
+      tokenId: sold,
+      value: 20_000_000n,
+      minPrice: 19_000_000n,
+      factor: c.factor.address,
+      withRecourse: false,
+      deadline,
+      nonce: 1n,
+    };
     const attestation: FundingAttestation = {
       tokenId: sold,
       holder: c.tier2.address,
@@ -106,7 +114,13 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
 
   it("a partial repayment before maturity: the share repaid waits for maturity, nothing claimable yet", async () => {
     await repay(30_000_000n);
-    expect((await keptRow())?.standing).to.include({ state: "current", repaidShare: "18000000", awaitingMaturity: "18000000", claimable: "0", stillDue: "12000000" });
+    expect((await keptRow())?.standing).to.include({
+      state: "current",
+      repaidShare: "18000000",
+      awaitingMaturity: "18000000",
+      claimable: "0",
+      stillDue: "12000000",
+    });
     expect((await bookRow()).standing).to.include({ repaidShare: "12000000", claimable: "0", stillDue: "8000000" });
     expect((await bookRow()).due).to.equal("8000000");
     expect(await api.c.settlement.claimable(sold)).to.equal(0n);
@@ -115,7 +129,13 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
   it("past maturity and grace: overdue since the second after grace, the share claimable as the contract says", async () => {
     await time.increaseTo(maturity + GRACE + 2n * DAY);
     const overdueSince = (maturity + GRACE + 1n).toString();
-    expect((await keptRow())?.standing).to.include({ state: "overdue", claimable: "18000000", awaitingMaturity: "0", stillDue: "12000000", overdueSince });
+    expect((await keptRow())?.standing).to.include({
+      state: "overdue",
+      claimable: "18000000",
+      awaitingMaturity: "0",
+      stillDue: "12000000",
+      overdueSince,
+    });
     const book = await bookRow();
     expect(book.standing).to.include({ state: "overdue", claimable: "12000000", overdueSince });
     expect(BigInt(book.standing.claimable)).to.equal(await api.c.settlement.claimable(sold));

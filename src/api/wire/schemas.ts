@@ -472,7 +472,9 @@ const unixSeconds = decimal.meta({ description: "unix seconds" });
  */
 export const pieceStanding = z
   .strictObject({
-    state: z.enum([...debtState.options, "collected"]).meta({ description: "the receivable's state, or collected once the piece received its whole value" }),
+    state: z
+      .enum([...debtState.options, "collected"])
+      .meta({ description: "the receivable's state, or collected once the piece received its whole value" }),
     repaidShare: decimal.meta({ description: "floor(value × repaid / face): the piece's part of what the anchor repaid" }),
     claimed: decimal.meta({ description: "what settlement already paid on the piece" }),
     claimable: decimal.meta({ description: "what a claim would pay now" }),
