@@ -6,7 +6,7 @@ import type { DebtState, PieceStandingJson } from "../api/wire/schemas";
 /**
  * A piece's true status in a table row (the API computes it with src/finance/pieceStatus.ts at the answer's block):
  * repaid share (amount and percent of the piece), claimed, claimable now, still due (with what waits for maturity),
- * overdue since, and the state. The head and the cells come in the same order.
+ * and the state with the date it fell overdue. The head and the cells come in the same order.
  */
 
 export function StandingHead() {
@@ -17,7 +17,6 @@ export function StandingHead() {
       <th className="amount">{t("col.claimed")}</th>
       <th className="amount">{t("col.claimable")}</th>
       <th className="amount">{t("col.stillDue")}</th>
-      <th>{t("col.overdueSince")}</th>
       <th>{t("col.status")}</th>
     </>
   );
@@ -43,11 +42,15 @@ export function StandingCells({ value, standing }: { value: bigint | string; sta
       <td className="amount" data-testid="still-due">
         {cny(standing.stillDue)}
       </td>
-      <td data-testid="overdue-since">{standing.overdueSince === null ? t("common.none") : dateOf(standing.overdueSince)}</td>
       <td>
         <span className={`badge badge-${standing.state}`} data-testid="standing">
           {t(`standing.${standing.state}`)}
         </span>
+        {standing.overdueSince !== null && (
+          <span className="figure-note muted left" data-testid="overdue-since">
+            {t("standing.overdueSince", { date: dateOf(standing.overdueSince) })}
+          </span>
+        )}
       </td>
     </>
   );

@@ -140,6 +140,8 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
     expect(book.standing).to.include({ state: "overdue", claimable: "12000000", overdueSince });
     expect(BigInt(book.standing.claimable)).to.equal(await api.c.settlement.claimable(sold));
     expect(await debtRow()).to.include({ state: "overdue", outstanding: "20000000", overdueSince });
+    const exposure = await read<{ total: { due: string; overdue: string } }>(factor, `/v1/factors/${api.c.factor.address}/exposure`);
+    expect(exposure.total).to.include({ due: "8000000", overdue: "8000000" });
 
     await (await api.c.settlement.connect(api.c.factor).claim(sold)).wait();
     expect((await bookRow()).standing).to.include({ claimed: "12000000", claimable: "0", stillDue: "8000000" });
@@ -162,6 +164,9 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
     expect(BigInt(book.standing.claimable)).to.equal(await api.c.settlement.claimable(sold));
     expect((await keptRow())?.standing).to.include({ state: "repaid", claimable: "30000000", stillDue: "0" });
     expect(await debtRow()).to.include({ state: "repaid", outstanding: "0", overdueSince: null });
+    // The factor's exposure says the same: nothing still due on a fully repaid receivable (it said 8,000,000).
+    const exposure = await read<{ total: { due: string; overdue: string } }>(factor, `/v1/factors/${api.c.factor.address}/exposure`);
+    expect(exposure.total).to.include({ due: "0", overdue: "0" });
 
     await (await api.c.settlement.connect(api.c.factor).claim(sold)).wait();
     const collected = await bookRow();
