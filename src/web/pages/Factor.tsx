@@ -165,7 +165,6 @@ export function FactorPage() {
                     <th>{t("col.maturity")}</th>
                     <th className="amount">{t("col.value")}</th>
                     <th className="amount">{t("col.pricePaid")}</th>
-                    <th>{t("col.recourse")}</th>
                     <StandingHead />
                   </tr>
                 </thead>
@@ -175,11 +174,13 @@ export function FactorPage() {
                       <td>
                         <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
                       </td>
-                      <td>{nameOf(row.holder)}</td>
+                      <td>
+                        {nameOf(row.holder)}
+                        <span className="figure-note muted left">{t(row.withRecourse ? "recourse.with" : "recourse.without")}</span>
+                      </td>
                       <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
                       <td className="amount">{cny(row.value)}</td>
                       <td className="amount">{cny(row.price)}</td>
-                      <td>{t(row.withRecourse ? "recourse.with" : "recourse.without")}</td>
                       <StandingCells value={row.value} standing={row.standing} />
                     </tr>
                   ))}
