@@ -48,6 +48,11 @@ export function PortfolioPage() {
                       <tr key={piece.tokenId} data-testid={`piece-${pieceName(piece.tokenId)}`}>
                         <td>
                           <a href={`#/piece/${piece.tokenId}`}>{pieceName(piece.tokenId)}</a>
+                          {piece.status === "funded" && (
+                            <span className="figure-note left">
+                              <StatusBadge status="funded" />
+                            </span>
+                          )}
                         </td>
                         <td>{nameOf(piece.anchor)}</td>
                         <td>{dateOf(piece.maturity)}</td>
