@@ -28,6 +28,8 @@ import {
 } from "./wire/schemas";
 import type { ApiContext } from "./context";
 import { firstPieceOf, slotOf } from "../chain/tokenId";
+import { standingsAt } from "./standing";
+import type { Standings } from "./standing";
 
 /**
  * Read routes over the indexer, for the dApp's portfolio, piece, factor, anchor and auditor pages. Every answer says
@@ -107,6 +109,11 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
 
   const { caughtUp, read } = indexReads(options);
   const summaryOf = (slot: bigint): Promise<SlotSummary | null> => reader.slot(slot);
+  /** Piece and receivable figures at an answer's block and its time, with the grace period in force then. */
+  const standingsOf = async (answer: { asOfBlock: number; asOfTimestamp: number }): Promise<Standings> => {
+    const { system } = await reader.system();
+    return standingsAt({ block: answer.asOfBlock, at: BigInt(answer.asOfTimestamp), gracePeriod: system.gracePeriod }, reader, context.contracts);
+  };
   const factorAddresses = async (): Promise<string[]> => {
     const { members } = await reader.members();
     return members.filter((member) => (member.roles & (1 << Role.FACTOR)) !== 0).flatMap((member) => member.accounts);
@@ -142,9 +149,11 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const nextCursor = lastRow !== undefined && start + pageRows.length < rows.length ? `${lastRow.value}.${lastRow.tokenId}` : null;
     const book = await reader.factorBook(owner, { limit: 1000 });
     const bought = new Set(book.fundings.map((funding) => funding.fundedTokenId));
+    const standings = await standingsOf(holdings);
     const pieces = [];
     for (const row of pageRows) {
       const summary = await summaryOf(row.slot);
+      if (summary === null) throw new ApiError(503, "INDEX_BEHIND", `receivable ${row.slot} is not indexed yet; retry shortly`, [], 2);
       pieces.push({
         tokenId: row.tokenId,
         slot: row.slot,
@@ -153,8 +162,9 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
         anchor: summary?.slot.anchor ?? null,
         maturity: row.maturity,
         status: statusOf(summary, bought.has(row.tokenId)),
-        repaid: summary?.slot.repaid ?? 0n,
-        faceValue: summary?.slot.faceValue ?? 0n,
+        repaid: summary.slot.repaid,
+        faceValue: summary.slot.faceValue,
+        standing: await standings.piece(summary, row.tokenId, row.value),
       });
     }
     const sold: Array<FundingRow & { maturity: bigint | null; anchorId: number | null }> = [];
@@ -170,6 +180,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     response.json({
       owner,
       asOfBlock: holdings.asOfBlock,
+      asOfTimestamp: holdings.asOfTimestamp,
       final: holdings.final,
       pieces,
       nextCursor,
@@ -238,17 +249,21 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const { address: factor } = parseInput(factorParams, request.params);
     const owner = subjectOf(response, factor);
     const book = await read(() => reader.factorBook(owner, { limit: 1000 }));
+    const standings = await standingsOf(book);
     const fundings = [];
     for (const funding of book.fundings) {
       const summary = await summaryOf(slotOf(funding.tokenId));
+      if (summary === null) throw new ApiError(503, "INDEX_BEHIND", `receivable ${slotOf(funding.tokenId)} is not indexed yet; retry shortly`, [], 2);
+      // The funded piece as it stands, by Settlement's rules: still due is its value less its share of what the
+      // anchor repaid (0 once fully repaid, collected or not), never its value less what it already collected.
+      const standing = await standings.piece(summary, funding.fundedTokenId, funding.piece?.value ?? 0n, funding.piece);
       fundings.push({
         ...funding,
-        maturity: summary?.slot.maturity ?? null,
-        anchorId: summary?.slot.anchorId ?? null,
+        maturity: summary.slot.maturity,
+        anchorId: summary.slot.anchorId,
         status: statusOf(summary, true),
-        // What settlement owes on the piece as it stands: its value less what it already received (nothing once
-        // the piece is redeemed: the burn takes its value to 0 while `received` keeps what was paid).
-        due: funding.piece === null || funding.piece.received >= funding.piece.value ? 0n : funding.piece.value - funding.piece.received,
+        due: standing.stillDue,
+        standing,
       });
     }
     response.json({ ...book, fundings });
@@ -260,19 +275,29 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
     const { address: anchor } = parseInput(anchorParams, request.params);
     const owner = subjectOf(response, anchor);
     const slotCount = await context.contracts.receivableToken.slotCount();
+    const status = await reader.status();
+    const standings = status === null ? null : await standingsOf(status);
     const rows = [];
     let final = true;
     for (let slot = 1n; slot <= slotCount && slot <= 10_000n; slot += 1n) {
       const summary = await reader.slot(slot);
-      if (summary === null || getAddress(summary.slot.anchor) !== owner) continue;
+      if (summary === null || standings === null || getAddress(summary.slot.anchor) !== owner) continue;
       final &&= summary.final;
-      rows.push({ ...summary.slot, outstanding: summary.outstanding, overdue: summary.overdue, fullyRepaid: summary.fullyRepaid });
+      const debt = await standings.debt(summary);
+      rows.push({
+        ...summary.slot,
+        outstanding: summary.outstanding,
+        overdue: summary.overdue,
+        fullyRepaid: summary.fullyRepaid,
+        state: debt.state,
+        overdueSince: debt.overdueSince,
+      });
     }
     rows.sort((a, b) => (a.maturity < b.maturity ? -1 : a.maturity > b.maturity ? 1 : 0));
-    const status = await reader.status();
     response.json({
       anchor: owner,
       asOfBlock: status?.asOfBlock ?? -1,
+      asOfTimestamp: status?.asOfTimestamp ?? 0,
       final: status !== null && final,
       receivables: rows,
       outstanding: rows.reduce((sum, row) => sum + row.outstanding, 0n),

@@ -1,5 +1,6 @@
 import { calendarDateCst } from "../chain/membership";
 import { statusAt } from "../credit/status";
+import { pieceStatus } from "../finance/pieceStatus";
 import type { Repayment } from "../credit/status";
 import { INITIAL_SYSTEM, codecs, keys, positionOf } from "./schema";
 import type { Cursor } from "./schema";
@@ -88,7 +89,10 @@ export interface ExposureBucket {
   count: number;
   /** Face value of the pieces held. */
   value: bigint;
-  /** What is still to come on them: value less what settlement already paid. */
+  /**
+   * What the anchor still owes on them: value less each piece's share of what was repaid (src/finance/pieceStatus.ts);
+   * 0 on a fully repaid receivable, collected or not (money repaid and not yet claimed is no longer credit exposure).
+   */
   due: bigint;
   /** The part of `due` on receivables overdue at the answer's block. */
   overdue: bigint;
@@ -214,7 +218,7 @@ export async function readFactorExposure(view: View, cursor: Cursor, factorInput
   const byAnchor = new Map<number, ExposureBucket & { anchorId: number; anchor: string }>();
   const byMonth = new Map<string, ExposureBucket & { month: string }>();
   const changed: number[] = [];
-  const slots = new Map<bigint, { anchor: string; overdue: boolean }>();
+  const slots = new Map<bigint, { anchor: string; overdue: boolean; faceValue: bigint; repaid: bigint; maturity: bigint }>();
   for (const [, row] of rows.slice(0, MAX_EXPOSURE_PIECES)) {
     const piece = await view.need(keys.token(row.tokenId), codecs.token);
     let slot = slots.get(row.slot);
@@ -223,12 +227,25 @@ export async function readFactorExposure(view: View, cursor: Cursor, factorInput
       slot = {
         anchor: record.anchor,
         overdue: BigInt(cursor.timestamp) > record.maturity + system.gracePeriod && record.repaid !== record.faceValue,
+        faceValue: record.faceValue,
+        repaid: record.repaid,
+        maturity: record.maturity,
       };
       slots.set(row.slot, slot);
       changed.push(record.updatedAtBlock);
     }
     changed.push(piece.updatedAtBlock);
-    const due = piece.value - piece.received > 0n ? piece.value - piece.received : 0n;
+    const { stillDue: due } = pieceStatus({
+      value: piece.value,
+      claimed: piece.received,
+      redeemed: false,
+      faceValue: slot.faceValue,
+      repaid: slot.repaid,
+      maturity: slot.maturity,
+      gracePeriod: system.gracePeriod,
+      at: BigInt(cursor.timestamp),
+      writtenOffAt: null,
+    });
     const overdue = slot.overdue ? due : 0n;
     const month = calendarDateCst(row.maturity).slice(0, 7);
     let anchorBucket = byAnchor.get(row.anchorId);

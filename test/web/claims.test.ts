@@ -48,6 +48,14 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
     await openClaims(tier1.page);
     expect(await claimableShown(tier1.page, TIER1_PIECE)).to.equal(formatCny(0n));
     expect(await tier1.page.getByTestId("claim-all").isDisabled()).to.equal(true);
+    // Still due is what the anchor owes on the piece (280,000.00), not its value less what was collected: the
+    // repaid 420,000.00 only waits for maturity.
+    expect(
+      await tier1.page
+        .getByTestId(`claim-${pieceName(TIER1_PIECE)}`)
+        .getByTestId("still-due")
+        .textContent(),
+    ).to.equal(formatCny(280_000_00n));
     await web.screenshot(tier1.page, "before-maturity");
 
     const maturity = (await receivableToken.receivable(SLOT)).maturity;

@@ -27,7 +27,18 @@ function request(nonce: string, state: StoredFundingRequestJson["state"], reason
 }
 
 function piece(tokenId: string, maturity: bigint, status: PortfolioJson["pieces"][number]["status"]): PortfolioJson["pieces"][number] {
-  return { tokenId, slot: "1", value: "500", anchorId: 2, anchor: null, maturity: maturity.toString(), status, repaid: "0", faceValue: "1000" };
+  return {
+    tokenId,
+    slot: "1",
+    value: "500",
+    anchorId: 2,
+    anchor: null,
+    maturity: maturity.toString(),
+    status,
+    repaid: "0",
+    faceValue: "1000",
+    standing: { state: "current", repaidShare: "0", claimed: "0", claimable: "0", awaitingMaturity: "0", stillDue: "500", overdueSince: null },
+  };
 }
 
 describe("the dApp's notices (issue 18 item 9)", function () {

@@ -462,6 +462,28 @@ export const fundingRow = z.strictObject({
 
 export const pieceStatus = z.enum(["live", "funded", "repaid", "overdue"]);
 
+/** A receivable's state at the answer's block (src/finance/pieceStatus.ts, Settlement's rules). */
+export const debtState = z.enum(["current", "dueInGrace", "overdue", "writtenOff", "repaid"]);
+const unixSeconds = decimal.meta({ description: "unix seconds" });
+
+/**
+ * Where a piece stands at the answer's block, by Settlement's own rules (src/finance/pieceStatus.ts): claimed +
+ * claimable + awaitingMaturity + stillDue == the piece's value; claimable is what Settlement.claim would pay.
+ */
+export const pieceStanding = z
+  .strictObject({
+    state: z
+      .enum([...debtState.options, "collected"])
+      .meta({ description: "the receivable's state, or collected once the piece received its whole value" }),
+    repaidShare: decimal.meta({ description: "floor(value × repaid / face): the piece's part of what the anchor repaid" }),
+    claimed: decimal.meta({ description: "what settlement already paid on the piece" }),
+    claimable: decimal.meta({ description: "what a claim would pay now" }),
+    awaitingMaturity: decimal.meta({ description: "repaid share not claimable before maturity" }),
+    stillDue: decimal.meta({ description: "what the anchor still owes on the piece: value less its repaid share" }),
+    overdueSince: nullable(unixSeconds).meta({ description: "the first second overdue (maturity + grace + 1) while overdue or written off" }),
+  })
+  .meta({ description: "figures as of asOfBlock, at that block's time (asOfTimestamp)" });
+
 export const portfolioPiece = z.strictObject({
   tokenId: decimal,
   slot: decimal,
@@ -472,6 +494,7 @@ export const portfolioPiece = z.strictObject({
   status: pieceStatus,
   repaid: decimal,
   faceValue: decimal,
+  standing: pieceStanding,
 });
 
 const bucket = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
@@ -480,6 +503,7 @@ const bucket = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
 export const portfolio = z.strictObject({
   owner: addressOut,
   asOfBlock: asOf.asOfBlock,
+  asOfTimestamp: asOf.asOfTimestamp,
   final: asOf.final,
   pieces: z.array(portfolioPiece).meta({ description: "largest value first, then newest; a page of them" }),
   nextCursor: nullable(z.string()).meta({ description: "pass as cursor for the next page; null on the last" }),
@@ -545,7 +569,8 @@ export const factorBook = z.strictObject({
       maturity: nullable(decimal),
       anchorId: nullable(int),
       status: pieceStatus,
-      due: decimal.meta({ description: "the funded piece's value less what settlement already paid on it" }),
+      due: decimal.meta({ description: "what the anchor still owes on the funded piece (standing.stillDue): 0 once the receivable is fully repaid" }),
+      standing: pieceStanding,
     }),
   ),
   nextAfter: nullable(z.string()),
@@ -554,8 +579,18 @@ export const factorBook = z.strictObject({
 export const obligations = z.strictObject({
   anchor: addressOut,
   asOfBlock: int,
+  asOfTimestamp: int.meta({ description: "the index block's unix time, at which state and overdueSince are computed" }),
   final: z.boolean(),
-  receivables: z.array(z.strictObject({ ...slotRecord.shape, outstanding: decimal, overdue: z.boolean(), fullyRepaid: z.boolean() })),
+  receivables: z.array(
+    z.strictObject({
+      ...slotRecord.shape,
+      outstanding: decimal,
+      overdue: z.boolean(),
+      fullyRepaid: z.boolean(),
+      state: debtState,
+      overdueSince: nullable(unixSeconds).meta({ description: "the first second overdue (maturity + grace + 1) while overdue or written off" }),
+    }),
+  ),
   outstanding: decimal,
 });
 
@@ -884,6 +919,8 @@ export type TokenJson = z.output<typeof token>;
 export type PieceStatus = z.output<typeof pieceStatus>;
 export type PortfolioJson = z.output<typeof portfolio>;
 export type PortfolioPieceJson = z.output<typeof portfolioPiece>;
+export type PieceStandingJson = z.output<typeof pieceStanding>;
+export type DebtState = z.output<typeof debtState>;
 export type FundingRowJson = z.output<typeof fundingRow>;
 export type CheckFailureJson = z.output<typeof checkFailure>;
 export type TreeNodeJson = z.output<typeof treeNode>;

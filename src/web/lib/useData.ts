@@ -9,6 +9,18 @@ import type { Explained } from "./errors";
  */
 type Loaded<T> = { data: T } | { error: Explained };
 
+/**
+ * The highest block of a transaction this tab sent and saw mined (every page reloads with its receipt's block).
+ * Every load asks the index for at least it, so a page opened after the member's own transaction on another page
+ * never shows the state from before it (the API waits for the index to apply the block, up to 10 s).
+ */
+let ownBlock: number | null = null;
+
+function atLeastOwn(minBlock: number | null): number | null {
+  if (minBlock !== null && (ownBlock === null || minBlock > ownBlock)) ownBlock = minBlock;
+  return ownBlock;
+}
+
 export function useData<T>(load: (minBlock: number | null) => Promise<T>, dependencies: readonly unknown[]) {
   const t = useT();
   const language = useLanguage();
@@ -22,7 +34,7 @@ export function useData<T>(load: (minBlock: number | null) => Promise<T>, depend
   const fetchData = useCallback(
     async (minBlock: number | null): Promise<Loaded<T>> => {
       try {
-        return { data: await run(minBlock) };
+        return { data: await run(atLeastOwn(minBlock)) };
       } catch (caught) {
         return { error: explain(caught, t, language) };
       }

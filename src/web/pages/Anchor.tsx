@@ -14,6 +14,7 @@ import { CreditLineCard } from "./CreditLine";
 import { firstPieceOf } from "../../chain/tokenId";
 import { useRepayConfirmation } from "./MoneyConfirm";
 import type { ObligationsJson } from "../../api/wire/schemas";
+import { DebtBadge } from "../Standing";
 
 const DAY = 86_400n;
 const CNY_CODE = "0x434e59";
@@ -127,53 +128,62 @@ export function AnchorPage() {
         {owed.data !== null && owed.data.receivables.length > 0 && (
           <>
             <p className="totals">{t("anchor.total", { value: cny(owed.data.outstanding) })}</p>
-            <table>
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>{t("col.maturity")}</th>
-                  <th>{t("col.supplier")}</th>
-                  <th className="amount">{t("col.faceValue")}</th>
-                  <th className="amount">{t("col.repaid")}</th>
-                  <th className="amount">{t("col.outstanding")}</th>
-                  <th>{t("col.status")}</th>
-                  <th>{t("anchor.repayAmount")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {owed.data.receivables.map((row) => (
-                  <tr key={row.slot}>
-                    <td>
-                      <a href={`#/piece/${firstPieceOf(BigInt(row.slot))}`}>{row.slot}</a>
-                    </td>
-                    <td>{dateOf(row.maturity)}</td>
-                    <td>{nameOf(row.supplier)}</td>
-                    <td className="amount">{cny(row.faceValue)}</td>
-                    <td className="amount">{cny(row.repaid)}</td>
-                    <td className="amount">{cny(row.outstanding)}</td>
-                    <td>{row.overdue ? t("status.overdue") : row.fullyRepaid ? t("status.repaid") : t("status.live")}</td>
-                    <td className="row">
-                      <input
-                        className="narrow"
-                        value={repayText[row.slot] ?? ""}
-                        placeholder="0.00"
-                        onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })}
-                        data-testid={`repay-amount-${row.slot}`}
-                      />
-                      <button
-                        type="button"
-                        className="secondary"
-                        disabled={busy || repayStep.open || row.fullyRepaid}
-                        onClick={() => void askRepay(row)}
-                        data-testid={`repay-${row.slot}`}
-                      >
-                        {t("anchor.repay")}
-                      </button>
-                    </td>
+            <div className="table-scroll">
+              <table data-testid="obligations-table">
+                <thead>
+                  <tr>
+                    <th>#</th>
+                    <th>{t("col.maturity")}</th>
+                    <th>{t("col.supplier")}</th>
+                    <th className="amount">{t("col.confirmed")}</th>
+                    <th className="amount">{t("col.repaid")}</th>
+                    <th className="amount">{t("col.outstanding")}</th>
+                    <th>{t("col.overdueSince")}</th>
+                    <th>{t("col.status")}</th>
+                    <th>{t("anchor.repayAmount")}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {owed.data.receivables.map((row) => (
+                    <tr key={row.slot} data-testid={`debt-${row.slot}`}>
+                      <td>
+                        <a href={`#/piece/${firstPieceOf(BigInt(row.slot))}`}>{row.slot}</a>
+                      </td>
+                      <td>{dateOf(row.maturity)}</td>
+                      <td>{nameOf(row.supplier)}</td>
+                      <td className="amount">{cny(row.faceValue)}</td>
+                      <td className="amount">{cny(row.repaid)}</td>
+                      <td className="amount" data-testid="outstanding">
+                        {cny(row.outstanding)}
+                      </td>
+                      <td data-testid="overdue-since">{row.overdueSince === null ? t("common.none") : dateOf(row.overdueSince)}</td>
+                      <td>
+                        <DebtBadge state={row.state} />
+                      </td>
+                      <td className="row">
+                        <input
+                          className="narrow"
+                          value={repayText[row.slot] ?? ""}
+                          placeholder="0.00"
+                          onChange={(event) => setRepayText({ ...repayText, [row.slot]: event.target.value })}
+                          data-testid={`repay-amount-${row.slot}`}
+                        />
+                        <button
+                          type="button"
+                          className="secondary"
+                          disabled={busy || repayStep.open || row.fullyRepaid}
+                          onClick={() => void askRepay(row)}
+                          data-testid={`repay-${row.slot}`}
+                        >
+                          {t("anchor.repay")}
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <p className="muted small">{t("common.asOf", { block: owed.data.asOfBlock })}</p>
           </>
         )}
         {repayStep.dialog(busy)}

@@ -4,15 +4,18 @@ import { ActionOutcome, ErrorBox, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
-import { pieceName } from "../../chain/tokenId";
+import { pieceName, slotOf } from "../../chain/tokenId";
 import type { PortfolioPieceJson as PortfolioPiece } from "../../api/wire/schemas";
 import { useData } from "../lib/useData";
+import { basisPointsOf, percentOf, repaidShareOf } from "../../finance/pieceStatus";
 
 /** One held piece with what the chain says it may collect now. */
 interface ClaimRow {
   piece: PortfolioPiece;
   claimable: bigint;
   claimed: bigint;
+  /** What the anchor has repaid on the piece's receivable, read from the settlement contract with the rest. */
+  repaid: bigint;
 }
 
 interface ClaimsView {
@@ -23,9 +26,7 @@ interface ClaimsView {
 
 /** The share repaid, as a percentage with two decimals, in integers: repaid × 10000 / face, rounded down. */
 function repaidShare(repaid: bigint, faceValue: bigint): string {
-  if (faceValue === 0n) return "0.00%";
-  const basisPoints = (repaid * 10_000n) / faceValue;
-  return `${basisPoints / 100n}.${(basisPoints % 100n).toString().padStart(2, "0")}%`;
+  return percentOf(basisPointsOf(repaid, faceValue));
 }
 
 /**
@@ -46,8 +47,12 @@ export function ClaimsPage() {
       const rows = await Promise.all(
         portfolio.pieces.map(async (piece) => {
           const tokenId = BigInt(piece.tokenId);
-          const [claimable, claimed] = await Promise.all([settlement.claimable(tokenId), settlement.claimedBy(tokenId)]);
-          return { piece, claimable, claimed };
+          const [claimable, claimed, account] = await Promise.all([
+            settlement.claimable(tokenId),
+            settlement.claimedBy(tokenId),
+            settlement.account(slotOf(tokenId)),
+          ]);
+          return { piece, claimable, claimed, repaid: account.repaid };
         }),
       );
       const cash = await settlementToken.balanceOf(session.address);
@@ -113,7 +118,9 @@ export function ClaimsPage() {
                   <tbody>
                     {rows.map((row) => {
                       const value = BigInt(row.piece.value);
-                      const stillDue = value - row.claimed - row.claimable;
+                      // What the anchor still owes on the piece (src/finance/pieceStatus.ts): not what is merely
+                      // waiting for maturity to be claimed.
+                      const stillDue = value - repaidShareOf(value, row.repaid, BigInt(row.piece.faceValue));
                       return (
                         <tr key={row.piece.tokenId} data-testid={`claim-${pieceName(row.piece.tokenId)}`}>
                           <td>
@@ -122,12 +129,14 @@ export function ClaimsPage() {
                           <td>{nameOf(row.piece.anchor)}</td>
                           <td>{dateOf(row.piece.maturity)}</td>
                           <td className="amount">{cny(value)}</td>
-                          <td className="amount">{repaidShare(BigInt(row.piece.repaid), BigInt(row.piece.faceValue))}</td>
+                          <td className="amount">{repaidShare(row.repaid, BigInt(row.piece.faceValue))}</td>
                           <td className="amount">{cny(row.claimed)}</td>
                           <td className="amount" data-testid="claimable">
                             {cny(row.claimable)}
                           </td>
-                          <td className="amount">{cny(stillDue)}</td>
+                          <td className="amount" data-testid="still-due">
+                            {cny(stillDue)}
+                          </td>
                           <td>
                             <button
                               type="button"

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useApp } from "../app";
-import { ErrorBox, FailureLine, Progress, Section, StatusBadge, useAction } from "../components";
+import { ErrorBox, FailureLine, Progress, Section, useAction } from "../components";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
@@ -19,6 +19,7 @@ import { usePolling } from "../lib/usePolling";
 import { ClosedRequests, useDecline } from "./RequestLife";
 import { DecisionRecord, FactorExposure } from "./Risk";
 import { useFundConfirmation } from "./MoneyConfirm";
+import { StandingCells, StandingHead } from "../Standing";
 
 type CheckOutcome = { ok: true; passed: FundingCheckPassed } | { ok: false; failures: CheckFailure[] };
 
@@ -155,38 +156,38 @@ export function FactorPage() {
             <p className="totals">
               {t("factor.bookTotals", { count: book.data.totals.fundings, value: cny(book.data.totals.value), price: cny(book.data.totals.price) })}
             </p>
-            <table>
-              <thead>
-                <tr>
-                  <th>{t("col.piece")}</th>
-                  <th>{t("col.seller")}</th>
-                  <th>{t("col.maturity")}</th>
-                  <th className="amount">{t("col.value")}</th>
-                  <th className="amount">{t("col.pricePaid")}</th>
-                  <th className="amount">{t("col.due")}</th>
-                  <th>{t("col.recourse")}</th>
-                  <th>{t("col.status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {book.data.fundings.map((row) => (
-                  <tr key={row.fundingId}>
-                    <td>
-                      <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
-                    </td>
-                    <td>{nameOf(row.holder)}</td>
-                    <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
-                    <td className="amount">{cny(row.value)}</td>
-                    <td className="amount">{cny(row.price)}</td>
-                    <td className="amount">{cny(row.due)}</td>
-                    <td>{t(row.withRecourse ? "recourse.with" : "recourse.without")}</td>
-                    <td>
-                      <StatusBadge status={row.status} />
-                    </td>
+            <div className="table-scroll">
+              <table data-testid="book-table">
+                <thead>
+                  <tr>
+                    <th>{t("col.piece")}</th>
+                    <th>{t("col.seller")}</th>
+                    <th>{t("col.maturity")}</th>
+                    <th className="amount">{t("col.value")}</th>
+                    <th className="amount">{t("col.pricePaid")}</th>
+                    <StandingHead />
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {book.data.fundings.map((row) => (
+                    <tr key={row.fundingId} data-testid={`book-${pieceName(row.fundedTokenId)}`}>
+                      <td>
+                        <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
+                      </td>
+                      <td>
+                        {nameOf(row.holder)}
+                        <span className="figure-note muted left">{t(row.withRecourse ? "recourse.with" : "recourse.without")}</span>
+                      </td>
+                      <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
+                      <td className="amount">{cny(row.value)}</td>
+                      <td className="amount">{cny(row.price)}</td>
+                      <StandingCells value={row.value} standing={row.standing} />
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <p className="muted small">{t("common.asOf", { block: book.data.asOfBlock })}</p>
           </>
         )}
       </Section>

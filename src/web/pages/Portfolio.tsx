@@ -4,8 +4,12 @@ import { useT } from "../lib/i18n";
 import { cny, dateOf } from "../lib/money";
 import { pieceName } from "../../chain/tokenId";
 import { useData } from "../lib/useData";
+import { StandingCells, StandingHead } from "../Standing";
 
-/** My pieces with anchor, maturity, value and status, what I sold to factors, and totals. */
+/**
+ * My pieces with anchor, maturity, value and where each stands (repaid share, claimed, claimable now, still due,
+ * overdue since: src/finance/pieceStatus.ts, as of the answer's block), what I sold to factors, and totals.
+ */
 export function PortfolioPage() {
   const t = useT();
   const { api, nameOf, session } = useApp();
@@ -28,64 +32,71 @@ export function PortfolioPage() {
             {data.pieces.length === 0 ? (
               <p className="muted">{t("portfolio.empty")}</p>
             ) : (
-              <table data-testid="portfolio-table">
-                <thead>
-                  <tr>
-                    <th>{t("col.piece")}</th>
-                    <th>{t("col.anchor")}</th>
-                    <th>{t("col.maturity")}</th>
-                    <th className="amount">{t("col.value")}</th>
-                    <th>{t("col.status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.pieces.map((piece) => (
-                    <tr key={piece.tokenId} data-testid={`piece-${pieceName(piece.tokenId)}`}>
-                      <td>
-                        <a href={`#/piece/${piece.tokenId}`}>{pieceName(piece.tokenId)}</a>
-                      </td>
-                      <td>{nameOf(piece.anchor)}</td>
-                      <td>{dateOf(piece.maturity)}</td>
-                      <td className="amount">{cny(piece.value)}</td>
-                      <td>
-                        <StatusBadge status={piece.status} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            {data.sold.length > 0 && (
-              <>
-                <h3>{t("portfolio.sold")}</h3>
-                <table data-testid="sold-table">
+              <div className="table-scroll">
+                <table data-testid="portfolio-table">
                   <thead>
                     <tr>
                       <th>{t("col.piece")}</th>
-                      <th>{t("col.factor")}</th>
+                      <th>{t("col.anchor")}</th>
                       <th>{t("col.maturity")}</th>
                       <th className="amount">{t("col.value")}</th>
-                      <th className="amount">{t("col.price")}</th>
-                      <th>{t("col.status")}</th>
+                      <StandingHead />
                     </tr>
                   </thead>
                   <tbody>
-                    {data.sold.map((row) => (
-                      <tr key={row.fundingId}>
+                    {data.pieces.map((piece) => (
+                      <tr key={piece.tokenId} data-testid={`piece-${pieceName(piece.tokenId)}`}>
                         <td>
-                          <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
+                          <a href={`#/piece/${piece.tokenId}`}>{pieceName(piece.tokenId)}</a>
+                          {piece.status === "funded" && (
+                            <span className="figure-note left">
+                              <StatusBadge status="funded" />
+                            </span>
+                          )}
                         </td>
-                        <td>{nameOf(row.factor)}</td>
-                        <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
-                        <td className="amount">{cny(row.value)}</td>
-                        <td className="amount">{cny(row.price)}</td>
-                        <td>
-                          <StatusBadge status="funded" />
-                        </td>
+                        <td>{nameOf(piece.anchor)}</td>
+                        <td>{dateOf(piece.maturity)}</td>
+                        <td className="amount">{cny(piece.value)}</td>
+                        <StandingCells value={piece.value} standing={piece.standing} />
                       </tr>
                     ))}
                   </tbody>
                 </table>
+              </div>
+            )}
+            {data.sold.length > 0 && (
+              <>
+                <h3>{t("portfolio.sold")}</h3>
+                <div className="table-scroll">
+                  <table data-testid="sold-table">
+                    <thead>
+                      <tr>
+                        <th>{t("col.piece")}</th>
+                        <th>{t("col.factor")}</th>
+                        <th>{t("col.maturity")}</th>
+                        <th className="amount">{t("col.value")}</th>
+                        <th className="amount">{t("col.price")}</th>
+                        <th>{t("col.status")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {data.sold.map((row) => (
+                        <tr key={row.fundingId}>
+                          <td>
+                            <a href={`#/piece/${row.fundedTokenId}`}>{pieceName(row.fundedTokenId)}</a>
+                          </td>
+                          <td>{nameOf(row.factor)}</td>
+                          <td>{row.maturity === null ? t("common.none") : dateOf(row.maturity)}</td>
+                          <td className="amount">{cny(row.value)}</td>
+                          <td className="amount">{cny(row.price)}</td>
+                          <td>
+                            <StatusBadge status="funded" />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               </>
             )}
             <p className="muted small">
