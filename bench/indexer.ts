@@ -63,7 +63,7 @@ function runChild(args: string[], root = process.cwd()): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...indexerNodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args],
+      [...indexerNodeFlags(), "-r", "ts-node/register/transpile-only", path.join("bench", "indexer", "bench-child.ts"), ...args],
       {
         cwd: root,
         stdio: ["ignore", "pipe", "inherit"],

@@ -24,7 +24,7 @@ function child(root: string, args: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const run = spawn(
       process.execPath,
-      [...nodeFlags(), "-r", "ts-node/register/transpile-only", path.join("scripts", "indexer", "bench-child.ts"), ...args],
+      [...nodeFlags(), "-r", "ts-node/register/transpile-only", path.join("bench", "indexer", "bench-child.ts"), ...args],
       {
         cwd: root,
         stdio: ["ignore", "pipe", "inherit"],

@@ -9,6 +9,7 @@ import { openApiDocument } from "./wire/openapi";
 import { answerConformance } from "./conformance";
 import { registerRequestRoutes } from "./requestRoutes";
 import { registerRiskRoutes } from "./riskRoutes";
+import { registerActivityRoutes } from "./activityRoutes";
 import { routePath } from "./routePath";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerDocumentRoutes } from "./routes/documents";
@@ -153,6 +154,7 @@ export function createApp(options: ApiOptions): ChainbillApi {
   registerTransferCheckRoutes(app, context);
   if (options.index !== undefined) registerIndexRoutes(app, context, options.index);
   if (options.index !== undefined) registerRiskRoutes(app, context, options.index, options.offers);
+  if (options.index !== undefined) registerActivityRoutes(app, context, options.index);
   if (options.requests !== undefined) registerRequestRoutes(app, context, options.requests);
   registerDirectoryRoutes(app, context, registerApplicationRoutes(app, context));
   registerVerifierRoutes(app, context);

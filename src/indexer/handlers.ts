@@ -4,6 +4,7 @@ import type { StateTx } from "./store";
 import { INITIAL_SYSTEM, checkpointOf, codecs, encodeHistoryEntry, encodeHistoryRow, keys, slotHexOfToken, tokenHex } from "./schema";
 import type { Codec, FundingRow, IndexFindingCode, MemberRecord, SlotRecord, SystemRecord, TokenRecord } from "./schema";
 import { sequenceOf, slotOf } from "../chain/tokenId";
+import { ActivityGatherer } from "./activity";
 
 /**
  * The handlers: from decoded events to the derived records (pieces, receivables, holdings, the factors' books,
@@ -750,13 +751,17 @@ export async function applyEvents(tx: StateTx, events: ReadonlyArray<{ event: Ch
   }
   await tx.load(toLoad);
   const batch = new Batch(tx);
+  const activity = new ActivityGatherer(tx);
   for (let index = 0; index < events.length; index += 1) {
     const { event, log } = events[index];
+    activity.begin(log);
     const tokens = tokensOfEvent(event);
     if (tokens.length > 0) batch.addHistory(event, log, tokens);
     const pending = handlers[index].apply(batch, event, log);
     if (pending !== undefined) await pending;
+    activity.note(event, log);
   }
   batch.flushHistory();
+  activity.flush();
   await writeHoldings(batch);
 }

@@ -164,6 +164,8 @@ const FAMILY_NAMES: Record<string, string> = {
   m: "members",
   ma: "member addresses",
   cb: "currency balances",
+  a: "activity rows",
+  cm: "cash movements",
 };
 
 function familyName(family: string): string {

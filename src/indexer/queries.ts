@@ -2,6 +2,8 @@ import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
 import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
 import type {
+  ActivityRow,
+  CashRow,
   Codec,
   Cursor,
   FactorTotals,
@@ -97,6 +99,18 @@ export interface MemberWithActivity extends MemberRecord {
   activeNow: boolean;
 }
 
+/** One page of an address's activity or cash movements, newest first. */
+export interface RowsPage<T> {
+  address: string;
+  /** Each row with the checkpoint (`block.txIndex.logIndex`) of the log that made it. */
+  rows: Array<T & { checkpoint: string }>;
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: string | null;
+}
+
+/** A checkpoint as a paging cursor: `block.txIndex.logIndex`, fixed width. */
+const CHECKPOINT = /^\d{12}\.\d{6}\.\d{6}$/u;
+
 /** An index finding as the status shows it: what and where, without the message's figures. */
 export type FindingSummary = Omit<IndexFinding, "message">;
 
@@ -126,6 +140,10 @@ export interface IndexReader {
   supplierFacts(supplier: string): Promise<Answer<SupplierFacts>>;
   /** What a factor's address holds, by anchor and by maturity month (risk.ts). */
   factorExposure(factor: string): Promise<Answer<FactorExposure>>;
+  /** What happened to an address and its pieces, newest first (`before`: a checkpoint from `nextBefore`). */
+  activityOf(address: string, page?: { limit?: number; before?: string }): Promise<Answer<RowsPage<ActivityRow>>>;
+  /** An address's settlement-currency balance and its movements, newest first. */
+  cashOf(address: string, page?: { limit?: number; before?: string }): Promise<Answer<RowsPage<CashRow> & { balance: bigint }>>;
   /** Every derived record (bookkeeping left out), by key: what two indexes of the same chain must agree on. */
   derivedRecords(): Promise<Map<string, string>>;
 }
@@ -145,6 +163,12 @@ function addressOf(value: string, what: string): string {
 function idOf(value: bigint, what: string): bigint {
   if (typeof value !== "bigint" || value <= 0n || value >= 1n << 96n)
     throw new QueryInputError(`${what} must be a positive integer below 2^96, not ${String(value)}`);
+  return value;
+}
+
+function checkpointOf(value: string | undefined): string | undefined {
+  if (value !== undefined && !CHECKPOINT.test(value))
+    throw new QueryInputError(`before must be a checkpoint block.txIndex.logIndex (12, 6 and 6 digits), not "${value}"`);
   return value;
 }
 
@@ -378,6 +402,30 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
         return { ...view.asOf(cursor, [cursor.number]), system: (await view.record(keys.system, codecs.system)) ?? INITIAL_SYSTEM };
       }),
 
+    activityOf: (addressInput, page = {}) =>
+      withSnapshot(async (view) => {
+        const address = addressOf(addressInput, "address");
+        const cursor = await view.requireCursor();
+        const found = await view.newestFirst(keys.activityPrefix(address), codecs.activity, limitOf(page.limit, 50), checkpointOf(page.before));
+        return {
+          ...view.asOf(
+            cursor,
+            found.rows.map((row) => row.block),
+          ),
+          address,
+          ...found,
+        };
+      }),
+
+    cashOf: (addressInput, page = {}) =>
+      withSnapshot(async (view) => {
+        const address = addressOf(addressInput, "address");
+        const cursor = await view.requireCursor();
+        const found = await view.newestFirst(keys.cashPrefix(address), codecs.cash, limitOf(page.limit, 50), checkpointOf(page.before));
+        const balance = BigInt((await view.text(keys.balance(address))) ?? "0");
+        return { ...view.asOf(cursor, [cursor.number]), address, balance, ...found };
+      }),
+
     anchorFacts: (anchor) => withSnapshot(async (view) => readAnchorFacts(view, await view.requireCursor(), anchor)),
     supplierFacts: (supplier) => withSnapshot(async (view) => readSupplierFacts(view, await view.requireCursor(), supplier)),
     factorExposure: (factor) => withSnapshot(async (view) => readFactorExposure(view, await view.requireCursor(), factor)),
@@ -474,6 +522,26 @@ export class View {
 
   async scan<T>(prefix: string, codec: Codec<T>, limit?: number, after?: string): Promise<Array<[string, T]>> {
     return (await this.scanText(prefix, limit, after)).map(([key, text]) => [key, codec.decode(text)]);
+  }
+
+  /** Up to `limit` rows under `prefix` (keys `<prefix><checkpoint>`), newest first, older than `before` if given. */
+  async newestFirst<T>(
+    prefix: string,
+    codec: Codec<T>,
+    limit: number,
+    before: string | undefined,
+  ): Promise<{ rows: Array<T & { checkpoint: string }>; nextBefore: string | null }> {
+    const found = await this.db
+      .iterator({
+        gt: prefix,
+        lt: before === undefined ? `${prefix}${PREFIX_END}` : `${prefix}${before}`,
+        limit: limit + 1,
+        reverse: true,
+        snapshot: this.snapshot,
+      })
+      .all();
+    const rows = found.slice(0, limit).map(([key, text]) => ({ ...codec.decode(text), checkpoint: key.slice(prefix.length) }));
+    return { rows, nextBefore: found.length > limit ? rows[rows.length - 1].checkpoint : null };
   }
 
   everything(): Promise<Array<[string, string]>> {

@@ -31,6 +31,8 @@ import { ZEROS, padNumber } from "./store";
  * | `sc/<slot>` | the block of the repayment that completed the receivable (decimal) |
  * | `cl/<anchorId>` | {@link CreditLineRecord}: the anchor's credit line as last set |
  * | `ts/<seller>/<buyer>/<checkpoint>`, `tb/<buyer>/<seller>/<checkpoint>` | a verified trade (a confirmation or a transfer with proof) by the seller's and the buyer's address: its value (decimal) |
+ * | `a/<address>/<checkpoint>` | {@link ActivityRow}: what happened to the address and its pieces (activity.ts), at the log that made it |
+ * | `cm/<address>/<checkpoint>` | {@link CashRow}: a settlement-currency movement of the address, classified (activity.ts) |
  */
 
 export function hex(value: bigint, width: number): string {
@@ -162,9 +164,10 @@ export function slotHexOfToken(tokenIdHex: string): string {
  * writes the digest of the records (`meta/integrity`, integrity.ts). 4: the recourse payment events (RecoursePaid,
  * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers. 5: the records behind
  * a funding decision (`sa/`, `sc/`, `cl/`, `ts/`, `tb/`; risk.ts). 6: Settlement's ReceivableWrittenOff (issue 19
- * part 4) is a new event, recorded only, which shifts the stored event numbers.
+ * part 4) is a new event, recorded only, which shifts the stored event numbers. 7: each address's activity and cash
+ * movements (`a/`, `cm/`; activity.ts, issue 18 items 2 and 8).
  */
-export const INDEX_FORMAT = 6;
+export const INDEX_FORMAT = 7;
 
 export const keys = {
   cursor: "meta/cursor",
@@ -207,6 +210,10 @@ export const keys = {
   tradesAsSellerPrefix: (seller: string) => `ts/${seller}/`,
   tradeAsBuyer: (buyer: string, seller: string, checkpoint: string) => `tb/${buyer}/${seller}/${checkpoint}`,
   tradesAsBuyerPrefix: (buyer: string) => `tb/${buyer}/`,
+  activity: (address: string, checkpoint: string) => `a/${address}/${checkpoint}`,
+  activityPrefix: (address: string) => `a/${address}/`,
+  cash: (address: string, checkpoint: string) => `cm/${address}/${checkpoint}`,
+  cashPrefix: (address: string) => `cm/${address}/`,
 } as const;
 
 /** Key prefixes of bookkeeping, not derived state: left out when two indexes are compared. */
@@ -355,6 +362,70 @@ export interface CreditLineRecord {
   updatedAtBlock: number;
 }
 
+/** What happened to an address or its pieces (activity.ts). */
+export type ActivityKind =
+  /** The anchor confirmed a receivable (counterparty: the supplier). */
+  | "confirmed"
+  /** A piece (or part of one) arrived; at a confirmation, from the anchor. */
+  | "received"
+  /** Part of a piece, or a whole one, went to the counterparty. */
+  | "sent"
+  /** The holder approved a financing request on chain. */
+  | "requested"
+  /** The holder's piece was bought by the counterparty factor: `amount` the price received, `value` the piece's. */
+  | "financed"
+  /** The factor bought the counterparty's piece: `amount` the price paid, `value` the piece's. */
+  | "funded"
+  | "repaid"
+  | "claimed"
+  /** Someone flagged the receivable overdue: `amount` is what was unpaid. */
+  | "overdue"
+  /** A factor demanded recourse on a funding (both sides get the row). */
+  | "recourseDemanded"
+  /** The seller paid recourse to the piece's holder. */
+  | "recoursePaid"
+  | "recourseReceived"
+  /** Of a claim on a piece under recourse, `amount` went to the seller that had paid recourse. */
+  | "recourseRouted";
+
+export interface ActivityRow {
+  kind: ActivityKind;
+  tokenId: bigint | null;
+  slot: bigint | null;
+  /** Minor units: a piece's value moved, or money paid or received. */
+  amount: bigint;
+  /** For a funding: the value of the piece bought. */
+  value: bigint | null;
+  counterparty: string | null;
+  transactionHash: string;
+  block: number;
+}
+
+/** Why settlement currency moved (activity.ts). */
+export type CashKind =
+  | "fundingReceived"
+  | "fundingPaid"
+  | "repayment"
+  | "claim"
+  | "recoursePaid"
+  | "recourseReceived"
+  | "recourseRouted"
+  | "issued"
+  | "redeemed"
+  | "transfer";
+
+export interface CashRow {
+  kind: CashKind;
+  direction: "in" | "out";
+  amount: bigint;
+  /** The other side (a member, or the settlement contract); null for issues and redemptions. */
+  counterparty: string | null;
+  tokenId: bigint | null;
+  slot: bigint | null;
+  transactionHash: string;
+  block: number;
+}
+
 export type MemberStatus = "ACTIVE" | "SUSPENDED";
 
 export interface MemberRecord {
@@ -462,7 +533,12 @@ export const genericCodecs = {
   token: codec<TokenRecord>(["tokenId", "slot", "value", "received"], ["parent"]),
   slot: codec<SlotRecord>(["slot", "faceValue", "maturity", "repaid", "claimed", "redeemedValue", "fundedValue"]),
   holding: codec<HoldingRow>(["tokenId", "slot", "value", "maturity"]),
+  activity: codec<ActivityRow>(["amount"], ["tokenId", "slot", "value"]),
+  cash: codec<CashRow>(["amount"], ["tokenId", "slot"]),
 } as const;
+
+/** A nullable bigint as the generic encoder writes it. */
+const nullableBig = (value: bigint | null): string => (value === null ? "null" : `"${value}"`);
 
 export const codecs = {
   cursor: codec<Cursor>([]),
@@ -488,6 +564,18 @@ export const codecs = {
   holding: templateCodec(
     genericCodecs.holding,
     (h) => `{"tokenId":"${h.tokenId}","slot":"${h.slot}","value":"${h.value}","anchorId":${h.anchorId},"maturity":"${h.maturity}"}`,
+  ),
+  activity: templateCodec(
+    genericCodecs.activity,
+    (a) =>
+      `{"kind":"${a.kind}","tokenId":${nullableBig(a.tokenId)},"slot":${nullableBig(a.slot)},"amount":"${a.amount}","value":${nullableBig(a.value)},` +
+      `"counterparty":${a.counterparty === null ? "null" : quoted(a.counterparty)},"transactionHash":${quoted(a.transactionHash)},"block":${a.block}}`,
+  ),
+  cash: templateCodec(
+    genericCodecs.cash,
+    (c) =>
+      `{"kind":"${c.kind}","direction":"${c.direction}","amount":"${c.amount}","counterparty":${c.counterparty === null ? "null" : quoted(c.counterparty)},` +
+      `"tokenId":${nullableBig(c.tokenId)},"slot":${nullableBig(c.slot)},"transactionHash":${quoted(c.transactionHash)},"block":${c.block}}`,
   ),
   holdingTotals: codec<HoldingTotals>(["value"]),
   bucket: codec<HoldingBucket>(["value"]),

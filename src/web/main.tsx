@@ -17,7 +17,9 @@ import type { DiscoveredWallet } from "./lib/wallets";
 import { setMoneyLanguage, shortAddress } from "./lib/money";
 import type { DappConfig, DirectoryEntryJson as Member, SessionJson as Session } from "../api/wire/schemas";
 import { Notifications } from "./Notifications";
+import { ActivityPage } from "./pages/Activity";
 import { AnchorPage } from "./pages/Anchor";
+import { CashPage } from "./pages/Cash";
 import { AuditorPage } from "./pages/Auditor";
 import { ClaimsPage } from "./pages/Claims";
 import { DocumentsPage } from "./pages/Documents";
@@ -71,6 +73,8 @@ const NAV: NavItem[] = [
   { route: "documents", label: "nav.documents", visible: (s) => hasRole(s, "SUPPLIER") || hasRole(s, "CARRIER") },
   { route: "operator", label: "nav.operator", visible: (s) => hasRole(s, "OPERATOR") },
   { route: "verifier", label: "nav.verifier", visible: (s) => hasRole(s, "VERIFIER") },
+  { route: "activity", label: "nav.activity", visible: () => true },
+  { route: "cash", label: "nav.cash", visible: () => true },
 ];
 
 /** What a reload needs to resume a sign-in in this tab: the API session and which wallet signed it. */
@@ -417,6 +421,12 @@ function Root() {
           break;
         case "verifier":
           page = <VerifierPage />;
+          break;
+        case "activity":
+          page = <ActivityPage />;
+          break;
+        case "cash":
+          page = <CashPage />;
           break;
         default:
           page = <PortfolioPage />;

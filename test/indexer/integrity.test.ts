@@ -130,10 +130,11 @@ describe("Indexer integrity: a damaged index is refused, with what is damaged an
 
   it("damage: one digit changed inside a value in a table file (.ldb) is refused, naming the records that differ", async function () {
     const dir = await copy("digit", true);
-    // A piece's history row starts with its transaction's hash: find one written verbatim in a table, change a digit.
+    // A piece's history row starts with its transaction's hash and a ";" (activity rows quote the hash too, as
+    // "0x…"): find one written verbatim in a table, change a digit.
     const found = locate(
       filesEnding(dir, ".ldb"),
-      rows.map(([, value]) => value.slice(0, 64)),
+      rows.map(([, value]) => value.slice(0, 65)),
     );
     const bytes = readFileSync(found.file);
     let at = found.offset;

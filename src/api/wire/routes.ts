@@ -287,6 +287,28 @@ export const ROUTES = {
     query: s.portfolioQuery,
     responses: { 200: answer("the portfolio", s.portfolio), 403: auditorsOnly, ...indexErrors },
   }),
+  activity: route({
+    method: "get",
+    path: "/v1/activity",
+    group: "index",
+    session: true,
+    summary:
+      "What happened to a member's address and its pieces, newest first: received, sent, requested, financed, funded, repaid, claimed, overdue, recourse (the caller's; ?address= for auditors and operators)",
+    description: `A page has \`limit\` rows (default ${s.ACTIVITY_PAGE_DEFAULT}, at most ${s.ACTIVITY_PAGE_MAX}); pass the answer's nextBefore as \`before\` for older rows. Each row names its transaction, block and the block's time.`,
+    query: s.activityQuery,
+    responses: { 200: answer("a page of activity", s.activityPage), 403: auditorsOnly, ...indexErrors },
+  }),
+  cash: route({
+    method: "get",
+    path: "/v1/cash",
+    group: "index",
+    session: true,
+    summary:
+      "A member's settlement-currency balance and its movements, newest first, each classified (funding received or paid, repayment, claim, recourse, deposits issued) (the caller's; ?address= for auditors and operators)",
+    description: `A page has \`limit\` movements (default ${s.ACTIVITY_PAGE_DEFAULT}, at most ${s.ACTIVITY_PAGE_MAX}); pass the answer's nextBefore as \`before\` for older ones.`,
+    query: s.activityQuery,
+    responses: { 200: answer("the balance and a page of movements", s.cashPage), 403: auditorsOnly, ...indexErrors },
+  }),
   pieceTree: route({
     method: "get",
     path: "/v1/pieces/{id}/tree",

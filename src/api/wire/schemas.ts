@@ -112,6 +112,24 @@ export const portfolioQuery = z.looseObject({
   minBlock,
 });
 
+/** Rows per page of a member's activity or cash movements, and the most a client may ask for. */
+export const ACTIVITY_PAGE_DEFAULT = 50;
+export const ACTIVITY_PAGE_MAX = 200;
+
+/** A page of a member's activity or cash movements: whose, how many, older than which row. */
+export const activityQuery = z.strictObject({
+  address: address.optional().meta({ description: "whose (default: the caller's); auditors and operators only for another's" }),
+  limit: pageLimit(ACTIVITY_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({
+    description: `rows per page (default ${ACTIVITY_PAGE_DEFAULT}, at most ${ACTIVITY_PAGE_MAX})`,
+  }),
+  before: z
+    .string()
+    .regex(/^[0-9]{12}\.[0-9]{6}\.[0-9]{6}$/u, "the nextBefore of a previous page")
+    .optional()
+    .meta({ description: "the previous page's nextBefore: rows older than it" }),
+  minBlock,
+});
+
 export const fundingRequestsQuery = z.strictObject({
   as: z.enum(["factor", "holder"], { error: '"factor" or "holder"' }).optional().meta({ description: "holder (default) or factor" }),
   limit: pageLimit(REQUESTS_PAGE_MAX, /^[1-9][0-9]{0,2}$/u).meta({
@@ -518,6 +536,81 @@ export const portfolio = z.strictObject({
   }),
 });
 
+export const activityKind = z.enum([
+  "confirmed",
+  "received",
+  "sent",
+  "requested",
+  "financed",
+  "funded",
+  "repaid",
+  "claimed",
+  "overdue",
+  "recourseDemanded",
+  "recoursePaid",
+  "recourseReceived",
+  "recourseRouted",
+]);
+
+/** Where a row happened: the log that made it, its transaction, its block and the block's time. */
+const rowPlace = {
+  checkpoint: z.string().meta({ description: "block.txIndex.logIndex of the log that made the row (pass as before for older rows)" }),
+  transactionHash: bytes32Out,
+  block: int,
+  blockTime: nullable(int).meta({ description: "the block's unix time (null if the node could not say)" }),
+};
+
+export const activityRow = z.strictObject({
+  kind: activityKind,
+  tokenId: nullable(decimal).meta({ description: "the piece concerned, if any" }),
+  slot: nullable(decimal).meta({ description: "the receivable concerned, if any" }),
+  amount: decimal.meta({ description: "minor units: the value of a piece moved, or money paid or received" }),
+  value: nullable(decimal).meta({ description: "for a funding, the value of the piece bought" }),
+  counterparty: nullable(addressOut),
+  ...rowPlace,
+});
+
+export const activityPage = z.strictObject({
+  address: addressOut,
+  asOfBlock: asOf.asOfBlock,
+  final: asOf.final,
+  rows: z.array(activityRow).meta({ description: "newest first" }),
+  nextBefore: nullable(z.string()).meta({ description: "pass as before for the next (older) page; null on the last" }),
+});
+
+export const cashKind = z.enum([
+  "fundingReceived",
+  "fundingPaid",
+  "repayment",
+  "claim",
+  "recoursePaid",
+  "recourseReceived",
+  "recourseRouted",
+  "issued",
+  "redeemed",
+  "transfer",
+]);
+
+export const cashMovement = z.strictObject({
+  kind: cashKind,
+  direction: z.enum(["in", "out"]),
+  amount: decimal,
+  counterparty: nullable(addressOut).meta({ description: "the other side; null for deposits issued or redeemed" }),
+  counterpartySystem: nullable(z.enum(["settlement", "financing"])).meta({ description: "the other side is this system contract" }),
+  tokenId: nullable(decimal),
+  slot: nullable(decimal),
+  ...rowPlace,
+});
+
+export const cashPage = z.strictObject({
+  address: addressOut,
+  asOfBlock: asOf.asOfBlock,
+  final: asOf.final,
+  balance: decimal.meta({ description: "settlement-currency balance, minor units" }),
+  movements: z.array(cashMovement).meta({ description: "newest first" }),
+  nextBefore: nullable(z.string()).meta({ description: "pass as before for the next (older) page; null on the last" }),
+});
+
 export const stepChecks = z.strictObject({
   passed: z.boolean(),
   failures: z.array(checkFailure),
@@ -918,6 +1011,10 @@ export type MemberJson = z.output<typeof member>;
 export type TokenJson = z.output<typeof token>;
 export type PieceStatus = z.output<typeof pieceStatus>;
 export type PortfolioJson = z.output<typeof portfolio>;
+export type ActivityPageJson = z.output<typeof activityPage>;
+export type ActivityRowJson = z.output<typeof activityRow>;
+export type CashPageJson = z.output<typeof cashPage>;
+export type CashMovementJson = z.output<typeof cashMovement>;
 export type PortfolioPieceJson = z.output<typeof portfolioPiece>;
 export type PieceStandingJson = z.output<typeof pieceStanding>;
 export type DebtState = z.output<typeof debtState>;

@@ -11,6 +11,7 @@ import { cny, dateOf, parseCny } from "../lib/money";
 import { useData } from "../lib/useData";
 import { DocumentInputs, documentsReady } from "./DocumentIntake";
 import { CreditLineCard } from "./CreditLine";
+import { RepayCover } from "./RepayCover";
 import { firstPieceOf } from "../../chain/tokenId";
 import { useRepayConfirmation } from "./MoneyConfirm";
 import type { ObligationsJson } from "../../api/wire/schemas";
@@ -128,6 +129,7 @@ export function AnchorPage() {
         {owed.data !== null && owed.data.receivables.length > 0 && (
           <>
             <p className="totals">{t("anchor.total", { value: cny(owed.data.outstanding) })}</p>
+            <RepayCover owed={BigInt(owed.data.outstanding)} asOfBlock={owed.data.asOfBlock} />
             <div className="table-scroll">
               <table data-testid="obligations-table">
                 <thead>
