@@ -136,7 +136,7 @@ export class AttestationChecks {
           this.hooks.flag(
             "I4_ATTESTATION_EXPIRED",
             at,
-            `funding ${event.fundingId} at ${time}: the attestation (deadline ${attestation.deadline}) or the request (deadline ${request.deadline}) had expired`,
+            `funding ${event.fundingId} at ${this.hooks.words.date(time)}: the attestation (deadline ${this.hooks.words.date(attestation.deadline)}) or the request (deadline ${this.hooks.words.date(request.deadline)}) had expired`,
             subject,
           );
         }
@@ -145,7 +145,7 @@ export class AttestationChecks {
           this.hooks.flag(
             "FUNDING_SIGNER_NOT_VERIFIER",
             at,
-            `funding ${event.fundingId}: verifier ${this.hooks.words.member(candidate.standing.memberId, candidate.address)} had no valid KYC at ${time}`,
+            `funding ${event.fundingId}: verifier ${this.hooks.words.member(candidate.standing.memberId, candidate.address)} had no valid KYC at ${this.hooks.words.date(time)}`,
             subject,
           );
           return false;

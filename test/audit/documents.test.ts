@@ -110,7 +110,7 @@ describe("audit of the documents", function () {
       ]);
       const disagrees = result.findings.find((finding) => finding.code === "DOCUMENT_DISAGREES");
       expect(disagrees?.tokenId).to.equal(short.tokenId);
-      expect(disagrees?.message).to.contain("totals 14999999, less than the 15000000 passed on chain");
+      expect(disagrees?.message).to.contain("totals 149,999.99 CNY, less than the 150,000.00 CNY passed on chain");
       const delivered = result.findings.find((finding) => finding.code === "DELIVERED_AFTER_FUNDING");
       expect(delivered?.tokenId).to.equal(late.tokenId);
       expect(delivered?.message).to.contain("delivered only at");

@@ -102,7 +102,7 @@ export class SettlementReplay {
         model.flag(
           "WRITE_OFF_INVALID",
           at,
-          `receivable ${slot.slot} written off at ${time}, not after maturity ${slot.maturity} plus the grace period of ${grace} s`,
+          `receivable ${slot.slot} written off at ${model.words.date(time)}, not after maturity ${model.words.date(slot.maturity)} plus the grace period of ${grace % 86_400n === 0n ? `${grace / 86_400n} day${grace === 86_400n ? "" : "s"}` : `${grace} s`}`,
           subject,
         );
       }
@@ -200,7 +200,7 @@ export class SettlementReplay {
             model.flag(
               "I6_CLAIM_BEFORE_MATURITY",
               at,
-              `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`,
+              `piece ${pieceName(piece.tokenId)} claimed at ${model.words.date(time)}, before maturity ${model.words.date(maturity)}, on a receivable not fully repaid`,
               { tokenId: piece.tokenId, slot: slot.slot },
             );
         },

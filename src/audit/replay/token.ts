@@ -411,7 +411,7 @@ export class TokenReplay {
         this.model.flag(
           "I6_MOVED_AFTER_MATURITY",
           at,
-          `piece ${pieceName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`,
+          `piece ${pieceName(tokenId)} moved at ${this.model.words.date(time)}, at or after its receivable's maturity ${this.model.words.date(slot.maturity)}`,
           { tokenId, slot: slot.slot },
         );
       }
