@@ -16,6 +16,8 @@ import { SessionStore } from "./auth/sessions";
 import type { SessionPersistence } from "./auth/sessions";
 import type { SignInPolicy } from "./auth/signIn";
 import { MemberDirectory } from "./members";
+import { MemberNaming } from "./memberNames";
+import { ApplicationStore } from "../onboarding/store";
 import { ApiMetrics } from "./metrics";
 import { RateLimiter } from "./rateLimit";
 import type { RateLimit } from "./rateLimit";
@@ -103,6 +105,8 @@ export interface ApiContext {
   verifier: FundingChecker;
   documentUse: DocumentUseTracker;
   members: MemberDirectory;
+  /** Members by name in error sentences (src/api/memberNames.ts). */
+  names: MemberNaming;
   nonces: NonceStore;
   sessions: SessionStore;
   signInPolicy: SignInPolicy;
@@ -126,13 +130,16 @@ export interface ApiContext {
 
 export function createContext(options: ApiOptions): ApiContext {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const members = new MemberDirectory(options.contracts.registry);
   return {
     contracts: options.contracts,
     chainId: options.chainId,
     store: options.store,
     verifier: options.verifier,
     documentUse: new DocumentUseTracker(options.contracts.receivableToken, options.fromBlock ?? 0),
-    members: new MemberDirectory(options.contracts.registry),
+    members,
+    // Reads only: the applications routes keep their own store for filings (same database section).
+    names: new MemberNaming(members, new ApplicationStore(options.store)),
     nonces: new NonceStore(limits.nonceTtlSeconds * 1000),
     sessions: new SessionStore(
       { ttlMs: limits.sessionTtlSeconds * 1000, capacity: limits.maxSessions, perMember: limits.maxSessionsPerMember },

@@ -23,18 +23,25 @@ import type { transferCheckBody, TransferCheckJson, TransferFailureJson } from "
 
 type Body = z.output<typeof transferCheckBody>;
 
-/** A mismatch as the wire carries it: its facts, and a sentence in English naming parties by account. */
-function failureOf(mismatch: TradeMismatch, invoice: Invoice, waybill: Waybill, recipient: string, sender: string): TransferFailureJson {
+/** A mismatch as the wire carries it: its facts, and a sentence in English naming parties by name (`shown`). */
+function failureOf(
+  mismatch: TradeMismatch,
+  invoice: Invoice,
+  waybill: Waybill,
+  recipient: string,
+  sender: string,
+  shown: (account: string) => string,
+): TransferFailureJson {
   switch (mismatch.code) {
     case "SELLER_NOT_RECIPIENT":
       return {
         ...mismatch,
-        message: `the invoice's seller is ${invoice.seller.account}, but the piece would go to ${recipient}: a piece pays the seller of the goods`,
+        message: `the invoice's seller is ${shown(invoice.seller.account)}, but the piece would go to ${shown(recipient)}: a piece pays the seller of the goods`,
       };
     case "BUYER_NOT_SENDER":
       return {
         ...mismatch,
-        message: `the invoice's buyer is ${invoice.buyer.account}, not the piece's owner ${sender}: only the buyer pays with its piece`,
+        message: `the invoice's buyer is ${shown(invoice.buyer.account)}, not the piece's owner ${shown(sender)}: only the buyer pays with its piece`,
       };
     case "TOTAL_BELOW_AMOUNT":
       return {
@@ -46,11 +53,11 @@ function failureOf(mismatch: TradeMismatch, invoice: Invoice, waybill: Waybill, 
     case "CURRENCY_MISMATCH":
       return { ...mismatch, message: `the invoice is in ${mismatch.invoiceCurrency}, the receivable in ${mismatch.pieceCurrency}` };
     case "SHIPPER_NOT_SELLER":
-      return { ...mismatch, message: `the waybill's shipper is ${waybill.shipper.account}, not the invoice's seller ${invoice.seller.account}` };
+      return { ...mismatch, message: `the waybill's shipper is ${shown(waybill.shipper.account)}, not the invoice's seller ${shown(invoice.seller.account)}` };
     case "CONSIGNEE_NOT_BUYER":
-      return { ...mismatch, message: `the waybill delivers to ${waybill.consignee.account}, not to the invoice's buyer ${invoice.buyer.account}` };
+      return { ...mismatch, message: `the waybill delivers to ${shown(waybill.consignee.account)}, not to the invoice's buyer ${shown(invoice.buyer.account)}` };
     case "CARRIER_NOT_INDEPENDENT":
-      return { ...mismatch, message: `the waybill's carrier ${waybill.carrier.account} is a party to the trade: the carrier must be independent` };
+      return { ...mismatch, message: `the waybill's carrier ${shown(waybill.carrier.account)} is a party to the trade: the carrier must be independent` };
     case "WAYBILL_FOR_OTHER_INVOICE":
       return {
         ...mismatch,
@@ -155,6 +162,18 @@ export async function checkTransfer(context: ApiContext, access: DocumentAccess,
     pieceCurrency: token.receivable.currency,
     invoiceUsedBy,
   });
-  failures.push(...mismatches.map((mismatch) => failureOf(mismatch, invoice, waybill, recipient, sender)));
+  const shown =
+    mismatches.length === 0
+      ? (account: string): string => account
+      : await context.names.accounts([
+          invoice.seller.account,
+          invoice.buyer.account,
+          waybill.shipper.account,
+          waybill.consignee.account,
+          waybill.carrier.account,
+          recipient,
+          sender,
+        ]);
+  failures.push(...mismatches.map((mismatch) => failureOf(mismatch, invoice, waybill, recipient, sender, shown)));
   return { ok: failures.length === 0, failures, asOfBlock };
 }

@@ -2,7 +2,8 @@ import { Role } from "../chain/roles";
 import type { AuditEvent } from "./decode";
 import type { ChainPosition, FindingCode } from "./findings";
 import type { FundCall } from "./fundings";
-import { activeAt, describeMember, holdsRole } from "./members";
+import { activeAt, holdsRole } from "./members";
+import type { AuditWording } from "./names";
 import type { MemberReplay, Standing } from "./members";
 import type { FundingRecord } from "./replay/model";
 
@@ -18,6 +19,8 @@ export interface CheckHooks {
   flag(code: FindingCode, at: ChainPosition, message: string, subject?: { tokenId?: bigint; slot?: bigint }): void;
   /** Runs `evaluate` with the block's time (at once when no bound lies before the audited block). */
   whenTime(at: ChainPosition, bounds: readonly bigint[], evaluate: (time: bigint) => void): void;
+  /** How sentences name members and amounts. */
+  readonly words: AuditWording;
 }
 
 export class AttestationChecks {
@@ -66,7 +69,7 @@ export class AttestationChecks {
       this.hooks.flag(
         "I4_FUNDING_REPLAYED",
         at,
-        `funding ${event.fundingId} spends request nonce ${attestation.nonce} of ${attestation.holder} a second time`,
+        `funding ${event.fundingId} spends request nonce ${attestation.nonce} of ${this.hooks.words.account(attestation.holder)} a second time`,
         subject,
       );
     this.spentNonces.add(nonceKey);
@@ -77,7 +80,7 @@ export class AttestationChecks {
       this.hooks.flag(
         "FUNDING_NO_CONSENT",
         at,
-        `funding ${event.fundingId}: neither a signature of ${attestation.holder} nor its on-chain approval covers the request`,
+        `funding ${event.fundingId}: neither a signature of ${this.hooks.words.account(attestation.holder)} nor its on-chain approval covers the request`,
         subject,
       );
 
@@ -96,7 +99,7 @@ export class AttestationChecks {
         this.hooks.flag(
           "FUNDING_SIGNER_NOT_VERIFIER",
           at,
-          `funding ${event.fundingId}: signature ${index} recovers to ${describeMember(signer, standing)}, which ${standing === undefined ? "is no member" : "does not hold the VERIFIER role"} at block ${at.block}`,
+          `funding ${event.fundingId}: signature ${index} recovers to ${this.hooks.words.account(signer)}, which ${standing === undefined ? "is no member" : "does not hold the VERIFIER role"} at block ${at.block}`,
           subject,
         );
         continue;
@@ -105,7 +108,7 @@ export class AttestationChecks {
         this.hooks.flag(
           "FUNDING_SIGNER_NOT_VERIFIER",
           at,
-          `funding ${event.fundingId}: verifier ${signer} (member ${standing.memberId}) was suspended when it attested at block ${at.block}`,
+          `funding ${event.fundingId}: verifier ${this.hooks.words.member(standing.memberId, signer)} was suspended when it attested at block ${at.block}`,
           subject,
         );
         continue;
@@ -114,7 +117,7 @@ export class AttestationChecks {
         this.hooks.flag(
           "FUNDING_CONFLICTED_VERIFIER",
           at,
-          `funding ${event.fundingId}: verifier member ${standing.memberId} is party to the funding`,
+          `funding ${event.fundingId}: verifier ${this.hooks.words.member(standing.memberId, signer)} is party to the funding`,
           subject,
         );
         continue;
@@ -133,7 +136,7 @@ export class AttestationChecks {
           this.hooks.flag(
             "I4_ATTESTATION_EXPIRED",
             at,
-            `funding ${event.fundingId} at ${time}: the attestation (deadline ${attestation.deadline}) or the request (deadline ${request.deadline}) had expired`,
+            `funding ${event.fundingId} at ${this.hooks.words.date(time)}: the attestation (deadline ${this.hooks.words.date(attestation.deadline)}) or the request (deadline ${this.hooks.words.date(request.deadline)}) had expired`,
             subject,
           );
         }
@@ -142,7 +145,7 @@ export class AttestationChecks {
           this.hooks.flag(
             "FUNDING_SIGNER_NOT_VERIFIER",
             at,
-            `funding ${event.fundingId}: verifier ${candidate.address} (member ${candidate.standing.memberId}) had no valid KYC at ${time}`,
+            `funding ${event.fundingId}: verifier ${this.hooks.words.member(candidate.standing.memberId, candidate.address)} had no valid KYC at ${this.hooks.words.date(time)}`,
             subject,
           );
           return false;

@@ -3,6 +3,7 @@ import { abiTuple, abiUint } from "../chain/abiValues";
 import type { RpcSender } from "./chain";
 import type { AuditEvent } from "./decode";
 import type { ChainPosition, FindingCode, FindingLog } from "./findings";
+import type { AuditWording } from "./names";
 
 /**
  * I8, replayed: every anchor's credit line (授信额度) as the operator set it, and what the anchor owes (confirmed
@@ -33,7 +34,11 @@ export class CreditLineReplay {
   /** Each confirmed receivable's anchor. */
   private readonly anchors = new Map<bigint, number>();
 
-  constructor(private readonly flag: Flag) {}
+  constructor(
+    private readonly flag: Flag,
+    /** How sentences name members and amounts. */
+    readonly words: AuditWording,
+  ) {}
 
   private lineOf(anchorId: number, at: ChainPosition): CreditLineRecord {
     let line = this.lines.get(anchorId);
@@ -52,7 +57,7 @@ export class CreditLineReplay {
         this.flag(
           "EVENT_INCONSISTENT",
           at,
-          `anchor member ${event.anchorId}'s credit line was set reporting ${event.outstanding} owed; the replay has ${line.outstanding}`,
+          `the anchor ${this.words.member(event.anchorId)}'s credit line was set reporting ${this.words.cny(event.outstanding)} owed; the replay has ${this.words.cny(line.outstanding)}`,
         );
       }
       line.limit = event.limit;
@@ -74,14 +79,14 @@ export class CreditLineReplay {
         this.flag(
           "I8_CREDIT_LINE_EXCEEDED",
           at,
-          `receivable ${slot} (${amount}) was confirmed by anchor member ${anchorId}, which had no credit line`,
+          `receivable ${slot} (${this.words.cny(amount)}) was confirmed by the anchor ${this.words.member(anchorId)}, which had no credit line`,
           { slot },
         );
       } else if (line.outstanding > line.limit) {
         this.flag(
           "I8_CREDIT_LINE_EXCEEDED",
           at,
-          `receivable ${slot} took anchor member ${anchorId}'s outstanding from ${before} to ${line.outstanding}, above its credit line of ${line.limit} (amount ${amount})`,
+          `receivable ${slot} took the anchor ${this.words.member(anchorId)}'s outstanding from ${this.words.cny(before)} to ${this.words.cny(line.outstanding)}, above its credit line of ${this.words.cny(line.limit)} (amount ${this.words.cny(amount)})`,
           { slot },
         );
       }
@@ -102,7 +107,7 @@ export class CreditLineReplay {
         this.flag(
           "EVENT_INCONSISTENT",
           at,
-          `a repayment of receivable ${event.slot} freed ${event.amount} of anchor member ${event.anchorId}'s line leaving ${event.outstanding} owed; the replay has anchor member ${anchorId ?? "none"} owing ${line.outstanding}`,
+          `a repayment of receivable ${event.slot} freed ${this.words.cny(event.amount)} of the anchor ${this.words.member(event.anchorId)}'s line leaving ${this.words.cny(event.outstanding)} owed; the replay has ${anchorId === undefined ? "no anchor" : `the anchor ${this.words.member(anchorId)}`} owing ${this.words.cny(line.outstanding)}`,
           { slot: event.slot },
         );
       }
@@ -130,7 +135,7 @@ export async function compareCreditLines(
       findings.add(
         "VIEW_MISMATCH",
         line.lastAt,
-        `creditLine(${line.anchorId}) could not be read: ${error instanceof Error ? error.message : String(error)}`,
+        `the anchor ${replay.words.member(line.anchorId)}'s credit line (creditLine(${line.anchorId})) could not be read: ${error instanceof Error ? error.message : String(error)}`,
       );
       continue;
     }
@@ -141,7 +146,7 @@ export async function compareCreditLines(
       findings.add(
         "VIEW_MISMATCH",
         lastAt ?? line.lastAt,
-        `anchor member ${line.anchorId}'s credit line: the token says line ${chain.limit}, owed ${chain.outstanding}, review ${chain.reviewDate}; the replay has line ${line.limit}, owed ${line.outstanding}, review ${line.reviewDate}`,
+        `the anchor ${replay.words.member(line.anchorId)}'s credit line: the token says line ${replay.words.cny(chain.limit)}, owed ${replay.words.cny(chain.outstanding)}, review ${replay.words.date(chain.reviewDate)}; the replay has line ${replay.words.cny(line.limit)}, owed ${replay.words.cny(line.outstanding)}, review ${replay.words.date(line.reviewDate)}`,
       );
     }
   }

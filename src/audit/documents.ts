@@ -14,6 +14,8 @@ import type { Progress } from "./chain";
 import { pieceName } from "../chain/tokenId";
 import type { ChainPosition } from "./findings";
 import { holdsRole } from "./members";
+import { MemberNames } from "./names";
+import type { NamedEntity } from "./names";
 import type { AuditReplay } from "./replay";
 
 /**
@@ -33,19 +35,46 @@ export interface DocumentSource {
   readonly description: string;
   /** The document under `hash`; undefined when there is none. Throws only when the source itself fails. */
   fetch(hash: string): Promise<FetchedDocument | undefined>;
+  /** Members' names from the onboarding records the source has (for the findings' sentences); none when it has none. */
+  names?(): Promise<MemberNames>;
   close(): Promise<void>;
 }
+
+/** The documents a check read, by hash: each one's kind and number (an invoice's or a waybill's), for the report's sentences. */
+export type DocumentNumbers = Map<string, { kind: DocumentKind; number: string }>;
 
 /** Reads the document store's LevelDB directly (the store must not be open in another process). */
 export async function openStoreSource(location: string, chainId: bigint): Promise<DocumentSource> {
   // Loaded only for --documents <db path>: LevelDB and the store are start-up time every other audit would pay.
   const { DocumentStore } = await import("../documents/store");
+  const { ApplicationStore } = await import("../onboarding/store");
+  const { legalEntityHash } = await import("../chain/membership");
   const store = await DocumentStore.open(location, chainId);
   return {
     description: `document store ${location}`,
     async fetch(hash) {
       const record = await store.record(hash);
       return record === undefined ? undefined : { kind: record.kind, document: record.document };
+    },
+    async names() {
+      // The membership applications kept beside the documents (src/onboarding/store.ts), newest first; refused ones
+      // name nobody. A stored application that no longer verifies leaves the sentences without names.
+      const applications = new ApplicationStore(store);
+      try {
+        const records = await applications.list(Math.max(1, await applications.count()));
+        return new MemberNames(
+          records
+            .filter((record) => record.refusal === undefined)
+            .map((record) => ({
+              leiHash: legalEntityHash(record.application.creditCode),
+              accounts: [record.application.applicant],
+              nameEn: record.application.nameEn,
+              nameZh: record.application.nameZh,
+            })),
+        );
+      } catch {
+        return new MemberNames([]);
+      }
     },
     close: () => store.close(),
   };
@@ -85,6 +114,16 @@ export async function openApiSource(baseUrl: string, auditorKey: string): Promis
           throw new Error(`${client.url("document", { params: { hash } })} answered ${error.status}: ${text}`, { cause: error });
         }
       }
+    },
+    async names() {
+      // The API's member directory: each member with the names of its admitted application.
+      const body = await client.call("directory", {});
+      const entities: NamedEntity[] = [];
+      for (const entry of body.members) {
+        if (entry.nameEn === null && entry.nameZh === null) continue;
+        entities.push({ leiHash: entry.leiHash, accounts: entry.accounts, nameEn: entry.nameEn ?? "", nameZh: entry.nameZh ?? "" });
+      }
+      return new MemberNames(entities);
     },
     close: () => client.signOut(),
   };
@@ -155,8 +194,11 @@ export async function checkDocuments(
   chainId: bigint,
   blockTimes: ReadonlyMap<number, bigint>,
   progress?: Progress,
+  numbers: DocumentNumbers = new Map(),
 ): Promise<number> {
   const findings = replay.findings;
+  const words = replay.words;
+  const kindWord = (kind: DocumentKind): string => (kind === "invoice" ? "invoice" : "waybill");
   const steps = stepsOf(replay);
   const wanted = new Map<string, { kind: DocumentKind; step: DocumentedStep }>();
   for (const step of steps.values()) {
@@ -174,7 +216,7 @@ export async function checkDocuments(
     done += 1;
     if (done % 100 === 0 || done === hashes.length) progress?.(done, hashes.length);
     if (fetched === undefined) {
-      findings.add("DOCUMENT_MISSING", step.at, `the ${kind} document ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
+      findings.add("DOCUMENT_MISSING", step.at, `the ${kindWord(kind)} ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
       loaded.set(hash, { ok: false });
       return;
     }
@@ -182,7 +224,7 @@ export async function checkDocuments(
       findings.add(
         "DOCUMENT_ALTERED",
         step.at,
-        `the ${kind} document ${hash} recorded by ${step.what} was altered after upload (${fetched.altered})`,
+        `the ${kindWord(kind)} ${hash} recorded by ${step.what} was altered after upload (${fetched.altered})`,
         subject,
       );
       loaded.set(hash, { ok: false });
@@ -192,14 +234,14 @@ export async function checkDocuments(
       findings.add(
         "DOCUMENT_INVALID",
         step.at,
-        `the ${kind} document ${hash} recorded by ${step.what} could not be read from the ${source.description}: ${fetched.unreadable}`,
+        `the ${kindWord(kind)} ${hash} recorded by ${step.what} could not be read from the ${source.description}: ${fetched.unreadable}`,
         subject,
       );
       loaded.set(hash, { ok: false });
       return;
     }
     if (fetched.kind !== kind) {
-      findings.add("DOCUMENT_INVALID", step.at, `document ${hash} recorded by ${step.what} as its ${kind} is stored as a ${fetched.kind}`, subject);
+      findings.add("DOCUMENT_INVALID", step.at, `document ${hash} recorded by ${step.what} as its ${kindWord(kind)} is stored as a ${fetched.kind === "logistics" ? "waybill" : fetched.kind}`, subject);
       loaded.set(hash, { ok: false });
       return;
     }
@@ -208,7 +250,7 @@ export async function checkDocuments(
       findings.add(
         "DOCUMENT_INVALID",
         step.at,
-        `the ${kind} document ${hash} recorded by ${step.what} no longer parses: ${parsed.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ")}`,
+        `the ${kindWord(kind)} ${hash} recorded by ${step.what} no longer parses: ${parsed.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ")}`,
         subject,
       );
       loaded.set(hash, { ok: false });
@@ -218,13 +260,17 @@ export async function checkDocuments(
       findings.add(
         "DOCUMENT_ALTERED",
         step.at,
-        `the ${kind} document stored under ${hash} (recorded by ${step.what}) now hashes to ${parsed.document.hash}: it was altered after upload`,
+        `the ${kindWord(kind)} stored under ${hash} (recorded by ${step.what}) now hashes to ${parsed.document.hash}: it was altered after upload`,
         subject,
       );
       loaded.set(hash, { ok: false });
       return;
     }
     loaded.set(hash, { ok: true, document: parsed.document });
+    numbers.set(hash, {
+      kind,
+      number: parsed.document.kind === "invoice" ? parsed.document.proof.invoice.number : parsed.document.proof.waybill.number,
+    });
   });
 
   const deliveries = new Map<bigint, bigint | null>();
@@ -240,7 +286,7 @@ export async function checkDocuments(
           findings.add(
             "DOCUMENT_INVALID",
             step.at,
-            `the ${signature.role}'s signature (${signature.path}) of document ${entry.document.hash} is not by ${signature.party.account}`,
+            `the ${signature.role}'s signature (${signature.path}) of ${entry.document.kind === "invoice" ? `invoice ${entry.document.proof.invoice.number}` : `waybill ${entry.document.proof.waybill.number}`} is not by ${words.account(signature.party.account)}`,
             { tokenId: step.tokenId, slot: step.slot },
           );
         }
@@ -268,7 +314,7 @@ export async function checkDocuments(
         findings.add(
           "DELIVERED_AFTER_FUNDING",
           funding.at,
-          `funding ${funding.fundingId} at ${fundedAt} relied on the trade behind piece ${pieceName(tokenId)}, whose goods were ${delivered === null ? "never delivered" : `delivered only at ${delivered}`}`,
+          `funding ${funding.fundingId} at ${words.date(fundedAt)} relied on the trade behind piece ${pieceName(tokenId)}, whose goods were ${delivered === null ? "never delivered" : `delivered only at ${words.date(delivered)}`}`,
           { tokenId: funding.fundedTokenId },
         );
       }
@@ -323,14 +369,15 @@ function contentDisagreements(
   logistics: LogisticsProof | undefined,
 ): string[] {
   const problems: string[] = [];
+  const words = replay.words;
   const sellerId = replay.members.memberIdOf(step.sellerAccount);
   const buyerId = replay.members.memberIdOf(step.buyerAccount);
   if (invoice !== undefined) {
     const { seller, buyer, total, currency, number } = invoice.invoice;
     if (seller.memberId !== sellerId)
-      problems.push(`the invoice's seller is member ${seller.memberId}, on chain the value went to member ${sellerId}`);
-    if (buyer.memberId !== buyerId) problems.push(`the invoice's buyer is member ${buyer.memberId}, on chain the value came from member ${buyerId}`);
-    if (total < step.value) problems.push(`invoice ${number} totals ${total}, less than the ${step.value} passed on chain`);
+      problems.push(`invoice ${number}'s seller is ${words.member(seller.memberId)}, on chain the value went to ${words.account(step.sellerAccount)}`);
+    if (buyer.memberId !== buyerId) problems.push(`invoice ${number}'s buyer is ${words.member(buyer.memberId)}, on chain the value came from ${words.account(step.buyerAccount)}`);
+    if (total < step.value) problems.push(`invoice ${number} totals ${words.cny(total)}, less than the ${words.cny(step.value)} passed on chain`);
     if (step.currency !== "" && currency !== step.currency) problems.push(`invoice ${number} is in ${currency}, the receivable in ${step.currency}`);
     const leiHash = replay.members.members.get(seller.memberId)?.leiHash;
     if (leiHash === undefined || invoiceFingerprint(leiHash, number).toLowerCase() !== step.proof.invoiceFingerprint) {
@@ -340,15 +387,15 @@ function contentDisagreements(
   if (logistics !== undefined) {
     const { waybill } = logistics;
     if (waybill.shipper.memberId !== sellerId)
-      problems.push(`waybill ${waybill.number} ships from member ${waybill.shipper.memberId}, not the seller member ${sellerId}`);
+      problems.push(`waybill ${waybill.number} ships from ${words.member(waybill.shipper.memberId)}, not the seller ${words.account(step.sellerAccount)}`);
     if (waybill.consignee.memberId !== buyerId)
-      problems.push(`waybill ${waybill.number} delivers to member ${waybill.consignee.memberId}, not the buyer member ${buyerId}`);
+      problems.push(`waybill ${waybill.number} delivers to ${words.member(waybill.consignee.memberId)}, not the buyer ${words.account(step.buyerAccount)}`);
     const carrier = replay.members.standingOf(waybill.carrier.account.toLowerCase());
     if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
-      problems.push(`waybill ${waybill.number} is carried by ${waybill.carrier.account}, not a registered carrier`);
+      problems.push(`waybill ${waybill.number} is carried by ${words.account(waybill.carrier.account)}, not a registered carrier`);
     }
     if (waybill.carrier.memberId === sellerId || waybill.carrier.memberId === buyerId) {
-      problems.push(`waybill ${waybill.number} is carried by member ${waybill.carrier.memberId}, a party to the trade it proves`);
+      problems.push(`waybill ${waybill.number} is carried by ${words.member(waybill.carrier.memberId)}, a party to the trade it proves`);
     }
     if (invoice !== undefined) {
       const reference = normaliseInvoiceNumber(waybill.reference);

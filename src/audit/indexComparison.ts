@@ -68,6 +68,13 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
   const compare = async (replay: AuditReplay, findings: FindingLog): Promise<number> => {
     let compared = 0;
     const fallback: ChainPosition = replay.lastPosition ?? { block: cursorBlock, transactionHash: "", logIndex: -1 };
+    const words = replay.words;
+    // An amount the index holds, in CNY when it is one (as stored otherwise), and a holder by its member.
+    const money = (value: Json | undefined): string => {
+      const amount = bigOf(value);
+      return amount === undefined ? shown(value) : words.cny(amount);
+    };
+    const holder = (value: Json | undefined): string => (typeof value === "string" ? words.account(value) : shown(value));
     const mismatch = (at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint } = {}): void =>
       findings.add("I7_INDEX_MISMATCH", at, message, subject);
 
@@ -84,11 +91,11 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       const status = record.status as PieceStatus | undefined;
       if (status !== piece.status) differences.push(`status ${String(status)} vs ${piece.status}`);
       if (piece.status === "live") {
-        if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${shown(record.owner)} vs ${piece.owner}`);
-        if (bigOf(record.value) !== piece.value) differences.push(`value ${shown(record.value)} vs ${piece.value}`);
+        if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${holder(record.owner)} vs ${words.account(piece.owner)}`);
+        if (bigOf(record.value) !== piece.value) differences.push(`value ${money(record.value)} vs ${words.cny(piece.value)}`);
       }
-      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${shown(record.parent)} vs ${piece.parent}`);
-      if (bigOf(record.received) !== piece.claimed) differences.push(`received ${shown(record.received)} vs ${piece.claimed}`);
+      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${bigOf(record.parent) === undefined ? shown(record.parent) : pieceName(bigOf(record.parent) ?? 0n)} vs ${pieceName(piece.parent)}`);
+      if (bigOf(record.received) !== piece.claimed) differences.push(`received ${money(record.received)} vs ${words.cny(piece.claimed)}`);
       if (differences.length > 0) mismatch(piece.lastAt, `piece ${pieceName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
     }
     for await (const key of db.keys({ gte: "t/", lt: `t/${END}` })) {
@@ -115,7 +122,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       if (piece !== undefined && bigOf(row?.value) !== piece.value) {
         mismatch(
           piece.lastAt,
-          `holding of piece ${pieceName(tokenId)} by ${piece.owner}: the index says ${shown(row?.value)}, the replay ${piece.value}`,
+          `holding of piece ${pieceName(tokenId)} by ${words.account(piece.owner)}: the index says ${money(row?.value)}, the replay ${words.cny(piece.value)}`,
           { tokenId, slot: piece.slot },
         );
       }
@@ -123,7 +130,7 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
     for (const [rest, tokenId] of live) {
       if (seenHoldings.has(rest)) continue;
       const piece = replay.pieces.get(tokenId);
-      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece?.owner ?? "?"}`, {
+      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece === undefined ? "?" : words.account(piece.owner)}`, {
         tokenId,
       });
     }
@@ -143,10 +150,10 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
         ["claimed", slot.claimed],
         ["redeemedValue", slot.redeemedValue],
       ] as const) {
-        if (bigOf(record[field]) !== replayed) differences.push(`${field} ${shown(record[field])} vs ${replayed}`);
+        if (bigOf(record[field]) !== replayed) differences.push(`${field} ${money(record[field])} vs ${words.cny(replayed)}`);
       }
       if (record.pieceCount !== slot.pieceCount) differences.push(`pieceCount ${shown(record.pieceCount)} vs ${slot.pieceCount}`);
-      if (record.anchorId !== slot.anchorId) differences.push(`anchorId ${shown(record.anchorId)} vs ${slot.anchorId}`);
+      if (record.anchorId !== slot.anchorId) differences.push(`anchor ${typeof record.anchorId === "number" ? words.member(record.anchorId) : shown(record.anchorId)} vs ${words.member(slot.anchorId)}`);
       if (differences.length > 0) mismatch(slot.lastAt, `receivable ${slot.slot} (index vs replay): ${differences.join("; ")}`, { slot: slot.slot });
     }
 
@@ -159,13 +166,13 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
       if (indexed !== replayed)
         mismatch(
           replay.balanceLastAt.get(account) ?? fallback,
-          `settlement currency: the index says ${account} holds ${value}, the replay ${replayed}`,
+          `settlement currency: the index says ${words.account(account)} holds ${money(value)}, the replay ${words.cny(replayed)}`,
         );
     }
     for (const [account, balance] of replay.balances) {
       if (balance === 0n) continue;
       if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined)
-        mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${account}, which holds ${balance}`);
+        mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${words.account(account)}, which holds ${words.cny(balance)}`);
     }
 
     // Events the indexer kept as findings instead of applying them (`x/<checkpoint>`): each is reported where it

@@ -33,11 +33,6 @@ export function activeAt(standing: Standing, time: bigint): boolean {
   return !standing.suspended && time < standing.kycValidUntil;
 }
 
-/** An account as findings name it: with its member, or "(no member)". */
-export function describeMember(account: string, standing: Standing | undefined): string {
-  return standing === undefined ? `${account} (no member)` : `${account} (member ${standing.memberId})`;
-}
-
 export class MemberReplay {
   readonly members = new Map<number, MemberState>();
   private readonly memberOfAccount = new Map<string, number>();

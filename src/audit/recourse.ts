@@ -1,6 +1,7 @@
 import type { AuditEvent } from "./decode";
 import { pieceName, slotOf } from "../chain/tokenId";
 import type { ChainPosition, FindingCode } from "./findings";
+import type { AuditWording } from "./names";
 
 /**
  * The audit's replay of recourse that settles (issue 19 part 3), kept apart from the main replay (its settlement
@@ -38,6 +39,8 @@ export interface RecourseFundingView {
 /** What the recourse replay needs of the main replay. */
 export interface RecourseHooks {
   flag(code: FindingCode, at: ChainPosition, message: string, subject: { tokenId?: bigint; slot?: bigint }): void;
+  /** How sentences name members and amounts. */
+  readonly words: AuditWording;
   funding(fundingId: string): RecourseFundingView | undefined;
   piece(tokenId: bigint): RecoursePieceView | undefined;
   /** Repaid and face value of a receivable. */
@@ -98,7 +101,8 @@ export class RecourseReplay {
     const book = this.books.get(event.tokenId);
     const index = this.expectedRoutings.findIndex((expected) => expected.tokenId === event.tokenId);
     const expected = index < 0 ? undefined : this.expectedRoutings.splice(index, 1)[0];
-    const what = `${event.amount} of a claim on piece ${pieceName(event.tokenId)} routed to seller ${event.seller}`;
+    const words = this.hooks.words;
+    const what = `${words.cny(event.amount)} of a claim on piece ${pieceName(event.tokenId)} routed to the seller ${words.account(event.seller)}`;
     if (book === undefined || expected === undefined) {
       this.hooks.flag("I9_RECOURSE_MISROUTED", at, `${what}, but the replay has no seller's share due in that claim`, subject);
       return;
@@ -107,14 +111,14 @@ export class RecourseReplay {
       this.hooks.flag(
         "I9_RECOURSE_MISROUTED",
         at,
-        `${what}; the replay has ${expected.amount} due to seller ${book.seller ?? "(none)"} (its share ${book.owed} of what the piece had still to receive)`,
+        `${what}; the replay has ${words.cny(expected.amount)} due to the seller ${book.seller === undefined ? "(none)" : words.account(book.seller)} (its share ${words.cny(book.owed)} of what the piece had still to receive)`,
         subject,
       );
     }
     book.owed -= event.amount;
     book.returned += event.amount;
     if (event.sellerOwed !== book.owed)
-      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the event leaves the seller ${event.sellerOwed} owed, the replay ${book.owed}`, subject);
+      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the event leaves the seller ${words.cny(event.sellerOwed)} owed, the replay ${words.cny(book.owed)}`, subject);
     this.hooks.rerouteClaim(event.tokenId, event.seller, event.amount, at);
   }
 
@@ -127,14 +131,15 @@ export class RecourseReplay {
   onPaid(event: Extract<AuditEvent, { name: "RecoursePaid" }>, at: ChainPosition): void {
     const tokenId = event.fundedTokenId;
     const subject = { tokenId, slot: slotOf(tokenId) };
-    const what = `recourse payment of ${event.amount} on funding ${event.fundingId}`;
+    const words = this.hooks.words;
+    const what = `recourse payment of ${words.cny(event.amount)} on funding ${event.fundingId}`;
     const funding = this.hooks.funding(event.fundingId);
     if (funding === undefined) {
       this.hooks.flag("EVENT_INCONSISTENT", at, `${what}, which never happened`, subject);
       return;
     }
     if (!funding.withRecourse || funding.requestedRecourse === false) {
-      this.hooks.flag("I9_RECOURSE_NOT_AGREED", at, `${what}: the holder ${funding.holder} sold without recourse`, subject);
+      this.hooks.flag("I9_RECOURSE_NOT_AGREED", at, `${what}: the holder ${words.account(funding.holder)} sold without recourse`, subject);
     } else if (!this.demanded.has(event.fundingId)) {
       this.hooks.flag("I9_RECOURSE_NOT_AGREED", at, `${what}: its factor never demanded recourse`, subject);
     }
@@ -142,9 +147,9 @@ export class RecourseReplay {
     if (tokenId !== funding.fundedTokenId)
       problems.push(`it names piece ${pieceName(tokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
     if (event.sellerId !== this.hooks.memberIdOf(funding.holder))
-      problems.push(`it names seller member ${event.sellerId}, the funding's seller is ${funding.holder}`);
+      problems.push(`it names the seller ${words.member(event.sellerId)}, the funding's seller is ${words.account(funding.holder)}`);
     if (event.factorId !== this.hooks.memberIdOf(funding.factor))
-      problems.push(`it names factor member ${event.factorId}, the funding's factor is ${funding.factor}`);
+      problems.push(`it names the factor ${words.member(event.factorId)}, the funding's factor is ${words.account(funding.factor)}`);
     const piece = this.hooks.piece(tokenId);
     const slot = piece === undefined ? undefined : this.hooks.slot(piece.slot);
     if (piece === undefined || slot === undefined) problems.push(`piece ${pieceName(tokenId)} is not live in the replay`);
@@ -164,7 +169,7 @@ export class RecourseReplay {
       this.hooks.flag(
         "I9_RECOURSE_ABOVE_UNPAID",
         at,
-        `${what}: only ${due} of piece ${pieceName(tokenId)} (value ${piece.value}, ${slot.repaid} of ${slot.faceValue} repaid) was unpaid to the factor`,
+        `${what}: only ${words.cny(due)} of piece ${pieceName(tokenId)} (value ${words.cny(piece.value)}, ${words.cny(slot.repaid)} of ${words.cny(slot.faceValue)} repaid) was unpaid to the factor`,
         subject,
       );
     }
@@ -180,7 +185,7 @@ export class RecourseReplay {
       );
     const seller = taken?.seller ?? funding.holder;
     if (this.hooks.memberIdOf(seller) !== this.hooks.memberIdOf(funding.holder)) {
-      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: paid by ${seller}, not by the seller's organisation`, subject);
+      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: paid by ${words.account(seller)}, not by the seller's organisation`, subject);
     }
     book.paid += event.amount;
     book.owed += event.amount;
@@ -189,7 +194,7 @@ export class RecourseReplay {
       event.paidTotal !== book.paid ||
       (taken !== undefined && (taken.paidTotal !== book.paid || taken.sellerOwed !== owedAfterPending + event.amount))
     ) {
-      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the events say ${event.paidTotal} paid in all, the replay ${book.paid}`, subject);
+      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the events say ${words.cny(event.paidTotal)} paid in all, the replay ${words.cny(book.paid)}`, subject);
     }
     this.hooks.expectCash(seller, piece.owner, event.amount, `recourse payment on piece ${pieceName(tokenId)}`, at, tokenId);
     this.touched.set(tokenId, at);
@@ -201,7 +206,7 @@ export class RecourseReplay {
       this.hooks.flag(
         "I9_RECOURSE_MISROUTED",
         expected.at,
-        `a claim on piece ${pieceName(expected.tokenId)} owed the seller ${expected.amount}, and none of it was routed to the seller`,
+        `a claim on piece ${pieceName(expected.tokenId)} owed the seller ${this.hooks.words.cny(expected.amount)}, and none of it was routed to the seller`,
         { tokenId: expected.tokenId, slot: slotOf(expected.tokenId) },
       );
       const book = this.books.get(expected.tokenId);
@@ -212,7 +217,7 @@ export class RecourseReplay {
       this.hooks.flag(
         "EVENT_INCONSISTENT",
         taken.at,
-        `settlement took over ${taken.amount} of piece ${pieceName(taken.tokenId)} with no recourse payment by financing`,
+        `settlement took over ${this.hooks.words.cny(taken.amount)} of piece ${pieceName(taken.tokenId)} with no recourse payment by financing`,
         { tokenId: taken.tokenId },
       );
     }
@@ -225,7 +230,7 @@ export class RecourseReplay {
         this.hooks.flag(
           "I9_FACTOR_ABOVE_VALUE",
           at,
-          `the factor has received ${factorTotal} on piece ${pieceName(tokenId)} of value ${piece.value}: ${piece.claimed - book.returned} of the anchor's money and ${book.paid} of recourse`,
+          `the factor has received ${this.hooks.words.cny(factorTotal)} on piece ${pieceName(tokenId)} of value ${this.hooks.words.cny(piece.value)}: ${this.hooks.words.cny(piece.claimed - book.returned)} of the anchor's money and ${this.hooks.words.cny(book.paid)} of recourse`,
           { tokenId, slot: slotOf(tokenId) },
         );
       }

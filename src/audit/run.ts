@@ -5,7 +5,8 @@ import { AuditDecoder } from "./decode";
 import type { PositionedEvent } from "./decode";
 import { findDeploymentRecord, readDeploymentRecord } from "../chain/deployment";
 import type { DeploymentRecord } from "../chain/deployment";
-import type { DocumentSource } from "./documents";
+import type { DocumentNumbers, DocumentSource } from "./documents";
+import type { MemberNames } from "./names";
 import type { Finding } from "./findings";
 import type { IndexSnapshot } from "./indexComparison";
 import { AuditReplay } from "./replay";
@@ -58,6 +59,10 @@ export interface AuditResult {
   blockTimes: Map<number, bigint>;
   logCount: number;
   documentsChecked: number;
+  /** The invoice and waybill numbers of the documents the document check read, by hash (empty without --documents). */
+  documentNumbers: DocumentNumbers;
+  /** Whether the findings' sentences could name members (the document source had onboarding records). */
+  membersNamed: boolean;
   indexCompared: boolean;
   timings: AuditTimings;
 }
@@ -163,6 +168,9 @@ async function audit(
       throw new AuditSetupError(`no contract at ${address} (${name}) at block ${block}; is the deployment record for this chain?`);
   }
 
+  // Members' names for the sentences, read from the document source while the logs are fetched: cosmetic, so a
+  // source that cannot give them leaves the sentences with "member #N (0x…)".
+  const namesRead: Promise<MemberNames | undefined> = options.documents?.names?.().catch(() => undefined) ?? Promise.resolve(undefined);
   const decoder = new AuditDecoder(record.contracts);
   const logs = await timed("logs", () => fetchLogs(options.rpc ?? provider, decoder.addresses, record.deploymentBlock, block, progressOf("logs")));
   const decoded: Array<PositionedEvent | { error: Error; at: PositionedEvent["at"] }> = [];
@@ -207,7 +215,8 @@ async function audit(
     return calls;
   });
 
-  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls });
+  const names = await namesRead;
+  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls, ...(names === undefined ? {} : { names }) });
   await timed("replay", () => {
     const report = progressOf("replay");
     decoded.forEach((entry, index) => {
@@ -246,10 +255,11 @@ async function audit(
   );
 
   let documentsChecked = 0;
+  const documentNumbers: DocumentNumbers = new Map();
   if (options.documents !== undefined) {
     const source = options.documents;
     const { checkDocuments } = await import("./documents");
-    documentsChecked = await timed("documents", () => checkDocuments(replay, source, chainId, blockTimes, progressOf("documents")));
+    documentsChecked = await timed("documents", () => checkDocuments(replay, source, chainId, blockTimes, progressOf("documents"), documentNumbers));
   }
   if (index !== undefined) {
     const snapshot = index;
@@ -267,6 +277,8 @@ async function audit(
     blockTimes,
     logCount: logs.length,
     documentsChecked,
+    documentNumbers,
+    membersNamed: names !== undefined && names.size > 0,
     indexCompared: index !== undefined,
     timings,
   };

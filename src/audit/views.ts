@@ -88,6 +88,8 @@ function readKey(to: string, selector: string, args: ReadonlyArray<bigint | stri
 function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: number, findings: FindingLog): Call[] {
   const fallback: ChainPosition = replay.lastPosition ?? { block, transactionHash: "", logIndex: -1 };
   const calls: Call[] = [];
+  const w = replay.words;
+  const cny = (amount: bigint): string => w.cny(amount);
   const at = (to: string, selector: string, args: Array<bigint | string>, check: (answer: unknown) => void): void => {
     calls.push({ to, selector, args, check });
   };
@@ -111,7 +113,7 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
         findings.add(
           "VIEW_MISMATCH",
           fallback,
-          `settlement currency ${label}: the contract says ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`,
+          `settlement currency ${label}: the contract says ${read instanceof Error ? reason(read) : cny(read[0])}, the replay ${cny(replayed)}`,
         );
       }
     });
@@ -126,14 +128,14 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
           findings.add(
             "VIEW_MISMATCH",
             piece.lastAt,
-            `piece ${pieceName(piece.tokenId)} is live in the replay (${piece.owner}, ${piece.value}) but the contract does not answer for it: ${reason(read)}`,
+            `piece ${pieceName(piece.tokenId)} is live in the replay (${w.account(piece.owner)}, ${cny(piece.value)}) but the contract does not answer for it: ${reason(read)}`,
             subject,
           );
         } else if (addressOf(read[0]) !== piece.owner || read[1] !== piece.value) {
           findings.add(
             "VIEW_MISMATCH",
             piece.lastAt,
-            `piece ${pieceName(piece.tokenId)}: the contract has ${addressOf(read[0])} holding ${read[1]}, the replay ${piece.owner} holding ${piece.value}`,
+            `piece ${pieceName(piece.tokenId)}: the contract has ${w.account(addressOf(read[0]))} holding ${cny(read[1])}, the replay ${w.account(piece.owner)} holding ${cny(piece.value)}`,
             subject,
           );
         }
@@ -145,7 +147,7 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
             findings.add(
               "VIEW_MISMATCH",
               piece.lastAt,
-              `piece ${pieceName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : read[0]}, the replay ${piece.claimed}`,
+              `piece ${pieceName(piece.tokenId)}: settlement has paid ${read instanceof Error ? reason(read) : cny(read[0])}, the replay ${cny(piece.claimed)}`,
               subject,
             );
           }
@@ -182,10 +184,10 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       const [anchorId, supplierId, faceValue, maturity, , pieceCount, documentsHash] = read;
       const documents = BigInt(keccak256(coder.encode(["bytes32", "bytes32"], [slot.invoiceHash, slot.logisticsHash])));
       const differences: string[] = [];
-      if (anchorId !== BigInt(slot.anchorId)) differences.push(`anchor ${anchorId} vs ${slot.anchorId}`);
-      if (supplierId !== BigInt(slot.supplierId)) differences.push(`supplier ${supplierId} vs ${slot.supplierId}`);
-      if (faceValue !== slot.faceValue) differences.push(`face value ${faceValue} vs ${slot.faceValue}`);
-      if (maturity !== slot.maturity) differences.push(`maturity ${maturity} vs ${slot.maturity}`);
+      if (anchorId !== BigInt(slot.anchorId)) differences.push(`anchor ${w.member(Number(anchorId))} vs ${w.member(slot.anchorId)}`);
+      if (supplierId !== BigInt(slot.supplierId)) differences.push(`supplier ${w.member(Number(supplierId))} vs ${w.member(slot.supplierId)}`);
+      if (faceValue !== slot.faceValue) differences.push(`face value ${cny(faceValue)} vs ${cny(slot.faceValue)}`);
+      if (maturity !== slot.maturity) differences.push(`maturity ${w.date(maturity)} vs ${w.date(slot.maturity)}`);
       if (pieceCount !== BigInt(slot.pieceCount)) differences.push(`pieces ${pieceCount} vs ${slot.pieceCount}`);
       if (documentsHash !== documents) differences.push("document commitment");
       if (differences.length > 0)
@@ -199,9 +201,9 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
       }
       const [repaid, redeemedValue, claimed, overdueFlagged] = read;
       const differences: string[] = [];
-      if (repaid !== slot.repaid) differences.push(`repaid ${repaid} vs ${slot.repaid}`);
-      if (claimed !== slot.claimed) differences.push(`claimed ${claimed} vs ${slot.claimed}`);
-      if (redeemedValue !== slot.redeemedValue) differences.push(`redeemed ${redeemedValue} vs ${slot.redeemedValue}`);
+      if (repaid !== slot.repaid) differences.push(`repaid ${cny(repaid)} vs ${cny(slot.repaid)}`);
+      if (claimed !== slot.claimed) differences.push(`claimed ${cny(claimed)} vs ${cny(slot.claimed)}`);
+      if (redeemedValue !== slot.redeemedValue) differences.push(`redeemed ${cny(redeemedValue)} vs ${cny(slot.redeemedValue)}`);
       if ((overdueFlagged !== 0n) !== slot.overdueFlagged) differences.push(`overdue flag ${overdueFlagged !== 0n} vs ${slot.overdueFlagged}`);
       if (differences.length > 0)
         findings.add("VIEW_MISMATCH", slot.lastAt, `receivable ${slot.slot} (settlement vs replay): ${differences.join("; ")}`, subject);
@@ -215,7 +217,7 @@ function viewCalls(contracts: ChainbillAddresses, replay: AuditReplay, block: nu
         findings.add(
           "VIEW_MISMATCH",
           replay.balanceLastAt.get(account) ?? fallback,
-          `settlement currency: the contract says ${account} holds ${read instanceof Error ? reason(read) : read[0]}, the replay ${replayed}`,
+          `settlement currency: the contract says ${w.account(account)} holds ${read instanceof Error ? reason(read) : cny(read[0])}, the replay ${cny(replayed)}`,
         );
       }
     });

@@ -5,6 +5,7 @@ import { financingDomain, recoverFundingRequestSigner } from "../chain/funding";
 import type { FundingAttestation } from "../chain/funding";
 import type { LineageStep } from "../chain/lineage";
 import { Role } from "../chain/roles";
+import { pieceName } from "../chain/tokenId";
 import { documentSignatures } from "../proofs/documents";
 import type { ParsedDocument } from "../proofs/documents";
 import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprint";
@@ -74,18 +75,18 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
 
   // --- the piece ---------------------------------------------------------------------------------------------
   if (!context.piece.exists) {
-    fail("TOKEN_NOT_FOUND", `piece ${tokenId} is not live (never created, or already paid and retired)`, { tokenId });
+    fail("TOKEN_NOT_FOUND", `piece ${pieceName(tokenId)} is not live (never created, or already paid and retired)`, { tokenId });
   }
   if (context.now >= context.piece.maturity) {
-    fail("TOKEN_MATURED", `piece ${tokenId} matured on ${calendarDateCst(context.piece.maturity)}; nothing but claims moves after maturity`, {
+    fail("TOKEN_MATURED", `piece ${pieceName(tokenId)} matured on ${calendarDateCst(context.piece.maturity)}; nothing but claims moves after maturity`, {
       tokenId,
     });
   }
-  if (context.overdue) fail("TOKEN_OVERDUE", `the receivable of piece ${tokenId} is overdue`, { tokenId });
+  if (context.overdue) fail("TOKEN_OVERDUE", `the receivable of piece ${pieceName(tokenId)} is overdue`, { tokenId });
 
   // --- the request -------------------------------------------------------------------------------------------
   const holder = context.piece.owner;
-  if (request.tokenId !== tokenId) fail("REQUEST_INVALID", `the request is for piece ${request.tokenId}, not ${tokenId}`);
+  if (request.tokenId !== tokenId) fail("REQUEST_INVALID", `the request is for piece ${pieceName(request.tokenId)}, not ${pieceName(tokenId)}`);
   if (checksumAddress(request.factor) !== checksumAddress(input.requestedBy)) {
     fail("REQUEST_INVALID", `the request names factor ${request.factor}, but ${input.requestedBy} asked for the check`);
   }
@@ -199,12 +200,12 @@ function checkSteps(
     const passedOn = next !== undefined ? next.value : soldNow;
     const { backed, merged } = backedValue(step);
     if (merged > 0n && passedOn > backed) {
-      const sources = [...new Set(step.mergedIn.map((merge) => merge.fromTokenId))].join(", ");
+      const sources = [...new Set(step.mergedIn.map((merge) => pieceName(merge.fromTokenId)))].join(", ");
       counting(
         "UNBACKED_TRANSFER",
         next !== undefined
-          ? `piece ${step.tokenId} passed ${passedOn} on to piece ${next.tokenId}, but only ${backed} of its value was backed by the trades this check covers: ${merged} was merged in from piece ${sources}`
-          : `the request sells ${passedOn} of piece ${step.tokenId}, but only ${backed} of its value is backed by the trades this check covers: ${merged} was merged in from piece ${sources}`,
+          ? `piece ${pieceName(step.tokenId)} passed ${formatCny(passedOn)} on to piece ${pieceName(next.tokenId)}, but only ${formatCny(backed)} of its value was backed by the trades this check covers: ${formatCny(merged)} was merged in from piece ${sources}`
+          : `the request sells ${formatCny(passedOn)} of piece ${pieceName(step.tokenId)}, but only ${formatCny(backed)} of its value is backed by the trades this check covers: ${formatCny(merged)} was merged in from piece ${sources}`,
         { step: step.index, tokenId: step.tokenId },
       );
     }
@@ -275,16 +276,16 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
   };
 
   if (step.kind === "funding") {
-    fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
+    fail("ALREADY_FUNDED", `piece ${pieceName(step.tokenId)} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
   }
   if (step.kind === "split" && !sameMember(step.from, step.to, stepPoint)) {
-    fail("STEP_WITHOUT_PROOF", `piece ${step.tokenId} passed from ${step.from} to ${step.to} without a trade proof`, where);
+    fail("STEP_WITHOUT_PROOF", `piece ${pieceName(step.tokenId)} passed from ${step.from} to ${step.to} without a trade proof`, where);
   }
   for (const change of step.ownerChanges) {
     if (change.funding !== undefined) {
-      fail("ALREADY_FUNDED", `piece ${step.tokenId} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
+      fail("ALREADY_FUNDED", `piece ${pieceName(step.tokenId)} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
     } else if (!sameMember(change.from, change.to, { blockNumber: change.blockNumber, logIndex: change.logIndex })) {
-      fail("UNBACKED_TRANSFER", `piece ${step.tokenId} was handed from ${change.from} to ${change.to} without a trade proof`, where);
+      fail("UNBACKED_TRANSFER", `piece ${pieceName(step.tokenId)} was handed from ${change.from} to ${change.to} without a trade proof`, where);
     }
   }
   if (step.proof === undefined) return;
@@ -321,14 +322,14 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
     if (fingerprint === undefined || fingerprint.toLowerCase() !== step.proof.invoiceFingerprint.toLowerCase()) {
       fail(
         "FINGERPRINT_MISMATCH",
-        `invoice ${invoice.invoice.number}'s fingerprint is not the one recorded on chain for piece ${step.tokenId}`,
+        `invoice ${invoice.invoice.number}'s fingerprint is not the one recorded on chain for piece ${pieceName(step.tokenId)}`,
         where,
       );
     }
   }
   const use = context.invoiceUses.get(step.proof.invoiceFingerprint.toLowerCase());
   if (use !== step.tokenId) {
-    fail("INVOICE_REUSED", `the invoice of piece ${step.tokenId} is recorded on chain against piece ${use ?? "none"}`, where);
+    fail("INVOICE_REUSED", `the invoice of piece ${pieceName(step.tokenId)} is recorded on chain against piece ${use ?? "none"}`, where);
   }
 
   // The waybill: a registered carrier delivered the invoice's goods to its buyer, acknowledged, before now.
@@ -416,7 +417,7 @@ function documentOf<K extends ParsedDocument["kind"]>(
   if (document === undefined) {
     fail(
       "DOCUMENT_MISSING",
-      `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId} is not in the document store`,
+      `the ${kind === "invoice" ? "invoice" : "waybill"} with hash ${hash} recorded for piece ${where.tokenId === undefined ? "?" : pieceName(where.tokenId)} is not in the document store`,
       where,
     );
     return undefined;

@@ -7,6 +7,10 @@ import { confirmDocumented, documentTrade, transferDocumented } from "../helpers
 import type { Trade } from "../helpers/trades";
 import { call, clientOf, codeOf, fieldsOf, signIn, startApi } from "./harness";
 import type { ApiHarness } from "./harness";
+import { ApplicationStore } from "../../src/onboarding/store";
+import { signApplication } from "../../src/onboarding/application";
+import type { Application } from "../../src/onboarding/application";
+import { Role, roleMask } from "../../src/chain/roles";
 
 /**
  * POST /v1/transfer-checks: before a transfer is signed, any client asks whether its documents back it as the
@@ -139,6 +143,36 @@ describe("API transfer pre-check", () => {
     const unknownPiece = await post(inline(trade, { tokenId: (pieceId + 999n).toString() }));
     expect(unknownPiece.status).to.equal(404);
     expect(fieldsOf(unknownPiece)).to.deep.equal(["tokenId"]);
+  });
+
+  it("with the members' admitted applications stored, the sentence names them; the raw fields stay ids and addresses", async () => {
+    const { c } = api;
+    const applications = new ApplicationStore(api.store);
+    for (const [signer, creditCode, nameEn] of [
+      [c.tier2, "TIER2-GLASS", "Brightview Glass"],
+      [c.tier3, "TIER3-SAND", "Quartz Sand Co"],
+    ] as const) {
+      const application: Application = {
+        applicant: signer.address,
+        nameZh: "测试公司",
+        nameEn,
+        creditCode,
+        roles: roleMask(Role.SUPPLIER),
+        contacts: [{ name: "Li Wei", email: "finance@example.com", phone: "+86 755 1234 5678" }],
+        addresses: [signer.address],
+        filedAt: Math.floor(Date.now() / 1000),
+      };
+      await applications.add(application, await signApplication(signer, api.chainId, application));
+    }
+    const verdict = await clientOf(api.url, tier1).call("transferCheck", { body: inline(trade, { recipient: c.tier3.address }) });
+    const [failure] = verdict.failures;
+    if (failure?.code !== "SELLER_NOT_RECIPIENT") throw new Error(`expected SELLER_NOT_RECIPIENT, got ${JSON.stringify(verdict.failures)}`);
+    const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
+    expect(failure.message).to.equal(
+      `the invoice's seller is Brightview Glass (${short(c.tier2.address)}), but the piece would go to Quartz Sand Co (${short(c.tier3.address)}): a piece pays the seller of the goods`,
+    );
+    expect(failure.sellerMemberId).to.equal(c.memberIds.get(c.tier2.address));
+    expect(failure.recipientMemberId).to.equal(c.memberIds.get(c.tier3.address));
   });
 
   it("an unsigned caller is refused with 401, and the typed client reports it", async () => {

@@ -15,6 +15,10 @@ import { confirmDocumented, transferDocumented } from "../helpers/trades";
 import type { Trade } from "../helpers/trades";
 import { bindWaybillAgain } from "../helpers/waybills";
 import { startApi } from "../api/harness";
+import { ApplicationStore } from "../../src/onboarding/store";
+import { signApplication } from "../../src/onboarding/application";
+import type { Application } from "../../src/onboarding/application";
+import { Role, roleMask } from "../../src/chain/roles";
 import { audit, deployAuditedConsortium, describeFindings, fundPiece } from "./helpers";
 
 /** The documents behind the chain, read through the API as a signed-in auditor or straight from the store. */
@@ -53,8 +57,23 @@ describe("audit of the documents", function () {
     let source: DocumentSource | undefined;
     try {
       await put(api.store, [confirmed.trade, passed.trade], c.operator.address, new Set([passed.trade.logisticsHash.toLowerCase()]));
+      // Tier 1's admitted application: the API's directory gives its name, which the audit's sentences use.
+      const application: Application = {
+        applicant: c.tier1.address,
+        nameZh: "金沙显示",
+        nameEn: "Golden Sands Displays",
+        creditCode: "TIER1-DISPLAYS",
+        roles: roleMask(Role.SUPPLIER),
+        contacts: [{ name: "Li Wei", email: "finance@example.com", phone: "+86 755 1234 5678" }],
+        addresses: [c.tier1.address],
+        filedAt: Math.floor(Date.now() / 1000),
+      };
+      await new ApplicationStore(api.store).add(application, await signApplication(c.tier1, c.record.chainId, application));
       source = await openApiSource(api.url, hardhatKey(c.auditor.address));
       const result = await audit(c.record, { documents: source });
+      expect(result.membersNamed).to.equal(true);
+      expect(result.replay.words.account(c.tier1.address.toLowerCase())).to.equal("Golden Sands Displays");
+      expect(result.replay.words.account(c.tier2.address.toLowerCase())).to.match(/^member #\d+ \(0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\)$/u);
       expect(result.documentsChecked).to.equal(4);
       expect(
         result.findings.map((finding) => finding.code),
@@ -110,7 +129,7 @@ describe("audit of the documents", function () {
       ]);
       const disagrees = result.findings.find((finding) => finding.code === "DOCUMENT_DISAGREES");
       expect(disagrees?.tokenId).to.equal(short.tokenId);
-      expect(disagrees?.message).to.contain("totals 14999999, less than the 15000000 passed on chain");
+      expect(disagrees?.message).to.contain("totals 149,999.99 CNY, less than the 150,000.00 CNY passed on chain");
       const delivered = result.findings.find((finding) => finding.code === "DELIVERED_AFTER_FUNDING");
       expect(delivered?.tokenId).to.equal(late.tokenId);
       expect(delivered?.message).to.contain("delivered only at");

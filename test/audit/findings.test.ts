@@ -99,7 +99,7 @@ describe("audit findings", function () {
     expect(finding.tokenId).to.equal(root);
     expect(finding.transactionHash).to.equal(sent.hash.toLowerCase());
     expect(finding.block).to.equal(receipt?.blockNumber);
-    expect(finding.message).to.contain("holding 10000000").and.to.contain("holding 6000000");
+    expect(finding.message).to.contain("holding 100,000.00 CNY").and.to.contain("holding 60,000.00 CNY").and.not.to.contain("10000000");
 
     // Audited at the block before the split (--at), the same chain is clean: replay and views both stop there.
     const earlier = await audit(record, { at: (receipt?.blockNumber ?? 0) - 1 });
@@ -145,7 +145,8 @@ describe("audit findings", function () {
     expect(finding.transactionHash).to.equal(over);
     expect(finding.slot).to.equal(2n);
     expect(finding.message).to.equal(
-      `receivable 2 took anchor member ${anchorId}'s outstanding from 6000000 to 7000000, above its credit line of 5000000 (amount 1000000)`,
+      // Without onboarding records the anchor is "member #N (0xAbCd…1234)": its number and its (shortened) account.
+      `receivable 2 took the anchor member #${anchorId} (${c.anchor.address.slice(0, 6)}…${c.anchor.address.slice(-4)})'s outstanding from 60,000.00 CNY to 70,000.00 CNY, above its credit line of 50,000.00 CNY (amount 10,000.00 CNY)`,
     );
     expect(result.replay.creditLines.lines.get(anchorId)?.outstanding).to.equal(7_000_000n);
   });
@@ -232,14 +233,14 @@ describe("audit findings", function () {
     expect(at(early.hash), describeFindings(result)).to.have.length(1);
     expect(at(early.hash)[0]).to.match(
       new RegExp(
-        `^WRITE_OFF_INVALID: receivable ${receivable.slot} written off at [0-9]+, not after maturity ${maturity} plus the grace period of 604800 s$`,
+        `^WRITE_OFF_INVALID: receivable ${receivable.slot} written off at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC, not after maturity ${new Date(Number(maturity) * 1000).toISOString().replace("T", " ").replace(".000Z", " UTC")} plus the grace period of 7 days$`,
         "u",
       ),
     );
     expect(at(byStranger.hash).sort(), describeFindings(result)).to.deep.equal(
       [
         `WRITE_OFF_INVALID: receivable ${receivable.slot} written off a second time`,
-        `WRITE_OFF_INVALID: receivable ${receivable.slot} written off by ${c.tier1.address.toLowerCase()} (member ${c.memberIds.get(c.tier1.address)}), not an active operator`,
+        `WRITE_OFF_INVALID: receivable ${receivable.slot} written off by member #${c.memberIds.get(c.tier1.address)} (${c.tier1.address.slice(0, 6)}…${c.tier1.address.slice(-4)}), not an active operator`,
       ].sort(),
     );
   });
@@ -313,7 +314,7 @@ describe("audit findings", function () {
         describeFindings(result),
       ).to.deep.equal(["I7_INDEX_MISMATCH"]);
       expect(result.findings[0].tokenId).to.equal(tier2Piece);
-      expect(result.findings[0].message).to.contain("20000001").and.to.contain("20000000");
+      expect(result.findings[0].message).to.contain("200,000.01 CNY").and.to.contain("200,000.00 CNY");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -89,7 +89,7 @@ describe("audit: recourse that settles", function () {
     expect(codes(paid.hash), describeFindings(result)).to.deep.equal(["EVENT_INCONSISTENT", "I9_RECOURSE_ABOVE_UNPAID"]);
     expect(codes(claim.hash), describeFindings(result)).to.deep.equal(["I9_FACTOR_ABOVE_VALUE", "I9_RECOURSE_MISROUTED"]);
     const above = result.findings.find((finding) => finding.code === "I9_RECOURSE_ABOVE_UNPAID");
-    expect(above?.message).to.contain("only 60000000");
+    expect(above?.message).to.contain("only 600,000.00 CNY");
     expect(above?.tokenId).to.equal(tokenIdOf(slot, 1n));
   });
 });

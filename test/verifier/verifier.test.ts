@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { formatCny } from "../../src/finance/money";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -397,7 +398,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
     expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 2]]);
-    expect(outcome.failures[0].message).to.contain(`only ${TO_TIER3} of its value is backed`);
+    expect(outcome.failures[0].message).to.contain(`only ${formatCny(TO_TIER3)} of its value is backed`);
   });
 
   it("check_refusesMergedInValuePassedOnFromAnAncestor_beyondWhatItsTradeBacked", async function () {
@@ -410,7 +411,7 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
     expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 0]]);
-    expect(outcome.failures[0].message).to.match(/passed 70000001 on to piece [0-9]+, but only 70000000 of its value was backed/);
+    expect(outcome.failures[0].message).to.match(/passed 700,000\.01 CNY on to piece #[0-9]+\.[0-9]+, but only 700,000\.00 CNY of its value was backed/u);
   });
 
   it("attack: a middle tier merging value back into its own piece does not poison the piece it passed upstream", async function () {

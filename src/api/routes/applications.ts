@@ -122,7 +122,7 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
           holdsRole(standing, Role.OPERATOR) &&
           (await standingOf(application.applicant)).leiHash.toLowerCase() === legalEntityHash(application.creditCode).toLowerCase();
         if (!own)
-          throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to member ${standing.memberId}`, [
+          throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to ${await context.names.member(standing.memberId)}`, [
             { path: "application.applicant", message: "an address of a member does not apply" },
           ]);
       } else {

@@ -26,7 +26,10 @@ export function registerAuthRoutes(router: IRouter, context: ApiContext): void {
     const standing = await context.members.standing(address);
     if (standing.memberId === 0) throw forbidden("NOT_A_MEMBER", `${address} belongs to no member of the network`);
     if (!standing.active)
-      throw forbidden("MEMBER_INACTIVE", `${address} belongs to member ${standing.memberId}, which is suspended or whose KYC has lapsed`);
+      throw forbidden(
+        "MEMBER_INACTIVE",
+        `${address} belongs to ${await context.names.member(standing.memberId)}, which is suspended or whose KYC has lapsed`,
+      );
     const created = await context.sessions.create(address, standing.memberId);
     if (created === undefined) throw new ApiError(503, "BUSY", "too many sessions; retry shortly", [], 5);
     context.logger.info({ address }, "signed in");

@@ -30,13 +30,14 @@ async function partyProblems(context: ApiContext, document: ParsedDocument): Pro
   const parties = documentParties(document);
   const memberIds = await Promise.all(parties.map((party) => context.members.memberIdOf(party.account)));
   const problems: FieldProblem[] = [];
-  parties.forEach((party, index) => {
+  for (const [index, party] of parties.entries()) {
     const path = PARTY_PATHS[document.kind][index];
     if (memberIds[index] === 0) problems.push({ path: `${path}.account`, message: `${party.account} belongs to no member of the network` });
     else if (memberIds[index] !== party.memberId) {
-      problems.push({ path: `${path}.memberId`, message: `${party.account} belongs to member ${memberIds[index]}, not ${party.memberId}` });
+      const [actual, claimed] = await Promise.all([context.names.member(memberIds[index]), context.names.member(party.memberId)]);
+      problems.push({ path: `${path}.memberId`, message: `${party.account} belongs to ${actual}, not ${claimed}` });
     }
-  });
+  }
   return problems;
 }
 

@@ -87,7 +87,7 @@ export function registerOfferRoutes(router: IRouter, context: ApiContext, offers
     else {
       const anchor = await registry.member(offer.anchorId);
       if ((Number(anchor.roles) & (1 << Role.ANCHOR)) === 0 || BigInt(anchor.status) !== STATUS_ACTIVE)
-        problems.push({ path: "offer.anchorId", message: `member ${offer.anchorId} is not an active anchor` });
+        problems.push({ path: "offer.anchorId", message: `${await context.names.member(offer.anchorId)} is not an active anchor` });
     }
     if (problems.length > 0) throw new ApiError(422, "OFFER_REFUSED", "the offer was refused", problems);
     const existing = await offers.get(caller.address, offer.anchorId);

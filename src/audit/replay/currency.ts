@@ -19,7 +19,7 @@ export class CurrencyReplay {
         if (from === ZeroAddress) model.supply += value;
         else {
           const balance = model.balances.get(from) ?? 0n;
-          if (balance < value) model.flag("EVENT_INCONSISTENT", at, `currency: ${value} moved out of ${from}, which held only ${balance}`);
+          if (balance < value) model.flag("EVENT_INCONSISTENT", at, `currency: ${model.words.cny(value)} moved out of ${model.words.account(from)}, which held only ${model.words.cny(balance)}`);
           model.balances.set(from, balance - value);
           model.balanceLastAt.set(from, at);
         }
@@ -28,7 +28,7 @@ export class CurrencyReplay {
           model.balances.set(to, (model.balances.get(to) ?? 0n) + value);
           model.balanceLastAt.set(to, at);
           if (model.members.standingOf(to) === undefined && !model.systemAccounts.has(to)) {
-            model.flag("I3_INELIGIBLE_RECIPIENT", at, `currency: ${value} went to ${to}, which is neither a member nor a system account`);
+            model.flag("I3_INELIGIBLE_RECIPIENT", at, `currency: ${model.words.cny(value)} went to ${model.words.account(to)}, which is neither a member nor a system account`);
           }
         }
         model.tx?.currencyMoves.push({ from, to, amount: value });
@@ -36,7 +36,7 @@ export class CurrencyReplay {
       }
       case "Issued":
         if (!model.issuers.has(event.issuer))
-          model.flag("EVENT_INCONSISTENT", at, `currency: ${event.issuer} issued ${event.amount} without being named issuer`);
+          model.flag("EVENT_INCONSISTENT", at, `currency: ${model.words.account(event.issuer)} issued ${model.words.cny(event.amount)} without being named issuer`);
         model.issued += event.amount;
         return;
       case "Redeemed":
@@ -65,7 +65,7 @@ export class CurrencyReplay {
         this.model.flag(
           "CASH_MISMATCH",
           expected.at,
-          `the ${expected.why} (${expected.amount} from ${expected.from} to ${expected.to}) has no matching currency transfer in its transaction`,
+          `the ${expected.why} (${this.model.words.cny(expected.amount)} from ${this.model.words.account(expected.from)} to ${this.model.words.account(expected.to)}) has no matching currency transfer in its transaction`,
           {
             ...(expected.slot === undefined ? {} : { slot: expected.slot }),
             ...(expected.tokenId === undefined ? {} : { tokenId: expected.tokenId }),
@@ -82,7 +82,7 @@ export class CurrencyReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         model.lastPosition,
-        `currency: ${model.supply} in circulation by its transfers, but ${model.issued} issued - ${model.redeemed} redeemed = ${model.issued - model.redeemed}`,
+        `currency: ${model.words.cny(model.supply)} in circulation by its transfers, but ${model.words.cny(model.issued)} issued - ${model.words.cny(model.redeemed)} redeemed = ${model.words.cny(model.issued - model.redeemed)}`,
       );
     }
   }

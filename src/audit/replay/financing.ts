@@ -73,7 +73,7 @@ export class FinancingReplay {
         this.model.flag(
           "FUNDING_NOT_DELIVERED",
           funding.at,
-          `funding ${funding.fundingId}: piece ${pieceName(funding.fundedTokenId)} did not reach factor ${funding.factor} with value ${funding.value} in the funding's transaction`,
+          `funding ${funding.fundingId}: piece ${pieceName(funding.fundedTokenId)} did not reach the factor ${this.model.words.account(funding.factor)} with value ${this.model.words.cny(funding.value)} in the funding's transaction`,
           {
             tokenId: funding.fundedTokenId,
           },
@@ -89,7 +89,7 @@ export class FinancingReplay {
   private onRecourse(event: Extract<AuditEvent, { name: "RecourseRecorded" }>, at: ChainPosition): void {
     const { model } = this;
     const subject = { tokenId: event.fundedTokenId, slot: slotOf(event.fundedTokenId) };
-    const claim = `recourse of ${event.amount} on funding ${event.fundingId}`;
+    const claim = `recourse of ${model.words.cny(event.amount)} on funding ${event.fundingId}`;
     const funding = this.fundingsById.get(event.fundingId);
     if (funding === undefined) {
       model.flag("EVENT_INCONSISTENT", at, `${claim}, which never happened`, subject);
@@ -98,16 +98,16 @@ export class FinancingReplay {
     const requested = funding.call?.request.withRecourse;
     if (!funding.withRecourse || requested === false) {
       const how = requested === false ? "under a request it signed without recourse" : "without recourse";
-      model.flag("I9_RECOURSE_NOT_AGREED", at, `${claim}: the holder ${funding.holder} sold ${how}`, subject);
+      model.flag("I9_RECOURSE_NOT_AGREED", at, `${claim}: the holder ${model.words.account(funding.holder)} sold ${how}`, subject);
     }
     if (this.recourseRecorded.has(event.fundingId)) model.flag("EVENT_INCONSISTENT", at, `${claim}: its recourse was already recorded`, subject);
     this.recourseRecorded.add(event.fundingId);
     const problems: string[] = [];
     if (event.fundedTokenId !== funding.fundedTokenId)
       problems.push(`it names piece ${pieceName(event.fundedTokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
-    if (event.amount > funding.value) problems.push(`the amount is above the ${funding.value} sold`);
+    if (event.amount > funding.value) problems.push(`the amount is above the ${model.words.cny(funding.value)} sold`);
     const factorId = model.members.memberIdOf(funding.factor);
-    if (event.factorId !== factorId) problems.push(`it names factor member ${event.factorId}, the funding's factor is member ${factorId}`);
+    if (event.factorId !== factorId) problems.push(`it names the factor ${model.words.member(event.factorId)}, the funding's factor is ${model.words.account(funding.factor)}`);
     if (problems.length > 0) model.flag("EVENT_INCONSISTENT", at, `${claim}: ${problems.join("; ")}`, subject);
   }
 
@@ -143,7 +143,7 @@ export class FinancingReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `funding of piece ${pieceName(event.tokenId)} from ${event.holder}, who does not hold it in the replay`,
+        `funding of piece ${pieceName(event.tokenId)} from ${model.words.account(event.holder)}, who does not hold it in the replay`,
         subject,
       );
     } else {

@@ -27,7 +27,7 @@ export type { CashKind, CashMovement, FundingRecord, PieceOrigin, PieceRecord, P
  */
 export class AuditReplay extends ReplayModel {
   /** I8: anchors' credit lines and what each owes (creditLines.ts). */
-  readonly creditLines = new CreditLineReplay((code, at, message, subject) => this.flag(code, at, message, subject));
+  readonly creditLines = new CreditLineReplay((code, at, message, subject) => this.flag(code, at, message, subject), this.words);
   /** Recourse that settles: payments and the routing of later claims (src/audit/recourse.ts). */
   readonly recourse: RecourseReplay;
   private readonly token: TokenReplay;
@@ -98,6 +98,7 @@ export class AuditReplay extends ReplayModel {
   private recourseHooks(): RecourseHooks {
     return {
       flag: (code, at, message, subject) => this.flag(code, at, message, subject),
+      words: this.words,
       funding: (fundingId) => this.financing.fundingView(fundingId),
       piece: (tokenId) => {
         const piece = this.pieces.get(tokenId);

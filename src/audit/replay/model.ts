@@ -6,6 +6,8 @@ import { pieceName } from "../../chain/tokenId";
 import type { ChainPosition, FindingCode } from "../findings";
 import type { FundCall } from "../fundings";
 import { MemberReplay } from "../members";
+import { AuditWording } from "../names";
+import type { MemberNames } from "../names";
 
 /**
  * The replay's model: the records the audit rebuilds from events (receivables, pieces, fundings, cash movements,
@@ -115,6 +117,8 @@ export interface ReplayInput {
   auditedTime: bigint;
   /** The decoded `fund` call of every transaction that emitted Funded (or why it could not be decoded), by hash. */
   fundCalls: ReadonlyMap<string, FundCall | Error>;
+  /** Members' names for the findings' sentences (src/audit/names.ts); "member #N (0x…)" without them. */
+  names?: MemberNames;
 }
 
 /** The events of one contract. */
@@ -192,8 +196,12 @@ export class ReplayModel {
   /** Settlement's address, lower case: the payer of claims and the payee of repayments. */
   readonly settlementAddress: string;
 
+  /** How sentences name members and amounts. */
+  readonly words: AuditWording;
+
   constructor(readonly input: ReplayInput) {
     this.settlementAddress = input.contracts.settlement.toLowerCase();
+    this.words = new AuditWording(this.members, input.names, { ...input.contracts });
   }
 
   flag(code: FindingCode, at: ChainPosition, message: string, subject: FindingSubject = {}): void {

@@ -2,7 +2,7 @@ import type { AuditEvent } from "../decode";
 import { pieceName } from "../../chain/tokenId";
 import type { ChainPosition } from "../findings";
 import { Role } from "../../chain/roles";
-import { activeAt, describeMember, holdsRole } from "../members";
+import { activeAt, holdsRole } from "../members";
 import type { RecourseReplay } from "../recourse";
 import type { EventOf, ReplayModel, TxScratch } from "./model";
 
@@ -59,7 +59,7 @@ export class SettlementReplay {
         this.model.flag(
           "I6_CLAIM_WRONG",
           piece.lastAt,
-          `piece ${pieceName(tokenId)} was retired having received ${piece.claimed} of its value ${piece.redeemedValue}`,
+          `piece ${pieceName(tokenId)} was retired having received ${this.model.words.cny(piece.claimed)} of its value ${this.model.words.cny(piece.redeemedValue)}`,
           { tokenId, slot: piece.slot },
         );
       }
@@ -81,7 +81,7 @@ export class SettlementReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `receivable ${slot.slot} written off with ${event.outstanding} outstanding; the replay has ${slot.faceValue - slot.repaid}`,
+        `receivable ${slot.slot} written off with ${model.words.cny(event.outstanding)} outstanding; the replay has ${model.words.cny(slot.faceValue - slot.repaid)}`,
         subject,
       );
     }
@@ -90,7 +90,7 @@ export class SettlementReplay {
       model.flag(
         "WRITE_OFF_INVALID",
         at,
-        `receivable ${slot.slot} written off by ${describeMember(event.operator, standing)}, not an active operator`,
+        `receivable ${slot.slot} written off by ${model.words.account(event.operator)}, not an active operator`,
         subject,
       );
     }
@@ -102,12 +102,12 @@ export class SettlementReplay {
         model.flag(
           "WRITE_OFF_INVALID",
           at,
-          `receivable ${slot.slot} written off at ${time}, not after maturity ${slot.maturity} plus the grace period of ${grace} s`,
+          `receivable ${slot.slot} written off at ${model.words.date(time)}, not after maturity ${model.words.date(slot.maturity)} plus the grace period of ${grace % 86_400n === 0n ? `${grace / 86_400n} day${grace === 86_400n ? "" : "s"}` : `${grace} s`}`,
           subject,
         );
       }
       if (standing !== undefined && !standing.suspended && holdsRole(standing, Role.OPERATOR) && !activeAt(standing, time)) {
-        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by member ${standing.memberId} after its KYC lapsed`, subject);
+        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by ${model.words.member(standing.memberId, event.operator)} after its KYC lapsed`, subject);
       }
     });
     slot.lastAt = at;
@@ -125,7 +125,7 @@ export class SettlementReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `receivable ${slot.slot} repaid by ${describeMember(event.payer, payer)}, not its anchor (member ${slot.anchorId})`,
+        `receivable ${slot.slot} repaid by ${model.words.account(event.payer)}, not its anchor ${model.words.member(slot.anchorId)}`,
         { slot: slot.slot },
       );
     }
@@ -135,12 +135,12 @@ export class SettlementReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `receivable ${slot.slot}: the replay has ${slot.repaid} repaid, the event says ${event.repaidTotal} (fully repaid: ${event.fullyRepaid})`,
+        `receivable ${slot.slot}: the replay has ${model.words.cny(slot.repaid)} repaid, the event says ${model.words.cny(event.repaidTotal)} (fully repaid: ${event.fullyRepaid ? "yes" : "no"})`,
         { slot: slot.slot },
       );
     }
     if (slot.repaid > slot.faceValue)
-      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${slot.repaid}, more than its face value ${slot.faceValue}`, {
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${model.words.cny(slot.repaid)}, more than its face value ${model.words.cny(slot.faceValue)}`, {
         slot: slot.slot,
       });
     model.expectCash({
@@ -168,7 +168,7 @@ export class SettlementReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `claim on piece ${pieceName(piece.tokenId)} paid ${event.holder}, but the replay has it held by ${piece.owner}`,
+        `claim on piece ${pieceName(piece.tokenId)} paid ${model.words.account(event.holder)}, but the replay has it held by ${model.words.account(piece.owner)}`,
         { tokenId: piece.tokenId },
       );
     }
@@ -177,7 +177,7 @@ export class SettlementReplay {
       model.flag(
         "I6_CLAIM_WRONG",
         at,
-        `piece ${pieceName(piece.tokenId)} (value ${value}, ${slot.repaid} of ${slot.faceValue} repaid) is entitled to ${entitled} in all and had received ${piece.claimed}; the claim paid ${event.amount} for a total of ${event.claimedTotal}`,
+        `piece ${pieceName(piece.tokenId)} (value ${model.words.cny(value)}, ${model.words.cny(slot.repaid)} of ${model.words.cny(slot.faceValue)} repaid) is entitled to ${model.words.cny(entitled)} in all and had received ${model.words.cny(piece.claimed)}; the claim paid ${model.words.cny(event.amount)} for a total of ${model.words.cny(event.claimedTotal)}`,
         { tokenId: piece.tokenId, slot: slot.slot },
       );
     }
@@ -186,7 +186,7 @@ export class SettlementReplay {
     slot.claimed += event.amount;
     slot.lastAt = at;
     if (slot.claimed > slot.repaid) {
-      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${slot.claimed} claimed, more than the ${slot.repaid} repaid`, {
+      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed, more than the ${model.words.cny(slot.repaid)} repaid`, {
         slot: slot.slot,
         tokenId: piece.tokenId,
       });
@@ -200,7 +200,7 @@ export class SettlementReplay {
             model.flag(
               "I6_CLAIM_BEFORE_MATURITY",
               at,
-              `piece ${pieceName(piece.tokenId)} claimed at ${time}, before maturity ${maturity}, on a receivable not fully repaid`,
+              `piece ${pieceName(piece.tokenId)} claimed at ${model.words.date(time)}, before maturity ${model.words.date(maturity)}, on a receivable not fully repaid`,
               { tokenId: piece.tokenId, slot: slot.slot },
             );
         },

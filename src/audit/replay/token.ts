@@ -3,7 +3,7 @@ import { Role } from "../../chain/roles";
 import type { AuditEvent } from "../decode";
 import { firstPieceOf, pieceName, sequenceOf, slotOf } from "../../chain/tokenId";
 import type { ChainPosition } from "../findings";
-import { activeAt, describeMember, holdsRole } from "../members";
+import { activeAt, holdsRole } from "../members";
 import type { EventOf, PieceRecord, ReplayModel, SlotRecord, TxScratch } from "./model";
 
 /**
@@ -74,7 +74,7 @@ export class TokenReplay {
           slot: piece.slot,
         });
       if (model.members.standingOf(piece.owner) === undefined) {
-        model.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${piece.owner}, which belongs to no member`, {
+        model.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${model.words.account(piece.owner)}, which belongs to no member`, {
           tokenId: piece.tokenId,
           slot: piece.slot,
         });
@@ -86,12 +86,12 @@ export class TokenReplay {
         model.flag(
           "I1_SLOT_VALUE",
           slot.lastAt,
-          `receivable ${slot.slot}: live pieces ${live} + redeemed ${slot.redeemedValue} = ${live + slot.redeemedValue}, not its face value ${slot.faceValue}`,
+          `receivable ${slot.slot}: live pieces ${model.words.cny(live)} + redeemed ${model.words.cny(slot.redeemedValue)} = ${model.words.cny(live + slot.redeemedValue)}, not its face value ${model.words.cny(slot.faceValue)}`,
           { slot: slot.slot },
         );
       }
       if (slot.claimed > slot.repaid)
-        model.flag("I1_CLAIMS_EXCEED_REPAID", slot.lastAt, `receivable ${slot.slot}: ${slot.claimed} claimed of ${slot.repaid} repaid`, {
+        model.flag("I1_CLAIMS_EXCEED_REPAID", slot.lastAt, `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed of ${model.words.cny(slot.repaid)} repaid`, {
           slot: slot.slot,
         });
     }
@@ -132,7 +132,7 @@ export class TokenReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `receivable ${slot} was confirmed by ${describeMember(event.anchor, anchor)}, not an active anchor with member id ${event.anchorId}`,
+        `receivable ${slot} was confirmed by ${model.words.account(event.anchor)}, not an active anchor as the event says (${model.words.member(event.anchorId)})`,
         { slot },
       );
     }
@@ -141,7 +141,7 @@ export class TokenReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `receivable ${slot} names supplier member ${event.supplierId}, but ${confirmation.supplier} is ${supplier === undefined ? "no member" : `member ${supplier.memberId}`}`,
+        `receivable ${slot} names supplier ${model.words.member(event.supplierId)}, but its account is ${supplier === undefined ? model.words.account(confirmation.supplier) : model.words.member(supplier.memberId, confirmation.supplier)}`,
         { slot },
       );
     }
@@ -182,7 +182,7 @@ export class TokenReplay {
       return;
     }
     if (piece.owner !== from) {
-      model.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${from}, but the replay has it held by ${piece.owner}`, {
+      model.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${model.words.account(from)}, but the replay has it held by ${model.words.account(piece.owner)}`, {
         tokenId,
       });
     }
@@ -190,7 +190,7 @@ export class TokenReplay {
     if (to === ZeroAddress) {
       // A burn: the piece was emptied by a split or merge, or redeemed by settlement just before.
       if (piece.value !== 0n) {
-        model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(tokenId)} was burned holding ${piece.value}`, { tokenId, slot: piece.slot });
+        model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(tokenId)} was burned holding ${model.words.cny(piece.value)}`, { tokenId, slot: piece.slot });
       }
       if (piece.status === "live") piece.status = "burned";
       return;
@@ -266,7 +266,7 @@ export class TokenReplay {
         model.flag(
           "EVENT_INCONSISTENT",
           at,
-          `value ${value} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`,
+          `value ${model.words.cny(value)} minted into piece ${pieceName(toTokenId)}, which is not a receivable's new first piece`,
           { tokenId: toTokenId },
         );
         return;
@@ -275,7 +275,7 @@ export class TokenReplay {
         model.flag(
           "I2_VALUE_NOT_CONSERVED",
           at,
-          `receivable ${slot.slot}'s first piece was minted with ${value}, its face value is ${slot.faceValue}`,
+          `receivable ${slot.slot}'s first piece was minted with ${model.words.cny(value)}, its face value is ${model.words.cny(slot.faceValue)}`,
           { tokenId: toTokenId, slot: slot.slot },
         );
       }
@@ -288,7 +288,7 @@ export class TokenReplay {
     if (source === undefined) return;
     model.touch(source, at);
     if (value > source.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `${value} moved out of piece ${pieceName(fromTokenId)}, which held only ${source.value}`, {
+      model.flag("I2_VALUE_NOT_CONSERVED", at, `${model.words.cny(value)} moved out of piece ${pieceName(fromTokenId)}, which held only ${model.words.cny(source.value)}`, {
         tokenId: fromTokenId,
         slot: source.slot,
       });
@@ -304,7 +304,7 @@ export class TokenReplay {
       model.flag(
         "EVENT_INCONSISTENT",
         at,
-        `${value} moved from piece ${pieceName(fromTokenId)} into ${pieceName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`,
+        `${model.words.cny(value)} moved from piece ${pieceName(fromTokenId)} into ${pieceName(toTokenId)}, which is ${target === undefined ? "unknown" : target.status !== "live" ? target.status : "of another receivable"}`,
         { tokenId: fromTokenId },
       );
       return;
@@ -332,7 +332,7 @@ export class TokenReplay {
     const { model } = this;
     const slot = model.slots.get(piece.slot);
     if (value !== piece.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${value} while it held ${piece.value}`, {
+      model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${model.words.cny(value)} while it held ${model.words.cny(piece.value)}`, {
         tokenId: piece.tokenId,
         slot: piece.slot,
       });
@@ -357,26 +357,26 @@ export class TokenReplay {
     const { model } = this;
     const standing = model.members.standingOf(account);
     if (standing === undefined) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${account}, which belongs to no member`, { tokenId });
+      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.account(account)}, which belongs to no member`, { tokenId });
       return;
     }
     if ((standing.roles & roleMask) === 0) {
       model.flag(
         "I3_INELIGIBLE_RECIPIENT",
         at,
-        `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId}, which holds no role that may receive it`,
+        `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)}, which holds no role that may receive it`,
         { tokenId },
       );
     }
     if (standing.suspended) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} while it was suspended`, {
+      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} while it was suspended`, {
         tokenId,
       });
       return;
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time)) {
-        model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to member ${standing.memberId} after its KYC lapsed`, {
+        model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} after its KYC lapsed`, {
           tokenId,
         });
       }
@@ -391,14 +391,14 @@ export class TokenReplay {
       model.flag(
         "I3_INELIGIBLE_SENDER",
         at,
-        `piece ${pieceName(tokenId)} moved out of ${describeMember(account, standing)}, ${standing === undefined ? "no member" : "a suspended member"}`,
+        `piece ${pieceName(tokenId)} moved out of ${model.words.account(account)}, ${standing === undefined ? "no member" : "a suspended member"}`,
         { tokenId },
       );
       return;
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time))
-        model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of member ${standing.memberId} after its KYC lapsed`, {
+        model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of ${model.words.member(standing.memberId, account)} after its KYC lapsed`, {
           tokenId,
         });
     });
@@ -411,7 +411,7 @@ export class TokenReplay {
         this.model.flag(
           "I6_MOVED_AFTER_MATURITY",
           at,
-          `piece ${pieceName(tokenId)} moved at ${time}, at or after its receivable's maturity ${slot.maturity}`,
+          `piece ${pieceName(tokenId)} moved at ${this.model.words.date(time)}, at or after its receivable's maturity ${this.model.words.date(slot.maturity)}`,
           { tokenId, slot: slot.slot },
         );
       }

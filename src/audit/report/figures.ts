@@ -11,6 +11,8 @@ import type { CashKind, PieceOrigin } from "../replay";
 export interface ExposureRow {
   /** "member 2" for an anchor, "2026-03" for a maturity month. */
   key: string;
+  /** The key for people: the anchor's name when the audit knows it ("member #2 (0x…)" otherwise), the month. */
+  label: string;
   receivables: number;
   faceValue: bigint;
   repaid: bigint;
@@ -34,6 +36,8 @@ export interface DepthRow {
 
 export interface MemberPosition {
   memberId: number;
+  /** The member for people: its name when the audit knows it, "member #2 (0x…)" otherwise; "" for an account of no member. */
+  name: string;
   account: string;
   /** Settlement-currency balance at the audited block. */
   cash: bigint;
@@ -74,11 +78,17 @@ export interface LineageStep {
   fromMember: number;
   to: string;
   toMember: number;
+  /** Who passed the value and who received it, for people (names when the audit knows them). */
+  fromName: string;
+  toName: string;
   value: bigint;
   at: ChainPosition;
   status: string;
   invoiceHash?: string;
   logisticsHash?: string;
+  /** The invoice's and the waybill's numbers, when the document check read them. */
+  invoiceNumber?: string;
+  waybillNumber?: string;
 }
 
 export interface FlaggedLineage {
@@ -119,8 +129,8 @@ export function monthOf(time: bigint): string {
   return new Date(Number(time) * 1000).toISOString().slice(0, 7);
 }
 
-function emptyExposure(key: string): ExposureRow {
-  return { key, receivables: 0, faceValue: 0n, repaid: 0n, outstanding: 0n, funded: 0n, pastDueUnpaid: 0 };
+function emptyExposure(key: string, label: string = key): ExposureRow {
+  return { key, label, receivables: 0, faceValue: 0n, repaid: 0n, outstanding: 0n, funded: 0n, pastDueUnpaid: 0 };
 }
 
 /** Addresses for people: checksummed (the replay keeps them lower case), each computed once. */
@@ -140,6 +150,7 @@ export function figuresOf(result: AuditResult): ReportFigures {
   const { replay } = result;
   const show = checksummer();
   const memberOf = (account: string): number => replay.members.memberIdOf(account);
+  const nameOf = (account: string): string => (memberOf(account) === 0 ? "" : replay.words.account(account));
 
   const byAnchor = new Map<number, ExposureRow>();
   const byMonth = new Map<string, ExposureRow>();
@@ -160,7 +171,7 @@ export function figuresOf(result: AuditResult): ReportFigures {
       if (pastDue) row.pastDueUnpaid += 1;
       return row;
     };
-    byAnchor.set(slot.anchorId, add(byAnchor.get(slot.anchorId) ?? emptyExposure(`member ${slot.anchorId}`)));
+    byAnchor.set(slot.anchorId, add(byAnchor.get(slot.anchorId) ?? emptyExposure(`member ${slot.anchorId}`, replay.words.member(slot.anchorId))));
     const month = monthOf(slot.maturity);
     byMonth.set(month, add(byMonth.get(month) ?? emptyExposure(month)));
   }
@@ -189,13 +200,20 @@ export function figuresOf(result: AuditResult): ReportFigures {
       value: piece.value,
       claimed: piece.claimed,
     });
-    const position = positions.get(piece.owner) ?? { memberId, account: show(piece.owner), cash: 0n, receivables: 0n, pieces: 0 };
+    const position = positions.get(piece.owner) ?? { memberId, name: nameOf(piece.owner), account: show(piece.owner), cash: 0n, receivables: 0n, pieces: 0 };
     position.receivables += piece.value;
     position.pieces += 1;
     positions.set(piece.owner, position);
   }
   for (const [account, balance] of replay.balances) {
-    const position = positions.get(account) ?? { memberId: memberOf(account), account: show(account), cash: 0n, receivables: 0n, pieces: 0 };
+    const position = positions.get(account) ?? {
+      memberId: memberOf(account),
+      name: nameOf(account),
+      account: show(account),
+      cash: 0n,
+      receivables: 0n,
+      pieces: 0,
+    };
     position.cash = balance;
     positions.set(account, position);
   }
@@ -250,6 +268,22 @@ export function figuresOf(result: AuditResult): ReportFigures {
 /** The lineage of every piece a finding names, root first. */
 function lineagesOf(result: AuditResult, findings: readonly Finding[], show: (address: string) => string): FlaggedLineage[] {
   const { replay } = result;
+  const words = replay.words;
+  const numberOf = (hash: string): string | undefined => result.documentNumbers.get(hash.toLowerCase())?.number;
+  // A transfer's documents are its own; the first piece's are its receivable's (the confirmation's).
+  const documentsOf = (piece: { tokenId: bigint; slot: bigint; proof?: { invoiceHash: string; logisticsHash: string } }) => {
+    const slot = replay.slots.get(piece.slot);
+    const proof = piece.proof ?? (slot !== undefined && slot.rootTokenId === piece.tokenId ? slot : undefined);
+    if (proof === undefined) return {};
+    const invoiceNumber = numberOf(proof.invoiceHash);
+    const waybillNumber = numberOf(proof.logisticsHash);
+    return {
+      invoiceHash: proof.invoiceHash,
+      logisticsHash: proof.logisticsHash,
+      ...(invoiceNumber === undefined ? {} : { invoiceNumber }),
+      ...(waybillNumber === undefined ? {} : { waybillNumber }),
+    };
+  };
   const flagged = [...new Set(findings.flatMap((finding) => (finding.tokenId === undefined ? [] : [finding.tokenId])))];
   return flagged.map((tokenId) => {
     const steps: LineageStep[] = [];
@@ -263,13 +297,17 @@ function lineagesOf(result: AuditResult, findings: readonly Finding[], show: (ad
         fromMember: replay.members.memberIdOf(piece.createdFrom),
         to: show(piece.firstOwner),
         toMember: replay.members.memberIdOf(piece.firstOwner),
+        fromName: words.account(piece.createdFrom),
+        toName: words.account(piece.firstOwner),
         value: piece.initialValue,
         at: piece.createdAt,
         status:
           piece.status === "live"
-            ? `live, held by member ${replay.members.memberIdOf(piece.owner)} (${show(piece.owner)}) with ${piece.value}`
-            : piece.status,
-        ...(piece.proof === undefined ? {} : { invoiceHash: piece.proof.invoiceHash, logisticsHash: piece.proof.logisticsHash }),
+            ? `live, held by ${words.account(piece.owner)} with ${words.cny(piece.value)}`
+            : piece.status === "redeemed"
+              ? "paid and retired"
+              : "emptied by a split or merge",
+        ...documentsOf(piece),
       });
       current = piece.parent;
     }

@@ -2,7 +2,7 @@ import { formatCny } from "../../finance/money";
 import type { AuditResult } from "../run";
 import { pieceName } from "../../chain/tokenId";
 import { CHECKS, checkRan } from "./checks";
-import type { DepthRow, ExposureRow, ReportFigures } from "./figures";
+import type { DepthRow, ExposureRow, LineageStep, ReportFigures } from "./figures";
 
 /**
  * report.html: the audit for people, in one self-contained file (no script, no external resource): the verdict
@@ -30,7 +30,7 @@ function exposureTable(title: string, keyLabel: string, rows: readonly ExposureR
   const body = rows
     .map(
       (row) =>
-        `<tr><td>${escape(row.key)}</td><td class="n">${row.receivables}</td><td class="n">${formatCny(row.faceValue)}</td><td class="n">${formatCny(row.repaid)}</td>` +
+        `<tr><td>${escape(row.label)}</td><td class="n">${row.receivables}</td><td class="n">${formatCny(row.faceValue)}</td><td class="n">${formatCny(row.repaid)}</td>` +
         `<td class="n">${formatCny(row.outstanding)}</td><td class="n">${formatCny(row.funded)}</td><td class="n${row.pastDueUnpaid > 0 ? " warn" : ""}">${row.pastDueUnpaid}</td></tr>`,
     )
     .join("");
@@ -80,15 +80,24 @@ function findingsSection(result: AuditResult): string {
   return `<section><h2>Findings (${result.findings.length})</h2><table><thead><tr><th>code</th><th>block</th><th>transaction</th><th>piece</th><th>what</th></tr></thead><tbody>${rows}</tbody></table>${more}</section>`;
 }
 
+/** ", invoice 12345678, waybill WB-1": by number when the document check read them, else by (shortened) hash. */
+function documentsOf(step: LineageStep): string {
+  if (step.invoiceHash === undefined) return "";
+  const invoice = step.invoiceNumber === undefined ? `<code title="${escape(step.invoiceHash)}">${escape(short(step.invoiceHash))}</code>` : escape(step.invoiceNumber);
+  const hash = step.logisticsHash ?? "";
+  const waybill = step.waybillNumber === undefined ? `<code title="${escape(hash)}">${escape(short(hash))}</code>` : escape(step.waybillNumber);
+  return `, invoice ${invoice}, waybill ${waybill}`;
+}
+
 function lineageSection(figures: ReportFigures): string {
   if (figures.lineages.length === 0) return "";
   const blocks = figures.lineages.slice(0, MAX_LINEAGES_SHOWN).map((lineage) => {
     const steps = lineage.steps
       .map(
         (step) =>
-          `<li><b>${pieceName(step.tokenId)}</b> — ${escape(step.origin)}: member ${step.fromMember} → member ${step.toMember}, ${escape(formatCny(step.value))} ` +
+          `<li><b>${pieceName(step.tokenId)}</b> — ${escape(step.origin)}: ${escape(step.fromName)} → ${escape(step.toName)}, ${escape(formatCny(step.value))} ` +
           `(block ${step.at.block}, tx <code title="${escape(step.at.transactionHash)}">${escape(short(step.at.transactionHash))}</code>)` +
-          `${step.invoiceHash === undefined ? "" : `, invoice <code>${escape(short(step.invoiceHash))}</code>, waybill <code>${escape(short(step.logisticsHash ?? ""))}</code>`}; ${escape(step.status)}</li>`,
+          `${documentsOf(step)}; ${escape(step.status)}</li>`,
       )
       .join("");
     const body = steps === "" ? "<p>The replayed history never created this piece.</p>" : `<ol>${steps}</ol>`;
@@ -102,7 +111,7 @@ function positionsSection(figures: ReportFigures): string {
     .filter((position) => position.cash !== 0n || position.receivables !== 0n)
     .map(
       (position) =>
-        `<tr><td class="n">${position.memberId === 0 ? "—" : position.memberId}</td><td><code>${escape(position.account)}</code></td><td class="n">${formatCny(position.cash)}</td>` +
+        `<tr><td>${position.memberId === 0 ? "—" : escape(position.name)}</td><td><code>${escape(position.account)}</code></td><td class="n">${formatCny(position.cash)}</td>` +
         `<td class="n">${formatCny(position.receivables)}</td><td class="n">${position.pieces}</td></tr>`,
     )
     .join("");
