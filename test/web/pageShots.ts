@@ -28,6 +28,8 @@ const PIECE_1_1 = ((1n << 32n) | 1n).toString();
 export const ROLE_PAGES: Record<WalkRole, PageShot[]> = {
   supplier: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "transfer", route: "transfer", ready: "transfer-page" },
     { name: "finance", route: "finance", ready: "finance-page" },
     { name: "claims", route: "claims", ready: "claims-page" },
@@ -36,6 +38,8 @@ export const ROLE_PAGES: Record<WalkRole, PageShot[]> = {
   ],
   factor: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "transfer", route: "transfer", ready: "transfer-page" },
     { name: "claims", route: "claims", ready: "claims-page" },
     { name: "factor", route: "factor", ready: "factor-book" },
@@ -43,24 +47,34 @@ export const ROLE_PAGES: Record<WalkRole, PageShot[]> = {
   ],
   anchor: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "anchor", route: "anchor", ready: "anchor-page" },
     { name: "piece", route: `piece/${PIECE_1_1}`, ready: "lineage-tree" },
   ],
   auditor: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "auditor", route: `auditor/${PIECE_1_1}`, ready: "audit-status" },
   ],
   operator: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "auditor", route: `auditor/${PIECE_1_1}`, ready: "audit-status" },
     { name: "operator", route: "operator", ready: "operator-members-table" },
   ],
   carrier: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "documents", route: "documents", ready: "documents-page" },
   ],
   verifier: [
     { name: "portfolio", route: "portfolio", ready: "portfolio-page" },
+    { name: "activity", route: "activity", ready: "activity-page" },
+    { name: "cash", route: "cash", ready: "cash-page" },
     { name: "verifier", route: "verifier", ready: "verifier-page" },
   ],
 };

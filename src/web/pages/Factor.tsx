@@ -151,7 +151,9 @@ export function FactorPage() {
       <OffersSection version={book.data?.asOfBlock ?? null} />
       <Section title={t("factor.book")} testId="factor-book">
         <ErrorBox error={book.error} />
-        {book.data !== null && (
+        {book.data === null && book.error === null && <p className="muted">{t("common.loading")}</p>}
+        {book.data !== null && book.data.fundings.length === 0 && <p className="muted">{t("factor.bookEmpty")}</p>}
+        {book.data !== null && book.data.fundings.length > 0 && (
           <>
             <p className="totals">
               {t("factor.bookTotals", { count: book.data.totals.fundings, value: cny(book.data.totals.value), price: cny(book.data.totals.price) })}

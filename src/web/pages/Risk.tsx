@@ -161,6 +161,7 @@ export function FactorExposure({ reloadKey }: { reloadKey: unknown }) {
   return (
     <Section title={t("risk.exposure")} testId="factor-exposure">
       <ErrorBox error={exposure.error} />
+      {data === null && exposure.error === null && <p className="muted">{t("common.loading")}</p>}
       {data !== null && data.total.count === 0 && <p className="muted">{t("risk.noExposure")}</p>}
       {data !== null && data.total.count > 0 && (
         <>
