@@ -13,6 +13,7 @@ import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
 import { carrierSigns, sellerIssues } from "../../src/demo/documents";
 import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../src/demo/documents";
+import type { InvoiceParty } from "../../src/proofs/invoice";
 import { developmentKey } from "../../src/server/stack";
 import type { CastKey } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
@@ -65,14 +66,19 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     if (member === undefined) throw new Error(`${key} was not seeded`);
     return { memberId: member.memberId, account: member.address };
   };
+  const invoiceParty = (key: CastKey): InvoiceParty => {
+    const member = web.stack.seeded?.members.find((entry) => entry.key === key);
+    if (member === undefined) throw new Error(`${key} was not seeded`);
+    return { ...party(key), name: member.nameZh, creditCode: member.creditCode };
+  };
 
   /** The seller's invoice and a waybill signed by `carrierKey` for a trade tier 3 → tier 2, written as files. */
   async function tradeFiles(number: string, amount: bigint, carrierKey: CastKey): Promise<{ invoice: string; waybill: string }> {
     const block = await web.stack.provider.getBlock("latest");
     const terms: TradeTerms = {
       number,
-      seller: party("tier3"),
-      buyer: party("tier2"),
+      seller: invoiceParty("tier3"),
+      buyer: invoiceParty("tier2"),
       carrier: party(carrierKey),
       amount,
       goods: "Silica sand, grade A",

@@ -374,6 +374,7 @@ export const transferFailure = z.discriminatedUnion("code", [
   failureOf("CARRIER_NOT_INDEPENDENT", { carrierMemberId: int }),
   failureOf("WAYBILL_FOR_OTHER_INVOICE", { reference: z.string(), invoiceNumber: z.string(), purchaseOrder: z.string() }),
   failureOf("INVOICE_ALREADY_USED", { usedByTokenId: decimal }),
+  failureOf("CREDIT_CODE_MISMATCH", { party: z.enum(["seller", "buyer"]), memberId: int, creditCode: z.string() }),
   failureOf("SELLER_NOT_MEMBER", { sellerAccount: addressOut }),
   failureOf("PIECE_NOT_LIVE", { tokenId: decimal }),
   failureOf("AMOUNT_ABOVE_PIECE", { pieceValue: decimal, amount: decimal }),
