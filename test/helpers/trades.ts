@@ -83,7 +83,7 @@ export async function documentTrade(c: Consortium, options: TradeOptions): Promi
   const waybill: Waybill = {
     number: `WB-${number}`,
     carrier: { memberId: c.memberIds.get(carrier.address) ?? 0, account: carrier.address },
-    shipper: invoice.seller,
+    shipper: { memberId: invoice.seller.memberId, account: invoice.seller.account },
     consignee: { memberId: c.memberIds.get(consignee.address) ?? 0, account: consignee.address },
     goods: [{ description: "goods as ordered", quantity: 1n }],
     reference: options.reference ?? number,
