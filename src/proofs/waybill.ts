@@ -96,6 +96,8 @@ export function waybillClaimOf(
   const bill = invoice.proof.invoice;
   const { waybill } = logistics.proof;
   if (bill.seller.memberId !== waybill.shipper.memberId || bill.buyer.memberId !== waybill.consignee.memberId) return undefined;
+  // Goods not yet delivered back nothing; the step fails for that (NOT_DELIVERED), not for taking others' goods.
+  if (!logistics.proof.events.some((event) => event.kind === "delivered")) return undefined;
   const carrierLeiHash = members.leiHashOf(waybill.carrier.memberId);
   if (carrierLeiHash === undefined) return undefined;
   try {

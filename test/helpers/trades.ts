@@ -6,6 +6,7 @@ import type { Invoice, InvoiceParty, InvoiceProof } from "../../src/proofs/invoi
 import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
 import { logisticsHash } from "../../src/proofs/logistics";
 import type { LogisticsProof, Waybill } from "../../src/proofs/logistics";
+import { creditCodeFor } from "./creditCodes";
 import { DAY, latestTimestamp, nextInvoiceNumber, sellerConsentFor } from "./consortium";
 import type { Consortium } from "./consortium";
 
@@ -53,8 +54,8 @@ function memberOf(c: Consortium, signer: HardhatEthersSigner): number {
 
 /** A member as an invoice names it: its member id, address, a name and its registered credit code. */
 export function invoicePartyOf(c: Consortium, signer: HardhatEthersSigner): InvoiceParty {
-  const creditCode = c.creditCodes.get(signer.address);
-  if (creditCode === undefined) throw new Error(`${signer.address} was admitted without a credit code`);
+  // One admitted elsewhere (or no member at all) gets a valid code of its own, which is no member's registered one.
+  const creditCode = c.creditCodes.get(signer.address) ?? creditCodeFor(signer.address);
   return { memberId: memberOf(c, signer), account: signer.address, name: `Member ${memberOf(c, signer)}`, creditCode };
 }
 

@@ -242,6 +242,26 @@ export const storedDocument = z.strictObject({
   uploadedAt: int,
 });
 
+/** A half filed in the documents' inbox (the seller's invoice, the carrier's waybill), as a list shows it. */
+export const inboxEntry = z.strictObject({
+  hash: bytes32Out.meta({ description: "the document hash the completed document will have (what the chain records)" }),
+  kind: documentKind,
+  number: z.string().meta({ description: "the invoice number, or the waybill number" }),
+  issuerMemberId: int.meta({ description: "the seller (invoice) or the carrier (waybill) that filed it" }),
+  addressedTo: z.array(int).meta({ description: "member ids it is addressed to: an invoice's buyer; a waybill's consignee and shipper" }),
+  filedBy: addressOut,
+  filedAt: int,
+  completed: z.boolean().meta({ description: "the recipient has acknowledged it and the completed document is stored" }),
+  total: nullable(decimal).meta({ description: "an invoice's total with tax, minor units; null for a waybill" }),
+  currency: nullable(z.string()),
+  reference: nullable(z.string()).meta({ description: "a waybill's invoice or order reference; an invoice's purchase order" }),
+});
+export const inbox = z.strictObject({ documents: z.array(inboxEntry) });
+export const issuedDocument = z.strictObject({
+  ...inboxEntry.shape,
+  document: z.record(z.string(), z.unknown()).meta({ description: "the half as filed: the file a recipient would otherwise receive by hand" }),
+});
+
 export const member = z.strictObject({
   memberId: int,
   leiHash: bytes32Out,
@@ -896,6 +916,7 @@ export type RefusedJson = z.output<typeof refused>;
 export type FactorBookJson = z.output<typeof factorBook>;
 export type ObligationsJson = z.output<typeof obligations>;
 export type StoredDocumentJson = z.output<typeof storedDocument>;
+export type InboxEntryJson = z.output<typeof inboxEntry>;
 export type DappConfig = z.output<typeof dappConfig>;
 export type ApplicationStateJson = z.output<typeof applicationState>;
 export type ApplicationViewJson = z.output<typeof applicationView>;
