@@ -17,6 +17,8 @@ import type { InvoiceParty } from "../../src/proofs/invoice";
 import { developmentKey } from "../../src/server/stack";
 import type { CastKey } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
+import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
+import { carrierWaybillToWire } from "../../src/proofs/issued";
 import { castKey, useBrowserStack } from "./browserStack";
 import { pieceName } from "../../src/chain/tokenId";
 
@@ -36,11 +38,7 @@ function invoiceFile(document: SellerInvoice): unknown {
 }
 
 function waybillFile(document: CarrierWaybill): unknown {
-  const { waybill } = document;
-  return {
-    waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) },
-    events: document.events,
-  };
+  return carrierWaybillToWire(document);
 }
 
 describe("the dApp in a real browser: split, transfer, finance and fund, and a forged waybill refused", function () {
@@ -97,27 +95,39 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   }
 
   async function documentsMadeInTheDapp(number: string, amount: string): Promise<{ invoice: string; waybill: string }> {
+    const now = (await web.stack.provider.getBlock("latest"))?.timestamp ?? 0;
     const seller = await web.signIn("tier3");
-    await seller.page.getByTestId("nav-documents").click();
-    await seller.page.getByTestId("document-number").fill(number);
-    await seller.page.getByTestId("document-goods").fill("Silica sand, grade A");
-    await seller.page.getByTestId("invoice-buyer").selectOption(party("tier2").account);
-    await seller.page.getByTestId("invoice-total").fill(amount);
-    const invoiceDownload = seller.page.waitForEvent("download");
+    // One lot of the goods at `amount` before tax, VAT 13% on top: the invoice covers a piece of `amount`.
+    await enterInvoice(seller.page, {
+      number,
+      buyer: party("tier2").account,
+      purchaseOrder: `PO-${number}`,
+      dueDate: cstDate(now, 60),
+      lines: [{ item: "Silica sand, grade A", quantity: "1", unit: "批", unitPrice: amount, taxRate: 1300 }],
+    });
     await seller.page.getByTestId("invoice-sign").click();
+    await seller.page.getByTestId("documents-done").waitFor();
+    const invoiceDownload = seller.page.waitForEvent("download");
+    await seller.page.getByTestId("documents-save").click();
     const invoice = path.join(workDir, `${number}-invoice.json`);
     await (await invoiceDownload).saveAs(invoice);
     await screenshot(seller.page, "documents-invoice-issued");
 
     const carrier = await web.signIn("carrier");
-    await carrier.page.getByTestId("nav-documents").click();
-    await carrier.page.getByTestId("document-number").fill(number);
-    await carrier.page.getByTestId("document-goods").fill("Silica sand, grade A");
-    await carrier.page.getByTestId("waybill-shipper").selectOption(party("tier3").account);
-    await carrier.page.getByTestId("waybill-consignee").selectOption(party("tier2").account);
-    await carrier.page.getByTestId("waybill-quantity").fill("200");
-    const waybillDownload = carrier.page.waitForEvent("download");
+    await enterWaybill(carrier.page, {
+      number: `WB-${number}`,
+      reference: number,
+      shipper: party("tier3").account,
+      consignee: party("tier2").account,
+      goods: "Silica sand, grade A",
+      quantity: "200",
+      pickUp: { place: "Beihai quarry", time: now - 3 * 86_400, quantity: "200" },
+      delivery: { place: "Ningbo plant", time: now - 86_400, quantity: "200" },
+    });
     await carrier.page.getByTestId("waybill-sign").click();
+    await carrier.page.getByTestId("documents-done").waitFor();
+    const waybillDownload = carrier.page.waitForEvent("download");
+    await carrier.page.getByTestId("documents-save").click();
     const waybill = path.join(workDir, `${number}-waybill.json`);
     await (await waybillDownload).saveAs(waybill);
     await screenshot(carrier.page, "documents-waybill-signed");

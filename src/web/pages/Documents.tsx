@@ -169,6 +169,11 @@ export function DocumentsPage() {
       setError({ message: t("documents.badEvents"), reasons: [] });
       return;
     }
+    // The checks the waybill's schema (and so the verifier) applies, said before the wallet is asked to sign.
+    if (delivered.time < pickedUp.time || delivered.quantity > pickedUp.quantity) {
+      setError({ message: t("documents.eventOrder"), reasons: [] });
+      return;
+    }
     await run(["documents.sign"], async () => {
       const waybill: Waybill = {
         number: waybillNumber.trim(),
