@@ -53,7 +53,7 @@ export class IssuedDocuments {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly store: DocumentStore) {
-    this.records = store.section<unknown>("issued") as unknown as Section;
+    this.records = store.section<unknown>("issued");
   }
 
   /** Parses a filed half of `kind` and computes its hash; undefined when it does not parse. */

@@ -4,7 +4,7 @@ import { invoiceHash, invoiceSchema, invoiceToWire, recoverInvoiceSigner } from 
 import type { Invoice, InvoiceWire } from "./invoice";
 import { recoverInvoiceUseSigner } from "./invoiceUse";
 import { logisticsHash, recoverLogisticsEventSigner, waybillSchema } from "./logistics";
-import type { LogisticsProof, Waybill, WaybillWire } from "./logistics";
+import type { Waybill, WaybillWire } from "./logistics";
 import { quantity, signature, text, unixSeconds } from "./wire";
 import type { FieldProblem } from "./wire";
 import { LOGISTICS_EVENT_KINDS } from "./logistics";
@@ -96,7 +96,7 @@ export function sellerInvoiceHash(chainId: bigint | number, half: SellerInvoice)
 }
 
 export function carrierWaybillHash(chainId: bigint | number, half: CarrierWaybill): string {
-  return logisticsHash(chainId, { waybill: half.waybill, events: half.events } as Pick<LogisticsProof, "waybill" | "events">);
+  return logisticsHash(chainId, { waybill: half.waybill, events: half.events });
 }
 
 function sameAddress(a: string | null, b: string): boolean {

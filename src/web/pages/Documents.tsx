@@ -103,7 +103,7 @@ export function DocumentsPage() {
   const { progress, error, setError, run, busy } = useAction();
 
   const parsedLines = lines.map(lineOf);
-  const complete = parsedLines.every((line) => line !== null) ? (parsedLines as InvoiceLine[]) : null;
+  const complete = parsedLines.every((line) => line !== null) ? (parsedLines) : null;
   const totals = complete === null ? null : invoiceTotalsOf(complete);
   const setLine = (index: number, change: Partial<LineForm>) => setLines(lines.map((line, at) => (at === index ? { ...line, ...change } : line)));
 
