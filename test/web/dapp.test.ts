@@ -359,7 +359,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   it("a transfer its documents contradict is refused before anything is signed or sent, with the reasons, in both languages", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = web.stack.seeded.pieces;
-    // A 50,000.00 invoice of Golden Sands Silica, but the clerk picks Brightview Displays and types 80,000.00.
+    // A 50,000.00 invoice of Golden Sands Silica (56,500.00 with 13% VAT), but the clerk picks Brightview Displays
+    // and types 80,000.00.
     const files = await tradeFiles("GSS-INV-0103", 50_000_00n, "carrier");
     const { page, wallet } = await web.signIn("tier2");
     const valueBefore = await web.stack.contracts.receivableToken["balanceOf(uint256)"](tier2Glass);
@@ -378,7 +379,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const alert = (await page.locator("[role=alert]").textContent()) ?? "";
     expect(alert).to.include("Nothing was sent");
     expect(alert).to.include("The invoice's seller is Golden Sands Silica, but the piece would go to Brightview Displays");
-    expect(alert).to.include("The invoice is for 50,000.00 CNY, less than the 80,000.00 CNY you would send.");
+    expect(alert).to.include("The invoice is for 56,500.00 CNY, less than the 80,000.00 CNY you would send.");
     expect(refusal).not.to.include("Check before sending");
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
     const asked = wallet.requests
@@ -390,7 +391,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
     await page.waitForFunction(() => (document.querySelector("[role=alert]")?.textContent ?? "").includes("未发送任何内容"));
-    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 CNY，少于您要转出的 80,000.00 CNY。");
+    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 56,500.00 CNY，少于您要转出的 80,000.00 CNY。");
     await screenshot(page, "transfer-refused-mismatch-zh");
   });
 
