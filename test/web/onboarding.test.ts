@@ -6,7 +6,8 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
-import { formatCny } from "../../src/finance/money";
+import { formatCny, parseCny } from "../../src/finance/money";
+import { lineTax } from "../../src/proofs/vat";
 import { REPO_ROOT } from "../../src/server/build";
 import { developmentKey } from "../../src/server/stack";
 import { injectWallet } from "./wallet";
@@ -206,13 +207,16 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
   ): Promise<{ invoice: string; waybill: string }> {
     const now = (await web.stack.provider.getBlock("latest"))?.timestamp ?? 0;
     const sellerPage = await open(seller, "nav-documents", "documents-page");
-    // One lot of the goods at `total` before tax, 13% VAT on top: the invoice covers an amount of `total`.
+    // One lot of the goods priced so that with 13% VAT the invoice's total is `total` (the anchor confirms the total).
+    const withTax = parseCny(total) ?? 0n;
+    const beforeTax = (withTax * 100n + 56n) / 113n;
+    if (beforeTax + lineTax(beforeTax, 1300) !== withTax) throw new Error(`no price gives ${total} with 13% VAT`);
     await enterInvoice(sellerPage, {
       number,
       buyer: addressOf(buyer),
       purchaseOrder: `PO-${number}`,
       dueDate: cstDate(now, 60),
-      lines: [{ item: goods, quantity: "1", unit: "批", unitPrice: total, taxRate: 1300 }],
+      lines: [{ item: goods, quantity: "1", unit: "批", unitPrice: formatCny(beforeTax).replace(/ CNY$/u, ""), taxRate: 1300 }],
     });
     await sellerPage.getByTestId("invoice-sign").click();
     await sellerPage.getByTestId("documents-done").waitFor();
