@@ -69,6 +69,11 @@ function failureOf(
         usedByTokenId: mismatch.usedByTokenId.toString(),
         message: `invoice ${invoice.number} already backs piece ${pieceName(mismatch.usedByTokenId)}: an invoice backs one step, ever`,
       };
+    case "CREDIT_CODE_MISMATCH":
+      return {
+        ...mismatch,
+        message: `the invoice names its ${mismatch.party} with credit code ${mismatch.creditCode}, not the one member ${mismatch.memberId} registered`,
+      };
   }
 }
 
@@ -96,6 +101,16 @@ async function storedDocument(
       { path: field, message: "only the trade's parties, auditors, operators and an evaluating factor may use this document" },
     ]);
   return document;
+}
+
+/** The legal-entity hash the registry holds for `memberId`, or undefined when it holds no such member. */
+async function registeredLeiHash(context: ApiContext, memberId: number): Promise<string | undefined> {
+  try {
+    const member = await context.members.member(memberId);
+    return member.status === "NONE" ? undefined : member.leiHash;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function checkTransfer(context: ApiContext, access: DocumentAccess, caller: Caller, body: Body): Promise<TransferCheckJson> {
@@ -152,7 +167,12 @@ export async function checkTransfer(context: ApiContext, access: DocumentAccess,
       message: `the invoice's seller ${invoice.seller.account} is no member of the network`,
     });
   }
-  const [senderMemberId, recipientMemberId] = await Promise.all([context.members.memberIdOf(sender), context.members.memberIdOf(recipient)]);
+  const [senderMemberId, recipientMemberId, sellerLeiHash, buyerLeiHash] = await Promise.all([
+    context.members.memberIdOf(sender),
+    context.members.memberIdOf(recipient),
+    registeredLeiHash(context, invoice.seller.memberId),
+    registeredLeiHash(context, invoice.buyer.memberId),
+  ]);
   const mismatches = tradeMismatches({
     invoice,
     waybill,
@@ -161,6 +181,8 @@ export async function checkTransfer(context: ApiContext, access: DocumentAccess,
     amount: body.amount,
     pieceCurrency: token.receivable.currency,
     invoiceUsedBy,
+    sellerLeiHash,
+    buyerLeiHash,
   });
   const shown =
     mismatches.length === 0

@@ -38,7 +38,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "华信移动",
     what: "phone maker, the anchor (core enterprise)",
     roles: [Role.ANCHOR],
-    creditCode: "91440300MA5HXM0001",
+    creditCode: "91440300MA5HXM001P",
     accountIndex: 1,
   },
   {
@@ -47,7 +47,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "明视显示",
     what: "tier-1 supplier: display modules",
     roles: [Role.SUPPLIER],
-    creditCode: "91320500MA1BVD0002",
+    creditCode: "91320500MA1BRD0025",
     accountIndex: 2,
   },
   {
@@ -56,7 +56,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "清水玻璃",
     what: "tier-2 supplier: cover glass",
     roles: [Role.SUPPLIER],
-    creditCode: "91330200MA2CWG0003",
+    creditCode: "91330200MA2CWG003J",
     accountIndex: 3,
   },
   {
@@ -65,7 +65,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "金沙硅材",
     what: "tier-3 supplier: silica sand",
     roles: [Role.SUPPLIER],
-    creditCode: "91450100MA5GSS0004",
+    creditCode: "91450100MA5GLD004Q",
     accountIndex: 4,
   },
   {
@@ -74,7 +74,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "迅捷货运",
     what: "logistics carrier",
     roles: [Role.CARRIER],
-    creditCode: "91310000MA1SWF0005",
+    creditCode: "91310000MA1XJH005M",
     accountIndex: 5,
   },
   {
@@ -83,7 +83,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "信证核验",
     what: "checks invoices and waybills",
     roles: [Role.VERIFIER],
-    creditCode: "91110000MA0TPV0006",
+    creditCode: "91110000MA0TPC0060",
     accountIndex: 6,
   },
   {
@@ -92,7 +92,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "珠江银行",
     what: "factoring bank, issues the CNY deposit token",
     roles: [Role.FACTOR],
-    creditCode: "91440100MA9PRB0007",
+    creditCode: "91440100MA9PRB0071",
     accountIndex: 7,
   },
   {
@@ -101,7 +101,7 @@ export const DEMO_CAST: readonly CastMember[] = [
     nameZh: "子午会计师事务所",
     what: "auditor",
     roles: [Role.AUDITOR],
-    creditCode: "91110000MA0MAC0008",
+    creditCode: "91110000MA0MAC008L",
     accountIndex: 8,
   },
 ];

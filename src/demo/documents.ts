@@ -1,6 +1,6 @@
 import type { Signer } from "ethers";
-import { invoiceHash, signInvoice } from "../proofs/invoice";
-import type { Invoice, InvoiceProof } from "../proofs/invoice";
+import { invoiceHash, invoiceLineOf, invoiceTotalsOf, signInvoice } from "../proofs/invoice";
+import type { Invoice, InvoiceParty, InvoiceProof } from "../proofs/invoice";
 import { logisticsHash, signLogisticsEvent } from "../proofs/logistics";
 import type { LogisticsEventContent, LogisticsProof, Waybill } from "../proofs/logistics";
 import { issueInvoiceConsent, randomSalt } from "../proofs/issue";
@@ -17,30 +17,46 @@ type TypedSigner = Pick<Signer, "signTypedData">;
 
 export interface TradeTerms {
   number: string;
-  seller: Party;
-  buyer: Party;
+  seller: InvoiceParty;
+  buyer: InvoiceParty;
   carrier: Party;
-  /** The invoice total in fen: one line of `quantity` at the price that makes the total, no tax. */
+  /**
+   * The invoice's amount before tax, in fen: one line of `quantity` at amount / quantity (when it divides; else one
+   * lot at `amount`), with VAT at 13% on top, so the invoice total (amount × 1.13) covers a piece of `amount`.
+   */
   amount: bigint;
   goods: string;
   quantity: bigint;
+  /** The goods' unit (default "件", pieces). */
+  unit?: string;
   /** Unix seconds of the chain: pick-up three days before, delivery one day before. */
   now: bigint;
 }
 
 const DAY = 86_400n;
 
+/** Standard VAT on goods: 13%. */
+const VAT_ON_GOODS_BPS = 1300;
+
 export function invoiceOf(terms: TradeTerms): Invoice {
+  const divides = terms.amount % terms.quantity === 0n;
+  const line = invoiceLineOf({
+    item: terms.goods,
+    quantity: divides ? terms.quantity : 1n,
+    unit: divides ? (terms.unit ?? "件") : "批",
+    unitPrice: divides ? terms.amount / terms.quantity : terms.amount,
+    taxRate: VAT_ON_GOODS_BPS,
+  });
   return {
     number: terms.number,
+    issueDate: Number(terms.now - 2n * DAY),
     seller: terms.seller,
     buyer: terms.buyer,
-    issueDate: Number(terms.now - 2n * DAY),
     currency: "CNY",
-    lines: [{ description: terms.goods, quantity: 1n, unitPrice: terms.amount }],
-    tax: 0n,
-    total: terms.amount,
+    lines: [line],
+    ...invoiceTotalsOf([line]),
     purchaseOrder: `PO-${terms.number}`,
+    dueDate: Number(terms.now + 60n * DAY),
     salt: randomSalt(),
   };
 }
@@ -49,20 +65,21 @@ export function waybillOf(terms: TradeTerms): Waybill {
   return {
     number: `WB-${terms.number}`,
     carrier: terms.carrier,
-    shipper: terms.seller,
-    consignee: terms.buyer,
+    shipper: { memberId: terms.seller.memberId, account: terms.seller.account },
+    consignee: { memberId: terms.buyer.memberId, account: terms.buyer.account },
     goods: [{ description: terms.goods, quantity: terms.quantity }],
     reference: terms.number,
     salt: randomSalt(),
   };
 }
 
+/** The events as the carrier entered them: collected at the seller's, handed over whole at the buyer's. */
 export function pickUpOf(terms: TradeTerms): LogisticsEventContent {
-  return { kind: "pickedUp", time: Number(terms.now - 3n * DAY), place: "Shipper's warehouse" };
+  return { kind: "pickedUp", time: Number(terms.now - 3n * DAY), place: `${terms.seller.name} 发货仓`, quantity: terms.quantity };
 }
 
 export function deliveryOf(terms: TradeTerms): LogisticsEventContent {
-  return { kind: "delivered", time: Number(terms.now - DAY), place: "Buyer's plant" };
+  return { kind: "delivered", time: Number(terms.now - DAY), place: `${terms.buyer.name} 收货处`, quantity: terms.quantity };
 }
 
 /** The seller's half of the invoice: signed by the seller, not yet acknowledged by the buyer, with the seller's consent

@@ -28,7 +28,7 @@ import { formatCny } from "../finance/money";
 import { ChainbillClient } from "../api/client";
 import { addressesOf, connectChainbill } from "../chain/system";
 import { invoiceFingerprint, normaliseInvoiceNumber } from "../proofs/fingerprint";
-import { invoiceHash } from "../proofs/invoice";
+import { invoiceHash, invoiceLineOf, invoiceTotalsOf } from "../proofs/invoice";
 import type { InvoiceProof } from "../proofs/invoice";
 import { issueInvoiceConsent, issueInvoiceProof, issueLogisticsProof } from "../proofs/issue";
 import { logisticsHash } from "../proofs/logistics";
@@ -119,26 +119,26 @@ interface TradeDocuments {
 
 const CAST: ReadonlyArray<Omit<Party, "signer" | "leiHash" | "memberId">> = [
   { key: "operator", name: "Chainbill Consortium", what: "network operator", roles: [Role.OPERATOR], creditCode: "CHAINBILL-CONSORTIUM-OPERATOR" },
-  { key: "anchor", name: "Huaxin Mobile", what: "phone maker, the anchor (core enterprise)", roles: [Role.ANCHOR], creditCode: "91440300MA5HXM0001" },
-  { key: "tier1", name: "Brightview Displays", what: "tier-1 supplier: display modules", roles: [Role.SUPPLIER], creditCode: "91320500MA1BVD0002" },
-  { key: "tier2", name: "Clearwater Glass", what: "tier-2 supplier: cover glass", roles: [Role.SUPPLIER], creditCode: "91330200MA2CWG0003" },
-  { key: "tier3", name: "Golden Sands Silica", what: "tier-3 supplier: silica sand", roles: [Role.SUPPLIER], creditCode: "91450100MA5GSS0004" },
-  { key: "carrier", name: "Swift Freight", what: "logistics carrier", roles: [Role.CARRIER], creditCode: "91310000MA1SWF0005" },
+  { key: "anchor", name: "Huaxin Mobile", what: "phone maker, the anchor (core enterprise)", roles: [Role.ANCHOR], creditCode: "91440300MA5HXM001P" },
+  { key: "tier1", name: "Brightview Displays", what: "tier-1 supplier: display modules", roles: [Role.SUPPLIER], creditCode: "91320500MA1BRD0025" },
+  { key: "tier2", name: "Clearwater Glass", what: "tier-2 supplier: cover glass", roles: [Role.SUPPLIER], creditCode: "91330200MA2CWG003J" },
+  { key: "tier3", name: "Golden Sands Silica", what: "tier-3 supplier: silica sand", roles: [Role.SUPPLIER], creditCode: "91450100MA5GLD004Q" },
+  { key: "carrier", name: "Swift Freight", what: "logistics carrier", roles: [Role.CARRIER], creditCode: "91310000MA1XJH005M" },
   {
     key: "verifier",
     name: "TrustProof Verification",
     what: "checks invoices and waybills",
     roles: [Role.VERIFIER],
-    creditCode: "91110000MA0TPV0006",
+    creditCode: "91110000MA0TPC0060",
   },
   {
     key: "bank",
     name: "Pearl River Bank",
     what: "factoring bank, issues the CNY deposit token",
     roles: [Role.FACTOR],
-    creditCode: "91440100MA9PRB0007",
+    creditCode: "91440100MA9PRB0071",
   },
-  { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC0008" },
+  { key: "auditor", name: "Meridian Audit & Co.", what: "auditor", roles: [Role.AUDITOR], creditCode: "91110000MA0MAC008L" },
 ];
 
 function dateOf(timestamp: bigint): string {
@@ -305,18 +305,20 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
   ): Promise<TradeDocuments> => {
     const sellerParty = { memberId: Number(seller.memberId), account: seller.signer.address };
     const buyerParty = { memberId: Number(buyer.memberId), account: buyer.signer.address };
+    // A VAT invoice: the goods at amount / quantity each, VAT at 13% on top (the total covers a piece of `amount`).
+    const line = invoiceLineOf({ item: goods.description, quantity: goods.quantity, unit: "件", unitPrice: amount / goods.quantity, taxRate: 1300 });
     const invoice = await issueInvoiceProof(
       chainId,
       {
         number: invoiceNumber,
-        seller: sellerParty,
-        buyer: buyerParty,
         issueDate: Number(shippedOn),
+        seller: { ...sellerParty, name: seller.name, creditCode: seller.creditCode },
+        buyer: { ...buyerParty, name: buyer.name, creditCode: buyer.creditCode },
         currency: "CNY",
-        lines: [{ description: goods.description, quantity: goods.quantity, unitPrice: amount / goods.quantity }],
-        tax: 0n,
-        total: amount,
+        lines: [line],
+        ...invoiceTotalsOf([line]),
         purchaseOrder: `PO-${invoiceNumber}`,
+        dueDate: Number(shippedOn + 60n * day),
         salt: demoSalt("invoice", invoiceNumber),
       },
       seller.signer,
@@ -333,9 +335,9 @@ async function tellStory(options: DemoOptions, cleanups: Array<() => Promise<voi
         reference: invoiceNumber,
         salt: demoSalt("waybill", waybillNumber),
       },
-      { time: Number(shippedOn), place: `${seller.name} warehouse` },
+      { time: Number(shippedOn), place: `${seller.name} warehouse`, quantity: goods.quantity },
       carrier.signer,
-      { delivered: { time: Number(shippedOn + 2n * day), place: `${buyer.name} plant` }, consignee: buyer.signer },
+      { delivered: { time: Number(shippedOn + 2n * day), place: `${buyer.name} plant`, quantity: goods.quantity }, consignee: buyer.signer },
     );
     const sellerClient = await clientOf(seller.signer);
     await sellerClient.uploadInvoice(invoice);

@@ -29,6 +29,8 @@ export function stateOf(record: ApplicationRecord, applicant: AddressStanding): 
 /** A member's profile: the names of its latest admitted application, filed from any of its addresses. */
 export interface Profile {
   nameZh: string;
+  /** The credit code its legal-entity hash is the hash of. */
+  creditCode: string;
   nameEn: string;
   application: string;
 }
@@ -46,5 +48,7 @@ export async function profileOf(store: ApplicationStore, leiHash: string, accoun
       if (best === undefined || record.sequence > best.sequence) best = record;
     }
   }
-  return best === undefined ? null : { nameZh: best.application.nameZh, nameEn: best.application.nameEn, application: best.hash };
+  return best === undefined
+    ? null
+    : { nameZh: best.application.nameZh, nameEn: best.application.nameEn, creditCode: best.application.creditCode, application: best.hash };
 }

@@ -7,7 +7,7 @@ import { party, quantity, referenceNumber, salt, signature, text, unixSeconds } 
 
 /**
  * The logistics proof: a waybill (who carries what from whom to whom, for which invoice or purchase order) and
- * the carrier's signed events, picked up then delivered; the consignee acknowledges the delivery by signing the
+ * the carrier's signed events as the carrier enters them (place, time, quantity counted), picked up then delivered; the consignee acknowledges the delivery by signing the
  * delivered event too. The document hash the chain stores is the salted EIP-712 digest of the waybill together
  * with its events, so a delivery cannot be added or altered after the hash is on chain.
  */
@@ -39,6 +39,8 @@ const logisticsEvent = z.strictObject({
   /** Unix seconds. */
   time: unixSeconds,
   place: text(120),
+  /** What the carrier counted at this event, in the goods' units: picked up, or handed over at delivery. */
+  quantity,
   carrierSignature: signature,
   /** Required on the delivered event: the consignee's acknowledgment. */
   consigneeSignature: signature.optional(),
@@ -60,9 +62,28 @@ export const logisticsProofSchema = z
     if (!Array.isArray(events) || events.length === 0 || !events.every((event) => typeof event === "object" && event !== null)) return;
     const [first, second] = proof.events;
     if (first.kind !== "pickedUp") context.addIssue({ code: "custom", path: ["events", 0, "kind"], message: "the first event is the pick-up" });
+    const goods: unknown = proof.waybill?.goods;
+    const shipped =
+      Array.isArray(goods) && goods.every((line) => typeof (line as { quantity?: unknown } | null)?.quantity === "bigint")
+        ? proof.waybill.goods.reduce((sum, line) => sum + line.quantity, 0n)
+        : undefined;
+    if (shipped !== undefined && typeof first.quantity === "bigint" && first.quantity > shipped) {
+      context.addIssue({
+        code: "custom",
+        path: ["events", 0, "quantity"],
+        message: `picked up ${first.quantity}, more than the ${shipped} the waybill's goods list`,
+      });
+    }
     if (second !== undefined) {
       if (second.kind !== "delivered") context.addIssue({ code: "custom", path: ["events", 1, "kind"], message: "the second event is the delivery" });
       if (second.time < first.time) context.addIssue({ code: "custom", path: ["events", 1, "time"], message: "delivered before it was picked up" });
+      if (typeof first.quantity === "bigint" && typeof second.quantity === "bigint" && second.quantity > first.quantity) {
+        context.addIssue({
+          code: "custom",
+          path: ["events", 1, "quantity"],
+          message: `delivered ${second.quantity}, more than the ${first.quantity} picked up`,
+        });
+      }
       if (second.consigneeSignature === undefined) {
         context.addIssue({ code: "custom", path: ["events", 1, "consigneeSignature"], message: "a delivery needs the consignee's acknowledgment" });
       }
@@ -100,6 +121,7 @@ const EVENT_FIELDS: readonly TypedDataField[] = [
   { name: "kind", type: "uint8" },
   { name: "time", type: "uint64" },
   { name: "place", type: "string" },
+  { name: "quantity", type: "uint256" },
 ];
 
 /** What the carrier (and, for a delivery, the consignee) signs: one event of one waybill. */
@@ -129,10 +151,12 @@ export interface LogisticsEventContent {
   kind: LogisticsEventKind;
   time: number;
   place: string;
+  /** Whole units of the goods, as the carrier counted them at the event. */
+  quantity: bigint;
 }
 
 function eventValue(waybillHash: string, event: LogisticsEventContent): Record<string, unknown> {
-  return { waybill: waybillHash, kind: LOGISTICS_EVENT_CODE[event.kind], time: BigInt(event.time), place: event.place };
+  return { waybill: waybillHash, kind: LOGISTICS_EVENT_CODE[event.kind], time: BigInt(event.time), place: event.place, quantity: event.quantity };
 }
 
 /** The logistics proof's document hash: what the chain records. Signatures are not part of it (they sign it). */
@@ -177,6 +201,6 @@ export function recoverLogisticsEventSigner(
 export function logisticsProofToWire(proof: LogisticsProof): LogisticsProofWire {
   return {
     waybill: { ...proof.waybill, goods: proof.waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) },
-    events: proof.events.map((event) => ({ ...event })),
+    events: proof.events.map((event) => ({ ...event, quantity: event.quantity.toString() })),
   };
 }

@@ -1,3 +1,4 @@
+import { legalEntityHash } from "../chain/membership";
 import { normaliseInvoiceNumber } from "./fingerprint";
 import type { Invoice } from "./invoice";
 import type { Waybill } from "./logistics";
@@ -5,8 +6,8 @@ import type { Waybill } from "./logistics";
 /**
  * What a transfer with proof must agree with in its own documents, checked before anything irreversible is sent:
  * the invoice's seller is the recipient and its buyer the sender, its total in its currency covers the amount, the
- * waybill ships from the seller to the buyer by a carrier that is neither, for this invoice or its order, and the
- * invoice has not backed anything on chain yet. These are the rules the verifier applies to the step later; a
+ * waybill ships from the seller to the buyer by a carrier that is neither, for this invoice or its order, the
+ * invoice has not backed anything on chain yet, and the credit codes it names are its parties' registered ones. These are the rules the verifier applies to the step later; a
  * transfer that breaks one can never be financed, so the dApp (and any client, through the API) refuses it first.
  */
 
@@ -19,7 +20,8 @@ export type TradeMismatch =
   | { code: "CONSIGNEE_NOT_BUYER"; consigneeMemberId: number; buyerMemberId: number }
   | { code: "CARRIER_NOT_INDEPENDENT"; carrierMemberId: number }
   | { code: "WAYBILL_FOR_OTHER_INVOICE"; reference: string; invoiceNumber: string; purchaseOrder: string }
-  | { code: "INVOICE_ALREADY_USED"; usedByTokenId: bigint };
+  | { code: "INVOICE_ALREADY_USED"; usedByTokenId: bigint }
+  | { code: "CREDIT_CODE_MISMATCH"; party: "seller" | "buyer"; memberId: number; creditCode: string };
 
 export interface TradeStep {
   invoice: Invoice;
@@ -32,6 +34,12 @@ export interface TradeStep {
   pieceCurrency: string;
   /** The piece the chain says this invoice already backs (0 when none). */
   invoiceUsedBy: bigint;
+  /**
+   * The legal-entity hashes the registry holds for the invoice's seller and buyer (keccak256 of the credit code),
+   * when the caller knows them: the credit code the invoice names must be the member's own.
+   */
+  sellerLeiHash?: string;
+  buyerLeiHash?: string;
 }
 
 function sameReference(a: string, b: string): boolean {
@@ -68,5 +76,13 @@ export function tradeMismatches(step: TradeStep): TradeMismatch[] {
     });
   }
   if (step.invoiceUsedBy !== 0n) found.push({ code: "INVOICE_ALREADY_USED", usedByTokenId: step.invoiceUsedBy });
+  for (const [role, named, registered] of [
+    ["seller", invoice.seller, step.sellerLeiHash],
+    ["buyer", invoice.buyer, step.buyerLeiHash],
+  ] as const) {
+    if (registered !== undefined && registered.toLowerCase() !== legalEntityHash(named.creditCode).toLowerCase()) {
+      found.push({ code: "CREDIT_CODE_MISMATCH", party: role, memberId: named.memberId, creditCode: named.creditCode });
+    }
+  }
   return found;
 }

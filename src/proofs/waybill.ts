@@ -3,7 +3,7 @@ import { documentSignatures } from "./documents";
 import type { ParsedDocument } from "./documents";
 import { normaliseInvoiceNumber } from "./fingerprint";
 import type { Invoice } from "./invoice";
-import type { Waybill } from "./logistics";
+import type { LogisticsProof, Waybill } from "./logistics";
 
 /**
  * A waybill as the network counts its uses (DESIGN I10: one waybill backs at most the goods it delivered). Like the
@@ -14,9 +14,9 @@ export function waybillIdentity(carrierLeiHash: string, waybillNumber: string): 
   return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "string"], [carrierLeiHash, normaliseInvoiceNumber(waybillNumber)]));
 }
 
-/** What the waybill delivered: the sum of its goods lines' quantities. */
-export function deliveredQuantity(waybill: Pick<Waybill, "goods">): bigint {
-  return waybill.goods.reduce((sum, line) => sum + line.quantity, 0n);
+/** What the waybill delivered: the quantity the carrier counted at the delivery (0 before a delivery). */
+export function deliveredQuantity(proof: Pick<LogisticsProof, "events">): bigint {
+  return proof.events.find((event) => event.kind === "delivered")?.quantity ?? 0n;
 }
 
 /** What an invoice claims was delivered: the sum of its lines' quantities. */
@@ -96,6 +96,8 @@ export function waybillClaimOf(
   const bill = invoice.proof.invoice;
   const { waybill } = logistics.proof;
   if (bill.seller.memberId !== waybill.shipper.memberId || bill.buyer.memberId !== waybill.consignee.memberId) return undefined;
+  // Goods not yet delivered back nothing; the step fails for that (NOT_DELIVERED), not for taking others' goods.
+  if (!logistics.proof.events.some((event) => event.kind === "delivered")) return undefined;
   const carrierLeiHash = members.leiHashOf(waybill.carrier.memberId);
   if (carrierLeiHash === undefined) return undefined;
   try {
@@ -104,7 +106,7 @@ export function waybillClaimOf(
     if (reference !== invoiceNumber && reference !== normaliseInvoiceNumber(bill.purchaseOrder)) return undefined;
     return {
       identity: waybillIdentity(carrierLeiHash, waybill.number),
-      delivered: deliveredQuantity(waybill),
+      delivered: deliveredQuantity(logistics.proof),
       reference,
       invoiceNumber,
       invoiced: invoicedQuantity(bill),

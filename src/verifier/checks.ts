@@ -13,6 +13,7 @@ import type { InvoiceProof } from "../proofs/invoice";
 import type { LogisticsProof } from "../proofs/logistics";
 import { lineageProofHash } from "../proofs/tradeProof";
 import { describeWaybillOveruse } from "../proofs/waybill";
+import { legalEntityHash } from "../chain/membership";
 import type { StepProof } from "../proofs/tradeProof";
 import type { CheckContext, MemberStanding } from "./context";
 import type { ChainPoint } from "./memberHistory";
@@ -316,6 +317,19 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
         `invoice ${invoice.invoice.number} is in ${invoice.invoice.currency}, the receivable in ${context.piece.currency}`,
         where,
       );
+    }
+    for (const [role, named] of [
+      ["seller", seller],
+      ["buyer", buyer],
+    ] as const) {
+      const registered = context.leiHashes.get(named.memberId);
+      if (registered !== undefined && registered.toLowerCase() !== legalEntityHash(named.creditCode).toLowerCase()) {
+        fail(
+          "CREDIT_CODE_MISMATCH",
+          `invoice ${invoice.invoice.number} names ${named.name} (${role}) with credit code ${named.creditCode}, not the legal entity member ${named.memberId} registered`,
+          where,
+        );
+      }
     }
     const leiHash = context.leiHashes.get(seller.memberId);
     const fingerprint = leiHash === undefined ? undefined : invoiceFingerprint(leiHash, invoice.invoice.number);

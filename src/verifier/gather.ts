@@ -106,7 +106,11 @@ async function gather(
   }
   const sellerIds = new Set<number>();
   for (const document of found.values()) {
-    if (document.kind === "invoice") sellerIds.add(document.proof.invoice.seller.memberId);
+    // Sellers for the fingerprint; buyers too, for the credit code each party's invoice names.
+    if (document.kind === "invoice") {
+      sellerIds.add(document.proof.invoice.seller.memberId);
+      sellerIds.add(document.proof.invoice.buyer.memberId);
+    }
   }
   const fingerprints = lineage.steps.flatMap((step) => (step.proof === undefined ? [] : [step.proof.invoiceFingerprint.toLowerCase()]));
 

@@ -35,6 +35,8 @@ export type FailureCode =
   | "DOCUMENT_KIND"
   | "DOCUMENT_HASH_MISMATCH"
   | "FINGERPRINT_MISMATCH"
+  /** The invoice names a seller or buyer by a unified social credit code other than the one its member registered. */
+  | "CREDIT_CODE_MISMATCH"
   | "INVOICE_REUSED"
   | "SIGNATURE_INVALID"
   | "SIGNER_NOT_ELIGIBLE"

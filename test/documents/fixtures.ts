@@ -1,6 +1,6 @@
 import { Wallet } from "ethers";
 import type { HDNodeWallet } from "ethers";
-import { invoiceHash } from "../../src/proofs/invoice";
+import { invoiceHash, invoiceLineOf, invoiceTotalsOf } from "../../src/proofs/invoice";
 import type { Invoice } from "../../src/proofs/invoice";
 import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
 import { logisticsHash } from "../../src/proofs/logistics";
@@ -10,6 +10,10 @@ import type { ParsedDocument } from "../../src/proofs/documents";
 /** Signed documents between wallets that need no chain: for the store's own tests. */
 
 export const CHAIN_ID = 31337n;
+
+/** Valid GB 32100-2015 codes (check characters computed by src/proofs/creditCode.ts). */
+export const SELLER_CREDIT_CODE = "91450100MA5GLD004Q";
+export const BUYER_CREDIT_CODE = "91330200MA2CWG003J";
 
 export interface Parties {
   seller: HDNodeWallet;
@@ -23,16 +27,19 @@ export function randomParties(): Parties {
 
 /** An invoice of `amount` fen from member 2 (seller) to member 3 (buyer). */
 export async function signedInvoice(parties: Parties, amount = 1_000_000n, number = "INV-0001"): Promise<ParsedDocument> {
+  // Zero-rated lines, so the total is exactly `amount`: four units, and what does not divide by four as packing.
+  const lines = [invoiceLineOf({ item: "cover glass", quantity: 4n, unit: "件", unitPrice: amount / 4n, taxRate: 0 })];
+  if (amount % 4n !== 0n) lines.push(invoiceLineOf({ item: "packing", quantity: 1n, unit: "批", unitPrice: amount % 4n, taxRate: 0 }));
   const invoice: Invoice = {
     number,
-    seller: { memberId: 2, account: parties.seller.address },
-    buyer: { memberId: 3, account: parties.buyer.address },
     issueDate: 1_760_000_000,
+    seller: { memberId: 2, account: parties.seller.address, name: "Golden Sands Silica", creditCode: SELLER_CREDIT_CODE },
+    buyer: { memberId: 3, account: parties.buyer.address, name: "Clearwater Glass", creditCode: BUYER_CREDIT_CODE },
     currency: "CNY",
-    lines: [{ description: "cover glass", quantity: 4n, unitPrice: amount / 4n }],
-    tax: amount - (amount / 4n) * 4n,
-    total: amount,
+    lines,
+    ...invoiceTotalsOf(lines),
     purchaseOrder: "PO-77",
+    dueDate: 1_767_000_000,
     salt: randomSalt(),
   };
   const proof = await issueInvoiceProof(CHAIN_ID, invoice, parties.seller, parties.buyer);
@@ -50,8 +57,8 @@ export async function signedWaybill(parties: Parties): Promise<ParsedDocument> {
     reference: "INV-0001",
     salt: randomSalt(),
   };
-  const proof = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_760_000_000, place: "Shenzhen" }, parties.carrier, {
-    delivered: { time: 1_760_100_000, place: "Dongguan" },
+  const proof = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_760_000_000, place: "Shenzhen", quantity: 4n }, parties.carrier, {
+    delivered: { time: 1_760_100_000, place: "Dongguan", quantity: 4n },
     consignee: parties.buyer,
   });
   return { kind: "logistics", hash: logisticsHash(CHAIN_ID, proof), proof };

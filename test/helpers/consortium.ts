@@ -1,4 +1,5 @@
 import hre from "hardhat";
+import { creditCodeFor } from "./creditCodes";
 import { hexlify, id, randomBytes } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { deployChainbill } from "../../deploy/system";
@@ -38,6 +39,8 @@ export interface Consortium {
   memberIds: Map<string, number>;
   /** Legal-entity-id hash of each admitted signer, by address. */
   leiHashes: Map<string, string>;
+  /** Each member's unified social credit code, by address; its leiHash is keccak256 of it. */
+  creditCodes: Map<string, string>;
 }
 
 /**
@@ -78,8 +81,11 @@ export async function deployConsortium(): Promise<Consortium> {
     [auditor, "AUDITOR-FIRM", [Role.AUDITOR]],
     [issuer, "ISSUER-BANK", [Role.FACTOR]],
   ];
+  const creditCodes = new Map<string, string>();
   for (const [signer, name, roles] of cast) {
-    const leiHash = id(name);
+    const creditCode = creditCodeFor(name);
+    const leiHash = id(creditCode);
+    creditCodes.set(signer.address, creditCode);
     await (await registry.admit(leiHash, signer.address, roleMask(...roles), kycValidUntil)).wait();
     memberIds.set(signer.address, Number(await registry.memberIdOf(signer.address)));
     leiHashes.set(signer.address, leiHash);
@@ -107,6 +113,7 @@ export async function deployConsortium(): Promise<Consortium> {
     outsiders,
     memberIds,
     leiHashes,
+    creditCodes,
   };
 }
 

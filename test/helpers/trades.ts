@@ -2,10 +2,11 @@ import hre from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { invoiceFingerprint, normaliseInvoiceNumber } from "../../src/proofs/fingerprint";
 import { invoiceHash } from "../../src/proofs/invoice";
-import type { Invoice, InvoiceProof } from "../../src/proofs/invoice";
+import type { Invoice, InvoiceParty, InvoiceProof } from "../../src/proofs/invoice";
 import { issueInvoiceProof, issueLogisticsProof, randomSalt } from "../../src/proofs/issue";
 import { logisticsHash } from "../../src/proofs/logistics";
 import type { LogisticsProof, Waybill } from "../../src/proofs/logistics";
+import { creditCodeFor } from "./creditCodes";
 import { DAY, latestTimestamp, nextInvoiceNumber, sellerConsentFor } from "./consortium";
 import type { Consortium } from "./consortium";
 
@@ -51,6 +52,13 @@ function memberOf(c: Consortium, signer: HardhatEthersSigner): number {
   return memberId;
 }
 
+/** A member as an invoice names it: its member id, address, a name and its registered credit code. */
+export function invoicePartyOf(c: Consortium, signer: HardhatEthersSigner): InvoiceParty {
+  // One admitted elsewhere (or no member at all) gets a valid code of its own, which is no member's registered one.
+  const creditCode = c.creditCodes.get(signer.address) ?? creditCodeFor(signer.address);
+  return { memberId: memberOf(c, signer), account: signer.address, name: `Member ${memberOf(c, signer)}`, creditCode };
+}
+
 /** Makes and signs the two documents of a trade. */
 export async function documentTrade(c: Consortium, options: TradeOptions): Promise<Trade> {
   const id = await chainId();
@@ -60,33 +68,36 @@ export async function documentTrade(c: Consortium, options: TradeOptions): Promi
   const consignee = options.consignee ?? options.buyer;
   const invoice: Invoice = {
     number,
-    seller: { memberId: memberOf(c, options.seller), account: options.seller.address },
-    buyer: { memberId: memberOf(c, options.buyer), account: options.buyer.address },
     issueDate: Number(now - 2n * DAY),
+    seller: invoicePartyOf(c, options.seller),
+    buyer: invoicePartyOf(c, options.buyer),
     currency: "CNY",
-    lines: [{ description: "goods as ordered", quantity: 1n, unitPrice: options.amount }],
+    // One line, zero-rated, so the invoice's total is exactly the amount the stories pass.
+    lines: [{ item: "goods as ordered", quantity: 1n, unit: "批", unitPrice: options.amount, amount: options.amount, taxRate: 0, tax: 0n }],
+    totalBeforeTax: options.amount,
     tax: 0n,
     total: options.amount,
     purchaseOrder: `PO-${number}`,
+    dueDate: Number(now + 90n * DAY),
     salt: randomSalt(),
   };
   const waybill: Waybill = {
     number: `WB-${number}`,
     carrier: { memberId: c.memberIds.get(carrier.address) ?? 0, account: carrier.address },
-    shipper: invoice.seller,
+    shipper: { memberId: invoice.seller.memberId, account: invoice.seller.account },
     consignee: { memberId: c.memberIds.get(consignee.address) ?? 0, account: consignee.address },
     goods: [{ description: "goods as ordered", quantity: 1n }],
     reference: options.reference ?? number,
     salt: randomSalt(),
   };
   const deliveredAt = options.deliveredAt === undefined ? now - DAY : options.deliveredAt;
-  const pickedUp = { time: Number(now - 3n * DAY), place: "Shenzhen warehouse" };
+  const pickedUp = { time: Number(now - 3n * DAY), place: "Shenzhen warehouse", quantity: 1n };
   const logistics = await issueLogisticsProof(
     id,
     waybill,
     pickedUp,
     carrier,
-    deliveredAt === null ? undefined : { delivered: { time: Number(deliveredAt), place: "Dongguan plant" }, consignee },
+    deliveredAt === null ? undefined : { delivered: { time: Number(deliveredAt), place: "Dongguan plant", quantity: 1n }, consignee },
   );
   const proof = await issueInvoiceProof(id, invoice, options.seller, options.buyer);
   const sellerLeiHash = c.leiHashes.get(options.seller.address);

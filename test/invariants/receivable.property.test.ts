@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { creditCodeFor } from "../helpers/creditCodes";
 import hre from "hardhat";
 import fc from "fast-check";
 import { id, toQuantity } from "ethers";
@@ -185,7 +186,9 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       [hybrid, "PROPERTY-SUPPLIER-FACTOR-5", roleMask(Role.SUPPLIER, Role.FACTOR), now + 60n * DAY],
     ];
     for (const [signer, name, roles, kycValidUntil] of extra) {
-      const leiHash = id(name);
+      const creditCode = creditCodeFor(name);
+      const leiHash = id(creditCode);
+      c.creditCodes.set(signer.address, creditCode);
       await (await c.registry.connect(c.operator).admit(leiHash, signer.address, roles, kycValidUntil)).wait();
       c.memberIds.set(signer.address, Number(await c.registry.memberIdOf(signer.address)));
       c.leiHashes.set(signer.address, leiHash);

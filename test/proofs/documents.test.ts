@@ -16,17 +16,20 @@ const carrier = Wallet.createRandom();
 function sampleInvoice(overrides: Partial<Invoice> = {}): Invoice {
   return {
     number: "GSS-INV-0093",
-    seller: { memberId: 4, account: getAddress(seller.address) },
-    buyer: { memberId: 3, account: getAddress(buyer.address) },
     issueDate: 1_790_000_000,
+    seller: { memberId: 4, account: getAddress(seller.address), name: "金沙硅材 Golden Sands Silica", creditCode: "91450100MA5GLD004Q" },
+    buyer: { memberId: 3, account: getAddress(buyer.address), name: "清水玻璃 Clearwater Glass", creditCode: "91330200MA2CWG003J" },
     currency: "CNY",
     lines: [
-      { description: "silica sand, tonnes", quantity: 300n, unitPrice: 30_000n },
-      { description: "freight surcharge", quantity: 1n, unitPrice: 1_000_000n },
+      // 300 t × 300.00 = 90,000.00, VAT 13% = 11,700.00; freight 10,000.00 at 9% = 900.00.
+      { item: "silica sand", quantity: 300n, unit: "t", unitPrice: 30_000n, amount: 9_000_000n, taxRate: 1300, tax: 1_170_000n },
+      { item: "freight surcharge", quantity: 1n, unit: "次", unitPrice: 1_000_000n, amount: 1_000_000n, taxRate: 900, tax: 90_000n },
     ],
-    tax: 0n,
-    total: 10_000_000n,
+    totalBeforeTax: 10_000_000n,
+    tax: 1_260_000n,
+    total: 11_260_000n,
     purchaseOrder: "CWG-PO-7781",
+    dueDate: 1_795_000_000,
     salt: "0x" + "11".repeat(32),
     ...overrides,
   };
@@ -48,37 +51,44 @@ function sampleWaybill(): Waybill {
 function invoiceDigestByHand(invoice: Invoice): string {
   const coder = AbiCoder.defaultAbiCoder();
   const typeHash = (text: string): string => keccak256(toUtf8Bytes(text));
-  const partyType = "Party(uint32 memberId,address account)";
-  const lineType = "InvoiceLine(string description,uint256 quantity,uint256 unitPrice)";
+  const partyType = "InvoiceParty(uint32 memberId,address account,string name,string creditCode)";
+  const lineType = "InvoiceLine(string item,uint256 quantity,string unit,uint256 unitPrice,uint256 amount,uint16 taxRate,uint256 tax)";
   const invoiceType =
-    "Invoice(string number,Party seller,Party buyer,uint64 issueDate,string currency,InvoiceLine[] lines,uint256 tax,uint256 total,string purchaseOrder,bytes32 salt)" +
+    "Invoice(string number,uint64 issueDate,InvoiceParty seller,InvoiceParty buyer,string currency,InvoiceLine[] lines,uint256 totalBeforeTax,uint256 tax,uint256 total,string purchaseOrder,uint64 dueDate,bytes32 salt)" +
     lineType +
     partyType;
   const party = (p: Invoice["seller"]): string =>
-    keccak256(coder.encode(["bytes32", "uint32", "address"], [typeHash(partyType), p.memberId, p.account]));
+    keccak256(
+      coder.encode(["bytes32", "uint32", "address", "bytes32", "bytes32"], [typeHash(partyType), p.memberId, p.account, id(p.name), id(p.creditCode)]),
+    );
   const lines = keccak256(
     concat(
       invoice.lines.map((line) =>
         keccak256(
-          coder.encode(["bytes32", "bytes32", "uint256", "uint256"], [typeHash(lineType), id(line.description), line.quantity, line.unitPrice]),
+          coder.encode(
+            ["bytes32", "bytes32", "uint256", "bytes32", "uint256", "uint256", "uint16", "uint256"],
+            [typeHash(lineType), id(line.item), line.quantity, id(line.unit), line.unitPrice, line.amount, line.taxRate, line.tax],
+          ),
         ),
       ),
     ),
   );
   const structHash = keccak256(
     coder.encode(
-      ["bytes32", "bytes32", "bytes32", "bytes32", "uint64", "bytes32", "bytes32", "uint256", "uint256", "bytes32", "bytes32"],
+      ["bytes32", "bytes32", "uint64", "bytes32", "bytes32", "bytes32", "bytes32", "uint256", "uint256", "uint256", "bytes32", "uint64", "bytes32"],
       [
         typeHash(invoiceType),
         id(invoice.number),
+        invoice.issueDate,
         party(invoice.seller),
         party(invoice.buyer),
-        invoice.issueDate,
         id(invoice.currency),
         lines,
+        invoice.totalBeforeTax,
         invoice.tax,
         invoice.total,
         id(invoice.purchaseOrder),
+        invoice.dueDate,
         invoice.salt,
       ],
     ),
@@ -101,7 +111,7 @@ describe("proof documents", function () {
       const first = sampleInvoice();
       const resubmitted = sampleInvoice({ salt: randomSalt(), number: " gss-inv-0093 " });
       expect(invoiceHash(CHAIN_ID, resubmitted)).to.not.equal(invoiceHash(CHAIN_ID, first));
-      const lei = id("91450100MA5GSS0004");
+      const lei = id("91450100MA5GLD004Q");
       expect(invoiceFingerprint(lei, resubmitted.number)).to.equal(invoiceFingerprint(lei, first.number));
     });
 
@@ -143,7 +153,7 @@ describe("proof documents", function () {
       });
       const parsed = parseDocument("invoice", wire, CHAIN_ID);
       if (parsed.ok) expect.fail("a wrong total parsed");
-      expect(parsed.problems).to.deep.include({ path: "invoice.total", message: "the total 9999999 is not the lines (10000000) plus tax (0)" });
+      expect(parsed.problems).to.deep.include({ path: "invoice.total", message: "the total 9999999 is not the total before tax (10000000) plus tax (1260000)" });
     });
 
     it("signatureProblems_namesAForgedSignatureAndOneForAnotherChain", async function () {
@@ -164,8 +174,8 @@ describe("proof documents", function () {
   describe("logistics", function () {
     it("hash_coversTheEvents_soADeliveryCannotBeChangedAfterwards", async function () {
       const waybill = sampleWaybill();
-      const delivered = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_790_000_000, place: "Beihai quarry" }, carrier, {
-        delivered: { time: 1_790_100_000, place: "Qingyuan plant" },
+      const delivered = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_790_000_000, place: "Beihai quarry", quantity: 300n }, carrier, {
+        delivered: { time: 1_790_100_000, place: "Qingyuan plant", quantity: 300n },
         consignee: buyer,
       });
       const first = parseDocument("logistics", logisticsProofToWire(delivered), CHAIN_ID);
@@ -183,8 +193,8 @@ describe("proof documents", function () {
 
     it("parse_refusesADeliveryWithoutTheConsigneesAcknowledgment_andEventsOutOfOrder", async function () {
       const waybill = sampleWaybill();
-      const proof = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_790_000_000, place: "Beihai quarry" }, carrier, {
-        delivered: { time: 1_789_000_000, place: "Qingyuan plant" },
+      const proof = await issueLogisticsProof(CHAIN_ID, waybill, { time: 1_790_000_000, place: "Beihai quarry", quantity: 300n }, carrier, {
+        delivered: { time: 1_789_000_000, place: "Qingyuan plant", quantity: 300n },
         consignee: buyer,
       });
       const wire = logisticsProofToWire(proof);

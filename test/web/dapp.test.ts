@@ -13,9 +13,12 @@ import { invoiceToWire } from "../../src/proofs/invoice";
 import type { Party } from "../../src/proofs/wire";
 import { carrierSigns, sellerIssues } from "../../src/demo/documents";
 import type { CarrierWaybill, SellerInvoice, TradeTerms } from "../../src/demo/documents";
+import type { InvoiceParty } from "../../src/proofs/invoice";
 import { developmentKey } from "../../src/server/stack";
 import type { CastKey } from "../../src/demo/cast";
 import { injectWallet } from "./wallet";
+import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
+import { carrierWaybillToWire } from "../../src/proofs/issued";
 import { castKey, useBrowserStack } from "./browserStack";
 import { pieceName } from "../../src/chain/tokenId";
 
@@ -35,11 +38,7 @@ function invoiceFile(document: SellerInvoice): unknown {
 }
 
 function waybillFile(document: CarrierWaybill): unknown {
-  const { waybill } = document;
-  return {
-    waybill: { ...waybill, goods: waybill.goods.map((line) => ({ description: line.description, quantity: line.quantity.toString() })) },
-    events: document.events,
-  };
+  return carrierWaybillToWire(document);
 }
 
 describe("the dApp in a real browser: split, transfer, finance and fund, and a forged waybill refused", function () {
@@ -65,14 +64,19 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     if (member === undefined) throw new Error(`${key} was not seeded`);
     return { memberId: member.memberId, account: member.address };
   };
+  const invoiceParty = (key: CastKey): InvoiceParty => {
+    const member = web.stack.seeded?.members.find((entry) => entry.key === key);
+    if (member === undefined) throw new Error(`${key} was not seeded`);
+    return { ...party(key), name: member.nameZh, creditCode: member.creditCode };
+  };
 
   /** The seller's invoice and a waybill signed by `carrierKey` for a trade tier 3 → tier 2, written as files. */
   async function tradeFiles(number: string, amount: bigint, carrierKey: CastKey): Promise<{ invoice: string; waybill: string }> {
     const block = await web.stack.provider.getBlock("latest");
     const terms: TradeTerms = {
       number,
-      seller: party("tier3"),
-      buyer: party("tier2"),
+      seller: invoiceParty("tier3"),
+      buyer: invoiceParty("tier2"),
       carrier: party(carrierKey),
       amount,
       goods: "Silica sand, grade A",
@@ -91,27 +95,39 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   }
 
   async function documentsMadeInTheDapp(number: string, amount: string): Promise<{ invoice: string; waybill: string }> {
+    const now = (await web.stack.provider.getBlock("latest"))?.timestamp ?? 0;
     const seller = await web.signIn("tier3");
-    await seller.page.getByTestId("nav-documents").click();
-    await seller.page.getByTestId("document-number").fill(number);
-    await seller.page.getByTestId("document-goods").fill("Silica sand, grade A");
-    await seller.page.getByTestId("invoice-buyer").selectOption(party("tier2").account);
-    await seller.page.getByTestId("invoice-total").fill(amount);
-    const invoiceDownload = seller.page.waitForEvent("download");
+    // One lot of the goods at `amount` before tax, VAT 13% on top: the invoice covers a piece of `amount`.
+    await enterInvoice(seller.page, {
+      number,
+      buyer: party("tier2").account,
+      purchaseOrder: `PO-${number}`,
+      dueDate: cstDate(now, 60),
+      lines: [{ item: "Silica sand, grade A", quantity: "1", unit: "批", unitPrice: amount, taxRate: 1300 }],
+    });
     await seller.page.getByTestId("invoice-sign").click();
+    await seller.page.getByTestId("documents-done").waitFor();
+    const invoiceDownload = seller.page.waitForEvent("download");
+    await seller.page.getByTestId("documents-save").click();
     const invoice = path.join(workDir, `${number}-invoice.json`);
     await (await invoiceDownload).saveAs(invoice);
     await screenshot(seller.page, "documents-invoice-issued");
 
     const carrier = await web.signIn("carrier");
-    await carrier.page.getByTestId("nav-documents").click();
-    await carrier.page.getByTestId("document-number").fill(number);
-    await carrier.page.getByTestId("document-goods").fill("Silica sand, grade A");
-    await carrier.page.getByTestId("waybill-shipper").selectOption(party("tier3").account);
-    await carrier.page.getByTestId("waybill-consignee").selectOption(party("tier2").account);
-    await carrier.page.getByTestId("waybill-quantity").fill("200");
-    const waybillDownload = carrier.page.waitForEvent("download");
+    await enterWaybill(carrier.page, {
+      number: `WB-${number}`,
+      reference: number,
+      shipper: party("tier3").account,
+      consignee: party("tier2").account,
+      goods: "Silica sand, grade A",
+      quantity: "200",
+      pickUp: { place: "Beihai quarry", time: now - 3 * 86_400, quantity: "200" },
+      delivery: { place: "Ningbo plant", time: now - 86_400, quantity: "200" },
+    });
     await carrier.page.getByTestId("waybill-sign").click();
+    await carrier.page.getByTestId("documents-done").waitFor();
+    const waybillDownload = carrier.page.waitForEvent("download");
+    await carrier.page.getByTestId("documents-save").click();
     const waybill = path.join(workDir, `${number}-waybill.json`);
     await (await waybillDownload).saveAs(waybill);
     await screenshot(carrier.page, "documents-waybill-signed");
@@ -343,7 +359,8 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
   it("a transfer its documents contradict is refused before anything is signed or sent, with the reasons, in both languages", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");
     const { tier2Glass } = web.stack.seeded.pieces;
-    // A 50,000.00 invoice of Golden Sands Silica, but the clerk picks Brightview Displays and types 80,000.00.
+    // A 50,000.00 invoice of Golden Sands Silica (56,500.00 with 13% VAT), but the clerk picks Brightview Displays
+    // and types 80,000.00.
     const files = await tradeFiles("GSS-INV-0103", 50_000_00n, "carrier");
     const { page, wallet } = await web.signIn("tier2");
     const valueBefore = await web.stack.contracts.receivableToken["balanceOf(uint256)"](tier2Glass);
@@ -362,7 +379,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     const alert = (await page.locator("[role=alert]").textContent()) ?? "";
     expect(alert).to.include("Nothing was sent");
     expect(alert).to.include("The invoice's seller is Golden Sands Silica, but the piece would go to Brightview Displays");
-    expect(alert).to.include("The invoice is for 50,000.00 CNY, less than the 80,000.00 CNY you would send.");
+    expect(alert).to.include("The invoice is for 56,500.00 CNY, less than the 80,000.00 CNY you would send.");
     expect(refusal).not.to.include("Check before sending");
     expect(await page.getByTestId("transfer-confirmation").count()).to.equal(0);
     const asked = wallet.requests
@@ -374,7 +391,7 @@ describe("the dApp in a real browser: split, transfer, finance and fund, and a f
     await page.getByTestId("language").click();
     await page.getByTestId("transfer-send").click();
     await page.waitForFunction(() => (document.querySelector("[role=alert]")?.textContent ?? "").includes("未发送任何内容"));
-    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 50,000.00 元，少于您要转出的 80,000.00 元。");
+    expect((await page.locator("[role=alert]").textContent()) ?? "").to.include("发票金额为 56,500.00 元，少于您要转出的 80,000.00 元。");
     await screenshot(page, "transfer-refused-mismatch-zh");
   });
 

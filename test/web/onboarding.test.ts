@@ -6,11 +6,13 @@ import hre from "hardhat";
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
-import { formatCny } from "../../src/finance/money";
+import { formatCny, parseCny } from "../../src/finance/money";
+import { lineTax } from "../../src/proofs/vat";
 import { REPO_ROOT } from "../../src/server/build";
 import { developmentKey } from "../../src/server/stack";
 import { injectWallet } from "./wallet";
 import { useBrowserStack } from "./browserStack";
+import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
 
 /**
  * A consortium that starts empty, in chromium: the chain as deployed (the operator its only member), eight companies
@@ -35,14 +37,14 @@ interface Company {
 }
 
 const COMPANIES: Company[] = [
-  { index: 1, nameZh: "华信移动", nameEn: "Huaxin Mobile", code: "91440300MA5HXM0001", role: "ANCHOR" },
-  { index: 2, nameZh: "明视显示", nameEn: "Brightview Displays", code: "91320500MA1BVD0002", role: "SUPPLIER" },
-  { index: 3, nameZh: "清水玻璃", nameEn: "Clearwater Glass", code: "91330200MA2CWG0003", role: "SUPPLIER" },
-  { index: 5, nameZh: "迅捷货运", nameEn: "Swift Freight", code: "91310000MA1SWF0005", role: "CARRIER" },
-  { index: 6, nameZh: "信证核验", nameEn: "TrustProof Verification", code: "91110000MA0TPV0006", role: "VERIFIER" },
-  { index: 7, nameZh: "珠江银行", nameEn: "Pearl River Bank", code: "91440100MA9PRB0007", role: "FACTOR" },
-  { index: 9, nameZh: "莲花保理", nameEn: "Lotus Factoring", code: "91440300MA5LTF0009", role: "FACTOR" },
-  { index: 8, nameZh: "子午会计师事务所", nameEn: "Meridian Audit & Co.", code: "91110000MA0MAC0008", role: "AUDITOR" },
+  { index: 1, nameZh: "华信移动", nameEn: "Huaxin Mobile", code: "91440300MA5HXM001P", role: "ANCHOR" },
+  { index: 2, nameZh: "明视显示", nameEn: "Brightview Displays", code: "91320500MA1BRD0025", role: "SUPPLIER" },
+  { index: 3, nameZh: "清水玻璃", nameEn: "Clearwater Glass", code: "91330200MA2CWG003J", role: "SUPPLIER" },
+  { index: 5, nameZh: "迅捷货运", nameEn: "Swift Freight", code: "91310000MA1XJH005M", role: "CARRIER" },
+  { index: 6, nameZh: "信证核验", nameEn: "TrustProof Verification", code: "91110000MA0TPC0060", role: "VERIFIER" },
+  { index: 7, nameZh: "珠江银行", nameEn: "Pearl River Bank", code: "91440100MA9PRB0071", role: "FACTOR" },
+  { index: 9, nameZh: "莲花保理", nameEn: "Lotus Factoring", code: "91440300MA5LTF009M", role: "FACTOR" },
+  { index: 8, nameZh: "子午会计师事务所", nameEn: "Meridian Audit & Co.", code: "91110000MA0MAC008L", role: "AUDITOR" },
 ];
 
 const addressOf = (index: number): string => new Wallet(developmentKey(index)).address;
@@ -203,24 +205,41 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     total: string,
     goods: string,
   ): Promise<{ invoice: string; waybill: string }> {
+    const now = (await web.stack.provider.getBlock("latest"))?.timestamp ?? 0;
     const sellerPage = await open(seller, "nav-documents", "documents-page");
-    await sellerPage.getByTestId("document-number").fill(number);
-    await sellerPage.getByTestId("document-goods").fill(goods);
-    await sellerPage.getByTestId("invoice-buyer").selectOption(addressOf(buyer));
-    await sellerPage.getByTestId("invoice-total").fill(total);
-    const invoiceDownload = sellerPage.waitForEvent("download");
+    // One lot of the goods priced so that with 13% VAT the invoice's total is `total` (the anchor confirms the total).
+    const withTax = parseCny(total) ?? 0n;
+    const beforeTax = (withTax * 100n + 56n) / 113n;
+    if (beforeTax + lineTax(beforeTax, 1300) !== withTax) throw new Error(`no price gives ${total} with 13% VAT`);
+    await enterInvoice(sellerPage, {
+      number,
+      buyer: addressOf(buyer),
+      purchaseOrder: `PO-${number}`,
+      dueDate: cstDate(now, 60),
+      lines: [{ item: goods, quantity: "1", unit: "批", unitPrice: formatCny(beforeTax).replace(/ CNY$/u, ""), taxRate: 1300 }],
+    });
     await sellerPage.getByTestId("invoice-sign").click();
+    await sellerPage.getByTestId("documents-done").waitFor();
+    const invoiceDownload = sellerPage.waitForEvent("download");
+    await sellerPage.getByTestId("documents-save").click();
     const invoice = path.join(auditDir, `${number}-invoice.json`);
     await (await invoiceDownload).saveAs(invoice);
 
     const carrier = await open(5, "nav-documents", "documents-page");
-    await carrier.getByTestId("document-number").fill(number);
-    await carrier.getByTestId("document-goods").fill(goods);
-    await carrier.getByTestId("waybill-shipper").selectOption(addressOf(seller));
-    await carrier.getByTestId("waybill-consignee").selectOption(addressOf(buyer));
-    await carrier.getByTestId("waybill-quantity").fill("500");
-    const waybillDownload = carrier.waitForEvent("download");
+    await enterWaybill(carrier, {
+      number: `WB-${number}`,
+      reference: number,
+      shipper: addressOf(seller),
+      consignee: addressOf(buyer),
+      goods,
+      quantity: "500",
+      pickUp: { place: "Seller's dock", time: now - 3 * 86_400, quantity: "500" },
+      delivery: { place: "Buyer's goods receipt", time: now - 86_400, quantity: "500" },
+    });
     await carrier.getByTestId("waybill-sign").click();
+    await carrier.getByTestId("documents-done").waitFor();
+    const waybillDownload = carrier.waitForEvent("download");
+    await carrier.getByTestId("documents-save").click();
     const waybill = path.join(auditDir, `${number}-waybill.json`);
     await (await waybillDownload).saveAs(waybill);
     return { invoice, waybill };

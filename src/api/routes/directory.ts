@@ -15,7 +15,13 @@ export function registerDirectoryRoutes(router: IRouter, context: ApiContext, ap
     const entries = await Promise.all(
       members.map(async (member) => {
         const profile = await profileOf(applications, member.leiHash, member.accounts);
-        return { ...member, nameZh: profile?.nameZh ?? null, nameEn: profile?.nameEn ?? null, application: profile?.application ?? null };
+        return {
+          ...member,
+          nameZh: profile?.nameZh ?? null,
+          nameEn: profile?.nameEn ?? null,
+          creditCode: profile?.creditCode ?? null,
+          application: profile?.application ?? null,
+        };
       }),
     );
     response.json({ members: entries });

@@ -12,6 +12,10 @@ import { parseInput, problemsOf } from "../validation";
 import { hashParams } from "../wire/schemas";
 import type { ApiContext } from "../context";
 import { DocumentAccess } from "../documentAccess";
+import { IssuedDocuments } from "../../documents/issued";
+import type { IssuedDocument, IssuedRecord } from "../../documents/issued";
+import { carrierWaybillSchema, carrierWaybillSignatureProblems, sellerInvoiceSchema, sellerInvoiceSignatureProblems } from "../../proofs/issued";
+import type { InboxEntryJson } from "../wire/schemas";
 
 /**
  * Documents in and out. An upload is parsed and hashed by src/proofs (the one place that hashes), every signature
@@ -71,9 +75,101 @@ async function upload(context: ApiContext, kind: DocumentKind, body: unknown, ca
   return { status: outcome.created ? 201 : 200, hash: document.hash };
 }
 
+const NO_SIGNATURE = `0x${"00".repeat(65)}`;
+
+/** A filed half as a parsed document (its parties and hash; signatures stood in), for the party and reader rules. */
+function asParsed(document: IssuedDocument): ParsedDocument {
+  if (document.kind === "invoice")
+    return { kind: "invoice", hash: document.hash, proof: { invoice: document.half.invoice, sellerSignature: NO_SIGNATURE, buyerSignature: NO_SIGNATURE } };
+  return { kind: "logistics", hash: document.hash, proof: { waybill: document.half.waybill, events: document.half.events } };
+}
+
+/** The inbox's view of a filed record. */
+async function entryOf(context: ApiContext, record: IssuedRecord, document: IssuedDocument): Promise<InboxEntryJson> {
+  const completed = (await context.store.record(record.hash)) !== undefined;
+  const common = {
+    hash: record.hash,
+    kind: record.kind,
+    issuerMemberId: record.issuerMemberId,
+    addressedTo: record.addressedTo,
+    filedBy: record.filedBy,
+    filedAt: record.filedAt,
+    completed,
+  };
+  if (document.kind === "invoice") {
+    const { invoice } = document.half;
+    return { ...common, number: invoice.number, total: invoice.total.toString(), currency: invoice.currency, reference: invoice.purchaseOrder };
+  }
+  return { ...common, number: document.half.waybill.number, total: null, currency: null, reference: document.half.waybill.reference };
+}
+
+async function fileHalf(
+  context: ApiContext,
+  issued: IssuedDocuments,
+  kind: DocumentKind,
+  body: unknown,
+  caller: Caller,
+): Promise<{ status: number; hash: string }> {
+  const schema = kind === "invoice" ? sellerInvoiceSchema : carrierWaybillSchema;
+  parseInput(schema, body);
+  const document = issued.parse(kind, body);
+  if (document === undefined) throw new Error("unreachable: the body parsed");
+  const signatures =
+    document.kind === "invoice"
+      ? sellerInvoiceSignatureProblems(context.chainId, await context.contracts.receivableToken.getAddress(), document.half)
+      : carrierWaybillSignatureProblems(context.chainId, document.half);
+  if (signatures.length > 0) throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its issuer`, signatures);
+  const parsed = asParsed(document);
+  const parties = await partyProblems(context, parsed);
+  if (parties.length > 0) throw new ApiError(422, "PARTY_NOT_MEMBER", `a party of the ${kind} document is not the member it names`, parties);
+  const issuer = document.kind === "invoice" ? document.half.invoice.seller : document.half.waybill.carrier;
+  if (caller.standing.memberId === 0 || caller.standing.memberId !== issuer.memberId) {
+    throw forbidden("NOT_THE_ISSUER", `only the ${kind === "invoice" ? "invoice's seller" : "waybill's carrier"} files it for its recipients`);
+  }
+  const addressedTo =
+    document.kind === "invoice" ? [document.half.invoice.buyer.memberId] : [document.half.waybill.consignee.memberId, document.half.waybill.shipper.memberId];
+  const outcome = await issued.file({ hash: document.hash, kind, document: body, addressedTo, issuerMemberId: issuer.memberId, filedBy: caller.address });
+  context.logger.info({ hash: document.hash, kind, filedBy: caller.address, created: outcome.created }, "document filed for its recipients");
+  return { status: outcome.created ? 201 : 200, hash: document.hash };
+}
+
 export function registerDocumentRoutes(router: IRouter, context: ApiContext): void {
   const session = requireSession(context);
   const access = new DocumentAccess(context, context.requests);
+  const issued = new IssuedDocuments(context.store);
+
+  // The inbox: registered before /v1/documents/:hash, which would take "inbox" for a (malformed) hash.
+  for (const [path, kind] of [
+    ["/v1/documents/issued/invoices", "invoice"],
+    ["/v1/documents/issued/logistics", "logistics"],
+  ] as const) {
+    router.post(path, session, async (request, response) => {
+      const { status, hash } = await fileHalf(context, issued, kind, request.body, callerOf(response));
+      response.status(status).location(`/v1/documents/issued/${hash}`).json({ hash, kind });
+    });
+  }
+  router.get("/v1/documents/inbox", session, async (_request, response) => {
+    const caller = callerOf(response);
+    const records = caller.standing.memberId === 0 ? [] : await issued.addressedTo(caller.standing.memberId);
+    const documents: InboxEntryJson[] = [];
+    for (const record of records) {
+      const found = await issued.get(record.hash);
+      if (found !== undefined) documents.push(await entryOf(context, found.record, found.document));
+    }
+    response.json({ documents });
+  });
+  router.get("/v1/documents/issued/:hash", session, async (request, response) => {
+    const { hash } = parseInput(hashParams, request.params);
+    const caller = callerOf(response);
+    const found = await issued.get(hash);
+    if (found === undefined) throw notFound("DOCUMENT_NOT_FOUND", `nothing is filed under hash ${hash}`);
+    // The parties it names, auditors and operators; a factor reads completed documents only, through /v1/documents.
+    const decision = await readDecision(asParsed(found.document), caller.standing, () => Promise.resolve(false));
+    if (!decision.allowed) throw forbidden("NOT_A_READER", "only the parties the document names, auditors and operators may read a filed document");
+    const entry = await entryOf(context, found.record, found.document);
+    response.json({ ...entry, document: found.record.document as Record<string, unknown> });
+  });
+
   for (const [path, kind] of [
     ["/v1/documents/invoices", "invoice"],
     ["/v1/documents/logistics", "logistics"],

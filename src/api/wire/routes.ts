@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { documentSchema } from "../../proofs/documents";
+import { carrierWaybillSchema, sellerInvoiceSchema } from "../../proofs/issued";
 import * as s from "./schemas";
 
 /**
@@ -79,6 +80,15 @@ const uploadResponses = {
   ...bodyErrors,
   403: error("the caller is not a party of the document"),
   422: error("a signature does not recover to its party (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)"),
+  ...sessionErrors,
+};
+
+const filingResponses = {
+  201: answer("filed", s.stored),
+  200: answer("already filed under this hash (the first copy is kept)", s.stored),
+  ...bodyErrors,
+  403: error("the caller is not the document's issuer: the invoice's seller, the waybill's carrier (NOT_THE_ISSUER)"),
+  422: error("the issuer's signature or consent does not recover to it (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)"),
   ...sessionErrors,
 };
 
@@ -168,6 +178,50 @@ export const ROUTES = {
     summary: "Upload a logistics proof (a party of the waybill, or an operator)",
     body: documentSchema("logistics"),
     responses: uploadResponses,
+  }),
+  fileInvoice: route({
+    method: "post",
+    path: "/v1/documents/issued/invoices",
+    group: "core",
+    session: true,
+    summary: "File the seller's signed invoice for its buyer, who finds it in its inbox (the seller only)",
+    description:
+      "The body is the file the seller would otherwise hand over: the invoice, the seller's signature and its consent that the buyer registers the invoice on chain. The buyer acknowledges it when it pays, and the completed invoice is uploaded as usual.",
+    body: sellerInvoiceSchema,
+    responses: filingResponses,
+  }),
+  fileLogistics: route({
+    method: "post",
+    path: "/v1/documents/issued/logistics",
+    group: "core",
+    session: true,
+    summary: "File the carrier's signed waybill (its pick-up and delivery events) for the consignee and shipper (the carrier only)",
+    body: carrierWaybillSchema,
+    responses: filingResponses,
+  }),
+  inbox: route({
+    method: "get",
+    path: "/v1/documents/inbox",
+    group: "core",
+    session: true,
+    summary: "Documents addressed to the caller's member: invoices it is the buyer of, waybills it is the consignee or shipper of",
+    description: `Newest first, at most 100.`,
+    responses: { 200: answer("the inbox", s.inbox), ...sessionErrors },
+  }),
+  issuedDocument: route({
+    method: "get",
+    path: "/v1/documents/issued/{hash}",
+    group: "core",
+    session: true,
+    summary: "A filed half (the parties it names, auditors and operators)",
+    params: s.hashParams,
+    responses: {
+      200: answer("the filed half", s.issuedDocument),
+      400: error("the hash is malformed"),
+      403: error("the caller is not a party the document names, nor an auditor or operator (NOT_A_READER)"),
+      404: error("nothing filed under this hash"),
+      ...sessionErrors,
+    },
   }),
   document: route({
     method: "get",

@@ -260,6 +260,26 @@ export const storedDocument = z.strictObject({
   uploadedAt: int,
 });
 
+/** A half filed in the documents' inbox (the seller's invoice, the carrier's waybill), as a list shows it. */
+export const inboxEntry = z.strictObject({
+  hash: bytes32Out.meta({ description: "the document hash the completed document will have (what the chain records)" }),
+  kind: documentKind,
+  number: z.string().meta({ description: "the invoice number, or the waybill number" }),
+  issuerMemberId: int.meta({ description: "the seller (invoice) or the carrier (waybill) that filed it" }),
+  addressedTo: z.array(int).meta({ description: "member ids it is addressed to: an invoice's buyer; a waybill's consignee and shipper" }),
+  filedBy: addressOut,
+  filedAt: int,
+  completed: z.boolean().meta({ description: "the recipient has acknowledged it and the completed document is stored" }),
+  total: nullable(decimal).meta({ description: "an invoice's total with tax, minor units; null for a waybill" }),
+  currency: nullable(z.string()),
+  reference: nullable(z.string()).meta({ description: "a waybill's invoice or order reference; an invoice's purchase order" }),
+});
+export const inbox = z.strictObject({ documents: z.array(inboxEntry) });
+export const issuedDocument = z.strictObject({
+  ...inboxEntry.shape,
+  document: z.record(z.string(), z.unknown()).meta({ description: "the half as filed: the file a recipient would otherwise receive by hand" }),
+});
+
 export const member = z.strictObject({
   memberId: int,
   leiHash: bytes32Out,
@@ -392,6 +412,7 @@ export const transferFailure = z.discriminatedUnion("code", [
   failureOf("CARRIER_NOT_INDEPENDENT", { carrierMemberId: int }),
   failureOf("WAYBILL_FOR_OTHER_INVOICE", { reference: z.string(), invoiceNumber: z.string(), purchaseOrder: z.string() }),
   failureOf("INVOICE_ALREADY_USED", { usedByTokenId: decimal }),
+  failureOf("CREDIT_CODE_MISMATCH", { party: z.enum(["seller", "buyer"]), memberId: int, creditCode: z.string() }),
   failureOf("SELLER_NOT_MEMBER", { sellerAccount: addressOut }),
   failureOf("PIECE_NOT_LIVE", { tokenId: decimal }),
   failureOf("AMOUNT_ABOVE_PIECE", { pieceValue: decimal, amount: decimal }),
@@ -904,6 +925,7 @@ export const directoryEntry = z.strictObject({
   ...member.shape,
   nameZh: nullable(z.string()).meta({ description: "from the member's admitted application; null when it was admitted without one" }),
   nameEn: nullable(z.string()),
+  creditCode: nullable(z.string()).meta({ description: "the unified social credit code of that application (its hash is the member's leiHash); what invoices name it by" }),
   application: nullable(bytes32Out).meta({ description: "the hash of the application the names come from" }),
 });
 export const directory = z.strictObject({ members: z.array(directoryEntry) });
@@ -1029,6 +1051,7 @@ export type RefusedJson = z.output<typeof refused>;
 export type FactorBookJson = z.output<typeof factorBook>;
 export type ObligationsJson = z.output<typeof obligations>;
 export type StoredDocumentJson = z.output<typeof storedDocument>;
+export type InboxEntryJson = z.output<typeof inboxEntry>;
 export type DappConfig = z.output<typeof dappConfig>;
 export type ApplicationStateJson = z.output<typeof applicationState>;
 export type ApplicationViewJson = z.output<typeof applicationView>;

@@ -532,6 +532,7 @@ export const FAILURE_TITLES: Readonly<Record<string, { en: string; zh: string }>
   DOCUMENT_KIND: { en: "wrong kind of document", zh: "单据类型错误" },
   DOCUMENT_HASH_MISMATCH: { en: "document does not match the chain", zh: "单据与链上哈希不符" },
   FINGERPRINT_MISMATCH: { en: "invoice fingerprint does not match", zh: "发票指纹不符" },
+  CREDIT_CODE_MISMATCH: { en: "credit code is not the member's", zh: "统一社会信用代码与会员登记不符" },
   INVOICE_REUSED: { en: "invoice used twice", zh: "发票重复使用" },
   SIGNATURE_INVALID: { en: "signature invalid", zh: "签名无效" },
   SIGNER_NOT_ELIGIBLE: { en: "signer not eligible", zh: "签署方不符合资格" },

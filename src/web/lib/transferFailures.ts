@@ -32,6 +32,11 @@ export function transferFailureSentence(
       return t("precheck.waybillOtherInvoice", { reference: failure.reference, number: failure.invoiceNumber });
     case "INVOICE_ALREADY_USED":
       return t("precheck.invoiceUsed", { piece: pieceName(failure.usedByTokenId) });
+    case "CREDIT_CODE_MISMATCH":
+      return t(failure.party === "seller" ? "precheck.sellerCreditCode" : "precheck.buyerCreditCode", {
+        name: memberName(failure.memberId),
+        code: failure.creditCode,
+      });
     case "SELLER_NOT_MEMBER":
       return t("precheck.sellerNotMember", { seller: nameOf(failure.sellerAccount) });
     case "PIECE_NOT_LIVE":

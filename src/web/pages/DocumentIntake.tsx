@@ -1,9 +1,11 @@
+import { useEffect, useState } from "react";
 import { useApp } from "../app";
+import type { InboxEntryJson } from "../../api/wire/schemas";
 import { useT } from "../lib/i18n";
 import type { MessageKey } from "../lib/i18n";
 import { readInvoice, readWaybill } from "../lib/intake";
 import type { IntakeOutcome, InvoiceIntake, SignatureState, WaybillIntake } from "../lib/intake";
-import { cny } from "../lib/money";
+import { cny, dateOf } from "../lib/money";
 
 /**
  * The two file inputs of a documented trade (the seller's invoice, the carrier's waybill), each read and checked
@@ -32,6 +34,9 @@ export function InvoiceSummary({ outcome }: { outcome: IntakeOutcome<InvoiceInta
           seller: nameOf(invoice.seller.account),
           buyer: nameOf(invoice.buyer.account),
         })}
+      </div>
+      <div className="muted">
+        {t("doc.invoiceFigures", { before: cny(invoice.totalBeforeTax), tax: cny(invoice.tax), date: dateOf(invoice.dueDate) })}
       </div>
       <ul>
         <SignatureLine role="doc.seller" state={outcome.intake.seller} party={nameOf(invoice.seller.account)} />
@@ -79,6 +84,23 @@ async function readJson(file: File): Promise<unknown> {
   return JSON.parse(await file.text()) as unknown;
 }
 
+/** The inbox: documents filed in the store for the user's member, to pick instead of a file. */
+function useInbox(): InboxEntryJson[] | null {
+  const { api } = useApp();
+  const [entries, setEntries] = useState<InboxEntryJson[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.call("inbox", {}).then(
+      (answer) => live && setEntries(answer.documents.filter((entry) => !entry.completed)),
+      () => live && setEntries([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  return entries;
+}
+
 export function DocumentInputs(props: {
   invoice: IntakeOutcome<InvoiceIntake> | null;
   waybill: IntakeOutcome<WaybillIntake> | null;
@@ -86,8 +108,27 @@ export function DocumentInputs(props: {
   onWaybill: (outcome: IntakeOutcome<WaybillIntake> | null) => void;
 }) {
   const t = useT();
-  const { config, connection } = useApp();
+  const { api, config, connection, members, nameOf } = useApp();
   const chainId = BigInt(config.chainId);
+  const inbox = useInbox();
+  const issuerName = (memberId: number): string => {
+    const member = members.find((entry) => entry.memberId === memberId);
+    return member === undefined || member.accounts.length === 0 ? String(memberId) : nameOf(member.accounts[0]);
+  };
+  const pick = async <T,>(hash: string, read: (json: unknown) => IntakeOutcome<T>, done: (outcome: IntakeOutcome<T> | null) => void) => {
+    if (hash === "") {
+      done(null);
+      return;
+    }
+    try {
+      const filed = await api.call("issuedDocument", { params: { hash } });
+      done(read(filed.document));
+    } catch (caught) {
+      done({ ok: false, problems: [caught instanceof Error ? caught.message : String(caught)] });
+    }
+  };
+  const invoices = (inbox ?? []).filter((entry) => entry.kind === "invoice");
+  const waybills = (inbox ?? []).filter((entry) => entry.kind === "logistics");
   const load = async <T,>(file: File | undefined, read: (json: unknown) => IntakeOutcome<T>, done: (outcome: IntakeOutcome<T> | null) => void) => {
     if (file === undefined) {
       done(null);
@@ -102,6 +143,44 @@ export function DocumentInputs(props: {
   return (
     <fieldset>
       <legend>{t("transfer.documents")}</legend>
+      {inbox !== null && inbox.length === 0 && <p className="muted" data-testid="inbox-empty">{t("inbox.empty")}</p>}
+      {invoices.length > 0 && (
+        <label>
+          {t("inbox.invoice")}
+          <select
+            defaultValue=""
+            data-testid="inbox-invoice"
+            onChange={(event) =>
+              void pick(event.target.value, (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken), props.onInvoice)
+            }
+          >
+            <option value="">—</option>
+            {invoices.map((entry) => (
+              <option key={entry.hash} value={entry.hash}>
+                {t("inbox.invoiceOption", { number: entry.number, total: cny(entry.total ?? "0"), name: issuerName(entry.issuerMemberId) })}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {waybills.length > 0 && (
+        <label>
+          {t("inbox.waybill")}
+          <select
+            defaultValue=""
+            data-testid="inbox-waybill"
+            onChange={(event) => void pick(event.target.value, (json) => readWaybill(json, chainId, connection.address), props.onWaybill)}
+          >
+            <option value="">—</option>
+            {waybills.map((entry) => (
+              <option key={entry.hash} value={entry.hash}>
+                {t("inbox.waybillOption", { number: entry.number, reference: entry.reference ?? "", name: issuerName(entry.issuerMemberId) })}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {(invoices.length > 0 || waybills.length > 0) && <p className="muted">{t("inbox.orFile")}</p>}
       <label>
         {t("transfer.invoiceFile")}
         <input
