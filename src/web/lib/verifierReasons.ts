@@ -33,6 +33,10 @@ export const VERIFIER_REASONS: Readonly<Record<FailureCode, Sentence>> = {
     zh: "保理方不是有效的保理方，或将为自己的凭证融资。",
   },
   STEP_WITHOUT_PROOF: { en: "A step that made the piece{piece} carries no trade documents.", zh: "形成凭证{piece}的某一步骤没有贸易单据。" },
+  CREDIT_CODE_MISMATCH: {
+    en: "The unified social credit code of the invoice's seller or buyer is not the one the member registered.",
+    zh: "发票买方或卖方的统一社会信用代码与该会员登记的不符。",
+  },
   DOCUMENT_MISSING: { en: "A document recorded on chain is not in the document store.", zh: "链上记录的单据不在单据库中。" },
   DOCUMENT_KIND: { en: "A document is of another kind than the one recorded on chain.", zh: "单据类型与链上记录不符。" },
   DOCUMENT_HASH_MISMATCH: {
