@@ -20,6 +20,7 @@ import { measureHop } from "./signaturePool";
 import type { HopMeasurement } from "./signaturePool";
 import type { LoadTarget } from "./pacedLoad";
 import { slotOf } from "../src/chain/tokenId";
+import { creditCodeFor } from "../test/helpers/creditCodes";
 
 /**
  * `npm run bench:api`: funding checks over HTTP on loopback against the in-process chain, for a piece three
@@ -100,7 +101,10 @@ async function main(): Promise<void> {
     await (await c.registry.admit(id("BENCH-VERIFIER"), verifierKey.address, roleMask(Role.VERIFIER), (await latestTimestamp()) + YEAR)).wait();
     // A fourth tier of supplier, so the piece can be three transfers from its confirmation.
     const tier4 = c.outsiders[0];
-    const tier4Lei = id("TIER4-QUARTZ");
+    // Admitted under the hash of its unified social credit code, as real members are: the invoice names that code.
+    const tier4Code = creditCodeFor("TIER4-QUARTZ");
+    const tier4Lei = id(tier4Code);
+    c.creditCodes.set(tier4.address, tier4Code);
     await (await c.registry.admit(tier4Lei, tier4.address, roleMask(Role.SUPPLIER), (await latestTimestamp()) + YEAR)).wait();
     c.memberIds.set(tier4.address, Number(await c.registry.memberIdOf(tier4.address)));
     c.leiHashes.set(tier4.address, tier4Lei);
