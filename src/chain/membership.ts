@@ -11,9 +11,18 @@ export function normalisedCreditCode(text: string): string | null {
   return /^[0-9A-Z-]{1,64}$/u.test(code) ? code : null;
 }
 
+/** Hashes already computed: the verifier checks each invoice party's code on every funding check (bounded). */
+let knownHashes = new Map<string, string>();
+
 /** The legal-entity hash the registry keeps for a normalised unified social credit code (keccak256 of its text). */
 export function legalEntityHash(normalisedCode: string): string {
-  return id(normalisedCode);
+  let hash = knownHashes.get(normalisedCode);
+  if (hash === undefined) {
+    hash = id(normalisedCode);
+    if (knownHashes.size >= 4_096) knownHashes = new Map<string, string>();
+    knownHashes.set(normalisedCode, hash);
+  }
+  return hash;
 }
 
 const CHINA_STANDARD_TIME_OFFSET_SECONDS = 8n * 3600n;

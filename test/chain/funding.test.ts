@@ -104,5 +104,28 @@ describe("funding messages (src/chain/funding.ts)", function () {
     };
     expect(() => fundingRequestDigest(d, request)).to.throw(RangeError, "does not fit a uint256");
     expect(() => fundingRequestDigest(d, { ...request, tokenId: 1n, factor: "0x1234" })).to.throw(TypeError, "is not an address");
+    // A mixed-case address must carry a right EIP-55 checksum; all lower or all upper case carries none.
+    const checksummed = getAddress("0x52908400098527886e0f7030069857d2e4169ee7");
+    const letter = checksummed.slice(2).search(/[a-fA-F]/u) + 2;
+    const flipped = checksummed[letter] === checksummed[letter].toUpperCase() ? checksummed[letter].toLowerCase() : checksummed[letter].toUpperCase();
+    const wrongCase = checksummed.slice(0, letter) + flipped + checksummed.slice(letter + 1);
+    const fine = { ...request, tokenId: 1n, factor: checksummed };
+    expect(() => fundingRequestDigest(d, { ...fine, factor: wrongCase })).to.throw(TypeError, "wrong checksum");
+    expect(fundingRequestDigest(d, { ...fine, factor: checksummed.toLowerCase() })).to.equal(fundingRequestDigest(d, fine));
+    expect(fundingRequestDigest(d, { ...fine, factor: "0x" + checksummed.slice(2).toUpperCase() })).to.equal(fundingRequestDigest(d, fine));
+    const attestation: FundingAttestation = {
+      tokenId: 1n,
+      holder: checksummed,
+      factor: checksummed,
+      value: 1n,
+      price: 1n,
+      invoiceHash: "0x" + "ab".repeat(31),
+      logisticsHash: "0x" + "cd".repeat(32),
+      tradeProofHash: "0x" + "ef".repeat(32),
+      withRecourse: false,
+      deadline: 1n,
+      nonce: 1n,
+    };
+    expect(() => fundingAttestationDigest(d, attestation)).to.throw(TypeError, "is not 32 bytes");
   });
 });
