@@ -15,3 +15,21 @@ export function checksumAddress(address: string): string {
   known.set(address, checksummed);
   return checksummed;
 }
+
+/** Whether a mixed-case `address` carries its right EIP-55 checksum (remembered like {@link checksumAddress}). */
+export function isChecksummed(address: string): boolean {
+  try {
+    return checksumAddress(address) === address;
+  } catch {
+    return false;
+  }
+}
+
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/u;
+
+/** 0x and 40 hex digits, in one letter case or with its right checksum: what ethers' `isAddress` takes with a 0x. */
+export function isHexAddress(text: string): boolean {
+  if (!HEX_ADDRESS.test(text)) return false;
+  const digits = text.slice(2);
+  return digits === digits.toLowerCase() || digits === digits.toUpperCase() || isChecksummed(text);
+}

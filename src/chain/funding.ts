@@ -1,8 +1,8 @@
-import { BaseWallet, TypedDataEncoder, getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { BaseWallet, TypedDataEncoder, getAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { checksumAddress } from "./checksum";
+import { checksumAddress, isChecksummed } from "./checksum";
 import { recoverAddress, signDigest } from "./signatures";
 
 /**
@@ -194,9 +194,6 @@ const ATTESTATION_TYPEHASH = keccak256(toUtf8Bytes(FUNDING_ATTESTATION_TYPE_STRI
 const MAX_UINT256 = (1n << 256n) - 1n;
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/u;
 const HEX_WORD = /^0x[0-9a-fA-F]{64}$/u;
-/** Mixed-case addresses whose checksum was verified (bounded: a fresh set after 4,096). */
-let checksummed = new Set<string>();
-
 function uintWord(value: bigint): string {
   if (value < 0n || value > MAX_UINT256) throw new RangeError(`${value} does not fit a uint256`);
   return value.toString(16).padStart(64, "0");
@@ -205,12 +202,8 @@ function addressWord(address: string): string {
   if (typeof address !== "string" || !HEX_ADDRESS.test(address)) throw new TypeError(`${String(address)} is not an address`);
   const digits = address.slice(2);
   const lower = digits.toLowerCase();
-  // A mixed-case address carries an EIP-55 checksum, which must hold (a keccak, so checked once per address).
-  if (digits !== lower && digits !== digits.toUpperCase() && !checksummed.has(address)) {
-    if (!isAddress(digits.length === 40 ? address : "")) throw new TypeError(`0x${digits} has a wrong checksum`);
-    if (checksummed.size >= 4_096) checksummed = new Set<string>();
-    checksummed.add(address);
-  }
+  // A mixed-case address carries an EIP-55 checksum, which must hold (a keccak, remembered per address).
+  if (digits !== lower && digits !== digits.toUpperCase() && !isChecksummed(address)) throw new TypeError(`0x${digits} has a wrong checksum`);
   return `000000000000000000000000${lower}`;
 }
 function bytes32Word(value: string): string {

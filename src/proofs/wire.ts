@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { getAddress, isAddress, isHexString } from "ethers";
+import { isHexString } from "ethers";
+import { checksumAddress, isHexAddress } from "../chain/checksum";
 import { invoiceNumberProblem } from "./fingerprint";
 
 /**
@@ -27,8 +28,8 @@ export const quantity = z
 /** An Ethereum address in any letter case; parsed to its checksummed form. */
 export const address = z
   .string()
-  .refine((text) => isAddress(text) && text.startsWith("0x"), "an address is 0x followed by 40 hex digits")
-  .transform((text) => getAddress(text));
+  .refine((text) => isHexAddress(text), "an address is 0x followed by 40 hex digits")
+  .transform((text) => checksumAddress(text));
 
 /** 32 bytes in hex, lower-cased. */
 export const bytes32 = z

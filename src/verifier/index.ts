@@ -45,13 +45,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const ttl = BigInt(options.attestationTtlSeconds ?? 3600);
   let chainId: bigint | undefined;
   let reads: BlockReads | undefined;
+  // Checks that start while the head is being read share that read (single flight): under load, one block header
+  // (and ethers' formatting of it) serves every check that arrived meanwhile instead of one each.
+  let headRead: ReturnType<typeof options.provider.getBlock> | undefined;
+  const latestBlock = (): ReturnType<typeof options.provider.getBlock> => {
+    if (headRead === undefined) {
+      const read = options.provider.getBlock("latest");
+      headRead = read;
+      const clear = (): void => {
+        if (headRead === read) headRead = undefined;
+      };
+      read.then(clear, clear);
+    }
+    return headRead;
+  };
 
   return {
     address: async () => getAddress(await options.signer.getAddress()),
     async check(input, run = {}) {
       const recovery = run.signatures ?? options.signatures ?? inlineRecovery;
       chainId ??= (await options.provider.getNetwork()).chainId;
-      const block = await options.provider.getBlock("latest");
+      const block = await latestBlock();
       if (block === null) throw new Error("the node returned no latest block");
       // Keyed by hash, not number: after a reorganisation the same number is another block with other state.
       if (reads === undefined || reads.blockHash !== block.hash) reads = new BlockReads(options.contracts, block.number, block.hash);
