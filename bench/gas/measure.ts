@@ -58,13 +58,13 @@ async function withoutZeroConsentBytes<T extends { sellerConsent: BytesLike }>(
 }
 
 async function holdings(c: Consortium, account: string): Promise<bigint> {
-  return c.token["balanceOf(address)"](account);
+  return c.receivableToken["balanceOf(address)"](account);
 }
 
 /** Our token's figures, on a fresh deployment; every input is fixed so that figures repeat exactly. */
 async function measureReceivableToken(): Promise<Omit<GasFigures, "referenceSplit" | "fund" | "redeem" | "recoursePayment">> {
   const c = await deployConsortium();
-  const { token, anchor, tier1, tier2, factor } = c;
+  const { receivableToken: token, anchor, tier1, tier2, factor } = c;
 
   // confirm: the deployment's first receivable, for a supplier holding nothing yet. The word that holds the receivable
   // counter is not new even so: it also holds the Financing address, bound at deployment, so the counter's first write
@@ -152,7 +152,7 @@ async function fundingDomainOf(c: Consortium): Promise<FinancingDomain> {
 }
 
 async function issue(c: Consortium, to: HardhatEthersSigner, amount: bigint): Promise<void> {
-  await (await c.currency.connect(c.issuer).issue(to.address, amount)).wait();
+  await (await c.settlementToken.connect(c.issuer).issue(to.address, amount)).wait();
 }
 
 /**
@@ -174,7 +174,7 @@ async function issue(c: Consortium, to: HardhatEthersSigner, amount: bigint): Pr
  */
 async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   const c = await deployConsortium();
-  const { token, financing, settlement, anchor, tier1, tier2, factor, verifier } = c;
+  const { receivableToken: token, financing, settlement, anchor, tier1, tier2, factor, verifier } = c;
   const financingAddress = await financing.getAddress();
   const domain = await fundingDomainOf(c);
 
@@ -188,11 +188,11 @@ async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   await (await split.send(redeemed.tokenId, factor.address, SPLIT_VALUE)).wait();
   await issue(c, factor, CASH);
   await issue(c, tier1, MERGE_VALUE);
-  await (await c.currency.connect(factor).approve(financingAddress, CASH)).wait();
+  await (await c.settlementToken.connect(factor).approve(financingAddress, CASH)).wait();
 
   const piecesOf = async (account: HardhatEthersSigner): Promise<bigint> => holdings(c, account.address);
   expectState((await piecesOf(factor)) === 1n && (await piecesOf(tier1)) === 2n, "the factor holds one piece, tier1 two");
-  expectState((await c.currency.balanceOf(tier1.address)) > 0n, "tier1 holds currency");
+  expectState((await c.settlementToken.balanceOf(tier1.address)) > 0n, "tier1 holds currency");
   expectState((await token["balanceOf(uint256)"](funded.tokenId)) === FACE_VALUE, "the funded piece is whole");
 
   const requestWith = (nonce: bigint): FundingRequest => ({
@@ -231,11 +231,14 @@ async function measureFinance(): Promise<Pick<GasFigures, "fund" | "redeem">> {
   // redeem: the anchor repays receivable 2 in full; at maturity the factor claims its piece.
   const settlementAddress = await settlement.getAddress();
   await issue(c, anchor, FACE_VALUE);
-  await (await c.currency.connect(anchor).approve(settlementAddress, FACE_VALUE)).wait();
+  await (await c.settlementToken.connect(anchor).approve(settlementAddress, FACE_VALUE)).wait();
   await (await settlement.connect(anchor).repay(redeemed.slot, FACE_VALUE)).wait();
   await time.increaseTo((await token.receivable(redeemed.slot)).maturity);
   expectState((await settlement.claimable(factorsPiece)) === SPLIT_VALUE, "the piece is claimable in full");
-  expectState((await c.currency.balanceOf(factor.address)) > 0n && (await piecesOf(factor)) === 2n, "the factor holds currency and two pieces");
+  expectState(
+    (await c.settlementToken.balanceOf(factor.address)) > 0n && (await piecesOf(factor)) === 2n,
+    "the factor holds currency and two pieces",
+  );
   const redeem = await gasUsed(settlement.connect(factor).claim(factorsPiece));
   expectState(!(await token.exists(factorsPiece)), "the piece was burned");
 
@@ -257,13 +260,13 @@ const RECOURSE_PAYMENT = 10_000_000n;
  */
 async function measureRecourse(): Promise<Pick<GasFigures, "recoursePayment">> {
   const c = await deployConsortium();
-  const { token, financing, settlement, anchor, tier1, factor, verifier } = c;
+  const { receivableToken: token, financing, settlement, anchor, tier1, factor, verifier } = c;
   const financingAddress = await financing.getAddress();
   const domain = await fundingDomainOf(c);
   const sold = await confirmReceivable(c, { supplier: tier1, faceValue: FACE_VALUE, invoiceNumber: "BENCH-RECOURSE-001" });
   await issue(c, factor, CASH);
   await issue(c, tier1, CASH);
-  await (await c.currency.connect(factor).approve(financingAddress, CASH)).wait();
+  await (await c.settlementToken.connect(factor).approve(financingAddress, CASH)).wait();
 
   const requestWith = (nonce: bigint): FundingRequest => ({
     tokenId: sold.tokenId,
@@ -298,12 +301,12 @@ async function measureRecourse(): Promise<Pick<GasFigures, "recoursePayment">> {
   expectState((await token.ownerOf(fundedTokenId)) === factor.address, "the factor bought the piece");
 
   await issue(c, anchor, RECOURSE_REPAID);
-  await (await c.currency.connect(anchor).approve(await settlement.getAddress(), RECOURSE_REPAID)).wait();
+  await (await c.settlementToken.connect(anchor).approve(await settlement.getAddress(), RECOURSE_REPAID)).wait();
   await (await settlement.connect(anchor).repay(sold.slot, RECOURSE_REPAID)).wait();
   await time.increaseTo((await token.receivable(sold.slot)).maturity + 1n);
   await (await settlement.connect(factor).claim(fundedTokenId)).wait();
   await (await financing.connect(factor).recordRecourse(attestation)).wait();
-  await (await c.currency.connect(tier1).approve(financingAddress, CASH)).wait();
+  await (await c.settlementToken.connect(tier1).approve(financingAddress, CASH)).wait();
   expectState(
     (await settlement.recourseDue(fundedTokenId)) === RECOURSE_VALUE - (RECOURSE_VALUE * RECOURSE_REPAID) / FACE_VALUE,
     "the unpaid part is due",

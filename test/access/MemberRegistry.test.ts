@@ -207,7 +207,7 @@ describe("MemberRegistry", function () {
 
   describe("holding contracts", function () {
     it("binds each kind once, to a non-zero address, and says so in an event", async function () {
-      const { operator, token, anchor } = await loadFixture(fixture);
+      const { operator, receivableToken: token, anchor } = await loadFixture(fixture);
       const registry = await hre.ethers.deployContract("MemberRegistry", [id("FRESH-OPERATOR"), operator.address, (await latestTimestamp()) + YEAR]);
       const tokenAddress = await token.getAddress();
       expect(await registry.holdingContract(HoldingContract.RECEIVABLES)).to.equal(hre.ethers.ZeroAddress);

@@ -240,7 +240,7 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
       const { c } = api;
       const root = await confirmDocumented(c, { supplier: c.tier1, faceValue: 1_000_000n });
       // Split the piece off itself, each new piece from the last: a lineage one step deeper than the bound.
-      const token = c.token.connect(c.tier1);
+      const token = c.receivableToken.connect(c.tier1);
       let piece = root.tokenId;
       for (let depth = 1; depth <= MAX_LINEAGE_DEPTH; depth += 1) {
         const next = await token["transferFrom(uint256,address,uint256)"].staticCall(piece, c.tier1.address, 1n);
@@ -266,7 +266,7 @@ describe("API abuse: sign-in, sessions, bad input, slow bodies, deep lineages", 
       expect(fieldsOf(answer)).to.deep.equal(["id"]);
       expect(calls, "RPC calls for one lineage request").to.be.lessThan(MAX_LINEAGE_DEPTH + 30);
       // One step less is answered in full.
-      const parent = await c.token.parentOf(piece);
+      const parent = await c.receivableToken.parentOf(piece);
       const full = await call(api.url, "GET", `/v1/tokens/${parent}/lineage`, { token: session });
       expect(full.status).to.equal(200);
       expect((full.body as { steps: unknown[] }).steps).to.have.length(MAX_LINEAGE_DEPTH);

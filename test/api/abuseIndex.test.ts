@@ -75,7 +75,7 @@ describe("API abuse through the index and the inbox: documents, failure details,
       logisticsHash: piece.trade.logisticsHash,
       sellerConsent: await sellerConsentFor(c, c.tier3, c.issuer, invoiceNumber, piece.trade.invoiceHash),
     };
-    const issuerToken = c.token.connect(c.issuer);
+    const issuerToken = c.receivableToken.connect(c.issuer);
     laundered = await issuerToken.transferWithProof.staticCall(paid.tokenId, c.tier3.address, 1_000n, proof);
     await (await issuerToken.transferWithProof(paid.tokenId, c.tier3.address, 1_000n, proof)).wait();
   });
@@ -220,7 +220,7 @@ describe("API abuse through the index and the inbox: documents, failure details,
       this.timeout(300_000);
       const { c } = api;
       // tier 1 pushes 1-fen splits of its root piece to tier 3, then pays tier 3 a real piece.
-      const token = c.token.connect(c.tier1);
+      const token = c.receivableToken.connect(c.tier1);
       const dust = 1_001;
       for (let index = 0; index < dust; index += 1) await token["transferFrom(uint256,address,uint256)"](root.tokenId, c.tier3.address, 1n);
       const real = await transferDocumented(c, { fromTokenId: root.tokenId, from: c.tier1, to: c.tier3, value: 7_000n });

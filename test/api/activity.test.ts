@@ -37,9 +37,9 @@ describe("API activity and cash: each member's history and money, newest first",
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 30n });
     const moved = await splitTo(c, c.tier1, tokenId, c.tier2, PIECE);
     await issueTo(c, c.factor, PRICE);
-    await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), PRICE)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), PRICE)).wait();
     ({ fundedTokenId } = await fundPiece(c, { holder: c.tier2, tokenId: moved, value: PIECE, price: PRICE, withRecourse: false }));
-    await time.increaseTo((await c.token.receivable(slot)).maturity);
+    await time.increaseTo((await c.receivableToken.receivable(slot)).maturity);
     await fundAndRepay(c, slot, FACE);
     await (await c.settlement.connect(c.factor).claim(fundedTokenId)).wait();
     tier2 = await signIn(api.url, c.tier2);

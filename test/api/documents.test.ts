@@ -140,7 +140,7 @@ describe("API documents: upload and read", () => {
     expect((await upload("invoices", invoiceProofToWire(future.invoice), tokens.tier1)).status).to.equal(201);
     const early = await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor });
     expect(early.status).to.equal(403);
-    const anchorToken = api.c.token.connect(api.c.anchor);
+    const anchorToken = api.c.receivableToken.connect(api.c.anchor);
     const confirmation = {
       supplier: api.c.tier1.address,
       faceValue: 20_000_000n,
@@ -152,7 +152,9 @@ describe("API documents: upload and read", () => {
     await (await anchorToken.confirm(confirmation)).wait();
     // Named on chain, but no piece of it is offered to or held by the factor.
     expect((await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor })).status).to.equal(403);
-    await (await api.c.token.connect(api.c.tier1)["transferFrom(address,address,uint256)"](api.c.tier1.address, api.c.factor.address, rootId)).wait();
+    await (
+      await api.c.receivableToken.connect(api.c.tier1)["transferFrom(address,address,uint256)"](api.c.tier1.address, api.c.factor.address, rootId)
+    ).wait();
     const later = await call(api.url, "GET", `/v1/documents/${future.invoiceHash}`, { token: tokens.factor });
     expect(later.status).to.equal(200);
     expect(later.body).to.deep.include({ hash: future.invoiceHash, kind: "invoice" });

@@ -56,8 +56,8 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
     ];
 
     const financing = await c.financing.getAddress();
-    await (await c.currency.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
-    await (await c.currency.connect(c.factor).approve(financing, MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(financing, MaxUint256)).wait();
     const domain = financingDomain(api.chainId, financing);
     const deadline = (await latestTimestamp()) + DAY;
     const request: FundingRequest = {
@@ -115,7 +115,10 @@ describe("API index reads: holdings, trees, receivables, books and histories, ea
       [secondChildren[1].toString(), "60000"],
       [secondChildren[0].toString(), "50000"],
     ]);
-    const [firstTerms, secondTerms] = await Promise.all([api.c.token.receivable(first.slot), api.c.token.receivable(second.slot)]);
+    const [firstTerms, secondTerms] = await Promise.all([
+      api.c.receivableToken.receivable(first.slot),
+      api.c.receivableToken.receivable(second.slot),
+    ]);
     expect(body.totals).to.deep.include({
       count: 3,
       value: "310000",

@@ -170,8 +170,8 @@ describe("API offers: publish, compare, request several factors at once", () => 
     });
     expect(check.status, JSON.stringify(check.body)).to.equal(200);
     const passed = check.body as { attestation: Parameters<typeof c.financing.fund>[2]; signature: string };
-    await (await c.currency.connect(c.issuer).issue(c.issuer.address, value)).wait();
-    await (await c.currency.connect(c.issuer).approve(await c.financing.getAddress(), value)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.issuer.address, value)).wait();
+    await (await c.settlementToken.connect(c.issuer).approve(await c.financing.getAddress(), value)).wait();
     await (await c.financing.connect(c.issuer).fund(toIssuer.request, toIssuer.holderSignature, passed.attestation, [passed.signature])).wait();
 
     const mine = (await call(api.url, "GET", "/v1/funding-requests", { token: token(c.tier1) })).body as {

@@ -82,14 +82,14 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
       const confirmed = await confirmDocumented(c, { supplier: c.tier1, faceValue: face, maturityInDays: days });
       if (slots.length === 0) firstConfirmationTime = await blockTime();
       slots.push(confirmed.slot);
-      maturities.push((await c.token.receivable(confirmed.slot)).maturity);
+      maturities.push((await c.receivableToken.receivable(confirmed.slot)).maturity);
     }
     // Tier 1 pays tier 2 100,000.00 fen out of A: a verified trade, tier 2 the seller.
     tier2Piece = (await transferDocumented(c, { fromTokenId: (slots[0] << 32n) | 1n, from: c.tier1, to: c.tier2, value: 100_000n })).tokenId;
     transferTime = await blockTime();
     // The factor buys 50,000 of C and 100,000 of D from tier 1.
-    await (await c.currency.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
-    await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), MaxUint256)).wait();
     await fundDirectly(c.tier1, (slots[2] << 32n) | 1n, 50_000n, 1n);
     await fundDirectly(c.tier1, (slots[3] << 32n) | 1n, 100_000n, 2n);
 
@@ -173,8 +173,8 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
 
   it("counts an anchor's receivables: on time at the very second of maturity, late beyond grace, overdue past grace", async () => {
     const { c } = api;
-    await (await c.currency.connect(c.issuer).issue(c.anchor.address, 10_000_000n)).wait();
-    await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.anchor.address, 10_000_000n)).wait();
+    await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), MaxUint256)).wait();
     await at(maturities[0]);
     await (await c.settlement.connect(c.anchor).repay(slots[0], 1_000_000n)).wait();
     await at(maturities[1] + GRACE + 1n);
@@ -201,7 +201,7 @@ describe("API: the record behind a funding decision (anchor, supplier, factor)",
       outstanding: "500000",
       truncated: false,
     });
-    const line = await c.token.creditLine(c.memberIds.get(c.anchor.address) ?? 0);
+    const line = await c.receivableToken.creditLine(c.memberIds.get(c.anchor.address) ?? 0);
     expect(line.outstanding).to.equal(500_000n, "the index's sum agrees with the chain's line");
     expect(body.line).to.deep.include({
       limit: STORY_CREDIT_LINE.toString(),

@@ -54,11 +54,11 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
     slot = first.slot;
     kept = first.tokenId;
     sold = (await transferDocumented(c, { fromTokenId: kept, from: c.tier1, to: c.tier2, value: 20_000_000n })).tokenId;
-    maturity = (await c.token.receivable(slot)).maturity;
+    maturity = (await c.receivableToken.receivable(slot)).maturity;
 
     const financing = await c.financing.getAddress();
     await issueTo(c, c.factor, 30_000_000n);
-    await (await c.currency.connect(c.factor).approve(financing, MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(financing, MaxUint256)).wait();
     const domain = financingDomain(api.chainId, financing);
     const deadline = (await latestTimestamp()) + DAY;
     const request: FundingRequest = {
@@ -86,7 +86,7 @@ describe("API: true statuses of pieces and debts (issue 18 item 3)", () => {
     const signatures = await signFundingAttestationBy([c.verifier], domain, attestation);
     await (await c.financing.connect(c.factor).fund(request, await signFundingRequest(c.tier2, domain, request), attestation, signatures)).wait();
     await issueTo(c, c.anchor, 50_000_000n);
-    await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), MaxUint256)).wait();
 
     supplier = await signIn(api.url, c.tier1);
     factor = await signIn(api.url, c.factor);

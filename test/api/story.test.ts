@@ -121,15 +121,15 @@ describe("API story: documents in, a forged waybill caught, an attestation out, 
 
     // The factor funds on chain with exactly what the API returned.
     const price = BigInt(attested.attestation.price);
-    await (await c.currency.connect(c.issuer).issue(c.factor.address, price)).wait();
-    await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), price)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.factor.address, price)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), price)).wait();
     const financing = c.financing.connect(c.factor);
     const [fundingId] = await financing.fund.staticCall(passed.request, passed.holderSignature, attested.attestation as never, [attested.signature]);
     expect(fundingId).to.equal(attested.fundingId);
     await expect(financing.fund(passed.request, passed.holderSignature, attested.attestation as never, [attested.signature]))
       .to.emit(c.financing, "Funded")
       .withArgs(attested.fundingId, genuine.tokenId, c.factor.address, c.tier3.address, genuine.tokenId, 10_000_000n, price, false);
-    expect(await c.currency.balanceOf(c.tier3.address)).to.equal(price);
+    expect(await c.settlementToken.balanceOf(c.tier3.address)).to.equal(price);
 
     // The API's reads now show the factor holding the piece, and the funding in its lineage.
     const piece = await call(api.url, "GET", `/v1/tokens/${genuine.tokenId}`, { token: factor });

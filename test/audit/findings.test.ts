@@ -38,8 +38,8 @@ describe("audit findings", function () {
     };
     const first = await confirmReceivable(c, { supplier: c.tier1, faceValue: 50_000_000n });
     const second = await confirmReceivable(c, { supplier: c.tier2, faceValue: 20_000_000n });
-    await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
-    await (await c.token.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
+    await (await c.receivableToken.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
+    await (await c.receivableToken.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
 
     // While the verifier is active, a funding through the lax contract is indistinguishable from a real one.
     await fundPiece(c, { holder: c.tier1, tokenId: first.tokenId, value: 50_000_000n, price: 49_000_000n, financing: laxFinancing });
@@ -218,7 +218,7 @@ describe("audit findings", function () {
     const stray = await new StraySettlementEvents__factory(c.operator).deploy();
     const record = { ...c.record, contracts: { ...c.record.contracts, settlement: await stray.getAddress() } };
     const receivable = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000_000n, maturityInDays: 30n });
-    const maturity = (await c.token.receivable(receivable.slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(receivable.slot)).maturity;
     await (await stray.announceGracePeriod(7n * DAY)).wait();
     expect(describeFindings(await audit(record))).to.equal("");
 

@@ -132,8 +132,8 @@ describe("audit funding digests and signer recovery", function () {
       };
       const first = await confirmReceivable(c, { supplier: c.tier1, faceValue: 50_000_000n });
       const second = await confirmReceivable(c, { supplier: c.tier2, faceValue: 20_000_000n });
-      await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
-      await (await c.token.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
+      await (await c.receivableToken.connect(c.tier1)["approve(address,uint256)"](laxAddress, first.tokenId)).wait();
+      await (await c.receivableToken.connect(c.tier2)["approve(address,uint256)"](laxAddress, second.tokenId)).wait();
       await fundPiece(c, { holder: c.tier1, tokenId: first.tokenId, value: 50_000_000n, price: 49_000_000n, financing: laxFinancing });
       selectSignatureBackend("native", () => undefined);
       expect(describeFindings(await audit(record))).to.equal("");

@@ -83,7 +83,7 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<st
   const holderSignature = await signFundingRequest(options.holder, domain, request);
   const signatures = await signFundingAttestationBy(options.verifiers ?? [c.verifier], domain, attestation);
   await issueTo(c, factor, options.price);
-  await (await c.currency.connect(factor).approve(financingAddress, options.price)).wait();
+  await (await c.settlementToken.connect(factor).approve(financingAddress, options.price)).wait();
   if (options.financing !== undefined) return options.financing.fund(request, holderSignature, attestation, signatures);
   const sent = await c.financing.connect(factor).fund(request, holderSignature, attestation, signatures);
   await sent.wait();
@@ -100,7 +100,7 @@ export function describeFindings(result: AuditResult): string {
  * moves pieces as an approved address, which only an active member (or the real financing contract) may do.
  */
 export async function deployLaxFinancing(c: AuditedConsortium): Promise<{ lax: AuditLaxFinancing; laxAddress: string }> {
-  const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.token.getAddress(), await c.currency.getAddress());
+  const lax = await new AuditLaxFinancing__factory(c.operator).deploy(await c.receivableToken.getAddress(), await c.settlementToken.getAddress());
   const laxAddress = await lax.getAddress();
   await (
     await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + 365n * DAY)

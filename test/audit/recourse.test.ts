@@ -20,7 +20,7 @@ describe("audit: recourse that settles", function () {
     const c = await deployAuditedConsortium();
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 30n });
     await issueTo(c, c.factor, FACE);
-    await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), FACE)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), FACE)).wait();
     await issueTo(c, c.tier1, FACE);
     const funding = await fundForRecourse(c, { holder: c.tier1, tokenId, value: PIECE, price: 29_000_000n, withRecourse: true });
     await fundAndRepay(c, slot, 25_000_000n);
@@ -52,7 +52,7 @@ describe("audit: recourse that settles", function () {
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 30n });
     // The lax contract moves whole pieces: tier1 sells its whole receivable, with recourse.
     const piece = tokenId;
-    await (await c.token.connect(c.tier1)["approve(address,uint256)"](laxAddress, piece)).wait();
+    await (await c.receivableToken.connect(c.tier1)["approve(address,uint256)"](laxAddress, piece)).wait();
     const fundTx = await fundPiece(c, {
       holder: c.tier1,
       tokenId: piece,
@@ -72,7 +72,7 @@ describe("audit: recourse that settles", function () {
 
     // The seller pays 70,000,000 where 60,000,000 was unpaid; Settlement never learns of it.
     await issueTo(c, c.tier1, 70_000_000n);
-    await (await c.currency.connect(c.tier1).approve(laxAddress, 70_000_000n)).wait();
+    await (await c.settlementToken.connect(c.tier1).approve(laxAddress, 70_000_000n)).wait();
     const paid = await lax.connect(c.tier1).payRecourse(fundingId, factorId, sellerId, piece, c.factor.address, 70_000_000n, 70_000_000n);
     await paid.wait();
     // The anchor repays the rest and the factor claims everything: the seller's share is never routed to it.

@@ -43,7 +43,7 @@ describe("audit view reader", function () {
     const pieces: bigint[] = [];
     for (let k = 0; k < 3; k += 1) pieces.push((await confirmReceivable(c, { supplier: c.tier1, faceValue: 1_000_000n + BigInt(k) })).tokenId);
     const token = ReceivableToken__factory.createInterface();
-    const tokenAddress = await c.token.getAddress();
+    const tokenAddress = await c.receivableToken.getAddress();
     const pieceOf = token.getFunction("pieceOf").selector;
     const receivable = token.getFunction("receivable").selector;
     const missing = pieces[2] + 1_000n;

@@ -10,7 +10,7 @@ describe("lineage (src/chain/lineage.ts)", function () {
     const c = await deployConsortium();
     const contracts: ChainbillContracts = systemOf(c);
     const { tokenId: root } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 100_000_000n });
-    const tier1Token = c.token.connect(c.tier1);
+    const tier1Token = c.receivableToken.connect(c.tier1);
     // Before the split: tier 1 splits 1,000,000 to itself and merges 1 fen of it back into the root.
     const own = await tier1Token["transferFrom(uint256,address,uint256)"].staticCall(root, c.tier1.address, 1_000_000n);
     await (await tier1Token["transferFrom(uint256,address,uint256)"](root, c.tier1.address, 1_000_000n)).wait();

@@ -55,7 +55,7 @@ describe("credit report (征信报送)", function () {
   function chainOf(c: AuditedConsortium): CreditChain & { registry: AuditedConsortium["registry"] } {
     return {
       provider: hre.ethers.provider,
-      receivableToken: c.token,
+      receivableToken: c.receivableToken,
       settlement: c.settlement,
       financing: c.financing,
       registry: c.registry,
@@ -96,14 +96,14 @@ describe("credit report (征信报送)", function () {
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
     const repaidLate = await confirmReceivable(c, { faceValue: 500_000_00n, maturityInDays: 30n });
     const unpaid = await confirmReceivable(c, { faceValue: 200_000_00n, maturityInDays: 30n });
-    const maturity = (await c.token.receivable(repaidLate.slot)).maturity;
-    const unpaidMaturity = (await c.token.receivable(unpaid.slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(repaidLate.slot)).maturity;
+    const unpaidMaturity = (await c.receivableToken.receivable(unpaid.slot)).maturity;
     const funded = await fundPiece(c, { holder: c.tier1, tokenId: unpaid.tokenId, value: 50_000_00n, price: 49_000_00n });
     expect(funded).to.match(/^0x/u);
 
     const beforeRepayment = await mineAt(maturity + GRACE - 10n);
     await issueTo(c, c.anchor, 500_000_00n);
-    await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), 500_000_00n)).wait();
+    await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), 500_000_00n)).wait();
     // The repayment lands at the very last second of the grace period.
     await setNextBlockTime(maturity + GRACE);
     await (await c.settlement.connect(c.anchor).repay(repaidLate.slot, 500_000_00n)).wait();
@@ -157,7 +157,7 @@ describe("credit report (征信报送)", function () {
     const c = await deployAuditedConsortium();
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
     const bad = await confirmReceivable(c, { faceValue: 200_000_00n, maturityInDays: 30n });
-    const maturity = (await c.token.receivable(bad.slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(bad.slot)).maturity;
     await fundPiece(c, { holder: c.tier1, tokenId: bad.tokenId, value: 50_000_00n, price: 49_000_00n });
     await fundAndRepay(c, bad.slot, 80_000_00n);
 
@@ -205,7 +205,7 @@ describe("credit report (征信报送)", function () {
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
     const first = await confirmReceivable(c, { faceValue: 300_000_00n, maturityInDays: 10n });
     await confirmReceivable(c, { faceValue: 100_000_00n, maturityInDays: 10n });
-    const maturity = (await c.token.receivable(first.slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(first.slot)).maturity;
     await fundAndRepay(c, first.slot, 300_000_00n);
     const block = await mineAt(maturity + GRACE + 2n * DAY);
     const chain = chainOf(c);
@@ -241,7 +241,7 @@ describe("credit report (征信报送)", function () {
     await (await c.settlement.connect(c.operator).setGracePeriod(GRACE)).wait();
     const first = await confirmReceivable(c, { faceValue: 300_000_00n, maturityInDays: 10n });
     await confirmReceivable(c, { faceValue: 100_000_00n, maturityInDays: 10n });
-    const maturity = (await c.token.receivable(first.slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(first.slot)).maturity;
     await fundAndRepay(c, first.slot, 300_000_00n);
     const block = await mineAt(maturity + GRACE + 2n * DAY);
     const chain = chainOf(c);

@@ -48,9 +48,9 @@ async function fixture(): Promise<Fixture> {
   const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 90n });
   const financingAddress = await c.financing.getAddress();
   const { chainId } = await hre.ethers.provider.getNetwork();
-  await (await c.currency.connect(c.issuer).issue(c.factor.address, FACTOR_CASH)).wait();
-  await (await c.currency.connect(c.factor).approve(financingAddress, FACTOR_CASH)).wait();
-  const maturity = (await c.token.receivable(slot)).maturity;
+  await (await c.settlementToken.connect(c.issuer).issue(c.factor.address, FACTOR_CASH)).wait();
+  await (await c.settlementToken.connect(c.factor).approve(financingAddress, FACTOR_CASH)).wait();
+  const maturity = (await c.receivableToken.receivable(slot)).maturity;
   return { ...c, slot, root: tokenId, maturity, domain: financingDomain(chainId, financingAddress), financingAddress };
 }
 
@@ -143,11 +143,11 @@ interface Observed {
 async function observe(f: Fixture, d: Deal): Promise<Observed> {
   const accounts = [f.factor, f.issuer, f.tier1, f.tier2, f.tier3, f.verifier];
   return {
-    cash: await Promise.all(accounts.map((account) => f.currency.balanceOf(account.address))),
-    owner: await f.token.ownerOf(d.attestation.tokenId),
-    value: await f.token["balanceOf(uint256)"](d.attestation.tokenId),
-    pieceCount: (await f.token.receivable(f.slot)).pieceCount,
-    factorHoldings: await f.token["balanceOf(address)"](f.factor.address),
+    cash: await Promise.all(accounts.map((account) => f.settlementToken.balanceOf(account.address))),
+    owner: await f.receivableToken.ownerOf(d.attestation.tokenId),
+    value: await f.receivableToken["balanceOf(uint256)"](d.attestation.tokenId),
+    pieceCount: (await f.receivableToken.receivable(f.slot)).pieceCount,
+    factorHoldings: await f.receivableToken["balanceOf(address)"](f.factor.address),
     nonceUsed: await f.financing.isNonceUsed(d.attestation.holder, d.request.nonce),
     fundedAt: (await f.financing.funding(d.attestation.holder, d.attestation.nonce)).fundedAt,
   };
@@ -236,14 +236,14 @@ describe("Financing", function () {
       expect(fundedTokenId).to.equal(f.root);
 
       const tx = fund(f, d);
-      await expect(tx).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-quoted, quoted]);
+      await expect(tx).to.changeTokenBalances(f.settlementToken, [f.factor, f.tier1], [-quoted, quoted]);
       await expect(tx).to.emit(f.financing, "Funded").withArgs(d.fundingId, f.root, f.factor.address, f.tier1.address, f.root, FACE, quoted, false);
-      await expect(tx).to.emit(f.token, "Transfer").withArgs(f.tier1.address, f.factor.address, f.root);
+      await expect(tx).to.emit(f.receivableToken, "Transfer").withArgs(f.tier1.address, f.factor.address, f.root);
       const receipt = await (await tx).wait();
       const block = await hre.ethers.provider.getBlock(receipt?.blockNumber ?? "latest");
 
-      expect(await f.token.ownerOf(f.root)).to.equal(f.factor.address);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.factor.address);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE);
       const record = await f.financing.funding(d.attestation.holder, d.attestation.nonce);
       expect(record.factorId).to.equal(memberId(f, f.factor));
       expect(record.sellerId).to.equal(memberId(f, f.tier1));
@@ -261,17 +261,17 @@ describe("Financing", function () {
       const newPiece = tokenIdOf(f.slot, 2n);
 
       const tx = fund(f, d);
-      await expect(tx).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-price, price]);
+      await expect(tx).to.changeTokenBalances(f.settlementToken, [f.factor, f.tier1], [-price, price]);
       await expect(tx)
         .to.emit(f.financing, "Funded")
         .withArgs(d.fundingId, f.root, f.factor.address, f.tier1.address, newPiece, PARTIAL, price, true);
-      await expect(tx).to.emit(f.token, "TransferValue").withArgs(f.root, newPiece, PARTIAL);
+      await expect(tx).to.emit(f.receivableToken, "TransferValue").withArgs(f.root, newPiece, PARTIAL);
 
-      expect(await f.token.ownerOf(newPiece)).to.equal(f.factor.address);
-      expect(await f.token["balanceOf(uint256)"](newPiece)).to.equal(PARTIAL);
-      expect(await f.token.parentOf(newPiece)).to.equal(f.root);
-      expect(await f.token.ownerOf(f.root)).to.equal(f.tier1.address);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - PARTIAL);
+      expect(await f.receivableToken.ownerOf(newPiece)).to.equal(f.factor.address);
+      expect(await f.receivableToken["balanceOf(uint256)"](newPiece)).to.equal(PARTIAL);
+      expect(await f.receivableToken.parentOf(newPiece)).to.equal(f.root);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.tier1.address);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE - PARTIAL);
       const record = await f.financing.funding(d.attestation.holder, d.attestation.nonce);
       expect(record.fundedSeq).to.equal(2n);
       expect(record.recourse).to.equal(Recourse.AVAILABLE);
@@ -285,8 +285,8 @@ describe("Financing", function () {
       await expect(f.financing.connect(f.tier1).approveRequest(d.request)).to.emit(f.financing, "RequestApproved").withArgs(digest, f.tier1.address);
 
       const onChain: Deal = { ...d, holderSignature: "0x" };
-      await expect(fund(f, onChain)).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-PRICE, PRICE]);
-      expect(await f.token.ownerOf(f.root)).to.equal(f.factor.address);
+      await expect(fund(f, onChain)).to.changeTokenBalances(f.settlementToken, [f.factor, f.tier1], [-PRICE, PRICE]);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.factor.address);
       expect(await f.financing.isNonceUsed(f.tier1.address, d.request.nonce)).to.equal(true);
     });
 
@@ -339,8 +339,8 @@ describe("Financing", function () {
     it("with 2 required, two distinct verifier organisations fund", async function () {
       const f = await kOfN();
       const d = await deal(f, { verifiers: [f.verifier, f.second] });
-      await expect(fund(f, d)).to.changeTokenBalances(f.currency, [f.factor, f.tier1], [-PRICE, PRICE]);
-      expect(await f.token.ownerOf(f.root)).to.equal(f.factor.address);
+      await expect(fund(f, d)).to.changeTokenBalances(f.settlementToken, [f.factor, f.tier1], [-PRICE, PRICE]);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.factor.address);
     });
 
     it("fund_revertsWhenTooFewVerifiersSigned", async function () {
@@ -476,8 +476,8 @@ describe("Financing", function () {
     it("fund_revertsWhenTheCallerIsNotAnActiveFactor", async function () {
       const f = await loadFixture(fixture);
       // A supplier, named by both request and attestation, with currency and allowance: still not a factor.
-      await (await f.currency.connect(f.issuer).issue(f.tier2.address, FACE)).wait();
-      await (await f.currency.connect(f.tier2).approve(f.financingAddress, FACE)).wait();
+      await (await f.settlementToken.connect(f.issuer).issue(f.tier2.address, FACE)).wait();
+      await (await f.settlementToken.connect(f.tier2).approve(f.financingAddress, FACE)).wait();
       const bySupplier = await deal(f, { factor: f.tier2 });
       await expectRefused(f, bySupplier, () => fund(f, bySupplier, f.tier2), f.financing, "FinancingNotFactor", [f.tier2.address]);
 
@@ -588,8 +588,8 @@ describe("Financing", function () {
       const f = await loadFixture(fixture);
       const tier1Id = f.memberIds.get(f.tier1.address) ?? 0;
       await (await f.registry.grantRole(tier1Id, Role.FACTOR)).wait();
-      await (await f.currency.connect(f.issuer).issue(f.tier1.address, FACE)).wait();
-      await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
+      await (await f.settlementToken.connect(f.issuer).issue(f.tier1.address, FACE)).wait();
+      await (await f.settlementToken.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
       const d = await deal(f, { factor: f.tier1 });
       await expectRefused(f, d, () => fund(f, d, f.tier1), f.financing, "FinancingSelfFunding", [tier1Id]);
     });
@@ -608,24 +608,24 @@ describe("Financing", function () {
 
     it("fund_revertsWhenTheFactorHasNotApprovedTheCurrency", async function () {
       const f = await loadFixture(fixture);
-      await (await f.currency.connect(f.factor).approve(f.financingAddress, 0n)).wait();
+      await (await f.settlementToken.connect(f.factor).approve(f.financingAddress, 0n)).wait();
       const d = await deal(f);
-      await expectRefused(f, d, () => fund(f, d), f.currency, "ERC20InsufficientAllowance", [f.financingAddress, 0n, PRICE]);
+      await expectRefused(f, d, () => fund(f, d), f.settlementToken, "ERC20InsufficientAllowance", [f.financingAddress, 0n, PRICE]);
     });
 
     it("fund_revertsWhenTheFactorHasNotEnoughCurrency", async function () {
       const f = await loadFixture(fixture);
       // The issuing bank is a FACTOR too; it approved but holds nothing.
-      await (await f.currency.connect(f.issuer).approve(f.financingAddress, FACE)).wait();
+      await (await f.settlementToken.connect(f.issuer).approve(f.financingAddress, FACE)).wait();
       const d = await deal(f, { factor: f.issuer });
-      await expectRefused(f, d, () => fund(f, d, f.issuer), f.currency, "ERC20InsufficientBalance", [f.issuer.address, 0n, PRICE]);
+      await expectRefused(f, d, () => fund(f, d, f.issuer), f.settlementToken, "ERC20InsufficientBalance", [f.issuer.address, 0n, PRICE]);
     });
 
     it("fund_revertsWhileTheTokenIsPaused", async function () {
       const f = await loadFixture(fixture);
       const d = await deal(f);
-      await (await f.token.pause()).wait();
-      await expectRefused(f, d, () => fund(f, d), f.token, "EnforcedPause", []);
+      await (await f.receivableToken.pause()).wait();
+      await expectRefused(f, d, () => fund(f, d), f.receivableToken, "EnforcedPause", []);
     });
   });
 
@@ -641,8 +641,8 @@ describe("Financing", function () {
     async function fundedWithRecourse(withRecourse: boolean): Promise<Funded> {
       const f = await loadFixture(fixture);
       await (await f.settlement.setGracePeriod(GRACE)).wait();
-      await (await f.currency.connect(f.issuer).issue(f.anchor.address, FACE)).wait();
-      await (await f.currency.connect(f.anchor).approve(await f.settlement.getAddress(), FACE)).wait();
+      await (await f.settlementToken.connect(f.issuer).issue(f.anchor.address, FACE)).wait();
+      await (await f.settlementToken.connect(f.anchor).approve(await f.settlement.getAddress(), FACE)).wait();
       const d = await deal(f, { value: PARTIAL, price: 29_000_000n, withRecourse });
       await (await fund(f, d)).wait();
       return { ...f, d, fundedTokenId: tokenIdOf(f.slot, 2n) };

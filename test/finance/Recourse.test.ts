@@ -30,12 +30,12 @@ async function fixture(): Promise<Fixture> {
   const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 90n });
   await (await c.settlement.setGracePeriod(GRACE)).wait();
   await issueTo(c, c.factor, FACE);
-  await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), FACE)).wait();
+  await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), FACE)).wait();
   await issueTo(c, c.tier1, FACE);
   const funding = await fundPiece(c, { holder: c.tier1, tokenId, value: PIECE, price: PRICE, withRecourse: true });
   const plain = await fundPiece(c, { holder: c.tier1, tokenId, value: 10_000_000n, price: 9_700_000n, withRecourse: false });
   await fundAndRepay(c, slot, FIRST_REPAYMENT);
-  const maturity = (await c.token.receivable(slot)).maturity;
+  const maturity = (await c.receivableToken.receivable(slot)).maturity;
   return { ...c, slot, maturity, funding, plain };
 }
 
@@ -52,7 +52,7 @@ async function demanded(): Promise<Fixture> {
 }
 
 async function cash(f: Fixture, who: HardhatEthersSigner): Promise<bigint> {
-  return f.currency.balanceOf(who.address);
+  return f.settlementToken.balanceOf(who.address);
 }
 
 /** What the factor has received on the piece in all: the anchor's money it claimed plus the seller's recourse. */
@@ -97,7 +97,7 @@ describe("Recourse that settles (issue 19 part 3)", function () {
       f.financing,
       "FinancingZeroValue",
     );
-    await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
+    await (await f.settlementToken.connect(f.tier1).approve(await f.financing.getAddress(), FACE)).wait();
     await expect(f.financing.connect(f.tier1).payRecourse(f.funding.attestation, unpaid + 1n))
       .to.be.revertedWithCustomError(f.settlement, "SettlementRecourseAboveDue")
       .withArgs(f.funding.fundedTokenId, unpaid + 1n, unpaid);
@@ -116,7 +116,7 @@ describe("Recourse that settles (issue 19 part 3)", function () {
 
     const factorBefore = await cash(f, f.factor);
     const sellerBefore = await cash(f, f.tier1);
-    await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), unpaid)).wait();
+    await (await f.settlementToken.connect(f.tier1).approve(await f.financing.getAddress(), unpaid)).wait();
     const paid = f.financing.connect(f.tier1).payRecourse(f.funding.attestation, unpaid);
     // The anchor's 25% on the piece, never claimed, is paid out first to the factor, under the shares before.
     await expect(paid)
@@ -144,7 +144,7 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     await expect(claim).to.emit(f.settlement, "Claimed").withArgs(f.funding.fundedTokenId, f.factor.address, unpaid, PIECE);
     expect(await cash(f, f.factor)).to.equal(factorAfterPayment);
     expect(await cash(f, f.tier1)).to.equal(sellerBefore);
-    expect(await f.token.exists(f.funding.fundedTokenId)).to.equal(false);
+    expect(await f.receivableToken.exists(f.funding.fundedTokenId)).to.equal(false);
     const account = await f.settlement.recourseOf(f.funding.fundedTokenId);
     expect([account.paid, account.owed, account.returned]).to.deep.equal([unpaid, 0n, unpaid]);
   });
@@ -183,7 +183,7 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     const f = await demanded();
     await fundAndRepay(f, f.slot, FACE - FIRST_REPAYMENT);
     expect(await f.settlement.recourseDue(f.funding.fundedTokenId)).to.equal(0n);
-    await (await f.currency.connect(f.tier1).approve(await f.financing.getAddress(), 1n)).wait();
+    await (await f.settlementToken.connect(f.tier1).approve(await f.financing.getAddress(), 1n)).wait();
     await expect(f.financing.connect(f.tier1).payRecourse(f.funding.attestation, 1n))
       .to.be.revertedWithCustomError(f.settlement, "SettlementRecourseAboveDue")
       .withArgs(f.funding.fundedTokenId, 1n, 0n);
@@ -193,7 +193,11 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     const f = await loadFixture(fixture);
     const kept = PIECE - 5_000_000n;
     await (
-      await f.token.connect(f.factor).getFunction("transferFrom(uint256,address,uint256)")(f.funding.fundedTokenId, f.tier2.address, 5_000_000n)
+      await f.receivableToken.connect(f.factor).getFunction("transferFrom(uint256,address,uint256)")(
+        f.funding.fundedTokenId,
+        f.tier2.address,
+        5_000_000n,
+      )
     ).wait();
     await time.increaseTo(f.maturity + GRACE + 1n);
     await expect(f.financing.connect(f.factor).recordRecourse(f.funding.attestation))
@@ -213,7 +217,11 @@ describe("Recourse that settles (issue 19 part 3)", function () {
     void other;
     // The factor merges the value of its plain purchase (same receivable) into the recourse piece.
     await (
-      await f.token.connect(f.factor).getFunction("transferFrom(uint256,uint256,uint256)")(f.plain.fundedTokenId, f.funding.fundedTokenId, 1_000_000n)
+      await f.receivableToken.connect(f.factor).getFunction("transferFrom(uint256,uint256,uint256)")(
+        f.plain.fundedTokenId,
+        f.funding.fundedTokenId,
+        1_000_000n,
+      )
     ).wait();
     await time.increaseTo(f.maturity + GRACE + 1n);
     await expect(f.financing.connect(f.factor).recordRecourse(f.funding.attestation))

@@ -57,7 +57,7 @@ describe("Settlement", function () {
     const oneFenToTier3 = await splitTo(c, c.tier1, root, c.tier3, 1n);
     const toTier3 = await splitTo(c, c.tier2, toTier2, c.tier3, 11_111_111n);
     const oneFenToFactor = await splitTo(c, c.tier1, root, c.factor, 1n);
-    const maturity = (await c.token.receivable(slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(slot)).maturity;
     const pieces: Piece[] = [
       { tokenId: root, holder: c.tier1, value: 66_666_665n },
       { tokenId: toTier2, holder: c.tier2, value: 22_222_222n },
@@ -66,18 +66,18 @@ describe("Settlement", function () {
       { tokenId: oneFenToFactor, holder: c.factor, value: 1n },
     ];
     for (const piece of pieces) {
-      expect(await c.token["balanceOf(uint256)"](piece.tokenId)).to.equal(piece.value);
-      expect(await c.token.ownerOf(piece.tokenId)).to.equal(piece.holder.address);
+      expect(await c.receivableToken["balanceOf(uint256)"](piece.tokenId)).to.equal(piece.value);
+      expect(await c.receivableToken.ownerOf(piece.tokenId)).to.equal(piece.holder.address);
     }
     expect(pieces.reduce((sum, piece) => sum + piece.value, 0n)).to.equal(FACE);
     // The anchor's bank has issued it the whole face value and it approved settlement once.
     await issueTo(c, c.anchor, FACE);
-    await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
+    await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
     return { ...c, slot, maturity, settlementAddress: await c.settlement.getAddress(), pieces };
   }
 
   async function balancesOf(s: Story, accounts: string[]): Promise<bigint[]> {
-    return Promise.all(accounts.map((account) => s.currency.balanceOf(account)));
+    return Promise.all(accounts.map((account) => s.settlementToken.balanceOf(account)));
   }
 
   function pieceAt(s: Story, index: number): Piece {
@@ -97,7 +97,7 @@ describe("Settlement", function () {
       for (const [amount, total, full] of instalments) {
         const tx = s.settlement.connect(s.anchor).repay(s.slot, amount);
         await expect(tx).to.emit(s.settlement, "Repaid").withArgs(s.slot, s.anchor.address, amount, total, full);
-        await expect(tx).to.changeTokenBalances(s.currency, [s.anchor.address, s.settlementAddress], [-amount, amount]);
+        await expect(tx).to.changeTokenBalances(s.settlementToken, [s.anchor.address, s.settlementAddress], [-amount, amount]);
         await expect(tx).not.to.emit(s.settlement, "OverdueCured");
         expect((await s.settlement.account(s.slot)).repaid).to.equal(total);
       }
@@ -105,8 +105,8 @@ describe("Settlement", function () {
       expect(account.claimed).to.equal(0n);
       expect(account.redeemedValue).to.equal(0n);
       expect(account.overdueFlagged).to.equal(false);
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(FACE);
-      expect(await s.currency.balanceOf(s.anchor.address)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(FACE);
+      expect(await s.settlementToken.balanceOf(s.anchor.address)).to.equal(0n);
     });
 
     it("any of the anchor's addresses repays for it", async function () {
@@ -114,7 +114,7 @@ describe("Settlement", function () {
       const treasury = s.outsiders[0];
       await (await s.registry.addAccount(memberIdOf(s, s.anchor), treasury.address)).wait();
       await issueTo(s, treasury, 1_000n);
-      await (await s.currency.connect(treasury).approve(s.settlementAddress, 1_000n)).wait();
+      await (await s.settlementToken.connect(treasury).approve(s.settlementAddress, 1_000n)).wait();
       await expect(s.settlement.connect(treasury).repay(s.slot, 1_000n))
         .to.emit(s.settlement, "Repaid")
         .withArgs(s.slot, treasury.address, 1_000n, 1_000n, false);
@@ -139,7 +139,7 @@ describe("Settlement", function () {
       ).wait();
       for (const payer of [s.tier1, otherAnchor]) {
         await issueTo(s, payer, 500n);
-        await (await s.currency.connect(payer).approve(s.settlementAddress, 500n)).wait();
+        await (await s.settlementToken.connect(payer).approve(s.settlementAddress, 500n)).wait();
       }
       const watched = [s.tier1.address, otherAnchor.address, s.settlementAddress, s.anchor.address];
       const before = await balancesOf(s, watched);
@@ -171,7 +171,7 @@ describe("Settlement", function () {
 
       await (await s.settlement.connect(s.anchor).repay(s.slot, 40_000_000n)).wait();
       await issueTo(s, s.anchor, 1n);
-      await (await s.currency.connect(s.anchor).approve(s.settlementAddress, 1n)).wait();
+      await (await s.settlementToken.connect(s.anchor).approve(s.settlementAddress, 1n)).wait();
       before = await balancesOf(s, watched);
       await expect(s.settlement.connect(s.anchor).repay(s.slot, 1n))
         .to.be.revertedWithCustomError(s.settlement, "SettlementOverpayment")
@@ -182,11 +182,13 @@ describe("Settlement", function () {
 
     it("repay_revertsWithoutAllowanceOrForAnUnknownSlot", async function () {
       const s = await loadFixture(story);
-      await (await s.currency.connect(s.anchor).approve(s.settlementAddress, 0n)).wait();
+      await (await s.settlementToken.connect(s.anchor).approve(s.settlementAddress, 0n)).wait();
       await expect(s.settlement.connect(s.anchor).repay(s.slot, 1n))
-        .to.be.revertedWithCustomError(s.currency, "ERC20InsufficientAllowance")
+        .to.be.revertedWithCustomError(s.settlementToken, "ERC20InsufficientAllowance")
         .withArgs(s.settlementAddress, 0n, 1n);
-      await expect(s.settlement.connect(s.anchor).repay(99n, 1n)).to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot").withArgs(99n);
+      await expect(s.settlement.connect(s.anchor).repay(99n, 1n))
+        .to.be.revertedWithCustomError(s.receivableToken, "ReceivableNonexistentSlot")
+        .withArgs(99n);
       expect((await s.settlement.account(s.slot)).repaid).to.equal(0n);
     });
   });
@@ -223,11 +225,11 @@ describe("Settlement", function () {
 
       const tx = s.settlement.connect(piece.holder).claim(piece.tokenId);
       await expect(tx).to.emit(s.settlement, "Claimed").withArgs(piece.tokenId, piece.holder.address, piece.value, piece.value);
-      await expect(tx).to.emit(s.token, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
-      await expect(tx).to.emit(s.token, "Transfer").withArgs(piece.holder.address, ZERO, piece.tokenId);
-      await expect(tx).to.emit(s.currency, "Transfer").withArgs(s.settlementAddress, piece.holder.address, piece.value);
-      await expect(tx).to.changeTokenBalances(s.currency, [piece.holder.address, s.settlementAddress], [piece.value, -piece.value]);
-      expect(await s.token.exists(piece.tokenId)).to.equal(false);
+      await expect(tx).to.emit(s.receivableToken, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
+      await expect(tx).to.emit(s.receivableToken, "Transfer").withArgs(piece.holder.address, ZERO, piece.tokenId);
+      await expect(tx).to.emit(s.settlementToken, "Transfer").withArgs(s.settlementAddress, piece.holder.address, piece.value);
+      await expect(tx).to.changeTokenBalances(s.settlementToken, [piece.holder.address, s.settlementAddress], [piece.value, -piece.value]);
+      expect(await s.receivableToken.exists(piece.tokenId)).to.equal(false);
       expect(await s.settlement.claimedBy(piece.tokenId)).to.equal(0n);
       expect(await s.settlement.claimable(piece.tokenId)).to.equal(0n);
       let account = await s.settlement.account(s.slot);
@@ -238,12 +240,12 @@ describe("Settlement", function () {
         await expect(s.settlement.connect(other.holder).claim(other.tokenId))
           .to.emit(s.settlement, "Claimed")
           .withArgs(other.tokenId, other.holder.address, other.value, other.value);
-        expect(await s.token.exists(other.tokenId)).to.equal(false);
+        expect(await s.receivableToken.exists(other.tokenId)).to.equal(false);
       }
       account = await s.settlement.account(s.slot);
       expect(account.claimed).to.equal(FACE);
       expect(account.redeemedValue).to.equal(FACE);
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
     });
 
     it("at maturity with 60% repaid each piece receives floor(value × repaid ÷ face), and nothing more until the anchor pays again", async function () {
@@ -262,16 +264,16 @@ describe("Settlement", function () {
         }
         const tx = s.settlement.connect(piece.holder).claim(piece.tokenId);
         await expect(tx).to.emit(s.settlement, "Claimed").withArgs(piece.tokenId, piece.holder.address, due, due);
-        await expect(tx).to.changeTokenBalances(s.currency, [piece.holder.address, s.settlementAddress], [due, -due]);
-        await expect(tx).not.to.emit(s.token, "Transfer");
+        await expect(tx).to.changeTokenBalances(s.settlementToken, [piece.holder.address, s.settlementAddress], [due, -due]);
+        await expect(tx).not.to.emit(s.receivableToken, "Transfer");
         expect(await s.settlement.claimedBy(piece.tokenId)).to.equal(due);
-        expect(await s.token.exists(piece.tokenId)).to.equal(true);
+        expect(await s.receivableToken.exists(piece.tokenId)).to.equal(true);
         paid += due;
       }
       // 39,999,999 + 13,333,333 + 0 + 6,666,666 + 0: two fen stay in escrow until the rest is repaid.
       expect(paid).to.equal(59_999_998n);
       expect((await s.settlement.account(s.slot)).claimed).to.equal(paid);
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(SIXTY_PERCENT - paid);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(SIXTY_PERCENT - paid);
 
       for (const piece of s.pieces) {
         const before = await balancesOf(s, [piece.holder.address, s.settlementAddress]);
@@ -302,11 +304,11 @@ describe("Settlement", function () {
         }
         const account = await s.settlement.account(s.slot);
         expect(account.claimed).to.be.at.most(repaid);
-        expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(repaid - account.claimed);
+        expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(repaid - account.claimed);
       }
       for (const piece of s.pieces) {
         expect(received.get(piece.tokenId)).to.equal(piece.value);
-        expect(await s.token.exists(piece.tokenId)).to.equal(false);
+        expect(await s.receivableToken.exists(piece.tokenId)).to.equal(false);
       }
       const endBalances = await balancesOf(s, holders);
       const gained = endBalances.reduce((sum, balance, i) => sum + balance - (startBalances[i] ?? 0n), 0n);
@@ -315,8 +317,8 @@ describe("Settlement", function () {
       expect(account.repaid).to.equal(FACE);
       expect(account.claimed).to.equal(FACE);
       expect(account.redeemedValue).to.equal(FACE);
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
-      expect(await s.currency.totalSupply()).to.equal((await s.currency.totalIssued()) - (await s.currency.totalRedeemed()));
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.settlementToken.totalSupply()).to.equal((await s.settlementToken.totalIssued()) - (await s.settlementToken.totalRedeemed()));
     });
 
     it("anyone may claim for a piece; the holder is always the one paid", async function () {
@@ -327,7 +329,7 @@ describe("Settlement", function () {
       const due = entitled(root.value, SIXTY_PERCENT);
       const tx = s.settlement.connect(s.auditor).claim(root.tokenId);
       await expect(tx).to.emit(s.settlement, "Claimed").withArgs(root.tokenId, root.holder.address, due, due);
-      await expect(tx).to.changeTokenBalances(s.currency, [root.holder.address, s.auditor.address], [due, 0n]);
+      await expect(tx).to.changeTokenBalances(s.settlementToken, [root.holder.address, s.auditor.address], [due, 0n]);
     });
 
     it("claimMany by a third party pays every holder what is due and skips pieces with nothing due", async function () {
@@ -343,7 +345,7 @@ describe("Settlement", function () {
       expect(await s.settlement.connect(s.operator).claimMany.staticCall(ids)).to.equal(dueB + dueD);
       const tx = await s.settlement.connect(s.operator).claimMany(ids);
       await expect(tx).to.changeTokenBalances(
-        s.currency,
+        s.settlementToken,
         [s.operator.address, s.tier1.address, s.tier2.address, s.tier3.address, s.factor.address, s.settlementAddress],
         [0n, 0n, dueB, dueD, 0n, -(dueB + dueD)],
       );
@@ -362,12 +364,12 @@ describe("Settlement", function () {
       const events = claimedEvents(s, final);
       expect(events.map((event) => event.tokenId)).to.deep.equal(ids);
       for (const piece of s.pieces) {
-        expect(await s.token.exists(piece.tokenId)).to.equal(false);
+        expect(await s.receivableToken.exists(piece.tokenId)).to.equal(false);
         const paidForPiece = piece.value - entitled(piece.value, SIXTY_PERCENT);
         expect(events.find((event) => event.tokenId === piece.tokenId)?.amount).to.equal(paidForPiece);
       }
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
-      expect(await s.currency.balanceOf(s.auditor.address)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.auditor.address)).to.equal(0n);
       // Every piece is burned now: the same batch again pays nothing and does not revert.
       expect(await s.settlement.connect(s.auditor).claimMany.staticCall(ids)).to.equal(0n);
       await expect(s.settlement.connect(s.auditor).claimMany(ids)).not.to.emit(s.settlement, "Claimed");
@@ -388,7 +390,7 @@ describe("Settlement", function () {
       expect(claimedEvents(s, receipt)).to.deep.equal(
         rest.map((piece) => ({ tokenId: piece.tokenId, holder: piece.holder.address, amount: piece.value })),
       );
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
       expect((await s.settlement.account(s.slot)).redeemedValue).to.equal(FACE);
     });
 
@@ -396,16 +398,18 @@ describe("Settlement", function () {
       const s = await loadFixture(story);
       await (await s.settlement.connect(s.anchor).repay(s.slot, SIXTY_PERCENT)).wait();
       await time.increaseTo(s.maturity);
-      await (await s.token.pause()).wait();
+      await (await s.receivableToken.pause()).wait();
       const root = pieceAt(s, 0);
       await expect(s.settlement.connect(root.holder).claim(root.tokenId))
         .to.emit(s.settlement, "Claimed")
         .withArgs(root.tokenId, root.holder.address, entitled(root.value, SIXTY_PERCENT), entitled(root.value, SIXTY_PERCENT));
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - SIXTY_PERCENT)).wait();
-      await expect(s.settlement.connect(root.holder).claim(root.tokenId)).to.emit(s.token, "TransferValue").withArgs(root.tokenId, 0n, root.value);
+      await expect(s.settlement.connect(root.holder).claim(root.tokenId))
+        .to.emit(s.receivableToken, "TransferValue")
+        .withArgs(root.tokenId, 0n, root.value);
       await expect(s.settlement.connect(s.auditor).claimMany(s.pieces.slice(1).map((piece) => piece.tokenId))).to.emit(s.settlement, "Claimed");
-      expect(await s.token.paused()).to.equal(true);
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.receivableToken.paused()).to.equal(true);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
     });
 
     it("a suspended member's pieces are still paid, and burned once paid in full", async function () {
@@ -416,14 +420,14 @@ describe("Settlement", function () {
       await time.increaseTo(s.maturity);
       const due = entitled(piece.value, SIXTY_PERCENT);
       await expect(s.settlement.connect(s.tier2).claim(piece.tokenId)).to.changeTokenBalances(
-        s.currency,
+        s.settlementToken,
         [s.tier2.address, s.settlementAddress],
         [due, -due],
       );
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - SIXTY_PERCENT)).wait();
       const tx = s.settlement.connect(s.auditor).claim(piece.tokenId);
-      await expect(tx).to.emit(s.token, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
-      await expect(tx).to.changeTokenBalance(s.currency, s.tier2.address, piece.value - due);
+      await expect(tx).to.emit(s.receivableToken, "TransferValue").withArgs(piece.tokenId, 0n, piece.value);
+      await expect(tx).to.changeTokenBalance(s.settlementToken, s.tier2.address, piece.value - due);
       expect(await s.registry.isActiveMember(s.tier2.address)).to.equal(false);
     });
 
@@ -431,15 +435,17 @@ describe("Settlement", function () {
       const s = await loadFixture(story);
       await (await s.settlement.connect(s.anchor).repay(s.slot, FACE)).wait();
       const missing = tokenIdOf(s.slot, 99n);
-      await expect(s.settlement.claim(missing)).to.be.revertedWithCustomError(s.token, "ERC721NonexistentToken").withArgs(missing);
+      await expect(s.settlement.claim(missing)).to.be.revertedWithCustomError(s.receivableToken, "ERC721NonexistentToken").withArgs(missing);
       expect(await s.settlement.claimable(missing)).to.equal(0n);
       await expect(s.settlement.claim(tokenIdOf(7n, 1n)))
-        .to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot")
+        .to.be.revertedWithCustomError(s.receivableToken, "ReceivableNonexistentSlot")
         .withArgs(7n);
       // A piece already paid in full and burned cannot be claimed again.
       const piece = pieceAt(s, 2);
       await (await s.settlement.claim(piece.tokenId)).wait();
-      await expect(s.settlement.claim(piece.tokenId)).to.be.revertedWithCustomError(s.token, "ERC721NonexistentToken").withArgs(piece.tokenId);
+      await expect(s.settlement.claim(piece.tokenId))
+        .to.be.revertedWithCustomError(s.receivableToken, "ERC721NonexistentToken")
+        .withArgs(piece.tokenId);
     });
 
     it("after maturity nothing moves any more (split, merge, whole transfer), while claims still pay", async function () {
@@ -449,16 +455,16 @@ describe("Settlement", function () {
       const root = pieceAt(s, 0);
       const tier3Piece = pieceAt(s, 3);
       const tier3Dust = pieceAt(s, 2);
-      await expect(s.token.connect(s.tier1)[SPLIT](root.tokenId, s.tier2.address, 1n))
-        .to.be.revertedWithCustomError(s.token, "ReceivableMatured")
+      await expect(s.receivableToken.connect(s.tier1)[SPLIT](root.tokenId, s.tier2.address, 1n))
+        .to.be.revertedWithCustomError(s.receivableToken, "ReceivableMatured")
         .withArgs(s.slot, s.maturity);
-      await expect(s.token.connect(s.tier1)[WHOLE](s.tier1.address, s.tier2.address, root.tokenId))
-        .to.be.revertedWithCustomError(s.token, "ReceivableMatured")
+      await expect(s.receivableToken.connect(s.tier1)[WHOLE](s.tier1.address, s.tier2.address, root.tokenId))
+        .to.be.revertedWithCustomError(s.receivableToken, "ReceivableMatured")
         .withArgs(s.slot, s.maturity);
-      await expect(s.token.connect(s.tier3)[MERGE](tier3Dust.tokenId, tier3Piece.tokenId, 1n))
-        .to.be.revertedWithCustomError(s.token, "ReceivableMatured")
+      await expect(s.receivableToken.connect(s.tier3)[MERGE](tier3Dust.tokenId, tier3Piece.tokenId, 1n))
+        .to.be.revertedWithCustomError(s.receivableToken, "ReceivableMatured")
         .withArgs(s.slot, s.maturity);
-      expect(await s.token["balanceOf(uint256)"](root.tokenId)).to.equal(root.value);
+      expect(await s.receivableToken["balanceOf(uint256)"](root.tokenId)).to.equal(root.value);
       await expect(s.settlement.connect(root.holder).claim(root.tokenId)).to.emit(s.settlement, "Claimed");
     });
   });
@@ -533,7 +539,7 @@ describe("Settlement", function () {
       await expect(s.settlement.flagOverdue(s.slot)).to.be.revertedWithCustomError(s.settlement, "SettlementNotOverdue").withArgs(s.slot);
       // Claims then pay every piece in full.
       await (await s.settlement.claimMany(s.pieces.map((piece) => piece.tokenId))).wait();
-      expect(await s.currency.balanceOf(s.settlementAddress)).to.equal(0n);
+      expect(await s.settlementToken.balanceOf(s.settlementAddress)).to.equal(0n);
     });
 
     it("an unflagged slot repaid in full after the grace period stops being overdue, without an OverdueCured", async function () {

@@ -23,9 +23,9 @@ describe("Settlement.writeOff", function () {
     const { slot, tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 30n });
     await (await c.settlement.setGracePeriod(GRACE)).wait();
     await issueTo(c, c.anchor, FACE);
-    await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
+    await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
     await (await c.settlement.connect(c.anchor).repay(slot, PART)).wait();
-    const maturity = (await c.token.receivable(slot)).maturity;
+    const maturity = (await c.receivableToken.receivable(slot)).maturity;
     expect(tokenId >> 32n).to.equal(slot);
     return { ...c, slot, maturity, graceEnds: maturity + GRACE };
   }
@@ -78,7 +78,7 @@ describe("Settlement.writeOff", function () {
     await (await s.settlement.connect(s.anchor).repay(s.slot, FACE - PART)).wait();
     await expect(s.settlement.writeOff(s.slot)).to.be.revertedWithCustomError(s.settlement, "SettlementWriteOffRepaid").withArgs(s.slot);
     await expect(s.settlement.writeOff(s.slot + 99n))
-      .to.be.revertedWithCustomError(s.token, "ReceivableNonexistentSlot")
+      .to.be.revertedWithCustomError(s.receivableToken, "ReceivableNonexistentSlot")
       .withArgs(s.slot + 99n);
   });
 

@@ -255,21 +255,21 @@ describe("a piece's true status (src/finance/pieceStatus.ts)", function () {
       const dust = await splitTo(c, c.tier1, root, c.tier3, 1n);
       await (await c.settlement.setGracePeriod(GRACE)).wait();
       await issueTo(c, c.anchor, FACE);
-      await (await c.currency.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
-      const maturity = (await c.token.receivable(slot)).maturity;
+      await (await c.settlementToken.connect(c.anchor).approve(await c.settlement.getAddress(), FACE)).wait();
+      const maturity = (await c.receivableToken.receivable(slot)).maturity;
       return { ...c, slot, maturity, pieces: [root, second, dust] };
     }
 
     /** Every piece's status from the chain's facts at the latest block, beside what Settlement itself answers. */
     async function compare(s: Story, valuesAtRedemption: Map<bigint, bigint>): Promise<Array<ReturnType<typeof pieceStatus>>> {
       const at = await latestTimestamp();
-      const terms = await s.token.receivable(s.slot);
+      const terms = await s.receivableToken.receivable(s.slot);
       const { repaid } = await s.settlement.account(s.slot);
       const gracePeriod = await s.settlement.gracePeriod();
       const statuses = [];
       for (const tokenId of s.pieces) {
-        const redeemed = !(await s.token.exists(tokenId));
-        const value = redeemed ? (valuesAtRedemption.get(tokenId) ?? 0n) : await s.token["balanceOf(uint256)"](tokenId);
+        const redeemed = !(await s.receivableToken.exists(tokenId));
+        const value = redeemed ? (valuesAtRedemption.get(tokenId) ?? 0n) : await s.receivableToken["balanceOf(uint256)"](tokenId);
         const claimed = redeemed ? value : await s.settlement.claimedBy(tokenId);
         const status = pieceStatus({
           value,
@@ -292,7 +292,7 @@ describe("a piece's true status (src/finance/pieceStatus.ts)", function () {
     it("agrees with claimable through a partial repayment, a claim, and the full repayment, to the fen", async function () {
       const s = await loadFixture(story);
       const values = new Map<bigint, bigint>();
-      for (const tokenId of s.pieces) values.set(tokenId, await s.token["balanceOf(uint256)"](tokenId));
+      for (const tokenId of s.pieces) values.set(tokenId, await s.receivableToken["balanceOf(uint256)"](tokenId));
 
       await (await s.settlement.connect(s.anchor).repay(s.slot, 60_000_000n)).wait();
       let now = await compare(s, values);

@@ -18,8 +18,8 @@ export const STORY_CREDIT_LINE = 1_000_000_000_000n;
 /** The cast of every story: one operator, an anchor, three tiers of suppliers and the other roles. */
 export interface Consortium {
   registry: MemberRegistry;
-  token: ReceivableToken;
-  currency: SettlementToken;
+  receivableToken: ReceivableToken;
+  settlementToken: SettlementToken;
   settlement: Settlement;
   financing: Financing;
   /** The bank that issues the settlement currency (an active member named issuer). */
@@ -43,12 +43,15 @@ export interface Consortium {
   creditCodes: Map<string, string>;
 }
 
-/**
- * The consortium's contracts under the product's names (src/chain/system.ts). The fixture keeps its short names
- * `token` and `currency`, which hundreds of test lines use.
- */
-export function systemOf(c: Pick<Consortium, "registry" | "token" | "currency" | "settlement" | "financing">): ChainbillContracts {
-  return { registry: c.registry, receivableToken: c.token, settlementToken: c.currency, settlement: c.settlement, financing: c.financing };
+/** The consortium's contracts alone (src/chain/system.ts): the fixture names them as the product does. */
+export function systemOf(c: Pick<Consortium, keyof ChainbillContracts>): ChainbillContracts {
+  return {
+    registry: c.registry,
+    receivableToken: c.receivableToken,
+    settlementToken: c.settlementToken,
+    settlement: c.settlement,
+    financing: c.financing,
+  };
 }
 
 export async function latestTimestamp(): Promise<bigint> {
@@ -96,8 +99,8 @@ export async function deployConsortium(): Promise<Consortium> {
   await (await token.setCreditLine(anchorId, STORY_CREDIT_LINE, (await latestTimestamp()) + YEAR)).wait();
   return {
     registry,
-    token,
-    currency,
+    receivableToken: token,
+    settlementToken: currency,
     settlement,
     financing,
     issuer,
@@ -143,7 +146,7 @@ export async function sellerConsentFor(
   invoiceHash: string,
 ): Promise<string> {
   const { chainId } = await hre.ethers.provider.getNetwork();
-  return signInvoiceUse(seller, chainId, await c.token.getAddress(), { invoiceNumber, invoiceHash, buyer: buyer.address });
+  return signInvoiceUse(seller, chainId, await c.receivableToken.getAddress(), { invoiceNumber, invoiceHash, buyer: buyer.address });
 }
 
 /** The confirmation the anchor would send for an invoice of `supplier`, with the supplier's consent. */
@@ -166,8 +169,8 @@ export async function confirmationFor(c: Consortium, options: ConfirmOptions = {
 /** The anchor confirms a receivable; returns its slot and first piece. */
 export async function confirmReceivable(c: Consortium, options: ConfirmOptions = {}): Promise<{ slot: bigint; tokenId: bigint }> {
   const confirmation = await confirmationFor(c, options);
-  const [slot, tokenId] = await c.token.connect(c.anchor).confirm.staticCall(confirmation);
-  await (await c.token.connect(c.anchor).confirm(confirmation)).wait();
+  const [slot, tokenId] = await c.receivableToken.connect(c.anchor).confirm.staticCall(confirmation);
+  await (await c.receivableToken.connect(c.anchor).confirm(confirmation)).wait();
   return { slot, tokenId };
 }
 

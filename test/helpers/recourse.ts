@@ -66,6 +66,6 @@ export async function fundPiece(c: Consortium, options: FundOptions): Promise<Re
 
 /** The seller approves Financing for `amount` and pays it as recourse on the funding. */
 export async function payRecourse(c: Consortium, seller: HardhatEthersSigner, funding: RecourseFunding, amount: bigint): Promise<void> {
-  await (await c.currency.connect(seller).approve(await c.financing.getAddress(), amount)).wait();
+  await (await c.settlementToken.connect(seller).approve(await c.financing.getAddress(), amount)).wait();
   await (await c.financing.connect(seller).payRecourse(funding.attestation, amount)).wait();
 }

@@ -12,13 +12,13 @@ export function memberIdOf(c: Consortium, signer: HardhatEthersSigner): number {
 /** The issuing bank issues `amount` fen of settlement currency to `to`. */
 export async function issueTo(c: Consortium, to: HardhatEthersSigner | string, amount: bigint): Promise<void> {
   const address = typeof to === "string" ? to : to.address;
-  await (await c.currency.connect(c.issuer).issue(address, amount)).wait();
+  await (await c.settlementToken.connect(c.issuer).issue(address, amount)).wait();
 }
 
 /** `payer` (the anchor by default) receives `amount` from the issuer, approves settlement and repays it. */
 export async function fundAndRepay(c: Consortium, slot: bigint, amount: bigint, payer: HardhatEthersSigner = c.anchor): Promise<void> {
   await issueTo(c, payer, amount);
-  await (await c.currency.connect(payer).approve(await c.settlement.getAddress(), amount)).wait();
+  await (await c.settlementToken.connect(payer).approve(await c.settlement.getAddress(), amount)).wait();
   await (await c.settlement.connect(payer).repay(slot, amount)).wait();
 }
 
@@ -31,7 +31,7 @@ export async function splitTo(
   value: bigint,
 ): Promise<bigint> {
   const proof = await tradeProofFor(c, to, undefined, { buyer: holder });
-  const token = c.token.connect(holder);
+  const token = c.receivableToken.connect(holder);
   const newTokenId = await token.transferWithProof.staticCall(fromTokenId, to.address, value, proof);
   await (await token.transferWithProof(fromTokenId, to.address, value, proof)).wait();
   return newTokenId;

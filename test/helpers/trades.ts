@@ -138,7 +138,7 @@ export async function confirmDocumented(
     invoiceNumber: normaliseInvoiceNumber(trade.invoice.invoice.number),
     sellerConsent: trade.sellerConsent,
   };
-  const anchorToken = c.token.connect(c.anchor);
+  const anchorToken = c.receivableToken.connect(c.anchor);
   const [slot, tokenId] = await anchorToken.confirm.staticCall(confirmation);
   await (await anchorToken.confirm(confirmation)).wait();
   return { slot, tokenId, trade };
@@ -150,7 +150,7 @@ export async function transferDocumented(
   options: { fromTokenId: bigint; from: HardhatEthersSigner; to: HardhatEthersSigner; value: bigint; trade?: Partial<TradeOptions> },
 ): Promise<{ tokenId: bigint; trade: Trade }> {
   const trade = await documentTrade(c, { seller: options.to, buyer: options.from, amount: options.value, ...options.trade });
-  const token = c.token.connect(options.from);
+  const token = c.receivableToken.connect(options.from);
   const tokenId = await token.transferWithProof.staticCall(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade));
   await (await token.transferWithProof(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade))).wait();
   return { tokenId, trade };

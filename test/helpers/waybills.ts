@@ -29,7 +29,7 @@ export async function bindWaybillAgain(
     fingerprint: invoiceFingerprint(sellerLeiHash, invoice.number),
     sellerConsent: await sellerConsentFor(c, options.to, options.from, invoice.number, invoiceHash(id, invoice)),
   };
-  const token = c.token.connect(options.from);
+  const token = c.receivableToken.connect(options.from);
   const tokenId = await token.transferWithProof.staticCall(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade));
   await (await token.transferWithProof(options.fromTokenId, options.to.address, options.value, tradeProofOf(trade))).wait();
   return { tokenId, trade };

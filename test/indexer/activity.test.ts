@@ -49,9 +49,9 @@ describe("Indexer: each address's activity and cash movements", function () {
     ({ slot, tokenId: first } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 30n }));
     moved = await splitTo(c, c.tier1, first, c.tier2, PIECE);
     await issueTo(c, c.factor, PRICE);
-    await (await c.currency.connect(c.factor).approve(await c.financing.getAddress(), PRICE)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(await c.financing.getAddress(), PRICE)).wait();
     ({ fundedTokenId } = await fundPiece(c, { holder: c.tier2, tokenId: moved, value: PIECE, price: PRICE, withRecourse: false }));
-    await time.increaseTo((await c.token.receivable(slot)).maturity);
+    await time.increaseTo((await c.receivableToken.receivable(slot)).maturity);
     await fundAndRepay(c, slot, FACE);
     await waitForHead(indexer);
   });

@@ -70,7 +70,7 @@ describe("Indexer findings: accepted events it cannot place", function () {
     await followedToHead(indexer);
 
     // Later events are indexed: a split after the stray events, followed live.
-    await (await c.token.connect(c.tier1)[SPLIT](receivable.tokenId, c.tier2.address, 250_000n)).wait();
+    await (await c.receivableToken.connect(c.tier1)[SPLIT](receivable.tokenId, c.tier2.address, 250_000n)).wait();
     await followedToHead(indexer);
     const holdings = await indexer.reader.holdingsOf(c.tier2.address);
     expect(holdings.totalValue).to.equal(250_000n);

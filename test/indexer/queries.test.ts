@@ -41,16 +41,16 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     // Two receivables of different maturities; tier 1 passes pieces to tier 2, who passes one on to tier 3.
     first = await confirmReceivable(c, { faceValue: 1_000_000n, maturityInDays: 90n });
     second = await confirmReceivable(c, { faceValue: 500_000n, maturityInDays: 120n });
-    await (await c.token.connect(c.tier1)[SPLIT](first.tokenId, c.tier2.address, 300_000n)).wait();
+    await (await c.receivableToken.connect(c.tier1)[SPLIT](first.tokenId, c.tier2.address, 300_000n)).wait();
     child = first.tokenId + 1n;
-    await (await c.token.connect(c.tier2)[SPLIT](child, c.tier3.address, 100_000n)).wait();
+    await (await c.receivableToken.connect(c.tier2)[SPLIT](child, c.tier3.address, 100_000n)).wait();
     grandchild = first.tokenId + 2n;
-    await (await c.token.connect(c.tier1)[SPLIT](second.tokenId, c.tier2.address, 50_000n)).wait();
-    await (await c.token.connect(c.tier1)[SPLIT](second.tokenId, c.tier2.address, 60_000n)).wait();
+    await (await c.receivableToken.connect(c.tier1)[SPLIT](second.tokenId, c.tier2.address, 50_000n)).wait();
+    await (await c.receivableToken.connect(c.tier1)[SPLIT](second.tokenId, c.tier2.address, 60_000n)).wait();
 
     // The factor buys the grandchild from tier 3.
-    await (await c.currency.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
-    await (await c.currency.connect(c.factor).approve(addresses.financing, MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(c.factor.address, 10_000_000n)).wait();
+    await (await c.settlementToken.connect(c.factor).approve(addresses.financing, MaxUint256)).wait();
     const domain = financingDomain((await hre.ethers.provider.getNetwork()).chainId, addresses.financing);
     const now = await latestTimestamp();
     const request: FundingRequest = {
@@ -111,7 +111,7 @@ describe("Indexer queries: holdings, lineage, slot summary, factor book, history
     expect(holdings.count).to.equal(3);
     expect(holdings.totalValue).to.equal(200_000n + 50_000n + 60_000n);
     expect(holdings.byAnchor).to.deep.equal([{ anchorId, count: 3, value: 310_000n }]);
-    const [firstTerms, secondTerms] = await Promise.all([c.token.receivable(first.slot), c.token.receivable(second.slot)]);
+    const [firstTerms, secondTerms] = await Promise.all([c.receivableToken.receivable(first.slot), c.receivableToken.receivable(second.slot)]);
     expect(holdings.byMaturity).to.deep.equal([
       { maturity: firstTerms.maturity, count: 1, value: 200_000n },
       { maturity: secondTerms.maturity, count: 2, value: 110_000n },

@@ -56,8 +56,8 @@ describe("Indexer reorgs: follows a reorganised chain back to a replay of the su
   /** Some activity: a confirmation, splits down two tiers, a whole transfer. */
   async function branch(label: string, splits: number): Promise<void> {
     const { tokenId } = await confirmReceivable(c, { faceValue: 1_000_000n + BigInt(label.length) });
-    for (let k = 0; k < splits; k += 1) await (await c.token.connect(c.tier1)[SPLIT](tokenId, c.tier2.address, 1_000n + BigInt(k))).wait();
-    await (await c.token.connect(c.tier1)[WHOLE](c.tier1.address, c.tier3.address, tokenId)).wait();
+    for (let k = 0; k < splits; k += 1) await (await c.receivableToken.connect(c.tier1)[SPLIT](tokenId, c.tier2.address, 1_000n + BigInt(k))).wait();
+    await (await c.receivableToken.connect(c.tier1)[WHOLE](c.tier1.address, c.tier3.address, tokenId)).wait();
   }
 
   async function expectMatchesReplay(indexer: RunningIndexer, context: string): Promise<void> {

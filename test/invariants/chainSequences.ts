@@ -31,7 +31,7 @@ export function sendAction(
   const { actors, signers } = cast;
   switch (action.kind) {
     case "confirm":
-      return c.token.connect(c.anchor).confirm({
+      return c.receivableToken.connect(c.anchor).confirm({
         supplier: actors[action.supplier].address,
         faceValue: action.faceValue,
         maturity: action.maturity,
@@ -42,26 +42,26 @@ export function sendAction(
         sellerConsent: action.documents.sellerConsent,
       });
     case "split":
-      return c.token.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
+      return c.receivableToken.connect(signers[action.caller])[SPLIT](action.from, actors[action.to].address, action.value);
     case "transferWithProof":
-      return c.token.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, {
+      return c.receivableToken.connect(signers[action.caller]).transferWithProof(action.from, actors[action.to].address, action.value, {
         invoiceNumber: action.documents.invoiceNumber,
         invoiceHash: action.documents.invoiceHash,
         logisticsHash: action.documents.logisticsHash,
         sellerConsent: action.documents.sellerConsent,
       });
     case "merge":
-      return c.token.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
+      return c.receivableToken.connect(signers[action.caller])[MERGE](action.from, action.target, action.value);
     case "transferWhole":
-      return c.token.connect(signers[action.caller])[WHOLE](actors[action.caller].address, actors[action.to].address, action.tokenId);
+      return c.receivableToken.connect(signers[action.caller])[WHOLE](actors[action.caller].address, actors[action.to].address, action.tokenId);
     case "suspend":
       return c.registry.connect(c.operator).suspend(actors[action.member].memberId);
     case "reinstate":
       return c.registry.connect(c.operator).reinstate(actors[action.member].memberId);
     case "pause":
-      return c.token.connect(c.operator).pause();
+      return c.receivableToken.connect(c.operator).pause();
     case "unpause":
-      return c.token.connect(c.operator).unpause();
+      return c.receivableToken.connect(c.operator).unpause();
     case "fund": {
       const { caller, request, holderSignature, attestation, verifierSignatures } = action.call;
       return c.financing.connect(signers[caller]).fund(request, holderSignature, attestation, [...verifierSignatures]);
@@ -75,15 +75,15 @@ export function sendAction(
     case "flagOverdue":
       return c.settlement.connect(signers[action.caller]).flagOverdue(action.slot);
     case "issue":
-      return c.currency.connect(c.issuer).issue(actors[action.to].address, action.amount);
+      return c.settlementToken.connect(c.issuer).issue(actors[action.to].address, action.amount);
     case "redeemCurrency":
-      return c.currency.connect(c.issuer).redeem(action.amount);
+      return c.settlementToken.connect(c.issuer).redeem(action.amount);
     case "demandRecourse":
       return c.financing.connect(signers[action.caller]).recordRecourse(action.attestation);
     case "payRecourse":
       return c.financing.connect(signers[action.caller]).payRecourse(action.attestation, action.amount);
     case "setCreditLine":
-      return c.token.connect(c.operator).setCreditLine(actors[action.member].memberId, action.limit, action.reviewDate);
+      return c.receivableToken.connect(c.operator).setCreditLine(actors[action.member].memberId, action.limit, action.reviewDate);
   }
 }
 
@@ -106,7 +106,7 @@ export async function modelSetupFromChain(c: Consortium, start: ModelStart): Pro
   const [operatorRecord, issuerRecord] = await Promise.all(
     [c.operator.address, c.issuer.address].map(async (account) => c.registry.member(Number(await c.registry.memberIdOf(account)))),
   );
-  const line = await c.token.creditLine(start.actors[start.anchor].memberId);
+  const line = await c.receivableToken.creditLine(start.actors[start.anchor].memberId);
   return {
     creditLine: { limit: line.limit, outstanding: line.outstanding, reviewDate: line.reviewDate },
     actors: start.actors,
@@ -119,14 +119,14 @@ export async function modelSetupFromChain(c: Consortium, start: ModelStart): Pro
       chainId,
       financingAddress: start.addresses.financing,
       settlementAddress: start.addresses.settlement,
-      receivableTokenAddress: await c.token.getAddress(),
+      receivableTokenAddress: await c.receivableToken.getAddress(),
       otherContractAddress: start.addresses.settlement,
       gracePeriod: start.gracePeriod,
       issuerAddress: c.issuer.address,
       issuerKycValidUntil: issuerRecord.kycValidUntil,
-      balances: await Promise.all(start.actors.map((actor) => c.currency.balanceOf(actor.address))),
-      issuerBalance: await c.currency.balanceOf(c.issuer.address),
-      totalIssued: await c.currency.totalIssued(),
+      balances: await Promise.all(start.actors.map((actor) => c.settlementToken.balanceOf(actor.address))),
+      issuerBalance: await c.settlementToken.balanceOf(c.issuer.address),
+      totalIssued: await c.settlementToken.totalIssued(),
       sign: start.sign,
     },
   };
@@ -154,24 +154,26 @@ export async function prepareFinance(
   // The anchor's line at the 64-bit maximum, so that face values near 2^64 still confirm; the sequences' own
   // setCreditLine steps lower and raise it.
   const anchorId = await c.registry.memberIdOf(c.anchor.address);
-  await (await c.token.connect(c.operator).setCreditLine(anchorId, (1n << 64n) - 1n, (await latestTimestamp()) + 3n * 365n * 86_400n)).wait();
-  await (await c.currency.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
-  await (await c.currency.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
+  await (
+    await c.receivableToken.connect(c.operator).setCreditLine(anchorId, (1n << 64n) - 1n, (await latestTimestamp()) + 3n * 365n * 86_400n)
+  ).wait();
+  await (await c.settlementToken.connect(c.issuer).issue(c.anchor.address, WORKING_BALANCE)).wait();
+  await (await c.settlementToken.connect(c.anchor).approve(addresses.settlement, MaxUint256)).wait();
   for (const index of factors) {
-    await (await c.currency.connect(c.issuer).issue(cast.actors[index].address, WORKING_BALANCE)).wait();
-    await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
+    await (await c.settlementToken.connect(c.issuer).issue(cast.actors[index].address, WORKING_BALANCE)).wait();
+    await (await c.settlementToken.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
   }
-  await (await c.currency.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
+  await (await c.settlementToken.connect(c.issuer).issue(c.issuer.address, ISSUER_FLOAT)).wait();
   // Every other actor lets Financing pull recourse payments it sends (a seller pays its factor through Financing).
   for (let index = 0; index < cast.actors.length; index += 1) {
     if (factors.includes(index)) continue;
-    await (await c.currency.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
+    await (await c.settlementToken.connect(cast.signers[index]).approve(addresses.financing, MaxUint256)).wait();
   }
   const actorCount = cast.actors.length;
   for (let owner = 0; owner < actorCount; owner += 1) {
     const operator = (owner + 1) % actorCount;
     if (!mayMergeInto(owner, operator, actorCount) || operator === owner) continue;
-    await (await c.token.connect(cast.signers[owner]).setApprovalForAll(cast.actors[operator].address, true)).wait();
+    await (await c.receivableToken.connect(cast.signers[owner]).setApprovalForAll(cast.actors[operator].address, true)).wait();
   }
 }
 

@@ -162,7 +162,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
   function contractOf(name: ContractName): BaseContract {
     switch (name) {
       case "token":
-        return c.token;
+        return c.receivableToken;
       case "registry":
         return c.registry;
       case "financing":
@@ -170,7 +170,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       case "settlement":
         return c.settlement;
       case "currency":
-        return c.currency;
+        return c.settlementToken;
     }
   }
 
@@ -247,8 +247,8 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     addresses = {
       financing: await c.financing.getAddress(),
       settlement: await c.settlement.getAddress(),
-      token: await c.token.getAddress(),
-      currency: await c.currency.getAddress(),
+      token: await c.receivableToken.getAddress(),
+      currency: await c.settlementToken.getAddress(),
     };
     await prepareFinance(c, { actors, signers }, layout.factors, addresses, GRACE_PERIOD);
     const sign = hardhatDigestSigner();
@@ -293,7 +293,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       gracePeriod: GRACE_PERIOD,
       sign,
     });
-    expect(await c.currency.totalRedeemed()).to.equal(0n);
+    expect(await c.settlementToken.totalRedeemed()).to.equal(0n);
     snapshotId = await takeSnapshot();
   });
 
@@ -434,7 +434,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     const viewTime = model.lastMinedAt;
 
     checks.push(
-      c.token.slotCount().then((count) => {
+      c.receivableToken.slotCount().then((count) => {
         expect(count).to.equal(BigInt(model.slots.length), at("slotCount"));
       }),
       latestTimestamp().then((timestamp) => {
@@ -467,9 +467,9 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       const liveValues = Promise.all(
         live.map(async (piece): Promise<bigint> => {
           const [owner, value, parent, claimed, claimable] = await Promise.all([
-            c.token.ownerOf(piece.tokenId),
-            c.token[BALANCE_OF_TOKEN](piece.tokenId),
-            c.token.parentOf(piece.tokenId),
+            c.receivableToken.ownerOf(piece.tokenId),
+            c.receivableToken[BALANCE_OF_TOKEN](piece.tokenId),
+            c.receivableToken.parentOf(piece.tokenId),
             c.settlement.claimedBy(piece.tokenId),
             c.settlement.claimable(piece.tokenId),
           ]);
@@ -486,53 +486,56 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
         }),
       );
       checks.push(
-        Promise.all([c.token.receivable(terms.slot), c.settlement.account(terms.slot), c.settlement.isOverdue(terms.slot), liveValues]).then(
-          ([onChain, account, overdue, values]) => {
-            expect(onChain.faceValue).to.equal(terms.faceValue, at(`face value of slot ${terms.slot}`));
-            expect(onChain.maturity).to.equal(terms.maturity, at(`maturity of slot ${terms.slot}`));
-            expect(onChain.supplierId).to.equal(BigInt(model.actors[terms.supplier].memberId), at(`supplier of slot ${terms.slot}`));
-            expect(onChain.pieceCount).to.equal(terms.lastSeq, at(`piece count of slot ${terms.slot}`));
-            expect(account.repaid).to.equal(terms.repaid, at(`repaid on slot ${terms.slot}`));
-            expect(account.claimed).to.equal(terms.claimed, at(`claimed on slot ${terms.slot}`));
-            expect(account.redeemedValue).to.equal(terms.redeemedValue, at(`redeemed value of slot ${terms.slot}`));
-            expect(account.overdueFlagged).to.equal(terms.overdueFlagged, at(`overdue flag of slot ${terms.slot}`));
-            expect(overdue).to.equal(isOverdueAt(model, terms, viewTime), at(`isOverdue(${terms.slot}) at ${viewTime}`));
-            // I1: live pieces plus redeemed (fully paid) pieces add up to the face value; claims never exceed
-            // repayments, and repayments never exceed the face value.
-            const sum = values.reduce((total, value) => total + value, 0n);
-            expect(sum + account.redeemedValue).to.equal(onChain.faceValue, at(`I1: live + redeemed value of slot ${terms.slot} is the face value`));
-            const claimedTooMuch = `I1: slot ${terms.slot} claimed ${account.claimed} > repaid ${account.repaid}`;
-            expect(account.claimed <= account.repaid).to.equal(true, at(claimedTooMuch));
-            expect(account.repaid <= onChain.faceValue).to.equal(true, at(`slot ${terms.slot} repaid more than its face value`));
-            // I6, from the chain's own events: what the pieces received adds up to what the slot paid out; each
-            // redeemed piece received exactly its value; at full repayment with nothing live, the face value.
-            let received = 0n;
-            for (const piece of pieces) {
-              const paid = chain.received.get(piece.tokenId) ?? 0n;
-              received += paid;
-              const redeemedValue = chain.redeemed.get(piece.tokenId);
-              if (redeemedValue !== undefined) {
-                expect(paid).to.equal(redeemedValue, at(`I6: redeemed ${token(piece.tokenId)} received exactly its value`));
-              } else {
-                const share = (piece.value * account.repaid) / onChain.faceValue;
-                expect(paid <= share).to.equal(true, at(`I6: ${token(piece.tokenId)} received ${paid}, more than its share ${share}`));
-              }
+        Promise.all([
+          c.receivableToken.receivable(terms.slot),
+          c.settlement.account(terms.slot),
+          c.settlement.isOverdue(terms.slot),
+          liveValues,
+        ]).then(([onChain, account, overdue, values]) => {
+          expect(onChain.faceValue).to.equal(terms.faceValue, at(`face value of slot ${terms.slot}`));
+          expect(onChain.maturity).to.equal(terms.maturity, at(`maturity of slot ${terms.slot}`));
+          expect(onChain.supplierId).to.equal(BigInt(model.actors[terms.supplier].memberId), at(`supplier of slot ${terms.slot}`));
+          expect(onChain.pieceCount).to.equal(terms.lastSeq, at(`piece count of slot ${terms.slot}`));
+          expect(account.repaid).to.equal(terms.repaid, at(`repaid on slot ${terms.slot}`));
+          expect(account.claimed).to.equal(terms.claimed, at(`claimed on slot ${terms.slot}`));
+          expect(account.redeemedValue).to.equal(terms.redeemedValue, at(`redeemed value of slot ${terms.slot}`));
+          expect(account.overdueFlagged).to.equal(terms.overdueFlagged, at(`overdue flag of slot ${terms.slot}`));
+          expect(overdue).to.equal(isOverdueAt(model, terms, viewTime), at(`isOverdue(${terms.slot}) at ${viewTime}`));
+          // I1: live pieces plus redeemed (fully paid) pieces add up to the face value; claims never exceed
+          // repayments, and repayments never exceed the face value.
+          const sum = values.reduce((total, value) => total + value, 0n);
+          expect(sum + account.redeemedValue).to.equal(onChain.faceValue, at(`I1: live + redeemed value of slot ${terms.slot} is the face value`));
+          const claimedTooMuch = `I1: slot ${terms.slot} claimed ${account.claimed} > repaid ${account.repaid}`;
+          expect(account.claimed <= account.repaid).to.equal(true, at(claimedTooMuch));
+          expect(account.repaid <= onChain.faceValue).to.equal(true, at(`slot ${terms.slot} repaid more than its face value`));
+          // I6, from the chain's own events: what the pieces received adds up to what the slot paid out; each
+          // redeemed piece received exactly its value; at full repayment with nothing live, the face value.
+          let received = 0n;
+          for (const piece of pieces) {
+            const paid = chain.received.get(piece.tokenId) ?? 0n;
+            received += paid;
+            const redeemedValue = chain.redeemed.get(piece.tokenId);
+            if (redeemedValue !== undefined) {
+              expect(paid).to.equal(redeemedValue, at(`I6: redeemed ${token(piece.tokenId)} received exactly its value`));
+            } else {
+              const share = (piece.value * account.repaid) / onChain.faceValue;
+              expect(paid <= share).to.equal(true, at(`I6: ${token(piece.tokenId)} received ${paid}, more than its share ${share}`));
             }
-            expect(received).to.equal(account.claimed, at(`I6: Claimed events of slot ${terms.slot} add up to its claimed total`));
-            if (account.repaid === onChain.faceValue && live.length === 0) {
-              expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
-            }
-            chainTotal += sum;
-            chainOwed += onChain.faceValue - account.repaid;
-            chainRepaid += account.repaid;
-            chainClaimed += account.claimed;
-          },
-        ),
+          }
+          expect(received).to.equal(account.claimed, at(`I6: Claimed events of slot ${terms.slot} add up to its claimed total`));
+          if (account.repaid === onChain.faceValue && live.length === 0) {
+            expect(received).to.equal(onChain.faceValue, at(`I6: slot ${terms.slot} fully repaid and redeemed paid out its face value`));
+          }
+          chainTotal += sum;
+          chainOwed += onChain.faceValue - account.repaid;
+          chainRepaid += account.repaid;
+          chainClaimed += account.claimed;
+        }),
       );
       for (const piece of pieces.filter((p) => !p.live)) {
         checks.push(
-          expect(c.token.ownerOf(piece.tokenId), at(`burned ${token(piece.tokenId)} has no owner`))
-            .to.be.revertedWithCustomError(c.token, "ERC721NonexistentToken")
+          expect(c.receivableToken.ownerOf(piece.tokenId), at(`burned ${token(piece.tokenId)} has no owner`))
+            .to.be.revertedWithCustomError(c.receivableToken, "ERC721NonexistentToken")
             .withArgs(piece.tokenId),
           c.settlement.claimedBy(piece.tokenId).then((claimed) => {
             expect(claimed).to.equal(piece.claimed, at(`claimedBy burned ${token(piece.tokenId)}`));
@@ -542,7 +545,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       }
       // Nothing beyond the last sequence the model knows of.
       checks.push(
-        c.token.exists(tokenIdOf(terms.slot, terms.lastSeq + 1n)).then((exists) => {
+        c.receivableToken.exists(tokenIdOf(terms.slot, terms.lastSeq + 1n)).then((exists) => {
           expect(exists).to.equal(false, at(`no piece after ${token(tokenIdOf(terms.slot, terms.lastSeq))}`));
         }),
       );
@@ -550,18 +553,18 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       const snapshot = frozen.get(terms.slot);
       if (snapshot !== undefined) {
         checks.push(
-          c.token.receivable(terms.slot).then((onChain) => {
+          c.receivableToken.receivable(terms.slot).then((onChain) => {
             expect(onChain.pieceCount).to.equal(snapshot.pieceCount, at(`I6: no piece of matured slot ${terms.slot} created`));
           }),
         );
         for (const [tokenId, before] of snapshot.pieces) {
           checks.push(
-            c.token.exists(tokenId).then(async (exists) => {
+            c.receivableToken.exists(tokenId).then(async (exists) => {
               if (!exists) {
                 expect(chain.redeemed.get(tokenId)).to.equal(before.value, at(`I6: matured ${token(tokenId)} left only by redemption`));
                 return;
               }
-              const [owner, value] = await Promise.all([c.token.ownerOf(tokenId), c.token[BALANCE_OF_TOKEN](tokenId)]);
+              const [owner, value] = await Promise.all([c.receivableToken.ownerOf(tokenId), c.receivableToken[BALANCE_OF_TOKEN](tokenId)]);
               expect(owner).to.equal(before.owner, at(`I6: owner of matured ${token(tokenId)} unchanged`));
               expect(value).to.equal(before.value, at(`I6: value of matured ${token(tokenId)} unchanged`));
             }),
@@ -576,11 +579,11 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     model.actors.forEach((actor, index) => {
       const expected = BigInt(livePieces(model).filter((piece) => piece.owner === index).length);
       checks.push(
-        c.token[BALANCE_OF_OWNER](actor.address).then((count) => {
+        c.receivableToken[BALANCE_OF_OWNER](actor.address).then((count) => {
           expect(count).to.equal(expected, at(`${actor.name} holds ${expected} pieces`));
         }),
       );
-      const balance = c.currency.balanceOf(actor.address);
+      const balance = c.settlementToken.balanceOf(actor.address);
       balances.push(balance);
       checks.push(
         balance.then((amount) => {
@@ -599,12 +602,12 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
     // Currency conservation: supply is issued less redeemed; the actors, the issuer and the escrow hold all of
     // it (financing holds nothing); the escrow holds what was repaid and not yet claimed.
     const currencyView = Promise.all([
-      c.currency.totalSupply(),
-      c.currency.totalIssued(),
-      c.currency.totalRedeemed(),
-      c.currency.balanceOf(c.issuer.address),
-      c.currency.balanceOf(addresses.settlement),
-      c.currency.balanceOf(addresses.financing),
+      c.settlementToken.totalSupply(),
+      c.settlementToken.totalIssued(),
+      c.settlementToken.totalRedeemed(),
+      c.settlementToken.balanceOf(c.issuer.address),
+      c.settlementToken.balanceOf(addresses.settlement),
+      c.settlementToken.balanceOf(addresses.financing),
       Promise.all(balances),
     ]);
 
@@ -616,14 +619,14 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       if (other !== undefined) throw new Error(at(`I5: fingerprints ${other} and ${fingerprint} both back ${token(tokenId)}`));
       backed.set(tokenId, fingerprint);
       checks.push(
-        c.token.invoiceUse(fingerprint).then((use) => {
+        c.receivableToken.invoiceUse(fingerprint).then((use) => {
           expect(use).to.equal(tokenId, at(`I5: fingerprint ${fingerprint} backs ${token(tokenId)}`));
         }),
       );
     }
     for (const fingerprint of model.unusedFingerprints) {
       checks.push(
-        c.token.invoiceUse(fingerprint).then((use) => {
+        c.receivableToken.invoiceUse(fingerprint).then((use) => {
           expect(use).to.equal(0n, at(`I5: fingerprint ${fingerprint} only offered in reverted calls`));
         }),
       );
@@ -699,7 +702,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       if (!piece.live) expect(routed).to.equal(paid, at(`I9: at redemption the seller got back all it paid on ${token(tokenId)}`));
     }
 
-    const creditLine = c.token.creditLine(model.actors[model.anchor].memberId);
+    const creditLine = c.receivableToken.creditLine(model.actors[model.anchor].memberId);
     await Promise.all(checks);
     // I8: the anchor's line and review date are the model's; what the chain says it owes is what its receivables
     // say it owes (confirmed less repaid); and every confirmation stayed within the line in force when it was made
@@ -763,7 +766,7 @@ describe("Receivable, financing and settlement invariants I1–I6, I8 and curren
       if (action.kind !== "advanceTime") await execute(action, at, outcome, context, chain);
       if (action.kind === "confirm" && outcome.ok) {
         // I8 at the confirmation itself, from the chain: right after it, the anchor owes no more than its line.
-        const line = await c.token.creditLine(model.actors[model.anchor].memberId);
+        const line = await c.receivableToken.creditLine(model.actors[model.anchor].memberId);
         expect(line.outstanding <= line.limit).to.equal(
           true,
           `${context}: I8: outstanding ${line.outstanding} above the line ${line.limit} after a confirmation`,

@@ -257,8 +257,8 @@ describe("the operator's command line", function () {
         deploymentBlock: 0,
         contracts: {
           registry: await c.registry.getAddress(),
-          receivableToken: await c.token.getAddress(),
-          settlementToken: await c.currency.getAddress(),
+          receivableToken: await c.receivableToken.getAddress(),
+          settlementToken: await c.settlementToken.getAddress(),
           settlement: await c.settlement.getAddress(),
           financing: await c.financing.getAddress(),
         },
@@ -268,7 +268,7 @@ describe("the operator's command line", function () {
       const repaid = await confirmReceivable(c, { faceValue: 50_000_00n, maturityInDays: 30n });
       await fundAndRepay(c, unpaid.slot, 25_000_00n);
       await fundAndRepay(c, repaid.slot, 50_000_00n);
-      const maturity = (await c.token.receivable(unpaid.slot)).maturity;
+      const maturity = (await c.receivableToken.receivable(unpaid.slot)).maturity;
       return { c, unpaid: unpaid.slot, repaid: repaid.slot, maturity };
     }
     const { c, unpaid, repaid, maturity } = await loadFixture(overdueStory);

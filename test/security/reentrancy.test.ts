@@ -82,11 +82,11 @@ async function outcomes(hostile: HostileMember, interfaces: readonly Interface[]
 
 /** The sum of the values of the slot's live pieces; the slot's pieces are numbered 1..pieceCount. */
 async function liveValue(c: Consortium, slot: bigint): Promise<bigint> {
-  const { pieceCount } = await c.token.receivable(slot);
+  const { pieceCount } = await c.receivableToken.receivable(slot);
   let total = 0n;
   for (let seq = 1n; seq <= pieceCount; seq += 1n) {
     const piece = tokenIdOf(slot, seq);
-    if (await c.token.exists(piece)) total += await c.token["balanceOf(uint256)"](piece);
+    if (await c.receivableToken.exists(piece)) total += await c.receivableToken["balanceOf(uint256)"](piece);
   }
   return total;
 }
@@ -100,16 +100,16 @@ describe("Reentrancy: a hostile member contract", function () {
     const kycValidUntil = (await latestTimestamp()) + 2n * YEAR;
     await (await c.registry.admit(HOSTILE_LEI_HASH, hostileAddress, roleMask(Role.SUPPLIER, Role.FACTOR), kycValidUntil)).wait();
     const { slot, tokenId: root } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE, maturityInDays: 90n });
-    const { maturity } = await c.token.receivable(slot);
-    const errors = [c.settlement.interface, c.financing.interface, c.token.interface, c.currency.interface];
+    const { maturity } = await c.receivableToken.receivable(slot);
+    const errors = [c.settlement.interface, c.financing.interface, c.receivableToken.interface, c.settlementToken.interface];
     return { ...c, hostile, hostileAddress, slot, root, maturity, errors };
   }
   type Fixture = Awaited<ReturnType<typeof fixture>>;
 
   /** tier1 splits `value` off the root to the hostile contract; returns the hostile's new piece. */
   async function splitToHostile(f: Fixture, value: bigint): Promise<bigint> {
-    const piece = await f.token.connect(f.tier1)[SPLIT].staticCall(f.root, f.hostileAddress, value);
-    await (await f.token.connect(f.tier1)[SPLIT](f.root, f.hostileAddress, value)).wait();
+    const piece = await f.receivableToken.connect(f.tier1)[SPLIT].staticCall(f.root, f.hostileAddress, value);
+    await (await f.receivableToken.connect(f.tier1)[SPLIT](f.root, f.hostileAddress, value)).wait();
     return piece;
   }
 
@@ -132,8 +132,8 @@ describe("Reentrancy: a hostile member contract", function () {
 
   /** The anchor repays `amount` of the slot through the network's Settlement. */
   async function repay(f: Fixture, amount: bigint): Promise<void> {
-    await (await f.currency.connect(f.issuer).issue(f.anchor.address, amount)).wait();
-    await (await f.currency.connect(f.anchor).approve(await f.settlement.getAddress(), amount)).wait();
+    await (await f.settlementToken.connect(f.issuer).issue(f.anchor.address, amount)).wait();
+    await (await f.settlementToken.connect(f.anchor).approve(await f.settlement.getAddress(), amount)).wait();
     await (await f.settlement.connect(f.anchor).repay(f.slot, amount)).wait();
   }
 
@@ -147,8 +147,8 @@ describe("Reentrancy: a hostile member contract", function () {
       await time.increaseTo(f.maturity);
 
       await (await f.hostile.execute(await f.settlement.getAddress(), f.settlement.interface.encodeFunctionData("claim", [piece]))).wait();
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(value);
-      expect(await f.token.exists(piece)).to.equal(false);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(value);
+      expect(await f.receivableToken.exists(piece)).to.equal(false);
 
       // The piece is redeemed: a second claim fails, a batch naming it twice pays nothing more.
       await expect(f.hostile.execute(await f.settlement.getAddress(), f.settlement.interface.encodeFunctionData("claim", [piece]))).to.be.reverted;
@@ -157,7 +157,7 @@ describe("Reentrancy: a hostile member contract", function () {
         (tx) => tx.wait(),
         () => undefined, // a batch naming a redeemed piece may revert instead of skipping it: either way nothing is paid
       );
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(value);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(value);
       expect((await f.settlement.account(f.slot)).claimed).to.equal(value);
       // No hook ran during any claim: the split to it is the only time the holder had control.
       expect((await f.hostile.receipts()).length).to.equal(1);
@@ -175,16 +175,16 @@ describe("Reentrancy: a hostile member contract", function () {
       const entitled = (value * repaid) / FACE;
 
       await (await f.hostile.execute(settlement, claim)).wait();
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(entitled);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(entitled);
       await expect(f.hostile.execute(settlement, claim)).to.be.revertedWithCustomError(f.settlement, "SettlementNothingToClaim").withArgs(piece);
       await (await f.hostile.execute(settlement, f.settlement.interface.encodeFunctionData("claimMany", [[piece, piece, piece]]))).wait();
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(entitled);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(entitled);
       expect(await f.settlement.claimedBy(piece)).to.equal(entitled);
 
       await repay(f, FACE - repaid);
       await (await f.hostile.execute(settlement, claim)).wait();
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(value);
-      expect(await f.token.exists(piece)).to.equal(false);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(value);
+      expect(await f.receivableToken.exists(piece)).to.equal(false);
       expect((await f.hostile.receipts()).length).to.equal(1);
     });
 
@@ -206,10 +206,10 @@ describe("Reentrancy: a hostile member contract", function () {
       expect(first).to.deep.equal({ ok: true });
       expect(second.ok).to.equal(false);
       expect(fourth).to.deep.equal({ ok: true });
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(value);
-      expect(await f.currency.balanceOf(f.tier1.address)).to.equal(FACE - value);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(value);
+      expect(await f.settlementToken.balanceOf(f.tier1.address)).to.equal(FACE - value);
       expect((await f.settlement.account(f.slot)).claimed).to.equal(FACE);
-      expect(await f.currency.balanceOf(await f.settlement.getAddress())).to.equal(0n);
+      expect(await f.settlementToken.balanceOf(await f.settlement.getAddress())).to.equal(0n);
     });
 
     it("with a currency that calls the payee back, re-entering claim, claimMany or repay for the slot being paid hits the slot's lock", async function () {
@@ -307,13 +307,13 @@ describe("Reentrancy: a hostile member contract", function () {
       const value = 30_000_000n;
       const piece = tokenIdOf(f.slot, 2n);
       await f.hostile.arm([
-        await call(f.token, SPLIT, [f.root, f.hostileAddress, 1n]),
-        await call(f.token, MERGE, [f.root, piece, 1n]),
-        await call(f.token, WHOLE, [f.tier1.address, f.hostileAddress, f.root]),
-        await call(f.token, APPROVE_VALUE, [f.root, f.hostileAddress, FACE]),
-        await call(f.token, SPLIT, [piece, f.tier2.address, value]),
-        await call(f.token, SPLIT, [piece, f.tier3.address, value]),
-        await call(f.token, SPLIT, [piece, f.tier3.address, 1n]),
+        await call(f.receivableToken, SPLIT, [f.root, f.hostileAddress, 1n]),
+        await call(f.receivableToken, MERGE, [f.root, piece, 1n]),
+        await call(f.receivableToken, WHOLE, [f.tier1.address, f.hostileAddress, f.root]),
+        await call(f.receivableToken, APPROVE_VALUE, [f.root, f.hostileAddress, FACE]),
+        await call(f.receivableToken, SPLIT, [piece, f.tier2.address, value]),
+        await call(f.receivableToken, SPLIT, [piece, f.tier3.address, value]),
+        await call(f.receivableToken, SPLIT, [piece, f.tier3.address, 1n]),
       ]);
       expect(await splitToHostile(f, value)).to.equal(piece);
 
@@ -326,10 +326,10 @@ describe("Reentrancy: a hostile member contract", function () {
         { ok: false, error: "ERC721NonexistentToken" },
         { ok: false, error: "ERC721NonexistentToken" },
       ]);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - value);
-      expect(await f.token["balanceOf(uint256)"](tokenIdOf(f.slot, 3n))).to.equal(value);
-      expect(await f.token.ownerOf(tokenIdOf(f.slot, 3n))).to.equal(f.tier2.address);
-      expect(await f.token["balanceOf(address)"](f.hostileAddress)).to.equal(0n);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE - value);
+      expect(await f.receivableToken["balanceOf(uint256)"](tokenIdOf(f.slot, 3n))).to.equal(value);
+      expect(await f.receivableToken.ownerOf(tokenIdOf(f.slot, 3n))).to.equal(f.tier2.address);
+      expect(await f.receivableToken["balanceOf(address)"](f.hostileAddress)).to.equal(0n);
       expect(await liveValue(f, f.slot)).to.equal(FACE);
     });
 
@@ -342,17 +342,17 @@ describe("Reentrancy: a hostile member contract", function () {
       const proof = { invoiceNumber: nextInvoiceNumber(), invoiceHash: randomHash(), logisticsHash: randomHash(), sellerConsent: "0x" };
       const fingerprint = invoiceFingerprint(HOSTILE_LEI_HASH, proof.invoiceNumber);
       await f.hostile.arm([
-        await call(f.token, "transferWithProof", [piece, f.hostileAddress, 1n, proof]),
-        await call(f.token, "transferWithProof", [f.root, f.hostileAddress, 1n, proof]),
+        await call(f.receivableToken, "transferWithProof", [piece, f.hostileAddress, 1n, proof]),
+        await call(f.receivableToken, "transferWithProof", [f.root, f.hostileAddress, 1n, proof]),
       ]);
-      await (await f.token.connect(f.tier1).transferWithProof(f.root, f.hostileAddress, value, proof)).wait();
+      await (await f.receivableToken.connect(f.tier1).transferWithProof(f.root, f.hostileAddress, value, proof)).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([
         { ok: false, error: "ReceivableInvoiceAlreadyUsed" },
         { ok: false, error: "ReceivableInvoiceAlreadyUsed" },
       ]);
-      expect(await f.token.invoiceUse(fingerprint)).to.equal(piece);
-      expect(await f.token["balanceOf(uint256)"](piece)).to.equal(value);
+      expect(await f.receivableToken.invoiceUse(fingerprint)).to.equal(piece);
+      expect(await f.receivableToken["balanceOf(uint256)"](piece)).to.equal(value);
       expect(await liveValue(f, f.slot)).to.equal(FACE);
     });
 
@@ -361,15 +361,15 @@ describe("Reentrancy: a hostile member contract", function () {
       const piece = await splitToHostile(f, 10_000_000n);
       const merged = 5_000_000n;
       await f.hostile.arm([
-        await call(f.token, SPLIT, [f.root, f.hostileAddress, 1n]),
-        await call(f.token, MERGE, [f.root, piece, merged]),
-        await call(f.token, APPROVE_VALUE, [f.root, f.hostileAddress, FACE]),
-        await call(f.token, "approve(address,uint256)", [f.hostileAddress, f.root]),
+        await call(f.receivableToken, SPLIT, [f.root, f.hostileAddress, 1n]),
+        await call(f.receivableToken, MERGE, [f.root, piece, merged]),
+        await call(f.receivableToken, APPROVE_VALUE, [f.root, f.hostileAddress, FACE]),
+        await call(f.receivableToken, "approve(address,uint256)", [f.hostileAddress, f.root]),
       ]);
       // Value enters the hostile's piece only with its consent: it approves tier1 for that piece.
-      const consent = f.token.interface.encodeFunctionData("approve(address,uint256)", [f.tier1.address, piece]);
-      await (await f.hostile.execute(await f.token.getAddress(), consent)).wait();
-      await (await f.token.connect(f.tier1)[MERGE](f.root, piece, merged)).wait();
+      const consent = f.receivableToken.interface.encodeFunctionData("approve(address,uint256)", [f.tier1.address, piece]);
+      await (await f.hostile.execute(await f.receivableToken.getAddress(), consent)).wait();
+      await (await f.receivableToken.connect(f.tier1)[MERGE](f.root, piece, merged)).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([
         { ok: false, error: "ERC3525InsufficientAllowance" },
@@ -380,22 +380,25 @@ describe("Reentrancy: a hostile member contract", function () {
       const receipts = await f.hostile.receipts();
       expect(receipts.length).to.equal(2);
       expect([receipts[1].fromTokenId, receipts[1].toTokenId, receipts[1].value]).to.deep.equal([f.root, piece, merged]);
-      expect(await f.token["balanceOf(uint256)"](piece)).to.equal(10_000_000n + merged);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - 10_000_000n - merged);
+      expect(await f.receivableToken["balanceOf(uint256)"](piece)).to.equal(10_000_000n + merged);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE - 10_000_000n - merged);
       expect(await liveValue(f, f.slot)).to.equal(FACE);
     });
 
     it("spending a value allowance: the allowance is spent before its hook runs, so it cannot be spent again from there", async function () {
       const f = await loadFixture(fixture);
       const allowance = 7_000_000n;
-      await (await f.token.connect(f.tier1)[APPROVE_VALUE](f.root, f.hostileAddress, allowance)).wait();
+      await (await f.receivableToken.connect(f.tier1)[APPROVE_VALUE](f.root, f.hostileAddress, allowance)).wait();
       await f.hostile.arm([
-        await call(f.token, SPLIT, [f.root, f.hostileAddress, allowance]),
-        await call(f.token, SPLIT, [f.root, f.hostileAddress, 1n]),
-        await call(f.token, MERGE, [f.root, tokenIdOf(f.slot, 2n), 1n]),
+        await call(f.receivableToken, SPLIT, [f.root, f.hostileAddress, allowance]),
+        await call(f.receivableToken, SPLIT, [f.root, f.hostileAddress, 1n]),
+        await call(f.receivableToken, MERGE, [f.root, tokenIdOf(f.slot, 2n), 1n]),
       ]);
       await (
-        await f.hostile.execute(await f.token.getAddress(), f.token.interface.encodeFunctionData(SPLIT, [f.root, f.hostileAddress, allowance]))
+        await f.hostile.execute(
+          await f.receivableToken.getAddress(),
+          f.receivableToken.interface.encodeFunctionData(SPLIT, [f.root, f.hostileAddress, allowance]),
+        )
       ).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([
@@ -403,23 +406,23 @@ describe("Reentrancy: a hostile member contract", function () {
         { ok: false, error: "ERC3525InsufficientAllowance" },
         { ok: false, error: "ERC3525InsufficientAllowance" },
       ]);
-      expect(await f.token.allowance(f.root, f.hostileAddress)).to.equal(0n);
-      expect(await f.token["balanceOf(uint256)"](tokenIdOf(f.slot, 2n))).to.equal(allowance);
-      expect(await f.token["balanceOf(address)"](f.hostileAddress)).to.equal(1n);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - allowance);
+      expect(await f.receivableToken.allowance(f.root, f.hostileAddress)).to.equal(0n);
+      expect(await f.receivableToken["balanceOf(uint256)"](tokenIdOf(f.slot, 2n))).to.equal(allowance);
+      expect(await f.receivableToken["balanceOf(address)"](f.hostileAddress)).to.equal(1n);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE - allowance);
     });
 
     it("a whole piece by safeTransferFrom: once it has passed the piece on, it can neither move it again nor draw value from it", async function () {
       const f = await loadFixture(fixture);
-      const piece = await f.token.connect(f.tier1)[SPLIT].staticCall(f.root, f.tier1.address, 20_000_000n);
-      await (await f.token.connect(f.tier1)[SPLIT](f.root, f.tier1.address, 20_000_000n)).wait();
+      const piece = await f.receivableToken.connect(f.tier1)[SPLIT].staticCall(f.root, f.tier1.address, 20_000_000n);
+      await (await f.receivableToken.connect(f.tier1)[SPLIT](f.root, f.tier1.address, 20_000_000n)).wait();
       await f.hostile.arm([
-        await call(f.token, WHOLE, [f.hostileAddress, f.tier2.address, piece]),
-        await call(f.token, WHOLE, [f.hostileAddress, f.tier3.address, piece]),
-        await call(f.token, SPLIT, [piece, f.tier3.address, 1n]),
-        await call(f.token, WHOLE, [f.tier1.address, f.hostileAddress, f.root]),
+        await call(f.receivableToken, WHOLE, [f.hostileAddress, f.tier2.address, piece]),
+        await call(f.receivableToken, WHOLE, [f.hostileAddress, f.tier3.address, piece]),
+        await call(f.receivableToken, SPLIT, [piece, f.tier3.address, 1n]),
+        await call(f.receivableToken, WHOLE, [f.tier1.address, f.hostileAddress, f.root]),
       ]);
-      await (await f.token.connect(f.tier1)[SAFE_WHOLE](f.tier1.address, f.hostileAddress, piece)).wait();
+      await (await f.receivableToken.connect(f.tier1)[SAFE_WHOLE](f.tier1.address, f.hostileAddress, piece)).wait();
 
       expect(await outcomes(f.hostile, f.errors)).to.deep.equal([
         { ok: true },
@@ -430,9 +433,9 @@ describe("Reentrancy: a hostile member contract", function () {
       const receipts = await f.hostile.receipts();
       expect(receipts.length).to.equal(1);
       expect(receipts[0].hook).to.equal(ERC721_RECEIVED);
-      expect(await f.token.ownerOf(piece)).to.equal(f.tier2.address);
-      expect(await f.token["balanceOf(uint256)"](piece)).to.equal(20_000_000n);
-      expect(await f.token.ownerOf(f.root)).to.equal(f.tier1.address);
+      expect(await f.receivableToken.ownerOf(piece)).to.equal(f.tier2.address);
+      expect(await f.receivableToken["balanceOf(uint256)"](piece)).to.equal(20_000_000n);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.tier1.address);
       expect(await liveValue(f, f.slot)).to.equal(FACE);
     });
   });
@@ -465,9 +468,9 @@ describe("Reentrancy: a hostile member contract", function () {
     }
 
     async function payroll(f: Fixture, amount: bigint): Promise<void> {
-      await (await f.currency.connect(f.issuer).issue(f.hostileAddress, amount)).wait();
-      const approve = f.currency.interface.encodeFunctionData("approve", [await f.financing.getAddress(), amount]);
-      await (await f.hostile.execute(await f.currency.getAddress(), approve)).wait();
+      await (await f.settlementToken.connect(f.issuer).issue(f.hostileAddress, amount)).wait();
+      const approve = f.settlementToken.interface.encodeFunctionData("approve", [await f.financing.getAddress(), amount]);
+      await (await f.hostile.execute(await f.settlementToken.getAddress(), approve)).wait();
     }
 
     it("re-entering fund from the hook of the piece it is delivered hits the guard; replaying afterwards is refused", async function () {
@@ -481,9 +484,9 @@ describe("Reentrancy: a hostile member contract", function () {
         { target: first.fund.target, data: first.fund.data },
         { target: other.fund.target, data: other.fund.data },
         // Financing may move any piece; the factor it calls back may not.
-        await call(f.token, SPLIT, [f.root, f.hostileAddress, 1n]),
+        await call(f.receivableToken, SPLIT, [f.root, f.hostileAddress, 1n]),
       ]);
-      const tier1Before = await f.currency.balanceOf(f.tier1.address);
+      const tier1Before = await f.settlementToken.balanceOf(f.tier1.address);
 
       const tx = f.hostile.execute(first.fund.target, first.fund.data);
       const fundedTokenId = tokenIdOf(f.slot, 2n);
@@ -502,16 +505,16 @@ describe("Reentrancy: a hostile member contract", function () {
       expect(receipts.length).to.equal(1);
       expect(receipts[0].operator).to.equal(await f.financing.getAddress());
       expect([receipts[0].fromTokenId, receipts[0].toTokenId, receipts[0].value]).to.deep.equal([f.root, fundedTokenId, value]);
-      expect(await f.token.ownerOf(fundedTokenId)).to.equal(f.hostileAddress);
-      expect(await f.token["balanceOf(uint256)"](fundedTokenId)).to.equal(value);
-      expect(await f.currency.balanceOf(f.tier1.address)).to.equal(tier1Before + price);
-      expect(await f.currency.balanceOf(f.hostileAddress)).to.equal(2n * price);
+      expect(await f.receivableToken.ownerOf(fundedTokenId)).to.equal(f.hostileAddress);
+      expect(await f.receivableToken["balanceOf(uint256)"](fundedTokenId)).to.equal(value);
+      expect(await f.settlementToken.balanceOf(f.tier1.address)).to.equal(tier1Before + price);
+      expect(await f.settlementToken.balanceOf(f.hostileAddress)).to.equal(2n * price);
 
       await expect(f.hostile.execute(first.fund.target, first.fund.data))
         .to.be.revertedWithCustomError(f.financing, "FinancingAttestationReplayed")
         .withArgs(first.fundingId);
-      expect(await f.currency.balanceOf(f.tier1.address)).to.equal(tier1Before + price);
-      expect(await f.token["balanceOf(uint256)"](f.root)).to.equal(FACE - value);
+      expect(await f.settlementToken.balanceOf(f.tier1.address)).to.equal(tier1Before + price);
+      expect(await f.receivableToken["balanceOf(uint256)"](f.root)).to.equal(FACE - value);
       expect(await liveValue(f, f.slot)).to.equal(FACE);
     });
 
@@ -523,7 +526,7 @@ describe("Reentrancy: a hostile member contract", function () {
       await (await f.hostile.execute(whole.fund.target, whole.fund.data)).wait();
       expect((await f.hostile.receipts()).length).to.equal(0);
       expect((await f.hostile.attempts()).length).to.equal(0);
-      expect(await f.token.ownerOf(f.root)).to.equal(f.hostileAddress);
+      expect(await f.receivableToken.ownerOf(f.root)).to.equal(f.hostileAddress);
       await expect(f.hostile.execute(whole.fund.target, whole.fund.data)).to.be.revertedWithCustomError(f.financing, "FinancingAttestationReplayed");
     });
   });

@@ -39,8 +39,8 @@ interface Fixture extends Consortium {
 async function fixture(): Promise<Fixture> {
   const c = await deployConsortium();
   const { tokenId: root } = await confirmReceivable(c, { supplier: c.tier1, faceValue: FACE });
-  const tier3Piece = await c.token.connect(c.tier1)[SPLIT].staticCall(root, c.tier3.address, PAYMENT);
-  await (await c.token.connect(c.tier1)[SPLIT](root, c.tier3.address, PAYMENT)).wait();
+  const tier3Piece = await c.receivableToken.connect(c.tier1)[SPLIT].staticCall(root, c.tier3.address, PAYMENT);
+  await (await c.receivableToken.connect(c.tier1)[SPLIT](root, c.tier3.address, PAYMENT)).wait();
   return { ...c, root, tier3Piece };
 }
 
@@ -50,8 +50,8 @@ async function fund(f: Fixture, holder: HardhatEthersSigner, tokenId: bigint, va
   const financingAddress = await f.financing.getAddress();
   const { chainId } = await hre.ethers.provider.getNetwork();
   const domain = financingDomain(chainId, financingAddress);
-  await (await f.currency.connect(f.issuer).issue(f.factor.address, CASH)).wait();
-  await (await f.currency.connect(f.factor).approve(financingAddress, CASH)).wait();
+  await (await f.settlementToken.connect(f.issuer).issue(f.factor.address, CASH)).wait();
+  await (await f.settlementToken.connect(f.factor).approve(financingAddress, CASH)).wait();
   const now = await latestTimestamp();
   const request: FundingRequest = { tokenId, value, minPrice: price, factor: f.factor.address, withRecourse: false, deadline: now + DAY, nonce: 1n };
   const attestation: FundingAttestation = {
@@ -85,7 +85,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
   describe("item 3: value pushed into someone else's piece", function () {
     it("attack: a member pushes 1 fen into another member's piece, turning its whole-piece funding into a partial one", async function () {
       const f = await loadFixture(fixture);
-      const { token, tier1, tier3, root, tier3Piece } = f;
+      const { receivableToken: token, tier1, tier3, root, tier3Piece } = f;
       const before = await token[VALUE](root);
       await expect(token.connect(tier3)[MERGE](tier3Piece, root, 1n))
         .to.be.revertedWithCustomError(token, "ERC3525UnapprovedTarget")
@@ -98,7 +98,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: a value spender on one piece cannot push that value into another piece of the same owner", async function () {
-      const { token, tier1, tier2, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, root } = await loadFixture(fixture);
       const second = await token.connect(tier1)[SPLIT].staticCall(root, tier1.address, PAYMENT);
       await token.connect(tier1)[SPLIT](root, tier1.address, PAYMENT);
       await token.connect(tier1)[APPROVE_VALUE](root, tier2.address, 10n);
@@ -114,7 +114,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("merges with the target owner's consent: approval of that piece, or operator for all", async function () {
-      const { token, tier1, tier3, root, tier3Piece } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier3, root, tier3Piece } = await loadFixture(fixture);
       await token.connect(tier1)[APPROVE_TOKEN](tier3.address, root);
       await expect(token.connect(tier3)[MERGE](tier3Piece, root, 1n))
         .to.emit(token, "TransferValue")
@@ -129,7 +129,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
   describe("item 9: removing an address that holds something", function () {
     it("attack: the operator removes an address that still holds pieces, leaving them with a non-member", async function () {
-      const { registry, token, tier1, outsiders, memberIds, root } = await loadFixture(fixture);
+      const { registry, receivableToken: token, tier1, outsiders, memberIds, root } = await loadFixture(fixture);
       const tier1Id = memberIds.get(tier1.address) ?? 0;
       const spare = outsiders[0];
       await registry.addAccount(tier1Id, spare.address);
@@ -145,7 +145,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
     it("attack: an address removed with its holdings and re-added under another member hands them over", async function () {
       const f = await loadFixture(fixture);
-      const { registry, token, tier3, outsiders, memberIds, tier3Piece } = f;
+      const { registry, receivableToken: token, tier3, outsiders, memberIds, tier3Piece } = f;
       const tier3Id = memberIds.get(tier3.address) ?? 0;
       const shared = outsiders[1];
       await registry.addAccount(tier3Id, shared.address);
@@ -159,7 +159,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: the operator removes an address that holds settlement currency, which it could then never move", async function () {
-      const { registry, currency, issuer, tier2, outsiders, memberIds } = await loadFixture(fixture);
+      const { registry, settlementToken: currency, issuer, tier2, outsiders, memberIds } = await loadFixture(fixture);
       const tier2Id = memberIds.get(tier2.address) ?? 0;
       const spare = outsiders[2];
       await registry.addAccount(tier2Id, spare.address);
@@ -173,7 +173,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("the deployment binds the token and the currency as holding contracts, once each", async function () {
-      const { registry, token, currency, anchor } = await loadFixture(fixture);
+      const { registry, receivableToken: token, settlementToken: currency, anchor } = await loadFixture(fixture);
       expect(await registry.holdingContract(RECEIVABLES)).to.equal(await token.getAddress());
       expect(await registry.holdingContract(CURRENCY)).to.equal(await currency.getAddress());
       await expect(registry.bindHoldingContract(RECEIVABLES, anchor.address))
@@ -187,7 +187,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
   describe("item 10: value allowances end with the holding", function () {
     it("attack: a lapsed value allowance comes back when the piece returns to the owner who granted it", async function () {
-      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, root } = await loadFixture(fixture);
       await token.connect(tier1)[APPROVE_VALUE](root, tier3.address, 500n);
       await token.connect(tier1)[WHOLE](tier1.address, tier2.address, root);
       expect(await token.allowance(root, tier3.address)).to.equal(0n);
@@ -199,7 +199,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: a partly spent allowance comes back after the piece went round, and an unlimited one too", async function () {
-      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, root } = await loadFixture(fixture);
       await token.connect(tier1)[APPROVE_VALUE](root, tier3.address, 500n);
       await token.connect(tier1)[APPROVE_VALUE](root, tier2.address, hre.ethers.MaxUint256);
       await token.connect(tier3)[SPLIT](root, tier3.address, 200n);
@@ -220,7 +220,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
   describe("item 11: whoever moves another's piece must be a member", function () {
     it("attack: a non-member approved as operator moves a member's value to another member", async function () {
-      const { token, tier1, tier2, outsiders, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, outsiders, root } = await loadFixture(fixture);
       const outsider = outsiders[3];
       await token.connect(tier1).setApprovalForAll(outsider.address, true);
       await expect(token.connect(outsider)[SPLIT](root, tier2.address, 1n))
@@ -233,7 +233,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: a non-member approved for one piece, or given a value allowance, moves it", async function () {
-      const { token, tier1, tier2, tier3, outsiders, root, tier3Piece } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, outsiders, root, tier3Piece } = await loadFixture(fixture);
       const approved = outsiders[4];
       const spender = outsiders[5];
       await token.connect(tier1)[APPROVE_TOKEN](approved.address, root);
@@ -252,7 +252,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: an operator whose member was suspended keeps moving the pieces it was approved for", async function () {
-      const { registry, token, tier1, tier2, tier3, memberIds, root } = await loadFixture(fixture);
+      const { registry, receivableToken: token, tier1, tier2, tier3, memberIds, root } = await loadFixture(fixture);
       await token.connect(tier1).setApprovalForAll(tier3.address, true);
       await token.connect(tier3)[SPLIT](root, tier2.address, 1n);
       await registry.suspend(memberIds.get(tier3.address) ?? 0);
@@ -263,7 +263,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
     it("a member operator still moves value, and the financing contract still delivers partial and whole pieces", async function () {
       const f = await loadFixture(fixture);
-      const { token, tier1, tier2, root } = f;
+      const { receivableToken: token, tier1, tier2, root } = f;
       await token.connect(tier1).setApprovalForAll(tier2.address, true);
       await token.connect(tier2)[SPLIT](root, tier2.address, 1n);
       const partial = await fund(f, tier1, root, PAYMENT);
@@ -275,7 +275,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
 
   describe("item 12: the burn of an emptied piece", function () {
     it("attack: a merge that empties a piece burns it with Transfer to zero but no TransferValue to token 0", async function () {
-      const { token, tier1, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, root } = await loadFixture(fixture);
       const small = await token.connect(tier1)[SPLIT].staticCall(root, tier1.address, 40n);
       await token.connect(tier1)[SPLIT](root, tier1.address, 40n);
       const tx = token.connect(tier1)[MERGE](small, root, 40n);
@@ -286,7 +286,7 @@ describe("token permissions: no member can block, squat or bind another (issue 1
     });
 
     it("attack: a split of a piece's whole value burns the source without TransferValue to token 0", async function () {
-      const { token, tier2, tier3, tier3Piece } = await loadFixture(fixture);
+      const { receivableToken: token, tier2, tier3, tier3Piece } = await loadFixture(fixture);
       const receipt = await (await token.connect(tier3)[SPLIT](tier3Piece, tier2.address, PAYMENT)).wait();
       const values = (receipt?.logs ?? [])
         .map((log) => token.interface.parseLog(log))

@@ -17,10 +17,10 @@ describe("ReceivableToken invoice registry", function () {
   async function fixture() {
     const c = await deployConsortium();
     const confirmation = await confirmationFor(c, { supplier: c.tier1, faceValue: 100_000_000n });
-    const [slot, root] = await c.token.connect(c.anchor).confirm.staticCall(confirmation);
-    await (await c.token.connect(c.anchor).confirm(confirmation)).wait();
-    const squatterPiece = await c.token.connect(c.tier1)[SPLIT].staticCall(root, c.tier2.address, 1_000_000n);
-    await (await c.token.connect(c.tier1)[SPLIT](root, c.tier2.address, 1_000_000n)).wait();
+    const [slot, root] = await c.receivableToken.connect(c.anchor).confirm.staticCall(confirmation);
+    await (await c.receivableToken.connect(c.anchor).confirm(confirmation)).wait();
+    const squatterPiece = await c.receivableToken.connect(c.tier1)[SPLIT].staticCall(root, c.tier2.address, 1_000_000n);
+    await (await c.receivableToken.connect(c.tier1)[SPLIT](root, c.tier2.address, 1_000_000n)).wait();
     return { ...c, slot, root, squatterPiece };
   }
 
@@ -33,35 +33,35 @@ describe("ReceivableToken invoice registry", function () {
     const victimNumber = "BVD-INV-0042";
     const squat = { invoiceNumber: victimNumber, invoiceHash: randomHash(), logisticsHash: randomHash(), sellerConsent: "0x" };
     // Without a signature, and with the squatter's own signature in the seller's place.
-    await expect(c.token.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, squat))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid")
+    await expect(c.receivableToken.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, squat))
+      .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceConsentInvalid")
       .withArgs(c.tier1.address, hre.ethers.ZeroAddress);
     const forged = { ...squat, sellerConsent: await sellerConsentFor(c, c.tier2, c.tier2, victimNumber, squat.invoiceHash) };
-    await expect(c.token.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, forged))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid")
+    await expect(c.receivableToken.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, forged))
+      .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceConsentInvalid")
       .withArgs(c.tier1.address, c.tier2.address);
     // Paid to itself (or an accomplice), the number registers under the squatter's own name, not the victim's.
-    const own = await c.token.connect(c.tier2).transferWithProof.staticCall(c.squatterPiece, c.tier2.address, 1n, squat);
-    await expect(c.token.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier2.address, 1n, squat))
-      .to.emit(c.token, "TradeProofRecorded")
+    const own = await c.receivableToken.connect(c.tier2).transferWithProof.staticCall(c.squatterPiece, c.tier2.address, 1n, squat);
+    await expect(c.receivableToken.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier2.address, 1n, squat))
+      .to.emit(c.receivableToken, "TradeProofRecorded")
       .withArgs(own, fingerprintOf(c, c.tier2, victimNumber), squat.invoiceHash, squat.logisticsHash);
-    expect(await c.token.invoiceUse(fingerprintOf(c, c.tier1, victimNumber))).to.equal(0n);
+    expect(await c.receivableToken.invoiceUse(fingerprintOf(c, c.tier1, victimNumber))).to.equal(0n);
   });
 
   it("attack: after a squat attempt the anchor's genuine confirmation of the seller's invoice still succeeds", async function () {
     const c = await loadFixture(fixture);
     const victimNumber = "BVD-INV-0043";
     const squat = { invoiceNumber: victimNumber, invoiceHash: randomHash(), logisticsHash: randomHash(), sellerConsent: "0x" };
-    await expect(c.token.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, squat)).to.be.revertedWithCustomError(
-      c.token,
+    await expect(c.receivableToken.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier1.address, 1n, squat)).to.be.revertedWithCustomError(
+      c.receivableToken,
       "ReceivableInvoiceConsentInvalid",
     );
-    await (await c.token.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier2.address, 1n, squat)).wait();
+    await (await c.receivableToken.connect(c.tier2).transferWithProof(c.squatterPiece, c.tier2.address, 1n, squat)).wait();
 
     const genuine = await confirmationFor(c, { supplier: c.tier1, invoiceNumber: victimNumber });
-    const [, tokenId] = await c.token.connect(c.anchor).confirm.staticCall(genuine);
-    await expect(c.token.connect(c.anchor).confirm(genuine)).to.emit(c.token, "ReceivableConfirmed");
-    expect(await c.token.invoiceUse(fingerprintOf(c, c.tier1, victimNumber))).to.equal(tokenId);
+    const [, tokenId] = await c.receivableToken.connect(c.anchor).confirm.staticCall(genuine);
+    await expect(c.receivableToken.connect(c.anchor).confirm(genuine)).to.emit(c.receivableToken, "ReceivableConfirmed");
+    expect(await c.receivableToken.invoiceUse(fingerprintOf(c, c.tier1, victimNumber))).to.equal(tokenId);
   });
 
   it("attack: a seller's consent cannot be replayed by another buyer, for another document or number, or twice", async function () {
@@ -76,24 +76,24 @@ describe("ReceivableToken invoice registry", function () {
         sellerConsent: genuine.sellerConsent,
       };
       const piece = caller === c.tier2 ? c.squatterPiece : c.root;
-      return c.token.connect(caller).transferWithProof(piece, c.tier1.address, 1n, proof);
+      return c.receivableToken.connect(caller).transferWithProof(piece, c.tier1.address, 1n, proof);
     };
     // Another buyer (tier2 paying tier1 with its piece) holding a copy of the consent.
-    await expect(replayedBy(c.tier2, {})).to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid");
+    await expect(replayedBy(c.tier2, {})).to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceConsentInvalid");
     // The anchor itself, for another document or another invoice number.
-    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceHash: randomHash() })).to.be.revertedWithCustomError(
-      c.token,
+    await expect(c.receivableToken.connect(c.anchor).confirm({ ...genuine, invoiceHash: randomHash() })).to.be.revertedWithCustomError(
+      c.receivableToken,
       "ReceivableInvoiceConsentInvalid",
     );
-    await expect(c.token.connect(c.anchor).confirm({ ...genuine, invoiceNumber: "INV-8" })).to.be.revertedWithCustomError(
-      c.token,
+    await expect(c.receivableToken.connect(c.anchor).confirm({ ...genuine, invoiceNumber: "INV-8" })).to.be.revertedWithCustomError(
+      c.receivableToken,
       "ReceivableInvoiceConsentInvalid",
     );
     // Used as given it works once; the same consent again meets the registered invoice.
-    const [, tokenId] = await c.token.connect(c.anchor).confirm.staticCall(genuine);
-    await (await c.token.connect(c.anchor).confirm(genuine)).wait();
-    await expect(c.token.connect(c.anchor).confirm(genuine))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
+    const [, tokenId] = await c.receivableToken.connect(c.anchor).confirm.staticCall(genuine);
+    await (await c.receivableToken.connect(c.anchor).confirm(genuine)).wait();
+    await expect(c.receivableToken.connect(c.anchor).confirm(genuine))
+      .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceAlreadyUsed")
       .withArgs(fingerprintOf(c, c.tier1, "INV-7"), tokenId);
   });
 
@@ -102,26 +102,26 @@ describe("ReceivableToken invoice registry", function () {
     const good = await confirmationFor(c, { supplier: c.tier1 });
     const proof = await tradeProofFor(c, c.tier2, "T2-INV-1", { buyer: c.tier1 });
     for (const number of ["inv 001", "INV 001", "inv-001", "", "INV\u0000001", "发票-001", "ＩＮＶ-001", "A".repeat(65)]) {
-      await expect(c.token.connect(c.anchor).confirm({ ...good, invoiceNumber: number }))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceNumberNotNormalised")
+      await expect(c.receivableToken.connect(c.anchor).confirm({ ...good, invoiceNumber: number }))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceNumberNotNormalised")
         .withArgs(number);
-      await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, { ...proof, invoiceNumber: number }))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceNumberNotNormalised")
+      await expect(c.receivableToken.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, { ...proof, invoiceNumber: number }))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceNumberNotNormalised")
         .withArgs(number);
     }
     // Every printable ASCII character but space and a-z, up to 64 of them, is a normalised number.
     const allowed = Array.from({ length: 0x7e - 0x20 }, (_, index) => String.fromCharCode(0x21 + index)).filter((ch) => !/[a-z]/u.test(ch));
     for (const number of [allowed.join("").slice(0, 64), allowed.join("").slice(64), "A".repeat(64)]) {
-      expect(await c.token.invoiceFingerprintOf(c.tier1.address, number)).to.equal(fingerprintOf(c, c.tier1, number));
+      expect(await c.receivableToken.invoiceFingerprintOf(c.tier1.address, number)).to.equal(fingerprintOf(c, c.tier1, number));
     }
   });
 
   it("classifies every byte value at every position of a word, as normaliseInvoiceNumber's character set does", async function () {
     const c = await loadFixture(fixture);
-    const tokenAddress = await c.token.getAddress();
-    const fingerprintOf = c.token.interface.getFunction("invoiceFingerprintOf");
+    const tokenAddress = await c.receivableToken.getAddress();
+    const fingerprintOf = c.receivableToken.interface.getFunction("invoiceFingerprintOf");
     const coder = AbiCoder.defaultAbiCoder();
-    const notNormalised = c.token.interface.getError("ReceivableInvoiceNumberNotNormalised")?.selector;
+    const notNormalised = c.receivableToken.interface.getError("ReceivableInvoiceNumberNotNormalised")?.selector;
     // Raw bytes, not UTF-8 text: the contract must judge each byte alone.
     const accepts = async (number: Uint8Array): Promise<boolean> => {
       const data = concat([fingerprintOf.selector, coder.encode(["address", "bytes"], [c.tier1.address, number])]);
@@ -159,16 +159,16 @@ describe("ReceivableToken invoice registry", function () {
   it("attack: the seller calling itself needs no signature, and only the seller is spared one", async function () {
     const c = await loadFixture(fixture);
     // tier1 lets its supplier tier2 draw 5,000,000 fen off its root; tier2 draws it with its own invoice.
-    await (await c.token.connect(c.tier1)["approve(uint256,address,uint256)"](c.root, c.tier2.address, 5_000_000n)).wait();
+    await (await c.receivableToken.connect(c.tier1)["approve(uint256,address,uint256)"](c.root, c.tier2.address, 5_000_000n)).wait();
     const proof = { invoiceNumber: "CWG-INV-9", invoiceHash: randomHash(), logisticsHash: randomHash(), sellerConsent: "0x" };
-    const drawn = await c.token.connect(c.tier2).transferWithProof.staticCall(c.root, c.tier2.address, 5_000_000n, proof);
-    await expect(c.token.connect(c.tier2).transferWithProof(c.root, c.tier2.address, 5_000_000n, proof))
-      .to.emit(c.token, "TradeProofRecorded")
+    const drawn = await c.receivableToken.connect(c.tier2).transferWithProof.staticCall(c.root, c.tier2.address, 5_000_000n, proof);
+    await expect(c.receivableToken.connect(c.tier2).transferWithProof(c.root, c.tier2.address, 5_000_000n, proof))
+      .to.emit(c.receivableToken, "TradeProofRecorded")
       .withArgs(drawn, fingerprintOf(c, c.tier2, "CWG-INV-9"), proof.invoiceHash, proof.logisticsHash);
     // The holder paying the seller needs the seller's consent.
     const unsigned = { ...proof, invoiceNumber: "CWG-INV-10" };
-    await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, unsigned))
-      .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceConsentInvalid")
+    await expect(c.receivableToken.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, unsigned))
+      .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceConsentInvalid")
       .withArgs(c.tier2.address, hre.ethers.ZeroAddress);
   });
 });

@@ -11,7 +11,7 @@ describe("ReceivableToken as ERC-3525", function () {
     const c = await deployConsortium();
     const { tokenId } = await confirmReceivable(c, { supplier: c.tier1, faceValue: 10_000n });
     return {
-      token: c.token,
+      token: c.receivableToken,
       tokenId,
       value: 10_000n,
       owner: c.tier1,

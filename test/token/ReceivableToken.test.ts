@@ -30,9 +30,9 @@ describe("ReceivableToken", function () {
       const anchorId = c.memberIds.get(c.anchor.address);
       const supplierId = c.memberIds.get(c.tier1.address);
       const tokenId = (1n << 32n) | 1n;
-      const tx = c.token.connect(c.anchor).confirm(confirmation);
+      const tx = c.receivableToken.connect(c.anchor).confirm(confirmation);
       await expect(tx)
-        .to.emit(c.token, "ReceivableConfirmed")
+        .to.emit(c.receivableToken, "ReceivableConfirmed")
         .withArgs(1n, tokenId, anchorId, supplierId, c.anchor.address, [
           confirmation.supplier,
           confirmation.faceValue,
@@ -42,35 +42,35 @@ describe("ReceivableToken", function () {
           confirmation.logisticsHash,
           fingerprintOf(c, c.tier1, confirmation.invoiceNumber),
         ]);
-      await expect(tx).to.emit(c.token, "Transfer").withArgs(hre.ethers.ZeroAddress, c.tier1.address, tokenId);
-      await expect(tx).to.emit(c.token, "SlotChanged").withArgs(tokenId, 0n, 1n);
-      await expect(tx).to.emit(c.token, "TransferValue").withArgs(0n, tokenId, confirmation.faceValue);
+      await expect(tx).to.emit(c.receivableToken, "Transfer").withArgs(hre.ethers.ZeroAddress, c.tier1.address, tokenId);
+      await expect(tx).to.emit(c.receivableToken, "SlotChanged").withArgs(tokenId, 0n, 1n);
+      await expect(tx).to.emit(c.receivableToken, "TransferValue").withArgs(0n, tokenId, confirmation.faceValue);
 
-      expect(await c.token.ownerOf(tokenId)).to.equal(c.tier1.address);
-      expect(await c.token["balanceOf(uint256)"](tokenId)).to.equal(confirmation.faceValue);
-      expect(await c.token.slotOf(tokenId)).to.equal(1n);
-      expect(await c.token.parentOf(tokenId)).to.equal(0n);
-      expect(await c.token.rootOf(tokenId)).to.equal(tokenId);
-      const terms = await c.token.receivable(1n);
+      expect(await c.receivableToken.ownerOf(tokenId)).to.equal(c.tier1.address);
+      expect(await c.receivableToken["balanceOf(uint256)"](tokenId)).to.equal(confirmation.faceValue);
+      expect(await c.receivableToken.slotOf(tokenId)).to.equal(1n);
+      expect(await c.receivableToken.parentOf(tokenId)).to.equal(0n);
+      expect(await c.receivableToken.rootOf(tokenId)).to.equal(tokenId);
+      const terms = await c.receivableToken.receivable(1n);
       expect(terms.anchorId).to.equal(anchorId);
       expect(terms.supplierId).to.equal(supplierId);
       expect(terms.faceValue).to.equal(confirmation.faceValue);
       expect(terms.maturity).to.equal(confirmation.maturity);
       expect(terms.currency).to.equal("0x434e59");
-      expect(terms.documentsHash).to.equal(await c.token.documentsHashOf(confirmation.invoiceHash, confirmation.logisticsHash));
-      expect(await c.token.invoiceUse(fingerprintOf(c, c.tier1, confirmation.invoiceNumber))).to.equal(tokenId);
-      expect(await c.token.slotCount()).to.equal(1n);
+      expect(terms.documentsHash).to.equal(await c.receivableToken.documentsHashOf(confirmation.invoiceHash, confirmation.logisticsHash));
+      expect(await c.receivableToken.invoiceUse(fingerprintOf(c, c.tier1, confirmation.invoiceNumber))).to.equal(tokenId);
+      expect(await c.receivableToken.slotCount()).to.equal(1n);
     });
 
     it("confirm_revertsWhenTheCallerIsNotAnActiveAnchor", async function () {
       const c = await loadFixture(deployConsortium);
       const confirmation = await confirmationFor(c);
-      await expect(c.token.connect(c.tier2).confirm(confirmation))
-        .to.be.revertedWithCustomError(c.token, "ReceivableUnauthorizedAnchor")
+      await expect(c.receivableToken.connect(c.tier2).confirm(confirmation))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableUnauthorizedAnchor")
         .withArgs(c.tier2.address);
       await c.registry.suspend(c.memberIds.get(c.anchor.address) ?? 0);
-      await expect(c.token.connect(c.anchor).confirm(confirmation))
-        .to.be.revertedWithCustomError(c.token, "ReceivableUnauthorizedAnchor")
+      await expect(c.receivableToken.connect(c.anchor).confirm(confirmation))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableUnauthorizedAnchor")
         .withArgs(c.anchor.address);
     });
 
@@ -78,14 +78,14 @@ describe("ReceivableToken", function () {
       const c = await loadFixture(deployConsortium);
       for (const wrong of [c.factor, c.outsiders[0]]) {
         const confirmation = await confirmationFor(c, { supplier: wrong });
-        await expect(c.token.connect(c.anchor).confirm(confirmation))
-          .to.be.revertedWithCustomError(c.token, "ReceivableIneligibleSupplier")
+        await expect(c.receivableToken.connect(c.anchor).confirm(confirmation))
+          .to.be.revertedWithCustomError(c.receivableToken, "ReceivableIneligibleSupplier")
           .withArgs(wrong.address);
       }
       await c.registry.grantRole(c.memberIds.get(c.anchor.address) ?? 0, Role.SUPPLIER);
       const toItself = await confirmationFor(c, { supplier: c.anchor });
-      await expect(c.token.connect(c.anchor).confirm(toItself))
-        .to.be.revertedWithCustomError(c.token, "ReceivableSelfConfirmation")
+      await expect(c.receivableToken.connect(c.anchor).confirm(toItself))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableSelfConfirmation")
         .withArgs(c.memberIds.get(c.anchor.address));
     });
 
@@ -93,45 +93,51 @@ describe("ReceivableToken", function () {
       const c = await loadFixture(deployConsortium);
       const good = await confirmationFor(c);
       const now = await latestTimestamp();
-      const anchor = c.token.connect(c.anchor);
-      await expect(anchor.confirm({ ...good, faceValue: 0n })).to.be.revertedWithCustomError(c.token, "ERC3525ZeroValue");
+      const anchor = c.receivableToken.connect(c.anchor);
+      await expect(anchor.confirm({ ...good, faceValue: 0n })).to.be.revertedWithCustomError(c.receivableToken, "ERC3525ZeroValue");
       await expect(anchor.confirm({ ...good, faceValue: 1n << 64n }))
-        .to.be.revertedWithCustomError(c.token, "ReceivableFaceValueTooLarge")
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableFaceValueTooLarge")
         .withArgs(1n << 64n, (1n << 64n) - 1n);
-      await expect(anchor.confirm({ ...good, maturity: now })).to.be.revertedWithCustomError(c.token, "ReceivableInvalidMaturity");
+      await expect(anchor.confirm({ ...good, maturity: now })).to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvalidMaturity");
       const tooFar = now + 3651n * DAY;
-      await expect(anchor.confirm({ ...good, maturity: tooFar })).to.be.revertedWithCustomError(c.token, "ReceivableInvalidMaturity");
-      await expect(anchor.confirm({ ...good, currency: "0x000000" })).to.be.revertedWithCustomError(c.token, "ReceivableZeroCurrency");
-      await expect(anchor.confirm({ ...good, invoiceHash: ZERO_HASH })).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
-      await expect(anchor.confirm({ ...good, logisticsHash: ZERO_HASH })).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
+      await expect(anchor.confirm({ ...good, maturity: tooFar })).to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvalidMaturity");
+      await expect(anchor.confirm({ ...good, currency: "0x000000" })).to.be.revertedWithCustomError(c.receivableToken, "ReceivableZeroCurrency");
+      await expect(anchor.confirm({ ...good, invoiceHash: ZERO_HASH })).to.be.revertedWithCustomError(
+        c.receivableToken,
+        "ReceivableMissingDocumentHash",
+      );
+      await expect(anchor.confirm({ ...good, logisticsHash: ZERO_HASH })).to.be.revertedWithCustomError(
+        c.receivableToken,
+        "ReceivableMissingDocumentHash",
+      );
       await expect(anchor.confirm({ ...good, invoiceNumber: "" }))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceNumberNotNormalised")
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceNumberNotNormalised")
         .withArgs("");
-      expect(await c.token.slotCount()).to.equal(0n);
+      expect(await c.receivableToken.slotCount()).to.equal(0n);
     });
 
     it("an invoice backs one receivable only: the same fingerprint under a new salt is refused, even after settlement time", async function () {
       const c = await loadFixture(deployConsortium);
       const first = await confirmationFor(c, { invoiceNumber: "INV-2026-0042" });
-      await c.token.connect(c.anchor).confirm(first);
+      await c.receivableToken.connect(c.anchor).confirm(first);
       const fingerprint = fingerprintOf(c, c.tier1, "INV-2026-0042");
-      expect(await c.token.invoiceFingerprintOf(c.tier1.address, "INV-2026-0042")).to.equal(fingerprint);
+      expect(await c.receivableToken.invoiceFingerprintOf(c.tier1.address, "INV-2026-0042")).to.equal(fingerprint);
       const again = await confirmationFor(c, { invoiceNumber: " inv-2026-0042 " });
       expect(again.invoiceHash).to.not.equal(first.invoiceHash);
       expect(again.invoiceNumber).to.equal(first.invoiceNumber);
-      await expect(c.token.connect(c.anchor).confirm(again))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
+      await expect(c.receivableToken.connect(c.anchor).confirm(again))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceAlreadyUsed")
         .withArgs(fingerprint, (1n << 32n) | 1n);
       await time.increaseTo(BigInt(first.maturity) + 30n * DAY);
       const afterMaturity = await confirmationFor(c, { invoiceNumber: "\tInv-2026-0042" });
-      await expect(c.token.connect(c.anchor).confirm(afterMaturity))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
+      await expect(c.receivableToken.connect(c.anchor).confirm(afterMaturity))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceAlreadyUsed")
         .withArgs(fingerprint, (1n << 32n) | 1n);
     });
 
     it("has no function that cancels or changes a confirmation: the state-changing functions are exactly these (redeem burns and releaseCredit frees a line only for the bound settlement contract)", async function () {
       const c = await loadFixture(deployConsortium);
-      const stateChanging = c.token.interface.fragments
+      const stateChanging = c.receivableToken.interface.fragments
         .filter((fragment): fragment is import("ethers").FunctionFragment => fragment.type === "function")
         .filter((fragment) => fragment.stateMutability !== "view" && fragment.stateMutability !== "pure")
         .map((fragment) => fragment.format("sighash"))
@@ -161,7 +167,7 @@ describe("ReceivableToken", function () {
 
   describe("split and transfer", function () {
     it("a tier-1 supplier splits 30% to tier 2: a new piece whose parent is the source, value conserved", async function () {
-      const { token, tier1, tier2, root, slot } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, root, slot } = await loadFixture(fixture);
       const child = (slot << 32n) | 2n;
       const tx = token.connect(tier1)[SPLIT](root, tier2.address, 30_000_000n);
       await expect(tx).to.emit(token, "Transfer").withArgs(hre.ethers.ZeroAddress, tier2.address, child);
@@ -177,7 +183,7 @@ describe("ReceivableToken", function () {
     });
 
     it("traces a third-tier piece back to the anchor's confirmation", async function () {
-      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, root } = await loadFixture(fixture);
       const tier2Piece = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 30_000_000n);
       await token.connect(tier1)[SPLIT](root, tier2.address, 30_000_000n);
       const tier3Piece = await token.connect(tier2)[SPLIT].staticCall(tier2Piece, tier3.address, 10_000_000n);
@@ -188,7 +194,7 @@ describe("ReceivableToken", function () {
     });
 
     it("keeps lineage through a piece that a split emptied and burned", async function () {
-      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, root } = await loadFixture(fixture);
       const middle = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 500n);
       await token.connect(tier1)[SPLIT](root, tier2.address, 500n);
       const leaf = await token.connect(tier2)[SPLIT].staticCall(middle, tier3.address, 500n);
@@ -202,7 +208,7 @@ describe("ReceivableToken", function () {
     });
 
     it("moving a piece's whole value burns the emptied source: no token of value 0 stays live", async function () {
-      const { token, tier1, tier2, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, root } = await loadFixture(fixture);
       const child = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 100_000_000n);
       await expect(token.connect(tier1)[SPLIT](root, tier2.address, 100_000_000n))
         .to.emit(token, "Transfer")
@@ -214,7 +220,7 @@ describe("ReceivableToken", function () {
     });
 
     it("split_revertsWhenValueIsZeroOrExceedsTheSource", async function () {
-      const { token, tier1, tier2, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, root } = await loadFixture(fixture);
       await expect(token.connect(tier1)[SPLIT](root, tier2.address, 0n)).to.be.revertedWithCustomError(token, "ERC3525ZeroValue");
       await expect(token.connect(tier1)[SPLIT](root, tier2.address, 100_000_001n))
         .to.be.revertedWithCustomError(token, "ERC3525InsufficientValue")
@@ -228,7 +234,7 @@ describe("ReceivableToken", function () {
     });
 
     it("split_revertsWhenTheCallerHasNoAuthorityOverTheSource", async function () {
-      const { token, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier2, tier3, root } = await loadFixture(fixture);
       await expect(token.connect(tier2)[SPLIT](root, tier3.address, 1n))
         .to.be.revertedWithCustomError(token, "ERC3525InsufficientAllowance")
         .withArgs(root, tier2.address, 0n, 1n);
@@ -239,23 +245,25 @@ describe("ReceivableToken", function () {
       const proof = await tradeProofFor(c, c.tier2, "T2-INV-7");
       const fingerprint = fingerprintOf(c, c.tier2, "T2-INV-7");
       const child = (c.slot << 32n) | 2n;
-      await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 5_000_000n, proof))
-        .to.emit(c.token, "TradeProofRecorded")
+      await expect(c.receivableToken.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 5_000_000n, proof))
+        .to.emit(c.receivableToken, "TradeProofRecorded")
         .withArgs(child, fingerprint, proof.invoiceHash, proof.logisticsHash);
-      expect(await c.token.invoiceUse(fingerprint)).to.equal(child);
+      expect(await c.receivableToken.invoiceUse(fingerprint)).to.equal(child);
       const reused = await tradeProofFor(c, c.tier2, "t2-inv-7");
       expect(reused.invoiceHash).to.not.equal(proof.invoiceHash);
-      await expect(c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, reused))
-        .to.be.revertedWithCustomError(c.token, "ReceivableInvoiceAlreadyUsed")
+      await expect(c.receivableToken.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, reused))
+        .to.be.revertedWithCustomError(c.receivableToken, "ReceivableInvoiceAlreadyUsed")
         .withArgs(fingerprint, child);
       await expect(
-        c.token.connect(c.tier1).transferWithProof(c.root, c.tier2.address, 1n, { ...(await tradeProofFor(c, c.tier2)), logisticsHash: ZERO_HASH }),
-      ).to.be.revertedWithCustomError(c.token, "ReceivableMissingDocumentHash");
+        c.receivableToken
+          .connect(c.tier1)
+          .transferWithProof(c.root, c.tier2.address, 1n, { ...(await tradeProofFor(c, c.tier2)), logisticsHash: ZERO_HASH }),
+      ).to.be.revertedWithCustomError(c.receivableToken, "ReceivableMissingDocumentHash");
     });
 
     it("merges value into an existing piece of the same slot with its owner's approval, and refuses another slot's piece", async function () {
       const c = await loadFixture(fixture);
-      const { token, tier1, tier2, root } = c;
+      const { receivableToken: token, tier1, tier2, root } = c;
       const child = await token.connect(tier1)[SPLIT].staticCall(root, tier2.address, 10n);
       await token.connect(tier1)[SPLIT](root, tier2.address, 10n);
       await token.connect(tier2)["approve(address,uint256)"](tier1.address, child);
@@ -274,7 +282,7 @@ describe("ReceivableToken", function () {
     });
 
     it("transfers a whole piece ERC-721 style and clears its approval", async function () {
-      const { token, tier1, tier2, tier3, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, tier3, root } = await loadFixture(fixture);
       await token.connect(tier1)["approve(address,uint256)"](tier3.address, root);
       await expect(token.connect(tier1)[WHOLE](tier1.address, tier2.address, root))
         .to.emit(token, "Transfer")
@@ -294,7 +302,7 @@ describe("ReceivableToken", function () {
 
   describe("permissioned transfers", function () {
     it("no value reaches a non-member, on any path", async function () {
-      const { token, tier1, outsiders, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, outsiders, root } = await loadFixture(fixture);
       const stranger = outsiders[0].address;
       await expect(token.connect(tier1)[SPLIT](root, stranger, 1n))
         .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
@@ -310,7 +318,7 @@ describe("ReceivableToken", function () {
     });
 
     it("a member without a holding role (carrier, auditor, verifier, anchor) cannot receive pieces", async function () {
-      const { token, tier1, carrier, auditor, verifier, anchor, root } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, carrier, auditor, verifier, anchor, root } = await loadFixture(fixture);
       for (const member of [carrier, auditor, verifier, anchor]) {
         await expect(token.connect(tier1)[SPLIT](root, member.address, 1n))
           .to.be.revertedWithCustomError(token, "ReceivableIneligibleRecipient")
@@ -319,7 +327,7 @@ describe("ReceivableToken", function () {
     });
 
     it("a suspended supplier keeps its piece but cannot move it, and cannot receive; reinstated, it can", async function () {
-      const { token, registry, tier1, tier2, root, memberIds } = await loadFixture(fixture);
+      const { receivableToken: token, registry, tier1, tier2, root, memberIds } = await loadFixture(fixture);
       const tier1Id = memberIds.get(tier1.address) ?? 0;
       await registry.suspend(tier1Id);
       expect(await token.ownerOf(root)).to.equal(tier1.address);
@@ -348,7 +356,7 @@ describe("ReceivableToken", function () {
     });
 
     it("a member whose KYC has lapsed cannot receive", async function () {
-      const { token, registry, tier1, tier2, root, memberIds } = await loadFixture(fixture);
+      const { receivableToken: token, registry, tier1, tier2, root, memberIds } = await loadFixture(fixture);
       const tier2Id = memberIds.get(tier2.address) ?? 0;
       const now = await latestTimestamp();
       await registry.renewKyc(tier2Id, now + 10n);
@@ -359,7 +367,7 @@ describe("ReceivableToken", function () {
     });
 
     it("nothing moves after maturity", async function () {
-      const { token, tier1, tier2, root, slot } = await loadFixture(fixture);
+      const { receivableToken: token, tier1, tier2, root, slot } = await loadFixture(fixture);
       const maturity = (await token.receivable(slot)).maturity;
       await time.increaseTo(maturity);
       await expect(token.connect(tier1)[SPLIT](root, tier2.address, 1n))
@@ -372,7 +380,7 @@ describe("ReceivableToken", function () {
 
     it("the operator pauses every move in an emergency, and only the operator can", async function () {
       const c = await loadFixture(fixture);
-      const { token, operator, tier1, tier2, root } = c;
+      const { receivableToken: token, operator, tier1, tier2, root } = c;
       await expect(token.connect(tier1).pause()).to.be.revertedWithCustomError(token, "ReceivableUnauthorizedOperator").withArgs(tier1.address);
       await expect(token.connect(operator).pause()).to.emit(token, "Paused").withArgs(operator.address);
       await expect(token.connect(tier1)[SPLIT](root, tier2.address, 1n)).to.be.revertedWithCustomError(token, "EnforcedPause");

@@ -122,12 +122,12 @@ describe("verifier: funding checks over a piece's lineage", function () {
     expect(outcome.attestation.invoiceHash).to.equal(s.trades[2].invoiceHash);
     expect(outcome.attestation.holder).to.equal(s.c.tier3.address);
 
-    await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, price)).wait();
-    await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), price)).wait();
-    const before = await s.c.currency.balanceOf(s.c.tier3.address);
+    await (await s.c.settlementToken.connect(s.c.issuer).issue(s.c.factor.address, price)).wait();
+    await (await s.c.settlementToken.connect(s.c.factor).approve(await s.c.financing.getAddress(), price)).wait();
+    const before = await s.c.settlementToken.balanceOf(s.c.tier3.address);
     await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
-    expect(await s.c.currency.balanceOf(s.c.tier3.address)).to.equal(before + price);
-    expect(await s.c.token.ownerOf(s.tier3Piece)).to.equal(s.c.factor.address);
+    expect(await s.c.settlementToken.balanceOf(s.c.tier3.address)).to.equal(before + price);
+    expect(await s.c.receivableToken.ownerOf(s.tier3Piece)).to.equal(s.c.factor.address);
 
     // The same piece a second time: the factor's own piece is already funded, and the nonce is spent.
     const again = await s.verifier.check({ request, holderSignature, price, requestedBy: s.c.factor.address });
@@ -231,7 +231,7 @@ describe("verifier: funding checks over a piece's lineage", function () {
 
   it("check_failsForAPieceThatChangedHandsWithoutProof", async function () {
     const s = await setup();
-    const plain = s.c.token.connect(s.c.tier3)["transferFrom(uint256,address,uint256)"];
+    const plain = s.c.receivableToken.connect(s.c.tier3)["transferFrom(uint256,address,uint256)"];
     const child = await plain.staticCall(s.tier3Piece, s.c.tier2.address, 1_000_000n);
     await (await plain(s.tier3Piece, s.c.tier2.address, 1_000_000n)).wait();
     const { request, holderSignature } = await requestFor(s, s.c.tier2, child, 1_000_000n);
@@ -334,13 +334,13 @@ describe("verifier: signatures as Financing's OpenZeppelin ECDSA takes them (iss
 async function mergeValue(s: Story, by: HardhatEthersSigner, from: bigint, to: bigint, value: bigint): Promise<void> {
   // The chain lets value into another owner's piece only with that owner's approval (issue 14 item 3): these
   // tests give it, to show that even an agreed merge cannot poison anyone's funding check.
-  const owner = await s.c.token.ownerOf(to);
+  const owner = await s.c.receivableToken.ownerOf(to);
   if (owner !== by.address) {
     const ownerSigner = (await hre.ethers.getSigners()).find((signer) => signer.address === owner);
     if (ownerSigner === undefined) throw new Error(`no signer for ${owner}`);
-    await (await s.c.token.connect(ownerSigner)["approve(address,uint256)"](by.address, to)).wait();
+    await (await s.c.receivableToken.connect(ownerSigner)["approve(address,uint256)"](by.address, to)).wait();
   }
-  await (await s.c.token.connect(by)["transferFrom(uint256,uint256,uint256)"](from, to, value)).wait();
+  await (await s.c.receivableToken.connect(by)["transferFrom(uint256,uint256,uint256)"](from, to, value)).wait();
 }
 
 /** Pays the holder and takes the piece (or the part asked) for the factor, with the verifier's attestation. */
@@ -354,8 +354,8 @@ async function fundChecked(
   const { request, holderSignature } = await requestFor(s, holder, tokenId, value, nonce);
   const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
   if (!outcome.ok) expect.fail(`the funding's own check failed: ${JSON.stringify(outcome.failures)}`);
-  await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
-  await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
+  await (await s.c.settlementToken.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
+  await (await s.c.settlementToken.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
   await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
 }
 
@@ -411,13 +411,15 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     expect(outcome.ok).to.equal(false);
     if (outcome.ok) return;
     expect(outcome.failures.map((failure) => [failure.code, failure.step])).to.deep.equal([["UNBACKED_TRANSFER", 0]]);
-    expect(outcome.failures[0].message).to.match(/passed 700,000\.01 CNY on to piece #[0-9]+\.[0-9]+, but only 700,000\.00 CNY of its value was backed/u);
+    expect(outcome.failures[0].message).to.match(
+      /passed 700,000\.01 CNY on to piece #[0-9]+\.[0-9]+, but only 700,000\.00 CNY of its value was backed/u,
+    );
   });
 
   it("attack: a middle tier merging value back into its own piece does not poison the piece it passed upstream", async function () {
     const s = await setup();
     // Tier 2 splits 1 fen of its piece to itself and merges it back: its piece, tier 3's parent, gets merged-in value.
-    const split = s.c.token.connect(s.c.tier2)["transferFrom(uint256,address,uint256)"];
+    const split = s.c.receivableToken.connect(s.c.tier2)["transferFrom(uint256,address,uint256)"];
     const own = await split.staticCall(s.tier2Piece, s.c.tier2.address, 1n);
     await (await split(s.tier2Piece, s.c.tier2.address, 1n)).wait();
     await mergeValue(s, s.c.tier2, own, s.tier2Piece, 1n);
@@ -427,12 +429,12 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
   it("attack: tier 1 selling its remaining root whole to a bank does not make earlier upstream pieces ALREADY_FUNDED", async function () {
     const s = await setup();
     await fundChecked(s, s.c.tier1, s.root, FACE - TO_TIER2, 3n);
-    expect(await s.c.token.ownerOf(s.root)).to.equal(s.c.factor.address);
+    expect(await s.c.receivableToken.ownerOf(s.root)).to.equal(s.c.factor.address);
     expect(passed(await checkOf(s, s.c.tier3, s.tier3Piece, TO_TIER3))).to.equal(true);
     expect(passed(await checkOf(s, s.c.tier2, s.tier2Piece, TO_TIER2 - TO_TIER3))).to.equal(true);
 
     // What the bank bought stays bought: a piece the bank splits off the root afterwards carries funded value.
-    const split = s.c.token.connect(s.c.factor)["transferFrom(uint256,address,uint256)"];
+    const split = s.c.receivableToken.connect(s.c.factor)["transferFrom(uint256,address,uint256)"];
     const resold = await split.staticCall(s.root, s.c.tier1.address, 1_000_000n);
     await (await split(s.root, s.c.tier1.address, 1_000_000n)).wait();
     expect(codes(await checkOf(s, s.c.tier1, resold, 1_000_000n))).to.include("ALREADY_FUNDED");
@@ -528,10 +530,10 @@ describe("verifier: no member can poison another's funding check (issue 14, DESI
     const squatter = await documentTrade(s.c, { seller: s.c.tier2, buyer: s.c.tier1, amount: 3_000_000n });
     const squat = { ...squatter, logistics: genuine.logistics, logisticsHash: genuine.logisticsHash };
     await s.documents.add(squat);
-    const tier1Token = s.c.token.connect(s.c.tier1);
+    const tier1Token = s.c.receivableToken.connect(s.c.tier1);
     const squatted = await tier1Token.transferWithProof.staticCall(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat));
     await (await tier1Token.transferWithProof(s.root, s.c.tier2.address, 3_000_000n, tradeProofOf(squat))).wait();
-    const tier2Token = s.c.token.connect(s.c.tier2);
+    const tier2Token = s.c.receivableToken.connect(s.c.tier2);
     const paid = await tier2Token.transferWithProof.staticCall(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine));
     await (await tier2Token.transferWithProof(s.tier2Piece, s.c.tier3.address, 2_000_000n, tradeProofOf(genuine))).wait();
 
@@ -575,8 +577,8 @@ describe("verifier: the public lineage check (no funding request)", function () 
     const { request, holderSignature } = await requestFor(s, s.c.tier3, s.tier3Piece, TO_TIER3);
     const outcome = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });
     if (!outcome.ok) expect.fail(`expected a pass, got ${JSON.stringify(outcome.failures)}`);
-    await (await s.c.currency.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
-    await (await s.c.currency.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
+    await (await s.c.settlementToken.connect(s.c.issuer).issue(s.c.factor.address, request.minPrice)).wait();
+    await (await s.c.settlementToken.connect(s.c.factor).approve(await s.c.financing.getAddress(), request.minPrice)).wait();
     await (await s.c.financing.connect(s.c.factor).fund(request, holderSignature, outcome.attestation, [outcome.signature])).wait();
 
     const again = await s.verifier.check({ request, holderSignature, price: request.minPrice, requestedBy: s.c.factor.address });

@@ -113,7 +113,7 @@ export async function createSequenceWorld(): Promise<SequenceWorld> {
       sign,
     });
     const model = initialModel(setup);
-    if (await c.token.paused()) model.paused = true;
+    if (await c.receivableToken.paused()) model.paused = true;
     let sent = 0;
     for (const op of ops) {
       const action = resolve(model, op);
