@@ -33,13 +33,13 @@ export class MemberNaming {
 
   /** "Golden Sands Displays (0xAbCd…1234)" for an account of a named member, the checksummed address otherwise. */
   async account(address: string): Promise<string> {
-    let shown = address;
+    let shown: string;
     try {
       shown = getAddress(address);
     } catch {
       return address;
     }
-    let memberId = 0;
+    let memberId: number;
     try {
       memberId = await this.members.memberIdOf(shown);
     } catch {
