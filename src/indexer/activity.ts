@@ -110,6 +110,14 @@ export class ActivityGatherer {
     this.tx.append(key, codecs.activity.encode({ ...row, transactionHash: log.transactionHash, block: log.blockNumber }));
   }
 
+  /** A receivable's own row (a repayment, its overdue mark): its holders' activity reads it (queries.ts). */
+  private slotActivity(slot: bigint, log: RawLog, row: Omit<ActivityRow, "transactionHash" | "block">): void {
+    const key = keys.slotActivity(slot, checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex));
+    if (this.written.has(key)) return;
+    this.written.add(key);
+    this.tx.append(key, codecs.activity.encode({ ...row, transactionHash: log.transactionHash, block: log.blockNumber }));
+  }
+
   private cash(address: string, log: RawLog, row: Omit<CashRow, "transactionHash" | "block">): void {
     const key = keys.cash(address.toLowerCase(), checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex));
     if (this.written.has(key)) return;
@@ -173,14 +181,23 @@ export class ActivityGatherer {
         this.activity(event.payer, log, piece("repaid", null, event.slot, event.amount, null));
         if (record !== undefined && record.anchor !== event.payer)
           this.activity(record.anchor, log, piece("repaid", null, event.slot, event.amount, event.payer));
+        this.slotActivity(event.slot, log, piece("repaid", null, event.slot, event.amount, record?.anchor ?? event.payer));
         return;
       }
-      case "Claimed":
-        this.activity(event.holder, log, piece("claimed", event.tokenId, event.tokenId >> 32n, event.amount, null));
+      case "Claimed": {
+        const slot = event.tokenId >> 32n;
+        this.activity(event.holder, log, piece("claimed", event.tokenId, slot, event.amount, null));
+        const key = keys.claimedFrom(event.holder.toLowerCase(), slot, checkpointOf(log.blockNumber, log.transactionIndex, log.logIndex));
+        if (!this.written.has(key)) {
+          this.written.add(key);
+          this.tx.append(key, "");
+        }
         return;
+      }
       case "SlotOverdue": {
         const record = this.tx.getRecord(keys.slot(event.slot), codecs.slot);
         if (record !== undefined) this.activity(record.anchor, log, piece("overdue", null, event.slot, event.faceValue - event.repaid, null));
+        this.slotActivity(event.slot, log, piece("overdue", null, event.slot, event.faceValue - event.repaid, record?.anchor ?? null));
         return;
       }
       case "RecourseRecorded": {

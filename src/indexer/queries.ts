@@ -1,6 +1,6 @@
 import { decodeEvent } from "../chain/events";
 import type { ChainbillEvent, ContractName } from "../chain/events";
-import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys } from "./schema";
+import { BOOKKEEPING_PREFIXES, INITIAL_SYSTEM, codecs, decodeHistoryRow, keys, slotHexOfToken } from "./schema";
 import type {
   ActivityRow,
   CashRow,
@@ -406,14 +406,35 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
       withSnapshot(async (view) => {
         const address = addressOf(addressInput, "address");
         const cursor = await view.requireCursor();
-        const found = await view.newestFirst(keys.activityPrefix(address), codecs.activity, limitOf(page.limit, 50), checkpointOf(page.before));
+        const limit = limitOf(page.limit, 50);
+        const before = checkpointOf(page.before);
+        const own = await view.newestFirst(keys.activityPrefix(address), codecs.activity, limit, before);
+        // What happened to the receivables of the pieces it holds or claimed from (repayments, an overdue mark): the receivable's
+        // own rows, the newest `limit` of each slot it holds, merged with its own by checkpoint.
+        const heldSlots = new Set<string>();
+        for (const key of await view.keysUnder(keys.holdingsPrefix(address))) heldSlots.add(slotHexOfToken(key.slice(key.lastIndexOf("/") + 1)));
+        // ... and of those it claimed from, whose pieces its claims may have emptied.
+        const claimedPrefix = keys.claimedFromPrefix(address);
+        for (const key of await view.keysUnder(claimedPrefix)) heldSlots.add(key.slice(claimedPrefix.length, key.indexOf("/", claimedPrefix.length)));
+        const seen = new Set(own.rows.map((row) => `${row.checkpoint}|${row.kind}`));
+        const rows = [...own.rows];
+        let more = own.nextBefore !== null;
+        for (const slotHex of heldSlots) {
+          const ofSlot = await view.newestFirst(keys.slotActivityPrefix(BigInt(`0x${slotHex}`)), codecs.activity, limit, before);
+          more ||= ofSlot.nextBefore !== null;
+          for (const row of ofSlot.rows) if (!seen.has(`${row.checkpoint}|${row.kind}`)) rows.push(row);
+        }
+        rows.sort((a, b) => (a.checkpoint < b.checkpoint ? 1 : a.checkpoint > b.checkpoint ? -1 : 0));
+        const page_ = rows.slice(0, limit);
+        const nextBefore = rows.length > limit || more ? (page_[page_.length - 1]?.checkpoint ?? null) : null;
         return {
           ...view.asOf(
             cursor,
-            found.rows.map((row) => row.block),
+            page_.map((row) => row.block),
           ),
           address,
-          ...found,
+          rows: page_,
+          nextBefore,
         };
       }),
 

@@ -32,6 +32,8 @@ import { ZEROS, padNumber } from "./store";
  * | `cl/<anchorId>` | {@link CreditLineRecord}: the anchor's credit line as last set |
  * | `ts/<seller>/<buyer>/<checkpoint>`, `tb/<buyer>/<seller>/<checkpoint>` | a verified trade (a confirmation or a transfer with proof) by the seller's and the buyer's address: its value (decimal) |
  * | `a/<address>/<checkpoint>` | {@link ActivityRow}: what happened to the address and its pieces (activity.ts), at the log that made it |
+ * | `sr/<slot>/<checkpoint>` | {@link ActivityRow}: a repayment of the receivable or its overdue mark, which every holder of its pieces sees in its activity |
+ * | `hc/<address>/<slot>/<checkpoint>` | a claim the address made from the receivable (empty value): it held a piece when the receivable was repaid, so its activity keeps the receivable's rows after its pieces are gone |
  * | `cm/<address>/<checkpoint>` | {@link CashRow}: a settlement-currency movement of the address, classified (activity.ts) |
  */
 
@@ -165,9 +167,10 @@ export function slotHexOfToken(tokenIdHex: string): string {
  * RecourseTaken, RecourseClaimRouted) and the credit-line events shift the stored event numbers. 5: the records behind
  * a funding decision (`sa/`, `sc/`, `cl/`, `ts/`, `tb/`; risk.ts). 6: Settlement's ReceivableWrittenOff (issue 19
  * part 4) is a new event, recorded only, which shifts the stored event numbers. 7: each address's activity and cash
- * movements (`a/`, `cm/`; activity.ts, issue 18 items 2 and 8).
+ * movements (`a/`, `cm/`; activity.ts, issue 18 items 2 and 8). 8: each receivable's repayments and overdue mark
+ * (`sr/`), which its holders' activity shows, and each address's claims by receivable (`hc/`).
  */
-export const INDEX_FORMAT = 7;
+export const INDEX_FORMAT = 8;
 
 export const keys = {
   cursor: "meta/cursor",
@@ -211,6 +214,10 @@ export const keys = {
   tradeAsBuyer: (buyer: string, seller: string, checkpoint: string) => `tb/${buyer}/${seller}/${checkpoint}`,
   tradesAsBuyerPrefix: (buyer: string) => `tb/${buyer}/`,
   activity: (address: string, checkpoint: string) => `a/${address}/${checkpoint}`,
+  slotActivity: (slot: bigint, checkpoint: string) => `sr/${hex(slot, SLOT_HEX)}/${checkpoint}`,
+  slotActivityPrefix: (slot: bigint) => `sr/${hex(slot, SLOT_HEX)}/`,
+  claimedFrom: (address: string, slot: bigint, checkpoint: string) => `hc/${address}/${hex(slot, SLOT_HEX)}/${checkpoint}`,
+  claimedFromPrefix: (address: string) => `hc/${address}/`,
   activityPrefix: (address: string) => `a/${address}/`,
   cash: (address: string, checkpoint: string) => `cm/${address}/${checkpoint}`,
   cashPrefix: (address: string) => `cm/${address}/`,

@@ -63,8 +63,10 @@ describe("API activity and cash: each member's history and money, newest first",
     expect((await hre.ethers.provider.getTransactionReceipt(body.rows[0].transactionHash))?.blockNumber).to.equal(body.rows[0].block);
 
     const theFactor = (await read(factor, "/v1/activity")).body as ActivityPageJson;
-    expect(theFactor.rows.map((row) => row.kind)).to.deep.equal(["claimed", "funded"]);
+    // The repayment it claimed from shows too, naming the anchor, though its claim emptied its piece.
+    expect(theFactor.rows.map((row) => row.kind)).to.deep.equal(["claimed", "repaid", "funded"]);
     expect(theFactor.rows[0]).to.include({ tokenId: fundedTokenId.toString(), amount: PIECE.toString() });
+    expect(theFactor.rows[1]).to.include({ counterparty: api.c.anchor.address });
   });
 
   it("gives the balance and each movement, classified, with the settlement contract named", async () => {

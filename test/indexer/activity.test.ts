@@ -62,10 +62,12 @@ describe("Indexer: each address's activity and cash movements", function () {
   });
 
   it("shows a transfer, a funding and a repayment on both sides, newest first", async function () {
+    // A holder sees the repayment of the receivable its piece belongs to, naming the anchor.
     const tier1 = await indexer.reader.activityOf(c.tier1.address);
-    expect(kinds(tier1.rows)).to.deep.equal(["sent", "received"]);
-    expect(tier1.rows[0]).to.include({ tokenId: first, amount: PIECE, counterparty: c.tier2.address.toLowerCase() });
-    expect(tier1.rows[1]).to.include({ tokenId: first, amount: FACE, counterparty: c.anchor.address.toLowerCase(), slot });
+    expect(kinds(tier1.rows)).to.deep.equal(["repaid", "sent", "received"]);
+    expect(tier1.rows[0]).to.include({ slot, amount: FACE, counterparty: c.anchor.address.toLowerCase() });
+    expect(tier1.rows[1]).to.include({ tokenId: first, amount: PIECE, counterparty: c.tier2.address.toLowerCase() });
+    expect(tier1.rows[2]).to.include({ tokenId: first, amount: FACE, counterparty: c.anchor.address.toLowerCase(), slot });
 
     const tier2 = await indexer.reader.activityOf(c.tier2.address);
     expect(kinds(tier2.rows)).to.deep.equal(["financed", "received"]);
@@ -73,8 +75,8 @@ describe("Indexer: each address's activity and cash movements", function () {
     expect(tier2.rows[1]).to.include({ tokenId: moved, amount: PIECE, counterparty: c.tier1.address.toLowerCase() });
 
     const factor = await indexer.reader.activityOf(c.factor.address);
-    expect(kinds(factor.rows)).to.deep.equal(["funded"]);
-    expect(factor.rows[0]).to.include({ tokenId: fundedTokenId, amount: PRICE, counterparty: c.tier2.address.toLowerCase() });
+    expect(kinds(factor.rows)).to.deep.equal(["repaid", "funded"]);
+    expect(factor.rows[1]).to.include({ tokenId: fundedTokenId, amount: PRICE, counterparty: c.tier2.address.toLowerCase() });
 
     const anchor = await indexer.reader.activityOf(c.anchor.address);
     expect(kinds(anchor.rows)).to.deep.equal(["repaid", "confirmed"]);
@@ -113,6 +115,17 @@ describe("Indexer: each address's activity and cash movements", function () {
     const page2 = await indexer.reader.activityOf(c.anchor.address, { limit: 1, before: page1.nextBefore ?? "" });
     expect(page2.rows.map((row) => row.checkpoint)).to.deep.equal([whole.rows[1].checkpoint]);
     expect(page2.nextBefore).to.equal(null);
+    // A holder's pages merge its own rows with its receivables' (the repayment is the receivable's row).
+    const holderWhole = await indexer.reader.activityOf(c.tier1.address);
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let pageCount = 0; pageCount < 5; pageCount += 1) {
+      const page = await indexer.reader.activityOf(c.tier1.address, { limit: 1, before });
+      seen.push(...page.rows.map((row) => `${row.checkpoint}|${row.kind}`));
+      if (page.nextBefore === null) break;
+      before = page.nextBefore;
+    }
+    expect(seen).to.deep.equal(holderWhole.rows.map((row) => `${row.checkpoint}|${row.kind}`));
     let refused: unknown;
     await indexer.reader.activityOf(c.anchor.address, { before: "yesterday" }).catch((error: unknown) => (refused = error));
     expect(refused).to.be.instanceOf(QueryInputError);
@@ -125,7 +138,8 @@ describe("Indexer: each address's activity and cash movements", function () {
     const fork: unknown = await hre.network.provider.send("evm_snapshot", []);
     await (await c.settlement.connect(c.factor).claim(fundedTokenId)).wait();
     await waitForHead(indexer);
-    expect(kinds((await indexer.reader.activityOf(c.factor.address)).rows)).to.deep.equal(["claimed", "funded"]);
+    // The claim emptied its piece: the repayment it was paid from stays in its activity.
+    expect(kinds((await indexer.reader.activityOf(c.factor.address)).rows)).to.deep.equal(["claimed", "repaid", "funded"]);
     const claimedCash = await indexer.reader.cashOf(c.factor.address);
     expect(claimedCash.rows[0]).to.include({ kind: "claim", direction: "in", amount: PIECE, tokenId: fundedTokenId });
     expect(claimedCash.balance).to.equal(PIECE);
@@ -133,7 +147,7 @@ describe("Indexer: each address's activity and cash movements", function () {
     expect(await hre.network.provider.send("evm_revert", [fork])).to.equal(true);
     for (let k = 0; k < 3; k += 1) await hre.network.provider.send("evm_mine", []);
     await waitForHead(indexer);
-    expect(kinds((await indexer.reader.activityOf(c.factor.address)).rows)).to.deep.equal(["funded"]);
+    expect(kinds((await indexer.reader.activityOf(c.factor.address)).rows)).to.deep.equal(["repaid", "funded"]);
     const after = await indexer.reader.cashOf(c.factor.address);
     expect(kinds(after.rows)).to.deep.equal(["fundingPaid", "issued"]);
     expect(after.balance).to.equal(0n);

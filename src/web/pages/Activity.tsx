@@ -108,7 +108,7 @@ export function ActivityPage() {
               </thead>
               <tbody>
                 {rows.map((row) => (
-                  <tr key={row.checkpoint} data-testid={`activity-${row.kind}`} data-kind={row.kind}>
+                  <tr key={`${row.checkpoint}-${row.kind}`} data-testid={`activity-${row.kind}`} data-kind={row.kind}>
                     <td>{whenOf(row.blockTime)}</td>
                     <td>{t(`activity.kind.${row.kind}` as MessageKey)}</td>
                     <PieceCell tokenId={row.tokenId} slot={row.slot} />
