@@ -53,11 +53,20 @@ function failureOf(
     case "CURRENCY_MISMATCH":
       return { ...mismatch, message: `the invoice is in ${mismatch.invoiceCurrency}, the receivable in ${mismatch.pieceCurrency}` };
     case "SHIPPER_NOT_SELLER":
-      return { ...mismatch, message: `the waybill's shipper is ${shown(waybill.shipper.account)}, not the invoice's seller ${shown(invoice.seller.account)}` };
+      return {
+        ...mismatch,
+        message: `the waybill's shipper is ${shown(waybill.shipper.account)}, not the invoice's seller ${shown(invoice.seller.account)}`,
+      };
     case "CONSIGNEE_NOT_BUYER":
-      return { ...mismatch, message: `the waybill delivers to ${shown(waybill.consignee.account)}, not to the invoice's buyer ${shown(invoice.buyer.account)}` };
+      return {
+        ...mismatch,
+        message: `the waybill delivers to ${shown(waybill.consignee.account)}, not to the invoice's buyer ${shown(invoice.buyer.account)}`,
+      };
     case "CARRIER_NOT_INDEPENDENT":
-      return { ...mismatch, message: `the waybill's carrier ${shown(waybill.carrier.account)} is a party to the trade: the carrier must be independent` };
+      return {
+        ...mismatch,
+        message: `the waybill's carrier ${shown(waybill.carrier.account)} is a party to the trade: the carrier must be independent`,
+      };
     case "WAYBILL_FOR_OTHER_INVOICE":
       return {
         ...mismatch,

@@ -216,7 +216,12 @@ export async function checkDocuments(
     done += 1;
     if (done % 100 === 0 || done === hashes.length) progress?.(done, hashes.length);
     if (fetched === undefined) {
-      findings.add("DOCUMENT_MISSING", step.at, `the ${kindWord(kind)} ${hash} recorded by ${step.what} is not in the ${source.description}`, subject);
+      findings.add(
+        "DOCUMENT_MISSING",
+        step.at,
+        `the ${kindWord(kind)} ${hash} recorded by ${step.what} is not in the ${source.description}`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
@@ -241,7 +246,12 @@ export async function checkDocuments(
       return;
     }
     if (fetched.kind !== kind) {
-      findings.add("DOCUMENT_INVALID", step.at, `document ${hash} recorded by ${step.what} as its ${kindWord(kind)} is stored as a ${fetched.kind === "logistics" ? "waybill" : fetched.kind}`, subject);
+      findings.add(
+        "DOCUMENT_INVALID",
+        step.at,
+        `document ${hash} recorded by ${step.what} as its ${kindWord(kind)} is stored as a ${fetched.kind === "logistics" ? "waybill" : fetched.kind}`,
+        subject,
+      );
       loaded.set(hash, { ok: false });
       return;
     }
@@ -375,8 +385,11 @@ function contentDisagreements(
   if (invoice !== undefined) {
     const { seller, buyer, total, currency, number } = invoice.invoice;
     if (seller.memberId !== sellerId)
-      problems.push(`invoice ${number}'s seller is ${words.member(seller.memberId)}, on chain the value went to ${words.account(step.sellerAccount)}`);
-    if (buyer.memberId !== buyerId) problems.push(`invoice ${number}'s buyer is ${words.member(buyer.memberId)}, on chain the value came from ${words.account(step.buyerAccount)}`);
+      problems.push(
+        `invoice ${number}'s seller is ${words.member(seller.memberId)}, on chain the value went to ${words.account(step.sellerAccount)}`,
+      );
+    if (buyer.memberId !== buyerId)
+      problems.push(`invoice ${number}'s buyer is ${words.member(buyer.memberId)}, on chain the value came from ${words.account(step.buyerAccount)}`);
     if (total < step.value) problems.push(`invoice ${number} totals ${words.cny(total)}, less than the ${words.cny(step.value)} passed on chain`);
     if (step.currency !== "" && currency !== step.currency) problems.push(`invoice ${number} is in ${currency}, the receivable in ${step.currency}`);
     const leiHash = replay.members.members.get(seller.memberId)?.leiHash;
@@ -387,9 +400,13 @@ function contentDisagreements(
   if (logistics !== undefined) {
     const { waybill } = logistics;
     if (waybill.shipper.memberId !== sellerId)
-      problems.push(`waybill ${waybill.number} ships from ${words.member(waybill.shipper.memberId)}, not the seller ${words.account(step.sellerAccount)}`);
+      problems.push(
+        `waybill ${waybill.number} ships from ${words.member(waybill.shipper.memberId)}, not the seller ${words.account(step.sellerAccount)}`,
+      );
     if (waybill.consignee.memberId !== buyerId)
-      problems.push(`waybill ${waybill.number} delivers to ${words.member(waybill.consignee.memberId)}, not the buyer ${words.account(step.buyerAccount)}`);
+      problems.push(
+        `waybill ${waybill.number} delivers to ${words.member(waybill.consignee.memberId)}, not the buyer ${words.account(step.buyerAccount)}`,
+      );
     const carrier = replay.members.standingOf(waybill.carrier.account.toLowerCase());
     if (carrier === undefined || carrier.memberId !== waybill.carrier.memberId || !holdsRole(carrier, Role.CARRIER)) {
       problems.push(`waybill ${waybill.number} is carried by ${words.account(waybill.carrier.account)}, not a registered carrier`);

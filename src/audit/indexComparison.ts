@@ -94,7 +94,10 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
         if (!sameAddress(record.owner, piece.owner)) differences.push(`holder ${holder(record.owner)} vs ${words.account(piece.owner)}`);
         if (bigOf(record.value) !== piece.value) differences.push(`value ${money(record.value)} vs ${words.cny(piece.value)}`);
       }
-      if (bigOf(record.parent) !== piece.parent) differences.push(`parent ${bigOf(record.parent) === undefined ? shown(record.parent) : pieceName(bigOf(record.parent) ?? 0n)} vs ${pieceName(piece.parent)}`);
+      if (bigOf(record.parent) !== piece.parent)
+        differences.push(
+          `parent ${bigOf(record.parent) === undefined ? shown(record.parent) : pieceName(bigOf(record.parent) ?? 0n)} vs ${pieceName(piece.parent)}`,
+        );
       if (bigOf(record.received) !== piece.claimed) differences.push(`received ${money(record.received)} vs ${words.cny(piece.claimed)}`);
       if (differences.length > 0) mismatch(piece.lastAt, `piece ${pieceName(piece.tokenId)} (index vs replay): ${differences.join("; ")}`, subject);
     }
@@ -130,9 +133,13 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
     for (const [rest, tokenId] of live) {
       if (seenHoldings.has(rest)) continue;
       const piece = replay.pieces.get(tokenId);
-      mismatch(piece?.lastAt ?? fallback, `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece === undefined ? "?" : words.account(piece.owner)}`, {
-        tokenId,
-      });
+      mismatch(
+        piece?.lastAt ?? fallback,
+        `the index does not list piece ${pieceName(tokenId)} among the holdings of ${piece === undefined ? "?" : words.account(piece.owner)}`,
+        {
+          tokenId,
+        },
+      );
     }
 
     // Receivables.
@@ -153,7 +160,10 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
         if (bigOf(record[field]) !== replayed) differences.push(`${field} ${money(record[field])} vs ${words.cny(replayed)}`);
       }
       if (record.pieceCount !== slot.pieceCount) differences.push(`pieceCount ${shown(record.pieceCount)} vs ${slot.pieceCount}`);
-      if (record.anchorId !== slot.anchorId) differences.push(`anchor ${typeof record.anchorId === "number" ? words.member(record.anchorId) : shown(record.anchorId)} vs ${words.member(slot.anchorId)}`);
+      if (record.anchorId !== slot.anchorId)
+        differences.push(
+          `anchor ${typeof record.anchorId === "number" ? words.member(record.anchorId) : shown(record.anchorId)} vs ${words.member(slot.anchorId)}`,
+        );
       if (differences.length > 0) mismatch(slot.lastAt, `receivable ${slot.slot} (index vs replay): ${differences.join("; ")}`, { slot: slot.slot });
     }
 
@@ -172,7 +182,10 @@ export async function openIndexSnapshot(path: string): Promise<IndexSnapshot> {
     for (const [account, balance] of replay.balances) {
       if (balance === 0n) continue;
       if ((await db.get(`cb/${account.toLowerCase()}`)) === undefined)
-        mismatch(replay.balanceLastAt.get(account) ?? fallback, `the index has no currency balance for ${words.account(account)}, which holds ${words.cny(balance)}`);
+        mismatch(
+          replay.balanceLastAt.get(account) ?? fallback,
+          `the index has no currency balance for ${words.account(account)}, which holds ${words.cny(balance)}`,
+        );
     }
 
     // Events the indexer kept as findings instead of applying them (`x/<checkpoint>`): each is reported where it

@@ -118,7 +118,12 @@ export class RecourseReplay {
     book.owed -= event.amount;
     book.returned += event.amount;
     if (event.sellerOwed !== book.owed)
-      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the event leaves the seller ${words.cny(event.sellerOwed)} owed, the replay ${words.cny(book.owed)}`, subject);
+      this.hooks.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `${what}: the event leaves the seller ${words.cny(event.sellerOwed)} owed, the replay ${words.cny(book.owed)}`,
+        subject,
+      );
     this.hooks.rerouteClaim(event.tokenId, event.seller, event.amount, at);
   }
 
@@ -194,7 +199,12 @@ export class RecourseReplay {
       event.paidTotal !== book.paid ||
       (taken !== undefined && (taken.paidTotal !== book.paid || taken.sellerOwed !== owedAfterPending + event.amount))
     ) {
-      this.hooks.flag("EVENT_INCONSISTENT", at, `${what}: the events say ${words.cny(event.paidTotal)} paid in all, the replay ${words.cny(book.paid)}`, subject);
+      this.hooks.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `${what}: the events say ${words.cny(event.paidTotal)} paid in all, the replay ${words.cny(book.paid)}`,
+        subject,
+      );
     }
     this.hooks.expectCash(seller, piece.owner, event.amount, `recourse payment on piece ${pieceName(tokenId)}`, at, tokenId);
     this.touched.set(tokenId, at);

@@ -216,7 +216,13 @@ async function audit(
   });
 
   const names = await namesRead;
-  const replay = new AuditReplay({ chainId, contracts: record.contracts, auditedTime: blockTime, fundCalls, ...(names === undefined ? {} : { names }) });
+  const replay = new AuditReplay({
+    chainId,
+    contracts: record.contracts,
+    auditedTime: blockTime,
+    fundCalls,
+    ...(names === undefined ? {} : { names }),
+  });
   await timed("replay", () => {
     const report = progressOf("replay");
     decoded.forEach((entry, index) => {

@@ -110,7 +110,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       await (await registry.connect(signer("operator")).admit(legalEntityHash(creditCode), address, application.roles, kycValidUntil)).wait();
     }
     log(`${member.name} applied (${applicationHash(chainId, application).slice(0, 10)}…)${member.key === "operator" ? "" : " and was admitted"}`);
-    members.push({ key: member.key, name: member.name, nameZh: member.nameZh, creditCode, address, memberId: Number(await registry.memberIdOf(address)) });
+    members.push({
+      key: member.key,
+      name: member.name,
+      nameZh: member.nameZh,
+      creditCode,
+      address,
+      memberId: Number(await registry.memberIdOf(address)),
+    });
   }
   const party = (key: CastKey): Party => {
     const member = members.find((entry) => entry.key === key);
@@ -171,7 +178,11 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   };
 
   const confirm = async (number: string, goods: string, quantity: bigint, faceValue: bigint, days: bigint): Promise<bigint> => {
-    const proof = await documented({ number, seller: invoiceParty("tier1"), buyer: invoiceParty("anchor"), amount: faceValue, goods, quantity }, "tier1", "anchor");
+    const proof = await documented(
+      { number, seller: invoiceParty("tier1"), buyer: invoiceParty("anchor"), amount: faceValue, goods, quantity },
+      "tier1",
+      "anchor",
+    );
     const confirmation = { supplier: party("tier1").account, faceValue, maturity: (await chainNow(provider)) + days * DAY, currency: CNY, ...proof };
     const anchorToken = receivableToken.connect(signer("anchor"));
     const [, tokenId] = await anchorToken.confirm.staticCall(confirmation);
@@ -182,7 +193,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   const tier1Displays = await confirm("BVD-INV-0001", "OLED display modules", 20_000n, 1_000_000_00n, 90n);
   log("Huaxin Mobile confirmed 1,000,000.00 CNY to Brightview Displays, due in 90 days");
   const glassProof = await documented(
-    { number: "CWG-INV-0417", seller: invoiceParty("tier2"), buyer: invoiceParty("tier1"), amount: 300_000_00n, goods: "Cover-glass panels", quantity: 40_000n },
+    {
+      number: "CWG-INV-0417",
+      seller: invoiceParty("tier2"),
+      buyer: invoiceParty("tier1"),
+      amount: 300_000_00n,
+      goods: "Cover-glass panels",
+      quantity: 40_000n,
+    },
     "tier2",
     "tier1",
   );

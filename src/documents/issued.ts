@@ -108,7 +108,9 @@ export class IssuedDocuments {
   /** What is addressed to member `memberId`, newest first (at most INBOX_LIMIT). */
   async addressedTo(memberId: number, limit = INBOX_LIMIT): Promise<IssuedRecord[]> {
     const prefix = `to/${pad(memberId)}/`;
-    const hashes = (await this.records.values({ gte: prefix, lt: `${prefix}~`, reverse: true, limit: Math.min(limit, INBOX_LIMIT) }).all()) as string[];
+    const hashes = (await this.records
+      .values({ gte: prefix, lt: `${prefix}~`, reverse: true, limit: Math.min(limit, INBOX_LIMIT) })
+      .all()) as string[];
     const records: IssuedRecord[] = [];
     for (const hash of hashes) {
       const record = await this.record(hash);

@@ -52,14 +52,22 @@ export const carrierWaybillSchema = z
     if (Array.isArray(goods) && goods.every((line) => typeof (line as { quantity?: unknown } | null)?.quantity === "bigint")) {
       const listed = half.waybill.goods.reduce((sum, line) => sum + line.quantity, 0n);
       if (typeof first.quantity === "bigint" && first.quantity > listed) {
-        context.addIssue({ code: "custom", path: ["events", 0, "quantity"], message: `picked up ${first.quantity}, more than the ${listed} the waybill's goods list` });
+        context.addIssue({
+          code: "custom",
+          path: ["events", 0, "quantity"],
+          message: `picked up ${first.quantity}, more than the ${listed} the waybill's goods list`,
+        });
       }
     }
     if (second === undefined) return;
     if (second.kind !== "delivered") context.addIssue({ code: "custom", path: ["events", 1, "kind"], message: "the second event is the delivery" });
     if (second.time < first.time) context.addIssue({ code: "custom", path: ["events", 1, "time"], message: "delivered before it was picked up" });
     if (typeof first.quantity === "bigint" && typeof second.quantity === "bigint" && second.quantity > first.quantity) {
-      context.addIssue({ code: "custom", path: ["events", 1, "quantity"], message: `delivered ${second.quantity}, more than the ${first.quantity} picked up` });
+      context.addIssue({
+        code: "custom",
+        path: ["events", 1, "quantity"],
+        message: `delivered ${second.quantity}, more than the ${first.quantity} picked up`,
+      });
     }
   });
 

@@ -79,9 +79,13 @@ export function checkFunding(input: FundingCheckInput, context: CheckContext, op
     fail("TOKEN_NOT_FOUND", `piece ${pieceName(tokenId)} is not live (never created, or already paid and retired)`, { tokenId });
   }
   if (context.now >= context.piece.maturity) {
-    fail("TOKEN_MATURED", `piece ${pieceName(tokenId)} matured on ${calendarDateCst(context.piece.maturity)}; nothing but claims moves after maturity`, {
-      tokenId,
-    });
+    fail(
+      "TOKEN_MATURED",
+      `piece ${pieceName(tokenId)} matured on ${calendarDateCst(context.piece.maturity)}; nothing but claims moves after maturity`,
+      {
+        tokenId,
+      },
+    );
   }
   if (context.overdue) fail("TOKEN_OVERDUE", `the receivable of piece ${pieceName(tokenId)} is overdue`, { tokenId });
 
@@ -277,14 +281,22 @@ function checkStep(step: LineageStep, context: CheckContext, fail: Fail): void {
   };
 
   if (step.kind === "funding") {
-    fail("ALREADY_FUNDED", `piece ${pieceName(step.tokenId)} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`, where);
+    fail(
+      "ALREADY_FUNDED",
+      `piece ${pieceName(step.tokenId)} was bought by factor ${step.funding?.factor ?? "?"}: its value is already funded`,
+      where,
+    );
   }
   if (step.kind === "split" && !sameMember(step.from, step.to, stepPoint)) {
     fail("STEP_WITHOUT_PROOF", `piece ${pieceName(step.tokenId)} passed from ${step.from} to ${step.to} without a trade proof`, where);
   }
   for (const change of step.ownerChanges) {
     if (change.funding !== undefined) {
-      fail("ALREADY_FUNDED", `piece ${pieceName(step.tokenId)} was bought whole by factor ${change.funding.factor}: its value is already funded`, where);
+      fail(
+        "ALREADY_FUNDED",
+        `piece ${pieceName(step.tokenId)} was bought whole by factor ${change.funding.factor}: its value is already funded`,
+        where,
+      );
     } else if (!sameMember(change.from, change.to, { blockNumber: change.blockNumber, logIndex: change.logIndex })) {
       fail("UNBACKED_TRANSFER", `piece ${pieceName(step.tokenId)} was handed from ${change.from} to ${change.to} without a trade proof`, where);
     }

@@ -40,7 +40,8 @@ describe("API documents: the inbox (documents addressed to a member)", () => {
     await api?.close();
   });
 
-  const file = (kind: "invoices" | "logistics", json: unknown, token: string) => call(api.url, "POST", `/v1/documents/issued/${kind}`, { json, token });
+  const file = (kind: "invoices" | "logistics", json: unknown, token: string) =>
+    call(api.url, "POST", `/v1/documents/issued/${kind}`, { json, token });
   const inbox = async (token: string) => {
     const answer = await call(api.url, "GET", "/v1/documents/inbox", { token });
     expect(answer.status).to.equal(200);

@@ -99,7 +99,10 @@ describe("audit sentences name members, documents and amounts as people read the
       const result = await audit(c.record, { documents: source }).finally(() => source.close());
       expect(result.membersNamed).to.equal(true);
       const disagrees = result.findings.filter((finding) => finding.code === "DOCUMENT_DISAGREES");
-      expect(disagrees.map((finding) => finding.tokenId), describeFindings(result)).to.deep.equal([passed.tokenId, passed.tokenId]);
+      expect(
+        disagrees.map((finding) => finding.tokenId),
+        describeFindings(result),
+      ).to.deep.equal([passed.tokenId, passed.tokenId]);
       const invoiceNumber = passed.trade.invoice.invoice.number;
       const waybillNumber = passed.trade.logistics.waybill.number;
       const messages = disagrees.map((finding) => finding.message).join("\n");

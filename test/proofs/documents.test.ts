@@ -59,7 +59,10 @@ function invoiceDigestByHand(invoice: Invoice): string {
     partyType;
   const party = (p: Invoice["seller"]): string =>
     keccak256(
-      coder.encode(["bytes32", "uint32", "address", "bytes32", "bytes32"], [typeHash(partyType), p.memberId, p.account, id(p.name), id(p.creditCode)]),
+      coder.encode(
+        ["bytes32", "uint32", "address", "bytes32", "bytes32"],
+        [typeHash(partyType), p.memberId, p.account, id(p.name), id(p.creditCode)],
+      ),
     );
   const lines = keccak256(
     concat(
@@ -153,7 +156,10 @@ describe("proof documents", function () {
       });
       const parsed = parseDocument("invoice", wire, CHAIN_ID);
       if (parsed.ok) expect.fail("a wrong total parsed");
-      expect(parsed.problems).to.deep.include({ path: "invoice.total", message: "the total 9999999 is not the total before tax (10000000) plus tax (1260000)" });
+      expect(parsed.problems).to.deep.include({
+        path: "invoice.total",
+        message: "the total 9999999 is not the total before tax (10000000) plus tax (1260000)",
+      });
     });
 
     it("signatureProblems_namesAForgedSignatureAndOneForAnotherChain", async function () {

@@ -54,7 +54,16 @@ export async function enterInvoice(
 
 export async function enterWaybill(
   page: Page,
-  waybill: { number: string; reference: string; shipper: string; consignee: string; goods: string; quantity: string; pickUp: EventInput; delivery: EventInput },
+  waybill: {
+    number: string;
+    reference: string;
+    shipper: string;
+    consignee: string;
+    goods: string;
+    quantity: string;
+    pickUp: EventInput;
+    delivery: EventInput;
+  },
 ): Promise<void> {
   await page.getByTestId("nav-documents").click();
   await page.getByTestId("documents-page").waitFor();

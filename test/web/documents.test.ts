@@ -21,8 +21,7 @@ describe("documents in the dApp: a VAT invoice and a carrier's events, exchanged
     return found;
   };
   const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
-  const overflow = (page: Page): Promise<number> =>
-    page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  const overflow = (page: Page): Promise<number> => page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 
   it("the supplier enters a two-line VAT invoice, the carrier its events; the buyer picks both from its inbox and pays with a piece", async function () {
     if (web.stack.seeded === null) throw new Error("not seeded");

@@ -122,9 +122,12 @@ export function registerApplicationRoutes(router: IRouter, context: ApiContext, 
           holdsRole(standing, Role.OPERATOR) &&
           (await standingOf(application.applicant)).leiHash.toLowerCase() === legalEntityHash(application.creditCode).toLowerCase();
         if (!own)
-          throw new ApiError(409, "ALREADY_A_MEMBER", `${application.applicant} already belongs to ${await context.names.member(standing.memberId)}`, [
-            { path: "application.applicant", message: "an address of a member does not apply" },
-          ]);
+          throw new ApiError(
+            409,
+            "ALREADY_A_MEMBER",
+            `${application.applicant} already belongs to ${await context.names.member(standing.memberId)}`,
+            [{ path: "application.applicant", message: "an address of a member does not apply" }],
+          );
       } else {
         if ((application.roles & OPERATOR_BIT) !== 0) {
           throw new ApiError(422, "ROLE_NOT_APPLICABLE", "the OPERATOR role is not granted by application", [

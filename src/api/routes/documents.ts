@@ -80,7 +80,11 @@ const NO_SIGNATURE = `0x${"00".repeat(65)}`;
 /** A filed half as a parsed document (its parties and hash; signatures stood in), for the party and reader rules. */
 function asParsed(document: IssuedDocument): ParsedDocument {
   if (document.kind === "invoice")
-    return { kind: "invoice", hash: document.hash, proof: { invoice: document.half.invoice, sellerSignature: NO_SIGNATURE, buyerSignature: NO_SIGNATURE } };
+    return {
+      kind: "invoice",
+      hash: document.hash,
+      proof: { invoice: document.half.invoice, sellerSignature: NO_SIGNATURE, buyerSignature: NO_SIGNATURE },
+    };
   return { kind: "logistics", hash: document.hash, proof: { waybill: document.half.waybill, events: document.half.events } };
 }
 
@@ -118,7 +122,8 @@ async function fileHalf(
     document.kind === "invoice"
       ? sellerInvoiceSignatureProblems(context.chainId, await context.contracts.receivableToken.getAddress(), document.half)
       : carrierWaybillSignatureProblems(context.chainId, document.half);
-  if (signatures.length > 0) throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its issuer`, signatures);
+  if (signatures.length > 0)
+    throw new ApiError(422, "SIGNATURE_INVALID", `a signature of the ${kind} document does not belong to its issuer`, signatures);
   const parsed = asParsed(document);
   const parties = await partyProblems(context, parsed);
   if (parties.length > 0) throw new ApiError(422, "PARTY_NOT_MEMBER", `a party of the ${kind} document is not the member it names`, parties);
@@ -127,8 +132,17 @@ async function fileHalf(
     throw forbidden("NOT_THE_ISSUER", `only the ${kind === "invoice" ? "invoice's seller" : "waybill's carrier"} files it for its recipients`);
   }
   const addressedTo =
-    document.kind === "invoice" ? [document.half.invoice.buyer.memberId] : [document.half.waybill.consignee.memberId, document.half.waybill.shipper.memberId];
-  const outcome = await issued.file({ hash: document.hash, kind, document: body, addressedTo, issuerMemberId: issuer.memberId, filedBy: caller.address });
+    document.kind === "invoice"
+      ? [document.half.invoice.buyer.memberId]
+      : [document.half.waybill.consignee.memberId, document.half.waybill.shipper.memberId];
+  const outcome = await issued.file({
+    hash: document.hash,
+    kind,
+    document: body,
+    addressedTo,
+    issuerMemberId: issuer.memberId,
+    filedBy: caller.address,
+  });
   context.logger.info({ hash: document.hash, kind, filedBy: caller.address, created: outcome.created }, "document filed for its recipients");
   return { status: outcome.created ? 201 : 200, hash: document.hash };
 }

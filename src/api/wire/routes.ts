@@ -88,7 +88,9 @@ const filingResponses = {
   200: answer("already filed under this hash (the first copy is kept)", s.stored),
   ...bodyErrors,
   403: error("the caller is not the document's issuer: the invoice's seller, the waybill's carrier (NOT_THE_ISSUER)"),
-  422: error("the issuer's signature or consent does not recover to it (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)"),
+  422: error(
+    "the issuer's signature or consent does not recover to it (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)",
+  ),
   ...sessionErrors,
 };
 

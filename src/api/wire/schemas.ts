@@ -925,7 +925,9 @@ export const directoryEntry = z.strictObject({
   ...member.shape,
   nameZh: nullable(z.string()).meta({ description: "from the member's admitted application; null when it was admitted without one" }),
   nameEn: nullable(z.string()),
-  creditCode: nullable(z.string()).meta({ description: "the unified social credit code of that application (its hash is the member's leiHash); what invoices name it by" }),
+  creditCode: nullable(z.string()).meta({
+    description: "the unified social credit code of that application (its hash is the member's leiHash); what invoices name it by",
+  }),
   application: nullable(bytes32Out).meta({ description: "the hash of the application the names come from" }),
 });
 export const directory = z.strictObject({ members: z.array(directoryEntry) });

@@ -19,7 +19,12 @@ export class CurrencyReplay {
         if (from === ZeroAddress) model.supply += value;
         else {
           const balance = model.balances.get(from) ?? 0n;
-          if (balance < value) model.flag("EVENT_INCONSISTENT", at, `currency: ${model.words.cny(value)} moved out of ${model.words.account(from)}, which held only ${model.words.cny(balance)}`);
+          if (balance < value)
+            model.flag(
+              "EVENT_INCONSISTENT",
+              at,
+              `currency: ${model.words.cny(value)} moved out of ${model.words.account(from)}, which held only ${model.words.cny(balance)}`,
+            );
           model.balances.set(from, balance - value);
           model.balanceLastAt.set(from, at);
         }
@@ -28,7 +33,11 @@ export class CurrencyReplay {
           model.balances.set(to, (model.balances.get(to) ?? 0n) + value);
           model.balanceLastAt.set(to, at);
           if (model.members.standingOf(to) === undefined && !model.systemAccounts.has(to)) {
-            model.flag("I3_INELIGIBLE_RECIPIENT", at, `currency: ${model.words.cny(value)} went to ${model.words.account(to)}, which is neither a member nor a system account`);
+            model.flag(
+              "I3_INELIGIBLE_RECIPIENT",
+              at,
+              `currency: ${model.words.cny(value)} went to ${model.words.account(to)}, which is neither a member nor a system account`,
+            );
           }
         }
         model.tx?.currencyMoves.push({ from, to, amount: value });
@@ -36,7 +45,11 @@ export class CurrencyReplay {
       }
       case "Issued":
         if (!model.issuers.has(event.issuer))
-          model.flag("EVENT_INCONSISTENT", at, `currency: ${model.words.account(event.issuer)} issued ${model.words.cny(event.amount)} without being named issuer`);
+          model.flag(
+            "EVENT_INCONSISTENT",
+            at,
+            `currency: ${model.words.account(event.issuer)} issued ${model.words.cny(event.amount)} without being named issuer`,
+          );
         model.issued += event.amount;
         return;
       case "Redeemed":

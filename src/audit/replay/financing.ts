@@ -107,7 +107,8 @@ export class FinancingReplay {
       problems.push(`it names piece ${pieceName(event.fundedTokenId)}, the funding delivered ${pieceName(funding.fundedTokenId)}`);
     if (event.amount > funding.value) problems.push(`the amount is above the ${model.words.cny(funding.value)} sold`);
     const factorId = model.members.memberIdOf(funding.factor);
-    if (event.factorId !== factorId) problems.push(`it names the factor ${model.words.member(event.factorId)}, the funding's factor is ${model.words.account(funding.factor)}`);
+    if (event.factorId !== factorId)
+      problems.push(`it names the factor ${model.words.member(event.factorId)}, the funding's factor is ${model.words.account(funding.factor)}`);
     if (problems.length > 0) model.flag("EVENT_INCONSISTENT", at, `${claim}: ${problems.join("; ")}`, subject);
   }
 

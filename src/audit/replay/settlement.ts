@@ -107,7 +107,12 @@ export class SettlementReplay {
         );
       }
       if (standing !== undefined && !standing.suspended && holdsRole(standing, Role.OPERATOR) && !activeAt(standing, time)) {
-        model.flag("WRITE_OFF_INVALID", at, `receivable ${slot.slot} written off by ${model.words.member(standing.memberId, event.operator)} after its KYC lapsed`, subject);
+        model.flag(
+          "WRITE_OFF_INVALID",
+          at,
+          `receivable ${slot.slot} written off by ${model.words.member(standing.memberId, event.operator)} after its KYC lapsed`,
+          subject,
+        );
       }
     });
     slot.lastAt = at;
@@ -140,9 +145,14 @@ export class SettlementReplay {
       );
     }
     if (slot.repaid > slot.faceValue)
-      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot} repaid ${model.words.cny(slot.repaid)}, more than its face value ${model.words.cny(slot.faceValue)}`, {
-        slot: slot.slot,
-      });
+      model.flag(
+        "I1_CLAIMS_EXCEED_REPAID",
+        at,
+        `receivable ${slot.slot} repaid ${model.words.cny(slot.repaid)}, more than its face value ${model.words.cny(slot.faceValue)}`,
+        {
+          slot: slot.slot,
+        },
+      );
     model.expectCash({
       from: event.payer,
       to: model.settlementAddress,
@@ -186,10 +196,15 @@ export class SettlementReplay {
     slot.claimed += event.amount;
     slot.lastAt = at;
     if (slot.claimed > slot.repaid) {
-      model.flag("I1_CLAIMS_EXCEED_REPAID", at, `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed, more than the ${model.words.cny(slot.repaid)} repaid`, {
-        slot: slot.slot,
-        tokenId: piece.tokenId,
-      });
+      model.flag(
+        "I1_CLAIMS_EXCEED_REPAID",
+        at,
+        `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed, more than the ${model.words.cny(slot.repaid)} repaid`,
+        {
+          slot: slot.slot,
+          tokenId: piece.tokenId,
+        },
+      );
     }
     if (slot.repaid !== slot.faceValue) {
       const maturity = slot.maturity;

@@ -74,10 +74,15 @@ export class TokenReplay {
           slot: piece.slot,
         });
       if (model.members.standingOf(piece.owner) === undefined) {
-        model.flag("I3_HOLDER_NOT_MEMBER", piece.lastAt, `piece ${pieceName(piece.tokenId)} is held by ${model.words.account(piece.owner)}, which belongs to no member`, {
-          tokenId: piece.tokenId,
-          slot: piece.slot,
-        });
+        model.flag(
+          "I3_HOLDER_NOT_MEMBER",
+          piece.lastAt,
+          `piece ${pieceName(piece.tokenId)} is held by ${model.words.account(piece.owner)}, which belongs to no member`,
+          {
+            tokenId: piece.tokenId,
+            slot: piece.slot,
+          },
+        );
       }
     }
     for (const slot of model.slots.values()) {
@@ -91,9 +96,14 @@ export class TokenReplay {
         );
       }
       if (slot.claimed > slot.repaid)
-        model.flag("I1_CLAIMS_EXCEED_REPAID", slot.lastAt, `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed of ${model.words.cny(slot.repaid)} repaid`, {
-          slot: slot.slot,
-        });
+        model.flag(
+          "I1_CLAIMS_EXCEED_REPAID",
+          slot.lastAt,
+          `receivable ${slot.slot}: ${model.words.cny(slot.claimed)} claimed of ${model.words.cny(slot.repaid)} repaid`,
+          {
+            slot: slot.slot,
+          },
+        );
     }
   }
 
@@ -182,15 +192,23 @@ export class TokenReplay {
       return;
     }
     if (piece.owner !== from) {
-      model.flag("EVENT_INCONSISTENT", at, `Transfer of piece ${pieceName(tokenId)} from ${model.words.account(from)}, but the replay has it held by ${model.words.account(piece.owner)}`, {
-        tokenId,
-      });
+      model.flag(
+        "EVENT_INCONSISTENT",
+        at,
+        `Transfer of piece ${pieceName(tokenId)} from ${model.words.account(from)}, but the replay has it held by ${model.words.account(piece.owner)}`,
+        {
+          tokenId,
+        },
+      );
     }
     model.touch(piece, at);
     if (to === ZeroAddress) {
       // A burn: the piece was emptied by a split or merge, or redeemed by settlement just before.
       if (piece.value !== 0n) {
-        model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(tokenId)} was burned holding ${model.words.cny(piece.value)}`, { tokenId, slot: piece.slot });
+        model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(tokenId)} was burned holding ${model.words.cny(piece.value)}`, {
+          tokenId,
+          slot: piece.slot,
+        });
       }
       if (piece.status === "live") piece.status = "burned";
       return;
@@ -288,10 +306,15 @@ export class TokenReplay {
     if (source === undefined) return;
     model.touch(source, at);
     if (value > source.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `${model.words.cny(value)} moved out of piece ${pieceName(fromTokenId)}, which held only ${model.words.cny(source.value)}`, {
-        tokenId: fromTokenId,
-        slot: source.slot,
-      });
+      model.flag(
+        "I2_VALUE_NOT_CONSERVED",
+        at,
+        `${model.words.cny(value)} moved out of piece ${pieceName(fromTokenId)}, which held only ${model.words.cny(source.value)}`,
+        {
+          tokenId: fromTokenId,
+          slot: source.slot,
+        },
+      );
     }
     // A split or merge that took all of a piece's value reports its burn as 0 value to token 0 (a live piece never
     // holds 0, so no redemption looks like this); the Transfer to the zero address that follows checks it is empty.
@@ -332,10 +355,15 @@ export class TokenReplay {
     const { model } = this;
     const slot = model.slots.get(piece.slot);
     if (value !== piece.value) {
-      model.flag("I2_VALUE_NOT_CONSERVED", at, `piece ${pieceName(piece.tokenId)} redeemed for ${model.words.cny(value)} while it held ${model.words.cny(piece.value)}`, {
-        tokenId: piece.tokenId,
-        slot: piece.slot,
-      });
+      model.flag(
+        "I2_VALUE_NOT_CONSERVED",
+        at,
+        `piece ${pieceName(piece.tokenId)} redeemed for ${model.words.cny(value)} while it held ${model.words.cny(piece.value)}`,
+        {
+          tokenId: piece.tokenId,
+          slot: piece.slot,
+        },
+      );
     }
     // Whether it received exactly its value is checked when the transaction ends (settlement.ts): its claim may be
     // logged after.
@@ -357,7 +385,12 @@ export class TokenReplay {
     const { model } = this;
     const standing = model.members.standingOf(account);
     if (standing === undefined) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.account(account)}, which belongs to no member`, { tokenId });
+      model.flag(
+        "I3_INELIGIBLE_RECIPIENT",
+        at,
+        `${what}: piece ${pieceName(tokenId)} went to ${model.words.account(account)}, which belongs to no member`,
+        { tokenId },
+      );
       return;
     }
     if ((standing.roles & roleMask) === 0) {
@@ -369,16 +402,26 @@ export class TokenReplay {
       );
     }
     if (standing.suspended) {
-      model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} while it was suspended`, {
-        tokenId,
-      });
+      model.flag(
+        "I3_INELIGIBLE_RECIPIENT",
+        at,
+        `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} while it was suspended`,
+        {
+          tokenId,
+        },
+      );
       return;
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time)) {
-        model.flag("I3_INELIGIBLE_RECIPIENT", at, `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} after its KYC lapsed`, {
-          tokenId,
-        });
+        model.flag(
+          "I3_INELIGIBLE_RECIPIENT",
+          at,
+          `${what}: piece ${pieceName(tokenId)} went to ${model.words.member(standing.memberId, account)} after its KYC lapsed`,
+          {
+            tokenId,
+          },
+        );
       }
     });
   }
@@ -398,9 +441,14 @@ export class TokenReplay {
     }
     model.whenTime(at, [standing.kycValidUntil], (time) => {
       if (!activeAt(standing, time))
-        model.flag("I3_INELIGIBLE_SENDER", at, `piece ${pieceName(tokenId)} moved out of ${model.words.member(standing.memberId, account)} after its KYC lapsed`, {
-          tokenId,
-        });
+        model.flag(
+          "I3_INELIGIBLE_SENDER",
+          at,
+          `piece ${pieceName(tokenId)} moved out of ${model.words.member(standing.memberId, account)} after its KYC lapsed`,
+          {
+            tokenId,
+          },
+        );
     });
   }
 

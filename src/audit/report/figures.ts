@@ -200,7 +200,14 @@ export function figuresOf(result: AuditResult): ReportFigures {
       value: piece.value,
       claimed: piece.claimed,
     });
-    const position = positions.get(piece.owner) ?? { memberId, name: nameOf(piece.owner), account: show(piece.owner), cash: 0n, receivables: 0n, pieces: 0 };
+    const position = positions.get(piece.owner) ?? {
+      memberId,
+      name: nameOf(piece.owner),
+      account: show(piece.owner),
+      cash: 0n,
+      receivables: 0n,
+      pieces: 0,
+    };
     position.receivables += piece.value;
     position.pieces += 1;
     positions.set(piece.owner, position);

@@ -83,7 +83,10 @@ function findingsSection(result: AuditResult): string {
 /** ", invoice 12345678, waybill WB-1": by number when the document check read them, else by (shortened) hash. */
 function documentsOf(step: LineageStep): string {
   if (step.invoiceHash === undefined) return "";
-  const invoice = step.invoiceNumber === undefined ? `<code title="${escape(step.invoiceHash)}">${escape(short(step.invoiceHash))}</code>` : escape(step.invoiceNumber);
+  const invoice =
+    step.invoiceNumber === undefined
+      ? `<code title="${escape(step.invoiceHash)}">${escape(short(step.invoiceHash))}</code>`
+      : escape(step.invoiceNumber);
   const hash = step.logisticsHash ?? "";
   const waybill = step.waybillNumber === undefined ? `<code title="${escape(hash)}">${escape(short(hash))}</code>` : escape(step.waybillNumber);
   return `, invoice ${invoice}, waybill ${waybill}`;

@@ -393,7 +393,8 @@ const en = {
   "auditor.someFail": "{count} {count:step fails|steps fail} {count:its|their} checks.",
   "auditor.badQuery": "Type a piece like #1.2 or a receivable number like 1.",
   "documents.title": "Issue documents",
-  "documents.intro": "Sellers issue VAT invoices and carriers enter the pick-up and delivery here; each is filed for the buyer, who finds it in its inbox and acknowledges it when it pays. You can also save it as a file.",
+  "documents.intro":
+    "Sellers issue VAT invoices and carriers enter the pick-up and delivery here; each is filed for the buyer, who finds it in its inbox and acknowledges it when it pays. You can also save it as a file.",
   "documents.invoice": "Issue an invoice (as seller)",
   "documents.waybill": "Sign a waybill (as carrier)",
   "documents.buyer": "Buyer",

@@ -143,7 +143,11 @@ export function DocumentInputs(props: {
   return (
     <fieldset>
       <legend>{t("transfer.documents")}</legend>
-      {inbox !== null && inbox.length === 0 && <p className="muted" data-testid="inbox-empty">{t("inbox.empty")}</p>}
+      {inbox !== null && inbox.length === 0 && (
+        <p className="muted" data-testid="inbox-empty">
+          {t("inbox.empty")}
+        </p>
+      )}
       {invoices.length > 0 && (
         <label>
           {t("inbox.invoice")}
@@ -151,7 +155,11 @@ export function DocumentInputs(props: {
             defaultValue=""
             data-testid="inbox-invoice"
             onChange={(event) =>
-              void pick(event.target.value, (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken), props.onInvoice)
+              void pick(
+                event.target.value,
+                (json) => readInvoice(json, chainId, connection.address, config.addresses.receivableToken),
+                props.onInvoice,
+              )
             }
           >
             <option value="">—</option>

@@ -103,7 +103,7 @@ export function DocumentsPage() {
   const { progress, error, setError, run, busy } = useAction();
 
   const parsedLines = lines.map(lineOf);
-  const complete = parsedLines.every((line) => line !== null) ? (parsedLines) : null;
+  const complete = parsedLines.every((line) => line !== null) ? parsedLines : null;
   const totals = complete === null ? null : invoiceTotalsOf(complete);
   const setLine = (index: number, change: Partial<LineForm>) => setLines(lines.map((line, at) => (at === index ? { ...line, ...change } : line)));
 
@@ -208,11 +208,21 @@ export function DocumentsPage() {
       </label>
       <label>
         {t("documents.time")}
-        <input type="datetime-local" value={value.time} onChange={(event) => set({ ...value, time: event.target.value })} data-testid={`${kind}-time`} />
+        <input
+          type="datetime-local"
+          value={value.time}
+          onChange={(event) => set({ ...value, time: event.target.value })}
+          data-testid={`${kind}-time`}
+        />
       </label>
       <label>
         {t("documents.eventQuantity")}
-        <input value={value.quantity} inputMode="numeric" onChange={(event) => set({ ...value, quantity: event.target.value })} data-testid={`${kind}-quantity`} />
+        <input
+          value={value.quantity}
+          inputMode="numeric"
+          onChange={(event) => set({ ...value, quantity: event.target.value })}
+          data-testid={`${kind}-quantity`}
+        />
       </label>
     </fieldset>
   );
@@ -250,7 +260,11 @@ export function DocumentsPage() {
                   <div className="invoice-line" key={index} data-testid={`line-${index}`}>
                     <label>
                       {t("documents.item")}
-                      <input value={line.item} onChange={(event) => setLine(index, { item: event.target.value })} data-testid={`line-${index}-item`} />
+                      <input
+                        value={line.item}
+                        onChange={(event) => setLine(index, { item: event.target.value })}
+                        data-testid={`line-${index}-item`}
+                      />
                     </label>
                     <label>
                       {t("documents.quantity")}
@@ -263,7 +277,11 @@ export function DocumentsPage() {
                     </label>
                     <label>
                       {t("documents.unit")}
-                      <input value={line.unit} onChange={(event) => setLine(index, { unit: event.target.value })} data-testid={`line-${index}-unit`} />
+                      <input
+                        value={line.unit}
+                        onChange={(event) => setLine(index, { unit: event.target.value })}
+                        data-testid={`line-${index}-unit`}
+                      />
                     </label>
                     <label>
                       {t("documents.unitPrice")}
@@ -307,7 +325,9 @@ export function DocumentsPage() {
               </button>
             </fieldset>
             {totals !== null && (
-              <p data-testid="invoice-totals">{t("documents.totals", { before: cny(totals.totalBeforeTax), tax: cny(totals.tax), total: cny(totals.total) })}</p>
+              <p data-testid="invoice-totals">
+                {t("documents.totals", { before: cny(totals.totalBeforeTax), tax: cny(totals.tax), total: cny(totals.total) })}
+              </p>
             )}
             <button type="button" disabled={busy} onClick={() => void issueInvoice()} data-testid="invoice-sign">
               {t("documents.sign")}
@@ -319,7 +339,12 @@ export function DocumentsPage() {
             <legend>{t("documents.waybill")}</legend>
             <label>
               {t("documents.waybillNumber")}
-              <input value={waybillNumber} onChange={(event) => setWaybillNumber(event.target.value)} placeholder="XJH-WB-0001" data-testid="waybill-number" />
+              <input
+                value={waybillNumber}
+                onChange={(event) => setWaybillNumber(event.target.value)}
+                placeholder="XJH-WB-0001"
+                data-testid="waybill-number"
+              />
             </label>
             <label>
               {t("documents.reference")}
