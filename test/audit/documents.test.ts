@@ -62,7 +62,7 @@ describe("audit of the documents", function () {
         applicant: c.tier1.address,
         nameZh: "金沙显示",
         nameEn: "Golden Sands Displays",
-        creditCode: "TIER1-DISPLAYS",
+        creditCode: c.creditCodes.get(c.tier1.address) ?? "",
         roles: roleMask(Role.SUPPLIER),
         contacts: [{ name: "Li Wei", email: "finance@example.com", phone: "+86 755 1234 5678" }],
         addresses: [c.tier1.address],

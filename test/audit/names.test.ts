@@ -87,12 +87,52 @@ describe("audit sentences name members, documents and amounts as people read the
       const store = await DocumentStore.open(dir, c.record.chainId);
       await putDocuments(store, [confirmed.trade, passed.trade], c.operator.address);
       const applications = new ApplicationStore(store);
-      await fileApplication(applications, c.record.chainId, c.anchor, "ANCHOR-PHONEMAKER", "Phonemaker Holdings", "手机制造控股", Role.ANCHOR);
-      await fileApplication(applications, c.record.chainId, c.tier1, "TIER1-DISPLAYS", "Golden Sands Displays", "金沙显示", Role.SUPPLIER);
-      await fileApplication(applications, c.record.chainId, c.tier2, "TIER2-GLASS", "Brightview Glass", "明景玻璃", Role.SUPPLIER);
-      await fileApplication(applications, c.record.chainId, c.tier3, "TIER3-SAND", "Quartz Sand Co", "石英砂公司", Role.SUPPLIER);
+      await fileApplication(
+        applications,
+        c.record.chainId,
+        c.anchor,
+        c.creditCodes.get(c.anchor.address) ?? "",
+        "Phonemaker Holdings",
+        "手机制造控股",
+        Role.ANCHOR,
+      );
+      await fileApplication(
+        applications,
+        c.record.chainId,
+        c.tier1,
+        c.creditCodes.get(c.tier1.address) ?? "",
+        "Golden Sands Displays",
+        "金沙显示",
+        Role.SUPPLIER,
+      );
+      await fileApplication(
+        applications,
+        c.record.chainId,
+        c.tier2,
+        c.creditCodes.get(c.tier2.address) ?? "",
+        "Brightview Glass",
+        "明景玻璃",
+        Role.SUPPLIER,
+      );
+      await fileApplication(
+        applications,
+        c.record.chainId,
+        c.tier3,
+        c.creditCodes.get(c.tier3.address) ?? "",
+        "Quartz Sand Co",
+        "石英砂公司",
+        Role.SUPPLIER,
+      );
       // An impostor's application under tier 1's credit code names nobody: it did not apply from tier 1's account.
-      await fileApplication(applications, c.record.chainId, c.outsiders[0], "TIER1-DISPLAYS", "Impostor Ltd", "冒名公司", Role.SUPPLIER);
+      await fileApplication(
+        applications,
+        c.record.chainId,
+        c.outsiders[0],
+        c.creditCodes.get(c.tier1.address) ?? "",
+        "Impostor Ltd",
+        "冒名公司",
+        Role.SUPPLIER,
+      );
       await store.close();
 
       const source = await openStoreSource(dir, c.record.chainId);

@@ -215,7 +215,7 @@ describe("Reentrancy: a hostile member contract", function () {
     it("with a currency that calls the payee back, re-entering claim, claimMany or repay for the slot being paid hits the slot's lock", async function () {
       const f = await loadFixture(fixture);
       const { hooked, token, guarded } = await hookedSystem(f);
-      const own = { ...f, token };
+      const own = { ...f, receivableToken: token };
       const { slot, tokenId: root } = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE, maturityInDays: 90n });
       const { maturity } = await token.receivable(slot);
       const value = 40_000_000n;
@@ -252,7 +252,7 @@ describe("Reentrancy: a hostile member contract", function () {
     it("with a currency that calls the payee back, a claim that completes a piece locks only its own slot: another slot's piece is paid once, exactly its value", async function () {
       const f = await loadFixture(fixture);
       const { hooked, token, guarded } = await hookedSystem(f);
-      const own = { ...f, token };
+      const own = { ...f, receivableToken: token };
       const first = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });
       const second = await confirmReceivable(own, { supplier: f.tier1, faceValue: FACE });
       const split = token.connect(f.tier1).getFunction(SPLIT);
