@@ -149,8 +149,8 @@ describe("API transfer pre-check", () => {
     const { c } = api;
     const applications = new ApplicationStore(api.store);
     for (const [signer, creditCode, nameEn] of [
-      [c.tier2, "TIER2-GLASS", "Brightview Glass"],
-      [c.tier3, "TIER3-SAND", "Quartz Sand Co"],
+      [c.tier2, c.creditCodes.get(c.tier2.address) ?? "", "Brightview Glass"],
+      [c.tier3, c.creditCodes.get(c.tier3.address) ?? "", "Quartz Sand Co"],
     ] as const) {
       const application: Application = {
         applicant: signer.address,

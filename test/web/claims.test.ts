@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { formatCny } from "../../src/finance/money";
+import { cnyIn } from "../../src/web/lib/money";
 import { castKey, useBrowserStack } from "./browserStack";
 import { pieceName, tokenIdOf } from "../../src/chain/tokenId";
 
@@ -108,7 +109,7 @@ describe("the dApp in a real browser: holders collect what the anchor repaid", f
     const tier2 = await web.signIn("tier2", { width: 360, height: 780 });
     await tier2.page.getByTestId("language").click();
     await openClaims(tier2.page);
-    expect(await claimableShown(tier2.page, TIER2_PIECE)).to.equal(formatCny(300_000_00n));
+    expect(await claimableShown(tier2.page, TIER2_PIECE)).to.equal(cnyIn("zh", 300_000_00n));
     expect(await tier2.page.getByTestId("claims-page").textContent()).to.contain("到期兑付");
     const overflow = await tier2.page.evaluate(() => {
       const card = document.querySelector("[data-testid=claims-page]");

@@ -294,7 +294,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
     await web.screenshot(operator, "console-currency-en");
     await operator.getByTestId("language").click();
     // The console reads the chain again in the new language: wait for the balances before the picture.
-    await operator.getByTestId("operator-currency").getByTestId(`balance-${pearl}`).getByText("1,000,000.00 CNY").waitFor();
+    await operator.getByTestId("operator-currency").getByTestId(`balance-${pearl}`).getByText("1,000,000.00 元").waitFor();
     expect(await operator.getByTestId("currency-self").textContent()).to.include("您可以发行存款凭证");
     await web.screenshot(operator, "console-currency-zh");
 

@@ -6,6 +6,10 @@ import type { Page } from "playwright-core";
 import { financingDomain, signFundingRequest } from "../../src/chain/funding";
 import { calendarDateCst } from "../../src/chain/membership";
 import { formatCny } from "../../src/finance/money";
+import { cnyIn } from "../../src/web/lib/money";
+
+/** An amount as a Chinese page shows it (…元). */
+const yuan = (minorUnits: bigint): string => cnyIn("zh", minorUnits);
 import { ApiClient } from "../../src/api/wire/client";
 import { PHONE, castKey, useBrowserStack } from "./browserStack";
 
@@ -100,8 +104,8 @@ describe("the dApp in a real browser: the factor's risk panel and exposure chart
 
     await bank.page.getByTestId("language").click();
     await bank.page.getByTestId("risk-panel").getByText("决策依据").waitFor();
-    expect(await text(bank.page, "risk-confirmed")).to.equal(`已确权：2 笔，${formatCny(SEEDED_OWED)}`);
-    expect(await text(bank.page, "risk-sold")).to.equal(`经核验的销售：1 笔，${formatCny(300_000_00n)}`);
+    expect(await text(bank.page, "risk-confirmed")).to.equal(`已确权：2 笔，${yuan(SEEDED_OWED)}`);
+    expect(await text(bank.page, "risk-sold")).to.equal(`经核验的销售：1 笔，${yuan(300_000_00n)}`);
     expect(await exposure.getByRole("heading").first().textContent()).to.equal("我的风险敞口");
     await web.screenshot(bank.page, "factor-desk-zh");
   });
@@ -122,14 +126,14 @@ describe("the dApp in a real browser: the factor's risk panel and exposure chart
     const bank = await web.signIn("bank", PHONE);
     await bank.page.getByTestId("language").click();
     await openCheck(bank.page, tokenId);
-    expect(await text(bank.page, "risk-overdue")).to.equal(`当前逾期：1 笔，未付 ${formatCny(500_000_00n)}，最长逾期 ${days} 天`);
-    expect(await text(bank.page, "exposure-totals")).to.equal(`持有 1 笔 · 待收 ${formatCny(BANK_HOLDS)} · 逾期 ${formatCny(BANK_HOLDS)}`);
+    expect(await text(bank.page, "risk-overdue")).to.equal(`当前逾期：1 笔，未付 ${yuan(500_000_00n)}，最长逾期 ${days} 天`);
+    expect(await text(bank.page, "exposure-totals")).to.equal(`持有 1 笔 · 待收 ${yuan(BANK_HOLDS)} · 逾期 ${yuan(BANK_HOLDS)}`);
     const exposure = bank.page.getByTestId("factor-exposure");
     expect(await exposure.getByTestId("chart-by-anchor-row").first().getAttribute("title")).to.equal(
-      `华信移动：待收 ${formatCny(BANK_HOLDS)}，其中逾期 ${formatCny(BANK_HOLDS)}`,
+      `华信移动：待收 ${yuan(BANK_HOLDS)}，其中逾期 ${yuan(BANK_HOLDS)}`,
     );
     expect(await exposure.locator("rect.bar-overdue").count()).to.equal(2, "the overdue part is drawn in both charts");
-    expect(await text(bank.page, "chart-ladder-caption")).to.contain(`（逾期 ${formatCny(BANK_HOLDS)}）`);
+    expect(await text(bank.page, "chart-ladder-caption")).to.contain(`（逾期 ${yuan(BANK_HOLDS)}）`);
     const width = await bank.page.evaluate(() => document.documentElement.scrollWidth);
     expect(width, "the page does not scroll sideways at phone width").to.be.at.most(PHONE.width);
     await bank.page.getByTestId("risk-panel").scrollIntoViewIfNeeded();

@@ -82,6 +82,9 @@ describe("the verifier's reasons in both languages", function () {
       usedByTokenId: "8589934595",
       tokenId: "8589934595",
       sellerAccount: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      memberId: 2,
+      party: "buyer",
+      creditCode: "91440300MA5FQX7K3R",
     };
     const codes = transferFailure.options.map((option) => option.shape.code.value);
     expect(codes.length).to.be.greaterThan(10);

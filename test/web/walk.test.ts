@@ -13,6 +13,7 @@ import type { CastKey } from "../../src/demo/cast";
 import { translator } from "../../src/web/lib/i18n";
 import { castKey, useBrowserStack } from "./browserStack";
 import type { SignedInPage } from "./browserStack";
+import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
 import { clearShots, shootPages, unlistedPages } from "./pageShots";
 import type { WalkRole } from "./pageShots";
 
@@ -100,26 +101,38 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     total: string,
     goods: string,
   ): Promise<{ invoice: string; waybill: string }> {
+    const now = (await web.stack.provider.getBlock("latest"))?.timestamp ?? 0;
     const { page: sellerPage } = await as(seller);
-    await open(sellerPage, "documents", "documents-page");
-    await sellerPage.getByTestId("document-number").fill(number);
-    await sellerPage.getByTestId("document-goods").fill(goods);
-    await sellerPage.getByTestId("invoice-buyer").selectOption(addressOf(buyer));
-    await sellerPage.getByTestId("invoice-total").fill(total);
-    const invoiceDownload = sellerPage.waitForEvent("download");
+    // One lot at `total`, zero-rated: the invoice's total with tax is `total`, what the step moves.
+    await enterInvoice(sellerPage, {
+      number,
+      buyer: addressOf(buyer),
+      purchaseOrder: `PO-${number}`,
+      dueDate: cstDate(now, 60),
+      lines: [{ item: goods, quantity: "1", unit: "lot", unitPrice: total, taxRate: 0 }],
+    });
     await sellerPage.getByTestId("invoice-sign").click();
+    await sellerPage.getByTestId("documents-done").waitFor();
+    const invoiceDownload = sellerPage.waitForEvent("download");
+    await sellerPage.getByTestId("documents-save").click();
     const invoice = path.join(workDir, `${number}-invoice.json`);
     await (await invoiceDownload).saveAs(invoice);
 
     const { page: carrier } = await as("carrier");
-    await open(carrier, "documents", "documents-page");
-    await carrier.getByTestId("document-number").fill(number);
-    await carrier.getByTestId("document-goods").fill(goods);
-    await carrier.getByTestId("waybill-shipper").selectOption(addressOf(seller));
-    await carrier.getByTestId("waybill-consignee").selectOption(addressOf(buyer));
-    await carrier.getByTestId("waybill-quantity").fill("400");
-    const waybillDownload = carrier.waitForEvent("download");
+    await enterWaybill(carrier, {
+      number: `WB-${number}`,
+      reference: number,
+      shipper: addressOf(seller),
+      consignee: addressOf(buyer),
+      goods,
+      quantity: "400",
+      pickUp: { place: "Shenzhen plant", time: now - 3 * 86_400, quantity: "400" },
+      delivery: { place: "Buyer's warehouse", time: now - 86_400, quantity: "400" },
+    });
     await carrier.getByTestId("waybill-sign").click();
+    await carrier.getByTestId("documents-done").waitFor();
+    const waybillDownload = carrier.waitForEvent("download");
+    await carrier.getByTestId("documents-save").click();
     const waybill = path.join(workDir, `${number}-waybill.json`);
     await (await waybillDownload).saveAs(waybill);
     return { invoice, waybill };
