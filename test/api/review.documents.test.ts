@@ -129,7 +129,10 @@ describe("review: the documents' inbox under attack", () => {
       const answer = await call(api.url, "POST", "/v1/documents/issued/invoices", { raw, token: tokens.tier2 });
       expect(answer.status, raw).to.equal(400);
     }
-    const extra = await file({ ...(await forged(api.c.tier2, invoicePartyOf(api.c, api.c.tier2), invoicePartyOf(api.c, api.c.tier1))).half, x: 1 }, tokens.tier2);
+    const extra = await file(
+      { ...(await forged(api.c.tier2, invoicePartyOf(api.c, api.c.tier2), invoicePartyOf(api.c, api.c.tier1))).half, x: 1 },
+      tokens.tier2,
+    );
     expect(fieldsOf(extra)).to.deep.equal(["x"]);
   });
 });
