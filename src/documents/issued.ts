@@ -1,4 +1,5 @@
 import type { DocumentStore } from "./store";
+import { MAX_PENDING_FILINGS_PER_SENDER } from "../api/wire/schemas";
 import { carrierWaybillHash, carrierWaybillSchema, sellerInvoiceHash, sellerInvoiceSchema } from "../proofs/issued";
 import type { CarrierWaybill, SellerInvoice } from "../proofs/issued";
 
@@ -46,6 +47,16 @@ const pad = (value: number): string => value.toString().padStart(16, "0");
 
 /** The most inbox entries one read answers. */
 export const INBOX_LIMIT = 100;
+/** The most filings from one member to one addressee not yet completed: no issuer can bury another's inbox. */
+export const MAX_PENDING_PER_SENDER = MAX_PENDING_FILINGS_PER_SENDER;
+
+/** A filing refused because its issuer already has MAX_PENDING_PER_SENDER uncompleted ones for an addressee. */
+export class TooManyPendingError extends Error {
+  constructor(readonly addressee: number) {
+    super(`member ${addressee} already has ${MAX_PENDING_PER_SENDER} uncompleted documents from this issuer`);
+    this.name = "TooManyPendingError";
+  }
+}
 
 export class IssuedDocuments {
   private readonly records: Section;
@@ -66,18 +77,39 @@ export class IssuedDocuments {
     return parsed.success ? { kind, hash: carrierWaybillHash(this.store.chainId, parsed.data), half: parsed.data } : undefined;
   }
 
-  /** Files a half (already checked by the caller); a half with the same hash already filed is kept (created false). */
-  async file(record: Omit<IssuedRecord, "filedAt">, now = Date.now()): Promise<{ created: boolean; record: IssuedRecord }> {
+  /**
+   * Files a half (already checked by the caller); a half with the same hash already filed is kept (created false).
+   * A new one is refused (TooManyPendingError) while its issuer has MAX_PENDING_PER_SENDER filings to one of its
+   * addressees that `completed` does not know as completed.
+   */
+  async file(
+    record: Omit<IssuedRecord, "filedAt">,
+    completed: (hash: string) => Promise<boolean>,
+    now = Date.now(),
+  ): Promise<{ created: boolean; record: IssuedRecord }> {
+    const addressees = [...new Set(record.addressedTo)];
     const run = this.queue.then(async () => {
       const existing = await this.record(record.hash);
       if (existing !== undefined) return { created: false, record: existing };
+      for (const memberId of addressees) {
+        const prefix = `from/${pad(record.issuerMemberId)}/${pad(memberId)}/`;
+        // The newest thousand: what an issuer left uncompleted longer ago than that does not hold its new filings back.
+        const filed = (await this.records.values({ gte: prefix, lt: `${prefix}~`, reverse: true, limit: 1_000 }).all()) as string[];
+        let pending = 0;
+        for (const hash of filed) if (!(await completed(hash)) && ++pending >= MAX_PENDING_PER_SENDER) throw new TooManyPendingError(memberId);
+      }
       this.sequence = Math.max(now, this.sequence + 1);
       const stored: IssuedRecord = { ...record, hash: record.hash.toLowerCase(), filedAt: Math.floor(now / 1000) };
       const order = pad(this.sequence);
       await this.records.batch(
         [
           { type: "put", key: `d/${stored.hash}`, value: stored },
-          ...[...new Set(stored.addressedTo)].map((memberId) => ({ type: "put" as const, key: `to/${pad(memberId)}/${order}`, value: stored.hash })),
+          ...addressees.map((memberId) => ({ type: "put" as const, key: `to/${pad(memberId)}/${order}`, value: stored.hash })),
+          ...addressees.map((memberId) => ({
+            type: "put" as const,
+            key: `from/${pad(stored.issuerMemberId)}/${pad(memberId)}/${order}`,
+            value: stored.hash,
+          })),
         ],
         { sync: true },
       );

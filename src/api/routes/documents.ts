@@ -12,7 +12,9 @@ import { parseInput, problemsOf } from "../validation";
 import { hashParams } from "../wire/schemas";
 import type { ApiContext } from "../context";
 import { DocumentAccess } from "../documentAccess";
-import { IssuedDocuments } from "../../documents/issued";
+import { IssuedDocuments, MAX_PENDING_PER_SENDER, TooManyPendingError } from "../../documents/issued";
+import { legalEntityHash } from "../../chain/membership";
+import type { Invoice } from "../../proofs/invoice";
 import type { IssuedDocument, IssuedRecord } from "../../documents/issued";
 import { carrierWaybillSchema, carrierWaybillSignatureProblems, sellerInvoiceSchema, sellerInvoiceSignatureProblems } from "../../proofs/issued";
 import type { InboxEntryJson } from "../wire/schemas";
@@ -107,6 +109,20 @@ async function entryOf(context: ApiContext, record: IssuedRecord, document: Issu
   return { ...common, number: document.half.waybill.number, total: null, currency: null, reference: document.half.waybill.reference };
 }
 
+/** The invoice's parties whose credit code is not the one their member registered (the verifier's rule, at filing). */
+async function creditCodeProblems(context: ApiContext, invoice: Invoice): Promise<FieldProblem[]> {
+  const problems: FieldProblem[] = [];
+  for (const role of ["seller", "buyer"] as const) {
+    const named = invoice[role];
+    const { leiHash } = await context.members.member(named.memberId);
+    if (leiHash.toLowerCase() !== legalEntityHash(named.creditCode).toLowerCase()) {
+      const message = `${named.creditCode} is not the credit code ${await context.names.member(named.memberId)} registered`;
+      problems.push({ path: `invoice.${role}.creditCode`, message });
+    }
+  }
+  return problems;
+}
+
 async function fileHalf(
   context: ApiContext,
   issued: IssuedDocuments,
@@ -131,18 +147,25 @@ async function fileHalf(
   if (caller.standing.memberId === 0 || caller.standing.memberId !== issuer.memberId) {
     throw forbidden("NOT_THE_ISSUER", `only the ${kind === "invoice" ? "invoice's seller" : "waybill's carrier"} files it for its recipients`);
   }
+  const codes = document.kind === "invoice" ? await creditCodeProblems(context, document.half.invoice) : [];
+  if (codes.length > 0) throw new ApiError(422, "CREDIT_CODE_MISMATCH", "a credit code of the invoice is not its party's registered one", codes);
   const addressedTo =
     document.kind === "invoice"
       ? [document.half.invoice.buyer.memberId]
       : [document.half.waybill.consignee.memberId, document.half.waybill.shipper.memberId];
-  const outcome = await issued.file({
-    hash: document.hash,
-    kind,
-    document: body,
-    addressedTo,
-    issuerMemberId: issuer.memberId,
-    filedBy: caller.address,
-  });
+  const completed = async (hash: string): Promise<boolean> => (await context.store.record(hash)) !== undefined;
+  let outcome: Awaited<ReturnType<IssuedDocuments["file"]>>;
+  try {
+    outcome = await issued.file(
+      { hash: document.hash, kind, document: body, addressedTo, issuerMemberId: issuer.memberId, filedBy: caller.address },
+      completed,
+    );
+  } catch (error) {
+    if (!(error instanceof TooManyPendingError)) throw error;
+    throw new ApiError(429, "TOO_MANY_PENDING", `member ${error.addressee} has not yet completed ${MAX_PENDING_PER_SENDER} documents you filed`, [
+      { path: "(body)", message: `at most ${MAX_PENDING_PER_SENDER} uncompleted filings to one addressee; wait until it completes some` },
+    ]);
+  }
   context.logger.info({ hash: document.hash, kind, filedBy: caller.address, created: outcome.created }, "document filed for its recipients");
   return { status: outcome.created ? 201 : 200, hash: document.hash };
 }

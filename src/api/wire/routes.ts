@@ -89,9 +89,12 @@ const filingResponses = {
   ...bodyErrors,
   403: error("the caller is not the document's issuer: the invoice's seller, the waybill's carrier (NOT_THE_ISSUER)"),
   422: error(
-    "the issuer's signature or consent does not recover to it (SIGNATURE_INVALID), or a party is not the member it names (PARTY_NOT_MEMBER)",
+    "the issuer's signature or consent does not recover to it (SIGNATURE_INVALID), a party is not the member it names (PARTY_NOT_MEMBER), or an invoice's credit code is not its party's registered one (CREDIT_CODE_MISMATCH)",
   ),
   ...sessionErrors,
+  429: error(
+    `rate limited (see Retry-After), or the issuer already has ${s.MAX_PENDING_FILINGS_PER_SENDER} filings to one addressee not yet completed (TOO_MANY_PENDING)`,
+  ),
 };
 
 export const ROUTES = {
