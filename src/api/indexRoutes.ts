@@ -230,6 +230,17 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       const lineage = await reader.token(node.tokenId, { maxDescendants: 1 });
       fundings.push(...(lineage?.fundings ?? []));
     }
+    // The documents' numbers, for the pieces whose details the caller may see: a tree names them, not their hashes.
+    const documentNumbers: Record<string, string> = {};
+    for (const node of nodes) {
+      if (!visible.has(node.tokenId)) continue;
+      const proof = node.tokenId === rootId ? root.slot : node.tradeProof;
+      for (const hash of proof === null ? [] : [proof.invoiceHash, proof.logisticsHash]) {
+        const document = await context.store.get(hash).catch(() => undefined);
+        if (document !== undefined)
+          documentNumbers[hash.toLowerCase()] = document.kind === "invoice" ? document.proof.invoice.number : document.proof.waybill.number;
+      }
+    }
     response.json({
       asOfBlock: root.asOfBlock,
       final: root.final,
@@ -240,6 +251,7 @@ export function registerIndexRoutes(router: IRouter, context: ApiContext, option
       truncated: root.descendantsTruncated,
       nodes: nodes.map((node) => ({ ...node, checks: shownChecks(checks.get(node.tokenId), visible.has(node.tokenId)) })),
       fundings,
+      documentNumbers,
     });
   });
 

@@ -125,7 +125,13 @@ describe("API abuse through the index and the inbox: documents, failure details,
       const { c } = api;
       const nodeOf = (answer: Answer): TreeNode | undefined =>
         (answer.body as { nodes: TreeNode[] }).nodes.find((node) => node.tokenId === laundered.toString());
-      const auditorView = nodeOf(await read(await signIn(api.url, c.auditor), `/v1/pieces/${laundered}/tree`));
+      const auditorTree = await read(await signIn(api.url, c.auditor), `/v1/pieces/${laundered}/tree`);
+      const auditorView = nodeOf(auditorTree);
+      // The auditor reads the step's documents by number; the stranger below does not.
+      expect(Object.values((auditorTree.body as { documentNumbers: Record<string, string> }).documentNumbers)).to.include.members([
+        piece.trade.invoice.invoice.number,
+        piece.trade.logistics.waybill.number,
+      ]);
       expect(auditorView?.checks?.passed).to.equal(false);
       const messages = auditorView?.checks?.failures.map((failure) => failure.message) ?? [];
       expect(messages.length).to.be.greaterThan(0);

@@ -400,7 +400,8 @@ describe("the dApp in a real browser: every role walks its whole job", function 
     await page.getByRole("button", { name: en("auditor.trace") }).click();
     expect(await text(page, "audit-status")).to.match(/^\d+ steps pass their checks\.$/u);
     await page.locator(".node button.link").first().click();
-    expect(await text(page, "document-viewer")).to.include("BVD-INV-0103");
+    await page.getByTestId("document-summary").waitFor();
+    expect(await text(page, "document-viewer")).to.include("Invoice BVD-INV-0103");
     await photograph("auditor", page);
 
     const verifier = await as("verifier");

@@ -655,6 +655,9 @@ export const pieceTree = z.strictObject({
   truncated: z.boolean().meta({ description: "the tree has more than 60 pieces and was cut" }),
   nodes: z.array(treeNode),
   fundings: z.array(fundingRow),
+  documentNumbers: z
+    .record(z.string(), z.string())
+    .meta({ description: "invoice or waybill number by document hash, for the documents of the pieces whose details the caller may see" }),
 });
 
 export const pieceHistory = z.strictObject({

@@ -26,7 +26,7 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
         buyer: PartyWire;
         total: string;
         issueDate: number;
-        lines: Array<{ description: string; quantity: string }>;
+        lines: Array<{ item: string; quantity: string; unit: string; amount: string; taxRate: number; tax: string }>;
       };
     };
     return (
@@ -41,9 +41,16 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
           })}
         </div>
         <ul>
-          {invoice.lines.map((line) => (
-            <li key={line.description}>
-              {line.description} × {line.quantity}
+          {invoice.lines.map((line, index) => (
+            <li key={index}>
+              {t("piece.docLine", {
+                item: line.item,
+                quantity: line.quantity,
+                unit: line.unit,
+                amount: cny(line.amount),
+                rate: `${line.taxRate / 100}%`,
+                tax: cny(line.tax),
+              })}
             </li>
           ))}
         </ul>
@@ -52,7 +59,7 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
   }
   const { waybill, events } = stored.document as {
     waybill: { number: string; carrier: PartyWire; shipper: PartyWire; consignee: PartyWire; reference: string };
-    events: Array<{ kind: "pickedUp" | "delivered"; time: number; place: string }>;
+    events: Array<{ kind: "pickedUp" | "delivered"; time: number; place: string; quantity: string }>;
   };
   return (
     <div className="doc-summary" data-testid="document-summary">
@@ -72,6 +79,7 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
               event: t(event.kind === "pickedUp" ? "piece.pickedUp" : "piece.delivered"),
               date: dateOf(event.time),
               place: event.place,
+              quantity: event.quantity,
             })}
           </li>
         ))}
@@ -81,6 +89,12 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
 }
 
 /** A document opened from the tree: its JSON as stored, or why it may not be read. */
+/** A stored document's title: its kind and number, never its hash. */
+function documentTitle(t: ReturnType<typeof useT>, stored: StoredDocumentJson): string {
+  if (stored.kind === "invoice") return t("piece.invoiceTitle", { number: (stored.document as { invoice: { number: string } }).invoice.number });
+  return t("piece.waybillTitle", { number: (stored.document as { waybill: { number: string } }).waybill.number });
+}
+
 function DocumentViewer({ hash, onClose }: { hash: string; onClose: () => void }) {
   const t = useT();
   const { api } = useApp();
@@ -95,7 +109,7 @@ function DocumentViewer({ hash, onClose }: { hash: string; onClose: () => void }
   return (
     <div className="document-viewer" data-testid="document-viewer">
       <div className="row">
-        <strong>{t("piece.document", { hash: `${hash.slice(0, 10)}…` })}</strong>
+        <strong>{data?.document != null ? documentTitle(t, data.document) : t("piece.document", { hash: `${hash.slice(0, 10)}…` })}</strong>
         <button type="button" className="link" onClick={onClose}>
           {t("common.close")}
         </button>
@@ -156,12 +170,12 @@ function NodeView({
           <div className="row">
             {invoiceHash !== undefined && (
               <button type="button" className="link" onClick={() => openDocument(invoiceHash)}>
-                {t("piece.invoice")} {invoiceHash.slice(0, 10)}…
+                {t("piece.invoice")} {tree.documentNumbers[invoiceHash.toLowerCase()] ?? `${invoiceHash.slice(0, 10)}…`}
               </button>
             )}
             {logisticsHash !== undefined && (
               <button type="button" className="link" onClick={() => openDocument(logisticsHash)}>
-                {t("piece.waybill")} {logisticsHash.slice(0, 10)}…
+                {t("piece.waybill")} {tree.documentNumbers[logisticsHash.toLowerCase()] ?? `${logisticsHash.slice(0, 10)}…`}
               </button>
             )}
           </div>
