@@ -82,3 +82,16 @@ export async function enterWaybill(
     await page.getByTestId(`${kind}-quantity`).fill(event.quantity);
   }
 }
+
+/**
+ * Signs the document entered on the Documents page (`invoice-sign` or `waybill-sign`), waits until it is filed, then
+ * saves it as a file at `file`, as a clerk would keep a copy.
+ */
+export async function signAndSave(page: Page, sign: "invoice-sign" | "waybill-sign", file: string): Promise<string> {
+  await page.getByTestId(sign).click();
+  await page.getByTestId("documents-done").waitFor();
+  const download = page.waitForEvent("download");
+  await page.getByTestId("documents-save").click();
+  await (await download).saveAs(file);
+  return file;
+}

@@ -12,7 +12,7 @@ import { REPO_ROOT } from "../../src/server/build";
 import { developmentKey } from "../../src/server/stack";
 import { injectWallet } from "./wallet";
 import { useBrowserStack } from "./browserStack";
-import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
+import { cstDate, enterInvoice, enterWaybill, signAndSave } from "./documentForms";
 
 /**
  * A consortium that starts empty, in chromium: the chain as deployed (the operator its only member), eight companies
@@ -218,12 +218,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
       dueDate: cstDate(now, 60),
       lines: [{ item: goods, quantity: "1", unit: "批", unitPrice: formatCny(beforeTax).replace(/ CNY$/u, ""), taxRate: 1300 }],
     });
-    await sellerPage.getByTestId("invoice-sign").click();
-    await sellerPage.getByTestId("documents-done").waitFor();
-    const invoiceDownload = sellerPage.waitForEvent("download");
-    await sellerPage.getByTestId("documents-save").click();
-    const invoice = path.join(auditDir, `${number}-invoice.json`);
-    await (await invoiceDownload).saveAs(invoice);
+    const invoice = await signAndSave(sellerPage, "invoice-sign", path.join(auditDir, `${number}-invoice.json`));
 
     const carrier = await open(5, "nav-documents", "documents-page");
     await enterWaybill(carrier, {
@@ -236,12 +231,7 @@ describe("the dApp in a real browser: a consortium that starts empty", function 
       pickUp: { place: "Seller's dock", time: now - 3 * 86_400, quantity: "500" },
       delivery: { place: "Buyer's goods receipt", time: now - 86_400, quantity: "500" },
     });
-    await carrier.getByTestId("waybill-sign").click();
-    await carrier.getByTestId("documents-done").waitFor();
-    const waybillDownload = carrier.waitForEvent("download");
-    await carrier.getByTestId("documents-save").click();
-    const waybill = path.join(auditDir, `${number}-waybill.json`);
-    await (await waybillDownload).saveAs(waybill);
+    const waybill = await signAndSave(carrier, "waybill-sign", path.join(auditDir, `${number}-waybill.json`));
     return { invoice, waybill };
   }
 

@@ -13,7 +13,7 @@ import type { CastKey } from "../../src/demo/cast";
 import { translator } from "../../src/web/lib/i18n";
 import { castKey, useBrowserStack } from "./browserStack";
 import type { SignedInPage } from "./browserStack";
-import { cstDate, enterInvoice, enterWaybill } from "./documentForms";
+import { cstDate, enterInvoice, enterWaybill, signAndSave } from "./documentForms";
 import { clearShots, shootPages, unlistedPages } from "./pageShots";
 import type { WalkRole } from "./pageShots";
 
@@ -111,12 +111,7 @@ describe("the dApp in a real browser: every role walks its whole job", function 
       dueDate: cstDate(now, 60),
       lines: [{ item: goods, quantity: "1", unit: "lot", unitPrice: total, taxRate: 0 }],
     });
-    await sellerPage.getByTestId("invoice-sign").click();
-    await sellerPage.getByTestId("documents-done").waitFor();
-    const invoiceDownload = sellerPage.waitForEvent("download");
-    await sellerPage.getByTestId("documents-save").click();
-    const invoice = path.join(workDir, `${number}-invoice.json`);
-    await (await invoiceDownload).saveAs(invoice);
+    const invoice = await signAndSave(sellerPage, "invoice-sign", path.join(workDir, `${number}-invoice.json`));
 
     const { page: carrier } = await as("carrier");
     await enterWaybill(carrier, {
@@ -129,12 +124,7 @@ describe("the dApp in a real browser: every role walks its whole job", function 
       pickUp: { place: "Shenzhen plant", time: now - 3 * 86_400, quantity: "400" },
       delivery: { place: "Buyer's warehouse", time: now - 86_400, quantity: "400" },
     });
-    await carrier.getByTestId("waybill-sign").click();
-    await carrier.getByTestId("documents-done").waitFor();
-    const waybillDownload = carrier.waitForEvent("download");
-    await carrier.getByTestId("documents-save").click();
-    const waybill = path.join(workDir, `${number}-waybill.json`);
-    await (await waybillDownload).saveAs(waybill);
+    const waybill = await signAndSave(carrier, "waybill-sign", path.join(workDir, `${number}-waybill.json`));
     return { invoice, waybill };
   }
 
