@@ -27,9 +27,17 @@ export function isChecksummed(address: string): boolean {
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/u;
 
+/**
+ * What is wrong with `text` as an address, or null: not 0x and 40 hex digits ("shape"), or mixed case without its
+ * right EIP-55 checksum ("checksum"). All lower or all upper case carries no checksum.
+ */
+export function addressProblem(text: unknown): "shape" | "checksum" | null {
+  if (typeof text !== "string" || !HEX_ADDRESS.test(text)) return "shape";
+  const digits = text.slice(2);
+  return digits === digits.toLowerCase() || digits === digits.toUpperCase() || isChecksummed(text) ? null : "checksum";
+}
+
 /** 0x and 40 hex digits, in one letter case or with its right checksum: what ethers' `isAddress` takes with a 0x. */
 export function isHexAddress(text: string): boolean {
-  if (!HEX_ADDRESS.test(text)) return false;
-  const digits = text.slice(2);
-  return digits === digits.toLowerCase() || digits === digits.toUpperCase() || isChecksummed(text);
+  return addressProblem(text) === null;
 }

@@ -2,7 +2,7 @@ import { BaseWallet, TypedDataEncoder, getAddress, keccak256, toUtf8Bytes } from
 import type { Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { checksumAddress, isChecksummed } from "./checksum";
+import { addressProblem, checksumAddress } from "./checksum";
 import { recoverAddress, signDigest } from "./signatures";
 
 /**
@@ -192,19 +192,17 @@ const ATTESTATION_TYPEHASH = keccak256(toUtf8Bytes(FUNDING_ATTESTATION_TYPE_STRI
 // turned into bytes once, then hashed with @noble/hashes' keccak (what ethers' keccak256 calls), instead of each word
 // going through ethers' byte conversions. Under load these digests are part of every funding check.
 const MAX_UINT256 = (1n << 256n) - 1n;
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/u;
 const HEX_WORD = /^0x[0-9a-fA-F]{64}$/u;
 function uintWord(value: bigint): string {
   if (value < 0n || value > MAX_UINT256) throw new RangeError(`${value} does not fit a uint256`);
   return value.toString(16).padStart(64, "0");
 }
 function addressWord(address: string): string {
-  if (typeof address !== "string" || !HEX_ADDRESS.test(address)) throw new TypeError(`${String(address)} is not an address`);
-  const digits = address.slice(2);
-  const lower = digits.toLowerCase();
   // A mixed-case address carries an EIP-55 checksum, which must hold (a keccak, remembered per address).
-  if (digits !== lower && digits !== digits.toUpperCase() && !isChecksummed(address)) throw new TypeError(`0x${digits} has a wrong checksum`);
-  return `000000000000000000000000${lower}`;
+  const problem = addressProblem(address);
+  if (problem === "shape") throw new TypeError(`${String(address)} is not an address`);
+  if (problem === "checksum") throw new TypeError(`${address} has a wrong checksum`);
+  return `000000000000000000000000${address.slice(2).toLowerCase()}`;
 }
 function bytes32Word(value: string): string {
   if (typeof value !== "string" || !HEX_WORD.test(value)) throw new TypeError(`${String(value)} is not 32 bytes`);

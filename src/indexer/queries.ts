@@ -425,15 +425,15 @@ export function createIndexReader(db: IndexDb, options: { confirmations: number;
           for (const row of ofSlot.rows) if (!seen.has(`${row.checkpoint}|${row.kind}`)) rows.push(row);
         }
         rows.sort((a, b) => (a.checkpoint < b.checkpoint ? 1 : a.checkpoint > b.checkpoint ? -1 : 0));
-        const page_ = rows.slice(0, limit);
-        const nextBefore = rows.length > limit || more ? (page_[page_.length - 1]?.checkpoint ?? null) : null;
+        const pageRows = rows.slice(0, limit);
+        const nextBefore = rows.length > limit || more ? (pageRows[pageRows.length - 1]?.checkpoint ?? null) : null;
         return {
           ...view.asOf(
             cursor,
-            page_.map((row) => row.block),
+            pageRows.map((row) => row.block),
           ),
           address,
-          rows: page_,
+          rows: pageRows,
           nextBefore,
         };
       }),
