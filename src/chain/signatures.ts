@@ -28,7 +28,7 @@ interface SignatureBackend {
   sign(digest: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recoveryId: number };
 }
 
-/** The part of libsecp256k1's binding (secp256k1 v4, lib/index.js) used here. */
+/** The part of libsecp256k1's binding (secp256k1 v5, lib/index.js) used here. */
 interface NativeSecp256k1 {
   ecdsaRecover(signature: Uint8Array, recoveryId: number, message: Uint8Array, compressed: boolean): Uint8Array;
   ecdsaSign(message: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };

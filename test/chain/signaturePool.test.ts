@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { Wallet, id } from "ethers";
 import { POOL_FROM, SignaturePool, inlineRecovery } from "../../src/chain/signaturePool";
 import type { SignaturePair } from "../../src/chain/signaturePool";
+import { runCommand } from "../support/command";
 import { SECP256K1_N, recoverSigner, recoverable, selectSignatureBackend, signDigest, signatureBackendName } from "../../src/chain/signatures";
 
 /**
@@ -98,5 +99,14 @@ describe("signature pool: recovery off the calling thread (issue 20)", function 
     expect(pool.stats()).to.include({ inlineBatches: 2, pooledBatches: 0 });
     await pool.start();
     expect(pool.stats().threads).to.equal(0);
+  });
+
+  it("signatures: native threads made and ended 20 times in one process leave it running (secp256k1 5.x keeps its state per thread)", async function () {
+    this.timeout(60_000);
+    // In a child process: a binding that frees another thread's state aborts the whole process, not just a test.
+    const run = await runCommand("test/support/poolRestarts.ts", ["20"]);
+    expect(run.status, run.stderr).to.equal(0);
+    const outcome = JSON.parse(run.stdout.trim()) as { rounds: number; pooled: number; signer: string };
+    expect(outcome).to.deep.equal({ rounds: 20, pooled: 20, signer: new Wallet(id("pool restarts")).address.toLowerCase() });
   });
 });
