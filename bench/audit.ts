@@ -6,6 +6,13 @@
  * as a baseline measured in the same run, the time a bare fetch of the same logs takes over the same endpoint; and the
  * CPU time of each of the two processes and of the node serving them meanwhile (steadier than wall time on a busy machine).
  * Target (2 cores): the whole audit of 100,000 events in under 60 s. CHAINBILL_BENCH_AUDIT_EVENTS changes the size.
+ *
+ * The node is Hardhat's EDR in this process, and `npm run bench:audit` starts it with MIMALLOC_ALLOW_LARGE_OS_PAGES=0.
+ * EDR records every EVM step of every call in a trace whose vector grows by reallocation; its allocator (mimalloc)
+ * otherwise backs those blocks with 2 MiB pages, which the kernel zeroes whole on first touch. Measured with perf
+ * during the audit's view reads: 60-75% of the node's CPU was that zeroing, and the same audit's views took 7.4-8.5 s
+ * against 2.5-3.8 s without large pages (src/audit/README.md). The setting is the node's, not the audit's: a geth or
+ * Besu node keeps no such traces.
  */
 import hre from "hardhat";
 import { spawn } from "node:child_process";
@@ -179,7 +186,10 @@ interface ChildRun {
 const CPU_AT_EXIT =
   'process.on("exit", () => { const u = process.cpuUsage(); require("node:fs").writeFileSync(process.env.CHAINBILL_BENCH_CPU_FILE, String(u.user + u.system)); });\n';
 
-/** Runs node (with the TypeScript loader) in a process of its own; wall time from start to exit, and CPU time. */
+/**
+ * Runs node in a process of its own with tsx's loader, as `npm run audit` runs the audit (the bare fetch gets the
+ * same loader, so both pay the same start-up); wall time from start to exit, and CPU time.
+ */
 function runChild(args: string[], work: string): Promise<ChildRun> {
   const cpuFile = path.join(work, `cpu-${Date.now()}-${Math.random().toString(16).slice(2)}`);
   const preload = path.join(work, "cpu-at-exit.cjs");
@@ -187,9 +197,9 @@ function runChild(args: string[], work: string): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const nodeCpu = process.cpuUsage();
-    const child = spawn(process.execPath, ["-r", preload, "-r", "ts-node/register/transpile-only", ...args], {
+    const child = spawn(process.execPath, ["-r", preload, "-r", "tsx/cjs", ...args], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", CHAINBILL_BENCH_CPU_FILE: cpuFile },
+      env: { ...process.env, CHAINBILL_BENCH_CPU_FILE: cpuFile },
     });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -228,6 +238,9 @@ async function main(): Promise<void> {
     `generated ${generated.transactions + settlementTransactions} transactions in ${((Date.now() - generationStarted) / 1000).toFixed(1)} s`,
   );
 
+  console.log(
+    `node: Hardhat EDR in this process, allocator large OS pages ${process.env.MIMALLOC_ALLOW_LARGE_OS_PAGES === "0" ? "off (as npm run bench:audit sets)" : "ON: view reads cost the node 2-3 times more; run it through npm run bench:audit"}`,
+  );
   const server = new JsonRpcServer({ hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
   const { port } = await server.listen();
   const rpc = `http://127.0.0.1:${port}`;
