@@ -132,4 +132,46 @@ describe("the dApp in a real browser: a request declined and a request withdrawn
     await holder.page.getByText("已拒绝").first().waitFor();
     await web.screenshot(holder.page, "holder-zh");
   });
+
+  it("a slow quote for the whole piece, answered after the clerk typed an amount, never replaces the amount's quote", async function () {
+    const bankAddress = new Wallet(castKey("bank")).address;
+    const holder = await web.signIn("tier1");
+    // 20,000.00 CNY in fen, as the page asks for it; the quote for the whole piece (asked as soon as the piece is
+    // picked, before an amount is typed) is held back until the amount's own quote is on the page.
+    const amount = "2000000";
+    let wholeSeen: () => void = () => undefined;
+    const wholeAsked = new Promise<void>((resolve) => (wholeSeen = resolve));
+    let releaseWhole: () => void = () => undefined;
+    const wholeReleased = new Promise<void>((resolve) => (releaseWhole = resolve));
+    await holder.page.route("**/v1/offers/quotes?**", async (route) => {
+      if (new URL(route.request().url()).searchParams.get("value") !== amount) {
+        wholeSeen();
+        await wholeReleased;
+      }
+      await route.continue();
+    });
+    await holder.page.getByTestId("nav-finance").click();
+    await holder.page.locator(`[data-testid=finance-piece] option[value="${PIECE_1_1}"]`).waitFor({ state: "attached" });
+    await holder.page.getByTestId("finance-piece").selectOption(PIECE_1_1.toString());
+    await wholeAsked;
+    await holder.page.getByTestId("finance-value").fill("20,000.00");
+    const price = holder.page.getByTestId(`quote-${bankAddress}`).getByTestId("quote-price");
+    await price.waitFor();
+    const amountPrice = await price.textContent();
+
+    const wholeAnswered = holder.page.waitForResponse(
+      (response) => response.url().includes("/v1/offers/quotes") && new URL(response.url()).searchParams.get("value") !== amount,
+    );
+    releaseWhole();
+    expect((await wholeAnswered).status()).to.equal(200);
+    // Time for the page to take the late answer in, had it wanted to: it must keep the amount's quote.
+    await holder.page.waitForTimeout(500);
+    expect(await price.textContent()).to.equal(amountPrice);
+
+    await holder.page.getByTestId("finance-sign").click();
+    await holder.page.getByTestId("finance-result").waitFor();
+    const row = holder.page.getByTestId("request-#1.1").filter({ hasText: "20,000.00" });
+    await row.waitFor();
+    expect(await row.locator("td").nth(7).textContent()).to.equal("waiting");
+  });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useLanguage, useT } from "./i18n";
 import { explain } from "./errors";
 import type { Explained } from "./errors";
@@ -60,16 +60,28 @@ export function useData<T>(load: (minBlock: number | null) => Promise<T>, depend
     setError(null);
     setLoading(true);
   }
+  // The loader whose answers the page may show: an answer that arrives after the page moved on to another thing
+  // (a slow quote for the whole piece, once the clerk has typed an amount) is dropped, never shown for the new one.
+  const latest = useRef(fetchData);
+  useLayoutEffect(() => {
+    latest.current = fetchData;
+  }, [fetchData]);
+  const showIfCurrent = useCallback(
+    (loadedBy: typeof fetchData, loaded: Loaded<T>) => {
+      if (latest.current === loadedBy) show(loaded);
+    },
+    [show],
+  );
   const reload = useCallback(
     async (minBlock: number | null = null) => {
       setLoading(true);
-      show(await fetchData(minBlock));
+      showIfCurrent(fetchData, await fetchData(minBlock));
     },
-    [fetchData, show],
+    [fetchData, showIfCurrent],
   );
   useEffect(() => {
-    void fetchData(null).then(show);
-  }, [fetchData, show]);
+    void fetchData(null).then((loaded) => showIfCurrent(fetchData, loaded));
+  }, [fetchData, showIfCurrent]);
   return { data, error, loading, reload };
 }
 
