@@ -1,5 +1,4 @@
 import type { DocumentStore } from "./store";
-import { MAX_PENDING_FILINGS_PER_SENDER } from "../api/wire/schemas";
 import { carrierWaybillHash, carrierWaybillSchema, sellerInvoiceHash, sellerInvoiceSchema } from "../proofs/issued";
 import type { CarrierWaybill, SellerInvoice } from "../proofs/issued";
 
@@ -48,7 +47,7 @@ const pad = (value: number): string => value.toString().padStart(16, "0");
 /** The most inbox entries one read answers. */
 export const INBOX_LIMIT = 100;
 /** The most filings from one member to one addressee not yet completed: no issuer can bury another's inbox. */
-export const MAX_PENDING_PER_SENDER = MAX_PENDING_FILINGS_PER_SENDER;
+export const MAX_PENDING_PER_SENDER = 20;
 
 /** A filing refused because its issuer already has MAX_PENDING_PER_SENDER uncompleted ones for an addressee. */
 export class TooManyPendingError extends Error {

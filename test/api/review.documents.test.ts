@@ -4,7 +4,7 @@ import { invoiceProofToWire, signInvoice } from "../../src/proofs/invoice";
 import type { Invoice, InvoiceParty } from "../../src/proofs/invoice";
 import { issueInvoiceConsent, randomSalt } from "../../src/proofs/issue";
 import { sellerInvoiceToWire } from "../../src/proofs/issued";
-import { MAX_PENDING_FILINGS_PER_SENDER } from "../../src/api/wire/schemas";
+import { MAX_PENDING_PER_SENDER } from "../../src/documents/issued";
 import { DAY, latestTimestamp, nextInvoiceNumber } from "../helpers/consortium";
 import { invoicePartyOf } from "../helpers/trades";
 import { call, codeOf, fieldsOf, signIn, startApi } from "./harness";
@@ -101,7 +101,7 @@ describe("review: the documents' inbox under attack", () => {
     const buyer = invoicePartyOf(c, c.tier1);
     const filed: Array<Awaited<ReturnType<typeof forged>>> = [];
     // The squat above left one of tier 3's filings to tier 1 uncompleted.
-    for (let index = 1; index < MAX_PENDING_FILINGS_PER_SENDER; index += 1) {
+    for (let index = 1; index < MAX_PENDING_PER_SENDER; index += 1) {
       const next = await forged(c.tier3, seller, buyer);
       expect((await file(next.half, tokens.tier3)).status).to.equal(201);
       filed.push(next);

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { documentSchema } from "../../proofs/documents";
 import { carrierWaybillSchema, sellerInvoiceSchema } from "../../proofs/issued";
+import { MAX_PENDING_PER_SENDER } from "../../documents/issued";
 import * as s from "./schemas";
 
 /**
@@ -93,7 +94,7 @@ const filingResponses = {
   ),
   ...sessionErrors,
   429: error(
-    `rate limited (see Retry-After), or the issuer already has ${s.MAX_PENDING_FILINGS_PER_SENDER} filings to one addressee not yet completed (TOO_MANY_PENDING)`,
+    `rate limited (see Retry-After), or the issuer already has ${MAX_PENDING_PER_SENDER} filings to one addressee not yet completed (TOO_MANY_PENDING)`,
   ),
 };
 

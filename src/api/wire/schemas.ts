@@ -60,8 +60,6 @@ export const REQUESTS_PAGE_MAX = 100;
 export const MAX_LIVE_REQUESTS_PER_HOLDER = 50;
 /** At most this many live requests per piece (a holder asking several factors about one piece). */
 export const MAX_LIVE_REQUESTS_PER_PIECE = 5;
-/** At most this many filings from one member to one addressee not yet completed (the inbox's flood guard). */
-export const MAX_PENDING_FILINGS_PER_SENDER = 20;
 /** The longest reason a factor may give for declining a request. */
 export const DECLINE_REASON_MAX = 280;
 /** The request body limit. */

@@ -88,13 +88,13 @@ function DocumentSummary({ stored }: { stored: StoredDocumentJson }) {
   );
 }
 
-/** A document opened from the tree: its JSON as stored, or why it may not be read. */
 /** A stored document's title: its kind and number, never its hash. */
 function documentTitle(t: ReturnType<typeof useT>, stored: StoredDocumentJson): string {
   if (stored.kind === "invoice") return t("piece.invoiceTitle", { number: (stored.document as { invoice: { number: string } }).invoice.number });
   return t("piece.waybillTitle", { number: (stored.document as { waybill: { number: string } }).waybill.number });
 }
 
+/** A document opened from the tree: its JSON as stored, or why it may not be read. */
 function DocumentViewer({ hash, onClose }: { hash: string; onClose: () => void }) {
   const t = useT();
   const { api } = useApp();
