@@ -10,8 +10,8 @@
  * The node is Hardhat's EDR in this process, and `npm run bench:audit` starts it with MIMALLOC_ALLOW_LARGE_OS_PAGES=0.
  * EDR records every EVM step of every call in a trace whose vector grows by reallocation; its allocator (mimalloc)
  * otherwise backs those blocks with 2 MiB pages, which the kernel zeroes whole on first touch. Measured with perf
- * during the audit's view reads: 60-75% of the node's CPU was that zeroing, and the same audit's views took 7.4-8.5 s
- * against 2.5-3.8 s without large pages (src/audit/README.md). The setting is the node's, not the audit's: a geth or
+ * during the audit's view reads: about 70% of the node's CPU was that zeroing; in three alternating pairs of runs the
+ * views took 7.4-8.5 s with large pages and 2.5-3.8 s without (src/audit/README.md). The setting is the node's, not the audit's: a geth or
  * Besu node keeps no such traces.
  */
 import hre from "hardhat";
