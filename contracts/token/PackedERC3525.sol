@@ -56,7 +56,7 @@ abstract contract PackedERC3525 is ERC165, IERC3525, IERC3525Errors, IERC721Erro
     string private _name;
     string private _symbol;
 
-    mapping(uint256 tokenId => Piece) private _pieces;
+    mapping(uint256 tokenId => Piece) internal _pieces;
     mapping(address owner => uint256) private _holdingCounts;
     mapping(uint256 tokenId => TokenApproval) private _tokenApprovals;
     mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;

@@ -55,15 +55,15 @@ contract ReceivableToken is PackedERC3525, EIP712, Pausable, IReceivableToken {
 
     /// @dev Declared first so that it shares a storage word with Pausable's flag, which `confirm` reads anyway.
     /// 64 bits number more receivables than any network will confirm.
-    uint64 private _slotCount;
+    uint64 internal _slotCount;
     /// @dev Bound once each by the operator. The financing contract shares the word above (8 + 64 + 160 bits
     /// with the pause flag), which every move has already read by the time it is consulted.
     address private _financing;
     address private _settlement;
-    mapping(uint256 slot => Receivable) private _receivables;
+    mapping(uint256 slot => Receivable) internal _receivables;
     /// @dev One word per receivable commits to both document hashes; the hashes themselves are in
     /// {TradeProofRecorded}. Storing them separately would cost a second new word on every confirmation.
-    mapping(uint256 slot => bytes32) private _documentsHashes;
+    mapping(uint256 slot => bytes32) internal _documentsHashes;
     mapping(bytes32 invoiceFingerprint => uint256 tokenId) private _invoiceUses;
     /// @dev One word per anchor (64 + 64 + 40 bits), set non-zero by the operator before the anchor's first
     /// confirmation (the review date is never 0 once set), so that each confirmation's update of the outstanding

@@ -1,5 +1,6 @@
 import { sendAll } from "./chain";
 import type { Progress, RpcSender } from "./chain";
+import type { TokenMirror } from "./tokenMirror";
 
 /**
  * Many reads of one view in one `eth_call`: the runtime code of AuditViewReader.sol (this folder; never deployed)
@@ -30,6 +31,12 @@ export function readsPerCall(answerWords: number): number {
   return answerWords <= 2 ? SHORT_READS_PER_CALL : READS_PER_CALL;
 }
 
+/**
+ * Reads per call through the token's mirror (tokenMirror.ts): ~80 EVM steps and at most ~5,000 gas each (two cold
+ * storage words for a receivable), so 2,048 stay under 11M gas.
+ */
+export const MIRROR_READS_PER_CALL = 2_048;
+
 /** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
 const CALLS_PER_BATCH = 4;
 
@@ -50,12 +57,28 @@ export function readerCallData(to: string, selector: string, answerWords: number
   return `0x${word(to)}${selector.replace(/^0x/u, "").padEnd(64, "0")}${word(BigInt(answerWords))}${args.map(word).join("")}`;
 }
 
+/** The call data of one mirror call: the batch function's selector and its `uint256[]` argument, ABI-encoded. */
+export function mirrorCallData(selector: string, args: ReadonlyArray<bigint | string>): string {
+  return `${selector}${word(32n)}${word(BigInt(args.length))}${args.map(word).join("")}`;
+}
+
 /**
  * The answer of every read at block `tag`, in order: a hex string of its first `answerWords` words, or the Error or
  * the raw answer the node gives a plain `eth_call` of it when the view reverted or answered short (so a finding
- * still carries the node's own words). Reads of the same view of the same contract share calls.
+ * still carries the node's own words). Reads of the same view of the same contract share calls; with `mirror`,
+ * those of the token views it answers (with the same answer words) go through it, the others through the reader.
  */
-export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag: string, progress?: Progress): Promise<unknown[]> {
+export async function readViews(
+  rpc: RpcSender,
+  reads: readonly ViewRead[],
+  tag: string,
+  progress?: Progress,
+  mirror?: TokenMirror,
+): Promise<unknown[]> {
+  const mirrored = (read: ViewRead): boolean =>
+    mirror !== undefined &&
+    read.to.toLowerCase() === mirror.token.toLowerCase() &&
+    mirror.functions.get(read.selector)?.answerWords === read.answerWords;
   const groups = new Map<string, number[]>();
   reads.forEach((read, index) => {
     const key = `${read.to.toLowerCase()}|${read.selector}|${read.answerWords}`;
@@ -65,11 +88,26 @@ export async function readViews(rpc: RpcSender, reads: readonly ViewRead[], tag:
   });
   const chunks: number[][] = [];
   for (const group of groups.values()) {
-    const size = readsPerCall(reads[group[0]].answerWords);
+    const size = mirrored(reads[group[0]]) ? MIRROR_READS_PER_CALL : readsPerCall(reads[group[0]].answerWords);
     for (let start = 0; start < group.length; start += size) chunks.push(group.slice(start, start + size));
   }
   const calls = chunks.map((chunk) => {
     const first = reads[chunk[0]];
+    const through = mirror?.functions.get(first.selector);
+    if (mirror !== undefined && through !== undefined && mirrored(first)) {
+      const params: unknown[] = [
+        {
+          to: mirror.token,
+          data: mirrorCallData(
+            through.selector,
+            chunk.map((index) => reads[index].argument),
+          ),
+        },
+        tag,
+        { [mirror.token]: { code: mirror.code } },
+      ];
+      return ["eth_call", params] as const;
+    }
     const params: unknown[] = [
       {
         to: AUDIT_VIEW_READER_ADDRESS,

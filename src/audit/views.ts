@@ -9,6 +9,7 @@ import type { Progress, RpcSender } from "./chain";
 import { pieceName } from "../chain/tokenId";
 import { FindingLog } from "./findings";
 import { readViews } from "./viewReader";
+import { tokenMirror } from "./tokenMirror";
 import type { ChainPosition } from "./findings";
 import type { AuditReplay } from "./replay";
 
@@ -17,7 +18,8 @@ import type { AuditReplay } from "./replay";
  * burned ones are gone), every receivable's terms, piece count and document commitment, every slot's repayment
  * account, and the settlement currency's supply and every balance the replay knows. Tens of thousands of reads at
  * scale: those of one view with one argument go through viewReader.ts (a few hundred reads per `eth_call`, the
- * calls in JSON-RPC batches), the rest as plain calls; their words are read directly.
+ * calls in JSON-RPC batches; the token's pieces and receivables through its mirror, tokenMirror.ts, when its code is
+ * the compiled ReceivableToken's), the rest as plain calls; their words are read directly.
  */
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -258,6 +260,7 @@ async function readAnswers(
     batched.map((call) => ({ to: call.to, selector: call.selector, argument: call.args[0], answerWords: ANSWER_WORDS.get(call.selector) ?? 1 })),
     tag,
     progress,
+    await tokenMirror(rpc, contracts.receivableToken, tag),
   );
   const byKey = new Map<string, unknown>();
   plain.forEach((call, index) => byKey.set(readKey(call.to, call.selector, call.args), plainAnswers[index]));

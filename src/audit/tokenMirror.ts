@@ -1,0 +1,120 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { getBytes, id } from "ethers";
+import type { RpcSender } from "./chain";
+
+/**
+ * The receivable token's views read over its own storage (contracts/audit/AuditTokenMirror.sol), for a token whose
+ * deployed code is ReceivableToken's as this build compiled it.
+ *
+ * Hardhat's node records every EVM step of an `eth_call`, and a read through AuditViewReader costs ~275 steps (a call
+ * frame, the token's dispatch, ABI in and out) where the mirror's loop costs ~80. The mirror's code is put at the
+ * token's address by the call's state override, so it reads the token's storage. That is sound only when the storage
+ * is laid out as the mirror (which inherits ReceivableToken) expects and the token's views compute what the mirror
+ * computes: exactly when the deployed code is the compiled ReceivableToken, so {@link tokenMirror} compares them
+ * first, and any other code (an older build, another contract, a test's inconsistent token) is read view by view.
+ */
+
+/** The mirror's three batch functions, by the selector of the token view each one answers. */
+export interface TokenMirror {
+  /** The token's address, where the mirror's code is put. */
+  token: string;
+  /** The mirror's runtime code. */
+  code: string;
+  /** The mirror's function answering each view (`pieceOf`, `exists`, `receivable`), by the view's selector. */
+  functions: ReadonlyMap<string, MirrorFunction>;
+}
+
+/** One of the mirror's batch functions: its selector, and the view's answer words in each of its records. */
+export interface MirrorFunction {
+  selector: string;
+  answerWords: number;
+}
+
+interface Artifact {
+  abi: Array<{ type: string; name?: string; inputs?: Array<{ type: string }> }>;
+  deployedBytecode: string;
+}
+
+const ARTIFACTS = path.resolve(__dirname, "../../artifacts/contracts");
+
+function artifact(file: string, name: string): Artifact {
+  return JSON.parse(readFileSync(path.join(ARTIFACTS, file, `${name}.json`), "utf8")) as Artifact;
+}
+
+/** The code solc generated, without the CBOR metadata it appends (its length is the code's last two bytes). */
+export function withoutMetadata(code: Uint8Array): Uint8Array | undefined {
+  if (code.length < 2) return undefined;
+  const metadataLength = (code[code.length - 2] << 8) | code[code.length - 1];
+  if (metadataLength + 2 > code.length) return undefined;
+  return code.subarray(0, code.length - metadataLength - 2);
+}
+
+const PUSH1 = 0x60;
+const PUSH32 = 0x7f;
+
+/**
+ * Whether `deployed` is `compiled` with only its immutables set: the same instructions, byte for byte, except the
+ * argument of every PUSH32 that is all zeros in the compiled code (solc's placeholder for an immutable, which it fills
+ * at deployment: the token's registry, its value decimals, EIP-712's cached domain). The metadata is ignored: it is
+ * never executed, and differs when only comments do.
+ */
+export function sameCodeOutsideImmutables(deployed: Uint8Array, compiled: Uint8Array): boolean {
+  const a = withoutMetadata(deployed);
+  const b = withoutMetadata(compiled);
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let pc = 0; pc < b.length;) {
+    const opcode = b[pc];
+    if (a[pc] !== opcode) return false;
+    const pushed = opcode >= PUSH1 && opcode <= PUSH32 ? opcode - PUSH1 + 1 : 0;
+    const start = pc + 1;
+    const end = Math.min(start + pushed, b.length);
+    const immutable = opcode === PUSH32 && b.subarray(start, end).every((byte) => byte === 0);
+    if (!immutable) {
+      for (let at = start; at < end; at += 1) if (a[at] !== b[at]) return false;
+    }
+    pc = end;
+  }
+  return true;
+}
+
+/** The compiled code of ReceivableToken and of its mirror, and the mirror's functions; read once. */
+let compiled: { token: Uint8Array; mirrorCode: string; functions: Map<string, MirrorFunction> } | undefined;
+
+function compiledCode(): NonNullable<typeof compiled> {
+  if (compiled !== undefined) return compiled;
+  const token = artifact("token/ReceivableToken.sol", "ReceivableToken");
+  const mirror = artifact("audit/AuditTokenMirror.sol", "AuditTokenMirror");
+  const selectorOf = (abi: Artifact["abi"], name: string): string => {
+    const entry = abi.find((item) => item.type === "function" && item.name === name);
+    if (entry === undefined) throw new Error(`${name} is not in the compiled contracts: run npx hardhat compile`);
+    // Each of these takes one argument: uint256, or uint256[] for the mirror's.
+    return id(`${name}(${(entry.inputs ?? []).map((input) => input.type).join(",")})`).slice(0, 10);
+  };
+  // Record sizes as AuditTokenMirror.sol writes them: owner and value; whether it exists; the receivable's 7 words.
+  const functions = new Map<string, MirrorFunction>([
+    [selectorOf(token.abi, "pieceOf"), { selector: selectorOf(mirror.abi, "auditPieces"), answerWords: 2 }],
+    [selectorOf(token.abi, "exists"), { selector: selectorOf(mirror.abi, "auditExists"), answerWords: 1 }],
+    [selectorOf(token.abi, "receivable"), { selector: selectorOf(mirror.abi, "auditReceivables"), answerWords: 7 }],
+  ]);
+  compiled = { token: getBytes(token.deployedBytecode), mirrorCode: mirror.deployedBytecode, functions };
+  return compiled;
+}
+
+/**
+ * The mirror for the token at `token`, when its code at block `tag` is the compiled ReceivableToken's; undefined
+ * otherwise (its views are then read one by one), or when this checkout has no compiled mirror.
+ */
+export async function tokenMirror(rpc: RpcSender, token: string, tag: string): Promise<TokenMirror | undefined> {
+  let code: ReturnType<typeof compiledCode>;
+  try {
+    code = compiledCode();
+  } catch (error) {
+    // A checkout without the compiled mirror reads the views one by one; anything else is a fault to report.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const deployed = await rpc.send("eth_getCode", [token, tag]);
+  if (typeof deployed !== "string" || !sameCodeOutsideImmutables(getBytes(deployed), code.token)) return undefined;
+  return { token, code: code.mirrorCode, functions: code.functions };
+}
