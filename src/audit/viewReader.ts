@@ -32,10 +32,13 @@ export function readsPerCall(answerWords: number): number {
 }
 
 /**
- * Reads per call through the token's mirror (tokenMirror.ts): ~80 EVM steps and at most ~5,000 gas each (two cold
- * storage words for a receivable), so 2,048 stay under 11M gas.
+ * Reads per call through the token's mirror (tokenMirror.ts), ~80 EVM steps each. A piece's read is one cold storage
+ * word (~2,500 gas with its hashing; records of 2-3 words): 2,048 a call, ~5.2M gas. A receivable's is two cold words
+ * and a 6-word copy of its terms besides its 8-word record, so memory grows faster: 1,024 a call, ~5.2M gas. Both
+ * stay well inside a 30M block's or geth's 50M call gas cap.
  */
 export const MIRROR_READS_PER_CALL = 2_048;
+export const MIRROR_LONG_READS_PER_CALL = 1_024;
 
 /** Reader calls per JSON-RPC batch: each is a few hundred reads, and a node answers a batch's calls one by one. */
 const CALLS_PER_BATCH = 4;
@@ -88,7 +91,8 @@ export async function readViews(
   });
   const chunks: number[][] = [];
   for (const group of groups.values()) {
-    const size = mirrored(reads[group[0]]) ? MIRROR_READS_PER_CALL : readsPerCall(reads[group[0]].answerWords);
+    const first = reads[group[0]];
+    const size = mirrored(first) ? (first.answerWords <= 2 ? MIRROR_READS_PER_CALL : MIRROR_LONG_READS_PER_CALL) : readsPerCall(first.answerWords);
     for (let start = 0; start < group.length; start += size) chunks.push(group.slice(start, start + size));
   }
   const calls = chunks.map((chunk) => {
