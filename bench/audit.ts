@@ -11,9 +11,9 @@
  * EDR records every EVM step of every call in a trace whose vector grows by reallocation; its allocator (mimalloc)
  * otherwise backs those blocks with 2 MiB pages, which the kernel zeroes whole on first touch. Measured with perf
  * during the audit's view reads: about 70% of the node's CPU was that zeroing; in three alternating pairs of runs the
- * views took 7.4-8.5 s with large pages and 2.5-3.8 s without (src/audit/README.md). The setting is the node's, not the audit's: a geth or
- * Besu node keeps no such traces. Fewer steps to trace is the audit's part: it reads the token's pieces and receivables
- * through its mirror (src/audit/tokenMirror.ts), ~80 steps a read instead of ~275 through the view reader.
+ * views took 7.4-8.5 s with large pages and 2.5-3.8 s without (src/audit/README.md). The setting is the node's, not
+ * the audit's: a geth or Besu node keeps no such traces. Fewer steps to trace is the audit's part: it reads the token's pieces and receivables
+ * through its mirror (src/audit/tokenMirror.ts), ~100 steps a piece's read instead of ~275 through the view reader.
  */
 import hre from "hardhat";
 import { spawn } from "node:child_process";

@@ -24,42 +24,13 @@ contract AuditTokenMirror is ReceivableToken {
     /// (never minted, emptied, redeemed) does not answer, as `pieceOf` reverts for it.
     /// @param tokenIds The pieces to read.
     function auditPieces(uint256[] calldata tokenIds) external view {
-        uint256 count = tokenIds.length;
-        uint256 records = _records(count * 96);
-        for (uint256 i = 0; i < count; ) {
-            Piece storage piece = _pieces[tokenIds[i]];
-            address owner = piece.owner;
-            uint256 value = owner == address(0) ? 0 : piece.value;
-            assembly ("memory-safe") {
-                let record := add(records, mul(i, 96))
-                mstore(record, iszero(iszero(owner)))
-                mstore(add(record, 32), owner)
-                mstore(add(record, 64), value)
-            }
-            unchecked {
-                ++i;
-            }
-        }
-        _answer(records, count * 96);
+        _answerEach(tokenIds, 96, _pieceRecord);
     }
 
     /// @notice `exists` for each token id: records of 2 words (1, whether the piece is live).
     /// @param tokenIds The pieces to read.
     function auditExists(uint256[] calldata tokenIds) external view {
-        uint256 count = tokenIds.length;
-        uint256 records = _records(count * 64);
-        for (uint256 i = 0; i < count; ) {
-            bool live = _exists(tokenIds[i]);
-            assembly ("memory-safe") {
-                let record := add(records, mul(i, 64))
-                mstore(record, 1)
-                mstore(add(record, 32), live)
-            }
-            unchecked {
-                ++i;
-            }
-        }
-        _answer(records, count * 64);
+        _answerEach(tokenIds, 64, _existsRecord);
     }
 
     /// @notice `receivable` for each slot: records of 8 words (answers, then anchorId, supplierId, faceValue,
@@ -67,60 +38,74 @@ contract AuditTokenMirror is ReceivableToken {
     /// answer, as `receivable` reverts for it.
     /// @param slots The receivables to read.
     function auditReceivables(uint256[] calldata slots) external view {
-        uint256 count = slots.length;
-        uint256 records = _records(count * 256);
-        uint256 slotCount = _slotCount;
-        for (uint256 i = 0; i < count; ) {
-            uint256 slot = slots[i];
-            if (slot == 0 || slot > slotCount) {
-                _clear(records + i * 256, 256);
-            } else {
-                Receivable memory terms = _receivables[slot];
-                bytes32 documentsHash = _documentsHashes[slot];
-                assembly ("memory-safe") {
-                    let record := add(records, mul(i, 256))
-                    mstore(record, 1)
-                    mstore(add(record, 32), mload(terms)) // anchorId
-                    mstore(add(record, 64), mload(add(terms, 32))) // supplierId
-                    mstore(add(record, 96), mload(add(terms, 128))) // faceValue
-                    mstore(add(record, 128), mload(add(terms, 64))) // maturity
-                    mstore(add(record, 160), mload(add(terms, 160))) // currency (bytes3, left-aligned as in ABI)
-                    mstore(add(record, 192), mload(add(terms, 96))) // pieceCount: lastSeq
-                    mstore(add(record, 224), documentsHash)
-                }
-            }
-            unchecked {
-                ++i;
-            }
-        }
-        _answer(records, count * 256);
+        _answerEach(slots, 256, _receivableRecord);
     }
 
-    /// @dev Reserves `size` bytes of memory for the records (every byte of which the caller then writes).
-    function _records(uint256 size) private pure returns (uint256 records) {
+    /// @dev Ends the call with one record of `recordSize` bytes per argument, each written whole by `writeRecord`
+    /// into memory reserved for all of them first.
+    function _answerEach(
+        uint256[] calldata args,
+        uint256 recordSize,
+        function(uint256, uint256) view writeRecord
+    ) private view {
+        uint256 count = args.length;
+        uint256 records;
         assembly ("memory-safe") {
             records := mload(0x40)
-            mstore(0x40, add(records, size))
+            mstore(0x40, add(records, mul(count, recordSize)))
         }
-    }
-
-    /// @dev Zeroes `size` bytes (a multiple of 32) at `at`: a record that does not answer.
-    function _clear(uint256 at, uint256 size) private pure {
-        assembly ("memory-safe") {
-            for {
-                let end := add(at, size)
-            } lt(at, end) {
-                at := add(at, 32)
-            } {
-                mstore(at, 0)
-            }
+        // Unchecked: the records' bytes were reserved above, so no record's address can overflow.
+        unchecked {
+            for (uint256 i = 0; i < count; ++i) writeRecord(args[i], records + i * recordSize);
         }
-    }
-
-    /// @dev Ends the call with `size` bytes of records as its answer.
-    function _answer(uint256 records, uint256 size) private pure {
         assembly {
-            return(records, size)
+            return(records, mul(count, recordSize))
+        }
+    }
+
+    function _pieceRecord(uint256 tokenId, uint256 record) private view {
+        Piece storage piece = _pieces[tokenId];
+        address owner = piece.owner;
+        uint256 value = owner == address(0) ? 0 : piece.value;
+        assembly ("memory-safe") {
+            mstore(record, iszero(iszero(owner)))
+            mstore(add(record, 32), owner)
+            mstore(add(record, 64), value)
+        }
+    }
+
+    function _existsRecord(uint256 tokenId, uint256 record) private view {
+        bool live = _exists(tokenId);
+        assembly ("memory-safe") {
+            mstore(record, 1)
+            mstore(add(record, 32), live)
+        }
+    }
+
+    function _receivableRecord(uint256 slot, uint256 record) private view {
+        if (slot == 0 || slot > _slotCount) {
+            assembly ("memory-safe") {
+                for {
+                    let end := add(record, 256)
+                } lt(record, end) {
+                    record := add(record, 32)
+                } {
+                    mstore(record, 0)
+                }
+            }
+            return;
+        }
+        Receivable memory terms = _receivables[slot];
+        bytes32 documentsHash = _documentsHashes[slot];
+        assembly ("memory-safe") {
+            mstore(record, 1)
+            mstore(add(record, 32), mload(terms)) // anchorId
+            mstore(add(record, 64), mload(add(terms, 32))) // supplierId
+            mstore(add(record, 96), mload(add(terms, 128))) // faceValue
+            mstore(add(record, 128), mload(add(terms, 64))) // maturity
+            mstore(add(record, 160), mload(add(terms, 160))) // currency (bytes3, left-aligned as in ABI)
+            mstore(add(record, 192), mload(add(terms, 96))) // pieceCount: lastSeq
+            mstore(add(record, 224), documentsHash)
         }
     }
 }

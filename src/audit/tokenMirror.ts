@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { getBytes, id } from "ethers";
+import { getBytes } from "ethers";
+// Each factory from its own file: the typechain-types index loads every contract's (~140 files), a second of start-up.
+import { AuditTokenMirror__factory } from "../../typechain-types/factories/contracts/audit/AuditTokenMirror__factory";
+import { ReceivableToken__factory } from "../../typechain-types/factories/contracts/token/ReceivableToken__factory";
 import type { RpcSender } from "./chain";
 
 /**
@@ -8,7 +11,7 @@ import type { RpcSender } from "./chain";
  * deployed code is ReceivableToken's as this build compiled it.
  *
  * Hardhat's node records every EVM step of an `eth_call`, and a read through AuditViewReader costs ~275 steps (a call
- * frame, the token's dispatch, ABI in and out) where the mirror's loop costs ~80. The mirror's code is put at the
+ * frame, the token's dispatch, ABI in and out) where the mirror's loop costs ~100 (546 and ~220 for a receivable). The mirror's code is put at the
  * token's address by the call's state override, so it reads the token's storage. That is sound only when the storage
  * is laid out as the mirror (which inherits ReceivableToken) expects and the token's views compute what the mirror
  * computes: exactly when the deployed code is the compiled ReceivableToken, so {@link tokenMirror} compares them
@@ -31,16 +34,22 @@ export interface MirrorFunction {
   answerWords: number;
 }
 
-interface Artifact {
-  abi: Array<{ type: string; name?: string; inputs?: Array<{ type: string }> }>;
-  deployedBytecode: string;
-}
-
 const ARTIFACTS = path.resolve(__dirname, "../../artifacts/contracts");
 
-function artifact(file: string, name: string): Artifact {
-  return JSON.parse(readFileSync(path.join(ARTIFACTS, file, `${name}.json`), "utf8")) as Artifact;
+/** A contract's runtime code as this build compiled it (the typechain factories carry only the creation code). */
+function deployedBytecode(file: string, name: string): string {
+  return (JSON.parse(readFileSync(path.join(ARTIFACTS, file, `${name}.json`), "utf8")) as { deployedBytecode: string }).deployedBytecode;
 }
+
+const token = ReceivableToken__factory.createInterface();
+const mirror = AuditTokenMirror__factory.createInterface();
+
+/** The mirror's function for each view, with the answer words of its records as AuditTokenMirror.sol writes them. */
+const MIRROR_FUNCTIONS: ReadonlyMap<string, MirrorFunction> = new Map([
+  [token.getFunction("pieceOf").selector, { selector: mirror.getFunction("auditPieces").selector, answerWords: 2 }],
+  [token.getFunction("exists").selector, { selector: mirror.getFunction("auditExists").selector, answerWords: 1 }],
+  [token.getFunction("receivable").selector, { selector: mirror.getFunction("auditReceivables").selector, answerWords: 7 }],
+]);
 
 /** The code solc generated, without the CBOR metadata it appends (its length is the code's last two bytes). */
 export function withoutMetadata(code: Uint8Array): Uint8Array | undefined {
@@ -78,35 +87,29 @@ export function sameCodeOutsideImmutables(deployed: Uint8Array, compiled: Uint8A
   return true;
 }
 
-/** The compiled code of ReceivableToken and of its mirror, and the mirror's functions; read once. */
-let compiled: { token: Uint8Array; mirrorCode: string; functions: Map<string, MirrorFunction> } | undefined;
+/** The compiled runtime code of ReceivableToken and of its mirror. */
+interface CompiledCode {
+  token: Uint8Array;
+  mirror: string;
+}
 
-function compiledCode(): NonNullable<typeof compiled> {
-  if (compiled !== undefined) return compiled;
-  const token = artifact("token/ReceivableToken.sol", "ReceivableToken");
-  const mirror = artifact("audit/AuditTokenMirror.sol", "AuditTokenMirror");
-  const selectorOf = (abi: Artifact["abi"], name: string): string => {
-    const entry = abi.find((item) => item.type === "function" && item.name === name);
-    if (entry === undefined) throw new Error(`${name} is not in the compiled contracts: run npx hardhat compile`);
-    // Each of these takes one argument: uint256, or uint256[] for the mirror's.
-    return id(`${name}(${(entry.inputs ?? []).map((input) => input.type).join(",")})`).slice(0, 10);
+/** Read once. */
+let compiled: CompiledCode | undefined;
+
+function compiledCode(): CompiledCode {
+  compiled ??= {
+    token: getBytes(deployedBytecode("token/ReceivableToken.sol", "ReceivableToken")),
+    mirror: deployedBytecode("audit/AuditTokenMirror.sol", "AuditTokenMirror"),
   };
-  // Record sizes as AuditTokenMirror.sol writes them: owner and value; whether it exists; the receivable's 7 words.
-  const functions = new Map<string, MirrorFunction>([
-    [selectorOf(token.abi, "pieceOf"), { selector: selectorOf(mirror.abi, "auditPieces"), answerWords: 2 }],
-    [selectorOf(token.abi, "exists"), { selector: selectorOf(mirror.abi, "auditExists"), answerWords: 1 }],
-    [selectorOf(token.abi, "receivable"), { selector: selectorOf(mirror.abi, "auditReceivables"), answerWords: 7 }],
-  ]);
-  compiled = { token: getBytes(token.deployedBytecode), mirrorCode: mirror.deployedBytecode, functions };
   return compiled;
 }
 
 /**
- * The mirror for the token at `token`, when its code at block `tag` is the compiled ReceivableToken's; undefined
+ * The mirror for the token at `tokenAddress`, when its code at block `tag` is the compiled ReceivableToken's; undefined
  * otherwise (its views are then read one by one), or when this checkout has no compiled mirror.
  */
-export async function tokenMirror(rpc: RpcSender, token: string, tag: string): Promise<TokenMirror | undefined> {
-  let code: ReturnType<typeof compiledCode>;
+export async function tokenMirror(rpc: RpcSender, tokenAddress: string, tag: string): Promise<TokenMirror | undefined> {
+  let code: CompiledCode;
   try {
     code = compiledCode();
   } catch {
@@ -114,7 +117,7 @@ export async function tokenMirror(rpc: RpcSender, token: string, tag: string): P
     // the same answers, slower.
     return undefined;
   }
-  const deployed = await rpc.send("eth_getCode", [token, tag]);
+  const deployed = await rpc.send("eth_getCode", [tokenAddress, tag]);
   if (typeof deployed !== "string" || !sameCodeOutsideImmutables(getBytes(deployed), code.token)) return undefined;
-  return { token, code: code.mirrorCode, functions: code.functions };
+  return { token: tokenAddress, code: code.mirror, functions: MIRROR_FUNCTIONS };
 }

@@ -4,7 +4,9 @@ import { financingDomain, signFundingAttestationBy, signFundingRequest } from ".
 import type { FundingAttestation, FundingRequest } from "../../src/chain/funding";
 import { addressesOf } from "../../src/chain/system";
 import type { DeploymentRecord } from "../../src/chain/deployment";
+import { expect } from "chai";
 import { runAudit } from "../../src/audit/run";
+import type { ViewRead } from "../../src/audit/viewReader";
 import type { AuditOptions, AuditResult } from "../../src/audit/run";
 import { DAY, deployConsortium, latestTimestamp, randomHash, systemOf } from "../helpers/consortium";
 import type { Consortium } from "../helpers/consortium";
@@ -106,4 +108,21 @@ export async function deployLaxFinancing(c: AuditedConsortium): Promise<{ lax: A
     await c.registry.admit(hre.ethers.id("AUDIT-LAX-FINANCING"), laxAddress, roleMask(Role.AUDITOR), (await latestTimestamp()) + 365n * DAY)
   ).wait();
   return { lax, laxAddress };
+}
+
+/**
+ * Fails unless `answer` is what a plain `eth_call` of `read` at `tag` gives: the view's first `answerWords` words, or
+ * an Error with the node's own message where the view reverts. Whether the view answered.
+ */
+export async function expectPlainAnswer(read: ViewRead, tag: string, answer: unknown, label: string): Promise<boolean> {
+  const plain: unknown = await hre.network.provider
+    .send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag])
+    .catch((error: unknown) => error);
+  if (plain instanceof Error) {
+    expect(answer, label).to.be.instanceOf(Error);
+    expect((answer as Error).message, label).to.equal(plain.message);
+    return false;
+  }
+  expect(answer, label).to.equal((plain as string).slice(0, 2 + 64 * read.answerWords));
+  return true;
 }

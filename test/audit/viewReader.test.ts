@@ -11,7 +11,7 @@ import { FindingLog } from "../../src/audit/findings";
 import { AuditReplay } from "../../src/audit/replay";
 import { ViewPrefetch, compareWithViews } from "../../src/audit/views";
 import { confirmationFor, confirmReceivable } from "../helpers/consortium";
-import { audit, deployAuditedConsortium } from "./helpers";
+import { audit, deployAuditedConsortium, expectPlainAnswer } from "./helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const solc = require("solc") as { compile(input: string): string };
@@ -64,17 +64,7 @@ describe("audit view reader", function () {
     };
     const tag = toQuantity(await hre.ethers.provider.getBlockNumber());
     const answers = await readViews(rpc, reads, tag);
-    for (const [index, read] of reads.entries()) {
-      const plain: unknown = await hre.network.provider
-        .send("eth_call", [{ to: read.to, data: read.selector + read.argument.toString(16).padStart(64, "0") }, tag])
-        .catch((error: unknown) => error);
-      if (plain instanceof Error) {
-        expect(answers[index], `read ${index}`).to.be.instanceOf(Error);
-        expect((answers[index] as Error).message).to.equal(plain.message);
-      } else {
-        expect(answers[index], `read ${index}`).to.equal((plain as string).slice(0, 2 + 64 * read.answerWords));
-      }
-    }
+    for (const [index, read] of reads.entries()) await expectPlainAnswer(read, tag, answers[index], `read ${index}`);
     expect(answers[SHORT_READS_PER_CALL + 5]).to.be.instanceOf(Error);
     expect(answers.filter((answer) => answer instanceof Error)).to.have.length(1);
     // Two reader calls for pieceOf, two for receivable, one plain retry of the missing piece.
